@@ -1,0 +1,123 @@
+"""Task spec v1: the interchange record every envsynth tool reads and writes (see shared/DESIGN.md).
+
+A task's id is a hash of its canonical content (prompt, verifier, reference, failure cases), so drafting the same
+task twice yields the same id and exact deduplication comes for free. ``metadata`` is deliberately outside the
+hash: re-tagging a task does not make it a new task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+"""Version of the task spec this code writes. Readers accept this and older versions."""
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+class Message(BaseModel):
+    """One chat turn."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Role
+    """Who spoke: system, user, assistant or tool."""
+    content: str
+    """What was said, as plain text."""
+
+
+Prompt = str | tuple[Message, ...]
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: the byte form that content hashes are taken over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def content_hash(value: Any) -> str:
+    """Full sha256 hex digest of ``canonical_json(value)``."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def _prompt_payload(prompt: Prompt) -> Any:
+    if isinstance(prompt, str):
+        return prompt
+    return [m.model_dump() for m in prompt]
+
+
+def derive_task_id(prompt: Prompt, verifier: str, reference: str, failure_cases: tuple[str, ...] | list[str]) -> str:
+    """The stable id of a task: ``t_`` + the first 20 hex digits of the hash of its canonical content."""
+    payload = {
+        "prompt": _prompt_payload(prompt),
+        "verifier": verifier,
+        "reference": reference,
+        "failure_cases": list(failure_cases),
+    }
+    return "t_" + content_hash(payload)[:20]
+
+
+class TaskSpec(BaseModel):
+    """An RL task: what the policy sees, the code that scores its answer, and evidence the code works."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    """Spec version the record was written with; readers refuse versions newer than :data:`SCHEMA_VERSION`."""
+    id: str = Field(default="", max_length=200)
+    """Stable id; when empty on input it is derived from a hash of the canonical content."""
+    prompt: Prompt
+    """What the policy sees: a plain string, or a list of chat messages."""
+    verifier: str = Field(min_length=1)
+    """Python source defining ``verify(response: str) -> float``, a score in [0, 1]."""
+    reference: str
+    """A response that must score exactly 1.0."""
+    failure_cases: tuple[str, ...] = Field(min_length=1)
+    """Responses that must score low; the deployed model's failing answer belongs here."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form: skill, tags, difficulty, source."""
+
+    @model_validator(mode="after")
+    def _fill_id_and_check_version(self) -> "TaskSpec":
+        if self.schema_version > SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {self.schema_version} is newer than this envsynth understands "
+                f"({SCHEMA_VERSION}); upgrade envsynth to read it")
+        if isinstance(self.prompt, str) and not self.prompt.strip():
+            raise ValueError("prompt is empty")
+        if not isinstance(self.prompt, str) and not self.prompt:
+            raise ValueError("prompt has no messages")
+        if not self.id:
+            object.__setattr__(self, "id", self.content_id)
+        return self
+
+    @property
+    def content_id(self) -> str:
+        """The id derived from content, whatever id the record carries."""
+        return derive_task_id(self.prompt, self.verifier, self.reference, self.failure_cases)
+
+    @property
+    def skill(self) -> str | None:
+        """``metadata['skill']`` when present: the weakness the task trains."""
+        skill = self.metadata.get("skill")
+        return str(skill) if skill is not None else None
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt flattened to text (for search, dedup and display)."""
+        if isinstance(self.prompt, str):
+            return self.prompt
+        return "\n".join(f"{m.role}: {m.content}" for m in self.prompt)
+
+    def chat_prompt(self) -> list[dict[str, str]]:
+        """The prompt in chat form, as TRL's GRPOTrainer consumes it."""
+        if isinstance(self.prompt, str):
+            return [{"role": "user", "content": self.prompt}]
+        return [m.model_dump() for m in self.prompt]
+
+    def to_json(self) -> str:
+        """One JSONL line of task spec v1."""
+        return self.model_dump_json()
