@@ -1,0 +1,124 @@
+"""The static nondeterminism pass: each source of nondeterminism is flagged, deterministic idioms are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.static_determinism import find_nondeterminism
+
+
+def kinds(source: str) -> list[str]:
+    return [f.kind for f in find_nondeterminism(source)]
+
+
+def test_unseeded_module_random_is_flagged():
+    assert kinds("import random\ndef verify(r):\n    return random.random()\n") == ["random"]
+
+
+def test_random_imported_by_name_is_flagged():
+    assert kinds("from random import choice as pick\ndef verify(r):\n    return pick([0.0, 1.0])\n") == ["random"]
+
+
+def test_seeded_random_instance_passes():
+    assert kinds("import random\nRNG = random.Random(42)\ndef verify(r):\n    return RNG.random()\n") == []
+
+
+def test_unseeded_random_instance_is_flagged():
+    assert kinds("import random\ndef verify(r):\n    return random.Random().random()\n") == ["random"]
+
+
+def test_global_random_seeded_in_the_same_function_passes():
+    assert kinds("import random\ndef verify(r):\n    random.seed(7)\n    return random.random()\n") == []
+
+
+def test_global_random_seeded_at_module_level_only_is_flagged():
+    source = "import random\nrandom.seed(7)\ndef verify(r):\n    return random.random()\n"
+    assert kinds(source) == ["random"]
+
+
+def test_system_random_is_entropy():
+    assert kinds("import random\ndef verify(r):\n    return random.SystemRandom().random()\n") == ["entropy"]
+
+
+def test_time_clock_is_flagged():
+    assert kinds("import time\ndef verify(r):\n    return float(time.time() > 0)\n") == ["clock"]
+
+
+def test_monotonic_clock_imported_by_name_is_flagged():
+    assert kinds("from time import perf_counter\ndef verify(r):\n    return float(perf_counter() > 0)\n") == ["clock"]
+
+
+def test_datetime_now_and_date_today_are_flagged():
+    source = "from datetime import datetime, date\ndef verify(r):\n    return float(datetime.now() and date.today())\n"
+    assert kinds(source) == ["clock", "clock"]
+
+
+def test_module_qualified_datetime_now_is_flagged():
+    assert kinds("import datetime as dt\ndef verify(r):\n    return float(dt.datetime.now().year)\n") == ["clock"]
+
+
+def test_time_sleep_passes():
+    assert kinds("import time\ndef verify(r):\n    time.sleep(0.1)\n    return 1.0\n") == []
+
+
+def test_getpid_is_flagged():
+    assert kinds("import os\ndef verify(r):\n    return float(os.getpid() % 2)\n") == ["pid"]
+
+
+def test_id_is_flagged():
+    assert kinds("def verify(r):\n    return float(id(r) % 2)\n") == ["object_id"]
+
+
+def test_hash_is_flagged():
+    assert kinds("def verify(r):\n    return float(hash(r) % 2)\n") == ["hash"]
+
+
+@pytest.mark.parametrize("call", ["os.urandom(4)", "secrets.token_hex(4)", "uuid.uuid4().hex"])
+def test_entropy_sources_are_flagged(call: str):
+    source = f"import os, secrets, uuid\ndef verify(r):\n    return float(len({call}) > 0)\n"
+    assert kinds(source) == ["entropy"]
+
+
+def test_first_element_of_list_of_set_is_flagged():
+    source = "def verify(r):\n    words = r.split()\n    return float(list(set(words))[0] == 'a')\n"
+    assert kinds(source) == ["set_order"]
+
+
+def test_for_loop_over_a_set_variable_is_flagged():
+    source = "def verify(r):\n    s = set(r.split())\n    for w in s:\n        return float(w == 'a')\n    return 0.0\n"
+    assert kinds(source) == ["set_order"]
+
+
+def test_join_of_set_comprehension_is_flagged():
+    assert kinds("def verify(r):\n    return float(''.join({c for c in r}) == 'ab')\n") == ["set_order"]
+
+
+def test_set_pop_is_flagged():
+    assert kinds("def verify(r):\n    return float(set(r).pop() == 'a')\n") == ["set_order"]
+
+
+def test_set_union_iteration_is_flagged():
+    source = "def verify(r):\n    a = {'x'}\n    return float([c for c in a | set(r)] == ['x'])\n"
+    assert kinds(source) == ["set_order"]
+
+
+def test_sorted_set_and_order_free_uses_pass():
+    source = ("def verify(r):\n    s = set(r.split())\n"
+              "    return float(sorted(s) == ['a'] and 'a' in s and len(set(r)) == 1 and s == {'a'})\n")
+    assert kinds(source) == []
+
+
+def test_name_rebound_to_sorted_list_passes():
+    source = "def verify(r):\n    s = set(r.split())\n    s = sorted(s)\n    return float(list(s)[0] == 'a')\n"
+    assert kinds(source) == []
+
+
+def test_findings_carry_line_and_fix():
+    (finding,) = find_nondeterminism("import random\n\ndef verify(r):\n    return random.random()\n")
+    assert (finding.line, finding.kind) == (4, "random")
+    assert "Random(42)" in finding.detail
+
+
+def test_syntax_error_is_raised_not_swallowed():
+    with pytest.raises(SyntaxError):
+        find_nondeterminism("def verify(r)\n    return 1.0\n")
