@@ -1,0 +1,217 @@
+"""The growth-cycle configuration: one TOML file an operator writes once and a scheduler replays every few hours.
+
+Why a file and not flags: a cron line or a systemd unit should stay one short command, and the effective
+configuration is stored on every :class:`task_bank.records.GrowthRun`, so the file is what a reviewer reads back.
+Relative paths in the file are resolved against the file's own folder, so the same config works from any cwd.
+
+Example (``deploy/grow.toml`` is a complete one)::
+
+    [generator]
+    backend = "replay"
+    drafts = "drafts.jsonl"
+
+    [[sources]]
+    name = "prod-chat"
+    path = "failures/"          # a JSONL file, or a folder of *.jsonl read in name order
+
+    [budget]
+    max_drafts = 200
+    max_tokens = 400000
+    max_wall_s = 3600
+    max_drafts_per_group = 20
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from task_bank.errors import ConfigError
+
+
+class SourceConfig(BaseModel):
+    """One failure feed; the bank keeps one cursor per feed name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    """Feed name: the cursor key, and the ``source`` given to records that carry the default one."""
+    path: Path
+    """An append-only JSONL file of failure records, or a folder of ``*.jsonl`` files read in name order."""
+
+
+class GeneratorConfig(BaseModel):
+    """Which generator backend drafts tasks, for both new failures and evolution."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: str = "replay"
+    """Registry name of the synth backend (replay, transformers, vllm, openai)."""
+    model: str | None = None
+    """Model path or hub id, for backends that run one."""
+    drafts: Path | None = None
+    """Recorded drafts, for the replay backend."""
+    temperature: float = Field(default=0.7, ge=0.0)
+    """Sampling temperature."""
+    max_new_tokens: int = Field(default=1024, ge=1)
+    """Upper bound on tokens per draft."""
+    seed: int | None = 0
+    """Sampling seed, when the backend honours one."""
+
+
+class BudgetConfig(BaseModel):
+    """Limits per cycle, and per weakness group so one noisy failure cluster cannot flood the bank.
+
+    Work the cycle budget cannot pay for is deferred to the next cycle (its failures stay unprocessed and the
+    cursor stops before them); drafts a group is refused beyond ``max_drafts_per_group`` are skipped for good,
+    because more tasks from the same cluster are what flooding means.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_drafts: int = Field(default=200, ge=0)
+    """Drafts the generator may produce in one cycle, new failures and evolution together."""
+    max_tokens: int = Field(default=400_000, ge=0)
+    """Generator tokens (prompt + completion as the backend reports them) in one cycle."""
+    max_wall_s: float = Field(default=3600.0, gt=0.0)
+    """Wall time after which the cycle starts no new stage or batch."""
+    max_drafts_per_group: int = Field(default=20, ge=0)
+    """Drafts one weakness group may produce in one cycle."""
+    batch_size: int = Field(default=64, ge=1)
+    """Failures handed to the pipeline at once; budgets are checked between batches."""
+
+
+class EvolveConfig(BaseModel):
+    """Drafting harder or varied versions of admitted tasks the policy still fails."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    """Run the evolve stage."""
+    max_pass_rate: float = Field(default=0.2, ge=0.0, le=1.0)
+    """Admitted tasks whose latest recorded pass rate is at or below this are parents."""
+    max_parents: int = Field(default=20, ge=0)
+    """Parents evolved per cycle (lowest pass rate first)."""
+    policy: str | None = None
+    """Only pass rates measured for this policy checkpoint; None: the latest of any policy."""
+
+
+class RevalidateConfig(BaseModel):
+    """Re-judging admitted tasks whose latest report came from an older validator version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    """Run the re-validation stage."""
+    max_tasks: int = Field(default=500, ge=0)
+    """Tasks re-validated per cycle; the rest wait for the next cycle."""
+
+
+class ValidationSettings(BaseModel):
+    """Where validation runs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sandbox: str = "bwrap"
+    """Sandbox backend: bwrap (default), docker, unsafe-local (tests only)."""
+    workers: int = Field(default=2, ge=1)
+    """Sandbox worker processes (per Ray worker, under the Ray executor)."""
+
+
+class ExecutorConfig(BaseModel):
+    """How pipeline stages are spread: in this process, or across a Ray cluster."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["local", "ray"] = "local"
+    """local (default) or ray (needs ``pip install ray``)."""
+    workers: int = Field(default=2, ge=1)
+    """Threads for local, worker actors for ray."""
+    ray_address: str | None = None
+    """Address of a running Ray cluster; None starts a local instance with ``workers`` CPUs."""
+
+
+class GrowConfig(BaseModel):
+    """Everything one growth cycle needs besides the bank path."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sources: tuple[SourceConfig, ...] = ()
+    """Failure feeds read each cycle."""
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    """Generator backend."""
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    """Limits per cycle and per group."""
+    evolve: EvolveConfig = Field(default_factory=EvolveConfig)
+    """Evolve stage."""
+    revalidate: RevalidateConfig = Field(default_factory=RevalidateConfig)
+    """Re-validation stage."""
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    """Sandbox settings."""
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    """Where stages run."""
+    bank: Path | None = None
+    """Bank file, used when ``--bank`` is not given (see :func:`resolve_bank`)."""
+    lock: Path | None = None
+    """Lock file; default: the bank path with ``.grow.lock`` appended."""
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> "GrowConfig":
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique (the cursor key); repeated: {', '.join(dupes)}")
+        return self
+
+    def lock_path(self, bank_path: Path) -> Path:
+        """The lock file guarding cycles on ``bank_path``."""
+        return self.lock if self.lock is not None else bank_path.with_name(bank_path.name + ".grow.lock")
+
+
+def resolve_bank(cli_bank: Path | None, config: GrowConfig, environ: dict[str, str]) -> Path:
+    """The bank a cycle works on: ``--bank``, else the config's ``bank``, else ``$ENVSYNTH_BANK``, else
+    ``./task_bank.db`` (the project-wide default of every command)."""
+    if cli_bank is not None:
+        return cli_bank
+    if config.bank is not None:
+        return config.bank
+    return Path(environ.get("ENVSYNTH_BANK") or "task_bank.db")
+
+
+def _resolve(base: Path, raw: dict) -> dict:
+    """Resolve the relative paths of a raw TOML mapping against ``base``."""
+    def fix(value: object) -> object:
+        if isinstance(value, str) and value:
+            p = Path(value).expanduser()
+            return str(p if p.is_absolute() else (base / p))
+        return value
+
+    out = dict(raw)
+    for key in ("bank", "lock"):
+        if key in out:
+            out[key] = fix(out[key])
+    if isinstance(out.get("generator"), dict) and "drafts" in out["generator"]:
+        out["generator"] = {**out["generator"], "drafts": fix(out["generator"]["drafts"])}
+    if isinstance(out.get("sources"), list):
+        out["sources"] = [{**s, "path": fix(s.get("path"))} if isinstance(s, dict) else s for s in out["sources"]]
+    return out
+
+
+def load_config(path: Path) -> GrowConfig:
+    """Read and validate a grow TOML file; errors name the file and the field to fix."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found; pass --config PATH (deploy/grow.toml is an example)",
+                          path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+    try:
+        return GrowConfig.model_validate(_resolve(path.resolve().parent, raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise ConfigError(f"{first['msg']} ({exc.error_count()} error(s))", path=str(path), field=field) from None
