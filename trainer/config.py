@@ -1,0 +1,266 @@
+"""The training configuration: one frozen record with a section per concern, read from TOML or YAML.
+
+Every setting lives in a file (``trainer/configs/tiny.toml`` shows all of them) and any one can be overridden on
+the command line as ``--set section.field=value``. A wrong value never reaches TRL as a traceback: each error is a
+:class:`task_bank.ConfigError` that names the field (``grpo.num_generations``), what was wrong with it and how to
+fix it, so ``python -m trainer.grpo`` can print it and exit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from task_bank import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class ModelSection(_Section):
+    """How the policy is loaded."""
+
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    """Weights dtype; 'auto' is float32 on CPU and bfloat16 on GPU."""
+    gradient_checkpointing: bool = False
+    """Trade compute for memory on large policies."""
+    trust_remote_code: bool = False
+    """Allow model code shipped with the checkpoint (hub models only)."""
+
+
+class LoraSection(_Section):
+    """Train low-rank adapters through peft instead of every weight."""
+
+    enabled: bool = False
+    """Wrap the policy in a LoRA adapter."""
+    r: int = Field(default=16, ge=1)
+    """Adapter rank."""
+    alpha: int = Field(default=32, ge=1)
+    """LoRA scaling numerator."""
+    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    """Dropout on the adapter input."""
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    """Module names that get adapters."""
+
+
+class GrpoSection(_Section):
+    """The GRPO loop itself (passed through to TRL's GRPOConfig)."""
+
+    max_steps: int = Field(default=100, ge=1)
+    """Optimizer steps to run; the bank is an endless stream, so this is what ends training."""
+    learning_rate: float = Field(default=1e-6, gt=0.0)
+    """AdamW learning rate."""
+    num_generations: int = Field(default=8, ge=2)
+    """Completions sampled per prompt (a GRPO group)."""
+    per_device_train_batch_size: int = Field(default=8, ge=1)
+    """Completions per device per micro-batch; times gradient_accumulation_steps it must be a multiple of
+    num_generations."""
+    gradient_accumulation_steps: int = Field(default=1, ge=1)
+    """Micro-batches per optimizer step."""
+    max_completion_length: int = Field(default=256, ge=1)
+    """Upper bound on generated tokens per completion."""
+    temperature: float = Field(default=1.0, gt=0.0)
+    """Sampling temperature of the rollouts."""
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Nucleus sampling mass of the rollouts."""
+    beta: float = Field(default=0.0, ge=0.0)
+    """KL penalty coefficient; 0 skips the reference model."""
+    scale_rewards: Literal["group", "batch", "none"] = "group"
+    """How advantages are normalised."""
+    logging_steps: int = Field(default=1, ge=1)
+    """Steps per logging interval; bank statistics are written once per interval."""
+    save_steps: int = Field(default=50, ge=1)
+    """Steps between checkpoints."""
+    save_total_limit: int | None = Field(default=3, ge=1)
+    """Checkpoints kept on disk (oldest deleted first)."""
+    seed: int = 0
+    """Seed for torch, the task sampler and generation."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """'auto' trains on CUDA when available, else on CPU."""
+
+    @model_validator(mode="after")
+    def _groups_fit_the_batch(self) -> "GrpoSection":
+        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        if batch % self.num_generations:
+            raise ValueError(
+                f"grpo.per_device_train_batch_size * grpo.gradient_accumulation_steps = {batch} is not a multiple "
+                f"of grpo.num_generations = {self.num_generations}, so a batch would split a group; set "
+                f"grpo.per_device_train_batch_size to a multiple of {self.num_generations}")
+        return self
+
+
+class VllmSection(_Section):
+    """Generate rollouts with vLLM (GPU only; install the 'vllm' extra)."""
+
+    enabled: bool = False
+    """Use vLLM instead of model.generate."""
+    mode: Literal["colocate", "server"] = "colocate"
+    """'colocate' runs vLLM inside the training process; 'server' talks to `trl vllm-serve`."""
+    server_base_url: str | None = None
+    """Server mode: base URL of the vLLM server (overrides host and port)."""
+    server_host: str = "0.0.0.0"
+    """Server mode: host of the vLLM server."""
+    server_port: int = Field(default=8000, ge=1, le=65535)
+    """Server mode: port of the vLLM server."""
+    gpu_memory_utilization: float = Field(default=0.3, gt=0.0, le=1.0)
+    """Colocate mode: share of GPU memory vLLM may take."""
+
+
+class SamplingSection(_Section):
+    """Which bank tasks the policy sees, and how often."""
+
+    floor: float = Field(default=0.05, gt=0.0, le=1.0)
+    """Weight of a task the policy always or never solves (pass rate 0 or 1); a mid-rate task weighs 1."""
+    unknown_weight: float = Field(default=1.0, gt=0.0)
+    """Weight of a task with no recorded pass rate yet (new tasks are worth a look)."""
+    sharpness: float = Field(default=1.0, gt=0.0)
+    """Exponent on 4p(1-p); above 1 concentrates sampling on pass rates near 0.5."""
+    refresh_every: int = Field(default=8, ge=1)
+    """Prompts drawn between two queries of the bank (lower sees new tasks sooner)."""
+    policy: str | None = None
+    """Only use pass rates recorded for this policy id; None uses the latest of any policy."""
+    skill: str | None = None
+    """Only sample tasks whose metadata skill is this."""
+
+
+class RewardSection(_Section):
+    """How completions are scored: the verifier pool."""
+
+    backend: str = "bwrap"
+    """Sandbox backend of the verifier pool (bwrap, docker, unsafe-local)."""
+    workers: int = Field(default=2, ge=1)
+    """Sandbox workers scoring in parallel."""
+    pass_threshold: float = Field(default=1.0, gt=0.0, le=1.0)
+    """A score at or above this counts as a pass in pass rates."""
+
+
+class StatsSection(_Section):
+    """What the trainer writes back to the bank, and the status changes it may make."""
+
+    retire: bool = True
+    """Retire tasks the policy has mastered."""
+    retire_window: int = Field(default=3, ge=1)
+    """Consecutive training measurements that must all reach mastery_pass_rate before retiring."""
+    mastery_pass_rate: float = Field(default=0.95, gt=0.0, le=1.0)
+    """Pass rate that counts as mastered."""
+    promote: bool = True
+    """Re-admit rejected tasks that the policy now sometimes solves."""
+    promote_reasons: tuple[str, ...] = ("too_hard", "below_band", "never_solved", "out_of_band")
+    """Rejection reasons that mean 'outside the learnable band', the only rejections a pass rate can undo."""
+
+
+class TrainConfig(_Section):
+    """Everything one training run needs."""
+
+    policy: str = Field(min_length=1)
+    """Local path or hub id of the policy to train."""
+    bank: Path
+    """The task bank (SQLite file) to train on and write statistics to."""
+    output: Path
+    """Directory for checkpoints, the final model and the training plot."""
+    resume: str | None = None
+    """'auto' to resume from the newest checkpoint in output, or a checkpoint path."""
+    plot: bool = True
+    """Write training_curves.png beside each checkpoint."""
+    model: ModelSection = ModelSection()
+    lora: LoraSection = LoraSection()
+    grpo: GrpoSection = GrpoSection()
+    vllm: VllmSection = VllmSection()
+    sampling: SamplingSection = SamplingSection()
+    reward: RewardSection = RewardSection()
+    stats: StatsSection = StatsSection()
+
+
+def load_config(path: Path | None = None, overrides: Mapping[str, object] | None = None) -> TrainConfig:
+    """Read ``path`` (TOML or YAML), apply dotted ``overrides`` on top and validate; raise ConfigError on any fault."""
+    data: dict[str, Any] = read_config_file(path) if path is not None else {}
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc.errors()[0]), path=str(path) if path else None) from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The raw mapping in a TOML (.toml) or YAML (.yaml/.yml) file."""
+    if not path.is_file():
+        raise ConfigError("config file not found; pass an existing file to --config", path=str(path))
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError("unknown config format; name the file *.toml, *.yaml or *.yml", path=str(path))
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot parse config: {exc}", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("config must be a mapping of sections", path=str(path))
+    return data
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``'grpo.max_steps=3'`` -> ``('grpo.max_steps', 3)``; values are TOML literals, else plain strings."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r} is not of the form section.field=value; write e.g. "
+                          f"--set grpo.max_steps=10")
+    try:
+        value: object = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: object) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for name in parents:
+        child = node.setdefault(name, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"'{name}' is a value, not a section, so '{dotted}' cannot be set", field=dotted)
+        node = child
+    node[leaf] = value
+
+
+def _field_names(loc: tuple[Any, ...]) -> tuple[type[BaseModel], list[str]]:
+    """The section model that holds the last element of ``loc``, and its field names."""
+    model: type[BaseModel] = TrainConfig
+    for part in loc[:-1]:
+        info = model.model_fields.get(str(part))
+        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            break
+        model = info.annotation
+    return model, list(model.model_fields)
+
+
+def _explain(error: Mapping[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not isinstance(p, int))
+    dotted = ".".join(str(p) for p in loc) or "config"
+    if error["type"] == "extra_forbidden":
+        _, names = _field_names(loc)
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+        hint = f"did you mean '{'.'.join([*map(str, loc[:-1]), close[0]])}'?" if close else \
+            f"valid fields here: {', '.join(names)}"
+        return f"config field '{dotted}': unknown setting; {hint}"
+    if error["type"] == "missing":
+        flag = f"--{dotted}" if dotted in ("policy", "bank", "output") else f"--set {dotted}=VALUE"
+        return f"config field '{dotted}': required but not set; pass {flag} or set it in the config file"
+    if error["type"] == "value_error":
+        return f"config section '{dotted}': {str(error['msg']).removeprefix('Value error, ')}"
+    model, _ = _field_names(loc) if loc else (TrainConfig, [])
+    info = model.model_fields.get(str(loc[-1])) if loc else None
+    meaning = f" ({info.description.splitlines()[0]})" if info is not None and info.description else ""
+    got = json.dumps(error.get("input"), default=str)
+    return (f"config field '{dotted}': {error['msg']} (got {got}){meaning}; fix it in the config file or with "
+            f"--set {dotted}=VALUE")
