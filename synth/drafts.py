@@ -1,0 +1,127 @@
+"""Drafts: the generator's JSON object for one task, parsed robustly and checked against a pydantic schema.
+
+A generator reply is untrusted text. :func:`parse_draft` finds the JSON object in it (the whole reply, a fenced
+```json block, or the first decodable object after leading prose), validates it as :class:`Draft`, and raises
+:class:`DraftError` with a machine-readable ``reason`` (``parse_error``: no JSON object; ``schema_error``: an
+object with missing or wrong fields) and a detail that a repair prompt can quote back to the generator.
+Constrained decoding gives shape, not validity, so even structured-output backends go through here.
+
+:func:`draft_to_spec` turns a draft into a :class:`task_bank.spec.TaskSpec` and always appends the deployed
+model's failing response to ``failure_cases``, so an admitted task provably catches the original failure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+
+from task_bank.errors import EnvsynthError
+from task_bank.spec import TaskSpec
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
+
+
+class DraftError(EnvsynthError):
+    """A reply that is not a usable draft. ``reason`` is ``parse_error`` or ``schema_error``."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class Draft(BaseModel):
+    """One task as the generator proposes it (the JSON object the draft prompt asks for)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    prompt: str = Field(min_length=1)
+    """What the policy will be asked."""
+    verifier: str = Field(min_length=1, validation_alias=AliasChoices("verifier", "verify", "verify_source"))
+    """Python source defining ``verify(response: str) -> float``."""
+    reference: str
+    """A response that must score 1.0."""
+    failure_cases: list[str] = Field(default_factory=list)
+    """Plausible wrong responses that must score low."""
+    skill: str | None = None
+    """The weakness the task trains, in a few words."""
+
+
+def draft_json_schema() -> dict[str, Any]:
+    """The JSON schema handed to structured-output backends (field names as the prompt spells them)."""
+    return {
+        "type": "object",
+        "properties": {
+            "prompt": {"type": "string"},
+            "verifier": {"type": "string"},
+            "reference": {"type": "string"},
+            "failure_cases": {"type": "array", "items": {"type": "string"}},
+            "skill": {"type": "string"},
+        },
+        "required": ["prompt", "verifier", "reference", "failure_cases"],
+        "additionalProperties": False,
+    }
+
+
+def _candidates(text: str) -> list[str]:
+    """Substrings that may hold the JSON object, most likely first."""
+    found = [text.strip()]
+    found += [m.group(1).strip() for m in _FENCE.finditer(text)]
+    return found
+
+
+def _first_object(text: str) -> Any:
+    """The first JSON object decodable from any '{' in ``text``; raises ValueError when there is none."""
+    decoder = json.JSONDecoder()
+    for source in _candidates(text):
+        try:
+            value = json.loads(source)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return value
+        for start in (i for i, ch in enumerate(source) if ch == "{"):
+            try:
+                value, _ = decoder.raw_decode(source, start)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    raise ValueError("no JSON object found in the reply")
+
+
+def parse_draft(text: str | None) -> Draft:
+    """Parse one generator reply into a :class:`Draft`; DraftError names what is wrong."""
+    if text is None or not text.strip():
+        raise DraftError("parse_error", "the reply is empty")
+    try:
+        obj = _first_object(text)
+    except ValueError as exc:
+        raise DraftError("parse_error", f"{exc}; reply started with {text.strip()[:80]!r}") from None
+    try:
+        return Draft.model_validate(obj)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']}" for e in exc.errors())
+        raise DraftError("schema_error", problems) from None
+
+
+def draft_to_spec(draft: Draft, *, failing_response: str, metadata: dict[str, Any]) -> TaskSpec:
+    """The task spec for ``draft``, with the deployed model's failing response added as a failure case.
+
+    Raises DraftError(``schema_error``) when the draft breaks a TaskSpec rule (for example an empty prompt).
+    """
+    cases = [c for c in draft.failure_cases if c != draft.reference]
+    if failing_response not in cases:
+        cases.append(failing_response)
+    meta = dict(metadata)
+    if draft.skill:
+        meta["skill"] = draft.skill
+    try:
+        return TaskSpec(prompt=draft.prompt, verifier=draft.verifier, reference=draft.reference,
+                        failure_cases=tuple(cases), metadata=meta)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'task'}: {e['msg']}" for e in exc.errors())
+        raise DraftError("schema_error", problems) from None
