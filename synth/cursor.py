@@ -10,9 +10,10 @@ is moved only after the records before it went through the pipeline and were mar
 (:func:`advance`), so a cycle killed at any point re-reads from the last position whose records are all done; the
 bank's processed-failure set makes the re-read records no-ops, and nothing is lost or done twice.
 
-Only complete lines (ending in a newline) are read: a writer caught mid-append is read next cycle. A complete line
-that is not a failure record is reported as an :class:`FeedEntry` with an ``error`` and counts as done, so one bad
-line cannot stall an unattended feed. A file shorter than the cursor's offset was truncated or replaced: it is read
+Only complete lines (ending in a newline) are read: a writer caught mid-append is read next cycle. Lines are
+failure records or OpenAI-style chat-log rows, as :mod:`synth.loaders` reads JSONL; records without a ``source``
+get the feed's name. A complete line that is not a failure record is reported as a :class:`FeedEntry` with an
+``error`` and counts as done, so one bad line cannot stall an unattended feed. A file shorter than the cursor's offset was truncated or replaced: it is read
 again from the start (already processed records are then skipped by id).
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from synth.loaders import chat_log_record
 from task_bank.errors import InputError
 from task_bank.failure import FailureRecord
 
@@ -80,14 +82,18 @@ def _files(path: Path) -> list[tuple[str, Path]]:
 
 
 def _parse(line: bytes, where: str, source: str) -> tuple[FailureRecord | None, str | None]:
+    """A failure record, or a chat-log row (``messages`` + feedback fields) as :mod:`synth.loaders` reads it."""
     try:
-        record = FailureRecord.model_validate(json.loads(line))
-    except (ValueError, ValidationError) as exc:
-        msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        return None, f"{where}: not a failure record ({msg})"
-    if record.source == "default" and source != "default":
-        record = record.model_copy(update={"source": source})
-    return record, None
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            return None, f"{where}: a line must be a JSON object"
+        if "messages" in row:
+            return chat_log_record(row, source), None
+        return FailureRecord.model_validate({"source": source, **row}), None
+    except ValidationError as exc:
+        return None, f"{where}: not a failure record ({exc.errors()[0]['msg']})"
+    except Exception as exc:  # noqa: BLE001 - chat_log_record's row error is private; a bad line is data here
+        return None, f"{where}: not a failure record ({exc})"
 
 
 def read_new(path: Path, source: str, start: FeedPosition) -> list[FeedEntry]:

@@ -66,8 +66,9 @@ class BudgetConfig(BaseModel):
     """Limits per cycle, and per weakness group so one noisy failure cluster cannot flood the bank.
 
     Work the cycle budget cannot pay for is deferred to the next cycle (its failures stay unprocessed and the
-    cursor stops before them); drafts a group is refused beyond ``max_drafts_per_group`` are skipped for good,
-    because more tasks from the same cluster are what flooding means.
+    cursor stops before them); draft slots a group is refused beyond ``max_drafts_per_group`` are not made up
+    later, because more tasks from the same cluster are what flooding means. New failures are drafted first;
+    evolution gets what the cycle budget has left.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -78,10 +79,8 @@ class BudgetConfig(BaseModel):
     """Generator tokens (prompt + completion as the backend reports them) in one cycle."""
     max_wall_s: float = Field(default=3600.0, gt=0.0)
     """Wall time after which the cycle starts no new stage or batch."""
-    max_drafts_per_group: int = Field(default=20, ge=0)
-    """Drafts one weakness group may produce in one cycle."""
-    batch_size: int = Field(default=64, ge=1)
-    """Failures handed to the pipeline at once; budgets are checked between batches."""
+    max_drafts_per_group: int = Field(default=4, ge=1)
+    """Draft slots one weakness group may use in one cycle (a slot's repairs do not count)."""
 
 
 class EvolveConfig(BaseModel):
