@@ -1,0 +1,176 @@
+"""The validation checks as pure functions: scores observed in the sandbox in, one :class:`CheckResult` out.
+
+Keeping the judgement apart from the sandbox calls means every rule can be read in one place and tested without a
+sandbox. Each check fails with exactly one machine-readable reason; the detail says what was seen:
+
+=====================  ==============================================================================
+check                  fails with
+=====================  ==============================================================================
+schema                 ``schema``: a field the sandbox cannot use (oversized, reference among failures)
+compiles               ``verifier_error``: the source does not parse, or loading it defines no ``verify``
+static_determinism     ``nondeterministic``: the source reads clocks, pids, entropy, set order, ...
+reference              ``unsolvable`` (< 1.0), or the fault reason of a call that did not score
+failure_cases          ``failure_case_passes`` (> fail threshold), or a fault reason
+trivial                ``trivial`` (> trivial threshold), or a fault reason
+determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
+budget                 ``timeout``: a call was killed for time, or took longer than the budget
+=====================  ==============================================================================
+
+Fault reasons, from the outcome of a call that did not score: ``sandbox_error`` (the sandbox failed; says nothing
+about the task), ``timeout``, ``verifier_error`` (verify raised, died, or returned a non-score). A verifier must
+return a score for *any* string, junk included: a raise on a bad answer is a verifier bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from task_bank.spec import TaskSpec
+from task_bank.validation import CheckResult, Outcome, ScoreResult
+from verifier.checks_probes import Probe, ProbeKind
+from verifier.static_determinism import Finding
+
+_FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
+                   (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
+_MAX_LISTED = 5
+
+
+def skipped(name: str, why: str) -> CheckResult:
+    """A check that did not run because an earlier one already decided the task."""
+    return CheckResult(name=name, passed=None, detail=f"skipped: {why}")
+
+
+def fault_reason(results: Sequence[ScoreResult]) -> str | None:
+    """The reason for the worst call that did not score (sandbox first), or None when every call scored."""
+    outcomes = {r.outcome for r in results}
+    for outcome, reason in _FAULT_PRIORITY:
+        if outcome in outcomes:
+            return reason
+    return None
+
+
+def _describe(label: str, result: ScoreResult) -> str:
+    if result.outcome is Outcome.SCORED:
+        return f"{label} scored {result.score:g}"
+    detail = f": {result.detail[:200]}" if result.detail else ""
+    return f"{label} {result.outcome.value}{detail}"
+
+
+def _fault_detail(pairs: Sequence[tuple[Probe, ScoreResult]]) -> str:
+    bad = [_describe(p.label, r) for p, r in pairs if r.outcome is not Outcome.SCORED]
+    more = f" (+{len(bad) - _MAX_LISTED} more)" if len(bad) > _MAX_LISTED else ""
+    return "; ".join(bad[:_MAX_LISTED]) + more
+
+
+def check_schema(spec: TaskSpec, max_source_chars: int, max_response_chars: int) -> CheckResult:
+    """What pydantic cannot say about a spec: sizes the sandbox can take, and failure cases that are not the answer."""
+    problems = []
+    if len(spec.verifier) > max_source_chars:
+        problems.append(f"verifier: {len(spec.verifier)} characters, over the limit of {max_source_chars}")
+    if "\x00" in spec.verifier:
+        problems.append("verifier: contains a NUL character")
+    for label, text in [("reference", spec.reference)] + [
+            (f"failure_cases[{i}]", c) for i, c in enumerate(spec.failure_cases)]:
+        if len(text) > max_response_chars:
+            problems.append(f"{label}: {len(text)} characters, over the limit of {max_response_chars}")
+    if spec.reference in spec.failure_cases:
+        problems.append("failure_cases: contains the reference itself; a failure case must be a wrong answer")
+    if problems:
+        return CheckResult(name="schema", passed=False, reason="schema", detail="; ".join(problems))
+    return CheckResult(name="schema", passed=True, detail="task spec v1 fields valid")
+
+
+def check_compiles(results: Sequence[ScoreResult], load_error: str | None) -> CheckResult:
+    """Passes unless the sandbox reported that the module failed to load or defines no callable ``verify``."""
+    if load_error is None:
+        return CheckResult(name="compiles", passed=True, detail="verify defined and callable in the sandbox")
+    return CheckResult(name="compiles", passed=False, reason="verifier_error", detail=load_error[:500],
+                       scores=tuple(results[:1]))
+
+
+def check_static(findings: Sequence[Finding]) -> CheckResult:
+    """Fails on any static finding; the detail lists them as ``line:col kind: fix``."""
+    if not findings:
+        return CheckResult(name="static_determinism", passed=True, detail="no source of nondeterminism found")
+    listed = "; ".join(f"line {f.line}:{f.col} {f.kind}: {f.detail}" for f in findings[:_MAX_LISTED])
+    return CheckResult(name="static_determinism", passed=False, reason="nondeterministic", detail=listed)
+
+
+def check_reference(pairs: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult:
+    """Every call on the reference (all runs, repeats included) scored exactly 1.0."""
+    mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.REFERENCE]
+    results = tuple(r for _, r in mine)
+    fault = fault_reason(results)
+    if fault is not None:
+        return CheckResult(name="reference", passed=False, reason=fault, detail=_fault_detail(mine), scores=results)
+    low = sorted({r.score for r in results if r.score != 1.0})
+    if low:
+        return CheckResult(name="reference", passed=False, reason="unsolvable", scores=results,
+                           detail=f"the reference must score exactly 1.0; it scored {', '.join(f'{s:g}' for s in low)}")
+    return CheckResult(name="reference", passed=True, detail=f"1.0 in all {len(results)} calls", scores=results)
+
+
+def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
+               pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult:
+    mine = [(p, r) for p, r in pairs if p.kind is kind]
+    recorded = tuple(r for p, r in primary if p.kind is kind)
+    fault = fault_reason([r for _, r in mine])
+    if fault is not None:
+        return CheckResult(name=name, passed=False, reason=fault, detail=_fault_detail(mine), scores=recorded)
+    high: dict[str, float] = {}
+    for probe, result in mine:
+        if result.score is not None and result.score > threshold:
+            high[probe.label] = max(result.score, high.get(probe.label, 0.0))
+    if high:
+        listed = ", ".join(f"{label} scored {score:g}" for label, score in list(high.items())[:_MAX_LISTED])
+        return CheckResult(name=name, passed=False, reason=reason, scores=recorded,
+                           detail=f"must score <= {threshold:g}: {listed}")
+    top = max((r.score or 0.0 for _, r in mine), default=0.0)
+    return CheckResult(name=name, passed=True, scores=recorded,
+                       detail=f"{len(recorded)} responses, highest score {top:g} <= {threshold:g}")
+
+
+def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
+                        threshold: float) -> CheckResult:
+    """Every failure case scored at most ``threshold`` in every call."""
+    return _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
+
+
+def check_trivial(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
+                  threshold: float) -> CheckResult:
+    """Empty, whitespace, the prompt echoed and the junk string each scored at most ``threshold``."""
+    return _check_low("trivial", ProbeKind.TRIVIAL, "trivial", threshold, pairs, primary)
+
+
+def check_determinism(pairs: Sequence[tuple[Probe, ScoreResult]], runs: int) -> CheckResult:
+    """Each probe got the same outcome and score in every call (timeouts are left to the budget check)."""
+    fault = fault_reason([r for _, r in pairs if r.outcome is Outcome.ERROR])
+    if fault is not None:
+        return CheckResult(name="determinism", passed=False, reason=fault, detail=_fault_detail(pairs))
+    seen: dict[str, list[ScoreResult]] = {}
+    for probe, result in pairs:
+        if result.outcome is not Outcome.TIMEOUT:
+            seen.setdefault(probe.label, []).append(result)
+    differing = {label: rs for label, rs in seen.items() if len({(r.outcome, r.score) for r in rs}) > 1}
+    if differing:
+        listed = "; ".join(
+            f"{label}: " + ", ".join(sorted({r.outcome.value if r.score is None else f'{r.score:g}' for r in rs}))
+            for label, rs in list(differing.items())[:_MAX_LISTED])
+        scores = tuple(r for rs in list(differing.values())[:_MAX_LISTED] for r in rs)
+        return CheckResult(name="determinism", passed=False, reason="nondeterministic", scores=scores,
+                           detail=f"scores differ across {runs} fresh interpreters or repeated calls: {listed}")
+    return CheckResult(name="determinism", passed=True,
+                       detail=f"{len(pairs)} calls in {runs} fresh interpreters agree for each of {len(seen)} probes")
+
+
+def check_budget(results: Sequence[ScoreResult], budget_ms: float) -> CheckResult:
+    """No call timed out and the slowest call stayed within ``budget_ms``."""
+    timed_out = sum(r.outcome is Outcome.TIMEOUT for r in results)
+    slowest = max((r.duration_ms for r in results), default=0.0)
+    if timed_out:
+        return CheckResult(name="budget", passed=False, reason="timeout",
+                           detail=f"{timed_out} of {len(results)} calls killed after the {budget_ms:g} ms budget")
+    if slowest > budget_ms:
+        return CheckResult(name="budget", passed=False, reason="timeout",
+                           detail=f"slowest call took {slowest:.0f} ms, over the {budget_ms:g} ms budget")
+    return CheckResult(name="budget", passed=True, detail=f"slowest call {slowest:.1f} ms <= {budget_ms:g} ms")
