@@ -179,9 +179,11 @@ class TrainConfig(_Section):
     stats: StatsSection = StatsSection()
 
 
-def load_config(path: Path | None = None, overrides: Mapping[str, object] | None = None) -> TrainConfig:
-    """Read ``path`` (TOML or YAML), apply dotted ``overrides`` on top and validate; raise ConfigError on any fault."""
-    data: dict[str, Any] = read_config_file(path) if path is not None else {}
+def load_config(path: Path | None = None, overrides: Mapping[str, object] | None = None,
+                defaults: Mapping[str, object] | None = None) -> TrainConfig:
+    """Validate ``defaults`` < the file at ``path`` (TOML or YAML) < dotted ``overrides``; ConfigError on any fault."""
+    data: dict[str, Any] = dict(defaults or {})
+    data.update(read_config_file(path) if path is not None else {})
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
     try:

@@ -1,0 +1,8 @@
+"""trainer: GRPO on the growing task bank, with pass rates flowing back into it.
+
+Modules, in the order data flows: ``config`` (the run's settings), ``dataset`` (an endless stream of bank tasks),
+``sampling`` (weights toward tasks the policy sometimes solves), ``reward`` (the verifier pool as a TRL reward
+function), ``ledger`` (per-task tallies), ``stats`` (statistics and status changes back to the bank), ``plots``
+(the training curves) and ``grpo`` (the command that wires them to TRL's GRPOTrainer). Imports only ``task_bank``
+and ``verifier``, never ``synth``: the trainer and the generator meet only in the bank.
+"""

@@ -1,0 +1,120 @@
+"""The reward function: every completion of a GRPO batch scored by its task's verifier, in one pool call.
+
+TRL calls a reward function with the whole generation batch (``prompts``, ``completions`` and every dataset
+column, here ``task_id``) and expects one float or ``None`` per completion. :class:`VerifierReward` sends the batch
+to the verifier pool with a single ``score_batch`` call, so the pool's warm sandbox workers score it in parallel;
+the trainer never waits on one verify call after another.
+
+How an outcome becomes a reward (shared/DESIGN.md, "Verifier outcomes")::
+
+    scored                      -> the score, a float in [0, 1]
+    crashed, timeout, invalid   -> 0.0   the response killed, hung or broke its own run: it earns nothing
+    error                       -> None  the sandbox failed; TRL skips the row instead of learning from a fake 0
+    task no longer in the bank  -> None  nothing to score it with
+
+Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome, the pass rate
+and the scoring time are logged as metrics through TRL's ``log_metric`` hook; per-task tallies go to the
+:class:`trainer.ledger.ScoreLedger` for the statistics callback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from task_bank import Outcome, ScoreResult, TaskRecord
+from trainer.ledger import ScoreLedger
+
+ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
+"""Outcomes caused by the response (or its run): reward 0.0."""
+
+
+class ScoringPool(Protocol):
+    """The part of ``verifier``'s pool the reward function uses."""
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        """Score ``(verifier_source, response)`` pairs of mixed tasks, results in input order."""
+
+
+class TaskLookup(Protocol):
+    """The part of the bank the reward function uses."""
+
+    def find(self, task_id: str) -> TaskRecord | None:
+        """The stored task, or None."""
+
+
+def reward_of(result: ScoreResult) -> float | None:
+    """The GRPO reward for one verifier result: the score, 0.0 for a response's fault, None for the sandbox's."""
+    if result.outcome is Outcome.SCORED:
+        return result.score
+    if result.outcome in ZERO_OUTCOMES:
+        return 0.0
+    return None
+
+
+def completion_text(completion: str | Sequence[dict[str, str]]) -> str:
+    """The response a verifier sees: a plain completion, or the assistant turns of a chat completion joined."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(m["content"] for m in completion if m.get("role", "assistant") == "assistant")
+
+
+class VerifierReward:
+    """TRL reward function scoring completions with their task's verifier through a warm pool."""
+
+    def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int) -> None:
+        self.__name__ = "verifier"
+        self._pool = pool
+        self._bank = bank
+        self._ledger = ledger
+        self._group_size = group_size
+        self._sources: dict[str, str | None] = {}
+
+    def verifier_source(self, task_id: str) -> str | None:
+        """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
+        if task_id not in self._sources:
+            record = self._bank.find(task_id)
+            self._sources[task_id] = record.spec.verifier if record is not None else None
+        return self._sources[task_id]
+
+    def __call__(self, prompts: list[Any], completions: list[Any], task_id: list[str],
+                 **kwargs: Any) -> list[float | None]:
+        """Rewards for a batch, in order. ``kwargs`` are TRL's extras; only ``log_metric`` is used."""
+        started = time.perf_counter()
+        sources = [self.verifier_source(t) for t in task_id]
+        todo = [i for i, src in enumerate(sources) if src is not None]
+        results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in todo])
+        rewards: list[float | None] = [None] * len(completions)
+        outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
+        outcomes["missing_task"] = len(completions) - len(todo)
+        for i, result in zip(todo, results, strict=True):
+            rewards[i] = reward_of(result)
+            outcomes[result.outcome.value] += 1
+        equal_groups = self._record_groups(task_id, rewards)
+        log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
+        if log_metric is not None:
+            scored = [r for r in rewards if r is not None]
+            for name, count in outcomes.items():
+                log_metric(f"verifier/{name}", float(count))
+            log_metric("verifier/pass_rate",
+                       sum(r >= self._ledger.pass_threshold for r in scored) / len(scored) if scored else 0.0)
+            log_metric("verifier/equal_groups", float(equal_groups))
+            log_metric("verifier/seconds", time.perf_counter() - started)
+        return rewards
+
+    def _record_groups(self, task_ids: Sequence[str], rewards: Sequence[float | None]) -> int:
+        """Split the batch into GRPO groups (consecutive rows of one task), record them; count equal-score ones."""
+        equal = 0
+        start = 0
+        while start < len(task_ids):
+            end = start + 1
+            while end < len(task_ids) and task_ids[end] == task_ids[start] and end - start < self._group_size:
+                end += 1
+            group = rewards[start:end]
+            self._ledger.record_group(task_ids[start], group)
+            scored = [r for r in group if r is not None]
+            equal += len(scored) >= 2 and len(set(scored)) == 1
+            start = end
+        return equal
