@@ -30,6 +30,8 @@ class Executor(ABC):
     """Runs one stage function over a list of work items and returns the results in input order."""
 
     name: str = "executor"
+    workers: int = 1
+    """Items the executor runs at once; the pipeline sizes its waves of work by it."""
 
     @abstractmethod
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
