@@ -1,0 +1,126 @@
+"""The validation rules as pure functions over observed scores (no sandbox): one rule per test."""
+
+from __future__ import annotations
+
+from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
+from verifier import checks
+from verifier.checks_probes import Probe, ProbeKind, build_probes, junk_response, run_order
+
+REF = Probe(kind=ProbeKind.REFERENCE, label="reference", response="42")
+FAIL = Probe(kind=ProbeKind.FAILURE_CASE, label="failure_cases[0]", response="41")
+EMPTY = Probe(kind=ProbeKind.TRIVIAL, label="trivial:empty", response="")
+
+
+def scored(x: float, ms: float = 1.0) -> ScoreResult:
+    return ScoreResult(outcome=Outcome.SCORED, score=x, duration_ms=ms)
+
+
+def fault(outcome: Outcome) -> ScoreResult:
+    return ScoreResult(outcome=outcome, detail="boom")
+
+
+def spec(**kw) -> TaskSpec:
+    fields = {"prompt": "What is 6*7?", "verifier": "def verify(r):\n    return float(r == '42')\n",
+              "reference": "42", "failure_cases": ["41"]}
+    return TaskSpec(**{**fields, **kw})
+
+
+def test_reference_scoring_one_everywhere_passes():
+    assert checks.check_reference([(REF, scored(1.0)), (REF, scored(1.0))]).passed is True
+
+
+def test_reference_below_one_in_any_call_is_unsolvable():
+    result = checks.check_reference([(REF, scored(1.0)), (REF, scored(0.99))])
+    assert (result.passed, result.reason) == (False, "unsolvable")
+
+
+def test_reference_crash_is_verifier_error():
+    assert checks.check_reference([(REF, fault(Outcome.CRASHED))]).reason == "verifier_error"
+
+
+def test_reference_invalid_score_is_verifier_error():
+    assert checks.check_reference([(REF, fault(Outcome.INVALID))]).reason == "verifier_error"
+
+
+def test_sandbox_failure_outranks_other_faults():
+    result = checks.check_reference([(REF, fault(Outcome.CRASHED)), (REF, fault(Outcome.ERROR))])
+    assert result.reason == "sandbox_error"
+
+
+def test_failure_case_above_threshold_passes_is_rejected():
+    pairs = [(FAIL, scored(0.6))]
+    result = checks.check_failure_cases(pairs, pairs, threshold=0.5)
+    assert (result.passed, result.reason) == (False, "failure_case_passes")
+
+
+def test_failure_case_at_threshold_is_accepted():
+    pairs = [(FAIL, scored(0.5))]
+    assert checks.check_failure_cases(pairs, pairs, threshold=0.5).passed is True
+
+
+def test_trivial_response_above_threshold_is_trivial():
+    pairs = [(EMPTY, scored(1.0))]
+    result = checks.check_trivial(pairs, pairs, threshold=0.2)
+    assert (result.passed, result.reason) == (False, "trivial")
+
+
+def test_verifier_crash_on_a_trivial_response_is_verifier_error():
+    pairs = [(EMPTY, fault(Outcome.CRASHED))]
+    assert checks.check_trivial(pairs, pairs, threshold=0.2).reason == "verifier_error"
+
+
+def test_different_scores_for_one_probe_are_nondeterministic():
+    result = checks.check_determinism([(REF, scored(1.0)), (REF, scored(0.0))], runs=3)
+    assert (result.passed, result.reason) == (False, "nondeterministic")
+
+
+def test_outcome_flip_is_nondeterministic():
+    result = checks.check_determinism([(FAIL, scored(0.0)), (FAIL, fault(Outcome.CRASHED))], runs=3)
+    assert result.reason == "nondeterministic"
+
+
+def test_agreeing_runs_are_deterministic():
+    assert checks.check_determinism([(REF, scored(1.0)), (REF, scored(1.0)), (FAIL, scored(0.0))], runs=3).passed
+
+
+def test_timeout_fails_the_budget():
+    result = checks.check_budget([scored(1.0), fault(Outcome.TIMEOUT)], budget_ms=1000)
+    assert (result.passed, result.reason) == (False, "timeout")
+
+
+def test_slow_call_over_budget_fails_the_budget():
+    assert checks.check_budget([scored(1.0, ms=1500)], budget_ms=1000).reason == "timeout"
+
+
+def test_schema_rejects_reference_listed_as_failure_case():
+    result = checks.check_schema(spec(failure_cases=["41", "42"]), 10_000, 10_000)
+    assert (result.passed, result.reason) == (False, "schema")
+
+
+def test_schema_rejects_oversized_verifier():
+    assert checks.check_schema(spec(), max_source_chars=10, max_response_chars=10_000).reason == "schema"
+
+
+def test_skipped_check_has_passed_none():
+    assert checks.skipped("determinism", "why").passed is None
+
+
+def test_probes_are_reference_failures_then_trivial():
+    labels = [p.label for p in build_probes(spec(failure_cases=["1", "2"]), junk_chars=500)]
+    assert labels == ["reference", "failure_cases[0]", "failure_cases[1]", "trivial:empty", "trivial:whitespace",
+                      "trivial:prompt_echo", "trivial:junk"]
+
+
+def test_junk_response_has_the_requested_length_and_many_numbers():
+    junk = junk_response(5000)
+    assert len(junk) == 5000 and " 42 " in junk
+
+
+def test_first_run_repeats_every_probe_in_a_second_order():
+    order = run_order(4, run=0, repeats=2)
+    assert order == [0, 1, 2, 3, 3, 2, 1, 0]
+
+
+def test_later_runs_use_distinct_orders():
+    assert len({tuple(run_order(5, run=r, repeats=1)) for r in range(1, 5)}) == 4
