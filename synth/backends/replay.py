@@ -1,0 +1,75 @@
+"""The replay backend: generator replies recorded earlier, looked up by request key. No model, fully offline.
+
+A drafts file is JSONL, one recorded reply per line: ``{"key": "<group id>/d<slot>/r<round>", "text": "..."}``
+(extra fields such as ``note`` are documentation and ignored). Keys are the pipeline's stable request keys, so
+the same failures always map to the same replies. A request with no recording yields a :class:`Generation`
+with ``error`` set (the pipeline records it as ``no_output``), not an exception: a partial recording still runs.
+Token counts are whitespace-separated words, an estimate good enough for token budgets in demos and tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from task_bank.errors import ConfigError, InputError
+from task_bank.provenance import SamplingSettings
+
+if TYPE_CHECKING:
+    from synth.backends import BackendOptions
+
+
+def load_recordings(path: Path) -> dict[str, str]:
+    """Key -> recorded text; InputError names the line and field of anything malformed or repeated."""
+    if not path.is_file():
+        raise InputError("drafts file not found; check the --drafts path", path=str(path))
+    recordings: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg})", path=str(path), line=number) from None
+            if not isinstance(row, dict):
+                raise InputError("a line must be a JSON object", path=str(path), line=number)
+            for field in ("key", "text"):
+                if not isinstance(row.get(field), str):
+                    raise InputError("must be a string", path=str(path), line=number, field=field)
+            if row["key"] in recordings:
+                raise InputError(f"key '{row['key']}' is recorded twice", path=str(path), line=number,
+                                 field="key")
+            recordings[row["key"]] = row["text"]
+    return recordings
+
+
+class ReplayBackend(GeneratorBackend):
+    """Answers each request with the reply recorded under its key."""
+
+    name = "replay"
+
+    def __init__(self, recordings: dict[str, str], *, model: str, sampling: SamplingSettings,
+                 batch_size: int = 8) -> None:
+        super().__init__(model=model, sampling=sampling, batch_size=batch_size)
+        self._recordings = recordings
+
+    @classmethod
+    def from_options(cls, options: "BackendOptions") -> "ReplayBackend":
+        if options.drafts is None:
+            raise ConfigError("the replay backend needs recorded drafts: pass --drafts FILE", field="drafts")
+        return cls(load_recordings(options.drafts), model=options.model or f"replay:{options.drafts.name}",
+                   sampling=options.sampling, batch_size=options.batch_size)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        out = []
+        for r in requests:
+            text = self._recordings.get(r.key)
+            if text is None:
+                out.append(Generation(key=r.key, text=None, error=f"no recorded draft for key '{r.key}'"))
+            else:
+                out.append(Generation(key=r.key, text=text, completion_tokens=len(text.split())))
+        return out
