@@ -153,8 +153,8 @@ class StatsSection(_Section):
     """Pass rate that counts as mastered."""
     promote: bool = True
     """Re-admit rejected tasks that the policy now sometimes solves."""
-    promote_reasons: tuple[str, ...] = ("too_hard", "below_band", "never_solved", "out_of_band")
-    """Rejection reasons that mean 'outside the learnable band', the only rejections a pass rate can undo."""
+    promote_reasons: tuple[str, ...] = ("too_hard",)
+    """Rejection reasons a rising pass rate can undo (synth stores tasks below the learnable band as too_hard)."""
 
 
 class TrainConfig(_Section):
