@@ -1,0 +1,201 @@
+"""Named, recorded schema migrations of the SQLite bank (the sqlite-utils / simonw/llm pattern).
+
+Each migration is a function that takes a connection inside an open write transaction. The names applied are kept
+in the table ``_migrations``; :func:`migrate` applies the missing ones in order, so running it twice (or from two
+processes at once: it takes the write lock first) is a no-op. ``PRAGMA user_version`` holds the number of
+migrations applied; a bank whose version or migration names this code does not know was written by a newer
+envsynth and is refused with :class:`SchemaVersionError` before anything is written to it.
+
+Never edit a migration that has shipped: add a new one at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from task_bank.errors import SchemaVersionError
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _run(conn: sqlite3.Connection, statements: list[str]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+def m001_tasks(conn: sqlite3.Connection) -> None:
+    """Tasks with indexed filter columns, full-text search, dedup keys, validation reports and curation history."""
+    _run(conn, [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS tasks (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            skill TEXT,
+            failure_group TEXT,
+            growth_run_id TEXT,
+            parent_task_id TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            verifier_hash TEXT,
+            duplicate_of TEXT,
+            duplicate_kind TEXT,
+            latest_pass_rate REAL,
+            reasons TEXT NOT NULL,
+            prompt_text TEXT NOT NULL,
+            verifier TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            minhash BLOB)""",
+        "CREATE INDEX IF NOT EXISTS tasks_status_created ON tasks (status, created_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_skill_status ON tasks (skill, status, created_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_failure_group ON tasks (failure_group) WHERE failure_group IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_growth_run ON tasks (growth_run_id) WHERE growth_run_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_task_id) WHERE parent_task_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_duplicate_of ON tasks (duplicate_of) WHERE duplicate_of IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_content_hash ON tasks (content_hash)",
+        "CREATE INDEX IF NOT EXISTS tasks_verifier_hash ON tasks (verifier_hash) WHERE verifier_hash IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_pass_rate ON tasks (latest_pass_rate) WHERE latest_pass_rate IS NOT NULL",
+        """CREATE VIRTUAL TABLE IF NOT EXISTS tasks_fts USING fts5(
+            prompt_text, verifier, content='tasks', content_rowid='pk', tokenize="unicode61 tokenchars '_'")""",
+        """CREATE TRIGGER IF NOT EXISTS tasks_fts_insert AFTER INSERT ON tasks BEGIN
+            INSERT INTO tasks_fts (rowid, prompt_text, verifier) VALUES (new.pk, new.prompt_text, new.verifier);
+        END""",
+        """CREATE TRIGGER IF NOT EXISTS tasks_fts_delete AFTER DELETE ON tasks BEGIN
+            INSERT INTO tasks_fts (tasks_fts, rowid, prompt_text, verifier)
+            VALUES ('delete', old.pk, old.prompt_text, old.verifier);
+        END""",
+        """CREATE TRIGGER IF NOT EXISTS tasks_fts_update AFTER UPDATE OF prompt_text, verifier ON tasks BEGIN
+            INSERT INTO tasks_fts (tasks_fts, rowid, prompt_text, verifier)
+            VALUES ('delete', old.pk, old.prompt_text, old.verifier);
+            INSERT INTO tasks_fts (rowid, prompt_text, verifier) VALUES (new.pk, new.prompt_text, new.verifier);
+        END""",
+        """CREATE TABLE IF NOT EXISTS task_failures (
+            failure_id TEXT NOT NULL,
+            task_pk INTEGER NOT NULL REFERENCES tasks (pk) ON DELETE CASCADE,
+            PRIMARY KEY (failure_id, task_pk)) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS task_failures_task ON task_failures (task_pk)",
+        """CREATE TABLE IF NOT EXISTS lsh_band (
+            key INTEGER NOT NULL,
+            task_pk INTEGER NOT NULL REFERENCES tasks (pk) ON DELETE CASCADE,
+            PRIMARY KEY (key, task_pk)) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS lsh_band_task ON lsh_band (task_pk)",
+        """CREATE TABLE IF NOT EXISTS reports (
+            pk INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+            admitted INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS reports_task ON reports (task_id, started_at)",
+        """CREATE TABLE IF NOT EXISTS history (
+            pk INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS history_task ON history (task_id, at)",
+    ])
+
+
+def m002_training_and_runs(conn: sqlite3.Connection) -> None:
+    """Failure records, training statistics, growth runs and per-source cursors."""
+    _run(conn, [
+        """CREATE TABLE IF NOT EXISTS failures (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            timestamp TEXT,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS failures_source ON failures (source, pk)",
+        """CREATE TABLE IF NOT EXISTS processed_failures (
+            failure_id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            at TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS stats (
+            pk INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+            policy TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            pass_rate REAL NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS stats_task ON stats (task_id, recorded_at)",
+        "CREATE INDEX IF NOT EXISTS stats_policy ON stats (policy, task_id, recorded_at)",
+        """CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at)",
+        """CREATE TABLE IF NOT EXISTS cursors (
+            source TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+    ])
+
+
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("m001_tasks", m001_tasks),
+    ("m002_training_and_runs", m002_training_and_runs),
+)
+"""Every migration, in the order it must run."""
+
+BANK_SCHEMA_VERSION = len(MIGRATIONS)
+"""Schema version this code writes: the number of migrations it knows."""
+
+
+def _check_not_newer(conn: sqlite3.Connection, path: str) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > BANK_SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path}: bank schema version {version} is newer than this envsynth supports "
+            f"({BANK_SCHEMA_VERSION}); upgrade envsynth to open it")
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    if not has_table:
+        return
+    known = {name for name, _ in MIGRATIONS}
+    unknown = sorted(row[0] for row in conn.execute("SELECT name FROM _migrations") if row[0] not in known)
+    if unknown:
+        raise SchemaVersionError(
+            f"{path}: bank has migrations this envsynth does not know ({', '.join(unknown)}); bank schema "
+            f"version {version}, supported {BANK_SCHEMA_VERSION}; upgrade envsynth to open it")
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations recorded in the bank, in the order they were applied."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    if not has_table:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> list[str]:
+    """Apply the missing migrations in one write transaction; returns the names applied now.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Raises :class:`SchemaVersionError` for a bank
+    from a newer envsynth, without writing to it.
+    """
+    _check_not_newer(conn, path)
+    if len(applied_migrations(conn)) == len(MIGRATIONS):
+        return []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _check_not_newer(conn, path)
+        conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = set(applied_migrations(conn))
+        applied = []
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            migration(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                         (name,))
+            applied.append(name)
+        conn.execute(f"PRAGMA user_version = {BANK_SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return applied

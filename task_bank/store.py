@@ -1,0 +1,314 @@
+"""The bank: one SQLite file holding tasks, their validation reports, curation history, failures, training
+statistics and growth runs (see docs/CONTRACTS.md for the interface every package codes against).
+
+Tasks are admitted through :meth:`Bank.admit` / :meth:`Bank.admit_many`, which run dedup (``task_bank.dedup``)
+and commit in batches, so a killed import keeps every batch it reported. Failures, statistics, runs and cursors
+live in :class:`task_bank.activity.ActivityStore`, which :class:`Bank` extends.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from task_bank.activity import ActivityStore
+from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, iso, record_from_row, task_row
+from task_bank.db import Database, connect
+from task_bank.dedup import Banding, DedupConfig, DedupKeys, compute_keys, find_duplicate, index_task, \
+    optimal_banding
+from task_bank.errors import BankError, NotFoundError
+from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
+from task_bank.provenance import Provenance, utcnow
+from task_bank.query import StatusFilter, TaskFilter, order_by
+from task_bank.records import CurationAction, DuplicateKind, TaskRecord, TaskStatus
+from task_bank.spec import TaskSpec
+from task_bank.validation import ValidationReport
+
+AdmitItem = tuple[TaskSpec, Provenance | None, ValidationReport | None]
+"""One item of :meth:`Bank.admit_many`: the spec, its provenance and its validation report (either may be None)."""
+
+_INSERT_TASK = (f"INSERT INTO tasks ({', '.join(TASK_WRITE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(TASK_WRITE_COLUMNS))})")
+_UPSERT_TASK = _INSERT_TASK + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in TASK_WRITE_COLUMNS if c != "id")
+_ACTIONS = {TaskStatus.QUARANTINED: "quarantine", TaskStatus.RETIRED: "retire", TaskStatus.REJECTED: "reject",
+            TaskStatus.CANDIDATE: "reset"}
+
+
+def _default_action(before: TaskStatus, after: TaskStatus) -> str:
+    if after is TaskStatus.ADMITTED:
+        return "restore" if before in (TaskStatus.QUARANTINED, TaskStatus.RETIRED) else "promote"
+    return _ACTIONS[after]
+
+
+class Bank(ActivityStore):
+    """A task bank in one SQLite file. Open with :meth:`open`; usable as a context manager; thread-safe."""
+
+    def __init__(self, db: Database, dedup: DedupConfig, banding: Banding) -> None:
+        self._db = db
+        self.dedup_config = dedup
+        """Near-duplicate settings in force (threshold from the caller, or as stored at creation)."""
+        self.banding = banding
+        """LSH banding, fixed when the bank was created."""
+
+    @classmethod
+    def open(cls, path: str | Path, *, near_threshold: float | None = None,
+             busy_timeout_s: float = 30.0) -> "Bank":
+        """Open (creating if missing) and migrate the bank at ``path``.
+
+        ``near_threshold`` overrides the stored near-duplicate threshold for this session; the LSH banding is the
+        one chosen when the bank was created. Raises SchemaVersionError for a bank from a newer envsynth.
+        """
+        path = Path(path)
+        if path.is_dir():
+            raise BankError(f"{path}: is a directory; give the bank's file path (e.g. {path / 'task_bank.db'})")
+        if not path.parent.exists():
+            raise BankError(f"{path}: directory {path.parent} does not exist; create it first")
+        conn = connect(str(path), busy_timeout_s)
+        db = Database(conn, str(path), busy_timeout_s)
+        try:
+            migrate(conn, str(path))
+            config, banding = cls._dedup_settings(db, near_threshold)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, config, banding)
+
+    @staticmethod
+    def _dedup_settings(db: Database, near_threshold: float | None) -> tuple[DedupConfig, Banding]:
+        with db.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'dedup'").fetchone()
+        if row is None:
+            config = DedupConfig(near_threshold=near_threshold) if near_threshold is not None else DedupConfig()
+            banding = optimal_banding(config.near_threshold, config.num_perm)
+            stored = {**config.model_dump(), "bands": banding.bands, "rows": banding.rows}
+            with db.write() as conn:
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dedup', ?)", (json.dumps(stored),))
+                row = conn.execute("SELECT value FROM meta WHERE key = 'dedup'").fetchone()
+        stored = json.loads(row[0])
+        banding = Banding(bands=stored.pop("bands"), rows=stored.pop("rows"))
+        if near_threshold is not None:
+            stored["near_threshold"] = near_threshold
+        return DedupConfig.model_validate(stored), banding
+
+    @property
+    def path(self) -> Path:
+        """The bank file."""
+        return Path(self._db.path)
+
+    @property
+    def schema_version(self) -> int:
+        """Schema version of this code (the bank was migrated to it on open)."""
+        return BANK_SCHEMA_VERSION
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> "Bank":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- admission -------------------------------------------------------------------------------------------
+
+    def admit(self, spec: TaskSpec, provenance: Provenance | None = None, report: ValidationReport | None = None,
+              status: TaskStatus | None = None, reasons: Iterable[str] = (), dedup: bool = True) -> TaskRecord:
+        """Store a task, deciding its status; same id twice is a no-op returning the stored record.
+
+        ``status`` None means ADMITTED when ``report`` is None or admitted, else REJECTED with the report's reasons.
+        With ``dedup`` a task that would be ADMITTED but matches an admitted task is stored REJECTED with reason
+        ``duplicate`` and ``duplicate_of``/``duplicate_kind`` set.
+        """
+        return self.admit_many([(spec, provenance, report)], status=status, reasons=reasons, dedup=dedup)[0]
+
+    def admit_many(self, items: Iterable[AdmitItem | TaskSpec], *, status: TaskStatus | None = None,
+                   reasons: Iterable[str] = (), dedup: bool = True, batch_size: int = 500,
+                   on_commit: Callable[[list[TaskRecord]], None] | None = None) -> list[TaskRecord]:
+        """:meth:`admit` for many tasks, one transaction per ``batch_size`` items, in input order.
+
+        ``on_commit`` is called with each batch's records after that batch is committed (progress reports
+        that survive a kill). Duplicates within the input are caught too: the first one wins.
+        """
+        reasons = tuple(reasons)
+        out: list[TaskRecord] = []
+        iterator = iter(items)
+        while batch := [item if isinstance(item, tuple) else (item, None, None)
+                        for item in islice(iterator, batch_size)]:
+            keys = compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
+            with self._db.write() as conn:
+                records = [self._admit_one(conn, item, key, status, reasons, dedup) for item, key in zip(batch, keys)]
+            out.extend(records)
+            if on_commit is not None:
+                on_commit(records)
+        return out
+
+    def _admit_one(self, conn: sqlite3.Connection, item: AdmitItem, keys: DedupKeys, status: TaskStatus | None,
+                   reasons: tuple[str, ...], dedup: bool) -> TaskRecord:
+        spec, provenance, report = item
+        row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (spec.id,)).fetchone()
+        if row is not None:
+            return record_from_row(row)
+        if report is not None and report.task_id != spec.id:
+            raise BankError(f"validation report is for task {report.task_id!r} but the spec is {spec.id!r} "
+                            f"(field 'task_id'); pass the report of this task")
+        if status is None:
+            admitted = report is None or report.admitted
+            status = TaskStatus.ADMITTED if admitted else TaskStatus.REJECTED
+            if not reasons and report is not None and not admitted:
+                reasons = report.reasons
+        duplicate: tuple[str, DuplicateKind] | None = None
+        if dedup and status is TaskStatus.ADMITTED:
+            duplicate = find_duplicate(conn, keys, self.dedup_config.near_threshold)
+            if duplicate is not None:
+                status, reasons = TaskStatus.REJECTED, ("duplicate",)
+        now = utcnow()
+        record = TaskRecord(spec=spec, status=status, reasons=reasons, provenance=provenance or Provenance(),
+                            duplicate_of=duplicate[0] if duplicate else None,
+                            duplicate_kind=duplicate[1] if duplicate else None, created_at=now, updated_at=now)
+        pk = conn.execute(_INSERT_TASK, task_row(record, keys)).lastrowid
+        if pk is None:
+            raise BankError(f"{self.path}: insert of task {spec.id!r} returned no row id")
+        self._index(conn, pk, record, keys, replace=False)
+        if report is not None:
+            self._insert_report(conn, report)
+        return record
+
+    @staticmethod
+    def _index(conn: sqlite3.Connection, pk: int, record: TaskRecord, keys: DedupKeys, replace: bool) -> None:
+        index_task(conn, pk, keys, replace=replace)
+        if replace:
+            conn.execute("DELETE FROM task_failures WHERE task_pk = ?", (pk,))
+        conn.executemany("INSERT OR IGNORE INTO task_failures (failure_id, task_pk) VALUES (?, ?)",
+                         [(fid, pk) for fid in record.provenance.source_failure_ids])
+
+    def put(self, record: TaskRecord) -> TaskRecord:
+        """Trusted upsert of a whole record (no dedup, no status decision); returns it."""
+        keys = compute_keys([record.spec], self.dedup_config, self.banding)[0]
+        with self._db.write() as conn:
+            conn.execute(_UPSERT_TASK, task_row(record, keys))
+            pk = conn.execute("SELECT pk FROM tasks WHERE id = ?", (record.id,)).fetchone()[0]
+            self._index(conn, pk, record, keys, replace=True)
+        return record
+
+    # ---- reading tasks ---------------------------------------------------------------------------------------
+
+    def find(self, task_id: str) -> TaskRecord | None:
+        """The task with this id, or None."""
+        with self._db.read() as conn:
+            row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return record_from_row(row) if row else None
+
+    def get(self, task_id: str) -> TaskRecord:
+        """The task with this id; NotFoundError when absent."""
+        record = self.find(task_id)
+        if record is None:
+            raise NotFoundError(f"task {task_id!r} is not in the bank {self.path}")
+        return record
+
+    def list(self, status: StatusFilter = None, skill: str | None = None, text: str | None = None,
+             failure_group: str | None = None, growth_run_id: str | None = None,
+             source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None,
+             sort: str = "created", descending: bool = True, limit: int = 50, offset: int = 0) -> list[TaskRecord]:
+        """One page of tasks matching every filter given; ``text`` is full-text search over prompt and verifier."""
+        where, params = TaskFilter(status, skill, text, failure_group, growth_run_id, source_failure_id,
+                                   pass_band).where()
+        sql = f"SELECT {TASK_COLUMNS} FROM tasks{where}{order_by(sort, descending)} LIMIT ? OFFSET ?"
+        with self._db.read() as conn:
+            rows = conn.execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
+        return [record_from_row(row) for row in rows]
+
+    def count(self, status: StatusFilter = None, skill: str | None = None, text: str | None = None,
+              failure_group: str | None = None, growth_run_id: str | None = None,
+              source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None) -> int:
+        """How many tasks :meth:`list` would page through."""
+        where, params = TaskFilter(status, skill, text, failure_group, growth_run_id, source_failure_id,
+                                   pass_band).where()
+        with self._db.read() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM tasks{where}", params).fetchone()[0])
+
+    def iter_tasks(self, status: StatusFilter = None, skill: str | None = None,
+                   batch_size: int = 1000) -> Iterator[TaskRecord]:
+        """Every matching task in storage order, read in pages (for export and streaming datasets)."""
+        where, params = TaskFilter(status, skill).where()
+        where = f"{where} AND pk > ?" if where else " WHERE pk > ?"
+        last = 0
+        while True:
+            with self._db.read() as conn:
+                rows = conn.execute(f"SELECT pk, {TASK_COLUMNS} FROM tasks{where} ORDER BY pk LIMIT ?",
+                                    [*params, last, batch_size]).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for row in rows:
+                yield record_from_row(row[1:])
+
+    def duplicates_of(self, task_id: str) -> list[TaskRecord]:
+        """Tasks recorded as duplicates of this one, oldest first."""
+        return self._tasks_where("duplicate_of = ?", task_id)
+
+    def children(self, task_id: str) -> list[TaskRecord]:
+        """Tasks whose provenance names this one as parent, oldest first."""
+        return self._tasks_where("parent_task_id = ?", task_id)
+
+    def tasks_for_failure(self, failure_id: str) -> list[TaskRecord]:
+        """Tasks drafted from this failure record, oldest first."""
+        return self._tasks_where("pk IN (SELECT task_pk FROM task_failures WHERE failure_id = ?)", failure_id)
+
+    def _tasks_where(self, clause: str, value: object) -> list[TaskRecord]:
+        with self._db.read() as conn:
+            rows = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE {clause} ORDER BY pk", (value,)).fetchall()
+        return [record_from_row(row) for row in rows]
+
+    # ---- curation and reports --------------------------------------------------------------------------------
+
+    def set_status(self, task_id: str, status: TaskStatus | str, actor: str = "system", reason: str = "",
+                   action: str | None = None) -> TaskRecord:
+        """Change a task's status and record who did it and why (:meth:`history`); same status is a no-op."""
+        status = TaskStatus(status)
+        with self._db.write() as conn:
+            row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"task {task_id!r} is not in the bank {self.path}")
+            before = record_from_row(row)
+            if before.status is status:
+                return before
+            now = utcnow()
+            reasons = (reason,) if reason else ()
+            conn.execute("UPDATE tasks SET status = ?, reasons = ?, updated_at = ? WHERE id = ?",
+                         (status.value, json.dumps(list(reasons)), iso(now), task_id))
+            entry = CurationAction(task_id=task_id, action=action or _default_action(before.status, status),
+                                   from_status=before.status, to_status=status, actor=actor, reason=reason, at=now)
+            conn.execute("INSERT INTO history (task_id, at, body) VALUES (?, ?, ?)",
+                         (task_id, iso(now), entry.model_dump_json()))
+        return before.model_copy(update={"status": status, "reasons": reasons, "updated_at": now})
+
+    def history(self, task_id: str) -> list[CurationAction]:
+        """Status changes of a task, oldest first."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT body FROM history WHERE task_id = ? ORDER BY at, pk", (task_id,)).fetchall()
+        return [CurationAction.model_validate_json(row[0]) for row in rows]
+
+    def add_report(self, report: ValidationReport) -> None:
+        """Store a validation report of a task already in the bank (NotFoundError otherwise)."""
+        with self._db.write() as conn:
+            self._insert_report(conn, report)
+
+    def _insert_report(self, conn: sqlite3.Connection, report: ValidationReport) -> None:
+        try:
+            conn.execute("INSERT INTO reports (task_id, admitted, started_at, body) VALUES (?, ?, ?, ?)",
+                         (report.task_id, int(report.admitted), iso(report.started_at), report.model_dump_json()))
+        except sqlite3.IntegrityError as exc:
+            raise NotFoundError(f"cannot store a validation report for task {report.task_id!r}: it is not in the "
+                                f"bank {self.path}; admit the task first") from exc
+
+    def reports(self, task_id: str) -> list[ValidationReport]:
+        """Validation reports of a task, oldest first."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT body FROM reports WHERE task_id = ? ORDER BY started_at, pk",
+                                (task_id,)).fetchall()
+        return [ValidationReport.model_validate_json(row[0]) for row in rows]
