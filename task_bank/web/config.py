@@ -1,0 +1,23 @@
+"""The web view's configuration, held by the app (``app.state.config``) rather than in module globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Everything a request handler needs to know about how the view was started."""
+
+    bank_path: Path
+    """The SQLite bank file served."""
+    token: str | None = None
+    """Access token that unlocks curation; None makes the view read-only."""
+    page_size: int = 50
+    """Default rows per list page."""
+
+    @property
+    def can_curate(self) -> bool:
+        """Whether curation forms are shown and POSTs are considered at all."""
+        return bool(self.token)

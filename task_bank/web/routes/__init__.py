@@ -1,0 +1,1 @@
+"""One router per page: overview, tasks (list, detail, curation), failures, runs, and the JSON API."""
