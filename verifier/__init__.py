@@ -1,0 +1,13 @@
+"""envsynth's verifier layer: sandboxed scoring and the validation of generated tasks."""
+
+# --- sandbox and pool exports (owner: sandbox engineer) ---
+from verifier.limits import Limits, RunEnv
+from verifier.pool import Pool, open_pool
+from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
+from verifier.sandbox.registry import BackendRegistry, default_registry
+
+__all__ = [
+    "Backend", "BackendRegistry", "Limits", "Pool", "RunEnv", "SandboxUnavailableError", "Worker",
+    "default_registry", "open_pool",
+]
+# --- end of sandbox and pool exports ---

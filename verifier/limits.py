@@ -1,0 +1,59 @@
+"""Resource limits for one verify run, and the run environment that pins (or varies) its nondeterminism.
+
+Both are frozen records passed explicitly to :func:`verifier.open_pool` and :meth:`Pool.score`; the sandbox
+backends translate them into rlimits, cgroup settings and harness options. Keeping them in one small module lets
+the validator and the trainer build them without importing any backend.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Limits(BaseModel):
+    """What one sandboxed run may use. Every limit is enforced from outside the untrusted process."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    wall_s: float = Field(default=5.0, gt=0.0, le=600.0)
+    """Wall time for loading the verifier, and again for each ``verify`` call; past it the run is killed."""
+    cpu_s: float = Field(default=5.0, gt=0.0, le=600.0)
+    """CPU seconds per ``verify`` call (RLIMIT_CPU, counted for the whole group of calls one process serves)."""
+    memory_mb: int = Field(default=512, ge=64, le=65536)
+    """Address space of the process running the verifier (RLIMIT_AS); the worker's cgroup caps the sum."""
+    max_processes: int = Field(default=64, ge=4, le=4096)
+    """Processes plus threads alive at once in one worker sandbox (cgroup ``pids.max`` and RLIMIT_NPROC)."""
+    file_size_mb: int = Field(default=16, ge=1, le=4096)
+    """Largest file the verifier may write (RLIMIT_FSIZE)."""
+    scratch_mb: int = Field(default=64, ge=1, le=16384)
+    """Size of the private tmpfs scratch space (the only writable place)."""
+    output_kb: int = Field(default=1024, ge=1, le=1048576)
+    """stdout plus stderr bytes one run may write before it is killed; only the first KiB is kept."""
+
+
+class RunEnv(BaseModel):
+    """The interpreter environment a run sees. Defaults pin everything so that training runs replay exactly.
+
+    ``fresh=True`` (or any ``hash_seed`` other than the pool's pinned 0) runs the group in a brand-new sandboxed
+    interpreter started with ``PYTHONHASHSEED=hash_seed``: children forked from a warm worker share its hash seed, so
+    only a fresh interpreter exposes hash-order nondeterminism. ``clock_offset_s`` shifts ``time.time``,
+    ``time.time_ns``, ``time.monotonic``, ``time.perf_counter``, ``time.localtime/gmtime/ctime`` and
+    ``datetime.datetime.now/utcnow/today`` / ``datetime.date.today`` before the verifier loads; ``rng_seed`` seeds
+    the global ``random`` (``None`` leaves it seeded from the OS).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hash_seed: int = Field(default=0, ge=0, le=4294967295)
+    """``PYTHONHASHSEED`` of the interpreter; warm workers use 0."""
+    clock_offset_s: float = 0.0
+    """Seconds added to every clock the harness patches."""
+    rng_seed: int | None = 0
+    """Seed for the global ``random`` module before the verifier loads; None for an OS-random seed."""
+    fresh: bool = False
+    """Run in a new interpreter (a new sandbox) instead of a fork of a warm worker."""
+
+    @property
+    def needs_fresh(self) -> bool:
+        """True when a warm worker (hash seed 0) cannot provide this environment."""
+        return self.fresh or self.hash_seed != 0

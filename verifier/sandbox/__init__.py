@@ -1,0 +1,47 @@
+"""Sandboxes for running generated verifier code, which is treated as hostile.
+
+Backends (``verifier.sandbox.registry.default_registry``): ``bwrap`` (default on Linux), ``docker``, and
+``unsafe-local`` (no isolation; it warns every time). All run the same zygote program (``harness.py``): started
+once per worker, it forks one child per group of responses; the child loads the verifier once and calls
+``verify`` on each response; the zygote, a different process, judges each result.
+
+Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
+
+- processes and threads: cgroup v1 ``pids.max`` per worker, plus RLIMIT_NPROC under a dedicated unprivileged uid
+  (a fork bomb or thread bomb stops at the limit; the machine is unaffected)
+- memory: RLIMIT_AS per run, plus cgroup v1 ``memory.limit_in_bytes`` per worker (children are the OOM victims)
+- wall time per verify call (and for loading the verifier): SIGKILL from the zygote; the host kills the whole
+  worker from outside if the zygote itself stops answering
+- CPU time per call: RLIMIT_CPU (SIGXCPU -> ``timeout``)
+- file size (RLIMIT_FSIZE), scratch space (size-capped tmpfs), stdout+stderr size (capped reader; run killed
+  past ``output_kb``)
+- no network: a private network namespace (only its own loopback; host loopback services are unreachable)
+- filesystem: ``/usr`` and the Python install read-only; nothing else of the host is mounted (no ``/etc``,
+  ``/home``, ``/root``, ``/tmp``); the only writable place is the private tmpfs scratch
+- environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
+  included
+- identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
+  non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
+  children cannot signal it, nor see or signal any host process)
+- no state between runs: each child gets a fresh scratch directory; after it, every leftover process in the
+  namespace is killed (daemons, double forks), SysV IPC objects are removed and the scratch space is wiped
+- results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
+  stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
+  out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``
+- a worker that dies is replaced; closing the pool leaves no process behind
+
+Not enforced (known limits):
+
+- responses of one group share one process: a response whose code the verifier executes can change state
+  (monkeypatch the verifier, globals) seen by later responses of the same group; groups never share state
+- code running inside the verifier's own process can read that child's per-run nonce from its memory and so forge
+  the result of its own group; it cannot touch other groups, other workers or the host
+- no seccomp filter: the whole kernel syscall surface is reachable (the isolation is namespaces, uid and limits)
+- the kernel keyring of the sandbox uid is not wiped between runs (uids are per worker)
+- CPU time is counted per child for the whole group (budget: ``cpu_s`` per call); a multi-threaded burner is
+  stopped by the wall-time limit instead
+- without root (no cgroup v1): processes are bounded by RLIMIT_NPROC only, memory by RLIMIT_AS only
+- ``unsafe-local``: none of the isolation above (host files, network and environment are reachable); rlimits,
+  timeouts, output caps and the result check still apply
+- ``docker``: same zygote, container limits instead of cgroups set by us; not exercised where no engine answers
+"""

@@ -1,0 +1,130 @@
+"""The default backend: bubblewrap started once per worker, a zygote inside, a fork per group of responses.
+
+How one worker starts, and why each step is there (each answers a pitfall in ``shared/DESIGN.md``):
+
+1. bwrap is launched by the host (root) with an *empty* environment, so not even bwrap itself (whose environ
+   would otherwise show through ``/proc``) carries a host variable, and it waits on ``--block-fd``.
+2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair, then releases it; every
+   process of the sandbox is counted from its first instruction.
+3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
+   mounts ``/usr`` and the Python install read-only, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
+   ``/scratch`` (the only writable place), and runs the zygote as pid 1 (``--as-pid-1``) keeping only
+   CAP_SETUID/CAP_SETGID, with ``no_new_privs``.
+4. The zygote drops to a dedicated unprivileged uid (one per worker, so RLIMIT_NPROC counts only this worker),
+   marks itself non-dumpable and waits for requests. As pid 1 of its namespace it cannot be killed by its children,
+   and when it dies the kernel kills everything in the namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from verifier.limits import Limits
+from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
+from verifier.sandbox.cgroup import cgroups_available, open_cgroup
+from verifier.sandbox.channel import Channel
+from verifier.sandbox.process_worker import ProcessWorker, harness_source
+
+SCRATCH = "/scratch"
+UID_RANGE = (200_000, 260_000)
+ZYGOTE_OVERHEAD_MB = 96
+
+
+def python_paths() -> tuple[Path, Path, list[str]]:
+    """The interpreter binary, the install prefix to mount, and the library dirs the zygote may import from."""
+    prefix = Path(sys.base_prefix).resolve()
+    binary = Path(sys.executable).resolve()
+    if not binary.is_relative_to(prefix):
+        binary = prefix / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    purelib = sysconfig.get_paths(vars={"base": str(prefix)})["purelib"]
+    return binary, prefix, [purelib] if Path(purelib).is_relative_to(prefix) else []
+
+
+def bwrap_argv(binary: Path, prefix: Path, limits: Limits, block_fd: int, config: dict[str, object],
+               privileged: bool) -> list[str]:
+    """The bwrap command line for one worker (``privileged``: started by root, no user namespace needed)."""
+    argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--as-pid-1", "--new-session", "--block-fd", str(block_fd)]
+    if privileged:
+        argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        argv += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    for top in ("/usr", "/lib", "/lib64", "/bin", "/sbin"):
+        path = Path(top)
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), top]
+        elif path.is_dir():
+            argv += ["--ro-bind", top, top]
+    if not prefix.is_relative_to("/usr"):
+        for parent in reversed(prefix.parents[:-1]):
+            argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", str(prefix), str(prefix)]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "0777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
+             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", str(config.pop("hash_seed")),
+             "--", str(binary), "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)]
+    return argv
+
+
+class BwrapBackend(Backend):
+    """bubblewrap + zygote. Needs Linux, the ``bwrap`` binary and (for containment) root with cgroup v1."""
+
+    name = "bwrap"
+
+    def unavailable_reason(self) -> str | None:
+        if not sys.platform.startswith("linux"):
+            return "bwrap needs Linux; use backend 'docker' or, knowingly, 'unsafe-local'"
+        if shutil.which("bwrap") is None:
+            return "the 'bwrap' binary is not installed (apt-get install bubblewrap)"
+        return None
+
+    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+        reason = self.unavailable_reason()
+        if reason is not None:
+            raise SandboxUnavailableError(reason)
+        binary, prefix, site = python_paths()
+        to_zygote_r, to_zygote_w = os.pipe()
+        from_zygote_r, from_zygote_w = os.pipe()
+        block_r, block_w = os.pipe()
+        privileged = os.geteuid() == 0
+        uid = random.randrange(*UID_RANGE) if privileged else None
+        config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
+                                     "site": site, "nproc": True, "hash_seed": hash_seed}
+        argv = bwrap_argv(binary, prefix, limits, block_r, config, privileged)
+        cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
+        try:
+            proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, pass_fds=(to_zygote_r, from_zygote_w, block_r),
+                                    start_new_session=True)
+        except OSError as exc:
+            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w):
+                os.close(fd)
+            if cgroup is not None:
+                cgroup.remove()
+            raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
+        for fd in (to_zygote_r, from_zygote_w, block_r):
+            os.close(fd)
+        worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
+        try:
+            if cgroup is not None:
+                cgroup.add(proc.pid)
+        except OSError as exc:
+            os.close(block_w)
+            worker.close()
+            raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
+        os.write(block_w, b"go")
+        os.close(block_w)
+        worker.wait_ready()
+        return worker
+
+
+def containment() -> str:
+    """Which process containment this host gives the bwrap backend (for reports and the benchmark)."""
+    return "cgroup v1 pids+memory, rlimits" if cgroups_available() else "rlimits only (not root: no cgroups)"

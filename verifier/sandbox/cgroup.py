@@ -1,0 +1,106 @@
+"""cgroup v1 ``pids`` and ``memory`` groups: the containment that holds even when a run forks without end.
+
+Each sandbox worker gets its own pair of groups, ``/sys/fs/cgroup/{pids,memory}/envsynth/<unique>``, joined by the
+worker's first process before it runs anything (bwrap waits on ``--block-fd`` until the host has moved it), so every
+descendant is counted. ``pids.max`` bounds processes plus threads, ``memory.limit_in_bytes`` (and the swap-inclusive
+limit where the kernel has one) bounds memory; :meth:`Cgroup.kill` SIGKILLs every member until none is left, then
+the groups are removed. Where the controllers are absent or not writable (not root), :func:`open_cgroup` returns
+None and the backends fall back to rlimits alone, which the sandbox docstring says do not contain a fork bomb.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+from task_bank.errors import SandboxError
+
+ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("pids", "memory")
+
+
+class Cgroup:
+    """A pair of cgroup v1 groups (pids, memory) owned by one sandbox worker."""
+
+    def __init__(self, dirs: dict[str, Path]) -> None:
+        self.dirs = dirs
+
+    def add(self, pid: int) -> None:
+        """Move ``pid`` (and the threads it has) into both groups."""
+        for directory in self.dirs.values():
+            (directory / "cgroup.procs").write_text(str(pid))
+
+    def pids(self) -> set[int]:
+        """Every process currently in the groups."""
+        found: set[int] = set()
+        for directory in self.dirs.values():
+            try:
+                found.update(int(p) for p in (directory / "cgroup.procs").read_text().split())
+            except OSError:
+                continue
+        return found
+
+    def memory_failcnt(self) -> int:
+        """How often the memory limit was hit (0 when unknown)."""
+        try:
+            return int((self.dirs["memory"] / "memory.failcnt").read_text())
+        except (KeyError, OSError, ValueError):
+            return 0
+
+    def kill(self, timeout_s: float = 5.0) -> bool:
+        """SIGKILL every member until the groups are empty; True when they are."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            members = self.pids()
+            if not members:
+                return True
+            for pid in members:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    continue
+            time.sleep(0.005)
+        return not self.pids()
+
+    def remove(self) -> None:
+        """Kill what is left and delete the groups (a group with members cannot be removed)."""
+        self.kill()
+        for directory in self.dirs.values():
+            for _ in range(50):
+                try:
+                    directory.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
+
+
+def cgroups_available() -> bool:
+    """True when both controllers are mounted and this process may create groups under them."""
+    return os.geteuid() == 0 and all(os.access(ROOT / c, os.W_OK) for c in CONTROLLERS)
+
+
+def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
+    """Create a fresh pair of groups with these limits, or None where cgroup v1 is not usable."""
+    if not cgroups_available():
+        return None
+    name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    dirs: dict[str, Path] = {}
+    try:
+        for controller in CONTROLLERS:
+            directory = ROOT / controller / "envsynth" / name
+            directory.mkdir(parents=True)
+            dirs[controller] = directory
+        (dirs["pids"] / "pids.max").write_text(str(max_processes))
+        (dirs["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        swap = dirs["memory"] / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            swap.write_text(str(memory_bytes))
+    except OSError as exc:
+        Cgroup(dirs).remove()
+        raise SandboxError(f"cannot set up cgroup v1 limits under {ROOT}: {exc}; run as root or use rlimits") from exc
+    return Cgroup(dirs)

@@ -1,0 +1,62 @@
+"""``unsafe-local``: the zygote as a plain subprocess of the host. NO ISOLATION; for platforms with no sandbox.
+
+It runs verifier code as the current user, with the host's filesystem and network. What it still gives: the
+trusted/untrusted process split (a forged result is still refused), rlimits on the forked child (memory, CPU, file
+size), the wall-time kill, output caps, a private scratch directory per worker, and, where this process may create
+cgroup v1 groups (root), the same ``pids``/``memory`` containment as bwrap. It warns on every pool it serves and
+logs a warning on every group it scores, so nobody mistakes it for a sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+from verifier.limits import Limits
+from verifier.sandbox.base import Backend, Worker
+from verifier.sandbox.cgroup import open_cgroup
+from verifier.sandbox.channel import Channel
+from verifier.sandbox.process_worker import ProcessWorker, harness_source
+
+UNSAFE_MESSAGE = ("sandbox backend 'unsafe-local' runs verifier code WITHOUT ISOLATION (host files, network and "
+                  "environment are reachable); use 'bwrap' or 'docker' for anything untrusted")
+
+
+class UnsafeSandboxWarning(UserWarning):
+    """Emitted whenever the unsafe-local backend is used."""
+
+
+class UnsafeLocalBackend(Backend):
+    """Plain subprocess workers; always available."""
+
+    name = "unsafe-local"
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+        warnings.warn(UNSAFE_MESSAGE, UnsafeSandboxWarning, stacklevel=2)
+        scratch = tempfile.mkdtemp(prefix="envsynth-unsafe-")
+        to_zygote_r, to_zygote_w = os.pipe()
+        from_zygote_r, from_zygote_w = os.pipe()
+        config = {"in": to_zygote_r, "out": from_zygote_w, "uid": None, "scratch": scratch, "site": [],
+                  "nproc": False}
+        env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
+        cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
+        proc = subprocess.Popen([sys.executable, "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                pass_fds=(to_zygote_r, from_zygote_w), start_new_session=True)
+        if cgroup is not None:
+            cgroup.add(proc.pid)
+        os.close(to_zygote_r)
+        os.close(from_zygote_w)
+        worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup,
+                               on_close=lambda: shutil.rmtree(scratch, ignore_errors=True))
+        worker.wait_ready()
+        return worker
+
