@@ -210,6 +210,17 @@ class Bank(ActivityStore):
             raise NotFoundError(f"task {task_id!r} is not in the bank {self.path}")
         return record
 
+    def existing_ids(self, task_ids: Iterable[str]) -> set[str]:
+        """Which of these ids the bank holds (one query per 500 ids)."""
+        ids = list(task_ids)
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                found.update(row[0] for row in conn.execute(
+                    f"SELECT id FROM tasks WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
     def list(self, status: StatusFilter = None, skill: str | None = None, text: str | None = None,
              failure_group: str | None = None, growth_run_id: str | None = None,
              source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None,
