@@ -2,7 +2,8 @@
 
 Every bank-touching command takes ``--bank PATH`` (default ``$ENVSYNTH_BANK``, else ``./task_bank.db``) and
 ``--json``. Errors end the command with one line on stderr and a non-zero code, never a traceback:
-2 bad input or configuration, 3 generator backend failure, 4 sandbox failure, 5 bank failure, 130 Ctrl-C.
+2 bad input or configuration, 3 generator backend failure, 4 sandbox failure, 5 bank failure, 1 anything else
+(``ENVSYNTH_DEBUG=1`` re-raises it with its traceback), 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -98,4 +99,10 @@ def run_command(body: Callable[[], int]) -> int:
         return 5
     except EnvsynthError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the promise is one line, never a traceback; ENVSYNTH_DEBUG=1 shows it
+        if os.environ.get("ENVSYNTH_DEBUG"):
+            raise
+        print(f"error: internal error {type(exc).__name__}: {exc} (set ENVSYNTH_DEBUG=1 for the traceback)",
+              file=sys.stderr)
         return 1

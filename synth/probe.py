@@ -1,0 +1,119 @@
+"""``python -m synth.probe``: measure how often a policy solves the bank's admitted tasks.
+
+    python -m synth.probe --policy PATH_OR_ID --bank BANK [-k 8] [--backend transformers]
+
+Samples the policy ``k`` times per task through the generator backends, scores every sample with the sandboxed
+verifier pool, and records pass@k and the pass rate per policy checkpoint as ``TrainingStat(source="probe")``
+(``bank.add_stats``); the trainer and the band read them there. Samples the sandbox could not score are left out,
+never counted as failures (see :mod:`synth.band`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.table import Table
+
+from synth.backends import create_backend
+from synth.band import PolicyProbe, ProbeMeasure
+from synth.cli_common import (add_backend_args, add_bank_args, add_sandbox_args, backend_options, default_bank,
+                              open_sandbox, run_command)
+from synth.executor import Executor, LocalExecutor
+from task_bank.errors import ConfigError
+from task_bank.records import TaskStatus
+
+if TYPE_CHECKING:
+    from task_bank.store import Bank
+
+
+class ProbeSummary(BaseModel):
+    """What one probe run measured."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: str
+    k: int
+    tasks: int
+    recorded: int
+    """Tasks with a scored sample, whose stats were written."""
+    mean_pass_rate: float | None
+    measures: tuple[ProbeMeasure, ...]
+
+
+def probe_bank(bank: "Bank", probe: PolicyProbe, executor: Executor, *, status: TaskStatus = TaskStatus.ADMITTED,
+               skill: str | None = None, limit: int = 1000, batch: int = 32) -> ProbeSummary:
+    """Probe up to ``limit`` tasks of ``status`` in ``bank`` and record their stats; returns the summary."""
+    records = bank.list(status=status, skill=skill, limit=limit)
+    measures: list[ProbeMeasure] = []
+    for i in range(0, len(records), batch):
+        specs = [r.spec for r in records[i:i + batch]]
+        found = probe.measure(specs, executor)
+        stats = [s for s in (probe.stat(m) for m in found) if s is not None]
+        bank.add_stats(stats)
+        measures.extend(found)
+    rates = [m.pass_rate for m in measures if m.pass_rate is not None]
+    return ProbeSummary(policy=probe.policy, k=probe.k, tasks=len(measures), recorded=len(rates),
+                        mean_pass_rate=sum(rates) / len(rates) if rates else None, measures=tuple(measures))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m synth.probe", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--policy", required=True, help="policy checkpoint: local path, hub id or served name")
+    parser.add_argument("-k", type=int, default=8, help="samples per task")
+    parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
+    parser.add_argument("--drafts", default=None, help="recorded samples for --backend replay")
+    parser.add_argument("--skill", default=None, help="only tasks of this skill")
+    parser.add_argument("--limit", type=int, default=1000, help="at most this many tasks")
+    parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
+    add_backend_args(parser, default_backend="transformers", what="policy")
+    add_bank_args(parser)
+    add_sandbox_args(parser)
+    return parser
+
+
+def _table(summary: ProbeSummary) -> Table:
+    table = Table(title=f"probe of {summary.policy} (k={summary.k})")
+    for column in ("task", "scored", "pass rate", "pass@1", f"pass@{summary.k}"):
+        table.add_column(column, justify="left" if column == "task" else "right")
+    for m in summary.measures:
+        rate = "-" if m.pass_rate is None else f"{m.pass_rate:.2f}"
+        top = m.pass_at_k.get(summary.k)
+        table.add_row(m.task_id, f"{m.attempts}/{m.samples}", rate, f"{m.pass_at_k.get(1, 0.0):.2f}",
+                      "-" if top is None else f"{top:.2f}")
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(lambda: _main(args))
+
+
+def _main(args: argparse.Namespace) -> int:
+    from task_bank.store import Bank
+    if args.k < 1:
+        raise ConfigError(f"-k must be at least 1, got {args.k}", field="k")
+    with ExitStack() as stack:
+        backend = stack.enter_context(create_backend(args.backend, backend_options(
+            args, model=args.policy, drafts=Path(args.drafts) if args.drafts else None, structured=False)))
+        pool = stack.enter_context(open_sandbox(args))
+        bank = stack.enter_context(Bank.open(args.bank or default_bank()))
+        executor = stack.enter_context(LocalExecutor(args.workers))
+        probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=args.policy)
+        summary = probe_bank(bank, probe, executor, skill=args.skill, limit=args.limit)
+    if args.json:
+        print(json.dumps(summary.model_dump(mode="json"), indent=2))
+    else:
+        Console(soft_wrap=True).print(_table(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
