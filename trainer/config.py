@@ -140,6 +140,12 @@ class RewardSection(_Section):
     """Sandbox workers scoring in parallel."""
     pass_threshold: float = Field(default=1.0, gt=0.0, le=1.0)
     """A score at or above this counts as a pass in pass rates."""
+    wall_s: float = Field(default=5.0, gt=0.0, le=600.0)
+    """Wall-time limit per verify call; past it the response scores 0 (timeout)."""
+    cpu_s: float = Field(default=5.0, gt=0.0, le=600.0)
+    """CPU-time limit per verify call."""
+    memory_mb: int = Field(default=512, ge=64, le=65536)
+    """Memory limit of the process running a verifier."""
 
 
 class StatsSection(_Section):

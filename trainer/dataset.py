@@ -1,0 +1,57 @@
+"""The training data: an endless stream of prompts drawn from the bank's admitted tasks.
+
+The bank grows while the policy trains (``synth.grow`` admits tasks, the trainer retires mastered ones), so the
+stream re-queries the store every ``sampling.refresh_every`` prompts: a task admitted mid-run is drawn from the next
+refresh on, a retired one stops being drawn. Each refresh also re-reads every recorded pass rate, so the weights
+follow the policy (see :mod:`trainer.sampling`).
+
+This only works with ``GRPOConfig(shuffle_dataset=False)``: TRL's shuffle buffer for iterable datasets would
+pre-read a buffer of rows and never see later ones (shared/DESIGN.md). ``trainer.grpo`` sets it.
+
+The generator receives the bank path, not an open ``Bank``: ``datasets`` fingerprints its arguments, and it opens
+its own SQLite connection (WAL lets it read while the statistics callback writes through another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from datasets import IterableDataset
+
+from task_bank import BankError, TaskStatus
+from task_bank.store import Bank
+from trainer.config import SamplingSection
+from trainer.sampling import TaskSampler
+
+def admitted_prompts(bank: Bank, skill: str | None = None) -> dict[str, list[dict[str, str]]]:
+    """Chat prompt of every admitted task (optionally of one skill), by task id, in storage order."""
+    records = bank.iter_tasks(status=TaskStatus.ADMITTED, skill=skill)
+    return {record.id: record.spec.chat_prompt() for record in records}
+
+
+def bank_rows(bank_path: str, sampling: dict[str, object], seed: int) -> Iterator[dict[str, object]]:
+    """Yield ``{"prompt": chat messages, "task_id": id}`` forever, re-querying the bank between draws."""
+    config = SamplingSection.model_validate(sampling)
+    sampler = TaskSampler(config, seed)
+    with Bank.open(Path(bank_path)) as bank:
+        while True:
+            prompts = admitted_prompts(bank, config.skill)
+            if not prompts:
+                raise BankError(no_tasks_message(bank_path, config.skill))
+            rates = bank.latest_pass_rates(policy=config.policy)
+            for task_id in sampler.draw(list(prompts), rates, k=config.refresh_every):
+                yield {"prompt": prompts[task_id], "task_id": task_id}
+
+
+def no_tasks_message(bank_path: str | Path, skill: str | None) -> str:
+    """Why training cannot start or go on: nothing to sample."""
+    which = f"admitted tasks with skill '{skill}'" if skill else "admitted tasks"
+    return (f"{bank_path}: the bank has no {which} to train on; admit some with `python -m synth.generate` or "
+            f"`python -m task_bank import FILE`, or change sampling.skill")
+
+
+def bank_dataset(bank_path: Path, sampling: SamplingSection, seed: int) -> IterableDataset:
+    """The endless, bank-following ``IterableDataset`` that GRPOTrainer trains on."""
+    return IterableDataset.from_generator(
+        bank_rows, gen_kwargs={"bank_path": str(bank_path), "sampling": sampling.model_dump(), "seed": seed})

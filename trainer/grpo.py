@@ -1,0 +1,219 @@
+"""``python -m trainer.grpo``: train a policy with GRPO on the task bank.
+
+Wiring only, in the order data flows: config -> dataset (bank stream) -> reward (verifier pool) -> TRL's
+GRPOTrainer (not subclassed; it gets the pieces it asks for) -> ``train()``, with two callbacks: statistics back to
+the bank and the training plot. Usage::
+
+    python -m trainer.grpo --policy PATH_OR_ID --bank BANK --output DIR [--config FILE] [--resume [CKPT]]
+                           [--set section.field=value ...] [--max-steps N] [--lora] [--vllm colocate|server]
+
+A bad setting, a missing bank or an unloadable policy ends with one ``error:`` line naming the field and the fix,
+and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from task_bank import BankError, ConfigError, EnvsynthError, InputError, TaskStatus
+from task_bank.store import Bank
+from trainer.config import TrainConfig, load_config, parse_override
+from trainer.dataset import bank_dataset, no_tasks_message
+from trainer.ledger import ScoreLedger
+from trainer.plots import PLOT_NAME, PlotCallback
+from trainer.reward import VerifierReward
+from trainer.stats import BankStatsCallback
+
+FLAGS = {"max_steps": "grpo.max_steps", "learning_rate": "grpo.learning_rate", "seed": "grpo.seed",
+         "num_generations": "grpo.num_generations", "batch_size": "grpo.per_device_train_batch_size",
+         "backend": "reward.backend", "workers": "reward.workers", "vllm": "vllm.mode"}
+"""Plain command-line flags and the config field each one sets."""
+
+
+class TrainSummary(BaseModel):
+    """What a finished run reports."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    output: str
+    steps: int
+    last_reward: float | None
+    last_pass_rate: float | None
+    stats_written: int
+    groups: int
+    equal_groups: int
+    retired: tuple[str, ...]
+    promoted: tuple[str, ...]
+    plot: str | None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m trainer.grpo", description=__doc__.splitlines()[0])
+    parser.add_argument("--policy", help="local model directory or hub id of the policy to train")
+    parser.add_argument("--bank", help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
+    parser.add_argument("--output", help="directory for checkpoints, the final model and the plot")
+    parser.add_argument("--config", type=Path, help="TOML or YAML file with any of the settings")
+    parser.add_argument("--resume", nargs="?", const="auto", help="resume from CKPT, or the newest checkpoint")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="override one config field (repeatable), e.g. --set grpo.max_steps=10")
+    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--num-generations", type=int)
+    parser.add_argument("--batch-size", type=int, help="completions per device per micro-batch")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--backend", help="sandbox backend of the verifier pool")
+    parser.add_argument("--workers", type=int, help="sandbox workers")
+    parser.add_argument("--lora", action="store_true", help="train LoRA adapters (peft)")
+    parser.add_argument("--vllm", choices=("colocate", "server"), help="generate with vLLM in this mode")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The config file, then plain flags, then ``--set`` overrides, validated as one TrainConfig."""
+    overrides: dict[str, object] = {}
+    for name in ("policy", "bank", "output", "resume"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    overrides.update({field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None})
+    if args.lora:
+        overrides["lora.enabled"] = True
+    if args.vllm:
+        overrides["vllm.enabled"] = True
+    overrides.update(parse_override(text) for text in args.overrides)
+    return load_config(args.config, overrides, defaults={"bank": os.environ.get("ENVSYNTH_BANK", "task_bank.db")})
+
+
+def on_cpu(config: TrainConfig) -> bool:
+    import torch
+
+    return config.grpo.device == "cpu" or (config.grpo.device == "auto" and not torch.cuda.is_available())
+
+
+def grpo_arguments(config: TrainConfig):
+    """TRL's GRPOConfig for this run; a value TRL refuses becomes a ConfigError."""
+    from trl import GRPOConfig
+
+    cpu = on_cpu(config)
+    if config.vllm.enabled and (cpu or importlib.util.find_spec("vllm") is None):
+        raise ConfigError("vLLM generation needs a CUDA GPU and the 'vllm' extra (pip install 'envsynth[vllm]'); "
+                          "set vllm.enabled=false to generate with transformers", field="vllm.enabled")
+    dtype = config.model.dtype if config.model.dtype != "auto" else ("float32" if cpu else "bfloat16")
+    g, v = config.grpo, config.vllm
+    try:
+        return GRPOConfig(
+            output_dir=str(config.output), max_steps=g.max_steps, learning_rate=g.learning_rate,
+            num_generations=g.num_generations, per_device_train_batch_size=g.per_device_train_batch_size,
+            gradient_accumulation_steps=g.gradient_accumulation_steps, max_completion_length=g.max_completion_length,
+            temperature=g.temperature, top_p=g.top_p, beta=g.beta, scale_rewards=g.scale_rewards,
+            logging_steps=g.logging_steps, save_steps=g.save_steps, save_total_limit=g.save_total_limit, seed=g.seed,
+            use_cpu=cpu, bf16=not cpu and dtype == "bfloat16", fp16=not cpu and dtype == "float16",
+            gradient_checkpointing=config.model.gradient_checkpointing,
+            model_init_kwargs={"dtype": dtype}, trust_remote_code=config.model.trust_remote_code,
+            shuffle_dataset=False, remove_unused_columns=False, report_to="none", disable_tqdm=True,
+            use_vllm=v.enabled, vllm_mode=v.mode, vllm_server_base_url=v.server_base_url,
+            vllm_server_host=v.server_host, vllm_server_port=v.server_port,
+            vllm_gpu_memory_utilization=v.gpu_memory_utilization)
+    except ValueError as exc:
+        raise ConfigError(f"TRL refused the GRPO settings: {exc}", field="grpo") from None
+
+
+def lora_config(config: TrainConfig):
+    """peft's LoraConfig when LoRA is enabled, else None (full fine-tuning)."""
+    if not config.lora.enabled:
+        return None
+    from peft import LoraConfig
+
+    lora = config.lora
+    return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                      target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
+
+
+def resume_point(config: TrainConfig) -> str | None:
+    """The checkpoint to resume from, or None for a fresh run."""
+    if config.resume is None:
+        return None
+    if config.resume != "auto":
+        if not Path(config.resume).is_dir():
+            raise ConfigError(f"checkpoint {config.resume!r} not found; pass an existing checkpoint-N directory "
+                              f"or --resume alone for the newest one", field="resume")
+        return config.resume
+    from transformers.trainer_utils import get_last_checkpoint
+
+    last = get_last_checkpoint(str(config.output)) if config.output.is_dir() else None
+    if last is None:
+        raise ConfigError(f"no checkpoint-N directory in {config.output} to resume from; drop --resume to start "
+                          f"afresh", field="resume")
+    return last
+
+
+def train(config: TrainConfig, callbacks: Sequence[object] = ()) -> TrainSummary:
+    """Run GRPO as configured; ``callbacks`` are extra TrainerCallbacks (tests use one to grow the bank)."""
+    from trl import GRPOTrainer
+    from verifier import Limits, open_pool
+
+    if not config.bank.is_file():
+        raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
+    resume = resume_point(config)
+    args = grpo_arguments(config)
+    with Bank.open(config.bank) as bank:
+        if not bank.count(status=TaskStatus.ADMITTED, skill=config.sampling.skill):
+            raise BankError(no_tasks_message(config.bank, config.sampling.skill))
+        ledger = ScoreLedger(config.reward.pass_threshold)
+        bank_stats = BankStatsCallback(bank, ledger, config.stats)
+        r = config.reward
+        limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
+        with open_pool(backend=r.backend, workers=r.workers, limits=limits) as pool:
+            reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations)
+            dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
+            try:
+                trainer = GRPOTrainer(model=config.policy, reward_funcs=reward, args=args, train_dataset=dataset,
+                                      peft_config=lora_config(config),
+                                      callbacks=[bank_stats, *([PlotCallback()] if config.plot else []), *callbacks])
+            except OSError as exc:
+                raise ConfigError(f"cannot load policy {config.policy!r} ({exc}); pass a local model directory "
+                                  f"or a hub id", field="policy") from None
+            trainer.train(resume_from_checkpoint=resume)
+            trainer.save_model(str(config.output))
+    logged = [entry for entry in trainer.state.log_history if "reward" in entry]
+    return TrainSummary(
+        output=str(config.output), steps=trainer.state.global_step,
+        last_reward=logged[-1]["reward"] if logged else None,
+        last_pass_rate=logged[-1].get("verifier/pass_rate") if logged else None,
+        stats_written=bank_stats.stats_written, groups=bank_stats.groups, equal_groups=bank_stats.equal_groups,
+        retired=tuple(bank_stats.retired), promoted=tuple(bank_stats.promoted),
+        plot=str(config.output / PLOT_NAME) if config.plot else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        summary = train(config_from_args(args))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except EnvsynthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary.model_dump()))
+    else:
+        reward = "n/a" if summary.last_reward is None else f"{summary.last_reward:.3f}"
+        rate = "n/a" if summary.last_pass_rate is None else f"{summary.last_pass_rate:.2f}"
+        print(f"trained {summary.steps} steps -> {summary.output}\n"
+              f"last reward {reward}, pass rate {rate}; {summary.equal_groups}/{summary.groups} groups scored all "
+              f"equal\n{summary.stats_written} statistics written to the bank; retired {len(summary.retired)}, "
+              f"promoted {len(summary.promoted)}" + (f"\nplot: {summary.plot}" if summary.plot else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
