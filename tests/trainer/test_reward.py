@@ -1,0 +1,146 @@
+"""The reward function scores a whole batch through the real verifier pool; a sandbox failure is None, never 0."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from task_bank import TaskSpec
+from task_bank.errors import SandboxError
+from task_bank.store import Bank
+from trainer.ledger import ScoreLedger
+from trainer.reward import VerifierReward
+from verifier import Backend, BackendRegistry, Limits, RunEnv, Worker, open_pool
+
+EXACT = TaskSpec(prompt="Say 42.", reference="42", failure_cases=("41",),
+                 verifier="def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n")
+MISBEHAVING = TaskSpec(
+    prompt="Say anything.", reference="fine", failure_cases=("boom",),
+    verifier=("import time\n\ndef verify(response: str) -> float:\n"
+              "    if response == 'boom':\n        raise RuntimeError('verifier crashed on this response')\n"
+              "    if response == 'hang':\n        time.sleep(60)\n"
+              "    if response == 'nan':\n        return float('nan')\n"
+              "    return 1.0\n"))
+
+
+def chat(text: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": text}]
+
+
+@pytest.fixture()
+def bank(tmp_path: Path):
+    with Bank.open(tmp_path / "bank.db") as opened:
+        opened.admit(EXACT)
+        opened.admit(MISBEHAVING)
+        yield opened
+
+
+class MetricLog:
+    """Stands in for TRL's ``log_metric`` hook."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+
+    def __call__(self, name: str, value: float) -> None:
+        self.values[name] = value
+
+
+def test_rewards_are_the_verifier_scores(bank):
+    with open_pool(backend="bwrap", workers=2) as pool:
+        reward = VerifierReward(pool, bank, ScoreLedger(1.0), group_size=2)
+        metrics = MetricLog()
+        rewards = reward([None] * 4, [chat("42"), chat("41"), chat(" 42 "), chat("x")], task_id=[EXACT.id] * 4,
+                         log_metric=metrics)
+    assert rewards == [1.0, 0.0, 1.0, 0.0]
+    assert metrics.values["verifier/scored"] == 4 and metrics.values["verifier/pass_rate"] == 0.5
+
+
+def test_crash_timeout_and_invalid_caused_by_the_response_earn_zero(bank):
+    with open_pool(backend="bwrap", workers=2, limits=Limits(wall_s=1.0, cpu_s=1.0)) as pool:
+        reward = VerifierReward(pool, bank, ScoreLedger(1.0), group_size=4)
+        metrics = MetricLog()
+        rewards = reward([None] * 4, ["fine", "boom", "hang", "nan"], task_id=[MISBEHAVING.id] * 4,
+                         log_metric=metrics)
+    assert rewards == [1.0, 0.0, 0.0, 0.0]
+    assert {k: metrics.values[f"verifier/{k}"] for k in ("scored", "crashed", "timeout", "invalid", "error")} == \
+        {"scored": 1, "crashed": 1, "timeout": 1, "invalid": 1, "error": 0}
+
+
+class BrokenWorker(Worker):
+    """A worker whose sandbox dies under every group."""
+
+    def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv):
+        raise SandboxError("sandbox worker died")
+
+    def alive(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        return None
+
+
+class CollapsingBackend(Backend):
+    """Starts the pool's first workers, then cannot start any more: an infrastructure failure."""
+
+    name = "collapsing"
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+        self.started += 1
+        if self.started > 1:
+            raise SandboxError("cannot start a sandbox worker")
+        return BrokenWorker()
+
+
+def test_a_sandbox_failure_yields_none_never_zero(bank):
+    registry = BackendRegistry()
+    registry.register(CollapsingBackend.name, CollapsingBackend)
+    ledger = ScoreLedger(1.0)
+    with open_pool(backend="collapsing", workers=1, registry=registry) as pool:
+        metrics = MetricLog()
+        rewards = VerifierReward(pool, bank, ledger, group_size=2)(
+            [None] * 2, ["42", "41"], task_id=[EXACT.id] * 2, log_metric=metrics)
+    assert rewards == [None, None]
+    assert metrics.values["verifier/error"] == 2
+    tally = ledger.drain()[EXACT.id]
+    assert (tally.attempts, tally.unscored) == (0, 2)
+
+
+def test_a_task_missing_from_the_bank_yields_none(bank):
+    with open_pool(backend="bwrap", workers=1) as pool:
+        rewards = VerifierReward(pool, bank, ScoreLedger(1.0), group_size=2)([None] * 2, ["42", "42"],
+                                                                             task_id=["t_gone", "t_gone"])
+    assert rewards == [None, None]
+
+
+class CountingPool:
+    """Wraps a real pool to count how the reward function calls it."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.calls = 0
+
+    def score_batch(self, pairs):
+        self.calls += 1
+        return self.pool.score_batch(pairs)
+
+
+def test_a_batch_of_mixed_tasks_is_one_pool_call_and_groups_are_tallied(bank):
+    ledger = ScoreLedger(1.0)
+    with open_pool(backend="bwrap", workers=2) as pool:
+        counting = CountingPool(pool)
+        metrics = MetricLog()
+        VerifierReward(counting, bank, ledger, group_size=2)(
+            [None] * 4, ["41", "41", "fine", "x"], task_id=[EXACT.id, EXACT.id, MISBEHAVING.id, MISBEHAVING.id],
+            log_metric=metrics)
+    assert counting.calls == 1
+    assert metrics.values["verifier/equal_groups"] == 2
+    tallies = ledger.drain()
+    assert (tallies[EXACT.id].groups, tallies[EXACT.id].equal_groups, tallies[MISBEHAVING.id].passes) == (1, 1, 2)
