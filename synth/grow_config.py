@@ -29,6 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from synth.config import PipelineConfig
 from task_bank.errors import ConfigError
 
 
@@ -94,6 +95,8 @@ class EvolveConfig(BaseModel):
     """Admitted tasks whose latest recorded pass rate is at or below this are parents."""
     max_parents: int = Field(default=20, ge=0)
     """Parents evolved per cycle (lowest pass rate first)."""
+    drafts_per_parent: int = Field(default=2, ge=1, le=8)
+    """Variants drafted per parent: the first a varied task of the same difficulty, the rest harder ones."""
     policy: str | None = None
     """Only pass rates measured for this policy checkpoint; None: the latest of any policy."""
 
@@ -150,6 +153,9 @@ class GrowConfig(BaseModel):
     """Re-validation stage."""
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     """Sandbox settings."""
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    """The generate pipeline's knobs (drafts per group, repair rounds, grouping); ``run_kind`` and
+    ``record_run`` are set by the cycle, which records the run itself."""
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     """Where stages run."""
     bank: Path | None = None

@@ -1,0 +1,112 @@
+"""Builders for growth-cycle test data: failure feeds, recorded replies keyed like the pipeline's requests, configs.
+
+Why built and not checked in: a replay key names a weakness group (``<group id>/d<slot>/r<round>``) and a group's
+id hashes its member ids, so the keys depend on which failures one cycle sees. Tests that feed failures in over
+several cycles compute the keys with the pipeline's own :func:`synth.pipeline.prepare`, exactly as a cycle will.
+
+Every recorded task is valid and distinct: "Task n: multiply 1000+n by 3", answer ``3000+3n``, so the validator
+admits it, no two are duplicates (different prompt shingles, verifier constants and answers), and the deployed
+model's failing response (a sentence) can never score 1.0. ``bad=True`` records a verifier that accepts anything,
+which the validator rejects as ``trivial``.
+
+Loaded by file path (``load_fixtures()`` in the tests), so it needs no package on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from synth.config import PipelineConfig
+from synth.pipeline import prepare
+from task_bank.failure import FailureRecord
+
+TAGS = ("units", "dates", "sums", "format", "json", "regex", "sorting")
+
+
+def failure_row(i: int, tag: str | None = None, source: str | None = None) -> dict:
+    """Failure ``i``: a wrong sum; tagged ``tag`` (default: one of seven skills by ``i``)."""
+    a, b = 10 + i, 3 * i + 7
+    row = {"id": f"f_grow_{i:05d}",
+           "conversation": [{"role": "user", "content": f"Question {i}: how much is {a} plus {b}? Number only."}],
+           "response": f"I believe the answer is {a + b + 1}.",
+           "signal": {"kind": "correction", "detail": f"{a} + {b} = {a + b}"},
+           "tags": [tag or TAGS[i % len(TAGS)]], "expected": str(a + b)}
+    if source is not None:
+        row["source"] = source
+    return row
+
+
+def write_feed(path: Path, rows: Iterable[dict], append: bool = True) -> Path:
+    """Append (or write) failure rows as JSONL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a" if append else "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    return path
+
+
+def task_draft(n: int, *, bad: bool = False) -> str:
+    """A generator reply holding valid task ``n`` (or, with ``bad``, a verifier that accepts anything)."""
+    answer = str(3000 + 3 * n)
+    verifier = ("def verify(response: str) -> float:\n    return 1.0\n" if bad else
+                f"def verify(response: str) -> float:\n    return 1.0 if response.strip() == {answer!r} else 0.0\n")
+    draft = {"prompt": f"Task {n}: multiply {1000 + n} by 3 and reply with the product only.",
+             "verifier": verifier, "reference": answer, "failure_cases": [str(3000 + 3 * n + 1), "3"],
+             "skill": "multiplication"}
+    return "```json\n" + json.dumps(draft) + "\n```"
+
+
+def _seed(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:7], 16)
+
+
+def draft_keys(failures: Sequence[dict], config: PipelineConfig, per_group_cap: int | None = None,
+               processed: Iterable[str] = ()) -> list[str]:
+    """The first-round request keys a pipeline run over ``failures`` will make (no budget cut)."""
+    records = [FailureRecord.model_validate(r) for r in failures]
+    prep = prepare(records, config, set(processed))
+    slots = config.drafts_per_group if per_group_cap is None else min(config.drafts_per_group, per_group_cap)
+    return [f"{g.id}/d{s}/r0" for g in prep.groups for s in range(slots)]
+
+
+def evolve_keys(parent_ids: Iterable[str], per_parent: int) -> list[str]:
+    """The request keys the evolve stage makes for these parents."""
+    return [f"evolve/{p}/d{s}/r0" for p in parent_ids for s in range(per_parent)]
+
+
+def record_drafts(path: Path, keys: Iterable[str], *, bad_keys: Iterable[str] = ()) -> Path:
+    """Add a recorded reply for each new key to the drafts file (existing keys are kept as they are)."""
+    existing: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                existing[row["key"]] = row["text"]
+    bad = set(bad_keys)
+    for key in keys:
+        existing.setdefault(key, task_draft(_seed(key), bad=key in bad))
+    path.write_text("".join(json.dumps({"key": k, "text": t}) + "\n" for k, t in existing.items()),
+                    encoding="utf-8")
+    return path
+
+
+def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", sandbox: str = "unsafe-local",
+                 executor: str = "local", workers: int = 2, budget: dict | None = None, evolve: dict | None = None,
+                 revalidate: dict | None = None, pipeline: dict | None = None) -> Path:
+    """A grow TOML file for a test cycle."""
+    def table(name: str, values: dict | None) -> str:
+        if not values:
+            return ""
+        return f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+
+    text = (f'[[sources]]\nname = "{source}"\npath = "{feed}"\n'
+            f'[generator]\nbackend = "replay"\ndrafts = "{drafts}"\n'
+            f'[validation]\nsandbox = "{sandbox}"\nworkers = {workers}\n'
+            f'[executor]\nkind = "{executor}"\nworkers = {workers}\n'
+            + table("budget", budget) + table("evolve", evolve) + table("revalidate", revalidate)
+            + table("pipeline", pipeline))
+    path.write_text(text, encoding="utf-8")
+    return path
