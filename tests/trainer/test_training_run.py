@@ -1,0 +1,130 @@
+"""End to end: a tiny random policy trains 3 GRPO steps on CPU against a bank of real tasks, scored in bwrap.
+
+One run is shared by the module (about 10 s); resume adds one more step on a copy of its checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from task_bank import TaskSpec, TrainingStat
+from task_bank.store import Bank
+from trainer.config import TrainConfig, load_config
+from trainer.grpo import TrainSummary, train
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def share_task(prompt: str, alphabet: str) -> TaskSpec:
+    """A task with partial credit: the share of the response's characters drawn from ``alphabet``."""
+    verifier = (f"def verify(response: str) -> float:\n"
+                f"    return sum(c in {alphabet!r} for c in response) / max(1, len(response))\n")
+    return TaskSpec(prompt=prompt, verifier=verifier, reference=alphabet, failure_cases=("~",))
+
+
+DIGITS = share_task("Reply with digits only.", "0123456789")
+VOWELS = share_task("Reply with vowels only.", "aeiou")
+LATE = share_task("Reply with brackets only.", "()[]{}<>")
+EXAMPLE = TaskSpec.model_validate_json((ROOT / "examples" / "tasks.jsonl").read_text().splitlines()[0])
+
+
+class AdmitAfterFirstStep(TrainerCallback):
+    """Grows the bank while training runs, as ``synth.grow`` would: through its own connection."""
+
+    def __init__(self, bank_path: Path, spec: TaskSpec) -> None:
+        self.bank_path = bank_path
+        self.spec = spec
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == 1:
+            with Bank.open(self.bank_path) as bank:
+                bank.admit(self.spec)
+
+
+class Run:
+    def __init__(self, config: TrainConfig, summary: TrainSummary, policy: Path) -> None:
+        self.config = config
+        self.summary = summary
+        self.policy = policy
+
+
+def tiny_config(policy: Path, bank: Path, output: Path, **overrides: object) -> TrainConfig:
+    return load_config(ROOT / "trainer" / "configs" / "tiny.toml", {
+        "policy": str(policy), "bank": str(bank), "output": str(output), "reward.pass_threshold": 0.2,
+        "sampling.refresh_every": 1, "sampling.floor": 0.001, **overrides})
+
+
+@pytest.fixture(scope="module")
+def run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("grpo-run")
+    bank_path = root / "bank.db"
+    with Bank.open(bank_path) as bank:
+        for spec in (DIGITS, VOWELS, EXAMPLE):
+            bank.admit(spec)
+        bank.add_stats(TrainingStat(task_id=spec.id, policy="probe", source="probe", attempts=8, mean_score=0.0,
+                                    pass_rate=0.0) for spec in (DIGITS, VOWELS, EXAMPLE))
+    config = tiny_config(tiny_model_dir, bank_path, root / "out")
+    summary = train(config, callbacks=[AdmitAfterFirstStep(bank_path, LATE)])
+    return Run(config, summary, tiny_model_dir)
+
+
+def train_stats(run: Run) -> list[TrainingStat]:
+    with Bank.open(run.config.bank) as bank:
+        return [s for spec in (DIGITS, VOWELS, EXAMPLE, LATE) for s in bank.stats(spec.id) if s.source == "train"]
+
+
+def test_three_steps_change_the_parameters(run):
+    before = load_file(run.policy / "model.safetensors")
+    after = load_file(run.config.output / "model.safetensors")
+    assert run.summary.steps == 3
+    assert any(not before[name].equal(after[name]) for name in before)
+
+
+def test_every_completion_is_scored_by_the_sandboxed_verifiers(run):
+    state = json.loads((run.config.output / "checkpoint-3" / "trainer_state.json").read_text())
+    logged = [entry for entry in state["log_history"] if "verifier/scored" in entry]
+    assert [entry["verifier/scored"] for entry in logged] == [8.0, 8.0, 8.0]
+    assert all(entry["verifier/error"] == 0 for entry in logged)
+    assert any(entry["reward"] > 0 for entry in logged)
+
+
+def test_statistics_for_this_checkpoint_land_in_the_bank(run):
+    stats = train_stats(run)
+    assert stats and run.summary.stats_written == len(stats)
+    assert {s.step for s in stats} == {1, 2, 3}
+    assert all(s.attempts % 4 == 0 and s.policy.endswith(f"checkpoint-{s.step}") for s in stats)
+
+
+def test_groups_are_counted_including_equal_score_ones(run):
+    assert run.summary.groups == 6
+    assert 0 <= run.summary.equal_groups <= run.summary.groups
+
+
+def test_a_task_admitted_mid_run_is_sampled(run):
+    late = [s for s in train_stats(run) if s.task_id == LATE.id]
+    assert late and min(s.step for s in late) >= 2
+
+
+def test_the_training_plot_is_written_beside_each_checkpoint(run):
+    assert (run.config.output / "checkpoint-2" / "training_curves.png").is_file()
+    assert (run.config.output / "training_curves.png").is_file()
+
+
+def test_resume_continues_from_the_newest_checkpoint(run, tmp_path):
+    output = tmp_path / "resumed"
+    shutil.copytree(run.config.output / "checkpoint-3", output / "checkpoint-3")
+    config = tiny_config(run.policy, run.config.bank, output, resume="auto", **{"grpo.max_steps": 4})
+    summary = train(config)
+    assert summary.steps == 4
+    with Bank.open(run.config.bank) as bank:
+        steps = {s.step for spec in (DIGITS, VOWELS, EXAMPLE, LATE) for s in bank.stats(spec.id)
+                 if s.policy.startswith(str(output))}
+    assert steps == {4}
