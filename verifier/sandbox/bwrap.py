@@ -20,17 +20,20 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
+from task_bank.errors import SandboxError
 from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
-from verifier.sandbox.process_worker import ProcessWorker, harness_source
+from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker, harness_source
 
 SCRATCH = "/scratch"
 UID_RANGE = (200_000, 260_000)
@@ -47,11 +50,11 @@ def python_paths() -> tuple[Path, Path, list[str]]:
     return binary, prefix, [purelib] if Path(purelib).is_relative_to(prefix) else []
 
 
-def bwrap_argv(binary: Path, prefix: Path, limits: Limits, block_fd: int, config: dict[str, object],
+def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int], config: dict[str, object],
                privileged: bool) -> list[str]:
-    """The bwrap command line for one worker (``privileged``: started by root, no user namespace needed)."""
+    """The bwrap command line for one worker (``fds``: block and info fds; ``privileged``: started by root)."""
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--as-pid-1", "--new-session", "--block-fd", str(block_fd)]
+            "--die-with-parent", "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
     if privileged:
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
@@ -93,29 +96,32 @@ class BwrapBackend(Backend):
         to_zygote_r, to_zygote_w = os.pipe()
         from_zygote_r, from_zygote_w = os.pipe()
         block_r, block_w = os.pipe()
+        info_r, info_w = os.pipe()
         privileged = os.geteuid() == 0
         uid = random.randrange(*UID_RANGE) if privileged else None
         config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
                                      "site": site, "nproc": True, "hash_seed": hash_seed}
-        argv = bwrap_argv(binary, prefix, limits, block_r, config, privileged)
+        argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
         cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
         try:
             proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, pass_fds=(to_zygote_r, from_zygote_w, block_r),
+                                    stderr=subprocess.PIPE, pass_fds=(to_zygote_r, from_zygote_w, block_r, info_w),
                                     start_new_session=True)
         except OSError as exc:
-            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w):
+            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w):
                 os.close(fd)
             if cgroup is not None:
                 cgroup.remove()
             raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
-        for fd in (to_zygote_r, from_zygote_w, block_r):
+        for fd in (to_zygote_r, from_zygote_w, block_r, info_w):
             os.close(fd)
         worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
         try:
+            sandbox_pid = _read_child_pid(info_r)
             if cgroup is not None:
                 cgroup.add(proc.pid)
-        except OSError as exc:
+                cgroup.add(sandbox_pid)
+        except (OSError, SandboxError) as exc:
             os.close(block_w)
             worker.close()
             raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
@@ -123,6 +129,28 @@ class BwrapBackend(Backend):
         os.close(block_w)
         worker.wait_ready()
         return worker
+
+
+def _read_child_pid(info_fd: int) -> int:
+    """The sandbox's first process (host pid), from bwrap's ``--info-fd`` JSON, written before it execs anything."""
+    data = b""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([info_fd], [], [], deadline - time.monotonic())[0]:
+                continue
+            chunk = os.read(info_fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            if b"}" in data:
+                break
+    finally:
+        os.close(info_fd)
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SandboxError(f"bwrap did not report its sandbox pid (got {data[:200]!r})") from exc
 
 
 def containment() -> str:
