@@ -8,6 +8,7 @@ uses ``style=`` attributes, which the Content-Security-Policy would block.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,14 +34,16 @@ def _num(value: float) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """Round an axis maximum up to 1, 2 or 5 times a power of ten so tick labels stay readable."""
+    """An axis maximum of four equal ticks, each 1, 2, 2.5 or 5 times a power of ten (whole numbers for counts)."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        return 4.0
+    raw = value / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for mult in (1, 2, 2.5, 3, 5, 10):
+        step = mult * magnitude
+        if step >= raw and (step >= 1 or value < 1) and (step < 1 or float(step).is_integer()):
+            return step * 4
+    return 40 * magnitude
 
 
 def _frame(title: str, body: list[str], legend: Sequence[Series] = ()) -> Markup:
@@ -71,13 +74,23 @@ def _y_axis(ymax: float, percent: bool) -> list[str]:
 def _x_labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
     if not labels:
         return []
-    every = max(1, len(labels) // 8)
+    every = max(1, math.ceil(len(labels) / 7))
     body = []
-    for i, (label, x) in enumerate(zip(labels, xs)):
-        if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text class="chart-tick" x="{x:.1f}" y="{_H - _PAD_B + 16}" '
-                        f'text-anchor="middle">{escape(label[:14])}</text>')
+    last = len(labels) - 1
+    shown = list(range(0, last + 1, every))
+    if shown[-1] != last:
+        shown[-1 if last - shown[-1] <= every / 2 and len(shown) > 1 else len(shown):] = [last]
+    for i in shown:
+        label, x = labels[i], xs[i]
+        anchor = "start" if i == 0 and x - _PAD_L < 30 else "end" if i == last and _W - _PAD_R - x < 30 else "middle"
+        body.append(f'<text class="chart-tick" x="{x:.1f}" y="{_H - _PAD_B + 16}" text-anchor="{anchor}">'
+                    f'<title>{escape(label)}</title>{escape(short_label(label))}</text>')
     return body
+
+
+def short_label(label: str, limit: int = 12) -> str:
+    """Keep the end of long labels (run ids and checkpoints differ at the end: 'grow-2026-11-17' -> '…2026-11-17')."""
+    return label if len(label) <= limit else "…" + label[-(limit - 1):]
 
 
 def empty_chart(title: str, message: str = "No data yet") -> Markup:

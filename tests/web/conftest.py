@@ -1,0 +1,75 @@
+"""Fixtures for the web view's tests: a freshly built sample bank per test, and clients with and without the
+access token. The helper modules beside this file are loaded by path, because the test suite runs with
+``--import-mode=importlib`` and ``tests/`` is not a package."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from fastapi.testclient import TestClient
+
+from task_bank.web import create_app
+
+TOKEN = "correct-horse-battery-staple"
+
+
+def _load(name: str) -> ModuleType:
+    qualified = f"envsynth_web_tests_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load tests/web/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sample_bank = _load("sample_bank")
+live_server_module = _load("live_server")
+
+
+@pytest.fixture
+def bank_file(tmp_path: Path) -> tuple[Path, object]:
+    """(path, ids) of a new sample bank."""
+    path = tmp_path / "bank.db"
+    return path, sample_bank.build_sample_bank(path)
+
+
+@pytest.fixture
+def ids(bank_file: tuple[Path, object]) -> object:
+    """Ids of notable records in the sample bank."""
+    return bank_file[1]
+
+
+@pytest.fixture
+def evil() -> str:
+    """The markup planted in the sample bank's adversarial task."""
+    return sample_bank.EVIL
+
+
+@pytest.fixture
+def client(bank_file: tuple[Path, object]) -> Iterator[TestClient]:
+    """A read-only view (no token configured)."""
+    with TestClient(create_app(bank_file[0])) as c:
+        yield c
+
+
+@pytest.fixture
+def curator(bank_file: tuple[Path, object]) -> Iterator[TestClient]:
+    """A view with curation enabled by :data:`TOKEN`."""
+    with TestClient(create_app(bank_file[0], token=TOKEN)) as c:
+        yield c
+
+
+@pytest.fixture
+def live_server() -> Callable[..., AbstractContextManager[str]]:
+    """Start a real uvicorn server for an app: ``with live_server(app) as base_url: ...``."""
+    return live_server_module.live_server
