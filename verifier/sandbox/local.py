@@ -3,8 +3,10 @@
 It runs verifier code as the current user, with the host's filesystem and network. What it still gives: the
 trusted/untrusted process split (a forged result is still refused), rlimits on the forked child (memory, CPU, file
 size), the wall-time kill, output caps, a private scratch directory per worker, and, where this process may create
-cgroup v1 groups (root), the same ``pids``/``memory`` containment as bwrap. It warns on every pool it serves and
-logs a warning on every group it scores, so nobody mistakes it for a sandbox.
+cgroup v1 groups (root), the same ``pids``/``memory`` containment as bwrap. Where util-linux ``unshare`` works, the
+zygote also runs as pid 1 of its own pid namespace, so that ``kill(-1)`` from a verifier (which, run as root in
+the host namespace, would kill every process on the machine) reaches only the worker. It warns on every pool it
+serves and logs a warning on every group it scores, so nobody mistakes it for a sandbox.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class UnsafeLocalBackend(Backend):
                   "nproc": False}
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
         cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
-        proc = subprocess.Popen([sys.executable, "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)], env=env,
+        command = [sys.executable, "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)]
+        proc = subprocess.Popen(pid_namespace_prefix() + command, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 pass_fds=(to_zygote_r, from_zygote_w), start_new_session=True)
         if cgroup is not None:
@@ -60,3 +63,16 @@ class UnsafeLocalBackend(Backend):
         worker.wait_ready()
         return worker
 
+
+
+def pid_namespace_prefix() -> list[str]:
+    """``unshare`` arguments that give the worker its own pid namespace, or [] where that is impossible."""
+    binary = shutil.which("unshare")
+    if binary is None:
+        return []
+    prefix = [binary, "--pid", "--fork", "--kill-child"]
+    if os.geteuid() != 0:
+        prefix[1:1] = ["--user", "--map-current-user"]
+    probe = subprocess.run(prefix + ["true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=10, check=False)
+    return prefix if probe.returncode == 0 else []

@@ -1,0 +1,208 @@
+"""Adversarial suite, part 2: the host's files, environment, network and processes stay out of reach, and no
+state survives from one run to the next. Every case runs through the real default backend (bwrap).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from task_bank.validation import Outcome
+from verifier import Limits, open_pool
+
+CGROUP_PIDS = Path("/sys/fs/cgroup/pids/envsynth")
+SECRET = "envsynth-host-secret-7c1f"
+LIMITS = Limits(wall_s=2.0, cpu_s=2.0, max_processes=32, memory_mb=192, scratch_mb=16)
+LIBRARY_FILE = Path(os.__file__)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    os.environ["ENVSYNTH_SANDBOX_TEST_SECRET"] = SECRET
+    try:
+        with open_pool("bwrap", workers=1, limits=LIMITS) as opened:
+            yield opened
+    finally:
+        del os.environ["ENVSYNTH_SANDBOX_TEST_SECRET"]
+
+
+@pytest.fixture(scope="module")
+def sentinel(tmp_path_factory):
+    path = tmp_path_factory.mktemp("host") / "sentinel.txt"
+    path.write_text("host data")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def host_intact(pool, sentinel):
+    library_before = LIBRARY_FILE.read_bytes()
+    yield
+    deadline = time.monotonic() + 3
+    counts = lambda: [int((d / "pids.current").read_text()) for d in CGROUP_PIDS.glob(f"{os.getpid()}-*")]
+    while any(n > 2 for n in counts()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(n <= 2 for n in counts()), "a process outlived its run"
+    assert sentinel.read_text() == "host data"
+    assert LIBRARY_FILE.read_bytes() == library_before
+
+
+def one(pool, source: str, response: str = "r"):
+    return pool.score(source, [response])[0]
+
+
+def any_succeeds(attempts: str) -> str:
+    """A verifier scoring 1.0 when any of ``attempts`` (one Python statement per line) succeeds, else 0.0."""
+    body = "".join(f"    try:\n        {line}\n        return 1.0\n    except Exception:\n        pass\n"
+                   for line in attempts.strip().splitlines())
+    return f"import os, socket\ndef verify(r):\n{body}    return 0.0\n"
+
+
+def test_writes_outside_scratch_fail(pool):
+    paths = ["/usr/evil", "/tmp/evil", "/evil", "/root/evil", "/dev/shm/evil", "/proc/evil", f"{LIBRARY_FILE}.evil"]
+    src = any_succeeds("\n".join(f"open({p!r}, 'w').write('x')" for p in paths))
+    assert one(pool, src).score == 0.0
+
+
+def test_host_files_cannot_be_deleted(pool, sentinel):
+    src = any_succeeds(f"os.remove({str(sentinel)!r})\nos.remove({str(LIBRARY_FILE)!r})")
+    assert one(pool, src).score == 0.0
+    assert sentinel.exists() and LIBRARY_FILE.exists()
+
+
+def test_host_files_cannot_be_changed(pool):
+    src = any_succeeds(f"open({str(LIBRARY_FILE)!r}, 'a').write('#')\nos.chmod({str(LIBRARY_FILE)!r}, 0o777)")
+    assert one(pool, src).score == 0.0
+
+
+def test_host_files_are_unreadable(pool, sentinel):
+    paths = ["/etc/shadow", "/etc/passwd", "/root/.bashrc", str(sentinel), "/work/main/pyproject.toml",
+             "/proc/1/root/etc/passwd"]
+    assert one(pool, any_succeeds("\n".join(f"open({p!r}).read()" for p in paths))).score == 0.0
+
+
+def test_host_environment_is_invisible(pool):
+    src = f"import os\ndef verify(r):\n    return 1.0 if any({SECRET!r} in v for v in os.environ.values()) else 0.0\n"
+    assert one(pool, src).score == 0.0
+
+
+def test_host_secret_is_invisible_through_proc(pool):
+    src = ("import os\ndef verify(r):\n    for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+           "        for name in ('environ', 'cmdline'):\n            try:\n"
+           "                data = open(f'/proc/{pid}/{name}', 'rb').read()\n            except OSError:\n"
+           "                continue\n"
+           f"            if {SECRET.encode()!r} in data or b'ENVSYNTH_SANDBOX_TEST' in data:\n"
+           "                return 1.0\n    return 0.0\n")
+    assert one(pool, src).score == 0.0
+
+
+def test_parent_memory_is_unreadable(pool):
+    src = any_succeeds("open(f'/proc/{os.getppid()}/mem', 'rb').read(1)\nopen('/proc/1/mem', 'rb').read(1)")
+    assert one(pool, src).score == 0.0
+
+
+def test_runs_as_an_unprivileged_uid_without_capabilities(pool):
+    src = ("import os\ndef verify(r):\n    caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')]\n"
+           "    return 1.0 if os.getuid() != 0 and os.geteuid() != 0 and caps[0].split()[1].strip('0') == '' "
+           "else 0.0\n")
+    assert one(pool, src).score == 1.0
+
+
+def test_no_host_process_is_visible(pool):
+    src = f"import os\ndef verify(r):\n    return 1.0 if os.path.exists('/proc/{os.getpid()}') else 0.0\n"
+    assert one(pool, src).score == 0.0
+
+
+def test_network_to_host_loopback_fails(pool):
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    try:
+        src = any_succeeds(f"socket.create_connection(('127.0.0.1', {port}), timeout=0.5)")
+        assert one(pool, src).score == 0.0
+    finally:
+        server.close()
+
+
+def test_external_network_is_unreachable(pool):
+    src = any_succeeds("socket.create_connection(('1.1.1.1', 53), timeout=0.5)\nsocket.getaddrinfo('example.com', 80)")
+    assert one(pool, src).score == 0.0
+
+
+def test_server_bound_inside_is_unreachable_from_host(pool):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    src = (f"import socket, time\ndef verify(r):\n    s = socket.create_server(('0.0.0.0', {port}))\n"
+           "    time.sleep(1.0)\n    return 1.0\n")
+    reached = []
+
+    def knock():
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                reached.append(True)
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    knocker = threading.Thread(target=knock)
+    knocker.start()
+    result = one(pool, src)
+    knocker.join()
+    assert result.score == 1.0, "binding inside its own network namespace is allowed"
+    assert not reached
+
+
+def test_killing_the_parent_fails_and_the_worker_survives(pool):
+    src = ("import os, signal\ndef verify(r):\n    for pid in (os.getppid(), 1):\n        try:\n"
+           "            os.kill(pid, signal.SIGKILL)\n        except OSError:\n            pass\n    return 0.5\n")
+    assert one(pool, src).score == 0.5
+    assert one(pool, "def verify(r):\n    return 1.0\n").score == 1.0
+
+
+def test_killing_every_process_only_kills_the_sandbox(pool):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        result = one(pool, "import os, signal\ndef verify(r):\n    os.kill(-1, signal.SIGKILL)\n    return 1.0\n")
+        assert result.outcome is Outcome.CRASHED
+        assert bystander.poll() is None
+        assert one(pool, "def verify(r):\n    return 1.0\n").score == 1.0
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+DAEMON = ("import os, time\ndef verify(r):\n    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n"
+          "            while True:\n                open('/scratch/daemon-was-here', 'w').write('x')\n"
+          "                time.sleep(0.02)\n        os._exit(0)\n    time.sleep(0.1)\n    return 0.0\n")
+
+
+def test_background_daemons_and_double_forks_are_killed(pool):
+    assert one(pool, DAEMON).score == 0.0
+    src = "import os, time\ndef verify(r):\n    time.sleep(0.2)\n    return 1.0 if os.path.exists('/scratch/daemon-was-here') else 0.0\n"
+    assert one(pool, src).score == 0.0
+
+
+def test_scratch_does_not_leak_between_runs(pool):
+    one(pool, "import os\ndef verify(r):\n    open('/scratch/plant', 'w').write('42')\n    open('answer', 'w').write('42')\n    os.mkdir('/scratch/d')\n    os.chmod('/scratch/d', 0)\n    return 0.0\n")
+    src = "import os\ndef verify(r):\n    return 1.0 if os.listdir('/scratch') != [os.path.basename(os.getcwd())] or os.listdir('.') else 0.0\n"
+    assert one(pool, src).score == 0.0
+
+
+def test_interpreter_state_does_not_leak_between_runs(pool):
+    one(pool, "import builtins, json\ndef verify(r):\n    builtins.PLANTED = 1\n    json.loads = lambda s: 1.0\n    return 0.0\n")
+    src = "import builtins, json\ndef verify(r):\n    return 1.0 if hasattr(builtins, 'PLANTED') or json.loads('[]') == 1.0 else 0.0\n"
+    assert one(pool, src).score == 0.0
+
+
+def test_each_run_gets_a_fresh_private_scratch_directory(pool):
+    src = "import os\ndef verify(r):\n    return 1.0 if os.getcwd().startswith('/scratch/run-') and not os.listdir('.') else 0.0\n"
+    assert [r.score for r in pool.score(src, ["a"]) + pool.score(src, ["b"])] == [1.0, 1.0]
