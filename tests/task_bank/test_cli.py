@@ -1,0 +1,131 @@
+"""``python -m task_bank``: the --json output of every subcommand, exit codes, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+
+from task_bank.cli import main
+from task_bank.migrations import BANK_SCHEMA_VERSION
+from task_bank.records import GrowthRun, TrainingStat
+from task_bank.store import Bank
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(capsys, *argv: str) -> tuple[int, dict, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, (json.loads(captured.out) if captured.out.strip().startswith("{") else {}), captured.err
+
+
+@pytest.fixture
+def filled(bank_path, make_spec) -> Path:
+    with Bank.open(bank_path) as bank:
+        bank.admit_many([make_spec(i) for i in range(5)])
+        bank.admit(make_spec(0, id="t_dup"))
+        bank.add_stats([TrainingStat(task_id=make_spec(1).id, policy="p", attempts=4, mean_score=0.5,
+                                     pass_rate=0.5)])
+        bank.start_run(GrowthRun(id="run-1", counts={"admitted": 5}))
+    return bank_path
+
+
+def test_stats_json_prints_tasks_and_by_status(capsys, filled):
+    code, out, _ = _run(capsys, "stats", "--bank", str(filled), "--json")
+    assert code == 0 and out["tasks"] == 6
+    assert out["by_status"]["admitted"] == 5 and out["by_status"]["rejected"] == 1
+
+
+def test_the_bank_defaults_to_the_envsynth_bank_variable(capsys, filled, monkeypatch):
+    monkeypatch.setenv("ENVSYNTH_BANK", str(filled))
+    assert _run(capsys, "stats", "--json")[1]["tasks"] == 6
+
+
+def test_list_json_applies_filters_and_paging(capsys, filled, make_spec):
+    code, out, _ = _run(capsys, "list", "--bank", str(filled), "--json", "--status", "admitted", "--skill", "skill1",
+                        "--limit", "1")
+    assert code == 0 and out["total"] == 2 and len(out["tasks"]) == 1
+    assert out["tasks"][0]["status"] == "admitted"
+    hits = _run(capsys, "list", "--bank", str(filled), "--json", "--search", "Task 3:")[1]
+    assert [t["id"] for t in hits["tasks"]] == [make_spec(3).id]
+
+
+def test_show_json_has_record_reports_stats_history_and_duplicates(capsys, filled, make_spec):
+    code, out, _ = _run(capsys, "show", make_spec(0).id, "--bank", str(filled), "--json")
+    assert code == 0 and out["record"]["spec"]["id"] == make_spec(0).id
+    assert out["duplicates"] == ["t_dup"] and out["reports"] == [] and out["history"] == []
+    assert _run(capsys, "show", make_spec(1).id, "--bank", str(filled), "--json")[1]["stats"][0]["pass_rate"] == 0.5
+
+
+def test_show_human_output_names_the_task(capsys, filled, make_spec):
+    assert main(["show", make_spec(1).id, "--bank", str(filled)]) == 0
+    assert make_spec(1).id in capsys.readouterr().out
+
+
+def test_import_json_reports_counts_and_exits_1_when_lines_were_skipped(capsys, bank_path, tmp_path, make_spec):
+    path = tmp_path / "a.jsonl"
+    path.write_text(make_spec(1).model_dump_json() + "\n{broken\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "import", str(path), "--bank", str(bank_path), "--json")
+    assert code == 1 and out["stored"] == 1
+    assert out["problems"][0]["line"] == 2
+
+
+def test_import_strict_exits_2_naming_the_line_and_imports_nothing(capsys, bank_path, tmp_path, make_spec):
+    path = tmp_path / "a.jsonl"
+    path.write_text(make_spec(1).model_dump_json() + '\n{"prompt": 3}\n', encoding="utf-8")
+    code, _, err = _run(capsys, "import", str(path), "--bank", str(bank_path), "--strict")
+    assert code == 2 and f"{path}:2:" in err
+    with Bank.open(bank_path) as bank:
+        assert bank.count() == 0
+
+
+def test_export_json_writes_jsonl_and_parquet(capsys, filled, tmp_path):
+    code, out, _ = _run(capsys, "export", "--bank", str(filled), "--json", "-o", str(tmp_path / "a.jsonl"))
+    assert code == 0 and out == {"format": "jsonl", "path": str(tmp_path / "a.jsonl"), "tasks": 5}
+    assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 5
+    _run(capsys, "export", "--bank", str(filled), "--format", "parquet", "--status", "all", "-o",
+         str(tmp_path / "a.parquet"))
+    assert len(datasets.load_dataset("parquet", data_files=str(tmp_path / "a.parquet"), split="train")) == 6
+
+
+def test_runs_json_lists_growth_runs(capsys, filled):
+    code, out, _ = _run(capsys, "runs", "--bank", str(filled), "--json")
+    assert code == 0 and [r["id"] for r in out["runs"]] == ["run-1"]
+
+
+def test_schema_prints_the_schema_of_every_record(capsys):
+    code, out, _ = _run(capsys, "schema", "--json")
+    assert code == 0 and {"task_spec", "task_record", "failure", "validation_report"} <= set(out["records"])
+    assert set(out["records"]["task_spec"]["required"]) >= {"prompt", "verifier", "reference", "failure_cases"}
+
+
+def test_stats_human_output_is_a_table(capsys, filled):
+    assert main(["stats", "--bank", str(filled)]) == 0
+    assert "admitted" in capsys.readouterr().out
+
+
+def _subprocess(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "task_bank", *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_an_unknown_id_exits_2_with_a_message_and_no_traceback(filled):
+    result = _subprocess("show", "t_missing", "--bank", str(filled))
+    assert result.returncode == 2
+    assert "t_missing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bank_from_a_newer_envsynth_exits_2_naming_file_and_versions(filled):
+    conn = sqlite3.connect(filled, isolation_level=None)
+    conn.execute(f"PRAGMA user_version = {BANK_SCHEMA_VERSION + 1}")
+    conn.close()
+    result = _subprocess("stats", "--bank", str(filled), "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(filled) in result.stderr and f"version {BANK_SCHEMA_VERSION + 1}" in result.stderr

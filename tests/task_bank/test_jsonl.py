@@ -1,0 +1,141 @@
+"""JSONL import and export of task spec v1, and every bad-input case of an import."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from task_bank.errors import InputError
+from task_bank.jsonl import export_jsonl, import_jsonl, read_specs
+from task_bank.records import TaskStatus
+from task_bank.spec import TaskSpec
+from task_bank.store import Bank
+
+
+def _write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _line(spec: TaskSpec) -> str:
+    return spec.model_dump_json(exclude={"id"})
+
+
+def test_export_then_import_into_a_new_bank_round_trips_every_spec(bank, tmp_path, make_spec):
+    specs = [make_spec(i) for i in range(10)]
+    bank.admit_many(specs)
+    out = tmp_path / "tasks.jsonl"
+    assert export_jsonl(bank, out) == 10
+    assert sorted(s.id for s in read_specs(out)) == sorted(s.id for s in specs)
+    with Bank.open(tmp_path / "other.db") as other:
+        report = import_jsonl(other, out)
+        assert report.stored == 10 and report.problems == ()
+        assert \
+            {r.id: r.spec for r in other.list(limit=100)} == {s.id: s for s in specs}
+
+
+def test_imported_tasks_record_the_file_they_came_from(bank, tmp_path, make_spec):
+    path = _write(tmp_path / "a.jsonl", [_line(make_spec(1))])
+    import_jsonl(bank, path)
+    assert bank.get(make_spec(1).id).provenance.imported_from == str(path)
+
+
+def test_malformed_json_is_reported_with_file_and_line_and_the_rest_is_imported(bank, tmp_path, make_spec):
+    path = _write(tmp_path / "a.jsonl", [_line(make_spec(1)), '{"prompt": "oops', _line(make_spec(2))])
+    report = import_jsonl(bank, path)
+    assert report.stored == 2
+    [problem] = report.problems
+    assert (problem.path, problem.line, problem.field) == (str(path), 2, None)
+    assert "malformed JSON" in problem.message and f"{path}:2:" in str(problem)
+
+
+def test_a_missing_field_is_reported_by_name(bank, tmp_path, make_spec):
+    data = json.loads(_line(make_spec(1)))
+    del data["failure_cases"]
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [json.dumps(data)]))
+    assert [(p.line, p.field) for p in report.problems] == [(1, "failure_cases")]
+    assert bank.count() == 0
+
+
+def test_a_field_of_the_wrong_type_is_reported_by_name(bank, tmp_path, make_spec):
+    data = json.loads(_line(make_spec(1)))
+    data["verifier"] = 42
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", ["", json.dumps(data)]))
+    assert [(p.line, p.field) for p in report.problems] == [(2, "verifier")]
+
+
+def test_a_nested_field_is_reported_by_its_dotted_path(bank, tmp_path, make_spec):
+    data = json.loads(_line(make_spec(1)))
+    data["prompt"] = [{"role": "wizard", "content": "hi"}]
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [json.dumps(data)]))
+    assert report.problems[0].field is not None and report.problems[0].field.startswith("prompt")
+
+
+def test_a_line_that_is_not_an_object_is_reported(bank, tmp_path):
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", ["[1, 2]", '"text"']))
+    assert [p.line for p in report.problems] == [1, 2]
+    assert "JSON object" in report.problems[0].message
+
+
+def test_a_newer_schema_version_line_is_reported_on_that_field(bank, tmp_path, make_spec):
+    data = json.loads(_line(make_spec(1)))
+    data["schema_version"] = 99
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [json.dumps(data)]))
+    assert [(p.line, p.field) for p in report.problems] == [(1, "schema_version")]
+    assert "99" in report.problems[0].message
+
+
+def test_bytes_that_are_not_utf8_are_reported_on_their_line(bank, tmp_path, make_spec):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(_line(make_spec(1)).encode() + b"\n\xff\xfe\n")
+    report = import_jsonl(bank, path)
+    assert report.stored == 1 and [p.line for p in report.problems] == [2]
+
+
+def test_strict_imports_nothing_when_any_line_is_bad(bank, tmp_path, make_spec):
+    path = _write(tmp_path / "a.jsonl", [_line(make_spec(1)), "{bad", _line(make_spec(2))])
+    with pytest.raises(InputError, match=r"a\.jsonl:2: malformed JSON"):
+        import_jsonl(bank, path, strict=True)
+    assert bank.count() == 0
+
+
+def test_strict_imports_everything_when_every_line_is_good(bank, tmp_path, make_spec):
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(i)) for i in range(3)]), strict=True)
+    assert report.stored == 3
+
+
+def test_an_import_never_changes_tasks_already_in_the_bank(bank, tmp_path, make_spec):
+    stored = bank.admit(make_spec(1))
+    curated = bank.set_status(stored.id, TaskStatus.QUARANTINED, actor="alice", reason="check")
+    edited = make_spec(1).model_copy(update={"metadata": {"skill": "renamed"}})
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [edited.model_dump_json(), _line(make_spec(2))]))
+    assert report.existing == 1 and report.stored == 1
+    assert bank.get(stored.id) == curated
+
+
+def test_a_line_repeating_an_earlier_id_is_counted_as_existing(bank, tmp_path, make_spec):
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1))] * 3))
+    assert (report.stored, report.existing) == (1, 2)
+
+
+def test_duplicates_in_an_import_are_stored_and_counted(bank, tmp_path, make_spec):
+    copy = make_spec(1).model_copy(update={"id": "t_copy"})
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1)), copy.model_dump_json()]))
+    assert (report.stored, report.admitted, report.duplicates) == (2, 1, 1)
+
+
+def test_importing_a_missing_file_is_an_input_error_naming_it(bank, tmp_path):
+    with pytest.raises(InputError, match="nope.jsonl"):
+        import_jsonl(bank, tmp_path / "nope.jsonl")
+
+
+def test_import_can_store_tasks_as_candidates(bank, tmp_path, make_spec):
+    import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1))]), status=TaskStatus.CANDIDATE)
+    assert bank.get(make_spec(1).id).status is TaskStatus.CANDIDATE
+
+
+def test_export_filters_by_status(bank, tmp_path, make_spec):
+    bank.admit(make_spec(1))
+    bank.admit(make_spec(2), status=TaskStatus.REJECTED)
+    assert export_jsonl(bank, tmp_path / "a.jsonl", status="admitted") == 1
