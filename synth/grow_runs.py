@@ -58,8 +58,9 @@ class RunLedger:
         self.bank.start_run(self.run)
 
     def add(self, stage: str, counts: Mapping[str, int]) -> None:
-        """Add a stage's counts under ``<stage>:``."""
-        self.counts.update({f"{stage}:{k}": v for k, v in counts.items() if v})
+        """Add a stage's counts under ``<stage>:`` (zeros are kept: "0 deferred" is information)."""
+        for key, value in counts.items():
+            self.counts[f"{stage}:{key}"] += value
 
     def spend(self, drafts: int, tokens: int) -> None:
         """Add generator calls and completion tokens."""

@@ -24,16 +24,27 @@ from synth.pipeline import prepare
 from task_bank.failure import FailureRecord
 
 TAGS = ("units", "dates", "sums", "format", "json", "regex", "sorting")
+_VOCAB = ("apple", "river", "engine", "violet", "candle", "harbor", "pencil", "meadow", "rocket", "walnut",
+          "glacier", "lantern", "orchid", "saddle", "thunder", "velvet", "anchor", "biscuit", "canyon", "dolphin",
+          "ember", "falcon", "garnet", "hammock", "island", "jigsaw", "kettle", "lemon", "marble", "nectar",
+          "oyster", "pepper", "quartz", "raven", "spruce", "tulip", "umber", "vortex", "willow", "yarrow")
+
+
+def _topic(tag: str) -> str:
+    """Ten words that only failures of ``tag`` share, so grouping puts each tag in its own group."""
+    digest = hashlib.sha256(tag.encode()).digest()
+    return " ".join(_VOCAB[b % len(_VOCAB)] for b in digest[:10])
 
 
 def failure_row(i: int, tag: str | None = None, source: str | None = None) -> dict:
     """Failure ``i``: a wrong sum; tagged ``tag`` (default: one of seven skills by ``i``)."""
     a, b = 10 + i, 3 * i + 7
+    tag = tag or TAGS[i % len(TAGS)]
     row = {"id": f"f_grow_{i:05d}",
-           "conversation": [{"role": "user", "content": f"Question {i}: how much is {a} plus {b}? Number only."}],
+           "conversation": [{"role": "user", "content": f"{_topic(tag)}: question {i}, add {a} and {b}."}],
            "response": f"I believe the answer is {a + b + 1}.",
            "signal": {"kind": "correction", "detail": f"{a} + {b} = {a + b}"},
-           "tags": [tag or TAGS[i % len(TAGS)]], "expected": str(a + b)}
+           "tags": [tag], "expected": str(a + b)}
     if source is not None:
         row["source"] = source
     return row
@@ -93,7 +104,7 @@ def record_drafts(path: Path, keys: Iterable[str], *, bad_keys: Iterable[str] = 
     return path
 
 
-def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", sandbox: str = "unsafe-local",
+def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", sandbox: str = "bwrap",
                  executor: str = "local", workers: int = 2, budget: dict | None = None, evolve: dict | None = None,
                  revalidate: dict | None = None, pipeline: dict | None = None) -> Path:
     """A grow TOML file for a test cycle."""

@@ -1,0 +1,212 @@
+"""Growth cycles in-process: run records, cursors over new failures only, idempotence, budgets, interruption."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from synth.config import PipelineConfig
+from synth.cursor import FeedPosition
+from synth.grow_config import load_config
+from synth.grow_cycle import cursor_key, run_cycle
+from synth.grow_runs import KIND
+from task_bank.errors import LockedError
+from task_bank.records import GrowthRun, RunOutcome, TaskStatus
+from task_bank.store import Bank
+
+
+def load_fixtures():
+    """tests/synth/grow_data/fixtures.py, loaded by path."""
+    name = "grow_fixtures"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "grow_data" / "fixtures.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+fx = load_fixtures()
+PIPE = PipelineConfig()
+
+
+class Setup:
+    """A feed, a drafts file, a config and a bank path under one temporary folder."""
+
+    def __init__(self, root: Path, **config: object) -> None:
+        self.root = root
+        self.feed = root / "feed.jsonl"
+        self.drafts = root / "drafts.jsonl"
+        self.bank = root / "bank.db"
+        self.rows: list[dict] = []
+        self.config_kwargs = config
+        self.feed.touch()
+        self.drafts.touch()
+
+    def arrive(self, rows: list[dict], per_group_cap: int | None = None, bad: int = 0) -> list[str]:
+        """Append failures to the feed and record replies for the requests the next cycle will make."""
+        processed = {r["id"] for r in self.rows}
+        self.rows += rows
+        fx.write_feed(self.feed, rows)
+        pipeline = PipelineConfig(**self.config_kwargs.get("pipeline", {}))
+        keys = fx.draft_keys(self.rows, pipeline, per_group_cap, processed)
+        fx.record_drafts(self.drafts, keys, bad_keys=keys[:bad])
+        return keys
+
+    def config(self, **override: object):
+        kwargs = {**self.config_kwargs, **override}
+        return load_config(fx.write_config(self.root / "grow.toml", feed=self.feed, drafts=self.drafts, **kwargs))
+
+    def cycle(self, **override: object):
+        return run_cycle(self.config(**override), self.bank)
+
+    def open(self) -> Bank:
+        return Bank.open(self.bank)
+
+
+@pytest.fixture
+def setup(tmp_path) -> Setup:
+    return Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
+
+
+def test_a_cycle_turns_new_failures_into_admitted_tasks_and_records_itself(setup):
+    keys = setup.arrive([fx.failure_row(i) for i in range(7)])
+    report = setup.cycle()
+    run = report.run
+    assert run.kind == KIND and run.outcome is RunOutcome.SUCCEEDED and run.ended_at is not None
+    assert run.inputs_seen == 7
+    assert run.counts["generate:admitted"] == len(keys) == run.counts["admitted"]
+    assert run.counts["feed:records"] == 7 and run.budget_used["max_drafts"] == len(keys)
+    assert set(run.budget) == {"max_drafts", "max_tokens", "max_wall_s", "max_drafts_per_group"}
+    with setup.open() as bank:
+        assert bank.get_run(run.id) == run
+        assert bank.count(status=TaskStatus.ADMITTED) == len(keys)
+        assert {t.provenance.growth_run_id for t in bank.list(limit=100)} == {run.id}
+        assert bank.processed_failure_ids() >= {r["id"] for r in setup.rows}
+
+
+def test_rerunning_a_finished_cycle_admits_nothing_new(setup):
+    setup.arrive([fx.failure_row(i) for i in range(5)])
+    first = setup.cycle().run
+    with setup.open() as bank:
+        before = {t.id: t.status for t in bank.list(limit=1000)}
+    second = setup.cycle().run
+    assert second.outcome is RunOutcome.SUCCEEDED and second.counts["admitted"] == 0
+    assert second.counts.get("generate:drafts", 0) == 0 and second.inputs_seen == 0
+    with setup.open() as bank:
+        assert {t.id: t.status for t in bank.list(limit=1000)} == before
+        assert [r.id for r in bank.list_runs()] == [second.id, first.id]
+
+
+def test_the_cursor_advances_over_new_failures_only(setup):
+    setup.arrive([fx.failure_row(i) for i in range(4)])
+    setup.cycle()
+    with setup.open() as bank:
+        after_first = FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod")))
+    assert after_first.offset == setup.feed.stat().st_size
+    keys = setup.arrive([fx.failure_row(i, tag="fresh") for i in range(100, 103)])
+    run = setup.cycle().run
+    assert run.inputs_seen == 3 and run.counts.get("feed:already_processed", 0) == 0
+    assert run.counts["generate:admitted"] == len(keys)
+    with setup.open() as bank:
+        assert FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod"))).offset == setup.feed.stat().st_size
+        new = bank.list(growth_run_id=run.id, limit=100)
+        assert {fid for t in new for fid in t.provenance.source_failure_ids} <= {f"f_grow_{i:05d}"
+                                                                                  for i in range(100, 103)}
+
+
+def test_max_drafts_cuts_the_cycle_and_the_next_one_finishes_the_rest(setup):
+    keys = setup.arrive([fx.failure_row(i) for i in range(7)])
+    first = setup.cycle(budget={"max_drafts": 3}).run
+    assert first.outcome is RunOutcome.BUDGET_EXHAUSTED
+    assert first.budget_used["max_drafts"] <= 3 and first.counts["generate:admitted"] <= 3
+    assert first.counts["feed:deferred"] > 0
+    with setup.open() as bank:
+        cursor = FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod")))
+    assert cursor.offset < setup.feed.stat().st_size
+    second = setup.cycle().run
+    assert second.outcome is RunOutcome.SUCCEEDED and second.counts["feed:deferred"] == 0
+    with setup.open() as bank:
+        assert bank.count(status=TaskStatus.ADMITTED) == len(keys)
+        assert bank.count() == len(keys)
+
+
+def test_the_per_group_cap_keeps_one_noisy_cluster_from_flooding_the_bank(tmp_path):
+    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False},
+                  pipeline={"drafts_per_group": 5})
+    setup.arrive([fx.failure_row(i, tag="noisy") for i in range(30)] + [fx.failure_row(99, tag="quiet")],
+                 per_group_cap=2)
+    run = setup.cycle(budget={"max_drafts_per_group": 2}).run
+    assert run.counts["generate:groups"] == 2 and run.counts["generate:drafts"] == 4
+    with setup.open() as bank:
+        groups = [t.provenance.failure_group for t in bank.list(status=TaskStatus.ADMITTED, limit=100)]
+        assert sorted(groups.count(g) for g in set(groups)) == [2, 2]
+        assert len(bank.processed_failure_ids()) == 31
+
+
+def test_max_tokens_stops_drafting(setup):
+    setup.arrive([fx.failure_row(i) for i in range(7)])
+    run = setup.cycle(workers=1, budget={"max_tokens": 1}).run
+    assert run.outcome is RunOutcome.BUDGET_EXHAUSTED
+    assert 0 < run.budget_used["max_drafts"] < 14 and run.budget_used["max_tokens"] >= 1
+
+
+def test_an_exhausted_wall_time_defers_everything_and_moves_no_cursor(setup):
+    setup.arrive([fx.failure_row(i) for i in range(3)])
+    run = setup.cycle(budget={"max_wall_s": 0.000001}).run
+    assert run.outcome is RunOutcome.BUDGET_EXHAUSTED and run.counts.get("generate:drafts", 0) == 0
+    with setup.open() as bank:
+        assert bank.get_cursor(cursor_key("prod")) is None
+        assert bank.processed_failure_ids() == set()
+
+
+def test_a_running_run_left_by_a_dead_cycle_is_marked_interrupted(setup):
+    with setup.open() as bank:
+        bank.start_run(GrowthRun(id="grow-dead", kind=KIND))
+        bank.start_run(GrowthRun(id="gen-other", kind="generate"))
+    report = setup.cycle()
+    assert report.interrupted_runs == ("grow-dead",)
+    with setup.open() as bank:
+        dead = bank.get_run("grow-dead")
+        assert dead.outcome is RunOutcome.INTERRUPTED and dead.ended_at is None
+        assert report.run.id in dead.message
+        assert bank.get_run("gen-other").outcome is RunOutcome.RUNNING
+
+
+def test_ctrl_c_records_the_run_interrupted_and_releases_the_lock(setup, monkeypatch):
+    setup.arrive([fx.failure_row(i) for i in range(3)])
+
+    def interrupt(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("synth.grow_cycle.run_pipeline", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        setup.cycle()
+    with setup.open() as bank:
+        (run,) = bank.list_runs()
+        assert run.outcome is RunOutcome.INTERRUPTED and "resumes" in run.message
+        assert bank.get_cursor(cursor_key("prod")) is None
+    monkeypatch.undo()
+    assert setup.cycle().run.outcome is RunOutcome.SUCCEEDED
+
+
+def test_a_second_cycle_on_a_locked_bank_refuses_before_touching_it(setup):
+    from synth.grow_lock import cycle_lock
+
+    config = setup.config()
+    with cycle_lock(config.lock_path(setup.bank)):
+        with pytest.raises(LockedError):
+            run_cycle(config, setup.bank)
+    assert not setup.bank.exists()
+
+
+def test_unreadable_feed_lines_are_counted_and_named(setup):
+    setup.arrive([fx.failure_row(1)])
+    with setup.feed.open("a", encoding="utf-8") as fh:
+        fh.write("{broken\n")
+    run = setup.cycle().run
+    assert run.counts["feed:unreadable"] == 1 and "feed.jsonl@" in run.message
+    assert run.outcome is RunOutcome.SUCCEEDED
