@@ -11,3 +11,9 @@ __all__ = [
     "default_registry", "open_pool",
 ]
 # --- end of sandbox and pool exports ---
+
+# --- validation exports (owner: validation engineer) ---
+from verifier.validate import VALIDATOR_VERSION, ValidationConfig, Validator  # noqa: E402
+
+__all__ += ["VALIDATOR_VERSION", "ValidationConfig", "Validator"]
+# --- end of validation exports ---

@@ -59,21 +59,15 @@ def build_probes(spec: TaskSpec, junk_chars: int) -> tuple[Probe, ...]:
 def run_order(n_probes: int, run: int, repeats: int) -> list[int]:
     """Probe indices one run scores, in order.
 
-    Run 0 scores every probe ``repeats`` times (in order, then reversed, then rotated), which catches state that
-    leaks between calls in one interpreter. Later runs score every probe once, each in a different rotation, so no
-    two runs see the same call order.
+    Run 0 scores the reference (index 0) first and alone-able, then every other probe ``repeats`` times back to
+    back, then the reference again: a second call that differs from the first (state leaking between calls in one
+    interpreter) shows up as a changed score, even when the pool splits the run into groups. Later runs score every
+    probe once, each in a different rotation, so the call order differs from run to run.
     """
-    base = list(range(n_probes))
+    if n_probes == 0:
+        return []
     if run == 0:
-        order: list[int] = []
-        for r in range(repeats):
-            if r == 0:
-                order += base
-            elif r == 1:
-                order += base[::-1]
-            else:
-                shift = r % n_probes if n_probes else 0
-                order += base[shift:] + base[:shift]
-        return order
-    shift = run % n_probes if n_probes else 0
+        return [0] + [i for i in range(1, n_probes) for _ in range(repeats)] + [0] * (repeats - 1)
+    shift = run % n_probes
+    base = list(range(n_probes))
     return base[shift:] + base[:shift]

@@ -117,9 +117,8 @@ def test_junk_response_has_the_requested_length_and_many_numbers():
     assert len(junk) == 5000 and " 42 " in junk
 
 
-def test_first_run_repeats_every_probe_in_a_second_order():
-    order = run_order(4, run=0, repeats=2)
-    assert order == [0, 1, 2, 3, 3, 2, 1, 0]
+def test_first_run_calls_every_probe_twice_reference_first_and_last():
+    assert run_order(4, run=0, repeats=2) == [0, 1, 1, 2, 2, 3, 3, 0]
 
 
 def test_later_runs_use_distinct_orders():

@@ -1,0 +1,118 @@
+"""Each rejection reason of the validator, produced through the real default sandbox backend (bwrap)."""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, VALIDATOR_VERSION, open_pool
+
+GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    config = ValidationConfig(call_budget_s=1.0)
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
+        yield Validator(pool, config)
+
+
+def task(verifier: str = GOOD, reference: str = "42", failure_cases: tuple[str, ...] = ("41", "24")) -> TaskSpec:
+    return TaskSpec(prompt="What is 6 times 7? Answer with the number only.", verifier=verifier,
+                    reference=reference, failure_cases=failure_cases)
+
+
+def check(report, name: str):
+    return next(c for c in report.checks if c.name == name)
+
+
+def test_a_sound_task_is_admitted_with_every_check_passed(validator):
+    report = validator.validate(task())
+    assert report.admitted and report.reasons == ()
+    assert [c.name for c in report.checks] == ["schema", "compiles", "static_determinism", "reference",
+                                               "failure_cases", "trivial", "determinism", "budget"]
+    assert all(c.passed is True for c in report.checks)
+
+
+def test_report_records_version_backend_and_task_id(validator):
+    spec = task()
+    report = validator.validate(spec)
+    assert (report.task_id, report.validator_version, report.sandbox_backend) == (spec.id, VALIDATOR_VERSION, "bwrap")
+
+
+def test_reference_among_failure_cases_is_schema(validator):
+    report = validator.validate(task(failure_cases=("42",)))
+    assert report.reasons == ("schema",)
+    assert all(c.passed is None for c in report.checks[1:])
+
+
+def test_syntax_error_is_verifier_error(validator):
+    report = validator.validate(task(verifier="def verify(response)\n    return 1.0\n"))
+    assert report.reasons == ("verifier_error",)
+    assert check(report, "compiles").passed is False and "line 1" in check(report, "compiles").detail
+
+
+def test_module_without_verify_is_verifier_error_found_in_the_sandbox(validator):
+    report = validator.validate(task(verifier="def check(response):\n    return 1.0\n"))
+    assert report.reasons == ("verifier_error",)
+    assert "verify" in check(report, "compiles").detail
+
+
+def test_verifier_that_raises_on_load_is_verifier_error(validator):
+    report = validator.validate(task(verifier="raise RuntimeError('broken import')\ndef verify(r):\n    return 1.0\n"))
+    assert report.reasons == ("verifier_error",)
+    assert "broken import" in check(report, "compiles").detail
+
+
+def test_verifier_returning_an_int_is_verifier_error(validator):
+    report = validator.validate(task(verifier="def verify(response):\n    return 1\n"))
+    assert "verifier_error" in report.reasons
+
+
+def test_verifier_raising_on_junk_is_verifier_error(validator):
+    source = "def verify(response):\n    return 1.0 if int(response) == 42 else 0.0\n"
+    report = validator.validate(task(verifier=source))
+    assert check(report, "trivial").reason == "verifier_error"
+
+
+def test_reference_scoring_below_one_is_unsolvable(validator):
+    report = validator.validate(task(reference="forty-two"))
+    assert report.reasons == ("unsolvable",)
+
+
+def test_failure_case_that_scores_high_is_failure_case_passes(validator):
+    source = "def verify(response):\n    return 1.0 if response.strip() in ('42', '41') else 0.0\n"
+    report = validator.validate(task(verifier=source))
+    assert report.reasons == ("failure_case_passes",)
+
+
+def test_verifier_paying_for_an_empty_answer_is_trivial(validator):
+    source = "def verify(response):\n    return 1.0 if response.strip() in ('42', '') else 0.0\n"
+    report = validator.validate(task(verifier=source))
+    assert report.reasons == ("trivial",)
+    assert "trivial:empty" in check(report, "trivial").detail
+
+
+def test_substring_verifier_fooled_by_junk_is_trivial(validator):
+    report = validator.validate(task(verifier="def verify(response):\n    return 1.0 if '42' in response else 0.0\n"))
+    assert report.reasons == ("trivial",)
+    assert "trivial:junk" in check(report, "trivial").detail
+
+
+def test_prompt_echo_that_scores_is_trivial(validator):
+    source = "def verify(response):\n    return 1.0 if '42' in response or '6 times 7' in response else 0.0\n"
+    report = validator.validate(task(verifier=source, failure_cases=("41",)))
+    assert "trivial:prompt_echo" in check(report, "trivial").detail
+
+
+def test_slow_verifier_over_budget_is_timeout(validator):
+    source = "import time\ndef verify(response):\n    time.sleep(5)\n    return 1.0\n"
+    report = validator.validate(task(verifier=source))
+    assert "timeout" in report.reasons
+    assert check(report, "determinism").passed is None
+
+
+def test_nondeterministic_verifier_is_nondeterministic(validator):
+    source = "import random\ndef verify(response):\n    return 1.0 if response.strip() == '42' or random.random() < 0.5 else 0.0\n"
+    report = validator.validate(task(verifier=source))
+    assert "nondeterministic" in report.reasons

@@ -1,0 +1,219 @@
+"""The validator: admits a task only when its verifier is solvable, unhackable by trivial answers, and grindable.
+
+One :class:`ValidationReport` per task records every check (see :mod:`verifier.checks` for the rules and the
+machine-readable reasons). The order of work keeps a cheap task fast and a hostile one bounded:
+
+1. ``schema`` and the static pass run on the trusted side; the source is parsed, never executed here.
+2. Run 0, in a warm sandbox worker (hash seed 0): the reference alone first, so a verifier that hangs or fails to
+   load costs one call; whether the module loads and defines ``verify`` is read from this call (the sandbox, not
+   this process, executes the verifier). Then every other probe (failure cases, trivial responses), then every
+   probe again in reverse order, as one group: state leaking between calls shows up as a changed score.
+3. Only when run 0 scored every call, runs 1..N-1 score every probe again, each in a fresh sandboxed interpreter
+   with its own ``PYTHONHASHSEED``, clock offset and RNG seed, concurrently; a verifier that hangs or crashes is
+   never re-run.
+
+The run environments are fixed functions of the run index, so validating the same task twice gives the same
+report (apart from timings).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from task_bank.errors import SandboxError
+from task_bank.provenance import utcnow
+from task_bank.spec import TaskSpec
+from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
+from verifier import checks
+from verifier.checks_interpreters import SeededInterpreters
+from verifier.checks_probes import Probe, build_probes, run_order
+from verifier.limits import RunEnv
+from verifier.pool import Pool
+from verifier.sandbox.registry import BackendRegistry, default_registry
+from verifier.static_determinism import find_nondeterminism
+
+VALIDATOR_VERSION = "1.0"
+"""Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
+judged under older rules are re-validated."""
+
+_CHECK_ORDER = ("schema", "compiles", "static_determinism", "reference", "failure_cases", "trivial", "determinism",
+                "budget")
+_SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
+_LOAD_ERROR_PREFIX = "verifier failed to load"
+_CLOCK_OFFSETS_S = (0.0, 86_400.0 * 365 + 3_607.5, -86_400.0 * 400 - 59.0, 86_400.0 * 3_650 + 1.25)
+
+
+class ValidationConfig(BaseModel):
+    """Thresholds and budgets of validation. Defaults suit verifiers that score free-text answers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fail_threshold: float = Field(default=0.5, ge=0.0, lt=1.0)
+    """Every failure case must score at most this, in every call."""
+    trivial_threshold: float = Field(default=0.2, ge=0.0, lt=1.0)
+    """Empty, whitespace, prompt-echo and junk responses must score at most this."""
+    determinism_runs: int = Field(default=3, ge=3, le=16)
+    """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
+    repeat_calls: int = Field(default=2, ge=2, le=8)
+    """How many times the first run scores each probe, in varying order."""
+    call_budget_s: float = Field(default=2.0, gt=0.0, le=120.0)
+    """Wall-time budget of one ``verify`` call; slower calls reject the task with ``timeout``."""
+    junk_chars: int = Field(default=20_000, ge=100, le=1_000_000)
+    """Length of the junk trivial response."""
+    max_verifier_chars: int = Field(default=200_000, ge=100)
+    """Longest verifier source accepted by the schema check."""
+    max_response_chars: int = Field(default=1_000_000, ge=100)
+    """Longest reference or failure case accepted by the schema check."""
+
+
+def run_env(run: int) -> RunEnv:
+    """The environment of determinism run ``run``: a fixed function of the index, so validation replays.
+
+    Run 0 uses the pool's warm workers (hash seed 0); later runs get their own hash seeds."""
+    offset = _CLOCK_OFFSETS_S[run % len(_CLOCK_OFFSETS_S)] + 17.0 * (run // len(_CLOCK_OFFSETS_S))
+    return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1))
+
+
+class Validator:
+    """Validates task specs through a sandbox pool it does not own (the caller opens and closes the pool).
+
+    The validator keeps a few warm interpreters of its own for the determinism runs (one per extra hash seed and
+    concurrent task, same backend and limits as the pool); ``close()`` or leaving a ``with`` block ends them, and so
+    does garbage collection of a validator that was never closed.
+    """
+
+    def __init__(self, pool: Pool, config: ValidationConfig | None = None, *, concurrency: int | None = None,
+                 registry: BackendRegistry | None = None) -> None:
+        self._pool = pool
+        self._config = config or ValidationConfig()
+        self._concurrency = max(1, concurrency or pool.workers)
+        backend = (registry or default_registry()).create(pool.backend_name)
+        self._interpreters = SeededInterpreters(backend, pool.limits, per_seed=self._concurrency)
+        self._finalizer = weakref.finalize(self, self._interpreters.close)
+
+    def close(self) -> None:
+        """Stop the determinism interpreters; the pool stays open (it belongs to the caller)."""
+        self._finalizer()
+
+    def __enter__(self) -> Validator:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def config(self) -> ValidationConfig:
+        """The thresholds and budgets in force."""
+        return self._config
+
+    def validate(self, spec: TaskSpec) -> ValidationReport:
+        """Run every check on ``spec``; never raises for anything the task's verifier does."""
+        started, t0 = utcnow(), time.perf_counter()
+        done: dict[str, CheckResult] = {}
+        done["schema"] = checks.check_schema(spec, self._config.max_verifier_chars, self._config.max_response_chars)
+        if done["schema"].passed:
+            self._static(spec.verifier, done)
+        if done["schema"].passed and "compiles" not in done:
+            self._dynamic(spec, done)
+        ordered = tuple(done.get(name) or checks.skipped(name, "an earlier check rejected the task")
+                        for name in _CHECK_ORDER)
+        reasons = tuple(dict.fromkeys(c.reason for c in ordered if c.passed is False and c.reason))
+        return ValidationReport(task_id=spec.id, admitted=not reasons and all(c.passed for c in ordered),
+                                reasons=reasons, checks=ordered, validator_version=VALIDATOR_VERSION,
+                                sandbox_backend=self._pool.backend_name, started_at=started,
+                                duration_ms=(time.perf_counter() - t0) * 1000)
+
+    def validate_many(self, specs: Iterable[TaskSpec]) -> list[ValidationReport]:
+        """Reports in input order; tasks are validated concurrently, one per pool worker."""
+        return list(self.iter_validate(specs))
+
+    def iter_validate(self, specs: Iterable[TaskSpec]) -> Iterator[ValidationReport]:
+        """Reports in input order as soon as each is ready (for progress bars and streaming output)."""
+        if self._concurrency == 1:
+            yield from map(self.validate, specs)
+            return
+        with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="validate") as executor:
+            yield from executor.map(self.validate, specs)
+
+    def _static(self, source: str, done: dict[str, CheckResult]) -> None:
+        t0 = time.perf_counter()
+        try:
+            findings = find_nondeterminism(source)
+        except SyntaxError as exc:
+            done["compiles"] = checks.check_compiles((), f"SyntaxError at line {exc.lineno}: {exc.msg}")
+            return
+        except (ValueError, RecursionError, MemoryError) as exc:
+            done["compiles"] = checks.check_compiles((), f"source cannot be parsed: {type(exc).__name__}: {exc}")
+            return
+        static = checks.check_static(findings)
+        done["static_determinism"] = static.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
+
+    def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
+        cfg = self._config
+        probes = build_probes(spec, cfg.junk_chars)
+        source = spec.verifier
+        t0 = time.perf_counter()
+        first = run_order(len(probes), 0, cfg.repeat_calls)
+        # Stage 1: the reference alone, so a verifier that hangs or fails to load costs one call, not dozens.
+        pairs = self._run(source, probes, 0, first[:1])
+        load_error = _load_error([r for _, r in pairs])
+        if load_error is None and checks.fault_reason([r for _, r in pairs]) is None:
+            # Stage 2: every other probe twice, then the reference again, in the pool's warm workers.
+            pairs += self._run(source, probes, 0, first[1:])
+        done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
+        if load_error is not None:
+            return
+        firsts: dict[str, tuple[Probe, ScoreResult]] = {}
+        for probe, result in pairs:
+            firsts.setdefault(probe.label, (probe, result))
+        primary = list(firsts.values())
+        if checks.fault_reason([r for _, r in pairs]) is not None:
+            done["determinism"] = checks.skipped("determinism", "run 0 did not score every call")
+        else:
+            # Stage 3: every probe once per extra interpreter, each with its own hash seed, clock and RNG seed.
+            later = range(1, cfg.determinism_runs)
+            orders = {r: run_order(len(probes), r, 1) for r in later}
+            if self._concurrency > 1:
+                with ThreadPoolExecutor(max_workers=len(later), thread_name_prefix="determinism") as executor:
+                    runs = list(executor.map(lambda r: self._run(source, probes, r, orders[r]), later))
+            else:
+                runs = [self._run(source, probes, r, orders[r]) for r in later]
+            for run in runs:
+                pairs += run
+            done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
+        done["reference"] = checks.check_reference(pairs)
+        if len(pairs) > 1:
+            done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
+            done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
+        done["budget"] = checks.check_budget([r for _, r in pairs], cfg.call_budget_s * 1000)
+        elapsed = (time.perf_counter() - t0) * 1000
+        for name in _SANDBOX_CHECKS:
+            if name in done and done[name].passed is not None:
+                done[name] = done[name].model_copy(update={"duration_ms": elapsed})
+
+    def _run(self, source: str, probes: Sequence[Probe], run: int,
+             order: Sequence[int]) -> list[tuple[Probe, ScoreResult]]:
+        responses = [probes[i].response for i in order]
+        env = run_env(run)
+        try:
+            if run == 0:
+                results = self._pool.score(source, responses, env)
+            else:
+                results = self._interpreters.score(source, responses, env)
+        except SandboxError as exc:  # infrastructure: recorded as sandbox_error, never the task's fault
+            results = [ScoreResult(outcome=Outcome.ERROR, detail=str(exc)[:500]) for _ in order]
+        return [(probes[i], r) for i, r in zip(order, results, strict=True)]
+
+
+def _load_error(results: Sequence[ScoreResult]) -> str | None:
+    """The sandbox's load failure message when the module did not load or defines no callable ``verify``."""
+    if results and all(r.outcome is Outcome.CRASHED and r.detail.startswith(_LOAD_ERROR_PREFIX) for r in results):
+        return results[0].detail
+    return None
