@@ -118,6 +118,7 @@ class BwrapBackend(Backend):
         worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
         try:
             sandbox_pid = _read_child_pid(info_r)
+            worker.sandbox_pid = sandbox_pid
             if cgroup is not None:
                 cgroup.add(proc.pid)
                 cgroup.add(sandbox_pid)

@@ -69,7 +69,7 @@ class Cgroup:
         """Kill what is left and delete the groups (a group with members cannot be removed)."""
         self.kill()
         for directory in self.dirs.values():
-            for _ in range(50):
+            for _ in range(200):
                 try:
                     directory.rmdir()
                     break
@@ -88,6 +88,7 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
     """Create a fresh pair of groups with these limits, or None where cgroup v1 is not usable."""
     if not cgroups_available():
         return None
+    sweep_stale()
     name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
     dirs: dict[str, Path] = {}
     try:
@@ -104,3 +105,20 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
         Cgroup(dirs).remove()
         raise SandboxError(f"cannot set up cgroup v1 limits under {ROOT}: {exc}; run as root or use rlimits") from exc
     return Cgroup(dirs)
+
+
+def sweep_stale() -> None:
+    """Remove empty groups left by envsynth processes that died without closing their pools (killed hard)."""
+    for controller in CONTROLLERS:
+        parent = ROOT / controller / "envsynth"
+        if not parent.is_dir():
+            continue
+        for directory in parent.iterdir():
+            owner = directory.name.split("-", 1)[0]
+            if not directory.is_dir() or not owner.isdigit() or Path(f"/proc/{owner}").exists():
+                continue
+            try:
+                if not (directory / "cgroup.procs").read_text().strip():
+                    directory.rmdir()
+            except OSError:
+                continue

@@ -79,25 +79,28 @@ class ProcessWorker(Worker):
             return
         self._closed = True
         stragglers = descendants(self.proc.pid)
+        if self.sandbox_pid is not None:
+            # Kill the sandbox's first process so that the launcher reaps it (a zombie left to the host's init
+            # would keep the cgroup busy), then let the launcher exit on its own.
+            _kill(self.sandbox_pid, signal.SIGKILL)
+            _kill(self.proc.pid, signal.SIGCONT)
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            self.proc.kill()
-        except ProcessLookupError:
-            pass
+        _kill(self.proc.pid, signal.SIGKILL)
         for pid in stragglers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                continue
-        if self.cgroup is not None:
-            self.cgroup.remove()
+            _kill(pid, signal.SIGKILL)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if self.cgroup is not None:
+            self.cgroup.remove()
         self.channel.close()
         if self.proc.stderr is not None:
             self.proc.stderr.close()
@@ -134,3 +137,10 @@ def descendants(pid: int) -> list[int]:
             found.extend(kids)
             pending.extend(kids)
     return found
+
+
+def _kill(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
