@@ -151,7 +151,7 @@ def evolve(parents: Sequence[Parent], *, bank: "Bank", backend: GeneratorBackend
            structured: bool = True) -> StageResult:
     """Draft, validate and store children of ``parents``; see the module docstring."""
     jobs, refused = plan_jobs(parents, prompts, drafts_per_parent, per_group_cap, structured)
-    counts: Counter[str] = Counter(parents=len(parents), group_cap_refused=refused)
+    counts: Counter[str] = Counter(parents=len(parents), group_cap_refused=refused, admitted=0, duplicates=0)
     wave = backend.batch_size * max(1, executor.workers)
     drafts = tokens = 0
     admitted: list[str] = []
@@ -186,8 +186,6 @@ def evolve(parents: Sequence[Parent], *, bank: "Bank", backend: GeneratorBackend
             else:
                 counts.update({f"rejected:{r}": 1 for r in record.reasons or ("rejected",)})
     counts["drafts"] = drafts
-    cut = i < len(jobs)
-    if cut:
-        counts["deferred"] = len(jobs) - i
-    return StageResult(counts={k: v for k, v in counts.items() if v}, drafts=drafts, tokens=tokens,
-                       cut_by_budget=cut, admitted_ids=tuple(admitted))
+    counts["deferred"] = len(jobs) - i
+    return StageResult(counts=dict(counts), drafts=drafts, tokens=tokens,
+                       cut_by_budget=i < len(jobs), admitted_ids=tuple(admitted))

@@ -81,7 +81,7 @@ def revalidate(bank: "Bank", *, validator: "Validator", executor: Executor, curr
                validate_batch: int = 8) -> StageResult:
     """Re-validate up to ``max_tasks`` stale admitted tasks; reject those that now fail."""
     stale, unapplied = find_pending(bank, current, max_tasks)
-    counts: Counter[str] = Counter(checked=len(stale))
+    counts: Counter[str] = Counter(checked=len(stale), kept=0, rejected=0)
     for record, report in unapplied:
         _reject(bank, record, report, current)
         counts["rejected"] += 1
@@ -97,4 +97,4 @@ def revalidate(bank: "Bank", *, validator: "Validator", executor: Executor, curr
         _reject(bank, record, report, current)
         counts["rejected"] += 1
         counts.update({f"rejected:{r}": 1 for r in report.reasons})
-    return StageResult(counts={k: v for k, v in counts.items() if v})
+    return StageResult(counts=dict(counts))

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.config import PipelineConfig
 from synth.cursor import FeedPosition
-from synth.grow_config import load_config
 from synth.grow_cycle import cursor_key, run_cycle
 from synth.grow_runs import KIND
 from task_bank.errors import LockedError
@@ -30,41 +28,7 @@ def load_fixtures():
 
 
 fx = load_fixtures()
-PIPE = PipelineConfig()
-
-
-class Setup:
-    """A feed, a drafts file, a config and a bank path under one temporary folder."""
-
-    def __init__(self, root: Path, **config: object) -> None:
-        self.root = root
-        self.feed = root / "feed.jsonl"
-        self.drafts = root / "drafts.jsonl"
-        self.bank = root / "bank.db"
-        self.rows: list[dict] = []
-        self.config_kwargs = config
-        self.feed.touch()
-        self.drafts.touch()
-
-    def arrive(self, rows: list[dict], per_group_cap: int | None = None, bad: int = 0) -> list[str]:
-        """Append failures to the feed and record replies for the requests the next cycle will make."""
-        processed = {r["id"] for r in self.rows}
-        self.rows += rows
-        fx.write_feed(self.feed, rows)
-        pipeline = PipelineConfig(**self.config_kwargs.get("pipeline", {}))
-        keys = fx.draft_keys(self.rows, pipeline, per_group_cap, processed)
-        fx.record_drafts(self.drafts, keys, bad_keys=keys[:bad])
-        return keys
-
-    def config(self, **override: object):
-        kwargs = {**self.config_kwargs, **override}
-        return load_config(fx.write_config(self.root / "grow.toml", feed=self.feed, drafts=self.drafts, **kwargs))
-
-    def cycle(self, **override: object):
-        return run_cycle(self.config(**override), self.bank)
-
-    def open(self) -> Bank:
-        return Bank.open(self.bank)
+Setup = fx.Setup
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ admits it, no two are duplicates (different prompt shingles, verifier constants 
 model's failing response (a sentence) can never score 1.0. ``bad=True`` records a verifier that accepts anything,
 which the validator rejects as ``trivial``.
 
+:class:`Setup` bundles a feed, a drafts file, a config and a bank under one folder for in-process cycles.
 Loaded by file path (``load_fixtures()`` in the tests), so it needs no package on ``sys.path``.
 """
 
@@ -20,8 +21,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from synth.config import PipelineConfig
+from synth.grow_config import GrowConfig, load_config
+from synth.grow_cycle import CycleReport, run_cycle
 from synth.pipeline import prepare
 from task_bank.failure import FailureRecord
+from task_bank.store import Bank
 
 TAGS = ("units", "dates", "sums", "format", "json", "regex", "sorting")
 _VOCAB = ("apple", "river", "engine", "violet", "candle", "harbor", "pencil", "meadow", "rocket", "walnut",
@@ -121,3 +125,37 @@ def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", 
             + table("pipeline", pipeline))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class Setup:
+    """A feed, a drafts file, a config and a bank path under one temporary folder."""
+
+    def __init__(self, root: Path, **config: object) -> None:
+        self.root = root
+        self.feed = root / "feed.jsonl"
+        self.drafts = root / "drafts.jsonl"
+        self.bank = root / "bank.db"
+        self.rows: list[dict] = []
+        self.config_kwargs = config
+        self.feed.touch()
+        self.drafts.touch()
+
+    def arrive(self, rows: list[dict], per_group_cap: int | None = None, bad: int = 0) -> list[str]:
+        """Append failures to the feed and record replies for the requests the next cycle will make."""
+        processed = {r["id"] for r in self.rows}
+        self.rows += rows
+        write_feed(self.feed, rows)
+        pipeline = PipelineConfig(**self.config_kwargs.get("pipeline", {}))
+        keys = draft_keys(self.rows, pipeline, per_group_cap, processed)
+        record_drafts(self.drafts, keys, bad_keys=keys[:bad])
+        return keys
+
+    def config(self, **override: object) -> GrowConfig:
+        kwargs = {**self.config_kwargs, **override}
+        return load_config(write_config(self.root / "grow.toml", feed=self.feed, drafts=self.drafts, **kwargs))
+
+    def cycle(self, **override: object) -> CycleReport:
+        return run_cycle(self.config(**override), self.bank)
+
+    def open(self) -> Bank:
+        return Bank.open(self.bank)
