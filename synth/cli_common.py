@@ -16,9 +16,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from synth.backends import BACKEND_NAMES, BackendOptions
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.provenance import SamplingSettings
+
+
+def one_line(exc: ValueError) -> str:
+    """A pydantic ValidationError (or any ValueError) as one line: 'field: problem; field: problem'."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
+    return str(exc)
 
 
 def default_bank() -> Path:
@@ -64,7 +73,7 @@ def backend_options(args: argparse.Namespace, *, model: str | None, prefix: str 
                               timeout_s=get("timeout"), retries=get("retries"), structured=structured,
                               device=get("device"))
     except ValueError as exc:
-        raise InputError(f"bad {prefix.rstrip('_') or 'backend'} option: {exc}") from None
+        raise InputError(f"bad {prefix.rstrip('_') or 'backend'} option: {one_line(exc)}") from None
 
 
 def add_sandbox_args(parser: argparse.ArgumentParser) -> None:

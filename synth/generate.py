@@ -24,7 +24,7 @@ from synth.backends import create_backend
 from synth.band import PolicyProbe
 from synth.budget import Budget
 from synth.cli_common import (add_backend_args, add_bank_args, add_sandbox_args, backend_options, default_bank,
-                              open_sandbox, run_command)
+                              one_line, open_sandbox, run_command)
 from synth.config import BandConfig, PipelineConfig
 from synth.executor import LocalExecutor
 from synth.loaders import ColumnMapping, LoadResult, load_failures, load_hub_dataset
@@ -87,7 +87,7 @@ def _mapping(pairs: Sequence[str]) -> ColumnMapping | None:
     try:
         return ColumnMapping(**fields)
     except ValueError as exc:
-        raise ConfigError(f"bad --column mapping: {exc}", field="column") from None
+        raise ConfigError(f"bad --column mapping: {one_line(exc)}", field="column") from None
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
@@ -106,7 +106,7 @@ def _config(args: argparse.Namespace) -> tuple[PipelineConfig, Budget]:
         budget = Budget(max_drafts=args.max_drafts, max_tokens=args.max_tokens, max_wall_s=args.max_wall_s,
                         per_group_cap=args.per_group_cap)
     except ValueError as exc:
-        raise ConfigError(f"bad option: {exc}") from None
+        raise ConfigError(f"bad option: {one_line(exc)}") from None
     return config, budget
 
 
