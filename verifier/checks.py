@@ -169,7 +169,7 @@ def check_budget(results: Sequence[ScoreResult], budget_ms: float) -> CheckResul
     slowest = max((r.duration_ms for r in results), default=0.0)
     if timed_out:
         return CheckResult(name="budget", passed=False, reason="timeout",
-                           detail=f"{timed_out} of {len(results)} calls killed after the {budget_ms:g} ms budget")
+                           detail=f"{timed_out} of {len(results)} calls killed by the sandbox's time limit")
     if slowest > budget_ms:
         return CheckResult(name="budget", passed=False, reason="timeout",
                            detail=f"slowest call took {slowest:.0f} ms, over the {budget_ms:g} ms budget")

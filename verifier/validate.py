@@ -46,7 +46,8 @@ _CHECK_ORDER = ("schema", "compiles", "static_determinism", "reference", "failur
                 "budget")
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
 _LOAD_ERROR_PREFIX = "verifier failed to load"
-_CLOCK_OFFSETS_S = (0.0, 86_400.0 * 365 + 3_607.5, -86_400.0 * 400 - 59.0, 86_400.0 * 3_650 + 1.25)
+# Clock shifts of the determinism runs: 0, +10 years, -3 years, +30 years, each off by an odd fraction of a second.
+_CLOCK_OFFSETS_S = (0.0, 315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
 
 
 class ValidationConfig(BaseModel):
