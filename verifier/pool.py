@@ -1,8 +1,9 @@
 """A warm pool of sandboxed workers: the one entry point the validator, the CLI and the trainer score through.
 
 ``open_pool`` starts ``workers`` sandbox workers at once (each a zygote with nothing loaded), so the first score
-pays no start-up. ``score`` splits one task's responses into groups (at most ``group_size``, spread across idle
-workers); ``score_batch`` groups mixed ``(source, response)`` pairs by verifier source first. Each group is one
+pays no start-up. ``score`` splits one task's responses into groups of at most ``group_size`` (default 16, one GRPO
+group), which idle workers take in turn; ``score_batch`` groups mixed ``(source, response)`` pairs by verifier
+source first. Each group is one
 fork inside one worker: the verifier is loaded once and scores every response of the group. Thread-safe: any
 number of threads may call ``score``/``score_batch``; groups queue for the next idle worker.
 
@@ -14,7 +15,6 @@ that cannot be started yields ``error`` results (infrastructure; the trainer's r
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 from collections.abc import Iterable, Sequence
@@ -78,9 +78,8 @@ class Pool:
             by_source.setdefault(source, []).append(index)
         jobs: list[tuple[list[int], Future[list[ScoreResult]]]] = []
         for source, indices in by_source.items():
-            size = max(1, min(self.group_size, math.ceil(len(indices) / self.workers)))
-            for at in range(0, len(indices), size):
-                chunk = indices[at:at + size]
+            for at in range(0, len(indices), self.group_size):
+                chunk = indices[at:at + self.group_size]
                 responses = [pairs[i][1] for i in chunk]
                 jobs.append((chunk, self._submit(source, responses, env)))
         results: list[ScoreResult | None] = [None] * len(pairs)

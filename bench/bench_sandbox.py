@@ -1,0 +1,200 @@
+"""Sandbox scoring throughput: the warm pool against a fresh bwrap+python per call and a plain subprocess per call.
+
+Side by side in one run, for a trivial verifier (a string comparison) and a HumanEval-sized one (execs the response
+as code and runs a dozen test cases), on 1 and 2 workers (concurrent callers for the per-call baselines):
+
+- ``pool-group16``: the warm bwrap pool, one fork per GRPO group of 16 responses (the training path)
+- ``pool-group1``: the warm bwrap pool, one fork per response
+- ``bwrap-fresh``: a new bwrap sandbox and a new interpreter for every call (the naive baseline)
+- ``subprocess``: a new plain interpreter for every call (no isolation at all)
+
+Reported: verify calls/s, and p50/p99 latency of one scoring request (a group of 16, or one call) in ms. The machine
+is shared, so each row is measured ``--repeats`` times and the best run (highest calls/s) is kept. Goals on
+the 2-core machine: >= 1,000 calls/s for the trivial verifier scored in groups, and >= 20x ``bwrap-fresh``.
+
+    python bench/bench_sandbox.py [--seconds 1.5] [--repeats 3] [--out bench/results]
+
+Writes ``sandbox.json`` and ``sandbox.md`` under ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from verifier import Limits, open_pool  # noqa: E402
+from verifier.sandbox.bwrap import containment, python_paths  # noqa: E402
+
+GROUP = 16
+GOAL_CALLS_PER_S = 1000.0
+GOAL_RATIO = 20.0
+
+TRIVIAL = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
+HUMANEVAL = '''CASES = [([], 0), ([3], 3), ([1, 2, 3], 6), ([-1, 1], 0), ([7, 7, 7], 21), (list(range(10)), 45),
+         ([5, -5, 5], 5), ([100], 100), ([2] * 7, 14), ([-3, -4], -7), (list(range(-5, 6)), 0), ([9, 1], 10)]
+
+
+def verify(response: str) -> float:
+    """Execs the submitted ``total(xs)`` and runs the test cases; the score is the fraction passed."""
+    namespace = {}
+    try:
+        exec(compile(response, "<response>", "exec"), namespace)
+    except Exception:
+        return 0.0
+    total = namespace.get("total")
+    if not callable(total):
+        return 0.0
+    passed = 0
+    for args, expected in CASES:
+        try:
+            passed += total(list(args)) == expected
+        except Exception:
+            pass
+    return passed / len(CASES)
+'''
+VERIFIERS = {
+    "trivial": (TRIVIAL, "42"),
+    "humaneval": (HUMANEVAL, "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"),
+}
+ONE_SHOT = ("import json, sys\nns = {}\nexec(compile(sys.argv[1], '<verifier>', 'exec'), ns)\n"
+            "print(json.dumps({'score': ns['verify'](sys.argv[2])}))\n")
+
+
+def fresh_argv(kind: str, source: str, response: str) -> list[str]:
+    """One call in a new interpreter: inside a new bwrap sandbox, or as a bare subprocess."""
+    binary, prefix, _ = python_paths()
+    command = [str(binary), "-S", "-s", "-B", "-c", ONE_SHOT, source, response]
+    if kind == "subprocess":
+        return command
+    argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+            "--new-session", "--ro-bind", "/usr", "/usr"]
+    for top in ("/lib", "/lib64", "/bin"):
+        if Path(top).is_symlink():
+            argv += ["--symlink", os.readlink(top), top]
+    for parent in reversed(prefix.parents[:-1]):
+        argv += ["--perms", "0755", "--dir", str(parent)]
+    argv += ["--ro-bind", str(prefix), str(prefix), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/scratch",
+             "--chdir", "/scratch", "--"]
+    return argv + command
+
+
+def drive(callers: int, seconds: float, call) -> tuple[int, list[float], float]:
+    """Run ``call`` (returns how many verify calls it made) from ``callers`` threads for ``seconds``."""
+    latencies: list[float] = []
+    counts = [0] * callers
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def loop(slot: int) -> None:
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            made = call()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                counts[slot] += made
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(callers)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts), latencies, time.perf_counter() - began
+
+
+def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[str, object]:
+    source, good = VERIFIERS[verifier]
+    responses = [good if i % 2 == 0 else "wrong" for i in range(GROUP)]
+    if method.startswith("pool"):
+        group = GROUP if method == "pool-group16" else 1
+        with open_pool("bwrap", workers=workers, limits=Limits(), group_size=group) as pool:
+            pool.score(source, responses)
+
+            def call() -> int:
+                results = pool.score(source, responses[:group])
+                if any(r.score is None for r in results):
+                    raise RuntimeError(f"benchmark call failed: {results[0]}")
+                return len(results)
+
+            calls, latencies, elapsed = drive(workers, seconds, call)
+    else:
+        kind = "subprocess" if method == "subprocess" else "bwrap"
+
+        def call() -> int:
+            done = subprocess.run(fresh_argv(kind, source, good), capture_output=True, timeout=30, env={})
+            if done.returncode != 0:
+                raise RuntimeError(f"benchmark call failed: {done.stderr[-300:]!r}")
+            return 1
+
+        calls, latencies, elapsed = drive(workers, seconds, call)
+    latencies.sort()
+    return {"method": method, "verifier": verifier, "workers": workers, "calls": calls,
+            "calls_per_s": round(calls / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+            "calls_per_request": GROUP if method == "pool-group16" else 1}
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = ["| verifier | method | workers | calls/s | p50 ms / request | p99 ms / request | x bwrap-fresh |",
+             "|---|---|---|---|---|---|---|"]
+    base = {(r["verifier"], r["workers"]): r["calls_per_s"] for r in rows if r["method"] == "bwrap-fresh"}
+    for r in rows:
+        ratio = r["calls_per_s"] / base[(r["verifier"], r["workers"])]
+        lines.append(f"| {r['verifier']} | {r['method']} | {r['workers']} | {r['calls_per_s']:.0f} | "
+                     f"{r['p50_ms']} | {r['p99_ms']} | {ratio:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.5, help="time per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per row; the best is kept")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    args = parser.parse_args()
+    rows = [max((measure(method, verifier, workers, args.seconds) for _ in range(args.repeats)),
+                key=lambda row: row["calls_per_s"])
+            for verifier in VERIFIERS for workers in (1, 2)
+            for method in ("pool-group16", "pool-group1", "bwrap-fresh", "subprocess")]
+    best = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "pool-group16")
+            for v in VERIFIERS}
+    fresh = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "bwrap-fresh")
+             for v in VERIFIERS}
+    report = {
+        "benchmark": "sandbox", "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+                    "load_average": [round(x, 2) for x in os.getloadavg()], "containment": containment()},
+        "group_size": GROUP, "seconds_per_measurement": args.seconds, "repeats": args.repeats, "rows": rows,
+        "goals": {"trivial_group_calls_per_s": {"goal": GOAL_CALLS_PER_S, "measured": best["trivial"],
+                                                "met": best["trivial"] >= GOAL_CALLS_PER_S},
+                  "ratio_vs_bwrap_fresh": {"goal": GOAL_RATIO,
+                                           "measured": round(best["trivial"] / fresh["trivial"], 1),
+                                           "met": best["trivial"] / fresh["trivial"] >= GOAL_RATIO}},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "sandbox.json").write_text(json.dumps(report, indent=2) + "\n")
+    markdown = (f"# Sandbox scoring throughput\n\n{report['when']}, {report['machine']['cpus']} CPUs (shared), load "
+                f"{report['machine']['load_average']}, containment: {report['machine']['containment']}; "
+                f"best of {args.repeats} x {args.seconds} s per row; a request is one group of {GROUP} (pool-group16) or one call.\n\n"
+                f"{table(rows)}\n\nGoals: trivial verifier in groups >= {GOAL_CALLS_PER_S:.0f} calls/s: "
+                f"{best['trivial']:.0f} ({'met' if report['goals']['trivial_group_calls_per_s']['met'] else 'NOT met'}); "
+                f">= {GOAL_RATIO:.0f}x bwrap-fresh: {report['goals']['ratio_vs_bwrap_fresh']['measured']}x "
+                f"({'met' if report['goals']['ratio_vs_bwrap_fresh']['met'] else 'NOT met'}).\n")
+    (args.out / "sandbox.md").write_text(markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
