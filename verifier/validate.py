@@ -4,13 +4,13 @@ One :class:`ValidationReport` per task records every check (see :mod:`verifier.c
 machine-readable reasons). The order of work keeps a cheap task fast and a hostile one bounded:
 
 1. ``schema`` and the static pass run on the trusted side; the source is parsed, never executed here.
-2. Run 0, in a warm sandbox worker (hash seed 0): the reference alone first, so a verifier that hangs or fails to
+2. The reference alone, in one of the pool's warm workers (hash seed 0), so a verifier that hangs or fails to
    load costs one call; whether the module loads and defines ``verify`` is read from this call (the sandbox, not
-   this process, executes the verifier). Then every other probe (failure cases, trivial responses), then every
-   probe again in reverse order, as one group: state leaking between calls shows up as a changed score.
-3. Only when run 0 scored every call, runs 1..N-1 score every probe again, each in a fresh sandboxed interpreter
-   with its own ``PYTHONHASHSEED``, clock offset and RNG seed, concurrently; a verifier that hangs or crashes is
-   never re-run.
+   this process, executes the verifier).
+3. Then, concurrently: the rest of run 0 in the pool (every other probe twice back to back, then the reference
+   again: state leaking between calls shows up as a changed score), and runs 1..N-1, each scoring every probe once
+   in its own warm interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another RNG seed
+   (:mod:`verifier.checks_interpreters`). The checks then judge every call of every run.
 
 The run environments are fixed functions of the run index, so validating the same task twice gives the same
 report (apart from timings).
@@ -161,36 +161,29 @@ class Validator:
         probes = build_probes(spec, cfg.junk_chars)
         source = spec.verifier
         t0 = time.perf_counter()
-        first = run_order(len(probes), 0, cfg.repeat_calls)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls) for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone, so a verifier that hangs or fails to load costs one call, not dozens.
-        pairs = self._run(source, probes, 0, first[:1])
+        pairs = self._run(source, probes, 0, orders[0][:1])
         load_error = _load_error([r for _, r in pairs])
-        if load_error is None and checks.fault_reason([r for _, r in pairs]) is None:
-            # Stage 2: every other probe twice, then the reference again, in the pool's warm workers.
-            pairs += self._run(source, probes, 0, first[1:])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
             return
+        if checks.fault_reason([r for _, r in pairs]) is not None:
+            done["determinism"] = checks.skipped("determinism", "the reference did not score")
+        else:
+            # Stage 2, concurrently: the rest of run 0 in the pool's warm workers (every other probe twice, then
+            # the reference again), and every probe once in each extra interpreter (own hash seed, clock, RNG seed).
+            jobs = [(0, orders[0][1:])] + [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
+            with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
+                for run in list(executor.map(lambda job: self._run(source, probes, *job), jobs)):
+                    pairs += run
+            done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
         for probe, result in pairs:
             firsts.setdefault(probe.label, (probe, result))
         primary = list(firsts.values())
-        if checks.fault_reason([r for _, r in pairs]) is not None:
-            done["determinism"] = checks.skipped("determinism", "run 0 did not score every call")
-        else:
-            # Stage 3: every probe once per extra interpreter, each with its own hash seed, clock and RNG seed.
-            later = range(1, cfg.determinism_runs)
-            orders = {r: run_order(len(probes), r, 1) for r in later}
-            if self._concurrency > 1:
-                with ThreadPoolExecutor(max_workers=len(later), thread_name_prefix="determinism") as executor:
-                    runs = list(executor.map(lambda r: self._run(source, probes, r, orders[r]), later))
-            else:
-                runs = [self._run(source, probes, r, orders[r]) for r in later]
-            for run in runs:
-                pairs += run
-            done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         done["reference"] = checks.check_reference(pairs)
-        if len(pairs) > 1:
+        if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget([r for _, r in pairs], cfg.call_budget_s * 1000)
