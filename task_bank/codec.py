@@ -20,7 +20,7 @@ TASK_COLUMNS = "id, status, reasons, spec, verifier, provenance, duplicate_of, d
 """The columns :func:`record_from_row` reads, in order."""
 
 TASK_WRITE_COLUMNS = ("id", "status", "skill", "failure_group", "growth_run_id", "parent_task_id", "created_at",
-                      "updated_at", "content_hash", "verifier_hash", "duplicate_of", "duplicate_kind", "reasons",
+                      "updated_at", "content_hash", "verifier_skeleton", "verifier_hash", "duplicate_of", "duplicate_kind", "reasons",
                       "prompt_text", "verifier", "spec", "provenance", "minhash")
 """The columns :func:`task_row` fills, in order."""
 
@@ -44,7 +44,7 @@ def task_row(record: TaskRecord, keys: DedupKeys) -> tuple[object, ...]:
     skill = spec.skill
     return (
         spec.id, record.status.value, skill, prov.failure_group, prov.growth_run_id, prov.parent_task_id,
-        iso(record.created_at), iso(record.updated_at), keys.content_hash, keys.verifier_hash,
+        iso(record.created_at), iso(record.updated_at), keys.content_hash, keys.verifier_skeleton, keys.verifier_hash,
         record.duplicate_of, record.duplicate_kind.value if record.duplicate_kind else None,
         json.dumps(list(record.reasons)), spec.prompt_text, spec.verifier,
         spec.model_dump_json(exclude={"verifier"}), prov.model_dump_json(), keys.signature,

@@ -134,9 +134,30 @@ def m002_training_and_runs(conn: sqlite3.Connection) -> None:
     ])
 
 
+def m003_verifier_skeleton(conn: sqlite3.Connection) -> None:
+    """A cheap verifier key (``task_bank.fingerprint.verifier_skeleton``) so most tasks are never compiled.
+
+    Adds and back-fills the column; the exact fingerprints stay, computed lazily from now on, so the index on
+    them (only ever looked up through the skeleton now) is dropped.
+    """
+    from task_bank.fingerprint import verifier_skeleton
+
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    if "verifier_skeleton" not in columns:
+        conn.execute("ALTER TABLE tasks ADD COLUMN verifier_skeleton TEXT")
+    rows = conn.execute("SELECT pk, verifier FROM tasks WHERE verifier_skeleton IS NULL").fetchall()
+    conn.executemany("UPDATE tasks SET verifier_skeleton = ? WHERE pk = ?",
+                     [(verifier_skeleton(source), pk) for pk, source in rows])
+    _run(conn, [
+        "DROP INDEX IF EXISTS tasks_verifier_hash",
+        "CREATE INDEX IF NOT EXISTS tasks_verifier_skeleton ON tasks (verifier_skeleton, status)",
+    ])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_tasks", m001_tasks),
     ("m002_training_and_runs", m002_training_and_runs),
+    ("m003_verifier_skeleton", m003_verifier_skeleton),
 )
 """Every migration, in the order it must run."""
 

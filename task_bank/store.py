@@ -17,13 +17,13 @@ from pathlib import Path
 from task_bank.activity import ActivityStore
 from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, iso, record_from_row, task_row
 from task_bank.db import Database, connect
-from task_bank.dedup import Banding, DedupConfig, DedupKeys, compute_keys, find_duplicate, index_task, \
-    optimal_banding
+from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_duplicate, index_task
+from task_bank.minhash import Banding, optimal_banding
 from task_bank.errors import BankError, NotFoundError
 from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
 from task_bank.provenance import Provenance, utcnow
 from task_bank.query import StatusFilter, TaskFilter, order_by
-from task_bank.records import CurationAction, DuplicateKind, TaskRecord, TaskStatus
+from task_bank.records import CurationAction, TaskRecord, TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.validation import ValidationReport
 
@@ -108,6 +108,16 @@ class Bank(ActivityStore):
         """Close the connection."""
         self._db.close()
 
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` verdict: ``"ok"`` for a sound file."""
+        with self._db.read() as conn:
+            return "\n".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check"))
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (before copying the file, or measuring its size)."""
+        with self._db.read() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def __enter__(self) -> "Bank":
         return self
 
@@ -161,15 +171,15 @@ class Bank(ActivityStore):
             status = TaskStatus.ADMITTED if admitted else TaskStatus.REJECTED
             if not reasons and report is not None and not admitted:
                 reasons = report.reasons
-        duplicate: tuple[str, DuplicateKind] | None = None
+        duplicate: Match | None = None
         if dedup and status is TaskStatus.ADMITTED:
-            duplicate = find_duplicate(conn, keys, self.dedup_config.near_threshold)
+            duplicate, keys = find_duplicate(conn, keys, self.dedup_config.near_threshold)
             if duplicate is not None:
                 status, reasons = TaskStatus.REJECTED, ("duplicate",)
         now = utcnow()
         record = TaskRecord(spec=spec, status=status, reasons=reasons, provenance=provenance or Provenance(),
-                            duplicate_of=duplicate[0] if duplicate else None,
-                            duplicate_kind=duplicate[1] if duplicate else None, created_at=now, updated_at=now)
+                            duplicate_of=duplicate.task_id if duplicate else None,
+                            duplicate_kind=duplicate.kind if duplicate else None, created_at=now, updated_at=now)
         pk = conn.execute(_INSERT_TASK, task_row(record, keys)).lastrowid
         if pk is None:
             raise BankError(f"{self.path}: insert of task {spec.id!r} returned no row id")
@@ -180,7 +190,7 @@ class Bank(ActivityStore):
 
     @staticmethod
     def _index(conn: sqlite3.Connection, pk: int, record: TaskRecord, keys: DedupKeys, replace: bool) -> None:
-        index_task(conn, pk, keys, replace=replace)
+        index_task(conn, pk, keys, replace_bands=replace)
         if replace:
             conn.execute("DELETE FROM task_failures WHERE task_pk = ?", (pk,))
         conn.executemany("INSERT OR IGNORE INTO task_failures (failure_id, task_pk) VALUES (?, ?)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from task_bank.dedup import verifier_fingerprint
+from task_bank.fingerprint import verifier_fingerprint, verifier_skeleton
 from task_bank.records import DuplicateKind, TaskStatus
 from task_bank.store import Bank
 from task_bank.validation import ValidationReport
@@ -125,3 +125,15 @@ def test_a_task_rejected_by_validation_keeps_its_own_reasons_not_duplicate(bank,
                               sandbox_backend="unsafe-local")
     record = bank.admit(spec, report=report)
     assert record.reasons == ("trivial",) and record.duplicate_of is None
+
+
+def test_renamed_verifiers_share_a_skeleton_so_the_exact_check_runs():
+    assert verifier_skeleton(VERIFIER) == verifier_skeleton(RENAMED)
+    assert verifier_fingerprint(VERIFIER) == verifier_fingerprint(RENAMED)
+
+
+def test_the_exact_fingerprint_is_cached_on_the_matched_task(bank, make_spec):
+    original = bank.admit(make_spec(1, verifier=VERIFIER))
+    bank.admit(make_spec(2, verifier=RENAMED))
+    cached = bank._db.conn.execute("SELECT verifier_hash FROM tasks WHERE id = ?", (original.id,)).fetchone()[0]
+    assert cached == verifier_fingerprint(VERIFIER)

@@ -63,3 +63,14 @@ def test_a_bank_with_an_unknown_migration_is_refused_and_left_unchanged(bank_pat
     with pytest.raises(SchemaVersionError, match="m999_from_the_future"):
         Bank.open(bank_path)
     assert bank_path.read_bytes() == before
+
+
+def test_the_skeleton_migration_back_fills_an_older_bank(bank_path, make_spec):
+    with Bank.open(bank_path) as bank:
+        bank.admit(make_spec(1))
+    conn = sqlite3.connect(bank_path, isolation_level=None)
+    conn.execute("UPDATE tasks SET verifier_skeleton = NULL")
+    conn.execute("DELETE FROM _migrations WHERE name = 'm003_verifier_skeleton'")
+    conn.execute("PRAGMA user_version = 2")
+    assert migrate(conn, str(bank_path)) == ["m003_verifier_skeleton"]
+    assert conn.execute("SELECT count(*) FROM tasks WHERE verifier_skeleton IS NULL").fetchone()[0] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -235,7 +236,7 @@ def test_a_file_that_is_not_sqlite_is_refused_with_a_bank_error(tmp_path):
 
 def test_the_bank_passes_integrity_check_and_uses_wal(bank, make_spec):
     bank.admit_many([make_spec(i) for i in range(20)])
-    with bank._db.read() as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert bank.integrity_check() == "ok"
+    conn = sqlite3.connect(bank.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
