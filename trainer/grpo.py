@@ -44,18 +44,29 @@ class TrainSummary(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     output: str
+    """Directory holding the final model and the checkpoints."""
     steps: int
+    """Optimizer steps completed (including those before a resume)."""
     last_reward: float | None
+    """Mean reward of the last logged step."""
     last_pass_rate: float | None
+    """Pass rate of the last logged step."""
     stats_written: int
+    """TrainingStat records this run wrote to the bank."""
     groups: int
+    """GRPO groups this run scored."""
     equal_groups: int
+    """Groups whose scores were all equal (no learning signal)."""
     retired: tuple[str, ...]
+    """Tasks this run retired as mastered."""
     promoted: tuple[str, ...]
+    """Too-hard tasks this run re-admitted as solvable."""
     plot: str | None
+    """The training plot, when plotting is on."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line; every flag but --config, --resume and --json is a shortcut for one config field."""
     parser = argparse.ArgumentParser(prog="python -m trainer.grpo", description=__doc__.splitlines()[0])
     parser.add_argument("--policy", help="local model directory or hub id of the policy to train")
     parser.add_argument("--bank", help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
@@ -93,6 +104,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def on_cpu(config: TrainConfig) -> bool:
+    """True when this run trains on the CPU (asked for, or 'auto' with no CUDA device)."""
     import torch
 
     return config.grpo.device == "cpu" or (config.grpo.device == "auto" and not torch.cuda.is_available())
@@ -194,6 +206,7 @@ def train(config: TrainConfig, callbacks: Sequence[object] = ()) -> TrainSummary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: 0 on success, 2 for bad input or config, 1 when the bank or sandbox cannot serve the run."""
     args = build_parser().parse_args(argv)
     try:
         summary = train(config_from_args(args))
