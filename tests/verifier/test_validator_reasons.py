@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from task_bank.errors import SandboxError
 from task_bank.spec import TaskSpec
-from verifier import Limits, ValidationConfig, Validator, VALIDATOR_VERSION, open_pool
+from verifier import (VALIDATOR_VERSION, Backend, BackendRegistry, Limits, ValidationConfig, Validator, Worker,
+                      open_pool)
 
 GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
 
@@ -116,3 +118,44 @@ def test_nondeterministic_verifier_is_nondeterministic(validator):
     source = "import random\ndef verify(response):\n    return 1.0 if response.strip() == '42' or random.random() < 0.5 else 0.0\n"
     report = validator.validate(task(verifier=source))
     assert "nondeterministic" in report.reasons
+
+
+class _DeadWorker(Worker):
+    """A worker whose sandbox has failed: every group raises SandboxError (infrastructure)."""
+
+    def score_group(self, source, responses, run_env):
+        raise SandboxError("the sandbox lost its cgroup")
+
+    def alive(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class _CollapsingBackend(Backend):
+    """Starts one worker, which then fails; every later start fails too: an infrastructure outage."""
+
+    name = "collapsing"
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def start_worker(self, limits, hash_seed=0) -> Worker:
+        self.started += 1
+        if self.started > 1:
+            raise SandboxError("cannot start a sandbox: out of capacity")
+        return _DeadWorker()
+
+
+def test_sandbox_outage_is_sandbox_error_not_the_tasks_fault():
+    registry = BackendRegistry()
+    registry.register(_CollapsingBackend.name, _CollapsingBackend)
+    with open_pool(backend="collapsing", workers=1, registry=registry) as pool, \
+            Validator(pool, ValidationConfig(), registry=registry) as validator:
+        report = validator.validate(task())
+    assert report.reasons == ("sandbox_error",)
+    assert check(report, "reference").reason == "sandbox_error"
