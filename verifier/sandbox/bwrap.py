@@ -33,7 +33,8 @@ from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
-from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker, harness_source
+from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
+from verifier.sandbox.program import zygote_command
 
 SCRATCH = "/scratch"
 UID_RANGE = (200_000, 260_000)
@@ -72,7 +73,7 @@ def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int],
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "0777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", str(config.pop("hash_seed")),
-             "--", str(binary), "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)]
+             "--", *zygote_command(str(binary), config)]
     return argv
 
 

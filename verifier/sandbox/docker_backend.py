@@ -23,7 +23,8 @@ from task_bank.validation import ScoreResult
 from verifier.limits import Limits, RunEnv
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.channel import REPLY_CAP, parse_results, reject_constant
-from verifier.sandbox.process_worker import SLACK_S, STARTUP_TIMEOUT_S, harness_source
+from verifier.sandbox.process_worker import SLACK_S, STARTUP_TIMEOUT_S
+from verifier.sandbox.program import zygote_command
 
 DEFAULT_IMAGE = "python:3.11-slim"
 
@@ -62,7 +63,7 @@ class DockerBackend(Backend):
         config = {"in": 0, "out": 1, "uid": None, "scratch": "/scratch", "site": [], "nproc": True}
         memory = f"{limits.memory_mb + limits.scratch_mb + 96}m"
         container = client.containers.create(
-            self.image, command=["python", "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)],
+            self.image, command=zygote_command("python", config),
             stdin_open=True, tty=False, network_mode="none", read_only=True, pids_limit=limits.max_processes,
             mem_limit=memory, memswap_limit=memory, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             user="65534:65534", tmpfs={"/scratch": f"size={limits.scratch_mb}m,mode=1777"},

@@ -11,7 +11,6 @@ serves and logs a warning on every group it scores, so nobody mistakes it for a 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -23,7 +22,8 @@ from verifier.limits import Limits
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.cgroup import open_cgroup
 from verifier.sandbox.channel import Channel
-from verifier.sandbox.process_worker import ProcessWorker, harness_source
+from verifier.sandbox.process_worker import ProcessWorker
+from verifier.sandbox.program import zygote_command
 
 UNSAFE_MESSAGE = ("sandbox backend 'unsafe-local' runs verifier code WITHOUT ISOLATION (host files, network and "
                   "environment are reachable); use 'bwrap' or 'docker' for anything untrusted")
@@ -50,7 +50,7 @@ class UnsafeLocalBackend(Backend):
                   "nproc": False}
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
         cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
-        command = [sys.executable, "-S", "-s", "-B", "-c", harness_source(), json.dumps(config)]
+        command = zygote_command(sys.executable, config)
         proc = subprocess.Popen(pid_namespace_prefix() + command, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 pass_fds=(to_zygote_r, from_zygote_w), start_new_session=True)

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from importlib import resources
 
 from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
@@ -25,11 +24,6 @@ from verifier.sandbox.channel import Channel, parse_results
 
 STARTUP_TIMEOUT_S = 20.0
 SLACK_S = 5.0
-
-
-def harness_source() -> str:
-    """The zygote program's source text, shipped into the sandbox as ``python -c``."""
-    return resources.files("verifier.sandbox").joinpath("harness.py").read_text()
 
 
 class ProcessWorker(Worker):

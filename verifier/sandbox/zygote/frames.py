@@ -1,0 +1,54 @@
+"""Frames from the child and the results the zygote makes of them: the only place a score is accepted.
+
+A frame is one JSON line, written with a leading newline so that junk a verifier wrote without a line end cannot
+merge into it, and small enough (< PIPE_BUF) to be written atomically. Only frames carrying the child's nonce are
+read; NaN and infinities are refused by the JSON reader; a score must be a float in [0, 1].
+"""
+
+import json
+import math
+
+FRAME_CAP = 65536
+DETAIL_CAP = 1000
+
+
+def reject_constant(name):
+    raise ValueError(f"non-finite JSON constant {name}")
+
+
+def make_result(outcome, score=None, detail="", duration_ms=0.0):
+    return {"outcome": outcome, "score": score, "detail": detail[:DETAIL_CAP], "duration_ms": duration_ms}
+
+
+def judge(frame):
+    """Turn one child frame about a verify call into a result; the only place a score is accepted."""
+    if frame.get("k") == "exc":
+        return make_result("crashed", detail=str(frame.get("d", ""))[:DETAIL_CAP])
+    kind, value = frame.get("t"), frame.get("v")
+    if kind != "float":
+        return make_result("invalid", detail=f"verify returned {str(kind)[:80]}, not a float")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return make_result("invalid", detail=f"verify returned a non-finite float ({str(value)[:40]})")
+    if not 0.0 <= value <= 1.0:
+        return make_result("invalid", detail=f"score {value!r} is outside [0, 1]")
+    return make_result("scored", score=float(value))
+
+
+def parse_frames(buffer, data, nonce):
+    """Split ``buffer + data`` into lines; return (frames with ``nonce``, the unfinished tail)."""
+    buffer += data
+    lines = buffer.split(b"\n")
+    tail = lines.pop()
+    if len(tail) > FRAME_CAP:
+        tail = b""
+    found = []
+    for line in lines:
+        if not line or len(line) > FRAME_CAP:
+            continue
+        try:
+            frame = json.loads(line, parse_constant=reject_constant)
+        except ValueError:
+            continue
+        if isinstance(frame, dict) and frame.get("n") == nonce:
+            found.append(frame)
+    return found, tail

@@ -1,0 +1,161 @@
+"""The zygote: the program every sandbox worker runs. Standard library only; it is shipped as source text.
+
+Why a separate program: the trusted side that judges a score must be a different process from the untrusted code.
+The zygote is started once per worker (inside bwrap, a container, or as a plain subprocess), drops to the
+sandbox uid, marks itself non-dumpable (so a child cannot read its memory through ``/proc/<pid>/mem``), and then
+serves requests from the host, one JSON line each, over two private pipes. For every group of responses it forks a
+child that loads the verifier once and calls ``verify`` on each response in turn. The child reports through its own
+pipe, in frames that carry a per-child random nonce; the zygote accepts only well-formed JSON frames with that
+nonce and the expected index (NaN, infinities, non-floats and out-of-range scores become ``invalid``), enforces the
+wall-time limit, caps stdout/stderr, and kills the child on timeout. When the child dies mid-group, the response it
+was on gets its outcome and a fresh child continues with the rest. After each child, every leftover process is
+killed (``kill(-1)`` when the zygote is pid 1 of its own pid namespace, the child's session otherwise), SysV IPC
+objects are removed and the scratch directory is wiped, so no state survives into the next run.
+
+Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then answers each request
+``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms"}]}``.
+"""
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+from verifier.sandbox.zygote.cleanup import cleanup, libc
+from verifier.sandbox.zygote.frames import DETAIL_CAP, judge, make_result, reject_constant
+from verifier.sandbox.zygote.run import Run
+
+
+def supervise(run, req, results, start):
+    """Drive one child until it finishes, dies or overruns; fill ``results`` and return the next index to run."""
+    lim = req["limits"]
+    total = len(req["responses"])
+    output_cap = lim["output_kb"] * 1024
+    index, loaded = start, False
+    mark = time.monotonic()
+    deadline = mark + lim["wall_s"]
+    watch = [run.r_res, run.r_out] + ([run.pidfd] if run.pidfd is not None else [])
+
+    def finish(outcome, detail):
+        run.kill()
+        if not loaded:
+            for i in range(index, total):
+                results[i] = make_result(outcome, detail=detail)
+            return total
+        results[index] = make_result(outcome, detail=detail, duration_ms=(time.monotonic() - mark) * 1000)
+        return index + 1
+
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return finish("timeout", f"wall time limit of {lim['wall_s']} s exceeded")
+        ready, _, _ = select.select(watch, [], [], min(remaining, 0.05 if run.pidfd is None else remaining))
+        exited = run.pidfd in ready or (run.pidfd is None and run.poll_exit())
+        if run.r_out in watch and (run.r_out in ready or exited):
+            data = _read_available(run.r_out)
+            if data is None:
+                watch.remove(run.r_out)
+            else:
+                run.output_total += len(data)
+                run.output[:] = (run.output + data)[:1024]
+                if run.output_total > output_cap:
+                    return finish("crashed", f"output limit of {lim['output_kb']} KiB exceeded")
+        if run.r_res in watch and (run.r_res in ready or exited):
+            data = _read_available(run.r_res)
+            for frame in run.frames(data or b""):
+                kind = frame.get("k")
+                if kind == "load_err" and not loaded:
+                    return finish("crashed", str(frame.get("d", ""))[:DETAIL_CAP])
+                if kind == "loaded" and not loaded:
+                    loaded, mark = True, time.monotonic()
+                    deadline = mark + lim["wall_s"]
+                elif kind in ("val", "exc") and loaded and frame.get("i") == index:
+                    now = time.monotonic()
+                    results[index] = {**judge(frame), "duration_ms": (now - mark) * 1000}
+                    index, mark, deadline = index + 1, now, now + lim["wall_s"]
+                    if index == total:
+                        run.kill()
+                        return total
+            if data is None:
+                watch.remove(run.r_res)
+                exited = True
+        if exited:
+            run.kill()  # a zombie keeps its status; a child that only closed its channel is ended here
+            detail = run.exit_detail()
+            if detail == "cpu":
+                return finish("timeout", f"CPU time limit of {lim['cpu_s']} s exceeded")
+            stderr_head = bytes(run.output).decode("utf-8", "replace").strip()[-300:]
+            return finish("crashed", detail + (f"; output: {stderr_head}" if stderr_head else ""))
+
+
+def _read_available(fd):
+    """What the pipe holds now (at most 1 MiB), b"" when nothing is waiting, None at end of file."""
+    os.set_blocking(fd, False)
+    chunks, size = [], 0
+    while size < (1 << 20):
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not data:
+            return b"".join(chunks) if chunks else None
+        chunks.append(data)
+        size += len(data)
+    return b"".join(chunks)
+
+
+def serve_group(cfg, req, proto_fds):
+    """Score one group; returns the results and the last run, whose cleanup the caller does after replying."""
+    results = [None] * len(req["responses"])
+    start, run = 0, None
+    while start < len(results):
+        if run is not None:
+            cleanup(run, cfg["scratch"])
+        run = Run(cfg, req, start, proto_fds)
+        try:
+            start = supervise(run, req, results, start)
+        except BaseException:
+            cleanup(run, cfg["scratch"])
+            raise
+    return results, run
+
+
+def main(config_json):
+    """Serve the host until it closes the request pipe."""
+    cfg = json.loads(config_json)
+    if cfg.get("uid") is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+        os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+    lib = libc()
+    if lib is not None:
+        lib.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no ptrace, no /proc/<pid>/mem for the children
+    sys.path.extend(cfg.get("site", []))
+    import datetime  # noqa: F401  imported once here, so no forked child pays for it (random alone costs ~10 ms)
+    import random  # noqa: F401
+    fd_in, fd_out = os.dup(cfg["in"]), os.dup(cfg["out"])
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    for fd in {cfg["in"], cfg["out"], devnull} - {0, 1, 2}:
+        os.close(fd)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    os.makedirs(cfg["scratch"], exist_ok=True)
+    reader = os.fdopen(fd_in, "rb")
+    _write(fd_out, {"ready": True, "pid": os.getpid()})
+    for line in reader:
+        req = json.loads(line, parse_constant=reject_constant)
+        results, last = serve_group(cfg, req, (fd_in, fd_out))
+        _write(fd_out, {"results": results})
+        if last is not None:  # cleaned before the next request is read, while the host digests this reply
+            cleanup(last, cfg["scratch"])
+
+
+def _write(fd, obj):
+    data = (json.dumps(obj) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
+
