@@ -128,3 +128,20 @@ def test_resume_continues_from_the_newest_checkpoint(run, tmp_path):
         steps = {s.step for spec in (DIGITS, VOWELS, EXAMPLE, LATE) for s in bank.stats(spec.id)
                  if s.policy.startswith(str(output))}
     assert steps == {4}
+
+
+def test_lora_trains_an_adapter_and_leaves_the_base_weights(run, tmp_path):
+    config = tiny_config(run.policy, run.config.bank, tmp_path / "lora", **{"lora.enabled": True,
+                                                                            "lora.target_modules": ["q_proj", "v_proj"],
+                                                                            "grpo.max_steps": 1, "plot": False})
+    assert train(config).steps == 1
+    assert (tmp_path / "lora" / "adapter_model.safetensors").is_file()
+    assert not (tmp_path / "lora" / "model.safetensors").exists()
+
+
+def test_an_unloadable_policy_is_a_config_error_naming_the_field(run, tmp_path):
+    from task_bank import ConfigError
+
+    config = tiny_config(tmp_path / "no-such-model", run.config.bank, tmp_path / "out")
+    with pytest.raises(ConfigError, match=r"cannot load policy .*\(field 'policy'\)"):
+        train(config)
