@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
@@ -28,10 +29,12 @@ from tqdm import tqdm
 from task_bank.errors import EnvsynthError, InputError
 from task_bank.spec import TaskSpec
 from task_bank.validation import ScoreResult, ValidationReport
-from verifier.pool import Limits, open_pool
+from verifier.limits import Limits
+from verifier.pool import Pool, open_pool
 from verifier.validate import ValidationConfig, Validator
 
 _SCORE_CHUNK = 64
+M = TypeVar("M", bound=BaseModel)
 
 
 class ResponseLine(BaseModel):
@@ -65,7 +68,7 @@ def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
             raise InputError(f"not UTF-8 text: {exc.reason}", path=str(path)) from None
 
 
-def _parse(model: type[BaseModel], value: object, path: Path, line: int, what: str) -> BaseModel:
+def _parse(model: type[M], value: object, path: Path, line: int, what: str) -> M:
     if not isinstance(value, dict):
         raise InputError(f"expected a JSON object ({what}), got {type(value).__name__}", path=str(path), line=line)
     try:
@@ -78,8 +81,7 @@ def _parse(model: type[BaseModel], value: object, path: Path, line: int, what: s
 
 def read_tasks(path: Path) -> list[TaskSpec]:
     """Every task spec in a JSONL file, in order; InputError naming file, line and field for the first bad one."""
-    tasks = [_parse(TaskSpec, value, path, line, "task spec v1") for line, value in _json_lines(path)]
-    return tasks  # type: ignore[return-value]
+    return [_parse(TaskSpec, value, path, line, "task spec v1") for line, value in _json_lines(path)]
 
 
 def read_responses(path: Path, task_ids: set[str]) -> list[ResponseLine]:
@@ -87,10 +89,10 @@ def read_responses(path: Path, task_ids: set[str]) -> list[ResponseLine]:
     responses: list[ResponseLine] = []
     for line, value in _json_lines(path):
         item = _parse(ResponseLine, value, path, line, "response line {id, response}")
-        if item.id not in task_ids:  # type: ignore[attr-defined]
-            raise InputError(f"no task with id {item.id!r} in the tasks file",  # type: ignore[attr-defined]
-                             path=str(path), line=line, field="id")
-        responses.append(item)  # type: ignore[arg-type]
+        if item.id not in task_ids:
+            raise InputError(f"no task with id {item.id!r} in the tasks file", path=str(path), line=line,
+                             field="id")
+        responses.append(item)
     return responses
 
 
@@ -106,11 +108,11 @@ def _score_json(item: ResponseLine, result: ScoreResult) -> str:
 
 
 def _progress(total: int, unit: str) -> tqdm:
-    """A progress bar on stderr; tqdm hides it when stderr is not a terminal."""
-    return tqdm(total=total, unit=unit, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
+    """A progress bar on stderr for runs longer than a second; hidden when stderr is not a terminal."""
+    return tqdm(total=total, unit=unit, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True, delay=1.0)
 
 
-def _open(args: argparse.Namespace, config: ValidationConfig):
+def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
     return open_pool(backend=args.backend, workers=args.workers,
                      limits=Limits(wall_s=config.call_budget_s))
 

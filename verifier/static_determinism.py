@@ -19,7 +19,8 @@ set_order      iterating a set or frozenset without sorting: ``for``, comprehens
 =============  ===========================================================================================
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
-``len(set(...))`` and membership tests pass. Names are resolved through ``import x as y`` and
+``len(set(...))``, membership tests, set comprehensions, and comprehensions over a set whose result is consumed
+whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass. Names are resolved through ``import x as y`` and
 ``from x import y``; a local name counts as a set only when every assignment to it in its scope is a set.
 """
 
@@ -43,6 +44,7 @@ _PIDS = {"os.getpid", "os.getppid"}
 _ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.SystemRandom"}
 _SET_CTORS = {"set", "frozenset"}
 _SET_METHODS = {"union", "intersection", "difference", "symmetric_difference", "copy"}
+_ORDER_FREE = {"sorted", "len", "any", "all", "min", "max", "sum", "set", "frozenset"}
 _ORDER_CONSUMERS = {"list", "tuple", "iter", "enumerate", "zip", "map", "filter", "next", "str", "repr", "print"}
 
 
@@ -160,6 +162,7 @@ class _Visitor(ast.NodeVisitor):
         self.aliases = aliases
         self.findings: list[Finding] = []
         self.scopes: list[_Scope] = []
+        self.order_free: set[int] = set()
 
     def _add(self, node: ast.AST, kind: str, detail: str) -> None:
         self.findings.append(Finding(kind=kind, line=getattr(node, "lineno", 0), col=getattr(node, "col_offset", 0),
@@ -188,10 +191,14 @@ class _Visitor(ast.NodeVisitor):
 
     visit_AsyncFor = visit_For
 
-    def visit_comprehension(self, node: ast.comprehension) -> None:
-        if self._is_set(node.iter):
-            self._add(node.iter, "set_order", "comprehension over a set: iterate sorted(...) instead")
+    def _visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
+        if id(node) not in self.order_free and not isinstance(node, ast.SetComp):
+            for generator in node.generators:
+                if self._is_set(generator.iter):
+                    self._add(generator.iter, "set_order", "comprehension over a set: iterate sorted(...) instead")
         self.generic_visit(node)
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
 
     def visit_Starred(self, node: ast.Starred) -> None:
         if self._is_set(node.value):
@@ -210,6 +217,8 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE and node.func.id not in self.aliases:
+            self.order_free.update(id(a) for a in node.args if isinstance(a, (ast.GeneratorExp, ast.ListComp)))
         self._check_call(node)
         self.generic_visit(node)
 

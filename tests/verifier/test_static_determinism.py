@@ -122,3 +122,17 @@ def test_findings_carry_line_and_fix():
 def test_syntax_error_is_raised_not_swallowed():
     with pytest.raises(SyntaxError):
         find_nondeterminism("def verify(r)\n    return 1.0\n")
+
+
+def test_order_free_reduction_over_a_set_passes():
+    source = ("def verify(r):\n    s = set(r.split())\n"
+              "    return float(sum(1 for w in s if w.isdigit()) == 2 and any(w == 'a' for w in s))\n")
+    assert kinds(source) == []
+
+
+def test_set_comprehension_over_a_set_passes():
+    assert kinds("def verify(r):\n    s = set(r)\n    return float({c.lower() for c in s} == {'a'})\n") == []
+
+
+def test_dict_comprehension_over_a_set_is_flagged():
+    assert kinds("def verify(r):\n    return float(list({c: 1 for c in set(r)})[0] == 'a')\n") == ["set_order"]
