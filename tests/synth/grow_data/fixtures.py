@@ -132,6 +132,7 @@ class Setup:
 
     def __init__(self, root: Path, **config: object) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.feed = root / "feed.jsonl"
         self.drafts = root / "drafts.jsonl"
         self.bank = root / "bank.db"
