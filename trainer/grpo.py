@@ -67,12 +67,14 @@ class TrainSummary(BaseModel):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every flag but --config, --resume and --json is a shortcut for one config field."""
-    parser = argparse.ArgumentParser(prog="python -m trainer.grpo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m trainer.grpo",
+                                     description="Train a policy with GRPO on the task bank's admitted tasks.")
     parser.add_argument("--policy", help="local model directory or hub id of the policy to train")
     parser.add_argument("--bank", help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
     parser.add_argument("--output", help="directory for checkpoints, the final model and the plot")
     parser.add_argument("--config", type=Path, help="TOML or YAML file with any of the settings")
-    parser.add_argument("--resume", nargs="?", const="auto", help="resume from CKPT, or the newest checkpoint")
+    parser.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
+                        help="resume from CKPT, or (no value) from the newest checkpoint in --output")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="override one config field (repeatable), e.g. --set grpo.max_steps=10")
     parser.add_argument("--max-steps", type=int)
