@@ -4,13 +4,14 @@ One :class:`ValidationReport` per task records every check (see :mod:`verifier.c
 machine-readable reasons). The order of work keeps a cheap task fast and a hostile one bounded:
 
 1. ``schema`` and the static pass run on the trusted side; the source is parsed, never executed here.
-2. The reference alone, in one of the pool's warm workers (hash seed 0), so a verifier that hangs or fails to
-   load costs one call; whether the module loads and defines ``verify`` is read from this call (the sandbox, not
-   this process, executes the verifier).
-3. Then, concurrently: the rest of run 0 in the pool (every other probe twice back to back, then the reference
-   again: state leaking between calls shows up as a changed score), and runs 1..N-1, each scoring every probe once
-   in its own warm interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another RNG seed
-   (:mod:`verifier.checks_interpreters`). The checks then judge every call of every run.
+2. The reference alone, in one of the pool's warm workers under the pool's limits, so a verifier that hangs or
+   fails to load costs one call; whether the module loads and defines ``verify`` is read from this call (the
+   sandbox, not this process, executes the verifier).
+3. Then, concurrently, in warm interpreters of the validator's own (:mod:`verifier.checks_interpreters`), where
+   the calls of a group share one process: the rest of run 0 (hash seed 0; every other probe twice back to back,
+   then the reference again, so state leaking between calls shows up as a changed score), and runs 1..N-1, each
+   scoring every probe once in an interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another
+   RNG seed. The checks then judge every call of every run.
 
 The run environments are fixed functions of the run index, so validating the same task twice gives the same
 report (apart from timings).
@@ -76,7 +77,7 @@ class ValidationConfig(BaseModel):
 def run_env(run: int) -> RunEnv:
     """The environment of determinism run ``run``: a fixed function of the index, so validation replays.
 
-    Run 0 uses the pool's warm workers (hash seed 0); later runs get their own hash seeds."""
+    Run 0 runs with hash seed 0, like the pool's warm workers; later runs get their own hash seeds."""
     offset = _CLOCK_OFFSETS_S[run % len(_CLOCK_OFFSETS_S)] + 17.0 * (run // len(_CLOCK_OFFSETS_S))
     return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1))
 
@@ -84,9 +85,11 @@ def run_env(run: int) -> RunEnv:
 class Validator:
     """Validates task specs through a sandbox pool it does not own (the caller opens and closes the pool).
 
-    The validator keeps a few warm interpreters of its own for the determinism runs (one per extra hash seed and
-    concurrent task, same backend and limits as the pool); ``close()`` or leaving a ``with`` block ends them, and so
-    does garbage collection of a validator that was never closed.
+    The reference is first scored in the pool itself, under the pool's limits: the configuration tasks will be
+    scored in. The determinism runs use a few warm interpreters of the validator's own (one per hash seed and
+    concurrent task; same backend and limits as the pool, except that the calls of a group share one process, so
+    that state leaking from one call into the next is seen even where the pool isolates responses).
+    ``close()`` or leaving a ``with`` block ends them, and so does garbage collection of an unclosed validator.
     """
 
     def __init__(self, pool: Pool, config: ValidationConfig | None = None, *, concurrency: int | None = None,
@@ -95,7 +98,8 @@ class Validator:
         self._config = config or ValidationConfig()
         self._concurrency = max(1, concurrency or pool.workers)
         backend = (registry or default_registry()).create(pool.backend_name)
-        self._interpreters = SeededInterpreters(backend, pool.limits, per_seed=self._concurrency)
+        shared = pool.limits.model_copy(update={"isolate_responses": False})
+        self._interpreters = SeededInterpreters(backend, shared, per_seed=self._concurrency)
         self._finalizer = weakref.finalize(self, self._interpreters.close)
 
     def close(self) -> None:
@@ -162,8 +166,8 @@ class Validator:
         source = spec.verifier
         t0 = time.perf_counter()
         orders = {run: run_order(len(probes), run, cfg.repeat_calls) for run in range(cfg.determinism_runs)}
-        # Stage 1: the reference alone, so a verifier that hangs or fails to load costs one call, not dozens.
-        pairs = self._run(source, probes, 0, orders[0][:1])
+        # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
+        pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
@@ -171,8 +175,8 @@ class Validator:
         if checks.fault_reason([r for _, r in pairs]) is not None:
             done["determinism"] = checks.skipped("determinism", "the reference did not score")
         else:
-            # Stage 2, concurrently: the rest of run 0 in the pool's warm workers (every other probe twice, then
-            # the reference again), and every probe once in each extra interpreter (own hash seed, clock, RNG seed).
+            # Stage 2, concurrently: the rest of run 0 (every other probe twice, then the reference again), and
+            # every probe once in each further interpreter (own hash seed, clock offset and RNG seed).
             jobs = [(0, orders[0][1:])] + [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
             with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
                 for run in list(executor.map(lambda job: self._run(source, probes, *job), jobs)):
@@ -192,12 +196,12 @@ class Validator:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
-    def _run(self, source: str, probes: Sequence[Probe], run: int,
-             order: Sequence[int]) -> list[tuple[Probe, ScoreResult]]:
+    def _run(self, source: str, probes: Sequence[Probe], run: int, order: Sequence[int],
+             in_pool: bool = False) -> list[tuple[Probe, ScoreResult]]:
         responses = [probes[i].response for i in order]
         env = run_env(run)
         try:
-            if run == 0:
+            if in_pool:
                 results = self._pool.score(source, responses, env)
             else:
                 results = self._interpreters.score(source, responses, env)
