@@ -206,3 +206,25 @@ def test_interpreter_state_does_not_leak_between_runs(pool):
 def test_each_run_gets_a_fresh_private_scratch_directory(pool):
     src = "import os\ndef verify(r):\n    return 1.0 if os.getcwd().startswith('/scratch/run-') and not os.listdir('.') else 0.0\n"
     assert [r.score for r in pool.score(src, ["a"]) + pool.score(src, ["b"])] == [1.0, 1.0]
+
+
+SABOTEUR = ("import os, sys\nSECRET_CASES = [1]\ndef verify(r):\n    if r == 'sabotage':\n"
+            "        SECRET_CASES.clear()\n        open('/scratch/planted', 'w').write('x')\n        return 0.0\n"
+            "    return 1.0 if SECRET_CASES and not os.path.exists('/scratch/planted') else 0.0\n")
+
+
+def test_isolated_responses_cannot_affect_later_ones_in_their_group():
+    with open_pool("bwrap", workers=1, limits=LIMITS.model_copy(update={"isolate_responses": True})) as isolated:
+        assert [r.score for r in isolated.score(SABOTEUR, ["ok", "sabotage", "ok"])] == [1.0, 0.0, 1.0]
+
+
+def test_isolated_responses_each_get_their_own_outcome():
+    src = "import os, time\ndef verify(r):\n    if r == 'exit':\n        os._exit(0)\n    if r == 'hang':\n        time.sleep(30)\n    return 0.5\n"
+    with open_pool("bwrap", workers=1, limits=LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 0.5})) as isolated:
+        results = isolated.score(src, ["a", "exit", "b", "hang", "c"])
+    assert [r.outcome for r in results] == [Outcome.SCORED, Outcome.CRASHED, Outcome.SCORED, Outcome.TIMEOUT,
+                                            Outcome.SCORED]
+
+
+def test_shared_group_process_is_the_documented_default(pool):
+    assert [r.score for r in pool.score(SABOTEUR, ["ok", "sabotage", "ok"])] == [1.0, 0.0, 0.0]

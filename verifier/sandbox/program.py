@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-MODULES = ("frames", "child", "run", "cleanup", "supervisor")
+MODULES = ("frames", "cleanup", "child", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 BOOTSTRAP = """

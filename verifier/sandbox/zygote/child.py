@@ -3,6 +3,10 @@
 Runs inside the sandbox, standard library only. Everything after ``exec`` of the verifier is untrusted; the child
 therefore only *reports* (a typed description of each return value, in a frame carrying the nonce the zygote
 gave it); judging whether that is a score happens in the zygote (``frames.judge``), another process.
+
+With ``isolate_responses`` (off by default) each ``verify`` call runs in its own fork of the loaded child, so a
+response cannot change what later responses of the group see (monkeypatched verifier, globals, files in scratch):
+the child waits for it, kills its process group, wipes the scratch space and reports how it ended.
 """
 
 import json
@@ -11,6 +15,9 @@ import os
 import resource
 import signal
 import time
+
+from verifier.sandbox.zygote.cleanup import wipe
+from verifier.sandbox.zygote.frames import describe_status
 
 DETAIL_CAP = 1000
 
@@ -110,18 +117,40 @@ def child_main(cfg, req, start, w_res, w_out, nonce, workdir):
         os._exit(0)
     send(k="loaded")
     for index in range(start, len(req["responses"])):
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        soft = min(cpu_hard, int(math.ceil(used.ru_utime + used.ru_stime + lim["cpu_s"])))
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
-        try:
-            value = verify(req["responses"][index])
-        except BaseException as exc:  # includes SystemExit and KeyboardInterrupt raised inside verify
-            send(k="exc", i=index, d=describe(exc))
+        if not lim["isolate_responses"]:
+            score_one(verify, req["responses"][index], index, send, lim["cpu_s"], cpu_hard)
             continue
-        kind = type(value)
-        if issubclass(kind, float):
-            number = float(float.__repr__(value))
-            send(k="val", i=index, t="float", v=number if math.isfinite(number) else repr(number))
-        else:
-            send(k="val", i=index, t=kind.__name__[:80])
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setpgid(0, 0)
+                score_one(verify, req["responses"][index], index, send, lim["cpu_s"], cpu_hard)
+            finally:
+                os._exit(0)
+        status = os.waitpid(pid, 0)[1]
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        wipe(cfg["scratch"], keep=os.path.basename(workdir))
+        outcome, detail = describe_status(status)
+        send(k="end", i=index, o=outcome, d=detail)
     os._exit(0)
+
+
+def score_one(verify, response, index, send, cpu_s, cpu_hard):
+    """Call ``verify`` once under a fresh CPU budget and report what it returned (judging is the zygote's job)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = min(cpu_hard, int(math.ceil(used.ru_utime + used.ru_stime + cpu_s)))
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+    try:
+        value = verify(response)
+    except BaseException as exc:  # includes SystemExit and KeyboardInterrupt raised inside verify
+        send(k="exc", i=index, d=describe(exc))
+        return
+    kind = type(value)
+    if issubclass(kind, float):
+        number = float(float.__repr__(value))
+        send(k="val", i=index, t="float", v=number if math.isfinite(number) else repr(number))
+    else:
+        send(k="val", i=index, t=kind.__name__[:80])

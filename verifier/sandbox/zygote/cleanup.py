@@ -27,8 +27,15 @@ def cleanup(run, scratch):
                 break
     run.close()
     _remove_ipc()
-    for entry in os.scandir(scratch):
-        if entry.is_dir(follow_symlinks=False):
+    wipe(scratch)
+
+
+def wipe(directory, keep=None):
+    """Delete everything under ``directory`` except the entry named ``keep`` (whose contents are wiped too)."""
+    for entry in os.scandir(directory):
+        if entry.name == keep:
+            wipe(entry.path)
+        elif entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, onerror=_force_remove)
         else:
             os.unlink(entry.path)

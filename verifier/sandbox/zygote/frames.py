@@ -7,6 +7,8 @@ read; NaN and infinities are refused by the JSON reader; a score must be a float
 
 import json
 import math
+import os
+import signal
 
 FRAME_CAP = 65536
 DETAIL_CAP = 1000
@@ -52,3 +54,14 @@ def parse_frames(buffer, data, nonce):
         if isinstance(frame, dict) and frame.get("n") == nonce:
             found.append(frame)
     return found, tail
+
+
+def describe_status(status):
+    """(outcome, detail) for a process that ended, from its wait status, without having reported a result."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return "timeout", "CPU time limit exceeded"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return "crashed", f"killed by signal {name}"
+    return "crashed", f"exited with status {os.WEXITSTATUS(status)} without a result"

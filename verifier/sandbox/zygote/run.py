@@ -4,7 +4,7 @@ import os
 import signal
 
 from verifier.sandbox.zygote.child import child_main
-from verifier.sandbox.zygote.frames import parse_frames
+from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 
 class Run:
@@ -42,14 +42,13 @@ class Run:
         return found
 
     def kill(self):
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        """SIGKILL the child and its session (a pid-1 zygote's cleanup also sweeps the whole namespace)."""
+        members = [self.pid] if os.getpid() == 1 else session_members(self.pid)
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def poll_exit(self):
         """True once the child has ended (reaping it, so its status is kept)."""
@@ -59,23 +58,32 @@ class Run:
                 self.status = status
         return self.status is not None
 
-    def exit_detail(self):
-        """Reap the child and describe how it ended."""
+    def exit_outcome(self):
+        """Reap the child; (outcome, detail) of how it ended."""
         if self.status is None:
             try:
                 self.status = os.waitpid(self.pid, 0)[1]
             except ChildProcessError:
-                return "the process ended without a result"
-        status = self.status
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            if sig == signal.SIGXCPU:
-                return "cpu"
-            return f"killed by signal {name}"
-        return f"exited with status {os.WEXITSTATUS(status)} without a result"
+                return "crashed", "the process ended without a result"
+        return describe_status(self.status)
 
     def close(self):
         for fd in (self.r_res, self.r_out, self.pidfd):
             if fd is not None:
                 os.close(fd)
+
+
+def session_members(sid):
+    """Pids whose session id is ``sid`` (the child and every process it started without a new session)."""
+    members = [sid]
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:
+            members.append(int(name))
+    return members

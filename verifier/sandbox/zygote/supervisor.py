@@ -71,9 +71,14 @@ def supervise(run, req, results, start):
                 if kind == "loaded" and not loaded:
                     loaded, mark = True, time.monotonic()
                     deadline = mark + lim["wall_s"]
-                elif kind in ("val", "exc") and loaded and frame.get("i") == index:
+                elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index:
                     now = time.monotonic()
-                    results[index] = {**judge(frame), "duration_ms": (now - mark) * 1000}
+                    if kind == "end":  # the response's own process ended without reporting
+                        outcome, detail = frame.get("o"), str(frame.get("d", ""))
+                        result = make_result(outcome if outcome in ("timeout", "crashed") else "crashed", detail=detail)
+                    else:
+                        result = judge(frame)
+                    results[index] = {**result, "duration_ms": (now - mark) * 1000}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
                     if index == total:
                         run.kill()
@@ -83,8 +88,8 @@ def supervise(run, req, results, start):
                 exited = True
         if exited:
             run.kill()  # a zombie keeps its status; a child that only closed its channel is ended here
-            detail = run.exit_detail()
-            if detail == "cpu":
+            outcome, detail = run.exit_outcome()
+            if outcome == "timeout":
                 return finish("timeout", f"CPU time limit of {lim['cpu_s']} s exceeded")
             stderr_head = bytes(run.output).decode("utf-8", "replace").strip()[-300:]
             return finish("crashed", detail + (f"; output: {stderr_head}" if stderr_head else ""))
