@@ -74,7 +74,7 @@ def test_example_counts_and_reasons_are_exact(example_run: tuple[Bank, PipelineS
     assert summary.outcome is RunOutcome.SUCCEEDED
     assert (summary.failures_read, summary.groups, summary.drafts, summary.repairs) == (32, 6, 17, 5)
     assert (summary.validated, summary.admitted, summary.rejected, summary.duplicates) == (16, 10, 6, 1)
-    assert summary.rejected_by_reason == {"crashed": 1, "failure_case_passes": 1, "nondeterministic": 1,
+    assert summary.rejected_by_reason == {"failure_case_passes": 1, "nondeterministic": 1, "verifier_error": 1,
                                           "parse_error": 1, "trivial": 1, "unsolvable": 2}
     assert bank.count(status=TaskStatus.ADMITTED) == 10
     assert bank.count(status=TaskStatus.REJECTED) == 6
