@@ -89,6 +89,8 @@ def measure(kind: str, specs: list[TaskSpec], workers: int, backend: str) -> dic
 
 def to_markdown(result: dict) -> str:
     lines = [f"# Validation throughput ({result['backend']}, {result['cpus']} CPUs, {result['when']})", "",
+             f"Machine shared with other jobs: 1-minute load average {result['load_average_1m_at_end']} at the end "
+             "of the run.", "",
              f"Validator {result['validator_version']}; every check (schema, static, reference, failure cases, "
              f"trivial, {result['determinism_runs']} fresh-interpreter determinism runs, budget).", "",
              "| verifier | workers | tasks | admitted | tasks/s | mean ms/task | p50 latency ms | p99 latency ms |",
@@ -117,6 +119,7 @@ def main() -> int:
             print(json.dumps(row), file=sys.stderr)
     best_cheap = min(r["mean_ms_per_task"] for r in rows if r["kind"] == "cheap")
     result = {"backend": args.backend, "cpus": os.cpu_count(), "python": platform.python_version(),
+              "load_average_1m_at_end": round(os.getloadavg()[0], 2),
               "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "validator_version": VALIDATOR_VERSION, "determinism_runs": ValidationConfig().determinism_runs,
               "rows": rows, "best_cheap_mean_ms": best_cheap, "goal_cheap_ms": GOAL_CHEAP_MS,

@@ -54,8 +54,10 @@ def descendants(pid: int) -> set[int]:
 @pytest.fixture(scope="module")
 def validator():
     config = ValidationConfig(call_budget_s=BUDGET_S)
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=BUDGET_S)) as pool:
-        yield Validator(pool, config)
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=BUDGET_S)) as pool, \
+            Validator(pool, config) as validator:
+        validator.validate(task(GOOD))  # start the warm interpreters, so later process counts compare like with like
+        yield validator
 
 
 def validate_bounded(validator: Validator, source: str, max_s: float):
@@ -113,3 +115,15 @@ def test_batch_with_bad_verifiers_keeps_input_order(validator):
     reports = validator.validate_many([task(s) for s in sources])
     assert [r.task_id for r in reports] == [task(s).id for s in sources]
     assert [r.admitted for r in reports] == [True, False, False, True]
+
+
+def test_closing_the_validator_and_pool_leaves_no_process():
+    before = descendants(os.getpid())
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=BUDGET_S)) as pool, \
+            Validator(pool, ValidationConfig(call_budget_s=BUDGET_S)) as validator:
+        assert validator.validate(task(GOOD)).admitted
+        assert descendants(os.getpid()) - before
+    deadline = time.monotonic() + 5.0
+    while descendants(os.getpid()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert descendants(os.getpid()) - before == set()
