@@ -24,13 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from task_bank import BankError, ConfigError, EnvsynthError, InputError, TaskStatus
-from task_bank.store import Bank
 from trainer.config import TrainConfig, load_config, parse_override
-from trainer.dataset import bank_dataset, no_tasks_message
-from trainer.ledger import ScoreLedger
-from trainer.plots import PLOT_NAME, PlotCallback
-from trainer.reward import VerifierReward
-from trainer.stats import BankStatsCallback
 
 FLAGS = {"max_steps": "grpo.max_steps", "learning_rate": "grpo.learning_rate", "seed": "grpo.seed",
          "num_generations": "grpo.num_generations", "batch_size": "grpo.per_device_train_batch_size",
@@ -171,12 +165,21 @@ def resume_point(config: TrainConfig) -> str | None:
 
 def train(config: TrainConfig, callbacks: Sequence[object] = ()) -> TrainSummary:
     """Run GRPO as configured; ``callbacks`` are extra TrainerCallbacks (tests use one to grow the bank)."""
-    from trl import GRPOTrainer
-    from verifier import Limits, open_pool
-
     if not config.bank.is_file():
         raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
     resume = resume_point(config)
+    # The wiring pulls in torch, transformers and datasets (about 10 s): imported here, so that a bad setting is
+    # reported by main() before any of it loads.
+    from trl import GRPOTrainer
+
+    from task_bank.store import Bank
+    from trainer.dataset import bank_dataset, no_tasks_message
+    from trainer.ledger import ScoreLedger
+    from trainer.plots import PLOT_NAME, PlotCallback
+    from trainer.reward import VerifierReward
+    from trainer.stats import BankStatsCallback
+    from verifier import Limits, open_pool
+
     args = grpo_arguments(config)
     with Bank.open(config.bank) as bank:
         if not bank.count(status=TaskStatus.ADMITTED, skill=config.sampling.skill):
