@@ -13,8 +13,9 @@ bank's processed-failure set makes the re-read records no-ops, and nothing is lo
 Only complete lines (ending in a newline) are read: a writer caught mid-append is read next cycle. Lines are
 failure records or OpenAI-style chat-log rows, as :mod:`synth.loaders` reads JSONL; records without a ``source``
 get the feed's name. A complete line that is not a failure record is reported as a :class:`FeedEntry` with an
-``error`` and counts as done, so one bad line cannot stall an unattended feed. A file shorter than the cursor's offset was truncated or replaced: it is read
-again from the start (already processed records are then skipped by id).
+``error`` and counts as done, so one bad line cannot stall an unattended feed. A file shorter than the cursor's
+offset was truncated or replaced: it is read again from the start (already processed records are then skipped by
+id).
 """
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ class Parent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     record: TaskRecord
+    """The admitted task."""
     pass_rate: float = Field(ge=0.0, le=1.0)
+    """Its latest recorded pass rate."""
 
     @property
     def group(self) -> str:

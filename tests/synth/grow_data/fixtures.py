@@ -109,8 +109,9 @@ def record_drafts(path: Path, keys: Iterable[str], *, bad_keys: Iterable[str] = 
 
 
 def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", sandbox: str = "bwrap",
-                 executor: str = "local", workers: int = 2, budget: dict | None = None, evolve: dict | None = None,
-                 revalidate: dict | None = None, pipeline: dict | None = None) -> Path:
+                 executor: str = "local", workers: int = 2, sandbox_workers: int | None = None,
+                 budget: dict | None = None, evolve: dict | None = None, revalidate: dict | None = None,
+                 pipeline: dict | None = None) -> Path:
     """A grow TOML file for a test cycle."""
     def table(name: str, values: dict | None) -> str:
         if not values:
@@ -119,7 +120,7 @@ def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", 
 
     text = (f'[[sources]]\nname = "{source}"\npath = "{feed}"\n'
             f'[generator]\nbackend = "replay"\ndrafts = "{drafts}"\n'
-            f'[validation]\nsandbox = "{sandbox}"\nworkers = {workers}\n'
+            f'[validation]\nsandbox = "{sandbox}"\nworkers = {sandbox_workers or workers}\n'
             f'[executor]\nkind = "{executor}"\nworkers = {workers}\n'
             + table("budget", budget) + table("evolve", evolve) + table("revalidate", revalidate)
             + table("pipeline", pipeline))
