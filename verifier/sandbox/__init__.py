@@ -20,6 +20,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``/home``, ``/root``, ``/tmp``); the only writable place is the private tmpfs scratch
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
+- syscalls: a seccomp deny list (``seccomp.py``, x86_64): no new namespaces, no ptrace or
+  ``process_vm_*``, no kernel keyrings (state that would outlive a run), no mounts, ``bpf``, ``perf_event_open``,
+  ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process)
@@ -32,12 +35,14 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 
 Not enforced (known limits):
 
-- responses of one group share one process: a response whose code the verifier executes can change state
-  (monkeypatch the verifier, globals) seen by later responses of the same group; groups never share state
+- by default the responses of one group share one process (the measured fast path): a response whose code the
+  verifier executes can change state (monkeypatch the verifier, globals, scratch files) seen by later responses
+  of the same group; ``Limits(isolate_responses=True)`` forks per response and closes this, at 5-8x the cost.
+  Groups never share state. Even isolated, a daemon that starts its own session lives until the group ends
 - code running inside the verifier's own process can read that child's per-run nonce from its memory and so forge
   the result of its own group; it cannot touch other groups, other workers or the host
-- no seccomp filter: the whole kernel syscall surface is reachable (the isolation is namespaces, uid and limits)
-- the kernel keyring of the sandbox uid is not wiped between runs (uids are per worker)
+- the seccomp filter is a deny list, not an allow list: every syscall not listed is reachable (kernel bugs in
+  them are not contained); on non-x86_64 machines there is no filter at all
 - CPU time is counted per child for the whole group (budget: ``cpu_s`` per call); a multi-threaded burner is
   stopped by the wall-time limit instead
 - without root (no cgroup v1): processes are bounded by RLIMIT_NPROC only, memory by RLIMIT_AS only

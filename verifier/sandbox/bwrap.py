@@ -35,6 +35,7 @@ from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
 from verifier.sandbox.program import zygote_command
+from verifier.sandbox.seccomp import deny_list_program
 
 SCRATCH = "/scratch"
 UID_RANGE = (200_000, 260_000)
@@ -98,24 +99,30 @@ class BwrapBackend(Backend):
         from_zygote_r, from_zygote_w = os.pipe()
         block_r, block_w = os.pipe()
         info_r, info_w = os.pipe()
+        seccomp_r = _program_fd(deny_list_program())
         privileged = os.geteuid() == 0
         uid = random.randrange(*UID_RANGE) if privileged else None
         config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
                                      "site": site, "nproc": True, "hash_seed": hash_seed}
         argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
+        if seccomp_r is not None:
+            argv[1:1] = ["--seccomp", str(seccomp_r)]
         cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
         try:
             proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, pass_fds=(to_zygote_r, from_zygote_w, block_r, info_w),
+                                    stderr=subprocess.PIPE, pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w, seccomp_r) if fd is not None),
                                     start_new_session=True)
         except OSError as exc:
-            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w):
-                os.close(fd)
+            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w,
+                       seccomp_r):
+                if fd is not None:
+                    os.close(fd)
             if cgroup is not None:
                 cgroup.remove()
             raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
-        for fd in (to_zygote_r, from_zygote_w, block_r, info_w):
-            os.close(fd)
+        for fd in (to_zygote_r, from_zygote_w, block_r, info_w, seccomp_r):
+            if fd is not None:
+                os.close(fd)
         worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
         try:
             sandbox_pid = _read_child_pid(info_r)
@@ -131,6 +138,16 @@ class BwrapBackend(Backend):
         os.close(block_w)
         worker.wait_ready()
         return worker
+
+
+def _program_fd(program: bytes | None) -> int | None:
+    """A pipe's read end holding ``program`` (bwrap reads the filter from it), or None without a program."""
+    if program is None:
+        return None
+    read_end, write_end = os.pipe()
+    os.write(write_end, program)
+    os.close(write_end)
+    return read_end
 
 
 def _read_child_pid(info_fd: int) -> int:

@@ -1,0 +1,64 @@
+"""Adversarial suite, part 3: the seccomp deny list. Each case asks the kernel for something a verifier never needs
+(a new namespace, a keyring entry that would outlive the run, ptrace, a mount, io_uring) through the real default
+backend, and scores 1.0 only if the kernel said yes.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+from verifier import Limits, open_pool
+
+pytestmark = pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is built for x86_64 only")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=2.0)) as opened:
+        yield opened
+
+
+def syscall_verifier(call: str) -> str:
+    """Verifier that scores 1.0 when ``call`` (a libc.syscall(...) expression) returns success (>= 0)."""
+    return ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"def verify(r):\n    return 1.0 if {call} >= 0 else 0.0\n")
+
+
+def test_new_user_namespace_is_denied(pool):
+    assert pool.score(syscall_verifier("libc.syscall(272, 0x10000000)"), ["r"])[0].score == 0.0
+
+
+def test_clone_into_new_namespaces_is_denied(pool):
+    src = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ndef verify(r):\n"
+           "    pid = libc.syscall(56, 0x20000000 | 17, 0, 0, 0, 0)\n    if pid == 0:\n        os._exit(0)\n"
+           "    return 1.0 if pid > 0 else 0.0\n")
+    assert pool.score(src, ["r"])[0].score == 0.0
+
+
+def test_kernel_keyring_is_denied(pool):
+    call = "libc.syscall(248, b'user', b'planted', b'answer', 6, -4)"  # add_key to the user keyring
+    assert pool.score(syscall_verifier(call), ["r"])[0].score == 0.0
+
+
+def test_ptrace_is_denied(pool):
+    assert pool.score(syscall_verifier("libc.syscall(101, 0, 0, 0, 0)"), ["r"])[0].score == 0.0
+
+
+def test_mount_is_denied(pool):
+    call = "libc.syscall(165, b'none', b'/scratch', b'tmpfs', 0, 0)"
+    assert pool.score(syscall_verifier(call), ["r"])[0].score == 0.0
+
+
+def test_io_uring_is_denied(pool):
+    src = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nparams = ctypes.create_string_buffer(120)\n"
+           "def verify(r):\n    return 1.0 if libc.syscall(425, 4, params) >= 0 else 0.0\n")
+    assert pool.score(src, ["r"])[0].score == 0.0
+
+
+def test_ordinary_forks_and_threads_still_work(pool):
+    src = ("import os, threading\ndef verify(r):\n    t = threading.Thread(target=lambda: None)\n    t.start()\n"
+           "    t.join()\n    pid = os.fork()\n    if pid == 0:\n        os._exit(7)\n"
+           "    return 1.0 if os.WEXITSTATUS(os.waitpid(pid, 0)[1]) == 7 else 0.0\n")
+    assert pool.score(src, ["r"])[0].score == 1.0

@@ -1,0 +1,70 @@
+"""A seccomp deny list for the bwrap sandbox, assembled as classic BPF (no libseccomp needed).
+
+Why: namespaces, an unprivileged uid and limits keep a verifier away from the host's files, network and processes,
+but the whole kernel syscall surface would still be reachable. This filter (passed to bwrap with ``--seccomp``,
+so it binds the zygote and everything it forks) refuses with EPERM the syscalls a verifier never needs and that
+either widen the kernel attack surface or carry state between runs:
+
+- new namespaces: ``unshare``, ``setns``, and ``clone`` with any CLONE_NEW* flag (``clone3`` answers ENOSYS, so
+  the C library falls back to ``clone``, whose flags the filter can read)
+- ``ptrace``, ``process_vm_readv/writev``; kernel keyrings (``keyctl``, ``add_key``, ``request_key``; they would
+  outlive a run); ``mount`` and the new mount API, ``pivot_root``, ``chroot``; ``bpf``, ``perf_event_open``,
+  ``userfaultfd``, ``io_uring_*``; module loading, ``kexec``, ``reboot``, ``swapon/off``, ``acct``, ``syslog``,
+  ``quotactl``, ``open_by_handle_at``, ``ioperm``/``iopl``
+- any non-native (x32) syscall number
+
+It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
+without it (the sandbox docstring says so).
+"""
+
+from __future__ import annotations
+
+import errno
+import platform
+import struct
+
+AUDIT_ARCH_X86_64 = 0xC000003E
+X32_SYSCALL_BIT = 0x40000000
+CLONE_NEW_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+SYS_CLONE, SYS_CLONE3 = 56, 435
+DENIED_X86_64 = {
+    "ptrace": 101, "syslog": 103, "pivot_root": 155, "chroot": 161, "acct": 163, "mount": 165, "umount2": 166,
+    "swapon": 167, "swapoff": 168, "reboot": 169, "iopl": 172, "ioperm": 173, "init_module": 175,
+    "delete_module": 176, "quotactl": 179, "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250,
+    "unshare": 272, "perf_event_open": 298, "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308,
+    "process_vm_readv": 310, "process_vm_writev": 311, "finit_module": 313, "kexec_file_load": 320, "bpf": 321,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
+    "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+}
+
+_LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW = 0x7FFF0000
+_ERRNO = 0x00050000
+
+
+def deny_list_program() -> bytes | None:
+    """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine."""
+    if platform.machine() != "x86_64":
+        return None
+    code: list[tuple[int, int | str, int | str, int]] = [
+        (_LD_ABS, 0, 0, 4),                                 # A = arch
+        (_JEQ, 1, 0, AUDIT_ARCH_X86_64),
+        (_RET, 0, 0, _ERRNO | errno.EPERM),
+        (_LD_ABS, 0, 0, 0),                                 # A = syscall number
+        (_JGE, "eperm", 0, X32_SYSCALL_BIT),
+        *[(_JEQ, "eperm", 0, number) for number in sorted(DENIED_X86_64.values())],
+        (_JEQ, "enosys", 0, SYS_CLONE3),
+        (_JEQ, "clone", 0, SYS_CLONE),
+        (_RET, 0, 0, _ALLOW),
+    ]
+    labels = {"clone": len(code)}
+    code += [(_LD_ABS, 0, 0, 16), (_JSET, "eperm", 0, CLONE_NEW_FLAGS), (_RET, 0, 0, _ALLOW)]
+    labels["eperm"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
+    labels["enosys"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
+    out = bytearray()
+    for at, (op, jt, jf, k) in enumerate(code):
+        jumps = [labels[j] - at - 1 if isinstance(j, str) else j for j in (jt, jf)]
+        out += struct.pack("=HBBI", op, jumps[0], jumps[1], k)
+    return bytes(out)
