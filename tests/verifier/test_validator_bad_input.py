@@ -17,6 +17,8 @@ GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() 
 SYNTAX_ERROR = "def verify(response: str) -> float\n    return 1.0\n"
 NEVER_RETURNS = "def verify(response: str) -> float:\n    while True:\n        pass\n"
 SLEEPS_FOREVER = "import time\ndef verify(response: str) -> float:\n    time.sleep(10_000)\n    return 1.0\n"
+HANGS_ON_LONG_INPUT = ("def verify(response: str) -> float:\n    while len(response) > 1000:\n        pass\n"
+                      "    return 1.0 if response.strip() == '42' else 0.0\n")
 FLOODS_OUTPUT = ("import sys\ndef verify(response: str) -> float:\n    for _ in range(100_000):\n"
                  "        sys.stdout.write('x' * 10_000)\n        sys.stderr.write('y' * 10_000)\n    return 1.0\n")
 FORK_BOMB = ("import os\ndef verify(response: str) -> float:\n    while True:\n        try:\n"
@@ -79,17 +81,23 @@ def test_syntax_error_is_rejected_at_once(validator):
 
 
 def test_busy_loop_is_timeout_within_budget(validator):
-    report = validate_bounded(validator, NEVER_RETURNS, max_s=BUDGET_S * 6)
+    report = validate_bounded(validator, NEVER_RETURNS, max_s=BUDGET_S * 10)
     assert report.reasons == ("timeout",)
 
 
 def test_sleep_forever_is_timeout_within_budget(validator):
-    report = validate_bounded(validator, SLEEPS_FOREVER, max_s=BUDGET_S * 6)
+    report = validate_bounded(validator, SLEEPS_FOREVER, max_s=BUDGET_S * 10)
     assert report.reasons == ("timeout",)
 
 
+def test_hang_on_one_probe_only_is_timeout_within_a_few_budgets(validator):
+    report = validate_bounded(validator, HANGS_ON_LONG_INPUT, max_s=BUDGET_S * 10)
+    assert report.reasons == ("timeout",)
+    assert "trivial:junk" in next(c for c in report.checks if c.name == "trivial").detail
+
+
 def test_output_flood_gets_a_verdict(validator):
-    report = validate_bounded(validator, FLOODS_OUTPUT, max_s=BUDGET_S * 6)
+    report = validate_bounded(validator, FLOODS_OUTPUT, max_s=BUDGET_S * 10)
     assert report.reasons == ("verifier_error",)
     assert "output limit" in next(c for c in report.checks if c.name == "reference").detail
 
