@@ -153,8 +153,9 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
     kind = col(mapping.signal_kind) or mapping.default_signal
     fields: dict[str, Any] = {"conversation": conversation, "response": response, "source": source,
                               "signal": {"kind": kind, "detail": str(col(mapping.signal_detail) or "")}}
+    columns = mapping.model_dump()
     for key in ("id", "expected", "tags", "model", "timestamp"):
-        value = col(getattr(mapping, key))
+        value = col(columns[key])
         if value is not None:
             fields[key] = list(value) if key == "tags" and not isinstance(value, str) else value
     if isinstance(fields.get("tags"), str):

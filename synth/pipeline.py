@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from pydantic import BaseModel, ConfigDict
+
 from synth.backends.base import Generation, GeneratorBackend
 from synth.band import PolicyProbe
 from synth.budget import Budget, BudgetTracker
@@ -43,7 +45,7 @@ from synth.slots import Slot, plan_slots, slot_request
 from synth.summary import PipelineSummary, StageClock
 from task_bank.failure import FailureRecord
 from task_bank.provenance import Provenance, utcnow
-from task_bank.records import GrowthRun, RunOutcome, TaskStatus
+from task_bank.records import GrowthRun, RunOutcome, TaskStatus, TrainingStat
 from task_bank.spec import TaskSpec
 from task_bank.validation import ValidationReport
 
@@ -52,16 +54,24 @@ if TYPE_CHECKING:
     from verifier import Validator
 
 
-class Prepared:
+class Prepared(BaseModel):
     """Failures after redaction and the resumability filter, and their groups."""
 
-    def __init__(self, failures: list[FailureRecord], groups: list[FailureGroup], skipped: int,
-                 redactions: int) -> None:
-        self.failures = failures
-        self.by_id = {f.id: f for f in failures}
-        self.groups = groups
-        self.skipped = skipped
-        self.redactions = redactions
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    failures: tuple[FailureRecord, ...]
+    """Redacted failures still to process, in input order."""
+    groups: tuple[FailureGroup, ...]
+    """Their weakness groups."""
+    skipped: int
+    """Failures dropped because an earlier run processed them."""
+    redactions: int
+    """Secrets replaced."""
+
+    @property
+    def by_id(self) -> dict[str, FailureRecord]:
+        """Failures by id."""
+        return {f.id: f for f in self.failures}
 
 
 def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed: set[str],
@@ -79,7 +89,8 @@ def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed
     todo = clean if config.force else [f for f in clean if f.id not in processed]
     with clock.stage("group"):
         groups = group_failures(todo, threshold=config.group_threshold, use_tags=config.group_by_tags)
-    return Prepared(todo, groups, len(clean) - len(todo), redactions)
+    return Prepared(failures=tuple(todo), groups=tuple(groups), skipped=len(clean) - len(todo),
+                    redactions=redactions)
 
 
 class _Run:
@@ -197,7 +208,7 @@ def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBack
                 parsed.append((slot, gen, spec))
         reports = _validate([spec for _, _, spec in parsed], validator, config, executor, progress, clock)
         state.validated += len(reports)
-        _admit(parsed, reports, bank, backend, run_id, probe, config, executor, state, clock)
+        _admit(parsed, reports, bank, backend, run_id, probe, config, executor, state, clock, progress)
         pending = [s for s, _ in generated if s.wants_repair(config.repair_rounds)]
         for slot in pending:
             slot.request, slot.rendered = slot_request(slot, prompts, config, repair=True)
@@ -227,20 +238,24 @@ def _validate(specs: list[TaskSpec], validator: "Validator", config: PipelineCon
 
 def _admit(parsed: list[tuple[Slot, Generation, TaskSpec]], reports: list[ValidationReport], bank: "Bank",
            backend: GeneratorBackend, run_id: str, probe: PolicyProbe | None, config: PipelineConfig,
-           executor: Executor, state: _Run, clock: StageClock) -> None:
+           executor: Executor, state: _Run, clock: StageClock, progress: ProgressHook) -> None:
     """Band-check the validated tasks, then store every parsed attempt in the bank and count the outcome."""
     fresh = [i for i, (_, _, spec) in enumerate(parsed)
              if reports[i].admitted and spec.id not in state.seen_ids and bank.find(spec.id) is None]
     band_reason: dict[int, str] = {}
-    stats = {}
+    stats: dict[int, TrainingStat | None] = {}
     if probe is not None and config.band is not None and fresh:
         with clock.stage("band"):
+            progress.start("band", len(fresh))
             measures = probe.measure([parsed[i][2] for i in fresh], executor)
+            progress.advance("band", len(fresh))
         for i, m in zip(fresh, measures):
             stats[i] = probe.stat(m)
             band_reason[i] = "probe_error" if m.pass_rate is None else (config.band.reason(m.pass_rate) or "")
     with clock.stage("admit"):
+        progress.start("admit", len(parsed))
         for i, (slot, gen, spec) in enumerate(parsed):
+            progress.advance("admit")
             report = reports[i]
             prov = _provenance(slot, backend, run_id, gen.text)
             if not report.admitted:

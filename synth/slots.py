@@ -91,11 +91,12 @@ def plan_slots(prep: "Prepared", config: PipelineConfig, budget: Budget, prompts
                backend: GeneratorBackend, executor: Executor, clock: StageClock) -> list[Slot]:
     """Slots for every group (with a diagnosis per group first when ``config.diagnose``), requests rendered."""
     diagnoses: dict[str, str | None] = {g.id: None for g in prep.groups}
+    by_id = prep.by_id
     if config.diagnose and prep.groups:
         with clock.stage("diagnose"):
             requests = []
             for g in prep.groups:
-                rendered = prompts.render("diagnose.j2", group=g, failures=[prep.by_id[i] for i in g.member_ids])
+                rendered = prompts.render("diagnose.j2", group=g, failures=[by_id[i] for i in g.member_ids])
                 requests.append(GenerationRequest(key=f"{g.id}/diagnose", messages=rendered.messages))
             size = backend.batch_size
             batches = [requests[i:i + size] for i in range(0, len(requests), size)]
@@ -106,7 +107,7 @@ def plan_slots(prep: "Prepared", config: PipelineConfig, budget: Budget, prompts
         per_group = min(per_group, budget.per_group_cap)
     slots = []
     for g in prep.groups:
-        members = [prep.by_id[i] for i in g.member_ids]
+        members = [by_id[i] for i in g.member_ids]
         for index in range(per_group):
             anchor = members[index % len(members)]
             others = [m for m in members if m.id != anchor.id][:config.examples_per_prompt]

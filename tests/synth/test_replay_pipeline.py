@@ -43,10 +43,16 @@ class RecordingReplay(ReplayBackend):
     def __init__(self) -> None:
         super().__init__(load_recordings(DRAFTS), model="replay:drafts.jsonl", sampling=SamplingSettings())
         self.requests: list[GenerationRequest] = []
+        self._extra: dict[str, str] = {}
+
+    def record(self, replies: dict[str, str]) -> None:
+        """Add recordings (for requests the shipped file does not cover)."""
+        self._extra.update(replies)
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         self.requests.extend(requests)
-        return super().generate(requests)
+        return [Generation(key=r.key, text=self._extra[r.key]) if r.key in self._extra else g
+                for r, g in zip(requests, super().generate(requests))]
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +195,20 @@ def test_drafts_file_keys_are_all_used(example_run: tuple[Bank, PipelineSummary,
     _, _, backend = example_run
     keys = {json.loads(line)["key"] for line in DRAFTS.read_text().splitlines() if line.strip()}
     assert {r.key for r in backend.requests} == keys
+
+
+def test_diagnosis_runs_once_per_group_and_reaches_the_draft_prompt(
+        tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
+    backend = RecordingReplay()
+    diagnosis = "The model drops unit conversions."
+    group_ids = {k.split("/")[0] for k in load_recordings(DRAFTS)}
+    assert len(group_ids) == 6
+    backend.record({f"{g}/diagnose": diagnosis for g in group_ids})
+    with Bank.open(tmp_path / "bank.db") as bank:
+        summary = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool),
+                               config=PipelineConfig(drafts_per_group=1, repair_rounds=0, diagnose=True))
+    diagnose_requests = [r for r in backend.requests if r.key.endswith("/diagnose")]
+    assert len(diagnose_requests) == 6 and "diagnose" in summary.stage_seconds
+    assert summary.drafts == 6
+    drafts = [r for r in backend.requests if r.key.endswith("/r0")]
+    assert all(f"Diagnosis of the weakness: {diagnosis}" in r.messages[-1].content for r in drafts)

@@ -62,3 +62,18 @@ def test_tiny_model_drafts_are_rejected_with_reasons_and_the_run_finishes(tiny_m
     assert run.kind == "generate" and run.outcome is RunOutcome.SUCCEEDED
     assert run.counts["rejected"] == 4 and run.counts["drafts"] == 4
     assert processed == {"f0", "f1"}
+
+
+def test_policy_probe_samples_through_transformers_and_scores_in_the_sandbox(tiny_model_dir: Path) -> None:
+    from synth.band import PolicyProbe
+    from synth.executor import LocalExecutor
+    from task_bank.spec import TaskSpec
+    spec = TaskSpec(prompt="What is 17 km plus 250 m in metres? Answer with a number only.",
+                    verifier="def verify(response):\n    return 1.0 if response.strip() == '17250' else 0.0\n",
+                    reference="17250", failure_cases=("267",))
+    with _backend(tiny_model_dir) as backend, open_pool("bwrap", workers=1) as pool:
+        probe = PolicyProbe(backend, pool, k=3, policy="tiny")
+        [measure] = probe.measure([spec], LocalExecutor())
+    assert (measure.samples, measure.attempts, measure.pass_rate) == (3, 3, 0.0)
+    stat = probe.stat(measure)
+    assert stat is not None and stat.source == "probe" and stat.policy == "tiny" and stat.pass_at_k[3] == 0.0
