@@ -18,12 +18,28 @@ from dataclasses import dataclass
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from task_bank.errors import BankError
+from task_bank.query import TaskFilter
 
 ONCE_ADMITTED = ("admitted", "retired", "quarantined")
 """Statuses a task only reaches after admission; a run's "admitted" count includes tasks curated since."""
+
+
+def _skip_scan_sql(column: str) -> str:
+    """Distinct non-null values of an indexed column, ascending: one index probe per value (``?`` caps the count)."""
+    return f"""
+        WITH RECURSIVE walk(value, n) AS (
+            SELECT (SELECT min({column}) FROM tasks WHERE {column} IS NOT NULL), 1
+            UNION ALL
+            SELECT (SELECT min({column}) FROM tasks WHERE {column} > walk.value), n + 1 FROM walk
+            WHERE walk.value IS NOT NULL AND n < ?)
+        SELECT value FROM walk WHERE value IS NOT NULL"""
+
+
+_SKIP_SCAN = {column: _skip_scan_sql(column) for column in ("skill", "failure_group")}
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,30 @@ class Insights:
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
+    def data_version(self) -> int:
+        """SQLite's ``data_version``: changes whenever another connection commits, so it keys caches exactly."""
+        return int(self._rows("PRAGMA data_version")[0][0])
+
+    def count_tasks(self, budget_ms: float, **filters: object) -> int | None:
+        """``Bank.count`` with a time budget: the exact count, or None when counting would take longer.
+
+        A full-text search for a common word combined with a filter the indexes do not cover has to visit every
+        candidate row; on a large bank that count can cost more than the page itself. The web view asks for the
+        count with a budget and, on None, pages without a total instead of making the reader wait.
+        """
+        where, params = TaskFilter(**filters).where()
+        deadline = time.perf_counter() + budget_ms / 1000
+        with self._lock:
+            self._conn.set_progress_handler(lambda: int(time.perf_counter() > deadline), 2000)
+            try:
+                return int(self._conn.execute(f"SELECT count(*) FROM tasks{where}", params).fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "interrupted" not in str(exc):
+                    raise
+                return None
+            finally:
+                self._conn.set_progress_handler(None, 0)
+
     def growth_by_day(self) -> list[tuple[str, int, int]]:
         """Per UTC day: (day, tasks stored that day, of which once admitted)."""
         marks = ",".join("?" * len(ONCE_ADMITTED))
@@ -131,15 +171,18 @@ class Insights:
             task_ids)}
 
     def facets(self, limit: int = 500) -> Facets:
-        """Distinct skills, failure groups and recent runs, for the filter menus (each read from an index)."""
-        skills = [str(r[0]) for r in self._rows(
-            "SELECT DISTINCT skill FROM tasks WHERE skill IS NOT NULL ORDER BY skill LIMIT ?", (limit,))]
-        groups = [str(r[0]) for r in self._rows(
-            "SELECT DISTINCT failure_group FROM tasks WHERE failure_group IS NOT NULL ORDER BY 1 LIMIT ?",
-            (limit,))]
+        """Distinct skills, failure groups and recent runs, for the filter menus.
+
+        Distinct values are read by skipping through the column's index (one ``min(...) > previous`` probe per
+        value), so the cost grows with the number of distinct values, not with the number of tasks.
+        """
         runs = [str(r[0]) for r in self._rows("SELECT id FROM runs ORDER BY started_at DESC LIMIT ?", (limit,))]
         statuses = ["candidate", "admitted", "rejected", "quarantined", "retired"]
-        return Facets(statuses=statuses, skills=skills, groups=groups, runs=runs)
+        return Facets(statuses=statuses, skills=self._distinct("skill", limit),
+                      groups=self._distinct("failure_group", limit), runs=runs)
+
+    def _distinct(self, column: str, limit: int) -> list[str]:
+        return [str(r[0]) for r in self._rows(_SKIP_SCAN[column], (limit,))]
 
     def failure_task_counts(self, failure_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         """For each failure id: how many tasks drafted from it are in each status."""

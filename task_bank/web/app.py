@@ -20,6 +20,7 @@ from task_bank.errors import NotFoundError
 from task_bank.insights import Insights
 from task_bank.store import Bank
 from task_bank.web.config import WebConfig
+from task_bank.web.dashboard import OverviewCache
 from task_bank.web.render import make_templates, render
 from task_bank.web.routes import api, failures, overview, runs, tasks
 from task_bank.web.security import SecurityHeadersMiddleware
@@ -30,9 +31,12 @@ _HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Met
              422: "Bad request", 500: "Something went wrong"}
 
 
-def create_app(bank_path: str | Path, token: str | None = None) -> FastAPI:
-    """Build the web view for the bank at ``bank_path``; curation is enabled only when ``token`` is set."""
-    config = WebConfig(bank_path=Path(bank_path), token=token or None)
+def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_ms: float = 30.0) -> FastAPI:
+    """Build the web view for the bank at ``bank_path``; curation is enabled only when ``token`` is set.
+
+    ``count_budget_ms`` bounds the time the task list spends counting matches (see ``task_bank.web.tasklist``).
+    """
+    config = WebConfig(bank_path=Path(bank_path), token=token or None, count_budget_ms=count_budget_ms)
     bank = Bank.open(config.bank_path)
     insights = Insights(config.bank_path)
 
@@ -47,6 +51,7 @@ def create_app(bank_path: str | Path, token: str | None = None) -> FastAPI:
     app.state.config = config
     app.state.bank = bank
     app.state.insights = insights
+    app.state.overview_cache = OverviewCache()
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

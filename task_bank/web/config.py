@@ -14,8 +14,8 @@ class WebConfig:
     """The SQLite bank file served."""
     token: str | None = None
     """Access token that unlocks curation; None makes the view read-only."""
-    page_size: int = 50
-    """Default rows per list page."""
+    count_budget_ms: float = 30.0
+    """Time the task list may spend counting matches before it pages without a total."""
 
     @property
     def can_curate(self) -> bool:

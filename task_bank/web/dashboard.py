@@ -1,7 +1,13 @@
-"""The overview page's data: counts by status and the bank-wide charts, built from :mod:`task_bank.insights`."""
+"""The overview page's data: counts by status and the bank-wide charts, built from :mod:`task_bank.insights`.
+
+The aggregates read every task, which takes hundreds of milliseconds on a 100k-task bank, so the app keeps the
+last result in an :class:`OverviewCache` keyed by SQLite's ``data_version``: it is reused until any process
+commits to the bank, and never served stale.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -60,3 +66,20 @@ def overview_charts(ov: Overview) -> dict[str, Markup]:
                            [Series("tasks", ov.pass_rate_histogram, "series-0")])
     reasons = hbar_rows([(r, float(n)) for r, n in ov.rejection_reasons], css="series-2")
     return {"growth": growth, "runs": runs, "pass_rates": pass_rates, "reasons": reasons}
+
+
+class OverviewCache:
+    """The latest :class:`Overview` and the bank ``data_version`` it was computed at (one per app)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._value: Overview | None = None
+
+    def get(self, bank: Bank, insights: Insights) -> Overview:
+        """The cached overview while the bank is unchanged, else a freshly built one."""
+        with self._lock:
+            version = insights.data_version()
+            if self._value is None or version != self._version:
+                self._value, self._version = build_overview(bank, insights), version
+            return self._value

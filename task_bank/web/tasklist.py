@@ -1,7 +1,8 @@
 """One page of the task list: the records the query selects, their latest pass rates, and the page count.
 
-Shared by ``/tasks`` and ``/api/tasks``. Only the rows on the page get a pass-rate lookup, so the cost of a page
-does not grow with the bank.
+Shared by ``/tasks`` and ``/api/tasks``. Only the rows on the page get a pass-rate lookup, and the total is
+counted within a time budget (:meth:`Insights.count_tasks`): when an expensive search would take longer to count
+than to show, the page goes out without a total and the pager offers previous/next instead of page numbers.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ class TaskPage:
     """The rows of one page, plus totals for the pager."""
 
     rows: list[TaskRow]
-    total: int
-    pages: int
+    total: int | None
+    """Matching tasks, or None when counting ran past the budget."""
+    pages: int | None
+    """Number of pages, or None with an unknown total."""
     page: int
     per: int
+    has_next: bool
+    """Whether a further page exists (known even without a total)."""
 
 
-def task_page(bank: Bank, insights: Insights, query: TaskQuery) -> TaskPage:
-    """Run the query against the bank (filters, sort, limit/offset) and attach pass rates."""
+def task_page(bank: Bank, insights: Insights, query: TaskQuery, count_budget_ms: float) -> TaskPage:
+    """Run the query against the bank (filters, sort, limit/offset), count within budget, attach pass rates."""
     filters = query.store_filters()
-    total = bank.count(**filters)
-    records = bank.list(**filters, sort=query.sort, descending=query.order == "desc", limit=query.per,
+    records = bank.list(**filters, sort=query.sort, descending=query.order == "desc", limit=query.per + 1,
                         offset=query.offset)
+    has_next, records = len(records) > query.per, records[:query.per]
+    total = insights.count_tasks(count_budget_ms, **filters)
     rates = insights.pass_rates_for([r.id for r in records])
-    pages = max(1, -(-total // query.per))
+    pages = max(1, -(-total // query.per)) if total is not None else None
     return TaskPage(rows=[TaskRow(r, rates.get(r.id)) for r in records], total=total, pages=pages,
-                    page=query.page, per=query.per)
+                    page=query.page, per=query.per, has_next=has_next)

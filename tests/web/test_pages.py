@@ -101,3 +101,11 @@ def test_every_page_renders_on_an_empty_bank(tmp_path: Path) -> None:
     with TestClient(create_app(tmp_path / "empty.db")) as client:
         for url in ("/", "/tasks", "/tasks?q=anything", "/failures", "/runs", "/api/overview", "/api/tasks"):
             assert client.get(url).status_code == 200, url
+
+
+def test_overview_is_recomputed_after_the_bank_changes(curator: TestClient, ids) -> None:
+    assert curator.get("/api/overview").json()["by_status"]["retired"] == 1
+    assert curator.get("/api/overview").json()["by_status"]["retired"] == 1
+    curator.post(f"/tasks/{ids.task}/curate", data={"action": "retire", "reviewer": "ana", "reason": "done",
+                                                   "token": "correct-horse-battery-staple"})
+    assert curator.get("/api/overview").json()["by_status"]["retired"] == 2

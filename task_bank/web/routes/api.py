@@ -15,7 +15,6 @@ from task_bank.insights import Insights
 from task_bank.store import Bank
 from task_bank.web.config import WebConfig
 from task_bank.web.curation import CurationRequest, apply_curation
-from task_bank.web.dashboard import build_overview
 from task_bank.web.failurelist import failure_detail, failure_page
 from task_bank.web.query import TaskQuery
 from task_bank.web.routes.deps import get_bank, get_config, get_insights
@@ -57,18 +56,20 @@ def index() -> dict[str, Any]:
 
 
 @router.get("/overview")
-def overview(bank: Banked, insights: Insighted) -> Any:
+def overview(request: Request, bank: Banked, insights: Insighted) -> Any:
     """Everything the overview page shows."""
-    return to_json(build_overview(bank, insights))
+    return to_json(request.app.state.overview_cache.get(bank, insights))
 
 
 @router.get("/tasks")
-def tasks(request: Request, bank: Banked, insights: Insighted) -> Any:
-    """A page of the task list; unknown filter values are ignored, as on the page."""
+def tasks(request: Request, bank: Banked, insights: Insighted,
+          config: Annotated[WebConfig, Depends(get_config)]) -> Any:
+    """A page of the task list; unknown filter values are ignored, as on the page; ``total`` is null when
+    counting would have taken longer than the page (use ``has_next`` to page on)."""
     query = TaskQuery.from_params(request.query_params)
-    page = task_page(bank, insights, query)
+    page = task_page(bank, insights, query, config.count_budget_ms)
     return {"query": query.params(), "total": page.total, "page": page.page, "pages": page.pages,
-            "per": page.per, "tasks": [{**to_json(row.record), "pass_rate": row.pass_rate} for row in page.rows]}
+            "per": page.per, "has_next": page.has_next, "tasks": [{**to_json(row.record), "pass_rate": row.pass_rate} for row in page.rows]}
 
 
 @router.get("/tasks/{task_id}")

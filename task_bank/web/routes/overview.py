@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from task_bank.insights import Insights
 from task_bank.store import Bank
-from task_bank.web.dashboard import build_overview, overview_charts
+from task_bank.web.dashboard import overview_charts
 from task_bank.web.render import render
 from task_bank.web.routes.deps import get_bank, get_insights
 
@@ -20,5 +20,5 @@ router = APIRouter()
 def overview(request: Request, bank: Annotated[Bank, Depends(get_bank)],
              insights: Annotated[Insights, Depends(get_insights)]) -> Response:
     """What the bank holds and how it grew."""
-    ov = build_overview(bank, insights)
+    ov = request.app.state.overview_cache.get(bank, insights)
     return render(request, "overview.html", {"section": "overview", "ov": ov, "charts": overview_charts(ov)})

@@ -28,10 +28,10 @@ def task_list(request: Request, bank: Annotated[Bank, Depends(get_bank)],
               insights: Annotated[Insights, Depends(get_insights)]) -> Response:
     """The task list; every filter comes from the URL."""
     query = TaskQuery.from_params(request.query_params)
-    page = task_page(bank, insights, query)
+    page = task_page(bank, insights, query, request.app.state.config.count_budget_ms)
     return render(request, "tasks.html", {
-        "section": "tasks", "query": query, "rows": page.rows, "total": page.total, "pages": page.pages,
-        "page_url": lambda p: query.url(page=max(1, min(p, page.pages))),
+        "section": "tasks", "query": query, "page": page,
+        "page_url": lambda p: query.url(page=max(1, min(p, page.pages or p))),
         "facets": insights.facets(), "bands": PASS_BANDS, "sorts": SORTS})
 
 
