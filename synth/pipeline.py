@@ -76,12 +76,16 @@ class Prepared(BaseModel):
 
 def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed: set[str],
             clock: StageClock | None = None) -> Prepared:
-    """Redact (when configured), drop already processed failures (unless ``force``) and group the rest."""
+    """Redact (when configured), drop repeated ids and already processed failures (unless ``force``), group."""
     clock = clock or StageClock()
     redactions = 0
     with clock.stage("redact"):
         clean: list[FailureRecord] = []
+        seen: set[str] = set()
         for f in failures:
+            if f.id in seen:
+                continue
+            seen.add(f.id)
             if config.redact:
                 f, n = redact_failure(f)
                 redactions += n

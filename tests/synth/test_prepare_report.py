@@ -1,0 +1,42 @@
+"""Preparing failures (redact, resume, group) and rendering the final table; no sandbox needed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from synth.config import PipelineConfig
+from synth.pipeline import prepare
+from synth.report import summary_table
+from synth.summary import PipelineSummary
+from task_bank.failure import FailureRecord
+from task_bank.records import RunOutcome
+
+
+def _f(fid: str, text: str) -> FailureRecord:
+    return FailureRecord(id=fid, conversation=[{"role": "user", "content": text}], response="r",
+                         signal={"kind": "thumbs_down"})
+
+
+def test_repeated_ids_are_read_once_and_processed_ones_skipped() -> None:
+    failures = [_f("a", "mail x@y.org please"), _f("a", "mail x@y.org please"), _f("b", "other question")]
+    prep = prepare(failures, PipelineConfig(), processed={"b"})
+    assert [f.id for f in prep.failures] == ["a"] and prep.skipped == 1 and prep.redactions == 1
+    assert "x@y.org" not in prep.failures[0].user_text
+
+
+def test_force_keeps_processed_failures_and_redaction_can_be_off() -> None:
+    prep = prepare([_f("a", "mail x@y.org")], PipelineConfig(force=True, redact=False), processed={"a"})
+    assert prep.skipped == 0 and prep.failures[0].user_text == "mail x@y.org"
+
+
+def test_final_table_lists_counts_reasons_and_stage_shares() -> None:
+    summary = PipelineSummary(run_id="r", outcome=RunOutcome.BUDGET_EXHAUSTED, failures_read=3, groups=1,
+                              drafts=2, repairs=1, admitted=1, rejected=1, rejected_by_reason={"unsolvable": 1},
+                              stage_seconds={"validate": 3.0, "draft": 1.0}, budget_exhausted="max_drafts")
+    console = Console(width=100, record=True)
+    console.print(summary_table(summary))
+    text = console.export_text()
+    for row in ("failures read", "drafts (repairs)", "2 (1)", "rejected: unsolvable", "time: draft",
+                "1.00 s (25%)", "time: validate", "budget_exhausted (max_drafts)"):
+        assert row in text
+    assert text.index("time: draft") < text.index("time: validate")
