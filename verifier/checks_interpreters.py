@@ -8,6 +8,10 @@ same things (each run still loads the verifier in a pristine fork of an interpre
 own address-space layout) for the price of a fork (about 5 ms). The sandbox properties are the backend's: these are
 ordinary workers of the pool's backend, under the pool's limits.
 
+Workers are started from long-lived threads owned by this object, never from the caller's thread: bwrap's
+``--die-with-parent`` (``PR_SET_PDEATHSIG``) fires when the *thread* that started it exits, so a worker started
+from a short-lived worker thread was SIGKILLed as soon as that thread finished.
+
 Failures are classified as the pool classifies them: a worker that cannot start yields ``error`` results
 (infrastructure); a run that takes its worker down yields ``crashed`` results, and the worker is replaced on next use.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from task_bank.errors import SandboxError
 from task_bank.validation import Outcome, ScoreResult
@@ -35,6 +40,7 @@ class SeededInterpreters:
         self._slots: dict[int, queue.Queue[Worker | None]] = {}
         self._live: set[Worker] = set()
         self._closed = False
+        self._starter = ThreadPoolExecutor(max_workers=4, thread_name_prefix="envsynth-interpreter-start")
 
     def score(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
         """Score ``responses`` in one group, in order, in a worker whose interpreter runs with ``run_env.hash_seed``."""
@@ -68,6 +74,7 @@ class SeededInterpreters:
             live, self._live = list(self._live), set()
         for worker in live:
             worker.close()
+        self._starter.shutdown(wait=False, cancel_futures=True)
 
     def _slots_for(self, seed: int) -> queue.Queue[Worker | None]:
         with self._lock:
@@ -81,7 +88,7 @@ class SeededInterpreters:
             return slots
 
     def _start(self, seed: int) -> Worker:
-        worker = self._backend.start_worker(self._limits, seed)
+        worker = self._starter.submit(self._backend.start_worker, self._limits, seed).result()
         with self._lock:
             closed = self._closed
             if not closed:
