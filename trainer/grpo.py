@@ -20,11 +20,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank import BankError, ConfigError, EnvsynthError, InputError, TaskStatus
 from trainer.config import TrainConfig, load_config, parse_override
+
+if TYPE_CHECKING:
+    from transformers import TrainerCallback
+
+    from verifier import BackendRegistry
 
 FLAGS = {"max_steps": "grpo.max_steps", "learning_rate": "grpo.learning_rate", "seed": "grpo.seed",
          "num_generations": "grpo.num_generations", "batch_size": "grpo.per_device_train_batch_size",
@@ -163,8 +169,13 @@ def resume_point(config: TrainConfig) -> str | None:
     return last
 
 
-def train(config: TrainConfig, callbacks: Sequence[object] = ()) -> TrainSummary:
-    """Run GRPO as configured; ``callbacks`` are extra TrainerCallbacks (tests use one to grow the bank)."""
+def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
+          registry: BackendRegistry | None = None) -> TrainSummary:
+    """Run GRPO as configured.
+
+    ``callbacks`` are extra TrainerCallbacks (tests use one to grow the bank mid-run); ``registry`` is a
+    ``verifier.BackendRegistry`` holding the sandbox backend named by ``reward.backend`` (default: the shipped ones).
+    """
     if not config.bank.is_file():
         raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
     resume = resume_point(config)
@@ -188,7 +199,7 @@ def train(config: TrainConfig, callbacks: Sequence[object] = ()) -> TrainSummary
         bank_stats = BankStatsCallback(bank, ledger, config.stats)
         r = config.reward
         limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
-        with open_pool(backend=r.backend, workers=r.workers, limits=limits) as pool:
+        with open_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations)
             dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
             try:

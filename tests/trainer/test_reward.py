@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from task_bank import TaskSpec
-from task_bank.errors import SandboxError
 from task_bank.store import Bank
 from trainer.ledger import ScoreLedger
 from trainer.reward import VerifierReward
-from verifier import Backend, BackendRegistry, Limits, RunEnv, Worker, open_pool
+from verifier import Limits, open_pool
 
 EXACT = TaskSpec(prompt="Say 42.", reference="42", failure_cases=("41",),
                  verifier="def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n")
@@ -68,42 +66,9 @@ def test_crash_timeout_and_invalid_caused_by_the_response_earn_zero(bank):
         {"scored": 1, "crashed": 1, "timeout": 1, "invalid": 1, "error": 0}
 
 
-class BrokenWorker(Worker):
-    """A worker whose sandbox dies under every group."""
-
-    def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv):
-        raise SandboxError("sandbox worker died")
-
-    def alive(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        return None
-
-
-class CollapsingBackend(Backend):
-    """Starts the pool's first workers, then cannot start any more: an infrastructure failure."""
-
-    name = "collapsing"
-
-    def __init__(self) -> None:
-        self.started = 0
-
-    def unavailable_reason(self) -> str | None:
-        return None
-
-    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
-        self.started += 1
-        if self.started > 1:
-            raise SandboxError("cannot start a sandbox worker")
-        return BrokenWorker()
-
-
-def test_a_sandbox_failure_yields_none_never_zero(bank):
-    registry = BackendRegistry()
-    registry.register(CollapsingBackend.name, CollapsingBackend)
+def test_a_sandbox_failure_yields_none_never_zero(bank, collapsing_registry):
     ledger = ScoreLedger(1.0)
-    with open_pool(backend="collapsing", workers=1, registry=registry) as pool:
+    with open_pool(backend="collapsing", workers=1, registry=collapsing_registry) as pool:
         metrics = MetricLog()
         rewards = VerifierReward(pool, bank, ledger, group_size=2)(
             [None] * 2, ["42", "41"], task_id=[EXACT.id] * 2, log_metric=metrics)

@@ -145,3 +145,15 @@ def test_an_unloadable_policy_is_a_config_error_naming_the_field(run, tmp_path):
     config = tiny_config(tmp_path / "no-such-model", run.config.bank, tmp_path / "out")
     with pytest.raises(ConfigError, match=r"cannot load policy .*\(field 'policy'\)"):
         train(config)
+
+
+def test_a_sandbox_outage_during_training_teaches_nothing_and_writes_no_stats(run, tmp_path, collapsing_registry):
+    config = tiny_config(run.policy, run.config.bank, tmp_path / "outage",
+                         **{"grpo.max_steps": 1, "plot": False, "reward.backend": "collapsing", "reward.workers": 1})
+    summary = train(config, registry=collapsing_registry)
+    state = json.loads((tmp_path / "outage" / "checkpoint-1" / "trainer_state.json").read_text())
+    assert summary.steps == 1 and summary.stats_written == 0
+    assert state["log_history"][0]["verifier/error"] == 8.0
+    before = load_file(run.policy / "model.safetensors")
+    after = load_file(tmp_path / "outage" / "model.safetensors")
+    assert all(before[name].equal(after[name]) for name in before)
