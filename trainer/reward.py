@@ -12,9 +12,10 @@ How an outcome becomes a reward (shared/DESIGN.md, "Verifier outcomes")::
     error                       -> None  the sandbox failed; TRL skips the row instead of learning from a fake 0
     task no longer in the bank  -> None  nothing to score it with
 
-Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome, the pass rate
-and the scoring time are logged as metrics through TRL's ``log_metric`` hook; per-task tallies go to the
-:class:`trainer.ledger.ScoreLedger` for the statistics callback.
+Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
+(``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time
+(``verifier/seconds``) are logged per call through TRL's ``log_metric`` hook, which averages them over the logging
+interval; per-task tallies go to the :class:`trainer.ledger.ScoreLedger` for the statistics callback.
 """
 
 from __future__ import annotations
