@@ -4,7 +4,8 @@ Side by side in one run, for a trivial verifier (a string comparison) and a Huma
 as code and runs a dozen test cases), on 1 and 2 workers (concurrent callers for the per-call baselines):
 
 - ``pool-group16``: the warm bwrap pool, one fork per GRPO group of 16 responses (the training path)
-- ``pool-group1``: the warm bwrap pool, one fork per response
+- ``pool-group16-isolated``: the same with ``Limits(isolate_responses=True)``: a further fork per response
+- ``pool-group1``: the warm bwrap pool, one request (and one fork) per response
 - ``bwrap-fresh``: a new bwrap sandbox and a new interpreter for every call (the naive baseline)
 - ``subprocess``: a new plain interpreter for every call (no isolation at all)
 
@@ -118,8 +119,9 @@ def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[st
     source, good = VERIFIERS[verifier]
     responses = [good if i % 2 == 0 else "wrong" for i in range(GROUP)]
     if method.startswith("pool"):
-        group = GROUP if method == "pool-group16" else 1
-        with open_pool("bwrap", workers=workers, limits=Limits(), group_size=group) as pool:
+        group = 1 if method == "pool-group1" else GROUP
+        limits = Limits(isolate_responses=method.endswith("isolated"))
+        with open_pool("bwrap", workers=workers, limits=limits, group_size=group) as pool:
             pool.score(source, responses)
 
             def call() -> int:
@@ -144,7 +146,7 @@ def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[st
             "calls_per_s": round(calls / elapsed, 1),
             "p50_ms": round(statistics.median(latencies), 2),
             "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-            "calls_per_request": GROUP if method == "pool-group16" else 1}
+            "calls_per_request": 1 if method in ("pool-group1", "bwrap-fresh", "subprocess") else GROUP}
 
 
 def table(rows: list[dict[str, object]]) -> str:
@@ -167,7 +169,7 @@ def main() -> None:
     rows = [max((measure(method, verifier, workers, args.seconds) for _ in range(args.repeats)),
                 key=lambda row: row["calls_per_s"])
             for verifier in VERIFIERS for workers in (1, 2)
-            for method in ("pool-group16", "pool-group1", "bwrap-fresh", "subprocess")]
+            for method in ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess")]
     best = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "pool-group16")
             for v in VERIFIERS}
     fresh = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "bwrap-fresh")
@@ -187,7 +189,7 @@ def main() -> None:
     (args.out / "sandbox.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = (f"# Sandbox scoring throughput\n\n{report['when']}, {report['machine']['cpus']} CPUs (shared), load "
                 f"{report['machine']['load_average']}, containment: {report['machine']['containment']}; "
-                f"best of {args.repeats} x {args.seconds} s per row; a request is one group of {GROUP} (pool-group16) or one call.\n\n"
+                f"best of {args.repeats} x {args.seconds} s per row; a request is one group of {GROUP} (pool-group16*) or one call.\n\n"
                 f"{table(rows)}\n\nGoals: trivial verifier in groups >= {GOAL_CALLS_PER_S:.0f} calls/s: "
                 f"{best['trivial']:.0f} ({'met' if report['goals']['trivial_group_calls_per_s']['met'] else 'NOT met'}); "
                 f">= {GOAL_RATIO:.0f}x bwrap-fresh: {report['goals']['ratio_vs_bwrap_fresh']['measured']}x "

@@ -7,6 +7,14 @@ source first. Each group is one
 fork inside one worker: the verifier is loaded once and scores every response of the group. Thread-safe: any
 number of threads may call ``score``/``score_batch``; groups queue for the next idle worker.
 
+Determinism runs (``RunEnv``)::
+
+    pool.score(src, responses)                                        # pinned: hash seed 0, clock as is, random seeded 0
+    pool.score(src, responses, RunEnv(hash_seed=3, clock_offset_s=86400.0, rng_seed=11, fresh=True))
+
+A ``fresh`` run (or any hash seed other than 0) starts a brand-new sandboxed interpreter with
+``PYTHONHASHSEED=hash_seed`` for that call and closes it afterwards; clock offsets and RNG seeds apply to any run.
+
 Failures: a worker that dies or stops answering is closed and replaced; the group it was scoring is re-run one
 response at a time on fresh workers, and a response that takes a worker down again is ``crashed``. Only a worker
 that cannot be started yields ``error`` results (infrastructure; the trainer's reward ``None``).
@@ -18,7 +26,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from types import TracebackType
 
 from task_bank.errors import ConfigError, SandboxError
@@ -84,7 +92,11 @@ class Pool:
                 jobs.append((chunk, self._submit(source, responses, env)))
         results: list[ScoreResult | None] = [None] * len(pairs)
         for chunk, future in jobs:
-            for index, result in zip(chunk, future.result()):
+            try:
+                scored = future.result()
+            except CancelledError as exc:
+                raise SandboxError("the sandbox pool was closed while this call waited for a worker") from exc
+            for index, result in zip(chunk, scored):
                 results[index] = result
         return [r for r in results if r is not None]
 

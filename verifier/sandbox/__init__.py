@@ -1,9 +1,12 @@
 """Sandboxes for running generated verifier code, which is treated as hostile.
 
 Backends (``verifier.sandbox.registry.default_registry``): ``bwrap`` (default on Linux), ``docker``, and
-``unsafe-local`` (no isolation; it warns every time). All run the same zygote program (``harness.py``): started
-once per worker, it forks one child per group of responses; the child loads the verifier once and calls
-``verify`` on each response; the zygote, a different process, judges each result.
+``unsafe-local`` (no isolation; it warns every time). All run the same zygote program (the standard-library package
+``zygote/``, shipped as source by ``program.py``): started once per worker, it forks one child per group of
+responses; the child loads the verifier once and calls ``verify`` on each response; the zygote, a different process,
+judges each result. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``, ``docker_backend``,
+``local``, ``process_worker`` (host side of a zygote process), ``channel`` (host<->zygote JSON lines), ``cgroup``,
+``seccomp``, ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
@@ -45,8 +48,17 @@ Not enforced (known limits):
   them are not contained); on non-x86_64 machines there is no filter at all
 - CPU time is counted per child for the whole group (budget: ``cpu_s`` per call); a multi-threaded burner is
   stopped by the wall-time limit instead
-- without root (no cgroup v1): processes are bounded by RLIMIT_NPROC only, memory by RLIMIT_AS only
+- the zygote shares its sandbox and uid with the code it judges; it is protected by being non-dumpable and pid 1
+  of the namespace, not by a uid of its own (a child can still exhaust the worker's shared pids/memory budget,
+  which then fails the group as ``crashed``/``timeout``)
+- information about the host is readable: kernel version, CPU and memory figures (``/proc``, ``/sys``), the
+  contents of ``/usr`` and the Python install; timing side channels are not addressed
+- per-worker uids are drawn at random from 60,000; two workers that draw the same one share an RLIMIT_NPROC count
+  (their cgroups still keep them apart)
+- without root (no cgroup v1): processes are bounded by RLIMIT_NPROC only, memory by RLIMIT_AS only, and bwrap
+  runs in a user namespace; that path is not exercised by the tests here (they run as root)
 - ``unsafe-local``: none of the isolation above (host files, network and environment are reachable); rlimits,
-  timeouts, output caps and the result check still apply
+  timeouts, output caps, the result check and (where ``unshare`` works) a private pid namespace still apply.
+  Never point hostile code at it: the adversarial suite runs on bwrap only
 - ``docker``: same zygote, container limits instead of cgroups set by us; not exercised where no engine answers
 """

@@ -90,7 +90,7 @@ class DockerWorker(Worker):
         self._closed = False
 
     def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
-        deadline = time.monotonic() + (len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
+        deadline = time.monotonic() + (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
         request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
                    "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed}}
         try:

@@ -54,7 +54,8 @@ class ProcessWorker(Worker):
     def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
         if self._closed:
             raise SandboxError("this sandbox worker was closed")
-        budget = (len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
+        # Each response may cost a verifier load and a call (a crash restarts the child), plus slack for start-up.
+        budget = (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
         deadline = time.monotonic() + budget
         request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
                    "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed}}
