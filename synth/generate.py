@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     band.add_argument("--band-low", type=float, default=0.1)
     band.add_argument("--band-high", type=float, default=0.9)
     band.add_argument("--probe-k", type=int, default=8, help="policy samples per task")
+    band.add_argument("--policy-drafts", type=Path, default=None, help="recorded samples for --policy-backend replay")
     add_backend_args(band, prefix="policy-", default_backend="transformers", what="policy")
     return parser
 
@@ -155,7 +156,7 @@ def _main(args: argparse.Namespace) -> int:
         probe = None
         if args.policy:
             policy_backend = stack.enter_context(create_backend(args.policy_backend, backend_options(
-                args, model=args.policy, prefix="policy_", structured=False)))
+                args, model=args.policy, prefix="policy_", drafts=args.policy_drafts, structured=False)))
             probe = PolicyProbe(policy_backend, pool, k=args.probe_k, policy=args.policy)
         executor = stack.enter_context(LocalExecutor(args.workers))
         progress: ProgressHook = ProgressHook() if args.json else RichProgress(err)

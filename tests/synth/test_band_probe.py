@@ -122,3 +122,16 @@ def test_probe_bank_library_call_matches_the_command(admitted_specs: list[TaskSp
     assert summary.recorded == len(admitted_specs)
     expected = (1.0 + 0.0 + 0.5 * (len(admitted_specs) - 2)) / len(admitted_specs)
     assert summary.mean_pass_rate == pytest.approx(expected)
+
+
+def test_generate_command_applies_the_band_with_a_policy(admitted_specs: list[TaskSpec], tmp_path: Path) -> None:
+    _policy_recordings(admitted_specs, tmp_path / "policy.jsonl")
+    cmd = [sys.executable, "-m", "synth.generate", "--failures", "examples/failures.jsonl", "--backend", "replay",
+           "--drafts", "examples/drafts.jsonl", "--bank", str(tmp_path / "bank.db"), "--json",
+           "--policy", "policy-v1", "--policy-backend", "replay", "--policy-drafts", str(tmp_path / "policy.jsonl"),
+           "--probe-k", str(K), "--band-low", "0.1", "--band-high", "0.9"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["admitted"] == len(admitted_specs) - 2
+    assert summary["rejected_by_reason"]["too_easy"] == 1 and summary["rejected_by_reason"]["too_hard"] == 1
