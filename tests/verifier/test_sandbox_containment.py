@@ -81,6 +81,13 @@ def test_cpu_loop_times_out(pool):
     assert result.outcome is Outcome.TIMEOUT
 
 
+def test_cpu_time_limit_stops_a_burner_before_the_wall_clock():
+    with open_pool("bwrap", workers=1, limits=LIMITS.model_copy(update={"wall_s": 60.0, "cpu_s": 1.0})) as slow:
+        result = slow.score("def verify(r):\n    while True:\n        pass\n", ["r"])[0]
+    assert result.outcome is Outcome.TIMEOUT
+    assert "CPU time" in result.detail
+
+
 def test_sleep_times_out(pool):
     started = time.monotonic()
     result = one(pool, "import time\ndef verify(r):\n    time.sleep(30)\n    return 1.0\n")
