@@ -42,6 +42,20 @@ def test_validate_json_prints_one_object_per_task_in_input_order(tmp_path):
     assert {c["name"] for c in rows[0]["checks"]} >= {"schema", "reference", "determinism"}
 
 
+def test_validate_judges_hostile_verifiers_one_line_each_and_exits_0(tmp_path):
+    syntax_error = spec(verifier="def verify(response)\n    return 1.0\n")
+    never_returns = spec(verifier="def verify(response):\n    while True:\n        pass\n")
+    floods = spec(verifier="import sys\ndef verify(response):\n    while True:\n        print('x' * 65536)\n")
+    tasks = [syntax_error, never_returns, floods, spec()]
+    path = write_jsonl(tmp_path / "tasks.jsonl", [t.to_json() for t in tasks])
+    result = cli("validate", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["reasons"]) for r in rows] == [
+        (syntax_error.id, ["verifier_error"]), (never_returns.id, ["timeout"]), (floods.id, ["verifier_error"]),
+        (spec().id, [])]
+
+
 def test_validate_with_two_workers_keeps_input_order(tmp_path):
     tasks = [spec(reference=str(n)) for n in (42, 41, 42, 7, 42)]
     path = write_jsonl(tmp_path / "tasks.jsonl", [t.to_json() for t in tasks])
