@@ -57,7 +57,7 @@ def _describe(label: str, result: ScoreResult) -> str:
 
 
 def _fault_detail(pairs: Sequence[tuple[Probe, ScoreResult]]) -> str:
-    bad = [_describe(p.label, r) for p, r in pairs if r.outcome is not Outcome.SCORED]
+    bad = list(dict.fromkeys(_describe(p.label, r) for p, r in pairs if r.outcome is not Outcome.SCORED))
     more = f" (+{len(bad) - _MAX_LISTED} more)" if len(bad) > _MAX_LISTED else ""
     return "; ".join(bad[:_MAX_LISTED]) + more
 
