@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -122,16 +123,17 @@ def run_size(size: int, workdir: Path, chunk: int, seed: int) -> dict[str, objec
     vocab = vocabulary(rng)
     path = workdir / f"bench_{size}.db"
     recent: list[TaskSpec] = []
-    insert_s = 0.0
+    insert_s = insert_cpu_s = 0.0
     ids: list[str] = []
     verifier_bytes = 0
     with Bank.open(path) as bank:
         for start in range(0, size, chunk):
             specs = make_specs(rng, vocab, start, min(chunk, size - start), recent)
             verifier_bytes += sum(len(s.verifier) for s in specs)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             records = bank.admit_many(specs, batch_size=1000)
             insert_s += time.perf_counter() - t0
+            insert_cpu_s += time.process_time() - c0
             ids.extend(r.id for r in records)
             print(f"  {size}: {start + len(specs)} admitted in {insert_s:.1f} s", file=sys.stderr)
         summary = bank.summary()
@@ -160,6 +162,9 @@ def run_size(size: int, workdir: Path, chunk: int, seed: int) -> dict[str, objec
         "tasks": size,
         "insert_s": round(insert_s, 2),
         "tasks_per_s": round(size / insert_s, 1),
+        "insert_cpu_s": round(insert_cpu_s, 2),
+        "tasks_per_cpu_s": round(size / insert_cpu_s, 1),
+        "load_average_1m": round(os.getloadavg()[0], 1),
         "admitted": summary["by_status"]["admitted"],  # type: ignore[index]
         "duplicates": summary["duplicates"],
         "show_p50_ms": round(percentile(show_ms, 50), 3), "show_p99_ms": round(percentile(show_ms, 99), 3),
@@ -176,12 +181,15 @@ def run_size(size: int, workdir: Path, chunk: int, seed: int) -> dict[str, objec
 
 def markdown(results: list[dict[str, object]], machine: str) -> str:
     lines = [f"# task bank benchmark ({machine})", "",
-             "| tasks | insert s | tasks/s | admitted | dup exact/ast/near | show p50/p99 ms | list p50/p99 ms "
+             "Insert time is wall clock (tasks/s) and this process's CPU time (tasks per CPU-second); the machine is "
+             "shared, so the load average at the end of each run is given too.", "",
+             "| tasks | insert s | tasks/s | CPU s | tasks/CPU-s | load | admitted | dup exact/ast/near | show p50/p99 ms | list p50/p99 ms "
              "| search p50/p99 ms | bytes/task | mean verifier bytes |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dup = r["duplicates"] if isinstance(r["duplicates"], dict) else {}
-        lines.append(f"| {r['tasks']} | {r['insert_s']} | {r['tasks_per_s']} | {r['admitted']} | "
+        lines.append(f"| {r['tasks']} | {r['insert_s']} | {r['tasks_per_s']} | {r['insert_cpu_s']} | "
+                     f"{r['tasks_per_cpu_s']} | {r['load_average_1m']} | {r['admitted']} | "
                      f"{dup['exact']}/{dup['verifier_ast']}/{dup['near_prompt']} | "
                      f"{r['show_p50_ms']}/{r['show_p99_ms']} | {r['list_p50_ms']}/{r['list_p99_ms']} | "
                      f"{r['search_p50_ms']}/{r['search_p99_ms']} | {r['bytes_per_task']} | "

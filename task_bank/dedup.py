@@ -104,7 +104,7 @@ def find_duplicate(conn: sqlite3.Connection, keys: DedupKeys, threshold: float,
 
     The returned keys carry the verifier fingerprint when it had to be computed, so it is stored with the task.
     """
-    row = conn.execute("SELECT id FROM tasks WHERE content_hash = ? AND status = 'admitted' AND id IS NOT ? "
+    row = conn.execute("SELECT id FROM tasks WHERE content_hash = ? AND +status = 'admitted' AND id IS NOT ? "
                        "ORDER BY pk LIMIT 1", (keys.content_hash, exclude_id)).fetchone()
     if row:
         return Match(row[0], DuplicateKind.EXACT), keys
@@ -112,10 +112,11 @@ def find_duplicate(conn: sqlite3.Connection, keys: DedupKeys, threshold: float,
     if match is not None or not keys.band_keys:
         return match, keys
     marks = ",".join("?" * len(keys.band_keys))
-    rows = conn.execute(
-        f"SELECT id, minhash FROM tasks WHERE pk IN (SELECT task_pk FROM lsh_band WHERE key IN ({marks})) "
-        f"AND status = 'admitted' AND id IS NOT ? ORDER BY pk", (*keys.band_keys, exclude_id)).fetchall()
-    for task_id, sig in rows:
+    rows = conn.execute(  # CROSS JOIN fixes the order: band keys first, then each candidate by primary key
+        f"SELECT DISTINCT t.pk, t.id, t.minhash FROM lsh_band b CROSS JOIN tasks t ON t.pk = b.task_pk "
+        f"WHERE b.key IN ({marks}) AND +t.status = 'admitted' AND t.id IS NOT ? ORDER BY t.pk",
+        (*keys.band_keys, exclude_id)).fetchall()
+    for _, task_id, sig in rows:
         if sig is not None and similarity(keys.signature, sig) >= threshold:
             return Match(task_id, DuplicateKind.NEAR_PROMPT), keys
     return None, keys
