@@ -29,6 +29,7 @@ import json
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -115,6 +116,11 @@ def one_cycle(config: GrowConfig, bank: Path, as_json: bool, out: TextIO, err: T
         print(f"synth.grow: cycle failed: {exc} (exit {code})", file=err, flush=True)
         _emit(out, as_json, outcome="failed", message=str(exc), exit_code=code)
         return code
+    except Exception as exc:  # noqa: BLE001 - a bug must not end an unattended --every loop; the run says FAILED
+        traceback.print_exc(file=err)
+        print(f"synth.grow: cycle failed with an unexpected error (exit {EXIT_FAILED})", file=err, flush=True)
+        _emit(out, as_json, outcome="failed", message=f"{type(exc).__name__}: {exc}", exit_code=EXIT_FAILED)
+        return EXIT_FAILED
     _emit(out, as_json, report, exit_code=EXIT_OK)
     return EXIT_OK
 

@@ -195,3 +195,45 @@ def test_ctrl_c_while_waiting_for_the_next_cycle_stops_the_loop_cleanly(setup):
     assert proc.returncode == EXIT_INTERRUPTED and "interrupted" in err
     with setup.open() as bank:
         assert [r.outcome for r in bank.list_runs()] == [RunOutcome.SUCCEEDED]
+
+
+def _main(setup, *args: str) -> tuple[int, str, str]:
+    import io
+
+    from synth.grow import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--config", str(setup.root / "grow.toml"), "--bank", str(setup.bank), *args], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_missing_drafts_file_exits_2_and_the_run_is_recorded_failed(setup):
+    setup.arrive([fx.failure_row(1)])
+    setup.config()
+    setup.drafts.unlink()
+    code, out, err = _main(setup, "--json")
+    assert code == EXIT_USAGE and "drafts file not found" in err
+    assert json.loads(out)["outcome"] == "failed"
+    with setup.open() as bank:
+        (run,) = bank.list_runs()
+        assert run.outcome is RunOutcome.FAILED and "drafts file not found" in run.message
+
+
+def test_a_backend_failure_exits_3_and_a_bug_exits_1_without_ending_the_command(setup, monkeypatch):
+    from task_bank.errors import BackendError
+
+    setup.arrive([fx.failure_row(1)])
+    setup.config()
+
+    def fail(exc: Exception):
+        def run_pipeline(*_args, **_kwargs):
+            raise exc
+        return run_pipeline
+
+    monkeypatch.setattr("synth.grow_cycle.run_pipeline", fail(BackendError("server unreachable")))
+    assert _main(setup)[0] == 3
+    monkeypatch.setattr("synth.grow_cycle.run_pipeline", fail(RuntimeError("a bug")))
+    code, _, err = _main(setup)
+    assert code == 1 and "RuntimeError: a bug" in err
+    with setup.open() as bank:
+        assert [r.outcome for r in bank.list_runs()] == [RunOutcome.FAILED, RunOutcome.FAILED]
