@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -134,7 +135,10 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
             table.add_row(r.task_id, "[green]yes[/]" if r.admitted else "[red]no[/]", ", ".join(r.reasons),
                           f"{r.duration_ms:.0f}")
         out.print(table)
-        out.print(f"admitted {sum(r.admitted for r in rows)} of {len(rows)}")
+        counts = Counter(reason for r in rows for reason in r.reasons)
+        rejected = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+        out.print(f"admitted {sum(r.admitted for r in rows)} of {len(rows)}" + (f"; rejected: {rejected}"
+                                                                              if rejected else ""))
     return 0
 
 
