@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -119,6 +119,7 @@ def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
+    """Validate every task; reports are printed as they complete, in input order."""
     tasks = read_tasks(Path(args.tasks))
     config = ValidationConfig()
     rows: list[ValidationReport] = []
@@ -143,6 +144,7 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_score(args: argparse.Namespace, out: Console) -> int:
+    """Score every response with its task's verifier, in chunks (one sandbox group per verifier per chunk)."""
     tasks = {t.id: t for t in read_tasks(Path(args.tasks))}
     responses = read_responses(Path(args.responses), set(tasks))
     config = ValidationConfig()
@@ -164,6 +166,7 @@ def cmd_score(args: argparse.Namespace, out: Console) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``validate`` and ``score`` subcommands, sharing the task file, output and sandbox options."""
     parser = argparse.ArgumentParser(prog="python -m verifier", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
