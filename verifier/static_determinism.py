@@ -15,7 +15,8 @@ object_id      ``id(...)`` (an address, different in every process)
 entropy        ``os.urandom``, ``os.getrandom``, ``secrets.*``, ``uuid.uuid1()/uuid4()``
 hash           ``hash(...)`` (str and bytes hashes depend on ``PYTHONHASHSEED``)
 set_order      iterating a set or frozenset without sorting: ``for``, comprehensions, ``list()``, ``join``,
-               ``next(iter())``, unpacking, ``.pop()``, ``str()``
+               ``next(iter())``, unpacking, ``.pop()``, ``str()``; ``min/max(set, key=...)`` (ties break in
+               set order)
 =============  ===========================================================================================
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
@@ -232,6 +233,10 @@ class _Visitor(ast.NodeVisitor):
             elif func.id in _ORDER_CONSUMERS and node.args and self._is_set(node.args[0]):
                 self._add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
                                              "use sorted(...)")
+            elif (func.id in {"min", "max"} and any(k.arg == "key" for k in node.keywords) and len(node.args) == 1
+                  and self._is_set(node.args[0])):
+                self._add(node, "set_order", f"{func.id}(set, key=...) breaks ties in set order: "
+                                             f"{func.id}(sorted(...), key=...) is deterministic")
             return
         if isinstance(func, ast.Attribute):
             if func.attr == "join" and node.args and self._is_set(node.args[0]):

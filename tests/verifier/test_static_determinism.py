@@ -136,3 +136,13 @@ def test_set_comprehension_over_a_set_passes():
 
 def test_dict_comprehension_over_a_set_is_flagged():
     assert kinds("def verify(r):\n    return float(list({c: 1 for c in set(r)})[0] == 'a')\n") == ["set_order"]
+
+
+def test_max_with_key_over_a_set_is_flagged():
+    assert kinds("def verify(r):\n    xs = r.split()\n    return float(max(set(xs), key=xs.count) == 'a')\n") == [
+        "set_order"]
+
+
+def test_max_with_key_over_a_sorted_set_passes():
+    source = "def verify(r):\n    xs = r.split()\n    return float(max(sorted(set(xs)), key=xs.count) == 'a')\n"
+    assert kinds(source) == []
