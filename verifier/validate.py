@@ -39,7 +39,7 @@ from verifier.pool import Pool
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 
-VALIDATOR_VERSION = "1.0"
+VALIDATOR_VERSION = "1.1"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
