@@ -77,7 +77,7 @@ class BudgetConfig(BaseModel):
     max_drafts: int = Field(default=200, ge=0)
     """Drafts the generator may produce in one cycle, new failures and evolution together."""
     max_tokens: int = Field(default=400_000, ge=0)
-    """Generator tokens (prompt + completion as the backend reports them) in one cycle."""
+    """Generator completion tokens (as the backend reports them) in one cycle."""
     max_wall_s: float = Field(default=3600.0, gt=0.0)
     """Wall time after which the cycle starts no new stage or batch."""
     max_drafts_per_group: int = Field(default=4, ge=1)

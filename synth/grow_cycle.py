@@ -230,7 +230,5 @@ def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = op
             except Exception as exc:
                 ledger.finish(RunOutcome.FAILED, f"{type(exc).__name__}: {exc}", clock.elapsed())
                 raise
-            ledger.counts.update({f"time_ms:{k}": int(v * 1000) for k, v in clock.seconds.items()
-                                  if "." not in k})
             run = ledger.finish(outcome, message, clock.elapsed())
             return CycleReport(run=run, interrupted_runs=tuple(interrupted), stage_seconds=clock.seconds)

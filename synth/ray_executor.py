@@ -15,11 +15,15 @@ The contract of :class:`synth.executor.Executor` holds: results in input order, 
 order re-raised as the original exception type, ``close()`` releases the actors (and shuts down a Ray instance
 this executor started; one it joined through ``address`` is left running). Items are handed out through an
 actor pool, one at a time, so a slow item does not hold back a whole shard.
+
+A local instance (no ``address``) is started with ``num_cpus=workers`` and this checkout on its workers'
+``PYTHONPATH``; the nodes of a cluster joined through ``address`` need envsynth installed.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -77,10 +81,11 @@ class RayExecutor(Executor):
         self._started = False
         if not self._ray.is_initialized():
             root = str(Path(__file__).resolve().parents[1])
+            path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                       "configure_logging": False}
             if address is None:
-                kwargs.update(num_cpus=workers, runtime_env={"env_vars": {"PYTHONPATH": root}})
+                kwargs.update(num_cpus=workers, runtime_env={"env_vars": {"PYTHONPATH": path}})
             self._ray.init(address=address, **kwargs)
             self._started = True
         self._factories: dict[str, Factory] = {}

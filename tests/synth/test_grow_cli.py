@@ -102,7 +102,7 @@ def test_a_bad_config_exits_2_naming_the_field(setup):
 
 @pytest.mark.slow
 def test_two_cycles_started_at_once_one_runs_and_the_other_exits_75(setup):
-    _many_groups(setup, 30)
+    _many_groups(setup, 40)
     first, second = _grow(setup, "--json"), _grow(setup, "--json")
     results = {p: p.communicate(timeout=300) for p in (first, second)}
     codes = sorted(p.returncode for p in results)
