@@ -38,7 +38,9 @@ from task_bank.errors import ConfigError, InputError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m synth.generate", description="Grow the task bank from deployment failures: draft, validate in the sandbox, admit.")
+    parser = argparse.ArgumentParser(
+        prog="python -m synth.generate",
+        description="Grow the task bank from deployment failures: draft, validate in the sandbox, admit.")
     parser.add_argument("--failures", required=True,
                         help="failures: .jsonl (records or chat logs), .parquet, a saved dataset folder, or hf:NAME")
     parser.add_argument("--model", default=None, help="generator model: local path, hub id or served name")

@@ -65,7 +65,9 @@ def probe_bank(bank: "Bank", probe: PolicyProbe, executor: Executor, *, status: 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m synth.probe", description="Measure how often a policy solves the bank's admitted tasks; record pass@k and pass rate.")
+    parser = argparse.ArgumentParser(
+        prog="python -m synth.probe",
+        description="Measure how often a policy solves the bank's admitted tasks; record pass@k and pass rate.")
     parser.add_argument("--policy", required=True, help="policy checkpoint: local path, hub id or served name")
     parser.add_argument("-k", type=int, default=8, help="samples per task")
     parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
