@@ -129,7 +129,10 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Parse ``argv``, run one cycle or the ``--every`` loop, return the exit code. SIGTERM is handled like
+    Ctrl-C while it runs (systemd stops a unit with SIGTERM), so the run is recorded as interrupted."""
+    out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
@@ -143,7 +146,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         print(f"synth.grow: {exc}", file=err)
         return EXIT_USAGE
     bank = resolve_bank(args.bank, config, dict(os.environ))
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if interval is None:
             return one_cycle(config, bank, args.json, out, err)
@@ -155,6 +158,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         print(f"synth.grow: interrupted; the run is recorded as interrupted and the next cycle resumes "
               f"(exit {EXIT_INTERRUPTED})", file=err, flush=True)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -57,10 +57,24 @@ class GeneratorConfig(BaseModel):
     """Recorded drafts, for the replay backend."""
     temperature: float = Field(default=0.7, ge=0.0)
     """Sampling temperature."""
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Nucleus sampling mass."""
     max_new_tokens: int = Field(default=1024, ge=1)
     """Upper bound on tokens per draft."""
     seed: int | None = 0
     """Sampling seed, when the backend honours one."""
+    batch_size: int = Field(default=8, ge=1)
+    """Requests per ``generate`` call (one executor work item)."""
+    base_url: str = "http://127.0.0.1:8000/v1"
+    """OpenAI-compatible endpoint (openai)."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Environment variable holding the endpoint's API key (openai); the key itself never goes in the file."""
+    timeout_s: float = Field(default=60.0, gt=0.0)
+    """Seconds per request (openai)."""
+    retries: int = Field(default=2, ge=0)
+    """Retries per request (openai)."""
+    device: str | None = None
+    """Torch device for transformers; None picks CUDA when present."""
 
 
 class BudgetConfig(BaseModel):

@@ -10,7 +10,8 @@ validator of its own as well: the pipeline names their methods, and the local ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING
@@ -33,12 +34,14 @@ class Runtime:
         self.executor = executor
 
 
-def backend_options(config: GrowConfig) -> BackendOptions:
-    """The backend options a cycle's config asks for."""
+def backend_options(config: GrowConfig, environ: Mapping[str, str]) -> BackendOptions:
+    """The backend options a cycle's config asks for; the API key is read from ``environ`` here, once."""
     g = config.generator
-    return BackendOptions(model=g.model, drafts=g.drafts,
-                          sampling=SamplingSettings(temperature=g.temperature, max_new_tokens=g.max_new_tokens,
-                                                    seed=g.seed))
+    sampling = SamplingSettings(temperature=g.temperature, top_p=g.top_p, max_new_tokens=g.max_new_tokens,
+                                seed=g.seed)
+    return BackendOptions(model=g.model, drafts=g.drafts, sampling=sampling, batch_size=g.batch_size,
+                          base_url=g.base_url, api_key=environ.get(g.api_key_env), timeout_s=g.timeout_s,
+                          retries=g.retries, structured=config.pipeline.structured, device=g.device)
 
 
 def open_backend(name: str, options: BackendOptions) -> GeneratorBackend:
@@ -71,7 +74,7 @@ def _executor(config: GrowConfig, backend: GeneratorBackend, validator: "Validat
 @contextmanager
 def open_runtime(config: GrowConfig) -> Iterator[Runtime]:
     """Build backend, validator and executor for ``config``; close all three on exit, executor first."""
-    backend_factory = partial(open_backend, config.generator.backend, backend_options(config))
+    backend_factory = partial(open_backend, config.generator.backend, backend_options(config, os.environ))
     validator_factory = partial(open_validator, config.validation.sandbox, config.validation.workers)
     with ExitStack() as stack:
         backend = stack.enter_context(backend_factory())
