@@ -92,8 +92,8 @@ def to_markdown(result: dict) -> str:
              f"Machine shared with other jobs: 1-minute load average {result['load_average_1m_at_end']} at the end "
              "of the run.", "",
              f"Validator {result['validator_version']}; every check (schema, static, reference, failure cases, "
-             f"trivial, {result['determinism_runs']} determinism runs in interpreters with distinct PYTHONHASHSEED, clock "
-             "offset and RNG seed, budget).", "",
+             f"trivial, {result['determinism_runs']} determinism runs in interpreters with distinct PYTHONHASHSEED, "
+             "clock offset and RNG seed, budget).", "",
              "| verifier | workers | tasks | admitted | tasks/s | mean ms/task | p50 latency ms | p99 latency ms |",
              "|---|---|---|---|---|---|---|---|"]
     for row in result["rows"]:

@@ -21,8 +21,9 @@ set_order      iterating a set or frozenset without sorting: ``for``, comprehens
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
 ``len(set(...))``, membership tests, set comprehensions, and comprehensions over a set whose result is consumed
-whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass. Names are resolved through ``import x as y`` and
-``from x import y``; a local name counts as a set only when every assignment to it in its scope is a set.
+whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass.
+Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
+assignment to it in its scope is a set.
 """
 
 from __future__ import annotations

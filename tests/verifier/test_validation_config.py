@@ -41,8 +41,8 @@ def test_run_environments_are_fixed_functions_of_the_run_index():
 
 
 def test_validating_twice_gives_the_same_verdict_and_checks():
-    spec = TaskSpec(prompt="What is 6 times 7? Answer with the number only.", reference="42",
-                    verifier="def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n",
+    source = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
+    spec = TaskSpec(prompt="What is 6 times 7? Answer with the number only.", reference="42", verifier=source,
                     failure_cases=("41", "24"))
     with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=2.0)) as pool, Validator(pool) as validator:
         first, second = validator.validate(spec), validator.validate(spec)

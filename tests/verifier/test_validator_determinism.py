@@ -68,7 +68,8 @@ def test_hash_seed_dependence_is_caught_by_fresh_interpreters(validator):
 
 
 def test_set_iteration_order_is_rejected(validator):
-    body = "    first = None\n    for w in set(words):\n        first = first or w\n    return 1.0 if first == 'zeta' else 0.5\n"
+    body = ("    first = None\n    for w in set(words):\n        first = first or w\n"
+            "    return 1.0 if first == 'zeta' else 0.5\n")
     assert validator.validate(task(body)).reasons[0] == "nondeterministic"
 
 

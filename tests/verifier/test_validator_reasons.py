@@ -115,7 +115,8 @@ def test_slow_verifier_over_budget_is_timeout(validator):
 
 
 def test_nondeterministic_verifier_is_nondeterministic(validator):
-    source = "import random\ndef verify(response):\n    return 1.0 if response.strip() == '42' or random.random() < 0.5 else 0.0\n"
+    source = ("import random\ndef verify(response):\n"
+              "    return 1.0 if response.strip() == '42' or random.random() < 0.5 else 0.0\n")
     report = validator.validate(task(verifier=source))
     assert "nondeterministic" in report.reasons
 
