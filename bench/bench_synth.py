@@ -84,7 +84,8 @@ def markdown(result: dict[str, object]) -> str:
                      f"| {r['duplicates']} | {r['wall_s']} | {r['failures_per_s']} | {r['tasks_validated_per_s']} "
                      f"| {r['slowest_stage']} |")
     last = result["runs"][-1]
-    lines += ["", f"Share of stage time at {2 * last['copies']} slots per group:", "", "| stage | seconds | share |", "|---|---|---|"]
+    lines += ["", f"Share of stage time at {2 * last['copies']} slots per group:", "",
+              "| stage | seconds | share |", "|---|---|---|"]
     for stage, secs in last["stage_seconds"].items():
         lines.append(f"| {stage} | {secs:.3f} | {last['stage_share'][stage]:.1%} |")
     return "\n".join(lines) + "\n"
