@@ -149,6 +149,20 @@ def measure(client: httpx.Client, urls: list[str], requests: int, warmup: int = 
             "mean_ms": round(statistics.fmean(samples), 2), "max_ms": round(samples[-1], 2), "requests": requests}
 
 
+def measure_cold_overview(client: httpx.Client, bank_path: Path, requests: int = 8) -> dict[str, float]:
+    """Overview latency when every request follows a commit (the cache must rebuild every time)."""
+    samples = []
+    with Bank.open(bank_path) as bank:
+        for i in range(requests):
+            bank.set_cursor("bench-web", str(i))
+            started = time.perf_counter()
+            client.get("/").raise_for_status()
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 2), "p99_ms": round(samples[-1], 2),
+            "mean_ms": round(statistics.fmean(samples), 2), "max_ms": round(samples[-1], 2), "requests": requests}
+
+
 def main() -> int:
     """Build or reuse the bank, start the server, measure each route, write the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -166,19 +180,23 @@ def main() -> int:
         sample_ids = [r.id for r in bank.list(limit=200, offset=rng.randrange(0, args.tasks - 200))]
         sample_ids += [r.id for r in bank.list(limit=100, sort="pass_rate")]
     rng.shuffle(sample_ids)
-    searches = [f"q={w}&status=admitted&skill={s}&band=learnable" for w, s in
-                zip(rng.sample(WORDS, 10), [SKILLS[i % len(SKILLS)] for i in range(10)])]
+    pairs = list(zip(rng.sample(WORDS, 10), [SKILLS[i % len(SKILLS)] for i in range(10)]))
+    searches = [f"q={w}&status=admitted&skill={s}" for w, s in pairs]
+    banded = [f"q={w}&status=admitted&skill={s}&band=learnable" for w, s in pairs]
     routes = {
         "task list (page)": ["/tasks"],
-                "filtered search (page)": [f"/tasks?{q}" for q in searches],
+        "filtered search: text+status+skill (page)": [f"/tasks?{q}" for q in searches],
+        "filtered search: text+status+skill+pass band (page)": [f"/tasks?{q}" for q in banded],
         "task page (page)": [f"/tasks/{t}" for t in sample_ids],
         "task list (API)": ["/api/tasks"],
-        "filtered search (API)": [f"/api/tasks?{q}" for q in searches],
+        "filtered search: text+status+skill (API)": [f"/api/tasks?{q}" for q in searches],
+        "filtered search: text+status+skill+pass band (API)": [f"/api/tasks?{q}" for q in banded],
         "task (API)": [f"/api/tasks/{t}" for t in sample_ids],
-        "overview (page, not in the goal)": ["/"],
+        "overview, cached until the bank changes (page, not in the goal)": ["/"],
         "page 500 sorted by pass rate (page, not in the goal)": ["/tasks?sort=pass_rate&order=asc&page=500"],
     }
     port = free_port()
+    load_before = os.getloadavg()[0]
     server = start_server(bank_path, port)
     results = {}
     try:
@@ -186,8 +204,10 @@ def main() -> int:
             for name, urls in routes.items():
                 n = 30 if "not in the goal" in name else args.requests
                 results[name] = measure(client, urls, n)
-                print(f"{name:48s} p50 {results[name]['p50_ms']:7.2f} ms  p99 {results[name]['p99_ms']:7.2f} ms",
+                print(f"{name:66s} p50 {results[name]['p50_ms']:7.2f} ms  p99 {results[name]['p99_ms']:7.2f} ms",
                       flush=True)
+            results["overview right after a write (page, not in the goal)"] = measure_cold_overview(
+                client, bank_path)
     finally:
         server.terminate()
         server.wait(10)
@@ -198,6 +218,7 @@ def main() -> int:
         "bank": {"tasks": summary["tasks"], "by_status": summary["by_status"], "reports": summary["reports"],
                  "training_stats": summary["training_stats"], "failures": summary["failures"],
                  "bytes": bank_path.stat().st_size, "build_or_reuse_s": round(build_s, 1)},
+        "load_average_before_after": [load_before, os.getloadavg()[0]],
         "transport": "HTTP/1.1 keep-alive, httpx client -> uvicorn (python -m task_bank serve) in another process",
         "goal_p99_ms": GOAL_P99_MS,
         "goal_met": all(v["p99_ms"] < GOAL_P99_MS for v in goal_routes.values()),
@@ -206,12 +227,17 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "web.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"# Web view latency ({summary['tasks']:,} tasks)", "",
-             f"{report['date']} · {report['transport']} · {os.cpu_count()} CPUs shared with other work · "
+             f"{report['date']} · {report['transport']} · {os.cpu_count()} CPUs shared with other work "
+             f"(1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after) · "
              f"{args.requests} requests per route after warm-up.", "",
              "| route | p50 ms | p99 ms | mean ms | max ms |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {k} | {v['p50_ms']} | {v['p99_ms']} | {v['mean_ms']} | {v['max_ms']} |" for k, v in results.items()]
     lines += ["", f"Goal: p99 under {GOAL_P99_MS:.0f} ms for the list, a filtered search and a task page "
-                  f"(page and API): **{'met' if report['goal_met'] else 'not met'}**.", ""]
+                  f"(page and API): **{'met' if report['goal_met'] else 'not met'}**.", "",
+              "Every search word of the benchmark vocabulary occurs in about 40% of the prompts, a worst case for "
+              "full-text search. The task list counts matches within a 20 ms budget "
+              "(`task_bank.insights.Insights.count_tasks`); past it, the page shows \"many results\" with "
+              "previous/next links instead of a total.", ""]
     (args.out / "web.md").write_text("\n".join(lines))
     print(f"wrote {args.out / 'web.json'} and {args.out / 'web.md'}")
     return 0 if report["goal_met"] else 1

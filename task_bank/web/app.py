@@ -31,7 +31,7 @@ _HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Met
              422: "Bad request", 500: "Something went wrong"}
 
 
-def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_ms: float = 30.0) -> FastAPI:
+def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_ms: float = 20.0) -> FastAPI:
     """Build the web view for the bank at ``bank_path``; curation is enabled only when ``token`` is set.
 
     ``count_budget_ms`` bounds the time the task list spends counting matches (see ``task_bank.web.tasklist``).

@@ -14,7 +14,7 @@ class WebConfig:
     """The SQLite bank file served."""
     token: str | None = None
     """Access token that unlocks curation; None makes the view read-only."""
-    count_budget_ms: float = 30.0
+    count_budget_ms: float = 20.0
     """Time the task list may spend counting matches before it pages without a total."""
 
     @property
