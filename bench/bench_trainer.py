@@ -50,7 +50,8 @@ PROBLEMS = {
                       [("",), ("a",), ("Racecar",), ("A man, a plan, a canal: Panama",), ("ab",), ("No 'x' in Nixon",),
                        ("12321",), ("123",), ("Was it a car or a cat I saw?",), ("abca",)]),
     "running_max": ("def running_max(xs):\n    out, best = [], None\n    for x in xs:\n"
-                    "        best = x if best is None or x > best else best\n        out.append(best)\n    return out\n",
+                    "        best = x if best is None or x > best else best\n"
+                    "        out.append(best)\n    return out\n",
                     [([1, 3, 2, 5, 4],), ([],), ([-1, -2, -3],), ([7],), (list(range(30, 0, -1)),), ([2, 2, 2],),
                      ([0, 10, 5, 20, 15],), ([1.5, 0.5, 2.5],), ([9, 1, 9, 1],), (list(range(25)),)]),
     "roman": ("def roman(n):\n    vals = [(1000, 'M'), (900, 'CM'), (500, 'D'), (400, 'CD'), (100, 'C'), (90, 'XC'),\n"
@@ -177,7 +178,7 @@ def measure(kind: str, args: argparse.Namespace, policy: Path, workdir: Path) ->
 
 
 def markdown(result: dict[str, object]) -> str:
-    lines = [f"# Trainer benchmark: share of a GRPO step spent scoring rewards", "",
+    lines = ["# Trainer benchmark: share of a GRPO step spent scoring rewards", "",
              f"Model `{result['model_config']}` ({result['parameters']:,} parameters) on `{result['device']}`, "
              f"{result['num_generations']} completions per prompt, {result['batch_size']} completions per step, "
              f"up to {result['max_completion_length']} new tokens; sandbox `{result['backend']}` with "
@@ -188,7 +189,11 @@ def markdown(result: dict[str, object]) -> str:
         lines.append(f"| {row['verifiers']} | {row['step_s_median']:.3f} | {row['scoring_s_median']:.4f} | "
                      f"{100 * row['scoring_share']:.1f}% | {row['scoring_ms_per_call']:.2f} | "
                      f"{row['steps_per_s']:.2f} | {row['tokens_per_s']:.0f} | {row['completion_tokens_per_s']:.0f} |")
-    lines += ["", f"Command: `{result['command']}`", ""]
+    lines += ["", "Step time is measured from outside (one `on_step_end` to the next: generation, scoring, loss, "
+              "optimizer, logging, bank statistics); scoring time is the reward function's own wall time for the "
+              "whole batch (one `score_batch` call). The CPU is shared with other jobs, so step times vary from run "
+              "to run; the scoring share is the figure to compare with the 5% goal.", "",
+              f"Command: `{result['command']}`", ""]
     return "\n".join(lines)
 
 
@@ -213,7 +218,8 @@ def main() -> None:
     result = {"model_config": args.model_config, "parameters": parameters, "device": args.device,
               "num_generations": args.num_generations, "batch_size": args.batch_size,
               "max_completion_length": args.max_completion_length, "backend": args.backend,
-              "workers": args.workers, "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores", "command": " ".join(["python", "bench/bench_trainer.py", *sys.argv[1:]]), "runs": runs}
+              "workers": args.workers, "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
+              "command": " ".join(["python", "bench/bench_trainer.py", *sys.argv[1:]]), "runs": runs}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     args.out.with_suffix(".md").write_text(markdown(result))
