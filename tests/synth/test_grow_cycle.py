@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from synth.config import PipelineConfig
 from synth.cursor import FeedPosition
+from synth.grow_config import load_config
 from synth.grow_cycle import cursor_key, run_cycle
 from synth.grow_runs import KIND
 from task_bank.errors import LockedError
@@ -174,3 +176,25 @@ def test_unreadable_feed_lines_are_counted_and_named(setup):
     run = setup.cycle().run
     assert run.counts["feed:unreadable"] == 1 and "feed.jsonl@" in run.message
     assert run.outcome is RunOutcome.SUCCEEDED
+
+
+def test_each_feed_keeps_its_own_cursor(tmp_path):
+    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
+    folder = tmp_path / "rotated"
+    setup.arrive([fx.failure_row(i) for i in range(3)])
+    fx.write_feed(folder / "2026-11-24T00.jsonl", [fx.failure_row(i, tag="batch") for i in range(50, 53)])
+    everything = setup.rows + [fx.failure_row(i, tag="batch") for i in range(50, 53)]
+    fx.record_drafts(setup.drafts, fx.draft_keys(everything, PipelineConfig()))
+    config = load_config(fx.write_config(tmp_path / "grow.toml", feed=setup.feed, drafts=setup.drafts,
+                                         evolve={"enabled": False}, more_sources={"batch": folder}))
+    run = run_cycle(config, setup.bank).run
+    assert run.inputs_seen == 6 and run.counts["feed:deferred"] == 0
+    with setup.open() as bank:
+        prod = FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod")))
+        batch = FeedPosition.from_cursor(bank.get_cursor(cursor_key("batch")))
+        assert prod == FeedPosition(offset=setup.feed.stat().st_size)
+        assert batch.file == "2026-11-24T00.jsonl" and batch.offset == (folder / batch.file).stat().st_size
+        assert {f.source for f in bank.list_failures(limit=100)} == {"prod", "batch"}
+    fx.write_feed(folder / "2026-11-24T06.jsonl", [fx.failure_row(60, tag="later")])
+    again = run_cycle(config, setup.bank).run
+    assert again.inputs_seen == 1
