@@ -32,7 +32,7 @@ class Limits(BaseModel):
     isolate_responses: bool = False
     """Run each ``verify`` call of a group in its own fork of the loaded verifier, so that one response cannot
     change what later responses of the same group see. Off by default: one process per group is the measured
-    fast path (a fork per call cost 5-8x throughput here); turn it on where responses are executed as code and
+    fast path (a fork per call cost about 8x in throughput here); turn it on where responses are executed as code and
     must not influence each other."""
 
 

@@ -40,7 +40,7 @@ Not enforced (known limits):
 
 - by default the responses of one group share one process (the measured fast path): a response whose code the
   verifier executes can change state (monkeypatch the verifier, globals, scratch files) seen by later responses
-  of the same group; ``Limits(isolate_responses=True)`` forks per response and closes this, at 5-8x the cost.
+  of the same group; ``Limits(isolate_responses=True)`` forks per response and closes this, at about 8x the cost.
   Groups never share state. Even isolated, a daemon that starts its own session lives until the group ends
 - code running inside the verifier's own process can read that child's per-run nonce from its memory and so forge
   the result of its own group; it cannot touch other groups, other workers or the host

@@ -71,7 +71,11 @@ class DockerBackend(Backend):
         stream = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
         container.start()
         worker = DockerWorker(container, stream._sock, limits)
-        hello = worker.receive(time.monotonic() + STARTUP_TIMEOUT_S)
+        try:
+            hello = worker.receive(time.monotonic() + STARTUP_TIMEOUT_S)
+        except (OSError, SandboxError) as exc:
+            worker.close()
+            raise SandboxError(f"docker sandbox worker failed to start: {exc}") from exc
         if hello.get("ready") is not True:
             worker.close()
             raise SandboxError("docker sandbox worker failed to start: unexpected greeting")
