@@ -94,9 +94,11 @@ def short_label(label: str, limit: int = 12) -> str:
 
 
 def empty_chart(title: str, message: str = "No data yet") -> Markup:
-    """A placeholder with the same footprint as a chart, so layouts do not jump on an empty bank."""
-    return _frame(title, [f'<text class="chart-empty" x="{_W / 2}" y="{_H / 2}" text-anchor="middle">'
-                          f"{escape(message)}</text>"])
+    """A short placeholder in place of a chart with nothing to draw."""
+    return Markup(f'<svg class="chart" viewBox="0 0 {_W} 72" role="img" aria-label="{escape(title)}" '
+                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+                  f'<rect class="chart-empty-bg" x="0.5" y="0.5" width="{_W - 1}" height="71" rx="8"/>'
+                  f'<text class="chart-empty" x="{_W / 2}" y="41" text-anchor="middle">{escape(message)}</text></svg>')
 
 
 def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, percent: bool = False,
