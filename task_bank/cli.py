@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m task_bank`` (``serve`` included when the web view is importable)."""
     from task_bank.cli_io import add_io_parsers
     from task_bank.cli_show import cmd_show
-    parser = argparse.ArgumentParser(prog="python -m task_bank", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m task_bank",
+                                     description="Look into a task bank, import and export tasks, print the schemas.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
 
 from task_bank.activity import ActivityStore
@@ -36,6 +37,12 @@ _UPSERT_TASK = _INSERT_TASK + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in TASK_WRITE_COLUMNS if c != "id")
 _ACTIONS = {TaskStatus.QUARANTINED: "quarantine", TaskStatus.RETIRED: "retire", TaskStatus.REJECTED: "reject",
             TaskStatus.CANDIDATE: "reset"}
+
+
+def _batches(items: Iterable[AdmitItem | TaskSpec], size: int) -> Iterator[list[AdmitItem]]:
+    iterator = iter(items)
+    while batch := [item if isinstance(item, tuple) else (item, None, None) for item in islice(iterator, size)]:
+        yield batch
 
 
 def _default_action(before: TaskStatus, after: TaskStatus) -> str:
@@ -145,17 +152,35 @@ class Bank(ActivityStore):
         that survive a kill). Duplicates within the input are caught too: the first one wins.
         """
         reasons = tuple(reasons)
+        batches = _batches(items, batch_size)
         out: list[TaskRecord] = []
-        iterator = iter(items)
-        while batch := [item if isinstance(item, tuple) else (item, None, None)
-                        for item in islice(iterator, batch_size)]:
-            keys = compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
+
+        def write(batch: list[AdmitItem], keys: list[DedupKeys]) -> None:
             with self._db.write() as conn:
                 records = [self._admit_one(conn, item, key, status, reasons, dedup) for item, key in zip(batch, keys)]
             out.extend(records)
             if on_commit is not None:
                 on_commit(records)
+
+        first = next(batches, None)
+        following = next(batches, None) if first is not None else None
+        if first is None or following is None:
+            if first is not None:
+                write(first, self._keys(first))
+            return out
+        # Several batches: compute the next batch's keys in a thread while this one is written, since SQLite
+        # (FTS indexing above all) runs without the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bank-dedup-keys") as pool:
+            current, future = first, pool.submit(self._keys, first)
+            for batch in chain([following], batches):
+                next_future = pool.submit(self._keys, batch)
+                write(current, future.result())
+                current, future = batch, next_future
+            write(current, future.result())
         return out
+
+    def _keys(self, batch: list[AdmitItem]) -> list[DedupKeys]:
+        return compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
 
     def _admit_one(self, conn: sqlite3.Connection, item: AdmitItem, keys: DedupKeys, status: TaskStatus | None,
                    reasons: tuple[str, ...], dedup: bool) -> TaskRecord:
@@ -238,7 +263,9 @@ class Bank(ActivityStore):
         """One page of tasks matching every filter given; ``text`` is full-text search over prompt and verifier."""
         where, params = TaskFilter(status, skill, text, failure_group, growth_run_id, source_failure_id,
                                    pass_band).where()
-        sql = f"SELECT {TASK_COLUMNS} FROM tasks{where}{order_by(sort, descending)} LIMIT ? OFFSET ?"
+        order = order_by(sort, descending)
+        # Page over primary keys first, so sorting never drags whole rows (verifier code) through the sorter.
+        sql = f"SELECT {TASK_COLUMNS} FROM tasks WHERE pk IN (SELECT pk FROM tasks{where}{order} LIMIT ? OFFSET ?){order}"
         with self._db.read() as conn:
             rows = conn.execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
         return [record_from_row(row) for row in rows]
