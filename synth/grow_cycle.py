@@ -194,8 +194,8 @@ def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = op
               prompts: PromptLibrary | None = None, validator_version: str | None = None) -> CycleReport:
     """Run one growth cycle on ``bank_path``; LockedError at once when another cycle holds the lock.
 
-    ``opener`` builds the cycle's :class:`Runtime` as a context manager (tests pass one with fakes at the
-    backend boundary). On any exception, Ctrl-C included, the run is recorded FAILED or INTERRUPTED and the
+    ``opener`` builds the cycle's :class:`Runtime` as a context manager (a service embedding cycles can pass
+    one that reuses its own backend, validator and executor). On any exception, Ctrl-C included, the run is recorded FAILED or INTERRUPTED and the
     exception propagates.
     """
     config = config.model_copy(update={"pipeline": config.pipeline.model_copy(
