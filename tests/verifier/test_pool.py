@@ -230,3 +230,34 @@ def test_limits_and_run_env_are_frozen_and_validated():
     with pytest.raises(ValueError):
         Limits().wall_s = 3  # type: ignore[misc]
     assert RunEnv(hash_seed=3).needs_fresh and not RunEnv().needs_fresh
+
+
+HOST = """
+import sys, time
+sys.path.insert(0, {root!r})
+from verifier import open_pool
+pool = open_pool("bwrap", workers=1)
+print("ready", flush=True)
+pool.score("import time\\ndef verify(r):\\n    time.sleep(60)\\n", ["r"])
+"""
+
+
+def test_sandbox_dies_with_its_host_process():
+    import subprocess
+    import sys
+
+    host = subprocess.Popen([sys.executable, "-c", HOST.format(root=str(Path(__file__).resolve().parents[2]))],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert host.stdout.readline().strip() == "ready"
+        groups = list(Path("/sys/fs/cgroup/pids/envsynth").glob(f"{host.pid}-*"))
+        assert groups
+        time.sleep(0.3)
+    finally:
+        host.kill()
+        host.wait()
+    deadline = time.monotonic() + 5
+    members = lambda: [p for g in groups if g.exists() for p in (g / "cgroup.procs").read_text().split()]
+    while members() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert members() == []

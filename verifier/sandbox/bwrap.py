@@ -13,6 +13,9 @@ How one worker starts, and why each step is there (each answers a pitfall in ``s
 4. The zygote drops to a dedicated unprivileged uid (one per worker, so RLIMIT_NPROC counts only this worker),
    marks itself non-dumpable and waits for requests. As pid 1 of its namespace it cannot be killed by its children,
    and when it dies the kernel kills everything in the namespace.
+5. Lifeline: the zygote exits when the host's end of its request pipe closes, which happens when the host closes
+   the worker or dies in any way. bwrap's ``--die-with-parent`` is deliberately not used: its parent-death signal
+   follows the *thread* that started bwrap, so a worker started from a short-lived thread would die with it.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int],
                privileged: bool) -> list[str]:
     """The bwrap command line for one worker (``fds``: block and info fds; ``privileged``: started by root)."""
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
+            "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
     if privileged:
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:

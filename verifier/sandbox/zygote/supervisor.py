@@ -28,15 +28,19 @@ from verifier.sandbox.zygote.frames import DETAIL_CAP, judge, make_result, rejec
 from verifier.sandbox.zygote.run import Run
 
 
-def supervise(run, req, results, start):
-    """Drive one child until it finishes, dies or overruns; fill ``results`` and return the next index to run."""
+def supervise(run, req, results, start, lifeline=None):
+    """Drive one child until it finishes, dies or overruns; fill ``results`` and return the next index to run.
+
+    ``lifeline`` is the host's request pipe: it only becomes readable mid-group when the host has gone, and then
+    the zygote stops at once (its exit takes the whole sandbox down) instead of finishing the group for nobody.
+    """
     lim = req["limits"]
     total = len(req["responses"])
     output_cap = lim["output_kb"] * 1024
     index, loaded = start, False
     mark = time.monotonic()
     deadline = mark + lim["wall_s"]
-    watch = [run.r_res, run.r_out] + ([run.pidfd] if run.pidfd is not None else [])
+    watch = [run.r_res, run.r_out] + [fd for fd in (run.pidfd, lifeline) if fd is not None]
 
     def finish(outcome, detail):
         run.kill()
@@ -52,6 +56,8 @@ def supervise(run, req, results, start):
         if remaining <= 0:
             return finish("timeout", f"wall time limit of {lim['wall_s']} s exceeded")
         ready, _, _ = select.select(watch, [], [], min(remaining, 0.05 if run.pidfd is None else remaining))
+        if lifeline is not None and lifeline in ready:
+            raise SystemExit("the host closed the request pipe")
         exited = run.pidfd in ready or (run.pidfd is None and run.poll_exit())
         if run.r_out in watch and (run.r_out in ready or exited):
             data = _read_available(run.r_out)
@@ -120,7 +126,7 @@ def serve_group(cfg, req, proto_fds):
             cleanup(run, cfg["scratch"])
         run = Run(cfg, req, start, proto_fds)
         try:
-            start = supervise(run, req, results, start)
+            start = supervise(run, req, results, start, lifeline=proto_fds[0])
         except BaseException:
             cleanup(run, cfg["scratch"])
             raise
