@@ -35,6 +35,8 @@ _INSERT_TASK = (f"INSERT INTO tasks ({', '.join(TASK_WRITE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(TASK_WRITE_COLUMNS))})")
 _UPSERT_TASK = _INSERT_TASK + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in TASK_WRITE_COLUMNS if c != "id")
+_FTS_INSERT = "INSERT INTO tasks_fts (rowid, prompt_text, verifier) VALUES (?, ?, ?)"
+_FTS_DELETE = "INSERT INTO tasks_fts (tasks_fts, rowid, prompt_text, verifier) VALUES ('delete', ?, ?, ?)"
 _ACTIONS = {TaskStatus.QUARANTINED: "quarantine", TaskStatus.RETIRED: "retire", TaskStatus.REJECTED: "reject",
             TaskStatus.CANDIDATE: "reset"}
 
@@ -215,6 +217,8 @@ class Bank(ActivityStore):
 
     @staticmethod
     def _index(conn: sqlite3.Connection, pk: int, record: TaskRecord, keys: DedupKeys, replace: bool) -> None:
+        """Full-text, LSH and failure-link rows of a task just written (the FTS table has external content)."""
+        conn.execute(_FTS_INSERT, (pk, record.spec.prompt_text, record.spec.verifier))
         index_task(conn, pk, keys, replace_bands=replace)
         if replace:
             conn.execute("DELETE FROM task_failures WHERE task_pk = ?", (pk,))
@@ -225,8 +229,11 @@ class Bank(ActivityStore):
         """Trusted upsert of a whole record (no dedup, no status decision); returns it."""
         keys = compute_keys([record.spec], self.dedup_config, self.banding)[0]
         with self._db.write() as conn:
+            old = conn.execute("SELECT pk, prompt_text, verifier FROM tasks WHERE id = ?", (record.id,)).fetchone()
             conn.execute(_UPSERT_TASK, task_row(record, keys))
             pk = conn.execute("SELECT pk FROM tasks WHERE id = ?", (record.id,)).fetchone()[0]
+            if old is not None:
+                conn.execute(_FTS_DELETE, old)
             self._index(conn, pk, record, keys, replace=True)
         return record
 
