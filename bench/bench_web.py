@@ -49,7 +49,8 @@ def build_bank(path: Path, n_tasks: int, seed: int = 0) -> None:
     """Fill a new bank with ``n_tasks`` varied tasks, their reports, failures, runs and training statistics."""
     rng = random.Random(seed)
     with Bank.open(path) as bank:
-        failures = [FailureRecord(conversation=(Message(role="user", content=f"question {i} about {rng.choice(WORDS)}"),),
+        failures = [FailureRecord(conversation=(Message(role="user",
+                                                        content=f"question {i} about {rng.choice(WORDS)}"),),
                                   response=f"wrong answer {i}", signal=FailureSignal(kind=SignalKind.THUMBS_DOWN),
                                   tags=(SKILLS[i % len(SKILLS)],), source=f"feed-{i % 3}") for i in range(5000)]
         bank.add_failures(failures)

@@ -30,11 +30,11 @@ def test_api_task_has_reports_provenance_and_relations(client: TestClient, ids) 
     body = client.get(f"/api/tasks/{ids.task}").json()
     assert body["record"]["spec"]["id"] == ids.task
     assert body["latest_report"]["admitted"] is True and len(body["reports"]) == 1
-    assert body["failures"][0][0] == ids.failure
+    assert body["failures"][0]["id"] == ids.failure and body["failures"][0]["record"]["source"]
     assert [c["spec"]["id"] for c in body["children"]] == [ids.child]
     assert body["duplicates"][0]["duplicate_kind"] == "near_prompt"
     assert [s["step"] for s in body["stats"]][-1] == 800
-    assert len(body["case_scores"]) == 2 and body["reference_scores"][0]["score"] == 1.0
+    assert [len(c["scores"]) for c in body["case_scores"]] == [2, 2] and body["reference_scores"][0]["score"] == 1.0
 
 
 def test_api_failures_and_failure(client: TestClient, ids) -> None:

@@ -69,14 +69,18 @@ def tasks(request: Request, bank: Banked, insights: Insighted,
     query = TaskQuery.from_params(request.query_params)
     page = task_page(bank, insights, query, config.count_budget_ms)
     return {"query": query.params(), "total": page.total, "page": page.page, "pages": page.pages,
-            "per": page.per, "has_next": page.has_next, "tasks": [{**to_json(row.record), "pass_rate": row.pass_rate} for row in page.rows]}
+            "per": page.per, "has_next": page.has_next,
+            "tasks": [{**to_json(row.record), "pass_rate": row.pass_rate} for row in page.rows]}
 
 
 @router.get("/tasks/{task_id}")
 def task(task_id: str, bank: Banked) -> Any:
     """One task and everything the task page shows."""
     detail = task_detail(bank, task_id)
-    return {**to_json(detail), "latest_report": to_json(detail.latest_report)}
+    return {**to_json(detail), "latest_report": to_json(detail.latest_report),
+            "failures": [{"id": fid, "record": to_json(f)} for fid, f in detail.failures],
+            "case_scores": [{"case": case, "scores": to_json(scores)}
+                            for case, scores in detail.case_scores]}
 
 
 @router.post("/tasks/{task_id}/status")

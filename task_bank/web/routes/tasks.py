@@ -25,10 +25,11 @@ _FLASH = {"quarantine": "Task quarantined.", "retire": "Task retired.", "restore
 
 @router.get("/tasks", response_class=HTMLResponse)
 def task_list(request: Request, bank: Annotated[Bank, Depends(get_bank)],
-              insights: Annotated[Insights, Depends(get_insights)]) -> Response:
+              insights: Annotated[Insights, Depends(get_insights)],
+              config: Annotated[WebConfig, Depends(get_config)]) -> Response:
     """The task list; every filter comes from the URL."""
     query = TaskQuery.from_params(request.query_params)
-    page = task_page(bank, insights, query, request.app.state.config.count_budget_ms)
+    page = task_page(bank, insights, query, config.count_budget_ms)
     return render(request, "tasks.html", {
         "section": "tasks", "query": query, "page": page,
         "page_url": lambda p: query.url(page=max(1, min(p, page.pages or p))),
