@@ -70,14 +70,17 @@ def fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
-def shingle_hashes(text: str, words: int = 3) -> np.ndarray:
-    """uint32 hashes of the lower-cased word ``words``-grams (one shingle for shorter or wordless text)."""
+def _token_hashes(text: str, words: int) -> list[int]:
     tokens = _WORD.findall(text.lower())
     if not tokens:
-        return np.array([zlib.crc32(text.encode("utf-8", "surrogatepass"))], dtype=np.uint32)
-    hashes = np.array([zlib.crc32(t.encode()) for t in tokens], dtype=np.uint32)
-    if len(hashes) < words:
-        hashes = np.concatenate([hashes, np.zeros(words - len(hashes), dtype=np.uint32)])
+        return [zlib.crc32(text.encode("utf-8", "surrogatepass"))] + [0] * (words - 1)
+    hashes = [zlib.crc32(t.encode()) for t in tokens]
+    return hashes + [0] * (words - len(hashes)) if len(hashes) < words else hashes
+
+
+def shingle_hashes(text: str, words: int = 3) -> np.ndarray:
+    """uint32 hashes of the lower-cased word ``words``-grams of one text (short texts are zero-padded)."""
+    hashes = np.array(_token_hashes(text, words), dtype=np.uint32)
     with np.errstate(over="ignore"):
         combined = hashes[: len(hashes) - words + 1].copy()
         for offset in range(1, words):
@@ -86,15 +89,32 @@ def shingle_hashes(text: str, words: int = 3) -> np.ndarray:
 
 
 def signatures(texts: list[str], num_perm: int, words: int = 3) -> np.ndarray:
-    """One row of ``num_perm`` uint32 MinHash values per text, for the whole batch in a few numpy calls."""
+    """One row of ``num_perm`` uint32 MinHash values per text, for the whole batch in a few numpy calls.
+
+    Equal, row by row, to :func:`shingle_hashes` fed through datasketch's ``affine32`` MinHash; the shingles of
+    all texts are combined in one pass over the concatenated word hashes, skipping windows that cross texts.
+    """
     if not texts:
         return np.zeros((0, num_perm), dtype=np.uint32)
-    parts = [shingle_hashes(t, words) for t in texts]
-    starts = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    per_text = [_token_hashes(t, words) for t in texts]
+    lengths = np.fromiter((len(h) for h in per_text), dtype=np.int64, count=len(per_text))
+    flat = np.fromiter((h for hashes in per_text for h in hashes), dtype=np.uint32, count=int(lengths.sum()))
+    windows = len(flat) - words + 1
+    with np.errstate(over="ignore"):
+        combined = flat[:windows].copy()
+        for offset in range(1, words):
+            combined = combined * _MIX[offset % 2] + flat[offset: windows + offset]
+    keep = np.ones(windows, dtype=bool)
+    ends = np.cumsum(lengths)
+    for back in range(1, words):
+        crossing = ends - back
+        keep[crossing[crossing < windows]] = False
+    shingles = combined[keep]
+    starts = np.concatenate(([0], np.cumsum(lengths - words + 1)[:-1]))
     a, b = permutations(num_perm)
     with np.errstate(over="ignore"):
-        mixed = fmix32(np.concatenate(parts))[:, None]
-        permuted = mixed * a + b
+        permuted = np.multiply(fmix32(shingles)[:, None], a)
+        permuted += b
     return np.minimum.reduceat(permuted, starts, axis=0)
 
 
