@@ -172,6 +172,9 @@ class GrowConfig(BaseModel):
     ``record_run`` are set by the cycle, which records the run itself."""
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     """Where stages run."""
+    groups_per_batch: int = Field(default=32, ge=1)
+    """Weakness groups handed to the pipeline at once; after each batch its failures are marked processed and
+    the cursors move, so a killed cycle redoes at most one batch."""
     bank: Path | None = None
     """Bank file, used when ``--bank`` is not given (see :func:`resolve_bank`)."""
     lock: Path | None = None

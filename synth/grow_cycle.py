@@ -5,9 +5,10 @@ The order of writes is what makes a cycle safe to kill at any point (``kill -9``
 1. take the lock (:mod:`synth.grow_lock`), so no other cycle is alive; mark RUNNING grow runs INTERRUPTED;
 2. record this run as RUNNING;
 3. read every feed from its cursor (:mod:`synth.cursor`); nothing is written yet;
-4. run the pipeline (:func:`synth.pipeline.run_pipeline`): it stores the failures, the tasks as they are judged,
-   and marks the failures of every finished group processed at the end;
-5. move each cursor over the prefix of its feed that is now processed — never further;
+4. run the pipeline (:func:`synth.pipeline.run_pipeline`) a batch of weakness groups at a time
+   (:mod:`synth.grow_generate`): it stores the failures and the tasks as they are judged, and marks the batch's
+   failures processed when the batch ends;
+5. after each batch, move each cursor over the prefix of its feed that is now processed — never further;
 6. evolve and re-validate (each write is a whole task or report);
 7. record the end: outcome, counts per stage and reason, budget used.
 
@@ -34,11 +35,11 @@ from synth.budget import Budget, BudgetTracker
 from synth.cursor import FeedEntry, FeedPosition, advance, read_new, records
 from synth.grow_config import GrowConfig
 from synth.grow_evolve import evolve, select_parents
+from synth.grow_generate import generate
 from synth.grow_lock import cycle_lock
 from synth.grow_revalidate import revalidate
 from synth.grow_runs import KIND, RunLedger, mark_interrupted, new_run_id
 from synth.grow_runtime import Runtime, open_runtime
-from synth.pipeline import run_pipeline
 from synth.prompts import PromptLibrary
 from task_bank.errors import EnvsynthError
 from task_bank.failure import FailureRecord
@@ -127,16 +128,14 @@ def _stages(bank: Bank, config: GrowConfig, rt: Runtime, ledger: RunLedger, cloc
     cut = False
     if fresh:
         t = time.monotonic()
-        budget = Budget(max_drafts=b.max_drafts, max_tokens=b.max_tokens, max_wall_s=max(clock.left(), 1e-3),
-                        per_group_cap=b.max_drafts_per_group)
-        summary = run_pipeline(fresh, bank=bank, backend=rt.backend, validator=rt.validator,
-                               config=config.pipeline,
-                               executor=rt.executor, run_id=ledger.run.id, budget=budget, prompts=prompts)
-        ledger.add("generate", summary.counts())
-        ledger.spend(summary.drafts, summary.generator_tokens)
-        cut = summary.outcome is RunOutcome.BUDGET_EXHAUSTED
+
+        def after_batch() -> None:
+            feeds.advance_cursors(bank, bank.processed_failure_ids())
+            ledger.checkpoint()
+
+        cut = generate(fresh, bank=bank, rt=rt, config=config, ledger=ledger, prompts=prompts,
+                       wall_left=clock.left, after_batch=after_batch, stage_seconds=clock.seconds)
         clock.timed("generate", t)
-        clock.seconds.update({f"generate.{k}": v for k, v in summary.stage_seconds.items()})
 
     t = time.monotonic()
     deferred = feeds.advance_cursors(bank, bank.processed_failure_ids())

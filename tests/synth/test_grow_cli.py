@@ -45,8 +45,9 @@ def _grow(setup, *args: str, **popen: object) -> subprocess.Popen:
                             text=True, **popen)
 
 
-def _many_groups(setup, n: int) -> None:
-    """``n`` failures, each its own weakness group (two drafts each): a cycle long enough to interrupt."""
+def _many_groups(setup, n: int = 80) -> None:
+    """``n`` failures, each its own weakness group (two drafts each): a cycle long enough to interrupt, in
+    ``n / 4`` batches."""
     setup.arrive([fx.failure_row(i, tag=f"skill{i}") for i in range(n)])
 
 
@@ -75,7 +76,7 @@ def _running(setup) -> bool:
 
 @pytest.fixture
 def setup(tmp_path):
-    return fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
+    return fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False}, groups_per_batch=4)
 
 
 def test_one_cycle_prints_a_json_report_and_task_bank_runs_lists_it(setup):
@@ -102,7 +103,7 @@ def test_a_bad_config_exits_2_naming_the_field(setup):
 
 @pytest.mark.slow
 def test_two_cycles_started_at_once_one_runs_and_the_other_exits_75(setup):
-    _many_groups(setup, 40)
+    _many_groups(setup)
     first, second = _grow(setup, "--json"), _grow(setup, "--json")
     results = {p: p.communicate(timeout=300) for p in (first, second)}
     codes = sorted(p.returncode for p in results)
@@ -138,7 +139,7 @@ def _finish_and_compare(setup, clean_root: Path) -> None:
 @pytest.mark.parametrize("kill_after_tasks", [0, 8])
 def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(setup, tmp_path_factory,
                                                                            kill_after_tasks):
-    _many_groups(setup, 30)
+    _many_groups(setup)
     proc = _grow(setup)
     try:
         ready = (lambda: _running(setup)) if kill_after_tasks == 0 else \
@@ -151,7 +152,7 @@ def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(setup
     with setup.open() as bank:
         (killed,) = bank.list_runs()
         assert killed.outcome is RunOutcome.RUNNING
-        assert bank.count(status=TaskStatus.ADMITTED) < 60
+        assert bank.count(status=TaskStatus.ADMITTED) < 160
     _finish_and_compare(setup, tmp_path_factory.mktemp("clean"))
     with setup.open() as bank:
         assert bank.get_run(killed.id).outcome is RunOutcome.INTERRUPTED
@@ -159,7 +160,7 @@ def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(setup
 
 @pytest.mark.slow
 def test_sigterm_mid_cycle_records_the_run_interrupted_and_exits_130(setup, tmp_path_factory):
-    _many_groups(setup, 30)
+    _many_groups(setup)
     proc = _grow(setup)
     assert _wait_for(lambda: _stored_tasks(setup) >= 4)
     proc.send_signal(signal.SIGTERM)
@@ -230,9 +231,9 @@ def test_a_backend_failure_exits_3_and_a_bug_exits_1_without_ending_the_command(
             raise exc
         return run_pipeline
 
-    monkeypatch.setattr("synth.grow_cycle.run_pipeline", fail(BackendError("server unreachable")))
+    monkeypatch.setattr("synth.grow_generate.run_pipeline", fail(BackendError("server unreachable")))
     assert _main(setup)[0] == 3
-    monkeypatch.setattr("synth.grow_cycle.run_pipeline", fail(RuntimeError("a bug")))
+    monkeypatch.setattr("synth.grow_generate.run_pipeline", fail(RuntimeError("a bug")))
     code, _, err = _main(setup)
     assert code == 1 and "RuntimeError: a bug" in err
     with setup.open() as bank:

@@ -148,7 +148,7 @@ def test_ctrl_c_records_the_run_interrupted_and_releases_the_lock(setup, monkeyp
     def interrupt(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("synth.grow_cycle.run_pipeline", interrupt)
+    monkeypatch.setattr("synth.grow_generate.run_pipeline", interrupt)
     with pytest.raises(KeyboardInterrupt):
         setup.cycle()
     with setup.open() as bank:
@@ -198,3 +198,32 @@ def test_each_feed_keeps_its_own_cursor(tmp_path):
     fx.write_feed(folder / "2026-11-24T06.jsonl", [fx.failure_row(60, tag="later")])
     again = run_cycle(config, setup.bank).run
     assert again.inputs_seen == 1
+
+
+def test_a_cycle_killed_between_group_batches_keeps_the_batches_it_finished(tmp_path, monkeypatch):
+    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False}, groups_per_batch=2)
+    keys = setup.arrive([fx.failure_row(i, tag=f"skill{i}") for i in range(7)])
+    import synth.grow_generate as stage
+
+    real, calls = stage.run_pipeline, []
+
+    def dies_on_the_third_batch(*args, **kwargs):
+        calls.append(len(args[0]))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "run_pipeline", dies_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        setup.cycle()
+    with setup.open() as bank:
+        assert len(bank.processed_failure_ids()) == 4 and bank.count(status=TaskStatus.ADMITTED) == 8
+        cursor = FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod")))
+        assert 0 < cursor.offset < setup.feed.stat().st_size
+        (interrupted,) = bank.list_runs()
+        assert interrupted.counts["generate:admitted"] == 8
+    monkeypatch.undo()
+    resumed = setup.cycle().run
+    assert resumed.inputs_seen == 3 and resumed.counts["generate:groups"] == 3
+    with setup.open() as bank:
+        assert bank.count(status=TaskStatus.ADMITTED) == bank.count() == len(keys)

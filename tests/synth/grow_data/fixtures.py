@@ -111,7 +111,8 @@ def record_drafts(path: Path, keys: Iterable[str], *, bad_keys: Iterable[str] = 
 def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", sandbox: str = "bwrap",
                  executor: str = "local", workers: int = 2, sandbox_workers: int | None = None,
                  budget: dict | None = None, evolve: dict | None = None, revalidate: dict | None = None,
-                 pipeline: dict | None = None, more_sources: dict[str, Path] | None = None) -> Path:
+                 pipeline: dict | None = None, more_sources: dict[str, Path] | None = None,
+                 groups_per_batch: int | None = None) -> Path:
     """A grow TOML file for a test cycle (``more_sources``: further feeds by name)."""
     def table(name: str, values: dict | None) -> str:
         if not values:
@@ -119,7 +120,8 @@ def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", 
         return f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
 
     feeds = {source: feed, **(more_sources or {})}
-    text = ("".join(f'[[sources]]\nname = "{name}"\npath = "{path}"\n' for name, path in feeds.items())
+    top = f"groups_per_batch = {groups_per_batch}\n" if groups_per_batch else ""
+    text = (top + "".join(f'[[sources]]\nname = "{name}"\npath = "{path}"\n' for name, path in feeds.items())
             + f'[generator]\nbackend = "replay"\ndrafts = "{drafts}"\n'
             f'[validation]\nsandbox = "{sandbox}"\nworkers = {sandbox_workers or workers}\n'
             f'[executor]\nkind = "{executor}"\nworkers = {workers}\n'
