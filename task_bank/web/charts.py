@@ -18,6 +18,8 @@ _W = 640
 """Nominal width of a chart's viewBox; the SVG scales to its container."""
 _H = 220
 _PAD_L, _PAD_R, _PAD_T, _PAD_B = 44, 12, 12, 40
+_CHAR_W = 6.4
+"""Approximate advance of one tick-label character at the 11px chart font, in viewBox units."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,17 @@ class Series:
     css: str = "series-0"
 
 
-def _num(value: float) -> str:
+def _trim(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _num(value: float) -> str:
+    """Short tick and tooltip text: 12.5, 250, 25k, 1.2M (keeps the y axis inside its margin)."""
+    if abs(value) >= 1e6:
+        return _trim(value / 1e6) + "M"
+    if abs(value) >= 1e4:
+        return _trim(value / 1e3) + "k"
+    return _trim(value)
 
 
 def _nice_max(value: float) -> float:
@@ -72,17 +83,24 @@ def _y_axis(ymax: float, percent: bool) -> list[str]:
 
 
 def _x_labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
+    """Tick labels thinned so they never overlap: as many as fit the plot width at their text length."""
     if not labels:
         return []
-    every = max(1, math.ceil(len(labels) / 7))
-    body = []
+    longest = max(len(short_label(label)) for label in labels)
+    fit = max(2, int((_W - _PAD_L - _PAD_R) / (longest * _CHAR_W + 12)))
+    every = max(1, math.ceil(len(labels) / fit))
     last = len(labels) - 1
     shown = list(range(0, last + 1, every))
     if shown[-1] != last:
-        shown[-1 if last - shown[-1] <= every / 2 and len(shown) > 1 else len(shown):] = [last]
+        if len(shown) > 1 and last - shown[-1] < every:
+            shown[-1] = last
+        else:
+            shown.append(last)
+    body = []
     for i in shown:
         label, x = labels[i], xs[i]
-        anchor = "start" if i == 0 and x - _PAD_L < 30 else "end" if i == last and _W - _PAD_R - x < 30 else "middle"
+        half = len(short_label(label)) * _CHAR_W / 2
+        anchor = "start" if x - half < 2 else "end" if x + half > _W - 2 else "middle"
         body.append(f'<text class="chart-tick" x="{x:.1f}" y="{_H - _PAD_B + 16}" text-anchor="{anchor}">'
                     f'<title>{escape(label)}</title>{escape(short_label(label))}</text>')
     return body
