@@ -19,13 +19,17 @@ SORTS: dict[str, str] = {
 }
 """Sort names accepted by ``Bank.list`` and the ORDER BY each stands for."""
 
-_TOKEN = re.compile(r"\S+")
+_TOKEN = re.compile(r"\w+")
 
 StatusFilter = TaskStatus | str | Iterable[TaskStatus | str] | None
 
 
 def fts_query(text: str) -> str:
-    """User text as an FTS5 query: every word quoted (so ``:``, ``*`` or ``"`` are not syntax), all required."""
+    """User text as an FTS5 query: every word (as the index splits words) quoted and required.
+
+    Quoting keeps ``AND``, ``NEAR`` or ``col:`` from being syntax; splitting on the tokenizer's word boundaries
+    keeps every phrase one token long, which the position-free index (``detail=column``) requires.
+    """
     return " ".join('"' + token.replace('"', '""') + '"' for token in _TOKEN.findall(text))
 
 
@@ -69,8 +73,12 @@ class TaskFilter:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.text and self.text.strip():
-            clauses.append("pk IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)")
-            params.append(fts_query(self.text))
+            query = fts_query(self.text)
+            if query:
+                clauses.append("pk IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)")
+                params.append(query)
+            else:
+                clauses.append("0")  # only punctuation: the index holds no such word
         if self.source_failure_id is not None:
             clauses.append("pk IN (SELECT task_pk FROM task_failures WHERE failure_id = ?)")
             params.append(self.source_failure_id)

@@ -74,3 +74,14 @@ def test_the_skeleton_migration_back_fills_an_older_bank(bank_path, make_spec):
     conn.execute("PRAGMA user_version = 2")
     assert migrate(conn, str(bank_path)) == ["m003_verifier_skeleton"]
     assert conn.execute("SELECT count(*) FROM tasks WHERE verifier_skeleton IS NULL").fetchone()[0] == 0
+
+
+def test_the_fts_rebuild_migration_indexes_tasks_stored_before_it(bank_path, make_spec):
+    with Bank.open(bank_path) as bank:
+        bank.admit(make_spec(1, prompt="pelican migration facts"))
+    conn = sqlite3.connect(bank_path, isolation_level=None)
+    conn.execute("DELETE FROM _migrations WHERE name = 'm005_fts_detail_column'")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    with Bank.open(bank_path) as bank:
+        assert bank.count(text="pelican") == 1

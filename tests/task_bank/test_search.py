@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from task_bank.records import TaskStatus
+from task_bank.store import Bank
 
 
 def test_search_finds_words_of_the_prompt(bank, make_spec):
@@ -44,3 +45,15 @@ def test_search_sees_text_replaced_by_put(bank, make_spec):
     new_spec = make_spec(1, prompt="replacement phrasing now", id=record.id)
     bank.put(record.model_copy(update={"spec": new_spec}))
     assert bank.count(text="original") == 0 and bank.count(text="replacement") == 1
+
+
+def test_punctuation_only_search_matches_nothing(bank, make_spec):
+    bank.admit(make_spec(1, prompt="What is 2 + 2 ?"))
+    assert bank.list(text="+ ?") == [] and bank.count(text="???") == 0
+
+
+def test_search_still_works_after_reopening_a_migrated_bank(bank_path, make_spec):
+    with Bank.open(bank_path) as bank:
+        hit = bank.admit(make_spec(1, prompt="zebra crossing rules"))
+    with Bank.open(bank_path) as bank:
+        assert [r.id for r in bank.list(text="zebra")] == [hit.id]
