@@ -6,7 +6,8 @@ every dedup path runs. Only ``Bank.admit_many`` is timed for inserts (specs are 
 
     python bench/bench_task_bank.py --sizes 10000 100000
 
-Writes ``bench/results/task_bank.json`` and ``bench/results/task_bank.md``.
+Writes ``bench/results/task_bank.json`` and ``bench/results/task_bank.md``; results for sizes not rerun are kept,
+and every row names the commit and machine it was measured on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -179,16 +181,35 @@ def run_size(size: int, workdir: Path, chunk: int, seed: int) -> dict[str, objec
     return result
 
 
-def markdown(results: list[dict[str, object]], machine: str) -> str:
-    lines = [f"# task bank benchmark ({machine})", "",
+def git_commit() -> str | None:
+    """Short hash of the checked-out commit, so each figure names the code it measured."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=10)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def merge(path: Path, fresh: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Earlier results for other sizes kept (each names its commit), fresh ones replacing the same sizes."""
+    kept: list[dict[str, object]] = []
+    if path.exists():
+        sizes = {r["tasks"] for r in fresh}
+        kept = [r for r in json.loads(path.read_text())["results"] if r["tasks"] not in sizes]
+    return sorted(kept + fresh, key=lambda r: int(str(r["tasks"])))
+
+
+def markdown(results: list[dict[str, object]]) -> str:
+    lines = ["# task bank benchmark", "",
              "Insert time is wall clock (tasks/s) and this process's CPU time (tasks per CPU-second); the machine is "
              "shared, so the load average at the end of each run is given too.", "",
-             "| tasks | insert s | tasks/s | CPU s | tasks/CPU-s | load | admitted | dup exact/ast/near | show p50/p99 ms | list p50/p99 ms "
+             "| tasks | commit | insert s | tasks/s | CPU s | tasks/CPU-s | load | admitted | dup exact/ast/near | show p50/p99 ms | list p50/p99 ms "
              "| search p50/p99 ms | bytes/task | mean verifier bytes |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dup = r["duplicates"] if isinstance(r["duplicates"], dict) else {}
-        lines.append(f"| {r['tasks']} | {r['insert_s']} | {r['tasks_per_s']} | {r['insert_cpu_s']} | "
+        lines.append(f"| {r['tasks']} | {r.get('commit')} | {r['insert_s']} | {r['tasks_per_s']} | {r['insert_cpu_s']} | "
                      f"{r['tasks_per_cpu_s']} | {r['load_average_1m']} | {r['admitted']} | "
                      f"{dup['exact']}/{dup['verifier_ast']}/{dup['near_prompt']} | "
                      f"{r['show_p50_ms']}/{r['show_p99_ms']} | {r['list_p50_ms']}/{r['list_p99_ms']} | "
@@ -205,17 +226,19 @@ def main() -> int:
     parser.add_argument("--workdir", default=None, help="where bench banks go (default: a temp dir)")
     parser.add_argument("--out", default=str(ROOT / "results" / "task_bank"), help="output path without suffix")
     args = parser.parse_args()
-    machine = f"{platform.processor() or platform.machine()}, {platform.python_version()}"
-    results = []
+    machine = f"{platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+    fresh = []
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         for size in args.sizes:
-            results.append(run_size(size, Path(tmp), args.chunk, args.seed))
-            print(json.dumps(results[-1]), file=sys.stderr)
+            result = run_size(size, Path(tmp), args.chunk, args.seed)
+            fresh.append({**result, "commit": git_commit(), "machine": machine})
+            print(json.dumps(fresh[-1]), file=sys.stderr)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(results, machine))
-    print(markdown(results, machine))
+    results = merge(out.with_suffix(".json"), fresh)
+    out.with_suffix(".json").write_text(json.dumps({"results": results}, indent=2) + "\n")
+    out.with_suffix(".md").write_text(markdown(results))
+    print(markdown(results))
     return 0
 
 
