@@ -2,8 +2,10 @@
 statistics and growth runs (see docs/CONTRACTS.md for the interface every package codes against).
 
 Tasks are admitted through :meth:`Bank.admit` / :meth:`Bank.admit_many`, which run dedup (``task_bank.dedup``)
-and commit in batches, so a killed import keeps every batch it reported. Failures, statistics, runs and cursors
-live in :class:`task_bank.activity.ActivityStore`, which :class:`Bank` extends.
+and commit in batches, so a killed import keeps every batch it reported. A task row keeps its records as JSON
+plus indexed filter columns (``task_bank.codec``); the store writes the external-content full-text index itself
+(cheaper than triggers), so every write of a task's text goes through this class. Failures, statistics, runs
+and cursors live in :class:`task_bank.activity.ActivityStore`, which :class:`Bank` extends.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from task_bank.activity import ActivityStore
 from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, iso, record_from_row, task_row
 from task_bank.db import Database, connect
 from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_duplicate, index_task
-from task_bank.minhash import Banding, optimal_banding
 from task_bank.errors import BankError, NotFoundError
 from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
+from task_bank.minhash import Banding, optimal_banding
 from task_bank.provenance import Provenance, utcnow
 from task_bank.query import StatusFilter, TaskFilter, order_by
 from task_bank.records import CurationAction, TaskRecord, TaskStatus

@@ -129,3 +129,19 @@ def test_a_bank_from_a_newer_envsynth_exits_2_naming_file_and_versions(filled):
     result = _subprocess("stats", "--bank", str(filled), "--json")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert str(filled) in result.stderr and f"version {BANK_SCHEMA_VERSION + 1}" in result.stderr
+
+
+def test_list_status_all_includes_every_status(capsys, filled):
+    assert _run(capsys, "list", "--bank", str(filled), "--json", "--status", "all")[1]["total"] == 6
+
+
+def test_schema_can_be_written_to_a_file(capsys, tmp_path):
+    target = tmp_path / "schema.json"
+    code, out, _ = _run(capsys, "schema", "--record", "task_spec", "-o", str(target), "--json")
+    assert code == 0 and out == {"written": str(target)}
+    assert json.loads(target.read_text())["title"] == "TaskSpec"
+
+
+def test_an_unknown_record_name_exits_2_naming_the_choices(capsys):
+    code, _, err = _run(capsys, "schema", "--record", "nope")
+    assert code == 2 and "task_spec" in err
