@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from task_bank.fingerprint import verifier_fingerprint, verifier_skeleton
 from task_bank.records import DuplicateKind, TaskStatus
 from task_bank.store import Bank
@@ -135,5 +137,6 @@ def test_renamed_verifiers_share_a_skeleton_so_the_exact_check_runs():
 def test_the_exact_fingerprint_is_cached_on_the_matched_task(bank, make_spec):
     original = bank.admit(make_spec(1, verifier=VERIFIER))
     bank.admit(make_spec(2, verifier=RENAMED))
-    cached = bank._db.conn.execute("SELECT verifier_hash FROM tasks WHERE id = ?", (original.id,)).fetchone()[0]
+    cached = sqlite3.connect(bank.path).execute("SELECT verifier_hash FROM tasks WHERE id = ?",
+                                                (original.id,)).fetchone()[0]
     assert cached == verifier_fingerprint(VERIFIER)
