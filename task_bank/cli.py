@@ -108,14 +108,17 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
         emit_json(console, {"total": total, "offset": args.offset, "tasks": [_brief(r) for r in records]})
         return 0
     table = Table(title=f"{len(records)} of {total} task(s), from {args.offset}")
-    table.add_column("id", no_wrap=True, min_width=22)
-    for column in ("status", "skill", "created"):
+    rows = [[r.id, r.status.value, (r.spec.skill or "")[:16], r.created_at.strftime("%Y-%m-%d %H:%M")]
+            for r in records]
+    columns = ["id", "status", "skill", "created"] if console.width >= 110 else ["id", "status", "skill"]
+    used = sum(max([len(c)] + [len(row[i]) for row in rows]) + 3 for i, c in enumerate(columns)) + 4
+    width = max(12, console.width - used)  # what the other columns and the borders leave for the prompt
+    for column in columns:
         table.add_column(column, no_wrap=True)
-    table.add_column("prompt", overflow="fold")
-    for record in records:
-        prompt = record.spec.prompt_text.replace("\n", " ")
-        table.add_row(record.id, record.status.value, record.spec.skill or "",
-                      record.created_at.strftime("%Y-%m-%d %H:%M"), prompt[:80] + ("…" if len(prompt) > 80 else ""))
+    table.add_column("prompt", no_wrap=True)
+    for record, row in zip(records, rows):
+        prompt = " ".join(record.spec.prompt_text.split())
+        table.add_row(*row[:len(columns)], prompt if len(prompt) <= width else prompt[:width - 1] + "…")
     console.print(table)
     return 0
 
