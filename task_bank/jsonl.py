@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from itertools import islice
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -20,7 +19,7 @@ from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.spec import SCHEMA_VERSION, TaskSpec
-from task_bank.store import Bank
+from task_bank.store import Admission, Bank
 
 
 class ImportProblem(BaseModel):
@@ -142,26 +141,16 @@ def import_jsonl(bank: Bank, path: str | Path, *, strict: bool = False, status: 
     else:
         source = specs()
 
-    fresh: set[str] = set()
     new: list[TaskRecord] = []
 
-    def without_stored() -> Iterator[tuple[TaskSpec, Provenance, None]]:
-        while batch := list(islice(source, batch_size)):
-            stored = bank.existing_ids([spec.id for spec, _, _ in batch])
-            for item in batch:
-                if item[0].id in stored:
-                    counts["existing"] += 1
-                else:
-                    fresh.add(item[0].id)
-                    yield item
-
-    def committed(records: list[TaskRecord]) -> None:
-        counts["committed"] += len(records)
-        new.extend(r for r in records if r.id in fresh)
+    def committed(admissions: list[Admission]) -> None:
+        counts["committed"] += len(admissions)
+        new.extend(a.record for a in admissions if a.new)
+        counts["existing"] += sum(1 for a in admissions if not a.new)
         if on_commit is not None:
             on_commit(counts["committed"])
 
-    bank.admit_many(without_stored(), status=status, batch_size=batch_size, on_commit=committed)
+    bank.admit_many(source, status=status, batch_size=batch_size, on_commit=committed)
     duplicates = sum(1 for r in new if r.duplicate_of is not None)
     return ImportReport(path=name, lines=counts["lines"], stored=len(new), admitted=len(new) - duplicates,
                         duplicates=duplicates, existing=counts["existing"], problems=tuple(problems))

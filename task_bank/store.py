@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from task_bank.activity import ActivityStore
 from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, iso, record_from_row, task_row
 from task_bank.db import Database, connect
@@ -32,6 +34,18 @@ from task_bank.validation import ValidationReport
 
 AdmitItem = tuple[TaskSpec, Provenance | None, ValidationReport | None]
 """One item of :meth:`Bank.admit_many`: the spec, its provenance and its validation report (either may be None)."""
+
+
+class Admission(BaseModel):
+    """What :meth:`Bank.admit_many` did with one item, as its ``on_commit`` callback hears it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record: TaskRecord
+    """The stored record (the earlier one when the id was already in the bank)."""
+    new: bool
+    """True when this call stored it; False when the id was already there (then nothing changed)."""
+
 
 _INSERT_TASK = (f"INSERT INTO tasks ({', '.join(TASK_WRITE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(TASK_WRITE_COLUMNS))})")
@@ -149,11 +163,12 @@ class Bank(ActivityStore):
 
     def admit_many(self, items: Iterable[AdmitItem | TaskSpec], *, status: TaskStatus | None = None,
                    reasons: Iterable[str] = (), dedup: bool = True, batch_size: int = 500,
-                   on_commit: Callable[[list[TaskRecord]], None] | None = None) -> list[TaskRecord]:
+                   on_commit: Callable[[list[Admission]], None] | None = None) -> list[TaskRecord]:
         """:meth:`admit` for many tasks, one transaction per ``batch_size`` items, in input order.
 
-        ``on_commit`` is called with each batch's records after that batch is committed (progress reports
-        that survive a kill). Duplicates within the input are caught too: the first one wins.
+        ``on_commit`` is called with each batch's :class:`Admission` list after that batch is committed (progress
+        reports that survive a kill; ``new`` tells stored from already present, even with concurrent writers).
+        Duplicates within the input are caught too: the first one wins.
         """
         reasons = tuple(reasons)
         batches = _batches(items, batch_size)
@@ -161,10 +176,10 @@ class Bank(ActivityStore):
 
         def write(batch: list[AdmitItem], keys: list[DedupKeys]) -> None:
             with self._db.write() as conn:
-                records = [self._admit_one(conn, item, key, status, reasons, dedup) for item, key in zip(batch, keys)]
-            out.extend(records)
+                done = [self._admit_one(conn, item, key, status, reasons, dedup) for item, key in zip(batch, keys)]
+            out.extend(admission.record for admission in done)
             if on_commit is not None:
-                on_commit(records)
+                on_commit(done)
 
         first = next(batches, None)
         following = next(batches, None) if first is not None else None
@@ -187,11 +202,11 @@ class Bank(ActivityStore):
         return compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
 
     def _admit_one(self, conn: sqlite3.Connection, item: AdmitItem, keys: DedupKeys, status: TaskStatus | None,
-                   reasons: tuple[str, ...], dedup: bool) -> TaskRecord:
+                   reasons: tuple[str, ...], dedup: bool) -> Admission:
         spec, provenance, report = item
         row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (spec.id,)).fetchone()
         if row is not None:
-            return record_from_row(row)
+            return Admission(record=record_from_row(row), new=False)
         if report is not None and report.task_id != spec.id:
             raise BankError(f"validation report is for task {report.task_id!r} but the spec is {spec.id!r} "
                             f"(field 'task_id'); pass the report of this task")
@@ -215,7 +230,7 @@ class Bank(ActivityStore):
         self._index(conn, pk, record, keys, replace=False)
         if report is not None:
             self._insert_report(conn, report)
-        return record
+        return Admission(record=record, new=True)
 
     @staticmethod
     def _index(conn: sqlite3.Connection, pk: int, record: TaskRecord, keys: DedupKeys, replace: bool) -> None:

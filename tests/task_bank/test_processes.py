@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -65,3 +66,16 @@ def test_sigkill_mid_import_leaves_an_intact_bank_holding_every_reported_commit(
         held = bank.existing_ids(s.id for s in specs[:reported])
         assert len(held) == reported
         assert bank.count() < len(specs)
+
+
+@pytest.mark.slow
+def test_two_processes_importing_the_same_file_store_each_task_once(tmp_path, bank_path, make_spec):
+    Bank.open(bank_path).close()
+    same = _jsonl(tmp_path / "same.jsonl", [make_spec(i) for i in range(200)])
+    procs = [_import(bank_path, same, "--batch-size", "10", "--json") for _ in range(2)]
+    results = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    reports = [json.loads(out) for out, _ in results]
+    assert sum(r["stored"] for r in reports) == 200 and sum(r["existing"] for r in reports) == 200
+    with Bank.open(bank_path) as bank:
+        assert bank.count() == 200 and bank.integrity_check() == "ok"

@@ -72,6 +72,13 @@ def test_admit_many_keeps_input_order_and_calls_back_after_each_commit(bank, mak
     assert committed == [3, 3, 1]
 
 
+def test_on_commit_tells_newly_stored_tasks_from_ids_already_in_the_bank(bank, make_spec):
+    bank.admit(make_spec(1))
+    heard = []
+    bank.admit_many([make_spec(0), make_spec(1)], on_commit=heard.extend)
+    assert [(a.record.id, a.new) for a in heard] == [(make_spec(0).id, True), (make_spec(1).id, False)]
+
+
 def test_get_of_an_unknown_id_raises_not_found_and_find_returns_none(bank):
     with pytest.raises(NotFoundError, match="t_missing"):
         bank.get("t_missing")
