@@ -194,8 +194,8 @@ def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = op
     """Run one growth cycle on ``bank_path``; LockedError at once when another cycle holds the lock.
 
     ``opener`` builds the cycle's :class:`Runtime` as a context manager (a service embedding cycles can pass
-    one that reuses its own backend, validator and executor). On any exception, Ctrl-C included, the run is recorded FAILED or INTERRUPTED and the
-    exception propagates.
+    one that reuses its own backend, validator and executor). On any exception, Ctrl-C included, the run is
+    recorded FAILED or INTERRUPTED and the exception propagates.
     """
     config = config.model_copy(update={"pipeline": config.pipeline.model_copy(
         update={"run_kind": KIND, "record_run": False})})
