@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from synth.loaders import chat_log_record
+from synth.loaders import RowError, parse_failure_row
 from task_bank.errors import InputError
 from task_bank.failure import FailureRecord
 
@@ -86,15 +86,15 @@ def _parse(line: bytes, where: str, source: str) -> tuple[FailureRecord | None, 
     """A failure record, or a chat-log row (``messages`` + feedback fields) as :mod:`synth.loaders` reads it."""
     try:
         row = json.loads(line)
-        if not isinstance(row, dict):
-            return None, f"{where}: a line must be a JSON object"
-        if "messages" in row:
-            return chat_log_record(row, source), None
-        return FailureRecord.model_validate({"source": source, **row}), None
-    except ValidationError as exc:
-        return None, f"{where}: not a failure record ({exc.errors()[0]['msg']})"
-    except Exception as exc:  # noqa: BLE001 - chat_log_record's row error is private; a bad line is data here
-        return None, f"{where}: not a failure record ({exc})"
+    except ValueError as exc:
+        return None, f"{where}: not valid JSON ({exc})"
+    if not isinstance(row, dict):
+        return None, f"{where}: a line must be a JSON object"
+    try:
+        return parse_failure_row(row, source), None
+    except RowError as exc:
+        field = f" (field '{exc.field}')" if exc.field else ""
+        return None, f"{where}: not a failure record ({exc}){field}"
 
 
 def read_new(path: Path, source: str, start: FeedPosition) -> list[FeedEntry]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from task_bank.errors import InputError
+from task_bank.errors import EnvsynthError, InputError
 from task_bank.failure import FailureRecord, FailureSignal, SignalKind
 from task_bank.spec import Message
 
@@ -68,18 +68,18 @@ class ColumnMapping(BaseModel):
     timestamp: str | None = None
 
 
-class _RowError(Exception):
-    """A row problem, with the field it concerns; converted to InputError/LoadIssue with file and line."""
+class RowError(EnvsynthError):
+    """A problem with one row and the field it concerns; the caller adds file and line (InputError or LoadIssue)."""
 
     def __init__(self, message: str, field: str | None) -> None:
         super().__init__(message)
         self.field = field
 
 
-def _pydantic_error(exc: ValidationError) -> _RowError:
+def _pydantic_error(exc: ValidationError) -> RowError:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
-    return _RowError(first["msg"], field)
+    return RowError(first["msg"], field)
 
 
 def _signal_from_feedback(row: dict[str, Any]) -> FailureSignal:
@@ -90,7 +90,7 @@ def _signal_from_feedback(row: dict[str, Any]) -> FailureSignal:
             return FailureSignal.model_validate(feedback)
         except ValidationError as exc:
             err = _pydantic_error(exc)
-            raise _RowError(str(err), f"feedback.{err.field}") from None
+            raise RowError(str(err), f"feedback.{err.field}") from None
     if row.get("error"):
         return FailureSignal(kind=SignalKind.ERROR, detail=str(row["error"]))
     if row.get("correction"):
@@ -101,22 +101,22 @@ def _signal_from_feedback(row: dict[str, Any]) -> FailureSignal:
             return FailureSignal(kind=SignalKind.THUMBS_DOWN, detail=detail)
     if isinstance(feedback, str) and feedback.strip():
         return FailureSignal(kind=SignalKind.FEEDBACK, detail=feedback)
-    raise _RowError("no failure signal: give feedback, rating/thumbs, correction or error", "feedback")
+    raise RowError("no failure signal: give feedback, rating/thumbs, correction or error", "feedback")
 
 
 def _split_messages(messages: Any) -> tuple[tuple[Message, ...], str]:
     """Conversation and response from a chat list whose final turn is the assistant's."""
     if not isinstance(messages, list) or not messages:
-        raise _RowError("must be a non-empty list of {role, content}", "messages")
+        raise RowError("must be a non-empty list of {role, content}", "messages")
     try:
         turns = [Message.model_validate(m) for m in messages]
     except ValidationError as exc:
         err = _pydantic_error(exc)
-        raise _RowError(str(err), f"messages.{err.field}") from None
+        raise RowError(str(err), f"messages.{err.field}") from None
     if turns[-1].role != "assistant":
-        raise _RowError("the final turn must be the assistant's response", "messages")
+        raise RowError("the final turn must be the assistant's response", "messages")
     if len(turns) < 2:
-        raise _RowError("needs at least one turn before the assistant's response", "messages")
+        raise RowError("needs at least one turn before the assistant's response", "messages")
     return tuple(turns[:-1]), turns[-1].content
 
 
@@ -140,7 +140,7 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
         if name is None:
             return None
         if name not in row:
-            raise _RowError(f"column '{name}' is missing", name)
+            raise RowError(f"column '{name}' is missing", name)
         return row[name]
 
     if mapping.messages:
@@ -148,7 +148,7 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
     else:
         prompt, response = col(mapping.prompt), col(mapping.response)
         if not isinstance(prompt, str) or not prompt.strip():
-            raise _RowError("must be a non-empty string", mapping.prompt)
+            raise RowError("must be a non-empty string", mapping.prompt)
         conversation = (Message(role="user", content=prompt),)
     kind = col(mapping.signal_kind) or mapping.default_signal
     fields: dict[str, Any] = {"conversation": conversation, "response": response, "source": source,
@@ -166,7 +166,7 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
         raise _pydantic_error(exc) from None
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _RowError]]:
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -174,12 +174,13 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _RowError]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, _RowError(f"not valid JSON ({exc.msg} at column {exc.colno})", None)
+                yield number, RowError(f"not valid JSON ({exc.msg} at column {exc.colno})", None)
                 continue
-            yield number, value if isinstance(value, dict) else _RowError("a line must be a JSON object", None)
+            yield number, value if isinstance(value, dict) else RowError("a line must be a JSON object", None)
 
 
-def _jsonl_record(row: dict[str, Any], source: str) -> FailureRecord:
+def parse_failure_row(row: dict[str, Any], source: str) -> FailureRecord:
+    """A FailureRecord from one JSONL row: a chat-log row (``messages``) or a record; RowError names the field."""
     if "messages" in row:
         return chat_log_record(row, source)
     try:
@@ -193,10 +194,10 @@ def _collect(path: Path, rows: Iterable[tuple[int, Any]], convert: Any, skip_inv
     issues: list[LoadIssue] = []
     for number, row in rows:
         try:
-            if isinstance(row, _RowError):
+            if isinstance(row, RowError):
                 raise row
             records.append(convert(row))
-        except _RowError as exc:
+        except RowError as exc:
             if not skip_invalid:
                 raise InputError(str(exc), path=str(path), line=number, field=exc.field) from None
             issues.append(LoadIssue(path=str(path), line=number, field=exc.field, message=str(exc)))
@@ -218,7 +219,7 @@ def load_failures(path: str | Path, *, mapping: ColumnMapping | None = None, sou
         rows = _table_rows(path)
         cmap = mapping or ColumnMapping()
         return _collect(path, rows, lambda r: mapped_record(r, cmap, src), skip_invalid)
-    return _collect(path, _jsonl_rows(path), lambda r: _jsonl_record(r, src), skip_invalid)
+    return _collect(path, _jsonl_rows(path), lambda r: parse_failure_row(r, src), skip_invalid)
 
 
 def _table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
