@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from synth.backends import BACKEND_NAMES, BackendOptions
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
+from task_bank.exit_codes import EXIT_FAILED, exit_code
 from task_bank.provenance import SamplingSettings
 
 
@@ -87,31 +88,20 @@ def open_sandbox(args: argparse.Namespace) -> AbstractContextManager[Any]:
     return open_pool(backend=args.sandbox, workers=args.sandbox_workers)
 
 
+_LABELS = ((BackendError, "generator backend failed: "), (SandboxError, "sandbox failed: "), (BankError, "bank: "))
+
+
 def run_command(body: Callable[[], int]) -> int:
-    """Run ``body`` and map envsynth errors to one stderr line and an exit code."""
+    """Run ``body`` and map envsynth errors to one stderr line and the shared exit code (task_bank.exit_codes)."""
     try:
         return body()
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except BackendError as exc:
-        print(f"error: generator backend failed: {exc}", file=sys.stderr)
-        return 3
-    except SandboxError as exc:
-        print(f"error: sandbox failed: {exc}", file=sys.stderr)
-        return 4
-    except BankError as exc:
-        print(f"error: bank: {exc}", file=sys.stderr)
-        return 5
-    except EnvsynthError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except (EnvsynthError, KeyboardInterrupt) as exc:
+        label = next((text for kind, text in _LABELS if isinstance(exc, kind)), "")
+        print(f"error: {label}{str(exc) or 'interrupted'}", file=sys.stderr)
+        return exit_code(exc)
     except Exception as exc:  # the promise is one line, never a traceback; ENVSYNTH_DEBUG=1 shows it
         if os.environ.get("ENVSYNTH_DEBUG"):
             raise
         print(f"error: internal error {type(exc).__name__}: {exc} (set ENVSYNTH_DEBUG=1 for the traceback)",
               file=sys.stderr)
-        return 1
+        return EXIT_FAILED

@@ -37,18 +37,9 @@ from typing import TextIO
 from synth.grow_config import GrowConfig, load_config, resolve_bank
 from synth.grow_cycle import CycleReport, run_cycle
 from synth.grow_schedule import parse_interval, run_every
-from task_bank.errors import (BackendError, BankError, ConfigError, EnvsynthError, InputError, LockedError,
-                              SandboxError)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_BACKEND = 3
-EXIT_SANDBOX = 4
-EXIT_BANK = 5
-EXIT_LOCKED = 75
-"""``EX_TEMPFAIL`` from sysexits.h: another cycle is running; try again later."""
-EXIT_INTERRUPTED = 130
+from task_bank.errors import ConfigError, EnvsynthError, LockedError
+# Exit codes are shared by every envsynth command; grow's tests and scripts import them from here too.
+from task_bank.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,15 +85,6 @@ def _emit(out: TextIO, as_json: bool, report: CycleReport | None = None, **extra
         print("\n".join(_summary_lines(report)), file=out, flush=True)
 
 
-def exit_code_for(exc: EnvsynthError) -> int:
-    """The exit code for an error that ended a cycle (the same codes as ``synth.generate``)."""
-    for kind, code in ((InputError, EXIT_USAGE), (BackendError, EXIT_BACKEND), (SandboxError, EXIT_SANDBOX),
-                       (BankError, EXIT_BANK)):
-        if isinstance(exc, kind):
-            return code
-    return EXIT_FAILED
-
-
 def one_cycle(config: GrowConfig, bank: Path, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Run one cycle and print its report; returns the exit code (Ctrl-C propagates)."""
     try:
@@ -112,7 +94,7 @@ def one_cycle(config: GrowConfig, bank: Path, as_json: bool, out: TextIO, err: T
         _emit(out, as_json, outcome="locked", message=str(exc), exit_code=EXIT_LOCKED)
         return EXIT_LOCKED
     except EnvsynthError as exc:
-        code = exit_code_for(exc)
+        code = exit_code(exc)
         print(f"synth.grow: cycle failed: {exc} (exit {code})", file=err, flush=True)
         _emit(out, as_json, outcome="failed", message=str(exc), exit_code=code)
         return code

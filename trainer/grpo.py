@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank import BankError, ConfigError, EnvsynthError, InputError, TaskStatus
+from task_bank import BankError, ConfigError, EnvsynthError, TaskStatus
+from task_bank.exit_codes import exit_code
 from trainer.config import TrainConfig, load_config, parse_override
 
 if TYPE_CHECKING:
@@ -222,16 +223,13 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: 0 on success, 2 for bad input or config, 1 when the bank or sandbox cannot serve the run."""
+    """Entry point: 0 on success, else the shared exit code (2 bad input or config, 4 sandbox, 5 bank, ...)."""
     args = build_parser().parse_args(argv)
     try:
         summary = train(config_from_args(args))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except EnvsynthError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exit_code(exc)
     if args.json:
         print(json.dumps(summary.model_dump()))
     else:

@@ -10,6 +10,7 @@ import pytest
 
 from task_bank.store import Bank
 from trainer.grpo import build_parser, config_from_args, main
+from task_bank.exit_codes import EXIT_BANK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +49,7 @@ def test_a_missing_bank_is_named(capsys, tmp_path):
 def test_a_bank_without_admitted_tasks_says_how_to_fill_it(capsys, empty_bank, tmp_path):
     code, err = run_main(capsys, "--policy", "p", "--bank", str(empty_bank), "--output", str(tmp_path / "o"),
                          "--set", "grpo.device=cpu")
-    assert code == 1 and "no admitted tasks" in err
+    assert code == EXIT_BANK and "no admitted tasks" in err
 
 
 def test_resume_without_a_checkpoint_says_what_to_do(capsys, empty_bank, tmp_path):
