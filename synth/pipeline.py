@@ -244,18 +244,22 @@ def _admit(parsed: list[tuple[Slot, Generation, TaskSpec]], reports: list[Valida
            backend: GeneratorBackend, run_id: str, probe: PolicyProbe | None, config: PipelineConfig,
            executor: Executor, state: _Run, clock: StageClock, progress: ProgressHook) -> None:
     """Band-check the validated tasks, then store every parsed attempt in the bank and count the outcome."""
-    fresh = [i for i, (_, _, spec) in enumerate(parsed)
-             if reports[i].admitted and spec.id not in state.seen_ids and bank.find(spec.id) is None]
     band_reason: dict[int, str] = {}
     stats: dict[int, TrainingStat | None] = {}
-    if probe is not None and config.band is not None and fresh:
+    if probe is not None and config.band is not None:
+        # Only tasks dedup would admit are worth probe samples; duplicates are stored as such below.
+        fresh = [i for i, (_, _, spec) in enumerate(parsed)
+                 if reports[i].admitted and spec.id not in state.seen_ids and bank.find(spec.id) is None
+                 and bank.duplicate_of(spec) is None]
         with clock.stage("band"):
             progress.start("band", len(fresh))
-            measures = probe.measure([parsed[i][2] for i in fresh], executor)
+            measures = probe.measure([parsed[i][2] for i in fresh], executor) if fresh else []
             progress.advance("band", len(fresh))
         for i, m in zip(fresh, measures):
             stats[i] = probe.stat(m)
-            band_reason[i] = "probe_error" if m.pass_rate is None else (config.band.reason(m.pass_rate) or "")
+            # An unmeasurable pass rate (every sample an infrastructure error) says nothing about the task: it is
+            # admitted on its validation alone, never rejected for the sandbox's fault.
+            band_reason[i] = "" if m.pass_rate is None else (config.band.reason(m.pass_rate) or "")
     with clock.stage("admit"):
         progress.start("admit", len(parsed))
         for i, (slot, gen, spec) in enumerate(parsed):

@@ -50,8 +50,15 @@ class ProbeSummary(BaseModel):
 
 def probe_bank(bank: "Bank", probe: PolicyProbe, executor: Executor, *, status: TaskStatus = TaskStatus.ADMITTED,
                skill: str | None = None, limit: int = 1000, batch: int = 32) -> ProbeSummary:
-    """Probe up to ``limit`` tasks of ``status`` in ``bank`` and record their stats; returns the summary."""
-    records = bank.list(status=status, skill=skill, limit=limit)
+    """Probe up to ``limit`` tasks of ``status`` in ``bank`` and record their stats; returns the summary.
+
+    With ``status`` REJECTED only tasks rejected as ``too_hard`` are probed: those are the ones a stronger policy
+    can bring back (the trainer promotes them on a pass rate measured after their rejection).
+    """
+    if status is TaskStatus.REJECTED:
+        records = [r for r in bank.iter_tasks(status=status, skill=skill) if "too_hard" in r.reasons][:limit]
+    else:
+        records = bank.list(status=status, skill=skill, limit=limit)
     measures: list[ProbeMeasure] = []
     for i in range(0, len(records), batch):
         specs = [r.spec for r in records[i:i + batch]]
@@ -74,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drafts", default=None, help="recorded samples for --backend replay")
     parser.add_argument("--skill", default=None, help="only tasks of this skill")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many tasks")
+    parser.add_argument("--status", choices=("admitted", "rejected"), default="admitted",
+                        help="admitted (default) tasks, or tasks rejected as too_hard, to see if they became solvable")
     parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
     add_backend_args(parser, default_backend="transformers", what="policy")
     add_bank_args(parser)
@@ -109,7 +118,8 @@ def _main(args: argparse.Namespace) -> int:
         bank = stack.enter_context(Bank.open(args.bank or default_bank()))
         executor = stack.enter_context(LocalExecutor(args.workers))
         probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=args.policy)
-        summary = probe_bank(bank, probe, executor, skill=args.skill, limit=args.limit)
+        summary = probe_bank(bank, probe, executor, status=TaskStatus(args.status), skill=args.skill,
+                              limit=args.limit)
     if args.json:
         print(json.dumps(summary.model_dump(mode="json"), indent=2))
     else:

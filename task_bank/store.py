@@ -151,6 +151,15 @@ class Bank(ActivityStore):
 
     # ---- admission -------------------------------------------------------------------------------------------
 
+    def duplicate_of(self, spec: TaskSpec) -> Match | None:
+        """The admitted task ``spec`` would be recorded as a duplicate of (read-only; nothing is stored).
+
+        Lets a caller skip costly work (probing a policy, promoting a task) for a task dedup would refuse anyway.
+        """
+        keys = self._keys([(spec, None, None)])[0]
+        with self._db.read() as conn:
+            return find_duplicate(conn, keys, self.dedup_config.near_threshold, exclude_id=spec.id)[0]
+
     def admit(self, spec: TaskSpec, provenance: Provenance | None = None, report: ValidationReport | None = None,
               status: TaskStatus | None = None, reasons: Iterable[str] = (), dedup: bool = True) -> TaskRecord:
         """Store a task, deciding its status; same id twice is a no-op returning the stored record.

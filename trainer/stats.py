@@ -98,11 +98,20 @@ class BankStatsCallback(TrainerCallback):
             self.retired.append(task_id)
 
     def _promote_solvable(self) -> None:
+        """Re-admit tasks rejected as too hard once a pass rate measured *after* the rejection (by ``synth.probe
+        --status rejected`` or training) shows the policy sometimes solves them. The measurement that rejected a
+        task never promotes it, and a task dedup would refuse stays rejected."""
         wanted = set(self._config.promote_reasons)
-        rates = self._bank.latest_pass_rates()
         mastery = self._config.mastery_pass_rate
-        solvable = [record.id for record in self._bank.iter_tasks(status=TaskStatus.REJECTED)
-                    if wanted & set(record.reasons) and 0.0 < rates.get(record.id, 0.0) < mastery]
+        solvable = []
+        for record in self._bank.iter_tasks(status=TaskStatus.REJECTED):
+            if not wanted & set(record.reasons):
+                continue
+            # updated_at moves with every statistic written, so the rejection time is creation or the last status change
+            rejected_at = max([record.created_at, *(action.at for action in self._bank.history(record.id))])
+            later = [s for s in self._bank.stats(record.id) if s.recorded_at > rejected_at]
+            if later and 0.0 < later[-1].pass_rate < mastery and self._bank.duplicate_of(record.spec) is None:
+                solvable.append(record.id)
         for task_id in solvable:
             self._bank.set_status(task_id, TaskStatus.ADMITTED, actor="trainer", action="promote", reason="solvable")
             self.promoted.append(task_id)

@@ -81,6 +81,32 @@ def test_band_stores_out_of_band_tasks_rejected_with_reason_and_stats(
     assert stats[middle.id][0].pass_rate == 0.5 and stats[middle.id][0].pass_at_k[K] == 1.0
 
 
+def test_a_band_that_cannot_be_measured_admits_on_validation_alone(
+        admitted_specs: list[TaskSpec], pool: Pool, tmp_path: Path) -> None:
+    silent = ReplayBackend({}, model="policy-silent", sampling=SamplingSettings())  # no sample can be scored
+    drafts = ReplayBackend(load_recordings(ROOT / "examples" / "drafts.jsonl"), model="r", sampling=SamplingSettings())
+    config = PipelineConfig(band=BandConfig(low=0.1, high=0.9, k=K))
+    with Bank.open(tmp_path / "bank.db") as bank:
+        summary = run_pipeline(load_failures(ROOT / "examples" / "failures.jsonl").records, bank=bank,
+                               backend=drafts, validator=Validator(pool), config=config,
+                               probe=PolicyProbe(silent, pool, k=K))
+        statuses = {bank.get(s.id).status for s in admitted_specs}
+    assert summary.admitted == len(admitted_specs) and statuses == {TaskStatus.ADMITTED}
+
+
+def test_probe_of_rejected_tasks_measures_only_those_rejected_as_too_hard(
+        admitted_specs: list[TaskSpec], pool: Pool, tmp_path: Path) -> None:
+    recordings = _policy_recordings(admitted_specs, tmp_path / "p.jsonl")
+    probe = PolicyProbe(ReplayBackend(recordings, model="p4", sampling=SamplingSettings()), pool, k=K)
+    hard, broken = admitted_specs[2], admitted_specs[3]
+    with Bank.open(tmp_path / "bank.db") as bank:
+        bank.admit(hard, status=TaskStatus.REJECTED, reasons=("too_hard",))
+        bank.admit(broken, status=TaskStatus.REJECTED, reasons=("unsolvable",))
+        summary = probe_bank(bank, probe, LocalExecutor(), status=TaskStatus.REJECTED)
+        assert [m.task_id for m in summary.measures] == [hard.id]
+        assert bank.stats(broken.id) == []
+
+
 def test_probe_measures_pass_rate_and_unscored_samples_are_left_out(admitted_specs: list[TaskSpec],
                                                                     pool: Pool) -> None:
     spec = admitted_specs[2]

@@ -75,6 +75,28 @@ def test_a_too_hard_task_that_the_policy_now_sometimes_solves_is_promoted(bank):
     assert bank.history(hard.id)[-1].action == "promote"
 
 
+def test_the_measurement_that_rejected_a_task_never_promotes_it(bank):
+    band_stat = TrainingStat(task_id=spec(8).id, policy="p0", source="probe", attempts=16, mean_score=0.06,
+                             pass_rate=0.0625)
+    hard = bank.admit(spec(8), status=TaskStatus.REJECTED, reasons=("too_hard",))
+    bank.add_stats([band_stat])  # recorded before the rejection, as the generate band does
+    callback = BankStatsCallback(bank, ScoreLedger(pass_threshold=1.0), StatsSection())
+    callback.flush("out", step=1)
+    assert bank.get(hard.id).status is TaskStatus.REJECTED and callback.promoted == []
+
+
+def test_a_too_hard_task_that_duplicates_an_admitted_one_is_not_promoted(bank):
+    original = bank.admit(spec(9))
+    copy = TaskSpec(prompt=original.spec.prompt, verifier=original.spec.verifier, reference=original.spec.reference,
+                    failure_cases=(*original.spec.failure_cases, "another wrong answer"))
+    hard = bank.admit(copy, status=TaskStatus.REJECTED, reasons=("too_hard",))
+    bank.add_stats([TrainingStat(task_id=hard.id, policy="p1", source="probe", attempts=8, mean_score=0.5,
+                                 pass_rate=0.5)])
+    callback = BankStatsCallback(bank, ScoreLedger(pass_threshold=1.0), StatsSection())
+    callback.flush("out", step=1)
+    assert bank.get(hard.id).status is TaskStatus.REJECTED and callback.promoted == []
+
+
 def test_groups_with_equal_scores_are_counted(bank):
     task = bank.admit(spec(7))
     ledger = ScoreLedger(pass_threshold=1.0)
