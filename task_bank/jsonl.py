@@ -129,7 +129,11 @@ def import_jsonl(bank: Bank, path: str | Path, *, strict: bool = False, status: 
                 counts["existing"] += 1
             else:
                 seen.add(item.id)
-                yield item, provenance, None
+                if item.provenance is None:
+                    yield item, provenance, None
+                else:  # a task exported from another bank keeps its chain; the bank stores it beside the spec
+                    kept = item.provenance.model_copy(update={"imported_from": name})
+                    yield item.model_copy(update={"provenance": None}), kept, None
 
     if strict:
         items = list(specs())
@@ -157,12 +161,12 @@ def import_jsonl(bank: Bank, path: str | Path, *, strict: bool = False, status: 
 
 
 def export_jsonl(bank: Bank, path: str | Path, *, status: StatusFilter = None, skill: str | None = None) -> int:
-    """Write the matching tasks as task spec v1 lines; returns how many."""
+    """Write the matching tasks as task spec v1 lines, each with its provenance; returns how many."""
     count = 0
     try:
         with open(path, "w", encoding="utf-8") as out:
             for record in bank.iter_tasks(status=status, skill=skill):
-                out.write(record.spec.to_json() + "\n")
+                out.write(record.spec.model_copy(update={"provenance": record.provenance}).to_json() + "\n")
                 count += 1
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror})", path=str(path)) from exc

@@ -1,8 +1,8 @@
 """Task spec v1: the interchange record every envsynth tool reads and writes (see shared/DESIGN.md).
 
 A task's id is a hash of its canonical content (prompt, verifier, reference, failure cases), so drafting the same
-task twice yields the same id and exact deduplication comes for free. ``metadata`` is deliberately outside the
-hash: re-tagging a task does not make it a new task.
+task twice yields the same id and exact deduplication comes for free. ``metadata`` and ``provenance`` are
+deliberately outside the hash: re-tagging a task, or moving it to another bank, does not make it a new task.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from task_bank.provenance import Provenance
 
 SCHEMA_VERSION = 1
 """Version of the task spec this code writes. Readers accept this and older versions."""
@@ -79,6 +81,10 @@ class TaskSpec(BaseModel):
     """Responses that must score low; the deployed model's failing answer belongs here."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form: skill, tags, difficulty, source."""
+    provenance: Provenance | None = None
+    """Where the task came from, when the task travels in a file: export writes it and import keeps it, so a
+    generated task's chain survives a move between banks. Optional, outside the content id, and omitted from the
+    JSON when absent; inside a bank it is stored beside the spec (``TaskRecord.provenance``), not in it."""
 
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "TaskSpec":
@@ -119,5 +125,5 @@ class TaskSpec(BaseModel):
         return [m.model_dump() for m in self.prompt]
 
     def to_json(self) -> str:
-        """One JSONL line of task spec v1."""
-        return self.model_dump_json()
+        """One JSONL line of task spec v1 (``provenance`` only when the spec carries one)."""
+        return self.model_dump_json(exclude={"provenance"} if self.provenance is None else None)

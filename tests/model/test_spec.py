@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from task_bank import SCHEMA_VERSION, Message, TaskSpec, derive_task_id
+from task_bank import SCHEMA_VERSION, Message, Provenance, TaskSpec, derive_task_id
 
 VERIFY = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '4' else 0.0\n"
 
@@ -47,6 +47,12 @@ def test_json_round_trip_is_lossless():
 def test_spec_v1_field_names_are_the_contract():
     assert set(json.loads(make().to_json())) == {
         "schema_version", "id", "prompt", "verifier", "reference", "failure_cases", "metadata"}
+
+
+def test_provenance_travels_in_the_json_but_not_in_the_id():
+    spec = make(provenance=Provenance(generator_backend="replay", source_failure_ids=("f_1",)))
+    assert spec.id == make().id
+    assert TaskSpec.model_validate_json(spec.to_json()).provenance == spec.provenance
 
 
 def test_records_are_frozen():

@@ -8,6 +8,7 @@ import pytest
 
 from task_bank.errors import InputError
 from task_bank.jsonl import export_jsonl, import_jsonl, read_specs
+from task_bank.provenance import Provenance
 from task_bank.records import TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.store import Bank
@@ -33,6 +34,19 @@ def test_export_then_import_into_a_new_bank_round_trips_every_spec(bank, tmp_pat
         assert report.stored == 10 and report.problems == ()
         assert \
             {r.id: r.spec for r in other.list(limit=100)} == {s.id: s for s in specs}
+
+
+def test_a_generated_task_keeps_its_provenance_through_export_and_import(bank, tmp_path, make_spec):
+    chain = Provenance(source_failure_ids=("f_1", "f_2"), generator_backend="vllm", generator_model="m",
+                       prompt_template="draft.j2", prompt_template_hash="abc123", growth_run_id="grow-1")
+    bank.admit(make_spec(1), provenance=chain)
+    out = tmp_path / "tasks.jsonl"
+    export_jsonl(bank, out)
+    with Bank.open(tmp_path / "other.db") as other:
+        import_jsonl(other, out)
+        moved = other.get(make_spec(1).id)
+    assert moved.provenance == chain.model_copy(update={"imported_from": str(out)})
+    assert moved.spec.provenance is None  # the bank keeps provenance beside the spec, not inside it
 
 
 def test_imported_tasks_record_the_file_they_came_from(bank, tmp_path, make_spec):
