@@ -62,3 +62,29 @@ def test_ordinary_forks_and_threads_still_work(pool):
            "    t.join()\n    pid = os.fork()\n    if pid == 0:\n        os._exit(7)\n"
            "    return 1.0 if os.WEXITSTATUS(os.waitpid(pid, 0)[1]) == 7 else 0.0\n")
     assert pool.score(src, ["r"])[0].score == 1.0
+
+
+HONEST = "def verify(r):\n    return 0.5\n"
+
+
+def test_lowering_the_zygotes_limits_is_denied_and_later_tasks_still_score(pool):
+    attack = ("import resource\ndef verify(r):\n    try:\n        resource.prlimit(1, resource.RLIMIT_FSIZE, "
+              "(1 << 20, 1 << 20))\n        return 1.0\n    except OSError:\n        return 0.0\n")
+    assert pool.score(attack, ["r"])[0].score == 0.0
+    assert [r.score for r in pool.score(HONEST, ["a", "b"])] == [0.5, 0.5]
+
+
+def test_renicing_the_zygote_is_denied(pool):
+    assert pool.score(syscall_verifier("libc.setpriority(0, 1, 15)"), ["r"])[0].score == 0.0
+    assert pool.score(syscall_verifier("libc.setpriority(2, 0, 15)"), ["r"])[0].score == 0.0  # PRIO_USER
+
+
+def test_a_process_may_still_set_its_own_limits_and_priority(pool):
+    src = ("import os, resource\ndef verify(r):\n    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+           "    os.nice(1)\n    return 1.0\n")
+    assert pool.score(src, ["r"])[0].score == 1.0
+
+
+def test_posix_message_queues_cannot_carry_an_answer_to_a_later_task(pool):
+    plant = syscall_verifier("libc.syscall(240, b'envsynth_leak', 0o100 | 0o2, 0o600, 0)")  # mq_open(O_CREAT|O_RDWR)
+    assert pool.score(plant, ["r"])[0].score == 0.0

@@ -11,6 +11,11 @@ either widen the kernel attack surface or carry state between runs:
   outlive a run); ``mount`` and the new mount API, ``pivot_root``, ``chroot``; ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring_*``; module loading, ``kexec``, ``reboot``, ``swapon/off``, ``acct``, ``syslog``,
   ``quotactl``, ``open_by_handle_at``, ``ioperm``/``iopl``
+- POSIX message queues (``mq_*``): the IPC namespace lives as long as the worker, so a queue would carry data from
+  one task to the next
+- changing *another* process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``,
+  ``ioprio_set`` with a target other than the caller itself): children share the zygote's uid, and lowering the
+  zygote's limits would break every later task on the worker
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -35,7 +40,15 @@ DENIED_X86_64 = {
     "process_vm_readv": 310, "process_vm_writev": 311, "finit_module": 313, "kexec_file_load": 320, "bpf": 321,
     "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
     "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+    "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+    "mq_getsetattr": 245,
 }
+SELF_ONLY_ARG0 = {  # allowed only with a pid argument of 0 (the caller itself), as the C library passes it
+    "sched_setparam": 142, "sched_setscheduler": 144, "sched_setaffinity": 203, "prlimit64": 302,
+    "sched_setattr": 314,
+}
+SYS_SETPRIORITY, SYS_IOPRIO_SET = 141, 251  # allowed only as (PRIO_PROCESS, 0) and (IOPRIO_WHO_PROCESS, 0)
+ARG0, ARG1 = 16, 24  # offsets of the low words of the first two arguments in struct seccomp_data
 
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW = 0x7FFF0000
@@ -53,12 +66,23 @@ def deny_list_program() -> bytes | None:
         (_LD_ABS, 0, 0, 0),                                 # A = syscall number
         (_JGE, "eperm", 0, X32_SYSCALL_BIT),
         *[(_JEQ, "eperm", 0, number) for number in sorted(DENIED_X86_64.values())],
+        *[(_JEQ, "self", 0, number) for number in sorted(SELF_ONLY_ARG0.values())],
+        (_JEQ, "setpriority", 0, SYS_SETPRIORITY),
+        (_JEQ, "ioprio", 0, SYS_IOPRIO_SET),
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "clone", 0, SYS_CLONE),
         (_RET, 0, 0, _ALLOW),
     ]
     labels = {"clone": len(code)}
-    code += [(_LD_ABS, 0, 0, 16), (_JSET, "eperm", 0, CLONE_NEW_FLAGS), (_RET, 0, 0, _ALLOW)]
+    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", 0, CLONE_NEW_FLAGS), (_RET, 0, 0, _ALLOW)]
+    labels["self"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", 0)]
+    labels["setpriority"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 0), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
+    labels["ioprio"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 1), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
+    labels["allow"] = len(code)
+    code.append((_RET, 0, 0, _ALLOW))
     labels["eperm"] = len(code)
     code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
     labels["enosys"] = len(code)
