@@ -165,7 +165,10 @@ class Pool:
             self._slots.put(worker)
 
     def _run_alone(self, source: str, response: str, env: RunEnv) -> ScoreResult:
-        worker = self._start(0)
+        try:
+            worker = self._start(0)
+        except SandboxError as exc:  # no worker could start: infrastructure, not this response (and not the others)
+            return _error(exc)
         try:
             return worker.score_group(source, [response], env)[0]
         except SandboxError as exc:
@@ -174,14 +177,18 @@ class Pool:
             self._retire(worker)
 
     def _run_fresh(self, source: str, responses: list[str], env: RunEnv) -> list[ScoreResult]:
-        worker = self._start(env.hash_seed)
-        try:
-            return worker.score_group(source, responses, env)
-        except SandboxError as exc:
-            return [ScoreResult(outcome=Outcome.CRASHED, detail=f"the run took its fresh sandbox down: {exc}")
-                    for _ in responses]
-        finally:
-            self._retire(worker)
+        """One fresh interpreter for the group. A run that loses its sandbox is tried once more on another, so a
+        passing infrastructure fault is never blamed on the verifier; losing it twice, the run is the cause."""
+        for _attempt in (1, 2):
+            worker = self._start(env.hash_seed)  # a start failure propagates: the group is an infrastructure error
+            try:
+                return worker.score_group(source, responses, env)
+            except SandboxError as exc:
+                failure = exc
+            finally:
+                self._retire(worker)
+        return [ScoreResult(outcome=Outcome.CRASHED, detail=f"the run took its fresh sandbox down twice: {failure}")
+                for _ in responses]
 
 
 def _error(exc: BaseException) -> ScoreResult:

@@ -261,3 +261,26 @@ def test_sandbox_dies_with_its_host_process():
     while members() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert members() == []
+
+
+class ScoringWorker(BrokenWorker):
+    def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
+        return [ScoreResult(outcome=Outcome.SCORED, score=1.0) for _ in responses]
+
+
+class FlakyBackend(FailingBackend):
+    """The pool's worker breaks, one replacement works, then no worker can start."""
+
+    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+        self.started += 1
+        if self.started > 2:
+            raise SandboxError("cannot start a worker")
+        return BrokenWorker() if self.started == 1 else ScoringWorker()
+
+
+def test_a_replacement_that_cannot_start_costs_only_the_responses_it_would_have_scored():
+    registry = BackendRegistry()
+    registry.register("flaky", FlakyBackend)
+    with open_pool("flaky", workers=1, registry=registry) as pool:
+        results = pool.score(EXACT, ["42", "0"])
+    assert [r.outcome for r in results] == [Outcome.SCORED, Outcome.ERROR]

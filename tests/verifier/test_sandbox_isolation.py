@@ -228,3 +228,18 @@ def test_isolated_responses_each_get_their_own_outcome():
 
 def test_shared_group_process_is_the_documented_default(pool):
     assert [r.score for r in pool.score(SABOTEUR, ["ok", "sabotage", "ok"])] == [1.0, 0.0, 0.0]
+
+
+def test_an_isolated_response_that_locks_its_work_directory_is_not_charged_to_the_next():
+    src = ("import os\ndef verify(r):\n    if r == 'lock':\n        open('f', 'w').write('x')\n"
+           "        os.chmod('.', 0o500)\n    return 0.75\n")
+    with open_pool("bwrap", workers=1, limits=LIMITS.model_copy(update={"isolate_responses": True})) as isolated:
+        results = isolated.score(src, ["lock", "b", "c"])
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, 0.75)] * 3
+
+
+def test_an_unreadable_directory_left_in_scratch_does_not_cost_the_worker(pool, caplog):
+    one(pool, "import os\ndef verify(r):\n    os.mkdir('/scratch/x')\n    os.chmod('/scratch/x', 0)\n    return 0.0\n")
+    with caplog.at_level("WARNING", logger="verifier.pool"):
+        assert [r.score for r in pool.score("def verify(r):\n    return 0.5\n", ["a", "b"])] == [0.5, 0.5]
+    assert not [r for r in caplog.records if "worker failed" in r.getMessage()]

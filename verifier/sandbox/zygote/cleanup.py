@@ -31,23 +31,48 @@ def cleanup(run, scratch):
 
 
 def wipe(directory, keep=None):
-    """Delete everything under ``directory`` except the entry named ``keep`` (whose contents are wiped too)."""
-    for entry in os.scandir(directory):
-        if entry.name == keep:
-            wipe(entry.path)
-        elif entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, onerror=_force_remove)
-        else:
-            os.unlink(entry.path)
+    """Delete everything under ``directory`` except the entry named ``keep`` (whose contents are wiped too).
+
+    A run may leave entries it made unremovable (a mode-000 directory, a read-only work directory); they belong to
+    the sandbox uid, so making each one writable first removes them. Nothing here raises: a wipe that failed must
+    not kill the zygote, nor be charged to the next response of an isolated group.
+    """
+    _writable(directory)
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.name == keep:
+                wipe(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                _writable(entry.path)
+                shutil.rmtree(entry.path, onerror=_force_remove)
+            else:
+                os.unlink(entry.path)
+        except (OSError, RecursionError):
+            pass
+
+
+def _writable(path):
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
 
 
 def _force_remove(func, path, _exc):
-    os.chmod(os.path.dirname(path), 0o700)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o700)
-        shutil.rmtree(path, onerror=_force_remove)
-    else:
-        os.unlink(path)
+    """rmtree's error hook: make the entry (and its directory, when ours) writable, then remove it."""
+    _writable(path)
+    _writable(os.path.dirname(path))
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, onerror=_force_remove)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def _remove_ipc():
