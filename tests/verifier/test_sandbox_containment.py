@@ -221,3 +221,14 @@ def test_a_crash_only_costs_its_own_response(pool):
     results = pool.score(src, ["ok", "boom", "no", "ok"])
     assert [r.outcome for r in results] == [Outcome.SCORED, Outcome.CRASHED, Outcome.SCORED, Outcome.SCORED]
     assert [r.score for r in results] == [1.0, None, 0.0, 1.0]
+
+
+def test_each_worker_gets_at_most_one_core():
+    from verifier.sandbox.cgroup import CPU_PERIOD_US, ROOT, open_cgroup
+    if not os.access(ROOT / "cpu", os.W_OK):
+        pytest.skip("the cgroup v1 cpu controller is not writable here")
+    group = open_cgroup(8, 64 << 20)
+    try:
+        assert (group.dirs["cpu"] / "cpu.cfs_quota_us").read_text().strip() == str(CPU_PERIOD_US)
+    finally:
+        group.remove()

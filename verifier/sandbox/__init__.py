@@ -13,6 +13,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - processes and threads: cgroup v1 ``pids.max`` per worker, plus RLIMIT_NPROC under a dedicated unprivileged uid
   (a fork bomb or thread bomb stops at the limit; the machine is unaffected)
 - memory: RLIMIT_AS per run, plus cgroup v1 ``memory.limit_in_bytes`` per worker (children are the OOM victims)
+- CPU share: a CFS quota of one core per worker (cgroup v1 ``cpu``, where writable), so a run that spins up many
+  busy processes slows only its own worker, not other tasks' calls
 - wall time per verify call (and for loading the verifier): SIGKILL from the zygote; the host kills the whole
   worker from outside if the zygote itself stops answering
 - CPU time per call: RLIMIT_CPU (SIGXCPU -> ``timeout``)
@@ -24,7 +26,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
 - syscalls: a seccomp deny list (``seccomp.py``, x86_64): no new namespaces, no ptrace or
-  ``process_vm_*``, no kernel keyrings (state that would outlive a run), no mounts, ``bpf``, ``perf_event_open``,
+  ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive a run), no changing
+  another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``, ``ioprio_set`` only on
+  the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its

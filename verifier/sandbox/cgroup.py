@@ -6,6 +6,10 @@ descendant is counted. ``pids.max`` bounds processes plus threads, ``memory.limi
 limit where the kernel has one) bounds memory; :meth:`Cgroup.kill` SIGKILLs every member until none is left, then
 the groups are removed. Where the controllers are absent or not writable (not root), :func:`open_cgroup` returns
 None and the backends fall back to rlimits alone, which the sandbox docstring says do not contain a fork bomb.
+
+Where the ``cpu`` controller is writable too, each worker also gets a CFS quota of one core, so a run that spins up
+many busy processes slows only its own worker, not the honest calls of the others (without it, such a run could
+push other tasks' calls toward their wall-time limit).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from task_bank.errors import SandboxError
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("pids", "memory")
+OPTIONAL = ("cpu",)
+CPU_PERIOD_US = 100_000
 
 
 class Cgroup:
-    """A pair of cgroup v1 groups (pids, memory) owned by one sandbox worker."""
+    """The cgroup v1 groups (pids, memory, and cpu where available) owned by one sandbox worker."""
 
     def __init__(self, dirs: dict[str, Path]) -> None:
         self.dirs = dirs
@@ -92,7 +98,7 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
     name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
     dirs: dict[str, Path] = {}
     try:
-        for controller in CONTROLLERS:
+        for controller in CONTROLLERS + tuple(c for c in OPTIONAL if os.access(ROOT / c, os.W_OK)):
             directory = ROOT / controller / "envsynth" / name
             directory.mkdir(parents=True)
             dirs[controller] = directory
@@ -101,6 +107,9 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
         swap = dirs["memory"] / "memory.memsw.limit_in_bytes"
         if swap.exists():
             swap.write_text(str(memory_bytes))
+        if "cpu" in dirs:  # one core per worker
+            (dirs["cpu"] / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+            (dirs["cpu"] / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
     except OSError as exc:
         Cgroup(dirs).remove()
         raise SandboxError(f"cannot set up cgroup v1 limits under {ROOT}: {exc}; run as root or use rlimits") from exc
@@ -109,7 +118,7 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
 
 def sweep_stale() -> None:
     """Remove empty groups left by envsynth processes that died without closing their pools (killed hard)."""
-    for controller in CONTROLLERS:
+    for controller in CONTROLLERS + OPTIONAL:
         parent = ROOT / controller / "envsynth"
         if not parent.is_dir():
             continue
