@@ -148,3 +148,7 @@ class CurationAction(BaseModel):
     """Why."""
     at: datetime = Field(default_factory=utcnow)
     """When."""
+    from_reasons: tuple[str, ...] = ()
+    """The task's reasons before the change (e.g. its rejection reasons), so a change can be read back and undone."""
+    from_duplicate_of: str | None = None
+    """The task it was recorded as duplicating before the change, if any."""

@@ -360,13 +360,21 @@ class Bank(ActivityStore):
                 return before
             now = utcnow()
             reasons = (reason,) if reason else ()
-            conn.execute("UPDATE tasks SET status = ?, reasons = ?, updated_at = ? WHERE id = ?",
-                         (status.value, json.dumps(list(reasons)), iso(now), task_id))
+            # An admitted task is nobody's duplicate; the match stays readable in the history entry below.
+            keep_duplicate = status is not TaskStatus.ADMITTED
+            duplicate_of = before.duplicate_of if keep_duplicate else None
+            duplicate_kind = before.duplicate_kind if keep_duplicate else None
+            conn.execute("UPDATE tasks SET status = ?, reasons = ?, updated_at = ?, duplicate_of = ?, "
+                         "duplicate_kind = ? WHERE id = ?",
+                         (status.value, json.dumps(list(reasons)), iso(now), duplicate_of,
+                          duplicate_kind.value if duplicate_kind else None, task_id))
             entry = CurationAction(task_id=task_id, action=action or _default_action(before.status, status),
-                                   from_status=before.status, to_status=status, actor=actor, reason=reason, at=now)
+                                   from_status=before.status, to_status=status, actor=actor, reason=reason, at=now,
+                                   from_reasons=before.reasons, from_duplicate_of=before.duplicate_of)
             conn.execute("INSERT INTO history (task_id, at, body) VALUES (?, ?, ?)",
                          (task_id, iso(now), entry.model_dump_json()))
-        return before.model_copy(update={"status": status, "reasons": reasons, "updated_at": now})
+        return before.model_copy(update={"status": status, "reasons": reasons, "updated_at": now,
+                                         "duplicate_of": duplicate_of, "duplicate_kind": duplicate_kind})
 
     def history(self, task_id: str) -> list[CurationAction]:
         """Status changes of a task, oldest first."""

@@ -134,6 +134,22 @@ def test_set_status_records_a_curation_action_in_history(bank, make_spec):
     assert bank.get(record.id).status is TaskStatus.ADMITTED
 
 
+def test_the_reasons_a_status_change_replaces_are_kept_in_history(bank, make_spec):
+    record = bank.admit(make_spec(2), status=TaskStatus.REJECTED, reasons=("too_hard", "probe"))
+    bank.set_status(record.id, TaskStatus.ADMITTED, actor="trainer", reason="solvable")
+    assert bank.history(record.id)[-1].from_reasons == ("too_hard", "probe")
+
+
+def test_a_duplicate_restored_to_admitted_is_no_longer_counted_as_a_duplicate(bank, make_spec):
+    original = bank.admit(make_spec(3))
+    copy = original.spec.model_copy(update={"id": "t_copy"})
+    duplicate = bank.admit(copy)
+    assert duplicate.duplicate_of == original.id
+    restored = bank.set_status(duplicate.id, TaskStatus.ADMITTED, actor="alice", reason="distinct enough")
+    assert restored.duplicate_of is None and bank.get(duplicate.id).duplicate_of is None
+    assert bank.history(duplicate.id)[-1].from_duplicate_of == original.id
+
+
 def test_set_status_of_an_unknown_task_raises_not_found(bank):
     with pytest.raises(NotFoundError):
         bank.set_status("t_missing", TaskStatus.RETIRED, actor="x")
