@@ -17,7 +17,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from task_bank.errors import EnvsynthError
+from task_bank.errors import EnvsynthError, InputError
+from task_bank.exit_codes import exit_code
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.store import Bank
 
@@ -29,6 +30,16 @@ EXPORT_FORMATS = ("jsonl", "parquet", "hf")
 def bank_path(value: str | None) -> Path:
     """The bank file: the option, else ``$ENVSYNTH_BANK``, else ``./task_bank.db``."""
     return Path(value or os.environ.get("ENVSYNTH_BANK") or DEFAULT_BANK)
+
+
+def existing_bank(value: str | None) -> Path:
+    """The bank file for a command that only reads: a missing file is an error, not a new empty bank (a typo in
+    ``--bank`` would otherwise show an empty bank and leave a stray file behind)."""
+    path = bank_path(value)
+    if not path.exists():
+        raise InputError("no bank file here; give --bank PATH or set $ENVSYNTH_BANK (import or synth.generate "
+                         "creates one)", path=str(path), field="bank")
+    return path
 
 
 def emit_json(console: Console, value: object) -> None:
@@ -75,7 +86,7 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_stats(args: argparse.Namespace, console: Console) -> int:
     """Counts per status, duplicates, failures, runs."""
-    with Bank.open(bank_path(args.bank)) as bank:
+    with Bank.open(existing_bank(args.bank)) as bank:
         summary = bank.summary()
     if args.json:
         emit_json(console, summary)
@@ -100,7 +111,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     status = None if args.status in (None, "all") else args.status
     filters = {"status": status, "skill": args.skill, "text": args.search, "failure_group": args.failure_group,
                "growth_run_id": args.run}
-    with Bank.open(bank_path(args.bank)) as bank:
+    with Bank.open(existing_bank(args.bank)) as bank:
         records = bank.list(**filters, sort=args.sort, descending=not args.ascending, limit=args.limit,
                             offset=args.offset)
         total = bank.count(**filters)
@@ -125,7 +136,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     """Growth and generate runs, newest first."""
-    with Bank.open(bank_path(args.bank)) as bank:
+    with Bank.open(existing_bank(args.bank)) as bank:
         runs = bank.list_runs(limit=args.limit)
     if args.json:
         emit_json(console, {"runs": [run.model_dump(mode="json") for run in runs]})
@@ -190,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; EnvsynthError becomes a message on stderr and exit status 2."""
+    """Run one subcommand; an EnvsynthError becomes one line on stderr and the shared exit code (2 input, 5 bank)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(file=sys.stdout)
@@ -199,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, console)
     except EnvsynthError as exc:
         sys.stderr.write(f"error: {exc}\n")
-        return 2
+        return exit_code(exc)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

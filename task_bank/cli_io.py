@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from task_bank.cli import EXPORT_FORMATS, bank_path, emit_json
+from task_bank.cli import EXPORT_FORMATS, bank_path, emit_json, existing_bank
 from task_bank.errors import InputError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
@@ -42,7 +42,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     import datasets
     datasets.disable_progress_bars()  # this process is a CLI: bars would mix into the output
     status = None if args.status == "all" else args.status
-    with Bank.open(bank_path(args.bank)) as bank:
+    with Bank.open(existing_bank(args.bank)) as bank:
         if args.format == "jsonl":
             from task_bank.jsonl import export_jsonl
             count = export_jsonl(bank, args.output, status=status, skill=args.skill)

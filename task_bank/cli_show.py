@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from task_bank.cli import bank_path, emit_json
+from task_bank.cli import emit_json, existing_bank
 from task_bank.records import CurationAction, TaskRecord, TrainingStat
 from task_bank.store import Bank
 from task_bank.validation import ValidationReport
@@ -66,7 +66,7 @@ def _human(console: Console, record: TaskRecord, reports: list[ValidationReport]
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
     """Spec, provenance, validation reports, training statistics and history of one task."""
-    with Bank.open(bank_path(args.bank)) as bank:
+    with Bank.open(existing_bank(args.bank)) as bank:
         record = bank.get(args.task_id)
         reports = bank.reports(record.id)
         stats = bank.stats(record.id)

@@ -103,7 +103,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.vllm:
         overrides["vllm.enabled"] = True
     overrides.update(parse_override(text) for text in args.overrides)
-    return load_config(args.config, overrides, defaults={"bank": os.environ.get("ENVSYNTH_BANK", "task_bank.db")})
+    return load_config(args.config, overrides, defaults={"bank": os.environ.get("ENVSYNTH_BANK") or "task_bank.db"})
 
 
 def on_cpu(config: TrainConfig) -> bool:

@@ -16,6 +16,7 @@ from task_bank.cli import main
 from task_bank.migrations import BANK_SCHEMA_VERSION
 from task_bank.records import GrowthRun, TrainingStat
 from task_bank.store import Bank
+from task_bank.exit_codes import EXIT_BANK, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,18 +117,18 @@ def _subprocess(*argv: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def test_an_unknown_id_exits_2_with_a_message_and_no_traceback(filled):
+def test_an_unknown_id_exits_with_the_bank_code_a_message_and_no_traceback(filled):
     result = _subprocess("show", "t_missing", "--bank", str(filled))
-    assert result.returncode == 2
+    assert result.returncode == EXIT_BANK
     assert "t_missing" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_bank_from_a_newer_envsynth_exits_2_naming_file_and_versions(filled):
+def test_a_bank_from_a_newer_envsynth_exits_with_the_bank_code_naming_file_and_versions(filled):
     conn = sqlite3.connect(filled, isolation_level=None)
     conn.execute(f"PRAGMA user_version = {BANK_SCHEMA_VERSION + 1}")
     conn.close()
     result = _subprocess("stats", "--bank", str(filled), "--json")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.returncode == EXIT_BANK and "Traceback" not in result.stderr
     assert str(filled) in result.stderr and f"version {BANK_SCHEMA_VERSION + 1}" in result.stderr
 
 
@@ -145,3 +146,11 @@ def test_schema_can_be_written_to_a_file(capsys, tmp_path):
 def test_an_unknown_record_name_exits_2_naming_the_choices(capsys):
     code, _, err = _run(capsys, "schema", "--record", "nope")
     assert code == 2 and "task_spec" in err
+
+
+def test_a_read_only_command_on_a_missing_bank_fails_and_creates_nothing(tmp_path):
+    missing = tmp_path / "typo.db"
+    result = subprocess.run([sys.executable, "-m", "task_bank", "stats", "--bank", str(missing)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == EXIT_USAGE and "no bank file" in result.stderr and "(field 'bank')" in result.stderr
+    assert not missing.exists()
