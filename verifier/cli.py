@@ -28,6 +28,7 @@ from rich.table import Table
 from tqdm import tqdm
 
 from task_bank.errors import EnvsynthError, InputError
+from task_bank.exit_codes import exit_code
 from task_bank.spec import TaskSpec
 from task_bank.validation import ScoreResult, ValidationReport
 from verifier.limits import Limits
@@ -189,9 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = cmd_validate if args.command == "validate" else cmd_score
         return handler(args, Console())
-    except EnvsynthError as exc:
+    except EnvsynthError as exc:  # unreadable input is 2 (the DESIGN contract); a broken sandbox 4, and so on
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
