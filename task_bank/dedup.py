@@ -1,6 +1,8 @@
 """Duplicate detection on admission: exact content, verifier code up to names, and near-duplicate prompts.
 
-A new task is compared with the *admitted* tasks, strictest key first:
+A new task is compared with the tasks the bank holds on purpose, strictest key first: admitted ones, and also
+retired (mastered: a copy teaches nothing) and quarantined ones (set aside by a reviewer: a regenerated copy must not
+slip back in). Candidates and rejected tasks are not matched.
 
 - **exact**: the hash of the canonical content (prompt, verifier, reference, failure cases), i.e. the derived id.
 - **verifier_ast**: verifier code equal up to names, comments, docstrings and layout (``task_bank.fingerprint``):
@@ -60,9 +62,13 @@ class DedupKeys:
     """One signed 64-bit key per LSH band."""
 
 
+MATCHED_STATUSES = "('admitted', 'retired', 'quarantined')"
+"""Statuses a new task is compared against (an SQL tuple literal; fixed text, never user input)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
-    """The admitted task a new one duplicates, and how."""
+    """The task (admitted, retired or quarantined) a new one duplicates, and how."""
 
     task_id: str
     kind: DuplicateKind
@@ -80,7 +86,7 @@ def compute_keys(specs: list[TaskSpec], config: DedupConfig, banding: Banding) -
 def _verifier_match(conn: sqlite3.Connection, keys: DedupKeys, exclude_id: str | None) -> tuple[Match | None,
                                                                                                  DedupKeys]:
     rows = conn.execute("SELECT pk, id, verifier, verifier_hash FROM tasks WHERE verifier_skeleton = ? "
-                        "AND status = 'admitted' AND id IS NOT ? ORDER BY pk LIMIT ?",
+                        f"AND status IN {MATCHED_STATUSES} AND id IS NOT ? ORDER BY pk LIMIT ?",
                         (keys.verifier_skeleton, exclude_id, MAX_VERIFIER_CANDIDATES)).fetchall()
     if not rows:
         return None, keys
@@ -100,11 +106,12 @@ def _verifier_match(conn: sqlite3.Connection, keys: DedupKeys, exclude_id: str |
 
 def find_duplicate(conn: sqlite3.Connection, keys: DedupKeys, threshold: float,
                    exclude_id: str | None = None) -> tuple[Match | None, DedupKeys]:
-    """The admitted task this one duplicates (exact, then verifier, then near prompt), and the keys to store.
+    """The task this one duplicates (exact, then verifier, then near prompt), and the keys to store.
 
     The returned keys carry the verifier fingerprint when it had to be computed, so it is stored with the task.
     """
-    row = conn.execute("SELECT id FROM tasks WHERE content_hash = ? AND +status = 'admitted' AND id IS NOT ? "
+    row = conn.execute(f"SELECT id FROM tasks WHERE content_hash = ? AND +status IN {MATCHED_STATUSES} "
+                       "AND id IS NOT ? "
                        "ORDER BY pk LIMIT 1", (keys.content_hash, exclude_id)).fetchone()
     if row:
         return Match(row[0], DuplicateKind.EXACT), keys
@@ -114,7 +121,7 @@ def find_duplicate(conn: sqlite3.Connection, keys: DedupKeys, threshold: float,
     marks = ",".join("?" * len(keys.band_keys))
     rows = conn.execute(  # CROSS JOIN fixes the order: band keys first, then each candidate by primary key
         f"SELECT DISTINCT t.pk, t.id, t.minhash FROM lsh_band b CROSS JOIN tasks t ON t.pk = b.task_pk "
-        f"WHERE b.key IN ({marks}) AND +t.status = 'admitted' AND t.id IS NOT ? ORDER BY t.pk",
+        f"WHERE b.key IN ({marks}) AND +t.status IN {MATCHED_STATUSES} AND t.id IS NOT ? ORDER BY t.pk",
         (*keys.band_keys, exclude_id)).fetchall()
     for _, task_id, sig in rows:
         if sig is not None and similarity(keys.signature, sig) >= threshold:

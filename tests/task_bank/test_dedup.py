@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from task_bank.fingerprint import verifier_fingerprint, verifier_skeleton
 from task_bank.records import DuplicateKind, TaskStatus
 from task_bank.store import Bank
@@ -110,9 +112,16 @@ def test_duplicates_within_one_batch_are_caught_and_the_first_wins(bank, make_sp
     assert records[1].duplicate_of == records[0].id
 
 
-def test_only_admitted_tasks_are_matched(bank, make_spec):
-    bank.admit(make_spec(1), status=TaskStatus.QUARANTINED)
+def test_rejected_tasks_are_not_matched(bank, make_spec):
+    bank.admit(make_spec(1), status=TaskStatus.REJECTED, reasons=("unsolvable",))
     assert bank.admit(make_spec(1, id="t_copy")).status is TaskStatus.ADMITTED
+
+
+@pytest.mark.parametrize("status", [TaskStatus.QUARANTINED, TaskStatus.RETIRED])
+def test_a_copy_of_a_quarantined_or_retired_task_is_a_duplicate(bank, make_spec, status):
+    original = bank.admit(make_spec(1), status=status)
+    copy = bank.admit(make_spec(1, id="t_copy"))
+    assert copy.status is TaskStatus.REJECTED and copy.duplicate_of == original.id
 
 
 def test_dedup_false_admits_a_duplicate(bank, make_spec):
