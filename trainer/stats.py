@@ -28,9 +28,14 @@ from task_bank.store import Bank
 from trainer.config import StatsSection
 from trainer.ledger import ScoreLedger, TaskTally
 
+def checkpoint_prefix(output_dir: str | Path) -> str:
+    """What every policy id of one training run (one output directory) starts with."""
+    return str(Path(output_dir) / "checkpoint-")
+
+
 def checkpoint_id(output_dir: str | Path, step: int) -> str:
     """The policy id recorded with statistics: the checkpoint path this step produces."""
-    return str(Path(output_dir) / f"checkpoint-{step}")
+    return f"{checkpoint_prefix(output_dir)}{step}"
 
 
 class BankStatsCallback(TrainerCallback):
@@ -75,7 +80,7 @@ class BankStatsCallback(TrainerCallback):
             self._bank.add_stats(stats)
             self.stats_written += len(stats)
         if self._config.retire:
-            self._retire_mastered([s.task_id for s in stats])
+            self._retire_mastered([s.task_id for s in stats], checkpoint_prefix(output_dir))
         if self._config.promote and stats:
             self._promote_solvable()
         return stats
@@ -85,10 +90,13 @@ class BankStatsCallback(TrainerCallback):
         return TrainingStat(task_id=task_id, policy=policy, source="train", step=step, attempts=tally.attempts,
                             mean_score=min(1.0, tally.mean_score), pass_rate=tally.pass_rate)
 
-    def _retire_mastered(self, task_ids: list[str]) -> None:
+    def _retire_mastered(self, task_ids: list[str], run_prefix: str) -> None:
+        """Retire tasks whose last ``retire_window`` pass rates *of this run* (its checkpoints, ``run_prefix``) are
+        all mastered: measurements of another run or model say nothing about this policy."""
         window, mastery = self._config.retire_window, self._config.mastery_pass_rate
         for task_id in task_ids:
-            recent = [s for s in self._bank.stats(task_id) if s.source == "train"][-window:]
+            recent = [s for s in self._bank.stats(task_id)
+                      if s.source == "train" and s.policy.startswith(run_prefix)][-window:]
             if len(recent) < window or any(s.pass_rate < mastery for s in recent):
                 continue
             record = self._bank.find(task_id)

@@ -75,6 +75,16 @@ def test_a_too_hard_task_that_the_policy_now_sometimes_solves_is_promoted(bank):
     assert bank.history(hard.id)[-1].action == "promote"
 
 
+def test_mastery_measured_by_another_run_does_not_count_toward_retirement(bank):
+    task = bank.admit(spec(10))
+    bank.add_stats([TrainingStat(task_id=task.id, policy="old-run/checkpoint-9", source="train", attempts=2,
+                                 mean_score=1.0, pass_rate=1.0)])
+    ledger = ScoreLedger(pass_threshold=1.0)
+    ledger.record_group(task.id, [1.0, 1.0])
+    BankStatsCallback(bank, ledger, StatsSection(retire_window=2)).flush("new-run", step=1)
+    assert bank.get(task.id).status is TaskStatus.ADMITTED
+
+
 def test_the_measurement_that_rejected_a_task_never_promotes_it(bank):
     band_stat = TrainingStat(task_id=spec(8).id, policy="p0", source="probe", attempts=16, mean_score=0.06,
                              pass_rate=0.0625)
