@@ -34,6 +34,7 @@ from pathlib import Path
 from task_bank.errors import SandboxError
 from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
+from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
@@ -177,4 +178,7 @@ def _read_child_pid(info_fd: int) -> int:
 
 def containment() -> str:
     """Which process containment this host gives the bwrap backend (for reports and the benchmark)."""
-    return "cgroup v1 pids+memory, rlimits" if cgroups_available() else "rlimits only (not root: no cgroups)"
+    if not cgroups_available():
+        return "rlimits only (not root: no cgroups)"
+    cpu = "+cpu (one core per worker)" if os.access(CGROUP_ROOT / "cpu", os.W_OK) else ""
+    return f"cgroup v1 pids+memory{cpu}, rlimits"
