@@ -161,9 +161,10 @@ def _main(args: argparse.Namespace) -> int:
                 args, model=args.policy, prefix="policy_", drafts=args.policy_drafts, structured=False)))
             probe = PolicyProbe(policy_backend, pool, k=args.probe_k, policy=args.policy)
         executor = stack.enter_context(LocalExecutor(args.workers))
+        validator = stack.enter_context(Validator(pool))  # closes its warm per-seed interpreters on exit
         progress: ProgressHook = ProgressHook() if args.json else RichProgress(err)
         try:
-            summary = run_pipeline(loaded.records, bank=bank, backend=backend, validator=Validator(pool),
+            summary = run_pipeline(loaded.records, bank=bank, backend=backend, validator=validator,
                                    config=config, executor=executor, run_id=args.run_id, budget=budget,
                                    prompts=prompts, probe=probe, progress=progress)
         finally:

@@ -55,8 +55,8 @@ def open_validator(sandbox: str, workers: int) -> Iterator["Validator"]:
     from verifier.pool import open_pool
     from verifier.validate import Validator
 
-    with open_pool(backend=sandbox, workers=workers) as pool:
-        yield Validator(pool)
+    with open_pool(backend=sandbox, workers=workers) as pool, Validator(pool) as validator:
+        yield validator
 
 
 def _executor(config: GrowConfig, backend: GeneratorBackend, validator: "Validator",
