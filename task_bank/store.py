@@ -5,7 +5,8 @@ Tasks are admitted through :meth:`Bank.admit` / :meth:`Bank.admit_many`, which r
 and commit in batches, so a killed import keeps every batch it reported. A task row keeps its records as JSON
 plus indexed filter columns (``task_bank.codec``); the store writes the external-content full-text index itself
 (cheaper than triggers), so every write of a task's text goes through this class. Failures, statistics, runs
-and cursors live in :class:`task_bank.activity.ActivityStore`, which :class:`Bank` extends.
+and cursors live in :class:`task_bank.activity.ActivityStore`, status changes and validation reports in
+:class:`task_bank.curation.CurationStore`; :class:`Bank` extends both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.activity import ActivityStore
-from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, iso, record_from_row, task_row
+from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, record_from_row, task_row
+from task_bank.curation import CurationStore
 from task_bank.db import Database, connect
 from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_duplicate, index_task
 from task_bank.errors import BankError, NotFoundError
@@ -28,7 +30,7 @@ from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
 from task_bank.minhash import Banding, optimal_banding
 from task_bank.provenance import Provenance, utcnow
 from task_bank.query import StatusFilter, TaskFilter, order_by
-from task_bank.records import CurationAction, TaskRecord, TaskStatus
+from task_bank.records import TaskRecord, TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.validation import ValidationReport
 
@@ -53,9 +55,6 @@ _UPSERT_TASK = _INSERT_TASK + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in TASK_WRITE_COLUMNS if c != "id")
 _FTS_INSERT = "INSERT INTO tasks_fts (rowid, prompt_text, verifier) VALUES (?, ?, ?)"
 _FTS_DELETE = "INSERT INTO tasks_fts (tasks_fts, rowid, prompt_text, verifier) VALUES ('delete', ?, ?, ?)"
-_ACTIONS = {TaskStatus.QUARANTINED: "quarantine", TaskStatus.RETIRED: "retire", TaskStatus.REJECTED: "reject",
-            TaskStatus.CANDIDATE: "reset"}
-
 
 def _batches(items: Iterable[AdmitItem | TaskSpec], size: int) -> Iterator[list[AdmitItem]]:
     iterator = iter(items)
@@ -63,13 +62,7 @@ def _batches(items: Iterable[AdmitItem | TaskSpec], size: int) -> Iterator[list[
         yield batch
 
 
-def _default_action(before: TaskStatus, after: TaskStatus) -> str:
-    if after is TaskStatus.ADMITTED:
-        return "restore" if before in (TaskStatus.QUARANTINED, TaskStatus.RETIRED) else "promote"
-    return _ACTIONS[after]
-
-
-class Bank(ActivityStore):
+class Bank(ActivityStore, CurationStore):
     """A task bank in one SQLite file. Open with :meth:`open`; usable as a context manager; thread-safe."""
 
     def __init__(self, db: Database, dedup: DedupConfig, banding: Banding) -> None:
@@ -344,60 +337,3 @@ class Bank(ActivityStore):
         with self._db.read() as conn:
             rows = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE {clause} ORDER BY pk", (value,)).fetchall()
         return [record_from_row(row) for row in rows]
-
-    # ---- curation and reports --------------------------------------------------------------------------------
-
-    def set_status(self, task_id: str, status: TaskStatus | str, actor: str = "system", reason: str = "",
-                   action: str | None = None) -> TaskRecord:
-        """Change a task's status and record who did it and why (:meth:`history`); same status is a no-op."""
-        status = TaskStatus(status)
-        with self._db.write() as conn:
-            row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"task {task_id!r} is not in the bank {self.path}")
-            before = record_from_row(row)
-            if before.status is status:
-                return before
-            now = utcnow()
-            reasons = (reason,) if reason else ()
-            # An admitted task is nobody's duplicate; the match stays readable in the history entry below.
-            keep_duplicate = status is not TaskStatus.ADMITTED
-            duplicate_of = before.duplicate_of if keep_duplicate else None
-            duplicate_kind = before.duplicate_kind if keep_duplicate else None
-            conn.execute("UPDATE tasks SET status = ?, reasons = ?, updated_at = ?, duplicate_of = ?, "
-                         "duplicate_kind = ? WHERE id = ?",
-                         (status.value, json.dumps(list(reasons)), iso(now), duplicate_of,
-                          duplicate_kind.value if duplicate_kind else None, task_id))
-            entry = CurationAction(task_id=task_id, action=action or _default_action(before.status, status),
-                                   from_status=before.status, to_status=status, actor=actor, reason=reason, at=now,
-                                   from_reasons=before.reasons, from_duplicate_of=before.duplicate_of)
-            conn.execute("INSERT INTO history (task_id, at, body) VALUES (?, ?, ?)",
-                         (task_id, iso(now), entry.model_dump_json()))
-        return before.model_copy(update={"status": status, "reasons": reasons, "updated_at": now,
-                                         "duplicate_of": duplicate_of, "duplicate_kind": duplicate_kind})
-
-    def history(self, task_id: str) -> list[CurationAction]:
-        """Status changes of a task, oldest first."""
-        with self._db.read() as conn:
-            rows = conn.execute("SELECT body FROM history WHERE task_id = ? ORDER BY at, pk", (task_id,)).fetchall()
-        return [CurationAction.model_validate_json(row[0]) for row in rows]
-
-    def add_report(self, report: ValidationReport) -> None:
-        """Store a validation report of a task already in the bank (NotFoundError otherwise)."""
-        with self._db.write() as conn:
-            self._insert_report(conn, report)
-
-    def _insert_report(self, conn: sqlite3.Connection, report: ValidationReport) -> None:
-        try:
-            conn.execute("INSERT INTO reports (task_id, admitted, started_at, body) VALUES (?, ?, ?, ?)",
-                         (report.task_id, int(report.admitted), iso(report.started_at), report.model_dump_json()))
-        except sqlite3.IntegrityError as exc:
-            raise NotFoundError(f"cannot store a validation report for task {report.task_id!r}: it is not in the "
-                                f"bank {self.path}; admit the task first") from exc
-
-    def reports(self, task_id: str) -> list[ValidationReport]:
-        """Validation reports of a task, oldest first."""
-        with self._db.read() as conn:
-            rows = conn.execute("SELECT body FROM reports WHERE task_id = ? ORDER BY started_at, pk",
-                                (task_id,)).fetchall()
-        return [ValidationReport.model_validate_json(row[0]) for row in rows]
