@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import GenerationRequest, GeneratorBackend
 from synth.budget import BudgetTracker
 from synth.drafts import Draft, DraftError, draft_json_schema, parse_draft
 from synth.executor import Executor
 from synth.grow_config import EvolveConfig
 from synth.prompts import PromptLibrary, RenderedPrompt
+from synth.waves import generate_in_waves
 from task_bank.provenance import Provenance
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.spec import TaskSpec
@@ -154,20 +155,10 @@ def evolve(parents: Sequence[Parent], *, bank: "Bank", backend: GeneratorBackend
     """Draft, validate and store children of ``parents``; see the module docstring."""
     jobs, refused = plan_jobs(parents, prompts, drafts_per_parent, per_group_cap, structured)
     counts: Counter[str] = Counter(parents=len(parents), group_cap_refused=refused, admitted=0, duplicates=0)
-    wave = backend.batch_size * max(1, executor.workers)
     drafts = tokens = 0
     admitted: list[str] = []
-    i = 0
-    while i < len(jobs) and tracker.exhausted() is None:
-        left = tracker.drafts_left()
-        take = jobs[i:i + (wave if left is None else min(wave, left))]
-        i += len(take)
-        requests = [j.request for j in take]
-        batches = [requests[k:k + backend.batch_size] for k in range(0, len(requests), backend.batch_size)]
-        gens: list[Generation] = [g for batch in executor.map(backend.generate, batches) for g in batch]
-        spent = sum(g.completion_tokens for g in gens)
-        tracker.spend(len(gens), spent)
-        drafts, tokens = drafts + len(gens), tokens + spent
+    for take, gens in generate_in_waves(jobs, lambda job: job.request, backend, executor, tracker):
+        drafts, tokens = drafts + len(gens), tokens + sum(g.completion_tokens for g in gens)
         parsed: list[tuple[_Job, str, TaskSpec]] = []
         for job, gen in zip(take, gens):
             try:
@@ -188,6 +179,6 @@ def evolve(parents: Sequence[Parent], *, bank: "Bank", backend: GeneratorBackend
             else:
                 counts.update({f"rejected:{r}": 1 for r in record.reasons or ("rejected",)})
     counts["drafts"] = drafts
-    counts["deferred"] = len(jobs) - i
+    counts["deferred"] = len(jobs) - drafts
     return StageResult(counts=dict(counts), drafts=drafts, tokens=tokens,
-                       cut_by_budget=i < len(jobs), admitted_ids=tuple(admitted))
+                       cut_by_budget=drafts < len(jobs), admitted_ids=tuple(admitted))

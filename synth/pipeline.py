@@ -43,6 +43,7 @@ from synth.prompts import PromptLibrary
 from synth.redact import redact_failure
 from synth.slots import Slot, plan_slots, slot_request
 from synth.summary import PipelineSummary, StageClock
+from synth.waves import generate_in_waves
 from task_bank.failure import FailureRecord
 from task_bank.provenance import Provenance, utcnow
 from task_bank.records import GrowthRun, RunOutcome, TaskStatus, TrainingStat
@@ -131,20 +132,11 @@ def _generate(slots: list[Slot], backend: GeneratorBackend, executor: Executor, 
               progress: ProgressHook) -> list[tuple[Slot, Generation]]:
     """Generate for ``slots`` in waves, stopping when the budget runs out; slots never drafted are returned apart."""
     done: list[tuple[Slot, Generation]] = []
-    wave = backend.batch_size * max(1, executor.workers)
     progress.start("draft", len(slots))
-    i = 0
-    while i < len(slots) and tracker.exhausted() is None:
-        left = tracker.drafts_left()
-        take = slots[i:i + (wave if left is None else min(wave, left))]
-        i += len(take)
-        requests = [s.request for s in take]
-        batches = [requests[j:j + backend.batch_size] for j in range(0, len(requests), backend.batch_size)]
-        gens = [g for batch in executor.map(backend.generate, batches) for g in batch]
-        tracker.spend(len(gens), sum(g.completion_tokens for g in gens))
+    for take, gens in generate_in_waves(slots, lambda slot: slot.request, backend, executor, tracker):
         done.extend(zip(take, gens))
         progress.advance("draft", len(take))
-    for s in slots[i:]:
+    for s in slots[len(done):]:
         s.cut_by_budget = True
     return done
 
