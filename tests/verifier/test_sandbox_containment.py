@@ -8,6 +8,8 @@ fixture checks that the sandbox holds no process but its launcher and zygote, an
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -232,3 +234,41 @@ def test_each_worker_gets_at_most_one_core():
         assert (group.dirs["cpu"] / "cpu.cfs_quota_us").read_text().strip() == str(CPU_PERIOD_US)
     finally:
         group.remove()
+
+
+def test_a_sandbox_orphaned_mid_start_by_a_killed_host_is_swept_by_the_next_pool():
+    from verifier.sandbox.cgroup import ROOT, Cgroup, cgroups_available, sweep_stale
+    if not cgroups_available():
+        pytest.skip("cgroup v1 is not writable here (not root)")
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # the host that owned the group: dead
+    dirs = {c: ROOT / c / "envsynth" / f"{gone.pid}-orphan-test" for c in ("pids", "memory")}
+    for directory in dirs.values():
+        directory.mkdir(parents=True)
+    info_r, info_w = os.pipe()
+    os.close(info_r)  # nobody reads bwrap's info: its launcher dies writing it, before it releases its child
+    argv = Cgroup(dirs).wrap([shutil.which("bwrap"), "--unshare-pid", "--as-pid-1", "--new-session", "--info-fd",
+                              str(info_w), "--dev-bind", "/", "/", "--", "/bin/sleep", "600"])
+    launcher = subprocess.Popen(argv, pass_fds=(info_w,), start_new_session=True, env={},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(info_w)
+    launcher.wait(timeout=10)
+    orphans = Cgroup(dirs).pids()
+    assert orphans  # the child waits forever for its dead launcher: the leak being guarded against
+    sweep_stale()
+    assert not any(directory.exists() for directory in dirs.values())
+    assert not [pid for pid in orphans if _still_running(pid)]
+
+
+def _still_running(pid: int, within_s: float = 5.0) -> bool:
+    """True while ``pid`` runs; a zombie waiting for init to reap it has ended."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.05)
+    return True

@@ -38,7 +38,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
   stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
   out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``
-- a worker that dies is replaced; closing the pool leaves no process behind
+- a worker that dies is replaced; closing the pool leaves no process behind; a host killed outright leaves a
+  worker that exits on its own (the zygote's lifeline is the host's request pipe), and a sandbox orphaned
+  mid-start (bwrap's launcher dying before it releases its child) was born in its cgroup and is ended by the
+  next pool that starts on the machine
 
 Not enforced (known limits):
 

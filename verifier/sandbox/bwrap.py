@@ -112,6 +112,8 @@ class BwrapBackend(Backend):
         if seccomp_r is not None:
             argv[1:1] = ["--seccomp", str(seccomp_r)]
         cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
+        if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
+            argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
         try:
             proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w, seccomp_r) if fd is not None),

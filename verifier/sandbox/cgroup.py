@@ -34,6 +34,16 @@ class Cgroup:
     def __init__(self, dirs: dict[str, Path]) -> None:
         self.dirs = dirs
 
+    def wrap(self, argv: list[str]) -> list[str]:
+        """``argv`` started from inside the groups: a shell joins them, then ``exec``s the command (same pid).
+
+        Every process the command creates is born in the groups, with no window in which it is not: a sandbox
+        whose launcher dies before telling the host its child's pid (the host killed mid-start) is still counted,
+        and :func:`sweep_stale` can end it. (``preexec_fn`` would do the same but is unsafe in a threaded host.)
+        """
+        joins = "".join(f'echo $$ > "{directory}/cgroup.procs" && ' for directory in self.dirs.values())
+        return ["/bin/sh", "-c", joins + 'exec "$@"', "envsynth-cgroup-join", *argv]
+
     def add(self, pid: int) -> None:
         """Move ``pid`` (and the threads it has) into both groups."""
         for directory in self.dirs.values():
@@ -117,7 +127,12 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
 
 
 def sweep_stale() -> None:
-    """Remove empty groups left by envsynth processes that died without closing their pools (killed hard)."""
+    """End what envsynth processes that died without closing their pools (killed hard) left behind.
+
+    A group is stale when the process that created it (the pid its name starts with) is gone. Whatever still runs
+    in it is an orphaned sandbox (for example one whose launcher died mid-start and that waits forever): it is
+    killed, and the group removed.
+    """
     for controller in CONTROLLERS + OPTIONAL:
         parent = ROOT / controller / "envsynth"
         if not parent.is_dir():
@@ -126,8 +141,4 @@ def sweep_stale() -> None:
             owner = directory.name.split("-", 1)[0]
             if not directory.is_dir() or not owner.isdigit() or Path(f"/proc/{owner}").exists():
                 continue
-            try:
-                if not (directory / "cgroup.procs").read_text().strip():
-                    directory.rmdir()
-            except OSError:
-                continue
+            Cgroup({controller: directory}).remove()
