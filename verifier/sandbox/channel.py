@@ -26,6 +26,17 @@ def reject_constant(name: str) -> Any:
     raise ValueError(f"non-finite JSON constant {name}")
 
 
+def decode_reply(line: bytes, who: str = "sandbox worker") -> dict[str, Any]:
+    """One reply line as a JSON object; anything else is a SandboxError naming ``who`` sent it."""
+    try:
+        message = json.loads(line, parse_constant=reject_constant)
+    except ValueError as exc:
+        raise SandboxError(f"malformed reply from the {who}: {exc}") from exc
+    if not isinstance(message, dict):
+        raise SandboxError(f"malformed reply from the {who}: not a JSON object")
+    return message
+
+
 class Channel:
     """Request/reply over two pipe ends owned by the host."""
 
@@ -69,13 +80,7 @@ class Channel:
             if len(self._buffer) > REPLY_CAP:
                 raise SandboxError(f"the sandbox worker's reply exceeds {REPLY_CAP} bytes")
         line, self._buffer = self._buffer.split(b"\n", 1)
-        try:
-            message = json.loads(line, parse_constant=reject_constant)
-        except ValueError as exc:
-            raise SandboxError(f"malformed reply from the sandbox worker: {exc}") from exc
-        if not isinstance(message, dict):
-            raise SandboxError("malformed reply from the sandbox worker: not a JSON object")
-        return message
+        return decode_reply(line)
 
     def close(self) -> None:
         for fd in (self.write_fd, self.read_fd):

@@ -22,7 +22,7 @@ from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
 from verifier.limits import Limits, RunEnv
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
-from verifier.sandbox.channel import REPLY_CAP, parse_results, reject_constant
+from verifier.sandbox.channel import REPLY_CAP, decode_reply, parse_results
 from verifier.sandbox.process_worker import SLACK_S, STARTUP_TIMEOUT_S
 from verifier.sandbox.program import zygote_command
 
@@ -126,13 +126,7 @@ class DockerWorker(Worker):
             if len(self._lines) > REPLY_CAP:
                 raise SandboxError("the docker sandbox worker's reply is too large")
         line, self._lines = self._lines.split(b"\n", 1)
-        try:
-            message = json.loads(line, parse_constant=reject_constant)
-        except ValueError as exc:
-            raise SandboxError(f"malformed reply from the docker sandbox worker: {exc}") from exc
-        if not isinstance(message, dict):
-            raise SandboxError("malformed reply from the docker sandbox worker: not an object")
-        return message
+        return decode_reply(line, "docker sandbox worker")
 
     def alive(self) -> bool:
         return not self._closed
