@@ -59,13 +59,32 @@ class _Worker:
         self._objects.clear()
 
 
+LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""Ray's own switch: when "0" at its first import, a local instance binds 127.0.0.1 instead of the machine's
+network address (Ray resolves even an explicit ``_node_ip_address="127.0.0.1"`` back to that address)."""
+
+
 def _import_ray() -> Any:
+    """Import Ray so that a local instance it starts listens on loopback only.
+
+    The switch is read once, when Ray is first imported; a process that imported Ray earlier without it could only
+    start a cluster on the network address, so :func:`_require_loopback` refuses that instead of exposing ports.
+    """
+    os.environ.setdefault(LOOPBACK_SWITCH, "0")
     try:
         import ray
     except ImportError:
         raise ConfigError("the ray executor needs Ray: pip install 'ray>=2.40' (or envsynth[ray]), "
                           "or use --executor local", field="executor") from None
     return ray
+
+
+def _require_loopback(ray: Any) -> None:
+    from ray._private import ray_constants
+    if ray_constants.ENABLE_RAY_CLUSTER:
+        raise ConfigError(f"Ray was imported before envsynth could pin a local instance to 127.0.0.1: set "
+                          f"{LOOPBACK_SWITCH}=0 in the environment, or join a running cluster "
+                          f"(executor.ray_address in the grow config)", field="executor")
 
 
 class RayExecutor(Executor):
@@ -85,6 +104,7 @@ class RayExecutor(Executor):
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                       "configure_logging": False}
             if address is None:
+                _require_loopback(self._ray)
                 kwargs.update(num_cpus=workers, runtime_env={"env_vars": {"PYTHONPATH": path}})
             self._ray.init(address=address, **kwargs)
             self._started = True
