@@ -66,6 +66,19 @@ def test_setup_installs_pinned_torch_before_the_project():
     assert setup.index("torch==2.13.0") < setup.index("-e '.[")
 
 
+def test_setup_installs_into_a_virtual_environment_never_the_system_python():
+    setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    assert "python3 -m venv .venv" in setup
+    assert "python3 -m pip" not in setup and re.search(r"^\$PY -m pip install", setup, re.MULTILINE)
+
+
+def test_readme_commands_run_in_the_set_up_environment():
+    first = _code_blocks()[0]
+    test_script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert ".venv/bin/python -m synth.generate" in first
+    assert "PY=.venv/bin/python" in test_script and '"$PY" -m pytest' in test_script
+
+
 def _readme_table_value(metric: str) -> int:
     match = re.search(rf"│ {re.escape(metric)}\s+│\s+(\d+)", README)
     assert match, f"README quickstart table has no row '{metric}'"
