@@ -13,12 +13,14 @@ import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from task_bank import ConfigError
+
+C = TypeVar("C", bound="RunConfig")
 
 
 class _Section(BaseModel):
@@ -163,8 +165,8 @@ class StatsSection(_Section):
     """Rejection reasons a rising pass rate can undo (synth stores tasks below the learnable band as too_hard)."""
 
 
-class TrainConfig(_Section):
-    """Everything one training run needs."""
+class RunConfig(_Section):
+    """What every trainer's run needs, whatever the algorithm: the policy, the bank, where to write, how to load."""
 
     policy: str = Field(min_length=1)
     """Local path or hub id of the policy to train."""
@@ -178,6 +180,11 @@ class TrainConfig(_Section):
     """Write training_curves.png beside each checkpoint."""
     model: ModelSection = ModelSection()
     lora: LoraSection = LoraSection()
+
+
+class TrainConfig(RunConfig):
+    """Everything one GRPO training run needs."""
+
     grpo: GrpoSection = GrpoSection()
     vllm: VllmSection = VllmSection()
     sampling: SamplingSection = SamplingSection()
@@ -186,16 +193,17 @@ class TrainConfig(_Section):
 
 
 def load_config(path: Path | None = None, overrides: Mapping[str, object] | None = None,
-                defaults: Mapping[str, object] | None = None) -> TrainConfig:
-    """Validate ``defaults`` < the file at ``path`` (TOML or YAML) < dotted ``overrides``; ConfigError on any fault."""
+                defaults: Mapping[str, object] | None = None, schema: type[C] = TrainConfig) -> C:
+    """Validate ``defaults`` < the file at ``path`` (TOML or YAML) < dotted ``overrides`` as ``schema`` (GRPO's
+    TrainConfig unless another trainer passes its own RunConfig); ConfigError on any fault."""
     data: dict[str, Any] = dict(defaults or {})
     data.update(read_config_file(path) if path is not None else {})
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
     try:
-        return TrainConfig.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc.errors()[0]), path=str(path) if path else None) from None
+        raise ConfigError(_explain(exc.errors()[0], schema), path=str(path) if path else None) from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -241,9 +249,9 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: object) -> None:
     node[leaf] = value
 
 
-def _field_names(loc: tuple[Any, ...]) -> tuple[type[BaseModel], list[str]]:
-    """The section model that holds the last element of ``loc``, and its field names."""
-    model: type[BaseModel] = TrainConfig
+def _field_names(loc: tuple[Any, ...], schema: type[BaseModel]) -> tuple[type[BaseModel], list[str]]:
+    """The section model of ``schema`` that holds the last element of ``loc``, and its field names."""
+    model = schema
     for part in loc[:-1]:
         info = model.model_fields.get(str(part))
         if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
@@ -252,11 +260,11 @@ def _field_names(loc: tuple[Any, ...]) -> tuple[type[BaseModel], list[str]]:
     return model, list(model.model_fields)
 
 
-def _explain(error: Mapping[str, Any]) -> str:
+def _explain(error: Mapping[str, Any], schema: type[BaseModel]) -> str:
     loc = tuple(p for p in error["loc"] if not isinstance(p, int))
     dotted = ".".join(str(p) for p in loc) or "config"
     if error["type"] == "extra_forbidden":
-        _, names = _field_names(loc)
+        _, names = _field_names(loc, schema)
         close = difflib.get_close_matches(str(loc[-1]), names, n=1)
         hint = f"did you mean '{'.'.join([*map(str, loc[:-1]), close[0]])}'?" if close else \
             f"valid fields here: {', '.join(names)}"
@@ -266,7 +274,7 @@ def _explain(error: Mapping[str, Any]) -> str:
         return f"config field '{dotted}': required but not set; pass {flag} or set it in the config file"
     if error["type"] == "value_error":
         return f"config section '{dotted}': {str(error['msg']).removeprefix('Value error, ')}"
-    model, _ = _field_names(loc) if loc else (TrainConfig, [])
+    model, _ = _field_names(loc, schema) if loc else (schema, [])
     info = model.model_fields.get(str(loc[-1])) if loc else None
     meaning = f" ({info.description.splitlines()[0]})" if info is not None and info.description else ""
     got = json.dumps(error.get("input"), default=str)
