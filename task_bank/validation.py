@@ -7,7 +7,7 @@ so that training can tell a response that failed from an infrastructure hiccup.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,6 +29,60 @@ class Outcome(str, Enum):
     """The sandbox itself failed (infrastructure); says nothing about the response."""
 
 
+class Phase(StrEnum):
+    """When, in one sandboxed run, an outcome happened: while loading the verifier module or while calling it."""
+
+    LOAD = "load"
+    """Importing the verifier source, or finding no callable ``verify`` in it: every call of the group fails alike."""
+    CALL = "call"
+    """One ``verify(response)`` call."""
+
+
+class Reason(StrEnum):
+    """Why a task has the status it has: the one vocabulary of validation, dedup, the band, training and review.
+
+    The values are the wire strings (reports, ``TaskRecord.reasons``, ``--json`` output); a ``str`` enum, so
+    ``"duplicate" in record.reasons`` still reads naturally.
+    """
+
+    SCHEMA = "schema"
+    """The spec is not usable: a field missing, oversized or malformed (also: a JSONL line that is not a spec)."""
+    VERIFIER_ERROR = "verifier_error"
+    """The verifier does not parse, defines no ``verify``, raises, dies, or returns something that is not a score."""
+    NONDETERMINISTIC = "nondeterministic"
+    """The source reads clocks, entropy or set order, or a probe scored differently across runs or calls."""
+    UNSOLVABLE = "unsolvable"
+    """The reference scored below 1.0."""
+    FAILURE_CASE_PASSES = "failure_case_passes"
+    """A failure case scored above the fail threshold."""
+    TRIVIAL = "trivial"
+    """An empty, whitespace, echo or junk answer scored above the trivial threshold."""
+    TIMEOUT = "timeout"
+    """A call was killed for time, or took longer than the call budget."""
+    SANDBOX_ERROR = "sandbox_error"
+    """The sandbox failed; says nothing about the task (it is retried, never blamed)."""
+    EXECUTES_RESPONSE = "executes_response"
+    """The verifier runs the response as code (``eval``, ``exec``, a subprocess): a policy would be rewarded for
+    attacking the grader."""
+    REWARD_HACK = "reward_hack"
+    """A known reward-hacking answer (an object that compares equal to anything, a score printed to stdout, ...)
+    scored high."""
+    DUPLICATE = "duplicate"
+    """Dedup matched an admitted (or once-admitted) task; ``duplicate_of`` names it."""
+    TOO_EASY = "too_easy"
+    """The policy's pass rate is above the learnable band: nothing to learn."""
+    TOO_HARD = "too_hard"
+    """The policy's pass rate is below the learnable band: no GRPO signal."""
+    MASTERED = "mastered"
+    """Retired by the trainer: the policy passes it in every recent window."""
+    SOLVABLE = "solvable"
+    """Re-admitted by the trainer: a too-hard task the policy now sometimes solves."""
+    REVIEWED = "reviewed"
+    """Set by a reviewer; the history entry holds their words."""
+    REJECTED = "rejected"
+    """Rejected without a more precise reason (a report that names none)."""
+
+
 class ScoreResult(BaseModel):
     """The result of one ``verify(response)`` call."""
 
@@ -42,6 +96,9 @@ class ScoreResult(BaseModel):
     """Exception text, signal, or reason for the outcome (bounded length)."""
     duration_ms: float = Field(default=0.0, ge=0.0)
     """Wall time of the call as the trusted side measured it."""
+    phase: Phase = Phase.CALL
+    """``load`` when the verifier module failed to load (the same outcome then stands for every call of the group),
+    else ``call``. Set where the sandbox classifies the failure; nobody re-derives it from ``detail``."""
 
     @model_validator(mode="after")
     def _score_iff_scored(self) -> "ScoreResult":
@@ -59,7 +116,7 @@ class CheckResult(BaseModel):
     """Check name: schema, compiles, reference, failure_cases, trivial, determinism, static_determinism, budget."""
     passed: bool | None
     """True or False; None when the check was skipped because an earlier one failed."""
-    reason: str | None = None
+    reason: Reason | None = None
     """Machine-readable rejection reason when it failed (unsolvable, trivial, nondeterministic, ...)."""
     detail: str = ""
     """Human-readable explanation."""
@@ -78,7 +135,7 @@ class ValidationReport(BaseModel):
     """Id of the task judged."""
     admitted: bool
     """True when every check passed."""
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     """Machine-readable rejection reasons, deduplicated, in check order (empty when admitted)."""
     checks: tuple[CheckResult, ...] = ()
     """Every check run, in order."""

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
 from task_bank.spec import TaskSpec
-from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
+from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import Probe, build_probes, run_order
@@ -46,7 +46,6 @@ judged under older rules are re-validated."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "reference", "failure_cases", "trivial", "determinism",
                 "budget")
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
-_LOAD_ERROR_PREFIX = "verifier failed to load"
 # Clock shifts of the determinism runs: 0, +10 years, -3 years, +30 years, each off by an odd fraction of a second.
 _CLOCK_OFFSETS_S = (0.0, 315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
 
@@ -211,7 +210,8 @@ class Validator:
 
 
 def _load_error(results: Sequence[ScoreResult]) -> str | None:
-    """The sandbox's load failure message when the module did not load or defines no callable ``verify``."""
-    if results and all(r.outcome is Outcome.CRASHED and r.detail.startswith(_LOAD_ERROR_PREFIX) for r in results):
+    """The sandbox's load failure message when the module did not load or defines no callable ``verify`` (the
+    sandbox marks such results with phase ``load``)."""
+    if results and all(r.outcome is Outcome.CRASHED and r.phase is Phase.LOAD for r in results):
         return results[0].detail
     return None

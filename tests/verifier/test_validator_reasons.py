@@ -160,3 +160,12 @@ def test_sandbox_outage_is_sandbox_error_not_the_tasks_fault():
         report = validator.validate(task())
     assert report.reasons == ("sandbox_error",)
     assert check(report, "reference").reason == "sandbox_error"
+
+
+def test_a_call_that_crashes_with_load_failure_text_is_not_a_load_failure(validator):
+    # The phase is set where the sandbox sees the module load fail; a verify call cannot forge it with a message.
+    source = ("Fake = type('verifier failed to load', (Exception,), {})\n"
+              "def verify(response: str) -> float:\n    raise Fake('no')\n")
+    report = validator.validate(task(verifier=source))
+    assert check(report, "compiles").passed is True
+    assert check(report, "reference").passed is False and report.reasons == ("verifier_error",)

@@ -42,11 +42,11 @@ def supervise(run, req, results, start, lifeline=None):
     deadline = mark + lim["wall_s"]
     watch = [run.r_res, run.r_out] + [fd for fd in (run.pidfd, lifeline) if fd is not None]
 
-    def finish(outcome, detail):
+    def finish(outcome, detail, phase="call"):
         run.kill()
         if not loaded:
             for i in range(index, total):
-                results[i] = make_result(outcome, detail=detail)
+                results[i] = {**make_result(outcome, detail=detail), "phase": phase}
             return total
         results[index] = make_result(outcome, detail=detail, duration_ms=(time.monotonic() - mark) * 1000)
         return index + 1
@@ -73,7 +73,7 @@ def supervise(run, req, results, start, lifeline=None):
             for frame in run.frames(data or b""):
                 kind = frame.get("k")
                 if kind == "load_err" and not loaded:
-                    return finish("crashed", str(frame.get("d", ""))[:DETAIL_CAP])
+                    return finish("crashed", str(frame.get("d", ""))[:DETAIL_CAP], phase="load")
                 if kind == "loaded" and not loaded:
                     loaded, mark = True, time.monotonic()
                     deadline = mark + lim["wall_s"]
