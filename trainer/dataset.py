@@ -19,15 +19,22 @@ from pathlib import Path
 
 from datasets import IterableDataset
 
-from task_bank import BankError, TaskStatus
+from task_bank import BankError, TaskRecord, TaskStatus
 from task_bank.store import Bank
 from trainer.config import SamplingSection
 from trainer.sampling import TaskSampler
 
+def practice_tasks(bank: Bank, skill: str | None = None) -> Iterator[TaskRecord]:
+    """Every task a trainer may learn from (admitted; optionally of one skill), in storage order.
+
+    The one query of the practice set, shared by GRPO's stream and OPSD's rows: whatever is kept out of training
+    is kept out here, once, for both trainers."""
+    return bank.iter_tasks(status=TaskStatus.ADMITTED, skill=skill)
+
+
 def admitted_prompts(bank: Bank, skill: str | None = None) -> dict[str, list[dict[str, str]]]:
-    """Chat prompt of every admitted task (optionally of one skill), by task id, in storage order."""
-    records = bank.iter_tasks(status=TaskStatus.ADMITTED, skill=skill)
-    return {record.id: record.spec.chat_prompt() for record in records}
+    """Chat prompt of every practice task (optionally of one skill), by task id, in storage order."""
+    return {record.id: record.spec.chat_prompt() for record in practice_tasks(bank, skill)}
 
 
 def bank_rows(bank_path: str, sampling: dict[str, object], seed: int) -> Iterator[dict[str, object]]:
