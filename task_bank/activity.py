@@ -15,7 +15,7 @@ from task_bank.db import Database
 from task_bank.errors import BankError, NotFoundError
 from task_bank.failure import FailureRecord
 from task_bank.provenance import utcnow
-from task_bank.records import DuplicateKind, GrowthRun, TaskStatus, TrainingStat
+from task_bank.records import DuplicateKind, GrowthRun, TaskSplit, TaskStatus, TrainingStat
 
 
 class ActivityStore:
@@ -156,7 +156,8 @@ class ActivityStore:
     # ---- summary ---------------------------------------------------------------------------------------------
 
     def summary(self) -> dict[str, object]:
-        """Counts for dashboards and ``stats --json``: tasks, by_status, duplicates by kind, failures, runs..."""
+        """Counts for dashboards and ``stats --json``: tasks, by_status, by_split (admitted tasks per split),
+        duplicates by kind, failures, runs..."""
         with self._db.read() as conn:
             by_status = {s.value: 0 for s in TaskStatus}
             by_status.update({row[0]: row[1] for row in conn.execute(
@@ -167,7 +168,11 @@ class ActivityStore:
             counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                       for table in ("failures", "processed_failures", "runs", "reports", "stats")}
             skills = conn.execute("SELECT count(DISTINCT skill) FROM tasks WHERE skill IS NOT NULL").fetchone()[0]
-        return {"tasks": sum(by_status.values()), "by_status": by_status, "duplicates": duplicates,
+            by_split = {s.value: 0 for s in TaskSplit}
+            by_split.update({row[0]: row[1] for row in conn.execute(
+                "SELECT split, count(*) FROM tasks WHERE status = 'admitted' GROUP BY split")})
+        return {"tasks": sum(by_status.values()), "by_status": by_status, "by_split": by_split,
+                "duplicates": duplicates,
                 "failures": counts["failures"], "processed_failures": counts["processed_failures"],
                 "runs": counts["runs"], "reports": counts["reports"], "training_stats": counts["stats"],
                 "skills": skills, "path": str(self.path)}

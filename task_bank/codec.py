@@ -12,16 +12,17 @@ import sqlite3
 from datetime import datetime, timezone
 
 from task_bank.dedup import DedupKeys
-from task_bank.records import DuplicateKind, TaskRecord, TaskStatus
+from task_bank.records import DuplicateKind, TaskRecord, TaskSplit, TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.provenance import Provenance
 
-TASK_COLUMNS = "id, status, reasons, spec, verifier, provenance, duplicate_of, duplicate_kind, created_at, updated_at"
+TASK_COLUMNS = ("id, status, reasons, spec, verifier, provenance, duplicate_of, duplicate_kind, created_at, updated_at, "
+                "split")
 """The columns :func:`record_from_row` reads, in order."""
 
 TASK_WRITE_COLUMNS = ("id", "status", "skill", "failure_group", "growth_run_id", "parent_task_id", "created_at",
                       "updated_at", "content_hash", "verifier_skeleton", "verifier_hash", "duplicate_of", "duplicate_kind", "reasons",
-                      "prompt_text", "verifier", "spec", "provenance", "minhash")
+                      "prompt_text", "verifier", "spec", "provenance", "minhash", "split")
 """The columns :func:`task_row` fills, in order."""
 
 
@@ -47,14 +48,14 @@ def task_row(record: TaskRecord, keys: DedupKeys) -> tuple[object, ...]:
         iso(record.created_at), iso(record.updated_at), keys.content_hash, keys.verifier_skeleton, keys.verifier_hash,
         record.duplicate_of, record.duplicate_kind.value if record.duplicate_kind else None,
         json.dumps(list(record.reasons)), spec.prompt_text, spec.verifier,
-        spec.model_dump_json(exclude={"verifier"}), prov.model_dump_json(), keys.signature,
+        spec.model_dump_json(exclude={"verifier"}), prov.model_dump_json(), keys.signature, record.split.value,
     )
 
 
 def record_from_row(row: sqlite3.Row | tuple[object, ...]) -> TaskRecord:
     """A :class:`TaskRecord` from the columns of :data:`TASK_COLUMNS`."""
     (task_id, status, reasons, spec_json, verifier, provenance, duplicate_of, duplicate_kind, created_at,
-     updated_at) = row
+     updated_at, split) = row
     spec_data = json.loads(str(spec_json))
     spec_data["verifier"] = verifier
     return TaskRecord(
@@ -66,4 +67,5 @@ def record_from_row(row: sqlite3.Row | tuple[object, ...]) -> TaskRecord:
         duplicate_kind=DuplicateKind(duplicate_kind) if duplicate_kind else None,
         created_at=parse_time(str(created_at)),
         updated_at=parse_time(str(updated_at)),
+        split=TaskSplit(split),
     )

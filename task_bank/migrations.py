@@ -179,12 +179,51 @@ def m005_fts_detail_column(conn: sqlite3.Connection) -> None:
     ])
 
 
+def m006_heldout_split(conn: sqlite3.Connection) -> None:
+    """A ``split`` per task (``train`` or ``heldout``): held-out failure replays live in the same table, so dedup
+    sees them, but every training query filters on this column. Existing tasks are training tasks."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    if "split" not in columns:
+        conn.execute("ALTER TABLE tasks ADD COLUMN split TEXT NOT NULL DEFAULT 'train'")
+    conn.execute("CREATE INDEX IF NOT EXISTS tasks_split_status ON tasks (split, status)")
+
+
+def m007_replay_results(conn: sqlite3.Connection) -> None:
+    """Replay evaluations: one row per ``synth.replay`` run (its summary), one per task scored in it.
+
+    Results of the shipped retention suite are kept too; those tasks are not bank tasks, so ``task_id`` has no
+    foreign key.
+    """
+    _run(conn, [
+        """CREATE TABLE IF NOT EXISTS replay_evals (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            policy TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS replay_evals_policy ON replay_evals (policy, recorded_at)",
+        "CREATE INDEX IF NOT EXISTS replay_evals_recorded ON replay_evals (recorded_at)",
+        """CREATE TABLE IF NOT EXISTS replay_results (
+            eval_pk INTEGER NOT NULL REFERENCES replay_evals (pk) ON DELETE CASCADE,
+            task_id TEXT NOT NULL,
+            suite TEXT NOT NULL,
+            failure_id TEXT,
+            attempts INTEGER NOT NULL,
+            passes INTEGER NOT NULL,
+            PRIMARY KEY (eval_pk, task_id)) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS replay_results_failure ON replay_results (failure_id) WHERE failure_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS replay_results_task ON replay_results (task_id)",
+    ])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_tasks", m001_tasks),
     ("m002_training_and_runs", m002_training_and_runs),
     ("m003_verifier_skeleton", m003_verifier_skeleton),
     ("m004_fts_maintained_by_the_store", m004_fts_maintained_by_the_store),
     ("m005_fts_detail_column", m005_fts_detail_column),
+    ("m006_heldout_split", m006_heldout_split),
+    ("m007_replay_results", m007_replay_results),
 )
 """Every migration, in the order it must run."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from task_bank.errors import InputError
-from task_bank.records import TaskStatus
+from task_bank.records import TaskSplit, TaskStatus
 
 SORTS: dict[str, str] = {
     "created": "created_at {dir}, pk {dir}",
@@ -58,6 +58,7 @@ class TaskFilter:
     growth_run_id: str | None = None
     source_failure_id: str | None = None
     pass_band: tuple[float, float] | None = None
+    split: TaskSplit | str | None = None
 
     def where(self) -> tuple[str, list[object]]:
         """A WHERE clause (or an empty string) and its parameters."""
@@ -67,6 +68,14 @@ class TaskFilter:
         if statuses:
             clauses.append(f"status IN ({','.join('?' * len(statuses))})")
             params.extend(statuses)
+        if self.split is not None:
+            try:
+                split = TaskSplit(self.split).value
+            except ValueError as exc:
+                choices = ", ".join(s.value for s in TaskSplit)
+                raise InputError(f"unknown split {self.split!r}; choose one of {choices}", field="split") from exc
+            clauses.append("split = ?")
+            params.append(split)
         for column, value in (("skill", self.skill), ("failure_group", self.failure_group),
                               ("growth_run_id", self.growth_run_id)):
             if value is not None:

@@ -26,6 +26,16 @@ class TaskStatus(str, Enum):
     """Set aside by a reviewer; not sampled until restored."""
 
 
+class TaskSplit(str, Enum):
+    """Which use a task is kept for; the trainer, evolving and the band only ever read the training split."""
+
+    TRAIN = "train"
+    """Practice tasks: sampled by the trainer, evolved, probed for the band."""
+    HELDOUT = "heldout"
+    """Evaluation tasks (failure replays): only ``synth.replay`` samples them. Dedup still compares against them,
+    so a practice task that copies one is rejected as a duplicate (a leak from evaluation into training)."""
+
+
 class DuplicateKind(str, Enum):
     """How a duplicate matched the task it duplicates."""
 
@@ -58,6 +68,8 @@ class TaskRecord(BaseModel):
     """When the bank first stored the task."""
     updated_at: datetime = Field(default_factory=utcnow)
     """When status or statistics last changed."""
+    split: TaskSplit = TaskSplit.TRAIN
+    """Training or held-out evaluation; decided at admission and never changed by curation."""
 
     @property
     def id(self) -> str:

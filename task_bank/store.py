@@ -30,7 +30,7 @@ from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
 from task_bank.minhash import Banding, optimal_banding
 from task_bank.provenance import Provenance, utcnow
 from task_bank.query import StatusFilter, TaskFilter, order_by
-from task_bank.records import TaskRecord, TaskStatus
+from task_bank.records import TaskRecord, TaskSplit, TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.validation import ValidationReport
 
@@ -154,18 +154,22 @@ class Bank(ActivityStore, CurationStore):
             return find_duplicate(conn, keys, self.dedup_config.near_threshold, exclude_id=spec.id)[0]
 
     def admit(self, spec: TaskSpec, provenance: Provenance | None = None, report: ValidationReport | None = None,
-              status: TaskStatus | None = None, reasons: Iterable[str] = (), dedup: bool = True) -> TaskRecord:
+              status: TaskStatus | None = None, reasons: Iterable[str] = (), dedup: bool = True,
+              split: TaskSplit = TaskSplit.TRAIN) -> TaskRecord:
         """Store a task, deciding its status; same id twice is a no-op returning the stored record.
 
         ``status`` None means ADMITTED when ``report`` is None or admitted, else REJECTED with the report's reasons.
         With ``dedup`` a task that would be ADMITTED but matches an admitted task is stored REJECTED with reason
-        ``duplicate`` and ``duplicate_of``/``duplicate_kind`` set.
+        ``duplicate`` and ``duplicate_of``/``duplicate_kind`` set. ``split`` HELDOUT stores an evaluation task that
+        no training query returns; dedup compares across splits.
         """
-        return self.admit_many([(spec, provenance, report)], status=status, reasons=reasons, dedup=dedup)[0]
+        return self.admit_many([(spec, provenance, report)], status=status, reasons=reasons, dedup=dedup,
+                               split=split)[0]
 
     def admit_many(self, items: Iterable[AdmitItem | TaskSpec], *, status: TaskStatus | None = None,
                    reasons: Iterable[str] = (), dedup: bool = True, batch_size: int = 500,
-                   on_commit: Callable[[list[Admission]], None] | None = None) -> list[TaskRecord]:
+                   on_commit: Callable[[list[Admission]], None] | None = None,
+                   split: TaskSplit = TaskSplit.TRAIN) -> list[TaskRecord]:
         """:meth:`admit` for many tasks, one transaction per ``batch_size`` items, in input order.
 
         ``on_commit`` is called with each batch's :class:`Admission` list after that batch is committed (progress
@@ -178,7 +182,8 @@ class Bank(ActivityStore, CurationStore):
 
         def write(batch: list[AdmitItem], keys: list[DedupKeys]) -> None:
             with self._db.write() as conn:
-                done = [self._admit_one(conn, item, key, status, reasons, dedup) for item, key in zip(batch, keys)]
+                done = [self._admit_one(conn, item, key, status, reasons, dedup, split)
+                        for item, key in zip(batch, keys)]
             out.extend(admission.record for admission in done)
             if on_commit is not None:
                 on_commit(done)
@@ -204,7 +209,7 @@ class Bank(ActivityStore, CurationStore):
         return compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
 
     def _admit_one(self, conn: sqlite3.Connection, item: AdmitItem, keys: DedupKeys, status: TaskStatus | None,
-                   reasons: tuple[str, ...], dedup: bool) -> Admission:
+                   reasons: tuple[str, ...], dedup: bool, split: TaskSplit) -> Admission:
         spec, provenance, report = item
         row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (spec.id,)).fetchone()
         if row is not None:
@@ -225,7 +230,8 @@ class Bank(ActivityStore, CurationStore):
         now = utcnow()
         record = TaskRecord(spec=spec, status=status, reasons=reasons, provenance=provenance or Provenance(),
                             duplicate_of=duplicate.task_id if duplicate else None,
-                            duplicate_kind=duplicate.kind if duplicate else None, created_at=now, updated_at=now)
+                            duplicate_kind=duplicate.kind if duplicate else None, created_at=now, updated_at=now,
+                            split=split)
         pk = conn.execute(_INSERT_TASK, task_row(record, keys)).lastrowid
         if pk is None:
             raise BankError(f"{self.path}: insert of task {spec.id!r} returned no row id")
@@ -285,10 +291,11 @@ class Bank(ActivityStore, CurationStore):
     def list(self, status: StatusFilter = None, skill: str | None = None, text: str | None = None,
              failure_group: str | None = None, growth_run_id: str | None = None,
              source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None,
-             sort: str = "created", descending: bool = True, limit: int = 50, offset: int = 0) -> list[TaskRecord]:
+             sort: str = "created", descending: bool = True, limit: int = 50, offset: int = 0,
+             split: TaskSplit | str | None = None) -> list[TaskRecord]:
         """One page of tasks matching every filter given; ``text`` is full-text search over prompt and verifier."""
         where, params = TaskFilter(status, skill, text, failure_group, growth_run_id, source_failure_id,
-                                   pass_band).where()
+                                   pass_band, split).where()
         order = order_by(sort, descending)
         # Page over primary keys first, so sorting never drags whole rows (verifier code) through the sorter.
         sql = f"SELECT {TASK_COLUMNS} FROM tasks WHERE pk IN (SELECT pk FROM tasks{where}{order} LIMIT ? OFFSET ?){order}"
@@ -298,17 +305,18 @@ class Bank(ActivityStore, CurationStore):
 
     def count(self, status: StatusFilter = None, skill: str | None = None, text: str | None = None,
               failure_group: str | None = None, growth_run_id: str | None = None,
-              source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None) -> int:
+              source_failure_id: str | None = None, pass_band: tuple[float, float] | None = None,
+              split: TaskSplit | str | None = None) -> int:
         """How many tasks :meth:`list` would page through."""
         where, params = TaskFilter(status, skill, text, failure_group, growth_run_id, source_failure_id,
-                                   pass_band).where()
+                                   pass_band, split).where()
         with self._db.read() as conn:
             return int(conn.execute(f"SELECT count(*) FROM tasks{where}", params).fetchone()[0])
 
     def iter_tasks(self, status: StatusFilter = None, skill: str | None = None,
-                   batch_size: int = 1000) -> Iterator[TaskRecord]:
+                   batch_size: int = 1000, split: TaskSplit | str | None = None) -> Iterator[TaskRecord]:
         """Every matching task in storage order, read in pages (for export and streaming datasets)."""
-        where, params = TaskFilter(status, skill).where()
+        where, params = TaskFilter(status, skill, split=split).where()
         where = f"{where} AND pk > ?" if where else " WHERE pk > ?"
         last = 0
         while True:
@@ -320,6 +328,17 @@ class Bank(ActivityStore, CurationStore):
             last = rows[-1][0]
             for row in rows:
                 yield record_from_row(row[1:])
+
+    def training_tasks(self, skill: str | None = None) -> Iterator[TaskRecord]:
+        """The admitted tasks of the training split: what a trainer (GRPO, self-distillation) may sample.
+
+        Held-out tasks (failure replays) are never returned; sampling them would leak the evaluation into training.
+        """
+        return self.iter_tasks(status=TaskStatus.ADMITTED, skill=skill, split=TaskSplit.TRAIN)
+
+    def heldout_tasks(self, skill: str | None = None) -> Iterator[TaskRecord]:
+        """The admitted tasks of the held-out split (failure replays), for ``synth.replay`` only."""
+        return self.iter_tasks(status=TaskStatus.ADMITTED, skill=skill, split=TaskSplit.HELDOUT)
 
     def duplicates_of(self, task_id: str) -> list[TaskRecord]:
         """Tasks recorded as duplicates of this one, oldest first."""
