@@ -30,7 +30,7 @@ from synth.grow_config import EvolveConfig
 from synth.prompts import PromptLibrary, RenderedPrompt
 from synth.waves import generate_in_waves
 from task_bank.provenance import Provenance
-from task_bank.records import TaskRecord, TaskStatus
+from task_bank.records import TaskRecord, TaskSplit, TaskStatus
 from task_bank.spec import TaskSpec
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def select_parents(bank: "Bank", config: EvolveConfig) -> tuple[list[Parent], in
         if len(parents) >= config.max_parents:
             break
         record = bank.find(task_id)
-        if record is None or record.status is not TaskStatus.ADMITTED:
+        if record is None or record.status is not TaskStatus.ADMITTED or record.split is not TaskSplit.TRAIN:
             continue
         if _already_evolved(bank, record):
             skipped += 1

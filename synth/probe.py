@@ -28,7 +28,7 @@ from synth.cli_common import (add_backend_args, add_bank_args, add_sandbox_args,
                               open_sandbox, run_command)
 from synth.executor import Executor, LocalExecutor
 from task_bank.errors import ConfigError
-from task_bank.records import TaskStatus
+from task_bank.records import TaskSplit, TaskStatus
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
@@ -53,12 +53,14 @@ def probe_bank(bank: "Bank", probe: PolicyProbe, executor: Executor, *, status: 
     """Probe up to ``limit`` tasks of ``status`` in ``bank`` and record their stats; returns the summary.
 
     With ``status`` REJECTED only tasks rejected as ``too_hard`` are probed: those are the ones a stronger policy
-    can bring back (the trainer promotes them on a pass rate measured after their rejection).
+    can bring back (the trainer promotes them on a pass rate measured after their rejection). Held-out tasks
+    (failure replays) are never probed: their pass rates are ``synth.replay``'s, kept apart from training.
     """
     if status is TaskStatus.REJECTED:
-        records = [r for r in bank.iter_tasks(status=status, skill=skill) if "too_hard" in r.reasons][:limit]
+        records = [r for r in bank.iter_tasks(status=status, skill=skill, split=TaskSplit.TRAIN)
+                   if "too_hard" in r.reasons][:limit]
     else:
-        records = bank.list(status=status, skill=skill, limit=limit)
+        records = bank.list(status=status, skill=skill, limit=limit, split=TaskSplit.TRAIN)
     measures: list[ProbeMeasure] = []
     for i in range(0, len(records), batch):
         specs = [r.spec for r in records[i:i + batch]]

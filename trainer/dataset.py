@@ -19,7 +19,7 @@ from pathlib import Path
 
 from datasets import IterableDataset
 
-from task_bank import BankError, TaskRecord, TaskStatus
+from task_bank import BankError, TaskRecord
 from task_bank.store import Bank
 from trainer.config import SamplingSection
 from trainer.sampling import TaskSampler
@@ -28,8 +28,8 @@ def practice_tasks(bank: Bank, skill: str | None = None) -> Iterator[TaskRecord]
     """Every task a trainer may learn from (admitted; optionally of one skill), in storage order.
 
     The one query of the practice set, shared by GRPO's stream and OPSD's rows: whatever is kept out of training
-    is kept out here, once, for both trainers."""
-    return bank.iter_tasks(status=TaskStatus.ADMITTED, skill=skill)
+    is kept out here, once, for both trainers: the held-out split (failure replays) is never returned."""
+    return bank.training_tasks(skill=skill)
 
 
 def admitted_prompts(bank: Bank, skill: str | None = None) -> dict[str, list[dict[str, str]]]:

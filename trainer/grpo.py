@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank import BankError, ConfigError, EnvsynthError, TaskStatus
+from task_bank import BankError, ConfigError, EnvsynthError, TaskSplit, TaskStatus
 from task_bank.exit_codes import exit_code
 from trainer.config import TrainConfig, load_config, parse_override
 
@@ -194,7 +194,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
 
     args = grpo_arguments(config)
     with Bank.open(config.bank) as bank:
-        if not bank.count(status=TaskStatus.ADMITTED, skill=config.sampling.skill):
+        if not bank.count(status=TaskStatus.ADMITTED, skill=config.sampling.skill, split=TaskSplit.TRAIN):
             raise BankError(no_tasks_message(config.bank, config.sampling.skill))
         ledger = ScoreLedger(config.reward.pass_threshold)
         bank_stats = BankStatsCallback(bank, ledger, config.stats)
