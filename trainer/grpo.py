@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank import BankError, ConfigError, EnvsynthError, TaskSplit, TaskStatus
 from task_bank.exit_codes import exit_code
-from trainer.config import TrainConfig, load_config, parse_override
+from trainer.config import RunConfig, TrainConfig, load_config, parse_override
 
 if TYPE_CHECKING:
     from transformers import TrainerCallback
@@ -141,7 +141,7 @@ def grpo_arguments(config: TrainConfig):
         raise ConfigError(f"TRL refused the GRPO settings: {exc}", field="grpo") from None
 
 
-def lora_config(config: TrainConfig):
+def lora_config(config: RunConfig):
     """peft's LoraConfig when LoRA is enabled, else None (full fine-tuning)."""
     if not config.lora.enabled:
         return None
@@ -152,7 +152,7 @@ def lora_config(config: TrainConfig):
                       target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
 
 
-def resume_point(config: TrainConfig) -> str | None:
+def resume_point(config: RunConfig) -> str | None:
     """The checkpoint to resume from, or None for a fresh run."""
     if config.resume is None:
         return None
