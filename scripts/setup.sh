@@ -18,6 +18,6 @@ PY=.venv/bin/python
 # torch first and pinned: a looser requirement resolved later could pull another build. Which build pip gets is the
 # package index's choice for this machine (a CPU-only index gives the CPU build; PyPI on Linux x86_64 gives CUDA);
 # the line printed below says which one this machine got.
-$PY -m pip install -q torch==2.13.0
+$PY -m pip install -q torch==2.13.0 numpy
 $PY -c "import torch; print('envsynth set-up: torch', torch.__version__, '(CUDA ' + torch.version.cuda + ' build)' if torch.version.cuda else '(CPU-only build)', file=__import__('sys').stderr)"
 $PY -m pip install -q -e '.[test]'
