@@ -10,14 +10,24 @@ kind           pattern
 random         module-level ``random.*`` / ``numpy.random.*`` functions not seeded in the same scope,
                ``random.Random()`` or ``numpy.random.default_rng()`` without a seed, ``SystemRandom``
 clock          ``time.time()`` and the other clocks, ``datetime.now()/utcnow()/today()``, ``date.today()``
-pid            ``os.getpid()``, ``os.getppid()``
-object_id      ``id(...)`` (an address, different in every process)
-entropy        ``os.urandom``, ``os.getrandom``, ``secrets.*``, ``uuid.uuid1()/uuid4()``
-hash           ``hash(...)`` (str and bytes hashes depend on ``PYTHONHASHSEED``)
+pid            ``os.getpid()``, ``os.getppid()``, ``os.getpgrp()`` and the other process ids, ``os.times()``,
+               ``resource.getrusage()``, thread ids
+object_id      ``id`` (an address, different in every process), ``object.__repr__``
+entropy        ``os.urandom``, ``os.getrandom``, ``secrets.*``, ``uuid.uuid1()/uuid4()``, ``/dev/urandom``,
+               ``/proc/sys/kernel/random/uuid``
+hash           ``hash`` and ``__hash__`` (str and bytes hashes depend on ``PYTHONHASHSEED``)
 set_order      iterating a set or frozenset without sorting: ``for``, comprehensions, ``list()``, ``join``,
                ``next(iter())``, unpacking, ``.pop()``, ``str()``; ``min/max(set, key=...)`` (ties break in
-               set order)
+               set order); ``dict.fromkeys(set)``; a set handed to a helper function of the module
+proc           a path under ``/proc`` or ``/sys`` (pids, process start times, boot ids: ``os.stat('/proc/self')``
+               has a clock no patch reaches)
 =============  ===========================================================================================
+
+Beyond calls, *references* count: ``key=hash``, ``f = id``, ``now = time.time``, ``object.__repr__`` (an
+address), ``x.__hash__`` are flagged where they are named, so an alias cannot hide them. The RNG state
+(``random.getstate()``) and the process group (``os.getpgrp()``) are flagged because their only use in a verifier
+is telling one run from another (validation from training). ``random.seed(None)`` and ``random.Random(None)``
+seed from the OS, like no argument.
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
 ``len(set(...))``, membership tests, set comprehensions, and comprehensions over a set whose result is consumed
@@ -32,8 +42,10 @@ import ast
 
 from pydantic import BaseModel, ConfigDict
 
+from task_bank.response_exec import collect_aliases, qualname
+
 _RANDOM_MODULES = ("random", "numpy.random")
-_RANDOM_SAFE = {"Random", "RandomState", "default_rng", "Generator", "seed", "getstate", "setstate", "SeedSequence",
+_RANDOM_SAFE = {"Random", "RandomState", "default_rng", "Generator", "seed", "setstate", "SeedSequence",
                 "PCG64", "MT19937", "Philox", "SFC64", "BitGenerator"}
 _SEEDABLE_CTORS = {"random.Random", "numpy.random.RandomState", "numpy.random.default_rng",
                    "numpy.random.SeedSequence"}
@@ -42,7 +54,12 @@ _CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns",
                                  "clock_gettime_ns")}
 _CLOCKS_WITHOUT_ARGS = {"time.localtime", "time.gmtime", "time.ctime", "time.asctime"}
 _DATETIME_NOW = {"now", "utcnow", "today"}
-_PIDS = {"os.getpid", "os.getppid"}
+_PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
+         "resource.getrusage", "threading.get_ident", "threading.get_native_id", "_thread.get_ident"}
+_RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
+_ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
+              "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
+_PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")
 _ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.SystemRandom"}
 _SET_CTORS = {"set", "frozenset"}
 _SET_METHODS = {"union", "intersection", "difference", "symmetric_difference", "copy"}
@@ -68,26 +85,10 @@ class Finding(BaseModel):
 def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     """Findings in ``source``, in source order. Raises ``SyntaxError`` (or ``ValueError``) when it does not parse."""
     tree = ast.parse(source, filename="<verifier>", mode="exec")
-    visitor = _Visitor(_collect_aliases(tree))
+    visitor = _Visitor(collect_aliases(tree), _bound_names(tree),
+                       {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
     visitor.visit(tree)
     return tuple(sorted(visitor.findings, key=lambda f: (f.line, f.col, f.kind)))
-
-
-def _collect_aliases(tree: ast.AST) -> dict[str, str]:
-    """Local name -> qualified name for every import in the module (flow-insensitive, last one wins)."""
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    aliases[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    aliases[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-    return aliases
 
 
 class _Scope:
@@ -112,14 +113,43 @@ class _Scope:
                 for name in ast.walk(node.target):
                     if isinstance(name, ast.Name):
                         assigned.setdefault(name.id, []).append(None)
-            elif isinstance(node, ast.Call) and node.args:
-                qual = _qualname(node.func, aliases)
+            elif isinstance(node, ast.Call) and node.args and not _seeds_from_os(node):
+                qual = qualname(node.func, aliases)
                 if qual in {f"{m}.seed" for m in _RANDOM_MODULES}:
                     self.seeded.add(qual.rsplit(".", 1)[0])
         for _ in range(3):  # a set built from another set name: resolve a few levels
             for name, values in assigned.items():
                 if values and all(v is not None and _is_set(v, self.set_names, aliases) for v in values):
                     self.set_names.add(name)
+
+
+def _seeds_from_os(call: ast.Call) -> bool:
+    """``seed()``, ``seed(None)``, ``Random(a=None)``: no seed, or ``None``, which seeds from the OS."""
+    values = [*call.args, *(k.value for k in call.keywords)]
+    return not values or all(isinstance(v, ast.Constant) and v.value is None for v in values)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Names the module binds to something of its own (a def, a parameter, an import, a computed value): those
+    shadow a builtin. ``f = id`` does not count: it is an alias, and the reference ``id`` is flagged where named."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias) and not (node.name in {"id", "hash"} and node.asname is None):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            value = node.value
+            if value is not None and not isinstance(value, (ast.Name, ast.Attribute)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                bound.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.For, ast.comprehension, ast.withitem)):
+            target = node.optional_vars if isinstance(node, ast.withitem) else node.target
+            if target is not None:
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return bound
 
 
 def _walk_scope(body: list[ast.stmt]):
@@ -130,18 +160,6 @@ def _walk_scope(body: list[ast.stmt]):
         node = stack.pop()
         yield node
         stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
-
-
-def _qualname(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    """Dotted name of ``a.b.c`` with its base resolved through the imports; None when not a plain name chain."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    base = aliases.get(node.id, node.id)
-    return ".".join([base, *reversed(parts)])
 
 
 def _is_set(node: ast.expr, set_names: set[str], aliases: dict[str, str]) -> bool:
@@ -160,11 +178,18 @@ def _is_set(node: ast.expr, set_names: set[str], aliases: dict[str, str]) -> boo
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, aliases: dict[str, str]) -> None:
+    def __init__(self, aliases: dict[str, str], bound: set[str], helpers: set[str]) -> None:
         self.aliases = aliases
+        self.bound = bound
+        self.helpers = helpers
         self.findings: list[Finding] = []
         self.scopes: list[_Scope] = []
         self.order_free: set[int] = set()
+        self.called: set[int] = set()
+        """Callee expressions: a call is judged with its arguments by ``_check_call``, not as a reference."""
+        self.inner: set[int] = set()
+        """Bases of attribute chains (``np.random`` in ``np.random.rand``): judged as part of the whole chain."""
+        self.docstrings: set[int] = set()
 
     def _add(self, node: ast.AST, kind: str, detail: str) -> None:
         self.findings.append(Finding(kind=kind, line=getattr(node, "lineno", 0), col=getattr(node, "col_offset", 0),
@@ -175,8 +200,55 @@ class _Visitor(ast.NodeVisitor):
         return _is_set(node, names, self.aliases)
 
     def visit_Module(self, node: ast.Module) -> None:
+        self.docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr)
+                           and isinstance(n.value, ast.Constant)}
         self.scopes.append(_Scope(node.body, self.aliases))
         self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        """``id`` and ``hash`` wherever named (``key=hash``, ``f = id``), unless the module binds the name itself."""
+        if isinstance(node.ctx, ast.Load) and node.id in {"id", "hash"} and node.id not in self.bound:
+            self._reference(node, f"builtins.{node.id}")
+        elif (isinstance(node.ctx, ast.Load) and id(node) not in self.called and id(node) not in self.inner
+              and node.id in self.aliases):
+            self._reference(node, self.aliases[node.id])
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.inner.add(id(node.value))
+        if id(node) not in self.inner:
+            if node.attr == "__hash__":
+                self._add(node, "hash", "__hash__ of str/bytes depends on PYTHONHASHSEED; use hashlib")
+            elif id(node) not in self.called:
+                qual = qualname(node, self.aliases)
+                if qual is not None:
+                    self._reference(node, qual)
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and id(node) not in self.docstrings and any(
+                p in node.value for p in _PROC_PREFIXES):
+            if "random" in node.value:
+                self._add(node, "entropy", f"{node.value[:60]!r} is fresh entropy on every read")
+            else:
+                self._add(node, "proc", f"{node.value[:60]!r}: /proc and /sys hold pids, start times and clocks "
+                                        "that differ in every run; derive values from the response")
+
+    def _reference(self, node: ast.expr, qual: str) -> None:
+        """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""
+        module, _, name = qual.rpartition(".")
+        if qual in _ADDRESSES:
+            kind = _ADDRESSES[qual]
+            self._add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
+                                  "different in every process; use hashlib or the value itself")
+        elif qual in _ENTROPY or module == "secrets":
+            self._add(node, "entropy", f"{qual} is fresh entropy on every call")
+        elif qual in _CLOCKS or qual in _CLOCKS_WITHOUT_ARGS:
+            self._add(node, "clock", f"{qual} reads the clock")
+        elif qual in _PIDS:
+            self._add(node, "pid", f"{qual} differs in every process")
+        elif qual in _RNG_STATE or (module in _RANDOM_MODULES and name not in _RANDOM_SAFE) or (
+                qual in _RANDOM_MODULES and id(node) not in self.inner):
+            self._add(node, "random", f"{qual} refers to the global generator; use random.Random(42)")
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
@@ -219,6 +291,7 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        self.called.add(id(node.func))
         if isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE and node.func.id not in self.aliases:
             self.order_free.update(id(a) for a in node.args if isinstance(a, (ast.GeneratorExp, ast.ListComp)))
         self._check_call(node)
@@ -227,10 +300,9 @@ class _Visitor(ast.NodeVisitor):
     def _check_call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Name) and func.id not in self.aliases:
-            if func.id == "id":
-                self._add(node, "object_id", "id() is a memory address, different in every process")
-            elif func.id == "hash":
-                self._add(node, "hash", "hash() of str/bytes depends on PYTHONHASHSEED; use hashlib")
+            if func.id in self.helpers and any(self._is_set(a) for a in node.args):
+                self._add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
+                                             "PYTHONHASHSEED; pass sorted(...)")
             elif func.id in _ORDER_CONSUMERS and node.args and self._is_set(node.args[0]):
                 self._add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
                                              "use sorted(...)")
@@ -243,10 +315,13 @@ class _Visitor(ast.NodeVisitor):
             if func.attr == "join" and node.args and self._is_set(node.args[0]):
                 self._add(node, "set_order", "join() of a set: order varies with PYTHONHASHSEED; use sorted(...)")
                 return
+            if func.attr == "fromkeys" and node.args and self._is_set(node.args[0]):
+                self._add(node, "set_order", "fromkeys() of a set keeps the set's order; use sorted(...)")
+                return
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
-        qual = _qualname(func, self.aliases)
+        qual = qualname(func, self.aliases)
         if qual is not None:
             self._check_qualified(node, qual)
 
@@ -255,16 +330,22 @@ class _Visitor(ast.NodeVisitor):
         seeded = module in self.scopes[-1].seeded
         if qual in _ENTROPY or module == "secrets":
             self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
-        elif qual in _SEEDABLE_CTORS and not node.args and not node.keywords:
-            self._add(node, "random", f"{qual}() without a seed: pass a fixed seed, e.g. {qual}(42)")
+        elif qual in _SEEDABLE_CTORS and _seeds_from_os(node):
+            self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
+                                      f"e.g. {qual}(42)")
+        elif qual in _RNG_STATE:
+            self._add(node, "random", f"{qual}() reads the generator's state: a score must not depend on how the "
+                                      "run was seeded (it tells validation from training)")
         elif module in _RANDOM_MODULES and name not in _RANDOM_SAFE and not seeded:
             self._add(node, "random", f"{qual}() uses the unseeded global generator: use {module}.Random(42) "
                                       "or seed it in the same function")
-        elif qual in {f"{m}.seed" for m in _RANDOM_MODULES} and not node.args:
-            self._add(node, "random", f"{qual}() without an argument seeds from the clock/OS")
+        elif qual in {f"{m}.seed" for m in _RANDOM_MODULES} and _seeds_from_os(node):
+            self._add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
         elif qual in _CLOCKS or (qual in _CLOCKS_WITHOUT_ARGS and not node.args):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif name in _DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in _PIDS:
-            self._add(node, "pid", f"{qual}() differs in every process")
+            self._add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
+        elif qual in _ADDRESSES:
+            self._add(node, _ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")

@@ -146,3 +146,116 @@ def test_max_with_key_over_a_set_is_flagged():
 def test_max_with_key_over_a_sorted_set_passes():
     source = "def verify(r):\n    xs = r.split()\n    return float(max(sorted(set(xs)), key=xs.count) == 'a')\n"
     assert kinds(source) == []
+
+
+# Sources an adversarial review got past validation (issue 16): each is flagged where it is named.
+
+def test_random_seed_none_is_flagged_and_does_not_count_as_seeding():
+    source = "import random\ndef verify(r):\n    random.seed(None)\n    return float(random.random() < 0.5)\n"
+    assert kinds(source) == ["random", "random"]
+
+
+def test_random_instance_seeded_with_none_is_flagged():
+    assert kinds("import random\ndef verify(r):\n    return random.Random(None).random()\n") == ["random"]
+
+
+def test_numpy_global_generator_is_flagged():
+    assert kinds("import numpy as np\ndef verify(r):\n    return float(np.random.rand() < 0.5)\n") == ["random"]
+
+
+def test_numpy_global_generator_through_an_alias_is_flagged():
+    assert kinds("import numpy as np\nrng = np.random\ndef verify(r):\n    return float(rng.rand() < 0.5)\n") == [
+        "random"]
+
+
+def test_rng_state_read_is_flagged():
+    source = "import random\ndef verify(r):\n    return float(random.getstate() == random.Random(0).getstate())\n"
+    assert kinds(source) == ["random"]
+
+
+def test_hash_as_a_sort_key_is_flagged():
+    assert kinds("def verify(r):\n    return float(sorted(r.split(), key=hash)[0] == 'a')\n") == ["hash"]
+
+
+def test_an_alias_of_id_is_flagged():
+    assert kinds("f = id\ndef verify(r):\n    return float(f(r) % 2)\n") == ["object_id"]
+
+
+def test_object_repr_address_is_flagged():
+    source = "class A:\n    pass\ndef verify(r):\n    return float('0x7' in object.__repr__(A()))\n"
+    assert kinds(source) == ["object_id"]
+
+
+def test_dunder_hash_is_flagged():
+    assert kinds("def verify(r):\n    return float(r.__hash__() % 2)\n") == ["hash"]
+
+
+def test_a_local_named_hash_is_not_the_builtin():
+    source = "import hashlib\ndef verify(r):\n    hash = hashlib.sha256(r.encode()).hexdigest()\n    return float(hash[0] == 'a')\n"
+    assert kinds(source) == []
+
+
+def test_kernel_uuid_file_is_flagged():
+    assert kinds("def verify(r):\n    return float(open('/proc/sys/kernel/random/uuid').read() < '8')\n") == [
+        "entropy"]
+
+
+def test_dev_urandom_is_flagged():
+    assert kinds("def verify(r):\n    return float(open('/dev/urandom', 'rb').read(1)[0] < 128)\n") == ["entropy"]
+
+
+def test_proc_file_time_is_flagged():
+    assert kinds("import os\ndef verify(r):\n    return float(os.stat('/proc/self').st_mtime > 1.7e9)\n") == ["proc"]
+
+
+def test_process_group_id_is_flagged():
+    assert kinds("import os\ndef verify(r):\n    return float(os.getpgrp() > 40)\n") == ["pid"]
+
+
+def test_a_clock_behind_an_alias_is_flagged():
+    assert kinds("import time\nnow = time.time\ndef verify(r):\n    return float(now() > 0)\n") == ["clock"]
+
+
+def test_secrets_imported_by_name_is_flagged():
+    assert kinds("from secrets import token_hex\ndef verify(r):\n    return float(len(token_hex(2)) == 4)\n") == [
+        "entropy"]
+
+
+def test_dict_fromkeys_of_a_set_is_flagged():
+    assert kinds("def verify(r):\n    return float(list(dict.fromkeys(set(r.split())))[0] == 'a')\n") == [
+        "set_order"]
+
+
+def test_set_order_through_a_helper_function_is_flagged():
+    source = "def first(xs):\n    return list(xs)[0]\ndef verify(r):\n    return float(first(set(r.split())) == 'a')\n"
+    assert kinds(source) == ["set_order"]
+
+
+def test_a_docstring_naming_proc_is_not_flagged():
+    assert kinds('def verify(r):\n    """Never reads /proc/self."""\n    return float(r == "a")\n') == []
+
+
+def _shipped_verifiers() -> list[tuple[str, str]]:
+    import json
+    import re
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    found = [(f"tasks:{json.loads(line)['id']}", json.loads(line)["verifier"])
+             for line in (examples / "tasks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    for line in (examples / "drafts.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        draft = json.loads(line)
+        block = re.search(r"```json\n(.*?)\n```", draft["text"], re.S)
+        if block and "unseeded" not in draft["note"]:  # the one draft shipped to show this very rejection
+            try:
+                found.append((f"drafts:{draft['key']}", json.loads(block.group(1))["verifier"]))
+            except (ValueError, KeyError):  # drafts shipped to show a parse failure
+                continue
+    return found
+
+
+@pytest.mark.parametrize("name,source", _shipped_verifiers(), ids=[n for n, _ in _shipped_verifiers()])
+def test_every_shipped_example_passes_the_static_pass(name: str, source: str):
+    assert kinds(source) == []
