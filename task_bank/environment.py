@@ -1,0 +1,159 @@
+"""Environment spec v1: a task whose answer is a whole rollout of tool calls against a seeded simulator.
+
+A JSONL line beside task spec v1 (issue 15; extend, never rename)::
+
+    {"id": "...", "kind": "environment", "prompt": "..." | [{"role", "content"}],
+     "environment": "<Python source defining class Env>",
+     "reference": {"seed": 0, "calls": [{"tool": "add_item", "args": {"name": "apple", "qty": 2}}], "response": "..."},
+     "failure_cases": [{"seed": 0, "calls": [...], "response": "..."}],
+     "metadata": {"max_turns": 8, ...}}
+
+``class Env``: ``reset(self, seed: int) -> str`` builds all state from the seed alone; every other public method
+except ``score`` and ``solve`` is a tool (typed arguments, a docstring, a JSON return); ``score(self, response) ->
+float`` judges the final state and answer; an optional ``solve(self) -> dict`` makes the environment a seeded family.
+A line without ``kind`` is task spec v1 (:func:`parse_spec_line` tells the two apart).
+
+Like a task, an environment's id is a hash of its canonical content (prompt, source, reference, failure cases),
+prefixed ``e_`` so that the two kinds never collide; metadata stays outside the hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from task_bank.spec import SCHEMA_VERSION, Prompt, TaskSpec, content_hash
+
+ENVIRONMENT_KIND = "environment"
+"""The ``kind`` value that marks an environment spec line."""
+
+
+class ToolCall(BaseModel):
+    """One action of a trajectory: a tool of the environment and the keyword arguments it is called with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tool: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """Name of a public method of ``Env`` (not ``reset``, ``score`` or ``solve``)."""
+    args: dict[str, JsonValue] = Field(default_factory=dict)
+    """Keyword arguments, JSON values only."""
+
+
+class Trajectory(BaseModel):
+    """A whole rollout: the seed the environment is reset with, the tool calls in order, and the final answer."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    """Seed passed to ``reset``; every piece of state must follow from it alone."""
+    calls: tuple[ToolCall, ...] = ()
+    """Tool calls, in the order the policy made them."""
+    response: str = ""
+    """The final answer handed to ``score``."""
+
+
+DO_NOTHING = Trajectory()
+"""The trajectory of a policy that makes no call and answers nothing: it must score low."""
+
+
+def derive_environment_id(prompt: Prompt, environment: str, reference: Trajectory,
+                          failure_cases: tuple[Trajectory, ...] | list[Trajectory]) -> str:
+    """The stable id of an environment: ``e_`` + the first 20 hex digits of the hash of its canonical content."""
+    payload = {
+        "kind": ENVIRONMENT_KIND,
+        "prompt": prompt if isinstance(prompt, str) else [m.model_dump() for m in prompt],
+        "environment": environment,
+        "reference": reference.model_dump(mode="json"),
+        "failure_cases": [f.model_dump(mode="json") for f in failure_cases],
+    }
+    return "e_" + content_hash(payload)[:20]
+
+
+class EnvironmentSpec(BaseModel):
+    """An RL environment: what the policy sees, the simulator it acts in, and trajectories that prove it works."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    """Spec version the record was written with; readers refuse versions newer than they understand."""
+    id: str = Field(default="", max_length=200)
+    """Stable id; when empty on input it is derived from a hash of the canonical content."""
+    kind: Literal["environment"] = ENVIRONMENT_KIND
+    """Always ``environment``; a line without ``kind`` is a task spec v1."""
+    prompt: Prompt
+    """What the policy sees before the observation ``reset`` returns (appended to the last user message)."""
+    environment: str = Field(min_length=1)
+    """Python source defining ``class Env`` (see the module docstring)."""
+    reference: Trajectory
+    """A trajectory that must score exactly 1.0, replayed identically in every interpreter."""
+    failure_cases: tuple[Trajectory, ...] = Field(min_length=1)
+    """Trajectories that must score low; the deployed model's failing rollout belongs here."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form: skill, tags, source, ``max_turns`` (tool-calling rounds a rollout may take)."""
+
+    @model_validator(mode="after")
+    def _fill_id_and_check_version(self) -> "EnvironmentSpec":
+        if self.schema_version > SCHEMA_VERSION:
+            raise ValueError(f"schema_version {self.schema_version} is newer than this envsynth understands "
+                             f"({SCHEMA_VERSION}); upgrade envsynth to read it")
+        if isinstance(self.prompt, str) and not self.prompt.strip():
+            raise ValueError("prompt is empty")
+        if not isinstance(self.prompt, str) and not self.prompt:
+            raise ValueError("prompt has no messages")
+        if not self.id:
+            object.__setattr__(self, "id", self.content_id)
+        return self
+
+    @property
+    def content_id(self) -> str:
+        """The id derived from content, whatever id the record carries."""
+        return derive_environment_id(self.prompt, self.environment, self.reference, self.failure_cases)
+
+    @property
+    def skill(self) -> str | None:
+        """``metadata['skill']`` when present."""
+        skill = self.metadata.get("skill")
+        return str(skill) if skill is not None else None
+
+    @property
+    def max_turns(self) -> int | None:
+        """``metadata['max_turns']`` when it is a positive integer: the tool-calling rounds a rollout may take."""
+        turns = self.metadata.get("max_turns")
+        return turns if isinstance(turns, int) and not isinstance(turns, bool) and turns > 0 else None
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt flattened to text (for search, dedup and display)."""
+        if isinstance(self.prompt, str):
+            return self.prompt
+        return "\n".join(f"{m.role}: {m.content}" for m in self.prompt)
+
+    def chat_prompt(self) -> list[dict[str, str]]:
+        """The prompt in chat form, as TRL's GRPOTrainer consumes it."""
+        if isinstance(self.prompt, str):
+            return [{"role": "user", "content": self.prompt}]
+        return [m.model_dump() for m in self.prompt]
+
+    def to_json(self) -> str:
+        """One JSONL line of environment spec v1."""
+        return self.model_dump_json()
+
+
+AnySpec = TaskSpec | EnvironmentSpec
+"""Either kind of bank line."""
+
+
+def is_environment_line(value: object) -> bool:
+    """True when a parsed JSONL value declares itself an environment (``kind: environment``)."""
+    return isinstance(value, dict) and value.get("kind") == ENVIRONMENT_KIND
+
+
+def parse_spec_line(value: object) -> AnySpec:
+    """A task spec v1 or an environment spec v1, chosen by ``kind`` (absent: a task). Raises pydantic's
+    ValidationError (or ValueError for an unknown kind) so callers can name the field."""
+    if isinstance(value, dict) and "kind" in value and value["kind"] != ENVIRONMENT_KIND:
+        raise ValueError(f"unknown kind {value['kind']!r}; expected 'environment' or no kind (a task)")
+    if is_environment_line(value):
+        return EnvironmentSpec.model_validate(value)
+    return TaskSpec.model_validate(value)

@@ -1,0 +1,152 @@
+"""Start a session worker: the session supervisor (:mod:`verifier.session_program`) inside the sandbox.
+
+Sessions reuse the verifier sandbox's public pieces rather than a copy of them: the bubblewrap command line
+(:func:`verifier.sandbox.bwrap.bwrap_argv`: empty environment, private pid/net/IPC/UTS namespaces, read-only
+``/usr`` and Python, a size-capped tmpfs scratch, pid 1), the seccomp deny list
+(:func:`verifier.sandbox.seccomp.deny_list_program`), the per-worker cgroup v1 pids/memory/cpu groups
+(:func:`verifier.sandbox.cgroup.open_cgroup`, joined before the first instruction), the bounded JSON-lines
+:class:`~verifier.sandbox.channel.Channel`, and :class:`~verifier.sandbox.process_worker.ProcessWorker` for the
+greeting and for killing the whole tree. Only the program after bwrap's ``--`` differs: the session supervisor
+instead of the verifier zygote. The sandbox properties listed in :mod:`verifier.sandbox` therefore hold for session
+workers too (a worker per hash seed, a dedicated uid, non-dumpable supervisor, no network, no host files).
+
+``unsafe-local`` starts the same program as a plain subprocess: NO isolation; for machines without bwrap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from importlib import resources
+
+from task_bank.errors import SandboxError
+from verifier.limits import Limits
+from verifier.sandbox.base import SandboxUnavailableError
+from verifier.sandbox.bwrap import SCRATCH, UID_RANGE, ZYGOTE_OVERHEAD_MB, BwrapBackend, bwrap_argv, python_paths
+from verifier.sandbox.cgroup import open_cgroup
+from verifier.sandbox.channel import Channel
+from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
+from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
+from verifier.sandbox.seccomp import deny_list_program
+
+BACKENDS = ("bwrap", "unsafe-local")
+"""Backends a session worker can run under."""
+
+
+def session_command(python: str, config: dict[str, object]) -> list[str]:
+    """argv that runs the session supervisor under ``python`` (no site, no bytecode), its source shipped in -c."""
+    source = resources.files("verifier").joinpath("session_program.py").read_text()
+    return [python, "-S", "-s", "-B", "-c", source + "\nmain(sys.argv[1])\n", json.dumps(config)]
+
+
+def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> ProcessWorker:
+    """A ready session supervisor under ``backend``; SandboxUnavailableError when it cannot start here."""
+    if backend == "bwrap":
+        return _start_bwrap(limits, hash_seed)
+    if backend == "unsafe-local":
+        return _start_local(limits, hash_seed)
+    raise SandboxUnavailableError(f"session workers run under {' or '.join(BACKENDS)}, not {backend!r}")
+
+
+def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
+    reason = BwrapBackend().unavailable_reason()
+    if reason is not None:
+        raise SandboxUnavailableError(reason)
+    binary, prefix, site = python_paths()
+    to_r, to_w = os.pipe()
+    from_r, from_w = os.pipe()
+    block_r, block_w = os.pipe()
+    info_r, info_w = os.pipe()
+    seccomp_r = _filter_fd()
+    privileged = os.geteuid() == 0
+    config: dict[str, object] = {"in": to_r, "out": from_w, "uid": random.randrange(*UID_RANGE) if privileged else None,
+                                 "scratch": SCRATCH, "site": site, "nproc": True, "hash_seed": hash_seed}
+    argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
+    argv = argv[:argv.index("--") + 1] + session_command(str(binary), config)
+    if seccomp_r is not None:
+        argv[1:1] = ["--seccomp", str(seccomp_r)]
+    cgroup = open_cgroup(limits.max_processes, (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
+    if cgroup is not None:
+        argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
+    passed = tuple(fd for fd in (to_r, from_w, block_r, info_w, seccomp_r) if fd is not None)
+    try:
+        proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, pass_fds=passed, start_new_session=True)
+    except OSError as exc:
+        for fd in (*passed, to_w, from_r, block_w, info_r):
+            os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
+        raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
+    for fd in passed:
+        os.close(fd)
+    worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup)
+    try:
+        worker.sandbox_pid = _sandbox_pid(info_r)
+        if cgroup is not None:
+            cgroup.add(proc.pid)
+            cgroup.add(worker.sandbox_pid)
+    except (OSError, SandboxError) as exc:
+        os.close(block_w)
+        worker.close()
+        raise SandboxUnavailableError(f"cannot start the session sandbox: {exc}") from exc
+    os.write(block_w, b"go")
+    os.close(block_w)
+    worker.wait_ready()
+    return worker
+
+
+def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:
+    warnings.warn(UNSAFE_MESSAGE, UnsafeSandboxWarning, stacklevel=3)
+    scratch = tempfile.mkdtemp(prefix="envsynth-sessions-")
+    to_r, to_w = os.pipe()
+    from_r, from_w = os.pipe()
+    config = {"in": to_r, "out": from_w, "uid": None, "scratch": scratch, "site": [], "nproc": False}
+    proc = subprocess.Popen(session_command(sys.executable, config),
+                            env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            pass_fds=(to_r, from_w), start_new_session=True)
+    os.close(to_r)
+    os.close(from_w)
+    worker = ProcessWorker(proc, Channel(to_w, from_r), limits,
+                           on_close=lambda: shutil.rmtree(scratch, ignore_errors=True))
+    worker.wait_ready()
+    return worker
+
+
+def _filter_fd() -> int | None:
+    """A pipe's read end holding the seccomp program (bwrap reads it), or None where none is built."""
+    program = deny_list_program()
+    if program is None:
+        return None
+    read_end, write_end = os.pipe()
+    os.write(write_end, program)
+    os.close(write_end)
+    return read_end
+
+
+def _sandbox_pid(info_fd: int) -> int:
+    """The sandbox's first process (host pid), from bwrap's ``--info-fd`` JSON."""
+    data = b""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        while time.monotonic() < deadline and b"}" not in data:
+            if select.select([info_fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                chunk = os.read(info_fd, 4096)
+                if not chunk:
+                    break
+                data += chunk
+    finally:
+        os.close(info_fd)
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SandboxError(f"bwrap did not report its sandbox pid (got {data[:200]!r})") from exc

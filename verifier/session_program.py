@@ -1,0 +1,393 @@
+"""The session supervisor: the program a session worker runs inside its sandbox. Standard library only.
+
+Shipped as source text (``python -c``, see :mod:`verifier.session_launch`), like the verifier zygote, because the
+sandbox mounts no envsynth checkout. It drops to the sandbox uid, marks itself non-dumpable (its children cannot
+read its memory) and serves the host's requests, one JSON line each, in order:
+
+``{"op": "open", "sid", "source", "seed", "limits", "env"}``
+    fork a child (its own session, process group and scratch directory) that confines itself, seeds ``random``,
+    shifts the clocks, execs the environment source, builds ``Env()`` and calls ``reset(seed)``;
+``{"op": "call", "sid", "tool", "args"}`` / ``{"op": "score", "sid", "response"}`` / ``{"op": "solve", "sid"}``
+    forwarded to that session's child, which keeps its ``Env`` instance for the whole rollout;
+``{"op": "close", "sid"}``
+    kill the child and everything it started, wipe its scratch directory.
+
+Every reply is ``{"sid", "outcome", "value", "score", "detail", "ms"}``. The supervisor, a different process from the
+environment code, enforces the time limits (``reset_s`` for open, ``call_s`` per call, ``rollout_s`` from open to
+the last call: past any of them the child is SIGKILLed and the session is dead), caps the size of what a child sends
+(``value_kb``), and judges scores (a float in [0, 1]; anything else is ``invalid``). Outcomes: ``ok``, ``raised``
+(the tool raised: shown to the policy as an error, the session lives on), ``scored``, ``invalid``, ``crashed``,
+``timeout``, ``dead`` (a call on a session that already ended).
+"""
+
+import json
+import math
+import os
+import resource
+import select
+import signal
+import sys
+import time
+
+RESERVED = ("reset", "score", "solve")
+DETAIL_CAP = 1000
+
+
+def reject_constant(name):
+    raise ValueError(f"non-finite JSON constant {name}")
+
+
+def describe(exc):
+    """``Type: message`` of an exception raised by environment code, even when its ``__str__`` misbehaves."""
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "<unprintable>"
+    return f"{type(exc).__name__}: {text}"[:DETAIL_CAP]
+
+
+def patch_clocks(offset):
+    """Shift the common clocks by ``offset`` seconds before the environment loads (determinism probing)."""
+    import datetime as dt
+    if not offset:
+        return
+    for name in ("time", "monotonic", "perf_counter"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + offset)
+    for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
+    for name in ("localtime", "gmtime", "ctime"):
+        original = getattr(time, name)
+        setattr(time, name, lambda secs=None, _f=original: _f(time.time() if secs is None else secs))
+
+    class ShiftedDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.fromtimestamp(time.time(), tz)
+
+        @classmethod
+        def today(cls):
+            return dt.datetime.fromtimestamp(time.time())
+
+    class ShiftedDate(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date.fromtimestamp(time.time())
+
+    dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
+
+
+# ---------------------------------------------------------------- the child (untrusted after exec)
+
+def child_main(cfg, req, cmd_fd, res_fd, workdir):
+    """Runs in the forked child: confine, load the environment, reset it, then serve commands until killed."""
+    os.setsid()
+    os.chdir(workdir)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.dup2(cmd_fd, 3)
+    os.dup2(res_fd, 4)
+    os.closerange(5, 65536)
+    lim = req["limits"]
+    mb = 1 << 20
+    cpu = int(math.ceil(lim["rollout_s"])) + 1
+    for which, value in ((resource.RLIMIT_AS, lim["memory_mb"] * mb), (resource.RLIMIT_CPU, cpu),
+                         (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_NOFILE, 256)):
+        resource.setrlimit(which, (value, value))
+    if cfg.get("nproc"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
+    os.environ.clear()
+    os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def send(**frame):
+        data = (json.dumps(frame, allow_nan=False) + "\n").encode()
+        while data:
+            data = data[os.write(4, data):]
+
+    import random
+    random.seed(req["env"]["rng_seed"])
+    patch_clocks(req["env"]["clock_offset_s"])
+    try:
+        namespace = {"__name__": "environment", "__builtins__": __builtins__}
+        exec(compile(req["source"], "<environment>", "exec"), namespace)
+        env_class = namespace.get("Env")
+        if not isinstance(env_class, type):
+            raise TypeError("the source defines no class Env")
+        env = env_class()
+        observation = env.reset(req["seed"])
+    except BaseException as exc:  # the environment's fault, reported as data
+        send(k="load_err", d=describe(exc))
+        os._exit(0)
+    reply_value(send, observation, str_only=True)
+    reader = os.fdopen(3, "rb")
+    for line in reader:
+        command = json.loads(line)
+        op = command["op"]
+        try:
+            if op == "call":
+                name = command["tool"]
+                method = getattr(env_class, name, None) if not name.startswith("_") and name not in RESERVED else None
+                if not callable(method):
+                    send(k="raised", d=f"no tool named {name[:80]!r}")
+                    continue
+                value = getattr(env, name)(**command["args"])
+            elif op == "score":
+                value = env.score(command["response"])
+                kind = type(value)
+                if issubclass(kind, float):
+                    number = float(float.__repr__(value))
+                    send(k="val", t="float", v=number if math.isfinite(number) else repr(number))
+                else:
+                    send(k="val", t=kind.__name__[:80])
+                continue
+            else:
+                value = env.solve()
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt raised by a tool are its errors too
+            send(k="raised", d=describe(exc))
+            continue
+        reply_value(send, value)
+    os._exit(0)
+
+
+def reply_value(send, value, str_only=False):
+    """Send a tool's return (or the observation): JSON only, NaN refused."""
+    if str_only and value is not None and not isinstance(value, str):
+        send(k="bad", d=f"reset returned {type(value).__name__[:80]}, not a str")
+        return
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        send(k="bad", d=f"returned a value that is not JSON ({type(value).__name__[:80]}): {describe(exc)}")
+        return
+    data = b'{"k": "ok", "v": ' + text.encode() + b"}\n"
+    while data:
+        data = data[os.write(4, data):]
+
+
+# ---------------------------------------------------------------- the supervisor (trusted)
+
+class Session:
+    """One environment instance: a forked child with a command pipe, a result pipe and a scratch directory."""
+
+    def __init__(self, cfg, req, host_fds):
+        self.limits = req["limits"]
+        self.workdir = os.path.join(cfg["scratch"], "session-" + os.urandom(8).hex())
+        os.mkdir(self.workdir, 0o700)
+        cmd_r, self.cmd_w = os.pipe()
+        self.res_r, res_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                for fd in (*host_fds, self.cmd_w, self.res_r):
+                    os.close(fd)
+                child_main(cfg, req, cmd_r, res_w, self.workdir)
+            finally:
+                os._exit(70)
+        os.close(cmd_r)
+        os.close(res_w)
+        os.set_blocking(self.cmd_w, False)
+        os.set_blocking(self.res_r, False)
+        self.rollout_deadline = time.monotonic() + self.limits["rollout_s"]
+        self.buffer = b""
+        self.dead = None
+
+    def kill(self, scratch_root):
+        """SIGKILL the child and every process of its session, reap, wipe the scratch directory."""
+        members = [self.pid] + [p for p in session_members(self.pid) if p != self.pid]
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap()
+        for fd in (self.cmd_w, self.res_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        import shutil
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def session_members(sid):
+    """Pids whose session id is ``sid`` (the child and whatever it started without a new session)."""
+    members = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:
+            members.append(int(name))
+    return members
+
+
+def reap():
+    """Collect every exited child (session children and orphans re-parented to this pid 1)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+
+
+def exchange(session, command, deadline, cap):
+    """Send ``command`` (None: only wait) and read one frame before ``deadline``; (frame, None) or (None, failure)."""
+    data = (json.dumps(command) + "\n").encode() if command is not None else b""
+    while data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [session.cmd_w], [], left)[1]:
+            return None, ("timeout", "the environment stopped reading commands")
+        try:
+            data = data[os.write(session.cmd_w, data):]
+        except BrokenPipeError:
+            return None, ("crashed", "the environment process ended")
+    while b"\n" not in session.buffer:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None, ("timeout", None)
+        if not select.select([session.res_r], [], [], left)[0]:
+            continue
+        try:
+            chunk = os.read(session.res_r, 1 << 16)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            return None, ("crashed", exit_detail(session.pid))
+        session.buffer += chunk
+        if len(session.buffer) > cap:
+            return None, ("invalid", f"the environment sent more than {cap >> 10} KiB at once")
+    line, session.buffer = session.buffer.split(b"\n", 1)
+    try:
+        frame = json.loads(line, parse_constant=reject_constant)
+    except ValueError:
+        return None, ("crashed", "the environment process wrote a malformed frame")
+    return (frame, None) if isinstance(frame, dict) else (None, ("crashed", "malformed frame"))
+
+
+def exit_detail(pid):
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "the environment process ended"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return "CPU time limit exceeded"
+        return f"the environment process was killed by signal {sig}"
+    return f"the environment process exited with status {os.WEXITSTATUS(status)}"
+
+
+def judge(frame, op):
+    """(outcome, value, score, detail) of one child frame; the only place a score is accepted."""
+    kind = frame.get("k")
+    if kind == "load_err":
+        return "crashed", None, None, "the environment failed to load or reset: " + str(frame.get("d", ""))
+    if kind == "raised":
+        return "raised", None, None, str(frame.get("d", ""))[:DETAIL_CAP]
+    if kind == "bad":
+        return "invalid", None, None, str(frame.get("d", ""))[:DETAIL_CAP]
+    if op == "score":
+        value = frame.get("v")
+        if kind != "val" or frame.get("t") != "float":
+            return "invalid", None, None, f"score returned {str(frame.get('t'))[:80]}, not a float"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return "invalid", None, None, f"score returned a non-finite float ({str(value)[:40]})"
+        if not 0.0 <= value <= 1.0:
+            return "invalid", None, None, f"score {value!r} is outside [0, 1]"
+        return "scored", None, float(value), ""
+    if kind == "ok":
+        return "ok", frame.get("v"), None, ""
+    return "crashed", None, None, "the environment process sent an unexpected frame"
+
+
+def serve(cfg, req, sessions, host_fds):
+    """One request in, one reply dict out."""
+    op, sid = req.get("op"), req.get("sid")
+    start = time.monotonic()
+    if op == "open":
+        session = sessions[sid] = Session(cfg, req, host_fds)
+        deadline = min(start + session.limits["reset_s"], session.rollout_deadline)
+        frame, failure = exchange(session, None, deadline, session.limits["value_kb"] << 10)
+        limit_name = "reset"
+    elif op == "close":
+        session = sessions.pop(sid, None)
+        if session is not None:
+            session.kill(cfg["scratch"])
+        return {"sid": sid, "outcome": "ok", "ms": (time.monotonic() - start) * 1000}
+    elif op not in ("call", "score", "solve"):
+        return {"sid": sid, "outcome": "invalid", "detail": f"unknown operation {str(op)[:40]!r}"}
+    else:
+        session = sessions.get(sid)
+        if session is None or session.dead:
+            return {"sid": sid, "outcome": "dead", "detail": session.dead if session else "no such session"}
+        limit_name = "rollout" if session.rollout_deadline < start + session.limits["call_s"] else op
+        deadline = min(start + session.limits["call_s"], session.rollout_deadline)
+        command = {"op": op, **{k: req[k] for k in ("tool", "args", "response") if k in req}}
+        frame, failure = exchange(session, command, deadline, session.limits["value_kb"] << 10)
+    ms = (time.monotonic() - start) * 1000
+    if failure is not None:
+        outcome, detail = failure
+        if outcome == "timeout" and detail is None:
+            seconds = session.limits["reset_s" if limit_name == "reset" else "call_s"]
+            detail = (f"the rollout time limit of {session.limits['rollout_s']} s was exceeded"
+                      if limit_name == "rollout" else f"the {limit_name} time limit of {seconds} s was exceeded")
+        session.dead = f"{outcome}: {detail}"[:DETAIL_CAP]
+        session.kill(cfg["scratch"])
+        return {"sid": sid, "outcome": outcome, "detail": str(detail)[:DETAIL_CAP], "ms": ms}
+    outcome, value, score, detail = judge(frame, op)
+    if op == "open" and outcome == "ok" and value is None:
+        value = ""
+    if outcome != "ok" and op == "open":
+        session.dead = detail
+        session.kill(cfg["scratch"])
+    return {"sid": sid, "outcome": outcome, "value": value, "score": score, "detail": detail, "ms": ms}
+
+
+def main(config_json):
+    """Serve the host until it closes the request pipe."""
+    cfg = json.loads(config_json)
+    if cfg.get("uid") is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+        os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    except (ImportError, OSError):
+        pass
+    sys.path.extend(cfg.get("site", []))
+    for name in ("random", "datetime", "collections", "dataclasses", "itertools", "functools", "re", "string",
+                 "copy", "shutil"):
+        __import__(name)  # imported once here, so no forked session pays for it
+    fd_in, fd_out = os.dup(cfg["in"]), os.dup(cfg["out"])
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    for fd in {cfg["in"], cfg["out"], devnull} - {0, 1, 2}:
+        os.close(fd)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    os.makedirs(cfg["scratch"], exist_ok=True)
+    sessions = {}
+    write(fd_out, {"ready": True})
+    for line in os.fdopen(fd_in, "rb"):
+        req = json.loads(line, parse_constant=reject_constant)
+        write(fd_out, serve(cfg, req, sessions, (fd_in, fd_out)))
+        reap()
+
+
+def write(fd, obj):
+    data = (json.dumps(obj, allow_nan=False) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]

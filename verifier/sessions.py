@@ -1,0 +1,242 @@
+"""Sandboxed environment sessions: one ``Env`` instance lives in one sandboxed process for a whole rollout.
+
+``SessionPool`` keeps warm session workers (:mod:`verifier.session_launch`: the verifier sandbox's bwrap launch,
+seccomp filter and cgroups around the session supervisor of :mod:`verifier.session_program`). ``pool.open(source,
+seed)`` forks a session in a worker and resets the environment; the :class:`Session` it returns proxies ``call``,
+``score`` and ``solve`` to that process and ``close`` kills it. Many sessions share a worker, each in its own forked
+process, process session and scratch directory: an instance's state (class attributes included) never reaches
+another session. Limits (:class:`SessionLimits`): ``reset_s`` for the reset, ``call_s`` per tool call or score,
+``rollout_s`` from open to the last call; past one the session's process is killed and the step is ``timeout``.
+
+Concurrency: a worker serves one request at a time (a lock on the host side), so a tool that hangs delays the other
+sessions of its worker until its limit; more workers give more parallel sessions.
+
+Failures are classified here, once: what the environment does wrong is a :class:`StepResult` outcome; a worker that
+dies or stops answering is closed, and every step of its sessions is ``error`` (infrastructure, never blamed on
+the environment or the policy); the next ``open`` starts a replacement.
+
+Not covered beyond the verifier sandbox's own list: the supervisor forks sessions from its own heap, which holds
+earlier requests of other sessions of the same worker (tool arguments, environment sources), so code in one session
+could read them from its memory; environment code runs in the process that reports its results (it decides its
+own score anyway: the supervisor only checks the shape).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from task_bank.environment_results import ENDS_SESSION, StepOutcome, StepResult
+from task_bank.errors import ConfigError, SandboxError
+from verifier.limits import Limits, RunEnv
+from verifier.sandbox.process_worker import ProcessWorker
+from verifier.session_launch import start_session_worker
+
+SLACK_S = 5.0
+PINNED = RunEnv()
+
+
+class SessionLimits(BaseModel):
+    """Time and resource limits of one session. Every limit is enforced from outside the environment's process."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reset_s: float = Field(default=5.0, gt=0.0, le=600.0)
+    """Wall time for loading the source, building ``Env()`` and ``reset(seed)``."""
+    call_s: float = Field(default=2.0, gt=0.0, le=600.0)
+    """Wall time of one tool call, ``score`` or ``solve``."""
+    rollout_s: float = Field(default=60.0, gt=0.0, le=3600.0)
+    """Wall time from open to the end of the last call (also the session's CPU-seconds budget)."""
+    memory_mb: int = Field(default=512, ge=64, le=65536)
+    """Address space of one session's process (RLIMIT_AS)."""
+    max_processes: int = Field(default=64, ge=4, le=4096)
+    """Processes plus threads alive at once in one worker (cgroup ``pids.max`` and RLIMIT_NPROC)."""
+    file_size_mb: int = Field(default=16, ge=1, le=4096)
+    """Largest file a session may write."""
+    scratch_mb: int = Field(default=64, ge=1, le=16384)
+    """Size of a worker's tmpfs scratch space (each session gets its own directory in it)."""
+    value_kb: int = Field(default=256, ge=1, le=65536)
+    """Largest observation or tool return one step may send."""
+
+    def sandbox_limits(self) -> Limits:
+        """The verifier sandbox's limits for the worker process tree."""
+        return Limits(wall_s=min(600.0, self.rollout_s), memory_mb=self.memory_mb, max_processes=self.max_processes,
+                      file_size_mb=self.file_size_mb, scratch_mb=self.scratch_mb)
+
+
+class _Worker:
+    """Host side of one session supervisor: one request at a time under a lock; counts its open sessions."""
+
+    def __init__(self, process: ProcessWorker) -> None:
+        self.process = process
+        self.lock = threading.Lock()
+        self.open_sessions = 0
+
+    def request(self, message: dict[str, Any], budget_s: float) -> StepResult:
+        """Send one request and parse its reply; SandboxError (and the worker closed) when the supervisor fails."""
+        with self.lock:
+            if not self.process.alive():
+                raise SandboxError("the session worker is gone")
+            deadline = time.monotonic() + budget_s + SLACK_S
+            try:
+                self.process.channel.send(message, deadline)
+                reply = self.process.channel.receive(deadline)
+            except SandboxError:
+                self.process.close()
+                raise
+        if reply.get("sid") != message["sid"]:
+            self.process.close()
+            raise SandboxError("the session worker answered for another session")
+        try:
+            return StepResult(outcome=reply.get("outcome"), value=reply.get("value"), score=reply.get("score"),
+                              detail=str(reply.get("detail") or "")[:1000], duration_ms=float(reply.get("ms") or 0))
+        except (ValidationError, TypeError, ValueError) as exc:
+            self.process.close()
+            raise SandboxError(f"the session worker sent an invalid reply: {exc}") from exc
+
+
+class Session:
+    """One live environment instance. Build it with :meth:`SessionPool.open`; close it (or use ``with``)."""
+
+    def __init__(self, worker: _Worker, sid: int, limits: SessionLimits, observation: StepResult) -> None:
+        self._worker = worker
+        self.sid = sid
+        self.limits = limits
+        self.observation = observation
+        """What ``reset`` returned (``ok`` with the observation string), or why the session never started."""
+        self._ended: StepResult | None = observation if observation.outcome in ENDS_SESSION else None
+        self._closed = False
+
+    @property
+    def alive(self) -> bool:
+        """False once a step ended the session (crash, timeout, invalid, infrastructure) or it was closed."""
+        return self._ended is None and not self._closed
+
+    def call(self, tool: str, args: dict[str, JsonValue]) -> StepResult:
+        """Call one tool with keyword ``args``; a raising tool is ``raised`` and the session goes on."""
+        return self._step({"op": "call", "tool": tool, "args": args}, self.limits.call_s)
+
+    def score(self, response: str) -> StepResult:
+        """``Env.score(response)``: ``scored`` with a float in [0, 1], or why not."""
+        return self._step({"op": "score", "response": response}, self.limits.call_s)
+
+    def solve(self) -> StepResult:
+        """``Env.solve()`` for the current state (seeded families): ``ok`` with ``{"calls", "response"}``."""
+        return self._step({"op": "solve"}, self.limits.call_s)
+
+    def close(self) -> None:
+        """Kill the session's process and wipe its scratch directory; idempotent, never raises."""
+        if self._closed:
+            return
+        self._closed = True
+        self._worker.open_sessions -= 1
+        if self._worker.process.alive():
+            try:
+                self._worker.request({"op": "close", "sid": self.sid}, self.limits.call_s)
+            except SandboxError:
+                return
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _step(self, message: dict[str, Any], budget_s: float) -> StepResult:
+        if self._closed:
+            return StepResult(outcome=StepOutcome.DEAD, detail="the session was closed")
+        if self._ended is not None:
+            return StepResult(outcome=StepOutcome.DEAD, detail=f"the session ended earlier: {self._ended.detail}")
+        try:
+            result = self._worker.request({**message, "sid": self.sid}, budget_s)
+        except SandboxError as exc:
+            result = StepResult(outcome=StepOutcome.ERROR, detail=f"sandbox failure: {exc}"[:1000])
+        if result.outcome in ENDS_SESSION:
+            self._ended = result
+        return result
+
+
+class SessionPool:
+    """Warm session workers under one backend and one ``PYTHONHASHSEED``; thread-safe; ``close()`` ends all."""
+
+    def __init__(self, backend: str = "bwrap", workers: int = 1, limits: SessionLimits | None = None,
+                 hash_seed: int = 0) -> None:
+        if workers < 1:
+            raise ConfigError("a session pool needs at least one worker", field="workers")
+        self.backend = backend
+        self.limits = limits or SessionLimits()
+        self.hash_seed = hash_seed
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._workers: list[_Worker | None] = [None] * workers
+        self._closed = False
+        for index in range(workers):
+            self._workers[index] = self._start()
+
+    def open(self, source: str, seed: int, run_env: RunEnv | None = None) -> Session:
+        """Fork a session for ``source`` and ``reset(seed)`` it; the result's ``observation`` says how it went."""
+        env = run_env or PINNED
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this session pool is closed")
+            index = min(range(len(self._workers)), key=lambda i: self._load(i))
+            worker = self._workers[index]
+            sid = next(self._ids)
+        if worker is None or not worker.process.alive():
+            try:
+                worker = self._start()
+            except SandboxError as exc:
+                failed = StepResult(outcome=StepOutcome.ERROR, detail=f"sandbox failure: {exc}"[:1000])
+                return Session(_Worker(_NoProcess()), sid, self.limits, failed)
+            with self._lock:
+                self._workers[index] = worker
+        worker.open_sessions += 1
+        request = {"op": "open", "sid": sid, "source": source, "seed": seed,
+                   "limits": self.limits.model_dump(),
+                   "env": {"clock_offset_s": env.clock_offset_s, "rng_seed": env.rng_seed}}
+        try:
+            observation = worker.request(request, self.limits.reset_s)
+        except SandboxError as exc:
+            observation = StepResult(outcome=StepOutcome.ERROR, detail=f"sandbox failure: {exc}"[:1000])
+        return Session(worker, sid, self.limits, observation)
+
+    def close(self) -> None:
+        """Kill every worker and every session in it; idempotent."""
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            if worker is not None:
+                worker.process.close()
+
+    def __enter__(self) -> SessionPool:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _load(self, index: int) -> int:
+        worker = self._workers[index]
+        return -1 if worker is None or not worker.process.alive() else worker.open_sessions
+
+    def _start(self) -> _Worker:
+        return _Worker(start_session_worker(self.backend, self.limits.sandbox_limits(), self.hash_seed))
+
+
+class _NoProcess:
+    """Stands in for a worker that could not start: never alive, so every step of its session is ``dead``."""
+
+    channel = None
+
+    def alive(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        return None
