@@ -81,6 +81,16 @@ class Reason(StrEnum):
     """Set by a reviewer; the history entry holds their words."""
     REJECTED = "rejected"
     """Rejected without a more precise reason (a report that names none)."""
+    # --- environment reasons (issue 15; owner: environments) ---
+    CONSTANT_SCORE = "constant_score"
+    """An environment scored every trajectory it was shown (reference, failure cases, doing nothing) the same."""
+    SHARED_STATE = "shared_state"
+    """A second ``Env`` instance (or a second ``reset``) in one interpreter did not start from the state a fresh
+    process starts from: class attributes or module globals carry state between rollouts."""
+    TOOL_TIMEOUT = "tool_timeout"
+    """An environment's ``reset``, a tool call, ``score`` or the whole rollout was killed for time."""
+    SEED_INSENSITIVE = "seed_insensitive"
+    """A seeded family (one with ``solve``) gave too few different observations across seeds."""
 
 
 class ScoreResult(BaseModel):
