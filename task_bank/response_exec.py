@@ -32,6 +32,11 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
+RESPONSE_EXEC_KEY = "allow_response_exec"
+"""``metadata`` key recording that a task was admitted under ``--allow-response-exec`` (its verifier runs the
+response, the old way). The mark only ever adds isolation: scorers also read the source, so a forged mark cannot
+admit anything and a missing one cannot remove the isolation."""
+
 _BUILTIN_SINKS = frozenset({"exec", "eval", "compile", "__import__", "breakpoint"})
 _OS_RUNNERS = ("system", "popen", "execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe",
                "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
@@ -72,6 +77,11 @@ def find_response_exec(source: str) -> tuple[ExecFinding, ...]:
         if not reader.propagate():
             break
     return tuple(sorted(set(reader.findings()), key=lambda f: (f.line, f.col)))
+
+
+def marked_response_exec(metadata: dict[str, object]) -> bool:
+    """True when a task's metadata records that it was admitted under ``--allow-response-exec``."""
+    return metadata.get(RESPONSE_EXEC_KEY) is True
 
 
 def executes_response(source: str) -> bool:

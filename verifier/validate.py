@@ -3,7 +3,9 @@
 One :class:`ValidationReport` per task records every check (see :mod:`verifier.checks` for the rules and the
 machine-readable reasons). The order of work keeps a cheap task fast and a hostile one bounded:
 
-1. ``schema`` and the static pass run on the trusted side; the source is parsed, never executed here.
+1. ``schema`` and the static passes run on the trusted side; the source is parsed, never executed here: the
+   nondeterminism pass, and ``executes_response`` (the verifier must not run the response as code in its own
+   process; :mod:`verifier.static_exec`).
 2. The reference alone, in one of the pool's warm workers under the pool's limits, so a verifier that hangs or
    fails to load costs one call; whether the module loads and defines ``verify`` is read from this call (the
    sandbox, not this process, executes the verifier).
@@ -29,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
+from task_bank.response_exec import find_response_exec
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks
@@ -38,13 +41,14 @@ from verifier.limits import RunEnv
 from verifier.pool import Pool
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
+from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.1"
+VALIDATOR_VERSION = "1.2"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
-_CHECK_ORDER = ("schema", "compiles", "static_determinism", "reference", "failure_cases", "trivial", "determinism",
-                "budget")
+_CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
+                "trivial", "determinism", "budget")
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
 # Clock shifts of the determinism runs: 0, +10 years, -3 years, +30 years, each off by an odd fraction of a second.
 _CLOCK_OFFSETS_S = (0.0, 315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
@@ -71,6 +75,9 @@ class ValidationConfig(BaseModel):
     """Longest verifier source accepted by the schema check."""
     max_response_chars: int = Field(default=1_000_000, ge=100)
     """Longest reference or failure case accepted by the schema check."""
+    allow_response_exec: bool = False
+    """Admit a verifier that runs the response as code in its own process (old-style HumanEval imports; the
+    ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""
 
 
 def run_env(run: int) -> RunEnv:
@@ -150,6 +157,7 @@ class Validator:
         t0 = time.perf_counter()
         try:
             findings = find_nondeterminism(source)
+            executes = find_response_exec(source)
         except SyntaxError as exc:
             done["compiles"] = checks.check_compiles((), f"SyntaxError at line {exc.lineno}: {exc.msg}")
             return
@@ -157,7 +165,10 @@ class Validator:
             done["compiles"] = checks.check_compiles((), f"source cannot be parsed: {type(exc).__name__}: {exc}")
             return
         static = checks.check_static(findings)
-        done["static_determinism"] = static.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
+        elapsed = {"duration_ms": (time.perf_counter() - t0) * 1000}
+        done["static_determinism"] = static.model_copy(update=elapsed)
+        done["executes_response"] = check_response_exec(executes, self._config.allow_response_exec).model_copy(
+            update=elapsed)
 
     def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
         cfg = self._config

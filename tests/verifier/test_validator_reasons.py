@@ -31,8 +31,8 @@ def check(report, name: str):
 def test_a_sound_task_is_admitted_with_every_check_passed(validator):
     report = validator.validate(task())
     assert report.admitted and report.reasons == ()
-    assert [c.name for c in report.checks] == ["schema", "compiles", "static_determinism", "reference",
-                                               "failure_cases", "trivial", "determinism", "budget"]
+    assert [c.name for c in report.checks] == ["schema", "compiles", "static_determinism", "executes_response",
+                                               "reference", "failure_cases", "trivial", "determinism", "budget"]
     assert all(c.passed is True for c in report.checks)
 
 

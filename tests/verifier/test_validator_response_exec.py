@@ -1,0 +1,79 @@
+"""A verifier that runs the response as code in its own process is rejected (``executes_response``) with a repair
+hint naming the sandbox's response primitive, unless the caller explicitly allows it; an allowed task is marked,
+and the mark round-trips through the bank and export. Validation runs through the real sandbox (bwrap)."""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.response_exec import RESPONSE_EXEC_KEY, find_response_exec
+from task_bank.spec import TaskSpec
+from task_bank.store import Bank
+from task_bank.validation import Reason
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.static_exec import mark_response_exec
+
+OLD_STYLE = ("def verify(response: str) -> float:\n    namespace = {}\n    try:\n        exec(response, namespace)\n"
+             "        return 1.0 if namespace['double'](21) == 42 else 0.0\n    except BaseException:\n"
+             "        return 0.0\n")
+PRIMITIVE = ("from envsynth_sandbox import plain, run_response\n\n"
+             "def verify(response: str) -> float:\n"
+             "    run = run_response(response, calls=[('double', [21])], timeout=2.0)\n"
+             "    return 1.0 if all(c.ok and c.value == plain(42) for c in run.calls) else 0.0\n")
+
+
+def old_style() -> TaskSpec:
+    return TaskSpec(prompt="Write double(x) returning twice x.", verifier=OLD_STYLE,
+                    reference="def double(x):\n    return 2 * x\n", failure_cases=("def double(x):\n    return x\n",))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=2.0)) as pool:
+        yield pool
+
+
+def test_verifier_that_executes_the_response_is_rejected_with_executes_response(pool):
+    with Validator(pool, ValidationConfig()) as validator:
+        report = validator.validate(old_style())
+    assert not report.admitted and Reason.EXECUTES_RESPONSE in report.reasons
+    check = next(c for c in report.checks if c.name == "executes_response")
+    assert check.passed is False and "line 4" in check.detail
+
+
+def test_rejection_carries_a_repair_hint_naming_the_response_primitive(pool):
+    with Validator(pool, ValidationConfig()) as validator:
+        detail = next(c.detail for c in validator.validate(old_style()).checks if c.name == "executes_response")
+    assert "from envsynth_sandbox import plain, run_response" in detail and "run.calls" in detail
+
+
+def test_allow_response_exec_admits_an_old_style_task_and_says_so(pool):
+    with Validator(pool, ValidationConfig(allow_response_exec=True)) as validator:
+        report = validator.validate(old_style())
+    assert report.admitted, report.reasons
+    check = next(c for c in report.checks if c.name == "executes_response")
+    assert check.passed is True and "--allow-response-exec" in check.detail
+
+
+def test_a_verifier_using_the_response_primitive_passes_the_static_check():
+    assert find_response_exec(PRIMITIVE) == ()
+
+
+def test_allowed_task_is_marked_and_others_are_not():
+    assert mark_response_exec(old_style()).metadata[RESPONSE_EXEC_KEY] is True
+    honest = old_style().model_copy(update={"verifier": PRIMITIVE})
+    assert mark_response_exec(honest) == honest
+
+
+def test_mark_keeps_the_task_id():
+    spec = old_style()
+    assert mark_response_exec(spec).id == spec.id == mark_response_exec(spec).content_id
+
+
+def test_mark_round_trips_through_the_bank_and_export(tmp_path):
+    marked = mark_response_exec(old_style())
+    with Bank.open(tmp_path / "bank.db") as bank:
+        bank.admit(marked)
+        stored = bank.find(marked.id)
+    assert stored is not None and stored.spec.metadata[RESPONSE_EXEC_KEY] is True
+    assert TaskSpec.model_validate_json(stored.spec.to_json()).metadata[RESPONSE_EXEC_KEY] is True
