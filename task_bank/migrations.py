@@ -210,7 +210,7 @@ def m007_replay_results(conn: sqlite3.Connection) -> None:
             failure_id TEXT,
             attempts INTEGER NOT NULL,
             passes INTEGER NOT NULL,
-            PRIMARY KEY (eval_pk, task_id)) WITHOUT ROWID""",
+            UNIQUE (eval_pk, task_id))""",
         "CREATE INDEX IF NOT EXISTS replay_results_failure ON replay_results (failure_id) WHERE failure_id IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS replay_results_task ON replay_results (task_id)",
     ])
