@@ -113,6 +113,8 @@ class ReplaySummary(BaseModel):
     """Mean pass rate over the replay tasks."""
     interval: tuple[float, float]
     """Wilson 95% interval of the fixed share."""
+    unscored: int = Field(default=0, ge=0)
+    """Replay tasks none of whose samples the sandbox could score (counted in ``total``, never as fixed)."""
     by_group: dict[str, GroupTally] = Field(default_factory=dict)
     """Per weakness group."""
     retention: RetentionTally = Field(default_factory=RetentionTally)

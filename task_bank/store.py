@@ -6,7 +6,8 @@ and commit in batches, so a killed import keeps every batch it reported. A task 
 plus indexed filter columns (``task_bank.codec``); the store writes the external-content full-text index itself
 (cheaper than triggers), so every write of a task's text goes through this class. Failures, statistics, runs
 and cursors live in :class:`task_bank.activity.ActivityStore`, status changes and validation reports in
-:class:`task_bank.curation.CurationStore`; :class:`Bank` extends both.
+:class:`task_bank.curation.CurationStore`, replay evaluations in :class:`task_bank.evaluations.EvaluationStore`;
+:class:`Bank` extends all three.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from task_bank.curation import CurationStore
 from task_bank.db import Database, connect
 from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_duplicate, index_task
 from task_bank.errors import BankError, NotFoundError
+from task_bank.evaluations import EvaluationStore
 from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
 from task_bank.minhash import Banding, optimal_banding
 from task_bank.provenance import Provenance, utcnow
@@ -62,7 +64,7 @@ def _batches(items: Iterable[AdmitItem | TaskSpec], size: int) -> Iterator[list[
         yield batch
 
 
-class Bank(ActivityStore, CurationStore):
+class Bank(ActivityStore, CurationStore, EvaluationStore):
     """A task bank in one SQLite file. Open with :meth:`open`; usable as a context manager; thread-safe."""
 
     def __init__(self, db: Database, dedup: DedupConfig, banding: Banding) -> None:
