@@ -1,0 +1,138 @@
+"""End to end: a tiny random policy distils 3 OPSD steps on CPU from a bank of real tasks, measured in bwrap.
+
+One run is shared by the module; what each side of the distillation saw is captured through TRL's own callback
+event (``on_self_distillation_batch_prepared``), passed in as a callback, not by patching the trainer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from task_bank import FailureRecord, Provenance, TaskSpec
+from task_bank.store import Bank
+from trainer.config import load_config
+from trainer.opsd import GAP_FILE, OpsdSummary, main, train
+from trainer.opsd_config import OpsdConfig
+from trainer.self_teacher import SelfTeacherGap
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+MARK = "Hindsight you did not have"
+"""The first words of the shipped privileged-context template."""
+
+
+def share_task(prompt: str, alphabet: str) -> TaskSpec:
+    """A task with partial credit: the share of the response's characters drawn from ``alphabet``."""
+    verifier = (f"def verify(response: str) -> float:\n"
+                f"    return sum(c in {alphabet!r} for c in response) / max(1, len(response))\n")
+    return TaskSpec(prompt=prompt, verifier=verifier, reference=alphabet, failure_cases=("~",))
+
+
+DIGITS = share_task("Reply with digits only.", "0123456789")
+VOWELS = share_task("Reply with vowels only.", "aeiou")
+PIN = FailureRecord(conversation=({"role": "user", "content": "Give me a four-figure PIN."},), response="abcd",
+                    signal={"kind": "feedback", "detail": "a PIN is made of digits"}, expected="4821")
+
+
+class SeenTokens(TrainerCallback):
+    """Decodes the token ids each side of every distillation batch was given."""
+
+    def __init__(self) -> None:
+        self.student: list[str] = []
+        self.teacher: list[str] = []
+
+    def on_self_distillation_batch_prepared(self, args, state, control, prompt_ids, teacher_input_ids,
+                                            processing_class, **kwargs):
+        self.student += processing_class.batch_decode(prompt_ids, skip_special_tokens=True)
+        self.teacher += processing_class.batch_decode(teacher_input_ids, skip_special_tokens=True)
+
+
+class Run:
+    def __init__(self, config: OpsdConfig, summary: OpsdSummary, policy: Path, seen: SeenTokens) -> None:
+        self.config, self.summary, self.policy, self.seen = config, summary, policy, seen
+
+
+def tiny_config(policy: Path, bank: Path, output: Path, **overrides: object) -> OpsdConfig:
+    return load_config(ROOT / "trainer" / "configs" / "opsd-tiny.toml", {
+        "policy": str(policy), "bank": str(bank), "output": str(output), "device": "cpu",
+        "reward.pass_threshold": 0.2, **overrides}, schema=OpsdConfig)
+
+
+@pytest.fixture(scope="module")
+def run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("opsd-run")
+    with Bank.open(root / "bank.db") as bank:
+        bank.add_failures([PIN])
+        bank.admit(DIGITS, provenance=Provenance(source_failure_ids=(PIN.id,)))
+        bank.admit(VOWELS)
+    config = tiny_config(tiny_model_dir, root / "bank.db", root / "out")
+    seen = SeenTokens()
+    return Run(config, train(config, callbacks=[seen]), tiny_model_dir, seen)
+
+
+def test_three_steps_change_the_parameters(run):
+    before = load_file(run.policy / "model.safetensors")
+    after = load_file(run.config.output / "model.safetensors")
+    assert run.summary.steps == 3 and run.summary.last_loss is not None
+    assert any(not before[name].equal(after[name]) for name in before)
+
+
+def test_the_teacher_saw_the_privileged_context_and_the_student_did_not(run):
+    assert run.seen.student and len(run.seen.student) == len(run.seen.teacher)
+    for student, teacher in zip(run.seen.student, run.seen.teacher, strict=True):
+        assert MARK not in student
+        assert MARK in teacher
+    digits = [t for s, t in zip(run.seen.student, run.seen.teacher, strict=True) if DIGITS.prompt in s]
+    assert digits and all("a PIN is made of digits" in t and "0123456789" in t for t in digits)
+
+
+def test_the_gap_is_measured_before_training_and_stored_as_a_typed_record(run):
+    stored = SelfTeacherGap.model_validate_json((run.config.output / GAP_FILE).read_text())
+    assert stored == run.summary.gap
+    assert stored.tasks == 2 and stored.scored + stored.unscored == 2 * 2 * run.config.measure.samples
+    assert stored.gap == round(100 * (stored.teacher_pass_rate - stored.student_pass_rate), 2)
+
+
+def test_pass_rates_of_the_trained_policy_land_in_the_bank(run):
+    with Bank.open(run.config.bank) as bank:
+        stats = [s for spec in (DIGITS, VOWELS) for s in bank.stats(spec.id)]
+    assert len(stats) == run.summary.stats_written == 2
+    assert all(s.policy.endswith("checkpoint-3") and s.attempts == run.config.measure.samples for s in stats)
+
+
+def test_the_plot_shows_the_distillation_curves_beside_each_checkpoint(run):
+    assert (run.config.output / "checkpoint-2" / "training_curves.png").is_file()
+    assert (run.config.output / "training_curves.png").is_file()
+
+
+def test_resume_continues_from_the_newest_checkpoint(run, tmp_path):
+    output = tmp_path / "resumed"
+    shutil.copytree(run.config.output / "checkpoint-3", output / "checkpoint-3")
+    config = tiny_config(run.policy, run.config.bank, output, resume="auto",
+                         **{"sdft.max_steps": 4, "measure.gap": False, "plot": False})
+    assert train(config).steps == 4
+
+
+def test_lora_trains_an_adapter_and_leaves_the_base_weights(run, tmp_path):
+    config = tiny_config(run.policy, run.config.bank, tmp_path / "lora",
+                         **{"lora.enabled": True, "lora.target_modules": ["q_proj", "v_proj"],
+                            "sdft.max_steps": 1, "measure.gap": False, "measure.after": False, "plot": False})
+    assert train(config).steps == 1
+    assert (tmp_path / "lora" / "adapter_model.safetensors").is_file()
+    assert not (tmp_path / "lora" / "model.safetensors").exists()
+
+
+def test_json_output_is_the_summary_alone_on_stdout(run, tmp_path, capsys):
+    code = main(["--policy", str(run.policy), "--bank", str(run.config.bank), "--output", str(tmp_path / "cli"),
+                 "--config", str(ROOT / "trainer" / "configs" / "opsd-tiny.toml"), "--max-steps", "1", "--no-gap",
+                 "--set", "device=cpu", "--set", "measure.after=false", "--set", "plot=false", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert json.loads(out)["steps"] == 1 and len(out.strip().splitlines()) == 1
