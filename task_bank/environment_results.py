@@ -98,3 +98,31 @@ class Replay(BaseModel):
             if step.outcome in ENDS_SESSION:
                 return step
         return None
+
+
+class SeedResult(BaseModel):
+    """One seed of a seeded family: what ``reset`` showed and how ``solve``'s trajectory scored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int
+    """The seed."""
+    observation: str
+    """The observation ``reset(seed)`` returned (first 2,000 characters)."""
+    calls: int
+    """Tool calls in ``solve``'s trajectory."""
+    outcome: StepOutcome
+    """How the replay of ``solve``'s trajectory ended (``scored`` when it did)."""
+    score: float | None
+    """Its score, when scored."""
+
+
+class EnvironmentEvidence(BaseModel):
+    """What validation saw, kept for the bank and the web view: the reference replay and the per-seed results."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: Replay | None = None
+    """The reference trajectory as replayed in the first interpreter (each observation and tool return)."""
+    seeds: tuple[SeedResult, ...] = ()
+    """Per-seed results of a seeded family (empty without ``solve``)."""

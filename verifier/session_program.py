@@ -9,6 +9,9 @@ read its memory) and serves the host's requests, one JSON line each, in order:
     shifts the clocks, execs the environment source, builds ``Env()`` and calls ``reset(seed)``;
 ``{"op": "call", "sid", "tool", "args"}`` / ``{"op": "score", "sid", "response"}`` / ``{"op": "solve", "sid"}``
     forwarded to that session's child, which keeps its ``Env`` instance for the whole rollout;
+``{"op": "reset", "sid", "seed", "fresh"}``
+    ``reset(seed)`` again in the same process, on a new ``Env()`` when ``fresh`` (the validator's probe for state
+    shared between instances: class attributes, module globals);
 ``{"op": "close", "sid"}``
     kill the child and everything it started, wipe its scratch directory.
 
@@ -136,6 +139,12 @@ def child_main(cfg, req, cmd_fd, res_fd, workdir):
                     send(k="raised", d=f"no tool named {name[:80]!r}")
                     continue
                 value = getattr(env, name)(**command["args"])
+            elif op == "reset":
+                if command["fresh"]:
+                    env = env_class()
+                value = env.reset(command["seed"])
+                reply_value(send, value, str_only=True)
+                continue
             elif op == "score":
                 value = env.score(command["response"])
                 kind = type(value)
@@ -270,7 +279,7 @@ def exchange(session, command, deadline, cap):
     line, session.buffer = session.buffer.split(b"\n", 1)
     try:
         frame = json.loads(line, parse_constant=reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, ("crashed", "the environment process wrote a malformed frame")
     return (frame, None) if isinstance(frame, dict) else (None, ("crashed", "malformed frame"))
 
@@ -286,6 +295,31 @@ def exit_detail(pid):
             return "CPU time limit exceeded"
         return f"the environment process was killed by signal {sig}"
     return f"the environment process exited with status {os.WEXITSTATUS(status)}"
+
+
+def tame(value, max_depth=64):
+    """``value`` with lone surrogates in its strings replaced, or ValueError when nested deeper than ``max_depth``.
+
+    Iterative, so no input can exhaust the stack; the host then only ever parses bounded, clean JSON."""
+    def clean(text):
+        return text.encode("utf-8", "replace").decode("utf-8") if isinstance(text, str) else text
+
+    root = [clean(value)]
+    stack = [(root, 0, 0)]
+    while stack:
+        container, key, depth = stack.pop()
+        item = container[key]
+        if isinstance(item, (list, dict)):
+            if depth >= max_depth:
+                raise ValueError(f"the value is nested deeper than {max_depth} levels")
+            if isinstance(item, dict):
+                item = {clean(k): clean(v) for k, v in item.items()}
+                container[key] = item
+                stack.extend((item, k, depth + 1) for k in item)
+            else:
+                item[:] = [clean(v) for v in item]
+                stack.extend((item, i, depth + 1) for i in range(len(item)))
+    return root[0]
 
 
 def judge(frame, op):
@@ -307,7 +341,10 @@ def judge(frame, op):
             return "invalid", None, None, f"score {value!r} is outside [0, 1]"
         return "scored", None, float(value), ""
     if kind == "ok":
-        return "ok", frame.get("v"), None, ""
+        try:
+            return "ok", tame(frame.get("v")), None, ""
+        except ValueError as exc:
+            return "invalid", None, None, str(exc)
     return "crashed", None, None, "the environment process sent an unexpected frame"
 
 
@@ -325,15 +362,16 @@ def serve(cfg, req, sessions, host_fds):
         if session is not None:
             session.kill(cfg["scratch"])
         return {"sid": sid, "outcome": "ok", "ms": (time.monotonic() - start) * 1000}
-    elif op not in ("call", "score", "solve"):
+    elif op not in ("call", "score", "solve", "reset"):
         return {"sid": sid, "outcome": "invalid", "detail": f"unknown operation {str(op)[:40]!r}"}
     else:
         session = sessions.get(sid)
         if session is None or session.dead:
             return {"sid": sid, "outcome": "dead", "detail": session.dead if session else "no such session"}
-        limit_name = "rollout" if session.rollout_deadline < start + session.limits["call_s"] else op
-        deadline = min(start + session.limits["call_s"], session.rollout_deadline)
-        command = {"op": op, **{k: req[k] for k in ("tool", "args", "response") if k in req}}
+        step_s = session.limits["reset_s" if op == "reset" else "call_s"]
+        limit_name = "rollout" if session.rollout_deadline < start + step_s else op
+        deadline = min(start + step_s, session.rollout_deadline)
+        command = {"op": op, **{k: req[k] for k in ("tool", "args", "response", "seed", "fresh") if k in req}}
         frame, failure = exchange(session, command, deadline, session.limits["value_kb"] << 10)
     ms = (time.monotonic() - start) * 1000
     if failure is not None:
@@ -351,7 +389,7 @@ def serve(cfg, req, sessions, host_fds):
     if outcome != "ok" and op == "open":
         session.dead = detail
         session.kill(cfg["scratch"])
-    return {"sid": sid, "outcome": outcome, "value": value, "score": score, "detail": detail, "ms": ms}
+    return {"sid": sid, "outcome": outcome, "value": value, "score": score, "detail": tame(detail), "ms": ms}
 
 
 def main(config_json):

@@ -24,6 +24,9 @@ own score anyway: the supervisor only checks the shape).
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import select
 import threading
 import time
 from types import TracebackType
@@ -38,6 +41,7 @@ from verifier.sandbox.process_worker import ProcessWorker
 from verifier.session_launch import start_session_worker
 
 SLACK_S = 5.0
+REPLY_CAP = 64 << 20
 PINNED = RunEnv()
 
 
@@ -76,6 +80,7 @@ class _Worker:
         self.process = process
         self.lock = threading.Lock()
         self.open_sessions = 0
+        self._buffer = b""
 
     def request(self, message: dict[str, Any], budget_s: float) -> StepResult:
         """Send one request and parse its reply; SandboxError (and the worker closed) when the supervisor fails."""
@@ -85,7 +90,7 @@ class _Worker:
             deadline = time.monotonic() + budget_s + SLACK_S
             try:
                 self.process.channel.send(message, deadline)
-                reply = self.process.channel.receive(deadline)
+                reply = self._receive(deadline)
             except SandboxError:
                 self.process.close()
                 raise
@@ -98,6 +103,41 @@ class _Worker:
         except (ValidationError, TypeError, ValueError) as exc:
             self.process.close()
             raise SandboxError(f"the session worker sent an invalid reply: {exc}") from exc
+
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        """One reply line from the supervisor (at most REPLY_CAP bytes, before ``deadline``), as a JSON object.
+
+        Read here rather than through the sandbox channel's decoder, whose nesting bound suits score replies but
+        not tool returns; the supervisor bounds a value's nesting (64) and cleans lone surrogates before replying."""
+        fd = self.process.channel.read_fd
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxError("the session worker did not answer in time")
+            if not select.select([fd], [], [], left)[0]:
+                continue
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise SandboxError("the session worker closed its channel (it died)")
+            self._buffer += chunk
+            if len(self._buffer) > REPLY_CAP:
+                raise SandboxError(f"the session worker's reply exceeds {REPLY_CAP} bytes")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            reply = json.loads(line, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise SandboxError(f"malformed reply from the session worker: {exc}") from exc
+        if not isinstance(reply, dict):
+            raise SandboxError("malformed reply from the session worker: not a JSON object")
+        return reply
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-finite JSON constant {name}")
 
 
 class Session:
@@ -128,6 +168,13 @@ class Session:
     def solve(self) -> StepResult:
         """``Env.solve()`` for the current state (seeded families): ``ok`` with ``{"calls", "response"}``."""
         return self._step({"op": "solve"}, self.limits.call_s)
+
+    def reset(self, seed: int, fresh: bool) -> StepResult:
+        """``reset(seed)`` again in this process, on a new ``Env()`` when ``fresh``: the observation, or why not.
+
+        Only the validator uses this, to see whether a second instance in one interpreter (TRL pools and reuses
+        instances) starts from the same state as the first."""
+        return self._step({"op": "reset", "seed": seed, "fresh": fresh}, self.limits.reset_s)
 
     def close(self) -> None:
         """Kill the session's process and wipe its scratch directory; idempotent, never raises."""
