@@ -22,6 +22,7 @@ ENTRY_POINTS = {
     "synth.probe": "synth.probe",
     "synth.grow": "synth.grow",
     "trainer.grpo": "trainer.grpo",
+    "trainer.opsd": "trainer.opsd",
 }
 
 

@@ -214,7 +214,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
 def report(summary: OpsdSummary) -> str:
     """The human summary."""
     loss = "n/a" if summary.last_loss is None else f"{summary.last_loss:.4g}"
-    origins = ", ".join(f"{n} {origin}" for origin, n in sorted(summary.rows_by_origin.items()))
+    origins = ", ".join(f"{n} {origin} prompts" for origin, n in sorted(summary.rows_by_origin.items()))
     lines = [f"distilled {summary.steps} steps from {summary.rows} rows ({origins}) -> {summary.output}",
              f"last distillation loss {loss}"]
     if summary.gap is not None:
