@@ -10,7 +10,8 @@ static_determinism ``nondeterministic``: unseeded randomness, clocks, pids, set 
 reference          ``unsolvable`` (< 1.0), or the fault reason of the step that ended the session
 failure_cases      ``failure_case_passes`` (> fail threshold), or a fault reason
 trivial            ``trivial``: doing nothing (no calls, empty answer) scored above the trivial threshold
-constant_score     ``constant_score``: reference, failure cases and doing nothing all scored the same
+constant_score     ``constant_score``: reference, failure cases and doing nothing all scored the same (checked
+                   once the reference passed: a constant 0 is ``unsolvable``)
 shared_state       ``shared_state``: the reference replayed on a second instance, or after a second ``reset``,
                    in one process differs from the reference replayed in a fresh process
 determinism        ``nondeterministic``: observations, tool returns or scores differ across fresh interpreters

@@ -184,7 +184,8 @@ class EnvValidator:
         done["failure_cases"] = env_checks.check_low("failure_cases", Reason.FAILURE_CASE_PASSES, failures,
                                                      cfg.fail_threshold)
         done["trivial"] = env_checks.check_low("trivial", Reason.TRIVIAL, [nothing], cfg.trivial_threshold)
-        done["constant_score"] = env_checks.check_constant(first)
+        if done["reference"].passed:  # a constant 0 is an unsolvable reference, not a constant score
+            done["constant_score"] = env_checks.check_constant(first)
         pool0 = self._pool(0)
         with pool0.open(spec.environment, spec.failure_cases[0].seed, run_env(0)) as session:
             _continue(session, session.observation, spec.failure_cases[0])
