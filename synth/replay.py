@@ -1,0 +1,154 @@
+"""``python -m synth.replay``: did training fix the deployment failures, and what did it forget?
+
+    python -m synth.replay --policy PATH_OR_ID [--bank BANK] [--k 8] [--json] [--against OTHER]
+
+Samples the policy k times on every held-out replay task of the bank and on the shipped retention suite, scores
+every sample in the sandbox, stores the evaluation in the bank (``replay_evals`` / ``replay_results``) and prints
+"fixed X of Y, retention Z (was W)" with a Wilson 95% interval and a row per weakness group. A failure counts as
+fixed when its replay task's pass rate over the k samples is at least 0.5 (``task_bank.evaluations.FIXED_AT``).
+``--against OTHER`` evaluates a second policy on the same sample plan and compares the two with McNemar's exact
+test over the replay tasks. The machinery is :mod:`synth.replay_eval`.
+
+Bad input ends with one ``error:`` line and the shared exit code: k < 1 (2), a policy that cannot be loaded (3),
+a bank without replay tasks (5, saying how to make them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from synth.backends import GeneratorBackend, create_backend
+from synth.band import PolicyProbe
+from synth.cli_common import (EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args,
+                              generator_settings, open_sandbox)
+from synth.executor import LocalExecutor
+from synth.replay_eval import (RETENTION_SUITE, EvalItem, ReplayReport, compare, evaluate, previous_retention,
+                               replay_items, retention_items, summarise)
+from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command
+from task_bank.errors import ConfigError
+from task_bank.evaluations import TaskEvalResult
+
+if TYPE_CHECKING:
+    from verifier.pool import Pool
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m synth.replay", formatter_class=HelpFormatter, epilog=EXIT_CODES_EPILOG,
+        description="Sample a policy on the bank's held-out replay tasks and the retention suite; report the "
+                    "failures it fixed (pass rate >= 0.5 over k samples) and its retention, and record them.")
+    parser.add_argument("--policy", required=True,
+                        help="policy to evaluate: local folder, hub id, .gguf file or package short name")
+    parser.add_argument("--k", "-k", type=int, default=8, help="samples per task")
+    parser.add_argument("--against", default=None, metavar="OTHER",
+                        help="a second policy, sampled on the same plan and compared with McNemar's exact test")
+    parser.add_argument("--retention", type=Path, default=RETENTION_SUITE,
+                        help="retention suite (task spec v1 JSONL)")
+    parser.add_argument("--no-retention", action="store_true", help="skip the retention suite")
+    parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
+    parser.add_argument("--drafts", type=Path, default=None, help="recorded samples for --backend replay")
+    parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
+    add_backend_args(parser, default_backend="transformers", what="policy", max_new_tokens=256)
+    add_bank_args(parser)
+    add_sandbox_args(parser)
+    return parser
+
+
+def _open_policy(policy: str, args: argparse.Namespace) -> GeneratorBackend:
+    """The policy's backend; loading it first reports an unloadable policy before the sandbox starts."""
+    settings = generator_settings(args, model=policy, drafts=args.drafts)
+    return create_backend(settings.backend, settings.options(os.environ, structured=False))
+
+
+def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, items: Sequence[EvalItem],
+            pool: "Pool", executor: LocalExecutor) -> list[TaskEvalResult]:
+    probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=policy)
+    return evaluate(items, probe, executor)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def headline(report: ReplayReport) -> str:
+    """``fixed X of Y, retention Z (was W)``."""
+    ret = report.retention
+    was = f" (was {_pct(ret.was)})" if ret.was is not None else ""
+    return f"fixed {report.fixed} of {report.total}, retention {_pct(ret.pass_rate)}{was}"
+
+
+def _print(report: ReplayReport, console: Console) -> None:
+    low, high = report.interval
+    console.print(f"replay of {report.policy} (k={report.k}) on {report.bank}", markup=False, highlight=False)
+    table = Table(title=None)
+    for column in ("weakness group", "tasks", "fixed", "pass@1", "fixed 95% CI"):
+        table.add_column(column, justify="left" if column == "weakness group" else "right")
+    for name, g in report.by_group.items():
+        table.add_row(name, str(g.total), str(g.fixed), f"{g.pass_at_1:.2f}",
+                      f"{g.interval[0]:.2f}-{g.interval[1]:.2f}")
+    table.add_row("all", str(report.total), str(report.fixed), f"{report.pass_at_1:.2f}", f"{low:.2f}-{high:.2f}",
+                  style="bold")
+    console.print(table)
+    unscored = f"; {report.unscored} task(s) could not be scored" if report.unscored else ""
+    console.print(f"{headline(report)}; pass@1 {report.pass_at_1:.2f}, fixed share 95% CI {low:.2f}-{high:.2f}"
+                  f"{unscored}", markup=False, highlight=False)
+    if report.against is not None:
+        a, t = report.against, report.against.test
+        verdict = "significant" if t.significant else "not significant"
+        console.print(f"vs {a.policy}: fixed {a.fixed} of {a.total}, retention {_pct(a.retention.pass_rate)}; "
+                      f"{t.only_this} fixed only here, {t.only_other} only there; McNemar exact p={t.p_value:.3g} "
+                      f"({verdict} at 0.05)", markup=False, highlight=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(lambda: _main(args))
+
+
+def _main(args: argparse.Namespace) -> int:
+    from task_bank.store import Bank
+
+    if args.k < 1:
+        raise ConfigError(f"must be at least 1, got {args.k}", field="--k")
+    path = bank_path(args.bank)
+    if not path.is_file():
+        raise ConfigError("no bank file here; give --bank PATH or set $ENVSYNTH_BANK (synth.generate creates one "
+                          "with replay tasks)", field="--bank")
+    generator_settings(args, model=args.policy, drafts=args.drafts)  # a bad flag fails before any model loads
+    retention = [] if args.no_retention else retention_items(args.retention)
+    with ExitStack() as stack:
+        bank = stack.enter_context(Bank.open(path))
+        items = [*replay_items(bank), *retention]
+        backend = stack.enter_context(_open_policy(args.policy, args))
+        pool = stack.enter_context(open_sandbox(args))
+        executor = stack.enter_context(LocalExecutor(args.workers))
+        results = _sample(args.policy, backend, args, items, pool, executor)
+        against = None
+        if args.against:
+            with _open_policy(args.against, args) as other_backend:
+                other = _sample(args.against, other_backend, args, items, pool, executor)
+            other_summary = summarise(other, policy=args.against, k=args.k)
+            bank.record_replay_eval(other_summary, other)
+            against = compare(results, other, other_summary)
+        was = against.retention.pass_rate if against else previous_retention(bank, args.policy)
+        summary = summarise(results, policy=args.policy, k=args.k, retention_was=was)
+        bank.record_replay_eval(summary, results)
+    report = ReplayReport(**dict(summary), bank=str(path), against=against)
+    if args.json:
+        emit_json(report.model_dump(mode="json"))
+    else:
+        _print(report, Console(soft_wrap=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
