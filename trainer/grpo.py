@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +25,9 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank import BankError, ConfigError, EnvsynthError, TaskSplit, TaskStatus
 from task_bank.exit_codes import exit_code
-from trainer.config import RunConfig, TrainConfig, load_config, parse_override
+from trainer.command_line import add_run_args
+from trainer.command_line import config_from_args as run_config_from_args
+from trainer.config import RunConfig, TrainConfig
 
 if TYPE_CHECKING:
     from transformers import TrainerCallback
@@ -70,14 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line; every flag but --config, --resume and --json is a shortcut for one config field."""
     parser = argparse.ArgumentParser(prog="python -m trainer.grpo",
                                      description="Train a policy with GRPO on the task bank's admitted tasks.")
-    parser.add_argument("--policy", help="local model directory or hub id of the policy to train")
-    parser.add_argument("--bank", help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
-    parser.add_argument("--output", help="directory for checkpoints, the final model and the plot")
-    parser.add_argument("--config", type=Path, help="TOML or YAML file with any of the settings")
-    parser.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
-                        help="resume from CKPT, or (no value) from the newest checkpoint in --output")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="override one config field (repeatable), e.g. --set grpo.max_steps=10")
+    add_run_args(parser, set_example="grpo.max_steps=10")
     parser.add_argument("--max-steps", type=int)
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--num-generations", type=int)
@@ -85,25 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--backend", help="sandbox backend of the verifier pool")
     parser.add_argument("--workers", type=int, help="sandbox workers")
-    parser.add_argument("--lora", action="store_true", help="train LoRA adapters (peft)")
     parser.add_argument("--vllm", choices=("colocate", "server"), help="generate with vLLM in this mode")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The config file, then plain flags, then ``--set`` overrides, validated as one TrainConfig."""
-    overrides: dict[str, object] = {}
-    for name in ("policy", "bank", "output", "resume"):
-        if getattr(args, name) is not None:
-            overrides[name] = getattr(args, name)
-    overrides.update({field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None})
-    if args.lora:
-        overrides["lora.enabled"] = True
-    if args.vllm:
-        overrides["vllm.enabled"] = True
-    overrides.update(parse_override(text) for text in args.overrides)
-    return load_config(args.config, overrides, defaults={"bank": os.environ.get("ENVSYNTH_BANK") or "task_bank.db"})
+    return run_config_from_args(args, TrainConfig, FLAGS, switches={"vllm": ("vllm.enabled", True)})
 
 
 def on_cpu(config: TrainConfig) -> bool:

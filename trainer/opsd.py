@@ -20,14 +20,14 @@ import contextlib
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank import ConfigError
-from task_bank.cli_support import add_bank_args, default_bank, emit_json, run_command
-from trainer.config import load_config, parse_override
+from task_bank.cli_support import emit_json, run_command
+from trainer.command_line import add_run_args
+from trainer.command_line import config_from_args as run_config_from_args
 from trainer.grpo import lora_config, resume_point
 from trainer.opsd_config import OpsdConfig, sdft_arguments
 from trainer.plots import Curve
@@ -92,14 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "into its weights with TRL's SDFTTrainer. Each flag sets one config field; what no flag, --config "
                     "or --set gives keeps its default (trainer/configs/opsd-tiny.toml lists every field; [sdft] "
                     "fields default to TRL's SDFTConfig, except report_to=none and logging_steps=1).")
-    parser.add_argument("--policy", help="local model directory or hub id of the policy to train (required)")
-    add_bank_args(parser)
-    parser.add_argument("--output", help="directory for checkpoints, the final model, the plot and the gap (required)")
-    parser.add_argument("--config", type=Path, help="TOML or YAML file with any of the settings")
-    parser.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
-                        help="resume from CKPT, or (no value) from the newest checkpoint in --output")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="override one config field (repeatable), e.g. --set sdft.distillation_alpha=1.0")
+    add_run_args(parser, set_example="sdft.distillation_alpha=1.0")
     parser.add_argument("--max-steps", type=int, help="optimizer steps (sdft.max_steps; TRL's default -1 runs "
                                                             "sdft.num_train_epochs=3 over the rows)")
     parser.add_argument("--learning-rate", type=float, help="AdamW learning rate (sdft.learning_rate; default 5e-05)")
@@ -119,23 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(measure.samples; default: 4)")
     parser.add_argument("--sandbox", help="sandbox backend scoring the measurements (reward.backend; default: bwrap)")
     parser.add_argument("--workers", type=int, help="sandbox workers (reward.workers; default: 2)")
-    parser.add_argument("--lora", action="store_true", help="train LoRA adapters (peft); the base teacher is the "
-                                                            "same weights with the adapter off")
     parser.add_argument("--no-gap", action="store_true", help="skip the pre-flight self-teacher gap")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> OpsdConfig:
     """The config file, then plain flags, then ``--set`` overrides, validated as one OpsdConfig."""
-    overrides: dict[str, object] = {name: str(getattr(args, name)) for name in ("policy", "bank", "output", "resume")
-                                    if getattr(args, name) is not None}
-    overrides.update({field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None})
-    if args.lora:
-        overrides["lora.enabled"] = True
-    if args.no_gap:
-        overrides["measure.gap"] = False
-    overrides.update(parse_override(text) for text in args.overrides)
-    return load_config(args.config, overrides, defaults={"bank": str(default_bank())}, schema=OpsdConfig)
+    return run_config_from_args(args, OpsdConfig, FLAGS, switches={"no_gap": ("measure.gap", False)})
 
 
 def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),

@@ -28,17 +28,12 @@ MARK = "Hindsight you did not have"
 """The first words of the shipped privileged-context template."""
 
 
-def share_task(prompt: str, alphabet: str) -> TaskSpec:
-    """A task with partial credit: the share of the response's characters drawn from ``alphabet``."""
-    verifier = (f"def verify(response: str) -> float:\n"
-                f"    return sum(c in {alphabet!r} for c in response) / max(1, len(response))\n")
-    return TaskSpec(prompt=prompt, verifier=verifier, reference=alphabet, failure_cases=("~",))
-
-
-DIGITS = share_task("Reply with digits only.", "0123456789")
-VOWELS = share_task("Reply with vowels only.", "aeiou")
-PIN = FailureRecord(conversation=({"role": "user", "content": "Give me a four-figure PIN."},), response="abcd",
-                    signal={"kind": "feedback", "detail": "a PIN is made of digits"}, expected="4821")
+DISTANCE, SECOND = (TaskSpec.model_validate_json(line)
+                    for line in (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()[:2])
+"""Two shipped example tasks (the first converts 17 km plus 250 m to metres)."""
+SLIP = FailureRecord(conversation=({"role": "user", "content": "How far is 3 km plus 40 m, in metres?"},),
+                     response="43 m", signal={"kind": "correction", "detail": "km are thousands of metres"},
+                     expected="3040")
 
 
 class SeenTokens(TrainerCallback):
@@ -62,16 +57,16 @@ class Run:
 def tiny_config(policy: Path, bank: Path, output: Path, **overrides: object) -> OpsdConfig:
     return load_config(ROOT / "trainer" / "configs" / "opsd-tiny.toml", {
         "policy": str(policy), "bank": str(bank), "output": str(output), "device": "cpu",
-        "reward.pass_threshold": 0.2, **overrides}, schema=OpsdConfig)
+        **overrides}, schema=OpsdConfig)
 
 
 @pytest.fixture(scope="module")
 def run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("opsd-run")
     with Bank.open(root / "bank.db") as bank:
-        bank.add_failures([PIN])
-        bank.admit(DIGITS, provenance=Provenance(source_failure_ids=(PIN.id,)))
-        bank.admit(VOWELS)
+        bank.add_failures([SLIP])
+        bank.admit(DISTANCE, provenance=Provenance(source_failure_ids=(SLIP.id,)))
+        bank.admit(SECOND)
     config = tiny_config(tiny_model_dir, root / "bank.db", root / "out")
     seen = SeenTokens()
     return Run(config, train(config, callbacks=[seen]), tiny_model_dir, seen)
@@ -87,10 +82,10 @@ def test_three_steps_change_the_parameters(run):
 def test_the_teacher_saw_the_privileged_context_and_the_student_did_not(run):
     assert run.seen.student and len(run.seen.student) == len(run.seen.teacher)
     for student, teacher in zip(run.seen.student, run.seen.teacher, strict=True):
-        assert MARK not in student
+        assert MARK not in student and DISTANCE.reference not in student
         assert MARK in teacher
-    digits = [t for s, t in zip(run.seen.student, run.seen.teacher, strict=True) if DIGITS.prompt in s]
-    assert digits and all("a PIN is made of digits" in t and "0123456789" in t for t in digits)
+    distance = [t for s, t in zip(run.seen.student, run.seen.teacher, strict=True) if DISTANCE.prompt in s]
+    assert distance and all("km are thousands of metres" in t and DISTANCE.reference in t for t in distance)
 
 
 def test_the_gap_is_measured_before_training_and_stored_as_a_typed_record(run):
@@ -102,7 +97,7 @@ def test_the_gap_is_measured_before_training_and_stored_as_a_typed_record(run):
 
 def test_pass_rates_of_the_trained_policy_land_in_the_bank(run):
     with Bank.open(run.config.bank) as bank:
-        stats = [s for spec in (DIGITS, VOWELS) for s in bank.stats(spec.id)]
+        stats = [s for spec in (DISTANCE, SECOND) for s in bank.stats(spec.id)]
     assert len(stats) == run.summary.stats_written == 2
     assert all(s.policy.endswith("checkpoint-3") and s.attempts == run.config.measure.samples for s in stats)
 
