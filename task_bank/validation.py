@@ -91,6 +91,10 @@ class Reason(StrEnum):
     """An environment's ``reset``, a tool call, ``score`` or the whole rollout was killed for time."""
     SEED_INSENSITIVE = "seed_insensitive"
     """A seeded family (one with ``solve``) gave too few different observations across seeds."""
+    # --- replay reasons (issue 12; owner: replay) ---
+    DEPLOYED_RESPONSE_PASSES = "deployed_response_passes"
+    """A replay task's verifier gave the deployed model's failing response more than a trivial answer's score: it
+    could not tell the failure from a fix."""
 
 
 class ScoreResult(BaseModel):
