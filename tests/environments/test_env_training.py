@@ -1,0 +1,40 @@
+"""GRPO through TRL's environment_factory on the shipped example environments updates a tiny model."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+from transformers import AutoTokenizer
+
+from trainer.config import load_config
+from trainer.env_grpo import read_environments, train_environments
+
+from .conftest import EXAMPLES, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def tool_capable(model_dir: Path, into: Path) -> Path:
+    """A copy of the tiny model whose tokenizer renders tool calls with TRL's Qwen2.5 chat template."""
+    shutil.copytree(model_dir, into)
+    tokenizer = AutoTokenizer.from_pretrained(into)
+    tokenizer.chat_template = resources.files("trl").joinpath("chat_templates/qwen2_5.jinja").read_text()
+    tokenizer.save_pretrained(into)
+    return into
+
+
+def test_grpo_on_the_example_environments_changes_the_parameters(tiny_model_dir, tmp_path):
+    policy = tool_capable(tiny_model_dir, tmp_path / "policy")
+    config = load_config(ROOT / "trainer" / "configs" / "tiny.toml", {
+        "policy": str(policy), "bank": str(tmp_path / "unused.db"), "output": str(tmp_path / "out"),
+        "plot": False, "reward.workers": 1, "grpo.max_steps": 2})
+    before = load_file(policy / "model.safetensors")
+    specs = read_environments(EXAMPLES)
+    summary = train_environments(config, specs[-1:] + specs[:-1])  # the partial-credit family in the first step
+    after = load_file(tmp_path / "out" / "model.safetensors")
+    assert summary.steps == 2 and summary.last_reward is not None
+    assert any(not before[name].equal(after[name]) for name in before)

@@ -1,0 +1,171 @@
+"""GRPO on environments through TRL's ``environment_factory``: one adapter class per environment, sessions behind it.
+
+TRL 1.16 builds one instance per rollout from a factory, calls ``reset(**row)`` before generation, offers every
+other public method of the class as a tool (schema from type hints and a Google-style docstring), and passes the
+instances to reward functions as ``environments``. For each admitted environment :func:`adapter_class` makes a class
+whose tools are built from the environment's own signatures (read statically from its source, see
+:mod:`task_bank.environment_tools`) and proxied to a sandboxed session (:mod:`verifier.sessions`); the ``Env`` code
+never runs in the trainer's process. ``environment_factory`` is the dict ``{environment id: class}``; each dataset row
+names its environment and a seed (:func:`environment_rows`). A row's ``env_seed`` is the reference seed, or, for a
+seeded family (one with ``solve``), a fresh seed per row: every rollout of a GRPO group shares its row, hence its
+seed, and every group sees a new variant.
+
+:class:`EnvironmentReward` is the reward: ``score`` of the final answer (the last assistant message) in the
+rollout's session. A step the environment or the policy broke (``crashed``, ``timeout``, ``invalid``) earns 0.0;
+a sandbox failure earns ``None`` (TRL skips it): infrastructure never becomes a reward of 0. The session is closed
+once scored.
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from datasets import Dataset
+
+from task_bank.environment import EnvironmentSpec
+from task_bank.environment_results import ENDS_SESSION, StepOutcome, StepResult
+from task_bank.environment_tools import ToolSignature, read_tools
+from verifier.sessions import Session, SessionPool
+
+_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
+SEED_RANGE = 2**31
+"""Family seeds for training are drawn from [0, SEED_RANGE)."""
+
+
+class ToolError(RuntimeError):
+    """A tool call the policy sees as ``{"error": ...}`` (TRL turns a raising tool into that message)."""
+
+
+class EnvironmentAdapter:
+    """Base of the per-environment classes; only ``reset`` is public (TRL would offer any other method as a tool)."""
+
+    spec: EnvironmentSpec
+    pool: SessionPool
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+        self._calls = 0
+        self._broken: StepResult | None = None
+
+    def reset(self, **row: Any) -> str | None:
+        """Open a fresh session for this row's seed; the observation is appended to the prompt."""
+        self._close()
+        self._calls, self._broken = 0, None
+        self._session = self.pool.open(self.spec.environment, int(row["env_seed"]))
+        observation = self._session.observation
+        if observation.outcome is not StepOutcome.OK:
+            self._broken = observation
+            return None
+        return f"\n\n{observation.value}" if observation.value else None
+
+    def _call(self, name: str, args: dict[str, Any]) -> str:
+        if self._session is None or self._broken is not None:
+            raise ToolError("the environment is not available")
+        self._calls += 1
+        limit = self.spec.max_turns
+        if limit is not None and self._calls > limit:
+            raise ToolError(f"tool call limit of {limit} reached; give your final answer")
+        result = self._session.call(name, args)
+        if result.outcome is StepOutcome.OK:
+            return result.for_policy()
+        if result.outcome in ENDS_SESSION:
+            self._broken = result
+        raise ToolError(result.detail or result.outcome.value)
+
+    def _score(self, answer: str) -> float | None:
+        """The rollout's reward; closes the session."""
+        try:
+            if self._session is None:
+                return None
+            broken = self._broken
+            result = self._session.score(answer) if broken is None else broken
+            if result.outcome is StepOutcome.SCORED:
+                return result.score
+            return None if result.outcome is StepOutcome.ERROR else 0.0
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _tool(signature: ToolSignature) -> Any:
+    """A method named after the tool, with its typed signature and a Google-style docstring, that proxies a call."""
+    def tool(self: EnvironmentAdapter, **kwargs: Any) -> str:
+        return self._call(signature.name, kwargs)
+
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    annotations: dict[str, Any] = {}
+    for param in signature.params:
+        hint = eval(param.annotation, {"__builtins__": {}}, _TYPES)  # names checked by read_tools: JSON types only
+        annotations[param.name] = hint
+        params.append(inspect.Parameter(param.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=hint,
+                                        default=inspect.Parameter.empty if param.required else param.default))
+    annotations["return"] = str
+    lines = [signature.summary or signature.name]
+    if signature.params:
+        lines += ["", "Args:"] + [f"    {p.name}: {p.description or p.name}" for p in signature.params]
+    tool.__name__ = tool.__qualname__ = signature.name
+    tool.__doc__ = "\n".join(lines)
+    tool.__signature__ = inspect.Signature(params, return_annotation=str)  # type: ignore[attr-defined]
+    tool.__annotations__ = annotations
+    return tool
+
+
+def adapter_class(spec: EnvironmentSpec, pool: SessionPool) -> type[EnvironmentAdapter]:
+    """The TRL environment class of ``spec``: ``reset`` plus one proxy method per tool, sessions from ``pool``."""
+    interface = read_tools(spec.environment)
+    members: dict[str, Any] = {"spec": spec, "pool": pool, "__doc__": f"Environment {spec.id}."}
+    members.update({t.name: _tool(t) for t in interface.tools})
+    return type(f"Environment_{spec.id}", (EnvironmentAdapter,), members)
+
+
+def environment_factories(specs: Sequence[EnvironmentSpec], pool: SessionPool) -> dict[str, type[EnvironmentAdapter]]:
+    """``environment_factory`` for GRPOTrainer: environment id -> adapter class."""
+    return {spec.id: adapter_class(spec, pool) for spec in specs}
+
+
+def environment_rows(specs: Sequence[EnvironmentSpec], rows_per_environment: int, seed: int) -> Dataset:
+    """Training rows ``{prompt, environment, env_seed}``: families get a fresh seed per row, others their reference
+    seed. Rows are interleaved across environments; the draw is a fixed function of ``seed``."""
+    rng = random.Random(seed)
+    rows = []
+    families = {spec.id: read_tools(spec.environment).has_solve for spec in specs}
+    for _ in range(rows_per_environment):
+        for spec in specs:
+            env_seed = rng.randrange(SEED_RANGE) if families[spec.id] else spec.reference.seed
+            rows.append({"prompt": spec.chat_prompt(), "environment": spec.id, "env_seed": env_seed})
+    return Dataset.from_list(rows)
+
+
+def final_answer(completion: str | Sequence[dict[str, Any]]) -> str:
+    """The answer ``score`` judges: the content of the last assistant message (empty when the rollout ended on a
+    tool result)."""
+    if isinstance(completion, str):
+        return completion
+    last = completion[-1] if completion else {}
+    return str(last.get("content") or "") if last.get("role") == "assistant" else ""
+
+
+class EnvironmentReward:
+    """TRL reward function: each rollout's environment scores its final answer."""
+
+    def __init__(self) -> None:
+        self.__name__ = "environment"
+
+    def __call__(self, completions: list[Any], environments: list[EnvironmentAdapter],
+                 **kwargs: Any) -> list[float | None]:
+        """Rewards in order. ``kwargs`` are TRL's extras (dataset columns, ``log_metric``); only ``log_metric`` is
+        used."""
+        rewards = [env._score(final_answer(c)) for env, c in zip(environments, completions, strict=True)]
+        log_metric = kwargs.get("log_metric")
+        if log_metric is not None:
+            scored = [r for r in rewards if r is not None]
+            log_metric("environment/infrastructure_errors", float(len(rewards) - len(scored)))
+            log_metric("environment/solved", sum(r == 1.0 for r in scored) / len(scored) if scored else 0.0)
+        return rewards
