@@ -63,6 +63,10 @@ class TrainSummary(BaseModel):
     """Tasks this run retired as mastered."""
     promoted: tuple[str, ...]
     """Too-hard tasks this run re-admitted as solvable."""
+    flagged_groups: int = 0
+    """GRPO groups the reward-hacking monitor flagged (:mod:`trainer.monitor`)."""
+    quarantined: tuple[str, ...] = ()
+    """Tasks this run quarantined as reward-hacked (reason ``reward_hack``)."""
     plot: str | None
     """The training plot, when plotting is on."""
 
@@ -169,10 +173,13 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     from task_bank.store import Bank
     from trainer.dataset import bank_dataset, no_tasks_message
     from trainer.ledger import ScoreLedger
+    from trainer.monitor import RewardHackMonitor
+    from trainer.monitor_callback import MonitorCallback
     from trainer.plots import PLOT_NAME, PlotCallback
     from trainer.reward import VerifierReward
     from trainer.stats import BankStatsCallback
-    from verifier import Limits, open_pool
+    from verifier import Limits
+    from verifier.routing import open_scoring_pool
 
     args = grpo_arguments(config)
     with Bank.open(config.bank) as bank:
@@ -182,13 +189,17 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         bank_stats = BankStatsCallback(bank, ledger, config.stats)
         r = config.reward
         limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
-        with open_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
-            reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations)
+        monitor = RewardHackMonitor(config.reward.pass_threshold)
+        watch = MonitorCallback(bank, monitor)
+        # Verifiers that run the response (admitted under --allow-response-exec) get one process per response.
+        with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
+            reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations, monitor=monitor)
             dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
             try:
                 trainer = GRPOTrainer(model=config.policy, reward_funcs=reward, args=args, train_dataset=dataset,
                                       peft_config=lora_config(config),
-                                      callbacks=[bank_stats, *([PlotCallback()] if config.plot else []), *callbacks])
+                                      callbacks=[bank_stats, watch, *([PlotCallback()] if config.plot else []),
+                                                 *callbacks])
             except OSError as exc:
                 raise ConfigError(f"cannot load policy {config.policy!r} ({exc}); pass a local model directory "
                                   f"or a hub id", field="policy") from None
@@ -201,6 +212,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         last_pass_rate=logged[-1].get("verifier/pass_rate") if logged else None,
         stats_written=bank_stats.stats_written, groups=bank_stats.groups, equal_groups=bank_stats.equal_groups,
         retired=tuple(bank_stats.retired), promoted=tuple(bank_stats.promoted),
+        flagged_groups=watch.flagged_groups, quarantined=tuple(watch.quarantined),
         plot=str(config.output / PLOT_NAME) if config.plot else None)
 
 
@@ -220,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trained {summary.steps} steps -> {summary.output}\n"
               f"last reward {reward}, pass rate {rate}; {summary.equal_groups}/{summary.groups} groups scored all "
               f"equal\n{summary.stats_written} statistics written to the bank; retired {len(summary.retired)}, "
-              f"promoted {len(summary.promoted)}" + (f"\nplot: {summary.plot}" if summary.plot else ""))
+              f"promoted {len(summary.promoted)}; reward-hack monitor flagged {summary.flagged_groups} group(s), "
+              f"quarantined {len(summary.quarantined)}" + (f"\nplot: {summary.plot}" if summary.plot else ""))
     return 0
 
 

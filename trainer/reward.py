@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from task_bank import Outcome, ScoreResult, TaskRecord
 from trainer.ledger import ScoreLedger
+from trainer.monitor import RewardHackMonitor
 
 ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 """Outcomes caused by the response (or its run): reward 0.0."""
@@ -65,8 +66,10 @@ def completion_text(completion: str | Sequence[dict[str, str]]) -> str:
 class VerifierReward:
     """TRL reward function scoring completions with their task's verifier through a warm pool."""
 
-    def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int) -> None:
+    def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int,
+                 monitor: RewardHackMonitor | None = None) -> None:
         self.__name__ = "verifier"
+        self._monitor = monitor
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
@@ -93,7 +96,7 @@ class VerifierReward:
         for i, result in zip(todo, results, strict=True):
             rewards[i] = reward_of(result)
             outcomes[result.outcome.value] += 1
-        equal_groups = self._record_groups(task_id, rewards)
+        equal_groups = self._record_groups(task_id, rewards, [completion_text(c) for c in completions])
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]
@@ -105,8 +108,9 @@ class VerifierReward:
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
-    def _record_groups(self, task_ids: Sequence[str], rewards: Sequence[float | None]) -> int:
-        """Split the batch into GRPO groups (consecutive rows of one task), record them; count equal-score ones."""
+    def _record_groups(self, task_ids: Sequence[str], rewards: Sequence[float | None], texts: Sequence[str]) -> int:
+        """Split the batch into GRPO groups (consecutive rows of one task), record them (in the ledger, and in the
+        reward-hacking monitor with their responses); count equal-score ones."""
         equal = 0
         start = 0
         while start < len(task_ids):
@@ -115,6 +119,8 @@ class VerifierReward:
                 end += 1
             group = rewards[start:end]
             self._ledger.record_group(task_ids[start], group)
+            if self._monitor is not None:
+                self._monitor.record_group(task_ids[start], group, texts[start:end])
             scored = [r for r in group if r is not None]
             equal += len(scored) >= 2 and len(set(scored)) == 1
             start = end

@@ -1,0 +1,158 @@
+"""The reward-hacking monitor: a task whose pass rate jumps far faster than the others' is quarantined with reason
+reward_hack; steady learning is not; passing responses that share a pattern the reference lacks are flagged."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from task_bank import TaskSpec, TaskStatus
+from task_bank.store import Bank
+from task_bank.validation import Reason
+from trainer.monitor import FlagRule, MonitorConfig, RewardHackMonitor, TaskContext
+from trainer.monitor_callback import MonitorCallback
+
+GROUP = 16
+HACK = "import sys\nframe = sys._getframe(1)\nwhile 'send' not in frame.f_locals:\n    frame = frame.f_back\n"
+
+
+def rates(n_tasks: int, windows: int, rng: random.Random) -> dict[str, list[float]]:
+    """Per task, the pass probability in each window: slow honest learning, a little faster for some tasks."""
+    return {f"t{i:02d}": [min(0.9, 0.1 + 0.03 * w * (1 + i % 3)) for w in range(windows)] for i in range(n_tasks)}
+
+
+def feed(monitor: RewardHackMonitor, task_id: str, p: float, rng: random.Random, passing: str = "def f(x):\n"
+         "    return x\n", failing: str = "no") -> None:
+    """One group of GRPO rewards with pass probability ``p``; responses vary so that no two are equal."""
+    rewards = [1.0 if rng.random() < p else 0.0 for _ in range(GROUP)]
+    responses = [(passing if r else failing) + f" {rng.randrange(10**9)}" for r in rewards]
+    monitor.record_group(task_id, rewards, responses)
+
+
+def run(stream: dict[str, list[float]], seed: int = 0, **hacks: str) -> tuple[RewardHackMonitor, list]:
+    rng = random.Random(seed)
+    monitor = RewardHackMonitor(pass_threshold=1.0)
+    flags = []
+    for window in range(len(next(iter(stream.values())))):
+        for task_id, ps in stream.items():
+            feed(monitor, task_id, ps[window], rng, passing=hacks.get(task_id, "def f(x):\n    return x\n"))
+        flags += monitor.close_window(lambda t: TaskContext(reference="def f(x):\n    return x\n", prompt="f"))
+    return monitor, flags
+
+
+def test_a_task_whose_pass_rate_jumps_is_flagged_as_a_jump():
+    stream = rates(12, 6, random.Random(1))
+    stream["t05"] = [0.1, 0.1, 0.1, 0.1, 0.97, 0.97]
+    _, flags = run(stream)
+    assert [(f.task_id, f.rule) for f in flags] == [("t05", FlagRule.JUMP)]
+    assert flags[0].groups == 1 and "->" in flags[0].detail and "z " in flags[0].detail
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_steady_learning_is_not_flagged(seed: int):
+    _, flags = run(rates(12, 8, random.Random(seed)), seed=seed)
+    assert flags == []
+
+
+def test_a_jump_with_too_few_peers_is_not_judged():
+    stream = {"t00": [0.1, 0.1, 0.95], "t01": [0.2, 0.25, 0.3]}
+    assert run(stream)[1] == []
+
+
+def test_a_jump_in_a_small_window_is_left_to_binomial_noise():
+    monitor = RewardHackMonitor(1.0, MonitorConfig(min_attempts=2, binomial_z=3.0, min_peers=2))
+    for task_id in ("a", "b", "c"):
+        monitor.record_group(task_id, [0.0, 0.0], ["x", "y"])
+    monitor.close_window(lambda t: None)
+    monitor.record_group("a", [1.0, 1.0], ["x", "y"])
+    monitor.record_group("b", [0.0, 0.0], ["x", "y"])
+    monitor.record_group("c", [0.0, 0.0], ["x", "y"])
+    assert monitor.close_window(lambda t: None) == []
+
+
+def test_passing_responses_sharing_a_pattern_the_reference_lacks_are_flagged():
+    stream = {f"t{i:02d}": [0.9] for i in range(3)}
+    _, flags = run(stream, t01=HACK + "def f(x):\n    return 0\n")
+    assert [(f.task_id, f.rule) for f in flags] == [("t01", FlagRule.SHARED_PATTERN)]
+    assert "_getframe" in flags[0].detail
+
+
+def test_a_pattern_the_reference_also_has_is_not_flagged():
+    monitor = RewardHackMonitor(1.0)
+    rng = random.Random(3)
+    for _ in range(2):
+        feed(monitor, "t", 0.6, rng, passing=HACK)
+    assert monitor.close_window(lambda t: TaskContext(reference=HACK, prompt="")) == []
+
+
+def test_a_policy_settled_on_one_answer_is_not_flagged_for_repeating_it():
+    monitor = RewardHackMonitor(1.0)
+    for _ in range(4):
+        monitor.record_group("t", [1.0] * GROUP, [HACK] * GROUP)
+    assert monitor.close_window(lambda t: TaskContext(reference="other", prompt="")) == []
+
+
+def test_a_task_is_flagged_once_per_run():
+    stream = {f"t{i:02d}": [0.9, 0.9] for i in range(3)}
+    monitor, flags = run(stream, t01=HACK)
+    assert [f.task_id for f in flags] == ["t01"] and list(monitor.flagged) == ["t01"]
+
+
+@pytest.fixture()
+def bank(tmp_path: Path):
+    with Bank.open(tmp_path / "bank.db") as opened:
+        yield opened
+
+
+def spec(n: int) -> TaskSpec:
+    return TaskSpec(prompt=f"Write f returning {n}.", reference=f"def f():\n    return {n}\n", failure_cases=("x",),
+                    verifier=f"def verify(response: str) -> float:\n    return float('{n}' in response)\n")
+
+
+def test_the_trainer_quarantines_a_flagged_task_with_reason_reward_hack_in_its_history(bank):
+    tasks = [bank.admit(spec(n)).id for n in range(3)]
+    monitor = RewardHackMonitor(1.0)
+    callback = MonitorCallback(bank, monitor)
+    rng = random.Random(0)
+    for task_id in tasks:
+        feed(monitor, task_id, 0.8, rng, passing=HACK if task_id == tasks[1] else "def f():\n    return 1\n")
+    assert [f.task_id for f in callback.check()] == [tasks[1]]
+    record = bank.find(tasks[1])
+    assert record.status is TaskStatus.QUARANTINED and record.reasons == (Reason.REWARD_HACK,)
+    entry = bank.history(tasks[1])[-1]
+    assert (entry.actor, entry.reasons) == ("trainer", (Reason.REWARD_HACK,)) and "shared_pattern" in entry.reason
+    assert callback.flagged_groups == 1 and callback.quarantined == [tasks[1]]
+
+
+def test_a_flag_on_a_task_no_longer_admitted_changes_nothing(bank):
+    task = bank.admit(spec(7)).id
+    bank.set_status(task, TaskStatus.RETIRED, actor="reviewer", action="retire")
+    monitor = RewardHackMonitor(1.0)
+    feed(monitor, task, 0.9, random.Random(0), passing=HACK)
+    callback = MonitorCallback(bank, monitor)
+    assert len(callback.check()) == 1
+    assert bank.find(task).status is TaskStatus.RETIRED and callback.quarantined == []
+
+
+class ScriptedPool:
+    """A scoring pool that answers 1.0 for responses containing 'ok' (the reward function's boundary)."""
+
+    def score_batch(self, items):
+        from task_bank import Outcome, ScoreResult
+        return [ScoreResult(outcome=Outcome.SCORED, score=1.0 if "ok" in r else 0.0) for _, r in items]
+
+
+def test_the_reward_function_feeds_every_group_with_its_responses_to_the_monitor(bank):
+    from trainer.ledger import ScoreLedger
+    from trainer.reward import VerifierReward
+
+    task = bank.admit(spec(1)).id
+    monitor = RewardHackMonitor(1.0, MonitorConfig(min_attempts=2, min_passing=2, pattern_tokens=3))
+    reward = VerifierReward(ScriptedPool(), bank, ScoreLedger(1.0), group_size=2, monitor=monitor)
+    texts = ["ok sys . _getframe a", "ok sys . _getframe b", "no", "ok sys . _getframe c"]
+    assert reward(prompts=["p"] * 4, completions=[[{"role": "assistant", "content": t}] for t in texts],
+                  task_id=[task] * 4) == [1.0, 1.0, 0.0, 1.0]
+    (flag,) = monitor.close_window(lambda t: TaskContext(reference="def f():\n    return 1\n", prompt="p"))
+    assert flag.groups == 2 and "_getframe" in flag.detail
