@@ -44,7 +44,10 @@ FLAGS = {"max_steps": "sdft.max_steps", "learning_rate": "sdft.learning_rate", "
          "samples": "measure.samples", "sandbox": "reward.backend", "workers": "reward.workers"}
 """Plain command-line flags and the config field each one sets."""
 
-CURVES = (Curve("sdft/distillation_loss", "distillation loss", False),
+LOSS = "sdft/distillation_loss"
+"""TRL's log key of the distillation loss."""
+
+CURVES = (Curve(LOSS, "distillation loss", False),
           Curve("completions/mean_length", "completion length (tokens)", False),
           Curve("completions/clipped_ratio", "cut at max length", True))
 """The OPSD plot: the loss should fall; completions that all hit the length limit teach a truncated habit."""
@@ -100,8 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "(sdft.num_generations; default 8)")
     parser.add_argument("--batch-size", type=int, help="completions per device per micro-batch "
                                                        "(sdft.per_device_train_batch_size; default 8)")
-    parser.add_argument("--seed", type=int, help="seed of torch, sampling and the data order (sdft.seed; default 42)")
-    parser.add_argument("--alpha", type=float, help="0 forward KL .. 1 reverse KL (sdft.distillation_alpha; default 0.5)")
+    parser.add_argument("--seed", type=int, help="seed of torch, sampling and the data order "
+                                                 "(sdft.seed; default 42)")
+    parser.add_argument("--alpha", type=float, help="0 forward KL .. 1 reverse KL "
+                                                    "(sdft.distillation_alpha; default 0.5)")
     parser.add_argument("--teacher", choices=("base", "live", "ema"),
                         help="teacher weights: the initial policy, the current one, or their EMA "
                              "(sdft.teacher_model_kind; default base)")
@@ -141,7 +146,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.opsd_data import PrivilegedTemplate, opsd_dataset, opsd_rows
     from trainer.opsd_config import PromptSource
     from trainer.plots import PLOT_NAME, PlotCallback
-    from trainer.self_teacher import ModelSampler, measure_gap, score
+    from trainer.self_teacher import ModelSampler, measure_gap, measure_into
     from trainer.stats import BankStatsCallback
     from verifier import Limits, open_pool
 
@@ -178,14 +183,9 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
             bank_stats = BankStatsCallback(bank, ledger, config.stats)
             after = None
             if m.after:
-                prompts = [row.example()["prompt"] for row in measured]
-                groups = score(sampler, pool, prompts, [row.task_id for row in measured], verifiers, m.samples)
-                for row, rewards in zip(measured, groups, strict=True):
-                    ledger.record_group(row.task_id, rewards)
-                scored = [x for g in groups for x in g if x is not None]
-                after = sum(x >= r.pass_threshold for x in scored) / len(scored) if scored else None
+                after = measure_into(ledger, sampler, pool, measured, verifiers, m.samples)
                 bank_stats.flush(config.output, trainer.state.global_step)
-    losses = [entry["sdft/distillation_loss"] for entry in trainer.state.log_history if "sdft/distillation_loss" in entry]
+    losses = [entry[LOSS] for entry in trainer.state.log_history if LOSS in entry]
     return OpsdSummary(
         output=str(config.output), steps=trainer.state.global_step, rows=len(rows),
         rows_by_origin=dict(Counter(row.origin.value for row in rows)), template_hash=template.hash,

@@ -109,7 +109,8 @@ def sdft_arguments(config: OpsdConfig) -> SDFTConfig:
             raise ConfigError(f"envsynth sets sdft.{name} itself; set '{RESERVED[name]}' instead", field=f"sdft.{name}")
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f"did you mean 'sdft.{close[0]}'?" if close else "see trl.experimental.sdft.SDFTConfig for the fields"
+            hint = f"did you mean 'sdft.{close[0]}'?" if close else \
+                "see trl.experimental.sdft.SDFTConfig for the fields"
             raise ConfigError(f"SDFTConfig has no field '{name}'; {hint}", field=f"sdft.{name}")
     cpu = on_cpu(config.device)
     dtype = config.model.dtype if config.model.dtype != "auto" else ("float32" if cpu else "bfloat16")

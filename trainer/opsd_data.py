@@ -95,7 +95,8 @@ class PrivilegedTemplate:
         try:
             return self._template.render(task=task, failures=list(failures), own_failure=own_failure).strip()
         except jinja2.TemplateError as exc:
-            raise ConfigError(f"cannot render the template: {exc}", path=str(self.path), field="data.template") from None
+            raise ConfigError(f"cannot render the template: {exc}", path=str(self.path),
+                              field="data.template") from None
 
 
 def check_prompt(prompt: Sequence[Message], task_id: str) -> None:

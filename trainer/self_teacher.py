@@ -10,7 +10,7 @@ reward is scored (:func:`trainer.reward.reward_of`: a sandbox failure is left ou
     gap = 100 * (teacher pass rate - student pass rate)        in points; a warning below measure.warn_below
 
 The same sampling and scoring, on the student prompts of the trained policy, gives the pass rates written back to
-the bank after training (:func:`measure`). The sampler and the scoring pool are parameters: tests pass fakes, the
+the bank after training (:func:`measure_into`). The sampler and the scoring pool are parameters: tests pass fakes, the
 run passes :class:`ModelSampler` and the verifier pool.
 """
 
@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainer.ledger import ScoreLedger
 from trainer.opsd_data import OpsdRow
 from trainer.reward import ScoringPool, reward_of
 
@@ -129,6 +130,18 @@ def measure_gap(sampler: Sampler, pool: ScoringPool, compose: Compose, rows: Seq
         per_task=tuple(TaskGap(task_id=t, student_pass_rate=pass_rate(s, threshold),
                                teacher_pass_rate=pass_rate(c, threshold))
                        for t, s, c in zip(task_ids, student, teacher, strict=True)))
+
+
+def measure_into(ledger: ScoreLedger, sampler: Sampler, pool: ScoringPool, rows: Sequence[OpsdRow],
+                 verifiers: Mapping[str, str], samples: int) -> float | None:
+    """Sample and score the student prompts of ``rows``, one ledger group per task (for the bank's statistics);
+    the pass rate over every scored response, or None when the sandbox scored none."""
+    groups = score(sampler, pool, [row.example()["prompt"] for row in rows], [row.task_id for row in rows],
+                   verifiers, samples)
+    for row, rewards in zip(rows, groups, strict=True):
+        ledger.record_group(row.task_id, rewards)
+    flat = [r for group in groups for r in group]
+    return pass_rate(flat, ledger.pass_threshold) if any(r is not None for r in flat) else None
 
 
 class ModelSampler:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from task_bank import Message, Outcome, ScoreResult
 from trainer.opsd_data import OpsdRow, RowOrigin
-from trainer.self_teacher import SelfTeacherGap, measure_gap, pass_rate
+from trainer.ledger import ScoreLedger
+from trainer.self_teacher import SelfTeacherGap, measure_gap, measure_into, pass_rate
 
 CONTEXT = "A response that was checked and is correct: 42"
 
@@ -90,3 +91,22 @@ def test_the_gap_is_a_typed_record_that_reads_back_from_its_json():
 def test_pass_rate_counts_scored_rewards_at_or_above_the_threshold():
     assert pass_rate([1.0, 0.5, None, 0.0], threshold=0.5) == 2 / 3
     assert pass_rate([None], threshold=1.0) == 0.0
+
+
+def test_the_after_training_measurement_tallies_each_task_for_the_bank():
+    ledger = ScoreLedger(pass_threshold=1.0)
+    rate = measure_into(ledger, HindsightSampler(right_without=1), ExactPool(), [row("t_a"), row("t_b")],
+                        {"t_a": "v", "t_b": "v"}, samples=4)
+    tallies = ledger.drain()
+    assert rate == 0.25 and set(tallies) == {"t_a", "t_b"}
+    assert (tallies["t_a"].attempts, tallies["t_a"].passes) == (4, 1)
+
+
+def test_an_after_training_measurement_the_sandbox_could_not_score_has_no_rate():
+    class BoomOnly(HindsightSampler):
+        def sample(self, prompts, n):
+            return [["boom"] * n for _ in prompts]
+
+    ledger = ScoreLedger(pass_threshold=1.0)
+    assert measure_into(ledger, BoomOnly(), ExactPool(), [row("t_a")], {"t_a": "v"}, samples=2) is None
+    assert ledger.drain()["t_a"].unscored == 2
