@@ -165,6 +165,21 @@ class StatsSection(_Section):
     """Rejection reasons a rising pass rate can undo (synth stores tasks below the learnable band as too_hard)."""
 
 
+class HeldoutSection(_Section):
+    """Held-out evaluation during training: ``synth.replay`` on the live policy (``trainer.heldout_eval``)."""
+
+    every: int = Field(default=0, ge=0)
+    """Evaluate before training and every this many optimizer steps; 0 turns it off."""
+    k: int = Field(default=4, ge=1)
+    """Samples per held-out task."""
+    max_new_tokens: int = Field(default=64, ge=1)
+    """Tokens per sampled answer at most."""
+    temperature: float = Field(default=0.7, ge=0.0)
+    """Sampling temperature of the evaluation (0 is greedy)."""
+    retention: bool = True
+    """Also sample the shipped retention suite."""
+
+
 class RunConfig(_Section):
     """What every trainer's run needs, whatever the algorithm: the policy, the bank, where to write, how to load."""
 
@@ -190,6 +205,7 @@ class TrainConfig(RunConfig):
     sampling: SamplingSection = SamplingSection()
     reward: RewardSection = RewardSection()
     stats: StatsSection = StatsSection()
+    heldout: HeldoutSection = HeldoutSection()
 
 
 def load_config(path: Path | None = None, overrides: Mapping[str, object] | None = None,
