@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 FLAGS = {"max_steps": "grpo.max_steps", "learning_rate": "grpo.learning_rate", "seed": "grpo.seed",
          "num_generations": "grpo.num_generations", "batch_size": "grpo.per_device_train_batch_size",
-         "backend": "reward.backend", "workers": "reward.workers", "vllm": "vllm.mode"}
+         "backend": "reward.backend", "workers": "reward.workers", "eval_every": "heldout.every", "vllm": "vllm.mode"}
 """Plain command-line flags and the config field each one sets."""
 
 
@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--backend", help="sandbox backend of the verifier pool")
     parser.add_argument("--workers", type=int, help="sandbox workers")
+    parser.add_argument("--eval-every", type=int, metavar="N",
+                        help="run synth.replay on the live policy before training and every N steps (default: off)")
     parser.add_argument("--vllm", choices=("colocate", "server"), help="generate with vLLM in this mode")
     return parser
 
@@ -175,7 +177,8 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.ledger import ScoreLedger
     from trainer.monitor import RewardHackMonitor
     from trainer.monitor_callback import MonitorCallback
-    from trainer.plots import PLOT_NAME, PlotCallback
+    from trainer.heldout_eval import HELDOUT_CURVES, HeldoutEvalCallback
+    from trainer.plots import CURVES, PLOT_NAME, PlotCallback
     from trainer.reward import VerifierReward
     from trainer.stats import BankStatsCallback
     from verifier import Limits
@@ -195,11 +198,14 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations, monitor=monitor)
             dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
+            heldout = [HeldoutEvalCallback(config.bank, config.heldout, r.backend, config.output / "heldout-eval")
+                       ] if config.heldout.every else []
+            curves = (*CURVES, *HELDOUT_CURVES) if heldout else CURVES
             try:
                 trainer = GRPOTrainer(model=config.policy, reward_funcs=reward, args=args, train_dataset=dataset,
                                       peft_config=lora_config(config),
-                                      callbacks=[bank_stats, watch, *([PlotCallback()] if config.plot else []),
-                                                 *callbacks])
+                                      callbacks=[bank_stats, watch, *([PlotCallback(curves)] if config.plot else []),
+                                                 *heldout, *callbacks])
             except OSError as exc:
                 raise ConfigError(f"cannot load policy {config.policy!r} ({exc}); pass a local model directory "
                                   f"or a hub id", field="policy") from None
