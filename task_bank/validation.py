@@ -12,6 +12,7 @@ from enum import Enum, StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from task_bank.provenance import utcnow
+from task_bank.safe_text import SafeText
 
 
 class Outcome(str, Enum):
@@ -106,8 +107,8 @@ class ScoreResult(BaseModel):
     """How the call ended."""
     score: float | None = Field(default=None, ge=0.0, le=1.0)
     """The score, present exactly when ``outcome`` is ``scored``."""
-    detail: str = ""
-    """Exception text, signal, or reason for the outcome (bounded length)."""
+    detail: SafeText = ""
+    """Exception text, signal, or reason for the outcome (bounded length; lone surrogates escaped)."""
     duration_ms: float = Field(default=0.0, ge=0.0)
     """Wall time of the call as the trusted side measured it."""
     phase: Phase = Phase.CALL
@@ -132,8 +133,8 @@ class CheckResult(BaseModel):
     """True or False; None when the check was skipped because an earlier one failed."""
     reason: Reason | None = None
     """Machine-readable rejection reason when it failed (unsolvable, trivial, nondeterministic, ...)."""
-    detail: str = ""
-    """Human-readable explanation."""
+    detail: SafeText = ""
+    """Human-readable explanation (lone surrogates escaped: it quotes what verifiers raised)."""
     scores: tuple[ScoreResult, ...] = ()
     """The verify calls the check made, in order."""
     duration_ms: float = Field(default=0.0, ge=0.0)

@@ -1,0 +1,35 @@
+"""Text from untrusted code made safe for every trusted writer: lone surrogates escaped, nothing else changed.
+
+Python's JSON reader turns ``"\\ud800"`` into a lone surrogate, and verifier code can raise
+``RuntimeError('\\ud800')``. Such a string cannot be encoded as UTF-8: ``print`` to a UTF-8 stdout, pydantic's
+``model_dump_json``, SQLite and the web view all raise ``UnicodeEncodeError`` on it, so one hostile exception message
+could stop ``verifier score --json`` or the bank for every later task. Records that carry text written by
+untrusted code declare their fields :data:`SafeText`, so every copy of the text (CLI output, bank rows, web pages)
+is already safe; :func:`escape_surrogates` is the one helper that does it. Valid text, non-ASCII included, is kept
+as it is; each lone surrogate becomes the six visible characters ``\\udXXX``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds a code point that no UTF-8 writer can encode."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as ``\\udXXX``; valid text is returned unchanged."""
+    if not has_lone_surrogate(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+SafeText = Annotated[str, AfterValidator(escape_surrogates)]
+"""A ``str`` field whose value is always encodable: lone surrogates escaped on validation."""

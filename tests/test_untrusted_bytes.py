@@ -1,0 +1,99 @@
+"""Untrusted bytes never crash the trusted side: a lone surrogate raised by a verifier, or one inside a record, is
+escaped wherever the text is written (``verifier score --json``, ``validate --json``, the bank, the web view)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from task_bank.safe_text import escape_surrogates, has_lone_surrogate
+from task_bank.spec import TaskSpec
+from task_bank.store import Bank
+from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
+
+ROOT = Path(__file__).resolve().parents[1]
+RAISES = ("def verify(response: str) -> float:\n    if response.startswith('x'):\n"
+          "        raise RuntimeError('\\ud800 lone \\udcff surrogates')\n    return 1.0 if response == '42' else 0.0\n")
+TASK = TaskSpec(prompt="Say 42.", verifier=RAISES, reference="42", failure_cases=("x41",))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "verifier", *args], cwd=ROOT, capture_output=True, timeout=300)
+
+
+def json_lines(stdout: bytes) -> list[dict]:
+    """Every stdout line parsed as strict UTF-8 JSON, each string in it encodable again."""
+    rows = [json.loads(line) for line in stdout.decode("utf-8").splitlines()]
+    json.dumps(rows, ensure_ascii=False).encode("utf-8")
+    return rows
+
+
+def test_escape_keeps_valid_text_and_escapes_lone_surrogates():
+    assert escape_surrogates("plain é 😀") == "plain é 😀"
+    assert escape_surrogates("a\ud800b\udcff") == "a\\ud800b\\udcff"
+    assert not has_lone_surrogate(escape_surrogates("\udfff"))
+
+
+def test_records_quoting_a_verifier_escape_lone_surrogates():
+    result = ScoreResult(outcome=Outcome.CRASHED, detail="RuntimeError: \ud800")
+    check = CheckResult(name="reference", passed=False, detail="reference crashed: \udcff")
+    assert result.model_dump_json() and check.model_dump_json()
+    assert result.detail == "RuntimeError: \\ud800"
+
+
+def test_score_json_prints_valid_json_for_every_line_when_a_verifier_raises_a_lone_surrogate(tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(TASK.to_json() + "\n", encoding="utf-8")
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text("".join(json.dumps({"id": TASK.id, "response": r}) + "\n" for r in ["x1", "42", "x\ud800"]),
+                         encoding="utf-8")
+    done = cli("score", str(tasks), "--responses", str(responses), "--json")
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    rows = json_lines(done.stdout)
+    assert [r["outcome"] for r in rows] == ["crashed", "scored", "crashed"]
+    assert "\\ud800" in rows[0]["detail"]
+
+
+def test_validate_json_prints_valid_json_when_a_failure_case_raises_a_lone_surrogate(tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    later = TaskSpec(prompt="Say 7.", verifier="def verify(response: str) -> float:\n    return float(response == '7')\n",
+                     reference="7", failure_cases=("8",))
+    tasks.write_text(TASK.to_json() + "\n" + later.to_json() + "\n", encoding="utf-8")
+    done = cli("validate", str(tasks), "--json")
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    rows = json_lines(done.stdout)
+    assert [(r["id"], r["admitted"]) for r in rows] == [(TASK.id, False), (later.id, True)]
+    assert "verifier_error" in rows[0]["reasons"]
+
+
+def report_with(detail: str) -> ValidationReport:
+    check = CheckResult(name="reference", passed=False, reason="verifier_error", detail=detail,
+                        scores=(ScoreResult(outcome=Outcome.CRASHED, detail=detail),))
+    return ValidationReport(task_id=TASK.id, admitted=False, reasons=("verifier_error",), checks=(check,),
+                            validator_version="test", sandbox_backend="bwrap")
+
+
+def test_the_bank_stores_and_reads_back_a_report_quoting_a_lone_surrogate(tmp_path):
+    with Bank.open(tmp_path / "bank.db") as bank:
+        bank.admit(TASK)
+        bank.add_report(report_with("RuntimeError: \ud800"))
+        (stored,) = bank.reports(TASK.id)
+    assert stored.checks[0].detail == "RuntimeError: \\ud800"
+
+
+def test_the_web_view_shows_a_task_whose_report_quotes_a_lone_surrogate(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from task_bank.web import create_app
+
+    with Bank.open(tmp_path / "bank.db") as bank:
+        bank.admit(TASK)
+        bank.add_report(report_with("RuntimeError: \ud800"))
+    with TestClient(create_app(tmp_path / "bank.db")) as client:
+        page = client.get(f"/tasks/{TASK.id}")
+    assert page.status_code == 200 and "\\ud800" in page.text
