@@ -148,7 +148,8 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.plots import PLOT_NAME, PlotCallback
     from trainer.self_teacher import ModelSampler, measure_gap, measure_into
     from trainer.stats import BankStatsCallback
-    from verifier import Limits, open_pool
+    from verifier import Limits
+    from verifier.routing import open_scoring_pool
 
     template = PrivilegedTemplate(config.data.template)
     m, r = config.measure, config.reward
@@ -157,9 +158,9 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
         measured = opsd_rows(bank, config.data.model_copy(update={"prompts": PromptSource.TASKS}), template)
         measured = measured[:m.max_tasks] if m.max_tasks else measured
         verifiers = {row.task_id: bank.get(row.task_id).spec.verifier for row in measured}
-        with open_pool(backend=r.backend, workers=r.workers, limits=Limits(wall_s=r.wall_s, cpu_s=r.cpu_s,
-                                                                           memory_mb=r.memory_mb),
-                       registry=registry) as pool:
+        limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
+        # The scorer GRPO's reward uses: verifiers that run the response get one process per response.
+        with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             try:
                 trainer = SDFTTrainer(model=config.policy, args=args, train_dataset=opsd_dataset(rows),
                                       peft_config=lora_config(config),
