@@ -58,7 +58,9 @@ def index() -> dict[str, Any]:
 @router.get("/overview")
 def overview(request: Request, bank: Banked, insights: Insighted) -> Any:
     """Everything the overview page shows."""
-    return to_json(request.app.state.overview_cache.get(bank, insights))
+    latest = bank.replay_evals(limit=1)
+    return {**to_json(request.app.state.overview_cache.get(bank, insights)),
+            "replay": to_json(latest[0]) if latest else None}
 
 
 @router.get("/tasks")
@@ -108,7 +110,8 @@ def failures(bank: Banked, insights: Insighted, page: Annotated[int, Query(ge=1,
 def failure(failure_id: str, bank: Banked, insights: Insighted) -> Any:
     """One failure, its tasks, and the reasons they were rejected."""
     fd = failure_detail(bank, insights, failure_id)
-    return {**to_json(fd), "admitted": fd.admitted, "reasons_seen": fd.reasons_seen}
+    return {**to_json(fd), "admitted": fd.admitted, "reasons_seen": fd.reasons_seen,
+            "replay_rates": to_json(bank.failure_replay_rates(failure_id))}
 
 
 @router.get("/runs")

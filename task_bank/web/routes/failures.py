@@ -45,4 +45,5 @@ def failure(request: Request, failure_id: str, bank: Annotated[Bank, Depends(get
     fd = failure_detail(bank, insights, failure_id)
     return render(request, "failure.html", {
         "section": "failures", "f": fd.failure, "tasks": fd.tasks, "processed": fd.processed,
-        "admitted": fd.admitted, "reasons_seen": fd.reasons_seen})
+        "admitted": fd.admitted, "reasons_seen": fd.reasons_seen,
+        "replay_rates": bank.failure_replay_rates(failure_id)})

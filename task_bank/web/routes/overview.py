@@ -21,4 +21,6 @@ def overview(request: Request, bank: Annotated[Bank, Depends(get_bank)],
              insights: Annotated[Insights, Depends(get_insights)]) -> Response:
     """What the bank holds and how it grew."""
     ov = request.app.state.overview_cache.get(bank, insights)
-    return render(request, "overview.html", {"section": "overview", "ov": ov, "charts": overview_charts(ov)})
+    latest = bank.replay_evals(limit=1)
+    return render(request, "overview.html", {"section": "overview", "ov": ov, "charts": overview_charts(ov),
+                                             "replay": latest[0] if latest else None})
