@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from task_bank.provenance import Provenance
+from task_bank.safe_text import has_lone_surrogate
 
 SCHEMA_VERSION = 1
 """Version of the task spec this code writes. Readers accept this and older versions."""
@@ -96,6 +97,9 @@ class TaskSpec(BaseModel):
             raise ValueError("prompt is empty")
         if not isinstance(self.prompt, str) and not self.prompt:
             raise ValueError("prompt has no messages")
+        texts = (self.prompt_text, self.verifier, self.reference, *self.failure_cases, self.id)
+        if any(map(has_lone_surrogate, texts)) or (self.metadata and has_lone_surrogate(canonical_json(self.metadata))):
+            raise ValueError("contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
         if not self.id:
             object.__setattr__(self, "id", self.content_id)
         return self

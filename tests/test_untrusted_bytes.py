@@ -97,3 +97,17 @@ def test_the_web_view_shows_a_task_whose_report_quotes_a_lone_surrogate(tmp_path
     with TestClient(create_app(tmp_path / "bank.db")) as client:
         page = client.get(f"/tasks/{TASK.id}")
     assert page.status_code == 200 and "\\ud800" in page.text
+
+
+def test_a_task_line_with_a_lone_surrogate_is_a_bad_line_and_the_import_goes_on(tmp_path):
+    bad = {"id": "t_manual", "prompt": "Say 42 \ud800", "verifier": RAISES, "reference": "42", "failure_cases": ["x"]}
+    good = TaskSpec(prompt="Say 7.", verifier="def verify(response: str) -> float:\n    return float(response == '7')\n",
+                    reference="7", failure_cases=("8",))
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps(bad) + "\n" + good.to_json() + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "task_bank", "import", str(path), "--bank", str(tmp_path / "b.db")],
+                          cwd=ROOT, capture_output=True, timeout=300)
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert "internal error" not in stderr and "lone surrogate" in stderr and ":1" in stderr
+    with Bank.open(tmp_path / "b.db") as bank:
+        assert bank.find(good.id) is not None and bank.find("t_manual") is None
