@@ -216,6 +216,26 @@ def m007_replay_results(conn: sqlite3.Connection) -> None:
     ])
 
 
+def m009_environments(conn: sqlite3.Connection) -> None:
+    """Environments (issue 15): environment spec v1 records with their verdict and evidence as JSON, and the two
+    dedup keys (source syntax tree, tool signatures + prompt) indexed (see ``task_bank.environment_store``)."""
+    _run(conn, [
+        """CREATE TABLE IF NOT EXISTS environments (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            skill TEXT,
+            source_key TEXT NOT NULL,
+            signature_key TEXT,
+            duplicate_of TEXT,
+            created_at TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS environments_status ON environments (status)",
+        "CREATE INDEX IF NOT EXISTS environments_source_key ON environments (source_key)",
+        "CREATE INDEX IF NOT EXISTS environments_signature_key ON environments (signature_key)",
+    ])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_tasks", m001_tasks),
     ("m002_training_and_runs", m002_training_and_runs),
@@ -224,6 +244,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m005_fts_detail_column", m005_fts_detail_column),
     ("m006_heldout_split", m006_heldout_split),
     ("m007_replay_results", m007_replay_results),
+    ("m009_environments", m009_environments),
 )
 """Every migration, in the order it must run."""
 

@@ -27,6 +27,7 @@ from task_bank.curation import CurationStore
 from task_bank.db import Database, connect
 from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_duplicate, index_task
 from task_bank.errors import BankError, NotFoundError
+from task_bank.environment_store import EnvironmentStore
 from task_bank.evaluations import EvaluationStore
 from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
 from task_bank.minhash import Banding, optimal_banding
@@ -64,7 +65,7 @@ def _batches(items: Iterable[AdmitItem | TaskSpec], size: int) -> Iterator[list[
         yield batch
 
 
-class Bank(ActivityStore, CurationStore, EvaluationStore):
+class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
     """A task bank in one SQLite file. Open with :meth:`open`; usable as a context manager; thread-safe."""
 
     def __init__(self, db: Database, dedup: DedupConfig, banding: Banding) -> None:

@@ -1,0 +1,150 @@
+"""Environments in the bank: stored with their validation report and evidence, deduplicated, exported.
+
+:class:`EnvironmentStore` is the part of :class:`task_bank.store.Bank` that holds environment specs (table
+``environments``, migration ``m009_environments``). Each row keeps the spec, its status and reasons, the validation
+report and the evidence (reference replay with each observation, per-seed results) as JSON, and two dedup keys:
+
+- ``source_key``: a hash of the source's syntax tree (``ast.dump``), so reformatting, comments and docstrings do
+  not make a new environment;
+- ``signature_key``: a hash of the tool signatures (:attr:`EnvInterface.signature_key`) and the prompt, so the
+  same tools offered for the same job are one environment even when the code differs.
+
+An environment matching an admitted (or once admitted) one on either key is rejected with reason ``duplicate`` and
+``duplicate_of`` naming it; exact re-submission of the same content is a no-op.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from task_bank.codec import iso
+from task_bank.db import Database
+from task_bank.environment import EnvironmentSpec
+from task_bank.environment_results import EnvironmentEvidence
+from task_bank.environment_tools import EnvInterface, ToolSpecError, read_tools
+from task_bank.provenance import utcnow
+from task_bank.records import TaskStatus
+from task_bank.spec import content_hash
+from task_bank.validation import Reason, ValidationReport
+
+
+class EnvironmentRecord(BaseModel):
+    """One stored environment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spec: EnvironmentSpec
+    """The environment spec v1 as admitted."""
+    status: TaskStatus
+    """admitted or rejected (the task statuses; a duplicate is rejected with reason ``duplicate``)."""
+    reasons: tuple[Reason, ...] = ()
+    """Why it is not admitted."""
+    duplicate_of: str | None = None
+    """The environment it duplicates."""
+    report: ValidationReport | None = None
+    """The validator's report."""
+    evidence: EnvironmentEvidence = EnvironmentEvidence()
+    """The reference replay and per-seed results validation saw."""
+
+    @property
+    def id(self) -> str:
+        """The environment's id."""
+        return self.spec.id
+
+    @property
+    def interface(self) -> EnvInterface | None:
+        """Its tools as read from the source (None when the source breaks the spec)."""
+        try:
+            return read_tools(self.spec.environment)
+        except (ToolSpecError, SyntaxError):
+            return None
+
+
+def dedup_keys(spec: EnvironmentSpec) -> tuple[str, str | None]:
+    """(source_key, signature_key) of an environment; signature_key is None when its tools cannot be read."""
+    try:
+        tree = ast.parse(spec.environment)
+        for node in ast.walk(tree):  # docstrings do not make a new environment
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                body[0] = ast.Pass()
+        source = ast.dump(tree)
+    except (SyntaxError, ValueError, RecursionError):
+        source = spec.environment
+    try:
+        signature = content_hash({"tools": read_tools(spec.environment).signature_key,
+                                  "prompt": " ".join(spec.prompt_text.split()).lower()})[:20]
+    except (ToolSpecError, SyntaxError, ValueError, RecursionError):
+        signature = None
+    return content_hash(source)[:20], signature
+
+
+class EnvironmentStore:
+    """Environments of one bank; shares the Bank's connection (``self._db``)."""
+
+    _db: Database
+
+    def add_environment(self, spec: EnvironmentSpec, report: ValidationReport | None = None,
+                        evidence: EnvironmentEvidence | None = None) -> EnvironmentRecord:
+        """Store ``spec`` with its verdict: admitted when the report admits it (or no report is given), else
+        rejected; a duplicate of a kept environment is rejected with reason ``duplicate``. An id already stored is returned
+        as it is (nothing changes)."""
+        existing = self.find_environment(spec.id)
+        if existing is not None:
+            return existing
+        source_key, signature_key = dedup_keys(spec)
+        status = TaskStatus.ADMITTED if report is None or report.admitted else TaskStatus.REJECTED
+        reasons = () if report is None else tuple(report.reasons)
+        duplicate_of = None
+        if status is TaskStatus.ADMITTED:
+            duplicate_of = self._duplicate(source_key, signature_key)
+            if duplicate_of is not None:
+                status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
+        record = EnvironmentRecord(spec=spec, status=status, reasons=reasons, duplicate_of=duplicate_of,
+                                   report=report, evidence=evidence or EnvironmentEvidence())
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT INTO environments (id, status, skill, source_key, signature_key, duplicate_of, created_at, "
+                "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (spec.id, status.value, spec.skill, source_key, signature_key, duplicate_of, iso(utcnow()),
+                 record.model_dump_json()))
+        return record
+
+    def find_environment(self, environment_id: str) -> EnvironmentRecord | None:
+        """The stored environment, or None."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT body FROM environments WHERE id = ?", (environment_id,)).fetchone()
+        return EnvironmentRecord.model_validate_json(row[0]) if row else None
+
+    def iter_environments(self, status: TaskStatus | None = None) -> Iterator[EnvironmentRecord]:
+        """Stored environments in storage order (of one status, or all)."""
+        where, params = (" WHERE status = ?", (status.value,)) if status is not None else ("", ())
+        with self._db.read() as conn:
+            rows = conn.execute(f"SELECT body FROM environments{where} ORDER BY pk", params).fetchall()
+        for row in rows:
+            yield EnvironmentRecord.model_validate_json(row[0])
+
+    def environment_counts(self) -> dict[str, int]:
+        """Environments per status."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT status, count(*) FROM environments GROUP BY status").fetchall()
+        return {status: count for status, count in rows}
+
+    def export_environments(self, status: TaskStatus | None = TaskStatus.ADMITTED) -> Iterator[str]:
+        """Environment spec v1 JSONL lines (admitted ones by default), in storage order."""
+        for record in self.iter_environments(status):
+            yield json.dumps(record.spec.model_dump(mode="json"), ensure_ascii=False)
+
+    def _duplicate(self, source_key: str, signature_key: str | None) -> str | None:
+        kept = (TaskStatus.ADMITTED.value, TaskStatus.RETIRED.value, TaskStatus.QUARANTINED.value)
+        with self._db.read() as conn:
+            row = conn.execute(
+                f"SELECT id FROM environments WHERE status IN ({', '.join('?' * len(kept))}) AND "
+                "(source_key = ? OR (signature_key IS NOT NULL AND signature_key = ?)) ORDER BY pk LIMIT 1",
+                (*kept, source_key, signature_key)).fetchone()
+        return row[0] if row else None
