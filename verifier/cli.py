@@ -31,6 +31,7 @@ from task_bank.errors import EnvsynthError, InputError
 from task_bank.exit_codes import exit_code
 from task_bank.spec import TaskSpec
 from task_bank.validation import ScoreResult, ValidationReport
+from verifier.env_cli import has_environment_lines, validate_mixed
 from verifier.limits import Limits
 from verifier.pool import Pool, open_pool
 from verifier.validate import ValidationConfig, Validator
@@ -121,6 +122,8 @@ def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
     """Validate every task; reports are printed as they complete, in input order."""
+    if has_environment_lines(Path(args.tasks)):  # environment spec v1 lines too (issue 15)
+        return validate_mixed(Path(args.tasks), args.backend, args.json, out, lambda c: _open(args, c))
     tasks = read_tasks(Path(args.tasks))
     config = ValidationConfig()
     rows: list[ValidationReport] = []

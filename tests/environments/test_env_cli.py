@@ -1,0 +1,34 @@
+"""``python -m verifier validate`` reads both kinds: environment lines beside task lines, verdicts in input order."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import ROOT, cart_spec
+
+
+def run_validate(path):
+    return subprocess.run([sys.executable, "-m", "verifier", "validate", str(path), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_mixed_file_gets_one_verdict_per_line_in_input_order(tmp_path):
+    task = (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()[0]
+    broken = cart_spec(reference_calls=[{"tool": "add", "args": {"name": "apple", "qty": 3}}])
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([cart_spec().to_json(), task, broken.to_json()]) + "\n")
+    done = run_validate(path)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0
+    assert [(r.get("kind", "task"), r["admitted"], r["reasons"]) for r in rows] == [
+        ("environment", True, []), ("task", True, []), ("environment", False, ["unsolvable"])]
+    assert rows[0]["evidence"]["reference"]["score"]["score"] == 1.0
+
+
+def test_an_environment_line_that_is_not_a_spec_is_bad_input_naming_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(cart_spec().to_json() + "\n" + json.dumps({"kind": "environment", "prompt": "p"}) + "\n")
+    done = run_validate(path)
+    assert done.returncode == 2 and f"{path}:2:" in done.stderr and "Traceback" not in done.stderr
