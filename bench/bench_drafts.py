@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from synth.backends.transformers_backend import TransformersBackend  # noqa: E402
-from synth.config import PipelineConfig  # noqa: E402
+from synth.pipeline import PipelineConfig  # noqa: E402
 from synth.loaders import load_failures  # noqa: E402
 from synth.pipeline import run_pipeline  # noqa: E402
 from task_bank.provenance import SamplingSettings  # noqa: E402

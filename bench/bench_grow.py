@@ -37,16 +37,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synth.config import PipelineConfig  # noqa: E402
-from synth.grow_config import load_config  # noqa: E402
-from synth.grow_cycle import run_cycle  # noqa: E402
+from synth.pipeline import PipelineConfig  # noqa: E402
+from synth.grow.config import load_config  # noqa: E402
+from synth.grow.cycle import run_cycle  # noqa: E402
 from task_bank.records import TaskStatus  # noqa: E402
 from task_bank.store import Bank  # noqa: E402
 
 
 def _fixtures():
-    spec = importlib.util.spec_from_file_location("grow_fixtures", ROOT / "tests" / "synth" / "grow_data" /
-                                                  "fixtures.py")
+    spec = importlib.util.spec_from_file_location("grow_fixtures", ROOT / "tests" / "synth" / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["grow_fixtures"] = module
     spec.loader.exec_module(module)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from synth.backends.replay import ReplayBackend, load_recordings  # noqa: E402
-from synth.config import PipelineConfig  # noqa: E402
+from synth.pipeline import PipelineConfig  # noqa: E402
 from synth.executor import LocalExecutor  # noqa: E402
 from synth.loaders import load_failures  # noqa: E402
 from synth.pipeline import run_pipeline  # noqa: E402

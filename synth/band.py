@@ -1,4 +1,5 @@
-"""Policy probing: sample a policy k times per task, score the samples in the sandbox, report pass rates.
+"""Policy probing and the learnable band: sample a policy k times per task, score the samples in the sandbox, report
+pass rates, and keep a new task only when its pass rate lies within the band.
 
 Used twice: by ``synth.probe`` (record pass@k and pass rate per policy checkpoint as
 ``TrainingStat(source="probe")``) and by the pipeline's learnable band (store a new task REJECTED with reason
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from math import comb
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synth.backends.base import GenerationRequest, GeneratorBackend
 from synth.executor import Executor
@@ -28,6 +29,35 @@ if TYPE_CHECKING:
     from verifier import Pool
 
 _SCORE_CHUNK = 32
+
+
+class BandConfig(BaseModel):
+    """The learnable band: keep a new task only when the policy's pass rate lies within [low, high]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float = Field(default=0.1, ge=0.0, le=1.0)
+    """Below this pass rate the task is stored REJECTED with reason ``too_hard`` (no GRPO signal)."""
+    high: float = Field(default=0.9, ge=0.0, le=1.0)
+    """Above this pass rate the task is stored REJECTED with reason ``too_easy`` (nothing to learn)."""
+    k: int = Field(default=8, ge=1)
+    """Policy samples per task."""
+    pass_threshold: float = Field(default=1.0, gt=0.0, le=1.0)
+    """A sample passes when it scores at least this."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "BandConfig":
+        if self.low > self.high:
+            raise ValueError(f"band low ({self.low}) is above band high ({self.high})")
+        return self
+
+    def reason(self, pass_rate: float) -> str | None:
+        """``too_easy``, ``too_hard`` or None when ``pass_rate`` is inside the band."""
+        if pass_rate > self.high:
+            return "too_easy"
+        if pass_rate < self.low:
+            return "too_hard"
+        return None
 
 
 class ProbeMeasure(BaseModel):

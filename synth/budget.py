@@ -1,16 +1,27 @@
-"""The pipeline's budget hook: limits on drafts, generator tokens, wall time and drafts per group.
+"""Budgets: limits on drafts, generator tokens, wall time and drafts per group, the one ledger of what was spent,
+and generation in budgeted waves.
 
-Scheduled growth cycles (``synth.grow``) hand :func:`synth.pipeline.run_pipeline` a :class:`Budget`; the pipeline
-asks a :class:`BudgetTracker` before every wave of generator calls and stops drafting once a limit is reached.
-Work already in flight is finished and admitted; groups never drafted are not marked processed, so the next
-cycle picks them up. ``None`` means no limit.
+A run (``synth.generate``, or one stage of a growth cycle) gets a :class:`Budget`; its :class:`BudgetTracker` is
+the one place generator calls and tokens are counted. :func:`generate_in_waves` is the only loop that sends
+requests to a backend for drafting: a wave is as many requests as the executor's workers can keep busy
+(``batch_size`` per worker), and before each wave the budget is checked and the wave trimmed to the drafts it
+still allows, so a run stops between waves, never in the middle of one, and what was not drafted is known
+exactly. Work already in flight is finished and stored; failures never drafted are not marked processed, so the
+next run picks them up. ``None`` means no limit.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.executor import Executor
+
+T = TypeVar("T")
 
 
 class Budget(BaseModel):
@@ -35,11 +46,27 @@ class Budget(BaseModel):
 class BudgetTracker:
     """Counts what a run has spent against its :class:`Budget`."""
 
-    def __init__(self, budget: Budget) -> None:
-        self.budget = budget
+    def __init__(self, budget: Budget | None = None) -> None:
+        self.budget = budget or Budget()
         self.drafts = 0
         self.tokens = 0
         self._start = time.monotonic()
+
+    def within(self, per_group_cap: int | None = None) -> "BudgetTracker":
+        """A tracker for one part of this run (a batch, a stage), limited by what this one has left and by
+        ``per_group_cap``; after the part, :meth:`spend` its totals here."""
+        return BudgetTracker(Budget(**self.left(), per_group_cap=per_group_cap or self.budget.per_group_cap))
+
+    def left(self) -> dict[str, float | int]:
+        """What each limit still allows (limits not set are absent); never below zero (wall time: a hair above)."""
+        b, out = self.budget, {}
+        if b.max_drafts is not None:
+            out["max_drafts"] = max(0, b.max_drafts - self.drafts)
+        if b.max_tokens is not None:
+            out["max_tokens"] = max(0, b.max_tokens - self.tokens)
+        if b.max_wall_s is not None:
+            out["max_wall_s"] = max(1e-6, b.max_wall_s - self.elapsed())
+        return out
 
     def elapsed(self) -> float:
         """Seconds since the tracker was created."""
@@ -71,3 +98,19 @@ class BudgetTracker:
         """Spend under the same keys as :meth:`Budget.limits`."""
         return {"max_drafts": float(self.drafts), "max_tokens": float(self.tokens),
                 "max_wall_s": round(self.elapsed(), 3)}
+
+
+def generate_in_waves(items: Sequence[T], request_of: Callable[[T], GenerationRequest], backend: GeneratorBackend,
+                      executor: Executor, tracker: BudgetTracker) -> Iterator[tuple[Sequence[T], list[Generation]]]:
+    """Yield ``(items of the wave, their generations)`` until every item is drafted or the budget runs out."""
+    wave = backend.batch_size * max(1, executor.workers)
+    i = 0
+    while i < len(items) and tracker.exhausted() is None:
+        left = tracker.drafts_left()
+        take = items[i:i + (wave if left is None else min(wave, left))]
+        i += len(take)
+        requests = [request_of(item) for item in take]
+        batches = [requests[k:k + backend.batch_size] for k in range(0, len(requests), backend.batch_size)]
+        gens = [g for batch in executor.map(backend.generate, batches) for g in batch]
+        tracker.spend(len(gens), sum(g.completion_tokens for g in gens))
+        yield take, gens

@@ -1,107 +1,101 @@
-"""Command-line plumbing shared by ``synth.generate`` and ``synth.probe``: options, the sandbox, exit codes.
+"""Command-line pieces only the ``synth`` commands share: generator backend flags, sandbox flags, help layout.
 
-Every bank-touching command takes ``--bank PATH`` (default ``$ENVSYNTH_BANK``, else ``./task_bank.db``) and
-``--json``. Errors end the command with one line on stderr and a non-zero code, never a traceback:
-2 bad input or configuration, 3 generator backend failure, 4 sandbox failure, 5 bank failure, 1 anything else
-(``ENVSYNTH_DEBUG=1`` re-raises it with its traceback), 130 Ctrl-C.
+The plumbing every envsynth command shares (``--bank``/``--json``, errors -> one line and an exit code, JSON out,
+JSONL in) is :mod:`task_bank.cli_support`; this module adds what is particular to drafting and probing:
+
+- :func:`add_backend_args` / :func:`generator_settings`: the backend flags, read into the same
+  :class:`synth.backends.base.GeneratorSettings` a grow config's ``[generator]`` table is, so the two cannot drift.
+  A bad value is a ConfigError that names the flag the user typed (``--temperature``), not the model field.
+- :func:`add_sandbox_args` / :func:`open_sandbox`: ``--sandbox`` names the verifier's sandbox backend.
+- :class:`HelpFormatter`: every option shows its default, and an epilog keeps its line breaks.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from synth.backends import BACKEND_NAMES, BackendOptions
-from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
-from task_bank.exit_codes import EXIT_FAILED, exit_code
-from task_bank.provenance import SamplingSettings
+from synth.backends import BACKEND_NAMES
+from synth.backends.base import GeneratorSettings
+from task_bank.cli_support import one_line
+from task_bank.errors import ConfigError
+
+if TYPE_CHECKING:
+    from verifier.pool import Pool
+
+EXIT_CODES_EPILOG = ("exit codes: 0 done, 1 failed (a bug; ENVSYNTH_DEBUG=1 shows the traceback), 2 bad input or "
+                     "option, 3 generator backend failed, 4 sandbox failed, 5 bank failed, 130 interrupted (Ctrl-C)")
+
+_FIELDS = ("backend", "base_url", "api_key_env", "timeout_s", "retries", "batch_size", "temperature", "top_p",
+           "max_new_tokens", "seed", "device")
+_FLAG_OF_FIELD = {"timeout_s": "timeout"}
 
 
-def one_line(exc: ValueError) -> str:
-    """A pydantic ValidationError (or any ValueError) as one line: 'field: problem; field: problem'."""
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
-    return str(exc)
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` that shows every option's default (unless its help already says it, or it is an on/off switch)
+    and keeps the epilog's line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if ("default" in text or action.default is False or action.default is argparse.SUPPRESS
+                or not action.option_strings or action.required or action.nargs == 0):
+            return text
+        return f"{text} (default: {'none' if action.default is None else '%(default)s'})"
 
 
-def default_bank() -> Path:
-    """``$ENVSYNTH_BANK``, else ``./task_bank.db``."""
-    return Path(os.environ.get("ENVSYNTH_BANK") or "task_bank.db")
+def _flag(field: str, prefix: str) -> str:
+    return f"--{prefix}{_FLAG_OF_FIELD.get(field, field).replace('_', '-')}"
 
 
-def add_bank_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bank", type=Path, default=None,
-                        help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
-    parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
-
-
-def add_backend_args(parser: argparse.ArgumentParser, *, prefix: str = "", default_backend: str | None = None,
-                     what: str = "generator") -> None:
-    """Backend and sampling options; ``prefix`` ('policy-') namespaces them for a second backend."""
+def add_backend_args(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, prefix: str = "",
+                     default_backend: str | None = None, what: str = "generator",
+                     max_new_tokens: int = 1024) -> None:
+    """Backend and sampling flags; ``prefix`` ('policy-') namespaces them for a second backend."""
     p = f"--{prefix}"
-    parser.add_argument(f"{p}backend", default=default_backend, required=default_backend is None and not prefix,
-                        help=f"{what} backend: {', '.join(BACKEND_NAMES)}")
-    parser.add_argument(f"{p}base-url", default="http://127.0.0.1:8000/v1", help="OpenAI-compatible endpoint")
-    parser.add_argument(f"{p}api-key-env", default="OPENAI_API_KEY",
-                        help="environment variable holding the endpoint's API key")
-    parser.add_argument(f"{p}timeout", type=float, default=60.0, help="seconds per request (openai)")
-    parser.add_argument(f"{p}retries", type=int, default=2, help="retries per request (openai)")
-    parser.add_argument(f"{p}batch-size", type=int, default=8, help="requests per generate call")
-    parser.add_argument(f"{p}temperature", type=float, default=0.7)
-    parser.add_argument(f"{p}top-p", type=float, default=1.0)
-    parser.add_argument(f"{p}max-new-tokens", type=int, default=1024)
-    parser.add_argument(f"{p}seed", type=int, default=0)
-    parser.add_argument(f"{p}device", default=None, help="torch device for transformers (default: cuda if present)")
+    d = GeneratorSettings()
+    parser.add_argument(f"{p}backend", default=default_backend, metavar="NAME",
+                        required=default_backend is None and not prefix,
+                        help=f"{what} backend, one of: {', '.join(BACKEND_NAMES)}")
+    parser.add_argument(f"{p}base-url", default=d.base_url, help=f"OpenAI-compatible endpoint ({what}, openai)")
+    parser.add_argument(f"{p}api-key-env", default=d.api_key_env,
+                        help="environment variable holding the endpoint's API key (openai)")
+    parser.add_argument(f"{p}timeout", type=float, default=d.timeout_s, help="seconds per request (openai)")
+    parser.add_argument(f"{p}retries", type=int, default=d.retries, help="retries per request (openai)")
+    parser.add_argument(f"{p}batch-size", type=int, default=d.batch_size, help="requests per generate call")
+    parser.add_argument(f"{p}temperature", type=float, default=d.temperature, help="sampling temperature; 0 is greedy")
+    parser.add_argument(f"{p}top-p", type=float, default=d.top_p, help="nucleus sampling mass")
+    parser.add_argument(f"{p}max-new-tokens", type=int, default=max_new_tokens, help="tokens per reply at most")
+    parser.add_argument(f"{p}seed", type=int, default=d.seed, help="sampling seed")
+    parser.add_argument(f"{p}device", default=None,
+                        help="torch device for transformers (default: cuda when present, else cpu)")
 
 
-def backend_options(args: argparse.Namespace, *, model: str | None, prefix: str = "",
-                    drafts: Path | None = None, structured: bool = True) -> BackendOptions:
-    """BackendOptions from parsed args (``prefix`` 'policy_' for the policy backend)."""
-    def get(name: str) -> Any:
-        return vars(args)[prefix + name]
+def generator_settings(args: argparse.Namespace, *, model: str | None, drafts: Path | None,
+                       prefix: str = "") -> GeneratorSettings:
+    """The :class:`GeneratorSettings` the flags of ``prefix`` ask for; ConfigError names the bad flag."""
+    dest = prefix.replace("-", "_")
+    values = {field: vars(args)[dest + _FLAG_OF_FIELD.get(field, field)] for field in _FIELDS}
     try:
-        sampling = SamplingSettings(temperature=get("temperature"), top_p=get("top_p"),
-                                    max_new_tokens=get("max_new_tokens"), seed=get("seed"))
-        return BackendOptions(model=model, sampling=sampling, batch_size=get("batch_size"), drafts=drafts,
-                              base_url=get("base_url"), api_key=os.environ.get(get("api_key_env")),
-                              timeout_s=get("timeout"), retries=get("retries"), structured=structured,
-                              device=get("device"))
-    except ValueError as exc:
-        raise InputError(f"bad {prefix.rstrip('_') or 'backend'} option: {one_line(exc)}") from None
+        return GeneratorSettings(model=model, drafts=drafts, **values)
+    except ValidationError as exc:
+        flags = {field: _flag(field, prefix) for field in _FIELDS}
+        raise ConfigError(f"bad option: {one_line(exc, flags=flags)}") from None
 
 
 def add_sandbox_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sandbox", default="bwrap", help="sandbox backend: bwrap (default), docker, unsafe-local")
+    """``--sandbox NAME`` and ``--sandbox-workers N``."""
+    parser.add_argument("--sandbox", default="bwrap", help="sandbox backend: bwrap, docker, unsafe-local")
     parser.add_argument("--sandbox-workers", type=int, default=2, help="sandbox worker processes")
 
 
-def open_sandbox(args: argparse.Namespace) -> AbstractContextManager[Any]:
+def open_sandbox(args: argparse.Namespace) -> AbstractContextManager["Pool"]:
     """The verifier pool named by ``--sandbox`` (imported here so ``--dry-run`` never needs the sandbox)."""
     from verifier.pool import open_pool
+
+    if args.sandbox_workers < 1:
+        raise ConfigError(f"must be at least 1, got {args.sandbox_workers}", field="--sandbox-workers")
     return open_pool(backend=args.sandbox, workers=args.sandbox_workers)
-
-
-_LABELS = ((BackendError, "generator backend failed: "), (SandboxError, "sandbox failed: "), (BankError, "bank: "))
-
-
-def run_command(body: Callable[[], int]) -> int:
-    """Run ``body`` and map envsynth errors to one stderr line and the shared exit code (task_bank.exit_codes)."""
-    try:
-        return body()
-    except (EnvsynthError, KeyboardInterrupt) as exc:
-        label = next((text for kind, text in _LABELS if isinstance(exc, kind)), "")
-        print(f"error: {label}{str(exc) or 'interrupted'}", file=sys.stderr)
-        return exit_code(exc)
-    except Exception as exc:  # the promise is one line, never a traceback; ENVSYNTH_DEBUG=1 shows it
-        if os.environ.get("ENVSYNTH_DEBUG"):
-            raise
-        print(f"error: internal error {type(exc).__name__}: {exc} (set ENVSYNTH_DEBUG=1 for the traceback)",
-              file=sys.stderr)
-        return EXIT_FAILED

@@ -6,8 +6,8 @@ A generator reply is untrusted text. :func:`parse_draft` finds the JSON object i
 object with missing or wrong fields) and a detail that a repair prompt can quote back to the generator.
 Constrained decoding gives shape, not validity, so even structured-output backends go through here.
 
-:func:`draft_to_spec` turns a draft into a :class:`task_bank.spec.TaskSpec` and always appends the deployed
-model's failing response to ``failure_cases``, so an admitted task provably catches the original failure.
+:func:`draft_to_spec` turns a draft into a :class:`task_bank.spec.TaskSpec`; for a draft anchored on a failure it
+appends the deployed model's failing response to ``failure_cases``, so an admitted task provably catches it.
 """
 
 from __future__ import annotations
@@ -108,13 +108,14 @@ def parse_draft(text: str | None) -> Draft:
         raise DraftError("schema_error", problems) from None
 
 
-def draft_to_spec(draft: Draft, *, failing_response: str, metadata: dict[str, Any]) -> TaskSpec:
-    """The task spec for ``draft``, with the deployed model's failing response added as a failure case.
+def draft_to_spec(draft: Draft, *, failing_response: str | None, metadata: dict[str, Any]) -> TaskSpec:
+    """The task spec for ``draft``, with the deployed model's failing response (when there is one) added as a
+    failure case; a failure case equal to the reference is dropped.
 
     Raises DraftError(``schema_error``) when the draft breaks a TaskSpec rule (for example an empty prompt).
     """
     cases = [c for c in draft.failure_cases if c != draft.reference]
-    if failing_response not in cases:
+    if failing_response is not None and failing_response not in cases:
         cases.append(failing_response)
     meta = dict(metadata)
     if draft.skill:

@@ -2,8 +2,9 @@
 
 Every loader yields :class:`task_bank.failure.FailureRecord`. A JSONL line is read as a chat log when it has a
 ``messages`` list (the final assistant turn is the response, the turns before it the conversation), otherwise as
-a FailureRecord. Chat logs carry the failure signal in feedback fields: ``feedback`` (a string, or an object with
-``kind`` and ``detail``), ``rating``/``thumbs`` (``down``, ``-1``, ``thumbs_down``, ``0``), ``correction``,
+a FailureRecord. Chat logs carry the failure signal in feedback fields: ``feedback`` (a string, or an object in one of
+the shapes :class:`task_bank.failure.FailureSignal` reads: ``{kind, detail}``, ``{rating, comment}``,
+``{score, comment}``, ``{value, text}``), ``rating``/``thumbs`` (``down``, ``-1``, ``thumbs_down``, ``0``), ``correction``,
 ``error``. Parquet files and datasets are read row by row through a :class:`ColumnMapping`.
 
 Input is strict: the first bad line raises :class:`task_bank.errors.InputError` naming the file, the line (or
@@ -79,7 +80,7 @@ class RowError(EnvsynthError):
 def _pydantic_error(exc: ValidationError) -> RowError:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
-    return RowError(first["msg"], field)
+    return RowError(str(first["msg"]).removeprefix("Value error, "), field)
 
 
 def _signal_from_feedback(row: dict[str, Any]) -> FailureSignal:
@@ -90,7 +91,7 @@ def _signal_from_feedback(row: dict[str, Any]) -> FailureSignal:
             return FailureSignal.model_validate(feedback)
         except ValidationError as exc:
             err = _pydantic_error(exc)
-            raise RowError(str(err), f"feedback.{err.field}") from None
+            raise RowError(str(err), "feedback" + (f".{err.field}" if err.field else "")) from None
     if row.get("error"):
         return FailureSignal(kind=SignalKind.ERROR, detail=str(row["error"]))
     if row.get("correction"):

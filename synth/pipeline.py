@@ -1,58 +1,80 @@
-"""The generate pipeline: failures -> redact -> group -> draft -> validate -> band -> admit, with repair rounds.
+"""The generate pipeline: failures -> redact -> group -> slots -> the drafting loop -> processed failures, as a run.
 
 Entry point for the command line and for scheduled growth cycles::
 
-    run_pipeline(failures: Sequence[FailureRecord], *, bank: Bank, backend: GeneratorBackend,
-                 validator: Validator, config: PipelineConfig = PipelineConfig(),
-                 executor: Executor | None = None, run_id: str | None = None, budget: Budget | None = None,
-                 prompts: PromptLibrary | None = None, probe: PolicyProbe | None = None,
-                 progress: ProgressHook | None = None) -> PipelineSummary
+    run_pipeline(failures, *, bank, backend, validator, config=PipelineConfig(), executor=None, run_id=None,
+                 budget=None, tracker=None, prompts=None, probe=None, progress=None) -> PipelineSummary
 
-* Resumable: failures in ``bank.processed_failure_ids()`` are skipped unless ``config.force``; failures of every
-  group that was drafted are marked processed at the end (groups a budget cut off are not).
-* Drafting and validation run through ``executor.map(backend.generate, batches)`` and
-  ``executor.map(validator.validate_many, chunks)``, so another executor (Ray) can take them over.
-* A slot whose reply fails to parse or whose task the validator rejects gets up to ``config.repair_rounds``
-  repair prompts that quote the concrete reasons. Each rejected attempt that parsed is stored REJECTED with its
-  report; the rest are counted. Duplicates are found by ``bank.admit`` (dedup); the band, when ``probe`` and
-  ``config.band`` are given, runs just before admission and stores out-of-band tasks REJECTED (too_easy/too_hard)
-  with their probe statistics.
-* With ``config.record_run`` the run is recorded as a ``GrowthRun`` of kind ``config.run_kind``; on an exception
-  the run is marked FAILED (INTERRUPTED for Ctrl-C) and the exception propagates.
+* Resumable: failures in ``bank.processed_failure_ids()`` are skipped unless ``config.force``.
+* Drafting, repair, validation, the band and storing are :func:`synth.drafting.draft_loop` over one
+  :class:`synth.slots.FailureSlot` per draft slot of every weakness group.
+* A failure is marked processed only when its group is settled: a task came of it (admitted, or a duplicate of
+  one the bank holds), or every slot used up its attempts with their reasons recorded. A group the budget cut
+  off, or whose slots got no output from the generator, stays unprocessed and is drafted again by a later run
+  (``failures_deferred`` counts them).
+* With ``config.record_run`` the run is recorded as a ``GrowthRun`` of kind ``config.run_kind``, RUNNING first;
+  on an exception it is marked FAILED (INTERRUPTED for Ctrl-C) and the exception propagates. A run is recorded
+  SUCCEEDED only once all of its work is stored.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from synth.backends.base import Generation, GeneratorBackend
-from synth.band import PolicyProbe
+from synth.backends.base import GeneratorBackend
+from synth.band import BandConfig, PolicyProbe
 from synth.budget import Budget, BudgetTracker
-from synth.config import PipelineConfig
-from synth.drafts import DraftError, draft_to_spec, parse_draft
+from synth.drafting import Drafting, Tally, draft_loop
 from synth.executor import Executor, LocalExecutor
 from synth.grouping import FailureGroup, group_failures
-from synth.progress import ProgressHook
 from synth.prompts import PromptLibrary
 from synth.redact import redact_failure
-from synth.slots import Slot, plan_slots, slot_request
-from synth.summary import PipelineSummary, StageClock
-from synth.waves import generate_in_waves
+from synth.slots import FailureSlot, SlotOutcome, diagnose_groups, plan_failure_slots
+from synth.summary import PipelineSummary, ProgressHook, StageClock
 from task_bank.failure import FailureRecord
-from task_bank.provenance import Provenance, utcnow
-from task_bank.records import GrowthRun, RunOutcome, TaskStatus, TrainingStat
-from task_bank.spec import TaskSpec
-from task_bank.validation import ValidationReport
+from task_bank.provenance import utcnow
+from task_bank.records import GrowthRun, RunOutcome
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
-    from verifier import Validator
+    from verifier.validate import Validator
+
+
+class PipelineConfig(BaseModel):
+    """How one pipeline run drafts, repairs and records (stored on the run's GrowthRun)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drafts_per_group: int = Field(default=2, ge=1)
+    """Draft slots per failure group; slot i is anchored on member i (cycling)."""
+    repair_rounds: int = Field(default=1, ge=0)
+    """Repair attempts for a slot whose draft failed to parse or was rejected by the validator."""
+    examples_per_prompt: int = Field(default=3, ge=0)
+    """Other members of the group shown in the draft prompt as context."""
+    redact: bool = True
+    """Redact secrets before anything reaches a prompt or the bank."""
+    force: bool = False
+    """Draft for failures already processed by an earlier run."""
+    diagnose: bool = False
+    """Ask the generator for a one-line diagnosis per group first (``diagnose.j2``) and pass it to drafting."""
+    group_threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    """MinHash Jaccard similarity at which two failures count as the same weakness."""
+    group_by_tags: bool = True
+    """Also group failures that share their primary tag."""
+    structured: bool = True
+    """Pass the draft JSON schema to the backend for constrained decoding."""
+    validate_batch: int = Field(default=8, ge=1)
+    """Specs per ``validate_many`` call (one executor work item)."""
+    band: BandConfig | None = None
+    """The learnable band, applied when a policy probe is given."""
+    run_kind: str = "generate"
+    """``GrowthRun.kind`` recorded for the run."""
+    record_run: bool = True
+    """Create and update the run's GrowthRun; a caller that records the run itself passes False."""
 
 
 class Prepared(BaseModel):
@@ -98,186 +120,115 @@ def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed
                     redactions=redactions)
 
 
-class _Run:
-    """Mutable bookkeeping of one pipeline run (internal; the public result is PipelineSummary)."""
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        self.drafts = self.repairs = self.validated = self.admitted = self.rejected = self.duplicates = 0
-        self.reasons: Counter[str] = Counter()
-        self.admitted_ids: list[str] = []
-        self.seen_ids: set[str] = set()
-
-    def reject(self, reasons: Sequence[str]) -> None:
-        self.rejected += 1
-        self.reasons.update(dict.fromkeys(reasons or ("rejected",), 1))
+def plan(prep: Prepared, config: PipelineConfig, prompts: PromptLibrary, *, per_group_cap: int | None = None,
+         diagnoses: dict[str, str | None] | None = None) -> list[FailureSlot]:
+    """The draft slots of a prepared run, first prompts rendered (``--dry-run`` prints these)."""
+    return plan_failure_slots(list(prep.groups), prep.by_id, prompts, drafts_per_group=config.drafts_per_group,
+                              examples_per_prompt=config.examples_per_prompt, per_group_cap=per_group_cap,
+                              diagnoses=diagnoses)
 
 
-def _draft_id(slot: Slot, text: str | None) -> str:
-    return "d_" + hashlib.sha256(f"{slot.key}\n{text}".encode()).hexdigest()[:16]
-
-
-def _provenance(slot: Slot, backend: GeneratorBackend, run_id: str, text: str | None) -> Provenance:
-    return Provenance(source_failure_ids=slot.source_ids, failure_group=slot.group.id,
-                      generator_backend=backend.name, generator_model=backend.model, sampling=backend.sampling,
-                      prompt_template=slot.rendered.template, prompt_template_hash=slot.rendered.template_hash,
-                      draft_id=_draft_id(slot, text), repair_round=slot.round, growth_run_id=run_id)
-
-
-def _check_details(report: ValidationReport) -> list[str]:
-    return [f"{c.name}: {c.detail or c.reason}" for c in report.checks if c.passed is False]
-
-
-def _generate(slots: list[Slot], backend: GeneratorBackend, executor: Executor, tracker: BudgetTracker,
-              progress: ProgressHook) -> list[tuple[Slot, Generation]]:
-    """Generate for ``slots`` in waves, stopping when the budget runs out; slots never drafted are returned apart."""
-    done: list[tuple[Slot, Generation]] = []
-    progress.start("draft", len(slots))
-    for take, gens in generate_in_waves(slots, lambda slot: slot.request, backend, executor, tracker):
-        done.extend(zip(take, gens))
-        progress.advance("draft", len(take))
-    for s in slots[len(done):]:
-        s.cut_by_budget = True
-    return done
+def settled_groups(slots: Sequence[FailureSlot]) -> set[str]:
+    """Groups whose failures are done: a task came of them, or every slot ended rejected with its reasons."""
+    by_group: dict[str, list[SlotOutcome]] = {}
+    for slot in slots:
+        by_group.setdefault(slot.group.id, []).append(slot.outcome)
+    produced = {SlotOutcome.ADMITTED, SlotOutcome.DUPLICATE}
+    return {g for g, outcomes in by_group.items() if SlotOutcome.DEFERRED not in outcomes
+            and (produced & set(outcomes) or all(o is SlotOutcome.REJECTED for o in outcomes))}
 
 
 def run_pipeline(failures: Sequence[FailureRecord], *, bank: "Bank", backend: GeneratorBackend,
                  validator: "Validator", config: PipelineConfig | None = None, executor: Executor | None = None,
-                 run_id: str | None = None, budget: Budget | None = None, prompts: PromptLibrary | None = None,
-                 probe: PolicyProbe | None = None, progress: ProgressHook | None = None) -> PipelineSummary:
-    """Turn ``failures`` into validated tasks in ``bank``; see the module docstring for the contract."""
+                 run_id: str | None = None, budget: Budget | None = None, tracker: BudgetTracker | None = None,
+                 prompts: PromptLibrary | None = None, probe: PolicyProbe | None = None,
+                 progress: ProgressHook | None = None) -> PipelineSummary:
+    """Turn ``failures`` into validated tasks in ``bank``; see the module docstring for the contract.
+
+    ``tracker`` (default: a fresh one over ``budget``) is where generator spend is counted; a caller running
+    several pipelines under one budget passes its own.
+    """
     config = config or PipelineConfig()
-    executor = executor or LocalExecutor()
-    budget = budget or Budget()
-    prompts = prompts or PromptLibrary()
-    progress = progress or ProgressHook()
+    tracker = tracker or BudgetTracker(budget or Budget())
     run_id = run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
-    run = GrowthRun(id=run_id, kind=config.run_kind, inputs_seen=len(failures), budget=budget.limits(),
-                    config=config.model_dump(mode="json"))
+    record = RunRecord(bank, GrowthRun(id=run_id, kind=config.run_kind, inputs_seen=len(failures),
+                                       budget=tracker.budget.limits(), config=config.model_dump(mode="json")))
     if config.record_run:
-        bank.start_run(run)
+        record.start()
     try:
-        summary = _run(failures, bank, backend, validator, config, executor, run_id, budget, prompts, probe,
-                       progress)
+        summary = _run(failures, bank, backend, validator, config, executor or LocalExecutor(), run_id, tracker,
+                       prompts or PromptLibrary(), probe, progress or ProgressHook())
     except BaseException as exc:
         if config.record_run:
-            outcome = RunOutcome.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunOutcome.FAILED
-            bank.update_run(run.model_copy(update={"outcome": outcome, "ended_at": utcnow(),
-                                                   "message": str(exc) or type(exc).__name__}))
+            record.fail(exc)
         raise
     if config.record_run:
-        bank.update_run(run.model_copy(update={
-            "outcome": summary.outcome, "ended_at": utcnow(), "counts": summary.counts(),
-            "budget_used": summary.budget_used,
-            "message": f"{summary.admitted} admitted, {summary.rejected} rejected, {summary.duplicates} duplicates"}))
+        record.finish(summary)
     return summary
 
 
+class RunRecord:
+    """The GrowthRun of one generate run, kept true: RUNNING from its start, INTERRUPTED (Ctrl-C) or FAILED when an
+    exception ends it, and SUCCEEDED or BUDGET_EXHAUSTED only once everything it did is stored.
+
+    :func:`run_pipeline` uses it when ``config.record_run``; the command line uses it around the whole run instead,
+    so that closing the sandbox, the backend and the bank is part of the run (a Ctrl-C there is an interrupted
+    run, not a succeeded one).
+    """
+
+    def __init__(self, bank: "Bank", run: GrowthRun) -> None:
+        self.bank = bank
+        self.run = run
+
+    def start(self) -> None:
+        """Store the RUNNING record."""
+        self.bank.start_run(self.run)
+
+    def fail(self, exc: BaseException) -> None:
+        """Store the end of a run that ``exc`` stopped."""
+        outcome = RunOutcome.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunOutcome.FAILED
+        self.bank.update_run(self.run.model_copy(update={"outcome": outcome, "ended_at": utcnow(),
+                                                         "message": str(exc) or type(exc).__name__}))
+
+    def finish(self, summary: PipelineSummary) -> None:
+        """Store the end of a run that did all its work."""
+        self.bank.update_run(self.run.model_copy(update={
+            "outcome": summary.outcome, "ended_at": utcnow(), "counts": summary.counts(),
+            "budget_used": summary.budget_used,
+            "message": f"{summary.admitted} admitted, {summary.rejected} rejected, {summary.duplicates} duplicates"}))
+
+
 def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBackend, validator: "Validator",
-         config: PipelineConfig, executor: Executor, run_id: str, budget: Budget, prompts: PromptLibrary,
+         config: PipelineConfig, executor: Executor, run_id: str, tracker: BudgetTracker, prompts: PromptLibrary,
          probe: PolicyProbe | None, progress: ProgressHook) -> PipelineSummary:
     clock = StageClock()
-    tracker = BudgetTracker(budget)
-    state = _Run(run_id)
     prep = prepare(failures, config, set() if config.force else bank.processed_failure_ids(), clock)
     bank.add_failures(prep.failures)
-    slots = plan_slots(prep, config, budget, prompts, backend, executor, clock)
-    pending = list(slots)
-    while pending:
-        with clock.stage("draft"):
-            generated = _generate(pending, backend, executor, tracker, progress)
-        state.drafts += len(generated)
-        state.repairs += sum(1 for s, _ in generated if s.round > 0)
-        parsed: list[tuple[Slot, Generation, TaskSpec]] = []
-        with clock.stage("parse"):
-            for slot, gen in generated:
-                slot.last_text = gen.text
-                try:
-                    if gen.text is None:
-                        raise DraftError("no_output", gen.error or "the generator returned nothing")
-                    spec = draft_to_spec(parse_draft(gen.text), failing_response=slot.anchor.response,
-                                         metadata=slot.metadata)
-                except DraftError as exc:
-                    state.reject([exc.reason])
-                    slot.fail([exc.reason], [exc.detail])
-                    continue
-                parsed.append((slot, gen, spec))
-        reports = _validate([spec for _, _, spec in parsed], validator, config, executor, progress, clock)
-        state.validated += len(reports)
-        _admit(parsed, reports, bank, backend, run_id, probe, config, executor, state, clock, progress)
-        pending = [s for s, _ in generated if s.wants_repair(config.repair_rounds)]
-        for slot in pending:
-            slot.request, slot.rendered = slot_request(slot, prompts, config, repair=True)
-    cut = {s.group.id for s in slots if s.cut_by_budget}
-    bank.mark_failures_processed([fid for g in prep.groups if g.id not in cut for fid in g.member_ids], run_id)
-    exhausted = tracker.exhausted() if cut else None
+    diagnoses = None
+    if config.diagnose and prep.groups:
+        with clock.stage("diagnose"):
+            diagnoses = diagnose_groups(list(prep.groups), prep.by_id, prompts, backend, executor)
+    slots = plan(prep, config, prompts, per_group_cap=tracker.budget.per_group_cap, diagnoses=diagnoses)
+    spent = (tracker.drafts, tracker.tokens)
+    tally = draft_loop(slots, Drafting(
+        bank=bank, backend=backend, validator=validator, executor=executor, prompts=prompts, tracker=tracker,
+        run_id=run_id, repair_rounds=config.repair_rounds, validate_batch=config.validate_batch,
+        structured=config.structured, probe=probe, band=config.band, clock=clock, progress=progress))
+    settled = settled_groups(slots)
+    bank.mark_failures_processed([fid for g in prep.groups if g.id in settled for fid in g.member_ids], run_id)
+    deferred = sum(len(g.member_ids) for g in prep.groups if g.id not in settled)
+    cut = any(s.outcome is SlotOutcome.DEFERRED for s in slots)
+    return _summary(run_id, failures, prep, tally, tracker, spent, clock, cut, deferred)
+
+
+def _summary(run_id: str, failures: Sequence[FailureRecord], prep: Prepared, tally: Tally, tracker: BudgetTracker,
+             spent: tuple[int, int], clock: StageClock, cut: bool, deferred: int) -> PipelineSummary:
     return PipelineSummary(
         run_id=run_id, outcome=RunOutcome.BUDGET_EXHAUSTED if cut else RunOutcome.SUCCEEDED,
-        failures_read=len(failures), failures_skipped=prep.skipped, redactions=prep.redactions,
-        groups=len(prep.groups), drafts=state.drafts, repairs=state.repairs, validated=state.validated,
-        admitted=state.admitted, rejected=state.rejected, rejected_by_reason=dict(sorted(state.reasons.items())),
-        duplicates=state.duplicates, admitted_ids=tuple(state.admitted_ids), generator_tokens=tracker.tokens,
-        stage_seconds=clock.rounded(), budget_exhausted=exhausted, budget_used=tracker.used())
-
-
-def _validate(specs: list[TaskSpec], validator: "Validator", config: PipelineConfig, executor: Executor,
-              progress: ProgressHook, clock: StageClock) -> list[ValidationReport]:
-    with clock.stage("validate"):
-        progress.start("validate", len(specs))
-        chunks = [specs[i:i + config.validate_batch] for i in range(0, len(specs), config.validate_batch)]
-        reports: list[ValidationReport] = []
-        for chunk, result in zip(chunks, executor.map(validator.validate_many, chunks)):
-            reports.extend(result)
-            progress.advance("validate", len(chunk))
-    return reports
-
-
-def _admit(parsed: list[tuple[Slot, Generation, TaskSpec]], reports: list[ValidationReport], bank: "Bank",
-           backend: GeneratorBackend, run_id: str, probe: PolicyProbe | None, config: PipelineConfig,
-           executor: Executor, state: _Run, clock: StageClock, progress: ProgressHook) -> None:
-    """Band-check the validated tasks, then store every parsed attempt in the bank and count the outcome."""
-    band_reason: dict[int, str] = {}
-    stats: dict[int, TrainingStat | None] = {}
-    if probe is not None and config.band is not None:
-        # Only tasks dedup would admit are worth probe samples; duplicates are stored as such below.
-        fresh = [i for i, (_, _, spec) in enumerate(parsed)
-                 if reports[i].admitted and spec.id not in state.seen_ids and bank.find(spec.id) is None
-                 and bank.duplicate_of(spec) is None]
-        with clock.stage("band"):
-            progress.start("band", len(fresh))
-            measures = probe.measure([parsed[i][2] for i in fresh], executor) if fresh else []
-            progress.advance("band", len(fresh))
-        for i, m in zip(fresh, measures):
-            stats[i] = probe.stat(m)
-            # An unmeasurable pass rate (every sample an infrastructure error) says nothing about the task: it is
-            # admitted on its validation alone, never rejected for the sandbox's fault.
-            band_reason[i] = "" if m.pass_rate is None else (config.band.reason(m.pass_rate) or "")
-    with clock.stage("admit"):
-        progress.start("admit", len(parsed))
-        for i, (slot, gen, spec) in enumerate(parsed):
-            progress.advance("admit")
-            report = reports[i]
-            prov = _provenance(slot, backend, run_id, gen.text)
-            if not report.admitted:
-                bank.admit(spec, provenance=prov, report=report)
-                state.reject(report.reasons)
-                slot.fail(list(report.reasons), _check_details(report))
-                continue
-            slot.finish()
-            if spec.id in state.seen_ids:
-                state.duplicates += 1
-                continue
-            state.seen_ids.add(spec.id)
-            if band_reason.get(i):
-                record = bank.admit(spec, provenance=prov, report=report, status=TaskStatus.REJECTED,
-                                    reasons=(band_reason[i],))
-                state.reject([band_reason[i]])
-            else:
-                record = bank.admit(spec, provenance=prov, report=report)
-                if record.status is TaskStatus.ADMITTED and record.provenance.growth_run_id == run_id:
-                    state.admitted += 1
-                    state.admitted_ids.append(spec.id)
-                else:
-                    state.duplicates += 1
-            if stats.get(i) is not None and record.provenance.growth_run_id == run_id:
-                bank.add_stats([stats[i]])
+        failures_read=len(failures), failures_skipped=prep.skipped, failures_deferred=deferred,
+        redactions=prep.redactions, groups=len(prep.groups), drafts=tally.drafts, repairs=tally.repairs,
+        validated=tally.validated, admitted=tally.admitted, rejected=tally.rejected,
+        rejected_by_reason=dict(sorted(tally.reasons.items())), duplicates=tally.duplicates,
+        admitted_ids=tuple(tally.admitted_ids), generator_tokens=tracker.tokens - spent[1],
+        stage_seconds=clock.rounded(), budget_exhausted=tracker.exhausted() if cut else None,
+        budget_used=tracker.used())

@@ -1,17 +1,18 @@
 """``python -m synth.probe``: measure how often a policy solves the bank's admitted tasks.
 
-    python -m synth.probe --policy PATH_OR_ID --bank BANK [-k 8] [--backend transformers]
+    python -m synth.probe --policy PATH_OR_ID --bank BANK [-k 8] [--backend transformers] [--max-new-tokens 256]
 
 Samples the policy ``k`` times per task through the generator backends, scores every sample with the sandboxed
 verifier pool, and records pass@k and the pass rate per policy checkpoint as ``TrainingStat(source="probe")``
 (``bank.add_stats``); the trainer and the band read them there. Samples the sandbox could not score are left out,
-never counted as failures (see :mod:`synth.band`).
+never counted as failures (see :mod:`synth.band`). A sample is at most ``--max-new-tokens`` (default 256) tokens: a
+task's answer is short, and 1,024 tokens per sample made ten tasks at k=4 take minutes on a small CPU model.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -24,9 +25,10 @@ from rich.table import Table
 
 from synth.backends import create_backend
 from synth.band import PolicyProbe, ProbeMeasure
-from synth.cli_common import (add_backend_args, add_bank_args, add_sandbox_args, backend_options, default_bank,
-                              open_sandbox, run_command)
+from synth.cli_common import (EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args,
+                              generator_settings, open_sandbox)
 from synth.executor import Executor, LocalExecutor
+from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command
 from task_bank.errors import ConfigError
 from task_bank.records import TaskSplit, TaskStatus
 
@@ -75,18 +77,18 @@ def probe_bank(bank: "Bank", probe: PolicyProbe, executor: Executor, *, status: 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m synth.probe",
+        prog="python -m synth.probe", formatter_class=HelpFormatter, epilog=EXIT_CODES_EPILOG,
         description="Measure how often a policy solves the bank's admitted tasks; record pass@k and pass rate.")
     parser.add_argument("--policy", required=True, help="policy checkpoint: local path, hub id or served name")
     parser.add_argument("-k", type=int, default=8, help="samples per task")
     parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
-    parser.add_argument("--drafts", default=None, help="recorded samples for --backend replay")
+    parser.add_argument("--drafts", type=Path, default=None, help="recorded samples for --backend replay")
     parser.add_argument("--skill", default=None, help="only tasks of this skill")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many tasks")
     parser.add_argument("--status", choices=("admitted", "rejected"), default="admitted",
                         help="admitted (default) tasks, or tasks rejected as too_hard, to see if they became solvable")
     parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
-    add_backend_args(parser, default_backend="transformers", what="policy")
+    add_backend_args(parser, default_backend="transformers", what="policy", max_new_tokens=256)
     add_bank_args(parser)
     add_sandbox_args(parser)
     return parser
@@ -114,16 +116,17 @@ def _main(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ConfigError(f"-k must be at least 1, got {args.k}", field="k")
     with ExitStack() as stack:
-        backend = stack.enter_context(create_backend(args.backend, backend_options(
-            args, model=args.policy, drafts=Path(args.drafts) if args.drafts else None, structured=False)))
+        settings = generator_settings(args, model=args.policy, drafts=args.drafts)
+        backend = stack.enter_context(create_backend(settings.backend, settings.options(os.environ,
+                                                                                        structured=False)))
         pool = stack.enter_context(open_sandbox(args))
-        bank = stack.enter_context(Bank.open(args.bank or default_bank()))
+        bank = stack.enter_context(Bank.open(bank_path(args.bank)))
         executor = stack.enter_context(LocalExecutor(args.workers))
         probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=args.policy)
         summary = probe_bank(bank, probe, executor, status=TaskStatus(args.status), skill=args.skill,
                               limit=args.limit)
     if args.json:
-        print(json.dumps(summary.model_dump(mode="json"), indent=2))
+        emit_json(summary.model_dump(mode="json"), indent=2)
     else:
         Console(soft_wrap=True).print(_table(summary))
     return 0

@@ -1,16 +1,21 @@
-"""Generator prompts, rendered from the Jinja2 templates in the top-level ``prompts/`` folder.
+"""Generator prompts, rendered from the Jinja2 templates of the ``prompts`` package (the top-level ``prompts/`` folder).
 
 Prompts are files, not strings in code: each template defines a ``system`` and a ``user`` block, and every
 rendered prompt carries the template's name and the hash of its file content, which the pipeline stores in each
 task's provenance. Editing a template therefore changes the hash recorded on every task it produces afterwards.
 
 Templates: ``diagnose.j2`` (what weakness does this group of failures show), ``draft.j2`` (write one task as a
-JSON object), ``repair.j2`` (fix a rejected draft, given the concrete reasons).
+JSON object), ``evolve.j2`` (a harder or varied version of a task), ``repair.j2`` (fix a rejected draft, given the
+concrete reasons). They ship as package data and are read through ``importlib.resources``, so a non-editable
+install (a wheel, ``pip install --target DIR``) finds them from any working directory; ``--prompts DIR`` reads
+another folder instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +25,9 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.errors import ConfigError
 from task_bank.spec import Message
 
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-"""The repository's ``prompts/`` folder."""
+def default_templates() -> Traversable:
+    """The templates shipped with envsynth (the ``prompts`` package's data)."""
+    return files("prompts")
 
 
 class RenderedPrompt(BaseModel):
@@ -40,14 +46,18 @@ class RenderedPrompt(BaseModel):
 class PromptLibrary:
     """Loads the templates of one folder once and renders them (StrictUndefined: a missing variable is an error)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else DEFAULT_PROMPTS_DIR
+    def __init__(self, root: Path | Traversable | None = None) -> None:
+        self.root: Path | Traversable = Path(root) if isinstance(root, str | Path) else (root or default_templates())
         if not self.root.is_dir():
             raise ConfigError(f"prompt folder {self.root} does not exist; pass --prompts DIR", field="prompts")
-        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.root)),
+        self._env = jinja2.Environment(loader=jinja2.FunctionLoader(self._source),
                                        undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
                                        trim_blocks=True, lstrip_blocks=True, autoescape=False)
         self._hashes: dict[str, str] = {}
+
+    def _source(self, name: str) -> str | None:
+        path = self.root / name
+        return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def template_hash(self, name: str) -> str:
         """Content hash of template ``name`` (cached for the life of the library)."""

@@ -1,117 +1,216 @@
-"""Draft slots: one task-to-be per slot, anchored on one failure of a group, carried through repair rounds.
+"""Draft slots: one task-to-be each, carried through its repair rounds by the drafting loop (:mod:`synth.drafting`).
 
-A group with n members gets ``min(config.drafts_per_group, budget.per_group_cap)`` slots; slot i is anchored on
-member ``i mod n`` (the failure whose response the task must catch) and shows up to
-``config.examples_per_prompt`` other members as context. A slot's request key is ``<group id>/d<slot>/r<round>``:
-stable across runs, so the replay backend can map each request to its recorded reply.
+A slot is anchored on something the task must answer for, and its *kind* says three things and nothing else:
+the stem of its request keys, the template of its first prompt, and how its reply becomes a task spec (plus the
+provenance that links the task back to its anchor). Two optional hooks let a kind store its tasks in another split
+(``split``) and add checks of its own after validation (``judge``). The loop itself (draft -> parse -> validate -> store, repair)
+is the same for every kind, so a new kind of draft (a replay task for one failure, an environment) is a new
+:class:`Slot` subclass here or beside its command, never a copy of the loop:
+
+- :class:`FailureSlot` is anchored on one failure of a weakness group (``draft.j2``; key
+  ``<group id>/d<slot>/r<round>``): a group with n members gets ``drafts_per_group`` slots (capped by the
+  budget's ``per_group_cap``), slot i anchored on member ``i mod n`` and shown up to ``examples_per_prompt``
+  other members as context;
+- :class:`synth.grow.evolve.ParentSlot` is anchored on an admitted task the policy still fails (``evolve.j2``);
+- :class:`synth.replay_tasks.ReplaySlot` replays one failure's conversation as a held-out task (``replay.j2``).
+
+Keys are stable across runs, so the replay backend can map each request to its recorded reply. Every kind
+repairs with ``repair.j2``, which quotes the concrete reasons of the rejection; :meth:`Slot.repair_context` gives
+it what the repaired task must still do.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from abc import ABC, abstractmethod
+from enum import Enum
+from typing import Any, ClassVar
 
 from synth.backends.base import GenerationRequest, GeneratorBackend
-from synth.budget import Budget
-from synth.config import PipelineConfig
-from synth.drafts import draft_json_schema
+from synth.drafts import Draft, draft_json_schema, draft_to_spec
 from synth.executor import Executor
 from synth.grouping import FailureGroup
 from synth.prompts import PromptLibrary, RenderedPrompt
-from synth.summary import StageClock
 from task_bank.failure import FailureRecord
+from task_bank.records import TaskSplit
+from task_bank.spec import TaskSpec
+from task_bank.validation import ValidationReport
 
-if TYPE_CHECKING:
-    from synth.pipeline import Prepared
+REPAIR_TEMPLATE = "repair.j2"
 
 
-class Slot:
-    """Mutable working state of one draft slot inside a run (never leaves the pipeline)."""
+class SlotOutcome(str, Enum):
+    """Where a slot ended; the caller decides from these what its anchors are owed (a failure is processed only
+    when a task came of it or its attempts were used up with their reasons recorded)."""
 
-    def __init__(self, group: FailureGroup, index: int, anchor: FailureRecord, examples: list[FailureRecord],
-                 diagnosis: str | None) -> None:
-        self.group = group
+    PENDING = "pending"
+    """Still being drafted or repaired."""
+    ADMITTED = "admitted"
+    """A task of this slot was admitted by this run."""
+    DUPLICATE = "duplicate"
+    """A valid task the bank already held (exactly or nearly)."""
+    REJECTED = "rejected"
+    """Every attempt was used up; each rejection is recorded with its reasons."""
+    NO_OUTPUT = "no_output"
+    """The generator produced nothing for the last attempt: not the draft's fault, so no repair is spent on it
+    and the anchor is left for a later run."""
+    DEFERRED = "deferred"
+    """The budget ran out before the slot's next attempt."""
+
+
+class Slot(ABC):
+    """Mutable working state of one slot inside a run (never leaves the run)."""
+
+    split: ClassVar[TaskSplit] = TaskSplit.TRAIN
+    """Where this kind's tasks are stored: TRAIN (sampled by training and measured for the band) or HELDOUT
+    (evaluation only: the loop never probes it for the band)."""
+
+    def __init__(self, index: int) -> None:
         self.index = index
-        self.anchor = anchor
-        self.examples = examples
-        self.diagnosis = diagnosis
+        """Draft number of this slot for its anchor."""
         self.round = 0
-        self.request: GenerationRequest
-        self.rendered: RenderedPrompt
+        """0 for the first draft, then the repair round."""
+        self.rendered: RenderedPrompt | None = None
+        """The prompt of the current attempt."""
         self.last_text: str | None = None
-        self.reasons: list[str] = []
-        self.details: list[str] = []
+        """The generator's reply to the current attempt."""
+        self.reasons: tuple[str, ...] = ()
+        """Why the current attempt was rejected (machine-readable)."""
+        self.details: tuple[str, ...] = ()
+        """The same, for a human (and the repair prompt)."""
         self.failed = False
-        self.cut_by_budget = False
+        """The current attempt was rejected; a repair may follow."""
+        self.outcome = SlotOutcome.PENDING
+
+    @property
+    @abstractmethod
+    def stem(self) -> str:
+        """The request key without its round, e.g. ``<group id>/d<slot>``."""
+
+    @property
+    @abstractmethod
+    def group_id(self) -> str:
+        """The weakness group this slot's tasks count against."""
+
+    @abstractmethod
+    def first_prompt(self, prompts: PromptLibrary) -> RenderedPrompt:
+        """The prompt of the first attempt (round 0)."""
+
+    @abstractmethod
+    def repair_context(self) -> dict[str, Any]:
+        """Variables ``repair.j2`` needs to say what the repaired task must still do (``anchor`` or ``parent``)."""
+
+    @abstractmethod
+    def to_spec(self, draft: Draft) -> TaskSpec:
+        """The task spec a parsed draft becomes; DraftError (``schema_error``) when it breaks a TaskSpec rule."""
+
+    @abstractmethod
+    def provenance_fields(self) -> dict[str, Any]:
+        """What links a task of this slot to its anchor: ``source_failure_ids``, ``failure_group``, and
+        ``parent_task_id`` where there is a parent."""
+
+    def judge(self, spec: TaskSpec, report: ValidationReport) -> ValidationReport:
+        """This kind's own checks on top of the validator's report (the default adds none); a report that comes
+        back rejected is repaired like any other rejection."""
+        return report
 
     @property
     def key(self) -> str:
-        """``<group id>/d<slot>/r<round>``."""
-        return f"{self.group.id}/d{self.index}/r{self.round}"
+        """``<stem>/r<round>``."""
+        return f"{self.stem}/r{self.round}"
 
-    @property
-    def source_ids(self) -> tuple[str, ...]:
-        """The anchor first, then the failures shown as context."""
-        return (self.anchor.id, *(f.id for f in self.examples))
+    def render(self, prompts: PromptLibrary) -> RenderedPrompt:
+        """Render the current attempt's prompt: the first prompt in round 0, a repair prompt after."""
+        if self.round == 0:
+            self.rendered = self.first_prompt(prompts)
+        else:
+            self.rendered = prompts.render(REPAIR_TEMPLATE, previous=self.last_text or "", reasons=list(self.reasons),
+                                           details=list(self.details), round=self.round,
+                                           **{"anchor": None, "parent": None, "group": None, **self.repair_context()})
+        return self.rendered
 
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """Task metadata for drafts of this slot."""
-        return {"skill": self.group.label, "tags": list(self.group.tags), "source": "synth",
-                "failure_group": self.group.id}
+    def request(self, structured: bool) -> GenerationRequest:
+        """The generator request for the current attempt (render first)."""
+        if self.rendered is None:
+            raise ValueError(f"slot {self.key} has no rendered prompt")
+        return GenerationRequest(key=self.key, messages=self.rendered.messages,
+                                 json_schema=draft_json_schema() if structured else None)
 
-    def fail(self, reasons: list[str], details: list[str]) -> None:
+    def fail(self, reasons: tuple[str, ...], details: tuple[str, ...]) -> None:
         """The current attempt was rejected for ``reasons``; a repair prompt will quote them."""
-        self.failed, self.reasons, self.details = True, reasons, details
+        self.failed, self.reasons, self.details = True, reasons or ("rejected",), details
 
-    def finish(self) -> None:
-        """The current attempt passed validation; no repair."""
+    def end(self, outcome: SlotOutcome) -> None:
+        """The slot is done with ``outcome``."""
+        self.failed, self.outcome = False, outcome
+
+    def next_round(self) -> None:
+        """Start the next repair round."""
+        self.round += 1
         self.failed = False
 
-    def wants_repair(self, repair_rounds: int) -> bool:
-        """True when the attempt failed and repair rounds are left."""
-        return self.failed and not self.cut_by_budget and self.round < repair_rounds
+
+class FailureSlot(Slot):
+    """A slot anchored on one failure of a weakness group; the task must catch that failure."""
+
+    def __init__(self, group: FailureGroup, index: int, anchor: FailureRecord, examples: list[FailureRecord],
+                 diagnosis: str | None) -> None:
+        super().__init__(index)
+        self.group = group
+        self.anchor = anchor
+        self.examples = examples
+        self.diagnosis = diagnosis
+
+    @property
+    def stem(self) -> str:
+        return f"{self.group.id}/d{self.index}"
+
+    @property
+    def group_id(self) -> str:
+        return self.group.id
+
+    def first_prompt(self, prompts: PromptLibrary) -> RenderedPrompt:
+        return prompts.render("draft.j2", group=self.group, anchor=self.anchor, examples=self.examples,
+                              slot=self.index, diagnosis=self.diagnosis)
+
+    def repair_context(self) -> dict[str, Any]:
+        return {"group": self.group, "anchor": self.anchor}
+
+    def to_spec(self, draft: Draft) -> TaskSpec:
+        """The deployed model's failing response is always a failure case: an admitted task provably catches it."""
+        metadata = {"skill": self.group.label, "tags": list(self.group.tags), "source": "synth",
+                    "failure_group": self.group.id}
+        return draft_to_spec(draft, failing_response=self.anchor.response, metadata=metadata)
+
+    def provenance_fields(self) -> dict[str, Any]:
+        return {"source_failure_ids": (self.anchor.id, *(f.id for f in self.examples)),
+                "failure_group": self.group.id}
 
 
-def slot_request(slot: Slot, prompts: PromptLibrary, config: PipelineConfig, *,
-                 repair: bool = False) -> tuple[GenerationRequest, RenderedPrompt]:
-    """The next request for ``slot``: its draft prompt, or (``repair``) a repair prompt for the next round."""
-    if repair:
-        slot.round += 1
-        slot.failed = False
-        rendered = prompts.render("repair.j2", group=slot.group, anchor=slot.anchor, previous=slot.last_text or "",
-                                  reasons=slot.reasons, details=slot.details, round=slot.round)
-    else:
-        rendered = prompts.render("draft.j2", group=slot.group, anchor=slot.anchor, examples=slot.examples,
-                                  slot=slot.index, diagnosis=slot.diagnosis)
-    schema = draft_json_schema() if config.structured else None
-    return GenerationRequest(key=slot.key, messages=rendered.messages, json_schema=schema), rendered
+def diagnose_groups(groups: list[FailureGroup], failures: dict[str, FailureRecord], prompts: PromptLibrary,
+                    backend: GeneratorBackend, executor: Executor) -> dict[str, str | None]:
+    """One line per group (``diagnose.j2``) naming the weakness its failures share, for the draft prompt."""
+    requests = []
+    for g in groups:
+        rendered = prompts.render("diagnose.j2", group=g, failures=[failures[i] for i in g.member_ids])
+        requests.append(GenerationRequest(key=f"{g.id}/diagnose", messages=rendered.messages))
+    size = backend.batch_size
+    batches = [requests[i:i + size] for i in range(0, len(requests), size)]
+    gens = [x for batch in executor.map(backend.generate, batches) for x in batch]
+    return {g.id: (x.text or "").strip() or None for g, x in zip(groups, gens)}
 
 
-def plan_slots(prep: "Prepared", config: PipelineConfig, budget: Budget, prompts: PromptLibrary,
-               backend: GeneratorBackend, executor: Executor, clock: StageClock) -> list[Slot]:
-    """Slots for every group (with a diagnosis per group first when ``config.diagnose``), requests rendered."""
-    diagnoses: dict[str, str | None] = {g.id: None for g in prep.groups}
-    by_id = prep.by_id
-    if config.diagnose and prep.groups:
-        with clock.stage("diagnose"):
-            requests = []
-            for g in prep.groups:
-                rendered = prompts.render("diagnose.j2", group=g, failures=[by_id[i] for i in g.member_ids])
-                requests.append(GenerationRequest(key=f"{g.id}/diagnose", messages=rendered.messages))
-            size = backend.batch_size
-            batches = [requests[i:i + size] for i in range(0, len(requests), size)]
-            gens = [x for batch in executor.map(backend.generate, batches) for x in batch]
-            diagnoses.update({g.id: (x.text or "").strip() or None for g, x in zip(prep.groups, gens)})
-    per_group = config.drafts_per_group
-    if budget.per_group_cap is not None:
-        per_group = min(per_group, budget.per_group_cap)
+def plan_failure_slots(groups: list[FailureGroup], failures: dict[str, FailureRecord], prompts: PromptLibrary, *,
+                       drafts_per_group: int, examples_per_prompt: int, per_group_cap: int | None = None,
+                       diagnoses: dict[str, str | None] | None = None) -> list[FailureSlot]:
+    """Slots for every group, their first prompts rendered (see the module docstring for the anchoring rule)."""
+    per_group = drafts_per_group if per_group_cap is None else min(drafts_per_group, per_group_cap)
     slots = []
-    for g in prep.groups:
-        members = [by_id[i] for i in g.member_ids]
+    for g in groups:
+        members = [failures[i] for i in g.member_ids]
         for index in range(per_group):
             anchor = members[index % len(members)]
-            others = [m for m in members if m.id != anchor.id][:config.examples_per_prompt]
-            slot = Slot(g, index, anchor, others, diagnoses[g.id])
-            slot.request, slot.rendered = slot_request(slot, prompts, config)
+            others = [m for m in members if m.id != anchor.id][:examples_per_prompt]
+            slot = FailureSlot(g, index, anchor, others, (diagnoses or {}).get(g.id))
+            slot.render(prompts)
             slots.append(slot)
     return slots

@@ -24,8 +24,31 @@ class SignalKind(str, Enum):
     FEEDBACK = "feedback"
 
 
+_NEGATIVE = {"thumbs_down", "thumbsdown", "down", "-1", "0", "bad", "negative", "false", "no"}
+_POSITIVE = {"thumbs_up", "thumbsup", "up", "1", "good", "positive", "true", "yes"}
+_VERDICT_KEYS = ("rating", "score", "value")
+_TEXT_KEYS = ("comment", "text", "detail")
+
+
+def _is_failure(key: str, value: object) -> bool:
+    """Whether a chat tool's verdict (``rating``/``value``: thumbs or +-1; ``score``: below 0.5) marks a failure."""
+    if key == "score" and isinstance(value, int | float) and not isinstance(value, bool):
+        return value < 0.5
+    word = str(value).strip().lower()
+    if word in _NEGATIVE or (word.lstrip("-").replace(".", "", 1).isdigit() and float(word) < 0):
+        return True
+    if word in _POSITIVE or (word.replace(".", "", 1).isdigit() and float(word) > 0):
+        return False
+    raise ValueError(f"{key} {value!r} is not a rating: use thumbs_down/-1 (a failure) or thumbs_up/1")
+
+
 class FailureSignal(BaseModel):
-    """The evidence that a response failed."""
+    """The evidence that a response failed.
+
+    Besides ``{kind, detail}`` it reads the feedback shapes chat tools export: ``{"rating": "thumbs_down" | -1 | 1,
+    "comment": ...}``, ``{"score": 0, "comment": ...}`` and ``{"value": ..., "text": ...}`` (a thumbs down);
+    positive feedback is refused, since it marks no failure.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,6 +56,23 @@ class FailureSignal(BaseModel):
     """Thumbs down, an error or traceback, a user correction, a failed automatic check, or free-text feedback."""
     detail: str = ""
     """The traceback, the correction, the check's message or the feedback text."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _chat_tool_shapes(cls, data: object) -> object:
+        if not isinstance(data, dict) or "kind" in data:
+            return data
+        key = next((k for k in _VERDICT_KEYS if k in data), None)
+        if key is None:
+            raise ValueError(f"unknown feedback shape (fields: {', '.join(map(str, data)) or 'none'}); give "
+                             "{kind, detail}, {rating, comment}, {score, comment} or {value, text}")
+        if not _is_failure(key, data[key]):
+            raise ValueError(f"{key} {data[key]!r} is positive feedback, not a failure")
+        unknown = set(data) - {key, *_TEXT_KEYS}
+        if unknown:
+            raise ValueError(f"unknown feedback field(s) {', '.join(sorted(map(str, unknown)))} beside {key!r}")
+        text = next((data[k] for k in _TEXT_KEYS if data.get(k)), "")
+        return {"kind": SignalKind.THUMBS_DOWN, "detail": str(text)}
 
 
 class FailureRecord(BaseModel):

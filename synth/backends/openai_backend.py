@@ -16,16 +16,13 @@ import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
 from task_bank.errors import BackendError, ConfigError
 from task_bank.provenance import SamplingSettings
-
-if TYPE_CHECKING:
-    from synth.backends import BackendOptions
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -48,7 +45,7 @@ class OpenAIBackend(GeneratorBackend):
         self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
 
     @classmethod
-    def from_options(cls, options: "BackendOptions") -> "OpenAIBackend":
+    def from_options(cls, options: BackendOptions) -> "OpenAIBackend":
         if not options.model:
             raise ConfigError("the openai backend needs the served model name: pass --model NAME", field="model")
         return cls(base_url=options.base_url, model=options.model, sampling=options.sampling,

@@ -3,23 +3,32 @@
 A drafts file is JSONL, one recorded reply per line: ``{"key": "<group id>/d<slot>/r<round>", "text": "..."}``
 (extra fields such as ``note`` are documentation and ignored). Keys are the pipeline's stable request keys, so
 the same failures always map to the same replies. A request with no recording yields a :class:`Generation`
-with ``error`` set (the pipeline records it as ``no_output``), not an exception: a partial recording still runs.
+with ``error`` set (the drafting loop records it as ``no_output``), not an exception: a partial recording still runs.
 Token counts are whitespace-separated words, an estimate good enough for token budgets in demos and tests.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from pydantic import BaseModel, ConfigDict
+
+from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
+from task_bank.cli_support import BadLine, read_jsonl
 from task_bank.errors import ConfigError, InputError
 from task_bank.provenance import SamplingSettings
 
-if TYPE_CHECKING:
-    from synth.backends import BackendOptions
+
+class Recording(BaseModel):
+    """One line of a drafts file (other fields, such as ``note``, are documentation and ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
+
+    key: str
+    """The request key the reply answers."""
+    text: str
+    """The recorded reply."""
 
 
 def load_recordings(path: Path) -> dict[str, str]:
@@ -27,23 +36,13 @@ def load_recordings(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise InputError("drafts file not found; check the --drafts path", path=str(path))
     recordings: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg})", path=str(path), line=number) from None
-            if not isinstance(row, dict):
-                raise InputError("a line must be a JSON object", path=str(path), line=number)
-            for field in ("key", "text"):
-                if not isinstance(row.get(field), str):
-                    raise InputError("must be a string", path=str(path), line=number, field=field)
-            if row["key"] in recordings:
-                raise InputError(f"key '{row['key']}' is recorded twice", path=str(path), line=number,
-                                 field="key")
-            recordings[row["key"]] = row["text"]
+    for item in read_jsonl(path, Recording, what="a recorded draft {key, text}"):
+        if isinstance(item, BadLine):
+            raise InputError(item.message, path=item.path, line=item.line, field=item.field)
+        if item.value.key in recordings:
+            raise InputError(f"key '{item.value.key}' is recorded twice", path=item.path, line=item.line,
+                             field="key")
+        recordings[item.value.key] = item.value.text
     return recordings
 
 
@@ -58,7 +57,7 @@ class ReplayBackend(GeneratorBackend):
         self._recordings = recordings
 
     @classmethod
-    def from_options(cls, options: "BackendOptions") -> "ReplayBackend":
+    def from_options(cls, options: BackendOptions) -> "ReplayBackend":
         if options.drafts is None:
             raise ConfigError("the replay backend needs recorded drafts: pass --drafts FILE", field="drafts")
         return cls(load_recordings(options.drafts), model=options.model or f"replay:{options.drafts.name}",

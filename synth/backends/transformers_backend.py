@@ -10,14 +10,11 @@ the same device. JSON-schema constraints are not enforced here; the draft parser
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
 from task_bank.errors import BackendError, ConfigError
 from task_bank.provenance import SamplingSettings
-
-if TYPE_CHECKING:
-    from synth.backends import BackendOptions
 
 
 class TransformersBackend(GeneratorBackend):
@@ -46,7 +43,7 @@ class TransformersBackend(GeneratorBackend):
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
     @classmethod
-    def from_options(cls, options: "BackendOptions") -> "TransformersBackend":
+    def from_options(cls, options: BackendOptions) -> "TransformersBackend":
         if not options.model:
             raise ConfigError("the transformers backend needs --model PATH_OR_HUB_ID", field="model")
         return cls(options.model, sampling=options.sampling, batch_size=options.batch_size, device=options.device)

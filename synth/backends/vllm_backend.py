@@ -10,14 +10,11 @@ One ``LLM.chat`` call per batch, with one ``SamplingParams`` per request (schema
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
 from task_bank.errors import BackendError, ConfigError
 from task_bank.provenance import SamplingSettings
-
-if TYPE_CHECKING:
-    from synth.backends import BackendOptions
 
 
 def vllm_available() -> str | None:
@@ -51,7 +48,7 @@ class VllmBackend(GeneratorBackend):
             raise BackendError(f"vLLM cannot load '{model}': {exc}") from None
 
     @classmethod
-    def from_options(cls, options: "BackendOptions") -> "VllmBackend":
+    def from_options(cls, options: BackendOptions) -> "VllmBackend":
         if not options.model:
             raise ConfigError("the vllm backend needs --model PATH_OR_HUB_ID", field="model")
         return cls(options.model, sampling=options.sampling, batch_size=options.batch_size)

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from synth.backends.replay import ReplayBackend, load_recordings
-from synth.band import PolicyProbe
-from synth.config import BandConfig, PipelineConfig
+from synth.band import BandConfig, PolicyProbe
 from synth.executor import LocalExecutor
 from synth.loaders import load_failures
-from synth.pipeline import run_pipeline
+from synth.pipeline import PipelineConfig, run_pipeline
 from synth.probe import probe_bank
 from task_bank.provenance import SamplingSettings
 from task_bank.records import TaskStatus

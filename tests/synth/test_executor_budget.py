@@ -7,7 +7,7 @@ import time
 import pytest
 
 from synth.budget import Budget, BudgetTracker
-from synth.config import BandConfig
+from synth.band import BandConfig
 from synth.band import pass_at_k
 from synth.executor import LocalExecutor
 from task_bank.errors import BackendError, ConfigError

@@ -59,7 +59,11 @@ def test_dry_run_prints_prompts_without_a_bank(tmp_path: Path) -> None:
     (["--failures", "examples/failures.jsonl", "--backend", "openai", "--model", "m", "--base-url",
       "http://127.0.0.1:9/v1", "--retries", "0"], 3, "cannot reach http://127.0.0.1:9/v1"),
     (["--failures", "examples/failures.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl",
-      "--band-low", "0.9", "--band-high", "0.1", "--policy", "p"], 2, "band low"),
+      "--band-low", "0.9", "--band-high", "0.1", "--policy", "p"], 2, "--band-low (0.9) is above --band-high"),
+    (["--failures", "examples/failures.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl",
+      "--band-low", "2", "--band-high", "0.1"], 2, "--band-low, --band-high only apply with --policy"),
+    (["--failures", "examples/failures.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl",
+      "--band-low", "2", "--policy", "p"], 2, "--band-low: Input should be less than or equal to 1"),
 ])
 def test_bad_input_ends_in_one_line_and_a_nonzero_code(tmp_path: Path, args: list[str], code: int,
                                                        message: str) -> None:

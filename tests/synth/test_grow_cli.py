@@ -3,7 +3,6 @@ SIGTERM, and the ``--every`` loop."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -14,26 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from synth.cursor import FeedPosition
-from synth.grow import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
-from synth.grow_cycle import cursor_key
+from synth.grow.feeds import FeedPosition
+from task_bank.exit_codes import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
+from synth.grow.feeds import cursor_key
 from task_bank.records import RunOutcome, TaskStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_fixtures():
-    """tests/synth/grow_data/fixtures.py, loaded by path."""
-    name = "grow_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "grow_data" / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = load_fixtures()
 
 
 def _grow(setup, *args: str, **popen: object) -> subprocess.Popen:
@@ -45,7 +30,7 @@ def _grow(setup, *args: str, **popen: object) -> subprocess.Popen:
                             text=True, **popen)
 
 
-def _many_groups(setup, n: int = 80) -> None:
+def _many_groups(fx, setup, n: int = 80) -> None:
     """``n`` failures, each its own weakness group (two drafts each): a cycle long enough to interrupt, in
     ``n / 4`` batches."""
     setup.arrive([fx.failure_row(i, tag=f"skill{i}") for i in range(n)])
@@ -75,11 +60,11 @@ def _running(setup) -> bool:
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(fx, tmp_path):
     return fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False}, groups_per_batch=4)
 
 
-def test_one_cycle_prints_a_json_report_and_task_bank_runs_lists_it(setup):
+def test_one_cycle_prints_a_json_report_and_task_bank_runs_lists_it(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(7)])
     proc = _grow(setup, "--json")
     out, err = proc.communicate(timeout=300)
@@ -102,21 +87,21 @@ def test_a_bad_config_exits_2_naming_the_field(setup):
 
 
 @pytest.mark.slow
-def test_two_cycles_started_at_once_one_runs_and_the_other_exits_75(setup):
-    _many_groups(setup)
+def test_two_cycles_started_at_once_one_runs_and_the_other_exits_75(fx, setup):
+    _many_groups(fx, setup)
     first, second = _grow(setup, "--json"), _grow(setup, "--json")
     results = {p: p.communicate(timeout=300) for p in (first, second)}
     codes = sorted(p.returncode for p in results)
     assert codes == [0, EXIT_LOCKED], [r[1][-2000:] for r in results.values()]
     refused = next(p for p in results if p.returncode == EXIT_LOCKED)
     out, err = results[refused]
-    assert "another growth cycle is running" in err and "exit 75" in err
+    assert err.startswith("error: another growth cycle is running") and len(err.strip().splitlines()) == 1
     assert json.loads(out)["outcome"] == "locked"
     with setup.open() as bank:
         assert len(bank.list_runs()) == 1
 
 
-def _finish_and_compare(setup, clean_root: Path) -> None:
+def _finish_and_compare(fx, setup, clean_root: Path) -> None:
     """Resume with a normal cycle, then compare the bank with one built by a single uninterrupted cycle."""
     resumed = setup.cycle()
     assert resumed.run.outcome is RunOutcome.SUCCEEDED
@@ -137,9 +122,9 @@ def _finish_and_compare(setup, clean_root: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after_tasks", [0, 8])
-def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(setup, tmp_path_factory,
+def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(fx, setup, tmp_path_factory,
                                                                            kill_after_tasks):
-    _many_groups(setup)
+    _many_groups(fx, setup)
     proc = _grow(setup)
     try:
         ready = (lambda: _running(setup)) if kill_after_tasks == 0 else \
@@ -153,14 +138,14 @@ def test_kill_9_mid_cycle_then_resume_loses_nothing_and_duplicates_nothing(setup
         (killed,) = bank.list_runs()
         assert killed.outcome is RunOutcome.RUNNING
         assert bank.count(status=TaskStatus.ADMITTED) < 160
-    _finish_and_compare(setup, tmp_path_factory.mktemp("clean"))
+    _finish_and_compare(fx, setup, tmp_path_factory.mktemp("clean"))
     with setup.open() as bank:
         assert bank.get_run(killed.id).outcome is RunOutcome.INTERRUPTED
 
 
 @pytest.mark.slow
-def test_sigterm_mid_cycle_records_the_run_interrupted_and_exits_130(setup, tmp_path_factory):
-    _many_groups(setup)
+def test_sigterm_mid_cycle_records_the_run_interrupted_and_exits_130(fx, setup, tmp_path_factory):
+    _many_groups(fx, setup)
     proc = _grow(setup)
     assert _wait_for(lambda: _stored_tasks(setup) >= 4)
     proc.send_signal(signal.SIGTERM)
@@ -169,11 +154,11 @@ def test_sigterm_mid_cycle_records_the_run_interrupted_and_exits_130(setup, tmp_
     with setup.open() as bank:
         (run,) = bank.list_runs()
         assert run.outcome is RunOutcome.INTERRUPTED and run.ended_at is not None
-    _finish_and_compare(setup, tmp_path_factory.mktemp("clean"))
+    _finish_and_compare(fx, setup, tmp_path_factory.mktemp("clean"))
 
 
 @pytest.mark.slow
-def test_every_runs_bounded_cycles_and_the_second_admits_nothing(setup):
+def test_every_runs_bounded_cycles_and_the_second_admits_nothing(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(7)])
     proc = _grow(setup, "--json", "--every", "1s", "--max-cycles", "2")
     out, err = proc.communicate(timeout=300)
@@ -184,7 +169,7 @@ def test_every_runs_bounded_cycles_and_the_second_admits_nothing(setup):
 
 
 @pytest.mark.slow
-def test_ctrl_c_while_waiting_for_the_next_cycle_stops_the_loop_cleanly(setup):
+def test_ctrl_c_while_waiting_for_the_next_cycle_stops_the_loop_cleanly(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(2)])
     proc = _grow(setup, "--json", "--every", "6h", env={**os.environ, "PYTHONUNBUFFERED": "1"})
     line = proc.stdout.readline()
@@ -198,17 +183,17 @@ def test_ctrl_c_while_waiting_for_the_next_cycle_stops_the_loop_cleanly(setup):
         assert [r.outcome for r in bank.list_runs()] == [RunOutcome.SUCCEEDED]
 
 
-def _main(setup, *args: str) -> tuple[int, str, str]:
+def _main(setup, *args: str, **kwargs) -> tuple[int, str, str]:
     import io
 
-    from synth.grow import main
+    from synth.grow.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", str(setup.root / "grow.toml"), "--bank", str(setup.bank), *args], out, err)
+    code = main(["--config", str(setup.root / "grow.toml"), "--bank", str(setup.bank), *args], out, err, **kwargs)
     return code, out.getvalue(), err.getvalue()
 
 
-def test_a_missing_drafts_file_exits_2_and_the_run_is_recorded_failed(setup):
+def test_a_missing_drafts_file_exits_2_and_the_run_is_recorded_failed(fx, setup):
     setup.arrive([fx.failure_row(1)])
     setup.config()
     setup.drafts.unlink()
@@ -220,21 +205,15 @@ def test_a_missing_drafts_file_exits_2_and_the_run_is_recorded_failed(setup):
         assert run.outcome is RunOutcome.FAILED and "drafts file not found" in run.message
 
 
-def test_a_backend_failure_exits_3_and_a_bug_exits_1_without_ending_the_command(setup, monkeypatch):
+def test_a_backend_failure_exits_3_and_a_bug_exits_1_without_ending_the_command(fx, setup):
     from task_bank.errors import BackendError
 
     setup.arrive([fx.failure_row(1)])
     setup.config()
-
-    def fail(exc: Exception):
-        def run_pipeline(*_args, **_kwargs):
-            raise exc
-        return run_pipeline
-
-    monkeypatch.setattr("synth.grow_generate.run_pipeline", fail(BackendError("server unreachable")))
-    assert _main(setup)[0] == 3
-    monkeypatch.setattr("synth.grow_generate.run_pipeline", fail(RuntimeError("a bug")))
-    code, _, err = _main(setup)
-    assert code == 1 and "RuntimeError: a bug" in err
+    code, _, err = _main(setup, opener=fx.failing_opener(BackendError("server unreachable")))
+    assert code == 3 and err.strip() == "error: generator backend failed: server unreachable"
+    code, _, err = _main(setup, opener=fx.failing_opener(RuntimeError("a bug")))
+    assert code == 1 and err.strip().startswith("error: internal error RuntimeError: a bug")
+    assert "Traceback" not in err
     with setup.open() as bank:
         assert [r.outcome for r in bank.list_runs()] == [RunOutcome.FAILED, RunOutcome.FAILED]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.cursor import FeedPosition, advance, read_new, records
+from synth.grow.feeds import FeedPosition, advance, read_new, records
 from task_bank.errors import InputError
 
 
@@ -97,8 +97,13 @@ def test_a_truncated_feed_is_read_again_from_its_start(tmp_path):
     assert [r.response for r in records(read_new(feed, "prod", far))] == ["9"]
 
 
-def test_a_missing_feed_yields_nothing(tmp_path):
-    assert read_new(tmp_path / "absent.jsonl", "prod", FeedPosition()) == []
+def test_a_missing_feed_is_an_input_error_naming_the_path(tmp_path):
+    with pytest.raises(InputError, match=f"{tmp_path / 'absent.jsonl'}: feed not found"):
+        read_new(tmp_path / "absent.jsonl", "prod", FeedPosition())
+
+
+def test_an_empty_feed_folder_yields_nothing(tmp_path):
+    assert read_new(tmp_path, "prod", FeedPosition()) == []
 
 
 def test_a_corrupt_stored_cursor_is_an_input_error_that_says_how_to_reset(tmp_path):

@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-from synth.config import PipelineConfig
-from synth.cursor import FeedPosition
-from synth.grow_config import load_config
-from synth.grow_cycle import cursor_key, run_cycle
-from synth.grow_runs import KIND
+from synth.pipeline import PipelineConfig
+from synth.grow.feeds import FeedPosition
+from synth.grow.config import load_config
+from synth.grow.cycle import run_cycle
+from synth.grow.feeds import cursor_key
+from synth.grow.runs import KIND
 from task_bank.errors import LockedError
 from task_bank.records import GrowthRun, RunOutcome, TaskStatus
 from task_bank.store import Bank
 
 
-def load_fixtures():
-    """tests/synth/grow_data/fixtures.py, loaded by path."""
-    name = "grow_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "grow_data" / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = load_fixtures()
-Setup = fx.Setup
-
-
 @pytest.fixture
-def setup(tmp_path) -> Setup:
-    return Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
+def setup(fx, tmp_path):
+    return fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
 
 
-def test_a_cycle_turns_new_failures_into_admitted_tasks_and_records_itself(setup):
+def test_a_cycle_turns_new_failures_into_admitted_tasks_and_records_itself(fx, setup):
     keys = setup.arrive([fx.failure_row(i) for i in range(7)])
     report = setup.cycle()
     run = report.run
@@ -54,7 +38,7 @@ def test_a_cycle_turns_new_failures_into_admitted_tasks_and_records_itself(setup
         assert bank.processed_failure_ids() >= {r["id"] for r in setup.rows}
 
 
-def test_rerunning_a_finished_cycle_admits_nothing_new(setup):
+def test_rerunning_a_finished_cycle_admits_nothing_new(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(5)])
     first = setup.cycle().run
     with setup.open() as bank:
@@ -67,7 +51,7 @@ def test_rerunning_a_finished_cycle_admits_nothing_new(setup):
         assert [r.id for r in bank.list_runs()] == [second.id, first.id]
 
 
-def test_the_cursor_advances_over_new_failures_only(setup):
+def test_the_cursor_advances_over_new_failures_only(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(4)])
     setup.cycle()
     with setup.open() as bank:
@@ -84,7 +68,7 @@ def test_the_cursor_advances_over_new_failures_only(setup):
                                                                                   for i in range(100, 103)}
 
 
-def test_max_drafts_cuts_the_cycle_and_the_next_one_finishes_the_rest(setup):
+def test_max_drafts_cuts_the_cycle_and_the_next_one_finishes_the_rest(fx, setup):
     keys = setup.arrive([fx.failure_row(i) for i in range(7)])
     first = setup.cycle(budget={"max_drafts": 3}).run
     assert first.outcome is RunOutcome.BUDGET_EXHAUSTED
@@ -100,8 +84,8 @@ def test_max_drafts_cuts_the_cycle_and_the_next_one_finishes_the_rest(setup):
         assert bank.count() == len(keys)
 
 
-def test_the_per_group_cap_keeps_one_noisy_cluster_from_flooding_the_bank(tmp_path):
-    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False},
+def test_the_per_group_cap_keeps_one_noisy_cluster_from_flooding_the_bank(fx, tmp_path):
+    setup = fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False},
                   pipeline={"drafts_per_group": 5})
     setup.arrive([fx.failure_row(i, tag="noisy") for i in range(30)] + [fx.failure_row(99, tag="quiet")],
                  per_group_cap=2)
@@ -113,14 +97,14 @@ def test_the_per_group_cap_keeps_one_noisy_cluster_from_flooding_the_bank(tmp_pa
         assert len(bank.processed_failure_ids()) == 31
 
 
-def test_max_tokens_stops_drafting(setup):
+def test_max_tokens_stops_drafting(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(7)])
     run = setup.cycle(workers=1, budget={"max_tokens": 1}).run
     assert run.outcome is RunOutcome.BUDGET_EXHAUSTED
     assert 0 < run.budget_used["max_drafts"] < 14 and run.budget_used["max_tokens"] >= 1
 
 
-def test_an_exhausted_wall_time_defers_everything_and_moves_no_cursor(setup):
+def test_an_exhausted_wall_time_defers_everything_and_moves_no_cursor(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(3)])
     run = setup.cycle(budget={"max_wall_s": 0.000001}).run
     assert run.outcome is RunOutcome.BUDGET_EXHAUSTED and run.counts.get("generate:drafts", 0) == 0
@@ -142,25 +126,19 @@ def test_a_running_run_left_by_a_dead_cycle_is_marked_interrupted(setup):
         assert bank.get_run("gen-other").outcome is RunOutcome.RUNNING
 
 
-def test_ctrl_c_records_the_run_interrupted_and_releases_the_lock(setup, monkeypatch):
+def test_ctrl_c_records_the_run_interrupted_and_releases_the_lock(fx, setup):
     setup.arrive([fx.failure_row(i) for i in range(3)])
-
-    def interrupt(*_args, **_kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("synth.grow_generate.run_pipeline", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        setup.cycle()
+        setup.cycle(opener=fx.failing_opener(KeyboardInterrupt()))
     with setup.open() as bank:
         (run,) = bank.list_runs()
         assert run.outcome is RunOutcome.INTERRUPTED and "resumes" in run.message
         assert bank.get_cursor(cursor_key("prod")) is None
-    monkeypatch.undo()
     assert setup.cycle().run.outcome is RunOutcome.SUCCEEDED
 
 
 def test_a_second_cycle_on_a_locked_bank_refuses_before_touching_it(setup):
-    from synth.grow_lock import cycle_lock
+    from synth.grow.runs import cycle_lock
 
     config = setup.config()
     with cycle_lock(config.lock_path(setup.bank)):
@@ -169,17 +147,17 @@ def test_a_second_cycle_on_a_locked_bank_refuses_before_touching_it(setup):
     assert not setup.bank.exists()
 
 
-def test_unreadable_feed_lines_are_counted_and_named(setup):
+def test_unreadable_feed_lines_are_counted_and_named(fx, setup):
     setup.arrive([fx.failure_row(1)])
     with setup.feed.open("a", encoding="utf-8") as fh:
         fh.write("{broken\n")
     run = setup.cycle().run
-    assert run.counts["feed:unreadable"] == 1 and "feed.jsonl@" in run.message
+    assert run.counts["feed:unreadable"] == 1 and "feed.jsonl:2" in run.message
     assert run.outcome is RunOutcome.SUCCEEDED
 
 
-def test_each_feed_keeps_its_own_cursor(tmp_path):
-    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
+def test_each_feed_keeps_its_own_cursor(fx, tmp_path):
+    setup = fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False})
     folder = tmp_path / "rotated"
     setup.arrive([fx.failure_row(i) for i in range(3)])
     fx.write_feed(folder / "2026-11-24T00.jsonl", [fx.failure_row(i, tag="batch") for i in range(50, 53)])
@@ -200,29 +178,17 @@ def test_each_feed_keeps_its_own_cursor(tmp_path):
     assert again.inputs_seen == 1
 
 
-def test_a_cycle_killed_between_group_batches_keeps_the_batches_it_finished(tmp_path, monkeypatch):
-    setup = Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False}, groups_per_batch=2)
+def test_a_cycle_killed_between_group_batches_keeps_the_batches_it_finished(fx, tmp_path):
+    setup = fx.Setup(tmp_path, evolve={"enabled": False}, revalidate={"enabled": False}, groups_per_batch=2)
     keys = setup.arrive([fx.failure_row(i, tag=f"skill{i}") for i in range(7)])
-    import synth.grow_generate as stage
-
-    real, calls = stage.run_pipeline, []
-
-    def dies_on_the_third_batch(*args, **kwargs):
-        calls.append(len(args[0]))
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(stage, "run_pipeline", dies_on_the_third_batch)
-    with pytest.raises(KeyboardInterrupt):
-        setup.cycle()
+    with pytest.raises(KeyboardInterrupt):  # each batch of 2 groups is one generate call: the third dies
+        setup.cycle(opener=fx.failing_opener(KeyboardInterrupt(), on_call=3))
     with setup.open() as bank:
         assert len(bank.processed_failure_ids()) == 4 and bank.count(status=TaskStatus.ADMITTED) == 8
         cursor = FeedPosition.from_cursor(bank.get_cursor(cursor_key("prod")))
         assert 0 < cursor.offset < setup.feed.stat().st_size
         (interrupted,) = bank.list_runs()
         assert interrupted.counts["generate:admitted"] == 8
-    monkeypatch.undo()
     resumed = setup.cycle().run
     assert resumed.inputs_seen == 3 and resumed.counts["generate:groups"] == 3
     with setup.open() as bank:

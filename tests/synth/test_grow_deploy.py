@@ -4,7 +4,6 @@ cron line is a valid schedule and its command runs a cycle."""
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import json
 import os
 import re
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.grow import EXIT_LOCKED
+from task_bank.exit_codes import EXIT_LOCKED
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -24,20 +23,6 @@ SERVICE = DEPLOY / "systemd" / "envsynth-grow.service"
 TIMER = DEPLOY / "systemd" / "envsynth-grow.timer"
 CRON = DEPLOY / "cron" / "envsynth-grow.cron"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
-
-
-def load_fixtures():
-    """tests/synth/grow_data/fixtures.py, loaded by path."""
-    name = "grow_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "grow_data" / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = load_fixtures()
 
 
 def _unit(path: Path) -> configparser.ConfigParser:
@@ -48,7 +33,7 @@ def _unit(path: Path) -> configparser.ConfigParser:
 
 
 @pytest.fixture
-def grow_setup(tmp_path):
+def grow_setup(fx, tmp_path):
     setup = fx.Setup(tmp_path / "site", evolve={"enabled": False})
     setup.arrive([fx.failure_row(i) for i in range(3)])
     setup.config()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,20 +17,6 @@ from task_bank.records import TrainingStat
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install ray")
 
 pytestmark = pytest.mark.slow
-
-
-def load_fixtures():
-    """tests/synth/grow_data/fixtures.py, loaded by path."""
-    name = "grow_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "grow_data" / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = load_fixtures()
 
 
 class Scaler:
@@ -89,7 +73,7 @@ def _bank_state(setup) -> dict:
         return {"tasks": tasks, "processed": bank.processed_failure_ids()}
 
 
-def test_a_cycle_under_ray_gives_the_same_bank_as_under_the_local_executor(tmp_path, executor):
+def test_a_cycle_under_ray_gives_the_same_bank_as_under_the_local_executor(fx, tmp_path, executor):
     executor.close()
     reports, states = {}, {}
     for kind in ("local", "ray"):

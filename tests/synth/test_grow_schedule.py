@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from synth.grow_config import GrowConfig, load_config, resolve_bank
-from synth.grow_lock import cycle_lock
-from synth.grow_schedule import next_tick, parse_interval, run_every
+from synth.grow.config import GrowConfig, load_config, resolve_bank
+from synth.grow.runs import cycle_lock
+from synth.grow.cli import next_tick, parse_interval, run_every
 from task_bank.errors import ConfigError, LockedError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ def test_ctrl_c_while_sleeping_propagates_to_the_caller():
 
 def test_a_held_lock_refuses_at_once_and_names_the_holder(tmp_path):
     lock = tmp_path / "bank.db.grow.lock"
-    code = ("import sys, time; from pathlib import Path; from synth.grow_lock import cycle_lock\n"
+    code = ("import sys, time; from pathlib import Path; from synth.grow.runs import cycle_lock\n"
             "with cycle_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)\n")
     holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -117,12 +117,14 @@ def test_repeated_source_names_are_refused(tmp_path):
         load_config(cfg)
 
 
-def test_bank_precedence_is_flag_then_config_then_environment():
+def test_bank_precedence_is_flag_then_config_then_environment(monkeypatch):
     with_bank = GrowConfig(bank=Path("/c.db"))
-    assert resolve_bank(Path("/flag.db"), with_bank, {"ENVSYNTH_BANK": "/env.db"}) == Path("/flag.db")
-    assert resolve_bank(None, with_bank, {"ENVSYNTH_BANK": "/env.db"}) == Path("/c.db")
-    assert resolve_bank(None, GrowConfig(), {"ENVSYNTH_BANK": "/env.db"}) == Path("/env.db")
-    assert resolve_bank(None, GrowConfig(), {}) == Path("task_bank.db")
+    monkeypatch.setenv("ENVSYNTH_BANK", "/env.db")
+    assert resolve_bank(Path("/flag.db"), with_bank) == Path("/flag.db")
+    assert resolve_bank(None, with_bank) == Path("/c.db")
+    assert resolve_bank(None, GrowConfig()) == Path("/env.db")
+    monkeypatch.delenv("ENVSYNTH_BANK")
+    assert resolve_bank(None, GrowConfig()) == Path("task_bank.db")
 
 
 def test_the_shipped_example_config_is_valid():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from synth.config import PipelineConfig
+from synth.pipeline import PipelineConfig
 from synth.pipeline import prepare
-from synth.report import summary_table
+from synth.summary import summary_table
 from synth.summary import PipelineSummary
 from task_bank.failure import FailureRecord
 from task_bank.records import RunOutcome

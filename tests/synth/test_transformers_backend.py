@@ -8,8 +8,7 @@ import pytest
 
 from synth.backends import BackendOptions, create_backend
 from synth.backends.base import GenerationRequest
-from synth.config import PipelineConfig
-from synth.pipeline import run_pipeline
+from synth.pipeline import PipelineConfig, run_pipeline
 from task_bank.failure import FailureRecord
 from task_bank.provenance import SamplingSettings
 from task_bank.records import RunOutcome

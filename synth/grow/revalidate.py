@@ -3,8 +3,9 @@
 ``verifier.VALIDATOR_VERSION`` is bumped whenever a rule, threshold or probe changes. An ADMITTED task whose
 latest stored report carries an older version is validated again; the new report is stored
 (``bank.add_report``), and a task that now fails is set REJECTED with the new reasons (a curation action by
-actor ``grow``, so the history says why). Tasks never validated (imported as admitted) are left alone: they
-have no version to be older than, and rejecting hand-curated tasks unattended is not this job's call.
+actor ``grow``, so the history says why). An ADMITTED task with no report at all (imported without validation,
+or written by an older envsynth) counts as stale too: a task nobody validated must not keep being trained on, and
+a verifier with a syntax error is exactly what re-validation exists to catch.
 
 Why the report is stored before the status changes, and why an ADMITTED task whose latest report is current but
 failing counts as pending: a cycle killed between the two writes must not leave a rejected verdict that nothing
@@ -21,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from synth.executor import Executor
-from synth.grow_evolve import StageResult
+from synth.grow.runs import StageResult
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.validation import ValidationReport
 
@@ -53,10 +54,8 @@ def find_pending(bank: "Bank", current: str, limit: int) -> tuple[list[TaskRecor
         page = bank.list(status=TaskStatus.ADMITTED, sort="created", descending=False, limit=_PAGE, offset=offset)
         for record in page:
             reports = bank.reports(record.id)
-            if not reports:
-                continue
-            latest = reports[-1]
-            if is_older(latest.validator_version, current):
+            latest = reports[-1] if reports else None
+            if latest is None or is_older(latest.validator_version, current):
                 stale.append(record)
                 if len(stale) >= limit:
                     break

@@ -1,4 +1,5 @@
-"""Builders for growth-cycle test data: failure feeds, recorded replies keyed like the pipeline's requests, configs.
+"""Fixtures of the synth tests: builders for growth-cycle data (failure feeds, recorded replies keyed like the
+pipeline's requests, configs), handed to tests as the ``fx`` fixture.
 
 Why built and not checked in: a replay key names a weakness group (``<group id>/d<slot>/r<round>``) and a group's
 id hashes its member ids, so the keys depend on which failures one cycle sees. Tests that feed failures in over
@@ -10,20 +11,24 @@ model's failing response (a sentence) can never score 1.0. ``bad=True`` records 
 which the validator rejects as ``trivial``.
 
 :class:`Setup` bundles a feed, a drafts file, a config and a bank under one folder for in-process cycles.
-Loaded by file path (``load_fixtures()`` in the tests), so it needs no package on ``sys.path``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
-from synth.config import PipelineConfig
-from synth.grow_config import GrowConfig, load_config
-from synth.grow_cycle import CycleReport, run_cycle
-from synth.pipeline import prepare
+import pytest
+
+from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.grow.config import GrowConfig, load_config
+from synth.grow.cycle import CycleReport, run_cycle
+from synth.grow.runtime import Runtime, open_runtime
+from synth.pipeline import PipelineConfig, prepare
 from task_bank.failure import FailureRecord
 from task_bank.store import Bank
 
@@ -159,8 +164,40 @@ class Setup:
         kwargs = {**self.config_kwargs, **override}
         return load_config(write_config(self.root / "grow.toml", feed=self.feed, drafts=self.drafts, **kwargs))
 
-    def cycle(self, **override: object) -> CycleReport:
-        return run_cycle(self.config(**override), self.bank)
+    def cycle(self, opener=None, validator_version: str | None = None, **override: object) -> CycleReport:
+        extra = {"opener": opener} if opener is not None else {}
+        return run_cycle(self.config(**override), self.bank, validator_version=validator_version, **extra)
 
     def open(self) -> Bank:
         return Bank.open(self.bank)
+
+
+class FailOnCall(GeneratorBackend):
+    """A real backend that raises ``exc`` on its ``on_call``-th ``generate`` call (1-based): a Ctrl-C, a dead
+    server or a bug arriving at a chosen moment of a run."""
+
+    def __init__(self, inner: GeneratorBackend, exc: BaseException, on_call: int = 1) -> None:
+        super().__init__(model=inner.model, sampling=inner.sampling, batch_size=inner.batch_size)
+        self.name = inner.name
+        self.inner, self.exc, self.on_call, self.calls = inner, exc, on_call, 0
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.calls += 1
+        if self.calls == self.on_call:
+            raise self.exc
+        return self.inner.generate(requests)
+
+
+def failing_opener(exc: BaseException, on_call: int = 1):
+    """A runtime opener for :func:`synth.grow.cycle.run_cycle` whose backend fails as :class:`FailOnCall` says."""
+    @contextmanager
+    def opener(config: GrowConfig) -> Iterator[Runtime]:
+        with open_runtime(config) as rt:
+            yield Runtime(FailOnCall(rt.backend, exc, on_call), rt.validator, rt.executor)
+    return opener
+
+
+@pytest.fixture(scope="session")
+def fx():
+    """These builders (``fx.Setup``, ``fx.failure_row``, ``fx.record_drafts``, ...)."""
+    return SimpleNamespace(**{k: v for k, v in globals().items() if not k.startswith("_")})

@@ -23,12 +23,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from synth.grow.config import SourceConfig
 from synth.loaders import RowError, parse_failure_row
 from task_bank.errors import InputError
 from task_bank.failure import FailureRecord
+
+if TYPE_CHECKING:
+    from task_bank.store import Bank
 
 
 class FeedPosition(BaseModel):
@@ -69,7 +74,7 @@ class FeedEntry(BaseModel):
     record: FailureRecord | None
     """The failure record, or None when the line did not parse."""
     error: str | None = None
-    """Why the line did not parse, naming file and byte offset."""
+    """Why the line did not parse, naming file and line."""
     end: FeedPosition
     """The position just after this line."""
 
@@ -79,7 +84,8 @@ def _files(path: Path) -> list[tuple[str, Path]]:
         return [(p.name, p) for p in sorted(path.glob("*.jsonl")) if p.is_file()]
     if path.is_file():
         return [("", path)]
-    return []
+    raise InputError("feed not found: no such file or folder; fix the source's path in the grow config (a cron "
+                     "job reading a misspelt feed would otherwise do nothing forever)", path=str(path))
 
 
 def _parse(line: bytes, where: str, source: str) -> tuple[FailureRecord | None, str | None]:
@@ -100,8 +106,9 @@ def _parse(line: bytes, where: str, source: str) -> tuple[FailureRecord | None, 
 def read_new(path: Path, source: str, start: FeedPosition) -> list[FeedEntry]:
     """Every complete line of the feed at or after ``start``, in feed order.
 
-    A missing feed path yields nothing (the producer may not have written yet); records carrying the default
-    source are tagged with ``source`` so that the bank can list failures per feed.
+    A feed path that does not exist is an InputError naming it (an empty file or folder is a feed with nothing
+    new); records carrying the default source are tagged with ``source`` so that the bank can list failures per
+    feed.
     """
     entries: list[FeedEntry] = []
     for name, file in _files(path):
@@ -111,6 +118,7 @@ def read_new(path: Path, source: str, start: FeedPosition) -> list[FeedEntry]:
         offset = start.offset if name == start.file else 0
         if offset > len(data):
             offset = 0
+        line_number = data.count(b"\n", 0, offset) + 1
         while True:
             newline = data.find(b"\n", offset)
             if newline < 0:
@@ -118,11 +126,12 @@ def read_new(path: Path, source: str, start: FeedPosition) -> list[FeedEntry]:
             line = data[offset:newline]
             end = FeedPosition(file=name, offset=newline + 1)
             if line.strip():
-                record, error = _parse(line, f"{file}@{offset}", source)
+                record, error = _parse(line, f"{file}:{line_number}", source)
                 entries.append(FeedEntry(record=record, error=error, end=end))
             else:
                 entries.append(FeedEntry(record=None, end=end))
             offset = newline + 1
+            line_number += 1
     return entries
 
 
@@ -148,3 +157,36 @@ def advance(start: FeedPosition, entries: Sequence[FeedEntry], processed: set[st
             break
         position = entry.end
     return position
+
+
+def cursor_key(source: str) -> str:
+    """The bank cursor name of a feed (namespaced, so other jobs' cursors cannot collide)."""
+    return f"grow:{source}"
+
+
+class Feeds:
+    """What a cycle read from every feed, kept so the cursors can be moved after processing."""
+
+    def __init__(self, bank: "Bank", sources: Sequence[SourceConfig]) -> None:
+        self.read: list[tuple[str, FeedPosition, list[FeedEntry]]] = []
+        for source in sources:
+            start = FeedPosition.from_cursor(bank.get_cursor(cursor_key(source.name)))
+            self.read.append((source.name, start, read_new(source.path, source.name, start)))
+
+    def failures(self) -> list[FailureRecord]:
+        """Every record read, each id once."""
+        return records(e for _, _, entries in self.read for e in entries)
+
+    def errors(self) -> list[str]:
+        """Why unreadable lines were skipped."""
+        return [e.error for _, _, entries in self.read for e in entries if e.error]
+
+    def advance_cursors(self, bank: "Bank", processed: set[str]) -> int:
+        """Move each cursor over its processed prefix; return how many records are left behind it."""
+        left = 0
+        for name, start, entries in self.read:
+            position = advance(start, entries, processed)
+            if position != start:
+                bank.set_cursor(cursor_key(name), position.to_cursor())
+            left += sum(1 for e in entries if e.record is not None and e.record.id not in processed)
+        return left

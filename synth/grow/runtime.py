@@ -11,15 +11,14 @@ validator of its own as well: the pipeline names their methods, and the local ex
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING
 
 from synth.backends import BackendOptions, GeneratorBackend, create_backend
 from synth.executor import Executor, LocalExecutor
-from synth.grow_config import GrowConfig
-from task_bank.provenance import SamplingSettings
+from synth.grow.config import GrowConfig
 
 if TYPE_CHECKING:
     from verifier.validate import Validator
@@ -32,16 +31,6 @@ class Runtime:
         self.backend = backend
         self.validator = validator
         self.executor = executor
-
-
-def backend_options(config: GrowConfig, environ: Mapping[str, str]) -> BackendOptions:
-    """The backend options a cycle's config asks for; the API key is read from ``environ`` here, once."""
-    g = config.generator
-    sampling = SamplingSettings(temperature=g.temperature, top_p=g.top_p, max_new_tokens=g.max_new_tokens,
-                                seed=g.seed)
-    return BackendOptions(model=g.model, drafts=g.drafts, sampling=sampling, batch_size=g.batch_size,
-                          base_url=g.base_url, api_key=environ.get(g.api_key_env), timeout_s=g.timeout_s,
-                          retries=g.retries, structured=config.pipeline.structured, device=g.device)
 
 
 def open_backend(name: str, options: BackendOptions) -> GeneratorBackend:
@@ -74,7 +63,8 @@ def _executor(config: GrowConfig, backend: GeneratorBackend, validator: "Validat
 @contextmanager
 def open_runtime(config: GrowConfig) -> Iterator[Runtime]:
     """Build backend, validator and executor for ``config``; close all three on exit, executor first."""
-    backend_factory = partial(open_backend, config.generator.backend, backend_options(config, os.environ))
+    options = config.generator.options(os.environ, structured=config.pipeline.structured)
+    backend_factory = partial(open_backend, config.generator.backend, options)
     validator_factory = partial(open_validator, config.validation.sandbox, config.validation.workers)
     with ExitStack() as stack:
         backend = stack.enter_context(backend_factory())

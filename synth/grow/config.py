@@ -29,7 +29,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from synth.config import PipelineConfig
+from synth.backends.base import GeneratorSettings
+from synth.pipeline import PipelineConfig
+from task_bank.cli_support import default_bank
 from task_bank.errors import ConfigError
 
 
@@ -44,37 +46,8 @@ class SourceConfig(BaseModel):
     """An append-only JSONL file of failure records, or a folder of ``*.jsonl`` files read in name order."""
 
 
-class GeneratorConfig(BaseModel):
-    """Which generator backend drafts tasks, for both new failures and evolution."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    backend: str = "replay"
-    """Registry name of the synth backend (replay, transformers, vllm, openai)."""
-    model: str | None = None
-    """Model path or hub id, for backends that run one."""
-    drafts: Path | None = None
-    """Recorded drafts, for the replay backend."""
-    temperature: float = Field(default=0.7, ge=0.0)
-    """Sampling temperature."""
-    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
-    """Nucleus sampling mass."""
-    max_new_tokens: int = Field(default=1024, ge=1)
-    """Upper bound on tokens per draft."""
-    seed: int | None = 0
-    """Sampling seed, when the backend honours one."""
-    batch_size: int = Field(default=8, ge=1)
-    """Requests per ``generate`` call (one executor work item)."""
-    base_url: str = "http://127.0.0.1:8000/v1"
-    """OpenAI-compatible endpoint (openai)."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """Environment variable holding the endpoint's API key (openai); the key itself never goes in the file."""
-    timeout_s: float = Field(default=60.0, gt=0.0)
-    """Seconds per request (openai)."""
-    retries: int = Field(default=2, ge=0)
-    """Retries per request (openai)."""
-    device: str | None = None
-    """Torch device for transformers; None picks CUDA when present."""
+GeneratorConfig = GeneratorSettings
+"""The ``[generator]`` table: the same settings ``synth.generate``'s backend flags read into."""
 
 
 class BudgetConfig(BaseModel):
@@ -193,14 +166,14 @@ class GrowConfig(BaseModel):
         return self.lock if self.lock is not None else bank_path.with_name(bank_path.name + ".grow.lock")
 
 
-def resolve_bank(cli_bank: Path | None, config: GrowConfig, environ: dict[str, str]) -> Path:
+def resolve_bank(cli_bank: Path | None, config: GrowConfig) -> Path:
     """The bank a cycle works on: ``--bank``, else the config's ``bank``, else ``$ENVSYNTH_BANK``, else
     ``./task_bank.db`` (the project-wide default of every command)."""
     if cli_bank is not None:
         return cli_bank
     if config.bank is not None:
         return config.bank
-    return Path(environ.get("ENVSYNTH_BANK") or "task_bank.db")
+    return default_bank()
 
 
 def _resolve(base: Path, raw: dict) -> dict:
