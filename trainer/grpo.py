@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="run synth.replay on the live policy before training and every N steps (default: off)")
     parser.add_argument("--vllm", choices=("colocate", "server"), help="generate with vLLM in this mode")
+    parser.add_argument("--environments", type=Path, metavar="FILE",
+                        help="train on the environment spec v1 lines of FILE (TRL's environment_factory, sandboxed "
+                             "sessions) instead of the bank's tasks (default: off)")
     return parser
 
 
@@ -226,7 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 on success, else the shared exit code (2 bad input or config, 4 sandbox, 5 bank, ...)."""
     args = build_parser().parse_args(argv)
     try:
-        summary = train(config_from_args(args))
+        config = config_from_args(args)
+        if args.environments is not None:  # environments (issue 15): trainer.env_grpo
+            from trainer.env_grpo import read_environments, train_environments
+            summary = train_environments(config, read_environments(args.environments))
+        else:
+            summary = train(config)
     except EnvsynthError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exit_code(exc)

@@ -38,3 +38,17 @@ def test_grpo_on_the_example_environments_changes_the_parameters(tiny_model_dir,
     after = load_file(tmp_path / "out" / "model.safetensors")
     assert summary.steps == 2 and summary.last_reward is not None
     assert any(not before[name].equal(after[name]) for name in before)
+
+
+@pytest.mark.parametrize("content, message", [(None, "cannot read the file"),
+                                              ('{"kind": "environment", "prompt": "p"}\n', ":1:")])
+def test_trainer_grpo_environments_refuses_a_bad_file_in_one_line(tmp_path, content, message):
+    import subprocess
+    import sys
+
+    path = tmp_path / "envs.jsonl"
+    if content is not None:
+        path.write_text(content)
+    done = subprocess.run([sys.executable, "-m", "trainer.grpo", "--environments", str(path), "--policy", "x",
+                           "--output", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
