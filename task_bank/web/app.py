@@ -22,7 +22,7 @@ from task_bank.store import Bank
 from task_bank.web.config import WebConfig
 from task_bank.web.dashboard import OverviewCache
 from task_bank.web.render import make_templates, render
-from task_bank.web.routes import api, failures, overview, runs, tasks
+from task_bank.web.routes import api, environments, failures, overview, runs, tasks
 from task_bank.web.security import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -55,7 +55,7 @@ def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (overview, tasks, failures, runs, api):
+    for module in (overview, tasks, failures, runs, environments, api):
         app.include_router(module.router)
     _install_error_pages(app)
     return app
