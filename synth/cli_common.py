@@ -25,7 +25,7 @@ from task_bank.cli_support import one_line
 from task_bank.errors import ConfigError
 
 if TYPE_CHECKING:
-    from verifier.pool import Pool
+    from verifier.routing import ScoringPool
 
 EXIT_CODES_EPILOG = ("exit codes: 0 done, 1 failed (a bug; ENVSYNTH_DEBUG=1 shows the traceback), 2 bad input or "
                      "option, 3 generator backend failed, 4 sandbox failed, 5 bank failed, 130 interrupted (Ctrl-C)")
@@ -92,10 +92,11 @@ def add_sandbox_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-workers", type=int, default=2, help="sandbox worker processes")
 
 
-def open_sandbox(args: argparse.Namespace) -> AbstractContextManager["Pool"]:
-    """The verifier pool named by ``--sandbox`` (imported here so ``--dry-run`` never needs the sandbox)."""
-    from verifier.pool import open_pool
+def open_sandbox(args: argparse.Namespace) -> AbstractContextManager["ScoringPool"]:
+    """The verifier pool named by ``--sandbox`` (imported here so ``--dry-run`` never needs the sandbox); a verifier
+    that runs the response as code gets one process per response (:mod:`verifier.routing`)."""
+    from verifier.routing import open_scoring_pool
 
     if args.sandbox_workers < 1:
         raise ConfigError(f"must be at least 1, got {args.sandbox_workers}", field="--sandbox-workers")
-    return open_pool(backend=args.sandbox, workers=args.sandbox_workers)
+    return open_scoring_pool(backend=args.sandbox, workers=args.sandbox_workers)
