@@ -249,6 +249,9 @@ def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: tuple[str
 def _admit(spec: TaskSpec, slot: Slot, report: ValidationReport, run: Drafting, *, status: TaskStatus | None = None,
            reasons: tuple[str, ...] = ()) -> "Admission":
     """The one place the loop writes a task (so the bank's admission API is spoken in one place)."""
+    if run.validator.config.allow_response_exec:  # recorded on the task (metadata), so it travels with exports
+        from verifier.static_exec import mark_response_exec
+        spec = mark_response_exec(spec)
     rendered = slot.rendered
     provenance = Provenance(**slot.provenance_fields(), generator_backend=run.backend.name,
                             generator_model=run.backend.model, sampling=run.backend.sampling,
