@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from enum import Enum
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import jinja2
@@ -35,8 +37,8 @@ from task_bank.store import Bank
 from trainer.dataset import practice_tasks
 from trainer.opsd_config import DataSection, PromptSource
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "prompts" / "privileged.j2"
-"""The shipped privileged-context template."""
+TEMPLATE_NAME = "privileged.j2"
+"""The shipped privileged-context template, in the ``prompts`` package's data (found by any install)."""
 
 
 class RowOrigin(str, Enum):
@@ -75,7 +77,7 @@ class PrivilegedTemplate:
     that a run records which version of the hindsight its teacher saw."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path is not None else DEFAULT_TEMPLATE
+        self.path: Path | Traversable = Path(path) if path is not None else files("prompts") / TEMPLATE_NAME
         if not self.path.is_file():
             raise ConfigError("privileged-context template not found; pass an existing .j2 file",
                               path=str(self.path), field="data.template")
