@@ -13,12 +13,19 @@ reference              ``unsolvable`` (< 1.0), or the fault reason of a call tha
 failure_cases          ``failure_case_passes`` (> fail threshold), or a fault reason
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
-budget                 ``timeout``: a call was killed for time, or took longer than the budget
+budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than
+                       the budget
 =====================  ==============================================================================
 
 Fault reasons, from the outcome of a call that did not score: ``sandbox_error`` (the sandbox failed; says nothing
-about the task), ``timeout``, ``verifier_error`` (verify raised, died, or returned a non-score). A verifier must
-return a score for *any* string, junk included: a raise on a bad answer is a verifier bug.
+about the task), ``timeout``, ``verifier_error`` (verify raised, died, or returned a non-score).
+
+Blame where it belongs: the reference must score exactly 1.0 in every call, so any call of it that ends without a
+score rejects the task with that fault. A failure case or trivial response whose call ends without a score
+(``crashed``: an exception, ``sys.exit``, ``os._exit``, a signal, a forged result printed instead of returned;
+``timeout``) *counts as failing*, as it earns 0 in training, and the outcome is recorded in the check's detail and
+scores: the response misbehaved, not the verifier. Only ``invalid`` (verify returned a non-score: the verifier's
+own doing) and ``error`` (infrastructure) are faults there.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from verifier.static_determinism import Finding
 _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
                    (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
 _MAX_LISTED = 5
+_PROBE_FAULTS = (Outcome.ERROR, Outcome.INVALID)  # for failure cases and trivial responses; see the docstring
 
 
 def skipped(name: str, why: str) -> CheckResult:
@@ -114,9 +122,12 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
                pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult:
     mine = [(p, r) for p, r in pairs if p.kind is kind]
     recorded = tuple(r for p, r in primary if p.kind is kind)
-    fault = fault_reason([r for _, r in mine])
+    faulty = [(p, r) for p, r in mine if r.outcome in _PROBE_FAULTS]
+    fault = fault_reason([r for _, r in faulty])
     if fault is not None:
-        return CheckResult(name=name, passed=False, reason=fault, detail=_fault_detail(mine), scores=recorded)
+        return CheckResult(name=name, passed=False, reason=fault, detail=_fault_detail(faulty), scores=recorded)
+    unscored = _fault_detail(mine)
+    note = f"; counted as failing, ended without a score: {unscored}" if unscored else ""
     high: dict[str, float] = {}
     for probe, result in mine:
         if result.score is not None and result.score > threshold:
@@ -124,10 +135,10 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
     if high:
         listed = ", ".join(f"{label} scored {score:g}" for label, score in list(high.items())[:_MAX_LISTED])
         return CheckResult(name=name, passed=False, reason=reason, scores=recorded,
-                           detail=f"must score <= {threshold:g}: {listed}")
+                           detail=f"must score <= {threshold:g}: {listed}{note}")
     top = max((r.score or 0.0 for _, r in mine), default=0.0)
     return CheckResult(name=name, passed=True, scores=recorded,
-                       detail=f"{len(recorded)} responses, highest score {top:g} <= {threshold:g}")
+                       detail=f"{len(recorded)} responses, highest score {top:g} <= {threshold:g}{note}")
 
 
 def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
@@ -163,13 +174,17 @@ def check_determinism(pairs: Sequence[tuple[Probe, ScoreResult]], runs: int) -> 
                        detail=f"{len(pairs)} calls in {runs} fresh interpreters agree for each of {len(seen)} probes")
 
 
-def check_budget(results: Sequence[ScoreResult], budget_ms: float) -> CheckResult:
-    """No call timed out and the slowest call stayed within ``budget_ms``."""
-    timed_out = sum(r.outcome is Outcome.TIMEOUT for r in results)
-    slowest = max((r.duration_ms for r in results), default=0.0)
+def check_budget(pairs: Sequence[tuple[Probe, ScoreResult]], budget_ms: float) -> CheckResult:
+    """No reference call timed out and the slowest scored call stayed within ``budget_ms``.
+
+    A failure case or trivial response that hangs its call is the response's doing (it counts as failing); a
+    call that returned a score late is the verifier's."""
+    results = [r for _, r in pairs]
+    timed_out = sum(r.outcome is Outcome.TIMEOUT for p, r in pairs if p.kind is ProbeKind.REFERENCE)
+    slowest = max((r.duration_ms for r in results if r.outcome is Outcome.SCORED), default=0.0)
     if timed_out:
         return CheckResult(name="budget", passed=False, reason="timeout",
-                           detail=f"{timed_out} of {len(results)} calls killed by the sandbox's time limit")
+                           detail=f"{timed_out} reference calls of {len(results)} killed by the sandbox's time limit")
     if slowest > budget_ms:
         return CheckResult(name="budget", passed=False, reason="timeout",
                            detail=f"slowest call took {slowest:.0f} ms, over the {budget_ms:g} ms budget")

@@ -43,8 +43,10 @@ class RunEnv(BaseModel):
     interpreter started with ``PYTHONHASHSEED=hash_seed``: children forked from a warm worker share its hash seed, so
     only a fresh interpreter exposes hash-order nondeterminism. ``clock_offset_s`` shifts ``time.time``,
     ``time.time_ns``, ``time.monotonic``, ``time.perf_counter``, ``time.localtime/gmtime/ctime`` and
-    ``datetime.datetime.now/utcnow/today`` / ``datetime.date.today`` before the verifier loads; ``rng_seed`` seeds
-    the global ``random`` (``None`` leaves it seeded from the OS).
+    ``datetime.datetime.now/utcnow/today`` / ``datetime.date.today``, ``time.clock_gettime*``, ``time.strftime``
+    and file times from ``os.stat``/``lstat``/``fstat`` before the verifier loads; ``rng_seed`` seeds the global
+    ``random`` (``None`` leaves it seeded from the OS); ``pid_offset`` shifts process ids. With the defaults nothing
+    is patched: the pinned environment is the one training uses, bit for bit.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,6 +57,9 @@ class RunEnv(BaseModel):
     """Seconds added to every clock the harness patches."""
     rng_seed: int | None = 0
     """Seed for the global ``random`` module before the verifier loads; None for an OS-random seed."""
+    pid_offset: int = Field(default=0, ge=0, le=1 << 30)
+    """Added to every process id ``os.getpid/getppid/getpgrp/getpgid/getsid`` report (0: functions untouched), so
+    that validation can show a verifier the pids of a worker that has run for days."""
     fresh: bool = False
     """Run in a new interpreter (a new sandbox) instead of a fork of a warm worker."""
 

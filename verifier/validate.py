@@ -43,7 +43,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.2"
+VALIDATOR_VERSION = "1.3"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -83,9 +83,13 @@ class ValidationConfig(BaseModel):
 def run_env(run: int) -> RunEnv:
     """The environment of determinism run ``run``: a fixed function of the index, so validation replays.
 
-    Run 0 runs with hash seed 0, like the pool's warm workers; later runs get their own hash seeds."""
+    Run 0 is exactly the training environment (``RunEnv()``: hash seed 0, RNG seed 0, real clock and pids), so a
+    verifier cannot tell validation from training by anything it observes; later runs vary each of them."""
+    if run == 0:
+        return RunEnv()
     offset = _CLOCK_OFFSETS_S[run % len(_CLOCK_OFFSETS_S)] + 17.0 * (run // len(_CLOCK_OFFSETS_S))
-    return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1))
+    return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1),
+                  pid_offset=run * 104_729)
 
 
 class Validator:
@@ -200,7 +204,7 @@ class Validator:
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
-        done["budget"] = checks.check_budget([r for _, r in pairs], cfg.call_budget_s * 1000)
+        done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
         elapsed = (time.perf_counter() - t0) * 1000
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:

@@ -88,3 +88,18 @@ def test_a_process_may_still_set_its_own_limits_and_priority(pool):
 def test_posix_message_queues_cannot_carry_an_answer_to_a_later_task(pool):
     plant = syscall_verifier("libc.syscall(240, b'envsynth_leak', 0o100 | 0o2, 0o600, 0)")  # mq_open(O_CREAT|O_RDWR)
     assert pool.score(plant, ["r"])[0].score == 0.0
+
+
+@pytest.mark.parametrize("call", [
+    "libc.syscall(135, 0x0040000)",  # personality(ADDR_NO_RANDOMIZE): the layout of every process it starts
+    "libc.syscall(154, 0, 0, 0)",  # modify_ldt(read)
+    "libc.syscall(444, 0, 0, 1)",  # landlock_create_ruleset(version query)
+    "libc.syscall(447, 0)",  # memfd_secret
+    "libc.syscall(319, b'x', 0)",  # memfd_create
+])
+def test_reviewed_syscalls_are_denied(pool, call):
+    assert pool.score(syscall_verifier(call), ["r"])[0].score == 0.0
+
+
+def test_querying_the_personality_is_still_allowed(pool):
+    assert pool.score(syscall_verifier("libc.syscall(135, 0xffffffff)"), ["r"])[0].score == 1.0

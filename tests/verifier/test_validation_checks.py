@@ -65,8 +65,15 @@ def test_trivial_response_above_threshold_is_trivial():
     assert (result.passed, result.reason) == (False, "trivial")
 
 
-def test_verifier_crash_on_a_trivial_response_is_verifier_error():
+def test_a_trivial_response_whose_call_crashes_counts_as_failing():
     pairs = [(EMPTY, fault(Outcome.CRASHED))]
+    result = checks.check_trivial(pairs, pairs, threshold=0.2)
+    assert result.passed is True
+    assert "crashed" in result.detail
+
+
+def test_invalid_score_on_a_trivial_response_is_verifier_error():
+    pairs = [(EMPTY, fault(Outcome.INVALID))]
     assert checks.check_trivial(pairs, pairs, threshold=0.2).reason == "verifier_error"
 
 
@@ -84,13 +91,17 @@ def test_agreeing_runs_are_deterministic():
     assert checks.check_determinism([(REF, scored(1.0)), (REF, scored(1.0)), (FAIL, scored(0.0))], runs=3).passed
 
 
-def test_timeout_fails_the_budget():
-    result = checks.check_budget([scored(1.0), fault(Outcome.TIMEOUT)], budget_ms=1000)
+def test_reference_timeout_fails_the_budget():
+    result = checks.check_budget([(FAIL, scored(1.0)), (REF, fault(Outcome.TIMEOUT))], budget_ms=1000)
     assert (result.passed, result.reason) == (False, "timeout")
 
 
+def test_failure_case_that_hangs_its_call_does_not_fail_the_budget():
+    assert checks.check_budget([(REF, scored(1.0)), (FAIL, fault(Outcome.TIMEOUT))], budget_ms=1000).passed
+
+
 def test_slow_call_over_budget_fails_the_budget():
-    assert checks.check_budget([scored(1.0, ms=1500)], budget_ms=1000).reason == "timeout"
+    assert checks.check_budget([(REF, scored(1.0, ms=1500))], budget_ms=1000).reason == "timeout"
 
 
 def test_schema_rejects_reference_listed_as_failure_case():

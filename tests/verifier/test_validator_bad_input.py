@@ -90,10 +90,10 @@ def test_sleep_forever_is_timeout_within_budget(validator):
     assert report.reasons == ("timeout",)
 
 
-def test_hang_on_one_probe_only_is_timeout_within_a_few_budgets(validator):
+def test_hang_on_one_probe_only_counts_as_failing_within_a_few_budgets(validator):
     report = validate_bounded(validator, HANGS_ON_LONG_INPUT, max_s=BUDGET_S * 10)
-    assert report.reasons == ("timeout",)
-    assert "trivial:junk" in next(c for c in report.checks if c.name == "trivial").detail
+    assert report.admitted, report.reasons
+    assert "trivial:junk timeout" in next(c for c in report.checks if c.name == "trivial").detail
 
 
 def test_output_flood_gets_a_verdict(validator):

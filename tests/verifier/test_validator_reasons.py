@@ -71,10 +71,11 @@ def test_verifier_returning_an_int_is_verifier_error(validator):
     assert "verifier_error" in report.reasons
 
 
-def test_verifier_raising_on_junk_is_verifier_error(validator):
+def test_verifier_raising_on_junk_counts_the_junk_as_failing(validator):
     source = "def verify(response):\n    return 1.0 if int(response) == 42 else 0.0\n"
     report = validator.validate(task(verifier=source))
-    assert check(report, "trivial").reason == "verifier_error"
+    assert check(report, "trivial").passed is True
+    assert "crashed" in check(report, "trivial").detail
 
 
 def test_reference_scoring_below_one_is_unsolvable(validator):

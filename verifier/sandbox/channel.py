@@ -2,7 +2,9 @@
 
 Why strict: the zygote shares a sandbox with untrusted code, so the host believes nothing it cannot parse into
 :class:`task_bank.validation.ScoreResult` records (NaN and infinities are refused by the JSON reader, pydantic
-refuses scores outside [0, 1] and a score on anything but ``scored``). A late, oversized or malformed reply is an
+refuses scores outside [0, 1] and a score on anything but ``scored``). Replies are parsed by
+:mod:`verifier.sandbox.zygote.plainjson` (nesting and numbers bounded, no recursion), and every detail text has its
+lone surrogates escaped, so that no byte a verifier wrote can break a JSON or UTF-8 writer downstream. A late, oversized or malformed reply is an
 infrastructure failure (:class:`SandboxError`), which the pool answers by replacing the worker.
 """
 
@@ -18,8 +20,10 @@ from pydantic import ValidationError
 
 from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
+from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
 
 REPLY_CAP = 64 << 20
+REPLY_DEPTH = 4
 
 
 def reject_constant(name: str) -> Any:
@@ -29,8 +33,8 @@ def reject_constant(name: str) -> Any:
 def decode_reply(line: bytes, who: str = "sandbox worker") -> dict[str, Any]:
     """One reply line as a JSON object; anything else is a SandboxError naming ``who`` sent it."""
     try:
-        message = json.loads(line, parse_constant=reject_constant)
-    except ValueError as exc:
+        message = loads(line, max_depth=REPLY_DEPTH, max_digits=40)
+    except UnsafeJSON as exc:
         raise SandboxError(f"malformed reply from the {who}: {exc}") from exc
     if not isinstance(message, dict):
         raise SandboxError(f"malformed reply from the {who}: not a JSON object")
@@ -96,6 +100,7 @@ def parse_results(message: dict[str, Any], expected: int) -> list[ScoreResult]:
     if not isinstance(raw, list) or len(raw) != expected:
         raise SandboxError(f"the sandbox worker replied with a malformed result list (expected {expected} results)")
     try:
-        return [ScoreResult.model_validate(item) for item in raw]
+        return [ScoreResult.model_validate({**item, "detail": clean_text(item.get("detail", ""), 1000)})
+                if isinstance(item, dict) else ScoreResult.model_validate(item) for item in raw]
     except ValidationError as exc:
         raise SandboxError(f"the sandbox worker sent an invalid result: {exc.errors()[0]['msg']}") from exc

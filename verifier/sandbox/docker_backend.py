@@ -60,7 +60,8 @@ class DockerBackend(Backend):
 
     def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
         client = self._client()
-        config = {"in": 0, "out": 1, "uid": None, "scratch": "/scratch", "site": [], "nproc": True}
+        config = {"in": 0, "out": 1, "uid": None, "scratch": "/scratch", "site": [], "nproc": True,
+                  "response_uid": None, "limits": limits.model_dump(mode="json")}
         memory = f"{limits.memory_mb + limits.scratch_mb + 96}m"
         container = client.containers.create(
             self.image, command=zygote_command("python", config),
@@ -96,7 +97,8 @@ class DockerWorker(Worker):
     def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
         deadline = time.monotonic() + (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
         request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
-                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed}}
+                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
+                           "pid_offset": run_env.pid_offset}}
         try:
             self.sock.sendall((json.dumps(request) + "\n").encode())
             return parse_results(self.receive(deadline), len(responses))

@@ -23,7 +23,7 @@ from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.cgroup import open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.process_worker import ProcessWorker
-from verifier.sandbox.program import zygote_command
+from verifier.sandbox.program import zygote_loader, zygote_program_fd
 
 UNSAFE_MESSAGE = ("sandbox backend 'unsafe-local' runs verifier code WITHOUT ISOLATION (host files, network and "
                   "environment are reachable); use 'bwrap' or 'docker' for anything untrusted")
@@ -47,13 +47,15 @@ class UnsafeLocalBackend(Backend):
         to_zygote_r, to_zygote_w = os.pipe()
         from_zygote_r, from_zygote_w = os.pipe()
         config = {"in": to_zygote_r, "out": from_zygote_w, "uid": None, "scratch": scratch, "site": [],
-                  "nproc": False}
+                  "nproc": False, "response_uid": None, "limits": limits.model_dump(mode="json")}
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
         cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
-        command = zygote_command(sys.executable, config)
+        program_r = zygote_program_fd(config)
+        command = zygote_loader(sys.executable, program_r)
         proc = subprocess.Popen(pid_namespace_prefix() + command, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                pass_fds=(to_zygote_r, from_zygote_w), start_new_session=True)
+                                pass_fds=(to_zygote_r, from_zygote_w, program_r), start_new_session=True)
+        os.close(program_r)
         if cgroup is not None:
             cgroup.add(proc.pid)
         os.close(to_zygote_r)

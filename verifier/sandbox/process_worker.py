@@ -58,7 +58,8 @@ class ProcessWorker(Worker):
         budget = (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
         deadline = time.monotonic() + budget
         request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
-                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed}}
+                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
+                           "pid_offset": run_env.pid_offset}}
         try:
             self.channel.send(request, deadline)
             return parse_results(self.channel.receive(deadline), len(responses))

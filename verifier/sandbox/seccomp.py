@@ -16,6 +16,16 @@ either widen the kernel attack surface or carry state between runs:
 - changing *another* process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``,
   ``ioprio_set`` with a target other than the caller itself): children share the zygote's uid, and lowering the
   zygote's limits would break every later task on the worker
+- ``memfd_create`` and ``memfd_secret``: memory held by a descriptor is not bounded by RLIMIT_AS, and filling it
+  made the worker's cgroup kill the zygote instead of the run (the scratch tmpfs is the size-capped place to write)
+- ``modify_ldt`` (16-bit segments: a verifier never needs them; a history of kernel bugs) and ``personality``
+  other than the query ``personality(0xffffffff)`` (it can switch off address-space randomisation or make data
+  executable for the processes a run starts)
+- ``landlock_*``: a verifier may not sandbox itself further; nothing needs it, and a self-restricted process
+  would make a run behave differently under the same inputs
+- channels between concurrent workers through the host files every sandbox mounts read-only: an exclusive
+  ``flock`` (shared locks never conflict, so only ``LOCK_SH``/``LOCK_UN`` pass), ``inotify_init*`` and
+  ``fanotify_init`` (one worker watching a file that another reads)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -41,13 +51,17 @@ DENIED_X86_64 = {
     "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
     "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
     "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
-    "mq_getsetattr": 245,
+    "mq_getsetattr": 245, "memfd_create": 319, "memfd_secret": 447, "modify_ldt": 154,
+    "landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
+    "inotify_init": 253, "inotify_init1": 294, "fanotify_init": 300,
 }
 SELF_ONLY_ARG0 = {  # allowed only with a pid argument of 0 (the caller itself), as the C library passes it
     "sched_setparam": 142, "sched_setscheduler": 144, "sched_setaffinity": 203, "prlimit64": 302,
     "sched_setattr": 314,
 }
 SYS_SETPRIORITY, SYS_IOPRIO_SET = 141, 251  # allowed only as (PRIO_PROCESS, 0) and (IOPRIO_WHO_PROCESS, 0)
+SYS_PERSONALITY, PERSONALITY_QUERY = 135, 0xFFFFFFFF
+SYS_FLOCK, LOCK_EX = 73, 2
 ARG0, ARG1 = 16, 24  # offsets of the low words of the first two arguments in struct seccomp_data
 
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -69,6 +83,8 @@ def deny_list_program() -> bytes | None:
         *[(_JEQ, "self", 0, number) for number in sorted(SELF_ONLY_ARG0.values())],
         (_JEQ, "setpriority", 0, SYS_SETPRIORITY),
         (_JEQ, "ioprio", 0, SYS_IOPRIO_SET),
+        (_JEQ, "personality", 0, SYS_PERSONALITY),
+        (_JEQ, "flock", 0, SYS_FLOCK),
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "clone", 0, SYS_CLONE),
         (_RET, 0, 0, _ALLOW),
@@ -81,6 +97,10 @@ def deny_list_program() -> bytes | None:
     code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 0), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
     labels["ioprio"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 1), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
+    labels["personality"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", PERSONALITY_QUERY)]
+    labels["flock"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG1), (_JSET, "eperm", "allow", LOCK_EX)]
     labels["allow"] = len(code)
     code.append((_RET, 0, 0, _ALLOW))
     labels["eperm"] = len(code)

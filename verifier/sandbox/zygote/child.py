@@ -1,8 +1,11 @@
-"""The forked child: confine itself, load the verifier once, call ``verify`` per response, report by frames.
+"""The verifier process: confine itself, read its request, load the verifier once, call ``verify`` per response.
 
-Runs inside the sandbox, standard library only. Everything after ``exec`` of the verifier is untrusted; the child
-therefore only *reports* (a typed description of each return value, in a frame carrying the nonce the zygote
-gave it); judging whether that is a score happens in the zygote (``frames.judge``), another process.
+Runs inside the sandbox, standard library only, forked from the fork server's clean image (never from the zygote,
+which holds requests): it reads its own request from a pipe after the fork. Everything after ``exec`` of the
+verifier is untrusted; the process therefore only *reports* (a typed description of each return value, in a frame
+carrying the nonce the zygote gave it); judging whether that is a score happens in the zygote (``frames.judge``),
+another process. fd 4 is its channel to the fork server, through which ``envsynth_sandbox.run_response`` starts
+response processes.
 
 With ``isolate_responses`` (off by default) each ``verify`` call runs in its own fork of the loaded child, so a
 response cannot change what later responses of the group see (monkeypatched verifier, globals, files in scratch):
@@ -14,10 +17,14 @@ import math
 import os
 import resource
 import signal
+import sys
 import time
 
-from verifier.sandbox.zygote.cleanup import wipe
+from verifier.sandbox.zygote import environment
+from verifier.sandbox.zygote.cleanup import arrange, wipe
 from verifier.sandbox.zygote.frames import describe_status
+
+RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5
 
 DETAIL_CAP = 1000
 
@@ -31,53 +38,26 @@ def describe(exc):
     return f"{type(exc).__name__}: {text}"[:DETAIL_CAP]
 
 
-def patch_clocks(offset):
-    """Shift every common clock by ``offset`` seconds before the verifier loads (determinism probing)."""
-    import datetime as dt
-    if not offset:
-        return
-    for name in ("time", "monotonic", "perf_counter"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + offset)
-    for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
-    for name in ("localtime", "gmtime", "ctime"):
-        original = getattr(time, name)
-        setattr(time, name, lambda secs=None, _f=original: _f(time.time() if secs is None else secs))
-
-    class ShiftedDatetime(dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return dt.datetime.fromtimestamp(time.time(), tz)
-
-        @classmethod
-        def utcnow(cls):
-            return dt.datetime.utcfromtimestamp(time.time())
-
-        @classmethod
-        def today(cls):
-            return dt.datetime.fromtimestamp(time.time())
-
-    class ShiftedDate(dt.date):
-        @classmethod
-        def today(cls):
-            return dt.date.fromtimestamp(time.time())
-
-    dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
-
-
-def child_main(cfg, req, start, w_res, w_out, nonce, workdir):
-    """Runs in the forked child: confine, load the verifier, score responses from ``start``, report by frames."""
+def child_main(cfg, fds, channel):
+    """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
+    while os.getppid() != cfg["zygote_pid"]:  # the helper that forked us exits at once: wait to be the zygote's
+        time.sleep(0.0001)
+    request, w_res, w_out = fds
     os.setsid()
-    os.chdir(workdir)
+    uid = cfg.get("uid")
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
     devnull = os.open("/dev/null", os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(w_out, 1)
-    os.dup2(w_out, 2)
-    os.dup2(w_res, 3)
-    os.closerange(4, 65536)
-    w_res = 3
+    arrange(((devnull, 0), (w_out, 1), (w_out, 2), (w_res, RESULT_FD), (channel, CHANNEL_FD), (request, REQUEST_FD)))
+    w_res = RESULT_FD
+    req = json.loads(_read_all(REQUEST_FD))
+    os.close(REQUEST_FD)
+    start, nonce, workdir = req["start"], req["nonce"], req["workdir"]
+    os.umask(0o077)
+    os.mkdir(workdir, 0o700)
+    os.chdir(workdir)
     lim = req["limits"]
     count = len(req["responses"]) - start
     cpu_hard = int(math.ceil(lim["cpu_s"] * (count + 1))) + 1
@@ -102,10 +82,8 @@ def child_main(cfg, req, start, w_res, w_out, nonce, workdir):
         data = ("\n" + json.dumps({"n": nonce, **frame}) + "\n").encode()
         os.write(w_res, data)
 
-    env = req["env"]
-    import random
-    random.seed(env["rng_seed"])
-    patch_clocks(env["clock_offset_s"])
+    sys.modules["envsynth_sandbox"] = sys.modules["verifier.sandbox.zygote.envsynth_sandbox"]
+    environment.apply(req["env"])
     try:
         namespace = {"__name__": "verifier", "__builtins__": __builtins__}
         exec(compile(req["source"], "<verifier>", "exec"), namespace)
@@ -154,3 +132,12 @@ def score_one(verify, response, index, send, cpu_s, cpu_hard):
         send(k="val", i=index, t="float", v=number if math.isfinite(number) else repr(number))
     else:
         send(k="val", i=index, t=kind.__name__[:80])
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)

@@ -1,78 +1,194 @@
-"""After every child: kill whatever it left running, remove SysV IPC objects, wipe the scratch space.
+"""After every run: kill whatever it left running, remove SysV IPC objects, wipe the scratch space.
 
-``kill(-1)`` is only ever sent when the zygote is pid 1 of its own pid namespace, where it reaches exactly the
-sandbox's processes; anywhere else it would reach every process of the user (as root: the whole machine), so a
-zygote that is not pid 1 kills only the child's session.
+Processes: only a zygote that is pid 1 of its own pid namespace sweeps by uid, killing every process of its own
+uid (the verifiers') except itself; anywhere else a sweep would reach the host user's processes, so such a zygote
+kills only the run's session. Where the fork server has a uid of its own (privileged sandboxes) the sweep is
+``kill(-1)``, which the kernel delivers to every process at once, so a fork bomb cannot outrun it; where every
+process shares one uid, the sweep reads ``/proc`` and spares the ``spare`` pids (the fork server).
+
+Files: :func:`wipe` deletes depth-first without recursion and without long paths: it holds one open directory at a
+time, walks down by name and back up through ``..``, so a 100,000-deep tree or one deeper than ``PATH_MAX`` is
+removed as surely as a flat one. An entry it cannot remove (another uid's, in the sticky scratch root) is skipped,
+never retried forever, and nothing here raises: a failed wipe must not kill the zygote.
 """
 
 import os
-import shutil
 import signal
+import stat
+import time
+
+SWEEP_S = 5.0
 
 
-def cleanup(run, scratch):
-    """Kill every leftover process, remove SysV IPC objects and wipe the scratch space."""
-    for _ in range(3):
-        if os.getpid() == 1:
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
-                pass
-        else:
-            run.kill()
-        while True:
-            try:
-                os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
+def cleanup(run, scratch, spare=()):
+    """Kill every leftover process of the run, remove SysV IPC objects and wipe the scratch space."""
+    if os.getpid() == 1:
+        sweep(spare)
+    else:
+        run.kill()
+        reap()
     run.close()
     _remove_ipc()
     wipe(scratch)
 
 
+def sweep(spare=()):
+    """SIGKILL every live process of this uid but this one and ``spare`` until none is left; reap the dead."""
+    me, own = os.getuid(), os.getpid()
+    spare_is_safe = all(_uid_of(pid) not in (me, None) for pid in spare)
+    deadline = time.monotonic() + SWEEP_S
+    while time.monotonic() < deadline:
+        if spare_is_safe:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+        reap()
+        live = [pid for pid in processes_of(me) if pid != own and pid not in spare]
+        if not live:
+            break
+        for pid in live:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.0005)
+    reap()
+
+
+def _uid_of(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def processes_of(uid):
+    """Pids of live (not zombie) processes whose real uid is ``uid``, read from /proc."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                text = f.read()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            found.append(int(name))
+    return found
+
+
+def arrange(pairs):
+    """dup2 each (source, target) fd pair and close every other descriptor above the targets.
+
+    Sources are first moved above every target, so a source whose number is another pair's target survives."""
+    import fcntl
+    moved = [(fcntl.fcntl(source, fcntl.F_DUPFD, 64), target) for source, target in pairs]
+    for source, target in moved:
+        os.dup2(source, target)
+    os.closerange(max(target for _, target in pairs) + 1, 65536)
+
+
+def reap():
+    """Collect every child that has ended, without waiting for those still running."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def wipe(directory, keep=None):
     """Delete everything under ``directory`` except the entry named ``keep`` (whose contents are wiped too).
 
-    A run may leave entries it made unremovable (a mode-000 directory, a read-only work directory); they belong to
-    the sandbox uid, so making each one writable first removes them. Nothing here raises: a wipe that failed must
-    not kill the zygote, nor be charged to the next response of an isolated group.
+    ``directory`` itself keeps its mode (the scratch root stays sticky and shared); every directory below it is
+    made writable first, so entries a run made unremovable (mode 000, a read-only work directory) go too.
     """
-    _writable(directory)
     try:
-        entries = list(os.scandir(directory))
+        top = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return
-    for entry in entries:
+    try:
+        _empty(top, keep)
+    finally:
+        os.close(top)
+    if keep is not None:
+        wipe(os.path.join(directory, keep))
+
+
+def _empty(top, keep):
+    fd, trail, skipped = top, [], set()
+    while True:
+        below = None
         try:
-            if entry.name == keep:
-                wipe(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                _writable(entry.path)
-                shutil.rmtree(entry.path, onerror=_force_remove)
-            else:
-                os.unlink(entry.path)
-        except (OSError, RecursionError):
-            pass
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if (not trail and entry.name == keep) or entry.inode() in skipped:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        below = _open_dir(entry.name, fd)
+                        if below is None:
+                            skipped.add(entry.inode())
+                            continue
+                        trail.append((entry.name, entry.inode()))
+                        break
+                    try:
+                        os.unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        skipped.add(entry.inode())
+        except OSError:
+            below = None
+        if below is not None:
+            if fd != top:
+                os.close(fd)
+            fd = below
+            continue
+        if not trail:
+            break
+        name, inode = trail.pop()
+        try:
+            parent = top if not trail else os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        except OSError:
+            break
+        if fd != top:
+            os.close(fd)
+        fd = parent
+        try:
+            os.rmdir(name, dir_fd=fd)
+        except OSError:
+            skipped.add(inode)
+    if fd != top:
+        os.close(fd)
 
 
-def _writable(path):
+def _open_dir(name, parent):
+    """An fd of the directory ``name`` under ``parent``, made writable; None when it cannot be entered."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
-        os.chmod(path, 0o700)
+        fd = os.open(name, flags, dir_fd=parent)
+    except PermissionError:
+        try:
+            os.chmod(name, stat.S_IRWXU, dir_fd=parent)
+            fd = os.open(name, flags, dir_fd=parent)
+        except OSError:
+            return None
+    except OSError:
+        return None
+    try:
+        os.fchmod(fd, stat.S_IRWXU)
     except OSError:
         pass
-
-
-def _force_remove(func, path, _exc):
-    """rmtree's error hook: make the entry (and its directory, when ours) writable, then remove it."""
-    _writable(path)
-    _writable(os.path.dirname(path))
-    try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, onerror=_force_remove)
-        else:
-            os.unlink(path)
-    except OSError:
-        pass
+    return fd
 
 
 def _remove_ipc():

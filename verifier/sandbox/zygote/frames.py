@@ -2,16 +2,21 @@
 
 A frame is one JSON line, written with a leading newline so that junk a verifier wrote without a line end cannot
 merge into it, and small enough (< PIPE_BUF) to be written atomically. Only frames carrying the child's nonce are
-read; NaN and infinities are refused by the JSON reader; a score must be a float in [0, 1].
+read; NaN and infinities are refused by the JSON reader; a score must be a float in [0, 1]. Frames come from the
+verifier's process, so they are parsed by :mod:`plainjson`: a frame nested deeper than a real one is ignored, and
+an integer too long to be a score becomes infinity (so it is judged ``invalid``, never an ``OverflowError``).
 """
 
-import json
 import math
 import os
 import signal
 
+from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
+
 FRAME_CAP = 65536
 DETAIL_CAP = 1000
+FRAME_DEPTH = 2
+SCORE_DIGITS = 40
 
 
 def reject_constant(name):
@@ -48,8 +53,8 @@ def parse_frames(buffer, data, nonce):
         if not line or len(line) > FRAME_CAP:
             continue
         try:
-            frame = json.loads(line, parse_constant=reject_constant)
-        except ValueError:
+            frame = loads(line, max_depth=FRAME_DEPTH, max_digits=SCORE_DIGITS, huge=math.inf)
+        except UnsafeJSON:
             continue
         if isinstance(frame, dict) and frame.get("n") == nonce:
             found.append(frame)

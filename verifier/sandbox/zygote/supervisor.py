@@ -1,16 +1,18 @@
 """The zygote: the program every sandbox worker runs. Standard library only; it is shipped as source text.
 
 Why a separate program: the trusted side that judges a score must be a different process from the untrusted code.
-The zygote is started once per worker (inside bwrap, a container, or as a plain subprocess), drops to the
-sandbox uid, marks itself non-dumpable (so a child cannot read its memory through ``/proc/<pid>/mem``), and then
-serves requests from the host, one JSON line each, over two private pipes. For every group of responses it forks a
-child that loads the verifier once and calls ``verify`` on each response in turn. The child reports through its own
+The zygote is started once per worker (inside bwrap, a container, or as a plain subprocess), marks itself
+non-dumpable (so a child cannot read its memory through ``/proc/<pid>/mem``) and a child subreaper, forks the fork
+server (``forkserver``: the clean image every verifier and response process starts from, forked before any request
+is read), drops to the sandbox uid, and then serves requests from the host, one JSON line each, over two private
+pipes. For every group of responses it has the fork server start a verifier process, which reads its request from
+a pipe, loads the verifier once and calls ``verify`` on each response in turn. The child reports through its own
 pipe, in frames that carry a per-child random nonce; the zygote accepts only well-formed JSON frames with that
 nonce and the expected index (NaN, infinities, non-floats and out-of-range scores become ``invalid``), enforces the
 wall-time limit, caps stdout/stderr, and kills the child on timeout. When the child dies mid-group, the response it
 was on gets its outcome and a fresh child continues with the rest. After each child, every leftover process is
-killed (``kill(-1)`` when the zygote is pid 1 of its own pid namespace, the child's session otherwise), SysV IPC
-objects are removed and the scratch directory is wiped, so no state survives into the next run.
+killed (every process of the verifier uid when the zygote is pid 1 of its own pid namespace, the child's session
+otherwise), SysV IPC objects are removed and the scratch directory is wiped, so no state survives into the next run.
 
 Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then answers each request
 ``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms"}]}``.
@@ -23,9 +25,14 @@ import signal
 import sys
 import time
 
+from verifier.sandbox.zygote import forkserver
+from verifier.sandbox.zygote.child import child_main
 from verifier.sandbox.zygote.cleanup import cleanup, libc
 from verifier.sandbox.zygote.frames import DETAIL_CAP, judge, make_result, reject_constant
+from verifier.sandbox.zygote.response import response_main
 from verifier.sandbox.zygote.run import Run
+
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 
 
 def supervise(run, req, results, start, lifeline=None):
@@ -117,52 +124,56 @@ def _read_available(fd):
     return b"".join(chunks)
 
 
-def serve_group(cfg, req, proto_fds):
+def serve_group(cfg, req, lifeline, server):
     """Score one group; returns the results and the last run, whose cleanup the caller does after replying."""
     results = [None] * len(req["responses"])
     start, run = 0, None
+    spare = (server[1],)
     while start < len(results):
         if run is not None:
-            cleanup(run, cfg["scratch"])
-        run = Run(cfg, req, start, proto_fds)
+            cleanup(run, cfg["scratch"], spare)
+        run = Run(cfg, req, start, server[0])
         try:
-            start = supervise(run, req, results, start, lifeline=proto_fds[0])
+            start = supervise(run, req, results, start, lifeline=lifeline)
         except BaseException:
-            cleanup(run, cfg["scratch"])
+            cleanup(run, cfg["scratch"], spare)
             raise
     return results, run
 
 
 def main(config_json):
     """Serve the host until it closes the request pipe."""
-    cfg = json.loads(config_json)
+    cfg = json.loads(config_json) if isinstance(config_json, str) else config_json
+    cfg["zygote_pid"] = os.getpid()
+    lib = libc()
+    if lib is not None:
+        lib.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/<pid>/mem for the children
+        lib.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # verifier processes are re-parented to the zygote
+    sys.path.extend(cfg.get("site", []))
+    import datetime  # noqa: F401  imported once here, so no forked child pays for it (random alone costs ~10 ms)
+    import random  # noqa: F401
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    os.makedirs(cfg["scratch"], exist_ok=True)
+    server = forkserver.start(cfg, child_main, response_main, close=(cfg["in"], cfg["out"]))
     if cfg.get("uid") is not None and os.getuid() == 0:
         os.setgroups([])
         os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
         os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
-    lib = libc()
-    if lib is not None:
-        lib.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no ptrace, no /proc/<pid>/mem for the children
-    sys.path.extend(cfg.get("site", []))
-    import datetime  # noqa: F401  imported once here, so no forked child pays for it (random alone costs ~10 ms)
-    import random  # noqa: F401
     fd_in, fd_out = os.dup(cfg["in"]), os.dup(cfg["out"])
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     for fd in {cfg["in"], cfg["out"], devnull} - {0, 1, 2}:
         os.close(fd)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_IGN)
-    os.makedirs(cfg["scratch"], exist_ok=True)
     reader = os.fdopen(fd_in, "rb")
     _write(fd_out, {"ready": True, "pid": os.getpid()})
     for line in reader:
         req = json.loads(line, parse_constant=reject_constant)
-        results, last = serve_group(cfg, req, (fd_in, fd_out))
+        results, last = serve_group(cfg, req, fd_in, server)
         _write(fd_out, {"results": results})
         if last is not None:  # cleaned before the next request is read, while the host digests this reply
-            cleanup(last, cfg["scratch"])
+            cleanup(last, cfg["scratch"], (server[1],))
 
 
 def _write(fd, obj):

@@ -1,0 +1,179 @@
+"""Response code runs in a process of its own (``envsynth_sandbox.run_response``), never in the verifier's.
+
+Adversarial suite for issue 16, finding 1, through the real default backend (bwrap): a response whose code the
+verifier runs cannot forge its own score or its siblings', cannot pass with a sly object, cannot patch what the
+verifier uses, cannot end the verify call, and cannot reach the verifier's process or files.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.validation import Outcome
+from verifier import Limits, open_pool
+
+LIMITS = Limits(wall_s=3.0, cpu_s=3.0, max_processes=32, memory_mb=256, scratch_mb=16)
+
+HUMANEVAL = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5)]
+def verify(response):
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=1.0)
+    return sum(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) / len(CASES)
+'''
+CORRECT = "def total(xs):\n    return sum(xs)\n"
+WRONG = "def total(xs):\n    return 0\n"
+
+
+def probe(expression: str, calls: str = "[('f', [])]", timeout: float = 1.0) -> str:
+    """A verifier scoring 1.0 when ``expression`` (over ``run``) holds, else raising with the run's repr."""
+    return (f"from envsynth_sandbox import plain, run_response\ndef verify(response):\n"
+            f"    run = run_response(response, calls={calls}, timeout={timeout})\n"
+            f"    if {expression}:\n        return 1.0\n    raise AssertionError(repr(run))\n")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=LIMITS) as opened:
+        yield opened
+
+
+def scores(pool, source: str, responses: list[str]) -> list[float | None]:
+    return [r.score for r in pool.score(source, responses)]
+
+
+def test_correct_code_scores_one_and_wrong_code_zero(pool):
+    assert scores(pool, HUMANEVAL, [CORRECT, WRONG]) == [1.0, 1 / 3]
+
+
+FRAME_WALKER = '''import os, sys
+def total(xs):
+    frame = sys._getframe()
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            if callable(value) and getattr(value, "__name__", "") == "send":
+                for i in range(16):
+                    value(k="val", i=i, t="float", v=1.0 if i == frame.f_locals.get("index") else 0.0)
+        frame = frame.f_back
+    for fd in range(3, 256):
+        try:
+            os.write(fd, b'\\n{"k": "val", "i": 0, "t": "float", "v": 1.0}\\n')
+        except OSError:
+            pass
+    return -1
+'''
+
+
+def test_response_cannot_write_its_own_score_by_walking_frames(pool):
+    assert scores(pool, HUMANEVAL, [FRAME_WALKER, CORRECT, CORRECT]) == [0.0, 1.0, 1.0]
+
+
+def test_always_equal_object_does_not_pass(pool):
+    sly = "class Same:\n    def __eq__(self, other):\n        return True\ndef total(xs):\n    return Same()\n"
+    assert scores(pool, HUMANEVAL, [sly]) == [0.0]
+
+
+def test_patched_builtins_do_not_reach_the_verifier(pool):
+    patcher = ("import builtins, json\nbuiltins.sum = lambda *a: 3\nbuiltins.len = lambda *a: 1\n"
+               "builtins.zip = lambda *a: [(type('T', (), {'ok': True, 'value': 6})(), ([], 6))] * 3\n"
+               "json.loads = lambda *a, **k: {'e': 'call', 'i': 0, 'ok': True, 'value': 6}\n" + WRONG)
+    assert scores(pool, HUMANEVAL, [patcher, CORRECT]) == [1 / 3, 1.0]
+
+
+@pytest.mark.parametrize("ending", ["import sys\nsys.exit(0)\n", "import os\nos._exit(0)\n",
+                                    "raise SystemExit(0)\n", "raise KeyboardInterrupt\n"])
+def test_a_response_that_exits_only_ends_its_own_process(pool, ending):
+    results = pool.score(HUMANEVAL, [ending, CORRECT])
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, 0.0), (Outcome.SCORED, 1.0)]
+
+
+def test_a_hanging_response_is_a_timeout_of_its_own_run(pool):
+    source = probe("run.outcome == 'timeout' and run.calls[0].error.type == 'Timeout'", timeout=0.5)
+    assert scores(pool, source, ["import time\ndef f():\n    time.sleep(30)\n"]) == [1.0]
+
+
+def test_response_cannot_signal_the_verifier(pool):
+    killer = ("import os, signal\ndef total(xs):\n    for pid in os.listdir('/proc'):\n"
+              "        if pid.isdigit() and int(pid) != os.getpid():\n            for sig in (9, 19):\n"
+              "                try:\n                    os.kill(int(pid), sig)\n"
+              "                except OSError:\n                    pass\n    return sum(xs)\n")
+    results = pool.score(HUMANEVAL, [killer, CORRECT])
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 1.0)]
+
+
+SECRET_KEEPER = '''from envsynth_sandbox import run_response
+def verify(response):
+    open("expected.txt", "w").write("s3cr3t-answer")
+    open("/tmp/expected-shared.txt", "w").write("s3cr3t-answer")
+    run = run_response(response, calls=[("peek", [])], timeout=1.0)
+    return 1.0 if run.calls[0].ok and "s3cr3t" in str(run.calls[0].value) else 0.0
+'''
+PEEKER = '''import os
+def peek():
+    found = []
+    for root in ("/scratch", "/tmp", "/proc"):
+        for top, dirs, files in os.walk(root):
+            if top.startswith("/proc/") and top.count("/") > 3:
+                dirs[:] = []
+            for name in files:
+                if top.startswith("/proc") and name not in ("environ", "cmdline", "mem"):
+                    continue
+                try:
+                    found.append(open(os.path.join(top, name), "rb").read(65536).decode("latin-1"))
+                except OSError:
+                    pass
+    return found
+'''
+
+
+def test_response_cannot_read_the_verifiers_files_or_memory(pool):
+    assert scores(pool, SECRET_KEEPER, [PEEKER]) == [0.0]
+
+
+PLANTER = '''import os, time
+def total(xs):
+    open("/scratch/planted", "w").write("6")
+    os.chmod("/scratch/planted", 0o666)
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(0.2)  # outlive the call, then stop every process it can reach
+            while True:
+                for pid in os.listdir("/proc"):
+                    if pid.isdigit():
+                        try:
+                            os.kill(int(pid), 19)
+                        except OSError:
+                            pass
+                time.sleep(0.01)
+        os._exit(0)
+    time.sleep(0.05)
+    return sum(xs)
+'''
+CHECKER = ("import os\ndef total(xs):\n    leftovers = [n for n in os.listdir('/scratch') if not n.startswith('run-')]"
+           "\n    return sum(xs) if leftovers == ['response-%d' % os.getpid()] else -1\n")
+
+
+def test_one_response_cannot_change_a_siblings_score(pool):
+    assert scores(pool, HUMANEVAL, [PLANTER, CHECKER, CORRECT, WRONG]) == [1.0, 1.0, 1.0, 1 / 3]
+
+
+def test_results_are_plain_values(pool):
+    code = ("def f():\n    return (1, [2, 3]), {'a': (4,)}, {5, 6}, None, True, 1.5, 'x'\n"
+            "def g():\n    return object()\n")
+    expected = "[(1, [2, 3]), {'a': (4,)}, {5, 6}, None, True, 1.5, 'x']"
+    source = probe(f"run.calls[0].value == plain({expected}) and run.calls[1].error.type == 'UnserializableResult'",
+                   calls="[('f', []), ('g', [])]")
+    assert scores(pool, source, [code]) == [1.0]
+
+
+def test_stdout_is_captured_and_bounded(pool):
+    source = probe("run.stdout.startswith('hello') and len(run.stdout) <= 65536 and run.outcome == 'completed'")
+    assert scores(pool, source, ["print('hello')\nprint('x' * 200000)\ndef f():\n    return 1\n"]) == [1.0]
+
+
+def test_arguments_and_stdin_reach_the_response(pool):
+    source = probe("run.calls[0].value == ['abc', 3, {'k': [1]}]",
+                   calls="[('f', ['abc'], {'n': 3, 'extra': {'k': [1]}})]").replace(
+        "timeout=1.0)", "timeout=1.0, stdin='abc\\n')")
+    code = "import sys\ndef f(word, n, extra):\n    return [sys.stdin.readline().strip(), n, extra]\n"
+    assert scores(pool, source, [code]) == [1.0]

@@ -1,0 +1,103 @@
+"""No data of one task in another's reach (issue 16, finding 3), through the real default backend (bwrap).
+
+Verifier processes start from an image that never held a request, the scratch space is wiped without recursion
+however deep a run nests it, the zygote's program is not readable from ``/proc``, channels between concurrent
+workers through shared read-only files are closed, and filling memory through a descriptor costs only the run.
+"""
+
+from __future__ import annotations
+
+import platform
+import uuid
+
+import pytest
+
+from task_bank.validation import Outcome
+from verifier import Limits, open_pool
+
+LIMITS = Limits(wall_s=5.0, cpu_s=5.0, max_processes=32, memory_mb=256, scratch_mb=32)
+x86_only = pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is built for x86_64 only")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=LIMITS) as opened:
+        yield opened
+
+
+MEMORY_SCANNER = '''import os, re
+PATTERN = re.compile(rb"PLANTED-[0-9a-f]{32}")
+def verify(response):
+    for line in open("/proc/self/maps"):
+        fields = line.split()
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        if "r" not in fields[1] or end - start > (256 << 20) or (len(fields) > 5 and fields[5].startswith("[v")):
+            continue
+        try:
+            with open("/proc/self/mem", "rb") as mem:
+                mem.seek(start)
+                if PATTERN.search(mem.read(end - start)):
+                    return 1.0
+        except (OSError, ValueError, OverflowError):
+            continue
+    return 0.0
+'''
+
+
+def test_child_cannot_read_earlier_groups_heap(pool):
+    secret = f"PLANTED-{uuid.uuid4().hex}"
+    earlier = f"SECRET = {secret!r}\ndef verify(response):\n    return 0.5 if response == SECRET else 0.0\n"
+    assert [r.score for r in pool.score(earlier, [secret, secret + " again"])] == [0.5, 0.0]
+    assert pool.score(MEMORY_SCANNER, ["later task"])[0].score == 0.0
+
+
+DEEP = '''import os
+def verify(response):
+    os.chdir("/tmp")
+    for _ in range(int(response)):
+        os.mkdir("d" * 40)
+        os.chdir("d" * 40)
+    open("planted", "w").write("answer")
+    return 0.0
+'''
+CLEAN = "import os\ndef verify(response):\n    return 1.0 if sorted(os.listdir('/scratch')) == [os.path.basename(os.getcwd())] else 0.0\n"
+
+
+@pytest.mark.parametrize("depth", [1_100, 3_000])
+def test_deep_directory_does_not_survive_scratch_wipe(pool, depth):
+    assert pool.score(DEEP, [str(depth)])[0].outcome is Outcome.SCORED
+    assert pool.score(CLEAN, ["next task"])[0].score == 1.0
+
+
+def test_zygote_program_is_not_readable_from_proc(pool):
+    source = ("import os\ndef verify(response):\n    seen = b''\n    for pid in os.listdir('/proc'):\n"
+              "        if pid.isdigit():\n            try:\n"
+              "                seen += open(f'/proc/{pid}/cmdline', 'rb').read()\n            except OSError:\n"
+              "                pass\n    return 1.0 if b'def supervise' in seen or b'nonce' in seen else 0.0\n")
+    assert pool.score(source, ["r"])[0].score == 0.0
+
+
+@x86_only
+def test_exclusive_lock_on_a_shared_install_file_is_denied(pool):
+    source = ("import fcntl, os\ndef verify(response):\n    f = open(os.__file__, 'rb')\n    try:\n"
+              "        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n        return 1.0\n    except OSError:\n"
+              "        fcntl.flock(f, fcntl.LOCK_SH)\n        return 0.0\n")
+    assert pool.score(source, ["r"])[0].score == 0.0
+
+
+@x86_only
+def test_watching_a_shared_install_file_is_denied(pool):
+    source = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ndef verify(response):\n"
+              "    return 1.0 if libc.inotify_init1(0) >= 0 or libc.syscall(300, 0, 0) >= 0 else 0.0\n")
+    assert pool.score(source, ["r"])[0].score == 0.0
+
+
+@x86_only
+def test_memfd_filling_memory_does_not_cost_later_responses(pool, caplog):
+    source = ("import os\ndef verify(response):\n    if response == 'fill':\n"
+              "        fd = os.memfd_create('fill')\n        while True:\n            os.write(fd, b'x' * (1 << 24))\n"
+              "    return 0.5\n")
+    with caplog.at_level("WARNING", logger="verifier.pool"):
+        results = pool.score(source, ["fill", "ok", "ok"])
+    assert [r.outcome for r in results] == [Outcome.CRASHED, Outcome.SCORED, Outcome.SCORED]
+    assert not [r for r in caplog.records if "worker failed" in r.getMessage()]

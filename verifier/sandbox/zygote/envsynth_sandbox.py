@@ -1,0 +1,220 @@
+"""``envsynth_sandbox``: run response code from inside a verifier, in a process of its own. Import it as
+``from envsynth_sandbox import run_response`` (the sandbox provides the module; it exists nowhere else).
+
+Why: response code that a verifier ``exec``s runs with the verifier's powers: it can walk ``sys._getframe()`` up to
+the harness, return an object whose ``__eq__`` is always true, patch builtins the verifier uses, or end the whole
+call with ``SystemExit``. :func:`run_response` runs the code in a fresh process forked from the sandbox's clean
+image (not from the verifier: it shares no memory with it), under its own uid, rlimits, seccomp and working
+directory, and hands back only plain JSON values: what each named call returned or raised, and its stdout. The
+verifier compares those values; nothing of the response ever runs in the verifier's process.
+
+    from envsynth_sandbox import plain, run_response
+
+    CASES = [([1, 2, 3], 6), ([], 0)]
+
+    def verify(response: str) -> float:
+        run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=2.0)
+        passed = sum(call.ok and call.value == plain(want) for call, (_, want) in zip(run.calls, CASES))
+        return passed / len(CASES)
+
+``run.calls`` always has one :class:`CallResult` per requested call (a call the response never reached, because
+it timed out, crashed or exited, fails with ``error.type`` ``Timeout``/``Crashed``/``NoResult``); ``run.outcome``
+is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back as lists and sets as
+``{"$set": [...]}`` — compare with ``plain(expected)``. Arguments must be plain JSON values too.
+"""
+
+import json
+import os
+import select
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+
+from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
+
+CHANNEL_FD = 4
+RESULT_CAP = 8 << 20
+OUTPUT_CAP = 64 << 10
+SLACK_S = 2.0
+_MESSAGE = struct.Struct("=cI")
+
+
+@dataclass(frozen=True)
+class ResponseError:
+    """An exception the response raised (or the reason a call has no result): its type name and message."""
+
+    type: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One named call: ``ok`` with a plain ``value``, or not ``ok`` with an ``error``."""
+
+    ok: bool
+    value: object = None
+    error: ResponseError | None = None
+
+
+@dataclass(frozen=True)
+class ResponseRun:
+    """Everything :func:`run_response` learned, as plain values."""
+
+    outcome: str
+    """``completed`` (the process ran every call and exited), ``timeout`` or ``crashed``."""
+    loaded: bool
+    """The code executed without raising."""
+    load_error: ResponseError | None
+    """What executing the code raised (``SystemExit`` included), when it did."""
+    calls: tuple = field(default_factory=tuple)
+    """One :class:`CallResult` per requested call, in order."""
+    stdout: str = ""
+    """stdout and stderr, at most 64 KiB, undecodable bytes replaced."""
+    detail: str = ""
+    """How the process ended when it did not complete."""
+
+
+def plain(value):
+    """``value`` as the response's results carry it: tuples as lists, sets as ``{"$set": [...]}``."""
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": sorted((plain(item) for item in value), key=json.dumps)}
+    return value
+
+
+def run_response(code, calls=(), *, timeout=2.0, stdin=""):
+    """Exec ``code`` in a fresh sandboxed process, call each ``(name, args)`` or ``(name, args, kwargs)`` in
+    order, and return a :class:`ResponseRun`. ``timeout`` (seconds, capped by the sandbox's wall limit) covers
+    the whole run. Raises TypeError/ValueError only for a bad request from the verifier itself."""
+    wanted = [_call(item) for item in calls]
+    request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
+    pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
+    theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+    try:
+        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
+            socket.send_fds(channel, [_MESSAGE.pack(b"R", max(1, min(int(timeout * 1000), 3_600_000)))], theirs)
+        started = True
+    except (OSError, ValueError, TypeError):
+        started = False
+    finally:
+        for fd in theirs:
+            os.close(fd)
+    request_w, results_r, output_r, status_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
+    try:
+        if not started:
+            return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
+        _send(request_w, request)
+        data, output, status = _collect(results_r, output_r, status_r, time.monotonic() + timeout + SLACK_S)
+    finally:
+        for fd in (request_w, results_r, output_r, status_r):
+            _close(fd)
+    return _assemble(len(wanted), data, output, status)
+
+
+def _call(item):
+    name, args, kwargs = (tuple(item) + ({},))[:3] if len(item) == 2 else tuple(item)
+    if not isinstance(name, str) or not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
+        raise TypeError("each call is (name: str, args: list) or (name, args, kwargs: dict)")
+    return [name, list(args), kwargs]
+
+
+def _send(fd, data):
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:  # the response process is gone before reading all of it: its status says why
+        pass
+    _close(fd)
+
+
+def _collect(results_r, output_r, status_r, deadline):
+    """Read results, output and the watchdog's status line until the status pipe closes (or the deadline)."""
+    buffers = {results_r: bytearray(), output_r: bytearray(), status_r: bytearray()}
+    caps = {results_r: RESULT_CAP, output_r: OUTPUT_CAP, status_r: 4096}
+    open_fds = set(buffers)
+    while status_r in open_fds and time.monotonic() < deadline:
+        ready = select.select(list(open_fds), [], [], max(0.0, deadline - time.monotonic()))[0]
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                open_fds.discard(fd)
+            elif len(buffers[fd]) < caps[fd]:
+                buffers[fd] += chunk[:caps[fd] - len(buffers[fd])]
+    for fd in (results_r, output_r):  # after the status, every writer is dead: what is left is buffered
+        os.set_blocking(fd, False)
+        while fd in open_fds and len(buffers[fd]) < caps[fd]:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            buffers[fd] += chunk[:caps[fd] - len(buffers[fd])]
+    return bytes(buffers[results_r]), bytes(buffers[output_r]), bytes(buffers[status_r])
+
+
+def _assemble(count, data, output, status):
+    events = []
+    for line in data.split(b"\n"):
+        try:
+            event = loads(line, max_depth=80, allow_nan=True) if line.strip() else None
+        except UnsafeJSON:
+            event = None
+        if isinstance(event, dict):
+            events.append(event)
+    try:
+        ended = loads(status.strip() or b"null")
+    except UnsafeJSON:
+        ended = None
+    outcome, detail = _ending(ended)
+    load = next((e for e in events if e.get("e") == "load"), None)
+    calls = {}
+    for event in events:
+        index = event.get("i")
+        if event.get("e") == "call" and type(index) is int and 0 <= index < count and index not in calls:
+            calls[index] = CallResult(ok=True, value=event.get("value")) if event.get("ok") is True else \
+                CallResult(ok=False, error=_error(event.get("error")))
+    missing = ResponseError({"timeout": "Timeout", "crashed": "Crashed"}.get(outcome, "NoResult"), detail)
+    if outcome == "completed" and (load is None or (load.get("ok") is True and len(calls) < count)):
+        outcome, detail = "crashed", "the response process exited before reporting every call"
+    return ResponseRun(outcome=outcome, loaded=load is not None and load.get("ok") is True,
+                       load_error=_error(load.get("error")) if load and load.get("ok") is not True else None,
+                       calls=tuple(calls.get(i, CallResult(ok=False, error=missing)) for i in range(count)),
+                       stdout=output.decode("utf-8", "replace"), detail=detail)
+
+
+def _ending(ended):
+    """(outcome, detail) from the watchdog's status line."""
+    if not isinstance(ended, dict) or type(ended.get("status")) is not int:
+        return "crashed", "the response's watchdog gave no status"
+    status = ended["status"]
+    if ended.get("ended") == "timeout":
+        return "timeout", "the response ran past its time limit"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return ("timeout", "CPU time limit exceeded") if sig == 24 else ("crashed", f"killed by signal {sig}")
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    return ("completed", "") if code == 0 else ("crashed", f"exited with status {code}")
+
+
+def _error(raw):
+    if not isinstance(raw, dict):
+        return ResponseError("MalformedResult", "the response process reported an unreadable error")
+    return ResponseError(clean_text(raw.get("type", "Error"), 100), clean_text(raw.get("message", ""), 1000))
+
+
+def _failed(count, outcome, detail):
+    error = ResponseError("Crashed", detail)
+    return ResponseRun(outcome=outcome, loaded=False, load_error=None,
+                       calls=tuple(CallResult(ok=False, error=error) for _ in range(count)), detail=detail)
+
+
+def _close(fd):
+    try:
+        os.close(fd)
+    except OSError:
+        pass

@@ -1,0 +1,159 @@
+"""The response process: runs untrusted response code and reports what each named call returned, as JSON lines.
+
+Runs inside the sandbox, forked by the fork server's watchdog (never by the verifier), standard library only.
+It confines itself before it reads anything: its own session, the response uid (privileged sandboxes), rlimits,
+a fresh private working directory (``HOME`` and ``TMPDIR``), umask 077. Then it reads the request the verifier
+wrote (code, calls, stdin), execs the code in a fresh namespace and makes each call in order, writing one line per
+event to fd 3: ``{"e": "load", "ok": ...}``, then ``{"e": "call", "i": N, "ok": true, "value": ...}`` or
+``{"e": "call", "i": N, "ok": false, "error": {"type", "message"}}``. stdout and stderr (fd 1 and 2) go to a pipe the
+verifier reads with a cap.
+
+Values are converted to plain JSON (None, bool, int, float, str, lists, str-keyed dicts; a tuple becomes a list, a
+set ``{"$set": [...]}``); anything else fails the call with ``UnserializableResult``. Nothing here is trusted:
+everything this process writes is data that the verifier's client parses with caps, and a response that forges
+lines only claims values it could as well have returned.
+"""
+
+import builtins
+import io
+import json
+import math
+import os
+import resource
+import sys
+
+from verifier.sandbox.zygote.cleanup import arrange
+
+RESULT_FD, REQUEST_FD = 3, 4
+REQUEST_CAP = 64 << 20
+TEXT_CAP = 1000
+DEPTH_CAP = 64
+
+
+def response_main(cfg, fds, uid):
+    """Confine, read the request from ``fds[0]``, run it; never returns."""
+    request, results, output = fds
+    os.setsid()
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD)))
+    _limit(cfg)
+    os.umask(0o077)
+    work = os.path.join(cfg["scratch"], f"response-{os.getpid()}")
+    os.mkdir(work, 0o700)
+    os.chdir(work)
+    os.environ.clear()
+    os.environ.update({"HOME": work, "TMPDIR": work, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    spec = json.loads(_read_all(REQUEST_FD))
+    os.close(REQUEST_FD)
+    run(spec)
+    _flush()
+    os._exit(0)
+
+
+def _limit(cfg):
+    lim, mb = cfg["limits"], 1 << 20
+    cpu = int(math.ceil(lim["cpu_s"]))
+    for which, soft, hard in ((resource.RLIMIT_AS, lim["memory_mb"] * mb, lim["memory_mb"] * mb),
+                              (resource.RLIMIT_CPU, cpu, cpu + 1),
+                              (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb, lim["file_size_mb"] * mb),
+                              (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_NOFILE, 256, 256)):
+        resource.setrlimit(which, (soft, hard))
+    if cfg.get("nproc"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
+
+
+def _read_all(fd):
+    chunks, size = [], 0
+    while size <= REQUEST_CAP:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def run(spec):
+    """Exec the code, then make each call; one result line per event."""
+    sys.stdin = io.StringIO(spec.get("stdin") or "")
+    namespace = {"__name__": "__response__", "__builtins__": builtins}
+    try:
+        exec(compile(spec["code"], "<response>", "exec"), namespace)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the response's doing, reported
+        _emit({"e": "load", "ok": False, "error": describe(exc)})
+        return
+    _emit({"e": "load", "ok": True})
+    for index, (name, args, kwargs) in enumerate(spec["calls"]):
+        try:
+            function = namespace[name]
+        except KeyError:
+            _emit({"e": "call", "i": index, "ok": False,
+                   "error": {"type": "NameError", "message": f"the response defines no {name!r}"}})
+            continue
+        try:
+            value = plain(function(*args, **kwargs))
+            line = json.dumps({"e": "call", "i": index, "ok": True, "value": value})
+        except BaseException as exc:
+            _emit({"e": "call", "i": index, "ok": False, "error": describe(exc)})
+            continue
+        _write(line)
+
+
+def plain(value, depth=0):
+    """``value`` as plain JSON data; TypeError (reported as ``UnserializableResult``) for anything else."""
+    if depth > DEPTH_CAP:
+        raise TypeError("the result is nested too deeply")
+    if value is None or type(value) in (bool, str):
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("a dict with keys other than str is not a plain value")
+        return {str.__str__(key): plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        items = [plain(item, depth + 1) for item in value]
+        return {"$set": sorted(items, key=json.dumps)}
+    raise TypeError(f"a {type(value).__name__} is not a plain value")
+
+
+def describe(exc):
+    """``{"type", "message"}`` of an exception, even when its ``__str__`` misbehaves."""
+    if isinstance(exc, TypeError) and "plain value" in str(exc):
+        kind = "UnserializableResult"
+    else:
+        kind = type(exc).__name__
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<unprintable>"
+    return {"type": kind[:100], "message": message[:TEXT_CAP]}
+
+
+def _emit(event):
+    _write(json.dumps(event))
+
+
+def _write(line):
+    _flush()
+    data = (line + "\n").encode("utf-8", "backslashreplace")
+    while data:
+        data = data[os.write(RESULT_FD, data):]
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
