@@ -30,6 +30,7 @@ from uuid import uuid4  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 from rich.console import Console  # noqa: E402
 
+from synth.backends import GeneratorRegistry, default_registry  # noqa: E402
 from synth.backends.base import GeneratorSettings  # noqa: E402
 from synth.band import BandConfig, PolicyProbe  # noqa: E402
 from synth.budget import Budget, BudgetTracker  # noqa: E402
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-redact", action="store_true", help="do not redact secrets (not recommended)")
     parser.add_argument("--diagnose", action="store_true", help="diagnose each group before drafting")
     parser.add_argument("--no-structured", action="store_true", help="do not ask for JSON-schema output")
+    parser.add_argument("--no-replay", action="store_true",
+                        help="do not draft a held-out replay task per failure (synth.replay measures those)")
     parser.add_argument("--group-threshold", type=float, default=0.5, help="MinHash similarity for grouping")
     parser.add_argument("--prompts", type=Path, default=None, metavar="DIR",
                         help="template folder (default: the templates shipped with envsynth)")
@@ -156,7 +159,8 @@ def _config(args: argparse.Namespace) -> tuple[PipelineConfig, Budget]:
     try:
         config = PipelineConfig(drafts_per_group=args.drafts_per_group, repair_rounds=args.repair_rounds,
                                 redact=not args.no_redact, force=args.force, diagnose=args.diagnose,
-                                group_threshold=args.group_threshold, structured=not args.no_structured, band=band)
+                                group_threshold=args.group_threshold, structured=not args.no_structured, band=band,
+                                replay=not args.no_replay)
         budget = Budget(max_drafts=args.max_drafts, max_tokens=args.max_tokens, max_wall_s=args.max_wall_s,
                         per_group_cap=args.per_group_cap)
     except ValidationError as exc:
@@ -178,16 +182,18 @@ def _dry_run(loaded: LoadResult, config: PipelineConfig, budget: Budget, prompts
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, registry: GeneratorRegistry | None = None) -> int:
+    """Run the command; ``registry`` (default: every shipped backend) is where ``--backend`` names are looked up
+    (a test or an embedding service registers its own backends there)."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         args = build_parser().parse_args(argv)
-        return run_command(lambda: _main(args))
+        return run_command(lambda: _main(args, registry or default_registry()))
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
-def _main(args: argparse.Namespace) -> int:
+def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
     out = Console(soft_wrap=True)
     err = Console(stderr=True)
     clock = StageClock()
@@ -204,7 +210,7 @@ def _main(args: argparse.Namespace) -> int:
         raise InputError("no failure records to process", path=args.failures)
     if args.dry_run:
         return _dry_run(loaded, config, budget, prompts, out)
-    summary = _generate(args, loaded, config, budget, settings, policy, prompts, err)
+    summary = _generate(args, loaded, config, budget, settings, policy, prompts, registry, err)
     summary = summary.model_copy(update={"stage_seconds": {**clock.rounded(), **summary.stage_seconds}})
     if args.json:
         emit_json(summary.model_dump(mode="json"), indent=2)
@@ -214,9 +220,9 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConfig, budget: Budget,
-              settings: GeneratorSettings, policy: GeneratorSettings, prompts: PromptLibrary, err: Console) -> PipelineSummary:
+              settings: GeneratorSettings, policy: GeneratorSettings, prompts: PromptLibrary,
+              registry: GeneratorRegistry, err: Console) -> PipelineSummary:
     """Run the pipeline with the run recorded around everything it opens (see the module docstring)."""
-    from synth.backends import create_backend
     from task_bank.store import Bank
     from verifier.validate import Validator
 
@@ -227,12 +233,12 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
         record.start()
         try:
             with ExitStack() as stack:
-                backend = stack.enter_context(create_backend(settings.backend, settings.options(
+                backend = stack.enter_context(registry.create(settings.backend, settings.options(
                     os.environ, structured=config.structured)))
                 pool = stack.enter_context(open_sandbox(args))
                 probe = None
                 if args.policy:
-                    policy_backend = stack.enter_context(create_backend(policy.backend, policy.options(
+                    policy_backend = stack.enter_context(registry.create(policy.backend, policy.options(
                         os.environ, structured=False)))
                     probe = PolicyProbe(policy_backend, pool, k=config.band.k, policy=args.policy)
                 executor = stack.enter_context(LocalExecutor(args.workers))

@@ -2,10 +2,10 @@
 
 Every loader yields :class:`task_bank.failure.FailureRecord`. A JSONL line is read as a chat log when it has a
 ``messages`` list (the final assistant turn is the response, the turns before it the conversation), otherwise as
-a FailureRecord. Chat logs carry the failure signal in feedback fields: ``feedback`` (a string, or an object in one of
-the shapes :class:`task_bank.failure.FailureSignal` reads: ``{kind, detail}``, ``{rating, comment}``,
-``{score, comment}``, ``{value, text}``), ``rating``/``thumbs`` (``down``, ``-1``, ``thumbs_down``, ``0``), ``correction``,
-``error``. Parquet files and datasets are read row by row through a :class:`ColumnMapping`.
+a FailureRecord. Chat logs carry the failure signal in feedback fields: ``feedback`` (a string, or an object in one
+of the shapes :class:`task_bank.failure.FailureSignal` reads: ``{kind, detail}``, ``{rating, comment}``,
+``{score, comment}``, ``{value, text}``), ``rating``/``thumbs`` (``down``, ``-1``, ``thumbs_down``, ``0``),
+``correction``, ``error``. Parquet files and datasets are read row by row through a :class:`ColumnMapping`.
 
 Input is strict: the first bad line raises :class:`task_bank.errors.InputError` naming the file, the line (or
 row) and the field, unless ``skip_invalid`` is set, in which case bad lines are returned as :class:`LoadIssue`.

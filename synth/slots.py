@@ -2,10 +2,10 @@
 
 A slot is anchored on something the task must answer for, and its *kind* says three things and nothing else:
 the stem of its request keys, the template of its first prompt, and how its reply becomes a task spec (plus the
-provenance that links the task back to its anchor). Two optional hooks let a kind store its tasks in another split
-(``split``) and add checks of its own after validation (``judge``). The loop itself (draft -> parse -> validate -> store, repair)
-is the same for every kind, so a new kind of draft (a replay task for one failure, an environment) is a new
-:class:`Slot` subclass here or beside its command, never a copy of the loop:
+provenance that links the task back to its anchor). Two optional hooks let a kind store its tasks in another
+split (``split``) and add checks of its own after validation (``judge``). The loop itself (draft -> parse ->
+validate -> store, repair) is the same for every kind, so a new kind of draft (a replay task for one failure, an
+environment) is a new :class:`Slot` subclass here or beside its command, never a copy of the loop:
 
 - :class:`FailureSlot` is anchored on one failure of a weakness group (``draft.j2``; key
   ``<group id>/d<slot>/r<round>``): a group with n members gets ``drafts_per_group`` slots (capped by the

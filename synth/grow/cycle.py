@@ -124,9 +124,8 @@ class _Cycle:
         self.ledger.add("revalidate", result.counts)
         return False
 
-    def run(self, validator_version: str) -> tuple[RunOutcome, str]:
+    def run(self, feeds: Feeds, validator_version: str) -> tuple[RunOutcome, str]:
         with self.clock.stage("feeds"):
-            feeds = Feeds(self.bank, self.config.sources)
             failures, errors = feeds.failures(), feeds.errors()
             processed = self.bank.processed_failure_ids()
             fresh = [f for f in failures if f.id not in processed]
@@ -185,9 +184,11 @@ def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = op
             ledger.start()
             clock = StageClock()
             try:
+                with clock.stage("feeds"):
+                    feeds = Feeds(bank, config.sources)  # before the runtime: a missing feed costs no sandbox
                 with clock.stage("runtime"), opener(config) as rt:
                     outcome, message = _Cycle(bank, config, rt, ledger, clock,
-                                              prompts or PromptLibrary()).run(validator_version)
+                                              prompts or PromptLibrary()).run(feeds, validator_version)
             except KeyboardInterrupt:
                 ledger.finish(RunOutcome.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM); the next cycle resumes "
                               "where this one stopped")

@@ -136,6 +136,18 @@ def test_a_validator_version_bump_revalidates_every_admitted_task(old_bank):
         assert len(bank.reports(_task(1).id)) == reports_before + 1
 
 
+def test_an_admitted_task_that_was_never_validated_is_revalidated(fx, tmp_path):
+    setup = fx.Setup(tmp_path, evolve={"enabled": False})
+    unjudged = _task(4, accepts_anything=True)
+    with setup.open() as bank:
+        bank.admit(unjudged)  # no report: imported or stored without validation
+        assert bank.reports(unjudged.id) == []
+    run = setup.cycle().run
+    assert run.counts["revalidate:checked"] == 1 and run.counts["revalidate:rejected:trivial"] == 1
+    with setup.open() as bank:
+        assert bank.get(unjudged.id).status is TaskStatus.REJECTED and bank.reports(unjudged.id)
+
+
 def test_a_rejecting_verdict_stored_by_a_killed_cycle_is_applied_by_the_next(fx, tmp_path):
     setup = fx.Setup(tmp_path, evolve={"enabled": False})
     spec = _task(3)

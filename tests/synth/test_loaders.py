@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,26 @@ def test_saved_dataset_folder_with_messages_column(tmp_path: Path) -> None:
     mapping = ColumnMapping(messages="chat", prompt=None, response=None, signal_kind="kind")
     rec = load_failures(tmp_path / "ds", mapping=mapping).records[0]
     assert rec.response == "5" and rec.signal.kind is SignalKind.THUMBS_DOWN
+
+
+@pytest.mark.parametrize("feedback", [
+    {"rating": "thumbs_down", "comment": "wrong sum"}, {"rating": -1, "comment": "wrong sum"},
+    {"score": 0, "comment": "wrong sum"}, {"value": "down", "text": "wrong sum"}])
+def test_chat_tool_feedback_shapes_are_read_as_a_thumbs_down_with_their_comment(tmp_path: Path,
+                                                                                  feedback: dict) -> None:
+    row = {**CHAT, "rating": None, "feedback": feedback}
+    signal = load_failures(_write(tmp_path / "f.jsonl", [row])).records[0].signal
+    assert (signal.kind, signal.detail) == (SignalKind.THUMBS_DOWN, "wrong sum")
+
+
+@pytest.mark.parametrize(("feedback", "message"), [
+    ({"stars": 1}, "unknown feedback shape (fields: stars)"),
+    ({"rating": 1, "comment": "great"}, "rating 1 is positive feedback, not a failure"),
+    ({"score": 0.9}, "score 0.9 is positive feedback"),
+])
+def test_feedback_that_marks_no_failure_is_refused_naming_the_field(tmp_path: Path, feedback: dict,
+                                                                    message: str) -> None:
+    path = _write(tmp_path / "f.jsonl", [{**CHAT, "rating": None, "feedback": feedback}])
+    with pytest.raises(InputError, match=re.escape(f"{path}:1: {message}")) as caught:
+        load_failures(path)
+    assert str(caught.value).endswith("(field 'feedback')")

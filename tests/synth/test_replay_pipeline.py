@@ -212,3 +212,26 @@ def test_diagnosis_runs_once_per_group_and_reaches_the_draft_prompt(
     assert summary.drafts == 6
     drafts = [r for r in backend.requests if r.key.endswith("/r0")]
     assert all(f"Diagnosis of the weakness: {diagnosis}" in r.messages[-1].content for r in drafts)
+
+
+class ForgetfulReplay(RecordingReplay):
+    """The shipped recordings without those of one weakness group: the generator never answers that group."""
+
+    def __init__(self, group: str) -> None:
+        super().__init__()
+        self._recordings = {k: v for k, v in self._recordings.items() if not k.startswith(group + "/")}
+
+
+def test_a_failure_the_generator_never_answered_stays_unprocessed_and_costs_no_repair(
+        tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
+    silent = "g_011d358681cf"  # units: its first drafts and one repair are recorded in the shipped file
+    with Bank.open(tmp_path / "bank.db") as bank:
+        summary = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool))
+        processed = bank.processed_failure_ids()
+        again = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool))
+    assert summary.rejected_by_reason["no_output"] == 2
+    assert (summary.drafts, summary.repairs) == (16, 4)
+    unanswered = {f.id for f in failures if f.id.startswith("f_units")}
+    assert unanswered and not unanswered & processed
+    assert summary.failures_deferred == len(unanswered) and len(processed) == 32 - len(unanswered)
+    assert again.failures_skipped == 32 - len(unanswered) and again.groups == 1
