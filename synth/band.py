@@ -23,7 +23,7 @@ from synth.backends.base import GenerationRequest, GeneratorBackend
 from synth.executor import Executor
 from task_bank.records import TrainingStat
 from task_bank.spec import Message, TaskSpec
-from task_bank.validation import Outcome
+from task_bank.validation import Outcome, Reason
 
 if TYPE_CHECKING:
     from verifier import Pool
@@ -51,12 +51,12 @@ class BandConfig(BaseModel):
             raise ValueError(f"band low ({self.low}) is above band high ({self.high})")
         return self
 
-    def reason(self, pass_rate: float) -> str | None:
+    def reason(self, pass_rate: float) -> Reason | None:
         """``too_easy``, ``too_hard`` or None when ``pass_rate`` is inside the band."""
         if pass_rate > self.high:
-            return "too_easy"
+            return Reason.TOO_EASY
         if pass_rate < self.low:
-            return "too_hard"
+            return Reason.TOO_HARD
         return None
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from synth.backends.base import Generation, GeneratorBackend
 from synth.band import BandConfig, PolicyProbe
 from synth.budget import BudgetTracker, generate_in_waves
-from synth.drafts import DraftError, parse_draft
+from synth.drafts import DraftError, DraftReason, parse_draft
 from synth.executor import Executor
 from synth.prompts import PromptLibrary
 from synth.slots import Slot, SlotOutcome
@@ -41,11 +41,15 @@ from synth.summary import ProgressHook, StageClock
 from task_bank.provenance import Provenance
 from task_bank.records import TaskSplit, TaskStatus, TrainingStat
 from task_bank.spec import TaskSpec
-from task_bank.validation import ValidationReport
+from task_bank.validation import Reason, ValidationReport
 
 if TYPE_CHECKING:
     from task_bank.store import Admission, Bank
     from verifier.validate import Validator
+
+
+BandVerdict = tuple[Reason | None, TrainingStat | None]
+"""What the band found for one task: the out-of-band reason (None inside the band) and the probe's statistic."""
 
 
 @dataclass
@@ -84,7 +88,7 @@ class Tally:
     admitted_ids: list[str] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)
 
-    def reject(self, reasons: Sequence[str]) -> None:
+    def reject(self, reasons: Sequence[Reason | DraftReason | str]) -> None:
         self.rejected += 1
         self.reasons.update(dict.fromkeys(reasons or ("rejected",), 1))
 
@@ -142,7 +146,7 @@ def _wave(generated: list[tuple[Slot, Generation]], run: Drafting, tally: Tally)
             tally.repairs += slot.round > 0
             slot.last_text = gen.text
             if gen.text is None:
-                tally.reject(["no_output"])
+                tally.reject([DraftReason.NO_OUTPUT])
                 slot.end(SlotOutcome.NO_OUTPUT)
                 continue
             try:
@@ -197,7 +201,7 @@ def _validate(specs: list[TaskSpec], run: Drafting) -> list[ValidationReport]:
 
 
 def _band(fresh: list[tuple[Slot, TaskSpec]], reports: list[ValidationReport], run: Drafting,
-          tally: Tally) -> dict[int, tuple[str | None, TrainingStat | None]]:
+          tally: Tally) -> dict[int, BandVerdict]:
     """Probe the tasks dedup would admit; index -> (out-of-band reason or None, probe statistic)."""
     if run.probe is None or run.band is None:
         return {}
@@ -214,7 +218,7 @@ def _band(fresh: list[tuple[Slot, TaskSpec]], reports: list[ValidationReport], r
             for i, m in zip(todo, measures)}
 
 
-def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: tuple[str | None, TrainingStat | None] | None,
+def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: BandVerdict | None,
            run: Drafting, tally: Tally) -> None:
     """Store one validated attempt and count it."""
     if not report.admitted:
@@ -247,7 +251,7 @@ def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: tuple[str
 
 
 def _admit(spec: TaskSpec, slot: Slot, report: ValidationReport, run: Drafting, *, status: TaskStatus | None = None,
-           reasons: tuple[str, ...] = ()) -> "Admission":
+           reasons: tuple[Reason, ...] = ()) -> "Admission":
     """The one place the loop writes a task (so the bank's admission API is spoken in one place)."""
     if run.validator.config.allow_response_exec:  # recorded on the task (metadata), so it travels with exports
         from verifier.static_exec import mark_response_exec

@@ -2,7 +2,7 @@
 
 A generator reply is untrusted text. :func:`parse_draft` finds the JSON object in it (the whole reply, a fenced
 ```json block, or the first decodable object after leading prose), validates it as :class:`Draft`, and raises
-:class:`DraftError` with a machine-readable ``reason`` (``parse_error``: no JSON object; ``schema_error``: an
+:class:`DraftError` with a typed :class:`DraftReason` (``parse_error``: no JSON object; ``schema_error``: an
 object with missing or wrong fields) and a detail that a repair prompt can quote back to the generator.
 Constrained decoding gives shape, not validity, so even structured-output backends go through here.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
@@ -24,13 +25,25 @@ from task_bank.spec import TaskSpec
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
 
-class DraftError(EnvsynthError):
-    """A reply that is not a usable draft. ``reason`` is ``parse_error`` or ``schema_error``."""
+class DraftReason(StrEnum):
+    """Why a generator reply did not become a task spec (rejections before validation; the validator's reasons
+    are :class:`task_bank.validation.Reason`)."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
+    NO_OUTPUT = "no_output"
+    """The generator produced nothing for the request (not the draft's fault: never repaired)."""
+    PARSE_ERROR = "parse_error"
+    """No JSON object in the reply."""
+    SCHEMA_ERROR = "schema_error"
+    """An object with missing or wrong fields, or one that breaks a TaskSpec rule."""
+
+
+class DraftError(EnvsynthError):
+    """A reply that is not a usable draft, with its :class:`DraftReason` and a detail a repair prompt can quote."""
+
+    def __init__(self, reason: DraftReason | str, detail: str) -> None:
+        self.reason = DraftReason(reason)
         self.detail = detail
+        super().__init__(f"{self.reason.value}: {detail}")
 
 
 class Draft(BaseModel):
@@ -96,16 +109,16 @@ def _first_object(text: str) -> Any:
 def parse_draft(text: str | None) -> Draft:
     """Parse one generator reply into a :class:`Draft`; DraftError names what is wrong."""
     if text is None or not text.strip():
-        raise DraftError("parse_error", "the reply is empty")
+        raise DraftError(DraftReason.PARSE_ERROR, "the reply is empty")
     try:
         obj = _first_object(text)
     except ValueError as exc:
-        raise DraftError("parse_error", f"{exc}; reply started with {text.strip()[:80]!r}") from None
+        raise DraftError(DraftReason.PARSE_ERROR, f"{exc}; reply started with {text.strip()[:80]!r}") from None
     try:
         return Draft.model_validate(obj)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']}" for e in exc.errors())
-        raise DraftError("schema_error", problems) from None
+        raise DraftError(DraftReason.SCHEMA_ERROR, problems) from None
 
 
 def draft_to_spec(draft: Draft, *, failing_response: str | None, metadata: dict[str, Any]) -> TaskSpec:
@@ -125,4 +138,4 @@ def draft_to_spec(draft: Draft, *, failing_response: str | None, metadata: dict[
                         failure_cases=tuple(cases), metadata=meta)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'task'}: {e['msg']}" for e in exc.errors())
-        raise DraftError("schema_error", problems) from None
+        raise DraftError(DraftReason.SCHEMA_ERROR, problems) from None

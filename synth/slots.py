@@ -73,7 +73,7 @@ class Slot(ABC):
         """The prompt of the current attempt."""
         self.last_text: str | None = None
         """The generator's reply to the current attempt."""
-        self.reasons: tuple[str, ...] = ()
+        self.reasons: tuple[str, ...] = ()  # Reason or DraftReason values
         """Why the current attempt was rejected (machine-readable)."""
         self.details: tuple[str, ...] = ()
         """The same, for a human (and the repair prompt)."""
