@@ -26,7 +26,8 @@ def test_unavailable_vllm_is_a_config_error_with_the_reason() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(REASON is not None, reason=f"vllm backend not testable here: {REASON}")
 def test_structured_outputs_follow_the_draft_schema(tiny_model_dir: Path) -> None:
-    import json
+    from pydantic_core import from_json
+
     sampling = SamplingSettings(temperature=0.0, max_new_tokens=256, seed=0)
     backend = create_backend("vllm", BackendOptions(model=str(tiny_model_dir), sampling=sampling))
     req = GenerationRequest(key="k", messages=(Message(role="user", content="write a task"),),
@@ -34,5 +35,7 @@ def test_structured_outputs_follow_the_draft_schema(tiny_model_dir: Path) -> Non
     with backend:
         gen = backend.generate([req, req.model_copy(update={"key": "k2", "json_schema": None})])
     assert [g.key for g in gen] == ["k", "k2"]
-    if gen[0].completion_tokens < 256:
-        assert isinstance(json.loads(gen[0].text), dict)
+    # A random tiny model may be cut off by max_new_tokens mid-string, so the reply is read as (possibly
+    # partial) JSON: constrained decoding must still have produced an object holding only the schema's fields.
+    reply = from_json(gen[0].text, allow_partial="trailing-strings")
+    assert isinstance(reply, dict) and set(reply) <= set(draft_json_schema()["properties"])
