@@ -7,7 +7,8 @@ Entry point for the command line and for scheduled growth cycles::
 
 * Resumable: failures in ``bank.processed_failure_ids()`` are skipped unless ``config.force``.
 * Drafting, repair, validation, the band and storing are :func:`synth.drafting.draft_loop` over one
-  :class:`synth.slots.FailureSlot` per draft slot of every weakness group.
+  :class:`synth.slots.FailureSlot` per draft slot of every weakness group and (``config.replay``) one
+  :class:`synth.replay_tasks.ReplaySlot` per failure, whose task goes to the held-out split.
 * A failure is marked processed only when its group is settled: a task came of it (admitted, or a duplicate of
   one the bank holds), or every slot used up its attempts with their reasons recorded. A group the budget cut
   off, or whose slots got no output from the generator, stays unprocessed and is drafted again by a later run
@@ -33,11 +34,12 @@ from synth.executor import Executor, LocalExecutor
 from synth.grouping import FailureGroup, group_failures
 from synth.prompts import PromptLibrary
 from synth.redact import redact_failure
-from synth.slots import FailureSlot, SlotOutcome, diagnose_groups, plan_failure_slots
+from synth.replay_tasks import plan_replay_slots
+from synth.slots import Slot, SlotOutcome, diagnose_groups, plan_failure_slots
 from synth.summary import PipelineSummary, ProgressHook, StageClock
 from task_bank.failure import FailureRecord
 from task_bank.provenance import utcnow
-from task_bank.records import GrowthRun, RunOutcome
+from task_bank.records import GrowthRun, RunOutcome, TaskSplit
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
@@ -71,6 +73,9 @@ class PipelineConfig(BaseModel):
     """Specs per ``validate_many`` call (one executor work item)."""
     band: BandConfig | None = None
     """The learnable band, applied when a policy probe is given."""
+    replay: bool = True
+    """Also draft one held-out replay task per failure (``replay.j2``; :mod:`synth.replay_tasks`), which
+    ``synth.replay`` samples to tell whether training fixed the failure."""
     run_kind: str = "generate"
     """``GrowthRun.kind`` recorded for the run."""
     record_run: bool = True
@@ -121,18 +126,21 @@ def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed
 
 
 def plan(prep: Prepared, config: PipelineConfig, prompts: PromptLibrary, *, per_group_cap: int | None = None,
-         diagnoses: dict[str, str | None] | None = None) -> list[FailureSlot]:
-    """The draft slots of a prepared run, first prompts rendered (``--dry-run`` prints these)."""
-    return plan_failure_slots(list(prep.groups), prep.by_id, prompts, drafts_per_group=config.drafts_per_group,
-                              examples_per_prompt=config.examples_per_prompt, per_group_cap=per_group_cap,
-                              diagnoses=diagnoses)
+         diagnoses: dict[str, str | None] | None = None) -> list[Slot]:
+    """The draft slots of a prepared run, first prompts rendered (``--dry-run`` prints these): the practice slots
+    of every group, then (with ``config.replay``) one replay slot per failure."""
+    practice: list[Slot] = list(plan_failure_slots(
+        list(prep.groups), prep.by_id, prompts, drafts_per_group=config.drafts_per_group,
+        examples_per_prompt=config.examples_per_prompt, per_group_cap=per_group_cap, diagnoses=diagnoses))
+    replays = plan_replay_slots(list(prep.groups), prep.by_id, prompts) if config.replay else []
+    return [*practice, *replays]
 
 
-def settled_groups(slots: Sequence[FailureSlot]) -> set[str]:
+def settled_groups(slots: Sequence[Slot]) -> set[str]:
     """Groups whose failures are done: a task came of them, or every slot ended rejected with its reasons."""
     by_group: dict[str, list[SlotOutcome]] = {}
     for slot in slots:
-        by_group.setdefault(slot.group.id, []).append(slot.outcome)
+        by_group.setdefault(slot.group_id, []).append(slot.outcome)
     produced = {SlotOutcome.ADMITTED, SlotOutcome.DUPLICATE}
     return {g for g, outcomes in by_group.items() if SlotOutcome.DEFERRED not in outcomes
             and (produced & set(outcomes) or all(o is SlotOutcome.REJECTED for o in outcomes))}
@@ -218,16 +226,17 @@ def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBack
     bank.mark_failures_processed([fid for g in prep.groups if g.id in settled for fid in g.member_ids], run_id)
     deferred = sum(len(g.member_ids) for g in prep.groups if g.id not in settled)
     cut = any(s.outcome is SlotOutcome.DEFERRED for s in slots)
-    return _summary(run_id, failures, prep, tally, tracker, spent, clock, cut, deferred)
+    heldout = sum(1 for s in slots if s.split is TaskSplit.HELDOUT and s.outcome is SlotOutcome.ADMITTED)
+    return _summary(run_id, failures, prep, tally, tracker, spent, clock, cut, deferred, heldout)
 
 
 def _summary(run_id: str, failures: Sequence[FailureRecord], prep: Prepared, tally: Tally, tracker: BudgetTracker,
-             spent: tuple[int, int], clock: StageClock, cut: bool, deferred: int) -> PipelineSummary:
+             spent: tuple[int, int], clock: StageClock, cut: bool, deferred: int, heldout: int) -> PipelineSummary:
     return PipelineSummary(
         run_id=run_id, outcome=RunOutcome.BUDGET_EXHAUSTED if cut else RunOutcome.SUCCEEDED,
         failures_read=len(failures), failures_skipped=prep.skipped, failures_deferred=deferred,
         redactions=prep.redactions, groups=len(prep.groups), drafts=tally.drafts, repairs=tally.repairs,
-        validated=tally.validated, admitted=tally.admitted, rejected=tally.rejected,
+        validated=tally.validated, admitted=tally.admitted, heldout_admitted=heldout, rejected=tally.rejected,
         rejected_by_reason=dict(sorted(tally.reasons.items())), duplicates=tally.duplicates,
         admitted_ids=tuple(tally.admitted_ids), generator_tokens=tracker.tokens - spent[1],
         stage_seconds=clock.rounded(), budget_exhausted=tracker.exhausted() if cut else None,

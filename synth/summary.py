@@ -49,6 +49,8 @@ class PipelineSummary(BaseModel):
     """Drafts that parsed and went through the sandboxed validator."""
     admitted: int = 0
     """Tasks admitted into the bank by this run."""
+    heldout_admitted: int = 0
+    """Of those, replay tasks admitted into the held-out split (never trained on; ``synth.replay`` samples them)."""
     rejected: int = 0
     """Draft attempts rejected (parse, schema, validation, band); duplicates are counted apart."""
     rejected_by_reason: dict[str, int] = Field(default_factory=dict)
@@ -72,6 +74,7 @@ class PipelineSummary(BaseModel):
                 "failures_deferred": self.failures_deferred,
                 "redactions": self.redactions, "groups": self.groups, "drafts": self.drafts,
                 "repairs": self.repairs, "validated": self.validated, "admitted": self.admitted,
+                "heldout_admitted": self.heldout_admitted,
                 "rejected": self.rejected, "duplicates": self.duplicates}
         flat.update({f"rejected:{k}": v for k, v in self.rejected_by_reason.items()})
         return flat
@@ -124,6 +127,7 @@ def summary_table(summary: "PipelineSummary", *, title: str | None = None) -> Ta
         ("drafts (repairs)", f"{summary.drafts} ({summary.repairs})"),
         ("validated", str(summary.validated)),
         ("admitted", str(summary.admitted)),
+        *([("  held-out replay tasks", str(summary.heldout_admitted))] if summary.heldout_admitted else []),
         ("rejected", str(summary.rejected)),
     ]
     rows += [(f"  rejected: {reason}", str(n)) for reason, n in summary.rejected_by_reason.items()]
