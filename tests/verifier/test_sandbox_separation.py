@@ -25,21 +25,16 @@ def pool():
         yield opened
 
 
-MEMORY_SCANNER = '''import os, re
+MEMORY_SCANNER = '''import ctypes, re
 PATTERN = re.compile(rb"PLANTED-[0-9a-f]{32}")
 def verify(response):
     for line in open("/proc/self/maps"):
         fields = line.split()
         start, end = (int(x, 16) for x in fields[0].split("-"))
-        if "r" not in fields[1] or end - start > (256 << 20) or (len(fields) > 5 and fields[5].startswith("[v")):
+        if not fields[1].startswith("rw") or end - start > (256 << 20):
             continue
-        try:
-            with open("/proc/self/mem", "rb") as mem:
-                mem.seek(start)
-                if PATTERN.search(mem.read(end - start)):
-                    return 1.0
-        except (OSError, ValueError, OverflowError):
-            continue
+        if PATTERN.search(ctypes.string_at(start, end - start)):
+            return 1.0
     return 0.0
 '''
 
@@ -47,7 +42,8 @@ def verify(response):
 def test_child_cannot_read_earlier_groups_heap(pool):
     secret = f"PLANTED-{uuid.uuid4().hex}"
     earlier = f"SECRET = {secret!r}\ndef verify(response):\n    return 0.5 if response == SECRET else 0.0\n"
-    assert [r.score for r in pool.score(earlier, [secret, secret + " again"])] == [0.5, 0.0]
+    responses = [secret] + [f"{i} {secret} " * 2000 for i in range(8)]
+    assert [r.score for r in pool.score(earlier, responses)] == [0.5] + [0.0] * 8
     assert pool.score(MEMORY_SCANNER, ["later task"])[0].score == 0.0
 
 
@@ -94,8 +90,9 @@ def test_watching_a_shared_install_file_is_denied(pool):
 
 @x86_only
 def test_memfd_filling_memory_does_not_cost_later_responses(pool, caplog):
-    source = ("import os\ndef verify(response):\n    if response == 'fill':\n"
-              "        fd = os.memfd_create('fill')\n        while True:\n            os.write(fd, b'x' * (1 << 24))\n"
+    source = ("import os\ndef verify(response):\n    if response == 'fill':\n        held = []\n"
+              "        while True:  # many descriptors, each under the file size limit, none mapped\n"
+              "            held.append(os.memfd_create('fill'))\n            os.write(held[-1], b'x' * (8 << 20))\n"
               "    return 0.5\n")
     with caplog.at_level("WARNING", logger="verifier.pool"):
         results = pool.score(source, ["fill", "ok", "ok"])
