@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from synth.executor import Executor
 from synth.grow.runs import StageResult
 from task_bank.records import TaskRecord, TaskStatus
-from task_bank.validation import ValidationReport
+from task_bank.validation import Reason, ValidationReport
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
@@ -68,12 +68,9 @@ def find_pending(bank: "Bank", current: str, limit: int) -> tuple[list[TaskRecor
 
 
 def _reject(bank: "Bank", record: TaskRecord, report: ValidationReport, current: str) -> None:
-    reasons = report.reasons or ("rejected",)
-    bank.set_status(record.id, TaskStatus.REJECTED, actor="grow",
+    reasons = report.reasons or (Reason.REJECTED,)
+    bank.set_status(record.id, TaskStatus.REJECTED, actor="grow", reasons=reasons,
                     reason=f"re-validation under validator {current}: {', '.join(reasons)}")
-    updated = bank.get(record.id)
-    if updated.reasons != reasons:
-        bank.put(updated.model_copy(update={"reasons": reasons}))
 
 
 def revalidate(bank: "Bank", *, validator: "Validator", executor: Executor, current: str, max_tasks: int,
