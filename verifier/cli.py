@@ -32,6 +32,7 @@ from task_bank.exit_codes import exit_code
 from task_bank.spec import TaskSpec
 from task_bank.validation import ScoreResult, ValidationReport
 from verifier.env_cli import has_environment_lines, validate_mixed
+from verifier.libraries import DEFAULT_LIBRARIES, parse_libraries
 from verifier.limits import Limits
 from verifier.pool import Pool, open_pool
 from verifier.validate import ValidationConfig, Validator
@@ -117,7 +118,7 @@ def _progress(total: int, unit: str) -> tqdm:
 
 def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
     return open_pool(backend=args.backend, workers=args.workers,
-                     limits=Limits(wall_s=config.call_budget_s))
+                     limits=Limits(wall_s=config.call_budget_s, libraries=args.libraries))
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
@@ -178,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="one JSON object per line, in input order")
     common.add_argument("--workers", type=int, default=1, help="sandbox workers (default 1)")
     common.add_argument("--backend", default="bwrap", help="sandbox backend: bwrap (default), docker, unsafe-local")
+    common.add_argument("--libraries", type=parse_libraries, default=DEFAULT_LIBRARIES, metavar="NAMES",
+                        help="installed packages verifiers may import (bwrap), comma-separated, or 'none' "
+                             f"(default: {','.join(DEFAULT_LIBRARIES)})")
     sub.add_parser("validate", parents=[common], help="validate tasks; one verdict per task")
     score = sub.add_parser("score", parents=[common], help="score responses with their tasks' verifiers")
     score.add_argument("--responses", required=True, help="JSONL of {id, response}")

@@ -7,7 +7,9 @@ the validator and the trainer build them without importing any backend.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from verifier.libraries import DEFAULT_LIBRARIES, check_library_name
 
 
 class Limits(BaseModel):
@@ -34,6 +36,14 @@ class Limits(BaseModel):
     change what later responses of the same group see. Off by default: one process per group is the measured
     fast path (a fork per call cost about 8x in throughput here); turn it on where responses are executed as code and
     must not influence each other."""
+    libraries: tuple[str, ...] = DEFAULT_LIBRARIES
+    """Installed packages the verifier may import, mounted read-only (``verifier/libraries.py``); () for the standard
+    library only. Default: IFEval's checkers (``if_verifiable.ifeval``) and what they import."""
+
+    @field_validator("libraries")
+    @classmethod
+    def _import_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_library_name(name) for name in names)
 
 
 class RunEnv(BaseModel):

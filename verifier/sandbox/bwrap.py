@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from task_bank.errors import SandboxError
+from verifier.libraries import LIBRARY_ROOT, bwrap_args, library_mounts
 from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
@@ -75,6 +76,10 @@ def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int],
         for parent in reversed(prefix.parents[:-1]):
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(prefix), str(prefix)]
+    mounts = library_mounts(limits.libraries)  # allow-listed verifier libraries, read-only (verifier/libraries.py)
+    argv += bwrap_args(mounts)
+    if mounts:
+        config["site"] = [*config["site"], LIBRARY_ROOT]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "0777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", str(config.pop("hash_seed")),
