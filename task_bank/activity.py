@@ -10,12 +10,12 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from task_bank.codec import iso
+from task_bank.codec import TASK_COLUMNS, iso, record_from_row
 from task_bank.db import Database
 from task_bank.errors import BankError, NotFoundError
 from task_bank.failure import FailureRecord
 from task_bank.provenance import utcnow
-from task_bank.records import DuplicateKind, GrowthRun, TaskSplit, TaskStatus, TrainingStat
+from task_bank.records import DuplicateKind, GrowthRun, TaskRecord, TaskSplit, TaskStatus, TrainingStat
 
 
 class ActivityStore:
@@ -93,6 +93,26 @@ class ActivityStore:
             rows = conn.execute("SELECT body FROM stats WHERE task_id = ? ORDER BY recorded_at, pk",
                                 (task_id,)).fetchall()
         return [TrainingStat.model_validate_json(row[0]) for row in rows]
+
+    def measured_since_status_change(self, status: TaskStatus, reasons: Iterable[str] = ()
+                                     ) -> list[tuple[TaskRecord, TrainingStat]]:
+        """Tasks with ``status`` (and, when given, any of ``reasons``) whose latest statistic was recorded after
+        their status last changed, each with that statistic, oldest task first: evidence the status has not seen
+        (a too-hard task that the policy now sometimes solves). One query, however many tasks are rejected."""
+        wanted = [str(reason) for reason in reasons]
+        where = "t.status = ? AND s.recorded_at > coalesce(t.status_changed_at, t.created_at)"
+        params: list[object] = [TaskStatus(status).value]
+        if wanted:
+            where += (f" AND EXISTS (SELECT 1 FROM json_each(t.reasons) AS j "
+                      f"WHERE j.value IN ({','.join('?' * len(wanted))}))")
+            params.extend(wanted)
+        columns = ", ".join(f"t.{c.strip()}" for c in TASK_COLUMNS.split(","))
+        with self._db.read() as conn:
+            rows = conn.execute(
+                f"SELECT {columns}, s.body FROM tasks AS t JOIN stats AS s ON s.pk = (SELECT pk FROM stats "
+                f"WHERE stats.task_id = t.id ORDER BY recorded_at DESC, pk DESC LIMIT 1) WHERE {where} ORDER BY t.pk",
+                params).fetchall()
+        return [(record_from_row(row[:-1]), TrainingStat.model_validate_json(row[-1])) for row in rows]
 
     def latest_pass_rates(self, policy: str | None = None) -> dict[str, float]:
         """Task id -> most recent pass rate (training or probe), for one policy or whichever measured last."""

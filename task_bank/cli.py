@@ -1,58 +1,39 @@
 """``python -m task_bank``: look into a bank, import and export tasks, print the record schemas.
 
-Every subcommand takes ``--bank PATH`` (default ``$ENVSYNTH_BANK``, else ``./task_bank.db``) and ``--json``.
-Exit codes: 0 done; 1 import finished but skipped bad lines; 2 an error (message on stderr, never a traceback).
-``serve`` is added by ``task_bank.web.cli.add_serve_parser`` when the web view is installed.
+Every subcommand takes ``--bank PATH`` (default ``$ENVSYNTH_BANK``, else ``./task_bank.db``) and ``--json`` (JSON
+only on stdout). Exit codes are the shared ones (:mod:`task_bank.exit_codes`): 0 done; 1 an import skipped bad
+lines; 2 bad input; 4 the sandbox failed; 5 the bank failed; 130 interrupted. Never a traceback.
+
+``import`` validates every new task in the sandbox by default. The bank layer does not import the verifier (the
+layers point down: ``task_bank`` <- ``verifier``), so a validating import runs ``python -m verifier import`` with
+the same arguments, in a child process, and ends with its exit code; ``--no-validate`` stores the tasks here, as
+``candidate`` tasks that training never samples until re-validation judges them. ``serve`` is added by
+:func:`task_bank.web.cli.add_serve_parser` when the web view is installed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from task_bank.errors import EnvsynthError, InputError
-from task_bank.exit_codes import exit_code
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
+                                   run_command)
+from task_bank.errors import InputError
+from task_bank.jsonl import ImportReport, export_jsonl, import_jsonl
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.store import Bank
+from task_bank.tables import print_runs, show_task, stats_table, task_list_table
 
 Handler = Callable[[argparse.Namespace, Console], int]
-DEFAULT_BANK = "task_bank.db"
 EXPORT_FORMATS = ("jsonl", "parquet", "hf")
-
-
-def bank_path(value: str | None) -> Path:
-    """The bank file: the option, else ``$ENVSYNTH_BANK``, else ``./task_bank.db``."""
-    return Path(value or os.environ.get("ENVSYNTH_BANK") or DEFAULT_BANK)
-
-
-def existing_bank(value: str | None) -> Path:
-    """The bank file for a command that only reads: a missing file is an error, not a new empty bank (a typo in
-    ``--bank`` would otherwise show an empty bank and leave a stray file behind)."""
-    path = bank_path(value)
-    if not path.exists():
-        raise InputError("no bank file here; give --bank PATH or set $ENVSYNTH_BANK (import or synth.generate "
-                         "creates one)", path=str(path), field="bank")
-    return path
-
-
-def emit_json(console: Console, value: object) -> None:
-    """One JSON document on stdout (plain print: rich must not wrap or colour machine output)."""
-    console.file.write(json.dumps(value, default=str, ensure_ascii=False) + "\n")
-
-
-def _common() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--bank", metavar="PATH", default=None,
-                        help="bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
-    parent.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    return parent
+SORTS = ("created", "updated", "pass_rate", "id", "status", "skill")
+FORMAT = ("one task spec v1 JSON object per line (docs/SPEC.md); a line exported with provenance keeps it; blank "
+          "lines are skipped")
 
 
 def _status_arg(value: str) -> str:
@@ -72,15 +53,18 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     """Print the JSON Schema of one record, or of all."""
     from task_bank.schema import all_schemas, record_schema
     document = record_schema(args.record) if args.record else all_schemas()
-    text = json.dumps(document, indent=None if args.json else 2)
-    if args.output:
+    text = json_text(document, indent=None if args.json else 2)
+    if not args.output:
+        sys.stdout.write(text + "\n")
+        return 0
+    try:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
-        if args.json:
-            emit_json(console, {"written": args.output})
-        else:
-            console.print(f"wrote {args.output}")
+    except OSError as exc:
+        raise InputError(f"cannot write the file ({exc.strerror})", path=args.output, field="output") from None
+    if args.json:
+        emit_json({"written": args.output})
     else:
-        console.file.write(text + "\n")
+        console.print(f"wrote {args.output}")
     return 0
 
 
@@ -89,20 +73,9 @@ def cmd_stats(args: argparse.Namespace, console: Console) -> int:
     with Bank.open(existing_bank(args.bank)) as bank:
         summary = bank.summary()
     if args.json:
-        emit_json(console, summary)
-        return 0
-    table = Table(title=f"task bank {summary['path']}")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    table.add_row("tasks", str(summary["tasks"]))
-    for key in ("by_status", "duplicates"):
-        value = summary[key]
-        if isinstance(value, dict):
-            for name, count in value.items():
-                table.add_row(f"  {key.removeprefix('by_')}: {name}", str(count))
-    for key in ("failures", "processed_failures", "runs", "reports", "training_stats", "skills"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
-    console.print(table)
+        emit_json(summary)
+    else:
+        console.print(stats_table(summary))
     return 0
 
 
@@ -116,21 +89,26 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
                             offset=args.offset)
         total = bank.count(**filters)
     if args.json:
-        emit_json(console, {"total": total, "offset": args.offset, "tasks": [_brief(r) for r in records]})
-        return 0
-    table = Table(title=f"{len(records)} of {total} task(s), from {args.offset}")
-    rows = [[r.id, r.status.value, (r.spec.skill or "")[:16], r.created_at.strftime("%Y-%m-%d %H:%M")]
-            for r in records]
-    columns = ["id", "status", "skill", "created"] if console.width >= 110 else ["id", "status", "skill"]
-    used = sum(max([len(c)] + [len(row[i]) for row in rows]) + 3 for i, c in enumerate(columns)) + 4
-    width = max(12, console.width - used)  # what the other columns and the borders leave for the prompt
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    table.add_column("prompt", no_wrap=True)
-    for record, row in zip(records, rows):
-        prompt = " ".join(record.spec.prompt_text.split())
-        table.add_row(*row[:len(columns)], prompt if len(prompt) <= width else prompt[:width - 1] + "…")
-    console.print(table)
+        emit_json({"total": total, "offset": args.offset, "tasks": [_brief(r) for r in records]})
+    else:
+        console.print(task_list_table(records, total, args.offset, console.width))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, console: Console) -> int:
+    """Spec, provenance, validation reports, training statistics and history of one task."""
+    with Bank.open(existing_bank(args.bank)) as bank:
+        record = bank.get(args.task_id)
+        reports, stats, history = bank.reports(record.id), bank.stats(record.id), bank.history(record.id)
+        duplicates = [r.id for r in bank.duplicates_of(record.id)]
+        children = [r.id for r in bank.children(record.id)]
+    if args.json:
+        emit_json({"record": record.model_dump(mode="json"), "reports": [r.model_dump(mode="json") for r in reports],
+                   "stats": [s.model_dump(mode="json") for s in stats],
+                   "history": [h.model_dump(mode="json") for h in history],
+                   "duplicates": duplicates, "children": children})
+    else:
+        show_task(console, record, reports, stats, history, duplicates, children)
     return 0
 
 
@@ -139,57 +117,140 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     with Bank.open(existing_bank(args.bank)) as bank:
         runs = bank.list_runs(limit=args.limit)
     if args.json:
-        emit_json(console, {"runs": [run.model_dump(mode="json") for run in runs]})
-        return 0
-    table = Table(title=f"{len(runs)} run(s)")
-    for column in ("id", "kind", "outcome", "started", "ended", "inputs", "counts"):
-        table.add_column(column)
-    for run in runs:
-        table.add_row(run.id, run.kind, run.outcome.value, run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                      run.ended_at.strftime("%Y-%m-%d %H:%M:%S") if run.ended_at else "",
-                      str(run.inputs_seen), ", ".join(f"{k}={v}" for k, v in sorted(run.counts.items())))
-    console.print(table)
+        emit_json({"runs": [run.model_dump(mode="json") for run in runs]})
+    else:
+        print_runs(console, runs)
     return 0
+
+
+def validating_import_command(args: argparse.Namespace) -> list[str]:
+    """The ``python -m verifier import`` command line a validating import hands over to."""
+    command = [sys.executable, "-m", "verifier", "import", str(args.file), "--bank", str(bank_path(args.bank)),
+               "--sandbox", args.sandbox, "--workers", str(args.workers), "--batch-size", str(args.batch_size)]
+    return command + [flag for flag, on in (("--strict", args.strict), ("--progress", args.progress),
+                                            ("--json", args.json)) if on]
+
+
+def cmd_import(args: argparse.Namespace, console: Console) -> int:
+    """Store the task specs of a JSONL file: validated in the sandbox (by the verifier), or unjudged candidates."""
+    if not Path(args.file).is_file():
+        raise InputError("no such file; give a task spec v1 JSONL file", path=str(args.file), field="FILE")
+    if not args.no_validate:
+        if args.status is not None:
+            raise InputError("--status only applies with --no-validate; validation decides the status",
+                             field="status")
+        return subprocess.run(validating_import_command(args), check=False).returncode
+    def progress(committed: int) -> None:
+        print(f"committed {committed}", file=sys.stderr, flush=True)
+
+    status = TaskStatus(args.status) if args.status not in (None, "all") else None
+    with bank_for_writing(bank_path(args.bank)) as bank:
+        report = import_jsonl(bank, args.file, strict=args.strict, status=status, batch_size=args.batch_size,
+                              on_commit=progress if args.progress else None)
+    print_import_report(report, as_json=args.json)
+    return 1 if report.problems else 0
+
+
+def print_import_report(report: ImportReport, *, as_json: bool) -> None:
+    """JSON on stdout, or the summary on stdout and each bad line on stderr (shared with ``verifier import``)."""
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+        return
+    print(report.summary())
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    """Write tasks as JSONL (spec v1), Parquet or a saved HF dataset."""
+    status = None if args.status == "all" else args.status
+    with Bank.open(existing_bank(args.bank)) as bank:
+        if args.format == "jsonl":
+            count = export_jsonl(bank, args.output, status=status, skill=args.skill)
+        else:
+            import datasets
+            datasets.disable_progress_bars()  # this process is a CLI: bars would mix into the output
+            from task_bank.hf_export import export_hf, export_parquet
+            export = export_parquet if args.format == "parquet" else export_hf
+            count = export(bank, args.output, status=status, skill=args.skill)
+    if args.json:
+        emit_json({"format": args.format, "path": str(args.output), "tasks": count})
+    else:
+        console.print(f"wrote {count} task(s) to {args.output} ({args.format})", soft_wrap=True)
+    return 0
+
+
+def _subcommand(sub: argparse._SubParsersAction, name: str, handler: Handler, summary: str,
+                description: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=summary, description=description)
+    add_bank_args(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    p = _subcommand(sub, "import", cmd_import, "import task specs v1 from JSONL (validated in the sandbox)",
+                    "Store the tasks of a JSONL file. Each new task is validated in the sandbox and stored admitted "
+                    "(subject to dedup) or rejected with its reasons; ids already in the bank are skipped. With "
+                    "--no-validate tasks are stored as candidates, which training never samples. Exit 1 when bad "
+                    "lines were skipped (each named on stderr as FILE:LINE:COLUMN: field: message).")
+    p.add_argument("file", metavar="FILE", help=f"the tasks: {FORMAT}")
+    p.add_argument("--no-validate", action="store_true",
+                   help="store the tasks unjudged, as candidates (default: validate each new task in the sandbox)")
+    p.add_argument("--sandbox", "--backend", dest="sandbox", default="bwrap", metavar="NAME",
+                   help="sandbox backend for validation: bwrap, docker, unsafe-local (default: bwrap)")
+    p.add_argument("--workers", type=int, default=2, help="sandbox workers for validation (default: 2)")
+    p.add_argument("--strict", action="store_true", help="import nothing if any line is bad (default: skip them)")
+    p.add_argument("--status", type=_status_arg, default=None,
+                   help="with --no-validate: store tasks with this status (default: candidate)")
+    p.add_argument("--batch-size", type=int, default=500, help="tasks per transaction (default: 500)")
+    p.add_argument("--progress", action="store_true",
+                   help="print 'committed N' to stderr after each commit (default: off)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m task_bank`` (``serve`` included when the web view is importable)."""
-    from task_bank.cli_io import add_io_parsers
-    from task_bank.cli_show import cmd_show
     parser = argparse.ArgumentParser(prog="python -m task_bank",
                                      description="Look into a task bank, import and export tasks, print the schemas.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = _common()
 
-    p = sub.add_parser("schema", parents=[common], help="JSON Schema of the records")
-    p.add_argument("--record", default=None, help="one record (task_spec, task_record, failure, ...); default all")
-    p.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
-    p.set_defaults(handler=cmd_schema)
+    p = _subcommand(sub, "schema", cmd_schema, "JSON Schema of the records",
+                    "Print the JSON Schema of the bank's records (task_spec, task_record, failure, ...).")
+    p.add_argument("--record", default=None, help="one record (task_spec, task_record, failure, ...) (default: all)")
+    p.add_argument("-o", "--output", default=None, metavar="PATH", help="write to this file (default: stdout)")
 
-    p = sub.add_parser("stats", parents=[common], help="counts per status, duplicates, failures, runs")
-    p.set_defaults(handler=cmd_stats)
+    _subcommand(sub, "stats", cmd_stats, "counts per status, duplicates, failures, runs",
+                "Count the bank's tasks per status, duplicates per kind, failures, runs, reports and statistics.")
 
-    p = sub.add_parser("list", parents=[common], help="list tasks (filters, full-text search, paging)")
-    p.add_argument("--status", type=_status_arg, default=None, help="status, or all (default all)")
-    p.add_argument("--skill", default=None, help="metadata skill")
-    p.add_argument("--search", default=None, metavar="TEXT", help="full-text search over prompt and verifier code")
-    p.add_argument("--failure-group", default=None, help="provenance failure group")
-    p.add_argument("--run", default=None, help="growth run id")
-    p.add_argument("--sort", default="created", choices=("created", "updated", "pass_rate", "id", "status", "skill"))
-    p.add_argument("--ascending", action="store_true", help="oldest / lowest first")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--offset", type=int, default=0)
-    p.set_defaults(handler=cmd_list)
+    p = _subcommand(sub, "list", cmd_list, "list tasks (filters, full-text search, paging)",
+                    "List one page of tasks, newest first, filtered by status, skill, text, failure group or run.")
+    p.add_argument("--status", type=_status_arg, default=None, help="a status, or all (default: all)")
+    p.add_argument("--skill", default=None, help="metadata skill (default: any)")
+    p.add_argument("--search", default=None, metavar="TEXT",
+                   help="full-text search over prompt and verifier code (default: none)")
+    p.add_argument("--failure-group", default=None, metavar="GROUP", help="provenance failure group (default: any)")
+    p.add_argument("--run", default=None, metavar="RUN_ID", help="growth run id (default: any)")
+    p.add_argument("--sort", default="created", choices=SORTS, help="sort key (default: created)")
+    p.add_argument("--ascending", action="store_true", help="oldest / lowest first (default: newest first)")
+    p.add_argument("--limit", type=int, default=50, help="tasks per page (default: 50)")
+    p.add_argument("--offset", type=int, default=0, help="tasks to skip (default: 0)")
 
-    p = sub.add_parser("show", parents=[common], help="one task: spec, provenance, reports, statistics, history")
-    p.add_argument("task_id", metavar="ID")
-    p.set_defaults(handler=cmd_show)
+    p = _subcommand(sub, "show", cmd_show, "one task: spec, provenance, reports, statistics, history",
+                    "Show everything the bank knows about one task.")
+    p.add_argument("task_id", metavar="ID", help="the task id (t_...)")
 
-    add_io_parsers(sub, common, _status_arg)
+    _add_import(sub)
 
-    p = sub.add_parser("runs", parents=[common], help="growth and generate runs, newest first")
-    p.add_argument("--limit", type=int, default=50)
-    p.set_defaults(handler=cmd_runs)
+    p = _subcommand(sub, "export", cmd_export, "export tasks as JSONL, Parquet or a HF dataset",
+                    "Write tasks as task spec v1 JSONL (with provenance), Parquet, or a saved Hugging Face dataset.")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl", help="output format (default: jsonl)")
+    p.add_argument("--status", type=_status_arg, default="admitted", help="a status, or all (default: admitted)")
+    p.add_argument("--skill", default=None, help="metadata skill (default: any)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="file (jsonl, parquet) or directory (hf)")
+
+    p = _subcommand(sub, "runs", cmd_runs, "growth and generate runs, newest first",
+                    "List the recorded growth and generate runs, newest first, with their counts.")
+    p.add_argument("--limit", type=int, default=50, help="runs to show (default: 50)")
 
     try:
         from task_bank.web.cli import add_serve_parser
@@ -201,16 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; an EnvsynthError becomes one line on stderr and the shared exit code (2 input, 5 bank)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    console = Console(file=sys.stdout)
+    """Run one subcommand; an error becomes one line on stderr and the shared exit code."""
+    args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args, console)
-    except EnvsynthError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return exit_code(exc)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
+    return run_command(lambda: handler(args, Console(file=sys.stdout)))

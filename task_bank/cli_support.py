@@ -21,6 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.exit_codes import EXIT_FAILED, exit_code
+from task_bank.store import Bank
 
 T = TypeVar("T", bound=BaseModel)
 DEFAULT_BANK = "task_bank.db"
@@ -212,3 +214,22 @@ def read_jsonl(path: Path | str, model: type[T], *, what: str | None = None,
             item = _parse_line(name, number, raw, model, label, precheck)
             if item is not None:
                 yield item
+
+
+@contextmanager
+def bank_for_writing(path: Path) -> Iterator[Bank]:
+    """Open (creating if missing) the bank a writing command uses. When the command fails and a bank this call
+    created holds no task, the file is removed again, so a refused or failed run leaves no empty bank behind for
+    the next command to mistake for a real one (a bank that received tasks is kept: they were reported)."""
+    created = not path.exists()
+    bank = Bank.open(path)
+    try:
+        yield bank
+    except BaseException:
+        empty = bank.count() == 0
+        bank.close()
+        if created and empty:
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    bank.close()

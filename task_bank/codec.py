@@ -17,12 +17,13 @@ from task_bank.spec import TaskSpec
 from task_bank.provenance import Provenance
 
 TASK_COLUMNS = ("id, status, reasons, spec, verifier, provenance, duplicate_of, duplicate_kind, created_at, updated_at, "
-                "split")
+                "split, status_changed_at")
 """The columns :func:`record_from_row` reads, in order."""
 
 TASK_WRITE_COLUMNS = ("id", "status", "skill", "failure_group", "growth_run_id", "parent_task_id", "created_at",
                       "updated_at", "content_hash", "verifier_skeleton", "verifier_hash", "duplicate_of", "duplicate_kind", "reasons",
-                      "prompt_text", "verifier", "spec", "provenance", "minhash", "split")
+                      "prompt_text", "verifier", "spec", "provenance", "minhash", "split",
+                      "status_changed_at")
 """The columns :func:`task_row` fills, in order."""
 
 
@@ -49,15 +50,17 @@ def task_row(record: TaskRecord, keys: DedupKeys) -> tuple[object, ...]:
         record.duplicate_of, record.duplicate_kind.value if record.duplicate_kind else None,
         json.dumps(list(record.reasons)), spec.prompt_text, spec.verifier,
         spec.model_dump_json(exclude={"verifier"}), prov.model_dump_json(), keys.signature, record.split.value,
+        iso(record.status_changed_at) if record.status_changed_at else None,
     )
 
 
 def record_from_row(row: sqlite3.Row | tuple[object, ...]) -> TaskRecord:
     """A :class:`TaskRecord` from the columns of :data:`TASK_COLUMNS`."""
     (task_id, status, reasons, spec_json, verifier, provenance, duplicate_of, duplicate_kind, created_at,
-     updated_at, split) = row
+     updated_at, split, status_changed_at) = row
     spec_data = json.loads(str(spec_json))
     spec_data["verifier"] = verifier
+    spec_data.pop("provenance", None)  # rows written before provenance had one home carry a null copy here
     return TaskRecord(
         spec=TaskSpec.model_validate(spec_data),
         status=TaskStatus(status),
@@ -68,4 +71,5 @@ def record_from_row(row: sqlite3.Row | tuple[object, ...]) -> TaskRecord:
         created_at=parse_time(str(created_at)),
         updated_at=parse_time(str(updated_at)),
         split=TaskSplit(split),
+        status_changed_at=parse_time(str(status_changed_at)) if status_changed_at else None,
     )

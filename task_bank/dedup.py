@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.fingerprint import verifier_fingerprint, verifier_skeleton
 from task_bank.minhash import Banding, band_keys, signatures, similarity
-from task_bank.records import DuplicateKind
+from task_bank.records import ONCE_ADMITTED, DuplicateKind
 from task_bank.spec import TaskSpec
 
 MAX_VERIFIER_CANDIDATES = 50
@@ -62,8 +62,9 @@ class DedupKeys:
     """One signed 64-bit key per LSH band."""
 
 
-MATCHED_STATUSES = "('admitted', 'retired', 'quarantined')"
-"""Statuses a new task is compared against (an SQL tuple literal; fixed text, never user input)."""
+MATCHED_STATUSES = "(" + ", ".join(f"'{status.value}'" for status in sorted(ONCE_ADMITTED)) + ")"
+"""Statuses a new task is compared against, :data:`~task_bank.records.ONCE_ADMITTED` (an SQL tuple literal built
+from the enum; never user input)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from task_bank.errors import BankError
 from task_bank.query import TaskFilter
+from task_bank import records
 
-ONCE_ADMITTED = ("admitted", "retired", "quarantined")
+ONCE_ADMITTED = tuple(sorted(status.value for status in records.ONCE_ADMITTED))
 """Statuses a task only reaches after admission; a run's "admitted" count includes tasks curated since."""
 
 

@@ -1,44 +1,36 @@
-"""Import and export of task spec v1 as JSONL (one task per line).
+"""Import and export of task spec v1 as JSONL (one :class:`~task_bank.spec.TaskLine` per line).
 
-Import is all-or-nothing only with ``strict``: otherwise every line that parses is admitted (with dedup) and every
-line that does not is reported with its file, line number and failing field. Tasks already in the bank are never
-changed: admitting an id that is stored is a no-op. Batches are committed as they fill, and ``on_commit`` hears of
-each batch only after its commit, so a killed import never reports a task the bank does not hold.
+An import either validates every new task (``judge``: the verifier layer's validator, passed in, since the bank
+layer never imports the verifier) and stores it admitted or rejected by its report, or stores it unjudged as a
+``candidate`` that training never samples. Ids already in the bank are skipped before judging: validation costs
+sandbox time, and a stored task is never changed by an import. Every line that does not parse is reported with
+its file, line, column and field (:class:`task_bank.cli_support.BadLine`); ``strict`` imports nothing when any
+line is bad. Batches are committed as they fill, and ``on_commit`` hears of each batch only after its commit, so
+a killed import never reports a task the bank does not hold.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from task_bank.cli_support import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import InputError
 from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
-from task_bank.records import TaskRecord, TaskStatus
-from task_bank.spec import SCHEMA_VERSION, TaskSpec
-from task_bank.store import Admission, Bank
+from task_bank.records import TaskStatus
+from task_bank.spec import SCHEMA_VERSION, TaskLine, TaskSpec
+from task_bank.store import Admission, AdmitItem, Bank
+from task_bank.validation import ValidationReport
 
+Judge = Callable[[Sequence[TaskSpec]], Sequence[ValidationReport]]
+"""Validates specs, one report each in input order (``verifier.Validator.validate_many``)."""
 
-class ImportProblem(BaseModel):
-    """One line that could not be imported."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    """File read."""
-    line: int
-    """1-based line number."""
-    field: str | None
-    """Failing field (dotted path for nested ones), None when the line is not a JSON object at all."""
-    message: str
-    """What is wrong."""
-
-    def __str__(self) -> str:
-        suffix = f" (field '{self.field}')" if self.field else ""
-        return f"{self.path}:{self.line}: {self.message}{suffix}"
+JUDGE_BATCH = 16
+"""Specs handed to the judge at once: enough to keep every sandbox worker busy, few enough to commit often."""
 
 
 class ImportReport(BaseModel):
@@ -51,113 +43,121 @@ class ImportReport(BaseModel):
     lines: int
     """Non-blank lines read."""
     stored: int
-    """New tasks stored (admitted, or rejected as duplicates)."""
+    """New tasks stored (admitted, rejected, or unjudged candidates)."""
     admitted: int
-    """New tasks stored as admitted (or the requested status)."""
+    """New tasks stored as admitted (0 for an unvalidated import, unless ``--status admitted`` was asked for)."""
     duplicates: int
     """New tasks stored as duplicates of admitted ones."""
+    rejected: int
+    """New tasks the validator rejected (stored as rejected, with its reasons)."""
     existing: int
-    """Lines whose id was already in the bank (or earlier in the file): left untouched."""
-    problems: tuple[ImportProblem, ...]
+    """Lines whose id was already in the bank (or earlier in the file): left untouched, never re-judged."""
+    validated: bool
+    """Whether new tasks were judged in the sandbox (False: stored unjudged, ``--no-validate``)."""
+    problems: tuple[BadLine, ...]
     """Lines not imported, in file order."""
 
+    def summary(self) -> str:
+        """The one-line account a person reads."""
+        judged = (f"{self.admitted} admitted, {self.rejected} rejected by validation, {self.duplicates} duplicate(s)"
+                  if self.validated else f"unvalidated: {self.admitted} admitted, {self.duplicates} duplicate(s), "
+                                         f"{self.stored - self.admitted - self.duplicates} candidate(s)")
+        return (f"{self.path}: {self.lines} line(s); stored {self.stored} new task(s) ({judged}); "
+                f"{self.existing} already in the bank; {len(self.problems)} bad line(s)")
 
-def _problem(path: str, line: int, exc: ValidationError, data: dict[str, object]) -> ImportProblem:
+
+def _newer_version(data: Mapping[str, object]) -> tuple[str, str] | None:
+    """A line from a newer envsynth is refused for its version, not for the first field this one does not know."""
     version = data.get("schema_version")
     if isinstance(version, int) and version > SCHEMA_VERSION:
-        return ImportProblem(path=path, line=line, field="schema_version",
-                             message=f"schema_version {version} is newer than this envsynth reads ({SCHEMA_VERSION})")
-    error = exc.errors()[0]
-    field = ".".join(str(part) for part in error["loc"]) or None
-    message = str(error["msg"]).removeprefix("Value error, ").replace("valid tuple", "list (JSON array)")
-    if len(exc.errors()) > 1:
-        message += f" (and {len(exc.errors()) - 1} more error(s))"
-    return ImportProblem(path=path, line=line, field=field, message=message)
+        return "schema_version", f"schema_version {version} is newer than this envsynth reads ({SCHEMA_VERSION})"
+    return None
 
 
-def read_specs(path: str | Path) -> Iterator[TaskSpec | ImportProblem]:
-    """Each non-blank line of a JSONL file as a spec, or as the problem that stops it being one."""
-    name = str(path)
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=name) from exc
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield ImportProblem(path=name, line=number, field=None, message=f"not UTF-8 text ({exc.reason})")
-                continue
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield ImportProblem(path=name, line=number, field=None,
-                                    message=f"malformed JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(data, dict):
-                yield ImportProblem(path=name, line=number, field=None,
-                                    message=f"expected a JSON object (a task spec), got {type(data).__name__}")
-                continue
-            try:
-                yield TaskSpec.model_validate(data)
-            except ValidationError as exc:
-                yield _problem(name, number, exc, data)
+def read_lines(path: str | Path) -> Iterator[ParsedLine[TaskLine] | BadLine]:
+    """Each non-blank line of a task spec v1 JSONL file, parsed, or the :class:`BadLine` that stops it."""
+    return read_jsonl(path, TaskLine, what="a task spec", precheck=_newer_version)
 
 
-def import_jsonl(bank: Bank, path: str | Path, *, strict: bool = False, status: TaskStatus | None = None,
-                 batch_size: int = 500, on_commit: Callable[[int], None] | None = None) -> ImportReport:
-    """Admit every valid task spec of a JSONL file; ``strict`` imports nothing when any line is bad.
+def read_specs(path: str | Path) -> Iterator[TaskSpec | BadLine]:
+    """Each line as a bare spec (provenance dropped), or as the problem that stops it being one."""
+    for item in read_lines(path):
+        yield item if isinstance(item, BadLine) else item.value.spec
 
-    ``on_commit`` gets the running count of lines committed after each batch. Raises InputError (naming the file,
-    line and field of the first bad lines) in strict mode.
+
+def _chunks(items: Iterable[AdmitItem], size: int) -> Iterator[list[AdmitItem]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _judged(items: Iterable[AdmitItem], bank: Bank, judge: Judge) -> Iterator[AdmitItem]:
+    """Attach a validation report to each item whose id the bank does not hold yet (stored ids are not re-judged)."""
+    for chunk in _chunks(items, JUDGE_BATCH):
+        known = bank.existing_ids(spec.id for spec, _, _ in chunk)
+        fresh = [spec for spec, _, _ in chunk if spec.id not in known]
+        reports = {report.task_id: report for report in judge(fresh)} if fresh else {}
+        for spec, provenance, _ in chunk:
+            yield spec, provenance, reports.get(spec.id)
+
+
+def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, strict: bool = False,
+                 status: TaskStatus | None = None, batch_size: int = 500,
+                 on_commit: Callable[[int], None] | None = None) -> ImportReport:
+    """Store every valid line of a task spec v1 JSONL file; ``strict`` imports nothing when any line is bad.
+
+    With ``judge`` each new task is validated and stored admitted (subject to dedup) or rejected with its report;
+    without it, new tasks are stored unjudged with ``status`` (default ``candidate``: training never samples
+    them until re-validation judges them). ``on_commit`` gets the running count of lines committed after each
+    batch. Raises InputError (naming the file, line and field of the first bad lines) in strict mode.
     """
     name = str(path)
-    problems: list[ImportProblem] = []
+    if judge is not None and status is not None:
+        raise InputError("a status is only chosen for unvalidated imports; validation decides it otherwise",
+                         field="status")
+    problems: list[BadLine] = []
     counts = {"lines": 0, "existing": 0, "committed": 0}
     seen: set[str] = set()
-    provenance = Provenance(imported_from=name)
 
-    def specs() -> Iterator[tuple[TaskSpec, Provenance, None]]:
-        for item in read_specs(path):
+    def items() -> Iterator[AdmitItem]:
+        for item in read_lines(path):
             counts["lines"] += 1
-            if isinstance(item, ImportProblem):
+            if isinstance(item, BadLine):
                 problems.append(item)
-            elif item.id in seen:
+            elif item.value.id in seen:
                 counts["existing"] += 1
             else:
-                seen.add(item.id)
-                if item.provenance is None:
-                    yield item, provenance, None
-                else:  # a task exported from another bank keeps its chain; the bank stores it beside the spec
-                    kept = item.provenance.model_copy(update={"imported_from": name})
-                    yield item.model_copy(update={"provenance": None}), kept, None
+                seen.add(item.value.id)
+                chain = item.value.provenance or Provenance()  # an exported task keeps its chain
+                yield item.value.spec, chain.model_copy(update={"imported_from": name}), None
 
+    source: Iterable[AdmitItem] = items()
     if strict:
-        items = list(specs())
+        source = list(source)
         if problems:
             shown = "\n".join(str(p) for p in problems[:10])
             more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
             raise InputError(f"--strict: {len(problems)} bad line(s), nothing imported:\n{shown}{more}", path=name)
-        source: Iterator[tuple[TaskSpec, Provenance, None]] = iter(items)
-    else:
-        source = specs()
+    if judge is not None:
+        source = _judged(source, bank, judge)
 
-    new: list[TaskRecord] = []
+    new: list[Admission] = []
 
     def committed(admissions: list[Admission]) -> None:
         counts["committed"] += len(admissions)
-        new.extend(a.record for a in admissions if a.new)
+        new.extend(a for a in admissions if a.new)
         counts["existing"] += sum(1 for a in admissions if not a.new)
         if on_commit is not None:
             on_commit(counts["committed"])
 
-    bank.admit_many(source, status=status, batch_size=batch_size, on_commit=committed)
+    unjudged = status or TaskStatus.CANDIDATE
+    bank.admit_many(source, status=None if judge is not None else unjudged, batch_size=batch_size,
+                    on_commit=committed)
     duplicates = sum(1 for r in new if r.duplicate_of is not None)
-    return ImportReport(path=name, lines=counts["lines"], stored=len(new), admitted=len(new) - duplicates,
-                        duplicates=duplicates, existing=counts["existing"], problems=tuple(problems))
+    admitted = sum(1 for r in new if r.status is TaskStatus.ADMITTED)
+    return ImportReport(path=name, lines=counts["lines"], stored=len(new), admitted=admitted,
+                        duplicates=duplicates, rejected=len(new) - admitted - duplicates if judge is not None else 0,
+                        existing=counts["existing"], validated=judge is not None, problems=tuple(problems))
 
 
 def export_jsonl(bank: Bank, path: str | Path, *, status: StatusFilter = None, skill: str | None = None) -> int:
@@ -166,7 +166,7 @@ def export_jsonl(bank: Bank, path: str | Path, *, status: StatusFilter = None, s
     try:
         with open(path, "w", encoding="utf-8") as out:
             for record in bank.iter_tasks(status=status, skill=skill):
-                out.write(record.spec.model_copy(update={"provenance": record.provenance}).to_json() + "\n")
+                out.write(TaskLine.of(record.spec, record.provenance).to_json() + "\n")
                 count += 1
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror})", path=str(path)) from exc

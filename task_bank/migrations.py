@@ -11,6 +11,7 @@ Never edit a migration that has shipped: add a new one at the end.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -216,6 +217,36 @@ def m007_replay_results(conn: sqlite3.Connection) -> None:
     ])
 
 
+def m008_status_changed_at_and_typed_reasons(conn: sqlite3.Connection) -> None:
+    """When each task's status last changed (from its history; NULL for a task never changed), so "evidence newer
+    than the status" is one indexed comparison; and reasons typed: a reviewer's free-text reason that a task
+    carried as its status reason becomes ``reviewed`` (the words stay in the history entry, where they were too).
+    """
+    known = {"schema", "verifier_error", "nondeterministic", "unsolvable", "failure_case_passes", "trivial", "timeout",
+             "sandbox_error", "executes_response", "reward_hack", "duplicate", "too_easy", "too_hard", "mastered",
+             "solvable", "reviewed", "rejected"}  # Reason's values when this migration shipped (it never changes)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    if "status_changed_at" not in columns:
+        conn.execute("ALTER TABLE tasks ADD COLUMN status_changed_at TEXT")
+    conn.execute("UPDATE tasks SET status_changed_at = (SELECT max(at) FROM history WHERE history.task_id = tasks.id)"
+                 " WHERE status_changed_at IS NULL")
+    conn.execute("CREATE INDEX IF NOT EXISTS tasks_status_changed ON tasks (status, status_changed_at)")
+
+    def typed(reasons: list[str]) -> list[str]:
+        return list(dict.fromkeys(r if r in known else "reviewed" for r in reasons))
+
+    for pk, reasons in conn.execute("SELECT pk, reasons FROM tasks WHERE reasons != '[]'").fetchall():
+        old = json.loads(reasons)
+        if typed(old) != old:
+            conn.execute("UPDATE tasks SET reasons = ? WHERE pk = ?", (json.dumps(typed(old)), pk))
+    for pk, body in conn.execute("SELECT pk, body FROM history").fetchall():
+        entry = json.loads(body)
+        old = entry.get("from_reasons", [])
+        if typed(old) != old:
+            entry["from_reasons"] = typed(old)
+            conn.execute("UPDATE history SET body = ? WHERE pk = ?", (json.dumps(entry), pk))
+
+
 def m009_environments(conn: sqlite3.Connection) -> None:
     """Environments (issue 15): environment spec v1 records with their verdict and evidence as JSON, and the two
     dedup keys (source syntax tree, tool signatures + prompt) indexed (see ``task_bank.environment_store``)."""
@@ -244,6 +275,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m005_fts_detail_column", m005_fts_detail_column),
     ("m006_heldout_split", m006_heldout_split),
     ("m007_replay_results", m007_replay_results),
+    ("m008_status_changed_at_and_typed_reasons", m008_status_changed_at_and_typed_reasons),
     ("m009_environments", m009_environments),
 )
 """Every migration, in the order it must run."""

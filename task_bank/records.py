@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.provenance import Provenance, utcnow
 from task_bank.spec import TaskSpec
+from task_bank.validation import Reason
 
 
 class TaskStatus(str, Enum):
@@ -24,6 +25,11 @@ class TaskStatus(str, Enum):
     """Mastered by the policy (or retired by a reviewer); no longer sampled."""
     QUARANTINED = "quarantined"
     """Set aside by a reviewer; not sampled until restored."""
+
+
+ONCE_ADMITTED: frozenset[TaskStatus] = frozenset({TaskStatus.ADMITTED, TaskStatus.RETIRED, TaskStatus.QUARANTINED})
+"""Statuses only a task that passed validation and dedup can have: dedup matches against them (a reviewer's
+quarantine cannot be undone by regenerating the task), and the dashboards count them as admitted."""
 
 
 class TaskSplit(str, Enum):
@@ -56,7 +62,7 @@ class TaskRecord(BaseModel):
     """The task itself (spec v1)."""
     status: TaskStatus = TaskStatus.CANDIDATE
     """Current status."""
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     """Machine-readable reasons for the status (rejection reasons, 'duplicate', 'too_easy', 'mastered', ...)."""
     provenance: Provenance = Field(default_factory=Provenance)
     """Where the task came from."""
@@ -68,6 +74,9 @@ class TaskRecord(BaseModel):
     """When the bank first stored the task."""
     updated_at: datetime = Field(default_factory=utcnow)
     """When status or statistics last changed."""
+    status_changed_at: datetime | None = None
+    """When the status last changed (None: never, since ``created_at``); a statistic recorded after it is evidence
+    the status has not yet seen."""
     split: TaskSplit = TaskSplit.TRAIN
     """Training or held-out evaluation; decided at admission and never changed by curation."""
 
@@ -75,6 +84,20 @@ class TaskRecord(BaseModel):
     def id(self) -> str:
         """The task id."""
         return self.spec.id
+
+    @property
+    def status_since(self) -> datetime:
+        """When the task got its current status: the last status change, else its creation."""
+        return self.status_changed_at or self.created_at
+
+
+class StatSource(StrEnum):
+    """Who measured a pass rate."""
+
+    TRAIN = "train"
+    """GRPO rollouts during training."""
+    PROBE = "probe"
+    """``synth.probe`` sampling a policy on bank tasks."""
 
 
 class TrainingStat(BaseModel):
@@ -86,7 +109,7 @@ class TrainingStat(BaseModel):
     """The task measured."""
     policy: str
     """Policy checkpoint id (path, hub id or run/step name)."""
-    source: str = "train"
+    source: StatSource = StatSource.TRAIN
     """Who measured it: 'train' (GRPO rollouts) or 'probe' (synth.probe sampling)."""
     step: int | None = None
     """Training step, when measured during training."""
@@ -112,6 +135,15 @@ class RunOutcome(str, Enum):
     INTERRUPTED = "interrupted"
 
 
+class RunKind(StrEnum):
+    """What recorded a run."""
+
+    GROW = "grow"
+    """A scheduled growth cycle (``synth.grow``)."""
+    GENERATE = "generate"
+    """A one-off ``synth.generate`` run."""
+
+
 class GrowthRun(BaseModel):
     """One growth cycle (or one ``synth.generate`` run), as recorded in the bank."""
 
@@ -119,7 +151,7 @@ class GrowthRun(BaseModel):
 
     id: str
     """Run id."""
-    kind: str = "grow"
+    kind: RunKind = RunKind.GROW
     """'grow' for a scheduled cycle, 'generate' for a one-off run."""
     started_at: datetime = Field(default_factory=utcnow)
     """Start time."""
@@ -141,6 +173,23 @@ class GrowthRun(BaseModel):
     """Error or summary text."""
 
 
+class CurationKind(StrEnum):
+    """The kinds of status change the history records."""
+
+    QUARANTINE = "quarantine"
+    """A reviewer set the task aside."""
+    RETIRE = "retire"
+    """No longer sampled: mastered by the policy, or retired by a reviewer."""
+    RESTORE = "restore"
+    """A quarantined or retired task made admitted again."""
+    PROMOTE = "promote"
+    """A rejected (or candidate) task admitted: re-validation passed, or the policy now sometimes solves it."""
+    REJECT = "reject"
+    """Rejected after admission (re-validation under newer rules failed)."""
+    RESET = "reset"
+    """Back to candidate, to be judged again."""
+
+
 class CurationAction(BaseModel):
     """A reviewer's (or the trainer's) change of a task's status, kept as history."""
 
@@ -148,8 +197,8 @@ class CurationAction(BaseModel):
 
     task_id: str
     """Task changed."""
-    action: str
-    """quarantine, retire, restore, promote."""
+    action: CurationKind
+    """quarantine, retire, restore, promote, reject or reset."""
     from_status: TaskStatus
     """Status before."""
     to_status: TaskStatus
@@ -157,10 +206,12 @@ class CurationAction(BaseModel):
     actor: str
     """Who did it (reviewer name, 'trainer', 'grow')."""
     reason: str = ""
-    """Why."""
+    """Why, in the actor's words (a reviewer's note; free text)."""
+    reasons: tuple[Reason, ...] = ()
+    """The machine-readable reasons the task got with this change (its ``TaskRecord.reasons`` afterwards)."""
     at: datetime = Field(default_factory=utcnow)
     """When."""
-    from_reasons: tuple[str, ...] = ()
+    from_reasons: tuple[Reason, ...] = ()
     """The task's reasons before the change (e.g. its rejection reasons), so a change can be read back and undone."""
     from_duplicate_of: str | None = None
     """The task it was recorded as duplicating before the change, if any."""

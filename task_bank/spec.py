@@ -1,4 +1,4 @@
-"""Task spec v1: the interchange record every envsynth tool reads and writes (see shared/DESIGN.md).
+"""Task spec v1: the interchange record every envsynth tool reads and writes (see docs/SPEC.md).
 
 A task's id is a hash of its canonical content (prompt, verifier, reference, failure cases), so drafting the same
 task twice yields the same id and exact deduplication comes for free. ``metadata`` and ``provenance`` are
@@ -82,11 +82,6 @@ class TaskSpec(BaseModel):
     """Responses that must score low; the deployed model's failing answer belongs here."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form: skill, tags, difficulty, source."""
-    provenance: Provenance | None = None
-    """Where the task came from, when the task travels in a file: export writes it and import keeps it, so a
-    generated task's chain survives a move between banks. Optional, outside the content id, and omitted from the
-    JSON when absent; inside a bank it is stored beside the spec (``TaskRecord.provenance``), not in it."""
-
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "TaskSpec":
         if self.schema_version > SCHEMA_VERSION:
@@ -129,5 +124,31 @@ class TaskSpec(BaseModel):
         return [m.model_dump() for m in self.prompt]
 
     def to_json(self) -> str:
-        """One JSONL line of task spec v1 (``provenance`` only when the spec carries one)."""
+        """One JSONL line of task spec v1."""
+        return self.model_dump_json()
+
+
+class TaskLine(TaskSpec):
+    """One line of a task spec v1 JSONL file: the spec, and where it came from when it was exported from a bank.
+
+    Provenance has one home, :attr:`task_bank.records.TaskRecord.provenance`; this wire form only carries it
+    through a file, so a generated task's chain survives a move between banks. It is optional, outside the content
+    id, and omitted from the JSON when absent.
+    """
+
+    provenance: Provenance | None = None
+    """Where the task came from, as the exporting bank recorded it."""
+
+    @classmethod
+    def of(cls, spec: TaskSpec, provenance: Provenance | None = None) -> "TaskLine":
+        """The line for ``spec`` carrying ``provenance``."""
+        return cls.model_validate({**spec.model_dump(), "provenance": provenance})
+
+    @property
+    def spec(self) -> TaskSpec:
+        """The task itself, without the provenance it travelled with."""
+        return TaskSpec.model_validate(self.model_dump(exclude={"provenance"}))
+
+    def to_json(self) -> str:
+        """One JSONL line of task spec v1 (``provenance`` only when the line carries one)."""
         return self.model_dump_json(exclude={"provenance"} if self.provenance is None else None)

@@ -19,8 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from task_bank.activity import ActivityStore
 from task_bank.codec import TASK_COLUMNS, TASK_WRITE_COLUMNS, record_from_row, task_row
 from task_bank.curation import CurationStore
@@ -35,21 +33,27 @@ from task_bank.provenance import Provenance, utcnow
 from task_bank.query import StatusFilter, TaskFilter, order_by
 from task_bank.records import TaskRecord, TaskSplit, TaskStatus
 from task_bank.spec import TaskSpec
-from task_bank.validation import ValidationReport
+from task_bank.validation import Reason, ValidationReport
 
 AdmitItem = tuple[TaskSpec, Provenance | None, ValidationReport | None]
 """One item of :meth:`Bank.admit_many`: the spec, its provenance and its validation report (either may be None)."""
 
 
-class Admission(BaseModel):
-    """What :meth:`Bank.admit_many` did with one item, as its ``on_commit`` callback hears it."""
+class Admission(TaskRecord):
+    """What :meth:`Bank.admit` did with one task: the stored record (the earlier one when the id was already in the
+    bank), and whether this call stored it.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    It is the record itself plus ``new``, so a caller reads ``admission.status`` as before and, without guessing from
+    the run id, ``admission.new``.
+    """
 
-    record: TaskRecord
-    """The stored record (the earlier one when the id was already in the bank)."""
     new: bool
-    """True when this call stored it; False when the id was already there (then nothing changed)."""
+    """True when this call stored the task; False when the id was already there (then nothing changed)."""
+
+    @property
+    def record(self) -> TaskRecord:
+        """The stored record alone."""
+        return TaskRecord.model_validate(self.model_dump(exclude={"new"}))
 
 
 _INSERT_TASK = (f"INSERT INTO tasks ({', '.join(TASK_WRITE_COLUMNS)}) "
@@ -157,9 +161,9 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
             return find_duplicate(conn, keys, self.dedup_config.near_threshold, exclude_id=spec.id)[0]
 
     def admit(self, spec: TaskSpec, provenance: Provenance | None = None, report: ValidationReport | None = None,
-              status: TaskStatus | None = None, reasons: Iterable[str] = (), dedup: bool = True,
-              split: TaskSplit = TaskSplit.TRAIN) -> TaskRecord:
-        """Store a task, deciding its status; same id twice is a no-op returning the stored record.
+              status: TaskStatus | None = None, reasons: Iterable[Reason | str] = (), dedup: bool = True,
+              split: TaskSplit = TaskSplit.TRAIN) -> Admission:
+        """Store a task, deciding its status; same id twice is a no-op returning the stored record (``new`` False).
 
         ``status`` None means ADMITTED when ``report`` is None or admitted, else REJECTED with the report's reasons.
         With ``dedup`` a task that would be ADMITTED but matches an admitted task is stored REJECTED with reason
@@ -170,24 +174,24 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
                                split=split)[0]
 
     def admit_many(self, items: Iterable[AdmitItem | TaskSpec], *, status: TaskStatus | None = None,
-                   reasons: Iterable[str] = (), dedup: bool = True, batch_size: int = 500,
+                   reasons: Iterable[Reason | str] = (), dedup: bool = True, batch_size: int = 500,
                    on_commit: Callable[[list[Admission]], None] | None = None,
-                   split: TaskSplit = TaskSplit.TRAIN) -> list[TaskRecord]:
+                   split: TaskSplit = TaskSplit.TRAIN) -> list[Admission]:
         """:meth:`admit` for many tasks, one transaction per ``batch_size`` items, in input order.
 
         ``on_commit`` is called with each batch's :class:`Admission` list after that batch is committed (progress
         reports that survive a kill; ``new`` tells stored from already present, even with concurrent writers).
         Duplicates within the input are caught too: the first one wins.
         """
-        reasons = tuple(reasons)
+        typed = tuple(Reason(r) for r in reasons)
         batches = _batches(items, batch_size)
-        out: list[TaskRecord] = []
+        out: list[Admission] = []
 
         def write(batch: list[AdmitItem], keys: list[DedupKeys]) -> None:
             with self._db.write() as conn:
-                done = [self._admit_one(conn, item, key, status, reasons, dedup, split)
+                done = [self._admit_one(conn, item, key, status, typed, dedup, split)
                         for item, key in zip(batch, keys)]
-            out.extend(admission.record for admission in done)
+            out.extend(done)
             if on_commit is not None:
                 on_commit(done)
 
@@ -212,11 +216,11 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
         return compute_keys([spec for spec, _, _ in batch], self.dedup_config, self.banding)
 
     def _admit_one(self, conn: sqlite3.Connection, item: AdmitItem, keys: DedupKeys, status: TaskStatus | None,
-                   reasons: tuple[str, ...], dedup: bool, split: TaskSplit) -> Admission:
+                   reasons: tuple[Reason, ...], dedup: bool, split: TaskSplit) -> Admission:
         spec, provenance, report = item
         row = conn.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (spec.id,)).fetchone()
         if row is not None:
-            return Admission(record=record_from_row(row), new=False)
+            return Admission(**dict(record_from_row(row)), new=False)
         if report is not None and report.task_id != spec.id:
             raise BankError(f"validation report is for task {report.task_id!r} but the spec is {spec.id!r} "
                             f"(field 'task_id'); pass the report of this task")
@@ -229,7 +233,7 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
         if dedup and status is TaskStatus.ADMITTED:
             duplicate, keys = find_duplicate(conn, keys, self.dedup_config.near_threshold)
             if duplicate is not None:
-                status, reasons = TaskStatus.REJECTED, ("duplicate",)
+                status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
         now = utcnow()
         record = TaskRecord(spec=spec, status=status, reasons=reasons, provenance=provenance or Provenance(),
                             duplicate_of=duplicate.task_id if duplicate else None,
@@ -241,7 +245,7 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
         self._index(conn, pk, record, keys, replace=False)
         if report is not None:
             self._insert_report(conn, report)
-        return Admission(record=record, new=True)
+        return Admission(**dict(record), new=True)
 
     @staticmethod
     def _index(conn: sqlite3.Connection, pk: int, record: TaskRecord, keys: DedupKeys, replace: bool) -> None:
@@ -280,8 +284,13 @@ class Bank(ActivityStore, CurationStore, EvaluationStore, EnvironmentStore):
             raise NotFoundError(f"task {task_id!r} is not in the bank {self.path}")
         return record
 
+    def has_task(self, task_id: str) -> bool:
+        """Whether the bank holds a task with this id (cheaper than :meth:`find`: no row is decoded)."""
+        with self._db.read() as conn:
+            return conn.execute("SELECT 1 FROM tasks WHERE id = ?", (task_id,)).fetchone() is not None
+
     def existing_ids(self, task_ids: Iterable[str]) -> set[str]:
-        """Which of these ids the bank holds (one query per 500 ids)."""
+        """Which of these ids the bank holds (one query per 500 ids): drafts already stored need no validation."""
         ids = list(task_ids)
         found: set[str] = set()
         with self._db.read() as conn:

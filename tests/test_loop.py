@@ -16,7 +16,7 @@ import pytest
 
 from task_bank.store import Bank
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,44 +1,51 @@
-"""``python -m verifier``: validate task files and score responses from the command line.
+"""``python -m verifier``: validate task files, score responses, import validated tasks into a bank.
 
-Contracts (``shared/DESIGN.md``)::
+Contracts (``docs/SPEC.md``)::
 
-    python -m verifier validate TASKS.jsonl [--json] [--workers N] [--backend NAME]
-    python -m verifier score TASKS.jsonl --responses RESPONSES.jsonl [--json] [--workers N] [--backend NAME]
+    python -m verifier validate TASKS.jsonl [--json] [--workers N] [--sandbox NAME]
+    python -m verifier score TASKS.jsonl --responses RESPONSES.jsonl [--json] [--workers N] [--sandbox NAME]
+    python -m verifier import TASKS.jsonl [--bank PATH] [--json] [--strict] [--workers N] [--sandbox NAME]
 
-``--json`` prints one JSON object per input task (``validate``) or per response (``score``), in input order;
-without it a table is printed. Exit 0 once every line was judged, whatever the verdicts; exit 2 with a message
-(``file:line: cause (field 'x')``) for unreadable input, a bad option or a sandbox that cannot start; never a
-traceback. Every input line is read and checked before the first sandbox starts, so a broken line costs nothing.
+``validate`` gives every line a verdict, in input order: a line that is not a task spec (unreadable JSON, a
+missing field) gets its own row, ``admitted: false`` with reason ``schema``, its line and field, and the other
+lines are judged as usual; exit 0 once every line has one. ``score`` needs every line sound (a response to score
+must name a task): a bad line is exit 2 naming file, line and field, before the first sandbox starts. ``import``
+is what ``python -m task_bank import`` runs: each new task validated, stored admitted or rejected. ``--json``
+prints JSON only on stdout; ``--backend`` is kept as another name for ``--sandbox``. Exit codes are the shared
+ones (2 bad input, 4 sandbox, 5 bank, 130 interrupted); never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from task_bank.errors import EnvsynthError, InputError
-from task_bank.exit_codes import exit_code
+from task_bank.cli import print_import_report
+from task_bank.cli_support import (BadLine, ParsedLine, add_bank_args, bank_for_writing, bank_path, emit_json,
+                                   read_jsonl, run_command)
+from task_bank.errors import InputError
+from task_bank.jsonl import import_jsonl, read_lines
 from task_bank.spec import TaskSpec
-from task_bank.validation import ScoreResult, ValidationReport
-from verifier.env_cli import has_environment_lines, validate_mixed
+from task_bank.validation import Reason, ScoreResult, ValidationReport
 from verifier.libraries import DEFAULT_LIBRARIES, parse_libraries
+from verifier.env_cli import has_environment_lines, validate_mixed
 from verifier.limits import Limits
 from verifier.pool import Pool, open_pool
 from verifier.validate import ValidationConfig, Validator
 
 _SCORE_CHUNK = 64
 M = TypeVar("M", bound=BaseModel)
+Verdict = tuple[int, ValidationReport | BadLine]
+"""One row of ``validate``: the line number, and the report or why the line is not a task spec."""
 
 
 class ResponseLine(BaseModel):
@@ -52,63 +59,39 @@ class ResponseLine(BaseModel):
     """The text handed to ``verify``."""
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
-    """(line number, parsed value) for each non-blank line; InputError naming the line when one is not JSON."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", path=str(path),
-                                     line=number) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text: {exc.reason}", path=str(path)) from None
-
-
-def _parse(model: type[M], value: object, path: Path, line: int, what: str) -> M:
-    if not isinstance(value, dict):
-        raise InputError(f"expected a JSON object ({what}), got {type(value).__name__}", path=str(path), line=line)
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or None
-        raise InputError(f"not a {what}: {error['msg']}", path=str(path), line=line, field=field) from None
+def _sound(items: Iterator[ParsedLine[M] | BadLine]) -> list[ParsedLine[M]]:
+    """Every parsed line, or InputError for the first bad one (commands whose lines depend on each other)."""
+    values = []
+    for item in items:
+        if isinstance(item, BadLine):
+            raise InputError(str(item))
+        values.append(item)
+    return values
 
 
 def read_tasks(path: Path) -> list[TaskSpec]:
     """Every task spec in a JSONL file, in order; InputError naming file, line and field for the first bad one."""
-    return [_parse(TaskSpec, value, path, line, "task spec v1") for line, value in _json_lines(path)]
+    return [item.value.spec for item in _sound(read_lines(path))]
 
 
 def read_responses(path: Path, task_ids: set[str]) -> list[ResponseLine]:
     """Every response line, in order; a line naming an unknown task is bad input (field 'id')."""
-    responses: list[ResponseLine] = []
-    for line, value in _json_lines(path):
-        item = _parse(ResponseLine, value, path, line, "response line {id, response}")
-        if item.id not in task_ids:
-            raise InputError(f"no task with id {item.id!r} in the tasks file", path=str(path), line=line,
+    responses = []
+    for item in _sound(read_jsonl(path, ResponseLine, what="a response {id, response}")):
+        if item.value.id not in task_ids:
+            raise InputError(f"no task with id {item.value.id!r} in the tasks file", path=str(path), line=item.line,
                              field="id")
-        responses.append(item)
+        responses.append(item.value)
     return responses
 
 
-def _report_json(report: ValidationReport) -> str:
-    payload = {"id": report.task_id, "admitted": report.admitted, "reasons": list(report.reasons),
-               **report.model_dump(mode="json", exclude={"task_id", "admitted", "reasons"})}
-    return json.dumps(payload, ensure_ascii=False)
-
-
-def _score_json(item: ResponseLine, result: ScoreResult) -> str:
-    return json.dumps({"id": item.id, "score": result.score, "outcome": result.outcome.value,
-                       "detail": result.detail, "duration_ms": round(result.duration_ms, 3)}, ensure_ascii=False)
+def verdict_json(line: int, verdict: ValidationReport | BadLine) -> dict[str, object]:
+    """The JSON row of one line: the report, or ``admitted: false`` with reason ``schema`` and the field."""
+    if isinstance(verdict, BadLine):
+        return {"line": line, "id": None, "admitted": False, "reasons": [Reason.SCHEMA.value],
+                "field": verdict.field, "column": verdict.column, "detail": verdict.message}
+    return {"line": line, "id": verdict.task_id, "admitted": verdict.admitted, "reasons": list(verdict.reasons),
+            **verdict.model_dump(mode="json", exclude={"task_id", "admitted", "reasons"})}
 
 
 def _progress(total: int, unit: str) -> tqdm:
@@ -117,35 +100,55 @@ def _progress(total: int, unit: str) -> tqdm:
 
 
 def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
-    return open_pool(backend=args.backend, workers=args.workers,
-                     limits=Limits(wall_s=config.call_budget_s, libraries=args.libraries))
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1", field="workers")
+    limits = Limits(wall_s=config.call_budget_s, libraries=args.libraries)
+    return open_pool(backend=args.sandbox, workers=args.workers, limits=limits)
+
+
+def verdicts(path: Path, validator: Validator) -> Iterator[Verdict]:
+    """One verdict per non-blank line, in input order; bad lines need no sandbox."""
+    items = list(read_lines(path))
+    reports = validator.iter_validate([item.value.spec for item in items if not isinstance(item, BadLine)])
+    for item in items:
+        yield item.line, (item if isinstance(item, BadLine) else next(reports))
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
-    """Validate every task; reports are printed as they complete, in input order."""
+    """Validate every line's task; a line that is not a task spec is a verdict too."""
     if has_environment_lines(Path(args.tasks)):  # environment spec v1 lines too (issue 15)
-        return validate_mixed(Path(args.tasks), args.backend, args.json, out, lambda c: _open(args, c))
-    tasks = read_tasks(Path(args.tasks))
+        return validate_mixed(Path(args.tasks), args.sandbox, args.json, out, lambda c: _open(args, c))
+    path = Path(args.tasks)
+    if not path.is_file():
+        raise InputError("no such file", path=str(path))
     config = ValidationConfig()
-    rows: list[ValidationReport] = []
-    with _open(args, config) as pool, Validator(pool, config) as validator, _progress(len(tasks), "task") as bar:
-        for report in validator.iter_validate(tasks):
+    rows: list[Verdict] = []
+    with _open(args, config) as pool, Validator(pool, config) as validator:
+        for line, verdict in verdicts(path, validator):
             if args.json:
-                print(_report_json(report), flush=True)
+                emit_json(verdict_json(line, verdict))
             else:
-                rows.append(report)
-            bar.update(1)
+                rows.append((line, verdict))
     if not args.json:
-        table = Table("id", "admitted", "reasons", "ms", title=f"{args.tasks}: {len(rows)} tasks")
-        for r in rows:
-            table.add_row(r.task_id, "[green]yes[/]" if r.admitted else "[red]no[/]", ", ".join(r.reasons),
-                          f"{r.duration_ms:.0f}")
-        out.print(table)
-        counts = Counter(reason for r in rows for reason in r.reasons)
-        rejected = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
-        out.print(f"admitted {sum(r.admitted for r in rows)} of {len(rows)}" + (f"; rejected: {rejected}"
-                                                                              if rejected else ""))
+        _verdict_table(out, str(path), rows)
     return 0
+
+
+def _verdict_table(out: Console, name: str, rows: list[Verdict]) -> None:
+    table = Table("line", "id", "admitted", "reasons", "ms", title=f"{name}: {len(rows)} tasks")
+    counts: Counter[str] = Counter()
+    for line, v in rows:
+        if isinstance(v, BadLine):
+            counts[Reason.SCHEMA] += 1
+            table.add_row(str(line), "–", "[red]no[/]", f"schema ({v.field or 'line'}: {v.message})", "")
+            continue
+        counts.update(v.reasons)
+        table.add_row(str(line), v.task_id, "[green]yes[/]" if v.admitted else "[red]no[/]", ", ".join(v.reasons),
+                      f"{v.duration_ms:.0f}")
+    out.print(table)
+    admitted = sum(1 for _, v in rows if isinstance(v, ValidationReport) and v.admitted)
+    rejected = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+    out.print(f"admitted {admitted} of {len(rows)}" + (f"; rejected: {rejected}" if rejected else ""))
 
 
 def cmd_score(args: argparse.Namespace, out: Console) -> int:
@@ -160,7 +163,7 @@ def cmd_score(args: argparse.Namespace, out: Console) -> int:
             results = pool.score_batch([(tasks[item.id].verifier, item.response) for item in chunk])
             for offset, (item, result) in enumerate(zip(chunk, results, strict=True)):
                 if args.json:
-                    print(_score_json(item, result), flush=True)
+                    emit_json(_score_json(item, result))
                 else:
                     score = "" if result.score is None else f"{result.score:g}"
                     table.add_row(str(start + offset + 1), item.id, result.outcome.value, score)
@@ -170,39 +173,68 @@ def cmd_score(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+def _score_json(item: ResponseLine, result: ScoreResult) -> dict[str, object]:
+    return {"id": item.id, "score": result.score, "outcome": result.outcome.value, "detail": result.detail,
+            "duration_ms": round(result.duration_ms, 3)}
+
+
+def cmd_import(args: argparse.Namespace, out: Console) -> int:
+    """Validate each new task of a JSONL file and store it in the bank, admitted or rejected by its report."""
+    path = Path(args.tasks)
+    if not path.is_file():
+        raise InputError("no such file; give a task spec v1 JSONL file", path=str(path), field="FILE")
+
+    def progress(committed: int) -> None:
+        print(f"committed {committed}", file=sys.stderr, flush=True)
+
+    config = ValidationConfig()
+    with bank_for_writing(bank_path(args.bank)) as bank, _open(args, config) as pool, \
+            Validator(pool, config) as validator:
+        report = import_jsonl(bank, path, judge=validator.validate_many, strict=args.strict,
+                              batch_size=args.batch_size, on_commit=progress if args.progress else None)
+    print_import_report(report, as_json=args.json)
+    return 1 if report.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``validate`` and ``score`` subcommands, sharing the task file, output and sandbox options."""
-    parser = argparse.ArgumentParser(prog="python -m verifier", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The ``validate``, ``score`` and ``import`` subcommands, sharing the task file, output and sandbox options."""
+    parser = argparse.ArgumentParser(prog="python -m verifier",
+                                     description="Validate task files, score responses, and import validated "
+                                                 "tasks into a bank; verifiers run in the sandbox.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("tasks", help="task spec v1 JSONL file")
-    common.add_argument("--json", action="store_true", help="one JSON object per line, in input order")
-    common.add_argument("--workers", type=int, default=1, help="sandbox workers (default 1)")
-    common.add_argument("--backend", default="bwrap", help="sandbox backend: bwrap (default), docker, unsafe-local")
+    common.add_argument("tasks", metavar="TASKS.jsonl",
+                        help="task spec v1 JSONL file: one JSON object per line (docs/SPEC.md)")
+    common.add_argument("--workers", type=int, default=1, help="sandbox workers (default: 1)")
+    common.add_argument("--sandbox", "--backend", dest="sandbox", default="bwrap", metavar="NAME",
+                        help="sandbox backend: bwrap, docker, unsafe-local (default: bwrap)")
     common.add_argument("--libraries", type=parse_libraries, default=DEFAULT_LIBRARIES, metavar="NAMES",
                         help="installed packages verifiers may import (bwrap), comma-separated, or 'none' "
-                             f"(default: {','.join(DEFAULT_LIBRARIES)})")
-    sub.add_parser("validate", parents=[common], help="validate tasks; one verdict per task")
-    score = sub.add_parser("score", parents=[common], help="score responses with their tasks' verifiers")
-    score.add_argument("--responses", required=True, help="JSONL of {id, response}")
+                             f"(default: {','.join(DEFAULT_LIBRARIES)})")  # verifier libraries (realmodel)
+    p = sub.add_parser("validate", parents=[common], help="validate tasks; one verdict per line",
+                       description="Validate every task; print one verdict per line of the file, in input order. "
+                                   "A line that is not a task spec gets the verdict 'schema' with its field.")
+    p.add_argument("--json", action="store_true", help="one JSON object per line, in input order (default: a table)")
+    p.set_defaults(handler=cmd_validate)
+    p = sub.add_parser("score", parents=[common], help="score responses with their tasks' verifiers",
+                       description="Score each response with the verifier of the task it names, in input order.")
+    p.add_argument("--responses", required=True, metavar="RESPONSES.jsonl",
+                   help='JSONL of {"id": TASK_ID, "response": TEXT} (required)')
+    p.add_argument("--json", action="store_true", help="one JSON object per response (default: a table)")
+    p.set_defaults(handler=cmd_score)
+    p = sub.add_parser("import", parents=[common], help="validate tasks and store them in a bank",
+                       description="Validate each new task of the file and store it in the bank, admitted or "
+                                   "rejected with its reasons (what 'python -m task_bank import' runs).")
+    add_bank_args(p)
+    p.add_argument("--strict", action="store_true", help="import nothing if any line is bad (default: skip them)")
+    p.add_argument("--batch-size", type=int, default=500, help="tasks per transaction (default: 500)")
+    p.add_argument("--progress", action="store_true",
+                   help="print 'committed N' to stderr after each commit (default: off)")
+    p.set_defaults(handler=cmd_import)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        handler = cmd_validate if args.command == "validate" else cmd_score
-        return handler(args, Console())
-    except EnvsynthError as exc:  # unreadable input is 2 (the DESIGN contract); a broken sandbox 4, and so on
-        print(f"error: {exc}", file=sys.stderr)
-        return exit_code(exc)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+    return run_command(lambda: args.handler(args, Console()))

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from task_bank.errors import NotFoundError
 from task_bank.insights import Insights
@@ -29,6 +30,26 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 _HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
              422: "Bad request", 500: "Something went wrong"}
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as the ``GET`` it asks about, without the body (RFC 9110 9.3.2): link checkers and uptime
+    probes send HEAD, and FastAPI's GET routes would answer 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_ms: float = 20.0) -> FastAPI:
@@ -54,6 +75,7 @@ def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_
     app.state.overview_cache = OverviewCache()
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (overview, tasks, failures, runs, environments, api):
         app.include_router(module.router)

@@ -2,8 +2,8 @@
 
 ``task_bank/cli.py`` imports :func:`add_serve_parser` lazily and adds the ``serve`` subcommand with it, so the
 web stack (FastAPI, uvicorn) is only imported by people who serve; the bank CLI calls ``args.handler(args,
-console)`` like every other subcommand, and turns a :class:`ConfigError` (refused bind, missing bank) into a
-message and exit status 2. The access token is read from an environment
+console)`` like every other subcommand, and turns a :class:`ConfigError` (refused bind, missing bank, a port
+another process holds) into one line and exit status 2, before any URL is printed. The access token is read from an environment
 variable (``--token-env``, default ``ENVSYNTH_WEB_TOKEN``), never from the command line, where ``ps`` would show it.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from pathlib import Path
+import socket
 
 from rich.console import Console
 
+from task_bank.cli_support import add_bank_args, bank_path, run_command
 from task_bank.errors import ConfigError
 from task_bank.web.security import check_bind
 
@@ -27,11 +27,10 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser = subparsers.add_parser(
         "serve", help="serve the web view of a bank",
         description="Serve a read-only web view of the bank (curation needs an access token in the environment).")
-    parser.add_argument("--bank", metavar="PATH", default=None,
-                        help="bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
+    add_bank_args(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1; any other needs the access token configured)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--token-env", default=DEFAULT_TOKEN_ENV, metavar="NAME",
                         help=f"environment variable holding the access token that enables curation "
                              f"(default {DEFAULT_TOKEN_ENV})")
@@ -45,23 +44,44 @@ def resolve_token(token_env: str) -> str | None:
     return value or None
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``; ConfigError naming ``--port`` when the address is taken or refused.
+
+    The socket is bound here, before anything is printed, and handed to uvicorn, so a busy port is one line and
+    never a URL that does not answer followed by uvicorn's own error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); another process may hold the port: "
+                          f"pass a free --port", field="--port") from None
+    return sock
+
+
 def run_serve(args: argparse.Namespace, console: Console) -> int:
-    """Check the bind rule and the bank, then serve until interrupted; ConfigError on a refused setting."""
+    """Check the bind rule, the bank and the port, then serve until interrupted; ConfigError on a refused setting."""
     token = resolve_token(args.token_env)
     check_bind(args.host, token)
-    bank_path = Path(args.bank or os.environ.get("ENVSYNTH_BANK") or "task_bank.db")
-    if not bank_path.is_file():
-        raise ConfigError(f"no bank at {bank_path}; pass --bank PATH (or set ENVSYNTH_BANK) to an existing bank",
+    path = bank_path(args.bank)
+    if not path.is_file():
+        raise ConfigError(f"no bank at {path}; pass --bank PATH (or set ENVSYNTH_BANK) to an existing bank",
                           field="--bank")
+    sock = listen(args.host, args.port)
     import uvicorn
 
     from task_bank.web.app import create_app
 
-    app = create_app(bank_path, token=token)
+    app = create_app(path, token=token)
     mode = "curation enabled" if token else "read-only"
-    console.print(f"envsynth web view of {bank_path} ({mode}) on http://{args.host}:{args.port}/", markup=False,
+    port = sock.getsockname()[1]
+    console.print(f"envsynth web view of {path} ({mode}) on http://{args.host}:{port}/", markup=False,
                   highlight=False)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False, proxy_headers=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, proxy_headers=False))
+    server.run(sockets=[sock])
     return 0
 
 
@@ -70,11 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="task_bank.web")
     add_serve_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args, Console()))
-    except ConfigError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
+    return run_command(lambda: int(args.handler(args, Console())))
 
 
 if __name__ == "__main__":

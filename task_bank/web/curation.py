@@ -13,6 +13,7 @@ from fastapi import HTTPException
 
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.store import Bank
+from task_bank.validation import Reason
 from task_bank.web.config import WebConfig
 from task_bank.web.security import token_matches
 
@@ -48,4 +49,5 @@ def apply_curation(bank: Bank, config: WebConfig, req: CurationRequest) -> TaskR
     if not reviewer or not reason:
         raise HTTPException(400, "A reviewer name and a reason are required; they go into the task's history.")
     bank.get(req.task_id)
-    return bank.set_status(req.task_id, status, actor=reviewer, reason=reason, action=req.action)
+    return bank.set_status(req.task_id, status, actor=reviewer, reason=reason, action=req.action,
+                           reasons=(Reason.REVIEWED,) if status is not TaskStatus.ADMITTED else ())

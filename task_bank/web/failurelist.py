@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from task_bank.failure import FailureRecord
 from task_bank.insights import Insights
-from task_bank.records import TaskRecord, TaskStatus
+from task_bank.records import ONCE_ADMITTED, TaskRecord, TaskStatus
 from task_bank.store import Bank
 
 PER_PAGE = 50
@@ -42,7 +42,7 @@ class FailureDetail:
     @property
     def admitted(self) -> bool:
         """Whether any task from this failure made it into training (admitted, or admitted once and curated)."""
-        return any(t.status in (TaskStatus.ADMITTED, TaskStatus.RETIRED, TaskStatus.QUARANTINED)
+        return any(t.status in ONCE_ADMITTED
                    for t in self.tasks)
 
     @property

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from task_bank import SCHEMA_VERSION, Message, Provenance, TaskSpec, derive_task_id
+from task_bank.spec import TaskLine
 
 VERIFY = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '4' else 0.0\n"
 
@@ -49,10 +50,22 @@ def test_spec_v1_field_names_are_the_contract():
         "schema_version", "id", "prompt", "verifier", "reference", "failure_cases", "metadata"}
 
 
-def test_provenance_travels_in_the_json_but_not_in_the_id():
-    spec = make(provenance=Provenance(generator_backend="replay", source_failure_ids=("f_1",)))
-    assert spec.id == make().id
-    assert TaskSpec.model_validate_json(spec.to_json()).provenance == spec.provenance
+def test_provenance_travels_in_the_json_line_but_not_in_the_id():
+    chain = Provenance(generator_backend="replay", source_failure_ids=("f_1",))
+    line = TaskLine.of(make(), chain)
+    assert line.id == make().id
+    read = TaskLine.model_validate_json(line.to_json())
+    assert read.provenance == chain and read.spec == make()
+
+
+def test_a_spec_has_no_provenance_of_its_own():
+    # one home: TaskRecord.provenance; a spec handed a provenance is refused like any unknown field
+    with pytest.raises(ValidationError, match="provenance"):
+        make(provenance=Provenance())
+
+
+def test_a_line_without_provenance_writes_none():
+    assert "provenance" not in json.loads(TaskLine.of(make()).to_json())
 
 
 def test_records_are_frozen():

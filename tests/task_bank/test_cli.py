@@ -12,9 +12,9 @@ from pathlib import Path
 import datasets
 import pytest
 
-from task_bank.cli import main
+from task_bank.cli import build_parser, main, validating_import_command
 from task_bank.migrations import BANK_SCHEMA_VERSION
-from task_bank.records import GrowthRun, TrainingStat
+from task_bank.records import GrowthRun, TaskStatus, TrainingStat
 from task_bank.store import Bank
 from task_bank.exit_codes import EXIT_BANK, EXIT_USAGE
 
@@ -73,7 +73,7 @@ def test_show_human_output_names_the_task(capsys, filled, make_spec):
 def test_import_json_reports_counts_and_exits_1_when_lines_were_skipped(capsys, bank_path, tmp_path, make_spec):
     path = tmp_path / "a.jsonl"
     path.write_text(make_spec(1).model_dump_json() + "\n{broken\n", encoding="utf-8")
-    code, out, _ = _run(capsys, "import", str(path), "--bank", str(bank_path), "--json")
+    code, out, _ = _run(capsys, "import", str(path), "--bank", str(bank_path), "--json", "--no-validate")
     assert code == 1 and out["stored"] == 1
     assert out["problems"][0]["line"] == 2
 
@@ -81,10 +81,46 @@ def test_import_json_reports_counts_and_exits_1_when_lines_were_skipped(capsys, 
 def test_import_strict_exits_2_naming_the_line_and_imports_nothing(capsys, bank_path, tmp_path, make_spec):
     path = tmp_path / "a.jsonl"
     path.write_text(make_spec(1).model_dump_json() + '\n{"prompt": 3}\n', encoding="utf-8")
-    code, _, err = _run(capsys, "import", str(path), "--bank", str(bank_path), "--strict")
+    with Bank.open(bank_path):
+        pass
+    code, _, err = _run(capsys, "import", str(path), "--bank", str(bank_path), "--strict", "--no-validate")
     assert code == 2 and f"{path}:2:" in err
     with Bank.open(bank_path) as bank:
         assert bank.count() == 0
+
+
+def test_an_unvalidated_import_stores_candidates(capsys, bank_path, tmp_path, make_spec):
+    path = tmp_path / "a.jsonl"
+    path.write_text(make_spec(1).model_dump_json() + "\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "import", str(path), "--bank", str(bank_path), "--json", "--no-validate")
+    assert code == 0 and (out["validated"], out["stored"], out["admitted"]) == (False, 1, 0)
+    with Bank.open(bank_path) as bank:
+        assert bank.get(make_spec(1).id).status is TaskStatus.CANDIDATE
+
+
+def test_import_validates_by_handing_over_to_the_verifier_with_the_same_options(tmp_path):
+    args = build_parser().parse_args(["import", "t.jsonl", "--bank", "b.db", "--sandbox", "docker", "--workers", "3",
+                                      "--strict", "--json"])
+    command = validating_import_command(args)
+    assert command[1:5] == ["-m", "verifier", "import", "t.jsonl"]
+    assert " ".join(command[5:]) == "--bank b.db --sandbox docker --workers 3 --batch-size 500 --strict --json"
+
+
+@pytest.mark.parametrize("argv", [["--strict"], []], ids=["strict-refusal", "missing-file"])
+def test_a_failed_import_leaves_no_bank_file_behind(capsys, tmp_path, make_spec, argv):
+    path = tmp_path / "a.jsonl"
+    if argv:
+        path.write_text('{"prompt": 3}\n', encoding="utf-8")
+    bank_file = tmp_path / "new.db"
+    code, _, _ = _run(capsys, "import", str(path), "--bank", str(bank_file), "--no-validate", *argv)
+    assert code == 2 and not bank_file.exists() and not list(tmp_path.glob("new.db*"))
+
+
+def test_status_without_no_validate_is_refused_before_any_work(capsys, bank_path, tmp_path, make_spec):
+    path = tmp_path / "a.jsonl"
+    path.write_text(make_spec(1).model_dump_json() + "\n", encoding="utf-8")
+    code, _, err = _run(capsys, "import", str(path), "--bank", str(bank_path), "--status", "admitted")
+    assert code == 2 and "--no-validate" in err and not bank_path.exists()
 
 
 def test_export_json_writes_jsonl_and_parquet(capsys, filled, tmp_path):
@@ -154,3 +190,47 @@ def test_a_read_only_command_on_a_missing_bank_fails_and_creates_nothing(tmp_pat
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == EXIT_USAGE and "no bank file" in result.stderr and "(field 'bank')" in result.stderr
     assert not missing.exists()
+
+
+def _at_80_columns(*argv: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "task_bank", *argv], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_list_at_80_columns_keeps_every_id_and_creation_time(filled):
+    out = _at_80_columns("list", "--bank", str(filled))
+    with Bank.open(filled) as bank:
+        records = bank.list(limit=10)
+    assert all(r.id in out and r.created_at.strftime("%Y-%m-%d %H:%M") in out for r in records)
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_runs_at_80_columns_keep_whole_run_ids(bank_path):
+    with Bank.open(bank_path) as bank:
+        bank.start_run(GrowthRun(id="grow-20261201T220000-abcdef123456", counts={"admitted": 5, "drafts": 9,
+                                                                                  "rejected:trivial": 2}))
+    out = _at_80_columns("runs", "--bank", str(bank_path))
+    assert "grow-20261201T220000-abcdef123456" in out and max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_show_at_80_columns_wraps_long_verifier_lines_instead_of_cutting_them(bank_path, make_spec):
+    tail = "the_end_of_a_long_line_marker"
+    verifier = "def verify(response: str) -> float:\n    return 1.0 if response == " + "'x' + " * 20 + f"'{tail}' else 0.0\n"
+    with Bank.open(bank_path) as bank:
+        bank.admit(make_spec(1, verifier=verifier))
+    out = _at_80_columns("show", make_spec(1, verifier=verifier).id, "--bank", str(bank_path))
+    assert tail in out.replace("│", "").replace(" ", "").replace("\n", "")
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_serve_on_a_busy_port_is_one_line_exit_2_and_prints_no_url(filled):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = _subprocess("serve", "--bank", str(filled), "--port", str(port))
+    assert result.returncode == EXIT_USAGE and "http://" not in result.stdout
+    assert result.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr

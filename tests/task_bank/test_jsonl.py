@@ -12,6 +12,7 @@ from task_bank.provenance import Provenance
 from task_bank.records import TaskStatus
 from task_bank.spec import TaskSpec
 from task_bank.store import Bank
+from task_bank.validation import Reason, ValidationReport
 
 
 def _write(path, lines):
@@ -46,7 +47,7 @@ def test_a_generated_task_keeps_its_provenance_through_export_and_import(bank, t
         import_jsonl(other, out)
         moved = other.get(make_spec(1).id)
     assert moved.provenance == chain.model_copy(update={"imported_from": str(out)})
-    assert moved.spec.provenance is None  # the bank keeps provenance beside the spec, not inside it
+    assert moved.spec == make_spec(1)  # provenance has one home, the record; the spec is the task alone
 
 
 def test_imported_tasks_record_the_file_they_came_from(bank, tmp_path, make_spec):
@@ -60,8 +61,8 @@ def test_malformed_json_is_reported_with_file_and_line_and_the_rest_is_imported(
     report = import_jsonl(bank, path)
     assert report.stored == 2
     [problem] = report.problems
-    assert (problem.path, problem.line, problem.field) == (str(path), 2, None)
-    assert "malformed JSON" in problem.message and f"{path}:2:" in str(problem)
+    assert (problem.path, problem.line, problem.column, problem.field) == (str(path), 2, 12, None)
+    assert "not valid JSON" in problem.message and str(problem).startswith(f"{path}:2:12: ")
 
 
 def test_a_missing_field_is_reported_by_name(bank, tmp_path, make_spec):
@@ -109,7 +110,7 @@ def test_bytes_that_are_not_utf8_are_reported_on_their_line(bank, tmp_path, make
 
 def test_strict_imports_nothing_when_any_line_is_bad(bank, tmp_path, make_spec):
     path = _write(tmp_path / "a.jsonl", [_line(make_spec(1)), "{bad", _line(make_spec(2))])
-    with pytest.raises(InputError, match=r"a\.jsonl:2: malformed JSON"):
+    with pytest.raises(InputError, match=r"a\.jsonl:2:2: not valid JSON"):
         import_jsonl(bank, path, strict=True)
     assert bank.count() == 0
 
@@ -133,10 +134,48 @@ def test_a_line_repeating_an_earlier_id_is_counted_as_existing(bank, tmp_path, m
     assert (report.stored, report.existing) == (1, 2)
 
 
-def test_duplicates_in_an_import_are_stored_and_counted(bank, tmp_path, make_spec):
+class Judge:
+    """A validator at the boundary: passes every task except those whose id it is told to reject, and remembers
+    which ids it was asked about."""
+
+    def __init__(self, reject: frozenset[str] = frozenset()) -> None:
+        self.reject = reject
+        self.asked: list[str] = []
+
+    def __call__(self, specs):
+        self.asked.extend(spec.id for spec in specs)
+        return [ValidationReport(task_id=spec.id, admitted=spec.id not in self.reject,
+                                 reasons=(Reason.UNSOLVABLE,) if spec.id in self.reject else (),
+                                 validator_version="test", sandbox_backend="fake") for spec in specs]
+
+
+def test_duplicates_in_a_validated_import_are_stored_and_counted(bank, tmp_path, make_spec):
     copy = make_spec(1).model_copy(update={"id": "t_copy"})
-    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1)), copy.model_dump_json()]))
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1)), copy.model_dump_json()]),
+                          judge=Judge())
     assert (report.stored, report.admitted, report.duplicates) == (2, 1, 1)
+
+
+def test_an_unvalidated_import_stores_candidates_that_training_never_samples(bank, tmp_path, make_spec):
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1))]))
+    assert bank.get(make_spec(1).id).status is TaskStatus.CANDIDATE
+    assert (report.validated, report.stored, report.admitted) == (False, 1, 0)
+
+
+def test_a_validated_import_stores_a_failing_task_rejected_with_its_reasons_and_report(bank, tmp_path, make_spec):
+    bad = make_spec(2)
+    report = import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1)), _line(bad)]),
+                          judge=Judge(reject=frozenset({bad.id})))
+    assert (report.admitted, report.rejected) == (1, 1)
+    assert bank.get(bad.id).status is TaskStatus.REJECTED and bank.get(bad.id).reasons == (Reason.UNSOLVABLE,)
+    assert len(bank.reports(bad.id)) == 1
+
+
+def test_ids_already_in_the_bank_are_not_validated_again(bank, tmp_path, make_spec):
+    bank.admit(make_spec(1))
+    judge = Judge()
+    import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1)), _line(make_spec(2))]), judge=judge)
+    assert judge.asked == [make_spec(2).id]
 
 
 def test_importing_a_missing_file_is_an_input_error_naming_it(bank, tmp_path):

@@ -13,7 +13,7 @@ from task_bank.provenance import Provenance, utcnow
 from task_bank.records import GrowthRun, RunOutcome, TaskStatus, TrainingStat
 from task_bank.spec import Message
 from task_bank.store import Bank
-from task_bank.validation import CheckResult, ValidationReport
+from task_bank.validation import CheckResult, Reason, ValidationReport
 
 
 def _report(task_id: str, admitted: bool = True, reasons: tuple[str, ...] = ()) -> ValidationReport:
@@ -34,15 +34,25 @@ def test_admitted_task_round_trips_through_a_reopened_bank(bank_path, make_spec)
         stored = bank.admit(spec, provenance=prov)
     with Bank.open(bank_path) as bank:
         loaded = bank.get(spec.id)
-    assert loaded == stored
+    assert loaded == stored.record
     assert loaded.spec == spec and loaded.provenance == prov and loaded.status is TaskStatus.ADMITTED
 
 
 def test_admitting_the_same_id_twice_is_a_no_op_returning_the_stored_record(bank, make_spec):
     first = bank.admit(make_spec(1))
     again = bank.admit(make_spec(1), report=_report(make_spec(1).id, admitted=False, reasons=("trivial",)))
-    assert again == first
+    assert again.record == first.record
     assert bank.count() == 1 and bank.reports(first.id) == []
+
+
+def test_admit_says_whether_this_call_stored_the_task(bank, make_spec):
+    assert bank.admit(make_spec(1)).new is True
+    assert bank.admit(make_spec(1)).new is False
+
+
+def test_has_task_answers_for_stored_ids_only(bank, make_spec):
+    bank.admit(make_spec(1))
+    assert bank.has_task(make_spec(1).id) and not bank.has_task(make_spec(2).id)
 
 
 def test_a_rejecting_report_stores_the_task_rejected_with_its_reasons_and_the_report(bank, make_spec):
@@ -54,8 +64,13 @@ def test_a_rejecting_report_stores_the_task_rejected_with_its_reasons_and_the_re
 
 
 def test_an_explicit_status_overrides_the_report(bank, make_spec):
-    record = bank.admit(make_spec(3), status=TaskStatus.CANDIDATE, reasons=("pending",))
-    assert record.status is TaskStatus.CANDIDATE and record.reasons == ("pending",)
+    record = bank.admit(make_spec(3), status=TaskStatus.CANDIDATE, reasons=("too_hard",))
+    assert record.status is TaskStatus.CANDIDATE and record.reasons == (Reason.TOO_HARD,)
+
+
+def test_a_reason_outside_the_vocabulary_is_refused(bank, make_spec):
+    with pytest.raises(ValueError, match="pending"):
+        bank.admit(make_spec(3), status=TaskStatus.CANDIDATE, reasons=("pending",))
 
 
 def test_a_report_for_another_task_is_refused(bank, make_spec):
@@ -86,7 +101,7 @@ def test_get_of_an_unknown_id_raises_not_found_and_find_returns_none(bank):
 
 
 def test_put_upserts_a_whole_record_without_dedup(bank, make_spec):
-    record = bank.admit(make_spec(1))
+    record = bank.admit(make_spec(1)).record
     changed = record.model_copy(update={"status": TaskStatus.RETIRED, "reasons": ("mastered",)})
     bank.put(changed)
     assert bank.get(record.id) == changed and bank.count() == 1
@@ -124,9 +139,11 @@ def test_an_unknown_sort_or_status_is_an_input_error_naming_the_field(bank):
 
 def test_set_status_records_a_curation_action_in_history(bank, make_spec):
     record = bank.admit(make_spec(1))
-    changed = bank.set_status(record.id, TaskStatus.QUARANTINED, actor="alice", reason="flaky")
+    changed = bank.set_status(record.id, TaskStatus.QUARANTINED, actor="alice", reason="flaky",
+                              reasons=(Reason.REVIEWED,))
     bank.set_status(record.id, TaskStatus.ADMITTED, actor="bob")
-    assert changed.status is TaskStatus.QUARANTINED and changed.reasons == ("flaky",)
+    assert changed.status is TaskStatus.QUARANTINED and changed.reasons == (Reason.REVIEWED,)
+    assert bank.history(record.id)[0].reason == "flaky"
     history = bank.history(record.id)
     assert [(h.action, h.from_status, h.to_status, h.actor) for h in history] == [
         ("quarantine", TaskStatus.ADMITTED, TaskStatus.QUARANTINED, "alice"),
@@ -135,9 +152,34 @@ def test_set_status_records_a_curation_action_in_history(bank, make_spec):
 
 
 def test_the_reasons_a_status_change_replaces_are_kept_in_history(bank, make_spec):
-    record = bank.admit(make_spec(2), status=TaskStatus.REJECTED, reasons=("too_hard", "probe"))
-    bank.set_status(record.id, TaskStatus.ADMITTED, actor="trainer", reason="solvable")
-    assert bank.history(record.id)[-1].from_reasons == ("too_hard", "probe")
+    record = bank.admit(make_spec(2), status=TaskStatus.REJECTED, reasons=("too_hard", "duplicate"))
+    bank.set_status(record.id, TaskStatus.ADMITTED, actor="trainer", reasons=(Reason.SOLVABLE,))
+    assert bank.history(record.id)[-1].from_reasons == ("too_hard", "duplicate")
+
+
+def test_a_status_change_carries_its_reasons_in_one_call(bank, make_spec):
+    record = bank.admit(make_spec(2))
+    changed = bank.set_status(record.id, TaskStatus.REJECTED, actor="grow", reason="re-validation under 1.2",
+                              reasons=(Reason.NONDETERMINISTIC, Reason.TIMEOUT))
+    assert bank.get(record.id) == changed and changed.reasons == ("nondeterministic", "timeout")
+    assert bank.history(record.id)[-1].reasons == (Reason.NONDETERMINISTIC, Reason.TIMEOUT)
+
+
+def test_a_status_change_moves_the_status_changed_time_and_only_it(bank, make_spec):
+    record = bank.admit(make_spec(2))
+    assert record.status_changed_at is None and record.status_since == record.created_at
+    changed = bank.set_status(record.id, TaskStatus.RETIRED, actor="trainer", reasons=(Reason.MASTERED,))
+    assert changed.status_changed_at is not None and changed.status_changed_at > record.created_at
+    assert bank.get(record.id).status_changed_at == changed.status_changed_at
+
+
+def test_tasks_without_a_report_are_listed_for_revalidation(bank, make_spec):
+    judged = make_spec(1)
+    bank.admit(judged, report=_report(judged.id, admitted=True, reasons=()))
+    bank.admit(make_spec(2))
+    bank.admit(make_spec(3), status=TaskStatus.CANDIDATE)
+    assert bank.unjudged_ids() == [make_spec(2).id, make_spec(3).id]
+    assert bank.unjudged_ids(status=TaskStatus.CANDIDATE) == [make_spec(3).id]
 
 
 def test_a_duplicate_restored_to_admitted_is_no_longer_counted_as_a_duplicate(bank, make_spec):

@@ -12,6 +12,8 @@ from trainer.ledger import ScoreLedger
 from trainer.reward import VerifierReward
 from verifier import Limits, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 EXACT = TaskSpec(prompt="Say 42.", reference="42", failure_cases=("41",),
                  verifier="def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n")
 MISBEHAVING = TaskSpec(

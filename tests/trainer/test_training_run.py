@@ -18,7 +18,7 @@ from task_bank.store import Bank
 from trainer.config import TrainConfig, load_config
 from trainer.grpo import TrainSummary, train
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 ROOT = Path(__file__).resolve().parents[2]
 

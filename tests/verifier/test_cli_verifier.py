@@ -11,6 +11,8 @@ import pytest
 
 from task_bank.spec import TaskSpec
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
 PROMPT = "What is 6 times 7? Answer with the number only."

@@ -21,6 +21,8 @@ from verifier import Backend, BackendRegistry, Limits, RunEnv, Worker, default_r
 from verifier.sandbox.local import UnsafeSandboxWarning
 from verifier.sandbox.process_worker import descendants
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 EXACT = "def verify(response):\n    return 1.0 if response.strip() == '42' else 0.0\n"
 CGROUPS = [Path("/sys/fs/cgroup/pids/envsynth"), Path("/sys/fs/cgroup/memory/envsynth")]
 

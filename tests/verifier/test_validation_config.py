@@ -9,6 +9,8 @@ from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.validate import run_env
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 
 def test_fewer_than_three_determinism_runs_is_refused():
     with pytest.raises(ValidationError):

@@ -10,6 +10,8 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome
 from verifier import Limits, ValidationConfig, Validator, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tasks.jsonl"
 SPECS = [TaskSpec.model_validate_json(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()
          if line.strip()]

@@ -12,6 +12,8 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 BUDGET_S = 1.0
 GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
 SYNTAX_ERROR = "def verify(response: str) -> float\n    return 1.0\n"

@@ -14,6 +14,8 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 PROMPT = "List the words of 'zeta alpha mu' in any order, separated by spaces."
 REFERENCE = "zeta alpha mu"
 

@@ -9,6 +9,8 @@ from task_bank.spec import TaskSpec
 from verifier import (VALIDATOR_VERSION, Backend, BackendRegistry, Limits, ValidationConfig, Validator, Worker,
                       open_pool)
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
 
 

@@ -1,39 +1,21 @@
 """Fixtures for the web view's tests: a freshly built sample bank per test, and clients with and without the
-access token. The helper modules beside this file are loaded by path, because the test suite runs with
-``--import-mode=importlib`` and ``tests/`` is not a package."""
+access token. The helper modules beside this file are plain modules on the test path (``pythonpath`` in
+pyproject.toml); the screenshot script imports them the same way."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from types import ModuleType
 
+import live_server as live_server_module
 import pytest
+import sample_bank
 from fastapi.testclient import TestClient
 
 from task_bank.web import create_app
 
 TOKEN = "correct-horse-battery-staple"
-
-
-def _load(name: str) -> ModuleType:
-    qualified = f"envsynth_web_tests_{name}"
-    if qualified in sys.modules:
-        return sys.modules[qualified]
-    spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load tests/web/{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[qualified] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sample_bank = _load("sample_bank")
-live_server_module = _load("live_server")
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ SKILLS = {
                    "def verify(response: str) -> float:\n    try:\n        value = int(response.strip())\n"
                    "    except ValueError:\n        return 0.0\n    return 1.0 if value == {n} * {m} - 7 else 0.0\n"),
 }
-REJECT_REASONS = ["unsolvable", "trivial", "nondeterministic", "failure_case_passes", "compile_error"]
+REJECT_REASONS = ["unsolvable", "trivial", "nondeterministic", "failure_case_passes", "verifier_error"]
 T0 = datetime(2026, 11, 17, 9, 0, tzinfo=timezone.utc)
 
 
@@ -67,8 +67,8 @@ def _report(spec: TaskSpec, admitted: bool, reasons: tuple[str, ...], at: dateti
     cases = [ScoreResult(outcome=Outcome.SCORED, score=0.0 if admitted or "failure_case_passes" not in reasons
                          else 1.0, duration_ms=2.7) for _ in spec.failure_cases for _ in range(2)]
     checks = (
-        CheckResult(name="schema", passed=True), CheckResult(name="compiles", passed="compile_error" not in reasons,
-                                                             reason="compile_error" if "compile_error" in reasons
+        CheckResult(name="schema", passed=True), CheckResult(name="compiles", passed="verifier_error" not in reasons,
+                                                             reason="verifier_error" if "verifier_error" in reasons
                                                              else None),
         CheckResult(name="reference", passed=all(s.score == 1.0 for s in ref),
                     reason=None if all(s.score == 1.0 for s in ref) else "unsolvable",
@@ -176,9 +176,9 @@ def build_sample_bank(path: Path, seed: int = 7) -> SampleIds:
         bank.put(TaskRecord(spec=evil, status=TaskStatus.ADMITTED, provenance=Provenance(
             imported_from="adversarial.jsonl"), created_at=T0 + timedelta(days=2), updated_at=T0 + timedelta(days=2)))
         bank.set_status(records[5].id, TaskStatus.QUARANTINED, actor="maria", reason="verifier accepts '1,000' "
-                        "but the prompt forbids separators", action="quarantine")
+                        "but the prompt forbids separators", action="quarantine", reasons=("reviewed",))
         bank.set_status(records[10].id, TaskStatus.RETIRED, actor="trainer", reason="mastered: pass rate 1.0 "
-                        "for 3 checkpoints", action="retire")
+                        "for 3 checkpoints", action="retire", reasons=("mastered",))
         lonely = FailureRecord(conversation=(Message(role="user", content="Summarise this contract in one line."),),
                                response="It is a contract.", signal=FailureSignal(kind=SignalKind.THUMBS_DOWN),
                                source="support-chat")

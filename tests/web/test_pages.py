@@ -109,3 +109,21 @@ def test_overview_is_recomputed_after_the_bank_changes(curator: TestClient, ids)
     curator.post(f"/tasks/{ids.task}/curate", data={"action": "retire", "reviewer": "ana", "reason": "done",
                                                    "token": "correct-horse-battery-staple"})
     assert curator.get("/api/overview").json()["by_status"]["retired"] == 2
+
+
+def test_head_of_a_page_is_answered_like_get_without_a_body(client: TestClient) -> None:
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == client.get("/").headers["content-type"]
+
+
+def test_the_verifier_line_count_counts_lines_not_newlines(client: TestClient, ids) -> None:
+    with Bank.open(client.app.state.config.bank_path) as bank:
+        lines = len(bank.get(ids.task).spec.verifier.splitlines())
+    assert f"{lines} lines" in client.get(f"/tasks/{ids.task}").text
+
+
+def test_an_imported_task_shows_its_import_and_no_draft_step(client: TestClient, ids) -> None:
+    html = client.get(f"/tasks/{ids.evil_task}").text
+    assert '<div class="step">Import</div>' in html and "adversarial.jsonl" in html
+    assert '<div class="step">Draft</div>' not in html
