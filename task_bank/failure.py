@@ -11,6 +11,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from task_bank.environment import ToolCall
 from task_bank.spec import Message, content_hash
 
 
@@ -98,6 +99,9 @@ class FailureRecord(BaseModel):
     """When the failure happened."""
     source: str = "default"
     """Which feed the record came from; growth cycles keep one cursor per source."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The tool calls the deployed model made before its answer, in order (tool-use failures; issue 15): an
+    environment drafted from this failure replays them as a failure case."""
 
     @model_validator(mode="after")
     def _fill_id(self) -> "FailureRecord":
