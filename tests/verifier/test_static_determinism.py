@@ -259,3 +259,10 @@ def _shipped_verifiers() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("name,source", _shipped_verifiers(), ids=[n for n, _ in _shipped_verifiers()])
 def test_every_shipped_example_passes_the_static_pass(name: str, source: str):
     assert kinds(source) == []
+
+
+@pytest.mark.parametrize("name,source", _shipped_verifiers(), ids=[n for n, _ in _shipped_verifiers()])
+def test_no_shipped_example_runs_the_response_in_the_verifiers_process(name: str, source: str):
+    from task_bank.response_exec import find_response_exec
+
+    assert find_response_exec(source) == ()
