@@ -150,24 +150,30 @@ def test_repair_prompts_quote_the_concrete_reasons(example_run: tuple[Bank, Pipe
     assert any("unsolvable" in text and "1.0" in text for text in repairs.values())
 
 
-def test_second_run_admits_nothing_new(example_run: tuple[Bank, PipelineSummary, RecordingReplay], pool: Pool,
-                                       failures: tuple[FailureRecord, ...]) -> None:
-    bank, _, _ = example_run
+def _example_bank(path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> Bank:
+    """A bank of its own after the example run (tests that run again must not change the shared one)."""
+    bank = Bank.open(path)
+    run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool), run_id="run-1")
+    return bank
+
+
+def test_second_run_admits_nothing_new(tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
     backend = RecordingReplay()
-    again = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), run_id="run-2")
-    assert (again.failures_skipped, again.groups, again.drafts, again.admitted) == (32, 0, 0, 0)
-    assert backend.requests == []
-    assert bank.count(status=TaskStatus.ADMITTED) == 10
+    with _example_bank(tmp_path / "bank.db", pool, failures) as bank:
+        again = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), run_id="run-2")
+        assert (again.failures_skipped, again.groups, again.drafts, again.admitted) == (32, 0, 0, 0)
+        assert backend.requests == []
+        assert bank.count(status=TaskStatus.ADMITTED) == 10
 
 
-def test_force_redrafts_but_the_bank_admits_nothing_twice(
-        example_run: tuple[Bank, PipelineSummary, RecordingReplay], pool: Pool,
-        failures: tuple[FailureRecord, ...]) -> None:
-    bank, _, _ = example_run
-    forced = run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool),
-                          config=PipelineConfig(force=True), run_id="run-3")
-    assert forced.drafts == 17 and forced.admitted == 0 and forced.duplicates == 11
-    assert bank.count(status=TaskStatus.ADMITTED) == 10
+def test_force_redrafts_but_the_bank_admits_nothing_twice(tmp_path: Path, pool: Pool,
+                                                          failures: tuple[FailureRecord, ...]) -> None:
+    with _example_bank(tmp_path / "bank.db", pool, failures) as bank:
+        forced = run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool),
+                              config=PipelineConfig(force=True), run_id="run-3")
+        assert forced.drafts == 17 and forced.admitted == 0 and forced.duplicates == 11
+        assert forced.validated == 0, "every draft was stored by the first run: none is validated again"
+        assert bank.count(status=TaskStatus.ADMITTED) == 10
 
 
 def test_budget_cuts_drafting_and_leaves_undrafted_groups_for_later(
