@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="column mapping for Parquet/datasets, e.g. prompt=question (repeatable)")
     parser.add_argument("--split", default="train", help="split of an hf: dataset")
     parser.add_argument("--skip-invalid", action="store_true", help="skip unreadable input lines (listed)")
+    parser.add_argument("--allow-response-exec", action="store_true",
+                        help="admit drafted verifiers that run the response as code in their own process (old "
+                             "HumanEval style; recorded on the task, each response then scored in a process of its "
+                             "own); default: rejected as executes_response, the repair round is told to use "
+                             "envsynth_sandbox.run_response")
     budget = parser.add_argument_group("budget (default: no limit)")
     budget.add_argument("--max-drafts", type=int, default=None, help="generator calls, repairs included")
     budget.add_argument("--max-tokens", type=int, default=None, help="generator completion tokens")
@@ -224,7 +229,7 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
               registry: GeneratorRegistry, err: Console) -> PipelineSummary:
     """Run the pipeline with the run recorded around everything it opens (see the module docstring)."""
     from task_bank.store import Bank
-    from verifier.validate import Validator
+    from verifier.validate import ValidationConfig, Validator
 
     run_id = args.run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
     with Bank.open(bank_path(args.bank)) as bank:
@@ -242,7 +247,8 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
                         os.environ, structured=False)))
                     probe = PolicyProbe(policy_backend, pool, k=config.band.k, policy=args.policy)
                 executor = stack.enter_context(LocalExecutor(args.workers))
-                validator = stack.enter_context(Validator(pool))  # closes its warm per-seed interpreters on exit
+                checks = ValidationConfig(allow_response_exec=args.allow_response_exec)
+                validator = stack.enter_context(Validator(pool, checks))  # closes its warm per-seed interpreters
                 progress: ProgressHook = ProgressHook() if args.json else RichProgress(err)
                 stack.callback(progress.close)
                 summary = run_pipeline(loaded.records, bank=bank, backend=backend, validator=validator,
