@@ -41,10 +41,27 @@ BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""
 
 
+MODULES = ("session_child", "session_program")
+"""The supervisor's modules, shipped as source text in this order (standard library only)."""
+BOOTSTRAP = """
+import json, sys, types
+package = types.ModuleType("verifier")
+package.__path__ = []
+sys.modules["verifier"] = package
+for name, text in json.loads(sys.argv[1]):
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    exec(compile(text, name, "exec"), module.__dict__)
+sys.modules["verifier.session_program"].main(sys.argv[2])
+"""
+
+
 def session_command(python: str, config: dict[str, object]) -> list[str]:
-    """argv that runs the session supervisor under ``python`` (no site, no bytecode), its source shipped in -c."""
-    source = resources.files("verifier").joinpath("session_program.py").read_text()
-    return [python, "-S", "-s", "-B", "-c", source + "\nmain(sys.argv[1])\n", json.dumps(config)]
+    """argv that runs the session supervisor under ``python`` (no site, no bytecode): a bootstrap registers each
+    module under its real name (an empty ``verifier`` package, so nothing of envsynth's host side loads inside)."""
+    sources = [(f"verifier.{name}", resources.files("verifier").joinpath(f"{name}.py").read_text())
+               for name in MODULES]
+    return [python, "-S", "-s", "-B", "-c", BOOTSTRAP, json.dumps(sources), json.dumps(config)]
 
 
 def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> ProcessWorker:

@@ -1,0 +1,152 @@
+"""The session child: the forked process that holds one ``Env`` instance for a whole rollout. Standard library only.
+
+Shipped into the sandbox with :mod:`verifier.session_program` (the supervisor, which forks it). Everything after
+``exec`` of the environment source is untrusted: the child only *reports* (one JSON frame per request on its result
+pipe); the supervisor, another process, bounds and judges what it sends.
+"""
+
+import json
+import math
+import os
+import resource
+import signal
+import time
+
+RESERVED = ("reset", "score", "solve")
+DETAIL_CAP = 1000
+
+
+def describe(exc):
+    """``Type: message`` of an exception raised by environment code, even when its ``__str__`` misbehaves."""
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "<unprintable>"
+    return f"{type(exc).__name__}: {text}"[:DETAIL_CAP]
+
+
+def patch_clocks(offset):
+    """Shift the common clocks by ``offset`` seconds before the environment loads (determinism probing)."""
+    import datetime as dt
+    if not offset:
+        return
+    for name in ("time", "monotonic", "perf_counter"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + offset)
+    for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
+    for name in ("localtime", "gmtime", "ctime"):
+        original = getattr(time, name)
+        setattr(time, name, lambda secs=None, _f=original: _f(time.time() if secs is None else secs))
+
+    class ShiftedDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.fromtimestamp(time.time(), tz)
+
+        @classmethod
+        def today(cls):
+            return dt.datetime.fromtimestamp(time.time())
+
+    class ShiftedDate(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date.fromtimestamp(time.time())
+
+    dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
+
+
+def child_main(cfg, req, cmd_fd, res_fd, workdir):
+    """Runs in the forked child: confine, load the environment, reset it, then serve commands until killed."""
+    os.setsid()
+    os.chdir(workdir)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.dup2(cmd_fd, 3)
+    os.dup2(res_fd, 4)
+    os.closerange(5, 65536)
+    lim = req["limits"]
+    mb = 1 << 20
+    cpu = int(math.ceil(lim["rollout_s"])) + 1
+    for which, value in ((resource.RLIMIT_AS, lim["memory_mb"] * mb), (resource.RLIMIT_CPU, cpu),
+                         (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_NOFILE, 256)):
+        resource.setrlimit(which, (value, value))
+    if cfg.get("nproc"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
+    os.environ.clear()
+    os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def send(**frame):
+        data = (json.dumps(frame, allow_nan=False) + "\n").encode()
+        while data:
+            data = data[os.write(4, data):]
+
+    import random
+    random.seed(req["env"]["rng_seed"])
+    patch_clocks(req["env"]["clock_offset_s"])
+    try:
+        namespace = {"__name__": "environment", "__builtins__": __builtins__}
+        exec(compile(req["source"], "<environment>", "exec"), namespace)
+        env_class = namespace.get("Env")
+        if not isinstance(env_class, type):
+            raise TypeError("the source defines no class Env")
+        env = env_class()
+        observation = env.reset(req["seed"])
+    except BaseException as exc:  # the environment's fault, reported as data
+        send(k="load_err", d=describe(exc))
+        os._exit(0)
+    reply_value(send, observation, str_only=True)
+    reader = os.fdopen(3, "rb")
+    for line in reader:
+        command = json.loads(line)
+        op = command["op"]
+        try:
+            if op == "call":
+                name = command["tool"]
+                method = getattr(env_class, name, None) if not name.startswith("_") and name not in RESERVED else None
+                if not callable(method):
+                    send(k="raised", d=f"no tool named {name[:80]!r}")
+                    continue
+                value = getattr(env, name)(**command["args"])
+            elif op == "reset":
+                if command["fresh"]:
+                    env = env_class()
+                value = env.reset(command["seed"])
+                reply_value(send, value, str_only=True)
+                continue
+            elif op == "score":
+                value = env.score(command["response"])
+                kind = type(value)
+                if issubclass(kind, float):
+                    number = float(float.__repr__(value))
+                    send(k="val", t="float", v=number if math.isfinite(number) else repr(number))
+                else:
+                    send(k="val", t=kind.__name__[:80])
+                continue
+            else:
+                value = env.solve()
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt raised by a tool are its errors too
+            send(k="raised", d=describe(exc))
+            continue
+        reply_value(send, value)
+    os._exit(0)
+
+
+def reply_value(send, value, str_only=False):
+    """Send a tool's return (or the observation): JSON only, NaN refused."""
+    if str_only and value is not None and not isinstance(value, str):
+        send(k="bad", d=f"reset returned {type(value).__name__[:80]}, not a str")
+        return
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        send(k="bad", d=f"returned a value that is not JSON ({type(value).__name__[:80]}): {describe(exc)}")
+        return
+    data = b'{"k": "ok", "v": ' + text.encode() + b"}\n"
+    while data:
+        data = data[os.write(4, data):]
