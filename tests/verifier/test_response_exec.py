@@ -12,6 +12,8 @@ import pytest
 from task_bank.validation import Outcome
 from verifier import Limits, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 LIMITS = Limits(wall_s=3.0, cpu_s=3.0, max_processes=32, memory_mb=256, scratch_mb=16)
 
 HUMANEVAL = '''from envsynth_sandbox import plain, run_response
@@ -133,10 +135,12 @@ PLANTER = '''import os, time
 def total(xs):
     open("/scratch/planted", "w").write("6")
     os.chmod("/scratch/planted", 0o666)
+    me = os.getpid()
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
-            time.sleep(0.2)  # outlive the call, then stop every process it can reach
+            while os.path.exists(f"/proc/{me}"):  # outlive the call, then stop every process it can reach
+                time.sleep(0.01)
             while True:
                 for pid in os.listdir("/proc"):
                     if pid.isdigit():

@@ -15,6 +15,8 @@ from task_bank.validation import Outcome
 from verifier import Limits, RunEnv, ValidationConfig, Validator, open_pool
 from verifier.validate import run_env
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 LIMITS = Limits(wall_s=1.0, cpu_s=1.0, max_processes=32, memory_mb=256)
 
 

@@ -17,6 +17,8 @@ import pytest
 from task_bank.validation import Outcome
 from verifier import Limits, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 CGROUP_PIDS = Path("/sys/fs/cgroup/pids/envsynth")
 IDLE_PROCESSES = 3  # an idle worker: the launcher, the zygote and its fork server
 SECRET = "envsynth-host-secret-7c1f"

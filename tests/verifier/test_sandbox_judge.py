@@ -17,6 +17,8 @@ import pytest
 from task_bank.validation import Outcome
 from verifier import Limits, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 LIMITS = Limits(wall_s=3.0, cpu_s=3.0, max_processes=32, memory_mb=256)
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,6 +15,8 @@ import pytest
 from task_bank.validation import Outcome
 from verifier import Limits, open_pool
 
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
 LIMITS = Limits(wall_s=5.0, cpu_s=5.0, max_processes=32, memory_mb=256, scratch_mb=32)
 x86_only = pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is built for x86_64 only")
 

@@ -11,7 +11,8 @@ import pytest
 
 from verifier import Limits, open_pool
 
-pytestmark = pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is built for x86_64 only")
+pytestmark = [pytest.mark.sandbox,
+              pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is built for x86_64 only")]
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,14 @@
 
 Backends (``verifier.sandbox.registry.default_registry``): ``bwrap`` (default on Linux), ``docker``, and
 ``unsafe-local`` (no isolation; it warns every time). All run the same zygote program (the standard-library package
-``zygote/``, shipped as source by ``program.py``): started once per worker, it forks one child per group of
-responses; the child loads the verifier once and calls ``verify`` on each response; the zygote, a different process,
-judges each result. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``, ``docker_backend``,
-``local``, ``process_worker`` (host side of a zygote process), ``channel`` (host<->zygote JSON lines), ``cgroup``,
-``seccomp``, ``program``, ``zygote/`` (runs inside).
+``zygote/``, shipped as source by ``program.py``): started once per worker, it first forks a fork server (the clean
+image every run starts from), then for each group of responses has it start a verifier process, which reads its
+request from a pipe, loads the verifier once and calls ``verify`` on each response; the zygote, a different
+process, judges each result. A verifier runs response code through ``envsynth_sandbox.run_response`` (module
+``zygote/envsynth_sandbox.py``, documented in ``docs/SPEC.md``, "Running response code"): the fork server starts a
+response process of its own for it. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``,
+``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``channel`` (host<->zygote JSON
+lines), ``cgroup``, ``seccomp``, ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
@@ -22,22 +25,45 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   past ``output_kb``)
 - no network: a private network namespace (only its own loopback; host loopback services are unreachable)
 - filesystem: ``/usr`` and the Python install read-only; nothing else of the host is mounted (no ``/etc``,
-  ``/home``, ``/root``, ``/tmp``); the only writable place is the private tmpfs scratch
+  ``/home``, ``/root``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and
+  ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
 - syscalls: a seccomp deny list (``seccomp.py``, x86_64): no new namespaces, no ptrace or
   ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive a run), no changing
   another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``, ``ioprio_set`` only on
   the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
-  ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls
+  ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
+  ``memfd_create``/``memfd_secret`` (memory outside RLIMIT_AS that filled the worker's cgroup), ``modify_ldt``,
+  ``personality`` other than the query, ``landlock_*``; and the channels between concurrent workers through
+  the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
-  children cannot signal it, nor see or signal any host process)
-- no state between runs: each child gets a fresh scratch directory; after it, every leftover process in the
-  namespace is killed (daemons, double forks), SysV IPC objects are removed and the scratch space is wiped
+  children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
+  memfd, so ``/proc/1/cmdline`` shows only a short loader
+- the response never runs in the verifier's process: ``run_response`` runs it in a process forked from the fork
+  server, under a second uid (uid + 1: it cannot signal, trace or read the verifier or the verifier's files, which
+  a umask of 077 keeps private), its own rlimits, the same seccomp filter and a fresh working directory, and hands
+  back plain JSON values only; so frame walking, ``__eq__``-always-true objects, patched builtins and
+  ``SystemExit`` cannot touch the verdict or a sibling's. At its deadline, when it ends, or when the verifier dies,
+  every process of the response uid is killed at once (``kill(-1)`` as that uid) and what it left in scratch is
+  wiped before the verifier hears the status
+- no data of one task in another's reach: verifier and response processes are forked from the fork server, which
+  was forked before the zygote read any request and never holds one (each reads its own request from a pipe after
+  the fork), so no earlier group's source, responses or results are in their memory
+- no state between runs: each child gets a fresh scratch directory; after it, every leftover process of the
+  verifier uid is killed (``kill(-1)``: daemons, double forks, fork bombs), SysV IPC objects are removed and the
+  scratch space is wiped depth-first without recursion or long paths (a 3,000-deep tree goes like a flat one)
+- validation cannot be told from training: run 0 of validation is the pinned training environment (hash seed 0,
+  RNG seed 0, real clocks and pids, nothing patched); later runs shift every clock Python reports (``time``,
+  ``datetime``, ``clock_gettime``, file times from ``os.stat``, so ``/proc/self``'s mtime too) and every pid
+  (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so a verifier keyed on them changes its score
 - results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
   stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
   out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``
+- the trusted side survives any bytes: frames and replies are parsed without recursion (nesting measured first:
+  60,000 ``[`` are ignored), integers past 40 digits are never converted (a 4,000-digit score is ``invalid``), and
+  lone surrogates and invalid UTF-8 in details are escaped or replaced before they leave the sandbox layer
 - a worker that dies is replaced; closing the pool leaves no process behind; a host killed outright leaves a
   worker that exits on its own (the zygote's lifeline is the host's request pipe), and a sandbox orphaned
   mid-start (bwrap's launcher dying before it releases its child) was born in its cgroup and is ended by the
@@ -45,12 +71,20 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 
 Not enforced (known limits):
 
-- by default the responses of one group share one process (the measured fast path): a response whose code the
-  verifier executes can change state (monkeypatch the verifier, globals, scratch files) seen by later responses
-  of the same group; ``Limits(isolate_responses=True)`` forks per response and closes this, at about 8x the cost.
-  Groups never share state. Even isolated, a daemon that starts its own session lives until the group ends
-- code running inside the verifier's own process can read that child's per-run nonce from its memory and so forge
-  the result of its own group; it cannot touch other groups, other workers or the host
+- by default the responses of one group share one verifier process (the measured fast path): a verifier that
+  executes response code *itself* (``exec``, not ``run_response``) lets it change state (monkeypatch the
+  verifier, globals, scratch files) seen by later responses of the group, and forge the group's results (the
+  per-run nonce is in that process's memory). The validator rejects such verifiers (``executes_response``) unless
+  explicitly allowed; ``Limits(isolate_responses=True)`` forks per response, at about 8x the cost. Groups never
+  share state. Even isolated, a daemon that starts its own session lives until the group ends
+- a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
+  its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
+- clocks and pids read around Python's functions (ctypes, ``/proc/self/stat`` start times, ``/proc/uptime``,
+  ``os.scandir`` entries' times, ``/proc/self`` link targets) are not shifted in validation's varied runs
+- without uids (unprivileged bwrap, ``unsafe-local``, ``docker``) responses share the verifier's uid: they can
+  signal it (killing or stopping their own run) and read its files; the response's session is killed and its
+  working directory wiped, but a daemon that starts a new session, or a file written elsewhere in scratch,
+  lives until the group ends
 - the seccomp filter is a deny list, not an allow list: every syscall not listed is reachable (kernel bugs in
   them are not contained); on non-x86_64 machines there is no filter at all
 - CPU time is counted per child for the whole group (budget: ``cpu_s`` per call); a multi-threaded burner is

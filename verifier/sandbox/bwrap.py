@@ -39,7 +39,7 @@ from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
-from verifier.sandbox.program import zygote_command
+from verifier.sandbox.program import zygote_command, zygote_loader, zygote_program_fd
 from verifier.sandbox.seccomp import deny_list_program
 
 SCRATCH = "/scratch"
@@ -81,7 +81,8 @@ def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int],
     if mounts:
         config["site"] = [*config["site"], LIBRARY_ROOT]
     argv += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "0777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
+             "--perms", "1777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
+             "--symlink", SCRATCH, "/tmp",
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", str(config.pop("hash_seed")),
              "--", *zygote_command(str(binary), config)]
     return argv

@@ -1,7 +1,10 @@
 """The zygote program that runs inside every sandbox worker (standard library only, no other envsynth import).
 
 The host never imports this package to run it: ``verifier.sandbox.program`` ships its modules' source text into
-the sandbox and starts ``supervisor.main`` there. Modules: ``supervisor`` (serve requests, drive children, enforce
-wall time and output caps), ``run`` (one forked child seen from the zygote), ``child`` (the forked child itself),
-``frames`` (the child's reports and the judging of scores), ``cleanup`` (after each child).
+the sandbox and starts ``supervisor.main`` there. Modules: ``supervisor`` (serve requests, drive verifier
+processes, enforce wall time and output caps), ``forkserver`` (the clean image every verifier and response process
+is forked from, and the responses' watchdog), ``run`` (one verifier process seen from the zygote), ``child`` (the
+verifier process itself), ``response`` (a response process), ``envsynth_sandbox`` (what a verifier imports to run
+response code), ``environment`` (pinned or shifted clocks, pids, RNG), ``frames`` (the child's reports and the
+judging of scores), ``plainjson`` (bounded JSON for untrusted bytes), ``cleanup`` (after each run).
 """

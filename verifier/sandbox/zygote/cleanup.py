@@ -44,9 +44,10 @@ def sweep(spare=()):
             except OSError:
                 pass
         reap()
-        live = [pid for pid in processes_of(me) if pid != own and pid not in spare]
-        if not live:
+        left = [pid for pid in processes_of(me, zombies=True) if pid != own and pid not in spare]
+        if not left:  # zombies too: a process whose threads are still exiting is reaped on a later turn
             break
+        live = [pid for pid in processes_of(me) if pid in left]
         for pid in live:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -67,8 +68,8 @@ def _uid_of(pid):
     return None
 
 
-def processes_of(uid):
-    """Pids of live (not zombie) processes whose real uid is ``uid``, read from /proc."""
+def processes_of(uid, zombies=False):
+    """Pids of processes whose real uid is ``uid`` (zombies only when asked), read from /proc."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -79,7 +80,7 @@ def processes_of(uid):
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        if fields.get("State", "").strip().startswith("Z"):
+        if not zombies and fields.get("State", "").strip().startswith("Z"):
             continue
         if int(fields.get("Uid", "-1").split()[0]) == uid:
             found.append(int(name))

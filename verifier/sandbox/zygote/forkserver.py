@@ -1,22 +1,25 @@
-"""The fork server: the clean image every verifier and response process starts from.
+"""The fork server: the clean image every verifier and response process starts from, and the responses' watchdog.
 
 Why: ``fork()`` copies freed heap too, so a child of a process that once held a request could read it. The zygote
 reads requests; so, before it reads anything, it forks this server, which never holds task data. The server
-receives only fork commands (a one-byte kind, a timeout and pipe descriptors, over a ``SOCK_SEQPACKET`` pair) and
-answers each by forking a short-lived helper, which forks the real process:
+receives only fork commands (a one-byte kind, a timeout and pipe descriptors, over ``SOCK_SEQPACKET`` pairs):
 
-- a *verifier* process (command from the zygote): the helper forks it and exits at once, so the verifier is
+- a *verifier* process (command from the zygote): a helper forks it and exits at once, so the verifier is
   re-parented to the zygote (pid 1, or a child subreaper), which waits for it and reads its exit status. The
   verifier then reads its request from a pipe: after the fork, from a parent that never held one.
 - a *response* process (command from a verifier, through the channel the server opened for that verifier process
-  alone; it closes when the verifier dies, and pending commands with it): the helper stays as the response's
-  watchdog. It kills the response at its deadline, or as soon as the verifier is gone, then every process of the
-  response uid, wipes what that uid left in the scratch space, and only then writes the final status.
+  alone; it closes when the verifier dies, and pending commands with it): forked directly, then watched from this
+  loop. At its deadline, when it ends, or as soon as the verifier is gone (its status pipe breaks), the server kills
+  every process of the response uid, wipes what that uid left in the scratch space, reaps the response and only
+  then writes the final status line ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``.
 
-Identities (privileged sandbox): the server and helpers keep uid 0 with only CAP_SETUID/SETGID/KILL, so neither
-a verifier (uid ``uid``) nor a response (uid ``response_uid``) can signal them; responses run under their own uid,
-so they cannot signal, trace or read the verifier or its files. Without uids (unprivileged or container sandboxes)
-everything shares one uid and the watchdog kills the response's session only (the sandbox docstring says so).
+Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL, so neither a verifier
+(uid ``uid``) nor a response (uid ``response_uid``) can signal it; responses run under their own uid, so they
+cannot signal, trace or read the verifier or its files. To sweep, the server takes the response uid as its
+*effective* uid for a moment: ``kill(-1)`` then reaches exactly the response's processes (at once, so a fork
+bomb cannot outrun it) and the wipe removes exactly what they left. Without uids (unprivileged or container
+sandboxes) everything shares one uid and the server kills the response's session and wipes its working directory
+only (the sandbox docstring says so).
 """
 
 import json
@@ -25,8 +28,9 @@ import select
 import signal
 import socket
 import struct
+import time
 
-from verifier.sandbox.zygote.cleanup import processes_of, wipe
+from verifier.sandbox.zygote.cleanup import wipe
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 4}
@@ -47,35 +51,154 @@ def start(cfg, on_verifier, on_response, close=()):
             mine.close()
             for fd in close:
                 os.close(fd)
-            serve(cfg, theirs, on_verifier, on_response)
+            Server(cfg, theirs, on_verifier, on_response).serve()
         finally:
             os._exit(0)
     theirs.close()
     return mine, pid
 
 
-def serve(cfg, commands, on_verifier, on_response):
-    """The server loop: fork on command until the zygote's end of the command socket closes."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # helpers are reaped by the kernel
-    channels = []
-    while True:
-        ready = select.select([commands] + channels, [], [])[0]
-        for sock in ready:
-            kind, timeout_ms, fds = _receive(sock)
-            if kind is None:
-                if sock is commands:
-                    return
-                channels.remove(sock)
-                sock.close()
-                continue
-            if sock is commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
-                channel = _spawn_verifier(cfg, commands, fds, on_verifier)
-                if channel is not None:
-                    channels.append(channel)
-            elif sock is not commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
-                _spawn(lambda: watchdog(cfg, timeout_ms / 1000, fds, on_response))
+class Server:
+    """The loop: fork on command, watch live responses, until the zygote's command socket closes."""
+
+    def __init__(self, cfg, commands, on_verifier, on_response):
+        self.cfg, self.commands = cfg, commands
+        self.on_verifier, self.on_response = on_verifier, on_response
+        self.poller = select.poll()
+        self.poller.register(commands, select.POLLIN)
+        self.channels = {}  # fd -> socket of one verifier process
+        self.responses = {}  # pidfd -> (pid, status fd, deadline)
+        self.statuses = {}  # status fd -> pidfd
+
+    def serve(self):
+        while True:
+            now = time.monotonic()
+            deadline = min((entry[2] for entry in self.responses.values()), default=None)
+            wait = -1 if deadline is None else max(0, int((deadline - now) * 1000) + 1)
+            for fd, _ in self.poller.poll(wait):
+                if fd == self.commands.fileno():
+                    if not self._command(self.commands):
+                        return
+                elif fd in self.channels:
+                    self._command(self.channels[fd])
+                elif fd in self.responses:
+                    self._finish(fd, "exited")
+                elif fd in self.statuses:
+                    self._finish(self.statuses[fd], "abandoned")
+            now = time.monotonic()
+            for pidfd in [p for p, entry in self.responses.items() if entry[2] <= now]:
+                self._finish(pidfd, "timeout")
+
+    def _command(self, sock):
+        """Handle one command from ``sock``; False when the zygote's command socket reached end of file."""
+        kind, timeout_ms, fds = _receive(sock)
+        if kind is None:
+            if sock is self.commands:
+                return False
+            self.poller.unregister(sock.fileno())
+            del self.channels[sock.fileno()]
+            sock.close()
+            return True
+        try:
+            if sock is self.commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
+                self._spawn_verifier(fds)
+            elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
+                self._spawn_response(fds, timeout_ms / 1000)
+        finally:
             for fd in fds:
                 os.close(fd)
+        return True
+
+    def _spawn_verifier(self, fds):
+        """A verifier process with a fresh response channel; a helper forks it and tells the zygote its pid."""
+        channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            helper = os.fork()
+        except OSError:
+            helper = None
+        if helper == 0:
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    self.commands.close()
+                    channel.close()
+                    self.on_verifier(self.cfg, fds, theirs.fileno())
+                self.commands.send(str(pid).encode())
+            except BaseException:
+                self.commands.send(FAILED)
+            finally:
+                os._exit(70)
+        theirs.close()
+        if helper is None:
+            self.commands.send(FAILED)
+            channel.close()
+            return
+        os.waitpid(helper, 0)
+        self.channels[channel.fileno()] = channel
+        self.poller.register(channel, select.POLLIN)
+
+    def _spawn_response(self, fds, timeout_s):
+        request, results, output, status = fds
+        limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
+        try:
+            pid = os.fork()
+        except OSError:
+            _write_status(status, "abandoned", -1)
+            return
+        if pid == 0:
+            try:
+                self.on_response(self.cfg, (request, results, output), self.cfg.get("response_uid"))
+            finally:
+                os._exit(70)
+        pidfd = os.pidfd_open(pid)
+        kept = os.dup(status)
+        self.responses[pidfd] = (pid, kept, time.monotonic() + limit)
+        self.statuses[kept] = pidfd
+        self.poller.register(pidfd, select.POLLIN)
+        self.poller.register(kept, 0)  # POLLERR arrives when the verifier (the status reader) is gone
+
+    def _finish(self, pidfd, ended):
+        pid, status, _ = self.responses.pop(pidfd)
+        del self.statuses[status]
+        self.poller.unregister(pidfd)
+        self.poller.unregister(status)
+        uid = self.cfg.get("response_uid")
+        if uid is None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        else:
+            os.setresuid(-1, uid, -1)  # effective uid only: kill and wipe as the response, then back
+            try:
+                os.kill(-1, signal.SIGKILL)
+                wipe(self.cfg["scratch"])
+            except OSError:
+                pass
+            finally:
+                os.setresuid(-1, 0, -1)
+        wait_status = os.waitpid(pid, 0)[1]
+        if uid is None:
+            wipe(workdir(self.cfg, pid))
+            try:
+                os.rmdir(workdir(self.cfg, pid))
+            except OSError:
+                pass
+        _write_status(status, ended, wait_status)
+        os.close(status)
+        os.close(pidfd)
+
+
+def workdir(cfg, pid):
+    """The fresh working directory (HOME, TMPDIR) of response process ``pid``."""
+    return os.path.join(cfg["scratch"], f"response-{pid}")
+
+
+def _write_status(fd, ended, wait_status):
+    try:
+        os.write(fd, (json.dumps({"ended": ended, "status": wait_status}) + "\n").encode())
+    except OSError:
+        pass
 
 
 def _receive(sock):
@@ -92,110 +215,3 @@ def _receive(sock):
         return b"?", 0, []
     kind, timeout_ms = MESSAGE.unpack(data)
     return kind, timeout_ms, fds
-
-
-def _spawn(body):
-    """Fork a helper running ``body``; a failed fork (process limit) only drops this command."""
-    try:
-        pid = os.fork()
-    except OSError:
-        return False
-    if pid == 0:
-        try:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            body()
-        finally:
-            os._exit(0)
-    return True
-
-
-def _spawn_verifier(cfg, commands, fds, on_verifier):
-    """Fork a verifier process with a fresh response channel; the helper tells the zygote its pid."""
-    channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-
-    def helper():
-        try:
-            pid = os.fork()
-        except OSError:
-            commands.send(FAILED)
-            return
-        if pid == 0:
-            try:
-                commands.close()
-                channel.close()
-                on_verifier(cfg, fds, theirs.fileno())
-            finally:
-                os._exit(70)
-        commands.send(str(pid).encode())
-
-    started = _spawn(helper)
-    theirs.close()
-    if not started:
-        commands.send(FAILED)
-        channel.close()
-        return None
-    return channel
-
-
-def watchdog(cfg, timeout_s, fds, on_response):
-    """Run one response under a deadline; its status goes to ``fds[3]`` once nothing of it is left."""
-    request, results, output, status = fds
-    limit = max(0.001, min(timeout_s, cfg["limits"]["wall_s"]))
-    uid = cfg.get("response_uid")
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(status)
-            on_response(cfg, (request, results, output), uid)
-        finally:
-            os._exit(70)
-    for fd in (request, results, output):
-        os.close(fd)
-    pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
-    poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
-    events = poller.poll(limit * 1000)
-    ended = "timeout" if not events else ("exited" if any(fd == pidfd for fd, _ in events) else "abandoned")
-    _kill_response(pid, uid)
-    wait_status = os.waitpid(pid, 0)[1]
-    if uid is not None:  # drop to the response uid: what it left anywhere in scratch is removable, nothing else
-        _kill_response(pid, uid)
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        wipe(cfg["scratch"])
-    else:
-        wipe(workdir(cfg, pid))
-        try:
-            os.rmdir(workdir(cfg, pid))
-        except OSError:
-            pass
-    try:
-        os.write(status, (json.dumps({"ended": ended, "status": wait_status}) + "\n").encode())
-    except OSError:
-        pass
-
-
-def workdir(cfg, pid):
-    """The fresh working directory (HOME, TMPDIR) of response process ``pid``."""
-    return os.path.join(cfg["scratch"], f"response-{pid}")
-
-
-def _kill_response(pid, uid):
-    """SIGKILL the response: every process of its uid where it has one, else its session."""
-    if uid is None:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        return
-    for _ in range(10_000):
-        live = processes_of(uid)
-        if not live:
-            return
-        for target in live:
-            try:
-                os.kill(target, signal.SIGKILL)
-            except OSError:
-                pass
