@@ -128,7 +128,8 @@ def validating_import_command(args: argparse.Namespace) -> list[str]:
     command = [sys.executable, "-m", "verifier", "import", str(args.file), "--bank", str(bank_path(args.bank)),
                "--sandbox", args.sandbox, "--workers", str(args.workers), "--batch-size", str(args.batch_size)]
     return command + [flag for flag, on in (("--strict", args.strict), ("--progress", args.progress),
-                                            ("--json", args.json)) if on]
+                                            ("--json", args.json), ("--allow-response-exec", args.allow_response_exec))
+                      if on]
 
 
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
@@ -195,6 +196,10 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
                     "--no-validate tasks are stored as candidates, which training never samples. Exit 1 when bad "
                     "lines were skipped (each named on stderr as FILE:LINE:COLUMN: field: message).")
     p.add_argument("file", metavar="FILE", help=f"the tasks: {FORMAT}")
+    p.add_argument("--allow-response-exec", action="store_true",
+                   help="admit verifiers that run the response as code in their own process (old HumanEval "
+                        "style); recorded on each such task, whose responses are then scored one process each "
+                        "(default: rejected as executes_response)")
     p.add_argument("--no-validate", action="store_true",
                    help="store the tasks unjudged, as candidates (default: validate each new task in the sandbox)")
     p.add_argument("--sandbox", "--backend", dest="sandbox", default="bwrap", metavar="NAME",

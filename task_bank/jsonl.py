@@ -103,13 +103,16 @@ def _judged(items: Iterable[AdmitItem], bank: Bank, judge: Judge) -> Iterator[Ad
 
 def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, strict: bool = False,
                  status: TaskStatus | None = None, batch_size: int = 500,
-                 on_commit: Callable[[int], None] | None = None) -> ImportReport:
+                 on_commit: Callable[[int], None] | None = None,
+                 prepare: Callable[[TaskSpec], TaskSpec] | None = None) -> ImportReport:
     """Store every valid line of a task spec v1 JSONL file; ``strict`` imports nothing when any line is bad.
 
     With ``judge`` each new task is validated and stored admitted (subject to dedup) or rejected with its report;
     without it, new tasks are stored unjudged with ``status`` (default ``candidate``: training never samples
     them until re-validation judges them). ``on_commit`` gets the running count of lines committed after each
-    batch. Raises InputError (naming the file, line and field of the first bad lines) in strict mode.
+    batch. ``prepare`` rewrites each new spec before it is judged and stored (the verifier layer marks tasks
+    imported under ``--allow-response-exec``). Raises InputError (naming the file, line and field of the first bad
+    lines) in strict mode.
     """
     name = str(path)
     if judge is not None and status is not None:
@@ -129,7 +132,8 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
             else:
                 seen.add(item.value.id)
                 chain = item.value.provenance or Provenance()  # an exported task keeps its chain
-                yield item.value.spec, chain.model_copy(update={"imported_from": name}), None
+                spec = item.value.spec if prepare is None else prepare(item.value.spec)
+                yield spec, chain.model_copy(update={"imported_from": name}), None
 
     source: Iterable[AdmitItem] = items()
     if strict:

@@ -40,6 +40,8 @@ from verifier.libraries import DEFAULT_LIBRARIES, parse_libraries
 from verifier.env_cli import has_environment_lines, validate_mixed
 from verifier.limits import Limits
 from verifier.pool import Pool, open_pool
+from verifier.routing import ScoringPool
+from verifier.static_exec import mark_response_exec
 from verifier.validate import ValidationConfig, Validator
 
 _SCORE_CHUNK = 64
@@ -121,7 +123,7 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
     path = Path(args.tasks)
     if not path.is_file():
         raise InputError("no such file", path=str(path))
-    config = ValidationConfig()
+    config = ValidationConfig(allow_response_exec=args.allow_response_exec)
     rows: list[Verdict] = []
     with _open(args, config) as pool, Validator(pool, config) as validator:
         for line, verdict in verdicts(path, validator):
@@ -157,7 +159,8 @@ def cmd_score(args: argparse.Namespace, out: Console) -> int:
     responses = read_responses(Path(args.responses), set(tasks))
     config = ValidationConfig()
     table = Table("line", "id", "outcome", "score", title=f"{args.responses}: {len(responses)} responses")
-    with _open(args, config) as pool, _progress(len(responses), "response") as bar:
+    # A verifier that runs the response (admitted under --allow-response-exec) scores each one in its own process.
+    with ScoringPool(_open(args, config), args.sandbox) as pool, _progress(len(responses), "response") as bar:
         for start in range(0, len(responses), _SCORE_CHUNK):
             chunk = responses[start:start + _SCORE_CHUNK]
             results = pool.score_batch([(tasks[item.id].verifier, item.response) for item in chunk])
@@ -187,13 +190,19 @@ def cmd_import(args: argparse.Namespace, out: Console) -> int:
     def progress(committed: int) -> None:
         print(f"committed {committed}", file=sys.stderr, flush=True)
 
-    config = ValidationConfig()
+    config = ValidationConfig(allow_response_exec=args.allow_response_exec)
     with bank_for_writing(bank_path(args.bank)) as bank, _open(args, config) as pool, \
             Validator(pool, config) as validator:
         report = import_jsonl(bank, path, judge=validator.validate_many, strict=args.strict,
-                              batch_size=args.batch_size, on_commit=progress if args.progress else None)
+                              batch_size=args.batch_size, on_commit=progress if args.progress else None,
+                              prepare=mark_response_exec if args.allow_response_exec else None)
     print_import_report(report, as_json=args.json)
     return 1 if report.problems else 0
+
+
+_ALLOW_HELP = ("admit verifiers that run the response as code in their own process (old HumanEval style); "
+               "recorded on the task, whose responses are then scored one process each (default: rejected as "
+               "executes_response, with a hint to use envsynth_sandbox.run_response)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate every task; print one verdict per line of the file, in input order. "
                                    "A line that is not a task spec gets the verdict 'schema' with its field.")
     p.add_argument("--json", action="store_true", help="one JSON object per line, in input order (default: a table)")
+    p.add_argument("--allow-response-exec", action="store_true", help=_ALLOW_HELP)
     p.set_defaults(handler=cmd_validate)
     p = sub.add_parser("score", parents=[common], help="score responses with their tasks' verifiers",
                        description="Score each response with the verifier of the task it names, in input order.")
@@ -230,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=500, help="tasks per transaction (default: 500)")
     p.add_argument("--progress", action="store_true",
                    help="print 'committed N' to stderr after each commit (default: off)")
+    p.add_argument("--allow-response-exec", action="store_true", help=_ALLOW_HELP)
     p.set_defaults(handler=cmd_import)
     return parser
 
