@@ -134,8 +134,10 @@ def cycle_lock(lock_path: Path) -> Iterator[None]:
             f"another growth cycle is running on this bank{_describe_owner(lock_path)}: lock {lock_path} is held. "
             "This cycle did nothing; the next scheduled one will run once that cycle ends.") from None
     except OSError as exc:
-        raise BankError(f"cannot create the growth lock {lock_path} ({exc.strerror or exc}): the bank's folder must "
-                        "be writable (or set 'lock' in the grow config to a writable path)") from None
+        folder = lock_path.parent
+        why = f"{folder} is not a folder" if folder.exists() and not folder.is_dir() else (exc.strerror or str(exc))
+        raise BankError(f"cannot create the growth lock {lock_path} ({why}): the bank's folder must be a writable "
+                        "folder (or set 'lock' in the grow config to a writable path)") from None
     try:
         owner = {"pid": os.getpid(), "host": socket.gethostname(), "since": utcnow().isoformat()}
         try:
