@@ -1,4 +1,8 @@
-"""``python -m verifier validate`` on a file holding environment spec v1 lines (alone or mixed with task lines).
+"""Environments on the command line: ``python -m verifier validate`` on files holding them, and their bank commands.
+
+``python -m verifier.env_cli import FILE [--bank PATH] [--json] [--sandbox NAME]`` validates every environment
+line of FILE and stores each with its verdict and evidence (admitted, rejected, or rejected as a duplicate);
+``python -m verifier.env_cli export [--bank PATH] [--status admitted|rejected|all]`` prints environment spec v1 lines.
 
 The task-only path of :mod:`verifier.cli` is untouched: it hands a file over to :func:`validate_mixed` only when
 :func:`has_environment_lines` finds a line with ``"kind": "environment"``. Then every line is judged in input order,
@@ -11,9 +15,11 @@ input: exit 2 naming file, line and field, before any sandbox starts.
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -21,8 +27,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from task_bank.cli_support import add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, run_command
 from task_bank.environment import AnySpec, EnvironmentSpec, is_environment_line, parse_spec_line
 from task_bank.errors import InputError
+from task_bank.records import TaskStatus
+from task_bank.store import Bank
 from task_bank.validation import ValidationReport
 from verifier.env_validate import EnvValidator
 from verifier.pool import Pool
@@ -107,3 +116,64 @@ def validate_mixed(path: Path, backend: str, as_json: bool, out: Console,
         out.print(f"admitted {sum(r.admitted for _, r in rows)} of {len(rows)}"
                   + (f"; rejected: {rejected}" if rejected else ""))
     return 0
+
+
+def cmd_import(args: argparse.Namespace, out: Console) -> int:
+    """Validate and store every environment line; a task line is refused (``python -m verifier import`` stores
+    tasks)."""
+    specs = read_specs(Path(args.file))
+    tasks = [line for line, spec in specs if not isinstance(spec, EnvironmentSpec)]
+    if tasks:
+        raise InputError("a task line; import tasks with `python -m verifier import`", path=str(args.file),
+                         line=tasks[0], field="kind")
+    counts: Counter[str] = Counter()
+    with bank_for_writing(bank_path(args.bank)) as bank, EnvValidator(args.sandbox) as validator:
+        for _, spec in specs:
+            known = bank.find_environment(spec.id)
+            if known is None:
+                verdict = validator.validate(spec)
+                known = bank.add_environment(spec, verdict.report, verdict.evidence)
+            counts[known.status.value] += 1
+            if args.json:
+                emit_json({"id": known.id, "status": known.status.value, "reasons": list(known.reasons),
+                           "duplicate_of": known.duplicate_of})
+    if not args.json:
+        out.print(f"{len(specs)} environments: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Print stored environments as spec lines (admitted ones by default)."""
+    status = None if args.status == "all" else TaskStatus(args.status)
+    with Bank.open(existing_bank(args.bank)) as bank:
+        for line in bank.export_environments(status):
+            print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``import`` and ``export`` of environments."""
+    parser = argparse.ArgumentParser(prog="python -m verifier.env_cli", description="Environments in the bank.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="validate environment spec v1 lines and store them with their verdicts")
+    imp.add_argument("file", help="environment spec v1 JSONL file")
+    imp.add_argument("--sandbox", default="bwrap", help="session sandbox: bwrap (default) or unsafe-local")
+    add_bank_args(imp)
+    exp = sub.add_parser("export", help="print stored environments as spec lines")
+    exp.add_argument("--status", choices=("admitted", "rejected", "all"), default="admitted",
+                     help="which environments (default: admitted)")
+    exp.add_argument("--bank", type=Path, default=None, metavar="PATH",
+                     help="task bank file (default: $ENVSYNTH_BANK, else ./task_bank.db)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; the shared exit codes, never a traceback."""
+    args = build_parser().parse_args(argv)
+    if args.command == "import":
+        return run_command(lambda: cmd_import(args, Console(stderr=True)))
+    return run_command(lambda: cmd_export(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -32,3 +32,16 @@ def test_an_environment_line_that_is_not_a_spec_is_bad_input_naming_the_line(tmp
     path.write_text(cart_spec().to_json() + "\n" + json.dumps({"kind": "environment", "prompt": "p"}) + "\n")
     done = run_validate(path)
     assert done.returncode == 2 and f"{path}:2:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_import_stores_every_example_with_its_verdict_and_export_gives_them_back(tmp_path):
+    from .conftest import EXAMPLES, example_specs
+
+    bank = tmp_path / "bank.db"
+    imported = subprocess.run([sys.executable, "-m", "verifier.env_cli", "import", str(EXAMPLES), "--bank", str(bank),
+                               "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    statuses = [json.loads(line)["status"] for line in imported.stdout.splitlines()]
+    exported = subprocess.run([sys.executable, "-m", "verifier.env_cli", "export", "--bank", str(bank)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0 and statuses == ["admitted"] * 6
+    assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == [s.id for s in example_specs()]

@@ -67,3 +67,12 @@ def test_solve_marks_a_seeded_family_and_changes_the_signature_key():
     family = read_tools(CART + "\n    def solve(self) -> dict:\n        return {}\n")
     assert family.has_solve and not plain.has_solve
     assert family.signature_key != plain.signature_key
+
+
+def test_every_example_source_file_is_the_environment_of_one_shipped_line():
+    from .conftest import EXAMPLES, example_specs
+
+    sources = [spec.environment for spec in example_specs()]
+    files = sorted(EXAMPLES.parent.glob("*.py"))
+    assert len(files) == len(sources) >= 5
+    assert all(sources.count(path.read_text()) == 1 for path in files)
