@@ -27,13 +27,13 @@ from synth.drafting import Drafting, draft_loop
 from synth.drafts import Draft, draft_to_spec
 from synth.grow.config import EvolveConfig, GrowConfig
 from synth.grow.runs import StageResult
+from synth.grow.runtime import Runtime
 from synth.prompts import PromptLibrary, RenderedPrompt
 from synth.slots import Slot, SlotOutcome
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.spec import TaskSpec
 
 if TYPE_CHECKING:
-    from synth.grow.runtime import Runtime
     from task_bank.store import Bank
 
 TEMPLATE = "evolve.j2"
@@ -133,7 +133,7 @@ def plan_parent_slots(parents: Sequence[Parent], prompts: PromptLibrary, drafts_
     return slots, refused
 
 
-def evolve(parents: Sequence[Parent], *, bank: "Bank", runtime: "Runtime", prompts: PromptLibrary,
+def evolve(parents: Sequence[Parent], *, bank: "Bank", runtime: Runtime, prompts: PromptLibrary,
            tracker: BudgetTracker, run_id: str, config: GrowConfig) -> StageResult:
     """Draft, validate, repair and store children of ``parents``; see the module docstring."""
     slots, refused = plan_parent_slots(parents, prompts, config.evolve.drafts_per_parent,
