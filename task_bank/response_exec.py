@@ -72,6 +72,8 @@ class ExecFinding(BaseModel):
 def find_response_exec(source: str) -> tuple[ExecFinding, ...]:
     """Findings in source order. Raises ``SyntaxError`` (or ``ValueError``) when the source does not parse."""
     tree = ast.parse(source, filename="<verifier>", mode="exec")
+    if not _names_a_sink(tree, collect_aliases(tree)):  # the common case, in one walk: nothing could run code
+        return ()
     reader = _TaintReader(tree)
     for _ in range(_FIXPOINT_ROUNDS):
         if not reader.propagate():
@@ -124,6 +126,27 @@ def qualname(node: ast.expr, aliases: dict[str, str]) -> str | None:
     return ".".join([base, *reversed(parts)])
 
 
+def _names_a_sink(tree: ast.AST, aliases: dict[str, str]) -> bool:
+    """True when the module names anything that can run code (a cheap over-approximation of the sinks)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and (node.id in _BUILTIN_SINKS or node.id in aliases):
+            qual = aliases.get(node.id, f"builtins.{node.id}")
+            if qual in _SINKS or qual.startswith(_SINK_PREFIXES):
+                return True
+        elif isinstance(node, ast.Attribute) and (node.attr in _SINK_METHODS or node.attr in _BUILTIN_SINKS):
+            return True
+        elif isinstance(node, ast.Attribute):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            qual = qualname(node, aliases) if isinstance(base, ast.Name) and base.id in aliases else None
+            if qual is not None and (qual in _SINKS or qual.startswith(_SINK_PREFIXES)):
+                return True
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in _BUILTIN_SINKS:
+            return True
+    return False
+
+
 def _child_nodes(node: ast.AST) -> Iterator[ast.AST]:
     """Nodes of one scope, not descending into nested functions, lambdas or classes."""
     stack = list(ast.iter_child_nodes(node))
@@ -158,6 +181,8 @@ class _TaintReader:
         self.sink_names: set[tuple[int, str]] = set()
         """Names bound to a sink (``run = exec``, ``shell = code.InteractiveConsole()``)."""
         self.writes_response = False
+        self._parts: dict[int, tuple[ast.AST, ...]] = {}
+        self._nodes = list(ast.walk(tree))
         self.attributes: set[str] = set()
         """Attribute names assigned response-derived values (``self.code = response``), in any object."""
         for funcs in self.functions.values():
@@ -217,7 +242,11 @@ class _TaintReader:
         """True when ``expr`` reads a response-derived name or calls a helper that returns one."""
         if expr is None:
             return False
-        for node in ast.walk(expr):
+        parts = self._parts.get(id(expr))
+        if parts is None:
+            parts = self._parts[id(expr)] = tuple(n for n in ast.walk(expr)
+                                                  if isinstance(n, (ast.Name, ast.Call, ast.Attribute)))
+        for node in parts:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and self._key(node.id, node) in self.tainted:
                 return True
             if isinstance(node, ast.Call) and _callee_name(node.func) in self.returning:
@@ -229,7 +258,7 @@ class _TaintReader:
     def propagate(self) -> bool:
         """One pass over the module; True when anything new was learnt."""
         changed = False
-        for node in ast.walk(self.tree):
+        for node in self._nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if self.derived(node.value):
@@ -311,7 +340,7 @@ class _TaintReader:
         return self._sink(node) is not None
 
     def findings(self) -> Iterator[ExecFinding]:
-        for node in ast.walk(self.tree):
+        for node in self._nodes:
             if not isinstance(node, ast.Call):
                 continue
             values = [*node.args, *(k.value for k in node.keywords)]

@@ -200,9 +200,12 @@ class _Visitor(ast.NodeVisitor):
         return _is_set(node, names, self.aliases)
 
     def visit_Module(self, node: ast.Module) -> None:
-        self.docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr)
-                           and isinstance(n.value, ast.Constant)}
         self.scopes.append(_Scope(node.body, self.aliases))
+        self.generic_visit(node)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):  # a docstring or a bare string: never read at run time
+            self.docstrings.add(id(node.value))
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
