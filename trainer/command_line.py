@@ -19,15 +19,18 @@ from trainer.config import C, load_config, parse_override
 
 def add_run_args(parser: argparse.ArgumentParser, set_example: str) -> None:
     """The flags of every trainer; ``set_example`` shows a ``--set`` of that trainer's own config."""
-    parser.add_argument("--policy", help="local model directory or hub id of the policy to train (required)")
+    parser.add_argument("--policy", metavar="PATH_OR_ID",
+                        help="local model directory or hub id of the policy to train (required)")
     add_bank_args(parser)
-    parser.add_argument("--output", help="directory for checkpoints, the final model and the plot (required)")
-    parser.add_argument("--config", type=Path, help="TOML or YAML file with any of the settings (default: none)")
+    parser.add_argument("--output", metavar="DIR",
+                        help="directory for checkpoints, the final model and the plot (required)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML or YAML file with any of the settings (default: none)")
     parser.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
-                        help="resume from CKPT, or (no value) from the newest checkpoint in --output")
+                        help="resume from CKPT, or (no value) from the newest checkpoint in --output "
+                             "(default: start afresh)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help=f"override one config field (repeatable), e.g. --set {set_example}")
-    parser.add_argument("--lora", action="store_true", help="train LoRA adapters (peft) instead of every weight")
+                        help=f"override one config field (repeatable), e.g. --set {set_example} (default: none)")
+    parser.add_argument("--lora", action="store_true", help="train LoRA adapters (peft) instead of every weight (default: off)")
 
 
 def config_from_args(args: argparse.Namespace, schema: type[C], flags: Mapping[str, str],

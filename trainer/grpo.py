@@ -7,15 +7,16 @@ the bank and the training plot. Usage::
     python -m trainer.grpo --policy PATH_OR_ID --bank BANK --output DIR [--config FILE] [--resume [CKPT]]
                            [--set section.field=value ...] [--max-steps N] [--lora] [--vllm colocate|server]
 
-A bad setting, a missing bank or an unloadable policy ends with one ``error:`` line naming the field and the fix,
-and exit status 2; never a traceback.
+A bad setting, a missing bank, an unwritable output directory or an unloadable policy ends with one ``error:``
+line naming the field and the fix, and the shared exit code; never a traceback. With ``--json`` stdout carries the
+summary only: TRL's per-step log lines go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +24,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank import BankError, ConfigError, EnvsynthError, TaskSplit, TaskStatus
-from task_bank.exit_codes import exit_code
+from task_bank import BankError, ConfigError, TaskSplit, TaskStatus
+from task_bank.cli_support import emit_json, run_command
+from task_bank.model_sources import resolve_model
 from trainer.command_line import add_run_args
 from trainer.command_line import config_from_args as run_config_from_args
-from trainer.config import RunConfig, TrainConfig
+from trainer.config import GrpoSection, RewardSection, RunConfig, TrainConfig
 
 if TYPE_CHECKING:
     from transformers import TrainerCallback
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 FLAGS = {"max_steps": "grpo.max_steps", "learning_rate": "grpo.learning_rate", "seed": "grpo.seed",
          "num_generations": "grpo.num_generations", "batch_size": "grpo.per_device_train_batch_size",
-         "backend": "reward.backend", "workers": "reward.workers", "eval_every": "heldout.every", "vllm": "vllm.mode"}
+         "sandbox": "reward.backend", "workers": "reward.workers", "eval_every": "heldout.every", "vllm": "vllm.mode"}
 """Plain command-line flags and the config field each one sets."""
 
 
@@ -73,19 +75,26 @@ class TrainSummary(BaseModel):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every flag but --config, --resume and --json is a shortcut for one config field."""
-    parser = argparse.ArgumentParser(prog="python -m trainer.grpo",
-                                     description="Train a policy with GRPO on the task bank's admitted tasks.")
+    g, r = GrpoSection(), RewardSection()
+    parser = argparse.ArgumentParser(
+        prog="python -m trainer.grpo", usage="%(prog)s --policy PATH_OR_ID --output DIR [options]",
+        description="Train a policy with GRPO on the task bank's admitted tasks. --policy and --output are required "
+                    "(on the command line or in --config); the defaults below are those of an empty config.")
     add_run_args(parser, set_example="grpo.max_steps=10")
-    parser.add_argument("--max-steps", type=int)
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--num-generations", type=int)
-    parser.add_argument("--batch-size", type=int, help="completions per device per micro-batch")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--backend", help="sandbox backend of the verifier pool")
-    parser.add_argument("--workers", type=int, help="sandbox workers")
+    parser.add_argument("--max-steps", type=int, metavar="N", help=f"optimizer steps (default: {g.max_steps})")
+    parser.add_argument("--learning-rate", type=float, metavar="LR", help=f"AdamW learning rate (default: {g.learning_rate:g})")
+    parser.add_argument("--num-generations", type=int, metavar="N",
+                        help=f"completions per prompt, one GRPO group (default: {g.num_generations})")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help=f"completions per device per micro-batch (default: {g.per_device_train_batch_size})")
+    parser.add_argument("--seed", type=int, help=f"seed of sampling and training (default: {g.seed})")
+    parser.add_argument("--sandbox", "--backend", dest="sandbox", metavar="NAME",
+                        help=f"sandbox backend of the verifier pool: bwrap, docker, unsafe-local (default: {r.backend})")
+    parser.add_argument("--workers", type=int, metavar="N", help=f"sandbox workers (default: {r.workers})")
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="run synth.replay on the live policy before training and every N steps (default: off)")
-    parser.add_argument("--vllm", choices=("colocate", "server"), help="generate with vLLM in this mode")
+    parser.add_argument("--vllm", choices=("colocate", "server"),
+                        help="generate with vLLM in this mode (default: off, generate with transformers)")
     parser.add_argument("--environments", type=Path, metavar="FILE",
                         help="train on the environment spec v1 lines of FILE (TRL's environment_factory, sandboxed "
                              "sessions) instead of the bank's tasks (default: off)")
@@ -161,6 +170,19 @@ def resume_point(config: RunConfig) -> str | None:
     return last
 
 
+def check_output(output: Path) -> None:
+    """ConfigError naming ``output`` when the directory cannot be created or written (checked before the policy
+    loads, so a read-only folder is never blamed on the policy)."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with open(output / ".envsynth-write-check", "w", encoding="utf-8"):
+            pass
+        (output / ".envsynth-write-check").unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write to the output directory {output} ({exc.strerror}); pass a writable "
+                          f"--output", field="output") from None
+
+
 def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
           registry: BackendRegistry | None = None) -> TrainSummary:
     """Run GRPO as configured.
@@ -170,7 +192,9 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     """
     if not config.bank.is_file():
         raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
+    check_output(config.output)
     resume = resume_point(config)
+    policy = resolve_model(config.policy, field="policy")  # a .gguf file or packaged short name: its cached folder
     # The wiring pulls in torch, transformers and datasets (about 10 s): imported here, so that a bad setting is
     # reported by main() before any of it loads.
     from trl import GRPOTrainer
@@ -205,7 +229,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
                        ] if config.heldout.every else []
             curves = (*CURVES, *HELDOUT_CURVES) if heldout else CURVES
             try:
-                trainer = GRPOTrainer(model=config.policy, reward_funcs=reward, args=args, train_dataset=dataset,
+                trainer = GRPOTrainer(model=policy, reward_funcs=reward, args=args, train_dataset=dataset,
                                       peft_config=lora_config(config),
                                       callbacks=[bank_stats, watch, *([PlotCallback(curves)] if config.plot else []),
                                                  *heldout, *callbacks])
@@ -228,26 +252,28 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 on success, else the shared exit code (2 bad input or config, 4 sandbox, 5 bank, ...)."""
     args = build_parser().parse_args(argv)
-    try:
-        config = config_from_args(args)
+    return run_command(lambda: _main(args))
+
+
+def _main(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    # With --json stdout is the summary alone: what TRL and transformers print while training goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
         if args.environments is not None:  # environments (issue 15): trainer.env_grpo
             from trainer.env_grpo import read_environments, train_environments
             summary = train_environments(config, read_environments(args.environments))
         else:
             summary = train(config)
-    except EnvsynthError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exit_code(exc)
     if args.json:
-        print(json.dumps(summary.model_dump()))
-    else:
-        reward = "n/a" if summary.last_reward is None else f"{summary.last_reward:.3f}"
-        rate = "n/a" if summary.last_pass_rate is None else f"{summary.last_pass_rate:.2f}"
-        print(f"trained {summary.steps} steps -> {summary.output}\n"
-              f"last reward {reward}, pass rate {rate}; {summary.equal_groups}/{summary.groups} groups scored all "
-              f"equal\n{summary.stats_written} statistics written to the bank; retired {len(summary.retired)}, "
-              f"promoted {len(summary.promoted)}; reward-hack monitor flagged {summary.flagged_groups} group(s), "
-              f"quarantined {len(summary.quarantined)}" + (f"\nplot: {summary.plot}" if summary.plot else ""))
+        emit_json(summary.model_dump())
+        return 0
+    reward = "n/a" if summary.last_reward is None else f"{summary.last_reward:.3f}"
+    rate = "n/a" if summary.last_pass_rate is None else f"{summary.last_pass_rate:.2f}"
+    print(f"trained {summary.steps} steps -> {summary.output}\n"
+          f"last reward {reward}, pass rate {rate}; {summary.equal_groups}/{summary.groups} groups scored all "
+          f"equal\n{summary.stats_written} statistics written to the bank; retired {len(summary.retired)}, "
+          f"promoted {len(summary.promoted)}; reward-hack monitor flagged {summary.flagged_groups} group(s), "
+          f"quarantined {len(summary.quarantined)}" + (f"\nplot: {summary.plot}" if summary.plot else ""))
     return 0
 
 

@@ -234,3 +234,20 @@ def test_serve_on_a_busy_port_is_one_line_exit_2_and_prints_no_url(filled):
         result = _subprocess("serve", "--bank", str(filled), "--port", str(port))
     assert result.returncode == EXIT_USAGE and "http://" not in result.stdout
     assert result.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+@pytest.mark.sandbox
+def test_import_validates_in_the_sandbox_by_default_and_rejects_a_broken_verifier(tmp_path, make_spec):
+    broken = make_spec(2, verifier="def verify(response: str) -> float\n    return 1.0\n")
+    path = tmp_path / "a.jsonl"
+    path.write_text(make_spec(1).model_dump_json() + "\n" + broken.model_dump_json() + "\n", encoding="utf-8")
+    bank_file = tmp_path / "bank.db"
+    result = _subprocess("import", str(path), "--bank", str(bank_file), "--json", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["validated"], report["admitted"], report["rejected"]) == (True, 1, 1)
+    with Bank.open(bank_file) as bank:
+        assert bank.get(make_spec(1).id).status is TaskStatus.ADMITTED
+        rejected = bank.get(broken.id)
+        assert rejected.status is TaskStatus.REJECTED and rejected.reasons == ("verifier_error",)
+        assert len(bank.reports(broken.id)) == 1

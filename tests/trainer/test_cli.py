@@ -71,3 +71,21 @@ def test_the_command_prints_no_traceback_on_a_bad_value(empty_bank, tmp_path):
          str(tmp_path / "o"), "--set", "sampling.floor=-1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "config field 'sampling.floor'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unwritable_output_is_blamed_on_output_not_the_policy(capsys, empty_bank, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code, err = run_main(capsys, "--policy", "p", "--bank", str(empty_bank), "--output", str(blocker / "out"))
+    assert code == 2 and "(field 'output')" in err and "policy" not in err
+
+
+def test_sandbox_names_the_verifier_pool_backend_and_backend_stays_an_alias():
+    for flag in ("--sandbox", "--backend"):
+        args = build_parser().parse_args(["--policy", "p", "--output", "o", flag, "docker"])
+        assert config_from_args(args).reward.backend == "docker"
+
+
+def test_help_shows_policy_and_output_as_required():
+    usage = build_parser().format_usage()
+    assert "--policy PATH_OR_ID --output DIR" in usage and "[--policy" not in usage

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,21 +98,45 @@ def test_every_completion_is_scored_by_the_sandboxed_verifiers(run):
     assert any(entry["reward"] > 0 for entry in logged)
 
 
-def test_statistics_for_this_checkpoint_land_in_the_bank(run):
+def test_statistics_land_in_the_bank_only_for_checkpoints_that_were_saved(run):
     stats = train_stats(run)
     assert stats and run.summary.stats_written == len(stats)
-    assert {s.step for s in stats} == {1, 2, 3}
+    assert {s.step for s in stats} == {2, 3}  # save_steps = 2: checkpoint-2, then the last step's checkpoint-3
     assert all(s.attempts % 4 == 0 and s.policy.endswith(f"checkpoint-{s.step}") for s in stats)
+    assert all(Path(s.policy).is_dir() for s in stats)
 
 
-def test_groups_are_counted_including_equal_score_ones(run):
-    assert run.summary.groups == 6
-    assert 0 <= run.summary.equal_groups <= run.summary.groups
+def test_groups_are_counted_and_equal_ones_match_trls_zero_std_fraction(run):
+    state = json.loads((run.config.output / "checkpoint-3" / "trainer_state.json").read_text())
+    logged = [entry for entry in state["log_history"] if "frac_reward_zero_std" in entry]
+    groups_per_step = run.summary.groups // run.summary.steps
+    assert run.summary.groups == 6 and len(logged) == 3
+    assert run.summary.equal_groups == round(sum(e["frac_reward_zero_std"] * groups_per_step for e in logged))
 
 
 def test_a_task_admitted_mid_run_is_sampled(run):
     late = [s for s in train_stats(run) if s.task_id == LATE.id]
     assert late and min(s.step for s in late) >= 2
+
+
+def own_bank(run: Run, tmp_path: Path) -> Path:
+    """A copy of the shared run's bank, so a test that trains again never changes what the others read."""
+    copy = tmp_path / "bank.db"
+    with Bank.open(run.config.bank) as bank:
+        bank.checkpoint()
+    shutil.copyfile(run.config.bank, copy)
+    return copy
+
+
+def test_json_output_is_the_summary_alone_with_trls_logs_on_stderr(run, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.grpo", "--policy", str(run.policy), "--bank", str(own_bank(run, tmp_path)),
+         "--output", str(tmp_path / "json"), "--config", str(ROOT / "trainer" / "configs" / "tiny.toml"),
+         "--max-steps", "1", "--set", "plot=false", "--set", "reward.pass_threshold=0.2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["steps"] == 1 and "loss" in result.stderr
 
 
 def test_the_training_plot_is_written_beside_each_checkpoint(run):
@@ -121,17 +147,17 @@ def test_the_training_plot_is_written_beside_each_checkpoint(run):
 def test_resume_continues_from_the_newest_checkpoint(run, tmp_path):
     output = tmp_path / "resumed"
     shutil.copytree(run.config.output / "checkpoint-3", output / "checkpoint-3")
-    config = tiny_config(run.policy, run.config.bank, output, resume="auto", **{"grpo.max_steps": 4})
+    config = tiny_config(run.policy, own_bank(run, tmp_path), output, resume="auto", **{"grpo.max_steps": 4})
     summary = train(config)
     assert summary.steps == 4
-    with Bank.open(run.config.bank) as bank:
+    with Bank.open(config.bank) as bank:
         steps = {s.step for spec in (DIGITS, VOWELS, EXAMPLE, LATE) for s in bank.stats(spec.id)
                  if s.policy.startswith(str(output))}
     assert steps == {4}
 
 
 def test_lora_trains_an_adapter_and_leaves_the_base_weights(run, tmp_path):
-    config = tiny_config(run.policy, run.config.bank, tmp_path / "lora", **{"lora.enabled": True,
+    config = tiny_config(run.policy, own_bank(run, tmp_path), tmp_path / "lora", **{"lora.enabled": True,
                                                                             "lora.target_modules": ["q_proj", "v_proj"],
                                                                             "grpo.max_steps": 1, "plot": False})
     assert train(config).steps == 1
@@ -142,13 +168,13 @@ def test_lora_trains_an_adapter_and_leaves_the_base_weights(run, tmp_path):
 def test_an_unloadable_policy_is_a_config_error_naming_the_field(run, tmp_path):
     from task_bank import ConfigError
 
-    config = tiny_config(tmp_path / "no-such-model", run.config.bank, tmp_path / "out")
+    config = tiny_config(tmp_path / "no-such-model", own_bank(run, tmp_path), tmp_path / "out")
     with pytest.raises(ConfigError, match=r"cannot load policy .*\(field 'policy'\)"):
         train(config)
 
 
 def test_a_sandbox_outage_during_training_teaches_nothing_and_writes_no_stats(run, tmp_path, collapsing_registry):
-    config = tiny_config(run.policy, run.config.bank, tmp_path / "outage",
+    config = tiny_config(run.policy, own_bank(run, tmp_path), tmp_path / "outage",
                          **{"grpo.max_steps": 1, "plot": False, "reward.backend": "collapsing", "reward.workers": 1})
     summary = train(config, registry=collapsing_registry)
     state = json.loads((tmp_path / "outage" / "checkpoint-1" / "trainer_state.json").read_text())

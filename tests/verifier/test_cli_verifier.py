@@ -1,4 +1,5 @@
-"""``python -m verifier validate|score``: outputs in input order, exit codes, and errors that name the line."""
+"""``python -m verifier validate|score|import``: outputs in input order, a verdict for every line, exit codes, and
+errors that name the line."""
 
 from __future__ import annotations
 
@@ -67,21 +68,45 @@ def test_validate_with_two_workers_keeps_input_order(tmp_path):
     assert [(r["id"], r["admitted"]) for r in rows] == [(t.id, t.reference == "42") for t in tasks]
 
 
-def test_validate_line_that_is_not_json_exits_2_naming_the_line(tmp_path):
-    path = write_jsonl(tmp_path / "tasks.jsonl", [spec().to_json(), spec(reference="7").to_json(), "{not json"])
+def test_a_line_that_is_not_json_gets_its_own_schema_verdict_and_the_others_are_judged(tmp_path):
+    path = write_jsonl(tmp_path / "tasks.jsonl", [spec().to_json(), spec(reference="7").to_json(), '{"prompt": 3'])
     result = cli("validate", str(path), "--json")
-    assert result.returncode == 2
-    assert f"{path}:3:" in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == ""
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r["admitted"], r["reasons"]) for r in rows] == [
+        (1, True, []), (2, False, ["unsolvable"]), (3, False, ["schema"])]
+    assert rows[2]["column"] == 13 and rows[2]["id"] is None
 
 
-def test_validate_line_that_is_not_a_task_spec_names_line_and_field(tmp_path):
+def test_a_line_that_is_not_a_task_spec_gets_a_schema_verdict_naming_its_field(tmp_path):
     broken = json.loads(spec().to_json())
     del broken["verifier"]
-    path = write_jsonl(tmp_path / "tasks.jsonl", [spec().to_json(), json.dumps(broken)])
+    path = write_jsonl(tmp_path / "tasks.jsonl", [json.dumps(broken), spec().to_json()])
     result = cli("validate", str(path), "--json")
-    assert result.returncode == 2
-    assert f"{path}:2:" in result.stderr and "field 'verifier'" in result.stderr
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r["admitted"], r["reasons"], r.get("field")) for r in rows] == [
+        (1, False, ["schema"], "verifier"), (2, True, [], None)]
+
+
+def test_the_validate_table_shows_a_bad_line_as_a_row(tmp_path):
+    path = write_jsonl(tmp_path / "tasks.jsonl", [spec().to_json(), "[1]"])
+    result = cli("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "admitted 1 of 2; rejected: schema 1" in result.stdout
+
+
+def test_score_still_refuses_a_bad_responses_file_before_any_sandbox(tmp_path):
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [spec().to_json()])
+    responses = write_jsonl(tmp_path / "responses.jsonl", ['{"id": "x", "response": "1"', ""])
+    result = cli("score", str(tasks), "--responses", str(responses), "--json")
+    assert result.returncode == 2 and f"{responses}:1:28:" in result.stderr and result.stdout == ""
+
+
+def test_help_has_no_restructuredtext_markup_and_names_the_sandbox_option():
+    for argv in ([], ["validate"], ["score"], ["import"]):
+        text = cli(*argv, "--help").stdout
+        assert "``" not in text and "--sandbox NAME, --backend NAME" in text or not argv
 
 
 def test_validate_missing_file_exits_2(tmp_path):
