@@ -66,3 +66,58 @@ def _seed_tokenizer():
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of a tiny randomly initialised Qwen2 causal LM + tokenizer, saved with ``save_pretrained``."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-qwen2"))
+
+
+def write_tiny_gguf(path: Path) -> Path:
+    """Write a ~10k-parameter llama GGUF file (float32 tensors, byte-level BPE tokenizer, eos = pad = id 2
+    ``<|im_end|>``, as in SmolLM2's file) with the ``gguf`` package."""
+    import gguf
+    import numpy as np
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", *bytes_to_unicode().values(), "Ġt", "he", "Ġthe"]
+    dim, ff, heads, kv_dim = 16, 32, 2, 8
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_context_length(128)
+    writer.add_embedding_length(dim)
+    writer.add_block_count(2)
+    writer.add_feed_forward_length(ff)
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(1)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_vocab_size(len(tokens))
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("smollm")
+    writer.add_token_list(tokens)
+    writer.add_token_types([gguf.TokenType.CONTROL] * 3 + [gguf.TokenType.NORMAL] * (len(tokens) - 3))
+    writer.add_token_merges(["Ġ t", "h e", "Ġt he"])
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_pad_token_id(2)
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    rng = np.random.default_rng(0)
+    shapes = {"token_embd.weight": (len(tokens), dim), "output_norm.weight": None}
+    for i in range(2):
+        shapes.update({f"blk.{i}.attn_norm.weight": None, f"blk.{i}.ffn_norm.weight": None,
+                       f"blk.{i}.attn_q.weight": (dim, dim), f"blk.{i}.attn_k.weight": (kv_dim, dim),
+                       f"blk.{i}.attn_v.weight": (kv_dim, dim), f"blk.{i}.attn_output.weight": (dim, dim),
+                       f"blk.{i}.ffn_gate.weight": (ff, dim), f"blk.{i}.ffn_up.weight": (ff, dim),
+                       f"blk.{i}.ffn_down.weight": (dim, ff)})
+    for name, shape in shapes.items():  # norms are ones, matrices small random values
+        writer.add_tensor(name, np.ones(dim, np.float32) if shape is None
+                          else (rng.standard_normal(shape) * 0.1).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a tiny llama ``.gguf`` file written with the ``gguf`` package (see ``write_tiny_gguf``)."""
+    return write_tiny_gguf(tmp_path_factory.mktemp("tiny-gguf") / "tiny-llama.gguf")

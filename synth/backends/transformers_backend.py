@@ -14,6 +14,7 @@ from typing import Any
 
 from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
 from task_bank.errors import BackendError, ConfigError
+from task_bank.model_sources import resolve_model
 from task_bank.provenance import SamplingSettings
 
 
@@ -32,8 +33,9 @@ class TransformersBackend(GeneratorBackend):
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model)
-            self.lm = AutoModelForCausalLM.from_pretrained(model, dtype=dtype).to(self.device)
+            path = resolve_model(model)  # a .gguf file or packaged short name: its cached plain folder
+            self.tokenizer = AutoTokenizer.from_pretrained(path)
+            self.lm = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device)
         except (OSError, ValueError) as exc:
             raise BackendError(f"cannot load model '{model}': {exc}; pass a local model folder or a hub id "
                                "that is cached") from None
