@@ -156,3 +156,19 @@ def test_the_reward_function_feeds_every_group_with_its_responses_to_the_monitor
                   task_id=[task] * 4) == [1.0, 1.0, 0.0, 1.0]
     (flag,) = monitor.close_window(lambda t: TaskContext(reference="def f():\n    return 1\n", prompt="p"))
     assert flag.groups == 2 and "_getframe" in flag.detail
+
+
+def test_the_quarantine_and_its_evidence_are_visible_in_the_web_view(bank, tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from task_bank.web import create_app
+
+    task = bank.admit(spec(9)).id
+    monitor = RewardHackMonitor(1.0)
+    feed(monitor, task, 0.9, random.Random(0), passing=HACK)
+    MonitorCallback(bank, monitor).check()
+    with TestClient(create_app(tmp_path / "bank.db")) as client:
+        page = client.get(f"/tasks/{task}")
+    assert page.status_code == 200
+    assert "reward_hack" in page.text and "shared_pattern" in page.text and "_getframe" in page.text
