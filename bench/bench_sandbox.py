@@ -1,7 +1,10 @@
 """Sandbox scoring throughput: the warm pool against a fresh bwrap+python per call and a plain subprocess per call.
 
-Side by side in one run, for a trivial verifier (a string comparison) and a HumanEval-sized one (execs the response
-as code and runs a dozen test cases), on 1 and 2 workers (concurrent callers for the per-call baselines):
+Side by side in one run, for a trivial verifier (a string comparison), a HumanEval-sized one written the old way
+(execs the response in its own process and runs a dozen test cases) and the same HumanEval task written the safe
+way (``run-response``: the response's code runs through ``envsynth_sandbox.run_response``, one response process per
+verify call, so its calls/s are response-code executions/s), on 1 and 2 workers (concurrent callers for the
+per-call baselines):
 
 - ``pool-group16``: the warm bwrap pool, one fork per GRPO group of 16 responses (the training path)
 - ``pool-group16-isolated``: the same with ``Limits(isolate_responses=True)``: a further fork per response
@@ -11,7 +14,9 @@ as code and runs a dozen test cases), on 1 and 2 workers (concurrent callers for
 
 Reported: verify calls/s, and p50/p99 latency of one scoring request (a group of 16, or one call) in ms. The machine
 is shared, so each row is measured ``--repeats`` times and the best run (highest calls/s) is kept. Goals on
-the 2-core machine: >= 1,000 calls/s for the trivial verifier scored in groups, and >= 20x ``bwrap-fresh``.
+the 2-core machine: >= 5,000 calls/s for the trivial verifier scored in groups, >= 20x ``bwrap-fresh``, and
+>= 500 response-code executions/s through ``run_response``. The ``x bwrap-fresh`` column of ``run-response`` rows
+compares with the old-way HumanEval verifier run naively (a new bwrap and interpreter per call).
 
     python bench/bench_sandbox.py [--seconds 1.5] [--repeats 3] [--out bench/results]
 
@@ -38,8 +43,9 @@ from verifier import Limits, open_pool  # noqa: E402
 from verifier.sandbox.bwrap import containment, python_paths  # noqa: E402
 
 GROUP = 16
-GOAL_CALLS_PER_S = 1000.0
+GOAL_CALLS_PER_S = 5000.0
 GOAL_RATIO = 20.0
+GOAL_EXECUTIONS_PER_S = 500.0
 
 TRIVIAL = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n"
 HUMANEVAL = '''CASES = [([], 0), ([3], 3), ([1, 2, 3], 6), ([-1, 1], 0), ([7, 7, 7], 21), (list(range(10)), 45),
@@ -64,9 +70,27 @@ def verify(response: str) -> float:
             pass
     return passed / len(CASES)
 '''
+RUN_RESPONSE = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([3], 3), ([1, 2, 3], 6), ([-1, 1], 0), ([7, 7, 7], 21), (list(range(10)), 45),
+         ([5, -5, 5], 5), ([100], 100), ([2] * 7, 14), ([-3, -4], -7), (list(range(-5, 6)), 0), ([9, 1], 10)]
+
+
+def verify(response: str) -> float:
+    """Runs the submitted ``total(xs)`` in a response process of its own; the score is the fraction passed."""
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=2.0)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+'''
+TOTAL = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 VERIFIERS = {
     "trivial": (TRIVIAL, "42"),
-    "humaneval": (HUMANEVAL, "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"),
+    "humaneval": (HUMANEVAL, TOTAL),
+    "run-response": (RUN_RESPONSE, TOTAL),
+}
+METHODS = {
+    "trivial": ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess"),
+    "humaneval": ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess"),
+    "run-response": ("pool-group16", "pool-group1"),
 }
 ONE_SHOT = ("import json, sys\nns = {}\nexec(compile(sys.argv[1], '<verifier>', 'exec'), ns)\n"
             "print(json.dumps({'score': ns['verify'](sys.argv[2])}))\n")
@@ -154,7 +178,8 @@ def table(rows: list[dict[str, object]]) -> str:
              "|---|---|---|---|---|---|---|"]
     base = {(r["verifier"], r["workers"]): r["calls_per_s"] for r in rows if r["method"] == "bwrap-fresh"}
     for r in rows:
-        ratio = r["calls_per_s"] / base[(r["verifier"], r["workers"])]
+        naive = "humaneval" if r["verifier"] == "run-response" else r["verifier"]
+        ratio = r["calls_per_s"] / base[(naive, r["workers"])]
         lines.append(f"| {r['verifier']} | {r['method']} | {r['workers']} | {r['calls_per_s']:.0f} | "
                      f"{r['p50_ms']} | {r['p99_ms']} | {ratio:.1f} |")
     return "\n".join(lines)
@@ -163,17 +188,17 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.5, help="time per measurement")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements per row; the best is kept")
+    parser.add_argument("--repeats", type=int, default=2, help="measurements per row; the best is kept")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
     rows = [max((measure(method, verifier, workers, args.seconds) for _ in range(args.repeats)),
                 key=lambda row: row["calls_per_s"])
-            for verifier in VERIFIERS for workers in (1, 2)
-            for method in ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess")]
+            for verifier in VERIFIERS for workers in (1, 2) for method in METHODS[verifier]]
+    executions = max(r["calls_per_s"] for r in rows if r["verifier"] == "run-response")
     best = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "pool-group16")
             for v in VERIFIERS}
     fresh = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "bwrap-fresh")
-             for v in VERIFIERS}
+             for v in VERIFIERS if "bwrap-fresh" in METHODS[v]}
     report = {
         "benchmark": "sandbox", "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
@@ -183,7 +208,9 @@ def main() -> None:
                                                 "met": best["trivial"] >= GOAL_CALLS_PER_S},
                   "ratio_vs_bwrap_fresh": {"goal": GOAL_RATIO,
                                            "measured": round(best["trivial"] / fresh["trivial"], 1),
-                                           "met": best["trivial"] / fresh["trivial"] >= GOAL_RATIO}},
+                                           "met": best["trivial"] / fresh["trivial"] >= GOAL_RATIO},
+                  "run_response_executions_per_s": {"goal": GOAL_EXECUTIONS_PER_S, "measured": executions,
+                                                    "met": executions >= GOAL_EXECUTIONS_PER_S}},
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sandbox.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -193,7 +220,9 @@ def main() -> None:
                 f"{table(rows)}\n\nGoals: trivial verifier in groups >= {GOAL_CALLS_PER_S:.0f} calls/s: "
                 f"{best['trivial']:.0f} ({'met' if report['goals']['trivial_group_calls_per_s']['met'] else 'NOT met'}); "
                 f">= {GOAL_RATIO:.0f}x bwrap-fresh: {report['goals']['ratio_vs_bwrap_fresh']['measured']}x "
-                f"({'met' if report['goals']['ratio_vs_bwrap_fresh']['met'] else 'NOT met'}).\n")
+                f"({'met' if report['goals']['ratio_vs_bwrap_fresh']['met'] else 'NOT met'}); "
+                f"response-code executions through run_response >= {GOAL_EXECUTIONS_PER_S:.0f}/s: {executions:.0f} "
+                f"({'met' if report['goals']['run_response_executions_per_s']['met'] else 'NOT met'}).\n")
     (args.out / "sandbox.md").write_text(markdown)
     print(markdown)
 

@@ -2,7 +2,8 @@
 
 Every case runs through the real default backend (bwrap). Containment (cgroup pids/memory, rlimits, a per-worker
 uid) was proven with bounded bombs before this suite was first run. After each test the autouse ``host_intact``
-fixture checks that the sandbox holds no process but its launcher, zygote and fork server, and that the host sentinel is intact.
+fixture checks that the sandbox holds no process but its launcher, zygote and fork server, and that the host sentinel
+is intact.
 """
 
 from __future__ import annotations

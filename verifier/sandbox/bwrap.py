@@ -126,7 +126,9 @@ class BwrapBackend(Backend):
             argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
         try:
             proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w, seccomp_r, program_r) if fd is not None),
+                                    stderr=subprocess.PIPE,
+                                    pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w,
+                                                                 seccomp_r, program_r) if fd is not None),
                                     start_new_session=True)
         except OSError as exc:
             for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w,

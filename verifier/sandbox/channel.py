@@ -4,8 +4,9 @@ Why strict: the zygote shares a sandbox with untrusted code, so the host believe
 :class:`task_bank.validation.ScoreResult` records (NaN and infinities are refused by the JSON reader, pydantic
 refuses scores outside [0, 1] and a score on anything but ``scored``). Replies are parsed by
 :mod:`verifier.sandbox.zygote.plainjson` (nesting and numbers bounded, no recursion), and every detail text has its
-lone surrogates escaped, so that no byte a verifier wrote can break a JSON or UTF-8 writer downstream. A late, oversized or malformed reply is an
-infrastructure failure (:class:`SandboxError`), which the pool answers by replacing the worker.
+lone surrogates escaped, so that no byte a verifier wrote can break a JSON or UTF-8 writer downstream. A late,
+oversized or malformed reply is an infrastructure failure (:class:`SandboxError`), which the pool answers by
+replacing the worker.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ removed as surely as a flat one. An entry it cannot remove (another uid's, in th
 never retried forever, and nothing here raises: a failed wipe must not kill the zygote.
 """
 
+import fcntl
 import os
 import signal
 import stat
@@ -91,7 +92,6 @@ def arrange(pairs):
     """dup2 each (source, target) fd pair and close every other descriptor above the targets.
 
     Sources are first moved above every target, so a source whose number is another pair's target survives."""
-    import fcntl
     moved = [(fcntl.fcntl(source, fcntl.F_DUPFD, 64), target) for source, target in pairs]
     for source, target in moved:
         os.dup2(source, target)

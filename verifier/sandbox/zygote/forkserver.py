@@ -75,7 +75,11 @@ class Server:
             now = time.monotonic()
             deadline = min((entry[2] for entry in self.responses.values()), default=None)
             wait = -1 if deadline is None else max(0, int((deadline - now) * 1000) + 1)
-            for fd, _ in self.poller.poll(wait):
+            # Endings first: a response whose verifier died is swept (kill(-1) as the response uid) before any
+            # command of this batch can start the next verifier's responses, which that sweep would reach.
+            events = sorted(self.poller.poll(wait), key=lambda event: event[0] not in self.responses
+                            and event[0] not in self.statuses)
+            for fd, _ in events:
                 if fd == self.commands.fileno():
                     if not self._command(self.commands):
                         return
