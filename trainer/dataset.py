@@ -6,7 +6,7 @@ refresh on, a retired one stops being drawn. Each refresh also re-reads every re
 follow the policy (see :mod:`trainer.sampling`).
 
 This only works with ``GRPOConfig(shuffle_dataset=False)``: TRL's shuffle buffer for iterable datasets would
-pre-read a buffer of rows and never see later ones (shared/DESIGN.md). ``trainer.grpo`` sets it.
+pre-read a buffer of rows and never see later ones (read in the installed TRL). ``trainer.grpo`` sets it.
 
 The generator receives the bank path, not an open ``Bank``: ``datasets`` fingerprints its arguments, and it opens
 its own SQLite connection (WAL lets it read while the statistics callback writes through another).

@@ -5,7 +5,7 @@ column, here ``task_id``) and expects one float or ``None`` per completion. :cla
 to the verifier pool with a single ``score_batch`` call, so the pool's warm sandbox workers score it in parallel;
 the trainer never waits on one verify call after another.
 
-How an outcome becomes a reward (shared/DESIGN.md, "Verifier outcomes")::
+How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
 
     scored                      -> the score, a float in [0, 1]
     crashed, timeout, invalid   -> 0.0   the response killed, hung or broke its own run: it earns nothing

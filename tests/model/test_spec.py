@@ -1,4 +1,4 @@
-"""Task spec v1: the interchange record (shared/DESIGN.md)."""
+"""Task spec v1: the interchange record (docs/SPEC.md)."""
 
 from __future__ import annotations
 
