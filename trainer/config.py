@@ -36,6 +36,9 @@ class ModelSection(_Section):
     """Trade compute for memory on large policies."""
     trust_remote_code: bool = False
     """Allow model code shipped with the checkpoint (hub models only)."""
+    threads: int | None = Field(default=None, ge=1)
+    """torch CPU threads (None: torch's default). On a shared CPU use 1: two threads ran 12x slower than one here
+    when the other core was busy."""
 
 
 class LoraSection(_Section):

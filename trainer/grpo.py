@@ -195,6 +195,10 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     check_output(config.output)
     resume = resume_point(config)
     policy = resolve_model(config.policy, field="policy")  # a .gguf file or packaged short name: its cached folder
+    if config.model.threads is not None:
+        import torch
+
+        torch.set_num_threads(config.model.threads)
     # The wiring pulls in torch, transformers and datasets (about 10 s): imported here, so that a bad setting is
     # reported by main() before any of it loads.
     from trl import GRPOTrainer
