@@ -58,16 +58,19 @@ def test_score_json_prints_valid_json_for_every_line_when_a_verifier_raises_a_lo
     assert "\\ud800" in rows[0]["detail"]
 
 
-def test_validate_json_prints_valid_json_when_a_failure_case_raises_a_lone_surrogate(tmp_path):
+def test_validate_json_prints_valid_json_when_the_reference_raises_a_lone_surrogate(tmp_path):
     tasks = tmp_path / "tasks.jsonl"
+    raising = TASK.model_copy(update={"reference": "x42", "id": ""})
+    raising = TaskSpec.model_validate(raising.model_dump())
     later = TaskSpec(prompt="Say 7.", verifier="def verify(response: str) -> float:\n    return float(response == '7')\n",
                      reference="7", failure_cases=("8",))
-    tasks.write_text(TASK.to_json() + "\n" + later.to_json() + "\n", encoding="utf-8")
+    tasks.write_text(raising.to_json() + "\n" + later.to_json() + "\n", encoding="utf-8")
     done = cli("validate", str(tasks), "--json")
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     rows = json_lines(done.stdout)
-    assert [(r["id"], r["admitted"]) for r in rows] == [(TASK.id, False), (later.id, True)]
+    assert [(r["id"], r["admitted"]) for r in rows] == [(raising.id, False), (later.id, True)]
     assert "verifier_error" in rows[0]["reasons"]
+    assert "\\ud800" in next(c["detail"] for c in rows[0]["checks"] if c["name"] == "reference")
 
 
 def report_with(detail: str) -> ValidationReport:
