@@ -125,6 +125,7 @@ def write_config(path: Path, *, feed: Path, drafts: Path, source: str = "prod", 
         return f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
 
     feeds = {source: feed, **(more_sources or {})}
+    pipeline = {"replay": False, **(pipeline or {})}  # practice tasks only: tests/replay covers replay tasks
     top = f"groups_per_batch = {groups_per_batch}\n" if groups_per_batch else ""
     text = (top + "".join(f'[[sources]]\nname = "{name}"\npath = "{path}"\n' for name, path in feeds.items())
             + f'[generator]\nbackend = "replay"\ndrafts = "{drafts}"\n'

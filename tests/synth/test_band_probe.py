@@ -41,7 +41,7 @@ def admitted_specs(tmp_path_factory: pytest.TempPathFactory, pool: Pool) -> list
     backend = ReplayBackend(load_recordings(ROOT / "examples" / "drafts.jsonl"), model="r", sampling=SamplingSettings())
     with Bank.open(tmp_path_factory.mktemp("plain") / "bank.db") as bank:
         run_pipeline(load_failures(ROOT / "examples" / "failures.jsonl").records, bank=bank, backend=backend,
-                     validator=Validator(pool))
+                     validator=Validator(pool), config=PipelineConfig(replay=False))
         return sorted((r.spec for r in bank.list(status=TaskStatus.ADMITTED, limit=100)), key=lambda s: s.id)
 
 
@@ -61,7 +61,7 @@ def test_band_stores_out_of_band_tasks_rejected_with_reason_and_stats(
     recordings = _policy_recordings(admitted_specs, tmp_path / "policy.jsonl")
     policy = ReplayBackend(recordings, model="policy-v1", sampling=SamplingSettings())
     drafts = ReplayBackend(load_recordings(ROOT / "examples" / "drafts.jsonl"), model="r", sampling=SamplingSettings())
-    config = PipelineConfig(band=BandConfig(low=0.1, high=0.9, k=K))
+    config = PipelineConfig(band=BandConfig(low=0.1, high=0.9, k=K), replay=False)
     with Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(load_failures(ROOT / "examples" / "failures.jsonl").records, bank=bank,
                                backend=drafts, validator=Validator(pool), config=config,
@@ -84,7 +84,7 @@ def test_a_band_that_cannot_be_measured_admits_on_validation_alone(
         admitted_specs: list[TaskSpec], pool: Pool, tmp_path: Path) -> None:
     silent = ReplayBackend({}, model="policy-silent", sampling=SamplingSettings())  # no sample can be scored
     drafts = ReplayBackend(load_recordings(ROOT / "examples" / "drafts.jsonl"), model="r", sampling=SamplingSettings())
-    config = PipelineConfig(band=BandConfig(low=0.1, high=0.9, k=K))
+    config = PipelineConfig(band=BandConfig(low=0.1, high=0.9, k=K), replay=False)
     with Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(load_failures(ROOT / "examples" / "failures.jsonl").records, bank=bank,
                                backend=drafts, validator=Validator(pool), config=config,

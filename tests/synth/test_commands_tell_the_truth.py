@@ -26,7 +26,7 @@ from task_bank.store import Bank
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ["--failures", str(ROOT / "examples/failures.jsonl"), "--backend", "replay", "--drafts",
-           str(ROOT / "examples/drafts.jsonl"), "--sandbox", "unsafe-local", "--sandbox-workers", "1"]
+           str(ROOT / "examples/drafts.jsonl"), "--sandbox", "unsafe-local", "--sandbox-workers", "1", "--no-replay"]
 
 
 def _grow(config: Path, bank: Path, *args: str) -> tuple[int, str, str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ["--failures", "examples/failures.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl"]
+EXAMPLE = ["--failures", "examples/failures.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl",
+           "--no-replay"]  # practice tasks only: tests/replay covers held-out replay tasks
 
 
 def _run(args: list[str], tmp_path: Path, env_bank: bool = True) -> subprocess.CompletedProcess[str]:

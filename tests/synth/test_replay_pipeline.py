@@ -1,7 +1,8 @@
 """The replay pipeline end to end on the shipped example, through the real sandbox and a real bank.
 
 The example (examples/failures.jsonl, examples/drafts.jsonl) is 32 failures over 6 weaknesses, 2 draft slots per
-group and one repair round: 12 first drafts and 5 repairs. Six first drafts are good, one is a near copy of
+group and one repair round: 12 first drafts and 5 repairs. These tests are about practice tasks, so held-out replay
+tasks are off (``PRACTICE``; tests/replay covers them). Six first drafts are good, one is a near copy of
 another, five are bad (cut-off JSON, a verifier that always passes, a wrong reference, an unseeded random
 verifier, a verifier that crashes); four repairs are good, one keeps its wrong reference.
 """
@@ -32,6 +33,7 @@ from verifier.validate import Validator
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+PRACTICE = PipelineConfig(replay=False)
 FAILURES = ROOT / "examples" / "failures.jsonl"
 DRAFTS = ROOT / "examples" / "drafts.jsonl"
 SECRETS = ("jane.doe@example.com", "sk-proj-AbCdEf1234567890abcdEFgh")
@@ -71,7 +73,8 @@ def example_run(tmp_path_factory: pytest.TempPathFactory, pool: Pool,
                 failures: tuple[FailureRecord, ...]) -> Iterator[tuple[Bank, PipelineSummary, RecordingReplay]]:
     backend = RecordingReplay()
     with Bank.open(tmp_path_factory.mktemp("bank") / "bank.db") as bank:
-        summary = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), run_id="run-1")
+        summary = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), config=PRACTICE,
+                               run_id="run-1")
         yield bank, summary, backend
 
 
@@ -153,14 +156,16 @@ def test_repair_prompts_quote_the_concrete_reasons(example_run: tuple[Bank, Pipe
 def _example_bank(path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> Bank:
     """A bank of its own after the example run (tests that run again must not change the shared one)."""
     bank = Bank.open(path)
-    run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool), run_id="run-1")
+    run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool), config=PRACTICE,
+                 run_id="run-1")
     return bank
 
 
 def test_second_run_admits_nothing_new(tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
     backend = RecordingReplay()
     with _example_bank(tmp_path / "bank.db", pool, failures) as bank:
-        again = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), run_id="run-2")
+        again = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool), config=PRACTICE,
+                             run_id="run-2")
         assert (again.failures_skipped, again.groups, again.drafts, again.admitted) == (32, 0, 0, 0)
         assert backend.requests == []
         assert bank.count(status=TaskStatus.ADMITTED) == 10
@@ -170,7 +175,7 @@ def test_force_redrafts_but_the_bank_admits_nothing_twice(tmp_path: Path, pool: 
                                                           failures: tuple[FailureRecord, ...]) -> None:
     with _example_bank(tmp_path / "bank.db", pool, failures) as bank:
         forced = run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool),
-                              config=PipelineConfig(force=True), run_id="run-3")
+                              config=PipelineConfig(force=True, replay=False), run_id="run-3")
         assert forced.drafts == 17 and forced.admitted == 0 and forced.duplicates == 11
         assert forced.validated == 0, "every draft was stored by the first run: none is validated again"
         assert bank.count(status=TaskStatus.ADMITTED) == 10
@@ -180,7 +185,8 @@ def test_budget_cuts_drafting_and_leaves_undrafted_groups_for_later(
         tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
     with Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool),
-                               config=PipelineConfig(repair_rounds=0), budget=Budget(max_drafts=4), run_id="b")
+                               config=PipelineConfig(repair_rounds=0, replay=False), budget=Budget(max_drafts=4),
+                               run_id="b")
         processed = bank.processed_failure_ids()
         run = bank.get_run("b")
     assert summary.outcome is RunOutcome.BUDGET_EXHAUSTED and summary.budget_exhausted == "max_drafts"
@@ -193,7 +199,7 @@ def test_budget_cuts_drafting_and_leaves_undrafted_groups_for_later(
 def test_per_group_cap_limits_slots(tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
     with Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(failures, bank=bank, backend=RecordingReplay(), validator=Validator(pool),
-                               budget=Budget(per_group_cap=1), run_id="c")
+                               config=PRACTICE, budget=Budget(per_group_cap=1), run_id="c")
     assert (summary.drafts, summary.admitted, summary.outcome) == (6, 6, RunOutcome.SUCCEEDED)
 
 
@@ -212,7 +218,7 @@ def test_diagnosis_runs_once_per_group_and_reaches_the_draft_prompt(
     backend.record({f"{g}/diagnose": diagnosis for g in group_ids})
     with Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(failures, bank=bank, backend=backend, validator=Validator(pool),
-                               config=PipelineConfig(drafts_per_group=1, repair_rounds=0, diagnose=True))
+                               config=PipelineConfig(drafts_per_group=1, repair_rounds=0, diagnose=True, replay=False))
     diagnose_requests = [r for r in backend.requests if r.key.endswith("/diagnose")]
     assert len(diagnose_requests) == 6 and "diagnose" in summary.stage_seconds
     assert summary.drafts == 6
@@ -232,9 +238,11 @@ def test_a_failure_the_generator_never_answered_stays_unprocessed_and_costs_no_r
         tmp_path: Path, pool: Pool, failures: tuple[FailureRecord, ...]) -> None:
     silent = "g_011d358681cf"  # units: its first drafts and one repair are recorded in the shipped file
     with Bank.open(tmp_path / "bank.db") as bank:
-        summary = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool))
+        summary = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool),
+                               config=PRACTICE)
         processed = bank.processed_failure_ids()
-        again = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool))
+        again = run_pipeline(failures, bank=bank, backend=ForgetfulReplay(silent), validator=Validator(pool),
+                               config=PRACTICE)
     assert summary.rejected_by_reason["no_output"] == 2
     assert (summary.drafts, summary.repairs) == (16, 4)
     unanswered = {f.id for f in failures if f.id.startswith("f_units")}

@@ -46,7 +46,7 @@ def test_batched_generation_is_ordered_and_deterministic(tiny_model_dir: Path) -
 
 def test_tiny_model_drafts_are_rejected_with_reasons_and_the_run_finishes(tiny_model_dir: Path,
                                                                           tmp_path: Path) -> None:
-    config = PipelineConfig(drafts_per_group=1, repair_rounds=1)
+    config = PipelineConfig(drafts_per_group=1, repair_rounds=1, replay=False)
     with _backend(tiny_model_dir) as backend, open_pool("bwrap", workers=1) as pool, \
             Bank.open(tmp_path / "bank.db") as bank:
         summary = run_pipeline(FAILURES, bank=bank, backend=backend, validator=Validator(pool), config=config,
