@@ -38,10 +38,12 @@ from typing import NoReturn, TextIO
 from synth.cli_common import HelpFormatter
 from synth.grow.config import GrowConfig, load_config, resolve_bank
 from synth.grow.cycle import CycleReport, RuntimeOpener, run_cycle
+from synth.grow.runs import KIND
 from synth.grow.runtime import open_runtime
 from task_bank.cli_support import json_text, run_command
 from task_bank.errors import ConfigError, EnvsynthError
 from task_bank.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from task_bank.records import RunOutcome
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -155,6 +157,22 @@ def one_cycle(config: GrowConfig, bank: Path, as_json: bool, out: TextIO, err: T
     return EXIT_OK
 
 
+def _recorded_state(bank: Path) -> str:
+    """What the bank says of the cycle Ctrl-C stopped, read back rather than assumed (a Ctrl-C after the cycle
+    recorded its end must not be reported as an interrupted cycle)."""
+    from task_bank.store import Bank
+
+    try:
+        with Bank.open(bank) as opened:
+            latest = next((r for r in opened.list_runs(limit=20) if r.kind == KIND), None)
+    except EnvsynthError:
+        latest = None
+    if latest is None:
+        return "no cycle was recorded"
+    resumes = "; the next cycle resumes where it stopped" if latest.outcome is RunOutcome.INTERRUPTED else ""
+    return f"cycle {latest.id} is recorded {latest.outcome.value}{resumes}"
+
+
 def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -195,8 +213,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                           announce=lambda msg: print(f"synth.grow: {msg}", file=err, flush=True))
         return codes[-1]
     except KeyboardInterrupt:
-        what = ("the running cycle is recorded as interrupted and the next cycle resumes where it stopped"
-                if running[0] else "no cycle was running")
+        what = _recorded_state(bank) if running[0] else "no cycle was running"
         print(f"error: interrupted; {what} (exit {EXIT_INTERRUPTED})", file=err, flush=True)
         return EXIT_INTERRUPTED
     finally:

@@ -154,6 +154,7 @@ def test_sigterm_mid_cycle_records_the_run_interrupted_and_exits_130(fx, setup, 
     with setup.open() as bank:
         (run,) = bank.list_runs()
         assert run.outcome is RunOutcome.INTERRUPTED and run.ended_at is not None
+    assert err.strip().splitlines()[-1].startswith(f"error: interrupted; cycle {run.id} is recorded interrupted")
     _finish_and_compare(fx, setup, tmp_path_factory.mktemp("clean"))
 
 
