@@ -38,7 +38,8 @@ def load_recordings(path: Path) -> dict[str, str]:
     recordings: dict[str, str] = {}
     for item in read_jsonl(path, Recording, what="a recorded draft {key, text}"):
         if isinstance(item, BadLine):
-            raise InputError(item.message, path=item.path, line=item.line, field=item.field)
+            column = f" (column {item.column})" if item.column is not None else ""
+            raise InputError(item.message + column, path=item.path, line=item.line, field=item.field)
         if item.value.key in recordings:
             raise InputError(f"key '{item.value.key}' is recorded twice", path=item.path, line=item.line,
                              field="key")
