@@ -20,11 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from task_bank.errors import NotFoundError
 from task_bank.insights import Insights
 from task_bank.store import Bank
-from task_bank.web.config import WebConfig
 from task_bank.web.dashboard import OverviewCache
 from task_bank.web.render import make_templates, render
-from task_bank.web.routes import api, environments, failures, overview, runs, tasks
-from task_bank.web.security import SecurityHeadersMiddleware
+from task_bank.web.routes import api, environments, pages
+from task_bank.web.security import SecurityHeadersMiddleware, WebConfig
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -55,7 +54,7 @@ class HeadAsGet:
 def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_ms: float = 20.0) -> FastAPI:
     """Build the web view for the bank at ``bank_path``; curation is enabled only when ``token`` is set.
 
-    ``count_budget_ms`` bounds the time the task list spends counting matches (see ``task_bank.web.tasklist``).
+    ``count_budget_ms`` bounds the time the task list spends counting matches (see ``task_bank.web.views.task_page``).
     """
     config = WebConfig(bank_path=Path(bank_path), token=token or None, count_budget_ms=count_budget_ms)
     bank = Bank.open(config.bank_path)
@@ -77,7 +76,7 @@ def create_app(bank_path: str | Path, token: str | None = None, *, count_budget_
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (overview, tasks, failures, runs, environments, api):
+    for module in (pages, environments, api):
         app.include_router(module.router)
     _install_error_pages(app)
     return app

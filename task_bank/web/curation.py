@@ -14,8 +14,7 @@ from fastapi import HTTPException
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.store import Bank
 from task_bank.validation import Reason
-from task_bank.web.config import WebConfig
-from task_bank.web.security import token_matches
+from task_bank.web.security import WebConfig, token_matches
 
 ACTIONS: dict[str, TaskStatus] = {
     "quarantine": TaskStatus.QUARANTINED,

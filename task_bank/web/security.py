@@ -1,4 +1,8 @@
-"""The web view's safety rules in one place: where it may bind, who may curate, and the headers every response carries.
+"""The web view's safety rules in one place: how it was started, where it may bind, who may curate, and the headers
+every response carries.
+
+* Configuration: :class:`WebConfig` (the bank, the access token), held by the app (``app.state.config``) rather than
+  in module globals.
 
 * Binding: loopback only, unless an access token is configured (:func:`check_bind`). A read-only view on a
   shared host would still leak prompts and failure logs, so "elsewhere" needs the token as a deliberate opt-in.
@@ -12,10 +16,29 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from task_bank.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Everything a request handler needs to know about how the view was started."""
+
+    bank_path: Path
+    """The SQLite bank file served."""
+    token: str | None = None
+    """Access token that unlocks curation; None makes the view read-only."""
+    count_budget_ms: float = 20.0
+    """Time the task list may spend counting matches before it pages without a total."""
+
+    @property
+    def can_curate(self) -> bool:
+        """Whether curation forms are shown and POSTs are considered at all."""
+        return bool(self.token)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")

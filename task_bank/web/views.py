@@ -2,6 +2,11 @@
 
 Each builder returns a frozen dataclass of bank records (pydantic models) and derived values; the HTML templates
 read its attributes, and :func:`to_json` turns the same object into the ``/api/`` payload, so the two never drift.
+
+The task list runs the query against the bank, looks up pass rates only for the rows on the page, and counts the
+total within a time budget (:meth:`Insights.count_tasks`): when an expensive search would take longer to count than
+to show, the page goes out without a total and the pager offers previous/next instead of page numbers. A failure is
+shown with what became of the tasks drafted from it.
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from pydantic import BaseModel
 
 from task_bank.errors import NotFoundError
 from task_bank.failure import FailureRecord
-from task_bank.records import CurationAction, GrowthRun, TaskRecord, TrainingStat
+from task_bank.insights import Insights
+from task_bank.records import ONCE_ADMITTED, CurationAction, GrowthRun, TaskRecord, TaskStatus, TrainingStat
 from task_bank.store import Bank
 from task_bank.validation import ScoreResult, ValidationReport
 from task_bank.web.charts import Series, empty_chart, line_chart
-from task_bank.web.highlight import highlight_python
+from task_bank.web.query import TaskQuery
+from task_bank.web.render import highlight_python
+
+FAILURES_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -166,3 +175,105 @@ def to_json(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None
     return value
+
+
+# ---- the task list -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A list row: the task and its most recent pass rate (None when never measured)."""
+
+    record: TaskRecord
+    pass_rate: float | None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """The rows of one page, plus totals for the pager."""
+
+    rows: list[TaskRow]
+    total: int | None
+    """Matching tasks, or None when counting ran past the budget."""
+    pages: int | None
+    """Number of pages, or None with an unknown total."""
+    page: int
+    per: int
+    has_next: bool
+    """Whether a further page exists (known even without a total)."""
+
+
+def task_page(bank: Bank, insights: Insights, query: TaskQuery, count_budget_ms: float) -> TaskPage:
+    """Run the query against the bank (filters, sort, limit/offset), count within budget, attach pass rates."""
+    filters = query.store_filters()
+    records = bank.list(**filters, sort=query.sort, descending=query.order == "desc", limit=query.per + 1,
+                        offset=query.offset)
+    has_next, records = len(records) > query.per, records[:query.per]
+    if has_next or (not records and query.offset):
+        total = insights.count_tasks(count_budget_ms, **filters)
+    else:
+        total = query.offset + len(records)  # the last page: the total is known without counting
+    rates = insights.pass_rates_for([r.id for r in records])
+    pages = max(1, -(-total // query.per)) if total is not None else None
+    return TaskPage(rows=[TaskRow(r, rates.get(r.id)) for r in records], total=total, pages=pages,
+                    page=query.page, per=query.per, has_next=has_next)
+
+
+# ---- failures ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    """A failure and how many of its tasks sit in each status."""
+
+    failure: FailureRecord
+    task_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FailurePage:
+    """One page of failures, in the order they were stored."""
+
+    rows: list[FailureRow]
+    total: int
+    pages: int
+    page: int
+    source: str
+
+
+@dataclass(frozen=True)
+class FailureDetail:
+    """A failure, every task drafted from it, and why none was admitted when that is the case."""
+
+    failure: FailureRecord
+    tasks: list[TaskRecord]
+    processed: bool
+
+    @property
+    def admitted(self) -> bool:
+        """Whether any task from this failure made it into training (admitted, or admitted once and curated)."""
+        return any(t.status in ONCE_ADMITTED for t in self.tasks)
+
+    @property
+    def reasons_seen(self) -> list[str]:
+        """Distinct reasons its tasks were rejected for, in first-seen order."""
+        return list(dict.fromkeys(r for t in self.tasks if t.status is TaskStatus.REJECTED for r in t.reasons))
+
+
+def failure_page(bank: Bank, insights: Insights, page: int, source: str = "") -> FailurePage:
+    """Page ``page`` (1-based) of failures, optionally from one source."""
+    total = insights.count_failures(source or None)
+    pages = max(1, -(-total // FAILURES_PER_PAGE))
+    page = max(1, min(page, pages))
+    failures = bank.list_failures(limit=FAILURES_PER_PAGE, offset=(page - 1) * FAILURES_PER_PAGE,
+                                  source=source or None)
+    counts = insights.failure_task_counts([f.id for f in failures])
+    return FailurePage(rows=[FailureRow(f, counts.get(f.id, {})) for f in failures], total=total, pages=pages,
+                       page=page, source=source)
+
+
+def failure_detail(bank: Bank, insights: Insights, failure_id: str) -> FailureDetail:
+    """Build the failure page; raises NotFoundError for an unknown id."""
+    failure = bank.get_failure(failure_id)
+    return FailureDetail(failure=failure, tasks=bank.tasks_for_failure(failure_id),
+                         processed=insights.is_processed(failure_id))

@@ -1,1 +1,1 @@
-"""One router per page: overview, tasks (list, detail, curation), failures, runs, and the JSON API."""
+"""The routers: the HTML pages, the environments pages, and the JSON API."""

@@ -13,13 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.insights import Insights
 from task_bank.store import Bank
-from task_bank.web.config import WebConfig
 from task_bank.web.curation import CurationRequest, apply_curation
-from task_bank.web.failurelist import failure_detail, failure_page
 from task_bank.web.query import TaskQuery
-from task_bank.web.routes.deps import get_bank, get_config, get_insights
-from task_bank.web.tasklist import task_page
-from task_bank.web.views import RunView, task_detail, to_json
+from task_bank.web.routes.pages import get_bank, get_config, get_insights
+from task_bank.web.security import WebConfig
+from task_bank.web.views import RunView, failure_detail, failure_page, task_detail, task_page, to_json
 
 router = APIRouter(prefix="/api")
 

@@ -9,9 +9,9 @@ from starlette.responses import HTMLResponse, Response
 
 from task_bank.errors import NotFoundError
 from task_bank.store import Bank
-from task_bank.web.highlight import highlight_python
+from task_bank.web.render import highlight_python
 from task_bank.web.render import render
-from task_bank.web.routes.deps import get_bank
+from task_bank.web.routes.pages import get_bank
 
 router = APIRouter()
 
