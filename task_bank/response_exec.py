@@ -12,7 +12,8 @@ It lives in ``task_bank`` because import, which may not use the sandbox layer, m
 What counts (a *taint* reading: the parameters of ``verify`` and everything computed from them)::
 
     exec / eval / compile / __import__ / breakpoint     on response text, or anything derived from it
-    importlib.*, runpy.*, pickle / marshal / dill loads  the same, plus the loaders of ``importlib.util``
+    importlib.*, runpy.*, pickle / marshal / dill loads  the same, plus the loaders of ``importlib.util``,
+    yaml.unsafe_load, jsonpickle.decode                  (they build arbitrary objects, which runs code)
     types.FunctionType / CodeType, code.InteractiveInterpreter / InteractiveConsole, codeop, timeit, pdb, cProfile
     subprocess.*, os.system / popen / exec* / spawn*     the response as a program (it inherits the harness's pipes)
     .runsource / .runcode / .push / .exec_module ...     methods of interpreters and loaders, on derived values
@@ -46,7 +47,7 @@ _SINK_PREFIXES = ("importlib.", "runpy.", "code.", "codeop.", "subprocess.", "ti
 _SINKS = frozenset({*(f"builtins.{n}" for n in _BUILTIN_SINKS), *(f"os.{n}" for n in _OS_RUNNERS),
                     *(f"{m}.{f}" for m in ("pickle", "_pickle", "cPickle", "dill", "cloudpickle", "marshal")
                       for f in ("loads", "load", "Unpickler")),
-                    "shelve.open", "types.FunctionType", "types.LambdaType", "types.CodeType",
+                    "shelve.open", "yaml.unsafe_load", "jsonpickle.decode", "types.FunctionType", "types.LambdaType", "types.CodeType",
                     "doctest.run_docstring_examples"})
 _SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
                            "run_docstring_examples", "interact"})

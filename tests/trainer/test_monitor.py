@@ -172,3 +172,11 @@ def test_the_quarantine_and_its_evidence_are_visible_in_the_web_view(bank, tmp_p
         page = client.get(f"/tasks/{task}")
     assert page.status_code == 200
     assert "reward_hack" in page.text and "shared_pattern" in page.text and "_getframe" in page.text
+
+
+def test_responses_are_judged_with_their_own_window_only():
+    monitor = RewardHackMonitor(1.0, MonitorConfig(min_attempts=8, min_passing=8))
+    context = lambda t: TaskContext(reference="other", prompt="")  # noqa: E731
+    for window in range(2):  # two windows of 4 distinct hack passes each: 8 in all, never 8 in one window
+        monitor.record_group("t", [1.0] * 4 + [0.0] * 4, [HACK + f" {window}{i}" for i in range(4)] + ["no"] * 4)
+        assert monitor.close_window(context) == []
