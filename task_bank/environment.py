@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from task_bank.spec import SCHEMA_VERSION, Prompt, TaskSpec, content_hash
+from task_bank.spec import SCHEMA_VERSION, Prompt, TaskSpec, check_version_and_prompt, content_hash
 
 ENVIRONMENT_KIND = "environment"
 """The ``kind`` value that marks an environment spec line."""
@@ -94,13 +94,7 @@ class EnvironmentSpec(BaseModel):
 
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "EnvironmentSpec":
-        if self.schema_version > SCHEMA_VERSION:
-            raise ValueError(f"schema_version {self.schema_version} is newer than this envsynth understands "
-                             f"({SCHEMA_VERSION}); upgrade envsynth to read it")
-        if isinstance(self.prompt, str) and not self.prompt.strip():
-            raise ValueError("prompt is empty")
-        if not isinstance(self.prompt, str) and not self.prompt:
-            raise ValueError("prompt has no messages")
+        check_version_and_prompt(self.schema_version, self.prompt)
         if not self.id:
             object.__setattr__(self, "id", self.content_id)
         return self

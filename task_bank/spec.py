@@ -46,6 +46,18 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def check_version_and_prompt(schema_version: int, prompt: Prompt) -> None:
+    """The checks every spec record (task, environment) makes: a version this code reads, and a prompt with text.
+    Raises ValueError, which pydantic reports on the record."""
+    if schema_version > SCHEMA_VERSION:
+        raise ValueError(f"schema_version {schema_version} is newer than this envsynth understands "
+                         f"({SCHEMA_VERSION}); upgrade envsynth to read it")
+    if isinstance(prompt, str) and not prompt.strip():
+        raise ValueError("prompt is empty")
+    if not isinstance(prompt, str) and not prompt:
+        raise ValueError("prompt has no messages")
+
+
 def _prompt_payload(prompt: Prompt) -> Any:
     if isinstance(prompt, str):
         return prompt
@@ -82,16 +94,10 @@ class TaskSpec(BaseModel):
     """Responses that must score low; the deployed model's failing answer belongs here."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form: skill, tags, difficulty, source."""
+
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "TaskSpec":
-        if self.schema_version > SCHEMA_VERSION:
-            raise ValueError(
-                f"schema_version {self.schema_version} is newer than this envsynth understands "
-                f"({SCHEMA_VERSION}); upgrade envsynth to read it")
-        if isinstance(self.prompt, str) and not self.prompt.strip():
-            raise ValueError("prompt is empty")
-        if not isinstance(self.prompt, str) and not self.prompt:
-            raise ValueError("prompt has no messages")
+        check_version_and_prompt(self.schema_version, self.prompt)
         texts = (self.prompt_text, self.verifier, self.reference, *self.failure_cases, self.id)
         if any(map(has_lone_surrogate, texts)) or (self.metadata and has_lone_surrogate(canonical_json(self.metadata))):
             raise ValueError("contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
