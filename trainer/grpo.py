@@ -183,6 +183,22 @@ def check_output(output: Path) -> None:
                           f"--output", field="output") from None
 
 
+def start_run(config: RunConfig) -> tuple[str | None, str]:
+    """What every trainer checks and sets before it loads anything: the bank exists, the output is writable, the
+    resume point, the policy to load (a .gguf file or a packaged short name becomes its cached folder) and the
+    torch thread count. Returns ``(checkpoint to resume from or None, policy to load)``."""
+    if not config.bank.is_file():
+        raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
+    check_output(config.output)
+    resume = resume_point(config)
+    policy = resolve_model(config.policy, field="policy")
+    if config.model.threads is not None:
+        import torch
+
+        torch.set_num_threads(config.model.threads)
+    return resume, policy
+
+
 def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
           registry: BackendRegistry | None = None) -> TrainSummary:
     """Run GRPO as configured.
@@ -190,15 +206,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     ``callbacks`` are extra TrainerCallbacks (tests use one to grow the bank mid-run); ``registry`` is a
     ``verifier.BackendRegistry`` holding the sandbox backend named by ``reward.backend`` (default: the shipped ones).
     """
-    if not config.bank.is_file():
-        raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
-    check_output(config.output)
-    resume = resume_point(config)
-    policy = resolve_model(config.policy, field="policy")  # a .gguf file or packaged short name: its cached folder
-    if config.model.threads is not None:
-        import torch
-
-        torch.set_num_threads(config.model.threads)
+    resume, policy = start_run(config)
     # The wiring pulls in torch, transformers and datasets (about 10 s): imported here, so that a bad setting is
     # reported by main() before any of it loads.
     from trl import GRPOTrainer

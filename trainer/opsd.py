@@ -28,7 +28,7 @@ from task_bank import ConfigError
 from task_bank.cli_support import emit_json, run_command
 from trainer.command_line import add_run_args
 from trainer.command_line import config_from_args as run_config_from_args
-from trainer.grpo import lora_config, resume_point
+from trainer.grpo import lora_config, start_run
 from trainer.opsd_config import OpsdConfig, sdft_arguments
 from trainer.plots import Curve
 from trainer.self_teacher import SelfTeacherGap
@@ -134,9 +134,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
     with the token ids each side saw (tests use it). ``registry`` is a ``verifier.BackendRegistry`` holding the
     sandbox backend named by ``reward.backend`` (default: the shipped ones).
     """
-    if not config.bank.is_file():
-        raise ConfigError(f"bank {config.bank} not found; pass an existing bank with --bank", field="bank")
-    resume = resume_point(config)
+    resume, policy = start_run(config)
     args = sdft_arguments(config)
     # torch, transformers and TRL load here (seconds), after every setting has been checked.
     from trl.experimental.sdft import SDFTTrainer
@@ -162,7 +160,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
         # The scorer GRPO's reward uses: verifiers that run the response get one process per response.
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             try:
-                trainer = SDFTTrainer(model=config.policy, args=args, train_dataset=opsd_dataset(rows),
+                trainer = SDFTTrainer(model=policy, args=args, train_dataset=opsd_dataset(rows),
                                       peft_config=lora_config(config),
                                       callbacks=[*([PlotCallback(CURVES)] if config.plot else []), *callbacks])
             except OSError as exc:

@@ -71,3 +71,10 @@ def test_an_unloadable_policy_names_the_field(capsys, tmp_path):
 def test_resume_without_a_checkpoint_says_what_to_do(capsys, tmp_path):
     code, _, err = run(capsys, bank_with(tmp_path, PLAIN), tmp_path, "--resume")
     assert code == EXIT_USAGE and "drop --resume" in one_error_line(err)
+
+
+def test_a_gguf_policy_that_does_not_exist_is_named_like_grpos(capsys, tmp_path):
+    code = main(["--policy", str(tmp_path / "absent.gguf"), "--bank", str(bank_with(tmp_path, PLAIN)),
+                 "--output", str(tmp_path / "out")])
+    line = one_error_line(capsys.readouterr().err)
+    assert code == EXIT_USAGE and "GGUF file not found" in line and "policy" in line
