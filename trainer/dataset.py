@@ -3,7 +3,18 @@
 The bank grows while the policy trains (``synth.grow`` admits tasks, the trainer retires mastered ones), so the
 stream re-queries the store every ``sampling.refresh_every`` prompts: a task admitted mid-run is drawn from the next
 refresh on, a retired one stops being drawn. Each refresh also re-reads every recorded pass rate, so the weights
-follow the policy (see :mod:`trainer.sampling`).
+follow the policy.
+
+Sampling weights spend rollouts where GRPO can learn. A GRPO group teaches something only when its completions score
+differently. A task the policy always solves (pass rate 1) or never solves (pass rate 0) yields groups of equal
+scores, zero advantage and no gradient, so those tasks are sampled at a small ``floor`` weight, and a task solved
+about half the time weighs the most::
+
+    weight(p) = floor + (1 - floor) * (4 p (1 - p)) ** sharpness        weight(unknown) = unknown_weight
+
+The pass rates come from the bank (``bank.latest_pass_rates()``): both those the trainer wrote and those
+``synth.probe`` recorded, so a task probed before training starts already has a weight. Draws are deterministic for
+a given seed and pool of tasks (tasks are ordered by id before drawing, whatever order the store returned).
 
 This only works with ``GRPOConfig(shuffle_dataset=False)``: TRL's shuffle buffer for iterable datasets would
 pre-read a buffer of rows and never see later ones (read in the installed TRL). ``trainer.grpo`` sets it.
@@ -14,7 +25,8 @@ its own SQLite connection (WAL lets it read while the statistics callback writes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from datasets import IterableDataset
@@ -22,7 +34,37 @@ from datasets import IterableDataset
 from task_bank import BankError, TaskRecord
 from task_bank.store import Bank
 from trainer.config import SamplingSection
-from trainer.sampling import TaskSampler
+
+
+def task_weight(pass_rate: float | None, sampling: SamplingSection) -> float:
+    """The sampling weight of one task with the given latest pass rate (None when never measured)."""
+    if pass_rate is None:
+        return sampling.unknown_weight
+    p = min(1.0, max(0.0, pass_rate))
+    return sampling.floor + (1.0 - sampling.floor) * (4.0 * p * (1.0 - p)) ** sampling.sharpness
+
+
+def task_weights(task_ids: Sequence[str], pass_rates: Mapping[str, float],
+                 sampling: SamplingSection) -> dict[str, float]:
+    """Weight of every task in ``task_ids``; a task missing from ``pass_rates`` has an unknown pass rate."""
+    return {task_id: task_weight(pass_rates.get(task_id), sampling) for task_id in sorted(set(task_ids))}
+
+
+class TaskSampler:
+    """Draws task ids in proportion to their weights, from a seeded generator of its own."""
+
+    def __init__(self, sampling: SamplingSection, seed: int) -> None:
+        self._sampling = sampling
+        self._rng = random.Random(seed)
+
+    def draw(self, task_ids: Sequence[str], pass_rates: Mapping[str, float], k: int = 1) -> list[str]:
+        """``k`` task ids drawn with replacement from ``task_ids``, weighted by their pass rates."""
+        if not task_ids:
+            raise ValueError("cannot draw from an empty set of tasks")
+        weights = task_weights(task_ids, pass_rates, self._sampling)
+        ids = list(weights)
+        return self._rng.choices(ids, weights=[weights[i] for i in ids], k=k)
+
 
 def practice_tasks(bank: Bank, skill: str | None = None) -> Iterator[TaskRecord]:
     """Every task a trainer may learn from (admitted; optionally of one skill), in storage order.

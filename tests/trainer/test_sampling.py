@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from trainer.config import SamplingSection
-from trainer.sampling import TaskSampler, task_weight, task_weights
+from trainer.dataset import TaskSampler, task_weight, task_weights
 
 SAMPLING = SamplingSection()
 
