@@ -89,7 +89,7 @@ def run_env(run: int) -> RunEnv:
         return RunEnv()
     offset = _CLOCK_OFFSETS_S[run % len(_CLOCK_OFFSETS_S)] + 17.0 * (run // len(_CLOCK_OFFSETS_S))
     return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1),
-                  pid_offset=run * 104_729)
+                  pid_offset=run * 1_398_101)  # up to pid_max (4,194,304) in the last runs
 
 
 class Validator:

@@ -18,7 +18,6 @@ import os
 import resource
 import signal
 import sys
-import time
 
 from verifier.sandbox.zygote import environment
 from verifier.sandbox.zygote.cleanup import arrange, wipe
@@ -40,8 +39,6 @@ def describe(exc):
 
 def child_main(cfg, fds, channel):
     """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
-    while os.getppid() != cfg["zygote_pid"]:  # the helper that forked us exits at once: wait to be the zygote's
-        time.sleep(0.0001)
     request, w_res, w_out = fds
     os.setsid()
     uid = cfg.get("uid")

@@ -77,13 +77,13 @@ def processes_of(uid, zombies=False):
             continue
         try:
             with open(f"/proc/{name}/status") as f:
-                text = f.read()
+                text = f.read(1024)  # State is on line 3, Uid on line 9
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        if not zombies and fields.get("State", "").strip().startswith("Z"):
+        state, uids = text.partition("\nState:")[2], text.partition("\nUid:")[2]
+        if not uids or (not zombies and state.lstrip().startswith("Z")):
             continue
-        if int(fields.get("Uid", "-1").split()[0]) == uid:
+        if int(uids.split()[0]) == uid:
             found.append(int(name))
     return found
 

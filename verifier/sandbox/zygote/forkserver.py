@@ -4,9 +4,10 @@ Why: ``fork()`` copies freed heap too, so a child of a process that once held a 
 reads requests; so, before it reads anything, it forks this server, which never holds task data. The server
 receives only fork commands (a one-byte kind, a timeout and pipe descriptors, over ``SOCK_SEQPACKET`` pairs):
 
-- a *verifier* process (command from the zygote): a helper forks it and exits at once, so the verifier is
-  re-parented to the zygote (pid 1, or a child subreaper), which waits for it and reads its exit status. The
-  verifier then reads its request from a pipe: after the fork, from a parent that never held one.
+- a *verifier* process (command from the zygote): forked with ``clone(CLONE_PARENT)`` (elsewhere than x86_64: by
+  a helper that exits at once, re-parenting it), so it is the zygote's child: the zygote waits for it and reads
+  its exit status. The verifier then reads its request from a pipe: after the fork, from a parent that never held
+  one.
 - a *response* process (command from a verifier, through the channel the server opened for that verifier process
   alone; it closes when the verifier dies, and pending commands with it): forked directly, then watched from this
   loop. At its deadline, when it ends, or as soon as the verifier is gone (its status pipe breaks), the server kills
@@ -22,20 +23,23 @@ sandboxes) everything shares one uid and the server kills the response's session
 only (the sandbox docstring says so).
 """
 
+import ctypes
 import json
 import os
+import platform
 import select
 import signal
 import socket
 import struct
 import time
 
-from verifier.sandbox.zygote.cleanup import wipe
+from verifier.sandbox.zygote.cleanup import libc, wipe
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 4}
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED = b"-1"
+SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 
 
 def start(cfg, on_verifier, on_response, close=()):
@@ -114,32 +118,57 @@ class Server:
         return True
 
     def _spawn_verifier(self, fds):
-        """A verifier process with a fresh response channel; a helper forks it and tells the zygote its pid."""
+        """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            helper = os.fork()
+            pid = self._fork_for_parent()
         except OSError:
-            helper = None
-        if helper == 0:
+            pid = None
+        if pid == 0:
             try:
-                pid = os.fork()
-                if pid == 0:
-                    self.commands.close()
-                    channel.close()
-                    self.on_verifier(self.cfg, fds, theirs.fileno())
-                self.commands.send(str(pid).encode())
-            except BaseException:
-                self.commands.send(FAILED)
+                self.commands.close()
+                channel.close()
+                self.on_verifier(self.cfg, fds, theirs.fileno())
             finally:
                 os._exit(70)
         theirs.close()
-        if helper is None:
+        if pid is None:
             self.commands.send(FAILED)
             channel.close()
             return
-        os.waitpid(helper, 0)
+        self.commands.send(str(pid).encode())
         self.channels[channel.fileno()] = channel
         self.poller.register(channel, select.POLLIN)
+
+    def _fork_for_parent(self):
+        """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64 (one fork; this process
+        is single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``),
+        elsewhere a helper that forks it and exits, re-parenting it to the zygote (a child subreaper)."""
+        lib = libc()
+        if lib is not None and platform.machine() == "x86_64":
+            pid = lib.syscall(SYS_CLONE, CLONE_PARENT | signal.SIGCHLD, 0, 0, 0, 0)
+            if pid < 0:
+                raise OSError(ctypes.get_errno(), "clone failed")
+            return pid
+        read_end, write_end = os.pipe()
+        helper = os.fork()
+        if helper == 0:
+            os.close(read_end)
+            pid = os.fork()
+            if pid != 0:
+                os.write(write_end, str(pid).encode())
+                os._exit(0)
+            os.close(write_end)
+            while os.getppid() != self.cfg["zygote_pid"]:
+                time.sleep(0.0001)
+            return 0
+        os.close(write_end)
+        os.waitpid(helper, 0)
+        reply = os.read(read_end, 32)
+        os.close(read_end)
+        if not reply.isdigit():
+            raise OSError("the helper could not fork")
+        return int(reply)
 
     def _spawn_response(self, fds, timeout_s):
         request, results, output, status = fds
