@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from task_bank.codec import parse_time
 from task_bank.errors import SchemaVersionError
 from task_bank.migrations import BANK_SCHEMA_VERSION, MIGRATIONS, applied_migrations, migrate
 from task_bank.store import Bank
@@ -85,3 +86,21 @@ def test_the_fts_rebuild_migration_indexes_tasks_stored_before_it(bank_path, mak
     conn.close()
     with Bank.open(bank_path) as bank:
         assert bank.count(text="pelican") == 1
+
+
+def test_the_status_time_migration_back_fills_from_history_and_types_free_text_reasons(bank_path, make_spec):
+    with Bank.open(bank_path) as bank:
+        changed = bank.admit(make_spec(1))
+        bank.admit(make_spec(2))
+        bank.set_status(changed.id, "quarantined", actor="maria", reason="accepts separators")
+    conn = sqlite3.connect(bank_path, isolation_level=None)
+    at = conn.execute("SELECT at FROM history").fetchone()[0]
+    conn.execute("UPDATE tasks SET status_changed_at = NULL, reasons = '[\"accepts separators\"]' WHERE id = ?",
+                 (changed.id,))
+    conn.execute("DELETE FROM _migrations WHERE name = 'm008_status_changed_at_and_typed_reasons'")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    with Bank.open(bank_path) as bank:
+        migrated, untouched = bank.get(changed.id), bank.get(make_spec(2).id)
+    assert migrated.reasons == ("reviewed",) and migrated.status_changed_at is not None
+    assert migrated.status_changed_at == parse_time(at) and untouched.status_changed_at is None
