@@ -305,3 +305,16 @@ def test_the_bank_passes_integrity_check_and_uses_wal(bank, make_spec):
     conn = sqlite3.connect(bank.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_measured_since_status_change_returns_only_evidence_newer_than_the_status(bank, make_spec):
+    hard, stale = make_spec(1), make_spec(2)
+    for spec in (hard, stale):
+        bank.admit(spec, status=TaskStatus.REJECTED, reasons=(Reason.TOO_HARD,))
+    before = utcnow() - timedelta(days=1)
+    bank.add_stats([TrainingStat(task_id=stale.id, policy="p", attempts=4, mean_score=0.5, pass_rate=0.5,
+                                 recorded_at=before),
+                    TrainingStat(task_id=hard.id, policy="p", attempts=4, mean_score=0.25, pass_rate=0.25)])
+    found = bank.measured_since_status_change(TaskStatus.REJECTED, [Reason.TOO_HARD])
+    assert [(record.id, stat.pass_rate) for record, stat in found] == [(hard.id, 0.25)]
+    assert bank.measured_since_status_change(TaskStatus.REJECTED, [Reason.TOO_EASY]) == []
