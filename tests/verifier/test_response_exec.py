@@ -181,3 +181,24 @@ def test_arguments_and_stdin_reach_the_response(pool):
         "timeout=1.0)", "timeout=1.0, stdin='abc\\n')")
     code = "import sys\ndef f(word, n, extra):\n    return [sys.stdin.readline().strip(), n, extra]\n"
     assert scores(pool, source, [code]) == [1.0]
+
+
+def test_empty_code_gives_the_same_answer_as_running_it(pool):
+    source = probe("run.outcome == 'completed' and run.loaded and run.calls[0].error.type == 'NameError'")
+    assert scores(pool, source, ["", " \n\t ", "# only a comment\n"]) == [1.0, 1.0, 1.0]
+
+
+IPC_PLANTER = '''import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def total(xs):
+    shmid = libc.shmget(0x5EC12E7, 4096, 0o1666)  # IPC_CREAT, readable by everyone
+    return sum(xs) if shmid >= 0 else -1
+'''
+IPC_FINDER = '''def total(xs):
+    rows = open("/proc/sysvipc/shm").read().splitlines()[1:]
+    return sum(xs) if not rows else -1
+'''
+
+
+def test_shared_memory_left_by_a_response_is_gone_for_the_next(pool):
+    assert scores(pool, HUMANEVAL, [IPC_PLANTER, IPC_FINDER]) == [1.0, 1.0]

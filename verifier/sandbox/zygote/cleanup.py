@@ -29,7 +29,7 @@ def cleanup(run, scratch, spare=()):
         run.kill()
         reap()
     run.close()
-    _remove_ipc()
+    remove_ipc()
     wipe(scratch)
 
 
@@ -192,7 +192,7 @@ def _open_dir(name, parent):
     return fd
 
 
-def _remove_ipc():
+def remove_ipc():
     """Delete SysV shared memory, semaphores and queues a run left behind (they outlive processes)."""
     lib = libc()
     if lib is None:

@@ -91,6 +91,10 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
     order, and return a :class:`ResponseRun`. ``timeout`` (seconds, capped by the sandbox's wall limit) covers
     the whole run. Raises TypeError/ValueError only for a bad request from the verifier itself."""
     wanted = [_call(item) for item in calls]
+    if not str(code).strip():  # nothing to execute: the answer a process would give, without one
+        return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
+            CallResult(ok=False, error=ResponseError("NameError", f"the response defines no {name!r}"))
+            for name, _, _ in wanted))
     request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
     pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
     theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]

@@ -11,8 +11,9 @@ receives only fork commands (a one-byte kind, a timeout and pipe descriptors, ov
 - a *response* process (command from a verifier, through the channel the server opened for that verifier process
   alone; it closes when the verifier dies, and pending commands with it): forked directly, then watched from this
   loop. At its deadline, when it ends, or as soon as the verifier is gone (its status pipe breaks), the server kills
-  every process of the response uid, wipes what that uid left in the scratch space, reaps the response and only
-  then writes the final status line ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``.
+  every process of the response uid, wipes what that uid left in the scratch space, removes its SysV IPC objects,
+  reaps the response and only then writes the final status line
+  ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``.
 
 Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL, so neither a verifier
 (uid ``uid``) nor a response (uid ``response_uid``) can signal it; responses run under their own uid, so they
@@ -33,7 +34,7 @@ import socket
 import struct
 import time
 
-from verifier.sandbox.zygote.cleanup import libc, wipe
+from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 4}
@@ -206,6 +207,7 @@ class Server:
             try:
                 os.kill(-1, signal.SIGKILL)
                 wipe(self.cfg["scratch"])
+                remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
             except OSError:
                 pass
             finally:
