@@ -46,8 +46,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   a umask of 077 keeps private), its own rlimits, the same seccomp filter and a fresh working directory, and hands
   back plain JSON values only; so frame walking, ``__eq__``-always-true objects, patched builtins and
   ``SystemExit`` cannot touch the verdict or a sibling's. At its deadline, when it ends, or when the verifier dies,
-  every process of the response uid is killed at once (``kill(-1)`` as that uid) and what it left in scratch is
-  wiped before the verifier hears the status
+  every process of the response uid is killed at once (``kill(-1)`` as that uid), what it left in scratch is
+  wiped and its SysV IPC objects are removed before the verifier hears the status
 - no data of one task in another's reach: verifier and response processes are forked from the fork server, which
   was forked before the zygote read any request and never holds one (each reads its own request from a pipe after
   the fork), so no earlier group's source, responses or results are in their memory
