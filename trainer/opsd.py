@@ -141,10 +141,10 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
 
     from task_bank.store import Bank
     from trainer.ledger import ScoreLedger
-    from trainer.opsd_data import PrivilegedTemplate, opsd_dataset, opsd_rows
+    from trainer.opsd_data import PrivilegedTemplate, check_teacher_lengths, opsd_dataset, opsd_rows
     from trainer.opsd_config import PromptSource
     from trainer.plots import PLOT_NAME, PlotCallback
-    from trainer.self_teacher import ModelSampler, measure_gap, measure_into
+    from trainer.self_teacher import ModelSampler, measure_gap, measure_into, prompt_tokens
     from trainer.stats import BankStatsCallback
     from verifier import Limits
     from verifier.routing import open_scoring_pool
@@ -166,13 +166,16 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
             except OSError as exc:
                 raise ConfigError(f"cannot load policy {config.policy!r} ({' '.join(str(exc).split())}); pass a "
                                   f"local model directory or a hub id", field="policy") from None
+            compose = trainer.teacher_context_builder.select_generation_prompts
+            check_teacher_lengths(rows, compose, lambda prompt: prompt_tokens(trainer.processing_class, prompt),
+                                  args.max_prompt_length)
             sampler = ModelSampler(trainer.model, trainer.processing_class, max_new_tokens=m.max_new_tokens,
                                    temperature=m.temperature, seed=args.seed)
             gap = None
             if m.gap:
-                gap = measure_gap(sampler, pool, trainer.teacher_context_builder.select_generation_prompts, measured,
-                                  verifiers, policy=config.policy, template_hash=template.hash, samples=m.samples,
-                                  threshold=r.pass_threshold, warn_below=m.warn_below)
+                gap = measure_gap(sampler, pool, compose, measured, verifiers, policy=config.policy,
+                                  template_hash=template.hash, samples=m.samples, threshold=r.pass_threshold,
+                                  warn_below=m.warn_below)
                 config.output.mkdir(parents=True, exist_ok=True)
                 (config.output / GAP_FILE).write_text(gap.model_dump_json(indent=2) + "\n", encoding="utf-8")
                 print(gap.line(), file=sys.stderr)

@@ -22,7 +22,7 @@ error naming the task.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -36,6 +36,10 @@ from task_bank import BankError, ConfigError, FailureRecord, InputError, Message
 from task_bank.store import Bank
 from trainer.dataset import practice_tasks
 from trainer.opsd_config import DataSection, PromptSource
+
+ChatPrompt = list[dict[str, str]]
+Compose = Callable[[list[ChatPrompt], list[str]], list[ChatPrompt]]
+"""Student prompts and privileged contexts -> teacher prompts (TRL's ``select_generation_prompts``)."""
 
 TEMPLATE_NAME = "privileged.j2"
 """The shipped privileged-context template, in the ``prompts`` package's data (found by any install)."""
@@ -176,6 +180,21 @@ def no_rows_message(bank_path: str | Path, data: DataSection) -> str:
                 f"each is a held-out replay prompt); set data.prompts=tasks")
     return (f"{bank_path}: the bank has no {which} to distil from; admit some with `python -m synth.generate` or "
             f"`python -m task_bank import FILE`, or change data.skill")
+
+
+def check_teacher_lengths(rows: Sequence[OpsdRow], compose: Compose, count_tokens: Callable[[ChatPrompt], int],
+                          limit: int | None) -> None:
+    """Refuse a row whose teacher prompt (composed as the trainer will) is longer than ``sdft.max_prompt_length``:
+    SDFT cuts longer prompts from the left, so the teacher would lose the start of the request without a word."""
+    if limit is None:
+        return
+    teachers = compose([row.example()["prompt"] for row in rows], [row.privileged_context for row in rows])
+    for row, prompt in zip(rows, teachers, strict=True):
+        tokens = count_tokens(prompt)
+        if tokens > limit:
+            raise ConfigError(f"task {row.task_id}: its teacher prompt is {tokens} tokens, over "
+                              f"sdft.max_prompt_length = {limit}, and SDFT would cut the start of the request; raise "
+                              f"sdft.max_prompt_length or lower data.max_failures", field="sdft.max_prompt_length")
 
 
 def opsd_dataset(rows: Iterable[OpsdRow]) -> Dataset:

@@ -16,18 +16,15 @@ run passes :class:`ModelSampler` and the verifier pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trainer.ledger import ScoreLedger
-from trainer.opsd_data import OpsdRow
+from trainer.opsd_data import ChatPrompt, Compose, OpsdRow
 from trainer.reward import ScoringPool, reward_of
 
-ChatPrompt = list[dict[str, str]]
-Compose = Callable[[list[ChatPrompt], list[str]], list[ChatPrompt]]
-"""Student prompts and privileged contexts -> teacher prompts (TRL's ``select_generation_prompts``)."""
 
 
 class Sampler(Protocol):
@@ -142,6 +139,12 @@ def measure_into(ledger: ScoreLedger, sampler: Sampler, pool: ScoringPool, rows:
         ledger.record_group(row.task_id, rewards)
     flat = [r for group in groups for r in group]
     return pass_rate(flat, ledger.pass_threshold) if any(r is not None for r in flat) else None
+
+
+def prompt_tokens(tokenizer: Any, prompt: ChatPrompt) -> int:
+    """Tokens of a chat prompt as the trainer feeds it (chat template with the generation prompt)."""
+    return len(tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True,
+                                             return_dict=True)["input_ids"])
 
 
 class ModelSampler:

@@ -13,7 +13,7 @@ from task_bank import (BankError, ConfigError, FailureRecord, InputError, Messag
                        TaskSplit)
 from task_bank.store import Bank
 from trainer.opsd_config import DataSection, PromptSource
-from trainer.opsd_data import PrivilegedTemplate, RowOrigin, opsd_dataset, opsd_rows
+from trainer.opsd_data import PrivilegedTemplate, RowOrigin, check_teacher_lengths, opsd_dataset, opsd_rows
 
 VERIFIER = "def verify(response: str) -> float:\n    return 1.0 if response.strip() == {answer!r} else 0.0\n"
 
@@ -123,3 +123,19 @@ def test_a_missing_template_is_a_config_error_naming_the_setting(tmp_path):
 
 def test_prompt_sources_parse_from_config_text():
     assert DataSection.model_validate({"prompts": "both"}).prompts is PromptSource.BOTH
+
+
+def test_a_teacher_prompt_longer_than_the_prompt_limit_is_refused_naming_the_task_and_the_setting(bank):
+    [row] = rows(bank)
+
+    def compose(prompts, contexts):
+        return [[{"role": "user", "content": p[-1]["content"] + "\n\n" + c}] for p, c in zip(prompts, contexts)]
+
+    def characters(prompt):
+        return len(prompt[-1]["content"])
+
+    limit = characters(compose([row.example()["prompt"]], [row.privileged_context])[0])
+    check_teacher_lengths([row], compose, characters, limit)
+    with pytest.raises(ConfigError, match=rf"task {row.task_id}: its teacher prompt is {limit} tokens, over "
+                                          rf"sdft.max_prompt_length = {limit - 1}"):
+        check_teacher_lengths([row], compose, characters, limit - 1)

@@ -131,3 +131,12 @@ def test_json_output_is_the_summary_alone_on_stdout(run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert json.loads(out)["steps"] == 1 and len(out.strip().splitlines()) == 1
+
+
+def test_a_teacher_prompt_the_trainer_would_cut_is_refused_before_training(run, tmp_path):
+    from task_bank import ConfigError
+
+    config = tiny_config(run.policy, run.config.bank, tmp_path / "cut", **{"sdft.max_prompt_length": 48})
+    with pytest.raises(ConfigError, match=r"teacher prompt is \d+ tokens, over sdft.max_prompt_length = 48"):
+        train(config)
+    assert not (tmp_path / "cut" / "model.safetensors").exists()
