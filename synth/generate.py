@@ -150,7 +150,7 @@ def _band(args: argparse.Namespace) -> BandConfig | None:
     try:
         band = BandConfig(low=low, high=high, k=d.k if args.probe_k is None else args.probe_k)
     except ValidationError as exc:
-        if low <= high:
+        if any(error["loc"] for error in exc.errors()):  # a value out of its range
             raise ConfigError(f"bad option: {one_line(exc, flags=_BAND_FLAGS)}") from None
         raise ConfigError(f"--band-low ({low}) is above --band-high ({high})", field="--band-low") from None
     return band
