@@ -47,7 +47,8 @@ _SINK_PREFIXES = ("importlib.", "runpy.", "code.", "codeop.", "subprocess.", "ti
 _SINKS = frozenset({*(f"builtins.{n}" for n in _BUILTIN_SINKS), *(f"os.{n}" for n in _OS_RUNNERS),
                     *(f"{m}.{f}" for m in ("pickle", "_pickle", "cPickle", "dill", "cloudpickle", "marshal")
                       for f in ("loads", "load", "Unpickler")),
-                    "shelve.open", "yaml.unsafe_load", "jsonpickle.decode", "types.FunctionType", "types.LambdaType", "types.CodeType",
+                    "shelve.open", "yaml.unsafe_load", "jsonpickle.decode",
+                    "types.FunctionType", "types.LambdaType", "types.CodeType",
                     "doctest.run_docstring_examples"})
 _SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
                            "run_docstring_examples", "interact"})
@@ -195,7 +196,8 @@ class _TaintReader:
         scopes: list[_Scope] = [tree]
         while scopes:
             scope = scopes.pop()
-            names = set(_params(scope)) if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else set()
+            is_function = isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            names = set(_params(scope)) if is_function else set()
             declared_global: set[str] = set()
             for node in _child_nodes(scope):
                 self.parent[node] = scope
@@ -248,7 +250,8 @@ class _TaintReader:
             parts = self._parts[id(expr)] = tuple(n for n in ast.walk(expr)
                                                   if isinstance(n, (ast.Name, ast.Call, ast.Attribute)))
         for node in parts:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and self._key(node.id, node) in self.tainted:
+            if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                    and self._key(node.id, node) in self.tainted):
                 return True
             if isinstance(node, ast.Call) and _callee_name(node.func) in self.returning:
                 return True
@@ -315,7 +318,8 @@ class _TaintReader:
             return node.id
         if isinstance(node, ast.Call) and (self._sink(node.func) or _getattr_sink(node)):
             return self._sink(node.func) or _getattr_sink(node)
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in _BUILTIN_SINKS:
+        if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+                and node.slice.value in _BUILTIN_SINKS):
             return str(node.slice.value)
         qual = self._imported(node)
         if qual is not None and (qual in _SINKS or qual.startswith(_SINK_PREFIXES)):

@@ -17,7 +17,9 @@ from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationRe
 
 ROOT = Path(__file__).resolve().parents[1]
 RAISES = ("def verify(response: str) -> float:\n    if response.startswith('x'):\n"
-          "        raise RuntimeError('\\ud800 lone \\udcff surrogates')\n    return 1.0 if response == '42' else 0.0\n")
+          "        raise RuntimeError('\\ud800 lone \\udcff surrogates')\n"
+          "    return 1.0 if response == '42' else 0.0\n")
+SEVEN = "def verify(response: str) -> float:\n    return float(response == '7')\n"
 TASK = TaskSpec(prompt="Say 42.", verifier=RAISES, reference="42", failure_cases=("x41",))
 
 
@@ -62,7 +64,7 @@ def test_validate_json_prints_valid_json_when_the_reference_raises_a_lone_surrog
     tasks = tmp_path / "tasks.jsonl"
     raising = TASK.model_copy(update={"reference": "x42", "id": ""})
     raising = TaskSpec.model_validate(raising.model_dump())
-    later = TaskSpec(prompt="Say 7.", verifier="def verify(response: str) -> float:\n    return float(response == '7')\n",
+    later = TaskSpec(prompt="Say 7.", verifier=SEVEN,
                      reference="7", failure_cases=("8",))
     tasks.write_text(raising.to_json() + "\n" + later.to_json() + "\n", encoding="utf-8")
     done = cli("validate", str(tasks), "--json")
@@ -104,7 +106,7 @@ def test_the_web_view_shows_a_task_whose_report_quotes_a_lone_surrogate(tmp_path
 
 def test_a_task_line_with_a_lone_surrogate_is_a_bad_line_and_the_import_goes_on(tmp_path):
     bad = {"id": "t_manual", "prompt": "Say 42 \ud800", "verifier": RAISES, "reference": "42", "failure_cases": ["x"]}
-    good = TaskSpec(prompt="Say 7.", verifier="def verify(response: str) -> float:\n    return float(response == '7')\n",
+    good = TaskSpec(prompt="Say 7.", verifier=SEVEN,
                     reference="7", failure_cases=("8",))
     path = tmp_path / "tasks.jsonl"
     path.write_text(json.dumps(bad) + "\n" + good.to_json() + "\n", encoding="utf-8")

@@ -97,7 +97,8 @@ def test_response_run_as_a_subprocess_is_found():
 
 def test_literal_eval_and_ast_parse_pass():
     source = ("import ast\ndef verify(r):\n    try:\n        tree = ast.parse(r)\n        value = ast.literal_eval(r)\n"
-              "    except (SyntaxError, ValueError):\n        return 0.0\n    return float(value == 3 and tree is not None)\n")
+              "    except (SyntaxError, ValueError):\n        return 0.0\n"
+              "    return float(value == 3 and tree is not None)\n")
     assert not found(source)
 
 
@@ -106,7 +107,8 @@ def test_eval_of_a_constant_passes():
 
 
 def test_a_local_variable_named_code_is_not_the_code_module():
-    source = "import re\ndef verify(r):\n    code = r.strip()\n    return float(code.startswith('1') and bool(re.compile('1').match(code)))\n"
+    source = ("import re\ndef verify(r):\n    code = r.strip()\n"
+              "    return float(code.startswith('1') and bool(re.compile('1').match(code)))\n")
     assert not found(source)
 
 

@@ -191,7 +191,8 @@ def test_dunder_hash_is_flagged():
 
 
 def test_a_local_named_hash_is_not_the_builtin():
-    source = "import hashlib\ndef verify(r):\n    hash = hashlib.sha256(r.encode()).hexdigest()\n    return float(hash[0] == 'a')\n"
+    source = ("import hashlib\ndef verify(r):\n    hash = hashlib.sha256(r.encode()).hexdigest()\n"
+              "    return float(hash[0] == 'a')\n")
     assert kinds(source) == []
 
 
