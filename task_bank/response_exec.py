@@ -50,6 +50,8 @@ _SINKS = frozenset({*(f"builtins.{n}" for n in _BUILTIN_SINKS), *(f"os.{n}" for 
                     "shelve.open", "yaml.unsafe_load", "jsonpickle.decode",
                     "types.FunctionType", "types.LambdaType", "types.CodeType",
                     "doctest.run_docstring_examples"})
+_ATTRIBUTE_SINKS = frozenset({"exec", "eval", "__import__"})
+"""Names that run code on whatever object they are reached through (``compile`` is left out: ``re.compile``)."""
 _SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
                            "run_docstring_examples", "interact"})
 _FILE_WRITERS = frozenset({"write", "write_text", "write_bytes", "writelines"})
@@ -321,6 +323,8 @@ class _TaintReader:
         if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
                 and node.slice.value in _BUILTIN_SINKS):
             return str(node.slice.value)
+        if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTE_SINKS:  # ``globals()['__builtins__'].exec``
+            return node.attr
         qual = self._imported(node)
         if qual is not None and (qual in _SINKS or qual.startswith(_SINK_PREFIXES)):
             return qual

@@ -124,3 +124,11 @@ def test_findings_name_line_and_sink():
 def test_source_that_does_not_parse_does_not_count_as_executing():
     assert executes_response("def verify(r)\n    exec(r)\n") is False
 
+
+
+def test_exec_reached_as_an_attribute_of_any_object_is_found():
+    assert found("def verify(r):\n    globals()['__builtins__'].exec(r)\n    return 1.0\n")
+
+
+def test_a_regex_compiled_from_the_response_passes():
+    assert not found("import re\ndef verify(r):\n    return float(bool(re.compile(re.escape(r)).match('a')))\n")
