@@ -23,6 +23,7 @@ is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back
 ``{"$set": [...]}`` — compare with ``plain(expected)``. Arguments must be plain JSON values too.
 """
 
+import fcntl
 import json
 import os
 import select
@@ -37,6 +38,8 @@ CHANNEL_FD = 4
 RESULT_CAP = 8 << 20
 OUTPUT_CAP = 64 << 10
 SLACK_S = 2.0
+DRAIN_S = 0.005
+PIPE_SIZE = 1 << 20
 _MESSAGE = struct.Struct("=cI")
 
 
@@ -136,29 +139,45 @@ def _send(fd, data):
 
 
 def _collect(results_r, output_r, status_r, deadline):
-    """Read results, output and the watchdog's status line until the status pipe closes (or the deadline)."""
-    buffers = {results_r: bytearray(), output_r: bytearray(), status_r: bytearray()}
-    caps = {results_r: RESULT_CAP, output_r: OUTPUT_CAP, status_r: 4096}
-    open_fds = set(buffers)
-    while status_r in open_fds and time.monotonic() < deadline:
-        ready = select.select(list(open_fds), [], [], max(0.0, deadline - time.monotonic()))[0]
-        for fd in ready:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.discard(fd)
-            elif len(buffers[fd]) < caps[fd]:
-                buffers[fd] += chunk[:caps[fd] - len(buffers[fd])]
-    for fd in (results_r, output_r):  # after the status, every writer is dead: what is left is buffered
+    """Read results, output and the watchdog's status line until the status pipe closes (or the deadline).
+
+    Only the status pipe wakes this process; results and output (pipes enlarged to 1 MiB) are drained whenever it
+    wakes and at least every few milliseconds, so a response writing a line per call costs no wake-up per line and
+    never blocks on a full pipe for long."""
+    buffers = {results_r: bytearray(), output_r: bytearray()}
+    caps = {results_r: RESULT_CAP, output_r: OUTPUT_CAP}
+    for fd in buffers:
         os.set_blocking(fd, False)
-        while fd in open_fds and len(buffers[fd]) < caps[fd]:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                break
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass
+    status = bytearray()
+    while time.monotonic() < deadline:
+        ready = select.select([status_r], [], [], max(0.0, min(DRAIN_S, deadline - time.monotonic())))[0]
+        for fd, buffer in buffers.items():
+            _drain(fd, buffer, caps[fd])
+        if ready:
+            chunk = os.read(status_r, 4096)
             if not chunk:
                 break
-            buffers[fd] += chunk[:caps[fd] - len(buffers[fd])]
-    return bytes(buffers[results_r]), bytes(buffers[output_r]), bytes(buffers[status_r])
+            status += chunk[:4096]
+    for fd, buffer in buffers.items():  # after the status every writer is dead: what is left is buffered
+        _drain(fd, buffer, caps[fd])
+    return bytes(buffers[results_r]), bytes(buffers[output_r]), bytes(status)
+
+
+def _drain(fd, buffer, cap):
+    """Append what ``fd`` holds now to ``buffer`` up to ``cap`` (the rest is read and dropped)."""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        if len(buffer) < cap:
+            buffer += chunk[:cap - len(buffer)]
 
 
 def _assemble(count, data, output, status):
