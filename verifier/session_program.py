@@ -64,14 +64,23 @@ class Session:
         self.dead = None
 
     def kill(self, scratch_root):
-        """SIGKILL the child and every process of its session, reap, wipe the scratch directory."""
-        members = [self.pid] + [p for p in session_members(self.pid) if p != self.pid]
-        for pid in members:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        reap()
+        """SIGKILL the child and every process of its session until none is left (a fork loop keeps making new
+        ones between a listing and the kills), reap, wipe the scratch directory."""
+        try:  # the child leads its own process group: one kill reaches every member at once, forks in flight too
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        for _ in range(200):  # then whatever left the group (setpgid) but not the session
+            members = {self.pid, *session_members(self.pid)}
+            for pid in members:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            reap()
+            if not session_members(self.pid):
+                break
+            time.sleep(0.005)  # killed processes need a slice of the worker's CPU quota to exit
         for fd in (self.cmd_w, self.res_r):
             try:
                 os.close(fd)
@@ -92,7 +101,7 @@ def session_members(sid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[3]) == sid:
+        if int(fields[3]) == sid and fields[0] != "Z":  # a zombie is already dead (reap collects it)
             members.append(int(name))
     return members
 
@@ -211,7 +220,10 @@ def serve(cfg, req, sessions, host_fds):
     op, sid = req.get("op"), req.get("sid")
     start = time.monotonic()
     if op == "open":
-        session = sessions[sid] = Session(cfg, req, host_fds)
+        try:
+            session = sessions[sid] = Session(cfg, req, host_fds)
+        except OSError as exc:  # no process or pipe left in the worker's budget: the sandbox's state, not the env's
+            return {"sid": sid, "outcome": "error", "detail": f"cannot start the session: {exc}"[:DETAIL_CAP]}
         deadline = min(start + session.limits["reset_s"], session.rollout_deadline)
         frame, failure = exchange(session, None, deadline, session.limits["value_kb"] << 10)
         limit_name = "reset"

@@ -95,7 +95,7 @@ def test_a_family_whose_solve_is_wrong_is_unsolvable(validator):
 def test_observations_that_depend_on_the_hash_seed_are_nondeterministic(validator):
     # hidden from the static pass behind getattr: only the fresh interpreters expose it
     source = CART.replace('return f"apples cost {self.price}"',
-                          'return f"apples cost {self.price} " + str(getattr(__builtins__, "ha" + "sh")("x") % 97)')
+                          'return f"apples cost {self.price} " + str(getattr(__import__("builtins"), "ha" + "sh")("x") % 97)')
     report = validator.validate(cart_spec(source)).report
     assert Reason.NONDETERMINISTIC in report.reasons
     assert any(c.name == "determinism" and c.passed is False for c in report.checks)
