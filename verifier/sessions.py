@@ -15,7 +15,15 @@ Failures are classified here, once: what the environment does wrong is a :class:
 dies or stops answering is closed, and every step of its sessions is ``error`` (infrastructure, never blamed on
 the environment or the policy); the next ``open`` starts a replacement.
 
-Not covered beyond the verifier sandbox's own list: the supervisor forks sessions from its own heap, which holds
+Each session's process runs at nice 19 under RLIMIT_AS, RLIMIT_CPU (``rollout_s``), RLIMIT_FSIZE and RLIMIT_NOFILE,
+in its own process group and session; the supervisor (nice 0, so it wins the worker's one-core CPU quota) kills
+the group at once and then sweeps the session until no member is left, so a fork loop ends with its session
+(``tests/environments/test_session_containment.py``: a session cannot signal its supervisor, memory and fork bombs
+end only their own session).
+
+Not covered beyond the verifier sandbox's own list: sessions of one worker share its pids and memory cgroup budget,
+so a fork or memory bomb slows or starves its neighbours until its limit kills it; a process that leaves both its
+process group and its session (``setsid`` in a grandchild) lives until the worker closes; the supervisor forks sessions from its own heap, which holds
 earlier requests of other sessions of the same worker (tool arguments, environment sources), so code in one session
 could read them from its memory; environment code runs in the process that reports its results (it decides its
 own score anyway: the supervisor only checks the shape).
