@@ -180,3 +180,21 @@ def test_responses_are_judged_with_their_own_window_only():
     for window in range(2):  # two windows of 4 distinct hack passes each: 8 in all, never 8 in one window
         monitor.record_group("t", [1.0] * 4 + [0.0] * 4, [HACK + f" {window}{i}" for i in range(4)] + ["no"] * 4)
         assert monitor.close_window(context) == []
+
+
+def test_a_task_whose_pass_rate_jumps_is_quarantined_with_reason_reward_hack(bank):
+    ids = [bank.admit(spec(n)).id for n in range(12)]
+    stream = dict(zip(ids, rates(12, 6, random.Random(1)).values()))
+    stream[ids[5]] = [0.1, 0.1, 0.1, 0.1, 0.97, 0.97]
+    monitor = RewardHackMonitor(1.0)
+    callback = MonitorCallback(bank, monitor)
+    rng = random.Random(0)
+    for window in range(6):
+        for task_id, ps in stream.items():
+            feed(monitor, task_id, ps[window], rng)
+        callback.check()
+    assert callback.quarantined == [ids[5]]
+    record = bank.find(ids[5])
+    assert record.status is TaskStatus.QUARANTINED and record.reasons == (Reason.REWARD_HACK,)
+    assert "jump" in bank.history(ids[5])[-1].reason
+    assert all(bank.find(t).status is TaskStatus.ADMITTED for t in ids if t != ids[5])
