@@ -154,7 +154,7 @@ def test_generate_command_applies_the_band_with_a_policy(admitted_specs: list[Ta
     cmd = [sys.executable, "-m", "synth.generate", "--failures", "examples/failures.jsonl", "--backend", "replay",
            "--drafts", "examples/drafts.jsonl", "--bank", str(tmp_path / "bank.db"), "--json",
            "--policy", "policy-v1", "--policy-backend", "replay", "--policy-drafts", str(tmp_path / "policy.jsonl"),
-           "--probe-k", str(K), "--band-low", "0.1", "--band-high", "0.9"]
+           "--probe-k", str(K), "--band-low", "0.1", "--band-high", "0.9", "--no-replay"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
