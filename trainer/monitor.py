@@ -59,7 +59,7 @@ class MonitorConfig(BaseModel):
     """Smallest change of pass rate that can be a jump, whatever the z-score."""
     scale_floor: float = Field(default=0.05, gt=0.0)
     """Smallest spread assumed for the others' changes (when nearly all are 0, MAD is 0)."""
-    binomial_z: float = Field(default=3.0, ge=0.0)
+    binomial_z: float = Field(default=4.0, ge=0.0)
     """Two-proportion z-statistic the jump must reach, so small windows do not flag noise."""
     pattern_tokens: int = Field(default=12, ge=3)
     """Length, in tokens, of a shared pattern."""
