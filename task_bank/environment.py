@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from task_bank.spec import SCHEMA_VERSION, Prompt, TaskSpec, check_version_and_prompt, content_hash
+from task_bank.spec import SCHEMA_VERSION, Prompt, PromptedSpec, TaskSpec, check_version_and_prompt, content_hash
 
 ENVIRONMENT_KIND = "environment"
 """The ``kind`` value that marks an environment spec line."""
@@ -70,7 +70,7 @@ def derive_environment_id(prompt: Prompt, environment: str, reference: Trajector
     return "e_" + content_hash(payload)[:20]
 
 
-class EnvironmentSpec(BaseModel):
+class EnvironmentSpec(PromptedSpec, BaseModel):
     """An RL environment: what the policy sees, the simulator it acts in, and trajectories that prove it works."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -105,29 +105,10 @@ class EnvironmentSpec(BaseModel):
         return derive_environment_id(self.prompt, self.environment, self.reference, self.failure_cases)
 
     @property
-    def skill(self) -> str | None:
-        """``metadata['skill']`` when present."""
-        skill = self.metadata.get("skill")
-        return str(skill) if skill is not None else None
-
-    @property
     def max_turns(self) -> int | None:
         """``metadata['max_turns']`` when it is a positive integer: the tool-calling rounds a rollout may take."""
         turns = self.metadata.get("max_turns")
         return turns if isinstance(turns, int) and not isinstance(turns, bool) and turns > 0 else None
-
-    @property
-    def prompt_text(self) -> str:
-        """The prompt flattened to text (for search, dedup and display)."""
-        if isinstance(self.prompt, str):
-            return self.prompt
-        return "\n".join(f"{m.role}: {m.content}" for m in self.prompt)
-
-    def chat_prompt(self) -> list[dict[str, str]]:
-        """The prompt in chat form, as TRL's GRPOTrainer consumes it."""
-        if isinstance(self.prompt, str):
-            return [{"role": "user", "content": self.prompt}]
-        return [m.model_dump() for m in self.prompt]
 
     def to_json(self) -> str:
         """One JSONL line of environment spec v1."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,7 +75,36 @@ def derive_task_id(prompt: Prompt, verifier: str, reference: str, failure_cases:
     return "t_" + content_hash(payload)[:20]
 
 
-class TaskSpec(BaseModel):
+class PromptedSpec:
+    """What every spec record (task, environment) derives from its ``prompt`` and ``metadata`` fields. A plain mixin:
+    the fields stay declared on each record, in that record's JSON field order (so they are only named here for
+    type checkers)."""
+
+    if TYPE_CHECKING:
+        prompt: Prompt
+        metadata: dict[str, Any]
+
+    @property
+    def skill(self) -> str | None:
+        """``metadata['skill']`` when present: the weakness the task trains."""
+        skill = self.metadata.get("skill")
+        return str(skill) if skill is not None else None
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt flattened to text (for search, dedup and display)."""
+        if isinstance(self.prompt, str):
+            return self.prompt
+        return "\n".join(f"{m.role}: {m.content}" for m in self.prompt)
+
+    def chat_prompt(self) -> list[dict[str, str]]:
+        """The prompt in chat form, as TRL's GRPOTrainer consumes it."""
+        if isinstance(self.prompt, str):
+            return [{"role": "user", "content": self.prompt}]
+        return [m.model_dump() for m in self.prompt]
+
+
+class TaskSpec(PromptedSpec, BaseModel):
     """An RL task: what the policy sees, the code that scores its answer, and evidence the code works."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -109,25 +138,6 @@ class TaskSpec(BaseModel):
     def content_id(self) -> str:
         """The id derived from content, whatever id the record carries."""
         return derive_task_id(self.prompt, self.verifier, self.reference, self.failure_cases)
-
-    @property
-    def skill(self) -> str | None:
-        """``metadata['skill']`` when present: the weakness the task trains."""
-        skill = self.metadata.get("skill")
-        return str(skill) if skill is not None else None
-
-    @property
-    def prompt_text(self) -> str:
-        """The prompt flattened to text (for search, dedup and display)."""
-        if isinstance(self.prompt, str):
-            return self.prompt
-        return "\n".join(f"{m.role}: {m.content}" for m in self.prompt)
-
-    def chat_prompt(self) -> list[dict[str, str]]:
-        """The prompt in chat form, as TRL's GRPOTrainer consumes it."""
-        if isinstance(self.prompt, str):
-            return [{"role": "user", "content": self.prompt}]
-        return [m.model_dump() for m in self.prompt]
 
     def to_json(self) -> str:
         """One JSONL line of task spec v1."""
