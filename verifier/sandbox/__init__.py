@@ -101,5 +101,7 @@ Not enforced (known limits):
 - ``unsafe-local``: none of the isolation above (host files, network and environment are reachable); rlimits,
   timeouts, output caps, the result check and (where ``unshare`` works) a private pid namespace still apply.
   Never point hostile code at it: the adversarial suite runs on bwrap only
-- ``docker``: same zygote, container limits instead of cgroups set by us; not exercised where no engine answers
+- ``docker``: same zygote, container limits instead of cgroups set by us; not exercised where no engine answers.
+  A container cannot be handed a descriptor, so its zygote's program still travels in ``argv`` (readable from
+  ``/proc/1/cmdline`` inside the container)
 """
