@@ -28,8 +28,7 @@ from rich.table import Table
 
 from synth.backends import GeneratorBackend, create_backend
 from synth.band import PolicyProbe
-from synth.cli_common import (EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args,
-                              generator_settings, open_sandbox)
+from synth.cli_common import EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args, generator_settings
 from synth.executor import LocalExecutor
 from synth.replay_eval import (RETENTION_SUITE, EvalItem, ReplayReport, compare, evaluate, previous_retention,
                                replay_items, retention_items, summarise)
@@ -39,6 +38,11 @@ from task_bank.evaluations import TaskEvalResult
 
 if TYPE_CHECKING:
     from verifier.pool import Pool
+    from verifier.routing import ScoringPool
+
+RETENTION_LIBRARIES = ("if_verifiable.ifbench", "emoji", "syllapy")
+"""Installed packages the retention suite's IFBench checkers import, allow-listed in the sandbox beside the
+defaults (``verifier.libraries.DEFAULT_LIBRARIES``, IFEval's checkers)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
     parser.add_argument("--drafts", type=Path, default=None, help="recorded samples for --backend replay")
     parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
+    parser.add_argument("--verifier-wall-s", type=float, default=60.0,
+                        help="wall-time limit of one verifier run (its imports included); generous, since a "
+                             "timeout scores the answer 0")
     add_backend_args(parser, default_backend="transformers", what="policy", max_new_tokens=256)
     add_bank_args(parser)
     add_sandbox_args(parser)
@@ -73,6 +80,23 @@ def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, it
             pool: "Pool", executor: LocalExecutor) -> list[TaskEvalResult]:
     probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=policy)
     return evaluate(items, probe, executor)
+
+
+def _open_pool(args: argparse.Namespace) -> "ScoringPool":
+    """The scoring pool: the retention suite's checkers are allow-listed besides the defaults (IFBench's need
+    ``emoji`` and ``syllapy``), and a verifier run may take ``--verifier-wall-s``."""
+    from verifier.libraries import DEFAULT_LIBRARIES
+    from verifier.limits import Limits
+    from verifier.routing import open_scoring_pool
+
+    if args.sandbox_workers < 1:
+        raise ConfigError(f"must be at least 1, got {args.sandbox_workers}", field="--sandbox-workers")
+    try:
+        limits = Limits(wall_s=args.verifier_wall_s, cpu_s=args.verifier_wall_s,
+                        libraries=(*DEFAULT_LIBRARIES, *RETENTION_LIBRARIES))
+    except ValueError as exc:
+        raise ConfigError(f"bad option: {exc}", field="--verifier-wall-s") from None
+    return open_scoring_pool(backend=args.sandbox, workers=args.sandbox_workers, limits=limits)
 
 
 def _pct(x: float | None) -> str:
@@ -129,7 +153,7 @@ def _main(args: argparse.Namespace) -> int:
         bank = stack.enter_context(Bank.open(path))
         items = [*replay_items(bank), *retention]
         backend = stack.enter_context(_open_policy(args.policy, args))
-        pool = stack.enter_context(open_sandbox(args))
+        pool = stack.enter_context(_open_pool(args))
         executor = stack.enter_context(LocalExecutor(args.workers))
         results = _sample(args.policy, backend, args, items, pool, executor)
         against = None
