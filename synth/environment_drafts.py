@@ -42,7 +42,7 @@ class EnvironmentDraft(BaseModel):
     skill: str | None = None
     """The skill the environment trains."""
     max_turns: int | None = Field(default=None, ge=1, le=64)
-    """Tool-calling rounds a rollout may take."""
+    """Tool calls a rollout may make."""
 
 
 def environment_prompt(library: PromptLibrary, failure: FailureRecord, *, family: bool,

@@ -90,7 +90,7 @@ class EnvironmentSpec(PromptedSpec, BaseModel):
     failure_cases: tuple[Trajectory, ...] = Field(min_length=1)
     """Trajectories that must score low; the deployed model's failing rollout belongs here."""
     metadata: dict[str, Any] = Field(default_factory=dict)
-    """Free-form: skill, tags, source, ``max_turns`` (tool-calling rounds a rollout may take)."""
+    """Free-form: skill, tags, source, ``max_turns`` (tool calls a rollout may make)."""
 
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "EnvironmentSpec":
@@ -106,7 +106,7 @@ class EnvironmentSpec(PromptedSpec, BaseModel):
 
     @property
     def max_turns(self) -> int | None:
-        """``metadata['max_turns']`` when it is a positive integer: the tool-calling rounds a rollout may take."""
+        """``metadata['max_turns']`` when it is a positive integer: the tool calls a rollout may make."""
         turns = self.metadata.get("max_turns")
         return turns if isinstance(turns, int) and not isinstance(turns, bool) and turns > 0 else None
 

@@ -4,7 +4,7 @@ Wiring only, like :mod:`trainer.grpo` (whose GRPOConfig, LoRA and resume helpers
 from an environment spec v1 JSONL file (``python -m trainer.grpo --environments FILE``) or from the caller; each is
 exposed through :func:`trainer.environments.environment_factories`, rows carry the environment id and seed, and the
 reward is each rollout's ``score``. TRL's tool loop runs at most the largest ``metadata.max_turns`` of the
-environments (default 8) tool rounds; each adapter also refuses calls past its own ``max_turns``.
+environments (default 8) rounds; each adapter refuses tool calls past its own ``max_turns``.
 """
 
 from __future__ import annotations

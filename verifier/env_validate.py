@@ -253,6 +253,8 @@ def _trajectory_problem(spec: EnvironmentSpec, interface: EnvInterface, max_call
         missing = {p.name for p in tool.params if p.required} - set(call.args)
         if unknown or missing:
             return f"reference.calls.{index}: {call.tool} takes {tool.render()}"
+    if spec.max_turns is not None and len(spec.reference.calls) > spec.max_turns:
+        return f"the reference makes {len(spec.reference.calls)} calls; metadata.max_turns allows {spec.max_turns}"
     if spec.reference in spec.failure_cases:
         return "the reference is also listed as a failure case"
     return None

@@ -99,3 +99,9 @@ def test_observations_that_depend_on_the_hash_seed_are_nondeterministic(validato
     report = validator.validate(cart_spec(source)).report
     assert Reason.NONDETERMINISTIC in report.reasons
     assert any(c.name == "determinism" and c.passed is False for c in report.checks)
+
+
+def test_a_reference_longer_than_max_turns_is_a_schema_error(validator):
+    one = {"tool": "add", "args": {"name": "apple", "qty": 1}}
+    spec = cart_spec(reference_calls=[one, one]).model_copy(update={"metadata": {"max_turns": 1}})
+    assert validator.validate(spec).report.reasons == (Reason.SCHEMA,)
