@@ -139,3 +139,13 @@ def test_the_session_cannot_reach_host_files(sessions):
                           "os.path.exists('/work'))")
     with sessions.open(source, 0) as session:
         assert session.observation.value == "False"
+
+
+def test_sessions_run_without_bwrap_under_unsafe_local():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with SessionPool("unsafe-local") as pool, pool.open(CART, 0) as session:
+            assert session.call("add", {"name": "apple", "qty": 2}).value == {"apple": 2}
+    assert any("WITHOUT ISOLATION" in str(w.message) for w in caught)

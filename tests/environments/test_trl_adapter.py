@@ -75,3 +75,12 @@ def test_family_rows_draw_a_fresh_seed_per_row_and_others_keep_the_reference_see
     plain = next(s for s in specs if "solve" not in s.environment)
     assert len(set(by_env[family.id])) == 3
     assert set(by_env[plain.id]) == {plain.reference.seed}
+
+
+def test_calls_past_max_turns_are_refused(sessions):
+    spec = cart_spec().model_copy(update={"metadata": {"max_turns": 1}})
+    adapter = adapter_class(spec, sessions)()
+    adapter.reset(env_seed=0)
+    adapter.add(name="apple", qty=1)
+    with pytest.raises(RuntimeError, match="tool call limit of 1"):
+        adapter.add(name="apple", qty=1)
