@@ -64,3 +64,12 @@ def test_the_split_and_replay_result_migrations_are_named_and_recorded_last(bank
         names = applied_migrations(conn)
     assert {"m006_heldout_split", "m007_replay_results"} <= set(names)
     assert names.index("m007_replay_results") == names.index("m006_heldout_split") + 1
+
+
+def test_the_trl_shaped_export_holds_training_tasks_only(make_task, bank: Bank):
+    from task_bank.hf_export import to_dataset
+
+    bank.admit(make_task(1))
+    bank.admit(make_task(2), split=TaskSplit.HELDOUT)
+    assert to_dataset(bank)["task_id"] == [make_task(1).id]
+    assert sorted(to_dataset(bank, split=None)["task_id"]) == sorted([make_task(1).id, make_task(2).id])
