@@ -28,7 +28,7 @@ from synth.executor import Executor
 from synth.stats_intervals import PairedComparison, mcnemar_exact, wilson_interval
 from task_bank.cli_support import BadLine, read_jsonl
 from task_bank.errors import BankError, InputError
-from task_bank.evaluations import (EvalSuite, GroupTally, ReplaySummary, RetentionTally, TaskEvalResult)
+from task_bank.evaluations import EvalSuite, GroupTally, ReplaySummary, RetentionTally, TaskEvalResult
 from task_bank.provenance import utcnow
 from task_bank.records import TaskRecord
 from task_bank.spec import TaskSpec
@@ -153,7 +153,8 @@ def summarise(results: Sequence[TaskEvalResult], *, policy: str, k: int,
         retention=retention_of(results, retention_was))
 
 
-def compare(this: Sequence[TaskEvalResult], other: Sequence[TaskEvalResult], other_summary: ReplaySummary) -> Comparison:
+def compare(this: Sequence[TaskEvalResult], other: Sequence[TaskEvalResult],
+            other_summary: ReplaySummary) -> Comparison:
     """McNemar's exact test over the replay tasks both runs judged (same tasks, same sample plan)."""
     theirs = {r.task_id: r.fixed for r in other if r.suite is EvalSuite.REPLAY}
     mine = [r for r in this if r.suite is EvalSuite.REPLAY and r.task_id in theirs]

@@ -13,7 +13,6 @@ training goes on; a bank without replay tasks stops further attempts.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import subprocess
@@ -82,9 +81,9 @@ def run_replay_command(arguments: Sequence[str]) -> ReplayFigures:
 
 def log_entry(step: int, figures: ReplayFigures) -> dict[str, float | int]:
     """The log-history entry of one evaluation."""
+    share = figures.fixed / figures.total if figures.total else 0.0
     entry: dict[str, float | int] = {"step": step, "heldout/replay_pass_at_1": figures.pass_at_1,
-                                     "heldout/replay_fixed": figures.fixed,
-                                     "heldout/replay_fixed_share": figures.fixed / figures.total if figures.total else 0.0}
+                                     "heldout/replay_fixed": figures.fixed, "heldout/replay_fixed_share": share}
     if figures.retention.pass_rate is not None:
         entry["heldout/retention"] = figures.retention.pass_rate
     return entry

@@ -9,8 +9,8 @@ Each instruction-following verifier builds the checker from ``if-verifiable`` (i
 allow-listed installed packages), with every argument given (a checker left to choose its own arguments draws
 them at random), and guards it: an answer of fewer than ``min_words`` or more than 300 words scores 0, because an
 evasive one-liner ("I'm ready to help. What's your request?") or a wall of junk follows many format rules without
-answering anything; so does an answer that repeats the request (its first 60 characters). Only checkers that need no NLTK data are used (the data is a download, and the sandbox is
-offline).
+answering anything; so does an answer that repeats the request (its first 60 characters). Only checkers that need
+no NLTK data are used (the data is a download, and the sandbox is offline).
 """
 
 from __future__ import annotations
