@@ -20,6 +20,7 @@ ENTRY_POINTS = {
     "verifier": "verifier.cli",
     "synth.generate": "synth.generate",
     "synth.probe": "synth.probe",
+    "synth.replay": "synth.replay",
     "synth.grow": "synth.grow.cli",
     "trainer.grpo": "trainer.grpo",
     "trainer.opsd": "trainer.opsd",
