@@ -30,7 +30,7 @@ from synth.grow.runs import StageResult
 from synth.grow.runtime import Runtime
 from synth.prompts import PromptLibrary, RenderedPrompt
 from synth.slots import Slot, SlotOutcome
-from task_bank.records import TaskRecord, TaskStatus
+from task_bank.records import TaskRecord, TaskSplit, TaskStatus
 from task_bank.spec import TaskSpec
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ def select_parents(bank: "Bank", config: EvolveConfig) -> tuple[list[Parent], in
         if len(parents) >= config.max_parents:
             break
         record = bank.find(task_id)
-        if record is None or record.status is not TaskStatus.ADMITTED:
-            continue
+        if record is None or record.status is not TaskStatus.ADMITTED or record.split is not TaskSplit.TRAIN:
+            continue  # a held-out replay task is never evolved: its children would train on the evaluation
         if _already_evolved(bank, record):
             skipped += 1
             continue

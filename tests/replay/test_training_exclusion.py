@@ -57,3 +57,16 @@ def test_probing_skips_heldout_tasks(make_task, bank: Bank):
     bank.admit(make_task(4), split=TaskSplit.HELDOUT)
     summary = probe_bank(bank, RefusingProbe(), executor=None)
     assert summary.tasks == 0
+
+
+def test_evolving_never_picks_a_heldout_task_as_parent(make_task, bank: Bank):
+    from synth.grow.config import EvolveConfig
+    from synth.grow.evolve import select_parents
+    from task_bank import TrainingStat
+
+    practice = bank.admit(make_task(1))
+    heldout = bank.admit(make_task(2), split=TaskSplit.HELDOUT)
+    bank.add_stats(TrainingStat(task_id=t.id, policy="p", source="probe", attempts=4, mean_score=0.0, pass_rate=0.0)
+                   for t in (practice, heldout))  # e.g. written before the split existed
+    parents, _ = select_parents(bank, EvolveConfig())
+    assert [p.record.id for p in parents] == [practice.id]
