@@ -15,7 +15,7 @@ from task_bank.codec import TASK_COLUMNS, iso, record_from_row
 from task_bank.db import Database
 from task_bank.errors import NotFoundError
 from task_bank.provenance import utcnow
-from task_bank.records import CurationAction, CurationKind, TaskRecord, TaskStatus
+from task_bank.records import ONCE_ADMITTED, CurationAction, CurationKind, TaskRecord, TaskStatus
 from task_bank.validation import Reason, ValidationReport
 
 _ACTIONS = {TaskStatus.QUARANTINED: CurationKind.QUARANTINE, TaskStatus.RETIRED: CurationKind.RETIRE,
@@ -24,7 +24,7 @@ _ACTIONS = {TaskStatus.QUARANTINED: CurationKind.QUARANTINE, TaskStatus.RETIRED:
 
 def _default_action(before: TaskStatus, after: TaskStatus) -> CurationKind:
     if after is TaskStatus.ADMITTED:
-        return CurationKind.RESTORE if before in (TaskStatus.QUARANTINED, TaskStatus.RETIRED) else CurationKind.PROMOTE
+        return CurationKind.RESTORE if before in ONCE_ADMITTED else CurationKind.PROMOTE  # once admitted: restored
     return _ACTIONS[after]
 
 
