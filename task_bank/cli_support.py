@@ -4,7 +4,9 @@ One helper per piece of plumbing, so that ``python -m task_bank``, ``python -m v
 and the ``synth`` commands cannot drift apart:
 
 - :func:`default_bank` / :func:`add_bank_args`: ``--bank PATH`` (default ``$ENVSYNTH_BANK``, else
-  ``./task_bank.db``; an empty variable counts as unset) and ``--json``.
+  ``./task_bank.db``; an empty variable counts as unset) and ``--json``; :func:`existing_bank` for a command that
+  only reads (a missing file is bad input), :func:`bank_for_writing` for one that writes (a failed run leaves no
+  new empty bank behind).
 - :func:`run_command`: an :class:`~task_bank.errors.EnvsynthError` or Ctrl-C ends the command with ONE ``error:``
   line on stderr and the shared exit code (:mod:`task_bank.exit_codes`); anything else is one line and exit 1
   (``ENVSYNTH_DEBUG=1`` re-raises it with its traceback).
