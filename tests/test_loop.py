@@ -40,12 +40,22 @@ def loop(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> dict
                   env=env)
     probed = run("synth.probe", "--policy", str(tiny_model_dir), "-k", "2", "--max-new-tokens", "8",
                  "--limit", "3", "--device", "cpu", env=env)
+    replayed = run("synth.replay", "--policy", str(home / "run"), "--k", "1", "--max-new-tokens", "8",
+                   "--no-retention", "--device", "cpu", env=env)
     stats = run("task_bank", "stats", env=env)
-    return {"generated": generated, "trained": trained, "probed": probed, "stats": stats, "bank": home / "bank.db"}
+    return {"generated": generated, "trained": trained, "probed": probed, "replayed": replayed, "stats": stats,
+            "bank": home / "bank.db"}
 
 
 def test_failures_become_admitted_tasks(loop):
-    assert loop["generated"]["admitted"] == loop["stats"]["by_status"]["admitted"] == 10
+    assert loop["generated"]["admitted"] == loop["stats"]["by_status"]["admitted"]
+    assert loop["stats"]["by_split"]["train"] >= 6 and loop["stats"]["by_split"]["heldout"] == 32
+
+
+def test_the_trained_policy_is_replayed_on_every_failure_it_was_meant_to_fix(loop):
+    replayed = loop["replayed"]
+    assert replayed["total"] == 32 and 0 <= replayed["fixed"] <= 32
+    assert len(replayed["by_group"]) == 6 and replayed["policy"].endswith("run")
 
 
 def test_training_on_the_generated_tasks_writes_pass_rates_back(loop):
