@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from trainer.grpo import TrainSummary
 
 DEFAULT_TURNS = 8
-ROWS_PER_ENVIRONMENT = 64
 
 
 def read_environments(path: Path) -> list[EnvironmentSpec]:
@@ -68,7 +67,7 @@ def train_environments(config: TrainConfig, specs: Sequence[EnvironmentSpec],
     limits = SessionLimits(call_s=r.wall_s, memory_mb=r.memory_mb)
     with SessionPool(backend=r.backend, workers=r.workers, limits=limits) as pool:
         factories = environment_factories(specs, pool)
-        dataset = environment_rows(specs, ROWS_PER_ENVIRONMENT, config.grpo.seed)
+        dataset = environment_rows(specs, config.grpo.seed)
         try:
             trainer = GRPOTrainer(model=config.policy, reward_funcs=EnvironmentReward(), args=args,
                                   train_dataset=dataset, environment_factory=factories,

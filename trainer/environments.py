@@ -6,9 +6,9 @@ instances to reward functions as ``environments``. For each admitted environment
 whose tools are built from the environment's own signatures (read statically from its source, see
 :mod:`task_bank.environment_tools`) and proxied to a sandboxed session (:mod:`verifier.sessions`); the ``Env`` code
 never runs in the trainer's process. ``environment_factory`` is the dict ``{environment id: class}``; each dataset row
-names its environment and a seed (:func:`environment_rows`). A row's ``env_seed`` is the reference seed, or, for a
-seeded family (one with ``solve``), a fresh seed per row: every rollout of a GRPO group shares its row, hence its
-seed, and every group sees a new variant.
+names its environment and a seed (:func:`environment_rows`, an endless stream). A row's ``env_seed`` is the
+reference seed, or, for a seeded family (one with ``solve``), a fresh seed per row: every rollout of a GRPO group
+shares its row, hence its seed, and every group sees a new variant.
 
 :class:`EnvironmentReward` is the reward: ``score`` of the final answer (the last assistant message) in the
 rollout's session. A step the environment or the policy broke (``crashed``, ``timeout``, ``invalid``) earns 0.0;
@@ -19,11 +19,12 @@ once scored.
 from __future__ import annotations
 
 import inspect
+import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from datasets import Dataset
+from datasets import IterableDataset
 
 from task_bank.environment import EnvironmentSpec
 from task_bank.environment_results import ENDS_SESSION, StepOutcome, StepResult
@@ -130,17 +131,26 @@ def environment_factories(specs: Sequence[EnvironmentSpec], pool: SessionPool) -
     return {spec.id: adapter_class(spec, pool) for spec in specs}
 
 
-def environment_rows(specs: Sequence[EnvironmentSpec], rows_per_environment: int, seed: int) -> Dataset:
-    """Training rows ``{prompt, environment, env_seed}``: families get a fresh seed per row, others their reference
-    seed. Rows are interleaved across environments; the draw is a fixed function of ``seed``."""
+def _rows(environments_json: str, seed: int) -> Iterator[dict[str, Any]]:
+    """Rows forever, one per environment in turn; a family's ``env_seed`` is drawn afresh for every row.
+
+    The environments travel as JSON text: ``datasets`` splits a list in ``gen_kwargs`` into shards."""
+    environments = json.loads(environments_json)
     rng = random.Random(seed)
-    rows = []
-    families = {spec.id: read_tools(spec.environment).has_solve for spec in specs}
-    for _ in range(rows_per_environment):
-        for spec in specs:
-            env_seed = rng.randrange(SEED_RANGE) if families[spec.id] else spec.reference.seed
-            rows.append({"prompt": spec.chat_prompt(), "environment": spec.id, "env_seed": env_seed})
-    return Dataset.from_list(rows)
+    while True:
+        for env in environments:
+            env_seed = rng.randrange(SEED_RANGE) if env["family"] else env["seed"]
+            yield {"prompt": env["prompt"], "environment": env["id"], "env_seed": env_seed}
+
+
+def environment_rows(specs: Sequence[EnvironmentSpec], seed: int) -> IterableDataset:
+    """The endless training stream ``{prompt, environment, env_seed}``: environments in turn; families get a
+    fresh seed per row (an endless supply of variants), others their reference seed. A fixed function of ``seed``;
+    TRL must not shuffle it (``shuffle_dataset=False``, as ``trainer.grpo`` sets)."""
+    environments = [{"id": spec.id, "prompt": spec.chat_prompt(), "seed": spec.reference.seed,
+                     "family": read_tools(spec.environment).has_solve} for spec in specs]
+    return IterableDataset.from_generator(_rows, gen_kwargs={"environments_json": json.dumps(environments),
+                                                             "seed": seed})
 
 
 def final_answer(completion: str | Sequence[dict[str, Any]]) -> str:

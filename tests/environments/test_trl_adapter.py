@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 
 import pytest
 from transformers.utils import get_json_schema
@@ -67,7 +68,7 @@ def test_a_rollout_that_ends_on_a_tool_result_answers_nothing():
 
 def test_family_rows_draw_a_fresh_seed_per_row_and_others_keep_the_reference_seed():
     specs = example_specs()
-    rows = environment_rows(specs, 3, seed=0)
+    rows = list(itertools.islice(environment_rows(specs, seed=0), 3 * len(specs)))
     by_env: dict[str, list[int]] = {}
     for row in rows:
         by_env.setdefault(row["environment"], []).append(row["env_seed"])
