@@ -202,3 +202,10 @@ IPC_FINDER = '''def total(xs):
 
 def test_shared_memory_left_by_a_response_is_gone_for_the_next(pool):
     assert scores(pool, HUMANEVAL, [IPC_PLANTER, IPC_FINDER]) == [1.0, 1.0]
+
+
+def test_run_response_works_where_everything_shares_one_uid():
+    """unsafe-local has no uids to give responses (and no isolation): the primitive still runs and reports."""
+    with pytest.warns(UserWarning), open_pool("unsafe-local", workers=1, limits=LIMITS) as local:
+        hang = "import time\ndef total(xs):\n    time.sleep(30)\n"
+        assert scores(local, HUMANEVAL, [CORRECT, hang, "import sys\nsys.exit(0)\n", WRONG]) == [1.0, 0.0, 0.0, 1 / 3]
