@@ -57,8 +57,50 @@ def patch_clocks(offset):
     dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
 
 
-def child_main(cfg, req, cmd_fd, res_fd, workdir):
-    """Runs in the forked child: confine, load the environment, reset it, then serve commands until killed."""
+def spawner_main(cfg, sock):
+    """The spawner: forked by the supervisor before it reads any request, it forks every session's process.
+
+    Why: ``fork()`` copies the parent's heap, freed memory included. Forked from the supervisor, a session could
+    read earlier requests of other sessions (sources, tool arguments) out of its own memory; forked from here, a
+    process whose heap never held a request, it reads its own request only after the fork, from its pipe. Each
+    ``spawn`` message on ``sock`` answers ``"<pid> <workdir>"`` with the session's command-pipe write end and
+    result-pipe read end attached (SCM_RIGHTS), or ``"error <why>"``. Exits when the supervisor's end closes.
+    """
+    import socket
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the sessions; the supervisor kills them
+    while True:
+        try:
+            if not sock.recv(16):
+                os._exit(0)
+        except OSError:
+            os._exit(0)
+        try:
+            workdir = os.path.join(cfg["scratch"], "session-" + os.urandom(8).hex())
+            os.mkdir(workdir, 0o700)
+            cmd_r, cmd_w = os.pipe()
+            res_r, res_w = os.pipe()
+            pid = os.fork()
+        except OSError as exc:
+            sock.send(f"error {exc}"[:900].encode())
+            continue
+        if pid == 0:
+            try:
+                sock.close()
+                os.close(cmd_w)
+                os.close(res_r)
+                child_main(cfg, cmd_r, res_w, workdir)
+            finally:
+                os._exit(70)
+        os.close(cmd_r)
+        os.close(res_w)
+        socket.send_fds(sock, [f"{pid} {workdir}".encode()], [cmd_w, res_r])
+        os.close(cmd_w)
+        os.close(res_r)
+
+
+def child_main(cfg, cmd_fd, res_fd, workdir):
+    """Runs in the forked child: read its request, confine, load the environment, reset it, then serve commands
+    until killed."""
     os.setsid()
     os.chdir(workdir)
     devnull = os.open("/dev/null", os.O_RDWR)
@@ -67,6 +109,9 @@ def child_main(cfg, req, cmd_fd, res_fd, workdir):
     os.dup2(cmd_fd, 3)
     os.dup2(res_fd, 4)
     os.closerange(5, 65536)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    reader = os.fdopen(3, "rb")
+    req = json.loads(reader.readline())  # read after the fork: no other session's request was ever in this heap
     lim = req["limits"]
     mb = 1 << 20
     cpu = int(math.ceil(lim["rollout_s"])) + 1
@@ -102,7 +147,6 @@ def child_main(cfg, req, cmd_fd, res_fd, workdir):
         send(k="load_err", d=describe(exc))
         os._exit(0)
     reply_value(send, observation, str_only=True)
-    reader = os.fdopen(3, "rb")
     for line in reader:
         command = json.loads(line)
         op = command["op"]

@@ -5,8 +5,9 @@ forked process that holds an ``Env``), like the verifier zygote, because the san
 read its memory) and serves the host's requests, one JSON line each, in order:
 
 ``{"op": "open", "sid", "source", "seed", "limits", "env"}``
-    fork a child (its own session, process group and scratch directory) that confines itself, seeds ``random``,
-    shifts the clocks, execs the environment source, builds ``Env()`` and calls ``reset(seed)``;
+    have the spawner (forked before the first request, so its heap never held one) fork a child with its own
+    session, process group and scratch directory; the child reads the request from its pipe, confines itself,
+    seeds ``random``, shifts the clocks, execs the environment source, builds ``Env()`` and calls ``reset(seed)``;
 ``{"op": "call", "sid", "tool", "args"}`` / ``{"op": "score", "sid", "response"}`` / ``{"op": "solve", "sid"}``
     forwarded to that session's child, which keeps its ``Env`` instance for the whole rollout;
 ``{"op": "reset", "sid", "seed", "fresh"}``
@@ -28,10 +29,11 @@ import math
 import os
 import select
 import signal
+import socket
 import sys
 import time
 
-from verifier.session_child import DETAIL_CAP, child_main
+from verifier.session_child import DETAIL_CAP, spawner_main
 
 
 def reject_constant(name):
@@ -41,22 +43,20 @@ def reject_constant(name):
 class Session:
     """One environment instance: a forked child with a command pipe, a result pipe and a scratch directory."""
 
-    def __init__(self, cfg, req, host_fds):
-        self.limits = req["limits"]
-        self.workdir = os.path.join(cfg["scratch"], "session-" + os.urandom(8).hex())
-        os.mkdir(self.workdir, 0o700)
-        cmd_r, self.cmd_w = os.pipe()
-        self.res_r, res_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                for fd in (*host_fds, self.cmd_w, self.res_r):
-                    os.close(fd)
-                child_main(cfg, req, cmd_r, res_w, self.workdir)
-            finally:
-                os._exit(70)
-        os.close(cmd_r)
-        os.close(res_w)
+    def __init__(self, limits, spawner):
+        self.limits = limits
+        spawner.send(b"spawn")
+        message, fds, _, _ = socket.recv_fds(spawner, 1024, 2)
+        if not message:  # the spawner died (a session may signal it): end the worker, the host replaces it
+            raise SystemExit("the session spawner is gone")
+        text = message.decode("utf-8", "replace")
+        if text.startswith("error") or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise OSError(text)
+        pid, self.workdir = text.split(" ", 1)
+        self.pid = int(pid)
+        self.cmd_w, self.res_r = fds
         os.set_blocking(self.cmd_w, False)
         os.set_blocking(self.res_r, False)
         self.rollout_deadline = time.monotonic() + self.limits["rollout_s"]
@@ -215,17 +215,18 @@ def judge(frame, op):
     return "crashed", None, None, "the environment process sent an unexpected frame"
 
 
-def serve(cfg, req, sessions, host_fds):
+def serve(cfg, req, sessions, spawner):
     """One request in, one reply dict out."""
     op, sid = req.get("op"), req.get("sid")
     start = time.monotonic()
     if op == "open":
         try:
-            session = sessions[sid] = Session(cfg, req, host_fds)
+            session = sessions[sid] = Session(req["limits"], spawner)
         except OSError as exc:  # no process or pipe left in the worker's budget: the sandbox's state, not the env's
             return {"sid": sid, "outcome": "error", "detail": f"cannot start the session: {exc}"[:DETAIL_CAP]}
         deadline = min(start + session.limits["reset_s"], session.rollout_deadline)
-        frame, failure = exchange(session, None, deadline, session.limits["value_kb"] << 10)
+        request = {k: req[k] for k in ("source", "seed", "limits", "env")}
+        frame, failure = exchange(session, request, deadline, session.limits["value_kb"] << 10)
         limit_name = "reset"
     elif op == "close":
         session = sessions.pop(sid, None)
@@ -287,11 +288,21 @@ def main(config_json):
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
     os.makedirs(cfg["scratch"], exist_ok=True)
+    spawner, spawner_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.fork() == 0:  # before the first request: the spawner's heap never holds one
+        try:
+            spawner.close()
+            os.close(fd_in)
+            os.close(fd_out)
+            spawner_main(cfg, spawner_end)
+        finally:
+            os._exit(0)
+    spawner_end.close()
     sessions = {}
     write(fd_out, {"ready": True})
     for line in os.fdopen(fd_in, "rb"):
         req = json.loads(line, parse_constant=reject_constant)
-        write(fd_out, serve(cfg, req, sessions, (fd_in, fd_out)))
+        write(fd_out, serve(cfg, req, sessions, spawner))
         reap()
 
 

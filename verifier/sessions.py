@@ -21,12 +21,16 @@ the group at once and then sweeps the session until no member is left, so a fork
 (``tests/environments/test_session_containment.py``: a session cannot signal its supervisor, memory and fork bombs
 end only their own session).
 
+Sessions are forked by a spawner process that the supervisor forks before it reads any request, and each reads its
+own request only after the fork: ``fork()`` copies freed heap, and a session forked from the supervisor itself
+could read earlier sessions' sources and tool arguments out of its own memory (the test of that name found them).
+
 Not covered beyond the verifier sandbox's own list: sessions of one worker share its pids and memory cgroup budget,
 so a fork or memory bomb slows or starves its neighbours until its limit kills it; a process that leaves both its
-process group and its session (``setsid`` in a grandchild) lives until the worker closes; the supervisor forks sessions from its own heap, which holds
-earlier requests of other sessions of the same worker (tool arguments, environment sources), so code in one session
-could read them from its memory; environment code runs in the process that reports its results (it decides its
-own score anyway: the supervisor only checks the shape).
+process group and its session (``setsid`` in a grandchild) lives until the worker closes; the spawner shares the
+sessions' uid, so a session can kill it, which ends the worker (its sessions' steps are ``error``, and the pool
+starts a new one); environment code runs in the process that reports its
+results (it decides its own score anyway: the supervisor only checks the shape).
 """
 
 from __future__ import annotations
