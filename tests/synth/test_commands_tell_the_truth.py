@@ -174,7 +174,8 @@ def test_a_non_editable_install_finds_its_templates_from_any_directory(tmp_path)
     elsewhere.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PYTHONPATH": str(target)}
     done = subprocess.run([sys.executable, "-m", "synth.generate", "--failures", str(ROOT / "examples/failures.jsonl"),
-                           "--backend", "replay", "--drafts", str(ROOT / "examples/drafts.jsonl"), "--dry-run"],
+                           "--backend", "replay", "--drafts", str(ROOT / "examples/drafts.jsonl"), "--dry-run",
+                           "--no-replay"],
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "12 draft prompts" in done.stdout and "draft.j2" in done.stdout
