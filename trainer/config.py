@@ -81,9 +81,9 @@ class GrpoSection(_Section):
     scale_rewards: Literal["group", "batch", "none"] = "group"
     """How advantages are normalised."""
     logging_steps: int = Field(default=1, ge=1)
-    """Steps per logging interval; bank statistics are written once per interval."""
+    """Steps per logging interval (TRL's log lines and the training plot)."""
     save_steps: int = Field(default=50, ge=1)
-    """Steps between checkpoints."""
+    """Steps between checkpoints; bank statistics are written at each checkpoint, under its id."""
     save_total_limit: int | None = Field(default=3, ge=1)
     """Checkpoints kept on disk (oldest deleted first)."""
     seed: int = 0
