@@ -56,6 +56,14 @@ def test_every_logged_failure_is_a_thumbs_down_whose_check_fails_on_its_response
         assert not deploy.check(request, failure.response)
 
 
+def test_every_replay_draft_names_a_logged_failure_and_its_group(failures):
+    pairs = {(g.id, m) for threshold in (0.5, 0.7) for g in group_failures(failures, threshold=threshold)
+             for m in g.member_ids}
+    keys = [json.loads(line)["key"] for line in (EXAMPLE / "drafts.jsonl").read_text().splitlines()]
+    replays = [tuple(key.removesuffix("/r0").split("/replay-")) for key in keys if "/replay-" in key]
+    assert replays and set(replays) <= pairs
+
+
 def test_the_recorded_drafts_cover_every_weakness_group_of_the_log(failures):
     keys = {json.loads(line)["key"] for line in (EXAMPLE / "drafts.jsonl").read_text().splitlines()}
     for group in group_failures(failures):
