@@ -186,7 +186,8 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
             after = None
             if m.after:
                 after = measure_into(ledger, sampler, pool, measured, verifiers, m.samples)
-                bank_stats.flush(config.output, trainer.state.global_step)
+                # the final model, saved in the output directory, is what was measured
+                bank_stats.flush(config.output, trainer.state.global_step, policy=str(config.output))
     losses = [entry[LOSS] for entry in trainer.state.log_history if LOSS in entry]
     return OpsdSummary(
         output=str(config.output), steps=trainer.state.global_step, rows=len(rows),

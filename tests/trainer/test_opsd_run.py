@@ -99,7 +99,8 @@ def test_pass_rates_of_the_trained_policy_land_in_the_bank(run):
     with Bank.open(run.config.bank) as bank:
         stats = [s for spec in (DISTANCE, SECOND) for s in bank.stats(spec.id)]
     assert len(stats) == run.summary.stats_written == 2
-    assert all(s.policy.endswith("checkpoint-3") and s.attempts == run.config.measure.samples for s in stats)
+    assert all(s.policy == str(run.config.output) and s.step == 3 and s.attempts == run.config.measure.samples
+               for s in stats)
 
 
 def test_the_plot_shows_the_distillation_curves_beside_each_checkpoint(run):
