@@ -115,16 +115,16 @@ def wipe(directory, keep=None):
     ``directory`` itself keeps its mode (the scratch root stays sticky and shared); every directory below it is
     made writable first, so entries a run made unremovable (mode 000, a read-only work directory) go too.
     """
-    try:
-        top = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return
-    try:
-        _empty(top, keep)
-    finally:
-        os.close(top)
-    if keep is not None:
-        wipe(os.path.join(directory, keep))
+    targets = [(directory, keep)] + ([(os.path.join(directory, keep), None)] if keep is not None else [])
+    for path, skip in targets:
+        try:
+            top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            _empty(top, skip)
+        finally:
+            os.close(top)
 
 
 def _empty(top, keep):
