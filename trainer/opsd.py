@@ -176,7 +176,6 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
                 gap = measure_gap(sampler, pool, compose, measured, verifiers, policy=config.policy,
                                   template_hash=template.hash, samples=m.samples, threshold=r.pass_threshold,
                                   warn_below=m.warn_below)
-                config.output.mkdir(parents=True, exist_ok=True)
                 (config.output / GAP_FILE).write_text(gap.model_dump_json(indent=2) + "\n", encoding="utf-8")
                 print(gap.line(), file=sys.stderr)
             trainer.train(resume_from_checkpoint=resume)
