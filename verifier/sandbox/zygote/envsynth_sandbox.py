@@ -215,6 +215,8 @@ def _ending(ended):
     if not isinstance(ended, dict) or type(ended.get("status")) is not int:
         return "crashed", "the response's watchdog gave no status"
     status = ended["status"]
+    if status < 0:
+        return "crashed", "the sandbox could not start a response process (process limit)"
     if ended.get("ended") == "timeout":
         return "timeout", "the response ran past its time limit"
     if os.WIFSIGNALED(status):
