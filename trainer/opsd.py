@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 FLAGS = {"max_steps": "sdft.max_steps", "learning_rate": "sdft.learning_rate", "seed": "sdft.seed",
          "num_generations": "sdft.num_generations", "batch_size": "sdft.per_device_train_batch_size",
          "alpha": "sdft.distillation_alpha", "teacher": "sdft.teacher_model_kind", "prompts": "data.prompts",
-         "samples": "measure.samples", "sandbox": "reward.backend", "workers": "reward.workers"}
+         "samples": "measure.samples", "sandbox": "reward.backend", "workers": "reward.workers",
+         "eval_every": "heldout.every"}
 """Plain command-line flags and the config field each one sets."""
 
 LOSS = "sdft/distillation_loss"
@@ -117,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(measure.samples; default: 4)")
     parser.add_argument("--sandbox", help="sandbox backend scoring the measurements (reward.backend; default: bwrap)")
     parser.add_argument("--workers", type=int, help="sandbox workers (reward.workers; default: 2)")
-    parser.add_argument("--no-gap", action="store_true", help="skip the pre-flight self-teacher gap")
+    parser.add_argument("--eval-every", type=int, metavar="N",
+                        help="run synth.replay on the live policy before training and every N steps, plotted beside "
+                             "the loss (heldout.every; default 0: off)")
+    parser.add_argument("--no-gap", action="store_true", help="skip the pre-flight self-teacher gap "
+                                                              "(default: measured)")
     return parser
 
 
@@ -143,6 +148,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.ledger import ScoreLedger
     from trainer.opsd_data import PrivilegedTemplate, check_teacher_lengths, opsd_dataset, opsd_rows
     from trainer.opsd_config import PromptSource
+    from trainer.heldout_eval import HELDOUT_CURVES, HeldoutEvalCallback
     from trainer.plots import PLOT_NAME, PlotCallback
     from trainer.self_teacher import ModelSampler, measure_gap, measure_into, prompt_tokens
     from trainer.stats import BankStatsCallback
@@ -159,10 +165,14 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
         limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
         # The scorer GRPO's reward uses: verifiers that run the response get one process per response.
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
+            heldout = [HeldoutEvalCallback(config.bank, config.heldout, r.backend, config.output / "heldout-eval")
+                       ] if config.heldout.every else []
+            curves = (*CURVES, *HELDOUT_CURVES) if heldout else CURVES
             try:
                 trainer = SDFTTrainer(model=policy, args=args, train_dataset=opsd_dataset(rows),
                                       peft_config=lora_config(config),
-                                      callbacks=[*([PlotCallback(CURVES)] if config.plot else []), *callbacks])
+                                      callbacks=[*([PlotCallback(curves)] if config.plot else []), *heldout,
+                                                 *callbacks])
             except OSError as exc:
                 raise ConfigError(f"cannot load policy {config.policy!r} ({' '.join(str(exc).split())}); pass a "
                                   f"local model directory or a hub id", field="policy") from None

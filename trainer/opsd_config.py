@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, JsonValue
 
 from task_bank import ConfigError
-from trainer.config import RewardSection, RunConfig, StatsSection, _Section
+from trainer.config import HeldoutSection, RewardSection, RunConfig, StatsSection, _Section
 
 if TYPE_CHECKING:
     from trl.experimental.sdft import SDFTConfig
@@ -88,6 +88,8 @@ class OpsdConfig(RunConfig):
     """The sandbox that scores the measurements (as GRPO's reward is scored)."""
     stats: StatsSection = StatsSection()
     """Status changes the after-training pass rates may make (retire, promote), as in GRPO."""
+    heldout: HeldoutSection = HeldoutSection()
+    """Held-out replay evaluation during training (``--eval-every N``), as in GRPO."""
     sdft: dict[str, JsonValue] = Field(default_factory=dict)
     """Fields of TRL's SDFTConfig, passed as they are (e.g. distillation_alpha, teacher_model_kind)."""
 

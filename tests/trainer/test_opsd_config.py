@@ -64,8 +64,9 @@ def test_a_misspelt_envsynth_field_is_named_like_grpos():
 def test_flags_and_set_overrides_reach_the_config():
     args = build_parser().parse_args(["--policy", "p", "--bank", "b.db", "--output", "o", "--max-steps", "9",
                                       "--alpha", "1", "--teacher", "ema", "--lora", "--no-gap", "--prompts", "both",
+                                      "--eval-every", "5",
                                       "--set", "sdft.max_steps=11", "--set", "measure.samples=3"])
     config = config_from_args(args)
     assert config.sdft == {"max_steps": 11, "distillation_alpha": 1.0, "teacher_model_kind": "ema"}
-    assert (config.lora.enabled, config.measure.gap, config.measure.samples, config.data.prompts.value) == \
-        (True, False, 3, "both")
+    assert (config.lora.enabled, config.measure.gap, config.measure.samples, config.data.prompts.value,
+            config.heldout.every) == (True, False, 3, "both", 5)

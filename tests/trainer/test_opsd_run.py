@@ -14,7 +14,7 @@ import pytest
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
-from task_bank import FailureRecord, Provenance, TaskSpec
+from task_bank import FailureRecord, Provenance, TaskSpec, TaskSplit
 from task_bank.store import Bank
 from trainer.config import load_config
 from trainer.opsd import GAP_FILE, OpsdSummary, main, train
@@ -141,3 +141,18 @@ def test_a_teacher_prompt_the_trainer_would_cut_is_refused_before_training(run, 
     with pytest.raises(ConfigError, match=r"teacher prompt is \d+ tokens, over sdft.max_prompt_length = 48"):
         train(config)
     assert not (tmp_path / "cut" / "model.safetensors").exists()
+
+
+def test_eval_every_logs_heldout_replay_figures_of_the_live_policy(run, tmp_path):
+    bank = tmp_path / "bank.db"
+    shutil.copy(run.config.bank, bank)
+    replay = TaskSpec(prompt=SLIP.conversation, verifier=DISTANCE.verifier.replace("17250", "3040"),
+                      reference="3040", failure_cases=(SLIP.response,))
+    with Bank.open(bank) as opened:
+        opened.admit(replay, provenance=Provenance(source_failure_ids=(SLIP.id,)), split=TaskSplit.HELDOUT)
+    config = tiny_config(run.policy, bank, tmp_path / "eval", **{
+        "sdft.max_steps": 1, "measure.gap": False, "measure.after": False, "heldout.every": 1, "heldout.k": 1,
+        "heldout.max_new_tokens": 4, "heldout.retention": False})
+    train(config)
+    state = json.loads((tmp_path / "eval" / "checkpoint-1" / "trainer_state.json").read_text())
+    assert [e["step"] for e in state["log_history"] if "heldout/replay_pass_at_1" in e] == [0, 1]
