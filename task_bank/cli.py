@@ -140,7 +140,11 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         if args.status is not None:
             raise InputError("--status only applies with --no-validate; validation decides the status",
                              field="status")
-        return subprocess.run(validating_import_command(args), check=False).returncode
+        with subprocess.Popen(validating_import_command(args)) as child:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # the child heard the Ctrl-C too: its one line and exit code stand
+                return child.wait()
     def progress(committed: int) -> None:
         print(f"committed {committed}", file=sys.stderr, flush=True)
 
