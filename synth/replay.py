@@ -37,7 +37,6 @@ from task_bank.errors import ConfigError
 from task_bank.evaluations import TaskEvalResult
 
 if TYPE_CHECKING:
-    from verifier.pool import Pool
     from verifier.routing import ScoringPool
 
 RETENTION_LIBRARIES = ("if_verifiable.ifbench", "emoji", "syllapy")
@@ -77,7 +76,7 @@ def _open_policy(policy: str, args: argparse.Namespace) -> GeneratorBackend:
 
 
 def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, items: Sequence[EvalItem],
-            pool: "Pool", executor: LocalExecutor) -> list[TaskEvalResult]:
+            pool: "ScoringPool", executor: LocalExecutor) -> list[TaskEvalResult]:
     probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=policy)
     return evaluate(items, probe, executor)
 
