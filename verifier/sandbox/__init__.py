@@ -24,7 +24,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - file size (RLIMIT_FSIZE), scratch space (size-capped tmpfs), stdout+stderr size (capped reader; run killed
   past ``output_kb``)
 - no network: a private network namespace (only its own loopback; host loopback services are unreachable)
-- filesystem: ``/usr`` and the Python install read-only; nothing else of the host is mounted (no ``/etc``,
+- filesystem: ``/usr``, the Python install and the allow-listed verifier libraries (``verifier/libraries.py``)
+  read-only; nothing else of the host is mounted (no ``/etc``,
   ``/home``, ``/root``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and
   ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
