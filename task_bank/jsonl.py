@@ -7,12 +7,15 @@ sandbox time, and a stored task is never changed by an import. Every line that d
 its file, line, column and field (:class:`task_bank.cli_support.BadLine`); ``strict`` imports nothing when any
 line is bad. Batches are committed as they fill, and ``on_commit`` hears of each batch only after its commit, so
 a killed import never reports a task the bank does not hold.
+
+A line's ``split`` (:attr:`task_bank.spec.TaskLine.split`) is kept: a held-out task exported from one bank is
+stored held-out in the next, so moving tasks never turns an evaluation task into a training one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import groupby, islice
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -22,7 +25,7 @@ from task_bank.errors import InputError
 from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
 from task_bank.records import TaskStatus
-from task_bank.spec import SCHEMA_VERSION, TaskLine, TaskSpec
+from task_bank.spec import SCHEMA_VERSION, TaskLine, TaskSpec, TaskSplit
 from task_bank.store import Admission, AdmitItem, Bank
 from task_bank.validation import ValidationReport
 
@@ -121,6 +124,7 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
     problems: list[BadLine] = []
     counts = {"lines": 0, "existing": 0, "committed": 0}
     seen: set[str] = set()
+    splits: dict[str, TaskSplit] = {}
 
     def items() -> Iterator[AdmitItem]:
         for item in read_lines(path):
@@ -133,6 +137,7 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
                 seen.add(item.value.id)
                 chain = item.value.provenance or Provenance()  # an exported task keeps its chain
                 spec = item.value.spec if prepare is None else prepare(item.value.spec)
+                splits[spec.id] = item.value.split
                 yield spec, chain.model_copy(update={"imported_from": name}), None
 
     source: Iterable[AdmitItem] = items()
@@ -155,8 +160,10 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
             on_commit(counts["committed"])
 
     unjudged = status or TaskStatus.CANDIDATE
-    bank.admit_many(source, status=None if judge is not None else unjudged, batch_size=batch_size,
-                    on_commit=committed)
+    # the bank admits one split per call: each run of lines that share a split streams through its own call
+    for split, run in groupby(source, key=lambda item: splits[item[0].id]):
+        bank.admit_many(run, status=None if judge is not None else unjudged, batch_size=batch_size,
+                        on_commit=committed, split=split)
     duplicates = sum(1 for r in new if r.duplicate_of is not None)
     admitted = sum(1 for r in new if r.status is TaskStatus.ADMITTED)
     return ImportReport(path=name, lines=counts["lines"], stored=len(new), admitted=admitted,
@@ -165,12 +172,12 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
 
 
 def export_jsonl(bank: Bank, path: str | Path, *, status: StatusFilter = None, skill: str | None = None) -> int:
-    """Write the matching tasks as task spec v1 lines, each with its provenance; returns how many."""
+    """Write the matching tasks as task spec v1 lines, each with its provenance and split; returns how many."""
     count = 0
     try:
         with open(path, "w", encoding="utf-8") as out:
             for record in bank.iter_tasks(status=status, skill=skill):
-                out.write(TaskLine.of(record.spec, record.provenance).to_json() + "\n")
+                out.write(TaskLine.of(record.spec, record.provenance, record.split).to_json() + "\n")
                 count += 1
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror})", path=str(path)) from exc

@@ -1,4 +1,7 @@
-"""Bank records around a task: its status, training statistics, growth runs and curation history."""
+"""Bank records around a task: its status, training statistics, growth runs and curation history.
+
+:class:`~task_bank.spec.TaskSplit` is defined beside the JSONL line that carries it and re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from enum import Enum, StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.provenance import Provenance, utcnow
-from task_bank.spec import TaskSpec
+from task_bank.spec import TaskSpec, TaskSplit
 from task_bank.validation import Reason
 
 
@@ -30,16 +33,6 @@ class TaskStatus(str, Enum):
 ONCE_ADMITTED: frozenset[TaskStatus] = frozenset({TaskStatus.ADMITTED, TaskStatus.RETIRED, TaskStatus.QUARANTINED})
 """Statuses only a task that passed validation and dedup can have: dedup matches against them (a reviewer's
 quarantine cannot be undone by regenerating the task), and the dashboards count them as admitted."""
-
-
-class TaskSplit(str, Enum):
-    """Which use a task is kept for; the trainer, evolving and the band only ever read the training split."""
-
-    TRAIN = "train"
-    """Practice tasks: sampled by the trainer, evolved, probed for the band."""
-    HELDOUT = "heldout"
-    """Evaluation tasks (failure replays): only ``synth.replay`` samples them. Dedup still compares against them,
-    so a practice task that copies one is rejected as a duplicate (a leak from evaluation into training)."""
 
 
 class DuplicateKind(str, Enum):

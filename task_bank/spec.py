@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -144,6 +145,20 @@ class TaskSpec(PromptedSpec, BaseModel):
         return self.model_dump_json()
 
 
+class TaskSplit(str, Enum):
+    """Which use a task is kept for; the trainer, evolving and the band only ever read the training split.
+
+    Not part of a task's content (a task keeps its id whichever split holds it), but it travels with the task on
+    a JSONL line (:attr:`TaskLine.split`), so an exported evaluation task is imported as one.
+    """
+
+    TRAIN = "train"
+    """Practice tasks: sampled by the trainer, evolved, probed for the band."""
+    HELDOUT = "heldout"
+    """Evaluation tasks (failure replays): only ``synth.replay`` samples them. Dedup still compares against them,
+    so a practice task that copies one is rejected as a duplicate (a leak from evaluation into training)."""
+
+
 class TaskLine(TaskSpec):
     """One line of a task spec v1 JSONL file: the spec, and where it came from when it was exported from a bank.
 
@@ -154,17 +169,26 @@ class TaskLine(TaskSpec):
 
     provenance: Provenance | None = None
     """Where the task came from, as the exporting bank recorded it."""
+    split: TaskSplit = TaskSplit.TRAIN
+    """The split the exporting bank kept the task in; absent (older files, hand-written tasks) means ``train``.
+    Written only for ``heldout``: a practice task's line stays what it always was, and an envsynth that predates
+    the field refuses a held-out line rather than import an evaluation task as a practice one."""
 
     @classmethod
-    def of(cls, spec: TaskSpec, provenance: Provenance | None = None) -> "TaskLine":
-        """The line for ``spec`` carrying ``provenance``."""
-        return cls.model_validate({**spec.model_dump(), "provenance": provenance})
+    def of(cls, spec: TaskSpec, provenance: Provenance | None = None,
+           split: TaskSplit = TaskSplit.TRAIN) -> "TaskLine":
+        """The line for ``spec`` carrying ``provenance`` and ``split``."""
+        return cls.model_validate({**spec.model_dump(), "provenance": provenance, "split": split})
 
     @property
     def spec(self) -> TaskSpec:
-        """The task itself, without the provenance it travelled with."""
-        return TaskSpec.model_validate(self.model_dump(exclude={"provenance"}))
+        """The task itself, without the provenance and split it travelled with."""
+        return TaskSpec.model_validate(self.model_dump(exclude={"provenance", "split"}))
 
     def to_json(self) -> str:
-        """One JSONL line of task spec v1 (``provenance`` only when the line carries one)."""
-        return self.model_dump_json(exclude={"provenance"} if self.provenance is None else None)
+        """One JSONL line of task spec v1 (``provenance`` only when the line carries one, ``split`` only when
+        held-out)."""
+        omitted = {"provenance"} if self.provenance is None else set()
+        if self.split is TaskSplit.TRAIN:
+            omitted.add("split")
+        return self.model_dump_json(exclude=omitted or None)

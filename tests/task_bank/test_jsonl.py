@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
 
 import pytest
 
@@ -10,7 +11,7 @@ from task_bank.errors import InputError
 from task_bank.jsonl import export_jsonl, import_jsonl, read_specs
 from task_bank.provenance import Provenance
 from task_bank.records import TaskStatus
-from task_bank.spec import TaskSpec
+from task_bank.spec import TaskSpec, TaskSplit
 from task_bank.store import Bank
 from task_bank.validation import Reason, ValidationReport
 
@@ -192,3 +193,46 @@ def test_export_filters_by_status(bank, tmp_path, make_spec):
     bank.admit(make_spec(1))
     bank.admit(make_spec(2), status=TaskStatus.REJECTED)
     assert export_jsonl(bank, tmp_path / "a.jsonl", status="admitted") == 1
+
+
+def _export_practice_and_heldout(bank, tmp_path, make_spec):
+    """A bank with two practice tasks and two held-out ones (in between them, so the file mixes splits), exported."""
+    bank.admit(make_spec(1))
+    bank.admit_many([make_spec(2), make_spec(3)], split=TaskSplit.HELDOUT)
+    bank.admit(make_spec(4))
+    out = tmp_path / "tasks.jsonl"
+    export_jsonl(bank, out)
+    return out
+
+
+def test_a_heldout_task_survives_export_and_import_as_heldout(bank, tmp_path, make_spec):
+    out = _export_practice_and_heldout(bank, tmp_path, make_spec)
+    for judge in (None, Judge()):
+        with Bank.open(tmp_path / f"other-{judge is None}.db") as other:
+            import_jsonl(other, out, judge=judge)
+            splits = {i: other.get(make_spec(i).id).split for i in range(1, 5)}
+        assert splits == {1: TaskSplit.TRAIN, 2: TaskSplit.HELDOUT, 3: TaskSplit.HELDOUT, 4: TaskSplit.TRAIN}
+
+
+def test_only_a_heldout_line_carries_its_split_and_a_line_without_one_is_practice(bank, tmp_path, make_spec):
+    out = _export_practice_and_heldout(bank, tmp_path, make_spec)
+    written = {json.loads(line)["id"]: json.loads(line).get("split") for line in out.read_text().splitlines()}
+    assert written == {make_spec(1).id: None, make_spec(2).id: "heldout", make_spec(3).id: "heldout",
+                       make_spec(4).id: None}
+    with Bank.open(tmp_path / "other.db") as other:
+        import_jsonl(other, _write(tmp_path / "plain.jsonl", [_line(make_spec(5))]), judge=Judge())
+        assert other.get(make_spec(5).id).split is TaskSplit.TRAIN
+
+
+def test_trainers_never_sample_a_heldout_task_that_came_through_export_and_import(bank, tmp_path, make_spec):
+    from trainer.config import SamplingSection
+    from trainer.dataset import bank_rows, practice_tasks
+
+    out = _export_practice_and_heldout(bank, tmp_path, make_spec)
+    path = tmp_path / "other.db"
+    with Bank.open(path) as other:
+        report = import_jsonl(other, out, judge=Judge())
+        assert report.admitted == 4
+        assert {r.id for r in practice_tasks(other)} == {make_spec(1).id, make_spec(4).id}
+    rows = bank_rows(str(path), SamplingSection(refresh_every=1).model_dump(), seed=0)
+    assert {row["task_id"] for row in islice(rows, 200)} == {make_spec(1).id, make_spec(4).id}
