@@ -21,17 +21,21 @@ _TIME = "%Y-%m-%d %H:%M"
 _SECONDS = "%Y-%m-%d %H:%M:%S"
 
 
+_BREAKDOWNS = {"by_status": "status", "by_split": "admitted, split", "duplicates": "duplicates"}
+"""The summary's per-kind counts (``stats --json`` keys) and the label of their rows in the table."""
+
+
 def stats_table(summary: dict[str, object]) -> Table:
-    """Counts per status, duplicates, failures and runs."""
+    """Counts per status, admitted tasks per split (practice and held-out), duplicates, failures and runs."""
     table = Table(title=f"task bank {summary['path']}")
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_row("tasks", str(summary["tasks"]))
-    for key in ("by_status", "duplicates"):
+    for key, label in _BREAKDOWNS.items():
         value = summary[key]
         if isinstance(value, dict):
             for name, count in value.items():
-                table.add_row(f"  {key.removeprefix('by_')}: {name}", str(count))
+                table.add_row(f"  {label}: {name}", str(count))
     for key in ("failures", "processed_failures", "runs", "reports", "training_stats", "skills"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     return table

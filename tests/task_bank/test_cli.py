@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from task_bank.cli import build_parser, main, validating_import_command
 from task_bank.migrations import BANK_SCHEMA_VERSION
-from task_bank.records import GrowthRun, TaskStatus, TrainingStat
+from task_bank.records import GrowthRun, TaskSplit, TaskStatus, TrainingStat
 from task_bank.store import Bank
 from task_bank.exit_codes import EXIT_BANK, EXIT_USAGE
 
@@ -146,6 +147,15 @@ def test_schema_prints_the_schema_of_every_record(capsys):
 def test_stats_human_output_is_a_table(capsys, filled):
     assert main(["stats", "--bank", str(filled)]) == 0
     assert "admitted" in capsys.readouterr().out
+
+
+def test_stats_human_table_counts_admitted_tasks_per_split(capsys, filled, make_spec):
+    with Bank.open(filled) as bank:
+        bank.admit_many([make_spec(i) for i in range(10, 13)], split=TaskSplit.HELDOUT)
+    assert main(["stats", "--bank", str(filled)]) == 0
+    rows = {" ".join(cells[:-1]): cells[-1] for line in capsys.readouterr().out.splitlines()
+            if len(cells := re.findall(r"[\w:,]+", line)) >= 2}
+    assert rows["admitted, split: train"] == "5" and rows["admitted, split: heldout"] == "3"
 
 
 def _subprocess(*argv: str) -> subprocess.CompletedProcess[str]:
