@@ -7,13 +7,15 @@ waves), each wave is:
 
 1. **drafted**: a request that produced nothing ends its slot as ``no_output`` (counted as a rejection; no repair
    is spent on it, since the generator, not the draft, failed);
-2. **parsed** into a task spec by the slot's kind; a reply that is no usable draft is rejected (``parse_error``,
+2. **parsed** into a spec by the slot (a task spec, or an environment spec for an environment slot); a reply that is no usable draft is rejected (``parse_error``,
    ``schema_error``);
-3. **checked against the bank**: a spec whose id is already stored is not validated again; the stored verdict
+3. **checked against the bank** (each step from here on is the slot's spec kind's, :mod:`synth.spec_kinds`):
+   a spec whose id is already stored is not validated again; the stored verdict
    stands (a stored rejection is a rejection with its reasons, anything else a duplicate);
-4. **validated** in the sandbox (``executor.map(validator.validate_many, chunks)``) and by the slot kind's own
-   checks (``Slot.judge``), then, with a probe and a band, training tasks are measured on the policy (out-of-band
-   tasks are stored REJECTED ``too_easy``/``too_hard``);
+4. **validated** in the sandbox (tasks: ``executor.map(validator.validate_many, chunks)``; environments: the
+   environment validator in session workers) and by the slot kind's own checks (``Slot.judge``), then, with a
+   probe and a band, training tasks are measured on the policy (out-of-band tasks are stored REJECTED
+   ``too_easy``/``too_hard``; environments are not probed);
 5. **stored** in the slot kind's split: every attempt that parsed is stored with its report and provenance,
    rejected ones included; the bank's dedup finds near duplicates.
 
@@ -26,25 +28,27 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from synth.backends.base import Generation, GeneratorBackend
 from synth.band import BandConfig, PolicyProbe
 from synth.budget import BudgetTracker, generate_in_waves
-from synth.drafts import DraftError, DraftReason, parse_draft
+from synth.drafts import DraftError, DraftReason
 from synth.executor import Executor
 from synth.prompts import PromptLibrary
 from synth.slots import Slot, SlotOutcome
+from synth.spec_kinds import SpecKind, Verdict
 from synth.summary import ProgressHook, StageClock
-from task_bank.provenance import Provenance
+from task_bank.environment import AnySpec
 from task_bank.records import TaskSplit, TaskStatus, TrainingStat
 from task_bank.spec import TaskSpec
 from task_bank.validation import Reason, ValidationReport
 
 if TYPE_CHECKING:
-    from task_bank.store import Admission, Bank
+    from task_bank.store import Bank
+    from verifier.env_validate import EnvValidator
     from verifier.validate import Validator
 
 
@@ -59,6 +63,7 @@ class Drafting:
     bank: "Bank"
     backend: GeneratorBackend
     validator: "Validator"
+    """Validates task specs."""
     executor: Executor
     prompts: PromptLibrary
     tracker: BudgetTracker
@@ -72,6 +77,8 @@ class Drafting:
     band: BandConfig | None = None
     clock: StageClock = field(default_factory=StageClock)
     progress: ProgressHook = field(default_factory=ProgressHook)
+    environments: "EnvValidator | None" = None
+    """Validates environment specs; needed only when some slot drafts environments."""
 
 
 @dataclass
@@ -139,7 +146,7 @@ def draft_loop(slots: Sequence[Slot], run: Drafting, tally: Tally | None = None)
 
 
 def _wave(generated: list[tuple[Slot, Generation]], run: Drafting, tally: Tally) -> None:
-    parsed: list[tuple[Slot, TaskSpec]] = []
+    parsed: list[tuple[Slot, AnySpec]] = []
     with run.clock.stage("parse"):
         for slot, gen in generated:
             tally.drafts += 1
@@ -150,35 +157,41 @@ def _wave(generated: list[tuple[Slot, Generation]], run: Drafting, tally: Tally)
                 slot.end(SlotOutcome.NO_OUTPUT)
                 continue
             try:
-                parsed.append((slot, slot.to_spec(parse_draft(gen.text))))
+                parsed.append((slot, slot.parse(gen.text)))
             except DraftError as exc:
                 tally.reject([exc.reason])
                 slot.fail((exc.reason,), (exc.detail,))
-    known = run.bank.existing_ids(spec.id for _, spec in parsed)
     fresh = []
-    for slot, spec in parsed:
-        if spec.id in known:
-            _stored_verdict(slot, spec, run.bank, tally)
-        else:
-            fresh.append((slot, spec))
-    reports = _validate([spec for _, spec in fresh], run)
-    reports = [slot.judge(spec, report) for (slot, spec), report in zip(fresh, reports)]
-    tally.validated += len(reports)
-    bands = _band(fresh, reports, run, tally)
+    for kind in _kinds(slot for slot, _ in parsed):
+        mine = [(slot, spec) for slot, spec in parsed if slot.kind is kind]
+        known = kind.known_ids(run.bank, (spec.id for _, spec in mine))
+        for slot, spec in mine:
+            if spec.id in known:
+                _stored_verdict(slot, kind.last_report(run.bank, spec.id), tally)
+            else:
+                fresh.append((slot, spec))
+    verdicts = _validate(fresh, run)
+    verdicts = [replace(v, report=slot.judge(spec, v.report)) for (slot, spec), v in zip(fresh, verdicts)]
+    tally.validated += len(verdicts)
+    bands = _band(fresh, [v.report for v in verdicts], run, tally)
     with run.clock.stage("admit"):
         run.progress.start("admit", len(fresh))
-        for i, ((slot, spec), report) in enumerate(zip(fresh, reports)):
+        for i, ((slot, spec), verdict) in enumerate(zip(fresh, verdicts)):
             run.progress.advance("admit")
-            _store(slot, spec, report, bands.get(i), run, tally)
+            _store(slot, spec, verdict, bands.get(i), run, tally)
 
 
-def _stored_verdict(slot: Slot, spec: TaskSpec, bank: "Bank", tally: Tally) -> None:
+def _kinds(slots: Iterable[Slot]) -> list[SpecKind]:
+    """The spec kinds of ``slots``, in order of first appearance."""
+    return list({id(slot.kind): slot.kind for slot in slots}.values())
+
+
+def _stored_verdict(slot: Slot, report: ValidationReport | None, tally: Tally) -> None:
     """A spec the bank already holds keeps its verdict: rejected by validation stays rejected (and may be
     repaired), anything else (admitted, a near duplicate, out of band, retired) is a duplicate."""
-    reports = bank.reports(spec.id)
-    if reports and not reports[-1].admitted:
-        tally.reject(reports[-1].reasons)
-        slot.fail(tuple(reports[-1].reasons), tuple(_check_details(reports[-1])))
+    if report is not None and not report.admitted:
+        tally.reject(report.reasons)
+        slot.fail(tuple(report.reasons), tuple(_check_details(report)))
     else:
         tally.duplicates += 1
         slot.end(SlotOutcome.DUPLICATE)
@@ -188,29 +201,30 @@ def _check_details(report: ValidationReport) -> list[str]:
     return [f"{c.name}: {c.detail or c.reason}" for c in report.checks if c.passed is False]
 
 
-def _validate(specs: list[TaskSpec], run: Drafting) -> list[ValidationReport]:
+def _validate(fresh: list[tuple[Slot, AnySpec]], run: Drafting) -> list[Verdict]:
+    """Every fresh spec validated by its slot's kind, verdicts in the order of ``fresh``."""
+    verdicts: dict[int, Verdict] = {}
     with run.clock.stage("validate"):
-        run.progress.start("validate", len(specs))
-        size = run.validate_batch
-        chunks = [specs[i:i + size] for i in range(0, len(specs), size)]
-        reports: list[ValidationReport] = []
-        for chunk, result in zip(chunks, run.executor.map(run.validator.validate_many, chunks)):
-            reports.extend(result)
-            run.progress.advance("validate", len(chunk))
-    return reports
+        run.progress.start("validate", len(fresh))
+        for kind in _kinds(slot for slot, _ in fresh):
+            at = [i for i, (slot, _) in enumerate(fresh) if slot.kind is kind]
+            verdicts.update(zip(at, kind.validate([fresh[i][1] for i in at], run)))
+    return [verdicts[i] for i in range(len(fresh))]
 
 
-def _band(fresh: list[tuple[Slot, TaskSpec]], reports: list[ValidationReport], run: Drafting,
+def _band(fresh: list[tuple[Slot, AnySpec]], reports: list[ValidationReport], run: Drafting,
           tally: Tally) -> dict[int, BandVerdict]:
     """Probe the tasks dedup would admit; index -> (out-of-band reason or None, probe statistic)."""
     if run.probe is None or run.band is None:
         return {}
     # Only tasks dedup would admit are worth probe samples; duplicates are stored as such.
-    todo = [i for i, (slot, spec) in enumerate(fresh) if reports[i].admitted and slot.split is TaskSplit.TRAIN
-            and spec.id not in tally.seen_ids and run.bank.duplicate_of(spec) is None]
+    todo = [i for i, (slot, spec) in enumerate(fresh) if reports[i].admitted and slot.kind.banded
+            and slot.split is TaskSplit.TRAIN and isinstance(spec, TaskSpec) and spec.id not in tally.seen_ids
+            and run.bank.duplicate_of(spec) is None]
     with run.clock.stage("band"):
         run.progress.start("band", len(todo))
-        measures = run.probe.measure([fresh[i][1] for i in todo], run.executor) if todo else []
+        specs = [spec for i in todo if isinstance(spec := fresh[i][1], TaskSpec)]
+        measures = run.probe.measure(specs, run.executor) if todo else []
         run.progress.advance("band", len(todo))
     # An unmeasurable pass rate (every sample an infrastructure error) says nothing about the task: it is
     # admitted on its validation alone, never rejected for the sandbox's fault.
@@ -218,11 +232,12 @@ def _band(fresh: list[tuple[Slot, TaskSpec]], reports: list[ValidationReport], r
             for i, m in zip(todo, measures)}
 
 
-def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: BandVerdict | None,
-           run: Drafting, tally: Tally) -> None:
-    """Store one validated attempt and count it."""
+def _store(slot: Slot, spec: AnySpec, verdict: Verdict, band: BandVerdict | None, run: Drafting,
+           tally: Tally) -> None:
+    """Store one validated attempt through its slot's kind and count it."""
+    report = verdict.report
     if not report.admitted:
-        _admit(spec, slot, report, run)
+        slot.kind.store(spec, slot, verdict, run)
         tally.reject(report.reasons)
         slot.fail(tuple(report.reasons), tuple(_check_details(report)))
         return
@@ -233,12 +248,12 @@ def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: BandVerdi
     tally.seen_ids.add(spec.id)
     reason, stat = band or (None, None)
     if reason:
-        _admit(spec, slot, report, run, status=TaskStatus.REJECTED, reasons=(reason,))
+        slot.kind.store(spec, slot, verdict, run, status=TaskStatus.REJECTED, reasons=(reason,))
         tally.reject([reason])
         slot.end(SlotOutcome.REJECTED)
     else:
-        admission = _admit(spec, slot, report, run)
-        if admission.new and admission.status is TaskStatus.ADMITTED:
+        stored = slot.kind.store(spec, slot, verdict, run)
+        if stored.new and stored.status is TaskStatus.ADMITTED:
             tally.admitted += 1
             tally.admitted_ids.append(spec.id)
             slot.end(SlotOutcome.ADMITTED)
@@ -248,20 +263,3 @@ def _store(slot: Slot, spec: TaskSpec, report: ValidationReport, band: BandVerdi
             stat = None
     if stat is not None:
         run.bank.add_stats([stat])
-
-
-def _admit(spec: TaskSpec, slot: Slot, report: ValidationReport, run: Drafting, *, status: TaskStatus | None = None,
-           reasons: tuple[Reason, ...] = ()) -> "Admission":
-    """The one place the loop writes a task (so the bank's admission API is spoken in one place)."""
-    if run.validator.config.allow_response_exec:  # recorded on the task (metadata), so it travels with exports
-        from verifier.static_exec import mark_response_exec
-        spec = mark_response_exec(spec)
-    rendered = slot.rendered
-    provenance = Provenance(**slot.provenance_fields(), generator_backend=run.backend.name,
-                            generator_model=run.backend.model, sampling=run.backend.sampling,
-                            prompt_template=rendered.template if rendered else None,
-                            prompt_template_hash=rendered.template_hash if rendered else None,
-                            draft_id=draft_id(slot.key, slot.last_text), repair_round=slot.round,
-                            growth_run_id=run.run_id)
-    return run.bank.admit(spec, provenance=provenance, report=report, status=status, reasons=reasons,
-                          split=slot.split)

@@ -8,8 +8,7 @@ task drafts (:mod:`synth.drafts`), validated, and the failure's own trajectory (
 reference seed) is added as a failure case, so an admitted environment provably fails the deployed behaviour.
 Errors are :class:`synth.drafts.DraftError` with ``parse_error`` or ``schema_error``, as for task drafts.
 
-Not yet a slot of the one drafting loop (:mod:`synth.drafting`): that loop validates and stores task specs only;
-an environment slot needs it to take the validator and the store per kind.
+The drafting loop (:mod:`synth.drafting`) runs these through :class:`synth.environment_slots.EnvironmentSlot`.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from synth.band import BandConfig, PolicyProbe  # noqa: E402
 from synth.budget import Budget, BudgetTracker  # noqa: E402
 from synth.cli_common import (EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args,  # noqa: E402
                               generator_settings, open_sandbox)
+from synth.environment_slots import EnvironmentMode  # noqa: E402
 from synth.executor import LocalExecutor  # noqa: E402
 from synth.loaders import ColumnMapping, LoadResult, load_failures, load_hub_dataset  # noqa: E402
 from synth.pipeline import PipelineConfig, RunRecord, plan, prepare, run_pipeline  # noqa: E402
@@ -84,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-structured", action="store_true", help="do not ask for JSON-schema output")
     parser.add_argument("--no-replay", action="store_true",
                         help="do not draft a held-out replay task per failure (synth.replay measures those)")
+    parser.add_argument("--environments", choices=[m.value for m in EnvironmentMode], default="auto",
+                        help="draft an environment per failure (prompts/environment.j2: a tool-use failure gets "
+                             "its tools, a single-turn one a seeded family): auto = only when some failure carries "
+                             "tool_calls, all = always, none = never")
     parser.add_argument("--group-threshold", type=float, default=0.5, help="MinHash similarity for grouping")
     parser.add_argument("--prompts", type=Path, default=None, metavar="DIR",
                         help="template folder (default: the templates shipped with envsynth)")
@@ -165,7 +170,7 @@ def _config(args: argparse.Namespace) -> tuple[PipelineConfig, Budget]:
         config = PipelineConfig(drafts_per_group=args.drafts_per_group, repair_rounds=args.repair_rounds,
                                 redact=not args.no_redact, force=args.force, diagnose=args.diagnose,
                                 group_threshold=args.group_threshold, structured=not args.no_structured, band=band,
-                                replay=not args.no_replay)
+                                replay=not args.no_replay, environments=EnvironmentMode(args.environments))
         budget = Budget(max_drafts=args.max_drafts, max_tokens=args.max_tokens, max_wall_s=args.max_wall_s,
                         per_group_cap=args.per_group_cap)
     except ValidationError as exc:
@@ -229,6 +234,7 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
               registry: GeneratorRegistry, err: Console) -> PipelineSummary:
     """Run the pipeline with the run recorded around everything it opens (see the module docstring)."""
     from task_bank.store import Bank
+    from verifier.env_validate import EnvValidator
     from verifier.validate import ValidationConfig, Validator
 
     run_id = args.run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
@@ -249,12 +255,13 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
                 executor = stack.enter_context(LocalExecutor(args.workers))
                 checks = ValidationConfig(allow_response_exec=args.allow_response_exec)
                 validator = stack.enter_context(Validator(pool, checks))  # closes its warm per-seed interpreters
+                environments = stack.enter_context(EnvValidator(args.sandbox))  # starts workers on first use
                 progress: ProgressHook = ProgressHook() if args.json else RichProgress(err)
                 stack.callback(progress.close)
                 summary = run_pipeline(loaded.records, bank=bank, backend=backend, validator=validator,
                                        config=config.model_copy(update={"record_run": False}), executor=executor,
                                        run_id=run_id, tracker=BudgetTracker(budget), prompts=prompts, probe=probe,
-                                       progress=progress)
+                                       progress=progress, environments=environments)
         except BaseException as exc:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave the run RUNNING
             record.fail(exc)

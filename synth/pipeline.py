@@ -30,6 +30,7 @@ from synth.backends.base import GeneratorBackend
 from synth.band import BandConfig, PolicyProbe
 from synth.budget import Budget, BudgetTracker
 from synth.drafting import Drafting, Tally, draft_loop
+from synth.environment_slots import EnvironmentMode, plan_environment_slots
 from synth.executor import Executor, LocalExecutor
 from synth.grouping import FailureGroup, group_failures
 from synth.prompts import PromptLibrary
@@ -43,6 +44,7 @@ from task_bank.records import GrowthRun, RunOutcome, TaskSplit
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
+    from verifier.env_validate import EnvValidator
     from verifier.validate import Validator
 
 
@@ -76,6 +78,9 @@ class PipelineConfig(BaseModel):
     replay: bool = True
     """Also draft one held-out replay task per failure (``replay.j2``; :mod:`synth.replay_tasks`), which
     ``synth.replay`` samples to tell whether training fixed the failure."""
+    environments: EnvironmentMode = EnvironmentMode.AUTO
+    """Which failures also get an environment draft (``environment.j2``; :mod:`synth.environment_slots`): auto
+    drafts one per failure when some failure carries tool calls."""
     run_kind: str = "generate"
     """``GrowthRun.kind`` recorded for the run."""
     record_run: bool = True
@@ -128,12 +133,14 @@ def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed
 def plan(prep: Prepared, config: PipelineConfig, prompts: PromptLibrary, *, per_group_cap: int | None = None,
          diagnoses: dict[str, str | None] | None = None) -> list[Slot]:
     """The draft slots of a prepared run, first prompts rendered (``--dry-run`` prints these): the practice slots
-    of every group, then (with ``config.replay``) one replay slot per failure."""
+    of every group, then (with ``config.replay``) one replay slot per failure, then the environment slots that
+    ``config.environments`` asks for."""
     practice: list[Slot] = list(plan_failure_slots(
         list(prep.groups), prep.by_id, prompts, drafts_per_group=config.drafts_per_group,
         examples_per_prompt=config.examples_per_prompt, per_group_cap=per_group_cap, diagnoses=diagnoses))
     replays = plan_replay_slots(list(prep.groups), prep.by_id, prompts) if config.replay else []
-    return [*practice, *replays]
+    environments = plan_environment_slots(list(prep.groups), prep.by_id, prompts, config.environments)
+    return [*practice, *replays, *environments]
 
 
 def settled_groups(slots: Sequence[Slot]) -> set[str]:
@@ -150,11 +157,11 @@ def run_pipeline(failures: Sequence[FailureRecord], *, bank: "Bank", backend: Ge
                  validator: "Validator", config: PipelineConfig | None = None, executor: Executor | None = None,
                  run_id: str | None = None, budget: Budget | None = None, tracker: BudgetTracker | None = None,
                  prompts: PromptLibrary | None = None, probe: PolicyProbe | None = None,
-                 progress: ProgressHook | None = None) -> PipelineSummary:
+                 progress: ProgressHook | None = None, environments: "EnvValidator | None" = None) -> PipelineSummary:
     """Turn ``failures`` into validated tasks in ``bank``; see the module docstring for the contract.
 
     ``tracker`` (default: a fresh one over ``budget``) is where generator spend is counted; a caller running
-    several pipelines under one budget passes its own.
+    several pipelines under one budget passes its own; ``environments`` validates environment drafts.
     """
     config = config or PipelineConfig()
     tracker = tracker or BudgetTracker(budget or Budget())
@@ -165,7 +172,7 @@ def run_pipeline(failures: Sequence[FailureRecord], *, bank: "Bank", backend: Ge
         record.start()
     try:
         summary = _run(failures, bank, backend, validator, config, executor or LocalExecutor(), run_id, tracker,
-                       prompts or PromptLibrary(), probe, progress or ProgressHook())
+                       prompts or PromptLibrary(), probe, progress or ProgressHook(), environments)
     except BaseException as exc:
         if config.record_run:
             record.fail(exc)
@@ -208,7 +215,7 @@ class RunRecord:
 
 def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBackend, validator: "Validator",
          config: PipelineConfig, executor: Executor, run_id: str, tracker: BudgetTracker, prompts: PromptLibrary,
-         probe: PolicyProbe | None, progress: ProgressHook) -> PipelineSummary:
+         probe: PolicyProbe | None, progress: ProgressHook, environments: "EnvValidator | None") -> PipelineSummary:
     clock = StageClock()
     prep = prepare(failures, config, set() if config.force else bank.processed_failure_ids(), clock)
     bank.add_failures(prep.failures)
@@ -221,7 +228,8 @@ def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBack
     tally = draft_loop(slots, Drafting(
         bank=bank, backend=backend, validator=validator, executor=executor, prompts=prompts, tracker=tracker,
         run_id=run_id, repair_rounds=config.repair_rounds, validate_batch=config.validate_batch,
-        structured=config.structured, probe=probe, band=config.band, clock=clock, progress=progress))
+        structured=config.structured, probe=probe, band=config.band, clock=clock, progress=progress,
+        environments=environments))
     settled = settled_groups(slots)
     bank.mark_failures_processed([fid for g in prep.groups if g.id in settled for fid in g.member_ids], run_id)
     deferred = sum(len(g.member_ids) for g in prep.groups if g.id not in settled)

@@ -5,14 +5,17 @@ the stem of its request keys, the template of its first prompt, and how its repl
 provenance that links the task back to its anchor). Two optional hooks let a kind store its tasks in another
 split (``split``) and add checks of its own after validation (``judge``). The loop itself (draft -> parse ->
 validate -> store, repair) is the same for every kind, so a new kind of draft (a replay task for one failure, an
-environment) is a new :class:`Slot` subclass here or beside its command, never a copy of the loop:
+environment) is a new :class:`Slot` subclass here or beside its command, never a copy of the loop; a slot that
+drafts something other than a task spec overrides ``parse``/``json_schema`` and names its
+:class:`synth.spec_kinds.SpecKind` (how the loop validates and stores it):
 
 - :class:`FailureSlot` is anchored on one failure of a weakness group (``draft.j2``; key
   ``<group id>/d<slot>/r<round>``): a group with n members gets ``drafts_per_group`` slots (capped by the
   budget's ``per_group_cap``), slot i anchored on member ``i mod n`` and shown up to ``examples_per_prompt``
   other members as context;
 - :class:`synth.grow.evolve.ParentSlot` is anchored on an admitted task the policy still fails (``evolve.j2``);
-- :class:`synth.replay_tasks.ReplaySlot` replays one failure's conversation as a held-out task (``replay.j2``).
+- :class:`synth.replay_tasks.ReplaySlot` replays one failure's conversation as a held-out task (``replay.j2``);
+- :class:`synth.environment_slots.EnvironmentSlot` drafts an environment from one failure (``environment.j2``).
 
 Keys are stable across runs, so the replay backend can map each request to its recorded reply. Every kind
 repairs with ``repair.j2``, which quotes the concrete reasons of the rejection; :meth:`Slot.repair_context` gives
@@ -26,10 +29,12 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from synth.backends.base import GenerationRequest, GeneratorBackend
-from synth.drafts import Draft, draft_json_schema, draft_to_spec
+from synth.drafts import Draft, draft_json_schema, draft_to_spec, parse_draft
 from synth.executor import Executor
 from synth.grouping import FailureGroup
 from synth.prompts import PromptLibrary, RenderedPrompt
+from synth.spec_kinds import TASKS, SpecKind
+from task_bank.environment import AnySpec
 from task_bank.failure import FailureRecord
 from task_bank.records import TaskSplit
 from task_bank.spec import TaskSpec
@@ -63,6 +68,8 @@ class Slot(ABC):
     split: ClassVar[TaskSplit] = TaskSplit.TRAIN
     """Where this kind's tasks are stored: TRAIN (sampled by training and measured for the band) or HELDOUT
     (evaluation only: the loop never probes it for the band)."""
+    kind: ClassVar[SpecKind] = TASKS
+    """How the loop validates and stores this kind's specs (:mod:`synth.spec_kinds`)."""
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -108,7 +115,16 @@ class Slot(ABC):
         """What links a task of this slot to its anchor: ``source_failure_ids``, ``failure_group``, and
         ``parent_task_id`` where there is a parent."""
 
-    def judge(self, spec: TaskSpec, report: ValidationReport) -> ValidationReport:
+    def parse(self, text: str) -> AnySpec:
+        """The spec in one reply (DraftError with ``parse_error``/``schema_error`` when there is none): a task
+        draft made a task spec by :meth:`to_spec`, unless the kind drafts something else."""
+        return self.to_spec(parse_draft(text))
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON schema a structured backend constrains the reply to."""
+        return draft_json_schema()
+
+    def judge(self, spec: AnySpec, report: ValidationReport) -> ValidationReport:
         """This kind's own checks on top of the validator's report (the default adds none); a report that comes
         back rejected is repaired like any other rejection."""
         return report
@@ -133,7 +149,7 @@ class Slot(ABC):
         if self.rendered is None:
             raise ValueError(f"slot {self.key} has no rendered prompt")
         return GenerationRequest(key=self.key, messages=self.rendered.messages,
-                                 json_schema=draft_json_schema() if structured else None)
+                                 json_schema=self.json_schema() if structured else None)
 
     def fail(self, reasons: tuple[str, ...], details: tuple[str, ...]) -> None:
         """The current attempt was rejected for ``reasons``; a repair prompt will quote them."""

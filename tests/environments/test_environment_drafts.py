@@ -40,7 +40,7 @@ def test_a_repair_round_quotes_the_rejection():
 def test_the_failure_trajectory_becomes_a_failure_case():
     draft = DRAFTS[0]
     failure = FAILURES[draft["failure"]]
-    spec = parse_environment_reply(draft["reply"], failure)
+    spec = parse_environment_reply(draft["text"], failure)
     deployed = Trajectory(seed=spec.reference.seed, calls=failure.tool_calls, response=failure.response)
     assert deployed in spec.failure_cases and spec.metadata["source_failure"] == failure.id
 
@@ -54,7 +54,7 @@ def test_a_bad_reply_is_a_draft_error_with_its_reason(reply, reason):
 
 @pytest.mark.parametrize("draft", DRAFTS, ids=lambda d: d["failure"])
 def test_every_recorded_draft_is_admitted(validator, draft):
-    spec = parse_environment_reply(draft["reply"], FAILURES[draft["failure"]])
+    spec = parse_environment_reply(draft["text"], FAILURES[draft["failure"]])
     verdict = validator.validate(spec)
     assert verdict.report.admitted, verdict.report.checks
     assert bool(verdict.evidence.seeds) == draft["family"]
