@@ -75,6 +75,10 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+LSH_CANDIDATE_CEILING = 0.9
+"""The highest threshold datasketch's LSH is asked for; stricter grouping filters its candidates exactly."""
+
+
 def group_failures(failures: Sequence[FailureRecord], *, threshold: float = 0.5, num_perm: int = 128,
                    use_tags: bool = True) -> list[FailureGroup]:
     """Cluster ``failures`` into weakness groups (see the module docstring for the rule)."""
@@ -86,7 +90,9 @@ def group_failures(failures: Sequence[FailureRecord], *, threshold: float = 0.5,
         for i, f in enumerate(failures):
             if f.tags:
                 uf.union(first_with_tag.setdefault(f.tags[0], i), i)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    # datasketch cannot pick bands above ~0.9 ("b < 2"); LSH only proposes candidates and the exact Jaccard test
+    # below decides, so a lower candidate threshold keeps every pair a stricter one would join.
+    lsh = MinHashLSH(threshold=min(threshold, LSH_CANDIDATE_CEILING), num_perm=num_perm)
     hashes = [_minhash(f.user_text, num_perm) for f in failures]
     for i, mh in enumerate(hashes):
         if not _shingles(failures[i].user_text):

@@ -34,3 +34,15 @@ def test_group_id_depends_only_on_members() -> None:
     assert group_id(["b", "a"]) == group_id(["a", "b"])
     groups = group_failures([_f("x", "one two three"), _f("y", "one two three")])
     assert groups[0].id == group_id(["x", "y"])
+
+
+def test_a_threshold_of_one_joins_only_identical_text() -> None:
+    groups = group_failures([_f("a", "Write a haiku about the sea"), _f("b", "Write a haiku about the sea"),
+                             _f("c", "Write a haiku about the moon")], threshold=1.0)
+    assert [g.member_ids for g in groups] == [("a", "b"), ("c",)]
+
+
+def test_strict_thresholds_keep_exact_jaccard_pairs() -> None:
+    text = "please list five ripe fruits in alphabetical order with one short note each"
+    groups = group_failures([_f("a", text), _f("b", text + " today")], threshold=0.95)
+    assert len(groups) == 2
