@@ -7,7 +7,8 @@ lines; 2 bad input; 4 the sandbox failed; 5 the bank failed; 130 interrupted. Ne
 ``import`` validates every new task in the sandbox by default. The bank layer does not import the verifier (the
 layers point down: ``task_bank`` <- ``verifier``), so a validating import runs ``python -m verifier import`` with
 the same arguments, in a child process, and ends with its exit code; ``--no-validate`` stores the tasks here, as
-``candidate`` tasks that training never samples until re-validation judges them. ``serve`` is added by
+``candidate`` tasks that training never samples until re-validation judges them. Environment lines (issue 15) are
+imported, exported and counted as :mod:`task_bank.environment_cli` says. ``serve`` is added by
 :func:`task_bank.web.cli.add_serve_parser` when the web view is installed.
 """
 
@@ -23,6 +24,7 @@ from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
                                    run_command)
+from task_bank.environment_cli import add_environment_rows, environment_import_command, write_environments
 from task_bank.errors import InputError
 from task_bank.jsonl import ImportReport, export_jsonl, import_jsonl
 from task_bank.records import TaskRecord, TaskStatus
@@ -69,13 +71,14 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, console: Console) -> int:
-    """Counts per status, duplicates, failures, runs."""
+    """Counts per status, duplicates, failures, runs; environments per status."""
     with Bank.open(existing_bank(args.bank)) as bank:
         summary = bank.summary()
+        environments = bank.environment_counts()
     if args.json:
-        emit_json(summary)
+        emit_json({**summary, "environments": environments})
     else:
-        console.print(stats_table(summary))
+        console.print(add_environment_rows(stats_table(summary), environments))
     return 0
 
 
@@ -136,11 +139,12 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """Store the task specs of a JSONL file: validated in the sandbox (by the verifier), or unjudged candidates."""
     if not Path(args.file).is_file():
         raise InputError("no such file; give a task spec v1 JSONL file", path=str(args.file), field="FILE")
-    if not args.no_validate:
+    handover = environment_import_command(args)  # a file of environments: the verifier's environment import
+    if handover is not None or not args.no_validate:
         if args.status is not None:
             raise InputError("--status only applies with --no-validate; validation decides the status",
                              field="status")
-        with subprocess.Popen(validating_import_command(args)) as child:
+        with subprocess.Popen(handover or validating_import_command(args)) as child:
             try:
                 return child.wait()
             except KeyboardInterrupt:  # the child heard the Ctrl-C too: its one line and exit code stand
@@ -170,8 +174,10 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     """Write tasks as JSONL (spec v1), Parquet or a saved HF dataset."""
     status = None if args.status == "all" else args.status
     with Bank.open(existing_bank(args.bank)) as bank:
+        environments = 0
         if args.format == "jsonl":
             count = export_jsonl(bank, args.output, status=status, skill=args.skill)
+            environments = write_environments(bank, args.output, status=status, skill=args.skill)
         else:
             import datasets
             datasets.disable_progress_bars()  # this process is a CLI: bars would mix into the output
@@ -179,9 +185,10 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
             export = export_parquet if args.format == "parquet" else export_hf
             count = export(bank, args.output, status=status, skill=args.skill)
     if args.json:
-        emit_json({"format": args.format, "path": str(args.output), "tasks": count})
+        emit_json({"format": args.format, "path": str(args.output), "tasks": count, "environments": environments})
     else:
-        console.print(f"wrote {count} task(s) to {args.output} ({args.format})", soft_wrap=True)
+        also = f" and {environments} environment(s)" if environments else ""
+        console.print(f"wrote {count} task(s){also} to {args.output} ({args.format})", soft_wrap=True)
     return 0
 
 
@@ -197,7 +204,8 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     p = _subcommand(sub, "import", cmd_import, "import task specs v1 from JSONL (validated in the sandbox)",
                     "Store the tasks of a JSONL file. Each new task is validated in the sandbox and stored admitted "
                     "(subject to dedup) or rejected with its reasons; ids already in the bank are skipped. With "
-                    "--no-validate tasks are stored as candidates, which training never samples. Exit 1 when bad "
+                    "--no-validate tasks are stored as candidates, which training never samples. A file of environment spec v1 "
+                    "lines is validated and stored by python -m verifier.env_cli import. Exit 1 when bad "
                     "lines were skipped (each named on stderr as FILE:LINE:COLUMN: field: message).")
     p.add_argument("file", metavar="FILE", help=f"the tasks: {FORMAT}")
     p.add_argument("--allow-response-exec", action="store_true",
@@ -251,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import(sub)
 
     p = _subcommand(sub, "export", cmd_export, "export tasks as JSONL, Parquet or a HF dataset",
-                    "Write tasks as task spec v1 JSONL (with provenance), Parquet, or a saved Hugging Face dataset.")
+                    "Write tasks as task spec v1 JSONL (with provenance), Parquet, or a saved Hugging Face dataset; "
+                    "JSONL also gets the matching environments (environment spec v1 lines) after the tasks.")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl", help="output format (default: jsonl)")
     p.add_argument("--status", type=_status_arg, default="admitted", help="a status, or all (default: admitted)")
     p.add_argument("--skill", default=None, help="metadata skill (default: any)")

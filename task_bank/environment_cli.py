@@ -1,0 +1,91 @@
+"""Environment lines in ``python -m task_bank`` import, export and stats (environment spec v1, issue 15).
+
+- ``import``: a file whose lines are environments is handed to ``python -m verifier.env_cli import`` in a child
+  process, as a task file is handed to ``python -m verifier import`` (the bank layer never imports the verifier).
+  An environment is always validated (there is no unjudged environment: a stored one is admitted or rejected), so
+  ``--no-validate`` refuses environment lines, and a file that mixes both kinds is refused with the line of the
+  first environment (import the two kinds as two files), before anything is stored.
+- ``export`` (JSONL): the matching environments follow the tasks, one environment spec v1 line each (``"kind":
+  "environment"``), filtered by the same status and skill.
+- ``stats``: environments per status, beside the tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.table import Table
+
+from task_bank.cli_support import bank_path
+from task_bank.environment import is_environment_line
+from task_bank.errors import InputError
+from task_bank.records import TaskStatus
+from task_bank.store import Bank
+
+
+def environment_lines(path: Path) -> tuple[list[int], int]:
+    """Line numbers holding an environment, and how many other non-blank lines there are; a line that is no JSON
+    counts as another line (the task import names it)."""
+    environments, others = [], 0
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return [], 0  # the task import reports why the file cannot be read
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            others += 1
+            continue
+        if is_environment_line(value):
+            environments.append(number)
+        else:
+            others += 1
+    return environments, others
+
+
+def environment_import_command(args: argparse.Namespace) -> list[str] | None:
+    """The ``python -m verifier.env_cli import`` command line for a file of environments; None for a task file.
+
+    InputError (naming file, line and field ``kind``) for a file that mixes kinds or an unvalidated import."""
+    path = Path(args.file)
+    environments, others = environment_lines(path)
+    if not environments:
+        return None
+    if others:
+        raise InputError("an environment line in a file of tasks; import environments and tasks as two files",
+                         path=str(path), line=environments[0], field="kind")
+    if args.no_validate:
+        raise InputError("environments are always validated; drop --no-validate", path=str(path),
+                         line=environments[0], field="kind")
+    command = [sys.executable, "-m", "verifier.env_cli", "import", str(path), "--bank", str(bank_path(args.bank)),
+               "--sandbox", args.sandbox]
+    return command + (["--json"] if args.json else [])
+
+
+def write_environments(bank: Bank, path: str | Path, *, status: str | None, skill: str | None) -> int:
+    """Append the matching environments to the exported JSONL file; returns how many."""
+    count = 0
+    try:
+        with open(path, "a", encoding="utf-8") as out:
+            for record in bank.iter_environments(TaskStatus(status) if status else None):
+                if skill is not None and record.spec.skill != skill:
+                    continue
+                out.write(json.dumps(record.spec.model_dump(mode="json"), ensure_ascii=False) + "\n")
+                count += 1
+    except OSError as exc:
+        raise InputError(f"cannot write the file ({exc.strerror})", path=str(path)) from exc
+    return count
+
+
+def add_environment_rows(table: Table, counts: dict[str, int]) -> Table:
+    """The stats table with environments per status appended."""
+    table.add_row("environments", str(sum(counts.values())))
+    for status, count in sorted(counts.items()):
+        table.add_row(f"  environments: {status}", str(count))
+    return table
