@@ -118,16 +118,6 @@ class TrainingStat(BaseModel):
     """When the measurement was written."""
 
 
-class RunOutcome(str, Enum):
-    """How a growth or generate run ended."""
-
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    BUDGET_EXHAUSTED = "budget_exhausted"
-    INTERRUPTED = "interrupted"
-
-
 class RunKind(StrEnum):
     """What recorded a run."""
 
@@ -135,6 +125,22 @@ class RunKind(StrEnum):
     """A scheduled growth cycle (``synth.grow``)."""
     GENERATE = "generate"
     """A one-off ``synth.generate`` run."""
+
+
+class RunOutcome(str, Enum):
+    """How a growth or generate run ended."""
+
+    RUNNING = "running"
+    """Not ended yet, or killed before it could record its end (the next growth cycle marks a stale growth run
+    interrupted)."""
+    SUCCEEDED = "succeeded"
+    """Ran to its end."""
+    FAILED = "failed"
+    """Stopped by an error, which ``message`` gives."""
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    """Stopped at a budget (drafts, tokens, wall time); the rest waits for the next run."""
+    INTERRUPTED = "interrupted"
+    """Stopped by Ctrl-C or SIGTERM; failures it did not finish are left for the next run."""
 
 
 class GrowthRun(BaseModel):
