@@ -50,6 +50,7 @@ EXACT_VERIFIER = '''def verify(response: str) -> float:
     return 1.0 if text == {answer!r} else 0.0
 '''
 
+
 class Instruction(BaseModel):
     """An everyday request with one verifiable instruction, judged by an ``if-verifiable`` checker."""
 
