@@ -2,7 +2,10 @@
 
 Shipped into the sandbox with :mod:`verifier.session_program` (the supervisor, which forks it). Everything after
 ``exec`` of the environment source is untrusted: the child only *reports* (one JSON frame per request on its result
-pipe); the supervisor, another process, bounds and judges what it sends.
+pipe); the supervisor, another process, bounds and judges what it sends. Before the source loads, the child seeds
+``random`` and shifts clocks, file times and pids exactly as the verifier sandbox does for a verifier
+(:func:`verifier.sandbox.zygote.environment.apply`, shipped beside these modules), so validation's varied runs
+probe an environment as they probe a verifier.
 """
 
 import json
@@ -10,7 +13,8 @@ import math
 import os
 import resource
 import signal
-import time
+
+from verifier.sandbox.zygote import environment as run_environment
 
 RESERVED = ("reset", "score", "solve")
 DETAIL_CAP = 1000
@@ -23,38 +27,6 @@ def describe(exc):
     except BaseException:
         text = "<unprintable>"
     return f"{type(exc).__name__}: {text}"[:DETAIL_CAP]
-
-
-def patch_clocks(offset):
-    """Shift the common clocks by ``offset`` seconds before the environment loads (determinism probing)."""
-    import datetime as dt
-    if not offset:
-        return
-    for name in ("time", "monotonic", "perf_counter"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + offset)
-    for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
-    for name in ("localtime", "gmtime", "ctime"):
-        original = getattr(time, name)
-        setattr(time, name, lambda secs=None, _f=original: _f(time.time() if secs is None else secs))
-
-    class ShiftedDatetime(dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return dt.datetime.fromtimestamp(time.time(), tz)
-
-        @classmethod
-        def today(cls):
-            return dt.datetime.fromtimestamp(time.time())
-
-    class ShiftedDate(dt.date):
-        @classmethod
-        def today(cls):
-            return dt.date.fromtimestamp(time.time())
-
-    dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
 
 
 def spawner_main(cfg, sock):
@@ -132,9 +104,7 @@ def child_main(cfg, cmd_fd, res_fd, workdir):
         while data:
             data = data[os.write(4, data):]
 
-    import random
-    random.seed(req["env"]["rng_seed"])
-    patch_clocks(req["env"]["clock_offset_s"])
+    run_environment.apply(req["env"])  # the sandbox's own seeding and clock/pid shifting, as verifiers get it
     try:
         namespace = {"__name__": "environment", "__builtins__": __builtins__}
         exec(compile(req["source"], "<environment>", "exec"), namespace)

@@ -3,7 +3,8 @@
 Sessions reuse the verifier sandbox's public pieces rather than a copy of them: the bubblewrap command line
 (:func:`verifier.sandbox.bwrap.bwrap_argv`: empty environment, private pid/net/IPC/UTS namespaces, read-only
 ``/usr`` and Python, a size-capped tmpfs scratch, pid 1), the seccomp deny list
-(:func:`verifier.sandbox.seccomp.deny_list_program`), the per-worker cgroup v1 pids/memory/cpu groups
+(:func:`verifier.sandbox.seccomp.deny_list_program`, handed to bwrap by :func:`verifier.sandbox.bwrap.program_fd`),
+bwrap's ``--info-fd`` report of the sandbox pid (:func:`verifier.sandbox.bwrap.read_child_pid`), the per-worker cgroup v1 pids/memory/cpu groups
 (:func:`verifier.sandbox.cgroup.open_cgroup`, joined before the first instruction), the bounded JSON-lines
 :class:`~verifier.sandbox.channel.Channel`, and :class:`~verifier.sandbox.process_worker.ProcessWorker` for the
 greeting and for killing the whole tree. Only the program after bwrap's ``--`` differs: the session supervisor
@@ -18,37 +19,41 @@ from __future__ import annotations
 import json
 import os
 import random
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from importlib import resources
 
 from task_bank.errors import SandboxError
 from verifier.limits import Limits
 from verifier.sandbox.base import SandboxUnavailableError
-from verifier.sandbox.bwrap import SCRATCH, UID_RANGE, ZYGOTE_OVERHEAD_MB, BwrapBackend, bwrap_argv, python_paths
+from verifier.sandbox.bwrap import (SCRATCH, UID_RANGE, ZYGOTE_OVERHEAD_MB, BwrapBackend, bwrap_argv, program_fd,
+                                    python_paths, read_child_pid)
 from verifier.sandbox.cgroup import open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
-from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
+from verifier.sandbox.process_worker import ProcessWorker
 from verifier.sandbox.seccomp import deny_list_program
 
 BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""
 
 
-MODULES = ("session_child", "session_program")
-"""The supervisor's modules, shipped as source text in this order (standard library only)."""
+MODULES = ("sandbox.zygote.environment", "session_child", "session_program")
+"""The supervisor's modules under ``verifier``, shipped as source text in this order (standard library only); the
+first is the verifier sandbox's run-environment code (seeding, clock and pid shifting), shared, not copied."""
 BOOTSTRAP = """
 import json, sys, types
-package = types.ModuleType("verifier")
-package.__path__ = []
-sys.modules["verifier"] = package
 for name, text in json.loads(sys.argv[1]):
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        prefix = ".".join(parts[:i])
+        if prefix not in sys.modules:
+            package = types.ModuleType(prefix)
+            package.__path__ = []
+            sys.modules[prefix] = package
     module = types.ModuleType(name)
     sys.modules[name] = module
     exec(compile(text, name, "exec"), module.__dict__)
@@ -58,8 +63,10 @@ sys.modules["verifier.session_program"].main(sys.argv[2])
 
 def session_command(python: str, config: dict[str, object]) -> list[str]:
     """argv that runs the session supervisor under ``python`` (no site, no bytecode): a bootstrap registers each
-    module under its real name (an empty ``verifier`` package, so nothing of envsynth's host side loads inside)."""
-    sources = [(f"verifier.{name}", resources.files("verifier").joinpath(f"{name}.py").read_text())
+    module under its real name (empty ``verifier`` packages above them, so nothing of envsynth's host side loads
+    inside)."""
+    root = resources.files("verifier")
+    sources = [(f"verifier.{name}", root.joinpath(*name.split(".")[:-1], name.split(".")[-1] + ".py").read_text())
                for name in MODULES]
     return [python, "-S", "-s", "-B", "-c", BOOTSTRAP, json.dumps(sources), json.dumps(config)]
 
@@ -82,7 +89,7 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
     from_r, from_w = os.pipe()
     block_r, block_w = os.pipe()
     info_r, info_w = os.pipe()
-    seccomp_r = _filter_fd()
+    seccomp_r = program_fd(deny_list_program())
     privileged = os.geteuid() == 0
     config: dict[str, object] = {"in": to_r, "out": from_w, "uid": random.randrange(*UID_RANGE) if privileged else None,
                                  "scratch": SCRATCH, "site": site, "nproc": True, "hash_seed": hash_seed}
@@ -107,7 +114,7 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
         os.close(fd)
     worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup)
     try:
-        worker.sandbox_pid = _sandbox_pid(info_r)
+        worker.sandbox_pid = read_child_pid(info_r)
         if cgroup is not None:
             cgroup.add(proc.pid)
             cgroup.add(worker.sandbox_pid)
@@ -137,33 +144,3 @@ def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:
                            on_close=lambda: shutil.rmtree(scratch, ignore_errors=True))
     worker.wait_ready()
     return worker
-
-
-def _filter_fd() -> int | None:
-    """A pipe's read end holding the seccomp program (bwrap reads it), or None where none is built."""
-    program = deny_list_program()
-    if program is None:
-        return None
-    read_end, write_end = os.pipe()
-    os.write(write_end, program)
-    os.close(write_end)
-    return read_end
-
-
-def _sandbox_pid(info_fd: int) -> int:
-    """The sandbox's first process (host pid), from bwrap's ``--info-fd`` JSON."""
-    data = b""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    try:
-        while time.monotonic() < deadline and b"}" not in data:
-            if select.select([info_fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                chunk = os.read(info_fd, 4096)
-                if not chunk:
-                    break
-                data += chunk
-    finally:
-        os.close(info_fd)
-    try:
-        return int(json.loads(data)["child-pid"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise SandboxError(f"bwrap did not report its sandbox pid (got {data[:200]!r})") from exc

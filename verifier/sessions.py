@@ -258,7 +258,8 @@ class SessionPool:
         worker.open_sessions += 1
         request = {"op": "open", "sid": sid, "source": source, "seed": seed,
                    "limits": self.limits.model_dump(),
-                   "env": {"clock_offset_s": env.clock_offset_s, "rng_seed": env.rng_seed}}
+                   "env": {"clock_offset_s": env.clock_offset_s, "rng_seed": env.rng_seed,
+                           "pid_offset": env.pid_offset}}
         try:
             observation = worker.request(request, self.limits.reset_s)
         except SandboxError as exc:

@@ -109,7 +109,7 @@ class BwrapBackend(Backend):
         from_zygote_r, from_zygote_w = os.pipe()
         block_r, block_w = os.pipe()
         info_r, info_w = os.pipe()
-        seccomp_r = _program_fd(deny_list_program())
+        seccomp_r = program_fd(deny_list_program())
         privileged = os.geteuid() == 0
         uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None  # responses run as uid + 1
         config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
@@ -143,7 +143,7 @@ class BwrapBackend(Backend):
                 os.close(fd)
         worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
         try:
-            sandbox_pid = _read_child_pid(info_r)
+            sandbox_pid = read_child_pid(info_r)
             worker.sandbox_pid = sandbox_pid
             if cgroup is not None:
                 cgroup.add(proc.pid)
@@ -158,7 +158,7 @@ class BwrapBackend(Backend):
         return worker
 
 
-def _program_fd(program: bytes | None) -> int | None:
+def program_fd(program: bytes | None) -> int | None:
     """A pipe's read end holding ``program`` (bwrap reads the filter from it), or None without a program."""
     if program is None:
         return None
@@ -168,7 +168,7 @@ def _program_fd(program: bytes | None) -> int | None:
     return read_end
 
 
-def _read_child_pid(info_fd: int) -> int:
+def read_child_pid(info_fd: int) -> int:
     """The sandbox's first process (host pid), from bwrap's ``--info-fd`` JSON, written before it execs anything."""
     data = b""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
