@@ -1,6 +1,7 @@
 """The default backend: bubblewrap started once per worker, a zygote inside, a fork per group of responses.
 
-How one worker starts, and why each step is there (each answers a pitfall in ``shared/DESIGN.md``):
+How one worker starts, and why each step is there (each step names the pitfall it answers; what the sandbox
+enforces and what it does not is listed in the package docstring, ``verifier/sandbox/__init__.py``):
 
 1. bwrap is launched by the host (root) with an *empty* environment, so not even bwrap itself (whose environ
    would otherwise show through ``/proc``) carries a host variable, and it waits on ``--block-fd``.
