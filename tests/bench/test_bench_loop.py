@@ -82,3 +82,16 @@ def test_a_short_run_keeps_every_practice_draft_and_at_most_n_replay_drafts_per_
     kept = _bench_module().subset_drafts(drafts, 1, tmp_path / "subset.jsonl")
     assert [json.loads(line)["key"] for line in kept.read_text().splitlines()] == [
         "g_a/d0/r0", "g_a/replay-f1/r0", "g_b/d0/r0", "g_b/replay-f3/r0"]
+
+
+@pytest.mark.slow
+def test_a_failed_step_writes_nothing_and_exits_non_zero(tmp_path, tiny_model_dir):
+    from task_bank.store import Bank
+
+    with Bank.open(tmp_path / "empty.db"):
+        pass  # a bank without held-out replay tasks: synth.replay refuses it
+    out = tmp_path / "loop"
+    code = _bench_module().main(["--model", str(tiny_model_dir), "--bank", str(tmp_path / "empty.db"),
+                                 "--out", str(out), "--no-retention", "--in-process"])
+    assert code == 1
+    assert not list(tmp_path.glob("loop.*"))
