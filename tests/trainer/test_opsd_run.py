@@ -103,6 +103,12 @@ def test_pass_rates_of_the_trained_policy_land_in_the_bank(run):
                for s in stats)
 
 
+def test_every_statistic_names_a_policy_saved_on_disk(run):
+    with Bank.open(run.config.bank) as bank:
+        policies = {s.policy for spec in (DISTANCE, SECOND) for s in bank.stats(spec.id)}
+    assert policies and all((Path(policy) / "model.safetensors").is_file() for policy in policies)
+
+
 def test_the_plot_shows_the_distillation_curves_beside_each_checkpoint(run):
     assert (run.config.output / "checkpoint-2" / "training_curves.png").is_file()
     assert (run.config.output / "training_curves.png").is_file()
