@@ -103,9 +103,15 @@ def test_pass_rates_of_the_trained_policy_land_in_the_bank(run):
                for s in stats)
 
 
-def test_every_statistic_names_a_policy_saved_on_disk(run):
-    with Bank.open(run.config.bank) as bank:
-        policies = {s.policy for spec in (DISTANCE, SECOND) for s in bank.stats(spec.id)}
+def test_statistics_name_a_policy_saved_on_disk_even_when_no_checkpoint_is(run, tmp_path):
+    bank = tmp_path / "bank.db"
+    shutil.copy(run.config.bank, bank)
+    config = tiny_config(run.policy, bank, tmp_path / "nosave", **{
+        "sdft.max_steps": 1, "sdft.save_strategy": "no", "measure.gap": False, "plot": False})
+    assert train(config).stats_written == 2
+    assert not list((tmp_path / "nosave").glob("checkpoint-*"))
+    with Bank.open(bank) as opened:
+        policies = {s.policy for spec in (DISTANCE, SECOND) for s in opened.stats(spec.id) if s.step == 1}
     assert policies and all((Path(policy) / "model.safetensors").is_file() for policy in policies)
 
 
