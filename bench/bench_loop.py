@@ -181,6 +181,12 @@ def bench(args: argparse.Namespace, run: Runner) -> dict:
         bank, generated = build_bank(run, args, work)
         bank_info = {"by_split": bank_counts(bank), "wall_s": round(time.perf_counter() - t, 1),
                      "generate": generated}
+        if not bank_info["by_split"]["heldout"] or not bank_info["by_split"]["train"]:
+            raise StepFailed(f"the bank holds {bank_info['by_split']['train']} practice and "
+                             f"{bank_info['by_split']['heldout']} held-out replay tasks, nothing to measure; "
+                             f"synth.generate rejected {generated.get('rejected_by_reason', 'n/a')} "
+                             "(timeouts: the sandboxed IFEval imports ran past the validation limits on a busy "
+                             "machine; build the bank when it is quiet and pass it with --bank)")
         t = time.perf_counter()
         before = replay(run, args, args.model, bank)
         before_s = round(time.perf_counter() - t, 1)

@@ -95,3 +95,22 @@ def test_a_failed_step_writes_nothing_and_exits_non_zero(tmp_path, tiny_model_di
                                  "--out", str(out), "--no-retention", "--in-process"])
     assert code == 1
     assert not list(tmp_path.glob("loop.*"))
+
+
+def test_a_bank_without_replay_tasks_stops_the_bench_before_any_model_loads_and_names_the_rejections(tmp_path):
+    from task_bank.store import Bank
+
+    calls = []
+
+    def fake_generate(module, argv):
+        calls.append(module)
+        with Bank.open(Path(argv[argv.index("--bank") + 1])):
+            pass  # every draft rejected: an empty bank
+        return json.dumps({"admitted": 0, "heldout_admitted": 0, "rejected_by_reason": {"timeout": 3}})
+
+    bench = _bench_module()
+    args = bench.build_parser().parse_args(["--model", "never-loaded", "--work", str(tmp_path / "work")])
+    args.argv = []
+    with pytest.raises(bench.StepFailed, match="timeout"):
+        bench.bench(args, fake_generate)
+    assert calls == ["synth.generate"]
