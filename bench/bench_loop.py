@@ -182,11 +182,12 @@ def bench(args: argparse.Namespace, run: Runner) -> dict:
         bank_info = {"by_split": bank_counts(bank), "wall_s": round(time.perf_counter() - t, 1),
                      "generate": generated}
         if not bank_info["by_split"]["heldout"] or not bank_info["by_split"]["train"]:
+            rejected = generated.get("rejected_by_reason") or {}
+            hint = (" (timeout: the sandboxed IFEval imports ran past the validation limits, as on a busy machine; "
+                    "build the bank when it is quiet and pass it with --bank)" if "timeout" in rejected else "")
             raise StepFailed(f"the bank holds {bank_info['by_split']['train']} practice and "
                              f"{bank_info['by_split']['heldout']} held-out replay tasks, nothing to measure; "
-                             f"synth.generate rejected {generated.get('rejected_by_reason', 'n/a')} "
-                             "(timeouts: the sandboxed IFEval imports ran past the validation limits on a busy "
-                             "machine; build the bank when it is quiet and pass it with --bank)")
+                             f"synth.generate rejected {rejected or 'n/a'}{hint}")
         t = time.perf_counter()
         before = replay(run, args, args.model, bank)
         before_s = round(time.perf_counter() - t, 1)
