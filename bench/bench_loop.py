@@ -14,6 +14,11 @@ The held-out replay tasks are only ever measured here, never used to choose a se
 (``trainer/configs/small.toml``, ``opsd-small.toml``) were chosen on the validation split of ``examples/smollm2``.
 Both runs share the one **before** measurement (same base model, same bank, same samples plan and seed).
 
+The bank needs a quiet machine: the IFEval verifiers import ``nltk`` inside the sandbox, and on the shared 2-core
+machine at a load average of 10-19 (1 Dec 2026, 23:16-23:28 UTC) ``synth.generate`` admitted 2 of the 14 practice
+drafts and 0 of the 101 replay drafts (5.9 min; every other draft rejected ``timeout``), so the bench stops there,
+naming the rejections. Build the bank when the machine is quiet, then pass it with ``--bank``.
+
 Writes ``<out>.json`` (``model``, ``device``, ``steps``, ``wall_s``, ``runs: {grpo, opsd}``, each with ``before`` and
 ``after``: the ``synth.replay --json`` objects, and ``wall_s``), ``<out>.md`` and ``<out>.png``. Usage::
 
