@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from task_bank import ConfigError
+from verifier.limits import Limits
 
 C = TypeVar("C", bound="RunConfig")
 
@@ -145,12 +146,13 @@ class RewardSection(_Section):
     """Sandbox workers scoring in parallel."""
     pass_threshold: float = Field(default=1.0, gt=0.0, le=1.0)
     """A score at or above this counts as a pass in pass rates."""
-    wall_s: float = Field(default=5.0, gt=0.0, le=600.0)
-    """Wall-time limit per verify call; past it the response scores 0 (timeout)."""
-    cpu_s: float = Field(default=5.0, gt=0.0, le=600.0)
-    """CPU-time limit per verify call."""
-    memory_mb: int = Field(default=512, ge=64, le=65536)
-    """Memory limit of the process running a verifier."""
+    wall_s: float = Field(default=Limits().wall_s, gt=0.0, le=600.0)
+    """Wall-time limit per verify call; past it the response scores 0 (timeout). Default: ``verifier.Limits``'s,
+    the one validation and ``verifier score`` use (a verifier must not see a different environment in training)."""
+    cpu_s: float = Field(default=Limits().cpu_s, gt=0.0, le=600.0)
+    """CPU-time limit per verify call (default: ``verifier.Limits``'s)."""
+    memory_mb: int = Field(default=Limits().memory_mb, ge=64, le=65536)
+    """Memory limit of the process running a verifier (default: ``verifier.Limits``'s)."""
 
 
 class StatsSection(_Section):

@@ -20,7 +20,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   busy processes slows only its own worker, not other tasks' calls
 - wall time per verify call (and for loading the verifier): SIGKILL from the zygote; the host kills the whole
   worker from outside if the zygote itself stops answering
-- CPU time per call: RLIMIT_CPU (SIGXCPU -> ``timeout``)
+- CPU time: the wall timer per call and the CFS quota; RLIMIT_CPU is a constant cap per verifier process
+  (``2 * cpu_s + 1`` s, SIGXCPU -> ``timeout``), the same in every group of every size, in validation and in
+  training: a limit that grew with the group told a verifier which one it was in. A process that could not
+  fit another call's ``cpu_s`` under it hands the rest of its group to a fresh one
 - file size (RLIMIT_FSIZE), scratch space (size-capped tmpfs), stdout+stderr size (capped reader; run killed
   past ``output_kb``)
 - no network: a private network namespace (only its own loopback; host loopback services are unreachable)
@@ -88,8 +91,8 @@ Not enforced (known limits):
   lives until the group ends
 - the seccomp filter is a deny list, not an allow list: every syscall not listed is reachable (kernel bugs in
   them are not contained); on non-x86_64 machines there is no filter at all
-- CPU time is counted per child for the whole group (budget: ``cpu_s`` per call); a multi-threaded burner is
-  stopped by the wall-time limit instead
+- one call may use more CPU than ``cpu_s`` (up to its wall time, or the process cap) when earlier calls of its
+  process used little; a multi-threaded burner is stopped by the wall-time limit and the CPU quota
 - the zygote shares its sandbox and uid with the code it judges; it is protected by being non-dumpable and pid 1
   of the namespace, not by a uid of its own (a child can still exhaust the worker's shared pids/memory budget,
   which then fails the group as ``crashed``/``timeout``)

@@ -25,7 +25,12 @@ either widen the kernel attack surface or carry state between runs:
   would make a run behave differently under the same inputs
 - channels between concurrent workers through the host files every sandbox mounts read-only: an exclusive
   ``flock`` (shared locks never conflict, so only ``LOCK_SH``/``LOCK_UN`` pass), ``inotify_init*`` and
-  ``fanotify_init`` (one worker watching a file that another reads)
+  ``fanotify_init`` (one worker watching a file that another reads), and the ``fcntl`` commands that take or test
+  a POSIX record lock (``F_GETLK``/``F_SETLK``/``F_SETLKW`` and the open-file-description ``F_OFD_*`` variants;
+  ``fcntl.lockf`` uses them: locks on disjoint byte ranges of one read-only file passed 16 bits a call between
+  two workers) or ask for directory change signals (``F_NOTIFY``); every other ``fcntl`` command passes
+  (``F_GETFD``/``F_SETFD``/``F_GETFL``/``F_SETFL``/``F_DUPFD*``: Python needs them). A verifier that opens an
+  sqlite database on a file therefore gets a locking error (``:memory:`` works)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -62,6 +67,9 @@ SELF_ONLY_ARG0 = {  # allowed only with a pid argument of 0 (the caller itself),
 SYS_SETPRIORITY, SYS_IOPRIO_SET = 141, 251  # allowed only as (PRIO_PROCESS, 0) and (IOPRIO_WHO_PROCESS, 0)
 SYS_PERSONALITY, PERSONALITY_QUERY = 135, 0xFFFFFFFF
 SYS_FLOCK, LOCK_EX = 73, 2
+SYS_FCNTL = 72
+FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
+                "F_NOTIFY": 1026}
 ARG0, ARG1 = 16, 24  # offsets of the low words of the first two arguments in struct seccomp_data
 
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -85,6 +93,7 @@ def deny_list_program() -> bytes | None:
         (_JEQ, "ioprio", 0, SYS_IOPRIO_SET),
         (_JEQ, "personality", 0, SYS_PERSONALITY),
         (_JEQ, "flock", 0, SYS_FLOCK),
+        (_JEQ, "fcntl", 0, SYS_FCNTL),
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "clone", 0, SYS_CLONE),
         (_RET, 0, 0, _ALLOW),
@@ -101,6 +110,9 @@ def deny_list_program() -> bytes | None:
     code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", PERSONALITY_QUERY)]
     labels["flock"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG1), (_JSET, "eperm", "allow", LOCK_EX)]
+    labels["fcntl"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, cmd) for cmd in sorted(FCNTL_DENIED.values())],
+             (_RET, 0, 0, _ALLOW)]
     labels["allow"] = len(code)
     code.append((_RET, 0, 0, _ALLOW))
     labels["eperm"] = len(code)

@@ -24,6 +24,13 @@ from verifier.sandbox.zygote.cleanup import arrange, wipe
 from verifier.sandbox.zygote.frames import describe_status
 
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5
+CPU_CAP_CALLS = 2
+"""A verifier process's RLIMIT_CPU is this many calls' ``cpu_s`` plus one second, whatever the group size.
+
+Why a constant: the limit is readable (``getrlimit``, ``/proc/self/limits``); one that grew with the group told a
+verifier whether it was scored in validation's probe groups or in training's. The per-call budget is enforced from
+outside instead (the zygote's wall timer, the cgroup's CPU quota); before a call that could reach the cap the
+process ends with a ``full`` frame and a fresh one continues the group."""
 
 DETAIL_CAP = 1000
 
@@ -56,13 +63,13 @@ def child_main(cfg, fds, channel):
     os.mkdir(workdir, 0o700)
     os.chdir(workdir)
     lim = req["limits"]
-    count = len(req["responses"]) - start
-    cpu_hard = int(math.ceil(lim["cpu_s"] * (count + 1))) + 1
+    cpu_cap = cpu_cap_s(lim["cpu_s"])
     mb = 1 << 20
-    for which, value in ((resource.RLIMIT_AS, lim["memory_mb"] * mb), (resource.RLIMIT_CPU, cpu_hard),
-                         (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NOFILE, 256)):
-        resource.setrlimit(which, (value, value))
+    for which, value in ((resource.RLIMIT_AS, (lim["memory_mb"] * mb,) * 2),
+                         (resource.RLIMIT_CPU, (cpu_cap, cpu_cap + 1)),  # SIGXCPU (timeout) first, SIGKILL after
+                         (resource.RLIMIT_FSIZE, (lim["file_size_mb"] * mb,) * 2), (resource.RLIMIT_CORE, (0, 0)),
+                         (resource.RLIMIT_NOFILE, (256, 256))):
+        resource.setrlimit(which, value)
     if cfg.get("nproc"):
         resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
     try:
@@ -80,6 +87,7 @@ def child_main(cfg, fds, channel):
         os.write(w_res, data)
 
     sys.modules["envsynth_sandbox"] = sys.modules["verifier.sandbox.zygote.envsynth_sandbox"]
+    sys.modules["envsynth_sandbox"].CALL_WALL_S = float(lim["wall_s"])
     environment.apply(req["env"])
     try:
         namespace = {"__name__": "verifier", "__builtins__": __builtins__}
@@ -92,14 +100,17 @@ def child_main(cfg, fds, channel):
         os._exit(0)
     send(k="loaded")
     for index in range(start, len(req["responses"])):
+        if index > start and cpu_used_s() + lim["cpu_s"] > cpu_cap:
+            send(k="full", i=index)  # a fresh process scores the rest, under the same constant cap
+            os._exit(0)
         if not lim["isolate_responses"]:
-            score_one(verify, req["responses"][index], index, send, lim["cpu_s"], cpu_hard)
+            score_one(verify, req["responses"][index], index, send)
             continue
         pid = os.fork()
         if pid == 0:
             try:
                 os.setpgid(0, 0)
-                score_one(verify, req["responses"][index], index, send, lim["cpu_s"], cpu_hard)
+                score_one(verify, req["responses"][index], index, send)
             finally:
                 os._exit(0)
         status = os.waitpid(pid, 0)[1]
@@ -113,11 +124,18 @@ def child_main(cfg, fds, channel):
     os._exit(0)
 
 
-def score_one(verify, response, index, send, cpu_s, cpu_hard):
-    """Call ``verify`` once under a fresh CPU budget and report what it returned (judging is the zygote's job)."""
+def cpu_cap_s(cpu_s):
+    """The RLIMIT_CPU soft limit of every verifier process: a function of ``cpu_s`` alone (see CPU_CAP_CALLS)."""
+    return int(math.ceil(cpu_s * CPU_CAP_CALLS)) + 1
+
+
+def cpu_used_s():
     used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = min(cpu_hard, int(math.ceil(used.ru_utime + used.ru_stime + cpu_s)))
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+    return used.ru_utime + used.ru_stime
+
+
+def score_one(verify, response, index, send):
+    """Call ``verify`` once and report what it returned (judging is the zygote's job)."""
     try:
         value = verify(response)
     except BaseException as exc:  # includes SystemExit and KeyboardInterrupt raised inside verify

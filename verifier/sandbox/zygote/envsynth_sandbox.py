@@ -38,6 +38,10 @@ CHANNEL_FD = 4
 RESULT_CAP = 8 << 20
 OUTPUT_CAP = 64 << 10
 SLACK_S = 2.0
+CALL_WALL_S = 600.0
+"""The wall limit of the ``verify`` call this process serves; the sandbox sets it (``child_main``) before the
+verifier loads. :func:`run_response` keeps its timeout plus its slack inside it, so an honest verifier is never
+killed for waiting on its own response."""
 DRAIN_S = 0.005
 PIPE_SIZE = 1 << 20
 _MESSAGE = struct.Struct("=cI")
@@ -91,9 +95,13 @@ def plain(value):
 
 def run_response(code, calls=(), *, timeout=2.0, stdin=""):
     """Exec ``code`` in a fresh sandboxed process, call each ``(name, args)`` or ``(name, args, kwargs)`` in
-    order, and return a :class:`ResponseRun`. ``timeout`` (seconds, capped by the sandbox's wall limit) covers
-    the whole run. Raises TypeError/ValueError only for a bad request from the verifier itself."""
+    order, and return a :class:`ResponseRun`. ``timeout`` (seconds) covers the whole run; it is capped so that it
+    and the time to collect the result fit in the verify call's own wall limit (``wall_s - 2 * slack``, slack
+    being ``min(2 s, wall_s / 4)``: 2.5 s under the default 5 s). Raises TypeError/ValueError only for a bad
+    request from the verifier itself."""
     wanted = [_call(item) for item in calls]
+    slack = min(SLACK_S, CALL_WALL_S / 4)
+    timeout = min(float(timeout), CALL_WALL_S - 2 * slack)
     if not str(code).strip():  # nothing to execute: the answer a process would give, without one
         return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
             CallResult(ok=False, error=ResponseError("NameError", f"the response defines no {name!r}"))
@@ -115,7 +123,7 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
         if not started:
             return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
         _send(request_w, request)
-        data, output, status = _collect(results_r, output_r, status_r, time.monotonic() + timeout + SLACK_S)
+        data, output, status = _collect(results_r, output_r, status_r, time.monotonic() + timeout + slack)
     finally:
         for fd in (request_w, results_r, output_r, status_r):
             _close(fd)

@@ -10,7 +10,9 @@ a pipe, loads the verifier once and calls ``verify`` on each response in turn. T
 pipe, in frames that carry a per-child random nonce; the zygote accepts only well-formed JSON frames with that
 nonce and the expected index (NaN, infinities, non-floats and out-of-range scores become ``invalid``), enforces the
 wall-time limit, caps stdout/stderr, and kills the child on timeout. When the child dies mid-group, the response it
-was on gets its outcome and a fresh child continues with the rest. After each child, every leftover process is
+was on gets its outcome and a fresh child continues with the rest; a child that reports ``full`` (its constant CPU
+cap would not hold another call, ``child.CPU_CAP_CALLS``) after scoring at least one response is replaced the same
+way, without charging anything to the next response. After each child, every leftover process is
 killed (every process of the verifier uid when the zygote is pid 1 of its own pid namespace, the child's session
 otherwise), SysV IPC objects are removed and the scratch directory is wiped, so no state survives into the next run.
 
@@ -84,6 +86,9 @@ def supervise(run, req, results, start, lifeline=None):
                 if kind == "loaded" and not loaded:
                     loaded, mark = True, time.monotonic()
                     deadline = mark + lim["wall_s"]
+                elif kind == "full" and loaded and frame.get("i") == index and index > start:
+                    run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
+                    return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index:
                     now = time.monotonic()
                     if kind == "end":  # the response's own process ended without reporting
