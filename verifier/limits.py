@@ -13,14 +13,19 @@ from verifier.libraries import DEFAULT_LIBRARIES, check_library_name
 
 
 class Limits(BaseModel):
-    """What one sandboxed run may use. Every limit is enforced from outside the untrusted process."""
+    """What one sandboxed run may use. Every limit is enforced from outside the untrusted process.
+
+    The defaults are *the* limits: ``verifier validate``, ``verifier score``, ``synth.probe`` and the trainer's
+    reward all use them, so a verifier sees the same environment in validation as in training."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     wall_s: float = Field(default=5.0, gt=0.0, le=600.0)
     """Wall time for loading the verifier, and again for each ``verify`` call; past it the run is killed."""
     cpu_s: float = Field(default=5.0, gt=0.0, le=600.0)
-    """CPU seconds per ``verify`` call (RLIMIT_CPU, counted for the whole group of calls one process serves)."""
+    """CPU seconds each ``verify`` call is guaranteed. The verifier process's RLIMIT_CPU is a constant cap of
+    ``2 * cpu_s + 1`` s, whatever the group size (a limit that grew with the group told a verifier whether it was in
+    validation); a process that could not fit another call under it hands the rest of the group to a fresh one."""
     memory_mb: int = Field(default=512, ge=64, le=65536)
     """Address space of the process running the verifier (RLIMIT_AS); the worker's cgroup caps the sum."""
     max_processes: int = Field(default=64, ge=4, le=4096)

@@ -48,10 +48,12 @@ def test_every_readable_limit_is_the_same_in_validation_and_in_training_groups_o
 
 
 def test_a_cpu_heavy_group_is_scored_whole_under_the_constant_cpu_cap():
-    burner = "def verify(response):\n    n = 0\n    for i in range(3_000_000):\n        n += i\n    return 1.0\n"
+    # 8 calls of 0.3 CPU seconds each outgrow one process's cap of 2 s (cpu_s 0.5): the group needs a fresh process
+    burner = ("import time\ndef verify(response):\n    start = time.process_time()\n"
+              "    while time.process_time() - start < 0.3:\n        pass\n    return 1.0\n")
     with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=0.5)) as small:
-        results = small.score(burner, [str(i) for i in range(6)])
-    assert [(r.outcome.value, r.score) for r in results] == [("scored", 1.0)] * 6
+        results = small.score(burner, [str(i) for i in range(8)])
+    assert [(r.outcome.value, r.score) for r in results] == [("scored", 1.0)] * 8
 
 
 def test_verifier_cli_and_trainer_use_the_one_default_limits(tmp_path):
@@ -95,7 +97,8 @@ def test_descriptor_flags_still_work_under_the_fcntl_filter(pool):
     src = ("import fcntl, os\ndef verify(response):\n    fd = os.open(os.__file__, os.O_RDONLY)\n"
            "    fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)\n    fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)\n"
            "    copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)\n"
-           "    ok = fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK\n"
+           "    ok = fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC\n"
+           "    ok = ok and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK\n"
            "    return 1.0 if ok and copy >= 10 else 0.0\n")
     assert pool.score(src, ["r"])[0].score == 1.0
 

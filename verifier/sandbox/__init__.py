@@ -40,7 +40,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
   ``memfd_create``/``memfd_secret`` (memory outside RLIMIT_AS that filled the worker's cgroup), ``modify_ldt``,
   ``personality`` other than the query, ``landlock_*``; and the channels between concurrent workers through
-  the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``
+  the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
+  ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on
+  a file fail) and ``F_NOTIFY``
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
