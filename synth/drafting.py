@@ -218,18 +218,17 @@ def _band(fresh: list[tuple[Slot, AnySpec]], reports: list[ValidationReport], ru
     if run.probe is None or run.band is None:
         return {}
     # Only tasks dedup would admit are worth probe samples; duplicates are stored as such.
-    todo = [i for i, (slot, spec) in enumerate(fresh) if reports[i].admitted and slot.kind.banded
-            and slot.split is TaskSplit.TRAIN and isinstance(spec, TaskSpec) and spec.id not in tally.seen_ids
+    todo = [(i, spec) for i, (slot, spec) in enumerate(fresh) if isinstance(spec, TaskSpec) and slot.kind.banded
+            and reports[i].admitted and slot.split is TaskSplit.TRAIN and spec.id not in tally.seen_ids
             and run.bank.duplicate_of(spec) is None]
     with run.clock.stage("band"):
         run.progress.start("band", len(todo))
-        specs = [spec for i in todo if isinstance(spec := fresh[i][1], TaskSpec)]
-        measures = run.probe.measure(specs, run.executor) if todo else []
+        measures = run.probe.measure([spec for _, spec in todo], run.executor) if todo else []
         run.progress.advance("band", len(todo))
     # An unmeasurable pass rate (every sample an infrastructure error) says nothing about the task: it is
     # admitted on its validation alone, never rejected for the sandbox's fault.
     return {i: (None if m.pass_rate is None else run.band.reason(m.pass_rate), run.probe.stat(m))
-            for i, m in zip(todo, measures)}
+            for (i, _), m in zip(todo, measures)}
 
 
 def _store(slot: Slot, spec: AnySpec, verdict: Verdict, band: BandVerdict | None, run: Drafting,
