@@ -11,13 +11,15 @@ It lives in ``task_bank`` because import, which may not use the sandbox layer, m
 
 What counts (a *taint* reading: the parameters of ``verify`` and everything computed from them)::
 
-    exec / eval / compile / __import__ / breakpoint     on response text, or anything derived from it
-    importlib.*, runpy.*, pickle / marshal / dill loads  the same, plus the loaders of ``importlib.util``,
-    yaml.unsafe_load, jsonpickle.decode                  (they build arbitrary objects, which runs code)
-    types.FunctionType / CodeType, code.InteractiveInterpreter / InteractiveConsole, codeop, timeit, pdb, cProfile
+    exec / eval / compile / __import__                   on response text, or anything derived from it; on code
+                                                         that is not a clean string constant; named as a value
+    importlib.*, pickle / marshal / dill / shelve loads  (pickles import any module by name), ``runpy``,
+    yaml.unsafe_load, jsonpickle.decode, breakpoint      ``importlib.reload``: on any argument
+    types.FunctionType / CodeType, code, codeop, timeit, pdb, cProfile: on derived values
     subprocess.*, os.system / popen / exec* / spawn*     the response as a program (it inherits the harness's pipes)
     .runsource / .runcode / .push / .exec_module ...     methods of interpreters and loaders, on derived values
-    a file written from the response, then any loader   ``open(p, 'w').write(code)`` ... ``runpy.run_path(p)``
+    a file written (of anything), then any loader        ``open(p, 'w').write(code)`` ... ``runpy.run_path(p)``
+    an import the sandbox cannot satisfy                 :mod:`task_bank.code_sinks`: ``import solution``
 
 Sinks are also followed through aliases (``run = exec``, ``getattr(builtins, 'exec')``, ``__builtins__['eval']``)
 and through helper functions of the module (a derived argument taints the helper's parameters). ``ast.parse``
@@ -29,33 +31,23 @@ the boundary (this is the signal that tells an honest generator how to write its
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
+
+from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
+                                  SINKS, collect_aliases, constant_module, forbidden_imports, module_allowed, qualname,
+                                  writes_file)
 
 RESPONSE_EXEC_KEY = "allow_response_exec"
 """``metadata`` key recording that a task was admitted under ``--allow-response-exec`` (its verifier runs the
 response, the old way). The mark only ever adds isolation: scorers also read the source, so a forged mark cannot
 admit anything and a missing one cannot remove the isolation."""
 
-_BUILTIN_SINKS = frozenset({"exec", "eval", "compile", "__import__", "breakpoint"})
-_OS_RUNNERS = ("system", "popen", "execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe",
-               "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
-               "posix_spawn", "posix_spawnp", "fork")
-_SINK_PREFIXES = ("importlib.", "runpy.", "code.", "codeop.", "subprocess.", "timeit.", "pdb.", "cProfile.",
-                  "profile.")
-_SINKS = frozenset({*(f"builtins.{n}" for n in _BUILTIN_SINKS), *(f"os.{n}" for n in _OS_RUNNERS),
-                    *(f"{m}.{f}" for m in ("pickle", "_pickle", "cPickle", "dill", "cloudpickle", "marshal")
-                      for f in ("loads", "load", "Unpickler")),
-                    "shelve.open", "yaml.unsafe_load", "jsonpickle.decode",
-                    "types.FunctionType", "types.LambdaType", "types.CodeType",
-                    "doctest.run_docstring_examples"})
-_ATTRIBUTE_SINKS = frozenset({"exec", "eval", "__import__"})
-"""Names that run code on whatever object they are reached through (``compile`` is left out: ``re.compile``)."""
 _SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
                            "run_docstring_examples", "interact"})
-_FILE_WRITERS = frozenset({"write", "write_text", "write_bytes", "writelines"})
 _FILE_LOADERS = ("importlib.", "runpy.", "subprocess.", "builtins.__import__", "os.")
+_MAX_NESTING = 3
 _FIXPOINT_ROUNDS = 12
 _Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 
@@ -73,16 +65,24 @@ class ExecFinding(BaseModel):
     """What runs the response, in words."""
 
 
-def find_response_exec(source: str) -> tuple[ExecFinding, ...]:
-    """Findings in source order. Raises ``SyntaxError`` (or ``ValueError``) when the source does not parse."""
+def find_response_exec(source: str, libraries: Iterable[str] = (), *, _depth: int = 0) -> tuple[ExecFinding, ...]:
+    """Findings in source order. ``libraries``: the verifier libraries the sandbox allow-lists (passed in by the
+    verifier layer; an import of anything else that the sandbox does not ship counts). Raises ``SyntaxError`` (or
+    ``ValueError``) when the source does not parse."""
     tree = ast.parse(source, filename="<verifier>", mode="exec")
-    if not _names_a_sink(tree, collect_aliases(tree)):  # the common case, in one walk: nothing could run code
-        return ()
-    reader = _TaintReader(tree)
-    for _ in range(_FIXPOINT_ROUNDS):
-        if not reader.propagate():
-            break
-    return tuple(sorted(set(reader.findings()), key=lambda f: (f.line, f.col)))
+    allowed = tuple(libraries)
+    found = [ExecFinding(line=node.lineno, col=node.col_offset,
+                         detail=f"imports {module!r}, which the sandbox does not ship (only the standard library, "
+                                "envsynth_sandbox and the allow-listed libraries): it is a file written at run time, "
+                                "or a module that runs code")
+             for node, module in forbidden_imports(tree, allowed)]
+    if found or _names_a_sink(tree, collect_aliases(tree)):
+        reader = _TaintReader(tree, allowed, _depth)
+        for _ in range(_FIXPOINT_ROUNDS):
+            if not reader.propagate():
+                break
+        found.extend(reader.findings())
+    return tuple(sorted(set(found), key=lambda f: (f.line, f.col, f.detail)))
 
 
 def marked_response_exec(metadata: dict[str, object]) -> bool:
@@ -90,63 +90,32 @@ def marked_response_exec(metadata: dict[str, object]) -> bool:
     return metadata.get(RESPONSE_EXEC_KEY) is True
 
 
-def executes_response(source: str) -> bool:
+def executes_response(source: str, libraries: Iterable[str] = ()) -> bool:
     """True when :func:`find_response_exec` finds anything; a source that does not parse counts as False (the
     validator rejects it as ``verifier_error`` for that)."""
     try:
-        return bool(find_response_exec(source))
+        return bool(find_response_exec(source, libraries))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-
-
-def collect_aliases(tree: ast.AST) -> dict[str, str]:
-    """Local name -> qualified name for every import in the module (flow-insensitive, last one wins).
-
-    Shared with :mod:`verifier.static_determinism`, which resolves names the same way."""
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    aliases[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    aliases[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-    return aliases
-
-
-def qualname(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    """Dotted name of ``a.b.c`` with its base resolved through the imports; None when not a plain name chain."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    base = aliases.get(node.id, node.id)
-    return ".".join([base, *reversed(parts)])
 
 
 def _names_a_sink(tree: ast.AST, aliases: dict[str, str]) -> bool:
     """True when the module names anything that can run code (a cheap over-approximation of the sinks)."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and (node.id in _BUILTIN_SINKS or node.id in aliases):
+        if isinstance(node, ast.Name) and (node.id in BUILTIN_SINKS or node.id in aliases):
             qual = aliases.get(node.id, f"builtins.{node.id}")
-            if qual in _SINKS or qual.startswith(_SINK_PREFIXES):
+            if qual in SINKS or qual.startswith(SINK_PREFIXES):
                 return True
-        elif isinstance(node, ast.Attribute) and (node.attr in _SINK_METHODS or node.attr in _BUILTIN_SINKS):
+        elif isinstance(node, ast.Attribute) and (node.attr in _SINK_METHODS or node.attr in BUILTIN_SINKS):
             return True
         elif isinstance(node, ast.Attribute):
             base = node.value
             while isinstance(base, ast.Attribute):
                 base = base.value
             qual = qualname(node, aliases) if isinstance(base, ast.Name) and base.id in aliases else None
-            if qual is not None and (qual in _SINKS or qual.startswith(_SINK_PREFIXES)):
+            if qual is not None and (qual in SINKS or qual.startswith(SINK_PREFIXES)):
                 return True
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in _BUILTIN_SINKS:
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in BUILTIN_SINKS:
             return True
     return False
 
@@ -171,8 +140,10 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[s
 class _TaintReader:
     """Names (per scope) that hold response-derived values, grown to a fixpoint; then the sinks they reach."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, libraries: tuple[str, ...] = (), depth: int = 0) -> None:
         self.tree = tree
+        self.libraries = libraries
+        self.depth = depth
         self.aliases = collect_aliases(tree)
         self.parent: dict[ast.AST, _Scope] = {}
         self.locals: dict[ast.AST, set[str]] = {}
@@ -185,8 +156,10 @@ class _TaintReader:
         self.sink_names: set[tuple[int, str]] = set()
         """Names bound to a sink (``run = exec``, ``shell = code.InteractiveConsole()``)."""
         self.writes_response = False
+        """Something (the response or anything else) is written to a file: a later loader may run it."""
         self._parts: dict[int, tuple[ast.AST, ...]] = {}
         self._nodes = list(ast.walk(tree))
+        self.writes_response = any(isinstance(n, ast.Call) and writes_file(n, self.aliases) for n in self._nodes)
         self.attributes: set[str] = set()
         """Attribute names assigned response-derived values (``self.code = response``), in any object."""
         for funcs in self.functions.values():
@@ -304,29 +277,23 @@ class _TaintReader:
                 base = base.value
             if isinstance(base, ast.Name):  # ``lines.append(response)``, ``buf.write(code)``: the receiver holds it
                 changed |= self._taint_target(base)
-            if node.func.attr in _FILE_WRITERS or qualname(node.func, self.aliases) == "os.write":
-                changed |= not self.writes_response
-                self.writes_response = True
-        if isinstance(node.func, ast.Name) and node.func.id == "print" and any(k.arg == "file" for k in node.keywords):
-            changed |= not self.writes_response
-            self.writes_response = True
         return changed
 
     def _sink(self, node: ast.expr) -> str | None:
         """The sink ``node`` names (a callable that runs code), or None."""
         if isinstance(node, ast.Name) and self._key(node.id, node) in self.sink_names:
             return node.id
-        if isinstance(node, ast.Name) and node.id in _BUILTIN_SINKS and not self._bound(node.id, node):
+        if isinstance(node, ast.Name) and node.id in BUILTIN_SINKS and not self._bound(node.id, node):
             return node.id
         if isinstance(node, ast.Call) and (self._sink(node.func) or _getattr_sink(node)):
             return self._sink(node.func) or _getattr_sink(node)
         if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
-                and node.slice.value in _BUILTIN_SINKS):
+                and node.slice.value in BUILTIN_SINKS):
             return str(node.slice.value)
-        if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTE_SINKS:  # ``globals()['__builtins__'].exec``
+        if isinstance(node, ast.Attribute) and node.attr in ATTRIBUTE_SINKS:  # ``globals()['__builtins__'].exec``
             return node.attr
         qual = self._imported(node)
-        if qual is not None and (qual in _SINKS or qual.startswith(_SINK_PREFIXES)):
+        if qual is not None and (qual in SINKS or qual.startswith(SINK_PREFIXES)):
             return qual
         return None
 
@@ -349,23 +316,66 @@ class _TaintReader:
         return self._sink(node) is not None
 
     def findings(self) -> Iterator[ExecFinding]:
+        callees = {id(n.func) for n in self._nodes if isinstance(n, ast.Call)}
         for node in self._nodes:
             if not isinstance(node, ast.Call):
+                if isinstance(node, ast.expr) and id(node) not in callees:
+                    yield from self._value_use(node)
                 continue
             values = [*node.args, *(k.value for k in node.keywords)]
             derived = any(self.derived(v) for v in values)
             sink = self._sink(node.func)
             where = {"line": node.lineno, "col": node.col_offset}
-            if sink is not None and derived:
+            if sink in IMPORTERS:
+                name = constant_module(node)
+                if name is None or not module_allowed(name, self.libraries):
+                    yield ExecFinding(**where, detail=f"{sink}() of {name or 'a computed name'!r}: only the "
+                                                      "standard library and allow-listed libraries are shipped; "
+                                                      "anything else is code written at run time")
+            elif sink is not None and (sink.startswith(ALWAYS) or sink.startswith(LOADS)):
+                yield ExecFinding(**where, detail=f"{sink}() runs or loads code")
+            elif sink is not None and derived:
                 yield ExecFinding(**where, detail=f"{sink}() runs response-derived code")
             elif sink is not None and self.writes_response and sink.startswith(_FILE_LOADERS):
-                yield ExecFinding(**where, detail=f"{sink}() after the response was written to a file: it runs "
-                                                  "response code")
+                yield ExecFinding(**where, detail=f"{sink}() after a file was written: it can run response code")
+            elif sink in CODE_RUNNERS and self._runs_unknown_code(node):
+                yield ExecFinding(**where, detail=f"{sink}() of code that is not a constant the verifier ships "
+                                                  "(or a constant that imports or runs code)")
             elif isinstance(node.func, ast.Attribute) and node.func.attr in _SINK_METHODS and derived:
                 yield ExecFinding(**where, detail=f".{node.func.attr}() runs response-derived code")
             elif derived and any(self._sink(v) for v in values):
                 name = next(s for s in map(self._sink, values) if s)
                 yield ExecFinding(**where, detail=f"{name} is handed response-derived values to run")
+
+    def _value_use(self, node: ast.expr) -> Iterator[ExecFinding]:
+        """A builtin code runner (or an importer, ``runpy``, a pickle loader) named as a value, not called:
+        ``runners = [exec]`` hides the call from the taint reading, so the name alone counts."""
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            return
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            return
+        sink = self._sink(node)
+        if sink is None or isinstance(node, ast.Name) and self._key(node.id, node) in self.sink_names:
+            return  # an alias (``run``) is judged where it is called; the builtin it names is flagged here
+        if sink.removeprefix("builtins.") in BUILTIN_SINKS or sink in IMPORTERS or sink.startswith(
+                ALWAYS) or sink.startswith(LOADS):
+            yield ExecFinding(line=node.lineno, col=node.col_offset,
+                              detail=f"{sink} used as a value: whatever calls it runs code")
+
+    def _runs_unknown_code(self, node: ast.Call) -> bool:
+        """True unless the code handed to exec/eval/compile is a string constant that parses and is clean itself
+        (imports only shipped modules, runs nothing): code assembled at run time is not read."""
+        if not node.args:
+            return False
+        code = node.args[0]
+        if not isinstance(code, ast.Constant) or not isinstance(code.value, str):
+            return True
+        if self.depth >= _MAX_NESTING:
+            return True
+        try:
+            return bool(find_response_exec(code.value, self.libraries, _depth=self.depth + 1))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False  # it cannot run either
 
 
 def _callee_name(func: ast.expr) -> str | None:
@@ -380,6 +390,6 @@ def _getattr_sink(node: ast.Call) -> str | None:
     """``getattr(builtins, 'exec')`` and the like: a builtin sink looked up by a constant name."""
     if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
         name = node.args[1]
-        if isinstance(name, ast.Constant) and name.value in _BUILTIN_SINKS:
+        if isinstance(name, ast.Constant) and name.value in BUILTIN_SINKS:
             return str(name.value)
     return None

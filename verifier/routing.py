@@ -23,15 +23,17 @@ from types import TracebackType
 
 from task_bank.response_exec import executes_response
 from task_bank.validation import ScoreResult
+from verifier.libraries import DEFAULT_LIBRARIES
 from verifier.limits import Limits, RunEnv
 from verifier.pool import Pool, open_pool
 from verifier.sandbox.registry import BackendRegistry
 
 
 @lru_cache(maxsize=8192)
-def needs_isolation(source: str) -> bool:
-    """True when the verifier runs the response as code, so each response must get a process of its own."""
-    return executes_response(source)
+def needs_isolation(source: str, libraries: tuple[str, ...] = DEFAULT_LIBRARIES) -> bool:
+    """True when the verifier runs the response as code, so each response must get a process of its own
+    (``libraries``: the pool's allow-listed verifier libraries, which a verifier may import)."""
+    return executes_response(source, libraries)
 
 
 class ScoringPool:
@@ -74,7 +76,8 @@ class ScoringPool:
         """Score mixed pairs in input order; pairs of old-style verifiers run one response per process, beside
         (concurrently with) the shared groups."""
         pairs = list(pairs)
-        apart = [i for i, (source, _) in enumerate(pairs) if needs_isolation(source)]
+        libraries = self._shared.limits.libraries
+        apart = [i for i, (source, _) in enumerate(pairs) if needs_isolation(source, libraries)]
         if not apart:
             return self._shared.score_batch(pairs, run_env)
         chosen = set(apart)

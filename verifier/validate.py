@@ -161,7 +161,7 @@ class Validator:
         t0 = time.perf_counter()
         try:
             findings = find_nondeterminism(source)
-            executes = find_response_exec(source)
+            executes = find_response_exec(source, self._pool.limits.libraries)
         except SyntaxError as exc:
             done["compiles"] = checks.check_compiles((), f"SyntaxError at line {exc.lineno}: {exc.msg}")
             return

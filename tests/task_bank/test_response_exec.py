@@ -132,3 +132,92 @@ def test_exec_reached_as_an_attribute_of_any_object_is_found():
 
 def test_a_regex_compiled_from_the_response_passes():
     assert not found("import re\ndef verify(r):\n    return float(bool(re.compile(re.escape(r)).match('a')))\n")
+
+
+WRITES = "    open('solution.py', 'w').write(r)\n"
+
+
+@pytest.mark.parametrize("load", ["import solution", "from solution import add", "import solution.sub as s",
+                                  "__import__('solution')", "m = __import__(name)",
+                                  "import importlib\n    importlib.import_module('solution')",
+                                  "import importlib\n    importlib.import_module(name)", "import runpy"])
+def test_importing_a_module_written_at_run_time_is_found(load: str):
+    """rt-importsol: the response saved as a file, then imported, runs in the verifier's process."""
+    assert found(f"def verify(r):\n    name = 'solution'\n{WRITES}    {load}\n    return 1.0\n")
+
+
+def test_a_module_the_sandbox_does_not_ship_is_found_even_without_a_visible_write():
+    assert found("from solution import add\ndef verify(r):\n    return float(add(2, 3) == 5)\n")
+
+
+def test_a_relative_import_is_found():
+    assert found("from . import solution\ndef verify(r):\n    return 1.0\n")
+
+
+@pytest.mark.parametrize("source", ["import json, re, collections.abc\nfrom datetime import date",
+                                    "from envsynth_sandbox import plain, run_response",
+                                    "import importlib\nJSON = importlib.import_module('json')",
+                                    "JSON = __import__('json')"])
+def test_standard_library_and_sandbox_imports_pass(source: str):
+    assert not found(f"{source}\ndef verify(r):\n    return float(r == 'x')\n")
+
+
+def test_an_allow_listed_library_passes_only_when_the_sandbox_lists_it():
+    source = ("from if_verifiable.ifeval.instructions import CommaChecker\nimport nltk.tokenize\n"
+              "def verify(r):\n    return float(CommaChecker('x').check_following(r))\n")
+    assert find_response_exec(source, ("if_verifiable.ifeval", "nltk")) == ()
+    assert len(find_response_exec(source, ("if_verifiable.ifeval",))) == 1
+    assert len(find_response_exec(source)) == 2
+
+
+def test_a_parent_of_an_allow_listed_subpackage_is_not_itself_allow_listed():
+    assert not executes_response("from if_verifiable import ifeval\ndef verify(r):\n    return 1.0\n",
+                                 ("if_verifiable.ifeval",))
+    assert executes_response("from if_verifiable import datasets_loader\ndef verify(r):\n    return 1.0\n",
+                             ("if_verifiable.ifeval",))
+
+
+@pytest.mark.parametrize("value", ["runners = [exec]\n    runners[0](r, {})",
+                                   "table = {'go': eval}\n    table['go'](r)",
+                                   "c = compile\n    exec(c(r, 'x', 'exec'))", "load = __import__",
+                                   "import builtins\n    fs = (builtins.exec,)"])
+def test_a_builtin_code_runner_used_as_a_value_is_found(value: str):
+    assert found(f"def verify(r):\n    {value}\n    return 1.0\n")
+
+
+@pytest.mark.parametrize("module", ["doctest", "ctypes", "code", "codeop", "site", "pydoc", "pkgutil",
+                                    "importlib.util", "logging.config"])
+def test_a_module_that_runs_code_or_loads_modules_by_name_is_found(module: str):
+    assert found(f"import {module}\ndef verify(r):\n    return float(r == 'x')\n")
+
+
+def test_the_doctest_runner_on_the_response_is_found():
+    source = ("import doctest\ndef verify(r):\n    t = doctest.DocTestParser().get_doctest(r, {}, 'x', None, 0)\n"
+              "    return float(doctest.DocTestRunner().run(t).failed == 0)\n")
+    assert found(source)
+
+
+def test_ctypes_run_simple_string_is_found():
+    assert found("import ctypes\ndef verify(r):\n    ctypes.pythonapi.PyRun_SimpleString(r.encode())\n"
+                 "    return 1.0\n")
+
+
+def test_exec_of_a_constant_that_imports_a_written_module_is_found():
+    assert found(f"def verify(r):\n{WRITES}    ns = {{}}\n    exec('from solution import add', ns)\n"
+                 "    return float(ns['add'](2, 3) == 5)\n")
+
+
+def test_exec_of_code_assembled_at_run_time_is_found():
+    assert found(f"def verify(r):\n{WRITES}    exec('imp' + 'ort solution')\n    return 1.0\n")
+
+
+@pytest.mark.parametrize("call", ["pickle.loads(b'csolution\\nadd\\n.')", "breakpoint()",
+                                  "importlib.reload(json)"])
+def test_loaders_that_run_code_whatever_their_argument_are_found(call: str):
+    assert found(f"import pickle, importlib, json\ndef verify(r):\n{WRITES}    {call}\n    return 1.0\n")
+
+
+def test_writing_any_file_then_running_a_subprocess_is_found():
+    source = ("import subprocess, sys\ndef verify(r):\n    open('t.py', 'w').write('print(1)')\n"
+              "    return float(subprocess.run([sys.executable, 't.py']).returncode == 0)\n")
+    assert found(source)

@@ -77,3 +77,33 @@ def test_mark_round_trips_through_the_bank_and_export(tmp_path):
         stored = bank.find(marked.id)
     assert stored is not None and stored.spec.metadata[RESPONSE_EXEC_KEY] is True
     assert TaskSpec.model_validate_json(stored.spec.to_json()).metadata[RESPONSE_EXEC_KEY] is True
+
+
+IMPORTS_SOLUTION = ("import sys\n\ndef verify(response: str) -> float:\n"
+                    "    with open('solution.py', 'w') as f:\n        f.write(response)\n"
+                    "    sys.path.insert(0, '.')\n    try:\n        import solution\n"
+                    "        return 1.0 if solution.double(21) == 42 else 0.0\n    except BaseException:\n"
+                    "        return 0.0\n")
+LIBRARY = ("from immutabledict import immutabledict\n\nWANT = immutabledict({'answer': '42'})\n\n"
+           "def verify(response: str) -> float:\n    return 1.0 if response.strip() == WANT['answer'] else 0.0\n")
+
+
+def test_importing_the_response_saved_as_a_module_is_rejected_with_the_repair_hint(pool):
+    """rt-importsol: ``import solution`` of a file the verifier wrote runs the response in the verifier's process."""
+    spec = old_style().model_copy(update={"verifier": IMPORTS_SOLUTION})
+    with Validator(pool, ValidationConfig()) as validator:
+        report = validator.validate(spec)
+    check = next(c for c in report.checks if c.name == "executes_response")
+    assert Reason.EXECUTES_RESPONSE in report.reasons and "'solution'" in check.detail
+    assert "from envsynth_sandbox import plain, run_response" in check.detail
+
+
+def test_an_import_counts_as_running_the_response_only_when_the_pool_does_not_list_the_library(pool):
+    spec = TaskSpec(prompt="What is six times seven?", verifier=LIBRARY, reference="42", failure_cases=("41",))
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=2.0, libraries=())) as bare:
+        with Validator(bare, ValidationConfig()) as validator:
+            unlisted = validator.validate(spec)
+    with Validator(pool, ValidationConfig()) as validator:
+        listed = validator.validate(spec)
+    assert Reason.EXECUTES_RESPONSE in unlisted.reasons
+    assert next(c for c in listed.checks if c.name == "executes_response").passed is True
