@@ -9,7 +9,11 @@ kind           pattern
 =============  ===========================================================================================
 random         module-level ``random.*`` / ``numpy.random.*`` functions not seeded in the same scope,
                ``random.Random()`` or ``numpy.random.default_rng()`` without a seed, ``SystemRandom``
-clock          ``time.time()`` and the other clocks, ``datetime.now()/utcnow()/today()``, ``date.today()``
+clock          ``time.time()`` and the other clocks, ``datetime.now()/utcnow()/today()``, ``date.today()``;
+               file times (a clock the shifted clock does not reach): ``.st_mtime``/``st_atime``/``st_ctime``/
+               ``st_birthtime`` and their ``_ns`` forms (of ``os.stat``, ``lstat``, ``fstat``, ``DirEntry.stat()``,
+               ``Path.stat()``; also named as a string, ``getattr(st, 'st_mtime')``), ``os.path.getmtime/getatime/
+               getctime``, ``stat.ST_MTIME/ST_ATIME/ST_CTIME``, and ``os.stat(...)[7:10]``
 pid            ``os.getpid()``, ``os.getppid()``, ``os.getpgrp()`` and the other process ids, ``os.times()``,
                ``resource.getrusage()``, thread ids
 object_id      ``id`` (an address, different in every process), ``object.__repr__``
@@ -52,6 +56,12 @@ _SEEDABLE_CTORS = {"random.Random", "numpy.random.RandomState", "numpy.random.de
 _CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns",
                                  "process_time", "process_time_ns", "thread_time", "thread_time_ns", "clock_gettime",
                                  "clock_gettime_ns")}
+_CLOCKS |= {f"os.path.get{n}time" for n in "mac"} | {f"stat.ST_{n}TIME" for n in "MAC"}
+_FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns"))
+"""Attributes of a stat result that hold a file time: a file written during the call carries the real clock."""
+_STAT_CALLS = {"os.stat", "os.lstat", "os.fstat"}
+_STAT_TIME_INDEXES = {7, 8, 9}
+"""``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
 _CLOCKS_WITHOUT_ARGS = {"time.localtime", "time.gmtime", "time.ctime", "time.asctime"}
 _DATETIME_NOW = {"now", "utcnow", "today"}
 _PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
@@ -218,6 +228,9 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
+        if node.attr in _FILE_TIMES:
+            self._add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
+                                     "touched; scores must not depend on when they run")
         if id(node) not in self.inner:
             if node.attr == "__hash__":
                 self._add(node, "hash", "__hash__ of str/bytes depends on PYTHONHASHSEED; use hashlib")
@@ -227,7 +240,20 @@ class _Visitor(ast.NodeVisitor):
                     self._reference(node, qual)
         self.generic_visit(node)
 
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        """``os.stat(p)[8]`` or ``[7:10]``: the file times of a stat result read by index."""
+        value, index = node.value, node.slice
+        is_stat = isinstance(value, ast.Call) and (qualname(value.func, self.aliases) in _STAT_CALLS or (
+            isinstance(value.func, ast.Attribute) and value.func.attr in {"stat", "lstat"}))
+        if is_stat and (isinstance(index, ast.Slice) or not isinstance(index, ast.Constant)
+                        or index.value in _STAT_TIME_INDEXES or index.value in {-1, -2, -3}):
+            self._add(node, "clock", "a stat result indexed at its file times (7-9) reads the clock of when the "
+                                     "file was touched; use st_size or the content")
+        self.generic_visit(node)
+
     def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and node.value in _FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
+            self._add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
                 p in node.value for p in _PROC_PREFIXES):
             if "random" in node.value:

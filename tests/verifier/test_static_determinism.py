@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from verifier.static_determinism import find_nondeterminism
@@ -206,7 +208,8 @@ def test_dev_urandom_is_flagged():
 
 
 def test_proc_file_time_is_flagged():
-    assert kinds("import os\ndef verify(r):\n    return float(os.stat('/proc/self').st_mtime > 1.7e9)\n") == ["proc"]
+    kinds_found = kinds("import os\ndef verify(r):\n    return float(os.stat('/proc/self').st_mtime > 1.7e9)\n")
+    assert kinds_found == ["clock", "proc"]
 
 
 def test_process_group_id_is_flagged():
@@ -236,34 +239,83 @@ def test_a_docstring_naming_proc_is_not_flagged():
     assert kinds('def verify(r):\n    """Never reads /proc/self."""\n    return float(r == "a")\n') == []
 
 
-def _shipped_verifiers() -> list[tuple[str, str]]:
+def _shipped_verifiers() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, verifier source, the verifier libraries it is scored with) of every shipped example: the tasks, the
+    recorded drafts (ours and SmolLM2's) and the retention suite (scored with IFBench's libraries as well)."""
+    import ast
     import json
     import re
     from pathlib import Path
 
+    from synth.replay import RETENTION_LIBRARIES
+    from verifier.libraries import DEFAULT_LIBRARIES
+
     examples = Path(__file__).resolve().parents[2] / "examples"
-    found = [(f"tasks:{json.loads(line)['id']}", json.loads(line)["verifier"])
+    found = [(f"tasks:{json.loads(line)['id']}", json.loads(line)["verifier"], DEFAULT_LIBRARIES)
              for line in (examples / "tasks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    for line in (examples / "drafts.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        draft = json.loads(line)
-        block = re.search(r"```json\n(.*?)\n```", draft["text"], re.S)
-        if block and "unseeded" not in draft["note"]:  # the one draft shipped to show this very rejection
-            try:
-                found.append((f"drafts:{draft['key']}", json.loads(block.group(1))["verifier"]))
-            except (ValueError, KeyError):  # drafts shipped to show a parse failure
+    found += [(f"retention:{n}", json.loads(line)["verifier"], (*DEFAULT_LIBRARIES, *RETENTION_LIBRARIES))
+              for n, line in enumerate((examples / "retention" / "tasks.jsonl").read_text(encoding="utf-8")
+                                       .splitlines()) if line.strip()]
+    for drafts in ("drafts.jsonl", "smollm2/drafts.jsonl"):
+        for line in (examples / drafts).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
                 continue
+            draft = json.loads(line)
+            text = draft["text"]
+            block = re.search(r"```json\n(.*?)\n```", text, re.S)  # SmolLM2's drafts are bare JSON
+            body = block.group(1) if block else text[text.find("{"):text.rfind("}") + 1]
+            if "unseeded" not in draft.get("note", ""):  # the one draft shipped to show this very rejection
+                try:
+                    source = json.loads(body)["verifier"]
+                    ast.parse(source)
+                except (ValueError, KeyError, SyntaxError):  # drafts shipped to show a parse failure
+                    continue
+                found.append((f"{drafts}:{draft['key']}", source, DEFAULT_LIBRARIES))
     return found
 
 
-@pytest.mark.parametrize("name,source", _shipped_verifiers(), ids=[n for n, _ in _shipped_verifiers()])
-def test_every_shipped_example_passes_the_static_pass(name: str, source: str):
+SHIPPED = _shipped_verifiers()
+
+
+@pytest.mark.parametrize("name,source,libraries", SHIPPED, ids=[n for n, _, _ in SHIPPED])
+def test_every_shipped_example_passes_the_static_pass(name: str, source: str, libraries: tuple[str, ...]):
     assert kinds(source) == []
 
 
-@pytest.mark.parametrize("name,source", _shipped_verifiers(), ids=[n for n, _ in _shipped_verifiers()])
-def test_no_shipped_example_runs_the_response_in_the_verifiers_process(name: str, source: str):
+@pytest.mark.parametrize("name,source,libraries", SHIPPED, ids=[n for n, _, _ in SHIPPED])
+def test_no_shipped_example_runs_the_response_in_the_verifiers_process(name: str, source: str,
+                                                                       libraries: tuple[str, ...]):
     from task_bank.response_exec import find_response_exec
 
-    assert find_response_exec(source) == ()
+    assert find_response_exec(source, libraries) == ()
+
+
+def test_the_shipped_examples_cover_tasks_drafts_smollm2_drafts_and_the_retention_suite():
+    kinds_of = {name.split(":")[0] for name, _, _ in SHIPPED}
+    assert kinds_of == {"tasks", "retention", "drafts.jsonl", "smollm2/drafts.jsonl"}
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[2] / "examples" / "environments")
+                                        .glob("*.py")), ids=lambda p: p.name)
+def test_every_shipped_environment_passes_the_static_pass(path: Path):
+    assert kinds(path.read_text(encoding="utf-8")) == []
+
+
+def test_file_times_of_scandir_entries_are_a_clock():
+    """rt-datebomb: a file written during the call carries the real clock, which the shifted clock does not reach."""
+    source = ("import os\ndef verify(r):\n    open('f', 'w').close()\n"
+              "    return 1.0 if [e.stat().st_mtime for e in os.scandir('.')][0] > 5 else 0.0\n")
+    assert kinds(source) == ["clock"]
+
+
+@pytest.mark.parametrize("read", ["os.stat('f').st_mtime", "os.lstat('f').st_atime_ns", "os.fstat(0).st_ctime",
+                                  "pathlib.Path('f').stat().st_birthtime", "os.stat('f').st_mtime_ns",
+                                  "getattr(os.stat('f'), 'st_mtime')", "os.path.getmtime('f')",
+                                  "os.stat('f')[stat.ST_MTIME]", "os.stat('f')[8]", "os.stat('f')[7:]"])
+def test_every_way_of_reading_a_file_time_is_a_clock(read: str):
+    assert "clock" in kinds(f"import os, pathlib, stat\ndef verify(r):\n    return float({read} > 5)\n")
+
+
+def test_a_file_size_is_not_a_clock():
+    source = "import os\ndef verify(r):\n    return float(os.stat('f').st_size > 5 and os.stat('f')[6] > 0)\n"
+    assert kinds(source) == []
