@@ -56,6 +56,8 @@ LOADS = tuple(f"{m}.{f}" for m in ("pickle", "_pickle", "cPickle", "dill", "clou
 """Loaders flagged on any argument: a constant pickle imports any module by name (one written at run time)."""
 CODE_RUNNERS = frozenset({"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"})
 """Builtins whose code argument must be a clean string constant (see ``response_exec``)."""
+_LOADABLE = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd", ".zip", ".egg", ".whl")
+"""Suffixes of files that Python loads as code (modules, ``.pth`` files, zip imports)."""
 _FILE_WRITERS = frozenset({"write", "write_text", "write_bytes", "writelines"})
 
 
@@ -103,6 +105,22 @@ def writes_file(node: ast.Call, aliases: dict[str, str]) -> bool:
         return any(not isinstance(m, ast.Constant) or not isinstance(m.value, str) or set(m.value) & set("wax+")
                    for m in modes)
     return False
+
+
+def shadowing(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+    """In a verifier that writes files: every import run after loading (inside a function) and every constant
+    that names a loadable file. The working directory is on the sandboxed ``sys.path``, so ``colorsys.py`` written
+    there shadows the standard module, and ``import colorsys`` in ``verify`` runs it (as does any standard
+    function that imports lazily, such as ``time.strptime`` with ``_strptime.py``)."""
+    nested: list[ast.AST] = [n for n in ast.walk(tree)
+                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))]
+    late = {id(n) for scope in nested for n in ast.walk(scope) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    for node in ast.walk(tree):
+        if id(node) in late:
+            yield node, "an import inside a function of a verifier that writes files: a file it wrote (the " \
+                        "working directory is on sys.path) shadows the module and runs as code"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith(_LOADABLE):
+            yield node, f"{node.value[:40]!r} names a file Python loads as code, in a verifier that writes files"
 
 
 def constant_module(call: ast.Call) -> str | None:

@@ -19,7 +19,8 @@ What counts (a *taint* reading: the parameters of ``verify`` and everything comp
     subprocess.*, os.system / popen / exec* / spawn*     the response as a program (it inherits the harness's pipes)
     .runsource / .runcode / .push / .exec_module ...     methods of interpreters and loaders, on derived values
     a file written (of anything), then any loader        ``open(p, 'w').write(code)`` ... ``runpy.run_path(p)``
-    an import the sandbox cannot satisfy                 :mod:`task_bank.code_sinks`: ``import solution``
+    an import the sandbox cannot satisfy                 :mod:`task_bank.code_sinks`: ``import solution``; with
+                                                         a file written: any late import (a file shadows it)
 
 Sinks are also followed through aliases (``run = exec``, ``getattr(builtins, 'exec')``, ``__builtins__['eval']``)
 and through helper functions of the module (a derived argument taints the helper's parameters). ``ast.parse``
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
                                   SINKS, collect_aliases, constant_module, forbidden_imports, module_allowed, qualname,
-                                  writes_file)
+                                  shadowing, writes_file)
 
 RESPONSE_EXEC_KEY = "allow_response_exec"
 """``metadata`` key recording that a task was admitted under ``--allow-response-exec`` (its verifier runs the
@@ -76,7 +77,10 @@ def find_response_exec(source: str, libraries: Iterable[str] = (), *, _depth: in
                                 "envsynth_sandbox and the allow-listed libraries): it is a file written at run time, "
                                 "or a module that runs code")
              for node, module in forbidden_imports(tree, allowed)]
-    if found or _names_a_sink(tree, collect_aliases(tree)):
+    aliases = collect_aliases(tree)
+    if any(isinstance(n, ast.Call) and writes_file(n, aliases) for n in ast.walk(tree)):
+        found += [ExecFinding(line=node.lineno, col=node.col_offset, detail=what) for node, what in shadowing(tree)]
+    if found or _names_a_sink(tree, aliases):
         reader = _TaintReader(tree, allowed, _depth)
         for _ in range(_FIXPOINT_ROUNDS):
             if not reader.propagate():
@@ -328,7 +332,7 @@ class _TaintReader:
             where = {"line": node.lineno, "col": node.col_offset}
             if sink in IMPORTERS:
                 name = constant_module(node)
-                if name is None or not module_allowed(name, self.libraries):
+                if name is None or not module_allowed(name, self.libraries) or self.writes_response:
                     yield ExecFinding(**where, detail=f"{sink}() of {name or 'a computed name'!r}: only the "
                                                       "standard library and allow-listed libraries are shipped; "
                                                       "anything else is code written at run time")

@@ -221,3 +221,22 @@ def test_writing_any_file_then_running_a_subprocess_is_found():
     source = ("import subprocess, sys\ndef verify(r):\n    open('t.py', 'w').write('print(1)')\n"
               "    return float(subprocess.run([sys.executable, 't.py']).returncode == 0)\n")
     assert found(source)
+
+
+@pytest.mark.parametrize("load", ["import colorsys", "__import__('colorsys')",
+                                  "import importlib\n    importlib.import_module('colorsys')"])
+def test_a_written_file_that_shadows_a_standard_module_is_found(load: str):
+    """The working directory is on the sandbox's sys.path: ``colorsys.py`` written there runs on import."""
+    assert found(f"def verify(r):\n    open('colorsys.py', 'w').write(r)\n    {load}\n    return 1.0\n")
+
+
+def test_a_written_file_named_for_a_lazy_standard_import_is_found():
+    source = ("import time\nNAME = '_strptime.py'\ndef verify(r):\n    open(NAME, 'w').write(r)\n"
+              "    return float(time.strptime('2024', '%Y').tm_year == 2024)\n")
+    assert found(source)
+
+
+def test_a_verifier_that_writes_a_scratch_file_and_imports_at_the_top_passes():
+    source = ("import json\ndef verify(r):\n    with open('/tmp/out.json', 'w') as f:\n        json.dump([r], f)\n"
+              "    with open('/tmp/out.json') as f:\n        return float(json.load(f) == [r])\n")
+    assert not found(source)
