@@ -126,7 +126,7 @@ def test_status_without_no_validate_is_refused_before_any_work(capsys, bank_path
 
 def test_export_json_writes_jsonl_and_parquet(capsys, filled, tmp_path):
     code, out, _ = _run(capsys, "export", "--bank", str(filled), "--json", "-o", str(tmp_path / "a.jsonl"))
-    assert code == 0 and out == {"format": "jsonl", "path": str(tmp_path / "a.jsonl"), "tasks": 5}
+    assert code == 0 and out == {"format": "jsonl", "path": str(tmp_path / "a.jsonl"), "tasks": 5, "environments": 0}
     assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 5
     _run(capsys, "export", "--bank", str(filled), "--format", "parquet", "--status", "all", "-o",
          str(tmp_path / "a.parquet"))
