@@ -15,7 +15,8 @@ clock          ``time.time()`` and the other clocks, ``datetime.now()/utcnow()/t
                ``Path.stat()``; also named as a string, ``getattr(st, 'st_mtime')``), ``os.path.getmtime/getatime/
                getctime``, ``stat.ST_MTIME/ST_ATIME/ST_CTIME``, and ``os.stat(...)[7:10]``
 pid            ``os.getpid()``, ``os.getppid()``, ``os.getpgrp()`` and the other process ids, ``os.times()``,
-               ``resource.getrusage()``, thread ids
+               ``resource.getrusage()``, ``resource.getrlimit()`` (the limits depend on the group size: they tell
+               validation from training), thread ids
 object_id      ``id`` (an address, different in every process), ``object.__repr__``
 entropy        ``os.urandom``, ``os.getrandom``, ``secrets.*``, ``uuid.uuid1()/uuid4()``, ``/dev/urandom``,
                ``/proc/sys/kernel/random/uuid``
@@ -65,7 +66,8 @@ _STAT_TIME_INDEXES = {7, 8, 9}
 _CLOCKS_WITHOUT_ARGS = {"time.localtime", "time.gmtime", "time.ctime", "time.asctime"}
 _DATETIME_NOW = {"now", "utcnow", "today"}
 _PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
-         "resource.getrusage", "threading.get_ident", "threading.get_native_id", "_thread.get_ident"}
+         "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
+         "threading.get_native_id", "_thread.get_ident"}
 _RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
 _ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
               "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}

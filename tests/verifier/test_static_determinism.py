@@ -319,3 +319,10 @@ def test_every_way_of_reading_a_file_time_is_a_clock(read: str):
 def test_a_file_size_is_not_a_clock():
     source = "import os\ndef verify(r):\n    return float(os.stat('f').st_size > 5 and os.stat('f')[6] > 0)\n"
     assert kinds(source) == []
+
+
+def test_reading_the_resource_limits_is_flagged():
+    """rt-rlimit: the CPU limit grows with the group size, so it tells validation from training."""
+    source = ("import resource\ndef verify(r):\n"
+              "    return 1.0 if resource.getrlimit(resource.RLIMIT_CPU)[1] > 80 else 0.0\n")
+    assert kinds(source) == ["pid"]
