@@ -154,6 +154,9 @@ def main(config_json):
     if lib is not None:
         lib.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/<pid>/mem for the children
         lib.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # verifier processes are re-parented to the zygote
+    # ``python -c`` puts the working directory (the shared scratch) first on sys.path: a verifier that wrote the
+    # response to ``colorsys.py`` would import it as the standard module and run it in its own process.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     sys.path.extend(cfg.get("site", []))
     import datetime  # noqa: F401  imported once here, so no forked child pays for it (random alone costs ~10 ms)
     import random  # noqa: F401
