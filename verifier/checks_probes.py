@@ -4,10 +4,17 @@ Every probe of a task is scored in one sandbox group, so a cheap verifier is loa
 response. The trivial responses are the cheap tricks a policy finds first: say nothing, say whitespace, repeat the
 question, or spray every plausible answer at once (the junk string holds the numbers 0..2999, yes/no, true/false and
 the letters of a multiple-choice answer). A verifier that pays any of them more than the trivial threshold is hackable.
+
+Those four are fixed, so a hostile verifier can score them 0 and pay everything else 1.0. Two more trivial probes are
+drawn afresh for every validation from an unpredictable source (a random integer and a random run of letters):
+such a verifier pays them and is rejected as ``trivial``. An honest verifier scores them low whatever they are, so
+the verdict does not depend on the draw; only a verifier that would be hackable anyway can notice the difference.
 """
 
 from __future__ import annotations
 
+import random
+import string
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -45,13 +52,20 @@ def junk_response(length: int) -> str:
     return (seed * (length // len(seed) + 1))[:length]
 
 
-def build_probes(spec: TaskSpec, junk_chars: int) -> tuple[Probe, ...]:
-    """Reference first, then each failure case, then the trivial responses."""
+def unpredictable_responses(rng: random.Random) -> dict[str, str]:
+    """A random integer (up to nine digits) and a random run of 6-40 lowercase letters, drawn from ``rng``."""
+    return {"random_number": str(rng.randrange(10 ** rng.randrange(3, 10))),
+            "random_letters": "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randrange(6, 41)))}
+
+
+def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None) -> tuple[Probe, ...]:
+    """Reference first, then each failure case, then the trivial responses (``rng``: the unpredictable ones' source,
+    the operating system's by default)."""
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
                for i, case in enumerate(spec.failure_cases)]
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
-               "junk": junk_response(junk_chars)}
+               "junk": junk_response(junk_chars), **unpredictable_responses(rng or random.SystemRandom())}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
     return tuple(probes)
 

@@ -21,6 +21,7 @@ report (apart from timings).
 
 from __future__ import annotations
 
+import random
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
@@ -62,7 +63,7 @@ class ValidationConfig(BaseModel):
     fail_threshold: float = Field(default=0.5, ge=0.0, lt=1.0)
     """Every failure case must score at most this, in every call."""
     trivial_threshold: float = Field(default=0.2, ge=0.0, lt=1.0)
-    """Empty, whitespace, prompt-echo and junk responses must score at most this."""
+    """Empty, whitespace, prompt-echo, junk and the two random responses must score at most this."""
     determinism_runs: int = Field(default=3, ge=3, le=16)
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
     repeat_calls: int = Field(default=2, ge=2, le=8)
@@ -103,8 +104,9 @@ class Validator:
     """
 
     def __init__(self, pool: Pool, config: ValidationConfig | None = None, *, concurrency: int | None = None,
-                 registry: BackendRegistry | None = None) -> None:
+                 registry: BackendRegistry | None = None, probe_rng: random.Random | None = None) -> None:
         self._pool = pool
+        self._probe_rng = probe_rng  # None: the unpredictable probes come from the operating system
         self._config = config or ValidationConfig()
         self._concurrency = max(1, concurrency or pool.workers)
         backend = (registry or default_registry()).create(pool.backend_name)
@@ -176,7 +178,7 @@ class Validator:
 
     def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
         cfg = self._config
-        probes = build_probes(spec, cfg.junk_chars)
+        probes = build_probes(spec, cfg.junk_chars, self._probe_rng)
         source = spec.verifier
         t0 = time.perf_counter()
         orders = {run: run_order(len(probes), run, cfg.repeat_calls) for run in range(cfg.determinism_runs)}
