@@ -98,7 +98,7 @@ ONE_SHOT = ("import json, sys\nns = {}\nexec(compile(sys.argv[1], '<verifier>', 
 
 def fresh_argv(kind: str, source: str, response: str) -> list[str]:
     """One call in a new interpreter: inside a new bwrap sandbox, or as a bare subprocess."""
-    binary, prefix, _ = python_paths()
+    binary, prefix = python_paths()
     command = [str(binary), "-S", "-s", "-B", "-c", ONE_SHOT, source, response]
     if kind == "subprocess":
         return command

@@ -84,7 +84,7 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:
         raise SandboxUnavailableError(reason)
-    binary, prefix, site = python_paths()
+    binary, prefix = python_paths()
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
     block_r, block_w = os.pipe()
@@ -92,7 +92,7 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
     seccomp_r = program_fd(deny_list_program())
     privileged = os.geteuid() == 0
     config: dict[str, object] = {"in": to_r, "out": from_w, "uid": random.randrange(*UID_RANGE) if privileged else None,
-                                 "scratch": SCRATCH, "site": site, "nproc": True, "hash_seed": hash_seed}
+                                 "scratch": SCRATCH, "site": [], "nproc": True, "hash_seed": hash_seed}
     argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
     argv = argv[:argv.index("--") + 1] + session_command(str(binary), config)
     if seccomp_r is not None:

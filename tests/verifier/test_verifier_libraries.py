@@ -70,6 +70,30 @@ def test_a_package_not_on_the_list_cannot_be_imported():
     assert "No module named 'if_verifiable'" in result.detail
 
 
+SYS_PATH = """
+import json, sys
+
+
+def verify(response):
+    raise RuntimeError(json.dumps(sys.path))
+"""
+
+
+def test_nothing_installed_beside_the_interpreter_is_on_the_sandboxed_path(pool):
+    """Only the standard library and the allow-listed libraries: the interpreter's own site-packages (where a
+    developer machine keeps scipy, boto3, ...) is not importable, and a library found there would also shadow the
+    allow-listed copy."""
+    import sysconfig
+
+    result = pool.score(SYS_PATH, ["x"])[0]
+    path = json.loads(result.detail.split(": ", 1)[1])
+    stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+    stdlib_zip = f"python{sys.version_info.major}{sys.version_info.minor}.zip"  # on every default sys.path
+    outside = [p for p in path if not p.startswith((LIBRARY_ROOT, *stdlib)) and not p.endswith(stdlib_zip)]
+    assert outside == []
+    assert not any("site-packages" in p or "dist-packages" in p for p in path)
+
+
 def test_the_parent_of_a_listed_subpackage_is_not_mounted(pool):
     source = "import if_verifiable.api\n\ndef verify(response):\n    return 1.0\n"
     result = pool.score(source, ["x"])[0]

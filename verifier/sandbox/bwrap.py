@@ -28,7 +28,6 @@ import select
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -48,14 +47,18 @@ UID_RANGE = (200_000, 260_000)
 ZYGOTE_OVERHEAD_MB = 96
 
 
-def python_paths() -> tuple[Path, Path, list[str]]:
-    """The interpreter binary, the install prefix to mount, and the library dirs the zygote may import from."""
+def python_paths() -> tuple[Path, Path]:
+    """The interpreter binary and the install prefix to mount.
+
+    Only the standard library of that install is importable inside: the zygote runs with ``-S`` and its ``sys.path``
+    gets no ``site-packages``, so whatever else happens to be installed beside the interpreter (on a developer's
+    machine: scipy, boto3, IPython, ...) stays out of a verifier's reach. The allow-listed verifier libraries are
+    the only packages a verifier can import (``verifier/libraries.py``)."""
     prefix = Path(sys.base_prefix).resolve()
     binary = Path(sys.executable).resolve()
     if not binary.is_relative_to(prefix):
         binary = prefix / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
-    purelib = sysconfig.get_paths(vars={"base": str(prefix)})["purelib"]
-    return binary, prefix, [purelib] if Path(purelib).is_relative_to(prefix) else []
+    return binary, prefix
 
 
 def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int], config: dict[str, object],
@@ -105,7 +108,7 @@ class BwrapBackend(Backend):
         reason = self.unavailable_reason()
         if reason is not None:
             raise SandboxUnavailableError(reason)
-        binary, prefix, site = python_paths()
+        binary, prefix = python_paths()
         to_zygote_r, to_zygote_w = os.pipe()
         from_zygote_r, from_zygote_w = os.pipe()
         block_r, block_w = os.pipe()
@@ -114,7 +117,7 @@ class BwrapBackend(Backend):
         privileged = os.geteuid() == 0
         uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None  # responses run as uid + 1
         config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
-                                     "site": site, "nproc": True, "hash_seed": hash_seed,
+                                     "site": [], "nproc": True, "hash_seed": hash_seed,
                                      "response_uid": None if uid is None else uid + 1,
                                      "limits": limits.model_dump(mode="json")}
         argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
