@@ -24,7 +24,8 @@ from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
                                    run_command)
-from task_bank.environment_cli import add_environment_rows, environment_import_command, write_environments
+from task_bank.environment_cli import (add_environment_rows, environment_import_command, show_environment,
+                                      write_environments)
 from task_bank.errors import InputError
 from task_bank.jsonl import ImportReport, export_jsonl, import_jsonl
 from task_bank.records import TaskRecord, TaskStatus
@@ -101,6 +102,13 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
     """Spec, provenance, validation reports, training statistics and history of one task."""
     with Bank.open(existing_bank(args.bank)) as bank:
+        environment = None if bank.has_task(args.task_id) else bank.find_environment(args.task_id)
+        if environment is not None:  # an environment id: its own view (task_bank.environment_cli)
+            if args.json:
+                emit_json({"record": environment.model_dump(mode="json")})
+            else:
+                show_environment(console, environment)
+            return 0
         record = bank.get(args.task_id)
         reports, stats, history = bank.reports(record.id), bank.stats(record.id), bank.history(record.id)
         duplicates = [r.id for r in bank.duplicates_of(record.id)]
@@ -253,8 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offset", type=int, default=0, help="tasks to skip (default: 0)")
 
     p = _subcommand(sub, "show", cmd_show, "one task: spec, provenance, reports, statistics, history",
-                    "Show everything the bank knows about one task.")
-    p.add_argument("task_id", metavar="ID", help="the task id (t_...)")
+                    "Show everything the bank knows about one task, or one environment (its tools, reference "
+                    "trajectory, provenance and split).")
+    p.add_argument("task_id", metavar="ID", help="the task id (t_...) or environment id (e_...)")
 
     _add_import(sub)
 

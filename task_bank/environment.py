@@ -15,6 +15,10 @@ A line without ``kind`` is task spec v1 (:func:`parse_spec_line` tells the two a
 
 Like a task, an environment's id is a hash of its canonical content (prompt, source, reference, failure cases),
 prefixed ``e_`` so that the two kinds never collide; metadata stays outside the hash.
+
+An exported line may also carry ``provenance`` and ``split`` (:class:`EnvironmentLine`, as :class:`TaskLine` does for
+tasks): both outside the content id, so a drafted environment keeps its chain through a move between banks, and a
+held-out replay environment stays held out.
 """
 
 from __future__ import annotations
@@ -23,10 +27,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from task_bank.spec import SCHEMA_VERSION, Prompt, PromptedSpec, TaskSpec, check_version_and_prompt, content_hash
+from task_bank.provenance import Provenance
+from task_bank.spec import (SCHEMA_VERSION, Prompt, PromptedSpec, TaskLine, TaskSpec, TaskSplit, check_version_and_prompt,
+                            content_hash)
 
 ENVIRONMENT_KIND = "environment"
 """The ``kind`` value that marks an environment spec line."""
+
+DEFAULT_TURNS = 8
+"""Tool-calling rounds of a rollout (training or evaluation) whose environment sets no ``metadata.max_turns``."""
 
 
 class ToolCall(BaseModel):
@@ -115,8 +124,43 @@ class EnvironmentSpec(PromptedSpec, BaseModel):
         return self.model_dump_json()
 
 
+class EnvironmentLine(EnvironmentSpec):
+    """One line of an environment spec v1 JSONL file: the spec, and where it came from when a bank exported it.
+
+    Provenance has one home, :attr:`task_bank.environment_store.EnvironmentRecord.provenance`; this wire form only
+    carries it (and the split) through a file. Both are outside the content id and omitted from the JSON when
+    absent (``split`` is written only for ``heldout``, so an envsynth that predates it refuses a held-out line
+    rather than train on it)."""
+
+    provenance: Provenance | None = None
+    """Where the environment came from, as the exporting bank recorded it."""
+    split: TaskSplit = TaskSplit.TRAIN
+    """``heldout`` for a held-out replay environment: evaluated by ``synth.replay``, never trained on."""
+
+    @classmethod
+    def of(cls, spec: EnvironmentSpec, provenance: Provenance | None = None,
+           split: TaskSplit = TaskSplit.TRAIN) -> "EnvironmentLine":
+        """The line for ``spec`` carrying ``provenance`` and ``split``."""
+        return cls.model_validate({**spec.model_dump(), "provenance": provenance, "split": split})
+
+    @property
+    def spec(self) -> EnvironmentSpec:
+        """The environment itself, without what it travelled with."""
+        return EnvironmentSpec.model_validate(self.model_dump(exclude={"provenance", "split"}))
+
+    def to_json(self) -> str:
+        """One JSONL line (``provenance`` only when present, ``split`` only when held out)."""
+        omitted = {"provenance"} if self.provenance is None else set()
+        if self.split is TaskSplit.TRAIN:
+            omitted.add("split")
+        return self.model_dump_json(exclude=omitted or None)
+
+
 AnySpec = TaskSpec | EnvironmentSpec
 """Either kind of bank line."""
+
+AnyLine = TaskLine | EnvironmentLine
+"""Either kind of bank line, with what it travelled with (provenance, split)."""
 
 
 def is_environment_line(value: object) -> bool:
@@ -124,11 +168,17 @@ def is_environment_line(value: object) -> bool:
     return isinstance(value, dict) and value.get("kind") == ENVIRONMENT_KIND
 
 
-def parse_spec_line(value: object) -> AnySpec:
-    """A task spec v1 or an environment spec v1, chosen by ``kind`` (absent: a task). Raises pydantic's
-    ValidationError (or ValueError for an unknown kind) so callers can name the field."""
+def parse_line(value: object) -> AnyLine:
+    """A task or environment line, chosen by ``kind`` (absent: a task), with its provenance and split. Raises
+    pydantic's ValidationError (or ValueError for an unknown kind) so callers can name the field."""
     if isinstance(value, dict) and "kind" in value and value["kind"] != ENVIRONMENT_KIND:
         raise ValueError(f"unknown kind {value['kind']!r}; expected 'environment' or no kind (a task)")
     if is_environment_line(value):
-        return EnvironmentSpec.model_validate(value)
-    return TaskSpec.model_validate(value)
+        return EnvironmentLine.model_validate(value)
+    return TaskLine.model_validate(value)
+
+
+def parse_spec_line(value: object) -> AnySpec:
+    """A task spec v1 or an environment spec v1 (:func:`parse_line` without what the line travelled with): an
+    exported line, provenance and all, reads as the spec it carries."""
+    return parse_line(value).spec

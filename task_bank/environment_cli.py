@@ -6,7 +6,10 @@
   ``--no-validate`` refuses environment lines, and a file that mixes both kinds is refused with the line of the
   first environment (import the two kinds as two files), before anything is stored.
 - ``export`` (JSONL): the matching environments follow the tasks, one environment spec v1 line each (``"kind":
-  "environment"``), filtered by the same status and skill.
+  "environment"``), filtered by the same status and skill, each with its provenance (and ``"split": "heldout"``
+  for a held-out replay environment), so an import elsewhere keeps the chain and the split.
+- ``show ID``: an environment id (``e_...``) shows the environment: status, prompt, tools, reference trajectory,
+  provenance and split (:func:`show_environment`; ``--json`` prints the stored record).
 - ``stats``: environments per status, beside the tasks.
 """
 
@@ -17,10 +20,14 @@ import json
 import sys
 from pathlib import Path
 
+from rich.console import Console
+from rich.panel import Panel
+from rich.syntax import Syntax
 from rich.table import Table
 
 from task_bank.cli_support import bank_path
 from task_bank.environment import is_environment_line
+from task_bank.environment_store import EnvironmentRecord, environment_line
 from task_bank.errors import InputError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
@@ -76,7 +83,7 @@ def write_environments(bank: Bank, path: str | Path, *, status: str | None, skil
             for record in bank.iter_environments(TaskStatus(status) if status else None):
                 if skill is not None and record.spec.skill != skill:
                     continue
-                out.write(json.dumps(record.spec.model_dump(mode="json"), ensure_ascii=False) + "\n")
+                out.write(environment_line(record) + "\n")
                 count += 1
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror})", path=str(path)) from exc
@@ -89,3 +96,26 @@ def add_environment_rows(table: Table, counts: dict[str, int]) -> Table:
     for status, count in sorted(counts.items()):
         table.add_row(f"  environments: {status}", str(count))
     return table
+
+
+def show_environment(console: Console, record: EnvironmentRecord) -> None:
+    """Everything the bank keeps about one environment, as ``task_bank show`` prints a task."""
+    spec = record.spec
+    head = f"[b]{record.id}[/b]  environment  status={record.status.value}  split={record.split.value}"
+    if record.reasons:
+        head += f"  reasons={', '.join(record.reasons)}"
+    if record.duplicate_of:
+        head += f"  duplicate of {record.duplicate_of}"
+    console.print(head)
+    console.print(Panel(spec.prompt_text, title="prompt"))
+    interface = record.interface
+    tools = "\n".join(t.render() for t in interface.tools) if interface else "(the source breaks the spec)"
+    console.print(Panel(tools or "(no tools)", title="tools"))
+    calls = [f"{c.tool}({json.dumps(c.args, ensure_ascii=False)})" for c in spec.reference.calls]
+    console.print(Panel("\n".join([f"seed {spec.reference.seed}", *calls, f"answer: {spec.reference.response}"]),
+                        title="reference trajectory"))
+    console.print(Panel(Syntax(spec.environment, "python", line_numbers=True, word_wrap=True), title="environment"))
+    if spec.metadata:
+        console.print(Panel(json.dumps(spec.metadata, indent=2, default=str), title="metadata"))
+    prov = {k: v for k, v in record.provenance.model_dump(mode="json").items() if v not in (None, [], 0, {})}
+    console.print(Panel(json.dumps(prov, indent=2), title="provenance"))

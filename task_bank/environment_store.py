@@ -9,26 +9,32 @@ report and the evidence (reference replay with each observation, per-seed result
 - ``signature_key``: a hash of the tool signatures (:attr:`EnvInterface.signature_key`) and the prompt, so the
   same tools offered for the same job are one environment even when the code differs.
 
-An environment matching an admitted (or once admitted) one on either key is rejected with reason ``duplicate`` and
-``duplicate_of`` naming it; exact re-submission of the same content is a no-op.
+An environment matching an admitted (or once admitted) one of its own split on either key is rejected with reason
+``duplicate`` and ``duplicate_of`` naming it; exact re-submission of the same content is a no-op. Across splits only
+the signature key counts: a held-out replay environment is by design its training sibling's simulator asked the
+failure's own request (:mod:`synth.env_replay`), so a shared source is expected, but the same tools offered for the
+same prompt in both splits would be training on the evaluation.
+
+Every record carries its :class:`~task_bank.provenance.Provenance` (drafted: the slot's failure, group, generator,
+template hash and run; imported: the file) and its :class:`~task_bank.spec.TaskSplit`; the export writes both on
+each line (:class:`~task_bank.environment.EnvironmentLine`).
 """
 
 from __future__ import annotations
 
 import ast
-import json
 from collections.abc import Iterator
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.codec import iso
 from task_bank.db import Database
-from task_bank.environment import EnvironmentSpec
+from task_bank.environment import EnvironmentLine, EnvironmentSpec
 from task_bank.environment_results import EnvironmentEvidence
 from task_bank.environment_tools import EnvInterface, ToolSpecError, read_tools
-from task_bank.provenance import utcnow
-from task_bank.records import TaskStatus
-from task_bank.spec import content_hash
+from task_bank.provenance import Provenance, utcnow
+from task_bank.records import ONCE_ADMITTED, TaskStatus
+from task_bank.spec import TaskSplit, content_hash
 from task_bank.validation import Reason, ValidationReport
 
 
@@ -49,6 +55,10 @@ class EnvironmentRecord(BaseModel):
     """The validator's report."""
     evidence: EnvironmentEvidence = EnvironmentEvidence()
     """The reference replay and per-seed results validation saw."""
+    provenance: Provenance = Field(default_factory=Provenance)
+    """Where the environment came from (records stored before provenance had a home read as an empty one)."""
+    split: TaskSplit = TaskSplit.TRAIN
+    """``heldout``: a replay environment only ``synth.replay`` rolls out; training never sees it."""
 
     @property
     def id(self) -> str:
@@ -90,10 +100,11 @@ class EnvironmentStore:
     _db: Database
 
     def add_environment(self, spec: EnvironmentSpec, report: ValidationReport | None = None,
-                        evidence: EnvironmentEvidence | None = None) -> EnvironmentRecord:
-        """Store ``spec`` with its verdict: admitted when the report admits it (or no report is given), else
-        rejected; a duplicate of a kept environment is rejected with reason ``duplicate``. An id already stored is returned
-        as it is (nothing changes)."""
+                        evidence: EnvironmentEvidence | None = None, *, provenance: Provenance | None = None,
+                        split: TaskSplit = TaskSplit.TRAIN) -> EnvironmentRecord:
+        """Store ``spec`` with its verdict, provenance and split: admitted when the report admits it (or no report
+        is given), else rejected; a duplicate of a kept environment is rejected with reason ``duplicate``. An id
+        already stored is returned as it is (nothing changes)."""
         existing = self.find_environment(spec.id)
         if existing is not None:
             return existing
@@ -102,11 +113,12 @@ class EnvironmentStore:
         reasons = () if report is None else tuple(report.reasons)
         duplicate_of = None
         if status is TaskStatus.ADMITTED:
-            duplicate_of = self._duplicate(source_key, signature_key)
+            duplicate_of = self._duplicate(source_key, signature_key, split)
             if duplicate_of is not None:
                 status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
         record = EnvironmentRecord(spec=spec, status=status, reasons=reasons, duplicate_of=duplicate_of,
-                                   report=report, evidence=evidence or EnvironmentEvidence())
+                                   report=report, evidence=evidence or EnvironmentEvidence(),
+                                   provenance=provenance or Provenance(), split=split)
         with self._db.write() as conn:
             conn.execute(
                 "INSERT INTO environments (id, status, skill, source_key, signature_key, duplicate_of, created_at, "
@@ -129,6 +141,10 @@ class EnvironmentStore:
         for row in rows:
             yield EnvironmentRecord.model_validate_json(row[0])
 
+    def heldout_environments(self) -> list[EnvironmentRecord]:
+        """Admitted held-out replay environments, in storage order: what ``synth.replay`` rolls out."""
+        return [r for r in self.iter_environments(TaskStatus.ADMITTED) if r.split is TaskSplit.HELDOUT]
+
     def environment_counts(self) -> dict[str, int]:
         """Environments per status."""
         with self._db.read() as conn:
@@ -138,13 +154,24 @@ class EnvironmentStore:
     def export_environments(self, status: TaskStatus | None = TaskStatus.ADMITTED) -> Iterator[str]:
         """Environment spec v1 JSONL lines (admitted ones by default), in storage order."""
         for record in self.iter_environments(status):
-            yield json.dumps(record.spec.model_dump(mode="json"), ensure_ascii=False)
+            yield environment_line(record)
 
-    def _duplicate(self, source_key: str, signature_key: str | None) -> str | None:
-        kept = (TaskStatus.ADMITTED.value, TaskStatus.RETIRED.value, TaskStatus.QUARANTINED.value)
+    def _duplicate(self, source_key: str, signature_key: str | None, split: TaskSplit) -> str | None:
+        """The first kept environment this one duplicates: either key within its split, the signature across."""
+        kept = tuple(s.value for s in ONCE_ADMITTED)
         with self._db.read() as conn:
-            row = conn.execute(
-                f"SELECT id FROM environments WHERE status IN ({', '.join('?' * len(kept))}) AND "
-                "(source_key = ? OR (signature_key IS NOT NULL AND signature_key = ?)) ORDER BY pk LIMIT 1",
-                (*kept, source_key, signature_key)).fetchone()
-        return row[0] if row else None
+            rows = conn.execute(
+                f"SELECT source_key, signature_key, body FROM environments WHERE status IN "
+                f"({', '.join('?' * len(kept))}) AND (source_key = ? OR (signature_key IS NOT NULL AND "
+                "signature_key = ?)) ORDER BY pk", (*kept, source_key, signature_key)).fetchall()
+        for source, signature, body in rows:
+            other = EnvironmentRecord.model_validate_json(body)
+            if (signature_key is not None and signature == signature_key) or \
+                    (source == source_key and other.split is split):
+                return other.id
+        return None
+
+
+def environment_line(record: EnvironmentRecord) -> str:
+    """The export line of a stored environment: spec v1 with its provenance (and split when held out)."""
+    return EnvironmentLine.of(record.spec, record.provenance, record.split).to_json()

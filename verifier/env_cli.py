@@ -1,7 +1,8 @@
 """Environments on the command line: ``python -m verifier validate`` on files holding them, and their bank commands.
 
 ``python -m verifier.env_cli import FILE [--bank PATH] [--json] [--sandbox NAME]`` validates every environment
-line of FILE and stores each with its verdict and evidence (admitted, rejected, or rejected as a duplicate);
+line of FILE and stores each with its verdict and evidence (admitted, rejected, or rejected as a duplicate), its
+import provenance (``imported_from`` FILE, on top of the chain an exported line carries) and its split;
 ``python -m verifier.env_cli export [--bank PATH] [--status admitted|rejected|all]`` prints environment spec v1 lines.
 
 The task-only path of :mod:`verifier.cli` is untouched: it hands a file over to :func:`validate_mixed` only when
@@ -28,7 +29,8 @@ from rich.console import Console
 from rich.table import Table
 
 from task_bank.cli_support import add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, run_command
-from task_bank.environment import AnySpec, EnvironmentSpec, is_environment_line, parse_spec_line
+from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, EnvironmentSpec, is_environment_line, parse_line
+from task_bank.provenance import Provenance
 from task_bank.errors import InputError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
@@ -67,10 +69,15 @@ def has_environment_lines(path: Path) -> bool:
 
 def read_specs(path: Path) -> list[tuple[int, AnySpec]]:
     """Every line as a task or environment spec; InputError naming file, line and field for the first bad one."""
+    return [(number, line.spec) for number, line in read_lines(path)]
+
+
+def read_lines(path: Path) -> list[tuple[int, AnyLine]]:
+    """Every line with its provenance and split; InputError naming file, line and field for the first bad one."""
     specs = []
     for number, value in _lines(path):
         try:
-            specs.append((number, parse_spec_line(value)))
+            specs.append((number, parse_line(value)))
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(p) for p in error["loc"]) or None
@@ -121,24 +128,28 @@ def validate_mixed(path: Path, backend: str, as_json: bool, out: Console,
 def cmd_import(args: argparse.Namespace, out: Console) -> int:
     """Validate and store every environment line; a task line is refused (``python -m verifier import`` stores
     tasks)."""
-    specs = read_specs(Path(args.file))
-    tasks = [line for line, spec in specs if not isinstance(spec, EnvironmentSpec)]
+    lines = read_lines(Path(args.file))
+    environments = [line for _, line in lines if isinstance(line, EnvironmentLine)]
+    tasks = [number for number, line in lines if not isinstance(line, EnvironmentLine)]
     if tasks:
         raise InputError("a task line; import tasks with `python -m verifier import`", path=str(args.file),
                          line=tasks[0], field="kind")
     counts: Counter[str] = Counter()
     with bank_for_writing(bank_path(args.bank)) as bank, EnvValidator(args.sandbox) as validator:
-        for _, spec in specs:
+        for line in environments:
+            spec = line.spec
             known = bank.find_environment(spec.id)
             if known is None:
                 verdict = validator.validate(spec)
-                known = bank.add_environment(spec, verdict.report, verdict.evidence)
+                chain = (line.provenance or Provenance()).model_copy(update={"imported_from": str(args.file)})
+                known = bank.add_environment(spec, verdict.report, verdict.evidence, provenance=chain,
+                                             split=line.split)
             counts[known.status.value] += 1
             if args.json:
                 emit_json({"id": known.id, "status": known.status.value, "reasons": list(known.reasons),
                            "duplicate_of": known.duplicate_of})
     if not args.json:
-        out.print(f"{len(specs)} environments: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        out.print(f"{len(environments)} environments: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     return 0
 
 
