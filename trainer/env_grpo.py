@@ -5,6 +5,9 @@ from an environment spec v1 JSONL file (``python -m trainer.grpo --environments 
 exposed through :func:`trainer.environments.environment_factories`, rows carry the environment id and seed, and the
 reward is each rollout's ``score``. TRL's tool loop runs at most the largest ``metadata.max_turns`` of the
 environments (default 8) rounds; each adapter refuses tool calls past its own ``max_turns``.
+
+Held-out replay environments (a line with ``"split": "heldout"``, as ``task_bank export`` writes them) are never
+trained on: :func:`read_environments` leaves them out, and a file holding nothing else is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from task_bank import ConfigError, InputError
-from task_bank.environment import EnvironmentSpec
+from task_bank.environment import DEFAULT_TURNS, EnvironmentLine, EnvironmentSpec
+from task_bank.spec import TaskSplit
 from trainer.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -25,12 +29,12 @@ if TYPE_CHECKING:
 
     from trainer.grpo import TrainSummary
 
-DEFAULT_TURNS = 8
-
 
 def read_environments(path: Path) -> list[EnvironmentSpec]:
-    """Every environment spec in a JSONL file; InputError naming the line and field for a bad one."""
+    """Every training environment in a JSONL file (held-out lines left out); InputError naming the line and field
+    for a bad one."""
     specs = []
+    heldout = 0
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -39,15 +43,21 @@ def read_environments(path: Path) -> list[EnvironmentSpec]:
         if not line.strip():
             continue
         try:
-            specs.append(EnvironmentSpec.model_validate(json.loads(line)))
+            parsed = EnvironmentLine.model_validate(json.loads(line))
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON: {exc.msg}", path=str(path), line=number) from None
         except ValidationError as exc:
             error = exc.errors()[0]
             raise InputError(f"not an environment spec v1: {error['msg']}", path=str(path), line=number,
                              field=".".join(str(p) for p in error["loc"]) or None) from None
+        if parsed.split is TaskSplit.HELDOUT:
+            heldout += 1
+        else:
+            specs.append(parsed.spec)
     if not specs:
-        raise InputError("no environments in the file", path=str(path))
+        why = f"only held-out replay environments ({heldout}), which are never trained on" if heldout else \
+            "no environments"
+        raise InputError(f"{why} in the file", path=str(path))
     return specs
 
 

@@ -4,7 +4,8 @@ TRL 1.16 builds one instance per rollout from a factory, calls ``reset(**row)`` 
 other public method of the class as a tool (schema from type hints and a Google-style docstring), and passes the
 instances to reward functions as ``environments``. For each admitted environment :func:`adapter_class` makes a class
 whose tools are built from the environment's own signatures (read statically from its source, see
-:mod:`task_bank.environment_tools`) and proxied to a sandboxed session (:mod:`verifier.sessions`); the ``Env`` code
+:mod:`task_bank.environment_tools`; :func:`verifier.env_rollout.tool_method`) and proxied to a sandboxed session
+(:class:`verifier.env_rollout.Rollout` over :mod:`verifier.sessions`); the ``Env`` code
 never runs in the trainer's process. ``environment_factory`` is the dict ``{environment id: class}``; each dataset row
 names its environment and a seed (:func:`environment_rows`, an endless stream). A row's ``env_seed`` is the
 reference seed, or, for a seeded family (one with ``solve``), a fresh seed per row: every rollout of a GRPO group
@@ -18,7 +19,6 @@ once scored.
 
 from __future__ import annotations
 
-import inspect
 import json
 import random
 from collections.abc import Iterator, Sequence
@@ -27,102 +27,58 @@ from typing import Any
 from datasets import IterableDataset
 
 from task_bank.environment import EnvironmentSpec
-from task_bank.environment_results import ENDS_SESSION, StepOutcome, StepResult
-from task_bank.environment_tools import ToolSignature, read_tools
-from verifier.sessions import Session, SessionPool
+from task_bank.environment_tools import read_tools
+from verifier.env_rollout import Rollout, ToolRefused, tool_method
+from verifier.sessions import SessionPool
 
-_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 SEED_RANGE = 2**31
 """Family seeds for training are drawn from [0, SEED_RANGE)."""
 
-
-class ToolError(RuntimeError):
-    """A tool call the policy sees as ``{"error": ...}`` (TRL turns a raising tool into that message)."""
+ToolError = ToolRefused
+"""A tool call the policy sees as ``{"error": ...}`` (TRL turns a raising tool into that message)."""
 
 
 class EnvironmentAdapter:
-    """Base of the per-environment classes; only ``reset`` is public (TRL would offer any other method as a tool)."""
+    """Base of the per-environment classes; only ``reset`` is public (TRL would offer any other method as a tool).
+
+    The policy-facing semantics (observation, tool calls under ``max_turns``, the reward) are
+    :class:`verifier.env_rollout.Rollout`'s, shared with ``synth.replay``'s evaluation rollouts."""
 
     spec: EnvironmentSpec
     pool: SessionPool
 
     def __init__(self) -> None:
-        self._session: Session | None = None
-        self._calls = 0
-        self._broken: StepResult | None = None
+        self._rollout: Rollout | None = None
 
     def reset(self, **row: Any) -> str | None:
         """Open a fresh session for this row's seed; the observation is appended to the prompt."""
         self._close()
-        self._calls, self._broken = 0, None
-        self._session = self.pool.open(self.spec.environment, int(row["env_seed"]))
-        observation = self._session.observation
-        if observation.outcome is not StepOutcome.OK:
-            self._broken = observation
-            return None
-        return f"\n\n{observation.value}" if observation.value else None
+        self._rollout = Rollout.start(self.pool, self.spec, int(row["env_seed"]))
+        return self._rollout.suffix
 
     def _call(self, name: str, args: dict[str, Any]) -> str:
-        if self._session is None or self._broken is not None:
+        if self._rollout is None:
             raise ToolError("the environment is not available")
-        self._calls += 1
-        limit = self.spec.max_turns
-        if limit is not None and self._calls > limit:
-            raise ToolError(f"tool call limit of {limit} reached; give your final answer")
-        result = self._session.call(name, args)
-        if result.outcome is StepOutcome.OK:
-            return result.for_policy()
-        if result.outcome in ENDS_SESSION:
-            self._broken = result
-        raise ToolError(result.detail or result.outcome.value)
+        return self._rollout.call(name, args)
 
     def _score(self, answer: str) -> float | None:
         """The rollout's reward; closes the session."""
-        try:
-            if self._session is None:
-                return None
-            broken = self._broken
-            result = self._session.score(answer) if broken is None else broken
-            if result.outcome is StepOutcome.SCORED:
-                return result.score
-            return None if result.outcome is StepOutcome.ERROR else 0.0
-        finally:
-            self._close()
+        if self._rollout is None:
+            return None
+        rollout, self._rollout = self._rollout, None
+        return rollout.reward(answer)
 
     def _close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-
-def _tool(signature: ToolSignature) -> Any:
-    """A method named after the tool, with its typed signature and a Google-style docstring, that proxies a call."""
-    def tool(self: EnvironmentAdapter, **kwargs: Any) -> str:
-        return self._call(signature.name, kwargs)
-
-    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    annotations: dict[str, Any] = {}
-    for param in signature.params:
-        hint = eval(param.annotation, {"__builtins__": {}}, _TYPES)  # names checked by read_tools: JSON types only
-        annotations[param.name] = hint
-        params.append(inspect.Parameter(param.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=hint,
-                                        default=inspect.Parameter.empty if param.required else param.default))
-    annotations["return"] = str
-    lines = [signature.summary or signature.name]
-    if signature.params:
-        lines += ["", "Args:"] + [f"    {p.name}: {p.description or p.name}" for p in signature.params]
-    tool.__name__ = tool.__qualname__ = signature.name
-    tool.__doc__ = "\n".join(lines)
-    tool.__signature__ = inspect.Signature(params, return_annotation=str)  # type: ignore[attr-defined]
-    tool.__annotations__ = annotations
-    return tool
+        if self._rollout is not None:
+            self._rollout.close()
+            self._rollout = None
 
 
 def adapter_class(spec: EnvironmentSpec, pool: SessionPool) -> type[EnvironmentAdapter]:
     """The TRL environment class of ``spec``: ``reset`` plus one proxy method per tool, sessions from ``pool``."""
     interface = read_tools(spec.environment)
     members: dict[str, Any] = {"spec": spec, "pool": pool, "__doc__": f"Environment {spec.id}."}
-    members.update({t.name: _tool(t) for t in interface.tools})
+    members.update({t.name: tool_method(t) for t in interface.tools})
     return type(f"Environment_{spec.id}", (EnvironmentAdapter,), members)
 
 

@@ -58,7 +58,7 @@ def test_the_reward_is_the_score_of_the_final_answer(cart):
 def test_an_infrastructure_failure_is_a_reward_of_none(sessions):
     adapter = adapter_class(cart_spec(), sessions)()
     adapter.reset(env_seed=0)
-    adapter._session._worker.process.close()  # the sandbox dies mid-rollout
+    adapter._rollout.session._worker.process.close()  # the sandbox dies mid-rollout
     assert EnvironmentReward()(completions=["4"], environments=[adapter]) == [None]
 
 
