@@ -14,9 +14,11 @@ drafts one per failure only when the input holds a tool-use failure, i.e. the lo
 ``all`` for every failure; ``none`` never. Request keys are ``<group id>/env-<failure id>/r<round>``, stable across
 runs for the replay backend.
 
-Not done here: the failure's trajectory is a validated failure case of its environment, but no held-out replay
-environment is stored for it; ``synth.replay`` samples single-turn held-out tasks only and cannot yet roll a
-policy out through tool calls.
+Every stored environment carries the typed provenance a task does (:func:`synth.spec_kinds.provenance`: the
+failure, its group, the generator and its sampling, the template and its hash, the draft, the repair round, the
+run). With replay on (``PipelineConfig.replay``, the default), an admitted environment drafted from a tool-use
+failure also gets its held-out replay sibling, the failure's own request in the same simulator
+(:mod:`synth.env_replay`), which ``synth.replay`` rolls the policy out in.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from synth.drafts import Draft
+from synth.env_replay import store_heldout_replay
 from synth.environment_drafts import EnvironmentDraft, environment_prompt, parse_environment_reply
 from synth.grouping import FailureGroup
 from synth.prompts import PromptLibrary, RenderedPrompt
 from synth.slots import Slot
-from synth.spec_kinds import SpecKind, Stored, Verdict
+from synth.spec_kinds import SpecKind, Stored, Verdict, provenance
 from task_bank.environment import AnySpec, EnvironmentSpec
 from task_bank.errors import ConfigError
 from task_bank.failure import FailureRecord
@@ -78,7 +81,10 @@ class EnvironmentKind(SpecKind):
         if status is not None:
             report = report.model_copy(update={"admitted": status is TaskStatus.ADMITTED, "reasons": reasons})
         new = run.bank.find_environment(spec.id) is None
-        record = run.bank.add_environment(spec, report, verdict.evidence)
+        record = run.bank.add_environment(spec, report, verdict.evidence, provenance=provenance(slot, run))
+        if new and isinstance(slot, EnvironmentSlot) and slot.replay:
+            store_heldout_replay(run.bank, record, slot.anchor, slot.group.label or slot.group.id, report,
+                                 verdict.evidence)
         return Stored(new=new, status=record.status)
 
 
@@ -97,12 +103,14 @@ class EnvironmentSlot(Slot):
 
     kind: ClassVar[SpecKind] = ENVIRONMENTS
 
-    def __init__(self, group: FailureGroup, anchor: FailureRecord) -> None:
+    def __init__(self, group: FailureGroup, anchor: FailureRecord, replay: bool = False) -> None:
         super().__init__(0)
         self.group = group
         self.anchor = anchor
         self.family = not anchor.tool_calls
         """True for a single-turn failure: the draft must be a seeded family with ``solve()``."""
+        self.replay = replay
+        """Also store the held-out replay sibling of an admitted environment (tool-use failures only)."""
 
     @property
     def stem(self) -> str:
@@ -145,15 +153,16 @@ class EnvironmentSlot(Slot):
 
 
 def plan_environment_slots(groups: Sequence[FailureGroup], failures: dict[str, FailureRecord], prompts: PromptLibrary,
-                           mode: EnvironmentMode) -> list[EnvironmentSlot]:
+                           mode: EnvironmentMode, *, replay: bool = False) -> list[EnvironmentSlot]:
     """One environment slot per failure of every group (group then member order), first prompts rendered; none
-    under ``none``, or under ``auto`` when no failure carries tool calls."""
+    under ``none``, or under ``auto`` when no failure carries tool calls. ``replay``: admitted environments of
+    tool-use failures get their held-out replay sibling."""
     members = [(g, failures[i]) for g in groups for i in g.member_ids]
     if mode is EnvironmentMode.NONE or (mode is EnvironmentMode.AUTO and not any(f.tool_calls for _, f in members)):
         return []
     slots = []
     for group, failure in members:
-        slot = EnvironmentSlot(group, failure)
+        slot = EnvironmentSlot(group, failure, replay=replay)
         slot.render(prompts)
         slots.append(slot)
     return slots

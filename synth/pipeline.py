@@ -139,7 +139,8 @@ def plan(prep: Prepared, config: PipelineConfig, prompts: PromptLibrary, *, per_
         list(prep.groups), prep.by_id, prompts, drafts_per_group=config.drafts_per_group,
         examples_per_prompt=config.examples_per_prompt, per_group_cap=per_group_cap, diagnoses=diagnoses))
     replays = plan_replay_slots(list(prep.groups), prep.by_id, prompts) if config.replay else []
-    environments = plan_environment_slots(list(prep.groups), prep.by_id, prompts, config.environments)
+    environments = plan_environment_slots(list(prep.groups), prep.by_id, prompts, config.environments,
+                                          replay=config.replay)
     return [*practice, *replays, *environments]
 
 

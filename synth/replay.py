@@ -2,15 +2,17 @@
 
     python -m synth.replay --policy PATH_OR_ID [--bank BANK] [--k 8] [--json] [--against OTHER]
 
-Samples the policy k times on every held-out replay task of the bank and on the shipped retention suite, scores
-every sample in the sandbox, stores the evaluation in the bank (``replay_evals`` / ``replay_results``) and prints
+Samples the policy k times on every held-out replay task of the bank and on the shipped retention suite, rolls it
+out k times in every held-out replay environment (multi-turn, with the environment's tools, in sandboxed sessions;
+:mod:`synth.env_rollout`), scores every sample in the sandbox, stores the evaluation in the bank (``replay_evals`` / ``replay_results``) and prints
 "fixed X of Y, retention Z (was W)" with a Wilson 95% interval and a row per weakness group. A failure counts as
 fixed when its replay task's pass rate over the k samples is at least 0.5 (``task_bank.evaluations.FIXED_AT``).
 ``--against OTHER`` evaluates a second policy on the same sample plan and compares the two with McNemar's exact
 test over the replay tasks. The machinery is :mod:`synth.replay_eval`.
 
 Bad input ends with one ``error:`` line and the shared exit code: k < 1 (2), a policy that cannot be loaded (3),
-a bank without replay tasks (5, saying how to make them).
+a bank without replay tasks or environments (5, saying how to make them), held-out environments with a backend
+that cannot show tools to the policy (2; ``--no-environments`` skips them).
 """
 
 from __future__ import annotations
@@ -26,18 +28,21 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from synth.backends import GeneratorBackend, create_backend
+from synth.backends import GeneratorBackend, GeneratorRegistry, default_registry
 from synth.band import PolicyProbe
+from synth.env_rollout import ToolCallParser
 from synth.cli_common import EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args, generator_settings
 from synth.executor import LocalExecutor
-from synth.replay_eval import (RETENTION_SUITE, EvalItem, ReplayReport, compare, evaluate, previous_retention,
-                               replay_items, retention_items, summarise)
+from synth.replay_eval import (RETENTION_SUITE, EnvironmentEvalResult, EvalItem, ReplayReport, compare, evaluate,
+                               evaluate_environments, previous_retention, replay_items, retention_items, summarise)
 from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command
+from task_bank.environment_store import EnvironmentRecord
 from task_bank.errors import ConfigError
 from task_bank.evaluations import TaskEvalResult
 
 if TYPE_CHECKING:
     from verifier.routing import ScoringPool
+    from verifier.sessions import SessionPool
 
 RETENTION_LIBRARIES = ("if_verifiable.ifbench", "emoji", "syllapy")
 """Installed packages the retention suite's IFBench checkers import, allow-listed in the sandbox beside the
@@ -57,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--retention", type=Path, default=RETENTION_SUITE,
                         help="retention suite (task spec v1 JSONL)")
     parser.add_argument("--no-retention", action="store_true", help="skip the retention suite")
+    parser.add_argument("--no-environments", action="store_true",
+                        help="skip the held-out replay environments (default: each is rolled out k times with its "
+                             "tools)")
     parser.add_argument("--pass-threshold", type=float, default=1.0, help="score at or above which a sample passes")
     parser.add_argument("--drafts", type=Path, default=None, help="recorded samples for --backend replay")
     parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
@@ -69,16 +77,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_policy(policy: str, args: argparse.Namespace) -> GeneratorBackend:
+def _open_policy(policy: str, args: argparse.Namespace, registry: GeneratorRegistry) -> GeneratorBackend:
     """The policy's backend; loading it first reports an unloadable policy before the sandbox starts."""
     settings = generator_settings(args, model=policy, drafts=args.drafts)
-    return create_backend(settings.backend, settings.options(os.environ, structured=False))
+    return registry.create(settings.backend, settings.options(os.environ, structured=False))
+
+
+def tool_parser(backend: GeneratorBackend) -> ToolCallParser:
+    """How the policy's replies are read for tool calls: by its own chat template's parser when the backend holds
+    its tokenizer (as TRL reads them in training), else TRL's ``<tool_call>`` format."""
+    from synth.backends.transformers_backend import TransformersBackend
+
+    if isinstance(backend, TransformersBackend):
+        return ToolCallParser.for_tokenizer(backend.tokenizer)
+    return ToolCallParser()
 
 
 def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, items: Sequence[EvalItem],
-            pool: "ScoringPool", executor: LocalExecutor) -> list[TaskEvalResult]:
+            pool: "ScoringPool", executor: LocalExecutor, environments: Sequence[EnvironmentRecord],
+            sessions: "SessionPool | None") -> tuple[list[TaskEvalResult], list[EnvironmentEvalResult]]:
     probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=policy)
-    return evaluate(items, probe, executor)
+    rolled: list[EnvironmentEvalResult] = []
+    if environments and sessions is not None:
+        rolled = evaluate_environments(environments, backend, tool_parser(backend), sessions, executor, k=args.k,
+                                       pass_threshold=args.pass_threshold)
+    return [*evaluate(items, probe, executor), *(r.as_task_result() for r in rolled)], rolled
+
+
+def _open_sessions(args: argparse.Namespace) -> "SessionPool":
+    """Sessions for the held-out environments: a tool call or ``score`` may take ``--verifier-wall-s``."""
+    from verifier.sessions import SessionLimits, SessionPool
+
+    limits = SessionLimits(call_s=min(600.0, args.verifier_wall_s), rollout_s=min(3600.0, 10 * args.verifier_wall_s))
+    return SessionPool(backend=args.sandbox, workers=1, limits=limits)
 
 
 def _open_pool(args: argparse.Namespace) -> "ScoringPool":
@@ -124,6 +155,14 @@ def _print(report: ReplayReport, console: Console) -> None:
     unscored = f"; {report.unscored} task(s) could not be scored" if report.unscored else ""
     console.print(f"{headline(report)}; pass@1 {report.pass_at_1:.2f}, fixed share 95% CI {low:.2f}-{high:.2f}"
                   f"{unscored}", markup=False, highlight=False)
+    if report.environments:
+        rows = Table(title="held-out replay environments (rolled out with their tools)")
+        for column in ("environment", "weakness group", "scored", "passed", "mean score", "tool calls"):
+            rows.add_column(column, justify="left" if column in ("environment", "weakness group") else "right")
+        for e in report.environments:
+            rows.add_row(e.environment_id, e.group, f"{e.attempts}/{e.samples}", str(e.passes),
+                         _pct(e.mean_score), str(e.tool_calls))
+        console.print(rows)
     if report.against is not None:
         a, t = report.against, report.against.test
         verdict = "significant" if t.significant else "not significant"
@@ -132,12 +171,13 @@ def _print(report: ReplayReport, console: Console) -> None:
                       f"({verdict} at 0.05)", markup=False, highlight=False)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, registry: GeneratorRegistry | None = None) -> int:
+    """Run the command; ``registry`` (default: every shipped backend) is where ``--backend`` names are looked up."""
     args = build_parser().parse_args(argv)
-    return run_command(lambda: _main(args))
+    return run_command(lambda: _main(args, registry or default_registry()))
 
 
-def _main(args: argparse.Namespace) -> int:
+def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
     from task_bank.store import Bank
 
     if args.k < 1:
@@ -150,22 +190,25 @@ def _main(args: argparse.Namespace) -> int:
     retention = [] if args.no_retention else retention_items(args.retention)
     with ExitStack() as stack:
         bank = stack.enter_context(Bank.open(path))
-        items = [*replay_items(bank), *retention]
-        backend = stack.enter_context(_open_policy(args.policy, args))
+        items = [*replay_items(bank, environments=not args.no_environments), *retention]
+        environments = [] if args.no_environments else bank.heldout_environments()
+        backend = stack.enter_context(_open_policy(args.policy, args, registry))
         pool = stack.enter_context(_open_pool(args))
+        sessions = stack.enter_context(_open_sessions(args)) if environments else None
         executor = stack.enter_context(LocalExecutor(args.workers))
-        results = _sample(args.policy, backend, args, items, pool, executor)
+        results, rolled = _sample(args.policy, backend, args, items, pool, executor, environments, sessions)
         against = None
         if args.against:
-            with _open_policy(args.against, args) as other_backend:
-                other = _sample(args.against, other_backend, args, items, pool, executor)
+            with _open_policy(args.against, args, registry) as other_backend:
+                other, _ = _sample(args.against, other_backend, args, items, pool, executor, environments,
+                                   sessions)
             other_summary = summarise(other, policy=args.against, k=args.k)
             bank.record_replay_eval(other_summary, other)
             against = compare(results, other, other_summary)
         was = against.retention.pass_rate if against else previous_retention(bank, args.policy)
         summary = summarise(results, policy=args.policy, k=args.k, retention_was=was)
         bank.record_replay_eval(summary, results)
-    report = ReplayReport(**dict(summary), bank=str(path), against=against)
+    report = ReplayReport(**dict(summary), bank=str(path), environments=tuple(rolled), against=against)
     if args.json:
         emit_json(report.model_dump(mode="json"))
     else:

@@ -11,6 +11,12 @@ sample index, so two policies see the same sample plan) and :func:`summarise` tu
 :class:`task_bank.evaluations.ReplaySummary` that ``synth.replay`` prints and stores. A sample the sandbox could not
 score is left out of its task's pass rate, never counted as a failure; a task with no scored sample is not fixed and
 counted in ``unscored``.
+
+Held-out replay environments (:mod:`synth.env_replay`) are rolled out k times each by :func:`evaluate_environments`
+(:func:`synth.env_rollout.roll_out`: multi-turn, with the environment's tools, through sandboxed sessions) and
+scored with the environment's ``score``; each gives an :class:`EnvironmentEvalResult` (reported beside the tasks)
+and a replay-suite :class:`~task_bank.evaluations.TaskEvalResult` under its id, so it counts in "fixed X of Y", in its
+failure's weakness group, and in ``--against``'s paired test like a replay task.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from synth.backends.base import GeneratorBackend
 from synth.band import PolicyProbe
+from synth.env_rollout import ToolCallParser, roll_out
 from synth.executor import Executor
 from synth.stats_intervals import PairedComparison, mcnemar_exact, wilson_interval
 from task_bank.cli_support import BadLine, read_jsonl
+from task_bank.environment_store import EnvironmentRecord
 from task_bank.errors import BankError, InputError
 from task_bank.evaluations import EvalSuite, GroupTally, ReplaySummary, RetentionTally, TaskEvalResult
 from task_bank.provenance import utcnow
@@ -35,6 +44,7 @@ from task_bank.spec import TaskSpec
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
+    from verifier.sessions import SessionPool
 
 RETENTION_SUITE = Path(__file__).resolve().parent.parent / "examples" / "retention" / "tasks.jsonl"
 """The shipped retention suite (task spec v1 JSONL)."""
@@ -69,11 +79,42 @@ class Comparison(BaseModel):
     test: PairedComparison
 
 
+class EnvironmentEvalResult(BaseModel):
+    """One held-out replay environment's k rollouts in one evaluation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    environment_id: str
+    """The held-out environment rolled out."""
+    failure_id: str | None = None
+    """The failure whose request it replays."""
+    group: str
+    """That failure's weakness group."""
+    samples: int = Field(ge=0)
+    """Rollouts made (k)."""
+    attempts: int = Field(ge=0)
+    """Rollouts scored (sandbox failures and missing replies left out)."""
+    passes: int = Field(ge=0)
+    """Scored rollouts at or above the pass threshold."""
+    mean_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Mean ``score`` of the scored rollouts."""
+    tool_calls: int = Field(ge=0)
+    """Tool calls the policy made over all rollouts."""
+
+    def as_task_result(self) -> TaskEvalResult:
+        """The replay-suite result it counts as in the summary and the bank."""
+        return TaskEvalResult(task_id=self.environment_id, suite=EvalSuite.REPLAY, failure_id=self.failure_id,
+                              group=self.group, samples=self.samples, attempts=self.attempts, passes=self.passes)
+
+
 class ReplayReport(ReplaySummary):
-    """What ``synth.replay --json`` prints: the stored summary, plus the comparison when ``--against`` was given."""
+    """What ``synth.replay --json`` prints: the stored summary, the held-out environments' rollouts, and the
+    comparison when ``--against`` was given."""
 
     bank: str
     """The bank whose held-out replay tasks were sampled."""
+    environments: tuple[EnvironmentEvalResult, ...] = ()
+    """Held-out replay environments, rolled out (also counted among the replay results)."""
     against: Comparison | None = None
 
 
@@ -85,10 +126,11 @@ def replay_item(record: TaskRecord) -> EvalItem:
                     failure_id=prov.source_failure_ids[0] if prov.source_failure_ids else None)
 
 
-def replay_items(bank: "Bank") -> list[EvalItem]:
-    """Every admitted held-out replay task of ``bank``; BankError saying how to make them when there are none."""
+def replay_items(bank: "Bank", *, environments: bool = False) -> list[EvalItem]:
+    """Every admitted held-out replay task of ``bank``; BankError saying how to make them when there are none (and,
+    with ``environments``, no held-out replay environment either)."""
     items = [replay_item(record) for record in bank.heldout_tasks()]
-    if not items:
+    if not items and not (environments and bank.heldout_environments()):
         raise BankError(f"{bank.path}: the bank holds no held-out replay tasks; every `python -m synth.generate "
                         f"--failures FILE ...` run drafts one per failure (try the quickstart: --failures "
                         f"examples/failures.jsonl --backend replay --drafts examples/drafts.jsonl)")
@@ -117,6 +159,30 @@ def evaluate(items: Sequence[EvalItem], probe: PolicyProbe, executor: Executor,
         for item, m in zip(chunk, probe.measure([i.spec for i in chunk], executor), strict=True):
             results.append(TaskEvalResult(task_id=item.spec.id, suite=item.suite, failure_id=item.failure_id,
                                           group=item.group, samples=probe.k, attempts=m.attempts, passes=m.passes))
+    return results
+
+
+def environment_group(record: EnvironmentRecord) -> str:
+    """The weakness group a held-out environment counts in (named as its failure's replay task names it)."""
+    prov = record.provenance
+    return str(record.spec.metadata.get("weakness") or prov.failure_group or UNGROUPED)
+
+
+def evaluate_environments(records: Sequence[EnvironmentRecord], backend: GeneratorBackend, parser: ToolCallParser,
+                          pool: "SessionPool", executor: Executor, *, k: int,
+                          pass_threshold: float = 1.0) -> list[EnvironmentEvalResult]:
+    """Roll ``backend``'s policy out k times in each held-out environment and score the rollouts; in order."""
+    results = []
+    for record in records:
+        rollouts = roll_out(record.spec, backend, parser, pool, executor, k)
+        scores = [r.reward for r in rollouts if r.reward is not None]
+        prov = record.provenance
+        results.append(EnvironmentEvalResult(
+            environment_id=record.id, failure_id=prov.source_failure_ids[0] if prov.source_failure_ids else None,
+            group=environment_group(record), samples=k, attempts=len(scores),
+            passes=sum(score >= pass_threshold for score in scores),
+            mean_score=sum(scores) / len(scores) if scores else None,
+            tool_calls=sum(r.tool_calls for r in rollouts)))
     return results
 
 

@@ -109,6 +109,9 @@ class GenerationRequest(BaseModel):
     """When set, the backend constrains the reply to this JSON schema where it can."""
     seed: int | None = None
     """Per-request sampling seed; falls back to the backend's sampling seed."""
+    tools: tuple[dict[str, Any], ...] = ()
+    """Tools offered to the policy, as JSON schemas in the form a chat template's ``tools=`` takes (a rollout in an
+    environment, :mod:`synth.env_rollout`); only backends with ``renders_tools`` show them."""
 
 
 class Generation(BaseModel):
@@ -133,6 +136,9 @@ class GeneratorBackend(ABC):
 
     name: str = "backend"
     """Registry name, recorded in every task's provenance."""
+    renders_tools: bool = False
+    """Whether requests' ``tools`` reach the policy (rendered by its chat template, or answered from a recording);
+    a rollout in an environment refuses a backend that would silently drop them."""
 
     def __init__(self, *, model: str | None, sampling: SamplingSettings, batch_size: int) -> None:
         self.model = model

@@ -51,6 +51,7 @@ class ReplayBackend(GeneratorBackend):
     """Answers each request with the reply recorded under its key."""
 
     name = "replay"
+    renders_tools = True  # a recording answers by key: the tools a request offers changed nothing
 
     def __init__(self, recordings: dict[str, str], *, model: str, sampling: SamplingSettings,
                  batch_size: int = 8) -> None:

@@ -1,6 +1,7 @@
 """The transformers backend: a causal LM loaded with ``from_pretrained`` (local path or hub id), batched.
 
 Prompts are rendered with the tokenizer's chat template (a plain ``role: content`` transcript when it has none),
+with the request's ``tools`` when it offers some (a rollout in an environment),
 left-padded and generated together, one ``generate`` call per batch. Sampling follows the recorded
 :class:`task_bank.provenance.SamplingSettings` (temperature 0 means greedy). Seeding is per batch: torch is
 seeded with the first request's seed (else the sampling seed) before each batch, so a batch replays exactly on
@@ -22,6 +23,7 @@ class TransformersBackend(GeneratorBackend):
     """Local generation with a Hugging Face causal LM."""
 
     name = "transformers"
+    renders_tools = True
 
     def __init__(self, model: str, *, sampling: SamplingSettings, batch_size: int = 8,
                  device: str | None = None) -> None:
@@ -53,7 +55,8 @@ class TransformersBackend(GeneratorBackend):
     def _render(self, request: GenerationRequest) -> str:
         messages = [m.model_dump() for m in request.messages]
         if self.tokenizer.chat_template:
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return self.tokenizer.apply_chat_template(messages, tools=list(request.tools) or None, tokenize=False,
+                                                      add_generation_prompt=True)
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
 
     def _generate_kwargs(self) -> dict[str, Any]:
