@@ -14,10 +14,13 @@ The held-out replay tasks are only ever measured here, never used to choose a se
 (``trainer/configs/small.toml``, ``opsd-small.toml``) were chosen on the validation split of ``examples/smollm2``.
 Both runs share the one **before** measurement (same base model, same bank, same samples plan and seed).
 
-The bank needs a quiet machine: the IFEval verifiers import ``nltk`` inside the sandbox, and on the shared 2-core
-machine at a load average of 10-19 (1 Dec 2026, 23:16-23:28 UTC) ``synth.generate`` admitted 2 of the 14 practice
-drafts and 0 of the 101 replay drafts (5.9 min; every other draft rejected ``timeout``), so the bench stops there,
-naming the rejections. Build the bank when the machine is quiet, then pass it with ``--bank``.
+The three measurements (the base model's replay, GRPO then its replay, OPSD then its replay) are independent and
+run ``--lanes`` at a time (default 2, one torch thread each: both cores of a 2-core machine).
+
+The IFEval verifiers import ``nltk`` inside the sandbox (~0.17 s a group since the sandbox stopped exposing the
+interpreter's own site-packages, which had let nltk pull in scipy: 1.1 s). On a shared machine at a load average of
+10-19 (1 Dec 2026) ``synth.generate`` still rejected most drafts ``timeout``; the bench then stops, naming the
+rejections. Build the bank when the machine is quiet, then pass it with ``--bank``.
 
 Writes ``<out>.json`` (``model``, ``device``, ``steps``, ``wall_s``, ``runs: {grpo, opsd}``, each with ``before`` and
 ``after``: the ``synth.replay --json`` objects, and ``wall_s``), ``<out>.md`` and ``<out>.png``. Usage::
@@ -43,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,8 +165,7 @@ def training_log(output: Path) -> dict[str, float | None]:
             "mean_completion_length": round(sum(lengths) / len(lengths), 1) if lengths else None}
 
 
-def run_trainer(run: Runner, trainer: str, args: argparse.Namespace, bank: Path, work: Path,
-                before: dict) -> dict:
+def run_trainer(run: Runner, trainer: str, args: argparse.Namespace, bank: Path, work: Path) -> dict:
     """Train from the base model on a fresh copy of the bank, then measure the trained policy."""
     own_bank = work / f"bank-{trainer}.db"
     shutil.copyfile(bank, own_bank)
@@ -171,7 +174,7 @@ def run_trainer(run: Runner, trainer: str, args: argparse.Namespace, bank: Path,
     summary = json.loads(run(f"trainer.{trainer}", train_argv(trainer, args, own_bank, output)))
     train_s = time.perf_counter() - start
     after = replay(run, args, summary["output"], own_bank)
-    return {"before": before, "after": after, "wall_s": round(time.perf_counter() - start, 1),
+    return {"after": after, "wall_s": round(time.perf_counter() - start, 1),
             "train_wall_s": round(train_s, 1), "steps": summary["steps"], **training_log(output),
             "summary": summary}
 
@@ -193,12 +196,9 @@ def bench(args: argparse.Namespace, run: Runner) -> dict:
             raise StepFailed(f"the bank holds {bank_info['by_split']['train']} practice and "
                              f"{bank_info['by_split']['heldout']} held-out replay tasks, nothing to measure; "
                              f"synth.generate rejected {rejected or 'n/a'}{hint}")
-        t = time.perf_counter()
-        before = replay(run, args, args.model, bank)
-        before_s = round(time.perf_counter() - t, 1)
-        runs = {trainer: run_trainer(run, trainer, args, bank, work, before) for trainer in ("grpo", "opsd")}
+        before, before_s, runs = measure(run, args, bank, work)
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"model": args.model, "device": args.device, "steps": args.steps, "k": args.k,
+    return {"model": args.model, "device": args.device, "steps": args.steps, "k": args.k, "lanes": args.lanes,
             "max_new_tokens": args.max_new_tokens, "replay_per_group": args.replay_per_group,
             "wall_s": round(time.perf_counter() - start, 1), "before_wall_s": before_s, "bank": bank_info,
             "runs": runs, "command": "python bench/bench_loop.py " + shlex.join(args.argv),
@@ -206,6 +206,26 @@ def bench(args: argparse.Namespace, run: Runner) -> dict:
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "load_average_at_end": [round(x, 2) for x in load] if load else None,
                         "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}}
+
+
+def measure(run: Runner, args: argparse.Namespace, bank: Path, work: Path) -> tuple[dict, float, dict]:
+    """The base model's replay and both trainers (each: train, then replay), ``--lanes`` jobs at a time.
+
+    The three jobs are independent (each trainer has its own copy of the bank and starts from the base model), so
+    on a 2-core machine two lanes of one torch thread each use both cores. The longest job (OPSD: its teacher reads
+    the long privileged prompts) starts first, so the other lane does GRPO and then the base model's replay."""
+    def before_job() -> tuple[dict, float]:
+        t = time.perf_counter()
+        report = replay(run, args, args.model, bank)
+        return report, round(time.perf_counter() - t, 1)
+
+    lanes = 1 if args.in_process else args.lanes  # in-process mains share stdout: one at a time
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        jobs = {trainer: pool.submit(run_trainer, run, trainer, args, bank, work) for trainer in ("opsd", "grpo")}
+        before_future = pool.submit(before_job)
+        before, before_s = before_future.result()
+        runs = {trainer: {"before": before, **jobs[trainer].result()} for trainer in ("grpo", "opsd")}
+    return before, before_s, runs
 
 
 def _rel(path: Path) -> str:
@@ -254,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "sampling time outside the step budget)")
     parser.add_argument("--sandbox", default="bwrap", help="sandbox backend of every step (default: bwrap)")
     parser.add_argument("--work", default=None, help="keep the bank and models in this folder (default: a temp dir)")
+    parser.add_argument("--lanes", type=int, default=2,
+                        help="jobs run side by side (base replay, GRPO, OPSD), one torch thread each; 2 uses both "
+                             "cores of a 2-core machine (default: 2; --in-process runs one at a time)")
     parser.add_argument("--in-process", action="store_true",
                         help="call each entry point's main in this process (default: a subprocess each)")
     return parser
