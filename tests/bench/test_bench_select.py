@@ -1,0 +1,48 @@
+"""``bench/bench_select.py``: how the validation split chooses among candidate learning rates."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _select():
+    spec = importlib.util.spec_from_file_location("envsynth_bench_select", ROOT / "bench" / "bench_select.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(lr: float, rate: float, first: float | None = 56.0, last: float | None = 50.0) -> dict:
+    return {"learning_rate": lr, "steps": 10, "train_wall_s": 1.0, "first_length": first, "last_length": last,
+            "validation": {"pass_rate": rate, "passed": round(rate * 90), "requests": 90}}
+
+
+BASE = {"pass_rate": 0.4, "passed": 36, "requests": 90}
+
+
+def test_the_candidate_with_the_best_validation_pass_rate_is_chosen():
+    assert _select().choose(BASE, [_run(1e-5, 0.42), _run(5e-5, 0.5)])["learning_rate"] == 5e-5
+
+
+def test_a_candidate_whose_completions_shrank_below_half_is_not_eligible():
+    assert _select().choose(BASE, [_run(1e-5, 0.42), _run(1e-4, 0.9, first=56.0, last=20.0)])["learning_rate"] == 1e-5
+
+
+def test_a_tie_goes_to_the_smaller_learning_rate():
+    assert _select().choose(BASE, [_run(3e-5, 0.5), _run(1e-5, 0.5)])["learning_rate"] == 1e-5
+
+
+def test_no_eligible_candidate_chooses_nothing():
+    assert _select().choose(BASE, [_run(1e-4, 0.9, first=60.0, last=10.0)]) is None
+
+
+def test_the_markdown_marks_the_chosen_candidate_and_shows_the_base_model():
+    select = _select()
+    runs = [_run(1e-5, 0.42), _run(5e-5, 0.5)]
+    text = select.markdown({"base": BASE, "candidates": runs, "chosen": 5e-5, "command": "x", "wall_s": 1.0,
+                            "cpus": 2, "lanes": 2, "max_new_tokens": 64, "verdict": "Chosen: 5e-05."})
+    assert "| base model | - | 36/90 | 0.400 |" in text and "| lr 5e-05 **chosen** |" in text
+    assert "| lr 1e-05 |" in text
