@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from task_bank.provenance import Provenance
 from task_bank.store import Bank
 from task_bank.web.app import create_app
 
 from .conftest import example_specs
+
+
+DRAFTED = Provenance(source_failure_ids=("f_cart",), failure_group="g_cart", generator_backend="replay",
+                     prompt_template="environment.j2", prompt_template_hash="0123456789abcdef", growth_run_id="run-7")
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +22,8 @@ def client(validator, tmp_path_factory):
     with Bank.open(path) as bank:
         for spec in example_specs():
             verdict = validator.validate(spec)
-            bank.add_environment(spec, verdict.report, verdict.evidence)
+            drafted = spec == cart()
+            bank.add_environment(spec, verdict.report, verdict.evidence, provenance=DRAFTED if drafted else None)
     with TestClient(create_app(path)) as client:
         yield client
 
@@ -52,3 +58,9 @@ def test_a_family_page_shows_per_seed_results(client):
 
 def test_an_unknown_environment_is_a_404(client):
     assert client.get("/environments/e_nope").status_code == 404
+
+
+def test_an_environment_page_shows_its_provenance_and_split(client):
+    page = client.get(f"/environments/{cart().id}").text
+    assert 'href="/failures/f_cart"' in page and 'href="/runs/run-7"' in page and "0123456789abcdef" in page
+    assert ">train<" in page

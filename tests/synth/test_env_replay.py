@@ -1,0 +1,195 @@
+"""Environments drafted from failures carry their provenance; a tool-use failure's own request becomes a held-out
+replay environment that synth.replay rolls a policy out in, with tools, and that training never sees."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from synth.backends import GeneratorRegistry
+from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
+from synth.backends.replay import ReplayBackend
+from synth.grouping import FailureGroup
+from synth.loaders import load_failures
+from synth.pipeline import PipelineConfig, prepare, run_pipeline
+from synth.replay import main as replay
+from task_bank.environment_store import EnvironmentRecord
+from task_bank.provenance import SamplingSettings
+from task_bank.records import TaskSplit, TaskStatus
+from task_bank.store import Bank
+from trainer.env_grpo import read_environments
+from trainer.environments import environment_rows
+from verifier.env_validate import EnvValidator
+from verifier.pool import open_pool
+from verifier.validate import Validator
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "environments"
+FAILURES = {f.id: f for f in load_failures(EXAMPLE / "failures.jsonl").records}
+RECORDED = [json.loads(line) for line in (EXAMPLE / "drafts.jsonl").read_text().splitlines()]
+RUN = "run-env-replay"
+
+
+@pytest.fixture(scope="module")
+def bank_file(tmp_path_factory) -> Path:
+    """A bank grown from the example's failures (two tool-use, one single-turn), replay on (the default)."""
+    path = tmp_path_factory.mktemp("env-replay") / "bank.db"
+    failures = list(FAILURES.values())
+    recordings = {d["key"]: d["text"] for d in RECORDED}
+    backend = ReplayBackend(recordings, model="recorded", sampling=SamplingSettings())
+    with Bank.open(path) as bank, open_pool("bwrap", workers=1) as pool, Validator(pool) as tasks, \
+            EnvValidator("bwrap") as environments:
+        run_pipeline(failures, bank=bank, backend=backend, validator=tasks, environments=environments,
+                     run_id=RUN, config=PipelineConfig())
+    return path
+
+
+def stored(bank_file: Path) -> list[EnvironmentRecord]:
+    with Bank.open(bank_file) as bank:
+        return list(bank.iter_environments(TaskStatus.ADMITTED))
+
+
+def training(bank_file: Path, failure_id: str) -> EnvironmentRecord:
+    return next(r for r in stored(bank_file) if r.split is TaskSplit.TRAIN
+                and r.provenance.source_failure_ids == (failure_id,))
+
+
+def heldout(bank_file: Path, failure_id: str | None = None) -> list[EnvironmentRecord]:
+    return [r for r in stored(bank_file) if r.split is TaskSplit.HELDOUT
+            and failure_id in (None, *r.provenance.source_failure_ids)]
+
+
+def test_an_environment_drafted_from_a_tool_use_failure_records_the_failure_and_the_run(bank_file):
+    record = training(bank_file, "f_env_refund")
+    p = record.provenance
+    assert p.source_failure_ids == ("f_env_refund",) and p.growth_run_id == RUN
+    assert p.failure_group == _group_of("f_env_refund").id and p.generator_backend == "replay" and p.generator_model == "recorded"
+    assert p.prompt_template == "environment.j2" and len(p.prompt_template_hash or "") == 16
+    assert p.draft_id and p.draft_id.startswith("d_") and p.repair_round == 0
+
+
+def _group_of(failure_id: str) -> FailureGroup:
+    prep = prepare(list(FAILURES.values()), PipelineConfig(), set())
+    return next(g for g in prep.groups if failure_id in g.member_ids)
+
+
+def test_a_tool_use_failure_gets_a_heldout_replay_environment_asking_its_own_request(bank_file):
+    trained = training(bank_file, "f_env_refund")
+    [replayed] = heldout(bank_file, "f_env_refund")
+    failure = FAILURES["f_env_refund"]
+    assert replayed.spec.prompt == failure.conversation and replayed.spec.environment == trained.spec.environment
+    assert replayed.spec.reference == trained.spec.reference
+    assert replayed.spec.failure_cases == trained.spec.failure_cases
+    assert replayed.provenance.source_failure_ids == ("f_env_refund",)
+    assert replayed.provenance.parent_task_id == trained.id and replayed.provenance.growth_run_id == RUN
+    assert replayed.spec.metadata["kind"] == "replay" and replayed.report is not None and replayed.report.admitted
+
+
+def test_a_seeded_family_of_a_single_turn_failure_gets_no_heldout_environment(bank_file):
+    assert training(bank_file, "f_env_percent").split is TaskSplit.TRAIN
+    assert heldout(bank_file, "f_env_percent") == [] and len(heldout(bank_file)) == 2
+
+
+def test_heldout_environments_never_reach_training_rows(bank_file, tmp_path):
+    exported = tmp_path / "envs.jsonl"
+    with Bank.open(bank_file) as bank:
+        exported.write_text("".join(line + "\n" for line in bank.export_environments()))
+    lines = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert [line.get("split") for line in lines].count("heldout") == 2
+    specs = read_environments(exported)
+    rows = list(itertools.islice(environment_rows(specs, seed=0), 20))
+    held = {r.id for r in heldout(bank_file)}
+    assert held and not held & {s.id for s in specs} and not held & {row["environment"] for row in rows}
+
+
+def test_a_file_of_heldout_environments_only_is_refused_for_training(bank_file, tmp_path):
+    from task_bank.environment_store import environment_line
+    from task_bank.errors import InputError
+
+    path = tmp_path / "heldout.jsonl"
+    path.write_text("".join(environment_line(r) + "\n" for r in heldout(bank_file)))
+    with pytest.raises(InputError, match="only held-out replay environments"):
+        read_environments(path)
+
+
+class Scripted(GeneratorBackend):
+    """A policy that replays a script per environment and sample: one reply per round (key
+    ``<environment id>/s<sample>/t<round>``)."""
+
+    name = "replay"
+    renders_tools = True
+    scripts: dict[tuple[str, int], list[str]] = {}
+    requests: list[GenerationRequest] = []
+
+    @classmethod
+    def from_options(cls, options: BackendOptions) -> "Scripted":
+        return cls(model="scripted", sampling=options.sampling, batch_size=options.batch_size)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        Scripted.requests.extend(requests)
+        out = []
+        for r in requests:
+            env_id, sample, turn = r.key.split("/")
+            script = self.scripts[env_id, int(sample[1:])]
+            out.append(Generation(key=r.key, text=script[min(int(turn[1:]), len(script) - 1)]))
+        return out
+
+
+def call_text(tool: str, args: dict) -> str:
+    """A tool call as a Qwen2.5 chat template writes one."""
+    return f"<tool_call>\n{json.dumps({'name': tool, 'arguments': args})}\n</tool_call>"
+
+
+@pytest.fixture(scope="module")
+def replayed(bank_file) -> dict:
+    """synth.replay (k=2) on the bank: in every held-out environment sample 0 follows the reference through its
+    tool calls, sample 1 answers at once."""
+    scripts = {}
+    for env in heldout(bank_file):
+        reference = env.spec.reference
+        scripts[env.id, 0] = [*(call_text(c.tool, dict(c.args)) for c in reference.calls), reference.response]
+        scripts[env.id, 1] = ["Done."]
+    Scripted.scripts, Scripted.requests = scripts, []
+    registry = GeneratorRegistry()
+    registry.register("replay", lambda: Scripted)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = replay(["--policy", "scripted", "--backend", "replay", "--bank", str(bank_file), "--k", "2",
+                       "--no-retention", "--json"], registry=registry)
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+def test_synth_replay_rolls_the_policy_out_with_tools_and_scores_each_rollout(replayed, bank_file):
+    [env] = heldout(bank_file, "f_env_refund")
+    [result] = [r for r in replayed["environments"] if r["environment_id"] == env.id]
+    assert result["failure_id"] == "f_env_refund"
+    assert (result["samples"], result["attempts"], result["passes"]) == (2, 2, 1)
+    assert result["tool_calls"] == len(env.spec.reference.calls)
+
+
+def test_heldout_environments_count_among_the_fixed_failures_of_their_weakness_group(replayed, bank_file):
+    envs = heldout(bank_file)
+    assert (replayed["total"], replayed["fixed"]) == (2, 2)
+    assert replayed["by_group"] == {envs[0].spec.metadata["weakness"]: {
+        "total": 2, "fixed": 2, "pass_at_1": 0.5, "interval": pytest.approx(replayed["interval"])}}
+    with Bank.open(bank_file) as bank:
+        [summary] = bank.replay_evals(policy="scripted")
+        rows = bank.replay_results(summary.id)
+    assert sorted((r.task_id, r.failure_id, r.passes) for r in rows) == sorted(
+        (e.id, e.provenance.source_failure_ids[0], 1) for e in envs)
+
+
+def test_the_policy_sees_the_tools_and_reads_each_tool_return(replayed, bank_file):
+    [env] = heldout(bank_file, "f_env_refund")
+    first = next(r for r in Scripted.requests if r.key == f"{env.id}/s0/t0")
+    second = next(r for r in Scripted.requests if r.key == f"{env.id}/s0/t1")
+    assert {t["function"]["name"] for t in first.tools} == {"get_order", "refund"}
+    assert first.messages[-1].content.endswith("Orders on file: 1042, 1024, 1204, 1402")
+    assert second.messages[-1].role == "tool" and '"id": 1042' in second.messages[-1].content
