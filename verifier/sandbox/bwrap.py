@@ -62,12 +62,15 @@ def python_paths() -> tuple[Path, Path]:
 
 
 def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int], config: dict[str, object],
-               privileged: bool) -> list[str]:
-    """The bwrap command line for one worker (``fds``: block and info fds; ``privileged``: started by root)."""
+               privileged: bool, extra_caps: tuple[str, ...] = ()) -> list[str]:
+    """The bwrap command line for one worker (``fds``: block and info fds; ``privileged``: started by root, when
+    the sandbox keeps CAP_SETUID/SETGID/KILL and ``extra_caps``)."""
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
     if privileged:
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"]
+        for cap in extra_caps:
+            argv += ["--cap-add", cap]
     else:
         argv += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
     for top in ("/usr", "/lib", "/lib64", "/bin", "/sbin"):
@@ -113,18 +116,19 @@ class BwrapBackend(Backend):
         from_zygote_r, from_zygote_w = os.pipe()
         block_r, block_w = os.pipe()
         info_r, info_w = os.pipe()
-        seccomp_r = program_fd(deny_list_program())
         privileged = os.geteuid() == 0
         uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None  # responses run as uid + 1
         config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
                                      "site": [], "nproc": True, "hash_seed": hash_seed,
                                      "response_uid": None if uid is None else uid + 1,
+                                     "seccomp": (deny_list_program() or b"").hex(), "pid_namespace": privileged,
                                      "limits": limits.model_dump(mode="json")}
-        argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
+        # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier process a pid namespace
+        # of its own; every process that runs task code drops it with uid 0 and gets the seccomp filter first
+        # (``zygote/confine.py``), which is why bwrap is not handed the filter here.
+        argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged, ("CAP_SYS_ADMIN",))
         program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
         argv = argv[:argv.index("--") + 1] + zygote_loader(str(binary), program_r)
-        if seccomp_r is not None:
-            argv[1:1] = ["--seccomp", str(seccomp_r)]
         cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
         if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
             argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
@@ -132,17 +136,17 @@ class BwrapBackend(Backend):
             proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE,
                                     pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w,
-                                                                 seccomp_r, program_r) if fd is not None),
+                                                                 program_r) if fd is not None),
                                     start_new_session=True)
         except OSError as exc:
             for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w,
-                       seccomp_r, program_r):
+                       program_r):
                 if fd is not None:
                     os.close(fd)
             if cgroup is not None:
                 cgroup.remove()
             raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
-        for fd in (to_zygote_r, from_zygote_w, block_r, info_w, seccomp_r, program_r):
+        for fd in (to_zygote_r, from_zygote_w, block_r, info_w, program_r):
             if fd is not None:
                 os.close(fd)
         worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)

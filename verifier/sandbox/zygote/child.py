@@ -1,7 +1,11 @@
 """The verifier process: confine itself, read its request, load the verifier once, call ``verify`` per response.
 
 Runs inside the sandbox, standard library only, forked from the fork server's clean image (never from the zygote,
-which holds requests): it reads its own request from a pipe after the fork. Everything after ``exec`` of the
+which holds requests): it reads its own request from a pipe after the fork, and then the responses from that pipe
+one at a time: the zygote writes the next only after this process reported on the current one, so nothing in
+the process (its stack, its heap, its pipe) holds the group's size or a later response (a verifier in validation
+would see the failure cases and probes beside it). Frames number calls by this process's own count, which a
+verifier can keep itself. Everything after ``exec`` of the
 verifier is untrusted; the process therefore only *reports* (a typed description of each return value, in a frame
 carrying the nonce the zygote gave it); judging whether that is a score happens in the zygote (``frames.judge``),
 another process. fd 4 is its channel to the fork server, through which ``envsynth_sandbox.run_response`` starts
@@ -19,7 +23,7 @@ import resource
 import signal
 import sys
 
-from verifier.sandbox.zygote import environment
+from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, wipe
 from verifier.sandbox.zygote.frames import describe_status
 
@@ -47,18 +51,21 @@ def describe(exc):
 def child_main(cfg, fds, channel):
     """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
     request, w_res, w_out = fds
+    if os.getpid() == 1:  # cloned into a pid namespace of its own: a /proc of that namespace, while still root
+        confine.private_proc()
     os.setsid()
     uid = cfg.get("uid")
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+    confine.install_filter(bytes.fromhex(cfg.get("seccomp") or ""))
     devnull = os.open("/dev/null", os.O_RDWR)
     arrange(((devnull, 0), (w_out, 1), (w_out, 2), (w_res, RESULT_FD), (channel, CHANNEL_FD), (request, REQUEST_FD)))
     w_res = RESULT_FD
-    req = json.loads(_read_all(REQUEST_FD))
-    os.close(REQUEST_FD)
-    start, nonce, workdir = req["start"], req["nonce"], req["workdir"]
+    reader = os.fdopen(REQUEST_FD, "rb")
+    req = json.loads(reader.readline())
+    nonce, workdir = req["nonce"], req["workdir"]
     os.umask(0o077)
     os.mkdir(workdir, 0o700)
     os.chdir(workdir)
@@ -98,19 +105,33 @@ def child_main(cfg, fds, channel):
     except BaseException as exc:  # the verifier's fault, reported as data
         send(k="load_err", d="verifier failed to load: " + describe(exc))
         os._exit(0)
+    del req
     send(k="loaded")
-    for index in range(start, len(req["responses"])):
-        if index > start and cpu_used_s() + lim["cpu_s"] > cpu_cap:
-            send(k="full", i=index)  # a fresh process scores the rest, under the same constant cap
+    serve(verify, reader, lim, send, cfg["scratch"], os.path.basename(workdir))
+
+
+def serve(verify, reader, lim, send, scratch, workdir):
+    """Score the responses the zygote hands over one at a time (the next only after this one's frame), numbered
+    by this process's own call count; nothing here knows the group's size or holds a later response."""
+    cpu_cap = cpu_cap_s(lim["cpu_s"])
+    call = 0
+    while True:
+        if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
+            send(k="full", i=call)  # a fresh process scores the rest, under the same constant cap
             os._exit(0)
+        line = reader.readline()
+        if not line:
+            os._exit(0)
+        response = json.loads(line)
         if not lim["isolate_responses"]:
-            score_one(verify, req["responses"][index], index, send)
+            score_one(verify, response, call, send)
+            call += 1
             continue
         pid = os.fork()
         if pid == 0:
             try:
                 os.setpgid(0, 0)
-                score_one(verify, req["responses"][index], index, send)
+                score_one(verify, response, call, send)
             finally:
                 os._exit(0)
         status = os.waitpid(pid, 0)[1]
@@ -118,10 +139,10 @@ def child_main(cfg, fds, channel):
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-        wipe(cfg["scratch"], keep=os.path.basename(workdir))
+        wipe(scratch, keep=workdir)
         outcome, detail = describe_status(status)
-        send(k="end", i=index, o=outcome, d=detail)
-    os._exit(0)
+        send(k="end", i=call, o=outcome, d=detail)
+        call += 1
 
 
 def cpu_cap_s(cpu_s):
@@ -147,12 +168,3 @@ def score_one(verify, response, index, send):
         send(k="val", i=index, t="float", v=number if math.isfinite(number) else repr(number))
     else:
         send(k="val", i=index, t=kind.__name__[:80])
-
-
-def _read_all(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)

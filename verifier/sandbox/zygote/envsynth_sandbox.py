@@ -107,27 +107,33 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
             CallResult(ok=False, error=ResponseError("NameError", f"the response defines no {name!r}"))
             for name, _, _ in wanted))
     request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
-    pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
-    theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+    ends = _start(max(1, min(int(timeout * 1000), 3_600_000)))
+    if ends is None:
+        return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
+    request_w, results_r, output_r, status_r = ends
     try:
-        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
-            socket.send_fds(channel, [_MESSAGE.pack(b"R", max(1, min(int(timeout * 1000), 3_600_000)))], theirs)
-        started = True
-    except (OSError, ValueError, TypeError):
-        started = False
-    finally:
-        for fd in theirs:
-            os.close(fd)
-    request_w, results_r, output_r, status_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
-    try:
-        if not started:
-            return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
         _send(request_w, request)
         data, output, status = _collect(results_r, output_r, status_r, time.monotonic() + timeout + slack)
     finally:
-        for fd in (request_w, results_r, output_r, status_r):
+        for fd in ends:
             _close(fd)
     return _assemble(len(wanted), data, output, status)
+
+
+def _start(timeout_ms):
+    """Ask the fork server for a response process; its pipe ends (request to write; results, output and status to
+    read), which the server made, or None when it could not start one."""
+    try:
+        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
+            channel.send(_MESSAGE.pack(b"R", timeout_ms))
+            reply, fds, flags, _ = socket.recv_fds(channel, 16, 4)
+    except (OSError, ValueError):
+        return None
+    if reply != b"ok" or len(fds) != 4 or flags & socket.MSG_CTRUNC:
+        for fd in fds:
+            _close(fd)
+        return None
+    return fds
 
 
 def _call(item):

@@ -2,29 +2,38 @@
 
 Why: ``fork()`` copies freed heap too, so a child of a process that once held a request could read it. The zygote
 reads requests; so, before it reads anything, it forks this server, which never holds task data. The server
-receives only fork commands (a one-byte kind, a timeout and pipe descriptors, over ``SOCK_SEQPACKET`` pairs):
+receives only fork commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 
-- a *verifier* process (command from the zygote): forked with ``clone(CLONE_PARENT)`` (elsewhere than x86_64: by
-  a helper that exits at once, re-parenting it), so it is the zygote's child: the zygote waits for it and reads
-  its exit status. The verifier then reads its request from a pipe: after the fork, from a parent that never held
-  one.
+- a *verifier* process (command from the zygote, carrying the verifier's three pipe ends): cloned with
+  ``CLONE_PARENT`` (elsewhere than x86_64: by a helper that exits at once, re-parenting it), so it is the zygote's
+  child: the zygote waits for it and reads its exit status; and, where the server may (privileged sandboxes), with
+  ``CLONE_NEWPID | CLONE_NEWNS``, so it is pid 1 of a pid namespace of its own (``confine.private_proc``). The
+  verifier then reads its request from a pipe: after the fork, from a parent that never held one. The server
+  keeps a pidfd of it.
 - a *response* process (command from a verifier, through the channel the server opened for that verifier process
-  alone; it closes when the verifier dies, and pending commands with it): forked directly, then watched from this
-  loop. At its deadline, when it ends, or as soon as the verifier is gone (its status pipe breaks), the server kills
-  every process of the response uid, wipes what that uid left in the scratch space, removes its SysV IPC objects,
-  reaps the response and only then writes the final status line
-  ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``.
+  alone). The command carries no descriptor: the server makes the response's four pipes itself and answers with
+  the verifier's ends only (the request's write end; the results', output's and status's read ends), so a
+  verifier cannot hand a response a descriptor of its choosing (its own status pipe as the response's stdout
+  kept the watchdog from ever seeing the verifier go). The response is forked directly, then watched from this
+  loop. At its deadline, when it ends, when the verifier closes its status pipe, or as soon as the verifier
+  process that asked for it has ended (its pidfd; the server then also closes that verifier's channel, with any
+  command still queued in it), the server kills every process of the response uid, wipes what that uid left in
+  the scratch space, removes its SysV IPC objects, reaps the response and only then writes the final status
+  line ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``. Endings are handled before commands,
+  so no response of a group is alive when the next group's verifier starts: a response never outlives its
+  verifier's group, and a sweep only ever reaches the responses of the one verifier process running.
 
-Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL, so neither a verifier
-(uid ``uid``) nor a response (uid ``response_uid``) can signal it; responses run under their own uid, so they
-cannot signal, trace or read the verifier or its files. To sweep, the server takes the response uid as its
-*effective* uid for a moment: ``kill(-1)`` then reaches exactly the response's processes (at once, so a fork
-bomb cannot outrun it) and the wipe removes exactly what they left. Without uids (unprivileged or container
-sandboxes) everything shares one uid and the server kills the response's session and wipes its working directory
-only (the sandbox docstring says so).
+Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for
+the namespaces above), so neither a verifier (uid ``uid``) nor a response (uid ``response_uid``) can signal it;
+responses run under their own uid, so they cannot signal, trace or read the verifier or its files. To sweep, the
+server takes the response uid as its *effective* uid for a moment: ``kill(-1)`` then reaches exactly the
+response's processes (at once, so a fork bomb cannot outrun it) and the wipe removes exactly what they left.
+Without uids (unprivileged or container sandboxes) everything shares one uid and the server kills the response's
+session and wipes its working directory only (the sandbox docstring says so).
 """
 
 import ctypes
+import errno
 import json
 import os
 import platform
@@ -35,11 +44,12 @@ import struct
 import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
+from verifier.sandbox.zygote.confine import CLONE_NEWNS, CLONE_NEWPID
 
 VERIFIER, RESPONSE = b"V", b"R"
-FDS = {VERIFIER: 3, RESPONSE: 4}
+FDS = {VERIFIER: 3, RESPONSE: 0}
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
-FAILED = b"-1"
+FAILED, STARTED = b"-1", b"ok"
 SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 
 
@@ -64,16 +74,19 @@ def start(cfg, on_verifier, on_response, close=()):
 
 
 class Server:
-    """The loop: fork on command, watch live responses, until the zygote's command socket closes."""
+    """The loop: fork on command, watch live responses and the verifiers that asked for them, until the zygote's
+    command socket closes."""
 
     def __init__(self, cfg, commands, on_verifier, on_response):
         self.cfg, self.commands = cfg, commands
         self.on_verifier, self.on_response = on_verifier, on_response
         self.poller = select.poll()
         self.poller.register(commands, select.POLLIN)
-        self.channels = {}  # fd -> socket of one verifier process
-        self.responses = {}  # pidfd -> (pid, status fd, deadline)
+        self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
+        self.verifiers = {}  # verifier pidfd -> its channel fd (None once the channel closed)
+        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it)
         self.statuses = {}  # status fd -> pidfd
+        self.namespaces = bool(cfg.get("pid_namespace"))
 
     def serve(self):
         while True:
@@ -83,17 +96,19 @@ class Server:
             # Endings first: a response whose verifier died is swept (kill(-1) as the response uid) before any
             # command of this batch can start the next verifier's responses, which that sweep would reach.
             events = sorted(self.poller.poll(wait), key=lambda event: event[0] not in self.responses
-                            and event[0] not in self.statuses)
+                            and event[0] not in self.statuses and event[0] not in self.verifiers)
             for fd, _ in events:
                 if fd == self.commands.fileno():
                     if not self._command(self.commands):
                         return
                 elif fd in self.channels:
-                    self._command(self.channels[fd])
+                    self._command(self.channels[fd][0])
                 elif fd in self.responses:
                     self._finish(fd, "exited")
                 elif fd in self.statuses:
                     self._finish(self.statuses[fd], "abandoned")
+                elif fd in self.verifiers:
+                    self._verifier_ended(fd)
             now = time.monotonic()
             for pidfd in [p for p, entry in self.responses.items() if entry[2] <= now]:
                 self._finish(pidfd, "timeout")
@@ -104,19 +119,34 @@ class Server:
         if kind is None:
             if sock is self.commands:
                 return False
-            self.poller.unregister(sock.fileno())
-            del self.channels[sock.fileno()]
-            sock.close()
+            self._close_channel(sock.fileno())
             return True
         try:
             if sock is self.commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
                 self._spawn_verifier(fds)
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
-                self._spawn_response(fds, timeout_ms / 1000)
+                self._spawn_response(sock, timeout_ms / 1000)
         finally:
             for fd in fds:
                 os.close(fd)
         return True
+
+    def _close_channel(self, fd):
+        sock, owner = self.channels.pop(fd)
+        self.poller.unregister(fd)
+        sock.close()
+        if owner in self.verifiers:
+            self.verifiers[owner] = None
+
+    def _verifier_ended(self, pidfd):
+        """The verifier process is gone: end every response it started and drop its channel (queued commands too)."""
+        channel = self.verifiers.pop(pidfd)
+        for response in [p for p, entry in self.responses.items() if entry[3] == pidfd]:
+            self._finish(response, "abandoned")
+        if channel is not None:
+            self._close_channel(channel)
+        self.poller.unregister(pidfd)
+        os.close(pidfd)
 
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
@@ -133,24 +163,39 @@ class Server:
             finally:
                 os._exit(70)
         theirs.close()
-        if pid is None:
+        pidfd = None
+        if pid is not None:
+            try:
+                pidfd = os.pidfd_open(pid)
+            except OSError:  # without a handle on its life, no response could be tied to it: not started
+                os.kill(pid, signal.SIGKILL)
+        if pidfd is None:
             self.commands.send(FAILED)
             channel.close()
             return
         self.commands.send(str(pid).encode())
-        self.channels[channel.fileno()] = channel
+        self.channels[channel.fileno()] = (channel, pidfd)
+        self.verifiers[pidfd] = channel.fileno()
         self.poller.register(channel, select.POLLIN)
+        self.poller.register(pidfd, select.POLLIN)
 
     def _fork_for_parent(self):
         """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64 (one fork; this process
         is single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``),
-        elsewhere a helper that forks it and exits, re-parenting it to the zygote (a child subreaper)."""
+        elsewhere a helper that forks it and exits, re-parenting it to the zygote (a child subreaper). With
+        ``pid_namespace`` (x86_64) the process is pid 1 of a new pid and mount namespace; where the kernel refuses
+        (no CAP_SYS_ADMIN), it is cloned without, once, and the server stops asking."""
         lib = libc()
         if lib is not None and platform.machine() == "x86_64":
-            pid = lib.syscall(SYS_CLONE, CLONE_PARENT | signal.SIGCHLD, 0, 0, 0, 0)
-            if pid < 0:
-                raise OSError(ctypes.get_errno(), "clone failed")
-            return pid
+            while True:
+                flags = CLONE_PARENT | signal.SIGCHLD | (CLONE_NEWPID | CLONE_NEWNS if self.namespaces else 0)
+                pid = lib.syscall(SYS_CLONE, flags, 0, 0, 0, 0)
+                if pid >= 0:
+                    return pid
+                error = ctypes.get_errno()
+                if not (self.namespaces and error in (errno.EPERM, errno.EINVAL)):
+                    raise OSError(error, "clone failed")
+                self.namespaces = False
         read_end, write_end = os.pipe()
         helper = os.fork()
         if helper == 0:
@@ -171,28 +216,47 @@ class Server:
             raise OSError("the helper could not fork")
         return int(reply)
 
-    def _spawn_response(self, fds, timeout_s):
-        request, results, output, status = fds
+    def _spawn_response(self, sock, timeout_s):
+        """Fork a response process with pipes made here; send the asking verifier its ends (or end it at once)."""
+        owner = self.channels[sock.fileno()][1]
         limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
+        pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
+        child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
+        theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
+        status = pipes[3][1]
         try:
             pid = os.fork()
         except OSError:
-            _write_status(status, "abandoned", -1)
-            return
+            pid = None
         if pid == 0:
             try:
-                self.on_response(self.cfg, (request, results, output), self.cfg.get("response_uid"))
+                self.on_response(self.cfg, child_ends, self.cfg.get("response_uid"))
             finally:
                 os._exit(70)
+        for fd in child_ends:
+            os.close(fd)
+        if pid is None:
+            _write_status(status, "abandoned", -1)
+        try:  # never blocks: a verifier that stops reading its replies only loses its own responses
+            socket.send_fds(sock, [STARTED], theirs, socket.MSG_DONTWAIT)
+            sent = True
+        except OSError:
+            sent = False
+        for fd in theirs:
+            os.close(fd)
+        if pid is None:
+            os.close(status)
+            return
         pidfd = os.pidfd_open(pid)
-        kept = os.dup(status)
-        self.responses[pidfd] = (pid, kept, time.monotonic() + limit)
-        self.statuses[kept] = pidfd
+        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner)
+        self.statuses[status] = pidfd
         self.poller.register(pidfd, select.POLLIN)
-        self.poller.register(kept, 0)  # POLLERR arrives when the verifier (the status reader) is gone
+        self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
+        if not sent:
+            self._finish(pidfd, "abandoned")
 
     def _finish(self, pidfd, ended):
-        pid, status, _ = self.responses.pop(pidfd)
+        pid, status, _, _ = self.responses.pop(pidfd)
         del self.statuses[status]
         self.poller.unregister(pidfd)
         self.poller.unregister(status)

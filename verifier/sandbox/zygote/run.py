@@ -1,7 +1,9 @@
 """One verifier process as the zygote sees it: its pipes, its pid (and pidfd), its nonce and its scratch directory.
 
 The process is forked by the fork server (``forkserver``), not by the zygote, so it never inherits the zygote's
-heap (earlier requests and results); the zygote hands it its request through a pipe once it exists.
+heap (earlier requests and results); the zygote hands it its request through a pipe once it exists: a header
+(source, limits, run environment, nonce, working directory; nothing about the group) and then one response at a
+time, the next only once the process has reported on the current one (``supervisor.supervise``).
 """
 
 import json
@@ -10,6 +12,7 @@ import signal
 import socket
 import time
 
+from verifier.sandbox.zygote.child import cpu_cap_s
 from verifier.sandbox.zygote.forkserver import FAILED, MESSAGE, VERIFIER
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
@@ -28,6 +31,7 @@ class Run:
         self.workdir = os.path.join(cfg["scratch"], "run-" + self.nonce[:12])
         self.status = None
         self.pidfd = None
+        self.cpu_s, self.cpu_cap = 0.0, cpu_cap_s(req["limits"]["cpu_s"])
         r_req, w_req = os.pipe()
         r_res, w_res = os.pipe()
         r_out, w_out = os.pipe()
@@ -41,18 +45,30 @@ class Run:
             self.pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):
             self.pidfd = None
-        body = dict(req, start=start, nonce=self.nonce, workdir=self.workdir)
-        data = json.dumps(body).encode()
-        try:
-            while data:
-                data = data[os.write(w_req, data):]
-        except OSError:  # the process died before reading its request: its exit status tells the rest
-            pass
-        finally:
-            os.close(w_req)
+        header = {key: req[key] for key in ("source", "limits", "env")}
+        header.update(nonce=self.nonce, workdir=self.workdir)
+        self.w_req, self.pending = w_req, bytearray()
+        os.set_blocking(w_req, False)
+        self.feed(header)
+        self.feed(req["responses"][start])
         self.buffer = b""
         self.output = bytearray()
         self.output_total = 0
+
+    def feed(self, value):
+        """Queue one JSON line for the process (its header, or the one response it is to score next) and write
+        what the pipe takes now; :meth:`flush` writes the rest when the pipe has room (never blocking the zygote)."""
+        self.pending += (json.dumps(value) + "\n").encode()
+        self.flush()
+
+    def flush(self):
+        try:
+            while self.pending:
+                del self.pending[:os.write(self.w_req, self.pending)]
+        except BlockingIOError:
+            pass
+        except OSError:  # the process is gone: its exit status tells the rest
+            self.pending.clear()
 
     def frames(self, data):
         """Complete frames carrying this child's nonce; anything else on the channel is ignored."""
@@ -72,11 +88,11 @@ class Run:
         """True once the child has ended (reaping it, so its status is kept)."""
         if self.status is None:
             try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
             except ChildProcessError:
                 return False
             if pid:
-                self.status = status
+                self.status, self.cpu_s = status, usage.ru_utime + usage.ru_stime
         return self.status is not None
 
     def exit_outcome(self):
@@ -85,15 +101,20 @@ class Run:
             if self.status is not None:
                 break
             try:
-                self.status = os.waitpid(self.pid, 0)[1]
+                _, self.status, usage = os.wait4(self.pid, 0)
+                self.cpu_s = usage.ru_utime + usage.ru_stime
             except ChildProcessError:
                 time.sleep(0.001)
         if self.status is None:
             return "crashed", "the process ended without a result"
+        if os.WIFSIGNALED(self.status) and self.cpu_s >= self.cpu_cap:
+            # As pid 1 of its namespace the process ignores SIGXCPU at the soft cap (the kernel spares an init
+            # without a handler) and the hard cap's SIGKILL ends it: what it used says why
+            return "timeout", "CPU time limit exceeded"
         return describe_status(self.status)
 
     def close(self):
-        for fd in (self.r_res, self.r_out, self.pidfd):
+        for fd in (self.r_res, self.r_out, self.w_req, self.pidfd):
             if fd is not None:
                 os.close(fd)
 

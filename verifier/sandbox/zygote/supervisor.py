@@ -64,7 +64,10 @@ def supervise(run, req, results, start, lifeline=None):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return finish("timeout", f"wall time limit of {lim['wall_s']} s exceeded")
-        ready, _, _ = select.select(watch, [], [], min(remaining, 0.05 if run.pidfd is None else remaining))
+        writing = [run.w_req] if run.pending else []
+        ready, writable, _ = select.select(watch, writing, [], min(remaining, 0.05 if run.pidfd is None else remaining))
+        if writable:
+            run.flush()
         if lifeline is not None and lifeline in ready:
             raise SystemExit("the host closed the request pipe")
         exited = run.pidfd in ready or (run.pidfd is None and run.poll_exit())
@@ -86,10 +89,10 @@ def supervise(run, req, results, start, lifeline=None):
                 if kind == "loaded" and not loaded:
                     loaded, mark = True, time.monotonic()
                     deadline = mark + lim["wall_s"]
-                elif kind == "full" and loaded and frame.get("i") == index and index > start:
+                elif kind == "full" and loaded and frame.get("i") == index - start and index > start:
                     run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
                     return index
-                elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index:
+                elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
                     now = time.monotonic()
                     if kind == "end":  # the response's own process ended without reporting
                         outcome, detail = frame.get("o"), str(frame.get("d", ""))
@@ -101,6 +104,7 @@ def supervise(run, req, results, start, lifeline=None):
                     if index == total:
                         run.kill()
                         return total
+                    run.feed(req["responses"][index])  # the next response, only now: see ``child.serve``
             if data is None:
                 watch.remove(run.r_res)
                 exited = True

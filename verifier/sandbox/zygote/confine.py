@@ -1,0 +1,73 @@
+"""What a freshly forked verifier or response process does before it runs anything untrusted.
+
+Runs inside the sandbox, standard library only (``ctypes`` for the three system calls Python 3.11 lacks).
+
+- :func:`private_proc`: a verifier process is pid 1 of a pid namespace of its own (the fork server clones it with
+  ``CLONE_NEWPID | CLONE_NEWNS``). Why: the worker's pid counter grows with every group, so the real pid
+  (``/proc/self``, ``/proc/self/stat``, the pid of a child it forks) told a long-lived training worker from the fresh
+  ones validation starts, and ``/proc/1/stat``'s start time told the worker's age. In its own namespace every
+  verifier process is pid 1, its children 2, 3, ... in every group of every worker, and the oldest process it can
+  see is itself. ``/proc`` is remounted for that namespace (the worker's ``/proc`` would still show worker pids),
+  with ``/proc/sys``, ``sysrq-trigger``, ``irq`` and ``bus`` covered read-only as bwrap covers them.
+- :func:`install_filter`: the seccomp deny list (``verifier.sandbox.seccomp``) is installed here, in every verifier
+  and response process before it reads its request, instead of by bwrap for the whole sandbox: the fork server
+  (trusted code that runs nothing it is sent) must create those namespaces, which the filter denies.
+"""
+
+import ctypes
+import os
+
+from verifier.sandbox.zygote.cleanup import libc
+
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 0x2, 0x4, 0x8, 0x1
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+COVERED = ("sys", "sysrq-trigger", "irq", "bus")
+
+
+class ConfineError(Exception):
+    """A confinement step failed: the process must not go on to run untrusted code."""
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _libc():
+    lib = libc()
+    if lib is None:
+        raise ConfineError("the C library cannot be loaded")
+    lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+    lib.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+    return lib
+
+
+def private_proc():
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace
+    and cover its writable corners read-only. Raises ConfineError when a step fails."""
+    lib = _libc()
+    steps = [(None, b"/", None, MS_REC | MS_PRIVATE), (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)]
+    for source, target, kind, flags in steps:
+        if lib.mount(source, target, kind, flags, None) != 0:
+            raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
+    for name in COVERED:
+        path = f"/proc/{name}".encode()
+        if not os.path.exists(path):
+            continue
+        if (lib.mount(path, path, None, MS_BIND | MS_REC, None) != 0
+                or lib.mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None) != 0):
+            raise ConfineError(f"cover /proc/{name}: {os.strerror(ctypes.get_errno())}")
+
+
+def install_filter(program):
+    """Install the seccomp program (raw ``struct sock_filter`` records, as bytes) on this process and everything it
+    will start; no-op for None or empty. Raises ConfineError when the kernel refuses it."""
+    if not program:
+        return
+    lib = _libc()
+    buffer = ctypes.create_string_buffer(program, len(program))
+    header = _Program(len(program) // 8, ctypes.addressof(buffer))
+    if lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or \
+            lib.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(header), 0, 0) != 0:
+        raise ConfineError(f"seccomp: {os.strerror(ctypes.get_errno())}")
