@@ -8,7 +8,6 @@ rejects them (reason ``executes_response``) and ``task_bank import`` refuses the
 ``--allow-response-exec`` (then every scorer runs each response in a process of its own).
 
 It lives in ``task_bank`` because import, which may not use the sandbox layer, must refuse such tasks too.
-
 What counts (a *taint* reading: the parameters of ``verify`` and everything computed from them)::
 
     exec / eval / compile / __import__                   on response text, or anything derived from it; on code
@@ -23,10 +22,10 @@ What counts (a *taint* reading: the parameters of ``verify`` and everything comp
                                                          a file written: any late import (a file shadows it)
 
 Sinks are also followed through aliases (``run = exec``, ``getattr(builtins, 'exec')``, ``__builtins__['eval']``)
-and through helper functions of the module (a derived argument taints the helper's parameters). ``ast.parse``
-and ``ast.literal_eval`` do not execute anything and pass. Not covered: sinks reached through ``getattr`` with a
-computed name, or code assembled from the response by a C extension; the sandbox primitive, not this reading, is
-the boundary (this is the signal that tells an honest generator how to write its verifier).
+and through helper functions of the module (a derived argument taints the helper's parameters); a runner reached
+by a computed name (``getattr(builtins, 'ex' + 'ec')``, ``vars(builtins)[name]``) counts wherever it is
+(:mod:`task_bank.reflective_access`). ``ast.parse``/``ast.literal_eval`` pass. Not covered: code assembled by a C
+extension; the sandbox primitive, not this reading, is the boundary (this tells an honest generator what to write).
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
                                   SINKS, collect_aliases, constant_module, forbidden_imports, module_allowed, qualname,
                                   shadowing, writes_file)
+from task_bank.reflective_access import reflective_access
 
 RESPONSE_EXEC_KEY = "allow_response_exec"
 """``metadata`` key recording that a task was admitted under ``--allow-response-exec`` (its verifier runs the
@@ -77,6 +77,7 @@ def find_response_exec(source: str, libraries: Iterable[str] = (), *, _depth: in
                                 "envsynth_sandbox and the allow-listed libraries): it is a file written at run time, "
                                 "or a module that runs code")
              for node, module in forbidden_imports(tree, allowed)]
+    found += [ExecFinding(line=node.lineno, col=node.col_offset, detail=what) for node, what in reflective_access(tree)]
     aliases = collect_aliases(tree)
     if any(isinstance(n, ast.Call) and writes_file(n, aliases) for n in ast.walk(tree)):
         found += [ExecFinding(line=node.lineno, col=node.col_offset, detail=what) for node, what in shadowing(tree)]

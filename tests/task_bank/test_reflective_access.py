@@ -1,0 +1,60 @@
+"""A code runner reached by a name computed at run time counts as running the response (issue 16 follow-up,
+hole 4): the static reading cannot resolve the name, so the reach itself is what it flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.response_exec import executes_response, find_response_exec
+
+
+def verifier(body: str, imports: str = "") -> str:
+    lines = "\n".join("    " + line for line in body.splitlines())
+    return f"{imports}\ndef verify(response):\n{lines}\n    return 1.0\n"
+
+
+@pytest.mark.parametrize("reach", [
+    "getattr(builtins, 'ex' + 'ec')(response)",
+    "getattr(__builtins__, ''.join(['e', 'val']))(response)",
+    "name = 'ex' + 'ec'\nrun = getattr(builtins, name)\nrun(response)",
+    "getattr(sys.modules['built' + 'ins'], 'ex' + 'ec')(response)",
+    "operator.attrgetter('ex' + 'ec')(builtins)(response)",
+])
+def test_getattr_with_a_computed_name_on_a_module_is_found(reach: str):
+    assert executes_response(verifier(reach, "import builtins, operator, sys"))
+
+
+@pytest.mark.parametrize("reach", [
+    "vars(builtins)['ex' + 'ec'](response)",
+    "builtins.__dict__['ex' + 'ec'](response)",
+    "globals()['__builtins__']['ex' + 'ec'](response)",
+    "space = (lambda: 0).__globals__['__builtins__']\nspace['ex' + 'ec'](response)",
+])
+def test_a_namespace_indexed_by_a_computed_or_runner_name_is_found(reach: str):
+    assert executes_response(verifier(reach, "import builtins"))
+
+
+def test_a_namespace_scanned_for_a_runner_is_found():
+    scan = "run = [f for n, f in vars(builtins).items() if n.startswith('exe')][0]\nrun(response)"
+    assert executes_response(verifier(scan, "import builtins"))
+
+
+@pytest.mark.parametrize("rebuild", ["def f():\n    pass\nf.__code__ = (lambda: 0).__code__.replace(co_consts=(response,))",
+                                     "def f():\n    pass\ng = f.__code__.replace(co_code=response.encode())"])
+def test_a_rebuilt_code_object_is_found(rebuild: str):
+    assert executes_response(verifier(rebuild))
+
+
+def test_the_finding_says_what_was_reached():
+    [finding] = find_response_exec(verifier("getattr(builtins, 'ex' + 'ec')(response)", "import builtins"))
+    assert finding.line == 3 and "computed name" in finding.detail
+
+
+@pytest.mark.parametrize("honest", [
+    "parts = response.split()\nok = getattr(str, 'upper')(parts[0])",
+    "counts = {}\nkey = response.strip()\ncounts[key] = counts.get(key, 0) + 1",
+    "data = json.loads(response)\nvalue = getattr(data, 'get', None)",
+    "ok = getattr(json, 'dumps')([1])",
+])
+def test_ordinary_attribute_and_dict_access_passes(honest: str):
+    assert not executes_response(verifier(honest, "import json"))
