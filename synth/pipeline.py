@@ -77,7 +77,8 @@ class PipelineConfig(BaseModel):
     """The learnable band, applied when a policy probe is given."""
     replay: bool = True
     """Also draft one held-out replay task per failure (``replay.j2``; :mod:`synth.replay_tasks`), which
-    ``synth.replay`` samples to tell whether training fixed the failure."""
+    ``synth.replay`` samples to tell whether training fixed the failure, and store the held-out replay environment
+    of every admitted environment drafted from a tool-use failure (:mod:`synth.env_replay`)."""
     environments: EnvironmentMode = EnvironmentMode.AUTO
     """Which failures also get an environment draft (``environment.j2``; :mod:`synth.environment_slots`): auto
     drafts one per failure when some failure carries tool calls."""

@@ -193,3 +193,14 @@ def test_the_policy_sees_the_tools_and_reads_each_tool_return(replayed, bank_fil
     assert {t["function"]["name"] for t in first.tools} == {"get_order", "refund"}
     assert first.messages[-1].content.endswith("Orders on file: 1042, 1024, 1204, 1402")
     assert second.messages[-1].role == "tool" and '"id": 1042' in second.messages[-1].content
+
+
+def test_the_failure_page_links_its_heldout_environment_result(replayed, bank_file):
+    from fastapi.testclient import TestClient
+
+    from task_bank.web.app import create_app
+
+    [env] = heldout(bank_file, "f_env_refund")
+    with TestClient(create_app(bank_file)) as client:
+        page = client.get("/failures/f_env_refund").text
+    assert f'href="/environments/{env.id}"' in page
