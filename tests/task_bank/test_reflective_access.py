@@ -39,8 +39,10 @@ def test_a_namespace_scanned_for_a_runner_is_found():
     assert executes_response(verifier(scan, "import builtins"))
 
 
-@pytest.mark.parametrize("rebuild", ["def f():\n    pass\nf.__code__ = (lambda: 0).__code__.replace(co_consts=(response,))",
-                                     "def f():\n    pass\ng = f.__code__.replace(co_code=response.encode())"])
+@pytest.mark.parametrize("rebuild", [
+    "def f():\n    pass\nf.__code__ = (lambda: 0).__code__.replace(co_consts=(response,))",
+    "def f():\n    pass\ng = f.__code__.replace(co_code=response.encode())",
+])
 def test_a_rebuilt_code_object_is_found(rebuild: str):
     assert executes_response(verifier(rebuild))
 

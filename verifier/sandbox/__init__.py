@@ -33,8 +33,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
-- syscalls: a seccomp deny list (``seccomp.py``, x86_64): no new namespaces, no ptrace or
-  ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive a run), no changing
+- syscalls: a seccomp deny list (``seccomp.py``, x86_64) on every verifier and response process, installed by
+  the process itself before it reads its request (the trusted zygote and fork server run without it): no new
+  namespaces, no ptrace or ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive a run), no changing
   another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``, ``ioprio_set`` only on
   the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
@@ -43,6 +44,16 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on
   a file fail) and ``F_NOTIFY``
+- fork commands: a verifier's command to the fork server carries no descriptor; the server makes a response's
+  pipes and hands the verifier its ends only. It watches the verifier process (a pidfd): when that ends, so does
+  every response it started (swept before the next verifier starts), and its channel closes with any queued
+  command. No response outlives its verifier's group
+- what a verifier process holds: its header (source, limits, run environment) and the one response it scores now;
+  the zygote hands over the next only after a report on the current one, so neither the stack nor the heap holds
+  the group's size or a later response
+- process ids: each verifier process is pid 1 of a pid namespace of its own with its own ``/proc`` (privileged
+  bwrap, x86_64; ``zygote/confine.py``): every pid it reads, and the oldest start time it sees, are the same on a
+  long-lived worker as on a fresh one
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
@@ -85,8 +96,11 @@ Not enforced (known limits):
   share state. Even isolated, a daemon that starts its own session lives until the group ends
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
-- clocks and pids read around Python's functions (ctypes, ``/proc/self/stat`` start times, ``/proc/uptime``,
-  ``os.scandir`` entries' times, ``/proc/self`` link targets) are not shifted in validation's varied runs
+- clocks read around Python's functions (ctypes, ``/proc/uptime``, ``os.scandir`` entries' times) are not shifted
+  in validation's varied runs; the change times of directories the sandbox made at worker start (``/``, ``/dev``)
+  date the worker; without root (no pid namespace per verifier) the worker's real pids are readable
+- a verifier process knows how many calls it has made; a verifier that forges its own frames (the nonce is in its
+  memory) can pull the later responses of its group one by one, but only by committing a result for each first
 - without uids (unprivileged bwrap, ``unsafe-local``, ``docker``) responses share the verifier's uid: they can
   signal it (killing or stopping their own run) and read its files; the response's session is killed and its
   working directory wiped, but a daemon that starts a new session, or a file written elsewhere in scratch,

@@ -10,7 +10,10 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
    mounts ``/usr`` and the Python install read-only, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
    ``/scratch`` (the only writable place), and runs the zygote as pid 1 (``--as-pid-1``) keeping only
-   CAP_SETUID/CAP_SETGID, with ``no_new_privs``.
+   CAP_SETUID/SETGID/KILL and CAP_SYS_ADMIN, with ``no_new_privs``. Only the fork server keeps them (uid 0): it
+   clones each verifier process into a pid and mount namespace of its own. Every process that runs task code drops
+   them with uid 0 and installs the seccomp deny list itself before it reads anything (``zygote/confine.py``), so
+   bwrap is not handed the filter (the filter denies the namespaces the fork server makes).
 4. The zygote drops to a dedicated unprivileged uid (one per worker, so RLIMIT_NPROC counts only this worker),
    marks itself non-dumpable and waits for requests. As pid 1 of its namespace it cannot be killed by its children,
    and when it dies the kernel kills everything in the namespace.

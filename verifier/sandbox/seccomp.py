@@ -1,8 +1,9 @@
 """A seccomp deny list for the bwrap sandbox, assembled as classic BPF (no libseccomp needed).
 
 Why: namespaces, an unprivileged uid and limits keep a verifier away from the host's files, network and processes,
-but the whole kernel syscall surface would still be reachable. This filter (passed to bwrap with ``--seccomp``,
-so it binds the zygote and everything it forks) refuses with EPERM the syscalls a verifier never needs and that
+but the whole kernel syscall surface would still be reachable. This filter (installed by every verifier and
+response process before it reads its request, ``zygote/confine.py``; session workers hand it to bwrap with
+``--seccomp``, binding the whole sandbox) refuses with EPERM the syscalls a verifier never needs and that
 either widen the kernel attack surface or carry state between runs:
 
 - new namespaces: ``unshare``, ``setns``, and ``clone`` with any CLONE_NEW* flag (``clone3`` answers ENOSYS, so
