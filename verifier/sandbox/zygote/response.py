@@ -7,7 +7,8 @@ the request the verifier wrote (code, calls, stdin), execs the code in a fresh n
 order, writing one line per event to fd 3: ``{"e": "load", "ok": ...}``, then
 ``{"e": "call", "i": N, "ok": true, "value": ...}`` or ``{"e": "call", "i": N, "ok": false, "error": {"type",
 "message"}}``. stdout and stderr (fd 1 and 2) go to a pipe the verifier reads with a cap; Python's buffers are
-flushed when the process ends (not after every call: a flush per call cost a third of a run), so what a response prints just before it is killed may be lost.
+flushed when the process ends (not after every call: a flush per call cost a third of a run), so what a response
+prints just before it is killed may be lost.
 
 Values are converted to plain JSON (None, bool, int, float, str, lists, str-keyed dicts; a tuple becomes a list, a
 set ``{"$set": [...]}``); anything else fails the call with ``UnserializableResult``. Nothing here is trusted:
