@@ -36,8 +36,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - syscalls: a seccomp deny list (``seccomp.py``, x86_64) on every verifier and response process, installed by
   the process itself before it reads its request (the trusted zygote and fork server run without it): no new
   namespaces, no ptrace or ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive
-  a run), no changing another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``, ``ioprio_set`` only on
-  the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
+  a run), no changing another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``,
+  ``ioprio_set`` only on the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
   ``memfd_create``/``memfd_secret`` (memory outside RLIMIT_AS that filled the worker's cgroup), ``modify_ldt``,
   ``personality`` other than the query, ``landlock_*``; and the channels between concurrent workers through
