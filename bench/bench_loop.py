@@ -199,6 +199,7 @@ def bench(args: argparse.Namespace, run: Runner) -> dict:
         before, before_s, runs = measure(run, args, bank, work)
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"model": args.model, "device": args.device, "steps": args.steps, "k": args.k, "lanes": args.lanes,
+            "commit": commit(),
             "max_new_tokens": args.max_new_tokens, "replay_per_group": args.replay_per_group,
             "wall_s": round(time.perf_counter() - start, 1), "before_wall_s": before_s, "bank": bank_info,
             "runs": runs, "command": "python bench/bench_loop.py " + shlex.join(args.argv),
@@ -226,6 +227,12 @@ def measure(run: Runner, args: argparse.Namespace, bank: Path, work: Path) -> tu
         before, before_s = before_future.result()
         runs = {trainer: {"before": before, **jobs[trainer].result()} for trainer in ("grpo", "opsd")}
     return before, before_s, runs
+
+
+def commit() -> str | None:
+    """The repository's commit the run measured (None outside a git checkout)."""
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
 
 
 def _rel(path: Path) -> str:

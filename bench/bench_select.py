@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = (f"Chosen: learning rate {best['learning_rate']:g} (validation pass rate "
                    f"{best['validation']['pass_rate']:.3f} against the base model's {base['pass_rate']:.3f}, "
                    f"{gain * 100:+.1f} points on 90 requests, one sample each).")
-    result = {"model": args.model, "steps": args.steps, "max_new_tokens": args.max_new_tokens, "lanes": args.lanes,
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = {"model": args.model, "commit": head.stdout.strip() or None, "steps": args.steps, "max_new_tokens": args.max_new_tokens, "lanes": args.lanes,
               "base": base, "candidates": runs, "chosen": best["learning_rate"] if best else None,
               "verdict": verdict, "wall_s": round(time.perf_counter() - start, 1), "cpus": os.cpu_count(),
               "command": "python bench/bench_select.py " + " ".join(argv if argv is not None else sys.argv[1:])}
