@@ -132,10 +132,16 @@ class _Live:
 
 
 def _prompt(spec: EnvironmentSpec, suffix: str | None) -> list[Message]:
+    """The environment's prompt with the observation appended to the last user message (a new user message when
+    the prompt has none)."""
     messages = [Message.model_validate(m) for m in spec.chat_prompt()]
     if suffix:
-        last = max(i for i, m in enumerate(messages) if m.role == "user")
-        messages[last] = messages[last].model_copy(update={"content": messages[last].content + suffix})
+        users = [i for i, m in enumerate(messages) if m.role == "user"]
+        if users:
+            messages[users[-1]] = messages[users[-1]].model_copy(
+                update={"content": messages[users[-1]].content + suffix})
+        else:
+            messages.append(Message(role="user", content=suffix.lstrip()))
     return messages
 
 
@@ -163,12 +169,12 @@ def roll_out(spec: EnvironmentSpec, backend: GeneratorBackend, parser: ToolCallP
     names = {t.name for t in interface.tools}
     rounds = spec.max_turns or DEFAULT_TURNS
     base = backend.sampling.seed or 0
-    live = []
-    for sample in range(k):
-        rollout = Rollout.start(pool, spec, spec.reference.seed)
-        live.append(_Live(sample, rollout, _prompt(spec, rollout.suffix)))
-    every = list(live)
+    every: list[_Live] = []
     try:
+        for sample in range(k):
+            rollout = Rollout.start(pool, spec, spec.reference.seed)
+            every.append(_Live(sample, rollout, _prompt(spec, rollout.suffix)))
+        live = list(every)
         while live:
             requests = [GenerationRequest(key=f"{spec.id}/s{r.sample}/t{r.rounds}", messages=tuple(r.messages),
                                           tools=tools, seed=base + r.sample) for r in live]

@@ -105,10 +105,11 @@ def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, it
 
 
 def _open_sessions(args: argparse.Namespace) -> "SessionPool":
-    """Sessions for the held-out environments: a tool call or ``score`` may take ``--verifier-wall-s``."""
+    """Sessions for the held-out environments: a tool call or ``score`` may take ``--verifier-wall-s``, and a
+    rollout an hour, since the policy's generation between calls counts against it."""
     from verifier.sessions import SessionLimits, SessionPool
 
-    limits = SessionLimits(call_s=min(600.0, args.verifier_wall_s), rollout_s=min(3600.0, 10 * args.verifier_wall_s))
+    limits = SessionLimits(call_s=min(600.0, args.verifier_wall_s), rollout_s=3600.0)
     return SessionPool(backend=args.sandbox, workers=1, limits=limits)
 
 

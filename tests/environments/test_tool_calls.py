@@ -6,16 +6,19 @@ from __future__ import annotations
 import inspect
 import json
 import shutil
+from collections.abc import Sequence
 from importlib import resources
 
 import pytest
 from transformers import AutoTokenizer
 from trl.chat_template_utils import add_response_schema, parse_response
 
-from synth.backends.base import GenerationRequest
-from synth.env_rollout import ToolCallParser
+from synth.backends.base import Generation, GenerationRequest, GeneratorBackend
+from synth.env_rollout import ToolCallParser, roll_out
+from synth.executor import LocalExecutor
 from synth.replay import tool_parser
 from task_bank.environment_tools import read_tools
+from task_bank.errors import ConfigError
 from task_bank.provenance import SamplingSettings
 from task_bank.spec import Message
 from trainer.environments import EnvironmentReward, adapter_class
@@ -91,3 +94,30 @@ def test_the_transformers_backend_shows_the_tools_with_the_chat_template(policy_
     rendered = backend._render(request)
     assert rendered == tokenizer.apply_chat_template(PROMPT, tools=TOOLS, add_generation_prompt=True, tokenize=False)
     assert '"name": "add"' in rendered and tool_parser(backend).template == tokenizer.response_template
+
+
+class Caller(GeneratorBackend):
+    """A policy that always answers with one ``add`` call."""
+
+    name = "caller"
+    renders_tools = True
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        return [Generation(key=r.key, text=call_text(("add", {"name": "apple", "qty": 1}))) for r in requests]
+
+
+def test_an_evaluation_rollout_runs_at_most_max_turns_rounds_of_tool_calls(sessions):
+    spec = cart_spec().model_copy(update={"metadata": {"max_turns": 2}})
+    policy = Caller(model="caller", sampling=SamplingSettings(), batch_size=4)
+    with LocalExecutor(1) as executor:
+        [result] = roll_out(spec, policy, ToolCallParser(), sessions, executor, k=1)
+    assert (result.rounds, result.tool_calls, result.reward, result.answer) == (3, 2, 0.0, "")
+
+
+def test_an_evaluation_rollout_refuses_a_backend_that_would_not_show_the_tools(sessions):
+    class Blind(Caller):
+        renders_tools = False
+
+    with LocalExecutor(1) as executor, pytest.raises(ConfigError, match="does not show tools"):
+        roll_out(cart_spec(), Blind(model="b", sampling=SamplingSettings(), batch_size=1), ToolCallParser(),
+                 sessions, executor, k=1)

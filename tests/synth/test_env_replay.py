@@ -119,20 +119,19 @@ def test_a_file_of_heldout_environments_only_is_refused_for_training(bank_file, 
 
 
 class Scripted(GeneratorBackend):
-    """A policy that replays a script per environment and sample: one reply per round (key
-    ``<environment id>/s<sample>/t<round>``)."""
+    """A policy that replays a script per environment and sample, one reply per round (key
+    ``<environment id>/s<sample>/t<round>``), and keeps the requests it answered."""
 
     name = "replay"
     renders_tools = True
-    scripts: dict[tuple[str, int], list[str]] = {}
-    requests: list[GenerationRequest] = []
 
-    @classmethod
-    def from_options(cls, options: BackendOptions) -> "Scripted":
-        return cls(model="scripted", sampling=options.sampling, batch_size=options.batch_size)
+    def __init__(self, scripts: dict[tuple[str, int], list[str]], options: BackendOptions) -> None:
+        super().__init__(model="scripted", sampling=options.sampling, batch_size=options.batch_size)
+        self.scripts = scripts
+        self.requests: list[GenerationRequest] = []
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        Scripted.requests.extend(requests)
+        self.requests.extend(requests)
         out = []
         for r in requests:
             env_id, sample, turn = r.key.split("/")
@@ -141,44 +140,58 @@ class Scripted(GeneratorBackend):
         return out
 
 
+def scripted(scripts: dict[tuple[str, int], list[str]], made: list[Scripted]) -> type[Scripted]:
+    """The backend class the registry builds: each instance follows ``scripts`` and is appended to ``made``."""
+
+    class Built(Scripted):
+        @classmethod
+        def from_options(cls, options: BackendOptions) -> Scripted:
+            made.append(Scripted(scripts, options))
+            return made[-1]
+
+    return Built
+
+
 def call_text(tool: str, args: dict) -> str:
     """A tool call as a Qwen2.5 chat template writes one."""
     return f"<tool_call>\n{json.dumps({'name': tool, 'arguments': args})}\n</tool_call>"
 
 
 @pytest.fixture(scope="module")
-def replayed(bank_file) -> dict:
+def replayed(bank_file) -> tuple[dict, Scripted]:
     """synth.replay (k=2) on the bank: in every held-out environment sample 0 follows the reference through its
-    tool calls, sample 1 answers at once."""
+    tool calls, sample 1 answers at once. The report, and the policy that was asked."""
     scripts = {}
     for env in heldout(bank_file):
         reference = env.spec.reference
         scripts[env.id, 0] = [*(call_text(c.tool, dict(c.args)) for c in reference.calls), reference.response]
         scripts[env.id, 1] = ["Done."]
-    Scripted.scripts, Scripted.requests = scripts, []
+    made: list[Scripted] = []
     registry = GeneratorRegistry()
-    registry.register("replay", lambda: Scripted)
+    registry.register("replay", lambda: scripted(scripts, made))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = replay(["--policy", "scripted", "--backend", "replay", "--bank", str(bank_file), "--k", "2",
                        "--no-retention", "--json"], registry=registry)
     assert code == 0
-    return json.loads(out.getvalue())
+    return json.loads(out.getvalue()), made[0]
 
 
 def test_synth_replay_rolls_the_policy_out_with_tools_and_scores_each_rollout(replayed, bank_file):
+    report, _ = replayed
     [env] = heldout(bank_file, "f_env_refund")
-    [result] = [r for r in replayed["environments"] if r["environment_id"] == env.id]
+    [result] = [r for r in report["environments"] if r["environment_id"] == env.id]
     assert result["failure_id"] == "f_env_refund"
     assert (result["samples"], result["attempts"], result["passes"]) == (2, 2, 1)
     assert result["tool_calls"] == len(env.spec.reference.calls)
 
 
 def test_heldout_environments_count_among_the_fixed_failures_of_their_weakness_group(replayed, bank_file):
+    report, _ = replayed
     envs = heldout(bank_file)
-    assert (replayed["total"], replayed["fixed"]) == (2, 2)
-    assert replayed["by_group"] == {envs[0].spec.metadata["weakness"]: {
-        "total": 2, "fixed": 2, "pass_at_1": 0.5, "interval": pytest.approx(replayed["interval"])}}
+    assert (report["total"], report["fixed"]) == (2, 2)
+    assert report["by_group"] == {envs[0].spec.metadata["weakness"]: {
+        "total": 2, "fixed": 2, "pass_at_1": 0.5, "interval": pytest.approx(report["interval"])}}
     with Bank.open(bank_file) as bank:
         [summary] = bank.replay_evals(policy="scripted")
         rows = bank.replay_results(summary.id)
@@ -187,9 +200,10 @@ def test_heldout_environments_count_among_the_fixed_failures_of_their_weakness_g
 
 
 def test_the_policy_sees_the_tools_and_reads_each_tool_return(replayed, bank_file):
+    _, policy = replayed
     [env] = heldout(bank_file, "f_env_refund")
-    first = next(r for r in Scripted.requests if r.key == f"{env.id}/s0/t0")
-    second = next(r for r in Scripted.requests if r.key == f"{env.id}/s0/t1")
+    first = next(r for r in policy.requests if r.key == f"{env.id}/s0/t0")
+    second = next(r for r in policy.requests if r.key == f"{env.id}/s0/t1")
     assert {t["function"]["name"] for t in first.tools} == {"get_order", "refund"}
     assert first.messages[-1].content.endswith("Orders on file: 1042, 1024, 1204, 1402")
     assert second.messages[-1].role == "tool" and '"id": 1042' in second.messages[-1].content
