@@ -41,6 +41,8 @@ class Run:
             for fd in (r_req, w_res, w_out):
                 os.close(fd)
         self.r_res, self.r_out = r_res, r_out
+        for fd in (r_res, r_out):
+            os.set_blocking(fd, False)
         try:
             self.pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):

@@ -93,6 +93,8 @@ def supervise(run, req, results, start, lifeline=None):
                     run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
                     return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
+                    if index + 1 < total:  # the next response, only now (see ``child.serve``); judged meanwhile
+                        run.feed(req["responses"][index + 1])
                     now = time.monotonic()
                     if kind == "end":  # the response's own process ended without reporting
                         outcome, detail = frame.get("o"), str(frame.get("d", ""))
@@ -104,7 +106,6 @@ def supervise(run, req, results, start, lifeline=None):
                     if index == total:
                         run.kill()
                         return total
-                    run.feed(req["responses"][index])  # the next response, only now: see ``child.serve``
             if data is None:
                 watch.remove(run.r_res)
                 exited = True
@@ -118,8 +119,8 @@ def supervise(run, req, results, start, lifeline=None):
 
 
 def _read_available(fd):
-    """What the pipe holds now (at most 1 MiB), b"" when nothing is waiting, None at end of file."""
-    os.set_blocking(fd, False)
+    """What the pipe (non-blocking: ``Run`` sets it) holds now, at most 1 MiB; b"" when nothing is waiting, None at
+    end of file. A read shorter than asked for emptied the pipe: no second read (and no EAGAIN) is needed to know."""
     chunks, size = [], 0
     while size < (1 << 20):
         try:
@@ -130,6 +131,8 @@ def _read_available(fd):
             return b"".join(chunks) if chunks else None
         chunks.append(data)
         size += len(data)
+        if len(data) < 65536:
+            break
     return b"".join(chunks)
 
 
