@@ -237,7 +237,11 @@ def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBack
     deferred = sum(len(g.member_ids) for g in prep.groups if g.id not in settled)
     cut = any(s.outcome is SlotOutcome.DEFERRED for s in slots)
     heldout = sum(1 for s in slots if s.split is TaskSplit.HELDOUT and s.outcome is SlotOutcome.ADMITTED)
-    return _summary(run_id, failures, prep, tally, tracker, spent, clock, cut, deferred, heldout)
+    summary = _summary(run_id, failures, prep, tally, tracker, spent, clock, cut, deferred, heldout)
+    if environments is not None:  # held-out replay environments are stored beside admitted drafts, not drafted themselves
+        stored = sum(1 for r in bank.heldout_environments() if r.provenance.growth_run_id == run_id)
+        summary = summary.model_copy(update={"heldout_environments": stored})
+    return summary
 
 
 def _summary(run_id: str, failures: Sequence[FailureRecord], prep: Prepared, tally: Tally, tracker: BudgetTracker,

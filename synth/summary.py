@@ -51,6 +51,9 @@ class PipelineSummary(BaseModel):
     """Tasks admitted into the bank by this run."""
     heldout_admitted: int = 0
     """Of those, replay tasks admitted into the held-out split (never trained on; ``synth.replay`` samples them)."""
+    heldout_environments: int = 0
+    """Held-out replay environments stored by this run beside the environments it admitted (``synth.env_replay``;
+    not counted in ``admitted``, which counts drafts)."""
     rejected: int = 0
     """Draft attempts rejected (parse, schema, validation, band); duplicates are counted apart."""
     rejected_by_reason: dict[str, int] = Field(default_factory=dict)
@@ -74,7 +77,7 @@ class PipelineSummary(BaseModel):
                 "failures_deferred": self.failures_deferred,
                 "redactions": self.redactions, "groups": self.groups, "drafts": self.drafts,
                 "repairs": self.repairs, "validated": self.validated, "admitted": self.admitted,
-                "heldout_admitted": self.heldout_admitted,
+                "heldout_admitted": self.heldout_admitted, "heldout_environments": self.heldout_environments,
                 "rejected": self.rejected, "duplicates": self.duplicates}
         flat.update({f"rejected:{k}": v for k, v in self.rejected_by_reason.items()})
         return flat
@@ -128,6 +131,8 @@ def summary_table(summary: "PipelineSummary", *, title: str | None = None) -> Ta
         ("validated", str(summary.validated)),
         ("admitted", str(summary.admitted)),
         *([("  held-out replay tasks", str(summary.heldout_admitted))] if summary.heldout_admitted else []),
+        *([("held-out replay environments", str(summary.heldout_environments))]
+          if summary.heldout_environments else []),
         ("rejected", str(summary.rejected)),
     ]
     rows += [(f"  rejected: {reason}", str(n)) for reason, n in summary.rejected_by_reason.items()]

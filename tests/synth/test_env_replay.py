@@ -45,8 +45,9 @@ def bank_file(tmp_path_factory) -> Path:
     backend = ReplayBackend(recordings, model="recorded", sampling=SamplingSettings())
     with Bank.open(path) as bank, open_pool("bwrap", workers=1) as pool, Validator(pool) as tasks, \
             EnvValidator("bwrap") as environments:
-        run_pipeline(failures, bank=bank, backend=backend, validator=tasks, environments=environments,
-                     run_id=RUN, config=PipelineConfig())
+        summary = run_pipeline(failures, bank=bank, backend=backend, validator=tasks, environments=environments,
+                               run_id=RUN, config=PipelineConfig())
+    path.with_suffix(".summary.json").write_text(summary.model_dump_json(), encoding="utf-8")
     return path
 
 
@@ -89,6 +90,11 @@ def test_a_tool_use_failure_gets_a_heldout_replay_environment_asking_its_own_req
     assert replayed.provenance.source_failure_ids == ("f_env_refund",)
     assert replayed.provenance.parent_task_id == trained.id and replayed.provenance.growth_run_id == RUN
     assert replayed.spec.metadata["kind"] == "replay" and replayed.report is not None and replayed.report.admitted
+
+
+def test_the_run_summary_counts_the_heldout_replay_environments_it_stored(bank_file):
+    summary = json.loads(bank_file.with_suffix(".summary.json").read_text(encoding="utf-8"))
+    assert summary["heldout_environments"] == len(heldout(bank_file)) == 2
 
 
 def test_a_seeded_family_of_a_single_turn_failure_gets_no_heldout_environment(bank_file):
