@@ -54,7 +54,11 @@ def build_bank(work: Path, sandbox: str) -> Path:
 
 
 def validate(model: str, out: Path, args: argparse.Namespace) -> dict:
-    """``deploy.py --split validation`` for ``model``: its summary (pass rates overall and per instruction)."""
+    """``deploy.py --split validation`` for ``model``: its summary (pass rates overall and per instruction).
+
+    A summary already in ``out`` (from an earlier run with the same ``--work``) is reused as it is."""
+    if (out / "validation_summary.json").is_file():
+        return json.loads((out / "validation_summary.json").read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     _run([str(EXAMPLE / "deploy.py"), "--split", "validation", "--model", model, "--out", str(out),
@@ -67,9 +71,12 @@ def validate(model: str, out: Path, args: argparse.Namespace) -> dict:
 def candidate(lr: float, bank: Path, work: Path, args: argparse.Namespace) -> dict:
     """Train one learning rate from the base model on its own copy of the bank, then validate it."""
     name = f"lr{lr:g}"
+    output = work / f"run-{name}"
+    if (output / "config.json").is_file():  # trained by an earlier run with the same --work: reuse the model
+        return {"learning_rate": lr, **finished(output), "reused": True,
+                "validation": validate(str(output), work / f"val-{name}", args)}
     own = work / f"bank-{name}.db"
     shutil.copyfile(bank, own)
-    output = work / f"run-{name}"
     start = time.perf_counter()
     summary = json.loads(_run(["-m", "trainer.grpo", "--policy", args.model, "--bank", str(own), "--output",
                                str(output), "--config", str(args.config), "--max-steps", str(args.steps),
@@ -79,6 +86,15 @@ def candidate(lr: float, bank: Path, work: Path, args: argparse.Namespace) -> di
     return {"learning_rate": lr, "steps": summary["steps"], "train_wall_s": train_s,
             "last_reward": summary.get("last_reward"), **completion_lengths(output),
             "validation": validate(summary["output"], work / f"val-{name}", args)}
+
+
+def finished(output: Path) -> dict:
+    """What :func:`candidate` reports of a run trained earlier, read back from its last checkpoint's state."""
+    states = sorted(output.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[1]))
+    state = json.loads(states[-1].read_text(encoding="utf-8")) if states else {"log_history": []}
+    rewards = [e["reward"] for e in state["log_history"] if "reward" in e]
+    return {"steps": state.get("global_step"), "train_wall_s": None, "last_reward": rewards[-1] if rewards else None,
+            **completion_lengths(output)}
 
 
 def completion_lengths(output: Path) -> dict[str, float | None]:

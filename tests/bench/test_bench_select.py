@@ -46,3 +46,23 @@ def test_the_markdown_marks_the_chosen_candidate_and_shows_the_base_model():
                             "cpus": 2, "lanes": 2, "max_new_tokens": 64, "verdict": "Chosen: 5e-05."})
     assert "| base model | - | 36/90 | 0.400 |" in text and "| lr 5e-05 **chosen** |" in text
     assert "| lr 1e-05 |" in text
+
+
+def test_a_candidate_trained_and_validated_by_an_earlier_run_is_reused_without_training(tmp_path):
+    import argparse
+    import json
+
+    select = _select()
+    output = tmp_path / "run-lr1e-05"
+    (output / "checkpoint-10").mkdir(parents=True)
+    (output / "config.json").write_text("{}")
+    history = [{"reward": 0.1, "completions/mean_length": 56.0}, {"reward": 0.4, "completions/mean_length": 40.0}]
+    (output / "checkpoint-10" / "trainer_state.json").write_text(json.dumps({"global_step": 10,
+                                                                             "log_history": history}))
+    (tmp_path / "val-lr1e-05").mkdir()
+    (tmp_path / "val-lr1e-05" / "validation_summary.json").write_text(json.dumps({"pass_rate": 0.5}))
+    args = argparse.Namespace(model="never-loaded", steps=10, config=None, sandbox="bwrap", max_new_tokens=64)
+    result = select.candidate(1e-5, tmp_path / "no-bank.db", tmp_path, args)
+    assert result["reused"] and result["steps"] == 10 and result["last_reward"] == 0.4
+    assert (result["first_length"], result["last_length"]) == (56.0, 40.0)
+    assert result["validation"] == {"pass_rate": 0.5}
