@@ -1,15 +1,13 @@
 """Start a session worker: the session supervisor (:mod:`verifier.session_program`) inside the sandbox.
 
-Sessions reuse the verifier sandbox's public pieces rather than a copy of them: the bubblewrap command line
-(:func:`verifier.sandbox.bwrap.bwrap_argv`: empty environment, private pid/net/IPC/UTS namespaces, read-only
-``/usr`` and Python, a size-capped tmpfs scratch, pid 1), the seccomp deny list
-(:func:`verifier.sandbox.seccomp.deny_list_program`, handed to bwrap by :func:`verifier.sandbox.bwrap.program_fd`),
-bwrap's ``--info-fd`` report of the sandbox pid (:func:`verifier.sandbox.bwrap.read_child_pid`), the per-worker cgroup v1 pids/memory/cpu groups
-(:func:`verifier.sandbox.cgroup.open_cgroup`, joined before the first instruction), the bounded JSON-lines
-:class:`~verifier.sandbox.channel.Channel`, and :class:`~verifier.sandbox.process_worker.ProcessWorker` for the
-greeting and for killing the whole tree. Only the program after bwrap's ``--`` differs: the session supervisor
-instead of the verifier zygote. The sandbox properties listed in :mod:`verifier.sandbox` therefore hold for session
-workers too (a worker per hash seed, a dedicated uid, non-dumpable supervisor, no network, no host files).
+Sessions start through the verifier sandbox's one start function, :func:`verifier.sandbox.bwrap.launch_worker`
+(bubblewrap command line, cgroup v1 groups joined before the first instruction, ``--info-fd``, the bounded
+JSON-lines channel, :class:`~verifier.sandbox.process_worker.ProcessWorker` for the greeting and for killing the
+whole tree, an even uid per worker drawn like the verifier workers'), with a hook that supplies the session
+supervisor instead of the verifier zygote. The session supervisor does not install the seccomp deny list per
+process, so bwrap installs it on the whole sandbox (``whole_sandbox_filter``), and it gets no extra capability.
+The sandbox properties listed in :mod:`verifier.sandbox` therefore hold for session workers too (a worker per hash
+seed, a dedicated uid, non-dumpable supervisor, no network, no host files).
 
 ``unsafe-local`` starts the same program as a plain subprocess: NO isolation; for machines without bwrap.
 """
@@ -18,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -26,16 +23,12 @@ import tempfile
 import warnings
 from importlib import resources
 
-from task_bank.errors import SandboxError
 from verifier.limits import Limits
 from verifier.sandbox.base import SandboxUnavailableError
-from verifier.sandbox.bwrap import (SCRATCH, UID_RANGE, ZYGOTE_OVERHEAD_MB, BwrapBackend, bwrap_argv, program_fd,
-                                    python_paths, read_child_pid)
-from verifier.sandbox.cgroup import open_cgroup
+from verifier.sandbox.bwrap import ZYGOTE_OVERHEAD_MB, launch_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
 from verifier.sandbox.process_worker import ProcessWorker
-from verifier.sandbox.seccomp import deny_list_program
 
 BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""
@@ -81,51 +74,11 @@ def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> Pr
 
 
 def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
-    reason = BwrapBackend().unavailable_reason()
-    if reason is not None:
-        raise SandboxUnavailableError(reason)
-    binary, prefix = python_paths()
-    to_r, to_w = os.pipe()
-    from_r, from_w = os.pipe()
-    block_r, block_w = os.pipe()
-    info_r, info_w = os.pipe()
-    seccomp_r = program_fd(deny_list_program())
-    privileged = os.geteuid() == 0
-    config: dict[str, object] = {"in": to_r, "out": from_w, "uid": random.randrange(*UID_RANGE) if privileged else None,
-                                 "scratch": SCRATCH, "site": [], "nproc": True, "hash_seed": hash_seed}
-    argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged)
-    argv = argv[:argv.index("--") + 1] + session_command(str(binary), config)
-    if seccomp_r is not None:
-        argv[1:1] = ["--seccomp", str(seccomp_r)]
-    cgroup = open_cgroup(limits.max_processes, (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
-    if cgroup is not None:
-        argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
-    passed = tuple(fd for fd in (to_r, from_w, block_r, info_w, seccomp_r) if fd is not None)
-    try:
-        proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, pass_fds=passed, start_new_session=True)
-    except OSError as exc:
-        for fd in (*passed, to_w, from_r, block_w, info_r):
-            os.close(fd)
-        if cgroup is not None:
-            cgroup.remove()
-        raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
-    for fd in passed:
-        os.close(fd)
-    worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup)
-    try:
-        worker.sandbox_pid = read_child_pid(info_r)
-        if cgroup is not None:
-            cgroup.add(proc.pid)
-            cgroup.add(worker.sandbox_pid)
-    except (OSError, SandboxError) as exc:
-        os.close(block_w)
-        worker.close()
-        raise SandboxUnavailableError(f"cannot start the session sandbox: {exc}") from exc
-    os.write(block_w, b"go")
-    os.close(block_w)
-    worker.wait_ready()
-    return worker
+    def supervisor(binary: str, config: dict[str, object]) -> tuple[list[str], None]:
+        return session_command(binary, config), None
+
+    memory = (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
+    return launch_worker(limits, hash_seed, supervisor, memory, whole_sandbox_filter=True)
 
 
 def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:

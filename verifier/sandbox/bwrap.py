@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from task_bank.errors import SandboxError
@@ -111,62 +112,81 @@ class BwrapBackend(Backend):
         return None
 
     def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
-        reason = self.unavailable_reason()
-        if reason is not None:
-            raise SandboxUnavailableError(reason)
-        binary, prefix = python_paths()
-        to_zygote_r, to_zygote_w = os.pipe()
-        from_zygote_r, from_zygote_w = os.pipe()
-        block_r, block_w = os.pipe()
-        info_r, info_w = os.pipe()
-        privileged = os.geteuid() == 0
-        uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None  # responses run as uid + 1
-        config: dict[str, object] = {"in": to_zygote_r, "out": from_zygote_w, "uid": uid, "scratch": SCRATCH,
-                                     "site": [], "nproc": True, "hash_seed": hash_seed,
-                                     "response_uid": None if uid is None else uid + 1,
-                                     "seccomp": (deny_list_program() or b"").hex(), "pid_namespace": privileged,
-                                     "limits": limits.model_dump(mode="json")}
-        # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier process a pid namespace
-        # of its own; every process that runs task code drops it with uid 0 and gets the seccomp filter first
-        # (``zygote/confine.py``), which is why bwrap is not handed the filter here.
-        argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged, ("CAP_SYS_ADMIN",))
-        program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
-        argv = argv[:argv.index("--") + 1] + zygote_loader(str(binary), program_r)
-        cgroup = open_cgroup(limits.max_processes, (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20)
-        if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
-            argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
-        try:
-            proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE,
-                                    pass_fds=tuple(fd for fd in (to_zygote_r, from_zygote_w, block_r, info_w,
-                                                                 program_r) if fd is not None),
-                                    start_new_session=True)
-        except OSError as exc:
-            for fd in (to_zygote_r, to_zygote_w, from_zygote_r, from_zygote_w, block_r, block_w, info_r, info_w,
-                       program_r):
-                if fd is not None:
-                    os.close(fd)
-            if cgroup is not None:
-                cgroup.remove()
-            raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
-        for fd in (to_zygote_r, from_zygote_w, block_r, info_w, program_r):
-            if fd is not None:
-                os.close(fd)
-        worker = ProcessWorker(proc, Channel(to_zygote_w, from_zygote_r), limits, cgroup)
-        try:
-            sandbox_pid = read_child_pid(info_r)
-            worker.sandbox_pid = sandbox_pid
-            if cgroup is not None:
-                cgroup.add(proc.pid)
-                cgroup.add(sandbox_pid)
-        except (OSError, SandboxError) as exc:
-            os.close(block_w)
-            worker.close()
-            raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
-        os.write(block_w, b"go")
+        def zygote(binary: str, config: dict[str, object]) -> tuple[list[str], int]:
+            # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier process a pid
+            # namespace of its own; every process that runs task code drops it with uid 0 and installs the seccomp
+            # filter itself first (``zygote/confine.py``): bwrap is not handed the filter, which denies namespaces.
+            config.update(seccomp=(deny_list_program() or b"").hex(), pid_namespace=config["uid"] is not None,
+                          limits=limits.model_dump(mode="json"))
+            program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
+            return zygote_loader(binary, program_r), program_r
+
+        memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
+        return launch_worker(limits, hash_seed, zygote, memory, extra_caps=("CAP_SYS_ADMIN",))
+
+
+def launch_worker(limits: Limits, hash_seed: int,
+                  program: Callable[[str, dict[str, object]], tuple[list[str], int | None]],
+                  memory_bytes: int, *, whole_sandbox_filter: bool = False,
+                  extra_caps: tuple[str, ...] = ()) -> ProcessWorker:
+    """Start one bwrap worker (the steps of the module docstring) and wait for its greeting; the one start function
+    of every program run under bwrap (the verifier zygote here, the session supervisor in
+    ``verifier.session_launch``).
+
+    ``program(binary, config)`` is the hook: it may add to ``config`` (the pipes ``in``/``out``, ``uid`` (even; a
+    worker's responses run as ``response_uid`` = uid + 1, so no two workers' uids meet unless they draw the same
+    one), ``scratch``, ``site``, ``nproc``) and returns the argv after bwrap's ``--`` and a descriptor to pass
+    along (closed here once bwrap has it). ``whole_sandbox_filter``: bwrap installs the seccomp deny list on the
+    whole sandbox, for programs that do not install it per process themselves. ``memory_bytes``: the worker
+    cgroup's memory limit."""
+    reason = BwrapBackend().unavailable_reason()
+    if reason is not None:
+        raise SandboxUnavailableError(reason)
+    binary, prefix = python_paths()
+    to_r, to_w = os.pipe()
+    from_r, from_w = os.pipe()
+    block_r, block_w = os.pipe()
+    info_r, info_w = os.pipe()
+    privileged = os.geteuid() == 0
+    uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None
+    config: dict[str, object] = {"in": to_r, "out": from_w, "uid": uid, "scratch": SCRATCH, "site": [],
+                                 "response_uid": None if uid is None else uid + 1, "nproc": True,
+                                 "hash_seed": hash_seed}
+    argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged, extra_caps)
+    tail, program_r = program(str(binary), config)
+    argv = argv[:argv.index("--") + 1] + tail
+    seccomp_r = program_fd(deny_list_program()) if whole_sandbox_filter else None
+    if seccomp_r is not None:
+        argv[1:1] = ["--seccomp", str(seccomp_r)]
+    cgroup = open_cgroup(limits.max_processes, memory_bytes)
+    if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
+        argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
+    passed = tuple(fd for fd in (to_r, from_w, block_r, info_w, seccomp_r, program_r) if fd is not None)
+    try:
+        proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, pass_fds=passed, start_new_session=True)
+    except OSError as exc:
+        for fd in (*passed, to_w, from_r, block_w, info_r):
+            os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
+        raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
+    for fd in passed:
+        os.close(fd)
+    worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup)
+    try:
+        worker.sandbox_pid = read_child_pid(info_r)
+        if cgroup is not None:
+            cgroup.add(proc.pid)
+            cgroup.add(worker.sandbox_pid)
+    except (OSError, SandboxError) as exc:
         os.close(block_w)
-        worker.wait_ready()
-        return worker
+        worker.close()
+        raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
+    os.write(block_w, b"go")
+    os.close(block_w)
+    worker.wait_ready()
+    return worker
 
 
 def program_fd(program: bytes | None) -> int | None:
