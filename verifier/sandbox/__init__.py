@@ -98,7 +98,8 @@ Not enforced (known limits):
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
 - clocks read around Python's functions (ctypes, ``/proc/uptime``, ``os.scandir`` entries' times) are not shifted
   in validation's varied runs; the times (``lstat`` and ``statx`` birth times) of the tmpfs directories bwrap made
-  at worker start (``/``, ``/dev``, ``/scratch``) date the worker (a fresh root per verifier would hide them); without root (no pid namespace per verifier) the worker's real pids are readable
+  at worker start (``/``, ``/dev``, ``/scratch``) date the worker (a fresh root per verifier would hide them);
+  without root (no pid namespace per verifier) the worker's real pids are readable
 - a verifier process knows how many calls it has made; a verifier that forges its own frames (the nonce is in its
   memory) can pull the later responses of its group one by one, but only by committing a result for each first
 - without uids (unprivileged bwrap, ``unsafe-local``, ``docker``) responses share the verifier's uid: they can
