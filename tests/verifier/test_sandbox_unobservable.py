@@ -75,3 +75,50 @@ def test_a_verifier_cannot_read_how_long_its_worker_has_lived(pool):
     time.sleep(0.3)  # the worker ages by 30 clock ticks; a verifier must not see it
     later = pool.score(AGE, ["b"])[0].score
     assert first is not None and first == later
+
+
+SCRATCH = '''import os, zlib
+def verify(response):
+    with open("made-here", "w") as f:
+        f.write(response)
+    return zlib.crc32(repr((os.stat("made-here").st_ino, os.stat(".").st_ino)).encode()) / 2 ** 32
+'''
+
+
+def test_a_verifiers_files_carry_no_count_of_earlier_groups(pool):
+    groups = [[r.score for r in pool.score(SCRATCH, ["a", "b"])] for _ in range(4)]
+    assert None not in groups[0] and groups == [groups[0]] * 4
+
+
+THROUGH_A_RESPONSE = '''import zlib
+from envsynth_sandbox import run_response
+PROBE = """import os
+def ids():
+    open("made-here", "w").close()
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    return [os.getpid(), os.readlink("/proc/self"), child, os.stat("made-here").st_ino, os.stat(".").st_ino,
+            min(int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[19]) for p in os.listdir("/proc")
+                if p.isdigit()) - int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])]
+"""
+def verify(response):
+    run = run_response(PROBE, calls=[("ids", [])], timeout=2.0)
+    return zlib.crc32(repr(run.calls[0].value).encode()) / 2 ** 32 if run.calls[0].ok else 0.0
+'''
+
+
+def test_a_response_process_reads_the_same_ids_in_every_group(pool):
+    scores = [pool.score(THROUGH_A_RESPONSE, ["a"])[0].score for _ in range(4)]
+    assert scores[0] not in (None, 0.0) and scores == [scores[0]] * 4
+
+
+def test_a_response_alone_in_its_namespace_still_times_out_on_cpu():
+    # pid 1 of a namespace ignores SIGXCPU; the hard cap's SIGKILL ends it, and the run still says why
+    burner = ("from envsynth_sandbox import run_response\ndef verify(response):\n"
+              "    run = run_response('def f():\\n    while True:\\n        pass\\n', calls=[('f', [])], timeout=10)\n"
+              "    return 1.0 if (run.outcome, run.detail) == ('timeout', 'CPU time limit exceeded') else 0.0\n")
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=1.0)) as small:
+        result = small.score(burner, ["r"])[0]
+    assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail

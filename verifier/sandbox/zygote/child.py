@@ -51,8 +51,8 @@ def describe(exc):
 def child_main(cfg, fds, channel):
     """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
     request, w_res, w_out = fds
-    if os.getpid() == 1:  # cloned into a pid namespace of its own: a /proc of that namespace, while still root
-        confine.private_proc()
+    if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
+        confine.private_namespace(cfg["scratch"], cfg["limits"]["scratch_mb"])
     os.setsid()
     uid = cfg.get("uid")
     if uid is not None and os.getuid() == 0:

@@ -2,13 +2,15 @@
 
 Runs inside the sandbox, standard library only (``ctypes`` for the three system calls Python 3.11 lacks).
 
-- :func:`private_proc`: a verifier process is pid 1 of a pid namespace of its own (the fork server clones it with
-  ``CLONE_NEWPID | CLONE_NEWNS``). Why: the worker's pid counter grows with every group, so the real pid
-  (``/proc/self``, ``/proc/self/stat``, the pid of a child it forks) told a long-lived training worker from the fresh
-  ones validation starts, and ``/proc/1/stat``'s start time told the worker's age. In its own namespace every
-  verifier process is pid 1, its children 2, 3, ... in every group of every worker, and the oldest process it can
-  see is itself. ``/proc`` is remounted for that namespace (the worker's ``/proc`` would still show worker pids),
-  with ``/proc/sys``, ``sysrq-trigger``, ``irq`` and ``bus`` covered read-only as bwrap covers them.
+- :func:`private_namespace`: a verifier or response process is pid 1 of a pid namespace of its own (the fork server
+  clones it with ``CLONE_NEWPID | CLONE_NEWNS``). Why: the worker's pid counter grows with every group, so the
+  real pid (``/proc/self``, ``/proc/self/stat``, the pid of a child it forks) told a long-lived training worker
+  from the fresh ones validation starts, ``/proc/1/stat``'s start time told the worker's age, and the inode
+  numbers of new files in the worker's scratch counted the groups before. In its own namespace every such process
+  is pid 1, its children 2, 3, ... in every group of every worker, the oldest process it can see is itself, and
+  its scratch is a fresh tmpfs. ``/proc`` is remounted for that namespace (the worker's ``/proc`` would still
+  show worker pids), with ``/proc/sys``, ``sysrq-trigger``, ``irq`` and ``bus`` covered read-only as bwrap covers
+  them. A response process counts: a verifier can run any code through ``run_response`` and read what it reports.
 - :func:`install_filter`: the seccomp deny list (``verifier.sandbox.seccomp``) is installed here, in every verifier
   and response process before it reads its request, instead of by bwrap for the whole sandbox: the fork server
   (trusted code that runs nothing it is sent) must create those namespaces, which the filter denies.
@@ -38,18 +40,22 @@ def _libc():
     lib = libc()
     if lib is None:
         raise ConfineError("the C library cannot be loaded")
-    lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+    lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
     lib.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
     return lib
 
 
-def private_proc():
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace
-    and cover its writable corners read-only. Raises ConfineError when a step fails."""
+def private_namespace(scratch, scratch_mb):
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace,
+    cover its writable corners read-only, and mount a fresh size-capped tmpfs on ``scratch`` (the worker's scratch
+    numbers its inodes from the worker's start: a file's ``st_ino`` counted the groups before). Raises ConfineError
+    when a step fails."""
     lib = _libc()
-    steps = [(None, b"/", None, MS_REC | MS_PRIVATE), (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)]
-    for source, target, kind, flags in steps:
-        if lib.mount(source, target, kind, flags, None) != 0:
+    steps = [(None, b"/", None, MS_REC | MS_PRIVATE, None),
+             (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
+             (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb << 20},mode=1777".encode())]
+    for source, target, kind, flags, data in steps:
+        if lib.mount(source, target, kind, flags, data) != 0:
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
     for name in COVERED:
         path = f"/proc/{name}".encode()

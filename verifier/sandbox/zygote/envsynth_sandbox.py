@@ -233,6 +233,8 @@ def _ending(ended):
         return "crashed", "the sandbox could not start a response process (process limit)"
     if ended.get("ended") == "timeout":
         return "timeout", "the response ran past its time limit"
+    if ended.get("ended") == "cpu":
+        return "timeout", "CPU time limit exceeded"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         return ("timeout", "CPU time limit exceeded") if sig == 24 else ("crashed", f"killed by signal {sig}")

@@ -19,7 +19,9 @@ receives only fork commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKE
   process that asked for it has ended (its pidfd; the server then also closes that verifier's channel, with any
   command still queued in it), the server kills every process of the response uid, wipes what that uid left in
   the scratch space, removes its SysV IPC objects, reaps the response and only then writes the final status
-  line ``{"ended": "exited"|"timeout"|"abandoned", "status": WAIT_STATUS}``. Endings are handled before commands,
+  line ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status": WAIT_STATUS}``. Responses too are cloned into
+  a pid and mount namespace of their own where the server may (``confine.private_namespace``): a verifier can run
+  any code through ``run_response`` and read back the pids and inode numbers it sees. Endings are handled before commands,
   so no response of a group is alive when the next group's verifier starts: a response never outlives its
   verifier's group, and a sweep only ever reaches the responses of the one verifier process running.
 
@@ -35,6 +37,7 @@ session and wipes its working directory only (the sandbox docstring says so).
 import ctypes
 import errno
 import json
+import math
 import os
 import platform
 import select
@@ -185,17 +188,8 @@ class Server:
         elsewhere a helper that forks it and exits, re-parenting it to the zygote (a child subreaper). With
         ``pid_namespace`` (x86_64) the process is pid 1 of a new pid and mount namespace; where the kernel refuses
         (no CAP_SYS_ADMIN), it is cloned without, once, and the server stops asking."""
-        lib = libc()
-        if lib is not None and platform.machine() == "x86_64":
-            while True:
-                flags = CLONE_PARENT | signal.SIGCHLD | (CLONE_NEWPID | CLONE_NEWNS if self.namespaces else 0)
-                pid = lib.syscall(SYS_CLONE, flags, 0, 0, 0, 0)
-                if pid >= 0:
-                    return pid
-                error = ctypes.get_errno()
-                if not (self.namespaces and error in (errno.EPERM, errno.EINVAL)):
-                    raise OSError(error, "clone failed")
-                self.namespaces = False
+        if platform.machine() == "x86_64" and libc() is not None:
+            return self._clone(CLONE_PARENT)
         read_end, write_end = os.pipe()
         helper = os.fork()
         if helper == 0:
@@ -216,6 +210,20 @@ class Server:
             raise OSError("the helper could not fork")
         return int(reply)
 
+    def _clone(self, flags):
+        """``clone(flags | SIGCHLD)`` (x86_64), into a new pid and mount namespace while the server may make them;
+        where the kernel refuses (no CAP_SYS_ADMIN), without, from then on."""
+        lib = libc()
+        while True:
+            extra = CLONE_NEWPID | CLONE_NEWNS if self.namespaces else 0
+            pid = lib.syscall(SYS_CLONE, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
+            if pid >= 0:
+                return pid
+            error = ctypes.get_errno()
+            if not (self.namespaces and error in (errno.EPERM, errno.EINVAL)):
+                raise OSError(error, "clone failed")
+            self.namespaces = False
+
     def _spawn_response(self, sock, timeout_s):
         """Fork a response process with pipes made here; send the asking verifier its ends (or end it at once)."""
         owner = self.channels[sock.fileno()][1]
@@ -225,7 +233,7 @@ class Server:
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
         try:
-            pid = os.fork()
+            pid = self._clone(0) if platform.machine() == "x86_64" and libc() is not None else os.fork()
         except OSError:
             pid = None
         if pid == 0:
@@ -276,7 +284,9 @@ class Server:
                 pass
             finally:
                 os.setresuid(-1, 0, -1)
-        wait_status = os.waitpid(pid, 0)[1]
+        _, wait_status, usage = os.wait4(pid, 0)
+        if os.WIFSIGNALED(wait_status) and usage.ru_utime + usage.ru_stime >= math.ceil(self.cfg["limits"]["cpu_s"]):
+            ended = "cpu"  # pid 1 of its namespace ignores SIGXCPU at the soft cap; the hard cap's SIGKILL ended it
         if uid is None:
             wipe(workdir(self.cfg, pid))
             try:

@@ -36,6 +36,8 @@ DEPTH_CAP = 64
 def response_main(cfg, fds, uid):
     """Confine, read the request from ``fds[0]``, run it; never returns."""
     request, results, output = fds
+    if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
+        confine.private_namespace(cfg["scratch"], cfg["limits"]["scratch_mb"])
     os.setsid()
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
