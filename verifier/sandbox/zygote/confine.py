@@ -53,7 +53,8 @@ def private_namespace(scratch, scratch_mb):
     lib = _libc()
     steps = [(None, b"/", None, MS_REC | MS_PRIVATE, None),
              (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
-             (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb << 20},mode=1777".encode())]
+             (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+              f"size={scratch_mb << 20},mode=1777".encode())]
     for source, target, kind, flags, data in steps:
         if lib.mount(source, target, kind, flags, data) != 0:
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")

@@ -21,9 +21,9 @@ receives only fork commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKE
   the scratch space, removes its SysV IPC objects, reaps the response and only then writes the final status
   line ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status": WAIT_STATUS}``. Responses too are cloned into
   a pid and mount namespace of their own where the server may (``confine.private_namespace``): a verifier can run
-  any code through ``run_response`` and read back the pids and inode numbers it sees. Endings are handled before commands,
-  so no response of a group is alive when the next group's verifier starts: a response never outlives its
-  verifier's group, and a sweep only ever reaches the responses of the one verifier process running.
+  any code through ``run_response`` and read back the pids and inode numbers it sees. Endings are handled before
+  commands, so no response of a group is alive when the next group's verifier starts: a response never outlives
+  its verifier's group, and a sweep only ever reaches the responses of the one verifier process running.
 
 Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for
 the namespaces above), so neither a verifier (uid ``uid``) nor a response (uid ``response_uid``) can signal it;
