@@ -3,9 +3,9 @@
 Sessions start through the verifier sandbox's one start function, :func:`verifier.sandbox.bwrap.launch_worker`
 (bubblewrap command line, cgroup v1 groups joined before the first instruction, ``--info-fd``, the bounded
 JSON-lines channel, :class:`~verifier.sandbox.process_worker.ProcessWorker` for the greeting and for killing the
-whole tree, an even uid per worker drawn like the verifier workers'), with a hook that supplies the session
-supervisor instead of the verifier zygote. The session supervisor does not install the seccomp deny list per
-process, so bwrap installs it on the whole sandbox (``whole_sandbox_filter``), and it gets no extra capability.
+whole tree, an even uid per worker drawn like the verifier workers', the seccomp deny list on the whole
+sandbox), with a hook that supplies the session supervisor instead of the verifier zygote. Session workers get the
+strict filter (no namespaces, no ``mount``) and no extra capability.
 The sandbox properties listed in :mod:`verifier.sandbox` therefore hold for session workers too (a worker per hash
 seed, a dedicated uid, non-dumpable supervisor, no network, no host files).
 
@@ -29,6 +29,7 @@ from verifier.sandbox.bwrap import ZYGOTE_OVERHEAD_MB, launch_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
 from verifier.sandbox.process_worker import ProcessWorker
+from verifier.sandbox.seccomp import deny_list_program
 
 BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""
@@ -78,7 +79,7 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
         return session_command(binary, config), None
 
     memory = (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
-    return launch_worker(limits, hash_seed, supervisor, memory, whole_sandbox_filter=True)
+    return launch_worker(limits, hash_seed, supervisor, memory, deny_list_program())
 
 
 def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:

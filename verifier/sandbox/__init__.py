@@ -33,11 +33,12 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
-- syscalls: a seccomp deny list (``seccomp.py``, x86_64) on every verifier and response process, installed by
-  the process itself before it reads its request (the trusted zygote and fork server run without it): no new
-  namespaces, no ptrace or ``process_vm_*``, no kernel keyrings or POSIX message queues (state that would outlive
-  a run), no changing another process's limits or scheduling (``prlimit64``, ``setpriority``, ``sched_set*``,
-  ``ioprio_set`` only on the caller itself: children share the zygote's uid), no mounts, ``bpf``, ``perf_event_open``,
+- syscalls: a seccomp deny list (``seccomp.py``, x86_64) on the whole sandbox: no new namespaces (a pid and a
+  mount namespace and ``mount`` pass it, for the fork server; without CAP_SYS_ADMIN, which no process running task
+  code keeps, the kernel refuses them), no ptrace or ``process_vm_*``, no kernel keyrings or POSIX message queues
+  (state that would outlive a run), no changing another process's limits or scheduling (``prlimit64``,
+  ``setpriority``, ``sched_set*``, ``ioprio_set`` only on the caller itself: children share the zygote's uid), no
+  mount API beyond ``mount``, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
   ``memfd_create``/``memfd_secret`` (memory outside RLIMIT_AS that filled the worker's cgroup), ``modify_ldt``,
   ``personality`` other than the query, ``landlock_*``; and the channels between concurrent workers through

@@ -10,10 +10,10 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
    mounts ``/usr`` and the Python install read-only, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
    ``/scratch`` (the only writable place), and runs the zygote as pid 1 (``--as-pid-1``) keeping only
-   CAP_SETUID/SETGID/KILL and CAP_SYS_ADMIN, with ``no_new_privs``. Only the fork server keeps them (uid 0): it
-   clones each verifier process into a pid and mount namespace of its own. Every process that runs task code drops
-   them with uid 0 and installs the seccomp deny list itself before it reads anything (``zygote/confine.py``), so
-   bwrap is not handed the filter (the filter denies the namespaces the fork server makes).
+   CAP_SETUID/SETGID/KILL and CAP_SYS_ADMIN, with ``no_new_privs`` and the seccomp deny list. Only the fork
+   server keeps them (uid 0): it clones each verifier and response process into a pid and mount namespace of its
+   own (``zygote/confine.py``), which the filter lets through; every process that runs task code drops them with
+   uid 0, so the kernel refuses it those namespaces and ``mount``.
 4. The zygote drops to a dedicated unprivileged uid (one per worker, so RLIMIT_NPROC counts only this worker),
    marks itself non-dumpable and waits for requests. As pid 1 of its namespace it cannot be killed by its children,
    and when it dies the kernel kills everything in the namespace.
@@ -113,21 +113,21 @@ class BwrapBackend(Backend):
 
     def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
         def zygote(binary: str, config: dict[str, object]) -> tuple[list[str], int]:
-            # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier process a pid
-            # namespace of its own; every process that runs task code drops it with uid 0 and installs the seccomp
-            # filter itself first (``zygote/confine.py``): bwrap is not handed the filter, which denies namespaces.
-            config.update(seccomp=(deny_list_program() or b"").hex(), pid_namespace=config["uid"] is not None,
-                          limits=limits.model_dump(mode="json"))
+            # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier and response process
+            # a pid namespace of its own (``zygote/confine.py``); every process that runs task code drops it with
+            # uid 0. The filter lets those namespaces and ``mount`` through, for the kernel to refuse without it.
+            config.update(pid_namespace=config["uid"] is not None, limits=limits.model_dump(mode="json"))
             program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
             return zygote_loader(binary, program_r), program_r
 
         memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
-        return launch_worker(limits, hash_seed, zygote, memory, extra_caps=("CAP_SYS_ADMIN",))
+        return launch_worker(limits, hash_seed, zygote, memory, deny_list_program(process_namespaces=True),
+                             extra_caps=("CAP_SYS_ADMIN",))
 
 
 def launch_worker(limits: Limits, hash_seed: int,
                   program: Callable[[str, dict[str, object]], tuple[list[str], int | None]],
-                  memory_bytes: int, *, whole_sandbox_filter: bool = False,
+                  memory_bytes: int, filter_program: bytes | None, *,
                   extra_caps: tuple[str, ...] = ()) -> ProcessWorker:
     """Start one bwrap worker (the steps of the module docstring) and wait for its greeting; the one start function
     of every program run under bwrap (the verifier zygote here, the session supervisor in
@@ -136,9 +136,8 @@ def launch_worker(limits: Limits, hash_seed: int,
     ``program(binary, config)`` is the hook: it may add to ``config`` (the pipes ``in``/``out``, ``uid`` (even; a
     worker's responses run as ``response_uid`` = uid + 1, so no two workers' uids meet unless they draw the same
     one), ``scratch``, ``site``, ``nproc``) and returns the argv after bwrap's ``--`` and a descriptor to pass
-    along (closed here once bwrap has it). ``whole_sandbox_filter``: bwrap installs the seccomp deny list on the
-    whole sandbox, for programs that do not install it per process themselves. ``memory_bytes``: the worker
-    cgroup's memory limit."""
+    along (closed here once bwrap has it). ``filter_program``: the seccomp deny list bwrap installs on the whole
+    sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit."""
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:
         raise SandboxUnavailableError(reason)
@@ -155,7 +154,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged, extra_caps)
     tail, program_r = program(str(binary), config)
     argv = argv[:argv.index("--") + 1] + tail
-    seccomp_r = program_fd(deny_list_program()) if whole_sandbox_filter else None
+    seccomp_r = program_fd(filter_program)
     if seccomp_r is not None:
         argv[1:1] = ["--seccomp", str(seccomp_r)]
     cgroup = open_cgroup(limits.max_processes, memory_bytes)

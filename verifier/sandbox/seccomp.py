@@ -1,9 +1,8 @@
 """A seccomp deny list for the bwrap sandbox, assembled as classic BPF (no libseccomp needed).
 
 Why: namespaces, an unprivileged uid and limits keep a verifier away from the host's files, network and processes,
-but the whole kernel syscall surface would still be reachable. This filter (installed by every verifier and
-response process before it reads its request, ``zygote/confine.py``; session workers hand it to bwrap with
-``--seccomp``, binding the whole sandbox) refuses with EPERM the syscalls a verifier never needs and that
+but the whole kernel syscall surface would still be reachable. This filter (passed to bwrap with ``--seccomp``,
+so it binds the zygote and everything it forks) refuses with EPERM the syscalls a verifier never needs and that
 either widen the kernel attack surface or carry state between runs:
 
 - new namespaces: ``unshare``, ``setns``, and ``clone`` with any CLONE_NEW* flag (``clone3`` answers ENOSYS, so
@@ -47,6 +46,7 @@ import struct
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
 CLONE_NEW_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
 SYS_CLONE, SYS_CLONE3 = 56, 435
 DENIED_X86_64 = {
     "ptrace": 101, "syslog": 103, "pivot_root": 155, "chroot": 161, "acct": 163, "mount": 165, "umount2": 166,
@@ -78,17 +78,27 @@ _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 
 
-def deny_list_program() -> bytes | None:
-    """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine."""
+def deny_list_program(process_namespaces: bool = False) -> bytes | None:
+    """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine.
+
+    ``process_namespaces`` (the verifier sandbox): ``clone`` into a new pid and mount namespace, and ``mount``, pass
+    the filter, so that the fork server can give every verifier and response process a pid namespace, a ``/proc``
+    and a scratch of its own (``zygote/confine.py``). Both need CAP_SYS_ADMIN, which only that server (uid 0 in
+    the sandbox) holds; every process that runs task code has dropped it with uid 0, so the kernel refuses them
+    (EPERM), and a new user namespace, the way to regain it, stays denied here. Installed once per worker: a filter
+    installed per process cost 0.6 ms a process (its compilation), a third of a grouped call's budget."""
     if platform.machine() != "x86_64":
         return None
+    denied = {name: number for name, number in DENIED_X86_64.items()
+              if not (process_namespaces and name == "mount")}
+    clone_mask = CLONE_NEW_FLAGS & ~(CLONE_NEWPID | CLONE_NEWNS) if process_namespaces else CLONE_NEW_FLAGS
     code: list[tuple[int, int | str, int | str, int]] = [
         (_LD_ABS, 0, 0, 4),                                 # A = arch
         (_JEQ, 1, 0, AUDIT_ARCH_X86_64),
         (_RET, 0, 0, _ERRNO | errno.EPERM),
         (_LD_ABS, 0, 0, 0),                                 # A = syscall number
         (_JGE, "eperm", 0, X32_SYSCALL_BIT),
-        *[(_JEQ, "eperm", 0, number) for number in sorted(DENIED_X86_64.values())],
+        *[(_JEQ, "eperm", 0, number) for number in sorted(denied.values())],
         *[(_JEQ, "self", 0, number) for number in sorted(SELF_ONLY_ARG0.values())],
         (_JEQ, "setpriority", 0, SYS_SETPRIORITY),
         (_JEQ, "ioprio", 0, SYS_IOPRIO_SET),
@@ -100,7 +110,7 @@ def deny_list_program() -> bytes | None:
         (_RET, 0, 0, _ALLOW),
     ]
     labels = {"clone": len(code)}
-    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", 0, CLONE_NEW_FLAGS), (_RET, 0, 0, _ALLOW)]
+    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", 0, clone_mask), (_RET, 0, 0, _ALLOW)]
     labels["self"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", 0)]
     labels["setpriority"] = len(code)

@@ -1,6 +1,6 @@
-"""What a freshly forked verifier or response process does before it runs anything untrusted.
+"""What a freshly cloned verifier or response process does before it drops uid 0 and runs anything untrusted.
 
-Runs inside the sandbox, standard library only (``ctypes`` for the three system calls Python 3.11 lacks).
+Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which Python 3.11 lacks).
 
 - :func:`private_namespace`: a verifier or response process is pid 1 of a pid namespace of its own (the fork server
   clones it with ``CLONE_NEWPID | CLONE_NEWNS``). Why: the worker's pid counter grows with every group, so the
@@ -14,9 +14,6 @@ Runs inside the sandbox, standard library only (``ctypes`` for the three system 
   CAP_SYS_ADMIN (``ns_last_pid``, the one file open to all, checks the capability), which these processes lack
   once they drop uid 0. A response process counts: a verifier can run any code through ``run_response`` and read
   what it reports.
-- :func:`install_filter`: the seccomp deny list (``verifier.sandbox.seccomp``) is installed here, in every verifier
-  and response process before it reads its request, instead of by bwrap for the whole sandbox: the fork server
-  (trusted code that runs nothing it is sent) must create those namespaces, which the filter denies.
 """
 
 import ctypes
@@ -26,15 +23,10 @@ from verifier.sandbox.zygote.cleanup import libc
 
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
-PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 
 
 class ConfineError(Exception):
     """A confinement step failed: the process must not go on to run untrusted code."""
-
-
-class _Program(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
 def _libc():
@@ -42,7 +34,6 @@ def _libc():
     if lib is None:
         raise ConfineError("the C library cannot be loaded")
     lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
-    lib.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
     return lib
 
 
@@ -58,16 +49,3 @@ def private_namespace(scratch, scratch_mb):
     for source, target, kind, flags, data in steps:
         if lib.mount(source, target, kind, flags, data) != 0:
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
-
-
-def install_filter(program):
-    """Install the seccomp program (raw ``struct sock_filter`` records, as bytes) on this process and everything it
-    will start; no-op for None or empty. Raises ConfineError when the kernel refuses it."""
-    if not program:
-        return
-    lib = _libc()
-    buffer = ctypes.create_string_buffer(program, len(program))
-    header = _Program(len(program) // 8, ctypes.addressof(buffer))
-    if lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or \
-            lib.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(header), 0, 0) != 0:
-        raise ConfineError(f"seccomp: {os.strerror(ctypes.get_errno())}")

@@ -1,10 +1,10 @@
 """The response process: runs untrusted response code and reports what each named call returned, as JSON lines.
 
 Runs inside the sandbox, forked by the fork server's watchdog (never by the verifier), standard library only.
-It confines itself before it reads anything: its own session, the response uid (privileged sandboxes), the seccomp
-filter (``confine``), rlimits, a fresh private working directory (``HOME`` and ``TMPDIR``), umask 077. Then it reads
-the request the verifier wrote (code, calls, stdin), execs the code in a fresh namespace and makes each call in
-order, writing one line per event to fd 3: ``{"e": "load", "ok": ...}``, then
+It confines itself before it reads anything: a pid namespace, ``/proc`` and scratch of its own (``confine``,
+privileged sandboxes), its own session, the response uid, rlimits, a fresh private working directory (``HOME`` and
+``TMPDIR``), umask 077. Then it reads the request the verifier wrote (code, calls, stdin), execs the code in a fresh
+namespace and makes each call in order, writing one line per event to fd 3: ``{"e": "load", "ok": ...}``, then
 ``{"e": "call", "i": N, "ok": true, "value": ...}`` or ``{"e": "call", "i": N, "ok": false, "error": {"type",
 "message"}}``. stdout and stderr (fd 1 and 2) go to a pipe the verifier reads with a cap; Python's buffers are
 flushed when the process ends (not after every call: a flush per call cost a third of a run), so what a response
@@ -43,7 +43,6 @@ def response_main(cfg, fds, uid):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-    confine.install_filter(bytes.fromhex(cfg.get("seccomp") or ""))
     devnull = os.open("/dev/null", os.O_RDONLY)
     arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD)))
     _limit(cfg)
