@@ -122,3 +122,10 @@ def test_a_response_alone_in_its_namespace_still_times_out_on_cpu():
     with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=1.0)) as small:
         result = small.score(burner, ["r"])[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
+
+
+def test_responses_handed_over_one_at_a_time_arrive_whole(pool):
+    # larger than a pipe holds: the zygote writes the rest as the verifier process reads, never blocking
+    source = "def verify(response):\n    return 1.0 if response in ('42', 'x' * 3_000_000) else 0.0\n"
+    results = pool.score(source, ["x" * 3_000_000, "42", "x" * 3_000_000])
+    assert [(r.outcome.value, r.score) for r in results] == [("scored", 1.0)] * 3
