@@ -129,3 +129,28 @@ def test_responses_handed_over_one_at_a_time_arrive_whole(pool):
     source = "def verify(response):\n    return 1.0 if response in ('42', 'x' * 3_000_000) else 0.0\n"
     results = pool.score(source, ["x" * 3_000_000, "42", "x" * 3_000_000])
     assert [(r.outcome.value, r.score) for r in results] == [("scored", 1.0)] * 3
+
+
+TIMES = '''import ctypes, os, struct, time, zlib
+def birth(path):
+    buffer = ctypes.create_string_buffer(256)
+    done = ctypes.CDLL(None, use_errno=True).syscall(332, -100, path.encode(), 0x100, 0x800, buffer)
+    return struct.unpack_from("q", buffer, 0x50)[0] if done == 0 and struct.unpack_from("I", buffer, 0)[0] & 0x800 else 0
+def recent(now, stamp):  # an inode made in the last ten minutes: by the sandbox, not the host's install
+    return round(now - stamp) if now - stamp < 600 else None
+def verify(response):
+    now, ages = time.time(), []
+    paths = ["/", "/dev", "/proc", "/scratch", "/tmp"] + [os.path.join(top, name) for top in ("/", "/dev")
+                                                           for name in sorted(os.listdir(top))]
+    for path in paths:
+        st = os.lstat(path)
+        ages.append((path, recent(now, st.st_mtime), recent(now, st.st_ctime), recent(now, birth(path))))
+    return zlib.crc32(repr(ages).encode()) / 2 ** 32
+'''
+
+
+def test_no_file_time_a_verifier_reads_dates_its_worker(pool):
+    first = pool.score(TIMES, ["a"])[0].score
+    time.sleep(2.0)  # the worker ages by two seconds; the times a verifier reads must not show it
+    later = pool.score(TIMES, ["b"])[0].score
+    assert first is not None and first == later

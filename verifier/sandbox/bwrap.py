@@ -116,7 +116,7 @@ class BwrapBackend(Backend):
             # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier and response process
             # a pid namespace of its own (``zygote/confine.py``); every process that runs task code drops it with
             # uid 0. The filter lets those namespaces and ``mount`` through, for the kernel to refuse without it.
-            config.update(pid_namespace=config["uid"] is not None, limits=limits.model_dump(mode="json"))
+            config.update(pid_namespace=config["uid"] is not None, undated=True, limits=limits.model_dump(mode="json"))
             program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
             return zygote_loader(binary, program_r), program_r
 

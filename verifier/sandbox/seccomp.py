@@ -31,6 +31,8 @@ either widen the kernel attack surface or carry state between runs:
   two workers) or ask for directory change signals (``F_NOTIFY``); every other ``fcntl`` command passes
   (``F_GETFD``/``F_SETFD``/``F_GETFL``/``F_SETFL``/``F_DUPFD*``: Python needs them). A verifier that opens an
   sqlite database on a file therefore gets a locking error (``:memory:`` works)
+- ``statx`` answers ENOSYS (the C library then falls back to ``fstatat``): its birth times cannot be reset, and
+  those of the directories the sandbox made at start dated the worker (``zygote/confine.py``)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -47,7 +49,7 @@ AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
 CLONE_NEW_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
-SYS_CLONE, SYS_CLONE3 = 56, 435
+SYS_CLONE, SYS_CLONE3, SYS_STATX = 56, 435, 332
 DENIED_X86_64 = {
     "ptrace": 101, "syslog": 103, "pivot_root": 155, "chroot": 161, "acct": 163, "mount": 165, "umount2": 166,
     "swapon": 167, "swapoff": 168, "reboot": 169, "iopl": 172, "ioperm": 173, "init_module": 175,
@@ -106,6 +108,7 @@ def deny_list_program(process_namespaces: bool = False) -> bytes | None:
         (_JEQ, "flock", 0, SYS_FLOCK),
         (_JEQ, "fcntl", 0, SYS_FCNTL),
         (_JEQ, "enosys", 0, SYS_CLONE3),
+        (_JEQ, "enosys", 0, SYS_STATX),
         (_JEQ, "clone", 0, SYS_CLONE),
         (_RET, 0, 0, _ALLOW),
     ]

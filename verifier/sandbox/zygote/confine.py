@@ -1,4 +1,4 @@
-"""What a freshly cloned verifier or response process does before it drops uid 0 and runs anything untrusted.
+"""What keeps a verifier or response process from telling a long-lived worker from a fresh one.
 
 Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which Python 3.11 lacks).
 
@@ -14,10 +14,16 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   CAP_SYS_ADMIN (``ns_last_pid``, the one file open to all, checks the capability), which these processes lack
   once they drop uid 0. A response process counts: a verifier can run any code through ``run_response`` and read
   what it reports.
+- :func:`worker_start_paths` and :func:`touch`: the directories, symlinks and mount points bwrap made on its own
+  tmpfs trees (``/``, ``/dev``, the devpts root) carry the worker's start in their times. The fork server touches
+  them (all three times become now) before it clones each verifier or response process, so the times it reads
+  date only its own start; birth times cannot be reset, so the seccomp filter answers ``statx`` with ENOSYS (the C
+  library's ``stat`` family does not need it). Only in bwrap sandboxes: elsewhere ``/`` is the host's.
 """
 
 import ctypes
 import os
+import stat
 
 from verifier.sandbox.zygote.cleanup import libc
 
@@ -49,3 +55,34 @@ def private_namespace(scratch, scratch_mb):
     for source, target, kind, flags, data in steps:
         if lib.mount(source, target, kind, flags, data) != 0:
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
+
+
+def worker_start_paths():
+    """Every entry of the sandbox's own tmpfs trees (the root's and ``/dev``'s), with the devpts root: never one of
+    a file system bound in from the host (touching ``/dev/null`` would change the host's)."""
+    own = {os.lstat("/").st_dev, os.lstat("/dev").st_dev}
+    found, pending = [], ["/"]
+    while pending:
+        path = pending.pop()
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_dev not in own and path != "/dev/pts":
+            continue
+        found.append(path)
+        if stat.S_ISDIR(st.st_mode) and st.st_dev in own:
+            try:
+                pending.extend(os.path.join(path, name) for name in os.listdir(path))
+            except OSError:
+                pass
+    return found
+
+
+def touch(paths):
+    """Set every time of ``paths`` (symlinks themselves) to now; an entry that refuses is left as it is."""
+    for path in paths:
+        try:
+            os.utime(path, None, follow_symlinks=False)
+        except OSError:
+            pass

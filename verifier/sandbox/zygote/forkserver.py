@@ -47,7 +47,7 @@ import struct
 import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
-from verifier.sandbox.zygote.confine import CLONE_NEWNS, CLONE_NEWPID
+from verifier.sandbox.zygote.confine import CLONE_NEWNS, CLONE_NEWPID, touch, worker_start_paths
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 0}
@@ -90,6 +90,7 @@ class Server:
         self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it)
         self.statuses = {}  # status fd -> pidfd
         self.namespaces = bool(cfg.get("pid_namespace"))
+        self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
 
     def serve(self):
         while True:
@@ -154,6 +155,7 @@ class Server:
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        touch(self.dated)
         try:
             pid = self._fork_for_parent()
         except OSError:
@@ -232,6 +234,7 @@ class Server:
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
+        touch(self.dated)
         try:
             pid = self._clone(0) if platform.machine() == "x86_64" and libc() is not None else os.fork()
         except OSError:
