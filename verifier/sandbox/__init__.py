@@ -55,7 +55,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - process ids and counts: each verifier process and each response process is pid 1 of a pid namespace of its own
   with its own ``/proc`` and a fresh scratch tmpfs (privileged bwrap, x86_64; ``zygote/confine.py``): every pid
   it reads, the oldest start time it sees and the inode numbers of its files are the same on a long-lived worker
-  as on a fresh one
+  as on a fresh one; the directories bwrap made at start are touched before every process starts and ``statx``
+  (birth times) answers ENOSYS, so no file time dates the worker
 - identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
@@ -99,10 +100,9 @@ Not enforced (known limits):
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
 - clocks read around Python's functions (ctypes, ``/proc/uptime``, ``os.scandir`` entries' times) are not shifted
-  in validation's varied runs; the times (``lstat`` and ``statx`` birth times) of the tmpfs directories bwrap made
-  at worker start (``/``, ``/dev``) date the worker (a fresh root per verifier would hide them); host-wide
-  growing counters (``/proc/stat`` ``processes``, pipe and socket inode numbers) are clocks too; without root (no
-  namespaces per process) the worker's real pids and scratch inode numbers are readable
+  in validation's varied runs; host-wide growing counters (``/proc/stat`` ``processes``, pipe and socket inode
+  numbers) are clocks too; without root (no namespaces per process) the worker's real pids, its scratch inode
+  numbers and the times of the directories bwrap made at start are readable
 - a verifier process knows how many calls it has made; a verifier that forges its own frames (the nonce is in its
   memory) can pull the later responses of its group one by one, but only by committing a result for each first
 - without uids (unprivileged bwrap, ``unsafe-local``, ``docker``) responses share the verifier's uid: they can
