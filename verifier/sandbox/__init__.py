@@ -57,7 +57,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   it reads, the oldest start time it sees and the inode numbers of its files are the same on a long-lived worker
   as on a fresh one; the directories bwrap made at start are touched before every process starts and ``statx``
   (birth times) answers ENOSYS, so no file time dates the worker
-- identity: a dedicated unprivileged uid per worker, no capabilities, ``no_new_privs``; the zygote is
+- identity: a dedicated unprivileged uid per worker, no capabilities for task code (only the fork server keeps
+  CAP_SETUID/SETGID/KILL/SYS_ADMIN, as uid 0, and runs nothing it is sent), ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
   memfd, so ``/proc/1/cmdline`` shows only a short loader
@@ -103,7 +104,8 @@ Not enforced (known limits):
   in validation's varied runs; host-wide growing counters (``/proc/stat`` ``processes``, pipe and socket inode
   numbers) are clocks too; without root (no namespaces per process) the worker's real pids, its scratch inode
   numbers and the times of the directories bwrap made at start are readable
-- a verifier process knows how many calls it has made; a verifier that forges its own frames (the nonce is in its
+- a verifier process knows how many calls it has made and the earlier responses it scored (only a process per
+  response, ``isolate_responses``, forgets them); a verifier that forges its own frames (the nonce is in its
   memory) can pull the later responses of its group one by one, but only by committing a result for each first
 - without uids (unprivileged bwrap, ``unsafe-local``, ``docker``) responses share the verifier's uid: they can
   signal it (killing or stopping their own run) and read its files; the response's session is killed and its
