@@ -22,11 +22,16 @@ SWEEP_S = 5.0
 
 
 def cleanup(run, scratch, spare=()):
-    """Kill every leftover process of the run, remove SysV IPC objects and wipe the scratch space."""
+    """Kill every leftover process of the run, remove SysV IPC objects and wipe the scratch space.
+
+    The run's process is waited for first (on its pidfd, at most ``SWEEP_S``): as pid 1 of its own pid namespace
+    it ends only after every process it started, so the sweep then finds nothing left instead of polling ``/proc``
+    while the namespace is torn down."""
+    run.kill()
+    run.wait_ended(SWEEP_S)
     if os.getpid() == 1:
         sweep(spare)
     else:
-        run.kill()
         reap()
     run.close()
     remove_ipc()

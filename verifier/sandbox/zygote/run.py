@@ -8,6 +8,7 @@ time, the next only once the process has reported on the current one (``supervis
 
 import json
 import os
+import select
 import signal
 import socket
 import time
@@ -96,6 +97,12 @@ class Run:
             if pid:
                 self.status, self.cpu_s = status, usage.ru_utime + usage.ru_stime
         return self.status is not None
+
+    def wait_ended(self, timeout):
+        """Wait (at most ``timeout`` seconds) until the process has ended, and reap it."""
+        if self.status is None and self.pidfd is not None:
+            select.select([self.pidfd], [], [], timeout)
+        self.poll_exit()
 
     def exit_outcome(self):
         """Reap the child; (outcome, detail) of how it ended."""
