@@ -16,9 +16,10 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   what it reports.
 - :func:`worker_start_paths` and :func:`touch`: the directories, symlinks and mount points bwrap made on its own
   tmpfs trees (``/``, ``/dev``, the devpts root) carry the worker's start in their times. The fork server touches
-  them (all three times become now) before it clones each verifier or response process, so the times it reads
-  date only its own start; birth times cannot be reset, so the seccomp filter answers ``statx`` with ENOSYS (the C
-  library's ``stat`` family does not need it). Only in bwrap sandboxes: elsewhere ``/`` is the host's.
+  them (all three times become now) before it clones each verifier process, so the times a verifier, or a
+  response it starts, reads date only that verifier's start; birth times cannot be reset, so the seccomp filter
+  answers ``statx`` with ENOSYS (the C library's ``stat`` family does not need it). Only in bwrap sandboxes:
+  elsewhere ``/`` is the host's.
 """
 
 import ctypes

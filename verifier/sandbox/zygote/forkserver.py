@@ -155,7 +155,7 @@ class Server:
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        touch(self.dated)
+        touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
         try:
             pid = self._fork_for_parent()
         except OSError:
@@ -234,7 +234,6 @@ class Server:
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
-        touch(self.dated)
         try:
             pid = self._clone(0) if platform.machine() == "x86_64" and libc() is not None else os.fork()
         except OSError:
