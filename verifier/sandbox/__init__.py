@@ -55,7 +55,7 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - process ids and counts: each verifier process and each response process is pid 1 of a pid namespace of its own
   with its own ``/proc`` and a fresh scratch tmpfs (privileged bwrap, x86_64; ``zygote/confine.py``): every pid
   it reads, the oldest start time it sees and the inode numbers of its files are the same on a long-lived worker
-  as on a fresh one; the directories bwrap made at start are touched before every process starts and ``statx``
+  as on a fresh one; the directories bwrap made at start are touched before every verifier starts and ``statx``
   (birth times) answers ENOSYS, so no file time dates the worker
 - identity: a dedicated unprivileged uid per worker, no capabilities for task code (only the fork server keeps
   CAP_SETUID/SETGID/KILL/SYS_ADMIN, as uid 0, and runs nothing it is sent), ``no_new_privs``; the zygote is
