@@ -1,37 +1,30 @@
 """The fork server: the clean image every verifier and response process starts from, and the responses' watchdog.
 
 Why: ``fork()`` copies freed heap too, so a child of a process that once held a request could read it. The zygote
-reads requests; so, before it reads anything, it forks this server, which never holds task data. The server
-receives only fork commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
+forks this server before it reads anything, and the server never holds task data. It takes only fork commands (a
+one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 
-- a *verifier* process (command from the zygote, carrying the verifier's three pipe ends): cloned with
-  ``CLONE_PARENT`` (elsewhere than x86_64: by a helper that exits at once, re-parenting it), so it is the zygote's
-  child: the zygote waits for it and reads its exit status; and, where the server may (privileged sandboxes), with
-  ``CLONE_NEWPID | CLONE_NEWNS``, so it is pid 1 of a pid namespace of its own (``confine.private_proc``). The
-  verifier then reads its request from a pipe: after the fork, from a parent that never held one. The server
-  keeps a pidfd of it.
-- a *response* process (command from a verifier, through the channel the server opened for that verifier process
-  alone). The command carries no descriptor: the server makes the response's four pipes itself and answers with
-  the verifier's ends only (the request's write end; the results', output's and status's read ends), so a
-  verifier cannot hand a response a descriptor of its choosing (its own status pipe as the response's stdout
-  kept the watchdog from ever seeing the verifier go). The response is forked directly, then watched from this
-  loop. At its deadline, when it ends, when the verifier closes its status pipe, or as soon as the verifier
-  process that asked for it has ended (its pidfd; the server then also closes that verifier's channel, with any
-  command still queued in it), the server kills every process of the response uid, wipes what that uid left in
-  the scratch space, removes its SysV IPC objects, reaps the response and only then writes the final status
-  line ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status": WAIT_STATUS}``. Responses too are cloned into
-  a pid and mount namespace of their own where the server may (``confine.private_namespace``): a verifier can run
-  any code through ``run_response`` and read back the pids and inode numbers it sees. Endings are handled before
-  commands, so no response of a group is alive when the next group's verifier starts: a response never outlives
-  its verifier's group, and a sweep only ever reaches the responses of the one verifier process running.
+- *verifier* (from the zygote, with the verifier's three pipe ends): cloned with ``CLONE_PARENT`` (elsewhere than
+  x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
+  a pidfd of it; the verifier reads its request from a pipe, after the fork.
+- *response* (from a verifier, through the channel the server opened for that verifier process alone): the
+  command carries no descriptor; the server makes the four pipes and answers with the verifier's ends only
+  (request to write; results, output, status to read), so a verifier cannot hand a response a descriptor of its
+  choosing (its own status pipe as the response's stdout hid the verifier's end from the watchdog). At the
+  response's deadline, when it ends, when its status pipe's reader is gone, or when the verifier process that
+  asked for it ends (its pidfd; that verifier's channel then closes, queued commands with it), the server kills
+  every process of the response uid, wipes what that uid left in scratch, removes SysV IPC objects, reaps the
+  response and only then writes ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status": WAIT_STATUS}``.
+  Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever reaches
+  the responses of the one verifier process running.
 
-Identities (privileged sandbox): the server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for
-the namespaces above), so neither a verifier (uid ``uid``) nor a response (uid ``response_uid``) can signal it;
-responses run under their own uid, so they cannot signal, trace or read the verifier or its files. To sweep, the
-server takes the response uid as its *effective* uid for a moment: ``kill(-1)`` then reaches exactly the
-response's processes (at once, so a fork bomb cannot outrun it) and the wipe removes exactly what they left.
-Without uids (unprivileged or container sandboxes) everything shares one uid and the server kills the response's
-session and wipes its working directory only (the sandbox docstring says so).
+Both kinds are cloned into a pid and mount namespace of their own where the server may (privileged sandboxes:
+``confine``). The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces),
+so neither a verifier (uid ``uid``) nor a response (``response_uid``) can signal it; responses run under their own
+uid, so they cannot signal, trace or read the verifier. To sweep, the server takes the response uid as its
+effective uid for a moment: ``kill(-1)`` then reaches exactly the response's processes, at once (a fork bomb
+cannot outrun it), and the wipe exactly what they left. Without uids (unprivileged or container sandboxes) the
+server kills the response's session and wipes its working directory only (the sandbox docstring says so).
 """
 
 import ctypes
@@ -185,11 +178,9 @@ class Server:
         self.poller.register(pidfd, select.POLLIN)
 
     def _fork_for_parent(self):
-        """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64 (one fork; this process
-        is single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``),
-        elsewhere a helper that forks it and exits, re-parenting it to the zygote (a child subreaper). With
-        ``pid_namespace`` (x86_64) the process is pid 1 of a new pid and mount namespace; where the kernel refuses
-        (no CAP_SYS_ADMIN), it is cloned without, once, and the server stops asking."""
+        """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64 (this process is
+        single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``), elsewhere a
+        helper that forks it and exits, re-parenting it to the zygote (a child subreaper)."""
         if platform.machine() == "x86_64" and libc() is not None:
             return self._clone(CLONE_PARENT)
         read_end, write_end = os.pipe()
