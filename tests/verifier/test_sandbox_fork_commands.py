@@ -44,6 +44,44 @@ def verify(response):
     os.close(request_w)
     return 0.0
 '''
+# Through the real primitive: a thread runs the killer with ``run_response``; the verifier hands every descriptor it
+# holds (the response's status pipe among them) to the response over an abstract socket, so the response keeps its
+# own status pipe open, and returns while the run goes on.
+HANDOFF = '''import os, socket, threading
+from envsynth_sandbox import run_response
+KILLER = """import array, os, socket, time
+with socket.socket(socket.AF_UNIX) as link:
+    for _ in range(200):
+        try:
+            link.connect("\\\\0envsynth-handoff")
+            break
+        except OSError:
+            time.sleep(0.01)
+    kept = socket.recv_fds(link, 16, 64)[1]
+while True:
+    try:
+        os.kill(-1, 9)
+    except OSError:
+        pass
+    time.sleep(0.001)
+"""
+def verify(response):
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("\\0envsynth-handoff")
+        server.listen(1)
+        threading.Thread(target=run_response, args=(KILLER,), kwargs={"timeout": 4.9}, daemon=True).start()
+        link, _ = server.accept()
+        fds = [int(fd) for fd in os.listdir("/proc/self/fd") if int(fd) > 2 and int(fd) != link.fileno()]
+        socket.send_fds(link, [b"x"], [fd for fd in fds if _alive(fd)])
+        link.close()
+    return 0.0
+def _alive(fd):
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
+'''
 HONEST = '''from envsynth_sandbox import run_response
 def verify(response):
     run = run_response("import time\\ndef f():\\n    time.sleep(0.5)\\n    return 7\\n", calls=[("f", [])], timeout=3.0)
@@ -55,8 +93,9 @@ def verify(response):
 '''
 
 
-def test_a_forged_fork_command_cannot_end_a_later_groups_response(pool):
-    assert pool.score(FORGER, ["forge"])[0].outcome.value == "scored"
+@pytest.mark.parametrize("attack", [FORGER, HANDOFF], ids=["forged-command", "status-pipe-handed-over"])
+def test_a_verifiers_response_cannot_end_a_later_groups_response(pool, attack):
+    assert pool.score(attack, ["attack"])[0].outcome.value == "scored"
     result = pool.score(HONEST, ["honest"])[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
 
