@@ -2,9 +2,10 @@
 
 A frame is one JSON line, written with a leading newline so that junk a verifier wrote without a line end cannot
 merge into it, and small enough (< PIPE_BUF) to be written atomically. Only frames carrying the child's nonce are
-read; NaN and infinities are refused by the JSON reader; a score must be a float in [0, 1]. Frames come from the
-verifier's process, so they are parsed by :mod:`plainjson`: a frame nested deeper than a real one is ignored, and
-an integer too long to be a score becomes infinity (so it is judged ``invalid``, never an ``OverflowError``).
+read (a line without it is skipped before any parsing); NaN and infinities are refused by the JSON reader; a score
+must be a float in [0, 1]. Frames come from the verifier's process, so they are parsed by :mod:`plainjson`: a
+frame nested deeper than a real one is ignored, and an integer too long to be a score becomes infinity (so it is
+judged ``invalid``, never an ``OverflowError``).
 """
 
 import math
@@ -48,9 +49,9 @@ def parse_frames(buffer, data, nonce):
     tail = lines.pop()
     if len(tail) > FRAME_CAP:
         tail = b""
-    found = []
+    found, key = [], nonce.encode()
     for line in lines:
-        if not line or len(line) > FRAME_CAP:
+        if not line or len(line) > FRAME_CAP or key not in line:  # a line without the nonce is never parsed
             continue
         try:
             frame = loads(line, max_depth=FRAME_DEPTH, max_digits=SCORE_DIGITS, huge=math.inf)
