@@ -20,7 +20,7 @@ from verifier import Limits, open_pool
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
 CGROUP_PIDS = Path("/sys/fs/cgroup/pids/envsynth")
-IDLE_PROCESSES = 3  # an idle worker: the launcher, the zygote and its fork server
+IDLE_PROCESSES = 4  # an idle worker: the launcher, the zygote, its fork server and the fork server's disposer
 SECRET = "envsynth-host-secret-7c1f"
 LIMITS = Limits(wall_s=2.0, cpu_s=2.0, max_processes=32, memory_mb=192, scratch_mb=16)
 LIBRARY_FILE = Path(os.__file__)

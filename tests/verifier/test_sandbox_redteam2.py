@@ -45,3 +45,60 @@ def test_unterminated_escaped_quotes_on_the_result_pipe_do_not_stall_the_zygote(
     assert [(r.outcome, r.score) for r in hostile] == [(Outcome.SCORED, 1.0)] * 2
     assert [(r.outcome, r.score) for r in honest] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
     assert no_worker_lost(caplog)
+
+
+# A TCP socket with SO_LINGER (100,000 s) and unsent data (its peer's window is full), sent with its peer over the
+# verifier's fork-server channel (fd 4): a close of it by the server blocks until the linger time is up.
+LINGER = '''
+import socket, struct, time
+def verify(response):
+    srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+    a = socket.create_connection(srv.getsockname()); b, _ = srv.accept(); srv.close()
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 100000))
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    channel = socket.socket(fileno=4)
+    for _ in range(4):
+        channel.send(struct.pack("=cI", b"R", 4000))
+    socket.send_fds(channel, [struct.pack("=cI", MESSAGE_KIND, 0)], [a.fileno(), b.fileno()])
+    a.close(); b.close()   # the message in flight now holds the only references
+    time.sleep(0.2)
+    return 0.25
+'''
+RUN_RESPONSE = '''
+from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("f", [])], timeout=1.0)
+    return 1.0 if run.calls[0].ok and run.calls[0].value == 42 else 0.0
+'''
+
+
+@pytest.mark.parametrize("kind", [b"X", b"R"], ids=["malformed-command", "response-command"])
+def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(kind, caplog):
+    source = f"MESSAGE_KIND = {kind!r}\n" + LINGER
+    with caplog.at_level("WARNING", logger="verifier.pool"), \
+            open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        hostile = pool.score(source, ["x"])
+        honest = pool.score(HONEST, ["42", "41"])
+        executed = pool.score(RUN_RESPONSE, ["def f():\n    return 42\n", "def f():\n    return 41\n"])
+    assert [(r.outcome, r.score) for r in hostile] == [(Outcome.SCORED, 0.25)]
+    assert [(r.outcome, r.score) for r in honest] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
+    assert [(r.outcome, r.score) for r in executed] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
+    assert no_worker_lost(caplog)
+
+
+def test_a_lingering_socket_queued_on_the_channel_of_a_verifier_that_ended_does_not_hang_the_fork_server(caplog):
+    source = "MESSAGE_KIND = b'R'\n" + LINGER.replace("    time.sleep(0.2)\n    return 0.25\n",
+                                                      "    import os\n    os._exit(0)\n")
+    with caplog.at_level("WARNING", logger="verifier.pool"), \
+            open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        hostile = pool.score(source, ["x"])
+        honest = pool.score(HONEST, ["42", "41"])
+    assert [r.outcome for r in hostile] == [Outcome.CRASHED]
+    assert [(r.outcome, r.score) for r in honest] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
+    assert no_worker_lost(caplog)

@@ -15,8 +15,8 @@ import json
 import os
 from importlib import resources
 
-MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "response", "forkserver",
-           "child", "run", "supervisor")
+MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "response", "disposer",
+           "forkserver", "child", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 _REGISTER = """

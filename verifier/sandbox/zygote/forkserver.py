@@ -25,6 +25,13 @@ uid, so they cannot signal, trace or read the verifier. To sweep, the server tak
 effective uid for a moment: ``kill(-1)`` then reaches exactly the response's processes, at once (a fork bomb
 cannot outrun it), and the wipe exactly what they left. Without uids (unprivileged or container sandboxes) the
 server kills the response's session and wipes its working directory only (the sandbox docstring says so).
+
+The server never closes a descriptor a verifier chose: ``close()`` of a TCP socket with ``SO_LINGER`` and unsent
+data blocks for the linger time, and the last close of a socket whose queue holds such a socket in flight blocks
+too (the kernel releases it in the closer's context). Descriptors received on a verifier's channel, and the channel
+itself once done with (its queue may hold more), are handed to a ``disposer.Disposer``, which closes them in a
+process of its own. Commands are received with room for the most descriptors one message can carry
+(``SCM_MAX_FD``), so the kernel never discards surplus ones in the server's own context.
 """
 
 import ctypes
@@ -41,6 +48,7 @@ import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
 from verifier.sandbox.zygote.confine import CLONE_NEWNS, CLONE_NEWPID, touch, worker_start_paths
+from verifier.sandbox.zygote.disposer import SCM_MAX_FD, Disposer
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 0}
@@ -84,6 +92,7 @@ class Server:
         self.statuses = {}  # status fd -> pidfd
         self.namespaces = bool(cfg.get("pid_namespace"))
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
+        self.disposer = Disposer()
 
     def serve(self):
         while True:
@@ -124,14 +133,17 @@ class Server:
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
                 self._spawn_response(sock, timeout_ms / 1000)
         finally:
-            for fd in fds:
-                os.close(fd)
+            if sock is self.commands:
+                for fd in fds:
+                    os.close(fd)
+            else:
+                self.disposer.close(fds)
         return True
 
     def _close_channel(self, fd):
         sock, owner = self.channels.pop(fd)
         self.poller.unregister(fd)
-        sock.close()
+        self.disposer.close([sock.detach()])
         if owner in self.verifiers:
             self.verifiers[owner] = None
 
@@ -157,6 +169,7 @@ class Server:
             try:
                 self.commands.close()
                 channel.close()
+                self.disposer.forget()
                 self.on_verifier(self.cfg, fds, theirs.fileno())
             finally:
                 os._exit(70)
@@ -231,6 +244,7 @@ class Server:
             pid = None
         if pid == 0:
             try:
+                self.disposer.forget()
                 self.on_response(self.cfg, child_ends, self.cfg.get("response_uid"))
             finally:
                 os._exit(70)
@@ -306,7 +320,7 @@ def _write_status(fd, ended, wait_status):
 def _receive(sock):
     """(kind, timeout_ms, fds) of one command; (None, 0, []) at end of file. Malformed commands are dropped."""
     try:
-        data, fds, flags, _ = socket.recv_fds(sock, 64, 8)
+        data, fds, flags, _ = socket.recv_fds(sock, 64, SCM_MAX_FD)
     except OSError:
         return None, 0, []
     if not data and not fds:
