@@ -102,3 +102,39 @@ def test_a_lingering_socket_queued_on_the_channel_of_a_verifier_that_ended_does_
     assert [r.outcome for r in hostile] == [Outcome.CRASHED]
     assert [(r.outcome, r.score) for r in honest] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
     assert no_worker_lost(caplog)
+
+
+SET_VERIFIER = '''
+from envsynth_sandbox import plain, run_response
+def verify(response):
+    call = run_response(response, calls=[("unique", [[3, 1, 3, 2]])]).calls[0]
+    return 1.0 if call.ok and call.value == plain({1, 2, 3}) else 0.0
+'''
+
+
+def test_a_dict_keyed_like_the_set_marker_does_not_equal_the_set():
+    honest = "def unique(xs):\n    return set(xs)\n"
+    wrong_type = "def unique(xs):\n    return {'$set': sorted(set(xs))}\n"
+    with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        results = pool.score(SET_VERIFIER, [honest, wrong_type])
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, 1.0), (Outcome.SCORED, 0.0)]
+
+
+ROUND_TRIP_VALUES = [{1, 2, 3}, frozenset({"a"}), (1, (2, 3)), {"$set": [1, 2, 3]}, {"$$set": {4}, "set": (5,)},
+                     {"$": [{"$x": 1}]}, [{"$set": {6}}], {}, set()]
+ROUND_TRIP = '''
+from envsynth_sandbox import plain, run_response
+VALUES = %r
+CODE = "VALUES = %%r\\ndef value(i):\\n    return VALUES[i]\\n" %% (VALUES,)
+def verify(response):
+    run = run_response(CODE, calls=[("value", [i]) for i in range(len(VALUES))])
+    same = [call.ok and call.value == plain(want) for call, want in zip(run.calls, VALUES)]
+    distinct = len({repr(plain(v)) for v in VALUES}) == len(VALUES)
+    return 1.0 if all(same) and distinct else 0.0
+''' % (ROUND_TRIP_VALUES,)
+
+
+def test_sets_tuples_and_dollar_keyed_dicts_come_back_as_plain_says_and_stay_distinct():
+    with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        result = pool.score(ROUND_TRIP, ["unused"])[0]
+    assert (result.outcome, result.score) == (Outcome.SCORED, 1.0), result.detail

@@ -19,8 +19,9 @@ verifier compares those values; nothing of the response ever runs in the verifie
 
 ``run.calls`` always has one :class:`CallResult` per requested call (a call the response never reached, because
 it timed out, crashed or exited, fails with ``error.type`` ``Timeout``/``Crashed``/``NoResult``); ``run.outcome``
-is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back as lists and sets as
-``{"$set": [...]}`` — compare with ``plain(expected)``. Arguments must be plain JSON values too.
+is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back as lists, sets as
+``{"$set": [...]}`` and a dict key that starts with ``$`` with one more ``$`` (so the dict ``{"$set": [1]}`` never
+equals the set ``{1}``) — compare with ``plain(expected)``. Arguments must be plain JSON values too.
 """
 
 import fcntl
@@ -83,11 +84,13 @@ class ResponseRun:
 
 
 def plain(value):
-    """``value`` as the response's results carry it: tuples as lists, sets as ``{"$set": [...]}``."""
+    """``value`` as the response's results carry it: tuples as lists, sets as ``{"$set": [...]}``, a dict key that
+    starts with ``$`` with one more (the same rule as the response process's ``escape_key``)."""
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
+        return {"$" + key if isinstance(key, str) and key.startswith("$") else key: plain(item)
+                for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
         return {"$set": sorted((plain(item) for item in value), key=json.dumps)}
     return value

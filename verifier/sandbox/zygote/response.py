@@ -11,7 +11,8 @@ flushed when the process ends (not after every call: a flush per call cost a thi
 prints just before it is killed may be lost.
 
 Values are converted to plain JSON (None, bool, int, float, str, lists, str-keyed dicts; a tuple becomes a list, a
-set ``{"$set": [...]}``); anything else fails the call with ``UnserializableResult``. Nothing here is trusted:
+set ``{"$set": [...]}``, and a dict key that starts with ``$`` gets one more, so a dict never reads as a set);
+anything else fails the call with ``UnserializableResult``. Nothing here is trusted:
 everything this process writes is data that the verifier's client parses with caps, and a response that forges
 lines only claims values it could as well have returned.
 """
@@ -125,11 +126,17 @@ def plain(value, depth=0):
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise TypeError("a dict with keys other than str is not a plain value")
-        return {str.__str__(key): plain(item, depth + 1) for key, item in value.items()}
+        return {escape_key(str.__str__(key)): plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
         items = [plain(item, depth + 1) for item in value]
         return {"$set": sorted(items, key=json.dumps)}
     raise TypeError(f"a {type(value).__name__} is not a plain value")
+
+
+def escape_key(key):
+    """A dict key as plain data carries it: ``$`` doubled at the start (``"$set"`` -> ``"$$set"``), so no key of a
+    dict equals the set marker; the same rule as ``envsynth_sandbox.plain``."""
+    return "$" + key if key.startswith("$") else key
 
 
 def describe(exc):
