@@ -138,3 +138,36 @@ def test_sets_tuples_and_dollar_keyed_dicts_come_back_as_plain_says_and_stay_dis
     with open_pool("bwrap", workers=1, limits=Limits()) as pool:
         result = pool.score(ROUND_TRIP, ["unused"])[0]
     assert (result.outcome, result.score) == (Outcome.SCORED, 1.0), result.detail
+
+
+# What a verifier process can read of its own start: its argv (inherited from the zygote), /proc/self/cmdline,
+# and through its frames the worker's config and the descriptor numbers it was handed.
+START_PROBE = '''import sys, zlib
+def verify(response):
+    frame, seen = sys._getframe(), []
+    while frame is not None:
+        names = frame.f_locals
+        if "cfg" in names and isinstance(names["cfg"], dict):
+            seen.append({key: names["cfg"].get(key) for key in ("in", "out")})
+        if "channel" in names and isinstance(names["channel"], int):
+            seen.append(("channel", names["channel"], names.get("fds")))
+        frame = frame.f_back
+    cmdline = open("/proc/self/cmdline", "rb").read()
+    raise RuntimeError(repr((sys.argv, len(cmdline), zlib.crc32(cmdline), seen)))
+'''
+
+
+def start_seen(extra_open_files: int) -> set[str]:
+    held = [open("/dev/null") for _ in range(extra_open_files)]  # a host with more files open (a trainer, say)
+    try:
+        with open_pool("bwrap", workers=2, limits=Limits()) as pool:
+            return {pool.score(START_PROBE, ["x"])[0].detail for _ in range(4)}
+    finally:
+        for handle in held:
+            handle.close()
+
+
+def test_argv_cmdline_and_descriptor_numbers_are_the_same_whatever_the_hosts_open_files():
+    plain_host, busy_host = start_seen(0), start_seen(40)
+    assert len(plain_host) == 1 and "RuntimeError" in next(iter(plain_host))
+    assert busy_host == plain_host

@@ -118,7 +118,7 @@ class BwrapBackend(Backend):
             # uid 0. The filter lets those namespaces and ``mount`` through, for the kernel to refuse without it.
             config.update(pid_namespace=config["uid"] is not None, undated=True, limits=limits.model_dump(mode="json"))
             program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
-            return zygote_loader(binary, program_r), program_r
+            return zygote_loader(binary), program_r
 
         memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
         return launch_worker(limits, hash_seed, zygote, memory, deny_list_program(process_namespaces=True),
@@ -161,8 +161,9 @@ def launch_worker(limits: Limits, hash_seed: int,
     if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
         argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
     passed = tuple(fd for fd in (to_r, from_w, block_r, info_w, seccomp_r, program_r) if fd is not None)
-    try:
-        proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    try:  # the program's descriptor is its stdin: a number that is the same on every host
+        proc = subprocess.Popen(argv, env={}, stdin=subprocess.DEVNULL if program_r is None else program_r,
+                                stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, pass_fds=passed, start_new_session=True)
     except OSError as exc:
         for fd in (*passed, to_w, from_r, block_w, info_r):

@@ -51,10 +51,10 @@ class UnsafeLocalBackend(Backend):
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
         cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
         program_r = zygote_program_fd(config)
-        command = zygote_loader(sys.executable, program_r)
+        command = zygote_loader(sys.executable)
         proc = subprocess.Popen(pid_namespace_prefix() + command, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                pass_fds=(to_zygote_r, from_zygote_w, program_r), start_new_session=True)
+                                stdin=program_r, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                pass_fds=(to_zygote_r, from_zygote_w), start_new_session=True)
         os.close(program_r)
         if cgroup is not None:
             cgroup.add(proc.pid)

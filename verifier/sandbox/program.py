@@ -2,8 +2,10 @@
 
 Why not a file: the sandbox mounts no envsynth checkout (and a container has none). Why not ``argv``:
 ``/proc/1/cmdline`` is readable by every process in the sandbox, and would hand each verifier the zygote's whole
-program. So bwrap and unsafe-local start ``python -c LOADER FD``, where FD is a host memfd holding the
-modules and the worker's config; the loader reads it, closes it, registers each module under its real name (with
+program. So bwrap and unsafe-local start ``python -c LOADER`` with a host memfd holding the modules and the
+worker's config as its stdin (fd 0: no host descriptor number in ``argv``, which every verifier process inherits
+as ``sys.argv`` and ``/proc/self/cmdline``, and which varied with how many files the host had open); the loader
+reads it, puts ``/dev/null`` in its place, registers each module under its real name (with
 empty parent packages, so ``verifier/__init__`` and its pydantic imports never run inside) and calls
 ``supervisor.main``. Only the docker backend, which cannot pass a descriptor into a container, still ships the
 program in ``argv`` (:func:`zygote_command`).
@@ -36,13 +38,15 @@ register(json.loads(sys.argv[1]))
 sys.modules["verifier.sandbox.zygote.supervisor"].main(sys.argv[2])
 """
 LOADER = _REGISTER + """
-fd, chunks = int(sys.argv[1]), []
+chunks = []
 while True:
-    chunk = os.read(fd, 1 << 16)
+    chunk = os.read(0, 1 << 16)
     if not chunk:
         break
     chunks.append(chunk)
-os.close(fd)
+null = os.open("/dev/null", os.O_RDWR)
+os.dup2(null, 0)
+os.close(null)
 sources, config = json.loads(b"".join(chunks))
 del chunks
 register(sources)
@@ -60,7 +64,8 @@ def zygote_command(python: str, config: dict[str, object]) -> list[str]:
 
 
 def zygote_program_fd(config: dict[str, object]) -> int:
-    """A descriptor (a host memfd at offset 0) holding the program and ``config`` for :data:`LOADER`."""
+    """A descriptor (a host memfd at offset 0) holding the program and ``config`` for :data:`LOADER`: the
+    zygote's stdin."""
     payload = json.dumps([_sources(), config]).encode()
     fd = os.memfd_create("envsynth-zygote", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     try:
@@ -72,6 +77,6 @@ def zygote_program_fd(config: dict[str, object]) -> int:
     return fd
 
 
-def zygote_loader(python: str, program_fd: int) -> list[str]:
-    """argv that runs the zygote whose program :func:`zygote_program_fd` wrote into ``program_fd``."""
-    return [python, "-S", "-s", "-B", "-c", LOADER, str(program_fd)]
+def zygote_loader(python: str) -> list[str]:
+    """argv that runs the zygote whose program (:func:`zygote_program_fd`) is its stdin; the same on every host."""
+    return [python, "-S", "-s", "-B", "-c", LOADER]

@@ -29,12 +29,13 @@ import time
 
 from verifier.sandbox.zygote import forkserver
 from verifier.sandbox.zygote.child import child_main
-from verifier.sandbox.zygote.cleanup import cleanup, libc
+from verifier.sandbox.zygote.cleanup import arrange, cleanup, libc
 from verifier.sandbox.zygote.frames import DETAIL_CAP, judge, make_result, reject_constant
 from verifier.sandbox.zygote.response import response_main
 from verifier.sandbox.zygote.run import Run
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+HOST_IN_FD, HOST_OUT_FD = 3, 4  # where the host's request and reply pipes are moved, whatever their numbers
 
 
 def supervise(run, req, results, start, lifeline=None):
@@ -156,6 +157,11 @@ def serve_group(cfg, req, lifeline, server):
 def main(config_json):
     """Serve the host until it closes the request pipe."""
     cfg = json.loads(config_json) if isinstance(config_json, str) else config_json
+    # The host's pipe numbers vary with how many files the host had open: before anything else, they move to fixed
+    # numbers (and any other inherited descriptor closes), so no descriptor number and no ``cfg`` value that a
+    # verifier process could read (its frames reach ``cfg``) tells one host from another.
+    arrange(((cfg["in"], HOST_IN_FD), (cfg["out"], HOST_OUT_FD)))
+    cfg["in"], cfg["out"] = HOST_IN_FD, HOST_OUT_FD
     cfg["zygote_pid"] = os.getpid()
     lib = libc()
     if lib is not None:
