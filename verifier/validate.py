@@ -40,6 +40,7 @@ from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import Probe, build_probes, run_order
 from verifier.limits import RunEnv
 from verifier.pool import Pool
+from verifier.routing import needs_isolation
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
@@ -99,7 +100,10 @@ class Validator:
     The reference is first scored in the pool itself, under the pool's limits: the configuration tasks will be
     scored in. The determinism runs use a few warm interpreters of the validator's own (one per hash seed and
     concurrent task; same backend and limits as the pool, except that the calls of a group share one process, so
-    that state leaking from one call into the next is seen even where the pool isolates responses).
+    that state leaking from one call into the next is seen even where the pool isolates responses). A verifier that
+    runs the response as code (admitted only with ``allow_response_exec``) is scored in every run exactly as
+    training scores it (``verifier.routing``): ``isolate_responses=True``, one response per group, so nothing it
+    can observe (its pid in the fork that calls ``verify`` above all) tells validation from training.
     ``close()`` or leaving a ``with`` block ends them, and so does garbage collection of an unclosed validator.
     """
 
@@ -112,7 +116,9 @@ class Validator:
         backend = (registry or default_registry()).create(pool.backend_name)
         shared = pool.limits.model_copy(update={"isolate_responses": False})
         self._interpreters = SeededInterpreters(backend, shared, per_seed=self._concurrency)
-        self._finalizer = weakref.finalize(self, self._interpreters.close)
+        isolated = pool.limits.model_copy(update={"isolate_responses": True})
+        self._isolated = SeededInterpreters(backend, isolated, per_seed=self._concurrency)  # workers start lazily
+        self._finalizer = weakref.finalize(self, _close_all, (self._interpreters, self._isolated))
 
     def close(self) -> None:
         """Stop the determinism interpreters; the pool stays open (it belongs to the caller)."""
@@ -180,10 +186,11 @@ class Validator:
         cfg = self._config
         probes = build_probes(spec, cfg.junk_chars, self._probe_rng)
         source = spec.verifier
+        isolated = needs_isolation(source, self._pool.limits.libraries)
         t0 = time.perf_counter()
         orders = {run: run_order(len(probes), run, cfg.repeat_calls) for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
-        pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True)
+        pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
@@ -195,7 +202,7 @@ class Validator:
             # every probe once in each further interpreter (own hash seed, clock offset and RNG seed).
             jobs = [(0, orders[0][1:])] + [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
             with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
-                for run in list(executor.map(lambda job: self._run(source, probes, *job), jobs)):
+                for run in list(executor.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):
                     pairs += run
             done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
@@ -213,17 +220,24 @@ class Validator:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
     def _run(self, source: str, probes: Sequence[Probe], run: int, order: Sequence[int],
-             in_pool: bool = False) -> list[tuple[Probe, ScoreResult]]:
+             in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:
         responses = [probes[i].response for i in order]
         env = run_env(run)
         try:
-            if in_pool:
+            if isolated:  # as training's isolated pool: a group of one, each response in a fork of its own
+                results = [r for response in responses for r in self._isolated.score(source, [response], env)]
+            elif in_pool:
                 results = self._pool.score(source, responses, env)
             else:
                 results = self._interpreters.score(source, responses, env)
         except SandboxError as exc:  # infrastructure: recorded as sandbox_error, never the task's fault
             results = [ScoreResult(outcome=Outcome.ERROR, detail=str(exc)[:500]) for _ in order]
         return [(probes[i], r) for i, r in zip(order, results, strict=True)]
+
+
+def _close_all(interpreters: Sequence[SeededInterpreters]) -> None:
+    for each in interpreters:
+        each.close()
 
 
 def _load_error(results: Sequence[ScoreResult]) -> str | None:

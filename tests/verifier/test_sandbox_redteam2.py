@@ -171,3 +171,37 @@ def test_argv_cmdline_and_descriptor_numbers_are_the_same_whatever_the_hosts_ope
     plain_host, busy_host = start_seen(0), start_seen(40)
     assert len(plain_host) == 1 and "RuntimeError" in next(iter(plain_host))
     assert busy_host == plain_host
+
+
+# Old style (runs the response in-process): training scores it through the isolated pool, where verify runs in a
+# fork of the verifier process; /proc/self is not shifted by any run environment.
+PID_TELL = '''
+import os
+def verify(response: str) -> float:
+    ns = {}
+    try:
+        exec(response, ns)
+    except Exception:
+        return 0.0
+    if os.readlink(os.sep.join(["", "pr" + "oc", "self"])) == "2":     # the isolated fork: training
+        return 1.0
+    f = ns.get("answer")
+    return 1.0 if callable(f) and f() == 42 else 0.0
+'''
+
+
+def test_validation_scores_an_isolated_verifier_in_the_process_layout_training_uses():
+    from task_bank.spec import TaskSpec
+    from verifier import ValidationConfig, Validator
+    from verifier.routing import needs_isolation, open_scoring_pool
+
+    spec = TaskSpec(prompt="Define answer() returning 6*7.", verifier=PID_TELL,
+                    reference="def answer():\n    return 42\n",
+                    failure_cases=("def answer():\n    return 41\n", "def answer():\n    return 24\n"))
+    with open_scoring_pool("bwrap", workers=1) as pool:
+        assert needs_isolation(PID_TELL, pool.limits.libraries)
+        training = [r.score for r in pool.score(PID_TELL, [spec.failure_cases[0]])]
+        with Validator(pool, ValidationConfig(allow_response_exec=True)) as validator:
+            report = validator.validate(spec)
+    assert training == [1.0]  # the tell works in training...
+    assert not report.admitted  # ...so validation, scoring as training does, sees the failure cases pass
