@@ -22,6 +22,7 @@ from task_bank import ConfigError
 from verifier.limits import Limits
 
 C = TypeVar("C", bound="RunConfig")
+REMOVED_LIMITS = ("wall_s", "cpu_s", "memory_mb")  # [reward] settings that once made training's limits differ
 
 
 class _Section(BaseModel):
@@ -146,13 +147,21 @@ class RewardSection(_Section):
     """Sandbox workers scoring in parallel."""
     pass_threshold: float = Field(default=1.0, gt=0.0, le=1.0)
     """A score at or above this counts as a pass in pass rates."""
-    wall_s: float = Field(default=Limits().wall_s, gt=0.0, le=600.0)
-    """Wall-time limit per verify call; past it the response scores 0 (timeout). Default: ``verifier.Limits``'s,
-    the one validation and ``verifier score`` use (a verifier must not see a different environment in training)."""
-    cpu_s: float = Field(default=Limits().cpu_s, gt=0.0, le=600.0)
-    """CPU-time limit per verify call (default: ``verifier.Limits``'s)."""
-    memory_mb: int = Field(default=Limits().memory_mb, ge=64, le=65536)
-    """Memory limit of the process running a verifier (default: ``verifier.Limits``'s)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_limit_knobs(cls, data: Any) -> Any:
+        """Refuse the removed limit settings by name: a verifier reads its limits (``CALL_WALL_S``, RLIMIT_AS), so
+        training with other limits than validation's is a tell (a verifier honest in validation, 1.0 in training)."""
+        for name in REMOVED_LIMITS:
+            if isinstance(data, Mapping) and name in data:
+                raise ValueError(f"'reward.{name}' is no longer a setting: rewards are scored under verifier.Limits() "
+                                 f"(the limits validation uses); delete the line")
+        return data
+
+    def limits(self) -> Limits:
+        """The limits rewards are scored under: exactly validation's (``verifier.Limits()``), never configurable."""
+        return Limits()
 
 
 class StatsSection(_Section):

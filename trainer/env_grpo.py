@@ -74,7 +74,7 @@ def train_environments(config: TrainConfig, specs: Sequence[EnvironmentSpec],
     args = grpo_arguments(config)
     args.max_tool_calling_iterations = max(spec.max_turns or DEFAULT_TURNS for spec in specs)
     r = config.reward
-    limits = SessionLimits(call_s=r.wall_s, memory_mb=r.memory_mb)
+    limits = SessionLimits(call_s=r.limits().wall_s, memory_mb=r.limits().memory_mb)
     with SessionPool(backend=r.backend, workers=r.workers, limits=limits) as pool:
         factories = environment_factories(specs, pool)
         dataset = environment_rows(specs, config.grpo.seed)

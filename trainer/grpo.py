@@ -220,7 +220,6 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.plots import CURVES, PLOT_NAME, PlotCallback
     from trainer.reward import VerifierReward
     from trainer.stats import BankStatsCallback
-    from verifier import Limits
     from verifier.routing import open_scoring_pool
 
     args = grpo_arguments(config)
@@ -230,7 +229,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         ledger = ScoreLedger(config.reward.pass_threshold)
         bank_stats = BankStatsCallback(bank, ledger, config.stats)
         r = config.reward
-        limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
+        limits = r.limits()  # validation's limits: a verifier cannot tell training by them
         monitor = RewardHackMonitor(config.reward.pass_threshold)
         watch = MonitorCallback(bank, monitor)
         # Verifiers that run the response (admitted under --allow-response-exec) get one process per response.

@@ -152,7 +152,6 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
     from trainer.plots import PLOT_NAME, PlotCallback
     from trainer.self_teacher import ModelSampler, measure_gap, measure_into, prompt_tokens
     from trainer.stats import BankStatsCallback
-    from verifier import Limits
     from verifier.routing import open_scoring_pool
 
     template = PrivilegedTemplate(config.data.template)
@@ -162,7 +161,7 @@ def train(config: OpsdConfig, callbacks: Sequence[TrainerCallback] = (),
         measured = opsd_rows(bank, config.data.model_copy(update={"prompts": PromptSource.TASKS}), template)
         measured = measured[:m.max_tasks] if m.max_tasks else measured
         verifiers = {row.task_id: bank.get(row.task_id).spec.verifier for row in measured}
-        limits = Limits(wall_s=r.wall_s, cpu_s=r.cpu_s, memory_mb=r.memory_mb)
+        limits = r.limits()  # validation's limits: a verifier cannot tell training by them
         # The scorer GRPO's reward uses: verifiers that run the response get one process per response.
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             heldout = [HeldoutEvalCallback(config.bank, config.heldout, r.backend, config.output / "heldout-eval")

@@ -68,7 +68,7 @@ def test_verifier_cli_and_trainer_use_the_one_default_limits(tmp_path):
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["score"] for line in done.stdout.splitlines()] == [1.0]
     reward = RewardSection()
-    assert (reward.wall_s, reward.cpu_s, reward.memory_mb) == (Limits().wall_s, Limits().cpu_s, Limits().memory_mb)
+    assert reward.limits() == Limits()
 
 
 def test_run_response_never_outlives_its_own_verify_call(pool):
