@@ -44,4 +44,5 @@ def test_every_shipped_config_loads_and_scores_under_validations_limits(path):
 
 def test_the_reward_keeps_its_pool_settings():
     reward = RewardSection(workers=3, backend="unsafe-local", pass_threshold=0.5)
-    assert (reward.workers, reward.backend, reward.pass_threshold, reward.limits()) == (3, "unsafe-local", 0.5, Limits())
+    settings = (reward.workers, reward.backend, reward.pass_threshold, reward.limits())
+    assert settings == (3, "unsafe-local", 0.5, Limits())

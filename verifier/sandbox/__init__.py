@@ -46,7 +46,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on
   a file fail) and ``F_NOTIFY``
 - fork commands: a verifier's command to the fork server carries no descriptor; the server makes a response's
-  pipes and hands the verifier its ends only. It watches the verifier process (a pidfd): when that ends, so does
+  pipes and hands the verifier its ends only. Descriptors a verifier sends anyway (a TCP socket with
+  ``SO_LINGER``, whose close would block) and finished channels are closed by a disposer process
+  (``zygote/disposer.py``), never by the server. It watches the verifier process (a pidfd): when that ends, so does
   every response it started (swept before the next verifier starts), and its channel closes with any queued
   command. No response outlives its verifier's group
 - what a verifier process holds: its header (source, limits, run environment) and the one response it scores now;
@@ -61,7 +63,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   CAP_SETUID/SETGID/KILL/SYS_ADMIN, as uid 0, and runs nothing it is sent), ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its
   children cannot signal it, nor see or signal any host process); the zygote's program reaches it through a
-  memfd, so ``/proc/1/cmdline`` shows only a short loader
+  memfd as its stdin, so ``/proc/1/cmdline`` (and every verifier's ``sys.argv``) shows only a short loader, the
+  same on every host, and the host's pipes move to fixed descriptor numbers before anything else runs
 - the response never runs in the verifier's process: ``run_response`` runs it in a process forked from the fork
   server, under a second uid (uid + 1: it cannot signal, trace or read the verifier or the verifier's files, which
   a umask of 077 keeps private), its own rlimits, the same seccomp filter and a fresh working directory, and hands
@@ -82,9 +85,11 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
   stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
   out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``
-- the trusted side survives any bytes: frames and replies are parsed without recursion (nesting measured first:
-  60,000 ``[`` are ignored), integers past 40 digits are never converted (a 4,000-digit score is ``invalid``), and
-  lone surrogates and invalid UTF-8 in details are escaped or replaced before they leave the sandbox layer
+- the trusted side survives any bytes: frames and replies are parsed without recursion (nesting measured first,
+  in time linear in the line: 60,000 ``[`` are ignored, lines of ``"\\`` pairs cost no more than others; a line
+  without the nonce is never parsed), integers past 40 digits are never converted (a 4,000-digit score is
+  ``invalid``), and lone surrogates and invalid UTF-8 in details are escaped or replaced before they leave the
+  sandbox layer
 - a worker that dies is replaced; closing the pool leaves no process behind; a host killed outright leaves a
   worker that exits on its own (the zygote's lifeline is the host's request pipe), and a sandbox orphaned
   mid-start (bwrap's launcher dying before it releases its child) was born in its cgroup and is ended by the
