@@ -65,7 +65,7 @@ def verify(response):
     channel = socket.socket(fileno=4)
     for _ in range(4):
         channel.send(struct.pack("=cI", b"R", 4000))
-    socket.send_fds(channel, [struct.pack("=cI", MESSAGE_KIND, 0)], [a.fileno(), b.fileno()])
+    socket.send_fds(channel, [MESSAGE], [a.fileno(), b.fileno()])
     a.close(); b.close()   # the message in flight now holds the only references
     time.sleep(0.2)
     return 0.25
@@ -78,9 +78,10 @@ def verify(response):
 '''
 
 
-@pytest.mark.parametrize("kind", [b"X", b"R"], ids=["malformed-command", "response-command"])
-def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(kind, caplog):
-    source = f"MESSAGE_KIND = {kind!r}\n" + LINGER
+@pytest.mark.parametrize("message", ['struct.pack("=cI", b"X", 0)', 'struct.pack("=cI", b"R", 0)', 'b"junk"'],
+                         ids=["unknown-command", "response-command", "malformed-message"])
+def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(message, caplog):
+    source = LINGER.replace("MESSAGE]", message + "]")
     with caplog.at_level("WARNING", logger="verifier.pool"), \
             open_pool("bwrap", workers=1, limits=Limits()) as pool:
         hostile = pool.score(source, ["x"])
@@ -93,8 +94,8 @@ def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(kind, caplo
 
 
 def test_a_lingering_socket_queued_on_the_channel_of_a_verifier_that_ended_does_not_hang_the_fork_server(caplog):
-    source = "MESSAGE_KIND = b'R'\n" + LINGER.replace("    time.sleep(0.2)\n    return 0.25\n",
-                                                      "    import os\n    os._exit(0)\n")
+    source = LINGER.replace("MESSAGE]", 'struct.pack("=cI", b"R", 0)]').replace(
+        "    time.sleep(0.2)\n    return 0.25\n", "    import os\n    os._exit(0)\n")
     with caplog.at_level("WARNING", logger="verifier.pool"), \
             open_pool("bwrap", workers=1, limits=Limits()) as pool:
         hostile = pool.score(source, ["x"])

@@ -318,7 +318,8 @@ def _write_status(fd, ended, wait_status):
 
 
 def _receive(sock):
-    """(kind, timeout_ms, fds) of one command; (None, 0, []) at end of file. Malformed commands are dropped."""
+    """(kind, timeout_ms, fds) of one command; (None, 0, []) at end of file. Malformed commands come back as kind
+    ``?`` with their descriptors, which the caller drops as it drops every command it does not take."""
     try:
         data, fds, flags, _ = socket.recv_fds(sock, 64, SCM_MAX_FD)
     except OSError:
@@ -326,8 +327,6 @@ def _receive(sock):
     if not data and not fds:
         return None, 0, []
     if len(data) != MESSAGE.size or flags & socket.MSG_CTRUNC:
-        for fd in fds:
-            os.close(fd)
-        return b"?", 0, []
+        return b"?", 0, fds  # the caller disposes of the descriptors (never a plain close of a verifier's)
     kind, timeout_ms = MESSAGE.unpack(data)
     return kind, timeout_ms, fds
