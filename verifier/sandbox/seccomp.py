@@ -48,7 +48,7 @@ import struct
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
 CLONE_NEW_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 SYS_CLONE, SYS_CLONE3, SYS_STATX = 56, 435, 332
 DENIED_X86_64 = {
     "ptrace": 101, "syslog": 103, "pivot_root": 155, "chroot": 161, "acct": 163, "mount": 165, "umount2": 166,
@@ -83,9 +83,9 @@ _ERRNO = 0x00050000
 def deny_list_program(process_namespaces: bool = False) -> bytes | None:
     """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine.
 
-    ``process_namespaces`` (the verifier sandbox): ``clone`` into a new pid and mount namespace, and ``mount``, pass
-    the filter, so that the fork server can give every verifier and response process a pid namespace, a ``/proc``
-    and a scratch of its own (``zygote/confine.py``). Both need CAP_SYS_ADMIN, which only that server (uid 0 in
+    ``process_namespaces`` (the verifier sandbox): ``clone`` into a new pid, mount and IPC namespace, and ``mount``,
+    pass the filter, so that the fork server can give every verifier and response process a pid namespace, a
+    ``/proc``, SysV IPC ids and a scratch of its own (``zygote/confine.py``). Both need CAP_SYS_ADMIN, which only that server (uid 0 in
     the sandbox) holds; every process that runs task code has dropped it with uid 0, so the kernel refuses them
     (EPERM), and a new user namespace, the way to regain it, stays denied here. Installed once per worker: a filter
     installed per process cost 0.6 ms a process (its compilation), a third of a grouped call's budget."""
@@ -93,7 +93,7 @@ def deny_list_program(process_namespaces: bool = False) -> bytes | None:
         return None
     denied = {name: number for name, number in DENIED_X86_64.items()
               if not (process_namespaces and name == "mount")}
-    clone_mask = CLONE_NEW_FLAGS & ~(CLONE_NEWPID | CLONE_NEWNS) if process_namespaces else CLONE_NEW_FLAGS
+    clone_mask = CLONE_NEW_FLAGS & ~(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC) if process_namespaces else CLONE_NEW_FLAGS
     code: list[tuple[int, int | str, int | str, int]] = [
         (_LD_ABS, 0, 0, 4),                                 # A = arch
         (_JEQ, 1, 0, AUDIT_ARCH_X86_64),

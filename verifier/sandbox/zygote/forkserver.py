@@ -18,7 +18,7 @@ one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever reaches
   the responses of the one verifier process running.
 
-Both kinds are cloned into a pid and mount namespace of their own where the server may (privileged sandboxes:
+Both kinds are cloned into a pid, mount and IPC namespace of their own where the server may (privileged sandboxes:
 ``confine``). The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces),
 so neither a verifier (uid ``uid``) nor a response (``response_uid``) can signal it; responses run under their own
 uid, so they cannot signal, trace or read the verifier. To sweep, the server takes the response uid as its
@@ -47,7 +47,7 @@ import struct
 import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
-from verifier.sandbox.zygote.confine import CLONE_NEWNS, CLONE_NEWPID, touch, worker_start_paths
+from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, touch, worker_start_paths
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD, Disposer
 
 VERIFIER, RESPONSE = b"V", b"R"
@@ -217,11 +217,11 @@ class Server:
         return int(reply)
 
     def _clone(self, flags):
-        """``clone(flags | SIGCHLD)`` (x86_64), into a new pid and mount namespace while the server may make them;
+        """``clone(flags | SIGCHLD)`` (x86_64), into a new pid, mount and IPC namespace while the server may make them;
         where the kernel refuses (no CAP_SYS_ADMIN), without, from then on."""
         lib = libc()
         while True:
-            extra = CLONE_NEWPID | CLONE_NEWNS if self.namespaces else 0
+            extra = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC if self.namespaces else 0
             pid = lib.syscall(SYS_CLONE, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
             if pid >= 0:
                 return pid
