@@ -203,15 +203,30 @@ def remove_ipc():
     if lib is None:
         return
     for kind, call in (("shm", lib.shmctl), ("sem", lib.semctl), ("msg", lib.msgctl)):
-        try:
-            with open(f"/proc/sysvipc/{kind}") as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
+        rows = _read_bytes(f"/proc/sysvipc/{kind}").splitlines()[1:]
         for row in rows:
             fields = row.split()
             if len(fields) > 1:
                 call(int(fields[1]), *((0, 0, 0) if kind == "sem" else (0, 0)))
+
+
+def _read_bytes(path):
+    """The whole file as bytes (empty when unreadable), read without a text layer: in the fork server every text
+    ``open`` kept a block of heap for good (CPython 3.11), so the heap every later verifier process is cloned from
+    counted the responses served before."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return b""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 _LIBC = []  # the loaded C library, filled once per zygote

@@ -36,6 +36,7 @@ process of its own. Commands are received with room for the most descriptors one
 
 import ctypes
 import errno
+import gc
 import json
 import math
 import os
@@ -66,15 +67,67 @@ def start(cfg, on_verifier, on_response, close=()):
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
+        code = 0
         try:
             mine.close()
             for fd in close:
                 os.close(fd)
-            Server(cfg, theirs, on_verifier, on_response).serve()
+            launch = Server(cfg, theirs, on_verifier, on_response).serve()
+            if launch is not None:  # a forked verifier or response process; the Server is gone from its heap
+                code = 70
+                fresh_heap()
+                launch[0](*launch[1])
         finally:
-            os._exit(0)
+            os._exit(code)
     theirs.close()
     return mine, pid
+
+
+def warm_up():
+    """Build what the server builds lazily on first use (the C library, its IPC functions, ``syscall``; a first
+    descriptor passed, pidfd polled, child waited for, status written, OSError raised), then move
+    every object there is into the collector's permanent generation: every later verifier and response process
+    starts from this image, and a cache filled by the first response (``CDLL`` caches each function it resolved)
+    told whether the worker had ever served ``run_response``. Frozen objects stay out of ``gc.get_objects()`` and
+    out of every collection (which the children then run cheaply)."""
+    lib = libc()
+    if lib is not None:
+        getattr(lib, "syscall")
+    remove_ipc()
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    read_end, write_end = os.pipe()
+    socket.send_fds(mine, [MESSAGE.pack(RESPONSE, 1)], [read_end], socket.MSG_DONTWAIT)
+    for fd in _receive(theirs)[2]:
+        os.close(fd)
+    poller = select.poll()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    pidfd = os.pidfd_open(pid)
+    for fd, flags in ((pidfd, select.POLLIN), (write_end, 0)):
+        poller.register(fd, flags)
+    poller.poll(-1)
+    for fd in (pidfd, write_end):
+        poller.unregister(fd)
+    math.ceil(sum(os.wait4(pid, 0)[2][:2]) + time.monotonic())
+    _write_status(write_end, "exited", 0)
+    for fd in (pidfd, read_end, write_end, theirs.detach()):
+        os.close(fd)
+    mine.close()
+    try:  # the first OSError of a process keeps a block; the server's first one came when a sweep found nothing
+        os.close(-1)
+    except OSError:
+        pass
+    del mine, theirs, poller
+    gc.collect()
+    gc.freeze()
+
+
+def fresh_heap():
+    """In a forked child, once the Server and the frames that served are gone: collect what they left in cycles
+    and clear the interpreter's free lists (a full collection does), whose fill counted the objects the server had
+    made and freed. What stays is the image :func:`warm_up` froze plus this launch's few objects."""
+    gc.collect()
 
 
 class Server:
@@ -93,8 +146,13 @@ class Server:
         self.namespaces = bool(cfg.get("pid_namespace"))
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
+        warm_up()
 
     def serve(self):
+        """Serve until the zygote's command socket closes (None); in a forked child, return its launch: (the
+        function to run, its arguments), so that the child runs it only after this Server and every frame of the
+        loop are gone (``gc`` and ``f_back`` reached them: the sizes of its dicts carried the history of the
+        worker)."""
         while True:
             now = time.monotonic()
             deadline = min((entry[2] for entry in self.responses.values()), default=None)
@@ -105,10 +163,13 @@ class Server:
                             and event[0] not in self.statuses and event[0] not in self.verifiers)
             for fd, _ in events:
                 if fd == self.commands.fileno():
-                    if not self._command(self.commands):
-                        return
+                    launch = self._command(self.commands)
+                    if launch is not True:
+                        return launch or None
                 elif fd in self.channels:
-                    self._command(self.channels[fd][0])
+                    launch = self._command(self.channels[fd][0])
+                    if launch is not True:
+                        return launch
                 elif fd in self.responses:
                     self._finish(fd, "exited")
                 elif fd in self.statuses:
@@ -120,25 +181,27 @@ class Server:
                 self._finish(pidfd, "timeout")
 
     def _command(self, sock):
-        """Handle one command from ``sock``; False when the zygote's command socket reached end of file."""
+        """Handle one command from ``sock``; False when the zygote's command socket reached end of file, a launch in
+        a forked child, True otherwise."""
         kind, timeout_ms, fds = _receive(sock)
         if kind is None:
             if sock is self.commands:
                 return False
             self._close_channel(sock.fileno())
             return True
+        launch = None
         try:
             if sock is self.commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
-                self._spawn_verifier(fds)
+                launch = self._spawn_verifier(fds)
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
-                self._spawn_response(sock, timeout_ms / 1000)
+                launch = self._spawn_response(sock, timeout_ms / 1000)
         finally:
-            if sock is self.commands:
+            if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
                 for fd in fds:
                     os.close(fd)
-            else:
+            elif launch is None:
                 self.disposer.close(fds)
-        return True
+        return launch or True
 
     def _close_channel(self, fd):
         sock, owner = self.channels.pop(fd)
@@ -166,13 +229,9 @@ class Server:
         except OSError:
             pid = None
         if pid == 0:
-            try:
-                self.commands.close()
-                channel.close()
-                self.disposer.forget()
-                self.on_verifier(self.cfg, fds, theirs.fileno())
-            finally:
-                os._exit(70)
+            channel.close()
+            self._shed()
+            return self.on_verifier, (self.cfg, fds, theirs.detach())
         theirs.close()
         pidfd = None
         if pid is not None:
@@ -230,6 +289,16 @@ class Server:
                 raise OSError(error, "clone failed")
             self.namespaces = False
 
+    def _shed(self):
+        """In a forked child, before the Server is freed: close the zygote's command socket and let go of every
+        other socket of the server's without closing it (the child's ``arrange`` closes every descriptor it does
+        not keep). A socket object freed open warns, and the first warning left blocks on the heap for good: the
+        child's heap told whether another verifier's channel was still open when it was cloned."""
+        self.commands.close()
+        self.disposer.forget()
+        for sock, _ in self.channels.values():
+            sock.detach()
+
     def _spawn_response(self, sock, timeout_s):
         """Fork a response process with pipes made here; send the asking verifier its ends (or end it at once)."""
         owner = self.channels[sock.fileno()][1]
@@ -243,11 +312,8 @@ class Server:
         except OSError:
             pid = None
         if pid == 0:
-            try:
-                self.disposer.forget()
-                self.on_response(self.cfg, child_ends, self.cfg.get("response_uid"))
-            finally:
-                os._exit(70)
+            self._shed()
+            return self.on_response, (self.cfg, child_ends, self.cfg.get("response_uid"))
         for fd in child_ends:
             os.close(fd)
         if pid is None:

@@ -1,0 +1,117 @@
+"""A verifier process starts from the same heap on a fresh worker as on one that has served many groups (issue 16
+red-team follow-up), through the real bwrap sandbox.
+
+Every verifier and response process is cloned from the fork server. Its heap used to change with the worker's
+history: C-library functions resolved the first time a response ended, bookkeeping dicts that grew with the most
+responses ever alive at once and never shrank, free lists filled by what the server had freed. A verifier reading
+``len(gc.get_objects())``, ``sys.getallocatedblocks()`` or ``sys.getsizeof`` of what gc reaches at load could tell
+validation's fresh workers from a long-lived training worker (honest in validation, 1.0 in training), and carry
+bits from one task to the next.
+
+One figure is compared with a margin: ``sys.getallocatedblocks()`` of a process cloned while the server was between
+steps differed by one block now and then (at most 1 in 8 runs, in either direction, and not cumulative); object
+counts and sizes must match exactly, and before the fix each response group added three blocks for good.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from verifier import Limits, open_pool
+
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
+PROBE = '''import gc, sys
+def _reading():
+    objects = gc.get_objects()
+    return len(objects), sys.getallocatedblocks(), sum(sys.getsizeof(o) for o in objects)
+AT_LOAD = _reading()
+def verify(response):
+    gc.unfreeze()
+    raise RuntimeError(f"heap {AT_LOAD} unfrozen {_reading()}")
+'''
+REACH = '''import gc, sys
+def verify(response):
+    names = {type(o).__name__ for o in gc.get_objects()}
+    frame = sys._getframe()
+    while frame is not None:
+        names.update(type(v).__name__ for v in frame.f_locals.values())
+        frame = frame.f_back
+    return 0.0 if names & {"Server", "Disposer", "poll"} else 1.0
+'''
+PLAIN = "def verify(response):\n    return 0.0\n"
+RUNS_RESPONSE = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("f", [])], timeout=2.0)
+    return 1.0 if run.calls[0].ok else 0.0
+'''
+RESPONSE = "def f():\n    return 1\n"
+HOLDS_RESPONSES = '''import socket, struct
+def verify(response):
+    channel = socket.socket(fileno=4)
+    held = []
+    for _ in range(int(response)):  # this many response processes alive at once, each waiting for its request
+        channel.send(struct.pack("=cI", b"R", 3000))
+        held.append(socket.recv_fds(channel, 16, 4)[1])
+    channel.detach()
+    return 0.0
+'''
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=3.0)) as opened:
+        yield opened
+
+
+BLOCKS = (1, 4)  # positions of the two sys.getallocatedblocks() figures in a reading
+
+
+def reading(detail):
+    """(objects, blocks, bytes) at load and after gc.unfreeze(), parsed from a probe's report."""
+    assert detail.startswith("RuntimeError: heap"), detail
+    return [int(number) for number in re.findall(r"\d+", detail)]
+
+
+def same_heap(one, other):
+    exact = all(a == b for i, (a, b) in enumerate(zip(one, other)) if i not in BLOCKS)
+    return exact and len(one) == len(other) == 6 and all(abs(one[i] - other[i]) <= 1 for i in BLOCKS)
+
+
+def probe(pool):
+    return reading(pool.score(PROBE, ["x"])[0].detail)
+
+
+def test_a_verifier_process_heap_is_the_same_on_a_fresh_worker_and_a_used_one(pool):
+    fresh = probe(pool)
+    pool.score(PLAIN, ["a", "b"])
+    pool.score(RUNS_RESPONSE, [RESPONSE] * 3)
+    pool.score(HOLDS_RESPONSES, ["12"])
+    pool.score(RUNS_RESPONSE, [RESPONSE])
+    pool.score(HOLDS_RESPONSES, ["5"])
+    assert same_heap(probe(pool), fresh), (probe(pool), fresh)
+
+
+def test_a_response_process_heap_does_not_count_its_running_siblings(pool):
+    source = PROBE.replace("def verify(response):", "def f():").replace("raise RuntimeError(", "return (")
+    relay = '''from envsynth_sandbox import run_response
+import socket, struct
+def verify(response):
+    held = []
+    channel = socket.socket(fileno=4)
+    for _ in range(int(response)):
+        channel.send(struct.pack("=cI", b"R", 3000))
+        held.append(socket.recv_fds(channel, 16, 4)[1])
+    channel.detach()
+    run = run_response(PROBE, calls=[("f", [])], timeout=2.0)
+    raise RuntimeError(str(run.calls[0].value))
+'''.replace("PROBE", repr(source))
+    alone, *beside_siblings = [reading(pool.score(relay, [n])[0].detail) for n in ("0", "7", "0", "3")]
+    assert all(same_heap(other, alone) for other in beside_siblings), (alone, beside_siblings)
+
+
+def test_a_verifier_cannot_reach_the_fork_server_through_gc_or_its_frames(pool):
+    pool.score(RUNS_RESPONSE, [RESPONSE] * 2)
+    assert pool.score(REACH, ["x"])[0].score == 1.0
