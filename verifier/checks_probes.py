@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Sequence
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -52,6 +53,10 @@ def junk_response(length: int) -> str:
     return (seed * (length // len(seed) + 1))[:length]
 
 
+UNPREDICTABLE_LABELS = ("trivial:random_number", "trivial:random_letters")
+"""Labels of the probes :func:`unpredictable_responses` draws (``trivial:`` + its keys)."""
+
+
 def unpredictable_responses(rng: random.Random) -> dict[str, str]:
     """A random integer (up to nine digits) and a random run of 6-40 lowercase letters, drawn from ``rng``."""
     return {"random_number": str(rng.randrange(10 ** rng.randrange(3, 10))),
@@ -70,18 +75,31 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     return tuple(probes)
 
 
-def run_order(n_probes: int, run: int, repeats: int) -> list[int]:
+def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
+    """Indices of the probes drawn afresh for every validation (see :func:`unpredictable_responses`)."""
+    return [i for i, probe in enumerate(probes) if probe.label in UNPREDICTABLE_LABELS]
+
+
+def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = ()) -> list[int]:
     """Probe indices one run scores, in order.
 
     Run 0 scores the reference (index 0) first and alone-able, then every other probe ``repeats`` times back to
     back, then the reference again: a second call that differs from the first (state leaking between calls in one
     interpreter) shows up as a changed score, even when the pool splits the run into groups. Later runs score every
     probe once, each in a different rotation, so the call order differs from run to run.
+
+    ``leads`` (the unpredictable probes) open every process after the reference's own call: run 0's rest starts
+    with them and each later run's rotation starts at one of them. Why: a verifier that remembered the first
+    response its process scored, and behaved only when that was a text its author knew (the reference, a failure
+    case, a fixed probe), passed validation and paid every training sample 1.0; now such a verifier meets an
+    answer nobody could predict first, pays it, and is rejected as ``trivial``.
     """
     if n_probes == 0:
         return []
+    leads = [i for i in leads if 0 < i < n_probes]
     if run == 0:
-        return [0] + [i for i in range(1, n_probes) for _ in range(repeats)] + [0] * (repeats - 1)
-    shift = run % n_probes
+        rest = leads + [i for i in range(1, n_probes) if i not in leads]
+        return [0] + [i for i in rest for _ in range(repeats)] + [0] * (repeats - 1)
+    shift = leads[(run - 1) % len(leads)] if leads else run % n_probes
     base = list(range(n_probes))
     return base[shift:] + base[:shift]

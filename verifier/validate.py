@@ -37,7 +37,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks
 from verifier.checks_interpreters import SeededInterpreters
-from verifier.checks_probes import Probe, build_probes, run_order
+from verifier.checks_probes import Probe, build_probes, run_order, unpredictable_indices
 from verifier.limits import RunEnv
 from verifier.pool import Pool
 from verifier.routing import needs_isolation
@@ -45,7 +45,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.3"
+VALIDATOR_VERSION = "1.4"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -188,7 +188,8 @@ class Validator:
         source = spec.verifier
         isolated = needs_isolation(source, self._pool.limits.libraries)
         t0 = time.perf_counter()
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls) for run in range(cfg.determinism_runs)}
+        leads = unpredictable_indices(probes)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads) for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
         pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
         load_error = _load_error([r for _, r in pairs])

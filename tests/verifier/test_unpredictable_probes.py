@@ -53,3 +53,38 @@ def test_a_verifier_that_pays_everything_but_the_fixed_probes_is_rejected_as_tri
             honest = validator.validate(_task(HONEST))
     assert "trivial" in hostile.reasons and not hostile.admitted
     assert honest.admitted
+
+
+FIRST_RESPONSE_TELLS = f'''
+KNOWN = {{"42", "41", "24", "", " \\n\\t  \\n", {PROMPT!r}}}
+_first = []
+
+
+def verify(response):
+    if not _first:
+        _first.append(response)
+    if _first[0] in KNOWN or len(_first[0]) >= 10000:  # a process that began with a text its author wrote
+        return 1.0 if response.strip() == "42" else 0.0
+    return 1.0  # a process that began with anything else: training, so everything passes
+'''
+
+
+def test_a_verifier_honest_only_after_a_known_first_response_is_rejected():
+    """Every validation process used to begin with a text the verifier's author knew (the reference, a failure
+    case, a fixed probe), while a training group begins with a policy sample; now the unpredictable probes open
+    every process after the reference's own call."""
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(_task(FIRST_RESPONSE_TELLS))
+    assert not report.admitted and "trivial" in report.reasons
+
+
+def test_the_unpredictable_probes_open_every_run_after_the_references_own_call():
+    from verifier.checks_probes import run_order, unpredictable_indices
+
+    probes = build_probes(_task(HONEST), 10_000, random.Random(0))
+    leads = unpredictable_indices(probes)
+    assert [probes[i].label for i in leads] == ["trivial:random_number", "trivial:random_letters"]
+    run0 = run_order(len(probes), 0, 2, leads)
+    assert run0[0] == 0 and run0[1] == leads[0]
+    assert [run_order(len(probes), r, 1, leads)[0] for r in (1, 2, 3)] == [leads[0], leads[1], leads[0]]
