@@ -50,13 +50,15 @@ def run_delay(pid):
 
 
 def extended_deadline(mark, wall_s, waited_s):
-    """The deadline of a call that began at ``mark`` and has since waited ``waited_s`` for a CPU.
+    """The deadline of a call that began at ``mark``, for a process that has waited ``waited_s`` for a CPU.
 
     Why: the wall limit exists to stop verifiers that hang or sleep, not to reject honest ones because the host was
     busy. Every sandbox shares the host's cores, and on a loaded machine an honest IFEval verifier's imports ran
     past 5 s of wall time while using a fraction of a second of CPU, and validation rejected it as ``timeout``. Time
     spent runnable but not running (the scheduler's run delay) is the host's doing, so it is added back, up to
-    ``STARVED_ALLOWANCE * wall_s``; sleeping or blocking earns nothing, and the constant CPU cap still holds."""
+    ``STARVED_ALLOWANCE * wall_s``; sleeping or blocking earns nothing, and the constant CPU cap still holds. The
+    wait is the process's whole run delay, read only once a deadline has passed (never per call: scoring is the hot
+    path), so it may include waits of earlier calls; the allowance bounds it."""
     return mark + wall_s + min(max(waited_s, 0.0), STARVED_ALLOWANCE * wall_s)
 
 
@@ -70,7 +72,7 @@ def supervise(run, req, results, start, lifeline=None):
     total = len(req["responses"])
     output_cap = lim["output_kb"] * 1024
     index, loaded = start, False
-    mark, delay_at_mark = time.monotonic(), run_delay(run.pid)
+    mark = time.monotonic()
     deadline = mark + lim["wall_s"]
     watch = [run.r_res, run.r_out] + [fd for fd in (run.pidfd, lifeline) if fd is not None]
 
@@ -86,7 +88,7 @@ def supervise(run, req, results, start, lifeline=None):
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            deadline = extended_deadline(mark, lim["wall_s"], run_delay(run.pid) - delay_at_mark)
+            deadline = extended_deadline(mark, lim["wall_s"], run_delay(run.pid))
             remaining = deadline - time.monotonic()
         if remaining <= 0:
             return finish("timeout", f"wall time limit of {lim['wall_s']} s exceeded")
@@ -113,7 +115,7 @@ def supervise(run, req, results, start, lifeline=None):
                 if kind == "load_err" and not loaded:
                     return finish("crashed", str(frame.get("d", ""))[:DETAIL_CAP], phase="load")
                 if kind == "loaded" and not loaded:
-                    loaded, mark, delay_at_mark = True, time.monotonic(), run_delay(run.pid)
+                    loaded, mark = True, time.monotonic()
                     deadline = mark + lim["wall_s"]
                 elif kind == "full" and loaded and frame.get("i") == index - start and index > start:
                     run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
@@ -129,7 +131,6 @@ def supervise(run, req, results, start, lifeline=None):
                         result = judge(frame)
                     results[index] = {**result, "duration_ms": (now - mark) * 1000}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
-                    delay_at_mark = run_delay(run.pid)
                     if index == total:
                         run.kill()
                         return total
