@@ -62,6 +62,37 @@ def private_namespace(scratch, scratch_mb):
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
 
 
+BASE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def settle_environment():
+    """In the fork server, once: the environment every verifier and response process starts from (nothing the host
+    or bwrap set, such as the worker's hash seed, survives). Done once here rather than cleared in every child: a
+    child pays for each Python function it runs the first time (copy-on-write faults), and ``environ.clear()``
+    runs dozens."""
+    os.environ.clear()
+    os.environ.update(BASE_ENVIRONMENT)
+
+
+def home(path):
+    """In a verifier or response process: ``HOME`` and ``TMPDIR`` are its fresh working directory."""
+    os.environ["HOME"] = os.environ["TMPDIR"] = path
+
+
+def doom():
+    """Make this process the OOM killer's first pick (while still root, so the write is allowed); best effort."""
+    try:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.write(fd, b"1000")
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def worker_start_paths():
     """Every entry of the sandbox's own tmpfs trees (the root's and ``/dev``'s), with the devpts root: never one of
     a file system bound in from the host (touching ``/dev/null`` would change the host's)."""

@@ -48,13 +48,14 @@ import struct
 import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
-from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, touch, worker_start_paths
+from verifier.sandbox.zygote.confine import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, settle_environment, touch,
+                                             worker_start_paths)
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD, Disposer
 
 VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 0}
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
-FAILED, STARTED = b"-1", b"ok"
+FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 
 
@@ -146,6 +147,7 @@ class Server:
         self.namespaces = bool(cfg.get("pid_namespace"))
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
+        settle_environment()
         warm_up()
 
     def serve(self):
@@ -243,7 +245,7 @@ class Server:
             self.commands.send(FAILED)
             channel.close()
             return
-        self.commands.send(str(pid).encode())
+        self.commands.send(str(pid).encode() + (CONFINED if self.namespaces else b""))
         self.channels[channel.fileno()] = (channel, pidfd)
         self.verifiers[pidfd] = channel.fileno()
         self.poller.register(channel, select.POLLIN)
@@ -352,7 +354,8 @@ class Server:
             try:
                 os.kill(-1, signal.SIGKILL)
                 wipe(self.cfg["scratch"])
-                remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
+                if not self.namespaces:  # (in an IPC namespace of its own, the response's objects died with it)
+                    remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
             except OSError:
                 pass
             finally:

@@ -14,7 +14,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
-from verifier.sandbox.zygote.forkserver import FAILED, MESSAGE, VERIFIER
+from verifier.sandbox.zygote.forkserver import CONFINED, FAILED, MESSAGE, VERIFIER
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -37,7 +37,7 @@ class Run:
         r_res, w_res = os.pipe()
         r_out, w_out = os.pipe()
         try:
-            self.pid = _spawn(server, (r_req, w_res, w_out))
+            self.pid, self.confined = _spawn(server, (r_req, w_res, w_out))
         finally:
             for fd in (r_req, w_res, w_out):
                 os.close(fd)
@@ -129,16 +129,18 @@ class Run:
 
 
 def _spawn(server, fds):
-    """Ask the fork server for a verifier process holding ``fds``; its pid."""
+    """Ask the fork server for a verifier process holding ``fds``; (its pid, whether it is pid 1 of pid, mount and
+    IPC namespaces of its own)."""
     try:
         socket.send_fds(server, [MESSAGE.pack(VERIFIER, 0)], list(fds))
         server.settimeout(SPAWN_TIMEOUT_S)
         reply = server.recv(32)
     except OSError as exc:
         raise SpawnError(f"the fork server did not answer: {exc}") from exc
-    if not reply or reply == FAILED or not reply.isdigit():
+    pid, confined = (reply[:-len(CONFINED)], True) if reply.endswith(CONFINED) else (reply, False)
+    if not pid or reply == FAILED or not pid.isdigit():
         raise SpawnError("the fork server could not start a verifier process")
-    return int(reply)
+    return int(pid), confined
 
 
 def session_members(sid):
