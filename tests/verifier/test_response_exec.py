@@ -188,6 +188,42 @@ def test_empty_code_gives_the_same_answer_as_running_it(pool):
     assert scores(pool, source, ["", " \n\t ", "# only a comment\n"]) == [1.0, 1.0, 1.0]
 
 
+SAME_AS_A_PROCESS = '''import envsynth_sandbox
+from envsynth_sandbox import run_response
+def verify(response):
+    calls = [("total", [[1, 2]]), ("other", [])]
+    short = run_response(response, calls=calls, timeout=1.0)
+    checked = envsynth_sandbox._compile_error
+    envsynth_sandbox._compile_error = lambda code: None  # the full path: a process compiles and reports
+    try:
+        full = run_response(response, calls=calls, timeout=1.0)
+    finally:
+        envsynth_sandbox._compile_error = checked
+    if short == full:
+        return 1.0
+    raise AssertionError(f"{short!r} != {full!r}")
+'''
+NOT_CODE = ["The answer is to add them all up.", "def total(xs):\n  return sum(xs\n", "x = 1\n  y = 2\n",
+            "if True:\n\tx = 1\n        y = 2\n", "a\x00b", "x = '\ud800'\n)", "s = '\ud800'\n", "return 5\n"]
+
+
+def test_code_that_does_not_compile_gets_the_answer_its_process_would_give(pool):
+    assert scores(pool, SAME_AS_A_PROCESS, NOT_CODE) == [1.0] * len(NOT_CODE)
+
+
+def test_code_that_does_not_compile_starts_no_process(pool):
+    source = '''import envsynth_sandbox
+from envsynth_sandbox import run_response
+def verify(response):
+    def refuse(timeout_ms):
+        raise AssertionError("a response process was asked for")
+    envsynth_sandbox._start = refuse
+    run = run_response(response, calls=[("total", [[1]])], timeout=1.0)
+    return 1.0 if not run.loaded and run.load_error.type in ("SyntaxError", "IndentationError") else 0.0
+'''
+    assert scores(pool, source, ["The answer is 4.", "def f(:\n"]) == [1.0, 1.0]
+
+
 IPC_PLANTER = '''import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 def total(xs):

@@ -31,6 +31,7 @@ import select
 import socket
 import struct
 import time
+import warnings
 from dataclasses import dataclass, field
 
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
@@ -109,6 +110,10 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
         return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
             CallResult(ok=False, error=ResponseError("NameError", f"the response defines no {name!r}"))
             for name, _, _ in wanted))
+    refused = _compile_error(str(code))
+    if refused is not None:  # the process would stop at the same error before running a line: none is started
+        return ResponseRun(outcome="completed", loaded=False, load_error=refused, calls=tuple(
+            CallResult(ok=False, error=ResponseError("NoResult")) for _ in wanted))
     request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
     ends = _start(max(1, min(int(timeout * 1000), 3_600_000)))
     if ends is None:
@@ -121,6 +126,31 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
         for fd in ends:
             _close(fd)
     return _assemble(len(wanted), data, output, status)
+
+
+def _compile_error(code):
+    """The error compiling ``code`` raises, exactly as the response process would report it, when that error is
+    certain: a ``SyntaxError`` or ``ValueError`` (null bytes, unencodable text) with no warning on the way; None when
+    the code compiles or the outcome could depend on this process (recursion depth, memory, warning filters).
+
+    Why: a response that is prose, not code (most wrong answers to a coding task, and validation's junk and echo
+    probes), would cost a whole sandboxed process only to fail at its first line. Compiling runs nothing of the
+    response, and its result depends on the text alone."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            compile(code, "<response>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            if seen:
+                return None
+            try:
+                message = str(exc)
+            except Exception:
+                return None
+            return ResponseError(clean_text(type(exc).__name__, 100), clean_text(message, 1000))
+        except Exception:
+            return None
+    return None
 
 
 def _start(timeout_ms):

@@ -40,6 +40,7 @@ def response_main(cfg, fds, uid):
     if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
         confine.private_namespace(cfg["scratch"], cfg["limits"]["scratch_mb"])
     os.setsid()
+    confine.doom()
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -51,8 +52,7 @@ def response_main(cfg, fds, uid):
     work = os.path.join(cfg["scratch"], f"response-{os.getpid()}")
     os.mkdir(work, 0o700)
     os.chdir(work)
-    os.environ.clear()
-    os.environ.update({"HOME": work, "TMPDIR": work, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    confine.home(work)
     spec = json.loads(_read_all(REQUEST_FD))
     os.close(REQUEST_FD)
     run(spec)
@@ -88,7 +88,7 @@ def run(spec):
     sys.stdin = io.StringIO(spec.get("stdin") or "")
     namespace = {"__name__": "__response__", "__builtins__": builtins}
     try:
-        exec(compile(spec["code"], "<response>", "exec"), namespace)
+        exec(compile(spec["code"], "<response>", "exec", dont_inherit=True), namespace)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the response's doing, reported
         _emit({"e": "load", "ok": False, "error": describe(exc)})
         return
