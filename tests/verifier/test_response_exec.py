@@ -7,6 +7,8 @@ verifier uses, cannot end the verify call, and cannot reach the verifier's proce
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from task_bank.validation import Outcome
@@ -245,3 +247,26 @@ def test_run_response_works_where_everything_shares_one_uid():
     with pytest.warns(UserWarning), open_pool("unsafe-local", workers=1, limits=LIMITS) as local:
         hang = "import time\ndef total(xs):\n    time.sleep(30)\n"
         assert scores(local, HUMANEVAL, [CORRECT, hang, "import sys\nsys.exit(0)\n", WRONG]) == [1.0, 0.0, 0.0, 1 / 3]
+
+
+def test_responses_end_without_ending_the_workers_own_processes():
+    """A response is pid 1 of its own namespaces, and its end is the end of all of it: the server ends it alone.
+    Its old sweep (``kill(-1)`` as the response uid) also reached the server's disposer, re-forked every group."""
+    from verifier import RunEnv
+    from verifier.sandbox.bwrap import BwrapBackend
+    from verifier.sandbox.process_worker import descendants
+
+    def settled() -> set[int]:  # the worker's processes once the last group's verifier process is cleaned up
+        time.sleep(0.3)
+        return set(descendants(worker.sandbox_pid))
+
+    worker = BwrapBackend().start_worker(LIMITS)
+    try:
+        worker.score_group(HUMANEVAL, [CORRECT], RunEnv())
+        before = settled()
+        for _ in range(3):
+            assert [r.score for r in worker.score_group(HUMANEVAL, [CORRECT, WRONG], RunEnv())] == [1.0, 1 / 3]
+        assert settled() == before
+    finally:
+        worker.close()
+

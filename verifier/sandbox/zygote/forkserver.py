@@ -19,7 +19,11 @@ one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   the responses of the one verifier process running.
 
 Both kinds are cloned into a pid, mount and IPC namespace of their own where the server may (privileged sandboxes:
-``confine``). The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces),
+``confine``). A response so cloned is ended by a SIGKILL to it alone: as pid 1 of its namespace it takes every
+process of the namespace with it (the kernel reaps them all before its own end is reported), and its scratch tmpfs
+and SysV objects go with its mount and IPC namespaces, so there is nothing to sweep, wipe or remove. (The sweep
+below, ``kill(-1)`` with the response uid as effective uid, also reached the disposer: the server's real uid, 0,
+is the disposer's, and the kernel lets a real uid match; the disposer was re-forked after every response.) The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces),
 so neither a verifier (uid ``uid``) nor a response (``response_uid``) can signal it; responses run under their own
 uid, so they cannot signal, trace or read the verifier. To sweep, the server takes the response uid as its
 effective uid for a moment: ``kill(-1)`` then reaches exactly the response's processes, at once (a fork bomb
@@ -36,26 +40,21 @@ process of its own. Commands are received with room for the most descriptors one
 
 import ctypes
 import errno
-import gc
-import json
 import math
 import os
 import platform
 import select
 import signal
 import socket
-import struct
 import time
 
+from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
 from verifier.sandbox.zygote.confine import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, settle_environment, touch,
                                              worker_start_paths)
-from verifier.sandbox.zygote.disposer import SCM_MAX_FD, Disposer
+from verifier.sandbox.zygote.disposer import Disposer
+from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive, write_status
 
-VERIFIER, RESPONSE = b"V", b"R"
-FDS = {VERIFIER: 3, RESPONSE: 0}
-MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
-FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 
 
@@ -82,53 +81,6 @@ def start(cfg, on_verifier, on_response, close=()):
             os._exit(code)
     theirs.close()
     return mine, pid
-
-
-def warm_up():
-    """Build what the server builds lazily on first use (the C library, its IPC functions, ``syscall``; a first
-    descriptor passed, pidfd polled, child waited for, status written, OSError raised), then move
-    every object there is into the collector's permanent generation: every later verifier and response process
-    starts from this image, and a cache filled by the first response (``CDLL`` caches each function it resolved)
-    told whether the worker had ever served ``run_response``. Frozen objects stay out of ``gc.get_objects()`` and
-    out of every collection (which the children then run cheaply)."""
-    lib = libc()
-    if lib is not None:
-        getattr(lib, "syscall")
-    remove_ipc()
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    read_end, write_end = os.pipe()
-    socket.send_fds(mine, [MESSAGE.pack(RESPONSE, 1)], [read_end], socket.MSG_DONTWAIT)
-    for fd in _receive(theirs)[2]:
-        os.close(fd)
-    poller = select.poll()
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    pidfd = os.pidfd_open(pid)
-    for fd, flags in ((pidfd, select.POLLIN), (write_end, 0)):
-        poller.register(fd, flags)
-    poller.poll(-1)
-    for fd in (pidfd, write_end):
-        poller.unregister(fd)
-    math.ceil(sum(os.wait4(pid, 0)[2][:2]) + time.monotonic())
-    _write_status(write_end, "exited", 0)
-    for fd in (pidfd, read_end, write_end, theirs.detach()):
-        os.close(fd)
-    mine.close()
-    try:  # the first OSError of a process keeps a block; the server's first one came when a sweep found nothing
-        os.close(-1)
-    except OSError:
-        pass
-    del mine, theirs, poller
-    gc.collect()
-    gc.freeze()
-
-
-def fresh_heap():
-    """In a forked child, once the Server and the frames that served are gone: collect what they left in cycles
-    and clear the interpreter's free lists (a full collection does), whose fill counted the objects the server had
-    made and freed. What stays is the image :func:`warm_up` froze plus this launch's few objects."""
-    gc.collect()
 
 
 class Server:
@@ -185,7 +137,7 @@ class Server:
     def _command(self, sock):
         """Handle one command from ``sock``; False when the zygote's command socket reached end of file, a launch in
         a forked child, True otherwise."""
-        kind, timeout_ms, fds = _receive(sock)
+        kind, timeout_ms, fds = receive(sock)
         if kind is None:
             if sock is self.commands:
                 return False
@@ -319,7 +271,7 @@ class Server:
         for fd in child_ends:
             os.close(fd)
         if pid is None:
-            _write_status(status, "abandoned", -1)
+            write_status(status, "abandoned", -1)
         try:  # never blocks: a verifier that stops reading its replies only loses its own responses
             socket.send_fds(sock, [STARTED], theirs, socket.MSG_DONTWAIT)
             sent = True
@@ -331,7 +283,7 @@ class Server:
             os.close(status)
             return
         pidfd = os.pidfd_open(pid)
-        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner)
+        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, self.namespaces)
         self.statuses[status] = pidfd
         self.poller.register(pidfd, select.POLLIN)
         self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
@@ -339,12 +291,17 @@ class Server:
             self._finish(pidfd, "abandoned")
 
     def _finish(self, pidfd, ended):
-        pid, status, _, _ = self.responses.pop(pidfd)
+        pid, status, _, _, confined = self.responses.pop(pidfd)
         del self.statuses[status]
         self.poller.unregister(pidfd)
         self.poller.unregister(status)
         uid = self.cfg.get("response_uid")
-        if uid is None:
+        if confined:  # pid 1 of its own namespaces: its end is the end of all of it (module docstring)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        elif uid is None:
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
@@ -354,8 +311,7 @@ class Server:
             try:
                 os.kill(-1, signal.SIGKILL)
                 wipe(self.cfg["scratch"])
-                if not self.namespaces:  # (in an IPC namespace of its own, the response's objects died with it)
-                    remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
+                remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
             except OSError:
                 pass
             finally:
@@ -363,13 +319,13 @@ class Server:
         _, wait_status, usage = os.wait4(pid, 0)
         if os.WIFSIGNALED(wait_status) and usage.ru_utime + usage.ru_stime >= math.ceil(self.cfg["limits"]["cpu_s"]):
             ended = "cpu"  # pid 1 of its namespace ignores SIGXCPU at the soft cap; the hard cap's SIGKILL ended it
-        if uid is None:
+        if uid is None and not confined:
             wipe(workdir(self.cfg, pid))
             try:
                 os.rmdir(workdir(self.cfg, pid))
             except OSError:
                 pass
-        _write_status(status, ended, wait_status)
+        write_status(status, ended, wait_status)
         os.close(status)
         os.close(pidfd)
 
@@ -377,25 +333,3 @@ class Server:
 def workdir(cfg, pid):
     """The fresh working directory (HOME, TMPDIR) of response process ``pid``."""
     return os.path.join(cfg["scratch"], f"response-{pid}")
-
-
-def _write_status(fd, ended, wait_status):
-    try:
-        os.write(fd, (json.dumps({"ended": ended, "status": wait_status}) + "\n").encode())
-    except OSError:
-        pass
-
-
-def _receive(sock):
-    """(kind, timeout_ms, fds) of one command; (None, 0, []) at end of file. Malformed commands come back as kind
-    ``?`` with their descriptors, which the caller drops as it drops every command it does not take."""
-    try:
-        data, fds, flags, _ = socket.recv_fds(sock, 64, SCM_MAX_FD)
-    except OSError:
-        return None, 0, []
-    if not data and not fds:
-        return None, 0, []
-    if len(data) != MESSAGE.size or flags & socket.MSG_CTRUNC:
-        return b"?", 0, fds  # the caller disposes of the descriptors (never a plain close of a verifier's)
-    kind, timeout_ms = MESSAGE.unpack(data)
-    return kind, timeout_ms, fds

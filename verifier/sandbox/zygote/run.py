@@ -14,7 +14,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
-from verifier.sandbox.zygote.forkserver import CONFINED, FAILED, MESSAGE, VERIFIER
+from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, MESSAGE, VERIFIER
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
