@@ -48,14 +48,19 @@ def test_unterminated_escaped_quotes_on_the_result_pipe_do_not_stall_the_zygote(
 
 
 # A TCP socket with SO_LINGER (100,000 s) and unsent data (its peer's window is full), sent with its peer over the
-# verifier's fork-server channel (fd 4): a close of it by the server blocks until the linger time is up.
+# verifier's fork-server channel (fd 4): a close of it by the server blocks until the linger time is up. The verifier
+# sandbox now refuses internet sockets (test_sandbox_loopback.py); the verifier then sends the nearest thing it can
+# make, a unix socket pair with a full queue, so the disposer path is still exercised.
 LINGER = '''
 import socket, struct, time
 def verify(response):
-    srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
-    a = socket.create_connection(srv.getsockname()); b, _ = srv.accept(); srv.close()
-    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 100000))
+    try:
+        srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+        a = socket.create_connection(srv.getsockname()); b, _ = srv.accept(); srv.close()
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 100000))
+    except OSError:
+        a, b = socket.socketpair()
     a.setblocking(False)
     try:
         while True:

@@ -26,7 +26,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   fit another call's ``cpu_s`` under it hands the rest of its group to a fresh one
 - file size (RLIMIT_FSIZE), scratch space (size-capped tmpfs), stdout+stderr size (capped reader; run killed
   past ``output_kb``)
-- no network: a private network namespace (only its own loopback; host loopback services are unreachable)
+- no network: a private network namespace (only its own loopback; host loopback services are unreachable), and
+  no internet socket at all (``socket`` of any family but ``AF_UNIX`` answers EAFNOSUPPORT), so the loopback of a
+  long-lived worker never carries a packet from one group to the next
 - filesystem: ``/usr``, the Python install and the allow-listed verifier libraries (``verifier/libraries.py``)
   read-only; nothing else of the host is mounted (no ``/etc``,
   ``/home``, ``/root``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and

@@ -121,7 +121,8 @@ class BwrapBackend(Backend):
             return zygote_loader(binary), program_r
 
         memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
-        return launch_worker(limits, hash_seed, zygote, memory, deny_list_program(process_namespaces=True),
+        return launch_worker(limits, hash_seed, zygote, memory,
+                             deny_list_program(process_namespaces=True, unix_sockets_only=True),
                              extra_caps=("CAP_SYS_ADMIN",))
 
 

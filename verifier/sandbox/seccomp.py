@@ -33,6 +33,12 @@ either widen the kernel attack surface or carry state between runs:
   sqlite database on a file therefore gets a locking error (``:memory:`` works)
 - ``statx`` answers ENOSYS (the C library then falls back to ``fstatat``): its birth times cannot be reset, and
   those of the directories the sandbox made at start dated the worker (``zygote/confine.py``)
+- in the verifier sandbox (``unix_sockets_only``), ``socket`` of any family but ``AF_UNIX`` answers EAFNOSUPPORT:
+  the worker's network namespace lives as long as the worker, so its loopback counted every packet earlier groups
+  sent (``/proc/net/dev``: a channel between tasks, and a count that told a used worker from a fresh one) and a
+  port left in TIME_WAIT made a later group's ``bind`` fail. A namespace per process cost over a millisecond a
+  process; verifiers score text and need no internet socket (``AF_UNIX`` ones, for ``socketpair`` and the fork
+  server's channel, pass)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -71,6 +77,7 @@ SYS_SETPRIORITY, SYS_IOPRIO_SET = 141, 251  # allowed only as (PRIO_PROCESS, 0) 
 SYS_PERSONALITY, PERSONALITY_QUERY = 135, 0xFFFFFFFF
 SYS_FLOCK, LOCK_EX = 73, 2
 SYS_FCNTL = 72
+SYS_SOCKET, AF_UNIX = 41, 1
 FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
                 "F_NOTIFY": 1026}
 ARG0, ARG1 = 16, 24  # offsets of the low words of the first two arguments in struct seccomp_data
@@ -80,7 +87,7 @@ _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 
 
-def deny_list_program(process_namespaces: bool = False) -> bytes | None:
+def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool = False) -> bytes | None:
     """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine.
 
     ``process_namespaces`` (the verifier sandbox): ``clone`` into a new pid, mount and IPC namespace, and ``mount``,
@@ -88,7 +95,9 @@ def deny_list_program(process_namespaces: bool = False) -> bytes | None:
     ``/proc``, SysV IPC ids and a scratch of its own (``zygote/confine.py``). Both need CAP_SYS_ADMIN, which only that server (uid 0 in
     the sandbox) holds; every process that runs task code has dropped it with uid 0, so the kernel refuses them
     (EPERM), and a new user namespace, the way to regain it, stays denied here. Installed once per worker: a filter
-    installed per process cost 0.6 ms a process (its compilation), a third of a grouped call's budget."""
+    installed per process cost 0.6 ms a process (its compilation), a third of a grouped call's budget.
+    ``unix_sockets_only`` (the verifier sandbox): ``socket`` of another family than ``AF_UNIX`` answers
+    EAFNOSUPPORT."""
     if platform.machine() != "x86_64":
         return None
     denied = {name: number for name, number in DENIED_X86_64.items()
@@ -110,10 +119,13 @@ def deny_list_program(process_namespaces: bool = False) -> bytes | None:
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "enosys", 0, SYS_STATX),
         (_JEQ, "clone", 0, SYS_CLONE),
+        *([(_JEQ, "socket", 0, SYS_SOCKET)] if unix_sockets_only else []),
         (_RET, 0, 0, _ALLOW),
     ]
     labels = {"clone": len(code)}
     code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", 0, clone_mask), (_RET, 0, 0, _ALLOW)]
+    labels["socket"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eafnosupport", AF_UNIX)]
     labels["self"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", 0)]
     labels["setpriority"] = len(code)
@@ -133,6 +145,8 @@ def deny_list_program(process_namespaces: bool = False) -> bytes | None:
     code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
     labels["enosys"] = len(code)
     code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
+    labels["eafnosupport"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.EAFNOSUPPORT))
     out = bytearray()
     for at, (op, jt, jf, k) in enumerate(code):
         jumps = [labels[j] - at - 1 if isinstance(j, str) else j for j in (jt, jf)]
