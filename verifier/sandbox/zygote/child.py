@@ -52,7 +52,7 @@ def child_main(cfg, fds, channel):
     """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
     request, w_res, w_out = fds
     if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
-        confine.private_namespace(cfg["scratch"], cfg["limits"]["scratch_mb"])
+        confine.private_namespace(cfg["mount_plan"])
     os.setsid()
     uid = cfg.get("uid")
     confine.doom()  # the first process the kernel's OOM killer picks (set while root: no text file layer, no EACCES)

@@ -40,25 +40,34 @@ class ConfineError(Exception):
     """A confinement step failed: the process must not go on to run untrusted code."""
 
 
-def _libc():
+def mount_plan(scratch, scratch_mb):
+    """In the fork server, once: the ``mount`` function (argument types set) and the steps of
+    :func:`private_namespace`, so that a child only makes the three calls. Why: every Python object a forked child
+    touches for the first time costs it a copy-on-write page fault (4-5 us each in this VM); building the ctypes
+    prototype and the arguments in each child cost 77 faults, a fifth of a response process's. None without a C
+    library (the child then fails to confine itself)."""
     lib = libc()
     if lib is None:
-        raise ConfineError("the C library cannot be loaded")
-    lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
-    return lib
-
-
-def private_namespace(scratch, scratch_mb):
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace
-    and a fresh size-capped tmpfs on ``scratch`` (the worker's scratch numbers its inodes from the worker's start:
-    a file's ``st_ino`` counted the groups before). Raises ConfineError when a step fails."""
-    lib = _libc()
-    steps = [(None, b"/", None, MS_REC | MS_PRIVATE, None),
+        return None
+    mount = lib.mount
+    mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+    steps = ((None, b"/", None, MS_REC | MS_PRIVATE, None),
              (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
              (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-              f"size={scratch_mb << 20},mode=1777".encode())]
+              f"size={scratch_mb << 20},mode=1777".encode()))
+    return mount, steps
+
+
+def private_namespace(plan):
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace
+    and a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its inodes from the
+    worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is :func:`mount_plan`'s. Raises
+    ConfineError when a step fails."""
+    if plan is None:
+        raise ConfineError("the C library cannot be loaded")
+    mount, steps = plan
     for source, target, kind, flags, data in steps:
-        if lib.mount(source, target, kind, flags, data) != 0:
+        if mount(source, target, kind, flags, data) != 0:
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
 
 

@@ -50,8 +50,8 @@ import time
 
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
-from verifier.sandbox.zygote.confine import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, settle_environment, touch,
-                                             worker_start_paths)
+from verifier.sandbox.zygote.confine import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, mount_plan, settle_environment,
+                                             touch, worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive, write_status
 
@@ -99,6 +99,7 @@ class Server:
         self.namespaces = bool(cfg.get("pid_namespace"))
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
+        cfg["mount_plan"] = mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"]) if self.namespaces else None
         settle_environment()
         warm_up()
 

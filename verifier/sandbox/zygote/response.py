@@ -38,7 +38,7 @@ def response_main(cfg, fds, uid):
     """Confine, read the request from ``fds[0]``, run it; never returns."""
     request, results, output = fds
     if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
-        confine.private_namespace(cfg["scratch"], cfg["limits"]["scratch_mb"])
+        confine.private_namespace(cfg["mount_plan"])
     os.setsid()
     confine.doom()
     if uid is not None and os.getuid() == 0:
