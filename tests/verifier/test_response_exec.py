@@ -195,12 +195,12 @@ from envsynth_sandbox import run_response
 def verify(response):
     calls = [("total", [[1, 2]]), ("other", [])]
     short = run_response(response, calls=calls, timeout=1.0)
-    checked = envsynth_sandbox._compile_error
-    envsynth_sandbox._compile_error = lambda code: None  # the full path: a process compiles and reports
+    checked = envsynth_sandbox._foreseen
+    envsynth_sandbox._foreseen = lambda code, wanted: None  # the full path: a process compiles, runs and reports
     try:
         full = run_response(response, calls=calls, timeout=1.0)
     finally:
-        envsynth_sandbox._compile_error = checked
+        envsynth_sandbox._foreseen = checked
     if short == full:
         return 1.0
     raise AssertionError(f"{short!r} != {full!r}")
@@ -209,11 +209,21 @@ NOT_CODE = ["The answer is to add them all up.", "def total(xs):\n  return sum(x
             "if True:\n\tx = 1\n        y = 2\n", "a\x00b", "x = '\ud800'\n)", "s = '\ud800'\n", "return 5\n"]
 
 
+INERT_OR_ONE_NAME = ["", "  \n", "# a comment\n", "12345", "-5", "1.5e3", "True", "()", "abcdef", "abcdef\n",
+                     "print", "__name__", "None", "'a docstring'", "x = 1"]
+
+
 def test_code_that_does_not_compile_gets_the_answer_its_process_would_give(pool):
     assert scores(pool, SAME_AS_A_PROCESS, NOT_CODE) == [1.0] * len(NOT_CODE)
 
 
-def test_code_that_does_not_compile_starts_no_process(pool):
+@pytest.mark.parametrize("calls", ['[("total", [[1, 2]]), ("other", [])]', '[("__name__", []), ("total", [])]'])
+def test_code_that_does_nothing_or_names_one_unknown_name_gets_the_answer_its_process_would_give(pool, calls):
+    source = SAME_AS_A_PROCESS.replace('[("total", [[1, 2]]), ("other", [])]', calls)
+    assert scores(pool, source, INERT_OR_ONE_NAME) == [1.0] * len(INERT_OR_ONE_NAME)
+
+
+def test_code_whose_run_the_text_decides_starts_no_process(pool):
     source = '''import envsynth_sandbox
 from envsynth_sandbox import run_response
 def verify(response):
@@ -224,6 +234,9 @@ def verify(response):
     return 1.0 if not run.loaded and run.load_error.type in ("SyntaxError", "IndentationError") else 0.0
 '''
     assert scores(pool, source, ["The answer is 4.", "def f(:\n"]) == [1.0, 1.0]
+    inert = source.replace("not run.loaded and run.load_error.type in", "run.outcome == 'completed' and str(run.calls[0].error.type) in")
+    assert scores(pool, inert.replace('("SyntaxError", "IndentationError")', '("NameError", "NoResult")'),
+                  ["", "42", "seventeen"]) == [1.0, 1.0, 1.0]
 
 
 IPC_PLANTER = '''import ctypes

@@ -24,6 +24,7 @@ is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back
 equals the set ``{1}``) — compare with ``plain(expected)``. Arguments must be plain JSON values too.
 """
 
+import builtins
 import fcntl
 import json
 import os
@@ -106,14 +107,9 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
     wanted = [_call(item) for item in calls]
     slack = min(SLACK_S, CALL_WALL_S / 4)
     timeout = min(float(timeout), CALL_WALL_S - 2 * slack)
-    if not str(code).strip():  # nothing to execute: the answer a process would give, without one
-        return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
-            CallResult(ok=False, error=ResponseError("NameError", f"the response defines no {name!r}"))
-            for name, _, _ in wanted))
-    refused = _compile_error(str(code))
-    if refused is not None:  # the process would stop at the same error before running a line: none is started
-        return ResponseRun(outcome="completed", loaded=False, load_error=refused, calls=tuple(
-            CallResult(ok=False, error=ResponseError("NoResult")) for _ in wanted))
+    foreseen = _foreseen(str(code), wanted)
+    if foreseen is not None:  # the text alone decides what a process would report: none is started
+        return foreseen
     request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
     ends = _start(max(1, min(int(timeout * 1000), 3_600_000)))
     if ends is None:
@@ -128,29 +124,56 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
     return _assemble(len(wanted), data, output, status)
 
 
-def _compile_error(code):
-    """The error compiling ``code`` raises, exactly as the response process would report it, when that error is
-    certain: a ``SyntaxError`` or ``ValueError`` (null bytes, unencodable text) with no warning on the way; None when
-    the code compiles or the outcome could depend on this process (recursion depth, memory, warning filters).
+def _foreseen(code, wanted):
+    """The :class:`ResponseRun` a process would report for ``code``, when the text alone decides it; else None.
 
-    Why: a response that is prose, not code (most wrong answers to a coding task, and validation's junk and echo
-    probes), would cost a whole sandboxed process only to fail at its first line. Compiling runs nothing of the
-    response, and its result depends on the text alone."""
+    Why: a response that is prose, not code (most wrong answers to a coding task, and validation's junk, echo and
+    random probes), cost a whole sandboxed process only to fail at its first line. Three cases are certain without
+    running anything of the response: code that does not compile (a ``SyntaxError`` or ``ValueError`` with no
+    warning on the way; not a recursion or memory error, which depend on this process), code that does nothing
+    (empty, comments, a bare constant: the calls find no function), and code that only names one unknown name (a
+    bare word: ``NameError`` when executed). The answers are the process's own, field for field (a test compares
+    them), so a verifier sees the same run either way, in validation and in training alike."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         try:
-            compile(code, "<response>", "exec", dont_inherit=True)
+            compiled = compile(code, "<response>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
-            if seen:
-                return None
             try:
-                message = str(exc)
+                message = None if seen else str(exc)
             except Exception:
+                message = None
+            if message is None:
                 return None
-            return ResponseError(clean_text(type(exc).__name__, 100), clean_text(message, 1000))
+            return _load_failed(len(wanted), ResponseError(clean_text(type(exc).__name__, 100),
+                                                           clean_text(message, 1000)))
         except Exception:
             return None
+    if seen or compiled.co_consts != (None,):
+        return None
+    if compiled.co_code == _INERT.co_code and not compiled.co_names:
+        if any(name in _PRESET_NAMES for name, _, _ in wanted):
+            return None
+        return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
+            CallResult(ok=False, error=ResponseError("NameError", clean_text(f"the response defines no {name!r}", 1000)))
+            for name, _, _ in wanted))
+    if compiled.co_code == _BARE_NAME.co_code and len(compiled.co_names) == 1:
+        name = compiled.co_names[0]
+        if name in _PRESET_NAMES or name in _BUILTIN_NAMES:
+            return None
+        return _load_failed(len(wanted), ResponseError("NameError", clean_text(f"name {name!r} is not defined", 1000)))
     return None
+
+
+def _load_failed(count, error):
+    return ResponseRun(outcome="completed", loaded=False, load_error=error, calls=tuple(
+        CallResult(ok=False, error=ResponseError("NoResult")) for _ in range(count)))
+
+
+_INERT = compile("", "<response>", "exec", dont_inherit=True)
+_BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
+_PRESET_NAMES = frozenset({"__name__", "__builtins__"})  # what the response process's namespace starts with
+_BUILTIN_NAMES = frozenset(dir(builtins))  # read at the sandbox's start, before any verifier ran
 
 
 def _start(timeout_ms):
