@@ -82,10 +82,13 @@ def verify(response: str) -> float:
     return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
 '''
 TOTAL = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
-VERIFIERS = {
-    "trivial": (TRIVIAL, "42"),
-    "humaneval": (HUMANEVAL, TOTAL),
-    "run-response": (RUN_RESPONSE, TOTAL),
+WRONG_TOTAL = "def total(xs):\n    return 0\n"
+VERIFIERS = {  # source, a passing response, a failing one
+    "trivial": (TRIVIAL, "42", "wrong"),
+    "humaneval": (HUMANEVAL, TOTAL, "wrong"),
+    # the failing response is code that runs: "wrong" is a bare unknown name, which run_response answers without a
+    # process, so half the group would not be executions at all
+    "run-response": (RUN_RESPONSE, TOTAL, WRONG_TOTAL),
 }
 METHODS = {
     "trivial": ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess"),
@@ -140,8 +143,8 @@ def drive(callers: int, seconds: float, call) -> tuple[int, list[float], float]:
 
 
 def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[str, object]:
-    source, good = VERIFIERS[verifier]
-    responses = [good if i % 2 == 0 else "wrong" for i in range(GROUP)]
+    source, good, bad = VERIFIERS[verifier]
+    responses = [good if i % 2 == 0 else bad for i in range(GROUP)]
     if method.startswith("pool"):
         group = 1 if method == "pool-group1" else GROUP
         limits = Limits(isolate_responses=method.endswith("isolated"))
