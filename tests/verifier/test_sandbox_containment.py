@@ -22,7 +22,7 @@ from verifier import Limits, open_pool
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
 CGROUP_PIDS = Path("/sys/fs/cgroup/pids/envsynth")
-IDLE_PROCESSES = 4  # an idle worker: the launcher, the zygote, its fork server and the fork server's disposer
+IDLE_PROCESSES = 6  # an idle worker: the launcher, the zygote, its fork server, the disposer and the two templates
 LIMITS = Limits(wall_s=1.0, cpu_s=1.0, max_processes=32, memory_mb=192, output_kb=64, file_size_mb=4, scratch_mb=16)
 
 

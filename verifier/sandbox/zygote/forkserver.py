@@ -1,8 +1,10 @@
 """The fork server: the clean image every verifier and response process starts from, and the responses' watchdog.
 
 Why: ``fork()`` copies freed heap too, so a child of a process that once held a request could read it. The zygote
-forks this server before it reads anything, and the server never holds task data. It takes only fork commands (a
-one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
+forks this server before it reads anything, and the server never holds task data. Where it may make namespaces
+(privileged sandboxes, x86_64) it does not clone children itself either: two templates (``template``), forked from
+it once before it serves, clone them, so no child's heap follows the server's own history. It takes only fork
+commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 
 - *verifier* (from the zygote, with the verifier's three pipe ends): cloned with ``CLONE_PARENT`` (elsewhere than
   x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
@@ -38,8 +40,6 @@ process of its own. Commands are received with room for the most descriptors one
 (``SCM_MAX_FD``), so the kernel never discards surplus ones in the server's own context.
 """
 
-import ctypes
-import errno
 import math
 import os
 import platform
@@ -50,12 +50,11 @@ import time
 
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
-from verifier.sandbox.zygote.confine import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, mount_plan, settle_environment,
-                                             touch, worker_start_paths)
+from verifier.sandbox.zygote.confine import mount_plan, settle_environment, touch, worker_start_paths
+from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive, write_status
 
-SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 
 
 def start(cfg, on_verifier, on_response, close=()):
@@ -72,8 +71,10 @@ def start(cfg, on_verifier, on_response, close=()):
             mine.close()
             for fd in close:
                 os.close(fd)
-            launch = Server(cfg, theirs, on_verifier, on_response).serve()
-            if launch is not None:  # a forked verifier or response process; the Server is gone from its heap
+            server = Server(cfg, theirs, on_verifier, on_response)
+            launch = server.start_templates() or server.serve()
+            server = None
+            if launch is not None:  # a template, or a forked verifier or response process; the Server is gone
                 code = 70
                 fresh_heap()
                 launch[0](*launch[1])
@@ -96,12 +97,41 @@ class Server:
         self.verifiers = {}  # verifier pidfd -> its channel fd (None once the channel closed)
         self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it)
         self.statuses = {}  # status fd -> pidfd
-        self.namespaces = bool(cfg.get("pid_namespace"))
+        self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
+        self.templates = {}  # kind -> template.Template, once started
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
-        cfg["mount_plan"] = mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"]) if self.namespaces else None
+        cfg["mount_plan"] = mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"]) if self.namespaces[0] else None
         settle_environment()
         warm_up()
+
+    def start_templates(self):
+        """Start the verifier and the response template (``template``) where the server may make namespaces on
+        x86_64; None in the server, the template's loop (a launch) in a template."""
+        if not (self.namespaces[0] and platform.machine() == "x86_64" and libc() is not None):
+            return None
+        for kind, flags in ((VERIFIER, template.CLONE_PARENT), (RESPONSE, 0)):  # a verifier template is the zygote's
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:  # the template itself lives in the worker's namespaces: the pids it reports are the server's view
+                pid = template.clone(flags, [False])
+            except OSError:
+                mine.close()
+                theirs.close()
+                continue
+            if pid == 0:
+                mine.close()
+                self._shed()
+                cfg, on_verifier, on_response = self.cfg, self.on_verifier, self.on_response
+                if kind == VERIFIER:
+                    def launch(fds):
+                        on_verifier(cfg, fds[:3], fds[3])
+                else:
+                    def launch(fds):
+                        on_response(cfg, fds, cfg.get("response_uid"))
+                return template.serve, (theirs, template.CLONE_PARENT, launch, [True])  # its clones: its parent's
+            theirs.close()
+            self.templates[kind] = template.Template(mine, pid)
+        return None
 
     def serve(self):
         """Serve until the zygote's command socket closes (None); in a forked child, return its launch: (the
@@ -179,10 +209,15 @@ class Server:
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
-        try:
-            pid = self._fork_for_parent()
-        except OSError:
-            pid = None
+        confined = self.namespaces[0]
+        if VERIFIER in self.templates:
+            pid, confined = self.templates[VERIFIER].spawn(list(fds) + [theirs.fileno()]) or (None, False)
+        else:
+            try:
+                pid = template.fork_for_parent(self.cfg["zygote_pid"], self.namespaces)
+            except OSError:
+                pid = None
+            confined = confined and self.namespaces[0]
         if pid == 0:
             channel.close()
             self._shed()
@@ -198,51 +233,11 @@ class Server:
             self.commands.send(FAILED)
             channel.close()
             return
-        self.commands.send(str(pid).encode() + (CONFINED if self.namespaces else b""))
+        self.commands.send(str(pid).encode() + (CONFINED if confined else b""))
         self.channels[channel.fileno()] = (channel, pidfd)
         self.verifiers[pidfd] = channel.fileno()
         self.poller.register(channel, select.POLLIN)
         self.poller.register(pidfd, select.POLLIN)
-
-    def _fork_for_parent(self):
-        """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64 (this process is
-        single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``), elsewhere a
-        helper that forks it and exits, re-parenting it to the zygote (a child subreaper)."""
-        if platform.machine() == "x86_64" and libc() is not None:
-            return self._clone(CLONE_PARENT)
-        read_end, write_end = os.pipe()
-        helper = os.fork()
-        if helper == 0:
-            os.close(read_end)
-            pid = os.fork()
-            if pid != 0:
-                os.write(write_end, str(pid).encode())
-                os._exit(0)
-            os.close(write_end)
-            while os.getppid() != self.cfg["zygote_pid"]:
-                time.sleep(0.0001)
-            return 0
-        os.close(write_end)
-        os.waitpid(helper, 0)
-        reply = os.read(read_end, 32)
-        os.close(read_end)
-        if not reply.isdigit():
-            raise OSError("the helper could not fork")
-        return int(reply)
-
-    def _clone(self, flags):
-        """``clone(flags | SIGCHLD)`` (x86_64), into a new pid, mount and IPC namespace while the server may make them;
-        where the kernel refuses (no CAP_SYS_ADMIN), without, from then on."""
-        lib = libc()
-        while True:
-            extra = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC if self.namespaces else 0
-            pid = lib.syscall(SYS_CLONE, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
-            if pid >= 0:
-                return pid
-            error = ctypes.get_errno()
-            if not (self.namespaces and error in (errno.EPERM, errno.EINVAL)):
-                raise OSError(error, "clone failed")
-            self.namespaces = False
 
     def _shed(self):
         """In a forked child, before the Server is freed: close the zygote's command socket and let go of every
@@ -253,6 +248,8 @@ class Server:
         self.disposer.forget()
         for sock, _ in self.channels.values():
             sock.detach()
+        for started in self.templates.values():
+            started.sock.close()
 
     def _spawn_response(self, sock, timeout_s):
         """Fork a response process with pipes made here; send the asking verifier its ends (or end it at once)."""
@@ -262,10 +259,16 @@ class Server:
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
-        try:
-            pid = self._clone(0) if platform.machine() == "x86_64" and libc() is not None else os.fork()
-        except OSError:
-            pid = None
+        confined = self.namespaces[0]
+        if RESPONSE in self.templates:
+            pid, confined = self.templates[RESPONSE].spawn(child_ends) or (None, False)
+        else:
+            try:
+                pid = template.clone(0, self.namespaces) if platform.machine() == "x86_64" and libc() is not None \
+                    else os.fork()
+            except OSError:
+                pid = None
+            confined = confined and self.namespaces[0]
         if pid == 0:
             self._shed()
             return self.on_response, (self.cfg, child_ends, self.cfg.get("response_uid"))
@@ -284,7 +287,7 @@ class Server:
             os.close(status)
             return
         pidfd = os.pidfd_open(pid)
-        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, self.namespaces)
+        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, confined)
         self.statuses[status] = pidfd
         self.poller.register(pidfd, select.POLLIN)
         self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone

@@ -36,8 +36,20 @@ class Run:
         r_req, w_req = os.pipe()
         r_res, w_res = os.pipe()
         r_out, w_out = os.pipe()
+        # The header and the first response are in the pipe before the process exists, so its first read finds
+        # them whole (when they fit the pipe): how many reads it took, and so its heap, no longer depends on timing.
+        self.w_req, self.pending = w_req, bytearray()
+        os.set_blocking(w_req, False)
+        header = {key: req[key] for key in ("source", "limits", "env")}
+        header.update(nonce=self.nonce, workdir=self.workdir)
+        self.feed(header)
+        self.feed(req["responses"][start])
         try:
             self.pid, self.confined = _spawn(server, (r_req, w_res, w_out))
+        except BaseException:
+            for fd in (w_req, r_res, r_out):
+                os.close(fd)
+            raise
         finally:
             for fd in (r_req, w_res, w_out):
                 os.close(fd)
@@ -48,12 +60,6 @@ class Run:
             self.pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):
             self.pidfd = None
-        header = {key: req[key] for key in ("source", "limits", "env")}
-        header.update(nonce=self.nonce, workdir=self.workdir)
-        self.w_req, self.pending = w_req, bytearray()
-        os.set_blocking(w_req, False)
-        self.feed(header)
-        self.feed(req["responses"][start])
         self.buffer = b""
         self.output = bytearray()
         self.output_total = 0

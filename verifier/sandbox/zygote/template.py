@@ -1,0 +1,134 @@
+"""The templates: the processes every verifier and response process is cloned from, which never serve.
+
+Runs inside the sandbox, standard library only. Why: a clone is a copy of its parent's memory, the C allocator's
+state included. Cloned from the fork server itself, a child's heap followed the server's history: after one verifier
+had held 40 response processes at once, a later verifier's first ``id([])`` and ``id({})`` differed from the ones a
+fresh worker gave (a bit passed from one task to the next, and a sign of a used worker), and each child had to drop
+the server's objects and run a full collection before it was clean. A template is forked from the fork server once,
+right after the server built its image (``clean_image.warm_up``) and before it serves anything; it drops the server,
+collects and freezes once, and then does the same thing on every turn of a loop whose state never grows: receive
+the descriptors of one process, clone, and either run the launch (in the clone) or send the pid back and close its
+copies. Every verifier and response process is therefore a copy of the same image, on a fresh worker and after a
+thousand groups, and it starts without a collection.
+
+Two templates, because a clone made with ``CLONE_PARENT`` gets its template's parent: the verifier template is
+itself cloned with ``CLONE_PARENT`` from the server, so the zygote is its parent and the parent of every verifier
+process it clones (the zygote reaps them and reads how they ended); the response template is an ordinary child of
+the server, so every response it clones is the server's child (the server is the responses' watchdog, and reaps
+them). A template clones into a
+pid, mount and IPC namespace of its own (``confine``) and tells the server whether it did. Templates are used only
+where the server may make those namespaces (privileged sandboxes, x86_64); elsewhere the server clones children
+itself as before.
+"""
+
+import ctypes
+import errno
+import gc
+import os
+import platform
+import signal
+import socket
+import time
+
+from verifier.sandbox.zygote.cleanup import libc
+from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID
+from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED
+
+SYS_CLONE, CLONE_PARENT = 56, 0x00008000
+NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
+MAX_FDS = 4  # a verifier process's three pipe ends and its channel to the server
+
+
+class Template:
+    """One template process, seen from the fork server: hand it a process's descriptors, get its pid."""
+
+    def __init__(self, sock, pid):
+        self.sock, self.pid = sock, pid
+
+    def spawn(self, fds):
+        """Have the template clone a process holding ``fds`` (the server keeps and closes its own copies); returns
+        (pid, confined) or None when it could not."""
+        try:
+            socket.send_fds(self.sock, [b"s"], list(fds))
+            reply = self.sock.recv(32)
+        except OSError:
+            return None
+        confined = reply.endswith(CONFINED)
+        pid = reply[:-len(CONFINED)] if confined else reply
+        if reply == FAILED or not pid.isdigit():
+            return None
+        return int(pid), confined
+
+
+def clone(flags, namespaces):
+    """``clone(flags | SIGCHLD)`` into new pid, mount and IPC namespaces when ``namespaces[0]``; where the kernel
+    refuses them (no CAP_SYS_ADMIN), without, from then on (``namespaces`` is a one-item list). This process is
+    single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``."""
+    lib = libc()
+    while True:
+        extra = NAMESPACES if namespaces[0] else 0
+        pid = lib.syscall(SYS_CLONE, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
+        if pid >= 0:
+            return pid
+        error = ctypes.get_errno()
+        if not (namespaces[0] and error in (errno.EPERM, errno.EINVAL)):
+            raise OSError(error, "clone failed")
+        namespaces[0] = False
+
+
+def fork_for_parent(zygote_pid, namespaces):
+    """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64, elsewhere a helper that forks
+    it and exits, re-parenting it to the zygote (a child subreaper); 0 in the new process, its pid in the caller."""
+    if platform.machine() == "x86_64" and libc() is not None:
+        return clone(CLONE_PARENT, namespaces)
+    read_end, write_end = os.pipe()
+    helper = os.fork()
+    if helper == 0:
+        os.close(read_end)
+        pid = os.fork()
+        if pid != 0:
+            os.write(write_end, str(pid).encode())
+            os._exit(0)
+        os.close(write_end)
+        while os.getppid() != zygote_pid:
+            time.sleep(0.0001)
+        return 0
+    os.close(write_end)
+    os.waitpid(helper, 0)
+    reply = os.read(read_end, 32)
+    os.close(read_end)
+    if not reply.isdigit():
+        raise OSError("the helper could not fork")
+    return int(reply)
+
+
+def serve(sock, flags, launch, namespaces):
+    """The template's loop (never returns): for each request from the server, clone with ``flags``; the clone
+    lets go of the template's socket and runs ``launch(fds)``; the template replies with its pid and closes its
+    copies of the descriptors. The loop's state is the same on every turn (the same few locals, rebound)."""
+    gc.collect()  # once: what dropping the server left behind, and the free lists it filled
+    gc.freeze()
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 1, MAX_FDS)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            os._exit(0)
+        try:
+            pid = clone(flags, namespaces)
+        except OSError:
+            pid = -1
+        if pid == 0:
+            sock.detach()  # the server's channel is not the child's (its ``arrange`` closes the descriptor)
+            launch(fds)
+            os._exit(70)
+        for fd in fds:
+            os.close(fd)
+        try:
+            sock.send(FAILED if pid < 0 else str(pid).encode() + (CONFINED if namespaces[0] else b""))
+        except OSError:
+            os._exit(0)
+        del data, fds
+        gc.collect()  # ``socket.recv_fds`` leaves a reference cycle per call (CPython 3.11): without this, the
+        # garbage of every earlier turn, in blocks and in ``gc.get_count()``, told each clone how many came before
