@@ -283,3 +283,14 @@ def test_responses_end_without_ending_the_workers_own_processes():
     finally:
         worker.close()
 
+
+
+def test_result_lines_are_read_alike_whole_or_one_by_one():
+    """The client parses a response's result lines as one array when all are well formed, line by line otherwise;
+    a malformed or hostile line costs only itself."""
+    from verifier.sandbox.zygote.envsynth_sandbox import _events
+
+    good = [b'{"e": "load", "ok": true}', b'{"e": "call", "i": 0, "ok": true, "value": 6}']
+    assert _events(b"\n".join(good) + b"\n") == [{"e": "load", "ok": True}, {"e": "call", "i": 0, "ok": True, "value": 6}]
+    hostile = [b"[" * 60000, b'{"v": ' + b"9" * 5000 + b"}", b"not json", b"\xff\xfe", b"[1, 2]"]
+    assert _events(b"\n".join(good[:1] + hostile + good[1:])) == _events(b"\n".join(good))
