@@ -95,7 +95,7 @@ class Server:
         self.poller.register(commands, select.POLLIN)
         self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
         self.verifiers = {}  # verifier pidfd -> its channel fd (None once the channel closed)
-        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it)
+        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it, confined)
         self.statuses = {}  # status fd -> pidfd
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
