@@ -234,7 +234,8 @@ def verify(response):
     return 1.0 if not run.loaded and run.load_error.type in ("SyntaxError", "IndentationError") else 0.0
 '''
     assert scores(pool, source, ["The answer is 4.", "def f(:\n"]) == [1.0, 1.0]
-    inert = source.replace("not run.loaded and run.load_error.type in", "run.outcome == 'completed' and str(run.calls[0].error.type) in")
+    inert = source.replace("not run.loaded and run.load_error.type in",
+                           "run.outcome == 'completed' and str(run.calls[0].error.type) in")
     assert scores(pool, inert.replace('("SyntaxError", "IndentationError")', '("NameError", "NoResult")'),
                   ["", "42", "seventeen"]) == [1.0, 1.0, 1.0]
 
@@ -291,6 +292,7 @@ def test_result_lines_are_read_alike_whole_or_one_by_one():
     from verifier.sandbox.zygote.envsynth_sandbox import _events
 
     good = [b'{"e": "load", "ok": true}', b'{"e": "call", "i": 0, "ok": true, "value": 6}']
-    assert _events(b"\n".join(good) + b"\n") == [{"e": "load", "ok": True}, {"e": "call", "i": 0, "ok": True, "value": 6}]
+    assert _events(b"\n".join(good) + b"\n") == [{"e": "load", "ok": True},
+                                                {"e": "call", "i": 0, "ok": True, "value": 6}]
     hostile = [b"[" * 60000, b'{"v": ' + b"9" * 5000 + b"}", b"not json", b"\xff\xfe", b"[1, 2]"]
     assert _events(b"\n".join(good[:1] + hostile + good[1:])) == _events(b"\n".join(good))

@@ -155,7 +155,8 @@ def _foreseen(code, wanted):
         if any(name in _PRESET_NAMES for name, _, _ in wanted):
             return None
         return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
-            CallResult(ok=False, error=ResponseError("NameError", clean_text(f"the response defines no {name!r}", 1000)))
+            CallResult(ok=False, error=ResponseError("NameError", clean_text(f"the response defines no {name!r}",
+                                                                              1000)))
             for name, _, _ in wanted))
     if compiled.co_code == _BARE_NAME.co_code and len(compiled.co_names) == 1:
         name = compiled.co_names[0]

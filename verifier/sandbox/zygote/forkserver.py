@@ -24,13 +24,14 @@ Both kinds are cloned into a pid, mount and IPC namespace of their own where the
 ``confine``). A response so cloned is ended by a SIGKILL to it alone: as pid 1 of its namespace it takes every
 process of the namespace with it (the kernel reaps them all before its own end is reported), and its scratch tmpfs
 and SysV objects go with its mount and IPC namespaces, so there is nothing to sweep, wipe or remove. (The sweep
-below, ``kill(-1)`` with the response uid as effective uid, also reached the disposer: the server's real uid, 0,
-is the disposer's, and the kernel lets a real uid match; the disposer was re-forked after every response.) The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces),
-so neither a verifier (uid ``uid``) nor a response (``response_uid``) can signal it; responses run under their own
-uid, so they cannot signal, trace or read the verifier. To sweep, the server takes the response uid as its
-effective uid for a moment: ``kill(-1)`` then reaches exactly the response's processes, at once (a fork bomb
-cannot outrun it), and the wipe exactly what they left. Without uids (unprivileged or container sandboxes) the
-server kills the response's session and wipes its working directory only (the sandbox docstring says so).
+below, ``kill(-1)`` with the response uid as effective uid, also reached the disposer: the server's real uid, 0, is
+the disposer's, and the kernel lets a real uid match; the disposer was re-forked after every response.) The server
+keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces), so neither a verifier (uid
+``uid``) nor a response (``response_uid``) can signal it; responses run under their own uid, so they cannot signal,
+trace or read the verifier. To sweep an unconfined response, the server takes the response uid as its effective
+uid for a moment: ``kill(-1)`` then reaches the response's processes at once (a fork bomb cannot outrun it), and the
+root-owned disposer (replaced when next needed), and the wipe exactly what they left. Without uids (unprivileged or container sandboxes) the server kills the response's session
+and wipes its working directory only (the sandbox docstring says so).
 
 The server never closes a descriptor a verifier chose: ``close()`` of a TCP socket with ``SO_LINGER`` and unsent
 data blocks for the linger time, and the last close of a socket whose queue holds such a socket in flight blocks
@@ -53,7 +54,8 @@ from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
 from verifier.sandbox.zygote.confine import mount_plan, settle_environment, touch, worker_start_paths
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive, write_status
+from verifier.sandbox.zygote.fork_protocol import (CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive,
+                                                   write_status)
 
 
 
