@@ -28,6 +28,7 @@ import builtins
 import fcntl
 import json
 import os
+import re
 import select
 import socket
 import struct
@@ -133,7 +134,14 @@ def _foreseen(code, wanted):
     warning on the way; not a recursion or memory error, which depend on this process), code that does nothing
     (empty, comments, a bare constant: the calls find no function), and code that only names one unknown name (a
     bare word: ``NameError`` when executed). The answers are the process's own, field for field (a test compares
-    them), so a verifier sees the same run either way, in validation and in training alike."""
+    them), so a verifier sees the same run either way, in validation and in training alike.
+
+    Left to the process: code longer than :data:`FORESEEN_CHARS` (compiling it here would spend the verifier's own
+    time, outside the run's timeout: an f-string of 90 KB took a second), code holding surrogate code units (the
+    request's JSON joins a split pair, so the process would compile other text), and a bare name longer than 200
+    UTF-8 bytes (CPython cuts the name in its message there)."""
+    if len(code) > FORESEEN_CHARS or _SURROGATE.search(code):
+        return None
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         try:
@@ -160,7 +168,7 @@ def _foreseen(code, wanted):
             for name, _, _ in wanted))
     if compiled.co_code == _BARE_NAME.co_code and len(compiled.co_names) == 1:
         name = compiled.co_names[0]
-        if name in _PRESET_NAMES or name in _BUILTIN_NAMES:
+        if name in _PRESET_NAMES or name in _BUILTIN_NAMES or len(name.encode("utf-8")) > 200:
             return None
         return _load_failed(len(wanted), ResponseError("NameError", clean_text(f"name {name!r} is not defined", 1000)))
     return None
@@ -171,6 +179,8 @@ def _load_failed(count, error):
         CallResult(ok=False, error=ResponseError("NoResult")) for _ in range(count)))
 
 
+FORESEEN_CHARS = 16_384
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INERT = compile("", "<response>", "exec", dont_inherit=True)
 _BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
 _PRESET_NAMES = frozenset({"__name__", "__builtins__"})  # what the response process's namespace starts with
