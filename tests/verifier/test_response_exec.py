@@ -298,3 +298,13 @@ def test_result_lines_are_read_alike_whole_or_one_by_one():
                                                 {"e": "call", "i": 0, "ok": True, "value": 6}]
     hostile = [b"[" * 60000, b'{"v": ' + b"9" * 5000 + b"}", b"not json", b"\xff\xfe", b"[1, 2]"]
     assert _events(b"\n".join(good[:1] + hostile + good[1:])) == _events(b"\n".join(good))
+
+
+def test_a_responses_home_and_tmpdir_are_its_own_fresh_working_directory(pool):
+    code = ("import os, tempfile\ndef where():\n    open('/tmp/notes', 'w').write('x')\n"
+            "    found = [os.listdir('.')]\n    open('here', 'w').write('y')\n"
+            "    return [os.environ['HOME'], os.environ['TMPDIR'], os.getcwd(), tempfile.gettempdir(), found,\n"
+            "            open('/tmp/notes').read()]\n")
+    fresh = "run.calls[0].ok and len(set(run.calls[0].value[:4])) == 1 and run.calls[0].value[4:] == [[[]], 'x']"
+    source = probe(fresh, calls="[('where', [])]")
+    assert scores(pool, source, [code, code]) == [1.0, 1.0]

@@ -49,13 +49,14 @@ import signal
 import socket
 import time
 
+from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
 from verifier.sandbox.zygote.confine import mount_plan, settle_environment, touch, worker_start_paths
-from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import (CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive,
                                                    write_status)
+from verifier.sandbox.zygote.response import settle as settle_response
 
 
 
@@ -128,6 +129,8 @@ class Server:
                     def launch(fds):
                         on_verifier(cfg, fds[:3], fds[3])
                 else:
+                    settle_response(cfg)
+
                     def launch(fds):
                         on_response(cfg, fds, cfg.get("response_uid"))
                 return template.serve, (theirs, template.CLONE_PARENT, launch, [True])  # its clones: its parent's
