@@ -51,15 +51,7 @@ def describe(exc):
 def child_main(cfg, fds, channel):
     """Runs in the verifier process: confine, read the request, load the verifier, score, report by frames."""
     request, w_res, w_out = fds
-    if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
-        confine.private_namespace(cfg["mount_plan"])
-    os.setsid()
-    uid = cfg.get("uid")
-    confine.doom()  # the first process the kernel's OOM killer picks (set while root: no text file layer, no EACCES)
-    if uid is not None and os.getuid() == 0:
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
+    confine.enter(cfg["mount_plan"], cfg.get("uid"))
     devnull = os.open("/dev/null", os.O_RDWR)
     arrange(((devnull, 0), (w_out, 1), (w_out, 2), (w_res, RESULT_FD), (channel, CHANNEL_FD), (request, REQUEST_FD)))
     w_res = RESULT_FD

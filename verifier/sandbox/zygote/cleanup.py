@@ -33,7 +33,7 @@ def cleanup(run, scratch, spare=()):
     directory read when there is nothing to wipe."""
     run.kill()
     run.wait_ended(SWEEP_S)
-    contained = getattr(run, "confined", False) and run.status is not None
+    contained = run.confined and run.status is not None
     if os.getpid() == 1 and not contained:
         sweep(spare)
     else:

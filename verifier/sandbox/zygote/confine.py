@@ -71,6 +71,20 @@ def private_namespace(plan):
             raise ConfineError(f"mount {target.decode()}: {os.strerror(ctypes.get_errno())}")
 
 
+def enter(plan, uid):
+    """The first steps of every verifier and response process, while still root: its own ``/proc`` and scratch
+    when it is pid 1 of namespaces of its own (:func:`private_namespace`), a session of its own, the OOM killer's
+    first pick (:func:`doom`), then ``uid`` for good (no supplementary groups), where it has one to take."""
+    if os.getpid() == 1:
+        private_namespace(plan)
+    os.setsid()
+    doom()
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+
 BASE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 

@@ -20,6 +20,21 @@ MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 
 
+def pid_reply(pid, confined):
+    """The reply that reports a started process: its pid, marked :data:`CONFINED` when it is pid 1 of namespaces of
+    its own (:data:`FAILED` when ``pid`` is None)."""
+    return FAILED if pid is None else str(pid).encode() + (CONFINED if confined else b"")
+
+
+def read_pid_reply(reply):
+    """(pid, confined) from a :func:`pid_reply`; None for a failure or anything malformed."""
+    confined = reply.endswith(CONFINED)
+    pid = reply[:-len(CONFINED)] if confined else reply
+    if not pid.isdigit():
+        return None
+    return int(pid), confined
+
+
 def write_status(fd, ended, wait_status):
     try:
         os.write(fd, (json.dumps({"ended": ended, "status": wait_status}) + "\n").encode())

@@ -43,7 +43,6 @@ process of its own. Commands are received with room for the most descriptors one
 
 import math
 import os
-import platform
 import select
 import signal
 import socket
@@ -51,12 +50,13 @@ import time
 
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
-from verifier.sandbox.zygote.cleanup import libc, remove_ipc, wipe
+from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.confine import mount_plan, settle_environment, touch, worker_start_paths
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import (CONFINED, FAILED, FDS, RESPONSE, STARTED, VERIFIER, receive,
+from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pid_reply, receive,
                                                    write_status)
 from verifier.sandbox.zygote.response import settle as settle_response
+from verifier.sandbox.zygote.response import workdir
 
 
 
@@ -111,7 +111,7 @@ class Server:
     def start_templates(self):
         """Start the verifier and the response template (``template``) where the server may make namespaces on
         x86_64; None in the server, the template's loop (a launch) in a template."""
-        if not (self.namespaces[0] and platform.machine() == "x86_64" and libc() is not None):
+        if not (self.namespaces[0] and template.can_clone()):
             return None
         for kind, flags in ((VERIFIER, template.CLONE_PARENT), (RESPONSE, 0)):  # a verifier template is the zygote's
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -214,15 +214,7 @@ class Server:
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
-        confined = self.namespaces[0]
-        if VERIFIER in self.templates:
-            pid, confined = self.templates[VERIFIER].spawn(list(fds) + [theirs.fileno()]) or (None, False)
-        else:
-            try:
-                pid = template.fork_for_parent(self.cfg["zygote_pid"], self.namespaces)
-            except OSError:
-                pid = None
-            confined = confined and self.namespaces[0]
+        pid, confined = self._fork(VERIFIER, list(fds) + [theirs.fileno()])
         if pid == 0:
             channel.close()
             self._shed()
@@ -238,11 +230,25 @@ class Server:
             self.commands.send(FAILED)
             channel.close()
             return
-        self.commands.send(str(pid).encode() + (CONFINED if confined else b""))
+        self.commands.send(pid_reply(pid, confined))
         self.channels[channel.fileno()] = (channel, pidfd)
         self.verifiers[pidfd] = channel.fileno()
         self.poller.register(channel, select.POLLIN)
         self.poller.register(pidfd, select.POLLIN)
+
+    def _fork(self, kind, fds):
+        """(pid, confined) of a new process of ``kind`` holding ``fds``: cloned by its template where there is one,
+        else by this server (pid 0 in the clone, None when it could not be made)."""
+        if kind in self.templates:
+            return self.templates[kind].spawn(fds) or (None, False)
+        try:
+            if kind == VERIFIER:
+                pid = template.fork_for_parent(self.cfg["zygote_pid"], self.namespaces)
+            else:
+                pid = template.clone(0, self.namespaces) if template.can_clone() else os.fork()
+        except OSError:
+            return None, False
+        return pid, self.namespaces[0]
 
     def _shed(self):
         """In a forked child, before the Server is freed: close the zygote's command socket and let go of every
@@ -264,16 +270,7 @@ class Server:
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
-        confined = self.namespaces[0]
-        if RESPONSE in self.templates:
-            pid, confined = self.templates[RESPONSE].spawn(child_ends) or (None, False)
-        else:
-            try:
-                pid = template.clone(0, self.namespaces) if platform.machine() == "x86_64" and libc() is not None \
-                    else os.fork()
-            except OSError:
-                pid = None
-            confined = confined and self.namespaces[0]
+        pid, confined = self._fork(RESPONSE, child_ends)
         if pid == 0:
             self._shed()
             return self.on_response, (self.cfg, child_ends, self.cfg.get("response_uid"))
@@ -338,7 +335,3 @@ class Server:
         os.close(status)
         os.close(pidfd)
 
-
-def workdir(cfg, pid):
-    """The fresh working directory (HOME, TMPDIR) of response process ``pid``."""
-    return os.path.join(cfg["scratch"], f"response-{pid}")

@@ -37,20 +37,13 @@ DEPTH_CAP = 64
 def response_main(cfg, fds, uid):
     """Confine, read the request from ``fds[0]``, run it; never returns."""
     request, results, output = fds
-    if os.getpid() == 1:  # cloned into namespaces of its own: its /proc and scratch, while still root
-        confine.private_namespace(cfg["mount_plan"])
-    os.setsid()
-    confine.doom()
-    if uid is not None and os.getuid() == 0:
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
+    confine.enter(cfg["mount_plan"], uid)
     devnull = os.open("/dev/null", os.O_RDONLY)
     arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD)))
     _limit(cfg)
     os.umask(0o077)
     home = cfg.get("response_home")  # set by the response template, whose clones are all pid 1 (see ``settle``)
-    work = home if home and os.getpid() == 1 else os.path.join(cfg["scratch"], f"response-{os.getpid()}")
+    work = home if home and os.getpid() == 1 else workdir(cfg, os.getpid())
     os.mkdir(work, 0o700)
     os.chdir(work)
     if work != home:
@@ -66,9 +59,14 @@ def settle(cfg):
     """In the response template, once: every response it clones is pid 1 of its own namespaces, so its working
     directory is always ``response-1``; ``HOME`` and ``TMPDIR`` are set here instead of in every response (each
     ``os.environ`` write ran a dozen Python functions, a copy-on-write fault apiece, in a fresh process)."""
-    home = os.path.join(cfg["scratch"], "response-1")
+    home = workdir(cfg, 1)
     confine.home(home)
     cfg["response_home"] = home
+
+
+def workdir(cfg, pid):
+    """The fresh working directory (HOME, TMPDIR) of response process ``pid`` (in its own pid namespace: always 1)."""
+    return os.path.join(cfg["scratch"], f"response-{pid}")
 
 
 def _limit(cfg):

@@ -14,7 +14,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
-from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED, MESSAGE, VERIFIER
+from verifier.sandbox.zygote.fork_protocol import MESSAGE, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -143,10 +143,10 @@ def _spawn(server, fds):
         reply = server.recv(32)
     except OSError as exc:
         raise SpawnError(f"the fork server did not answer: {exc}") from exc
-    pid, confined = (reply[:-len(CONFINED)], True) if reply.endswith(CONFINED) else (reply, False)
-    if not pid or reply == FAILED or not pid.isdigit():
+    started = read_pid_reply(reply)
+    if started is None:
         raise SpawnError("the fork server could not start a verifier process")
-    return int(pid), confined
+    return started
 
 
 def session_members(sid):

@@ -32,7 +32,7 @@ import time
 
 from verifier.sandbox.zygote.cleanup import libc
 from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID
-from verifier.sandbox.zygote.fork_protocol import CONFINED, FAILED
+from verifier.sandbox.zygote.fork_protocol import pid_reply, read_pid_reply
 
 SYS_CLONE, CLONE_PARENT = 56, 0x00008000
 NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
@@ -50,14 +50,14 @@ class Template:
         (pid, confined) or None when it could not."""
         try:
             socket.send_fds(self.sock, [b"s"], list(fds))
-            reply = self.sock.recv(32)
+            return read_pid_reply(self.sock.recv(32))
         except OSError:
             return None
-        confined = reply.endswith(CONFINED)
-        pid = reply[:-len(CONFINED)] if confined else reply
-        if reply == FAILED or not pid.isdigit():
-            return None
-        return int(pid), confined
+
+
+def can_clone():
+    """Whether :func:`clone` works here (the raw ``clone`` syscall number is x86_64's)."""
+    return platform.machine() == "x86_64" and libc() is not None
 
 
 def clone(flags, namespaces):
@@ -79,7 +79,7 @@ def clone(flags, namespaces):
 def fork_for_parent(zygote_pid, namespaces):
     """Fork a process whose parent is the zygote: ``clone(CLONE_PARENT)`` on x86_64, elsewhere a helper that forks
     it and exits, re-parenting it to the zygote (a child subreaper); 0 in the new process, its pid in the caller."""
-    if platform.machine() == "x86_64" and libc() is not None:
+    if can_clone():
         return clone(CLONE_PARENT, namespaces)
     read_end, write_end = os.pipe()
     helper = os.fork()
@@ -118,7 +118,7 @@ def serve(sock, flags, launch, namespaces):
         try:
             pid = clone(flags, namespaces)
         except OSError:
-            pid = -1
+            pid = None
         if pid == 0:
             sock.detach()  # the server's channel is not the child's (its ``arrange`` closes the descriptor)
             launch(fds)
@@ -126,7 +126,7 @@ def serve(sock, flags, launch, namespaces):
         for fd in fds:
             os.close(fd)
         try:
-            sock.send(FAILED if pid < 0 else str(pid).encode() + (CONFINED if namespaces[0] else b""))
+            sock.send(pid_reply(pid, namespaces[0]))
         except OSError:
             os._exit(0)
         del data, fds
