@@ -133,3 +133,28 @@ def test_the_allocator_a_verifier_process_starts_from_does_not_follow_the_worker
     after = [pool.score(ALLOCATOR, ["x"])[0].detail for _ in range(2)]
     assert before[0].startswith("RuntimeError: (") and before == after == [before[0]] * 2, (before, after)
 
+
+
+GC_STATE = """import gc, sys
+AT_LOAD = (gc.get_count(), gc.get_stats(), sys.getallocatedblocks(), id([]), id({}), id(object()))
+"""
+VERIFIER_GC_STATE = GC_STATE + "def verify(response):\n    raise RuntimeError(repr(AT_LOAD))\n"
+RESPONSE_GC_STATE = """from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(CODE, calls=[("f", [])], timeout=2.0)
+    raise RuntimeError(run.calls[0].value)
+""".replace("CODE", repr(GC_STATE + "def f():\n    return repr(AT_LOAD)\n"))
+
+
+def test_no_collection_count_tells_a_process_how_many_processes_came_before_it():
+    """The templates collected after every turn, and ``gc.get_stats()`` counts collections: a verifier could read
+    how many groups its worker had served (honest while young, 1.0 once old), and a task could pass a number to
+    the next through how many response processes it started (red-team finding). The first processes of a fresh
+    worker must match those after more turns than the interpreter's free lists hold (80)."""
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=3.0)) as fresh:
+        first = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail, fresh.score(RESPONSE_GC_STATE, ["x"])[0].detail]
+        for _ in range(45):
+            fresh.score(RUNS_RESPONSE, [RESPONSE, RESPONSE])
+        later = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail, fresh.score(RESPONSE_GC_STATE, ["x"])[0].detail]
+    assert first[0].startswith("RuntimeError: ((") and first[1].startswith("RuntimeError: ((")
+    assert later == first, (first, later)

@@ -136,6 +136,7 @@ class Server:
                 return template.serve, (theirs, template.CLONE_PARENT, launch, [True])  # its clones: its parent's
             theirs.close()
             self.templates[kind] = template.Template(mine, pid)
+            self.templates[kind].rehearse(4 if kind == VERIFIER else 3)  # a verifier's descriptors, a response's
         return None
 
     def serve(self):

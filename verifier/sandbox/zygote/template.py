@@ -8,8 +8,9 @@ the server's objects and run a full collection before it was clean. A template i
 right after the server built its image (``clean_image.warm_up``) and before it serves anything; it drops the server,
 collects and freezes once, and then does the same thing on every turn of a loop whose state never grows: receive
 the descriptors of one process, clone, and either run the launch (in the clone) or send the pid back and close its
-copies. Every verifier and response process is therefore a copy of the same image, on a fresh worker and after a
-thousand groups, and it starts without a collection.
+copies. Its first turns fill the interpreter's free lists, so the server rehearses :data:`REHEARSALS` turns through
+it before it serves. Every verifier and response process is therefore a copy of the same image, on a fresh worker
+and after a thousand groups, and it starts without a collection.
 
 Two templates, because a clone made with ``CLONE_PARENT`` gets its template's parent: the verifier template is
 itself cloned with ``CLONE_PARENT`` from the server, so the zygote is its parent and the parent of every verifier
@@ -34,9 +35,15 @@ from verifier.sandbox.zygote.cleanup import libc
 from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID
 from verifier.sandbox.zygote.fork_protocol import pid_reply, read_pid_reply
 
-SYS_CLONE, CLONE_PARENT = 56, 0x00008000
+SYS_CLONE, SYS_GETPID, CLONE_PARENT = 56, 39, 0x00008000
 NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
 MAX_FDS = 4  # a verifier process's three pipe ends and its channel to the server
+REHEARSALS = 128
+"""Turns a template runs, before it serves, in which everything happens except the clone (``getpid`` in its place).
+Why: its first turns fill the interpreter's free lists, one item a turn, and a clone is a copy of them. Collecting
+after every turn emptied them, but every collection is counted (``gc.get_stats()``), so each clone could read how
+many came before it: the worker's age, and a channel from one task to the next. CPython 3.11's list and dict free
+lists hold 80 items; measured in the bwrap sandbox, both templates stop changing after their 80th turn."""
 
 
 class Template:
@@ -45,14 +52,26 @@ class Template:
     def __init__(self, sock, pid):
         self.sock, self.pid = sock, pid
 
-    def spawn(self, fds):
+    def spawn(self, fds, rehearsal=False):
         """Have the template clone a process holding ``fds`` (the server keeps and closes its own copies); returns
-        (pid, confined) or None when it could not."""
+        (pid, confined) or None when it could not. A rehearsal is the same turn with ``getpid`` for the clone."""
         try:
-            socket.send_fds(self.sock, [b"s"], list(fds))
+            socket.send_fds(self.sock, [b"r" if rehearsal else b"s"], list(fds))
             return read_pid_reply(self.sock.recv(32))
         except OSError:
             return None
+
+    def rehearse(self, fd_count):
+        """Run :data:`REHEARSALS` turns with ``fd_count`` stand-in descriptors, so that the first process the
+        template clones starts from the image the thousandth does."""
+        read_end, write_end = os.pipe()
+        stand_ins = [read_end, write_end] * fd_count
+        try:
+            for _ in range(REHEARSALS):
+                self.spawn(stand_ins[:fd_count], rehearsal=True)
+        finally:
+            os.close(read_end)
+            os.close(write_end)
 
 
 def can_clone():
@@ -60,14 +79,15 @@ def can_clone():
     return platform.machine() == "x86_64" and libc() is not None
 
 
-def clone(flags, namespaces):
+def clone(flags, namespaces, number=SYS_CLONE):
     """``clone(flags | SIGCHLD)`` into new pid, mount and IPC namespaces when ``namespaces[0]``; where the kernel
     refuses them (no CAP_SYS_ADMIN), without, from then on (``namespaces`` is a one-item list). This process is
-    single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``."""
+    single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``. ``number``
+    ``SYS_GETPID``: a rehearsal, the same call without a clone."""
     lib = libc()
     while True:
         extra = NAMESPACES if namespaces[0] else 0
-        pid = lib.syscall(SYS_CLONE, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
+        pid = lib.syscall(number, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
         if pid >= 0:
             return pid
         error = ctypes.get_errno()
@@ -105,7 +125,9 @@ def fork_for_parent(zygote_pid, namespaces):
 def serve(sock, flags, launch, namespaces):
     """The template's loop (never returns): for each request from the server, clone with ``flags``; the clone
     lets go of the template's socket and runs ``launch(fds)``; the template replies with its pid and closes its
-    copies of the descriptors. The loop's state is the same on every turn (the same few locals, rebound)."""
+    copies of the descriptors. The loop's state is the same on every turn (the same few locals, rebound), and after
+    the server's rehearsals (:data:`REHEARSALS`) so is the interpreter's: nothing is collected after a turn, so no
+    count a clone can read grows with the turns before it."""
     gc.collect()  # once: what dropping the server left behind, and the free lists it filled
     gc.freeze()
     while True:
@@ -116,7 +138,7 @@ def serve(sock, flags, launch, namespaces):
         if not data:
             os._exit(0)
         try:
-            pid = clone(flags, namespaces)
+            pid = clone(flags, namespaces, SYS_GETPID if data == b"r" else SYS_CLONE)
         except OSError:
             pid = None
         if pid == 0:
@@ -130,5 +152,3 @@ def serve(sock, flags, launch, namespaces):
         except OSError:
             os._exit(0)
         del data, fds
-        gc.collect()  # ``socket.recv_fds`` leaves a reference cycle per call (CPython 3.11): without this, the
-        # garbage of every earlier turn, in blocks and in ``gc.get_count()``, told each clone how many came before
