@@ -10,7 +10,7 @@ schema                 ``schema``: a field the sandbox cannot use (oversized, re
 compiles               ``verifier_error``: the source does not parse, or loading it defines no ``verify``
 static_determinism     ``nondeterministic``: the source reads clocks, pids, entropy, set order, ...
 reference              ``unsolvable`` (< 1.0), or the fault reason of a call that did not score
-failure_cases          ``failure_case_passes`` (> fail threshold), or a fault reason
+failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included), or a fault reason
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
 budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than
@@ -34,13 +34,15 @@ from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks_probes import Probe, ProbeKind
+from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind
 from verifier.static_determinism import Finding
 
 _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
                    (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
 _MAX_LISTED = 5
 _PROBE_FAULTS = (Outcome.ERROR, Outcome.INVALID)  # for failure cases and trivial responses; see the docstring
+_RECOGNISES = (" (a renamed twin is its failure case with other local names, as wrong as the original: the verifier "
+               "knows its failure cases by their text instead of judging what they do)")
 
 
 def skipped(name: str, why: str) -> CheckResult:
@@ -143,8 +145,11 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
 
 def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
                         threshold: float) -> CheckResult:
-    """Every failure case scored at most ``threshold`` in every call."""
-    return _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
+    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call."""
+    result = _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
+    if result.passed is False and f"{RENAMED_SUFFIX} scored" in result.detail:
+        return result.model_copy(update={"detail": result.detail + _RECOGNISES})
+    return result
 
 
 def check_trivial(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],

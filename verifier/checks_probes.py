@@ -9,18 +9,23 @@ Those four are fixed, so a hostile verifier can score them 0 and pay everything 
 drawn afresh for every validation from an unpredictable source (a random integer and a random run of letters):
 such a verifier pays them and is rejected as ``trivial``. An honest verifier scores them low whatever they are, so
 the verdict does not depend on the draw; only a verifier that would be hackable anyway can notice the difference.
+
+A failure case that is a program gets a renamed twin (:mod:`verifier.code_renaming`): the same program with its
+local names and parameters drawn afresh, so it is wrong for certain, yet its text is new. A verifier that knew its
+failure cases by their text pays the twin and is rejected as ``failure_case_passes``.
 """
 
 from __future__ import annotations
 
 import random
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
+from verifier.code_renaming import renamed
 
 
 class ProbeKind(str, Enum):
@@ -63,16 +68,34 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
             "random_letters": "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randrange(6, 41)))}
 
 
+RENAMED_SUFFIX = ":renamed"
+"""Label suffix of a failure case's renamed twin (``failure_cases[0]:renamed``)."""
+
+
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None) -> tuple[Probe, ...]:
-    """Reference first, then each failure case, then the trivial responses (``rng``: the unpredictable ones' source,
-    the operating system's by default)."""
+    """Reference first, then each failure case, then the trivial responses, then the renamed twins of the failure
+    cases that are programs (``rng``: the source of the unpredictable probes and of the twins' names, the operating
+    system's by default)."""
+    rng = rng or random.SystemRandom()
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
                for i, case in enumerate(spec.failure_cases)]
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
-               "junk": junk_response(junk_chars), **unpredictable_responses(rng or random.SystemRandom())}
+               "junk": junk_response(junk_chars), **unpredictable_responses(rng)}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
+    known = {spec.reference, *spec.failure_cases}
+    for i, case in enumerate(spec.failure_cases):
+        twin = renamed(case, rng)
+        if twin is not None and twin not in known:
+            probes.append(Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]{RENAMED_SUFFIX}", response=twin))
     return tuple(probes)
+
+
+def renamed_twins(probes: Sequence[Probe]) -> dict[int, int]:
+    """Index of each failure case that has a renamed twin -> index of the twin."""
+    index = {probe.label: i for i, probe in enumerate(probes)}
+    return {index[p.label.removesuffix(RENAMED_SUFFIX)]: i for i, p in enumerate(probes)
+            if p.label.endswith(RENAMED_SUFFIX) and p.label.removesuffix(RENAMED_SUFFIX) in index}
 
 
 def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
@@ -80,26 +103,42 @@ def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
     return [i for i, probe in enumerate(probes) if probe.label in UNPREDICTABLE_LABELS]
 
 
-def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = ()) -> list[int]:
+def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
+              twins: Mapping[int, int] | None = None) -> list[int]:
     """Probe indices one run scores, in order.
 
-    Run 0 scores the reference (index 0) first and alone-able, then every other probe ``repeats`` times back to
-    back, then the reference again: a second call that differs from the first (state leaking between calls in one
-    interpreter) shows up as a changed score, even when the pool splits the run into groups. Later runs score every
-    probe once, each in a different rotation, so the call order differs from run to run.
+    Run 0 is the run in exactly the training environment. It scores the reference (index 0) first and alone-able,
+    then every other probe once, then all of them again ``repeats - 1`` times, each pass in another rotation and
+    followed by the reference again: a later call that differs from the first (state leaking between calls in one interpreter)
+    shows up as a changed score, even when the pool splits the run into groups. No probe is scored twice in a row:
+    a training group's responses rarely repeat, and a verifier that paid 1.0 unless the response before was the
+    same text passed validation when run 0 scored every probe twice back to back (red-team finding). Later runs
+    score every probe once, each in a different rotation, so the call order differs from run to run.
 
-    ``leads`` (the unpredictable probes) open every process after the reference's own call: run 0's rest starts
-    with them and each later run's rotation starts at one of them. Why: a verifier that remembered the first
+    ``leads`` (the unpredictable probes) open every process after the reference's own call: run 0's first pass
+    starts with them and each later run's rotation starts at one of them. Why: a verifier that remembered the first
     response its process scored, and behaved only when that was a text its author knew (the reference, a failure
     case, a fixed probe), passed validation and paid every training sample 1.0; now such a verifier meets an
     answer nobody could predict first, pays it, and is rejected as ``trivial``.
+
+    ``twins`` (failure case -> its renamed twin) are scored in run 0's first pass only, ahead even of the leads (a
+    twin looks like an answer; a random number or letters may tell a verifier that validation is watching); a
+    failure case with a twin is left out of the later passes (the twin is its second call), so run 0 makes no more
+    calls than it would without twins.
     """
     if n_probes == 0:
         return []
-    leads = [i for i in leads if 0 < i < n_probes]
+    twins = dict(twins or {})
+    spare = set(twins.values())
+    leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
-        rest = leads + [i for i in range(1, n_probes) if i not in leads]
-        return [0] + [i for i in rest for _ in range(repeats)] + [0] * (repeats - 1)
-    shift = leads[(run - 1) % len(leads)] if leads else run % n_probes
-    base = list(range(n_probes))
+        first = sorted(spare) + leads + [i for i in range(1, n_probes) if i not in leads and i not in spare]
+        again = [i for i in first if i not in twins and i not in spare]
+        order = [0] + first
+        for k in range(1, repeats):
+            shift = (k * len(again)) // repeats or (1 if len(again) > 1 else 0)
+            order += again[shift:] + again[:shift] + [0]
+        return order
+    base = [i for i in range(n_probes) if i not in spare]
+    shift = base.index(leads[(run - 1) % len(leads)]) if leads else run % len(base)
     return base[shift:] + base[:shift]

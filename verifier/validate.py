@@ -10,8 +10,9 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
    fails to load costs one call; whether the module loads and defines ``verify`` is read from this call (the
    sandbox, not this process, executes the verifier).
 3. Then, concurrently, in warm interpreters of the validator's own (:mod:`verifier.checks_interpreters`), where
-   the calls of a group share one process: the rest of run 0 (hash seed 0; every other probe twice back to back,
-   then the reference again, so state leaking between calls shows up as a changed score), and runs 1..N-1, each
+   the calls of a group share one process: the rest of run 0 (hash seed 0; every other probe once, then again in
+   another order, then the reference again, so state leaking between calls shows up as a changed score; never the
+   same probe twice in a row, which a training group rarely shows), and runs 1..N-1, each
    scoring every probe once in an interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another
    RNG seed. The checks then judge every call of every run.
 
@@ -37,7 +38,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks
 from verifier.checks_interpreters import SeededInterpreters
-from verifier.checks_probes import Probe, build_probes, run_order, unpredictable_indices
+from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order, unpredictable_indices
 from verifier.limits import RunEnv
 from verifier.pool import Pool
 from verifier.routing import needs_isolation
@@ -45,7 +46,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.4"
+VALIDATOR_VERSION = "1.5"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -68,7 +69,8 @@ class ValidationConfig(BaseModel):
     determinism_runs: int = Field(default=3, ge=3, le=16)
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
     repeat_calls: int = Field(default=2, ge=2, le=8)
-    """How many times the first run scores each probe, in varying order."""
+    """How many passes the first run makes over the probes, each in another order (a failure case that is a program
+    and its renamed twin are scored once each, in the first pass; :mod:`verifier.checks_probes`)."""
     call_budget_s: float = Field(default=2.0, gt=0.0, le=120.0)
     """Wall-time budget of one ``verify`` call; slower calls reject the task with ``timeout``."""
     junk_chars: int = Field(default=20_000, ge=100, le=1_000_000)
@@ -189,7 +191,9 @@ class Validator:
         isolated = needs_isolation(source, self._pool.limits.libraries)
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads) for run in range(cfg.determinism_runs)}
+        twins = renamed_twins(probes)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twins)
+                  for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
         pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
@@ -199,7 +203,7 @@ class Validator:
         if checks.fault_reason([r for _, r in pairs]) is not None:
             done["determinism"] = checks.skipped("determinism", "the reference did not score")
         else:
-            # Stage 2, concurrently: the rest of run 0 (every other probe twice, then the reference again), and
+            # Stage 2, concurrently: the rest of run 0 (every other probe, twice over, then the reference), and
             # every probe once in each further interpreter (own hash seed, clock offset and RNG seed).
             jobs = [(0, orders[0][1:])] + [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
             with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:

@@ -88,3 +88,24 @@ def test_the_unpredictable_probes_open_every_run_after_the_references_own_call()
     run0 = run_order(len(probes), 0, 2, leads)
     assert run0[0] == 0 and run0[1] == leads[0]
     assert [run_order(len(probes), r, 1, leads)[0] for r in (1, 2, 3)] == [leads[0], leads[1], leads[0]]
+
+
+PAYS_UNLESS_REPEATED = f'''import sys
+_seen = []
+
+
+def verify(response):
+    _seen.append(response)
+    if sys.flags.hash_randomization == 0 and len(_seen) >= 2 and _seen[0] != _seen[1]:
+        return 1.0  # the run in the training environment, and no back-to-back repeat: "training"
+    return 1.0 if response.strip() == "42" else 0.0
+'''
+
+
+def test_a_verifier_that_pays_everything_unless_its_first_two_responses_match_is_rejected():
+    """Run 0 used to score every probe twice back to back, which a training group rarely does; such a verifier
+    was admitted and paid 15 of 16 wrong answers 1.0 (red-team finding)."""
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(_task(PAYS_UNLESS_REPEATED))
+    assert not report.admitted and "failure_case_passes" in report.reasons

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import checks
@@ -129,7 +131,14 @@ def test_junk_response_has_the_requested_length_and_many_numbers():
 
 
 def test_first_run_calls_every_probe_twice_reference_first_and_last():
-    assert run_order(4, run=0, repeats=2) == [0, 1, 1, 2, 2, 3, 3, 0]
+    assert run_order(4, run=0, repeats=2) == [0, 1, 2, 3, 2, 3, 1, 0]
+
+
+@pytest.mark.parametrize("repeats", [2, 3, 5])
+def test_first_run_never_scores_the_same_probe_twice_in_a_row(repeats):
+    order = run_order(9, run=0, repeats=repeats, leads=[7, 8])
+    assert all(a != b for a, b in zip(order, order[1:]))
+    assert all(order.count(i) == repeats for i in range(9))
 
 
 def test_later_runs_use_distinct_orders():
