@@ -90,7 +90,7 @@ def test_the_unpredictable_probes_open_every_run_after_the_references_own_call()
     assert [run_order(len(probes), r, 1, leads)[0] for r in (1, 2, 3)] == [leads[0], leads[1], leads[0]]
 
 
-PAYS_UNLESS_REPEATED = f'''import sys
+PAYS_UNLESS_REPEATED = '''import sys
 _seen = []
 
 
