@@ -13,9 +13,11 @@ Only names that nothing outside the function can reach by their text are renamed
 outside function bodies, a keyword-only parameter, a function or class name, anything in a class body, an
 attribute, a keyword argument, an import alias, an ``except ... as`` name, a name inside an f-string, and every
 builtin are kept. A program that reaches names by their text (``locals``, ``vars``, ``globals``, ``eval``, ``exec``,
-``getattr``, ``__dict__``, a star import, ``global``/``nonlocal``, ``match`` captures...) is not renamed at all. Each
-new name has the old one's length and the same kind of character in each place (lower, upper, digit, underscore),
-so line lengths, indentation, comments and naming style are untouched; the result is parsed again and must have the
+``getattr``, ``__dict__``, a star import, ``global``/``nonlocal``, ``match`` captures...) is not renamed at all. Only
+lower-case and snake-case names change, each to a name programs commonly use (``total``, ``idx``, ``row_idx``...)
+of the same shape and at least as long, so the twin reads like an answer (random letters would mark it as
+validation's), keeps its naming style, and has no line shorter than the original's (a failure case that broke a
+length rule stays broken); comments and layout are untouched. The result is parsed again and must have the
 original's syntax tree up to the renaming, or no renamed program is offered.
 
 A program inside a Markdown code fence is renamed inside the fence; the prose around it is kept.
@@ -29,7 +31,6 @@ import io
 import keyword
 import random
 import re
-import string
 import tokenize
 from collections.abc import Iterable, Mapping
 
@@ -162,39 +163,47 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
     return seen
 
 
+_PLAIN = re.compile(r"[a-z]+")
+_SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+COMMON_NAMES = tuple("""
+a b c d i j k m n p q r s t u v w x y z ch lo hi idx num val res ans out acc cur tmp key arr lst seq buf row col
+pos cnt mid nxt prev item node word line part char text size step left right start end head tail pair seen memo
+cache stack queue total count value index digit level depth first last best entry table score limit bound delta
+found valid ready result values items nodes words lines parts chars digits number output answer current
+visited length width height target source record scores offset factor matrix element elements numbers previous
+candidate candidates
+max_val min_val max_len cur_sum best_sum next_node prev_node left_sum right_sum num_items char_count word_count
+row_idx col_idx start_idx end_idx new_list sorted_items is_valid total_sum running_total
+""".split())
+"""Names programs commonly use: a renamed program reads like one a person or a model wrote (random letters would
+tell a verifier which answer is validation's)."""
+
+
 def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
-    """A new name for each, same length and character kinds, clashing with nothing (names that cannot get one
-    are left out)."""
-    used = set(taken) | _KEPT
+    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape, at least as
+    long (a line can only grow, so a failure case that broke a length rule stays broken), clashing with nothing.
+    Names that cannot get one (other shapes, nothing long enough left) keep theirs."""
+    used = set(taken) | _KEPT | set(names)
     mapping: dict[str, str] = {}
     for name in names:
-        for _ in range(20):
-            candidate = "".join(_same_kind(ch, rng, first=i == 0) for i, ch in enumerate(name))
-            if candidate != name and candidate not in used and candidate.isidentifier():
-                mapping[name] = candidate
-                used.add(candidate)
-                break
+        shape = _SNAKE if _SNAKE.fullmatch(name) else _PLAIN if _PLAIN.fullmatch(name) else None
+        if shape is None:
+            continue
+        pool = [w for w in COMMON_NAMES if shape.fullmatch(w) and len(name) <= len(w) <= len(name) + 4 and w not in used]
+        if pool:
+            mapping[name] = rng.choice(pool)
+            used.add(mapping[name])
     return mapping
 
 
-def _same_kind(ch: str, rng: random.Random, *, first: bool) -> str:
-    if ch.islower() and ch.isascii():
-        return rng.choice(string.ascii_lowercase)
-    if ch.isupper() and ch.isascii():
-        return rng.choice(string.ascii_uppercase)
-    if ch.isdigit() and ch.isascii() and not first:
-        return rng.choice(string.digits)
-    return ch
-
-
 def _substitute(code: str, mapping: Mapping[str, str]) -> str | None:
-    """Replace NAME tokens in place (same lengths, so every other character keeps its position)."""
+    """Replace NAME tokens, right to left on each line, so the columns of the ones still to replace hold."""
     lines = code.splitlines(keepends=True)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    for token in tokens:
+    for token in reversed(tokens):
         if token.type == tokenize.NAME and token.string in mapping:
             (row, col), (end_row, _) = token.start, token.end
             if row != end_row or row > len(lines):
