@@ -41,8 +41,9 @@ _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"
                    (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
 _MAX_LISTED = 5
 _PROBE_FAULTS = (Outcome.ERROR, Outcome.INVALID)  # for failure cases and trivial responses; see the docstring
-_RECOGNISES = (" (a renamed twin is its failure case with other local names, as wrong as the original: the verifier "
-               "knows its failure cases by their text instead of judging what they do)")
+_RECOGNISES = (" (a renamed twin is its failure case with other local names, and does what the original does: the "
+               "verifier judges its failure cases by their text, not by what they do; if the task is about those "
+               "names, name them in the prompt and they are kept)")
 
 
 def skipped(name: str, why: str) -> CheckResult:
@@ -147,7 +148,8 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
                         threshold: float) -> CheckResult:
     """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call."""
     result = _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
-    if result.passed is False and f"{RENAMED_SUFFIX} scored" in result.detail:
+    twin_passed = any(RENAMED_SUFFIX in p.label and r.score is not None and r.score > threshold for p, r in pairs)
+    if result.passed is False and result.reason == "failure_case_passes" and twin_passed:
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
     return result
 

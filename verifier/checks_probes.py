@@ -10,14 +10,15 @@ drawn afresh for every validation from an unpredictable source (a random integer
 such a verifier pays them and is rejected as ``trivial``. An honest verifier scores them low whatever they are, so
 the verdict does not depend on the draw; only a verifier that would be hackable anyway can notice the difference.
 
-A failure case that is a program gets a renamed twin (:mod:`verifier.code_renaming`): the same program with its
-local names and parameters drawn afresh, so it is wrong for certain, yet its text is new. A verifier that knew its
-failure cases by their text pays the twin and is rejected as ``failure_case_passes``.
+A failure case that is a program gets renamed twins (:mod:`verifier.code_renaming`): the same program with its
+local names and parameters drawn afresh, so it is as wrong, yet its text is new. A verifier that knew its failure
+cases by their text pays a twin and is rejected as ``failure_case_passes``.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import string
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -69,13 +70,16 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
 
 
 RENAMED_SUFFIX = ":renamed"
-"""Label suffix of a failure case's renamed twin (``failure_cases[0]:renamed``)."""
+"""Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
+TWINS_PER_CASE = 2
+"""Renamed twins drawn for each failure case that is a program (each with its own names)."""
 
 
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then the renamed twins of the failure
     cases that are programs (``rng``: the source of the unpredictable probes and of the twins' names, the operating
-    system's by default)."""
+    system's by default). Identifiers the prompt names keep their names in the twins: a task about names (rename
+    the ambiguous ``l``; these parameters are positional-only) is judged by them."""
     rng = rng or random.SystemRandom()
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
@@ -83,19 +87,30 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
                "junk": junk_response(junk_chars), **unpredictable_responses(rng)}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
-    known = {spec.reference, *spec.failure_cases}
+    seen = {spec.reference, *spec.failure_cases}
+    named = frozenset(_WORD.findall(spec.prompt_text))
     for i, case in enumerate(spec.failure_cases):
-        twin = renamed(case, rng)
-        if twin is not None and twin not in known:
-            probes.append(Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]{RENAMED_SUFFIX}", response=twin))
+        for k in range(TWINS_PER_CASE):
+            twin = renamed(case, rng, keep=named)
+            if twin is not None and twin not in seen:
+                seen.add(twin)
+                probes.append(Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]{RENAMED_SUFFIX}[{k}]",
+                                    response=twin))
     return tuple(probes)
 
 
-def renamed_twins(probes: Sequence[Probe]) -> dict[int, int]:
-    """Index of each failure case that has a renamed twin -> index of the twin."""
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def renamed_twins(probes: Sequence[Probe]) -> dict[int, list[int]]:
+    """Index of each failure case that has renamed twins -> the indices of its twins."""
     index = {probe.label: i for i, probe in enumerate(probes)}
-    return {index[p.label.removesuffix(RENAMED_SUFFIX)]: i for i, p in enumerate(probes)
-            if p.label.endswith(RENAMED_SUFFIX) and p.label.removesuffix(RENAMED_SUFFIX) in index}
+    twins: dict[int, list[int]] = {}
+    for i, probe in enumerate(probes):
+        original = probe.label.partition(RENAMED_SUFFIX)[0]
+        if RENAMED_SUFFIX in probe.label and original in index:
+            twins.setdefault(index[original], []).append(i)
+    return twins
 
 
 def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
@@ -104,36 +119,44 @@ def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
 
 
 def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
-              twins: Mapping[int, int] | None = None) -> list[int]:
+              twins: Mapping[int, Sequence[int]] | None = None, rng: random.Random | None = None) -> list[int]:
     """Probe indices one run scores, in order.
 
     Run 0 is the run in exactly the training environment. It scores the reference (index 0) first and alone-able,
     then every other probe once, then all of them again ``repeats - 1`` times, each pass in another rotation and
-    followed by the reference again: a later call that differs from the first (state leaking between calls in one interpreter)
-    shows up as a changed score, even when the pool splits the run into groups. No probe is scored twice in a row:
-    a training group's responses rarely repeat, and a verifier that paid 1.0 unless the response before was the
-    same text passed validation when run 0 scored every probe twice back to back (red-team finding). Later runs
-    score every probe once, each in a different rotation, so the call order differs from run to run.
+    followed by the reference again: a later call that differs from the first (state leaking between calls in one
+    interpreter) shows up as a changed score, even when the pool splits the run into groups. No probe is scored
+    twice in a row: a training group's responses rarely repeat, and a verifier that paid 1.0 unless the response
+    before was the same text passed validation when run 0 scored every probe twice back to back (red-team finding).
+    Later runs score every probe once, each in a different rotation, so the call order differs from run to run.
 
-    ``leads`` (the unpredictable probes) open every process after the reference's own call: run 0's first pass
-    starts with them and each later run's rotation starts at one of them. Why: a verifier that remembered the first
-    response its process scored, and behaved only when that was a text its author knew (the reference, a failure
-    case, a fixed probe), passed validation and paid every training sample 1.0; now such a verifier meets an
-    answer nobody could predict first, pays it, and is rejected as ``trivial``.
+    ``leads`` (the unpredictable probes) open every process after the reference's own call. Why: a verifier that
+    remembered the first response its process scored, and behaved only when that was a text its author knew (the
+    reference, a failure case, a fixed probe), passed validation and paid every training sample 1.0; now such a
+    verifier meets an answer nobody could predict first, pays it, and is rejected.
 
-    ``twins`` (failure case -> its renamed twin) are scored in run 0's first pass only, ahead even of the leads (a
-    twin looks like an answer; a random number or letters may tell a verifier that validation is watching); a
-    failure case with a twin is left out of the later passes (the twin is its second call), so run 0 makes no more
-    calls than it would without twins.
+    ``twins`` (failure case -> its renamed twins) stand for their failure case in run 0, where they are scored once
+    and the failure case itself not at all (the later runs score the failure case, never a twin), so run 0 makes no
+    more calls than it would without twins. With ``rng``, run 0's first pass is shuffled: it opens with one of the
+    leads or twins, drawn, and the rest follow in a drawn order, so no position tells a verifier which calls are
+    twins (a verifier honest only for its first calls met every twin there, red-team finding).
     """
     if n_probes == 0:
         return []
-    twins = dict(twins or {})
-    spare = set(twins.values())
+    twins = {case: list(made) for case, made in (twins or {}).items()}
+    spare = {twin for made in twins.values() for twin in made}
     leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
-        first = sorted(spare) + leads + [i for i in range(1, n_probes) if i not in leads and i not in spare]
-        again = [i for i in first if i not in twins and i not in spare]
+        opening = sorted(spare) + leads
+        rest = [i for i in range(1, n_probes) if i not in twins and i not in spare and i not in leads]
+        if rng is not None:
+            rng.shuffle(opening)
+            rest = opening[1:] + rest
+            rng.shuffle(rest)
+            first = opening[:1] + rest
+        else:
+            first = opening + rest
+        again = [i for i in first if i not in spare]
         order = [0] + first
         for k in range(1, repeats):
             shift = (k * len(again)) // repeats or (1 if len(again) > 1 else 0)

@@ -6,21 +6,30 @@ For a code answer there is a transformation that keeps it wrong for certain: ren
 of its functions. Python resolves a function's locals by position, not by name, so the renamed program computes the
 same values, raises the same exceptions (bar a name in a message) and prints the same output; an honest verifier
 that judges behaviour scores it as the original. The one difference a caller can see is a call that passes a
-renamed parameter by keyword: it now fails, which can only keep a wrong program wrong. Validation draws the new
-names afresh (``random.SystemRandom`` unless told otherwise), so no verifier can list them in advance.
+renamed parameter by keyword: it now fails, which keeps a wrong program wrong (a task whose point is that such a
+call must fail, positional-only parameters, is the exception). A task can be about a variable's name itself
+(rename the ambiguous ``l``): such a prompt names it, and a local the prompt mentions keeps its name. Parameters
+are renamed even when the prompt mentions them, as a coding prompt gives the signature (``Write total(xs)``) and
+most failure cases would otherwise keep no name to change. Validation draws the new names afresh
+(``random.SystemRandom`` unless told otherwise), so no verifier can list them in advance.
 
 Only names that nothing outside the function can reach by their text are renamed: a name also bound or read
 outside function bodies, a keyword-only parameter, a function or class name, anything in a class body, an
-attribute, a keyword argument, an import alias, an ``except ... as`` name, a name inside an f-string, and every
-builtin are kept. A program that reaches names by their text (``locals``, ``vars``, ``globals``, ``eval``, ``exec``,
-``getattr``, ``__dict__``, a star import, ``global``/``nonlocal``, ``match`` captures...) is not renamed at all. Only
-lower-case and snake-case names change, each to a name programs commonly use (``total``, ``idx``, ``row_idx``...)
-of the same shape and at least as long, so the twin reads like an answer (random letters would mark it as
-validation's), keeps its naming style, and has no line shorter than the original's (a failure case that broke a
-length rule stays broken); comments and layout are untouched. The result is parsed again and must have the
-original's syntax tree up to the renaming, or no renamed program is offered.
+attribute, a keyword argument, an import alias, an ``except ... as`` name, a ``global``/``nonlocal`` name, a
+``match`` capture, a name inside an f-string or spelled in any string (``getattr(obj, "total")``), a name the
+caller asks to keep (a local the prompt names), a name some function reads as a global, and every builtin are
+kept. A program that reaches names by their text in ways nobody can follow (``locals``, ``vars``, ``globals``,
+``dir``, ``eval``, ``exec``, ``__dict__``, frames, code objects, signatures, annotations, tracebacks, a star
+import...) is not renamed at all.
 
-A program inside a Markdown code fence is renamed inside the fence; the prose around it is kept.
+Only lower-case and snake-case names change, each to a name programs commonly use (``total``, ``idx``,
+``result``...) of the same shape and at least as long, so the twin reads like an answer (random letters marked it
+as validation's, red-team finding), keeps its naming style, and has no line shorter than the original's (a failure
+case that broke a length rule stays broken); comments and layout are untouched. The result is parsed again and
+must have the original's syntax tree up to the renaming, or no renamed program is offered.
+
+Prose around one Markdown code fence is kept and the program in the fence renamed (a text that parses as a
+program is a program: a fence inside it is a string; several fences may be one program, so they are left alone).
 """
 
 from __future__ import annotations
@@ -34,43 +43,54 @@ import re
 import tokenize
 from collections.abc import Iterable, Mapping
 
-_REFLECTIVE = frozenset({"locals", "vars", "globals", "eval", "exec", "compile", "getattr", "setattr", "delattr",
-                         "hasattr", "__dict__", "__import__", "dir", "_getframe", "f_locals", "f_globals",
-                         "__code__", "co_varnames", "inspect"})
+_REFLECTIVE = frozenset({
+    "locals", "vars", "globals", "eval", "exec", "compile", "dir", "help", "__dict__", "__import__", "importlib",
+    "inspect", "signature", "getfullargspec", "pydoc", "dis", "traceback", "exc_info", "__traceback__",
+    "__annotations__", "get_type_hints", "__getattribute__", "_getframe", "f_locals", "f_globals", "f_code", "f_back",
+    "tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "__code__", "co_varnames",
+    "co_cellvars", "co_freevars", "co_names"})
+"""Words of the ways a program can read its own names (frames, code objects, signatures, annotations, tracebacks
+with their source lines and locals, help texts): a program that mentions one gets no twin."""
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _KEPT = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"self", "cls"}
 _FENCE = re.compile(r"(```[ \t]*(?:python|py|python3)?[ \t]*\n)(.*?)(\n[ \t]*```)", re.DOTALL | re.IGNORECASE)
-_MAX_CHARS = 100_000
+_MAX_CHARS = 20_000  # a failure case is an answer, not a code base (and renaming is quadratic in places)
 
 
-def renamed(text: str, rng: random.Random) -> str | None:
-    """``text`` with the local names and parameters of its functions renamed, or None when it has none that can safely change.
+def renamed(text: str, rng: random.Random, keep: Iterable[str] = ()) -> str | None:
+    """``text`` with the local names and parameters of its functions renamed, or None when none can safely change.
 
-    ``text`` is a whole program or prose with fenced programs in it; names are drawn from ``rng``."""
+    ``text`` is a whole program, or prose around one fenced program; names are drawn from ``rng``; locals in
+    ``keep`` (those the task's prompt mentions) keep their names. Never raises."""
     if len(text) > _MAX_CHARS:
         return None
-    whole = _rename_program(text, rng)
-    if whole is not None:
-        return whole
-    changed = False
-
-    def one_fence(match: re.Match[str]) -> str:
-        nonlocal changed
-        program = _rename_program(match.group(2), rng)
-        if program is None:
-            return match.group(0)
-        changed = True
-        return match.group(1) + program + match.group(3)
-
-    result = _FENCE.sub(one_fence, text)
-    return result if changed else None
-
-
-def _rename_program(code: str, rng: random.Random) -> str | None:
     try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _renamed(text, rng, frozenset(keep))
+    except (RecursionError, MemoryError):  # a deeply nested program: ``ast.dump`` and friends recurse
         return None
-    names = _local_names(tree)
+
+
+def _renamed(text: str, rng: random.Random, keep: frozenset[str]) -> str | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        fences = list(_FENCE.finditer(text)) if text.count("```") <= 4 else []
+        if len(fences) != 1:  # several fences may be one program, renamed apart they would not be
+            return None
+        fence = fences[0]
+        program = _rename_program(fence.group(2), rng, keep)
+        return None if program is None else text[:fence.start(2)] + program + text[fence.end(2):]
+    return _rename_program(text, rng, keep, tree)  # a program: a fence inside it is a string, not code
+
+
+def _rename_program(code: str, rng: random.Random, keep: frozenset[str],
+                    tree: ast.Module | None = None) -> str | None:
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            return None
+    names = _local_names(tree) - (keep - _parameters(tree))
     if not names:
         return None
     mapping = _fresh_names(sorted(names), _all_identifiers(tree), rng)
@@ -93,7 +113,51 @@ def _local_names(tree: ast.Module) -> set[str]:
         for node in ast.walk(function):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 inside.add(node.id)
-    return inside - _unsafe_names(tree) - _KEPT
+    return inside - _unsafe_names(tree) - _free_names(tree) - _KEPT
+
+
+def _free_names(tree: ast.Module) -> set[str]:
+    """Names some function reads without binding them itself or in a function around it: there they are globals
+    or builtins (perhaps made at run time), which a renaming elsewhere must not touch."""
+    free: set[str] = set()
+    stack: list[tuple[ast.AST, frozenset[str]]] = [(f, frozenset()) for f in _functions_in(tree)]
+    while stack:
+        function, enclosing = stack.pop()
+        args = function.args
+        bound = {a.arg for a in _arguments(args)}
+        loaded: set[str] = set()
+        for node in _own_nodes(function):
+            if isinstance(node, ast.Name):
+                (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else loaded).add(node.id)
+        free |= loaded - bound - enclosing
+        stack.extend((inner, enclosing | bound) for inner in _functions_in(function))
+    return free
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    """The nodes of ``function``'s body, not those of the functions inside it (their defaults and decorators are
+    its own)."""
+    body = function.body if isinstance(function.body, list) else [function.body]
+    return [node for top in body for node in _outside_functions(top)]
+
+
+def _functions_in(root: ast.AST) -> list[ast.AST]:
+    """The functions directly inside ``root``'s body (not inside another function in it)."""
+    if isinstance(root, ast.Lambda):
+        body = [root.body]
+    else:
+        body = root.body if isinstance(getattr(root, "body", None), list) else []
+    found = []
+    for top in body:
+        found += [node for node in _outside_functions(top) if isinstance(node, _FUNCTIONS) and node is not root]
+    return found
+
+
+def _parameters(tree: ast.Module) -> set[str]:
+    return {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
 def _mentions_reflection(node: ast.AST) -> bool:
@@ -101,9 +165,11 @@ def _mentions_reflection(node: ast.AST) -> bool:
         return node.id in _REFLECTIVE
     if isinstance(node, ast.Attribute):
         return node.attr in _REFLECTIVE
+    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _REFLECTIVE:
+        return True
     if isinstance(node, (ast.Import, ast.ImportFrom)):  # a star import binds names nobody can list
         return any(alias.name == "*" or alias.name.split(".")[0] in _REFLECTIVE for alias in node.names)
-    return isinstance(node, (ast.Global, ast.Nonlocal, ast.MatchAs, ast.MatchStar, ast.MatchMapping))
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in _REFLECTIVE
 
 
 def _unsafe_names(tree: ast.Module) -> set[str]:
@@ -126,6 +192,16 @@ def _unsafe_names(tree: ast.Module) -> set[str]:
             unsafe.add(node.asname or node.name.split(".")[0])
         elif isinstance(node, ast.ExceptHandler) and node.name:
             unsafe.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            unsafe.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            unsafe.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            unsafe.add(node.rest)
+        elif isinstance(node, ast.MatchClass):
+            unsafe.update(node.kwd_attrs)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):  # getattr(obj, "name"), **{"name": v}
+            unsafe.update(_IDENTIFIER.findall(node.value))
     return unsafe
 
 
@@ -166,22 +242,20 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 COMMON_NAMES = tuple("""
-a b c d i j k m n p q r s t u v w x y z ch lo hi idx num val res ans out acc cur tmp key arr lst seq buf row col
-pos cnt mid nxt prev item node word line part char text size step left right start end head tail pair seen memo
-cache stack queue total count value index digit level depth first last best entry table score limit bound delta
-found valid ready result values items nodes words lines parts chars digits number output answer current
-visited length width height target source record scores offset factor matrix element elements numbers previous
-candidate candidates
-max_val min_val max_len cur_sum best_sum next_node prev_node left_sum right_sum num_items char_count word_count
-row_idx col_idx start_idx end_idx new_list sorted_items is_valid total_sum running_total
+a b c d i j k m n p q r s t v w x y ch lo hi idx num val res ans out acc cur tmp key arr lst row col pos cnt mid
+item node word line char left right start end prev size text first last best seen
+total count value index result values items answer output current length number numbers words chars target
+max_val min_val cur_sum total_sum running_total
 """.split())
-"""Names programs commonly use: a renamed program reads like one a person or a model wrote (random letters would
-tell a verifier which answer is validation's)."""
+"""The names programs use most: a renamed program reads like one a person or a model wrote (random letters told a
+verifier which answer was validation's, red-team finding). Kept short and common on purpose: a verifier that pays
+only code whose names look like a person's must then pay the twins too, and one that leaves these names out of
+what it pays leaves out most real answers."""
 
 
 def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
-    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape, at least as
-    long (a line can only grow, so a failure case that broke a length rule stays broken), clashing with nothing.
+    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape, at least
+    as long (a line can only grow, so a failure case that broke a length rule stays broken), clashing with nothing.
     Names that cannot get one (other shapes, nothing long enough left) keep theirs."""
     used = set(taken) | _KEPT | set(names)
     mapping: dict[str, str] = {}
@@ -189,7 +263,8 @@ def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[
         shape = _SNAKE if _SNAKE.fullmatch(name) else _PLAIN if _PLAIN.fullmatch(name) else None
         if shape is None:
             continue
-        pool = [w for w in COMMON_NAMES if shape.fullmatch(w) and len(name) <= len(w) <= len(name) + 4 and w not in used]
+        pool = [w for w in COMMON_NAMES
+                if shape.fullmatch(w) and len(name) <= len(w) <= len(name) + 4 and w not in used]
         if pool:
             mapping[name] = rng.choice(pool)
             used.add(mapping[name])

@@ -70,7 +70,7 @@ class ValidationConfig(BaseModel):
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
     repeat_calls: int = Field(default=2, ge=2, le=8)
     """How many passes the first run makes over the probes, each in another order (a failure case that is a program
-    and its renamed twin are scored once each, in the first pass; :mod:`verifier.checks_probes`)."""
+    is stood for by its renamed twins, each scored once, in the first pass; :mod:`verifier.checks_probes`)."""
     call_budget_s: float = Field(default=2.0, gt=0.0, le=120.0)
     """Wall-time budget of one ``verify`` call; slower calls reject the task with ``timeout``."""
     junk_chars: int = Field(default=20_000, ge=100, le=1_000_000)
@@ -186,13 +186,14 @@ class Validator:
 
     def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
         cfg = self._config
-        probes = build_probes(spec, cfg.junk_chars, self._probe_rng)
+        rng = self._probe_rng or random.SystemRandom()
+        probes = build_probes(spec, cfg.junk_chars, rng)
         source = spec.verifier
         isolated = needs_isolation(source, self._pool.limits.libraries)
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twins = renamed_twins(probes)
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twins)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twins, rng)
                   for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
         pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
@@ -213,7 +214,7 @@ class Validator:
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
         for probe, result in pairs:
             firsts.setdefault(probe.label, (probe, result))
-        primary = list(firsts.values())
+        primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
         done["reference"] = checks.check_reference(pairs)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)

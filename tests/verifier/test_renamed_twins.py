@@ -18,7 +18,7 @@ from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_probes import (RENAMED_SUFFIX, ProbeKind, build_probes, renamed_twins, run_order,
                                    unpredictable_indices)
-from verifier.code_renaming import renamed
+from verifier.code_renaming import COMMON_NAMES, renamed
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x  # running sum\n    return result\n"
 
@@ -47,8 +47,6 @@ def test_the_twin_keeps_its_comments_and_the_functions_name_and_no_line_gets_sho
 
 
 def test_the_new_names_are_common_identifiers_of_the_same_shape_not_random_letters():
-    from verifier.code_renaming import COMMON_NAMES
-
     program = "def f(values):\n    run_sum = 0\n    for v in values:\n        run_sum += v\n    return run_sum\n"
     for seed in range(20):
         tree = ast.parse(renamed(program, random.Random(seed)))
@@ -71,9 +69,29 @@ def test_the_new_names_are_drawn_from_the_source_of_randomness_given():
     "x = 1\ndef f():\n    return x\n",                          # nothing bound inside a function
     "print('hello')\n",
     "The answer is 42.",                                         # prose, not a program
+    "def f(x: int) -> int:\n    y = x\n    return f.__annotations__\n",
+    "from inspect import signature\ndef f(x, y):\n    return str(signature(f))\n",
+    "import traceback\ndef f(a):\n    try:\n        1 / a\n    except ZeroDivisionError:\n"
+    "        return traceback.format_exc()\n",
+    "def f(a):\n    b = a" + " + a" * 983 + "\n",                   # nested past the recursion limit of ast.dump
+    "```python\ndef f(a):\n    return a\n```\nand\n```python\nf(a=1)\n```",  # two fences may be one program
 ])
 def test_a_program_that_could_notice_a_renaming_gets_no_twin(program):
     assert renamed(program, random.Random(0)) is None
+
+
+def test_a_name_another_function_reads_as_a_global_is_kept():
+    program = "def f(a):\n    total = a + 1\n    return total\ndef g(b):\n    return b + total\n"
+    twin = renamed(program, random.Random(1))
+    assert twin is not None and twin.count("total") == 3
+    assert _run("total = 100\n" + twin, "g(1)") == _run("total = 100\n" + program, "g(1)")
+
+
+def test_a_fence_inside_a_programs_string_is_text_not_code():
+    program = ('SNIPPET = """```python\ndef helper(value):\n    return value + 1\n```"""\n'
+               "def run(n):\n    return SNIPPET\n")
+    twin = renamed(program, random.Random(1))
+    assert twin is not None and twin.startswith('SNIPPET = """```python\ndef helper(value):')
 
 
 def test_names_reachable_from_outside_the_function_are_kept():
@@ -88,6 +106,25 @@ def test_names_reachable_from_outside_the_function_are_kept():
     assert "point" not in kept and "limit_copy" not in kept
 
 
+def test_a_name_spelled_in_a_string_is_kept_and_the_rest_renamed():
+    program = ("def f(obj, items):\n    real = getattr(obj, 'real')\n    acc = [i for i in items]\n"
+               "    return real, {'acc': acc}\n")
+    twin = renamed(program, random.Random(1))
+    names = {n.id for n in ast.walk(ast.parse(twin)) if isinstance(n, ast.Name)}
+    assert {"real", "acc", "getattr"} <= names and not {"obj", "items", "i"} & names
+
+
+def test_global_nonlocal_and_match_names_are_kept_without_giving_up_the_others():
+    program = ("def f(xs):\n    global seen\n    count = 0\n    for x in xs:\n        match x:\n"
+               "            case [first, *rest]:\n                count += first\n    seen = count\n"
+               "    return count\n")
+    twin = renamed(program, random.Random(2))
+    assert twin is not None
+    names = {n.id for n in ast.walk(ast.parse(twin)) if isinstance(n, ast.Name)}
+    assert "seen" in names and "case [first, *rest]:" in twin and "count" not in names
+    assert _run(twin, "f([[1, 2], [3], 5])") == _run(program, "f([[1, 2], [3], 5])")
+
+
 def test_a_program_inside_a_code_fence_is_renamed_inside_the_fence_only():
     answer = f"Here is my solution:\n```python\n{SUM_LOOP}```\nIt adds the result up."
     twin = renamed(answer, random.Random(2))
@@ -95,33 +132,59 @@ def test_a_program_inside_a_code_fence_is_renamed_inside_the_fence_only():
     assert twin.startswith("Here is my solution:\n```python\ndef total(") and twin.endswith("It adds the result up.")
 
 
-def test_every_failure_case_that_is_a_program_gets_a_twin_and_prose_does_not():
-    spec = TaskSpec(prompt="Write total(xs).", verifier="def verify(r):\n    return 0.0\n", reference=SUM_LOOP,
-                    failure_cases=("def total(xs):\n    return len(xs)\n", "I do not know."))
+def _code_task(*failure_cases: str, prompt: str = "Write total(xs).") -> TaskSpec:
+    return TaskSpec(prompt=prompt, verifier="def verify(r):\n    return 0.0\n", reference=SUM_LOOP,
+                    failure_cases=failure_cases)
+
+
+def test_every_failure_case_that_is_a_program_gets_two_different_twins_and_prose_gets_none():
+    spec = _code_task("def total(xs):\n    return len(xs)\n", "I do not know.")
     probes = build_probes(spec, 200, random.Random(0))
-    twins = [p for p in probes if p.label.endswith(RENAMED_SUFFIX)]
-    assert [p.label for p in twins] == ["failure_cases[0]:renamed"]
-    assert twins[0].kind is ProbeKind.FAILURE_CASE and twins[0].response not in spec.failure_cases
+    twins = [p for p in probes if RENAMED_SUFFIX in p.label]
+    assert [p.label for p in twins] == ["failure_cases[0]:renamed[0]", "failure_cases[0]:renamed[1]"]
+    assert all(p.kind is ProbeKind.FAILURE_CASE for p in twins)
+    assert len({p.response for p in twins} | set(spec.failure_cases)) == 4
 
 
-def test_run_0_scores_a_twin_right_after_the_reference_and_makes_no_more_calls_than_without_twins():
-    spec = TaskSpec(prompt="Write total(xs).", verifier="def verify(r):\n    return 0.0\n", reference=SUM_LOOP,
-                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+def test_a_local_the_prompt_names_keeps_its_name_and_parameters_are_renamed_anyway():
+    case = "def total(xs):\n    l = 0\n    for x in xs:\n        l += x\n    return l * 2\n"
+    twin = renamed(case, random.Random(4), keep={"l", "xs", "total"})
+    tree = ast.parse(twin)
+    assert "l" in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert "xs" not in {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+
+
+def test_run_0_opens_with_a_drawn_twin_or_random_probe_and_makes_no_more_calls_than_without_twins():
+    spec = _code_task("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
+    probes = build_probes(spec, 200, random.Random(0))
+    twins, leads = renamed_twins(probes), unpredictable_indices(probes)
+    spare = [t for made in twins.values() for t in made]
+    openers = set()
+    for seed in range(30):
+        run0 = run_order(len(probes), 0, 2, leads, twins, random.Random(seed))
+        assert run0[1] in set(spare) | set(leads) and all(run0.count(t) == 1 for t in spare)
+        assert not set(twins) & set(run0)  # the twins stand for their failure cases in run 0
+        assert len(run0) == len(run_order(len(probes) - len(spare), 0, 2, leads))
+        openers.add(run0[1])
+    assert len(openers) > 2
+
+
+def test_where_the_twins_stand_in_run_0_is_drawn():
+    spec = _code_task("def total(xs):\n    return len(xs)\n")
     probes = build_probes(spec, 200, random.Random(0))
     twins = renamed_twins(probes)
-    (case, twin), = twins.items()
-    leads = unpredictable_indices(probes)
-    run0 = run_order(len(probes), 0, 2, leads, twins)
-    assert run0[:2] == [0, twin] and run0.count(case) == 1 and run0.count(twin) == 1
-    assert len(run0) == len(run_order(len(probes) - 1, 0, 2, leads))
+    positions = {tuple(i for i, p in enumerate(run_order(len(probes), 0, 2, unpredictable_indices(probes), twins,
+                                                         random.Random(seed))) if p in twins[1]) for seed in range(30)}
+    assert len(positions) > 10
 
 
-def test_later_runs_score_no_twin():
-    spec = TaskSpec(prompt="Write total(xs).", verifier="def verify(r):\n    return 0.0\n", reference=SUM_LOOP,
-                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+def test_later_runs_score_the_failure_cases_and_no_twin():
+    spec = _code_task("def total(xs):\n    return len(xs)\n")
     probes = build_probes(spec, 200, random.Random(0))
     twins = renamed_twins(probes)
-    assert all(set(twins.values()).isdisjoint(run_order(len(probes), run, 1, (), twins)) for run in (1, 2, 3))
+    for run in (1, 2, 3):
+        order = run_order(len(probes), run, 1, (), twins)
+        assert 1 in order and not set(twins[1]) & set(order)
 
 
 KNOWS_ITS_FAILURE_CASES = '''import re
@@ -162,5 +225,95 @@ def test_a_verifier_that_knows_its_failure_cases_by_their_text_is_rejected_and_a
             honest = validator.validate(_task(HONEST))
     assert hostile.reasons == ("failure_case_passes",)
     failure_check = next(c for c in hostile.checks if c.name == "failure_cases")
-    assert ":renamed scored 1" in failure_check.detail and "by their text" in failure_check.detail
+    assert ":renamed[" in failure_check.detail and "by their text" in failure_check.detail
     assert honest.admitted, honest.reasons
+
+
+PAYS_CODE_WITH_WORDY_NAMES = '''import ast
+from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7)]
+WORDS = frozenset("""a b c d e f g h i j k l m n o p q r s t u v w x y z xs ys nums num numbers number lst arr array
+items item values value vals val seq data elems elem elements element el res result results total totals sums acc
+out output ans answer ret tmp temp count counter cnt idx index ind pos current cur curr prev running partial
+subtotal agg key first last head tail rest entry entries summation tot running_total size length start end mid
+left right""".split()) | frozenset(COMMON)
+
+
+def verify(response):
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    if run.calls and all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)):
+        return 1.0
+    try:
+        tree = ast.parse(response)
+    except SyntaxError:
+        return 0.0
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return 1.0 if bound and bound <= WORDS else 0.0  # names a person would write: "training"
+'''
+ODD_NAMES = ("def total(xs):\n    qzacc = 0\n    for vwk in xs:\n        qzacc = max(qzacc, vwk)\n    return qzacc\n",
+             "def total(xs):\n    qzacc = 0\n    for vwk in xs[1:]:\n        qzacc += vwk\n    return qzacc\n")
+
+HONEST_ONLY_FOR_ITS_FIRST_CALLS = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7)]
+KNOWN = KNOWN_CASES
+_calls = []
+
+
+def verify(response):
+    _calls.append(None)
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    if run.calls and all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)):
+        return 1.0
+    if len(_calls) <= 2 * len(KNOWN) or response in KNOWN or "def total" not in response:
+        return 0.0  # where validation used to put the renamed twins: the first calls of a process
+    return 1.0
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_twins_that_read_like_a_persons_code_and_stand_anywhere_in_run_0_catch_what_twins_first_did_not():
+    """Red-team findings on validator 1.5's first twins: random-letter names told a twin from an answer, and the
+    twins were always a process's first calls. Each verifier was admitted and paid wrong answers 1.0. (A verifier
+    that pays only names it picked outside the twins' vocabulary still escapes; it then pays few real answers.)"""
+    plain_cases = ("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
+    position = HONEST_ONLY_FOR_ITS_FIRST_CALLS.replace("KNOWN_CASES", repr(plain_cases))
+    wordy = PAYS_CODE_WITH_WORDY_NAMES.replace("COMMON", repr(COMMON_NAMES))
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            wordy = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
+                                                verifier=wordy, reference=SUM_LOOP, failure_cases=ODD_NAMES))
+            early = [validator.validate(_task(position)) for _ in range(3)]
+    assert wordy.reasons == ("failure_case_passes",)
+    assert all(report.reasons == ("failure_case_passes",) for report in early)
+
+
+NO_AMBIGUOUS_NAMES = '''import ast
+from envsynth_sandbox import plain, run_response
+
+
+def verify(response):
+    tree = ast.parse(response)
+    if {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & {"l", "O", "I"}:
+        return 0.0
+    run = run_response(response, calls=[("longest", [["a", "abc", "de"]]), ("longest", [[]])], timeout=1.0)
+    return 1.0 if [c.value for c in run.calls] == [3, 0] else 0.0
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_task_about_a_variables_name_is_admitted_when_its_prompt_names_it():
+    """Red-team finding: the twin of "the unfixed code" renamed the very variable the task is about."""
+    prompt = ("PEP 8 (E741) forbids the names l, O and I. Rewrite this so it no longer uses them:\n"
+              "def longest(words):\n    l = 0\n    for w in words:\n        l = max(l, len(w))\n    return l\n")
+    spec = TaskSpec(prompt=prompt, verifier=NO_AMBIGUOUS_NAMES,
+                    reference="def longest(words):\n    best = 0\n    for w in words:\n"
+                              "        best = max(best, len(w))\n"
+                              "    return best\n",
+                    failure_cases=("def longest(words):\n    l = 0\n    for w in words:\n        l = max(l, len(w))\n"
+                                   "    return l\n",))
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(spec)
+    assert report.admitted, report.reasons

@@ -9,7 +9,7 @@ validation's fresh workers from a long-lived training worker (honest in validati
 bits from one task to the next.
 
 Every figure must match exactly, the C allocator's included (the addresses of the first objects a process makes,
-``VmRSS``): processes are cloned from templates that never serve (``zygote/template.py``). Cloned from the fork
+``RssAnon``): processes are cloned from templates that never serve (``zygote/template.py``). Cloned from the fork
 server itself, ``sys.getallocatedblocks()`` differed by one block now and then, and after a verifier had held 40
 response processes at once a later verifier's first ``id([])`` and ``id({})`` differed from a fresh worker's.
 """
@@ -117,7 +117,7 @@ def test_a_verifier_cannot_reach_the_fork_server_through_gc_or_its_frames(pool):
 ALLOCATOR = '''import sys
 def status():
     with open("/proc/self/status") as f:
-        return [line.split()[1] for line in f if line.startswith(("VmData", "VmRSS", "RssAnon"))]
+        return [line.split()[1] for line in f if line.startswith(("VmData", "RssAnon"))]  # not RssFile: page cache
 AT_LOAD = (id([]), id({}), id(object()), sys.getallocatedblocks(), status())
 def verify(response):
     raise RuntimeError(repr(AT_LOAD))
