@@ -73,13 +73,14 @@ RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
 TWINS_PER_CASE = 2
 """Renamed twins drawn for each failure case that is a program (each with its own names)."""
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then the renamed twins of the failure
     cases that are programs (``rng``: the source of the unpredictable probes and of the twins' names, the operating
-    system's by default). Identifiers the prompt names keep their names in the twins: a task about names (rename
-    the ambiguous ``l``; these parameters are positional-only) is judged by them."""
+    system's by default). A local the prompt names keeps its name in the twins: a task can be about that name
+    (rename the ambiguous ``l``)."""
     rng = rng or random.SystemRandom()
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
@@ -97,9 +98,6 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
                 probes.append(Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]{RENAMED_SUFFIX}[{k}]",
                                     response=twin))
     return tuple(probes)
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def renamed_twins(probes: Sequence[Probe]) -> dict[int, list[int]]:
