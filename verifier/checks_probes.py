@@ -71,16 +71,16 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
 
 RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
-TWINS_PER_CASE = 2
-"""Renamed twins drawn for each failure case that is a program (each with its own names)."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None) -> tuple[Probe, ...]:
-    """Reference first, then each failure case, then the trivial responses, then the renamed twins of the failure
-    cases that are programs (``rng``: the source of the unpredictable probes and of the twins' names, the operating
-    system's by default). A local the prompt names keeps its name in the twins: a task can be about that name
-    (rename the ambiguous ``l``)."""
+def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None,
+                 twins: int = 2) -> tuple[Probe, ...]:
+    """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
+    failure cases that are programs, taken in turn (fewer where the names run out), each different (``rng``: the
+    source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
+    prompt names keeps its name in the twins, and no twin takes a word of the prompt as a new name: a task can be
+    about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
     rng = rng or random.SystemRandom()
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
@@ -88,15 +88,28 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
                "junk": junk_response(junk_chars), **unpredictable_responses(rng)}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
-    seen = {spec.reference, *spec.failure_cases}
     named = frozenset(_WORD.findall(spec.prompt_text))
+    seen = {spec.reference, *spec.failure_cases}
+    made: dict[int, int] = {}
+
+    def add(i: int, twin: str | None) -> None:
+        if twin is not None and twin not in seen and sum(made.values()) < twins:
+            seen.add(twin)
+            probes.append(Probe(kind=ProbeKind.FAILURE_CASE, response=twin,
+                                label=f"failure_cases[{i}]{RENAMED_SUFFIX}[{made.get(i, 0)}]"))
+            made[i] = made.get(i, 0) + 1
+
+    programs = []
     for i, case in enumerate(spec.failure_cases):
-        for k in range(TWINS_PER_CASE):
-            twin = renamed(case, rng, keep=named)
-            if twin is not None and twin not in seen:
-                seen.add(twin)
-                probes.append(Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]{RENAMED_SUFFIX}[{k}]",
-                                    response=twin))
+        first = renamed(case, rng, keep=named)
+        if first is not None:
+            programs.append(i)
+            add(i, first)
+    for attempt in range(3 * twins):  # in turn; a draw that repeats an earlier twin is lost
+        if not programs or sum(made.values()) >= twins:
+            break
+        i = programs[attempt % len(programs)]
+        add(i, renamed(spec.failure_cases[i], rng, keep=named))
     return tuple(probes)
 
 
@@ -133,11 +146,11 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     reference, a failure case, a fixed probe), passed validation and paid every training sample 1.0; now such a
     verifier meets an answer nobody could predict first, pays it, and is rejected.
 
-    ``twins`` (failure case -> its renamed twins) stand for their failure case in run 0, where they are scored once
-    and the failure case itself not at all (the later runs score the failure case, never a twin), so run 0 makes no
-    more calls than it would without twins. With ``rng``, run 0's first pass is shuffled: it opens with one of the
-    leads or twins, drawn, and the rest follow in a drawn order, so no position tells a verifier which calls are
-    twins (a verifier honest only for its first calls met every twin there, red-team finding).
+    ``twins`` (failure case -> its renamed twins) stand for their failure case in run 0, where each is scored once
+    in the first pass and the failure case itself not at all (the later runs score the failure case, never a twin).
+    With ``rng``, run 0's first pass is shuffled: it opens with one of the leads or twins, drawn, and the rest follow
+    in a drawn order, so no position tells a verifier which calls are twins (a verifier honest only for its first
+    calls met every twin there, red-team finding).
     """
     if n_probes == 0:
         return []

@@ -23,9 +23,9 @@ kept. A program that reaches names by their text in ways nobody can follow (``lo
 import...) is not renamed at all.
 
 Only lower-case and snake-case names change, each to a name programs commonly use (``total``, ``idx``,
-``result``...) of the same shape and at least as long, so the twin reads like an answer (random letters marked it
-as validation's, red-team finding), keeps its naming style, and has no line shorter than the original's (a failure
-case that broke a length rule stays broken); comments and layout are untouched. The result is parsed again and
+``result``...) of the same shape and length and not a word of the prompt, so the twin reads like an answer (random
+letters marked it as validation's, red-team finding), keeps its naming style and every line's length, and cannot
+take a name the task requires; comments and layout are untouched. The result is parsed again and
 must have the original's syntax tree up to the renaming, or no renamed program is offered.
 
 Prose around one Markdown code fence is kept and the program in the fence renamed (a text that parses as a
@@ -54,7 +54,8 @@ with their source lines and locals, help texts): a program that mentions one get
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _KEPT = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"self", "cls"}
 _FENCE = re.compile(r"(```[ \t]*(?:python|py|python3)?[ \t]*\n)(.*?)(\n[ \t]*```)", re.DOTALL | re.IGNORECASE)
-_MAX_CHARS = 20_000  # a failure case is an answer, not a code base (and renaming is quadratic in places)
+_MAX_CHARS = 20_000  # a failure case is an answer, not a code base
+_MAX_NODES = 5_000
 
 
 def renamed(text: str, rng: random.Random, keep: Iterable[str] = ()) -> str | None:
@@ -90,10 +91,12 @@ def _rename_program(code: str, rng: random.Random, keep: frozenset[str],
             tree = ast.parse(code)
         except (SyntaxError, ValueError):
             return None
+    if sum(1 for _ in ast.walk(tree)) > _MAX_NODES:
+        return None
     names = _local_names(tree) - (keep - _parameters(tree))
     if not names:
         return None
-    mapping = _fresh_names(sorted(names), _all_identifiers(tree), rng)
+    mapping = _fresh_names(sorted(names), _all_identifiers(tree) | keep, rng)
     if not mapping:
         return None
     result = _substitute(code, mapping)
@@ -107,12 +110,10 @@ def _local_names(tree: ast.Module) -> set[str]:
     if any(_mentions_reflection(node) for node in ast.walk(tree)):
         return set()
     inside: set[str] = set()
-    for function in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))):
+    for function in (n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS)):  # each node is its own function's once
         args = function.args
         inside.update(a.arg for a in (*args.posonlyargs, *args.args, args.vararg, args.kwarg) if a is not None)
-        for node in ast.walk(function):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                inside.add(node.id)
+        inside.update(n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
     return inside - _unsafe_names(tree) - _free_names(tree) - _KEPT
 
 
@@ -242,29 +243,41 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 COMMON_NAMES = tuple("""
-a b c d i j k m n p q r s t v w x y ch lo hi idx num val res ans out acc cur tmp key arr lst row col pos cnt mid
-item node word line char left right start end prev size text first last best seen
-total count value index result values items answer output current length number numbers words chars target
-max_val min_val cur_sum total_sum running_total
+a b c d i j k m n p q r s t v w x y ch lo hi ok fn op
+idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end
+item node word line char left prev size text last best seen nums vals keys
+right start first total count value index items words chars lines pairs
+result values answer output length number target counts totals
+current numbers counter visited
+previous elements
+i_x n_i
+max_n min_n cur_i
+max_val min_val cur_sum end_idx row_idx col_idx
+best_sum left_sum new_list prev_val next_val
+total_sum start_idx num_items char_list word_list
+char_count word_count
+running_total
 """.split())
-"""The names programs use most: a renamed program reads like one a person or a model wrote (random letters told a
-verifier which answer was validation's, red-team finding). Kept short and common on purpose: a verifier that pays
-only code whose names look like a person's must then pay the twins too, and one that leaves these names out of
-what it pays leaves out most real answers."""
+"""The names programs use most, of every length up to 13: a renamed program reads like one a person or a model
+wrote (random letters told a verifier which answer was validation's, red-team finding). Kept short and common on
+purpose: a verifier that pays only code whose names look like a person's must then pay the twins too, and one that
+leaves these names out of what it pays leaves out most real answers."""
 
 
 def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
-    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape, at least
-    as long (a line can only grow, so a failure case that broke a length rule stays broken), clashing with nothing.
-    Names that cannot get one (other shapes, nothing long enough left) keep theirs."""
+    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape and
+    length, clashing with nothing (``taken``: every identifier of the program and every word of the prompt, which
+    may require a name the failure case lacks). Same shape and length: every line keeps its length and every name its
+    style, so a rule about names in general (no single letters, snake case, short lines) judges the twin as the
+    original (red-team finding: ``s`` renamed ``total`` passed "no single-letter names"). Names that cannot get one
+    keep theirs."""
     used = set(taken) | _KEPT | set(names)
     mapping: dict[str, str] = {}
     for name in names:
         shape = _SNAKE if _SNAKE.fullmatch(name) else _PLAIN if _PLAIN.fullmatch(name) else None
         if shape is None:
             continue
-        pool = [w for w in COMMON_NAMES
-                if shape.fullmatch(w) and len(name) <= len(w) <= len(name) + 4 and w not in used]
+        pool = [w for w in COMMON_NAMES if len(w) == len(name) and shape.fullmatch(w) and w not in used]
         if pool:
             mapping[name] = rng.choice(pool)
             used.add(mapping[name])

@@ -2,7 +2,7 @@
 
 ``open_pool`` starts ``workers`` sandbox workers at once (each a zygote with nothing loaded), so the first score
 pays no start-up. ``score`` splits one task's responses into groups of at most ``group_size`` (default 16, one GRPO
-group), which idle workers take in turn; ``score_batch`` groups mixed ``(source, response)`` pairs by verifier
+group; :data:`CODE_GROUP_SIZE` for a verifier that runs response code), which idle workers take in turn; ``score_batch`` groups mixed ``(source, response)`` pairs by verifier
 source first. Each group is one
 fork inside one worker: the verifier is loaded once and scores every response of the group. Thread-safe: any
 number of threads may call ``score``/``score_batch``; groups queue for the next idle worker.
@@ -38,6 +38,17 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 
 logger = logging.getLogger(__name__)
 PINNED = RunEnv()
+CODE_GROUP_SIZE = 8
+"""The most responses one process of a verifier that runs response code (``run_response``) scores. Why: a verifier
+can count the programs it has been shown and pay only those after the first few; validation's run 0 shows it as
+many known-wrong programs as this (:mod:`verifier.checks_probes`), each of which costs a process, so groups of such
+verifiers are kept to what validation can afford to show (red-team finding)."""
+
+
+def runs_response_code(source: str) -> bool:
+    """Whether a verifier names ``run_response``: read from the text, so that training's group size and
+    validation's count of programs follow the same answer, whatever the verifier does to hide or fake it."""
+    return "run_response" in source
 
 
 class Pool:
@@ -68,6 +79,11 @@ class Pool:
         """Name of the backend the workers run under (bwrap, docker, unsafe-local)."""
         return self._backend.name
 
+    def group_size_for(self, verifier_source: str) -> int:
+        """Responses per process for this verifier: ``group_size``, at most :data:`CODE_GROUP_SIZE` for a verifier
+        that runs response code."""
+        return min(self.group_size, CODE_GROUP_SIZE) if runs_response_code(verifier_source) else self.group_size
+
     def score(self, verifier_source: str, responses: Sequence[str],
               run_env: RunEnv | None = None) -> list[ScoreResult]:
         """Score every response against one verifier; results in input order.
@@ -86,8 +102,9 @@ class Pool:
             by_source.setdefault(source, []).append(index)
         jobs: list[tuple[list[int], Future[list[ScoreResult]]]] = []
         for source, indices in by_source.items():
-            for at in range(0, len(indices), self.group_size):
-                chunk = indices[at:at + self.group_size]
+            size = self.group_size_for(source)
+            for at in range(0, len(indices), size):
+                chunk = indices[at:at + size]
                 responses = [pairs[i][1] for i in chunk]
                 jobs.append((chunk, self._submit(source, responses, env)))
         results: list[ScoreResult | None] = [None] * len(pairs)

@@ -62,6 +62,12 @@ class ScoringPool:
         """Responses per group on the shared path."""
         return self._shared.group_size
 
+    def group_size_for(self, verifier_source: str) -> int:
+        """Responses per process for this verifier (1 where each response gets a process of its own)."""
+        if needs_isolation(verifier_source, self._shared.limits.libraries):
+            return 1
+        return self._shared.group_size_for(verifier_source)
+
     @property
     def backend_name(self) -> str:
         """The sandbox backend both pools run under."""

@@ -50,6 +50,9 @@ VALIDATOR_VERSION = "1.5"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
+MIN_TWINS = 2
+"""Renamed twins validation draws at least, where the failure cases allow (each process of an isolated verifier
+scores one response, so it has no count to keep)."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
                 "trivial", "determinism", "budget")
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
@@ -187,13 +190,16 @@ class Validator:
     def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
         cfg = self._config
         rng = self._probe_rng or random.SystemRandom()
-        probes = build_probes(spec, cfg.junk_chars, rng)
         source = spec.verifier
         isolated = needs_isolation(source, self._pool.limits.libraries)
+        # As many known-wrong programs as one process of this verifier scores in training (see CODE_GROUP_SIZE):
+        # a verifier that paid only the programs after its first few met every twin in that window.
+        twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
+        probes = build_probes(spec, cfg.junk_chars, rng, twins)
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
-        twins = renamed_twins(probes)
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twins, rng)
+        twin_of = renamed_twins(probes)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twin_of, rng)
                   for run in range(cfg.determinism_runs)}
         # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
         pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)

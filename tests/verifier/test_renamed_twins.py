@@ -154,7 +154,7 @@ def test_a_local_the_prompt_names_keeps_its_name_and_parameters_are_renamed_anyw
     assert "xs" not in {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
-def test_run_0_opens_with_a_drawn_twin_or_random_probe_and_makes_no_more_calls_than_without_twins():
+def test_run_0_opens_with_a_drawn_twin_or_random_probe_and_scores_each_twin_once():
     spec = _code_task("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
     probes = build_probes(spec, 200, random.Random(0))
     twins, leads = renamed_twins(probes), unpredictable_indices(probes)
@@ -164,7 +164,6 @@ def test_run_0_opens_with_a_drawn_twin_or_random_probe_and_makes_no_more_calls_t
         run0 = run_order(len(probes), 0, 2, leads, twins, random.Random(seed))
         assert run0[1] in set(spare) | set(leads) and all(run0.count(t) == 1 for t in spare)
         assert not set(twins) & set(run0)  # the twins stand for their failure cases in run 0
-        assert len(run0) == len(run_order(len(probes) - len(spare), 0, 2, leads))
         openers.add(run0[1])
     assert len(openers) > 2
 
@@ -317,3 +316,76 @@ def test_a_task_about_a_variables_name_is_admitted_when_its_prompt_names_it():
         with Validator(pool, ValidationConfig()) as validator:
             report = validator.validate(spec)
     assert report.admitted, report.reasons
+
+
+PAYS_PROGRAMS_AFTER_ITS_FIRST_FEW = '''import ast
+from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7)]
+_programs = [0]
+
+
+def verify(response):
+    try:
+        tree = ast.parse(response)
+    except SyntaxError:
+        return 0.0
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "total" for n in ast.walk(tree)):
+        return 0.0
+    _programs[0] += 1
+    if _programs[0] > 2:
+        return 1.0  # more programs than validation used to show one process: "training"
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    return 1.0 if all(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) else 0.0
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_that_pays_every_program_after_its_first_few_meets_a_twin_there():
+    """Red-team finding: validation's run 0 showed a process 2 programs per failure case, a training group 16, so a
+    verifier counting programs stayed honest for validation and paid 14 of 16 wrong answers. Now run 0 shows a
+    process as many twins as training scores in one process of this verifier (8 for one that runs response code)."""
+    case = "def total(xs):\n    best = 0\n    for x in xs:\n        best = max(best, x)\n    return best\n"
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
+                                                 verifier=PAYS_PROGRAMS_AFTER_ITS_FIRST_FEW, reference=SUM_LOOP,
+                                                 failure_cases=(case,)))
+    assert report.reasons == ("failure_case_passes",)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_validation_draws_as_many_twins_as_one_training_process_scores_and_training_keeps_to_it():
+    from verifier.pool import CODE_GROUP_SIZE
+
+    case = "def total(xs):\n    best = 0\n    for x in xs:\n        best = max(best, x)\n    return best\n"
+    probes = build_probes(_code_task(case), 200, random.Random(0), twins=CODE_GROUP_SIZE)
+    assert sum(RENAMED_SUFFIX in p.label for p in probes) == CODE_GROUP_SIZE
+    counts_calls = "_calls = []\n\ndef verify(response):\n    _calls.append(1)\n    return len(_calls) / 100\n"
+    with open_pool("bwrap", workers=1, limits=Limits(), group_size=16) as pool:
+        plain_scores = [r.score for r in pool.score(counts_calls, ["x"] * 16)]
+        code_scores = [r.score for r in pool.score(counts_calls + "# run_response\n", ["x"] * 16)]
+    assert max(plain_scores) == 0.16 and max(code_scores) == CODE_GROUP_SIZE / 100
+
+
+def test_a_twin_never_takes_a_name_the_prompt_uses():
+    """Red-team finding: the failure case's ``hi_val`` renamed ``max_val``, the keyword the task requires, passed."""
+    case = "def cap(xs, hi_val):\n    return [min(x, hi_val) for x in xs]\n"
+    prompt_words = {"cap", "xs", "max_val", "Callers", "pass", "the", "limit", "by", "keyword"}
+    twins = {renamed(case, random.Random(seed), keep=prompt_words) for seed in range(200)}
+    assert twins and not any("max_val" in twin for twin in twins)
+
+
+def test_every_name_keeps_its_length_so_rules_about_names_judge_the_twin_as_the_original():
+    """Red-team finding: ``s`` and ``x`` renamed ``total`` and ``value`` passed "no single-letter names"."""
+    case = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n"
+    for seed in range(50):
+        twin = renamed(case, random.Random(seed))
+        assert [len(line) for line in twin.splitlines()] == [len(line) for line in case.splitlines()]
+
+
+def test_a_program_too_large_to_rename_cheaply_gets_no_twin():
+    """Red-team finding: a failure case of 1,400 nested lambdas took 12 s per renaming in the validator's own
+    process; a program of more than 5,000 syntax nodes is left as it is."""
+    nested = "f = " + "lambda: " * 1400 + "(" + ", ".join(["a"] * 4000) + ")\ndef g(a):\n    b = a\n    return b\n"
+    assert renamed(nested, random.Random(0)) is None
