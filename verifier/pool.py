@@ -2,9 +2,9 @@
 
 ``open_pool`` starts ``workers`` sandbox workers at once (each a zygote with nothing loaded), so the first score
 pays no start-up. ``score`` splits one task's responses into groups of at most ``group_size`` (default 16, one GRPO
-group; :data:`CODE_GROUP_SIZE` for a verifier that runs response code), which idle workers take in turn; ``score_batch`` groups mixed ``(source, response)`` pairs by verifier
-source first. Each group is one
-fork inside one worker: the verifier is loaded once and scores every response of the group. Thread-safe: any
+group; :data:`CODE_GROUP_SIZE` for a verifier that runs response code), which idle workers take in turn;
+``score_batch`` groups mixed ``(source, response)`` pairs by verifier source first. Each group is one fork inside
+one worker: the verifier is loaded once and scores every response of the group. Thread-safe: any
 number of threads may call ``score``/``score_batch``; groups queue for the next idle worker.
 
 Determinism runs (``RunEnv``)::
