@@ -6,7 +6,8 @@ way (``run-response``: the response's code runs through ``envsynth_sandbox.run_r
 verify call, so its calls/s are response-code executions/s), on 1 and 2 workers (concurrent callers for the
 per-call baselines):
 
-- ``pool-group16``: the warm bwrap pool, one fork per GRPO group of 16 responses (the training path)
+- ``pool-group16``: the warm bwrap pool, one request per GRPO group of 16 responses (the training path; the pool
+  scores a verifier that names ``run_response`` 8 responses to a process, ``verifier.pool.CODE_GROUP_SIZE``)
 - ``pool-group16-isolated``: the same with ``Limits(isolate_responses=True)``: a further fork per response
 - ``pool-group1``: the warm bwrap pool, one request (and one fork) per response
 - ``bwrap-fresh``: a new bwrap sandbox and a new interpreter for every call (the naive baseline)
