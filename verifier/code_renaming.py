@@ -243,13 +243,18 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 COMMON_NAMES = tuple("""
-a b c d i j k m n p q r s t v w x y ch lo hi ok fn op
-idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end
-item node word line char left prev size text last best seen nums vals keys
-right start first total count value index items words chars lines pairs
-result values answer output length number target counts totals
-current numbers counter visited
-previous elements
+a b c d i j k m n p q r s t v w x y
+ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws
+idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end buf seq vec ptr ret msg err obj elt dst
+src low top gap
+item node word line char left prev size text last best seen nums vals keys data head tail step mask bits diff rows
+cols temp curr base half
+right start first total count value index items words chars lines pairs nodes stack queue limit score delta carry
+width depth level digit parts steps
+result values answer output length number target counts totals digits buffer prefix suffix source weight height
+offset window cursor
+current numbers counter visited results answers outputs longest largest pending matches
+previous elements smallest position distance
 i_x n_i
 max_n min_n cur_i
 max_val min_val cur_sum end_idx row_idx col_idx
