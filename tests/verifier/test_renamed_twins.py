@@ -389,3 +389,11 @@ def test_a_program_too_large_to_rename_cheaply_gets_no_twin():
     process; a program of more than 5,000 syntax nodes is left as it is."""
     nested = "f = " + "lambda: " * 1400 + "(" + ", ".join(["a"] * 4000) + ")\ndef g(a):\n    b = a\n    return b\n"
     assert renamed(nested, random.Random(0)) is None
+
+
+@pytest.mark.parametrize("twins", [8, 16])
+def test_a_failure_case_with_one_short_name_still_yields_every_twin_validation_needs(twins):
+    spec = _code_task("def total(xs):\n    return len(xs)\n", prompt="Write `total(xs)`.")
+    probes = build_probes(spec, 200, random.Random(0), twins=twins)
+    made = [p.response for p in probes if RENAMED_SUFFIX in p.label]
+    assert len(made) == len(set(made)) == twins
