@@ -56,6 +56,9 @@ class Reason(StrEnum):
     """The reference scored below 1.0."""
     FAILURE_CASE_PASSES = "failure_case_passes"
     """A failure case scored above the fail threshold."""
+    FEW_TWINS = "few_twins"
+    """The failure cases that are programs could not be renamed into as many different twins as one training process
+    of the verifier scores (their names ran out): validation could not show it enough wrong answers it had not seen."""
     TRIVIAL = "trivial"
     """An empty, whitespace, echo or junk answer scored above the trivial threshold."""
     TIMEOUT = "timeout"

@@ -10,7 +10,9 @@ schema                 ``schema``: a field the sandbox cannot use (oversized, re
 compiles               ``verifier_error``: the source does not parse, or loading it defines no ``verify``
 static_determinism     ``nondeterministic``: the source reads clocks, pids, entropy, set order, ...
 reference              ``unsolvable`` (< 1.0), or the fault reason of a call that did not score
-failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included), or a fault reason
+failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included), ``few_twins`` (the
+                       failure cases that are programs gave fewer renamed twins than one training process
+                       scores), or a fault reason
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
 budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than
@@ -152,6 +154,16 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
     if result.passed is False and result.reason == "failure_case_passes" and twin_passed:
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
     return result
+
+
+def few_twins(made: int, wanted: int) -> CheckResult:
+    """The failure cases that are programs yielded ``made`` renamed twins of the ``wanted`` (one training process's
+    worth): a verifier that counted the programs it was shown could stay honest for all of them (red-team finding:
+    a failure case whose one renamable name had two possible new names gave a counting verifier its window)."""
+    return CheckResult(name="failure_cases", passed=False, reason="few_twins",
+                       detail=f"the failure cases that are programs gave {made} different renamed twins, {wanted} are "
+                              "needed (as many as one process of this verifier scores in training): give them "
+                              "ordinary local variables (an accumulator, a loop variable) whose names can vary")
 
 
 def check_trivial(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import io
 import keyword
 import random
@@ -176,11 +177,15 @@ def _mentions_reflection(node: ast.AST) -> bool:
 def _unsafe_names(tree: ast.Module) -> set[str]:
     """Every name that code outside a function body, or another program, could reach by its text."""
     unsafe = {n.id for n in _outside_functions(tree) if isinstance(n, ast.Name)}
+    in_class_body: set[int] = set()  # a class nested in a class body is walked with the outer one, once
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             unsafe.add(node.name)
-        if isinstance(node, ast.ClassDef):  # a class body's names are attributes (dataclass fields, reprs)
-            unsafe.update(n.id for n in _outside_functions(node) if isinstance(n, ast.Name))
+        if isinstance(node, ast.ClassDef) and id(node) not in in_class_body:  # its names are attributes
+            for inner in _outside_functions(node):
+                in_class_body.add(id(inner))
+                if isinstance(inner, ast.Name):
+                    unsafe.add(inner.id)
         elif isinstance(node, ast.JoinedStr):  # the tokenizer of 3.11 sees an f-string as one token
             unsafe.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
         elif isinstance(node, ast.arguments):  # only a keyword can pass these
@@ -243,8 +248,8 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 COMMON_NAMES = tuple("""
-a b c d i j k m n p q r s t v w x y
-ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws
+a b c d e f g h i j k m n p q r s t u v w x y z
+ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws dx dy dt dp nx ny cx cy px py ax ay bx by
 idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end buf seq vec ptr ret msg err obj elt dst
 src low top gap
 item node word line char left prev size text last best seen nums vals keys data head tail step mask bits diff rows
@@ -282,11 +287,25 @@ def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[
         shape = _SNAKE if _SNAKE.fullmatch(name) else _PLAIN if _PLAIN.fullmatch(name) else None
         if shape is None:
             continue
-        pool = [w for w in COMMON_NAMES if len(w) == len(name) and shape.fullmatch(w) and w not in used]
+        pool = [w for w in _candidates(len(name), shape is _SNAKE) if w not in used]
         if pool:
             mapping[name] = rng.choice(pool)
             used.add(mapping[name])
     return mapping
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates(length: int, snake: bool) -> tuple[str, ...]:
+    """The new names of ``length`` characters and one shape: :data:`COMMON_NAMES`'s, and where those are few (long
+    names) two of its words joined (``total_count``, ``rowcount``), so no name runs out of twins."""
+    shape = _SNAKE if snake else _PLAIN
+    found = [w for w in COMMON_NAMES if len(w) == length and shape.fullmatch(w)]
+    if len(found) < 40 and length >= (3 if snake else 6):
+        words = [w for w in COMMON_NAMES if _PLAIN.fullmatch(w) and len(w) >= (1 if snake else 3)]
+        joint = "_" if snake else ""
+        found += [a + joint + b for a in words for b in words
+                  if a != b and len(a) + len(joint) + len(b) == length]
+    return tuple(dict.fromkeys(found))
 
 
 def _substitute(code: str, mapping: Mapping[str, str]) -> str | None:

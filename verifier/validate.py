@@ -226,6 +226,9 @@ class Validator:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
+        made = sum(len(each) for each in twin_of.values())
+        if 0 < made < twins and "failure_cases" in done and done["failure_cases"].passed:
+            done["failure_cases"] = checks.few_twins(made, twins)  # no twin at all: prose, or nothing to rename
         elapsed = (time.perf_counter() - t0) * 1000
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:

@@ -52,7 +52,8 @@ def test_the_new_names_are_common_identifiers_of_the_same_shape_not_random_lette
         tree = ast.parse(renamed(program, random.Random(seed)))
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(tree)
                                                                             if isinstance(a, ast.arg)}
-        assert names <= set(COMMON_NAMES)
+        joined = {a + j + b for a in COMMON_NAMES for b in COMMON_NAMES for j in ("", "_")}
+        assert names <= set(COMMON_NAMES) | joined
         assert any("_" in name for name in names)  # run_sum became another snake-case name
 
 
@@ -397,3 +398,20 @@ def test_a_failure_case_with_one_short_name_still_yields_every_twin_validation_n
     probes = build_probes(spec, 200, random.Random(0), twins=twins)
     made = [p.response for p in probes if RENAMED_SUFFIX in p.label]
     assert len(made) == len(set(made)) == twins
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_failure_cases_whose_names_run_out_before_a_processs_worth_of_twins_reject_the_task():
+    """Red-team finding: a failure case whose one renamable name could take two new names gave two twins, and a
+    verifier counting programs stayed honest for both. The prompt here uses every letter but two."""
+    letters = "a b c d e f g h i j l n o p q r s t u v w x y z"  # k and m left: one new name for k
+    case = "def total(*, xs):\n    k = sum(xs)\n    return k + 1\n"
+    reference = "def total(*, xs):\n    return sum(xs)\n"
+    spec = TaskSpec(prompt=f"Write total(*, xs), the sum of xs. Names you may not use: {letters}.",
+                    verifier=f"def verify(response):\n    return 1.0 if response == {reference!r} else 0.0\n",
+                    reference=reference, failure_cases=(case,))
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(spec)
+    assert report.reasons == ("few_twins",)
+    assert "ordinary local variables" in next(c for c in report.checks if c.name == "failure_cases").detail
