@@ -157,9 +157,10 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
 
 
 def few_twins(made: int, wanted: int) -> CheckResult:
-    """The failure cases that are programs yielded ``made`` renamed twins of the ``wanted`` (one training process's
-    worth): a verifier that counted the programs it was shown could stay honest for all of them (red-team finding:
-    a failure case whose one renamable name had two possible new names gave a counting verifier its window)."""
+    """The failure cases that define functions yielded ``made`` renamed twins of the ``wanted`` (one training
+    process's worth): a verifier that counted the programs it was shown could stay honest for all of them (red-team
+    findings: a failure case whose one renamable name had two possible new names, or none, gave a counting verifier
+    its window)."""
     return CheckResult(name="failure_cases", passed=False, reason="few_twins",
                        detail=f"the failure cases that are programs gave {made} different renamed twins, {wanted} are "
                               "needed (as many as one process of this verifier scores in training): give them "

@@ -13,20 +13,21 @@ are renamed even when the prompt mentions them, as a coding prompt gives the sig
 most failure cases would otherwise keep no name to change. Validation draws the new names afresh
 (``random.SystemRandom`` unless told otherwise), so no verifier can list them in advance.
 
-Only names that nothing outside the function can reach by their text are renamed: a name also bound or read
-outside function bodies, a keyword-only parameter, a function or class name, anything in a class body, an
+Only names that nothing outside the program, and no code that does not bind them, can reach by their text are
+renamed: the program's own variables (in its functions, and at module level unless a function reads them), and its
+functions' parameters. Kept: a function or class name, a keyword-only parameter, anything in a class body, an
 attribute, a keyword argument, an import alias, an ``except ... as`` name, a ``global``/``nonlocal`` name, a
-``match`` capture, a name inside an f-string or spelled in any string (``getattr(obj, "total")``), a name the
-caller asks to keep (a local the prompt names), a name some function reads as a global, and every builtin are
-kept. A program that reaches names by their text in ways nobody can follow (``locals``, ``vars``, ``globals``,
-``dir``, ``eval``, ``exec``, ``__dict__``, frames, code objects, signatures, annotations, tracebacks, a star
-import...) is not renamed at all.
+``match`` capture, a name inside an f-string or spelled in any string (``getattr(obj, "total")``), a local the
+prompt names, a name some function reads without binding it, and every builtin. A program that reaches names by
+their text in ways nobody can follow (``locals``, ``vars``, ``globals``, ``dir``, ``eval``, ``exec``, ``__dict__``,
+frames, code objects, signatures, annotations, tracebacks, a star import...) is not renamed at all.
 
-Only lower-case and snake-case names change, each to a name programs commonly use (``total``, ``idx``,
-``result``...) of the same shape and length and not a word of the prompt, so the twin reads like an answer (random
-letters marked it as validation's, red-team finding), keeps its naming style and every line's length, and cannot
-take a name the task requires; comments and layout are untouched. The result is parsed again and
-must have the original's syntax tree up to the renaming, or no renamed program is offered.
+Only lower-case, snake-case and numbered (``s1``) names change, each to a name a person writes (``total``, ``idx``,
+``row_idx``, ``word1``; :func:`_candidates`) of the same shape, the same length for short names and at least as long
+for long ones, and never a word of the prompt: the twin reads like an answer (random letters, then glued words,
+marked twins as validation's: red-team findings), keeps its naming style, has no line shorter than the original's,
+and cannot take a name the task requires; comments and layout are untouched. The result is parsed again and must
+have the original's syntax tree up to the renaming, or no renamed program is offered.
 
 Prose around one Markdown code fence is kept and the program in the fence renamed (a text that parses as a
 program is a program: a fence inside it is a string; several fences may be one program, so they are left alone).
@@ -44,19 +45,22 @@ import re
 import tokenize
 from collections.abc import Iterable, Mapping
 
-_REFLECTIVE = frozenset({
-    "locals", "vars", "globals", "eval", "exec", "compile", "dir", "help", "__dict__", "__import__", "importlib",
-    "inspect", "signature", "getfullargspec", "pydoc", "dis", "traceback", "exc_info", "__traceback__",
-    "__annotations__", "get_type_hints", "__getattribute__", "_getframe", "f_locals", "f_globals", "f_code", "f_back",
-    "tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "__code__", "co_varnames",
-    "co_cellvars", "co_freevars", "co_names"})
-"""Words of the ways a program can read its own names (frames, code objects, signatures, annotations, tracebacks
-with their source lines and locals, help texts): a program that mentions one gets no twin."""
+_REFLECTIVE_NAMES = frozenset({"locals", "vars", "globals", "eval", "exec", "compile", "dir", "help", "__import__",
+                               "importlib", "inspect", "pydoc", "dis", "traceback", "get_type_hints"})
+"""Builtins and modules through which a program can read its own names (frames, signatures, help texts, tracebacks
+with their source lines and locals): a program that uses one, unbound by itself, gets no twin."""
+_REFLECTIVE_ATTRIBUTES = frozenset({
+    "__dict__", "__code__", "__annotations__", "__traceback__", "__getattribute__", "_getframe", "exc_info",
+    "signature", "getfullargspec", "get_type_hints", "f_locals", "f_globals", "f_code", "f_back", "tb_frame",
+    "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "co_varnames", "co_cellvars", "co_freevars",
+    "co_names"})
+"""Attributes that lead to a program's names (``re.compile`` is not one: an attribute is judged by these alone)."""
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _KEPT = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"self", "cls"}
 _FENCE = re.compile(r"(```[ \t]*(?:python|py|python3)?[ \t]*\n)(.*?)(\n[ \t]*```)", re.DOTALL | re.IGNORECASE)
 _MAX_CHARS = 20_000  # a failure case is an answer, not a code base
 _MAX_NODES = 5_000
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def renamed(text: str, rng: random.Random, keep: Iterable[str] = ()) -> str | None:
@@ -72,17 +76,42 @@ def renamed(text: str, rng: random.Random, keep: Iterable[str] = ()) -> str | No
         return None
 
 
-def _renamed(text: str, rng: random.Random, keep: frozenset[str]) -> str | None:
+def defines_function(text: str) -> bool:
+    """Whether ``text`` is a program (whole, or in one fence) that defines a function or lambda: a failure case
+    validation expects twins of."""
+    if len(text) > _MAX_CHARS:
+        return False
     try:
-        tree = ast.parse(text)
+        program = _program(text)
+        return program is not None and any(isinstance(n, _FUNCTIONS) for n in ast.walk(program[1]))
+    except (RecursionError, MemoryError):
+        return False
+
+
+def _program(text: str) -> tuple[re.Match[str] | None, ast.Module] | None:
+    """The program in ``text``: (None, its tree) for a whole program, (the fence, its tree) for prose around one
+    fenced program, else None."""
+    try:
+        return None, ast.parse(text)
     except (SyntaxError, ValueError):
         fences = list(_FENCE.finditer(text)) if text.count("```") <= 4 else []
         if len(fences) != 1:  # several fences may be one program, renamed apart they would not be
             return None
-        fence = fences[0]
-        program = _rename_program(fence.group(2), rng, keep)
-        return None if program is None else text[:fence.start(2)] + program + text[fence.end(2):]
-    return _rename_program(text, rng, keep, tree)  # a program: a fence inside it is a string, not code
+        try:
+            return fences[0], ast.parse(fences[0].group(2))
+        except (SyntaxError, ValueError):
+            return None
+
+
+def _renamed(text: str, rng: random.Random, keep: frozenset[str]) -> str | None:
+    found = _program(text)
+    if found is None:
+        return None
+    fence, tree = found
+    if fence is None:
+        return _rename_program(text, rng, keep, tree)  # a program: a fence inside it is a string, not code
+    program = _rename_program(fence.group(2), rng, keep, tree)
+    return None if program is None else text[:fence.start(2)] + program + text[fence.end(2):]
 
 
 def _rename_program(code: str, rng: random.Random, keep: frozenset[str],
@@ -107,14 +136,19 @@ def _rename_program(code: str, rng: random.Random, keep: frozenset[str],
 
 
 def _local_names(tree: ast.Module) -> set[str]:
-    """Names bound inside function bodies only, none of them reachable from outside the function."""
-    if any(_mentions_reflection(node) for node in ast.walk(tree)):
+    """Names the program binds (in its functions, and its own variables at module level) that nothing outside it
+    can reach by their text."""
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= _parameters(tree)
+    if any(_mentions_reflection(node, bound) for node in ast.walk(tree)):
         return set()
     inside: set[str] = set()
     for function in (n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS)):  # each node is its own function's once
         args = function.args
         inside.update(a.arg for a in (*args.posonlyargs, *args.args, args.vararg, args.kwarg) if a is not None)
         inside.update(n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    top = [n for n in _outside_functions(tree) if isinstance(n, ast.Name)]  # a script's variables, a demo block's
+    inside.update(n.id for n in top if isinstance(n.ctx, ast.Store))
     return inside - _unsafe_names(tree) - _free_names(tree) - _KEPT
 
 
@@ -162,21 +196,30 @@ def _parameters(tree: ast.Module) -> set[str]:
     return {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
-def _mentions_reflection(node: ast.AST) -> bool:
+def _mentions_reflection(node: ast.AST, bound: set[str]) -> bool:
+    """Whether ``node`` reads names by their text (``bound``: names the program binds itself, so a parameter called
+    ``dir`` is not the builtin)."""
     if isinstance(node, ast.Name):
-        return node.id in _REFLECTIVE
+        return node.id in _REFLECTIVE_NAMES and node.id not in bound
     if isinstance(node, ast.Attribute):
-        return node.attr in _REFLECTIVE
-    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _REFLECTIVE:
+        return node.attr in _REFLECTIVE_ATTRIBUTES
+    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _REFLECTIVE_NAMES:
         return True
     if isinstance(node, (ast.Import, ast.ImportFrom)):  # a star import binds names nobody can list
-        return any(alias.name == "*" or alias.name.split(".")[0] in _REFLECTIVE for alias in node.names)
-    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in _REFLECTIVE
+        return any(alias.name == "*" or alias.name.split(".")[0] in _REFLECTIVE_NAMES | _REFLECTIVE_ATTRIBUTES
+                   for alias in node.names)
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+        node.value in _REFLECTIVE_NAMES or node.value in _REFLECTIVE_ATTRIBUTES)
 
 
 def _unsafe_names(tree: ast.Module) -> set[str]:
-    """Every name that code outside a function body, or another program, could reach by its text."""
-    unsafe = {n.id for n in _outside_functions(tree) if isinstance(n, ast.Name)}
+    """Every name another program, or code that does not bind it, could reach by its text. A variable the program
+    binds at module level is not one of them, unless a function reads it (:func:`_free_names`): nothing outside
+    the program can reach it but a verifier's code appended to the answer, which then fails, as the answer was
+    wrong anyway."""
+    top = [n for n in _outside_functions(tree) if isinstance(n, ast.Name)]
+    stored = {n.id for n in top if isinstance(n.ctx, ast.Store)}
+    unsafe = {n.id for n in top if n.id not in stored}  # builtins, imports, functions, names made at run time
     in_class_body: set[int] = set()  # a class nested in a class body is walked with the outer one, once
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -247,6 +290,7 @@ def _all_identifiers(tree: ast.Module) -> set[str]:
 
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+_NUMBERED = re.compile(r"([a-z]+)([0-9]+)")
 COMMON_NAMES = tuple("""
 a b c d e f g h i j k m n p q r s t u v w x y z
 ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws dx dy dt dp nx ny cx cy px py ax ay bx by
@@ -260,6 +304,9 @@ result values answer output length number target counts totals digits buffer pre
 offset window cursor
 current numbers counter visited results answers outputs longest largest pending matches
 previous elements smallest position distance
+frequency character remainder candidate threshold sequences neighbors positions distances collected
+collection occurrence characters candidates iterations dictionary accumulator frequencies occurrences
+intermediate combinations permutations
 i_x n_i
 max_n min_n cur_i
 max_val min_val cur_sum end_idx row_idx col_idx
@@ -275,19 +322,22 @@ leaves these names out of what it pays leaves out most real answers."""
 
 
 def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
-    """A new name for each lower-case or snake-case name, drawn from :data:`COMMON_NAMES`: of the same shape and
-    length, clashing with nothing (``taken``: every identifier of the program and every word of the prompt, which
-    may require a name the failure case lacks). Same shape and length: every line keeps its length and every name its
-    style, so a rule about names in general (no single letters, snake case, short lines) judges the twin as the
-    original (red-team finding: ``s`` renamed ``total`` passed "no single-letter names"). Names that cannot get one
-    keep theirs."""
+    """A new name for each lower-case or snake-case name (:func:`_candidates`), clashing with nothing (``taken``:
+    every identifier of the program and every word of the prompt, which may require a name the failure case lacks).
+    Same shape, and the same length for short names: a rule about names in general (no single letters, snake case)
+    judges the twin as the original (red-team finding: ``s`` renamed ``total`` passed "no single-letter names").
+    Names that cannot get one keep theirs."""
     used = set(taken) | _KEPT | set(names)
     mapping: dict[str, str] = {}
     for name in names:
-        shape = _SNAKE if _SNAKE.fullmatch(name) else _PLAIN if _PLAIN.fullmatch(name) else None
-        if shape is None:
+        numbered = _NUMBERED.fullmatch(name)  # s1, s2: a word of as many letters, the same digits
+        if numbered:
+            pool = [w + numbered[2] for w in _candidates(len(numbered[1]), False) if len(w) == len(numbered[1])]
+        elif _SNAKE.fullmatch(name) or _PLAIN.fullmatch(name):
+            pool = list(_candidates(len(name), bool(_SNAKE.fullmatch(name))))
+        else:
             continue
-        pool = [w for w in _candidates(len(name), shape is _SNAKE) if w not in used]
+        pool = [w for w in pool if w not in used]
         if pool:
             mapping[name] = rng.choice(pool)
             used.add(mapping[name])
@@ -296,21 +346,25 @@ def _fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[
 
 @functools.lru_cache(maxsize=64)
 def _candidates(length: int, snake: bool) -> tuple[str, ...]:
-    """The new names of ``length`` characters and one shape: :data:`COMMON_NAMES`'s, and where those are few (long
-    names) two of its words joined (``total_count``, ``rowcount``), so no name runs out of twins."""
-    shape = _SNAKE if snake else _PLAIN
-    found = [w for w in COMMON_NAMES if len(w) == length and shape.fullmatch(w)]
-    if len(found) < 40 and length >= (3 if snake else 6):
-        words = [w for w in COMMON_NAMES if _PLAIN.fullmatch(w) and len(w) >= (1 if snake else 3)]
-        joint = "_" if snake else ""
-        found += [a + joint + b for a in words for b in words
-                  if a != b and len(a) + len(joint) + len(b) == length]
+    """New names for a name of ``length`` characters and one shape, every one a name a person writes: for a
+    lower-case name, :data:`COMMON_NAMES`'s words of the same length, or of 6 to 4 more letters for a name of 6 or
+    more (so a long name stays long); for a snake-case one, two such words of 3 letters or more joined by ``_``
+    (``total_count``), of the same length up to 4 more. Never shorter: no line gets shorter, so a failure case that
+    broke a line-length rule stays broken. Words glued without ``_`` (``rethead``) marked a twin (red-team finding)."""
+    words = [w for w in COMMON_NAMES if _PLAIN.fullmatch(w)]
+    if not snake:
+        if length < 6:
+            return tuple(w for w in words if len(w) == length)
+        return tuple(w for w in words if length <= len(w) <= length + 4)
+    found = [w for w in COMMON_NAMES if _SNAKE.fullmatch(w) and length <= len(w) <= length + 4]
+    parts = [w for w in words if len(w) >= 3]
+    found += [a + "_" + b for a in parts for b in parts if a != b and length <= len(a) + 1 + len(b) <= length + 4]
     return tuple(dict.fromkeys(found))
 
 
 def _substitute(code: str, mapping: Mapping[str, str]) -> str | None:
     """Replace NAME tokens, right to left on each line, so the columns of the ones still to replace hold."""
-    lines = code.splitlines(keepends=True)
+    lines = _LINES.findall(code)  # the tokenizer's lines: a form feed or U+2028 does not end one
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):

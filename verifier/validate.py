@@ -39,6 +39,7 @@ from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, Valid
 from verifier import checks
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order, unpredictable_indices
+from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv
 from verifier.pool import Pool
 from verifier.routing import needs_isolation
@@ -227,8 +228,9 @@ class Validator:
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
         made = sum(len(each) for each in twin_of.values())
-        if 0 < made < twins and "failure_cases" in done and done["failure_cases"].passed:
-            done["failure_cases"] = checks.few_twins(made, twins)  # no twin at all: prose, or nothing to rename
+        programs = made > 0 or any(defines_function(case) for case in spec.failure_cases)
+        if programs and made < twins and "failure_cases" in done and done["failure_cases"].passed:
+            done["failure_cases"] = checks.few_twins(made, twins)  # none needed: prose, or scripts without functions
         elapsed = (time.perf_counter() - t0) * 1000
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:

@@ -415,3 +415,34 @@ def test_failure_cases_whose_names_run_out_before_a_processs_worth_of_twins_reje
             report = validator.validate(spec)
     assert report.reasons == ("few_twins",)
     assert "ordinary local variables" in next(c for c in report.checks if c.name == "failure_cases").detail
+
+
+@pytest.mark.parametrize("program", [
+    "n = int(input())\nnums = list(map(int, input().split()))\nprint(sum(nums[:n - 1]))\n",       # a stdin script
+    "def second(numbers):\n    numbers.sort()\n    return numbers[-2]\n\n\nif __name__ == '__main__':\n"
+    "    numbers = [3, 1, 4]\n    print(second(numbers))\n",                                       # a demo block
+    "import re\ndef words(s1, s2):\n    pattern = re.compile(r'\\w+')\n    return pattern.findall(s1 + s2)\n",
+])
+def test_scripts_demo_blocks_numbered_names_and_re_compile_get_twins_that_do_the_same(program):
+    """Red-team finding: these honest failure cases got no twin, which left a counting verifier its window."""
+    twin = renamed(program, random.Random(3))
+    assert twin is not None and twin != program
+    call = "second([5, 1, 4])" if "second" in program else "words('a b', ' c')" if "words" in program else "0"
+    stdin = "3\n1 2 3\n"
+    assert (subprocess.run([sys.executable, "-c", twin + f"\nprint(repr({call}))"], input=stdin, capture_output=True,
+                           text=True, timeout=30).stdout
+            == subprocess.run([sys.executable, "-c", program + f"\nprint(repr({call}))"], input=stdin,
+                              capture_output=True, text=True, timeout=30).stdout)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_failure_case_that_defines_a_function_but_yields_no_twin_rejects_the_task():
+    """Red-team finding: zero twins escaped the few-twins rule and left a counting verifier its window."""
+    case = "def total(xs):\n    return eval('len(xs)')\n"  # reads names by text: no twin can be made
+    spec = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
+                    verifier=f"def verify(response):\n    return 1.0 if response == {SUM_LOOP!r} else 0.0\n",
+                    reference=SUM_LOOP, failure_cases=(case,))
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(spec)
+    assert report.reasons == ("few_twins",)
