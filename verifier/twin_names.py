@@ -1,0 +1,87 @@
+"""The new names of a renamed twin (:mod:`verifier.code_renaming`): names a person writes, of the old name's shape.
+
+Why a module of its own: which names a twin may take decides whether a verifier can tell it from an answer. Random
+letters (``hsrelt``), then common words glued together (``rethead``), each let a verifier that paid only person-like
+code tell validation's twins apart (red-team findings); so every new name is a word programs use, or two joined by
+``_`` for a snake-case name.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import re
+
+_PLAIN = re.compile(r"[a-z]+")
+_SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+_NUMBERED = re.compile(r"([a-z]+)([0-9]+)")
+COMMON_NAMES = tuple("""
+a b c d e f g h i j k m n p q r s t u v w x y z
+ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws dx dy dt dp nx ny cx cy px py ax ay bx by
+idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end buf seq vec ptr ret msg err obj elt dst
+src low top gap
+item node word line char left prev size text last best seen nums vals keys data head tail step mask bits diff rows
+cols temp curr base half
+right start first total count value index items words chars lines pairs nodes stack queue limit score delta carry
+width depth level digit parts steps
+result values answer output length number target counts totals digits buffer prefix suffix source weight height
+offset window cursor
+current numbers counter visited results answers outputs longest largest pending matches
+previous elements smallest position distance
+frequency character remainder candidate threshold sequences neighbors positions distances collected
+collection occurrence characters candidates iterations dictionary accumulator frequencies occurrences
+intermediate combinations permutations
+i_x n_i
+max_n min_n cur_i
+max_val min_val cur_sum end_idx row_idx col_idx
+best_sum left_sum new_list prev_val next_val
+total_sum start_idx num_items char_list word_list
+char_count word_count
+running_total
+""".split())
+"""The names programs use most, of 1 to 12 letters: a renamed program reads like one a person or a model
+wrote (random letters told a verifier which answer was validation's, red-team finding). Kept short and common on
+purpose: a verifier that pays only code whose names look like a person's must then pay the twins too, and one that
+leaves these names out of what it pays leaves out most real answers."""
+
+
+def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
+    """A new name for each lower-case, snake-case or numbered name (:func:`_candidates`), clashing with nothing
+    (``taken``: every identifier of the program, every builtin and keyword, and every word of the prompt, which may
+    require a name the failure case lacks).
+    Same shape, and the same length for short names: a rule about names in general (no single letters, snake case)
+    judges the twin as the original (red-team finding: ``s`` renamed ``total`` passed "no single-letter names").
+    Names that cannot get one keep theirs."""
+    used = set(taken) | set(names)
+    mapping: dict[str, str] = {}
+    for name in names:
+        numbered = _NUMBERED.fullmatch(name)  # s1, s2: a word of as many letters, the same digits
+        if numbered:
+            pool = [w + numbered[2] for w in _candidates(len(numbered[1]), False) if len(w) == len(numbered[1])]
+        elif _SNAKE.fullmatch(name) or _PLAIN.fullmatch(name):
+            pool = list(_candidates(len(name), bool(_SNAKE.fullmatch(name))))
+        else:
+            continue
+        pool = [w for w in pool if w not in used]
+        if pool:
+            mapping[name] = rng.choice(pool)
+            used.add(mapping[name])
+    return mapping
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates(length: int, snake: bool) -> tuple[str, ...]:
+    """New names for a name of ``length`` characters and one shape, every one a name a person writes: for a
+    lower-case name, :data:`COMMON_NAMES`'s words of the same length, or for a name of 6 letters or more, of its
+    length up to 4 more (so a long name stays long); for a snake-case one, two such words of 3 letters or more joined by ``_``
+    (``total_count``), of the same length up to 4 more. Never shorter: no line gets shorter, so a failure case that
+    broke a line-length rule stays broken. Words glued without ``_`` (``rethead``) marked a twin (red-team finding)."""
+    words = [w for w in COMMON_NAMES if _PLAIN.fullmatch(w)]
+    if not snake:
+        if length < 6:
+            return tuple(w for w in words if len(w) == length)
+        return tuple(w for w in words if length <= len(w) <= length + 4)
+    found = [w for w in COMMON_NAMES if _SNAKE.fullmatch(w) and length <= len(w) <= length + 4]
+    parts = [w for w in words if len(w) >= 3]
+    found += [a + "_" + b for a in parts for b in parts if a != b and length <= len(a) + 1 + len(b) <= length + 4]
+    return tuple(dict.fromkeys(found))
