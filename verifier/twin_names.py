@@ -39,7 +39,7 @@ total_sum start_idx num_items char_list word_list
 char_count word_count
 running_total
 """.split())
-"""The names programs use most, of 1 to 12 letters: a renamed program reads like one a person or a model
+"""The names programs use most, of 1 to 13 characters: a renamed program reads like one a person or a model
 wrote (random letters told a verifier which answer was validation's, red-team finding). Kept short and common on
 purpose: a verifier that pays only code whose names look like a person's must then pay the twins too, and one that
 leaves these names out of what it pays leaves out most real answers."""
