@@ -105,7 +105,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
         if first is not None:
             programs.append(i)
             add(i, first)
-    for attempt in range(3 * twins):  # in turn; a draw that repeats an earlier twin is lost
+    for attempt in range(6 * twins):  # in turn; a draw that repeats an earlier twin is lost
         if not programs or sum(made.values()) >= twins:
             break
         i = programs[attempt % len(programs)]

@@ -16,17 +16,17 @@ _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 _NUMBERED = re.compile(r"([a-z]+)([0-9]+)")
 COMMON_NAMES = tuple("""
-a b c d e f g h i j k m n p q r s t u v w x y z
-ch lo hi ok fn op el ix kv pt sz xs ys zs ns ms ps ts vs ws dx dy dt dp nx ny cx cy px py ax ay bx by
+i j k n x y s c a b d e f g h m p q r t u v w z
+xs ys ns zs el ch lo hi ok fn op dp dx dy ix kv pt sz ms ps ts vs ws nx ny cx cy px py ax ay bx by
 idx num val res ans out acc cur tmp key arr lst row col pos cnt mid end buf seq vec ptr ret msg err obj elt dst
 src low top gap
-item node word line char left prev size text last best seen nums vals keys data head tail step mask bits diff rows
+nums vals item left prev size last data head tail node word line char text best seen keys step mask bits diff rows
 cols temp curr base half
-right start first total count value index items words chars lines pairs nodes stack queue limit score delta carry
+total count value index items start first right words chars lines pairs nodes stack queue limit score delta carry
 width depth level digit parts steps
 result values answer output length number target counts totals digits buffer prefix suffix source weight height
 offset window cursor
-current numbers counter visited results answers outputs longest largest pending matches
+current numbers counter results answers outputs visited longest largest pending matches
 previous elements smallest position distance
 frequency character remainder candidate threshold sequences neighbors positions distances collected
 collection occurrence characters candidates iterations dictionary accumulator frequencies occurrences
@@ -39,7 +39,7 @@ total_sum start_idx num_items char_list word_list
 char_count word_count
 running_total
 """.split())
-"""The names programs use most, of 1 to 13 characters: a renamed program reads like one a person or a model
+"""The names programs use most, of 1 to 13 characters, the most common of each length first: a renamed program reads like one a person or a model
 wrote (random letters told a verifier which answer was validation's, red-team finding). Kept short and common on
 purpose: a verifier that pays only code whose names look like a person's must then pay the twins too, and one that
 leaves these names out of what it pays leaves out most real answers."""
@@ -63,8 +63,8 @@ def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[s
         else:
             continue
         pool = [w for w in pool if w not in used]
-        if pool:
-            mapping[name] = rng.choice(pool)
+        if pool:  # the most common names the most often (the list runs from common to rare within a length)
+            mapping[name] = rng.choices(pool, weights=[(1 + rank) ** -0.75 for rank in range(len(pool))])[0]
             used.add(mapping[name])
     return mapping
 
