@@ -23,11 +23,18 @@ from verifier.code_renaming import COMMON_NAMES, renamed
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x  # running sum\n    return result\n"
 
 
-def _run(code: str, expr: str) -> tuple[str, int]:
+def _run(code: str, expr: str, stdin: str = "") -> tuple[str, int]:
     """What a fresh interpreter prints for ``expr`` after running ``code``, and its exit status."""
-    done = subprocess.run([sys.executable, "-c", code + f"\nprint(repr({expr}))"], capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run([sys.executable, "-c", code + f"\nprint(repr({expr}))"], input=stdin, capture_output=True,
+                          text=True, timeout=30)
     return done.stdout, done.returncode
+
+
+def _validate(*specs: TaskSpec) -> list:
+    """Reports of ``specs`` from one validator on a fresh one-worker bwrap pool."""
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            return [validator.validate(spec) for spec in specs]
 
 
 def test_a_renamed_program_computes_what_the_original_computes():
@@ -219,11 +226,7 @@ def _task(verifier: str) -> TaskSpec:
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_verifier_that_knows_its_failure_cases_by_their_text_is_rejected_and_an_honest_one_admitted():
-    config = ValidationConfig()
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
-        with Validator(pool, config) as validator:
-            hostile = validator.validate(_task(KNOWS_ITS_FAILURE_CASES))
-            honest = validator.validate(_task(HONEST))
+    hostile, honest = _validate(_task(KNOWS_ITS_FAILURE_CASES), _task(HONEST))
     assert hostile.reasons == ("failure_case_passes",)
     failure_check = next(c for c in hostile.checks if c.name == "failure_cases")
     assert ":renamed[" in failure_check.detail and "by their text" in failure_check.detail
@@ -281,11 +284,8 @@ def test_twins_that_read_like_a_persons_code_and_stand_anywhere_in_run_0_catch_w
     plain_cases = ("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
     position = HONEST_ONLY_FOR_ITS_FIRST_CALLS.replace("KNOWN_CASES", repr(plain_cases))
     wordy = PAYS_CODE_WITH_WORDY_NAMES.replace("COMMON", repr(COMMON_NAMES))
-    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            wordy = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
-                                                verifier=wordy, reference=SUM_LOOP, failure_cases=ODD_NAMES))
-            early = [validator.validate(_task(position)) for _ in range(3)]
+    wordy, *early = _validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=wordy,
+                                       reference=SUM_LOOP, failure_cases=ODD_NAMES), *[_task(position)] * 3)
     assert wordy.reasons == ("failure_case_passes",)
     assert all(report.reasons == ("failure_case_passes",) for report in early)
 
@@ -314,9 +314,7 @@ def test_a_task_about_a_variables_name_is_admitted_when_its_prompt_names_it():
                               "    return best\n",
                     failure_cases=("def longest(words):\n    l = 0\n    for w in words:\n        l = max(l, len(w))\n"
                                    "    return l\n",))
-    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            report = validator.validate(spec)
+    report, = _validate(spec)
     assert report.admitted, report.reasons
 
 
@@ -348,11 +346,9 @@ def test_a_verifier_that_pays_every_program_after_its_first_few_meets_a_twin_the
     verifier counting programs stayed honest for validation and paid 14 of 16 wrong answers. Now run 0 shows a
     process as many twins as training scores in one process of this verifier (8 for one that runs response code)."""
     case = "def total(xs):\n    best = 0\n    for x in xs:\n        best = max(best, x)\n    return best\n"
-    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
-                                                 verifier=PAYS_PROGRAMS_AFTER_ITS_FIRST_FEW, reference=SUM_LOOP,
-                                                 failure_cases=(case,)))
+    report, = _validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
+                                 verifier=PAYS_PROGRAMS_AFTER_ITS_FIRST_FEW, reference=SUM_LOOP,
+                                 failure_cases=(case,)))
     assert report.reasons == ("failure_case_passes",)
 
 
@@ -411,9 +407,7 @@ def test_failure_cases_whose_names_run_out_before_a_processs_worth_of_twins_reje
     spec = TaskSpec(prompt=f"Write total(*, xs), the sum of xs. Names you may not use: {letters}.",
                     verifier=f"def verify(response):\n    return 1.0 if response == {reference!r} else 0.0\n",
                     reference=reference, failure_cases=(case,))
-    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            report = validator.validate(spec)
+    report, = _validate(spec)
     assert report.reasons == ("few_twins",)
     assert "ordinary local variables" in next(c for c in report.checks if c.name == "failure_cases").detail
 
@@ -429,11 +423,7 @@ def test_scripts_demo_blocks_numbered_names_and_re_compile_get_twins_that_do_the
     twin = renamed(program, random.Random(3))
     assert twin is not None and twin != program
     call = "second([5, 1, 4])" if "second" in program else "words('a b', ' c')" if "words" in program else "0"
-    stdin = "3\n1 2 3\n"
-    assert (subprocess.run([sys.executable, "-c", twin + f"\nprint(repr({call}))"], input=stdin, capture_output=True,
-                           text=True, timeout=30).stdout
-            == subprocess.run([sys.executable, "-c", program + f"\nprint(repr({call}))"], input=stdin,
-                              capture_output=True, text=True, timeout=30).stdout)
+    assert _run(twin, call, "3\n1 2 3\n") == _run(program, call, "3\n1 2 3\n")
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
@@ -443,7 +433,5 @@ def test_a_failure_case_that_defines_a_function_but_yields_no_twin_rejects_the_t
     spec = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
                     verifier=f"def verify(response):\n    return 1.0 if response == {SUM_LOOP!r} else 0.0\n",
                     reference=SUM_LOOP, failure_cases=(case,))
-    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            report = validator.validate(spec)
+    report, = _validate(spec)
     assert report.reasons == ("few_twins",)
