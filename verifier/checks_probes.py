@@ -17,6 +17,7 @@ cases by their text pays a twin and is rejected as ``failure_case_passes``.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import string
@@ -26,7 +27,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
-from verifier.code_renaming import renamed
+from verifier.code_renaming import every_twin, renamed
 
 
 class ProbeKind(str, Enum):
@@ -110,6 +111,21 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
             break
         i = programs[attempt % len(programs)]
         add(i, renamed(spec.failure_cases[i], rng, keep=named))
+    # Still short (few names, few words of their shape): every twin each program has, in turn, until enough. Each
+    # walk passes at most every text seen so far before it gives a new one, so how many twins a task gets depends
+    # only on how many there are, never on the draw.
+    walks = {i: every_twin(spec.failure_cases[i], keep=named) for i in programs}
+    while walks and sum(made.values()) < twins:
+        for i in list(walks):
+            before = len(seen)
+            for twin in itertools.islice(walks[i], len(seen) + 1):
+                add(i, twin)
+                if len(seen) > before:
+                    break
+            else:
+                del walks[i]  # every twin of this program is in
+            if sum(made.values()) >= twins:
+                break
     return tuple(probes)
 
 

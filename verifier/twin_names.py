@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Iterator
 
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
@@ -45,15 +46,15 @@ purpose: a verifier that pays only code whose names look like a person's must th
 leaves these names out of what it pays leaves out most real answers."""
 
 
-def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
-    """A new name for each lower-case, snake-case or numbered name (:func:`_candidates`), clashing with nothing
-    (``taken``: every identifier of the program, every builtin and keyword, and every word of the prompt, which may
-    require a name the failure case lacks).
+def name_pools(names: list[str], taken: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each lower-case, snake-case or numbered name of ``names`` -> the new names it may take (:func:`_candidates`),
+    the most common first, clashing with nothing (``taken``: every identifier of the program, every builtin and
+    keyword, and every word of the prompt, which may require a name the failure case lacks; nor ``names``).
     Same shape, and the same length for short names: a rule about names in general (no single letters, snake case)
     judges the twin as the original (red-team finding: ``s`` renamed ``total`` passed "no single-letter names").
-    Names that cannot get one keep theirs."""
+    Names of another shape are left out (they keep theirs)."""
     used = set(taken) | set(names)
-    mapping: dict[str, str] = {}
+    pools: dict[str, tuple[str, ...]] = {}
     for name in names:
         numbered = _NUMBERED.fullmatch(name)  # s1, s2: a word of as many letters, the same digits
         if numbered:
@@ -62,11 +63,54 @@ def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[s
             pool = list(_candidates(len(name), bool(_SNAKE.fullmatch(name))))
         else:
             continue
-        pool = [w for w in pool if w not in used]
-        if pool:  # the most common names the most often (the list runs from common to rare within a length)
-            mapping[name] = rng.choices(pool, weights=[(1 + rank) ** -0.75 for rank in range(len(pool))])[0]
-            used.add(mapping[name])
+        pools[name] = tuple(w for w in pool if w not in used)
+    return pools
+
+
+def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
+    """A new name for each name :func:`name_pools` gives new names for, drawn from ``rng``, no two alike; the most
+    common names the most often (a pool runs from common to rare within a length). A name whose pool the earlier
+    draws used up keeps its own."""
+    mapping: dict[str, str] = {}
+    for name, pool in name_pools(names, taken).items():
+        free = [w for w in pool if w not in mapping.values()]
+        if free:
+            mapping[name] = rng.choices(free, weights=[(1 + rank) ** -0.75 for rank in range(len(free))])[0]
     return mapping
+
+
+def every_mapping(names: list[str], taken: set[str]) -> Iterator[dict[str, str]]:
+    """Every mapping :func:`fresh_names` can draw, each once, lazily, the most common names first. Why: near the
+    edge (few names, few words of their shape) drawing with replacement could miss twins that exist, so whether a
+    task was rejected as ``few_twins`` depended on the draw; validation tops its draws up from here, and the
+    verdict depends only on how many different twins the failure cases allow."""
+    pools = list(name_pools(names, taken).items())
+    if not pools:
+        return
+    choices: list[Iterator[str | None]] = []
+    picked: list[str | None] = []
+
+    def options(depth: int) -> Iterator[str | None]:
+        free = [w for w in pools[depth][1] if w not in picked]
+        return iter(free or [None])  # as the draw: a name with nothing left keeps its own
+
+    choices.append(options(0))
+    while choices:  # a depth-first walk with a stack of its own: a program may have hundreds of names
+        word = next(choices[-1], _END)
+        if word is _END:
+            choices.pop()
+            if picked:
+                picked.pop()
+            continue
+        picked.append(word)
+        if len(picked) == len(pools):
+            yield {name: new for (name, _), new in zip(pools, picked) if new is not None}
+            picked.pop()
+        else:
+            choices.append(options(len(picked)))
+
+
+_END = object()
 
 
 @functools.lru_cache(maxsize=64)
