@@ -92,14 +92,14 @@ def _first_object(text: str) -> Any:
     for source in _candidates(text):
         try:
             value = json.loads(source)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: brackets nested past the parser's limit
             value = None
         if isinstance(value, dict):
             return value
         for start in (i for i, ch in enumerate(source) if ch == "{"):
             try:
                 value, _ = decoder.raw_decode(source, start)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict):
                 return value

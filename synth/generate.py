@@ -29,6 +29,7 @@ from uuid import uuid4  # noqa: E402
 
 from pydantic import ValidationError  # noqa: E402
 from rich.console import Console  # noqa: E402
+from rich.text import Text  # noqa: E402
 
 from synth.backends import GeneratorRegistry, default_registry  # noqa: E402
 from synth.backends.base import GeneratorSettings  # noqa: E402
@@ -42,7 +43,8 @@ from synth.loaders import ColumnMapping, LoadResult, load_failures, load_hub_dat
 from synth.pipeline import PipelineConfig, RunRecord, plan, prepare, run_pipeline  # noqa: E402
 from synth.prompts import PromptLibrary  # noqa: E402
 from synth.summary import PipelineSummary, ProgressHook, RichProgress, StageClock, summary_table  # noqa: E402
-from task_bank.cli_support import add_bank_args, bank_path, emit_json, one_line, run_command  # noqa: E402
+from task_bank.cli_support import (add_bank_args, bank_path, emit_json, one_line, run_command,  # noqa: E402
+                                   text_console)
 from task_bank.errors import ConfigError, InputError  # noqa: E402
 from task_bank.provenance import utcnow  # noqa: E402
 from task_bank.records import GrowthRun  # noqa: E402
@@ -186,7 +188,7 @@ def _dry_run(loaded: LoadResult, config: PipelineConfig, budget: Budget, prompts
         rendered = slot.rendered
         console.rule(f"{slot.key}  ({rendered.template} {rendered.template_hash})")
         for message in rendered.messages:
-            console.print(f"[bold]{message.role}[/bold]", highlight=False)
+            console.print(Text(message.role, style="bold"), highlight=False)
             console.print(message.content, markup=False, highlight=False)
     console.print(f"{len(prep.failures)} failures, {len(prep.groups)} groups, {len(slots)} draft prompts")
     return 0
@@ -204,8 +206,8 @@ def main(argv: Sequence[str] | None = None, *, registry: GeneratorRegistry | Non
 
 
 def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
-    out = Console(soft_wrap=True)
-    err = Console(stderr=True)
+    out = text_console(soft_wrap=True)
+    err = text_console(stderr=True)
     clock = StageClock()
     config, budget = _config(args)
     settings = generator_settings(args, model=args.model, drafts=args.drafts)

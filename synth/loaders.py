@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from task_bank.cli_support import load_json_line
 from task_bank.errors import EnvsynthError, InputError
 from task_bank.failure import FailureRecord, FailureSignal, SignalKind
 from task_bank.spec import Message
@@ -173,7 +174,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = load_json_line(line)
             except json.JSONDecodeError as exc:
                 yield number, RowError(f"not valid JSON ({exc.msg} at column {exc.colno})", None)
                 continue

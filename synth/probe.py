@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
-from rich.console import Console
 from rich.table import Table
 
 from synth.backends import create_backend
@@ -28,7 +27,7 @@ from synth.band import PolicyProbe, ProbeMeasure
 from synth.cli_common import (EXIT_CODES_EPILOG, HelpFormatter, add_backend_args, add_sandbox_args,
                               generator_settings, open_sandbox)
 from synth.executor import Executor, LocalExecutor
-from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command
+from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command, text_console
 from task_bank.errors import ConfigError
 from task_bank.records import TaskSplit, TaskStatus
 
@@ -128,7 +127,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(summary.model_dump(mode="json"), indent=2)
     else:
-        Console(soft_wrap=True).print(_table(summary))
+        text_console(soft_wrap=True).print(_table(summary))
     return 0
 
 

@@ -35,7 +35,7 @@ from synth.cli_common import EXIT_CODES_EPILOG, HelpFormatter, add_backend_args,
 from synth.executor import LocalExecutor
 from synth.replay_eval import (RETENTION_SUITE, EnvironmentEvalResult, EvalItem, ReplayReport, compare, evaluate,
                                evaluate_environments, previous_retention, replay_items, retention_items, summarise)
-from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command
+from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command, text_console
 from task_bank.environment_store import EnvironmentRecord
 from task_bank.errors import ConfigError
 from task_bank.evaluations import TaskEvalResult
@@ -213,7 +213,7 @@ def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
     if args.json:
         emit_json(report.model_dump(mode="json"))
     else:
-        _print(report, Console(soft_wrap=True))
+        _print(report, text_console(soft_wrap=True))
     return 0
 
 

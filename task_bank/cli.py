@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
-                                   run_command)
+                                   run_command, text_console)
 from task_bank.environment_cli import (add_environment_rows, environment_import_command, show_environment,
                                       write_environments)
 from task_bank.errors import InputError
@@ -292,4 +292,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; an error becomes one line on stderr and the shared exit code."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return run_command(lambda: handler(args, Console(file=sys.stdout)))
+    return run_command(lambda: handler(args, text_console(file=sys.stdout)))

@@ -26,13 +26,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from rich.console import Console
+from rich.text import Text
 
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.exit_codes import EXIT_FAILED, exit_code
 from task_bank.store import Bank
+from task_bank.spec import MAX_NESTING, nesting_depth
 
 T = TypeVar("T", bound=BaseModel)
 DEFAULT_BANK = "task_bank.db"
@@ -121,6 +124,20 @@ def json_text(obj: object, *, indent: int | None = None) -> str:
     return text
 
 
+def text_console(**options: Any) -> Console:
+    """The console every command prints tables and text through: rich markup off. Why: rich reads ``[...]`` in any
+    string as markup, and the strings here come from task files, verifiers and models; a task whose id or prompt
+    began with ``[/]`` raised MarkupError and ended ``validate``, ``score``, ``list`` and ``show`` with nothing
+    printed after all the sandbox work (red-team finding). Styles the program means are :class:`rich.text.Text`
+    (:func:`yes_no`)."""
+    return Console(markup=False, **options)
+
+
+def yes_no(flag: bool) -> Text:
+    """``yes`` in green or ``no`` in red, for a table cell of a :func:`text_console`."""
+    return Text("yes", style="green") if flag else Text("no", style="red")
+
+
 def emit_json(obj: object, *, indent: int | None = None) -> None:
     """Print one JSON document on stdout (plain print: nothing may wrap or colour machine output)."""
     sys.stdout.write(json_text(obj, indent=indent) + "\n")
@@ -173,6 +190,31 @@ def _validation_line(name: str, number: int, exc: ValidationError) -> BadLine:
     return BadLine(path=name, line=number, field=field, message=message)
 
 
+def load_json_line(text: str) -> Any:
+    """One line of a file anyone may have written, as JSON: every reader of JSONL input goes through here. Raises
+    ``json.JSONDecodeError`` (a ValueError, with ``msg`` and ``colno``) for anything that is not a value the program
+    can hold, not only for invalid JSON: brackets nested more than :data:`~task_bank.spec.MAX_NESTING` levels
+    (deeper ones raised RecursionError, or passed validation and then failed the bank's write) and integers of more
+    than 4,300 digits (Python refuses to convert them). Why one helper: each reader that caught only invalid JSON let
+    such a line end the whole run with no verdict for the lines around it (red-team finding)."""
+    too_deep = f"JSON nested more than {MAX_NESTING} levels deep (the most a record may hold)"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise UnusableJSON(too_deep, text, 0) from None
+    except ValueError as exc:
+        raise UnusableJSON(str(exc).split(";")[0][:200], text, 0) from None
+    if nesting_depth(data) > MAX_NESTING:
+        raise UnusableJSON(too_deep, text, 0)
+    return data
+
+
+class UnusableJSON(json.JSONDecodeError):
+    """Valid JSON that no record may hold (:func:`load_json_line`); its ``msg`` says why."""
+
+
 def _parse_line(name: str, number: int, raw: bytes, model: type[T], what: str,
                 precheck: Precheck | None) -> ParsedLine[T] | BadLine | None:
     try:
@@ -184,7 +226,9 @@ def _parse_line(name: str, number: int, raw: bytes, model: type[T], what: str,
     if not text.strip():
         return None
     try:
-        data = json.loads(text)
+        data = load_json_line(text)
+    except UnusableJSON as exc:
+        return BadLine(path=name, line=number, message=exc.msg)
     except json.JSONDecodeError as exc:
         return BadLine(path=name, line=number, column=exc.colno, message=f"not valid JSON: {exc.msg}")
     if not isinstance(data, dict):

@@ -28,8 +28,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from task_bank.provenance import Provenance
-from task_bank.spec import (SCHEMA_VERSION, Prompt, PromptedSpec, TaskLine, TaskSpec, TaskSplit, check_version_and_prompt,
-                            content_hash)
+from task_bank.spec import (SCHEMA_VERSION, Prompt, PromptedSpec, TaskLine, TaskSpec, TaskSplit, check_metadata,
+                            check_version_and_prompt, content_hash)
 
 ENVIRONMENT_KIND = "environment"
 """The ``kind`` value that marks an environment spec line."""
@@ -104,6 +104,7 @@ class EnvironmentSpec(PromptedSpec, BaseModel):
     @model_validator(mode="after")
     def _fill_id_and_check_version(self) -> "EnvironmentSpec":
         check_version_and_prompt(self.schema_version, self.prompt)
+        check_metadata(self.metadata)
         if not self.id:
             object.__setattr__(self, "id", self.content_id)
         return self

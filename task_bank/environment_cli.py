@@ -24,8 +24,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
-from task_bank.cli_support import bank_path
+from task_bank.cli_support import bank_path, load_json_line
 from task_bank.environment import is_environment_line
 from task_bank.environment_store import EnvironmentRecord, environment_line
 from task_bank.errors import InputError
@@ -45,7 +46,7 @@ def environment_lines(path: Path) -> tuple[list[int], int]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = load_json_line(line)
         except json.JSONDecodeError:
             others += 1
             continue
@@ -101,7 +102,7 @@ def add_environment_rows(table: Table, counts: dict[str, int]) -> Table:
 def show_environment(console: Console, record: EnvironmentRecord) -> None:
     """Everything the bank keeps about one environment, as ``task_bank show`` prints a task."""
     spec = record.spec
-    head = f"[b]{record.id}[/b]  environment  status={record.status.value}  split={record.split.value}"
+    head = Text(record.id, style="bold") + f"  environment  status={record.status.value}  split={record.split.value}"
     if record.reasons:
         head += f"  reasons={', '.join(record.reasons)}"
     if record.duplicate_of:

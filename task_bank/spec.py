@@ -42,6 +42,37 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+MAX_NESTING = 64
+"""Deepest nesting of lists and objects a record may hold (its metadata, a line of a JSONL file). Why: the bank's
+serializer refuses values deeper than about 255 levels, so a task with deeper metadata passed validation and then
+failed the write that stores it, taking the whole import down with it (red-team finding); no real record needs
+more than a few levels."""
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and dicts nest in ``value`` (0 for a scalar); iterative, so any depth is measured."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, (list, tuple)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def check_metadata(metadata: dict[str, Any]) -> None:
+    """What a record's free-form metadata must be: storable (nested at most :data:`MAX_NESTING` levels) and valid
+    Unicode text throughout. Raises ValueError, which pydantic reports on the record."""
+    if not metadata:
+        return
+    if nesting_depth(metadata) > MAX_NESTING:
+        raise ValueError(f"metadata nests lists and objects more than {MAX_NESTING} levels deep")
+    if has_lone_surrogate(canonical_json(metadata)):
+        raise ValueError("metadata contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
+
+
 def content_hash(value: Any) -> str:
     """Full sha256 hex digest of ``canonical_json(value)``."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
@@ -129,8 +160,9 @@ class TaskSpec(PromptedSpec, BaseModel):
     def _fill_id_and_check_version(self) -> "TaskSpec":
         check_version_and_prompt(self.schema_version, self.prompt)
         texts = (self.prompt_text, self.verifier, self.reference, *self.failure_cases, self.id)
-        if any(map(has_lone_surrogate, texts)) or (self.metadata and has_lone_surrogate(canonical_json(self.metadata))):
+        if any(map(has_lone_surrogate, texts)):
             raise ValueError("contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
+        check_metadata(self.metadata)
         if not self.id:
             object.__setattr__(self, "id", self.content_id)
         return self

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from task_bank.records import CurationAction, GrowthRun, TaskRecord, TrainingStat
 from task_bank.validation import ValidationReport
@@ -75,8 +76,8 @@ def print_runs(console: Console, runs: list[GrowthRun]) -> None:
     console.print(f"{len(runs)} run(s)")
     for run in runs:
         ended = f" -> {run.ended_at.strftime(_TIME)}" if run.ended_at else ""
-        console.print(f"[b]{run.id}[/b]  {run.kind.value}  {run.outcome.value}  {run.started_at.strftime(_TIME)}"
-                      f"{ended}  inputs={run.inputs_seen}", highlight=False)
+        console.print(Text(run.id, style="bold") + f"  {run.kind.value}  {run.outcome.value}  "
+                      f"{run.started_at.strftime(_TIME)}{ended}  inputs={run.inputs_seen}", highlight=False)
         if run.counts:
             console.print(f"    {_counts(run)}", highlight=False)
 
@@ -89,7 +90,7 @@ def show_task(console: Console, record: TaskRecord, reports: list[ValidationRepo
               history: list[CurationAction], duplicates: list[str], children: list[str]) -> None:
     """Everything the bank knows about one task; verifier lines wrap rather than disappear past the edge."""
     spec = record.spec
-    head = f"[b]{record.id}[/b]  status={record.status.value}"
+    head = Text(record.id, style="bold") + f"  status={record.status.value}"
     if record.reasons:
         head += f"  reasons={', '.join(record.reasons)}"
     if record.duplicate_of:

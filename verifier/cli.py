@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from task_bank.cli import print_import_report
 from task_bank.cli_support import (BadLine, ParsedLine, add_bank_args, bank_for_writing, bank_path, emit_json,
-                                   read_jsonl, run_command)
+                                   read_jsonl, run_command, text_console, yes_no)
 from task_bank.errors import InputError
 from task_bank.jsonl import import_jsonl, read_lines
 from task_bank.spec import TaskSpec
@@ -144,10 +144,10 @@ def _verdict_table(out: Console, name: str, rows: list[Verdict]) -> None:
     for line, v in rows:
         if isinstance(v, BadLine):
             counts[Reason.SCHEMA] += 1
-            table.add_row(str(line), "–", "[red]no[/]", f"schema ({v.field or 'line'}: {v.message})", "")
+            table.add_row(str(line), "–", yes_no(False), f"schema ({v.field or 'line'}: {v.message})", "")
             continue
         counts.update(v.reasons)
-        table.add_row(str(line), v.task_id, "[green]yes[/]" if v.admitted else "[red]no[/]", ", ".join(v.reasons),
+        table.add_row(str(line), v.task_id, yes_no(v.admitted), ", ".join(v.reasons),
                       f"{v.duration_ms:.0f}")
     out.print(table)
     admitted = sum(1 for _, v in rows if isinstance(v, ValidationReport) and v.admitted)
@@ -250,4 +250,4 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
-    return run_command(lambda: args.handler(args, Console()))
+    return run_command(lambda: args.handler(args, text_console()))

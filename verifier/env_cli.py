@@ -28,7 +28,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from task_bank.cli_support import add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, run_command
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank,
+                                   load_json_line, run_command, text_console, yes_no)
 from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, EnvironmentSpec, is_environment_line, parse_line
 from task_bank.provenance import Provenance
 from task_bank.errors import InputError
@@ -51,7 +52,7 @@ def _lines(path: Path) -> list[tuple[int, object]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                found.append((number, json.loads(line)))
+                found.append((number, load_json_line(line)))
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", path=str(path),
                                  line=number) from None
@@ -115,7 +116,7 @@ def validate_mixed(path: Path, backend: str, as_json: bool, out: Console,
     if not as_json:
         table = Table("kind", "id", "admitted", "reasons", "ms", title=f"{path}: {len(rows)} lines")
         for kind, r in rows:
-            table.add_row(kind, r.task_id, "[green]yes[/]" if r.admitted else "[red]no[/]", ", ".join(r.reasons),
+            table.add_row(kind, r.task_id, yes_no(r.admitted), ", ".join(r.reasons),
                           f"{r.duration_ms:.0f}")
         out.print(table)
         counts = Counter(reason for _, r in rows for reason in r.reasons)
@@ -182,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; the shared exit codes, never a traceback."""
     args = build_parser().parse_args(argv)
     if args.command == "import":
-        return run_command(lambda: cmd_import(args, Console(stderr=True)))
+        return run_command(lambda: cmd_import(args, text_console(stderr=True)))
     return run_command(lambda: cmd_export(args))
 
 

@@ -15,7 +15,7 @@ import socket
 
 from rich.console import Console
 
-from task_bank.cli_support import add_bank_args, bank_path, run_command
+from task_bank.cli_support import add_bank_args, bank_path, run_command, text_console
 from task_bank.errors import ConfigError
 from task_bank.web.security import check_bind
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="task_bank.web")
     add_serve_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return run_command(lambda: int(args.handler(args, Console())))
+    return run_command(lambda: int(args.handler(args, text_console())))
 
 
 if __name__ == "__main__":
