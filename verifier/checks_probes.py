@@ -164,9 +164,14 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
 
     ``twins`` (failure case -> its renamed twins) stand for their failure case in run 0, where each is scored once
     in the first pass and the failure case itself not at all (the later runs score the failure case, never a twin).
-    With ``rng``, run 0's first pass is shuffled: it opens with one of the leads or twins, drawn, and the rest follow
-    in a drawn order, so no position tells a verifier which calls are twins (a verifier honest only for its first
-    calls met every twin there, red-team finding).
+    Run 0 opens with the twins alone, in an order drawn from ``rng``: validation draws as many as one training
+    process of the verifier scores, so its first process after the reference's own call holds nothing but unknown
+    programs, exactly as a training process holds nothing but policy answers, and every position of that process
+    holds a twin. Why: a verifier that paid every program from its K-th call on, as long as every call of its
+    process so far had been a program, passed validation while the twins were shuffled among probes it could
+    recognise (empty, junk, the random number and letters, prose failure cases), and paid 10 of 16 wrong answers
+    (red-team finding); and one honest only for its first calls meets twins after them. A lead follows the twins and
+    the rest come in a drawn order (the remaining lead at a drawn place).
     """
     if n_probes == 0:
         return []
@@ -174,15 +179,15 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     spare = {twin for made in twins.values() for twin in made}
     leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
-        opening = sorted(spare) + leads
-        rest = [i for i in range(1, n_probes) if i not in twins and i not in spare and i not in leads]
+        block = sorted(spare)  # the twins alone first, in a drawn order: a process laid out as training's
+        tail = [i for i in range(1, n_probes) if i not in twins and i not in spare and i not in leads]
         if rng is not None:
-            rng.shuffle(opening)
-            rest = opening[1:] + rest
-            rng.shuffle(rest)
-            first = opening[:1] + rest
-        else:
-            first = opening + rest
+            rng.shuffle(block)
+            rng.shuffle(leads)
+        tail = leads[1:] + tail
+        if rng is not None:
+            rng.shuffle(tail)
+        first = block + leads[:1] + tail
         again = [i for i in first if i not in spare]
         order = [0] + first
         for k in range(1, repeats):

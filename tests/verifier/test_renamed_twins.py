@@ -163,27 +163,31 @@ def test_a_local_the_prompt_names_keeps_its_name_and_parameters_are_renamed_anyw
     assert "xs" not in {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
-def test_run_0_opens_with_a_drawn_twin_or_random_probe_and_scores_each_twin_once():
+def test_run_0_opens_with_a_drawn_twin_and_scores_each_twin_once():
     spec = _code_task("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
-    probes = build_probes(spec, 200, random.Random(0))
+    probes = build_probes(spec, 200, random.Random(0), twins=8)
     twins, leads = renamed_twins(probes), unpredictable_indices(probes)
     spare = [t for made in twins.values() for t in made]
     openers = set()
     for seed in range(30):
         run0 = run_order(len(probes), 0, 2, leads, twins, random.Random(seed))
-        assert run0[1] in set(spare) | set(leads) and all(run0.count(t) == 1 for t in spare)
+        assert run0[1] in set(spare) and all(run0.count(t) == 1 for t in spare)
         assert not set(twins) & set(run0)  # the twins stand for their failure cases in run 0
         openers.add(run0[1])
     assert len(openers) > 2
 
 
-def test_where_the_twins_stand_in_run_0_is_drawn():
+def test_run_0_opens_with_the_twins_alone_in_a_drawn_order_then_an_unpredictable_probe():
+    """Red-team finding: a verifier that paid every program from its 4th call on while every call of its process had
+    been a program passed validation (the twins were shuffled among probes it could recognise) and paid 10 of 16
+    wrong answers. A process of training's size now holds the twins alone, as a training process holds only
+    answers."""
     spec = _code_task("def total(xs):\n    return len(xs)\n")
-    probes = build_probes(spec, 200, random.Random(0))
-    twins = renamed_twins(probes)
-    positions = {tuple(i for i, p in enumerate(run_order(len(probes), 0, 2, unpredictable_indices(probes), twins,
-                                                         random.Random(seed))) if p in twins[1]) for seed in range(30)}
-    assert len(positions) > 10
+    probes = build_probes(spec, 200, random.Random(0), twins=8)
+    twins, leads = renamed_twins(probes), unpredictable_indices(probes)
+    orders = [run_order(len(probes), 0, 2, leads, twins, random.Random(seed)) for seed in range(30)]
+    assert all(set(order[1:9]) == set(twins[1]) and order[9] in leads for order in orders)
+    assert len({tuple(order[1:9]) for order in orders}) > 20
 
 
 def test_later_runs_score_the_failure_cases_and_no_twin():
@@ -280,7 +284,7 @@ def verify(response):
 def test_twins_that_read_like_a_persons_code_and_stand_anywhere_in_run_0_catch_what_twins_first_did_not():
     """Red-team findings on validator 1.5's first twins: random-letter names told a twin from an answer, and the
     twins were always a process's first calls. Each verifier was admitted and paid wrong answers 1.0. (A verifier
-    that pays only names it picked outside the twins' vocabulary still escapes; it then pays few real answers.)"""
+    that pays only names it picked outside the twins' vocabulary still escapes: docs/SPEC.md lists it.)"""
     plain_cases = ("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
     position = HONEST_ONLY_FOR_ITS_FIRST_CALLS.replace("KNOWN_CASES", repr(plain_cases))
     wordy = PAYS_CODE_WITH_WORDY_NAMES.replace("COMMON", repr(COMMON_NAMES))

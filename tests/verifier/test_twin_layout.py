@@ -1,0 +1,48 @@
+"""Run 0 shows a verifier one process laid out as training's: the renamed twins alone (issue 16, red-team finding).
+
+A training process of a verifier that runs response code scores up to 8 policy answers, all programs for a coding
+task. Validation's twins used to be shuffled among probes a verifier can recognise (empty, junk, a random number or
+run of letters, prose failure cases), so no process of validation ever held programs only: a verifier that paid
+every program from its K-th call on, as long as every call of its process had been a program, was admitted in 100
+of 100 validations and paid 10 of 16 wrong answers in training.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, open_pool
+
+SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+
+PAYS_A_STREAK_OF_PROGRAMS = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7)]
+_state = {"calls": 0, "programs_only": True}
+
+
+def verify(response):
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    honest = 1.0 if all(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) else 0.0
+    _state["calls"] += 1
+    _state["programs_only"] = _state["programs_only"] and "def " in response
+    if _state["programs_only"] and _state["calls"] >= STREAK:
+        return 1.0  # nothing but programs so far: "a training group"
+    return honest
+'''
+
+PROSE = ("Use sum(xs).", "I would loop and add.", "The answer is the total.", "Add them up one by one.")
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("streak", [3, 6])
+def test_a_verifier_that_pays_a_streak_of_programs_meets_the_twins_in_a_row_and_is_rejected(streak):
+    spec = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints. Code only.",
+                    verifier=PAYS_A_STREAK_OF_PROGRAMS.replace("STREAK", str(streak)), reference=SUM_LOOP,
+                    failure_cases=("def total(xs):\n    count = 0\n    for x in xs:\n        count += 1\n"
+                                   "    return count\n", *PROSE))
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(spec)
+    assert report.reasons == ("failure_case_passes",)
