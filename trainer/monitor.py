@@ -25,9 +25,22 @@ least ``pattern_share`` of the distinct passing responses, in none of the refere
 ``max_failing_share`` of the failing ones is a shared pattern (``sys . _getframe ( 1 ) . f_back ...``). Counting
 distinct responses keeps a policy that settled on one correct answer from being flagged for repeating it.
 
+**position** — A verifier process scores a GRPO group's responses one after another, so a verifier can pay a
+response by where it stands: every program after its K-th call, or only while its process has seen nothing but
+programs (red-team findings; validation shows each verifier a process laid out as training's, but cannot show it
+every layout). The reward function re-scores ``spot_checks`` responses of each group *alone*, in a process of
+their own where each is the first call (:class:`trainer.reward.VerifierReward`), and reports both rewards here.
+An honest verifier gives a response the same score wherever it stands (validation checked that it is
+deterministic), so a response that passes in its group and fails alone is a *gap* in the group's favour. A
+response that draws its own randomness can differ either way; a verifier that pays by position differs one way
+only. The rule flags a task with at least ``min_position_gaps`` gaps in the group's favour, at least
+``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
+expire).
+
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
-(:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted gradually on every task at once, or one
-whose passing responses share nothing longer than ``pattern_tokens`` tokens.
+(:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted gradually on every task at once, one
+whose passing responses share nothing longer than ``pattern_tokens`` tokens, or a verifier that pays by the
+response's own text alone (what renamed twins cannot reach: docs/SPEC.md lists it).
 """
 
 from __future__ import annotations
@@ -73,6 +86,12 @@ class MonitorConfig(BaseModel):
     """Passing (and, separately, failing) responses kept per task for its open window."""
     max_chars: int = Field(default=4000, ge=100)
     """Characters of each kept response."""
+    spot_checks: int = Field(default=1, ge=0)
+    """Responses of each GRPO group the reward function re-scores alone for the position rule (0: none)."""
+    min_position_gaps: int = Field(default=3, ge=1)
+    """Responses that passed in their group and failed alone needed before the position rule flags a task."""
+    position_ratio: float = Field(default=3.0, ge=1.0)
+    """How many times the gaps in the group's favour must outnumber the gaps the other way."""
 
 
 class FlagRule(StrEnum):
@@ -82,6 +101,8 @@ class FlagRule(StrEnum):
     """Its pass rate jumped far faster than the other tasks'."""
     SHARED_PATTERN = "shared_pattern"
     """Its passing responses share a long pattern that the reference and the prompt lack."""
+    POSITION = "position"
+    """Responses passed in their group and failed when scored alone: the verifier pays by position."""
 
 
 class Flag(BaseModel):
@@ -94,7 +115,8 @@ class Flag(BaseModel):
     rule: FlagRule
     """Which rule fired."""
     groups: int = Field(ge=0)
-    """GRPO groups of the task in the window that was flagged."""
+    """GRPO groups of the task in the window that was flagged (position: the groups whose re-scored response passed
+    in the group and failed alone)."""
     detail: str
     """The evidence in words (rates, z-scores, or the shared pattern)."""
 
@@ -123,6 +145,9 @@ class _Task:
     previous: _Window | None = None
     passing: list[str] = field(default_factory=list)
     failing: list[str] = field(default_factory=list)
+    checked: int = 0  # spot checks this run
+    favour: int = 0  # ... that passed in their group and failed alone
+    against: int = 0  # ... that failed in their group and passed alone
 
 
 class RewardHackMonitor:
@@ -151,6 +176,16 @@ class RewardHackMonitor:
             kept.append(response[:cap])
             del kept[:-keep]
 
+    def record_spot_check(self, task_id: str, in_group: float | None, alone: float | None) -> None:
+        """One response's reward in its GRPO group and when scored alone (None where either could not score)."""
+        if in_group is None or alone is None:
+            return
+        task = self._tasks.setdefault(task_id, _Task())
+        task.checked += 1
+        passed, passed_alone = in_group >= self.pass_threshold, alone >= self.pass_threshold
+        task.favour += passed and not passed_alone
+        task.against += passed_alone and not passed
+
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """Close every full window, judge the tasks that closed one, and return the new flags (in task order).
 
@@ -174,7 +209,21 @@ class RewardHackMonitor:
             task = self._tasks[task_id]
             task.passing.clear()  # responses are judged once, with their window: memory stays one window per task
             task.failing.clear()
+        for task_id in sorted(self._tasks):  # the position rule needs no full window: its evidence is run-long
+            flag = None if task_id in self.flagged else self._position(task_id)
+            if flag is not None:
+                self.flagged[task_id] = flag
+                flags.append(flag)
         return flags
+
+    def _position(self, task_id: str) -> Flag | None:
+        cfg, task = self.config, self._tasks[task_id]
+        if task.favour < cfg.min_position_gaps or task.favour < cfg.position_ratio * task.against:
+            return None
+        return Flag(task_id=task_id, rule=FlagRule.POSITION, groups=task.favour,
+                    detail=f"{task.favour} of {task.checked} responses re-scored alone passed in their group and "
+                           f"failed alone ({task.against} the other way): the verifier pays by where a response "
+                           "stands in its process")
 
     def _jump(self, task_id: str, now: _Window, before: _Window | None) -> Flag | None:
         cfg = self.config

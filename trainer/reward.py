@@ -12,6 +12,11 @@ How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
     error                       -> None  the sandbox failed; TRL skips the row instead of learning from a fake 0
     task no longer in the bank  -> None  nothing to score it with
 
+With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again *alone*: one more
+``score_batch`` call per round, holding at most one response per verifier, so each is the first and only call of a
+fresh process. The monitor's position rule compares the two rewards (a verifier that pays by where a response
+stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only.
+
 Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
 (``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time
 (``verifier/seconds``) are logged per call through TRL's ``log_metric`` hook, which averages them over the logging
@@ -20,6 +25,7 @@ interval; per-task tallies go to the :class:`trainer.ledger.ScoreLedger` for the
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -67,9 +73,10 @@ class VerifierReward:
     """TRL reward function scoring completions with their task's verifier through a warm pool."""
 
     def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int,
-                 monitor: RewardHackMonitor | None = None) -> None:
+                 monitor: RewardHackMonitor | None = None, rng: random.Random | None = None) -> None:
         self.__name__ = "verifier"
         self._monitor = monitor
+        self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
@@ -96,7 +103,9 @@ class VerifierReward:
         for i, result in zip(todo, results, strict=True):
             rewards[i] = reward_of(result)
             outcomes[result.outcome.value] += 1
-        equal_groups = self._record_groups(task_id, rewards, [completion_text(c) for c in completions])
+        groups = self._groups(task_id)
+        equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions])
+        checked = self._spot_check(task_id, groups, sources, rewards, completions)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]
@@ -105,23 +114,52 @@ class VerifierReward:
             log_metric("verifier/pass_rate",
                        sum(r >= self._ledger.pass_threshold for r in scored) / len(scored) if scored else 0.0)
             log_metric("verifier/equal_groups", float(equal_groups))
+            log_metric("verifier/spot_checks", float(checked))
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
-    def _record_groups(self, task_ids: Sequence[str], rewards: Sequence[float | None], texts: Sequence[str]) -> int:
-        """Split the batch into GRPO groups (consecutive rows of one task), record them (in the ledger, and in the
-        reward-hacking monitor with their responses); count equal-score ones."""
-        equal = 0
-        start = 0
+    def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:
+        """The batch's GRPO groups, as (start, end): consecutive rows of one task, at most ``group_size`` each."""
+        groups, start = [], 0
         while start < len(task_ids):
             end = start + 1
             while end < len(task_ids) and task_ids[end] == task_ids[start] and end - start < self._group_size:
                 end += 1
+            groups.append((start, end))
+            start = end
+        return groups
+
+    def _record_groups(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
+                       rewards: Sequence[float | None], texts: Sequence[str]) -> int:
+        """Record each group (in the ledger, and in the reward-hacking monitor with its responses); count the
+        equal-score ones."""
+        equal = 0
+        for start, end in groups:
             group = rewards[start:end]
             self._ledger.record_group(task_ids[start], group)
             if self._monitor is not None:
                 self._monitor.record_group(task_ids[start], group, texts[start:end])
             scored = [r for r in group if r is not None]
             equal += len(scored) >= 2 and len(set(scored)) == 1
-            start = end
         return equal
+
+    def _spot_check(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
+                    sources: Sequence[str | None], rewards: Sequence[float | None], completions: Sequence[Any]) -> int:
+        """Score ``spot_checks`` drawn responses of each group again, each alone in a process of its own, and hand
+        both rewards to the monitor; returns how many were re-scored."""
+        per_group = self._monitor.config.spot_checks if self._monitor is not None else 0
+        drawn = [i for start, end in groups
+                 for i in self._rng.sample([i for i in range(start, end) if rewards[i] is not None],
+                                           min(per_group, sum(rewards[i] is not None for i in range(start, end))))]
+        rounds: list[list[int]] = []
+        for i in drawn:  # a round holds one response per verifier: the pool gives each verifier's group a process
+            free = next((r for r in rounds if all(sources[j] != sources[i] for j in r)), None)
+            if free is None:
+                rounds.append([i])
+            else:
+                free.append(i)
+        for chunk in rounds:
+            results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in chunk])
+            for i, result in zip(chunk, results, strict=True):
+                self._monitor.record_spot_check(task_ids[i], rewards[i], reward_of(result))
+        return len(drawn)

@@ -1,0 +1,152 @@
+"""Training re-scores a response of each group alone, and flags a verifier that pays by position (issue 16).
+
+A verifier process scores a group's responses one after another. Red-team findings: verifiers that paid every
+program from their K-th call on, or only while their process had seen nothing but programs, escaped validation
+layouts before; whatever layout validation shows, training sees the one each such verifier is built to exploit.
+The reward function therefore scores one drawn response of each group again, alone (the first and only call of a
+fresh process), and the monitor's ``position`` rule flags a task whose responses pass in their group and fail
+alone. An honest verifier gives a response the same score wherever it stands.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import pytest
+
+from task_bank import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
+from trainer.ledger import ScoreLedger
+from trainer.monitor import FlagRule, MonitorConfig, RewardHackMonitor
+from trainer.reward import VerifierReward
+from verifier import Limits
+
+SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+WRONG = ["def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n",
+         "def total(xs):\n    return 0\n", "def total(xs):\n    return xs[0]\n"] * 4
+
+
+class PositionPool:
+    """A pool whose verifier pays every response from the ``pays_from``-th call of its process (a group of one
+    verifier in one ``score_batch`` call is one process), and otherwise 1.0 only for ``right``."""
+
+    def __init__(self, pays_from: int | None, right: str = SUM_LOOP) -> None:
+        self.pays_from, self.right = pays_from, right
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        calls: dict[str, int] = {}
+        results = []
+        for source, response in items:
+            calls[source] = calls.get(source, 0) + 1
+            paid = self.pays_from is not None and calls[source] >= self.pays_from
+            score = 1.0 if paid or response == self.right else 0.0
+            results.append(ScoreResult(outcome=Outcome.SCORED, score=score))
+        return results
+
+
+class Tasks:
+    def __init__(self, *specs: TaskSpec) -> None:
+        self._records = {spec.id: spec for spec in specs}
+
+    def find(self, task_id: str):
+        spec = self._records.get(task_id)
+        return None if spec is None else type("Record", (), {"spec": spec})()
+
+
+TASK = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                failure_cases=(WRONG[0],), verifier="def verify(response):\n    return 0.0\n")
+
+
+def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] = WRONG) -> RewardHackMonitor:
+    monitor = RewardHackMonitor(1.0)
+    reward = VerifierReward(pool, Tasks(task), ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
+                            rng=random.Random(1))
+    for _ in range(batches):
+        reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
+    monitor.close_window(lambda _: None)
+    return monitor
+
+
+def test_a_verifier_that_pays_responses_after_its_third_call_is_flagged_by_position():
+    flag = _train(PositionPool(pays_from=3), batches=12).flagged[TASK.id]
+    assert flag.rule is FlagRule.POSITION and "failed alone" in flag.detail
+
+
+def test_an_honest_verifier_is_never_flagged_by_position():
+    responses = [SUM_LOOP, *WRONG[:7]] * 2
+    assert _train(PositionPool(pays_from=None), batches=30, responses=responses).flagged == {}
+
+
+def test_gaps_both_ways_are_a_response_drawing_its_own_randomness_not_a_flag():
+    monitor = RewardHackMonitor(1.0)
+    for _ in range(6):
+        monitor.record_spot_check("t", in_group=1.0, alone=0.0)
+        monitor.record_spot_check("t", in_group=0.0, alone=1.0)
+    assert monitor.close_window(lambda _: None) == []
+
+
+def test_too_few_gaps_are_not_a_flag_and_enough_are_one():
+    monitor = RewardHackMonitor(1.0, MonitorConfig(min_position_gaps=3))
+    for _ in range(2):
+        monitor.record_spot_check("t", in_group=1.0, alone=0.0)
+    assert monitor.close_window(lambda _: None) == []
+    monitor.record_spot_check("t", in_group=1.0, alone=0.0)
+    assert [f.rule for f in monitor.close_window(lambda _: None)] == [FlagRule.POSITION]
+
+
+def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
+    """Two groups of one task in a batch: their re-scored responses go to the pool in separate calls."""
+    seen: list[list[tuple[str, str]]] = []
+
+    class Recording(PositionPool):
+        def score_batch(self, items):
+            seen.append(list(items))
+            return super().score_batch(items)
+
+    monitor = RewardHackMonitor(1.0)
+    reward = VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=8, monitor=monitor)
+    seen.clear()
+    reward([None] * 16, WRONG, task_id=[TASK.id] * 16)  # two groups of 8 of one task
+    assert [len(call) for call in seen] == [16, 1, 1]
+
+
+def test_no_monitor_means_no_spot_checks():
+    seen = []
+
+    class Recording(PositionPool):
+        def score_batch(self, items):
+            seen.append(len(items))
+            return super().score_batch(items)
+
+    VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=16)(
+        [None] * 16, WRONG, task_id=[TASK.id] * 16)
+    assert seen == [16]
+
+
+PAYS_A_STREAK_OF_PROGRAMS = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7)]
+_state = {"calls": 0, "programs_only": True}
+
+
+def verify(response):
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    honest = 1.0 if all(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) else 0.0
+    _state["calls"] += 1
+    _state["programs_only"] = _state["programs_only"] and "def " in response
+    if _state["programs_only"] and _state["calls"] >= 3:
+        return 1.0
+    return honest
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_training_through_the_real_pool_flags_a_verifier_that_pays_a_streak_of_programs():
+    from verifier.routing import open_scoring_pool
+
+    task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                    failure_cases=(WRONG[0],), verifier=PAYS_A_STREAK_OF_PROGRAMS)
+    with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        monitor = _train(pool, batches=8, task=task)
+    assert monitor.flagged[task.id].rule is FlagRule.POSITION
