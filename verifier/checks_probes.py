@@ -110,7 +110,8 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
         if not programs or sum(made.values()) >= twins:
             break
         i = programs[attempt % len(programs)]
-        add(i, renamed(spec.failure_cases[i], rng, keep=named))
+        # whole and partial twins by turns (twin_names.KEEP says why both)
+        add(i, renamed(spec.failure_cases[i], rng, keep=named, partial=made.get(i, 0) % 2 == 1))
     # Still short (few names, few words of their shape): every twin each program has, in turn, until enough. Each
     # walk passes at most every text seen so far before it gives a new one, so how many twins a task gets depends
     # only on how many there are, never on the draw.

@@ -54,15 +54,17 @@ _MISSES = 64  # mappings in a row that make no twin, after which a walk of every
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
-def renamed(text: str, rng: random.Random, keep: Iterable[str] = ()) -> str | None:
+def renamed(text: str, rng: random.Random, keep: Iterable[str] = (), partial: bool = False) -> str | None:
     """``text`` with the local names and parameters of its functions renamed, or None when none can safely change.
 
     ``text`` is a whole program, or prose around one fenced program; names are drawn from ``rng``; locals in
-    ``keep`` (those the task's prompt mentions) keep their names. Never raises."""
+    ``keep`` (those the task's prompt mentions) keep their names. ``partial``: a partial twin, which keeps some
+    names (parameters the prompt mentions always, others by chance) and changes at least one
+    (:func:`verifier.twin_names.fresh_names`). Never raises."""
     if len(text) > _MAX_CHARS:
         return None
     try:
-        return _renamed(text, rng, frozenset(keep))
+        return _renamed(text, rng, frozenset(keep), partial)
     except (RecursionError, MemoryError):  # a deeply nested program: ``ast.dump`` and friends recurse
         return None
 
@@ -121,9 +123,11 @@ def every_twin(text: str, keep: Iterable[str] = ()) -> Iterator[str]:
                 return
 
 
-def _renamed(text: str, rng: random.Random, keep: frozenset[str]) -> str | None:
+def _renamed(text: str, rng: random.Random, keep: frozenset[str], partial: bool) -> str | None:
     plan = _plan(text, keep)
-    return None if plan is None else _twin(text, plan, fresh_names(*plan[2:], rng))
+    if plan is None:
+        return None
+    return _twin(text, plan, fresh_names(*plan[2:], rng, partial=partial, favoured=keep & frozenset(plan[2])))
 
 
 _Plan = tuple[re.Match[str] | None, ast.Module, list[str], set[str]]

@@ -67,20 +67,40 @@ def name_pools(names: list[str], taken: set[str]) -> dict[str, tuple[str, ...]]:
     return pools
 
 
-def fresh_names(names: list[str], taken: set[str], rng: random.Random) -> dict[str, str]:
+KEEP = 0.5
+"""In a partial twin (:func:`fresh_names` with ``partial``), the chance that a name it could change keeps its own. Why
+partial twins: a twin that renamed every name never held a name its failure case uses, and policy answers nearly
+always copy the signature's parameter; a verifier that paid any program taking the parameter ``s``, when every
+failure case took ``s`` too, met no twin with ``s`` and was admitted (red-team finding). Why whole twins as well: a
+verifier that paid programs whose every name is a common word, when the failure cases used odd ones, met only
+twins that kept an odd name. Validation draws both kinds, in turn."""
+
+
+def fresh_names(names: list[str], taken: set[str], rng: random.Random, partial: bool = False,
+                favoured: frozenset[str] = frozenset()) -> dict[str, str]:
     """A new name for each name :func:`name_pools` gives new names for, drawn from ``rng``, no two alike; the most
     common names the most often (a pool runs from common to rare within a length). A name whose pool the earlier
-    draws used up keeps its own."""
+    draws used up keeps its own. ``partial``: each name keeps its own with chance :data:`KEEP`, and a name in
+    ``favoured`` (a word of the prompt: the signature's parameters) always does, yet at least one name changes."""
+    pools = name_pools(names, taken)
+    kept: set[str] = set()
+    if partial:
+        changeable = [name for name, pool in pools.items() if pool]
+        kept = {name for name in changeable if name in favoured or rng.random() < KEEP}
+        if changeable and len(kept) == len(changeable):
+            others = [name for name in changeable if name not in favoured]
+            kept.discard(rng.choice(others or changeable))
     mapping: dict[str, str] = {}
-    for name, pool in name_pools(names, taken).items():
+    for name, pool in pools.items():
         free = [w for w in pool if w not in mapping.values()]
-        if free:
+        if free and name not in kept:
             mapping[name] = rng.choices(free, weights=[(1 + rank) ** -0.75 for rank in range(len(free))])[0]
     return mapping
 
 
 def every_mapping(names: list[str], taken: set[str]) -> Iterator[dict[str, str]]:
-    """Every mapping :func:`fresh_names` can draw, each once, lazily, the most common names first. Why: near the
+    """Every mapping :func:`fresh_names` can draw, each once, lazily, the most common names first (for each name,
+    every new name before its own). Why: near the
     edge (few names, few words of their shape) drawing with replacement could miss twins that exist, so whether a
     task was rejected as ``few_twins`` depended on the draw; validation tops its draws up from here, and the
     verdict depends only on how many different twins the failure cases allow."""
@@ -92,7 +112,7 @@ def every_mapping(names: list[str], taken: set[str]) -> Iterator[dict[str, str]]
 
     def options(depth: int) -> Iterator[str | None]:
         free = [w for w in pools[depth][1] if w not in picked]
-        return iter(free or [None])  # as the draw: a name with nothing left keeps its own
+        return iter([*free, None])  # None: the name keeps its own (drawn to, or with nothing left)
 
     choices.append(options(0))
     while choices:  # a depth-first walk with a stack of its own: a program may have hundreds of names
@@ -104,7 +124,8 @@ def every_mapping(names: list[str], taken: set[str]) -> Iterator[dict[str, str]]
             continue
         picked.append(word)
         if len(picked) == len(pools):
-            yield {name: new for (name, _), new in zip(pools, picked) if new is not None}
+            if any(new is not None for new in picked):  # a twin changes at least one name
+                yield {name: new for (name, _), new in zip(pools, picked) if new is not None}
             picked.pop()
         else:
             choices.append(options(len(picked)))

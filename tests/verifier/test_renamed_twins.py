@@ -56,13 +56,15 @@ def test_the_twin_keeps_its_comments_and_the_functions_name_and_no_line_gets_sho
 def test_the_new_names_are_common_identifiers_of_the_same_shape_not_random_letters():
     program = ("def f(values):\n    run_sum = 0\n    for v in values:\n        run_sum += v\n"
                "    numbers = [run_sum]\n    return numbers\n")
+    joined = {a + "_" + b for a in COMMON_NAMES for b in COMMON_NAMES}  # never glued: ``rethead`` marked twins
+    snake = set()
     for seed in range(20):
         tree = ast.parse(renamed(program, random.Random(seed)))
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(tree)
                                                                             if isinstance(a, ast.arg)}
-        joined = {a + "_" + b for a in COMMON_NAMES for b in COMMON_NAMES}  # never glued: ``rethead`` marked twins
-        assert names <= set(COMMON_NAMES) | joined
-        assert any("_" in name for name in names)  # run_sum became another snake-case name
+        assert names - {"values", "run_sum", "v", "numbers"} <= set(COMMON_NAMES) | joined  # new, or kept
+        snake |= {name for name in names if "_" in name and name != "run_sum"}
+    assert snake  # run_sum became another snake-case name in some twins
 
 
 def test_the_new_names_are_drawn_from_the_source_of_randomness_given():
@@ -118,9 +120,12 @@ def test_names_reachable_from_outside_the_function_are_kept():
 def test_a_name_spelled_in_a_string_is_kept_and_the_rest_renamed():
     program = ("def f(obj, items):\n    real = getattr(obj, 'real')\n    acc = [i for i in items]\n"
                "    return real, {'acc': acc}\n")
-    twin = renamed(program, random.Random(1))
-    names = {n.id for n in ast.walk(ast.parse(twin)) if isinstance(n, ast.Name)}
-    assert {"real", "acc", "getattr"} <= names and not {"obj", "items", "i"} & names
+    renamed_somewhere = set()
+    for seed in range(20):
+        names = {n.id for n in ast.walk(ast.parse(renamed(program, random.Random(seed)))) if isinstance(n, ast.Name)}
+        assert {"real", "acc", "getattr"} <= names
+        renamed_somewhere |= {"obj", "items", "i"} - names
+    assert renamed_somewhere == {"obj", "items", "i"}
 
 
 def test_global_nonlocal_and_match_names_are_kept_without_giving_up_the_others():

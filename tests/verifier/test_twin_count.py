@@ -50,19 +50,43 @@ def test_every_twin_lists_each_twin_once_including_every_one_a_draw_makes():
 
 def test_every_mapping_is_every_assignment_of_distinct_new_names_a_draw_can_make():
     names, taken = ["a", "b"], {"c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n", "p", "q", "r", "s", "t", "u",
-                                "v", "w", "z"}  # a and b may become x or y only
-    mappings = list(every_mapping(names, taken))
-    assert mappings == [{"a": "x", "b": "y"}, {"a": "y", "b": "x"}]
-    assert {tuple(fresh_names(names, taken, random.Random(seed)).items()) for seed in range(50)} == {
-        tuple(m.items()) for m in mappings}
+                                "v", "w", "z"}  # a and b may become x or y only, or keep their names
+    mappings = [tuple(sorted(m.items())) for m in every_mapping(names, taken)]
+    assert mappings == [(("a", "x"), ("b", "y")), (("a", "x"),), (("a", "y"), ("b", "x")), (("a", "y"),),
+                        (("b", "x"),), (("b", "y"),)]  # every twin changes a name; none keeps both
+    drawn = {tuple(sorted(fresh_names(names, taken, random.Random(seed), partial=seed % 2 == 1).items()))
+             for seed in range(300)}
+    assert drawn == set(mappings)
 
 
 def test_a_name_whose_new_names_the_others_used_up_keeps_its_own_in_the_walk_as_in_the_draw():
     names, taken = ["a", "b", "c"], set(SINGLE_LETTERS) - {"a", "b", "c", "x", "y"}  # three names, two new ones
     walked = [tuple(sorted(m.items())) for m in every_mapping(names, taken)]
-    assert walked == [(("a", "x"), ("b", "y")), (("a", "y"), ("b", "x"))]  # c keeps its name in each
-    assert {tuple(sorted(fresh_names(names, taken, random.Random(seed)).items())) for seed in range(200)} == set(
-        walked)
+    assert len(walked) == len(set(walked)) and all(walked)
+    assert all(len({new for _, new in m}) == len(m) for m in walked)  # no two names alike
+    assert (("a", "x"), ("b", "y")) in walked and not any(len(m) == 3 for m in walked)  # c kept: nothing left
+    drawn = {tuple(sorted(fresh_names(names, taken, random.Random(seed)).items())) for seed in range(300)}
+    assert drawn <= set(walked)
+
+
+def test_partial_twins_keep_the_prompts_parameters_and_some_other_names_and_whole_twins_keep_none():
+    """Red-team finding: twins renamed every name, so a name all failure cases use (the signature's parameter,
+    which nearly every answer copies) was in no twin, and a verifier paying it was admitted."""
+    case = "def is_palindrome(s):\n    cleaned = s.lower()\n    flipped = cleaned[::-1]\n    return cleaned == flipped[1:]\n"
+    prompt_words = {"is_palindrome", "s"}
+    partial = [renamed(case, random.Random(seed), keep=prompt_words, partial=True) for seed in range(40)]
+    whole = [renamed(case, random.Random(seed), keep=prompt_words) for seed in range(40)]
+    assert all("(s)" in twin for twin in partial) and not any("(s)" in twin for twin in whole)
+    assert any("cleaned" in twin for twin in partial) and any("cleaned" not in twin for twin in partial)
+    assert case not in partial and not any("cleaned" in twin or "flipped" in twin for twin in whole)
+
+
+def test_validation_draws_whole_and_partial_twins_by_turns():
+    case = "def is_palindrome(s):\n    cleaned = s.lower()\n    return cleaned == cleaned[::-1][1:]\n"
+    spec = TaskSpec(prompt="Write is_palindrome(s).", verifier="def verify(r):\n    return 0.0\n",
+                    reference="def is_palindrome(s):\n    return s == s[::-1]\n", failure_cases=(case,))
+    twins = [p.response for p in build_probes(spec, 200, random.Random(3), twins=8) if RENAMED_SUFFIX in p.label]
+    assert sum("(s)" in twin for twin in twins) == 4  # the partial ones keep the prompt's parameter
 
 
 def test_a_walk_of_every_twin_gives_up_after_a_run_of_mappings_that_make_none():
