@@ -36,7 +36,8 @@ _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Z
 hash is hex only, so it stays)."""
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("PRIVATE_KEY", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL)),
+    ("PRIVATE_KEY", re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:(?!-----BEGIN ).){0,16384}?"
+                               r"-----END [A-Z ]{0,40}PRIVATE KEY-----", re.DOTALL)),  # bounded: never quadratic
     ("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
     ("API_KEY", re.compile(r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}"
                            r"|AIza[0-9A-Za-z_-]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})")),
@@ -44,7 +45,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("TOKEN", re.compile(r"(?i)(?P<keep>bearer )(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)")),
     ("PASSWORD", _URL_PASSWORD),
     ("AWS_SECRET_KEY", _AWS_SECRET),
-    ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
+    ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")),
 )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
-                                   run_command, text_console)
+                                   run_command, text_console, whole_number)
 from task_bank.environment_cli import (add_environment_rows, environment_import_command, show_environment,
                                       write_environments)
 from task_bank.errors import InputError
@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", default=None, metavar="RUN_ID", help="growth run id (default: any)")
     p.add_argument("--sort", default="created", choices=SORTS, help="sort key (default: created)")
     p.add_argument("--ascending", action="store_true", help="oldest / lowest first (default: newest first)")
-    p.add_argument("--limit", type=int, default=50, help="tasks per page (default: 50)")
-    p.add_argument("--offset", type=int, default=0, help="tasks to skip (default: 0)")
+    p.add_argument("--limit", type=whole_number(1), default=50, help="tasks per page (default: 50)")
+    p.add_argument("--offset", type=whole_number(0), default=0, help="tasks to skip (default: 0)")
 
     p = _subcommand(sub, "show", cmd_show, "one task: spec, provenance, reports, statistics, history",
                     "Show everything the bank knows about one task, or one environment (its tools, reference "
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _subcommand(sub, "runs", cmd_runs, "growth and generate runs, newest first",
                     "List the recorded growth and generate runs, newest first, with their counts.")
-    p.add_argument("--limit", type=int, default=50, help="runs to show (default: 50)")
+    p.add_argument("--limit", type=whole_number(1), default=50, help="runs to show (default: 50)")
 
     try:
         from task_bank.web.cli import add_serve_parser

@@ -124,6 +124,25 @@ def json_text(obj: object, *, indent: int | None = None) -> str:
     return text
 
 
+MAX_COUNT = 2 ** 62
+"""Largest count or offset a command takes (SQLite's integers stop at 2**63 - 1: a larger ``--offset`` raised
+OverflowError, red-team finding)."""
+
+
+def whole_number(least: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count: a whole number from ``least`` to :data:`MAX_COUNT`, else a one-line usage
+    error (exit 2)."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not least <= number <= MAX_COUNT:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: use {least} to {MAX_COUNT}")
+        return number
+    return parse
+
+
 def text_console(**options: Any) -> Console:
     """The console every command prints tables and text through: rich markup off. Why: rich reads ``[...]`` in any
     string as markup, and the strings here come from task files, verifiers and models; a task whose id or prompt
@@ -215,7 +234,7 @@ class UnusableJSON(json.JSONDecodeError):
     """Valid JSON that no record may hold (:func:`load_json_line`); its ``msg`` says why."""
 
 
-def _parse_line(name: str, number: int, raw: bytes, model: type[T], what: str,
+def _parse_line(name: str, number: int, raw: bytes, model: type[T] | Callable[[Any], T], what: str,
                 precheck: Precheck | None) -> ParsedLine[T] | BadLine | None:
     try:
         text = raw.decode("utf-8")
@@ -237,17 +256,22 @@ def _parse_line(name: str, number: int, raw: bytes, model: type[T], what: str,
     if refused is not None:
         return BadLine(path=name, line=number, field=refused[0], message=refused[1])
     try:
-        return ParsedLine(path=name, line=number, value=model.model_validate(data))
+        value = model.model_validate(data) if isinstance(model, type) else model(data)
     except ValidationError as exc:
         return _validation_line(name, number, exc)
+    except ValueError as exc:  # a parser's own refusal (an unknown ``kind``)
+        return BadLine(path=name, line=number, field="kind", message=str(exc)[:500])
+    return ParsedLine(path=name, line=number, value=value)
 
 
-def read_jsonl(path: Path | str, model: type[T], *, what: str | None = None,
+def read_jsonl(path: Path | str, model: type[T] | Callable[[Any], T], *, what: str | None = None,
                precheck: Precheck | None = None) -> Iterator[ParsedLine[T] | BadLine]:
     """Each non-blank line of a JSONL file as a :class:`ParsedLine` of ``model`` or the :class:`BadLine` saying why not.
 
-    Lines are read one at a time (a large file is never held whole). ``what`` names the record in messages
-    (default: the model's name). A file that cannot be opened raises InputError naming it.
+    ``model`` is a pydantic model, or a parser of one JSON object that raises pydantic's ValidationError (or
+    ValueError) for a line it refuses (a line of either kind: ``task_bank.environment.parse_line``). Lines are read one
+    at a time (a large file is never held whole). ``what`` names the record in messages (default: the model's name).
+    A file that cannot be opened raises InputError naming it.
     """
     name = str(path)
     label = what or model.__name__

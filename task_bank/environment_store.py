@@ -70,8 +70,8 @@ class EnvironmentRecord(BaseModel):
         """Its tools as read from the source (None when the source breaks the spec)."""
         try:
             return read_tools(self.spec.environment)
-        except (ToolSpecError, SyntaxError):
-            return None
+        except (ValueError, SyntaxError, RecursionError, MemoryError):  # ToolSpecError, and whatever a stored
+            return None  # source of an older rule breaks (an unreadable environment must not take its page down)
 
 
 def dedup_keys(spec: EnvironmentSpec) -> tuple[str, str | None]:

@@ -12,11 +12,12 @@ spec fixes, checked here: a ``class Env`` at module level with ``reset`` and ``s
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from task_bank.spec import content_hash
+from task_bank.spec import MAX_NESTING, content_hash, nesting_depth
 
 RESERVED = ("reset", "score", "solve")
 """Public methods of ``Env`` that are not tools."""
@@ -135,13 +136,46 @@ def _signature(node: ast.FunctionDef) -> ToolSignature:
         if not required:
             try:
                 default = ast.literal_eval(args.defaults[index - first_default])
-            except ValueError:
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):  # {[]: 1} raises TypeError
                 raise ToolSpecError(f"line {node.lineno}: tool {node.name}: the default of {arg.arg} is not a "
                                     f"literal") from None
+            if not _plain(default):
+                raise ToolSpecError(f"line {node.lineno}: tool {node.name}: the default of {arg.arg} is not a JSON "
+                                    f"value (null, a bool, an int under 2**63, a finite float, a string, or a list "
+                                    f"or str-keyed dict of those, nested at most {MAX_NESTING} levels)")
         params.append(ToolParam(name=arg.arg, annotation=annotation, json_type=json_type, required=required,
                                 description=descriptions.get(arg.arg, ""), default=default))
     returns = ast.unparse(node.returns) if node.returns is not None else ""
     return ToolSignature(name=node.name, params=tuple(params), doc=doc, returns=returns)
+
+
+def _plain(value: object) -> bool:
+    """Whether a tool's default is a JSON value every part of the program can hold and show. Why: a set or a
+    complex number passed validation's schema check and then broke every page listing environments, and a 5,000-digit
+    hex integer was admitted and then could not be printed (Python converts at most 4,300 digits; red-team
+    findings)."""
+    if nesting_depth(value) > MAX_NESTING:
+        return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, bool) or item is None or type(item) is str:
+            continue
+        if type(item) is int:
+            if abs(item) >= 2 ** 63:
+                return False
+        elif type(item) is float:
+            if not math.isfinite(item):
+                return False
+        elif type(item) is list:
+            pending.extend(item)
+        elif type(item) is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            pending.extend(item.values())
+        else:
+            return False
+    return True
 
 
 def _annotation(tool: str, arg: ast.arg) -> tuple[str, str]:

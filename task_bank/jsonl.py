@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.cli_support import BadLine, ParsedLine, read_jsonl
+from task_bank.environment import AnyLine, parse_line
 from task_bank.errors import InputError
 from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
@@ -80,6 +81,12 @@ def _newer_version(data: Mapping[str, object]) -> tuple[str, str] | None:
 def read_lines(path: str | Path) -> Iterator[ParsedLine[TaskLine] | BadLine]:
     """Each non-blank line of a task spec v1 JSONL file, parsed, or the :class:`BadLine` that stops it."""
     return read_jsonl(path, TaskLine, what="a task spec", precheck=_newer_version)
+
+
+def read_any_lines(path: str | Path) -> Iterator[ParsedLine[AnyLine] | BadLine]:
+    """Each non-blank line as a task or an environment line (by its ``kind``), or the :class:`BadLine` that stops
+    it: a file of both kinds gets one verdict a line, as a file of tasks does."""
+    return read_jsonl(path, parse_line, what="a task or environment spec", precheck=_newer_version)
 
 
 def read_specs(path: str | Path) -> Iterator[TaskSpec | BadLine]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,11 +34,12 @@ from task_bank.cli import print_import_report
 from task_bank.cli_support import (BadLine, ParsedLine, add_bank_args, bank_for_writing, bank_path, emit_json,
                                    read_jsonl, run_command, text_console, yes_no)
 from task_bank.errors import InputError
-from task_bank.jsonl import import_jsonl, read_lines
+from task_bank.environment import AnyLine, EnvironmentSpec
+from task_bank.jsonl import import_jsonl, read_any_lines, read_lines
 from task_bank.spec import TaskSpec
 from task_bank.validation import Reason, ScoreResult, ValidationReport
 from verifier.libraries import DEFAULT_LIBRARIES, parse_libraries
-from verifier.env_cli import has_environment_lines, validate_mixed
+from verifier.env_validate import EnvValidator, EnvVerdict
 from verifier.limits import Limits
 from verifier.pool import Pool, open_pool
 from verifier.routing import ScoringPool
@@ -46,8 +48,9 @@ from verifier.validate import ValidationConfig, Validator
 
 _SCORE_CHUNK = 64
 M = TypeVar("M", bound=BaseModel)
-Verdict = tuple[int, ValidationReport | BadLine]
-"""One row of ``validate``: the line number, and the report or why the line is not a task spec."""
+Verdict = tuple[int, ValidationReport | BadLine, EnvVerdict | None]
+"""One row of ``validate``: the line number, the report or why the line is neither a task nor an environment spec,
+and an environment's verdict (its evidence) where the line is one."""
 
 
 class ResponseLine(BaseModel):
@@ -87,13 +90,16 @@ def read_responses(path: Path, task_ids: set[str]) -> list[ResponseLine]:
     return responses
 
 
-def verdict_json(line: int, verdict: ValidationReport | BadLine) -> dict[str, object]:
-    """The JSON row of one line: the report, or ``admitted: false`` with reason ``schema`` and the field."""
+def verdict_json(line: int, verdict: ValidationReport | BadLine, evidence: EnvVerdict | None = None
+                 ) -> dict[str, object]:
+    """The JSON row of one line: the report (an environment's with ``kind`` and its evidence), or ``admitted: false``
+    with reason ``schema`` and the field."""
     if isinstance(verdict, BadLine):
         return {"line": line, "id": None, "admitted": False, "reasons": [Reason.SCHEMA.value],
                 "field": verdict.field, "column": verdict.column, "detail": verdict.message}
+    extra = {} if evidence is None else {"kind": "environment", "evidence": evidence.evidence.model_dump(mode="json")}
     return {"line": line, "id": verdict.task_id, "admitted": verdict.admitted, "reasons": list(verdict.reasons),
-            **verdict.model_dump(mode="json", exclude={"task_id", "admitted", "reasons"})}
+            **extra, **verdict.model_dump(mode="json", exclude={"task_id", "admitted", "reasons"})}
 
 
 def _progress(total: int, unit: str) -> tqdm:
@@ -110,47 +116,66 @@ def _open(args: argparse.Namespace, config: ValidationConfig) -> Pool:
     return open_pool(backend=args.sandbox, workers=args.workers, limits=limits)
 
 
-def verdicts(path: Path, validator: Validator) -> Iterator[Verdict]:
-    """One verdict per non-blank line, in input order; bad lines need no sandbox."""
-    items = list(read_lines(path))
-    reports = validator.iter_validate([item.value.spec for item in items if not isinstance(item, BadLine)])
+def verdicts(items: Sequence[ParsedLine[AnyLine] | BadLine], tasks: Callable[[], Validator],
+             environments: Callable[[], EnvValidator]) -> Iterator[Verdict]:
+    """One verdict per line, in input order: tasks validated concurrently (``tasks()`` is asked for a validator
+    only when the file has a task), environments one at a time (``environments()`` likewise); bad lines need no
+    sandbox."""
+    specs = [item.value.spec for item in items if isinstance(item, ParsedLine) and isinstance(item.value.spec, TaskSpec)]
+    reports = tasks().iter_validate(specs) if specs else iter(())
+    env_validator = None
     for item in items:
-        yield item.line, (item if isinstance(item, BadLine) else next(reports))
+        if isinstance(item, BadLine):
+            yield item.line, item, None
+        elif isinstance(item.value.spec, EnvironmentSpec):
+            env_validator = env_validator or environments()
+            verdict = env_validator.validate(item.value.spec)
+            yield item.line, verdict.report, verdict
+        else:
+            yield item.line, next(reports), None
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
-    """Validate every line's task; a line that is not a task spec is a verdict too."""
-    if has_environment_lines(Path(args.tasks)):  # environment spec v1 lines too (issue 15)
-        return validate_mixed(Path(args.tasks), args.sandbox, args.json, out, lambda c: _open(args, c))
+    """Validate every line's task or environment; a line that is neither is a verdict too."""
     path = Path(args.tasks)
     if not path.is_file():
         raise InputError("no such file", path=str(path))
     config = ValidationConfig(allow_response_exec=args.allow_response_exec)
+    items = list(read_any_lines(path))
     rows: list[Verdict] = []
-    with _open(args, config) as pool, Validator(pool, config) as validator:
-        for line, verdict in verdicts(path, validator):
+    with ExitStack() as stack:
+        def tasks() -> Validator:
+            return stack.enter_context(Validator(stack.enter_context(_open(args, config)), config))
+
+        def environments() -> EnvValidator:
+            return stack.enter_context(EnvValidator(args.sandbox))
+
+        for line, verdict, evidence in verdicts(items, tasks, environments):
             if args.json:
-                emit_json(verdict_json(line, verdict))
+                emit_json(verdict_json(line, verdict, evidence))
             else:
-                rows.append((line, verdict))
+                rows.append((line, verdict, evidence))
     if not args.json:
         _verdict_table(out, str(path), rows)
     return 0
 
 
 def _verdict_table(out: Console, name: str, rows: list[Verdict]) -> None:
-    table = Table("line", "id", "admitted", "reasons", "ms", title=f"{name}: {len(rows)} tasks")
+    kinds = any(evidence is not None for _, _, evidence in rows)  # a kind column only where environments are
+    table = Table("line", *(("kind",) if kinds else ()), "id", "admitted", "reasons", "ms",
+                  title=f"{name}: {len(rows)} lines")
     counts: Counter[str] = Counter()
-    for line, v in rows:
+    for line, v, evidence in rows:
+        kind = (("environment" if evidence is not None else "task" if isinstance(v, ValidationReport) else "–"),
+                ) if kinds else ()
         if isinstance(v, BadLine):
             counts[Reason.SCHEMA] += 1
-            table.add_row(str(line), "–", yes_no(False), f"schema ({v.field or 'line'}: {v.message})", "")
+            table.add_row(str(line), *kind, "–", yes_no(False), f"schema ({v.field or 'line'}: {v.message})", "")
             continue
         counts.update(v.reasons)
-        table.add_row(str(line), v.task_id, yes_no(v.admitted), ", ".join(v.reasons),
-                      f"{v.duration_ms:.0f}")
+        table.add_row(str(line), *kind, v.task_id, yes_no(v.admitted), ", ".join(v.reasons), f"{v.duration_ms:.0f}")
     out.print(table)
-    admitted = sum(1 for _, v in rows if isinstance(v, ValidationReport) and v.admitted)
+    admitted = sum(1 for _, v, _ in rows if isinstance(v, ValidationReport) and v.admitted)
     rejected = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
     out.print(f"admitted {admitted} of {len(rows)}" + (f"; rejected: {rejected}" if rejected else ""))
 

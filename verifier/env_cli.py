@@ -1,17 +1,10 @@
-"""Environments on the command line: ``python -m verifier validate`` on files holding them, and their bank commands.
+"""Environments' bank commands on the command line (``python -m verifier validate`` judges environment lines beside
+task lines itself: :mod:`verifier.cli`).
 
 ``python -m verifier.env_cli import FILE [--bank PATH] [--json] [--sandbox NAME]`` validates every environment
 line of FILE and stores each with its verdict and evidence (admitted, rejected, or rejected as a duplicate), its
 import provenance (``imported_from`` FILE, on top of the chain an exported line carries) and its split;
 ``python -m verifier.env_cli export [--bank PATH] [--status admitted|rejected|all]`` prints environment spec v1 lines.
-
-The task-only path of :mod:`verifier.cli` is untouched: it hands a file over to :func:`validate_mixed` only when
-:func:`has_environment_lines` finds a line with ``"kind": "environment"``. Then every line is judged in input order,
-tasks by the task :class:`~verifier.validate.Validator` (through the pool the CLI opens, only when the file holds
-tasks) and environments by :class:`~verifier.env_validate.EnvValidator`. ``--json`` prints one object per line:
-``{"id", "admitted", "reasons", ...report}`` as for tasks, plus ``"kind": "environment"`` and ``"evidence"`` (the
-reference replay with each observation, per-seed results) for environments. A line that is neither kind is bad
-input: exit 2 naming file, line and field, before any sandbox starts.
 """
 
 from __future__ import annotations
@@ -20,25 +13,20 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank,
-                                   load_json_line, run_command, text_console, yes_no)
-from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, EnvironmentSpec, is_environment_line, parse_line
+                                   load_json_line, run_command, text_console)
+from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, parse_line
 from task_bank.provenance import Provenance
 from task_bank.errors import InputError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
-from task_bank.validation import ValidationReport
 from verifier.env_validate import EnvValidator
-from verifier.pool import Pool
-from verifier.validate import ValidationConfig, Validator
 
 
 def _lines(path: Path) -> list[tuple[int, object]]:
@@ -57,15 +45,6 @@ def _lines(path: Path) -> list[tuple[int, object]]:
                 raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", path=str(path),
                                  line=number) from None
     return found
-
-
-def has_environment_lines(path: Path) -> bool:
-    """True when some line of the file is an environment spec (``"kind": "environment"``); False when the file
-    cannot be read (the task path then reports why)."""
-    try:
-        return any(is_environment_line(value) for _, value in _lines(path))
-    except InputError:
-        return False
 
 
 def read_specs(path: Path) -> list[tuple[int, AnySpec]]:
@@ -87,43 +66,6 @@ def read_lines(path: Path) -> list[tuple[int, AnyLine]]:
         except ValueError as exc:
             raise InputError(str(exc), path=str(path), line=number, field="kind") from None
     return specs
-
-
-def validate_mixed(path: Path, backend: str, as_json: bool, out: Console,
-                   open_task_pool: Callable[[ValidationConfig], Pool]) -> int:
-    """Validate every line of ``path``, tasks and environments, printing verdicts in input order; returns 0."""
-    specs = read_specs(path)
-    config = ValidationConfig()
-    rows: list[tuple[str, ValidationReport]] = []
-    with ExitStack() as stack:
-        environments = stack.enter_context(EnvValidator(backend))
-        tasks: Validator | None = None
-        if any(not isinstance(spec, EnvironmentSpec) for _, spec in specs):
-            tasks = stack.enter_context(Validator(stack.enter_context(open_task_pool(config)), config))
-        for _, spec in specs:
-            if isinstance(spec, EnvironmentSpec):
-                verdict = environments.validate(spec)
-                report, extra = verdict.report, {"kind": "environment",
-                                                 "evidence": verdict.evidence.model_dump(mode="json")}
-            else:
-                report, extra = tasks.validate(spec), {}
-            if as_json:
-                payload = {"id": report.task_id, "admitted": report.admitted, "reasons": list(report.reasons),
-                           **extra, **report.model_dump(mode="json", exclude={"task_id", "admitted", "reasons"})}
-                print(json.dumps(payload, ensure_ascii=False), flush=True)
-            else:
-                rows.append(("environment" if extra else "task", report))
-    if not as_json:
-        table = Table("kind", "id", "admitted", "reasons", "ms", title=f"{path}: {len(rows)} lines")
-        for kind, r in rows:
-            table.add_row(kind, r.task_id, yes_no(r.admitted), ", ".join(r.reasons),
-                          f"{r.duration_ms:.0f}")
-        out.print(table)
-        counts = Counter(reason for _, r in rows for reason in r.reasons)
-        rejected = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
-        out.print(f"admitted {sum(r.admitted for _, r in rows)} of {len(rows)}"
-                  + (f"; rejected: {rejected}" if rejected else ""))
-    return 0
 
 
 def cmd_import(args: argparse.Namespace, out: Console) -> int:

@@ -13,6 +13,7 @@ separate column so copying code copies code.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from fastapi import Request
@@ -33,9 +34,17 @@ def make_templates() -> Jinja2Templates:
     """A fresh template set (not module-global, so two apps never share state)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["meter"] = meter
+    templates.env.filters["segment"] = path_segment
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True
     return templates
+
+
+def path_segment(value: object) -> str:
+    """``value`` as one segment of a URL path: every ``/`` and ``.`` escaped too. Why: ids are free text; with
+    ``urlencode`` an id holding ``/`` linked to a page that did not exist, and ``t_../../api/overview`` to another
+    page altogether (red-team finding). The routes take the decoded id whole (``{task_id:path}``)."""
+    return quote(str(value), safe="").replace(".", "%2E")
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

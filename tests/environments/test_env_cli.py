@@ -27,11 +27,19 @@ def test_a_mixed_file_gets_one_verdict_per_line_in_input_order(tmp_path):
     assert rows[0]["evidence"]["reference"]["score"]["score"] == 1.0
 
 
-def test_an_environment_line_that_is_not_a_spec_is_bad_input_naming_the_line(tmp_path):
+def test_a_line_that_is_not_a_spec_gets_its_own_verdict_in_a_mixed_file_too(tmp_path):
+    """Red-team finding: one environment line made the whole file strict, so a bad line anywhere meant exit 2 and
+    no verdict for any line; a file of tasks alone gave each its verdict."""
+    task = (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()[0]
     path = tmp_path / "bad.jsonl"
-    path.write_text(cart_spec().to_json() + "\n" + json.dumps({"kind": "environment", "prompt": "p"}) + "\n")
+    path.write_text("\n".join([cart_spec().to_json(), json.dumps({"kind": "environment", "prompt": "p"}),
+                               json.dumps({"kind": "robot"}), task]) + "\n")
     done = run_validate(path)
-    assert done.returncode == 2 and f"{path}:2:" in done.stderr and "Traceback" not in done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert [(r["line"], r["admitted"], r["reasons"]) for r in rows] == [
+        (1, True, []), (2, False, ["schema"]), (3, False, ["schema"]), (4, True, [])]
+    assert rows[0]["kind"] == "environment" and rows[2]["field"] == "kind" and "robot" in rows[2]["detail"]
 
 
 def test_import_stores_every_example_with_its_verdict_and_export_gives_them_back(tmp_path):

@@ -78,3 +78,25 @@ def test_redact_failure_cleans_every_text_field_and_keeps_the_id() -> None:
     assert clean.id == rec.id
     assert n == 4
     assert "a@b.io" not in clean.model_dump_json()
+
+
+def test_redaction_stays_linear_on_text_built_to_make_its_patterns_backtrack():
+    """Red-team finding: the email pattern backtracked over ``a.a.a...`` (100 KB took 13.5 s, so one failure record
+    stalled a growth cycle), and so did the private-key pattern over repeated BEGIN lines. A megabyte of each shape
+    is redacted in a child process; quadratic patterns would take hours (the timeout is a hang detector, not a
+    speed target)."""
+    import subprocess
+    import sys
+
+    shapes = ["a.", "a@", "a@a.", "-----BEGIN PRIVATE KEY-----", "x://a:", "password ", "eyJ", "1."]
+    script = ("import sys\nfrom synth.redact import redact_text\n"
+              f"for unit in {shapes!r}:\n    redact_text(unit * (1_000_000 // len(unit)))\nprint('done')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.stdout.strip() == "done", done.stderr[-500:]
+
+
+def test_an_email_and_a_private_key_are_still_redacted():
+    text = "mail ana.b-c@mail.example.co.uk\n-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"
+    result = redact_text(text)
+    assert "ana.b-c" not in result.text and "MIIB" not in result.text
+    assert result.counts == {"EMAIL": 1, "PRIVATE_KEY": 1}

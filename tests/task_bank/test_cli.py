@@ -261,3 +261,12 @@ def test_import_validates_in_the_sandbox_by_default_and_rejects_a_broken_verifie
         rejected = bank.get(broken.id)
         assert rejected.status is TaskStatus.REJECTED and rejected.reasons == ("verifier_error",)
         assert len(bank.reports(broken.id)) == 1
+
+
+@pytest.mark.parametrize("argv", [("list", "--offset", "99999999999999999999"), ("list", "--limit", "-1"),
+                                  ("runs", "--limit", "99999999999999999999"), ("list", "--limit", "many")])
+def test_a_count_out_of_range_is_a_usage_error_naming_the_option(filled, argv):
+    """Red-team finding: an offset past SQLite's integers ended in "internal error OverflowError", and a negative
+    limit listed nothing."""
+    result = _subprocess(*argv, "--bank", str(filled))
+    assert result.returncode == 2 and f"argument {argv[1]}" in result.stderr and "Traceback" not in result.stderr

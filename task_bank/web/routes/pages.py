@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +20,7 @@ from task_bank.web.charts import Series, bar_chart
 from task_bank.web.curation import CurationRequest, apply_curation
 from task_bank.web.dashboard import overview_charts
 from task_bank.web.query import PASS_BANDS, SORTS, TaskQuery
-from task_bank.web.render import render
+from task_bank.web.render import path_segment, render
 from task_bank.web.security import WebConfig
 from task_bank.web.views import RunView, failure_detail, failure_page, task_detail, task_page
 
@@ -74,7 +74,7 @@ def task_list(request: Request, bank: Annotated[Bank, Depends(get_bank)],
         "facets": insights.facets(), "bands": PASS_BANDS, "sorts": SORTS})
 
 
-@router.get("/tasks/{task_id}", response_class=HTMLResponse)
+@router.get("/tasks/{task_id:path}", response_class=HTMLResponse)
 def task_view(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_bank)]) -> Response:
     """The task page; an unknown id raises NotFoundError, which the app renders as a 404 page."""
     done = request.query_params.get("done", "")
@@ -82,7 +82,7 @@ def task_view(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_
                                          "flash": _FLASH.get(done, ""), "flash_error": False})
 
 
-@router.post("/tasks/{task_id}/curate")
+@router.post("/tasks/{task_id:path}/curate")
 def curate(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_bank)],
            config: Annotated[WebConfig, Depends(get_config)],
            action: Annotated[str, Form(max_length=20)], reviewer: Annotated[str, Form(max_length=100)] = "",
@@ -91,7 +91,7 @@ def curate(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_ban
     """Apply a reviewer's quarantine/retire/restore; 403 unless curation is on and the token matches."""
     record = apply_curation(bank, config, CurationRequest(task_id=task_id, action=action, reviewer=reviewer,
                                                           reason=reason, token=token))
-    return RedirectResponse(f"/tasks/{quote(record.id, safe='')}?done={action}", status_code=303)
+    return RedirectResponse(f"/tasks/{path_segment(record.id)}?done={action}", status_code=303)
 
 
 # ---- failures ------------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def curate(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_ban
 def page_url(source: str) -> Callable[[int], str]:
     """Pager links that keep the source filter."""
     def url(page: int) -> str:
-        params = {k: v for k, v in (("source", source), ("page", str(page))) if v and v != "1"}
+        params = {k: v for k, v in (("source", source), ("page", str(max(1, page)))) if v and v != "1"}
         return "/failures" + (f"?{urlencode(params)}" if params else "")
     return url
 
@@ -116,7 +116,7 @@ def failures(request: Request, bank: Annotated[Bank, Depends(get_bank)],
         "source": fp.source, "page_url": page_url(fp.source)})
 
 
-@router.get("/failures/{failure_id}", response_class=HTMLResponse)
+@router.get("/failures/{failure_id:path}", response_class=HTMLResponse)
 def failure(request: Request, failure_id: str, bank: Annotated[Bank, Depends(get_bank)],
             insights: Annotated[Insights, Depends(get_insights)]) -> Response:
     """One failure and its tasks; an unknown id is a 404 page."""
@@ -145,7 +145,7 @@ def runs(request: Request, bank: Annotated[Bank, Depends(get_bank)],
     return render(request, "runs.html", {"section": "runs", "runs": views, "chart": chart})
 
 
-@router.get("/runs/{run_id}", response_class=HTMLResponse)
+@router.get("/runs/{run_id:path}", response_class=HTMLResponse)
 def run(request: Request, run_id: str, bank: Annotated[Bank, Depends(get_bank)]) -> Response:
     """One run: counts, budget against limits, configuration."""
     return render(request, "run.html", {"section": "runs", "r": RunView(bank.get_run(run_id))})
