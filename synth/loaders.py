@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from task_bank.cli_support import load_json_line
+from task_bank.lines import load_json_line
 from task_bank.errors import EnvsynthError, InputError
 from task_bank.failure import FailureRecord, FailureSignal, SignalKind
 from task_bank.spec import Message

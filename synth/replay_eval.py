@@ -34,7 +34,7 @@ from synth.band import PolicyProbe
 from synth.env_rollout import ToolCallParser, roll_out
 from synth.executor import Executor
 from synth.stats_intervals import PairedComparison, mcnemar_exact, wilson_interval
-from task_bank.cli_support import BadLine, read_jsonl
+from task_bank.lines import BadLine, read_jsonl
 from task_bank.environment_store import EnvironmentRecord
 from task_bank.errors import BankError, InputError
 from task_bank.evaluations import EvalSuite, GroupTally, ReplaySummary, RetentionTally, TaskEvalResult

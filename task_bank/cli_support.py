@@ -12,8 +12,10 @@ and the ``synth`` commands cannot drift apart:
   (``ENVSYNTH_DEBUG=1`` re-raises it with its traceback).
 - :func:`one_line`: a pydantic ValidationError as one line naming the field, or the command-line flag that set it.
 - :func:`emit_json`: one JSON document on stdout that never crashes on text that is not valid Unicode.
-- :func:`read_jsonl`: the one JSONL reader; each line is a :class:`ParsedLine` or a :class:`BadLine` that names
-  file, line, column and field, so one bad line never hides the verdict on the others.
+- :func:`whole_number`, :func:`text_console`, :func:`yes_no`: counts in range, and output that never reads data as
+  markup.
+
+The one JSONL reader lives in :mod:`task_bank.lines`.
 """
 
 from __future__ import annotations
@@ -24,20 +26,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.exit_codes import EXIT_FAILED, exit_code
 from task_bank.store import Bank
-from task_bank.spec import MAX_NESTING, nesting_depth
 
-T = TypeVar("T", bound=BaseModel)
 DEFAULT_BANK = "task_bank.db"
 EXIT_BROKEN_PIPE = 141
 """What a Unix tool ends with when its reader went away (``| head``): 128 + SIGPIPE."""
@@ -161,129 +160,6 @@ def emit_json(obj: object, *, indent: int | None = None) -> None:
     """Print one JSON document on stdout (plain print: nothing may wrap or colour machine output)."""
     sys.stdout.write(json_text(obj, indent=indent) + "\n")
     sys.stdout.flush()
-
-
-class BadLine(BaseModel):
-    """One line of a JSONL file that is not what the reader wants: where it is and what is wrong."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    """File read."""
-    line: int
-    """1-based line number."""
-    column: int | None = None
-    """1-based column (in characters) of a JSON or encoding error; None when the whole line is at fault."""
-    field: str | None = None
-    """Failing field, dotted for nested ones (``prompt.0.role``); None when the line is not an object at all."""
-    message: str
-    """What is wrong, in one line."""
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" + (f":{self.column}" if self.column is not None else "")
-        return f"{where}: " + (f"{self.field}: " if self.field else "") + self.message
-
-
-@dataclass(frozen=True)
-class ParsedLine(Generic[T]):
-    """One line that parsed: the value, and where it came from."""
-
-    path: str
-    """File read."""
-    line: int
-    """1-based line number."""
-    value: T
-    """The parsed record."""
-
-
-Precheck = Callable[[Mapping[str, object]], "tuple[str, str] | None"]
-"""A look at the raw object before validation: ``(field, message)`` to refuse it with a clearer message."""
-
-
-def _validation_line(name: str, number: int, exc: ValidationError) -> BadLine:
-    errors = exc.errors()
-    field = ".".join(str(part) for part in errors[0]["loc"]) or None
-    message = str(errors[0]["msg"]).removeprefix("Value error, ").replace("valid tuple", "list (JSON array)")
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more error(s))"
-    return BadLine(path=name, line=number, field=field, message=message)
-
-
-def load_json_line(text: str) -> Any:
-    """One line of a file anyone may have written, as JSON: every reader of JSONL input goes through here. Raises
-    ``json.JSONDecodeError`` (a ValueError, with ``msg`` and ``colno``) for anything that is not a value the program
-    can hold, not only for invalid JSON: brackets nested more than :data:`~task_bank.spec.MAX_NESTING` levels
-    (deeper ones raised RecursionError, or passed validation and then failed the bank's write) and integers of more
-    than 4,300 digits (Python refuses to convert them). Why one helper: each reader that caught only invalid JSON let
-    such a line end the whole run with no verdict for the lines around it (red-team finding)."""
-    too_deep = f"JSON nested more than {MAX_NESTING} levels deep (the most a record may hold)"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except RecursionError:
-        raise UnusableJSON(too_deep, text, 0) from None
-    except ValueError as exc:
-        raise UnusableJSON(str(exc).split(";")[0][:200], text, 0) from None
-    if nesting_depth(data) > MAX_NESTING:
-        raise UnusableJSON(too_deep, text, 0)
-    return data
-
-
-class UnusableJSON(json.JSONDecodeError):
-    """Valid JSON that no record may hold (:func:`load_json_line`); its ``msg`` says why."""
-
-
-def _parse_line(name: str, number: int, raw: bytes, model: type[T] | Callable[[Any], T], what: str,
-                precheck: Precheck | None) -> ParsedLine[T] | BadLine | None:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        column = len(raw[:exc.start].decode("utf-8", errors="replace")) + 1
-        return BadLine(path=name, line=number, column=column, message=f"not UTF-8 text ({exc.reason})")
-    text = text.rstrip("\r\n")  # the newline would turn a truncated object's error into "line 2 column 1"
-    if not text.strip():
-        return None
-    try:
-        data = load_json_line(text)
-    except UnusableJSON as exc:
-        return BadLine(path=name, line=number, message=exc.msg)
-    except json.JSONDecodeError as exc:
-        return BadLine(path=name, line=number, column=exc.colno, message=f"not valid JSON: {exc.msg}")
-    if not isinstance(data, dict):
-        return BadLine(path=name, line=number, message=f"expected a JSON object ({what}), got {type(data).__name__}")
-    refused = precheck(data) if precheck is not None else None
-    if refused is not None:
-        return BadLine(path=name, line=number, field=refused[0], message=refused[1])
-    try:
-        value = model.model_validate(data) if isinstance(model, type) else model(data)
-    except ValidationError as exc:
-        return _validation_line(name, number, exc)
-    except ValueError as exc:  # a parser's own refusal (an unknown ``kind``)
-        return BadLine(path=name, line=number, field="kind", message=str(exc)[:500])
-    return ParsedLine(path=name, line=number, value=value)
-
-
-def read_jsonl(path: Path | str, model: type[T] | Callable[[Any], T], *, what: str | None = None,
-               precheck: Precheck | None = None) -> Iterator[ParsedLine[T] | BadLine]:
-    """Each non-blank line of a JSONL file as a :class:`ParsedLine` of ``model`` or the :class:`BadLine` saying why not.
-
-    ``model`` is a pydantic model, or a parser of one JSON object that raises pydantic's ValidationError (or
-    ValueError) for a line it refuses (a line of either kind: ``task_bank.environment.parse_line``). Lines are read one
-    at a time (a large file is never held whole). ``what`` names the record in messages (default: the model's name).
-    A file that cannot be opened raises InputError naming it.
-    """
-    name = str(path)
-    label = what or model.__name__
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=name) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            item = _parse_line(name, number, raw, model, label, precheck)
-            if item is not None:
-                yield item
 
 
 @contextmanager

@@ -26,7 +26,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from task_bank.cli_support import bank_path, load_json_line
+from task_bank.cli_support import bank_path
+from task_bank.lines import load_json_line
 from task_bank.environment import is_environment_line
 from task_bank.environment_store import EnvironmentRecord, environment_line
 from task_bank.errors import InputError

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank.cli_support import BadLine, ParsedLine, read_jsonl
+from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.environment import AnyLine, parse_line
 from task_bank.errors import InputError
 from task_bank.provenance import Provenance

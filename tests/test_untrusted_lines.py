@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from synth.drafts import DraftError, parse_draft
 from synth.loaders import load_failures
-from task_bank.cli_support import BadLine, ParsedLine, load_json_line, read_jsonl
+from task_bank.lines import BadLine, ParsedLine, load_json_line, read_jsonl
 from task_bank.spec import MAX_NESTING, TaskSpec
 from task_bank.store import Bank
 

@@ -31,8 +31,8 @@ from rich.table import Table
 from tqdm import tqdm
 
 from task_bank.cli import print_import_report
-from task_bank.cli_support import (BadLine, ParsedLine, add_bank_args, bank_for_writing, bank_path, emit_json,
-                                   read_jsonl, run_command, text_console, yes_no)
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console, yes_no)
+from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import InputError
 from task_bank.environment import AnyLine, EnvironmentSpec
 from task_bank.jsonl import import_jsonl, read_any_lines, read_lines

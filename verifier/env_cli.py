@@ -19,8 +19,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
-from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank,
-                                   load_json_line, run_command, text_console)
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, run_command, text_console)
+from task_bank.lines import load_json_line
 from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, parse_line
 from task_bank.provenance import Provenance
 from task_bank.errors import InputError

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
-from task_bank.cli_support import BadLine, read_jsonl
+from task_bank.lines import BadLine, read_jsonl
 from task_bank.errors import ConfigError, InputError
 from task_bank.provenance import SamplingSettings
 

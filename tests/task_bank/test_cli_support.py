@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from task_bank.cli_support import (BadLine, ParsedLine, add_bank_args, default_bank, emit_json, one_line,
-                                   read_jsonl, run_command)
+from task_bank.cli_support import add_bank_args, default_bank, emit_json, one_line, run_command
+from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import BankError, InputError, SandboxError
 
 
