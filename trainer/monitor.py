@@ -33,7 +33,9 @@ their own where each is the first call (:class:`trainer.reward.VerifierReward`),
 An honest verifier gives a response the same score wherever it stands (validation checked that it is
 deterministic), so a response that passes in its group and fails alone is a *gap* in the group's favour. A
 response that draws its own randomness can differ either way; a verifier that pays by position differs one way
-only. The rule flags a task with at least ``min_position_gaps`` gaps in the group's favour, at least
+only; and only a score alone is evidence (a slow honest answer can run out of time alone that a warm process
+did not spend: its verifier's first call builds its caches). The rule flags a task with at least
+``min_position_gaps`` gaps in the group's favour, at least
 ``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
 expire).
 

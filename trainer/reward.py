@@ -161,5 +161,8 @@ class VerifierReward:
         for chunk in rounds:
             results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in chunk])
             for i, result in zip(chunk, results, strict=True):
-                self._monitor.record_spot_check(task_ids[i], rewards[i], reward_of(result))
+                # only a score is evidence: alone, a slow but honest answer can run out of time that its group's
+                # warm process did not spend (a verifier's first call builds its caches; red-team finding)
+                alone = reward_of(result) if result.outcome is Outcome.SCORED else None
+                self._monitor.record_spot_check(task_ids[i], rewards[i], alone)
         return len(drawn)

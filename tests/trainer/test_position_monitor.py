@@ -150,3 +150,17 @@ def test_training_through_the_real_pool_flags_a_verifier_that_pays_a_streak_of_p
     with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
         monitor = _train(pool, batches=8, task=task)
     assert monitor.flagged[task.id].rule is FlagRule.POSITION
+
+
+def test_a_response_that_runs_out_of_time_alone_is_no_evidence():
+    """Red-team finding: an honest verifier that builds a cache on its first call, with honest answers near the time
+    limit, passed them in a warm group and timed out alone; the position rule quarantined it."""
+
+    class ColdStartPool(PositionPool):
+        def score_batch(self, items):
+            if len(items) == 1:  # alone: the cold process runs out of time
+                return [ScoreResult(outcome=Outcome.TIMEOUT, detail="wall time limit of 5.0 s exceeded")]
+            return [ScoreResult(outcome=Outcome.SCORED, score=1.0) for _ in items]
+
+    monitor = _train(ColdStartPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 16)
+    assert monitor.flagged == {}

@@ -39,6 +39,13 @@ either widen the kernel attack surface or carry state between runs:
   port left in TIME_WAIT made a later group's ``bind`` fail. A namespace per process cost over a millisecond a
   process; verifiers score text and need no internet socket (``AF_UNIX`` ones, for ``socketpair`` and the fork
   server's channel, pass)
+- the page cache as a channel: every sandbox reads the same host files, so one page of a file nobody else reads
+  was a bit that outlived the process, the task and the worker (red-team finding: a verifier that set it on
+  validation's reference call stayed honest for run 0 and paid 160 of 160 wrong answers in training, spot checks
+  included). ``mincore``, ``cachestat``, ``preadv2``/``pwritev2`` with flags (``RWF_NOWAIT`` read a page only if it
+  was cached), ``fadvise64``, ``madvise`` with ``MADV_COLD``/``MADV_PAGEOUT`` and ``process_madvise`` (which
+  dropped a page again) are refused. What remains is timing a first read, which sets the page as it tests it
+  (docs/SPEC.md lists it)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -68,6 +75,7 @@ DENIED_X86_64 = {
     "mq_getsetattr": 245, "memfd_create": 319, "memfd_secret": 447, "modify_ldt": 154,
     "landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
     "inotify_init": 253, "inotify_init1": 294, "fanotify_init": 300,
+    "mincore": 27, "fadvise64": 221, "cachestat": 451, "process_madvise": 440,
 }
 SELF_ONLY_ARG0 = {  # allowed only with a pid argument of 0 (the caller itself), as the C library passes it
     "sched_setparam": 142, "sched_setscheduler": 144, "sched_setaffinity": 203, "prlimit64": 302,
@@ -78,9 +86,11 @@ SYS_PERSONALITY, PERSONALITY_QUERY = 135, 0xFFFFFFFF
 SYS_FLOCK, LOCK_EX = 73, 2
 SYS_FCNTL = 72
 SYS_SOCKET, AF_UNIX = 41, 1
+SYS_MADVISE, MADV_COLD, MADV_PAGEOUT = 28, 20, 21
+SYS_PREADV2, SYS_PWRITEV2 = 327, 328
 FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
                 "F_NOTIFY": 1026}
-ARG0, ARG1 = 16, 24  # offsets of the low words of the first two arguments in struct seccomp_data
+ARG0, ARG1, ARG2, ARG5 = 16, 24, 32, 56  # offsets of the low words of arguments in struct seccomp_data
 
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW = 0x7FFF0000
@@ -116,6 +126,9 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
         (_JEQ, "personality", 0, SYS_PERSONALITY),
         (_JEQ, "flock", 0, SYS_FLOCK),
         (_JEQ, "fcntl", 0, SYS_FCNTL),
+        (_JEQ, "madvise", 0, SYS_MADVISE),
+        (_JEQ, "rwflags", 0, SYS_PREADV2),
+        (_JEQ, "rwflags", 0, SYS_PWRITEV2),
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "enosys", 0, SYS_STATX),
         (_JEQ, "clone", 0, SYS_CLONE),
@@ -139,6 +152,10 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     labels["fcntl"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, cmd) for cmd in sorted(FCNTL_DENIED.values())],
              (_RET, 0, 0, _ALLOW)]
+    labels["madvise"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "eperm", 0, MADV_COLD), (_JEQ, "eperm", "allow", MADV_PAGEOUT)]
+    labels["rwflags"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG5), (_JEQ, "allow", "eperm", 0)]
     labels["allow"] = len(code)
     code.append((_RET, 0, 0, _ALLOW))
     labels["eperm"] = len(code)
