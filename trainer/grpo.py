@@ -231,10 +231,10 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         r = config.reward
         limits = r.limits()  # validation's limits: a verifier cannot tell training by them
         monitor = RewardHackMonitor(config.reward.pass_threshold)
-        watch = MonitorCallback(bank, monitor)
         # Verifiers that run the response (admitted under --allow-response-exec) get one process per response.
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
             reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations, monitor=monitor)
+            watch = MonitorCallback(bank, monitor, drain=reward.drain)
             dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
             heldout = [HeldoutEvalCallback(config.bank, config.heldout, r.backend, config.output / "heldout-eval")
                        ] if config.heldout.every else []
@@ -247,7 +247,10 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
             except OSError as exc:
                 raise ConfigError(f"cannot load policy {config.policy!r} ({exc}); pass a local model directory "
                                   f"or a hub id", field="policy") from None
-            trainer.train(resume_from_checkpoint=resume)
+            try:
+                trainer.train(resume_from_checkpoint=resume)
+            finally:
+                reward.close()  # spot checks still running finish (or fail) while the pool is open
             trainer.save_model(str(config.output))
     logged = [entry for entry in trainer.state.log_history if "reward" in entry]
     return TrainSummary(

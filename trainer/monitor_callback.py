@@ -10,6 +10,7 @@ restores it if the flag was wrong. In multi-process training only the main proce
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
@@ -24,9 +25,11 @@ logger = logging.getLogger(__name__)
 class MonitorCallback(TrainerCallback):
     """Quarantines the tasks the monitor flags; counts the flagged groups."""
 
-    def __init__(self, bank: Bank, monitor: RewardHackMonitor) -> None:
+    def __init__(self, bank: Bank, monitor: RewardHackMonitor,
+                 drain: Callable[[bool], int] | None = None) -> None:
         self._bank = bank
         self._monitor = monitor
+        self._drain = drain  # the reward function's: hands finished spot checks to the monitor first
         self.flagged_groups = 0
         """GRPO groups of flagged tasks, in the windows that were flagged."""
         self.quarantined: list[str] = []
@@ -36,7 +39,7 @@ class MonitorCallback(TrainerCallback):
                **kwargs: object) -> None:
         """TRL hook: judge once per logging interval."""
         if state.is_world_process_zero:
-            self.check()
+            self.check(wait=False)
 
     def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                      **kwargs: object) -> None:
@@ -44,8 +47,11 @@ class MonitorCallback(TrainerCallback):
         if state.is_world_process_zero:
             self.check()
 
-    def check(self) -> list[Flag]:
-        """Close full windows, quarantine every new flag, log the counts; returns the new flags."""
+    def check(self, wait: bool = True) -> list[Flag]:
+        """Close full windows, quarantine every new flag, log the counts; returns the new flags. The spot checks
+        that finished (every one, waiting, when ``wait``) are handed to the monitor first."""
+        if self._drain is not None:
+            self._drain(wait)
         flags = self._monitor.close_window(self._context)
         for flag in flags:
             self.flagged_groups += flag.groups

@@ -15,7 +15,10 @@ How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
 With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again *alone*: one more
 ``score_batch`` call per round, holding at most one response per verifier, so each is the first and only call of a
 fresh process. The monitor's position rule compares the two rewards (a verifier that pays by where a response
-stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only.
+stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only. Spot
+checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
+call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's
+thread, at the next call and whenever the monitor judges.
 
 Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
 (``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time
@@ -29,6 +32,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from task_bank import Outcome, ScoreResult, TaskRecord
@@ -82,6 +86,8 @@ class VerifierReward:
         self._ledger = ledger
         self._group_size = group_size
         self._sources: dict[str, str | None] = {}
+        self._spotter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spot-check")
+        self._pending: list[tuple[Future[list[ScoreResult]], list[tuple[str, float | None]]]] = []
 
     def verifier_source(self, task_id: str) -> str | None:
         """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
@@ -94,6 +100,7 @@ class VerifierReward:
                  **kwargs: Any) -> list[float | None]:
         """Rewards for a batch, in order. ``kwargs`` are TRL's extras; only ``log_metric`` is used."""
         started = time.perf_counter()
+        self.drain(wait=False)
         sources = [self.verifier_source(t) for t in task_id]
         todo = [i for i, src in enumerate(sources) if src is not None]
         results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in todo])
@@ -145,8 +152,8 @@ class VerifierReward:
 
     def _spot_check(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                     sources: Sequence[str | None], rewards: Sequence[float | None], completions: Sequence[Any]) -> int:
-        """Score ``spot_checks`` drawn responses of each group again, each alone in a process of its own, and hand
-        both rewards to the monitor; returns how many were re-scored."""
+        """Submit ``spot_checks`` drawn responses of each group to be scored again, each alone in a process of its
+        own (in the background: :meth:`drain` hands the results to the monitor); returns how many."""
         per_group = self._monitor.config.spot_checks if self._monitor is not None else 0
         drawn = [i for start, end in groups
                  for i in self._rng.sample([i for i in range(start, end) if rewards[i] is not None],
@@ -159,10 +166,34 @@ class VerifierReward:
             else:
                 free.append(i)
         for chunk in rounds:
-            results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in chunk])
-            for i, result in zip(chunk, results, strict=True):
+            items = [(sources[i], completion_text(completions[i])) for i in chunk]
+            self._pending.append((self._spotter.submit(self._pool.score_batch, items),
+                                  [(task_ids[i], rewards[i]) for i in chunk]))
+        return len(drawn)
+
+    def drain(self, wait: bool = True) -> int:
+        """Hand the finished spot checks to the monitor (every one, waiting for them, when ``wait``); returns how many
+        it handed. A spot check the sandbox could not score is dropped: it is no evidence either way."""
+        handed, still = 0, []
+        for future, asked in self._pending:
+            if not (wait or future.done()):
+                still.append((future, asked))
+                continue
+            try:
+                results = future.result()
+            except Exception:  # noqa: BLE001 - the sandbox failed or the pool closed: no evidence
+                continue
+            for (task_id, in_group), result in zip(asked, results, strict=True):
                 # only a score is evidence: alone, a slow but honest answer can run out of time that its group's
                 # warm process did not spend (a verifier's first call builds its caches; red-team finding)
                 alone = reward_of(result) if result.outcome is Outcome.SCORED else None
-                self._monitor.record_spot_check(task_ids[i], rewards[i], alone)
-        return len(drawn)
+                if self._monitor is not None:
+                    self._monitor.record_spot_check(task_id, in_group, alone)
+                handed += 1
+        self._pending = still
+        return handed
+
+    def close(self) -> None:
+        """Hand over every spot check still running and stop the background thread."""
+        self.drain(wait=True)
+        self._spotter.shutdown(wait=True)

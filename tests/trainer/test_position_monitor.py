@@ -64,6 +64,7 @@ def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] =
                             rng=random.Random(1))
     for _ in range(batches):
         reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
+    reward.close()  # the spot checks run in the background: all of them handed to the monitor
     monitor.close_window(lambda _: None)
     return monitor
 
@@ -108,6 +109,7 @@ def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
     reward = VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=8, monitor=monitor)
     seen.clear()
     reward([None] * 16, WRONG, task_id=[TASK.id] * 16)  # two groups of 8 of one task
+    reward.close()
     assert [len(call) for call in seen] == [16, 1, 1]
 
 
@@ -164,3 +166,30 @@ def test_a_response_that_runs_out_of_time_alone_is_no_evidence():
 
     monitor = _train(ColdStartPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 16)
     assert monitor.flagged == {}
+
+
+def test_spot_checks_run_in_the_background_and_reach_the_monitor_when_it_judges():
+    """Waiting for them doubled the reward call of a cheap verifier; the trainer's monitor callback drains them."""
+    import threading
+
+    from trainer.monitor_callback import MonitorCallback
+
+    release = threading.Event()
+
+    class SlowSpotChecks(PositionPool):
+        def score_batch(self, items):
+            if len(items) == 1:
+                release.wait(30)  # a spot check still running while the reward call returns
+            return super().score_batch(items)
+
+    monitor = RewardHackMonitor(1.0)
+    reward = VerifierReward(SlowSpotChecks(pays_from=3), Tasks(TASK), ScoreLedger(1.0), group_size=16,
+                            monitor=monitor, rng=random.Random(1))
+    for _ in range(4):
+        reward([None] * 16, WRONG, task_id=[TASK.id] * 16)  # returns at once: the spot checks wait
+    assert monitor.close_window(lambda _: None) == []
+    release.set()
+    watch = MonitorCallback(Tasks(), monitor, drain=reward.drain)  # type: ignore[arg-type]  # holds no task
+    flags = watch.check()
+    reward.close()
+    assert [f.rule for f in flags] == [FlagRule.POSITION]
