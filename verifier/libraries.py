@@ -106,6 +106,9 @@ def library_mounts(names: Sequence[str], search_path: Sequence[str] | None = Non
             continue
         tail = "/".join(parts[:-1] + [source.name if source.is_file() else parts[-1]])
         mounts.append(LibraryMount(name=name, source=str(source), target=f"{LIBRARY_ROOT}/{tail}"))
+        vendored = source.parent / f"{parts[0]}.libs"  # a wheel's own shared libraries (numpy.libs), beside it
+        if len(parts) == 1 and source.is_dir() and vendored.is_dir():
+            mounts.append(LibraryMount(name=name, source=str(vendored), target=f"{LIBRARY_ROOT}/{vendored.name}"))
     return tuple(mounts)
 
 

@@ -126,6 +126,25 @@ def test_a_subpackage_is_mounted_alone_and_a_module_file_by_its_file_name(tmp_pa
                                                                     f"{LIBRARY_ROOT}/single.py")]
 
 
+def test_a_packages_vendored_shared_libraries_are_mounted_beside_it(tmp_path):
+    """Red-team finding: numpy, allowed explicitly, failed to load in the sandbox: its wheel keeps its OpenBLAS in the
+    sibling ``numpy.libs``, which was not mounted."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg.libs").mkdir()
+    mounts = library_mounts(["pkg"], search_path=[str(tmp_path)])
+    assert [(m.source, m.target) for m in mounts] == [(str(tmp_path / "pkg"), f"{LIBRARY_ROOT}/pkg"),
+                                                     (str(tmp_path / "pkg.libs"), f"{LIBRARY_ROOT}/pkg.libs")]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_numpy_allowed_explicitly_loads_and_scores_in_the_sandbox():
+    pytest.importorskip("numpy")
+    source = "import numpy as np\n\ndef verify(r):\n    return float(np.array([1.0, 2.0]).sum() == 3.0)\n"
+    with open_pool("bwrap", workers=1, limits=Limits(libraries=("numpy",))) as numpy_pool:
+        assert numpy_pool.score(source, ["x"])[0].score == 1.0
+
+
 def test_an_entry_inside_another_listed_entry_is_mounted_once(tmp_path):
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     (tmp_path / "pkg" / "__init__.py").write_text("")
