@@ -44,8 +44,8 @@ either widen the kernel attack surface or carry state between runs:
   validation's reference call stayed honest for run 0 and paid 160 of 160 wrong answers in training, spot checks
   included). ``mincore``, ``cachestat``, ``preadv2``/``pwritev2`` with flags (``RWF_NOWAIT`` read a page only if it
   was cached), ``fadvise64``, ``madvise`` with ``MADV_COLD``/``MADV_PAGEOUT`` and ``process_madvise`` (which
-  dropped a page again) are refused. What remains is timing a first read, which sets the page as it tests it
-  (docs/SPEC.md lists it)
+  dropped a page again) are refused. Not closed by this: reading the cache through fault-around and the resident
+  size, major faults or timing (docs/SPEC.md says what closing it takes)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
