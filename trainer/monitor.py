@@ -39,6 +39,13 @@ did not spend: its verifier's first call builds its caches). The rule flags a ta
 ``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
 expire).
 
+**canary** — The reward function also scores, alone and in the background, a renamed twin of one of the task's
+failure cases (``canaries`` a group: :mod:`verifier.code_renaming`, drawn afresh, so no verifier can list it), as
+validation does. A twin is as wrong as its failure case, and validation saw the verifier score its twins low; one
+that pays them in training tells training from validation by something validation could not vary (red-team
+findings: the host's page cache carried a bit from validation's first call to its run 0). The rule flags a task
+once ``min_canary_passes`` canaries scored above ``canary_threshold``.
+
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted gradually on every task at once, one
 whose passing responses share nothing longer than ``pattern_tokens`` tokens, or a verifier that pays by the
@@ -94,6 +101,12 @@ class MonitorConfig(BaseModel):
     """Responses that passed in their group and failed alone needed before the position rule flags a task."""
     position_ratio: float = Field(default=3.0, ge=1.0)
     """How many times the gaps in the group's favour must outnumber the gaps the other way."""
+    canaries: int = Field(default=1, ge=0)
+    """Renamed twins of a failure case the reward function scores for each GRPO group (0: none)."""
+    canary_threshold: float = Field(default=0.5, ge=0.0, lt=1.0)
+    """A canary scoring above this passed (validation's ``fail_threshold``)."""
+    min_canary_passes: int = Field(default=2, ge=1)
+    """Canaries that passed before the canary rule flags a task."""
 
 
 class FlagRule(StrEnum):
@@ -105,6 +118,8 @@ class FlagRule(StrEnum):
     """Its passing responses share a long pattern that the reference and the prompt lack."""
     POSITION = "position"
     """Responses passed in their group and failed when scored alone: the verifier pays by position."""
+    CANARY = "canary"
+    """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
 
 
 class Flag(BaseModel):
@@ -150,6 +165,8 @@ class _Task:
     checked: int = 0  # spot checks this run
     favour: int = 0  # ... that passed in their group and failed alone
     against: int = 0  # ... that failed in their group and passed alone
+    canaries: int = 0  # failure-case twins scored in training this run
+    canary_passes: int = 0  # ... that scored above the threshold
 
 
 class RewardHackMonitor:
@@ -188,6 +205,14 @@ class RewardHackMonitor:
         task.favour += passed and not passed_alone
         task.against += passed_alone and not passed
 
+    def record_canary(self, task_id: str, score: float | None) -> None:
+        """A renamed twin of one of the task's failure cases, scored in training (None where it did not score)."""
+        if score is None:
+            return
+        task = self._tasks.setdefault(task_id, _Task())
+        task.canaries += 1
+        task.canary_passes += score > self.config.canary_threshold
+
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """Close every full window, judge the tasks that closed one, and return the new flags (in task order).
 
@@ -212,11 +237,19 @@ class RewardHackMonitor:
             task.passing.clear()  # responses are judged once, with their window: memory stays one window per task
             task.failing.clear()
         for task_id in sorted(self._tasks):  # the position rule needs no full window: its evidence is run-long
-            flag = None if task_id in self.flagged else self._position(task_id)
+            flag = None if task_id in self.flagged else self._canary(task_id) or self._position(task_id)
             if flag is not None:
                 self.flagged[task_id] = flag
                 flags.append(flag)
         return flags
+
+    def _canary(self, task_id: str) -> Flag | None:
+        task = self._tasks[task_id]
+        if task.canary_passes < self.config.min_canary_passes:
+            return None
+        return Flag(task_id=task_id, rule=FlagRule.CANARY, groups=task.canary_passes,
+                    detail=f"{task.canary_passes} of {task.canaries} renamed twins of its failure cases, scored in "
+                           "training, passed: the verifier pays in training what it failed in validation")
 
     def _position(self, task_id: str) -> Flag | None:
         cfg, task = self.config, self._tasks[task_id]

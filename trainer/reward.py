@@ -33,11 +33,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from task_bank import Outcome, ScoreResult, TaskRecord
+from task_bank import Outcome, ScoreResult, TaskRecord, TaskSpec
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
+from verifier.checks_probes import prompt_words
+from verifier.code_renaming import renamed
 
 ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 """Outcomes caused by the response (or its run): reward 0.0."""
@@ -55,6 +58,18 @@ class TaskLookup(Protocol):
 
     def find(self, task_id: str) -> TaskRecord | None:
         """The stored task, or None."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One item scored alone in the background: a response again (``in_group``: its reward in its group), or a
+    failure case's renamed twin (``canary``)."""
+
+    task_id: str
+    source: str
+    response: str
+    in_group: float | None
+    canary: bool = False
 
 
 def reward_of(result: ScoreResult) -> float | None:
@@ -85,16 +100,20 @@ class VerifierReward:
         self._bank = bank
         self._ledger = ledger
         self._group_size = group_size
-        self._sources: dict[str, str | None] = {}
+        self._specs: dict[str, TaskSpec | None] = {}
         self._spotter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spot-check")
-        self._pending: list[tuple[Future[list[ScoreResult]], list[tuple[str, float | None]]]] = []
+        self._pending: list[tuple[Future[list[ScoreResult]], list[_Check]]] = []
 
     def verifier_source(self, task_id: str) -> str | None:
         """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
-        if task_id not in self._sources:
+        spec = self._spec(task_id)
+        return spec.verifier if spec is not None else None
+
+    def _spec(self, task_id: str) -> TaskSpec | None:
+        if task_id not in self._specs:
             record = self._bank.find(task_id)
-            self._sources[task_id] = record.spec.verifier if record is not None else None
-        return self._sources[task_id]
+            self._specs[task_id] = record.spec if record is not None else None
+        return self._specs[task_id]
 
     def __call__(self, prompts: list[Any], completions: list[Any], task_id: list[str],
                  **kwargs: Any) -> list[float | None]:
@@ -152,43 +171,68 @@ class VerifierReward:
 
     def _spot_check(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                     sources: Sequence[str | None], rewards: Sequence[float | None], completions: Sequence[Any]) -> int:
-        """Submit ``spot_checks`` drawn responses of each group to be scored again, each alone in a process of its
-        own (in the background: :meth:`drain` hands the results to the monitor); returns how many."""
-        per_group = self._monitor.config.spot_checks if self._monitor is not None else 0
-        drawn = [i for start, end in groups
-                 for i in self._rng.sample([i for i in range(start, end) if rewards[i] is not None],
-                                           min(per_group, sum(rewards[i] is not None for i in range(start, end))))]
-        rounds: list[list[int]] = []
-        for i in drawn:  # a round holds one response per verifier: the pool gives each verifier's group a process
-            free = next((r for r in rounds if all(sources[j] != sources[i] for j in r)), None)
+        """Submit, for each group, ``spot_checks`` drawn responses to be scored again and ``canaries`` renamed twins
+        of the task's failure cases, each alone in a process of its own (in the background: :meth:`drain` hands the
+        results to the monitor); returns how many."""
+        config = self._monitor.config if self._monitor is not None else None
+        checks: list[_Check] = []
+        for start, end in groups:
+            scored = [i for i in range(start, end) if rewards[i] is not None]
+            if config is None or not scored:
+                continue
+            for i in self._rng.sample(scored, min(config.spot_checks, len(scored))):
+                checks.append(_Check(task_ids[i], sources[i] or "", completion_text(completions[i]), rewards[i]))
+            for _ in range(config.canaries):
+                twin = self._canary(task_ids[start])
+                if twin is not None:
+                    checks.append(_Check(task_ids[start], sources[start] or "", twin, None, canary=True))
+        rounds: list[list[_Check]] = []
+        for check in checks:  # a round holds one item per verifier: the pool gives each verifier's group a process
+            free = next((r for r in rounds if all(c.source != check.source for c in r)), None)
             if free is None:
-                rounds.append([i])
+                rounds.append([check])
             else:
-                free.append(i)
+                free.append(check)
         for chunk in rounds:
-            items = [(sources[i], completion_text(completions[i])) for i in chunk]
-            self._pending.append((self._spotter.submit(self._pool.score_batch, items),
-                                  [(task_ids[i], rewards[i]) for i in chunk]))
-        return len(drawn)
+            items = [(c.source, c.response) for c in chunk]
+            self._pending.append((self._spotter.submit(self._pool.score_batch, items), chunk))
+        return len(checks)
+
+    def _canary(self, task_id: str) -> str | None:
+        """A renamed twin of one of the task's failure cases, drawn afresh (whole or partial), or None when none is
+        a program that can be renamed."""
+        spec = self._spec(task_id)
+        if spec is None:
+            return None
+        keep = prompt_words(spec.prompt_text)
+        for case in self._rng.sample(list(spec.failure_cases), len(spec.failure_cases)):
+            twin = renamed(case, self._rng, keep=keep, partial=self._rng.random() < 0.5)
+            if twin is not None and twin != case:
+                return twin
+        return None
 
     def drain(self, wait: bool = True) -> int:
-        """Hand the finished spot checks to the monitor (every one, waiting for them, when ``wait``); returns how many
-        it handed. A spot check the sandbox could not score is dropped: it is no evidence either way."""
+        """Hand the finished spot checks and canaries to the monitor (every one, waiting for them, when ``wait``);
+        returns how many it handed. One the sandbox could not score is dropped: it is no evidence either way."""
         handed, still = 0, []
-        for future, asked in self._pending:
+        for future, chunk in self._pending:
             if not (wait or future.done()):
-                still.append((future, asked))
+                still.append((future, chunk))
                 continue
             try:
                 results = future.result()
             except Exception:  # noqa: BLE001 - the sandbox failed or the pool closed: no evidence
                 continue
-            for (task_id, in_group), result in zip(asked, results, strict=True):
+            for check, result in zip(chunk, results, strict=True):
                 # only a score is evidence: alone, a slow but honest answer can run out of time that its group's
                 # warm process did not spend (a verifier's first call builds its caches; red-team finding)
                 alone = reward_of(result) if result.outcome is Outcome.SCORED else None
-                if self._monitor is not None:
-                    self._monitor.record_spot_check(task_id, in_group, alone)
+                if self._monitor is None:
+                    continue
+                if check.canary:
+                    self._monitor.record_canary(check.task_id, alone)
+                else:
+                    self._monitor.record_spot_check(check.task_id, check.in_group, alone)
                 handed += 1
         self._pending = still
         return handed

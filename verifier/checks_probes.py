@@ -75,6 +75,11 @@ RENAMED_SUFFIX = ":renamed"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def prompt_words(prompt: str) -> frozenset[str]:
+    """The identifiers a prompt spells: a local a twin keeps, and no twin's new name (a task can be about a name)."""
+    return frozenset(_WORD.findall(prompt))
+
+
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None,
                  twins: int = 2) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
@@ -89,7 +94,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
                "junk": junk_response(junk_chars), **unpredictable_responses(rng)}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
-    named = frozenset(_WORD.findall(spec.prompt_text))
+    named = prompt_words(spec.prompt_text)
     seen = {spec.reference, *spec.failure_cases}
     made: dict[int, int] = {}
 
