@@ -96,6 +96,7 @@ class VerifierReward:
         self.__name__ = "verifier"
         self._monitor = monitor
         self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
+        self._twin_rng = random.SystemRandom()  # canaries, as validation's twins: names no verifier can predict
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
@@ -204,9 +205,9 @@ class VerifierReward:
         spec = self._spec(task_id)
         if spec is None:
             return None
-        keep = prompt_words(spec.prompt_text)
-        for case in self._rng.sample(list(spec.failure_cases), len(spec.failure_cases)):
-            twin = renamed(case, self._rng, keep=keep, partial=self._rng.random() < 0.5)
+        keep, draw = prompt_words(spec.prompt_text), self._twin_rng
+        for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
+            twin = renamed(case, draw, keep=keep, partial=draw.random() < 0.5)
             if twin is not None and twin != case:
                 return twin
         return None
