@@ -67,7 +67,8 @@ class _Check:
 
     task_id: str
     source: str
-    response: str
+    response: str | None
+    """The response to score again; None for a canary, whose twin is drawn when it is scored."""
     in_group: float | None
     canary: bool = False
 
@@ -183,10 +184,8 @@ class VerifierReward:
                 continue
             for i in self._rng.sample(scored, min(config.spot_checks, len(scored))):
                 checks.append(_Check(task_ids[i], sources[i] or "", completion_text(completions[i]), rewards[i]))
-            for _ in range(config.canaries):
-                twin = self._canary(task_ids[start])
-                if twin is not None:
-                    checks.append(_Check(task_ids[start], sources[start] or "", twin, None, canary=True))
+            # a canary's twin is drawn in the background too (renaming parses the program: not on the trainer's path)
+            checks += [_Check(task_ids[start], sources[start] or "", None, None, canary=True)] * config.canaries
         rounds: list[list[_Check]] = []
         for check in checks:  # a round holds one item per verifier: the pool gives each verifier's group a process
             free = next((r for r in rounds if all(c.source != check.source for c in r)), None)
@@ -195,14 +194,22 @@ class VerifierReward:
             else:
                 free.append(check)
         for chunk in rounds:
-            items = [(c.source, c.response) for c in chunk]
-            self._pending.append((self._spotter.submit(self._pool.score_batch, items), chunk))
+            self._pending.append((self._spotter.submit(self._score_alone, chunk), chunk))
         return len(checks)
+
+    def _score_alone(self, chunk: Sequence[_Check]) -> list[ScoreResult]:
+        """In the background: draw the canaries' twins, score every item of ``chunk`` in one call (one process each:
+        their verifiers differ), and answer ``error`` for a canary whose failure cases have no twin."""
+        texts = [check.response if not check.canary else self._canary(check.task_id) for check in chunk]
+        asked = [i for i, text in enumerate(texts) if text is not None]
+        scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])
+        none = ScoreResult(outcome=Outcome.ERROR, detail="no failure case of this task can be renamed")
+        return [next(scored) if text is not None else none for text in texts]
 
     def _canary(self, task_id: str) -> str | None:
         """A renamed twin of one of the task's failure cases, drawn afresh (whole or partial), or None when none is
         a program that can be renamed."""
-        spec = self._spec(task_id)
+        spec = self._specs.get(task_id)  # looked up on the trainer's thread (the bank's connection is that thread's)
         if spec is None:
             return None
         keep, draw = prompt_words(spec.prompt_text), self._twin_rng
