@@ -39,8 +39,7 @@ from typing import Any, Protocol
 from task_bank import Outcome, ScoreResult, TaskRecord, TaskSpec
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
-from verifier.checks_probes import prompt_words
-from verifier.code_renaming import renamed
+from verifier.checks_probes import failure_case_twin
 
 ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 """Outcomes caused by the response (or its run): reward 0.0."""
@@ -212,9 +211,9 @@ class VerifierReward:
         spec = self._specs.get(task_id)  # looked up on the trainer's thread (the bank's connection is that thread's)
         if spec is None:
             return None
-        keep, draw = prompt_words(spec.prompt_text), self._twin_rng
+        draw = self._twin_rng
         for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
-            twin = renamed(case, draw, keep=keep, partial=draw.random() < 0.5)
+            twin = failure_case_twin(spec, case, draw, partial=draw.random() < 0.5)
             if twin is not None and twin != case:
                 return twin
         return None

@@ -80,6 +80,13 @@ def prompt_words(prompt: str) -> frozenset[str]:
     return frozenset(_WORD.findall(prompt))
 
 
+def failure_case_twin(spec: TaskSpec, case: str, rng: random.Random, partial: bool = False) -> str | None:
+    """A renamed twin of ``case``, one of ``spec``'s failure cases, under validation's rules (the prompt's words
+    keep their names and are never new ones; ``partial``: a partial twin), or None when none can be made. Training's
+    canaries (:mod:`trainer.reward`) draw theirs here too, so both sides always make the same kind of twin."""
+    return renamed(case, rng, keep=prompt_words(spec.prompt_text), partial=partial)
+
+
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None,
                  twins: int = 2) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
