@@ -1,10 +1,11 @@
 """Verifier libraries: installed packages a verifier may import inside the sandbox, mounted read-only.
 
-The sandbox mounts the Python install but not the project's environment, so a verifier could import nothing but
-the standard library, and every IFEval check had to be pasted into every verifier. An allow-list of import names
-(``Limits.libraries``; ``python -m verifier ... --libraries a,b`` or ``none``) names the packages that are mounted read-only under
-:data:`LIBRARY_ROOT` and put on the sandboxed interpreter's ``sys.path``; nothing else of the environment is
-visible, so a package not on the list cannot be imported. With the defaults an IFEval check is one import::
+The sandbox sees a copy of the Python install's standard library but not the project's environment, so a
+verifier could import nothing but the standard library, and every IFEval check had to be pasted into every
+verifier. An allow-list of import names (``Limits.libraries``; ``python -m verifier ... --libraries a,b`` or
+``none``) names the packages that are copied into the sandbox's file image (``sandbox/file_image.py``) and mounted
+read-only under :data:`LIBRARY_ROOT` and put on the sandboxed interpreter's ``sys.path``; nothing else of the
+environment is visible, so a package not on the list cannot be imported. With the defaults an IFEval check is one import::
 
     from if_verifiable.ifeval.instructions import CommaChecker
 

@@ -8,8 +8,8 @@ request from a pipe, loads the verifier once and calls ``verify`` on each respon
 process, judges each result. A verifier runs response code through ``envsynth_sandbox.run_response`` (module
 ``zygote/envsynth_sandbox.py``, documented in ``docs/SPEC.md``, "Running response code"): the fork server starts a
 response process of its own for it. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``,
-``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``channel`` (host<->zygote JSON
-lines), ``cgroup``, ``seccomp``, ``program``, ``zygote/`` (runs inside).
+``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image`` (the files a
+sandbox sees), ``channel`` (host<->zygote JSON lines), ``cgroup``, ``seccomp``, ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
@@ -29,9 +29,11 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - no network: a private network namespace (only its own loopback; host loopback services are unreachable), and
   no internet socket at all (``socket`` of any family but ``AF_UNIX`` answers EAFNOSUPPORT), so the loopback of a
   long-lived worker never carries a packet from one group to the next
-- filesystem: ``/usr``, the Python install and the allow-listed verifier libraries (``verifier/libraries.py``)
-  read-only; nothing else of the host is mounted (no ``/etc``,
-  ``/home``, ``/root``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and
+- filesystem: no file of the host at all. The interpreter, its standard library, the shared objects they load and
+  the allow-listed verifier libraries (``verifier/libraries.py``) are copies in shared memory, built once per host
+  (``file_image.py``), bound read-only in place of ``/usr``; a tmpfs file keeps every page in memory, so the host's
+  page cache is no channel (``test_sandbox_page_cache.py``). Nothing else is mounted (no ``/etc``, ``/home``, no
+  ``/bin/sh``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and
   ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
   included
@@ -125,8 +127,9 @@ Not enforced (known limits):
 - the zygote shares its sandbox and uid with the code it judges; it is protected by being non-dumpable and pid 1
   of the namespace, not by a uid of its own (a child can still exhaust the worker's shared pids/memory budget,
   which then fails the group as ``crashed``/``timeout``)
-- information about the host is readable: kernel version, CPU and memory figures (``/proc``, ``/sys``), the
-  contents of ``/usr`` and the Python install; timing side channels are not addressed
+- information about the host is readable: kernel version, CPU and memory figures (``/proc``), the interpreter
+  and its libraries; timing side channels other than the page cache are not addressed. On a host with swap, global
+  memory pressure could swap a page of the file image out
 - per-worker uids are drawn at random from 60,000; two workers that draw the same one share an RLIMIT_NPROC count
   (their cgroups still keep them apart)
 - without root (no cgroup v1): processes are bounded by RLIMIT_NPROC only, memory by RLIMIT_AS only, and bwrap

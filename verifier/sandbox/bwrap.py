@@ -8,7 +8,8 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair, then releases it; every
    process of the sandbox is counted from its first instruction.
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
-   mounts ``/usr`` and the Python install read-only, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
+   binds the file image read-only (``file_image.py``: copies of the interpreter and its libraries, in shared
+   memory) in place of ``/usr``, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
    ``/scratch`` (the only writable place), and runs the zygote as pid 1 (``--as-pid-1``) keeping only
    CAP_SETUID/SETGID/KILL and CAP_SYS_ADMIN, with ``no_new_privs`` and the seccomp deny list. Only the fork
    server keeps them (uid 0): it clones each verifier and response process into a pid and mount namespace of its
@@ -36,14 +37,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from task_bank.errors import SandboxError
-from verifier.libraries import LIBRARY_ROOT, bwrap_args, library_mounts
+from verifier.libraries import LIBRARY_ROOT, LibraryMount, bwrap_args, library_mounts
 from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
+from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
-from verifier.sandbox.program import zygote_command, zygote_loader, zygote_program_fd
+from verifier.sandbox.program import zygote_loader, zygote_program_fd
 from verifier.sandbox.seccomp import deny_list_program
 
 SCRATCH = "/scratch"
@@ -65,10 +67,11 @@ def python_paths() -> tuple[Path, Path]:
     return binary, prefix
 
 
-def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int], config: dict[str, object],
-               privileged: bool, extra_caps: tuple[str, ...] = ()) -> list[str]:
-    """The bwrap command line for one worker (``fds``: block and info fds; ``privileged``: started by root, when
-    the sandbox keeps CAP_SETUID/SETGID/KILL and ``extra_caps``)."""
+def bwrap_argv(image: FileImage, mounts: tuple[LibraryMount, ...], limits: Limits, fds: tuple[int, int],
+               config: dict[str, object], privileged: bool, extra_caps: tuple[str, ...] = ()) -> list[str]:
+    """The bwrap command line for one worker (``image``: the interpreter's files; ``mounts``: the verifier
+    libraries' layers; ``fds``: block and info fds; ``privileged``: started by root, when the sandbox keeps
+    CAP_SETUID/SETGID/KILL and ``extra_caps``)."""
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
     if privileged:
@@ -77,25 +80,15 @@ def bwrap_argv(binary: Path, prefix: Path, limits: Limits, fds: tuple[int, int],
             argv += ["--cap-add", cap]
     else:
         argv += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
-    for top in ("/usr", "/lib", "/lib64", "/bin", "/sbin"):
-        path = Path(top)
-        if path.is_symlink():
-            argv += ["--symlink", os.readlink(path), top]
-        elif path.is_dir():
-            argv += ["--ro-bind", top, top]
-    if not prefix.is_relative_to("/usr"):
-        for parent in reversed(prefix.parents[:-1]):
-            argv += ["--perms", "0755", "--dir", str(parent)]
-        argv += ["--ro-bind", str(prefix), str(prefix)]
-    mounts = library_mounts(limits.libraries)  # allow-listed verifier libraries, read-only (verifier/libraries.py)
-    argv += bwrap_args(mounts)
+    argv += image.bwrap_args()  # the interpreter's files, copied to tmpfs (file_image.py), in place of /usr
+    argv += bwrap_args(mounts)  # allow-listed verifier libraries, read-only (verifier/libraries.py), also copies
     if mounts:
         config["site"] = [*config["site"], LIBRARY_ROOT]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
              "--symlink", SCRATCH, "/tmp",
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", str(config.pop("hash_seed")),
-             "--", *zygote_command(str(binary), config)]
+             "--"]
     return argv
 
 
@@ -143,6 +136,9 @@ def launch_worker(limits: Limits, hash_seed: int,
     if reason is not None:
         raise SandboxUnavailableError(reason)
     binary, prefix = python_paths()
+    root = image_root()
+    image = base_image(binary, prefix, root)
+    mounts = tuple(library_layer(mount, root) for mount in library_mounts(limits.libraries))
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
     block_r, block_w = os.pipe()
@@ -152,9 +148,9 @@ def launch_worker(limits: Limits, hash_seed: int,
     config: dict[str, object] = {"in": to_r, "out": from_w, "uid": uid, "scratch": SCRATCH, "site": [],
                                  "response_uid": None if uid is None else uid + 1, "nproc": True,
                                  "hash_seed": hash_seed}
-    argv = bwrap_argv(binary, prefix, limits, (block_r, info_w), config, privileged, extra_caps)
+    argv = bwrap_argv(image, mounts, limits, (block_r, info_w), config, privileged, extra_caps)
     tail, program_r = program(str(binary), config)
-    argv = argv[:argv.index("--") + 1] + tail
+    argv += tail
     seccomp_r = program_fd(filter_program)
     if seccomp_r is not None:
         argv[1:1] = ["--seccomp", str(seccomp_r)]
