@@ -143,8 +143,11 @@ def verify(response):
     now, ages = time.time(), []
     paths = ["/", "/dev", "/proc", "/scratch", "/tmp"] + [os.path.join(top, name) for top in ("/", "/dev")
                                                            for name in sorted(os.listdir(top))]
+    own = {os.lstat("/").st_dev, os.lstat("/dev").st_dev, os.lstat("/proc").st_dev, os.lstat("/scratch").st_dev}
     for path in paths:
         st = os.lstat(path)
+        if st.st_dev not in own:  # the file image (built once per host: it dates the host, as /proc/uptime does)
+            continue
         ages.append((path, recent(now, st.st_mtime), recent(now, st.st_ctime), recent(now, birth(path))))
     return zlib.crc32(repr(ages).encode()) / 2 ** 32
 '''
