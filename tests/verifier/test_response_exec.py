@@ -248,14 +248,30 @@ def total(xs):
     shmid = libc.shmget(0x5EC12E7, 4096, 0o1666)  # IPC_CREAT, readable by everyone
     return sum(xs) if shmid >= 0 else -1
 '''
-IPC_FINDER = '''def total(xs):
-    rows = open("/proc/sysvipc/shm").read().splitlines()[1:]
-    return sum(xs) if not rows else -1
+# A response process has no /proc (so no /proc/sysvipc/shm): it looks for segments through the IPC system calls,
+# the planted key with shmget(key, 0, 0) and any segment at all with shmctl(0, SHM_INFO)'s count of ids in use.
+IPC_FINDER = '''import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+def segments():
+    """How many segments this process can see (0: none), or -1 when a probe fails for another reason than none."""
+    planted = libc.shmget(0x5EC12E7, 0, 0)
+    if planted < 0 and ctypes.get_errno() != errno.ENOENT:
+        return -1
+    info = ctypes.create_string_buffer(64)  # struct shm_info: int used_ids first
+    if libc.shmctl(0, 14, info) < 0:  # SHM_INFO
+        return -1
+    return max(int.from_bytes(info.raw[:4], "little"), planted >= 0)
+def total(xs):
+    return sum(xs) if segments() == 0 else -1
 '''
 
 
 def test_shared_memory_left_by_a_response_is_gone_for_the_next(pool):
     assert scores(pool, HUMANEVAL, [IPC_PLANTER, IPC_FINDER]) == [1.0, 1.0]
+    # the finder sees a segment where there is one: planted in its own process, the response fails every case
+    plant_then_find = IPC_FINDER.replace("def total(xs):\n",
+                                         "def total(xs):\n    libc.shmget(0x5EC12E7, 4096, 0o1666)\n")
+    assert scores(pool, HUMANEVAL, [plant_then_find]) == [0.0]
 
 
 def test_run_response_works_where_everything_shares_one_uid():

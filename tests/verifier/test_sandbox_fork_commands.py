@@ -46,8 +46,10 @@ def verify(response):
 '''
 # Through the real primitive: a thread runs the killer with ``run_response``; the verifier hands every descriptor it
 # holds (the response's status pipe among them) to the response over an abstract socket, so the response keeps its
-# own status pipe open, and returns while the run goes on.
-HANDOFF = '''import os, socket, threading
+# own status pipe open, and returns while the run goes on. A verifier has no /proc/self/fd: it finds its descriptors
+# by probing every number below its RLIMIT_NOFILE with fstat, and crashes (failing the test) unless it finds the
+# pipes ``run_response`` opened, which it did not hold before.
+HANDOFF = '''import os, resource, socket, threading
 from envsynth_sandbox import run_response
 KILLER = """import array, os, socket, time
 with socket.socket(socket.AF_UNIX) as link:
@@ -69,12 +71,17 @@ def verify(response):
     with socket.socket(socket.AF_UNIX) as server:
         server.bind("\\0envsynth-handoff")
         server.listen(1)
+        before = _held()
         threading.Thread(target=run_response, args=(KILLER,), kwargs={"timeout": 4.9}, daemon=True).start()
         link, _ = server.accept()
-        fds = [int(fd) for fd in os.listdir("/proc/self/fd") if int(fd) > 2 and int(fd) != link.fileno()]
-        socket.send_fds(link, [b"x"], [fd for fd in fds if _alive(fd)])
+        fds = [fd for fd in _held() if fd != link.fileno()]
+        if not set(fds) - before:
+            raise AssertionError("the response's pipes were not found")
+        socket.send_fds(link, [b"x"], fds)
         link.close()
     return 0.0
+def _held():
+    return {fd for fd in range(3, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 4096)) if _alive(fd)}
 def _alive(fd):
     try:
         os.fstat(fd)

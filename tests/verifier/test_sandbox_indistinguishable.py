@@ -23,11 +23,17 @@ pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# A verifier has no /proc/self/limits: getrlimit over every RLIMIT_* constant (and numbers up to 16) reads every
+# limit; the file's text, or the error opening it, still counts, should /proc come back in some groups only.
 LIMITS_PROBE = """import resource, zlib
 def verify(response):
-    seen = tuple(resource.getrlimit(which) for which in range(16))
-    with open('/proc/self/limits') as f:
-        text = f.read()
+    which = sorted({getattr(resource, n) for n in dir(resource) if n.startswith('RLIMIT_')} | set(range(16)))
+    seen = tuple((w, resource.getrlimit(w)) for w in which)
+    try:
+        with open('/proc/self/limits') as f:
+            text = f.read()
+    except OSError as exc:
+        text = exc.errno
     return zlib.crc32(repr((seen, text)).encode()) / 2 ** 32
 """
 

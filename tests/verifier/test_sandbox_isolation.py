@@ -5,6 +5,7 @@ state survives from one run to the next. Every case runs through the real defaul
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -110,11 +111,25 @@ def test_parent_memory_is_unreadable(pool):
     assert one(pool, src).score == 0.0
 
 
+CAPGET = """import ctypes, os
+def verify(r):
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    sets = (ctypes.c_uint32 * 6)()  # two of (effective, permitted, inheritable)
+    if libc.syscall(125, header, sets) != 0:  # capget (x86_64)
+        raise OSError(ctypes.get_errno(), 'capget')
+    effective, permitted = sets[0] | sets[3] << 32, sets[1] | sets[4] << 32
+    return 1.0 if os.getuid() != 0 and os.geteuid() != 0 and effective == permitted == 0 else 0.0
+"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="capget is syscall 125 on x86_64")
 def test_runs_as_an_unprivileged_uid_without_capabilities(pool):
-    src = ("import os\ndef verify(r):\n    caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')]\n"
-           "    return 1.0 if os.getuid() != 0 and os.geteuid() != 0 and caps[0].split()[1].strip('0') == '' "
-           "else 0.0\n")
-    assert one(pool, src).score == 1.0
+    """No /proc/self/status (CapEff) in a verifier: it reads its capability sets with the capget system call."""
+    assert one(pool, CAPGET).score == 1.0
+    namespace = {}  # the reader sees capabilities where there are some: this test process runs as root
+    exec(CAPGET.replace("os.getuid() != 0 and os.geteuid() != 0 and ", ""), namespace)
+    assert namespace["verify"]("r") == 0.0
 
 
 def test_no_host_process_is_visible(pool):

@@ -146,7 +146,7 @@ def test_sets_tuples_and_dollar_keyed_dicts_come_back_as_plain_says_and_stay_dis
     assert (result.outcome, result.score) == (Outcome.SCORED, 1.0), result.detail
 
 
-# What a verifier process can read of its own start: its argv (inherited from the zygote), /proc/self/cmdline,
+# What a verifier process can read of its own start: its argv (inherited from the zygote), /proc/self/cmdline (if any),
 # and through its frames the worker's config and the descriptor numbers it was handed.
 START_PROBE = '''import sys, zlib
 def verify(response):
@@ -158,7 +158,10 @@ def verify(response):
         if "channel" in names and isinstance(names["channel"], int):
             seen.append(("channel", names["channel"], names.get("fds")))
         frame = frame.f_back
-    cmdline = open("/proc/self/cmdline", "rb").read()
+    try:  # a verifier process has no /proc under root; where it has one, its command line must not vary either
+        cmdline = open("/proc/self/cmdline", "rb").read()
+    except OSError:
+        cmdline = b""
     raise RuntimeError(repr((sys.argv, len(cmdline), zlib.crc32(cmdline), seen)))
 '''
 
@@ -180,16 +183,17 @@ def test_argv_cmdline_and_descriptor_numbers_are_the_same_whatever_the_hosts_ope
 
 
 # Old style (runs the response in-process): training scores it through the isolated pool, where verify runs in a
-# fork of the verifier process; /proc/self is not shifted by any run environment.
+# fork of the verifier process; the C library's getpid is not shifted by any run environment (``/proc/self`` was
+# the reader until verifier processes lost ``/proc``).
 PID_TELL = '''
-import os
+import ctypes
 def verify(response: str) -> float:
     ns = {}
     try:
         exec(response, ns)
     except Exception:
         return 0.0
-    if os.readlink(os.sep.join(["", "pr" + "oc", "self"])) == "2":     # the isolated fork: training
+    if ctypes.CDLL(None).getpid() == 2:     # the isolated fork: training
         return 1.0
     f = ns.get("answer")
     return 1.0 if callable(f) and f() == 42 else 0.0
@@ -211,3 +215,4 @@ def test_validation_scores_an_isolated_verifier_in_the_process_layout_training_u
             report = validator.validate(spec)
     assert training == [1.0]  # the tell works in training...
     assert not report.admitted  # ...so validation, scoring as training does, sees the failure cases pass
+    assert "failure_case_passes" in report.reasons, report.reasons

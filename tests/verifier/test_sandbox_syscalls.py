@@ -165,3 +165,35 @@ def verify(r):
 @pytest.mark.parametrize("call", ["mincore", "cachestat"])  # which pages of a file are cached
 def test_asking_which_pages_of_a_file_are_cached_is_denied(pool, call):
     assert pool.score(RESIDENCY, [call])[0].score == 0.0
+
+
+ADVICE = '''import mmap, os
+
+
+def verify(r):
+    advice = int(r)
+    fd = os.open(os.__file__, os.O_RDONLY)  # a file of the shared file image
+    try:
+        with mmap.mmap(fd, 2 * mmap.PAGESIZE, prot=mmap.PROT_READ) as shared, mmap.mmap(-1, 1 << 21) as own:
+            shared.madvise(advice)
+            own.madvise(advice)
+        return 1.0
+    except PermissionError:
+        return 0.0
+    finally:
+        os.close(fd)
+'''
+
+
+@pytest.mark.parametrize("advice", [25, 14, 12])  # MADV_COLLAPSE, MADV_HUGEPAGE, MADV_MERGEABLE
+def test_no_page_can_be_made_huge_or_merged_with_another_process(pool, advice):
+    """Red-team round 11: ``MADV_COLLAPSE`` on a file of the shared file image turned its small pages into one huge
+    page of the shared page cache, a bit every later sandbox read back (90 of 90) that lasted until the image was
+    deleted, and 2 MiB pinned each; KSM merging (``MADV_MERGEABLE``) tells by a write's time whether another
+    process holds the same bytes."""
+    assert pool.score(ADVICE, [str(advice)])[0].score == 0.0
+
+
+@pytest.mark.parametrize("advice", [0, 1, 2, 3, 4, 15, 22])  # NORMAL .. DONTNEED, NOHUGEPAGE, POPULATE_READ
+def test_the_advice_programs_give_their_own_memory_is_still_taken(pool, advice):
+    assert pool.score(ADVICE, [str(advice)])[0].score == 1.0

@@ -51,7 +51,8 @@ def verify(response):
     if child == 0:
         os._exit(0)
     os.waitpid(child, 0)
-    seen = (os.readlink("/proc/self"), os.getpid(), os.getppid(), child, open("/proc/self/stat").read().split()[:8])
+    libc = __import__("ctypes").CDLL(None)  # the C library's answers, which no run environment shifts
+    seen = (os.getpid(), os.getppid(), os.getpgrp(), os.getsid(0), child, libc.getpid(), libc.getppid())
     return zlib.crc32(repr(seen).encode()) / 2 ** 32
 '''
 
@@ -61,20 +62,23 @@ def test_every_process_id_a_verifier_reads_is_the_same_in_every_group(pool):
     assert None not in groups[0] and groups == [groups[0]] * 5
 
 
-AGE = '''import zlib
-def started(pid):
-    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
+NO_PROC = '''import os
+from envsynth_sandbox import run_response
+LOOK = "import os\\ndef look():\\n    return [os.listdir('/proc'), os.path.exists('/proc/self'), os.path.exists('/proc/1/stat')]\\n"
 def verify(response):
-    oldest = min(started(pid) for pid in __import__("os").listdir("/proc") if pid.isdigit())
-    return zlib.crc32(str(started("self") - oldest).encode()) / 2 ** 32
+    ns = {}
+    exec(LOOK, ns)
+    run = run_response(LOOK, calls=[("look", [])], timeout=2.0)
+    return 1.0 if ns["look"]() == run.calls[0].value == [[], False, False] else 0.0
 '''
 
 
-def test_a_verifier_cannot_read_how_long_its_worker_has_lived(pool):
-    first = pool.score(AGE, ["a"])[0].score
-    time.sleep(0.3)  # the worker ages by 30 clock ticks; a verifier must not see it
-    later = pool.score(AGE, ["b"])[0].score
-    assert first is not None and first == later
+def test_verifier_and_response_processes_see_no_proc(pool):
+    """Much of ``/proc`` is the host's whatever the namespace (red-team round 11): ``smaps`` counted the processes
+    mapping a page of the shared file image, host-wide (the sandbox workers alive: a training fleet or a validation
+    pool), ``loadavg`` and ``stat`` count the host's threads and forks; and start times in ``/proc/<pid>/stat``
+    dated the worker."""
+    assert pool.score(NO_PROC, ["a"])[0].score == 1.0
 
 
 SCRATCH = '''import os, zlib
@@ -99,9 +103,7 @@ def ids():
     if child == 0:
         os._exit(0)
     os.waitpid(child, 0)
-    return [os.getpid(), os.readlink("/proc/self"), child, os.stat("made-here").st_ino, os.stat(".").st_ino,
-            min(int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[19]) for p in os.listdir("/proc")
-                if p.isdigit()) - int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])]
+    return [os.getpid(), os.getppid(), child, os.stat("made-here").st_ino, os.stat(".").st_ino]
 """
 def verify(response):
     run = run_response(PROBE, calls=[("ids", [])], timeout=2.0)

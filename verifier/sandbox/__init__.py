@@ -59,9 +59,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   the zygote hands over the next only after a report on the current one, so neither the stack nor the heap holds
   the group's size or a later response
 - process ids and counts: each verifier process and each response process is pid 1 of a pid namespace of its own
-  with its own ``/proc`` and a fresh scratch tmpfs (privileged bwrap, x86_64; ``zygote/confine.py``): every pid
-  it reads, the oldest start time it sees and the inode numbers of its files are the same on a long-lived worker
-  as on a fresh one; the directories bwrap made at start are touched before every verifier starts and ``statx``
+  with no ``/proc`` (an empty read-only tmpfs covers it: ``smaps`` counted the processes mapping a page of the
+  file image, host-wide, and ``loadavg``/``stat`` count the host's threads and forks) and a fresh scratch tmpfs
+  (privileged bwrap, x86_64; ``zygote/confine.py``): every pid it reads and the inode numbers of its files are
+  the same on a long-lived worker as on a fresh one; the directories bwrap made at start are touched before every verifier starts and ``statx``
   (birth times) answers ENOSYS, so no file time dates the worker
 - identity: a dedicated unprivileged uid per worker, no capabilities for task code (only the fork server keeps
   CAP_SETUID/SETGID/KILL/SYS_ADMIN, as uid 0, and runs nothing it is sent), ``no_new_privs``; the zygote is
@@ -127,8 +128,9 @@ Not enforced (known limits):
 - the zygote shares its sandbox and uid with the code it judges; it is protected by being non-dumpable and pid 1
   of the namespace, not by a uid of its own (a child can still exhaust the worker's shared pids/memory budget,
   which then fails the group as ``crashed``/``timeout``)
-- information about the host is readable: kernel version, CPU and memory figures (``/proc``), the interpreter
-  and its libraries; timing side channels other than the page cache are not addressed. On a host with swap, global
+- information about the host is readable: kernel version (``uname``), the CPU count, the interpreter and its
+  libraries (and, without a private namespace, all of ``/proc``); timing side channels other than the page cache
+  are not addressed. On a host with swap, global
   memory pressure could swap a page of the file image out
 - per-worker uids are drawn at random from 60,000; two workers that draw the same one share an RLIMIT_NPROC count
   (their cgroups still keep them apart)

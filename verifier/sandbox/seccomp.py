@@ -39,13 +39,18 @@ either widen the kernel attack surface or carry state between runs:
   port left in TIME_WAIT made a later group's ``bind`` fail. A namespace per process cost over a millisecond a
   process; verifiers score text and need no internet socket (``AF_UNIX`` ones, for ``socketpair`` and the fork
   server's channel, pass)
-- the page cache as a channel: every sandbox reads the same host files, so one page of a file nobody else reads
-  was a bit that outlived the process, the task and the worker (red-team finding: a verifier that set it on
+- the page cache as a channel: every sandbox used to read the same host files, so one page of a file nobody else
+  read was a bit that outlived the process, the task and the worker (red-team finding: a verifier that set it on
   validation's reference call stayed honest for run 0 and paid 160 of 160 wrong answers in training, spot checks
-  included). ``mincore``, ``cachestat``, ``preadv2``/``pwritev2`` with flags (``RWF_NOWAIT`` read a page only if it
-  was cached), ``fadvise64``, ``madvise`` with ``MADV_COLD``/``MADV_PAGEOUT`` and ``process_madvise`` (which
-  dropped a page again) are refused. Not closed by this: reading the cache through fault-around and the resident
-  size, major faults or timing (docs/SPEC.md says what closing it takes)
+  included). The files are copies on tmpfs now (``file_image.py``), whose pages never leave memory; the calls that
+  test or drop a page stay refused: ``mincore``, ``cachestat``, ``preadv2``/``pwritev2`` with flags
+  (``RWF_NOWAIT``), ``fadvise64`` and ``process_madvise``
+- ``madvise`` takes only the advice a program uses for its own memory (:data:`MADV_ALLOWED`). Refused, among
+  others: ``MADV_COLLAPSE`` and ``MADV_HUGEPAGE`` (red-team round 11: collapsing a range of a file-image file
+  into one huge page is a state of the shared page cache that outlives every process, a bit per file read back
+  by any later sandbox, and 2 MiB pinned each), ``MADV_MERGEABLE`` (KSM merges equal pages across processes,
+  and the time of a write then tells whether another process holds the same bytes), ``MADV_COLD`` and
+  ``MADV_PAGEOUT`` (dropped a page of the cache again), the hardware-poisoning ones
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -86,7 +91,12 @@ SYS_PERSONALITY, PERSONALITY_QUERY = 135, 0xFFFFFFFF
 SYS_FLOCK, LOCK_EX = 73, 2
 SYS_FCNTL = 72
 SYS_SOCKET, AF_UNIX = 41, 1
-SYS_MADVISE, MADV_COLD, MADV_PAGEOUT = 28, 20, 21
+SYS_MADVISE = 28
+MADV_ALLOWED = {"NORMAL": 0, "RANDOM": 1, "SEQUENTIAL": 2, "WILLNEED": 3, "DONTNEED": 4, "FREE": 8, "REMOVE": 9,
+                "DONTFORK": 10, "DOFORK": 11, "UNMERGEABLE": 13, "NOHUGEPAGE": 15, "DONTDUMP": 16, "DODUMP": 17,
+                "WIPEONFORK": 18, "KEEPONFORK": 19, "POPULATE_READ": 22, "POPULATE_WRITE": 23,
+                "DONTNEED_LOCKED": 24, "GUARD_INSTALL": 102, "GUARD_REMOVE": 103}
+"""``madvise`` advice that passes the filter; any other answers EPERM (numpy's ``MADV_HUGEPAGE`` is best effort)."""
 SYS_PREADV2, SYS_PWRITEV2 = 327, 328
 FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
                 "F_NOTIFY": 1026}
@@ -101,7 +111,7 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     """The filter as raw ``struct sock_filter`` records, or None where it was not built for this machine.
 
     ``process_namespaces`` (the verifier sandbox): ``clone`` into a new pid, mount and IPC namespace, and ``mount``,
-    pass the filter, so that the fork server can give every verifier and response process a pid namespace, a
+    pass the filter, so that the fork server can give every verifier and response process a pid namespace, an empty
     ``/proc``, SysV IPC ids and a scratch of its own (``zygote/confine.py``). Both need CAP_SYS_ADMIN, which only that server (uid 0 in
     the sandbox) holds; every process that runs task code has dropped it with uid 0, so the kernel refuses them
     (EPERM), and a new user namespace, the way to regain it, stays denied here. Installed once per worker: a filter
@@ -153,7 +163,8 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, cmd) for cmd in sorted(FCNTL_DENIED.values())],
              (_RET, 0, 0, _ALLOW)]
     labels["madvise"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "eperm", 0, MADV_COLD), (_JEQ, "eperm", "allow", MADV_PAGEOUT)]
+    code += [(_LD_ABS, 0, 0, ARG2), *[(_JEQ, "allow", 0, advice) for advice in sorted(MADV_ALLOWED.values())],
+             (_RET, 0, 0, _ERRNO | errno.EPERM)]
     labels["rwflags"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG5), (_JEQ, "allow", "eperm", 0)]
     labels["allow"] = len(code)

@@ -8,14 +8,18 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   from the fresh ones validation starts, ``/proc/1/stat``'s start time told the worker's age, and the inode
   numbers of new files in the worker's scratch counted the groups before. In its own namespace every such process
   is pid 1, its children 2, 3, ... in every group of every worker, the oldest process it can see is itself, and
-  its scratch is a fresh tmpfs. ``/proc`` is remounted for that namespace (the worker's ``/proc`` would still
-  show worker pids). Unlike bwrap's, this ``/proc`` leaves ``/proc/sys``, ``sysrq-trigger``, ``irq`` and ``bus``
-  uncovered: covering them cost four mounts (500 us a process) and nothing there is writable without root or
-  CAP_SYS_ADMIN (``ns_last_pid``, the one file open to all, checks the capability), which these processes lack
-  once they drop uid 0. The clone also gives each process an IPC namespace of its own (``CLONE_NEWIPC``): SysV
-  IPC ids number objects in a sequence per namespace that removing them does not reset, so in the worker's
-  namespace the next id told how many objects earlier groups had made (a channel between tasks, and a count of
-  the groups before); a fresh namespace cost 0.17 ms a process (unshare, median of 300) and its objects die with
+  its scratch is a fresh tmpfs. ``/proc`` is covered by an empty read-only tmpfs: such a process sees no
+  ``/proc`` at all. Why not a ``/proc`` of its own namespace (as until red-team round 11): much of ``/proc`` is
+  the host's, whatever the namespace. ``smaps``/``smaps_rollup`` (``Pss``, ``Shared_*``) and ``numa_maps``
+  (``mapmax``) told how many processes map a page of the shared file image, so a verifier counted the sandbox
+  workers alive on the host (5 with one pool open, 11 with two: a training fleet or a validation pool), and a
+  sender holding pages sent 4,000 of 4,000 bits to another pool; ``/proc/loadavg`` counts the host's threads,
+  ``/proc/stat`` its forks, ``/proc/uptime`` its age. A verifier needs none of it: Python's own functions use
+  system calls (``os.cpu_count``, ``resource``, ``close_range``), and a process's memory and CPU time are in
+  ``resource.getrusage``. The worker's own processes (the zygote and its helpers) keep bwrap's ``/proc``.
+  The clone also gives each process an IPC namespace of its own (``CLONE_NEWIPC``): SysV IPC ids number
+  objects in a sequence per namespace that removing them does not reset, so in the worker's namespace the next id
+  told how many objects earlier groups had made (a channel between tasks, and a count of the groups before); a fresh namespace cost 0.17 ms a process (unshare, median of 300) and its objects die with
   it. A response process counts: a verifier can run any code through ``run_response`` and read
   what it reports.
 - :func:`worker_start_paths` and :func:`touch`: the directories, symlinks and mount points bwrap made on its own
@@ -32,7 +36,7 @@ import stat
 
 from verifier.sandbox.zygote.cleanup import libc
 
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x4000, 0x40000
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 
 
@@ -52,17 +56,17 @@ def mount_plan(scratch, scratch_mb):
     mount = lib.mount
     mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
     steps = ((None, b"/", None, MS_REC | MS_PRIVATE, None),
-             (b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
+             (b"none", b"/proc", b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555"),
              (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
               f"size={scratch_mb << 20},mode=1777".encode()))
     return mount, steps
 
 
 def private_namespace(plan):
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, mount a ``/proc`` of this namespace
-    and a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its inodes from the
-    worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is :func:`mount_plan`'s. Raises
-    ConfineError when a step fails."""
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` with an empty
+    read-only tmpfs and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
+    inodes from the worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is
+    :func:`mount_plan`'s. Raises ConfineError when a step fails."""
     if plan is None:
         raise ConfineError("the C library cannot be loaded")
     mount, steps = plan
@@ -72,13 +76,14 @@ def private_namespace(plan):
 
 
 def enter(plan, uid):
-    """The first steps of every verifier and response process, while still root: its own ``/proc`` and scratch
-    when it is pid 1 of namespaces of its own (:func:`private_namespace`), a session of its own, the OOM killer's
-    first pick (:func:`doom`), then ``uid`` for good (no supplementary groups), where it has one to take."""
+    """The first steps of every verifier and response process, while still root: the OOM killer's first pick
+    (:func:`doom`, through the worker's ``/proc``), then no ``/proc`` and a scratch of its own when it is pid 1 of
+    namespaces of its own (:func:`private_namespace`), a session of its own, and ``uid`` for good (no
+    supplementary groups), where it has one to take."""
+    doom()  # through the worker's /proc, before this process covers it
     if os.getpid() == 1:
         private_namespace(plan)
     os.setsid()
-    doom()
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
