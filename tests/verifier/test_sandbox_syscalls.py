@@ -197,3 +197,62 @@ def test_no_page_can_be_made_huge_or_merged_with_another_process(pool, advice):
 @pytest.mark.parametrize("advice", [0, 1, 2, 3, 4, 15, 22])  # NORMAL .. DONTNEED, NOHUGEPAGE, POPULATE_READ
 def test_the_advice_programs_give_their_own_memory_is_still_taken(pool, advice):
     assert pool.score(ADVICE, [str(advice)])[0].score == 1.0
+
+
+HOST_REPORTS = '''import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def verify(r):
+    if r == "sysinfo":  # the host's threads, load, free and shared memory, whatever the namespace
+        return 1.0 if libc.sysinfo(ctypes.create_string_buffer(256)) == 0 else 0.0
+    try:
+        if r == "loadavg":
+            os.getloadavg()
+        elif r == "statvfs":  # the file image's directory reported the host's /dev/shm
+            os.statvfs("/usr")
+        elif r == "fstatvfs":
+            os.fstatvfs(0)
+        return 1.0
+    except OSError:
+        return 0.0
+'''
+
+
+@pytest.mark.parametrize("reader", ["sysinfo", "loadavg", "statvfs", "fstatvfs"])
+def test_nothing_reports_the_hosts_threads_load_or_free_space(pool, reader):
+    """Red-team round 12: ``sysinfo`` counted the host's threads (111 with one idle pool, 140 with two more
+    workers) and carried 320 of 320 bits from a sandbox that filled its scratch (shared memory); ``statvfs`` of the
+    file image reported the host's ``/dev/shm``."""
+    assert pool.score(HOST_REPORTS, [reader])[0].score == 0.0
+
+
+LOCKING = '''import ctypes, mmap
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+FAILED = ctypes.c_void_p(-1).value
+
+
+def verify(r):
+    if r == "plain":  # what the allocator does: still allowed
+        return 1.0 if libc.mmap(None, 4096, 3, 0x22, -1, 0) != FAILED else 0.0
+    if r == "map_locked":
+        return 1.0 if libc.mmap(None, 4096, 3, 0x22 | 0x2000, -1, 0) != FAILED else 0.0
+    address = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+    calls = {"mlock": lambda: libc.mlock(ctypes.c_void_p(address), 4096),
+             "mlock2": lambda: libc.syscall(325, ctypes.c_void_p(address), 4096, 0),
+             "mlockall": lambda: libc.mlockall(1)}
+    return 1.0 if calls[r]() == 0 else 0.0
+'''
+
+
+@pytest.mark.parametrize("call", ["mlock", "mlock2", "mlockall", "map_locked"])
+def test_no_process_can_lock_memory(pool, call):
+    """Red-team round 12: locking 4 MiB of the shared file image's libpython took 135 us when another process
+    held it locked and 300 us when none did: 480 of 480 bits between two pools running at once."""
+    assert pool.score(LOCKING, [call])[0].score == 0.0
+
+
+def test_mapping_memory_without_locking_still_works(pool):
+    assert pool.score(LOCKING, ["plain"])[0].score == 1.0

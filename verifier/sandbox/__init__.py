@@ -45,7 +45,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   mount API beyond ``mount``, ``bpf``, ``perf_event_open``,
   ``userfaultfd``, ``io_uring``, module loading, ``kexec``, x32 syscalls. Reviewed and denied too:
   ``memfd_create``/``memfd_secret`` (memory outside RLIMIT_AS that filled the worker's cgroup), ``modify_ldt``,
-  ``personality`` other than the query, ``landlock_*``; and the channels between concurrent workers through
+  ``personality`` other than the query, ``landlock_*``; what reports the host whatever the namespace
+  (``sysinfo``, ``statfs``/``fstatfs``/``ustat``: ENOSYS) and memory locking (``mlock*``, ``MAP_LOCKED``); every
+  ``madvise`` advice but those a program gives its own memory (``MADV_COLLAPSE`` made a lasting huge-page bit in
+  the shared file image); and the channels between concurrent workers through
   the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on
   a file fail) and ``F_NOTIFY``

@@ -51,6 +51,12 @@ either widen the kernel attack surface or carry state between runs:
   by any later sandbox, and 2 MiB pinned each), ``MADV_MERGEABLE`` (KSM merges equal pages across processes,
   and the time of a write then tells whether another process holds the same bytes), ``MADV_COLD`` and
   ``MADV_PAGEOUT`` (dropped a page of the cache again), the hardware-poisoning ones
+- what reports the host whatever the namespace (red-team round 12), answered ENOSYS: ``sysinfo`` (the host's
+  thread count, load, free and shared memory: a count of the sandbox workers alive, and a channel from a sandbox
+  that filled its scratch, 0 errors in 320 bits; ``os.getloadavg`` and ``sysconf('SC_AVPHYS_PAGES')`` use it),
+  ``statfs``/``fstatfs``/``ustat`` (the file image's directory reported the free blocks of the host's
+  ``/dev/shm``); and memory locking (``mlock*``, ``munlock*``, ``mmap`` with ``MAP_LOCKED``: locking a range of the
+  shared image took half as long when another process held it locked, 0 errors in 480 bits between pools)
 - any non-native (x32) syscall number
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
@@ -81,7 +87,11 @@ DENIED_X86_64 = {
     "landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
     "inotify_init": 253, "inotify_init1": 294, "fanotify_init": 300,
     "mincore": 27, "fadvise64": 221, "cachestat": 451, "process_madvise": 440,
+    "mlock": 149, "munlock": 150, "mlockall": 151, "munlockall": 152, "mlock2": 325,
 }
+UNANSWERED_X86_64 = {"sysinfo": 99, "ustat": 136, "statfs": 137, "fstatfs": 138}
+"""Answered ENOSYS, as if the kernel lacked them: they report the host, whatever the namespace (red-team round 12)."""
+SYS_MMAP, MAP_LOCKED = 9, 0x2000
 SELF_ONLY_ARG0 = {  # allowed only with a pid argument of 0 (the caller itself), as the C library passes it
     "sched_setparam": 142, "sched_setscheduler": 144, "sched_setaffinity": 203, "prlimit64": 302,
     "sched_setattr": 314,
@@ -100,7 +110,7 @@ MADV_ALLOWED = {"NORMAL": 0, "RANDOM": 1, "SEQUENTIAL": 2, "WILLNEED": 3, "DONTN
 SYS_PREADV2, SYS_PWRITEV2 = 327, 328
 FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
                 "F_NOTIFY": 1026}
-ARG0, ARG1, ARG2, ARG5 = 16, 24, 32, 56  # offsets of the low words of arguments in struct seccomp_data
+ARG0, ARG1, ARG2, ARG3, ARG5 = 16, 24, 32, 40, 56  # offsets of the low words of arguments in struct seccomp_data
 
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW = 0x7FFF0000
@@ -141,6 +151,8 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
         (_JEQ, "rwflags", 0, SYS_PWRITEV2),
         (_JEQ, "enosys", 0, SYS_CLONE3),
         (_JEQ, "enosys", 0, SYS_STATX),
+        *[(_JEQ, "enosys", 0, number) for number in sorted(UNANSWERED_X86_64.values())],
+        (_JEQ, "mmap", 0, SYS_MMAP),
         (_JEQ, "clone", 0, SYS_CLONE),
         *([(_JEQ, "socket", 0, SYS_SOCKET)] if unix_sockets_only else []),
         (_RET, 0, 0, _ALLOW),
@@ -165,6 +177,8 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     labels["madvise"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG2), *[(_JEQ, "allow", 0, advice) for advice in sorted(MADV_ALLOWED.values())],
              (_RET, 0, 0, _ERRNO | errno.EPERM)]
+    labels["mmap"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG3), (_JSET, "eperm", "allow", MAP_LOCKED)]
     labels["rwflags"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG5), (_JEQ, "allow", "eperm", 0)]
     labels["allow"] = len(code)
