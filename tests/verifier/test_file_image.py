@@ -15,6 +15,7 @@ import pytest
 from verifier.libraries import LibraryMount
 from verifier.sandbox.base import SandboxUnavailableError
 from verifier.sandbox.bwrap import python_paths
+from verifier.sandbox.image_leases import Leases, prune
 from verifier.sandbox.file_image import base_image, filesystem_type, image_root, library_layer, still_current
 
 MOUNTINFO = """\
@@ -33,6 +34,13 @@ def shm_root():
     root.mkdir()
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def leases():
+    held = Leases()
+    yield held
+    held.close()
 
 
 @pytest.fixture
@@ -57,30 +65,30 @@ def test_the_image_directory_defaults_to_shared_memory(mountinfo):
     assert image_root({}, mountinfo) == Path("/dev/shm/envsynth-images")
 
 
-def test_the_base_holds_the_standard_library_and_no_installed_package(shm_root):
+def test_the_base_holds_the_standard_library_and_no_installed_package(shm_root, leases):
     binary, prefix = python_paths()
-    fs = Path(base_image(binary, prefix, shm_root).root)
+    fs = Path(base_image(binary, prefix, shm_root, leases).root)
     stdlib = fs / str(os.path.dirname(os.__file__)).lstrip("/")
     assert (stdlib / "os.py").is_file() and (fs / str(binary).lstrip("/")).is_file()
     assert not (stdlib / "site-packages").exists() and not (stdlib / "test").exists()
 
 
-def test_no_file_of_the_image_is_writable(shm_root):
+def test_no_file_of_the_image_is_writable(shm_root, leases):
     binary, prefix = python_paths()
-    fs = Path(base_image(binary, prefix, shm_root).root)
+    fs = Path(base_image(binary, prefix, shm_root, leases).root)
     modes = [path.lstat().st_mode for path in fs.rglob("*") if path.is_file() and not path.is_symlink()]
     assert modes and all(mode & 0o222 == 0 for mode in modes)
 
 
-def test_a_second_start_reuses_the_base(shm_root):
+def test_a_second_start_reuses_the_base(shm_root, leases):
     binary, prefix = python_paths()
-    assert base_image(binary, prefix, shm_root) == base_image(binary, prefix, shm_root)
-    assert len(list(shm_root.glob("base-*"))) == 1
+    assert base_image(binary, prefix, shm_root, leases) == base_image(binary, prefix, shm_root, leases)
+    assert len([path for path in shm_root.glob("base-*") if path.is_dir()]) == 1
 
 
-def test_a_base_whose_shared_objects_changed_on_the_host_is_no_longer_current(shm_root):
+def test_a_base_whose_shared_objects_changed_on_the_host_is_no_longer_current(shm_root, leases):
     binary, prefix = python_paths()
-    base = Path(base_image(binary, prefix, shm_root).root).parent
+    base = Path(base_image(binary, prefix, shm_root, leases).root).parent
     assert still_current(base)
     record = json.loads((base / "manifest.json").read_text())
     entry = next(entry for entry in record["closure"] if entry[1] == "file")  # [path, "file", host, size, mtime, mode]
@@ -89,21 +97,72 @@ def test_a_base_whose_shared_objects_changed_on_the_host_is_no_longer_current(sh
     assert not still_current(base)
 
 
-def test_a_library_layer_follows_its_source(shm_root, tmp_path):
+def test_a_library_layer_follows_its_source(shm_root, tmp_path, leases):
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("X = 1\n")
     mount = LibraryMount(name="pkg", source=str(package), target="/verifier-libs/pkg")
-    layer = library_layer(mount, shm_root)
+    layer = library_layer(mount, shm_root, leases)
     assert layer.target == mount.target and Path(layer.source, "__init__.py").read_text() == "X = 1\n"
-    assert library_layer(mount, shm_root) == layer
+    assert library_layer(mount, shm_root, leases) == layer
     (package / "__init__.py").write_text("X = 2\n")
-    changed = library_layer(mount, shm_root)
+    changed = library_layer(mount, shm_root, leases)
     assert changed != layer and Path(changed.source, "__init__.py").read_text() == "X = 2\n"
 
 
-def test_a_module_file_library_is_copied_as_a_file(shm_root, tmp_path):
+def test_a_module_file_library_is_copied_as_a_file(shm_root, tmp_path, leases):
     (tmp_path / "single.py").write_text("Y = 3\n")
     layer = library_layer(LibraryMount(name="single", source=str(tmp_path / "single.py"),
-                                       target="/verifier-libs/single.py"), shm_root)
+                                       target="/verifier-libs/single.py"), shm_root, leases)
     assert Path(layer.source).is_file() and Path(layer.source).read_text() == "Y = 3\n"
+
+
+def make_package(tmp_path: Path, text: str) -> LibraryMount:
+    package = tmp_path / "pkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text(text)
+    return LibraryMount(name="pkg", source=str(package), target="/verifier-libs/pkg")
+
+
+def test_an_image_no_worker_holds_is_removed_once_another_is_built(shm_root, tmp_path):
+    first_worker, second_worker = Leases(), Leases()
+    old = Path(library_layer(make_package(tmp_path, "X = 1\n"), shm_root, first_worker).source).parent
+    first_worker.close()
+    new = Path(library_layer(make_package(tmp_path, "X = 2\n"), shm_root, second_worker).source).parent
+    second_worker.close()
+    assert new.is_dir() and not old.exists()
+
+
+def test_an_image_a_worker_holds_is_never_removed(shm_root, tmp_path):
+    running, starting = Leases(), Leases()
+    old = Path(library_layer(make_package(tmp_path, "X = 1\n"), shm_root, running).source).parent
+    library_layer(make_package(tmp_path, "X = 2\n"), shm_root, starting)
+    try:
+        assert (old / "pkg" / "__init__.py").read_text() == "X = 1\n"
+    finally:
+        running.close()
+        starting.close()
+
+
+def test_a_lease_taken_after_its_image_was_removed_guards_the_rebuilt_one(shm_root, tmp_path):
+    mount = make_package(tmp_path, "X = 1\n")
+    first = Leases()
+    layer = Path(library_layer(mount, shm_root, first).source).parent
+    first.close()
+    prune(shm_root)
+    assert not layer.exists()
+    again = Leases()
+    try:
+        assert Path(library_layer(mount, shm_root, again).source).parent == layer and layer.is_dir()
+        assert prune(shm_root) == [] and layer.is_dir()
+    finally:
+        again.close()
+
+
+def test_a_build_left_behind_long_ago_is_removed_and_a_recent_one_kept(shm_root):
+    (shm_root / ".build-died").mkdir()
+    (shm_root / ".build-running").mkdir()
+    old = (shm_root / ".build-died").stat().st_mtime - 7200
+    os.utime(shm_root / ".build-died", (old, old))
+    assert prune(shm_root) == [".build-died"]
+    assert (shm_root / ".build-running").is_dir()

@@ -8,8 +8,9 @@ request from a pipe, loads the verifier once and calls ``verify`` on each respon
 process, judges each result. A verifier runs response code through ``envsynth_sandbox.run_response`` (module
 ``zygote/envsynth_sandbox.py``, documented in ``docs/SPEC.md``, "Running response code"): the fork server starts a
 response process of its own for it. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``,
-``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image`` (the files a
-sandbox sees), ``channel`` (host<->zygote JSON lines), ``cgroup``, ``seccomp``, ``program``, ``zygote/`` (runs inside).
+``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image`` and
+``image_leases`` (the files a sandbox sees, and their removal), ``channel`` (host<->zygote JSON lines), ``cgroup``,
+``seccomp``, ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
@@ -65,8 +66,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   with no ``/proc`` (an empty read-only tmpfs covers it: ``smaps`` counted the processes mapping a page of the
   file image, host-wide, and ``loadavg``/``stat`` count the host's threads and forks) and a fresh scratch tmpfs
   (privileged bwrap, x86_64; ``zygote/confine.py``): every pid it reads and the inode numbers of its files are
-  the same on a long-lived worker as on a fresh one; the directories bwrap made at start are touched before every verifier starts and ``statx``
-  (birth times) answers ENOSYS, so no file time dates the worker
+  the same on a long-lived worker as on a fresh one; the directories bwrap made at start are touched before every
+  verifier starts and ``statx`` (birth times) answers ENOSYS, so no file time dates the worker
 - identity: a dedicated unprivileged uid per worker, no capabilities for task code (only the fork server keeps
   CAP_SETUID/SETGID/KILL/SYS_ADMIN, as uid 0, and runs nothing it is sent), ``no_new_privs``; the zygote is
   non-dumpable (no ``/proc/<pid>/mem`` or ptrace from its children) and pid 1 of its own pid namespace (its

@@ -44,6 +44,7 @@ from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
+from verifier.sandbox.image_leases import Leases
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
 from verifier.sandbox.program import zygote_loader, zygote_program_fd
 from verifier.sandbox.seccomp import deny_list_program
@@ -137,8 +138,13 @@ def launch_worker(limits: Limits, hash_seed: int,
         raise SandboxUnavailableError(reason)
     binary, prefix = python_paths()
     root = image_root()
-    image = base_image(binary, prefix, root)
-    mounts = tuple(library_layer(mount, root) for mount in library_mounts(limits.libraries))
+    leases = Leases()  # held until the worker closes: no other process removes an image this worker mounts
+    try:
+        image = base_image(binary, prefix, root, leases)
+        mounts = tuple(library_layer(mount, root, leases) for mount in library_mounts(limits.libraries))
+    except BaseException:
+        leases.close()
+        raise
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
     block_r, block_w = os.pipe()
@@ -167,10 +173,11 @@ def launch_worker(limits: Limits, hash_seed: int,
             os.close(fd)
         if cgroup is not None:
             cgroup.remove()
+        leases.close()
         raise SandboxUnavailableError(f"cannot run bwrap: {exc}") from exc
     for fd in passed:
         os.close(fd)
-    worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup)
+    worker = ProcessWorker(proc, Channel(to_w, from_r), limits, cgroup, on_close=leases.close)
     try:
         worker.sandbox_pid = read_child_pid(info_r)
         if cgroup is not None:

@@ -37,10 +37,12 @@ Cost, measured here (Python 3.11, 2-core VM): the base is 115 MB of memory, held
 and the default libraries add 20 MB; the first build takes about 0.6 s, and every later worker start spends about
 25 ms on ``stat`` calls to find it.
 
-Not covered: images are not removed (``rm -rf`` the directory when no pool runs; a reboot clears ``/dev/shm``). On
-a host with swap, global memory pressure may swap a tmpfs page out, which reopens the channel while it lasts;
-pressure within a worker cannot, because the pages are charged to the host process that wrote them, not to the
-worker's cgroup.
+Removal: every worker leases the images it mounts, and a process that has just built an image removes every image
+no worker holds (``image_leases.py``).
+
+Not covered: on a host with swap, global memory pressure may swap a tmpfs page out, which reopens the channel while
+it lasts. Pressure within a worker cannot, because the pages are charged to the host process that wrote them, not to
+the worker's cgroup.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from pydantic import BaseModel, ConfigDict
 
 from verifier.libraries import LibraryMount
 from verifier.sandbox.base import SandboxUnavailableError
+from verifier.sandbox.image_leases import Leases, prune
 
 FORMAT = 1
 """Bumped when the layout changes, so an image of an older layout is never reused."""
@@ -125,28 +128,38 @@ def filesystem_type(path: Path, mountinfo: str = "/proc/self/mountinfo") -> str:
     return kind
 
 
-def base_image(binary: Path, prefix: Path, root: Path) -> FileImage:
-    """The base image for this interpreter under ``root``: reused when one of the same sources exists, else built."""
+def base_image(binary: Path, prefix: Path, root: Path, leases: Leases) -> FileImage:
+    """The base image for this interpreter under ``root``, leased in ``leases`` (``image_leases.py``): reused when
+    one of the same sources exists, else built, after which images nobody holds are removed."""
     tree = _tree_sources(binary, prefix)
     tree_key = _fingerprint(tree)
     for candidate in sorted(root.glob(f"base-{tree_key}-*")):
+        if candidate.name.endswith(".lock"):
+            continue
+        leases.take(root, candidate.name)
         if still_current(candidate):
             return FileImage(root=str(candidate / "fs"))
+        leases.release(candidate.name)
     closure: dict[str, Source] = {}
     for path in _shared_objects([binary, *_extension_modules(tree)]):
         _place(path, closure, depth=0)
     final = root / f"base-{tree_key}-{_fingerprint(closure)}"
     record = {"closure": [[path, *source] for path, source in closure.items()]}
-    _build(final, {f"fs{path}": source for path, source in {**tree, **closure}.items()}, record)
+    leases.take(root, final.name)
+    if _build(final, {f"fs{path}": source for path, source in {**tree, **closure}.items()}, record):
+        prune(root)
     return FileImage(root=str(final / "fs"))
 
 
-def library_layer(mount: LibraryMount, root: Path) -> LibraryMount:
-    """``mount`` with its source replaced by a copy in the image directory (a layer of its own, reused by content)."""
+def library_layer(mount: LibraryMount, root: Path, leases: Leases) -> LibraryMount:
+    """``mount`` with its source replaced by a copy in the image directory (a layer of its own, reused by content,
+    leased in ``leases``)."""
     name = Path(mount.target).name
     files = {name + path.removeprefix(mount.source): source for path, source in _walk(mount.source)}
     final = root / f"lib-{_fingerprint(files)}"
-    _build(final, files, {"source": mount.source})
+    leases.take(root, final.name)
+    if _build(final, files, {"source": mount.source}):
+        prune(root)
     return mount.model_copy(update={"source": str(final / name)})
 
 
@@ -256,12 +269,12 @@ def still_current(base: Path) -> bool:
         return False
 
 
-def _build(final: Path, sources: dict[str, Source], record: dict[str, object]) -> None:
+def _build(final: Path, sources: dict[str, Source], record: dict[str, object]) -> bool:
     """Copy ``sources`` (path in the image -> source) into a fresh directory, write its manifest last and rename it
     to ``final``. Files are readable by all and writable by none. A concurrent build that lands first wins, and
-    ours is removed."""
+    ours is removed. False when ``final`` was already there."""
     if (final / "manifest.json").is_file():
-        return
+        return False
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
     try:
         os.chmod(work, 0o755)
@@ -280,6 +293,7 @@ def _build(final: Path, sources: dict[str, Source], record: dict[str, object]) -
         except OSError:
             if not (final / "manifest.json").is_file():
                 raise
+            return False
     except OSError as exc:
         raise SandboxUnavailableError(f"cannot build the sandbox's file image in {final.parent}: {exc}; it needs "
                                       "about 150 MB of tmpfs: set ENVSYNTH_IMAGE_DIR to a directory on a larger "
@@ -287,3 +301,4 @@ def _build(final: Path, sources: dict[str, Source], record: dict[str, object]) -
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+    return True
