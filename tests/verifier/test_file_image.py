@@ -62,7 +62,17 @@ def test_an_image_directory_on_a_disk_filesystem_is_refused_with_the_fix(tmp_pat
 
 
 def test_the_image_directory_defaults_to_shared_memory(mountinfo):
-    assert image_root({}, mountinfo) == Path("/dev/shm/envsynth-images")
+    assert image_root({}, mountinfo, uid=0) == Path("/dev/shm/envsynth-images")
+
+
+def test_each_other_user_gets_an_image_directory_of_their_own(mountinfo):
+    # root's images are not theirs to lease or remove (the lock files live beside them)
+    made = not Path("/dev/shm/envsynth-images-1234").exists()
+    try:
+        assert image_root({}, mountinfo, uid=1234) == Path("/dev/shm/envsynth-images-1234")
+    finally:
+        if made:
+            Path("/dev/shm/envsynth-images-1234").rmdir()
 
 
 def test_the_base_holds_the_standard_library_and_no_installed_package(shm_root, leases):

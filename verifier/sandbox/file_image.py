@@ -96,13 +96,18 @@ class FileImage(BaseModel):
         return args
 
 
-def image_root(environ: dict[str, str] | None = None, mountinfo: str = "/proc/self/mountinfo") -> Path:
-    """Where images live: ``ENVSYNTH_IMAGE_DIR`` or :data:`DEFAULT_ROOT` (``environ``: the process's environment
-    unless given), created if missing; it must be on tmpfs (read from ``mountinfo``)."""
+def image_root(environ: dict[str, str] | None = None, mountinfo: str = "/proc/self/mountinfo",
+               uid: int | None = None) -> Path:
+    """Where images live: ``ENVSYNTH_IMAGE_DIR``, else :data:`DEFAULT_ROOT` for root and ``DEFAULT_ROOT-<uid>`` for
+    another user (``environ`` and ``uid``: this process's unless given), created if missing; it must be on tmpfs
+    (read from ``mountinfo``) and writable (leases are lock files in it)."""
     environ = dict(os.environ) if environ is None else environ
-    root = Path(environ.get("ENVSYNTH_IMAGE_DIR") or DEFAULT_ROOT)
+    uid = os.geteuid() if uid is None else uid
+    root = Path(environ.get("ENVSYNTH_IMAGE_DIR") or (DEFAULT_ROOT if uid == 0 else f"{DEFAULT_ROOT}-{uid}"))
     try:
         root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise PermissionError(f"[Errno 13] Permission denied: '{root}'")
     except OSError as exc:
         raise SandboxUnavailableError(f"cannot create the sandbox's file image directory {root}: {exc}; set "
                                       "ENVSYNTH_IMAGE_DIR to a writable directory on tmpfs") from exc
