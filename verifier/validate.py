@@ -9,12 +9,13 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
 2. The reference alone, in one of the pool's warm workers under the pool's limits, so a verifier that hangs or
    fails to load costs one call; whether the module loads and defines ``verify`` is read from this call (the
    sandbox, not this process, executes the verifier).
-3. Then, concurrently, in warm interpreters of the validator's own (:mod:`verifier.checks_interpreters`), where
-   the calls of a group share one process: the rest of run 0 (hash seed 0; every other probe once, then again in
-   another order, then the reference again, so state leaking between calls shows up as a changed score; never the
-   same probe twice in a row, which a training group rarely shows), and runs 1..N-1, each
-   scoring every probe once in an interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another
-   RNG seed. The checks then judge every call of every run.
+3. Then, in warm interpreters of the validator's own (:mod:`verifier.checks_interpreters`), where the calls of a
+   group share one process: the rest of run 0 (hash seed 0; every other probe once, then again in another order,
+   then the reference again, so state leaking between calls shows up as a changed score; never the same probe twice
+   in a row, which a training group rarely shows); and after it, concurrently, runs 1..N-1, each scoring every
+   probe once in an interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another RNG seed. No
+   varied run overlaps run 0: a varied run can tell it is validation, and could say so through the host to a run 0
+   that listens. The checks then judge every call of every run.
 
 The run environments are fixed functions of the run index, so validating the same task twice gives the same
 report (apart from timings).
@@ -47,7 +48,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.6"
+VALIDATOR_VERSION = "1.7"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -211,10 +212,15 @@ class Validator:
         if checks.fault_reason([r for _, r in pairs]) is not None:
             done["determinism"] = checks.skipped("determinism", "the reference did not score")
         else:
-            # Stage 2, concurrently: the rest of run 0 (every other probe, twice over, then the reference), and
-            # every probe once in each further interpreter (own hash seed, clock offset and RNG seed).
-            jobs = [(0, orders[0][1:])] + [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
-            with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
+            # Stage 2: the rest of run 0 (every other probe, twice over, then the reference). Stage 3, once it
+            # ended, concurrently: every probe once in each further interpreter (own hash seed, clock offset and
+            # RNG seed). Never both at once: a varied run can tell it is validation (its hash seed orders a set
+            # otherwise), and red-team round 13 had it signal that to run 0, which looks like training, through
+            # the host (forking fast: run 0 counted the pids the host allocated); run 0 then stayed honest, and
+            # the verifier paid every wrong answer in training (7 of 7 validations admitted it).
+            pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
+            jobs = [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
+            with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="validate-run") as executor:
                 for run in list(executor.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):
                     pairs += run
             done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)

@@ -256,3 +256,60 @@ def test_no_process_can_lock_memory(pool, call):
 
 def test_mapping_memory_without_locking_still_works(pool):
     assert pool.score(LOCKING, ["plain"])[0].score == 1.0
+
+
+TASK_ONLY = '''import ctypes, os, socket
+from envsynth_sandbox import run_response
+PROBE = """import ctypes, os, socket
+def refused():
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = []
+    try:
+        os.pidfd_open(os.getpid())  # a pidfd's inode number counts every process the host ever made
+        seen.append("pidfd_open")
+    except OSError:
+        pass
+    left, right = socket.socketpair()
+    try:
+        left.getsockopt(socket.SOL_SOCKET, 77)  # SO_PEERPIDFD: a pidfd of the peer
+        seen.append("SO_PEERPIDFD")
+    except OSError:
+        pass
+    if libc.syscall(56, 0x1000 | 17, 0, 0, 0, 0) == 0:  # clone(CLONE_PIDFD | SIGCHLD): a child and its pidfd
+        os._exit(0)
+    elif ctypes.get_errno() != 1:
+        seen.append("CLONE_PIDFD")
+    if libc.syscall(206, 8, ctypes.byref(ctypes.c_ulong(0))) == 0:  # io_setup: the host's async I/O count
+        seen.append("io_setup")
+    try:
+        socket.socket(socket.AF_UNIX).bind("\\\\0envsynth-name")  # an abstract name lives in the worker's namespace
+        seen.append("bind")
+    except OSError:
+        pass
+    return seen
+"""
+
+
+def verify(response):
+    namespace = {}
+    exec(PROBE, namespace)
+    run = run_response(PROBE, calls=[("refused", [])], timeout=2.0)
+    seen = namespace["refused"]() + (run.calls[0].value if run.calls and run.calls[0].ok else ["no response"])
+    if seen:
+        raise RuntimeError(",".join(seen))
+    return 1.0
+'''
+
+
+def test_no_task_process_gets_a_pidfd_async_io_or_a_socket_name(pool):
+    """Red-team round 13: a pidfd's inode number counts every process the host ever created (a bit from one group
+    to the next, 64 of 64, and the host's fork rate, which told run 0 that validation's varied runs were forking);
+    the host's count of async I/O events in use carried 120 of 120 bits between pools; an abstract socket name
+    outlived its group. The worker's own processes still use pidfds (the fork server and disposer watch with them)."""
+    result = pool.score(TASK_ONLY, ["x"])[0]
+    assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
+
+
+def test_the_sandbox_has_a_host_name_of_its_own(pool):
+    source = "import os, socket\ndef verify(r):\n    return 1.0 if os.uname().nodename == 'sandbox' else 0.0\n"
+    assert pool.score(source, ["x"])[0].score == 1.0

@@ -47,7 +47,7 @@ from verifier.sandbox.file_image import FileImage, base_image, image_root, libra
 from verifier.sandbox.image_leases import Leases
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
 from verifier.sandbox.program import zygote_loader, zygote_program_fd
-from verifier.sandbox.seccomp import deny_list_program
+from verifier.sandbox.seccomp import deny_list_program, task_filter_program
 
 SCRATCH = "/scratch"
 UID_RANGE = (200_000, 260_000)
@@ -73,7 +73,8 @@ def bwrap_argv(image: FileImage, mounts: tuple[LibraryMount, ...], limits: Limit
     """The bwrap command line for one worker (``image``: the interpreter's files; ``mounts``: the verifier
     libraries' layers; ``fds``: block and info fds; ``privileged``: started by root, when the sandbox keeps
     CAP_SETUID/SETGID/KILL and ``extra_caps``)."""
-    argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
+            "--unshare-cgroup-try",
             "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
     if privileged:
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"]
@@ -110,7 +111,9 @@ class BwrapBackend(Backend):
             # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier and response process
             # a pid namespace of its own (``zygote/confine.py``); every process that runs task code drops it with
             # uid 0. The filter lets those namespaces and ``mount`` through, for the kernel to refuse without it.
-            config.update(pid_namespace=config["uid"] is not None, undated=True, limits=limits.model_dump(mode="json"))
+            task_filter = task_filter_program()  # stacked by every process that runs task code (zygote/confine.py)
+            config.update(pid_namespace=config["uid"] is not None, undated=True, limits=limits.model_dump(mode="json"),
+                          task_filter=None if task_filter is None else task_filter.hex())
             program_r = zygote_program_fd(config)  # the program travels in a memfd, not in /proc/1/cmdline
             return zygote_loader(binary), program_r
 

@@ -189,6 +189,57 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
     labels["eafnosupport"] = len(code)
     code.append((_RET, 0, 0, _ERRNO | errno.EAFNOSUPPORT))
+    return _assemble(code, labels)
+
+
+TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49}
+TASK_UNANSWERED_X86_64 = {"io_setup": 206}
+SYS_SETSOCKOPT, SYS_GETSOCKOPT, SO_PASSPIDFD, SO_PEERPIDFD = 54, 55, 76, 77
+CLONE_PIDFD = 0x1000
+
+
+def task_filter_program() -> bytes | None:
+    """A second filter, which every verifier and response process stacks on the worker's before it runs task code
+    (``zygote/confine.py``); None where it was not built for this machine.
+
+    Why a second one: the worker's own processes need what it refuses. The fork server and disposer watch their
+    children through pidfds, but a pidfd's inode number comes from a host-wide counter of every process ever
+    created (red-team round 13: 82-89 others counted in 0.5 s while the host forked, and a bit from one group to the
+    next in a worker, 64 of 64), so task code gets none: ``pidfd_open``, ``clone`` with ``CLONE_PIDFD``,
+    ``SO_PEERPIDFD`` and ``SO_PASSPIDFD`` are refused. ``io_setup`` answers ENOSYS (the host's count of async I/O
+    events in use is host-wide and was read exactly: 120 of 120 bits between pools). ``bind`` is refused: an
+    abstract socket name lives in the worker's network namespace, and one parked in a loop of passed sockets
+    outlived its group."""
+    if platform.machine() != "x86_64":
+        return None
+    code: list[tuple[int, int | str, int | str, int]] = [
+        (_LD_ABS, 0, 0, 0),                                 # A = syscall number (the worker's filter checked arch)
+        *[(_JEQ, "eperm", 0, number) for number in sorted(TASK_DENIED_X86_64.values())],
+        *[(_JEQ, "enosys", 0, number) for number in sorted(TASK_UNANSWERED_X86_64.values())],
+        (_JEQ, "clone", 0, SYS_CLONE),
+        (_JEQ, "getsockopt", 0, SYS_GETSOCKOPT),
+        (_JEQ, "setsockopt", 0, SYS_SETSOCKOPT),
+        (_RET, 0, 0, _ALLOW),
+    ]
+    labels = {"clone": len(code)}
+    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", "allow", CLONE_PIDFD)]
+    labels["getsockopt"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PEERPIDFD)]
+    labels["setsockopt"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PASSPIDFD)]
+    labels["allow"] = len(code)
+    code.append((_RET, 0, 0, _ALLOW))
+    labels["eperm"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
+    labels["enosys"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
+    labels["enoprotoopt"] = len(code)
+    code.append((_RET, 0, 0, _ERRNO | errno.ENOPROTOOPT))
+    return _assemble(code, labels)
+
+
+def _assemble(code: list[tuple[int, int | str, int | str, int]], labels: dict[str, int]) -> bytes:
+    """Raw ``struct sock_filter`` records, with each jump to a label turned into an offset."""
     out = bytearray()
     for at, (op, jt, jf, k) in enumerate(code):
         jumps = [labels[j] - at - 1 if isinstance(j, str) else j for j in (jt, jf)]

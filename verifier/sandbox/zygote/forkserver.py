@@ -104,7 +104,8 @@ class Server:
         self.templates = {}  # kind -> template.Template, once started
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
-        cfg["mount_plan"] = mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"]) if self.namespaces[0] else None
+        cfg["mount_plan"] = (mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"], cfg.get("task_filter"))
+                             if self.namespaces[0] else None)
         settle_environment()
         warm_up()
 

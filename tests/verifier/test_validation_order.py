@@ -1,0 +1,67 @@
+"""No run that can tell it is validation overlaps the run that looks like training.
+
+Validation's varied runs (1..N-1) use other hash seeds, so a verifier can tell it is in one (a set's order differs).
+Red-team round 13: those runs forked as fast as they could while run 0 (hash seed 0, as training) ran, and run 0
+counted the process ids the host allocated, stayed honest when it heard them, and paid every wrong answer in
+training; 7 of 7 validations admitted it. Any channel between two sandboxes that run at once would carry that bit,
+so the varied runs start only after run 0 has ended.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
+from verifier import ValidationConfig, Validator, open_pool
+from verifier.sandbox.base import Backend, Worker
+from verifier.sandbox.registry import BackendRegistry
+
+REFERENCE = "def total(xs):\n    return sum(xs)\n"
+
+
+class RecordingWorker(Worker):
+    """Scores the reference 1.0 and anything else 0.0, taking a little time, and records when each group ran."""
+
+    def __init__(self, log: list[tuple[int, float, float]], lock: threading.Lock) -> None:
+        self._log, self._lock = log, lock
+
+    def score_group(self, source, responses, run_env):
+        start = time.monotonic()
+        time.sleep(0.02)
+        with self._lock:
+            self._log.append((run_env.hash_seed, start, time.monotonic()))
+        return [ScoreResult(outcome=Outcome.SCORED, score=1.0 if r == REFERENCE else 0.0) for r in responses]
+
+    def alive(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class RecordingBackend(Backend):
+    name = "recording"
+    log: list[tuple[int, float, float]] = []
+    lock = threading.Lock()
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def start_worker(self, limits, hash_seed=0) -> Worker:
+        return RecordingWorker(self.log, self.lock)
+
+
+def test_no_varied_run_starts_before_run_0_has_ended():
+    registry = BackendRegistry()
+    registry.register(RecordingBackend.name, RecordingBackend)
+    RecordingBackend.log = []
+    spec = TaskSpec(prompt="Write total(xs), the sum of a list.", verifier="def verify(response):\n    return 0.0\n",
+                    reference=REFERENCE, failure_cases=("def total(xs):\n    return len(xs)\n",))
+    with open_pool(backend="recording", workers=2, registry=registry) as pool, \
+            Validator(pool, ValidationConfig(), registry=registry) as validator:
+        validator.validate(spec)
+    run_0 = [end for seed, _, end in RecordingBackend.log if seed == 0]
+    varied = [start for seed, start, _ in RecordingBackend.log if seed != 0]
+    assert run_0 and varied and max(run_0) <= min(varied), RecordingBackend.log
