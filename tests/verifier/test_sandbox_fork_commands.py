@@ -48,7 +48,8 @@ def verify(response):
 # holds (the response's status pipe among them) to the response over an abstract socket, so the response keeps its
 # own status pipe open, and returns while the run goes on. A verifier has no /proc/self/fd: it finds its descriptors
 # by probing every number below its RLIMIT_NOFILE with fstat, and crashes (failing the test) unless it finds the
-# pipes ``run_response`` opened, which it did not hold before.
+# pipes ``run_response`` opened, which it did not hold before. Since task code may bind no socket name (red-team
+# round 13), the handoff has no rendezvous left, and the verifier returns at once.
 HANDOFF = '''import os, resource, socket, threading
 from envsynth_sandbox import run_response
 KILLER = """import array, os, socket, time
@@ -69,7 +70,10 @@ while True:
 """
 def verify(response):
     with socket.socket(socket.AF_UNIX) as server:
-        server.bind("\\0envsynth-handoff")
+        try:
+            server.bind("\\0envsynth-handoff")
+        except PermissionError:  # task code may bind no name (round 13): no way left to reach the response
+            return 0.0
         server.listen(1)
         before = _held()
         threading.Thread(target=run_response, args=(KILLER,), kwargs={"timeout": 4.9}, daemon=True).start()
