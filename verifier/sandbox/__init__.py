@@ -37,7 +37,7 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``/bin/sh``); the only writable place is the private tmpfs scratch, which ``/tmp`` points to, and
   ``HOME`` and ``TMPDIR`` are each run's fresh working directory in it (a verifier that writes to ``/tmp`` works)
 - environment: bwrap is started with an empty environment; nothing of the host's is visible, ``/proc/1/environ``
-  included
+  included; the host name is ``sandbox``, not the host's
 - syscalls: a seccomp deny list (``seccomp.py``, x86_64) on the whole sandbox: no new namespaces (a pid and a
   mount namespace and ``mount`` pass it, for the fork server; without CAP_SYS_ADMIN, which no process running task
   code keeps, the kernel refuses them), no ptrace or ``process_vm_*``, no kernel keyrings or POSIX message queues
