@@ -162,8 +162,9 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
               twins: Mapping[int, Sequence[int]] | None = None, rng: random.Random | None = None) -> list[int]:
     """Probe indices one run scores, in order.
 
-    Run 0 is the run in exactly the training environment. It scores the reference (index 0) first and alone-able,
-    then every other probe once, then all of them again ``repeats - 1`` times, each pass in another rotation and
+    Run 0 is the run in exactly the training environment. Its first entry is the reference (index 0), which the
+    validator scores alone in the pool after the rest of run 0 (nothing recognisable may come before run 0: see
+    ``verifier.validate``); then every other probe once, then all of them again ``repeats - 1`` times, each pass in another rotation and
     followed by the reference again: a later call that differs from the first (state leaking between calls in one
     interpreter) shows up as a changed score, even when the pool splits the run into groups. No probe is scored
     twice in a row: a training group's responses rarely repeat, and a verifier that paid 1.0 unless the response
@@ -175,11 +176,12 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     reference, a failure case, a fixed probe), passed validation and paid every training sample 1.0; now such a
     verifier meets an answer nobody could predict first, pays it, and is rejected.
 
-    ``twins`` (failure case -> its renamed twins) stand for their failure case in run 0, where each is scored once
-    in the first pass and the failure case itself not at all (the later runs score the failure case, never a twin).
-    Run 0 opens with the twins alone, in an order drawn from ``rng``: validation draws as many as one training
-    process of the verifier scores, so its first process after the reference's own call holds nothing but unknown
-    programs, exactly as a training process holds nothing but policy answers, and every position of that process
+    ``twins`` (failure case -> its renamed twins) are scored once each in run 0's first pass, and only there (the
+    later runs score the failure case, never a twin); the failure case itself comes later in run 0 with the other
+    probes (red-team round 14: while run 0 scored only twins, a verifier that paid the failure case's own tokens
+    where hash randomisation was off, that is in run 0 and in training, was admitted 23 of 23 times and paid the
+    deployed model's own failing answer). Run 0 opens with the twins alone, in an order drawn from ``rng``: validation draws as many as one training
+    process of the verifier scores, so its first process holds nothing but unknown programs, exactly as a training process holds nothing but policy answers, and every position of that process
     holds a twin. Why: a verifier that paid every program from its K-th call on, as long as every call of its
     process so far had been a program, passed validation while the twins were shuffled among probes it could
     recognise (empty, junk, the random number and letters, prose failure cases), and paid 10 of 16 wrong answers
@@ -193,7 +195,7 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
         block = sorted(spare)  # the twins alone first, in a drawn order: a process laid out as training's
-        tail = [i for i in range(1, n_probes) if i not in twins and i not in spare and i not in leads]
+        tail = [i for i in range(1, n_probes) if i not in spare and i not in leads]
         if rng is not None:
             rng.shuffle(block)
             rng.shuffle(leads)

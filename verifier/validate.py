@@ -6,16 +6,17 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
 1. ``schema`` and the static passes run on the trusted side; the source is parsed, never executed here: the
    nondeterminism pass, and ``executes_response`` (the verifier must not run the response as code in its own
    process; :mod:`verifier.static_exec`).
-2. The reference alone, in one of the pool's warm workers under the pool's limits, so a verifier that hangs or
-   fails to load costs one call; whether the module loads and defines ``verify`` is read from this call (the
-   sandbox, not this process, executes the verifier).
-3. Then, in warm interpreters of the validator's own (:mod:`verifier.checks_interpreters`), where the calls of a
-   group share one process: the rest of run 0 (hash seed 0; every other probe once, then again in another order,
-   then the reference again, so state leaking between calls shows up as a changed score; never the same probe twice
-   in a row, which a training group rarely shows); and after it, concurrently, runs 1..N-1, each scoring every
-   probe once in an interpreter exec'd with another ``PYTHONHASHSEED``, a shifted clock and another RNG seed. No
-   varied run overlaps run 0: a varied run can tell it is validation, and could say so through the host to a run 0
-   that listens. The checks then judge every call of every run.
+2. Run 0, before anything else of the task runs on the host, in warm interpreters of the validator's own
+   (:mod:`verifier.checks_interpreters`), where the calls of a group share one process: hash seed 0, exactly the
+   training environment; the twins alone first, then every other probe once, then again in another order, then
+   the reference, so state leaking between calls shows up as a changed score (never the same probe twice in a row,
+   which a training group rarely shows). Whether the module loads and defines ``verify`` is read from these calls
+   (the sandbox, not this process, executes the verifier). Why first: a call a verifier can recognise as
+   validation (the reference alone, a varied run) moves host-wide counters that only grow, and a run 0 that read
+   them could stay honest (red-team round 14).
+3. The reference alone, in one of the pool's warm workers under the pool's limits.
+4. Then, concurrently, runs 1..N-1, each scoring every probe once in an interpreter exec'd with another
+   ``PYTHONHASHSEED``, a shifted clock and another RNG seed. The checks then judge every call of every run.
 
 The run environments are fixed functions of the run index, so validating the same task twice gives the same
 report (apart from timings).
@@ -48,7 +49,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.7"
+VALIDATOR_VERSION = "1.8"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -203,22 +204,25 @@ class Validator:
         twin_of = renamed_twins(probes)
         orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twin_of, rng)
                   for run in range(cfg.determinism_runs)}
-        # Stage 1: the reference alone in the pool, so a verifier that hangs or fails to load costs one call.
-        pairs = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
+        # Run 0 first, before anything else of this validation: no call a verifier could recognise as validation
+        # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
+        # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
+        # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
+        # first process holds nothing but twins, as a training process holds nothing but policy answers.
+        pairs = self._run(source, probes, 0, orders[0][1:], isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
             return
-        if checks.fault_reason([r for _, r in pairs]) is not None:
+        # Then the reference alone in the pool, under the pool's limits; then, concurrently, every probe once in
+        # each further interpreter (own hash seed, clock offset and RNG seed). A varied run can tell it is
+        # validation (its hash seed orders a set otherwise), so none starts before run 0 has ended (round 13: the
+        # varied runs forked fast while run 0 ran, and run 0 counted the host's new pids; 7 of 7 admitted).
+        alone = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
+        pairs += alone
+        if checks.fault_reason([r for _, r in alone]) is not None:
             done["determinism"] = checks.skipped("determinism", "the reference did not score")
         else:
-            # Stage 2: the rest of run 0 (every other probe, twice over, then the reference). Stage 3, once it
-            # ended, concurrently: every probe once in each further interpreter (own hash seed, clock offset and
-            # RNG seed). Never both at once: a varied run can tell it is validation (its hash seed orders a set
-            # otherwise), and red-team round 13 had it signal that to run 0, which looks like training, through
-            # the host (forking fast: run 0 counted the pids the host allocated); run 0 then stayed honest, and
-            # the verifier paid every wrong answer in training (7 of 7 validations admitted it).
-            pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
             jobs = [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
             with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="validate-run") as executor:
                 for run in list(executor.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):

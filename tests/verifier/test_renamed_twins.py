@@ -177,7 +177,9 @@ def test_run_0_opens_with_a_drawn_twin_and_scores_each_twin_once():
     for seed in range(30):
         run0 = run_order(len(probes), 0, 2, leads, twins, random.Random(seed))
         assert run0[1] in set(spare) and all(run0.count(t) == 1 for t in spare)
-        assert not set(twins) & set(run0)  # the twins stand for their failure cases in run 0
+        first_pass = run0[1:1 + len(spare)]
+        assert not set(twins) & set(first_pass)  # the twins alone open run 0; the failure cases come later in it
+        assert set(twins) <= set(run0)  # run 0 scores each failure case itself too (red-team round 14)
         openers.add(run0[1])
     assert len(openers) > 2
 
@@ -358,7 +360,7 @@ def test_a_verifier_that_pays_every_program_after_its_first_few_meets_a_twin_the
     report, = _validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.",
                                  verifier=PAYS_PROGRAMS_AFTER_ITS_FIRST_FEW, reference=SUM_LOOP,
                                  failure_cases=(case,)))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons, report.reasons
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root

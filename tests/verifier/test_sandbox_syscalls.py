@@ -286,6 +286,12 @@ def refused():
         seen.append("bind")
     except OSError:
         pass
+    for option in (16, 34):  # SO_PASSCRED, SO_PASSSEC: the socket names itself when it sends (autobind)
+        try:
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).setsockopt(socket.SOL_SOCKET, option, 1)
+            seen.append(f"option {option}")
+        except OSError:
+            pass
     return seen
 """
 

@@ -82,4 +82,4 @@ def test_a_verifier_that_pays_the_parameter_every_failure_case_keeps_meets_a_par
     with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
         with Validator(pool, ValidationConfig()) as validator:
             report = validator.validate(spec)
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons, report.reasons  # and nondeterministic: run 0 pays a failure case itself

@@ -24,14 +24,14 @@ REFERENCE = "def total(xs):\n    return sum(xs)\n"
 class RecordingWorker(Worker):
     """Scores the reference 1.0 and anything else 0.0, taking a little time, and records when each group ran."""
 
-    def __init__(self, log: list[tuple[int, float, float]], lock: threading.Lock) -> None:
+    def __init__(self, log: list[tuple[int, float, float, tuple[str, ...]]], lock: threading.Lock) -> None:
         self._log, self._lock = log, lock
 
     def score_group(self, source, responses, run_env):
         start = time.monotonic()
         time.sleep(0.02)
         with self._lock:
-            self._log.append((run_env.hash_seed, start, time.monotonic()))
+            self._log.append((run_env.hash_seed, start, time.monotonic(), tuple(responses)))
         return [ScoreResult(outcome=Outcome.SCORED, score=1.0 if r == REFERENCE else 0.0) for r in responses]
 
     def alive(self) -> bool:
@@ -43,7 +43,7 @@ class RecordingWorker(Worker):
 
 class RecordingBackend(Backend):
     name = "recording"
-    log: list[tuple[int, float, float]] = []
+    log: list[tuple[int, float, float, tuple[str, ...]]] = []
     lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -53,15 +53,38 @@ class RecordingBackend(Backend):
         return RecordingWorker(self.log, self.lock)
 
 
-def test_no_varied_run_starts_before_run_0_has_ended():
+FAILURE_CASE = "def total(xs):\n    return len(xs)\n"
+
+
+def validate_recorded() -> list[tuple[int, float, float, tuple[str, ...]]]:
+    """Validate one task on the recording backend; every group it scored, in the order they started."""
     registry = BackendRegistry()
     registry.register(RecordingBackend.name, RecordingBackend)
     RecordingBackend.log = []
     spec = TaskSpec(prompt="Write total(xs), the sum of a list.", verifier="def verify(response):\n    return 0.0\n",
-                    reference=REFERENCE, failure_cases=("def total(xs):\n    return len(xs)\n",))
+                    reference=REFERENCE, failure_cases=(FAILURE_CASE,))
     with open_pool(backend="recording", workers=2, registry=registry) as pool, \
             Validator(pool, ValidationConfig(), registry=registry) as validator:
         validator.validate(spec)
-    run_0 = [end for seed, _, end in RecordingBackend.log if seed == 0]
-    varied = [start for seed, start, _ in RecordingBackend.log if seed != 0]
-    assert run_0 and varied and max(run_0) <= min(varied), RecordingBackend.log
+    return sorted(RecordingBackend.log, key=lambda group: group[1])
+
+
+def test_no_varied_run_starts_before_run_0_has_ended():
+    log = validate_recorded()
+    run_0 = [end for seed, _, end, _ in log if seed == 0]
+    varied = [start for seed, start, _, _ in log if seed != 0]
+    assert run_0 and varied and max(run_0) <= min(varied), log
+
+
+def test_nothing_of_the_task_runs_before_run_0_and_run_0_opens_with_unknown_programs():
+    """Red-team round 14: the reference's call alone, before run 0, moved a host-wide counter that only grows (the
+    next pipe's inode number); run 0 read it moments later and stayed honest (19 of 20 admitted), and training paid
+    100 of 100 wrong answers. No overlap in time is needed for such a counter, so run 0 comes first."""
+    seed, _, _, responses = validate_recorded()[0]
+    assert seed == 0 and responses[0] not in (REFERENCE, FAILURE_CASE), responses
+
+
+def test_run_0_scores_the_failure_case_itself():
+    """Red-team round 14: while run 0 scored only renamed twins, a verifier that paid the failure case's own tokens
+    where hash randomisation is off (run 0 and training) was admitted 23 of 23 times."""
+    assert any(FAILURE_CASE in responses for seed, _, _, responses in validate_recorded() if seed == 0)

@@ -195,6 +195,7 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
 TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49}
 TASK_UNANSWERED_X86_64 = {"io_setup": 206}
 SYS_SETSOCKOPT, SYS_GETSOCKOPT, SO_PASSPIDFD, SO_PEERPIDFD = 54, 55, 76, 77
+SO_PASSCRED, SO_PASSSEC = 16, 34  # either makes a unix socket take a name of its own when it sends (autobind)
 CLONE_PIDFD = 0x1000
 
 
@@ -207,7 +208,8 @@ def task_filter_program() -> bytes | None:
     created (red-team round 13: 82-89 others counted in 0.5 s while the host forked, and a bit from one group to the
     next in a worker, 64 of 64), so task code gets none: ``pidfd_open``, ``clone`` with ``CLONE_PIDFD``,
     ``SO_PEERPIDFD`` and ``SO_PASSPIDFD`` are refused. ``io_setup`` answers ENOSYS (the host's count of async I/O
-    events in use is host-wide and was read exactly: 120 of 120 bits between pools). ``bind`` is refused: an
+    events in use is host-wide and was read exactly: 120 of 120 bits between pools). ``bind`` is refused, and so
+    are ``SO_PASSCRED`` and ``SO_PASSSEC``, with which a socket takes a name of its own when it sends (round 14): an
     abstract socket name lives in the worker's network namespace, and one parked in a loop of passed sockets
     outlived its group."""
     if platform.machine() != "x86_64":
@@ -226,7 +228,8 @@ def task_filter_program() -> bytes | None:
     labels["getsockopt"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PEERPIDFD)]
     labels["setsockopt"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PASSPIDFD)]
+    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", 0, SO_PASSPIDFD), (_JEQ, "eperm", 0, SO_PASSCRED),
+             (_JEQ, "eperm", "allow", SO_PASSSEC)]
     labels["allow"] = len(code)
     code.append((_RET, 0, 0, _ALLOW))
     labels["eperm"] = len(code)
