@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
@@ -38,7 +38,7 @@ from task_bank.provenance import utcnow
 from task_bank.response_exec import find_response_exec
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
-from verifier import checks
+from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order, unpredictable_indices
 from verifier.code_renaming import defines_function
@@ -116,9 +116,11 @@ class Validator:
     """
 
     def __init__(self, pool: Pool, config: ValidationConfig | None = None, *, concurrency: int | None = None,
-                 registry: BackendRegistry | None = None, probe_rng: random.Random | None = None) -> None:
+                 registry: BackendRegistry | None = None, probe_rng: random.Random | None = None,
+                 noise: Callable[[], object] = inode_noise.scramble) -> None:
         self._pool = pool
         self._probe_rng = probe_rng  # None: the unpredictable probes come from the operating system
+        self._noise = noise  # called right before each run 0 (verifier/inode_noise.py)
         self._config = config or ValidationConfig()
         self._concurrency = max(1, concurrency or pool.workers)
         backend = (registry or default_registry()).create(pool.backend_name)
@@ -209,6 +211,7 @@ class Validator:
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first process holds nothing but twins, as a training process holds nothing but policy answers.
+        self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
         pairs = self._run(source, probes, 0, orders[0][1:], isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)

@@ -63,8 +63,13 @@ def validate_recorded() -> list[tuple[int, float, float, tuple[str, ...]]]:
     RecordingBackend.log = []
     spec = TaskSpec(prompt="Write total(xs), the sum of a list.", verifier="def verify(response):\n    return 0.0\n",
                     reference=REFERENCE, failure_cases=(FAILURE_CASE,))
+    def noise() -> None:  # stands for inode_noise.scramble, recorded as a group of its own (seed -1)
+        now = time.monotonic()
+        with RecordingBackend.lock:
+            RecordingBackend.log.append((-1, now, now, ()))
+
     with open_pool(backend="recording", workers=2, registry=registry) as pool, \
-            Validator(pool, ValidationConfig(), registry=registry) as validator:
+            Validator(pool, ValidationConfig(), registry=registry, noise=noise) as validator:
         validator.validate(spec)
     return sorted(RecordingBackend.log, key=lambda group: group[1])
 
@@ -72,7 +77,7 @@ def validate_recorded() -> list[tuple[int, float, float, tuple[str, ...]]]:
 def test_no_varied_run_starts_before_run_0_has_ended():
     log = validate_recorded()
     run_0 = [end for seed, _, end, _ in log if seed == 0]
-    varied = [start for seed, start, _, _ in log if seed != 0]
+    varied = [start for seed, start, _, _ in log if seed > 0]
     assert run_0 and varied and max(run_0) <= min(varied), log
 
 
@@ -80,7 +85,8 @@ def test_nothing_of_the_task_runs_before_run_0_and_run_0_opens_with_unknown_prog
     """Red-team round 14: the reference's call alone, before run 0, moved a host-wide counter that only grows (the
     next pipe's inode number); run 0 read it moments later and stayed honest (19 of 20 admitted), and training paid
     100 of 100 wrong answers. No overlap in time is needed for such a counter, so run 0 comes first."""
-    seed, _, _, responses = validate_recorded()[0]
+    noise, (seed, _, _, responses) = validate_recorded()[:2]
+    assert noise[0] == -1  # the host's inode counter moved at random first (verifier/inode_noise.py)
     assert seed == 0 and responses[0] not in (REFERENCE, FAILURE_CASE), responses
 
 
