@@ -76,7 +76,9 @@ _ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.Sy
 _SET_CTORS = {"set", "frozenset"}
 _SET_METHODS = {"union", "intersection", "difference", "symmetric_difference", "copy"}
 _ORDER_FREE = {"sorted", "len", "any", "all", "min", "max", "sum", "set", "frozenset"}
-_ORDER_CONSUMERS = {"list", "tuple", "iter", "enumerate", "zip", "map", "filter", "next", "str", "repr", "print"}
+_ORDER_CONSUMERS = {"list", "tuple", "iter", "enumerate", "zip", "map", "filter", "next", "str", "repr", "print",
+                    "format", "ascii"}
+_ANY_ARGUMENT = {"zip", "map", "filter", "print"}  # the set may be any argument: map(str, S), zip(A, S)
 
 
 class Finding(BaseModel):
@@ -315,6 +317,14 @@ class _Visitor(ast.NodeVisitor):
             self._add(node, "set_order", "unpacking a set: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        """``'%s' % S`` and ``'%s %s' % (a, S)``: a set formatted into text (red-team round 14)."""
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+            parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+            if any(self._is_set(part) for part in parts):
+                self._add(node, "set_order", "formatting a set into text with %: order varies; sort it first")
+        self.generic_visit(node)
+
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         for value in node.values:
             if isinstance(value, ast.FormattedValue) and self._is_set(value.value):
@@ -324,27 +334,34 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.called.add(id(node.func))
         if isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE and node.func.id not in self.aliases:
-            self.order_free.update(id(a) for a in node.args if isinstance(a, (ast.GeneratorExp, ast.ListComp)))
+            self.order_free.update(id(a) for a in node.args if isinstance(a, (ast.GeneratorExp, ast.ListComp)) or (
+                isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in {"map", "filter"}))
         self._check_call(node)
         self.generic_visit(node)
 
     def _check_call(self, node: ast.Call) -> None:
         func = node.func
+        if id(node) in self.order_free:  # map(len, S) inside sum(...): the whole is order-free
+            return
         if isinstance(func, ast.Name) and func.id not in self.aliases:
             if func.id in self.helpers and any(self._is_set(a) for a in node.args):
                 self._add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
                                              "PYTHONHASHSEED; pass sorted(...)")
-            elif func.id in _ORDER_CONSUMERS and node.args and self._is_set(node.args[0]):
+            elif func.id in _ORDER_CONSUMERS and node.args and any(
+                    self._is_set(a) for a in (node.args if func.id in _ANY_ARGUMENT else node.args[:1])):
                 self._add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
                                              "use sorted(...)")
-            elif (func.id in {"min", "max"} and any(k.arg == "key" for k in node.keywords) and len(node.args) == 1
-                  and self._is_set(node.args[0])):
+            elif (func.id in {"min", "max", "sorted"} and any(k.arg == "key" for k in node.keywords)
+                  and len(node.args) == 1 and self._is_set(node.args[0])):
                 self._add(node, "set_order", f"{func.id}(set, key=...) breaks ties in set order: "
                                              f"{func.id}(sorted(...), key=...) is deterministic")
             return
         if isinstance(func, ast.Attribute):
             if func.attr == "join" and node.args and self._is_set(node.args[0]):
                 self._add(node, "set_order", "join() of a set: order varies with PYTHONHASHSEED; use sorted(...)")
+                return
+            if func.attr == "format" and any(self._is_set(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+                self._add(node, "set_order", "formatting a set into text: order varies; sort it first")
                 return
             if func.attr == "fromkeys" and node.args and self._is_set(node.args[0]):
                 self._add(node, "set_order", "fromkeys() of a set keeps the set's order; use sorted(...)")

@@ -326,3 +326,15 @@ def test_reading_the_resource_limits_is_flagged():
     source = ("import resource\ndef verify(r):\n"
               "    return 1.0 if resource.getrlimit(resource.RLIMIT_CPU)[1] > 80 else 0.0\n")
     assert kinds(source) == ["pid"]
+
+
+@pytest.mark.parametrize("expression", ["sorted(S, key=len)[0]", "'%s' % (S,)", "'%s' % S", "format(S)",
+                                        "tuple(map(str, S))", "'{}'.format(S)", "list(zip(range(2), S))"])
+def test_set_order_reaching_text_or_ties_is_found(expression):
+    """Red-team round 14: these carried a set's order (which varies with PYTHONHASHSEED) past the static pass."""
+    source = f"S = {{'apple', 'pear', 'fig'}}\ndef verify(r):\n    return float(str({expression}) == r)\n"
+    assert "set_order" in kinds(source)
+
+
+def test_a_set_mapped_inside_an_order_free_builtin_is_fine():
+    assert kinds("S = {'apple', 'pear'}\ndef verify(r):\n    return float(sum(map(len, S)) == len(r))\n") == []
