@@ -6,7 +6,8 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
 1. ``schema`` and the static passes run on the trusted side; the source is parsed, never executed here: the
    nondeterminism pass, and ``executes_response`` (the verifier must not run the response as code in its own
    process; :mod:`verifier.static_exec`).
-2. Run 0, before anything else of the task runs on the host, in warm interpreters of the validator's own
+2. Run 0, before anything else of the task runs on the host (its first probe alone first, so a verifier that hangs
+   or fails to load costs one call), in warm interpreters of the validator's own
    (:mod:`verifier.checks_interpreters`), where the calls of a group share one process: hash seed 0, exactly the
    training environment; the twins alone first, then every other probe once, then again in another order, then
    the reference, so state leaking between calls shows up as a changed score (never the same probe twice in a row,
@@ -212,25 +213,34 @@ class Validator:
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first process holds nothing but twins, as a training process holds nothing but policy answers.
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
-        pairs = self._run(source, probes, 0, orders[0][1:], isolated=isolated)
+        # Run 0's first probe (a twin, where there are any) alone first, as stage 1 once scored the reference alone:
+        # a verifier that hangs or fails to load costs one call. A twin, unlike the reference, tells a verifier
+        # nothing: it could be any policy answer.
+        pairs = self._run(source, probes, 0, orders[0][1:2], isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
             return
-        # Then the reference alone in the pool, under the pool's limits; then, concurrently, every probe once in
-        # each further interpreter (own hash seed, clock offset and RNG seed). A varied run can tell it is
-        # validation (its hash seed orders a set otherwise), so none starts before run 0 has ended (round 13: the
-        # varied runs forked fast while run 0 ran, and run 0 counted the host's new pids; 7 of 7 admitted).
-        alone = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
-        pairs += alone
-        if checks.fault_reason([r for _, r in alone]) is not None:
-            done["determinism"] = checks.skipped("determinism", "the reference did not score")
+        if checks.fault_reason([r for _, r in pairs]) is not None:
+            pairs += self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)  # its verdict
+            done["determinism"] = checks.skipped("determinism", "run 0's first call did not score")
         else:
-            jobs = [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
-            with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="validate-run") as executor:
-                for run in list(executor.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):
-                    pairs += run
-            done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
+            # The rest of run 0, the opener again among its twins; then the reference alone in the pool, under the
+            # pool's limits; then, concurrently, every probe once in each further interpreter (own hash seed,
+            # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
+            # otherwise), so none starts before run 0 has ended (round 13: the varied runs forked fast while run 0
+            # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
+            pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
+            alone = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
+            pairs += alone
+            if checks.fault_reason([r for _, r in alone]) is not None:
+                done["determinism"] = checks.skipped("determinism", "the reference did not score")
+            else:
+                jobs = [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
+                with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="validate-run") as pool:
+                    for run in list(pool.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):
+                        pairs += run
+                done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
         for probe, result in pairs:
             firsts.setdefault(probe.label, (probe, result))
