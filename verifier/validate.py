@@ -15,8 +15,8 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
    (the sandbox, not this process, executes the verifier). Why first: a call a verifier can recognise as
    validation (the reference alone, a varied run) moves host-wide counters that only grow, and a run 0 that read
    them could stay honest (red-team round 14).
-3. The reference alone, in one of the pool's warm workers under the pool's limits.
-4. Then, concurrently, runs 1..N-1, each scoring every probe once in an interpreter exec'd with another
+3. Then, concurrently, the reference alone in one of the pool's warm workers under the pool's limits, and runs
+   1..N-1, each scoring every probe once in an interpreter exec'd with another
    ``PYTHONHASHSEED``, a shifted clock and another RNG seed. The checks then judge every call of every run.
 
 The run environments are fixed functions of the run index, so validating the same task twice gives the same
@@ -30,6 +30,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -225,20 +226,21 @@ class Validator:
             pairs += self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)  # its verdict
             done["determinism"] = checks.skipped("determinism", "run 0's first call did not score")
         else:
-            # The rest of run 0, the opener again among its twins; then the reference alone in the pool, under the
-            # pool's limits; then, concurrently, every probe once in each further interpreter (own hash seed,
+            # The rest of run 0, the opener again among its twins; then, concurrently, the reference alone in the
+            # pool, under the pool's limits, and every probe once in each further interpreter (own hash seed,
             # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
             # otherwise), so none starts before run 0 has ended (round 13: the varied runs forked fast while run 0
             # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
             pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
-            alone = self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
-            pairs += alone
-            if checks.fault_reason([r for _, r in alone]) is not None:
+            if checks.fault_reason([r for probe, r in pairs if probe is probes[0]]) is not None:
+                pairs += self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
                 done["determinism"] = checks.skipped("determinism", "the reference did not score")
             else:
-                jobs = [(run, orders[run]) for run in range(1, cfg.determinism_runs)]
-                with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="validate-run") as pool:
-                    for run in list(pool.map(lambda job: self._run(source, probes, *job, isolated=isolated), jobs)):
+                jobs = [lambda: self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)]
+                jobs += [partial(self._run, source, probes, run, orders[run], isolated=isolated)
+                         for run in range(1, cfg.determinism_runs)]
+                with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as pool:
+                    for run in list(pool.map(lambda job: job(), jobs)):
                         pairs += run
                 done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
