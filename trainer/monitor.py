@@ -28,8 +28,10 @@ distinct responses keeps a policy that settled on one correct answer from being 
 **position** — A verifier process scores a GRPO group's responses one after another, so a verifier can pay a
 response by where it stands: every program after its K-th call, or only while its process has seen nothing but
 programs (red-team findings; validation shows each verifier a process laid out as training's, but cannot show it
-every layout). The reward function re-scores ``spot_checks`` responses of each group *alone*, in a process of
-their own where each is the first call (:class:`trainer.reward.VerifierReward`), and reports both rewards here.
+every layout). The reward function re-scores ``spot_checks`` responses of each group, at even odds *alone* (the
+first call of a process of their own) or *after a canary* (second, after a fresh renamed twin of a failure case:
+a verifier that recognised validation's twin openers paid everything else, alone included; red-team round 15)
+(:class:`trainer.reward.VerifierReward`), and reports both rewards here.
 An honest verifier gives a response the same score wherever it stands (validation checked that it is
 deterministic), so a response that passes in its group and fails alone is a *gap* in the group's favour. A
 response that draws its own randomness can differ either way; a verifier that pays by position differs one way

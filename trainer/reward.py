@@ -12,9 +12,11 @@ How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
     error                       -> None  the sandbox failed; TRL skips the row instead of learning from a fake 0
     task no longer in the bank  -> None  nothing to score it with
 
-With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again *alone*: one more
-``score_batch`` call per round, holding at most one response per verifier, so each is the first and only call of a
-fresh process. The monitor's position rule compares the two rewards (a verifier that pays by where a response
+With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again, at even odds either *alone*
+(one more ``score_batch`` call per round, holding at most one response per verifier, so each is the first and only
+call of a fresh process) or *after a canary* (a fresh renamed twin of a failure case first, then the response, in
+one process: validation's run 0 opens its processes with twins, and a verifier that recognised such an opener
+stayed honest there while it paid every other process, alone included; red-team round 15). The monitor's position rule compares the two rewards (a verifier that pays by where a response
 stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only. Spot
 checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
 call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's
@@ -70,6 +72,8 @@ class _Check:
     """The response to score again; None for a canary, whose twin is drawn when it is scored."""
     in_group: float | None
     canary: bool = False
+    opened: bool = False
+    """Re-scored second, after a fresh canary twin in the same process, rather than alone."""
 
 
 def reward_of(result: ScoreResult) -> float | None:
@@ -182,11 +186,18 @@ class VerifierReward:
             if config is None or not scored:
                 continue
             for i in self._rng.sample(scored, min(config.spot_checks, len(scored))):
-                checks.append(_Check(task_ids[i], sources[i] or "", completion_text(completions[i]), rewards[i]))
+                # alone, or after a fresh canary twin (validation's run 0 opens its processes with twins: a verifier
+                # that recognised a twin opener stayed honest there and paid everything else, alone included;
+                # red-team round 15), drawn at even odds, so neither layout is one a verifier can count on
+                checks.append(_Check(task_ids[i], sources[i] or "", completion_text(completions[i]), rewards[i],
+                                     opened=self._rng.random() < 0.5))
             # a canary's twin is drawn in the background too (renaming parses the program: not on the trainer's path)
             checks += [_Check(task_ids[start], sources[start] or "", None, None, canary=True)] * config.canaries
         rounds: list[list[_Check]] = []
         for check in checks:  # a round holds one item per verifier: the pool gives each verifier's group a process
+            if check.opened:  # its own call: the twin and the response, one process
+                rounds.append([check])
+                continue
             free = next((r for r in rounds if all(c.source != check.source for c in r)), None)
             if free is None:
                 rounds.append([check])
@@ -199,6 +210,11 @@ class VerifierReward:
     def _score_alone(self, chunk: Sequence[_Check]) -> list[ScoreResult]:
         """In the background: draw the canaries' twins, score every item of ``chunk`` in one call (one process each:
         their verifiers differ), and answer ``error`` for a canary whose failure cases have no twin."""
+        if len(chunk) == 1 and chunk[0].opened:
+            check = chunk[0]
+            twin = self._canary(check.task_id)
+            if twin is not None:
+                return [self._pool.score_batch([(check.source, twin), (check.source, check.response or "")])[1]]
         texts = [check.response if not check.canary else self._canary(check.task_id) for check in chunk]
         asked = [i for i, text in enumerate(texts) if text is not None]
         scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])

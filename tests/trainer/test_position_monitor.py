@@ -97,7 +97,8 @@ def test_too_few_gaps_are_not_a_flag_and_enough_are_one():
 
 
 def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
-    """Two groups of one task in a batch: their re-scored responses go to the pool in separate calls."""
+    """Two groups of one task in a batch: their re-scored responses go to the pool in separate calls, each alone or
+    second after a canary twin (a program: the task's failure case renamed)."""
     seen: list[list[tuple[str, str]]] = []
 
     class Recording(PositionPool):
@@ -110,7 +111,9 @@ def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
     seen.clear()
     reward([None] * 16, WRONG, task_id=[TASK.id] * 16)  # two groups of 8 of one task
     reward.close()
-    assert [len(call) for call in seen] == [16, 1, 1, 1, 1]  # a response again and a canary for each group
+    assert len(seen[0]) == 16 and len(seen) == 5  # the batch, then a response again and a canary for each group
+    for call in seen[1:]:
+        assert len(call) == 1 or (len(call) == 2 and call[0][0] == call[1][0] and call[0][1].startswith("def "))
 
 
 def test_no_monitor_means_no_spot_checks():
@@ -244,3 +247,29 @@ def test_canaries_through_the_real_pool_flag_a_verifier_that_pays_every_program(
     with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
         monitor = _train(pool, batches=3, task=task)
     assert monitor.flagged[task.id].rule is FlagRule.CANARY
+
+
+class TwinOpenerPool(PositionPool):
+    """Red-team round 15's verifier: honest in a process whose first response is a program (validation's run 0
+    opens with renamed twins), 1.0 for everything in any other process, alone included."""
+
+    def __init__(self) -> None:
+        super().__init__(pays_from=None)
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        first: dict[str, str] = {}
+        results = []
+        for source, response in items:
+            opener = first.setdefault(source, response)
+            honest = opener.lstrip().startswith("def ")
+            score = (1.0 if response == self.right else 0.0) if honest else 1.0
+            results.append(ScoreResult(outcome=Outcome.SCORED, score=score))
+        return results
+
+
+def test_a_verifier_honest_only_after_a_twin_opener_is_flagged_by_re_scoring_after_a_canary():
+    """Alone, the prose answers it pays are paid again (no gap); after a canary twin they fail, so the position
+    rule sees the gap."""
+    prose = ["The total is the length of the list."] * 8
+    flag = _train(TwinOpenerPool(), batches=12, responses=prose).flagged[TASK.id]
+    assert flag.rule is FlagRule.POSITION
