@@ -98,8 +98,11 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
                for i, case in enumerate(spec.failure_cases)]
+    drawn = unpredictable_responses(rng)
+    while spec.reference.strip() in {text.strip() for text in drawn.values()}:  # "Say 7." drew 7: a right answer,
+        drawn = unpredictable_responses(rng)  # not a trivial one (an honest task was rejected as trivial in CI)
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
-               "junk": junk_response(junk_chars), **unpredictable_responses(rng)}
+               "junk": junk_response(junk_chars), **drawn}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
     named = prompt_words(spec.prompt_text)
     seen = {spec.reference, *spec.failure_cases}

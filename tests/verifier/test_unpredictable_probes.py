@@ -109,3 +109,16 @@ def test_a_verifier_that_pays_everything_unless_its_first_two_responses_match_is
         with Validator(pool, ValidationConfig()) as validator:
             report = validator.validate(_task(PAYS_UNLESS_REPEATED))
     assert not report.admitted and "failure_case_passes" in report.reasons
+
+
+def test_a_random_probe_never_equals_the_reference():
+    """A random number is drawn from up to nine digits, so "Say 7." could draw 7: a right answer, and an honest
+    task rejected as trivial. Such a draw is drawn again."""
+    from verifier.checks_probes import unpredictable_responses
+
+    for seed in range(50):
+        number = unpredictable_responses(random.Random(seed))["random_number"]
+        spec = TaskSpec(prompt=f"Say {number}.", verifier="def verify(r):\n    return 0.0\n", reference=number,
+                        failure_cases=("x",))
+        probes = build_probes(spec, 100, random.Random(seed))
+        assert all(p.response != number for p in probes if p.label.startswith("trivial:random"))
