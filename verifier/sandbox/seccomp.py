@@ -181,15 +181,7 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     code += [(_LD_ABS, 0, 0, ARG3), (_JSET, "eperm", "allow", MAP_LOCKED)]
     labels["rwflags"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG5), (_JEQ, "allow", "eperm", 0)]
-    labels["allow"] = len(code)
-    code.append((_RET, 0, 0, _ALLOW))
-    labels["eperm"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
-    labels["enosys"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
-    labels["eafnosupport"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.EAFNOSUPPORT))
-    return _assemble(code, labels)
+    return _assemble(code, labels, ("allow", "eperm", "enosys", "eafnosupport"))
 
 
 TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49}
@@ -230,19 +222,23 @@ def task_filter_program() -> bytes | None:
     labels["setsockopt"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", 0, SO_PASSPIDFD), (_JEQ, "eperm", 0, SO_PASSCRED),
              (_JEQ, "eperm", "allow", SO_PASSSEC)]
-    labels["allow"] = len(code)
-    code.append((_RET, 0, 0, _ALLOW))
-    labels["eperm"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.EPERM))
-    labels["enosys"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.ENOSYS))
-    labels["enoprotoopt"] = len(code)
-    code.append((_RET, 0, 0, _ERRNO | errno.ENOPROTOOPT))
-    return _assemble(code, labels)
+    return _assemble(code, labels, ("allow", "eperm", "enosys", "enoprotoopt"))
 
 
-def _assemble(code: list[tuple[int, int | str, int | str, int]], labels: dict[str, int]) -> bytes:
-    """Raw ``struct sock_filter`` records, with each jump to a label turned into an offset."""
+_RETURNS = {"allow": _ALLOW, "eperm": _ERRNO | errno.EPERM, "enosys": _ERRNO | errno.ENOSYS,
+            "eafnosupport": _ERRNO | errno.EAFNOSUPPORT, "enoprotoopt": _ERRNO | errno.ENOPROTOOPT}
+"""The answers a program's jumps may end on, by label."""
+
+
+def _assemble(code: list[tuple[int, int | str, int | str, int]], labels: dict[str, int],
+              returns: tuple[str, ...]) -> bytes:
+    """Raw ``struct sock_filter`` records: ``code``, then one return per name of ``returns`` (:data:`_RETURNS`),
+    with each jump to a label turned into an offset."""
+    code = list(code)
+    labels = dict(labels)
+    for name in returns:
+        labels[name] = len(code)
+        code.append((_RET, 0, 0, _RETURNS[name]))
     out = bytearray()
     for at, (op, jt, jf, k) in enumerate(code):
         jumps = [labels[j] - at - 1 if isinstance(j, str) else j for j in (jt, jf)]
