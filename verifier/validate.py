@@ -213,6 +213,7 @@ class Validator:
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first process holds nothing but twins, as a training process holds nothing but policy answers.
+        reference_alone = partial(self._run, source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
         # Run 0's first probe (a twin, where there are any) alone first, as stage 1 once scored the reference alone:
         # a verifier that hangs or fails to load costs one call. A twin, unlike the reference, tells a verifier
@@ -223,7 +224,7 @@ class Validator:
         if load_error is not None:
             return
         if checks.fault_reason([r for _, r in pairs]) is not None:
-            pairs += self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)  # its verdict
+            pairs += reference_alone()  # its verdict
             done["determinism"] = checks.skipped("determinism", "run 0's first call did not score")
         else:
             # The rest of run 0, the opener again among its twins; then, concurrently, the reference alone in the
@@ -233,14 +234,14 @@ class Validator:
             # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
             pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
             if checks.fault_reason([r for probe, r in pairs if probe is probes[0]]) is not None:
-                pairs += self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
+                pairs += reference_alone()
                 done["determinism"] = checks.skipped("determinism", "the reference did not score")
             else:
-                jobs = [lambda: self._run(source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)]
+                jobs = [reference_alone]
                 jobs += [partial(self._run, source, probes, run, orders[run], isolated=isolated)
                          for run in range(1, cfg.determinism_runs)]
-                with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as pool:
-                    for run in list(pool.map(lambda job: job(), jobs)):
+                with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
+                    for run in list(executor.map(lambda job: job(), jobs)):
                         pairs += run
                 done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
