@@ -49,7 +49,7 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``personality`` other than the query, ``landlock_*``; what reports the host whatever the namespace
   (``sysinfo``, ``statfs``/``fstatfs``/``ustat``: ENOSYS) and memory locking (``mlock*``, ``MAP_LOCKED``); every
   ``madvise`` advice but those a program gives its own memory (``MADV_COLLAPSE`` made a lasting huge-page bit in
-  the shared file image); and, stacked by every process that runs task code only, a second filter refusing pidfds
+  the shared file image); and, over every process that runs task code only (stacked once by the templates they are cloned from), a second filter refusing pidfds
   (their inode numbers count the host's processes), ``io_setup`` and ``bind`` (``seccomp.task_filter_program``); and the channels between concurrent workers through
   the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on

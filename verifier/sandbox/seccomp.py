@@ -192,8 +192,9 @@ CLONE_PIDFD = 0x1000
 
 
 def task_filter_program() -> bytes | None:
-    """A second filter, which every verifier and response process stacks on the worker's before it runs task code
-    (``zygote/confine.py``); None where it was not built for this machine.
+    """A second filter, which every verifier and response process runs under, stacked on the worker's before it runs
+    task code (once per template, ``confine.inherit_filter``; per process where there is no template); None where
+    it was not built for this machine.
 
     Why a second one: the worker's own processes need what it refuses. The fork server and disposer watch their
     children through pidfds, but a pidfd's inode number comes from a host-wide counter of every process ever

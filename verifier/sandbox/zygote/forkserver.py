@@ -51,7 +51,8 @@ import time
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
-from verifier.sandbox.zygote.confine import mount_plan, settle_environment, touch, worker_start_paths
+from verifier.sandbox.zygote.confine import (inherit_filter, mount_plan, settle_environment, touch,
+                                             worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pid_reply, receive,
                                                    write_status)
@@ -126,6 +127,7 @@ class Server:
                 mine.close()
                 self._shed()
                 cfg, on_verifier, on_response = self.cfg, self.on_verifier, self.on_response
+                cfg["mount_plan"] = inherit_filter(cfg["mount_plan"])
                 if kind == VERIFIER:
                     def launch(fds):
                         on_verifier(cfg, fds[:3], fds[3])
