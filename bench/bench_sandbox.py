@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine_speed import calibrate, describe  # noqa: E402
 from verifier import Limits, open_pool  # noqa: E402
 from verifier.sandbox.bwrap import containment, python_paths  # noqa: E402
 
@@ -195,6 +196,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="measurements per row; the best is kept")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
+    speed = calibrate()
     rows = [max((measure(method, verifier, workers, args.seconds) for _ in range(args.repeats)),
                 key=lambda row: row["calls_per_s"])
             for verifier in VERIFIERS for workers in (1, 2) for method in METHODS[verifier]]
@@ -206,7 +208,8 @@ def main() -> None:
     report = {
         "benchmark": "sandbox", "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()], "containment": containment()},
+                    "load_average": [round(x, 2) for x in os.getloadavg()], "containment": containment(),
+                    "speed": speed},
         "group_size": GROUP, "seconds_per_measurement": args.seconds, "repeats": args.repeats, "rows": rows,
         "goals": {"trivial_group_calls_per_s": {"goal": GOAL_CALLS_PER_S, "measured": best["trivial"],
                                                 "met": best["trivial"] >= GOAL_CALLS_PER_S},
@@ -220,6 +223,7 @@ def main() -> None:
     (args.out / "sandbox.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = (f"# Sandbox scoring throughput\n\n{report['when']}, {report['machine']['cpus']} CPUs (shared), load "
                 f"{report['machine']['load_average']}, containment: {report['machine']['containment']}; "
+                f"{describe(speed)}; "
                 f"best of {args.repeats} x {args.seconds} s per row; a request is one group of {GROUP} (pool-group16*) or one call.\n\n"
                 f"{table(rows)}\n\nGoals: trivial verifier in groups >= {GOAL_CALLS_PER_S:.0f} calls/s: "
                 f"{best['trivial']:.0f} ({'met' if report['goals']['trivial_group_calls_per_s']['met'] else 'NOT met'}); "

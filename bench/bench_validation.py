@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from task_bank.spec import TaskSpec  # noqa: E402
+from bench.machine_speed import calibrate, describe  # noqa: E402
 from verifier import VALIDATOR_VERSION, Limits, ValidationConfig, Validator, open_pool  # noqa: E402
 
 GOAL_CHEAP_MS = 100.0
@@ -89,7 +90,7 @@ def measure(kind: str, warmup: list[TaskSpec], specs: list[TaskSpec], workers: i
 def to_markdown(result: dict) -> str:
     lines = [f"# Validation throughput ({result['backend']}, {result['cpus']} CPUs, {result['when']})", "",
              f"Machine shared with other jobs: 1-minute load average {result['load_average_1m_at_end']} at the end "
-             "of the run.", "",
+             f"of the run; {describe(result['machine_speed'])}.", "",
              f"Validator {result['validator_version']}; every check (schema, static, reference, failure cases, "
              f"trivial, {result['determinism_runs']} determinism runs in interpreters with distinct PYTHONHASHSEED, "
              "clock offset and RNG seed, budget).", "",
@@ -113,6 +114,7 @@ def main() -> int:
     parser.add_argument("--backend", default="bwrap")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
+    speed = calibrate()
     rows = []
     for kind, make in (("cheap", cheap_tasks), ("humaneval", humaneval_tasks)):
         specs = make(args.tasks + 4)
@@ -123,7 +125,7 @@ def main() -> int:
     best_cheap = min(r["mean_ms_per_task"] for r in rows if r["kind"] == "cheap")
     best_humaneval = min(r["mean_ms_per_task"] for r in rows if r["kind"] == "humaneval")
     result = {"backend": args.backend, "cpus": os.cpu_count(), "python": platform.python_version(),
-              "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+              "load_average_1m_at_end": round(os.getloadavg()[0], 2), "machine_speed": speed,
               "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "validator_version": VALIDATOR_VERSION, "determinism_runs": ValidationConfig().determinism_runs,
               "rows": rows, "best_cheap_mean_ms": best_cheap, "goal_cheap_ms": GOAL_CHEAP_MS,
