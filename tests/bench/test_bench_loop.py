@@ -6,7 +6,6 @@ trainers use their tiny configs, and every step goes through the real entry poin
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,15 +14,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("envsynth_bench_loop", ROOT / "bench" / "bench_loop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def bench(load_bench):
+    return load_bench("bench_loop")
 
 
 @pytest.fixture(scope="module")
-def loop_run(tmp_path_factory, tiny_model_dir) -> Path:
+def loop_run(tmp_path_factory, tiny_model_dir, bench) -> Path:
     """One bench run on the tiny model; returns the output path without suffix."""
     tmp = tmp_path_factory.mktemp("loop")
     retention = tmp / "retention.jsonl"
@@ -32,7 +29,7 @@ def loop_run(tmp_path_factory, tiny_model_dir) -> Path:
              "metadata": {"checker": "general"}} for word in ("yes", "maybe")]
     retention.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     out = tmp / "loop"
-    code = _bench_module().main([
+    code = bench.main([
         "--model", str(tiny_model_dir), "--steps", "1", "--k", "1", "--max-new-tokens", "4", "--out", str(out),
         "--failures", str(ROOT / "examples" / "failures.jsonl"), "--drafts", str(ROOT / "examples" / "drafts.jsonl"),
         "--group-threshold", "0.5", "--retention", str(retention),
@@ -75,29 +72,29 @@ def test_the_bench_writes_a_plot_and_a_markdown_table_per_weakness_group(loop_ru
     assert "after GRPO" in table and "after OPSD" in table
 
 
-def test_a_short_run_keeps_every_practice_draft_and_at_most_n_replay_drafts_per_group(tmp_path):
+def test_a_short_run_keeps_every_practice_draft_and_at_most_n_replay_drafts_per_group(tmp_path, bench):
     drafts = tmp_path / "drafts.jsonl"
     keys = ["g_a/d0/r0", "g_a/replay-f1/r0", "g_a/replay-f2/r0", "g_b/d0/r0", "g_b/replay-f3/r0"]
     drafts.write_text("".join(json.dumps({"key": key, "text": "{}"}) + "\n" for key in keys))
-    kept = _bench_module().subset_drafts(drafts, 1, tmp_path / "subset.jsonl")
+    kept = bench.subset_drafts(drafts, 1, tmp_path / "subset.jsonl")
     assert [json.loads(line)["key"] for line in kept.read_text().splitlines()] == [
         "g_a/d0/r0", "g_a/replay-f1/r0", "g_b/d0/r0", "g_b/replay-f3/r0"]
 
 
 @pytest.mark.slow
-def test_a_failed_step_writes_nothing_and_exits_non_zero(tmp_path, tiny_model_dir):
+def test_a_failed_step_writes_nothing_and_exits_non_zero(tmp_path, tiny_model_dir, bench):
     from task_bank.store import Bank
 
     with Bank.open(tmp_path / "empty.db"):
         pass  # a bank without held-out replay tasks: synth.replay refuses it
     out = tmp_path / "loop"
-    code = _bench_module().main(["--model", str(tiny_model_dir), "--bank", str(tmp_path / "empty.db"),
-                                 "--out", str(out), "--no-retention", "--in-process"])
+    code = bench.main(["--model", str(tiny_model_dir), "--bank", str(tmp_path / "empty.db"),
+                       "--out", str(out), "--no-retention", "--in-process"])
     assert code == 1
     assert not list(tmp_path.glob("loop.*"))
 
 
-def test_a_bank_without_replay_tasks_stops_the_bench_before_any_model_loads_and_names_the_rejections(tmp_path):
+def test_a_bank_without_replay_tasks_stops_the_bench_before_any_model_loads_and_names_the_rejections(tmp_path, bench):
     from task_bank.store import Bank
 
     calls = []
@@ -108,7 +105,6 @@ def test_a_bank_without_replay_tasks_stops_the_bench_before_any_model_loads_and_
             pass  # every draft rejected: an empty bank
         return json.dumps({"admitted": 0, "heldout_admitted": 0, "rejected_by_reason": {"timeout": 3}})
 
-    bench = _bench_module()
     args = bench.build_parser().parse_args(["--model", "never-loaded", "--work", str(tmp_path / "work")])
     args.argv = []
     with pytest.raises(bench.StepFailed, match="timeout"):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+import pytest
 
 
-def _select():
-    spec = importlib.util.spec_from_file_location("envsynth_bench_select", ROOT / "bench" / "bench_select.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def select(load_bench):
+    return load_bench("bench_select")
 
 
 def _run(lr: float, rate: float, first: float | None = 56.0, last: float | None = 50.0) -> dict:
@@ -23,24 +18,23 @@ def _run(lr: float, rate: float, first: float | None = 56.0, last: float | None 
 BASE = {"pass_rate": 0.4, "passed": 36, "requests": 90}
 
 
-def test_the_candidate_with_the_best_validation_pass_rate_is_chosen():
-    assert _select().choose(BASE, [_run(1e-5, 0.42), _run(5e-5, 0.5)])["learning_rate"] == 5e-5
+def test_the_candidate_with_the_best_validation_pass_rate_is_chosen(select):
+    assert select.choose(BASE, [_run(1e-5, 0.42), _run(5e-5, 0.5)])["learning_rate"] == 5e-5
 
 
-def test_a_candidate_whose_completions_shrank_below_half_is_not_eligible():
-    assert _select().choose(BASE, [_run(1e-5, 0.42), _run(1e-4, 0.9, first=56.0, last=20.0)])["learning_rate"] == 1e-5
+def test_a_candidate_whose_completions_shrank_below_half_is_not_eligible(select):
+    assert select.choose(BASE, [_run(1e-5, 0.42), _run(1e-4, 0.9, first=56.0, last=20.0)])["learning_rate"] == 1e-5
 
 
-def test_a_tie_goes_to_the_smaller_learning_rate():
-    assert _select().choose(BASE, [_run(3e-5, 0.5), _run(1e-5, 0.5)])["learning_rate"] == 1e-5
+def test_a_tie_goes_to_the_smaller_learning_rate(select):
+    assert select.choose(BASE, [_run(3e-5, 0.5), _run(1e-5, 0.5)])["learning_rate"] == 1e-5
 
 
-def test_no_eligible_candidate_chooses_nothing():
-    assert _select().choose(BASE, [_run(1e-4, 0.9, first=60.0, last=10.0)]) is None
+def test_no_eligible_candidate_chooses_nothing(select):
+    assert select.choose(BASE, [_run(1e-4, 0.9, first=60.0, last=10.0)]) is None
 
 
-def test_the_markdown_marks_the_chosen_candidate_and_shows_the_base_model():
-    select = _select()
+def test_the_markdown_marks_the_chosen_candidate_and_shows_the_base_model(select):
     runs = [_run(1e-5, 0.42), _run(5e-5, 0.5)]
     text = select.markdown({"base": BASE, "candidates": runs, "chosen": 5e-5, "command": "x", "wall_s": 1.0,
                             "cpus": 2, "lanes": 2, "max_new_tokens": 64, "verdict": "Chosen: 5e-05."})
@@ -48,11 +42,10 @@ def test_the_markdown_marks_the_chosen_candidate_and_shows_the_base_model():
     assert "| lr 1e-05 |" in text
 
 
-def test_a_candidate_trained_and_validated_by_an_earlier_run_is_reused_without_training(tmp_path):
+def test_a_candidate_trained_and_validated_by_an_earlier_run_is_reused_without_training(tmp_path, select):
     import argparse
     import json
 
-    select = _select()
     output = tmp_path / "run-lr1e-05"
     (output / "checkpoint-10").mkdir(parents=True)
     (output / "config.json").write_text("{}")
