@@ -143,14 +143,13 @@ def recent(now, stamp):  # an inode made in the last ten minutes: by the sandbox
     return round(now - stamp) if now - stamp < 600 else None
 def verify(response):
     now, ages = time.time(), []
-    paths = ["/", "/dev", "/proc", "/scratch", "/tmp"] + [os.path.join(top, name) for top in ("/", "/dev")
-                                                           for name in sorted(os.listdir(top))]
-    own = {os.lstat("/").st_dev, os.lstat("/dev").st_dev, os.lstat("/proc").st_dev, os.lstat("/scratch").st_dev}
-    for path in paths:
-        st = os.lstat(path)
-        if st.st_dev not in own:  # the file image (built once per host: it dates the host, as /proc/uptime does)
-            continue
-        ages.append((path, recent(now, st.st_mtime), recent(now, st.st_ctime), recent(now, birth(path))))
+    image = os.lstat("/usr").st_dev  # the file image (built once per host: it dates the host, as /proc/uptime does)
+    for top, dirs, files in os.walk("/"):  # every mount but the image: /dev/pts and its ptmx too (round 20)
+        dirs[:] = sorted(d for d in dirs if os.lstat(os.path.join(top, d)).st_dev != image
+                         and os.path.join(top, d) != "/scratch")  # fresh per process, its own directory named at random
+        for path in [top] + [os.path.join(top, name) for name in sorted(files)]:
+            st = os.lstat(path)
+            ages.append((path, recent(now, st.st_mtime), recent(now, st.st_ctime), recent(now, birth(path))))
     return zlib.crc32(repr(ages).encode()) / 2 ** 32
 '''
 
@@ -160,3 +159,28 @@ def test_no_file_time_a_verifier_reads_dates_its_worker(pool):
     time.sleep(2.0)  # the worker ages by two seconds; the times a verifier reads must not show it
     later = pool.score(TIMES, ["b"])[0].score
     assert first is not None and first == later
+
+
+PSEUDO_TERMINAL = '''import os
+def opens():
+    try:
+        os.close(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+        return True
+    except OSError:
+        return False
+def verify(response):
+    from envsynth_sandbox import run_response
+    run = run_response("import os\\n" + "def opens():\\n" + "\\n".join("    " + line for line in """try:
+    os.close(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+    return True
+except OSError:
+    return False""".splitlines()), calls=[("opens", [])])
+    assert run.calls[0].ok, run
+    return 0.5 * opens() + 0.25 * run.calls[0].value
+'''
+
+
+def test_no_verifier_or_response_process_can_open_a_pseudo_terminal(pool):
+    # Round 20: a write to a pseudo-terminal set the mtime of the worker's ptmx node, which a later task read
+    result = pool.score(PSEUDO_TERMINAL, ["a"])[0]
+    assert (result.outcome.value, result.score) == ("scored", 0.0), result.detail

@@ -65,7 +65,8 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   the group's size or a later response
 - process ids and counts: each verifier process and each response process is pid 1 of a pid namespace of its own
   with no ``/proc`` (an empty read-only tmpfs covers it: ``smaps`` counted the processes mapping a page of the
-  file image, host-wide, and ``loadavg``/``stat`` count the host's threads and forks) and a fresh scratch tmpfs
+  file image, host-wide, and ``loadavg``/``stat`` count the host's threads and forks), no ``/dev/pts`` (covered
+  alike: its ``ptmx`` node dated the worker) and a fresh scratch tmpfs
   (privileged bwrap, x86_64; ``zygote/confine.py``): every pid it reads and the inode numbers of its files are
   the same on a long-lived worker as on a fresh one; the directories bwrap made at start are touched before every
   verifier starts and ``statx`` (birth times) answers ENOSYS, so no file time dates the worker

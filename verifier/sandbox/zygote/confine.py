@@ -17,6 +17,12 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   ``/proc/stat`` its forks, ``/proc/uptime`` its age. A verifier needs none of it: Python's own functions use
   system calls (``os.cpu_count``, ``resource``, ``close_range``), and a process's memory and CPU time are in
   ``resource.getrusage``. The worker's own processes (the zygote and its helpers) keep bwrap's ``/proc``.
+  ``/dev/pts`` is covered the same way (red-team round 20): the worker's devpts instance lives as long as the
+  worker, and its ``ptmx`` node kept the worker's start time: the ctime of ``/`` (reset for each verifier, below)
+  minus the node's told a long-lived training worker from validation's fresh one (admitted 3 of 3, then 16 of 16
+  wrong answers paid once the pool was older than 40 s); a write to a pseudo-terminal set the node's mtime, a mark
+  a later task on the worker read (4 of 4 bits). Task code needs no pseudo-terminal: ``/dev/ptmx`` leads nowhere
+  (``os.openpty`` fails).
   The clone also gives each process an IPC namespace of its own (``CLONE_NEWIPC``): SysV IPC ids number
   objects in a sequence per namespace that removing them does not reset, so in the worker's namespace the next id
   told how many objects earlier groups had made (a channel between tasks, and a count of the groups before); a fresh namespace cost 0.17 ms a process (unshare, median of 300) and its objects die with
@@ -55,8 +61,10 @@ def mount_plan(scratch, scratch_mb, task_filter=None):
         return None
     mount = lib.mount
     mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+    empty = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
     steps = ((None, b"/", None, MS_REC | MS_PRIVATE, None),
-             (b"none", b"/proc", b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555"),
+             (b"none", b"/proc", b"tmpfs", empty, b"size=4k,mode=0555"),
+             (b"none", b"/dev/pts", b"tmpfs", empty, b"size=4k,mode=0755"),
              (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
               f"size={scratch_mb << 20},mode=1777".encode()))
     return mount, steps, filter_plan(lib, task_filter)
@@ -100,8 +108,8 @@ def inherit_filter(plan):
 
 
 def private_namespace(plan):
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` with an empty
-    read-only tmpfs and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` and ``/dev/pts``
+    with empty read-only tmpfs (see the module docstring) and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
     inodes from the worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is
     :func:`mount_plan`'s. Raises ConfineError when a step fails."""
     if plan is None:
