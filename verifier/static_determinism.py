@@ -13,7 +13,12 @@ clock          ``time.time()`` and the other clocks, ``datetime.now()/utcnow()/t
                file times (a clock the shifted clock does not reach): ``.st_mtime``/``st_atime``/``st_ctime``/
                ``st_birthtime`` and their ``_ns`` forms (of ``os.stat``, ``lstat``, ``fstat``, ``DirEntry.stat()``,
                ``Path.stat()``; also named as a string, ``getattr(st, 'st_mtime')``), ``os.path.getmtime/getatime/
-               getctime``, ``stat.ST_MTIME/ST_ATIME/ST_CTIME``, and ``os.stat(...)[7:10]``
+               getctime``, ``stat.ST_MTIME/ST_ATIME/ST_CTIME``, ``os.stat(...)[7:10]``, and a stat result kept
+               whole (a name, ``tuple()``, unpacking); the standard library's indirect reads (round 20):
+               ``time.strftime`` without a time, ``gzip.compress``/``GzipFile`` without ``mtime``,
+               ``email.utils.formatdate/localtime/make_msgid``, ``http.cookiejar.time2isoz/time2netscape``,
+               ``logging.makeLogRecord/LogRecord``, ``sched.scheduler()``, ``.date_time_string()``,
+               ``timeit.default_timer``, an event loop's ``.time()``, ``ZipFile.writestr`` with a plain name
 pid            ``os.getpid()``, ``os.getppid()``, ``os.getpgrp()`` and the other process ids, ``os.times()``,
                ``resource.getrusage()``, ``resource.getrlimit()`` (the limits depend on the group size: they tell
                validation from training), thread ids
@@ -58,12 +63,25 @@ _CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns",
                                  "process_time", "process_time_ns", "thread_time", "thread_time_ns", "clock_gettime",
                                  "clock_gettime_ns")}
 _CLOCKS |= {f"os.path.get{n}time" for n in "mac"} | {f"stat.ST_{n}TIME" for n in "MAC"}
+_CLOCKS |= {"timeit.default_timer", "logging.makeLogRecord", "logging.LogRecord", "email.utils.make_msgid"}
+_TIME_ARGUMENT = {  # reads the clock unless the time is passed: (its position, its keyword)
+    "time.localtime": (0, None), "time.gmtime": (0, None), "time.ctime": (0, None), "time.asctime": (0, None),
+    "time.strftime": (1, None), "email.utils.formatdate": (0, "timeval"), "email.utils.localtime": (0, "dt"),
+    "http.cookiejar.time2isoz": (0, "t"), "http.cookiejar.time2netscape": (0, "t"),
+    "gzip.compress": (2, "mtime"), "gzip.GzipFile": (4, "mtime"), "sched.scheduler": (0, "timefunc"),
+}
+"""Red-team round 20: ``time.strftime('%s')`` and the header of ``gzip.compress(b'')`` carried a time bomb (honest
+before a date, paying everything after it) past validation, whose clock shifts missed its window."""
+_CLOCK_METHODS = {"date_time_string", "log_date_time_string"}
+"""Methods (``http.server``'s request handler) that format the current time when called without one (unbound, the
+one argument is ``self``)."""
+_EVENT_LOOPS = {"asyncio.get_event_loop", "asyncio.new_event_loop", "asyncio.get_running_loop"}
+"""An event loop's ``.time()`` is a clock."""
 _FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns"))
 """Attributes of a stat result that hold a file time: a file written during the call carries the real clock."""
 _STAT_CALLS = {"os.stat", "os.lstat", "os.fstat"}
 _STAT_TIME_INDEXES = {7, 8, 9}
 """``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
-_CLOCKS_WITHOUT_ARGS = {"time.localtime", "time.gmtime", "time.ctime", "time.asctime"}
 _DATETIME_NOW = {"now", "utcnow", "today"}
 _PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
          "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
@@ -166,6 +184,17 @@ def _bound_names(tree: ast.AST) -> set[str]:
     return bound
 
 
+def _time_given(node: ast.Call, position: int, keyword: str | None) -> bool:
+    """Whether the call passes its time argument (at ``position`` or by ``keyword``), so it reads no clock."""
+    return len(node.args) > position or any(k.arg is None or k.arg == keyword for k in node.keywords)
+
+
+def _is_stat_call(node: ast.Call, aliases: dict[str, str]) -> bool:
+    """``os.stat``/``lstat``/``fstat(...)`` or a ``.stat()``/``.lstat()`` method (``Path``, ``DirEntry``)."""
+    return qualname(node.func, aliases) in _STAT_CALLS or (
+        isinstance(node.func, ast.Attribute) and node.func.attr in {"stat", "lstat"})
+
+
 def _walk_scope(body: list[ast.stmt]):
     """Nodes of one scope, not descending into nested functions, lambdas or classes."""
     nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -204,6 +233,10 @@ class _Visitor(ast.NodeVisitor):
         self.inner: set[int] = set()
         """Bases of attribute chains (``np.random`` in ``np.random.rand``): judged as part of the whole chain."""
         self.docstrings: set[int] = set()
+        self.stat_fields: set[int] = set()
+        """Stat calls read through one field (``os.stat(p).st_size``, ``os.stat(p)[6]``): nothing else of them."""
+        self.loops: set[str] = {name for name, qual in aliases.items() if qual in _EVENT_LOOPS}
+        """Names bound to an event loop (``loop = asyncio.new_event_loop()``), anywhere in the module."""
 
     def _add(self, node: ast.AST, kind: str, detail: str) -> None:
         self.findings.append(Finding(kind=kind, line=getattr(node, "lineno", 0), col=getattr(node, "col_offset", 0),
@@ -232,6 +265,7 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
+        self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
         if node.attr in _FILE_TIMES:
             self._add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
                                      "touched; scores must not depend on when they run")
@@ -247,6 +281,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         """``os.stat(p)[8]`` or ``[7:10]``: the file times of a stat result read by index."""
         value, index = node.value, node.slice
+        self.stat_fields.add(id(value))  # a file-time index is flagged below
         is_stat = isinstance(value, ast.Call) and (qualname(value.func, self.aliases) in _STAT_CALLS or (
             isinstance(value.func, ast.Attribute) and value.func.attr in {"stat", "lstat"}))
         if is_stat and (isinstance(index, ast.Slice) or not isinstance(index, ast.Constant)
@@ -275,7 +310,7 @@ class _Visitor(ast.NodeVisitor):
                                   "different in every process; use hashlib or the value itself")
         elif qual in _ENTROPY or module == "secrets":
             self._add(node, "entropy", f"{qual} is fresh entropy on every call")
-        elif qual in _CLOCKS or qual in _CLOCKS_WITHOUT_ARGS:
+        elif qual in _CLOCKS or qual in _TIME_ARGUMENT:
             self._add(node, "clock", f"{qual} reads the clock")
         elif qual in _PIDS:
             self._add(node, "pid", f"{qual} differs in every process")
@@ -312,7 +347,14 @@ class _Visitor(ast.NodeVisitor):
             self._add(node, "set_order", "unpacking a set with *: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
 
+    def _is_event_loop(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Call):
+            return qualname(node.func, self.aliases) in _EVENT_LOOPS
+        return isinstance(node, ast.Name) and node.id in self.loops
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call) and qualname(node.value.func, self.aliases) in _EVENT_LOOPS:
+            self.loops.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) and self._is_set(node.value):
             self._add(node, "set_order", "unpacking a set: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
@@ -369,6 +411,25 @@ class _Visitor(ast.NodeVisitor):
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
+            if func.attr in _CLOCK_METHODS and len(node.args) <= 1 and not any(
+                    k.arg in {None, "timestamp"} for k in node.keywords):  # one argument: ``self`` when unbound
+                self._add(node, "clock", f".{func.attr}() formats the current time: scores must not depend on when "
+                                         "they run")
+                return
+            if func.attr == "writestr" and node.args and not (
+                    isinstance(node.args[0], ast.Call)
+                    and (qualname(node.args[0].func, self.aliases) or "").endswith("ZipInfo")):
+                self._add(node, "clock", ".writestr() with a file name dates the entry with the current time; "
+                                         "pass a zipfile.ZipInfo with a fixed date_time")
+                return
+            if func.attr == "time" and not node.args and self._is_event_loop(func.value):
+                self._add(node, "clock", "an event loop's .time() reads the clock")
+                return
+        if _is_stat_call(node, self.aliases) and id(node) not in self.stat_fields:
+            self._add(node, "clock", "a stat result kept whole (a name, tuple(), unpacking, iteration) holds the "
+                                     "file's times, which read the clock: read the field you need directly, "
+                                     "e.g. os.stat(p).st_size")
+            return
         qual = qualname(func, self.aliases)
         if qual is not None:
             self._check_qualified(node, qual)
@@ -389,7 +450,7 @@ class _Visitor(ast.NodeVisitor):
                                       "or seed it in the same function")
         elif qual in {f"{m}.seed" for m in _RANDOM_MODULES} and _seeds_from_os(node):
             self._add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
-        elif qual in _CLOCKS or (qual in _CLOCKS_WITHOUT_ARGS and not node.args):
+        elif qual in _CLOCKS or (qual in _TIME_ARGUMENT and not _time_given(node, *_TIME_ARGUMENT[qual])):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif name in _DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")

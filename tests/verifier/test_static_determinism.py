@@ -338,3 +338,40 @@ def test_set_order_reaching_text_or_ties_is_found(expression):
 
 def test_a_set_mapped_inside_an_order_free_builtin_is_fine():
     assert kinds("S = {'apple', 'pear'}\ndef verify(r):\n    return float(sum(map(len, S)) == len(r))\n") == []
+
+
+@pytest.mark.parametrize("read", [
+    "time.strftime('%s')", "gzip.compress(b'')", "gzip.GzipFile(fileobj=io.BytesIO(), mode='wb')",
+    "email.utils.formatdate()", "email.utils.localtime()", "email.utils.make_msgid()",
+    "http.cookiejar.time2isoz()", "http.cookiejar.time2netscape()", "logging.makeLogRecord({}).created",
+    "sched.scheduler().timefunc()", "http.server.BaseHTTPRequestHandler.date_time_string(None)",
+    "timeit.default_timer()", "asyncio.new_event_loop().time()", "tuple(os.stat('/'))[8]",
+    "zipfile.ZipFile(io.BytesIO(), 'w').writestr('a', 'x')"])
+def test_every_clock_read_of_the_standard_library_is_a_clock(read: str):
+    """Red-team round 20: a time bomb (honest before a date, paying everything after it) read the clock through
+    these; validation's clock shifts missed its window and only the static pass can see it."""
+    source = ("import asyncio, email.utils, gzip, http.cookiejar, http.server, io, logging, os, sched, time, timeit, "
+              f"zipfile\ndef verify(r):\n    return float(bool({read}))\n")
+    assert "clock" in kinds(source)
+
+
+def test_an_event_loop_bound_to_a_name_reads_the_clock_too():
+    source = "import asyncio\nLOOP = asyncio.new_event_loop()\ndef verify(r):\n    return float(LOOP.time() > 5)\n"
+    assert kinds(source) == ["clock"]
+
+
+@pytest.mark.parametrize("use", ["st = os.stat('f')\n    return float(st[8] > 5)",
+                                 "*_, m, c = os.stat('f')\n    return float(m > 5)",
+                                 "return float(max(os.stat('f')) > 5)"])
+def test_a_stat_result_kept_whole_is_a_clock(use: str):
+    assert "clock" in kinds(f"import os\ndef verify(r):\n    {use}\n")
+
+
+@pytest.mark.parametrize("read", ["time.strftime('%Y', time.gmtime(0))", "gzip.compress(b'', mtime=0)",
+                                  "gzip.compress(b'', 9, 0)", "email.utils.formatdate(0)",
+                                  "http.cookiejar.time2isoz(0)", "sched.scheduler(lambda: 0)",
+                                  "zipfile.ZipFile(io.BytesIO(), 'w').writestr(zipfile.ZipInfo('a'), 'x')"])
+def test_the_same_functions_given_a_fixed_time_are_not_clocks(read: str):
+    source = (f"import email.utils, gzip, http.cookiejar, io, sched, time, zipfile\ndef verify(r):\n"
+              f"    return float(bool({read}))\n")
+    assert kinds(source) == []
