@@ -1,0 +1,53 @@
+"""The names the static nondeterminism pass (``static_determinism``) knows: data only, one table per kind of source.
+
+Why a module of its own: the tables grow with every red-team round (round 20 added the standard library's indirect
+clock reads), and reading them apart from the AST walk shows at a glance what is covered. Names are fully
+qualified as ``task_bank.response_exec.qualname`` resolves them (``import x as y`` and ``from x import y``
+followed).
+"""
+
+from __future__ import annotations
+
+RANDOM_MODULES = ("random", "numpy.random")
+RANDOM_SAFE = {"Random", "RandomState", "default_rng", "Generator", "seed", "setstate", "SeedSequence",
+               "PCG64", "MT19937", "Philox", "SFC64", "BitGenerator"}
+SEEDABLE_CTORS = {"random.Random", "numpy.random.RandomState", "numpy.random.default_rng",
+                  "numpy.random.SeedSequence"}
+CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns",
+                                "process_time", "process_time_ns", "thread_time", "thread_time_ns", "clock_gettime",
+                                "clock_gettime_ns")}
+CLOCKS |= {f"os.path.get{n}time" for n in "mac"} | {f"stat.ST_{n}TIME" for n in "MAC"}
+CLOCKS |= {"timeit.default_timer", "logging.makeLogRecord", "logging.LogRecord", "email.utils.make_msgid"}
+TIME_ARGUMENT = {  # reads the clock unless the time is passed: (its position, its keyword)
+    "time.localtime": (0, None), "time.gmtime": (0, None), "time.ctime": (0, None), "time.asctime": (0, None),
+    "time.strftime": (1, None), "email.utils.formatdate": (0, "timeval"), "email.utils.localtime": (0, "dt"),
+    "http.cookiejar.time2isoz": (0, "t"), "http.cookiejar.time2netscape": (0, "t"),
+    "gzip.compress": (2, "mtime"), "gzip.GzipFile": (4, "mtime"), "sched.scheduler": (0, "timefunc"),
+}
+"""Red-team round 20: ``time.strftime('%s')`` and the header of ``gzip.compress(b'')`` carried a time bomb (honest
+before a date, paying everything after it) past validation, whose clock shifts missed its window."""
+CLOCK_METHODS = {"date_time_string", "log_date_time_string"}
+"""Methods (``http.server``'s request handler) that format the current time when called without one (unbound, the
+one argument is ``self``)."""
+EVENT_LOOPS = {"asyncio.get_event_loop", "asyncio.new_event_loop", "asyncio.get_running_loop"}
+"""An event loop's ``.time()`` is a clock."""
+FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns"))
+"""Attributes of a stat result that hold a file time: a file written during the call carries the real clock."""
+STAT_CALLS = {"os.stat", "os.lstat", "os.fstat"}
+STAT_TIME_INDEXES = {7, 8, 9}
+"""``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
+DATETIME_NOW = {"now", "utcnow", "today"}
+PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
+        "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
+        "threading.get_native_id", "_thread.get_ident"}
+RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
+ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
+             "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
+PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")
+ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.SystemRandom"}
+SET_CTORS = {"set", "frozenset"}
+SET_METHODS = {"union", "intersection", "difference", "symmetric_difference", "copy"}
+ORDER_FREE = {"sorted", "len", "any", "all", "min", "max", "sum", "set", "frozenset"}
+ORDER_CONSUMERS = {"list", "tuple", "iter", "enumerate", "zip", "map", "filter", "next", "str", "repr", "print",
+                   "format", "ascii"}
+ANY_ARGUMENT = {"zip", "map", "filter", "print"}  # the set may be any argument: map(str, S), zip(A, S)
