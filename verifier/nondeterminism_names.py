@@ -51,3 +51,7 @@ ORDER_FREE = {"sorted", "len", "any", "all", "min", "max", "sum", "set", "frozen
 ORDER_CONSUMERS = {"list", "tuple", "iter", "enumerate", "zip", "map", "filter", "next", "str", "repr", "print",
                    "format", "ascii"}
 ANY_ARGUMENT = {"zip", "map", "filter", "print"}  # the set may be any argument: map(str, S), zip(A, S)
+NATIVE = frozenset({"ctypes", "_ctypes", "ctypeslib"})
+"""Modules that call C directly (``numpy.ctypeslib`` reaches ``ctypes`` too): through them a verifier reads the
+real clock (``libc.time``), its pid and addresses, none of which validation's varied runs shift, so a time bomb read
+through ctypes was invisible to every run. Verifiers score text and need none of it."""

@@ -31,6 +31,8 @@ set_order      iterating a set or frozenset without sorting: ``for``, comprehens
                set order); ``dict.fromkeys(set)``; a set handed to a helper function of the module
 proc           a path under ``/proc`` or ``/sys`` (pids, process start times, boot ids: ``os.stat('/proc/self')``
                has a clock no patch reaches)
+native         ``ctypes`` imported or reached (``numpy.ctypeslib``, ``__import__('ctypes')``): C calls read the real
+               clock, pids and addresses, which validation's varied runs do not shift
 =============  ===========================================================================================
 
 Beyond calls, *references* count: ``key=hash``, ``f = id``, ``now = time.time``, ``object.__repr__`` (an
@@ -55,7 +57,7 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_METHODS, CLOCKS, DATETIME_NOW, ENTROPY,
-                                           EVENT_LOOPS, FILE_TIMES, ORDER_CONSUMERS, ORDER_FREE, PIDS, PROC_PREFIXES,
+                                           EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS, PROC_PREFIXES,
                                            RANDOM_MODULES, RANDOM_SAFE, RNG_STATE, SEEDABLE_CTORS, STAT_CALLS,
                                            STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
@@ -67,7 +69,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
-    """random, clock, pid, object_id, entropy, hash or set_order."""
+    """random, clock, pid, object_id, entropy, hash, set_order, proc or native."""
     line: int
     """1-based line in the verifier source."""
     col: int
@@ -126,6 +128,23 @@ class _Visitor(ast.NodeVisitor):
         self.scopes.append(Scope(node.body, self.aliases))
         self.generic_visit(node)
 
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._native(node, alias.name)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._native(node, node.module or "")
+        for alias in node.names:
+            self._native(node, alias.name)
+
+    def _native(self, node: ast.AST, dotted: str) -> bool:
+        """A module that calls C directly (:data:`NATIVE`), named in an import or a qualified name."""
+        if NATIVE.isdisjoint(dotted.split(".")):
+            return False
+        self._add(node, "native", f"{dotted} calls C directly: it reads clocks, pids and addresses that no run "
+                                  "of validation varies; a verifier needs none of it")
+        return True
+
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant):  # a docstring or a bare string: never read at run time
             self.docstrings.add(id(node.value))
@@ -180,7 +199,9 @@ class _Visitor(ast.NodeVisitor):
     def _reference(self, node: ast.expr, qual: str) -> None:
         """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""
         module, _, name = qual.rpartition(".")
-        if qual in ADDRESSES:
+        if not NATIVE.isdisjoint(qual.split(".")[1:]):  # numpy.ctypeslib, np.ctypeslib.ctypes (imports: above)
+            self._native(node, qual)
+        elif qual in ADDRESSES:
             kind = ADDRESSES[qual]
             self._add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
                                   "different in every process; use hashlib or the value itself")
@@ -259,6 +280,11 @@ class _Visitor(ast.NodeVisitor):
 
     def _check_call(self, node: ast.Call) -> None:
         func = node.func
+        if (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and ((isinstance(func, ast.Name) and func.id == "__import__")
+                     or qualname(func, self.aliases) in {"builtins.__import__", "importlib.import_module"})
+                and self._native(node, node.args[0].value)):
+            return
         if id(node) in self.order_free:  # map(len, S) inside sum(...): the whole is order-free
             return
         if isinstance(func, ast.Name) and func.id not in self.aliases:
@@ -313,7 +339,9 @@ class _Visitor(ast.NodeVisitor):
     def _check_qualified(self, node: ast.Call, qual: str) -> None:
         module, _, name = qual.rpartition(".")
         seeded = module in self.scopes[-1].seeded
-        if qual in ENTROPY or module == "secrets":
+        if not NATIVE.isdisjoint(qual.split(".")[1:]):
+            self._native(node, qual)
+        elif qual in ENTROPY or module == "secrets":
             self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "

@@ -375,3 +375,19 @@ def test_the_same_functions_given_a_fixed_time_are_not_clocks(read: str):
     source = (f"import email.utils, gzip, http.cookiejar, io, sched, time, zipfile\ndef verify(r):\n"
               f"    return float(bool({read}))\n")
     assert kinds(source) == []
+
+
+@pytest.mark.parametrize("source", [
+    "import ctypes\ndef verify(r):\n    return float(ctypes.CDLL(None).time(None) > 5)\n",
+    "from ctypes import CDLL\ndef verify(r):\n    return float(CDLL(None).time(None) > 5)\n",
+    "import numpy as np\ndef verify(r):\n    return float(np.ctypeslib.ctypes.CDLL(None).time(None) > 5)\n",
+    "def verify(r):\n    return float(__import__('ctypes').CDLL(None).time(None) > 5)\n",
+    "import importlib\ndef verify(r):\n    return float(importlib.import_module('ctypes').CDLL(None).time(None) > 5)\n"])
+def test_calling_c_directly_is_flagged(source):
+    """ctypes reads the real clock (and pids, addresses), which no run of validation shifts: a time bomb read through
+    it was invisible to every run."""
+    assert "native" in kinds(source)
+
+
+def test_numpy_without_its_ctypes_bridge_is_fine():
+    assert kinds("import numpy as np\ndef verify(r):\n    return float(np.array([1, 2]).sum() == len(r))\n") == []
