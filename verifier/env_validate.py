@@ -17,6 +17,7 @@ Session workers are kept warm per interpreter index across environments; ``close
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from verifier.checks import check_static, skipped
 from verifier.limits import RunEnv
 from verifier.sessions import Session, SessionLimits, SessionPool
 from verifier.static_determinism import find_nondeterminism
-from verifier.validate import run_env
+from verifier.validate import near_future_offset_s, run_env
 
 ENV_VALIDATOR_VERSION = "env-1.0"
 """Version of the environment validation rules; bump it when a rule, default or probe changes."""
@@ -103,6 +104,7 @@ class EnvValidator:
         self.config = config or EnvValidationConfig()
         self._pools: dict[int, SessionPool] = {}
         self._lock = threading.Lock()
+        self._clock_rng = random.SystemRandom()  # interpreter 1's clock shift, drawn per environment (run_env)
 
     def validate(self, spec: EnvironmentSpec) -> EnvVerdict:
         """Run every check on ``spec``; never raises for anything the environment's code does."""
@@ -205,7 +207,7 @@ class EnvValidator:
         return evidence
 
     def _replays(self, run: int, source: str, probes: Sequence[Trajectory]) -> list[Replay]:
-        pool, env = self._pool(run), run_env(run)
+        pool, env = self._pool(run), run_env(run, near_future_offset_s(self._clock_rng))
         return [replay(pool, source, probe, env) for probe in probes]
 
     def _family(self, source: str) -> list[tuple[SeedResult, Replay]]:

@@ -19,12 +19,14 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
    1..N-1, each scoring every probe once in an interpreter exec'd with another
    ``PYTHONHASHSEED``, a shifted clock and another RNG seed. The checks then judge every call of every run.
 
-The run environments are fixed functions of the run index, so validating the same task twice gives the same
-report (apart from timings).
+The run environments are fixed functions of the run index, except run 1's clock shift, drawn for each validation
+from the probes' random source (a minute to ten years ahead: :func:`run_env`); validating an honest task twice gives
+the same verdict.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import weakref
@@ -51,7 +53,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.9"
+VALIDATOR_VERSION = "1.10"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -61,8 +63,11 @@ scores one response, so it has no count to keep)."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
                 "trivial", "determinism", "budget")
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
-# Clock shifts of the determinism runs: 0, +10 years, -3 years, +30 years, each off by an odd fraction of a second.
-_CLOCK_OFFSETS_S = (0.0, 315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
+# Clock shifts of determinism runs 2, 3, 4, ...: +10 years, -3 years, +30 years, each off by an odd fraction of a
+# second (then again, 17 s further). Run 1's is drawn at random for each validation (near_future_offset_s).
+_CLOCK_OFFSETS_S = (315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
+_NEAR_FUTURE_S = (60.0, 315_576_000.0)
+"""The range of run 1's clock shift: a minute to ten years ahead, drawn log-uniformly."""
 
 
 class ValidationConfig(BaseModel):
@@ -92,16 +97,31 @@ class ValidationConfig(BaseModel):
     ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""
 
 
-def run_env(run: int) -> RunEnv:
-    """The environment of determinism run ``run``: a fixed function of the index, so validation replays.
+def run_env(run: int, near_future_s: float = 86_400.0 + 3_607.5) -> RunEnv:
+    """The environment of determinism run ``run``: a fixed function of the index and, for run 1, of its clock shift.
 
     Run 0 is exactly the training environment (``RunEnv()``: hash seed 0, RNG seed 0, real clock and pids), so a
-    verifier cannot tell validation from training by anything it observes; later runs vary each of them."""
+    verifier cannot tell validation from training by anything it observes; later runs vary each of them. Run 1's
+    clock runs ``near_future_s`` ahead: the validator draws it for each validation (:func:`near_future_offset_s`).
+    Why: a time bomb (honest until a date some hours after validation, paying everything after it) read the clock
+    through a function the static pass did not know; the fixed shifts (+10 years, -3 years) missed its window, and
+    it was admitted 3 of 3 times and paid 16 of 16 wrong answers (red-team round 20). A shift drawn anywhere from a
+    minute to ten years ahead lands in a window of a week that opens an hour after validation in a third of
+    validations, and in a window of a year in more than half; a bomb cannot know where it lands."""
     if run == 0:
         return RunEnv()
-    offset = _CLOCK_OFFSETS_S[run % len(_CLOCK_OFFSETS_S)] + 17.0 * (run // len(_CLOCK_OFFSETS_S))
+    if run == 1:
+        offset = near_future_s
+    else:
+        offset = _CLOCK_OFFSETS_S[(run - 2) % len(_CLOCK_OFFSETS_S)] + 17.0 * ((run - 2) // len(_CLOCK_OFFSETS_S))
     return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1),
                   pid_offset=run * 1_398_101)  # up to pid_max (4,194,304) in the last runs
+
+
+def near_future_offset_s(rng: random.Random) -> float:
+    """Run 1's clock shift: log-uniform from a minute to ten years ahead (:data:`_NEAR_FUTURE_S`)."""
+    low, high = (math.log(bound) for bound in _NEAR_FUTURE_S)
+    return round(math.exp(rng.uniform(low, high)), 3)
 
 
 class Validator:
@@ -203,6 +223,8 @@ class Validator:
         # a verifier that paid only the programs after its first few met every twin in that window.
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
         probes = build_probes(spec, cfg.junk_chars, rng, twins)
+        drift = near_future_offset_s(rng)
+        envs = [run_env(run, drift) for run in range(cfg.determinism_runs)]
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twin_of = renamed_twins(probes)
@@ -213,12 +235,12 @@ class Validator:
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first process holds nothing but twins, as a training process holds nothing but policy answers.
-        reference_alone = partial(self._run, source, probes, 0, orders[0][:1], in_pool=True, isolated=isolated)
+        reference_alone = partial(self._run, source, probes, envs[0], orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
         # Run 0's first probe (a twin, where there are any) alone first, as stage 1 once scored the reference alone:
         # a verifier that hangs or fails to load costs one call. A twin, unlike the reference, tells a verifier
         # nothing: it could be any policy answer.
-        pairs = self._run(source, probes, 0, orders[0][1:2], isolated=isolated)
+        pairs = self._run(source, probes, envs[0], orders[0][1:2], isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
@@ -232,13 +254,13 @@ class Validator:
             # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
             # otherwise), so none starts before run 0 has ended (round 13: the varied runs forked fast while run 0
             # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
-            pairs += self._run(source, probes, 0, orders[0][1:], isolated=isolated)
+            pairs += self._run(source, probes, envs[0], orders[0][1:], isolated=isolated)
             if checks.fault_reason([r for probe, r in pairs if probe is probes[0]]) is not None:
                 pairs += reference_alone()
                 done["determinism"] = checks.skipped("determinism", "the reference did not score")
             else:
                 jobs = [reference_alone]
-                jobs += [partial(self._run, source, probes, run, orders[run], isolated=isolated)
+                jobs += [partial(self._run, source, probes, envs[run], orders[run], isolated=isolated)
                          for run in range(1, cfg.determinism_runs)]
                 with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
                     for run in list(executor.map(lambda job: job(), jobs)):
@@ -262,10 +284,9 @@ class Validator:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
-    def _run(self, source: str, probes: Sequence[Probe], run: int, order: Sequence[int],
+    def _run(self, source: str, probes: Sequence[Probe], env: RunEnv, order: Sequence[int],
              in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:
         responses = [probes[i].response for i in order]
-        env = run_env(run)
         try:
             if isolated:  # as training's isolated pool: a group of one, each response in a fork of its own
                 results = [r for response in responses for r in self._isolated.score(source, [response], env)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from pydantic import ValidationError
 
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
-from verifier.validate import run_env
+from verifier.validate import near_future_offset_s, run_env
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
@@ -38,8 +40,21 @@ def test_runs_differ_in_hash_seed_clock_and_rng_seed():
         {e.rng_seed for e in envs}) == 3
 
 
-def test_run_environments_are_fixed_functions_of_the_run_index():
-    assert [run_env(r) for r in range(5)] == [run_env(r) for r in range(5)]
+def test_run_environments_are_fixed_functions_of_the_run_index_and_run_1s_clock_shift():
+    assert [run_env(r, 600.0) for r in range(5)] == [run_env(r, 600.0) for r in range(5)]
+    assert run_env(1, 600.0).clock_offset_s == 600.0
+
+
+def test_run_1s_clock_shift_is_drawn_between_a_minute_and_ten_years_ahead():
+    """Red-team round 20: a time bomb whose window opened hours after validation missed the fixed shifts."""
+    rng = random.Random(5)
+    drawn = [near_future_offset_s(rng) for _ in range(2000)]
+    assert 60.0 <= min(drawn) and max(drawn) <= 315_576_000.0
+    assert sum(3_600 <= d <= 3_600 + 604_800 for d in drawn) / len(drawn) > 0.25  # a week an hour away: a third
+
+
+def test_no_varied_run_but_run_1_depends_on_the_draw():
+    assert [run_env(r, 60.0) for r in (0, 2, 3, 4)] == [run_env(r, 9e6) for r in (0, 2, 3, 4)]
 
 
 def test_validating_twice_gives_the_same_verdict_and_checks():

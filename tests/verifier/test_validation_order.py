@@ -9,6 +9,7 @@ so the varied runs start only after run 0 has ended.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 
@@ -32,6 +33,7 @@ class RecordingWorker(Worker):
         time.sleep(0.02)
         with self._lock:
             self._log.append((run_env.hash_seed, start, time.monotonic(), tuple(responses)))
+            RecordingBackend.clocks.setdefault(run_env.hash_seed, set()).add(run_env.clock_offset_s)
         return [ScoreResult(outcome=Outcome.SCORED, score=1.0 if r == REFERENCE else 0.0) for r in responses]
 
     def alive(self) -> bool:
@@ -44,6 +46,7 @@ class RecordingWorker(Worker):
 class RecordingBackend(Backend):
     name = "recording"
     log: list[tuple[int, float, float, tuple[str, ...]]] = []
+    clocks: dict[int, set[float]] = {}  # hash seed (one per run) -> the clock shifts its groups ran with
     lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -56,11 +59,11 @@ class RecordingBackend(Backend):
 FAILURE_CASE = "def total(xs):\n    return len(xs)\n"
 
 
-def validate_recorded() -> list[tuple[int, float, float, tuple[str, ...]]]:
+def validate_recorded(probe_rng: random.Random | None = None) -> list[tuple[int, float, float, tuple[str, ...]]]:
     """Validate one task on the recording backend; every group it scored, in the order they started."""
     registry = BackendRegistry()
     registry.register(RecordingBackend.name, RecordingBackend)
-    RecordingBackend.log = []
+    RecordingBackend.log, RecordingBackend.clocks = [], {}
     spec = TaskSpec(prompt="Write total(xs), the sum of a list.", verifier="def verify(response):\n    return 0.0\n",
                     reference=REFERENCE, failure_cases=(FAILURE_CASE,))
     def noise() -> None:  # stands for inode_noise.scramble, recorded as a group of its own (seed -1)
@@ -69,7 +72,7 @@ def validate_recorded() -> list[tuple[int, float, float, tuple[str, ...]]]:
             RecordingBackend.log.append((-1, now, now, ()))
 
     with open_pool(backend="recording", workers=2, registry=registry) as pool, \
-            Validator(pool, ValidationConfig(), registry=registry, noise=noise) as validator:
+            Validator(pool, ValidationConfig(), registry=registry, noise=noise, probe_rng=probe_rng) as validator:
         validator.validate(spec)
     return sorted(RecordingBackend.log, key=lambda group: group[1])
 
@@ -95,3 +98,14 @@ def test_run_0_scores_the_failure_case_itself():
     """Red-team round 14: while run 0 scored only renamed twins, a verifier that paid the failure case's own tokens
     where hash randomisation is off (run 0 and training) was admitted 23 of 23 times."""
     assert any(FAILURE_CASE in responses for seed, _, _, responses in validate_recorded() if seed == 0)
+
+
+def test_run_1s_clock_shift_is_drawn_anew_for_each_validation_and_run_0_keeps_the_real_clock():
+    """Red-team round 20: a time bomb whose pay window opened hours after validation missed fixed clock shifts."""
+    shifts = []
+    for seed in (1, 2):
+        validate_recorded(random.Random(seed))
+        assert RecordingBackend.clocks[0] == {0.0}
+        (shift,) = RecordingBackend.clocks[7919]  # run 1's hash seed; one shift for all its groups
+        shifts.append(shift)
+    assert shifts[0] != shifts[1] and all(60.0 <= s <= 315_576_000.0 for s in shifts)
