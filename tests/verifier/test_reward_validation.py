@@ -44,12 +44,13 @@ def test_validation_varies_the_pids_a_verifier_sees(pool):
 
 
 def test_a_new_files_time_follows_the_shifted_clock(pool):
+    # (run 2 shifts the clock ten years ahead; run 1 by a drawn amount, a day by default)
     # (``/proc/self``'s time was the reader until verifier processes lost ``/proc``; a file made now dates alike)
     source = ("import os, time\ndef verify(response):\n    open('made-now', 'w').close()\n"
               "    mtime = os.stat('made-now').st_mtime\n"
               "    return 1.0 if mtime > 2.0e9 and abs(mtime - time.time()) < 3600 else 0.0\n")
     assert pool.score(source, ["r"])[0].score == 0.0
-    assert pool.score(source, ["r"], run_env(1))[0].score == 1.0
+    assert pool.score(source, ["r"], run_env(2))[0].score == 1.0
 
 
 def test_process_count_is_the_same_in_validation_and_training(pool):

@@ -56,7 +56,26 @@ def shift_clocks(offset):
     time.asctime = lambda t=None: asctime(time.localtime() if t is None else t)
     shift_file_times(offset)
 
-    class ShiftedDatetime(dt.datetime):
+    original_date, original_datetime = dt.date, dt.datetime
+
+    class Stands(type):
+        """The classes below stand in for ``date`` and ``datetime``: an object of the originals (``strptime(...)
+        .date()`` makes a plain ``date``) is an instance of them, and they are subclasses of each other as the
+        originals are. Without this, ``isinstance(day, date)`` was False in the varied runs alone, and an honest
+        verifier was rejected as unsolvable and nondeterministic."""
+
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, cls.stands_for)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, cls.stands_for)
+
+    class ShiftedDatetime(dt.datetime, metaclass=Stands):
+        stands_for = original_datetime
+
+        def __repr__(self):  # the C repr names the heap type ("datetime(...)"), not "datetime.datetime(...)"
+            return repr(original_datetime.combine(self, self.timetz()))
+
         @classmethod
         def now(cls, tz=None):
             return dt.datetime.fromtimestamp(time.time(), tz)
@@ -69,11 +88,18 @@ def shift_clocks(offset):
         def today(cls):
             return dt.datetime.fromtimestamp(time.time())
 
-    class ShiftedDate(dt.date):
+    class ShiftedDate(dt.date, metaclass=Stands):
+        stands_for = original_date
+
+        def __repr__(self):
+            return repr(original_date(self.year, self.month, self.day))
+
         @classmethod
         def today(cls):
             return dt.date.fromtimestamp(time.time())
 
+    for shifted, original in ((ShiftedDatetime, original_datetime), (ShiftedDate, original_date)):
+        shifted.__name__, shifted.__qualname__, shifted.__module__ = original.__name__, original.__name__, "datetime"
     dt.datetime, dt.date = ShiftedDatetime, ShiftedDate
 
 
