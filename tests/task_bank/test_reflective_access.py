@@ -60,3 +60,21 @@ def test_the_finding_says_what_was_reached():
 ])
 def test_ordinary_attribute_and_dict_access_passes(honest: str):
     assert not executes_response(verifier(honest, "import json"))
+
+
+def test_getattr_over_a_loop_of_constant_names_reaches_only_those_names():
+    """QA round 21: an honest verifier computing its expected values with ``getattr(statistics, n)`` for ``n`` in a
+    literal tuple was rejected as executing the response."""
+    honest = ("import statistics\nDATA = [4, 8, 15, 16]\n"
+              "EXPECTED = {n: getattr(statistics, n)(DATA) for n in ('mean', 'median')}\n"
+              "def verify(response):\n    return float(response == str(EXPECTED['mean']))\n")
+    assert not executes_response(honest)
+
+
+@pytest.mark.parametrize("reach", [
+    "for n in ('len', 'exec'):\n    getattr(builtins, n)(response)",
+    "for n in ('len',):\n    pass\nn = 'ex' + 'ec'\ngetattr(builtins, n)(response)",
+    "def pick(n):\n    return getattr(builtins, n)\nfor n in ('len',):\n    pass\npick('ex' + 'ec')(response)",
+])
+def test_a_loop_name_is_no_constant_when_it_reaches_a_runner_or_is_bound_another_way(reach: str):
+    assert executes_response(verifier(reach, "import builtins"))
