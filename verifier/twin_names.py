@@ -16,6 +16,8 @@ from collections.abc import Iterator
 _PLAIN = re.compile(r"[a-z]+")
 _SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 _NUMBERED = re.compile(r"([a-z]+)([0-9]+)")
+_UPPER = re.compile(r"[A-Z]+(?:_[A-Z]+)*")
+_CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
 COMMON_NAMES = tuple("""
 i j k n x y s c a b d e f g h m p q r t u v w z
 xs ys ns zs el ch lo hi ok fn op dp dx dy ix kv pt sz ms ps ts vs ws nx ny cx cy px py ax ay bx by
@@ -47,7 +49,10 @@ leaves these names out of what it pays leaves out most real answers."""
 
 
 def name_pools(names: list[str], taken: set[str]) -> dict[str, tuple[str, ...]]:
-    """Each lower-case, snake-case or numbered name of ``names`` -> the new names it may take (:func:`_candidates`),
+    """Each lower-case, snake-case, numbered, upper-case (``N``, ``MAX_N``) or camel-case (``maxVal``) name of
+    ``names`` -> the new names it may take (:func:`_candidates`; upper-case and camel-case names were left out until
+    QA round 21, and a failing answer written in competition style, ``def total(A): N = len(A)``, got no twin, so
+    its honest task was rejected as ``few_twins``),
     the most common first, clashing with nothing (``taken``: every identifier of the program, every builtin and
     keyword, and every word of the prompt, which may require a name the failure case lacks; nor ``names``).
     Same shape, and the same length for short names: a rule about names in general (no single letters, snake case)
@@ -61,6 +66,12 @@ def name_pools(names: list[str], taken: set[str]) -> dict[str, tuple[str, ...]]:
             pool = [w + numbered[2] for w in _candidates(len(numbered[1]), False) if len(w) == len(numbered[1])]
         elif _SNAKE.fullmatch(name) or _PLAIN.fullmatch(name):
             pool = list(_candidates(len(name), bool(_SNAKE.fullmatch(name))))
+        elif _UPPER.fullmatch(name):  # N, A, MOD, MAX_N: the same words in capitals (QA round 21)
+            pool = [w.upper() for w in _candidates(len(name), "_" in name)]
+        elif _CAMEL.fullmatch(name):  # maxVal: a snake-case word camel-cased, of the same length up to 4 more
+            humps = sum(c.isupper() for c in name)
+            pool = [camel for w in _candidates(len(name) + humps, True)
+                    if len(name) <= len(camel := _camel_case(w)) <= len(name) + 4]
         else:
             continue
         pools[name] = tuple(w for w in pool if w not in used)
@@ -132,6 +143,11 @@ def every_mapping(names: list[str], taken: set[str]) -> Iterator[dict[str, str]]
 
 
 _END = object()
+
+
+def _camel_case(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 @functools.lru_cache(maxsize=64)

@@ -67,6 +67,40 @@ def test_the_new_names_are_common_identifiers_of_the_same_shape_not_random_lette
     assert snake  # run_sum became another snake-case name in some twins
 
 
+def test_upper_case_and_camel_case_names_get_new_names_of_their_own_shape():
+    """QA round 21: a failing answer in competition style (``def total(A): N = len(A)``) got no twin, and its
+    honest task was rejected as ``few_twins``."""
+    program = "def total(A):\n    N = len(A)\n    runSum = N\n    return runSum\n"
+    renames = set()
+    for seed in range(20):
+        tree = ast.parse(renamed(program, random.Random(seed)))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(tree)
+                                                                            if isinstance(a, ast.arg)}
+        names -= {"len", "total"}
+        assert all(name.isupper() or (name[0].islower() and not name.islower()) for name in names), names
+        renames |= names - {"A", "N", "runSum"}
+    assert any(name.isupper() for name in renames) and any(not name.isupper() for name in renames), renames
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_task_whose_failing_answer_uses_capital_names_is_admitted():
+    spec = TaskSpec(prompt="Write total(xs) returning the sum of a list of ints.", verifier=UPPER_VERIFIER,
+                    reference="def total(xs):\n    return sum(xs)\n",
+                    failure_cases=("def total(A):\n    N = len(A)\n    return N\n",))
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=4.0)) as pool, \
+            Validator(pool, ValidationConfig(), concurrency=1) as validator:
+        report = validator.validate(spec)
+    assert report.admitted, [(c.name, c.detail) for c in report.checks if c.passed is False]
+
+
+UPPER_VERIFIER = '''from envsynth_sandbox import run_response
+CASES = [([3, 1, 2], 6), ([], 0), ([5, 5], 10)]
+def verify(response):
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=1.0)
+    return 1.0 if all(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) else 0.0
+'''
+
+
 def test_the_new_names_are_drawn_from_the_source_of_randomness_given():
     assert renamed(SUM_LOOP, random.Random(3)) == renamed(SUM_LOOP, random.Random(3))
     assert len({renamed(SUM_LOOP, random.Random(seed)) for seed in range(20)}) > 10
