@@ -92,8 +92,10 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, dict):
-        return {"$" + key if isinstance(key, str) and key.startswith("$") else key: plain(item)
-                for key, item in value.items()}
+        if not all(isinstance(key, str) for key in value):  # the response's own side refuses them too
+            raise TypeError("a dict with keys other than str is not a plain value (no result can carry one): "
+                            "use str keys")
+        return {"$" + key if key.startswith("$") else key: plain(item) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
         return {"$set": sorted((plain(item) for item in value), key=json.dumps)}
     return value
@@ -184,7 +186,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _INERT = compile("", "<response>", "exec", dont_inherit=True)
 _BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
 _PRESET_NAMES = frozenset({"__name__", "__builtins__"})  # what the response process's namespace starts with
-_BUILTIN_NAMES = frozenset(dir(builtins))  # read at the sandbox's start, before any verifier ran
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {"exit", "quit"}  # read at the sandbox's start, before any verifier ran;
+# exit and quit: the response process has them (``response.site_builtins``)
 
 
 def _start(timeout_ms):

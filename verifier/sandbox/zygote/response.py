@@ -62,6 +62,7 @@ def settle(cfg):
     home = workdir(cfg, 1)
     confine.home(home)
     cfg["response_home"] = home
+    site_builtins()  # once here, not in every response
 
 
 def workdir(cfg, pid):
@@ -93,9 +94,17 @@ def _read_all(fd):
 
 
 def run(spec):
-    """Exec the code, then make each call; one result line per event."""
-    sys.stdin = io.StringIO(spec.get("stdin") or "")
-    namespace = {"__name__": "__response__", "__builtins__": builtins}
+    """Exec the code, then make each call; one result line per event.
+
+    As a program run from a shell would: the code runs as ``__main__`` when no call is asked for (a script: its
+    ``if __name__ == "__main__":`` block is the program), as ``__response__`` otherwise (a module whose functions
+    are called: a demo block must not run, and would block on input); standard input is file descriptor 0
+    (``sys.stdin.buffer``, ``open(0)`` and ``sys.stdin.fileno()`` work, :func:`stdin_file`); ``exit()`` and
+    ``quit()`` exist (:func:`site_builtins`). Each was missing once, and an honest stdin task was rejected as
+    unsolvable (QA round 21)."""
+    sys.stdin = stdin_file(spec.get("stdin") or "")
+    site_builtins()
+    namespace = {"__name__": "__response__" if spec["calls"] else "__main__", "__builtins__": builtins}
     try:
         exec(compile(spec["code"], "<response>", "exec", dont_inherit=True), namespace)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the response's doing, reported
@@ -116,6 +125,33 @@ def run(spec):
             _emit({"e": "call", "i": index, "ok": False, "error": describe(exc)})
             continue
         _write(line)
+
+
+def stdin_file(text):
+    """A text stream on descriptor 0 that holds ``text``: a file of this process's fresh working directory, unlinked
+    once open. Where the file cannot be written (its size past the file size limit), an in-memory stream."""
+    try:
+        fd = os.open(".stdin", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            data = text.encode("utf-8", "surrogatepass")
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
+        fd = os.open(".stdin", os.O_RDONLY)
+        os.unlink(".stdin")
+        os.dup2(fd, 0)
+        os.close(fd)
+        return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+    except OSError:
+        return io.StringIO(text)
+
+
+def site_builtins():
+    """``exit`` and ``quit``, which ``site`` would have made (the sandbox's interpreter runs without it)."""
+    if not hasattr(builtins, "exit"):
+        from _sitebuiltins import Quitter
+        builtins.exit, builtins.quit = Quitter("exit", "Ctrl-D (i.e. EOF)"), Quitter("quit", "Ctrl-D (i.e. EOF)")
 
 
 def plain(value, depth=0):

@@ -1,0 +1,90 @@
+"""Honest tasks that validation used to reject (QA round 21), through the real default backend (bwrap).
+
+Each test is one property an honest verifier or reference relies on: dates are dates in every run, and a response
+process is a program as a shell would run it (standard input on descriptor 0, ``__main__`` for a script,
+``exit()``). Each was missing once, and the honest task was rejected as unsolvable or nondeterministic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.limits import RunEnv
+from verifier.sandbox.zygote.envsynth_sandbox import plain
+
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=4.0)) as opened:
+        yield opened
+
+
+DATES = '''from datetime import date, datetime
+def verify(response):
+    day = datetime.strptime(response.strip(), "%Y-%m-%d").date()
+    return 1.0 if isinstance(day, date) and repr(date(2024, 3, 15)) == "datetime.date(2024, 3, 15)" else 0.0
+'''
+
+
+def test_a_parsed_date_is_a_date_under_a_shifted_clock(pool):
+    """Validation's varied runs shift the clock by replacing ``date`` and ``datetime``: the replacements must still
+    be what an honest verifier checks for."""
+    scores = [pool.score(DATES, ["2024-03-15"], env)[0].score
+              for env in (RunEnv(), RunEnv(clock_offset_s=86_400.0), RunEnv(clock_offset_s=-94_672_800.0))]
+    assert scores == [1.0, 1.0, 1.0]
+
+
+SCRIPT = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, stdin="2 3\\n", timeout=2.0)
+    ended = run.load_error is None or run.load_error.type == "SystemExit"  # a program that ends by exit() is fine
+    return 1.0 if ended and run.stdout.strip() == "5" else 0.0
+'''
+
+
+@pytest.mark.parametrize("program", [
+    "import sys\na, b = map(int, sys.stdin.buffer.read().split())\nprint(a + b)\n",
+    "a, b = map(int, open(0).read().split())\nprint(a + b)\n",
+    "import os, sys\nprint(sum(map(int, os.read(sys.stdin.fileno(), 100).split())))\n",
+    "def main():\n    a, b = map(int, input().split())\n    print(a + b)\n\n\nif __name__ == '__main__':\n    main()\n",
+    "a, b = map(int, input().split())\nprint(a + b)\nexit()\nprint('never')\n",
+    "a, b = map(int, input().split())\nprint(a + b)\nquit(0)\n",
+], ids=["stdin-buffer", "open-0", "stdin-fileno", "main-guard", "exit", "quit"])
+def test_a_stdin_program_runs_as_a_shell_would_run_it(pool, program):
+    assert pool.score(SCRIPT, [program])[0].score == 1.0
+
+
+FUNCTION = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("add", [2, 3])], timeout=2.0)
+    return 1.0 if run.loaded and run.calls[0].value == 5 else 0.0
+'''
+
+
+def test_a_function_tasks_demo_block_does_not_run():
+    """With calls asked for, the code is a module: a ``__main__`` demo block (which would wait on input) stays out."""
+    program = "def add(a, b):\n    return a + b\n\n\nif __name__ == '__main__':\n    print(add(int(input()), 1))\n"
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=4.0)) as opened:
+        assert opened.score(FUNCTION, [program])[0].score == 1.0
+
+
+def test_a_stdin_task_is_admitted_by_validation(pool):
+    spec = TaskSpec(prompt="Read two integers from stdin and print their sum.", verifier=SCRIPT,
+                    reference="def main():\n    a, b = map(int, input().split())\n    print(a + b)\n\n\n"
+                              "if __name__ == '__main__':\n    main()\n",
+                    failure_cases=("a, b = map(int, input().split())\nprint(a * b)\n",))
+    with Validator(pool, ValidationConfig(), concurrency=1) as validator:
+        report = validator.validate(spec)
+    assert report.admitted, [(c.name, c.detail) for c in report.checks if c.passed is False]
+
+
+def test_the_verifiers_plain_refuses_what_no_result_can_carry():
+    """A dict with int keys never comes back from a response (JSON keys are text): ``plain(expected)`` says so
+    instead of comparing unequal in silence."""
+    with pytest.raises(TypeError, match="keys other than str"):
+        plain({1: "one"})
+    assert plain({"$set": [1], "a": (1, 2)}) == {"$$set": [1], "a": [1, 2]}
