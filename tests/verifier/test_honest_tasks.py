@@ -53,7 +53,8 @@ def verify(response):
     "def main():\n    a, b = map(int, input().split())\n    print(a + b)\n\n\nif __name__ == '__main__':\n    main()\n",
     "a, b = map(int, input().split())\nprint(a + b)\nexit()\nprint('never')\n",
     "a, b = map(int, input().split())\nprint(a + b)\nquit(0)\n",
-], ids=["stdin-buffer", "open-0", "stdin-fileno", "main-guard", "exit", "quit"])
+    "import sys\na, b = map(int, input().split())\nprint('debug:', a, b, file=sys.stderr)\nprint(a + b)\n",
+], ids=["stdin-buffer", "open-0", "stdin-fileno", "main-guard", "exit", "quit", "debug-on-stderr"])
 def test_a_stdin_program_runs_as_a_shell_would_run_it(pool, program):
     assert pool.score(SCRIPT, [program])[0].score == 1.0
 
@@ -88,3 +89,15 @@ def test_the_verifiers_plain_refuses_what_no_result_can_carry():
     with pytest.raises(TypeError, match="keys other than str"):
         plain({1: "one"})
     assert plain({"$set": [1], "a": (1, 2)}) == {"$$set": [1], "a": [1, 2]}
+
+
+STDERR = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, stdin="", timeout=2.0)
+    return 1.0 if (run.stdout, run.stderr) == ("out\\n", "err\\nraw") else 0.0
+'''
+
+
+def test_stderr_comes_back_apart_from_stdout(pool):
+    program = "import os, sys\nprint('err', file=sys.stderr)\nprint('out')\nsys.stderr.flush()\nos.write(2, b'raw')\n"
+    assert pool.score(STDERR, [program])[0].score == 1.0

@@ -149,6 +149,8 @@ def verify(response):
                          and os.path.join(top, d) != "/scratch")  # fresh per process, its own directory named at random
         for path in [top] + [os.path.join(top, name) for name in sorted(files)]:
             st = os.lstat(path)
+            if st.st_dev == image:  # a file of the image bound on its own (a one-file library: /verifier-libs/six.py)
+                continue
             ages.append((path, recent(now, st.st_mtime), recent(now, st.st_ctime), recent(now, birth(path))))
     return zlib.crc32(repr(ages).encode()) / 2 ** 32
 '''

@@ -81,7 +81,9 @@ class ResponseRun:
     calls: tuple = field(default_factory=tuple)
     """One :class:`CallResult` per requested call, in order."""
     stdout: str = ""
-    """stdout and stderr, at most 64 KiB, undecodable bytes replaced."""
+    """What the response printed to stdout, at most 64 KiB, undecodable bytes replaced."""
+    stderr: str = ""
+    """What it wrote to stderr, likewise (lost when the process is killed: read back at its end)."""
     detail: str = ""
     """How the process ended when it did not complete."""
 
@@ -289,6 +291,7 @@ def _assemble(count, data, output, status):
         ended = None
     outcome, detail = _ending(ended)
     load = next((e for e in events if e.get("e") == "load"), None)
+    errors = next((e.get("text") for e in events if e.get("e") == "stderr"), None)
     calls = {}
     for event in events:
         index = event.get("i")
@@ -301,7 +304,8 @@ def _assemble(count, data, output, status):
     return ResponseRun(outcome=outcome, loaded=load is not None and load.get("ok") is True,
                        load_error=_error(load.get("error")) if load and load.get("ok") is not True else None,
                        calls=tuple(calls.get(i, CallResult(ok=False, error=missing)) for i in range(count)),
-                       stdout=output.decode("utf-8", "replace"), detail=detail)
+                       stdout=output.decode("utf-8", "replace"),
+                       stderr=clean_text(errors, OUTPUT_CAP) if isinstance(errors, str) else "", detail=detail)
 
 
 def _ending(ended):

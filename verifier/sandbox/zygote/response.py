@@ -6,7 +6,8 @@ privileged sandboxes), its own session, the response uid, rlimits, a fresh priva
 ``TMPDIR``), umask 077. Then it reads the request the verifier wrote (code, calls, stdin), execs the code in a fresh
 namespace and makes each call in order, writing one line per event to fd 3: ``{"e": "load", "ok": ...}``, then
 ``{"e": "call", "i": N, "ok": true, "value": ...}`` or ``{"e": "call", "i": N, "ok": false, "error": {"type",
-"message"}}``. stdout and stderr (fd 1 and 2) go to a pipe the verifier reads with a cap; Python's buffers are
+"message"}}``, and last ``{"e": "stderr", "text": ...}`` when it wrote to stderr (a file, read back at the end).
+stdout (fd 1) goes to a pipe the verifier reads with a cap; Python's buffers are
 flushed when the process ends (not after every call: a flush per call cost a third of a run), so what a response
 prints just before it is killed may be lost.
 
@@ -31,6 +32,7 @@ from verifier.sandbox.zygote.cleanup import arrange
 RESULT_FD, REQUEST_FD = 3, 4
 REQUEST_CAP = 64 << 20
 TEXT_CAP = 1000
+STDERR_CAP = 64 << 10
 DEPTH_CAP = 64
 
 
@@ -48,10 +50,12 @@ def response_main(cfg, fds, uid):
     os.chdir(work)
     if work != home:
         confine.home(work)
+    errors = capture_stderr()
     spec = json.loads(_read_all(REQUEST_FD))
     os.close(REQUEST_FD)
     run(spec)
     _flush()
+    report_stderr(errors)
     os._exit(0)
 
 
@@ -145,6 +149,36 @@ def stdin_file(text):
         return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
     except OSError:
         return io.StringIO(text)
+
+
+def capture_stderr():
+    """Descriptor 2 becomes a file of this process's working directory (unlinked once open); returns a descriptor
+    that reads it back, or None where it cannot be made (stderr then shares stdout's pipe). Why: a program that
+    wrote debugging lines to stderr, as judges of programs allow, mixed them into ``stdout``, and a right answer
+    failed its check (QA round 21). Read back when the process ends (:func:`report_stderr`); a process killed
+    before then reports none."""
+    try:
+        fd = os.open(".stderr", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        reader = os.open(".stderr", os.O_RDONLY)
+        os.unlink(".stderr")
+        os.dup2(fd, 2)
+        os.close(fd)
+        return reader
+    except OSError:
+        return None
+
+
+def report_stderr(reader):
+    """One ``{"e": "stderr", "text": ...}`` event with what was written to stderr (at most :data:`STDERR_CAP`
+    bytes, undecodable bytes replaced); none when nothing was."""
+    if reader is None:
+        return
+    try:
+        data = os.pread(reader, STDERR_CAP, 0)
+    except OSError:
+        return
+    if data:
+        _emit({"e": "stderr", "text": data.decode("utf-8", "replace")})
 
 
 def site_builtins():
