@@ -101,3 +101,15 @@ def verify(response):
 def test_stderr_comes_back_apart_from_stdout(pool):
     program = "import os, sys\nprint('err', file=sys.stderr)\nprint('out')\nsys.stderr.flush()\nos.write(2, b'raw')\n"
     assert pool.score(STDERR, [program])[0].score == 1.0
+
+
+EMPTY_STDIN = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("read", [])], timeout=2.0)
+    return 1.0 if run.calls[0].ok and run.calls[0].value == ["", ""] else 0.0
+'''
+
+
+def test_a_run_without_stdin_reads_an_empty_stream_on_descriptor_0(pool):
+    program = "import sys\ndef read():\n    return [sys.stdin.buffer.read().decode(), open(0).read()]\n"
+    assert pool.score(EMPTY_STDIN, [program])[0].score == 1.0

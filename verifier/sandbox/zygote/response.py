@@ -133,8 +133,11 @@ def run(spec):
 
 def stdin_file(text):
     """A text stream on descriptor 0 that holds ``text``: a file of this process's fresh working directory, unlinked
-    once open. Where the file cannot be written (its size past the file size limit), an in-memory stream."""
+    once open (``/dev/null``, already there, when ``text`` is empty: most runs call functions and read nothing).
+    Where the file cannot be written (its size past the file size limit), an in-memory stream."""
     try:
+        if not text:
+            return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
         fd = os.open(".stdin", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             data = text.encode("utf-8", "surrogatepass")
