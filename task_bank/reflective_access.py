@@ -40,7 +40,7 @@ def reflective_access(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
     """``(node, what)`` for every reflective reach of a runner in ``tree``, in walk order."""
     aliases = collect_aliases(tree)
     modules = set(aliases)
-    constants = loop_constants(tree)
+    constants = {} if rebinds_indirectly(tree, aliases) else loop_constants(tree)
     for node in ast.walk(tree):  # a name bound to a namespace is one (flow-insensitive)
         if isinstance(node, ast.Assign) and _namespace(node.value, aliases):
             for target in node.targets:
@@ -91,6 +91,45 @@ def loop_constants(tree: ast.AST) -> dict[str, frozenset[str]]:
     return {name: frozenset(values) for name, values in loops.items() if name not in other}
 
 
+INDIRECT_ATTRS = frozenset({"__dict__", "__globals__", "__builtins__", "__closure__", "cell_contents", "__code__",
+                            "__defaults__", "__kwdefaults__", "f_globals", "f_locals", "f_builtins"})
+INDIRECT_CALLS = frozenset({"setattr", "delattr", "globals", "vars", "locals", "builtins.setattr", "builtins.delattr"})
+
+
+def rebinds_indirectly(tree: ast.AST, aliases: dict[str, str]) -> bool:
+    """Whether the module could rebind a name without a binding :func:`loop_constants` sees: a namespace written
+    (``globals()['n'] = ...``, ``.update(...)``), ``setattr``, an attribute stored on a module or on anything but a
+    plain name, a closure cell or a function's globals reached, ``from m import *``. Then no loop name counts as constant (red-team
+    round 21: each of these turned ``for n in ('mean', 'median')`` into ``getattr(builtins, n)`` of ``exec``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in INDIRECT_ATTRS:
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and (
+                qualname(node.func, aliases) in INDIRECT_CALLS
+                or (isinstance(node.func, ast.Name) and node.func.id in INDIRECT_CALLS)):
+            return True
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and (
+                not isinstance(node.value, ast.Name) or node.value.id in aliases):
+            return True
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load) and _namespace(node.value, aliases):
+            return True
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            return True
+    return False
+
+
+def _plain_module(node: ast.expr | None, aliases: dict[str, str], modules: set[str]) -> bool:
+    """An imported module named plainly (``statistics``, ``np.linalg``): not ``builtins`` nor a namespace, nor
+    anything computed (a call, a subscript)."""
+    if not isinstance(node, (ast.Name, ast.Attribute)) or _namespace(node, aliases):
+        return False
+    base = node
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return (isinstance(base, ast.Name) and base.id in modules
+            and (qualname(node, aliases) or "").split(".")[0] not in {"builtins", "__builtins__", "sys", "importlib"})
+
+
 def _call(node: ast.Call, aliases: dict[str, str], modules: set[str],
           constants: dict[str, frozenset[str]]) -> Iterator[tuple[ast.AST, str]]:
     func = node.func
@@ -99,8 +138,10 @@ def _call(node: ast.Call, aliases: dict[str, str], modules: set[str],
         attr_index = 1 if name.endswith("getattr") else 0
         target = node.args[0] if attr_index == 1 and node.args else None
         attr = node.args[attr_index] if len(node.args) > attr_index else None
+        looped = (isinstance(attr, ast.Name) and attr.id in constants and _plain_module(target, aliases, modules)
+                  and not any(value.startswith("_") for value in constants[attr.id]))
         known = ((attr.value,) if attr is not None and _constant_str(attr) else
-                 sorted(constants[attr.id]) if isinstance(attr, ast.Name) and attr.id in constants else None)
+                 sorted(constants[attr.id]) if looped else None)
         if known is not None:
             base = qualname(target, aliases) if isinstance(target, (ast.Name, ast.Attribute)) else None
             for value in known:

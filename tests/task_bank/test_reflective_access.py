@@ -78,3 +78,31 @@ def test_getattr_over_a_loop_of_constant_names_reaches_only_those_names():
 ])
 def test_a_loop_name_is_no_constant_when_it_reaches_a_runner_or_is_bound_another_way(reach: str):
     assert executes_response(verifier(reach, "import builtins"))
+
+
+@pytest.mark.parametrize("rebind", [
+    "globals()['n'] = 'exec'", "globals().update(n='exec')", "g = globals()\ng['n'] = 'exec'",
+    "setattr(builtins, 'n', 'exec')", "builtins.n = 'exec'", "verify.__globals__['n'] = 'exec'",
+    "import sys\nsys.modules[__name__].n = 'exec'", "import sys\nvars(sys.modules[__name__])['n'] = 'exec'",
+])
+def test_a_loop_name_rebound_behind_the_readers_back_is_no_constant(rebind: str):
+    """Red-team round 21: each of these turned a loop over ('mean', 'median') into getattr(builtins, n) of exec."""
+    source = (f"import builtins, statistics\nfor n in ('mean', 'median'):\n    pass\n{rebind}\n"
+              "def verify(response):\n    getattr(builtins, n)(response, {})\n    return 1.0\n")
+    assert executes_response(source)
+
+
+@pytest.mark.parametrize("reach", [
+    "getattr(builtins, n)(response, {})",                      # builtins: never a plain module
+    "getattr(getattr(statistics, m), n)(response)",            # the target computed
+])
+def test_only_a_plain_module_takes_a_loop_constant(reach: str):
+    source = (f"import builtins, statistics\nfor n in ('mean', 'median'):\n    pass\nfor m in ('__dict__',):\n"
+              f"    pass\ndef verify(response):\n    {reach}\n    return 1.0\n")
+    assert executes_response(source)
+
+
+def test_a_loop_constant_that_names_a_private_attribute_is_no_constant():
+    source = ("import statistics\nfor n in ('_sum',):\n    pass\n"
+              "def verify(response):\n    return float(bool(getattr(statistics, n)))\n")
+    assert executes_response(source)
