@@ -201,7 +201,7 @@ def judge(frame, op):
     if op == "score":
         value = frame.get("v")
         if kind != "val" or frame.get("t") != "float":
-            return "invalid", None, None, f"score returned {str(frame.get('t'))[:80]}, not a float"
+            return "invalid", None, None, f"score returned {str(frame.get('t'))[:80]}, not a float (return float(...))"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             return "invalid", None, None, f"score returned a non-finite float ({str(value)[:40]})"
         if not 0.0 <= value <= 1.0:

@@ -205,7 +205,7 @@ class _Visitor(ast.NodeVisitor):
             kind = ADDRESSES[qual]
             self._add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
                                   "different in every process; use hashlib or the value itself")
-        elif qual in ENTROPY or module == "secrets":
+        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest"):
             self._add(node, "entropy", f"{qual} is fresh entropy on every call")
         elif qual in CLOCKS or qual in TIME_ARGUMENT:
             self._add(node, "clock", f"{qual} reads the clock")
@@ -341,7 +341,7 @@ class _Visitor(ast.NodeVisitor):
         seeded = module in self.scopes[-1].seeded
         if not NATIVE.isdisjoint(qual.split(".")[1:]):
             self._native(node, qual)
-        elif qual in ENTROPY or module == "secrets":
+        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest"):
             self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "

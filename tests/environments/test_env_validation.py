@@ -105,3 +105,12 @@ def test_a_reference_longer_than_max_turns_is_a_schema_error(validator):
     one = {"tool": "add", "args": {"name": "apple", "qty": 1}}
     spec = cart_spec(reference_calls=[one, one]).model_copy(update={"metadata": {"max_turns": 1}})
     assert validator.validate(spec).report.reasons == (Reason.SCHEMA,)
+
+
+def test_a_score_of_the_wrong_type_is_a_verifier_error_and_nothing_else(validator):
+    """QA round 22: an int score made every replay invalid, and the shared-state probe then blamed shared state
+    too ("score 0 vs 0"). The reference check says why; the detail says how to mend it."""
+    source = CART.replace("return 1.0 if self.items", "return 1 if self.items").replace("else 0.0\n", "else 0\n")
+    report = validator.validate(cart_spec(source)).report
+    assert report.reasons == (Reason.VERIFIER_ERROR,)
+    assert "return float(...)" in next(c.detail for c in report.checks if c.name == "reference")

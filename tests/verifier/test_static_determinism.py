@@ -391,3 +391,9 @@ def test_calling_c_directly_is_flagged(source):
 
 def test_numpy_without_its_ctypes_bridge_is_fine():
     assert kinds("import numpy as np\ndef verify(r):\n    return float(np.array([1, 2]).sum() == len(r))\n") == []
+
+
+def test_a_constant_time_comparison_is_not_entropy():
+    """QA round 22: secrets.compare_digest (hmac.compare_digest) was flagged as fresh entropy."""
+    assert kinds("import secrets\ndef verify(r):\n    return float(secrets.compare_digest(r, 'x'))\n") == []
+    assert kinds("import secrets\ndef verify(r):\n    return float(secrets.token_hex(2) == r)\n") == ["entropy"]

@@ -34,7 +34,7 @@ def judge(frame):
         return make_result("crashed", detail=str(frame.get("d", ""))[:DETAIL_CAP])
     kind, value = frame.get("t"), frame.get("v")
     if kind != "float":
-        return make_result("invalid", detail=f"verify returned {str(kind)[:80]}, not a float")
+        return make_result("invalid", detail=f"verify returned {str(kind)[:80]}, not a float (return float(...))")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return make_result("invalid", detail=f"verify returned a non-finite float ({str(value)[:40]})")
     if not 0.0 <= value <= 1.0:
