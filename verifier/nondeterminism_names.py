@@ -33,7 +33,7 @@ EVENT_LOOPS = {"asyncio.get_event_loop", "asyncio.new_event_loop", "asyncio.get_
 """An event loop's ``.time()`` is a clock."""
 FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns"))
 """Attributes of a stat result that hold a file time: a file written during the call carries the real clock."""
-STAT_CALLS = {"os.stat", "os.lstat", "os.fstat"}
+STAT_CALLS = {"os.stat", "os.lstat", "os.fstat", "posix.stat", "posix.lstat", "posix.fstat"}
 STAT_TIME_INDEXES = {7, 8, 9}
 """``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
 DATETIME_NOW = {"now", "utcnow", "today"}
@@ -55,3 +55,11 @@ NATIVE = frozenset({"ctypes", "_ctypes", "ctypeslib"})
 """Modules that call C directly (``numpy.ctypeslib`` reaches ``ctypes`` too): through them a verifier reads the
 real clock (``libc.time``), its pid and addresses, none of which validation's varied runs shift, so a time bomb read
 through ctypes was invisible to every run. Verifiers score text and need none of it."""
+CLOCK_NAMES = frozenset({"now", "utcnow", "today", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter",
+                         "perf_counter_ns", "clock_gettime", "clock_gettime_ns"})
+"""Names of clocks, fetched as ``getattr(datetime.datetime, 'now')``: any such ``getattr`` is a clock read."""
+CLOCK_TEXT = r"'now'|\bcurrent_(?:timestamp|date|time)\b|%\(asctime\)|%\(created\)|%\(msecs\)|{asctime}|{created}"
+"""Text that asks a library for the current time: SQL (``strftime('%s', 'now')`` in sqlite3, which reads the clock
+in C, where no varied run shifts it) and logging formats (a record's creation time)."""
+RECORD_TIMES = frozenset({"created", "msecs", "relativeCreated"})
+"""Attributes of a log record that hold its creation time."""

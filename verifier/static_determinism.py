@@ -52,11 +52,13 @@ scope (set names, seeded generators, bound names) in ``static_scope``; this modu
 from __future__ import annotations
 
 import ast
+import re
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
-from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_METHODS, CLOCKS, DATETIME_NOW, ENTROPY,
+from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_METHODS, CLOCK_NAMES, CLOCK_TEXT, CLOCKS,
+                                           DATETIME_NOW, ENTROPY, RECORD_TIMES,
                                            EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS, PROC_PREFIXES,
                                            RANDOM_MODULES, RANDOM_SAFE, RNG_STATE, SEEDABLE_CTORS, STAT_CALLS,
                                            STAT_TIME_INDEXES, TIME_ARGUMENT)
@@ -88,8 +90,20 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
 
 
 def _time_given(node: ast.Call, position: int, keyword: str | None) -> bool:
-    """Whether the call passes its time argument (at ``position`` or by ``keyword``), so it reads no clock."""
-    return len(node.args) > position or any(k.arg is None or k.arg == keyword for k in node.keywords)
+    """Whether the call passes its time argument (at ``position`` or by ``keyword``), so it reads no clock; ``None``
+    is no time (``time.gmtime(None)`` reads the clock)."""
+    given = [node.args[position]] if len(node.args) > position else []
+    given += [k.value for k in node.keywords if k.arg is None or k.arg == keyword]
+    return any(not (isinstance(v, ast.Constant) and v.value is None) for v in given)
+
+
+def _writes(node: ast.Call) -> bool:
+    """A ``gzip.open``/``tarfile.open`` call whose mode writes (or is not a constant)."""
+    mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return False
+    return not isinstance(mode, ast.Constant) or not isinstance(mode.value, str) or any(
+        c in mode.value for c in "wax")
 
 
 def _is_stat_call(node: ast.Call, aliases: dict[str, str]) -> bool:
@@ -161,6 +175,11 @@ class _Visitor(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
         self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
+        if node.attr in RECORD_TIMES:
+            self._add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
+        elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
+                qualname(node.value, self.aliases) in CLOCKS | set(TIME_ARGUMENT)):  # time.time.__call__()
+            self._add(node, "clock", f"{qualname(node.value, self.aliases)} reads the clock")
         if node.attr in FILE_TIMES:
             self._add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
                                      "touched; scores must not depend on when they run")
@@ -188,6 +207,10 @@ class _Visitor(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
             self._add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
+        if isinstance(node.value, str) and id(node) not in self.docstrings and re.search(
+                CLOCK_TEXT, node.value, re.IGNORECASE):
+            self._add(node, "clock", f"{node.value[:60]!r} asks a library for the current time (SQL 'now', a log "
+                                     "record's time)")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
                 p in node.value for p in PROC_PREFIXES):
             if "random" in node.value:
@@ -287,6 +310,10 @@ class _Visitor(ast.NodeVisitor):
             return
         if id(node) in self.order_free:  # map(len, S) inside sum(...): the whole is order-free
             return
+        if (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value in CLOCK_NAMES):
+            self._add(node, "clock", f"getattr(..., {node.args[1].value!r}) fetches a clock")
+            return
         if isinstance(func, ast.Name) and func.id not in self.aliases:
             if func.id in self.helpers and any(self._is_set(a) for a in node.args):
                 self._add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
@@ -312,6 +339,14 @@ class _Visitor(ast.NodeVisitor):
                 return
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
+                return
+            if func.attr == "open" and "zipfile" in self.aliases.values() and _writes(node):
+                self._add(node, "clock", "a zip member opened for writing is dated with the current time")
+                return
+            if func.attr in DATETIME_NOW or func.attr == "get_date" or (
+                    func.attr == "from_file" and (qualname(func.value, self.aliases) or "").endswith("ZipInfo")):
+                self._add(node, "clock", f".{func.attr}() reads the clock (whatever it is called on: "
+                                         "datetime.datetime.min.now() is the unshifted class's)")
                 return
             if func.attr in CLOCK_METHODS and len(node.args) <= 1 and not any(
                     k.arg in {None, "timestamp"} for k in node.keywords):  # one argument: ``self`` when unbound
@@ -341,8 +376,11 @@ class _Visitor(ast.NodeVisitor):
         seeded = module in self.scopes[-1].seeded
         if not NATIVE.isdisjoint(qual.split(".")[1:]):
             self._native(node, qual)
-        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest"):
+        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
+                ("_uuid.", "uuid._")):
             self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
+        elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and _writes(node)):
+            self._add(node, "clock", f"{qual}() stamps what it writes with the current time")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
                                       f"e.g. {qual}(42)")

@@ -397,3 +397,27 @@ def test_a_constant_time_comparison_is_not_entropy():
     """QA round 22: secrets.compare_digest (hmac.compare_digest) was flagged as fresh entropy."""
     assert kinds("import secrets\ndef verify(r):\n    return float(secrets.compare_digest(r, 'x'))\n") == []
     assert kinds("import secrets\ndef verify(r):\n    return float(secrets.token_hex(2) == r)\n") == ["entropy"]
+
+
+@pytest.mark.parametrize("read", [
+    "datetime.datetime.min.now().year", "type(datetime.datetime.min).now().year",
+    "datetime.datetime(2000, 1, 1).now().year", "getattr(datetime.datetime, 'now')().year",
+    "posix.fstat(0)[8]", "max(posix.fstat(0))", "time.localtime(None).tm_year", "time.ctime(None)",
+    "email.utils.formatdate(None)", "gzip.compress(b'', 9, None)", "gzip.open(io.BytesIO(), 'wb')",
+    "tarfile.open(fileobj=io.BytesIO(), mode='w:gz')", "zipfile.ZipInfo.from_file('x').date_time",
+    "sqlite3.connect(':memory:').execute(\"select strftime('%s','now')\").fetchone()[0]",
+    "time.time.__call__()", "logging.makeLogRecord({}).created", "_uuid.generate_time_safe()",
+    "mailbox.MaildirMessage().get_date()", "http.cookies.SimpleCookie()",
+    "zipfile.ZipFile(io.BytesIO(), 'w').open('a', 'w')"])
+def test_clock_reads_that_no_varied_run_shifts_are_clocks(read: str):
+    """Red-team round 21: time bombs read the clock through these (C code, the original datetime class behind
+    ``datetime.min``, ``posix``), admitted 3 of 3 times and paid 16 of 16 wrong answers after their date."""
+    source = ("import _uuid, datetime, email.utils, gzip, http.cookies, io, logging, mailbox, posix, sqlite3, tarfile, "
+              f"time, zipfile\ndef verify(r):\n    return float(bool({read}))\n")
+    assert {"clock", "entropy"} & set(kinds(source)), kinds(source)
+
+
+def test_a_log_format_with_the_records_time_is_a_clock():
+    source = ("import io, logging\ndef verify(r):\n    b = io.StringIO()\n"
+              "    logging.basicConfig(stream=b, format='%(asctime)s %(message)s')\n    return 0.0\n")
+    assert kinds(source) == ["clock"]
