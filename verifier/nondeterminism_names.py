@@ -58,8 +58,10 @@ through ctypes was invisible to every run. Verifiers score text and need none of
 CLOCK_NAMES = frozenset({"now", "utcnow", "today", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter",
                          "perf_counter_ns", "clock_gettime", "clock_gettime_ns"})
 """Names of clocks, fetched as ``getattr(datetime.datetime, 'now')``: any such ``getattr`` is a clock read."""
-CLOCK_TEXT = r"'now'|\bcurrent_(?:timestamp|date|time)\b|%\(asctime\)|%\(created\)|%\(msecs\)|{asctime}|{created}"
-"""Text that asks a library for the current time: SQL (``strftime('%s', 'now')`` in sqlite3, which reads the clock
-in C, where no varied run shifts it) and logging formats (a record's creation time)."""
+CLOCK_TEXT = {"sqlite3": r"'now'|\bcurrent_(?:timestamp|date|time)\b",
+              "logging": r"%\((?:asctime|created|msecs|relativeCreated)\)|{(?:asctime|created|msecs)}"}
+"""Text that asks a library for the current time, by the module that would read it (counted only where the
+module is imported): SQL (``strftime('%s', 'now')``: sqlite3 reads the clock in C, where no varied run shifts it)
+and logging formats (a record's creation time)."""
 RECORD_TIMES = frozenset({"created", "msecs", "relativeCreated"})
 """Attributes of a log record that hold its creation time."""

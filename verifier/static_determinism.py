@@ -175,7 +175,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
         self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
-        if node.attr in RECORD_TIMES:
+        if node.attr in RECORD_TIMES and self._imports("logging"):
             self._add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
         elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
                 qualname(node.value, self.aliases) in CLOCKS | set(TIME_ARGUMENT)):  # time.time.__call__()
@@ -207,8 +207,9 @@ class _Visitor(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
             self._add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
-        if isinstance(node.value, str) and id(node) not in self.docstrings and re.search(
-                CLOCK_TEXT, node.value, re.IGNORECASE):
+        if isinstance(node.value, str) and id(node) not in self.docstrings and any(
+                self._imports(module) and re.search(pattern, node.value, re.IGNORECASE)
+                for module, pattern in CLOCK_TEXT.items()):
             self._add(node, "clock", f"{node.value[:60]!r} asks a library for the current time (SQL 'now', a log "
                                      "record's time)")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
@@ -266,6 +267,10 @@ class _Visitor(ast.NodeVisitor):
         if self._is_set(node.value):
             self._add(node, "set_order", "unpacking a set with *: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
+
+    def _imports(self, module: str) -> bool:
+        """Whether the source imports ``module`` (or something of it)."""
+        return any(qual == module or qual.startswith(module + ".") for qual in self.aliases.values())
 
     def _is_event_loop(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Call):
@@ -340,7 +345,7 @@ class _Visitor(ast.NodeVisitor):
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
-            if func.attr == "open" and "zipfile" in self.aliases.values() and _writes(node):
+            if func.attr == "open" and self._imports("zipfile") and _writes(node):
                 self._add(node, "clock", "a zip member opened for writing is dated with the current time")
                 return
             if func.attr in DATETIME_NOW or func.attr == "get_date" or (

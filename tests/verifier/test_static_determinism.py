@@ -421,3 +421,11 @@ def test_a_log_format_with_the_records_time_is_a_clock():
     source = ("import io, logging\ndef verify(r):\n    b = io.StringIO()\n"
               "    logging.basicConfig(stream=b, format='%(asctime)s %(message)s')\n    return 0.0\n")
     assert kinds(source) == ["clock"]
+
+
+@pytest.mark.parametrize("source", [
+    "def verify(r):\n    return float('current_date' in r.lower())\n",
+    "class Event:\n    created = 3\ndef verify(r):\n    return float(Event().created == len(r))\n",
+])
+def test_clock_words_count_only_where_the_library_that_reads_them_is_imported(source):
+    assert kinds(source) == []
