@@ -17,8 +17,9 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   ``/proc/stat`` its forks, ``/proc/uptime`` its age. A verifier needs none of it: Python's own functions use
   system calls (``os.cpu_count``, ``resource``, ``close_range``), and a process's memory and CPU time are in
   ``resource.getrusage``. The worker's own processes (the zygote and its helpers) keep bwrap's ``/proc``.
-  ``/dev/pts`` is covered the same way (red-team round 20): the worker's devpts instance lives as long as the
-  worker, and its ``ptmx`` node kept the worker's start time: the ctime of ``/`` (reset for each verifier, below)
+  ``/dev/pts`` is covered by an empty tmpfs too, once, in the worker's own namespace (:func:`cover_terminals`;
+  red-team round 20): the worker's devpts instance lives as long as the worker, and its ``ptmx`` node kept the
+  worker's start time: the ctime of ``/`` (reset for each verifier, below)
   minus the node's told a long-lived training worker from validation's fresh one (admitted 3 of 3, then 16 of 16
   wrong answers paid once the pool was older than 40 s); a write to a pseudo-terminal set the node's mtime, a mark
   a later task on the worker read (4 of 4 bits). Task code needs no pseudo-terminal: ``/dev/ptmx`` leads nowhere
@@ -61,10 +62,8 @@ def mount_plan(scratch, scratch_mb, task_filter=None):
         return None
     mount = lib.mount
     mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
-    empty = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
     steps = ((None, b"/", None, MS_REC | MS_PRIVATE, None),
-             (b"none", b"/proc", b"tmpfs", empty, b"size=4k,mode=0555"),
-             (b"none", b"/dev/pts", b"tmpfs", empty, b"size=4k,mode=0755"),
+             (b"none", b"/proc", b"tmpfs", EMPTY, b"size=4k,mode=0555"),
              (b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
               f"size={scratch_mb << 20},mode=1777".encode()))
     return mount, steps, filter_plan(lib, task_filter)
@@ -95,6 +94,27 @@ def restrict(plan):
         raise ConfineError(f"seccomp: {os.strerror(ctypes.get_errno())}")
 
 
+EMPTY = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+TERMINALS = (b"none", b"/dev/pts", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+"""The cover of ``/dev/pts`` (module docstring): root's and not writable by task uids, but not a read-only mount,
+so that the fork server can touch its times before each verifier process (``touch``; made at the worker's start,
+they would date it)."""
+
+
+def cover_terminals(plan):
+    """In the fork server, once: cover ``/dev/pts`` in the worker's own mount namespace, which every verifier and
+    response process's namespace copies, so none of them sees the worker's devpts (module docstring). Mounted per
+    process it cost each ``run_response`` call a tmpfs made and torn down (about 5% of its time in an A/B run);
+    the worker's own processes need no pseudo-terminal either. Where it cannot be mounted here, each process
+    mounts it (``plan``, returned with the step added), and a process that cannot runs no task code."""
+    if plan is None:
+        return None
+    mount, steps, task_filter = plan
+    if mount(*TERMINALS) == 0:
+        return plan
+    return mount, steps + (TERMINALS,), task_filter
+
+
 def inherit_filter(plan):
     """In a template, once: stack the task filter on the template itself, and return ``plan`` without it, so that
     every process the template clones starts under the filter (a clone inherits its parent's filters) and stacks
@@ -108,8 +128,8 @@ def inherit_filter(plan):
 
 
 def private_namespace(plan):
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` and ``/dev/pts``
-    with empty read-only tmpfs (see the module docstring) and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` with an empty
+    read-only tmpfs (``/dev/pts`` came covered from the worker's namespace: :func:`cover_terminals`) and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
     inodes from the worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is
     :func:`mount_plan`'s. Raises ConfineError when a step fails."""
     if plan is None:

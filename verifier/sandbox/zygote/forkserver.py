@@ -51,7 +51,7 @@ import time
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
-from verifier.sandbox.zygote.confine import (inherit_filter, mount_plan, settle_environment, touch,
+from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
                                              worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pid_reply, receive,
@@ -103,10 +103,11 @@ class Server:
         self.statuses = {}  # status fd -> pidfd
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
+        cfg["mount_plan"] = (cover_terminals(mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"],
+                                                        cfg.get("task_filter")))
+                             if self.namespaces[0] else None)
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
-        cfg["mount_plan"] = (mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"], cfg.get("task_filter"))
-                             if self.namespaces[0] else None)
         settle_environment()
         warm_up()
 
