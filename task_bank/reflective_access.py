@@ -99,8 +99,9 @@ INDIRECT_CALLS = frozenset({"setattr", "delattr", "globals", "vars", "locals", "
 def rebinds_indirectly(tree: ast.AST, aliases: dict[str, str]) -> bool:
     """Whether the module could rebind a name without a binding :func:`loop_constants` sees: a namespace written
     (``globals()['n'] = ...``, ``.update(...)``), ``setattr``, an attribute stored on a module or on anything but a
-    plain name, a closure cell or a function's globals reached, ``from m import *``. Then no loop name counts as constant (red-team
-    round 21: each of these turned ``for n in ('mean', 'median')`` into ``getattr(builtins, n)`` of ``exec``)."""
+    plain name, a closure cell or a function's globals reached, ``from m import *``. Then no loop name counts as
+    constant (red-team round 21: each of these turned ``for n in ('mean', 'median')`` into ``getattr(builtins, n)``
+    of ``exec``)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in INDIRECT_ATTRS:
             return True

@@ -46,7 +46,8 @@ seed from the OS, like no argument.
 whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass.
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
-scope (set names, seeded generators, bound names) in ``static_scope``; this module holds the rules.
+scope (set names, seeded generators, bound names) in ``static_scope``, the clock rules that need more than a name
+in ``clock_reads``; this module walks the tree and holds the other rules.
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
-from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_METHODS, CLOCK_NAMES, CLOCK_TEXT, CLOCKS,
-                                           DATETIME_NOW, ENTROPY, RECORD_TIMES,
-                                           EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS, PROC_PREFIXES,
-                                           RANDOM_MODULES, RANDOM_SAFE, RNG_STATE, SEEDABLE_CTORS, STAT_CALLS,
-                                           STAT_TIME_INDEXES, TIME_ARGUMENT)
+from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
+from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCK_TEXT, CLOCKS, DATETIME_NOW,
+                                           ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS,
+                                           PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
+                                           SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
 
 
@@ -87,29 +88,6 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
                        {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
     visitor.visit(tree)
     return tuple(sorted(visitor.findings, key=lambda f: (f.line, f.col, f.kind)))
-
-
-def _time_given(node: ast.Call, position: int, keyword: str | None) -> bool:
-    """Whether the call passes its time argument (at ``position`` or by ``keyword``), so it reads no clock; ``None``
-    is no time (``time.gmtime(None)`` reads the clock)."""
-    given = [node.args[position]] if len(node.args) > position else []
-    given += [k.value for k in node.keywords if k.arg is None or k.arg == keyword]
-    return any(not (isinstance(v, ast.Constant) and v.value is None) for v in given)
-
-
-def _writes(node: ast.Call) -> bool:
-    """A ``gzip.open``/``tarfile.open`` call whose mode writes (or is not a constant)."""
-    mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
-    if mode is None:
-        return False
-    return not isinstance(mode, ast.Constant) or not isinstance(mode.value, str) or any(
-        c in mode.value for c in "wax")
-
-
-def _is_stat_call(node: ast.Call, aliases: dict[str, str]) -> bool:
-    """``os.stat``/``lstat``/``fstat(...)`` or a ``.stat()``/``.lstat()`` method (``Path``, ``DirEntry``)."""
-    return qualname(node.func, aliases) in STAT_CALLS or (
-        isinstance(node.func, ast.Attribute) and node.func.attr in {"stat", "lstat"})
 
 
 class _Visitor(ast.NodeVisitor):
@@ -345,29 +323,11 @@ class _Visitor(ast.NodeVisitor):
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
-            if func.attr == "open" and self._imports("zipfile") and _writes(node):
-                self._add(node, "clock", "a zip member opened for writing is dated with the current time")
+            detail = clock_method(node, self.aliases, self._imports("zipfile"), self._is_event_loop(func.value))
+            if detail is not None:
+                self._add(node, "clock", detail)
                 return
-            if func.attr in DATETIME_NOW or func.attr == "get_date" or (
-                    func.attr == "from_file" and (qualname(func.value, self.aliases) or "").endswith("ZipInfo")):
-                self._add(node, "clock", f".{func.attr}() reads the clock (whatever it is called on: "
-                                         "datetime.datetime.min.now() is the unshifted class's)")
-                return
-            if func.attr in CLOCK_METHODS and len(node.args) <= 1 and not any(
-                    k.arg in {None, "timestamp"} for k in node.keywords):  # one argument: ``self`` when unbound
-                self._add(node, "clock", f".{func.attr}() formats the current time: scores must not depend on when "
-                                         "they run")
-                return
-            if func.attr == "writestr" and node.args and not (
-                    isinstance(node.args[0], ast.Call)
-                    and (qualname(node.args[0].func, self.aliases) or "").endswith("ZipInfo")):
-                self._add(node, "clock", ".writestr() with a file name dates the entry with the current time; "
-                                         "pass a zipfile.ZipInfo with a fixed date_time")
-                return
-            if func.attr == "time" and not node.args and self._is_event_loop(func.value):
-                self._add(node, "clock", "an event loop's .time() reads the clock")
-                return
-        if _is_stat_call(node, self.aliases) and id(node) not in self.stat_fields:
+        if is_stat_call(node, self.aliases) and id(node) not in self.stat_fields:
             self._add(node, "clock", "a stat result kept whole (a name, tuple(), unpacking, iteration) holds the "
                                      "file's times, which read the clock: read the field you need directly, "
                                      "e.g. os.stat(p).st_size")
@@ -384,7 +344,7 @@ class _Visitor(ast.NodeVisitor):
         elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
                 ("_uuid.", "uuid._")):
             self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
-        elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and _writes(node)):
+        elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and writes(node)):
             self._add(node, "clock", f"{qual}() stamps what it writes with the current time")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
@@ -397,7 +357,7 @@ class _Visitor(ast.NodeVisitor):
                                       "or seed it in the same function")
         elif qual in {f"{m}.seed" for m in RANDOM_MODULES} and seeds_from_os(node):
             self._add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
-        elif qual in CLOCKS or (qual in TIME_ARGUMENT and not _time_given(node, *TIME_ARGUMENT[qual])):
+        elif qual in CLOCKS or (qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual])):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif name in DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
             self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")

@@ -26,7 +26,8 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   (``os.openpty`` fails).
   The clone also gives each process an IPC namespace of its own (``CLONE_NEWIPC``): SysV IPC ids number
   objects in a sequence per namespace that removing them does not reset, so in the worker's namespace the next id
-  told how many objects earlier groups had made (a channel between tasks, and a count of the groups before); a fresh namespace cost 0.17 ms a process (unshare, median of 300) and its objects die with
+  told how many objects earlier groups had made (a channel between tasks, and a count of the groups before); a
+  fresh namespace cost 0.17 ms a process (unshare, median of 300) and its objects die with
   it. A response process counts: a verifier can run any code through ``run_response`` and read
   what it reports.
 - :func:`worker_start_paths` and :func:`touch`: the directories, symlinks and mount points bwrap made on its own
@@ -128,10 +129,10 @@ def inherit_filter(plan):
 
 
 def private_namespace(plan):
-    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` with an empty
-    read-only tmpfs (``/dev/pts`` came covered from the worker's namespace: :func:`cover_terminals`) and mount a fresh size-capped tmpfs on the scratch directory (the worker's scratch numbers its
-    inodes from the worker's start: a file's ``st_ino`` counted the groups before). ``plan`` is
-    :func:`mount_plan`'s. Raises ConfineError when a step fails."""
+    """In a fresh pid and mount namespace (as its pid 1): keep mounts private, cover ``/proc`` with an empty read-only
+    tmpfs (``/dev/pts`` came covered from the worker's namespace: :func:`cover_terminals`) and mount a fresh size-capped
+    tmpfs on the scratch directory (the worker's scratch numbers its inodes from the worker's start: a file's ``st_ino``
+    counted the groups before). ``plan`` is :func:`mount_plan`'s. Raises ConfineError when a step fails."""
     if plan is None:
         raise ConfineError("the C library cannot be loaded")
     mount, steps, _ = plan
