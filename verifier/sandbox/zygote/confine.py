@@ -19,10 +19,10 @@ Runs inside the sandbox, standard library only (``ctypes`` for ``mount``, which 
   ``resource.getrusage``. The worker's own processes (the zygote and its helpers) keep bwrap's ``/proc``.
   ``/dev/pts`` is covered by an empty tmpfs too, once, in the worker's own namespace (:func:`cover_terminals`;
   red-team round 20): the worker's devpts instance lives as long as the worker, and its ``ptmx`` node kept the
-  worker's start time: the ctime of ``/`` (reset for each verifier, below)
-  minus the node's told a long-lived training worker from validation's fresh one (admitted 3 of 3, then 16 of 16
-  wrong answers paid once the pool was older than 40 s); a write to a pseudo-terminal set the node's mtime, a mark
-  a later task on the worker read (4 of 4 bits). Task code needs no pseudo-terminal: ``/dev/ptmx`` leads nowhere
+  worker's start time: the ctime of ``/`` (reset for each verifier, below) minus the node's told a long-lived
+  training worker from validation's fresh one (admitted 3 of 3, then 16 of 16 wrong answers paid once the pool
+  was older than 40 s); a write to a pseudo-terminal set the node's mtime, a mark a later task on the worker
+  read (4 of 4 bits). Task code needs no pseudo-terminal: ``/dev/ptmx`` leads nowhere
   (``os.openpty`` fails).
   The clone also gives each process an IPC namespace of its own (``CLONE_NEWIPC``): SysV IPC ids number
   objects in a sequence per namespace that removing them does not reset, so in the worker's namespace the next id
@@ -121,9 +121,9 @@ def inherit_filter(plan):
     every process the template clones starts under the filter (a clone inherits its parent's filters) and stacks
     none of its own. Why: the kernel compiles a filter where it is attached (a JIT pass and an executable page
     allocation whose mapping change interrupts every CPU): 230-260 us a process in this VM (median of 400 forks),
-    about 5% of a ``run_response`` call, paid once per template now. The
-    template needs nothing the filter refuses (it clones without pidfds, binds nothing). Raises ConfineError
-    when the kernel refuses it, and the template then serves nothing."""
+    about 5% of a ``run_response`` call, paid once per template now. The template needs nothing the filter
+    refuses (it clones without pidfds, binds nothing). Raises ConfineError when the kernel refuses it, and the
+    template then serves nothing."""
     restrict(plan)
     return None if plan is None else (plan[0], plan[1], None)
 

@@ -132,43 +132,52 @@ def run(spec):
 
 
 def stdin_file(text):
-    """A text stream on descriptor 0 that holds ``text``: a file of this process's fresh working directory, unlinked
-    once open (``/dev/null``, already there, when ``text`` is empty: most runs call functions and read nothing).
-    Where the file cannot be written (its size past the file size limit), an in-memory stream."""
+    """A text stream on descriptor 0 that holds ``text``: a file of this process's fresh working directory
+    (:func:`_unlinked_file`; ``/dev/null``, already there, when ``text`` is empty: most runs call functions and read
+    nothing). Where the file cannot be written (its size past the file size limit), an in-memory stream."""
     try:
-        if not text:
-            return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
-        fd = os.open(".stdin", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            data = text.encode("utf-8", "surrogatepass")
-            while data:
-                data = data[os.write(fd, data):]
-        finally:
-            os.close(fd)
-        fd = os.open(".stdin", os.O_RDONLY)
-        os.unlink(".stdin")
-        os.dup2(fd, 0)
-        os.close(fd)
+        if text:
+            writer, reader = _unlinked_file(".stdin")
+            try:
+                data = text.encode("utf-8", "surrogatepass")
+                while data:
+                    data = data[os.write(writer, data):]
+            finally:
+                os.close(writer)
+            os.dup2(reader, 0)
+            os.close(reader)
         return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
     except OSError:
         return io.StringIO(text)
 
 
 def capture_stderr():
-    """Descriptor 2 becomes a file of this process's working directory (unlinked once open); returns a descriptor
-    that reads it back, or None where it cannot be made (stderr then shares stdout's pipe). Why: a program that
-    wrote debugging lines to stderr, as judges of programs allow, mixed them into ``stdout``, and a right answer
-    failed its check (QA round 21). Read back when the process ends (:func:`report_stderr`); a process killed
-    before then reports none."""
+    """Descriptor 2 becomes a file of this process's working directory (:func:`_unlinked_file`); returns a
+    descriptor that reads it back, or None where it cannot be made (stderr then shares stdout's pipe). Why: a
+    program that wrote debugging lines to stderr, as judges of programs allow, mixed them into ``stdout``, and a
+    right answer failed its check (QA round 21). Read back when the process ends (:func:`report_stderr`); a
+    process killed before then reports none."""
     try:
-        fd = os.open(".stderr", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        reader = os.open(".stderr", os.O_RDONLY)
-        os.unlink(".stderr")
-        os.dup2(fd, 2)
-        os.close(fd)
-        return reader
+        writer, reader = _unlinked_file(".stderr")
     except OSError:
         return None
+    os.dup2(writer, 2)
+    os.close(writer)
+    return reader
+
+
+def _unlinked_file(name):
+    """(writer, reader): two descriptors of a new file ``name`` of the working directory, unlinked once both are
+    open, so nothing of it is left to find by name."""
+    writer = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        reader = os.open(name, os.O_RDONLY)
+    except OSError:
+        os.close(writer)
+        raise
+    finally:
+        os.unlink(name)
+    return writer, reader
 
 
 def report_stderr(reader):
