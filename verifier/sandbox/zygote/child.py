@@ -16,7 +16,6 @@ response cannot change what later responses of the group see (monkeypatched veri
 the child waits for it, kills its process group, wipes the scratch space and reports how it ended.
 """
 
-import json
 import math
 import os
 import resource
@@ -26,6 +25,7 @@ import sys
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, wipe
 from verifier.sandbox.zygote.frames import describe_status
+from verifier.sandbox.zygote.plainjson import own_codec
 
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5
 CPU_CAP_CALLS = 2
@@ -37,6 +37,7 @@ outside instead (the zygote's wall timer, the cgroup's CPU quota); before a call
 process ends with a ``full`` frame and a fresh one continues the group."""
 
 DETAIL_CAP = 1000
+_DECODE, _ENCODE = own_codec()  # the zygote's lines, and this process's own frames
 
 
 def describe(exc):
@@ -55,8 +56,8 @@ def child_main(cfg, fds, channel):
     devnull = os.open("/dev/null", os.O_RDWR)
     arrange(((devnull, 0), (w_out, 1), (w_out, 2), (w_res, RESULT_FD), (channel, CHANNEL_FD), (request, REQUEST_FD)))
     w_res = RESULT_FD
-    reader = os.fdopen(REQUEST_FD, "rb")
-    req = json.loads(reader.readline())
+    reader = request_lines(REQUEST_FD)
+    req = _DECODE(next(reader, b"").decode())
     nonce, workdir = req["nonce"], req["workdir"]
     os.umask(0o077)
     os.mkdir(workdir, 0o700)
@@ -72,11 +73,11 @@ def child_main(cfg, fds, channel):
     if cfg.get("nproc"):
         resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
     confine.home(workdir)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not cfg.get("verifier_settled"):
+        settle()
 
     def send(**frame):
-        data = ("\n" + json.dumps({"n": nonce, **frame}) + "\n").encode()
+        data = ("\n" + _ENCODE({"n": nonce, **frame}) + "\n").encode()
         os.write(w_res, data)
 
     sys.modules["envsynth_sandbox"] = sys.modules["verifier.sandbox.zygote.envsynth_sandbox"]
@@ -96,6 +97,33 @@ def child_main(cfg, fds, channel):
     serve(verify, reader, lim, send, cfg["scratch"], os.path.basename(workdir))
 
 
+def settle(cfg=None):
+    """What a verifier process needs that its clones inherit: SIGINT and SIGTERM end it. Once in the verifier
+    template (``cfg`` given, which then records it), where there is one; else in each verifier process."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if cfg is not None:
+        cfg["verifier_settled"] = True
+
+
+def request_lines(fd):
+    """The lines the zygote writes to ``fd`` (the header, then one response at a time), without their newline; ends
+    when the pipe does. Plain ``os.read``: a buffered file object cost each fresh process about 80 page faults to
+    build (see ``plainjson.own_codec``)."""
+    pending = bytearray()
+    while True:
+        end = pending.find(b"\n")
+        if end >= 0:
+            line = bytes(pending[:end])
+            del pending[:end + 1]
+            yield line
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return
+        pending += chunk
+
+
 def serve(verify, reader, lim, send, scratch, workdir):
     """Score the responses the zygote hands over one at a time (the next only after this one's frame), numbered
     by this process's own call count; nothing here knows the group's size or holds a later response."""
@@ -105,10 +133,10 @@ def serve(verify, reader, lim, send, scratch, workdir):
         if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
             send(k="full", i=call)  # a fresh process scores the rest, under the same constant cap
             os._exit(0)
-        line = reader.readline()
-        if not line:
+        line = next(reader, None)
+        if line is None:
             os._exit(0)
-        response = json.loads(line)
+        response = _DECODE(line.decode())
         if not lim["isolate_responses"]:
             score_one(verify, response, call, send)
             call += 1

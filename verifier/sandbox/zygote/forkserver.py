@@ -49,6 +49,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote import template
+from verifier.sandbox.zygote.child import settle as settle_verifier
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
@@ -130,6 +131,8 @@ class Server:
                 cfg, on_verifier, on_response = self.cfg, self.on_verifier, self.on_response
                 cfg["mount_plan"] = inherit_filter(cfg["mount_plan"])
                 if kind == VERIFIER:
+                    settle_verifier(cfg)
+
                     def launch(fds):
                         on_verifier(cfg, fds[:3], fds[3])
                 else:

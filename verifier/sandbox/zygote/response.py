@@ -28,12 +28,15 @@ import sys
 
 from verifier.sandbox.zygote import confine
 from verifier.sandbox.zygote.cleanup import arrange
+from verifier.sandbox.zygote.plainjson import own_codec
 
 RESULT_FD, REQUEST_FD = 3, 4
 REQUEST_CAP = 64 << 20
 TEXT_CAP = 1000
 STDERR_CAP = 64 << 10
 DEPTH_CAP = 64
+
+_DECODE, _ENCODE = own_codec()  # the request is the verifier's, and harms only this process when malformed
 
 
 def response_main(cfg, fds, uid):
@@ -42,31 +45,42 @@ def response_main(cfg, fds, uid):
     confine.enter(cfg["mount_plan"], uid)
     devnull = os.open("/dev/null", os.O_RDONLY)
     arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD)))
-    _limit(cfg)
-    os.umask(0o077)
     home = cfg.get("response_home")  # set by the response template, whose clones are all pid 1 (see ``settle``)
+    _limit(cfg, inherited=home is not None)
+    if home is None:
+        os.umask(0o077)
     work = home if home and os.getpid() == 1 else workdir(cfg, os.getpid())
     os.mkdir(work, 0o700)
     os.chdir(work)
     if work != home:
         confine.home(work)
     errors = capture_stderr()
-    spec = json.loads(_read_all(REQUEST_FD))
+    spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
-    run(spec)
+    run(spec, cfg.get("response_stdin"))
     _flush()
     report_stderr(errors)
     os._exit(0)
 
 
 def settle(cfg):
-    """In the response template, once: every response it clones is pid 1 of its own namespaces, so its working
-    directory is always ``response-1``; ``HOME`` and ``TMPDIR`` are set here instead of in every response (each
-    ``os.environ`` write ran a dozen Python functions, a copy-on-write fault apiece, in a fresh process)."""
+    """In the response template, once, what every response it clones inherits: ``HOME`` and ``TMPDIR`` (every
+    response it clones is pid 1 of its own namespaces, so its working directory is always ``response-1``), the
+    limits that do not count the process's own use (all but ``RLIMIT_CPU`` and ``RLIMIT_NPROC``), the umask, and
+    the empty standard input (``/dev/null`` on descriptor 0). Why here: a response process is a copy-on-write
+    clone, and every page it writes costs it a fault (4-5 us in this VM, the largest cost of a ``run_response``
+    call); each ``os.environ`` write ran a dozen Python functions, and building a text stream ran the ``io``
+    module's, a fault apiece, in every fresh process."""
     home = workdir(cfg, 1)
     confine.home(home)
     cfg["response_home"] = home
     site_builtins()  # once here, not in every response
+    _limit(cfg, inherited=False, own=False)
+    os.umask(0o077)
+    try:
+        cfg["response_stdin"] = sys.stdin = _text_stream()
+    except OSError:  # no descriptor 0 here: each response makes its own
+        cfg["response_stdin"] = None
 
 
 def workdir(cfg, pid):
@@ -74,16 +88,21 @@ def workdir(cfg, pid):
     return os.path.join(cfg["scratch"], f"response-{pid}")
 
 
-def _limit(cfg):
+def _limit(cfg, inherited, own=True):
+    """The response's rlimits: those a clone inherits unless ``inherited`` (its template set them), and, when
+    ``own``, those that count the process's own use (CPU time; processes of its uid), which a long-lived template
+    cannot carry."""
     lim, mb = cfg["limits"], 1 << 20
-    cpu = int(math.ceil(lim["cpu_s"]))
-    for which, soft, hard in ((resource.RLIMIT_AS, lim["memory_mb"] * mb, lim["memory_mb"] * mb),
-                              (resource.RLIMIT_CPU, cpu, cpu + 1),
-                              (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb, lim["file_size_mb"] * mb),
-                              (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_NOFILE, 256, 256)):
-        resource.setrlimit(which, (soft, hard))
-    if cfg.get("nproc"):
-        resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
+    if not inherited:
+        for which, soft, hard in ((resource.RLIMIT_AS, lim["memory_mb"] * mb, lim["memory_mb"] * mb),
+                                  (resource.RLIMIT_FSIZE, lim["file_size_mb"] * mb, lim["file_size_mb"] * mb),
+                                  (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_NOFILE, 256, 256)):
+            resource.setrlimit(which, (soft, hard))
+    if own:
+        cpu = int(math.ceil(lim["cpu_s"]))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        if cfg.get("nproc"):
+            resource.setrlimit(resource.RLIMIT_NPROC, (lim["max_processes"], lim["max_processes"]))
 
 
 def _read_all(fd):
@@ -97,7 +116,7 @@ def _read_all(fd):
     return b"".join(chunks)
 
 
-def run(spec):
+def run(spec, empty_stdin=None):
     """Exec the code, then make each call; one result line per event.
 
     As a program run from a shell would: the code runs as ``__main__`` when no call is asked for (a script: its
@@ -106,7 +125,7 @@ def run(spec):
     (``sys.stdin.buffer``, ``open(0)`` and ``sys.stdin.fileno()`` work, :func:`stdin_file`); ``exit()`` and
     ``quit()`` exist (:func:`site_builtins`). Each was missing once, and an honest stdin task was rejected as
     unsolvable (QA round 21)."""
-    sys.stdin = stdin_file(spec.get("stdin") or "")
+    sys.stdin = stdin_file(spec.get("stdin") or "", empty_stdin)
     site_builtins()
     namespace = {"__name__": "__response__" if spec["calls"] else "__main__", "__builtins__": builtins}
     try:
@@ -124,17 +143,20 @@ def run(spec):
             continue
         try:
             value = plain(function(*args, **kwargs))
-            line = json.dumps({"e": "call", "i": index, "ok": True, "value": value})
+            line = _ENCODE({"e": "call", "i": index, "ok": True, "value": value})
         except BaseException as exc:
             _emit({"e": "call", "i": index, "ok": False, "error": describe(exc)})
             continue
         _write(line)
 
 
-def stdin_file(text):
+def stdin_file(text, empty=None):
     """A text stream on descriptor 0 that holds ``text``: a file of this process's fresh working directory
     (:func:`_unlinked_file`; ``/dev/null``, already there, when ``text`` is empty: most runs call functions and read
-    nothing). Where the file cannot be written (its size past the file size limit), an in-memory stream."""
+    nothing, and then ``empty``, the template's stream on it, serves where there is one). Where the file cannot be
+    written (its size past the file size limit), an in-memory stream."""
+    if not text and empty is not None:
+        return empty
     try:
         if text:
             writer, reader = _unlinked_file(".stdin")
@@ -146,9 +168,14 @@ def stdin_file(text):
                 os.close(writer)
             os.dup2(reader, 0)
             os.close(reader)
-        return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+        return _text_stream()
     except OSError:
         return io.StringIO(text)
+
+
+def _text_stream():
+    """Descriptor 0 as standard input reads it (UTF-8, undecodable bytes kept as surrogates)."""
+    return open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
 
 
 def capture_stderr():
@@ -244,7 +271,7 @@ def describe(exc):
 
 
 def _emit(event):
-    _write(json.dumps(event))
+    _write(_ENCODE(event))
 
 
 def _write(line):
