@@ -260,3 +260,39 @@ def test_an_unreadable_directory_left_in_scratch_does_not_cost_the_worker(pool, 
     with caplog.at_level("WARNING", logger="verifier.pool"):
         assert [r.score for r in pool.score("def verify(r):\n    return 0.5\n", ["a", "b"])] == [0.5, 0.5]
     assert not [r for r in caplog.records if "worker failed" in r.getMessage()]
+
+
+EXECUTES = "def verify(response):\n    namespace = {}\n    exec(response, namespace)\n    return float(namespace.get('answer') == 42)\n"
+_FIND_SEND = '''import os, select, sys
+frame, send = sys._getframe(), None
+while frame is not None and send is None:
+    send = frame.f_locals.get("send") if callable(frame.f_locals.get("send")) else None
+    frame = frame.f_back
+'''
+STRAY = _FIND_SEND + '''if os.fork() == 0:
+    os.setsid()  # out of the reach of killpg
+    if os.fork() == 0:
+        ready, _, _ = select.select([5], [], [], 3.0)
+        if ready:
+            os.read(5, 1 << 20)  # the next response's line
+            send(k="val", i=1, t="float", v=1.0)
+        os._exit(0)
+    os._exit(0)
+answer = 0
+'''
+AHEAD = _FIND_SEND + '''send(k="val", i=0, t="float", v=0.0)
+send(k="val", i=1, t="float", v=1.0)  # read in the same batch, it was judged as the next response's
+answer = 0
+'''
+
+
+@pytest.mark.parametrize("forger", [STRAY, AHEAD], ids=["stray-process", "frame-ahead"])
+def test_an_isolated_response_cannot_score_the_next_response_of_its_group(forger):
+    """Red-team round 22: response code the verifier executes left an ``os.setsid()`` process that read the next
+    response's line and wrote a 1.0 for it, or wrote the next call's frame right after its own; an honest wrong
+    answer after it scored 1.0 in 2 of 3 runs."""
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        for _ in range(3):
+            results = isolated.score(EXECUTES, [forger, "answer = 41\n", "answer = 42\n"])
+            assert [r.score for r in results] == [0.0, 0.0, 1.0], [r.detail for r in results]

@@ -69,18 +69,23 @@ def fresh_heap():
 
 def inherit_code_mappings(maps="/proc/self/maps", mem="/proc/self/mem", populate=None):
     """Make every clone of this process start with the page-table entries of its read-only file mappings (the
-    interpreter's and the C library's code and constants); returns how many mappings were prepared.
+    interpreter's and the C library's code and constants), and with all of the interpreter's own code mapped;
+    returns how many mappings were prepared.
 
     Why: ``fork`` copies page-table entries only for mappings that hold an anonymous page; the others are left for
-    the clone to fault in again, page by page, as a debugger would see it (no data is copied, but each fault costs
-    4-5 us in this VM). A ``run_response`` call's process faulted about 1,000 times, 400 of them on code and
-    constants it shared with its template (258 on ``libpython``'s code alone), and a verifier process as many.
-    Writing the first byte of each such mapping back to itself (through ``/proc/self/mem``, as a debugger sets a
-    breakpoint) gives it one anonymous page, identical to the file's, so every later clone copies the whole
-    mapping's entries in one pass: a response process then faulted about 370 times instead of 765 before its code
-    ran, and a ``run_response`` call cost 11% less CPU (A/B, bench/results/sandbox.md). Done once, before the
-    templates exist and before any task code: every worker's image is prepared alike. Where the kernel refuses
-    the write (``proc_mem.force_override``), nothing changes but the speed."""
+    the clone to fault in again, page by page (no data is copied, but each fault costs 4-5 us in this VM). A
+    ``run_response`` call's process faulted about 1,000 times, 400 of them on code and constants it shared with its
+    template (258 on ``libpython``'s code alone), and a verifier process as many. Writing the first byte of each
+    such mapping back to itself (through ``/proc/self/mem``, as a debugger sets a breakpoint) gives it one anonymous
+    page, identical to the file's, so every later clone copies the entries of the pages this process has mapped.
+    The interpreter's code is then mapped whole (``MADV_POPULATE_READ``): a clone runs code paths this process
+    never ran (the compiler's, above all). Not the other mappings: each entry a clone copies costs it too, at fork
+    and at exit; mapping every page of them (1,900 more entries a clone) saved 20 faults a process and measured
+    the same CPU per ``run_response`` call (alternating A/B, within noise), so the smaller image won. A
+    response process then faulted about 280 times instead of 765 before its code ran, a verifier process about 330
+    instead of 837. Done once, before the templates exist and before any task code: every worker's image is
+    prepared alike. Where the kernel refuses the write (``proc_mem.force_override``), nothing changes but the
+    speed."""
     populate = populate or _populate()
     try:
         with open(maps) as listing:
@@ -88,6 +93,7 @@ def inherit_code_mappings(maps="/proc/self/maps", mem="/proc/self/mem", populate
         memory = open(mem, "r+b", buffering=0)
     except OSError:
         return 0
+    interpreter = _file_holding(lines, _interpreter_address())
     prepared = 0
     with memory:
         for line in lines:
@@ -103,8 +109,29 @@ def inherit_code_mappings(maps="/proc/self/maps", mem="/proc/self/mem", populate
                     prepared += 1
             except (OSError, ValueError, OverflowError):
                 continue
-            populate(start, end - start)
+            if fields[1] == "r-xp" and fields[5] == interpreter:
+                populate(start, end - start)
     return prepared
+
+
+def _interpreter_address():
+    """An address in the interpreter's own code (its eval loop's entry), or None without ctypes."""
+    try:
+        import ctypes
+        return ctypes.cast(ctypes.pythonapi.PyEval_EvalCode, ctypes.c_void_p).value
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+def _file_holding(lines, address):
+    """The path of the file mapped at ``address`` in a ``/proc/self/maps`` listing (``libpython``, or the
+    ``python`` executable of a static build); None when none is."""
+    for line in lines if address is not None else ():
+        fields = line.split(maxsplit=5)
+        start, end = (int(bound, 16) for bound in fields[0].split("-"))
+        if start <= address < end and len(fields) == 6:
+            return fields[5]
+    return None
 
 
 def _populate():
