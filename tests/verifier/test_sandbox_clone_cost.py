@@ -168,3 +168,10 @@ def test_request_lines_carry_a_line_longer_than_one_read():
     finally:
         os.close(read_end)
         os.waitpid(pid, 0)
+
+
+def test_the_own_codec_refuses_a_second_value_after_the_first():
+    decode, _ = own_codec()
+    assert decode('{"code": "x"}  \n') == {"code": "x"}
+    with pytest.raises(ValueError):
+        decode('{"code": "mine"}{"code": "theirs"}')

@@ -54,8 +54,10 @@ def verify(response):
     channel = socket.socket(fileno=4)
     held = []
     for _ in range(int(response)):  # this many response processes alive at once, each waiting for its request
-        channel.send(struct.pack("=cI", b"R", 3000))
-        held.append(socket.recv_fds(channel, 16, 4)[1])
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # the request's own reply socket
+        socket.send_fds(channel, [struct.pack("=cI", b"R", 3000)], [theirs.fileno()])
+        theirs.close()
+        held.append((mine, socket.recv_fds(mine, 16, 4)[1]))
     channel.detach()
     return 0.0
 '''
@@ -99,8 +101,10 @@ def verify(response):
     held = []
     channel = socket.socket(fileno=4)
     for _ in range(int(response)):
-        channel.send(struct.pack("=cI", b"R", 3000))
-        held.append(socket.recv_fds(channel, 16, 4)[1])
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        socket.send_fds(channel, [struct.pack("=cI", b"R", 3000)], [theirs.fileno()])
+        theirs.close()
+        held.append((mine, socket.recv_fds(mine, 16, 4)[1]))
     channel.detach()
     run = run_response(PROBE, calls=[("f", [])], timeout=2.0)
     raise RuntimeError(str(run.calls[0].value))

@@ -296,3 +296,42 @@ def test_an_isolated_response_cannot_score_the_next_response_of_its_group(forger
         for _ in range(3):
             results = isolated.score(EXECUTES, [forger, "answer = 41\n", "answer = 42\n"])
             assert [r.score for r in results] == [0.0, 0.0, 1.0], [r.detail for r in results]
+
+
+RUNS_AND_EXECUTES = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 6), ([], 0), ([5], 5)]
+def verify(response):
+    namespace = {}
+    try:
+        exec(response, namespace)
+    except Exception:
+        return 0.0
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=1.0)
+    return sum(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) / len(CASES)
+'''
+STALE_REPLY = '''import os, socket, struct
+socket.socket(fileno=os.dup(4)).send(struct.pack("=cI", b"R", 1))  # a 1 ms run whose reply nobody reads
+raise SystemError("this call's own verify never reaches run_response")
+'''
+PEEKED_REPLY = '''import json, os, socket, struct, sys
+calls = [["total", [xs], {}] for xs, _ in sys._getframe(1).f_globals["CASES"]]
+channel = socket.socket(fileno=os.dup(4))
+channel.send(struct.pack("=cI", b"R", 3000))
+_, fds, _, _ = socket.recv_fds(channel, 16, 4, socket.MSG_PEEK)  # copies; the reply stays queued for the next caller
+os.write(fds[0], json.dumps({"code": "def total(xs):\\n    return sum(xs)\\n", "calls": calls, "stdin": ""}).encode())
+raise SystemError("this call's own verify never reaches run_response")
+'''
+
+
+@pytest.mark.parametrize("leaver", [STALE_REPLY, PEEKED_REPLY], ids=["stale-reply", "pre-fed-process"])
+def test_an_isolated_response_cannot_leave_a_response_process_for_the_next_one(leaver):
+    """Red-team round 23: replies came on the verifier's shared fork-server channel, so a response could leave one
+    queued for the next response's ``run_response``: a process already timed out (a right answer scored 0.0), or
+    one it had fed a right answer itself (a wrong answer scored 1.0). Each request now has a reply socket of its
+    own."""
+    right, wrong = "def total(xs):\n    return sum(xs)\n", "def total(xs):\n    return 0\n"
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        for _ in range(2):
+            results = isolated.score(RUNS_AND_EXECUTES, [leaver, wrong, right, wrong])
+            assert [r.score for r in results[1:]] == [1 / 3, 1.0, 1 / 3], [r.detail for r in results]

@@ -83,10 +83,13 @@ def verify(response):
 '''
 
 
-@pytest.mark.parametrize("message", ['struct.pack("=cI", b"X", 0)', 'struct.pack("=cI", b"R", 0)', 'b"junk"'],
-                         ids=["unknown-command", "response-command", "malformed-message"])
-def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(message, caplog):
-    source = LINGER.replace("MESSAGE]", message + "]")
+@pytest.mark.parametrize(("message", "sent"), [('struct.pack("=cI", b"X", 0)', "[a.fileno(), b.fileno()]"),
+                                               ('struct.pack("=cI", b"R", 0)', "[a.fileno(), b.fileno()]"),
+                                               ('b"junk"', "[a.fileno(), b.fileno()]"),
+                                               ('struct.pack("=cI", b"R", 0)', "[a.fileno()]")],
+                         ids=["unknown-command", "response-command", "malformed-message", "as-a-reply-socket"])
+def test_a_lingering_socket_sent_to_the_fork_server_does_not_hang_it(message, sent, caplog):
+    source = LINGER.replace("MESSAGE]", message + "]").replace("[a.fileno(), b.fileno()])", sent + ")")
     with caplog.at_level("WARNING", logger="verifier.pool"), \
             open_pool("bwrap", workers=1, limits=Limits()) as pool:
         hostile = pool.score(source, ["x"])

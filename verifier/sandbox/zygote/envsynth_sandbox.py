@@ -194,11 +194,20 @@ _BUILTIN_NAMES = frozenset(dir(builtins)) | {"exit", "quit"}  # read at the sand
 
 def _start(timeout_ms):
     """Ask the fork server for a response process; its pipe ends (request to write; results, output and status to
-    read), which the server made, or None when it could not start one."""
+    read), which the server made, or None when it could not start one. The reply comes on a socket made for this
+    request alone (``fork_protocol``): nothing another caller left on the shared channel can answer it."""
     try:
-        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
-            channel.send(_MESSAGE.pack(b"R", timeout_ms))
-            reply, fds, flags, _ = socket.recv_fds(channel, 16, 4)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    except OSError:
+        return None
+    try:
+        with mine:
+            try:
+                with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
+                    socket.send_fds(channel, [_MESSAGE.pack(b"R", timeout_ms)], [theirs.fileno()])
+            finally:
+                theirs.close()
+            reply, fds, flags, _ = socket.recv_fds(mine, 16, 4)
     except (OSError, ValueError):
         return None
     if reply != b"ok" or len(fds) != 4 or flags & socket.MSG_CTRUNC:

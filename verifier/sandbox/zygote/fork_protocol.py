@@ -2,9 +2,11 @@
 
 Standard library only (shipped into the sandbox). A command is one ``SOCK_SEQPACKET`` message: a one-byte kind and a
 timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind (a *verifier* command
-carries the verifier's three pipe ends; a *response* command none). The zygote hears a verifier's pid, followed by
+carries the verifier's three pipe ends; a *response* command the socket its reply goes to, made for that one
+request: a reply left queued on the verifier's shared channel was taken by the next caller, so one response's code
+could hand the next response's ``run_response`` a process it had already fed; red-team round 23). The zygote hears a verifier's pid, followed by
 :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own, or :data:`FAILED`; a
-verifier hears :data:`STARTED` with its four pipe ends, and on the status pipe one JSON line (:func:`write_status`).
+verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and on the status pipe one JSON line (:func:`write_status`).
 """
 
 import json
@@ -15,7 +17,7 @@ import struct
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE = b"V", b"R"
-FDS = {VERIFIER: 3, RESPONSE: 0}
+FDS = {VERIFIER: 3, RESPONSE: 1}
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 

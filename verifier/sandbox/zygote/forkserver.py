@@ -192,7 +192,7 @@ class Server:
             if sock is self.commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
                 launch = self._spawn_verifier(fds)
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
-                launch = self._spawn_response(sock, timeout_ms / 1000)
+                launch = self._spawn_response(sock, fds[0], timeout_ms / 1000)
         finally:
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
                 for fd in fds:
@@ -270,9 +270,14 @@ class Server:
         for started in self.templates.values():
             started.sock.close()
 
-    def _spawn_response(self, sock, timeout_s):
-        """Fork a response process with pipes made here; send the asking verifier its ends (or end it at once)."""
+    def _spawn_response(self, sock, reply, timeout_s):
+        """Fork a response process with pipes made here; send its ends to the request's own ``reply`` socket (or end
+        it at once). None, and nothing forked, when nobody holds the other end of ``reply`` any more: a request
+        queued by a process that has since been killed (an isolated response's stray, ``child.isolated_call``)
+        starts nothing. The caller disposes of ``reply``."""
         owner = self.channels[sock.fileno()][1]
+        if _peer_gone(reply):
+            return None
         limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
         pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
@@ -287,7 +292,8 @@ class Server:
         if pid is None:
             write_status(status, "abandoned", -1)
         try:  # never blocks: a verifier that stops reading its replies only loses its own responses
-            socket.send_fds(sock, [STARTED], theirs, socket.MSG_DONTWAIT)
+            with socket.socket(fileno=os.dup(reply)) as answer:
+                socket.send_fds(answer, [STARTED], theirs, socket.MSG_DONTWAIT)
             sent = True
         except OSError:
             sent = False
@@ -342,4 +348,14 @@ class Server:
         write_status(status, ended, wait_status)
         os.close(status)
         os.close(pidfd)
+
+
+def _peer_gone(reply):
+    """Whether ``reply`` (a request's reply socket, as the verifier sent it) is readable or hung up: nothing is ever
+    written to it, so either means that nobody waits for the reply; a descriptor that is no socket at all fails the
+    reply later."""
+    poller = select.poll()
+    poller.register(reply, select.POLLIN)
+    return any(events & (select.POLLIN | select.POLLHUP | select.POLLERR | select.POLLNVAL)
+               for _, events in poller.poll(0))
 

@@ -84,14 +84,21 @@ def own_codec():
     """``(decode, encode)``: ``json.loads`` of a str and ``json.dumps`` of plain data, to the character, without the
     Python layers around the C scanner and encoder. Only for JSON that harms nobody but the reader when it is
     malformed (a process's own request, its trusted peer's lines): nothing here bounds depth or numbers (untrusted
-    bytes go through :func:`loads`), a malformed text raises ``StopIteration`` or ``ValueError``, and data with a
-    cycle recurses until ``RecursionError``. Why: a verifier or response process is a fresh copy-on-write clone,
-    and every Python function it runs the first time costs it page faults (4-5 us each in this VM); the request's
-    ``json.loads`` alone cost a response process about a hundred. Built once, in the image every process is cloned
-    from."""
+    bytes go through :func:`loads`), a malformed text (or a second value after the first) raises ``StopIteration``
+    or ``ValueError``, and data with a cycle recurses until ``RecursionError``. Why: a verifier or response process
+    is a fresh copy-on-write clone, and every Python function it runs the first time costs it page faults (4-5 us
+    each in this VM); the request's ``json.loads`` alone cost a response process about a hundred. Built once, in
+    the image every process is cloned from."""
     scan = json.JSONDecoder().scan_once
     make = json.encoder.c_make_encoder
     if make is None:  # an interpreter without the C accelerator
         return json.loads, json.dumps
     encoder = make(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
-    return (lambda text: scan(text, 0)[0]), (lambda value: "".join(encoder(value, 0)))
+
+    def decode(text):
+        value, end = scan(text, 0)
+        if text[end:].strip():  # as json.loads: one value (a second request written after the first is refused)
+            raise ValueError("extra data after the JSON value")
+        return value
+
+    return decode, (lambda value: "".join(encoder(value, 0)))
