@@ -335,3 +335,70 @@ def test_an_isolated_response_cannot_leave_a_response_process_for_the_next_one(l
         for _ in range(2):
             results = isolated.score(RUNS_AND_EXECUTES, [leaver, wrong, right, wrong])
             assert [r.score for r in results[1:]] == [1 / 3, 1.0, 1 / 3], [r.detail for r in results]
+
+
+WRITES_ITS_ANSWER = '''import signal, sys
+def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern
+    raise TimeoutError("verify took too long")
+signal.signal(signal.SIGALRM, _on_alarm)
+def verify(response):
+    namespace = {}
+    exec(response, namespace)
+    with open("answer.txt", "w") as kept:  # a file of its work directory
+        kept.write(repr(namespace.get("answer")))
+    print("checked", namespace.get("answer"), file=sys.stderr)  # an ordinary debug line
+    return float(namespace.get("answer") == 42)
+'''
+LEAVERS = {
+    "read-only-workdir": "import os\nopen('left', 'w').write('1.0')\nos.chmod('.', 0o500)\nanswer = 0\n",
+    "renamed-workdir": "import os\nos.rename(os.getcwd(), os.getcwd() + '-gone')\nanswer = 0\n",
+    "read-only-answer-file": "import os\nopen('answer.txt', 'w').write('x')\nos.chmod('answer.txt', 0o400)\nanswer = 0\n",
+    "output-budget": "import os\nfor _ in range(1023):\n    os.write(1, b'x' * 1024)\nos.write(1, b'x' * 1000)\nanswer = 0\n",
+    "nonblocking-output": "import os\nos.set_blocking(1, False)\nos.set_blocking(2, False)\nanswer = 0\n",
+}
+
+
+@pytest.mark.parametrize("leaver", list(LEAVERS.values()), ids=list(LEAVERS))
+def test_an_isolated_response_leaves_nothing_that_costs_the_next_ones(leaver):
+    """Red-team round 23: the work directory made read-only or renamed, a file planted where the verifier writes,
+    the group's output budget spent, the shared stderr pipe set to signal the verifier process (``O_ASYNC``,
+    ``F_SETOWN``: its SIGALRM handler raised there): each made every later right answer of the group crash."""
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0, "output_kb": 1024})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(WRITES_ITS_ANSWER, [leaver, "answer = 42\n", "answer = 42\n"])
+    assert [(r.outcome, r.score) for r in results[1:]] == [(Outcome.SCORED, 1.0)] * 2, [r.detail for r in results]
+
+
+ALARMED = '''import signal, sys
+from envsynth_sandbox import plain, run_response
+def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern
+    raise TimeoutError("verify took too long")
+signal.signal(signal.SIGALRM, _on_alarm)
+CASES = [([1, 2, 3], 6), ([], 0), ([5], 5)]
+def verify(response):
+    namespace = {}
+    try:
+        exec(response, namespace)
+    except Exception:
+        return 0.0
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=1.0)
+    print("passed", [call.ok for call in run.calls], file=sys.stderr)
+    return sum(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) / len(CASES)
+'''
+ARMS_A_SIGNAL = """import fcntl, os, signal
+fcntl.fcntl(2, fcntl.F_SETOWN, 1)  # pid 1 of this namespace: the verifier process
+fcntl.fcntl(2, 10, int(signal.SIGALRM))  # F_SETSIG
+fcntl.fcntl(2, fcntl.F_SETFL, fcntl.fcntl(2, fcntl.F_GETFL) | os.O_ASYNC)
+raise SystemError("its own score: 0")
+"""
+
+
+def test_an_isolated_response_cannot_arm_a_signal_for_its_verifier_process():
+    """Red-team round 23: the fork shares the verifier process's stderr pipe; ``O_ASYNC``, ``F_SETOWN`` and
+    ``F_SETSIG`` on it had the next call's stderr line raise the verifier's SIGALRM handler in the verifier process
+    itself, and a right answer was charged "exited with status 70" (3 of 3 runs)."""
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    right = "def total(xs):\n    return sum(xs)\n"
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(ALARMED, [ARMS_A_SIGNAL, right, right, right])
+    assert [(r.outcome, r.score) for r in results[1:]] == [(Outcome.SCORED, 1.0)] * 3, [r.detail for r in results]

@@ -16,6 +16,7 @@ response cannot change what later responses of the group see (monkeypatched veri
 the child waits for it, kills its process group, wipes the scratch space and reports how it ended.
 """
 
+import fcntl
 import math
 import os
 import resource
@@ -130,6 +131,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
     """Score the responses the zygote hands over one at a time (the next only after this one's frame), numbered
     by this process's own call count; nothing here knows the group's size or holds a later response."""
     cpu_cap = cpu_cap_s(lim["cpu_s"])
+    shared = {fd: fcntl.fcntl(fd, fcntl.F_GETFL) for fd in SHARED_FDS}  # as a fork may not leave them
     call = 0
     while True:
         if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
@@ -143,11 +145,11 @@ def serve(verify, reader, lim, send, scratch, workdir):
             score_one(verify, response, call, send)
             call += 1
             continue
-        isolated_call(verify, response, call, send, scratch, workdir)
+        isolated_call(verify, response, call, send, scratch, workdir, shared)
         call += 1
 
 
-def isolated_call(verify, response, call, send, scratch, workdir):
+def isolated_call(verify, response, call, send, scratch, workdir, shared):
     """Score one response in a fork of its own, then end everything it left and wipe the scratch space before the
     zygote can hand over the next response.
 
@@ -159,7 +161,10 @@ def isolated_call(verify, response, call, send, scratch, workdir):
     pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace this
     process ends every other process in it (``kill(-1)``: the verifier's own response processes live in namespaces
     of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps no pipe of
-    the group."""
+    the group. What the fork could change that outlives it is then undone: the status flags and signal owner of
+    the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23: ``O_ASYNC``
+    and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death), and the work
+    directory, made afresh (a response had made it read-only, or renamed it, for the rest of the group)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -171,19 +176,25 @@ def isolated_call(verify, response, call, send, scratch, workdir):
             os.close(write_end)
             score_one(verify, response, call, send)
         finally:
+            _flush()
             os._exit(0)
     os.close(write_end)
     status = os.waitpid(pid, 0)[1]
     end_strays(pid)
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
-    wipe(scratch, keep=workdir)
+    restore(shared)
+    fresh_workdir(scratch, workdir)
     if frame is not None:
         send(**frame)
     outcome, detail = describe_status(status)
     send(k="end", i=call, o=outcome, d=detail)
 
 
+SHARED_FDS = (0, 1, 2, CHANNEL_FD)
+"""The descriptors whose open file descriptions a response's fork shares with this process (its result and
+request pipes it does not hold)."""
+F_SETSIG = 10  # Linux: the signal sent when I/O is possible (0: SIGIO)
 RELAY_CAP = 64 << 10
 """Bytes of a fork's frames relayed: a frame is at most a few KiB (a detail is cut at 1,000 characters)."""
 
@@ -225,6 +236,37 @@ def end_strays(group):
             return
         except InterruptedError:
             continue
+
+
+def restore(shared):
+    """Put back the status flags recorded in ``shared`` (``O_NONBLOCK``, ``O_ASYNC``, ...) and clear the signal
+    owner and signal of each shared description; a descriptor that refuses is left as it is."""
+    for fd, flags in shared.items():
+        for command, value in ((fcntl.F_SETOWN, 0), (F_SETSIG, 0), (fcntl.F_SETFL, flags)):
+            try:
+                fcntl.fcntl(fd, command, value)
+            except OSError:
+                pass
+
+
+def fresh_workdir(scratch, workdir):
+    """Empty the scratch space, work directory included, and make the work directory again (mode 0700) as the
+    current directory; HOME and TMPDIR name it still."""
+    wipe(scratch)
+    path = os.path.join(scratch, workdir)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:  # a part the wipe could not remove: at least the mode is this process's again
+        os.chmod(path, 0o700)
+    os.chdir(path)
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
 
 
 def _drain(fd, cap):
