@@ -295,7 +295,7 @@ def test_an_isolated_response_cannot_score_the_next_response_of_its_group(forger
     with open_pool("bwrap", workers=1, limits=limits) as isolated:
         for _ in range(3):
             results = isolated.score(EXECUTES, [forger, "answer = 41\n", "answer = 42\n"])
-            assert [r.score for r in results] == [0.0, 0.0, 1.0], [r.detail for r in results]
+            assert [r.score for r in results[1:]] == [0.0, 1.0], [r.detail for r in results]  # its own: its doing
 
 
 RUNS_AND_EXECUTES = '''from envsynth_sandbox import plain, run_response

@@ -12,11 +12,10 @@ another process. fd 4 is its channel to the fork server, through which ``envsynt
 response processes.
 
 With ``isolate_responses`` (off by default) each ``verify`` call runs in its own fork of the loaded child, so a
-response cannot change what later responses of the group see (monkeypatched verifier, globals, files in scratch):
-the child waits for it, kills its process group, wipes the scratch space and reports how it ended.
+response cannot change what later responses of the group see (monkeypatched verifier, globals, files in scratch,
+processes it left, the group's pipes): :mod:`verifier.sandbox.zygote.isolation`.
 """
 
-import fcntl
 import math
 import os
 import resource
@@ -24,9 +23,9 @@ import signal
 import sys
 
 from verifier.sandbox.zygote import confine, environment
-from verifier.sandbox.zygote.cleanup import arrange, reap, wipe
-from verifier.sandbox.zygote.frames import describe_status
-from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads, own_codec
+from verifier.sandbox.zygote.cleanup import arrange
+from verifier.sandbox.zygote.isolation import isolated_call, shared_flags
+from verifier.sandbox.zygote.plainjson import own_codec
 
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5
 CPU_CAP_CALLS = 2
@@ -131,7 +130,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
     """Score the responses the zygote hands over one at a time (the next only after this one's frame), numbered
     by this process's own call count; nothing here knows the group's size or holds a later response."""
     cpu_cap = cpu_cap_s(lim["cpu_s"])
-    shared = {fd: fcntl.fcntl(fd, fcntl.F_GETFL) for fd in SHARED_FDS}  # as a fork may not leave them
+    shared = shared_flags()  # as a fork may not leave them
     call = 0
     while True:
         if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
@@ -145,143 +144,8 @@ def serve(verify, reader, lim, send, scratch, workdir):
             score_one(verify, response, call, send)
             call += 1
             continue
-        isolated_call(verify, response, call, send, scratch, workdir, shared)
+        isolated_call(lambda: score_one(verify, response, call, send), call, send, scratch, workdir, shared)
         call += 1
-
-
-def isolated_call(verify, response, call, send, scratch, workdir, shared):
-    """Score one response in a fork of its own, then end everything it left and wipe the scratch space before the
-    zygote can hand over the next response.
-
-    The fork never holds the group's pipes: its frame goes to a pipe of its own, and this process relays it once
-    the fork and every process it left are gone (:func:`first_frame`: only the first frame of this call; the zygote
-    judges it), and it closes the request pipe. Why: the zygote hands over the next response as soon as it reads the current one's
-    frame. A response whose code the verifier executed left an ``os.setsid()`` grandchild, out of the reach of
-    ``killpg``, that read the next response's line from the request pipe and wrote a 1.0 for it to the result
-    pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace this
-    process ends every other process in it (``kill(-1)``: the verifier's own response processes live in namespaces
-    of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps no pipe of
-    the group. What the fork could change that outlives it is then undone: the status flags and signal owner of
-    the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23: ``O_ASYNC``
-    and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death), and the work
-    directory, made afresh (a response had made it read-only, or renamed it, for the rest of the group)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setpgid(0, 0)
-            os.close(read_end)
-            os.close(REQUEST_FD)
-            os.dup2(write_end, RESULT_FD)  # ``send`` writes to RESULT_FD: here, the fork's own pipe
-            os.close(write_end)
-            score_one(verify, response, call, send)
-        finally:
-            _flush()
-            os._exit(0)
-    os.close(write_end)
-    status = os.waitpid(pid, 0)[1]
-    end_strays(pid)
-    frame = first_frame(_drain(read_end, RELAY_CAP), call)
-    os.close(read_end)
-    restore(shared)
-    fresh_workdir(scratch, workdir)
-    if frame is not None:
-        send(**frame)
-    outcome, detail = describe_status(status)
-    send(k="end", i=call, o=outcome, d=detail)
-
-
-SHARED_FDS = (0, 1, 2, CHANNEL_FD)
-"""The descriptors whose open file descriptions a response's fork shares with this process (its result and
-request pipes it does not hold)."""
-F_SETSIG = 10  # Linux: the signal sent when I/O is possible (0: SIGIO)
-RELAY_CAP = 64 << 10
-"""Bytes of a fork's frames relayed: a frame is at most a few KiB (a detail is cut at 1,000 characters)."""
-
-
-def first_frame(data, call):
-    """The first ``val`` or ``exc`` frame of call ``call`` in what a fork wrote (parsed with bounds: the response's
-    code ran there and may have written anything), without its nonce (``send`` adds it again); None without one. A
-    frame for a later call is never relayed: read in the same batch right after this call's, it would have been
-    judged as the next response's."""
-    for line in data.split(b"\n"):
-        try:
-            frame = loads(line)
-        except UnsafeJSON:
-            continue
-        if (isinstance(frame, dict) and frame.get("k") in ("val", "exc") and type(frame.get("i")) is int
-                and frame["i"] == call):
-            frame.pop("n", None)
-            return frame
-    return None
-
-
-def end_strays(group):
-    """Kill the fork's process group and, as pid 1 of a namespace of its own, every other process in it; reap them."""
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except OSError:
-        pass
-    if os.getpid() != 1:
-        reap()
-        return
-    try:
-        os.kill(-1, signal.SIGKILL)  # from pid 1: every process of this namespace but itself, nothing outside it
-    except OSError:
-        pass
-    while True:  # orphans are this process's children here: wait until none is left
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-        except InterruptedError:
-            continue
-
-
-def restore(shared):
-    """Put back the status flags recorded in ``shared`` (``O_NONBLOCK``, ``O_ASYNC``, ...) and clear the signal
-    owner and signal of each shared description; a descriptor that refuses is left as it is."""
-    for fd, flags in shared.items():
-        for command, value in ((fcntl.F_SETOWN, 0), (F_SETSIG, 0), (fcntl.F_SETFL, flags)):
-            try:
-                fcntl.fcntl(fd, command, value)
-            except OSError:
-                pass
-
-
-def fresh_workdir(scratch, workdir):
-    """Empty the scratch space, work directory included, and make the work directory again (mode 0700) as the
-    current directory; HOME and TMPDIR name it still."""
-    wipe(scratch)
-    path = os.path.join(scratch, workdir)
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:  # a part the wipe could not remove: at least the mode is this process's again
-        os.chmod(path, 0o700)
-    os.chdir(path)
-
-
-def _flush():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
-
-
-def _drain(fd, cap):
-    """What a pipe holds now, at most ``cap`` bytes, without waiting for writers that may still hold it open."""
-    os.set_blocking(fd, False)
-    data = bytearray()
-    while len(data) < cap:
-        try:
-            chunk = os.read(fd, cap - len(data))
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
 
 
 def cpu_cap_s(cpu_s):
