@@ -4,9 +4,10 @@ Standard library only (shipped into the sandbox). A command is one ``SOCK_SEQPAC
 timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind (a *verifier* command
 carries the verifier's three pipe ends; a *response* command the socket its reply goes to, made for that one
 request: a reply left queued on the verifier's shared channel was taken by the next caller, so one response's code
-could hand the next response's ``run_response`` a process it had already fed; red-team round 23). The zygote hears a verifier's pid, followed by
-:data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own, or :data:`FAILED`; a
-verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and on the status pipe one JSON line (:func:`write_status`).
+could hand the next response's ``run_response`` a process it had already fed; red-team round 23). The zygote hears a
+verifier's pid, followed by :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own,
+or :data:`FAILED`; a verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and
+on the status pipe one JSON line (:func:`write_status`).
 """
 
 import json

@@ -27,18 +27,19 @@ def isolated_call(score, call, send, scratch, workdir, shared):
     """Score one response in a fork of its own (``score()`` there), then end everything it left and wipe the scratch
     space before the zygote can hand over the next response.
 
-    The fork never holds the group's pipes: its frame goes to a pipe of its own, and this process relays it once
-    the fork and every process it left are gone (:func:`first_frame`: only the first frame of this call; the zygote
-    judges it), and it closes the request pipe. Why: the zygote hands over the next response as soon as it reads the current one's
-    frame. A response whose code the verifier executed left an ``os.setsid()`` grandchild, out of the reach of
-    ``killpg``, that read the next response's line from the request pipe and wrote a 1.0 for it to the result
-    pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace this
-    process ends every other process in it (``kill(-1)``: the verifier's own response processes live in namespaces
-    of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps no pipe of
-    the group. What the fork could change that outlives it is then undone: the status flags and signal owner of
-    the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23: ``O_ASYNC``
-    and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death), and the work
-    directory, made afresh (a response had made it read-only, or renamed it, for the rest of the group)."""
+    The fork never holds the group's pipes: its frame goes to a pipe of its own, and this process relays it once the
+    fork and every process it left are gone (:func:`first_frame`: only the first frame of this call; the zygote
+    judges it), and it closes the request pipe. Why: the zygote hands over the next response as soon as it reads the
+    current one's frame. A response whose code the verifier executed left an ``os.setsid()`` grandchild, out of the
+    reach of ``killpg``, that read the next response's line from the request pipe and wrote a 1.0 for it to the
+    result pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace
+    this process ends every other process in it (``kill(-1)``: the verifier's own response processes live in
+    namespaces of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps
+    no pipe of the group. What the fork could change that outlives it is then undone: the status flags and signal
+    owner of the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23:
+    ``O_ASYNC`` and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death),
+    and the work directory, made afresh (a response had made it read-only, or renamed it, for the rest of the
+    group)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
