@@ -112,8 +112,11 @@ Not enforced (known limits):
   executes response code *itself* (``exec``, not ``run_response``) lets it change state (monkeypatch the
   verifier, globals, scratch files) seen by later responses of the group, and forge the group's results (the
   per-run nonce is in that process's memory). The validator rejects such verifiers (``executes_response``) unless
-  explicitly allowed; ``Limits(isolate_responses=True)`` forks per response, at about 8x the cost. Groups never
-  share state. Even isolated, a daemon that starts its own session lives until the group ends
+  explicitly allowed; ``Limits(isolate_responses=True)`` forks per response, at about 8x the cost: the fork holds
+  none of the group's pipes, and everything it left (processes, the work directory, flags on shared descriptions)
+  is ended or undone before the next response (``zygote/isolation.py``). Groups never share state. Without root
+  (no pid namespace per verifier process), a daemon of an isolated response that starts its own session lives
+  until the group ends, though it holds none of the group's pipes
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
 - clocks read around Python's functions (ctypes, ``/proc/uptime``, ``os.scandir`` entries' times) are not shifted
