@@ -402,3 +402,29 @@ def test_an_isolated_response_cannot_arm_a_signal_for_its_verifier_process():
     with open_pool("bwrap", workers=1, limits=limits) as isolated:
         results = isolated.score(ALARMED, [ARMS_A_SIGNAL, right, right, right])
     assert [(r.outcome, r.score) for r in results[1:]] == [(Outcome.SCORED, 1.0)] * 3, [r.detail for r in results]
+
+
+LEAVES_SHARED_MEMORY = """import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+libc.shmdt.argtypes = (ctypes.c_void_p,)
+for _ in range(7):
+    segment = libc.shmget(0, 64 << 20, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600, never removed
+    if segment < 0:
+        break
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, 64 << 20)
+    libc.shmdt(address)
+answer = 0
+"""
+NEEDS_MEMORY = "block = bytearray(300 << 20)\nfor i in range(0, len(block), 4096):\n    block[i] = 1\nanswer = 42\n"
+
+
+def test_shared_memory_an_isolated_response_left_does_not_cost_the_next_ones():
+    """Red-team round 24: a response's fork shares the verifier process's IPC namespace, and its SysV segments
+    outlived it, charged to the worker's memory: every later response of the group was killed for memory (3 of 3
+    runs). The verifier process now removes every IPC object it did not have before its first fork."""
+    with open_pool("bwrap", workers=1, limits=Limits(isolate_responses=True, wall_s=5.0, cpu_s=5.0)) as isolated:
+        results = isolated.score(EXECUTES, [LEAVES_SHARED_MEMORY, NEEDS_MEMORY, NEEDS_MEMORY])
+    assert [(r.outcome, r.score) for r in results[1:]] == [(Outcome.SCORED, 1.0)] * 2, [r.detail for r in results]

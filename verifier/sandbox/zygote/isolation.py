@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-from verifier.sandbox.zygote.cleanup import reap, wipe
+from verifier.sandbox.zygote.cleanup import libc, reap, wipe
 from verifier.sandbox.zygote.frames import describe_status
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
@@ -23,7 +23,45 @@ def shared_flags():
     return {fd: fcntl.fcntl(fd, fcntl.F_GETFL) for fd in SHARED_FDS}
 
 
-def isolated_call(score, call, send, scratch, workdir, shared):
+# SysV IPC commands (Linux): the highest index in use, an object's id by index (no permission check), removal.
+_IPC = (("shm", 14, 15), ("sem", 19, 20), ("msg", 12, 13))  # (kind, *_INFO, *_STAT_ANY)
+IPC_RMID = 0
+
+
+def ipc_objects():
+    """The SysV shared memory segments, semaphore sets and message queues of this process's IPC namespace, as
+    ``(kind, id)`` pairs, found by system call (``/proc/sysvipc`` is covered here); empty without a C library."""
+    lib = libc()
+    if lib is None:
+        return set()
+    import ctypes
+    buffer = ctypes.create_string_buffer(512)
+    found = set()
+    for kind, info, stat in _IPC:
+        call = getattr(lib, kind + "ctl")
+        extra = (0,) if kind == "sem" else ()
+        highest = call(0, *extra, info, buffer)
+        for index in range(max(-1, highest) + 1):
+            ident = call(index, *extra, stat, buffer)
+            if ident >= 0:
+                found.add((kind, ident))
+    return found
+
+
+def remove_ipc_except(kept):
+    """Remove every SysV IPC object of this namespace that is not in ``kept`` (those the verifier made before its
+    first fork): a response's fork shares this process's IPC namespace, and its objects outlive it (red-team
+    round 24: seven 64 MiB segments left by one response had every later response of the group killed for memory,
+    3 of 3 runs)."""
+    lib = libc()
+    if lib is None:
+        return
+    for kind, ident in ipc_objects() - kept:
+        call = getattr(lib, kind + "ctl")
+        call(ident, *((0,) if kind == "sem" else ()), IPC_RMID, None)
+
+
+def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
     """Score one response in a fork of its own (``score()`` there), then end everything it left and wipe the scratch
     space before the zygote can hand over the next response.
 
@@ -59,6 +97,7 @@ def isolated_call(score, call, send, scratch, workdir, shared):
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
     restore(shared)
+    remove_ipc_except(ipc)
     fresh_workdir(scratch, workdir)
     if frame is not None:
         send(**frame)
