@@ -337,6 +337,37 @@ def test_an_isolated_response_cannot_leave_a_response_process_for_the_next_one(l
             assert [r.score for r in results[1:]] == [1 / 3, 1.0, 1 / 3], [r.detail for r in results]
 
 
+FLOODS_THE_CHANNEL = """import os, socket, struct
+channel, kept = socket.socket(fileno=os.dup(4)), []
+for _ in range(100):  # run_response commands whose reply sockets stay alive in flight (their peers ride below)
+    asker, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        socket.send_fds(channel, [struct.pack("=cI", b"R", 3000)], [asker.fileno()])
+    except OSError:
+        break
+    kept += [asker, peer]
+for start in range(0, len(kept), 250):
+    try:
+        socket.send_fds(channel, [b"xx"], [each.fileno() for each in kept[start:start + 250]])
+    except OSError:
+        pass
+"""
+
+
+def test_an_isolated_response_cannot_flood_the_fork_server_for_the_next_ones():
+    """Red-team round 24: a response's fork queued a hundred ``run_response`` commands on the shared channel, kept
+    their reply sockets alive in flight and died; the server started them all after its death, and the next right
+    answer's own ``run_response`` could not start a process (scored 0.0, 3 of 3 runs). The server now starts nothing
+    for a command whose sender has ended and ends a response when the process that asked for it ends; the verifier
+    process waits until the server has read what the fork left on the channel."""
+    right, wrong = "def total(xs):\n    return sum(xs)\n", "def total(xs):\n    return 0\n"
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        for _ in range(2):
+            results = isolated.score(RUNS_AND_EXECUTES, [FLOODS_THE_CHANNEL, right, right, wrong])
+            assert [r.score for r in results[1:]] == [1.0, 1.0, 1 / 3], [r.detail for r in results]
+
+
 WRITES_ITS_ANSWER = '''import signal, sys
 def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern
     raise TimeoutError("verify took too long")

@@ -15,7 +15,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.cleanup import libc, remove_ipc
-from verifier.sandbox.zygote.fork_protocol import MESSAGE, RESPONSE, receive, write_status
+from verifier.sandbox.zygote.fork_protocol import MESSAGE, RESPONSE, pass_sender, receive, write_status
 
 
 def warm_up():
@@ -31,8 +31,10 @@ def warm_up():
     remove_ipc()
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     read_end, write_end = os.pipe()
+    pass_sender(theirs)
     socket.send_fds(mine, [MESSAGE.pack(RESPONSE, 1)], [read_end], socket.MSG_DONTWAIT)
-    for fd in receive(theirs)[2]:
+    _, _, fds, sender = receive(theirs)
+    for fd in fds + ([] if sender is None else [sender]):
         os.close(fd)
     poller = select.poll()
     pid = os.fork()

@@ -8,12 +8,20 @@ could hand the next response's ``run_response`` a process it had already fed; re
 verifier's pid, followed by :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own,
 or :data:`FAILED`; a verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and
 on the status pipe one JSON line (:func:`write_status`).
+
+Each command on a verifier's channel also tells the server *who* sent it: the channel's receiving end asks the kernel
+for a pidfd of each message's sender (``SO_PASSPIDFD``, Linux 6.5+; :func:`pass_sender`). A process the verifier
+process forked (an isolated response, ``isolation``) shares the channel; the server starts nothing for a command whose
+sender has ended, and ends each response process when the process that asked for it ends. Why: such a fork queued a
+hundred commands whose reply sockets it kept alive in flight, then died; the server started them all after its death,
+and the next responses' own ``run_response`` failed (every later right answer scored 0.0; red-team round 24).
 """
 
 import json
 import os
 import socket
 import struct
+import sys
 
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
@@ -21,6 +29,18 @@ VERIFIER, RESPONSE = b"V", b"R"
 FDS = {VERIFIER: 3, RESPONSE: 1}
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
+SO_PASSPIDFD, SCM_PIDFD = 76, 4  # include/uapi/asm-generic/socket.h (Linux 6.5+); the socket module lacks them
+_ANCILLARY = socket.CMSG_SPACE(SCM_MAX_FD * 4) + socket.CMSG_SPACE(4)  # the most descriptors, and a sender's pidfd
+
+
+def pass_sender(sock):
+    """Have every later message received on ``sock`` carry a pidfd of the process that sent it (:func:`receive`
+    returns it); False where the kernel cannot, and then commands carry no sender."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_PASSPIDFD, 1)
+    except OSError:
+        return False
+    return True
 
 
 def pid_reply(pid, confined):
@@ -46,15 +66,32 @@ def write_status(fd, ended, wait_status):
 
 
 def receive(sock):
-    """(kind, timeout_ms, fds) of one command; (None, 0, []) at end of file. Malformed commands come back as kind
-    ``?`` with their descriptors, which the caller drops as it drops every command it does not take."""
+    """(kind, timeout_ms, fds, sender) of one command: ``sender`` is a pidfd of the process that sent it (the
+    caller's to close) on a socket :func:`pass_sender` prepared, else None. (None, 0, [], None) at end of file.
+    Malformed commands come back as kind ``?`` with their descriptors, which the caller drops as it drops every
+    command it does not take."""
     try:
-        data, fds, flags, _ = socket.recv_fds(sock, 64, SCM_MAX_FD)
+        data, ancillary, flags, _ = sock.recvmsg(64, _ANCILLARY)
     except OSError:
-        return None, 0, []
+        return None, 0, [], None
+    fds, sender = [], None
+    for level, kind, payload in ancillary:
+        if level != socket.SOL_SOCKET:
+            continue
+        if kind == socket.SCM_RIGHTS:
+            fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+                    for i in range(0, len(payload) - 3, 4)]
+        elif kind == SCM_PIDFD and len(payload) >= 4:
+            pidfd = int.from_bytes(payload[:4], sys.byteorder, signed=True)
+            if pidfd >= 0:  # (a negative errno where the kernel could not make one)
+                if sender is not None:
+                    os.close(sender)
+                sender = pidfd
     if not data and not fds:
-        return None, 0, []
+        if sender is not None:
+            os.close(sender)
+        return None, 0, [], None
     if len(data) != MESSAGE.size or flags & socket.MSG_CTRUNC:
-        return b"?", 0, fds  # the caller disposes of the descriptors (never a plain close of a verifier's)
+        return b"?", 0, fds, sender  # the caller disposes of the descriptors (never a plain close of a verifier's)
     kind, timeout_ms = MESSAGE.unpack(data)
-    return kind, timeout_ms, fds
+    return kind, timeout_ms, fds, sender

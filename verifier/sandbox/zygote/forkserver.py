@@ -10,15 +10,17 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
   a pidfd of it; the verifier reads its request from a pipe, after the fork.
 - *response* (from a verifier, through the channel the server opened for that verifier process alone): the
-  command carries no descriptor; the server makes the four pipes and answers with the verifier's ends only
-  (request to write; results, output, status to read), so a verifier cannot hand a response a descriptor of its
-  choosing (its own status pipe as the response's stdout hid the verifier's end from the watchdog). At the
-  response's deadline, when it ends, when its status pipe's reader is gone, or when the verifier process that
-  asked for it ends (its pidfd; that verifier's channel then closes, queued commands with it), the server kills
-  every process of the response uid, wipes what that uid left in scratch, removes SysV IPC objects, reaps the
-  response and only then writes ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status": WAIT_STATUS}``.
-  Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever reaches
-  the responses of the one verifier process running.
+  command carries only the socket its reply goes to; the server makes the four pipes and answers with the
+  verifier's ends only (request to write; results, output, status to read), so a verifier cannot hand a response a
+  descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end from the
+  watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the process that
+  sent the command ends (an isolated response's fork shares its verifier's channel; the kernel names each command's
+  sender, ``fork_protocol``, and a command whose sender has already ended starts nothing), or when the verifier
+  process whose channel it came by ends (its pidfd; that verifier's channel then closes, queued commands with it),
+  the server kills every process of the response uid, wipes what that uid left in scratch, removes SysV IPC
+  objects, reaps the response and only then writes ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status":
+  WAIT_STATUS}``. Endings are handled before commands: no response outlives its verifier's group, and a sweep only
+  ever reaches the responses of the one verifier process running.
 
 Both kinds are cloned into a pid, mount and IPC namespace of their own where the server may (privileged sandboxes:
 ``confine``). A response so cloned is ended by a SIGKILL to it alone: as pid 1 of its namespace it takes every
@@ -55,8 +57,8 @@ from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
                                              worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pid_reply, receive,
-                                                   write_status)
+from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pass_sender, pid_reply,
+                                                   receive, write_status)
 from verifier.sandbox.zygote.response import settle as settle_response
 from verifier.sandbox.zygote.response import workdir
 
@@ -100,8 +102,10 @@ class Server:
         self.poller.register(commands, select.POLLIN)
         self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
         self.verifiers = {}  # verifier pidfd -> its channel fd (None once the channel closed)
-        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier that asked for it, confined)
+        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier process whose channel asked
+        # for it, confined, pidfd of the process that sent the command or None)
         self.statuses = {}  # status fd -> pidfd
+        self.senders = {}  # a command's sender's pidfd -> the response pidfd it asked for
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
         cfg["mount_plan"] = (cover_terminals(mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"],
@@ -158,7 +162,8 @@ class Server:
             # Endings first: a response whose verifier died is swept (kill(-1) as the response uid) before any
             # command of this batch can start the next verifier's responses, which that sweep would reach.
             events = sorted(self.poller.poll(wait), key=lambda event: event[0] not in self.responses
-                            and event[0] not in self.statuses and event[0] not in self.verifiers)
+                            and event[0] not in self.statuses and event[0] not in self.verifiers
+                            and event[0] not in self.senders)
             for fd, _ in events:
                 if fd == self.commands.fileno():
                     launch = self._command(self.commands)
@@ -172,6 +177,8 @@ class Server:
                     self._finish(fd, "exited")
                 elif fd in self.statuses:
                     self._finish(self.statuses[fd], "abandoned")
+                elif fd in self.senders:  # the process that asked for it ended (an isolated response's fork)
+                    self._finish(self.senders[fd], "abandoned")
                 elif fd in self.verifiers:
                     self._verifier_ended(fd)
             now = time.monotonic()
@@ -181,7 +188,7 @@ class Server:
     def _command(self, sock):
         """Handle one command from ``sock``; False when the zygote's command socket reached end of file, a launch in
         a forked child, True otherwise."""
-        kind, timeout_ms, fds = receive(sock)
+        kind, timeout_ms, fds, sender = receive(sock)
         if kind is None:
             if sock is self.commands:
                 return False
@@ -192,8 +199,10 @@ class Server:
             if sock is self.commands and kind == VERIFIER and len(fds) == FDS[VERIFIER]:
                 launch = self._spawn_verifier(fds)
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
-                launch = self._spawn_response(sock, fds[0], timeout_ms / 1000)
+                launch, sender = self._spawn_response(sock, fds[0], timeout_ms / 1000, sender), None  # (it owns it)
         finally:
+            if sender is not None:
+                os.close(sender)
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
                 for fd in fds:
                     os.close(fd)
@@ -221,6 +230,7 @@ class Server:
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pass_sender(channel)  # before the verifier can send: each command names its sender (fork_protocol)
         touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
         pid, confined = self._fork(VERIFIER, list(fds) + [theirs.fileno()])
         if pid == 0:
@@ -270,13 +280,17 @@ class Server:
         for started in self.templates.values():
             started.sock.close()
 
-    def _spawn_response(self, sock, reply, timeout_s):
+    def _spawn_response(self, sock, reply, timeout_s, sender):
         """Fork a response process with pipes made here; send its ends to the request's own ``reply`` socket (or end
-        it at once). None, and nothing forked, when nobody holds the other end of ``reply`` any more: a request
-        queued by a process that has since been killed (an isolated response's stray, ``child.isolated_call``)
-        starts nothing. The caller disposes of ``reply``."""
+        it at once). None, and nothing forked, when nobody waits for the reply any more: the process that sent the
+        request (``sender``, a pidfd, or None where the kernel names no sender) has ended, or nobody holds the other
+        end of ``reply``. A request queued by a process that has since been killed (an isolated response's fork or
+        its stray, ``isolation``) starts nothing, even when it kept its reply socket alive in flight. The response
+        is ended when ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
         owner = self.channels[sock.fileno()][1]
-        if _peer_gone(reply):
+        if _nobody_waits(reply, sender):
+            if sender is not None:
+                os.close(sender)
             return None
         limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
         pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
@@ -301,20 +315,29 @@ class Server:
             os.close(fd)
         if pid is None:
             os.close(status)
+            if sender is not None:
+                os.close(sender)
             return
         pidfd = os.pidfd_open(pid)
-        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, confined)
+        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, confined, sender)
         self.statuses[status] = pidfd
+        if sender is not None:
+            self.senders[sender] = pidfd
+            self.poller.register(sender, select.POLLIN)
         self.poller.register(pidfd, select.POLLIN)
         self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
         if not sent:
             self._finish(pidfd, "abandoned")
 
     def _finish(self, pidfd, ended):
-        pid, status, _, _, confined = self.responses.pop(pidfd)
+        pid, status, _, _, confined, sender = self.responses.pop(pidfd)
         del self.statuses[status]
         self.poller.unregister(pidfd)
         self.poller.unregister(status)
+        if sender is not None:
+            del self.senders[sender]
+            self.poller.unregister(sender)
+            os.close(sender)
         uid = self.cfg.get("response_uid")
         if confined:  # pid 1 of its own namespaces: its end is the end of all of it (module docstring)
             try:
@@ -350,12 +373,14 @@ class Server:
         os.close(pidfd)
 
 
-def _peer_gone(reply):
-    """Whether ``reply`` (a request's reply socket, as the verifier sent it) is readable or hung up: nothing is ever
-    written to it, so either means that nobody waits for the reply; a descriptor that is no socket at all fails the
-    reply later."""
+def _nobody_waits(reply, sender):
+    """Whether the request's ``sender`` (a pidfd; readable once that process has ended) is gone, or ``reply`` (its
+    reply socket, as the verifier sent it) is readable or hung up: nothing is ever written to it, so either means
+    that nobody reads the reply. A descriptor that is no socket at all fails the reply later."""
     poller = select.poll()
     poller.register(reply, select.POLLIN)
+    if sender is not None:
+        poller.register(sender, select.POLLIN)
     return any(events & (select.POLLIN | select.POLLHUP | select.POLLERR | select.POLLNVAL)
                for _, events in poller.poll(0))
 

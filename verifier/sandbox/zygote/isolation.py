@@ -8,8 +8,11 @@ over the next response. Red-team rounds 22 and 23 found each piece missing once 
 
 import fcntl
 import os
+import select
 import signal
 import sys
+import termios
+import time
 
 from verifier.sandbox.zygote.cleanup import libc, reap, wipe
 from verifier.sandbox.zygote.frames import describe_status
@@ -77,7 +80,8 @@ def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
     owner of the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23:
     ``O_ASYNC`` and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death),
     and the work directory, made afresh (a response had made it read-only, or renamed it, for the rest of the
-    group)."""
+    group). Last, it waits until the fork server has taken every command the fork left on the shared channel
+    (:func:`channel_drained`)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -97,6 +101,7 @@ def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
     restore(shared)
+    channel_drained()
     remove_ipc_except(ipc)
     fresh_workdir(scratch, workdir)
     if frame is not None:
@@ -150,6 +155,28 @@ def end_strays(group):
             return
         except InterruptedError:
             continue
+
+
+DRAIN_WAIT_S = 2.0
+"""The longest an isolated call waits for the fork server to take what a fork left on the channel."""
+
+
+def channel_drained(wait_s=DRAIN_WAIT_S):
+    """Wait (at most ``wait_s``) until the fork server has received every message on the channel: the fork shared it
+    and may have left commands queued, with descriptors in flight that count against this uid's limit (the kernel
+    refuses to send more, ``ETOOMANYREFS``). Red-team round 24: a fork queued a hundred ``run_response`` commands
+    and died; the next response's own ``run_response`` failed until the server had read them (the server starts
+    nothing for a command whose sender has ended, ``fork_protocol``). An honest call pays one ``ioctl``."""
+    deadline = time.monotonic() + wait_s
+    queued = bytearray(4)
+    while time.monotonic() < deadline:
+        try:
+            fcntl.ioctl(CHANNEL_FD, termios.TIOCOUTQ, queued)  # SIOCOUTQ: bytes the server has not yet received
+        except OSError:
+            return
+        if not any(queued):
+            return
+        select.select([], [], [], 0.001)
 
 
 def restore(shared):

@@ -131,8 +131,9 @@ def supervise(run, req, results, start, lifeline=None):
                         result = judge(frame)
                     results[index] = {**result, "duration_ms": (now - mark) * 1000}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
-                    if lim["isolate_responses"]:  # each response's fork gets the whole output budget (round 23)
-                        run.output_total = 0
+                    if lim["isolate_responses"]:  # each response's fork gets the whole output budget (round 23),
+                        run.output_total = 0  # and a later crash's detail quotes no earlier response's output
+                        run.output.clear()
                     if index == total:
                         run.kill()
                         return total
