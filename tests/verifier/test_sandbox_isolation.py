@@ -400,6 +400,66 @@ def test_an_isolated_response_leaves_nothing_that_costs_the_next_ones(leaver):
     assert [(r.outcome, r.score) for r in results[1:]] == [(Outcome.SCORED, 1.0)] * 2, [r.detail for r in results]
 
 
+KEEPS_ITS_ANSWER_IN_A_FILE = '''import os
+os.makedirs("data/cases", exist_ok=True)
+with open("data/cases/answer.txt", "w") as kept:  # written once, at load time
+    kept.write("42")
+os.symlink("data/cases/answer.txt", "answer")
+def verify(response):
+    namespace = {}
+    exec(response, namespace)
+    with open("answer") as kept:
+        return float(namespace.get("answer") == int(kept.read()))
+'''
+
+
+def test_each_isolated_response_finds_the_files_its_verifier_wrote_at_load_time():
+    """Red-team round 24: the scratch space is made afresh after each response's fork, and a file the verifier wrote
+    while loading was gone after the first response, so every later right answer crashed. What the verifier left in
+    scratch when it loaded is now made again for each response; a response that rewrote it changes nothing for the
+    next."""
+    overwrites = "open('data/cases/answer.txt', 'w').write('0')\nanswer = 0\n"
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(KEEPS_ITS_ANSWER_IN_A_FILE, ["answer = 42", overwrites, "answer = 42", "answer = 42"])
+    del results[1]  # its own score is its own doing (it forged its expected answer)
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, 1.0)] * 3, [r.detail for r in results]
+
+
+READS_AN_OPEN_FILE = '''with open("answer.txt", "w") as written:
+    written.write("42")
+ANSWER = open("answer.txt", "r+")  # opened while loading, read by each call: it starts where the last one left it
+def verify(response):
+    namespace = {}
+    exec(response, namespace)
+    return float(namespace.get("answer") == int(ANSWER.read()))
+'''
+
+
+WRITES_THROUGH_EVERY_DESCRIPTOR = """import os
+for fd in range(3, 64):
+    try:
+        os.pwrite(fd, b"00", 0)
+    except OSError:
+        pass
+answer = 0
+"""
+
+
+def test_each_isolated_response_reads_a_file_its_verifier_opened_as_it_was_at_load_time():
+    """Red-team round 24: a response's fork shares the open file descriptions of its verifier process, offsets
+    included, so a file the verifier opened while loading was read from where the previous response's fork had left
+    it (the second right answer read nothing and crashed), and what a fork wrote through it stayed. The verifier
+    process now points such a descriptor at a fresh copy of the file and puts its offset back."""
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    responses = ["answer = 42", "answer = 42", WRITES_THROUGH_EVERY_DESCRIPTOR, "answer = 41", "answer = 42"]
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(READS_AN_OPEN_FILE, responses)
+    del results[2]  # its own score is its own doing
+    assert [(r.outcome, r.score) for r in results] == [(Outcome.SCORED, s) for s in (1.0, 1.0, 0.0, 1.0)], [
+        r.detail for r in results]
+
+
 ALARMED = '''import signal, sys
 from envsynth_sandbox import plain, run_response
 def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern

@@ -113,8 +113,10 @@ Not enforced (known limits):
   verifier, globals, scratch files) seen by later responses of the group, and forge the group's results (the
   per-run nonce is in that process's memory). The validator rejects such verifiers (``executes_response``) unless
   explicitly allowed; ``Limits(isolate_responses=True)`` forks per response, at about 8x the cost: the fork holds
-  none of the group's pipes, and everything it left (processes, the work directory, flags on shared descriptions)
-  is ended or undone before the next response (``zygote/isolation.py``). Groups never share state. Without root
+  none of the group's pipes, and everything it left (processes, commands queued for the fork server, the scratch
+  space, flags and offsets of shared descriptions, IPC objects) is ended or put back as the verifier had it after
+  loading before the next response (``zygote/isolation.py``, ``zygote/load_state.py``); data left in a pipe or
+  socket the verifier opened while loading stays. Groups never share state. Without root
   (no pid namespace per verifier process), a daemon of an isolated response that starts its own session lives
   until the group ends, though it holds none of the group's pipes
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and

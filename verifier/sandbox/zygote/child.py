@@ -24,7 +24,8 @@ import sys
 
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange
-from verifier.sandbox.zygote.isolation import ipc_objects, isolated_call, shared_flags
+from verifier.sandbox.zygote.isolation import isolated_call
+from verifier.sandbox.zygote.load_state import record
 from verifier.sandbox.zygote.plainjson import own_codec
 
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5
@@ -130,8 +131,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
     """Score the responses the zygote hands over one at a time (the next only after this one's frame), numbered
     by this process's own call count; nothing here knows the group's size or holds a later response."""
     cpu_cap = cpu_cap_s(lim["cpu_s"])
-    shared = shared_flags()  # as a fork may not leave them
-    ipc = ipc_objects() if lim["isolate_responses"] else frozenset()  # the verifier's own, kept
+    state = record(scratch) if lim["isolate_responses"] else None  # as loaded: put back after each fork
     call = 0
     while True:
         if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
@@ -145,7 +145,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
             score_one(verify, response, call, send)
             call += 1
             continue
-        isolated_call(lambda: score_one(verify, response, call, send), call, send, scratch, workdir, shared, ipc)
+        isolated_call(lambda: score_one(verify, response, call, send), call, send, scratch, workdir, state)
         call += 1
 
 

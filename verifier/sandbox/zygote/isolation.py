@@ -2,8 +2,9 @@
 
 Runs inside the sandbox, standard library only, in a verifier process serving a group with ``isolate_responses``
 (``child.serve``). The fork scores one response; the verifier process waits for it, ends every process it left,
-relays its frame and undoes what it could change (shared descriptions, the work directory) before the zygote hands
-over the next response. Red-team rounds 22 and 23 found each piece missing once (:func:`isolated_call`).
+relays its frame, waits until the fork server has read what the fork left on the channel, and puts back the state
+it had after loading (``load_state``) before the zygote hands over the next response. Red-team rounds 22 to 24 found
+each piece missing once (:func:`isolated_call`).
 """
 
 import fcntl
@@ -14,59 +15,17 @@ import sys
 import termios
 import time
 
-from verifier.sandbox.zygote.cleanup import libc, reap, wipe
+from verifier.sandbox.zygote.cleanup import reap, wipe
 from verifier.sandbox.zygote.frames import describe_status
+from verifier.sandbox.zygote.load_state import put_back
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5  # as the verifier process arranged them (``child``)
 
 
-def shared_flags():
-    """The status flags of the descriptions a fork shares with this process, to put back after it (:func:`restore`)."""
-    return {fd: fcntl.fcntl(fd, fcntl.F_GETFL) for fd in SHARED_FDS}
-
-
-# SysV IPC commands (Linux): the highest index in use, an object's id by index (no permission check), removal.
-_IPC = (("shm", 14, 15), ("sem", 19, 20), ("msg", 12, 13))  # (kind, *_INFO, *_STAT_ANY)
-IPC_RMID = 0
-
-
-def ipc_objects():
-    """The SysV shared memory segments, semaphore sets and message queues of this process's IPC namespace, as
-    ``(kind, id)`` pairs, found by system call (``/proc/sysvipc`` is covered here); empty without a C library."""
-    lib = libc()
-    if lib is None:
-        return set()
-    import ctypes
-    buffer = ctypes.create_string_buffer(512)
-    found = set()
-    for kind, info, stat in _IPC:
-        call = getattr(lib, kind + "ctl")
-        extra = (0,) if kind == "sem" else ()
-        highest = call(0, *extra, info, buffer)
-        for index in range(max(-1, highest) + 1):
-            ident = call(index, *extra, stat, buffer)
-            if ident >= 0:
-                found.add((kind, ident))
-    return found
-
-
-def remove_ipc_except(kept):
-    """Remove every SysV IPC object of this namespace that is not in ``kept`` (those the verifier made before its
-    first fork): a response's fork shares this process's IPC namespace, and its objects outlive it (red-team
-    round 24: seven 64 MiB segments left by one response had every later response of the group killed for memory,
-    3 of 3 runs)."""
-    lib = libc()
-    if lib is None:
-        return
-    for kind, ident in ipc_objects() - kept:
-        call = getattr(lib, kind + "ctl")
-        call(ident, *((0,) if kind == "sem" else ()), IPC_RMID, None)
-
-
-def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
-    """Score one response in a fork of its own (``score()`` there), then end everything it left and wipe the scratch
-    space before the zygote can hand over the next response.
+def isolated_call(score, call, send, scratch, workdir, state):
+    """Score one response in a fork of its own (``score()`` there), then end everything it left, empty the scratch
+    space and put back ``state`` (``load_state.record``) before the zygote can hand over the next response.
 
     The fork never holds the group's pipes: its frame goes to a pipe of its own, and this process relays it once the
     fork and every process it left are gone (:func:`first_frame`: only the first frame of this call; the zygote
@@ -76,12 +35,10 @@ def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
     result pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace
     this process ends every other process in it (``kill(-1)``: the verifier's own response processes live in
     namespaces of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps
-    no pipe of the group. What the fork could change that outlives it is then undone: the status flags and signal
-    owner of the descriptions it shares with this process (``shared``: stdin, output, channel; red-team round 23:
-    ``O_ASYNC`` and ``F_SETOWN`` on the output pipe had a later call's stderr line signal this process to death),
-    and the work directory, made afresh (a response had made it read-only, or renamed it, for the rest of the
-    group). Last, it waits until the fork server has taken every command the fork left on the shared channel
-    (:func:`channel_drained`)."""
+    no pipe of the group. It then waits until the fork server has taken every command the fork left on the shared
+    channel (:func:`channel_drained`), makes the work directory afresh (a response had made it read-only, or renamed
+    it, for the rest of the group: red-team round 23) and puts back what the verifier had after loading: its files,
+    descriptions and IPC objects (``load_state``)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -100,20 +57,15 @@ def isolated_call(score, call, send, scratch, workdir, shared, ipc=frozenset()):
     end_strays(pid)
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
-    restore(shared)
     channel_drained()
-    remove_ipc_except(ipc)
     fresh_workdir(scratch, workdir)
+    put_back(state, scratch)
     if frame is not None:
         send(**frame)
     outcome, detail = describe_status(status)
     send(k="end", i=call, o=outcome, d=detail)
 
 
-SHARED_FDS = (0, 1, 2, CHANNEL_FD)
-"""The descriptors whose open file descriptions a response's fork shares with this process (its result and
-request pipes it does not hold)."""
-F_SETSIG = 10  # Linux: the signal sent when I/O is possible (0: SIGIO)
 RELAY_CAP = 64 << 10
 """Bytes of a fork's frames relayed: a frame is at most a few KiB (a detail is cut at 1,000 characters)."""
 
@@ -177,17 +129,6 @@ def channel_drained(wait_s=DRAIN_WAIT_S):
         if not any(queued):
             return
         select.select([], [], [], 0.001)
-
-
-def restore(shared):
-    """Put back the status flags recorded in ``shared`` (``O_NONBLOCK``, ``O_ASYNC``, ...) and clear the signal
-    owner and signal of each shared description; a descriptor that refuses is left as it is."""
-    for fd, flags in shared.items():
-        for command, value in ((fcntl.F_SETOWN, 0), (F_SETSIG, 0), (fcntl.F_SETFL, flags)):
-            try:
-                fcntl.fcntl(fd, command, value)
-            except OSError:
-                pass
 
 
 def fresh_workdir(scratch, workdir):
