@@ -86,3 +86,24 @@ def test_a_malformed_command_keeps_its_descriptors_for_disposal(channel):
     finally:
         for fd in fds + ([] if sender is None else [sender]):
             os.close(fd)
+
+
+def test_an_empty_message_is_not_end_of_file(channel):
+    """Red-team round 25: an empty message read as end of file, and the server closed the verifier's channel."""
+    server_end, verifier_end = channel
+    verifier_end.send(b"")
+    kind, _, fds, sender = receive(server_end)
+    try:
+        assert kind == b"?" and fds == []
+    finally:
+        if sender is not None and sender >= 0:
+            os.close(sender)
+
+
+def test_an_empty_message_is_not_end_of_file_where_no_sender_is_named():
+    server_end, verifier_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with server_end, verifier_end:
+        verifier_end.send(b"")
+        assert receive(server_end)[0] == b"?"
+        verifier_end.shutdown(socket.SHUT_WR)
+        assert receive(server_end) == (None, 0, [], None)

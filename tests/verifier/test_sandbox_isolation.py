@@ -368,6 +368,24 @@ def test_an_isolated_response_cannot_flood_the_fork_server_for_the_next_ones():
             assert [r.score for r in results[1:]] == [1.0, 1.0, 1 / 3], [r.detail for r in results]
 
 
+ENDS_THE_CHANNEL = {
+    "shutdown": "import os, socket\nsocket.socket(fileno=os.dup(4)).shutdown(socket.SHUT_WR)\n",
+    "empty-message": "import os, socket\nsocket.socket(fileno=os.dup(4)).send(b'')\n",
+}
+
+
+@pytest.mark.parametrize("ender", list(ENDS_THE_CHANNEL.values()), ids=list(ENDS_THE_CHANNEL))
+def test_an_isolated_response_cannot_end_the_fork_server_channel_of_the_next_ones(ender):
+    """Red-team round 25: a response's fork shared its verifier process's channel to the fork server, and
+    ``shutdown`` of it, or an empty message (read as end of file), closed it for the rest of the group: every later
+    right answer's ``run_response`` failed (3 of 3 runs). Each fork now has a channel of its own."""
+    right, wrong = "def total(xs):\n    return sum(xs)\n", "def total(xs):\n    return 0\n"
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(RUNS_AND_EXECUTES, [ender, right, wrong, right])
+    assert [r.score for r in results[1:]] == [1.0, 1 / 3, 1.0], [r.detail for r in results]
+
+
 WRITES_ITS_ANSWER = '''import signal, sys
 def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern
     raise TimeoutError("verify took too long")

@@ -5,6 +5,9 @@ trusted side shows as a later group that no longer scores honestly, or as a work
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from task_bank.validation import Outcome
@@ -219,3 +222,55 @@ def test_validation_scores_an_isolated_verifier_in_the_process_layout_training_u
     assert training == [1.0]  # the tell works in training...
     assert not report.admitted  # ...so validation, scoring as training does, sees the failure cases pass
     assert "failure_case_passes" in report.reasons, report.reasons
+
+
+PIPES_AS_REPLY_SOCKETS = '''import os, socket, struct, time
+def verify(response):
+    channel, (read_end, _) = socket.socket(fileno=os.dup(4)), os.pipe()
+    sent, deadline = 0, time.monotonic() + 1.0
+    while sent < 300 and time.monotonic() < deadline:
+        try:
+            socket.send_fds(channel, [struct.pack("=cI", b"R", 1000)], [read_end])
+            sent += 1
+        except OSError:  # too many descriptors in flight: the server has not read the last ones yet
+            time.sleep(0.002)
+    time.sleep(0.3)
+    return 0.5
+'''
+
+
+def sandbox_descriptors() -> int:
+    """The most descriptors any root-owned process of this test's sandboxes holds (the zygote, its fork server)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    most, pending = 0, [os.getpid()]
+    while pending:
+        for pid in children.get(pending.pop(), []):
+            pending.append(pid)
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == 0:
+                    most = max(most, len(os.listdir(f"/proc/{pid}/fd")))
+            except OSError:
+                continue
+    return most
+
+
+def test_a_reply_descriptor_that_is_no_socket_costs_the_fork_server_nothing():
+    """Red-team round 25: the fork server wrapped a copy of each request's reply descriptor in a socket; for a pipe
+    that raised and left the copy open for good, and a verifier grew the server's descriptors by about 500 a group
+    until it died. The server now starts nothing for such a request and keeps nothing of it."""
+    with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        pool.score(HONEST, ["42"])
+        before = sandbox_descriptors()
+        hostile = [pool.score(PIPES_AS_REPLY_SOCKETS, ["x"])[0] for _ in range(2)]
+        after = sandbox_descriptors()
+        executed = pool.score(RUN_RESPONSE, ["def f():\n    return 42\n"])
+    assert [(r.outcome, r.score) for r in hostile] == [(Outcome.SCORED, 0.5)] * 2
+    assert after <= before + 2, (before, after)
+    assert [(r.outcome, r.score) for r in executed] == [(Outcome.SCORED, 1.0)]

@@ -34,7 +34,7 @@ def warm_up():
     pass_sender(theirs)
     socket.send_fds(mine, [MESSAGE.pack(RESPONSE, 1)], [read_end], socket.MSG_DONTWAIT)
     _, _, fds, sender = receive(theirs)
-    for fd in fds + ([] if sender is None else [sender]):
+    for fd in fds + ([] if sender is None or sender < 0 else [sender]):
         os.close(fd)
     poller = select.poll()
     pid = os.fork()

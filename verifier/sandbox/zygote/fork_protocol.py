@@ -4,7 +4,9 @@ Standard library only (shipped into the sandbox). A command is one ``SOCK_SEQPAC
 timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind (a *verifier* command
 carries the verifier's three pipe ends; a *response* command the socket its reply goes to, made for that one
 request: a reply left queued on the verifier's shared channel was taken by the next caller, so one response's code
-could hand the next response's ``run_response`` a process it had already fed; red-team round 23). The zygote hears a
+could hand the next response's ``run_response`` a process it had already fed; red-team round 23; a *channel*
+command, from a verifier process, the end of a further channel for one of its isolated forks and a reply socket,
+which hears :data:`STARTED`). The zygote hears a
 verifier's pid, followed by :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own,
 or :data:`FAILED`; a verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and
 on the status pipe one JSON line (:func:`write_status`).
@@ -19,18 +21,24 @@ and the next responses' own ``run_response`` failed (every later right answer sc
 
 import json
 import os
+import select
 import socket
 import struct
 import sys
 
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
-VERIFIER, RESPONSE = b"V", b"R"
-FDS = {VERIFIER: 3, RESPONSE: 1}
+VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
+FDS = {VERIFIER: 3, RESPONSE: 1, CHANNEL: 2}
+CHANNELS_PER_VERIFIER = 4
+"""Channels the server serves for one verifier process at once: its own and those of its isolated forks."""
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 SO_PASSPIDFD, SCM_PIDFD = 76, 4  # include/uapi/asm-generic/socket.h (Linux 6.5+); the socket module lacks them
 _ANCILLARY = socket.CMSG_SPACE(SCM_MAX_FD * 4) + socket.CMSG_SPACE(4)  # the most descriptors, and a sender's pidfd
+REAPED = -1
+"""The sender :func:`receive` reports when the kernel named one but made no pidfd of it: the process has ended and
+been reaped (kernels before about 6.16 refuse a pidfd of a reaped process)."""
 
 
 def pass_sender(sock):
@@ -67,9 +75,10 @@ def write_status(fd, ended, wait_status):
 
 def receive(sock):
     """(kind, timeout_ms, fds, sender) of one command: ``sender`` is a pidfd of the process that sent it (the
-    caller's to close) on a socket :func:`pass_sender` prepared, else None. (None, 0, [], None) at end of file.
-    Malformed commands come back as kind ``?`` with their descriptors, which the caller drops as it drops every
-    command it does not take."""
+    caller's to close) on a socket :func:`pass_sender` prepared, :data:`REAPED` for a sender that is gone, else
+    None. (None, 0, [], None) at end of file. Malformed commands come back as kind ``?`` with their descriptors,
+    which the caller drops as it drops every command it does not take; so does an empty message, which reads as
+    end of file but is not (red-team round 25: one closed the verifier's channel for the rest of its group)."""
     try:
         data, ancillary, flags, _ = sock.recvmsg(64, _ANCILLARY)
     except OSError:
@@ -82,16 +91,19 @@ def receive(sock):
             fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
                     for i in range(0, len(payload) - 3, 4)]
         elif kind == SCM_PIDFD and len(payload) >= 4:
-            pidfd = int.from_bytes(payload[:4], sys.byteorder, signed=True)
-            if pidfd >= 0:  # (a negative errno where the kernel could not make one)
-                if sender is not None:
-                    os.close(sender)
-                sender = pidfd
-    if not data and not fds:
-        if sender is not None:
-            os.close(sender)
+            if sender is not None and sender >= 0:
+                os.close(sender)
+            sender = max(REAPED, int.from_bytes(payload[:4], sys.byteorder, signed=True))  # (or a negative errno)
+    if not data and not fds and sender is None and _hung_up(sock):
         return None, 0, [], None
-    if len(data) != MESSAGE.size or flags & socket.MSG_CTRUNC:
+    if len(data) != MESSAGE.size or flags & socket.MSG_CTRUNC:  # (an empty message too)
         return b"?", 0, fds, sender  # the caller disposes of the descriptors (never a plain close of a verifier's)
     kind, timeout_ms = MESSAGE.unpack(data)
     return kind, timeout_ms, fds, sender
+
+
+def _hung_up(sock):
+    """Whether the peer of ``sock`` is gone or has shut down writing: what an empty read means only then."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN | select.POLLRDHUP)
+    return any(events & (select.POLLHUP | select.POLLRDHUP) for _, events in poller.poll(0))

@@ -9,7 +9,9 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 - *verifier* (from the zygote, with the verifier's three pipe ends): cloned with ``CLONE_PARENT`` (elsewhere than
   x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
   a pidfd of it; the verifier reads its request from a pipe, after the fork.
-- *response* (from a verifier, through the channel the server opened for that verifier process alone): the
+- *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
+  its isolated fork uses alone and which ends with that fork (``isolation.fork_channel``).
+- *response* (from a verifier, through a channel the server serves for that verifier process alone): the
   command carries only the socket its reply goes to; the server makes the four pipes and answers with the
   verifier's ends only (request to write; results, output, status to read), so a verifier cannot hand a response a
   descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end from the
@@ -48,6 +50,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import time
 
 from verifier.sandbox.zygote import template
@@ -57,8 +60,8 @@ from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
                                              worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import (FAILED, FDS, RESPONSE, STARTED, VERIFIER, pass_sender, pid_reply,
-                                                   receive, write_status)
+from verifier.sandbox.zygote.fork_protocol import (CHANNEL, CHANNELS_PER_VERIFIER, FAILED, FDS, REAPED, RESPONSE,
+                                                   STARTED, VERIFIER, pass_sender, pid_reply, receive, write_status)
 from verifier.sandbox.zygote.response import settle as settle_response
 from verifier.sandbox.zygote.response import workdir
 
@@ -101,7 +104,7 @@ class Server:
         self.poller = select.poll()
         self.poller.register(commands, select.POLLIN)
         self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
-        self.verifiers = {}  # verifier pidfd -> its channel fd (None once the channel closed)
+        self.verifiers = {}  # verifier pidfd -> True while it lives
         self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier process whose channel asked
         # for it, confined, pidfd of the process that sent the command or None)
         self.statuses = {}  # status fd -> pidfd
@@ -200,9 +203,10 @@ class Server:
                 launch = self._spawn_verifier(fds)
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
                 launch, sender = self._spawn_response(sock, fds[0], timeout_ms / 1000, sender), None  # (it owns it)
+            elif sock is not self.commands and kind == CHANNEL and len(fds) == FDS[CHANNEL]:
+                self._open_channel(sock, fds)
         finally:
-            if sender is not None:
-                os.close(sender)
+            _close(sender, None)
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
                 for fd in fds:
                     os.close(fd)
@@ -211,21 +215,42 @@ class Server:
         return launch or True
 
     def _close_channel(self, fd):
-        sock, owner = self.channels.pop(fd)
+        sock, _ = self.channels.pop(fd)
         self.poller.unregister(fd)
         self.disposer.close([sock.detach()])
-        if owner in self.verifiers:
-            self.verifiers[owner] = None
 
     def _verifier_ended(self, pidfd):
-        """The verifier process is gone: end every response it started and drop its channel (queued commands too)."""
-        channel = self.verifiers.pop(pidfd)
+        """The verifier process is gone: end every response it started and drop its channels (queued commands too)."""
+        del self.verifiers[pidfd]
         for response in [p for p, entry in self.responses.items() if entry[3] == pidfd]:
             self._finish(response, "abandoned")
-        if channel is not None:
+        for channel in [fd for fd, (_, owner) in self.channels.items() if owner == pidfd]:
             self._close_channel(channel)
         self.poller.unregister(pidfd)
         os.close(pidfd)
+
+    def _open_channel(self, sock, fds):
+        """Serve a further channel for the verifier process ``sock`` serves (``fds``: the channel's end, a reply
+        socket), for one of its isolated forks alone, and answer :data:`STARTED` once it names each command's
+        sender. Why: a fork that shared the verifier's own channel could end it for the rest of the group
+        (``shutdown``; red-team round 25); a fork's own channel ends with the fork. At most
+        :data:`CHANNELS_PER_VERIFIER` at once; the caller disposes of ``fds``."""
+        owner = self.channels[sock.fileno()][1]
+        answer = _reply_socket(fds[1])
+        channel = _reply_socket(fds[0])  # a copy: the descriptor the verifier sent is disposed of as any other
+        held = sum(each_owner == owner for _, each_owner in self.channels.values())
+        if answer is None or channel is None or held >= CHANNELS_PER_VERIFIER or not pass_sender(channel):
+            _close(None, answer)
+            if channel is not None:
+                self.disposer.close([channel.detach()])
+            return
+        self.channels[channel.fileno()] = (channel, owner)
+        self.poller.register(channel, select.POLLIN)
+        try:
+            socket.send_fds(answer, [STARTED], [], socket.MSG_DONTWAIT)
+        except OSError:
+            pass
+        answer.close()
 
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
@@ -250,7 +275,7 @@ class Server:
             return
         self.commands.send(pid_reply(pid, confined))
         self.channels[channel.fileno()] = (channel, pidfd)
-        self.verifiers[pidfd] = channel.fileno()
+        self.verifiers[pidfd] = True
         self.poller.register(channel, select.POLLIN)
         self.poller.register(pidfd, select.POLLIN)
 
@@ -285,40 +310,54 @@ class Server:
         it at once). None, and nothing forked, when nobody waits for the reply any more: the process that sent the
         request (``sender``, a pidfd, or None where the kernel names no sender) has ended, or nobody holds the other
         end of ``reply``. A request queued by a process that has since been killed (an isolated response's fork or
-        its stray, ``isolation``) starts nothing, even when it kept its reply socket alive in flight. The response
-        is ended when ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
+        its stray, ``isolation``) starts nothing, even when it kept its reply socket alive in flight. Nothing either
+        when ``reply`` is no Unix seqpacket socket, or this server is out of descriptors. The response is ended when
+        ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
         owner = self.channels[sock.fileno()][1]
-        if _nobody_waits(reply, sender):
-            if sender is not None:
-                os.close(sender)
+        answer = _reply_socket(reply)
+        if answer is None or _nobody_waits(reply, sender):
+            _close(sender, answer)
+            return None
+        try:
+            pipes = _pipes(4)  # request, results, output, status
+        except OSError:  # out of descriptors: this request fails, the server serves on
+            _close(sender, answer)
             return None
         limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
-        pipes = [os.pipe() for _ in range(4)]  # request, results, output, status
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
         pid, confined = self._fork(RESPONSE, child_ends)
         if pid == 0:
+            answer.detach()
             self._shed()
             return self.on_response, (self.cfg, child_ends, self.cfg.get("response_uid"))
         for fd in child_ends:
             os.close(fd)
-        if pid is None:
+        pidfd = None
+        if pid is not None:
+            try:
+                pidfd = os.pidfd_open(pid)
+            except OSError:  # without a handle on its life it cannot be watched: not started
+                os.kill(pid, signal.SIGKILL)
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+        if pidfd is None:
             write_status(status, "abandoned", -1)
         try:  # never blocks: a verifier that stops reading its replies only loses its own responses
-            with socket.socket(fileno=os.dup(reply)) as answer:
-                socket.send_fds(answer, [STARTED], theirs, socket.MSG_DONTWAIT)
+            socket.send_fds(answer, [STARTED], theirs, socket.MSG_DONTWAIT)
             sent = True
         except OSError:
             sent = False
         for fd in theirs:
             os.close(fd)
-        if pid is None:
+        answer.close()
+        if pidfd is None:
+            _close(sender, None)
             os.close(status)
-            if sender is not None:
-                os.close(sender)
-            return
-        pidfd = os.pidfd_open(pid)
+            return None
         self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, confined, sender)
         self.statuses[status] = pidfd
         if sender is not None:
@@ -328,6 +367,7 @@ class Server:
         self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
         if not sent:
             self._finish(pidfd, "abandoned")
+        return None
 
     def _finish(self, pidfd, ended):
         pid, status, _, _, confined, sender = self.responses.pop(pidfd)
@@ -373,10 +413,55 @@ class Server:
         os.close(pidfd)
 
 
+def _reply_socket(reply):
+    """A socket object on a copy of ``reply`` when it is a Unix seqpacket socket (what a request's reply socket
+    is), else None. Checked before anything is started, and without leaving the copy open: wrapping a descriptor
+    that is no socket raises, and the copy stayed open in this server for good (red-team round 25: a verifier's
+    fork sent pipes as reply sockets, and the server's descriptors grew by about 500 a group until it died)."""
+    try:
+        if not stat.S_ISSOCK(os.fstat(reply).st_mode):
+            return None
+        copy = os.dup(reply)
+    except OSError:
+        return None
+    try:
+        answer = socket.socket(fileno=copy)
+    except OSError:
+        os.close(copy)
+        return None
+    if answer.family != socket.AF_UNIX or answer.type != socket.SOCK_SEQPACKET:
+        answer.close()
+        return None
+    return answer
+
+
+def _pipes(count):
+    """``count`` new pipes; none left open when the last cannot be made."""
+    made = []
+    try:
+        for _ in range(count):
+            made.append(os.pipe())
+    except OSError:
+        for pair in made:
+            for fd in pair:
+                os.close(fd)
+        raise
+    return made
+
+
+def _close(sender, answer):
+    if sender is not None and sender != REAPED:
+        os.close(sender)
+    if answer is not None:
+        answer.close()
+
+
 def _nobody_waits(reply, sender):
     """Whether the request's ``sender`` (a pidfd; readable once that process has ended) is gone, or ``reply`` (its
     reply socket, as the verifier sent it) is readable or hung up: nothing is ever written to it, so either means
     that nobody reads the reply. A descriptor that is no socket at all fails the reply later."""
+    if sender == REAPED:
+        return True
     poller = select.poll()
     poller.register(reply, select.POLLIN)
     if sender is not None:

@@ -11,11 +11,13 @@ import fcntl
 import os
 import select
 import signal
+import socket
 import sys
 import termios
 import time
 
 from verifier.sandbox.zygote.cleanup import reap, wipe
+from verifier.sandbox.zygote.fork_protocol import CHANNEL, MESSAGE, STARTED
 from verifier.sandbox.zygote.frames import describe_status
 from verifier.sandbox.zygote.load_state import put_back
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
@@ -35,11 +37,14 @@ def isolated_call(score, call, send, scratch, workdir, state):
     result pipe (red-team round 22: an honest wrong answer scored 1.0 in 2 of 3 runs). As pid 1 of its own namespace
     this process ends every other process in it (``kill(-1)``: the verifier's own response processes live in
     namespaces of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps
-    no pipe of the group. It then waits until the fork server has taken every command the fork left on the shared
-    channel (:func:`channel_drained`), makes the work directory afresh (a response had made it read-only, or renamed
+    no pipe of the group. The fork does not hold this process's channel to the fork server either, but one of its
+    own (:func:`fork_channel`): through a shared one it could end the channel for the rest of the group
+    (``shutdown``; red-team round 25). It then waits until the fork server has taken every command the fork left on
+    its channel (:func:`channel_drained`), makes the work directory afresh (a response had made it read-only, or renamed
     it, for the rest of the group: red-team round 23) and puts back what the verifier had after loading: its files,
     descriptions and IPC objects (``load_state``)."""
     read_end, write_end = os.pipe()
+    own = fork_channel()
     pid = os.fork()
     if pid == 0:
         try:
@@ -48,6 +53,9 @@ def isolated_call(score, call, send, scratch, workdir, state):
             os.close(REQUEST_FD)
             os.dup2(write_end, RESULT_FD)  # ``send`` writes to RESULT_FD: here, the fork's own pipe
             os.close(write_end)
+            if own is not None:  # ``run_response`` uses CHANNEL_FD: here, the fork's own channel
+                os.dup2(own, CHANNEL_FD)
+                os.close(own)
             score()
         finally:
             _flush()
@@ -57,7 +65,9 @@ def isolated_call(score, call, send, scratch, workdir, state):
     end_strays(pid)
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
-    channel_drained()
+    channel_drained(CHANNEL_FD if own is None else own)
+    if own is not None:
+        os.close(own)
     fresh_workdir(scratch, workdir)
     put_back(state, scratch)
     if frame is not None:
@@ -113,9 +123,33 @@ DRAIN_WAIT_S = 2.0
 """The longest an isolated call waits for the fork server to take what a fork left on the channel."""
 
 
-def channel_drained(wait_s=DRAIN_WAIT_S):
-    """Wait (at most ``wait_s``) until the fork server has received every message on the channel: the fork shared it
-    and may have left commands queued, with descriptors in flight that count against this uid's limit (the kernel
+def fork_channel():
+    """A channel to the fork server for the next fork alone (the ``channel`` command, ``fork_protocol``), or None
+    where the server gives none: the fork then shares this process's."""
+    made = []
+    try:
+        made += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        made += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        mine, theirs, answer, asker = made
+        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
+            socket.send_fds(channel, [MESSAGE.pack(CHANNEL, 0)], [theirs.fileno(), asker.fileno()])
+        theirs.close()
+        asker.close()
+        started = answer.recv(16) == STARTED  # b"" when the server refused (it dropped the asker's end)
+    except OSError:
+        started = False
+    for each in made[1:]:
+        each.close()
+    if not started:
+        for each in made[:1]:
+            each.close()
+        return None
+    return made[0].detach()
+
+
+def channel_drained(channel, wait_s=DRAIN_WAIT_S):
+    """Wait (at most ``wait_s``) until the fork server has received every message sent on ``channel``: the fork held
+    it and may have left commands queued, with descriptors in flight that count against this uid's limit (the kernel
     refuses to send more, ``ETOOMANYREFS``). Red-team round 24: a fork queued a hundred ``run_response`` commands
     and died; the next response's own ``run_response`` failed until the server had read them (the server starts
     nothing for a command whose sender has ended, ``fork_protocol``). An honest call pays one ``ioctl``."""
@@ -123,7 +157,7 @@ def channel_drained(wait_s=DRAIN_WAIT_S):
     queued = bytearray(4)
     while time.monotonic() < deadline:
         try:
-            fcntl.ioctl(CHANNEL_FD, termios.TIOCOUTQ, queued)  # SIOCOUTQ: bytes the server has not yet received
+            fcntl.ioctl(channel, termios.TIOCOUTQ, queued)  # SIOCOUTQ: bytes the server has not yet received
         except OSError:
             return
         if not any(queued):
