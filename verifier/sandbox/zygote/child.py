@@ -24,7 +24,7 @@ import sys
 
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange
-from verifier.sandbox.zygote.isolation import isolated_call
+from verifier.sandbox.zygote.isolation import ForkChannels, isolated_call
 from verifier.sandbox.zygote.load_state import record
 from verifier.sandbox.zygote.plainjson import own_codec
 
@@ -132,6 +132,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
     by this process's own call count; nothing here knows the group's size or holds a later response."""
     cpu_cap = cpu_cap_s(lim["cpu_s"])
     state = record(scratch) if lim["isolate_responses"] else None  # as loaded: put back after each fork
+    channels = ForkChannels()  # one of its own for each fork
     call = 0
     while True:
         if call > 0 and cpu_used_s() + lim["cpu_s"] > cpu_cap:
@@ -145,7 +146,7 @@ def serve(verify, reader, lim, send, scratch, workdir):
             score_one(verify, response, call, send)
             call += 1
             continue
-        isolated_call(lambda: score_one(verify, response, call, send), call, send, scratch, workdir, state)
+        isolated_call(lambda: score_one(verify, response, call, send), call, send, scratch, workdir, state, channels)
         call += 1
 
 

@@ -5,8 +5,8 @@ timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors 
 carries the verifier's three pipe ends; a *response* command the socket its reply goes to, made for that one
 request: a reply left queued on the verifier's shared channel was taken by the next caller, so one response's code
 could hand the next response's ``run_response`` a process it had already fed; red-team round 23; a *channel*
-command, from a verifier process, the end of a further channel for one of its isolated forks and a reply socket,
-which hears :data:`STARTED`). The zygote hears a
+command, from a verifier process, a reply socket too, and in the timeout's place how many further channels it
+wants, one for each of its next isolated forks; it hears :data:`STARTED` with the ends of those the server made). The zygote hears a
 verifier's pid, followed by :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own,
 or :data:`FAILED`; a verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and
 on the status pipe one JSON line (:func:`write_status`).
@@ -29,9 +29,12 @@ import sys
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
-FDS = {VERIFIER: 3, RESPONSE: 1, CHANNEL: 2}
-CHANNELS_PER_VERIFIER = 4
-"""Channels the server serves for one verifier process at once: its own and those of its isolated forks."""
+FDS = {VERIFIER: 3, RESPONSE: 1, CHANNEL: 1}
+CHANNELS_PER_VERIFIER = 2 + 2 * 8
+"""Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
+:data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads
+each to its end)."""
+CHANNEL_BATCH = 8
 MESSAGE = struct.Struct("=cI")  # kind, timeout in milliseconds
 FAILED, STARTED, CONFINED = b"-1", b"ok", b" ns"
 SO_PASSPIDFD, SCM_PIDFD = 76, 4  # include/uapi/asm-generic/socket.h (Linux 6.5+); the socket module lacks them

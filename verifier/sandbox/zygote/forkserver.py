@@ -10,7 +10,7 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
   a pidfd of it; the verifier reads its request from a pipe, after the fork.
 - *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
-  its isolated fork uses alone and which ends with that fork (``isolation.fork_channel``).
+  its isolated fork uses alone and which ends with that fork (``isolation.ForkChannels``).
 - *response* (from a verifier, through a channel the server serves for that verifier process alone): the
   command carries only the socket its reply goes to; the server makes the four pipes and answers with the
   verifier's ends only (request to write; results, output, status to read), so a verifier cannot hand a response a
@@ -109,6 +109,7 @@ class Server:
         # for it, confined, pidfd of the process that sent the command or None)
         self.statuses = {}  # status fd -> pidfd
         self.senders = {}  # a command's sender's pidfd -> the response pidfd it asked for
+        self.retired = set()  # descriptors no longer polled since this batch of events began
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
         cfg["mount_plan"] = (cover_terminals(mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"],
@@ -167,7 +168,10 @@ class Server:
             events = sorted(self.poller.poll(wait), key=lambda event: event[0] not in self.responses
                             and event[0] not in self.statuses and event[0] not in self.verifiers
                             and event[0] not in self.senders)
+            self.retired = set()
             for fd, _ in events:
+                if fd in self.retired:  # stopped watching it earlier in this batch: its number may be a new one's
+                    continue
                 if fd == self.commands.fileno():
                     launch = self._command(self.commands)
                     if launch is not True:
@@ -195,7 +199,7 @@ class Server:
         if kind is None:
             if sock is self.commands:
                 return False
-            self._close_channel(sock.fileno())
+            self._close_channel(sock.fileno(), emptied=True)
             return True
         launch = None
         try:
@@ -204,7 +208,7 @@ class Server:
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
                 launch, sender = self._spawn_response(sock, fds[0], timeout_ms / 1000, sender), None  # (it owns it)
             elif sock is not self.commands and kind == CHANNEL and len(fds) == FDS[CHANNEL]:
-                self._open_channel(sock, fds)
+                self._open_channels(sock, fds[0], timeout_ms)  # (the number wanted, in the timeout's place)
         finally:
             _close(sender, None)
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
@@ -214,10 +218,25 @@ class Server:
                 self.disposer.close(fds)
         return launch or True
 
-    def _close_channel(self, fd):
-        sock, _ = self.channels.pop(fd)
+    def _unwatch(self, fd):
+        """Stop polling ``fd`` (about to be closed). Its number can come back at once, for a channel or pipe made
+        later in the same batch of events, where an event polled for the old one would be taken for the new one's:
+        a stale end-of-file event had this server block reading a fresh, empty channel for good (every later
+        ``run_response`` of the worker hung). The loop skips the rest of the batch's events for it; polling is
+        level-triggered, so the new one's come again."""
         self.poller.unregister(fd)
-        self.disposer.close([sock.detach()])
+        self.retired.add(fd)
+
+    def _close_channel(self, fd, emptied=False):
+        """Stop serving channel ``fd``. Every channel is made here; one ``emptied`` (read to its end: its peer is
+        gone and its queue empty) holds nothing whose release could block, and is closed here; else the disposer
+        closes it (its queue may hold descriptors in flight)."""
+        sock, _ = self.channels.pop(fd)
+        self._unwatch(fd)
+        if emptied:
+            sock.close()
+        else:
+            self.disposer.close([sock.detach()])
 
     def _verifier_ended(self, pidfd):
         """The verifier process is gone: end every response it started and drop its channels (queued commands too)."""
@@ -226,31 +245,43 @@ class Server:
             self._finish(response, "abandoned")
         for channel in [fd for fd, (_, owner) in self.channels.items() if owner == pidfd]:
             self._close_channel(channel)
-        self.poller.unregister(pidfd)
+        self._unwatch(pidfd)
         os.close(pidfd)
 
-    def _open_channel(self, sock, fds):
-        """Serve a further channel for the verifier process ``sock`` serves (``fds``: the channel's end, a reply
-        socket), for one of its isolated forks alone, and answer :data:`STARTED` once it names each command's
-        sender. Why: a fork that shared the verifier's own channel could end it for the rest of the group
-        (``shutdown``; red-team round 25); a fork's own channel ends with the fork. At most
-        :data:`CHANNELS_PER_VERIFIER` at once; the caller disposes of ``fds``."""
+    def _open_channels(self, sock, reply, wanted):
+        """Serve ``wanted`` further channels, made here, for the verifier process ``sock`` serves, each for one of
+        its isolated forks alone: their ends go to the request's ``reply`` socket with :data:`STARTED` (fewer, or
+        none, past :data:`CHANNELS_PER_VERIFIER` at once). Why: a fork that shared the verifier's own channel could
+        end it for the rest of the group (``shutdown``; red-team round 25); a fork's own channel ends with the fork.
+        Several per request, because each request is a round trip that every isolated response would otherwise pay.
+        The caller disposes of ``reply``."""
         owner = self.channels[sock.fileno()][1]
-        answer = _reply_socket(fds[1])
-        channel = _reply_socket(fds[0])  # a copy: the descriptor the verifier sent is disposed of as any other
         held = sum(each_owner == owner for _, each_owner in self.channels.values())
-        if answer is None or channel is None or held >= CHANNELS_PER_VERIFIER or not pass_sender(channel):
-            _close(None, answer)
-            if channel is not None:
-                self.disposer.close([channel.detach()])
+        count = max(0, min(wanted, CHANNELS_PER_VERIFIER - held))
+        answer = _reply_socket(reply) if count else None
+        if answer is None:
             return
-        self.channels[channel.fileno()] = (channel, owner)
-        self.poller.register(channel, select.POLLIN)
+        made = []
         try:
-            socket.send_fds(answer, [STARTED], [], socket.MSG_DONTWAIT)
+            for _ in range(count):
+                made.append(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET))
         except OSError:
             pass
+        for channel, _ in made:
+            pass_sender(channel)  # before the fork can send on it
+        try:
+            socket.send_fds(answer, [STARTED], [theirs.fileno() for _, theirs in made], socket.MSG_DONTWAIT)
+            sent = bool(made)
+        except OSError:
+            sent = False
         answer.close()
+        for channel, theirs in made:
+            theirs.close()
+            if not sent:
+                channel.close()
+                continue
+            self.channels[channel.fileno()] = (channel, owner)
+            self.poller.register(channel, select.POLLIN)
 
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
@@ -372,11 +403,11 @@ class Server:
     def _finish(self, pidfd, ended):
         pid, status, _, _, confined, sender = self.responses.pop(pidfd)
         del self.statuses[status]
-        self.poller.unregister(pidfd)
-        self.poller.unregister(status)
+        self._unwatch(pidfd)
+        self._unwatch(status)
         if sender is not None:
             del self.senders[sender]
-            self.poller.unregister(sender)
+            self._unwatch(sender)
             os.close(sender)
         uid = self.cfg.get("response_uid")
         if confined:  # pid 1 of its own namespaces: its end is the end of all of it (module docstring)

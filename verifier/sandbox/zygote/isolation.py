@@ -17,7 +17,7 @@ import termios
 import time
 
 from verifier.sandbox.zygote.cleanup import reap, wipe
-from verifier.sandbox.zygote.fork_protocol import CHANNEL, MESSAGE, STARTED
+from verifier.sandbox.zygote.fork_protocol import CHANNEL, CHANNEL_BATCH, MESSAGE, STARTED
 from verifier.sandbox.zygote.frames import describe_status
 from verifier.sandbox.zygote.load_state import put_back
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
@@ -25,7 +25,7 @@ from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 RESULT_FD, CHANNEL_FD, REQUEST_FD = 3, 4, 5  # as the verifier process arranged them (``child``)
 
 
-def isolated_call(score, call, send, scratch, workdir, state):
+def isolated_call(score, call, send, scratch, workdir, state, channels):
     """Score one response in a fork of its own (``score()`` there), then end everything it left, empty the scratch
     space and put back ``state`` (``load_state.record``) before the zygote can hand over the next response.
 
@@ -38,13 +38,13 @@ def isolated_call(score, call, send, scratch, workdir, state):
     this process ends every other process in it (``kill(-1)``: the verifier's own response processes live in
     namespaces of their own) and reaps them all; elsewhere the fork's process group, and a stray that left it keeps
     no pipe of the group. The fork does not hold this process's channel to the fork server either, but one of its
-    own (:func:`fork_channel`): through a shared one it could end the channel for the rest of the group
+    own (:class:`ForkChannels`): through a shared one it could end the channel for the rest of the group
     (``shutdown``; red-team round 25). It then waits until the fork server has taken every command the fork left on
     its channel (:func:`channel_drained`), makes the work directory afresh (a response had made it read-only, or renamed
     it, for the rest of the group: red-team round 23) and puts back what the verifier had after loading: its files,
     descriptions and IPC objects (``load_state``)."""
     read_end, write_end = os.pipe()
-    own = fork_channel()
+    own = channels.take()
     pid = os.fork()
     if pid == 0:
         try:
@@ -53,6 +53,7 @@ def isolated_call(score, call, send, scratch, workdir, state):
             os.close(REQUEST_FD)
             os.dup2(write_end, RESULT_FD)  # ``send`` writes to RESULT_FD: here, the fork's own pipe
             os.close(write_end)
+            channels.keep_only(own)
             if own is not None:  # ``run_response`` uses CHANNEL_FD: here, the fork's own channel
                 os.dup2(own, CHANNEL_FD)
                 os.close(own)
@@ -66,8 +67,7 @@ def isolated_call(score, call, send, scratch, workdir, state):
     frame = first_frame(_drain(read_end, RELAY_CAP), call)
     os.close(read_end)
     channel_drained(CHANNEL_FD if own is None else own)
-    if own is not None:
-        os.close(own)
+    channels.done(own)
     fresh_workdir(scratch, workdir)
     put_back(state, scratch)
     if frame is not None:
@@ -123,28 +123,57 @@ DRAIN_WAIT_S = 2.0
 """The longest an isolated call waits for the fork server to take what a fork left on the channel."""
 
 
-def fork_channel():
-    """A channel to the fork server for the next fork alone (the ``channel`` command, ``fork_protocol``), or None
-    where the server gives none: the fork then shares this process's."""
-    made = []
+class ForkChannels:
+    """Channels to the fork server, one for each isolated fork alone (the ``channel`` command, ``fork_protocol``),
+    asked for :data:`CHANNEL_BATCH` at a time, and those of ended forks closed together before the next request:
+    each request is a round trip, and each close wakes the server. Spare and used ones are open in this process
+    only: a fork closes every one but its own (:meth:`keep_only`)."""
+
+    def __init__(self):
+        self.spare, self.used = [], []
+
+    def take(self):
+        """A channel for the next fork, or None where the server gives none (the fork then shares this process's)."""
+        if not self.spare:
+            for fd in self.used:
+                os.close(fd)
+            self.used = []
+            self.spare = _ask_channels(CHANNEL_BATCH)
+        return self.spare.pop() if self.spare else None
+
+    def done(self, own):
+        """The fork that had ``own`` is gone and the server has read what it sent: close it with the next batch."""
+        if own is not None:
+            self.used.append(own)
+
+    def keep_only(self, own):
+        """In the fork: close the spares and the ended forks' channels; only its own can reach the server."""
+        for fd in self.spare + self.used:
+            if fd != own:
+                os.close(fd)
+
+
+def _ask_channels(wanted):
     try:
-        made += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        made += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        mine, theirs, answer, asker = made
-        with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
-            socket.send_fds(channel, [MESSAGE.pack(CHANNEL, 0)], [theirs.fileno(), asker.fileno()])
-        theirs.close()
-        asker.close()
-        started = answer.recv(16) == STARTED  # b"" when the server refused (it dropped the asker's end)
+        answer, asker = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     except OSError:
-        started = False
-    for each in made[1:]:
-        each.close()
-    if not started:
-        for each in made[:1]:
-            each.close()
-        return None
-    return made[0].detach()
+        return []
+    fds = []
+    try:
+        with answer:
+            try:
+                with socket.socket(fileno=os.dup(CHANNEL_FD)) as channel:
+                    socket.send_fds(channel, [MESSAGE.pack(CHANNEL, wanted)], [asker.fileno()])
+            finally:
+                asker.close()
+            reply, fds, flags, _ = socket.recv_fds(answer, 16, wanted)  # b"" when the server refused (dropped asker)
+    except OSError:
+        return []
+    if reply == STARTED and not flags & socket.MSG_CTRUNC:
+        return fds
+    for fd in fds:
+        os.close(fd)
+    return []
 
 
 def channel_drained(channel, wait_s=DRAIN_WAIT_S):
