@@ -324,3 +324,28 @@ def test_a_responses_home_and_tmpdir_are_its_own_fresh_working_directory(pool):
     fresh = "run.calls[0].ok and len(set(run.calls[0].value[:4])) == 1 and run.calls[0].value[4:] == [[[]], 'x']"
     source = probe(fresh, calls="[('where', [])]")
     assert scores(pool, source, [code, code]) == [1.0, 1.0]
+
+
+FROM_THREADS = '''import threading
+from envsynth_sandbox import run_response
+def verify(response):
+    passed = [False] * 4
+    def check(i):
+        run = run_response(response, calls=[("double", [i])], timeout=2.0)
+        passed[i] = run.calls[0].ok and run.calls[0].value == 2 * i
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return float(all(passed))
+'''
+
+
+def test_run_response_from_several_threads_scores_each_right_answer():
+    """Red-team round 26: ``run_response`` closed its request pipe twice; between the two closes another thread had
+    been given that descriptor number, and lost it: 7 to 10 of 10 right answers failed."""
+    limits = LIMITS.model_copy(update={"wall_s": 10.0, "cpu_s": 10.0})
+    with open_pool("bwrap", workers=1, limits=limits) as threaded:
+        results = threaded.score(FROM_THREADS, ["def double(x):\n    return 2 * x\n"] * 10)
+    assert [r.score for r in results] == [1.0] * 10, [r.detail for r in results]

@@ -386,6 +386,21 @@ def test_an_isolated_response_cannot_end_the_fork_server_channel_of_the_next_one
     assert [r.score for r in results[1:]] == [1.0, 1 / 3, 1.0], [r.detail for r in results]
 
 
+HOLDS_MANY_DESCRIPTORS = "import os\nKEPT = []\nwhile len(KEPT) < 242:\n    KEPT.extend(os.pipe())\n" + RUNS_AND_EXECUTES
+
+
+def test_a_fork_never_holds_its_verifier_processes_own_channel():
+    """Red-team round 26: a verifier holding 242 of its 256 descriptors had no room for the eight fork channels it
+    asked for, so every fork shared the verifier process's own channel again, and one response's ``shutdown`` of
+    it failed every later right answer (3 of 3 runs). The verifier process now keeps what fits, and a fork that
+    gets no channel has none."""
+    right, wrong = "def total(xs):\n    return sum(xs)\n", "def total(xs):\n    return 0\n"
+    limits = LIMITS.model_copy(update={"isolate_responses": True, "wall_s": 3.0, "cpu_s": 3.0})
+    with open_pool("bwrap", workers=1, limits=limits) as isolated:
+        results = isolated.score(HOLDS_MANY_DESCRIPTORS, [ENDS_THE_CHANNEL["shutdown"], right, wrong, right])
+    assert [r.score for r in results[1:]] == [1.0, 1 / 3, 1.0], [r.detail for r in results]
+
+
 WRITES_ITS_ANSWER = '''import signal, sys
 def _on_alarm(signum, frame):  # the usual signal.alarm timeout pattern
     raise TimeoutError("verify took too long")

@@ -121,10 +121,10 @@ def run_response(code, calls=(), *, timeout=2.0, stdin=""):
         return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
     request_w, results_r, output_r, status_r = ends
     try:
-        _send(request_w, request)
+        _send(request_w, request)  # (closes it: each end is closed once, as another thread may reuse its number)
         data, output, status = _collect(results_r, output_r, status_r, time.monotonic() + timeout + slack)
     finally:
-        for fd in ends:
+        for fd in ends[1:]:
             _close(fd)
     return _assemble(len(wanted), data, output, status)
 
@@ -225,12 +225,14 @@ def _call(item):
 
 
 def _send(fd, data):
+    """Write ``data`` to the request pipe ``fd``, then close it (always, and only here)."""
     try:
         while data:
             data = data[os.write(fd, data):]
     except OSError:  # the response process is gone before reading all of it: its status says why
         pass
-    _close(fd)
+    finally:
+        _close(fd)
 
 
 def _collect(results_r, output_r, status_r, deadline):

@@ -23,6 +23,7 @@ import json
 import os
 import select
 import socket
+import stat
 import struct
 import sys
 
@@ -110,3 +111,39 @@ def _hung_up(sock):
     poller = select.poll()
     poller.register(sock, select.POLLIN | select.POLLRDHUP)
     return any(events & (select.POLLHUP | select.POLLRDHUP) for _, events in poller.poll(0))
+
+
+def reply_socket(reply):
+    """A socket object on a copy of ``reply`` when it is a Unix seqpacket socket (what a request's reply socket
+    is), else None. Checked before anything is started, and without leaving the copy open: wrapping a descriptor
+    that is no socket raises, and the copy stayed open in this server for good (red-team round 25: a verifier's
+    fork sent pipes as reply sockets, and the server's descriptors grew by about 500 a group until it died)."""
+    try:
+        if not stat.S_ISSOCK(os.fstat(reply).st_mode):
+            return None
+        copy = os.dup(reply)
+    except OSError:
+        return None
+    try:
+        answer = socket.socket(fileno=copy)
+    except OSError:
+        os.close(copy)
+        return None
+    if answer.family != socket.AF_UNIX or answer.type != socket.SOCK_SEQPACKET:
+        answer.close()
+        return None
+    return answer
+
+
+def nobody_waits(reply, sender):
+    """Whether the request's ``sender`` (a pidfd; readable once that process has ended) is gone, or ``reply`` (its
+    reply socket, as the verifier sent it) is readable or hung up: nothing is ever written to it, so either means
+    that nobody reads the reply. A descriptor that is no socket at all fails the reply later."""
+    if sender == REAPED:
+        return True
+    poller = select.poll()
+    poller.register(reply, select.POLLIN)
+    if sender is not None:
+        poller.register(sender, select.POLLIN)
+    return any(events & (select.POLLIN | select.POLLHUP | select.POLLERR | select.POLLNVAL)
+               for _, events in poller.poll(0))

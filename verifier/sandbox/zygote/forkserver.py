@@ -16,54 +16,43 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   verifier's ends only (request to write; results, output, status to read), so a verifier cannot hand a response a
   descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end from the
   watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the process that
-  sent the command ends (an isolated response's fork shares its verifier's channel; the kernel names each command's
-  sender, ``fork_protocol``, and a command whose sender has already ended starts nothing), or when the verifier
+  sent the command ends (an isolated response's fork; the kernel names each command's sender, ``fork_protocol``,
+  and a command whose sender has already ended starts nothing), or when the verifier
   process whose channel it came by ends (its pidfd; that verifier's channel then closes, queued commands with it),
-  the server kills every process of the response uid, wipes what that uid left in scratch, removes SysV IPC
-  objects, reaps the response and only then writes ``{"ended": "exited"|"timeout"|"cpu"|"abandoned", "status":
-  WAIT_STATUS}``. Endings are handled before commands: no response outlives its verifier's group, and a sweep only
-  ever reaches the responses of the one verifier process running.
+  the server ends it (``response_watch``: it sweeps what the response left and reports how it ended on the status
+  pipe). Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever
+  reaches the responses of the one verifier process running.
 
 Both kinds are cloned into a pid, mount and IPC namespace of their own where the server may (privileged sandboxes:
-``confine``). A response so cloned is ended by a SIGKILL to it alone: as pid 1 of its namespace it takes every
-process of the namespace with it (the kernel reaps them all before its own end is reported), and its scratch tmpfs
-and SysV objects go with its mount and IPC namespaces, so there is nothing to sweep, wipe or remove. (The sweep
-below, ``kill(-1)`` with the response uid as effective uid, also reached the disposer: the server's real uid, 0, is
-the disposer's, and the kernel lets a real uid match; the disposer was re-forked after every response.) The server
-keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces), so neither a verifier (uid
-``uid``) nor a response (``response_uid``) can signal it; responses run under their own uid, so they cannot signal,
-trace or read the verifier. To sweep an unconfined response, the server takes the response uid as its effective
-uid for a moment: ``kill(-1)`` then reaches the response's processes at once (a fork bomb cannot outrun it), and the
-root-owned disposer (replaced when next needed), and the wipe exactly what they left. Without uids (unprivileged or container sandboxes) the server kills the response's session
-and wipes its working directory only (the sandbox docstring says so).
+``confine``). The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces), so
+neither a verifier (uid ``uid``) nor a response (``response_uid``) can signal it; responses run under their own
+uid, so they cannot signal, trace or read the verifier.
 
 The server never closes a descriptor a verifier chose: ``close()`` of a TCP socket with ``SO_LINGER`` and unsent
 data blocks for the linger time, and the last close of a socket whose queue holds such a socket in flight blocks
-too (the kernel releases it in the closer's context). Descriptors received on a verifier's channel, and the channel
-itself once done with (its queue may hold more), are handed to a ``disposer.Disposer``, which closes them in a
+too (the kernel releases it in the closer's context). Descriptors received on a verifier's channel, and a channel
+not read to its end (its queue may hold more), are handed to a ``disposer.Disposer``, which closes them in a
 process of its own. Commands are received with room for the most descriptors one message can carry
 (``SCM_MAX_FD``), so the kernel never discards surplus ones in the server's own context.
 """
 
-import math
 import os
 import select
 import signal
 import socket
-import stat
 import time
 
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.child import settle as settle_verifier
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
-from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
                                              worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import (CHANNEL, CHANNELS_PER_VERIFIER, FAILED, FDS, REAPED, RESPONSE,
-                                                   STARTED, VERIFIER, pass_sender, pid_reply, receive, write_status)
+                                                   STARTED, VERIFIER, nobody_waits, pass_sender, pid_reply, receive,
+                                                   reply_socket, write_status)
 from verifier.sandbox.zygote.response import settle as settle_response
-from verifier.sandbox.zygote.response import workdir
+from verifier.sandbox.zygote.response_watch import ResponseWatch
 
 
 
@@ -105,10 +94,7 @@ class Server:
         self.poller.register(commands, select.POLLIN)
         self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
         self.verifiers = {}  # verifier pidfd -> True while it lives
-        self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier process whose channel asked
-        # for it, confined, pidfd of the process that sent the command or None)
-        self.statuses = {}  # status fd -> pidfd
-        self.senders = {}  # a command's sender's pidfd -> the response pidfd it asked for
+        self.watch = ResponseWatch(cfg, self.poller, self._unwatch)
         self.retired = set()  # descriptors no longer polled since this batch of events began
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
@@ -161,13 +147,12 @@ class Server:
         worker)."""
         while True:
             now = time.monotonic()
-            deadline = min((entry[2] for entry in self.responses.values()), default=None)
+            deadline = self.watch.next_deadline()
             wait = -1 if deadline is None else max(0, int((deadline - now) * 1000) + 1)
             # Endings first: a response whose verifier died is swept (kill(-1) as the response uid) before any
             # command of this batch can start the next verifier's responses, which that sweep would reach.
-            events = sorted(self.poller.poll(wait), key=lambda event: event[0] not in self.responses
-                            and event[0] not in self.statuses and event[0] not in self.verifiers
-                            and event[0] not in self.senders)
+            events = sorted(self.poller.poll(wait),
+                            key=lambda event: not self.watch.ends(event[0]) and event[0] not in self.verifiers)
             self.retired = set()
             for fd, _ in events:
                 if fd in self.retired:  # stopped watching it earlier in this batch: its number may be a new one's
@@ -180,17 +165,11 @@ class Server:
                     launch = self._command(self.channels[fd][0])
                     if launch is not True:
                         return launch
-                elif fd in self.responses:
-                    self._finish(fd, "exited")
-                elif fd in self.statuses:
-                    self._finish(self.statuses[fd], "abandoned")
-                elif fd in self.senders:  # the process that asked for it ended (an isolated response's fork)
-                    self._finish(self.senders[fd], "abandoned")
+                elif self.watch.ends(fd):
+                    self.watch.on_event(fd)
                 elif fd in self.verifiers:
                     self._verifier_ended(fd)
-            now = time.monotonic()
-            for pidfd in [p for p, entry in self.responses.items() if entry[2] <= now]:
-                self._finish(pidfd, "timeout")
+            self.watch.expire(time.monotonic())
 
     def _command(self, sock):
         """Handle one command from ``sock``; False when the zygote's command socket reached end of file, a launch in
@@ -241,8 +220,7 @@ class Server:
     def _verifier_ended(self, pidfd):
         """The verifier process is gone: end every response it started and drop its channels (queued commands too)."""
         del self.verifiers[pidfd]
-        for response in [p for p, entry in self.responses.items() if entry[3] == pidfd]:
-            self._finish(response, "abandoned")
+        self.watch.abandon(pidfd)
         for channel in [fd for fd, (_, owner) in self.channels.items() if owner == pidfd]:
             self._close_channel(channel)
         self._unwatch(pidfd)
@@ -258,7 +236,7 @@ class Server:
         owner = self.channels[sock.fileno()][1]
         held = sum(each_owner == owner for _, each_owner in self.channels.values())
         count = max(0, min(wanted, CHANNELS_PER_VERIFIER - held))
-        answer = _reply_socket(reply) if count else None
+        answer = reply_socket(reply) if count else None
         if answer is None:
             return
         made = []
@@ -345,8 +323,8 @@ class Server:
         when ``reply`` is no Unix seqpacket socket, or this server is out of descriptors. The response is ended when
         ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
         owner = self.channels[sock.fileno()][1]
-        answer = _reply_socket(reply)
-        if answer is None or _nobody_waits(reply, sender):
+        answer = reply_socket(reply)
+        if answer is None or nobody_waits(reply, sender):
             _close(sender, answer)
             return None
         try:
@@ -389,81 +367,10 @@ class Server:
             _close(sender, None)
             os.close(status)
             return None
-        self.responses[pidfd] = (pid, status, time.monotonic() + limit, owner, confined, sender)
-        self.statuses[status] = pidfd
-        if sender is not None:
-            self.senders[sender] = pidfd
-            self.poller.register(sender, select.POLLIN)
-        self.poller.register(pidfd, select.POLLIN)
-        self.poller.register(status, 0)  # POLLERR arrives when the verifier (the status reader) is gone
+        self.watch.add(pidfd, pid, status, time.monotonic() + limit, owner, confined, sender)
         if not sent:
-            self._finish(pidfd, "abandoned")
+            self.watch.finish(pidfd, "abandoned")
         return None
-
-    def _finish(self, pidfd, ended):
-        pid, status, _, _, confined, sender = self.responses.pop(pidfd)
-        del self.statuses[status]
-        self._unwatch(pidfd)
-        self._unwatch(status)
-        if sender is not None:
-            del self.senders[sender]
-            self._unwatch(sender)
-            os.close(sender)
-        uid = self.cfg.get("response_uid")
-        if confined:  # pid 1 of its own namespaces: its end is the end of all of it (module docstring)
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        elif uid is None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        else:
-            os.setresuid(-1, uid, -1)  # effective uid only: kill and wipe as the response, then back
-            try:
-                os.kill(-1, signal.SIGKILL)
-                wipe(self.cfg["scratch"])
-                remove_ipc()  # SysV objects outlive processes: none may carry data to a later response
-            except OSError:
-                pass
-            finally:
-                os.setresuid(-1, 0, -1)
-        _, wait_status, usage = os.wait4(pid, 0)
-        if os.WIFSIGNALED(wait_status) and usage.ru_utime + usage.ru_stime >= math.ceil(self.cfg["limits"]["cpu_s"]):
-            ended = "cpu"  # pid 1 of its namespace ignores SIGXCPU at the soft cap; the hard cap's SIGKILL ended it
-        if uid is None and not confined:
-            wipe(workdir(self.cfg, pid))
-            try:
-                os.rmdir(workdir(self.cfg, pid))
-            except OSError:
-                pass
-        write_status(status, ended, wait_status)
-        os.close(status)
-        os.close(pidfd)
-
-
-def _reply_socket(reply):
-    """A socket object on a copy of ``reply`` when it is a Unix seqpacket socket (what a request's reply socket
-    is), else None. Checked before anything is started, and without leaving the copy open: wrapping a descriptor
-    that is no socket raises, and the copy stayed open in this server for good (red-team round 25: a verifier's
-    fork sent pipes as reply sockets, and the server's descriptors grew by about 500 a group until it died)."""
-    try:
-        if not stat.S_ISSOCK(os.fstat(reply).st_mode):
-            return None
-        copy = os.dup(reply)
-    except OSError:
-        return None
-    try:
-        answer = socket.socket(fileno=copy)
-    except OSError:
-        os.close(copy)
-        return None
-    if answer.family != socket.AF_UNIX or answer.type != socket.SOCK_SEQPACKET:
-        answer.close()
-        return None
-    return answer
 
 
 def _pipes(count):
@@ -485,18 +392,3 @@ def _close(sender, answer):
         os.close(sender)
     if answer is not None:
         answer.close()
-
-
-def _nobody_waits(reply, sender):
-    """Whether the request's ``sender`` (a pidfd; readable once that process has ended) is gone, or ``reply`` (its
-    reply socket, as the verifier sent it) is readable or hung up: nothing is ever written to it, so either means
-    that nobody reads the reply. A descriptor that is no socket at all fails the reply later."""
-    if sender == REAPED:
-        return True
-    poller = select.poll()
-    poller.register(reply, select.POLLIN)
-    if sender is not None:
-        poller.register(sender, select.POLLIN)
-    return any(events & (select.POLLIN | select.POLLHUP | select.POLLERR | select.POLLNVAL)
-               for _, events in poller.poll(0))
-
