@@ -386,7 +386,8 @@ def test_an_isolated_response_cannot_end_the_fork_server_channel_of_the_next_one
     assert [r.score for r in results[1:]] == [1.0, 1 / 3, 1.0], [r.detail for r in results]
 
 
-HOLDS_MANY_DESCRIPTORS = "import os\nKEPT = []\nwhile len(KEPT) < 242:\n    KEPT.extend(os.pipe())\n" + RUNS_AND_EXECUTES
+HOLDS_MANY_DESCRIPTORS = ("import os\nKEPT = []\nwhile len(KEPT) < 242:\n    KEPT.extend(os.pipe())\n"
+                          + RUNS_AND_EXECUTES)
 
 
 def test_a_fork_never_holds_its_verifier_processes_own_channel():

@@ -1,22 +1,23 @@
 """The fork server's commands and replies: what a zygote or verifier sends to have a process forked, and what it hears.
 
 Standard library only (shipped into the sandbox). A command is one ``SOCK_SEQPACKET`` message: a one-byte kind and a
-timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind (a *verifier* command
-carries the verifier's three pipe ends; a *response* command the socket its reply goes to, made for that one
-request: a reply left queued on the verifier's shared channel was taken by the next caller, so one response's code
-could hand the next response's ``run_response`` a process it had already fed; red-team round 23; a *channel*
-command, from a verifier process, a reply socket too, and in the timeout's place how many further channels it
-wants, one for each of its next isolated forks; it hears :data:`STARTED` with the ends of those the server made). The zygote hears a
-verifier's pid, followed by :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own,
-or :data:`FAILED`; a verifier hears, on its request's own reply socket, :data:`STARTED` with its four pipe ends, and
-on the status pipe one JSON line (:func:`write_status`).
+timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind:
 
-Each command on a verifier's channel also tells the server *who* sent it: the channel's receiving end asks the kernel
-for a pidfd of each message's sender (``SO_PASSPIDFD``, Linux 6.5+; :func:`pass_sender`). A process the verifier
-process forked (an isolated response, ``isolation``) shares the channel; the server starts nothing for a command whose
-sender has ended, and ends each response process when the process that asked for it ends. Why: such a fork queued a
-hundred commands whose reply sockets it kept alive in flight, then died; the server started them all after its death,
-and the next responses' own ``run_response`` failed (every later right answer scored 0.0; red-team round 24).
+- *verifier* (from the zygote): the verifier's three pipe ends. The zygote hears the verifier's pid, followed by
+  :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own, or :data:`FAILED`.
+- *response* (from a verifier process or its isolated fork): the socket its reply goes to, made for that one
+  request (a reply left queued on a shared channel was taken by the next caller, so one response's code could hand
+  the next response's ``run_response`` a process it had already fed; red-team round 23). It hears :data:`STARTED`
+  with its four pipe ends, and on the status pipe one JSON line (:func:`write_status`).
+- *channel* (from a verifier process): a reply socket too, and in the timeout's place how many further channels
+  it wants, one for each of its next isolated forks. It hears :data:`STARTED` with the ends the server made.
+
+Each command on a verifier's channels also tells the server *who* sent it: a channel's receiving end asks the
+kernel for a pidfd of each message's sender (``SO_PASSPIDFD``, Linux 6.5+; :func:`pass_sender`). The server starts
+nothing for a command whose sender has ended, and ends each response process when the process that asked for it
+ends. Why: an isolated response's fork queued a hundred commands whose reply sockets it kept alive in flight, then
+died; the server started them all after its death, and the next responses' own ``run_response`` failed (every later
+right answer scored 0.0; red-team round 24).
 """
 
 import json

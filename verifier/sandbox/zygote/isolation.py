@@ -3,7 +3,7 @@
 Runs inside the sandbox, standard library only, in a verifier process serving a group with ``isolate_responses``
 (``child.serve``). The fork scores one response; the verifier process waits for it, ends every process it left,
 relays its frame, waits until the fork server has read what the fork left on the channel, and puts back the state
-it had after loading (``load_state``) before the zygote hands over the next response. Red-team rounds 22 to 24 found
+it had after loading (``load_state``) before the zygote hands over the next response. Red-team rounds 22 to 26 found
 each piece missing once (:func:`isolated_call`).
 """
 
