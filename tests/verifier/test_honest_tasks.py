@@ -113,3 +113,14 @@ def verify(response):
 def test_a_run_without_stdin_reads_an_empty_stream_on_descriptor_0(pool):
     program = "import sys\ndef read():\n    return [sys.stdin.buffer.read().decode(), open(0).read()]\n"
     assert pool.score(EMPTY_STDIN, [program])[0].score == 1.0
+
+
+WHO_AM_I = '''import getpass
+def verify(response):
+    return float(response == getpass.getuser())
+'''
+
+
+def test_an_honest_verifier_can_ask_who_it_runs_as(pool):
+    """``getpass.getuser()`` raised in the sandbox (no passwd entry for its uid); ``USER`` now names it."""
+    assert [r.score for r in pool.score(WHO_AM_I, ["sandbox", "root"])] == [1.0, 0.0]
