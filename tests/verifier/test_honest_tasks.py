@@ -124,3 +124,31 @@ def verify(response):
 def test_an_honest_verifier_can_ask_who_it_runs_as(pool):
     """``getpass.getuser()`` raised in the sandbox (no passwd entry for its uid); ``USER`` now names it."""
     assert [r.score for r in pool.score(WHO_AM_I, ["sandbox", "root"])] == [1.0, 0.0]
+
+
+COMPLETED = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, stdin="2 3\\n", timeout=2.0)
+    return 1.0 if run.outcome == "completed" and run.loaded and run.stdout.strip() == "5" else 0.0
+'''
+
+
+def test_a_script_that_ends_by_os_exit_zero_completed():
+    """Red-team round 27: a script ending ``sys.stdout.flush(); os._exit(0)`` (a fast-exit idiom of judges) printed
+    the right answer and was reported crashed, "exited before reporting every call", though it asked for none."""
+    program = "import os, sys\na, b = map(int, input().split())\nprint(a + b)\nsys.stdout.flush()\nos._exit(0)\n"
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=4.0)) as pool:
+        assert pool.score(COMPLETED, [program])[0].score == 1.0
+
+
+LINE_ENDINGS = '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, stdin="ab\\r\\ncd\\rx\\n", timeout=2.0)
+    return 1.0 if run.stdout == repr(["ab\\r", "cd\\rx"]) + "\\n" else 0.0
+'''
+
+
+def test_standard_input_keeps_its_line_endings_as_cpythons_does(pool):
+    """Red-team round 27: the response's stdin translated ``\\r\\n`` and a lone ``\\r`` to ``\\n``; CPython's own
+    stdin on POSIX keeps them (``newline="\\n"``)."""
+    assert pool.score(LINE_ENDINGS, ["print([input(), input()])\n"])[0].score == 1.0

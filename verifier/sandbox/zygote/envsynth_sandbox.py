@@ -310,9 +310,10 @@ def _assemble(count, data, output, status):
             calls[index] = CallResult(ok=True, value=event.get("value")) if event.get("ok") is True else \
                 CallResult(ok=False, error=_error(event.get("error")))
     missing = ResponseError({"timeout": "Timeout", "crashed": "Crashed"}.get(outcome, "NoResult"), detail)
-    if outcome == "completed" and (load is None or (load.get("ok") is True and len(calls) < count)):
+    ran_out = count == 0 and load is None and outcome == "completed"  # a script that ended with os._exit(0)
+    if not ran_out and outcome == "completed" and (load is None or (load.get("ok") is True and len(calls) < count)):
         outcome, detail = "crashed", "the response process exited before reporting every call"
-    return ResponseRun(outcome=outcome, loaded=load is not None and load.get("ok") is True,
+    return ResponseRun(outcome=outcome, loaded=ran_out or (load is not None and load.get("ok") is True),
                        load_error=_error(load.get("error")) if load and load.get("ok") is not True else None,
                        calls=tuple(calls.get(i, CallResult(ok=False, error=missing)) for i in range(count)),
                        stdout=output.decode("utf-8", "replace"),
