@@ -139,14 +139,17 @@ def _reraise(exc: Exception) -> Callable[[], int]:
 
 
 def one_cycle(config: GrowConfig, bank: Path, as_json: bool, out: TextIO, err: TextIO,
-              opener: RuntimeOpener = open_runtime) -> int:
+              opener: RuntimeOpener = open_runtime, interrupt_came: Callable[[], bool] = lambda: False) -> int:
     """Run one cycle and print its report; returns the exit code (Ctrl-C propagates, to end an ``--every`` loop).
 
     A failed cycle is one ``error:`` line and the shared exit code (:func:`task_bank.cli_support.run_command`),
-    never the end of the loop."""
+    never the end of the loop. ``interrupt_came()`` says whether Ctrl-C or SIGTERM came: an exception raised then is
+    the interrupt (:func:`run_cycle`)."""
     try:
-        report = run_cycle(config, bank, opener=opener)
+        report = run_cycle(config, bank, opener=opener, interrupt_came=interrupt_came)
     except Exception as exc:  # noqa: BLE001 - a bug must not end an unattended --every loop; the run says FAILED
+        if interrupt_came():
+            raise KeyboardInterrupt from exc
         with contextlib.redirect_stderr(err):
             code = run_command(_reraise(exc))
         outcome = "locked" if code == 75 else "failed"
@@ -173,10 +176,6 @@ def _recorded_state(bank: Path) -> str:
     return f"cycle {latest.id} is recorded {latest.outcome.value}{resumes}"
 
 
-def _raise_interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None, *,
          opener: RuntimeOpener = open_runtime) -> int:
     """Parse ``argv``, run one cycle or the ``--every`` loop, return the exit code. SIGTERM is handled like
@@ -196,16 +195,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     bank = resolve_bank(args.bank, config)
-    running = [False]
+    running, requested = [False], [False]
 
     def cycle() -> int:
         running[0] = True
-        code = one_cycle(config, bank, args.json, out, err, opener)
+        code = one_cycle(config, bank, args.json, out, err, opener, interrupt_came=lambda: requested[0])
         running[0] = False
         return code
 
-    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
-    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    def interrupt(_signum: int, _frame: object) -> None:
+        requested[0] = True  # read where the KeyboardInterrupt may come out as another exception
+        raise KeyboardInterrupt
+
+    previous_int = signal.signal(signal.SIGINT, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
     try:
         if interval is None:
             return cycle()

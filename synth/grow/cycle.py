@@ -157,13 +157,17 @@ class _Cycle:
 
 
 def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = open_runtime,
-              prompts: PromptLibrary | None = None, validator_version: str | None = None) -> CycleReport:
+              prompts: PromptLibrary | None = None, validator_version: str | None = None,
+              interrupt_came: Callable[[], bool] = lambda: False) -> CycleReport:
     """Run one growth cycle on ``bank_path``; LockedError at once when another cycle holds the lock.
 
     ``opener`` builds the cycle's :class:`Runtime` as a context manager (a service embedding cycles can pass
     one that reuses its own backend, validator and executor). ``validator_version`` (default: the verifier's
     ``VALIDATOR_VERSION``) is the version re-validation judges reports against. On any exception, Ctrl-C
-    included, the run is recorded FAILED or INTERRUPTED and the exception propagates.
+    included, the run is recorded FAILED or INTERRUPTED and the exception propagates. ``interrupt_came()`` says
+    whether Ctrl-C or SIGTERM came (the command's signal handlers): an exception raised then is the interrupt
+    (a KeyboardInterrupt raised inside a pydantic serializer came out as PydanticSerializationError, and the run
+    was recorded FAILED, the command exiting 1 instead of 130), recorded INTERRUPTED and raised as one.
     """
     if validator_version is None:
         from verifier.validate import VALIDATOR_VERSION as validator_version
@@ -197,6 +201,10 @@ def run_cycle(config: GrowConfig, bank_path: Path, *, opener: RuntimeOpener = op
                 ledger.finish(RunOutcome.FAILED, str(exc))
                 raise
             except Exception as exc:
+                if interrupt_came():
+                    ledger.finish(RunOutcome.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM); the next cycle resumes "
+                                  "where this one stopped")
+                    raise KeyboardInterrupt from exc
                 ledger.finish(RunOutcome.FAILED, f"{type(exc).__name__}: {exc}")
                 raise
             run = ledger.finish(outcome, message)

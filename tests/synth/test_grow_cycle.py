@@ -137,6 +137,28 @@ def test_ctrl_c_records_the_run_interrupted_and_releases_the_lock(fx, setup):
     assert setup.cycle().run.outcome is RunOutcome.SUCCEEDED
 
 
+def test_an_error_raised_while_an_interrupt_came_records_the_run_interrupted(fx, setup):
+    """CI: SIGTERM's KeyboardInterrupt raised inside a pydantic serializer came out as PydanticSerializationError;
+    the run was recorded FAILED and the command exited 1, not 130. Whatever an interrupt comes out as, it is one."""
+    setup.arrive([fx.failure_row(i) for i in range(3)])
+    with pytest.raises(KeyboardInterrupt):
+        run_cycle(setup.config(), setup.bank, opener=fx.failing_opener(ValueError("Error serializing to JSON")),
+                  interrupt_came=lambda: True)
+    with setup.open() as bank:
+        (run,) = bank.list_runs()
+        assert run.outcome is RunOutcome.INTERRUPTED and "resumes" in run.message
+
+
+def test_an_error_without_an_interrupt_records_the_run_failed(fx, setup):
+    setup.arrive([fx.failure_row(i) for i in range(3)])
+    with pytest.raises(ValueError):
+        run_cycle(setup.config(), setup.bank, opener=fx.failing_opener(ValueError("a bug")),
+                  interrupt_came=lambda: False)
+    with setup.open() as bank:
+        (run,) = bank.list_runs()
+        assert run.outcome is RunOutcome.FAILED and "a bug" in run.message
+
+
 def test_a_second_cycle_on_a_locked_bank_refuses_before_touching_it(setup):
     from synth.grow.runs import cycle_lock
 
