@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 
+from verifier.sandbox.zygote import confine
 from verifier.sandbox.zygote import environment as run_environment
 
 RESERVED = ("reset", "score", "solve")
@@ -37,9 +38,32 @@ def spawner_main(cfg, sock):
     process whose heap never held a request, it reads its own request only after the fork, from its pipe. Each
     ``spawn`` message on ``sock`` answers ``"<pid> <workdir>"`` with the session's command-pipe write end and
     result-pipe read end attached (SCM_RIGHTS), or ``"error <why>"``. Exits when the supervisor's end closes.
+
+    In a privileged bwrap worker (``cfg["pid_namespace"]``) the spawner is the only process that keeps uid 0 and
+    CAP_SYS_ADMIN: it clones each session into a pid, mount and IPC namespace of its own, as the verifier sandbox's
+    fork server clones a verifier (:mod:`verifier.sandbox.zygote.confine`), and the child covers ``/proc``, mounts a
+    scratch tmpfs of its own and drops to the sandbox uid before it reads its request. Why: sessions of several
+    tasks share a worker, under one uid, and in the worker's namespace one session listed the others in ``/proc``,
+    SIGKILLed them (their rollouts ended ``crashed``) and read their scratch directories. The spawner also covers
+    ``/dev/pts`` once and touches the sandbox's own directories before each clone, so their times date only that
+    session's start, not the worker's (a fresh validation worker from a long-lived training one). Elsewhere
+    (unprivileged bwrap, ``unsafe-local``) sessions are forked as before, each with a directory of the shared
+    scratch.
     """
     import socket
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the sessions; the supervisor kills them
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no session reads the spawner's memory
+    except (ImportError, OSError):
+        pass
+    namespaces = [bool(cfg.get("pid_namespace")) and confine.can_clone()]
+    plan = confine.mount_plan(cfg["scratch"], cfg.get("scratch_mb", 64), cfg.get("task_filter"))
+    dated = ()
+    if namespaces[0]:
+        plan = confine.cover_terminals(plan)
+        dated = confine.worker_start_paths()
+    cfg = {**cfg, "mount_plan": plan}
     while True:
         try:
             if not sock.recv(16):
@@ -48,10 +72,10 @@ def spawner_main(cfg, sock):
             os._exit(0)
         try:
             workdir = os.path.join(cfg["scratch"], "session-" + os.urandom(8).hex())
-            os.mkdir(workdir, 0o700)
             cmd_r, cmd_w = os.pipe()
             res_r, res_w = os.pipe()
-            pid = os.fork()
+            confine.touch(dated)
+            pid = confine.clone(0, namespaces) if namespaces[0] else os.fork()
         except OSError as exc:
             sock.send(f"error {exc}"[:900].encode())
             continue
@@ -72,8 +96,14 @@ def spawner_main(cfg, sock):
 
 def child_main(cfg, cmd_fd, res_fd, workdir):
     """Runs in the forked child: read its request, confine, load the environment, reset it, then serve commands
-    until killed."""
-    os.setsid()
+    until killed. Confined first (:func:`confine.enter`): pid 1 of namespaces of its own, it covers ``/proc``, takes
+    a scratch tmpfs of its own as its working directory, and drops to the sandbox uid with the task filter stacked;
+    forked without namespaces, it works in its directory of the shared scratch."""
+    confine.enter(cfg["mount_plan"], cfg.get("uid"))
+    if os.getpid() == 1:
+        workdir = cfg["scratch"]
+    else:  # made here, after the drop to the sandbox uid: the session's own (the spawner cannot chown)
+        os.mkdir(workdir, 0o700)
     os.chdir(workdir)
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):

@@ -29,13 +29,14 @@ from verifier.sandbox.bwrap import ZYGOTE_OVERHEAD_MB, launch_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
 from verifier.sandbox.process_worker import ProcessWorker
-from verifier.sandbox.seccomp import deny_list_program
+from verifier.sandbox.seccomp import deny_list_program, task_filter_program
 
 BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""
 
 
-MODULES = ("sandbox.zygote.environment", "session_child", "session_program")
+MODULES = ("sandbox.zygote.cleanup", "sandbox.zygote.confine", "sandbox.zygote.environment", "session_child",
+           "session_program")
 """The supervisor's modules under ``verifier``, shipped as source text in this order (standard library only); the
 first is the verifier sandbox's run-environment code (seeding, clock and pid shifting), shared, not copied."""
 BOOTSTRAP = """
@@ -76,10 +77,17 @@ def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> Pr
 
 def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
     def supervisor(binary: str, config: dict[str, object]) -> tuple[list[str], None]:
+        # As the verifier zygote's fork server, the session spawner (root, in the sandbox) keeps CAP_SYS_ADMIN to
+        # clone each session into namespaces of its own (session_child.spawner_main); the session drops it with
+        # uid 0 and stacks the task filter before its source loads.
+        task_filter = task_filter_program()
+        config.update(pid_namespace=config["uid"] is not None, scratch_mb=limits.scratch_mb,
+                      task_filter=None if task_filter is None else task_filter.hex())
         return session_command(binary, config), None
 
     memory = (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
-    return launch_worker(limits, hash_seed, supervisor, memory, deny_list_program())
+    return launch_worker(limits, hash_seed, supervisor, memory, deny_list_program(process_namespaces=True),
+                         extra_caps=("CAP_SYS_ADMIN",))
 
 
 def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:

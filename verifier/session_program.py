@@ -266,15 +266,6 @@ def serve(cfg, req, sessions, spawner):
 def main(config_json):
     """Serve the host until it closes the request pipe."""
     cfg = json.loads(config_json)
-    if cfg.get("uid") is not None and os.getuid() == 0:
-        os.setgroups([])
-        os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
-        os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-    except (ImportError, OSError):
-        pass
     sys.path.extend(cfg.get("site", []))
     for name in ("random", "datetime", "collections", "dataclasses", "itertools", "functools", "re", "string",
                  "copy", "shutil"):
@@ -289,8 +280,8 @@ def main(config_json):
         signal.signal(sig, signal.SIG_IGN)
     os.makedirs(cfg["scratch"], exist_ok=True)
     spawner, spawner_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    if os.fork() == 0:  # before the first request: the spawner's heap never holds one
-        try:
+    if os.fork() == 0:  # before the first request: the spawner's heap never holds one; it keeps uid 0 (if it has
+        try:  # it) to give each session namespaces of its own (session_child.spawner_main)
             spawner.close()
             os.close(fd_in)
             os.close(fd_out)
@@ -298,6 +289,15 @@ def main(config_json):
         finally:
             os._exit(0)
     spawner_end.close()
+    if cfg.get("uid") is not None and os.getuid() == 0:  # the supervisor itself needs no privilege
+        os.setgroups([])
+        os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+        os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    except (ImportError, OSError):
+        pass
     sessions = {}
     write(fd_out, {"ready": True})
     for line in os.fdopen(fd_in, "rb"):

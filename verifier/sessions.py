@@ -5,7 +5,9 @@ seccomp filter and cgroups around the session supervisor of :mod:`verifier.sessi
 seed)`` forks a session in a worker and resets the environment; the :class:`Session` it returns proxies ``call``,
 ``score`` and ``solve`` to that process and ``close`` kills it. Many sessions share a worker, each in its own forked
 process, process session and scratch directory: an instance's state (class attributes included) never reaches
-another session. Limits (:class:`SessionLimits`): ``reset_s`` for the reset, ``call_s`` per tool call or score,
+another session. Under root each session is also pid 1 of namespaces of its own, with no ``/proc`` and a scratch
+tmpfs of its own (:func:`verifier.session_child.spawner_main`): sessions of other tasks on the same worker are out
+of its sight and reach. Limits (:class:`SessionLimits`): ``reset_s`` for the reset, ``call_s`` per tool call or score,
 ``rollout_s`` from open to the last call; past one the session's process is killed and the step is ``timeout``.
 
 Concurrency: a worker serves one request at a time (a lock on the host side), so a tool that hangs delays the other
@@ -75,7 +77,7 @@ class SessionLimits(BaseModel):
     file_size_mb: int = Field(default=16, ge=1, le=4096)
     """Largest file a session may write."""
     scratch_mb: int = Field(default=64, ge=1, le=16384)
-    """Size of a worker's tmpfs scratch space (each session gets its own directory in it)."""
+    """Size of each session's own tmpfs scratch (under root; elsewhere the worker's, each session a directory in it)."""
     value_kb: int = Field(default=256, ge=1, le=65536)
     """Largest observation or tool return one step may send."""
 

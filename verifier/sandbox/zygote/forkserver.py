@@ -45,8 +45,8 @@ import time
 from verifier.sandbox.zygote import template
 from verifier.sandbox.zygote.child import settle as settle_verifier
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
-from verifier.sandbox.zygote.confine import (cover_terminals, inherit_filter, mount_plan, settle_environment, touch,
-                                             worker_start_paths)
+from verifier.sandbox.zygote.confine import (CLONE_PARENT, can_clone, clone, cover_terminals, inherit_filter,
+                                             mount_plan, settle_environment, touch, worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
 from verifier.sandbox.zygote.fork_protocol import (CHANNEL, CHANNELS_PER_VERIFIER, FAILED, FDS, REAPED, RESPONSE,
                                                    STARTED, VERIFIER, nobody_waits, pass_sender, pid_reply, receive,
@@ -96,7 +96,7 @@ class Server:
         self.verifiers = {}  # verifier pidfd -> True while it lives
         self.watch = ResponseWatch(cfg, self.poller, self._unwatch)
         self.retired = set()  # descriptors no longer polled since this batch of events began
-        self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``template.clone`` clears it when refused)
+        self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``confine.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
         cfg["mount_plan"] = (cover_terminals(mount_plan(cfg["scratch"], cfg["limits"]["scratch_mb"],
                                                         cfg.get("task_filter")))
@@ -109,12 +109,12 @@ class Server:
     def start_templates(self):
         """Start the verifier and the response template (``template``) where the server may make namespaces on
         x86_64; None in the server, the template's loop (a launch) in a template."""
-        if not (self.namespaces[0] and template.can_clone()):
+        if not (self.namespaces[0] and can_clone()):
             return None
-        for kind, flags in ((VERIFIER, template.CLONE_PARENT), (RESPONSE, 0)):  # a verifier template is the zygote's
+        for kind, flags in ((VERIFIER, CLONE_PARENT), (RESPONSE, 0)):  # a verifier template is the zygote's
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:  # the template itself lives in the worker's namespaces: the pids it reports are the server's view
-                pid = template.clone(flags, [False])
+                pid = clone(flags, [False])
             except OSError:
                 mine.close()
                 theirs.close()
@@ -134,7 +134,7 @@ class Server:
 
                     def launch(fds):
                         on_response(cfg, fds, cfg.get("response_uid"))
-                return template.serve, (theirs, template.CLONE_PARENT, launch, [True])  # its clones: its parent's
+                return template.serve, (theirs, CLONE_PARENT, launch, [True])  # its clones: its parent's
             theirs.close()
             self.templates[kind] = template.Template(mine, pid)
             self.templates[kind].rehearse(4 if kind == VERIFIER else 3)  # a verifier's descriptors, a response's
@@ -297,7 +297,7 @@ class Server:
             if kind == VERIFIER:
                 pid = template.fork_for_parent(self.cfg["zygote_pid"], self.namespaces)
             else:
-                pid = template.clone(0, self.namespaces) if template.can_clone() else os.fork()
+                pid = clone(0, self.namespaces) if can_clone() else os.fork()
         except OSError:
             return None, False
         return pid, self.namespaces[0]

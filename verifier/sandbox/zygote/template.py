@@ -22,21 +22,14 @@ where the server may make those namespaces (privileged sandboxes, x86_64); elsew
 itself as before.
 """
 
-import ctypes
-import errno
 import gc
 import os
-import platform
-import signal
 import socket
 import time
 
-from verifier.sandbox.zygote.cleanup import libc
-from verifier.sandbox.zygote.confine import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID
+from verifier.sandbox.zygote.confine import CLONE_PARENT, SYS_CLONE, SYS_GETPID, can_clone, clone
 from verifier.sandbox.zygote.fork_protocol import pid_reply, read_pid_reply
 
-SYS_CLONE, SYS_GETPID, CLONE_PARENT = 56, 39, 0x00008000
-NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
 MAX_FDS = 4  # a verifier process's three pipe ends and its channel to the server
 REHEARSALS = 128
 """Turns a template runs, before it serves, in which everything happens except the clone (``getpid`` in its place).
@@ -72,28 +65,6 @@ class Template:
         finally:
             os.close(read_end)
             os.close(write_end)
-
-
-def can_clone():
-    """Whether :func:`clone` works here (the raw ``clone`` syscall number is x86_64's)."""
-    return platform.machine() == "x86_64" and libc() is not None
-
-
-def clone(flags, namespaces, number=SYS_CLONE):
-    """``clone(flags | SIGCHLD)`` into new pid, mount and IPC namespaces when ``namespaces[0]``; where the kernel
-    refuses them (no CAP_SYS_ADMIN), without, from then on (``namespaces`` is a one-item list). This process is
-    single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``. ``number``
-    ``SYS_GETPID``: a rehearsal, the same call without a clone."""
-    lib = libc()
-    while True:
-        extra = NAMESPACES if namespaces[0] else 0
-        pid = lib.syscall(number, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
-        if pid >= 0:
-            return pid
-        error = ctypes.get_errno()
-        if not (namespaces[0] and error in (errno.EPERM, errno.EINVAL)):
-            raise OSError(error, "clone failed")
-        namespaces[0] = False
 
 
 def fork_for_parent(zygote_pid, namespaces):
