@@ -35,7 +35,8 @@ class Limits(BaseModel):
     scratch_mb: int = Field(default=64, ge=1, le=16384)
     """Size of the private tmpfs scratch space (the only writable place)."""
     output_kb: int = Field(default=1024, ge=1, le=1048576)
-    """stdout plus stderr bytes one run may write before it is killed; only the first KiB is kept."""
+    """stdout plus stderr bytes a verifier process may write while loading or scoring one response before it is killed
+    (the budget starts afresh with each response); only the first KiB is kept."""
     isolate_responses: bool = False
     """Run each ``verify`` call of a group in its own fork of the loaded verifier, so that one response cannot
     change what later responses of the same group see. Off by default: one process per group is the measured

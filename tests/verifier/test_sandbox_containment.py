@@ -127,6 +127,15 @@ def test_huge_stderr_is_capped(pool):
     assert "output limit" in result.detail
 
 
+def test_the_output_budget_is_each_calls_own_so_no_response_spends_the_next_ones(pool):
+    """Round 28: counted per process, a response that made a chatty verifier print nearly the whole budget crashed
+    the correct answer scored after it in the same group."""
+    src = ("import sys\ndef verify(r):\n    print('checking', r, file=sys.stderr)\n"
+           "    return 1.0 if r == '42' else 0.0\n")
+    flood = "x" * (LIMITS.output_kb * 1024 - 20)  # printed, 10 bytes short of the budget
+    assert [r.score for r in pool.score(src, ["42", flood, "42", "42"])] == [1.0, 0.0, 1.0, 1.0]
+
+
 def test_modest_output_is_allowed(pool):
     assert one(pool, "def verify(r):\n    print('checking', r)\n    return 1.0\n").score == 1.0
 

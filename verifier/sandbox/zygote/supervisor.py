@@ -32,7 +32,7 @@ from verifier.sandbox.zygote.child import child_main
 from verifier.sandbox.zygote.cleanup import arrange, cleanup, libc
 from verifier.sandbox.zygote.frames import DETAIL_CAP, judge, make_result, reject_constant
 from verifier.sandbox.zygote.response import response_main
-from verifier.sandbox.zygote.run import Run
+from verifier.sandbox.zygote.run import Run, SpawnError
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 HOST_IN_FD, HOST_OUT_FD = 3, 4  # where the host's request and reply pipes are moved, whatever their numbers
@@ -131,9 +131,10 @@ def supervise(run, req, results, start, lifeline=None):
                         result = judge(frame)
                     results[index] = {**result, "duration_ms": (now - mark) * 1000}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
-                    if lim["isolate_responses"]:  # each response's fork gets the whole output budget (round 23),
-                        run.output_total = 0  # and a later crash's detail quotes no earlier response's output
-                        run.output.clear()
+                    run.output_total = 0  # each call gets the whole output budget: counted per process, a
+                    # response that made the verifier print 1 MiB less a little crashed the next response (round 28)
+                    if lim["isolate_responses"]:  # and a later crash's detail quotes no earlier response's output
+                        run.output.clear()  # (round 23); a shared process's crash quotes its own first KiB
                     if index == total:
                         run.kill()
                         return total
@@ -168,20 +169,28 @@ def _read_available(fd):
 
 
 def serve_group(cfg, req, lifeline, server):
-    """Score one group; returns the results and the last run, whose cleanup the caller does after replying."""
+    """Score one group; returns the results, the last run (whose cleanup the caller does after replying) and the
+    :class:`SpawnError` that stopped it, if one did: then every response not yet scored is ``error``, and the
+    caller ends the worker after replying, so that the pool starts a fresh one."""
     results = [None] * len(req["responses"])
     start, run = 0, None
     spare = (server[1],)
     while start < len(results):
         if run is not None:
             cleanup(run, cfg["scratch"], spare)
-        run = Run(cfg, req, start, server[0])
+            run = None
+        try:
+            run = Run(cfg, req, start, server[0])
+        except SpawnError as exc:  # the worker's trouble (its process limit, a slow or lost fork server), never
+            for i in range(start, len(results)):  # the response's: ``error``, so no response is blamed for it
+                results[i] = make_result("error", detail=str(exc))
+            return results, None, exc
         try:
             start = supervise(run, req, results, start, lifeline=lifeline)
         except BaseException:
             cleanup(run, cfg["scratch"], spare)
             raise
-    return results, run
+    return results, run, None
 
 
 def main(config_json):
@@ -221,10 +230,12 @@ def main(config_json):
     _write(fd_out, {"ready": True, "pid": os.getpid()})
     for line in reader:
         req = json.loads(line, parse_constant=reject_constant)
-        results, last = serve_group(cfg, req, fd_in, server)
+        results, last, trouble = serve_group(cfg, req, fd_in, server)
         _write(fd_out, {"results": results})
         if last is not None:  # cleaned before the next request is read, while the host digests this reply
             cleanup(last, cfg["scratch"], (server[1],))
+        if trouble is not None:
+            raise SystemExit(f"ending the worker: {trouble}")
 
 
 def _write(fd, obj):
