@@ -16,6 +16,7 @@ import fcntl
 import os
 import signal
 import stat
+import sys
 import time
 
 SWEEP_S = 5.0
@@ -246,3 +247,13 @@ def libc():
         except (ImportError, OSError):
             _LIBC.append(None)
     return _LIBC[0]
+
+
+def flush_streams():
+    """Flush ``sys.stdout`` and ``sys.stderr`` before a process ends by ``os._exit`` (which flushes nothing); task
+    code may have replaced or broken either, so nothing raised here gets out."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass

@@ -13,11 +13,10 @@ import resource
 import select
 import signal
 import socket
-import sys
 import termios
 import time
 
-from verifier.sandbox.zygote.cleanup import reap, wipe
+from verifier.sandbox.zygote.cleanup import flush_streams, reap, wipe
 from verifier.sandbox.zygote.fork_protocol import CHANNEL, CHANNEL_BATCH, MESSAGE, STARTED
 from verifier.sandbox.zygote.frames import describe_status
 from verifier.sandbox.zygote.load_state import put_back
@@ -61,7 +60,7 @@ def isolated_call(score, call, send, scratch, workdir, state, channels):
             os.close(own)
             score()
         finally:
-            _flush()
+            flush_streams()
             os._exit(0)
     os.close(write_end)
     status = os.waitpid(pid, 0)[1]
@@ -227,13 +226,6 @@ def fresh_workdir(scratch, workdir):
         os.chmod(path, 0o700)
     os.chdir(path)
 
-
-def _flush():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
 
 
 def _drain(fd, cap):

@@ -27,7 +27,7 @@ import resource
 import sys
 
 from verifier.sandbox.zygote import confine
-from verifier.sandbox.zygote.cleanup import arrange
+from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
 
 RESULT_FD, REQUEST_FD = 3, 4
@@ -58,7 +58,7 @@ def response_main(cfg, fds, uid):
     spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
     run(spec, cfg.get("response_stdin"))
-    _flush()
+    flush_streams()
     report_stderr(errors)
     os._exit(0)
 
@@ -281,10 +281,3 @@ def _write(line):
     while data:
         data = data[os.write(RESULT_FD, data):]
 
-
-def _flush():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
