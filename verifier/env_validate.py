@@ -64,8 +64,9 @@ class EnvValidationConfig(BaseModel):
     """Longest environment source accepted."""
     max_calls: int = Field(default=64, ge=1, le=10_000)
     """Most tool calls in one trajectory."""
-    limits: SessionLimits = SessionLimits(reset_s=5.0, call_s=2.0, rollout_s=30.0)
-    """Session limits while validating: a reset, call or rollout past them rejects with ``tool_timeout``."""
+    limits: SessionLimits = SessionLimits.for_rewards()
+    """Session limits while validating, training's (:meth:`SessionLimits.for_rewards`: nothing an environment can
+    read of them tells the two apart): a reset, call or rollout past them rejects with ``tool_timeout``."""
 
 
 class EnvVerdict(BaseModel):

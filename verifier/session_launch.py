@@ -86,7 +86,10 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
         return session_command(binary, config), None
 
     memory = (limits.memory_mb * 2 + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
-    return launch_worker(limits, hash_seed, supervisor, memory, deny_list_program(process_namespaces=True),
+    # AF_UNIX sockets only, as for verifiers: the worker's loopback is shared by its sessions, and a session that
+    # listened on it was found by the others (a channel, and a count of the sessions alive: red-team round 28).
+    return launch_worker(limits, hash_seed, supervisor, memory,
+                         deny_list_program(process_namespaces=True, unix_sockets_only=True),
                          extra_caps=("CAP_SYS_ADMIN",))
 
 

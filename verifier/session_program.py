@@ -62,10 +62,17 @@ class Session:
         self.rollout_deadline = time.monotonic() + self.limits["rollout_s"]
         self.buffer = b""
         self.dead = None
+        self.killed = False
 
     def kill(self, scratch_root):
         """SIGKILL the child and every process of its session until none is left (a fork loop keeps making new
-        ones between a listing and the kills), reap, wipe the scratch directory."""
+        ones between a listing and the kills), reap, wipe the scratch directory. Once: a session that failed is
+        killed then, and its ``close`` comes later; by then its descriptor numbers and its pid may be another
+        session's (red-team round 28: closed twice, a crashed session's pipe numbers, already reused, cut a later
+        session off from its own process and sent its calls and its score to a third session's)."""
+        if self.killed:
+            return
+        self.killed = True
         try:  # the child leads its own process group: one kill reaches every member at once, forks in flight too
             os.killpg(self.pid, signal.SIGKILL)
         except OSError:
@@ -165,10 +172,14 @@ def exit_detail(pid):
 
 
 def tame(value, max_depth=64):
-    """``value`` with lone surrogates in its strings replaced, or ValueError when nested deeper than ``max_depth``.
+    """``value`` with lone surrogates in its strings replaced, or ValueError when nested deeper than ``max_depth`` or
+    holding a number JSON cannot carry (``1e999`` parses to infinity, which the reply's encoder refuses: a frame
+    holding one took the supervisor down, red-team round 28).
 
     Iterative, so no input can exhaust the stack; the host then only ever parses bounded, clean JSON."""
     def clean(text):
+        if isinstance(text, float) and not math.isfinite(text):
+            raise ValueError("the value holds a number that is not finite")
         return text.encode("utf-8", "replace").decode("utf-8") if isinstance(text, str) else text
 
     root = [clean(value)]
@@ -202,7 +213,12 @@ def judge(frame, op):
         value = frame.get("v")
         if kind != "val" or frame.get("t") != "float":
             return "invalid", None, None, f"score returned {str(frame.get('t'))[:80]}, not a float (return float(...))"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, int) and not isinstance(value, bool):  # a frame the child did not write (its own
+            try:  # hold floats); a 400-digit integer overflowed ``isfinite`` and took the supervisor down (round 28)
+                value = float(value)
+            except OverflowError:
+                return "invalid", None, None, "score returned a number too large for a float"
+        if not isinstance(value, float) or not math.isfinite(value):
             return "invalid", None, None, f"score returned a non-finite float ({str(value)[:40]})"
         if not 0.0 <= value <= 1.0:
             return "invalid", None, None, f"score {value!r} is outside [0, 1]"
@@ -301,8 +317,24 @@ def main(config_json):
     sessions = {}
     write(fd_out, {"ready": True})
     for line in os.fdopen(fd_in, "rb"):
-        req = json.loads(line, parse_constant=reject_constant)
-        write(fd_out, serve(cfg, req, sessions, spawner))
+        try:
+            req = json.loads(line, parse_constant=reject_constant)
+        except (ValueError, RecursionError) as exc:  # the host sends clean JSON (sessions.py); never die of a line
+            write(fd_out, {"sid": None, "outcome": "error", "detail": f"malformed request: {exc}"[:DETAIL_CAP]})
+            continue
+        try:
+            reply = serve(cfg, req, sessions, spawner)
+            data = (json.dumps(reply, allow_nan=False) + "\n").encode()
+        except Exception as exc:  # a bug here must cost one session, not the worker and all its sessions
+            session = sessions.get(req.get("sid")) if isinstance(req, dict) else None
+            if session is not None:
+                session.dead = f"error: the supervisor failed: {exc}"[:DETAIL_CAP]
+                session.kill(cfg["scratch"])
+            data = (json.dumps({"sid": req.get("sid") if isinstance(req, dict) else None, "outcome": "error",
+                                "detail": f"the supervisor failed: {type(exc).__name__}: {exc}"[:DETAIL_CAP]})
+                    + "\n").encode()
+        while data:
+            data = data[os.write(fd_out, data):]
         reap()
 
 

@@ -81,6 +81,15 @@ class SessionLimits(BaseModel):
     value_kb: int = Field(default=256, ge=1, le=65536)
     """Largest observation or tool return one step may send."""
 
+    @classmethod
+    def for_rewards(cls) -> SessionLimits:
+        """The limits environments are trained and validated under: a verify call's wall time and memory
+        (``verifier.Limits()``) for each call, the defaults otherwise. One definition for both: validation once
+        used shorter ones, which an environment read (``RLIMIT_CPU``, or the request through its frames) and so
+        stayed honest only in validation (red-team round 28)."""
+        defaults = Limits()
+        return cls(call_s=defaults.wall_s, memory_mb=defaults.memory_mb)
+
     def sandbox_limits(self) -> Limits:
         """The verifier sandbox's limits for the worker process tree."""
         return Limits(wall_s=min(600.0, self.rollout_s), memory_mb=self.memory_mb, max_processes=self.max_processes,
@@ -172,7 +181,14 @@ class Session:
         return self._ended is None and not self._closed
 
     def call(self, tool: str, args: dict[str, JsonValue]) -> StepResult:
-        """Call one tool with keyword ``args``; a raising tool is ``raised`` and the session goes on."""
+        """Call one tool with keyword ``args``; a raising tool is ``raised`` and the session goes on. Arguments JSON
+        cannot carry (``NaN``, ``Infinity``: what ``json.loads`` makes of them in a policy's tool call) are
+        ``raised`` too, the policy's error, without reaching the sandbox (its supervisor refuses them: red-team
+        round 28 took a worker down with one)."""
+        try:
+            json.dumps(args, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            return StepResult(outcome=StepOutcome.RAISED, detail=f"the arguments are not JSON: {exc}"[:1000])
         return self._step({"op": "call", "tool": tool, "args": args}, self.limits.call_s)
 
     def score(self, response: str) -> StepResult:
