@@ -53,6 +53,23 @@ def skipped(name: str, why: str) -> CheckResult:
     return CheckResult(name=name, passed=None, detail=f"skipped: {why}")
 
 
+def sandbox_failed(name: str, where: str) -> CheckResult:
+    """A check that could not run because the sandbox failed (infrastructure): ``sandbox_error``, never the task's
+    fault, and never a rejection without a reason."""
+    return CheckResult(name=name, passed=False, reason="sandbox_error", detail=f"the sandbox failed on {where}")
+
+
+def first_call_timed_out(label: str, detail: str) -> CheckResult:
+    """Run 0's first call hit the call limit: validation stops there (a verifier that hangs on every call costs
+    one call, not a run of them) with ``timeout``. A verifier must return a score for every response within the
+    limit, a looping one included: its own code cannot bound a response it runs in-process, ``run_response``'s
+    timeout can."""
+    return CheckResult(name="budget", passed=False, reason="timeout",
+                       detail=f"run 0's first call ({label}) hit the call limit ({detail[:200]}); validation stops "
+                              "there: score every response, a looping program included, within the limit "
+                              "(run response code through run_response with a timeout under the budget)")
+
+
 def fault_reason(results: Sequence[ScoreResult]) -> str | None:
     """The reason for the worst call that did not score (sandbox first), or None when every call scored."""
     outcomes = {r.outcome for r in results}

@@ -53,7 +53,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.10"
+VALIDATOR_VERSION = "1.11"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -238,17 +238,24 @@ class Validator:
         reference_alone = partial(self._run, source, probes, envs[0], orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
         # Run 0's first probe (a twin, where there are any) alone first, as stage 1 once scored the reference alone:
-        # a verifier that hangs or fails to load costs one call. A twin, unlike the reference, tells a verifier
+        # a verifier that fails or hangs while loading costs one call. A twin, unlike the reference, tells a verifier
         # nothing: it could be any policy answer.
         pairs = self._run(source, probes, envs[0], orders[0][1:2], isolated=isolated)
         load_error = _load_error([r for _, r in pairs])
         done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
         if load_error is not None:
             return
-        if checks.fault_reason([r for _, r in pairs]) is not None:
+        if any(r.outcome is Outcome.ERROR for _, r in pairs):  # the sandbox failed: nothing to judge the task by
             pairs += reference_alone()  # its verdict
-            done["determinism"] = checks.skipped("determinism", "run 0's first call did not score")
+            done["determinism"] = checks.sandbox_failed("determinism", "run 0's first call")
+        elif any(r.outcome is Outcome.TIMEOUT for _, r in pairs):  # a hang costs one call, and a verdict
+            done["budget"] = checks.first_call_timed_out(pairs[0][0].label, pairs[0][1].detail)
+            return
         else:
+            # A first call that crashed or returned no float (the module loaded: else it is the load error above)
+            # is that probe failing, as it would be anywhere else in the run: an honest verifier that raises on a
+            # random word (``int(response)``), or whose failure case exits or escapes its exec, was rejected with no
+            # reason here, and admitted when the draw put another probe first (helper review, round 28).
             # The rest of run 0, the opener again among its twins; then, concurrently, the reference alone in the
             # pool, under the pool's limits, and every probe once in each further interpreter (own hash seed,
             # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
@@ -305,8 +312,11 @@ def _close_all(interpreters: Sequence[SeededInterpreters]) -> None:
 
 
 def _load_error(results: Sequence[ScoreResult]) -> str | None:
-    """The sandbox's load failure message when the module did not load or defines no callable ``verify`` (the
-    sandbox marks such results with phase ``load``)."""
-    if results and all(r.outcome is Outcome.CRASHED and r.phase is Phase.LOAD for r in results):
-        return results[0].detail
+    """The sandbox's load failure message when the module did not load (crashed or hung while importing) or
+    defines no callable ``verify`` (the sandbox marks such results with phase ``load``)."""
+    if results and all(r.outcome in (Outcome.CRASHED, Outcome.TIMEOUT) and r.phase is Phase.LOAD for r in results):
+        first = results[0]
+        if first.outcome is Outcome.TIMEOUT:
+            return f"the module did not finish loading: {first.detail}"
+        return first.detail
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from task_bank.errors import SandboxError
@@ -111,10 +113,28 @@ def test_prompt_echo_that_scores_is_trivial(validator):
 
 
 def test_slow_verifier_over_budget_is_timeout(validator):
-    source = "import time\ndef verify(response):\n    time.sleep(5)\n    return 1.0\n"
+    source = "import time\ndef verify(response):\n    time.sleep(5 if response == '42' else 0)\n    return 1.0\n"
     report = validator.validate(task(verifier=source))
     assert "timeout" in report.reasons
     assert check(report, "determinism").passed is None
+
+
+def test_a_verifier_that_hangs_while_loading_is_verifier_error_found_in_one_call(validator):
+    report = validator.validate(task(verifier="while True:\n    pass\ndef verify(response):\n    return 1.0\n"))
+    assert report.reasons == ("verifier_error",)
+    assert "did not finish loading" in check(report, "compiles").detail
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_verifier_that_raises_on_a_random_word_is_admitted_whichever_probe_comes_first(seed):
+    # Run 0's first call is a random number or a random run of letters, by the draw; ``int`` raises on the letters.
+    # A crash there is that probe failing, as anywhere else (it was a rejection with no reason: helper review).
+    source = "def verify(response: str) -> float:\n    return 1.0 if int(response.strip()) == 42 else 0.0\n"
+    config = ValidationConfig(call_budget_s=1.0)
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=1.0)) as pool, \
+            Validator(pool, config, probe_rng=random.Random(seed)) as validator:
+        report = validator.validate(task(verifier=source))
+    assert report.admitted and report.reasons == ()
 
 
 def test_nondeterministic_verifier_is_nondeterministic(validator):

@@ -55,6 +55,18 @@ def test_allow_response_exec_admits_an_old_style_task_and_says_so(pool):
     assert check.passed is True and "--allow-response-exec" in check.detail
 
 
+def test_an_allowed_old_style_task_whose_failure_case_exits_is_admitted(pool):
+    # Its twins exit too, one of them in run 0's first call: that probe failing, not a rejection without a reason.
+    verifier = ("def verify(response: str) -> float:\n    ns = {}\n    exec(response, ns)\n"
+                "    return 1.0 if ns['double'](4) == 8 else 0.0\n")
+    spec = TaskSpec(prompt="Write double(x) returning twice x.", verifier=verifier,
+                    reference="def double(x):\n    return 2 * x\n",
+                    failure_cases=("import sys\n\ndef double(x):\n    result = x + 2\n    return result\n\nsys.exit(0)\n",))
+    with Validator(pool, ValidationConfig(allow_response_exec=True)) as validator:
+        report = validator.validate(spec)
+    assert report.admitted and report.reasons == ()
+
+
 def test_a_verifier_using_the_response_primitive_passes_the_static_check():
     assert find_response_exec(PRIMITIVE) == ()
 

@@ -76,8 +76,9 @@ def supervise(run, req, results, start, lifeline=None):
     deadline = mark + lim["wall_s"]
     watch = [run.r_res, run.r_out] + [fd for fd in (run.pidfd, lifeline) if fd is not None]
 
-    def finish(outcome, detail, phase="call"):
+    def finish(outcome, detail, phase=None):
         run.kill()
+        phase = phase or ("call" if loaded else "load")  # a crash or hang before the module loaded is the load's
         if not loaded:
             for i in range(index, total):
                 results[i] = {**make_result(outcome, detail=detail), "phase": phase}
