@@ -1,66 +1,28 @@
-"""Redaction of obvious secrets before any failure text reaches a prompt, a bank or a log. On by default.
+"""Redaction of secrets before any failure text reaches a prompt, a bank or a log. On by default.
 
-A pattern with a ``keep`` group (``Bearer ``, ``api_key=``) keeps that label and replaces only the secret after
-it. Patterns are deliberately conservative (known key prefixes, JWTs, bearer headers, AWS secret access keys,
-passwords inside connection strings, ``key=value`` secrets, high-entropy words right after key/secret/token/password,
-email addresses): a false positive costs a few characters of context, a miss leaks a credential into a training
-task. Each match is replaced by a placeholder that says what was removed (``[REDACTED_PASSWORD]`` for the password
-of ``postgres://user:pass@host``, never ``EMAIL``), so the generator still sees that something was there. This is
-not a DLP system: a password typed in prose without a keyword, or one that reads like a word, is not caught.
+A failure log is pasted by users and written by services, so it carries credentials in every layout: known key
+prefixes, JWTs, PEM blocks, ``Authorization`` headers, AWS secret access keys, passwords inside connection
+strings, ``key=value`` / JSON / YAML / XML / CLI-flag secrets of any length, and token-looking words right after
+key/secret/token/password in prose; email addresses go too. A false positive costs a few characters of context, a
+miss leaks a credential into a training task. Each match becomes a placeholder that says what was removed
+(``[REDACTED_PASSWORD]`` for the password of ``postgres://user:p@ss@host``, never ``EMAIL``; the host stays), so
+the generator still sees that something was there. The shapes and their linear-time rules live in
+:mod:`synth.secret_patterns`; this module is the API: one text, one JSON value, one failure record. This is not a
+DLP system: a password typed in prose with no keyword before it, or one that reads like a word, is not caught.
 """
 
 from __future__ import annotations
 
-import math
-import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from synth.secret_patterns import KINDS, SHAPES, kind_of, names_a_secret, plausible_secret, secret_span
+from task_bank.environment import ToolCall
 from task_bank.failure import FailureRecord, FailureSignal
 from task_bank.spec import Message
 
-_URL_PASSWORD = re.compile(r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]*:)(?P<secret>[^\s@/]+)(?=@)")
-"""``postgres://user:PASSWORD@host``: only the password goes; user and host stay (they are not secrets, and the
-address after ``@`` is not an email)."""
-_WORD_KINDS = (("pass", "PASSWORD"), ("pwd", "PASSWORD"), ("token", "TOKEN"), ("secret", "SECRET"), ("key", "API_KEY"))
-_KEYWORD = (r"(?:api[_ -]?key|access[_ -]?key|private[_ -]?key|secret(?:[_ -]?key)?|client[_ -]?secret|"
-            r"auth[_ -]?token|access[_ -]?token|token|password|passwd|passphrase|pwd)")
-_ASSIGNED = re.compile(rf"(?i)(?P<keep>(?P<word>{_KEYWORD})[\"']?\s?[:=]\s?[\"']?)(?P<secret>[^\s\"',;\[]{{8,}})")
-"""``password=...``, ``token: ...``: whatever follows the sign is the secret."""
-_MENTIONED = re.compile(rf"(?i)(?P<keep>\b(?P<word>{_KEYWORD})\b[\"']?(?:\s+(?:is|was|of|for|reads|->))?\s+[\"'`]?)"
-                        rf"(?P<secret>[A-Za-z0-9_\-+/=.~!@#$%^&*]{{12,}})")
-"""``my token is 8f3kLq92xZ0pQa``: a word is only taken when it looks random (see :func:`_looks_random`)."""
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
-                         r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-"""An AWS secret access key: 40 characters of base64 alphabet mixing upper case, lower case and digits (a git
-hash is hex only, so it stays)."""
-
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("PRIVATE_KEY", re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:(?!-----BEGIN ).){0,16384}?"
-                               r"-----END [A-Z ]{0,40}PRIVATE KEY-----", re.DOTALL)),  # bounded: never quadratic
-    ("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("API_KEY", re.compile(r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}"
-                           r"|AIza[0-9A-Za-z_-]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})")),
-    ("TOKEN", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,})")),
-    ("TOKEN", re.compile(r"(?i)(?P<keep>bearer )(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)")),
-    ("PASSWORD", _URL_PASSWORD),
-    ("AWS_SECRET_KEY", _AWS_SECRET),
-    ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")),
-)
-
-
-def _looks_random(word: str) -> bool:
-    """High entropy: at least 3.5 bits per character and letters mixed with digits or symbols (prose has neither)."""
-    counts = {c: word.count(c) for c in set(word)}
-    entropy = -sum(n / len(word) * math.log2(n / len(word)) for n in counts.values())
-    has_letter = any(c.isalpha() for c in word)
-    has_other = any(c.isdigit() for c in word) or any(not c.isalnum() for c in word)
-    return entropy >= 3.5 and has_letter and has_other
-
-
-def _kind_of(word: str) -> str:
-    lowered = word.lower()
-    return next(kind for stem, kind in _WORD_KINDS if stem in lowered)
+__all__ = ["KINDS", "Redaction", "redact_failure", "redact_json", "redact_text"]
 
 
 class Redaction(BaseModel):
@@ -73,49 +35,111 @@ class Redaction(BaseModel):
 
 
 def redact_text(text: str) -> Redaction:
-    """Replace every secret-looking span in ``text`` by a ``[REDACTED_<KIND>]`` placeholder naming what it was."""
-    counts: dict[str, int] = {}
+    """Replace every secret-looking span in ``text`` by a ``[REDACTED_<KIND>]`` placeholder naming what it was.
 
-    def count(kind: str) -> str:
+    Every shape is matched against the original text, in priority order; a span that overlaps one already taken is
+    dropped. So a placeholder is never matched again, one secret counts once, and the most specific label wins.
+    """
+    claimed = bytearray(len(text))
+    spans: list[tuple[int, int, str]] = []
+    for shape in SHAPES:
+        for match in shape.pattern.finditer(text):
+            kind = shape.judge(match)
+            start, end = secret_span(match)
+            if kind is None or start == end or claimed.find(1, start, end) != -1:
+                continue
+            claimed[start:end] = b"\x01" * (end - start)
+            spans.append((start, end, kind))
+    counts: dict[str, int] = {}
+    parts: list[str] = []
+    position = 0
+    for start, end, kind in sorted(spans):
+        parts += [text[position:start], f"[REDACTED_{kind}]"]
         counts[kind] = counts.get(kind, 0) + 1
+        position = end
+    parts.append(text[position:])
+    return Redaction(text="".join(parts), counts=counts)
+
+
+class _Tally:
+    """Counts replacements across the many strings of one record."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def text(self, text: str) -> str:
+        result = redact_text(text)
+        self.total += sum(result.counts.values())
+        return result.text
+
+    def whole(self, value: str, key: str) -> str:
+        """A value stored under a secret-naming key goes entirely, labelled by its shape when it has exactly one
+        (a JWT under ``token`` is JWT), else by the key."""
+        if not plausible_secret(value, key):
+            return self.text(value)
+        found = redact_text(value).counts
+        kind = next(iter(found)) if sum(found.values()) == 1 else kind_of(key)
+        self.total += 1
         return f"[REDACTED_{kind}]"
 
-    def keyed(match: re.Match[str], random_only: bool = False) -> str:
-        if random_only and not _looks_random(match.group("secret")):
-            return match.group(0)
-        return match.group("keep") + count(_kind_of(match.group("word")))
 
-    for kind, pattern in _PATTERNS[:-1]:  # every shape but the email, which a keyword secret may contain
-        if "keep" in pattern.groupindex:
-            text = pattern.sub(lambda m, k=kind: m.group("keep") + count(k), text)
-        else:
-            text = pattern.sub(lambda m, k=kind: count(k), text)
-    text = _ASSIGNED.sub(keyed, text)
-    text = _MENTIONED.sub(lambda m: keyed(m, random_only=True), text)
-    kind, email = _PATTERNS[-1]
-    text = email.sub(lambda m: count(kind), text)
-    return Redaction(text=text, counts=counts)
+def _walk(value: Any, tally: _Tally, key: str | None) -> Any:
+    """Redact every string of a JSON value, keys included; ``key`` is the nearest enclosing key naming a secret."""
+    if isinstance(value, str):
+        return tally.whole(value, key) if key else tally.text(value)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            clean_name = tally.text(str(name))
+            while clean_name in out:  # two keys redacted to one placeholder must not overwrite each other
+                clean_name += "'"
+            out[clean_name] = _walk(item, tally, key or (str(name) if names_a_secret(str(name)) else None))
+        return out
+    if isinstance(value, list | tuple):
+        return [_walk(item, tally, key) for item in value]
+    if key and isinstance(value, int | float) and not isinstance(value, bool) and plausible_secret(str(value), key):
+        tally.total += 1  # "password": 123456 is as secret as "123456"
+        return f"[REDACTED_{kind_of(key)}]"
+    return value
+
+
+def redact_json(value: Any) -> tuple[Any, int]:
+    """A copy of a JSON value (tool-call arguments) with every string redacted and the number of replacements.
+
+    Strings below a key that names a secret (``api_key``, ``password``, ``token``, ``secret``, ``Authorization``)
+    go whole, however short, unless they are placeholders (``${DB_PASSWORD}``, ``****``, null).
+    """
+    tally = _Tally()
+    return _walk(value, tally, None), tally.total
+
+
+def _tool_name(name: str, tally: _Tally) -> str:
+    """A tool name redacted to a placeholder that is still a valid tool name (``REDACTED_TOKEN``)."""
+    found = redact_text(name).counts
+    if not found:
+        return name
+    tally.total += sum(found.values())
+    return "REDACTED_" + "_".join(sorted(found))
 
 
 def redact_failure(record: FailureRecord) -> tuple[FailureRecord, int]:
-    """A copy of ``record`` with conversation, response, signal detail and expected answer redacted.
+    """A copy of ``record`` with every text that can reach a prompt or the bank redacted: the conversation, the
+    response, the signal detail, the expected answer, the tags, the model name and the tool calls (names,
+    argument keys and nested values).
 
-    The id is kept, so resumability and provenance still refer to the same failure. Returns the record and the
-    number of replacements made.
+    The id, the source and the timestamp are kept: the id ties resumability and provenance to the same failure,
+    the source is the feed name that growth cycles keep their cursor under (chosen by whoever runs the feed, not
+    written by a user). Returns the record and the number of replacements made.
     """
-    total = 0
-
-    def clean(text: str) -> str:
-        nonlocal total
-        result = redact_text(text)
-        total += sum(result.counts.values())
-        return result.text
-
-    conversation = tuple(Message(role=m.role, content=clean(m.content)) for m in record.conversation)
+    tally = _Tally()
+    calls = tuple(ToolCall(tool=_tool_name(c.tool, tally), args=_walk(c.args, tally, None)) for c in record.tool_calls)
     redacted = record.model_copy(update={
-        "conversation": conversation,
-        "response": clean(record.response),
-        "signal": FailureSignal(kind=record.signal.kind, detail=clean(record.signal.detail)),
-        "expected": clean(record.expected) if record.expected is not None else None,
+        "conversation": tuple(Message(role=m.role, content=tally.text(m.content)) for m in record.conversation),
+        "response": tally.text(record.response),
+        "signal": FailureSignal(kind=record.signal.kind, detail=tally.text(record.signal.detail)),
+        "expected": tally.text(record.expected) if record.expected is not None else None,
+        "tags": tuple(tally.text(tag) for tag in record.tags),
+        "model": tally.text(record.model) if record.model is not None else None,
+        "tool_calls": calls,
     })
-    return redacted, total
+    return redacted, tally.total

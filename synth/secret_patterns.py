@@ -1,0 +1,238 @@
+"""The table of secret shapes that :mod:`synth.redact` removes, and the tests a candidate value must pass.
+
+Kept apart from the public API (:mod:`synth.redact`) because this is the part that grows each time a review finds
+a new leak; the API (what a placeholder looks like, which record fields are cleaned, how matches are counted)
+should not move with it.
+
+Every pattern must run in linear time on any input, because a failure log is attacker-shaped text and one slow
+record stalls a whole growth cycle (``eyJ-`` * 250,000 once took 219 s). The rules that guarantee it:
+
+- a run of characters that a pattern scans with an unbounded quantifier is either the pattern's last element (so
+  an attempt that reaches it cannot fail after it) or the pattern starts with a lookbehind that forbids starting
+  inside that run (so the run is scanned from one start only);
+- every other repetition has a small upper bound (values 1,024 characters, key names 40), so one attempt costs a
+  constant, and no two adjacent repetitions can share characters unboundedly.
+
+``\\b`` is never used: Python's ``\\b`` is Unicode-aware and does not hold between ``是`` and ``g``, so a token
+glued to CJK text was missed. ASCII lookarounds (``(?<![A-Za-z0-9_])``) mark the edges instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+KINDS = ("PRIVATE_KEY", "JWT", "API_KEY", "TOKEN", "PASSWORD", "AWS_SECRET_KEY", "SECRET", "EMAIL")
+"""Every label a placeholder can carry: ``[REDACTED_<KIND>]``."""
+
+_KIND_STEMS = (("private", "PRIVATE_KEY"), ("pass", "PASSWORD"), ("pwd", "PASSWORD"), ("密码", "PASSWORD"),
+               ("token", "TOKEN"), ("令牌", "TOKEN"), ("authorization", "TOKEN"), ("secret", "SECRET"),
+               ("密钥", "SECRET"), ("key", "API_KEY"))
+_KEYWORD = (r"(?:api[_\- ]?key|apikey|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
+            r"token|passphrase|passwd|password|pwd|(?<![A-Za-z])pass|密码|密钥|令牌)")
+"""A word whose value is a secret; it must end the key (``password_min_length`` and ``max_tokens`` are not keys)."""
+_PROSE_KEYWORD = (r"(?:api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
+                  r"token|passphrase|passwd|password|密码|密钥|令牌)")
+"""The keywords that prose uses (``pass`` and ``pwd`` in a sentence are rarely about a credential)."""
+_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.\- ]{{0,60}}?(?:{_KEYWORD}|authorization)")
+"""A JSON key that names a secret (``api_key``, ``DB_PASSWORD``, ``x-auth-token``): its whole value goes."""
+
+_PLACEHOLDER = re.compile(r"(?i)\*+|x+|\.+|…|-+|\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[^}]{0,200}\}|<[^>]{0,200}>|"
+                          r"\{\{[^}]{0,200}\}\}|%\([A-Za-z_]\w{0,60}\)s|\[REDACTED(?:_[A-Z_]+)?\]|null|none|nil|"
+                          r"undefined|true|false|str|string|bytes|int|optional|any|required|missing|invalid|"
+                          r"incorrect|expired|wrong|empty|unset|hidden|redacted|provided")
+"""Values that stand for a secret without being one: ``${DB_PASSWORD}``, ``<your-api-key-here>``, ``****``, a type
+name in a signature (``token: str``), a status word in an error (``password: expired``)."""
+_PATH = re.compile(r"(?:~|\.{1,2})?(?:/[A-Za-z0-9_.@~+-]{1,255}){2,64}/?"
+                   r"|[A-Za-z]:(?:\\[A-Za-z0-9_.@~+ -]{1,255}){1,64}")
+"""A file path says where a secret lives, not what it is (``PWD=/home/app``, ``private key: /etc/ssl/x.key``)."""
+_HOST_OR_URL = re.compile(r"(?i)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,9}\.[a-z]{2,24}|[a-z][a-z0-9+.-]{1,20}://\S*")
+_WORDLIKE = re.compile(r"[A-Za-z][a-z]*(?:-[a-z]+)*|[A-Z]+")
+"""Reads like a dictionary word (``incorrect``, ``Expired``, ``refreshed-after-the-retry``): no digit, no mixed case."""
+_TOKENLIKE = re.compile(r"(?=[A-Za-z0-9_\-]{0,255}[0-9])(?=[A-Za-z0-9_\-]{0,255}[A-Za-z])[A-Za-z0-9_\-]{12,}"
+                        r"|(?=[0-9]{0,255}[A-Fa-f])[0-9A-Fa-f]{16,}")
+"""Alphanumeric of 12+ with both letters and digits, or hex of 16+: a token, not a word or a count."""
+
+
+def kind_of(word: str) -> str:
+    """The label a keyword implies: ``DB_PASSWORD`` -> PASSWORD, ``client_secret`` -> SECRET, ``api-key`` -> API_KEY."""
+    lowered = word.lower()
+    return next(kind for stem, kind in _KIND_STEMS if stem in lowered)
+
+
+def names_a_secret(key: str) -> bool:
+    """Whether a JSON key names a secret (``api_key``, ``DB_PASSWORD``, ``Authorization``; not ``max_tokens``)."""
+    return bool(_SECRET_KEY_NAME.fullmatch(key))
+
+
+def _is_path(value: str) -> bool:
+    """A path of two or more segments, none of which looks like a token (``/8fK2m/Lq9xZ0pQa7Mn`` is base64)."""
+    return bool(_PATH.fullmatch(value)) and not any(_TOKENLIKE.fullmatch(part) for part in re.split(r"[/\\]", value))
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is empty, a template, a mask, a type or status word, or a path rather than a secret."""
+    value = value.strip()
+    return not value or bool(_PLACEHOLDER.fullmatch(value)) or _is_path(value)
+
+
+def _entropy(word: str) -> float:
+    return -sum(n / len(word) * math.log2(n / len(word)) for n in (word.count(c) for c in set(word)))
+
+
+def looks_like_token(value: str) -> bool:
+    """A token, key or secret in prose: hex of 16+, alphanumeric of 12+ with digits, or 12+ random-looking chars."""
+    if _TOKENLIKE.fullmatch(value):
+        return True
+    return (len(value) >= 12 and bool(re.fullmatch(r"[A-Za-z0-9+/_\-]+={0,2}", value)) and _entropy(value) >= 3.5
+            and any(c.isalpha() for c in value) and not _WORDLIKE.fullmatch(value))
+
+
+def looks_like_password(value: str) -> bool:
+    """A password after ``is``/``was``/``:``: any word of 4+ that is not dictionary-looking, a host, a URL or a path."""
+    return (len(value) >= 4 and not _WORDLIKE.fullmatch(value) and not _HOST_OR_URL.fullmatch(value)
+            and not is_placeholder(value))
+
+
+Judge = Callable[[re.Match[str]], "str | None"]
+
+
+class Shape(NamedTuple):
+    """One pattern: the span to replace is its ``secret*`` group (or the whole match); ``judge`` gives the label,
+    or None when the match is not a secret after all."""
+
+    pattern: re.Pattern[str]
+    judge: Judge
+
+
+def _fixed(kind: str) -> Judge:
+    return lambda m: kind
+
+
+def plausible_secret(value: str, word: str) -> bool:
+    """Whether ``value``, assigned to keyword ``word``, can be a secret: not a placeholder, and not a small count
+    (``token: 5``, ``max_token=64``) unless the word is a password one; a bare ``pass=12`` is a test tally."""
+    if is_placeholder(value):
+        return False
+    if value.isdigit() and (word.lower() == "pass" or (len(value) < 6 and kind_of(word) != "PASSWORD")):
+        return False
+    return True
+
+
+def _keyed(m: re.Match[str]) -> str | None:
+    """``<password>x</password>``, ``--password x``: the keyword's label, unless the value is a placeholder."""
+    return kind_of(m.group("word")) if plausible_secret(m.group("secret"), m.group("word")) else None
+
+
+def _assigned(m: re.Match[str]) -> str | None:
+    """``password=...``: any value is a secret unless it is a placeholder or, after ``:``, the start of a sentence."""
+    if m.group("tpl") is not None:
+        return None
+    bare = m.group("secret_bare")
+    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    if not plausible_secret(value, m.group("word")):
+        return None
+    if bare is not None and m.group("sep") in (":", "：") and re.fullmatch(r"[a-z]+[.!?]?", bare):
+        if bare[-1] in ".!?" or re.match(r"[ \t]+[A-Za-z]", m.string[m.end():m.end() + 2]):
+            return None  # "invalid password: please retry" is a sentence, not a YAML value
+    if bare is not None and _is_code(bare, m.group("word"), m.string[m.end():m.end() + 1]):
+        return None
+    return kind_of(m.group("word"))
+
+
+def _is_code(bare: str, word: str, after: str) -> bool:
+    """Code pasted into a chat names secrets without holding them: a call or subscript (``token = get_token()``,
+    ``token: Annotated[str, ...]``), an attribute (``api_key=options.api_key``), or the keyword passed on
+    (``token=token``)."""
+    return (after in ("(", "[") or bool(re.fullmatch(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", bare))
+            or bare.lower() == word.lower())
+
+
+def _mentioned(m: re.Match[str]) -> str | None:
+    """``my password is X``: after a linking word a password only has to be non-dictionary; otherwise (and for
+    tokens, keys, secrets) the word must look like a token."""
+    kind, value = kind_of(m.group("word")), m.group("secret")
+    if kind == "PASSWORD" and (m.group("link") or m.group("punct")):
+        return kind if looks_like_password(value) else None
+    return kind if looks_like_token(value) and not is_placeholder(value) else None
+
+
+def _authorization(m: re.Match[str]) -> str | None:
+    """``Authorization: Basic`` holds user:password; any other scheme a token; no scheme, only a token-like value."""
+    scheme = (m.group("scheme") or "").lower()
+    if scheme == "basic":
+        return "PASSWORD"
+    return "TOKEN" if scheme or looks_like_token(m.group("secret")) else None
+
+
+_ASCII_EDGE = r"(?<![A-Za-z0-9_-])"
+_VALUE = (r"(?:[rbufRBUF]{1,2}(?=[\"']))?"  # a Python string prefix: secret = f"..."
+          r"(?:\\\"(?P<secret_edq>(?:[^\"\\\r\n]|\\[^\"\r\n]){1,1024})\\\""  # escaped JSON: \"password\": \"x\"
+          r"|\"(?P<secret_dq>(?:[^\"\\\r\n]|\\[^\r\n]){1,1024})\""
+          r"|'(?P<secret_sq>[^'\r\n]{1,1024})'|`(?P<secret_bt>[^`\r\n]{1,1024})`|«(?P<secret_gu>[^»\r\n]{1,1024})»"
+          r"|(?P<tpl>\$\{[^}\r\n]{0,200}\}|\{\{[^}\r\n]{0,200}\}\}|%\([A-Za-z_][A-Za-z0-9_]{0,60}\)s)"
+          r"|\{(?P<secret_br>[^{}\r\n]{1,1024})\}"  # ODBC braces: Pwd={a;b}
+          r"|(?P<secret_bare>[^\s\"'`«»,;&<>(){}\[\]\\\u3000-\u303f\uff00-\uffef]{1,256}))")
+"""A value: quoted (spaces and commas inside stay in the secret), a template (kept), or bare up to a delimiter."""
+_LINK = (r"(?P<link>[ \t]{1,4}(?:is|was|are|were)(?:[ \t]{1,4}(?:now|still|set|changed|rotated|updated|reset))?"
+         r"(?:[ \t]{1,4}to)?|[ \t]{1,4}(?:set|changed|rotated|updated|reset)[ \t]{1,4}to|[ \t]{1,4}(?:->|=>|reads)"
+         r"|是|为)?")
+_PEM_BEGIN = r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----"
+_NL = r"(?:\s|\\r|\\n)"
+
+SHAPES: tuple[Shape, ...] = (
+    Shape(re.compile(_PEM_BEGIN + r"(?:(?:(?!-----(?:BEGIN|END) ).){0,65536}?-----END [A-Z0-9 ]{1,60}-----"
+                     rf"|(?:{_NL}{{1,8}}(?:[A-Za-z0-9+/=]{{16,4096}}|[A-Za-z0-9+/]{{1,15}}={{1,2}}"
+                     rf"|[A-Za-z-]{{1,40}}:[ \t][^\r\n\\]{{0,200}})){{0,4000}})", re.DOTALL), _fixed("PRIVATE_KEY")),
+    # A complete block up to END, or (truncated) header then base64 lines up to the first line that is not one.
+    Shape(re.compile(_ASCII_EDGE + r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _fixed("JWT")),
+    Shape(re.compile(_ASCII_EDGE + r"(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"
+                     r"|hf_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}"
+                     r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![0-9A-Za-z]))"), _fixed("API_KEY")),
+    Shape(re.compile(_ASCII_EDGE + r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
+                     r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})"),
+          _fixed("TOKEN")),
+    Shape(re.compile(r"(?i)authorization[\"'\\]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"'\\]{0,3}"
+                     r"(?:(?P<scheme>basic|bearer|token|apikey|api-key|sso-key|key)[ \t]{1,4})?"
+                     r"(?P<secret>[A-Za-z0-9._~+/:=-]{8,2048})"), _authorization),
+    Shape(re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]{1,4}(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"), _fixed("TOKEN")),
+    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,64}:"
+                     r"(?!\d{1,5}(?:[/?#\s]|$))(?P<secret>[^\s?#\"'<>]{1,128})@(?=[A-Za-z0-9\[])"), _fixed("PASSWORD")),
+    # scheme://user:PASSWORD@host: the password runs to the last @ of the authority (p@ss@host), may hold a slash,
+    # and is never a port (host:8080/path, host:8080?email=a@b).
+    Shape(re.compile(r"(?<![A-Za-z0-9_/.$#-])[A-Za-z][A-Za-z0-9_$#]{0,29}/(?P<secret>[^\s/@\"']{1,128})@"
+                     r"(?=//|[A-Za-z0-9.-]{1,253}:\d{1,5}[/:])"), _fixed("PASSWORD")),  # oracle user/pass@//host
+    Shape(re.compile(r"(?<![A-Za-z0-9_-])curl[ \t][^\n]{0,200}?(?<=[ \t])(?:-u|--user)[ \t=]{1,4}[\"']?"
+                     r"[^\s:\"']{1,64}:(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
+    Shape(re.compile(r"(?<![A-Za-z0-9_-])(?:mysql|mysqldump|mysqladmin|mariadb)[ \t][^\n]{0,200}?(?<=[ \t])-p"
+                     r"(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
+    Shape(re.compile(r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+                     r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _fixed("AWS_SECRET_KEY")),
+    # 40 characters of base64 mixing cases and digits (a git hash is lower-case hex, so it stays).
+    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:\\?[\"'])?\]?[ \t]{{0,16}}(?P<sep>=>|:=|[=:：])[ \t]{{0,16}}"
+                     + _VALUE), _assigned),
+    Shape(re.compile(rf"(?i)<[A-Za-z0-9_.:-]{{0,40}}?(?P<word>{_KEYWORD})>(?P<secret>[^<\r\n]{{1,1024}})</"),
+          _keyed),  # <password>x</password>, <db.password>x</db.password>
+    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{_KEYWORD})[ \t]{{1,4}}(?!-)"
+                     r"(?P<secret>[^\s\"'`]{1,256})"), _keyed),  # --password x
+    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9])(?P<word>{_PROSE_KEYWORD})(?![A-Za-z0-9_]){_LINK}"
+                     r"(?P<punct>[ \t]{0,4}[,:=：])?[ \t]{0,4}(?<=[ \t,:=：是为])[\"'`«]?"
+                     r"(?P<secret>[!#$%&*+\-./0-9:=?@A-Z\\^_a-z|~]{3,255}[!#$%&*+\-/0-9:=@A-Z\\^_a-z|~])"), _mentioned),
+    # The word after the keyword: printable ASCII without quotes or brackets, a closing period or ? left out.
+    Shape(re.compile(r"(?<![A-Za-z0-9._%+-])(?<!://)(?!git@)[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+                     r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-]|\(|:[^\s])"), _fixed("EMAIL")),
+    # Not git@host (the SSH user of a git server), not user@host:path (an scp remote), not the user of a URL
+    # (https://user@host), not x@w.transpose().
+)
+"""In priority order: a span claimed by an earlier shape is never matched again, so a secret counts once and the
+most specific label wins (``token: ghp_...`` is TOKEN by shape; ``https://u:ghp_...@github.com`` is one TOKEN)."""
+
+
+def secret_span(m: re.Match[str]) -> tuple[int, int]:
+    """The span to replace: the ``secret*`` group that took part in the match, else the whole match."""
+    for name in m.re.groupindex:
+        if name.startswith("secret") and m.start(name) != -1:
+            return m.span(name)
+    return m.span()
