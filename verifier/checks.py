@@ -218,11 +218,14 @@ def check_budget(pairs: Sequence[tuple[Probe, ScoreResult]], budget_ms: float) -
     call that returned a score late is the verifier's."""
     results = [r for _, r in pairs]
     timed_out = sum(r.outcome is Outcome.TIMEOUT for p, r in pairs if p.kind is ProbeKind.REFERENCE)
-    slowest = max((r.duration_ms for r in results if r.outcome is Outcome.SCORED), default=0.0)
+    scored = [(r.duration_ms, p.label) for p, r in pairs if r.outcome is Outcome.SCORED]
+    slowest, label = max(scored, default=(0.0, ""))
     if timed_out:
         return CheckResult(name="budget", passed=False, reason="timeout",
                            detail=f"{timed_out} reference calls of {len(results)} killed by the sandbox's time limit")
     if slowest > budget_ms:
         return CheckResult(name="budget", passed=False, reason="timeout",
-                           detail=f"slowest call took {slowest:.0f} ms, over the {budget_ms:g} ms budget")
+                           detail=f"slowest call ({label}) took {slowest:.0f} ms, over the {budget_ms:g} ms budget: "
+                                  "a verify call must return within it for every response, a slow or looping "
+                                  "program included (the timeouts of its run_response calls must add up to less)")
     return CheckResult(name="budget", passed=True, detail=f"slowest call {slowest:.1f} ms <= {budget_ms:g} ms")

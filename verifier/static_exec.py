@@ -31,7 +31,7 @@ NAME = "executes_response"
 REPAIR_HINT = (
     "Never run the response in the verifier's process. Use the sandbox's response primitive: "
     "`from envsynth_sandbox import plain, run_response`, then "
-    "`run = run_response(response, calls=[(\"fn\", [arg1, arg2]), ...], timeout=2.0)`; it runs the code in a fresh "
+    "`run = run_response(response, calls=[(\"fn\", [arg1, arg2]), ...], timeout=1.0)`; it runs the code in a fresh "
     "process of its own and returns plain JSON values: compare `call.ok and call.value == plain(expected)` for each "
     "`call` in `run.calls` (also `run.stdout`, `run.load_error`). Arguments must be plain JSON values.")
 """What the generator's repair round is told (the ``detail`` of a failing check ends with it)."""

@@ -152,3 +152,24 @@ def test_standard_input_keeps_its_line_endings_as_cpythons_does(pool):
     """Red-team round 27: the response's stdin translated ``\\r\\n`` and a lone ``\\r`` to ``\\n``; CPython's own
     stdin on POSIX keeps them (``newline="\\n"``)."""
     assert pool.score(LINE_ENDINGS, ["print([input(), input()])\n"])[0].score == 1.0
+
+
+GCD_VERIFIER = '''from envsynth_sandbox import plain, run_response
+CASES = [((12, 18), 6), ((7, 5), 1), ((0, 9), 9)]
+def verify(response: str) -> float:
+    run = run_response(response, calls=[("gcd", [a, b]) for (a, b), _ in CASES])
+    return 1.0 if all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) else 0.0
+'''
+
+
+def test_a_task_whose_failure_case_loops_is_admitted_under_run_responses_default_timeout(pool):
+    """The subtraction gcd loops on ``gcd(0, 9)``: its run ends at ``run_response``'s default timeout, and the verify
+    call must still return within validation's budget (at a 2 s default it took 2,010 ms and the task was rejected
+    as ``timeout``: helper review, round 28)."""
+    loops = "def gcd(a, b):\n    while a != b:\n        if a > b:\n            a -= b\n        else:\n            b -= a\n    return a\n"
+    spec = TaskSpec(prompt="Write gcd(a, b) returning the greatest common divisor of two non-negative ints.",
+                    verifier=GCD_VERIFIER, failure_cases=(loops,),
+                    reference="def gcd(a, b):\n    while b:\n        a, b = b, a % b\n    return a\n")
+    with Validator(pool, ValidationConfig()) as validator:
+        report = validator.validate(spec)
+    assert report.admitted, [c.detail for c in report.checks if c.passed is False]
