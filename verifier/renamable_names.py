@@ -105,6 +105,18 @@ def _mentions_reflection(node: ast.AST, bound: set[str]) -> bool:
         node.value in _REFLECTIVE_NAMES or node.value in _REFLECTIVE_ATTRIBUTES)
 
 
+def _spelled_in_fstring(node: ast.JoinedStr) -> set[str]:
+    """The names an f-string also spells in its text, right before their value (``f"{x=}"`` is ``"x=" + repr(x)``
+    to the parser, as ``f"x={x!r}"`` is): renamed, the output would change. Other names inside an f-string are
+    code, renamed like any other (:func:`verifier.code_renaming._fstring_names` finds them)."""
+    spelled = set()
+    for before, after in zip(node.values, node.values[1:]):
+        if (isinstance(before, ast.Constant) and isinstance(before.value, str) and isinstance(after, ast.FormattedValue)
+                and isinstance(after.value, ast.Name) and before.value.rstrip(" ").endswith(after.value.id + "=")):
+            spelled.add(after.value.id)
+    return spelled
+
+
 def _unsafe_names(tree: ast.Module) -> set[str]:
     """Every name another program, or code that does not bind it, could reach by its text. A variable the program
     binds at module level is not one of them, unless a function reads it (:func:`_free_names`): nothing outside
@@ -122,8 +134,8 @@ def _unsafe_names(tree: ast.Module) -> set[str]:
                 in_class_body.add(id(inner))
                 if isinstance(inner, ast.Name):
                     unsafe.add(inner.id)
-        elif isinstance(node, ast.JoinedStr):  # the tokenizer of 3.11 sees an f-string as one token
-            unsafe.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.JoinedStr):  # ``f"{x=}"`` prints the name itself (as ``f"x={x!r}"`` does)
+            unsafe.update(_spelled_in_fstring(node))
         elif isinstance(node, ast.arguments):  # only a keyword can pass these
             unsafe.update(a.arg for a in node.kwonlyargs)
         elif isinstance(node, ast.Attribute):

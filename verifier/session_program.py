@@ -1,8 +1,10 @@
 """The session supervisor: the program a session worker runs inside its sandbox. Standard library only.
 
 Shipped as source text (``python -c``, see :mod:`verifier.session_launch`) with :mod:`verifier.session_child` (the
-forked process that holds an ``Env``), like the verifier zygote, because the sandbox mounts no envsynth checkout. It drops to the sandbox uid, marks itself non-dumpable (its children cannot
-read its memory) and serves the host's requests, one JSON line each, in order:
+forked process that holds an ``Env``), like the verifier zygote, because the sandbox mounts no envsynth checkout.
+It forks the spawner (which keeps uid 0 where it has it, to give sessions namespaces of their own), drops to the
+sandbox uid, marks itself non-dumpable (its children cannot read its memory) and serves the host's requests, one
+JSON line each, in order:
 
 ``{"op": "open", "sid", "source", "seed", "limits", "env"}``
     have the spawner (forked before the first request, so its heap never held one) fork a child with its own
