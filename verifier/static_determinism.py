@@ -43,7 +43,9 @@ seed from the OS, like no argument.
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
 ``len(set(...))``, membership tests, set comprehensions, and comprehensions over a set whose result is consumed
-whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass.
+whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass, and
+so do a loop that only searches a set and a list of a set's members read only for its size
+(:mod:`verifier.order_free`).
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
 scope (set names, seeded generators, bound names) in ``static_scope``, the clock rules that need more than a name
@@ -63,6 +65,7 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
                                            ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS,
                                            PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
                                            SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
+from verifier.order_free import order_free_nodes
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
 
 
@@ -118,6 +121,7 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Module(self, node: ast.Module) -> None:
         self.scopes.append(Scope(node.body, self.aliases))
+        self.order_free |= order_free_nodes(node.body, self._is_set, frozenset(self.bound))
         self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -220,13 +224,14 @@ class _Visitor(ast.NodeVisitor):
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
         self.scopes.append(Scope(body, self.aliases))
+        self.order_free |= order_free_nodes(body, self._is_set, frozenset(self.bound))
         self.generic_visit(node)
         self.scopes.pop()
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _visit_function
 
     def visit_For(self, node: ast.For) -> None:
-        if self._is_set(node.iter):
+        if self._is_set(node.iter) and id(node) not in self.order_free:  # a search loop passes (order_free)
             self._add(node.iter, "set_order", "for-loop over a set: iterate sorted(...) instead")
         self.generic_visit(node)
 
