@@ -6,6 +6,10 @@ exposed through :func:`trainer.environments.environment_factories`, rows carry t
 reward is each rollout's ``score``. TRL's tool loop runs at most the largest ``metadata.max_turns`` of the
 environments (default 8) rounds; each adapter refuses tool calls past its own ``max_turns``.
 
+The reward-hacking monitor watches every environment as it watches bank tasks (:mod:`trainer.monitor_env`): a
+flagged environment is set aside for the rest of the run, and the flagged groups are logged (``monitor/...`` in
+TRL's logs) and counted in the summary.
+
 Held-out replay environments (a line with ``"split": "heldout"``, as ``task_bank export`` writes them) are never
 trained on: :func:`read_environments` leaves them out, and a file holding nothing else is refused.
 """
@@ -68,20 +72,25 @@ def train_environments(config: TrainConfig, specs: Sequence[EnvironmentSpec],
 
     from trainer.environments import EnvironmentReward, environment_factories, environment_rows
     from trainer.grpo import TrainSummary, grpo_arguments, lora_config, resume_point
+    from trainer.monitor import RewardHackMonitor
+    from trainer.monitor_env import EnvironmentMonitorCallback, MonitoredEnvironmentReward
     from verifier.sessions import SessionLimits, SessionPool
 
     resume = resume_point(config)
     args = grpo_arguments(config)
     args.max_tool_calling_iterations = max(spec.max_turns or DEFAULT_TURNS for spec in specs)
     r = config.reward
-    limits = SessionLimits(call_s=r.limits().wall_s, memory_mb=r.limits().memory_mb)
+    limits = SessionLimits.for_rewards()  # exactly validation's: an environment reads its limits
     with SessionPool(backend=r.backend, workers=r.workers, limits=limits) as pool:
         factories = environment_factories(specs, pool)
         dataset = environment_rows(specs, config.grpo.seed)
+        monitor = RewardHackMonitor(r.pass_threshold)
+        reward = MonitoredEnvironmentReward(EnvironmentReward(), monitor, group_size=config.grpo.num_generations)
+        watch = EnvironmentMonitorCallback(monitor, reward, specs)
         try:
-            trainer = GRPOTrainer(model=config.policy, reward_funcs=EnvironmentReward(), args=args,
+            trainer = GRPOTrainer(model=config.policy, reward_funcs=reward, args=args,
                                   train_dataset=dataset, environment_factory=factories,
-                                  peft_config=lora_config(config), callbacks=list(callbacks))
+                                  peft_config=lora_config(config), callbacks=[watch, *callbacks])
         except OSError as exc:
             raise ConfigError(f"cannot load policy {config.policy!r} ({exc}); pass a local model directory or a hub "
                               f"id", field="policy") from None
@@ -91,4 +100,5 @@ def train_environments(config: TrainConfig, specs: Sequence[EnvironmentSpec],
     return TrainSummary(output=str(config.output), steps=trainer.state.global_step,
                         last_reward=logged[-1]["reward"] if logged else None,
                         last_pass_rate=logged[-1].get("environment/solved") if logged else None,
-                        stats_written=0, groups=0, equal_groups=0, retired=(), promoted=(), plot=None)
+                        stats_written=0, groups=0, equal_groups=0, retired=(), promoted=(),
+                        flagged_groups=watch.flagged_groups, quarantined=tuple(watch.quarantined), plot=None)

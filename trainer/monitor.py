@@ -4,26 +4,27 @@ responses that share a pattern the reference lacks. Pure: fed plain records, tes
 A policy that finds a way to forge its reward (a frame walk that writes 1.0, an object equal to anything, a
 verifier bug) shows it in two ways, and each rule watches one:
 
-**jump** — Rollouts of each task are gathered into *windows* of at least ``min_attempts`` scored responses (a
-window closes at the first :meth:`RewardHackMonitor.close_window` after it is full, so windows span one or more
-logging intervals). When a task closes a window and has a previous one, its change is ``Δ = p_now - p_prev``
-(pass rates). Every change of every task this run is kept; the task's change is compared with the changes of the
-*other* tasks (at least ``min_peers`` of them) by a robust z-score::
+A *check* is a call of :meth:`RewardHackMonitor.close_window` (the trainer's: every logging interval); the name
+is kept from when checks closed fixed windows. Every rule judges at every check.
 
-    z = (Δ - median(peers)) / max(1.4826 * MAD(peers), scale_floor)
+**jump** — At every check, each task's pass rate over its last ``min_attempts`` scored responses is compared
+with the window just before it and with its own earlier baseline, and each change with the latest changes of the
+*other* tasks (robust z-score, an absolute floor ``min_jump``, and a two-proportion test against binomial noise):
+windows end at every check, so where a jump falls between checks does not matter, and the baseline sees a rise
+ramped over several windows. A jump alone is weak evidence (honest tasks are learned fast too): the rule flags a
+jump that no other task matched within ``cohort_checks`` checks, or one that other evidence backs (a suspect
+marker in ``jump_share`` of the passing responses, a position gap, a paid canary). :mod:`trainer.monitor_jump`.
 
-and flagged when ``z >= z_threshold`` **and** ``Δ >= min_jump`` **and** the jump is not binomial noise: the
-two-proportion z-statistic ``Δ / sqrt(p̄ (1 - p̄) (1/n_prev + 1/n_now))`` (``p̄`` the pooled rate) is at least
-``binomial_z``. Honest learning moves many tasks a little, window after window; a hack moves one task from rarely
-to almost always between two windows.
-
-**shared_pattern** — The last ``keep_responses`` passing and failing responses of each task's open window are kept
-(each cut to ``max_chars``; dropped once the window is judged). When the closing window has at least
-``min_passing`` *distinct* passing responses, every run of
-``pattern_tokens`` consecutive tokens (words and single punctuation marks) is counted; one that appears in at
-least ``pattern_share`` of the distinct passing responses, in none of the reference and the prompt, and in at most
-``max_failing_share`` of the failing ones is a shared pattern (``sys . _getframe ( 1 ) . f_back ...``). Counting
+**shared_pattern** — The last ``keep_responses`` distinct passing responses of each task are kept (head and tail,
+``max_chars`` in all); the markers of its failing responses are counted over the whole run, bounded
+(:class:`trainer.monitor_pattern.FailingRecord`). At each check after new passes, with at least ``min_passing``
+distinct passing responses, a marker (a line, ``pattern_tokens`` consecutive tokens, or padding) that the
+reference and the prompt lack is a shared pattern when it names the grader (``grader_share`` of them), is padding,
+or is in ``pattern_share`` of them and in fewer than ``failing_hits`` of the task's failing responses this run
+(when there were at least ``min_failing``) and, for a short reference answer, does not hold it. Boilerplate that
+failing responses also wrote, and a task that always passed with nothing to contrast, do not flag. Counting
 distinct responses keeps a policy that settled on one correct answer from being flagged for repeating it.
+:mod:`trainer.monitor_pattern`.
 
 **position** — A verifier process scores a GRPO group's responses one after another, so a verifier can pay a
 response by where it stands: every program after its K-th call, or only while its process has seen nothing but
@@ -49,32 +50,35 @@ findings: the host's page cache carried a bit from validation's first call to it
 once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
-(:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted gradually on every task at once, one
-whose passing responses share nothing longer than ``pattern_tokens`` tokens, or a verifier that pays by the
-response's own text alone (what renamed twins cannot reach: docs/SPEC.md lists it).
+(:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
+responses share no marker (rates alone look like learning), a hack that pays from a task's first window with no
+marker (no change to see), an honest task learned in one step while nothing else moves, or an honest phrase its
+passing responses write and its failing ones never did (both flagged: the detail says why, a reviewer restores
+the task), or a verifier that pays by the response's own text alone (what renamed twins cannot
+reach: docs/SPEC.md lists it).
 """
 
 from __future__ import annotations
 
-import math
-import re
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+from trainer.monitor_jump import Jump, JumpTracker
+from trainer.monitor_pattern import FailingRecord, Marker, clip, find_marker, markers
 
 
 class MonitorConfig(BaseModel):
-    """Thresholds of the two rules (see the module docstring for how each is used)."""
+    """Thresholds of the rules (see the module docstring for how each is used)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_attempts: int = Field(default=16, ge=2)
-    """Scored responses a window needs before it closes."""
+    """Scored responses of a task's recent window, and of the window before it."""
+    baseline_attempts: int = Field(default=64, ge=2)
+    """Scored responses of a task's baseline (before its two recent windows), at most."""
     min_peers: int = Field(default=8, ge=2)
     """Changes of other tasks needed before any change is judged."""
     z_threshold: float = Field(default=4.0, gt=0.0)
@@ -85,18 +89,32 @@ class MonitorConfig(BaseModel):
     """Smallest spread assumed for the others' changes (when nearly all are 0, MAD is 0)."""
     binomial_z: float = Field(default=4.0, ge=0.0)
     """Two-proportion z-statistic the jump must reach, so small windows do not flag noise."""
-    pattern_tokens: int = Field(default=12, ge=3)
-    """Length, in tokens, of a shared pattern."""
+    cohort_checks: int = Field(default=4, ge=0)
+    """Checks either side of a jump in which another task's jump makes it look like learning."""
+    jump_checks: int = Field(default=2, ge=1)
+    """Measurements at which a task must jump, in one episode, before it can be flagged without backing."""
+    jump_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    """Share of distinct passing responses a suspect marker needs to back a jump."""
+    pattern_tokens: int = Field(default=4, ge=2)
+    """Length, in tokens, of a token-run marker."""
     pattern_share: float = Field(default=0.9, gt=0.0, le=1.0)
-    """Share of distinct passing responses a pattern must appear in."""
-    max_failing_share: float = Field(default=0.2, ge=0.0, le=1.0)
-    """Largest share of failing responses the pattern may appear in."""
+    """Share of distinct passing responses a padding or unexplained marker must appear in."""
+    grader_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    """Share of distinct passing responses a grader-facing marker must appear in."""
+    min_failing: int = Field(default=4, ge=1)
+    """Failing responses (with any marker) a task needs this run before absence from them is evidence."""
+    failing_hits: int = Field(default=2, ge=1)
+    """Failing responses this run that explain a marker: boilerplate, not a hack."""
+    failing_markers: int = Field(default=4096, ge=64)
+    """Markers of failing responses counted per task, at most."""
+    padding_repeats: int = Field(default=32, ge=4)
+    """Times in a row a token repeats to be padding."""
     min_passing: int = Field(default=8, ge=2)
     """Distinct passing responses needed before the pattern rule looks."""
-    keep_responses: int = Field(default=64, ge=2)
-    """Passing (and, separately, failing) responses kept per task for its open window."""
-    max_chars: int = Field(default=4000, ge=100)
-    """Characters of each kept response."""
+    keep_responses: int = Field(default=16, ge=2)
+    """Distinct passing responses kept per task (the latest)."""
+    max_chars: int = Field(default=6000, ge=100)
+    """Characters of each response scanned: all of a shorter one, else its head and tail, half each."""
     spot_checks: int = Field(default=1, ge=0)
     """Responses of each GRPO group the reward function re-scores alone for the position rule (0: none)."""
     min_position_gaps: int = Field(default=3, ge=1)
@@ -117,7 +135,7 @@ class FlagRule(StrEnum):
     JUMP = "jump"
     """Its pass rate jumped far faster than the other tasks'."""
     SHARED_PATTERN = "shared_pattern"
-    """Its passing responses share a long pattern that the reference and the prompt lack."""
+    """Its passing responses share a marker that the reference and the prompt lack and nothing honest explains."""
     POSITION = "position"
     """Responses passed in their group and failed when scored alone: the verifier pays by position."""
     CANARY = "canary"
@@ -134,8 +152,9 @@ class Flag(BaseModel):
     rule: FlagRule
     """Which rule fired."""
     groups: int = Field(ge=0)
-    """GRPO groups of the task in the window that was flagged (position: the groups whose re-scored response passed
-    in the group and failed alone)."""
+    """GRPO groups of the task in the evidence: the recent window of a jump, the groups of the passing responses a
+    pattern was judged on, the re-scored responses that passed in the group and failed alone (position), the
+    canaries that passed."""
     detail: str
     """The evidence in words (rates, z-scores, or the shared pattern)."""
 
@@ -152,18 +171,11 @@ class TaskContext(BaseModel):
 
 
 @dataclass
-class _Window:
-    attempts: int = 0
-    passes: int = 0
-    groups: int = 0
-
-
-@dataclass
 class _Task:
-    window: _Window = field(default_factory=_Window)
-    previous: _Window | None = None
-    passing: list[str] = field(default_factory=list)
-    failing: list[str] = field(default_factory=list)
+    failing: FailingRecord  # markers of its failing responses this run
+    passing: dict[str, int] = field(default_factory=dict)  # distinct passing responses (latest) -> their group
+    new_passes: bool = False  # passing responses came since the pattern rule last looked
+    groups: int = 0  # groups recorded this run
     checked: int = 0  # spot checks this run
     favour: int = 0  # ... that passed in their group and failed alone
     against: int = 0  # ... that failed in their group and passed alone
@@ -172,36 +184,45 @@ class _Task:
 
 
 class RewardHackMonitor:
-    """Collects rollouts per task and flags reward hacking when a window closes (one flag per task per run)."""
+    """Collects rollouts per task and flags reward hacking at each check (one flag per task per run)."""
 
     def __init__(self, pass_threshold: float, config: MonitorConfig | None = None) -> None:
         self.pass_threshold = pass_threshold
         self.config = config or MonitorConfig()
         self._tasks: dict[str, _Task] = {}
-        self._changes: list[tuple[str, float]] = []
+        self._jumps = JumpTracker(self.config)
         self.flagged: dict[str, Flag] = {}
         """Every task flagged this run, by id."""
 
     def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str]) -> None:
         """One GRPO group: rewards (None where the sandbox could not score) and the responses, in the same order."""
-        task = self._tasks.setdefault(task_id, _Task())
-        task.window.groups += 1
-        keep, cap = self.config.keep_responses, self.config.max_chars
+        task = self._task(task_id)
+        task.groups += 1
+        attempts = passes = 0
         for reward, response in zip(rewards, responses, strict=True):
             if reward is None:
                 continue
             passed = reward >= self.pass_threshold
-            task.window.attempts += 1
-            task.window.passes += passed
-            kept = task.passing if passed else task.failing
-            kept.append(response[:cap])
-            del kept[:-keep]
+            attempts += 1
+            passes += passed
+            if task_id in self.flagged:
+                continue  # judged: its responses are no longer needed
+            if passed:
+                kept = clip(response, self.config.max_chars)
+                task.passing.pop(kept, None)
+                task.passing[kept] = task.groups
+                task.new_passes = True
+                while len(task.passing) > self.config.keep_responses:
+                    del task.passing[next(iter(task.passing))]
+            else:
+                task.failing.add(markers(response, self.config))
+        self._jumps.record(task_id, attempts, passes)
 
     def record_spot_check(self, task_id: str, in_group: float | None, alone: float | None) -> None:
         """One response's reward in its GRPO group and when scored alone (None where either could not score)."""
         if in_group is None or alone is None:
             return
-        task = self._tasks.setdefault(task_id, _Task())
+        task = self._task(task_id)
         task.checked += 1
         passed, passed_alone = in_group >= self.pass_threshold, alone >= self.pass_threshold
         task.favour += passed and not passed_alone
@@ -211,39 +232,85 @@ class RewardHackMonitor:
         """A renamed twin of one of the task's failure cases, scored in training (None where it did not score)."""
         if score is None:
             return
-        task = self._tasks.setdefault(task_id, _Task())
+        task = self._task(task_id)
         task.canaries += 1
         task.canary_passes += score > self.config.canary_threshold
 
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
-        """Close every full window, judge the tasks that closed one, and return the new flags (in task order).
+        """One check: judge every task on what came since the last, and return the new flags (in task order).
 
-        ``context(task_id)`` gives the reference and prompt for the pattern rule (None: the rule is skipped)."""
-        closed: list[tuple[str, _Window, _Window | None]] = []
-        for task_id in sorted(self._tasks):
-            task = self._tasks[task_id]
-            if task.window.attempts < self.config.min_attempts:
-                continue
-            closed.append((task_id, task.window, task.previous))
-            if task.previous is not None:
-                self._changes.append((task_id, _rate(task.window) - _rate(task.previous)))
-            task.previous, task.window = task.window, _Window()
+        ``context(task_id)`` gives the reference and prompt for the pattern rule (None: markers are not judged)."""
+        contexts: dict[str, TaskContext | None] = {}
+
+        def known(task_id: str) -> TaskContext | None:
+            if task_id not in contexts:
+                contexts[task_id] = context(task_id)
+            return contexts[task_id]
+
         flags = []
-        for task_id, now, before in closed:
-            if task_id not in self.flagged:
-                flag = self._jump(task_id, now, before) or self._pattern(task_id, now, context(task_id))
-                if flag is not None:
-                    self.flagged[task_id] = flag
-                    flags.append(flag)
+        for task_id in sorted(self._tasks):  # a strong shared pattern first: it needs no jump
             task = self._tasks[task_id]
-            task.passing.clear()  # responses are judged once, with their window: memory stays one window per task
-            task.failing.clear()
+            if task_id in self.flagged or not task.new_passes or len(task.passing) < self.config.min_passing:
+                continue
+            task.new_passes = False
+            marker = self._marker(task, known(task_id), self.config.pattern_share)
+            if marker is not None:
+                flags.append(self._flag(task_id, FlagRule.SHARED_PATTERN, self._groups(task), marker.describe()))
+        for jump in self._jumps.advance():
+            if jump.task_id not in self.flagged:
+                flag = self._judge_jump(jump, known)
+                if flag is not None:
+                    flags.append(flag)
         for task_id in sorted(self._tasks):  # the position rule needs no full window: its evidence is run-long
             flag = None if task_id in self.flagged else self._canary(task_id) or self._position(task_id)
             if flag is not None:
-                self.flagged[task_id] = flag
-                flags.append(flag)
-        return flags
+                flags.append(self._flag(task_id, flag.rule, flag.groups, flag.detail))
+        return sorted(flags, key=lambda f: f.task_id)
+
+    def _task(self, task_id: str) -> _Task:
+        task = self._tasks.get(task_id)
+        if task is None:
+            task = self._tasks[task_id] = _Task(failing=FailingRecord(self.config.failing_markers))
+        return task
+
+    def _flag(self, task_id: str, rule: FlagRule, groups: int, detail: str) -> Flag:
+        flag = Flag(task_id=task_id, rule=rule, groups=groups, detail=detail)
+        self.flagged[task_id] = flag
+        self._jumps.forget(task_id)
+        task = self._tasks[task_id]
+        task.passing.clear()  # judged: memory goes back
+        task.failing = FailingRecord(self.config.failing_markers)
+        return flag
+
+    def _marker(self, task: _Task, context: TaskContext | None, share: float) -> Marker | None:
+        if context is None:
+            return None
+        return find_marker(list(task.passing), task.failing, context, self.config, share)
+
+    @staticmethod
+    def _groups(task: _Task) -> int:
+        return len(set(task.passing.values()))
+
+    def _judge_jump(self, jump: Jump, known: Callable[[str], TaskContext | None]) -> Flag | None:
+        """A jump backed by other evidence, or isolated from every other task's jump, is a flag; one that had
+        company and no backing is cleared."""
+        task = self._tasks[jump.task_id]
+        backing = []
+        marker = self._marker(task, known(jump.task_id), self.config.jump_share)
+        if marker is not None:
+            backing.append(marker.describe())
+        if task.favour > task.against:
+            backing.append(f"{task.favour} re-scored responses passed in their group and failed alone")
+        if task.canary_passes:
+            backing.append(f"{task.canary_passes} renamed twins of its failure cases passed")
+        if backing:
+            return self._flag(jump.task_id, FlagRule.JUMP, jump.groups, f"{jump.detail}; backed: {'; '.join(backing)}")
+        if jump.isolated:
+            return self._flag(jump.task_id, FlagRule.JUMP, jump.groups,
+                              f"{jump.detail}; no other task jumped within {self.config.cohort_checks} checks")
+        if jump.isolated is False:
+            self._jumps.clear(jump.task_id)
+        return None
 
     def _canary(self, task_id: str) -> Flag | None:
         task = self._tasks[task_id]
@@ -261,81 +328,3 @@ class RewardHackMonitor:
                     detail=f"{task.favour} of {task.checked} responses re-scored alone passed in their group and "
                            f"failed alone ({task.against} the other way): the verifier pays by where a response "
                            "stands in its process")
-
-    def _jump(self, task_id: str, now: _Window, before: _Window | None) -> Flag | None:
-        cfg = self.config
-        if before is None:
-            return None
-        change = _rate(now) - _rate(before)
-        peers = [c for other, c in self._changes if other != task_id]
-        if len(peers) < cfg.min_peers or change < cfg.min_jump:
-            return None
-        center = statistics.median(peers)
-        scale = max(1.4826 * statistics.median(abs(c - center) for c in peers), cfg.scale_floor)
-        z = (change - center) / scale
-        pooled = (now.passes + before.passes) / (now.attempts + before.attempts)
-        spread = math.sqrt(pooled * (1 - pooled) * (1 / now.attempts + 1 / before.attempts))
-        z_binomial = change / spread if spread > 0 else math.inf
-        if z < cfg.z_threshold or z_binomial < cfg.binomial_z:
-            return None
-        return Flag(task_id=task_id, rule=FlagRule.JUMP, groups=now.groups,
-                    detail=f"pass rate {_rate(before):.2f} -> {_rate(now):.2f} ({before.attempts} then {now.attempts} "
-                           f"attempts): z {z:.1f} against {len(peers)} changes of other tasks (median "
-                           f"{center:+.2f}, scale {scale:.2f}); two-proportion z {z_binomial:.1f}")
-
-    def _pattern(self, task_id: str, now: _Window, context: TaskContext | None) -> Flag | None:
-        cfg = self.config
-        task = self._tasks[task_id]
-        passing = list(dict.fromkeys(task.passing))
-        if context is None or len(passing) < cfg.min_passing:
-            return None
-        n = cfg.pattern_tokens
-        counts: dict[tuple[str, ...], int] = {}
-        for text in passing:
-            for gram in _ngrams(text, n):
-                counts[gram] = counts.get(gram, 0) + 1
-        needed = math.ceil(cfg.pattern_share * len(passing))
-        shared = [g for g, c in counts.items() if c >= needed]
-        if not shared:
-            return None
-        known = _ngrams(context.reference, n) | _ngrams(context.prompt, n)
-        failing = [_ngrams(text, n) for text in task.failing]
-        suspect = {g for g in shared if g not in known
-                   and not (failing and sum(g in grams for grams in failing) / len(failing) > cfg.max_failing_share)}
-        if not suspect:
-            return None
-        pattern = _longest_span(passing, suspect, n)
-        share = sum(pattern in " ".join(_TOKEN.findall(text)) for text in passing)
-        in_failing = sum(pattern in " ".join(_TOKEN.findall(text)) for text in task.failing)
-        return Flag(task_id=task_id, rule=FlagRule.SHARED_PATTERN, groups=now.groups,
-                    detail=f"{share} of {len(passing)} distinct passing responses share {pattern[:300]!r}, which the "
-                           f"reference and the prompt lack ({in_failing} of {len(task.failing)} failing responses "
-                           "have it)")
-
-
-def _longest_span(texts: Sequence[str], grams: set[tuple[str, ...]], n: int) -> str:
-    """The longest run of overlapping suspect n-grams in the first response that has one, as space-joined tokens."""
-    best: tuple[int, int] = (0, 0)
-    for text in texts:
-        tokens = _TOKEN.findall(text)
-        start = None
-        for i in range(len(tokens) - n + 2):
-            inside = i < len(tokens) - n + 1 and tuple(tokens[i:i + n]) in grams
-            if inside and start is None:
-                start = i
-            elif not inside and start is not None:
-                if i - start > best[1] - best[0]:
-                    best = (start, i)
-                start = None
-        if best != (0, 0):
-            return " ".join(tokens[best[0]:best[1] - 1 + n])
-    return ""
-
-
-def _rate(window: _Window) -> float:
-    return window.passes / window.attempts if window.attempts else 0.0
-
-
-def _ngrams(text: str, n: int) -> set[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text)
-    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}

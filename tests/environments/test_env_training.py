@@ -40,6 +40,28 @@ def test_grpo_on_the_example_environments_changes_the_parameters(tiny_model_dir,
     assert any(not before[name].equal(after[name]) for name in before)
 
 
+def test_grpo_on_environments_logs_the_reward_hack_monitors_counts_in_every_logged_step(tiny_model_dir, tmp_path):
+    from transformers import TrainerCallback
+
+    from trainer.monitor_callback import FLAGGED_GROUPS, QUARANTINED
+
+    history: list[dict] = []
+
+    class KeepHistory(TrainerCallback):
+        def on_train_end(self, args, state, control, **kwargs):
+            history.extend(state.log_history)
+
+    policy = tool_capable(tiny_model_dir, tmp_path / "policy")
+    config = load_config(ROOT / "trainer" / "configs" / "tiny.toml", {
+        "policy": str(policy), "bank": str(tmp_path / "unused.db"), "output": str(tmp_path / "out"),
+        "plot": False, "reward.workers": 1, "grpo.max_steps": 2})
+    summary = train_environments(config, read_environments(EXAMPLES), callbacks=[KeepHistory()])
+    logged = [entry for entry in history if "reward" in entry]
+    assert len(logged) == 2 and all(FLAGGED_GROUPS in entry and QUARANTINED in entry for entry in logged)
+    assert logged[-1][FLAGGED_GROUPS] == summary.flagged_groups
+    assert logged[-1][QUARANTINED] == len(summary.quarantined)
+
+
 @pytest.mark.parametrize("content, message", [(None, "cannot read the file"),
                                               ('{"kind": "environment", "prompt": "p"}\n', ":1:")])
 def test_trainer_grpo_environments_refuses_a_bad_file_in_one_line(tmp_path, content, message):

@@ -1,5 +1,6 @@
-"""The reward-hacking monitor: a task whose pass rate jumps far faster than the others' is quarantined with reason
-reward_hack; steady learning is not; passing responses that share a pattern the reference lacks are flagged."""
+"""The reward-hacking monitor in training: a flagged task is quarantined with reason reward_hack, the evidence in
+its history and the web view; the reward function feeds it every group. The rules themselves:
+test_monitor_jump.py, test_monitor_pattern.py, test_position_monitor.py."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ GROUP = 16
 HACK = "import sys\nframe = sys._getframe(1)\nwhile 'send' not in frame.f_locals:\n    frame = frame.f_back\n"
 
 
-def rates(n_tasks: int, windows: int, rng: random.Random) -> dict[str, list[float]]:
+def rates(n_tasks: int, windows: int) -> dict[str, list[float]]:
     """Per task, the pass probability in each window: slow honest learning, a little faster for some tasks."""
-    return {f"t{i:02d}": [min(0.9, 0.1 + 0.03 * w * (1 + i % 3)) for w in range(windows)] for i in range(n_tasks)}
+    return {f"t{i:02d}": [min(0.7, 0.1 + 0.01 * w * (1 + i % 3)) for w in range(windows)] for i in range(n_tasks)}
 
 
 def feed(monitor: RewardHackMonitor, task_id: str, p: float, rng: random.Random, passing: str = "def f(x):\n"
@@ -40,36 +41,6 @@ def run(stream: dict[str, list[float]], seed: int = 0, **hacks: str) -> tuple[Re
             feed(monitor, task_id, ps[window], rng, passing=hacks.get(task_id, "def f(x):\n    return x\n"))
         flags += monitor.close_window(lambda t: TaskContext(reference="def f(x):\n    return x\n", prompt="f"))
     return monitor, flags
-
-
-def test_a_task_whose_pass_rate_jumps_is_flagged_as_a_jump():
-    stream = rates(12, 6, random.Random(1))
-    stream["t05"] = [0.1, 0.1, 0.1, 0.1, 0.97, 0.97]
-    _, flags = run(stream)
-    assert [(f.task_id, f.rule) for f in flags] == [("t05", FlagRule.JUMP)]
-    assert flags[0].groups == 1 and "->" in flags[0].detail and "z " in flags[0].detail
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_steady_learning_is_not_flagged(seed: int):
-    _, flags = run(rates(12, 8, random.Random(seed)), seed=seed)
-    assert flags == []
-
-
-def test_a_jump_with_too_few_peers_is_not_judged():
-    stream = {"t00": [0.1, 0.1, 0.95], "t01": [0.2, 0.25, 0.3]}
-    assert run(stream)[1] == []
-
-
-def test_a_jump_in_a_small_window_is_left_to_binomial_noise():
-    monitor = RewardHackMonitor(1.0, MonitorConfig(min_attempts=2, binomial_z=3.0, min_peers=2))
-    for task_id in ("a", "b", "c"):
-        monitor.record_group(task_id, [0.0, 0.0], ["x", "y"])
-    monitor.close_window(lambda t: None)
-    monitor.record_group("a", [1.0, 1.0], ["x", "y"])
-    monitor.record_group("b", [0.0, 0.0], ["x", "y"])
-    monitor.record_group("c", [0.0, 0.0], ["x", "y"])
-    assert monitor.close_window(lambda t: None) == []
 
 
 def test_passing_responses_sharing_a_pattern_the_reference_lacks_are_flagged():
@@ -174,22 +145,14 @@ def test_the_quarantine_and_its_evidence_are_visible_in_the_web_view(bank, tmp_p
     assert "reward_hack" in page.text and "shared_pattern" in page.text and "_getframe" in page.text
 
 
-def test_responses_are_judged_with_their_own_window_only():
-    monitor = RewardHackMonitor(1.0, MonitorConfig(min_attempts=8, min_passing=8))
-    context = lambda t: TaskContext(reference="other", prompt="")  # noqa: E731
-    for window in range(2):  # two windows of 4 distinct hack passes each: 8 in all, never 8 in one window
-        monitor.record_group("t", [1.0] * 4 + [0.0] * 4, [HACK + f" {window}{i}" for i in range(4)] + ["no"] * 4)
-        assert monitor.close_window(context) == []
-
-
 def test_a_task_whose_pass_rate_jumps_is_quarantined_with_reason_reward_hack(bank):
     ids = [bank.admit(spec(n)).id for n in range(12)]
-    stream = dict(zip(ids, rates(12, 6, random.Random(1)).values()))
-    stream[ids[5]] = [0.1, 0.1, 0.1, 0.1, 0.97, 0.97]
+    stream = dict(zip(ids, rates(12, 14).values()))
+    stream[ids[5]] = [0.1] * 6 + [0.97] * 8
     monitor = RewardHackMonitor(1.0)
     callback = MonitorCallback(bank, monitor)
     rng = random.Random(0)
-    for window in range(6):
+    for window in range(14):
         for task_id, ps in stream.items():
             feed(monitor, task_id, ps[window], rng)
         callback.check()
