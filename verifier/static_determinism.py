@@ -65,7 +65,7 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
                                            ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS,
                                            PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
                                            SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
-from verifier.order_free import order_free_nodes
+from verifier.order_free import module_constants, order_free_nodes
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
 
 
@@ -101,6 +101,8 @@ class _Visitor(ast.NodeVisitor):
         self.findings: list[Finding] = []
         self.scopes: list[Scope] = []
         self.order_free: set[int] = set()
+        self.constants: frozenset[str] | None = None
+        """Module names bound once to constants (``order_free.module_constants``); None: no exemption."""
         self.called: set[int] = set()
         """Callee expressions: a call is judged with its arguments by ``_check_call``, not as a reference."""
         self.inner: set[int] = set()
@@ -121,7 +123,8 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Module(self, node: ast.Module) -> None:
         self.scopes.append(Scope(node.body, self.aliases))
-        self.order_free |= order_free_nodes(node.body, self._is_set, frozenset(self.bound))
+        self.constants = module_constants(node)
+        self.order_free |= order_free_nodes(node.body, self._is_set, self.constants, None, frozenset(self.bound))
         self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -224,7 +227,9 @@ class _Visitor(ast.NodeVisitor):
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
         self.scopes.append(Scope(body, self.aliases))
-        self.order_free |= order_free_nodes(body, self._is_set, frozenset(self.bound))
+        response = (node.args.args[0].arg if isinstance(node, ast.FunctionDef) and node.name == "verify"
+                    and len(self.scopes) == 2 and node.args.args else None)  # the module's own verify(response)
+        self.order_free |= order_free_nodes(body, self._is_set, self.constants, response, frozenset(self.bound))
         self.generic_visit(node)
         self.scopes.pop()
 

@@ -45,6 +45,31 @@ ORDER_DEPENDENT = {
         "missing = [w for w in WORDS if w not in response]\nprint(missing)\nreturn 0.0 if missing else 1.0"),
     "the list indexed": (
         "missing = [w for w in WORDS if w not in response]\nreturn 1.0 if missing and missing[0] == 'a' else 0.0"),
+    "a member searched for in the list": (
+        "missing = [w for w in WORDS if w not in response]\nreturn 0.0 if SPY in missing else 1.0"),
+    "the response rebound first": (
+        "response = SPY\nfor word in WORDS:\n    if word in response:\n        return 0.0\nreturn 1.0"),
+}
+
+# Red-team round 28: a verifier recorded the order through code of its own run by a test that looked pure.
+RECORDERS = {
+    "a get method of its own class": (
+        "class Recorder:\n    seen = []\n    def get(self, w):\n        self.seen.append(w)\n\nREC = Recorder()\n",
+        "for w in WORDS:\n    if REC.get(w):\n        pass\nreturn 1.0 if REC.seen[0] == 'apple' else 0.0"),
+    "an __eq__ that str comparison falls back to": (
+        "class Spy:\n    seen = []\n    def __eq__(self, other):\n        Spy.seen.append(other)\n        return False\n"
+        "SPY = Spy()\n",
+        "for w in WORDS:\n    if w == SPY:\n        return 0.0\nreturn 1.0 if Spy.seen[0] == 'apple' else 0.0"),
+    "a search method in a list of matches": (
+        "class R:\n    seen = []\n    def search(self, w):\n        R.seen.append(w)\n        return True\n_r = R()\n",
+        "hits = [_r.search(w) for w in WORDS if w in response]\nreturn 1.0 if len(hits) and R.seen[0] == 'apple' else 0.0"),
+    "a set named once but rebuilt in a function": (
+        "",
+        "global WORDS\nWORDS = set(response.split())\nfor w in WORDS:\n    if w in response:\n        return 0.0\n"
+        "return 1.0"),
+    "builtins reached by name": (
+        "import builtins\n",
+        "for w in WORDS:\n    if len(w) > 3:\n        return 0.0\nreturn 1.0"),
 }
 
 
@@ -56,3 +81,10 @@ def test_a_set_visited_in_a_way_no_order_can_change_passes(body):
 @pytest.mark.parametrize("body", ORDER_DEPENDENT.values(), ids=ORDER_DEPENDENT.keys())
 def test_a_set_visited_in_a_way_its_order_can_change_is_flagged(body):
     assert "set_order" in kinds(body)
+
+
+@pytest.mark.parametrize(("prelude", "body"), RECORDERS.values(), ids=RECORDERS.keys())
+def test_a_test_that_could_run_the_verifiers_own_code_is_flagged(prelude, body):
+    source = prelude + "WORDS = {'apple', 'pear', 'plum'}\n\ndef verify(response):\n" + "".join(
+        f"    {line}\n" for line in body.splitlines())
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]
