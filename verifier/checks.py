@@ -155,7 +155,8 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
         if result.score is not None and result.score > threshold:
             high[probe.label] = max(result.score, high.get(probe.label, 0.0))
     if high:
-        listed = ", ".join(f"{label} scored {score:g}" for label, score in list(high.items())[:_MAX_LISTED])
+        first = sorted(high.items(), key=lambda item: RENAMED_SUFFIX in item[0])  # a failure case before twins
+        listed = ", ".join(f"{label} scored {score:g}" for label, score in first[:_MAX_LISTED])
         return CheckResult(name=name, passed=False, reason=reason, scores=recorded,
                            detail=f"must score <= {threshold:g}: {listed}{note}")
     top = max((r.score or 0.0 for _, r in mine), default=0.0)
@@ -165,10 +166,13 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
 
 def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
                         threshold: float) -> CheckResult:
-    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call."""
+    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call. The note
+    that the verifier judges failure cases by their text comes only when twins paid and no failure case did (a
+    failure case paid like its twins is plain partial credit; the note misled its author: red-team round 28)."""
     result = _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
-    twin_passed = any(RENAMED_SUFFIX in p.label and r.score is not None and r.score > threshold for p, r in pairs)
-    if result.passed is False and result.reason == "failure_case_passes" and twin_passed:
+    passed = {RENAMED_SUFFIX in p.label for p, r in pairs
+              if p.kind is ProbeKind.FAILURE_CASE and r.score is not None and r.score > threshold}
+    if result.passed is False and result.reason == "failure_case_passes" and passed == {True}:  # only twins paid
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
     return result
 

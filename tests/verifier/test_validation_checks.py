@@ -143,3 +143,22 @@ def test_first_run_never_scores_the_same_probe_twice_in_a_row(repeats):
 
 def test_later_runs_use_distinct_orders():
     assert len({tuple(run_order(5, run=r, repeats=1)) for r in range(1, 5)}) == 4
+
+
+TWINS = [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[0]:renamed[{i}]", response=f"def f(v{i}): pass")
+         for i in range(6)]
+
+
+def test_a_failure_case_paid_like_its_twins_is_named_first_without_the_text_note():
+    # Red-team round 28: six paying twins filled the listed slots and the note blamed the text, while the failure
+    # case itself was paid too (plain partial credit).
+    pairs = [(p, scored(0.6)) for p in TWINS] + [(FAIL, scored(0.6)), (REF, scored(1.0))]
+    result = checks.check_failure_cases(pairs, pairs, 0.5)
+    assert result.reason == "failure_case_passes"
+    assert result.detail.startswith("must score <= 0.5: failure_cases[0] scored 0.6")
+    assert "by their text" not in result.detail
+
+
+def test_only_twins_paid_carries_the_note_that_the_verifier_judges_by_text():
+    pairs = [(p, scored(0.6)) for p in TWINS] + [(FAIL, scored(0.0)), (REF, scored(1.0))]
+    assert "by their text" in checks.check_failure_cases(pairs, pairs, 0.5).detail
