@@ -19,8 +19,8 @@ JSON line each, in order:
     kill the child and everything it started, wipe its scratch directory.
 
 Every reply is ``{"sid", "outcome", "value", "score", "detail", "ms"}``. The supervisor, a different process from the
-environment code, enforces the time limits (``reset_s`` for open, ``call_s`` per call, ``rollout_s`` from open to
-the last call: past any of them the child is SIGKILLed and the session is dead), caps the size of what a child sends
+environment code, enforces the time limits (``reset_s`` for open, ``call_s`` per call, ``rollout_s`` for all of a
+session's own steps together, not the time between them: past any of them the child is SIGKILLed and the session is dead), caps the size of what a child sends
 (``value_kb``), and judges scores (a float in [0, 1]; anything else is ``invalid``). Outcomes: ``ok``, ``raised``
 (the tool raised: shown to the policy as an error, the session lives on), ``scored``, ``invalid``, ``crashed``,
 ``timeout``, ``dead`` (a call on a session that already ended).
@@ -61,7 +61,7 @@ class Session:
         self.cmd_w, self.res_r = fds
         os.set_blocking(self.cmd_w, False)
         os.set_blocking(self.res_r, False)
-        self.rollout_deadline = time.monotonic() + self.limits["rollout_s"]
+        self.rollout_left = float(self.limits["rollout_s"])  # charged with its own steps' time only (serve)
         self.buffer = b""
         self.dead = None
         self.killed = False
@@ -242,7 +242,7 @@ def serve(cfg, req, sessions, spawner):
             session = sessions[sid] = Session(req["limits"], spawner)
         except OSError as exc:  # no process or pipe left in the worker's budget: the sandbox's state, not the env's
             return {"sid": sid, "outcome": "error", "detail": f"cannot start the session: {exc}"[:DETAIL_CAP]}
-        deadline = min(start + session.limits["reset_s"], session.rollout_deadline)
+        deadline = start + min(session.limits["reset_s"], session.rollout_left)
         request = {k: req[k] for k in ("source", "seed", "limits", "env")}
         frame, failure = exchange(session, request, deadline, session.limits["value_kb"] << 10)
         limit_name = "reset"
@@ -258,11 +258,15 @@ def serve(cfg, req, sessions, spawner):
         if session is None or session.dead:
             return {"sid": sid, "outcome": "dead", "detail": session.dead if session else "no such session"}
         step_s = session.limits["reset_s" if op == "reset" else "call_s"]
-        limit_name = "rollout" if session.rollout_deadline < start + step_s else op
-        deadline = min(start + step_s, session.rollout_deadline)
+        limit_name = "rollout" if session.rollout_left < step_s else op
+        deadline = start + min(step_s, session.rollout_left)
         command = {"op": op, **{k: req[k] for k in ("tool", "args", "response", "seed", "fresh") if k in req}}
         frame, failure = exchange(session, command, deadline, session.limits["value_kb"] << 10)
     ms = (time.monotonic() - start) * 1000
+    # The rollout limit counts this session's own steps, not the time between them: TRL runs every rollout's tools
+    # in one thread, and counted from open, other tasks' slow tools and the policy's generation ran out a correct
+    # rollout's clock, whose answer then scored 0 (red-team round 28).
+    session.rollout_left -= ms / 1000
     if failure is not None:
         outcome, detail = failure
         if outcome == "timeout" and detail is None:

@@ -8,7 +8,8 @@ process, process session and scratch directory: an instance's state (class attri
 another session. Under root each session is also pid 1 of namespaces of its own, with no ``/proc`` and a scratch
 tmpfs of its own (:func:`verifier.session_child.spawner_main`): sessions of other tasks on the same worker are out
 of its sight and reach. Limits (:class:`SessionLimits`): ``reset_s`` for the reset, ``call_s`` per tool call or score,
-``rollout_s`` from open to the last call; past one the session's process is killed and the step is ``timeout``.
+``rollout_s`` for the session's own steps together (not the time between them, spent on generation and on other
+sessions); past one the session's process is killed and the step is ``timeout``.
 
 Concurrency: a worker serves one request at a time (a lock on the host side), so a tool that hangs delays the other
 sessions of its worker until its limit; more workers give more parallel sessions.
@@ -69,7 +70,9 @@ class SessionLimits(BaseModel):
     call_s: float = Field(default=2.0, gt=0.0, le=600.0)
     """Wall time of one tool call, ``score`` or ``solve``."""
     rollout_s: float = Field(default=60.0, gt=0.0, le=3600.0)
-    """Wall time from open to the end of the last call (also the session's CPU-seconds budget)."""
+    """Wall time the session's own steps (reset, calls, score) may take together; the time between them is not
+    counted (TRL runs every rollout's tools in one thread: counted from open, other tasks' slow tools ran out a
+    correct rollout's clock). Also the session's CPU-seconds budget."""
     memory_mb: int = Field(default=512, ge=64, le=65536)
     """Address space of one session's process (RLIMIT_AS)."""
     max_processes: int = Field(default=64, ge=4, le=4096)

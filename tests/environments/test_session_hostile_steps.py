@@ -10,7 +10,7 @@ import pytest
 
 from task_bank.environment_results import StepOutcome
 from verifier.env_validate import EnvValidationConfig
-from verifier.sessions import SessionLimits
+from verifier.sessions import SessionLimits, SessionPool
 
 from .conftest import CART
 
@@ -102,3 +102,38 @@ def test_validation_runs_environments_under_trainings_limits():
 def test_trainings_session_limits_are_a_verify_calls(field):
     from verifier import Limits
     assert getattr(SessionLimits.for_rewards(), field) == getattr(Limits(), {"call_s": "wall_s"}.get(field, field))
+
+
+SLOW = '''
+import time
+
+
+class Env:
+    def reset(self, seed: int) -> str:
+        return ""
+
+    def wait(self, s: float) -> str:
+        time.sleep(s)
+        return "done"
+
+    def score(self, response: str) -> float:
+        return 1.0
+'''
+
+
+def test_time_between_a_sessions_steps_does_not_count_against_its_rollout_limit():
+    # Red-team round 28: TRL runs every rollout's tools in one thread; counted from open, other tasks' slow tools
+    # and the policy's generation ran out a correct rollout's clock, and its answer scored 0.
+    limits = SessionLimits(call_s=1.0, rollout_s=1.5)
+    with SessionPool("bwrap", workers=1, limits=limits) as pool, pool.open(CART, 0) as session:
+        __import__("time").sleep(2.0)  # the rest of the batch: generation, other sessions' tools
+        assert session.call("add", {"name": "apple", "qty": 2}).outcome is StepOutcome.OK
+        assert session.score(CART_ANSWER).score == 1.0
+
+
+def test_a_sessions_own_steps_together_are_held_to_its_rollout_limit():
+    limits = SessionLimits(call_s=1.0, rollout_s=1.5)
+    with SessionPool("bwrap", workers=1, limits=limits) as pool, pool.open(SLOW, 0) as session:
+        assert session.call("wait", {"s": 0.8}).outcome is StepOutcome.OK
+        result = session.call("wait", {"s": 0.8})
+        assert result.outcome is StepOutcome.TIMEOUT and "rollout time limit" in result.detail
