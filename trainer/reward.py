@@ -126,11 +126,15 @@ class VerifierReward:
         started = time.perf_counter()
         self.drain(wait=False)
         sources = [self.verifier_source(t) for t in task_id]
-        todo = [i for i, src in enumerate(sources) if src is not None]
+        # A task the monitor flagged this run pays nothing more: rows of it drawn before the bank quarantined it
+        # (TRL buffers them) kept the hacked verifier's rewards (red-team round 28). None: no learning signal.
+        flagged = self._monitor.flagged if self._monitor is not None else {}
+        todo = [i for i, src in enumerate(sources) if src is not None and task_id[i] not in flagged]
         results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in todo])
         rewards: list[float | None] = [None] * len(completions)
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
-        outcomes["missing_task"] = len(completions) - len(todo)
+        outcomes["missing_task"] = sum(src is None for src in sources)
+        outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
         for i, result in zip(todo, results, strict=True):
             rewards[i] = reward_of(result)
             outcomes[result.outcome.value] += 1
@@ -236,7 +240,8 @@ class VerifierReward:
 
     def drain(self, wait: bool = True) -> int:
         """Hand the finished spot checks and canaries to the monitor (every one, waiting for them, when ``wait``);
-        returns how many it handed. One the sandbox could not score is dropped: it is no evidence either way."""
+        returns how many it handed. One the sandbox could not score, or that timed out, is dropped: it is no
+        evidence either way."""
         handed, still = 0, []
         for future, chunk in self._pending:
             if not (wait or future.done()):
@@ -247,9 +252,12 @@ class VerifierReward:
             except Exception:  # noqa: BLE001 - the sandbox failed or the pool closed: no evidence
                 continue
             for check, result in zip(chunk, results, strict=True):
-                # only a score is evidence: alone, a slow but honest answer can run out of time that its group's
-                # warm process did not spend (a verifier's first call builds its caches; red-team finding)
-                alone = reward_of(result) if result.outcome is Outcome.SCORED else None
+                # A time-out is no evidence: alone, a slow but honest answer can run out of time that its group's
+                # warm process did not spend (a verifier's first call builds its caches; red-team finding). A crash
+                # or a score that is not one is what the reward pays for it, 0.0: dropped, a verifier that raised on
+                # every wrong answer it was shown alone hid from the position and canary rules and paid 145 of 168
+                # wrong answers in its groups (red-team round 28).
+                alone = None if result.outcome is Outcome.TIMEOUT else reward_of(result)
                 if self._monitor is None:
                     continue
                 if check.canary:

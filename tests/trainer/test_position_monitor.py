@@ -74,6 +74,20 @@ def test_a_verifier_that_pays_responses_after_its_third_call_is_flagged_by_posit
     assert flag.rule is FlagRule.POSITION and "failed alone" in flag.detail
 
 
+class RaisingPositionPool(PositionPool):
+    """Red-team round 28: pays every response from the ``pays_from``-th call of its process, and raises (crashed)
+    on every wrong answer it is shown earlier, alone in a spot check or a canary included."""
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        return [r if r.score == 1.0 else ScoreResult(outcome=Outcome.CRASHED, detail="ValueError")
+                for r in super().score_batch(items)]
+
+
+def test_a_verifier_that_raises_alone_instead_of_paying_is_flagged_by_position():
+    flag = _train(RaisingPositionPool(pays_from=3), batches=12).flagged[TASK.id]
+    assert flag.rule is FlagRule.POSITION
+
+
 def test_an_honest_verifier_is_never_flagged_by_position():
     responses = [SUM_LOOP, *WRONG[:7]] * 2
     assert _train(PositionPool(pays_from=None), batches=30, responses=responses).flagged == {}
@@ -273,3 +287,17 @@ def test_a_verifier_honest_only_after_a_twin_opener_is_flagged_by_re_scoring_aft
     prose = ["The total is the length of the list."] * 8
     flag = _train(TwinOpenerPool(), batches=12, responses=prose).flagged[TASK.id]
     assert flag.rule is FlagRule.POSITION
+
+
+def test_a_task_flagged_this_run_is_rewarded_nothing_more():
+    # Red-team round 28: rows of a flagged task already drawn (TRL buffers them) kept the hacked verifier's rewards
+    # until the bank's quarantine reached the dataset.
+    monitor = RewardHackMonitor(1.0)
+    reward = VerifierReward(PositionPool(pays_from=3), Tasks(TASK), ScoreLedger(1.0), group_size=len(WRONG),
+                            monitor=monitor, rng=random.Random(1))
+    for _ in range(12):
+        reward([None] * len(WRONG), list(WRONG), task_id=[TASK.id] * len(WRONG))
+    reward.drain(wait=True)
+    assert TASK.id in {flag.task_id for flag in monitor.close_window(lambda _: None)}
+    assert reward([None] * len(WRONG), list(WRONG), task_id=[TASK.id] * len(WRONG)) == [None] * len(WRONG)
+    reward.close()
