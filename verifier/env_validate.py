@@ -59,7 +59,8 @@ class EnvValidationConfig(BaseModel):
     family_seeds: int = Field(default=8, ge=2, le=256)
     """Seeds a seeded family is solved on (seeds 1..family_seeds)."""
     family_min_distinct: int = Field(default=4, ge=2, le=256)
-    """Distinct observations those seeds must give."""
+    """Distinct problems those seeds must give: what reset() returned, with what the tools of ``solve``'s trajectory
+    returned (``env_checks.check_family``)."""
     max_source_chars: int = Field(default=200_000, ge=100)
     """Longest environment source accepted."""
     max_calls: int = Field(default=64, ge=1, le=10_000)
@@ -203,8 +204,7 @@ class EnvValidator:
         if interface.has_solve:
             seeds = self._family(spec.environment)
             evidence = evidence.model_copy(update={"seeds": tuple(s for s, _ in seeds)})
-            done["family"] = env_checks.check_family([r for _, r in seeds],
-                                                     [s.observation for s, _ in seeds], cfg.family_min_distinct)
+            done["family"] = env_checks.check_family([r for _, r in seeds], cfg.family_min_distinct)
         return evidence
 
     def _replays(self, run: int, source: str, probes: Sequence[Trajectory]) -> list[Replay]:

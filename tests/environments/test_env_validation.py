@@ -87,6 +87,15 @@ def test_a_family_whose_seeds_all_look_alike_is_seed_insensitive(validator):
     assert Reason.SEED_INSENSITIVE in validator.validate(cart_spec(source)).report.reasons
 
 
+def test_a_family_whose_seeds_differ_only_in_what_a_tool_shows_is_admitted(validator):
+    # Round 28: 14 of 50 honest families kept their seeded state behind tools and greeted every seed alike.
+    source = FAMILY.replace('return f"apples cost {self.price}"', 'return "apples are for sale"') + \
+        '\n    def price_list(self) -> dict:\n        """What an apple costs."""\n        return {"apple": self.price}\n'
+    source = source.replace('return {"calls": [{"tool": "add"', 'return {"calls": [{"tool": "price_list", "args": {}}, {"tool": "add"')
+    verdict = validator.validate(cart_spec(source))
+    assert verdict.report.admitted, [c for c in verdict.report.checks if c.passed is False]
+
+
 def test_a_family_whose_solve_is_wrong_is_unsolvable(validator):
     source = FAMILY.replace('"response": str(2 * self.price)', '"response": "0"')
     assert Reason.UNSOLVABLE in validator.validate(cart_spec(source)).report.reasons
