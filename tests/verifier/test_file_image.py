@@ -176,3 +176,15 @@ def test_a_build_left_behind_long_ago_is_removed_and_a_recent_one_kept(shm_root)
     os.utime(shm_root / ".build-died", (old, old))
     assert prune(shm_root) == [".build-died"]
     assert (shm_root / ".build-running").is_dir()
+
+
+def test_an_image_another_process_removed_after_the_listing_is_skipped(shm_root, tmp_path):
+    # Two pools starting at once prune at once: the image one of them lists may be gone by the time it removes it
+    # (CI: synth.generate failed with the rename of an image that was already gone).
+    worker = Leases()
+    layer = Path(library_layer(make_package(tmp_path, "X = 1\n"), shm_root, worker).source).parent
+    worker.close()
+    listing = sorted(shm_root.iterdir())
+    assert prune(shm_root) == [layer.name]  # the other process
+    assert prune(shm_root, listing=listing) == []
+    assert not (shm_root / f"{layer.name}.lock").exists()  # and no lock file is left guarding nothing

@@ -22,6 +22,7 @@ import fcntl
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 STALE_BUILD_S = 3600.0
@@ -63,30 +64,51 @@ class Leases:
             self.release(name)
 
 
-def prune(root: Path, now: float | None = None) -> list[str]:
-    """Remove every image under ``root`` that no worker holds, and stale build directories; the names removed."""
+def prune(root: Path, now: float | None = None, listing: Iterable[Path] | None = None) -> list[str]:
+    """Remove every image under ``root`` that no worker holds, and stale build directories; the names removed.
+
+    ``listing`` (the entries of ``root``, read here by default) may be stale: another process prunes at the same
+    time, and an image it removed after this listing was read is skipped, not an error (two pools starting at once
+    once failed ``synth.generate`` with a rename of an image that was already gone)."""
     now = time.time() if now is None else now
     removed = []
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".build-") and entry.is_dir():
-            if now - entry.stat().st_mtime > STALE_BUILD_S:
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry.name)
-            continue
-        if not entry.name.startswith(("base-", "lib-")) or not entry.is_dir():
-            continue
-        lock = root / f"{entry.name}.lock"
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    for entry in sorted(root.iterdir()) if listing is None else listing:
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # a worker holds it
-            trash = root / f".build-removed-{entry.name}-{os.getpid()}"
-            os.rename(entry, trash)
-            os.unlink(lock)
-            shutil.rmtree(trash, ignore_errors=True)
+            if entry.name.startswith(".build-") and entry.is_dir():
+                if now - entry.stat().st_mtime > STALE_BUILD_S:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+                continue
+        except FileNotFoundError:
+            continue
+        if not entry.name.startswith(("base-", "lib-")) or entry.name.endswith(".lock"):
+            continue  # (whether it is still there is only asked by the rename, under the lock)
+        if _remove_unheld(root, entry):
             removed.append(entry.name)
-        finally:
-            os.close(fd)
     return removed
+
+
+def _remove_unheld(root: Path, entry: Path) -> bool:
+    """Remove image ``entry`` when no worker holds it; False when one does or another process removed it first."""
+    lock = root / f"{entry.name}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a worker holds it
+        trash = root / f".build-removed-{entry.name}-{os.getpid()}"
+        try:
+            if os.stat(lock).st_ino != os.fstat(fd).st_ino:
+                return False  # removed while we waited, and its lock file with it
+            os.rename(entry, trash)
+        except FileNotFoundError:  # another process removed it after our listing: the lock file we just made
+            os.unlink(lock)  # guards nothing (we hold it exclusively; a lease taken on it later starts over)
+            return False
+        except NotADirectoryError:
+            return False
+        os.unlink(lock)
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)
