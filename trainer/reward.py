@@ -85,11 +85,28 @@ def reward_of(result: ScoreResult) -> float | None:
     return None
 
 
-def completion_text(completion: str | Sequence[dict[str, str]]) -> str:
-    """The response a verifier sees: a plain completion, or the assistant turns of a chat completion joined."""
+def completion_text(completion: Any) -> str:
+    """The response a verifier sees: a plain completion, or the assistant turns of a chat completion joined.
+
+    Never raises for the shape of a completion (red-team round 28: a message with ``content: None`` or without it,
+    content as a list of parts, a bare message or ``None`` raised here and would have ended training): a missing or
+    ``None`` content adds nothing, a list of parts adds its ``text`` parts, a bare message is a one-turn chat."""
     if isinstance(completion, str):
         return completion
-    return "".join(m["content"] for m in completion if m.get("role", "assistant") == "assistant")
+    if isinstance(completion, dict):
+        completion = [completion]
+    if not isinstance(completion, (list, tuple)):
+        return ""
+    parts: list[str] = []
+    for message in completion:
+        if not isinstance(message, dict) or message.get("role", "assistant") != "assistant":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, (list, tuple)):
+            parts += [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+    return "".join(parts)
 
 
 class VerifierReward:
@@ -122,7 +139,11 @@ class VerifierReward:
 
     def __call__(self, prompts: list[Any], completions: list[Any], task_id: list[str],
                  **kwargs: Any) -> list[float | None]:
-        """Rewards for a batch, in order. ``kwargs`` are TRL's extras; only ``log_metric`` is used."""
+        """Rewards for a batch, in order. ``kwargs`` are TRL's extras; only ``log_metric`` is used. A ``task_id``
+        column of another length than the completions is refused (ValueError): rewards would go to the wrong rows."""
+        if len(task_id) != len(completions):
+            raise ValueError(f"{len(completions)} completions but {len(task_id)} task ids: the dataset's task_id "
+                             "column must give one id per completion")
         started = time.perf_counter()
         self.drain(wait=False)
         sources = [self.verifier_source(t) for t in task_id]
