@@ -73,20 +73,21 @@ def order_free_nodes(body: list[ast.stmt], is_set: Callable[[ast.expr], bool], c
     if constants is None:
         return set()
     nodes = list(_scope_nodes(body))
+    loops = [node for node in nodes if isinstance(node, ast.For) and is_set(node.iter)
+             and _literal(node.iter, constants)]
+    lists = [node for node in nodes if isinstance(node, ast.Assign) and len(node.targets) == 1
+             and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.ListComp)
+             and len(node.value.generators) == 1 and is_set(node.value.generators[0].iter)
+             and _literal(node.value.generators[0].iter, constants)]
+    if not loops and not lists:  # the common case: nothing over a literal set, nothing more to read
+        return set()
     everything = [node for stmt in body for node in ast.walk(stmt)]  # closures of nested functions read it too
     parents = {id(child): node for node in everything for child in ast.iter_child_nodes(node)}
     shadowed = shadowed | {n.id for n in everything if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     known = _known_names(everything, constants, response, shadowed)
-    found: set[int] = set()
-    for node in nodes:
-        if (isinstance(node, ast.For) and is_set(node.iter) and _literal(node.iter, constants)
-                and _free_loop(node, everything, known, shadowed)):
-            found.add(id(node))
-        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-              and isinstance(node.value, ast.ListComp) and len(node.value.generators) == 1
-              and is_set(node.value.generators[0].iter) and _literal(node.value.generators[0].iter, constants)
-              and _free_list(node.targets[0].id, node.value, everything, parents, known, shadowed)):
-            found.add(id(node.value))
+    found = {id(loop) for loop in loops if _free_loop(loop, everything, known, shadowed)}
+    found |= {id(assign.value) for assign in lists
+              if _free_list(assign.targets[0].id, assign.value, everything, parents, known, shadowed)}
     return found
 
 

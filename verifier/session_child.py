@@ -52,11 +52,7 @@ def spawner_main(cfg, sock):
     """
     import socket
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the sessions; the supervisor kills them
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no session reads the spawner's memory
-    except (ImportError, OSError):
-        pass
+    confine.undumpable()  # no session reads the spawner's memory
     namespaces = [bool(cfg.get("pid_namespace")) and confine.can_clone()]
     plan = confine.mount_plan(cfg["scratch"], cfg.get("scratch_mb", 64), cfg.get("task_filter"))
     dated = ()

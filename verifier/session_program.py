@@ -35,6 +35,7 @@ import socket
 import sys
 import time
 
+from verifier.sandbox.zygote import confine
 from verifier.session_child import DETAIL_CAP, spawner_main
 
 
@@ -315,11 +316,7 @@ def main(config_json):
         os.setgroups([])
         os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
         os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-    except (ImportError, OSError):
-        pass
+    confine.undumpable()
     sessions = {}
     write(fd_out, {"ready": True})
     for line in os.fdopen(fd_in, "rb"):

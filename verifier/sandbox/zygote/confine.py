@@ -75,6 +75,14 @@ def clone(flags, namespaces, number=SYS_CLONE):
         namespaces[0] = False
 
 
+def undumpable():
+    """``PR_SET_DUMPABLE`` 0 for this process: no process of its uid traces it or reads ``/proc/<pid>/mem`` (the
+    session supervisor and spawner; best effort without a C library)."""
+    lib = libc()
+    if lib is not None:
+        lib.prctl(4, 0, 0, 0, 0)
+
+
 class ConfineError(Exception):
     """A confinement step failed: the process must not go on to run untrusted code."""
 
