@@ -18,7 +18,7 @@ import os
 from importlib import resources
 
 MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "response", "disposer",
-           "fork_protocol", "clean_image", "template", "load_state", "isolation", "child", "response_watch", "forkserver", "run", "supervisor")
+           "fork_protocol", "clean_image", "template", "load_state", "isolation", "child", "response_watch", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 _REGISTER = """

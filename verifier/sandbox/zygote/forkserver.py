@@ -43,14 +43,15 @@ import socket
 import time
 
 from verifier.sandbox.zygote import template
+from verifier.sandbox.zygote.channels import Channels
 from verifier.sandbox.zygote.child import settle as settle_verifier
 from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.confine import (CLONE_PARENT, can_clone, clone, cover_terminals, inherit_filter,
                                              mount_plan, settle_environment, touch, worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import (CHANNEL, CHANNELS_PER_VERIFIER, FAILED, FDS, REAPED, RESPONSE,
-                                                   STARTED, VERIFIER, nobody_waits, pass_sender, pid_reply, receive,
-                                                   reply_socket, write_status)
+from verifier.sandbox.zygote.fork_protocol import (CHANNEL, FAILED, FDS, REAPED, RESPONSE, STARTED, VERIFIER,
+                                                   nobody_waits, pass_sender, pid_reply, receive, reply_socket,
+                                                   write_status)
 from verifier.sandbox.zygote.response import settle as settle_response
 from verifier.sandbox.zygote.response_watch import ResponseWatch
 
@@ -92,7 +93,6 @@ class Server:
         self.on_verifier, self.on_response = on_verifier, on_response
         self.poller = select.poll()
         self.poller.register(commands, select.POLLIN)
-        self.channels = {}  # channel fd -> (socket, pidfd of the one verifier process it serves)
         self.verifiers = {}  # verifier pidfd -> True while it lives
         self.watch = ResponseWatch(cfg, self.poller, self._unwatch)
         self.retired = set()  # descriptors no longer polled since this batch of events began
@@ -103,6 +103,7 @@ class Server:
                              if self.namespaces[0] else None)
         self.dated = worker_start_paths() if cfg.get("undated") else []  # touched before every clone (confine)
         self.disposer = Disposer()
+        self.channels = Channels(self.poller, self._unwatch, self.disposer)  # one per verifier process, and more
         settle_environment()
         warm_up()
 
@@ -162,7 +163,7 @@ class Server:
                     if launch is not True:
                         return launch or None
                 elif fd in self.channels:
-                    launch = self._command(self.channels[fd][0])
+                    launch = self._command(self.channels.socket(fd))
                     if launch is not True:
                         return launch
                 elif self.watch.ends(fd):
@@ -178,7 +179,7 @@ class Server:
         if kind is None:
             if sock is self.commands:
                 return False
-            self._close_channel(sock.fileno(), emptied=True)
+            self.channels.close(sock.fileno(), emptied=True)
             return True
         launch = None
         try:
@@ -187,7 +188,7 @@ class Server:
             elif sock is not self.commands and kind == RESPONSE and len(fds) == FDS[RESPONSE]:
                 launch, sender = self._spawn_response(sock, fds[0], timeout_ms / 1000, sender), None  # (it owns it)
             elif sock is not self.commands and kind == CHANNEL and len(fds) == FDS[CHANNEL]:
-                self._open_channels(sock, fds[0], timeout_ms)  # (the number wanted, in the timeout's place)
+                self.channels.open_more(sock, fds[0], timeout_ms)  # (the number wanted, in the timeout's place)
         finally:
             _close(sender, None)
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
@@ -206,60 +207,13 @@ class Server:
         self.poller.unregister(fd)
         self.retired.add(fd)
 
-    def _close_channel(self, fd, emptied=False):
-        """Stop serving channel ``fd``. Every channel is made here; one ``emptied`` (read to its end: its peer is
-        gone and its queue empty) holds nothing whose release could block, and is closed here; else the disposer
-        closes it (its queue may hold descriptors in flight)."""
-        sock, _ = self.channels.pop(fd)
-        self._unwatch(fd)
-        if emptied:
-            sock.close()
-        else:
-            self.disposer.close([sock.detach()])
-
     def _verifier_ended(self, pidfd):
         """The verifier process is gone: end every response it started and drop its channels (queued commands too)."""
         del self.verifiers[pidfd]
         self.watch.abandon(pidfd)
-        for channel in [fd for fd, (_, owner) in self.channels.items() if owner == pidfd]:
-            self._close_channel(channel)
+        self.channels.close_owned(pidfd)
         self._unwatch(pidfd)
         os.close(pidfd)
-
-    def _open_channels(self, sock, reply, wanted):
-        """Serve ``wanted`` further channels, made here, for the verifier process ``sock`` serves, each for one of
-        its isolated forks alone: their ends go to the request's ``reply`` socket with :data:`STARTED` (fewer, or
-        none, past :data:`CHANNELS_PER_VERIFIER` at once). Why: a fork that shared the verifier's own channel could
-        end it for the rest of the group (``shutdown``; red-team round 25); a fork's own channel ends with the fork.
-        Several per request, because each request is a round trip that every isolated response would otherwise pay.
-        The caller disposes of ``reply``."""
-        owner = self.channels[sock.fileno()][1]
-        held = sum(each_owner == owner for _, each_owner in self.channels.values())
-        count = max(0, min(wanted, CHANNELS_PER_VERIFIER - held))
-        answer = reply_socket(reply) if count else None
-        if answer is None:
-            return
-        made = []
-        try:
-            for _ in range(count):
-                made.append(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET))
-        except OSError:
-            pass
-        for channel, _ in made:
-            pass_sender(channel)  # before the fork can send on it
-        try:
-            socket.send_fds(answer, [STARTED], [theirs.fileno() for _, theirs in made], socket.MSG_DONTWAIT)
-            sent = bool(made)
-        except OSError:
-            sent = False
-        answer.close()
-        for channel, theirs in made:
-            theirs.close()
-            if not sent:
-                channel.close()
-                continue
-            self.channels[channel.fileno()] = (channel, owner)
-            self.poller.register(channel, select.POLLIN)
 
     def _spawn_verifier(self, fds):
         """A verifier process with a fresh response channel, made the zygote's child; the zygote gets its pid."""
@@ -283,9 +237,8 @@ class Server:
             channel.close()
             return
         self.commands.send(pid_reply(pid, confined))
-        self.channels[channel.fileno()] = (channel, pidfd)
+        self.channels.add(channel, pidfd)
         self.verifiers[pidfd] = True
-        self.poller.register(channel, select.POLLIN)
         self.poller.register(pidfd, select.POLLIN)
 
     def _fork(self, kind, fds):
@@ -309,8 +262,7 @@ class Server:
         child's heap told whether another verifier's channel was still open when it was cloned."""
         self.commands.close()
         self.disposer.forget()
-        for sock, _ in self.channels.values():
-            sock.detach()
+        self.channels.forget()
         for started in self.templates.values():
             started.sock.close()
 
@@ -322,7 +274,7 @@ class Server:
         its stray, ``isolation``) starts nothing, even when it kept its reply socket alive in flight. Nothing either
         when ``reply`` is no Unix seqpacket socket, or this server is out of descriptors. The response is ended when
         ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
-        owner = self.channels[sock.fileno()][1]
+        owner = self.channels.owner(sock)
         answer = reply_socket(reply)
         if answer is None or nobody_waits(reply, sender):
             _close(sender, answer)
