@@ -38,7 +38,7 @@ from synth.replay_eval import (RETENTION_SUITE, EnvironmentEvalResult, EvalItem,
 from task_bank.cli_support import add_bank_args, bank_path, emit_json, run_command, text_console
 from task_bank.environment_store import EnvironmentRecord
 from task_bank.errors import ConfigError
-from task_bank.evaluations import TaskEvalResult
+from task_bank.evaluations import EvalSuite, TaskEvalResult
 
 if TYPE_CHECKING:
     from verifier.routing import ScoringPool
@@ -69,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drafts", type=Path, default=None, help="recorded samples for --backend replay")
     parser.add_argument("--workers", type=int, default=1, help="stage work items run at once")
     parser.add_argument("--verifier-wall-s", type=float, default=60.0,
-                        help="wall-time limit of one verifier run (its imports included); generous, since a "
-                             "timeout scores the answer 0")
+                        help="wall-time limit of one run of a retention-suite checker (its imports included); "
+                             "generous, since a timeout scores the answer 0. Held-out replay tasks and environments "
+                             "are always scored under exactly training's and validation's limits")
     add_backend_args(parser, default_backend="transformers", what="policy", max_new_tokens=256)
     add_bank_args(parser)
     add_sandbox_args(parser)
@@ -94,40 +95,83 @@ def tool_parser(backend: GeneratorBackend) -> ToolCallParser:
 
 
 def _sample(policy: str, backend: GeneratorBackend, args: argparse.Namespace, items: Sequence[EvalItem],
-            pool: "ScoringPool", executor: LocalExecutor, environments: Sequence[EnvironmentRecord],
+            pools: "Pools", executor: LocalExecutor, environments: Sequence[EnvironmentRecord],
             sessions: "SessionPool | None") -> tuple[list[TaskEvalResult], list[EnvironmentEvalResult]]:
-    probe = PolicyProbe(backend, pool, k=args.k, pass_threshold=args.pass_threshold, policy=policy)
+    """Every item sampled and scored, in input order: replay tasks in the held-out pool, the retention suite in
+    its own (:class:`Pools`); then the held-out environments rolled out."""
+    results: list[TaskEvalResult | None] = [None] * len(items)
+    for suite, pool in ((EvalSuite.REPLAY, pools.heldout), (EvalSuite.RETENTION, pools.retention)):
+        chosen = [i for i, item in enumerate(items) if item.suite is suite]
+        if not chosen:
+            continue
+        probe = PolicyProbe(backend, pool(), k=args.k, pass_threshold=args.pass_threshold, policy=policy)
+        for i, result in zip(chosen, evaluate([items[i] for i in chosen], probe, executor), strict=True):
+            results[i] = result
     rolled: list[EnvironmentEvalResult] = []
     if environments and sessions is not None:
         rolled = evaluate_environments(environments, backend, tool_parser(backend), sessions, executor, k=args.k,
                                        pass_threshold=args.pass_threshold)
-    return [*evaluate(items, probe, executor), *(r.as_task_result() for r in rolled)], rolled
+    return [*(r for r in results if r is not None), *(r.as_task_result() for r in rolled)], rolled
 
 
 def _open_sessions(args: argparse.Namespace) -> "SessionPool":
-    """Sessions for the held-out environments: a tool call or ``score`` may take ``--verifier-wall-s``, and a
-    rollout an hour, since the policy's generation between calls counts against it."""
+    """Sessions for the held-out environments, under exactly the limits training's and validation's sessions run
+    under (``SessionLimits.for_rewards()``; a rollout's clock counts the environment's own steps only, never the
+    policy's generation between them). Why: an environment that could read other limits here (its CPU rlimit, a
+    call's wall time) could pay every rollout of the evaluation and none of training's."""
     from verifier.sessions import SessionLimits, SessionPool
 
-    limits = SessionLimits(call_s=min(600.0, args.verifier_wall_s), rollout_s=3600.0)
-    return SessionPool(backend=args.sandbox, workers=1, limits=limits)
+    return SessionPool(backend=args.sandbox, workers=1, limits=SessionLimits.for_rewards())
 
 
-def _open_pool(args: argparse.Namespace) -> "ScoringPool":
-    """The scoring pool: the retention suite's checkers are allow-listed besides the defaults (IFBench's need
-    ``emoji`` and ``syllapy``), and a verifier run may take ``--verifier-wall-s``."""
-    from verifier.libraries import DEFAULT_LIBRARIES
-    from verifier.limits import Limits
-    from verifier.routing import open_scoring_pool
+class Pools:
+    """The two scoring pools of an evaluation, each opened on first use and closed with this object.
 
-    if args.sandbox_workers < 1:
-        raise ConfigError(f"must be at least 1, got {args.sandbox_workers}", field="--sandbox-workers")
-    try:
-        limits = Limits(wall_s=args.verifier_wall_s, cpu_s=args.verifier_wall_s,
-                        libraries=(*DEFAULT_LIBRARIES, *RETENTION_LIBRARIES))
-    except ValueError as exc:
-        raise ConfigError(f"bad option: {exc}", field="--verifier-wall-s") from None
-    return open_scoring_pool(backend=args.sandbox, workers=args.sandbox_workers, limits=limits)
+    - ``heldout``: the held-out replay tasks, drafted by the generator like any training task, are scored under
+      exactly training's and validation's limits (``verifier.Limits()``). Why: red-team round 29 found that a
+      verifier read replay's own limits (``envsynth_sandbox.CALL_WALL_S`` 60 s against 5 s, a CPU rlimit of 121 s
+      against 11 s, the extra libraries on ``sys.path``), paid every wrong answer here and none in training, and
+      so reported failures as fixed that training never fixed.
+    - ``retention``: the shipped retention suite's checkers (the project's own code, not the generator's) with
+      IFBench's libraries allow-listed beside the defaults (its checkers need ``emoji`` and ``syllapy``), and
+      ``--verifier-wall-s`` for a run."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from verifier.libraries import DEFAULT_LIBRARIES
+        from verifier.limits import Limits
+
+        if args.sandbox_workers < 1:
+            raise ConfigError(f"must be at least 1, got {args.sandbox_workers}", field="--sandbox-workers")
+        try:
+            self._limits = {EvalSuite.REPLAY: Limits(),
+                            EvalSuite.RETENTION: Limits(wall_s=args.verifier_wall_s, cpu_s=args.verifier_wall_s,
+                                                        libraries=(*DEFAULT_LIBRARIES, *RETENTION_LIBRARIES))}
+        except ValueError as exc:
+            raise ConfigError(f"bad option: {exc}", field="--verifier-wall-s") from None
+        self._args = args
+        self._open: dict[EvalSuite, ScoringPool] = {}
+
+    def heldout(self) -> "ScoringPool":
+        return self._pool(EvalSuite.REPLAY)
+
+    def retention(self) -> "ScoringPool":
+        return self._pool(EvalSuite.RETENTION)
+
+    def _pool(self, suite: EvalSuite) -> "ScoringPool":
+        from verifier.routing import open_scoring_pool
+
+        if suite not in self._open:
+            self._open[suite] = open_scoring_pool(backend=self._args.sandbox, workers=self._args.sandbox_workers,
+                                                  limits=self._limits[suite])
+        return self._open[suite]
+
+    def __enter__(self) -> "Pools":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pool in self._open.values():
+            pool.close()
+        self._open.clear()
 
 
 def _pct(x: float | None) -> str:
@@ -194,14 +238,14 @@ def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
         items = [*replay_items(bank, environments=not args.no_environments), *retention]
         environments = [] if args.no_environments else bank.heldout_environments()
         backend = stack.enter_context(_open_policy(args.policy, args, registry))
-        pool = stack.enter_context(_open_pool(args))
+        pools = stack.enter_context(Pools(args))
         sessions = stack.enter_context(_open_sessions(args)) if environments else None
         executor = stack.enter_context(LocalExecutor(args.workers))
-        results, rolled = _sample(args.policy, backend, args, items, pool, executor, environments, sessions)
+        results, rolled = _sample(args.policy, backend, args, items, pools, executor, environments, sessions)
         against = None
         if args.against:
             with _open_policy(args.against, args, registry) as other_backend:
-                other, _ = _sample(args.against, other_backend, args, items, pool, executor, environments,
+                other, _ = _sample(args.against, other_backend, args, items, pools, executor, environments,
                                    sessions)
             other_summary = summarise(other, policy=args.against, k=args.k)
             bank.record_replay_eval(other_summary, other)

@@ -62,12 +62,12 @@ def test_through_the_sandbox_every_reference_scores_one_and_an_evasive_answer_ze
     """The checkers are imported inside bwrap from the allow-listed libraries ``synth.replay`` mounts."""
     import argparse
 
-    from synth.replay import _open_pool
+    from synth.replay import Pools
 
     items = retention_items()
     args = argparse.Namespace(sandbox="bwrap", sandbox_workers=2, verifier_wall_s=120.0)
-    with _open_pool(args) as pool:
-        results = pool.score_batch([(i.spec.verifier, i.spec.reference) for i in items]
+    with Pools(args) as pools:
+        results = pools.retention().score_batch([(i.spec.verifier, i.spec.reference) for i in items]
                                    + [(i.spec.verifier, EVASIVE) for i in items])
     assert [(r.outcome.value, r.score) for r in results] == ([("scored", 1.0)] * len(items)
                                                                + [("scored", 0.0)] * len(items))
