@@ -8,6 +8,7 @@ pipe); the supervisor, another process, bounds and judges what it sends. Before 
 probe an environment as they probe a verifier.
 """
 
+import ctypes
 import json
 import math
 import os
@@ -37,7 +38,8 @@ def spawner_main(cfg, sock):
     read earlier requests of other sessions (sources, tool arguments) out of its own memory; forked from here, a
     process whose heap never held a request, it reads its own request only after the fork, from its pipe. Each
     ``spawn`` message on ``sock`` answers ``"<pid> <workdir>"`` with the session's command-pipe write end and
-    result-pipe read end attached (SCM_RIGHTS), or ``"error <why>"``. Exits when the supervisor's end closes.
+    result-pipe read end attached (SCM_RIGHTS), and a pidfd of the session's process where it has namespaces of its
+    own, or ``"error <why>"``. Exits when the supervisor's end closes.
 
     In a privileged bwrap worker (``cfg["pid_namespace"]``) the spawner is the only process that keeps uid 0 and
     CAP_SYS_ADMIN: it clones each session into a pid, mount and IPC namespace of its own, as the verifier sandbox's
@@ -71,7 +73,8 @@ def spawner_main(cfg, sock):
             cmd_r, cmd_w = os.pipe()
             res_r, res_w = os.pipe()
             confine.touch(dated)
-            pid = confine.clone(0, namespaces) if namespaces[0] else os.fork()
+            pidfd = ctypes.c_int(-1)
+            pid = confine.clone(0, namespaces, pidfd=pidfd) if namespaces[0] else os.fork()
         except OSError as exc:
             sock.send(f"error {exc}"[:900].encode())
             continue
@@ -85,9 +88,14 @@ def spawner_main(cfg, sock):
                 os._exit(70)
         os.close(cmd_r)
         os.close(res_w)
-        socket.send_fds(sock, [f"{pid} {workdir}".encode()], [cmd_w, res_r])
-        os.close(cmd_w)
-        os.close(res_r)
+        handles = [cmd_w, res_r]
+        if pidfd.value >= 0 and namespaces[0]:  # pid 1 of its own namespace: its end is every member's end
+            handles.append(pidfd.value)
+        elif pidfd.value >= 0:  # the kernel refused the namespaces: the supervisor kills the session by its members
+            os.close(pidfd.value)
+        socket.send_fds(sock, [f"{pid} {workdir}".encode()], handles)
+        for fd in handles:
+            os.close(fd)
 
 
 def child_main(cfg, cmd_fd, res_fd, workdir):

@@ -49,17 +49,18 @@ class Session:
     def __init__(self, limits, spawner):
         self.limits = limits
         spawner.send(b"spawn")
-        message, fds, _, _ = socket.recv_fds(spawner, 1024, 2)
+        message, fds, _, _ = socket.recv_fds(spawner, 1024, 3)
         if not message:  # the spawner died (a session may signal it): end the worker, the host replaces it
             raise SystemExit("the session spawner is gone")
         text = message.decode("utf-8", "replace")
-        if text.startswith("error") or len(fds) != 2:
+        if text.startswith("error") or len(fds) not in (2, 3):
             for fd in fds:
                 os.close(fd)
             raise OSError(text)
         pid, self.workdir = text.split(" ", 1)
         self.pid = int(pid)
-        self.cmd_w, self.res_r = fds
+        self.cmd_w, self.res_r = fds[:2]
+        self.pidfd = fds[2] if len(fds) == 3 else None  # pid 1 of namespaces of its own (session_child.spawner_main)
         os.set_blocking(self.cmd_w, False)
         os.set_blocking(self.res_r, False)
         self.rollout_left = float(self.limits["rollout_s"])  # charged with its own steps' time only (serve)
@@ -68,29 +69,25 @@ class Session:
         self.killed = False
 
     def kill(self, scratch_root):
-        """SIGKILL the child and every process of its session until none is left (a fork loop keeps making new
-        ones between a listing and the kills), reap, wipe the scratch directory. Once: a session that failed is
-        killed then, and its ``close`` comes later; by then its descriptor numbers and its pid may be another
-        session's (red-team round 28: closed twice, a crashed session's pipe numbers, already reused, cut a later
-        session off from its own process and sent its calls and its score to a third session's)."""
+        """SIGKILL the child and every process it started until none is left, wipe the scratch directory. Once: a
+        session that failed is killed then, and its ``close`` comes later; by then its descriptor numbers and its
+        pid may be another session's (red-team round 28: closed twice, a crashed session's pipe numbers, already
+        reused, cut a later session off from its own process and sent its calls and its score to a third
+        session's).
+
+        A session that is pid 1 of a pid namespace of its own is killed through its pidfd, never by number: the
+        kernel ends every process of the namespace with it, and the pidfd names that process alone, even when it
+        died while idle and the worker's pid counter has since given its number to another session (a kill by
+        number, or a listing of its session's members, would then reach that session). Elsewhere (no namespaces)
+        by number: its process group, then whatever left the group but not the session, until none is left (a
+        fork loop keeps making new ones between a listing and the kills)."""
         if self.killed:
             return
         self.killed = True
-        try:  # the child leads its own process group: one kill reaches every member at once, forks in flight too
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        for _ in range(200):  # then whatever left the group (setpgid) but not the session
-            members = {self.pid, *session_members(self.pid)}
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            reap()
-            if not session_members(self.pid):
-                break
-            time.sleep(0.005)  # killed processes need a slice of the worker's CPU quota to exit
+        if self.pidfd is not None:
+            end_namespace(self.pidfd)
+        else:
+            kill_members(self.pid)
         for fd in (self.cmd_w, self.res_r):
             try:
                 os.close(fd)
@@ -98,6 +95,38 @@ class Session:
                 pass
         import shutil
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def end_namespace(pidfd):
+    """SIGKILL the process ``pidfd`` names (pid 1 of its own pid namespace: the kernel kills and reaps every other
+    process of it before that process's end shows) and wait until it has ended, at most a second; close the pidfd."""
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        select.select([pidfd], [], [], 1.0)  # readable once it has exited (the spawner's kernel reaps it)
+    except OSError:  # already gone
+        pass
+    finally:
+        os.close(pidfd)
+
+
+def kill_members(leader):
+    """SIGKILL the process group of ``leader`` and every process of its session until none is left; reap."""
+    if leader <= 1:  # never kill(-1), killpg(0) or this supervisor (pid 1): only the spawner names a session
+        return
+    try:  # the child leads its own process group: one kill reaches every member at once, forks in flight too
+        os.killpg(leader, signal.SIGKILL)
+    except OSError:
+        pass
+    for _ in range(200):  # then whatever left the group (setpgid) but not the session
+        for pid in {leader, *session_members(leader)}:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap()
+        if not session_members(leader):
+            break
+        time.sleep(0.005)  # killed processes need a slice of the worker's CPU quota to exit
 
 
 def session_members(sid):

@@ -50,6 +50,7 @@ from verifier.sandbox.zygote.cleanup import libc
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x4000, 0x40000
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 SYS_CLONE, SYS_GETPID, CLONE_PARENT = 56, 39, 0x00008000
+CLONE_PIDFD = 0x00001000
 NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
 
 
@@ -58,15 +59,17 @@ def can_clone():
     return platform.machine() == "x86_64" and libc() is not None
 
 
-def clone(flags, namespaces, number=SYS_CLONE):
+def clone(flags, namespaces, number=SYS_CLONE, pidfd=None):
     """``clone(flags | SIGCHLD)`` into new pid, mount and IPC namespaces when ``namespaces[0]``; where the kernel
     refuses them (no CAP_SYS_ADMIN), without, from then on (``namespaces`` is a one-item list). This process is
     single-threaded and holds no lock at the call, so the copy is as consistent as after ``fork``. ``number``
-    ``SYS_GETPID``: a rehearsal, the same call without a clone."""
+    ``SYS_GETPID``: a rehearsal, the same call without a clone. ``pidfd`` (a ``ctypes.c_int``): the caller also gets
+    a pidfd of the child, made by the same call (``CLONE_PIDFD``), so it can never name another process."""
     lib = libc()
+    extra_flags, where = (CLONE_PIDFD, ctypes.byref(pidfd)) if pidfd is not None else (0, 0)
     while True:
         extra = NAMESPACES if namespaces[0] else 0
-        pid = lib.syscall(number, flags | extra | signal.SIGCHLD, 0, 0, 0, 0)
+        pid = lib.syscall(number, flags | extra | extra_flags | signal.SIGCHLD, 0, where, 0, 0)
         if pid >= 0:
             return pid
         error = ctypes.get_errno()
