@@ -19,20 +19,23 @@ dies or stops answering is closed, and every step of its sessions is ``error`` (
 the environment or the policy); the next ``open`` starts a replacement.
 
 Each session's process runs at nice 19 under RLIMIT_AS, RLIMIT_CPU (``rollout_s``), RLIMIT_FSIZE and RLIMIT_NOFILE,
-in its own process group and session; the supervisor (nice 0, so it wins the worker's one-core CPU quota) kills
-the group at once and then sweeps the session until no member is left, so a fork loop ends with its session
-(``tests/environments/test_session_containment.py``: a session cannot signal its supervisor, memory and fork bombs
-end only their own session).
+in its own process group and session and, under root, as pid 1 of pid, mount and IPC namespaces of its own. The
+supervisor (nice 0, so it wins the worker's one-core CPU quota) kills such a session through the pidfd its clone
+made, and the kernel ends every process of the namespace with it, daemons that left the group and the session
+included; a session forked without namespaces is killed by its group at once and then by sweeps of its session
+until no member is left, so a fork loop ends with its session (``tests/environments/test_session_containment.py``:
+a session cannot signal its supervisor, memory and fork bombs end only their own session;
+``test_session_kill.py``: a close never reaches a process that took a dead session's number).
 
 Sessions are forked by a spawner process that the supervisor forks before it reads any request, and each reads its
 own request only after the fork: ``fork()`` copies freed heap, and a session forked from the supervisor itself
 could read earlier sessions' sources and tool arguments out of its own memory (the test of that name found them).
 
 Not covered beyond the verifier sandbox's own list: sessions of one worker share its pids and memory cgroup budget,
-so a fork or memory bomb slows or starves its neighbours until its limit kills it; a process that leaves both its
-process group and its session (``setsid`` in a grandchild) lives until the worker closes; the spawner shares the
-sessions' uid, so a session can kill it, which ends the worker (its sessions' steps are ``error``, and the pool
-starts a new one); environment code runs in the process that reports its
+so a fork or memory bomb slows or starves its neighbours until its limit kills it; without namespaces (no root), a
+process that leaves both its process group and its session (``setsid`` in a grandchild) lives until the worker
+closes, and the spawner shares the sessions' uid, so a session can kill it, which ends the worker (its sessions'
+steps are ``error``, and the pool starts a new one); environment code runs in the process that reports its
 results (it decides its own score anyway: the supervisor only checks the shape).
 """
 
