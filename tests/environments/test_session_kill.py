@@ -68,3 +68,51 @@ def test_a_session_without_a_pidfd_is_killed_with_every_process_of_its_session(t
             leader.wait(timeout=5)
         except ChildProcessError:  # reaped by the kill (the supervisor reaps its orphans)
             pass
+
+
+DAEMON = '''
+import ctypes, os, time
+
+
+class Env:
+    def reset(self, seed: int) -> str:
+        return "ready"
+
+    def daemon(self) -> str:
+        """Leave a process behind that has left this session's process group and session."""
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                ctypes.CDLL(None).prctl(15, b"envsynth-daemon", 0, 0, 0)  # PR_SET_NAME: the host can find it
+                while True:
+                    time.sleep(1)
+            os._exit(0)
+        return "left"
+
+    def score(self, response: str) -> float:
+        return 0.0
+'''
+
+
+def _daemons() -> int:
+    found = 0
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/comm") as comm:
+                found += comm.read().strip() == "envsynth-daemon"
+        except OSError:
+            pass
+    return found
+
+
+def test_closing_a_session_ends_a_daemon_that_left_its_group_and_session(sessions):
+    with sessions.open(DAEMON, 0) as session:
+        assert session.call("daemon", {}).value == "left"
+        deadline = time.monotonic() + 5
+        while not _daemons() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _daemons() == 1
+    deadline = time.monotonic() + 5
+    while _daemons() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _daemons() == 0
