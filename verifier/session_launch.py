@@ -36,7 +36,7 @@ BACKENDS = ("bwrap", "unsafe-local")
 
 
 MODULES = ("sandbox.zygote.cleanup", "sandbox.zygote.confine", "sandbox.zygote.environment", "session_child",
-           "session_program")
+           "session_process", "session_program")
 """The supervisor's modules under ``verifier``, shipped as source text in this order (standard library only); the
 first is the verifier sandbox's run-environment code (seeding, clock and pid shifting), shared, not copied."""
 BOOTSTRAP = """

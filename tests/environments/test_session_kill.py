@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 
-from verifier.session_program import Session, session_members
+from verifier.session_process import Session, session_members
 
 
 def _dead_pidfd() -> int:
