@@ -173,3 +173,25 @@ def test_a_task_whose_failure_case_loops_is_admitted_under_run_responses_default
     with Validator(pool, ValidationConfig()) as validator:
         report = validator.validate(spec)
     assert report.admitted, [c.detail for c in report.checks if c.passed is False]
+
+
+GCD_REFERENCE = "def gcd(a, b):\n    while b:\n        a, b = b, a % b\n    return a\n"
+
+
+def test_a_failure_case_that_floods_its_results_descriptor_costs_its_verifier_no_time(pool):
+    """Four million malformed lines on the results descriptor (8 MiB, within the cap): the failure case loses its
+    own events, and its honest verifier's call returns at once (each line once cost about 5 us to read, 20 s in
+    all, and validation rejected the task as ``timeout``: red-team round 30)."""
+    floods = "import os\nos.write(3, b'[\\n' * 4_000_000)\ndef gcd(a, b):\n    return a + b\n"
+    scores = pool.score(GCD_VERIFIER, [floods])
+    assert (scores[0].outcome.value, scores[0].score) == ("scored", 0.0)  # not past the call's wall limit
+
+
+def test_a_task_whose_failure_case_floods_its_results_descriptor_is_admitted(pool):
+    floods = "import os\nos.write(3, b'[\\n' * 500_000)\ndef gcd(a, b):\n    return a + b\n"
+    spec = TaskSpec(prompt="Write gcd(a, b) returning the greatest common divisor of two non-negative ints.",
+                    verifier=GCD_VERIFIER, failure_cases=(floods,), reference=GCD_REFERENCE)
+    with Validator(pool, ValidationConfig()) as validator:
+        report = validator.validate(spec)
+    assert report.admitted, [c.detail for c in report.checks if c.passed is False]
+

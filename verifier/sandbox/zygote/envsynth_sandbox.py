@@ -40,6 +40,8 @@ from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
 
 CHANNEL_FD = 4
 RESULT_CAP = 8 << 20
+EVENT_SLACK = 16
+"""Lines of a run's results read past the ones its events need (``_events``)."""
 OUTPUT_CAP = 64 << 10
 SLACK_S = 2.0
 CALL_WALL_S = 600.0
@@ -279,11 +281,19 @@ def _drain(fd, buffer, cap):
             buffer += chunk[:cap - len(buffer)]
 
 
-def _events(data):
-    """The JSON objects among the lines of ``data`` (the response process's results; untrusted): parsed as one
-    array when every line is well formed (one pass of the bounded reader instead of one per call), line by line
-    otherwise, skipping the lines that are not. The same events either way."""
-    lines = [line for line in data.split(b"\n") if line.strip()]
+def _events(data, count):
+    """The JSON objects among the first lines of ``data`` (the response process's results; untrusted): parsed as
+    one array when every line is well formed (one pass of the bounded reader instead of one per call), line by line
+    otherwise, skipping the lines that are not. The same events either way.
+
+    Only the first ``count`` + :data:`EVENT_SLACK` lines count: a run writes one line per event (its load, each
+    call, its stderr), so a response that writes lines of its own on the results descriptor loses its own events,
+    and its calls fail with ``NoResult``. Why: every line once counted, and the line-by-line reading costs about
+    5 us a line; a failure case that wrote four million malformed lines (8 MiB, within the cap) held its honest
+    verifier's call for 20 s after its own timeout, and validation rejected the task as ``timeout`` (red-team
+    round 30)."""
+    keep = count + EVENT_SLACK
+    lines = [line for line in data.split(b"\n", keep)[:keep] if line.strip()]
     try:
         parsed = loads(b"[" + b",".join(lines) + b"]", max_depth=81, allow_nan=True)
     except UnsafeJSON:
@@ -297,7 +307,7 @@ def _events(data):
 
 
 def _assemble(count, data, output, status):
-    events = _events(data)
+    events = _events(data, count)
     try:
         ended = loads(status.strip() or b"null")
     except UnsafeJSON:

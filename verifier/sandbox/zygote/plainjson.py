@@ -18,6 +18,7 @@ the ``envsynth_sandbox`` client inside a verifier (results from a response's pro
 
 import json
 import re
+import sys
 from itertools import accumulate
 
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.?+)*+"?+', re.DOTALL)
@@ -59,8 +60,12 @@ def loads(data, max_depth=64, max_digits=4300, allow_nan=False, huge=None):
             return float(name)
         raise UnsafeJSON(f"non-finite JSON constant {name}")
 
+    # Where the interpreter's own limit on integer text is exactly ``max_digits`` and no ``huge`` stands in, its
+    # C scanner refuses the same integers (ValueError, below): no Python call per integer, which made a result of
+    # a million integers take seconds to read.
+    native = huge is None and sys.get_int_max_str_digits() == max_digits
     try:
-        return json.loads(data, parse_int=parse_int, parse_constant=parse_constant)
+        return json.loads(data, parse_int=None if native else parse_int, parse_constant=parse_constant)
     except UnsafeJSON:
         raise
     except (ValueError, RecursionError, MemoryError) as exc:
