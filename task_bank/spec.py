@@ -123,6 +123,18 @@ class PromptedSpec:
         return str(skill) if skill is not None else None
 
     @property
+    def tags(self) -> tuple[str, ...]:
+        """``metadata['tags']`` as the strings it holds: a list of them, or one string; anything else (a number,
+        null, a mapping) holds none. Why: metadata is free-form and a task file may carry ``"tags": 5``, which the
+        web view's task page once iterated and answered with a 500 (red-team round 30)."""
+        tags = self.metadata.get("tags")
+        if isinstance(tags, str):
+            return (tags,)
+        if isinstance(tags, (list, tuple)):
+            return tuple(tag for tag in tags if isinstance(tag, str))
+        return ()
+
+    @property
     def prompt_text(self) -> str:
         """The prompt flattened to text (for search, dedup and display)."""
         if isinstance(self.prompt, str):

@@ -43,7 +43,8 @@ def make_templates() -> Jinja2Templates:
 def path_segment(value: object) -> str:
     """``value`` as one segment of a URL path: every ``/`` and ``.`` escaped too. Why: ids are free text; with
     ``urlencode`` an id holding ``/`` linked to a page that did not exist, and ``t_../../api/overview`` to another
-    page altogether (red-team finding). The routes take the decoded id whole (``{task_id:path}``)."""
+    page altogether (red-team finding). The routes take the decoded id whole, line breaks included
+    (``{task_id:id}``, :mod:`task_bank.web.routes`)."""
     return quote(str(value), safe="").replace(".", "%2E")
 
 

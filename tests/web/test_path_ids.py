@@ -19,7 +19,7 @@ from task_bank.web import create_app
 from task_bank.web.render import path_segment
 
 TOKEN = "correct-horse-battery-staple"
-IDS = ("t_a/b/c", "t_../../api/overview", "..")
+IDS = ("t_a/b/c", "t_../../api/overview", "..", "t_two\nlines")  # the last: red-team round 30
 
 
 @pytest.fixture

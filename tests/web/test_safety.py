@@ -102,3 +102,21 @@ def test_serve_refuses_a_missing_bank(tmp_path, monkeypatch) -> None:
 def test_bank_cli_has_the_serve_subcommand() -> None:
     args = build_parser().parse_args(["serve", "--bank", "x.db", "--port", "9001", "--token-env", "MY_TOKEN"])
     assert args.handler is run_serve and args.port == 9001 and args.host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(("tags", "shown"), [(5, []), (None, []), (True, []), (1.5, []), ({"a": 1}, []),
+                                             ("one tag", ["one tag"]), (["kept", 3, None], ["kept"])])
+def test_a_task_page_renders_whatever_its_metadata_tags_hold(tmp_path, tags, shown) -> None:
+    """Metadata is free-form: ``"tags": 5`` once made the task page a 500 (red-team round 30)."""
+    from task_bank import TaskSpec
+    from task_bank.store import Bank
+    from task_bank.web import create_app
+
+    path = tmp_path / "bank.db"
+    with Bank.open(path) as bank:
+        bank.admit(TaskSpec(id="t_tags", prompt="Say 1.", reference="1", failure_cases=("x",), metadata={"tags": tags},
+                            verifier="def verify(r):\n    return float(r == '1')\n"))
+    with TestClient(create_app(path)) as client:
+        page = client.get("/tasks/t_tags")
+    assert page.status_code == 200
+    assert re.findall(r'<span class="tag">([^<]*)</span>', page.text) == shown

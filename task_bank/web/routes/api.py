@@ -73,7 +73,7 @@ def tasks(request: Request, bank: Banked, insights: Insighted,
             "tasks": [{**to_json(row.record), "pass_rate": row.pass_rate} for row in page.rows]}
 
 
-@router.get("/tasks/{task_id:path}")
+@router.get("/tasks/{task_id:id}")
 def task(task_id: str, bank: Banked) -> Any:
     """One task and everything the task page shows."""
     detail = task_detail(bank, task_id)
@@ -83,7 +83,7 @@ def task(task_id: str, bank: Banked) -> Any:
                             for case, scores in detail.case_scores]}
 
 
-@router.post("/tasks/{task_id:path}/status")
+@router.post("/tasks/{task_id:id}/status")
 def change_status(task_id: str, change: StatusChange, bank: Banked,
                   config: Annotated[WebConfig, Depends(get_config)],
                   authorization: Annotated[str, Header(max_length=600)] = "") -> Any:
@@ -104,7 +104,7 @@ def failures(bank: Banked, insights: Insighted, page: Annotated[int, Query(ge=1,
             "failures": [{**to_json(r.failure), "task_counts": r.task_counts} for r in fp.rows]}
 
 
-@router.get("/failures/{failure_id:path}")
+@router.get("/failures/{failure_id:id}")
 def failure(failure_id: str, bank: Banked, insights: Insighted) -> Any:
     """One failure, its tasks, and the reasons they were rejected."""
     fd = failure_detail(bank, insights, failure_id)
@@ -118,7 +118,7 @@ def runs(bank: Banked, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Any:
     return {"runs": [_run_json(RunView(r)) for r in bank.list_runs(limit=limit)]}
 
 
-@router.get("/runs/{run_id:path}")
+@router.get("/runs/{run_id:id}")
 def run(run_id: str, bank: Banked) -> Any:
     """One growth run."""
     return _run_json(RunView(bank.get_run(run_id)))

@@ -24,7 +24,7 @@ def environments(request: Request, bank: Annotated[Bank, Depends(get_bank)]) -> 
                                                  "counts": bank.environment_counts()})
 
 
-@router.get("/environments/{environment_id:path}", response_class=HTMLResponse)
+@router.get("/environments/{environment_id:id}", response_class=HTMLResponse)
 def environment(request: Request, environment_id: str, bank: Annotated[Bank, Depends(get_bank)]) -> Response:
     """One environment: prompt, tool signatures and docstrings, the reference replay with each observation,
     per-seed results of a family, and the validation checks; an unknown id is a 404 page."""

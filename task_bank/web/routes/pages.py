@@ -74,7 +74,7 @@ def task_list(request: Request, bank: Annotated[Bank, Depends(get_bank)],
         "facets": insights.facets(), "bands": PASS_BANDS, "sorts": SORTS})
 
 
-@router.get("/tasks/{task_id:path}", response_class=HTMLResponse)
+@router.get("/tasks/{task_id:id}", response_class=HTMLResponse)
 def task_view(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_bank)]) -> Response:
     """The task page; an unknown id raises NotFoundError, which the app renders as a 404 page."""
     done = request.query_params.get("done", "")
@@ -82,7 +82,7 @@ def task_view(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_
                                          "flash": _FLASH.get(done, ""), "flash_error": False})
 
 
-@router.post("/tasks/{task_id:path}/curate")
+@router.post("/tasks/{task_id:id}/curate")
 def curate(request: Request, task_id: str, bank: Annotated[Bank, Depends(get_bank)],
            config: Annotated[WebConfig, Depends(get_config)],
            action: Annotated[str, Form(max_length=20)], reviewer: Annotated[str, Form(max_length=100)] = "",
@@ -116,7 +116,7 @@ def failures(request: Request, bank: Annotated[Bank, Depends(get_bank)],
         "source": fp.source, "page_url": page_url(fp.source)})
 
 
-@router.get("/failures/{failure_id:path}", response_class=HTMLResponse)
+@router.get("/failures/{failure_id:id}", response_class=HTMLResponse)
 def failure(request: Request, failure_id: str, bank: Annotated[Bank, Depends(get_bank)],
             insights: Annotated[Insights, Depends(get_insights)]) -> Response:
     """One failure and its tasks; an unknown id is a 404 page."""
@@ -145,7 +145,7 @@ def runs(request: Request, bank: Annotated[Bank, Depends(get_bank)],
     return render(request, "runs.html", {"section": "runs", "runs": views, "chart": chart})
 
 
-@router.get("/runs/{run_id:path}", response_class=HTMLResponse)
+@router.get("/runs/{run_id:id}", response_class=HTMLResponse)
 def run(request: Request, run_id: str, bank: Annotated[Bank, Depends(get_bank)]) -> Response:
     """One run: counts, budget against limits, configuration."""
     return render(request, "run.html", {"section": "runs", "r": RunView(bank.get_run(run_id))})
