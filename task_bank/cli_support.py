@@ -113,14 +113,22 @@ def run_command(body: Callable[[], int]) -> int:
 
 def json_text(obj: object, *, indent: int | None = None) -> str:
     """``obj`` as JSON text that any stdout can carry: non-ASCII kept when it encodes, escaped when it does not
-    (a lone surrogate from a file that was not UTF-8 is written as ``\\udcxx``, never a crash)."""
+    (a lone surrogate from a file that was not UTF-8 is written as ``\\udcxx``, never a crash), and every character
+    a Unicode line reader breaks lines at escaped (``\\u2028``, ``\\u2029``, ``\\u0085``; JSON escapes the
+    others), so one document is one line to any reader. Why: a verifier's exception message holding U+2028 came
+    out raw, and ``str.splitlines()`` cut one row of ``score --json`` into pieces that were not JSON (red-team
+    round 30)."""
     text = json.dumps(obj, default=str, ensure_ascii=False, indent=indent)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
-        text = json.dumps(obj, default=str, ensure_ascii=True, indent=indent)
-    return text
+        return json.dumps(obj, default=str, ensure_ascii=True, indent=indent)
+    return text.translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+"""The characters ``str.splitlines()`` breaks at that JSON leaves raw (they can only stand inside its strings)."""
 
 
 MAX_COUNT = 2 ** 62

@@ -116,3 +116,25 @@ def test_a_task_line_with_a_lone_surrogate_is_a_bad_line_and_the_import_goes_on(
     assert "internal error" not in stderr and "lone surrogate" in stderr and ":1" in stderr
     with Bank.open(tmp_path / "b.db") as bank:
         assert bank.find(good.id) is not None and bank.find("t_manual") is None
+
+
+BREAKS = ("def verify(response: str) -> float:\n    if response.startswith('x'):\n"
+          "        raise RuntimeError('a\\u2028b\\x85c\\u2029d')\n"
+          "    return 1.0 if response == '42' else 0.0\n")
+
+
+def test_every_json_row_is_one_line_to_a_unicode_line_reader_whatever_a_verifier_raises(tmp_path):
+    """U+2028, U+2029 and U+0085 are legal inside JSON strings, but ``str.splitlines()`` breaks lines at them: a
+    verifier's exception message once cut one row of ``score --json`` and ``validate --json`` into pieces that
+    were not JSON (red-team round 30)."""
+    task = TaskSpec(prompt="Say 42.", verifier=BREAKS, reference="42", failure_cases=("x41",))
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(task.to_json() + "\n", encoding="utf-8")
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text("".join(json.dumps({"id": task.id, "response": r}) + "\n" for r in ["x1", "42"]),
+                         encoding="utf-8")
+    scored = cli("score", str(tasks), "--responses", str(responses), "--json")
+    validated = cli("validate", str(tasks), "--json")
+    rows = json_lines(scored.stdout)
+    assert [r["outcome"] for r in rows] == ["crashed", "scored"] and "a\u2028b\x85c\u2029d" in rows[0]["detail"]
+    assert len(json_lines(validated.stdout)) == 1
