@@ -24,17 +24,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
 
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.exit_codes import EXIT_FAILED, exit_code
+from task_bank.safe_text import escape_controls
 from task_bank.store import Bank
 
 DEFAULT_BANK = "task_bank.db"
@@ -151,12 +153,24 @@ def whole_number(least: int) -> Callable[[str], int]:
 
 
 def text_console(**options: Any) -> Console:
-    """The console every command prints tables and text through: rich markup off. Why: rich reads ``[...]`` in any
-    string as markup, and the strings here come from task files, verifiers and models; a task whose id or prompt
-    began with ``[/]`` raised MarkupError and ended ``validate``, ``score``, ``list`` and ``show`` with nothing
-    printed after all the sandbox work (red-team finding). Styles the program means are :class:`rich.text.Text`
-    (:func:`yes_no`)."""
-    return Console(markup=False, **options)
+    """The console every command prints tables and text through: rich markup off, and control characters shown,
+    never sent (:class:`TerminalConsole`). Why markup off: rich reads ``[...]`` in any string as markup, and the
+    strings here come from task files, verifiers and models; a task whose id or prompt began with ``[/]`` raised
+    MarkupError and ended ``validate``, ``score``, ``list`` and ``show`` with nothing printed after all the sandbox
+    work (red-team finding). Styles the program means are :class:`rich.text.Text` (:func:`yes_no`)."""
+    return TerminalConsole(markup=False, **options)
+
+
+class TerminalConsole(Console):
+    """A rich console that writes every control character of the text it prints visibly
+    (:func:`~task_bank.safe_text.escape_controls`): rich itself drops only BEL, BS, VT, FF and CR, so ESC sequences
+    in a task id or prompt reached the terminal (red-team round 30). Rich's own styles and cursor moves are not
+    text (styles are rendered from ``Style`` objects, moves are control segments) and pass as they are."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(segment if segment.control else Segment(escape_controls(segment.text),
+                                                                              segment.style)
+                                      for segment in buffer)
 
 
 def yes_no(flag: bool) -> Text:

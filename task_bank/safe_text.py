@@ -33,3 +33,16 @@ def escape_surrogates(text: str) -> str:
 
 SafeText = Annotated[str, AfterValidator(escape_surrogates)]
 """A ``str`` field whose value is always encodable: lone surrogates escaped on validation."""
+
+
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({code: f"\\u{code:04x}" for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every character a terminal acts on written visibly: C0 controls but line feed and tab, DEL, the
+    C1 controls (``\\x1b`` is ESC, ``\\x9b`` a one-byte CSI) and the bidirectional overrides and isolates
+    (``\\u202e``), which reorder what a reader sees. Why: a task id or prompt printed as it is moved the cursor,
+    erased lines, set the window title or wrote the clipboard (OSC 52), and made a rejected row look admitted
+    (red-team round 30). For text shown on a terminal; JSON output escapes these itself."""
+    return text.translate(_CONTROLS)

@@ -138,3 +138,31 @@ def test_every_json_row_is_one_line_to_a_unicode_line_reader_whatever_a_verifier
     rows = json_lines(scored.stdout)
     assert [r["outcome"] for r in rows] == ["crashed", "scored"] and "a\u2028b\x85c\u2029d" in rows[0]["detail"]
     assert len(json_lines(validated.stdout)) == 1
+
+
+HOSTILE_ID = "t_\x1b[2J\x1b]52;c;SGVsbG8=\x1b\\\u202eok\x9b31m"
+
+
+def _no_terminal_controls(text: str) -> None:
+    assert not any(ch in text for ch in "\x1b\x9b\u202e"), repr(text[:300])
+
+
+def test_tables_show_control_characters_of_ids_and_prompts_instead_of_sending_them(tmp_path):
+    """Rich drops only BEL, BS, VT, FF and CR: a task id or prompt holding ESC sequences moved the cursor, erased
+    the screen and wrote the clipboard (OSC 52) through ``task_bank list``/``show`` and ``verifier validate``
+    (red-team round 30)."""
+    spec = TaskSpec(id=HOSTILE_ID, prompt="Say 7.\x1b[8m hidden", verifier=SEVEN, reference="7", failure_cases=("8",))
+    bank = tmp_path / "bank.db"
+    with Bank.open(bank) as opened:
+        opened.admit(spec)
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(spec.to_json() + "\n", encoding="utf-8")
+    listed = subprocess.run([sys.executable, "-m", "task_bank", "list", "--bank", str(bank)], cwd=ROOT,
+                            capture_output=True, timeout=120)
+    shown = subprocess.run([sys.executable, "-m", "task_bank", "show", HOSTILE_ID, "--bank", str(bank)], cwd=ROOT,
+                           capture_output=True, timeout=120)
+    validated = cli("validate", str(tasks))
+    for done in (listed, shown, validated):
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        _no_terminal_controls(done.stdout.decode("utf-8"))
+    assert "\\x1b[2J" in shown.stdout.decode("utf-8") and "\\x1b[8m hidden" in shown.stdout.decode("utf-8")
