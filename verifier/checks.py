@@ -184,8 +184,11 @@ def few_twins(made: int, wanted: int) -> CheckResult:
     its window)."""
     return CheckResult(name="failure_cases", passed=False, reason="few_twins",
                        detail=f"the failure cases that are programs gave {made} different renamed twins, {wanted} are "
-                              "needed (as many as one process of this verifier scores in training): give them "
-                              "ordinary local variables (an accumulator, a loop variable) whose names can vary")
+                              "needed (as many as one process of this verifier scores in training). A program that "
+                              "uses eval, exec, compile, globals, locals, vars, dir, inspect or traceback gets no "
+                              "twin at all (renaming could change what it does), and one with few local variables "
+                              "gets few: add another failure case, a wrong program with ordinary local variables (an "
+                              "accumulator, a loop variable) whose names can vary")
 
 
 def check_trivial(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],

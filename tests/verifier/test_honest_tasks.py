@@ -195,3 +195,24 @@ def test_a_task_whose_failure_case_floods_its_results_descriptor_is_admitted(poo
         report = validator.validate(spec)
     assert report.admitted, [c.detail for c in report.checks if c.passed is False]
 
+
+
+DATACLASS_REFERENCE = ("from __future__ import annotations\nfrom dataclasses import dataclass\nimport pickle\n\n\n"
+                       "@dataclass\nclass Point:\n    x: int\n    y: int\n\n\n"
+                       "def make_point(x, y):\n    p = pickle.loads(pickle.dumps(Point(x, y)))\n    return [p.x, p.y]\n")
+POINTS = '''from envsynth_sandbox import run_response
+def verify(response: str) -> float:
+    if "__main__" in response:  # a script: what it prints
+        return float(run_response(response, calls=[]).stdout.strip() == "[1, 2]")
+    run = run_response(response, calls=[("make_point", [1, 2])])
+    return float(run.calls[0].ok and run.calls[0].value == [1, 2])
+'''
+
+
+@pytest.mark.parametrize("script", [False, True])
+def test_a_dataclass_under_postponed_annotations_loads_and_pickles_in_a_response(pool, script):
+    """``dataclasses`` and ``pickle`` look a class's module up in ``sys.modules``: the response's module is there,
+    as ``__response__`` for calls and ``__main__`` for a script (QA round 30: the reference failed to load)."""
+    response = DATACLASS_REFERENCE + ("\nif __name__ == '__main__':\n    print(make_point(1, 2))\n" if script else "")
+    scores = pool.score(POINTS, [response])
+    assert (scores[0].outcome.value, scores[0].score) == ("scored", 1.0)

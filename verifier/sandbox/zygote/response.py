@@ -124,10 +124,16 @@ def run(spec, empty_stdin=None):
     are called: a demo block must not run, and would block on input); standard input is file descriptor 0
     (``sys.stdin.buffer``, ``open(0)`` and ``sys.stdin.fileno()`` work, :func:`stdin_file`); ``exit()`` and
     ``quit()`` exist (:func:`site_builtins`). Each was missing once, and an honest stdin task was rejected as
-    unsolvable (QA round 21)."""
+    unsolvable (QA round 21). The code runs in a module registered under its name in ``sys.modules``, as an
+    imported module or a script is: ``dataclasses`` (under ``from __future__ import annotations``), ``pickle`` and
+    ``typing.get_type_hints`` look a class's module up there, and an honest reference with a dataclass failed to
+    load (QA round 30)."""
     sys.stdin = stdin_file(spec.get("stdin") or "", empty_stdin)
     site_builtins()
-    namespace = {"__name__": "__response__" if spec["calls"] else "__main__", "__builtins__": builtins}
+    module = type(sys)("__response__" if spec["calls"] else "__main__")
+    module.__builtins__ = builtins
+    sys.modules[module.__name__] = module  # as an imported module or a script is: see the docstring
+    namespace = module.__dict__
     try:
         exec(compile(spec["code"], "<response>", "exec", dont_inherit=True), namespace)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the response's doing, reported
