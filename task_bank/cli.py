@@ -24,7 +24,7 @@ from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
                                    run_command, text_console, whole_number)
-from task_bank.environment_cli import (add_environment_rows, environment_import_command, show_environment,
+from task_bank.environment_cli import (add_environment_rows, import_commands, show_environment,
                                       write_environments)
 from task_bank.errors import InputError
 from task_bank.jsonl import ImportReport, export_jsonl, import_jsonl
@@ -143,20 +143,30 @@ def validating_import_command(args: argparse.Namespace) -> list[str]:
                       if on]
 
 
+def _run(command: list[str]) -> int:
+    with subprocess.Popen(command) as child:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # the child heard the Ctrl-C too: its one line and exit code stand
+            return child.wait()
+
+
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """Store the task specs of a JSONL file: validated in the sandbox (by the verifier), or unjudged candidates."""
     if not Path(args.file).is_file():
         raise InputError("no such file; give a task spec v1 JSONL file", path=str(args.file), field="FILE")
-    handover = environment_import_command(args)  # a file of environments: the verifier's environment import
-    if handover is not None or not args.no_validate:
+    commands = import_commands(args, None if args.no_validate else validating_import_command(args))
+    if commands:  # validated: the verifier's task import and/or environment import store them
         if args.status is not None:
             raise InputError("--status only applies with --no-validate; validation decides the status",
                              field="status")
-        with subprocess.Popen(handover or validating_import_command(args)) as child:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:  # the child heard the Ctrl-C too: its one line and exit code stand
-                return child.wait()
+        worst = 0
+        for command in commands:  # tasks, then environments; a fatal exit stops here, bad lines (1) do not
+            code = _run(command)
+            if code not in (0, 1):
+                return code
+            worst = worst or code
+        return worst
     def progress(committed: int) -> None:
         print(f"committed {committed}", file=sys.stderr, flush=True)
 
@@ -228,7 +238,7 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="import nothing if any line is bad (default: skip them)")
     p.add_argument("--status", type=_status_arg, default=None,
                    help="with --no-validate: store tasks with this status (default: candidate)")
-    p.add_argument("--batch-size", type=int, default=500, help="tasks per transaction (default: 500)")
+    p.add_argument("--batch-size", type=whole_number(1), default=500, help="tasks per transaction (default: 500)")
     p.add_argument("--progress", action="store_true",
                    help="print 'committed N' to stderr after each commit (default: off)")
 

@@ -188,13 +188,14 @@ def emit_json(obj: object, *, indent: int | None = None) -> None:
 def bank_for_writing(path: Path) -> Iterator[Bank]:
     """Open (creating if missing) the bank a writing command uses. When the command fails and a bank this call
     created holds no task, the file is removed again, so a refused or failed run leaves no empty bank behind for
-    the next command to mistake for a real one (a bank that received tasks is kept: they were reported)."""
+    the next command to mistake for a real one (a bank that received tasks or environments is kept: they were
+    reported)."""
     created = not path.exists()
     bank = Bank.open(path)
     try:
         yield bank
     except BaseException:
-        empty = bank.count() == 0
+        empty = bank.count() == 0 and not any(bank.environment_counts().values())  # environments are kept too
         bank.close()
         if created and empty:
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

@@ -58,23 +58,24 @@ def environment_lines(path: Path) -> tuple[list[int], int]:
     return environments, others
 
 
-def environment_import_command(args: argparse.Namespace) -> list[str] | None:
-    """The ``python -m verifier.env_cli import`` command line for a file of environments; None for a task file.
+def import_commands(args: argparse.Namespace, validating: list[str] | None) -> list[list[str]]:
+    """The commands that import FILE: the task import (``validating``; None: this process stores the tasks
+    unvalidated, and the list holds no command for them) when it holds task lines or no environment line, then
+    ``python -m verifier.env_cli import`` when it holds environment lines. A file of both, as ``task_bank export``
+    writes (tasks, then environments), is imported whole: each import leaves the other kind's lines to the other.
 
-    InputError (naming file, line and field ``kind``) for a file that mixes kinds or an unvalidated import."""
+    InputError (naming file, line and field ``kind``) for environments in an unvalidated import."""
     path = Path(args.file)
     environments, others = environment_lines(path)
-    if not environments:
-        return None
-    if others:
-        raise InputError("an environment line in a file of tasks; import environments and tasks as two files",
-                         path=str(path), line=environments[0], field="kind")
-    if args.no_validate:
+    if environments and args.no_validate:
         raise InputError("environments are always validated; drop --no-validate", path=str(path),
                          line=environments[0], field="kind")
-    command = [sys.executable, "-m", "verifier.env_cli", "import", str(path), "--bank", str(bank_path(args.bank)),
-               "--sandbox", args.sandbox]
-    return command + (["--json"] if args.json else [])
+    commands = [validating] if validating is not None and (others or not environments) else []
+    if environments:
+        commands.append([sys.executable, "-m", "verifier.env_cli", "import", str(path), "--bank",
+                         str(bank_path(args.bank)), "--sandbox", args.sandbox, "--skip-tasks"]
+                        + (["--json"] if args.json else []))
+    return commands
 
 
 def write_environments(bank: Bank, path: str | Path, *, status: str | None, skill: str | None) -> int:

@@ -127,6 +127,28 @@ class EnvironmentStore:
                  record.model_dump_json()))
         return record
 
+    def rejudge_environment(self, record: EnvironmentRecord, report: ValidationReport,
+                            evidence: EnvironmentEvidence) -> EnvironmentRecord:
+        """Replace the verdict of ``record``, stored when the sandbox failed (its one reason ``sandbox_error``, which
+        says nothing about the environment), with a real one; its spec, provenance and split are kept. Why: an
+        import with a broken sandbox once stored every environment as rejected, and importing the file again
+        changed nothing (an id already stored is returned as it is)."""
+        if tuple(record.reasons) != (Reason.SANDBOX_ERROR,):
+            raise ValueError(f"environment {record.id} has a verdict of its own: {list(record.reasons)}")
+        source_key, signature_key = dedup_keys(record.spec)
+        status = TaskStatus.ADMITTED if report.admitted else TaskStatus.REJECTED
+        reasons, duplicate_of = tuple(report.reasons), None
+        if status is TaskStatus.ADMITTED:
+            duplicate_of = self._duplicate(source_key, signature_key, record.split)
+            if duplicate_of is not None:
+                status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
+        judged = record.model_copy(update={"status": status, "reasons": reasons, "duplicate_of": duplicate_of,
+                                           "report": report, "evidence": evidence})
+        with self._db.write() as conn:
+            conn.execute("UPDATE environments SET status = ?, duplicate_of = ?, body = ? WHERE id = ?",
+                         (status.value, duplicate_of, judged.model_dump_json(), record.id))
+        return judged
+
     def find_environment(self, environment_id: str) -> EnvironmentRecord | None:
         """The stored environment, or None."""
         with self._db.read() as conn:

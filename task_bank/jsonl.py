@@ -60,14 +60,19 @@ class ImportReport(BaseModel):
     """Whether new tasks were judged in the sandbox (False: stored unjudged, ``--no-validate``)."""
     problems: tuple[BadLine, ...]
     """Lines not imported, in file order."""
+    environment_lines: int = 0
+    """Environment lines left for the environment import (``task_bank import`` of a file ``task_bank export``
+    wrote: tasks, then environments)."""
 
     def summary(self) -> str:
         """The one-line account a person reads."""
         judged = (f"{self.admitted} admitted, {self.rejected} rejected by validation, {self.duplicates} duplicate(s)"
                   if self.validated else f"unvalidated: {self.admitted} admitted, {self.duplicates} duplicate(s), "
                                          f"{self.stored - self.admitted - self.duplicates} candidate(s)")
+        others = f"; {self.environment_lines} environment line(s) left for the environment import" \
+            if self.environment_lines else ""
         return (f"{self.path}: {self.lines} line(s); stored {self.stored} new task(s) ({judged}); "
-                f"{self.existing} already in the bank; {len(self.problems)} bad line(s)")
+                f"{self.existing} already in the bank; {len(self.problems)} bad line(s){others}")
 
 
 def _newer_version(data: Mapping[str, object]) -> tuple[str, str] | None:
@@ -129,15 +134,17 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
         raise InputError("a status is only chosen for unvalidated imports; validation decides it otherwise",
                          field="status")
     problems: list[BadLine] = []
-    counts = {"lines": 0, "existing": 0, "committed": 0}
+    counts = {"lines": 0, "existing": 0, "committed": 0, "environments": 0}
     seen: set[str] = set()
     splits: dict[str, TaskSplit] = {}
 
     def items() -> Iterator[AdmitItem]:
-        for item in read_lines(path):
+        for item in read_any_lines(path):
             counts["lines"] += 1
             if isinstance(item, BadLine):
                 problems.append(item)
+            elif not isinstance(item.value, TaskLine):  # an environment line: the environment import's
+                counts["environments"] += 1
             elif item.value.id in seen:
                 counts["existing"] += 1
             else:
@@ -175,7 +182,8 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
     admitted = sum(1 for r in new if r.status is TaskStatus.ADMITTED)
     return ImportReport(path=name, lines=counts["lines"], stored=len(new), admitted=admitted,
                         duplicates=duplicates, rejected=len(new) - admitted - duplicates if judge is not None else 0,
-                        existing=counts["existing"], validated=judge is not None, problems=tuple(problems))
+                        existing=counts["existing"], validated=judge is not None, problems=tuple(problems),
+                        environment_lines=counts["environments"])
 
 
 def export_jsonl(bank: Bank, path: str | Path, *, status: StatusFilter = None, skill: str | None = None) -> int:

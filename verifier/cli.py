@@ -31,7 +31,8 @@ from rich.table import Table
 from tqdm import tqdm
 
 from task_bank.cli import print_import_report
-from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console, yes_no)
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console,
+                                   whole_number, yes_no)
 from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import InputError
 from task_bank.environment import AnyLine, EnvironmentSpec
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "rejected with its reasons (what 'python -m task_bank import' runs).")
     add_bank_args(p)
     p.add_argument("--strict", action="store_true", help="import nothing if any line is bad (default: skip them)")
-    p.add_argument("--batch-size", type=int, default=500, help="tasks per transaction (default: 500)")
+    p.add_argument("--batch-size", type=whole_number(1), default=500, help="tasks per transaction (default: 500)")
     p.add_argument("--progress", action="store_true",
                    help="print 'committed N' to stderr after each commit (default: off)")
     p.add_argument("--allow-response-exec", action="store_true", help=_ALLOW_HELP)

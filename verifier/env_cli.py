@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,10 +23,12 @@ from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, e
 from task_bank.lines import load_json_line
 from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, parse_line
 from task_bank.provenance import Provenance
-from task_bank.errors import InputError
+from task_bank.errors import InputError, SandboxError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
+from task_bank.validation import Reason, ValidationReport
 from verifier.env_validate import EnvValidator
+from verifier.session_launch import BACKENDS as SESSION_BACKENDS
 
 
 def _lines(path: Path) -> list[tuple[int, object]]:
@@ -68,32 +70,53 @@ def read_lines(path: Path) -> list[tuple[int, AnyLine]]:
     return specs
 
 
-def cmd_import(args: argparse.Namespace, out: Console) -> int:
+def cmd_import(args: argparse.Namespace, out: Console,
+               validator: Callable[[str], EnvValidator] = EnvValidator) -> int:
     """Validate and store every environment line; a task line is refused (``python -m verifier import`` stores
-    tasks)."""
+    tasks), or left to the task import with ``--skip-tasks``. ``validator`` makes the validator for the backend
+    named by ``--sandbox``.
+
+    A verdict that only says the sandbox failed (``sandbox_error``) says nothing about the environment: it is not
+    stored, and the import ends there with exit 4 (those before it are kept). An environment stored with such a
+    verdict by an earlier version is judged again. Why: a mistyped ``--sandbox`` stored every environment of the
+    file as rejected, exit 0, and importing it again with the right one changed nothing (QA round 30)."""
     lines = read_lines(Path(args.file))
     environments = [line for _, line in lines if isinstance(line, EnvironmentLine)]
+    numbers = [number for number, line in lines if isinstance(line, EnvironmentLine)]
     tasks = [number for number, line in lines if not isinstance(line, EnvironmentLine)]
-    if tasks:
-        raise InputError("a task line; import tasks with `python -m verifier import`", path=str(args.file),
-                         line=tasks[0], field="kind")
+    if tasks and not args.skip_tasks:
+        raise InputError("a task line; import tasks with `python -m verifier import` (or the whole file with "
+                         "`python -m task_bank import`)", path=str(args.file), line=tasks[0], field="kind")
     counts: Counter[str] = Counter()
-    with bank_for_writing(bank_path(args.bank)) as bank, EnvValidator(args.sandbox) as validator:
-        for line in environments:
+    with bank_for_writing(bank_path(args.bank)) as bank, validator(args.sandbox) as judge:
+        for number, line in zip(numbers, environments):
             spec = line.spec
             known = bank.find_environment(spec.id)
-            if known is None:
-                verdict = validator.validate(spec)
-                chain = (line.provenance or Provenance()).model_copy(update={"imported_from": str(args.file)})
-                known = bank.add_environment(spec, verdict.report, verdict.evidence, provenance=chain,
-                                             split=line.split)
+            if known is None or tuple(known.reasons) == (Reason.SANDBOX_ERROR,):
+                verdict = judge.validate(spec)
+                if Reason.SANDBOX_ERROR in verdict.report.reasons:  # says nothing about the environment
+                    raise SandboxError(f"{args.file}:{number}: the sandbox failed while validating environment "
+                                       f"{spec.id}; nothing was stored for it or the lines after it: "
+                                       f"{_sandbox_detail(verdict.report)}")
+                if known is not None:
+                    known = bank.rejudge_environment(known, verdict.report, verdict.evidence)
+                else:
+                    chain = (line.provenance or Provenance()).model_copy(update={"imported_from": str(args.file)})
+                    known = bank.add_environment(spec, verdict.report, verdict.evidence, provenance=chain,
+                                                 split=line.split)
             counts[known.status.value] += 1
             if args.json:
                 emit_json({"id": known.id, "status": known.status.value, "reasons": list(known.reasons),
                            "duplicate_of": known.duplicate_of})
     if not args.json:
-        out.print(f"{len(environments)} environments: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        left = f"; {len(tasks)} task line(s) left for the task import" if tasks else ""
+        out.print(f"{len(environments)} environments: "
+                  + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) + left)
     return 0
+
+
+def _sandbox_detail(report: ValidationReport) -> str:
+    return next((c.detail for c in report.checks if c.reason is Reason.SANDBOX_ERROR), "")[:300]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -111,7 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="validate environment spec v1 lines and store them with their verdicts")
     imp.add_argument("file", help="environment spec v1 JSONL file")
-    imp.add_argument("--sandbox", default="bwrap", help="session sandbox: bwrap (default) or unsafe-local")
+    imp.add_argument("--sandbox", default="bwrap", choices=SESSION_BACKENDS,
+                     help="session sandbox: bwrap (default) or unsafe-local (no isolation: trusted code only)")
+    imp.add_argument("--skip-tasks", action="store_true",
+                     help="leave task lines to the task import instead of refusing the file (what `python -m "
+                          "task_bank import` passes for a file of both, as `task_bank export` writes; default: off)")
     add_bank_args(imp)
     exp = sub.add_parser("export", help="print stored environments as spec lines")
     exp.add_argument("--status", choices=("admitted", "rejected", "all"), default="admitted",

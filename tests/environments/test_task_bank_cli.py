@@ -56,12 +56,14 @@ def test_an_exported_environment_imports_again_into_another_bank(tmp_path):
     assert [json.loads(line)["status"] for line in again.stdout.splitlines()] == ["admitted"]
 
 
-def test_a_file_mixing_tasks_and_environments_is_refused_naming_the_environment_line(tmp_path):
+def test_a_file_mixing_tasks_and_environments_imports_each_line_by_its_kind(tmp_path):
     task = (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()[0]
     path = tmp_path / "mixed.jsonl"
     path.write_text(task + "\n" + cart_spec().to_json() + "\n")
     done = task_bank("import", path, "--bank", tmp_path / "bank.db")
-    assert done.returncode == 2 and f"{path}:2" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    stats = json.loads(task_bank("stats", "--bank", tmp_path / "bank.db", "--json").stdout)
+    assert (stats["tasks"], stats["environments"]) == (1, {"admitted": 1})
 
 
 def test_environments_are_never_imported_unvalidated(tmp_path):
@@ -70,3 +72,33 @@ def test_environments_are_never_imported_unvalidated(tmp_path):
     done = task_bank("import", path, "--bank", tmp_path / "bank.db", "--no-validate")
     assert done.returncode == 2 and "--no-validate" in done.stderr
     assert not (tmp_path / "bank.db").exists()
+
+
+def test_a_file_export_wrote_with_tasks_and_environments_imports_whole_into_a_new_bank(tmp_path):
+    """``task_bank export`` writes tasks, then environments; importing that file once failed on its first
+    environment line (QA round 30)."""
+    from task_bank.spec import TaskSpec
+    from task_bank.store import Bank
+
+    _, bank = imported(tmp_path)
+    with Bank.open(bank) as opened:
+        opened.admit(TaskSpec(prompt="Say 7.", reference="7", failure_cases=("8",),
+                              verifier="def verify(r):\n    return float(r.strip() == '7')\n"))
+    both = tmp_path / "both.jsonl"
+    assert task_bank("export", "--bank", bank, "-o", both, "--status", "all").returncode == 0
+    again = tmp_path / "again.db"
+    done = task_bank("import", both, "--bank", again)
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(task_bank("stats", "--bank", again, "--json").stdout)
+    assert stats["environments"] == {"admitted": 1, "rejected": 1}
+    assert stats["tasks"] == 1
+
+
+def test_a_batch_size_below_one_is_a_usage_error(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"prompt": "Say 7.", "reference": "7", "failure_cases": ["8"], '
+                    '"verifier": "def verify(r):\\n    return 1.0\\n"}\n')
+    for size in ("0", "-1"):
+        done = task_bank("import", path, "--bank", tmp_path / "b.db", "--no-validate", "--batch-size", size)
+        assert done.returncode == 2 and "--batch-size" in done.stderr, done.stderr
+    assert not (tmp_path / "b.db").exists()
