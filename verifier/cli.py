@@ -34,7 +34,7 @@ from task_bank.cli import print_import_report
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console,
                                    whole_number, yes_no)
 from task_bank.lines import BadLine, ParsedLine, read_jsonl
-from task_bank.errors import InputError
+from task_bank.errors import InputError, SandboxError
 from task_bank.environment import AnyLine, EnvironmentSpec
 from task_bank.jsonl import import_jsonl, read_any_lines, read_lines
 from task_bank.spec import TaskSpec
@@ -42,6 +42,7 @@ from task_bank.validation import Reason, ScoreResult, ValidationReport
 from verifier.libraries import DEFAULT_LIBRARIES, parse_libraries
 from verifier.env_validate import EnvValidator, EnvVerdict
 from verifier.limits import Limits
+from verifier.session_launch import BACKENDS as SESSION_BACKENDS
 from verifier.pool import Pool, open_pool
 from verifier.routing import ScoringPool
 from verifier.static_exec import mark_response_exec
@@ -149,6 +150,9 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
             return stack.enter_context(Validator(stack.enter_context(_open(args, config)), config))
 
         def environments() -> EnvValidator:
+            if args.sandbox not in SESSION_BACKENDS:  # not a verdict on each environment: the sandbox's failure
+                raise SandboxError(f"environment sessions run under {' or '.join(SESSION_BACKENDS)}, not "
+                                   f"{args.sandbox!r}: give --sandbox bwrap for a file with environment lines")
             return stack.enter_context(EnvValidator(args.sandbox))
 
         for line, verdict, evidence in verdicts(items, tasks, environments):

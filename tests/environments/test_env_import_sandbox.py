@@ -75,3 +75,10 @@ def test_an_unknown_sandbox_is_a_usage_error_before_anything_is_stored(tmp_path)
                            "--bank", str(args.bank)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "invalid choice: 'docker'" in done.stderr
     assert not args.bank.exists()
+
+
+def test_validating_environment_lines_under_a_backend_without_sessions_is_the_sandboxs_failure(tmp_path):
+    args = _args(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "verifier", "validate", args.file, "--sandbox", "docker"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4 and done.stderr.count("\n") == 1 and "--sandbox bwrap" in done.stderr
