@@ -68,6 +68,26 @@ def test_a_bad_line_is_reported_and_does_not_stall_the_feed(tmp_path):
     assert advance(FeedPosition(), entries, {r.id for r in records(entries)}) == entries[-1].end
 
 
+@pytest.mark.parametrize("line", ["[" * 100_000, '{"a": ' + "9" * 5000 + "}"])
+def test_a_line_no_reader_can_hold_is_reported_and_does_not_stall_the_feed(tmp_path, line):
+    """100,000 ``[`` once raised RecursionError, which ended every later cycle at this line (red-team round 30)."""
+    feed = tmp_path / "f.jsonl"
+    _append(feed, _failure(1), line, _failure(2))
+    entries = read_new(feed, "prod", FeedPosition())
+    assert [e.error is not None for e in entries] == [False, True, False]
+    assert advance(FeedPosition(), entries, {r.id for r in records(entries)}) == entries[-1].end
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_does_not_stall_the_feed(tmp_path):
+    feed = tmp_path / "f.jsonl"
+    _append(feed, _failure(1))
+    with feed.open("ab") as fh:
+        fh.write(b'{"response": "caf\xe9"}\n')
+    _append(feed, _failure(2))
+    entries = read_new(feed, "prod", FeedPosition())
+    assert "not UTF-8" in (entries[1].error or "") and entries[2].record is not None
+
+
 def test_chat_log_rows_are_read_like_the_loaders_read_them(tmp_path):
     feed = tmp_path / "f.jsonl"
     _append(feed, {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "5"}],
