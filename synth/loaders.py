@@ -169,9 +169,17 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
+    """Each non-blank line as a row, or the RowError that says why it is not one. Read as bytes and decoded a line
+    at a time, so a line that is not UTF-8 is that line's error (``--skip-invalid`` skips it): the file was read as
+    text, and one such byte ended the run with an internal UnicodeDecodeError and no line (red-team round 30)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, RowError(f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})", None)
                 continue
             try:
                 value = load_json_line(line)

@@ -68,6 +68,24 @@ def test_skip_invalid_returns_issues_and_keeps_good_lines(tmp_path: Path) -> Non
     assert [(i.line, i.field) for i in result.issues] == [(2, None)]
 
 
+def _with_latin1_line(tmp_path: Path) -> Path:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(json.dumps(RECORD).encode() + b'\n{"response": "caf\xe9"}\n' + json.dumps(CHAT).encode() + b"\n")
+    return path
+
+
+def test_a_line_that_is_not_utf8_is_named_by_file_and_line(tmp_path: Path) -> None:
+    """One such byte once ended the run with an internal UnicodeDecodeError and no line (red-team round 30)."""
+    path = _with_latin1_line(tmp_path)
+    with pytest.raises(InputError, match=re.escape(f"{path}:2:") + ".*not UTF-8 text"):
+        load_failures(path)
+
+
+def test_skip_invalid_skips_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    result = load_failures(_with_latin1_line(tmp_path), skip_invalid=True)
+    assert len(result.records) == 2 and [i.line for i in result.issues] == [2]
+
+
 def test_missing_file_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         load_failures(tmp_path / "nope.jsonl")
