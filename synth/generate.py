@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend_args(parser)
     add_bank_args(parser)
     add_sandbox_args(parser)
-    parser.add_argument("--dry-run", action="store_true", help="print the rendered prompts and exit")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the rendered prompts and exit (as one JSON document with --json)")
     parser.add_argument("--force", action="store_true", help="also draft for failures already processed")
     parser.add_argument("--repair-rounds", type=int, default=1, help="repair attempts per rejected draft")
     parser.add_argument("--drafts-per-group", type=int, default=2, help="tasks drafted per weakness group")
@@ -181,9 +182,19 @@ def _config(args: argparse.Namespace) -> tuple[PipelineConfig, Budget]:
 
 
 def _dry_run(loaded: LoadResult, config: PipelineConfig, budget: Budget, prompts: PromptLibrary,
-             console: Console) -> int:
+             console: Console, as_json: bool = False) -> int:
+    """The rendered draft prompts: as text, or with ``--json`` one JSON document (``{"failures", "groups",
+    "prompts": [{"key", "template", "template_hash", "messages": [{"role", "content"}]}]}``; the text once went to
+    stdout under ``--json`` too: red-team round 30)."""
     prep = prepare(loaded.records, config, set())
     slots = plan(prep, config, prompts, per_group_cap=budget.per_group_cap)
+    if as_json:
+        emit_json({"failures": len(prep.failures), "groups": len(prep.groups),
+                   "prompts": [{"key": slot.key, "template": slot.rendered.template,
+                                "template_hash": slot.rendered.template_hash,
+                                "messages": [{"role": m.role, "content": m.content} for m in slot.rendered.messages]}
+                               for slot in slots]}, indent=2)
+        return 0
     for slot in slots:
         rendered = slot.rendered
         console.rule(f"{slot.key}  ({rendered.template} {rendered.template_hash})")
@@ -221,7 +232,7 @@ def _main(args: argparse.Namespace, registry: GeneratorRegistry) -> int:
     if not loaded.records:
         raise InputError("no failure records to process", path=args.failures)
     if args.dry_run:
-        return _dry_run(loaded, config, budget, prompts, out)
+        return _dry_run(loaded, config, budget, prompts, out, as_json=args.json)
     summary = _generate(args, loaded, config, budget, settings, policy, prompts, registry, err)
     summary = summary.model_copy(update={"stage_seconds": {**clock.rounded(), **summary.stage_seconds}})
     if args.json:

@@ -52,6 +52,16 @@ def test_dry_run_prints_prompts_without_a_bank(tmp_path: Path) -> None:
     assert not (tmp_path / "bank.db").exists()
 
 
+def test_dry_run_with_json_prints_one_json_document_of_the_prompts(tmp_path: Path) -> None:
+    """The rendered prompts once went to stdout as text under ``--json`` too (red-team round 30)."""
+    done = _run([*EXAMPLE, "--dry-run", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert (shown["failures"], shown["groups"], len(shown["prompts"])) == (32, 6, 12)
+    assert shown["prompts"][0]["template"] == "draft.j2" and shown["prompts"][0]["messages"][0]["role"] == "system"
+    assert "sk-proj-" not in done.stdout and not (tmp_path / "bank.db").exists()
+
+
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--failures", "missing.jsonl", "--backend", "replay", "--drafts", "examples/drafts.jsonl"], 2,
      "missing.jsonl: file not found"),
