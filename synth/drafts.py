@@ -13,6 +13,7 @@ appends the deployed model's failing response to ``failure_cases``, so an admitt
 from __future__ import annotations
 
 import json
+from itertools import islice
 import re
 from enum import StrEnum
 from typing import Any
@@ -86,8 +87,16 @@ def _candidates(text: str) -> list[str]:
     return found
 
 
+MAX_STARTS = 16
+"""Positions of ``{`` a reply is decoded from, at most, in each candidate text. Why: each attempt may scan the rest
+of the reply before it fails, so trying every ``{`` cost braces x length: a 0.5 MB reply of nested openings took
+12-14 s to parse, and more for a larger one (red-team round 30). A draft's object starts at one of a reply's first
+braces (the prose before it rarely holds more than a few)."""
+
+
 def _first_object(text: str) -> Any:
-    """The first JSON object decodable from any '{' in ``text``; raises ValueError when there is none."""
+    """The first JSON object decodable from one of the first :data:`MAX_STARTS` ``{`` of each candidate in
+    ``text``; raises ValueError when there is none."""
     decoder = json.JSONDecoder()
     for source in _candidates(text):
         try:
@@ -96,7 +105,7 @@ def _first_object(text: str) -> Any:
             value = None
         if isinstance(value, dict):
             return value
-        for start in (i for i, ch in enumerate(source) if ch == "{"):
+        for start in islice((i for i, ch in enumerate(source) if ch == "{"), MAX_STARTS):
             try:
                 value, _ = decoder.raw_decode(source, start)
             except (ValueError, RecursionError):

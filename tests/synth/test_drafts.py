@@ -55,3 +55,23 @@ def test_spec_rule_violation_is_schema_error() -> None:
     with pytest.raises(DraftError) as info:
         draft_to_spec(draft, failing_response="5", metadata={})
     assert info.value.reason == "schema_error"
+
+
+GOOD = {"prompt": "Say 7.", "verifier": "def verify(r):\n    return float(r == '7')\n", "reference": "7",
+        "failure_cases": ["8"]}
+
+
+def test_a_draft_after_a_few_braces_of_prose_is_found() -> None:
+    reply = "Here is a set {1, 2} and a dict {'a': 1}; the task:\n" + json.dumps(GOOD)
+    assert parse_draft(reply).reference == "7"
+
+
+def test_a_reply_is_decoded_from_its_first_braces_only() -> None:
+    """Each decoding attempt may scan the rest of the reply: trying every ``{`` cost braces x length, 12-14 s for a
+    0.5 MB reply of nested openings (red-team round 30). Only the first :data:`MAX_STARTS` are tried."""
+    from synth.drafts import MAX_STARTS
+
+    reply = "{ " * MAX_STARTS + json.dumps(GOOD)
+    with pytest.raises(DraftError) as info:
+        parse_draft(reply)
+    assert info.value.reason.value == "parse_error"
