@@ -40,7 +40,17 @@ def _is_failure(key: str, value: object) -> bool:
         return True
     if word in _POSITIVE or (word.replace(".", "", 1).isdigit() and float(word) > 0):
         return False
-    raise ValueError(f"{key} {value!r} is not a rating: use thumbs_down/-1 (a failure) or thumbs_up/1")
+    raise ValueError(f"{key} {_shown(value)} is not a rating: use thumbs_down/-1 (a failure) or thumbs_up/1")
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message may quote it: a short word or number as it is (a misspelt rating), anything
+    else only by its type and size. Why: a feedback field is user text, and a secret pasted into one was echoed
+    whole on stderr, before redaction ever saw it (red-team round 30)."""
+    word = str(value)
+    if len(word) <= 16 and (word.replace("_", "").isalpha() or word.lstrip("+-").replace(".", "", 1).isdigit()):
+        return repr(value)
+    return f"(a {type(value).__name__} of {len(word)} characters, not shown)"
 
 
 class FailureSignal(BaseModel):

@@ -142,3 +142,14 @@ def test_feedback_that_marks_no_failure_is_refused_naming_the_field(tmp_path: Pa
     with pytest.raises(InputError, match=re.escape(f"{path}:1: {message}")) as caught:
         load_failures(path)
     assert str(caught.value).endswith("(field 'feedback')")
+
+
+@pytest.mark.parametrize(("rating", "shown"), [("meh", "rating 'meh' is not a rating"),
+                                               ("sk-proj-AbCdEf0123456789AbCdEf0123456789", "not shown")])
+def test_a_feedback_value_that_is_not_a_rating_is_quoted_only_when_it_is_a_short_word(tmp_path: Path, rating: str,
+                                                                                      shown: str) -> None:
+    """A feedback field is user text: a secret pasted into one was echoed whole on stderr (red-team round 30)."""
+    path = _write(tmp_path / "f.jsonl", [{**CHAT, "rating": None, "feedback": {"rating": rating}}])
+    with pytest.raises(InputError) as caught:
+        load_failures(path)
+    assert shown in str(caught.value) and "sk-proj" not in str(caught.value)
