@@ -112,3 +112,12 @@ def test_an_environment_drafted_again_is_a_duplicate_not_validated_twice(tmp_pat
                              config=config)
     assert (first.admitted, first.validated) == (1, 1)
     assert (again.admitted, again.duplicates, again.validated) == (0, 1, 0)
+
+
+def test_a_repair_prompt_quotes_at_most_twenty_thousand_characters_of_the_rejected_reply():
+    """The whole reply was quoted: a 3 MB junk reply came back to the generator as a 3 MB prompt (red-team round
+    30); the task template's repair prompt quotes at most 4,000."""
+    failure = FAILURES["f_env_restock"]
+    rendered = PromptLibrary().render("environment.j2", failure=failure, family=False,
+                                      rejected={"reply": "x" * 3_000_000, "details": ["reference: unsolvable"]})
+    assert sum(len(m.content) for m in rendered.messages) < 30_000
