@@ -43,7 +43,7 @@ from synth.loaders import ColumnMapping, LoadResult, load_failures, load_hub_dat
 from synth.pipeline import PipelineConfig, RunRecord, plan, prepare, run_pipeline  # noqa: E402
 from synth.prompts import PromptLibrary  # noqa: E402
 from synth.summary import PipelineSummary, ProgressHook, RichProgress, StageClock, summary_table  # noqa: E402
-from task_bank.cli_support import (add_bank_args, bank_path, emit_json, one_line, run_command,  # noqa: E402
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, one_line, run_command,  # noqa: E402
                                    text_console)
 from task_bank.errors import ConfigError, InputError  # noqa: E402
 from task_bank.provenance import utcnow  # noqa: E402
@@ -246,12 +246,11 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
               settings: GeneratorSettings, policy: GeneratorSettings, prompts: PromptLibrary,
               registry: GeneratorRegistry, err: Console) -> PipelineSummary:
     """Run the pipeline with the run recorded around everything it opens (see the module docstring)."""
-    from task_bank.store import Bank
     from verifier.env_validate import EnvValidator
     from verifier.validate import ValidationConfig, Validator
 
     run_id = args.run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
-    with Bank.open(bank_path(args.bank)) as bank:
+    with bank_for_writing(bank_path(args.bank)) as bank:  # a run that fails before storing anything leaves no bank
         record = RunRecord(bank, GrowthRun(id=run_id, kind=config.run_kind, inputs_seen=len(loaded.records),
                                            budget=budget.limits(), config=config.model_dump(mode="json")))
         record.start()
