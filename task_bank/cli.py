@@ -237,7 +237,8 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2, help="sandbox workers for validation (default: 2)")
     p.add_argument("--strict", action="store_true", help="import nothing if any line is bad (default: skip them)")
     p.add_argument("--status", type=_status_arg, default=None,
-                   help="with --no-validate: store tasks with this status (default: candidate)")
+                   help="with --no-validate: store tasks with this status, any but admitted, which only "
+                        "validation gives (default: candidate)")
     p.add_argument("--batch-size", type=whole_number(1), default=500, help="tasks per transaction (default: 500)")
     p.add_argument("--progress", action="store_true",
                    help="print 'committed N' to stderr after each commit (default: off)")

@@ -49,7 +49,7 @@ class ImportReport(BaseModel):
     stored: int
     """New tasks stored (admitted, rejected, or unjudged candidates)."""
     admitted: int
-    """New tasks stored as admitted (0 for an unvalidated import, unless ``--status admitted`` was asked for)."""
+    """New tasks stored as admitted (always 0 for an unvalidated import: only validation admits)."""
     duplicates: int
     """New tasks stored as duplicates of admitted ones."""
     rejected: int
@@ -132,6 +132,10 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
     name = str(path)
     if judge is not None and status is not None:
         raise InputError("a status is only chosen for unvalidated imports; validation decides it otherwise",
+                         field="status")
+    if judge is None and status is TaskStatus.ADMITTED:  # training samples admitted tasks: only validation admits
+        raise InputError("an unvalidated import cannot store tasks as admitted (training would sample verifiers "
+                         "no sandbox ever ran); drop --no-validate to validate them, or choose another status",
                          field="status")
     problems: list[BadLine] = []
     counts = {"lines": 0, "existing": 0, "committed": 0, "environments": 0}

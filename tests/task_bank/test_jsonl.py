@@ -236,3 +236,12 @@ def test_trainers_never_sample_a_heldout_task_that_came_through_export_and_impor
         assert {r.id for r in practice_tasks(other)} == {make_spec(1).id, make_spec(4).id}
     rows = bank_rows(str(path), SamplingSection(refresh_every=1).model_dump(), seed=0)
     assert {row["task_id"] for row in islice(rows, 200)} == {make_spec(1).id, make_spec(4).id}
+
+
+def test_an_unvalidated_import_never_stores_tasks_as_admitted(tmp_path, make_spec):
+    """Training samples admitted tasks: ``--no-validate --status admitted`` once put verifiers no sandbox had run
+    into training (QA round 30)."""
+    with Bank.open(tmp_path / "bank.db") as bank:
+        with pytest.raises(InputError, match="cannot store tasks as admitted"):
+            import_jsonl(bank, _write(tmp_path / "a.jsonl", [_line(make_spec(1))]), status=TaskStatus.ADMITTED)
+        assert bank.count() == 0
