@@ -22,6 +22,17 @@ from task_bank.web.security import check_bind
 DEFAULT_TOKEN_ENV = "ENVSYNTH_WEB_TOKEN"
 
 
+def _port(value: str) -> int:
+    """A TCP port for ``--port``, else a one-line usage error (99999 ended in an internal OverflowError)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0-65535")
+    return port
+
+
 def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``serve`` on a subparsers object; the parsed namespace's ``handler(args, console)`` runs it."""
     parser = subparsers.add_parser(
@@ -30,7 +41,7 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     add_bank_args(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1; any other needs the access token configured)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port, 0-65535 (default 8000; 0 picks a free one)")
     parser.add_argument("--token-env", default=DEFAULT_TOKEN_ENV, metavar="NAME",
                         help=f"environment variable holding the access token that enables curation "
                              f"(default {DEFAULT_TOKEN_ENV})")

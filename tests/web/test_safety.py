@@ -120,3 +120,11 @@ def test_a_task_page_renders_whatever_its_metadata_tags_hold(tmp_path, tags, sho
         page = client.get("/tasks/t_tags")
     assert page.status_code == 200
     assert re.findall(r'<span class="tag">([^<]*)</span>', page.text) == shown
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_outside_the_range_as_a_usage_error(port, capsys) -> None:
+    """99999 ended in an internal OverflowError from bind() (QA round 30)."""
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["serve", "--port", port])
+    assert info.value.code == 2 and "--port" in capsys.readouterr().err
