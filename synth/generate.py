@@ -262,7 +262,7 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
                 probe = None
                 if args.policy:
                     policy_backend = stack.enter_context(registry.create(policy.backend, policy.options(
-                        os.environ, structured=False)))
+                        os.environ, structured=False, role="policy")))
                     probe = PolicyProbe(policy_backend, pool, k=config.band.k, policy=args.policy)
                 executor = stack.enter_context(LocalExecutor(args.workers))
                 checks = ValidationConfig(allow_response_exec=args.allow_response_exec)

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _open_policy(policy: str, args: argparse.Namespace, registry: GeneratorRegistry) -> GeneratorBackend:
     """The policy's backend; loading it first reports an unloadable policy before the sandbox starts."""
     settings = generator_settings(args, model=policy, drafts=args.drafts)
-    return registry.create(settings.backend, settings.options(os.environ, structured=False))
+    return registry.create(settings.backend, settings.options(os.environ, structured=False, role="policy"))
 
 
 def tool_parser(backend: GeneratorBackend) -> ToolCallParser:

@@ -90,7 +90,7 @@ def one_line(exc: ValueError, *, flags: Mapping[str, str] | None = None) -> str:
     return "; ".join(parts)
 
 
-_LABELS = ((BackendError, "generator backend failed: "), (SandboxError, "sandbox failed: "), (BankError, "bank: "))
+_LABELS = ((BackendError, "backend failed: "), (SandboxError, "sandbox failed: "), (BankError, "bank: "))
 
 
 def run_command(body: Callable[[], int]) -> int:

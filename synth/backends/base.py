@@ -26,6 +26,16 @@ from task_bank.provenance import SamplingSettings
 from task_bank.spec import Message
 
 
+def missing_local_path(model: str) -> Path | None:
+    """The path ``model`` names when it is written as a local path (it starts with ``/``, ``.`` or ``~``) and
+    nothing is there; else None (a hub id, or a path that exists). Why: the hub's loader answered a missing folder
+    with its repo-id rules ("Repo id must be in the form ..."), which never said the path does not exist."""
+    if not model.startswith(("/", ".", "~")):
+        return None
+    path = Path(model).expanduser()
+    return None if path.exists() else path
+
+
 class BackendOptions(BaseModel):
     """Everything a backend factory may need; each factory says which fields it requires."""
 
@@ -51,6 +61,9 @@ class BackendOptions(BaseModel):
     """Ask for JSON-schema constrained output where the backend supports it."""
     device: str | None = None
     """Torch device for transformers ('cpu', 'cuda'); None picks CUDA when present."""
+    role: str = "model"
+    """What the model is to the command, as messages name it: 'model' (the generator) or 'policy' (the model a
+    probe, band or replay evaluation samples), so that a policy that cannot be loaded is called the policy."""
 
 
 class GeneratorSettings(BaseModel):
@@ -86,14 +99,15 @@ class GeneratorSettings(BaseModel):
     device: str | None = None
     """Torch device for transformers; None picks CUDA when present."""
 
-    def options(self, environ: Mapping[str, str], *, structured: bool) -> BackendOptions:
-        """The options a backend is built from; the API key is read from ``environ`` here, once."""
+    def options(self, environ: Mapping[str, str], *, structured: bool, role: str = "model") -> BackendOptions:
+        """The options a backend is built from; the API key is read from ``environ`` here, once. ``role`` is what
+        messages call the model: 'model' (a generator) or 'policy'."""
         sampling = SamplingSettings(temperature=self.temperature, top_p=self.top_p,
                                     max_new_tokens=self.max_new_tokens, seed=self.seed)
         return BackendOptions(model=self.model, drafts=self.drafts, sampling=sampling, batch_size=self.batch_size,
                               base_url=self.base_url, api_key=environ.get(self.api_key_env),
                               timeout_s=self.timeout_s, retries=self.retries, structured=structured,
-                              device=self.device)
+                              device=self.device, role=role)
 
 
 class GenerationRequest(BaseModel):

@@ -7,7 +7,9 @@ is retried once without it, and structured output stays off for the rest of the 
 Failure policy (every one a :class:`task_bank.errors.BackendError` whose message says what to check):
 connection refused / DNS failure and timeouts are retried ``retries`` times with exponential backoff, then fail;
 HTTP 5xx and 429 are retried likewise; other HTTP errors fail at once; a body that is not JSON or lacks
-``choices[0].message`` fails at once (a misbehaving server is not a bad draft).
+``choices[0].message`` fails at once (a misbehaving server is not a bad draft). ``usage`` is informational: a
+token count that is not a whole number from 0 to 2**62 (text, a list, 1e400, a negative number) counts as 0, as a
+missing one does (:func:`token_count`), never a crash.
 """
 
 from __future__ import annotations
@@ -25,6 +27,22 @@ from task_bank.errors import BackendError, ConfigError
 from task_bank.provenance import SamplingSettings
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+MAX_TOKEN_COUNT = 2 ** 62
+"""The largest token count a reply's ``usage`` is believed for (the bank stores counts as SQLite integers)."""
+
+
+def token_count(value: object) -> int:
+    """A ``usage`` token count as the server sent it: a whole number from 0 to :data:`MAX_TOKEN_COUNT` (an integral
+    float such as ``12.0`` included); anything else (absent, text, a list, ``true``, ``1e400``, a negative or
+    fractional number) is 0, as an absent count is. Why: usage only informs the token budget, and ``int()`` on a
+    malformed value ended a run with an internal error (red-team finding)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    if isinstance(value, float) and not value.is_integer():  # nan and inf are not integers either
+        return 0
+    return int(value) if 0 <= value <= MAX_TOKEN_COUNT else 0
 
 
 class OpenAIBackend(GeneratorBackend):
@@ -103,14 +121,15 @@ class OpenAIBackend(GeneratorBackend):
             payload = response.json()
             message = payload["choices"][0]["message"]
             text = message.get("content")
-            usage = payload.get("usage") or {}
+            usage = payload.get("usage")
         except (json.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError):
             raise BackendError(f"{self.base_url}/chat/completions returned a malformed reply "
                                f"(expected JSON with choices[0].message): {response.text[:200]!r}") from None
         if not isinstance(text, str):
             return Generation(key=request.key, text=None, error="the server returned no message content")
-        return Generation(key=request.key, text=text, prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                          completion_tokens=int(usage.get("completion_tokens") or 0))
+        usage = usage if isinstance(usage, dict) else {}
+        return Generation(key=request.key, text=text, prompt_tokens=token_count(usage.get("prompt_tokens")),
+                          completion_tokens=token_count(usage.get("completion_tokens")))
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         if len(requests) <= 1:

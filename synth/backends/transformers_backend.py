@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import (BackendOptions, Generation, GenerationRequest, GeneratorBackend,
+                                 missing_local_path)
 from task_bank.errors import BackendError, ConfigError
 from task_bank.model_sources import resolve_model
 from task_bank.provenance import SamplingSettings
@@ -26,7 +27,7 @@ class TransformersBackend(GeneratorBackend):
     renders_tools = True
 
     def __init__(self, model: str, *, sampling: SamplingSettings, batch_size: int = 8,
-                 device: str | None = None) -> None:
+                 device: str | None = None, role: str = "model") -> None:
         super().__init__(model=model, sampling=sampling, batch_size=batch_size)
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -34,13 +35,17 @@ class TransformersBackend(GeneratorBackend):
         self._torch = torch
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        path = resolve_model(model, field=role)  # a .gguf file or packaged short name: its cached plain folder
+        missing = missing_local_path(path)
+        if missing is not None:
+            raise BackendError(f"cannot load {role} '{model}': {missing} does not exist; pass an existing local "
+                               "model folder or .gguf file, or a hub id that is cached")
         try:
-            path = resolve_model(model)  # a .gguf file or packaged short name: its cached plain folder
             self.tokenizer = AutoTokenizer.from_pretrained(path)
             self.lm = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device)
         except (OSError, ValueError) as exc:
-            raise BackendError(f"cannot load model '{model}': {exc}; pass a local model folder or a hub id "
-                               "that is cached") from None
+            raise BackendError(f"cannot load {role} '{model}': {' '.join(str(exc).split())}; pass a local model "
+                               "folder or a hub id that is cached") from None
         self.lm.eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -50,7 +55,8 @@ class TransformersBackend(GeneratorBackend):
     def from_options(cls, options: BackendOptions) -> "TransformersBackend":
         if not options.model:
             raise ConfigError("the transformers backend needs --model PATH_OR_HUB_ID", field="model")
-        return cls(options.model, sampling=options.sampling, batch_size=options.batch_size, device=options.device)
+        return cls(options.model, sampling=options.sampling, batch_size=options.batch_size, device=options.device,
+                   role=options.role)
 
     def _render(self, request: GenerationRequest) -> str:
         messages = [m.model_dump() for m in request.messages]

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from synth.backends.base import BackendOptions, Generation, GenerationRequest, GeneratorBackend
+from synth.backends.base import (BackendOptions, Generation, GenerationRequest, GeneratorBackend,
+                                 missing_local_path)
 from task_bank.errors import BackendError, ConfigError
 from task_bank.provenance import SamplingSettings
 
@@ -35,23 +36,27 @@ class VllmBackend(GeneratorBackend):
     name = "vllm"
 
     def __init__(self, model: str, *, sampling: SamplingSettings, batch_size: int = 64,
-                 engine_args: dict[str, Any] | None = None) -> None:
+                 engine_args: dict[str, Any] | None = None, role: str = "model") -> None:
         super().__init__(model=model, sampling=sampling, batch_size=batch_size)
         reason = vllm_available()
         if reason is not None:
             raise ConfigError(f"the vllm backend is unavailable: {reason}; use --backend transformers or openai",
                               field="backend")
+        missing = missing_local_path(model)
+        if missing is not None:
+            raise BackendError(f"cannot load {role} '{model}': {missing} does not exist; pass an existing local "
+                               "model folder or a hub id")
         from vllm import LLM
         try:
             self.llm = LLM(model=model, seed=sampling.seed or 0, **(engine_args or {}))
         except (OSError, ValueError, RuntimeError) as exc:
-            raise BackendError(f"vLLM cannot load '{model}': {exc}") from None
+            raise BackendError(f"vLLM cannot load {role} '{model}': {' '.join(str(exc).split())}") from None
 
     @classmethod
     def from_options(cls, options: BackendOptions) -> "VllmBackend":
         if not options.model:
             raise ConfigError("the vllm backend needs --model PATH_OR_HUB_ID", field="model")
-        return cls(options.model, sampling=options.sampling, batch_size=options.batch_size)
+        return cls(options.model, sampling=options.sampling, batch_size=options.batch_size, role=options.role)
 
     def _params(self, request: GenerationRequest) -> Any:
         from vllm import SamplingParams

@@ -205,8 +205,14 @@ def load_config(path: Path) -> GrowConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
     try:
-        return GrowConfig.model_validate(_resolve(path.resolve().parent, raw))
+        config = GrowConfig.model_validate(_resolve(path.resolve().parent, raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
         raise ConfigError(f"{first['msg']} ({exc.error_count()} error(s))", path=str(path), field=field) from None
+    if config.generator.backend == "replay" and config.generator.drafts is None:
+        # named here, as the config's key: the backend's own message names synth.generate's --drafts flag
+        raise ConfigError('the replay backend (the [generator] default) needs recorded drafts: set drafts = "FILE" '
+                          'in the [generator] table, or another backend (deploy/grow.toml is an example)',
+                          path=str(path), field="generator.drafts")
+    return config

@@ -212,7 +212,7 @@ def test_a_backend_failure_exits_3_and_a_bug_exits_1_without_ending_the_command(
     setup.arrive([fx.failure_row(1)])
     setup.config()
     code, _, err = _main(setup, opener=fx.failing_opener(BackendError("server unreachable")))
-    assert code == 3 and err.strip() == "error: generator backend failed: server unreachable"
+    assert code == 3 and err.strip() == "error: backend failed: server unreachable"
     code, _, err = _main(setup, opener=fx.failing_opener(RuntimeError("a bug")))
     assert code == 1 and err.strip().startswith("error: internal error RuntimeError: a bug")
     assert "Traceback" not in err
