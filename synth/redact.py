@@ -2,17 +2,27 @@
 
 A failure log is pasted by users and written by services, so it carries credentials in every layout: known key
 prefixes, JWTs, PEM blocks, ``Authorization`` headers, AWS secret access keys, passwords inside connection
-strings, ``key=value`` / JSON / YAML / XML / CLI-flag secrets of any length, and token-looking words right after
-key/secret/token/password in prose; email addresses go too. A false positive costs a few characters of context, a
-miss leaks a credential into a training task. Each match becomes a placeholder that says what was removed
+strings (raw ``#`` and ``?`` included) and tokens used as a URL's username, ``key=value`` / JSON / YAML / XML /
+CLI-flag / URL-encoded secrets of any length (a quoted one cut off by truncation too), ``.netrc`` entries, what
+was typed after a password prompt, ``-p`` of the commands that take a password there (``docker login``,
+``sshpass``), ``email:password`` pairs, and token-looking words right after key/secret/token/password in prose;
+e-mail addresses go too, in any script. A false positive costs a few characters of context, a miss leaks a
+credential into a training task. Each match becomes a placeholder that says what was removed
 (``[REDACTED_PASSWORD]`` for the password of ``postgres://user:p@ss@host``, never ``EMAIL``; the host stays), so
 the generator still sees that something was there. The shapes and their linear-time rules live in
-:mod:`synth.secret_patterns`; this module is the API: one text, one JSON value, one failure record. This is not a
-DLP system: a password typed in prose with no keyword before it, or one that reads like a word, is not caught.
+:mod:`synth.secret_patterns`; this module is the API: one text, one JSON value, one failure record (its id and
+source included: a feed row writes those too).
+
+This is not a DLP system. Not caught, because catching them would rewrite ordinary text: a password typed in
+prose with no keyword before it, or one that reads like a word; ``-p X`` after any other command (it is a port
+for ``ssh`` and ``docker run``, a flag for ``mkdir``); the password of ``email:pass/word`` (a slash makes it an
+scp path); an address whose local part is in CJK script and glued to Latin letters or to more than 64 characters
+of CJK prose (a shorter glued run is taken whole, a few words of context with it).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -122,18 +132,45 @@ def _tool_name(name: str, tally: _Tally) -> str:
     return "REDACTED_" + "_".join(sorted(found))
 
 
-def redact_failure(record: FailureRecord) -> tuple[FailureRecord, int]:
-    """A copy of ``record`` with every text that can reach a prompt or the bank redacted: the conversation, the
-    response, the signal detail, the expected answer, the tags, the model name and the tool calls (names,
-    argument keys and nested values).
+_ID_LIMIT: int = FailureRecord.model_json_schema()["properties"]["id"]["maxLength"]
+"""The longest failure id :class:`task_bank.failure.FailureRecord` accepts (read from the model, so it cannot drift)."""
+_ID_DIGEST = 12
+"""Hex digits of the raw id's hash kept in a redacted id: enough that two raw ids never share a stored one."""
 
-    The id, the source and the timestamp are kept: the id ties resumability and provenance to the same failure,
-    the source is the feed name that growth cycles keep their cursor under (chosen by whoever runs the feed, not
-    written by a user). Returns the record and the number of replacements made.
+
+def _failure_id(raw: str, tally: _Tally) -> str:
+    """The id to store for ``raw``: itself when it holds no secret, else its redacted text plus a hash of ``raw``.
+
+    A feed row sets its own id (``alice@example.com|sk-proj-...``), so the id is text like any other. It is also
+    the key of dedup, resumability and provenance, so its redaction must be a function of the raw id: the same raw
+    id always gives the same stored id ("already processed" still matches), and the hash keeps apart two ids that
+    differ only in a secret (``alice@x.com|1`` and ``bob@x.com|1``). The hash is unkeyed (the same in every bank):
+    someone who already guesses a whole raw id can confirm the guess against it; it tells nobody else anything.
+    """
+    found = redact_text(raw)
+    if not found.counts:
+        return raw
+    tally.total += sum(found.counts.values())
+    digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=_ID_DIGEST // 2,
+                             person=b"envsynth-fid").hexdigest()
+    return f"{found.text[:_ID_LIMIT - _ID_DIGEST - 1]}#{digest}"
+
+
+def redact_failure(record: FailureRecord) -> tuple[FailureRecord, int]:
+    """A copy of ``record`` with every text that can reach a prompt or the bank redacted: the id, the source, the
+    conversation, the response, the signal detail, the expected answer, the tags, the model name and the tool
+    calls (names, argument keys and nested values).
+
+    The id and the source are written by whoever wrote the feed (any JSONL or chat-log row sets both), so they are
+    not trusted either. An id with no secret is kept exactly; one with a secret becomes a stable redacted id (see
+    :func:`_failure_id`). The source only labels the record: growth cycles key their cursor by the configured feed
+    name, not by it. The timestamp is kept. Returns the record and the number of replacements made.
     """
     tally = _Tally()
     calls = tuple(ToolCall(tool=_tool_name(c.tool, tally), args=_walk(c.args, tally, None)) for c in record.tool_calls)
     redacted = record.model_copy(update={
+        "id": _failure_id(record.id, tally),
+        "source": tally.text(record.source),
         "conversation": tuple(Message(role=m.role, content=tally.text(m.content)) for m in record.conversation),
         "response": tally.text(record.response),
         "signal": FailureSignal(kind=record.signal.kind, detail=tally.text(record.signal.detail)),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import unquote
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -150,13 +151,59 @@ def _is_code(bare: str, word: str, after: str) -> bool:
             or bare.lower() == word.lower())
 
 
+def _short_token(value: str) -> bool:
+    """Eight or more letters and digits, both present (``1a2b3c4d5e``): a token once a linking word has said so,
+    though too short to stand out on its own (``utf8mb4``, ``v1.2.3`` and a bare count do not qualify)."""
+    return bool(re.fullmatch(r"[A-Za-z0-9]{8,}", value)) and not value.isdigit() and not value.isalpha()
+
+
 def _mentioned(m: re.Match[str]) -> str | None:
-    """``my password is X``: after a linking word a password only has to be non-dictionary; otherwise (and for
-    tokens, keys, secrets) the word must look like a token."""
+    """``my password is X``: after a linking word a password only has to be non-dictionary and a token only has
+    to mix letters and digits; with no linking word the word must look like a token on its own."""
     kind, value = kind_of(m.group("word")), m.group("secret")
-    if kind == "PASSWORD" and (m.group("link") or m.group("punct")):
+    linked = bool(m.group("link") or m.group("punct"))
+    if kind == "PASSWORD" and linked:
         return kind if looks_like_password(value) else None
-    return kind if looks_like_token(value) and not is_placeholder(value) else None
+    if is_placeholder(value):
+        return None
+    return kind if looks_like_token(value) or (linked and _short_token(value)) else None
+
+
+def _password_like(m: re.Match[str]) -> str | None:
+    """A password where the layout suggests one but does not prove it: what follows ``email:`` (``alice@x.com:
+    Hunter22``, not ``user@host:backup.tar``), what was typed after a password prompt (not the ``fatal: ...`` that
+    followed it), ``password X`` alone on a line or after ``login u`` (not ``password reset``)."""
+    return "PASSWORD" if looks_like_password(m.group("secret")) else None
+
+
+def _netrc(m: re.Match[str]) -> str | None:
+    """``machine h login u password X`` is a .netrc entry, so any value that is not a placeholder is the password;
+    with no ``machine`` before ``login`` it must look like one (``login failed, password incorrect`` stays)."""
+    if m.group("machine"):
+        return "PASSWORD" if plausible_secret(m.group("secret"), "password") else None
+    return _password_like(m)
+
+
+def _url_encoded(m: re.Match[str]) -> str | None:
+    """``token%3D...`` in an encoded query or JSON body: judged as the decoded value would be (``%24%7BX%7D`` is
+    the placeholder ``${X}``)."""
+    value = unquote(unquote(m.group("secret")))
+    return kind_of(m.group("word")) if plausible_secret(value, m.group("word")) else None
+
+
+def _command_password(m: re.Match[str]) -> str | None:
+    """``docker login -p X``: the value of a password flag, unless it is a placeholder or a shell expansion that
+    only fetches the password (``-p "$(cat pw)"``, ``-p $PW``)."""
+    value = m.group("secret")
+    return "PASSWORD" if not value.startswith("$") and plausible_secret(value, "password") else None
+
+
+def _url_user_token(m: re.Match[str]) -> str | None:
+    """``https://<token>@github.com``: a URL username is a token when it is 20+ random-looking letters and digits;
+    a name (``deploy``, ``jenkins-bot-2024``) is not."""
+    value = m.group("secret")
+    return "TOKEN" if (re.fullmatch(r"[A-Za-z0-9]{20,}", value) and not value.isdigit() and not value.isalpha()
+                       and _entropy(value) >= 3.5) else None
 
 
 def _authorization(m: re.Match[str]) -> str | None:
@@ -174,13 +221,35 @@ _VALUE = (r"(?:[rbufRBUF]{1,2}(?=[\"']))?"  # a Python string prefix: secret = f
           r"|'(?P<secret_sq>[^'\r\n]{1,1024})'|`(?P<secret_bt>[^`\r\n]{1,1024})`|«(?P<secret_gu>[^»\r\n]{1,1024})»"
           r"|(?P<tpl>\$\{[^}\r\n]{0,200}\}|\{\{[^}\r\n]{0,200}\}\}|%\([A-Za-z_][A-Za-z0-9_]{0,60}\)s)"
           r"|\{(?P<secret_br>[^{}\r\n]{1,1024})\}"  # ODBC braces: Pwd={a;b}
+          # A quote never closed on its line: the value was cut off by truncation ("password": "Zq8!vR2m). It must
+          # start with a non-space, so the closing quote of a message ("invalid password: " + reason) is not one.
+          r"|\\?\"(?P<secret_opendq>[^\"\\\s+),;](?:[^\"\\\r\n]|\\[^\"\r\n]){0,1023})(?=[\r\n]|$)"
+          r"|'(?P<secret_opensq>[^'\s+),;][^'\r\n]{0,1023})(?=[\r\n]|$)"
           r"|(?P<secret_bare>[^\s\"'`«»,;&<>(){}\[\]\\\u3000-\u303f\uff00-\uffef]{1,256}))")
-"""A value: quoted (spaces and commas inside stay in the secret), a template (kept), or bare up to a delimiter."""
+"""A value: quoted (spaces and commas inside stay in the secret), quoted and cut off at the end of its line,
+a template (kept), or bare up to a delimiter."""
 _LINK = (r"(?P<link>[ \t]{1,4}(?:is|was|are|were)(?:[ \t]{1,4}(?:now|still|set|changed|rotated|updated|reset))?"
          r"(?:[ \t]{1,4}to)?|[ \t]{1,4}(?:set|changed|rotated|updated|reset)[ \t]{1,4}to|[ \t]{1,4}(?:->|=>|reads)"
          r"|是|为)?")
 _PEM_BEGIN = r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----"
 _NL = r"(?:\s|\\r|\\n)"
+_SPACED_LETTERS = (r"\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0300-\u036F\u0370-\u03FF\u0400-\u052F"
+                   r"\u0590-\u05FF\u0600-\u06FF\u0900-\u097F")
+"""Letters of scripts that put spaces between words (Latin with accents and combining marks, Greek, Cyrillic,
+Hebrew, Arabic, Devanagari): an address's local part in them runs back to the previous space, like an ASCII one."""
+_UNSPACED_LETTERS = r"\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF"
+"""Kana, CJK ideographs and Hangul: prose runs them into an address (``用户邮箱bob@example.com``), so a local part
+in them is only taken whole when it starts after a space or punctuation (``邮箱 张三@example.com``)."""
+_LOCAL = rf"A-Za-z0-9._%+\-{_SPACED_LETTERS}"
+_EMAIL = (rf"(?<!://)(?!git@)(?:(?<![{_LOCAL}])[{_LOCAL}]{{1,64}}|(?<![\w.%+\-])[{_UNSPACED_LETTERS}]{{1,64}})"
+          rf"@[A-Za-z0-9{_SPACED_LETTERS}-]{{1,63}}(?:\.[A-Za-z0-9{_SPACED_LETTERS}-]{{1,63}}){{0,8}}\.[A-Za-z]{{2,24}}"
+          r"(?![A-Za-z0-9-]|\.[A-Za-z0-9-]|\(|:(?:[~/.]|[^\s/]{0,256}/|\d{1,5}(?![^\s])))")
+"""An e-mail address, its domain taken whole (never ``files.example`` of ``files.example.com``). Not git@host
+(the SSH user of a git server), not the user of a URL (https://user@host), not x@w.transpose(), not an scp remote
+(``user@host:/path``, ``user@host:~/x``, ``user@host:dir/file``) or ``user@host:22``."""
+_LOGIN_COMMANDS = (r"(?:(?:docker|podman|buildah|nerdctl|skopeo|oras|helm[ \t]{1,4}registry)[ \t]{1,4}login"
+                   r"|az[ \t]{1,4}login|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)")
+"""Commands whose ``-p`` takes a password; anywhere else ``-p`` is a port, a parent flag or a plugin."""
 
 SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(_PEM_BEGIN + r"(?:(?:(?!-----(?:BEGIN|END) ).){0,65536}?-----END [A-Z0-9 ]{1,60}-----"
@@ -198,16 +267,27 @@ SHAPES: tuple[Shape, ...] = (
                      r"(?:(?P<scheme>basic|bearer|token|apikey|api-key|sso-key|key)[ \t]{1,4})?"
                      r"(?P<secret>[A-Za-z0-9._~+/:=-]{8,2048})"), _authorization),
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]{1,4}(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"), _fixed("TOKEN")),
-    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,64}:"
-                     r"(?!\d{1,5}(?:[/?#\s]|$))(?P<secret>[^\s?#\"'<>]{1,128})@(?=[A-Za-z0-9\[])"), _fixed("PASSWORD")),
-    # scheme://user:PASSWORD@host: the password runs to the last @ of the authority (p@ss@host), may hold a slash,
-    # and is never a port (host:8080/path, host:8080?email=a@b).
+    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>\[\]]{0,64}:"
+                     r"(?!\d{1,5}(?:[/?#\s]|$))(?P<secret>[^\s\"'<>@]{1,128}(?:@[^\s\"'<>@/?#]{1,128}(?=@)){0,8})"
+                     r"@(?=[A-Za-z0-9\[])"), _fixed("PASSWORD")),
+    # scheme://user:PASSWORD@host: the password runs to the last @ of the authority (p@ss@host), may hold a raw
+    # slash, # or ? (users paste them unencoded: admin:Xy#9kLm2@db), and is never a port (host:8080/path,
+    # host:8080?email=a@b). Only its first @-separated piece may hold / ? #, so an address in the query
+    # (db/app?contact=ops@example.com) is not taken into it.
+    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<secret>[A-Za-z0-9]{20,128})"
+                     r"(?=@|:[^\s/@?#\"'<>]{0,128}@)"), _url_user_token),
+    # https://<token>@github.com and https://<token>:x-oauth-basic@github.com: the token is the username.
     Shape(re.compile(r"(?<![A-Za-z0-9_/.$#-])[A-Za-z][A-Za-z0-9_$#]{0,29}/(?P<secret>[^\s/@\"']{1,128})@"
                      r"(?=//|[A-Za-z0-9.-]{1,253}:\d{1,5}[/:])"), _fixed("PASSWORD")),  # oracle user/pass@//host
     Shape(re.compile(r"(?<![A-Za-z0-9_-])curl[ \t][^\n]{0,200}?(?<=[ \t])(?:-u|--user)[ \t=]{1,4}[\"']?"
                      r"[^\s:\"']{1,64}:(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
     Shape(re.compile(r"(?<![A-Za-z0-9_-])(?:mysql|mysqldump|mysqladmin|mariadb)[ \t][^\n]{0,200}?(?<=[ \t])-p"
                      r"(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
+    Shape(re.compile(rf"(?<![A-Za-z0-9_-])(?:{_LOGIN_COMMANDS}(?=[ \t])[^\n;|&]{{0,200}}?(?<=[ \t])-p"
+                     r"|redis-cli(?=[ \t])[^\n;|&]{0,200}?(?<=[ \t])-a"
+                     r"|sshpass(?:[ \t]{1,4}-[A-Za-oq-z][^\s]{0,64}){0,4}[ \t]{1,4}-p)"
+                     r"(?:[ \t]{1,4}|=)?[\"']?(?P<secret>[^\s\"']{1,128})"), _command_password),
+    # docker login -p X, sshpass -p X (only among sshpass's own options, not the wrapped ssh -p 22), redis-cli -a X.
     Shape(re.compile(r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
                      r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _fixed("AWS_SECRET_KEY")),
     # 40 characters of base64 mixing cases and digits (a git hash is lower-case hex, so it stays).
@@ -217,14 +297,25 @@ SHAPES: tuple[Shape, ...] = (
           _keyed),  # <password>x</password>, <db.password>x</db.password>
     Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{_KEYWORD})[ \t]{{1,4}}(?!-)"
                      r"(?P<secret>[^\s\"'`]{1,256})"), _keyed),  # --password x
+    Shape(re.compile(r"(?i)(?:(?<![A-Za-z0-9_-])(?P<machine>machine)[ \t]{1,16}[^\s]{1,256}\s{1,16})?"
+                     r"(?<![A-Za-z0-9_-])login[ \t]{1,16}[^\s]{1,256}\s{1,16}"
+                     r"(?:account[ \t]{1,16}[^\s]{1,256}\s{1,16})?password[ \t]{1,16}(?P<secret>[^\s]{1,256})"),
+          _netrc),
+    # .netrc: machine h login u password X, on one line or one token a line (CRLF too)
+    Shape(re.compile(r"(?im)^[ \t]{0,16}password[ \t]{1,16}(?P<secret>[^\s]{1,256})[ \t]{0,16}\r?$"),
+          _password_like),
+    Shape(re.compile(r"(?i)(?<![A-Za-z0-9_-])password[ \t]for[ \t](?:'[^'\r\n]{1,256}'|\"[^\"\r\n]{1,256}\""
+                     r"|[^\s:'\"]{1,256}):[ \t]{0,16}(?P<secret>[^\s]{0,255}[^\s:])(?![^\s])"), _password_like),
+    # git's "Password for 'https://bob@github.com': X", sudo's "[sudo] password for bob: X"
+    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:%(?:25)?2[27])?(?P<sep>%(?:25)?3[AD])(?:%(?:25)?2[27])?"
+                     r"(?P<secret>(?:(?!%(?:25)?2[267])(?:[A-Za-z0-9._~!*+\-]|%[0-9A-Fa-f]{2})){1,256})"),
+          _url_encoded),  # next=%2Fcb%3Ftoken%3DX, body=%7B%22api_key%22%3A%22X%22%7D; ends at an encoded & " '
     Shape(re.compile(rf"(?i)(?<![A-Za-z0-9])(?P<word>{_PROSE_KEYWORD})(?![A-Za-z0-9_]){_LINK}"
                      r"(?P<punct>[ \t]{0,4}[,:=：])?[ \t]{0,4}(?<=[ \t,:=：是为])[\"'`«]?"
                      r"(?P<secret>[!#$%&*+\-./0-9:=?@A-Z\\^_a-z|~]{3,255}[!#$%&*+\-/0-9:=@A-Z\\^_a-z|~])"), _mentioned),
     # The word after the keyword: printable ASCII without quotes or brackets, a closing period or ? left out.
-    Shape(re.compile(r"(?<![A-Za-z0-9._%+-])(?<!://)(?!git@)[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
-                     r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-]|\(|:[^\s])"), _fixed("EMAIL")),
-    # Not git@host (the SSH user of a git server), not user@host:path (an scp remote), not the user of a URL
-    # (https://user@host), not x@w.transpose().
+    Shape(re.compile(_EMAIL + r":(?P<secret>[^\s\"'<>]{1,128})"), _password_like),  # alice@example.com:Hunter22
+    Shape(re.compile(_EMAIL), _fixed("EMAIL")),
 )
 """In priority order: a span claimed by an earlier shape is never matched again, so a secret counts once and the
 most specific label wins (``token: ghp_...`` is TOKEN by shape; ``https://u:ghp_...@github.com`` is one TOKEN)."""

@@ -48,6 +48,24 @@ REPEATED = [
     pytest.param("a@a.", id="email-dots"),
     pytest.param("%@a.", id="email-local-symbols"),
     pytest.param(".@", id="email-at-signs"),
+    pytest.param("é@é.", id="email-accented-local-part"),
+    pytest.param(" 张@", id="email-cjk-local-part"),
+    pytest.param("a@ab.cd:", id="email-then-colon"),
+    pytest.param("a@ab.cd:a", id="email-password-pair"),
+    pytest.param("xx://a:#", id="url-password-hash"),
+    pytest.param("ab://a:a@@?", id="url-password-at-signs-and-query"),
+    pytest.param("ab://aaaaaaaaaaaaaaaaaaaa1:", id="url-username-token"),
+    pytest.param("docker login -", id="docker-login"),
+    pytest.param("redis-cli ", id="redis-cli"),
+    pytest.param("sshpass -a ", id="sshpass-options"),
+    pytest.param("machine a login a ", id="netrc-machine-login"),
+    pytest.param("\npassword ", id="netrc-password-line"),
+    pytest.param("password for 'a': ", id="git-password-prompt"),
+    pytest.param("password for a:", id="sudo-password-prompt"),
+    pytest.param("token%3D%41", id="url-encoded-assignment"),
+    pytest.param('password="a\n', id="quote-cut-at-line-end"),
+    pytest.param('\\"password\\": \\"', id="escaped-quote-never-closed"),
+    pytest.param("token is a1 ", id="prose-short-token"),
 ]
 
 ONE_RUN = [
@@ -57,6 +75,16 @@ ONE_RUN = [
     pytest.param("xx://a:", "a", id="url-password-without-host"),
     pytest.param("authorization: ", "a", id="authorization-value"),
     pytest.param("", "a", id="one-word"),
+    pytest.param("", "é", id="one-accented-word"),
+    pytest.param("", "张", id="one-cjk-run"),
+    pytest.param("a@ab.cd:", "x", id="email-then-long-value"),
+    pytest.param("xx://a:", "?", id="url-password-of-question-marks"),
+    pytest.param("ab://", "a", id="url-username-without-at"),
+    pytest.param("docker login", " ", id="docker-login-spaces"),
+    pytest.param("\npassword ", "a", id="netrc-line-without-end"),
+    pytest.param("Password for 'x': ", "a", id="git-prompt-value"),
+    pytest.param("token%3D", "%41", id="url-encoded-value"),
+    pytest.param("password: '", "a", id="unclosed-single-quote"),
 ]
 
 

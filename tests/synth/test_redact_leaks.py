@@ -1,0 +1,184 @@
+"""Shapes the red team got past redaction into a generator prompt and the bank, and their look-alikes.
+
+Each positive names the secret text that must be gone and the label that must replace it (a password in a URL is a
+PASSWORD, not an EMAIL); each negative is ordinary text near the same shape that must come back unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.redact import Redaction, redact_text
+
+PW = "[REDACTED_PASSWORD]"
+
+
+def assert_replaced(text: str, secrets: list[str], counts: dict[str, int]) -> str:
+    result = redact_text(text)
+    assert not [s for s in secrets if s in result.text], result.text
+    assert result.counts == counts, result.text
+    return result.text
+
+
+def assert_unchanged(text: str) -> None:
+    assert redact_text(text) == Redaction(text=text, counts={})
+
+
+@pytest.mark.parametrize("text,address", [
+    pytest.param("My account is josé@example.com and it fails", "josé@example.com", id="accented-latin"),
+    pytest.param("contact müller@example.com today", "müller@example.com", id="umlaut"),
+    pytest.param("почта иван@example.com", "иван@example.com", id="cyrillic"),
+    pytest.param("邮箱 张三@example.com 无法登录", "张三@example.com", id="cjk-after-a-space"),
+    pytest.param("write to jose\u0301@example.com", "jose\u0301@example.com", id="combining-accent"),
+])
+def test_an_email_with_a_non_ascii_local_part_is_removed_whole(text: str, address: str) -> None:
+    clean = assert_replaced(text, [address, address.split("@")[0][-2:] + "@"], {"EMAIL": 1})
+    assert clean == text.replace(address, "[REDACTED_EMAIL]")
+
+
+def test_an_email_glued_to_cjk_prose_takes_only_the_address() -> None:
+    assert redact_text("用户邮箱bob@example.com无法登录").text == "用户邮箱[REDACTED_EMAIL]无法登录"
+
+
+def test_both_halves_of_an_email_password_pair_are_removed_and_labelled() -> None:
+    clean = assert_replaced("the combo I use is alice@example.com:Hunter22", ["alice", "Hunter22"],
+                            {"EMAIL": 1, "PASSWORD": 1})
+    assert clean == "the combo I use is [REDACTED_EMAIL]:[REDACTED_PASSWORD]"
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("scp backup.tar deploy@files.example.com:/srv/backups/", id="scp-absolute-path"),
+    pytest.param("rsync -a deploy@files.example.com:~/releases .", id="scp-home-path"),
+    pytest.param("deploy@files.example.com:22 refused", id="port"),
+])
+def test_an_scp_remote_is_not_an_email_password_pair(text: str) -> None:
+    assert_unchanged(text)
+
+
+@pytest.mark.parametrize("url,kept", [
+    pytest.param("postgres://admin:Xy#9kLm2@db.example.com/app", f"postgres://admin:{PW}@db.example.com/app",
+                 id="hash"),
+    pytest.param("postgres://admin:Xy?9kLm2@db.example.com/app", f"postgres://admin:{PW}@db.example.com/app",
+                 id="question-mark"),
+    pytest.param("postgres://admin:Xy#9kLm2@db.internal:5432/app?contact=ops@example.com",
+                 f"postgres://admin:{PW}@db.internal:5432/app?contact=[REDACTED_EMAIL]",
+                 id="email-in-the-query-is-not-part-of-the-password"),
+])
+def test_a_password_with_a_hash_or_question_mark_in_a_connection_string_is_removed_whole(url: str, kept: str) -> None:
+    result = redact_text(f"db url {url}")
+    assert result.text == f"db url {kept}"
+    assert result.counts["PASSWORD"] == 1 and "Xy" not in result.text and "9kLm2" not in result.text
+
+
+@pytest.mark.parametrize("text,secret", [
+    pytest.param('config dump (truncated): {"user": "bob", "password": "Zq8!vR2m', "Zq8!vR2m", id="json-end-of-text"),
+    pytest.param('{"password": "Zq8!vR2m\nnext line', "Zq8!vR2m", id="json-end-of-line"),
+    pytest.param("{'password': 'Zq8!vR2m", "Zq8!vR2m", id="python-repr"),
+    pytest.param('"{\\"password\\": \\"Zq8!vR2m', "Zq8!vR2m", id="escaped-json"),
+])
+def test_a_quoted_password_cut_off_by_truncation_is_removed(text: str, secret: str) -> None:
+    assert_replaced(text, [secret, "Zq8"], {"PASSWORD": 1})
+
+
+def test_a_message_that_only_opens_a_quote_after_password_is_unchanged() -> None:
+    assert_unchanged('raise ValueError("invalid password: " + reason)')
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("machine api.example.com login bob password Kp4vXw9q\nwhy does curl fail?", id="one-line"),
+    pytest.param("machine api.example.com\n  login bob\n  password Kp4vXw9q\n", id="one-token-a-line"),
+    pytest.param("machine api.example.com login bob password kpvxwqzz", id="dictionary-looking"),
+    pytest.param("login bob password Kp4vXw9q", id="without-machine"),
+    pytest.param("my netrc:\npassword Kp4vXw9q\n", id="password-line-alone"),
+])
+def test_a_netrc_password_is_removed(text: str) -> None:
+    secret = "Kp4vXw9q" if "Kp4vXw9q" in text else "kpvxwqzz"
+    clean = assert_replaced(text, [secret], {"PASSWORD": 1})
+    assert "login bob" in clean or "login" not in text
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Can't login with password authentication disabled", id="login-then-prose"),
+    pytest.param("password reset\nrequired", id="password-line-of-prose"),
+    pytest.param("the machine is down, login failed, password incorrect", id="machine-in-prose"),
+])
+def test_prose_near_netrc_keywords_is_unchanged(text: str) -> None:
+    assert_unchanged(text)
+
+
+def test_a_password_typed_after_the_git_prompt_is_removed() -> None:
+    clean = assert_replaced("git asks: Password for 'https://bob@github.com': Rt5yUi8o\nthen fails", ["Rt5yUi8o"],
+                            {"PASSWORD": 1})
+    assert "Password for 'https://bob@github.com': [REDACTED_PASSWORD]" in clean
+
+
+def test_the_git_error_after_its_password_prompt_is_unchanged() -> None:
+    assert_unchanged("fatal: could not read Password for 'https://bob@github.com': No such device or address")
+    assert_unchanged("Password for 'https://bob@github.com': fatal: Authentication failed")
+
+
+@pytest.mark.parametrize("text,secret,kind", [
+    pytest.param("GET /cb?next=%2Flogin%3Ftoken%3Dq8Zr2mVx0aLk7Tn3 HTTP/1.1", "q8Zr2mVx0aLk7Tn3", "TOKEN",
+                 id="encoded-equals"),
+    pytest.param("next=%2Fcb%3Fpassword%253DHunter22%2526x%253D1", "Hunter22", "PASSWORD", id="double-encoded"),
+    pytest.param("body=%7B%22api_key%22%3A%22abc123def456%22%7D", "abc123def456", "API_KEY", id="encoded-json"),
+])
+def test_a_url_encoded_secret_assignment_is_removed(text: str, secret: str, kind: str) -> None:
+    clean = assert_replaced(text, [secret], {kind: 1})
+    assert clean.endswith((" HTTP/1.1", "x%253D1", "%22%7D"))
+
+
+@pytest.mark.parametrize("text,secret", [
+    pytest.param("docker login -u bob -p S3cr3tPass registry.example.com", "S3cr3tPass", id="docker-login"),
+    pytest.param("podman login --username bob -p 'S3cr3tPass' quay.io", "S3cr3tPass", id="podman-quoted"),
+    pytest.param("sshpass -p S3cr3t ssh host", "S3cr3t", id="sshpass"),
+    pytest.param("sshpass -pS3cr3t ssh host", "S3cr3t", id="sshpass-glued"),
+    pytest.param("mongosh mongodb://db/app -u admin -p S3cr3t", "S3cr3t", id="mongosh"),
+    pytest.param("redis-cli -h cache -a S3cr3t ping", "S3cr3t", id="redis-cli"),
+    pytest.param("tool --password secret", "secret", id="long-flag"),
+    pytest.param("tool --password=secret", "secret", id="long-flag-equals"),
+])
+def test_a_password_passed_on_a_command_line_is_removed(text: str, secret: str) -> None:
+    assert_replaced(text, [secret], {"PASSWORD": 1})
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("mkdir -p build/out && docker run -p 8080:80 app", id="mkdir-and-port"),
+    pytest.param("ssh -p 2222 deploy@host", id="ssh-port"),
+    pytest.param("sshpass -f ~/.pw ssh -p 2222 deploy@host", id="sshpass-file-then-ssh-port"),
+    pytest.param("pytest -p no:cacheprovider -q", id="pytest-plugin"),
+    pytest.param("docker login -u bob --password-stdin < pw.txt", id="password-from-stdin"),
+])
+def test_a_dash_p_that_is_not_a_password_is_unchanged(text: str) -> None:
+    assert_unchanged(text)
+
+
+def test_a_hex_token_used_as_a_url_username_is_removed() -> None:
+    token = "0123456789abcdef0123456789abcdef01234567"
+    clean = assert_replaced(f"git clone https://{token}@github.com/x.git", [token, "0123456789"], {"TOKEN": 1})
+    assert clean == "git clone https://[REDACTED_TOKEN]@github.com/x.git"
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("https://deploy@git.example.com/x.git", id="plain-user"),
+    pytest.param("https://jenkins-bot-2024@git.example.com/x.git", id="user-with-digits"),
+])
+def test_an_ordinary_url_username_is_unchanged(text: str) -> None:
+    assert_unchanged(text)
+
+
+@pytest.mark.parametrize("text,secret,kind", [
+    pytest.param("my token is 1a2b3c4d5e", "1a2b3c4d5e", "TOKEN", id="token-is"),
+    pytest.param("the secret was 9f8e7d6c, oops", "9f8e7d6c", "SECRET", id="secret-was"),
+])
+def test_a_short_token_after_a_linking_word_is_removed(text: str, secret: str, kind: str) -> None:
+    assert_replaced(text, [secret], {kind: 1})
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("the token is v1.2.3", id="version"),
+    pytest.param("the token is utf8mb4", id="charset"),
+    pytest.param("the token is 12345678 characters away", id="digits-only"),
+])
+def test_a_short_word_after_token_is_that_is_not_a_token_is_unchanged(text: str) -> None:
+    assert_unchanged(text)
