@@ -250,7 +250,8 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
     from verifier.validate import ValidationConfig, Validator
 
     run_id = args.run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
-    with bank_for_writing(bank_path(args.bank)) as bank:  # a run that fails before storing anything leaves no bank
+    # bad input or options leave no new empty bank; an interrupted or failed run is kept, recorded as such
+    with bank_for_writing(bank_path(args.bank), discard_on=(InputError, ConfigError)) as bank:
         record = RunRecord(bank, GrowthRun(id=run_id, kind=config.run_kind, inputs_seen=len(loaded.records),
                                            budget=budget.limits(), config=config.model_dump(mode="json")))
         record.start()

@@ -185,16 +185,19 @@ def emit_json(obj: object, *, indent: int | None = None) -> None:
 
 
 @contextmanager
-def bank_for_writing(path: Path) -> Iterator[Bank]:
-    """Open (creating if missing) the bank a writing command uses. When the command fails and a bank this call
-    created holds no task, the file is removed again, so a refused or failed run leaves no empty bank behind for
-    the next command to mistake for a real one (a bank that received tasks or environments is kept: they were
-    reported)."""
+def bank_for_writing(path: Path,
+                     discard_on: type[BaseException] | tuple[type[BaseException], ...] = BaseException
+                     ) -> Iterator[Bank]:
+    """Open (creating if missing) the bank a writing command uses. When the command fails (with ``discard_on``)
+    and a bank this call created holds no task, the file is removed again, so a refused or failed run leaves no
+    empty bank behind for the next command to mistake for a real one (a bank that received tasks or environments
+    is kept: they were reported). ``synth.generate`` discards only on bad input or options: a run that was
+    interrupted, or whose backend or sandbox failed, is kept as its run record says."""
     created = not path.exists()
     bank = Bank.open(path)
     try:
         yield bank
-    except BaseException:
+    except discard_on:
         empty = bank.count() == 0 and not any(bank.environment_counts().values())  # environments are kept too
         bank.close()
         if created and empty:

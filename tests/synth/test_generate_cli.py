@@ -83,7 +83,8 @@ def test_bad_input_ends_in_one_line_and_a_nonzero_code(tmp_path: Path, args: lis
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and message in lines[-1]
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "bank.db").exists()  # a run that failed before storing anything leaves no bank (QA 30)
+    # bad input leaves no new empty bank (QA round 30); a backend that failed is a run recorded as failed
+    assert (tmp_path / "bank.db").exists() is (code != 2)
 
 
 def test_bad_failures_line_is_named(tmp_path: Path) -> None:
