@@ -20,7 +20,7 @@ Entry point for the command line and for scheduled growth cycles::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
@@ -109,20 +109,29 @@ class Prepared(BaseModel):
 
 
 def prepare(failures: Sequence[FailureRecord], config: PipelineConfig, processed: set[str],
-            clock: StageClock | None = None) -> Prepared:
-    """Redact (when configured), drop repeated ids and already processed failures (unless ``force``), group."""
+            clock: StageClock | None = None,
+            stored: Callable[[str], FailureRecord | None] = lambda failure_id: None) -> Prepared:
+    """Redact (when configured), drop repeated records and already processed failures (unless ``force``), group.
+
+    A record whose id another failure already holds, earlier in the input or in the bank (``stored`` looks an id
+    up there), gets an id of its own (:meth:`FailureRecord.distinct_from`); the same failure under the same id
+    again is a repeat, and dropped."""
     clock = clock or StageClock()
     redactions = 0
     with clock.stage("redact"):
         clean: list[FailureRecord] = []
-        seen: set[str] = set()
+        seen: dict[str, FailureRecord] = {}
         for f in failures:
-            if f.id in seen:
-                continue
-            seen.add(f.id)
+            n = 0
             if config.redact:
                 f, n = redact_failure(f)
-                redactions += n
+            for holder in (seen.get(f.id), stored(f.id)):
+                if holder is not None:
+                    f = f.distinct_from(holder)
+            if f.id in seen:  # the same failure again
+                continue
+            seen[f.id] = f
+            redactions += n
             clean.append(f)
     todo = clean if config.force else [f for f in clean if f.id not in processed]
     with clock.stage("group"):
@@ -219,7 +228,8 @@ def _run(failures: Sequence[FailureRecord], bank: "Bank", backend: GeneratorBack
          config: PipelineConfig, executor: Executor, run_id: str, tracker: BudgetTracker, prompts: PromptLibrary,
          probe: PolicyProbe | None, progress: ProgressHook, environments: "EnvValidator | None") -> PipelineSummary:
     clock = StageClock()
-    prep = prepare(failures, config, set() if config.force else bank.processed_failure_ids(), clock)
+    prep = prepare(failures, config, set() if config.force else bank.processed_failure_ids(), clock,
+                   stored=bank.find_failure)
     bank.add_failures(prep.failures)
     diagnoses = None
     if config.diagnose and prep.groups:

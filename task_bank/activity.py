@@ -38,6 +38,12 @@ class ActivityStore:
             conn.executemany("INSERT OR IGNORE INTO failures (id, source, timestamp, body) VALUES (?, ?, ?, ?)", rows)
             return conn.total_changes - before
 
+    def find_failure(self, failure_id: str) -> FailureRecord | None:
+        """The failure record with this id, or None."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT body FROM failures WHERE id = ?", (failure_id,)).fetchone()
+        return None if row is None else FailureRecord.model_validate_json(row[0])
+
     def get_failure(self, failure_id: str) -> FailureRecord:
         """The failure record with this id; NotFoundError when absent."""
         with self._db.read() as conn:

@@ -116,9 +116,24 @@ class FailureRecord(BaseModel):
     @model_validator(mode="after")
     def _fill_id(self) -> "FailureRecord":
         if not self.id:
-            payload = {"conversation": [m.model_dump() for m in self.conversation], "response": self.response}
-            object.__setattr__(self, "id", "f_" + content_hash(payload)[:20])
+            object.__setattr__(self, "id", "f_" + self.content_key[:20])
         return self
+
+    @property
+    def content_key(self) -> str:
+        """A hash of what failed (the conversation and the response): what makes two records one failure, whatever
+        their ids, sources or tags."""
+        return content_hash({"conversation": [m.model_dump() for m in self.conversation], "response": self.response})
+
+    def distinct_from(self, other: "FailureRecord") -> "FailureRecord":
+        """This record under an id of its own when ``other`` holds its id for another failure: the id with ``~``
+        and eight hex digits of :attr:`content_key` (the same every time, so resuming still finds it). Why: feeds
+        number their rows, and a second failure ``"1"`` (another file, another feed) was dropped, or skipped as
+        already processed, or linked tasks to the first one's conversation (red-team round 30)."""
+        if self.id != other.id or self.content_key == other.content_key:
+            return self
+        suffix = "~" + self.content_key[:8]
+        return self.model_copy(update={"id": self.id[:200 - len(suffix)] + suffix})
 
     @property
     def user_text(self) -> str:

@@ -40,3 +40,30 @@ def test_final_table_lists_counts_reasons_and_stage_shares() -> None:
                 "1.00 s (25%)", "time: validate", "budget_exhausted (max_drafts)"):
         assert row in text
     assert text.index("time: draft") < text.index("time: validate")
+
+
+def test_another_failure_under_a_repeated_id_keeps_its_own_id() -> None:
+    """Feeds number their rows: a second failure "1" was dropped as a repeat (red-team round 30)."""
+    prep = prepare([_f("1", "What is 6 * 7?"), _f("1", "How do you spell necessary?")], PipelineConfig(),
+                   processed=set())
+    first, second = prep.failures
+    assert first.id == "1" and second.id.startswith("1~") and second.user_text == "How do you spell necessary?"
+
+
+def test_a_failure_under_an_id_the_bank_holds_for_another_keeps_its_own_id_and_is_not_skipped() -> None:
+    """The bank's failure "1" is another conversation: the new one was skipped as already processed, or its tasks
+    were linked to the stored conversation (red-team round 30)."""
+    stored = {"1": _f("1", "What is 6 * 7?")}
+    prep = prepare([_f("1", "How do you spell necessary?")], PipelineConfig(), processed={"1"}, stored=stored.get)
+    assert [f.id[:2] for f in prep.failures] == ["1~"] and prep.skipped == 0
+
+
+def test_the_same_failure_under_its_stored_id_is_still_skipped_as_processed() -> None:
+    stored = {"1": _f("1", "What is 6 * 7?")}
+    prep = prepare([_f("1", "What is 6 * 7?")], PipelineConfig(), processed={"1"}, stored=stored.get)
+    assert prep.failures == () and prep.skipped == 1
+
+
+def test_the_id_a_colliding_failure_gets_is_the_same_on_every_run() -> None:
+    runs = [prepare([_f("1", "a"), _f("1", "b")], PipelineConfig(), processed=set()) for _ in range(2)]
+    assert runs[0].failures[1].id == runs[1].failures[1].id
