@@ -13,6 +13,8 @@ import signal
 import socket
 import time
 
+from verifier.sandbox.zygote.cleanup import reap
+
 
 def reject_constant(name):
     raise ValueError(f"non-finite JSON constant {name}")
@@ -118,17 +120,6 @@ def session_members(sid):
         if int(fields[3]) == sid and fields[0] != "Z":  # a zombie is already dead (reap collects it)
             members.append(int(name))
     return members
-
-
-def reap():
-    """Collect every exited child (session children and orphans re-parented to this pid 1)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if not pid:
-            return
 
 
 def exchange(session, command, deadline, cap):

@@ -37,7 +37,8 @@ import time
 
 from verifier.sandbox.zygote import confine
 from verifier.session_child import DETAIL_CAP, spawner_main
-from verifier.session_process import Session, exchange, reap, reject_constant
+from verifier.sandbox.zygote.cleanup import reap
+from verifier.session_process import Session, exchange, reject_constant
 
 
 def tame(value, max_depth=64):
