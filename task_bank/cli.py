@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
-                                   run_command, text_console, whole_number)
+                                   missing_file, run_command, text_console, whole_number)
 from task_bank.environment_cli import (add_environment_rows, import_commands, show_environment,
                                       write_environments)
 from task_bank.errors import InputError
@@ -154,7 +154,8 @@ def _run(command: list[str]) -> int:
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """Store the task specs of a JSONL file: validated in the sandbox (by the verifier), or unjudged candidates."""
     if not Path(args.file).is_file():
-        raise InputError("no such file; give a task spec v1 JSONL file", path=str(args.file), field="FILE")
+        raise InputError(missing_file(Path(args.file)) + "; give a task spec v1 JSONL file", path=str(args.file),
+                         field="FILE")
     commands = import_commands(args, None if args.no_validate else validating_import_command(args))
     if commands:  # validated: the verifier's task import and/or environment import store them
         if args.status is not None:

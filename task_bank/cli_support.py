@@ -61,7 +61,15 @@ def existing_bank(value: str | Path | None) -> Path:
     if not path.exists():
         raise InputError("no bank file here; give --bank PATH or set $ENVSYNTH_BANK (import or synth.generate "
                          "creates one)", path=str(path), field="bank")
+    if path.is_file() and path.stat().st_size == 0:  # opening it would write a bank's schema into it
+        raise InputError("an empty file, not a bank; give --bank PATH of a bank (import or synth.generate "
+                         "creates one)", path=str(path), field="bank")
     return path
+
+
+def missing_file(path: Path) -> str:
+    """Why ``path`` is not a file to read: absent, or something else (a directory once read "no such file")."""
+    return "a directory, not a file" if path.is_dir() else "no such file" if not path.exists() else "not a file"
 
 
 def add_bank_args(parser: argparse.ArgumentParser) -> None:

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from task_bank.cli import print_import_report
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console,
-                                   whole_number, yes_no)
+                                   missing_file, whole_number, yes_no)
 from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import InputError, SandboxError
 from task_bank.environment import AnyLine, EnvironmentSpec
@@ -141,7 +141,7 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
     """Validate every line's task or environment; a line that is neither is a verdict too."""
     path = Path(args.tasks)
     if not path.is_file():
-        raise InputError("no such file", path=str(path))
+        raise InputError(missing_file(path), path=str(path))
     config = ValidationConfig(allow_response_exec=args.allow_response_exec)
     items = list(read_any_lines(path))
     rows: list[Verdict] = []
@@ -217,7 +217,7 @@ def cmd_import(args: argparse.Namespace, out: Console) -> int:
     """Validate each new task of a JSONL file and store it in the bank, admitted or rejected by its report."""
     path = Path(args.tasks)
     if not path.is_file():
-        raise InputError("no such file; give a task spec v1 JSONL file", path=str(path), field="FILE")
+        raise InputError(missing_file(path) + "; give a task spec v1 JSONL file", path=str(path), field="FILE")
 
     def progress(committed: int) -> None:
         print(f"committed {committed}", file=sys.stderr, flush=True)

@@ -202,6 +202,16 @@ def test_a_read_only_command_on_a_missing_bank_fails_and_creates_nothing(tmp_pat
     assert not missing.exists()
 
 
+def test_a_read_only_command_on_an_empty_file_fails_and_leaves_it_empty(tmp_path):
+    """Opening it wrote a bank's schema (241 KB) into a file a typo named (QA round 30)."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = subprocess.run([sys.executable, "-m", "task_bank", "stats", "--bank", str(empty)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == EXIT_USAGE and "an empty file, not a bank" in result.stderr
+    assert empty.stat().st_size == 0
+
+
 def _at_80_columns(*argv: str) -> str:
     result = subprocess.run([sys.executable, "-m", "task_bank", *argv], cwd=ROOT, capture_output=True, text=True,
                             timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"})
@@ -270,3 +280,12 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(filled, argv):
     limit listed nothing."""
     result = _subprocess(*argv, "--bank", str(filled))
     assert result.returncode == 2 and f"argument {argv[1]}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_directory_given_as_the_file_is_named_a_directory(tmp_path):
+    """It was reported as "no such file" (QA round 30)."""
+    for command in (["verifier", "validate", str(tmp_path)], ["task_bank", "import", str(tmp_path), "--bank",
+                                                               str(tmp_path / "b.db")]):
+        result = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == EXIT_USAGE and "a directory, not a file" in result.stderr, result.stderr
