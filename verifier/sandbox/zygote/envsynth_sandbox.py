@@ -286,13 +286,13 @@ def _events(data, count):
     one array when every line is well formed (one pass of the bounded reader instead of one per call), line by line
     otherwise, skipping the lines that are not. The same events either way.
 
-    Only the first ``count`` + :data:`EVENT_SLACK` lines count: a run writes one line per event (its load, each
-    call, its stderr), so a response that writes lines of its own on the results descriptor loses its own events,
+    Only the first ``count`` + 2 + :data:`EVENT_SLACK` lines count: a run writes one line per event (its load,
+    each call, its stderr), so a response that writes lines of its own on the results descriptor loses its own events,
     and its calls fail with ``NoResult``. Why: every line once counted, and the line-by-line reading costs about
     5 us a line; a failure case that wrote four million malformed lines (8 MiB, within the cap) held its honest
     verifier's call for 20 s after its own timeout, and validation rejected the task as ``timeout`` (red-team
     round 30)."""
-    keep = count + EVENT_SLACK
+    keep = count + 2 + EVENT_SLACK  # the load, each call, the stderr: the most lines a run itself writes
     lines = [line for line in data.split(b"\n", keep)[:keep] if line.strip()]
     try:
         parsed = loads(b"[" + b",".join(lines) + b"]", max_depth=81, allow_nan=True)
