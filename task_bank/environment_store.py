@@ -109,13 +109,7 @@ class EnvironmentStore:
         if existing is not None:
             return existing
         source_key, signature_key = dedup_keys(spec)
-        status = TaskStatus.ADMITTED if report is None or report.admitted else TaskStatus.REJECTED
-        reasons = () if report is None else tuple(report.reasons)
-        duplicate_of = None
-        if status is TaskStatus.ADMITTED:
-            duplicate_of = self._duplicate(source_key, signature_key, split)
-            if duplicate_of is not None:
-                status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
+        status, reasons, duplicate_of = self._verdict(spec, report, split)
         record = EnvironmentRecord(spec=spec, status=status, reasons=reasons, duplicate_of=duplicate_of,
                                    report=report, evidence=evidence or EnvironmentEvidence(),
                                    provenance=provenance or Provenance(), split=split)
@@ -135,19 +129,24 @@ class EnvironmentStore:
         changed nothing (an id already stored is returned as it is)."""
         if tuple(record.reasons) != (Reason.SANDBOX_ERROR,):
             raise ValueError(f"environment {record.id} has a verdict of its own: {list(record.reasons)}")
-        source_key, signature_key = dedup_keys(record.spec)
-        status = TaskStatus.ADMITTED if report.admitted else TaskStatus.REJECTED
-        reasons, duplicate_of = tuple(report.reasons), None
-        if status is TaskStatus.ADMITTED:
-            duplicate_of = self._duplicate(source_key, signature_key, record.split)
-            if duplicate_of is not None:
-                status, reasons = TaskStatus.REJECTED, (Reason.DUPLICATE,)
+        status, reasons, duplicate_of = self._verdict(record.spec, report, record.split)
         judged = record.model_copy(update={"status": status, "reasons": reasons, "duplicate_of": duplicate_of,
                                            "report": report, "evidence": evidence})
         with self._db.write() as conn:
             conn.execute("UPDATE environments SET status = ?, duplicate_of = ?, body = ? WHERE id = ?",
                          (status.value, duplicate_of, judged.model_dump_json(), record.id))
         return judged
+
+    def _verdict(self, spec: EnvironmentSpec, report: ValidationReport | None,
+                 split: TaskSplit) -> tuple[TaskStatus, tuple[Reason, ...], str | None]:
+        """(status, reasons, duplicate_of) of ``spec`` judged by ``report`` (None: admitted unjudged): admitted when
+        the report admits it, unless it duplicates a kept environment, then rejected as ``duplicate``."""
+        if report is not None and not report.admitted:
+            return TaskStatus.REJECTED, tuple(report.reasons), None
+        duplicate_of = self._duplicate(*dedup_keys(spec), split)
+        if duplicate_of is not None:
+            return TaskStatus.REJECTED, (Reason.DUPLICATE,), duplicate_of
+        return TaskStatus.ADMITTED, (), None
 
     def find_environment(self, environment_id: str) -> EnvironmentRecord | None:
         """The stored environment, or None."""

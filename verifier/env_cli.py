@@ -81,15 +81,14 @@ def cmd_import(args: argparse.Namespace, out: Console,
     verdict by an earlier version is judged again. Why: a mistyped ``--sandbox`` stored every environment of the
     file as rejected, exit 0, and importing it again with the right one changed nothing (QA round 30)."""
     lines = read_lines(Path(args.file))
-    environments = [line for _, line in lines if isinstance(line, EnvironmentLine)]
-    numbers = [number for number, line in lines if isinstance(line, EnvironmentLine)]
+    environments = [(number, line) for number, line in lines if isinstance(line, EnvironmentLine)]
     tasks = [number for number, line in lines if not isinstance(line, EnvironmentLine)]
     if tasks and not args.skip_tasks:
         raise InputError("a task line; import tasks with `python -m verifier import` (or the whole file with "
                          "`python -m task_bank import`)", path=str(args.file), line=tasks[0], field="kind")
     counts: Counter[str] = Counter()
     with bank_for_writing(bank_path(args.bank)) as bank, validator(args.sandbox) as judge:
-        for number, line in zip(numbers, environments):
+        for number, line in environments:
             spec = line.spec
             known = bank.find_environment(spec.id)
             if known is None or tuple(known.reasons) == (Reason.SANDBOX_ERROR,):
