@@ -168,25 +168,29 @@ def mapped_record(row: dict[str, Any], mapping: ColumnMapping, source: str) -> F
         raise _pydantic_error(exc) from None
 
 
+def json_row(raw: bytes, *, first: bool = False) -> dict[str, Any] | RowError:
+    """One line of a failure file or feed as a JSON object, or the RowError that says why it is not one. Decoded
+    here, a line at a time, so a line that is not UTF-8 is that line's error (a file read as text ended the run
+    with an internal UnicodeDecodeError, and a feed line of 100,000 ``[`` raised RecursionError in every later
+    cycle: red-team round 30); parsed by the one bounded reader of untrusted lines (``load_json_line``). ``first``:
+    the file's first line, which may open with a byte order mark."""
+    try:
+        line = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as exc:
+        return RowError(f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})", None)
+    try:
+        value = load_json_line(line)
+    except json.JSONDecodeError as exc:
+        return RowError(f"not valid JSON ({exc.msg} at column {exc.colno})", None)
+    return value if isinstance(value, dict) else RowError("a line must be a JSON object", None)
+
+
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    """Each non-blank line as a row, or the RowError that says why it is not one. Read as bytes and decoded a line
-    at a time, so a line that is not UTF-8 is that line's error (``--skip-invalid`` skips it): the file was read as
-    text, and one such byte ended the run with an internal UnicodeDecodeError and no line (red-team round 30)."""
+    """Each non-blank line as a row, or the RowError that says why it is not one (``--skip-invalid`` skips it)."""
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, RowError(f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})", None)
-                continue
-            try:
-                value = load_json_line(line)
-            except json.JSONDecodeError as exc:
-                yield number, RowError(f"not valid JSON ({exc.msg} at column {exc.colno})", None)
-                continue
-            yield number, value if isinstance(value, dict) else RowError("a line must be a JSON object", None)
+            if raw.strip():
+                yield number, json_row(raw, first=number == 1)
 
 
 def parse_failure_row(row: dict[str, Any], source: str) -> FailureRecord:

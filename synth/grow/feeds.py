@@ -27,10 +27,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synth.grow.config import SourceConfig
-from synth.loaders import RowError, parse_failure_row
+from synth.loaders import RowError, json_row, parse_failure_row
 from task_bank.errors import InputError
 from task_bank.failure import FailureRecord
-from task_bank.lines import load_json_line
 
 if TYPE_CHECKING:
     from task_bank.store import Bank
@@ -89,19 +88,11 @@ def _files(path: Path) -> list[tuple[str, Path]]:
 
 
 def _parse(line: bytes, where: str, source: str) -> tuple[FailureRecord | None, str | None]:
-    """A failure record, or a chat-log row (``messages`` + feedback fields) as :mod:`synth.loaders` reads it.
-
-    Read through the one bounded JSON reader of untrusted lines (``load_json_line``): a line of 100,000 ``[`` once
-    raised RecursionError here, which ended every later cycle before the cursor could pass it (red-team round 30).
-    A line that is not UTF-8 is reported, as any unreadable line is."""
-    try:
-        row = load_json_line(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return None, f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start + 1})"
-    except ValueError as exc:
-        return None, f"{where}: not valid JSON ({exc})"
-    if not isinstance(row, dict):
-        return None, f"{where}: a line must be a JSON object"
+    """A failure record, or a chat-log row (``messages`` + feedback fields), read as :mod:`synth.loaders` reads a
+    line of a failure file (``json_row``: a line no reader can hold is that line's error, never the cycle's)."""
+    row = json_row(line)
+    if isinstance(row, RowError):
+        return None, f"{where}: {row}"
     try:
         return parse_failure_row(row, source), None
     except RowError as exc:
