@@ -9,6 +9,8 @@ per-call baselines):
 - ``pool-group16``: the warm bwrap pool, one request per GRPO group of 16 responses (the training path; the pool
   scores a verifier that names ``run_response`` 8 responses to a process, ``verifier.pool.CODE_GROUP_SIZE``)
 - ``pool-group16-isolated``: the same with ``Limits(isolate_responses=True)``: a further fork per response
+- ``pool-group16-unpinned``: ``pool-group16`` with workers the scheduler moves between CPUs as it likes, as before
+  each worker was pinned to one (``verifier/sandbox/cpu_pinning.py``): what the pin is worth
 - ``pool-group1``: the warm bwrap pool, one request (and one fork) per response
 - ``bwrap-fresh``: a new bwrap sandbox and a new interpreter for every call (the naive baseline)
 - ``subprocess``: a new plain interpreter for every call (no isolation at all)
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.machine_speed import calibrate, describe  # noqa: E402
 from verifier import Limits, open_pool  # noqa: E402
-from verifier.sandbox.bwrap import containment, python_paths  # noqa: E402
+from verifier.sandbox.bwrap import BwrapBackend, containment, python_paths  # noqa: E402
+from verifier.sandbox.registry import BackendRegistry  # noqa: E402
 
 GROUP = 16
 GOAL_CALLS_PER_S = 5000.0
@@ -93,9 +97,10 @@ VERIFIERS = {  # source, a passing response, a failing one
     "run-response": (RUN_RESPONSE, TOTAL, WRONG_TOTAL),
 }
 METHODS = {
-    "trivial": ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess"),
+    "trivial": ("pool-group16", "pool-group16-unpinned", "pool-group16-isolated", "pool-group1", "bwrap-fresh",
+                "subprocess"),
     "humaneval": ("pool-group16", "pool-group16-isolated", "pool-group1", "bwrap-fresh", "subprocess"),
-    "run-response": ("pool-group16", "pool-group1"),
+    "run-response": ("pool-group16", "pool-group16-unpinned", "pool-group1"),
 }
 ONE_SHOT = ("import json, sys\nns = {}\nexec(compile(sys.argv[1], '<verifier>', 'exec'), ns)\n"
             "print(json.dumps({'score': ns['verify'](sys.argv[2])}))\n")
@@ -150,7 +155,8 @@ def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[st
     if method.startswith("pool"):
         group = 1 if method == "pool-group1" else GROUP
         limits = Limits(isolate_responses=method.endswith("isolated"))
-        with open_pool("bwrap", workers=workers, limits=limits, group_size=group) as pool:
+        registry = unpinned_registry() if method.endswith("unpinned") else None
+        with open_pool("bwrap", workers=workers, limits=limits, group_size=group, registry=registry) as pool:
             pool.score(source, responses)
 
             def call() -> int:
@@ -178,6 +184,13 @@ def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[st
             "calls_per_request": 1 if method in ("pool-group1", "bwrap-fresh", "subprocess") else GROUP}
 
 
+def unpinned_registry() -> BackendRegistry:
+    """A registry whose bwrap backend leaves its workers unpinned."""
+    registry = BackendRegistry()
+    registry.register(BwrapBackend.name, partial(BwrapBackend, pin_cpus=False))
+    return registry
+
+
 def table(rows: list[dict[str, object]]) -> str:
     lines = ["| verifier | method | workers | calls/s | p50 ms / request | p99 ms / request | x bwrap-fresh |",
              "|---|---|---|---|---|---|---|"]
@@ -200,7 +213,12 @@ def main() -> None:
     rows = [max((measure(method, verifier, workers, args.seconds) for _ in range(args.repeats)),
                 key=lambda row: row["calls_per_s"])
             for verifier in VERIFIERS for workers in (1, 2) for method in METHODS[verifier]]
-    executions = max(r["calls_per_s"] for r in rows if r["verifier"] == "run-response")
+    executions = max(r["calls_per_s"] for r in rows
+                     if r["verifier"] == "run-response" and not r["method"].endswith("unpinned"))
+    pinning = {f"{r['verifier']} x{r['workers']}": round(r["calls_per_s"] / next(
+        u["calls_per_s"] for u in rows if u["method"] == "pool-group16-unpinned" and u["verifier"] == r["verifier"]
+        and u["workers"] == r["workers"]), 2)
+        for r in rows if r["method"] == "pool-group16" and "pool-group16-unpinned" in METHODS[r["verifier"]]}
     best = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "pool-group16")
             for v in VERIFIERS}
     fresh = {v: max(r["calls_per_s"] for r in rows if r["verifier"] == v and r["method"] == "bwrap-fresh")
@@ -211,6 +229,7 @@ def main() -> None:
                     "load_average": [round(x, 2) for x in os.getloadavg()], "containment": containment(),
                     "speed": speed},
         "group_size": GROUP, "seconds_per_measurement": args.seconds, "repeats": args.repeats, "rows": rows,
+        "pinned_over_unpinned": pinning,
         "goals": {"trivial_group_calls_per_s": {"goal": GOAL_CALLS_PER_S, "measured": best["trivial"],
                                                 "met": best["trivial"] >= GOAL_CALLS_PER_S},
                   "ratio_vs_bwrap_fresh": {"goal": GOAL_RATIO,
@@ -230,7 +249,9 @@ def main() -> None:
                 f">= {GOAL_RATIO:.0f}x bwrap-fresh: {report['goals']['ratio_vs_bwrap_fresh']['measured']}x "
                 f"({'met' if report['goals']['ratio_vs_bwrap_fresh']['met'] else 'NOT met'}); "
                 f"response-code executions through run_response >= {GOAL_EXECUTIONS_PER_S:.0f}/s: {executions:.0f} "
-                f"({'met' if report['goals']['run_response_executions_per_s']['met'] else 'NOT met'}).\n")
+                f"({'met' if report['goals']['run_response_executions_per_s']['met'] else 'NOT met'}).\n\n"
+                "Workers pinned to one CPU each against unpinned (pool-group16 / pool-group16-unpinned, calls/s): "
+                + ", ".join(f"{key}: {ratio}x" for key, ratio in pinning.items()) + ".\n")
     (args.out / "sandbox.md").write_text(markdown)
     print(markdown)
 

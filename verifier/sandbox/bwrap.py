@@ -5,8 +5,9 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 
 1. bwrap is launched by the host (root) with an *empty* environment, so not even bwrap itself (whose environ
    would otherwise show through ``/proc``) carries a host variable, and it waits on ``--block-fd``.
-2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair, then releases it; every
-   process of the sandbox is counted from its first instruction.
+2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair and pins it to one CPU (the
+   one this process's other workers use least: ``cpu_pinning.py``), then releases it; every process of the sandbox
+   is counted, and runs on that CPU, from its first instruction.
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
    binds the file image read-only (``file_image.py``: copies of the interpreter and its libraries, in shared
    memory) in place of ``/usr``, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
@@ -42,6 +43,7 @@ from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
+from verifier.sandbox.cpu_pinning import pin_new_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
 from verifier.sandbox.image_leases import Leases
@@ -99,6 +101,10 @@ class BwrapBackend(Backend):
 
     name = "bwrap"
 
+    def __init__(self, pin_cpus: bool = True) -> None:
+        self.pin_cpus = pin_cpus
+        """Each worker runs on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is worth."""
+
     def unavailable_reason(self) -> str | None:
         if not sys.platform.startswith("linux"):
             return "bwrap needs Linux; use backend 'docker' or, knowingly, 'unsafe-local'"
@@ -120,13 +126,13 @@ class BwrapBackend(Backend):
         memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
         return launch_worker(limits, hash_seed, zygote, memory,
                              deny_list_program(process_namespaces=True, unix_sockets_only=True),
-                             extra_caps=("CAP_SYS_ADMIN",))
+                             extra_caps=("CAP_SYS_ADMIN",), pin_cpus=self.pin_cpus)
 
 
 def launch_worker(limits: Limits, hash_seed: int,
                   program: Callable[[str, dict[str, object]], tuple[list[str], int | None]],
                   memory_bytes: int, filter_program: bytes | None, *,
-                  extra_caps: tuple[str, ...] = ()) -> ProcessWorker:
+                  extra_caps: tuple[str, ...] = (), pin_cpus: bool = True) -> ProcessWorker:
     """Start one bwrap worker (the steps of the module docstring) and wait for its greeting; the one start function
     of every program run under bwrap (the verifier zygote here, the session supervisor in
     ``verifier.session_launch``).
@@ -135,7 +141,8 @@ def launch_worker(limits: Limits, hash_seed: int,
     worker's responses run as ``response_uid`` = uid + 1, so no two workers' uids meet unless they draw the same
     one), ``scratch``, ``site``, ``nproc``) and returns the argv after bwrap's ``--`` and a descriptor to pass
     along (closed here once bwrap has it). ``filter_program``: the seccomp deny list bwrap installs on the whole
-    sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit."""
+    sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit.
+    ``pin_cpus``: the worker runs on one CPU, the least used by this process's workers (``cpu_pinning``)."""
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:
         raise SandboxUnavailableError(reason)
@@ -190,6 +197,8 @@ def launch_worker(limits: Limits, hash_seed: int,
         os.close(block_w)
         worker.close()
         raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
+    if pin_cpus:
+        pin_new_worker((proc.pid, worker.sandbox_pid))  # before it runs anything: every process of it inherits the pin
     os.write(block_w, b"go")
     os.close(block_w)
     worker.wait_ready()
