@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
-from task_bank.response_exec import find_response_exec
+from task_bank.response_exec import ExecFinding, find_response_exec
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
@@ -48,7 +48,6 @@ from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order
 from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv
 from verifier.pool import Pool
-from verifier.routing import needs_isolation
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
@@ -173,10 +172,13 @@ class Validator:
         started, t0 = utcnow(), time.perf_counter()
         done: dict[str, CheckResult] = {}
         done["schema"] = checks.check_schema(spec, self._config.max_verifier_chars, self._config.max_response_chars)
+        executes: tuple[ExecFinding, ...] = ()
         if done["schema"].passed:
-            self._static(spec.verifier, done)
+            executes = self._static(spec.verifier, done)
         if done["schema"].passed and "compiles" not in done:
-            self._dynamic(spec, done)
+            # a verifier that runs the response is scored as training scores it (``routing.needs_isolation``, the
+            # same findings on the same source and libraries: read once here, where they cost a task 5-8 ms)
+            self._dynamic(spec, done, isolated=bool(executes))
         ordered = tuple(done.get(name) or checks.skipped(name, "an earlier check rejected the task")
                         for name in _CHECK_ORDER)
         reasons = tuple(dict.fromkeys(c.reason for c in ordered if c.passed is False and c.reason))
@@ -197,28 +199,29 @@ class Validator:
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="validate") as executor:
             yield from executor.map(self.validate, specs)
 
-    def _static(self, source: str, done: dict[str, CheckResult]) -> None:
+    def _static(self, source: str, done: dict[str, CheckResult]) -> tuple[ExecFinding, ...]:
+        """The static checks, into ``done``; returns what runs the response (``find_response_exec``)."""
         t0 = time.perf_counter()
         try:
             findings = find_nondeterminism(source)
             executes = find_response_exec(source, self._pool.limits.libraries)
         except SyntaxError as exc:
             done["compiles"] = checks.check_compiles((), f"SyntaxError at line {exc.lineno}: {exc.msg}")
-            return
+            return ()
         except (ValueError, RecursionError, MemoryError) as exc:
             done["compiles"] = checks.check_compiles((), f"source cannot be parsed: {type(exc).__name__}: {exc}")
-            return
+            return ()
         static = checks.check_static(findings)
         elapsed = {"duration_ms": (time.perf_counter() - t0) * 1000}
         done["static_determinism"] = static.model_copy(update=elapsed)
         done["executes_response"] = check_response_exec(executes, self._config.allow_response_exec).model_copy(
             update=elapsed)
+        return executes
 
-    def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult]) -> None:
+    def _dynamic(self, spec: TaskSpec, done: dict[str, CheckResult], isolated: bool) -> None:
         cfg = self._config
         rng = self._probe_rng or random.SystemRandom()
         source = spec.verifier
-        isolated = needs_isolation(source, self._pool.limits.libraries)
         # As many known-wrong programs as one process of this verifier scores in training (see CODE_GROUP_SIZE):
         # a verifier that paid only the programs after its first few met every twin in that window.
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
