@@ -7,59 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from trainer.tiny_model import build_tiny_model
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # a local Ray instance binds 127.0.0.1 only
-
-_CORPUS = [
-    "def verify(response: str) -> float:\n    return 1.0 if response.strip() == '42' else 0.0\n",
-    "What is 17 km plus 250 m in metres? Answer with a number only.",
-    "Return the date three days after 2024-02-27 in ISO format.",
-    '{"prompt": "Format the name", "verify": "def verify(r): return 0.0", "reference": "x"}',
-    "The quick brown fox jumps over the lazy dog. 0123456789 ()[]{}<>:;,.!?'\"+-*/=_\n\t",
-    "user assistant system You are a helpful assistant. Think step by step.",
-]
-
-
-def build_tiny_model(path: Path) -> Path:
-    """Save a ~100k-parameter Qwen2 model with a freshly trained byte-level BPE tokenizer under ``path``."""
-    from transformers import AutoModelForCausalLM, Qwen2Config
-
-    seed_tok = _seed_tokenizer()
-    tok = seed_tok.train_new_from_iterator(_CORPUS * 20, vocab_size=400)
-    tok.chat_template = (
-        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
-    config = Qwen2Config(
-        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True,
-        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    import torch
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(config)
-    model.save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
-
-
-def _seed_tokenizer():
-    """A minimal Qwen2 tokenizer built from an in-memory vocabulary, used only as the template to retrain."""
-    import json
-    import tempfile
-
-    from transformers import Qwen2Tokenizer
-
-    tmp = Path(tempfile.mkdtemp(prefix="envsynth-seedtok-"))
-    from transformers.convert_slow_tokenizer import bytes_to_unicode
-    vocab = {ch: i for i, ch in enumerate(bytes_to_unicode().values())}
-    (tmp / "vocab.json").write_text(json.dumps(vocab))
-    (tmp / "merges.txt").write_text("#version: 0.2\n")
-    tok = Qwen2Tokenizer(vocab_file=str(tmp / "vocab.json"), merges_file=str(tmp / "merges.txt"),
-                         unk_token=None, bos_token=None, eos_token="<|im_end|>", pad_token="<|endoftext|>")
-    tok.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
-    return tok
 
 
 @pytest.fixture(scope="session")

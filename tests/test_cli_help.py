@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-PARSERS = ("task_bank.cli", "verifier.cli", "trainer.grpo")
+PARSERS = ("task_bank.cli", "verifier.cli", "trainer.grpo", "trainer.tiny_model")
 
 
 def _parsers(module: str) -> list[tuple[str, argparse.ArgumentParser]]:

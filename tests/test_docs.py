@@ -24,6 +24,7 @@ ENTRY_POINTS = {
     "synth.grow": "synth.grow.cli",
     "trainer.grpo": "trainer.grpo",
     "trainer.opsd": "trainer.opsd",
+    "trainer.tiny_model": "trainer.tiny_model",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from transformers import AutoTokenizer
 
 from trainer.config import load_config
 from trainer.env_grpo import read_environments, train_environments
+from trainer.tiny_model import tool_template
 
 from .conftest import EXAMPLES, ROOT
 
@@ -22,7 +22,7 @@ def tool_capable(model_dir: Path, into: Path) -> Path:
     """A copy of the tiny model whose tokenizer renders tool calls with TRL's Qwen2.5 chat template."""
     shutil.copytree(model_dir, into)
     tokenizer = AutoTokenizer.from_pretrained(into)
-    tokenizer.chat_template = resources.files("trl").joinpath("chat_templates/qwen2_5.jinja").read_text()
+    tokenizer.chat_template = tool_template()
     tokenizer.save_pretrained(into)
     return into
 

@@ -7,7 +7,6 @@ import inspect
 import json
 import shutil
 from collections.abc import Sequence
-from importlib import resources
 
 import pytest
 from transformers import AutoTokenizer
@@ -22,6 +21,7 @@ from task_bank.errors import ConfigError
 from task_bank.provenance import SamplingSettings
 from task_bank.spec import Message
 from trainer.environments import EnvironmentReward, adapter_class
+from trainer.tiny_model import tool_template
 from verifier.env_rollout import tool_schemas
 
 from .conftest import CART, cart_spec
@@ -40,7 +40,7 @@ def policy_dir(tiny_model_dir, tmp_path_factory):
     into = tmp_path_factory.mktemp("tool-policy") / "policy"
     shutil.copytree(tiny_model_dir, into)
     tokenizer = AutoTokenizer.from_pretrained(into)
-    tokenizer.chat_template = resources.files("trl").joinpath("chat_templates/qwen2_5.jinja").read_text()
+    tokenizer.chat_template = tool_template()
     tokenizer.save_pretrained(into)
     return into
 
