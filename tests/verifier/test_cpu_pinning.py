@@ -1,4 +1,4 @@
-"""Each sandbox worker runs on one CPU, the one this process's other workers use least, and the choice tells a
+"""Each sandbox worker runs in a cpuset of one CPU, the one the host's workers use least, and the choice tells a
 verifier nothing (verifier/sandbox/cpu_pinning.py)."""
 
 from __future__ import annotations
@@ -6,70 +6,144 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import sys
 from collections import Counter
+from functools import partial
+from pathlib import Path
 
 import pytest
 
 from verifier import Limits, open_pool
-from verifier.sandbox.cpu_pinning import choose_cpu, pin, pinned_children
+from verifier.sandbox.bwrap import BwrapBackend
+from verifier.sandbox.cpu_pinning import choose_cpu, cpu_list, pinned_cpus, pinned_group
+from verifier.sandbox.registry import BackendRegistry
 
+ROOT = Path(__file__).resolve().parents[2]
+CPUSETS = Path("/sys/fs/cgroup/cpuset/envsynth")
 READ_CPU = '''import os
 
 
 def verify(response: str) -> float:
+    if response == "widen":
+        try:
+            os.sched_setaffinity(0, set(range(1024)))
+        except OSError:
+            pass
     mask = sorted(os.sched_getaffinity(0))
     return float(mask[0]) / 100 if len(mask) == 1 else 0.99
 '''
-"""Scores the CPU its process is pinned to, as a verifier could read it (0.99: not pinned to one)."""
+"""Scores the CPU its process is pinned to, as a verifier could read it (0.99: not pinned to one); asked to, it
+first tries to widen its mask to every CPU."""
+HOLD_A_POOL = '''import sys
+from verifier import Limits, open_pool
+with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+    print(pool.score(sys.argv[1], ["a"])[0].score, flush=True)
+    sys.stdin.read()
+'''
+
+
+def several_cpus() -> list[int]:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: nothing is pinned")
+    return cpus
+
+
+def fake_cpusets(tmp_path: Path, held: list[str]) -> Path:
+    """A directory laid out as the host's cpuset directory of envsynth, with one group per entry of ``held``."""
+    parent = tmp_path / "envsynth"
+    parent.mkdir()
+    for name, text in (("cpuset.cpus", "0-1"), ("cpuset.effective_cpus", "0-1"), ("cpuset.effective_mems", "0")):
+        (parent / name).write_text(text)
+    for index, cpus in enumerate(held):
+        (parent / f"worker{index}").mkdir()
+        (parent / f"worker{index}" / "cpuset.cpus").write_text(cpus)
+    return parent
 
 
 def test_one_cpu_is_not_pinned():
-    assert choose_cpu(allowed=[3], taken=[]) is None
+    assert choose_cpu([3], taken=[]) is None
 
 
 def test_the_least_used_cpu_is_chosen():
-    assert choose_cpu(allowed=[0, 1, 2], taken=[0, 0, 1, 2, 2]) == 1
+    assert choose_cpu([0, 1, 2], taken=[0, 0, 1, 2, 2]) == 1
 
 
-def test_cpus_used_by_other_processes_of_no_concern_are_not_counted():
-    assert choose_cpu(allowed=[0, 1], taken=[5, 5, 5, 0]) == 1
+def test_cpus_outside_the_allowed_ones_are_not_counted():
+    assert choose_cpu([0, 1], taken=[5, 5, 5, 0]) == 1
 
 
 def test_every_least_used_cpu_is_equally_likely():
     rng = random.Random(7)
-    draws = Counter(choose_cpu(allowed=[0, 1, 2, 3], taken=[1, 3], rng=rng) for _ in range(4000))
+    draws = Counter(choose_cpu([0, 1, 2, 3], taken=[1, 3], rng=rng) for _ in range(4000))
     assert set(draws) == {0, 2}
     assert abs(draws[0] - draws[2]) < 300  # 2,000 each expected; 300 is over six standard deviations
 
 
-def test_a_pinned_child_is_counted_and_an_unpinned_one_is_not():
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        pytest.skip("one CPU: nothing is pinned")
-    pinned = subprocess.Popen(["sleep", "30"])
-    free = subprocess.Popen(["sleep", "30"])
-    try:
-        assert pin([pinned.pid], cpus[-1])
-        assert pinned_children().count(cpus[-1]) >= 1
-        assert len(os.sched_getaffinity(free.pid)) == len(cpus)
-    finally:
-        for child in (pinned, free):
-            child.kill()
-            child.wait()
+def test_the_kernels_cpu_lists_are_read():
+    assert cpu_list("0-3,8,10-11\n") == {0, 1, 2, 3, 8, 10, 11}
+    assert cpu_list("\n") == set()
 
 
-def test_pinning_a_process_that_is_gone_reports_failure():
-    child = subprocess.Popen(["true"])
-    child.wait()
-    assert pin([child.pid], sorted(os.sched_getaffinity(0))[0]) is False
+def test_only_groups_of_one_cpu_count_as_pinned(tmp_path):
+    assert sorted(pinned_cpus(fake_cpusets(tmp_path, ["1", "0-1", "0", "1"]))) == [0, 1, 1]
+
+
+def test_a_new_group_gets_the_cpu_the_other_groups_of_the_host_use_least(tmp_path):
+    several_cpus()
+    parent = fake_cpusets(tmp_path, ["0", "0", "1"])
+    group = pinned_group(parent, "new")
+    assert group == parent / "new"
+    assert (group / "cpuset.cpus").read_text() == "1" and (group / "cpuset.mems").read_text() == "0"
 
 
 @pytest.mark.sandbox
 def test_the_workers_of_a_pool_run_on_different_cpus():
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        pytest.skip("one CPU: nothing is pinned")
+    cpus = several_cpus()
     with open_pool("bwrap", workers=2, limits=Limits(), group_size=1) as pool:  # 8 groups over both workers
         seen = {result.score for _ in range(3) for result in pool.score(READ_CPU, ["a"] * 8)}
     assert len(seen) == 2
     assert all(round(score * 100) in cpus for score in seen)
+
+
+@pytest.mark.sandbox
+def test_a_verifier_cannot_widen_its_cpu_set():
+    several_cpus()
+    with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+        assert pool.score(READ_CPU, ["widen"])[0].score != 0.99
+
+
+@pytest.mark.sandbox
+def test_workers_of_two_processes_on_one_host_run_on_different_cpus():
+    """Two trainer processes (one per GPU) each open a pool: counted per process, their workers shared a CPU in 3 of
+    8 starts, and a verifier that paid only when its share of the CPU fell was paid (red-team round 31)."""
+    several_cpus()
+    for _ in range(4):  # a draw that ignored the other process would pass all four with probability 1/16
+        other = subprocess.Popen([sys.executable, "-c", HOLD_A_POOL, READ_CPU], cwd=ROOT, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            theirs = float(other.stdout.readline())
+            with open_pool("bwrap", workers=1, limits=Limits()) as pool:
+                mine = pool.score(READ_CPU, ["a"])[0].score
+        finally:
+            other.communicate("", timeout=60)
+        assert theirs != 0.99 and mine != 0.99 and mine != theirs
+
+
+@pytest.mark.sandbox
+def test_a_closed_pool_leaves_no_cpuset_behind():
+    several_cpus()
+    with open_pool("bwrap", workers=2, limits=Limits()) as pool:
+        pool.score(READ_CPU, ["a"])
+        mine = {entry.name for entry in CPUSETS.iterdir() if entry.name.startswith(f"{os.getpid()}-")}
+        assert len(mine) == 2
+    assert not any((CPUSETS / name).exists() for name in mine)
+
+
+@pytest.mark.sandbox
+def test_an_unpinned_backend_pins_nothing():
+    several_cpus()
+    registry = BackendRegistry()
+    registry.register(BwrapBackend.name, partial(BwrapBackend, pin_cpus=False))
+    with open_pool("bwrap", workers=1, limits=Limits(), registry=registry) as pool:
+        assert pool.score(READ_CPU, ["a"])[0].score == 0.99

@@ -5,9 +5,9 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 
 1. bwrap is launched by the host (root) with an *empty* environment, so not even bwrap itself (whose environ
    would otherwise show through ``/proc``) carries a host variable, and it waits on ``--block-fd``.
-2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair and pins it to one CPU (the
-   one this process's other workers use least: ``cpu_pinning.py``), then releases it; every process of the sandbox
-   is counted, and runs on that CPU, from its first instruction.
+2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair and a ``cpuset`` of one CPU
+   (the one the host's other workers use least: ``cpu_pinning.py``), then releases it; every process of the
+   sandbox is counted, and runs on that CPU, from its first instruction.
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
    binds the file image read-only (``file_image.py``: copies of the interpreter and its libraries, in shared
    memory) in place of ``/usr``, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
@@ -43,7 +43,6 @@ from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
-from verifier.sandbox.cpu_pinning import pin_new_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
 from verifier.sandbox.image_leases import Leases
@@ -103,7 +102,8 @@ class BwrapBackend(Backend):
 
     def __init__(self, pin_cpus: bool = True) -> None:
         self.pin_cpus = pin_cpus
-        """Each worker runs on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is worth."""
+        """Each worker runs on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is worth,
+        never for one context (validation, training) and not the other: a verifier reads its CPU mask."""
 
     def unavailable_reason(self) -> str | None:
         if not sys.platform.startswith("linux"):
@@ -142,7 +142,8 @@ def launch_worker(limits: Limits, hash_seed: int,
     one), ``scratch``, ``site``, ``nproc``) and returns the argv after bwrap's ``--`` and a descriptor to pass
     along (closed here once bwrap has it). ``filter_program``: the seccomp deny list bwrap installs on the whole
     sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit.
-    ``pin_cpus``: the worker runs on one CPU, the least used by this process's workers (``cpu_pinning``)."""
+    ``pin_cpus``: the worker runs on one CPU, the least used by the host's workers (``cpu_pinning``; where the
+    cgroup ``cpuset`` controller is writable)."""
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:
         raise SandboxUnavailableError(reason)
@@ -170,7 +171,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     seccomp_r = program_fd(filter_program)
     if seccomp_r is not None:
         argv[1:1] = ["--seccomp", str(seccomp_r)]
-    cgroup = open_cgroup(limits.max_processes, memory_bytes)
+    cgroup = open_cgroup(limits.max_processes, memory_bytes, pin_cpu=pin_cpus)
     if cgroup is not None:  # the shell that joins the groups runs with an empty environment: no PATH
         argv = cgroup.wrap([shutil.which(argv[0]) or argv[0], *argv[1:]])
     passed = tuple(fd for fd in (to_r, from_w, block_r, info_w, seccomp_r, program_r) if fd is not None)
@@ -197,8 +198,6 @@ def launch_worker(limits: Limits, hash_seed: int,
         os.close(block_w)
         worker.close()
         raise SandboxUnavailableError(f"cannot move the sandbox into its cgroup: {exc}") from exc
-    if pin_cpus:
-        pin_new_worker((proc.pid, worker.sandbox_pid))  # before it runs anything: every process of it inherits the pin
     os.write(block_w, b"go")
     os.close(block_w)
     worker.wait_ready()

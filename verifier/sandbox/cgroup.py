@@ -9,7 +9,8 @@ None and the backends fall back to rlimits alone, which the sandbox docstring sa
 
 Where the ``cpu`` controller is writable too, each worker also gets a CFS quota of one core, so a run that spins up
 many busy processes slows only its own worker, not the honest calls of the others (without it, such a run could
-push other tasks' calls toward their wall-time limit).
+push other tasks' calls toward their wall-time limit). And where the ``cpuset`` controller is writable, a cpuset of
+one CPU, the one the host's workers use least (``cpu_pinning``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import uuid
 from pathlib import Path
 
 from task_bank.errors import SandboxError
+from verifier.sandbox.cpu_pinning import CONTROLLER as CPUSET
+from verifier.sandbox.cpu_pinning import pinned_group
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("pids", "memory")
@@ -100,8 +103,10 @@ def cgroups_available() -> bool:
     return os.geteuid() == 0 and all(os.access(ROOT / c, os.W_OK) for c in CONTROLLERS)
 
 
-def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
-    """Create a fresh pair of groups with these limits, or None where cgroup v1 is not usable."""
+def open_cgroup(max_processes: int, memory_bytes: int, *, pin_cpu: bool = True) -> Cgroup | None:
+    """Create a fresh pair of groups with these limits, or None where cgroup v1 is not usable; with ``pin_cpu``, and
+    where the ``cpuset`` controller is writable, a cpuset of the one CPU the host's workers use least too
+    (``cpu_pinning``)."""
     if not cgroups_available():
         return None
     sweep_stale()
@@ -120,6 +125,10 @@ def open_cgroup(max_processes: int, memory_bytes: int) -> Cgroup | None:
         if "cpu" in dirs:  # one core per worker
             (dirs["cpu"] / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
             (dirs["cpu"] / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
+        if pin_cpu and os.access(ROOT / CPUSET, os.W_OK):
+            pinned = pinned_group(ROOT / CPUSET / "envsynth", name)
+            if pinned is not None:
+                dirs[CPUSET] = pinned
     except OSError as exc:
         Cgroup(dirs).remove()
         raise SandboxError(f"cannot set up cgroup v1 limits under {ROOT}: {exc}; run as root or use rlimits") from exc
@@ -133,7 +142,7 @@ def sweep_stale() -> None:
     in it is an orphaned sandbox (for example one whose launcher died mid-start and that waits forever): it is
     killed, and the group removed.
     """
-    for controller in CONTROLLERS + OPTIONAL:
+    for controller in CONTROLLERS + OPTIONAL + (CPUSET,):
         parent = ROOT / controller / "envsynth"
         if not parent.is_dir():
             continue
