@@ -37,6 +37,8 @@ STAT_CALLS = {"os.stat", "os.lstat", "os.fstat", "posix.stat", "posix.lstat", "p
 STAT_TIME_INDEXES = {7, 8, 9}
 """``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
 DATETIME_NOW = {"now", "utcnow", "today"}
+DATETIME_CLASSES = {"datetime.datetime", "datetime.date"}
+"""Whose ``now``/``utcnow``/``today`` read the clock, also when named without a call (``f = datetime.now``)."""
 PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.times", "os.getloadavg",
         "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
         "threading.get_native_id", "_thread.get_ident"}

@@ -33,6 +33,10 @@ proc           a path under ``/proc`` or ``/sys`` (pids, process start times, bo
                has a clock no patch reaches)
 native         ``ctypes`` imported or reached (``numpy.ctypeslib``, ``__import__('ctypes')``): C calls read the real
                clock, pids and addresses, which validation's varied runs do not shift
+reflective     a member of a module that holds one of the above reached by a computed name (``getattr(os, n)``,
+               ``vars(time)[k]``), and any module by one (``sys.modules[n]``, ``__import__(n)``); with a constant
+               name (``os.__dict__['getpid']``, ``sys.modules['time'].time``) the member is judged as if named
+               (:mod:`verifier.reflective_reads`)
 =============  ===========================================================================================
 
 Beyond calls, *references* count: ``key=hash``, ``f = id``, ``now = time.time``, ``object.__repr__`` (an
@@ -61,11 +65,13 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
-from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCK_TEXT, CLOCKS, DATETIME_NOW,
-                                           ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS, ORDER_FREE, PIDS,
+from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES,
+                                           DATETIME_NOW, ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS,
+                                           ORDER_FREE, PIDS,
                                            PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
                                            SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.order_free import module_constants, order_free_nodes
+from verifier.reflective_reads import reflective_reads
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
 
 
@@ -75,7 +81,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
-    """random, clock, pid, object_id, entropy, hash, set_order, proc or native."""
+    """random, clock, pid, object_id, entropy, hash, set_order, proc, native or reflective."""
     line: int
     """1-based line in the verifier source."""
     col: int
@@ -90,7 +96,13 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     visitor = _Visitor(collect_aliases(tree), bound_names(tree),
                        {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
     visitor.visit(tree)
-    return tuple(sorted(visitor.findings, key=lambda f: (f.line, f.col, f.kind)))
+    for node, member in reflective_reads(tree, visitor.aliases):
+        if member is None:
+            visitor.add(node, "reflective", "a member of a module that holds clocks, pids or entropy (or any module) "
+                                            "reached by a computed name: name it instead")
+        else:
+            visitor.reference(node, member)
+    return tuple(sorted(set(visitor.findings), key=lambda f: (f.line, f.col, f.kind, f.detail)))
 
 
 class _Visitor(ast.NodeVisitor):
@@ -113,7 +125,7 @@ class _Visitor(ast.NodeVisitor):
         self.loops: set[str] = {name for name, qual in aliases.items() if qual in EVENT_LOOPS}
         """Names bound to an event loop (``loop = asyncio.new_event_loop()``), anywhere in the module."""
 
-    def _add(self, node: ast.AST, kind: str, detail: str) -> None:
+    def add(self, node: ast.AST, kind: str, detail: str) -> None:
         self.findings.append(Finding(kind=kind, line=getattr(node, "lineno", 0), col=getattr(node, "col_offset", 0),
                                      detail=detail))
 
@@ -140,7 +152,7 @@ class _Visitor(ast.NodeVisitor):
         """A module that calls C directly (:data:`NATIVE`), named in an import or a qualified name."""
         if NATIVE.isdisjoint(dotted.split(".")):
             return False
-        self._add(node, "native", f"{dotted} calls C directly: it reads clocks, pids and addresses that no run "
+        self.add(node, "native", f"{dotted} calls C directly: it reads clocks, pids and addresses that no run "
                                   "of validation varies; a verifier needs none of it")
         return True
 
@@ -152,29 +164,29 @@ class _Visitor(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         """``id`` and ``hash`` wherever named (``key=hash``, ``f = id``), unless the module binds the name itself."""
         if isinstance(node.ctx, ast.Load) and node.id in {"id", "hash"} and node.id not in self.bound:
-            self._reference(node, f"builtins.{node.id}")
+            self.reference(node, f"builtins.{node.id}")
         elif (isinstance(node.ctx, ast.Load) and id(node) not in self.called and id(node) not in self.inner
               and node.id in self.aliases):
-            self._reference(node, self.aliases[node.id])
+            self.reference(node, self.aliases[node.id])
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
         self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
         if node.attr in RECORD_TIMES and self._imports("logging"):
-            self._add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
+            self.add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
         elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
                 qualname(node.value, self.aliases) in CLOCKS | set(TIME_ARGUMENT)):  # time.time.__call__()
-            self._add(node, "clock", f"{qualname(node.value, self.aliases)} reads the clock")
+            self.add(node, "clock", f"{qualname(node.value, self.aliases)} reads the clock")
         if node.attr in FILE_TIMES:
-            self._add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
+            self.add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
                                      "touched; scores must not depend on when they run")
         if id(node) not in self.inner:
             if node.attr == "__hash__":
-                self._add(node, "hash", "__hash__ of str/bytes depends on PYTHONHASHSEED; use hashlib")
+                self.add(node, "hash", "__hash__ of str/bytes depends on PYTHONHASHSEED; use hashlib")
             elif id(node) not in self.called:
                 qual = qualname(node, self.aliases)
                 if qual is not None:
-                    self._reference(node, qual)
+                    self.reference(node, qual)
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -185,44 +197,44 @@ class _Visitor(ast.NodeVisitor):
             isinstance(value.func, ast.Attribute) and value.func.attr in {"stat", "lstat"}))
         if is_stat and (isinstance(index, ast.Slice) or not isinstance(index, ast.Constant)
                         or index.value in STAT_TIME_INDEXES or index.value in {-1, -2, -3}):
-            self._add(node, "clock", "a stat result indexed at its file times (7-9) reads the clock of when the "
+            self.add(node, "clock", "a stat result indexed at its file times (7-9) reads the clock of when the "
                                      "file was touched; use st_size or the content")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
-            self._add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
+            self.add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
                 self._imports(module) and re.search(pattern, node.value, re.IGNORECASE)
                 for module, pattern in CLOCK_TEXT.items()):
-            self._add(node, "clock", f"{node.value[:60]!r} asks a library for the current time (SQL 'now', a log "
+            self.add(node, "clock", f"{node.value[:60]!r} asks a library for the current time (SQL 'now', a log "
                                      "record's time)")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
                 p in node.value for p in PROC_PREFIXES):
             if "random" in node.value:
-                self._add(node, "entropy", f"{node.value[:60]!r} is fresh entropy on every read")
+                self.add(node, "entropy", f"{node.value[:60]!r} is fresh entropy on every read")
             else:
-                self._add(node, "proc", f"{node.value[:60]!r}: /proc and /sys hold pids, start times and clocks "
+                self.add(node, "proc", f"{node.value[:60]!r}: /proc and /sys hold pids, start times and clocks "
                                         "that differ in every run; derive values from the response")
 
-    def _reference(self, node: ast.expr, qual: str) -> None:
+    def reference(self, node: ast.expr, qual: str) -> None:
         """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""
         module, _, name = qual.rpartition(".")
         if not NATIVE.isdisjoint(qual.split(".")[1:]):  # numpy.ctypeslib, np.ctypeslib.ctypes (imports: above)
             self._native(node, qual)
         elif qual in ADDRESSES:
             kind = ADDRESSES[qual]
-            self._add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
+            self.add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
                                   "different in every process; use hashlib or the value itself")
         elif qual in ENTROPY or (module == "secrets" and name != "compare_digest"):
-            self._add(node, "entropy", f"{qual} is fresh entropy on every call")
-        elif qual in CLOCKS or qual in TIME_ARGUMENT:
-            self._add(node, "clock", f"{qual} reads the clock")
+            self.add(node, "entropy", f"{qual} is fresh entropy on every call")
+        elif qual in CLOCKS or qual in TIME_ARGUMENT or (module in DATETIME_CLASSES and name in DATETIME_NOW):
+            self.add(node, "clock", f"{qual} reads the clock")
         elif qual in PIDS:
-            self._add(node, "pid", f"{qual} differs in every process")
+            self.add(node, "pid", f"{qual} differs in every process")
         elif qual in RNG_STATE or (module in RANDOM_MODULES and name not in RANDOM_SAFE) or (
                 qual in RANDOM_MODULES and id(node) not in self.inner):
-            self._add(node, "random", f"{qual} refers to the global generator; use random.Random(42)")
+            self.add(node, "random", f"{qual} refers to the global generator; use random.Random(42)")
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
@@ -237,7 +249,7 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For) -> None:
         if self._is_set(node.iter) and id(node) not in self.order_free:  # a search loop passes (order_free)
-            self._add(node.iter, "set_order", "for-loop over a set: iterate sorted(...) instead")
+            self.add(node.iter, "set_order", "for-loop over a set: iterate sorted(...) instead")
         self.generic_visit(node)
 
     visit_AsyncFor = visit_For
@@ -246,14 +258,14 @@ class _Visitor(ast.NodeVisitor):
         if id(node) not in self.order_free and not isinstance(node, ast.SetComp):
             for generator in node.generators:
                 if self._is_set(generator.iter):
-                    self._add(generator.iter, "set_order", "comprehension over a set: iterate sorted(...) instead")
+                    self.add(generator.iter, "set_order", "comprehension over a set: iterate sorted(...) instead")
         self.generic_visit(node)
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
 
     def visit_Starred(self, node: ast.Starred) -> None:
         if self._is_set(node.value):
-            self._add(node, "set_order", "unpacking a set with *: order varies with PYTHONHASHSEED; sort it")
+            self.add(node, "set_order", "unpacking a set with *: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
 
     def _imports(self, module: str) -> bool:
@@ -269,7 +281,7 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(node.value, ast.Call) and qualname(node.value.func, self.aliases) in EVENT_LOOPS:
             self.loops.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) and self._is_set(node.value):
-            self._add(node, "set_order", "unpacking a set: order varies with PYTHONHASHSEED; sort it")
+            self.add(node, "set_order", "unpacking a set: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -277,13 +289,13 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
             parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
             if any(self._is_set(part) for part in parts):
-                self._add(node, "set_order", "formatting a set into text with %: order varies; sort it first")
+                self.add(node, "set_order", "formatting a set into text with %: order varies; sort it first")
         self.generic_visit(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         for value in node.values:
             if isinstance(value, ast.FormattedValue) and self._is_set(value.value):
-                self._add(value, "set_order", "formatting a set into text: order varies; sort it first")
+                self.add(value, "set_order", "formatting a set into text: order varies; sort it first")
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -305,40 +317,40 @@ class _Visitor(ast.NodeVisitor):
             return
         if (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) > 1
                 and isinstance(node.args[1], ast.Constant) and node.args[1].value in CLOCK_NAMES):
-            self._add(node, "clock", f"getattr(..., {node.args[1].value!r}) fetches a clock")
+            self.add(node, "clock", f"getattr(..., {node.args[1].value!r}) fetches a clock")
             return
         if isinstance(func, ast.Name) and func.id not in self.aliases:
             if func.id in self.helpers and any(self._is_set(a) for a in node.args):
-                self._add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
+                self.add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
                                              "PYTHONHASHSEED; pass sorted(...)")
             elif func.id in ORDER_CONSUMERS and node.args and any(
                     self._is_set(a) for a in (node.args if func.id in ANY_ARGUMENT else node.args[:1])):
-                self._add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
+                self.add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
                                              "use sorted(...)")
             elif (func.id in {"min", "max", "sorted"} and any(k.arg == "key" for k in node.keywords)
                   and len(node.args) == 1 and self._is_set(node.args[0])):
-                self._add(node, "set_order", f"{func.id}(set, key=...) breaks ties in set order: "
+                self.add(node, "set_order", f"{func.id}(set, key=...) breaks ties in set order: "
                                              f"{func.id}(sorted(...), key=...) is deterministic")
             return
         if isinstance(func, ast.Attribute):
             if func.attr == "join" and node.args and self._is_set(node.args[0]):
-                self._add(node, "set_order", "join() of a set: order varies with PYTHONHASHSEED; use sorted(...)")
+                self.add(node, "set_order", "join() of a set: order varies with PYTHONHASHSEED; use sorted(...)")
                 return
             if func.attr == "format" and any(self._is_set(a) for a in [*node.args, *(k.value for k in node.keywords)]):
-                self._add(node, "set_order", "formatting a set into text: order varies; sort it first")
+                self.add(node, "set_order", "formatting a set into text: order varies; sort it first")
                 return
             if func.attr == "fromkeys" and node.args and self._is_set(node.args[0]):
-                self._add(node, "set_order", "fromkeys() of a set keeps the set's order; use sorted(...)")
+                self.add(node, "set_order", "fromkeys() of a set keeps the set's order; use sorted(...)")
                 return
             if func.attr == "pop" and not node.args and self._is_set(func.value):
-                self._add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
+                self.add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
             detail = clock_method(node, self.aliases, self._imports("zipfile"), self._is_event_loop(func.value))
             if detail is not None:
-                self._add(node, "clock", detail)
+                self.add(node, "clock", detail)
                 return
         if is_stat_call(node, self.aliases) and id(node) not in self.stat_fields:
-            self._add(node, "clock", "a stat result kept whole (a name, tuple(), unpacking, iteration) holds the "
+            self.add(node, "clock", "a stat result kept whole (a name, tuple(), unpacking, iteration) holds the "
                                      "file's times, which read the clock: read the field you need directly, "
                                      "e.g. os.stat(p).st_size")
             return
@@ -353,25 +365,25 @@ class _Visitor(ast.NodeVisitor):
             self._native(node, qual)
         elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
                 ("_uuid.", "uuid._")):
-            self._add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
+            self.add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
         elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and writes(node)):
-            self._add(node, "clock", f"{qual}() stamps what it writes with the current time")
+            self.add(node, "clock", f"{qual}() stamps what it writes with the current time")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
-            self._add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
+            self.add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
                                       f"e.g. {qual}(42)")
         elif qual in RNG_STATE:
-            self._add(node, "random", f"{qual}() reads the generator's state: a score must not depend on how the "
+            self.add(node, "random", f"{qual}() reads the generator's state: a score must not depend on how the "
                                       "run was seeded (it tells validation from training)")
         elif module in RANDOM_MODULES and name not in RANDOM_SAFE and not seeded:
-            self._add(node, "random", f"{qual}() uses the unseeded global generator: use {module}.Random(42) "
+            self.add(node, "random", f"{qual}() uses the unseeded global generator: use {module}.Random(42) "
                                       "or seed it in the same function")
         elif qual in {f"{m}.seed" for m in RANDOM_MODULES} and seeds_from_os(node):
-            self._add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
+            self.add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
         elif qual in CLOCKS or (qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual])):
-            self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
+            self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif name in DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
-            self._add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
+            self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in PIDS:
-            self._add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
+            self.add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
         elif qual in ADDRESSES:
-            self._add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")
+            self.add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")
