@@ -18,6 +18,10 @@ CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns", 
                                 "clock_gettime_ns")}
 CLOCKS |= {f"os.path.get{n}time" for n in "mac"} | {f"stat.ST_{n}TIME" for n in "MAC"}
 CLOCKS |= {"timeit.default_timer", "logging.makeLogRecord", "logging.LogRecord", "email.utils.make_msgid"}
+CLOCKS |= {"signal.getitimer"}  # a timer's time left: a clock (round 32)
+TIMER_SETTERS = {"signal.alarm", "signal.setitimer"}
+"""Set a timer and return the time left on the one before: a clock read when that is used, a timeout guard (as
+honest verifiers use them) when the call is a statement of its own."""
 TIME_ARGUMENT = {  # reads the clock unless the time is passed: (its position, its keyword)
     "time.localtime": (0, None), "time.gmtime": (0, None), "time.ctime": (0, None), "time.asctime": (0, None),
     "time.strftime": (1, None), "email.utils.formatdate": (0, "timeval"), "email.utils.localtime": (0, "dt"),

@@ -4,7 +4,10 @@ Why: ``os.getpid()`` is flagged by name, and red-team round 31 read it instead a
 the clocks as ``time.__dict__['perf_counter']()``, past the static pass (validation's varied runs shift pids by at
 least 1,398,101, so a pid read tells them from run 0 and training). The same member is reached through ``vars(os)``,
 ``getattr(os, 'getpid')``, ``os.__getattribute__('getpid')``, ``os.__dict__.get('getpid')``, ``from os import
-__dict__``, ``sys.modules['os']``, ``globals()['os']``, ``__import__('os')`` and ``importlib.import_module('os')``.
+__dict__``, ``sys.modules['os']``, ``globals()['os']``, a frame's ``f_globals['os']``, ``__import__('os')``,
+``__builtins__['__import__']('os')``, ``importlib.import_module('os')``, ``operator.attrgetter('getpid')(os)``, a
+module bound to another name (``m = os``, ``def f(m=os)``) and ``posix``, which is ``os`` under another name
+(:func:`module_aliases`: round 32).
 
 :func:`reflective_reads` yields each such read with the member it resolves to (``os.getpid``), which the pass then
 judges as if it were named (:mod:`verifier.static_determinism`), or with None when the name is computed
@@ -35,10 +38,51 @@ SENSITIVE = frozenset({qual.rpartition(".")[0] for qual in CLOCKS | PIDS | ENTRO
 """Modules (and classes) with a member that reads a clock, a pid, entropy or the global generator."""
 
 
+CANONICAL = (("posixpath", "os.path"), ("posix", "os"), ("_thread", "threading"))
+"""Modules that are another under a second name (``posix`` is what ``os`` re-exports on Linux)."""
+FRAME_NAMESPACES = frozenset({"f_globals", "f_locals", "__globals__"})
+SCANNERS = frozenset({"inspect.getmembers", "inspect.getmembers_static"})
+GETTER_FACTORIES = frozenset({"operator.attrgetter", "operator.methodcaller"})
+
+
+def module_aliases(tree: ast.AST, aliases: dict[str, str]) -> dict[str, str]:
+    """``aliases`` (local name -> qualified import) with their names canonical (``posix.getpid`` -> ``os.getpid``),
+    and with every name bound to a module by an assignment or a parameter default (``m = os``, ``def f(m=os)``),
+    flow-insensitively: the name counts as that module wherever it is read."""
+    found = {name: canonical(qual) for name, qual in aliases.items()}
+    for _ in range(3):  # m = os; n = m
+        for node in ast.walk(tree):
+            pairs: list[tuple[ast.expr, ast.expr]] = []
+            if isinstance(node, ast.Assign):
+                pairs = [(target, node.value) for target in node.targets]
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                pairs = [(node.target, node.value)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                positional = node.args.posonlyargs + node.args.args
+                pairs = [(ast.Name(id=arg.arg), default) for arg, default in
+                         zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults)]
+                pairs += [(ast.Name(id=arg.arg), default) for arg, default in
+                          zip(node.args.kwonlyargs, node.args.kw_defaults) if default is not None]
+            for target, value in pairs:  # (a chain, ``now = time.time``, is judged where it is named)
+                module = None if isinstance(value, ast.Attribute) else module_of(value, found)
+                if isinstance(target, ast.Name) and module is not None and target.id not in found:
+                    found[target.id] = module
+    return found
+
+
+def canonical(qual: str) -> str:
+    """``qual`` under the name the tables use (:data:`CANONICAL`)."""
+    for alias, name in CANONICAL:
+        if qual == alias or qual.startswith(alias + "."):
+            return name + qual[len(alias):]
+    return qual
+
+
 def reflective_reads(tree: ast.AST, aliases: dict[str, str]) -> Iterator[tuple[ast.AST, str | None]]:
     """``(node, member)`` for every member of a module read by reflection in ``tree``; ``member`` is the qualified
-    name read (``os.getpid``), or None when it is computed and may be any member of a module that holds a
-    nondeterministic one (module docstring)."""
+    name read (``os.getpid``; ``*.getpid`` when the module is not known here: ``operator.attrgetter``), or None when
+    it is computed and may be any member of a module that holds a nondeterministic one (module docstring).
+    ``aliases``: :func:`module_aliases`."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript):
             module = _namespace_of(node.value, aliases)
@@ -76,9 +120,11 @@ def module_of(node: ast.expr, aliases: dict[str, str]) -> str | None:
         return constant_module(node)
     if isinstance(node, ast.Subscript) and _is_sys_modules(node.value, aliases) and _constant(node.slice):
         return node.slice.value
-    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call) and not node.value.args
-            and _callee(node.value, aliases) in OWN_NAMESPACES and _constant(node.slice)):
-        return aliases.get(node.slice.value)  # globals()['time']: the module imported under that name
+    if isinstance(node, ast.Subscript) and _constant(node.slice) and (
+            (isinstance(node.value, ast.Call) and not node.value.args
+             and _callee(node.value, aliases) in OWN_NAMESPACES)
+            or (isinstance(node.value, ast.Attribute) and node.value.attr in FRAME_NAMESPACES)):
+        return aliases.get(node.slice.value)  # globals()['time'], sys._getframe().f_globals['os']
     return None
 
 
@@ -109,6 +155,15 @@ def _call(node: ast.Call, aliases: dict[str, str]) -> Iterator[tuple[ast.AST, st
             yield from _member(node, module, node.args[0])
     elif callee in IMPORTERS and node.args and not _constant(node.args[0]):
         yield node, None  # __import__(name): any module
+    elif callee in SCANNERS and node.args:
+        module = module_of(node.args[0], aliases)  # inspect.getmembers(os)
+        if module is not None and sensitive(module):
+            yield node, None
+    elif callee in GETTER_FACTORIES and node.args:  # operator.attrgetter('getpid')(os): its target is unknown here
+        yield from ((node, f"*.{arg.value}") if _constant(arg) else (node, None) for arg in node.args[:1])
+    elif any(isinstance(arg, ast.Name) and aliases.get(arg.id, arg.id) in {"getattr", "vars"} for arg in node.args) and any(
+            (module := module_of(arg, aliases)) is not None and sensitive(module) for arg in node.args):
+        yield node, None  # functools.partial(getattr, os): getattr handed a module to read by name
     elif isinstance(node.func, ast.Attribute) and node.func.attr in LOOKUPS | SCANS:
         module = _namespace_of(node.func.value, aliases)  # time.__dict__.get('time'), vars(os).values()
         if module is not None and node.func.attr in LOOKUPS and node.args:
@@ -136,9 +191,14 @@ def _namespace_of(node: ast.expr, aliases: dict[str, str]) -> str | None:
 
 
 def _callee(node: ast.Call, aliases: dict[str, str]) -> str | None:
-    """The builtin or imported function called, by its qualified name (a builtin the module rebinds is not one)."""
+    """The builtin or imported function called, by its qualified name (a builtin the module rebinds is not one);
+    ``__builtins__['__import__']`` and ``builtins.__dict__['getattr']`` are the builtins they name."""
     if isinstance(node.func, ast.Name):
         return aliases.get(node.func.id, node.func.id)
+    if isinstance(node.func, ast.Subscript) and _constant(node.func.slice) and (
+            (isinstance(node.func.value, ast.Name) and node.func.value.id == "__builtins__")
+            or _namespace_of(node.func.value, aliases) == "builtins"):
+        return node.func.slice.value
     return qualname(node.func, aliases) if isinstance(node.func, ast.Attribute) else None
 
 

@@ -69,10 +69,14 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
                                            DATETIME_NOW, ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS,
                                            ORDER_FREE, PIDS,
                                            PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
-                                           SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
+                                           SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT,
+                                           TIMER_SETTERS)
 from verifier.order_free import module_constants, order_free_nodes
-from verifier.reflective_reads import reflective_reads
+from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
+
+
+_TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE))
 
 
 class Finding(BaseModel):
@@ -93,13 +97,18 @@ class Finding(BaseModel):
 def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     """Findings in ``source``, in source order. Raises ``SyntaxError`` (or ``ValueError``) when it does not parse."""
     tree = ast.parse(source, filename="<verifier>", mode="exec")
-    visitor = _Visitor(collect_aliases(tree), bound_names(tree),
+    aliases = module_aliases(tree, collect_aliases(tree))
+    visitor = _Visitor(aliases, bound_names(tree),
                        {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
     visitor.visit(tree)
-    for node, member in reflective_reads(tree, visitor.aliases):
+    for node, member in reflective_reads(tree, aliases):
         if member is None:
             visitor.add(node, "reflective", "a member of a module that holds clocks, pids or entropy (or any module) "
                                             "reached by a computed name: name it instead")
+        elif member.startswith("*."):  # operator.attrgetter('getpid'): whatever it is applied to
+            for kind, table in _TABLES:
+                if any(qual.rpartition(".")[2] == member[2:] for qual in table):
+                    visitor.add(node, kind, f"{member[2:]!r} fetched by name is {kind} wherever it is found")
         else:
             visitor.reference(node, member)
     return tuple(sorted(set(visitor.findings), key=lambda f: (f.line, f.col, f.kind, f.detail)))
@@ -120,6 +129,8 @@ class _Visitor(ast.NodeVisitor):
         self.inner: set[int] = set()
         """Bases of attribute chains (``np.random`` in ``np.random.rand``): judged as part of the whole chain."""
         self.docstrings: set[int] = set()
+        self.statements: set[int] = set()
+        """Expressions that are a statement of their own: their value is never read."""
         self.stat_fields: set[int] = set()
         """Stat calls read through one field (``os.stat(p).st_size``, ``os.stat(p)[6]``): nothing else of them."""
         self.loops: set[str] = {name for name, qual in aliases.items() if qual in EVENT_LOOPS}
@@ -159,6 +170,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant):  # a docstring or a bare string: never read at run time
             self.docstrings.add(id(node.value))
+        self.statements.add(id(node.value))  # a call whose result is dropped
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -381,6 +393,9 @@ class _Visitor(ast.NodeVisitor):
             self.add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
         elif qual in CLOCKS or (qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual])):
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
+        elif qual in TIMER_SETTERS and id(node) not in self.statements:
+            self.add(node, "clock", f"{qual}() returns the time left on an earlier timer: a clock; call it as a "
+                                    "statement of its own to set a timeout")
         elif name in DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in PIDS:

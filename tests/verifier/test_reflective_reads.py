@@ -31,6 +31,21 @@ HOSTILE = {  # (imports, the read, the kind it must be flagged as)
     "__import__ with a computed name": ("", "__import__(response).getpid() > 1e6", "reflective"),
     "globals() of an imported name": ("import time", "globals()['time'].time() > 5", "clock"),
     "entropy through __dict__": ("import os", "os.__dict__['urandom'](1) == b'x'", "entropy"),
+    "posix, which os re-exports": ("import posix", "posix.getpid() > 1e6", "pid"),
+    "a function of posix imported by name": ("from posix import getpid", "getpid() > 1e6", "pid"),
+    "posixpath, which is os.path": ("import posixpath", "posixpath.getmtime('/') > 5", "clock"),
+    "operator.attrgetter": ("import operator, os", "operator.attrgetter('getpid')(os)() > 1e6", "pid"),
+    "operator.methodcaller": ("import operator, os", "operator.methodcaller('getpid')(os) > 1e6", "pid"),
+    "getattr handed a module": ("import functools, os", "functools.partial(getattr, os)('getpid')() > 1e6",
+                                "reflective"),
+    "a module bound to another name": ("import os\nm = os\nn = m", "n.getpid() > 1e6", "pid"),
+    "a module as a parameter default": ("import os\n\n\ndef pid(m=os):\n    return m.getpid()", "pid() > 1e6",
+                                        "pid"),
+    "__import__ from __builtins__": ("", "__builtins__['__import__']('os').getpid() > 1e6", "pid"),
+    "a frame's globals": ("import os, sys", "sys._getframe().f_globals['os'].getpid() > 1e6", "pid"),
+    "inspect.getmembers": ("import inspect, os", "dict(inspect.getmembers(os))['getpid']() > 1e6", "reflective"),
+    "a timer's time left": ("import signal", "signal.getitimer(signal.ITIMER_REAL)[0] > 0", "clock"),
+    "an alarm's time left": ("import signal", "signal.alarm(0) > 0", "clock"),
 }
 HONEST = {
     "getattr on the response": ("", "getattr(response, 'strip')() == '42'"),
@@ -38,7 +53,15 @@ HONEST = {
     "a namespace of a module without clocks": ("import json", "json.__dict__.get('loads') is not None"),
     "getattr with a loop name over constants": (
         "import statistics", "all(getattr(statistics, n)([1, 2]) for n in ('mean', 'median'))"),
+    "operator.attrgetter of a plain attribute": ("import operator", "operator.attrgetter('real')(1) == 1"),
+    "a module without clocks bound to another name": ("import re\npattern = re", "pattern.match('4', response)"),
 }
+
+
+def test_an_alarm_set_as_a_timeout_guard_passes():
+    verifier = ("import signal\n\n\ndef verify(response: str) -> float:\n    signal.alarm(2)\n"
+                "    ok = response.strip() == '42'\n    signal.alarm(0)\n    return 1.0 if ok else 0.0\n")
+    assert find_nondeterminism(verifier) == ()
 
 
 def source(imports: str, read: str) -> str:
