@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from task_bank.code_sinks import constant_module, qualname
 from verifier.nondeterminism_names import CLOCKS, ENTROPY, PIDS, RANDOM_MODULES, RNG_STATE, TIME_ARGUMENT
+from verifier.stdlib_names import canonical
 
 NAMESPACE_ATTRS = frozenset({"__dict__"})
 LOOKUPS = frozenset({"get", "pop", "setdefault", "__getitem__"})
@@ -38,8 +39,6 @@ SENSITIVE = frozenset({qual.rpartition(".")[0] for qual in CLOCKS | PIDS | ENTRO
 """Modules (and classes) with a member that reads a clock, a pid, entropy or the global generator."""
 
 
-CANONICAL = (("posixpath", "os.path"), ("posix", "os"), ("_thread", "threading"))
-"""Modules that are another under a second name (``posix`` is what ``os`` re-exports on Linux)."""
 FRAME_NAMESPACES = frozenset({"f_globals", "f_locals", "__globals__"})
 SCANNERS = frozenset({"inspect.getmembers", "inspect.getmembers_static"})
 GETTER_FACTORIES = frozenset({"operator.attrgetter", "operator.methodcaller"})
@@ -68,14 +67,6 @@ def module_aliases(tree: ast.AST, aliases: dict[str, str]) -> dict[str, str]:
                 if isinstance(target, ast.Name) and module is not None and target.id not in found:
                     found[target.id] = module
     return found
-
-
-def canonical(qual: str) -> str:
-    """``qual`` under the name the tables use (:data:`CANONICAL`)."""
-    for alias, name in CANONICAL:
-        if qual == alias or qual.startswith(alias + "."):
-            return name + qual[len(alias):]
-    return qual
 
 
 def reflective_reads(tree: ast.AST, aliases: dict[str, str]) -> Iterator[tuple[ast.AST, str | None]]:

@@ -74,9 +74,13 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
 from verifier.order_free import module_constants, order_free_nodes
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
+from verifier.stdlib_names import real_name
 
 
 _TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE))
+_KNOWN = frozenset().union(*(table for _, table in _TABLES), STAT_CALLS)
+"""Every name a table holds: a standard-library name that is one of them under another name is read as it
+(:func:`verifier.stdlib_names.real_name`)."""
 
 
 class Finding(BaseModel):
@@ -231,6 +235,7 @@ class _Visitor(ast.NodeVisitor):
 
     def reference(self, node: ast.expr, qual: str) -> None:
         """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""
+        qual = real_name(qual, _KNOWN)
         module, _, name = qual.rpartition(".")
         if not NATIVE.isdisjoint(qual.split(".")[1:]):  # numpy.ctypeslib, np.ctypeslib.ctypes (imports: above)
             self._native(node, qual)
@@ -368,7 +373,7 @@ class _Visitor(ast.NodeVisitor):
             return
         qual = qualname(func, self.aliases)
         if qual is not None:
-            self._check_qualified(node, qual)
+            self._check_qualified(node, real_name(qual, _KNOWN))
 
     def _check_qualified(self, node: ast.Call, qual: str) -> None:
         module, _, name = qual.rpartition(".")

@@ -1,0 +1,54 @@
+"""A standard-library name is read as what it is: ``logging.os.getpid`` is ``os.getpid``
+(verifier/stdlib_names.py, red-team round 32)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from verifier.static_determinism import find_nondeterminism
+from verifier.stdlib_names import canonical, real_name
+
+KNOWN = frozenset({"os.getpid", "time.time", "time.monotonic"})
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("logging.os.getpid", "os.getpid"),
+    ("email.utils.time.time", "time.time"),
+    ("tempfile._os.getpid", "os.getpid"),
+    ("threading._time", "time.monotonic"),
+    ("posix.getpid", "os.getpid"),
+])
+def test_a_name_held_under_another_module_is_read_as_the_original(written, meant):
+    assert real_name(written, KNOWN) == meant
+
+
+@pytest.mark.parametrize("name", ["random.random", "json.loads", "re.fullmatch", "os.path.join", "nosuch.module.x",
+                                  "logging.nosuchattr"])
+def test_other_names_keep_the_name_they_were_written_with(name):
+    assert real_name(name, KNOWN) == name
+
+
+def test_posix_and_posixpath_are_os_and_os_path():
+    assert (canonical("posix.getpid"), canonical("posixpath.getmtime"), canonical("posixly")) == (
+        "os.getpid", "os.path.getmtime", "posixly")
+
+
+def test_modules_whose_import_does_something_are_never_imported():
+    code = ("import sys\nfrom verifier.stdlib_names import real_name\n"
+            "real_name('antigravity.geohash', frozenset()); real_name('this.s', frozenset())\n"
+            "print('antigravity' in sys.modules, 'this' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("read", ["logging.os.getpid() > 1e6", "email.utils.time.time() > 5",
+                                  "tempfile._os.getpid() > 1e6", "threading._time() > 5"])
+def test_the_static_pass_flags_a_clock_or_pid_another_module_holds(read):
+    module = read.split(".")[0]
+    if module == "email":
+        module = "email.utils"
+    source = f"import {module}\n\n\ndef verify(response: str) -> float:\n    return 1.0 if {read} else 0.0\n"
+    assert {f.kind for f in find_nondeterminism(source)} & {"clock", "pid"}
