@@ -53,7 +53,8 @@ so do a loop that only searches a set and a list of a set's members read only fo
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
 scope (set names, seeded generators, bound names) in ``static_scope``, the clock rules that need more than a name
-in ``clock_reads``; this module walks the tree and holds the other rules.
+in ``clock_reads``, the rules for calls in ``static_calls``, reflective reads in ``reflective_reads`` and the real
+names of standard-library chains in ``stdlib_names``; this module walks the tree and holds the other rules.
 """
 
 from __future__ import annotations
@@ -64,16 +65,14 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
-from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
-from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES,
-                                           DATETIME_NOW, ENTROPY, EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_CONSUMERS,
-                                           ORDER_FREE, PIDS,
-                                           PROC_PREFIXES, RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE,
-                                           SEEDABLE_CTORS, STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT,
-                                           TIMER_SETTERS)
+from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
+                                           EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_FREE, PIDS, PROC_PREFIXES,
+                                           RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE, STAT_CALLS,
+                                           STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.order_free import module_constants, order_free_nodes
 from verifier.reflective_reads import module_aliases, reflective_reads
-from verifier.static_scope import Scope, bound_names, is_set, seeds_from_os
+from verifier.static_calls import CallRules
+from verifier.static_scope import Scope, bound_names, is_set
 from verifier.stdlib_names import real_name
 
 
@@ -118,7 +117,9 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     return tuple(sorted(set(visitor.findings), key=lambda f: (f.line, f.col, f.kind, f.detail)))
 
 
-class _Visitor(ast.NodeVisitor):
+class _Visitor(CallRules, ast.NodeVisitor):
+    known = _KNOWN
+
     def __init__(self, aliases: dict[str, str], bound: set[str], helpers: set[str]) -> None:
         self.aliases = aliases
         self.bound = bound
@@ -322,88 +323,3 @@ class _Visitor(ast.NodeVisitor):
                 isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in {"map", "filter"}))
         self._check_call(node)
         self.generic_visit(node)
-
-    def _check_call(self, node: ast.Call) -> None:
-        func = node.func
-        if (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
-                and ((isinstance(func, ast.Name) and func.id == "__import__")
-                     or qualname(func, self.aliases) in {"builtins.__import__", "importlib.import_module"})
-                and self._native(node, node.args[0].value)):
-            return
-        if id(node) in self.order_free:  # map(len, S) inside sum(...): the whole is order-free
-            return
-        if (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) > 1
-                and isinstance(node.args[1], ast.Constant) and node.args[1].value in CLOCK_NAMES):
-            self.add(node, "clock", f"getattr(..., {node.args[1].value!r}) fetches a clock")
-            return
-        if isinstance(func, ast.Name) and func.id not in self.aliases:
-            if func.id in self.helpers and any(self._is_set(a) for a in node.args):
-                self.add(node, "set_order", f"a set handed to {func.id}(): its iteration order varies with "
-                                             "PYTHONHASHSEED; pass sorted(...)")
-            elif func.id in ORDER_CONSUMERS and node.args and any(
-                    self._is_set(a) for a in (node.args if func.id in ANY_ARGUMENT else node.args[:1])):
-                self.add(node, "set_order", f"{func.id}() of a set: order varies with PYTHONHASHSEED; "
-                                             "use sorted(...)")
-            elif (func.id in {"min", "max", "sorted"} and any(k.arg == "key" for k in node.keywords)
-                  and len(node.args) == 1 and self._is_set(node.args[0])):
-                self.add(node, "set_order", f"{func.id}(set, key=...) breaks ties in set order: "
-                                             f"{func.id}(sorted(...), key=...) is deterministic")
-            return
-        if isinstance(func, ast.Attribute):
-            if func.attr == "join" and node.args and self._is_set(node.args[0]):
-                self.add(node, "set_order", "join() of a set: order varies with PYTHONHASHSEED; use sorted(...)")
-                return
-            if func.attr == "format" and any(self._is_set(a) for a in [*node.args, *(k.value for k in node.keywords)]):
-                self.add(node, "set_order", "formatting a set into text: order varies; sort it first")
-                return
-            if func.attr == "fromkeys" and node.args and self._is_set(node.args[0]):
-                self.add(node, "set_order", "fromkeys() of a set keeps the set's order; use sorted(...)")
-                return
-            if func.attr == "pop" and not node.args and self._is_set(func.value):
-                self.add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
-                return
-            detail = clock_method(node, self.aliases, self._imports("zipfile"), self._is_event_loop(func.value))
-            if detail is not None:
-                self.add(node, "clock", detail)
-                return
-        if is_stat_call(node, self.aliases) and id(node) not in self.stat_fields:
-            self.add(node, "clock", "a stat result kept whole (a name, tuple(), unpacking, iteration) holds the "
-                                     "file's times, which read the clock: read the field you need directly, "
-                                     "e.g. os.stat(p).st_size")
-            return
-        qual = qualname(func, self.aliases)
-        if qual is not None:
-            self._check_qualified(node, real_name(qual, _KNOWN))
-
-    def _check_qualified(self, node: ast.Call, qual: str) -> None:
-        module, _, name = qual.rpartition(".")
-        seeded = module in self.scopes[-1].seeded
-        if not NATIVE.isdisjoint(qual.split(".")[1:]):
-            self._native(node, qual)
-        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
-                ("_uuid.", "uuid._")):
-            self.add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
-        elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and writes(node)):
-            self.add(node, "clock", f"{qual}() stamps what it writes with the current time")
-        elif qual in SEEDABLE_CTORS and seeds_from_os(node):
-            self.add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
-                                      f"e.g. {qual}(42)")
-        elif qual in RNG_STATE:
-            self.add(node, "random", f"{qual}() reads the generator's state: a score must not depend on how the "
-                                      "run was seeded (it tells validation from training)")
-        elif module in RANDOM_MODULES and name not in RANDOM_SAFE and not seeded:
-            self.add(node, "random", f"{qual}() uses the unseeded global generator: use {module}.Random(42) "
-                                      "or seed it in the same function")
-        elif qual in {f"{m}.seed" for m in RANDOM_MODULES} and seeds_from_os(node):
-            self.add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
-        elif qual in CLOCKS or (qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual])):
-            self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
-        elif qual in TIMER_SETTERS and id(node) not in self.statements:
-            self.add(node, "clock", f"{qual}() returns the time left on an earlier timer: a clock; call it as a "
-                                    "statement of its own to set a timeout")
-        elif name in DATETIME_NOW and (module.endswith("datetime") or module.endswith("date")):
-            self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
-        elif qual in PIDS:
-            self.add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
-        elif qual in ADDRESSES:
-            self.add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")
