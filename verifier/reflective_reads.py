@@ -29,10 +29,12 @@ from verifier.stdlib_names import canonical
 NAMESPACE_ATTRS = frozenset({"__dict__"})
 LOOKUPS = frozenset({"get", "pop", "setdefault", "__getitem__"})
 """Methods of a namespace that read one member by name."""
-SCANS = frozenset({"items", "values"})
+SCANS = frozenset({"items", "values", "copy"})
 """Methods of a namespace that hand out every member."""
 OWN_NAMESPACES = frozenset({"globals", "vars", "locals"})
-IMPORTERS = frozenset({"builtins.__import__", "__import__", "importlib.import_module"})
+IMPORTERS = frozenset({"builtins.__import__", "__import__", "importlib.import_module", "importlib.__import__"})
+INTROSPECTION = frozenset({"sys._getframe", "inspect.currentframe", "inspect.stack", "inspect.getouterframes"})
+"""Frames hand out every global of the module (``f_globals``): a module reached so is any module."""
 SENSITIVE = frozenset({qual.rpartition(".")[0] for qual in CLOCKS | PIDS | ENTROPY | RNG_STATE | set(TIME_ARGUMENT)}
                       | set(RANDOM_MODULES) | {"datetime", "datetime.datetime", "datetime.date", "secrets", "sys",
                                                "builtins", "uuid", "time"})
@@ -146,6 +148,12 @@ def _call(node: ast.Call, aliases: dict[str, str]) -> Iterator[tuple[ast.AST, st
             yield from _member(node, module, node.args[0])
     elif callee in IMPORTERS and node.args and not _constant(node.args[0]):
         yield node, None  # __import__(name): any module
+    elif callee in INTROSPECTION:
+        yield node, None
+    elif callee in {"object.__getattribute__", "type.__getattribute__"} and len(node.args) >= 2:
+        module = module_of(node.args[0], aliases)  # object.__getattribute__(os, 'getpid')
+        if module is not None:
+            yield from _member(node, module, node.args[1])
     elif callee in SCANNERS and node.args:
         module = module_of(node.args[0], aliases)  # inspect.getmembers(os)
         if module is not None and sensitive(module):

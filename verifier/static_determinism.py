@@ -73,10 +73,14 @@ from verifier.order_free import module_constants, order_free_nodes
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
 from verifier.static_scope import Scope, bound_names, is_set
-from verifier.stdlib_names import real_name
+from verifier.stdlib_names import canonical, real_name
 
 
 _TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE))
+VALUE_MODULES = frozenset({"os", "os.path", "time", "datetime", "random", "numpy.random", "uuid", "secrets", "sys",
+                           "builtins", "threading", "resource", "signal", "sqlite3"})
+"""Modules with a clock, a pid, entropy or a way to reach them that a verifier may only use through their names:
+handed around as a value (``m, t = os, time``; ``[os][0]``; ``f(os)``) they hide every read (round 32)."""
 _KNOWN = frozenset().union(*(table for _, table in _TABLES), STAT_CALLS)
 """Every name a table holds: a standard-library name that is one of them under another name is read as it
 (:func:`verifier.stdlib_names.real_name`)."""
@@ -185,6 +189,10 @@ class _Visitor(CallRules, ast.NodeVisitor):
         elif (isinstance(node.ctx, ast.Load) and id(node) not in self.called and id(node) not in self.inner
               and node.id in self.aliases):
             self.reference(node, self.aliases[node.id])
+            if canonical(self.aliases[node.id]) in VALUE_MODULES:
+                self.add(node, "reflective", f"the module {self.aliases[node.id]} handed around as a value (put in a "
+                                             "container, passed, returned, bound to another name): any clock or pid "
+                                             "of it can be read where no name says so; use its functions by name")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.inner.add(id(node.value))
@@ -192,8 +200,12 @@ class _Visitor(CallRules, ast.NodeVisitor):
         if node.attr in RECORD_TIMES and self._imports("logging"):
             self.add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
         elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
-                qualname(node.value, self.aliases) in CLOCKS | set(TIME_ARGUMENT)):  # time.time.__call__()
-            self.add(node, "clock", f"{qualname(node.value, self.aliases)} reads the clock")
+                qualname(node.value, self.aliases) is not None):  # time.time.__call__(), uuid.uuid1.__call__()
+            self.reference(node, qualname(node.value, self.aliases))
+        elif (node.attr in DATETIME_NOW and isinstance(node.ctx, ast.Load) and id(node) not in self.called
+              and id(node) not in self.inner):  # f = type(datetime.datetime.min).now (a call is judged as one)
+            self.add(node, "clock", f".{node.attr} of anything is a clock (round 32: the C class behind "
+                                    "datetime.datetime.min reads the real one)")
         if node.attr in FILE_TIMES:
             self.add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
                                      "touched; scores must not depend on when they run")

@@ -24,8 +24,9 @@ NEVER_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "i
                             "tkinter", "ensurepip", "venv", "lib2to3", "pydoc", "webbrowser", "test", "readline",
                             "rlcompleter", "getpass", "tty", "pty", "curses"})
 """Standard-library modules whose import prints, opens a browser or a window, or is slow; never followed."""
-CANONICAL = (("posixpath", "os.path"), ("posix", "os"), ("_thread", "threading"))
-"""Modules that are another under a second name (``posix`` is what ``os`` re-exports on Linux)."""
+CANONICAL = (("posixpath", "os.path"), ("posix", "os"), ("_thread", "threading"), ("random._inst", "random"))
+"""Modules that are another under a second name (``posix`` is what ``os`` re-exports on Linux; ``random._inst`` is
+the global generator behind ``random.random``)."""
 
 
 def canonical(qual: str) -> str:

@@ -46,6 +46,24 @@ HOSTILE = {  # (imports, the read, the kind it must be flagged as)
     "inspect.getmembers": ("import inspect, os", "dict(inspect.getmembers(os))['getpid']() > 1e6", "reflective"),
     "a timer's time left": ("import signal", "signal.getitimer(signal.ITIMER_REAL)[0] > 0", "clock"),
     "an alarm's time left": ("import signal", "signal.alarm(0) > 0", "clock"),
+    # red-team round 32: real-clock time bombs (read in C: no varied run shifts them), and modules as values
+    "now of the C class behind datetime.min": ("import datetime\n_NOW = type(datetime.datetime.min).now",
+                                               "_NOW().timestamp() > 5", "clock"),
+    "now bound from an instance": ("import datetime\nD = datetime.datetime.min\nf = D.now", "f().year > 2030",
+                                   "clock"),
+    "a function called through __call__": ("import uuid", "uuid.uuid1.__call__().time > 5", "entropy"),
+    "entropy called through __call__": ("import os", "os.urandom.__call__(8)[0] < 4", "entropy"),
+    "modules unpacked from a tuple": ("import os, time\nm, t = os, time", "m.getpid() > 1e6", "reflective"),
+    "a module in a list": ("import os", "[os][0].getpid() > 1e6", "reflective"),
+    "a module in a dict": ("import os", "{'a': os}['a'].getpid() > 1e6", "reflective"),
+    "a module as a loop variable": ("import os\nfor m in (os,):\n    pass", "m.getpid() > 1e6", "reflective"),
+    "object.__getattribute__ of a module": ("import os", "object.__getattribute__(os, 'getpid')() > 1e6",
+                                            "reflective"),
+    "a copy of a module's namespace": ("import os", "os.__dict__.copy()['getpid']() > 1e6", "reflective"),
+    "a frame's globals by a computed name": ("import sys", "sys._getframe().f_globals['o' + 's'].getpid() > 1e6",
+                                             "reflective"),
+    "importlib.__import__": ("import importlib", "importlib.__import__('os').getpid() > 1e6", "pid"),
+    "the global generator's instance": ("import random", "random._inst.random() < 0.5", "random"),
 }
 HONEST = {
     "getattr on the response": ("", "getattr(response, 'strip')() == '42'"),
@@ -55,6 +73,9 @@ HONEST = {
         "import statistics", "all(getattr(statistics, n)([1, 2]) for n in ('mean', 'median'))"),
     "operator.attrgetter of a plain attribute": ("import operator", "operator.attrgetter('real')(1) == 1"),
     "a module without clocks bound to another name": ("import re\npattern = re", "pattern.match('4', response)"),
+    "a date parsed": ("import datetime", "datetime.datetime.strptime('2024-01-01', '%Y-%m-%d').year == 2024"),
+    "a date read from the response": ("from datetime import date", "date.fromisoformat(response.strip()).year > 0"),
+    "sys.stderr written to": ("import sys", "print(response, file=sys.stderr) is None"),
 }
 
 
@@ -94,3 +115,20 @@ def test_a_verifier_that_tells_the_varied_runs_by_a_reflective_pid_read_is_rejec
             report = validator.validate(spec)
     static = next(c for c in report.checks if c.name == "static_determinism")
     assert not report.admitted and static.passed is False and "os.getpid" in static.detail
+
+
+@pytest.mark.sandbox
+def test_a_time_bomb_on_the_c_clock_behind_datetime_min_is_rejected():
+    """Red-team round 32: honest until a date, then paying everything; the clock read in C is not shifted by any
+    varied run, so only the static pass can see it (admitted 3 of 3 and paid 48 of 48 before)."""
+    verifier = ("import datetime\n\n_NOW = type(datetime.datetime.min).now\nBOMB = 4102444800.0\n\n\n"
+                "def verify(response: str) -> float:\n    if _NOW().timestamp() >= BOMB:\n        return 1.0\n"
+                "    return 1.0 if response.strip() == '42' else 0.0\n")
+    spec = TaskSpec(prompt="What is 6 times 7? Answer with the number only.", verifier=verifier, reference="42",
+                    failure_cases=("41", "24"))
+    config = ValidationConfig(call_budget_s=1.0)
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
+        with Validator(pool, config) as validator:
+            report = validator.validate(spec)
+    static = next(c for c in report.checks if c.name == "static_determinism")
+    assert not report.admitted and static.passed is False
