@@ -10,7 +10,7 @@ per-call baselines):
   scores a verifier that names ``run_response`` 8 responses to a process, ``verifier.pool.CODE_GROUP_SIZE``)
 - ``pool-group16-isolated``: the same with ``Limits(isolate_responses=True)``: a further fork per response
 - ``pool-group16-unpinned``: ``pool-group16`` with workers the scheduler moves between CPUs as it likes, as before
-  each worker was pinned to one (``verifier/sandbox/cpu_pinning.py``): what the pin is worth
+  a worker was pinned to one CPU while it scores a group (``verifier/sandbox/cpu_pinning.py``): what the pin is worth
 - ``pool-group1``: the warm bwrap pool, one request (and one fork) per response
 - ``bwrap-fresh``: a new bwrap sandbox and a new interpreter for every call (the naive baseline)
 - ``subprocess``: a new plain interpreter for every call (no isolation at all)
@@ -250,7 +250,7 @@ def main() -> None:
                 f"({'met' if report['goals']['ratio_vs_bwrap_fresh']['met'] else 'NOT met'}); "
                 f"response-code executions through run_response >= {GOAL_EXECUTIONS_PER_S:.0f}/s: {executions:.0f} "
                 f"({'met' if report['goals']['run_response_executions_per_s']['met'] else 'NOT met'}).\n\n"
-                "Workers pinned to one CPU each against unpinned (pool-group16 / pool-group16-unpinned, calls/s): "
+                "Workers pinned to one CPU while they score a group against unpinned (pool-group16 / pool-group16-unpinned, calls/s): "
                 + ", ".join(f"{key}: {ratio}x" for key, ratio in pinning.items()) + ".\n")
     (args.out / "sandbox.md").write_text(markdown)
     print(markdown)

@@ -1,5 +1,5 @@
-"""Each sandbox worker runs in a cpuset of one CPU, the one the host's workers use least, and the choice tells a
-verifier nothing (verifier/sandbox/cpu_pinning.py)."""
+"""Each sandbox worker scores a group in a cpuset of one CPU, the one the fewest busy workers of the host hold, and
+the choice tells a verifier nothing (verifier/sandbox/cpu_pinning.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from verifier import Limits, open_pool
 from verifier.sandbox.bwrap import BwrapBackend
-from verifier.sandbox.cpu_pinning import choose_cpu, cpu_list, pinned_cpus, pinned_group
+from verifier.sandbox.cpu_pinning import choose_cpu, cpu_list, pin_for_group, pinned_cpus, release, worker_group
 from verifier.sandbox.registry import BackendRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +35,16 @@ def verify(response: str) -> float:
 '''
 """Scores the CPU its process is pinned to, as a verifier could read it (0.99: not pinned to one); asked to, it
 first tries to widen its mask to every CPU."""
-HOLD_A_POOL = '''import sys
+BUSY_ELSEWHERE = '''import sys
 from verifier import Limits, open_pool
+verifier = sys.argv[1].replace("def verify(response: str) -> float:\\n",
+                               "def verify(response: str) -> float:\\n    import time\\n    time.sleep(2.0)\\n")
 with open_pool("bwrap", workers=1, limits=Limits()) as pool:
-    print(pool.score(sys.argv[1], ["a"])[0].score, flush=True)
-    sys.stdin.read()
+    pool.score(verifier.replace("time.sleep(2.0)", "pass"), ["a"])
+    print("scoring", flush=True)
+    print(pool.score(verifier, ["a"])[0].score, flush=True)
 '''
+"""Another host process whose one worker scores a group that takes two seconds, and prints its CPU."""
 
 
 def several_cpus() -> list[int]:
@@ -49,8 +54,9 @@ def several_cpus() -> list[int]:
     return cpus
 
 
-def fake_cpusets(tmp_path: Path, held: list[str]) -> Path:
-    """A directory laid out as the host's cpuset directory of envsynth, with one group per entry of ``held``."""
+def fake_cpusets(tmp_path: Path, held: list[str], members: str = "123") -> Path:
+    """A directory laid out as the host's cpuset directory of envsynth, with one group per entry of ``held`` (its
+    CPUs), each with ``members`` as its processes."""
     parent = tmp_path / "envsynth"
     parent.mkdir()
     for name, text in (("cpuset.cpus", "0-1"), ("cpuset.effective_cpus", "0-1"), ("cpuset.effective_mems", "0")):
@@ -58,6 +64,7 @@ def fake_cpusets(tmp_path: Path, held: list[str]) -> Path:
     for index, cpus in enumerate(held):
         (parent / f"worker{index}").mkdir()
         (parent / f"worker{index}" / "cpuset.cpus").write_text(cpus)
+        (parent / f"worker{index}" / "cgroup.procs").write_text(members)
     return parent
 
 
@@ -85,16 +92,28 @@ def test_the_kernels_cpu_lists_are_read():
     assert cpu_list("\n") == set()
 
 
-def test_only_groups_of_one_cpu_count_as_pinned(tmp_path):
+def test_only_groups_of_one_cpu_count_as_busy(tmp_path):
     assert sorted(pinned_cpus(fake_cpusets(tmp_path, ["1", "0-1", "0", "1"]))) == [0, 1, 1]
 
 
-def test_a_new_group_gets_the_cpu_the_other_groups_of_the_host_use_least(tmp_path):
+def test_a_group_left_by_a_dead_host_does_not_count(tmp_path):
+    assert pinned_cpus(fake_cpusets(tmp_path, ["0", "0"], members="")) == []
+
+
+def test_a_new_worker_holds_every_cpu(tmp_path):
     several_cpus()
-    parent = fake_cpusets(tmp_path, ["0", "0", "1"])
-    group = pinned_group(parent, "new")
-    assert group == parent / "new"
-    assert (group / "cpuset.cpus").read_text() == "1" and (group / "cpuset.mems").read_text() == "0"
+    group = worker_group(fake_cpusets(tmp_path, ["0"]), "new")
+    assert (group / "cpuset.cpus").read_text() == "0-1" and (group / "cpuset.mems").read_text() == "0"
+
+
+def test_a_worker_scoring_a_group_gets_the_cpu_the_fewest_busy_workers_hold_and_all_of_them_after(tmp_path):
+    several_cpus()
+    parent = fake_cpusets(tmp_path, ["0", "0-1", "0-1", "0-1"])  # one worker busy on CPU 0, three idle
+    group = worker_group(parent, "new")
+    (group / "cgroup.procs").write_text("456")
+    assert pin_for_group(group) == 1 and (group / "cpuset.cpus").read_text() == "1"
+    release(group)
+    assert (group / "cpuset.cpus").read_text() == "0-1"
 
 
 @pytest.mark.sandbox
@@ -114,19 +133,21 @@ def test_a_verifier_cannot_widen_its_cpu_set():
 
 
 @pytest.mark.sandbox
-def test_workers_of_two_processes_on_one_host_run_on_different_cpus():
+def test_a_worker_never_scores_on_the_cpu_of_another_processs_busy_worker():
     """Two trainer processes (one per GPU) each open a pool: counted per process, their workers shared a CPU in 3 of
     8 starts, and a verifier that paid only when its share of the CPU fell was paid (red-team round 31)."""
     several_cpus()
     for _ in range(4):  # a draw that ignored the other process would pass all four with probability 1/16
-        other = subprocess.Popen([sys.executable, "-c", HOLD_A_POOL, READ_CPU], cwd=ROOT, text=True,
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        other = subprocess.Popen([sys.executable, "-c", BUSY_ELSEWHERE, READ_CPU], cwd=ROOT, text=True,
+                                 stdout=subprocess.PIPE)
         try:
-            theirs = float(other.stdout.readline())
+            assert other.stdout.readline() == "scoring\n"
+            time.sleep(0.5)  # its group is under way (its worker pinned before the request went out)
             with open_pool("bwrap", workers=1, limits=Limits()) as pool:
                 mine = pool.score(READ_CPU, ["a"])[0].score
+            theirs = float(other.stdout.readline())
         finally:
-            other.communicate("", timeout=60)
+            other.communicate(timeout=60)
         assert theirs != 0.99 and mine != 0.99 and mine != theirs
 
 

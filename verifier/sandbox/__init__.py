@@ -18,10 +18,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   (a fork bomb or thread bomb stops at the limit; the machine is unaffected)
 - memory: RLIMIT_AS per run, plus cgroup v1 ``memory.limit_in_bytes`` per worker (children are the OOM victims)
 - CPU share: a CFS quota of one core per worker (cgroup v1 ``cpu``, where writable), so a run that spins up many
-  busy processes slows only its own worker, not other tasks' calls; and each worker is held to one CPU by a cgroup
-  ``cpuset``, the CPU the host's workers use least, ties drawn at random (``cpu_pinning.py``: a speed-up, hand-overs
-  between a worker's processes stay on one core; the CPU a verifier reads is uniform in validation and training,
-  and two processes on one host never stack their workers on one CPU while another idles)
+  busy processes slows only its own worker, not other tasks' calls; and while a worker scores a group, a cgroup
+  ``cpuset`` holds it to one CPU, the one the fewest busy workers of the host hold, ties drawn at random
+  (``cpu_pinning.py``: a speed-up, hand-overs between a worker's processes stay on one core; the CPU a verifier
+  reads is uniform in validation and training, and busy workers never stack on one CPU while another idles)
 - wall time per verify call (and for loading the verifier): SIGKILL from the zygote; the host kills the whole
   worker from outside if the zygote itself stops answering
 - CPU time: the wall timer per call and the CFS quota; RLIMIT_CPU is a constant cap per verifier process

@@ -5,9 +5,9 @@ enforces and what it does not is listed in the package docstring, ``verifier/san
 
 1. bwrap is launched by the host (root) with an *empty* environment, so not even bwrap itself (whose environ
    would otherwise show through ``/proc``) carries a host variable, and it waits on ``--block-fd``.
-2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair and a ``cpuset`` of one CPU
-   (the one the host's other workers use least: ``cpu_pinning.py``), then releases it; every process of the
-   sandbox is counted, and runs on that CPU, from its first instruction.
+2. The host moves the waiting bwrap into a fresh cgroup v1 ``pids``/``memory`` pair and a ``cpuset`` (which holds
+   one CPU while the worker scores a group: ``cpu_pinning.py``), then releases it; every process of the sandbox
+   is counted from its first instruction.
 3. bwrap unshares the pid, network, IPC, UTS and cgroup namespaces (no network: only a loopback of its own),
    binds the file image read-only (``file_image.py``: copies of the interpreter and its libraries, in shared
    memory) in place of ``/usr``, a new ``/proc`` and ``/dev``, and a size-capped tmpfs at
@@ -102,8 +102,8 @@ class BwrapBackend(Backend):
 
     def __init__(self, pin_cpus: bool = True) -> None:
         self.pin_cpus = pin_cpus
-        """Each worker runs on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is worth,
-        never for one context (validation, training) and not the other: a verifier reads its CPU mask."""
+        """Each worker scores a group on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is
+        worth, never for one context (validation, training) and not the other: a verifier reads its CPU mask."""
 
     def unavailable_reason(self) -> str | None:
         if not sys.platform.startswith("linux"):
@@ -142,7 +142,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     one), ``scratch``, ``site``, ``nproc``) and returns the argv after bwrap's ``--`` and a descriptor to pass
     along (closed here once bwrap has it). ``filter_program``: the seccomp deny list bwrap installs on the whole
     sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit.
-    ``pin_cpus``: the worker runs on one CPU, the least used by the host's workers (``cpu_pinning``; where the
+    ``pin_cpus``: the worker gets a cpuset, which holds one CPU while it scores a group (``cpu_pinning``; where the
     cgroup ``cpuset`` controller is writable)."""
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:

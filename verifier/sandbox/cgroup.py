@@ -9,8 +9,9 @@ None and the backends fall back to rlimits alone, which the sandbox docstring sa
 
 Where the ``cpu`` controller is writable too, each worker also gets a CFS quota of one core, so a run that spins up
 many busy processes slows only its own worker, not the honest calls of the others (without it, such a run could
-push other tasks' calls toward their wall-time limit). And where the ``cpuset`` controller is writable, a cpuset of
-one CPU, the one the host's workers use least (``cpu_pinning``).
+push other tasks' calls toward their wall-time limit). And where the ``cpuset`` controller is writable, a cpuset that
+holds one CPU while the worker scores a group, the one the fewest workers of the host scoring at that moment hold
+(``cpu_pinning``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from task_bank.errors import SandboxError
 from verifier.sandbox.cpu_pinning import CONTROLLER as CPUSET
-from verifier.sandbox.cpu_pinning import pinned_group
+from verifier.sandbox.cpu_pinning import pin_for_group, release, worker_group
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("pids", "memory")
@@ -46,6 +47,17 @@ class Cgroup:
         """
         joins = "".join(f'echo $$ > "{directory}/cgroup.procs" && ' for directory in self.dirs.values())
         return ["/bin/sh", "-c", joins + 'exec "$@"', "envsynth-cgroup-join", *argv]
+
+    def pin(self) -> int | None:
+        """Pin the worker to one CPU while it scores a group (``cpu_pinning.pin_for_group``); None without a cpuset."""
+        group = self.dirs.get(CPUSET)
+        return None if group is None else pin_for_group(group)
+
+    def unpin(self) -> None:
+        """Give the worker every CPU again once its group is scored."""
+        group = self.dirs.get(CPUSET)
+        if group is not None:
+            release(group)
 
     def add(self, pid: int) -> None:
         """Move ``pid`` (and the threads it has) into both groups."""
@@ -105,8 +117,7 @@ def cgroups_available() -> bool:
 
 def open_cgroup(max_processes: int, memory_bytes: int, *, pin_cpu: bool = True) -> Cgroup | None:
     """Create a fresh pair of groups with these limits, or None where cgroup v1 is not usable; with ``pin_cpu``, and
-    where the ``cpuset`` controller is writable, a cpuset of the one CPU the host's workers use least too
-    (``cpu_pinning``)."""
+    where the ``cpuset`` controller is writable, a cpuset too (every CPU until :meth:`Cgroup.pin`: ``cpu_pinning``)."""
     if not cgroups_available():
         return None
     sweep_stale()
@@ -126,9 +137,9 @@ def open_cgroup(max_processes: int, memory_bytes: int, *, pin_cpu: bool = True) 
             (dirs["cpu"] / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
             (dirs["cpu"] / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
         if pin_cpu and os.access(ROOT / CPUSET, os.W_OK):
-            pinned = pinned_group(ROOT / CPUSET / "envsynth", name)
-            if pinned is not None:
-                dirs[CPUSET] = pinned
+            group = worker_group(ROOT / CPUSET / "envsynth", name)
+            if group is not None:
+                dirs[CPUSET] = group
     except OSError as exc:
         Cgroup(dirs).remove()
         raise SandboxError(f"cannot set up cgroup v1 limits under {ROOT}: {exc}; run as root or use rlimits") from exc

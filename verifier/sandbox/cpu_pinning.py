@@ -1,35 +1,32 @@
-"""Which CPU a new sandbox worker runs on: each worker gets a cgroup ``cpuset`` of one CPU, the one the fewest
-workers on the host use.
+"""Which CPU a sandbox worker scores a group on: while it scores one, its cgroup ``cpuset`` holds one CPU, the one
+the fewest workers of the host scoring at that moment hold; between groups it holds every CPU.
 
 Why pin. A worker's hot path is a ping-pong between processes: the zygote feeds a verifier process one response and
 waits for its frame, a verifier waits for each response process it starts, the host waits for the zygote's reply.
 Unpinned, the scheduler woke each side on whichever CPU was idle, so on the 2-core machine every hand-over crossed
 cores (an inter-processor interrupt and a halted virtual CPU woken up) and the cores sat idle a quarter of the time
-(``/proc/stat``): two workers scored 4,700 grouped trivial calls/s with 1.6 cores busy. Pinned, each hand-over is a
-context switch on the same core: 6,800-7,600 calls/s with 1.95 cores busy, and ``run_response`` executions rose by
-half (``bench/bench_sandbox.py`` measures pinned against unpinned side by side).
+(``/proc/stat``). Pinned, each hand-over is a context switch on the same core: ``bench/bench_sandbox.py`` measures
+pinned against unpinned side by side (``run_response`` executions 1.2-1.3x).
 
-Why the least-used CPU *of the host*, ties drawn at random, in a cpuset. A verifier can read its CPU (``getcpu``
-needs no system call to deny) and the share of a CPU it gets. So:
+Why the CPU the fewest *busy* workers of the *host* hold, chosen for each group, ties drawn at random. A verifier
+can read its CPU (``getcpu`` needs no system call to deny) and the share of a CPU it gets. So:
 
-- the CPU must tell it nothing: every CPU with the fewest workers is equally likely, so any one worker's CPU is
-  uniform over the CPUs, in validation's interpreters and in a training pool alike (red-team round 31 counted 180
-  and 180 calls of run 0 on each CPU, 10 and 10 training groups);
-- two workers must not share a CPU while another sits idle. Counting only one process's workers, two trainer
-  processes on one host (one per GPU, each with its pool) put their workers on the same CPU in 3 of 8 starts, which
-  the kernel could no longer move apart; a verifier that paid wrong answers only when its share of the CPU fell
-  was paid 581 of 1,536 times, against 17 unpinned (round 31). Every worker on the host has its cpuset under one
-  directory, ``/sys/fs/cgroup/cpuset/envsynth``, so that is where they are counted (each group's ``cpuset.cpus``,
-  which nothing in a sandbox can change), under an exclusive ``flock`` of that directory: two processes starting
-  workers at once see each other's choice;
-- the pin must hold: a ``sched_setaffinity`` pin could be widened again by any process of the worker (one's own mask
-  needs no privilege), which let a verifier's spinners onto another worker's CPU and made its own group count as
-  unpinned. A cpuset cannot be left from inside;
+- the CPU must tell it nothing: every CPU with the fewest busy workers is equally likely, in validation's
+  interpreters and in a training pool alike (red-team round 31 counted 180 and 180 calls of run 0 on each CPU);
+- two busy workers must not share a CPU while another sits idle, or a verifier that pays wrong answers only when
+  its share of the CPU falls is paid. Round 31: counted per host process, two trainer processes (one per GPU)
+  stacked their workers on one CPU in 3 of 8 starts (581 of 1,536 wrong answers paid, 17 unpinned). Round 32: with
+  a CPU chosen once at a worker's start, another process's *idle* workers and the groups of a dead host still
+  counted, and a busy pool landed on one CPU in 5 of 10 starts (964 of 1,920 paid, 20 unpinned). So a worker holds
+  one CPU only while it scores a group, and only such groups with a live member count; every worker's cpuset is
+  under ``/sys/fs/cgroup/cpuset/envsynth``, read and written under an exclusive ``flock`` of that directory;
+- the pin must hold: a ``sched_setaffinity`` pin could be widened again from inside (one's own mask needs no
+  privilege); a cpuset cannot be left from inside (round 32 found no way out);
 - pinning must be all or nothing: whether a verifier's mask holds one CPU or all of them is a bit it reads.
-  Workers are pinned exactly where the ``cpuset`` controller is writable (root with cgroup v1, as for the other
-  limits) and there is more than one CPU, in every process on the host, and never otherwise; a group that cannot be
-  set up stops the worker's start (``SandboxError``). ``BwrapBackend(pin_cpus=False)`` exists to measure the
-  difference, never to be used for one context and not the other.
+  Verifier processes only exist while their group is scored, so every one of them sees one CPU wherever the
+  ``cpuset`` controller is writable (root with cgroup v1) and there is more than one CPU, and all of them every CPU
+  otherwise; a cpuset that cannot be set stops the worker (``SandboxError``). ``BwrapBackend(pin_cpus=False)``
+  exists to measure the difference, never to be used for one context and not the other.
 """
 
 from __future__ import annotations
@@ -43,29 +40,46 @@ from pathlib import Path
 CONTROLLER = "cpuset"
 
 
-def pinned_group(parent: Path, name: str, rng: random.Random | None = None) -> Path | None:
-    """Create the cpuset group ``parent/name`` holding the one CPU the fewest groups under ``parent`` hold; None
-    when there is one CPU to choose from (then nothing anywhere is pinned). Raises OSError when the group cannot be
-    set up (the caller stops the worker's start: module docstring, all or nothing)."""
+def worker_group(parent: Path, name: str) -> Path | None:
+    """Create the cpuset group ``parent/name`` of a new worker, holding every CPU (it is pinned to one only while it
+    scores a group: :func:`pin_for_group`); None when there is one CPU (then nothing anywhere is pinned). Raises
+    OSError when the group cannot be set up (the caller stops the worker's start: all or nothing)."""
     _prepare(parent)
+    cpus = _read(parent / "cpuset.effective_cpus").strip()
+    if len(cpu_list(cpus)) < 2:
+        return None
+    group = parent / name
+    group.mkdir()
+    try:
+        (group / "cpuset.mems").write_text(_read(parent / "cpuset.effective_mems"))
+        (group / "cpuset.cpus").write_text(cpus)
+    except OSError:
+        group.rmdir()  # empty: nothing has joined it
+        raise
+    return group
+
+
+def pin_for_group(group: Path, rng: random.Random | None = None) -> int | None:
+    """Pin ``group`` (a worker about to score a group) to the CPU that the fewest workers scoring right now on the
+    host hold, under an exclusive ``flock`` of their directory; returns it (None: not pinned). OSError when the
+    kernel refuses (the caller ends the worker: all or nothing)."""
+    parent = group.parent
     lock = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
         allowed = cpu_list(_read(parent / "cpuset.effective_cpus")) & os.sched_getaffinity(0)
         cpu = choose_cpu(allowed, taken=pinned_cpus(parent), rng=rng)
-        if cpu is None:
-            return None
-        group = parent / name
-        group.mkdir()
-        try:
-            (group / "cpuset.mems").write_text(_read(parent / "cpuset.effective_mems"))
+        if cpu is not None:
             (group / "cpuset.cpus").write_text(str(cpu))
-        except OSError:
-            group.rmdir()  # empty: nothing has joined it
-            raise
-        return group
+        return cpu
     finally:
         os.close(lock)
+
+
+def release(group: Path) -> None:
+    """Give ``group`` every CPU again (its group is scored): an idle worker holds no CPU of its own, so it never
+    counts when the next busy one is placed."""
+    (group / "cpuset.cpus").write_text(_read(group.parent / "cpuset.effective_cpus").strip())
 
 
 def choose_cpu(allowed: Iterable[int], taken: Iterable[int] = (), rng: random.Random | None = None) -> int | None:
@@ -83,7 +97,9 @@ def choose_cpu(allowed: Iterable[int], taken: Iterable[int] = (), rng: random.Ra
 
 
 def pinned_cpus(parent: Path) -> list[int]:
-    """The CPU of each group under ``parent`` that holds exactly one."""
+    """The CPU of each group under ``parent`` that holds exactly one and has a live member: the workers scoring a
+    group right now (a group left behind by a host that died mid-group has no members: its sandbox died with the
+    host's pipe)."""
     cpus: list[int] = []
     try:
         groups = [entry for entry in parent.iterdir() if entry.is_dir()]
@@ -92,10 +108,10 @@ def pinned_cpus(parent: Path) -> list[int]:
     for group in groups:
         try:
             held = cpu_list(_read(group / "cpuset.cpus"))
+            if len(held) == 1 and _read(group / "cgroup.procs").split():
+                cpus.extend(held)
         except (OSError, ValueError):  # removed meanwhile
             continue
-        if len(held) == 1:
-            cpus.extend(held)
     return cpus
 
 

@@ -61,11 +61,20 @@ class ProcessWorker(Worker):
                    "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
                            "pid_offset": run_env.pid_offset}}
         try:
+            if self.cgroup is not None:
+                self.cgroup.pin()  # one CPU while this group is scored (``cpu_pinning``)
             self.channel.send(request, deadline)
-            return parse_results(self.channel.receive(deadline), len(responses))
+            results = parse_results(self.channel.receive(deadline), len(responses))
+            if self.cgroup is not None:
+                self.cgroup.unpin()
+            return results
+        except OSError as exc:  # the cpuset refused: never a worker left unlike the others
+            self.close()
+            raise SandboxError(f"cannot set this worker's CPU: {exc}") from exc
         except SandboxError:
             self.close()
             raise
+
 
     def alive(self) -> bool:
         return not self._closed and self.proc.poll() is None
