@@ -1,5 +1,6 @@
 """Each sandbox worker scores a group in a cpuset of one CPU, the one the fewest busy workers of the host hold, and
-the choice tells a verifier nothing (verifier/sandbox/cpu_pinning.py)."""
+the choice tells a verifier nothing (verifier/sandbox/cpu_pinning.py). The sandbox tests count on no other
+envsynth process scoring on this host meanwhile: its busy workers would rightly change the choice."""
 
 from __future__ import annotations
 
@@ -168,3 +169,26 @@ def test_an_unpinned_backend_pins_nothing():
     registry.register(BwrapBackend.name, partial(BwrapBackend, pin_cpus=False))
     with open_pool("bwrap", workers=1, limits=Limits(), registry=registry) as pool:
         assert pool.score(READ_CPU, ["a"])[0].score == 0.99
+
+
+CONCURRENT_UNDER_ONE_CPU = '''import os, sys
+os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})  # as under taskset -c N
+from verifier import Limits, open_pool
+verifier = sys.argv[1].replace("def verify(response: str) -> float:\\n",
+                               "def verify(response: str) -> float:\\n    import time\\n    time.sleep(0.3)\\n")
+with open_pool("bwrap", workers=2, limits=Limits(), group_size=1) as pool:
+    for _ in range(3):
+        print(" ".join(str(r.score) for r in pool.score(verifier, ["a", "b"])), flush=True)
+'''
+
+
+@pytest.mark.sandbox
+def test_a_host_bound_to_one_cpu_still_spreads_its_busy_workers():
+    """Red-team round 33: the choice was among the host thread's own CPUs, so under taskset the workers were never
+    pinned, kept the host's one CPU and stacked there (a contention-sensing verifier was paid 192 of 192)."""
+    several_cpus()
+    done = subprocess.run([sys.executable, "-c", CONCURRENT_UNDER_ONE_CPU, READ_CPU], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pairs = [line.split() for line in done.stdout.splitlines()]
+    assert len(pairs) == 3 and all(len(set(pair)) == 2 and "0.99" not in pair for pair in pairs)

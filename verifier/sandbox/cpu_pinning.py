@@ -67,8 +67,9 @@ def pin_for_group(group: Path, rng: random.Random | None = None) -> int | None:
     lock = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
-        allowed = cpu_list(_read(parent / "cpuset.effective_cpus")) & os.sched_getaffinity(0)
-        cpu = choose_cpu(allowed, taken=pinned_cpus(parent), rng=rng)
+        # the cpuset's CPUs, not this thread's mask: a host under ``taskset`` chose among its own one CPU, never
+        # pinned, and its workers kept that mask, unseen by other hosts (round 33: 192 of 192 paid)
+        cpu = choose_cpu(cpu_list(_read(parent / "cpuset.effective_cpus")), taken=pinned_cpus(parent), rng=rng)
         if cpu is not None:
             (group / "cpuset.cpus").write_text(str(cpu))
         return cpu

@@ -64,16 +64,22 @@ class ProcessWorker(Worker):
             if self.cgroup is not None:
                 self.cgroup.pin()  # one CPU while this group is scored (``cpu_pinning``)
             self.channel.send(request, deadline)
-            results = parse_results(self.channel.receive(deadline), len(responses))
-            if self.cgroup is not None:
-                self.cgroup.unpin()
-            return results
+            return parse_results(self.channel.receive(deadline), len(responses))
         except OSError as exc:  # the cpuset refused: never a worker left unlike the others
             self.close()
             raise SandboxError(f"cannot set this worker's CPU: {exc}") from exc
         except SandboxError:
             self.close()
             raise
+        finally:  # whatever ended the group (an interrupt too): an idle worker holds no CPU, or it would count
+            if self.cgroup is not None and not self._closed:
+                self._unpin()
+
+    def _unpin(self) -> None:
+        try:
+            self.cgroup.unpin()
+        except OSError:  # the cpuset is gone (the worker is being closed by another thread)
+            pass
 
 
     def alive(self) -> bool:
