@@ -177,7 +177,7 @@ class Validator:
             executes = self._static(spec.verifier, done)
         if done["schema"].passed and "compiles" not in done:
             # a verifier that runs the response is scored as training scores it (``routing.needs_isolation``, the
-            # same findings on the same source and libraries: read once here, where they cost a task 5-8 ms)
+            # same findings on the same source and libraries: read once here, not parsed again, about 1.3 ms)
             self._dynamic(spec, done, isolated=bool(executes))
         ordered = tuple(done.get(name) or checks.skipped(name, "an earlier check rejected the task")
                         for name in _CHECK_ORDER)

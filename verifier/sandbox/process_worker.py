@@ -81,7 +81,6 @@ class ProcessWorker(Worker):
         except OSError:  # the cpuset is gone (the worker is being closed by another thread)
             pass
 
-
     def alive(self) -> bool:
         return not self._closed and self.proc.poll() is None
 
