@@ -193,7 +193,9 @@ def test_empty_code_gives_the_same_answer_as_running_it(pool):
 SAME_AS_A_PROCESS = '''import envsynth_sandbox
 from envsynth_sandbox import run_response
 def verify(response):
-    response = response.replace("<PAIR>", "\\ud800\\udc00")  # a surrogate pair split in two code units
+    # a surrogate pair split in two code units: the request's JSON joins it again, so the code the process runs is
+    # still the response's own (``run_response`` runs only that)
+    response = response.replace("\\U00010000", "\\ud800\\udc00")
     calls = [("total", [[1, 2]]), ("other", [])]
     short = run_response(response, calls=calls, timeout=1.0)
     checked = envsynth_sandbox._foreseen
@@ -212,7 +214,7 @@ NOT_CODE = ["The answer is to add them all up.", "def total(xs):\n  return sum(x
 
 INERT_OR_ONE_NAME = ["", "  \n", "# a comment\n", "12345", "-5", "1.5e3", "True", "()", "abcdef", "abcdef\n",
                      "print", "__name__", "None", "'a docstring'", "x = 1", "x" * 200, "x" * 201, "\u00e9" * 1200,
-                     "a<PAIR>", "a<PAIR>b c", "# " + "y" * 20_000 + "\n)"]
+                     "a\U00010000", "a\U00010000b c", "# " + "y" * 20_000 + "\n)"]
 
 
 def test_code_that_does_not_compile_gets_the_answer_its_process_would_give(pool):

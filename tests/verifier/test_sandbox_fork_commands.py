@@ -95,9 +95,10 @@ def _alive(fd):
 '''
 HONEST = '''from envsynth_sandbox import run_response
 def verify(response):
-    run = run_response("import time\\ndef f():\\n    time.sleep(0.5)\\n    return 7\\n", calls=[("f", [])], timeout=3.0)
+    run = run_response(response, calls=[("f", [])], timeout=3.0)
     return 1.0 if run.outcome == "completed" and run.calls[0].value == 7 else 0.0
 '''
+SLEEPS = "import time\ndef f():\n    time.sleep(0.5)\n    return 7\n"
 ALONE = '''import os
 def verify(response):
     return 1.0 if sorted(os.listdir("/scratch")) == [os.path.basename(os.getcwd())] else 0.0
@@ -107,7 +108,7 @@ def verify(response):
 @pytest.mark.parametrize("attack", [FORGER, HANDOFF], ids=["forged-command", "status-pipe-handed-over"])
 def test_a_verifiers_response_cannot_end_a_later_groups_response(pool, attack):
     assert pool.score(attack, ["attack"])[0].outcome.value == "scored"
-    result = pool.score(HONEST, ["honest"])[0]
+    result = pool.score(HONEST, [SLEEPS])[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
 
 

@@ -98,18 +98,19 @@ def test_a_response_process_heap_does_not_count_its_running_siblings(pool):
     relay = '''from envsynth_sandbox import run_response
 import socket, struct
 def verify(response):
+    count, code = response.split("\\n", 1)
     held = []
     channel = socket.socket(fileno=4)
-    for _ in range(int(response)):
+    for _ in range(int(count)):
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         socket.send_fds(channel, [struct.pack("=cI", b"R", 3000)], [theirs.fileno()])
         theirs.close()
         held.append((mine, socket.recv_fds(mine, 16, 4)[1]))
     channel.detach()
-    run = run_response(PROBE, calls=[("f", [])], timeout=2.0)
+    run = run_response(code, calls=[("f", [])], timeout=2.0)
     raise RuntimeError(str(run.calls[0].value))
-'''.replace("PROBE", repr(source))
-    alone, *beside_siblings = [reading(pool.score(relay, [n])[0].detail) for n in ("0", "7", "0", "3")]
+'''
+    alone, *beside_siblings = [reading(pool.score(relay, [n + "\n" + source])[0].detail) for n in ("0", "7", "0", "3")]
     assert all(same_heap(other, alone) for other in beside_siblings), (alone, beside_siblings)
 
 
@@ -150,9 +151,10 @@ AT_LOAD = (gc.get_count(), gc.get_stats(), sys.getallocatedblocks(), id([]), id(
 VERIFIER_GC_STATE = GC_STATE + "def verify(response):\n    raise RuntimeError(repr(AT_LOAD))\n"
 RESPONSE_GC_STATE = """from envsynth_sandbox import run_response
 def verify(response):
-    run = run_response(CODE, calls=[("f", [])], timeout=2.0)
+    run = run_response(response, calls=[("f", [])], timeout=2.0)
     raise RuntimeError(run.calls[0].value)
-""".replace("CODE", repr(GC_STATE + "def f():\n    return repr(AT_LOAD)\n"))
+"""
+GC_STATE_CODE = GC_STATE + "def f():\n    return repr(AT_LOAD)\n"
 
 
 def test_no_collection_count_tells_a_process_how_many_processes_came_before_it():
@@ -161,9 +163,11 @@ def test_no_collection_count_tells_a_process_how_many_processes_came_before_it()
     the next through how many response processes it started (red-team finding). The first processes of a fresh
     worker must match those after more turns than the interpreter's free lists hold (80)."""
     with open_pool("bwrap", workers=1, limits=Limits(wall_s=5.0, cpu_s=3.0)) as fresh:
-        first = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail, fresh.score(RESPONSE_GC_STATE, ["x"])[0].detail]
+        first = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail,
+                 fresh.score(RESPONSE_GC_STATE, [GC_STATE_CODE])[0].detail]
         for _ in range(45):
             fresh.score(RUNS_RESPONSE, [RESPONSE, RESPONSE])
-        later = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail, fresh.score(RESPONSE_GC_STATE, ["x"])[0].detail]
+        later = [fresh.score(VERIFIER_GC_STATE, ["x"])[0].detail,
+                 fresh.score(RESPONSE_GC_STATE, [GC_STATE_CODE])[0].detail]
     assert first[0].startswith("RuntimeError: ((") and first[1].startswith("RuntimeError: ((")
     assert later == first, (first, later)

@@ -5,6 +5,7 @@ backend, and scores 1.0 only if the kernel said yes.
 
 from __future__ import annotations
 
+import ast
 import platform
 
 import pytest
@@ -299,7 +300,7 @@ def refused():
 def verify(response):
     namespace = {}
     exec(PROBE, namespace)
-    run = run_response(PROBE, calls=[("refused", [])], timeout=2.0)
+    run = run_response(response, calls=[("refused", [])], timeout=2.0)  # the response is the same probe
     seen = namespace["refused"]() + (run.calls[0].value if run.calls and run.calls[0].ok else ["no response"])
     if seen:
         raise RuntimeError(",".join(seen))
@@ -312,7 +313,8 @@ def test_no_task_process_gets_a_pidfd_async_io_or_a_socket_name(pool):
     to the next, 64 of 64, and the host's fork rate, which told run 0 that validation's varied runs were forking);
     the host's count of async I/O events in use carried 120 of 120 bits between pools; an abstract socket name
     outlived its group. The worker's own processes still use pidfds (the fork server and disposer watch with them)."""
-    result = pool.score(TASK_ONLY, ["x"])[0]
+    probe = ast.literal_eval('"""' + TASK_ONLY.split('PROBE = """', 1)[1].split('"""', 1)[0] + '"""')
+    result = pool.score(TASK_ONLY, [probe])[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
 
 

@@ -68,7 +68,7 @@ LOOK = "import os\\ndef look():\\n    return [os.listdir('/proc'), os.path.exist
 def verify(response):
     ns = {}
     exec(LOOK, ns)
-    run = run_response(LOOK, calls=[("look", [])], timeout=2.0)
+    run = run_response(response, calls=[("look", [])], timeout=2.0)  # the response is LOOK
     return 1.0 if ns["look"]() == run.calls[0].value == [[], False, False] else 0.0
 '''
 
@@ -78,7 +78,9 @@ def test_verifier_and_response_processes_see_no_proc(pool):
     mapping a page of the shared file image, host-wide (the sandbox workers alive: a training fleet or a validation
     pool), ``loadavg`` and ``stat`` count the host's threads and forks; and start times in ``/proc/<pid>/stat``
     dated the worker."""
-    assert pool.score(NO_PROC, ["a"])[0].score == 1.0
+    look = ("import os\ndef look():\n"
+            "    return [os.listdir('/proc'), os.path.exists('/proc/self'), os.path.exists('/proc/1/stat')]\n")
+    assert pool.score(NO_PROC, [look])[0].score == 1.0
 
 
 SCRATCH = '''import os, zlib
@@ -94,9 +96,7 @@ def test_a_verifiers_files_carry_no_count_of_earlier_groups(pool):
     assert None not in groups[0] and groups == [groups[0]] * 4
 
 
-THROUGH_A_RESPONSE = '''import zlib
-from envsynth_sandbox import run_response
-PROBE = """import os
+IDS = """import os
 def ids():
     open("made-here", "w").close()
     child = os.fork()
@@ -105,14 +105,16 @@ def ids():
     os.waitpid(child, 0)
     return [os.getpid(), os.getppid(), child, os.stat("made-here").st_ino, os.stat(".").st_ino]
 """
+THROUGH_A_RESPONSE = '''import zlib
+from envsynth_sandbox import run_response
 def verify(response):
-    run = run_response(PROBE, calls=[("ids", [])], timeout=2.0)
+    run = run_response(response, calls=[("ids", [])], timeout=2.0)
     return zlib.crc32(repr(run.calls[0].value).encode()) / 2 ** 32 if run.calls[0].ok else 0.0
 '''
 
 
 def test_a_response_process_reads_the_same_ids_in_every_group(pool):
-    scores = [pool.score(THROUGH_A_RESPONSE, ["a"])[0].score for _ in range(4)]
+    scores = [pool.score(THROUGH_A_RESPONSE, [IDS])[0].score for _ in range(4)]
     assert scores[0] not in (None, 0.0) and scores == [scores[0]] * 4
 
 
@@ -120,10 +122,10 @@ def test_a_response_alone_in_its_namespace_still_times_out_on_cpu():
     # pid 1 of a namespace ignores SIGXCPU; the hard cap's SIGKILL ends it, and the run still says why. The wall
     # limits are roomy so that a loaded host cannot end the verifier call before the response spent its CPU.
     burner = ("from envsynth_sandbox import run_response\ndef verify(response):\n"
-              "    run = run_response('def f():\\n    while True:\\n        pass\\n', calls=[('f', [])], timeout=25)\n"
+              "    run = run_response(response, calls=[('f', [])], timeout=25)\n"
               "    return 1.0 if (run.outcome, run.detail) == ('timeout', 'CPU time limit exceeded') else 0.0\n")
     with open_pool("bwrap", workers=1, limits=Limits(wall_s=30.0, cpu_s=1.0)) as small:
-        result = small.score(burner, ["r"])[0]
+        result = small.score(burner, ["def f():\n    while True:\n        pass\n"])[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
 
 
@@ -163,20 +165,17 @@ def test_no_file_time_a_verifier_reads_dates_its_worker(pool):
     assert first is not None and first == later
 
 
-PSEUDO_TERMINAL = '''import os
+OPENS = '''import os
 def opens():
     try:
         os.close(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
         return True
     except OSError:
         return False
-def verify(response):
+'''
+PSEUDO_TERMINAL = OPENS + '''def verify(response):
     from envsynth_sandbox import run_response
-    run = run_response("import os\\n" + "def opens():\\n" + "\\n".join("    " + line for line in """try:
-    os.close(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
-    return True
-except OSError:
-    return False""".splitlines()), calls=[("opens", [])])
+    run = run_response(response, calls=[("opens", [])])  # the response is this verifier's own opens()
     assert run.calls[0].ok, run
     return 0.5 * opens() + 0.25 * run.calls[0].value
 '''
@@ -184,5 +183,5 @@ except OSError:
 
 def test_no_verifier_or_response_process_can_open_a_pseudo_terminal(pool):
     # Round 20: a write to a pseudo-terminal set the mtime of the worker's ptmx node, which a later task read
-    result = pool.score(PSEUDO_TERMINAL, ["a"])[0]
+    result = pool.score(PSEUDO_TERMINAL, [OPENS])[0]
     assert (result.outcome.value, result.score) == ("scored", 0.0), result.detail

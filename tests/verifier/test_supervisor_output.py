@@ -42,6 +42,9 @@ class ScriptedRun:
     def feed(self, value: object) -> None:
         pass
 
+    def offer(self, response: str) -> None:
+        pass
+
     def flush(self) -> None:
         pass
 

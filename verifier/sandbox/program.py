@@ -17,8 +17,9 @@ import json
 import os
 from importlib import resources
 
-MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "response", "disposer",
-           "fork_protocol", "clean_image", "template", "load_state", "isolation", "child", "response_watch", "channels", "forkserver", "run", "supervisor")
+MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "disposer", "fork_protocol",
+           "response", "clean_image", "template", "load_state", "isolation", "child", "response_watch", "channels",
+           "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 _REGISTER = """

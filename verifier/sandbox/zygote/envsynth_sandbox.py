@@ -22,6 +22,12 @@ it timed out, crashed or exited, fails with ``error.type`` ``Timeout``/``Crashed
 is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back as lists, sets as
 ``{"$set": [...]}`` and a dict key that starts with ``$`` with one more ``$`` (so the dict ``{"$set": [1]}`` never
 equals the set ``{1}``) — compare with ``plain(expected)``. Arguments must be plain JSON values too.
+
+``code`` must be part of the response being scored: the response itself, or what is left of it once fences, a
+prefix or a suffix are cut and whitespace is changed. Anything else (code the verifier wrote, or the response with
+code added) raises :class:`NotTheResponse`: the response process refuses to run it, before any of it runs. Why: in
+a response process code runs without the checks a verifier's own code passes, so a verifier could read the real
+clock or the host there and behave in training as it never did in validation.
 """
 
 import builtins
@@ -51,6 +57,10 @@ killed for waiting on its own response."""
 DRAIN_S = 0.005
 PIPE_SIZE = 1 << 20
 _MESSAGE = struct.Struct("=cI")
+
+
+class NotTheResponse(ValueError):
+    """``run_response`` was given code that is not part of the response being scored (see the module's text)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     being ``min(2 s, wall_s / 4)``: 2.5 s under the default 5 s). The default, 1 s, leaves a call that ran into
     it room within validation's 2 s budget for a ``verify`` call: at 2 s, the default, every task with a failure
     case that loops was rejected as ``timeout`` (helper review, round 28). Raises TypeError/ValueError only for a
-    bad request from the verifier itself."""
+    bad request from the verifier itself, and :class:`NotTheResponse` for code that is not part of the response."""
     wanted = [_call(item) for item in calls]
     slack = min(SLACK_S, CALL_WALL_S / 4)
     timeout = min(float(timeout), CALL_WALL_S - 2 * slack)
@@ -130,7 +140,10 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     finally:
         for fd in ends[1:]:
             _close(fd)
-    return _assemble(len(wanted), data, output, status)
+    run = _assemble(len(wanted), data, output, status)
+    if run.load_error is not None and run.load_error.type == "NotTheResponse":
+        raise NotTheResponse(run.load_error.message)
+    return run
 
 
 def _foreseen(code, wanted):

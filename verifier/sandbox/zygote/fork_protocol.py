@@ -3,7 +3,9 @@
 Standard library only (shipped into the sandbox). A command is one ``SOCK_SEQPACKET`` message: a one-byte kind and a
 timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors of that kind:
 
-- *verifier* (from the zygote): the verifier's three pipe ends. The zygote hears the verifier's pid, followed by
+- *verifier* (from the zygote): the verifier's three pipe ends, and the descriptor of the file that holds the
+  response it is scoring (``run.Run.offer``), which the server keeps, never reads, and hands to each response
+  process that verifier starts (``response.part_of_response``). The zygote hears the verifier's pid, followed by
   :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own, or :data:`FAILED`.
 - *response* (from a verifier process or its isolated fork): the socket its reply goes to, made for that one
   request (a reply left queued on a shared channel was taken by the next caller, so one response's code could hand
@@ -31,7 +33,9 @@ import sys
 from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
-FDS = {VERIFIER: 3, RESPONSE: 1, CHANNEL: 1}
+FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
+TEXT_LENGTH = struct.Struct("<Q")
+"""The text file's header: the length of the UTF-8 text that follows it (one ``pwrite`` writes both)."""
 CHANNELS_PER_VERIFIER = 2 + 2 * 8
 """Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
 :data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads

@@ -6,9 +6,11 @@ forks this server before it reads anything, and the server never holds task data
 it once before it serves, clone them, so no child's heap follows the server's own history. It takes only fork
 commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 
-- *verifier* (from the zygote, with the verifier's three pipe ends): cloned with ``CLONE_PARENT`` (elsewhere than
-  x86_64: by a helper that exits at once), so the zygote is its parent and reads its exit status. The server keeps
-  a pidfd of it; the verifier reads its request from a pipe, after the fork.
+- *verifier* (from the zygote, with the verifier's three pipe ends and the descriptor of the text it scores):
+  cloned with ``CLONE_PARENT`` (elsewhere than x86_64: by a helper that exits at once), so the zygote is its
+  parent and reads its exit status. The server keeps a pidfd of it, and the text's descriptor, which only its
+  response processes get (the server never reads it, and holds no task data); the verifier reads its request from
+  a pipe, after the fork.
 - *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
   its isolated fork uses alone and which ends with that fork (``isolation.ForkChannels``).
 - *response* (from a verifier, through a channel the server serves for that verifier process alone): the
@@ -94,6 +96,7 @@ class Server:
         self.poller = select.poll()
         self.poller.register(commands, select.POLLIN)
         self.verifiers = {}  # verifier pidfd -> True while it lives
+        self.texts = {}  # verifier pidfd -> descriptor of the response it is scoring (``run.Run.offer``)
         self.watch = ResponseWatch(cfg, self.poller, self._unwatch)
         self.retired = set()  # descriptors no longer polled since this batch of events began
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``confine.clone`` clears it when refused)
@@ -138,7 +141,8 @@ class Server:
                 return template.serve, (theirs, CLONE_PARENT, launch, [True])  # its clones: its parent's
             theirs.close()
             self.templates[kind] = template.Template(mine, pid)
-            self.templates[kind].rehearse(4 if kind == VERIFIER else 3)  # a verifier's descriptors, a response's
+            self.templates[kind].rehearse(4)  # a verifier's descriptors (three pipes, a channel), a response's (three
+            # pipes, the text it may run)
         return None
 
     def serve(self):
@@ -210,6 +214,7 @@ class Server:
     def _verifier_ended(self, pidfd):
         """The verifier process is gone: end every response it started and drop its channels (queued commands too)."""
         del self.verifiers[pidfd]
+        os.close(self.texts.pop(pidfd))
         self.watch.abandon(pidfd)
         self.channels.close_owned(pidfd)
         self._unwatch(pidfd)
@@ -220,11 +225,11 @@ class Server:
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pass_sender(channel)  # before the verifier can send: each command names its sender (fork_protocol)
         touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
-        pid, confined = self._fork(VERIFIER, list(fds) + [theirs.fileno()])
+        pid, confined = self._fork(VERIFIER, list(fds[:3]) + [theirs.fileno()])
         if pid == 0:
             channel.close()
             self._shed()
-            return self.on_verifier, (self.cfg, fds, theirs.detach())
+            return self.on_verifier, (self.cfg, fds[:3], theirs.detach())
         theirs.close()
         pidfd = None
         if pid is not None:
@@ -239,6 +244,7 @@ class Server:
         self.commands.send(pid_reply(pid, confined))
         self.channels.add(channel, pidfd)
         self.verifiers[pidfd] = True
+        self.texts[pidfd] = os.dup(fds[3])  # (the command's own copies are closed by the caller)
         self.poller.register(pidfd, select.POLLIN)
 
     def _fork(self, kind, fds):
@@ -288,11 +294,11 @@ class Server:
         child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
         theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
         status = pipes[3][1]
-        pid, confined = self._fork(RESPONSE, child_ends)
+        pid, confined = self._fork(RESPONSE, child_ends + (self.texts[owner],))
         if pid == 0:
             answer.detach()
             self._shed()
-            return self.on_response, (self.cfg, child_ends, self.cfg.get("response_uid"))
+            return self.on_response, (self.cfg, child_ends + (self.texts[owner],), self.cfg.get("response_uid"))
         for fd in child_ends:
             os.close(fd)
         pidfd = None

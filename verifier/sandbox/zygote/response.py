@@ -13,7 +13,14 @@ prints just before it is killed may be lost.
 
 Values are converted to plain JSON (None, bool, int, float, str, lists, str-keyed dicts; a tuple becomes a list, a
 set ``{"$set": [...]}``, and a dict key that starts with ``$`` gets one more, so a dict never reads as a set);
-anything else fails the call with ``UnserializableResult``. Nothing here is trusted:
+anything else fails the call with ``UnserializableResult``.
+
+It runs only code that is part of the response being scored (:func:`part_of_response`), which it reads, before any
+of the code runs, from the file the zygote keeps (descriptor 5, closed before the code runs): a verifier may
+strip fences, cut a prefix or a suffix and change whitespace, nothing more. Why: code of the verifier's own ran here
+with none of the static checks its verifier got, so a verifier read the real clock in a response process, passed
+validation and paid every wrong answer in training after its date (admitted 1 of 1, round 34). Refused code loads
+with the error :data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier). Nothing here is trusted:
 everything this process writes is data that the verifier's client parses with caps, and a response that forges
 lines only claims values it could as well have returned.
 """
@@ -24,13 +31,16 @@ import json
 import math
 import os
 import resource
+import struct
 import sys
 
 from verifier.sandbox.zygote import confine
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
+from verifier.sandbox.zygote.fork_protocol import TEXT_LENGTH
 from verifier.sandbox.zygote.plainjson import own_codec
 
-RESULT_FD, REQUEST_FD = 3, 4
+RESULT_FD, REQUEST_FD, TEXT_FD = 3, 4, 5
+NOT_THE_RESPONSE = "NotTheResponse"
 REQUEST_CAP = 64 << 20
 TEXT_CAP = 1000
 STDERR_CAP = 64 << 10
@@ -41,10 +51,10 @@ _DECODE, _ENCODE = own_codec()  # the request is the verifier's, and harms only 
 
 def response_main(cfg, fds, uid):
     """Confine, read the request from ``fds[0]``, run it; never returns."""
-    request, results, output = fds
+    request, results, output, text = fds
     confine.enter(cfg["mount_plan"], uid)
     devnull = os.open("/dev/null", os.O_RDONLY)
-    arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD)))
+    arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD), (text, TEXT_FD)))
     home = cfg.get("response_home")  # set by the response template, whose clones are all pid 1 (see ``settle``)
     _limit(cfg, inherited=home is not None)
     if home is None:
@@ -57,10 +67,47 @@ def response_main(cfg, fds, uid):
     errors = capture_stderr()
     spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
-    run(spec, cfg.get("response_stdin"))
+    scored = scored_text(TEXT_FD)
+    os.close(TEXT_FD)
+    if part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored):
+        del scored
+        run(spec, cfg.get("response_stdin"))
+    else:
+        _emit({"e": "load", "ok": False, "error": {"type": NOT_THE_RESPONSE, "message": REFUSAL}})
     flush_streams()
     report_stderr(errors)
     os._exit(0)
+
+
+REFUSAL = ("run_response runs only code that is part of the response being scored (fences, a prefix or a suffix "
+           "cut and whitespace changed at most); pass it the response's own code")
+
+
+def scored_text(fd):
+    """The response being scored, from the zygote's file (``run.Run.offer``): an 8-byte length, then UTF-8;
+    None when it cannot be read (then no code runs)."""
+    try:
+        header = os.pread(fd, TEXT_LENGTH.size, 0)
+        (length,) = TEXT_LENGTH.unpack(header)
+        chunks, size = [], 0
+        while size < min(length, REQUEST_CAP):
+            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_LENGTH.size + size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks).decode("utf-8", "surrogatepass")
+    except (OSError, ValueError, TypeError, struct.error):
+        return None
+
+
+def part_of_response(code, text):
+    """Whether ``code`` is a stretch of ``text``, whitespace aside: what a verifier gets from a response by cutting
+    fences, a prefix or a suffix, dedenting or changing line ends. Code it wrote itself, or joined from several
+    places, is not (a response it scores holds the code only by chance: a policy that wrote the verifier's probe)."""
+    if not isinstance(code, str) or not isinstance(text, str):
+        return False
+    return "".join(code.split()) in "".join(text.split())
 
 
 def settle(cfg):

@@ -4,6 +4,14 @@ The process is forked by the fork server (``forkserver``), not by the zygote, so
 heap (earlier requests and results); the zygote hands it its request through a pipe once it exists: a header
 (source, limits, run environment, nonce, working directory; nothing about the group) and then one response at a
 time, the next only once the process has reported on the current one (``supervisor.supervise``).
+
+The zygote also keeps the response being scored in a file of the run's own that has no name (:meth:`Run.offer`,
+:func:`text_file`). Its descriptor goes to the fork server with the command that starts the process; the server
+hands it to each response process the verifier starts, which reads it and closes it before any code runs, and
+runs only code that is part of that text (``response.part_of_response``). Why: ``run_response`` ran whatever code
+a verifier passed, with none of the static checks a verifier's own code gets, so a verifier read the real clock in
+a response process and would have been paid in training after a date its validation never reached (admitted 1 of
+1, round 34).
 """
 
 import json
@@ -14,7 +22,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
-from verifier.sandbox.zygote.fork_protocol import MESSAGE, VERIFIER, read_pid_reply
+from verifier.sandbox.zygote.fork_protocol import MESSAGE, TEXT_LENGTH, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -40,14 +48,15 @@ class Run:
         # them whole (when they fit the pipe): how many reads it took, and so its heap, no longer depends on timing.
         self.w_req, self.pending = w_req, bytearray()
         os.set_blocking(w_req, False)
+        self.text = text_file(cfg["scratch"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
         self.feed(header)
-        self.feed(req["responses"][start])
+        self.offer(req["responses"][start])
         try:
-            self.pid, self.confined = _spawn(server, (r_req, w_res, w_out))
+            self.pid, self.confined = _spawn(server, (r_req, w_res, w_out, self.text))
         except BaseException:
-            for fd in (w_req, r_res, r_out):
+            for fd in (w_req, r_res, r_out, self.text):
                 os.close(fd)
             raise
         finally:
@@ -69,6 +78,16 @@ class Run:
         what the pipe takes now; :meth:`flush` writes the rest when the pipe has room (never blocking the zygote)."""
         self.pending += (json.dumps(value) + "\n").encode()
         self.flush()
+
+    def offer(self, response):
+        """Hand the process the response it is to score next (:meth:`feed`), and make it the text its response
+        processes may run (the text file: an 8-byte length, then the UTF-8 bytes, written in one call)."""
+        data = str(response).encode("utf-8", "surrogatepass")
+        try:
+            os.pwrite(self.text, TEXT_LENGTH.pack(len(data)) + data, 0)
+        except OSError:  # a full scratch: an empty file, whose text no code is part of (the response runs nothing)
+            os.ftruncate(self.text, 0)
+        self.feed(response)
 
     def flush(self):
         try:
@@ -129,9 +148,22 @@ class Run:
         return describe_status(self.status)
 
     def close(self):
-        for fd in (self.r_res, self.r_out, self.w_req, self.pidfd):
+        for fd in (self.r_res, self.r_out, self.w_req, self.pidfd, self.text):
             if fd is not None:
                 os.close(fd)
+
+
+def text_file(directory):
+    """A file of no name in ``directory`` (the worker's scratch) for :meth:`Run.offer`: ``O_TMPFILE``, else a
+    file removed as soon as it is made. Not a memory file: the sandbox's seccomp filter refuses ``memfd_create``
+    to every process in it, the zygote included."""
+    try:
+        return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError:
+        path = os.path.join(directory, ".text-" + os.urandom(8).hex())
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        os.unlink(path)
+        return fd
 
 
 def _spawn(server, fds):

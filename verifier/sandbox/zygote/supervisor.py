@@ -123,7 +123,7 @@ def supervise(run, req, results, start, lifeline=None):
                     return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
                     if index + 1 < total:  # the next response, only now (see ``child.serve``); judged meanwhile
-                        run.feed(req["responses"][index + 1])
+                        run.offer(req["responses"][index + 1])
                     now = time.monotonic()
                     if kind == "end":  # the response's own process ended without reporting
                         outcome, detail = frame.get("o"), str(frame.get("d", ""))
