@@ -9,6 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=""
 command -v bwrap >/dev/null 2>&1 || need="$need bubblewrap"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v cc >/dev/null 2>&1 || need="$need gcc"  # builds the sandbox's clock shim (verifier/sandbox/clock_shim.c)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need="$need python3-venv"
 if [ -n "$need" ]; then
   $SUDO apt-get install -y -q $need >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q $need >/dev/null; }

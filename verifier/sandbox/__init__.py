@@ -93,9 +93,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   verifier uid is killed (``kill(-1)``: daemons, double forks, fork bombs), SysV IPC objects are removed and the
   scratch space is wiped depth-first without recursion or long paths (a 3,000-deep tree goes like a flat one)
 - validation cannot be told from training: run 0 of validation is the pinned training environment (hash seed 0,
-  RNG seed 0, real clocks and pids, nothing patched); later runs shift every clock Python reports (``time``,
-  ``datetime``, ``clock_gettime``, file times from ``os.stat``, so ``/proc/self``'s mtime too) and every pid
-  (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so a verifier keyed on them changes its score
+  RNG seed 0, real clocks and pids, nothing patched); later runs shift the calendar clock and file times in the C
+  library, beneath Python (the clock shim, ``clock_shim``: ``time``, ``datetime``, SQLite's ``now``, ``os.stat``),
+  the monotonic clocks in Python, and every pid (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so
+  a verifier keyed on them changes its score
 - results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
   stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
   out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``
@@ -124,8 +125,9 @@ Not enforced (known limits):
   until the group ends, though it holds none of the group's pipes
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
-- clocks read around Python's functions (ctypes, ``/proc/uptime``, ``os.scandir`` entries' times) are not shifted
-  in validation's varied runs; host-wide growing counters (``/proc/stat`` ``processes``, pipe and socket inode
+- clocks read around the C library (system calls made directly, ``/proc/uptime``) are not shifted in validation's
+  varied runs, nor the monotonic clock read in C; without a C compiler (no clock shim) neither is any clock read
+  in C; host-wide growing counters (``/proc/stat`` ``processes``, pipe and socket inode
   numbers) are clocks too; without root (no namespaces per process) the worker's real pids, its scratch inode
   numbers and the times of the directories bwrap made at start are readable
 - a verifier process knows how many calls it has made and the earlier responses it scored (only a process per

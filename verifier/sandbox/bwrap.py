@@ -43,6 +43,7 @@ from verifier.limits import Limits
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
+from verifier.sandbox import clock_shim
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
 from verifier.sandbox.image_leases import Leases
@@ -70,10 +71,11 @@ def python_paths() -> tuple[Path, Path]:
 
 
 def bwrap_argv(image: FileImage, mounts: tuple[LibraryMount, ...], limits: Limits, fds: tuple[int, int],
-               config: dict[str, object], privileged: bool, extra_caps: tuple[str, ...] = ()) -> list[str]:
+               config: dict[str, object], privileged: bool, extra_caps: tuple[str, ...] = (),
+               shim: Path | None = None) -> list[str]:
     """The bwrap command line for one worker (``image``: the interpreter's files; ``mounts``: the verifier
     libraries' layers; ``fds``: block and info fds; ``privileged``: started by root, when the sandbox keeps
-    CAP_SETUID/SETGID/KILL and ``extra_caps``)."""
+    CAP_SETUID/SETGID/KILL and ``extra_caps``; ``shim``: the clock shim to preload, ``clock_shim``)."""
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
             "--unshare-cgroup-try",
             "--as-pid-1", "--new-session", "--block-fd", str(fds[0]), "--info-fd", str(fds[1])]
@@ -84,6 +86,7 @@ def bwrap_argv(image: FileImage, mounts: tuple[LibraryMount, ...], limits: Limit
     else:
         argv += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
     argv += image.bwrap_args()  # the interpreter's files, copied to tmpfs (file_image.py), in place of /usr
+    argv += clock_shim.bwrap_args(shim)  # the calendar clock, shifted in C in validation's varied runs
     argv += bwrap_args(mounts)  # allow-listed verifier libraries, read-only (verifier/libraries.py), also copies
     if mounts:
         config["site"] = [*config["site"], LIBRARY_ROOT]
@@ -100,10 +103,13 @@ class BwrapBackend(Backend):
 
     name = "bwrap"
 
-    def __init__(self, pin_cpus: bool = True) -> None:
+    def __init__(self, pin_cpus: bool = True, shift_clock_in_c: bool = True) -> None:
         self.pin_cpus = pin_cpus
         """Each worker scores a group on one CPU (``verifier.sandbox.cpu_pinning``); off only to measure what that is
         worth, never for one context (validation, training) and not the other: a verifier reads its CPU mask."""
+        self.shift_clock_in_c = shift_clock_in_c
+        """Preload the clock shim (``verifier.sandbox.clock_shim``) where it can be built; off only to test the
+        fallback (the clock shifted in Python), which a host without a C compiler gets."""
 
     def unavailable_reason(self) -> str | None:
         if not sys.platform.startswith("linux"):
@@ -126,13 +132,15 @@ class BwrapBackend(Backend):
         memory = (limits.memory_mb + limits.scratch_mb + ZYGOTE_OVERHEAD_MB) << 20
         return launch_worker(limits, hash_seed, zygote, memory,
                              deny_list_program(process_namespaces=True, unix_sockets_only=True),
-                             extra_caps=("CAP_SYS_ADMIN",), pin_cpus=self.pin_cpus)
+                             extra_caps=("CAP_SYS_ADMIN",), pin_cpus=self.pin_cpus,
+                             shift_clock_in_c=self.shift_clock_in_c)
 
 
 def launch_worker(limits: Limits, hash_seed: int,
                   program: Callable[[str, dict[str, object]], tuple[list[str], int | None]],
                   memory_bytes: int, filter_program: bytes | None, *,
-                  extra_caps: tuple[str, ...] = (), pin_cpus: bool = True) -> ProcessWorker:
+                  extra_caps: tuple[str, ...] = (), pin_cpus: bool = True,
+                  shift_clock_in_c: bool = True) -> ProcessWorker:
     """Start one bwrap worker (the steps of the module docstring) and wait for its greeting; the one start function
     of every program run under bwrap (the verifier zygote here, the session supervisor in
     ``verifier.session_launch``).
@@ -143,7 +151,8 @@ def launch_worker(limits: Limits, hash_seed: int,
     along (closed here once bwrap has it). ``filter_program``: the seccomp deny list bwrap installs on the whole
     sandbox (``seccomp.deny_list_program``; None: none). ``memory_bytes``: the worker cgroup's memory limit.
     ``pin_cpus``: the worker gets a cpuset, which holds one CPU while it scores a group (``cpu_pinning``; where the
-    cgroup ``cpuset`` controller is writable)."""
+    cgroup ``cpuset`` controller is writable). ``shift_clock_in_c``: preload the clock shim where it can be built
+    (``clock_shim``)."""
     reason = BwrapBackend().unavailable_reason()
     if reason is not None:
         raise SandboxUnavailableError(reason)
@@ -153,6 +162,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     try:
         image = base_image(binary, prefix, root, leases)
         mounts = tuple(library_layer(mount, root, leases) for mount in library_mounts(limits.libraries))
+        shim = clock_shim.built_shim(root) if shift_clock_in_c else None
     except BaseException:
         leases.close()
         raise
@@ -165,7 +175,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     config: dict[str, object] = {"in": to_r, "out": from_w, "uid": uid, "scratch": SCRATCH, "site": [],
                                  "response_uid": None if uid is None else uid + 1, "nproc": True,
                                  "hash_seed": hash_seed}
-    argv = bwrap_argv(image, mounts, limits, (block_r, info_w), config, privileged, extra_caps)
+    argv = bwrap_argv(image, mounts, limits, (block_r, info_w), config, privileged, extra_caps, shim)
     tail, program_r = program(str(binary), config)
     argv += tail
     seccomp_r = program_fd(filter_program)

@@ -1,25 +1,72 @@
 """What a verifier can observe of its run, pinned for training and shifted for validation's varied runs.
 
-Runs inside the sandbox, standard library only. Training runs in the pinned environment (offsets 0): nothing is
-patched, so validation's first run, which uses the same pinned environment, is indistinguishable from training.
-Validation's other runs shift every clock the verifier can read through Python (``time``, ``datetime``,
-``time.clock_gettime*``, file times from ``os.stat``/``lstat``/``fstat``, which covers ``/proc/self``'s mtime) by
-``clock_offset_s``, and every process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by
+Runs inside the sandbox, standard library only. Training runs in the pinned environment (offsets 0), and so does
+validation's first run: the two are indistinguishable. Validation's other runs shift every clock a verifier can
+read by ``clock_offset_s`` and every process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by
 ``pid_offset``, so a verifier whose score depends on them scores differently across runs and is rejected as
-nondeterministic. Reads that bypass Python's functions (ctypes, ``/proc/self/stat`` fields, ``/proc/uptime``) are
-not shifted; the sandbox docstring lists that.
+nondeterministic.
+
+Where the sandbox preloads the clock shim (``verifier/sandbox/clock_shim.py``), the calendar clock and file times
+are shifted in the C library, beneath Python, for the whole process: nothing in ``time``, ``datetime`` or ``os``
+changes, SQLite's and every other C reader's ``now`` moves too, and every verifier process sets its shift once,
+0 included, after which it cannot change. Only ``time.monotonic``/``perf_counter`` (and ``clock_gettime`` on the
+monotonic clocks) are shifted in Python there: the C library's monotonic clock times Python's own sleeps and lock
+timeouts. Without the shim every clock is shifted in Python (``time``, ``datetime``, ``time.clock_gettime*``, file
+times from ``os.stat``/``lstat``/``fstat``), which clocks read in C escape and which a verifier can see
+(``type(datetime.datetime)``). Reads that bypass both (system calls made directly, ``/proc/uptime``) are not
+shifted; the sandbox docstring lists that.
 """
 
 import os
 import time
 
 
+MONOTONIC_CLOCKS = frozenset(getattr(time, name) for name in ("CLOCK_MONOTONIC", "CLOCK_MONOTONIC_RAW",
+                                                                "CLOCK_BOOTTIME") if hasattr(time, name))
+
+
+def _shim_setter():
+    """The clock shim's ``envsynth_shift_clock`` where the sandbox preloaded it, else None; looked up once, in the
+    image every verifier process is cloned from."""
+    try:
+        import ctypes
+        setter = ctypes.CDLL(None).envsynth_shift_clock
+    except (ImportError, OSError, AttributeError):
+        return None
+    setter.argtypes, setter.restype = [ctypes.c_longlong], ctypes.c_int
+    return setter
+
+
+SHIFT_IN_C = _shim_setter()
+
+
 def apply(env):
     """Seed ``random`` and apply the offsets of ``env`` (a dict: rng_seed, clock_offset_s, pid_offset)."""
     import random
     random.seed(env.get("rng_seed"))
-    shift_clocks(env.get("clock_offset_s") or 0.0)
+    offset = env.get("clock_offset_s") or 0.0
+    if SHIFT_IN_C is not None:
+        SHIFT_IN_C(int(round(offset * 1e9)))  # in every process, 0 too: the shift is set once and sealed
+        shift_monotonic(offset)
+    else:
+        shift_clocks(offset)
     shift_pids(int(env.get("pid_offset") or 0))
+
+
+def shift_monotonic(offset):
+    """Shift the monotonic clocks in Python by ``offset`` seconds (0: leave them untouched); the calendar clock is
+    the shim's."""
+    if not offset:
+        return
+    for name in ("monotonic", "perf_counter"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + offset)
+    for name in ("monotonic_ns", "perf_counter_ns"):
+        original = getattr(time, name)
+        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
+    gettime, gettime_ns = time.clock_gettime, time.clock_gettime_ns
+    time.clock_gettime = lambda clock: gettime(clock) + (offset if clock in MONOTONIC_CLOCKS else 0)
+    time.clock_gettime_ns = lambda clock: gettime_ns(clock) + (int(offset * 1e9) if clock in MONOTONIC_CLOCKS else 0)
 
 
 def shift_pids(offset):
@@ -35,7 +82,8 @@ def shift_pids(offset):
 
 
 def shift_clocks(offset):
-    """Shift every common clock by ``offset`` seconds before the verifier loads (0: leave them untouched)."""
+    """Shift every common clock by ``offset`` seconds in Python, before the verifier loads (0: leave them
+    untouched); where the sandbox has no clock shim."""
     import datetime as dt
     if not offset:
         return

@@ -203,6 +203,7 @@ def main(config_json):
     arrange(((cfg["in"], HOST_IN_FD), (cfg["out"], HOST_OUT_FD)))
     cfg["in"], cfg["out"] = HOST_IN_FD, HOST_OUT_FD
     cfg["zygote_pid"] = os.getpid()
+    os.environ.pop("LD_PRELOAD", None)  # the clock shim stays loaded; no process of the sandbox sees it named
     lib = libc()
     if lib is not None:
         lib.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/<pid>/mem for the children

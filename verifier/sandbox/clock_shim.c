@@ -1,0 +1,137 @@
+/* envsynth's clock shift beneath Python, preloaded (LD_PRELOAD) into every process of a bwrap sandbox.
+ *
+ * Validation's varied runs show a verifier another date (verifier/sandbox/clock_shim.py says why). Shifting the
+ * clock in Python (patched time.time, a stand-in datetime class, a wrapped os.stat) left clocks read in C unshifted
+ * (SQLite's 'now' in SQL text built at run time paid every wrong answer after its date, round 32) and the patches
+ * themselves visible (type(datetime.datetime) is not type in a varied run only). Here the C library's calendar
+ * clock and the file times it reports are shifted for everything in the process, Python's own functions included,
+ * and nothing in Python changes.
+ *
+ * The shift is set once per process by envsynth_shift_clock (the sandbox calls it in every verifier process, with
+ * 0 in training and in validation's first run) and cannot be changed after that: a second call is refused, so
+ * code that reached the function could not set the real clock back, nor tell by trying which run it is in.
+ * Only the calendar clocks (CLOCK_REALTIME, _COARSE, _ALARM, CLOCK_TAI) move: absolute waits on them are rare,
+ * while Python's sleeps, lock timeouts and the GIL wait on CLOCK_MONOTONIC deadlines, which stay untouched.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+
+static long long shift_ns;
+static int sealed;
+
+int envsynth_shift_clock(long long ns) {
+    if (sealed)
+        return -1;
+    sealed = 1;
+    shift_ns = ns;
+    return 0;
+}
+
+static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+static void add_to(struct timespec *ts) {
+    long long total = (long long)ts->tv_nsec + shift_ns % 1000000000LL;
+    ts->tv_sec += shift_ns / 1000000000LL + total / 1000000000LL;
+    total %= 1000000000LL;
+    if (total < 0) {
+        total += 1000000000LL;
+        ts->tv_sec -= 1;
+    }
+    ts->tv_nsec = total;
+}
+
+static int calendar(clockid_t id) {
+    return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE || id == CLOCK_REALTIME_ALARM || id == CLOCK_TAI;
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts) {
+    static int (*real)(clockid_t, struct timespec *);
+    if (!real)
+        real = next("clock_gettime");
+    int done = real(id, ts);
+    if (done == 0 && shift_ns && calendar(id))
+        add_to(ts);
+    return done;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+    static int (*real)(struct timeval *restrict, void *restrict);
+    if (!real)
+        real = next("gettimeofday");
+    int done = real(tv, tz);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnonnull-compare"
+    if (done == 0 && tv && shift_ns) {
+        struct timespec ts = {tv->tv_sec, tv->tv_usec * 1000L};
+        add_to(&ts);
+        tv->tv_sec = ts.tv_sec;
+        tv->tv_usec = ts.tv_nsec / 1000L;
+    }
+#pragma GCC diagnostic pop
+    return done;
+}
+
+time_t time(time_t *out) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return (time_t)-1;
+    if (out)
+        *out = ts.tv_sec;
+    return ts.tv_sec;
+}
+
+static void shift_stat(struct stat *st) {
+    if (!shift_ns)
+        return;
+    add_to(&st->st_atim);
+    add_to(&st->st_mtim);
+    add_to(&st->st_ctim);
+}
+
+#define STAT_LIKE(name, type, params, args)                                                                        \
+    int name params {                                                                                               \
+        static int (*real) params;                                                                                  \
+        if (!real)                                                                                                  \
+            real = next(#name);                                                                                     \
+        int done = real args;                                                                                       \
+        if (done == 0)                                                                                              \
+            shift_stat((struct stat *)st);                                                                          \
+        return done;                                                                                                \
+    }
+
+STAT_LIKE(stat, struct stat, (const char *restrict path, struct stat *restrict st), (path, st))
+STAT_LIKE(stat64, struct stat64, (const char *restrict path, struct stat64 *restrict st), (path, st))
+STAT_LIKE(lstat, struct stat, (const char *restrict path, struct stat *restrict st), (path, st))
+STAT_LIKE(lstat64, struct stat64, (const char *restrict path, struct stat64 *restrict st), (path, st))
+STAT_LIKE(fstat, struct stat, (int fd, struct stat *st), (fd, st))
+STAT_LIKE(fstat64, struct stat64, (int fd, struct stat64 *st), (fd, st))
+STAT_LIKE(fstatat, struct stat, (int dir, const char *restrict path, struct stat *restrict st, int flags),
+          (dir, path, st, flags))
+STAT_LIKE(fstatat64, struct stat64, (int dir, const char *restrict path, struct stat64 *restrict st, int flags),
+          (dir, path, st, flags))
+
+static void shift_stamp(struct statx_timestamp *stamp) {
+    struct timespec ts = {stamp->tv_sec, stamp->tv_nsec};
+    add_to(&ts);
+    stamp->tv_sec = ts.tv_sec;
+    stamp->tv_nsec = (unsigned)ts.tv_nsec;
+}
+
+int statx(int dir, const char *restrict path, int flags, unsigned int mask, struct statx *restrict st) {
+    static int (*real)(int, const char *restrict, int, unsigned int, struct statx *restrict);
+    if (!real)
+        real = next("statx");
+    int done = real(dir, path, flags, mask, st);
+    if (done == 0 && shift_ns) {
+        shift_stamp(&st->stx_atime);
+        shift_stamp(&st->stx_btime);
+        shift_stamp(&st->stx_ctime);
+        shift_stamp(&st->stx_mtime);
+    }
+    return done;
+}
