@@ -50,7 +50,8 @@ RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.g
 ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
              "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
 PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")
-ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.SystemRandom"}
+ENTROPY = {"os.urandom", "os.getrandom", "uuid.uuid1", "uuid.uuid4", "random.SystemRandom", "ssl.RAND_bytes",
+           "ssl.RAND_pseudo_bytes"}
 SET_CTORS = {"set", "frozenset"}
 SET_METHODS = {"union", "intersection", "difference", "symmetric_difference", "copy"}
 ORDER_FREE = {"sorted", "len", "any", "all", "min", "max", "sum", "set", "frozenset"}

@@ -16,7 +16,7 @@ class Env:
     """Reports what the run environment lets it see."""
 
     def reset(self, seed: int) -> str:
-        return f"{os.getpid() > (1 << 28)} {time.time() > 4e9} {random.random()}"
+        return f"{os.getpid() > (1 << 28)} {time.time() > 4e9} {random.random()} {os.getpid()}"
 
     def score(self, response: str) -> float:
         return 0.0
@@ -28,13 +28,15 @@ def observe(sessions, env: RunEnv) -> list[str]:
         return session.observation.value.split()
 
 
-@pytest.mark.parametrize("env, pid_shifted, clock_shifted", [
-    (RunEnv(), "False", "False"),
-    (RunEnv(pid_offset=1 << 29), "True", "False"),
-    (RunEnv(clock_offset_s=3e9), "False", "True"),
-])
-def test_a_session_gets_the_pid_and_clock_shift_of_its_run(sessions, env, pid_shifted, clock_shifted):
-    assert observe(sessions, env)[:2] == [pid_shifted, clock_shifted]
+@pytest.mark.parametrize("env, clock_shifted", [(RunEnv(), "False"), (RunEnv(clock_offset_s=3e9), "True")])
+def test_a_session_gets_the_clock_shift_of_its_run(sessions, env, clock_shifted):
+    assert observe(sessions, env)[1] == clock_shifted
+
+
+def test_a_session_that_is_pid_1_of_its_own_namespace_keeps_its_pids_in_every_run(sessions):
+    """Its pids tell nothing (1 in every run and every session); shifting them only showed a varied run, through
+    ``logging``'s ``record.process`` and the like (red-team round 34). Sessions run as pid 1 under root."""
+    assert observe(sessions, RunEnv())[3] == observe(sessions, RunEnv(pid_offset=1 << 29))[3] == "1"
 
 
 def test_a_session_seeds_random_from_its_run(sessions):

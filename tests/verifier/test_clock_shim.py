@@ -128,3 +128,88 @@ def test_without_a_working_compiler_there_is_no_shim_and_the_log_says_why(tmp_pa
     with caplog.at_level(logging.WARNING):
         assert built_shim(tmp_path, compiler=str(tmp_path / "no-such-cc")) is None
     assert list(tmp_path.iterdir()) == []
+
+
+AROUND_THE_SHIM = '''import ctypes, fcntl, socket, struct, subprocess, sys
+def refused():
+    """Every way round the clock shim that red-team round 34 found or named; the ones that worked, by name."""
+    worked = []
+    try:
+        subprocess.run([sys.executable, "-S", "-c", "pass"], timeout=5)
+        worked.append("exec")
+    except OSError:
+        pass
+    for option in (29, 35, 37, 63, 64, 65):  # SO_TIMESTAMP, _NS, _ING and their _NEW kin
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            a.setsockopt(socket.SOL_SOCKET, option, 1)
+            worked.append(f"option {option}")
+        except OSError:
+            pass
+        for request in (0x8906, 0x8907):  # SIOCGSTAMP, SIOCGSTAMPNS
+            try:
+                fcntl.ioctl(a, request, bytes(16))
+                worked.append(f"ioctl {request:#x}")
+            except OSError as exc:
+                if exc.errno != 1:  # EPERM: the filter; anything else reached the kernel
+                    worked.append(f"ioctl {request:#x} reached the kernel")
+        a.close(), b.close()
+    libc = ctypes.CDLL(None, use_errno=True)
+    timex = ctypes.create_string_buffer(256)
+    if libc.adjtimex(timex) != -1:
+        worked.append("adjtimex")
+    return worked
+'''
+AROUND_VERIFIER = AROUND_THE_SHIM + '''from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("refused", [])], timeout=4.0)
+    seen = refused() + (run.calls[0].value if run.calls[0].ok else ["response: " + repr(run.calls[0].error)])
+    if seen:
+        raise RuntimeError(",".join(seen))
+    return 1.0
+'''
+
+
+def test_no_task_process_reads_the_kernels_clock_around_the_shim(pool):
+    """A program it starts (no shim, and code no static check read), kernel timestamps on a socketpair and
+    ``adjtimex`` gave the real date in a varied run; each paid a time bomb's wrong answers (round 34). Refused in
+    verifier and response processes alike."""
+    result = pool.score(AROUND_VERIFIER, [AROUND_THE_SHIM], RunEnv(clock_offset_s=TEN_YEARS))[0]
+    assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
+
+
+PIDS_SEEN = '''import logging, multiprocessing, zlib
+def verify(response):
+    record = logging.LogRecord("x", logging.INFO, "x", 1, "message", None, None)
+    return zlib.crc32(repr((record.process, multiprocessing.current_process().pid)).encode()) / 2 ** 32
+'''
+
+
+def test_the_pids_libraries_report_are_the_same_in_every_run(pool):
+    """A verifier is pid 1 of a namespace of its own in every run: shifting its pids only showed the varied runs to
+    code that read them through ``logging`` or ``multiprocessing`` (round 34: a bomb that read the clock at pid 1
+    only was admitted)."""
+    first = pool.score(PIDS_SEEN, ["x"], RunEnv())[0].score
+    assert first is not None and pool.score(PIDS_SEEN, ["x"], RunEnv(clock_offset_s=TEN_YEARS, pid_offset=1_398_101))[
+        0].score == first
+
+
+COMPILES = '''import importlib._bootstrap_external as external
+def verify(response):
+    compiled = []
+    original = external.SourceLoader.source_to_code
+    external.SourceLoader.source_to_code = lambda self, data, path, **kw: compiled.append(path) or original(
+        self, data, path, **kw)
+    import colorsys, fractions, statistics, difflib  # none imported before
+    if compiled:
+        raise RuntimeError(",".join(compiled))
+    return 1.0
+'''
+
+
+@pytest.mark.parametrize("offset", [0.0, TEN_YEARS])
+def test_a_verifier_imports_the_images_byte_code_in_every_run(pool, offset):
+    """The image's byte code is never checked against its source's time, which the varied runs shift: every import
+    there was compiled anew, 6-12 times the CPU of the first run (round 34)."""
+    result = pool.score(COMPILES, ["x"], RunEnv(clock_offset_s=offset))[0]
+    assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail

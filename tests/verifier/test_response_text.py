@@ -60,6 +60,16 @@ def test_reindented_code_runs(pool):
     assert pool.score(source, [SEVEN])[0].score == 1.0
 
 
+def test_two_fenced_blocks_joined_run(pool):
+    """Whole lines of the response in their order: a helper and the function in blocks of their own (round 34
+    found this honest verifier refused by the first rule, a single stretch)."""
+    joined = '''"".join(re.findall(r"```python\\n(.*?)```", response, re.S))'''
+    source = "import re\n" + verifier_running(joined)
+    answer = ("Helper:\n```python\ndef seven():\n    return 7\n```\n"
+              "Then:\n```python\ndef f():\n    return seven()\n```\n")
+    assert pool.score(source, [answer])[0].score == 1.0
+
+
 def test_code_the_verifier_wrote_is_refused(pool):
     assert pool.score(verifier_running(repr(SEVEN)), ["def f():\n    return 8\n"])[0].score == 0.25
 
@@ -131,6 +141,9 @@ def test_a_clock_read_in_a_response_process_of_the_verifiers_own_is_not_admitted
     ("", "anything", True),
     ("import time", "def f(): pass", False),
     ("def f(): pass\nimport time", "def f(): pass", False),
+    ("def a(): pass\ndef b(): pass", "```\ndef a(): pass\n```\nand\n```\ndef b(): pass\n```", True),
+    ("def b(): pass\ndef a(): pass", "def a(): pass\nand\ndef b(): pass", False),
+    ("import time\n", "# do not import the time module\n", False),
     (None, "def f(): pass", False),
     ("def f(): pass", None, False),
 ])

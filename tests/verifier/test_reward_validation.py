@@ -37,10 +37,14 @@ def test_validation_rng_state_equals_training(pool):
     assert [r.score for r in pool.score(source, probes, run_env(0))] == [r.score for r in pool.score(source, probes)]
 
 
-def test_validation_varies_the_pids_a_verifier_sees(pool):
-    source = "import os\ndef verify(response):\n    return 1.0 if max(os.getpid(), os.getpgrp()) < 40_000 else 0.0\n"
-    assert pool.score(source, ["r"])[0].score == 1.0
-    assert {pool.score(source, ["r"], run_env(run))[0].score for run in (1, 2)} == {0.0}
+def test_the_pids_a_verifier_sees_tell_neither_its_run_nor_its_workers_age(pool):
+    """Under root a verifier is pid 1 of a namespace of its own in every run and every group, so validation leaves
+    its pids alone: shifting them only showed a varied run (``logging``'s ``record.process``; red-team round 34).
+    Without root, where pids grow with the worker's age, the varied runs still shift them."""
+    source = "import os\ndef verify(response):\n    return min(os.getpid() + os.getppid() + os.getpgrp(), 999) / 1000\n"
+    seen = {pool.score(source, ["r"], run_env(run))[0].score for run in (0, 1, 2)}
+    seen |= {pool.score(source, ["r"])[0].score for _ in range(5)}
+    assert len(seen) == 1 and None not in seen, seen
 
 
 def test_a_new_files_time_follows_the_shifted_clock(pool):

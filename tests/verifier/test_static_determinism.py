@@ -75,9 +75,9 @@ def test_hash_is_flagged():
     assert kinds("def verify(r):\n    return float(hash(r) % 2)\n") == ["hash"]
 
 
-@pytest.mark.parametrize("call", ["os.urandom(4)", "secrets.token_hex(4)", "uuid.uuid4().hex"])
+@pytest.mark.parametrize("call", ["os.urandom(4)", "secrets.token_hex(4)", "uuid.uuid4().hex", "ssl.RAND_bytes(4)"])
 def test_entropy_sources_are_flagged(call: str):
-    source = f"import os, secrets, uuid\ndef verify(r):\n    return float(len({call}) > 0)\n"
+    source = f"import os, secrets, ssl, uuid\ndef verify(r):\n    return float(len({call}) > 0)\n"
     assert kinds(source) == ["entropy"]
 
 

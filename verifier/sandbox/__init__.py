@@ -53,7 +53,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   (``sysinfo``, ``statfs``/``fstatfs``/``ustat``: ENOSYS) and memory locking (``mlock*``, ``MAP_LOCKED``); every
   ``madvise`` advice but those a program gives its own memory (``MADV_COLLAPSE`` made a lasting huge-page bit in
   the shared file image); and, over every process that runs task code only (stacked once by the templates they are cloned from), a second filter refusing pidfds
-  (their inode numbers count the host's processes), ``io_setup`` and ``bind`` (``seccomp.task_filter_program``); and the channels between concurrent workers through
+  (their inode numbers count the host's processes), ``io_setup``, ``bind``, ``execve`` (a program started without
+  the clock shim), kernel timestamps on sockets and ``adjtimex`` (``seccomp.task_filter_program``); and the
+  channels between concurrent workers through
   the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on
   a file fail) and ``F_NOTIFY``
@@ -95,8 +97,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - validation cannot be told from training: run 0 of validation is the pinned training environment (hash seed 0,
   RNG seed 0, real clocks and pids, nothing patched); later runs shift the calendar clock and file times in the C
   library, beneath Python (the clock shim, ``clock_shim``: ``time``, ``datetime``, SQLite's ``now``, ``os.stat``),
-  the monotonic clocks in Python, and every pid (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so
-  a verifier keyed on them changes its score
+  the monotonic clocks in Python, and, where a verifier is not pid 1 of a namespace of its own (without root),
+  every pid (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so a verifier keyed on them changes
+  its score; under root its pids are 1 in every run and group, tell nothing, and are left alone (shifting them
+  only showed a varied run through ``logging``'s ``record.process``, round 34)
 - results: only a well-formed JSON frame carrying the child's random nonce and the expected index counts; stdout,
   stderr, exit codes and frames written to other descriptors are ignored; NaN, infinities, non-floats and
   out-of-range scores are ``invalid``; ``sys.exit``/``os._exit``/signals inside ``verify`` are ``crashed``

@@ -184,10 +184,15 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
     return _assemble(code, labels, ("allow", "eperm", "enosys", "eafnosupport"))
 
 
-TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49}
+TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49, "execve": 59, "execveat": 322, "adjtimex": 159,
+                      "clock_adjtime": 305}
 TASK_UNANSWERED_X86_64 = {"io_setup": 206}
 SYS_SETSOCKOPT, SYS_GETSOCKOPT, SO_PASSPIDFD, SO_PEERPIDFD = 54, 55, 76, 77
 SO_PASSCRED, SO_PASSSEC = 16, 34  # either makes a unix socket take a name of its own when it sends (autobind)
+SO_TIMESTAMPS = {"SO_TIMESTAMP": 29, "SO_TIMESTAMPNS": 35, "SO_TIMESTAMPING": 37, "SO_TIMESTAMP_NEW": 63,
+                 "SO_TIMESTAMPNS_NEW": 64, "SO_TIMESTAMPING_NEW": 65}
+"""Socket options with which the kernel dates each message it receives, by its own clock (``SCM_TIMESTAMP``)."""
+SYS_IOCTL, SIOCGSTAMPS = 16, {"SIOCGSTAMP": 0x8906, "SIOCGSTAMPNS": 0x8907}
 CLONE_PIDFD = 0x1000
 
 
@@ -204,7 +209,14 @@ def task_filter_program() -> bytes | None:
     events in use is host-wide and was read exactly: 120 of 120 bits between pools). ``bind`` is refused, and so
     are ``SO_PASSCRED`` and ``SO_PASSSEC``, with which a socket takes a name of its own when it sends (round 14): an
     abstract socket name lives in the worker's network namespace, and one parked in a loop of passed sockets
-    outlived its group."""
+    outlived its group.
+
+    Round 34 (once the clock shim shifted the calendar clock of the C library in validation's varied runs): the
+    clocks a process reads without the C library are refused. ``execve``/``execveat``: a verifier started
+    ``python -S`` with ``subprocess``, whose interpreter loads no shim and runs code no static check read (a time
+    bomb was admitted and paid every wrong answer); nothing scores text by running a program. The socket options
+    that have the kernel date each received message (:data:`SO_TIMESTAMPS`, ``SIOCGSTAMP*``): another bomb read the
+    real date from a ``socketpair``. ``adjtimex``/``clock_adjtime``, whose answer holds the time."""
     if platform.machine() != "x86_64":
         return None
     code: list[tuple[int, int | str, int | str, int]] = [
@@ -214,6 +226,7 @@ def task_filter_program() -> bytes | None:
         (_JEQ, "clone", 0, SYS_CLONE),
         (_JEQ, "getsockopt", 0, SYS_GETSOCKOPT),
         (_JEQ, "setsockopt", 0, SYS_SETSOCKOPT),
+        (_JEQ, "ioctl", 0, SYS_IOCTL),
         (_RET, 0, 0, _ALLOW),
     ]
     labels = {"clone": len(code)}
@@ -222,7 +235,11 @@ def task_filter_program() -> bytes | None:
     code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PEERPIDFD)]
     labels["setsockopt"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", 0, SO_PASSPIDFD), (_JEQ, "eperm", 0, SO_PASSCRED),
+             *[(_JEQ, "eperm", 0, option) for option in sorted(SO_TIMESTAMPS.values())],
              (_JEQ, "eperm", "allow", SO_PASSSEC)]
+    labels["ioctl"] = len(code)
+    code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, request) for request in sorted(SIOCGSTAMPS.values())],
+             (_RET, 0, 0, _ALLOW)]
     return _assemble(code, labels, ("allow", "eperm", "enosys", "enoprotoopt"))
 
 

@@ -83,7 +83,7 @@ def child_main(cfg, fds, channel):
 
     sys.modules["envsynth_sandbox"] = sys.modules["verifier.sandbox.zygote.envsynth_sandbox"]
     sys.modules["envsynth_sandbox"].CALL_WALL_S = float(lim["wall_s"])
-    environment.apply(req["env"])
+    environment.apply(req["env"], pid_one=os.getpid() == 1)
     try:
         namespace = {"__name__": "verifier", "__builtins__": __builtins__}
         exec(compile(req["source"], "<verifier>", "exec"), namespace)

@@ -2,9 +2,9 @@
 
 Runs inside the sandbox, standard library only. Training runs in the pinned environment (offsets 0), and so does
 validation's first run: the two are indistinguishable. Validation's other runs shift every clock a verifier can
-read by ``clock_offset_s`` and every process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by
-``pid_offset``, so a verifier whose score depends on them scores differently across runs and is rejected as
-nondeterministic.
+read by ``clock_offset_s`` and, where a verifier's pids are not those of pid 1 of a namespace of its own, every
+process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by ``pid_offset``, so a verifier whose
+score depends on them scores differently across runs and is rejected as nondeterministic.
 
 Where the sandbox preloads the clock shim (``verifier/sandbox/clock_shim.py``), the calendar clock and file times
 are shifted in the C library, beneath Python, for the whole process: nothing in ``time``, ``datetime`` or ``os``
@@ -40,8 +40,14 @@ def _shim_setter():
 SHIFT_IN_C = _shim_setter()
 
 
-def apply(env):
-    """Seed ``random`` and apply the offsets of ``env`` (a dict: rng_seed, clock_offset_s, pid_offset)."""
+def apply(env, pid_one=False):
+    """Seed ``random`` and apply the offsets of ``env`` (a dict: rng_seed, clock_offset_s, pid_offset).
+
+    ``pid_one``: the process is pid 1 of a pid namespace of its own, in every run alike (a privileged sandbox), so
+    its pids carry nothing and are left as they are. Shifting them there only showed: ``logging``'s
+    ``record.process`` and ``multiprocessing.current_process().pid``, which no static check flags, read 1 in the
+    first run and in training and 1,398,102 in a varied run, and a time bomb that read the clock only at pid 1 was
+    admitted (red-team round 34)."""
     import random
     random.seed(env.get("rng_seed"))
     offset = env.get("clock_offset_s") or 0.0
@@ -50,7 +56,8 @@ def apply(env):
         shift_monotonic(offset)
     else:
         shift_clocks(offset)
-    shift_pids(int(env.get("pid_offset") or 0))
+    if not pid_one:
+        shift_pids(int(env.get("pid_offset") or 0))
 
 
 def shift_monotonic(offset):

@@ -23,9 +23,10 @@ is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back
 ``{"$set": [...]}`` and a dict key that starts with ``$`` with one more ``$`` (so the dict ``{"$set": [1]}`` never
 equals the set ``{1}``) — compare with ``plain(expected)``. Arguments must be plain JSON values too.
 
-``code`` must be part of the response being scored: the response itself, or what is left of it once fences, a
-prefix or a suffix are cut and whitespace is changed. Anything else (code the verifier wrote, or the response with
-code added) raises :class:`NotTheResponse`: the response process refuses to run it, before any of it runs. Why: in
+``code`` must be part of the response being scored: the response itself, a stretch of it (fences, a prefix or a
+suffix cut), or whole lines of it in their order (two fenced blocks joined), whitespace aside. Anything else (code
+the verifier wrote, or the response with code added) raises :class:`NotTheResponse`: the response process refuses
+to run it, before any of it runs. Why: in
 a response process code runs without the checks a verifier's own code passes, so a verifier could read the real
 clock or the host there and behave in training as it never did in validation.
 """

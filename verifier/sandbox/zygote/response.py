@@ -16,8 +16,8 @@ set ``{"$set": [...]}``, and a dict key that starts with ``$`` gets one more, so
 anything else fails the call with ``UnserializableResult``.
 
 It runs only code that is part of the response being scored (:func:`part_of_response`), which it reads, before any
-of the code runs, from the file the zygote keeps (descriptor 5, closed before the code runs): a verifier may
-strip fences, cut a prefix or a suffix and change whitespace, nothing more. Why: code of the verifier's own ran here
+of the code runs, from the file the zygote keeps (descriptor 5, closed before the code runs): a verifier may cut
+a stretch of it or keep whole lines of it in their order, and change whitespace, nothing more. Why: code of the verifier's own ran here
 with none of the static checks its verifier got, so a verifier read the real clock in a response process, passed
 validation and paid every wrong answer in training after its date (admitted 1 of 1, round 34). Refused code loads
 with the error :data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier). Nothing here is trusted:
@@ -79,8 +79,8 @@ def response_main(cfg, fds, uid):
     os._exit(0)
 
 
-REFUSAL = ("run_response runs only code that is part of the response being scored (fences, a prefix or a suffix "
-           "cut and whitespace changed at most); pass it the response's own code")
+REFUSAL = ("run_response runs only code that is part of the response being scored (a stretch of it, or whole lines of "
+           "it in their order, whitespace aside); pass it the response's own code")
 
 
 def scored_text(fd):
@@ -102,12 +102,17 @@ def scored_text(fd):
 
 
 def part_of_response(code, text):
-    """Whether ``code`` is a stretch of ``text``, whitespace aside: what a verifier gets from a response by cutting
-    fences, a prefix or a suffix, dedenting or changing line ends. Code it wrote itself, or joined from several
-    places, is not (a response it scores holds the code only by chance: a policy that wrote the verifier's probe)."""
+    """Whether ``code`` is part of ``text``, whitespace aside: one stretch of it (fences, a prefix or a suffix cut,
+    dedented, other line ends), or whole lines of it in their order (two fenced blocks joined, prose or a demo
+    block between them dropped). Code the verifier wrote, or pieces of lines put together, is not: in training a
+    verifier has only the policy's text to run (a policy that wrote the verifier's probe is its own doing)."""
     if not isinstance(code, str) or not isinstance(text, str):
         return False
-    return "".join(code.split()) in "".join(text.split())
+    if "".join(code.split()) in "".join(text.split()):
+        return True
+    remaining = ("".join(line.split()) for line in text.splitlines())
+    return all(any(line == candidate for candidate in remaining)  # (one iterator: the lines keep their order)
+               for line in ("".join(line.split()) for line in code.splitlines()) if line)
 
 
 def settle(cfg):
