@@ -15,7 +15,7 @@ import pytest
 
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
-from verifier.sandbox.zygote.response import part_of_response
+from verifier.sandbox.zygote.response_text import part_of_response
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 

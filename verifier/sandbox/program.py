@@ -18,8 +18,8 @@ import os
 from importlib import resources
 
 MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "disposer", "fork_protocol",
-           "response", "clean_image", "template", "load_state", "isolation", "child", "response_watch", "channels",
-           "forkserver", "run", "supervisor")
+           "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
+           "response_watch", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 _REGISTER = """

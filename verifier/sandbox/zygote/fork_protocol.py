@@ -5,7 +5,7 @@ timeout in milliseconds (:data:`MESSAGE`), with exactly :data:`FDS` descriptors 
 
 - *verifier* (from the zygote): the verifier's three pipe ends, and the descriptor of the file that holds the
   response it is scoring (``run.Run.offer``), which the server keeps, never reads, and hands to each response
-  process that verifier starts (``response.part_of_response``). The zygote hears the verifier's pid, followed by
+  process that verifier starts (``response_text.part_of_response``). The zygote hears the verifier's pid, followed by
   :data:`CONFINED` when the process is pid 1 of pid, mount and IPC namespaces of its own, or :data:`FAILED`.
 - *response* (from a verifier process or its isolated fork): the socket its reply goes to, made for that one
   request (a reply left queued on a shared channel was taken by the next caller, so one response's code could hand

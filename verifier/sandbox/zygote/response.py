@@ -15,14 +15,10 @@ Values are converted to plain JSON (None, bool, int, float, str, lists, str-keye
 set ``{"$set": [...]}``, and a dict key that starts with ``$`` gets one more, so a dict never reads as a set);
 anything else fails the call with ``UnserializableResult``.
 
-It runs only code that is part of the response being scored (:func:`part_of_response`), which it reads, before any
-of the code runs, from the file the zygote keeps (descriptor 5, closed before the code runs): a verifier may cut
-a stretch of it or keep whole lines of it in their order, and change whitespace, nothing more. Why: code of the verifier's own ran here
-with none of the static checks its verifier got, so a verifier read the real clock in a response process, passed
-validation and paid every wrong answer in training after its date (admitted 1 of 1, round 34). Refused code loads
-with the error :data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier). Nothing here is trusted:
-everything this process writes is data that the verifier's client parses with caps, and a response that forges
-lines only claims values it could as well have returned.
+It runs only code that is part of the response being scored (``response_text``: refused code loads with the error
+``NotTheResponse``, which ``run_response`` raises in the verifier). Nothing here is trusted: everything this
+process writes is data that the verifier's client parses with caps, and a response that forges lines only claims
+values it could as well have returned.
 """
 
 import builtins
@@ -31,16 +27,14 @@ import json
 import math
 import os
 import resource
-import struct
 import sys
 
 from verifier.sandbox.zygote import confine
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
-from verifier.sandbox.zygote.fork_protocol import TEXT_LENGTH
 from verifier.sandbox.zygote.plainjson import own_codec
+from verifier.sandbox.zygote.response_text import NOT_THE_RESPONSE, REFUSAL, part_of_response, scored_text
 
 RESULT_FD, REQUEST_FD, TEXT_FD = 3, 4, 5
-NOT_THE_RESPONSE = "NotTheResponse"
 REQUEST_CAP = 64 << 20
 TEXT_CAP = 1000
 STDERR_CAP = 64 << 10
@@ -77,42 +71,6 @@ def response_main(cfg, fds, uid):
     flush_streams()
     report_stderr(errors)
     os._exit(0)
-
-
-REFUSAL = ("run_response runs only code that is part of the response being scored (a stretch of it, or whole lines of "
-           "it in their order, whitespace aside); pass it the response's own code")
-
-
-def scored_text(fd):
-    """The response being scored, from the zygote's file (``run.Run.offer``): an 8-byte length, then UTF-8;
-    None when it cannot be read (then no code runs)."""
-    try:
-        header = os.pread(fd, TEXT_LENGTH.size, 0)
-        (length,) = TEXT_LENGTH.unpack(header)
-        chunks, size = [], 0
-        while size < min(length, REQUEST_CAP):
-            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_LENGTH.size + size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks).decode("utf-8", "surrogatepass")
-    except (OSError, ValueError, TypeError, struct.error):
-        return None
-
-
-def part_of_response(code, text):
-    """Whether ``code`` is part of ``text``, whitespace aside: one stretch of it (fences, a prefix or a suffix cut,
-    dedented, other line ends), or whole lines of it in their order (two fenced blocks joined, prose or a demo
-    block between them dropped). Code the verifier wrote, or pieces of lines put together, is not: in training a
-    verifier has only the policy's text to run (a policy that wrote the verifier's probe is its own doing)."""
-    if not isinstance(code, str) or not isinstance(text, str):
-        return False
-    if "".join(code.split()) in "".join(text.split()):
-        return True
-    remaining = ("".join(line.split()) for line in text.splitlines())
-    return all(any(line == candidate for candidate in remaining)  # (one iterator: the lines keep their order)
-               for line in ("".join(line.split()) for line in code.splitlines()) if line)
 
 
 def settle(cfg):

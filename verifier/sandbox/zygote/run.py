@@ -8,7 +8,7 @@ time, the next only once the process has reported on the current one (``supervis
 The zygote also keeps the response being scored in a file of the run's own that has no name (:meth:`Run.offer`,
 :func:`text_file`). Its descriptor goes to the fork server with the command that starts the process; the server
 hands it to each response process the verifier starts, which reads it and closes it before any code runs, and
-runs only code that is part of that text (``response.part_of_response``). Why: ``run_response`` ran whatever code
+runs only code that is part of that text (``response_text.part_of_response``). Why: ``run_response`` ran whatever code
 a verifier passed, with none of the static checks a verifier's own code gets, so a verifier read the real clock in
 a response process and would have been paid in training after a date its validation never reached (admitted 1 of
 1, round 34).

@@ -1,0 +1,57 @@
+"""What a response process may run: only code that is part of the response being scored.
+
+Runs inside the sandbox, standard library only, in the response process before any of the code runs
+(``response.response_main``). The text comes from the file the zygote keeps for the verifier process
+(``run.Run.offer``: an 8-byte length, then UTF-8), whose descriptor the fork server hands to each response process
+that verifier starts; it is read and closed here, so no code of the response ever holds it. Why: code that a
+verifier passed to ``run_response`` ran in a response process without the static checks the verifier's own code
+passes, so a verifier read the real clock there, was admitted, and would have paid every wrong answer in training
+once a date its validation never reached had passed (red-team round 34). A verifier may cut a stretch of the
+response or keep whole lines of it in their order, whitespace aside; anything else loads with the error
+:data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier).
+"""
+
+import os
+import struct
+
+from verifier.sandbox.zygote.fork_protocol import TEXT_LENGTH
+
+NOT_THE_RESPONSE = "NotTheResponse"
+TEXT_CAP = 64 << 20
+"""The most of the text read (the request's own cap): a response is far smaller."""
+
+
+REFUSAL = ("run_response runs only code that is part of the response being scored (a stretch of it, or whole lines of "
+           "it in their order, whitespace aside); pass it the response's own code")
+
+
+def scored_text(fd):
+    """The response being scored, from the zygote's file (``run.Run.offer``): an 8-byte length, then UTF-8;
+    None when it cannot be read (then no code runs)."""
+    try:
+        header = os.pread(fd, TEXT_LENGTH.size, 0)
+        (length,) = TEXT_LENGTH.unpack(header)
+        chunks, size = [], 0
+        while size < min(length, TEXT_CAP):
+            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_LENGTH.size + size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks).decode("utf-8", "surrogatepass")
+    except (OSError, ValueError, TypeError, struct.error):
+        return None
+
+
+def part_of_response(code, text):
+    """Whether ``code`` is part of ``text``, whitespace aside: one stretch of it (fences, a prefix or a suffix cut,
+    dedented, other line ends), or whole lines of it in their order (two fenced blocks joined, prose or a demo
+    block between them dropped). Code the verifier wrote, or pieces of lines put together, is not: in training a
+    verifier has only the policy's text to run (a policy that wrote the verifier's probe is its own doing)."""
+    if not isinstance(code, str) or not isinstance(text, str):
+        return False
+    if "".join(code.split()) in "".join(text.split()):
+        return True
+    remaining = ("".join(line.split()) for line in text.splitlines())
+    return all(any(line == candidate for candidate in remaining)  # (one iterator: the lines keep their order)
+               for line in ("".join(line.split()) for line in code.splitlines()) if line)
