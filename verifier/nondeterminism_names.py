@@ -19,6 +19,13 @@ CLOCKS = {f"time.{n}" for n in ("time", "time_ns", "monotonic", "monotonic_ns", 
 CLOCKS |= {f"os.path.get{n}time" for n in "mac"} | {f"stat.ST_{n}TIME" for n in "MAC"}
 CLOCKS |= {"timeit.default_timer", "logging.makeLogRecord", "logging.LogRecord", "email.utils.make_msgid"}
 CLOCKS |= {"signal.getitimer"}  # a timer's time left: a clock (round 32)
+CLOCKS |= {f"logging.{n}" for n in ("Handler", "Filter", "Formatter", "StreamHandler", "FileHandler", "NullHandler",
+                                    "setLogRecordFactory", "getLogRecordFactory")}
+CLOCKS |= {f"logging.handlers.{n}" for n in ("MemoryHandler", "BufferingHandler", "QueueHandler")}
+"""Whatever receives log records (a handler or filter of the verifier's own): each carries the time it was made,
+read back through ``vars(record)`` where no attribute name says so (red-team round 35)."""
+CLOCKS |= {"py_compile.compile", "compileall.compile_file", "compileall.compile_dir", "compileall.compile_path"}
+"""Byte code written for a file just made holds the file's time in its header (red-team round 35)."""
 TIMER_SETTERS = {"signal.alarm", "signal.setitimer"}
 """Set a timer and return the time left on the one before: a clock read when that is used, a timeout guard (as
 honest verifiers use them) when the call is a statement of its own."""
@@ -65,10 +72,13 @@ through ctypes was invisible to every run. Verifiers score text and need none of
 CLOCK_NAMES = frozenset({"now", "utcnow", "today", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter",
                          "perf_counter_ns", "clock_gettime", "clock_gettime_ns"})
 """Names of clocks, fetched as ``getattr(datetime.datetime, 'now')``: any such ``getattr`` is a clock read."""
-CLOCK_TEXT = {"sqlite3": r"'now'|\bcurrent_(?:timestamp|date|time)\b",
+CLOCK_TEXT = {"sqlite3": r"'now'|\bcurrent_(?:timestamp|date|time)\b"
+                         r"|\b(?:strftime|date|time|datetime|julianday|unixepoch|timediff)\s*\([^)]*(?:\?|[:@$]\w)",
               "logging": r"%\((?:asctime|created|msecs|relativeCreated)\)|{(?:asctime|created|msecs)}"}
 """Text that asks a library for the current time, by the module that would read it (counted only where the
-module is imported): SQL (``strftime('%s', 'now')``: sqlite3 reads the clock in C, where no varied run shifts it)
-and logging formats (a record's creation time)."""
+module is imported): SQL (``strftime('%s', 'now')``: sqlite3 reads the clock in C; a date function given a bound
+parameter, which may be ``'now'`` built at run time, round 35) and logging formats (a record's creation time)."""
 RECORD_TIMES = frozenset({"created", "msecs", "relativeCreated"})
 """Attributes of a log record that hold its creation time."""
+RECORD_RECEIVERS = frozenset({"addFilter", "addHandler", "setLogRecordFactory"})
+"""Methods that hand log records to code of the verifier's own (a filter may be any callable)."""

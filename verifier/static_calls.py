@@ -64,6 +64,10 @@ class CallRules:
             if func.attr == "pop" and not node.args and self._is_set(func.value):
                 self.add(node, "set_order", "set.pop() returns an arbitrary element; use min() or sorted()")
                 return
+            if func.attr == "write" and self.is_zip(func.value):
+                self.add(node, "clock", "ZipFile.write() dates the entry with the file's time (a file just made: now);"
+                                        " use writestr() with a zipfile.ZipInfo of a fixed date_time")
+                return
             detail = clock_method(node, self.aliases, self._imports("zipfile"), self._is_event_loop(func.value))
             if detail is not None:
                 self.add(node, "clock", detail)

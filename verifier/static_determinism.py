@@ -67,8 +67,8 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
                                            EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_FREE, PIDS, PROC_PREFIXES,
-                                           RANDOM_MODULES, RANDOM_SAFE, RECORD_TIMES, RNG_STATE, STAT_CALLS,
-                                           STAT_TIME_INDEXES, TIME_ARGUMENT)
+                                           RANDOM_MODULES, RANDOM_SAFE, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE,
+                                           STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.order_free import module_constants, order_free_nodes
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
@@ -144,6 +144,8 @@ class _Visitor(CallRules, ast.NodeVisitor):
         """Stat calls read through one field (``os.stat(p).st_size``, ``os.stat(p)[6]``): nothing else of them."""
         self.loops: set[str] = {name for name, qual in aliases.items() if qual in EVENT_LOOPS}
         """Names bound to an event loop (``loop = asyncio.new_event_loop()``), anywhere in the module."""
+        self.zips: set[str] = set()
+        """Names bound to a ``zipfile.ZipFile`` (by ``=`` or ``with ... as``), anywhere in the module."""
 
     def add(self, node: ast.AST, kind: str, detail: str) -> None:
         self.findings.append(Finding(kind=kind, line=getattr(node, "lineno", 0), col=getattr(node, "col_offset", 0),
@@ -199,6 +201,13 @@ class _Visitor(CallRules, ast.NodeVisitor):
         self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
         if node.attr in RECORD_TIMES and self._imports("logging"):
             self.add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
+        elif id(node) not in self.inner and (qualname(node, self.aliases) or "").partition(".flags")[:2] == (
+                "sys", ".flags"):
+            self.add(node, "hash", "sys.flags tells the hash seed's randomisation, which differs between validation's "
+                                   "runs by design: a verifier that reads it can tell them apart")
+        elif node.attr in RECORD_RECEIVERS and self._imports("logging"):
+            self.add(node, "clock", f".{node.attr}() hands log records, which carry the time they were made, to code "
+                                    "of the verifier's own")
         elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
                 qualname(node.value, self.aliases) is not None):  # time.time.__call__(), uuid.uuid1.__call__()
             self.reference(node, qualname(node.value, self.aliases))
@@ -231,6 +240,9 @@ class _Visitor(CallRules, ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
+        if node.value == "PYTHONHASHSEED" and id(node) not in self.docstrings:
+            self.add(node, "hash", "PYTHONHASHSEED differs between validation's runs by design: a verifier that reads "
+                                   "it can tell them apart")
         if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
             self.add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
@@ -307,7 +319,20 @@ class _Visitor(CallRules, ast.NodeVisitor):
             return qualname(node.func, self.aliases) in EVENT_LOOPS
         return isinstance(node, ast.Name) and node.id in self.loops
 
+    def is_zip(self, node: ast.expr) -> bool:
+        """A ``zipfile.ZipFile``: made right there, or a name bound to one."""
+        if isinstance(node, ast.Call):
+            return qualname(node.func, self.aliases) == "zipfile.ZipFile"
+        return isinstance(node, ast.Name) and node.id in self.zips
+
+    def visit_With(self, node: ast.With) -> None:
+        self.zips.update(item.optional_vars.id for item in node.items
+                         if isinstance(item.optional_vars, ast.Name) and self.is_zip(item.context_expr))
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if self.is_zip(node.value):
+            self.zips.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node.value, ast.Call) and qualname(node.value.func, self.aliases) in EVENT_LOOPS:
             self.loops.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) and self._is_set(node.value):

@@ -213,3 +213,35 @@ def test_a_verifier_imports_the_images_byte_code_in_every_run(pool, offset):
     there was compiled anew, 6-12 times the CPU of the first run (round 34)."""
     result = pool.score(COMPILES, ["x"], RunEnv(clock_offset_s=offset))[0]
     assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
+
+
+SET_AND_READ = '''import os, time
+def verify(response):
+    open("set", "w").close()
+    os.utime("set", (0, 0))  # read back: the shift itself, were set times shifted too
+    open("fresh", "w").close()
+    real = os.stat("fresh").st_mtime - os.stat("set").st_mtime
+    raise RuntimeError(repr([os.stat("set").st_mtime, real - time.time()]))
+'''
+
+
+@pytest.mark.parametrize("offset", [0.0, TEN_YEARS])
+def test_a_time_a_verifier_sets_reads_back_as_given_so_it_never_learns_the_shift(pool, offset):
+    """Red-team round 35: the shim shifted set times too, so a file dated 0 read back as the shift, and the real
+    date followed in every run (a time bomb admitted, 3 of 3 wrong answers paid)."""
+    detail = pool.score(SET_AND_READ, ["x"], RunEnv(clock_offset_s=offset))[0].detail
+    assert detail.startswith("RuntimeError: ["), detail
+    set_time, behind = eval(detail.removeprefix("RuntimeError: "))
+    assert set_time == 0.0 and abs(behind) < 60, (set_time, behind)
+
+
+PYC_HEADER = '''import colorsys, importlib.util
+def verify(response):
+    with open(importlib.util.cache_from_source(colorsys.__file__), "rb") as cached:
+        return 1.0 if cached.read(16)[4:] == b"\\x01" + bytes(11) else 0.0
+'''
+
+
+def test_the_images_byte_code_holds_no_source_time(pool):
+    """Beside the source's shifted time, the time in a ``.pyc`` header told a verifier the shift (round 35)."""
+    assert pool.score(PYC_HEADER, ["x"])[0].score == 1.0

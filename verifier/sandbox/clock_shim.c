@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <utime.h>
 
 static long long shift_ns;
 static int sealed;
@@ -114,6 +115,85 @@ STAT_LIKE(fstatat, struct stat, (int dir, const char *restrict path, struct stat
           (dir, path, st, flags))
 STAT_LIKE(fstatat64, struct stat64, (int dir, const char *restrict path, struct stat64 *restrict st, int flags),
           (dir, path, st, flags))
+
+/* Times a process sets explicitly are stored unshifted, so that they read back as given: without this, a verifier
+ * set a file's time to 0 and read the shift itself back, then took it from any shifted clock to get the real date in
+ * every run (red-team round 35). UTIME_NOW and UTIME_OMIT (and no times at all: now) are left to the kernel. */
+static void unshift_spec(struct timespec *ts) {
+    if (ts->tv_nsec == UTIME_NOW || ts->tv_nsec == UTIME_OMIT)
+        return;
+    long long saved = shift_ns;
+    shift_ns = -saved;
+    add_to(ts);
+    shift_ns = saved;
+}
+
+static const struct timespec *unshifted_specs(const struct timespec given[2], struct timespec out[2]) {
+    if (!given || !shift_ns)
+        return given;
+    out[0] = given[0];
+    out[1] = given[1];
+    unshift_spec(&out[0]);
+    unshift_spec(&out[1]);
+    return out;
+}
+
+static const struct timeval *unshifted_vals(const struct timeval given[2], struct timeval out[2]) {
+    if (!given || !shift_ns)
+        return given;
+    for (int i = 0; i < 2; i++) {
+        struct timespec ts = {given[i].tv_sec, given[i].tv_usec * 1000L};
+        unshift_spec(&ts);
+        out[i].tv_sec = ts.tv_sec;
+        out[i].tv_usec = ts.tv_nsec / 1000L;
+    }
+    return out;
+}
+
+int utimensat(int dir, const char *path, const struct timespec times[2], int flags) {
+    static int (*real)(int, const char *, const struct timespec[2], int);
+    if (!real)
+        real = next("utimensat");
+    struct timespec out[2];
+    return real(dir, path, unshifted_specs(times, out), flags);
+}
+
+int futimens(int fd, const struct timespec times[2]) {
+    static int (*real)(int, const struct timespec[2]);
+    if (!real)
+        real = next("futimens");
+    struct timespec out[2];
+    return real(fd, unshifted_specs(times, out));
+}
+
+#define TIMEVAL_SETTER(name, params, args)                                                                          \
+    int name params {                                                                                               \
+        static int (*real) params;                                                                                  \
+        if (!real)                                                                                                  \
+            real = next(#name);                                                                                     \
+        struct timeval out[2];                                                                                      \
+        const struct timeval *given = tv;                                                                           \
+        tv = unshifted_vals(given, out);                                                                            \
+        return real args;                                                                                           \
+    }
+
+TIMEVAL_SETTER(utimes, (const char *path, const struct timeval tv[2]), (path, tv))
+TIMEVAL_SETTER(lutimes, (const char *path, const struct timeval tv[2]), (path, tv))
+TIMEVAL_SETTER(futimes, (int fd, const struct timeval tv[2]), (fd, tv))
+TIMEVAL_SETTER(futimesat, (int dir, const char *path, const struct timeval tv[2]), (dir, path, tv))
+
+int utime(const char *path, const struct utimbuf *times) {
+    static int (*real)(const char *, const struct utimbuf *);
+    if (!real)
+        real = next("utime");
+    if (!times || !shift_ns)
+        return real(path, times);
+    struct timespec access = {times->actime, 0}, modified = {times->modtime, 0};
+    unshift_spec(&access);
+    unshift_spec(&modified);
+    struct utimbuf out = {access.tv_sec, modified.tv_sec};
+    return real(path, &out);
+}
 
 static void shift_stamp(struct statx_timestamp *stamp) {
     struct timespec ts = {stamp->tv_sec, stamp->tv_nsec};

@@ -63,11 +63,12 @@ from verifier.libraries import LibraryMount
 from verifier.sandbox.base import SandboxUnavailableError
 from verifier.sandbox.image_leases import Leases, prune
 
-FORMAT = 2
-"""Bumped when the layout changes, so an image of an older layout is never reused (2: unchecked byte code,
-:func:`unchecked_pyc`)."""
-UNCHECKED_HASH_PYC = b"\x01\x00\x00\x00"
-"""The flags word of a ``.pyc`` header (PEP 552) that marks it hash-based and never checked against its source."""
+FORMAT = 3
+"""Bumped when the layout changes, so an image of an older layout is never reused (2: unchecked byte code, 3: and
+no source time in its header, :func:`unchecked_pyc`)."""
+UNCHECKED_HASH_PYC = b"\x01\x00\x00\x00" + bytes(8)
+"""Bytes 4-16 of a ``.pyc`` header (PEP 552): the flags word that marks it hash-based and never checked against its
+source, and a source hash of zeros (never read) in place of the source's time and size."""
 
 DEFAULT_ROOT = "/dev/shm/envsynth-images"
 LEFT_OUT = frozenset({"site-packages", "dist-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"})
@@ -284,7 +285,8 @@ def unchecked_pyc(path: Path) -> None:
     new one: every import was compiled anew, 6-12 times the CPU of the first run (the standard library 0.02 s
     against 0.24 s, an IFEval verifier's imports 0.16 s against 0.92 s; red-team round 34), a timing difference
     between runs and a timeout for an honest verifier on a loaded host. The image never changes, so nothing is
-    lost by not checking. A file too short to be byte code is left as it is."""
+    lost by not checking. The source's time goes too: read beside the source's shifted time, it told a verifier
+    the shift, and with it the real date (red-team round 35). A file too short to be byte code is left as it is."""
     with open(path, "r+b") as cached:
         header = cached.read(16)
         if len(header) == 16:
