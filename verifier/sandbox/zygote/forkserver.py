@@ -235,7 +235,11 @@ class Server:
         if pid is not None:
             try:
                 pidfd = os.pidfd_open(pid)
-            except OSError:  # without a handle on its life, no response could be tied to it: not started
+                text = os.dup(fds[3])  # (the command's own copies are closed by the caller)
+            except OSError:  # without a handle on its life (or its text), no response could be tied to it
+                if pidfd is not None:
+                    os.close(pidfd)
+                    pidfd = None
                 os.kill(pid, signal.SIGKILL)
         if pidfd is None:
             self.commands.send(FAILED)
@@ -244,7 +248,7 @@ class Server:
         self.commands.send(pid_reply(pid, confined))
         self.channels.add(channel, pidfd)
         self.verifiers[pidfd] = True
-        self.texts[pidfd] = os.dup(fds[3])  # (the command's own copies are closed by the caller)
+        self.texts[pidfd] = text
         self.poller.register(pidfd, select.POLLIN)
 
     def _fork(self, kind, fds):
