@@ -40,10 +40,10 @@ from pathlib import Path
 from task_bank.errors import SandboxError
 from verifier.libraries import LIBRARY_ROOT, LibraryMount, bwrap_args, library_mounts
 from verifier.limits import Limits
+from verifier.sandbox import clock_shim
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
 from verifier.sandbox.cgroup import cgroups_available, open_cgroup
-from verifier.sandbox import clock_shim
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.file_image import FileImage, base_image, image_root, library_layer
 from verifier.sandbox.image_leases import Leases

@@ -7,8 +7,8 @@ process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by ``p
 score depends on them scores differently across runs and is rejected as nondeterministic.
 
 Where the sandbox preloads the clock shim (``verifier/sandbox/clock_shim.py``), the calendar clock and file times
-are shifted in the C library, beneath Python, for the whole process: nothing in ``time``, ``datetime`` or ``os``
-changes, SQLite's and every other C reader's ``now`` moves too, and every verifier process sets its shift once,
+are shifted in the C library, beneath Python, for the whole process: no calendar-clock function of ``time``,
+``datetime`` or ``os`` changes, SQLite's and every other C reader's ``now`` moves too, and every verifier process sets its shift once,
 0 included, after which it cannot change. Only ``time.monotonic``/``perf_counter`` (and ``clock_gettime`` on the
 monotonic clocks) are shifted in Python there: the C library's monotonic clock times Python's own sleeps and lock
 timeouts. Without the shim every clock is shifted in Python (``time``, ``datetime``, ``time.clock_gettime*``, file
