@@ -35,9 +35,9 @@ int envsynth_shift_clock(long long ns) {
 
 static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
 
-static void add_to(struct timespec *ts) {
-    long long total = (long long)ts->tv_nsec + shift_ns % 1000000000LL;
-    ts->tv_sec += shift_ns / 1000000000LL + total / 1000000000LL;
+static void add_ns(struct timespec *ts, long long ns) {
+    long long total = (long long)ts->tv_nsec + ns % 1000000000LL;
+    ts->tv_sec += ns / 1000000000LL + total / 1000000000LL;
     total %= 1000000000LL;
     if (total < 0) {
         total += 1000000000LL;
@@ -45,6 +45,8 @@ static void add_to(struct timespec *ts) {
     }
     ts->tv_nsec = total;
 }
+
+static void add_to(struct timespec *ts) { add_ns(ts, shift_ns); }
 
 static int calendar(clockid_t id) {
     return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE || id == CLOCK_REALTIME_ALARM || id == CLOCK_TAI;
@@ -122,10 +124,7 @@ STAT_LIKE(fstatat64, struct stat64, (int dir, const char *restrict path, struct 
 static void unshift_spec(struct timespec *ts) {
     if (ts->tv_nsec == UTIME_NOW || ts->tv_nsec == UTIME_OMIT)
         return;
-    long long saved = shift_ns;
-    shift_ns = -saved;
-    add_to(ts);
-    shift_ns = saved;
+    add_ns(ts, -shift_ns);  /* (never by negating the shared shift: another thread would read the real clock) */
 }
 
 static const struct timespec *unshifted_specs(const struct timespec given[2], struct timespec out[2]) {
