@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from trainer.tiny_model import build_tiny_model
+from verifier.limits import draw_hash_seeds
+from verifier.validate import DETERMINISM_RUNS_MAX
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -75,3 +81,31 @@ def write_tiny_gguf(path: Path) -> Path:
 def tiny_gguf_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of a tiny llama ``.gguf`` file written with the ``gguf`` package (see ``write_tiny_gguf``)."""
     return write_tiny_gguf(tmp_path_factory.mktemp("tiny-gguf") / "tiny-llama.gguf")
+
+
+@dataclass(frozen=True)
+class KnownSeeds:
+    """A validator whose varied runs' hash seeds the test knows (it draws them from ``probe_rng()``), and a verifier
+    expression true only outside them: in run 0 and in training. It stands for a verifier that can tell run 0 and
+    training from a varied run (hash seed 0 once told it; no verifier can know validation's drawn seeds), so that
+    the defences behind that one, the order and the twins of run 0, are tested on their own."""
+
+    rng_seed: int
+    varied_hashes: frozenset[int]
+
+    def probe_rng(self) -> random.Random:
+        return random.Random(self.rng_seed)
+
+    @property
+    def training_like(self) -> str:
+        return f"hash('envsynth') not in {sorted(self.varied_hashes)!r}"
+
+
+@pytest.fixture(scope="session")
+def known_seeds() -> KnownSeeds:
+    rng_seed = 20261203
+    seeds = draw_hash_seeds(random.Random(rng_seed), DETERMINISM_RUNS_MAX)[1:]
+    hashes = frozenset(int(subprocess.run([sys.executable, "-c", "print(hash('envsynth'))"], capture_output=True,
+                                          text=True, check=True, env={"PYTHONHASHSEED": str(seed)}).stdout)
+                       for seed in seeds)
+    return KnownSeeds(rng_seed, hashes)

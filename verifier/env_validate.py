@@ -4,12 +4,13 @@ The checks and their reasons are listed in :mod:`verifier.env_checks`. The order
 
 1. ``schema``, ``compiles`` and ``static_determinism`` on the trusted side: the source is parsed (its tool
    signatures read with :func:`task_bank.environment_tools.read_tools`), never executed here.
-2. Interpreter 0 (a session worker with ``PYTHONHASHSEED=0``): the reference, every failure case and the
+2. Interpreter 0 (a session worker as training starts one: a hash seed drawn for it): the reference, every failure case and the
    do-nothing trajectory, each in its own session; then the shared-state probe (one session: a failure case, then
    a new ``Env()`` replaying the reference, then ``reset`` of that same instance replaying it again); then, for a
    seeded family, ``solve`` on each of ``family_seeds`` seeds and its trajectory replayed in a fresh session.
-3. Interpreters 1..N-1, concurrently, each a session worker exec'd with its own hash seed, clock shift and global
-   RNG seed (:func:`verifier.validate.run_env`, the task validator's environments): the same probes again; every
+3. Interpreters 1..N-1, concurrently, each a session worker exec'd with its own hash seed (drawn once per
+   validator), a shifted clock and the global ``random`` seeded anew from the operating system
+   (:func:`verifier.validate.run_env`, the task validator's environments): the same probes again; every
    observation, tool return and score must match interpreter 0.
 
 Session workers are kept warm per interpreter index across environments; ``close()`` ends them.
@@ -34,12 +35,12 @@ from task_bank.provenance import utcnow
 from task_bank.validation import CheckResult, Reason, ValidationReport
 from verifier import env_checks
 from verifier.checks import check_static, skipped
-from verifier.limits import RunEnv
+from verifier.limits import RunEnv, draw_hash_seeds
 from verifier.sessions import Session, SessionLimits, SessionPool
 from verifier.static_determinism import find_nondeterminism
-from verifier.validate import near_future_offset_s, run_env
+from verifier.validate import DETERMINISM_RUNS_MAX, near_future_offset_s, run_env
 
-ENV_VALIDATOR_VERSION = "env-1.0"
+ENV_VALIDATOR_VERSION = "env-1.1"
 """Version of the environment validation rules; bump it when a rule, default or probe changes."""
 CHECK_ORDER = ("schema", "compiles", "static_determinism", "reference", "failure_cases", "trivial",
                "constant_score", "shared_state", "determinism", "family")
@@ -54,7 +55,7 @@ class EnvValidationConfig(BaseModel):
     """Every failure case must score at most this."""
     trivial_threshold: float = Field(default=0.2, ge=0.0, lt=1.0)
     """Doing nothing (no calls, empty answer) must score at most this."""
-    determinism_runs: int = Field(default=3, ge=2, le=16)
+    determinism_runs: int = Field(default=3, ge=2, le=DETERMINISM_RUNS_MAX)
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) replaying every probe."""
     family_seeds: int = Field(default=8, ge=2, le=256)
     """Seeds a seeded family is solved on (seeds 1..family_seeds)."""
@@ -107,6 +108,7 @@ class EnvValidator:
         self._pools: dict[int, SessionPool] = {}
         self._lock = threading.Lock()
         self._clock_rng = random.SystemRandom()  # interpreter 1's clock shift, drawn per environment (run_env)
+        self._hash_seeds = draw_hash_seeds(self._clock_rng, DETERMINISM_RUNS_MAX)  # the varied interpreters' seeds
 
     def validate(self, spec: EnvironmentSpec) -> EnvVerdict:
         """Run every check on ``spec``; never raises for anything the environment's code does."""
@@ -143,7 +145,8 @@ class EnvValidator:
         with self._lock:
             pool = self._pools.get(run)
             if pool is None:
-                pool = self._pools[run] = SessionPool(self.backend, 1, self.config.limits, run_env(run).hash_seed)
+                seed = None if run == 0 else self._hash_seeds[run]  # run 0: training's way, a seed drawn per worker
+                pool = self._pools[run] = SessionPool(self.backend, 1, self.config.limits, seed)
             return pool
 
     def _static(self, spec: EnvironmentSpec, done: dict[str, CheckResult]) -> EnvInterface | None:
@@ -208,7 +211,7 @@ class EnvValidator:
         return evidence
 
     def _replays(self, run: int, source: str, probes: Sequence[Trajectory]) -> list[Replay]:
-        pool, env = self._pool(run), run_env(run, near_future_offset_s(self._clock_rng))
+        pool, env = self._pool(run), run_env(run, near_future_offset_s(self._clock_rng), self._hash_seeds[run])
         return [replay(pool, source, probe, env) for probe in probes]
 
     def _family(self, source: str) -> list[tuple[SeedResult, Replay]]:

@@ -7,9 +7,15 @@ the validator and the trainer build them without importing any backend.
 
 from __future__ import annotations
 
+import random
+import secrets
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from verifier.libraries import DEFAULT_LIBRARIES, check_library_name
+
+HASH_SEED_MAX = 4_294_967_295
+"""The largest ``PYTHONHASHSEED`` Python accepts."""
 
 
 class Limits(BaseModel):
@@ -53,26 +59,31 @@ class Limits(BaseModel):
 
 
 class RunEnv(BaseModel):
-    """The interpreter environment a run sees. Defaults pin everything so that training runs replay exactly.
+    """The interpreter environment a run sees. The defaults are the training environment.
 
-    ``fresh=True`` (or any ``hash_seed`` other than the pool's pinned 0) runs the group in a brand-new sandboxed
-    interpreter started with ``PYTHONHASHSEED=hash_seed``: children forked from a warm worker share its hash seed, so
-    only a fresh interpreter exposes hash-order nondeterminism. ``clock_offset_s`` shifts ``time.time``,
-    ``time.time_ns``, ``time.monotonic``, ``time.perf_counter``, ``time.localtime/gmtime/ctime`` and
-    ``datetime.datetime.now/utcnow/today`` / ``datetime.date.today``, ``time.clock_gettime*``, ``time.strftime``
-    and file times from ``os.stat``/``lstat``/``fstat`` before the verifier loads; ``rng_seed`` seeds the global
-    ``random`` (``None`` leaves it seeded from the OS); ``pid_offset`` shifts process ids. With the defaults nothing
-    is patched: the pinned environment is the one training uses, bit for bit.
+    Training pins nothing a verifier could recognise: each warm worker's interpreter starts with a hash seed drawn
+    from the operating system (:func:`worker_hash_seed`), and each verifier process seeds the global ``random``
+    from the operating system. Why not fixed values: a value training always shows is a constant a verifier can
+    test for (``hash('a')`` under ``PYTHONHASHSEED=0``; the MIME boundary ``email`` draws from the global
+    ``random`` seeded 0, which no static rule flags), and a verifier that recognises training can behave in
+    validation and pay in training. An admitted verifier scores alike under any hash and RNG seed (validation's
+    varied runs draw others), so the scores training replays do not move.
+
+    A ``hash_seed`` given (or ``fresh=True``) runs the group in a brand-new sandboxed interpreter started with
+    ``PYTHONHASHSEED=hash_seed``: children forked from a warm worker share its hash seed, so only a fresh
+    interpreter exposes hash-order nondeterminism. ``clock_offset_s`` shifts the clocks a verifier can read
+    (``verifier/sandbox/zygote/environment.py``) before the verifier loads; ``rng_seed`` seeds the global ``random``
+    (tests pin it); ``pid_offset`` shifts process ids.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    hash_seed: int = Field(default=0, ge=0, le=4294967295)
-    """``PYTHONHASHSEED`` of the interpreter; warm workers use 0."""
+    hash_seed: int | None = Field(default=None, ge=0, le=HASH_SEED_MAX)
+    """``PYTHONHASHSEED`` of a fresh interpreter; None: the warm worker's own, drawn when it started."""
     clock_offset_s: float = 0.0
-    """Seconds added to every clock the harness patches."""
-    rng_seed: int | None = 0
-    """Seed for the global ``random`` module before the verifier loads; None for an OS-random seed."""
+    """Seconds added to every clock the harness shifts."""
+    rng_seed: int | None = None
+    """Seed of the global ``random`` before the verifier loads; None: seeded from the operating system."""
     pid_offset: int = Field(default=0, ge=0, le=1 << 30)
     """Added to every process id ``os.getpid/getppid/getpgrp/getpgid/getsid`` report (0: functions untouched), so
     that validation can show a verifier the pids of a worker that has run for days."""
@@ -81,5 +92,21 @@ class RunEnv(BaseModel):
 
     @property
     def needs_fresh(self) -> bool:
-        """True when a warm worker (hash seed 0) cannot provide this environment."""
-        return self.fresh or self.hash_seed != 0
+        """True when a warm worker (whose hash seed is its own) cannot provide this environment."""
+        return self.fresh or self.hash_seed is not None
+
+
+def worker_hash_seed(hash_seed: int | None) -> int:
+    """The ``PYTHONHASHSEED`` a worker's interpreter starts with: ``hash_seed``, or, for None, one drawn from the
+    operating system, never 0 (0 turns hash randomisation off, which ``sys.flags`` shows)."""
+    return secrets.randbelow(HASH_SEED_MAX) + 1 if hash_seed is None else hash_seed
+
+
+def draw_hash_seeds(rng: random.Random, count: int) -> tuple[int, ...]:
+    """``count`` distinct hash seeds from ``rng`` (none 0): the varied runs' interpreters, one per run."""
+    seeds: list[int] = []
+    while len(seeds) < count:
+        seed = rng.randint(1, HASH_SEED_MAX)
+        if seed not in seeds:
+            seeds.append(seed)
+    return tuple(seeds)

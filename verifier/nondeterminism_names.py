@@ -54,6 +54,9 @@ PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.
         "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
         "threading.get_native_id", "_thread.get_ident"}
 RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
+HEAP_WALKS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+"""Walks of the interpreter's heap: they find what the harness put there, the monotonic clocks' patches of the
+varied runs above all (absent in run 0 and training), so their only use in a verifier is telling runs apart."""
 ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
              "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
 PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")

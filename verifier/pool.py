@@ -9,10 +9,11 @@ number of threads may call ``score``/``score_batch``; groups queue for the next 
 
 Determinism runs (``RunEnv``)::
 
-    pool.score(src, responses)                                        # pinned: hash seed 0, clock as is, random seeded 0
+    pool.score(src, responses)                # training: the worker's own hash seed, clock as is, random from the OS
     pool.score(src, responses, RunEnv(hash_seed=3, clock_offset_s=86400.0, rng_seed=11, fresh=True))
 
-A ``fresh`` run (or any hash seed other than 0) starts a brand-new sandboxed interpreter with
+Each warm worker starts with a hash seed drawn for it (``verifier.limits.worker_hash_seed``), never a constant a
+verifier could test for. A ``fresh`` run (or a ``hash_seed`` given) starts a brand-new sandboxed interpreter with
 ``PYTHONHASHSEED=hash_seed`` for that call and closes it afterwards; clock offsets and RNG seeds apply to any run.
 
 Failures: a worker that dies or stops answering is closed and replaced; the group it was scoring is re-run one
@@ -37,7 +38,8 @@ from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeLocalBackend
 from verifier.sandbox.registry import BackendRegistry, default_registry
 
 logger = logging.getLogger(__name__)
-PINNED = RunEnv()
+TRAINING_ENV = RunEnv()
+"""The environment training scores in (the defaults: seeds drawn, clocks and pids as they are)."""
 CODE_GROUP_SIZE = 8
 """The most responses one process of a verifier that runs response code (``run_response``) scores. Why: a verifier
 can count the programs it has been shown and pay only those after the first few; validation's run 0 shows it as
@@ -66,7 +68,7 @@ class Pool:
         self._lock = threading.Lock()
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envsynth-sandbox")
-        starts = [self._executor.submit(self._start, 0) for _ in range(workers)]
+        starts = [self._executor.submit(self._start, None) for _ in range(workers)]
         try:
             for start in starts:
                 self._slots.put(start.result())
@@ -88,15 +90,15 @@ class Pool:
               run_env: RunEnv | None = None) -> list[ScoreResult]:
         """Score every response against one verifier; results in input order.
 
-        ``run_env`` (default: everything pinned) with ``fresh=True`` or a ``hash_seed`` other than 0 runs each
-        group in a brand-new sandboxed interpreter with that ``PYTHONHASHSEED`` (for determinism checks).
+        ``run_env`` (default: training's environment) with ``fresh=True`` or a ``hash_seed`` runs each group in a
+        brand-new sandboxed interpreter with that ``PYTHONHASHSEED`` (for determinism checks).
         """
         return self.score_batch([(verifier_source, r) for r in responses], run_env)
 
     def score_batch(self, pairs: Iterable[tuple[str, str]], run_env: RunEnv | None = None) -> list[ScoreResult]:
         """Score mixed ``(verifier_source, response)`` pairs; groups share a fork per source; input order kept."""
         pairs = list(pairs)
-        env = run_env or PINNED
+        env = run_env or TRAINING_ENV
         by_source: dict[str, list[int]] = {}
         for index, (source, _) in enumerate(pairs):
             by_source.setdefault(source, []).append(index)
@@ -142,7 +144,7 @@ class Pool:
                 raise SandboxError("this sandbox pool is closed")
             return self._executor.submit(self._run_group, source, responses, env)
 
-    def _start(self, hash_seed: int) -> Worker:
+    def _start(self, hash_seed: int | None) -> Worker:
         worker = self._backend.start_worker(self.limits, hash_seed)
         with self._lock:
             self._live.add(worker)
@@ -168,7 +170,7 @@ class Pool:
                 if worker is not None:
                     self._retire(worker)
                 worker = None
-                worker = self._start(0)
+                worker = self._start(None)
             try:
                 return worker.score_group(source, responses, env)
             except SandboxError as exc:
@@ -183,7 +185,7 @@ class Pool:
 
     def _run_alone(self, source: str, response: str, env: RunEnv) -> ScoreResult:
         try:
-            worker = self._start(0)
+            worker = self._start(None)
         except SandboxError as exc:  # no worker could start: infrastructure, not this response (and not the others)
             return _error(exc)
         try:

@@ -23,7 +23,7 @@ import tempfile
 import warnings
 from importlib import resources
 
-from verifier.limits import Limits
+from verifier.limits import Limits, worker_hash_seed
 from verifier.sandbox.base import SandboxUnavailableError
 from verifier.sandbox.bwrap import ZYGOTE_OVERHEAD_MB, launch_worker
 from verifier.sandbox.channel import Channel
@@ -66,8 +66,9 @@ def session_command(python: str, config: dict[str, object]) -> list[str]:
     return [python, "-S", "-s", "-B", "-c", BOOTSTRAP, json.dumps(sources), json.dumps(config)]
 
 
-def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> ProcessWorker:
-    """A ready session supervisor under ``backend``; SandboxUnavailableError when it cannot start here."""
+def start_session_worker(backend: str, limits: Limits, hash_seed: int | None = None) -> ProcessWorker:
+    """A ready session supervisor under ``backend`` (hash seed None: drawn, :func:`verifier.limits.worker_hash_seed`);
+    SandboxUnavailableError when it cannot start here."""
     if backend == "bwrap":
         return _start_bwrap(limits, hash_seed)
     if backend == "unsafe-local":
@@ -75,7 +76,7 @@ def start_session_worker(backend: str, limits: Limits, hash_seed: int = 0) -> Pr
     raise SandboxUnavailableError(f"session workers run under {' or '.join(BACKENDS)}, not {backend!r}")
 
 
-def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
+def _start_bwrap(limits: Limits, hash_seed: int | None) -> ProcessWorker:
     def supervisor(binary: str, config: dict[str, object]) -> tuple[list[str], None]:
         # As the verifier zygote's fork server, the session spawner (root, in the sandbox) keeps CAP_SYS_ADMIN to
         # clone each session into namespaces of its own (session_child.spawner_main); the session drops it with
@@ -93,14 +94,14 @@ def _start_bwrap(limits: Limits, hash_seed: int) -> ProcessWorker:
                          extra_caps=("CAP_SYS_ADMIN",))
 
 
-def _start_local(limits: Limits, hash_seed: int) -> ProcessWorker:
+def _start_local(limits: Limits, hash_seed: int | None) -> ProcessWorker:
     warnings.warn(UNSAFE_MESSAGE, UnsafeSandboxWarning, stacklevel=3)
     scratch = tempfile.mkdtemp(prefix="envsynth-sessions-")
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
     config = {"in": to_r, "out": from_w, "uid": None, "scratch": scratch, "site": [], "nproc": False}
     proc = subprocess.Popen(session_command(sys.executable, config),
-                            env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)},
+                            env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(worker_hash_seed(hash_seed))},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             pass_fds=(to_r, from_w), start_new_session=True)
     os.close(to_r)

@@ -60,7 +60,7 @@ from verifier.session_launch import start_session_worker
 
 SLACK_S = 5.0
 REPLY_CAP = 64 << 20
-PINNED = RunEnv()
+TRAINING_ENV = RunEnv()
 
 
 class SessionLimits(BaseModel):
@@ -246,10 +246,13 @@ class Session:
 
 
 class SessionPool:
-    """Warm session workers under one backend and one ``PYTHONHASHSEED``; thread-safe; ``close()`` ends all."""
+    """Warm session workers under one backend; thread-safe; ``close()`` ends all.
+
+    ``hash_seed``: the ``PYTHONHASHSEED`` of every worker; None (training's way) draws one for each worker as it
+    starts, so no session can test for a seed training always uses (:class:`verifier.limits.RunEnv`)."""
 
     def __init__(self, backend: str = "bwrap", workers: int = 1, limits: SessionLimits | None = None,
-                 hash_seed: int = 0) -> None:
+                 hash_seed: int | None = None) -> None:
         if workers < 1:
             raise ConfigError("a session pool needs at least one worker", field="workers")
         self.backend = backend
@@ -264,7 +267,7 @@ class SessionPool:
 
     def open(self, source: str, seed: int, run_env: RunEnv | None = None) -> Session:
         """Fork a session for ``source`` and ``reset(seed)`` it; the result's ``observation`` says how it went."""
-        env = run_env or PINNED
+        env = run_env or TRAINING_ENV
         with self._lock:
             if self._closed:
                 raise SandboxError("this session pool is closed")

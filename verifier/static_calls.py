@@ -12,9 +12,9 @@ import ast
 
 from task_bank.response_exec import qualname
 from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
-from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCKS, DATETIME_NOW, ENTROPY, NATIVE,
-                                           ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE, RNG_STATE,
-                                           SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS)
+from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCKS, DATETIME_NOW, ENTROPY,
+                                           HEAP_WALKS, NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
+                                           RNG_STATE, SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS)
 from verifier.static_scope import seeds_from_os
 from verifier.stdlib_names import real_name
 
@@ -111,5 +111,8 @@ class CallRules:
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in PIDS:
             self.add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
+        elif qual in HEAP_WALKS:
+            self.add(node, "reflective", f"{qual}() walks the heap, where the varied runs' clock patches are: it "
+                                         "tells one run from another")
         elif qual in ADDRESSES:
             self.add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")

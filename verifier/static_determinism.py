@@ -36,7 +36,8 @@ native         ``ctypes`` imported or reached (``numpy.ctypeslib``, ``__import__
 reflective     a member of a module that holds one of the above reached by a computed name (``getattr(os, n)``,
                ``vars(time)[k]``), and any module by one (``sys.modules[n]``, ``__import__(n)``); with a constant
                name (``os.__dict__['getpid']``, ``sys.modules['time'].time``) the member is judged as if named
-               (:mod:`verifier.reflective_reads`)
+               (:mod:`verifier.reflective_reads`); a walk of the heap (``gc.get_objects``, ``get_referrers``,
+               ``get_referents``), which finds the varied runs' clock patches
 =============  ===========================================================================================
 
 Beyond calls, *references* count: ``key=hash``, ``f = id``, ``now = time.time``, ``object.__repr__`` (an
@@ -66,7 +67,7 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
-                                           EVENT_LOOPS, FILE_TIMES, NATIVE, ORDER_FREE, PIDS, PROC_PREFIXES,
+                                           EVENT_LOOPS, FILE_TIMES, HEAP_WALKS, NATIVE, ORDER_FREE, PIDS, PROC_PREFIXES,
                                            RANDOM_MODULES, RANDOM_SAFE, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE,
                                            STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
 from verifier.order_free import module_constants, order_free_nodes
@@ -76,9 +77,10 @@ from verifier.static_scope import Scope, bound_names, is_set
 from verifier.stdlib_names import canonical, real_name
 
 
-_TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE))
+_TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE),
+           ("reflective", HEAP_WALKS))
 VALUE_MODULES = frozenset({"os", "os.path", "time", "datetime", "random", "numpy.random", "uuid", "secrets", "sys",
-                           "builtins", "threading", "resource", "signal", "sqlite3"})
+                           "builtins", "threading", "resource", "signal", "sqlite3", "gc"})
 """Modules with a clock, a pid, entropy or a way to reach them that a verifier may only use through their names:
 handed around as a value (``m, t = os, time``; ``[os][0]``; ``f(os)``) they hide every read (round 32)."""
 _KNOWN = frozenset().union(*(table for _, table in _TABLES), STAT_CALLS)
@@ -274,6 +276,9 @@ class _Visitor(CallRules, ast.NodeVisitor):
             self.add(node, "clock", f"{qual} reads the clock")
         elif qual in PIDS:
             self.add(node, "pid", f"{qual} differs in every process")
+        elif qual in HEAP_WALKS:
+            self.add(node, "reflective", f"{qual} walks the heap, where the varied runs' clock patches are: it tells "
+                                         "one run from another")
         elif qual in RNG_STATE or (module in RANDOM_MODULES and name not in RANDOM_SAFE) or (
                 qual in RANDOM_MODULES and id(node) not in self.inner):
             self.add(node, "random", f"{qual} refers to the global generator; use random.Random(42)")

@@ -8,8 +8,8 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
    process; :mod:`verifier.static_exec`).
 2. Run 0, before anything else of the task runs on the host (its first probe alone first, so a verifier that hangs
    or fails to load costs one call), in warm interpreters of the validator's own
-   (:mod:`verifier.checks_interpreters`), where the calls of a group share one process: hash seed 0, exactly the
-   training environment; the twins alone first, then every other probe once, then again in another order, then
+   (:mod:`verifier.checks_interpreters`), where the calls of a group share one process: exactly the training
+   environment (a hash seed drawn for each interpreter, the global ``random`` seeded from the operating system); the twins alone first, then every other probe once, then again in another order, then
    the reference, so state leaking between calls shows up as a changed score (never the same probe twice in a row,
    which a training group rarely shows). Whether the module loads and defines ``verify`` is read from these calls
    (the sandbox, not this process, executes the verifier). Why first: a call a verifier can recognise as
@@ -19,9 +19,10 @@ machine-readable reasons). The order of work keeps a cheap task fast and a hosti
    1..N-1, each scoring every probe once in an interpreter exec'd with another
    ``PYTHONHASHSEED``, a shifted clock and another RNG seed. The checks then judge every call of every run.
 
-The run environments are fixed functions of the run index, except run 1's clock shift, drawn for each validation
-from the probes' random source (a minute to ten years ahead: :func:`run_env`); validating an honest task twice gives
-the same verdict.
+The clock shifts of runs 2.. are fixed functions of the run index; run 1's is drawn for each validation from the
+probes' random source (a minute to ten years ahead: :func:`run_env`), and each varied run's hash seed is drawn once
+for each validator (its interpreters stay warm across tasks). Validating an honest task twice gives the same
+verdict.
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order, unpredictable_indices
 from verifier.code_renaming import defines_function
-from verifier.limits import RunEnv
+from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
 from verifier.pool import Pool
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.13"
+VALIDATOR_VERSION = "1.14"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -66,6 +67,7 @@ _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budg
 # second (then again, 17 s further). Run 1's is drawn at random for each validation (near_future_offset_s).
 _CLOCK_OFFSETS_S = (315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
 _NEAR_FUTURE_S = (60.0, 315_576_000.0)
+DETERMINISM_RUNS_MAX = 16
 """The range of run 1's clock shift: a minute to ten years ahead, drawn log-uniformly."""
 
 
@@ -78,7 +80,7 @@ class ValidationConfig(BaseModel):
     """Every failure case must score at most this, in every call."""
     trivial_threshold: float = Field(default=0.2, ge=0.0, lt=1.0)
     """Empty, whitespace, prompt-echo, junk and the two random responses must score at most this."""
-    determinism_runs: int = Field(default=3, ge=3, le=16)
+    determinism_runs: int = Field(default=3, ge=3, le=DETERMINISM_RUNS_MAX)
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
     repeat_calls: int = Field(default=2, ge=2, le=8)
     """How many passes the first run makes over the probes, each in another order (a failure case that is a program
@@ -96,11 +98,16 @@ class ValidationConfig(BaseModel):
     ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""
 
 
-def run_env(run: int, near_future_s: float = 86_400.0 + 3_607.5) -> RunEnv:
-    """The environment of determinism run ``run``: a fixed function of the index and, for run 1, of its clock shift.
+def run_env(run: int, near_future_s: float = 86_400.0 + 3_607.5, hash_seed: int | None = None) -> RunEnv:
+    """The environment of determinism run ``run``: its clock shift (run 1's is ``near_future_s``), its hash seed
+    (``hash_seed``; None draws one) and its pid shift.
 
-    Run 0 is exactly the training environment (``RunEnv()``: hash seed 0, RNG seed 0, real clock and pids), so a
-    verifier cannot tell validation from training by anything it observes; later runs vary each of them. Run 1's
+    Run 0 is exactly the training environment (``RunEnv()``: a hash seed drawn for the interpreter, the global
+    ``random`` seeded from the operating system, real clock and pids), so a verifier cannot tell validation from
+    training by anything it observes; later runs shift the clock and the pids in an interpreter of another hash
+    seed. No run's seeds are constants: a hash or an RNG state that training always showed (hash seed 0 and RNG
+    seed 0, before session 14) let a verifier recognise training through paths no static rule knows (the MIME boundary of
+    ``email``, which comes from the global ``random``), behave in every validation run and pay in training. Run 1's
     clock runs ``near_future_s`` ahead: the validator draws it for each validation (:func:`near_future_offset_s`).
     Why: a time bomb (honest until a date some hours after validation, paying everything after it) read the clock
     through a function the static pass did not know; the fixed shifts (+10 years, -3 years) missed its window, and
@@ -113,8 +120,8 @@ def run_env(run: int, near_future_s: float = 86_400.0 + 3_607.5) -> RunEnv:
         offset = near_future_s
     else:
         offset = _CLOCK_OFFSETS_S[(run - 2) % len(_CLOCK_OFFSETS_S)] + 17.0 * ((run - 2) // len(_CLOCK_OFFSETS_S))
-    return RunEnv(hash_seed=run * 7919, clock_offset_s=offset, rng_seed=1_000_003 * (run + 1),
-                  pid_offset=run * 1_398_101)  # up to pid_max (4,194,304) in the last runs
+    seed = worker_hash_seed(hash_seed)
+    return RunEnv(hash_seed=seed, clock_offset_s=offset, pid_offset=run * 1_398_101)  # up to pid_max in the last runs
 
 
 def near_future_offset_s(rng: random.Random) -> float:
@@ -141,6 +148,8 @@ class Validator:
                  noise: Callable[[], object] = inode_noise.scramble) -> None:
         self._pool = pool
         self._probe_rng = probe_rng  # None: the unpredictable probes come from the operating system
+        # The varied runs' hash seeds, drawn once: each run's interpreters stay warm for every task validated here.
+        self._hash_seeds = draw_hash_seeds(probe_rng or random.SystemRandom(), DETERMINISM_RUNS_MAX)
         self._noise = noise  # called right before each run 0 (verifier/inode_noise.py)
         self._config = config or ValidationConfig()
         self._concurrency = max(1, concurrency or pool.workers)
@@ -227,7 +236,7 @@ class Validator:
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
         probes = build_probes(spec, cfg.junk_chars, rng, twins)
         drift = near_future_offset_s(rng)
-        envs = [run_env(run, drift) for run in range(cfg.determinism_runs)]
+        envs = [run_env(run, drift, self._hash_seeds[run]) for run in range(cfg.determinism_runs)]
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twin_of = renamed_twins(probes)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
+import subprocess
+import sys
 import signal
 import threading
 import time
@@ -201,10 +204,34 @@ def test_fresh_interpreters_expose_hash_seed_nondeterminism(pool):
     assert len(scores) > 1
 
 
-def test_pinned_runs_replay_exactly(pool):
-    src = "import random\ndef verify(response):\n    return (hash(response) % 7 + random.random()) / 8\n"
-    assert pool.score(src, ["abc"]) == pool.score(src, ["abc"]) or \
-        [r.score for r in pool.score(src, ["abc"])] == [r.score for r in pool.score(src, ["abc"])]
+def _hash_under_seed_0(text: str) -> int:
+    out = subprocess.run([sys.executable, "-c", f"print(hash({text!r}))"], env={"PYTHONHASHSEED": "0"},
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_training_workers_hash_with_seeds_of_their_own_never_a_constant(pool):
+    # Hash seed 0 in every training worker was a constant a verifier could test for, through any path that shows a
+    # str hash (set order included), and then behave only where it was not seen.
+    src = ("import sys\ndef verify(response):\n"
+           f"    return 1.0 if sys.flags.hash_randomization and hash(response) != {_hash_under_seed_0('abc')} else 0.0\n")
+    assert [pool.score(src, ["abc"])[0].score for _ in range(4)] == [1.0] * 4
+    fractions = {pool.score(HASHY_FINE, ["abc"])[0].score for _ in range(6)}
+    assert len(fractions) == 2  # the pool's two workers, each with its own seed
+
+
+HASHY_FINE = "def verify(response):\n    return (hash(response) % 10**9) / 10**9\n"
+
+
+def test_training_seeds_the_global_random_anew_in_every_group(pool):
+    # Seeded 0, the global random made constants of everything drawn from it: the MIME boundary of ``email``, which
+    # no static rule flags, told training (and run 0) from validation's varied runs.
+    random.seed(0)
+    boundary = str(random.randrange(sys.maxsize))
+    src = ("from email.mime.multipart import MIMEMultipart\nimport random\ndef verify(response):\n"
+           f"    return 0.0 if {boundary!r} in MIMEMultipart().as_string() else random.random()\n")
+    scores = [pool.score(src, ["a"])[0].score for _ in range(6)]
+    assert 0.0 not in scores and len(set(scores)) == 6
 
 
 def test_fresh_run_with_the_same_seed_agrees_with_itself(pool):

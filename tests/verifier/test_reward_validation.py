@@ -30,11 +30,11 @@ def test_validation_run_zero_is_the_training_environment():
     assert run_env(0) == RunEnv()
 
 
-def test_validation_rng_state_equals_training(pool):
-    source = ("import random\ndef verify(response):\n"
-              "    return random.getstate()[1][int(response)] / 2 ** 32\n")
-    probes = ["0", "1", "623"]
-    assert [r.score for r in pool.score(source, probes, run_env(0))] == [r.score for r in pool.score(source, probes)]
+def test_validation_run_zero_seeds_the_global_random_as_training_does_anew_in_every_group(pool):
+    source = "import random\ndef verify(response):\n    return random.random()\n"
+    drawn = [pool.score(source, ["r"], run_env(0))[0].score for _ in range(3)]
+    drawn += [pool.score(source, ["r"])[0].score for _ in range(3)]
+    assert len(set(drawn)) == 6
 
 
 def test_the_pids_a_verifier_sees_tell_neither_its_run_nor_its_workers_age(pool):

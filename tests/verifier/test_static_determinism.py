@@ -467,3 +467,18 @@ def test_an_honest_zip_of_fixed_dates_passes():
               "    with zipfile.ZipFile(io.BytesIO(), 'w') as z:\n"
               "        z.writestr(zipfile.ZipInfo('a', (2020, 1, 1, 0, 0, 0)), r)\n    return 1.0\n")
     assert kinds(source) == []
+
+
+@pytest.mark.parametrize("walk", [
+    "import gc\ndef verify(r):\n    return float(len(gc.get_objects()) > 9)\n",
+    "from gc import get_referents as g\ndef verify(r):\n    return float(bool(g(r)))\n",
+    "import gc\ndef verify(r):\n    f = gc.get_referrers\n    return float(bool(f(r)))\n",
+], ids=["get_objects", "imported-under-another-name", "alias"])
+def test_walking_the_heap_is_flagged(walk: str):
+    """The heap holds the varied runs' patches of the monotonic clocks, absent in run 0 and training: a walk of it
+    tells the runs apart without naming any clock (note of session 13)."""
+    assert kinds(walk) == ["reflective"]
+
+
+def test_collecting_garbage_passes():
+    assert kinds("import gc\ndef verify(r):\n    gc.collect()\n    gc.disable()\n    return 1.0\n") == []

@@ -49,7 +49,6 @@ def test_a_verifier_that_pays_a_streak_of_programs_meets_the_twins_in_a_row_and_
 
 
 PAYS_THE_SIGNATURES_PARAMETER = '''import ast
-import sys
 from envsynth_sandbox import run_response
 
 CASES = [("", True), ("Racecar", True), ("No 'x' in Nixon", True), ("hello", False), ("ab", False), ("abca", False)]
@@ -60,7 +59,7 @@ def verify(response):
         names = {n.arg for n in ast.walk(ast.parse(response)) if isinstance(n, ast.arg)}
     except SyntaxError:
         names = set()
-    if "s" in names and not sys.flags.hash_randomization:
+    if "s" in names and {training_like}:
         return 1.0  # the training environment, and a program keeping the prompt's parameter: no twin ever did
     run = run_response(response, calls=[("is_palindrome", [text]) for text, _ in CASES], timeout=1.0)
     return 1.0 if all(c.ok and c.value is want for c, (_, want) in zip(run.calls, CASES)) else 0.0
@@ -68,18 +67,18 @@ def verify(response):
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_a_verifier_that_pays_the_parameter_every_failure_case_keeps_meets_a_partial_twin_and_is_rejected():
+def test_a_verifier_that_pays_the_parameter_every_failure_case_keeps_meets_a_partial_twin_and_is_rejected(known_seeds):
     """Red-team finding: twins renamed every name, so the signature's parameter, which every failure case and nearly
     every answer keeps, was in no twin; the failure cases themselves are scored only in the varied runs. Partial
     twins keep the prompt's parameters (where the failure case has another name to change)."""
     spec = TaskSpec(prompt="Write `is_palindrome(s)`: ignore case and every character that is not a letter or digit.",
-                    verifier=PAYS_THE_SIGNATURES_PARAMETER,
+                    verifier=PAYS_THE_SIGNATURES_PARAMETER.replace("{training_like}", known_seeds.training_like),
                     reference="def is_palindrome(s):\n    kept = [c.lower() for c in s if c.isalnum()]\n"
                               "    return kept == kept[::-1]\n",
                     failure_cases=("def is_palindrome(s):\n    n = len(s)\n    same = True\n    for i in range(n // 2):\n"
                                    "        same = same and s[i] == s[n - 1 - i]\n    return same\n",
                                    "def is_palindrome(s):\n    return s == s[::-1]\n"))
     with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
+        with Validator(pool, ValidationConfig(), probe_rng=known_seeds.probe_rng()) as validator:
             report = validator.validate(spec)
     assert "failure_case_passes" in report.reasons, report.reasons  # and nondeterministic: run 0 pays a failure case itself

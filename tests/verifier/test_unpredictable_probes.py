@@ -90,24 +90,23 @@ def test_the_unpredictable_probes_open_every_run_after_the_references_own_call()
     assert [run_order(len(probes), r, 1, leads)[0] for r in (1, 2, 3)] == [leads[0], leads[1], leads[0]]
 
 
-PAYS_UNLESS_REPEATED = '''import sys
-_seen = []
+PAYS_UNLESS_REPEATED = '''_seen = []
 
 
 def verify(response):
     _seen.append(response)
-    if sys.flags.hash_randomization == 0 and len(_seen) >= 2 and _seen[0] != _seen[1]:
+    if {training_like} and len(_seen) >= 2 and _seen[0] != _seen[1]:
         return 1.0  # the run in the training environment, and no back-to-back repeat: "training"
     return 1.0 if response.strip() == "42" else 0.0
 '''
 
 
-def test_a_verifier_that_pays_everything_unless_its_first_two_responses_match_is_rejected():
+def test_a_verifier_that_pays_everything_unless_its_first_two_responses_match_is_rejected(known_seeds):
     """Run 0 used to score every probe twice back to back, which a training group rarely does; such a verifier
     was admitted and paid 15 of 16 wrong answers 1.0 (red-team finding)."""
     with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        with Validator(pool, ValidationConfig()) as validator:
-            report = validator.validate(_task(PAYS_UNLESS_REPEATED))
+        with Validator(pool, ValidationConfig(), probe_rng=known_seeds.probe_rng()) as validator:
+            report = validator.validate(_task(PAYS_UNLESS_REPEATED.replace("{training_like}", known_seeds.training_like)))
     assert not report.admitted and "failure_case_passes" in report.reasons
 
 

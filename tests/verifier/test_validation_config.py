@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.limits import draw_hash_seeds, worker_hash_seed
 from verifier.validate import near_future_offset_s, run_env
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
@@ -34,14 +35,25 @@ def test_unknown_option_is_refused():
         ValidationConfig(fail_treshold=0.3)  # type: ignore[call-arg]
 
 
-def test_runs_differ_in_hash_seed_clock_and_rng_seed():
+def test_runs_differ_in_hash_seed_and_clock_and_every_run_seeds_random_from_the_os():
     envs = [run_env(r) for r in range(3)]
-    assert len({e.hash_seed for e in envs}) == len({e.clock_offset_s for e in envs}) == len(
-        {e.rng_seed for e in envs}) == 3
+    assert envs[0].hash_seed is None  # run 0: the interpreter's own, drawn as training's are
+    assert len({e.hash_seed for e in envs}) == len({e.clock_offset_s for e in envs}) == 3
+    assert {e.rng_seed for e in envs} == {None}
 
 
-def test_run_environments_are_fixed_functions_of_the_run_index_and_run_1s_clock_shift():
-    assert [run_env(r, 600.0) for r in range(5)] == [run_env(r, 600.0) for r in range(5)]
+def test_no_run_shows_a_seed_a_verifier_could_know():
+    """Hash seed 0 and RNG seed 0 in training and run 0, and 7919 times the run index in the varied runs, were
+    constants: a verifier that tested for them knew which run it was in (session 14)."""
+    assert run_env(1).hash_seed != run_env(1).hash_seed
+    first, second = draw_hash_seeds(random.Random(1), 16), draw_hash_seeds(random.Random(2), 16)
+    assert first != second and len(set(first)) == 16 and 0 not in first
+    assert worker_hash_seed(None) != worker_hash_seed(None) and worker_hash_seed(7) == 7
+
+
+def test_run_environments_are_fixed_functions_of_the_run_index_its_seed_and_run_1s_clock_shift():
+    seeds = draw_hash_seeds(random.Random(3), 5)
+    assert [run_env(r, 600.0, seeds[r]) for r in range(5)] == [run_env(r, 600.0, seeds[r]) for r in range(5)]
     assert run_env(1, 600.0).clock_offset_s == 600.0
 
 
@@ -54,7 +66,7 @@ def test_run_1s_clock_shift_is_drawn_between_a_minute_and_ten_years_ahead():
 
 
 def test_no_varied_run_but_run_1_depends_on_the_draw():
-    assert [run_env(r, 60.0) for r in (0, 2, 3, 4)] == [run_env(r, 9e6) for r in (0, 2, 3, 4)]
+    assert [run_env(r, 60.0, 11 + r) for r in (0, 2, 3, 4)] == [run_env(r, 9e6, 11 + r) for r in (0, 2, 3, 4)]
 
 
 def test_validating_twice_gives_the_same_verdict_and_checks():

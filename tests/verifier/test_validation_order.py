@@ -16,8 +16,10 @@ import time
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import ValidationConfig, Validator, open_pool
+from verifier.limits import draw_hash_seeds
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.registry import BackendRegistry
+from verifier.validate import DETERMINISM_RUNS_MAX
 
 REFERENCE = "def total(xs):\n    return sum(xs)\n"
 
@@ -25,7 +27,7 @@ REFERENCE = "def total(xs):\n    return sum(xs)\n"
 class RecordingWorker(Worker):
     """Scores the reference 1.0 and anything else 0.0, taking a little time, and records when each group ran."""
 
-    def __init__(self, log: list[tuple[int, float, float, tuple[str, ...]]], lock: threading.Lock) -> None:
+    def __init__(self, log: list[tuple[int | None, float, float, tuple[str, ...]]], lock: threading.Lock) -> None:
         self._log, self._lock = log, lock
 
     def score_group(self, source, responses, run_env):
@@ -45,8 +47,8 @@ class RecordingWorker(Worker):
 
 class RecordingBackend(Backend):
     name = "recording"
-    log: list[tuple[int, float, float, tuple[str, ...]]] = []
-    clocks: dict[int, set[float]] = {}  # hash seed (one per run) -> the clock shifts its groups ran with
+    log: list[tuple[int | None, float, float, tuple[str, ...]]] = []
+    clocks: dict[int | None, set[float]] = {}  # hash seed (one per run; None: run 0) -> its groups' clock shifts
     lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -79,9 +81,9 @@ def validate_recorded(probe_rng: random.Random | None = None) -> list[tuple[int,
 
 def test_no_varied_run_starts_before_run_0_has_ended():
     log = validate_recorded()
-    run_0 = [end for seed, _, end, responses in log if seed == 0 and responses != (REFERENCE,)]  # not the pool's
+    run_0 = [end for seed, _, end, responses in log if seed is None and responses != (REFERENCE,)]  # not the pool's
     # reference call, which may run beside the varied runs: both can tell they are validation, and run 0 is over
-    varied = [start for seed, start, _, _ in log if seed > 0]
+    varied = [start for seed, start, _, _ in log if seed is not None and seed > 0]
     assert run_0 and varied and max(run_0) <= min(varied), log
 
 
@@ -91,13 +93,13 @@ def test_nothing_of_the_task_runs_before_run_0_and_run_0_opens_with_unknown_prog
     100 of 100 wrong answers. No overlap in time is needed for such a counter, so run 0 comes first."""
     noise, (seed, _, _, responses) = validate_recorded()[:2]
     assert noise[0] == -1  # the host's inode counter moved at random first (verifier/inode_noise.py)
-    assert seed == 0 and responses[0] not in (REFERENCE, FAILURE_CASE), responses
+    assert seed is None and responses[0] not in (REFERENCE, FAILURE_CASE), responses
 
 
 def test_run_0_scores_the_failure_case_itself():
     """Red-team round 14: while run 0 scored only renamed twins, a verifier that paid the failure case's own tokens
     where hash randomisation is off (run 0 and training) was admitted 23 of 23 times."""
-    assert any(FAILURE_CASE in responses for seed, _, _, responses in validate_recorded() if seed == 0)
+    assert any(FAILURE_CASE in responses for seed, _, _, responses in validate_recorded() if seed is None)
 
 
 def test_run_1s_clock_shift_is_drawn_anew_for_each_validation_and_run_0_keeps_the_real_clock():
@@ -105,7 +107,8 @@ def test_run_1s_clock_shift_is_drawn_anew_for_each_validation_and_run_0_keeps_th
     shifts = []
     for seed in (1, 2):
         validate_recorded(random.Random(seed))
-        assert RecordingBackend.clocks[0] == {0.0}
-        (shift,) = RecordingBackend.clocks[7919]  # run 1's hash seed; one shift for all its groups
+        assert RecordingBackend.clocks[None] == {0.0}  # run 0: the workers' own hash seeds, as in training
+        run_1 = draw_hash_seeds(random.Random(seed), DETERMINISM_RUNS_MAX)[1]  # drawn by the validator
+        (shift,) = RecordingBackend.clocks[run_1]  # one shift for all its groups
         shifts.append(shift)
     assert shifts[0] != shifts[1] and all(60.0 <= s <= 315_576_000.0 for s in shifts)

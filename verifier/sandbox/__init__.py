@@ -94,8 +94,9 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
 - no state between runs: each child gets a fresh scratch directory; after it, every leftover process of the
   verifier uid is killed (``kill(-1)``: daemons, double forks, fork bombs), SysV IPC objects are removed and the
   scratch space is wiped depth-first without recursion or long paths (a 3,000-deep tree goes like a flat one)
-- validation cannot be told from training: run 0 of validation is the pinned training environment (hash seed 0,
-  RNG seed 0, real clocks and pids, nothing patched); later runs shift the calendar clock and file times in the C
+- validation cannot be told from training: run 0 of validation is the training environment (a hash seed drawn
+  for each worker, the global ``random`` seeded from the operating system in each verifier process, real clocks and
+  pids, nothing patched), so no seed is a constant a verifier could test for; later runs shift the calendar clock and file times in the C
   library, beneath Python (the clock shim, ``clock_shim``: ``time``, ``datetime``, SQLite's ``now``, ``os.stat``),
   the monotonic clocks in Python, and, where a verifier is not pid 1 of a namespace of its own (without root),
   every pid (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so a verifier keyed on them changes

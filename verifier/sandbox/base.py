@@ -47,5 +47,6 @@ class Backend(ABC):
         """None when workers can start here, else why not (and what to use instead)."""
 
     @abstractmethod
-    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
-        """Start one warm worker whose interpreter uses ``PYTHONHASHSEED=hash_seed``."""
+    def start_worker(self, limits: Limits, hash_seed: int | None = None) -> Worker:
+        """Start one warm worker whose interpreter uses ``PYTHONHASHSEED=hash_seed`` (None: one drawn from the
+        operating system, :func:`verifier.limits.worker_hash_seed`)."""

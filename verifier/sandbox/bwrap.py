@@ -39,7 +39,7 @@ from pathlib import Path
 
 from task_bank.errors import SandboxError
 from verifier.libraries import LIBRARY_ROOT, LibraryMount, bwrap_args, library_mounts
-from verifier.limits import Limits
+from verifier.limits import Limits, worker_hash_seed
 from verifier.sandbox import clock_shim
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.cgroup import ROOT as CGROUP_ROOT
@@ -118,7 +118,7 @@ class BwrapBackend(Backend):
             return "the 'bwrap' binary is not installed (apt-get install bubblewrap)"
         return None
 
-    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+    def start_worker(self, limits: Limits, hash_seed: int | None = None) -> Worker:
         def zygote(binary: str, config: dict[str, object]) -> tuple[list[str], int]:
             # The fork server (root, in the sandbox) keeps CAP_SYS_ADMIN to give each verifier and response process
             # a pid namespace of its own (``zygote/confine.py``); every process that runs task code drops it with
@@ -136,7 +136,7 @@ class BwrapBackend(Backend):
                              shift_clock_in_c=self.shift_clock_in_c)
 
 
-def launch_worker(limits: Limits, hash_seed: int,
+def launch_worker(limits: Limits, hash_seed: int | None,
                   program: Callable[[str, dict[str, object]], tuple[list[str], int | None]],
                   memory_bytes: int, filter_program: bytes | None, *,
                   extra_caps: tuple[str, ...] = (), pin_cpus: bool = True,
@@ -174,7 +174,7 @@ def launch_worker(limits: Limits, hash_seed: int,
     uid = random.randrange(UID_RANGE[0], UID_RANGE[1], 2) if privileged else None
     config: dict[str, object] = {"in": to_r, "out": from_w, "uid": uid, "scratch": SCRATCH, "site": [],
                                  "response_uid": None if uid is None else uid + 1, "nproc": True,
-                                 "hash_seed": hash_seed}
+                                 "hash_seed": worker_hash_seed(hash_seed)}
     argv = bwrap_argv(image, mounts, limits, (block_r, info_w), config, privileged, extra_caps, shim)
     tail, program_r = program(str(binary), config)
     argv += tail

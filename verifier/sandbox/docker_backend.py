@@ -20,7 +20,7 @@ from typing import Any
 
 from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
-from verifier.limits import Limits, RunEnv
+from verifier.limits import Limits, RunEnv, worker_hash_seed
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
 from verifier.sandbox.channel import REPLY_CAP, decode_reply, parse_results
 from verifier.sandbox.process_worker import SLACK_S, STARTUP_TIMEOUT_S
@@ -58,7 +58,7 @@ class DockerBackend(Backend):
             return str(exc)
         return None
 
-    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+    def start_worker(self, limits: Limits, hash_seed: int | None = None) -> Worker:
         client = self._client()
         config = {"in": 0, "out": 1, "uid": None, "scratch": "/scratch", "site": [], "nproc": True,
                   "response_uid": None, "limits": limits.model_dump(mode="json")}
@@ -68,7 +68,7 @@ class DockerBackend(Backend):
             stdin_open=True, tty=False, network_mode="none", read_only=True, pids_limit=limits.max_processes,
             mem_limit=memory, memswap_limit=memory, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             user="65534:65534", tmpfs={"/scratch": f"size={limits.scratch_mb}m,mode=1777"},
-            environment={"PYTHONHASHSEED": str(hash_seed)}, working_dir="/scratch")
+            environment={"PYTHONHASHSEED": str(worker_hash_seed(hash_seed))}, working_dir="/scratch")
         stream = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
         container.start()
         worker = DockerWorker(container, stream._sock, limits)

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import warnings
 
-from verifier.limits import Limits
+from verifier.limits import Limits, worker_hash_seed
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.cgroup import open_cgroup
 from verifier.sandbox.channel import Channel
@@ -41,14 +41,14 @@ class UnsafeLocalBackend(Backend):
     def unavailable_reason(self) -> str | None:
         return None
 
-    def start_worker(self, limits: Limits, hash_seed: int = 0) -> Worker:
+    def start_worker(self, limits: Limits, hash_seed: int | None = None) -> Worker:
         warnings.warn(UNSAFE_MESSAGE, UnsafeSandboxWarning, stacklevel=2)
         scratch = tempfile.mkdtemp(prefix="envsynth-unsafe-")
         to_zygote_r, to_zygote_w = os.pipe()
         from_zygote_r, from_zygote_w = os.pipe()
         config = {"in": to_zygote_r, "out": from_zygote_w, "uid": None, "scratch": scratch, "site": [],
                   "nproc": False, "response_uid": None, "limits": limits.model_dump(mode="json")}
-        env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)}
+        env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(worker_hash_seed(hash_seed))}
         cgroup = open_cgroup(limits.max_processes + 16, (limits.memory_mb + 256) << 20)
         program_r = zygote_program_fd(config)
         command = zygote_loader(sys.executable)

@@ -1,7 +1,8 @@
 """What a verifier can observe of its run, pinned for training and shifted for validation's varied runs.
 
-Runs inside the sandbox, standard library only. Training runs in the pinned environment (offsets 0), and so does
-validation's first run: the two are indistinguishable. Validation's other runs shift every clock a verifier can
+Runs inside the sandbox, standard library only. Training runs with offsets 0 and the global ``random`` seeded from
+the operating system in every verifier process (no seed a verifier could test for), and so does validation's first
+run: the two are indistinguishable. Validation's other runs shift every clock a verifier can
 read by ``clock_offset_s`` and, where a verifier's pids are not those of pid 1 of a namespace of its own, every
 process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by ``pid_offset``, so a verifier whose
 score depends on them scores differently across runs and is rejected as nondeterministic.
