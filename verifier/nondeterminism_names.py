@@ -24,6 +24,8 @@ CLOCKS |= {f"logging.{n}" for n in ("Handler", "Filter", "Formatter", "StreamHan
 CLOCKS |= {f"logging.handlers.{n}" for n in ("MemoryHandler", "BufferingHandler", "QueueHandler")}
 """Whatever receives log records (a handler or filter of the verifier's own): each carries the time it was made,
 read back through ``vars(record)`` where no attribute name says so (red-team round 35)."""
+CLOCKS |= {f"mailbox.{n}" for n in ("MaildirMessage", "mboxMessage", "MMDFMessage")}
+"""A new message of these dates itself with the current time (``._date``, ``.get_from()``; red-team round 36)."""
 CLOCKS |= {"py_compile.compile", "compileall.compile_file", "compileall.compile_dir", "compileall.compile_path"}
 """Byte code written for a file just made holds the file's time in its header (red-team round 35)."""
 TIMER_SETTERS = {"signal.alarm", "signal.setitimer"}
@@ -54,9 +56,13 @@ PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.
         "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
         "threading.get_native_id", "_thread.get_ident"}
 RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
-HEAP_WALKS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents"}
-"""Walks of the interpreter's heap: they find what the harness put there, the monotonic clocks' patches of the
-varied runs above all (absent in run 0 and training), so their only use in a verifier is telling runs apart."""
+HEAP_WALKS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.get_count", "gc.get_stats",
+              "gc.get_freeze_count", "sys.getallocatedblocks", "sys.setprofile", "sys.settrace", "threading.setprofile",
+              "threading.settrace", "sys._current_frames"}
+"""Views of the interpreter's own workings: walks and counts of the heap, and profile and trace hooks, which see
+every frame the harness runs. The monotonic clocks' Python patches of the varied runs were found through each of
+them (red-team rounds 35 and 36); whatever else the harness does differently would be too, so their only use in a
+verifier is telling runs apart."""
 ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
              "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
 PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")

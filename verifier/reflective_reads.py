@@ -113,6 +113,9 @@ def module_of(node: ast.expr, aliases: dict[str, str]) -> str | None:
         return constant_module(node)
     if isinstance(node, ast.Subscript) and _is_sys_modules(node.value, aliases) and _constant(node.slice):
         return node.slice.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and \
+            _is_sys_modules(node.func.value, aliases) and node.args and _constant(node.args[0]):
+        return node.args[0].value  # sys.modules.get('time')
     if isinstance(node, ast.Subscript) and _constant(node.slice) and (
             (isinstance(node.value, ast.Call) and not node.value.args
              and _callee(node.value, aliases) in OWN_NAMESPACES)
@@ -148,6 +151,10 @@ def _call(node: ast.Call, aliases: dict[str, str]) -> Iterator[tuple[ast.AST, st
             yield from _member(node, module, node.args[0])
     elif callee in IMPORTERS and node.args and not _constant(node.args[0]):
         yield node, None  # __import__(name): any module
+    elif isinstance(node.func, ast.Attribute) and _is_sys_modules(node.func.value, aliases) and (
+            node.func.attr in {"values", "items", "pop", "popitem", "setdefault"}
+            or (node.func.attr == "get" and not (node.args and _constant(node.args[0])))):
+        yield node, None  # sys.modules.values(), sys.modules.get(name): any module (red-team round 36)
     elif callee in INTROSPECTION:
         yield node, None
     elif callee in {"object.__getattribute__", "type.__getattribute__"} and len(node.args) >= 2:

@@ -16,6 +16,9 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
                                            HEAP_WALKS, NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
                                            RNG_STATE, SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS)
 from verifier.static_scope import seeds_from_os
+
+WRITERS = {"gzip.open", "tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen"}
+"""Archives that date what they write when opened to write (``tarfile.TarFile(..., mode='w')``: round 36)."""
 from verifier.stdlib_names import real_name
 
 
@@ -89,7 +92,7 @@ class CallRules:
         elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
                 ("_uuid.", "uuid._")):
             self.add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
-        elif qual.startswith("http.cookies.") or (qual in {"gzip.open", "tarfile.open"} and writes(node)):
+        elif qual.startswith("http.cookies.") or (qual in WRITERS and writes(node)):
             self.add(node, "clock", f"{qual}() stamps what it writes with the current time")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self.add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "

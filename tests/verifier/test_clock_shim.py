@@ -245,3 +245,87 @@ def verify(response):
 def test_the_images_byte_code_holds_no_source_time(pool):
     """Beside the source's shifted time, the time in a ``.pyc`` header told a verifier the shift (round 35)."""
     assert pool.score(PYC_HEADER, ["x"])[0].score == 1.0
+
+
+MONOTONIC = '''import asyncio, time
+def verify(response):
+    loop = asyncio.new_event_loop()
+    when = loop.call_later(0, print).when()
+    raise RuntimeError(repr([time.monotonic(), time.perf_counter(), time.clock_gettime(time.CLOCK_MONOTONIC),
+                             time.clock_gettime(time.CLOCK_BOOTTIME), when]))
+'''
+
+
+def monotonic_clocks(pool, env: RunEnv) -> list[float]:
+    detail = pool.score(MONOTONIC, ["x"], env)[0].detail
+    assert detail.startswith("RuntimeError: ["), detail
+    return eval(detail.removeprefix("RuntimeError: "))
+
+
+def test_the_monotonic_clocks_move_by_the_shift_when_it_is_ahead(pool):
+    before = monotonic_clocks(pool, RunEnv())
+    ahead = monotonic_clocks(pool, RunEnv(clock_offset_s=TEN_YEARS))
+    assert all(abs(moved - real - TEN_YEARS) < 60 for real, moved in zip(before, ahead)), (before, ahead)
+
+
+def test_the_monotonic_clocks_never_move_back_an_uptime_below_zero_is_no_machines(pool):
+    before = monotonic_clocks(pool, RunEnv())
+    back = monotonic_clocks(pool, RunEnv(clock_offset_s=-3 * 365 * 86400.0))
+    assert all(0 <= moved - real < 60 for real, moved in zip(before, back)), (before, back)
+
+
+HARNESS_TRACES = '''import asyncio, gc, sys, timeit, time, zlib
+BORN = gc.get_count()
+def verify(response):
+    seen = []
+    sys.setprofile(lambda frame, event, arg: seen.append((frame.f_code.co_name, event)))
+    asyncio.new_event_loop().call_later(0, print).cancel()
+    time.monotonic(), time.perf_counter(), time.clock_gettime(time.CLOCK_MONOTONIC)
+    sys.setprofile(None)
+    looks = [BORN, seen, type(timeit.Timer("pass").timer).__name__, type(time.monotonic).__name__,
+             type(time.perf_counter).__name__, time.monotonic.__name__]
+    return zlib.crc32(repr(looks).encode()) / 2 ** 32
+'''
+
+
+@pytest.mark.parametrize("offset", [3_600.0, TEN_YEARS, -3 * 365 * 86400.0])
+def test_no_profile_hook_count_or_timer_type_tells_a_varied_run_from_the_first(pool, offset):
+    """Red-team round 36: the monotonic clocks' Python patches existed in the varied runs alone; a profile hook saw
+    their frames, gc.get_count() their objects, timeit's timer was one, and two time bombs keyed on that were
+    admitted 4 of 4 times."""
+    first = pool.score(HARNESS_TRACES, ["x"], RunEnv())[0].score
+    varied = pool.score(HARNESS_TRACES, ["x"], RunEnv(hash_seed=12_345, clock_offset_s=offset))[0].score
+    assert first is not None and first == varied  # (a fresh interpreter of another hash seed, as a varied run's)
+
+
+WAITS = '''import asyncio, threading, time
+def verify(response):
+    time.sleep(0.1)
+    lock = threading.Lock()
+    lock.acquire()
+    lock.acquire(timeout=0.1)
+    condition = threading.Condition()
+    with condition:
+        condition.wait(0.1)
+    stop = []
+    spinner = threading.Thread(target=lambda: [None for _ in iter(lambda: bool(stop), True)])
+    spinner.start()
+    time.sleep(0.05)  # the GIL must come back from a thread that never blocks
+    stop.append(1)
+    spinner.join()
+    async def late():
+        await asyncio.sleep(5)
+    try:
+        asyncio.run(asyncio.wait_for(late(), 0.1))
+    except asyncio.TimeoutError:
+        pass
+    return 1.0
+'''
+
+
+@pytest.mark.parametrize("offset", [0.0, TEN_YEARS, -3 * 365 * 86400.0])
+def test_sleeps_timeouts_and_gil_switches_last_as_long_in_every_run(pool, offset):
+    """A deadline computed from a shifted monotonic clock is taken off again before the kernel waits on it: without
+    that, the GIL's switch wait never ended ten years ahead and a thread that never blocks kept it for good."""
+    result = pool.score(WAITS, ["x"], RunEnv(clock_offset_s=offset))[0]
+    assert result.score == 1.0 and 400 <= result.duration_ms < 2_000, result

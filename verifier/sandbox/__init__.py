@@ -96,9 +96,10 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   scratch space is wiped depth-first without recursion or long paths (a 3,000-deep tree goes like a flat one)
 - validation cannot be told from training: run 0 of validation is the training environment (a hash seed drawn
   for each worker, the global ``random`` seeded from the operating system in each verifier process, real clocks and
-  pids, nothing patched), so no seed is a constant a verifier could test for; later runs shift the calendar clock and file times in the C
-  library, beneath Python (the clock shim, ``clock_shim``: ``time``, ``datetime``, SQLite's ``now``, ``os.stat``),
-  the monotonic clocks in Python, and, where a verifier is not pid 1 of a namespace of its own (without root),
+  pids, nothing patched), so no seed is a constant a verifier could test for; later runs shift the calendar clock,
+  file times and (when the shift is ahead) the monotonic clocks in the C library, beneath Python, with absolute
+  waits unshifted (the clock shim, ``clock_shim``: ``time``, ``datetime``, SQLite's ``now``, ``os.stat``,
+  ``time.monotonic``; nothing in Python is patched in any run), and, where a verifier is not pid 1 of a namespace of its own (without root),
   every pid (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``), so a verifier keyed on them changes
   its score; under root its pids are 1 in every run and group, tell nothing, and are left alone (shifting them
   only showed a varied run through ``logging``'s ``record.process``, round 34)
@@ -131,7 +132,7 @@ Not enforced (known limits):
 - a response run by ``run_response`` controls its own reported values (it could as well have returned them), and
   its stdout; it cannot see the verifier's expected values unless the verifier passes them as arguments
 - clocks read around the C library (system calls made directly, ``/proc/uptime``) are not shifted in validation's
-  varied runs, nor the monotonic clock read in C; without a C compiler (no clock shim) neither is any clock read
+  varied runs, nor absolute ``timerfd``/POSIX timers; without a C compiler (no clock shim) neither is any clock read
   in C; host-wide growing counters (``/proc/stat`` ``processes``, pipe and socket inode
   numbers) are clocks too; without root (no namespaces per process) the worker's real pids, its scratch inode
   numbers and the times of the directories bwrap made at start are readable

@@ -10,19 +10,31 @@
  * The shift is set once per process by envsynth_shift_clock (the sandbox calls it in every verifier process, with
  * 0 in training and in validation's first run) and cannot be changed after that: a second call is refused, so
  * code that reached the function could not set the real clock back, nor tell by trying which run it is in.
- * Only the calendar clocks (CLOCK_REALTIME, _COARSE, _ALARM, CLOCK_TAI) move: absolute waits on them are rare,
- * while Python's sleeps, lock timeouts and the GIL wait on CLOCK_MONOTONIC deadlines, which stay untouched.
+ *
+ * The calendar clocks (CLOCK_REALTIME, _COARSE, _ALARM, CLOCK_TAI) move by the shift, and the monotonic clocks
+ * (CLOCK_MONOTONIC, _RAW, _COARSE, CLOCK_BOOTTIME, _ALARM) by the shift when it is ahead, never back (an uptime
+ * below zero is one no machine shows). Until session 14 the monotonic clocks were shifted in Python, by patches
+ * that existed in the varied runs alone: a profile hook saw their frames, gc.get_count() counted their objects,
+ * and timeit's timer was one of them, so a verifier told a varied run from training with no name the static pass
+ * knew, and two time bombs built so were admitted 4 of 4 times (red-team round 36). A deadline a process computes
+ * from a shifted clock is shifted too, so every absolute wait the C library offers on these clocks takes the shift
+ * off again before the kernel sees it: Python's sleeps (clock_nanosleep), lock timeouts (sem_clockwait) and the
+ * GIL's switch interval (pthread_cond_timedwait on a monotonic condition variable) last as long in every run.
+ * Not covered: timerfd_settime and timer_settime with absolute times (Python's standard library makes neither).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <utime.h>
 
-static long long shift_ns;
+static long long shift_ns;      /* the calendar clocks' */
+static long long mono_shift_ns; /* the monotonic clocks': the shift when ahead, else 0 */
 static int sealed;
 
 int envsynth_shift_clock(long long ns) {
@@ -30,6 +42,7 @@ int envsynth_shift_clock(long long ns) {
         return -1;
     sealed = 1;
     shift_ns = ns;
+    mono_shift_ns = ns > 0 ? ns : 0;
     return 0;
 }
 
@@ -52,14 +65,117 @@ static int calendar(clockid_t id) {
     return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE || id == CLOCK_REALTIME_ALARM || id == CLOCK_TAI;
 }
 
+static int monotonic(clockid_t id) {
+    return id == CLOCK_MONOTONIC || id == CLOCK_MONOTONIC_RAW || id == CLOCK_MONOTONIC_COARSE ||
+           id == CLOCK_BOOTTIME || id == CLOCK_BOOTTIME_ALARM;
+}
+
+static long long shift_of(clockid_t id) { return calendar(id) ? shift_ns : monotonic(id) ? mono_shift_ns : 0; }
+
 int clock_gettime(clockid_t id, struct timespec *ts) {
     static int (*real)(clockid_t, struct timespec *);
     if (!real)
         real = next("clock_gettime");
     int done = real(id, ts);
-    if (done == 0 && shift_ns && calendar(id))
-        add_to(ts);
+    long long shift = shift_of(id);
+    if (done == 0 && shift)
+        add_ns(ts, shift);
     return done;
+}
+
+/* A deadline on clock ``id`` as the kernel counts it: the shift taken off (a copy; the caller's stays as given). */
+static const struct timespec *real_deadline(clockid_t id, const struct timespec *given, struct timespec *out) {
+    long long shift = shift_of(id);
+    if (!given || !shift)
+        return given;
+    *out = *given;
+    add_ns(out, -shift);
+    if (out->tv_sec < 0) { /* a deadline before the epoch has passed: the kernel refuses a negative one */
+        out->tv_sec = 0;
+        out->tv_nsec = 0;
+    }
+    return out;
+}
+
+int clock_nanosleep(clockid_t id, int flags, const struct timespec *request, struct timespec *remain) {
+    static int (*real)(clockid_t, int, const struct timespec *, struct timespec *);
+    if (!real)
+        real = next("clock_nanosleep");
+    struct timespec out;
+    return real(id, flags, (flags & TIMER_ABSTIME) ? real_deadline(id, request, &out) : request, remain);
+}
+
+int sem_clockwait(sem_t *sem, clockid_t id, const struct timespec *deadline) {
+    static int (*real)(sem_t *, clockid_t, const struct timespec *);
+    if (!real)
+        real = next("sem_clockwait");
+    struct timespec out;
+    return real(sem, id, real_deadline(id, deadline, &out));
+}
+
+int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict deadline) {
+    static int (*real)(sem_t *restrict, const struct timespec *restrict);
+    if (!real)
+        real = next("sem_timedwait");
+    struct timespec out;
+    return real(sem, real_deadline(CLOCK_REALTIME, deadline, &out));
+}
+
+/* The clock a condition variable waits on, as glibc keeps it: bit 1 of __wrefs (pthread_condattr_setclock). */
+static clockid_t clock_of(const pthread_cond_t *cond) {
+    return (cond->__data.__wrefs & 2) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
+int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict mutex,
+                           const struct timespec *restrict deadline) {
+    static int (*real)(pthread_cond_t *restrict, pthread_mutex_t *restrict, const struct timespec *restrict);
+    if (!real)
+        real = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    if (!real)
+        real = next("pthread_cond_timedwait");
+    struct timespec out;
+    return real(cond, mutex, real_deadline(clock_of(cond), deadline, &out));
+}
+
+int pthread_cond_clockwait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict mutex, clockid_t id,
+                           const struct timespec *restrict deadline) {
+    static int (*real)(pthread_cond_t *restrict, pthread_mutex_t *restrict, clockid_t, const struct timespec *restrict);
+    if (!real)
+        real = next("pthread_cond_clockwait");
+    struct timespec out;
+    return real(cond, mutex, id, real_deadline(id, deadline, &out));
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *restrict mutex, const struct timespec *restrict deadline) {
+    static int (*real)(pthread_mutex_t *restrict, const struct timespec *restrict);
+    if (!real)
+        real = next("pthread_mutex_timedlock");
+    struct timespec out;
+    return real(mutex, real_deadline(CLOCK_REALTIME, deadline, &out));
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t *restrict mutex, clockid_t id, const struct timespec *restrict deadline) {
+    static int (*real)(pthread_mutex_t *restrict, clockid_t, const struct timespec *restrict);
+    if (!real)
+        real = next("pthread_mutex_clocklock");
+    struct timespec out;
+    return real(mutex, id, real_deadline(id, deadline, &out));
+}
+
+int pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *deadline) {
+    static int (*real)(pthread_t, void **, const struct timespec *);
+    if (!real)
+        real = next("pthread_timedjoin_np");
+    struct timespec out;
+    return real(thread, result, real_deadline(CLOCK_REALTIME, deadline, &out));
+}
+
+int pthread_clockjoin_np(pthread_t thread, void **result, clockid_t id, const struct timespec *deadline) {
+    static int (*real)(pthread_t, void **, clockid_t, const struct timespec *);
+    if (!real)
+        real = next("pthread_clockjoin_np");
+    struct timespec out;
+    return real(thread, result, id, real_deadline(id, deadline, &out));
 }
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz) {

@@ -12,8 +12,14 @@ the whole process, and nothing in Python changes. It is built once per machine a
 compiler, into the sandbox's image directory; where no compiler is found the sandbox shifts in Python as before
 (``zygote/environment.py``), which the log says once.
 
-Not shifted by either: ``CLOCK_MONOTONIC`` (in Python only: ``time.monotonic``/``perf_counter`` are patched,
-and reading them is a static finding), and clocks read by system call without the C library.
+Since session 14 the shim shifts the monotonic clocks too (by the shift when it is ahead; an uptime below zero
+is one no machine shows) and takes the shift off every absolute deadline the C library waits on (``clock_nanosleep``,
+``sem_clockwait``/``sem_timedwait``, ``pthread_cond_timedwait`` by the condition variable's clock, and the mutex and
+join waits), so Python's sleeps, lock timeouts and GIL switches last as long in every run. Before, the monotonic
+clocks were patched in Python in the varied runs alone, and a profile hook (``sys.setprofile``: the patches' frames),
+``gc.get_count()`` (their objects) or ``timeit``'s timer told such a run from training with no name the static pass
+flags; two time bombs built so were admitted 4 of 4 times (red-team round 36). Not shifted: clocks read by system
+call without the C library, and absolute ``timerfd``/POSIX timers (which Python's standard library does not make).
 """
 
 from __future__ import annotations

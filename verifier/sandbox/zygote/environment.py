@@ -7,23 +7,20 @@ read by ``clock_offset_s`` and, where a verifier's pids are not those of pid 1 o
 process id (``os.getpid``/``getppid``/``getpgrp``/``getpgid``/``getsid``) by ``pid_offset``, so a verifier whose
 score depends on them scores differently across runs and is rejected as nondeterministic.
 
-Where the sandbox preloads the clock shim (``verifier/sandbox/clock_shim.py``), the calendar clock and file times
-are shifted in the C library, beneath Python, for the whole process: no calendar-clock function of ``time``,
-``datetime`` or ``os`` changes, SQLite's and every other C reader's ``now`` moves too, and every verifier process sets its shift once,
-0 included, after which it cannot change. Only ``time.monotonic``/``perf_counter`` (and ``clock_gettime`` on the
-monotonic clocks) are shifted in Python there: the C library's monotonic clock times Python's own sleeps and lock
-timeouts. Without the shim every clock is shifted in Python (``time``, ``datetime``, ``time.clock_gettime*``, file
-times from ``os.stat``/``lstat``/``fstat``), which clocks read in C escape and which a verifier can see
-(``type(datetime.datetime)``). Reads that bypass both (system calls made directly, ``/proc/uptime``) are not
-shifted; the sandbox docstring lists that.
+Where the sandbox preloads the clock shim (``verifier/sandbox/clock_shim.py``), every clock is shifted in the C
+library, beneath Python, for the whole process: the calendar clock and file times by the shift, the monotonic clocks
+by the shift when it is ahead, and absolute waits on them unshifted again, so sleeps and timeouts last as long. No
+function of ``time``, ``datetime`` or ``os`` changes, in any run: SQLite's and every other C reader's ``now``
+moves too, and every verifier process sets its shift once, 0 included, after which it cannot change. (The
+monotonic clocks were patched in Python until session 14; the patches existed in the varied runs alone, and a
+profile hook or ``gc.get_count()`` told such a run from training: red-team round 36.) Without the shim every clock
+is shifted in Python (``time``, ``datetime``, ``time.clock_gettime*``, file times from ``os.stat``/``lstat``/
+``fstat``), which clocks read in C escape and which a verifier can see (``type(datetime.datetime)``). Reads that
+bypass both (system calls made directly) are not shifted; the sandbox docstring lists that.
 """
 
 import os
 import time
-
-
-MONOTONIC_CLOCKS = frozenset(getattr(time, name) for name in ("CLOCK_MONOTONIC", "CLOCK_MONOTONIC_RAW",
-                                                                "CLOCK_BOOTTIME") if hasattr(time, name))
 
 
 def _shim_setter():
@@ -54,27 +51,10 @@ def apply(env, pid_one=False):
     offset = env.get("clock_offset_s") or 0.0
     if SHIFT_IN_C is not None:
         SHIFT_IN_C(int(round(offset * 1e9)))  # in every process, 0 too: the shift is set once and sealed
-        shift_monotonic(offset)
     else:
         shift_clocks(offset)
     if not pid_one:
         shift_pids(int(env.get("pid_offset") or 0))
-
-
-def shift_monotonic(offset):
-    """Shift the monotonic clocks in Python by ``offset`` seconds (0: leave them untouched); the calendar clock is
-    the shim's."""
-    if not offset:
-        return
-    for name in ("monotonic", "perf_counter"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + offset)
-    for name in ("monotonic_ns", "perf_counter_ns"):
-        original = getattr(time, name)
-        setattr(time, name, lambda _f=original: _f() + int(offset * 1e9))
-    gettime, gettime_ns = time.clock_gettime, time.clock_gettime_ns
-    time.clock_gettime = lambda clock: gettime(clock) + (offset if clock in MONOTONIC_CLOCKS else 0)
-    time.clock_gettime_ns = lambda clock: gettime_ns(clock) + (int(offset * 1e9) if clock in MONOTONIC_CLOCKS else 0)
 
 
 def shift_pids(offset):
