@@ -56,7 +56,7 @@ PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.
         "resource.getrusage", "resource.getrlimit", "resource.prlimit", "threading.get_ident",
         "threading.get_native_id", "_thread.get_ident"}
 RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
-HEAP_WALKS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.get_count", "gc.get_stats",
+INTERPRETER_VIEWS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.get_count", "gc.get_stats",
               "gc.get_freeze_count", "sys.getallocatedblocks", "sys.setprofile", "sys.settrace", "threading.setprofile",
               "threading.settrace", "sys._current_frames"}
 """Views of the interpreter's own workings: walks and counts of the heap, and profile and trace hooks, which see

@@ -3,7 +3,8 @@
 A mixin of its visitor: the call rules are the largest part of the pass (a call to a clock, a pid, entropy, the
 global generator, a stat result kept whole, an order-dependent consumer of a set) and read apart from the walk of
 the tree. They use the visitor's state: ``aliases``, ``helpers``, ``order_free``, ``scopes``, ``stat_fields``,
-``statements`` and its ``add``, ``_native``, ``_imports``, ``_is_set`` and ``_is_event_loop``.
+``statements`` and its ``add``, ``_native`` and ``_imports`` (:mod:`verifier.static_references`), ``_is_set`` and
+``_is_event_loop``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import ast
 from task_bank.response_exec import qualname
 from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
 from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCKS, DATETIME_NOW, ENTROPY,
-                                           HEAP_WALKS, NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
+                                           INTERPRETER_VIEWS, NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
                                            RNG_STATE, SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS)
 from verifier.static_scope import seeds_from_os
+from verifier.stdlib_names import real_name
 
 WRITERS = {"gzip.open", "tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen"}
 """Archives that date what they write when opened to write (``tarfile.TarFile(..., mode='w')``: round 36)."""
-from verifier.stdlib_names import real_name
 
 
 class CallRules:
@@ -114,8 +115,8 @@ class CallRules:
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in PIDS:
             self.add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
-        elif qual in HEAP_WALKS:
-            self.add(node, "reflective", f"{qual}() walks the heap, where the varied runs' clock patches are: it "
-                                         "tells one run from another")
+        elif qual in INTERPRETER_VIEWS:
+            self.add(node, "reflective", f"{qual}() sees the interpreter's own workings (its heap or every frame), "
+                                         "where any difference of the harness between runs shows")
         elif qual in ADDRESSES:
             self.add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")

@@ -54,39 +54,24 @@ so do a loop that only searches a set and a list of a set's members read only fo
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
 scope (set names, seeded generators, bound names) in ``static_scope``, the clock rules that need more than a name
-in ``clock_reads``, the rules for calls in ``static_calls``, reflective reads in ``reflective_reads`` and the real
-names of standard-library chains in ``stdlib_names``; this module walks the tree and holds the other rules.
+in ``clock_reads``, the rules for calls in ``static_calls``, the rules for names, attributes and constants in
+``static_references``, reflective reads in ``reflective_reads`` and the real names of standard-library chains in
+``stdlib_names``; this module walks the tree and holds the set-order rules.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
-from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
-                                           EVENT_LOOPS, FILE_TIMES, HEAP_WALKS, NATIVE, ORDER_FREE, PIDS, PROC_PREFIXES,
-                                           RANDOM_MODULES, RANDOM_SAFE, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE,
-                                           STAT_CALLS, STAT_TIME_INDEXES, TIME_ARGUMENT)
+from verifier.nondeterminism_names import EVENT_LOOPS, ORDER_FREE
 from verifier.order_free import module_constants, order_free_nodes
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
+from verifier.static_references import KNOWN, TABLES, ReferenceRules
 from verifier.static_scope import Scope, bound_names, is_set
-from verifier.stdlib_names import canonical, real_name
-
-
-_TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE),
-           ("reflective", HEAP_WALKS))
-VALUE_MODULES = frozenset({"os", "os.path", "time", "datetime", "random", "numpy.random", "uuid", "secrets", "sys",
-                           "builtins", "threading", "resource", "signal", "sqlite3", "gc"})
-"""Modules with a clock, a pid, entropy or a way to reach them that a verifier may only use through their names:
-handed around as a value (``m, t = os, time``; ``[os][0]``; ``f(os)``) they hide every read (round 32)."""
-_KNOWN = frozenset().union(*(table for _, table in _TABLES), STAT_CALLS)
-"""Every name a table holds: a standard-library name that is one of them under another name is read as it
-(:func:`verifier.stdlib_names.real_name`)."""
-
 
 class Finding(BaseModel):
     """One place in the source that makes scores depend on something other than the response."""
@@ -115,7 +100,7 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
             visitor.add(node, "reflective", "a member of a module that holds clocks, pids or entropy (or any module) "
                                             "reached by a computed name: name it instead")
         elif member.startswith("*."):  # operator.attrgetter('getpid'): whatever it is applied to
-            for kind, table in _TABLES:
+            for kind, table in TABLES:
                 if any(qual.rpartition(".")[2] == member[2:] for qual in table):
                     visitor.add(node, kind, f"{member[2:]!r} fetched by name is {kind} wherever it is found")
         else:
@@ -123,8 +108,8 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     return tuple(sorted(set(visitor.findings), key=lambda f: (f.line, f.col, f.kind, f.detail)))
 
 
-class _Visitor(CallRules, ast.NodeVisitor):
-    known = _KNOWN
+class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
+    known = KNOWN
 
     def __init__(self, aliases: dict[str, str], bound: set[str], helpers: set[str]) -> None:
         self.aliases = aliases
@@ -172,116 +157,11 @@ class _Visitor(CallRules, ast.NodeVisitor):
         for alias in node.names:
             self._native(node, alias.name)
 
-    def _native(self, node: ast.AST, dotted: str) -> bool:
-        """A module that calls C directly (:data:`NATIVE`), named in an import or a qualified name."""
-        if NATIVE.isdisjoint(dotted.split(".")):
-            return False
-        self.add(node, "native", f"{dotted} calls C directly: it reads clocks, pids and addresses that no run "
-                                  "of validation varies; a verifier needs none of it")
-        return True
-
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant):  # a docstring or a bare string: never read at run time
             self.docstrings.add(id(node.value))
         self.statements.add(id(node.value))  # a call whose result is dropped
         self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        """``id`` and ``hash`` wherever named (``key=hash``, ``f = id``), unless the module binds the name itself."""
-        if isinstance(node.ctx, ast.Load) and node.id in {"id", "hash"} and node.id not in self.bound:
-            self.reference(node, f"builtins.{node.id}")
-        elif (isinstance(node.ctx, ast.Load) and id(node) not in self.called and id(node) not in self.inner
-              and node.id in self.aliases):
-            self.reference(node, self.aliases[node.id])
-            if canonical(self.aliases[node.id]) in VALUE_MODULES:
-                self.add(node, "reflective", f"the module {self.aliases[node.id]} handed around as a value (put in a "
-                                             "container, passed, returned, bound to another name): any clock or pid "
-                                             "of it can be read where no name says so; use its functions by name")
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        self.inner.add(id(node.value))
-        self.stat_fields.add(id(node.value))  # a file-time field is flagged below by its name
-        if node.attr in RECORD_TIMES and self._imports("logging"):
-            self.add(node, "clock", f".{node.attr} is a log record's creation time: it reads the clock")
-        elif id(node) not in self.inner and (qualname(node, self.aliases) or "").partition(".flags")[:2] == (
-                "sys", ".flags"):
-            self.add(node, "hash", "sys.flags tells the hash seed's randomisation, which differs between validation's "
-                                   "runs by design: a verifier that reads it can tell them apart")
-        elif node.attr in RECORD_RECEIVERS and self._imports("logging"):
-            self.add(node, "clock", f".{node.attr}() hands log records, which carry the time they were made, to code "
-                                    "of the verifier's own")
-        elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
-                qualname(node.value, self.aliases) is not None):  # time.time.__call__(), uuid.uuid1.__call__()
-            self.reference(node, qualname(node.value, self.aliases))
-        elif (node.attr in DATETIME_NOW and isinstance(node.ctx, ast.Load) and id(node) not in self.called
-              and id(node) not in self.inner):  # f = type(datetime.datetime.min).now (a call is judged as one)
-            self.add(node, "clock", f".{node.attr} of anything is a clock (round 32: the C class behind "
-                                    "datetime.datetime.min reads the real one)")
-        if node.attr in FILE_TIMES:
-            self.add(node, "clock", f".{node.attr} is a file time: it reads the clock of when the file was "
-                                     "touched; scores must not depend on when they run")
-        if id(node) not in self.inner:
-            if node.attr == "__hash__":
-                self.add(node, "hash", "__hash__ of str/bytes depends on PYTHONHASHSEED; use hashlib")
-            elif id(node) not in self.called:
-                qual = qualname(node, self.aliases)
-                if qual is not None:
-                    self.reference(node, qual)
-        self.generic_visit(node)
-
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        """``os.stat(p)[8]`` or ``[7:10]``: the file times of a stat result read by index."""
-        value, index = node.value, node.slice
-        self.stat_fields.add(id(value))  # a file-time index is flagged below
-        is_stat = isinstance(value, ast.Call) and (qualname(value.func, self.aliases) in STAT_CALLS or (
-            isinstance(value.func, ast.Attribute) and value.func.attr in {"stat", "lstat"}))
-        if is_stat and (isinstance(index, ast.Slice) or not isinstance(index, ast.Constant)
-                        or index.value in STAT_TIME_INDEXES or index.value in {-1, -2, -3}):
-            self.add(node, "clock", "a stat result indexed at its file times (7-9) reads the clock of when the "
-                                     "file was touched; use st_size or the content")
-        self.generic_visit(node)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if node.value == "PYTHONHASHSEED" and id(node) not in self.docstrings:
-            self.add(node, "hash", "PYTHONHASHSEED differs between validation's runs by design: a verifier that reads "
-                                   "it can tell them apart")
-        if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
-            self.add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
-        if isinstance(node.value, str) and id(node) not in self.docstrings and any(
-                self._imports(module) and re.search(pattern, node.value, re.IGNORECASE)
-                for module, pattern in CLOCK_TEXT.items()):
-            self.add(node, "clock", f"{node.value[:60]!r} asks a library for the current time (SQL 'now', a log "
-                                     "record's time)")
-        if isinstance(node.value, str) and id(node) not in self.docstrings and any(
-                p in node.value for p in PROC_PREFIXES):
-            if "random" in node.value:
-                self.add(node, "entropy", f"{node.value[:60]!r} is fresh entropy on every read")
-            else:
-                self.add(node, "proc", f"{node.value[:60]!r}: /proc and /sys hold pids, start times and clocks "
-                                        "that differ in every run; derive values from the response")
-
-    def reference(self, node: ast.expr, qual: str) -> None:
-        """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""
-        qual = real_name(qual, _KNOWN)
-        module, _, name = qual.rpartition(".")
-        if not NATIVE.isdisjoint(qual.split(".")[1:]):  # numpy.ctypeslib, np.ctypeslib.ctypes (imports: above)
-            self._native(node, qual)
-        elif qual in ADDRESSES:
-            kind = ADDRESSES[qual]
-            self.add(node, kind, f"{qual.removeprefix('builtins.')} is a memory address or a seeded hash, "
-                                  "different in every process; use hashlib or the value itself")
-        elif qual in ENTROPY or (module == "secrets" and name != "compare_digest"):
-            self.add(node, "entropy", f"{qual} is fresh entropy on every call")
-        elif qual in CLOCKS or qual in TIME_ARGUMENT or (module in DATETIME_CLASSES and name in DATETIME_NOW):
-            self.add(node, "clock", f"{qual} reads the clock")
-        elif qual in PIDS:
-            self.add(node, "pid", f"{qual} differs in every process")
-        elif qual in HEAP_WALKS:
-            self.add(node, "reflective", f"{qual} walks the heap, where the varied runs' clock patches are: it tells "
-                                         "one run from another")
-        elif qual in RNG_STATE or (module in RANDOM_MODULES and name not in RANDOM_SAFE) or (
-                qual in RANDOM_MODULES and id(node) not in self.inner):
-            self.add(node, "random", f"{qual} refers to the global generator; use random.Random(42)")
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
@@ -314,10 +194,6 @@ class _Visitor(CallRules, ast.NodeVisitor):
         if self._is_set(node.value):
             self.add(node, "set_order", "unpacking a set with *: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
-
-    def _imports(self, module: str) -> bool:
-        """Whether the source imports ``module`` (or something of it)."""
-        return any(qual == module or qual.startswith(module + ".") for qual in self.aliases.values())
 
     def _is_event_loop(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Call):
