@@ -36,6 +36,8 @@ def clock_method(node: ast.Call, aliases: dict[str, str], zipfile: bool, event_l
         return "an event loop's .time() reads the clock"
     if func.attr == "when" and not node.args:
         return "a timer's .when() is its event loop's clock plus the delay (red-team round 36)"
+    if func.attr == "path_stats":
+        return "a loader's .path_stats() reads a file's time, a clock (red-team round 37)"
     if func.attr == "gettarinfo":
         return ".gettarinfo() dates the entry with the file's time, a clock (red-team round 36)"
     return None

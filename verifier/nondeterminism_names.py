@@ -44,8 +44,9 @@ CLOCK_METHODS = {"date_time_string", "log_date_time_string"}
 one argument is ``self``)."""
 EVENT_LOOPS = {"asyncio.get_event_loop", "asyncio.new_event_loop", "asyncio.get_running_loop"}
 """An event loop's ``.time()`` is a clock."""
-FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns"))
-"""Attributes of a stat result that hold a file time: a file written during the call carries the real clock."""
+FILE_TIMES = frozenset(f"st_{n}time{ns}" for n in ("m", "a", "c", "birth") for ns in ("", "_ns")) | {"_path_mtime"}
+"""Attributes of a stat result that hold a file time: a file written during the call carries the real clock; and an
+import finder's cached directory time (``FileFinder._path_mtime``, red-team round 37)."""
 STAT_CALLS = {"os.stat", "os.lstat", "os.fstat", "posix.stat", "posix.lstat", "posix.fstat"}
 STAT_TIME_INDEXES = {7, 8, 9}
 """``os.stat(p)[8]`` is ``st_mtime`` (``stat.ST_ATIME``, ``ST_MTIME``, ``ST_CTIME``)."""
@@ -58,11 +59,16 @@ PIDS = {"os.getpid", "os.getppid", "os.getpgrp", "os.getpgid", "os.getsid", "os.
 RNG_STATE = {"random.getstate", "numpy.random.get_state", "numpy.random.mtrand.get_state"}
 INTERPRETER_VIEWS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.get_count", "gc.get_stats",
               "gc.get_freeze_count", "sys.getallocatedblocks", "sys.setprofile", "sys.settrace", "threading.setprofile",
-              "threading.settrace", "sys._current_frames"}
+              "threading.settrace", "sys._current_frames", "sys.path_importer_cache"}
 """Views of the interpreter's own workings: walks and counts of the heap, and profile and trace hooks, which see
 every frame the harness runs. The monotonic clocks' Python patches of the varied runs were found through each of
 them (red-team rounds 35 and 36); whatever else the harness does differently would be too, so their only use in a
 verifier is telling runs apart."""
+
+
+def views_interpreter(qual: str) -> bool:
+    """``qual`` is one of :data:`INTERPRETER_VIEWS` or a member of one (``sys.path_importer_cache.items``)."""
+    return qual in INTERPRETER_VIEWS or qual.rpartition(".")[0] in INTERPRETER_VIEWS
 ADDRESSES = {"object.__repr__": "object_id", "object.__str__": "object_id", "object.__format__": "object_id",
              "object.__hash__": "hash", "builtins.id": "object_id", "builtins.hash": "hash"}
 PROC_PREFIXES = ("/proc/", "/sys/", "/dev/urandom", "/dev/random")

@@ -14,8 +14,9 @@ import ast
 from task_bank.response_exec import qualname
 from verifier.clock_reads import clock_method, is_stat_call, time_given, writes
 from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES, CLOCKS, DATETIME_NOW, ENTROPY,
-                                           INTERPRETER_VIEWS, NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
-                                           RNG_STATE, SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS)
+                                           NATIVE, ORDER_CONSUMERS, PIDS, RANDOM_MODULES, RANDOM_SAFE,
+                                           RNG_STATE, SEEDABLE_CTORS, TIME_ARGUMENT, TIMER_SETTERS,
+                                           views_interpreter)
 from verifier.static_scope import seeds_from_os
 from verifier.stdlib_names import real_name
 
@@ -115,7 +116,7 @@ class CallRules:
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
         elif qual in PIDS:
             self.add(node, "pid", f"{qual}() differs in every process (and grows with every fork of a worker)")
-        elif qual in INTERPRETER_VIEWS:
+        elif views_interpreter(qual):
             self.add(node, "reflective", f"{qual}() sees the interpreter's own workings (its heap or every frame), "
                                          "where any difference of the harness between runs shows")
         elif qual in ADDRESSES:

@@ -18,7 +18,7 @@ from task_bank.response_exec import qualname
 from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
                                            FILE_TIMES, INTERPRETER_VIEWS, NATIVE, PIDS, PROC_PREFIXES, RANDOM_MODULES,
                                            RANDOM_SAFE, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE, STAT_CALLS,
-                                           STAT_TIME_INDEXES, TIME_ARGUMENT)
+                                           STAT_TIME_INDEXES, TIME_ARGUMENT, views_interpreter)
 from verifier.stdlib_names import canonical, real_name
 
 TABLES = (("clock", CLOCKS | set(TIME_ARGUMENT)), ("pid", PIDS), ("entropy", ENTROPY), ("random", RNG_STATE),
@@ -134,7 +134,7 @@ class ReferenceRules:
             self.add(node, "clock", f"{qual} reads the clock")
         elif qual in PIDS:
             self.add(node, "pid", f"{qual} differs in every process")
-        elif qual in INTERPRETER_VIEWS:
+        elif views_interpreter(qual):
             self.add(node, "reflective", f"{qual} sees the interpreter's own workings (its heap or every frame), "
                                          "where any difference of the harness between runs shows")
         elif qual in RNG_STATE or (module in RANDOM_MODULES and name not in RANDOM_SAFE) or (

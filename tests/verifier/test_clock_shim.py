@@ -329,3 +329,34 @@ def test_sleeps_timeouts_and_gil_switches_last_as_long_in_every_run(pool, offset
     that, the GIL's switch wait never ended ten years ahead and a thread that never blocks kept it for good."""
     result = pool.score(WAITS, ["x"], RunEnv(clock_offset_s=offset))[0]
     assert result.score == 1.0 and 400 <= result.duration_ms < 2_000, result
+
+
+IMPORTER_TIMES = '''import sys
+def _finders():
+    return [(p, f) for p, f in list(sys.path_importer_cache.items()) if hasattr(f, "_path_mtime")]
+def _shift():
+    best = 0.0
+    for path, finder in _finders():
+        if path.startswith(sys.prefix):
+            seen = finder._path_mtime
+            finder.find_spec("no_such_module")
+            if abs(finder._path_mtime - seen) > abs(best):
+                best = finder._path_mtime - seen
+    return best
+SHIFT = _shift()
+def verify(response):
+    for path, finder in _finders():
+        if not path.startswith(sys.prefix):  # the scratch directory: its time is now
+            finder.find_spec("no_such_module")
+            return 1.0 if abs(finder._path_mtime - SHIFT - {now}) < 3600 else 0.0
+    return 0.5
+'''
+
+
+@pytest.mark.parametrize("offset", [3_600.0 * 30, TEN_YEARS, -3 * 365 * 86400.0])
+def test_no_directory_time_the_image_cached_tells_a_varied_run_its_shift(pool, offset):
+    """Red-team round 37: the importer's finders kept the real times of their directories from before the shift;
+    a fresh stat through the shim read them shifted, the difference was the shift, and the real date followed in
+    every run (a time bomb admitted 4 of 4 times, paying 16 of 16 wrong answers after its date)."""
+    source = IMPORTER_TIMES.replace("{now}", repr(time.time()))
+    assert pool.score(source, ["x"], RunEnv(hash_seed=4_242, clock_offset_s=offset))[0].score == 0.0

@@ -510,3 +510,16 @@ def test_what_red_team_round_36_read_unflagged_is_flagged(source: str, kind: str
 
 def test_reading_sys_modules_for_one_module_by_name_passes():
     assert kinds("import sys\ndef verify(r):\n    return float('json' in sys.modules)\n") == []
+
+
+@pytest.mark.parametrize(("source", "kind"), [
+    ("import sys\ndef verify(r):\n    return float(len(list(sys.path_importer_cache.items())) > 1)\n", "reflective"),
+    ("import sys\nF = sys.path_importer_cache\ndef verify(r):\n    return 1.0\n", "reflective"),
+    ("def verify(r, f=None):\n    return float(f._path_mtime > 1)\n", "clock"),
+    ("import json, tempfile\ndef verify(r):\n"
+     "    return float(json.__spec__.loader.path_stats(tempfile.mkdtemp())['mtime'] > 1)\n", "clock"),
+], ids=["path_importer_cache", "path_importer_cache-kept", "_path_mtime", "path_stats"])
+def test_what_red_team_round_37_read_unflagged_is_flagged(source: str, kind: str):
+    """Round 37 learnt the shift from the import finders' cached directory times, and read a file's time through a
+    loader, with no finding."""
+    assert kind in kinds(source)
