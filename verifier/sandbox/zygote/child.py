@@ -22,7 +22,7 @@ import resource
 import signal
 import sys
 
-from verifier.sandbox.zygote import confine, environment
+from verifier.sandbox.zygote import confine, environment, envsynth_sandbox
 from verifier.sandbox.zygote.cleanup import arrange
 from verifier.sandbox.zygote.isolation import ForkChannels, isolated_call
 from verifier.sandbox.zygote.load_state import record
@@ -81,8 +81,8 @@ def child_main(cfg, fds, channel):
         data = ("\n" + _ENCODE({"n": nonce, **frame}) + "\n").encode()
         os.write(w_res, data)
 
-    sys.modules["envsynth_sandbox"] = sys.modules["verifier.sandbox.zygote.envsynth_sandbox"]
-    sys.modules["envsynth_sandbox"].CALL_WALL_S = float(lim["wall_s"])
+    sys.modules["envsynth_sandbox"] = envsynth_sandbox
+    envsynth_sandbox.CALL_WALL_S = float(lim["wall_s"])
     environment.apply(req["env"], pid_one=os.getpid() == 1)
     try:
         namespace = {"__name__": "verifier", "__builtins__": __builtins__}
@@ -163,6 +163,7 @@ def cpu_used_s():
 def score_one(verify, response, index, send):
     """Call ``verify`` once and report what it returned (judging is the zygote's job)."""
     try:
+        envsynth_sandbox.scoring(response)  # (the verifier's to change: it changes only what it tells itself)
         value = verify(response)
     except BaseException as exc:  # includes SystemExit and KeyboardInterrupt raised inside verify
         send(k="exc", i=index, d=describe(exc))
