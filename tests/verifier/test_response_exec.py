@@ -13,6 +13,7 @@ import pytest
 
 from task_bank.validation import Outcome
 from verifier import Limits, open_pool
+from verifier.checks_probes import junk_response
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
@@ -209,7 +210,10 @@ def verify(response):
     raise AssertionError(f"{short!r} != {full!r}")
 '''
 NOT_CODE = ["The answer is to add them all up.", "def total(xs):\n  return sum(xs\n", "x = 1\n  y = 2\n",
-            "if True:\n\tx = 1\n        y = 2\n", "a\x00b", "x = '\ud800'\n)", "s = '\ud800'\n", "return 5\n"]
+            "if True:\n\tx = 1\n        y = 2\n", "a\x00b", "x = '\ud800'\n)", "s = '\ud800'\n", "return 5\n",
+            # longer than FORESEEN_CHARS: failing early, or not, whatever comes later
+            junk_response(20_000), "0 1 " * 6_000 + "\ndef total(xs):\n    return 0\n", "yes no " * 4_000 + "\n'open",
+            "yes no " * 3_000 + "\n" + "(" * 300, "x = 1\n" * 4_000 + "0 1", "0 1 " * 6_000 + "\n'\\d'\n"]
 
 
 INERT_OR_ONE_NAME = ["", "  \n", "# a comment\n", "12345", "-5", "1.5e3", "True", "()", "abcdef", "abcdef\n",
@@ -237,7 +241,7 @@ def verify(response):
     run = run_response(response, calls=[("total", [[1]])], timeout=1.0)
     return 1.0 if not run.loaded and run.load_error.type in ("SyntaxError", "IndentationError") else 0.0
 '''
-    assert scores(pool, source, ["The answer is 4.", "def f(:\n"]) == [1.0, 1.0]
+    assert scores(pool, source, ["The answer is 4.", "def f(:\n", junk_response(20_000)]) == [1.0, 1.0, 1.0]
     inert = source.replace("not run.loaded and run.load_error.type in",
                            "run.outcome == 'completed' and str(run.calls[0].error.type) in")
     assert scores(pool, inert.replace('("SyntaxError", "IndentationError")', '("NameError", "NoResult")'),

@@ -164,11 +164,11 @@ def _foreseen(code, wanted):
     bare word: ``NameError`` when executed). The answers are the process's own, field for field (a test compares
     them), so a verifier sees the same run either way, in validation and in training alike.
 
-    Left to the process: code longer than :data:`FORESEEN_CHARS` (compiling it here would spend the verifier's own
-    time, outside the run's timeout: an f-string of 90 KB took a second), code holding surrogate code units (the
-    request's JSON joins a split pair, so the process would compile other text), and a bare name longer than 200
-    UTF-8 bytes (CPython cuts the name in its message there)."""
-    if len(code) > FORESEEN_CHARS or _SURROGATE.search(code):
+    Left to the process: code longer than :data:`FORESEEN_CHARS` that does not fail early (:func:`_fails_early`:
+    compiling it here would spend the verifier's own time, outside the run's timeout: an f-string of 90 KB took a
+    second), code holding surrogate code units (the request's JSON joins a split pair, so the process would compile
+    other text), and a bare name longer than 200 UTF-8 bytes (CPython cuts the name in its message there)."""
+    if (len(code) > FORESEEN_CHARS and not _fails_early(code)) or _SURROGATE.search(code):
         return None
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
@@ -232,12 +232,35 @@ _SCORING = [None]  # the response being scored (``scoring``); one verifier proce
 _RAN = {}  # (scored text, request, timeout ms) -> (results, output, status): ``_remember``
 
 
+def _fails_early(code):
+    """Whether compiling the whole of ``code`` (at most :data:`FORESEEN_LONG_CHARS`) is certain to be cheap: its first
+    :data:`PREFIX_CHARS` characters fail to parse with CPython's generic ``invalid syntax`` at a token of the first
+    line that lies well before the cut. That message names the furthest token the parser read, so the parser never
+    looked past it, and on the whole text it reads the same tokens and fails at the same place; what is left is the
+    tokenizer's pass over the rest (linear, about 10 us a kilobyte here). Only the cost is decided here: the answer
+    still comes from compiling the whole text. Why: validation's junk probe (20,000 characters of words and numbers)
+    cost a response process in every run, only to fail at its second word."""
+    if len(code) > FORESEEN_LONG_CHARS:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(code[:PREFIX_CHARS], "<response>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return exc.msg == "invalid syntax" and exc.lineno == 1 and 0 < (exc.offset or 0) <= PREFIX_CHARS // 2
+        except Exception:
+            return False
+    return False
+
+
 def _load_failed(count, error):
     return ResponseRun(outcome="completed", loaded=False, load_error=error, calls=tuple(
         CallResult(ok=False, error=ResponseError("NoResult")) for _ in range(count)))
 
 
 FORESEEN_CHARS = 16_384
+FORESEEN_LONG_CHARS = 256 << 10
+PREFIX_CHARS = 2_048
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INERT = compile("", "<response>", "exec", dont_inherit=True)
 _BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
