@@ -93,7 +93,8 @@ VERIFIERS = {  # source, a passing response, a failing one
     "trivial": (TRIVIAL, "42", "wrong"),
     "humaneval": (HUMANEVAL, TOTAL, "wrong"),
     # the failing response is code that runs: "wrong" is a bare unknown name, which run_response answers without a
-    # process, so half the group would not be executions at all
+    # process, so half the group would not be executions at all; and every response of a group is made distinct
+    # (``measure``), since the same request for the same text again is answered without one
     "run-response": (RUN_RESPONSE, TOTAL, WRONG_TOTAL),
 }
 METHODS = {
@@ -152,6 +153,8 @@ def drive(callers: int, seconds: float, call) -> tuple[int, list[float], float]:
 def measure(method: str, verifier: str, workers: int, seconds: float) -> dict[str, object]:
     source, good, bad = VERIFIERS[verifier]
     responses = [good if i % 2 == 0 else bad for i in range(GROUP)]
+    if verifier == "run-response":  # each a text of its own: a verifier process answers a repeat from its first run
+        responses = [f"{text}# response {i}\n" for i, text in enumerate(responses)]
     if method.startswith("pool"):
         group = 1 if method == "pool-group1" else GROUP
         limits = Limits(isolate_responses=method.endswith("isolated"))
