@@ -85,6 +85,11 @@ class ReferenceRules:
                 qual = qualname(node, self.aliases)
                 if qual is not None:
                     self.reference(node, qual)
+                    held = real_name(qual, KNOWN)
+                    if isinstance(node.ctx, ast.Load) and canonical(held) in VALUE_MODULES:  # c = email.utils.time
+                        self.add(node, "reflective", f"the module {held} (as {qual}) handed around as a value: any "
+                                                     "clock or pid of it can be read where no name says so; use its "
+                                                     "functions by name (red-team round 38)")
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:

@@ -42,7 +42,10 @@ def real_name(qual: str, known: Collection[str] = frozenset()) -> str:
     """``qual`` rewritten as the module and name it evaluates to, where the chain passes through a module held as an
     attribute or ends at one of ``known`` (the pass's tables) under another name; else ``qual`` (canonical)."""
     parts = qual.split(".")
-    if parts[0] not in sys.stdlib_module_names or parts[0] in NEVER_IMPORTED:
+    if parts[0] not in sys.stdlib_module_names:
+        held = _held_stdlib_module(parts)
+        return real_name(held, known) if held is not None else canonical(qual)
+    if parts[0] in NEVER_IMPORTED:
         return canonical(qual)
     obj, at = _import_longest(parts)
     if obj is None:
@@ -61,6 +64,24 @@ def real_name(qual: str, known: Collection[str] = frozenset()) -> str:
         if named in known and named != canonical(qual):
             return named
     return _rewrite(parts, through)
+
+
+def _held_stdlib_module(parts: list[str]) -> str | None:
+    """For a chain that starts outside the standard library (a verifier library, ``envsynth_sandbox``): the rest of
+    it from the first attribute that names a standard-library module, under that module's name (``_time`` too, the
+    way modules hold what they import privately), or None. Such a module is never imported here (the host runs no
+    library code to judge a verifier), so the attribute is taken to be the module it names. Why: ``envsynth_sandbox``
+    imports ``time`` and ``os``, and ``envsynth_sandbox.time.time()`` and ``.os.times()`` read the real clock and the
+    uptime past every rule; so did ``langdetect.detector.random.random()`` (red-team round 38: a time bomb built on
+    them was admitted 4 of 4 times and paid 16 of 16 wrong answers after its date). Not covered: a library that
+    holds a module under a name of its own choosing."""
+    for index in range(1, len(parts)):
+        name = parts[index]
+        private = name[1:] if name.startswith("_") and not name.startswith("__") else None
+        for candidate in (name, private):
+            if candidate in sys.stdlib_module_names:
+                return ".".join([candidate, *parts[index + 1:]])
+    return None
 
 
 def _import_longest(parts: list[str]) -> tuple[object | None, int]:

@@ -247,13 +247,15 @@ def test_the_images_byte_code_holds_no_source_time(pool):
     assert pool.score(PYC_HEADER, ["x"])[0].score == 1.0
 
 
-MONOTONIC = '''import asyncio, time
+MONOTONIC = '''import asyncio, os, time
 def verify(response):
     loop = asyncio.new_event_loop()
     when = loop.call_later(0, print).when()
     raise RuntimeError(repr([time.monotonic(), time.perf_counter(), time.clock_gettime(time.CLOCK_MONOTONIC),
-                             time.clock_gettime(time.CLOCK_BOOTTIME), when]))
+                             time.clock_gettime(time.CLOCK_BOOTTIME), when, os.times().elapsed]))
 '''
+# os.times().elapsed: red-team round 38 read it unshifted beside a shifted monotonic clock, and the difference gave the
+# shift (and the real date) in every run
 
 
 def monotonic_clocks(pool, env: RunEnv) -> list[float]:
@@ -360,3 +362,24 @@ def test_no_directory_time_the_image_cached_tells_a_varied_run_its_shift(pool, o
     every run (a time bomb admitted 4 of 4 times, paying 16 of 16 wrong answers after its date)."""
     source = IMPORTER_TIMES.replace("{now}", repr(time.time()))
     assert pool.score(source, ["x"], RunEnv(hash_seed=4_242, clock_offset_s=offset))[0].score == 0.0
+
+
+RESPONSE_CLOCK = '''import time
+from envsynth_sandbox import run_response
+def verify(response):
+    run = run_response(response, calls=[("now", [])], timeout=1.0)
+    mine, theirs = time.time(), run.calls[0].value
+    raise RuntimeError(repr([mine, theirs]))
+'''
+
+
+@pytest.mark.parametrize("offset", [3_600.0 * 30, TEN_YEARS, -3 * 365 * 86400.0])
+def test_a_response_process_reads_the_clock_of_the_run_that_started_it(pool, offset):
+    """Red-team round 38: response processes kept the real clock in the varied runs, so a verifier learnt the real
+    date from a reference that returned today's date, in every run (a time bomb admitted 4 of 4, paying 16 of 16)."""
+    response = "import time\ndef now():\n    return time.time()\n"
+    detail = pool.score(RESPONSE_CLOCK, [response], RunEnv(hash_seed=4_242, clock_offset_s=offset))[0].detail
+    assert detail.startswith("RuntimeError: ["), detail
+    mine, theirs = eval(detail.removeprefix("RuntimeError: "))  # numbers the verifier printed
+    assert abs(theirs - mine) < 60, (mine, theirs)
+    assert abs(theirs - time.time() - offset) < 60

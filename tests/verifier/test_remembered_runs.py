@@ -2,11 +2,10 @@
 
 Why it exists: validation scores every probe twice in one process, and a training group often holds the same
 completion twice; the second response process only repeated the first. What must hold, through the real bwrap
-sandbox: the same request for the same scored text is answered alike without another process, with fresh objects;
-nothing remembered ever serves another scored text (code no process checked for it still raises
-``NotTheResponse``); and a run that did not complete is run again.
+sandbox: the same request for the same scored text in a later call is answered alike without another process, with
+fresh objects; within one call every run is new; nothing remembered ever serves another scored text (code no process
+checked for it still raises ``NotTheResponse``); and a run that did not complete is run again.
 """
-
 from __future__ import annotations
 
 import pytest
@@ -20,40 +19,53 @@ TOTAL = "def total(xs):\n    return sum(xs)\n"
 
 AGAIN_WITHOUT_A_PROCESS = '''import envsynth_sandbox
 from envsynth_sandbox import run_response
+FIRST = []
 def verify(response):
-    first = run_response(response, calls=[("total", [[1, 2]])], timeout=1.0)
-    first.calls[0].value  # an int: nothing to change; a list below
-    listed = run_response(response, calls=[("total", [[3]]), ("total", [[4, 5]])], timeout=1.0)
+    calls = [("total", [[1, 2]]), ("pairs", [])]
+    if not FIRST:
+        FIRST.append(run_response(response, calls=calls, timeout=1.0))
+        FIRST[0].calls[1].value.append("changed by the verifier")
+        return 1.0
     def refuse(timeout_ms):
         raise AssertionError("a second process was asked for")
     envsynth_sandbox._start = refuse
-    again = run_response(response, calls=[("total", [[1, 2]])], timeout=1.0)
-    listed_again = run_response(response, calls=[("total", [[3]]), ("total", [[4, 5]])], timeout=1.0)
-    fresh = listed_again.calls is not listed.calls and again.calls[0] is not first.calls[0]
-    if again == first and listed_again == listed and fresh and first.calls[0].value == 3:
+    again = run_response(response, calls=calls, timeout=1.0)
+    fresh = again.calls[1].value == [[1, 2]] and again.calls[0] is not FIRST[0].calls[0]
+    if fresh and again.calls[0] == FIRST[0].calls[0] and again.outcome == FIRST[0].outcome == "completed":
         return 1.0
-    raise AssertionError(repr((first, again)))
+    raise AssertionError(repr((FIRST[0], again)))
 '''
+TOTAL_AND_PAIRS = TOTAL + "def pairs():\n    return [(1, 2)]\n"
 
 
-def test_the_same_request_for_the_same_response_is_answered_alike_without_a_second_process():
+def test_the_same_request_for_the_same_response_in_a_later_call_is_answered_alike_without_a_process():
     with open_pool("bwrap", workers=1, limits=LIMITS) as pool:
-        result = pool.score(AGAIN_WITHOUT_A_PROCESS, [TOTAL])[0]
-    assert result.score == 1.0, result.detail
+        results = pool.score(AGAIN_WITHOUT_A_PROCESS, [TOTAL_AND_PAIRS, TOTAL_AND_PAIRS])
+    assert [r.score for r in results] == [1.0, 1.0], [r.detail for r in results]
 
 
-FRESH_VALUES = '''from envsynth_sandbox import run_response
+NEW_RUN_EACH_TIME = '''import envsynth_sandbox
+from envsynth_sandbox import run_response
 def verify(response):
-    first = run_response(response, calls=[("pairs", [])], timeout=1.0)
-    first.calls[0].value.append("changed by the verifier")
-    again = run_response(response, calls=[("pairs", [])], timeout=1.0)
-    return 1.0 if again.calls[0].value == [[1, 2], [3, 4]] else 0.0
+    started = []
+    real = envsynth_sandbox._start
+    def counted(timeout_ms):
+        started.append(timeout_ms)
+        return real(timeout_ms)
+    envsynth_sandbox._start = counted
+    try:
+        runs = [run_response(response, calls=[("total", [[1, 2]])], timeout=1.0) for _ in range(3)]
+    finally:
+        envsynth_sandbox._start = real
+    return 1.0 if len(started) == 3 and all(run.calls[0].value == 3 for run in runs) else 0.0
 '''
 
 
-def test_a_remembered_run_hands_out_values_the_verifier_has_not_changed():
+def test_a_verifier_that_runs_a_request_again_within_one_call_gets_a_new_run_each_time():
+    """Red-team round 38: served from the first run, a response that passed by the clock's parity beat a check
+    that asked for eight passing runs in 23 of 48 calls."""
     with open_pool("bwrap", workers=1, limits=LIMITS) as pool:
-        result = pool.score(FRESH_VALUES, ["def pairs():\n    return [(1, 2), (3, 4)]\n"])[0]
+        result = pool.score(NEW_RUN_EACH_TIME, [TOTAL])[0]
     assert result.score == 1.0, result.detail
 
 
@@ -87,14 +99,15 @@ def verify(response):
         return real(timeout_ms)
     envsynth_sandbox._start = counted
     try:
-        runs = [run_response(response, calls=[("spin", [])], timeout=0.2) for _ in range(2)]
+        run = run_response(response, calls=[("spin", [])], timeout=0.2)
     finally:
         envsynth_sandbox._start = real
-    return 1.0 if len(started) == 2 and all(run.outcome == "timeout" for run in runs) else 0.0
+    return 1.0 if started and run.outcome == "timeout" else 0.0
 '''
 
 
-def test_a_run_that_did_not_complete_is_run_again():
+def test_a_run_that_did_not_complete_is_run_again_in_a_later_call():
+    spin = "def spin():\n    while True:\n        pass\n"
     with open_pool("bwrap", workers=1, limits=LIMITS) as pool:
-        result = pool.score(RAN_AGAIN, ["def spin():\n    while True:\n        pass\n"])[0]
-    assert result.score == 1.0, result.detail
+        results = pool.score(RAN_AGAIN, [spin, spin])
+    assert [r.score for r in results] == [1.0, 1.0], [r.detail for r in results]

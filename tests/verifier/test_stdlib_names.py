@@ -52,3 +52,32 @@ def test_the_static_pass_flags_a_clock_or_pid_another_module_holds(read):
         module = "email.utils"
     source = f"import {module}\n\n\ndef verify(response: str) -> float:\n    return 1.0 if {read} else 0.0\n"
     assert {f.kind for f in find_nondeterminism(source)} & {"clock", "pid"}
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("envsynth_sandbox.time.time", "time.time"),
+    ("envsynth_sandbox.os.times", "os.times"),
+    ("langdetect.detector.random.random", "random.random"),
+    ("nltk.util._time.time", "time.time"),
+])
+def test_a_standard_module_held_by_a_library_or_the_sandbox_module_is_read_as_itself(written, meant):
+    """Red-team round 38: ``envsynth_sandbox`` imports ``time`` and ``os``, and ``envsynth_sandbox.time.time()`` with
+    ``.os.times()`` gave the real date past every rule (a time bomb admitted 4 of 4, paying 16 of 16)."""
+    assert real_name(written, KNOWN) == meant
+
+
+@pytest.mark.parametrize("name", ["envsynth_sandbox.run_response", "envsynth_sandbox.plain", "langdetect.detect",
+                                  "if_verifiable.ifeval.instructions.CommaChecker", "regex.compile"])
+def test_a_library_name_that_holds_no_standard_module_keeps_its_name(name):
+    assert real_name(name, KNOWN) == name
+
+
+@pytest.mark.parametrize("source", [
+    "import envsynth_sandbox as sb\n\n\ndef verify(response):\n    return 1.0 if sb.time.time() > 5 else 0.0\n",
+    "from envsynth_sandbox import time\n\n\ndef verify(response):\n    return 1.0 if time.monotonic() > 5 else 0.0\n",
+    "import envsynth_sandbox\nCLOCKS = envsynth_sandbox.time\n\n\ndef verify(response):\n"
+    "    return 1.0 if CLOCKS.time() > 5 else 0.0\n",
+    "import email.utils\n\n\ndef verify(response):\n    c = email.utils.time\n    return 1.0 if c.time() > 5 else 0.0\n",
+])
+def test_the_static_pass_flags_the_clock_of_a_module_the_sandbox_module_holds(source):
+    assert {f.kind for f in find_nondeterminism(source)} & {"clock", "reflective"}

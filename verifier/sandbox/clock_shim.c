@@ -20,6 +20,7 @@
  * from a shifted clock is shifted too, so every absolute wait the C library offers on these clocks takes the shift
  * off again before the kernel sees it: Python's sleeps (clock_nanosleep), lock timeouts (sem_clockwait) and the
  * GIL's switch interval (pthread_cond_timedwait on a monotonic condition variable) last as long in every run.
+ * times() (os.times().elapsed) counts ticks of the monotonic kind and moves with them.
  * Not covered: timerfd_settime and timer_settime with absolute times (Python's standard library makes neither).
  */
 #define _GNU_SOURCE
@@ -30,7 +31,9 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <time.h>
+#include <unistd.h>
 #include <utime.h>
 
 static long long shift_ns;      /* the calendar clocks' */
@@ -202,6 +205,22 @@ time_t time(time_t *out) {
     if (out)
         *out = ts.tv_sec;
     return ts.tv_sec;
+}
+
+/* Clock ticks since a point in the past (os.times().elapsed): a monotonic count, moved by the monotonic shift. Left
+ * unshifted beside a shifted monotonic clock, the difference was the shift, and with time() the real date, in every
+ * run: a time bomb built so was admitted 4 of 4 times (red-team round 38). */
+clock_t times(struct tms *buf) {
+    static clock_t (*real)(struct tms *);
+    if (!real)
+        real = next("times");
+    clock_t done = real(buf);
+    if (done != (clock_t)-1 && mono_shift_ns) {
+        long long tick = sysconf(_SC_CLK_TCK);
+        if (tick > 0)
+            done += (clock_t)(mono_shift_ns / 1000000000LL * tick + mono_shift_ns % 1000000000LL * tick / 1000000000LL);
+    }
+    return done;
 }
 
 static void shift_stat(struct stat *st) {

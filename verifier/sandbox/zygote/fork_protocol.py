@@ -34,8 +34,9 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_LENGTH = struct.Struct("<Q")
-"""The text file's header: the length of the UTF-8 text that follows it (one ``pwrite`` writes both)."""
+TEXT_HEADER = struct.Struct("<qQ")
+"""The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
+process does), and the length of the UTF-8 text that follows (one ``pwrite`` writes both)."""
 CHANNELS_PER_VERIFIER = 2 + 2 * 8
 """Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
 :data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads

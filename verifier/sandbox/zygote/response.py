@@ -29,7 +29,7 @@ import os
 import resource
 import sys
 
-from verifier.sandbox.zygote import confine
+from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
 from verifier.sandbox.zygote.response_text import NOT_THE_RESPONSE, REFUSAL, part_of_response, scored_text
@@ -61,16 +61,31 @@ def response_main(cfg, fds, uid):
     errors = capture_stderr()
     spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
-    scored = scored_text(TEXT_FD)
+    shift, scored = scored_text(TEXT_FD)
     os.close(TEXT_FD)
     if part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored):
         del scored
+        take_clock(shift)
         run(spec, cfg.get("response_stdin"))
     else:
         _emit({"e": "load", "ok": False, "error": {"type": NOT_THE_RESPONSE, "message": REFUSAL}})
     flush_streams()
     report_stderr(errors)
     os._exit(0)
+
+
+def take_clock(shift_ns):
+    """Set the clock shift of the verifier process that asked for this run (the zygote wrote it beside the text, so
+    no verifier chooses it), before any code of the response runs, and forget the times the image cached, as the
+    verifier process does (``environment.apply``). Why: response processes kept the real clock in validation's
+    varied runs, so a verifier learnt the real date from a reference or a failure case that printed today's date,
+    in every run, and a time bomb built on it was admitted 4 of 4 times and paid 16 of 16 wrong answers after its
+    date (red-team round 38)."""
+    if environment.SHIFT_IN_C is not None:
+        environment.SHIFT_IN_C(shift_ns)  # 0 too: set once, sealed (the response cannot set another)
+    else:
+        environment.shift_clocks(shift_ns / 1e9)
+    environment.forget_image_times()
 
 
 def settle(cfg):

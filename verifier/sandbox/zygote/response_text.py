@@ -14,7 +14,7 @@ response or keep whole lines of it in their order, whitespace aside; anything el
 import os
 import struct
 
-from verifier.sandbox.zygote.fork_protocol import TEXT_LENGTH
+from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
 
 NOT_THE_RESPONSE = "NotTheResponse"
 TEXT_CAP = 64 << 20
@@ -26,21 +26,21 @@ REFUSAL = ("run_response runs only code that is part of the response being score
 
 
 def scored_text(fd):
-    """The response being scored, from the zygote's file (``run.Run.offer``): an 8-byte length, then UTF-8;
-    None when it cannot be read (then no code runs)."""
+    """(the run's clock shift in nanoseconds, the response being scored), from the zygote's file
+    (``run.Run.offer``: the header, then UTF-8); (None, None) when it cannot be read (then no code runs)."""
     try:
-        header = os.pread(fd, TEXT_LENGTH.size, 0)
-        (length,) = TEXT_LENGTH.unpack(header)
+        header = os.pread(fd, TEXT_HEADER.size, 0)
+        shift, length = TEXT_HEADER.unpack(header)
         chunks, size = [], 0
         while size < min(length, TEXT_CAP):
-            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_LENGTH.size + size)
+            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_HEADER.size + size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return b"".join(chunks).decode("utf-8", "surrogatepass")
+        return shift, b"".join(chunks).decode("utf-8", "surrogatepass")
     except (OSError, ValueError, TypeError, struct.error):
-        return None
+        return None, None
 
 
 def part_of_response(code, text):

@@ -22,7 +22,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
-from verifier.sandbox.zygote.fork_protocol import MESSAGE, TEXT_LENGTH, VERIFIER, read_pid_reply
+from verifier.sandbox.zygote.fork_protocol import MESSAGE, TEXT_HEADER, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -49,6 +49,7 @@ class Run:
         self.w_req, self.pending = w_req, bytearray()
         os.set_blocking(w_req, False)
         self.text = text_file(cfg["scratch"])
+        self.shift_ns = shift_ns(req["env"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
         self.feed(header)
@@ -81,10 +82,11 @@ class Run:
 
     def offer(self, response):
         """Hand the process the response it is to score next (:meth:`feed`), and make it the text its response
-        processes may run (the text file: an 8-byte length, then the UTF-8 bytes, written in one call)."""
+        processes may run (the text file: the run's clock shift and the text's length, then the UTF-8 bytes,
+        written in one call)."""
         data = str(response).encode("utf-8", "surrogatepass")
         try:
-            os.pwrite(self.text, TEXT_LENGTH.pack(len(data)) + data, 0)
+            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data)) + data, 0)
         except OSError:  # a full scratch: an empty file, whose text no code is part of (the response runs nothing)
             os.ftruncate(self.text, 0)
         self.feed(response)
@@ -151,6 +153,12 @@ class Run:
         for fd in (self.r_res, self.r_out, self.w_req, self.pidfd, self.text):
             if fd is not None:
                 os.close(fd)
+
+
+def shift_ns(env):
+    """The clock shift of run environment ``env`` in nanoseconds, as the verifier process sets it
+    (``environment.apply``); its response processes set the same (``response.take_clock``)."""
+    return int(round((env.get("clock_offset_s") or 0.0) * 1e9))
 
 
 def text_file(directory):
