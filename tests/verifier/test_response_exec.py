@@ -313,23 +313,23 @@ def test_responses_end_without_ending_the_workers_own_processes():
 def test_result_lines_are_read_alike_whole_or_one_by_one():
     """The client parses a response's result lines as one array when all are well formed, line by line otherwise;
     a malformed or hostile line costs only itself."""
-    from verifier.sandbox.zygote.envsynth_sandbox import _events
+    from verifier.sandbox.zygote.response_results import events
 
     good = [b'{"e": "load", "ok": true}', b'{"e": "call", "i": 0, "ok": true, "value": 6}']
-    assert _events(b"\n".join(good) + b"\n", 1) == [{"e": "load", "ok": True},
+    assert events(b"\n".join(good) + b"\n", 1) == [{"e": "load", "ok": True},
                                                    {"e": "call", "i": 0, "ok": True, "value": 6}]
     hostile = [b"[" * 60000, b'{"v": ' + b"9" * 5000 + b"}", b"not json", b"\xff\xfe", b"[1, 2]"]
-    assert _events(b"\n".join(good[:1] + hostile + good[1:]), 1) == _events(b"\n".join(good), 1)
+    assert events(b"\n".join(good[:1] + hostile + good[1:]), 1) == events(b"\n".join(good), 1)
 
 
 def test_only_the_first_lines_of_a_runs_results_are_read():
     """One line per event a run writes (its load, each call, its stderr) and 16 more: a response that floods its
     results descriptor loses its own later events (red-team round 30: four million lines held the verifier 20 s)."""
-    from verifier.sandbox.zygote.envsynth_sandbox import EVENT_SLACK, _events
+    from verifier.sandbox.zygote.response_results import EVENT_SLACK, events
 
     call, room = b'{"e": "call", "i": 0, "ok": true, "value": 6}', 1 + 2 + EVENT_SLACK  # lines read for one call
-    assert _events(b"x\n" * (room - 1) + call, 1) == [{"e": "call", "i": 0, "ok": True, "value": 6}]
-    assert _events(b"x\n" * room + call, 1) == []
+    assert events(b"x\n" * (room - 1) + call, 1) == [{"e": "call", "i": 0, "ok": True, "value": 6}]
+    assert events(b"x\n" * room + call, 1) == []
 
 
 def test_a_responses_home_and_tmpdir_are_its_own_fresh_working_directory(pool):

@@ -17,7 +17,8 @@ import json
 import os
 from importlib import resources
 
-MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "envsynth_sandbox", "disposer", "fork_protocol",
+MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
+           "disposer", "fork_protocol",
            "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
            "response_watch", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"

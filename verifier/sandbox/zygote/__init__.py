@@ -8,5 +8,6 @@ frozen once), ``template`` (the processes that clone them from that image and ne
 channels it serves each verifier process), ``disposer`` (closes what verifiers hand the fork server), ``run`` (one verifier process seen from the zygote), ``child`` (the verifier
 process itself), ``response`` (a response process), ``envsynth_sandbox`` (what a verifier imports to run response
 code), ``environment`` (pinned or shifted clocks, pids, RNG), ``frames`` (the child's reports and the judging of
-scores), ``plainjson`` (bounded JSON for untrusted bytes), ``cleanup`` (after each run).
+scores), ``plainjson`` (bounded JSON for untrusted bytes), ``response_results`` and ``foreseen`` (what
+run_response hands a verifier, and the runs the text alone decides), ``cleanup`` (after each run).
 """

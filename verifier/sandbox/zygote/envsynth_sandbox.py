@@ -31,25 +31,21 @@ a response process code runs without the checks a verifier's own code passes, so
 clock or the host there and behave in training as it never did in validation.
 """
 
-import builtins
 import fcntl
 import json
 import os
-import re
 import select
 import socket
 import struct
 import time
-import warnings
-from dataclasses import dataclass, field
 
-from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
+from verifier.sandbox.zygote.foreseen import foreseen as _foreseen
+from verifier.sandbox.zygote.response_results import (OUTPUT_CAP, RESULT_CAP, CallResult, NotTheResponse,
+                                                      ResponseError, ResponseRun, assemble, failed)
+
+__all__ = ["CallResult", "NotTheResponse", "ResponseError", "ResponseRun", "plain", "run_response"]
 
 CHANNEL_FD = 4
-RESULT_CAP = 8 << 20
-EVENT_SLACK = 16
-"""Lines of a run's results read past the ones its events need (``_events``)."""
-OUTPUT_CAP = 64 << 10
 SLACK_S = 2.0
 CALL_WALL_S = 600.0
 """The wall limit of the ``verify`` call this process serves; the sandbox sets it (``child_main``) before the
@@ -58,47 +54,6 @@ killed for waiting on its own response."""
 DRAIN_S = 0.005
 PIPE_SIZE = 1 << 20
 _MESSAGE = struct.Struct("=cI")
-
-
-class NotTheResponse(ValueError):
-    """``run_response`` was given code that is not part of the response being scored (see the module's text)."""
-
-
-@dataclass(frozen=True)
-class ResponseError:
-    """An exception the response raised (or the reason a call has no result): its type name and message."""
-
-    type: str
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class CallResult:
-    """One named call: ``ok`` with a plain ``value``, or not ``ok`` with an ``error``."""
-
-    ok: bool
-    value: object = None
-    error: ResponseError | None = None
-
-
-@dataclass(frozen=True)
-class ResponseRun:
-    """Everything :func:`run_response` learned, as plain values."""
-
-    outcome: str
-    """``completed`` (the process ran every call and exited), ``timeout`` or ``crashed``."""
-    loaded: bool
-    """The code executed without raising."""
-    load_error: ResponseError | None
-    """What executing the code raised (``SystemExit`` included), when it did."""
-    calls: tuple = field(default_factory=tuple)
-    """One :class:`CallResult` per requested call, in order."""
-    stdout: str = ""
-    """What the response printed to stdout, at most 64 KiB, undecodable bytes replaced."""
-    stderr: str = ""
-    """What it wrote to stderr, likewise (lost when the process is killed: read back at its end)."""
-    detail: str = ""
-    """How the process ended when it did not complete."""
 
 
 def plain(value):
@@ -139,7 +94,7 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     if raw is None:
         ends = _start(timeout_ms)
         if ends is None:
-            return _failed(len(wanted), "crashed", "the sandbox could not start a response process")
+            return failed(len(wanted), "crashed", "the sandbox could not start a response process")
         request_w, results_r, output_r, status_r = ends
         try:
             _send(request_w, request)  # (closes it: each end is closed once, as another thread may reuse its number)
@@ -147,61 +102,12 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
         finally:
             for fd in ends[1:]:
                 _close(fd)
-    run = _assemble(len(wanted), *raw)
+    run = assemble(len(wanted), *raw)
     if made is None and run.outcome == "completed":
         _remember(key, raw)
     if run.load_error is not None and run.load_error.type == "NotTheResponse":
         raise NotTheResponse(run.load_error.message)
     return run
-
-
-def _foreseen(code, wanted):
-    """The :class:`ResponseRun` a process would report for ``code``, when the text alone decides it; else None.
-
-    Why: a response that is prose, not code (most wrong answers to a coding task, and validation's junk, echo and
-    random probes), cost a whole sandboxed process only to fail at its first line. Three cases are certain without
-    running anything of the response: code that does not compile (a ``SyntaxError`` or ``ValueError`` with no
-    warning on the way; not a recursion or memory error, which depend on this process), code that does nothing
-    (empty, comments, a bare constant: the calls find no function), and code that only names one unknown name (a
-    bare word: ``NameError`` when executed). The answers are the process's own, field for field (a test compares
-    them), so a verifier sees the same run either way, in validation and in training alike.
-
-    Left to the process: code longer than :data:`FORESEEN_CHARS` that does not fail early (:func:`_fails_early`:
-    compiling it here would spend the verifier's own time, outside the run's timeout: an f-string of 90 KB took a
-    second), code holding surrogate code units (the request's JSON joins a split pair, so the process would compile
-    other text), and a bare name longer than 200 UTF-8 bytes (CPython cuts the name in its message there)."""
-    if (len(code) > FORESEEN_CHARS and not _fails_early(code)) or _SURROGATE.search(code):
-        return None
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        try:
-            compiled = compile(code, "<response>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            try:
-                message = None if seen else str(exc)
-            except Exception:
-                message = None
-            if message is None:
-                return None
-            return _load_failed(len(wanted), ResponseError(clean_text(type(exc).__name__, 100),
-                                                           clean_text(message, 1000)))
-        except Exception:
-            return None
-    if seen or compiled.co_consts != (None,):
-        return None
-    if compiled.co_code == _INERT.co_code and not compiled.co_names:
-        if any(name in _PRESET_NAMES for name, _, _ in wanted):
-            return None
-        return ResponseRun(outcome="completed", loaded=True, load_error=None, calls=tuple(
-            CallResult(ok=False, error=ResponseError("NameError", clean_text(f"the response defines no {name!r}",
-                                                                              1000)))
-            for name, _, _ in wanted))
-    if compiled.co_code == _BARE_NAME.co_code and len(compiled.co_names) == 1:
-        name = compiled.co_names[0]
-        if name in _PRESET_NAMES or name in _BUILTIN_NAMES or len(name.encode("utf-8")) > 200:
-            return None
-        return _load_failed(len(wanted), ResponseError("NameError", clean_text(f"name {name!r} is not defined", 1000)))
-    return None
 
 
 def scoring(text):
@@ -237,43 +143,6 @@ REMEMBERED_RUNS = 64
 REMEMBERED_BYTES = 256 << 10
 _SCORING = [None, 0]  # the response being scored and the number of its call (``scoring``); one at a time
 _RAN = {}  # (scored text, request, timeout ms) -> (call, (results, output, status)): ``_remember``
-
-
-def _fails_early(code):
-    """Whether compiling the whole of ``code`` (at most :data:`FORESEEN_LONG_CHARS`) is certain to be cheap: its first
-    :data:`PREFIX_CHARS` characters fail to parse with CPython's generic ``invalid syntax`` at a token of the first
-    line that lies well before the cut. That message names the furthest token the parser read, so the parser never
-    looked past it, and on the whole text it reads the same tokens and fails at the same place; what is left is the
-    tokenizer's pass over the rest (linear, about 10 us a kilobyte here). Only the cost is decided here: the answer
-    still comes from compiling the whole text. Why: validation's junk probe (20,000 characters of words and numbers)
-    cost a response process in every run, only to fail at its second word."""
-    if len(code) > FORESEEN_LONG_CHARS:
-        return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            compile(code[:PREFIX_CHARS], "<response>", "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            return exc.msg == "invalid syntax" and exc.lineno == 1 and 0 < (exc.offset or 0) <= PREFIX_CHARS // 2
-        except Exception:
-            return False
-    return False
-
-
-def _load_failed(count, error):
-    return ResponseRun(outcome="completed", loaded=False, load_error=error, calls=tuple(
-        CallResult(ok=False, error=ResponseError("NoResult")) for _ in range(count)))
-
-
-FORESEEN_CHARS = 16_384
-FORESEEN_LONG_CHARS = 256 << 10
-PREFIX_CHARS = 2_048
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_INERT = compile("", "<response>", "exec", dont_inherit=True)
-_BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
-_PRESET_NAMES = frozenset({"__name__", "__builtins__"})  # what the response process's namespace starts with
-_BUILTIN_NAMES = frozenset(dir(builtins)) | {"exit", "quit"}  # read at the sandbox's start, before any verifier ran;
-# exit and quit: the response process has them (``response.site_builtins``)
 
 
 def _start(timeout_ms):
@@ -359,87 +228,6 @@ def _drain(fd, buffer, cap):
             return
         if len(buffer) < cap:
             buffer += chunk[:cap - len(buffer)]
-
-
-def _events(data, count):
-    """The JSON objects among the first lines of ``data`` (the response process's results; untrusted): parsed as
-    one array when every line is well formed (one pass of the bounded reader instead of one per call), line by line
-    otherwise, skipping the lines that are not. The same events either way.
-
-    Only the first ``count`` + 2 + :data:`EVENT_SLACK` lines count: a run writes one line per event (its load,
-    each call, its stderr), so a response that writes lines of its own on the results descriptor loses its own events,
-    and its calls fail with ``NoResult``. Why: every line once counted, and the line-by-line reading costs about
-    5 us a line; a failure case that wrote four million malformed lines (8 MiB, within the cap) held its honest
-    verifier's call for 20 s after its own timeout, and validation rejected the task as ``timeout`` (red-team
-    round 30)."""
-    keep = count + 2 + EVENT_SLACK  # the load, each call, the stderr: the most lines a run itself writes
-    lines = [line for line in data.split(b"\n", keep)[:keep] if line.strip()]
-    try:
-        parsed = loads(b"[" + b",".join(lines) + b"]", max_depth=81, allow_nan=True)
-    except UnsafeJSON:
-        parsed = []
-        for line in lines:
-            try:
-                parsed.append(loads(line, max_depth=80, allow_nan=True))
-            except UnsafeJSON:
-                pass
-    return [event for event in parsed if isinstance(event, dict)]
-
-
-def _assemble(count, data, output, status):
-    events = _events(data, count)
-    try:
-        ended = loads(status.strip() or b"null")
-    except UnsafeJSON:
-        ended = None
-    outcome, detail = _ending(ended)
-    load = next((e for e in events if e.get("e") == "load"), None)
-    errors = next((e.get("text") for e in events if e.get("e") == "stderr"), None)
-    calls = {}
-    for event in events:
-        index = event.get("i")
-        if event.get("e") == "call" and type(index) is int and 0 <= index < count and index not in calls:
-            calls[index] = CallResult(ok=True, value=event.get("value")) if event.get("ok") is True else \
-                CallResult(ok=False, error=_error(event.get("error")))
-    missing = ResponseError({"timeout": "Timeout", "crashed": "Crashed"}.get(outcome, "NoResult"), detail)
-    ran_out = count == 0 and load is None and outcome == "completed"  # a script that ended with os._exit(0)
-    if not ran_out and outcome == "completed" and (load is None or (load.get("ok") is True and len(calls) < count)):
-        outcome, detail = "crashed", "the response process exited before reporting every call"
-    return ResponseRun(outcome=outcome, loaded=ran_out or (load is not None and load.get("ok") is True),
-                       load_error=_error(load.get("error")) if load and load.get("ok") is not True else None,
-                       calls=tuple(calls.get(i, CallResult(ok=False, error=missing)) for i in range(count)),
-                       stdout=output.decode("utf-8", "replace"),
-                       stderr=clean_text(errors, OUTPUT_CAP) if isinstance(errors, str) else "", detail=detail)
-
-
-def _ending(ended):
-    """(outcome, detail) from the watchdog's status line."""
-    if not isinstance(ended, dict) or type(ended.get("status")) is not int:
-        return "crashed", "the response's watchdog gave no status"
-    status = ended["status"]
-    if status < 0:
-        return "crashed", "the sandbox could not start a response process (process limit)"
-    if ended.get("ended") == "timeout":
-        return "timeout", "the response ran past its time limit"
-    if ended.get("ended") == "cpu":
-        return "timeout", "CPU time limit exceeded"
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        return ("timeout", "CPU time limit exceeded") if sig == 24 else ("crashed", f"killed by signal {sig}")
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    return ("completed", "") if code == 0 else ("crashed", f"exited with status {code}")
-
-
-def _error(raw):
-    if not isinstance(raw, dict):
-        return ResponseError("MalformedResult", "the response process reported an unreadable error")
-    return ResponseError(clean_text(raw.get("type", "Error"), 100), clean_text(raw.get("message", ""), 1000))
-
-
-def _failed(count, outcome, detail):
-    error = ResponseError("Crashed", detail)
-    return ResponseRun(outcome=outcome, loaded=False, load_error=None,
-                       calls=tuple(CallResult(ok=False, error=error) for _ in range(count)), detail=detail)
 
 
 def _close(fd):
