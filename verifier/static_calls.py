@@ -22,6 +22,16 @@ from verifier.stdlib_names import real_name
 
 WRITERS = {"gzip.open", "tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen"}
 """Archives that date what they write when opened to write (``tarfile.TarFile(..., mode='w')``: round 36)."""
+STAMPING = ("http.cookies.", "http.cookiejar.", "xmlrpc.", "wsgiref.", "mailbox.", "sched.", "smtplib.", "imaplib.",
+            "poplib.", "nntplib.", "http.server.", "socketserver.")
+"""Modules whose classes and functions stamp what they make with the current time, or keep time, in their
+workings: a cookie's expiry (``Cookie.is_expired()``), an XML-RPC ``DateTime()``, a WSGI handler's ``Date:`` header,
+an mbox ``From`` line, a scheduler's clock. Every call into them is a clock, but for those given a time of their own
+(``TIME_ARGUMENT``: ``time2isoz(0)``, ``scheduler(lambda: 0)``) (red-team round 39: a time bomb that
+paid only within a window of a day three days ahead, read through ``Cookie(...).is_expired()``, was admitted 4 of
+4 times; run 1's drawn shift lands in such a window about 2% of the time). A verifier needs none of them."""
+UNIX_FROM = {"as_string": 0, "as_bytes": 0, "flatten": 1}
+"""Methods of ``email`` that write a Unix ``From`` line dated now when asked to (``unixfrom``): its position."""
 
 
 class CallRules:
@@ -73,6 +83,10 @@ class CallRules:
                 self.add(node, "clock", "ZipFile.write() dates the entry with the file's time (a file just made: now);"
                                         " use writestr() with a zipfile.ZipInfo of a fixed date_time")
                 return
+            if func.attr in UNIX_FROM and self._imports("email") and _asks_unix_from(node, UNIX_FROM[func.attr]):
+                self.add(node, "clock", f".{func.attr}() with unixfrom writes a 'From' line dated now (red-team "
+                                        "round 39)")
+                return
             detail = clock_method(node, self.aliases, self._imports("zipfile"), self._is_event_loop(func.value))
             if detail is not None:
                 self.add(node, "clock", detail)
@@ -94,7 +108,7 @@ class CallRules:
         elif qual in ENTROPY or (module == "secrets" and name != "compare_digest") or qual.startswith(
                 ("_uuid.", "uuid._")):
             self.add(node, "entropy", f"{qual}() is fresh entropy on every call; derive values from the response")
-        elif qual.startswith("http.cookies.") or (qual in WRITERS and writes(node)):
+        elif (qual.startswith(STAMPING) and qual not in TIME_ARGUMENT) or (qual in WRITERS and writes(node)):
             self.add(node, "clock", f"{qual}() stamps what it writes with the current time")
         elif qual in SEEDABLE_CTORS and seeds_from_os(node):
             self.add(node, "random", f"{qual}() without a seed (or with None) seeds from the OS: pass a fixed seed, "
@@ -121,3 +135,10 @@ class CallRules:
                                          "where any difference of the harness between runs shows")
         elif qual in ADDRESSES:
             self.add(node, ADDRESSES[qual], f"{qual}() is a memory address or a seeded hash; use hashlib")
+
+
+def _asks_unix_from(node: ast.Call, position: int) -> bool:
+    """Whether the call may ask for a Unix ``From`` line: ``unixfrom`` given (by keyword or at ``position``) as
+    anything but a false constant."""
+    given = [k.value for k in node.keywords if k.arg == "unixfrom"] + node.args[position:position + 1]
+    return any(not (isinstance(value, ast.Constant) and not value.value) for value in given)

@@ -43,6 +43,8 @@ def real_name(qual: str, known: Collection[str] = frozenset()) -> str:
     attribute or ends at one of ``known`` (the pass's tables) under another name; else ``qual`` (canonical)."""
     parts = qual.split(".")
     if parts[0] not in sys.stdlib_module_names:
+        if any(name.startswith(parts[0] + ".") for name in known):  # numpy.random: the tables' own name
+            return canonical(qual)
         held = _held_stdlib_module(parts)
         return real_name(held, known) if held is not None else canonical(qual)
     if parts[0] in NEVER_IMPORTED:
@@ -75,6 +77,9 @@ def _held_stdlib_module(parts: list[str]) -> str | None:
     uptime past every rule; so did ``langdetect.detector.random.random()`` (red-team round 38: a time bomb built on
     them was admitted 4 of 4 times and paid 16 of 16 wrong answers after its date). Not covered: a library that
     holds a module under a name of its own choosing."""
+    moved = _six_moves().get(parts[2]) if parts[:2] == ["six", "moves"] and len(parts) > 2 else None
+    if moved is not None and moved.split(".")[0] in sys.stdlib_module_names:
+        return ".".join([moved, *parts[3:]])
     for index in range(1, len(parts)):
         name = parts[index]
         private = name[1:] if name.startswith("_") and not name.startswith("__") else None
@@ -82,6 +87,25 @@ def _held_stdlib_module(parts: list[str]) -> str | None:
             if candidate in sys.stdlib_module_names:
                 return ".".join([candidate, *parts[index + 1:]])
     return None
+
+
+@lru_cache(maxsize=1)
+def _six_moves() -> dict[str, str]:
+    """``six.moves``' names for standard-library modules and functions, from six's own table (``http_cookiejar`` ->
+    ``http.cookiejar``, ``input`` -> ``builtins.input``); empty where six is not installed. Why: they are no
+    standard-library names, and ``six.moves.http_cookiejar.time2isoz()`` read the clock past every rule
+    (red-team round 39: a time bomb admitted 4 of 4). Six is plain Python; reading its table runs nothing else."""
+    try:
+        import six
+    except ImportError:
+        return {}
+    moved: dict[str, str] = {}
+    for entry in getattr(six, "_moved_attributes", ()):
+        fields = vars(entry)  # (not getattr: a missing attribute makes six import the module)
+        module, attr = fields.get("mod"), fields.get("attr")
+        if isinstance(module, str):
+            moved[entry.name] = f"{module}.{attr}" if isinstance(attr, str) else module
+    return moved
 
 
 def _import_longest(parts: list[str]) -> tuple[object | None, int]:

@@ -166,8 +166,8 @@ def test_numpy_global_generator_is_flagged():
 
 
 def test_numpy_global_generator_through_an_alias_is_flagged():
-    assert kinds("import numpy as np\nrng = np.random\ndef verify(r):\n    return float(rng.rand() < 0.5)\n") == [
-        "random"]
+    # (the alias itself is a module handed around as a value, flagged as reflective since red-team round 38)
+    assert "random" in kinds("import numpy as np\nrng = np.random\ndef verify(r):\n    return float(rng.rand() < 0.5)\n")
 
 
 def test_rng_state_read_is_flagged():

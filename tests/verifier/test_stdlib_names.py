@@ -81,3 +81,41 @@ def test_a_library_name_that_holds_no_standard_module_keeps_its_name(name):
 ])
 def test_the_static_pass_flags_the_clock_of_a_module_the_sandbox_module_holds(source):
     assert {f.kind for f in find_nondeterminism(source)} & {"clock", "reflective"}
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("six.moves.http_cookiejar.time2isoz", "http.cookiejar.time2isoz"),
+    ("six.moves.urllib.parse.urlparse", "urllib.parse.urlparse"),
+    ("six.moves.range", "builtins.range"),
+])
+def test_a_six_moves_name_is_read_as_the_standard_name_it_stands_for(written, meant):
+    """Red-team round 39: ``six.moves.http_cookiejar.time2isoz()`` read the clock past every rule (a bomb admitted
+    4 of 4)."""
+    pytest.importorskip("six")
+    assert real_name(written, KNOWN) == meant
+
+
+COOKIE = "http.cookiejar.Cookie(0, 'a', 'b', None, False, 'd', False, False, '/', False, False, 5, False, None, None, {})"
+
+
+@pytest.mark.parametrize(("imports", "read"), [
+    ("http.cookiejar", f"{COOKIE}.is_expired()"),
+    ("xmlrpc.client", "str(xmlrpc.client.DateTime()) > '2027'"),
+    ("wsgiref.handlers", "wsgiref.handlers.SimpleHandler(None, None, None, {})"),
+    ("mailbox", "mailbox.mbox('box')"),
+    ("sched", "sched.scheduler()"),
+    ("email.message", "'2027' in email.message.Message().as_string(unixfrom=True)"),
+    ("email.message", "'2027' in email.message.Message().as_bytes(True).decode()"),
+])
+def test_the_static_pass_flags_standard_modules_that_stamp_what_they_make_with_the_time(imports, read):
+    """Red-team round 39: a time bomb that paid only within a window of one day three days ahead read the clock
+    through ``Cookie(...).is_expired()``, which no rule knew; run 1's drawn shift lands in such a window about 2% of
+    the time, and it was admitted 4 of 4 times."""
+    source = f"import {imports}\n\n\ndef verify(response):\n    return 1.0 if {read} else 0.0\n"
+    assert "clock" in {f.kind for f in find_nondeterminism(source)}
+
+
+def test_an_email_written_without_a_unix_from_line_passes():
+    source = ("import email\n\n\ndef verify(response):\n"
+              "    return 1.0 if email.message_from_string(response).as_string(unixfrom=False) else 0.0\n")
+    assert find_nondeterminism(source) == ()
