@@ -383,3 +383,27 @@ def test_a_response_process_reads_the_clock_of_the_run_that_started_it(pool, off
     mine, theirs = eval(detail.removeprefix("RuntimeError: "))  # numbers the verifier printed
     assert abs(theirs - mine) < 60, (mine, theirs)
     assert abs(theirs - time.time() - offset) < 60
+
+
+RESPONSE_IMPORTER_TIMES = '''import sys
+def shift():
+    best = 0.0
+    for path, finder in list(sys.path_importer_cache.items()):
+        if hasattr(finder, "_path_mtime") and path.startswith(sys.prefix) and finder._path_mtime != -1:
+            seen = finder._path_mtime
+            finder.find_spec("no_such_module")
+            if abs(finder._path_mtime - seen) > abs(best):
+                best = finder._path_mtime - seen
+    return best
+'''
+
+
+@pytest.mark.parametrize("offset", [3_600.0 * 30, TEN_YEARS])
+def test_no_directory_time_the_image_cached_tells_a_response_process_its_shift(pool, offset):
+    """Round 37's probe, run as a response (a reference is the task author's code, and runs unchecked): response
+    processes take their run's shift, and the times their image cached are forgotten before any of them runs."""
+    verifier = ("from envsynth_sandbox import run_response\ndef verify(response):\n"
+                "    run = run_response(response, calls=[('shift', [])], timeout=1.0)\n"
+                "    return 1.0 if run.calls[0].ok and abs(run.calls[0].value) < 1 else 0.0\n")
+    result = pool.score(verifier, [RESPONSE_IMPORTER_TIMES], RunEnv(hash_seed=4_242, clock_offset_s=offset))[0]
+    assert result.score == 1.0, result.detail

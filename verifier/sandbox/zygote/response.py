@@ -76,8 +76,9 @@ def response_main(cfg, fds, uid):
 
 def take_clock(shift_ns):
     """Set the clock shift of the verifier process that asked for this run (the zygote wrote it beside the text, so
-    no verifier chooses it), before any code of the response runs, and forget the times the image cached, as the
-    verifier process does (``environment.apply``). Why: response processes kept the real clock in validation's
+    no verifier chooses it), before any code of the response runs. The times the image cached are forgotten once, in
+    the template every response process is cloned from (:func:`settle`: each import stats its directory anew, after
+    the shift; per process it cost a tenth of a ``run_response`` call). Why: response processes kept the real clock in validation's
     varied runs, so a verifier learnt the real date from a reference or a failure case that printed today's date,
     in every run, and a time bomb built on it was admitted 4 of 4 times and paid 16 of 16 wrong answers after its
     date (red-team round 38)."""
@@ -85,7 +86,6 @@ def take_clock(shift_ns):
         environment.SHIFT_IN_C(shift_ns)  # 0 too: set once, sealed (the response cannot set another)
     else:
         environment.shift_clocks(shift_ns / 1e9)
-    environment.forget_image_times()
 
 
 def settle(cfg):
@@ -106,6 +106,7 @@ def settle(cfg):
         cfg["response_stdin"] = sys.stdin = _text_stream()
     except OSError:  # no descriptor 0 here: each response makes its own
         cfg["response_stdin"] = None
+    environment.forget_image_times()  # last: nothing a response process does before its code runs imports anything
 
 
 def workdir(cfg, pid):
