@@ -44,9 +44,10 @@ def test_the_same_request_for_the_same_response_in_a_later_call_is_answered_alik
     assert [r.score for r in results] == [1.0, 1.0], [r.detail for r in results]
 
 
-NEW_RUN_EACH_TIME = '''import envsynth_sandbox
+COUNTED_RUNS = '''import envsynth_sandbox
 from envsynth_sandbox import run_response
-def verify(response):
+def runs(count, response, calls, timeout):
+    """``count`` runs of one request, and how many response processes they asked for."""
     started = []
     real = envsynth_sandbox._start
     def counted(timeout_ms):
@@ -54,10 +55,14 @@ def verify(response):
         return real(timeout_ms)
     envsynth_sandbox._start = counted
     try:
-        runs = [run_response(response, calls=[("total", [[1, 2]])], timeout=1.0) for _ in range(3)]
+        return [run_response(response, calls=calls, timeout=timeout) for _ in range(count)], len(started)
     finally:
         envsynth_sandbox._start = real
-    return 1.0 if len(started) == 3 and all(run.calls[0].value == 3 for run in runs) else 0.0
+'''
+"""A verifier's helper: runs of one request, counting the response processes asked for."""
+NEW_RUN_EACH_TIME = COUNTED_RUNS + '''def verify(response):
+    done, started = runs(3, response, [("total", [[1, 2]])], 1.0)
+    return 1.0 if started == 3 and all(run.calls[0].value == 3 for run in done) else 0.0
 '''
 
 
@@ -89,20 +94,9 @@ def test_a_run_remembered_for_one_response_never_serves_another():
     assert [r.score for r in results] == [1.0, 1.0], [r.detail for r in results]
 
 
-RAN_AGAIN = '''import envsynth_sandbox
-from envsynth_sandbox import run_response
-def verify(response):
-    started = []
-    real = envsynth_sandbox._start
-    def counted(timeout_ms):
-        started.append(timeout_ms)
-        return real(timeout_ms)
-    envsynth_sandbox._start = counted
-    try:
-        run = run_response(response, calls=[("spin", [])], timeout=0.2)
-    finally:
-        envsynth_sandbox._start = real
-    return 1.0 if started and run.outcome == "timeout" else 0.0
+RAN_AGAIN = COUNTED_RUNS + '''def verify(response):
+    done, started = runs(1, response, [("spin", [])], 0.2)
+    return 1.0 if started and done[0].outcome == "timeout" else 0.0
 '''
 
 

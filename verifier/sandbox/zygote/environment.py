@@ -48,14 +48,26 @@ def apply(env, pid_one=False):
     admitted (red-team round 34)."""
     import random
     random.seed(env.get("rng_seed"))
-    offset = env.get("clock_offset_s") or 0.0
-    if SHIFT_IN_C is not None:
-        SHIFT_IN_C(int(round(offset * 1e9)))  # in every process, 0 too: the shift is set once and sealed
-    else:
-        shift_clocks(offset)
+    set_clock(shift_ns(env))
     forget_image_times()
     if not pid_one:
         shift_pids(int(env.get("pid_offset") or 0))
+
+
+def shift_ns(env):
+    """The clock shift of run environment ``env`` (a dict with ``clock_offset_s``), in nanoseconds: what its verifier
+    process sets, and what the zygote hands that process's response processes (``run.Run.offer``)."""
+    return int(round((env.get("clock_offset_s") or 0.0) * 1e9))
+
+
+def set_clock(ns):
+    """Shift this process's clocks by ``ns`` nanoseconds: in the shim, once and sealed (0 too, in every process),
+    else in Python (:func:`shift_clocks`). Verifier processes call it through :func:`apply`; response processes
+    with their verifier's shift, before any code of the response runs (``response.response_main``)."""
+    if SHIFT_IN_C is not None:
+        SHIFT_IN_C(ns)
+    else:
+        shift_clocks(ns / 1e9)
 
 
 def forget_image_times():

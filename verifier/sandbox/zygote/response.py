@@ -65,27 +65,17 @@ def response_main(cfg, fds, uid):
     os.close(TEXT_FD)
     if part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored):
         del scored
-        take_clock(shift)
+        # The verifier's clock, which the zygote wrote beside the text (no verifier chooses it): response processes
+        # kept the real clock in validation's varied runs, so a verifier learnt the real date from a reference that
+        # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
+        # image's cached times were forgotten in the template (``settle``).
+        environment.set_clock(shift)
         run(spec, cfg.get("response_stdin"))
     else:
         _emit({"e": "load", "ok": False, "error": {"type": NOT_THE_RESPONSE, "message": REFUSAL}})
     flush_streams()
     report_stderr(errors)
     os._exit(0)
-
-
-def take_clock(shift_ns):
-    """Set the clock shift of the verifier process that asked for this run (the zygote wrote it beside the text, so
-    no verifier chooses it), before any code of the response runs. The times the image cached are forgotten once, in
-    the template every response process is cloned from (:func:`settle`: each import stats its directory anew, after
-    the shift; per process it cost a tenth of a ``run_response`` call). Why: response processes kept the real clock in validation's
-    varied runs, so a verifier learnt the real date from a reference or a failure case that printed today's date,
-    in every run, and a time bomb built on it was admitted 4 of 4 times and paid 16 of 16 wrong answers after its
-    date (red-team round 38)."""
-    if environment.SHIFT_IN_C is not None:
-        environment.SHIFT_IN_C(shift_ns)  # 0 too: set once, sealed (the response cannot set another)
-    else:
-        environment.shift_clocks(shift_ns / 1e9)
 
 
 def settle(cfg):
@@ -106,7 +96,9 @@ def settle(cfg):
         cfg["response_stdin"] = sys.stdin = _text_stream()
     except OSError:  # no descriptor 0 here: each response makes its own
         cfg["response_stdin"] = None
-    environment.forget_image_times()  # last: nothing a response process does before its code runs imports anything
+    # Last, once here rather than in every response (a tenth of a run_response call): each import stats its
+    # directory anew, after the response's shift; nothing a response process does before its code runs imports.
+    environment.forget_image_times()
 
 
 def workdir(cfg, pid):

@@ -22,6 +22,7 @@ import socket
 import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
+from verifier.sandbox.zygote.environment import shift_ns
 from verifier.sandbox.zygote.fork_protocol import MESSAGE, TEXT_HEADER, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
@@ -153,12 +154,6 @@ class Run:
         for fd in (self.r_res, self.r_out, self.w_req, self.pidfd, self.text):
             if fd is not None:
                 os.close(fd)
-
-
-def shift_ns(env):
-    """The clock shift of run environment ``env`` in nanoseconds, as the verifier process sets it
-    (``environment.apply``); its response processes set the same (``response.take_clock``)."""
-    return int(round((env.get("clock_offset_s") or 0.0) * 1e9))
 
 
 def text_file(directory):
