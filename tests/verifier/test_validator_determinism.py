@@ -7,12 +7,17 @@ itself, across fresh interpreters with different ``PYTHONHASHSEED``, clocks and 
 
 from __future__ import annotations
 
+import random
+import subprocess
+import sys
 import time
 
 import pytest
 
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.limits import draw_hash_seeds
+from verifier.validate import DETERMINISM_RUNS_MAX
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
@@ -20,11 +25,19 @@ PROMPT = "List the words of 'zeta alpha mu' in any order, separated by spaces."
 REFERENCE = "zeta alpha mu"
 
 
+CONFIG = ValidationConfig(call_budget_s=2.0)
+
+
 @pytest.fixture(scope="module")
-def validator():
-    config = ValidationConfig(call_budget_s=2.0)
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
-        yield Validator(pool, config)
+def pool():
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=CONFIG.call_budget_s)) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def validator(pool):
+    with Validator(pool, CONFIG) as opened:
+        yield opened
 
 
 def task(body: str, imports: str = "") -> TaskSpec:
@@ -66,8 +79,27 @@ def test_hash_seed_dependence_is_rejected(validator):
     assert report.reasons[0] == "nondeterministic"
 
 
-def test_hash_seed_dependence_is_caught_by_fresh_interpreters(validator):
-    report = validator.validate(task("    return 1.0 if list(set(words))[0] == 'zeta' else 0.5\n"))
+def first_of_set(hash_seed: int) -> str:
+    code = "print(list(set(['zeta', 'alpha', 'mu']))[0])"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PYTHONHASHSEED": str(hash_seed)}).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def seeds_that_order_a_set_apart() -> random.Random:
+    """A probe source whose varied runs' hash seeds (runs 1 and 2: the validator draws them from it first) order
+    the set {zeta, alpha, mu} differently. Why: the seeds are drawn, and three interpreters put the same word first
+    about one time in nine; the test then failed by chance (CI, session 15)."""
+    for rng_seed in range(200):
+        seeds = draw_hash_seeds(random.Random(rng_seed), DETERMINISM_RUNS_MAX)
+        if first_of_set(seeds[1]) != first_of_set(seeds[2]):
+            return random.Random(rng_seed)
+    raise AssertionError("no seed in 200 orders the set apart")
+
+
+def test_hash_seed_dependence_is_caught_by_fresh_interpreters(pool, seeds_that_order_a_set_apart):
+    with Validator(pool, CONFIG, probe_rng=seeds_that_order_a_set_apart) as seeded:
+        report = seeded.validate(task("    return 1.0 if list(set(words))[0] == 'zeta' else 0.5\n"))
     assert check(report, "determinism").reason == "nondeterministic"
 
 
