@@ -20,6 +20,8 @@ import types
 from collections.abc import Collection
 from functools import lru_cache
 
+from verifier.library_names import stdlib_binding
+
 NEVER_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "idlelib", "turtle", "turtledemo",
                             "tkinter", "ensurepip", "venv", "lib2to3", "pydoc", "webbrowser", "test", "readline",
                             "rlcompleter", "getpass", "tty", "pty", "curses"})
@@ -45,7 +47,7 @@ def real_name(qual: str, known: Collection[str] = frozenset()) -> str:
     if parts[0] not in sys.stdlib_module_names:
         if any(name.startswith(parts[0] + ".") for name in known):  # numpy.random: the tables' own name
             return canonical(qual)
-        held = _held_stdlib_module(parts)
+        held = stdlib_binding(parts) or _held_stdlib_module(parts)
         return real_name(held, known) if held is not None else canonical(qual)
     if parts[0] in NEVER_IMPORTED:
         return canonical(qual)
