@@ -105,3 +105,26 @@ def test_a_run_that_did_not_complete_is_run_again_in_a_later_call():
     with open_pool("bwrap", workers=1, limits=LIMITS) as pool:
         results = pool.score(RAN_AGAIN, [spin, spin])
     assert [r.score for r in results] == [1.0, 1.0], [r.detail for r in results]
+
+
+EACH_RUN_ONCE_A_CALL = COUNTED_RUNS + '''SEEN = []
+def verify(response):
+    done, started = runs(3 if not SEEN else 5, response, [("ident", [])], 1.0)
+    SEEN.append(([run.calls[0].value for run in done], started))
+    if len(SEEN) < 3:
+        return 1.0
+    (first, made1), (second, made2), (third, made3) = SEEN
+    if (made1, made2, made3) == (3, 2, 0) and len(set(second)) == 5 and second[:3] == first and third == second:
+        return 1.0
+    raise AssertionError(repr(SEEN))
+'''
+
+
+def test_a_later_call_gets_each_run_made_at_most_once_and_new_runs_past_them():
+    """Red-team round 41: a later call was served the first run for every repeat of a request, so a response that
+    passed by a coin's toss beat an honest eight-run check in 29 of 48 second copies (1 of 48 first copies). Now
+    the k-th repeat in any call gets the k-th run made, and the repeats past those are new processes."""
+    ident = "import os\ndef ident():\n    return os.urandom(8).hex()\n"
+    with open_pool("bwrap", workers=1, limits=LIMITS) as pool:
+        results = pool.score(EACH_RUN_ONCE_A_CALL, [ident, ident, ident])
+    assert [r.score for r in results] == [1.0, 1.0, 1.0], [r.detail for r in results]

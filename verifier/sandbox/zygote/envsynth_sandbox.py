@@ -32,6 +32,7 @@ clock or the host there and behave in training as it never did in validation.
 """
 
 import fcntl
+import itertools
 import json
 import os
 import select
@@ -88,9 +89,11 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     request = json.dumps({"code": str(code), "calls": wanted, "stdin": str(stdin)}).encode("utf-8", "surrogatepass")
     timeout_ms = max(1, min(int(timeout * 1000), 3_600_000))
     key = (_SCORING[0], request, timeout_ms)
-    made, raw = _RAN.get(key, (None, None))
-    if made == _SCORING[1]:  # remembered in this very call: a verifier that runs a request again wants a new run
-        raw = None
+    remembered = len(request) <= REMEMBERED_BYTES  # (a larger one is never kept: nor is it counted)
+    # this call's turn-th run of the request (atomic, for a verifier's threads too); 0: not counted
+    turn = next(_USED.setdefault(key, itertools.count(1))) if remembered else 0
+    kept = _RAN.get(key, ()) if remembered else ()
+    raw = kept[turn - 1] if 0 < turn <= len(kept) else None
     if raw is None:
         ends = _start(timeout_ms)
         if ends is None:
@@ -103,8 +106,8 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
             for fd in ends[1:]:
                 _close(fd)
     run = assemble(len(wanted), *raw)
-    if made is None and run.outcome == "completed":
-        _remember(key, raw)
+    if turn > len(kept) and run.outcome == "completed":
+        _remember(key, raw, turn)
     if run.load_error is not None and run.load_error.type == "NotTheResponse":
         raise NotTheResponse(run.load_error.message)
     return run
@@ -113,17 +116,20 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
 def scoring(text):
     """Called by the sandbox before each ``verify`` call with the response it scores (the text a response process
     checks code against): the runs remembered for a text serve only later calls made while scoring that same
-    text."""
+    text, each run at most once in a call (``_remember``)."""
     _SCORING[0] = text
     _SCORING[1] += 1
+    _USED.clear()
 
 
-def _remember(key, raw):
-    """Keep a completed run's raw results for ``key`` (scored text, request, timeout), so that the same request
-    in a later ``verify`` call scoring the same text in this process gets the same answer without another process.
-    Never in the same call: a verifier that runs a request several times to catch an answer that passes by luck or
-    timing gets a new run each time (red-team round 38: served from the first run, a response that passed by the
-    clock's parity beat an eight-run check in 23 of 48 calls, 0 of 48 with new runs).
+def _remember(key, raw, turn):
+    """Keep a completed run's raw results for ``key`` (scored text, request, timeout) as the next of its runs, so
+    that a later ``verify`` call scoring the same text in this process gets, for its k-th run of the same request,
+    the k-th run made, without another process; its runs past those kept are new. So no call is ever handed one run
+    twice: a verifier that runs a request several times to catch an answer that passes by luck or timing gets as
+    many runs as it asks for, in every call (red-team round 38: served from the first run within a call, a response
+    that passed by the clock's parity beat an eight-run check in 23 of 48 calls; round 41: served from the first run
+    in a later call, a response that passed by a coin's toss beat it in 29 of 48 second copies, 1 of 48 first).
 
     Why: validation scores every probe twice in one process (its first run), and a training group often holds the
     same completion more than once; a response process is the largest cost of a HumanEval-sized task, and the
@@ -132,17 +138,20 @@ def _remember(key, raw):
     every call, so no object the verifier got (and may have changed) is handed out twice. Nothing here lets a
     verifier run code no process checked: a request is remembered only after a process ran it for that text, and a
     verifier that edits the table only changes the answers it gives itself. Bounded: small runs only, and at most
-    :data:`REMEMBERED_RUNS` of them."""
+    :data:`REMEMBERED_RUNS` of them; a run that did not complete ends its request's list (the later ones are new
+    every time)."""
     text, request, _ = key
     size = sum(map(len, raw)) + len(request) + (len(text) if isinstance(text, str) else 0)
-    if size <= REMEMBERED_BYTES and len(_RAN) < REMEMBERED_RUNS:
-        _RAN[key] = (_SCORING[1], raw)
+    kept = _RAN.get(key, ())
+    if len(kept) == turn - 1 and size <= REMEMBERED_BYTES and sum(map(len, _RAN.values())) < REMEMBERED_RUNS:
+        _RAN[key] = kept + (raw,)
 
 
 REMEMBERED_RUNS = 64
 REMEMBERED_BYTES = 256 << 10
 _SCORING = [None, 0]  # the response being scored and the number of its call (``scoring``); one at a time
-_RAN = {}  # (scored text, request, timeout ms) -> (call, (results, output, status)): ``_remember``
+_RAN = {}  # (scored text, request, timeout ms) -> the raw (results, output, status) of its runs, in order
+_USED = {}  # the same key -> a count of the current call's runs of it (``scoring`` clears it)
 
 
 def _start(timeout_ms):
