@@ -10,6 +10,7 @@ from the visitor they read as one list.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from task_bank.response_exec import qualname
 from verifier.nondeterminism_names import CLOCK_METHODS, DATETIME_NOW, STAT_CALLS
@@ -22,7 +23,7 @@ def clock_method(node: ast.Call, aliases: dict[str, str], zipfile: bool, event_l
     if func.attr == "open" and zipfile and writes(node):
         return "a zip member opened for writing is dated with the current time"
     if func.attr in DATETIME_NOW or func.attr == "get_date" or (
-            func.attr == "from_file" and (qualname(func.value, aliases) or "").endswith("ZipInfo")):
+            func.attr == "from_file" and (zipfile or (qualname(func.value, aliases) or "").endswith("ZipInfo"))):
         return (f".{func.attr}() reads the clock (whatever it is called on: datetime.datetime.min.now() is the "
                 "unshifted class's)")
     if func.attr in CLOCK_METHODS and len(node.args) <= 1 and not any(
@@ -43,12 +44,16 @@ def clock_method(node: ast.Call, aliases: dict[str, str], zipfile: bool, event_l
     return None
 
 
-def time_given(node: ast.Call, position: int, keyword: str | None) -> bool:
-    """Whether the call passes its time argument (at ``position`` or by ``keyword``), so it reads no clock; ``None``
-    is no time (``time.gmtime(None)`` reads the clock)."""
+def time_given(node: ast.Call, position: int, keyword: str | None, plain: Callable[[ast.expr], bool]) -> bool:
+    """Whether the call surely passes its time argument (at ``position`` or by ``keyword``) as a value that cannot be
+    ``None`` (``plain``: :class:`verifier.plain_values.PlainValues` of the source), so it reads no clock. ``None`` is
+    no time (``time.gmtime(None)`` reads the clock), and neither is ``t`` bound to it, ``*()`` or ``**{}``
+    (red-team round 40)."""
+    if any(isinstance(arg, ast.Starred) for arg in node.args[:position + 1]):
+        return False
     given = [node.args[position]] if len(node.args) > position else []
-    given += [k.value for k in node.keywords if k.arg is None or k.arg == keyword]
-    return any(not (isinstance(v, ast.Constant) and v.value is None) for v in given)
+    given += [k.value for k in node.keywords if keyword is not None and k.arg == keyword]
+    return any(plain(value) for value in given)
 
 
 def writes(node: ast.Call) -> bool:

@@ -28,6 +28,9 @@ CLOCKS |= {f"mailbox.{n}" for n in ("MaildirMessage", "mboxMessage", "MMDFMessag
 """A new message of these dates itself with the current time (``._date``, ``.get_from()``; red-team round 36)."""
 CLOCKS |= {"py_compile.compile", "compileall.compile_file", "compileall.compile_dir", "compileall.compile_path"}
 """Byte code written for a file just made holds the file's time in its header (red-team round 35)."""
+CLOCKS |= {"linecache.cache", "shutil.make_archive"}
+"""The time of a file just written, handed back: ``linecache``'s cache holds each file's time, and an archive made
+of a folder dates its entries with their files' (red-team round 40)."""
 TIMER_SETTERS = {"signal.alarm", "signal.setitimer"}
 """Set a timer and return the time left on the one before: a clock read when that is used, a timeout guard (as
 honest verifiers use them) when the call is a statement of its own."""
@@ -88,12 +91,16 @@ CLOCK_NAMES = frozenset({"now", "utcnow", "today", "time", "time_ns", "monotonic
                          "perf_counter_ns", "clock_gettime", "clock_gettime_ns"})
 """Names of clocks, fetched as ``getattr(datetime.datetime, 'now')``: any such ``getattr`` is a clock read."""
 CLOCK_TEXT = {"sqlite3": r"'now'|\bcurrent_(?:timestamp|date|time)\b"
-                         r"|\b(?:strftime|date|time|datetime|julianday|unixepoch|timediff)\s*\([^)]*(?:\?|[:@$]\w)",
+                         r"|\b(?:strftime|date|time|datetime|julianday|unixepoch|timediff)\s*\([^)]*(?:\?|[:@$]\w|$)",
               "logging": r"%\((?:asctime|created|msecs|relativeCreated)\)|{(?:asctime|created|msecs)}"}
 """Text that asks a library for the current time, by the module that would read it (counted only where the
 module is imported): SQL (``strftime('%s', 'now')``: sqlite3 reads the clock in C; a date function given a bound
-parameter, which may be ``'now'`` built at run time, round 35) and logging formats (a record's creation time)."""
+parameter, or whose arguments the text leaves open, to be joined at run time, either of which may be ``'now'``:
+rounds 35 and 40; text a verifier joins from constants is read whole, ``verifier.plain_values``) and logging formats
+(a record's creation time)."""
 RECORD_TIMES = frozenset({"created", "msecs", "relativeCreated"})
-"""Attributes of a log record that hold its creation time."""
+"""Attributes of a log record that hold its creation time (also as text: ``vars(record)['created']``, round 40)."""
+RECORD_MAKERS = frozenset({"makeRecord"})
+"""Methods that make a log record, dated now (``logging.root.makeRecord(...)``: red-team round 40)."""
 RECORD_RECEIVERS = frozenset({"addFilter", "addHandler", "setLogRecordFactory"})
 """Methods that hand log records to code of the verifier's own (a filter may be any callable)."""

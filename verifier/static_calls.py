@@ -20,16 +20,20 @@ from verifier.nondeterminism_names import (ADDRESSES, ANY_ARGUMENT, CLOCK_NAMES,
 from verifier.static_scope import seeds_from_os
 from verifier.stdlib_names import real_name
 
-WRITERS = {"gzip.open", "tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen"}
-"""Archives that date what they write when opened to write (``tarfile.TarFile(..., mode='w')``: round 36)."""
+WRITERS = {"gzip.open", "tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen",
+           "tarfile.TarFile.gzopen", "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen"}
+"""Archives that date what they write when opened to write (``tarfile.TarFile(..., mode='w')``: round 36;
+``TarFile.gzopen(name, 'w', ...)``'s gzip header: round 40)."""
 STAMPING = ("http.cookies.", "http.cookiejar.", "xmlrpc.", "wsgiref.", "mailbox.", "sched.", "smtplib.", "imaplib.",
-            "poplib.", "nntplib.", "http.server.", "socketserver.")
+            "poplib.", "nntplib.", "http.server.", "socketserver.", "urllib.request.", "linecache.")
 """Modules whose classes and functions stamp what they make with the current time, or keep time, in their
 workings: a cookie's expiry (``Cookie.is_expired()``), an XML-RPC ``DateTime()``, a WSGI handler's ``Date:`` header,
 an mbox ``From`` line, a scheduler's clock. Every call into them is a clock, but for those given a time of their own
 (``TIME_ARGUMENT``: ``time2isoz(0)``, ``scheduler(lambda: 0)``) (red-team round 39: a time bomb that
 paid only within a window of a day three days ahead, read through ``Cookie(...).is_expired()``, was admitted 4 of
-4 times; run 1's drawn shift lands in such a window about 2% of the time). A verifier needs none of them."""
+4 times; run 1's drawn shift lands in such a window about 2% of the time). ``urllib.request`` (a ``file:``
+URL's ``Last-modified`` header) and ``linecache`` (its cache holds each file's time) hand back the time of a file
+the verifier just wrote (red-team round 40). A verifier needs none of them."""
 UNIX_FROM = {"as_string": 0, "as_bytes": 0, "flatten": 1}
 """Methods of ``email`` that write a Unix ``From`` line dated now when asked to (``unixfrom``): its position."""
 
@@ -121,8 +125,11 @@ class CallRules:
                                       "or seed it in the same function")
         elif qual in {f"{m}.seed" for m in RANDOM_MODULES} and seeds_from_os(node):
             self.add(node, "random", f"{qual}() without an argument (or with None) seeds from the clock/OS")
-        elif qual in CLOCKS or (qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual])):
+        elif qual in CLOCKS:
             self.add(node, "clock", f"{qual}() reads the clock: scores must not depend on when they run")
+        elif qual in TIME_ARGUMENT and not time_given(node, *TIME_ARGUMENT[qual], self.plain):
+            self.add(node, "clock", f"{qual}() reads the clock when given no time, or one that may be None: pass a "
+                                    f"time that cannot be, e.g. {qual}(int(t)) (verifier/plain_values.py)")
         elif qual in TIMER_SETTERS and id(node) not in self.statements:
             self.add(node, "clock", f"{qual}() returns the time left on an earlier timer: a clock; call it as a "
                                     "statement of its own to set a timeout")

@@ -68,6 +68,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.nondeterminism_names import EVENT_LOOPS, ORDER_FREE
 from verifier.order_free import module_constants, order_free_nodes
+from verifier.plain_values import PlainValues
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
 from verifier.static_references import KNOWN, TABLES, ReferenceRules
@@ -93,7 +94,8 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
     tree = ast.parse(source, filename="<verifier>", mode="exec")
     aliases = module_aliases(tree, collect_aliases(tree))
     visitor = _Visitor(aliases, bound_names(tree),
-                       {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
+                       {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))},
+                       PlainValues(tree, aliases))
     visitor.visit(tree)
     for node, member in reflective_reads(tree, aliases):
         if member is None:
@@ -111,8 +113,10 @@ def find_nondeterminism(source: str) -> tuple[Finding, ...]:
 class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
     known = KNOWN
 
-    def __init__(self, aliases: dict[str, str], bound: set[str], helpers: set[str]) -> None:
+    def __init__(self, aliases: dict[str, str], bound: set[str], helpers: set[str], plain: PlainValues) -> None:
         self.aliases = aliases
+        self.plain = plain
+        """Whether an expression surely evaluates to a built-in, non-``None`` value (a time given)."""
         self.bound = bound
         self.helpers = helpers
         self.findings: list[Finding] = []
@@ -221,7 +225,9 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        """``'%s' % S`` and ``'%s %s' % (a, S)``: a set formatted into text (red-team round 14)."""
+        """``'%s' % S`` and ``'%s %s' % (a, S)``: a set formatted into text (red-team round 14); text joined from
+        constants that asks a library for the current time (``"...'" + 'no' + "w')"``: round 40)."""
+        self.joined_clock_text(node)
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
             parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
             if any(self._is_set(part) for part in parts):
@@ -229,6 +235,7 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self.joined_clock_text(node)
         for value in node.values:
             if isinstance(value, ast.FormattedValue) and self._is_set(value.value):
                 self.add(value, "set_order", "formatting a set into text: order varies; sort it first")

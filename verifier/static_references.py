@@ -17,7 +17,7 @@ import re
 from task_bank.response_exec import qualname
 from verifier.nondeterminism_names import (ADDRESSES, CLOCK_TEXT, CLOCKS, DATETIME_CLASSES, DATETIME_NOW, ENTROPY,
                                            FILE_TIMES, INTERPRETER_VIEWS, NATIVE, PIDS, PROC_PREFIXES, RANDOM_MODULES,
-                                           RANDOM_SAFE, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE, STAT_CALLS,
+                                           RANDOM_SAFE, RECORD_MAKERS, RECORD_RECEIVERS, RECORD_TIMES, RNG_STATE, STAT_CALLS,
                                            STAT_TIME_INDEXES, TIME_ARGUMENT, views_interpreter)
 from verifier.stdlib_names import canonical, real_name
 
@@ -68,6 +68,8 @@ class ReferenceRules:
         elif node.attr in RECORD_RECEIVERS and self._imports("logging"):
             self.add(node, "clock", f".{node.attr}() hands log records, which carry the time they were made, to code "
                                     "of the verifier's own")
+        elif node.attr in RECORD_MAKERS and self._imports("logging"):
+            self.add(node, "clock", f".{node.attr}() makes a log record, which carries the time it was made")
         elif node.attr.startswith("__") and isinstance(node.value, (ast.Name, ast.Attribute)) and (
                 qualname(node.value, self.aliases) is not None):  # time.time.__call__(), uuid.uuid1.__call__()
             self.reference(node, qualname(node.value, self.aliases))
@@ -110,6 +112,9 @@ class ReferenceRules:
                                    "it can tell them apart")
         if isinstance(node.value, str) and node.value in FILE_TIMES:  # ``getattr(entry.stat(), 'st_mtime')``
             self.add(node, "clock", f"{node.value!r} names a file time: it reads the clock")
+        if isinstance(node.value, str) and node.value in RECORD_TIMES and self._imports("logging"):
+            self.add(node, "clock", f"{node.value!r} names a log record's creation time (vars(record)[...]): it reads "
+                                    "the clock")
         if isinstance(node.value, str) and id(node) not in self.docstrings and any(
                 self._imports(module) and re.search(pattern, node.value, re.IGNORECASE)
                 for module, pattern in CLOCK_TEXT.items()):
@@ -122,6 +127,15 @@ class ReferenceRules:
             else:
                 self.add(node, "proc", f"{node.value[:60]!r}: /proc and /sys hold pids, start times and clocks "
                                         "that differ in every run; derive values from the response")
+
+    def joined_clock_text(self, node: ast.expr) -> None:
+        """Text built from constants (``+``, an f-string, names bound to them), read whole by the rules on text
+        that asks a library for the current time (``CLOCK_TEXT``)."""
+        text = self.plain.text(node)
+        if text is not None and any(self._imports(module) and re.search(pattern, text, re.IGNORECASE)
+                                    for module, pattern in CLOCK_TEXT.items()):
+            self.add(node, "clock", f"{text[:60]!r} (joined) asks a library for the current time (SQL 'now', a log "
+                                    "record's time)")
 
     def reference(self, node: ast.expr, qual: str) -> None:
         """A nondeterministic function named without being called (an alias, ``key=``): flagged where named."""

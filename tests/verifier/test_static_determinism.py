@@ -523,3 +523,48 @@ def test_what_red_team_round_37_read_unflagged_is_flagged(source: str, kind: str
     """Round 37 learnt the shift from the import finders' cached directory times, and read a file's time through a
     loader, with no finding."""
     assert kind in kinds(source)
+
+
+ROUND_40 = {
+    "localtime-of-None-name": "import time\ndef verify(r):\n    t = None\n    return float(time.localtime(t).tm_year > 2030)\n",
+    "strftime-starred": "import time\ndef verify(r):\n    return float(int(time.strftime('%s', *())) > 2e9)\n",
+    "gmtime-double-starred": "import time\ndef verify(r):\n    return float(time.gmtime(**{}).tm_year > 2030)\n",
+    "formatdate-of-a-get": "import email.utils\ndef verify(r):\n    t = {}.get(1)\n"
+                           "    return float('2030' in email.utils.formatdate(t))\n",
+    "gzip-mtime-parameter": "import gzip\ndef verify(r, m=None):\n    return float(gzip.compress(b'', mtime=m)[4] > 9)\n",
+    "makeRecord": "import logging\ndef verify(r):\n"
+                  "    return float(logging.root.makeRecord('n', 10, 'f', 1, 'm', None, None).__dict__['x'] > 2e9)\n",
+    "record-vars-created": "import logging\ndef verify(r, rec=None):\n    return float(vars(rec)['msecs'] > 1)\n",
+    "sqlite-now-joined": "import sqlite3\ndef verify(r):\n    c = sqlite3.connect(':memory:')\n"
+                         "    return float(c.execute(\"select '\" + 'no' + \"w'\").fetchone()[0] > '2030')\n",
+    "sqlite-date-function": "import sqlite3\ndef verify(r):\n    c = sqlite3.connect(':memory:')\n"
+                            "    return float(c.execute(\"select strftime('%s','\" + r + \"')\").fetchone()[0] > 9)\n",
+    "linecache-cache": "import linecache\ndef verify(r):\n    linecache.getline('m.txt', 1)\n"
+                       "    return float(linecache.cache['m.txt'][1] > 2e9)\n",
+    "TarFile-gzopen": "import io, tarfile\ndef verify(r):\n    b = io.BytesIO()\n"
+                      "    tarfile.TarFile.gzopen('x', 'w', b).close()\n    return float(b.getvalue()[4] > 9)\n",
+    "urlopen-file": "import urllib.request\ndef verify(r):\n"
+                    "    return float('2030' in urllib.request.urlopen('file:///x').headers['Last-modified'])\n",
+    "make_archive": "import shutil, zipfile\ndef verify(r):\n"
+                    "    return float(zipfile.ZipFile(shutil.make_archive('a', 'zip', 'd')).infolist()[0].date_time[0] > 2030)\n",
+    "ZipInfo-alias": "import zipfile\nZ = zipfile.ZipInfo\ndef verify(r):\n"
+                     "    return float(Z.from_file('x').date_time[0] > 2030)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUND_40))
+def test_what_red_team_round_40_read_unflagged_is_flagged(name: str):
+    """Round 40 read the date past the pass through a time argument that was None in disguise, a log record made by
+    ``makeRecord``, SQL's 'now' built from pieces, and the time of a file just written handed back by ``linecache``,
+    ``urllib``, ``tarfile``'s ``gzopen`` and ``shutil.make_archive``: each carried a time bomb admitted 4 of 4 times."""
+    assert "clock" in kinds(ROUND_40[name])
+
+
+@pytest.mark.parametrize("source", [
+    "import time\ndef verify(r):\n    return float(time.strftime('%Y', time.gmtime(int(r))) == '1970')\n",
+    "import time\nDAY = 86400\ndef verify(r):\n    return float(time.ctime(DAY * 2 + 1.5) in r)\n",
+    "import email.utils\ndef verify(r):\n    t = len(r) if r else 0\n    return float(email.utils.formatdate(t) in r)\n",
+    "import gzip\ndef verify(r):\n    return float(len(gzip.compress(r.encode(), mtime=0)) > 10)\n",
+])
+def test_a_time_that_cannot_be_none_still_passes(source: str):
+    assert kinds(source) == []
