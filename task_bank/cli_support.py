@@ -107,7 +107,7 @@ def run_command(body: Callable[[], int]) -> int:
         return body()
     except (EnvsynthError, KeyboardInterrupt) as exc:
         label = next((text for kind, text in _LABELS if isinstance(exc, kind)), "")
-        print(f"error: {label}{str(exc) or 'interrupted'}", file=sys.stderr)
+        print(escape_controls(f"error: {label}{str(exc) or 'interrupted'}"), file=sys.stderr)
         return exit_code(exc)
     except BrokenPipeError:  # the reader went away: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -116,8 +116,8 @@ def run_command(body: Callable[[], int]) -> int:
         if os.environ.get("ENVSYNTH_DEBUG"):
             raise
         text = " ".join(str(exc).split())
-        print(f"error: internal error {type(exc).__name__}: {text} (set ENVSYNTH_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(escape_controls(f"error: internal error {type(exc).__name__}: {text} (set ENVSYNTH_DEBUG=1 for the "
+                              "traceback)"), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -12,6 +12,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from task_bank.environment import ToolCall
+from task_bank.safe_text import holds_lone_surrogate
 from task_bank.spec import Message, content_hash
 
 
@@ -115,6 +116,8 @@ class FailureRecord(BaseModel):
 
     @model_validator(mode="after")
     def _fill_id(self) -> "FailureRecord":
+        if holds_lone_surrogate(self.model_dump()):  # it could not be stored (red-team round 42)
+            raise ValueError("contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
         if not self.id:
             object.__setattr__(self, "id", "f_" + self.content_key[:20])
         return self

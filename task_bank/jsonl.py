@@ -26,6 +26,7 @@ from task_bank.errors import InputError
 from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
 from task_bank.records import TaskStatus
+from task_bank.safe_text import escape_surrogates
 from task_bank.spec import SCHEMA_VERSION, TaskLine, TaskSpec, TaskSplit
 from task_bank.store import Admission, AdmitItem, Bank
 from task_bank.validation import ValidationReport
@@ -129,7 +130,7 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
     imported under ``--allow-response-exec``). Raises InputError (naming the file, line and field of the first bad
     lines) in strict mode.
     """
-    name = str(path)
+    name = escape_surrogates(str(path))  # a file name that is not UTF-8 (red-team round 42)
     if judge is not None and status is not None:
         raise InputError("a status is only chosen for unvalidated imports; validation decides it otherwise",
                          field="status")

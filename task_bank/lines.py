@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from task_bank.errors import InputError
+from task_bank.safe_text import escape_controls
 from task_bank.spec import MAX_NESTING, nesting_depth
 
 T = TypeVar("T", bound=BaseModel)
@@ -39,8 +40,10 @@ class BadLine(BaseModel):
     """What is wrong, in one line."""
 
     def __str__(self) -> str:
+        """One line for a terminal: what the file holds (a field's name is the file's key) written visibly
+        (``escape_controls``: a key holding ESC set the window title and cleared the screen, red-team round 42)."""
         where = f"{self.path}:{self.line}" + (f":{self.column}" if self.column is not None else "")
-        return f"{where}: " + (f"{self.field}: " if self.field else "") + self.message
+        return escape_controls(f"{where}: " + (f"{self.field}: " if self.field else "") + self.message)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from task_bank.safe_text import holds_lone_surrogate
 
 
 def utcnow() -> datetime:
@@ -17,9 +19,10 @@ def utcnow() -> datetime:
 
 
 class SamplingSettings(BaseModel):
-    """The generator's sampling settings, recorded so a draft can be reproduced."""
+    """The generator's sampling settings, recorded so a draft can be reproduced. Numbers are finite: an infinite
+    temperature was stored as ``null`` and then failed every read of the bank (red-team round 42)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     temperature: float = Field(default=0.7, ge=0.0)
     """Softmax temperature; 0 means greedy."""
@@ -62,3 +65,9 @@ class Provenance(BaseModel):
     """File the task was imported from, for tasks that were not generated here."""
     created_at: datetime = Field(default_factory=utcnow)
     """When the task was drafted or imported."""
+
+    @model_validator(mode="after")
+    def _valid_text(self) -> "Provenance":
+        if holds_lone_surrogate(self.model_dump()):
+            raise ValueError("contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
+        return self

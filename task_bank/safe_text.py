@@ -24,6 +24,25 @@ def has_lone_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+def holds_lone_surrogate(value: object) -> bool:
+    """True when any text in ``value`` (a string, or the keys and values of lists, tuples and dicts within it, as
+    ``model_dump()`` gives them) holds a lone surrogate. Why: records stored as JSON (a task's provenance, a failure
+    record) could not be written once one did, and the whole import or generate run stopped with an internal error
+    instead of naming the line (red-team round 42)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if has_lone_surrogate(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
+
+
 def escape_surrogates(text: str) -> str:
     """``text`` with each lone surrogate written as ``\\udXXX``; valid text is returned unchanged."""
     if not has_lone_surrogate(text):

@@ -23,6 +23,7 @@ from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, e
 from task_bank.lines import load_json_line
 from task_bank.environment import AnyLine, AnySpec, EnvironmentLine, parse_line
 from task_bank.provenance import Provenance
+from task_bank.safe_text import escape_surrogates
 from task_bank.errors import InputError, SandboxError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
@@ -100,7 +101,8 @@ def cmd_import(args: argparse.Namespace, out: Console,
                 if known is not None:
                     known = bank.rejudge_environment(known, verdict.report, verdict.evidence)
                 else:
-                    chain = (line.provenance or Provenance()).model_copy(update={"imported_from": str(args.file)})
+                    source = escape_surrogates(str(args.file))  # a file name that is not UTF-8 (round 42)
+                    chain = (line.provenance or Provenance()).model_copy(update={"imported_from": source})
                     known = bank.add_environment(spec, verdict.report, verdict.evidence, provenance=chain,
                                                  split=line.split)
             counts[known.status.value] += 1

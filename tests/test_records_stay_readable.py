@@ -1,0 +1,100 @@
+"""What a task or failure file holds either becomes a record the bank can write and read back, or is that line's
+error, written visibly (red-team round 42).
+
+Before: ``"temperature": Infinity`` in a task's provenance was admitted, stored as ``null``, and then failed every
+read of the bank (list, show, export, the web view, training); a lone surrogate in a provenance field or a failure
+record stopped the whole import or ``synth.generate`` with an internal error; a JSON key holding ESC reached the
+terminal raw in the bad-line report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from task_bank.failure import FailureRecord
+from task_bank.lines import BadLine
+from task_bank.provenance import Provenance
+from task_bank.spec import TaskSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SEVEN = "def verify(response: str) -> float:\n    return float(response.strip() == '7')\n"
+GOOD = TaskSpec(prompt="Say 7.", verifier=SEVEN, reference="7", failure_cases=("8",))
+FAILURE = {"conversation": [{"role": "user", "content": "Say 7."}], "response": "8",
+           "signal": {"kind": "thumbs_down"}}
+
+
+def _run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
+def test_a_sampling_setting_that_is_not_finite_is_refused(number):
+    with pytest.raises(ValidationError, match="finite"):
+        Provenance.model_validate({"sampling": {"temperature": number, "top_p": 0.5}})
+
+
+def test_a_task_line_with_an_infinite_temperature_is_a_bad_line_and_the_bank_stays_readable(tmp_path):
+    task = json.loads(GOOD.to_json())
+    task["provenance"] = {"sampling": {"temperature": 1e309}}
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    bank = str(tmp_path / "bank.db")
+    done = _run("task_bank", "import", str(path), "--no-validate", "--bank", bank)
+    assert "provenance.sampling.temperature: Input should be a finite number" in done.stdout + done.stderr
+    assert _run("task_bank", "list", "--json", "--bank", bank).returncode == 0
+
+
+@pytest.mark.parametrize("provenance", [{"failure_group": "g\ud800"}, {"source_failure_ids": ["f\udcff"]},
+                                        {"imported_from": "x\ud800"}])
+def test_a_lone_surrogate_in_provenance_is_refused(provenance):
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        Provenance.model_validate(provenance)
+
+
+@pytest.mark.parametrize("change", [{"model": "X\ud800"}, {"tags": ["t\ud800"]}, {"response": "8\udcff"},
+                                    {"conversation": [{"role": "user", "content": "Say\ud800"}]},
+                                    {"signal": {"kind": "thumbs_down", "detail": "no\ud800"}}])
+def test_a_lone_surrogate_in_a_failure_record_is_refused(change):
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        FailureRecord.model_validate({**FAILURE, **change})
+
+
+def test_a_failure_file_with_a_lone_surrogate_is_one_error_line_not_an_internal_error(tmp_path):
+    path = tmp_path / "failures.jsonl"
+    path.write_text(json.dumps({**FAILURE, "model": "X\ud800"}) + "\n", encoding="utf-8")
+    done = _run("synth.generate", "--failures", str(path), "--backend", "replay", "--drafts",
+                str(ROOT / "examples" / "drafts.jsonl"), "--bank", str(tmp_path / "bank.db"), "--json")
+    assert "internal error" not in done.stderr
+    assert f"{path}:1: " in done.stderr and "lone surrogate" in done.stderr
+
+
+def test_a_bad_line_shows_a_hostile_key_visibly():
+    line = BadLine(path="t.jsonl", line=3, field="\x1b]0;TITLE\x07\x1b[2J\u202eevil", message="Extra inputs")
+    assert str(line) == "t.jsonl:3: \\x1b]0;TITLE\\x07\\x1b[2J\\u202eevil: Extra inputs"
+
+
+def test_an_error_line_naming_a_hostile_key_reaches_the_terminal_escaped(tmp_path):
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text(json.dumps({"id": GOOD.id, "response": "7", "\x1b]0;TITLE\x07": 1}) + "\n", encoding="utf-8")
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(GOOD.to_json() + "\n", encoding="utf-8")
+    done = _run("verifier", "score", str(tasks), "--responses", str(responses))
+    assert "\x1b" not in done.stderr and "\\x1b]0;TITLE\\x07" in done.stderr
+
+
+def test_a_task_file_whose_name_is_not_utf8_is_imported_with_its_name_escaped(tmp_path):
+    path = tmp_path / "tasks\udcff.jsonl"  # the byte 0xff, as Python names it (surrogateescape)
+    path.write_text(GOOD.to_json() + "\n", encoding="utf-8")
+    bank = str(tmp_path / "bank.db")
+    done = _run("task_bank", "import", str(path), "--no-validate", "--bank", bank)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(_run("task_bank", "show", GOOD.id, "--json", "--bank", bank).stdout)
+    assert shown["record"]["provenance"]["imported_from"].endswith("tasks\\udcff.jsonl")
