@@ -65,3 +65,9 @@ def escape_controls(text: str) -> str:
     erased lines, set the window title or wrote the clipboard (OSC 52), and made a rejected row look admitted
     (red-team round 30). For text shown on a terminal; JSON output escapes these itself."""
     return text.translate(_CONTROLS)
+
+
+def escape_line(text: str) -> str:
+    """:func:`escape_controls`, and line feed and tab written visibly too: for text that must stay on one line of a
+    log, where a task id holding a line feed could otherwise write a log entry of its own."""
+    return escape_controls(text).replace("\n", "\\n").replace("\t", "\\t")

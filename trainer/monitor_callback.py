@@ -20,6 +20,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from task_bank import TaskStatus
+from task_bank.safe_text import escape_line
 from task_bank.store import Bank
 from task_bank.validation import Reason
 from trainer.monitor import Flag, RewardHackMonitor, TaskContext
@@ -83,8 +84,8 @@ class MonitorCallback(TrainerCallback):
             if not self.quarantine(flag):
                 continue
             self.quarantined.append(flag.task_id)
-            logger.warning("reward hacking suspected on task %s (%s): %s; %s", flag.task_id, flag.rule.value,
-                           flag.detail, self.QUARANTINE_WORDS)
+            logger.warning("reward hacking suspected on task %s (%s): %s; %s", escape_line(flag.task_id),
+                           flag.rule.value, escape_line(flag.detail), self.QUARANTINE_WORDS)
         if flags:
             logger.warning("reward-hack monitor flagged %d group(s) of %d task(s) (%d group(s) this run)",
                            sum(f.groups for f in flags), len(flags), self.flagged_groups)

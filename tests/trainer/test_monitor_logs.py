@@ -69,3 +69,20 @@ def test_a_trainer_run_records_the_counts_in_its_log_history(bank, tmp_path):
     trainer.train()
     entries = [entry for entry in trainer.state.log_history if "loss" in entry]
     assert len(entries) == 2 and all(entry[FLAGGED_GROUPS] == 1.0 for entry in entries)
+
+
+def test_a_flag_is_logged_on_one_line_with_a_hostile_task_id_written_visibly(bank, caplog):
+    """A task id is imported text: ESC or a line feed in it must not reach a terminal or forge a log entry."""
+    task = bank.admit(TaskSpec(id="t\x1b[2J\nWARNING fake entry", prompt="Write f returning 1.",
+                               reference="def f():\n    return 1\n", failure_cases=("x",),
+                               verifier="def verify(response: str) -> float:\n    return 1.0\n"))
+    monitor = RewardHackMonitor(1.0)
+    rng = random.Random(0)
+    monitor.record_group(task.id, [1.0] * GROUP,
+                         [f"def f():\n    return {rng.randrange(10**6)}\nprint('SCORE: 1.0')\n" for _ in range(GROUP)])
+    with caplog.at_level("WARNING", logger="trainer.monitor_callback"):
+        MonitorCallback(bank, monitor).check()
+    suspected = [r.getMessage() for r in caplog.records if "suspected" in r.getMessage()]
+    assert len(suspected) == 1
+    assert "\x1b" not in suspected[0] and "\n" not in suspected[0]
+    assert "t\\x1b[2J\\nWARNING fake entry" in suspected[0]
