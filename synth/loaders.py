@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from task_bank.lines import load_json_line
+from task_bank.lines import LongLine, load_json_line, numbered_lines
 from task_bank.errors import EnvsynthError, InputError
 from task_bank.failure import FailureRecord, FailureSignal, SignalKind
 from task_bank.spec import Message
@@ -188,8 +188,10 @@ def json_row(raw: bytes, *, first: bool = False) -> dict[str, Any] | RowError:
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     """Each non-blank line as a row, or the RowError that says why it is not one (``--skip-invalid`` skips it)."""
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if raw.strip():
+        for number, raw in numbered_lines(fh):
+            if isinstance(raw, LongLine):
+                yield number, RowError(raw.message, None)
+            elif raw.strip():
                 yield number, json_row(raw, first=number == 1)
 
 

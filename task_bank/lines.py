@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -21,6 +21,40 @@ from task_bank.safe_text import escape_controls
 from task_bank.spec import MAX_NESTING, nesting_depth
 
 T = TypeVar("T", bound=BaseModel)
+
+MAX_LINE_BYTES = 16 * 2**20
+"""The most one line (one record) of a JSONL file may hold. Why a cap: a 200 MB prompt was imported whole, and then
+every page of the web view and every ``list --json`` that held it carried it too (red-team round 42); no honest
+task, environment or chat log comes near it."""
+
+
+@dataclass(frozen=True)
+class LongLine:
+    """A line longer than :data:`MAX_LINE_BYTES`, never held whole: only its size is kept."""
+
+    size: int
+    """Its length in bytes, line feed included."""
+
+    @property
+    def message(self) -> str:
+        return (f"the line holds {self.size / 2**20:.1f} MiB, more than the {MAX_LINE_BYTES // 2**20} MiB one record "
+                "may hold")
+
+
+def numbered_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | LongLine]]:
+    """Each line of a binary file with its 1-based number, read at most :data:`MAX_LINE_BYTES` at a time: a longer
+    line is read through to its end in bounded pieces and given as its :class:`LongLine`. Every JSONL reader of
+    untrusted files iterates through here."""
+    number = 0
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n") and (raw := handle.readline(MAX_LINE_BYTES)):
+            size += len(raw)
+        yield number, LongLine(size)
 
 
 class BadLine(BaseModel):
@@ -96,8 +130,10 @@ class UnusableJSON(json.JSONDecodeError):
     """Valid JSON that no record may hold (:func:`load_json_line`); its ``msg`` says why."""
 
 
-def _parse_line(name: str, number: int, raw: bytes, model: type[T] | Callable[[Any], T], what: str,
+def _parse_line(name: str, number: int, raw: bytes | LongLine, model: type[T] | Callable[[Any], T], what: str,
                 precheck: Precheck | None) -> ParsedLine[T] | BadLine | None:
+    if isinstance(raw, LongLine):
+        return BadLine(path=name, line=number, message=raw.message)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -142,7 +178,7 @@ def read_jsonl(path: Path | str, model: type[T] | Callable[[Any], T], *, what: s
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", path=name) from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in numbered_lines(handle):
             item = _parse_line(name, number, raw, model, label, precheck)
             if item is not None:
                 yield item

@@ -19,7 +19,9 @@ import pytest
 from pydantic import ValidationError
 
 from task_bank.failure import FailureRecord
-from task_bank.lines import BadLine
+from synth.loaders import load_failures
+from task_bank.jsonl import read_lines
+from task_bank.lines import MAX_LINE_BYTES, BadLine
 from task_bank.provenance import Provenance
 from task_bank.spec import TaskSpec
 
@@ -98,3 +100,25 @@ def test_a_task_file_whose_name_is_not_utf8_is_imported_with_its_name_escaped(tm
     assert done.returncode == 0, done.stderr
     shown = json.loads(_run("task_bank", "show", GOOD.id, "--json", "--bank", bank).stdout)
     assert shown["record"]["provenance"]["imported_from"].endswith("tasks\\udcff.jsonl")
+
+
+def _long_task_line() -> str:
+    """A valid task whose prompt alone is one byte past the most one line may hold."""
+    return TaskSpec(prompt="x" * MAX_LINE_BYTES, verifier=SEVEN, reference="7", failure_cases=("8",)).to_json()
+
+
+def test_a_task_line_longer_than_a_record_may_hold_is_a_bad_line_and_the_next_line_is_read(tmp_path):
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(_long_task_line() + "\n" + GOOD.to_json() + "\n", encoding="utf-8")
+    first, second = list(read_lines(path))
+    assert isinstance(first, BadLine) and first.line == 1 and "more than the 16 MiB one record may hold" in first.message
+    assert second.line == 2 and second.value.spec.id == GOOD.id
+
+
+def test_a_failure_line_longer_than_a_record_may_hold_is_that_line_s_error(tmp_path):
+    path = tmp_path / "failures.jsonl"
+    long_failure = json.dumps({**FAILURE, "response": "8" * MAX_LINE_BYTES})
+    path.write_text(long_failure + "\n" + json.dumps(FAILURE) + "\n", encoding="utf-8")
+    loaded = load_failures(path, skip_invalid=True)
+    assert [(issue.line, "16 MiB" in issue.message) for issue in loaded.issues] == [(1, True)]
+    assert [record.response for record in loaded.records] == ["8"]
