@@ -9,6 +9,7 @@ field.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,13 +97,23 @@ Precheck = Callable[[Mapping[str, object]], "tuple[str, str] | None"]
 """A look at the raw object before validation: ``(field, message)`` to refuse it with a clearer message."""
 
 
+_BRANCH = re.compile(r"(str|int|float|bool|none|[\w-]+\[.*\])")
+"""A part of an error's location that names a branch of a union (``str``, ``tuple[Message, ...]``), not a field."""
+
+
 def _validation_line(name: str, number: int, exc: ValidationError) -> BadLine:
-    errors = exc.errors()
-    field = ".".join(str(part) for part in errors[0]["loc"]) or None
-    message = str(errors[0]["msg"]).removeprefix("Value error, ").replace("valid tuple", "list (JSON array)")
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more error(s))"
-    return BadLine(path=name, line=number, field=field, message=message)
+    """The most specific error first: of a union's branches (a prompt is a string or a list of chat messages) the
+    one that got furthest into the value says what is wrong (``prompt.0.extra``), not the first branch tried
+    (``prompt.str: Input should be a valid string``, which a chat prompt with one bad message got before)."""
+    errors = [(".".join(str(part) for part in error["loc"] if not (isinstance(part, str) and _BRANCH.fullmatch(part))),
+               str(error["msg"]).removeprefix("Value error, ").replace("valid tuple", "list (JSON array)"))
+              for error in exc.errors()]
+    field = max(errors, key=lambda error: error[0].count(".") + bool(error[0]))[0]
+    messages = list(dict.fromkeys(message for where, message in errors if where == field))
+    message = " or ".join(messages)
+    if len(errors) > len(messages):
+        message += f" (and {len(errors) - len(messages)} more error(s))"
+    return BadLine(path=name, line=number, field=field or None, message=message)
 
 
 def load_json_line(text: str) -> Any:

@@ -69,7 +69,11 @@ def check_metadata(metadata: dict[str, Any]) -> None:
         return
     if nesting_depth(metadata) > MAX_NESTING:
         raise ValueError(f"metadata nests lists and objects more than {MAX_NESTING} levels deep")
-    if has_lone_surrogate(canonical_json(metadata)):
+    try:
+        text = canonical_json(metadata)
+    except ValueError:  # json's own words ("Out of range float values are not JSON compliant") named no field
+        raise ValueError("metadata holds NaN or Infinity, which JSON cannot store") from None
+    if has_lone_surrogate(text):
         raise ValueError("metadata contains a lone surrogate (such as \\ud800 in the JSON): not valid Unicode text")
 
 

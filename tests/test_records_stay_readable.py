@@ -122,3 +122,16 @@ def test_a_failure_line_longer_than_a_record_may_hold_is_that_line_s_error(tmp_p
     loaded = load_failures(path, skip_invalid=True)
     assert [(issue.line, "16 MiB" in issue.message) for issue in loaded.issues] == [(1, True)]
     assert [record.response for record in loaded.records] == ["8"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"prompt": [{"role": "user", "content": "Say 7.", "extra": 1}]}, "prompt.0.extra: Extra inputs are not permitted"),
+    ({"prompt": [{"role": "robot", "content": "Say 7."}]}, "prompt.0.role: Input should be 'system'"),
+    ({"prompt": 5}, "prompt: Input should be a valid string or Input should be a list (JSON array)"),
+    ({"metadata": {"score": math.nan}}, "metadata holds NaN or Infinity, which JSON cannot store"),
+], ids=["extra key in a chat message", "bad role", "neither branch", "NaN in metadata"])
+def test_a_bad_line_names_the_field_that_is_wrong(tmp_path, change, expected):
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps({**json.loads(GOOD.to_json()), **change}) + "\n", encoding="utf-8")
+    (line,) = read_lines(path)
+    assert isinstance(line, BadLine) and expected in str(line)
