@@ -2,8 +2,9 @@
 
 Every command that reads JSONL (tasks, environments, responses, failures, recorded generator replies) goes through
 here, so one bad line never hides the verdict on the others and no line ends a run: a line that is not UTF-8, not
-JSON, not a value Python can hold (:func:`load_json_line`), or not the record wanted names its file, line, column and
-field.
+JSON, not a value Python can hold or with a key given twice (:func:`load_json_line`), longer than
+:data:`MAX_LINE_BYTES`, or not the record wanted names its file, line, column and field. A file may open with a
+byte order mark.
 """
 
 from __future__ import annotations
@@ -125,15 +126,32 @@ def load_json_line(text: str) -> Any:
     such a line end the whole run with no verdict for the lines around it (red-team finding)."""
     too_deep = f"JSON nested more than {MAX_NESTING} levels deep (the most a record may hold)"
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except (json.JSONDecodeError, UnusableJSON):
         raise
+    except _DuplicateKey as exc:
+        raise UnusableJSON(f"the key {json.dumps(exc.args[0])[:200]} appears twice in one object (which one counts "
+                           "would be the reader's guess)", text, 0) from None
     except RecursionError:
         raise UnusableJSON(too_deep, text, 0) from None
     except ValueError as exc:
         raise UnusableJSON(str(exc).split(";")[0][:200], text, 0) from None
     if nesting_depth(data) > MAX_NESTING:
         raise UnusableJSON(too_deep, text, 0)
+    return data
+
+
+class _DuplicateKey(Exception):
+    """A key given twice in one JSON object; its argument is the key."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's pairs as a dict, refusing a repeated key: Python keeps the last, other readers and a person
+    reading the file may take the first, so a task could show a reviewer one verifier and run another."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
     return data
 
 
@@ -146,7 +164,7 @@ def _parse_line(name: str, number: int, raw: bytes | LongLine, model: type[T] | 
     if isinstance(raw, LongLine):
         return BadLine(path=name, line=number, message=raw.message)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a file may open with a byte order mark
     except UnicodeDecodeError as exc:
         column = len(raw[:exc.start].decode("utf-8", errors="replace")) + 1
         return BadLine(path=name, line=number, column=column, message=f"not UTF-8 text ({exc.reason})")

@@ -135,3 +135,19 @@ def test_a_bad_line_names_the_field_that_is_wrong(tmp_path, change, expected):
     path.write_text(json.dumps({**json.loads(GOOD.to_json()), **change}) + "\n", encoding="utf-8")
     (line,) = read_lines(path)
     assert isinstance(line, BadLine) and expected in str(line)
+
+
+def test_a_key_given_twice_in_one_object_is_a_bad_line(tmp_path):
+    """Python keeps the last value and a reader of the file may see the first: a task could show one verifier and
+    run another."""
+    line = GOOD.to_json().replace('"verifier":', '"verifier": "def verify(response): return 1.0", "verifier":', 1)
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    (parsed,) = read_lines(path)
+    assert isinstance(parsed, BadLine) and 'the key "verifier" appears twice in one object' in parsed.message
+
+
+def test_a_task_file_opening_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "tasks.jsonl"
+    path.write_text("\ufeff" + GOOD.to_json() + "\n" + GOOD.to_json() + "\n", encoding="utf-8")
+    assert [line.value.spec.id for line in read_lines(path)] == [GOOD.id, GOOD.id]
