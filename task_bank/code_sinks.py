@@ -133,6 +133,15 @@ def constant_module(call: ast.Call) -> str | None:
     return call.args[0].value
 
 
+def import_binding(alias: ast.alias) -> tuple[str, str]:
+    """The name an ``import`` binds and what it names: ``import a.b as c`` binds ``c`` to ``a.b``, ``import a.b``
+    binds ``a`` to ``a``."""
+    if alias.asname:
+        return alias.asname, alias.name
+    top = alias.name.split(".")[0]
+    return top, top
+
+
 def collect_aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> qualified name for every import in the module (flow-insensitive, last one wins).
 
@@ -140,12 +149,7 @@ def collect_aliases(tree: ast.AST) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    aliases[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    aliases[top] = top
+            aliases.update(map(import_binding, node.names))
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"

@@ -27,6 +27,8 @@ from functools import lru_cache
 from importlib.machinery import PathFinder
 from pathlib import Path
 
+from task_bank.code_sinks import import_binding
+
 MAX_HOPS = 6
 """Re-exports followed from one library module to another before giving up (a cycle ends there too)."""
 MAX_SOURCE_BYTES = 4 << 20
@@ -99,12 +101,7 @@ def _bindings(file: str, name: str, package: bool) -> dict[str, str]:
     bound: dict[str, str] = {}
     for node in _top_level(tree.body):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    bound[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    bound[top] = top
+            bound.update(map(import_binding, node.names))
         elif isinstance(node, ast.ImportFrom):
             source = _absolute(node, here)
             if source is None:
