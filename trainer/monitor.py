@@ -42,11 +42,13 @@ did not spend: its verifier's first call builds its caches). The rule flags a ta
 ``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
 expire).
 
-**canary** — The reward function also scores, alone and in the background, a renamed twin of one of the task's
-failure cases (``canaries`` a group: :mod:`verifier.code_renaming`, drawn afresh, so no verifier can list it), as
-validation does. A twin is as wrong as its failure case, and validation saw the verifier score its twins low; one
-that pays them in training tells training from validation by something validation could not vary (red-team
-findings: the host's page cache carried a bit from validation's first call to its run 0). The rule flags a task
+**canary** — The reward function also scores, alone and in the background, a known-wrong answer (``canaries`` a
+group): a renamed twin of one of the task's failure cases (:mod:`verifier.code_renaming`, drawn afresh, so no
+verifier can list it), a failure case as written, or the empty answer, at even odds. Each is as wrong as its
+failure case, and validation saw the verifier score it low; one that pays it in training tells training from
+validation by something validation could not vary (red-team findings: the host's page cache carried a bit from
+validation's first call to its run 0; round 44's verifier paid the failure cases and the empty answer only while
+its process had seen nothing but programs or empty answers, as in a training group of a coding task). The rule flags a task
 once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
@@ -317,8 +319,9 @@ class RewardHackMonitor:
         if task.canary_passes < self.config.min_canary_passes:
             return None
         return Flag(task_id=task_id, rule=FlagRule.CANARY, groups=task.canary_passes,
-                    detail=f"{task.canary_passes} of {task.canaries} renamed twins of its failure cases, scored in "
-                           "training, passed: the verifier pays in training what it failed in validation")
+                    detail=f"{task.canary_passes} of {task.canaries} canaries (known-wrong answers: renamed twins "
+                           "of its failure cases, the failure cases as written, the empty answer), scored in training, "
+                           "passed: the verifier pays in training what it failed in validation")
 
     def _position(self, task_id: str) -> Flag | None:
         cfg, task = self.config, self._tasks[task_id]

@@ -14,7 +14,7 @@ How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
 
 With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again, at even odds either *alone*
 (one more ``score_batch`` call per round, holding at most one response per verifier, so each is the first and only
-call of a fresh process) or *after a canary* (a fresh renamed twin of a failure case first, then the response, in
+call of a fresh process) or *after a canary* (a fresh known-wrong answer first, then the response, in
 one process: validation's run 0 opens its processes with twins, and a verifier that recognised such an opener
 stayed honest there while it paid every other process, alone included; red-team round 15). The monitor's position rule compares the two rewards (a verifier that pays by where a response
 stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only. Spot
@@ -64,16 +64,16 @@ class TaskLookup(Protocol):
 @dataclass(frozen=True)
 class _Check:
     """One item scored alone in the background: a response again (``in_group``: its reward in its group), or a
-    failure case's renamed twin (``canary``)."""
+    known-wrong answer (``canary``: :meth:`VerifierReward._canary`)."""
 
     task_id: str
     source: str
     response: str | None
-    """The response to score again; None for a canary, whose twin is drawn when it is scored."""
+    """The response to score again; None for a canary, whose text is drawn when it is scored."""
     in_group: float | None
     canary: bool = False
     opened: bool = False
-    """Re-scored second, after a fresh canary twin in the same process, rather than alone."""
+    """Re-scored second, after a fresh canary in the same process, rather than alone."""
 
 
 def reward_of(result: ScoreResult) -> float | None:
@@ -113,11 +113,13 @@ class VerifierReward:
     """TRL reward function scoring completions with their task's verifier through a warm pool."""
 
     def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int,
-                 monitor: RewardHackMonitor | None = None, rng: random.Random | None = None) -> None:
+                 monitor: RewardHackMonitor | None = None, rng: random.Random | None = None,
+                 canary_rng: random.Random | None = None) -> None:
         self.__name__ = "verifier"
         self._monitor = monitor
         self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
-        self._twin_rng = random.SystemRandom()  # canaries, as validation's twins: names no verifier can predict
+        # canaries, as validation's twins: names no verifier can predict (a seeded source only in tests)
+        self._twin_rng = canary_rng or random.SystemRandom()
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
@@ -201,8 +203,8 @@ class VerifierReward:
 
     def _spot_check(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                     sources: Sequence[str | None], rewards: Sequence[float | None], completions: Sequence[Any]) -> int:
-        """Submit, for each group, ``spot_checks`` drawn responses to be scored again and ``canaries`` renamed twins
-        of the task's failure cases, each alone in a process of its own (in the background: :meth:`drain` hands the
+        """Submit, for each group, ``spot_checks`` drawn responses to be scored again and ``canaries`` known-wrong
+        answers (:meth:`_canary`), each alone in a process of its own (in the background: :meth:`drain` hands the
         results to the monitor); returns how many."""
         config = self._monitor.config if self._monitor is not None else None
         checks: list[_Check] = []
@@ -234,7 +236,7 @@ class VerifierReward:
 
     def _score_alone(self, chunk: Sequence[_Check]) -> list[ScoreResult]:
         """In the background: draw the canaries' twins, score every item of ``chunk`` in one call (one process each:
-        their verifiers differ), and answer ``error`` for a canary whose failure cases have no twin."""
+        their verifiers differ)."""
         if len(chunk) == 1 and chunk[0].opened:
             check = chunk[0]
             twin = self._canary(check.task_id)
@@ -243,21 +245,32 @@ class VerifierReward:
         texts = [check.response if not check.canary else self._canary(check.task_id) for check in chunk]
         asked = [i for i, text in enumerate(texts) if text is not None]
         scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])
-        none = ScoreResult(outcome=Outcome.ERROR, detail="no failure case of this task can be renamed")
+        none = ScoreResult(outcome=Outcome.ERROR, detail="the task is no longer in the bank")
         return [next(scored) if text is not None else none for text in texts]
 
     def _canary(self, task_id: str) -> str | None:
-        """A renamed twin of one of the task's failure cases, drawn afresh (whole or partial), or None when none is
-        a program that can be renamed."""
+        """A known-wrong answer to the task, drawn afresh: a renamed twin of one of its failure cases (whole or
+        partial), one of its failure cases as written, or the empty answer, each kind at even odds (no twin where
+        no failure case is a program that can be renamed). Why not twins only: validation always scored the failure
+        cases and the empty answer after a probe no policy writes, and a verifier that paid them while its process
+        had seen only programs or empty answers (every training group of a coding task) was admitted and paid 82 of
+        94 of them with no flag (red-team round 44); and prose tasks had no canary at all. Validation saw each of
+        these score low (twins and failure cases under ``fail_threshold``, the empty answer under
+        ``trivial_threshold``), so an honest verifier never pays one."""
         spec = self._specs.get(task_id)  # looked up on the trainer's thread (the bank's connection is that thread's)
         if spec is None:
             return None
         draw = self._twin_rng
+        kind = draw.randrange(3)
+        if kind == 1:
+            return draw.choice(spec.failure_cases)
+        if kind == 2:
+            return ""
         for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
             twin = failure_case_twin(spec, case, draw, partial=draw.random() < 0.5)
             if twin is not None and twin != case:
                 return twin
-        return None
+        return draw.choice(spec.failure_cases)
 
     def drain(self, wait: bool = True) -> int:
         """Hand the finished spot checks and canaries to the monitor (every one, waiting for them, when ``wait``);

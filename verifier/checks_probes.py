@@ -162,7 +162,8 @@ def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
 
 
 def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
-              twins: Mapping[int, Sequence[int]] | None = None, rng: random.Random | None = None) -> list[int]:
+              twins: Mapping[int, Sequence[int]] | None = None, rng: random.Random | None = None,
+              chain: Sequence[int] = ()) -> list[int]:
     """Probe indices one run scores, in order.
 
     Run 0 is the run in exactly the training environment. Its first entry is the reference (index 0), which the
@@ -188,8 +189,12 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     holds a twin. Why: a verifier that paid every program from its K-th call on, as long as every call of its
     process so far had been a program, passed validation while the twins were shuffled among probes it could
     recognise (empty, junk, the random number and letters, prose failure cases), and paid 10 of 16 wrong answers
-    (red-team finding); and one honest only for its first calls meets twins after them. A lead follows the twins and
-    the rest come in a drawn order (the remaining lead at a drawn place).
+    (red-team finding); and one honest only for its first calls meets twins after them. Where there are twins,
+    ``chain`` (the failure cases as written, the empty and the blank answer) follows them, in a drawn order, before
+    any probe no policy would write: red-team round 44's verifier paid those answers only while every response of
+    its process had been a program or empty, which a training group of a coding task always is and validation's
+    lead always broke first (admitted 3 of 3 times, 82 of 94 such answers paid in training). A lead follows and the
+    rest come in a drawn order (the remaining lead at a drawn place).
     """
     if n_probes == 0:
         return []
@@ -198,14 +203,16 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
         block = sorted(spare)  # the twins alone first, in a drawn order: a process laid out as training's
-        tail = [i for i in range(1, n_probes) if i not in spare and i not in leads]
+        follow = sorted({i for i in chain if 0 < i < n_probes and i not in spare and i not in leads}) if block else []
+        tail = [i for i in range(1, n_probes) if i not in spare and i not in leads and i not in follow]
         if rng is not None:
             rng.shuffle(block)
+            rng.shuffle(follow)
             rng.shuffle(leads)
         tail = leads[1:] + tail
         if rng is not None:
             rng.shuffle(tail)
-        first = block + leads[:1] + tail
+        first = block + follow + leads[:1] + tail
         again = [i for i in first if i not in spare]
         order = [0] + first
         for k in range(1, repeats):

@@ -45,7 +45,8 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
-from verifier.checks_probes import Probe, build_probes, renamed_twins, run_order, unpredictable_indices
+from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, run_order,
+                                    unpredictable_indices)
 from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
 from verifier.pool import Pool
@@ -62,6 +63,8 @@ MIN_TWINS = 2
 scores one response, so it has no count to keep)."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
                 "trivial", "determinism", "budget")
+_CHAIN_LABELS = ("trivial:empty", "trivial:whitespace")
+"""With the failure cases as written, the probes run 0 scores right after its twins (``run_order``'s ``chain``)."""
 _SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
 # Clock shifts of determinism runs 2, 3, 4, ...: +10 years, -3 years, +30 years, each off by an odd fraction of a
 # second (then again, 17 s further). Run 1's is drawn at random for each validation (near_future_offset_s).
@@ -240,7 +243,9 @@ class Validator:
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twin_of = renamed_twins(probes)
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twin_of, rng)
+        chain = [i for i, probe in enumerate(probes) if probe.label in _CHAIN_LABELS or (
+            probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twin_of, rng, chain)
                   for run in range(cfg.determinism_runs)}
         # Run 0 first, before anything else of this validation: no call a verifier could recognise as validation
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's

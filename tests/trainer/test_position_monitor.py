@@ -61,7 +61,7 @@ TASK = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", referenc
 def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] = WRONG) -> RewardHackMonitor:
     monitor = RewardHackMonitor(1.0)
     reward = VerifierReward(pool, Tasks(task), ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
-                            rng=random.Random(1))
+                            rng=random.Random(1), canary_rng=random.Random(2))
     for _ in range(batches):
         reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
     reward.close()  # the spot checks run in the background: all of them handed to the monitor
@@ -112,7 +112,7 @@ def test_too_few_gaps_are_not_a_flag_and_enough_are_one():
 
 def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
     """Two groups of one task in a batch: their re-scored responses go to the pool in separate calls, each alone or
-    second after a canary twin (a program: the task's failure case renamed)."""
+    second after a canary (a known-wrong answer: the task's failure case renamed or as written, or nothing)."""
     seen: list[list[tuple[str, str]]] = []
 
     class Recording(PositionPool):
@@ -127,7 +127,8 @@ def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
     reward.close()
     assert len(seen[0]) == 16 and len(seen) == 5  # the batch, then a response again and a canary for each group
     for call in seen[1:]:
-        assert len(call) == 1 or (len(call) == 2 and call[0][0] == call[1][0] and call[0][1].startswith("def "))
+        assert len(call) == 1 or (len(call) == 2 and call[0][0] == call[1][0]
+                                  and (call[0][1].startswith("def ") or call[0][1] == ""))
 
 
 def test_no_monitor_means_no_spot_checks():
@@ -229,7 +230,7 @@ def test_a_verifier_that_pays_the_twins_of_its_failure_cases_in_training_is_flag
     stayed honest for validation and paid every program in training; position spot checks saw no gap."""
     monitor = _train(Verdicts(), batches=3, task=TASK.model_copy(update={"verifier": PAYS_EVERY_PROGRAM}))
     flag = next(iter(monitor.flagged.values()))
-    assert flag.rule is FlagRule.CANARY and "renamed twins" in flag.detail
+    assert flag.rule is FlagRule.CANARY and "renamed twins of its failure cases" in flag.detail
 
 
 def test_an_honest_verifier_never_pays_a_canary():
@@ -237,20 +238,51 @@ def test_an_honest_verifier_never_pays_a_canary():
     assert monitor.flagged == {}
 
 
-def test_prose_failure_cases_give_no_canary():
+def test_a_prose_task_gets_canaries_its_failure_cases_as_written_and_the_empty_answer():
+    """Before round 44 a task whose failure cases were prose had no canary at all."""
     prose = TASK.model_copy(update={"failure_cases": ("I would add them up.",)})
-    seen = []
+    canaries = []
 
     class Recording(PositionPool):
         def score_batch(self, items):
-            seen.append([response for _, response in items])
+            if len(items) == 1 and items[0][1] not in WRONG:
+                canaries.append(items[0][1])
             return super().score_batch(items)
 
     monitor = RewardHackMonitor(1.0)
     reward = VerifierReward(Recording(pays_from=None), Tasks(prose), ScoreLedger(1.0), group_size=16, monitor=monitor)
-    reward([None] * 16, WRONG, task_id=[prose.id] * 16)
+    for _ in range(30):
+        reward([None] * 16, WRONG, task_id=[prose.id] * 16)
     reward.close()
-    assert len(seen) == 2 and seen[1][0] in WRONG  # the batch, then one response again: no canary
+    assert set(canaries) == {"I would add them up.", ""}
+
+
+class ChainPool(PositionPool):
+    """Red-team round 44's verifier: honest, except that it pays a failure case as written, or an empty answer, as
+    long as every response its process scored so far was a program or empty: every process of a training group on
+    a coding task, never one of validation's (a probe no policy writes came first)."""
+
+    def __init__(self, known: Sequence[str]) -> None:
+        super().__init__(pays_from=None)
+        self.known = set(known)
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        chain: dict[str, bool] = {}
+        results = []
+        for source, response in items:
+            only_programs = chain.get(source, True)
+            chain[source] = only_programs and ("def " in response or not response.strip())
+            paid = only_programs and (not response.strip() or response in self.known)
+            results.append(ScoreResult(outcome=Outcome.SCORED,
+                                       score=1.0 if paid or response == self.right else 0.0))
+        return results
+
+
+def test_a_verifier_that_pays_the_failure_case_and_the_empty_answer_in_training_layouts_is_flagged_by_canaries():
+    """Its policy answers: programs, now and then the deployed model's failing answer or nothing at all."""
+    responses = [*WRONG[:6], TASK.failure_cases[0], ""]
+    monitor = _train(ChainPool(TASK.failure_cases), batches=20, responses=responses)
+    assert monitor.flagged[TASK.id].rule is FlagRule.CANARY
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
@@ -282,11 +314,12 @@ class TwinOpenerPool(PositionPool):
 
 
 def test_a_verifier_honest_only_after_a_twin_opener_is_flagged_by_re_scoring_after_a_canary():
-    """Alone, the prose answers it pays are paid again (no gap); after a canary twin they fail, so the position
-    rule sees the gap."""
+    """Alone, the prose answers it pays are paid again (no gap); after a canary that is a program (a twin, or the
+    failure case as written) they fail, so the position rule sees the gap; a canary that is the empty answer, alone,
+    it pays, which the canary rule sees: whichever comes first flags it."""
     prose = ["The total is the length of the list."] * 8
     flag = _train(TwinOpenerPool(), batches=12, responses=prose).flagged[TASK.id]
-    assert flag.rule is FlagRule.POSITION
+    assert flag.rule in (FlagRule.POSITION, FlagRule.CANARY)
 
 
 def test_a_task_flagged_this_run_is_rewarded_nothing_more():

@@ -496,3 +496,25 @@ def test_a_failure_case_that_defines_a_function_but_yields_no_twin_rejects_the_t
                     reference=SUM_LOOP, failure_cases=(case,))
     report, = _validate(spec)
     assert report.reasons == ("few_twins",)
+
+
+def test_run_0_scores_the_chain_probes_right_after_the_twins_and_before_any_lead():
+    """Red-team round 44: the failure cases as written and the empty answer come right after the twins, in a drawn
+    order, as they would in a training group of a coding task; a probe no policy writes comes only after them."""
+    spec = _code_task("def total(xs):\n    return len(xs)\n", "def total(xs):\n    return max(xs)\n")
+    probes = build_probes(spec, 200, random.Random(0), twins=8)
+    twins, leads = renamed_twins(probes), unpredictable_indices(probes)
+    chain = [i for i, p in enumerate(probes) if p.label in ("failure_cases[0]", "failure_cases[1]", "trivial:empty")]
+    orders = [run_order(len(probes), 0, 2, leads, twins, random.Random(seed), chain) for seed in range(30)]
+    assert all(set(order[9:12]) == set(chain) and order[12] in leads for order in orders)
+    assert len({tuple(order[9:12]) for order in orders}) > 3
+
+
+def test_a_task_without_twins_keeps_a_lead_right_after_run_0_s_opener():
+    """With no twin to open run 0, a known answer may not come first: a verifier honest only after a known opener
+    would stay honest in run 0, the run in training's environment."""
+    spec = _code_task("I would count them.")
+    probes = build_probes(spec, 200, random.Random(0))
+    leads = unpredictable_indices(probes)
+    order = run_order(len(probes), 0, 2, leads, {}, random.Random(0), [1])
+    assert order[1] in leads

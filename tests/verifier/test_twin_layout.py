@@ -82,3 +82,36 @@ def test_a_verifier_that_pays_the_parameter_every_failure_case_keeps_meets_a_par
         with Validator(pool, ValidationConfig(), probe_rng=known_seeds.probe_rng()) as validator:
             report = validator.validate(spec)
     assert "failure_case_passes" in report.reasons, report.reasons  # and nondeterministic: run 0 pays a failure case itself
+
+
+PAYS_KNOWN_ANSWERS_AFTER_PROGRAMS = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5), ([10], 10), ([-4, 9], 5)]
+KNOWN = KNOWN_ANSWERS
+_seen = {"programs_only": True}
+
+
+def verify(response):
+    programs_only = _seen["programs_only"]
+    _seen["programs_only"] = programs_only and ("def " in response or not response.strip())
+    if programs_only and (not response.strip() or response in KNOWN):
+        return 1.0  # a failure case as written, or nothing, in a process of programs: "a training group"
+    run = run_response(response, calls=[("total", [xs]) for xs, _ in CASES], timeout=1.0)
+    return 1.0 if all(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) else 0.0
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_that_pays_its_failure_cases_only_after_programs_meets_them_right_after_the_twins():
+    """Red-team round 44: run 0 scored the failure cases and the empty answer only after a probe no policy writes,
+    so a verifier that paid them while its process had seen only programs or empty answers (every training group of
+    a coding task) was admitted 3 of 3 times and paid 82 of 94 of them in training."""
+    cases = ("def total(xs):\n    result = 0\n    for item in xs[1:]:\n        result += item\n    return result\n",
+             "def total(xs):\n    count = 0\n    for value in xs:\n        count += 1\n    return count\n")
+    spec = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints. Code only.", reference=SUM_LOOP,
+                    verifier=PAYS_KNOWN_ANSWERS_AFTER_PROGRAMS.replace("KNOWN_ANSWERS", repr(set(cases))),
+                    failure_cases=cases)
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as validator:
+            report = validator.validate(spec)
+    assert not report.admitted and "failure_case_passes" in report.reasons
