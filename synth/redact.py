@@ -27,7 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synth.secret_patterns import KINDS, SHAPES, kind_of, names_a_secret, plausible_secret, secret_span
+from synth.secret_patterns import (KINDS, SHAPES, holds_key_token, kind_of, names_a_secret, plausible_secret,
+                                   secret_span)
 from task_bank.environment import ToolCall
 from task_bank.failure import FailureRecord, FailureSignal
 from task_bank.spec import Message
@@ -103,7 +104,8 @@ def _walk(value: Any, tally: _Tally, key: str | None) -> Any:
             clean_name = tally.text(str(name))
             while clean_name in out:  # two keys redacted to one placeholder must not overwrite each other
                 clean_name += "'"
-            out[clean_name] = _walk(item, tally, key or (str(name) if names_a_secret(str(name)) else None))
+            named = names_a_secret(str(name)) or (isinstance(item, str) and holds_key_token(str(name), item))
+            out[clean_name] = _walk(item, tally, key or (str(name) if named else None))
         return out
     if isinstance(value, list | tuple):
         return [_walk(item, tally, key) for item in value]

@@ -37,7 +37,12 @@ _KEYWORD = (r"(?:api[_\- ]?key|apikey|access[_\- ]?key|account[_\- ]?key|private
 _PROSE_KEYWORD = (r"(?:api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
                   r"token|passphrase|passwd|password|密码|密钥|令牌)")
 """The keywords that prose uses (``pass`` and ``pwd`` in a sentence are rarely about a credential)."""
-_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.\- ]{{0,60}}?(?:{_KEYWORD}|authorization)")
+_QUALIFIER = (r"(?:[_\-.]?(?:prod|production|dev|development|staging|stage|test|testing|live|sandbox|local|qa|uat|"
+              r"base|ro|rw|old|new|current|primary|secondary|backup|admin|root|main|v\d{1,3})|[_\-.]?\d{1,3})")
+"""What may follow a keyword in a name whose value is still the secret (``DB_PASSWORD_PROD``, ``SECRET_KEY_BASE``,
+``GITHUB_TOKEN_RO``, ``API_KEY_V2``, ``password1``): where the secret is used, never what the value is about
+(``password_min_length`` and ``token_count`` stay, red-team round 43)."""
+_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.\- ]{{0,60}}?(?:{_KEYWORD}|authorization)(?:{_QUALIFIER}){{0,2}}")
 """A JSON key that names a secret (``api_key``, ``DB_PASSWORD``, ``x-auth-token``): its whole value goes."""
 
 _PLACEHOLDER = re.compile(r"(?i)\*+|x+|\.+|…|-+|\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[^}]{0,200}\}|<[^>]{0,200}>|"
@@ -64,8 +69,26 @@ def kind_of(word: str) -> str:
 
 
 def names_a_secret(key: str) -> bool:
-    """Whether a JSON key names a secret (``api_key``, ``DB_PASSWORD``, ``Authorization``; not ``max_tokens``)."""
+    """Whether a JSON key names a secret (``api_key``, ``DB_PASSWORD``, ``DB_PASSWORD_PROD``, ``Authorization``; not
+    ``max_tokens``)."""
     return bool(_SECRET_KEY_NAME.fullmatch(key))
+
+
+_KEY_NAME = re.compile(r"(?i)(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key")
+_NO_SECRET_KEY = re.compile(r"(?i)(?:^|[_\-. ])(?:cache|sort|primary|foreign|partition|idempotency|routing|row|group|"
+                            r"cursor|object|hash|lookup|index|unique|composite|shard|map|dict|s3|redis|public|pub)"
+                            r"[_\-. ]?key$")
+"""``key``, ``ENCRYPTION_KEY``, ``app-key``: a name whose value is a secret when it looks like one (``sort key:
+created_at`` and ``primary_key = True`` do not; a cache, sort, partition or public key is no secret)."""
+
+
+def holds_key_token(name: str, value: str) -> bool:
+    """Whether ``value``, under a ``key``-ending name, is a key: token-like once a ``base64:`` prefix is left out
+    (Laravel's ``APP_KEY=base64:...``). Why: a bare ``key`` was no keyword, so ``?key=<token>`` and
+    ``ENCRYPTION_KEY=...`` leaked whole (red-team round 43)."""
+    value = value.removeprefix("base64:").strip()
+    return (bool(_KEY_NAME.fullmatch(name)) and not _NO_SECRET_KEY.search(name) and len(value) >= 16
+            and looks_like_token(value))
 
 
 def _is_path(value: str) -> bool:
@@ -143,12 +166,37 @@ def _assigned(m: re.Match[str]) -> str | None:
     return kind_of(m.group("word"))
 
 
+_CODE_WORDS = frozenset({"await", "new", "yield", "lambda", "typeof", "not", "function", "async", "return", "self",
+                         "this", "none", "null", "nil"})
+
+
 def _is_code(bare: str, word: str, after: str) -> bool:
     """Code pasted into a chat names secrets without holding them: a call or subscript (``token = get_token()``,
-    ``token: Annotated[str, ...]``), an attribute (``api_key=options.api_key``), or the keyword passed on
-    (``token=token``)."""
-    return (after in ("(", "[") or bool(re.fullmatch(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", bare))
-            or bare.lower() == word.lower())
+    ``token: Annotated[str, ...]``, ``password = hash_pw(raw)``), an attribute (``api_key=options.api_key``,
+    ``settings.SECRET_KEY``, ``self.Token``), the keyword passed on (``token=token``), a keyword of the language
+    (``token = await ...``, ``new Token(raw)``), a comparison (``password == confirm``) or a type (``password:
+    SecretStr``, ``token: CancellationToken``, ``Option<String>``: two or more capitalised words, no digit)."""
+    return (after in ("(", "[") or (after == "<" and bare[:1].isupper()) or bool(re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", bare))
+            or bool(re.fullmatch(r"[A-Za-z_][\w.]*(?:\(.*\)|\[.*\])", bare)) or bare.lower() == word.lower()
+            or bare.lower() in _CODE_WORDS or bare.startswith("=")
+            or bool(re.fullmatch(r"(?:[A-Z][a-z]+){2,}(?:<.*>)?,?|[A-Z][a-z]+<.*>,?", bare)))
+
+
+def _line_value(m: re.Match[str]) -> str | None:
+    """``KEY=value`` as the only thing on its line (an .env, YAML or properties line, a comment after it allowed):
+    the value runs to the end of the line, punctuation included (``Tr0ub4dor&3`` lost only ``&3`` before, and
+    ``Xk9(mP2q)Lr7z`` was taken for a call and kept whole: red-team round 43), unless it is a placeholder or code
+    (``get_token()``, ``os.environ["PW"]``, ``self.Token``, the keyword passed on)."""
+    value, word = m.group("secret"), m.group("word")
+    return kind_of(word) if plausible_secret(value, word) and not _is_code(value, word, "") else None
+
+
+def _key_value(m: re.Match[str]) -> str | None:
+    """``key=...``, ``ENCRYPTION_KEY: ...``: an API key when the value looks like one (:func:`holds_key_token`)."""
+    if m.group("tpl") is not None:
+        return None
+    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    return "API_KEY" if holds_key_token(m.group("word"), value) else None
 
 
 def _short_token(value: str) -> bool:
@@ -161,6 +209,8 @@ def _mentioned(m: re.Match[str]) -> str | None:
     """``my password is X``: after a linking word a password only has to be non-dictionary and a token only has
     to mix letters and digits; with no linking word the word must look like a token on its own."""
     kind, value = kind_of(m.group("word")), m.group("secret")
+    if _is_code(value, m.group("word"), m.string[m.end():m.end() + 1]):
+        return None
     linked = bool(m.group("link") or m.group("punct"))
     if kind == "PASSWORD" and linked:
         return kind if looks_like_password(value) else None
@@ -291,8 +341,15 @@ SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
                      r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _fixed("AWS_SECRET_KEY")),
     # 40 characters of base64 mixing cases and digits (a git hash is lower-case hex, so it stays).
-    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:\\?[\"'])?\]?[ \t]{{0,16}}(?P<sep>=>|:=|[=:：])[ \t]{{0,16}}"
-                     + _VALUE), _assigned),
+    Shape(re.compile(rf"(?im)^[ \t]{{0,16}}(?:export[ \t]{{1,4}})?[A-Za-z0-9_.\-]{{0,60}}?(?P<word>{_KEYWORD})"
+                     rf"(?:{_QUALIFIER}){{0,2}}[ \t]{{0,4}}[=:][ \t]{{0,16}}(?P<secret>[^\s\"'`$][^\s\"'`]{{0,255}})"
+                     r"(?=(?:[ \t]{1,16}#[^\r\n]*|[ \t]{0,16})\r?$)"), _line_value),
+    # DB_PASSWORD=Tr0ub4dor&3 alone on its line: the whole value, whatever punctuation it holds
+    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:{_QUALIFIER}){{0,2}}(?:\\?[\"'])?\]?[ \t]{{0,16}}"
+                     r"(?P<sep>=>|:=|[=:：])[ \t]{0,16}" + _VALUE), _assigned),
+    Shape(re.compile(r"(?i)(?<![A-Za-z0-9_])(?P<word>(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key)(?![A-Za-z0-9])"
+                     r"(?:\\?[\"'])?\]?[ \t]{0,16}(?P<sep>=>|:=|[=:])[ \t]{0,16}" + _VALUE), _key_value),
+    # key=<token>, ?key=<token>&q=1, ENCRYPTION_KEY=..., "key": "..."
     Shape(re.compile(rf"(?i)<[A-Za-z0-9_.:-]{{0,40}}?(?P<word>{_KEYWORD})>(?P<secret>[^<\r\n]{{1,1024}})</"),
           _keyed),  # <password>x</password>, <db.password>x</db.password>
     Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{_KEYWORD})[ \t]{{1,4}}(?!-)"

@@ -182,3 +182,71 @@ def test_a_short_token_after_a_linking_word_is_removed(text: str, secret: str, k
 ])
 def test_a_short_word_after_token_is_that_is_not_a_token_is_unchanged(text: str) -> None:
     assert_unchanged(text)
+
+
+TOKEN = "a9F3kL0pQ7zX2mN8vB4cR6tY1wE5uI0o"
+
+
+@pytest.mark.parametrize("text,label", [
+    pytest.param(f"DB_PASSWORD_PROD={TOKEN}", "PASSWORD", id="environment-suffix"),
+    pytest.param(f"STRIPE_SECRET_KEY_LIVE={TOKEN}", "SECRET", id="live-suffix"),
+    pytest.param(f"SECRET_KEY_BASE={TOKEN}", "SECRET", id="rails-base"),
+    pytest.param(f"GITHUB_TOKEN_RO={TOKEN}", "TOKEN", id="read-only-suffix"),
+    pytest.param(f"password1: {TOKEN}", "PASSWORD", id="numbered"),
+    pytest.param(f"API_KEY_V2={TOKEN}", "API_KEY", id="versioned"),
+])
+def test_a_secret_name_with_a_qualifier_after_its_keyword_still_names_a_secret(text: str, label: str) -> None:
+    """Red-team round 43: the keyword had to end the name, so these leaked whole."""
+    assert_replaced(text, [TOKEN], {label: 1})
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(f"key={TOKEN}", id="bare-key"),
+    pytest.param(f'"key": "{TOKEN}"', id="json-key"),
+    pytest.param(f"https://api.example.com/v1/data?key={TOKEN}&q=1", id="query-parameter"),
+    pytest.param(f"ENCRYPTION_KEY={TOKEN}", id="encryption-key"),
+    pytest.param(f"APP_KEY=base64:{TOKEN}=", id="laravel-app-key"),
+    pytest.param(f"license key: {TOKEN}", id="license-key"),
+])
+def test_a_token_under_a_key_name_is_removed(text: str) -> None:
+    assert_replaced(text, [TOKEN], {"API_KEY": 1})
+
+
+@pytest.mark.parametrize("text,secret", [
+    pytest.param("password: Tr0ub4dor&3", "&3", id="ampersand"),
+    pytest.param("DB_PASSWORD=abc,def123", "def123", id="comma"),
+    pytest.param("PASSWORD=Secr3t<>x", "<>x", id="angle-brackets"),
+    pytest.param("password: Xk9(mP2q)Lr7z", "Lr7z", id="parentheses"),
+    pytest.param("  db_password: Xk9[mP2q]Lr7z   # rotated in May", "Lr7z", id="brackets-and-a-comment"),
+])
+def test_a_value_alone_on_its_line_goes_whole_whatever_punctuation_it_holds(text: str, secret: str) -> None:
+    assert_replaced(text, [secret], {"PASSWORD": 1})
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("password_min_length=8", id="setting-about-passwords"),
+    pytest.param("token_count: 5", id="a-count"),
+    pytest.param("sort key: created_at", id="sort-key"),
+    pytest.param("primary_key = True", id="primary-key"),
+    pytest.param("Cache key: ab12cd34ef56ab12cd34 miss", id="cache-key"),
+    pytest.param("const token = await getToken();", id="await"),
+    pytest.param("let token = new Token(raw);", id="new"),
+    pytest.param("password = hash_pw(raw)", id="call"),
+    pytest.param("if password == confirm_password:", id="comparison"),
+    pytest.param("secret_key = settings.SECRET_KEY", id="settings-attribute"),
+    pytest.param("token = self.Token", id="self-attribute"),
+    pytest.param("password: SecretStr", id="type"),
+    pytest.param("    token: CancellationToken,", id="parameter-type"),
+    pytest.param("    password: Option<String>,", id="generic-type"),
+])
+def test_code_and_settings_about_secrets_are_kept(text: str) -> None:
+    assert_unchanged(text)
+
+
+def test_json_keys_with_a_qualifier_or_ending_in_key_are_redacted() -> None:
+    from synth.redact import redact_json
+
+    clean, count = redact_json({"DB_PASSWORD_PROD": "Hunter22x", "encryption_key": TOKEN, "key": TOKEN,
+                                "sort_key": "created_at", "cache_key": TOKEN})
+    assert count == 3 and clean == {"DB_PASSWORD_PROD": PW, "encryption_key": "[REDACTED_API_KEY]",
+                                    "key": "[REDACTED_API_KEY]", "sort_key": "created_at", "cache_key": TOKEN}
