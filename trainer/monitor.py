@@ -62,6 +62,8 @@ reach: docs/SPEC.md lists it).
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -197,13 +199,17 @@ class RewardHackMonitor:
         """Every task flagged this run, by id."""
 
     def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str]) -> None:
-        """One GRPO group: rewards (None where the sandbox could not score) and the responses, in the same order."""
+        """One GRPO group: rewards (None where the sandbox could not score; a reward that is not finite counts as
+        unscored too) and the responses, in the same order (ValueError, before anything is kept, when the lengths
+        differ)."""
+        if len(rewards) != len(responses):  # refused before any state changes (round 43: half a group was kept)
+            raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses")
         task = self._task(task_id)
         task.groups += 1
         attempts = passes = 0
         for reward, response in zip(rewards, responses, strict=True):
-            if reward is None:
-                continue
+            if reward is None or not math.isfinite(reward):
+                continue  # unscored; a NaN (a verifier's 0/0) is no failure (round 43: an outage read as a jump)
             passed = reward >= self.pass_threshold
             attempts += 1
             passes += passed

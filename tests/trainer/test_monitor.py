@@ -4,6 +4,7 @@ test_monitor_jump.py, test_monitor_pattern.py, test_position_monitor.py."""
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -161,3 +162,26 @@ def test_a_task_whose_pass_rate_jumps_is_quarantined_with_reason_reward_hack(ban
     assert record.status is TaskStatus.QUARANTINED and record.reasons == (Reason.REWARD_HACK,)
     assert "jump" in bank.history(ids[5])[-1].reason
     assert all(bank.find(t).status is TaskStatus.ADMITTED for t in ids if t != ids[5])
+
+
+def test_a_reward_that_is_not_a_number_counts_as_unscored_not_as_a_failure():
+    """Red-team round 43: a verifier that returned NaN (0/0) for a few steps and then recovered was read as a task
+    going from 0.00 to 0.94, and flagged as a jump."""
+    stream = rates(12, 14)
+    stream["t05"] = [0.9] * 14
+    rng = random.Random(0)
+    monitor = RewardHackMonitor(pass_threshold=1.0)
+    flags = []
+    for window in range(14):
+        for task_id, ps in stream.items():
+            if task_id == "t05" and 3 <= window < 8:
+                monitor.record_group(task_id, [math.nan] * GROUP, [f"x {i}" for i in range(GROUP)])
+            else:
+                feed(monitor, task_id, ps[window], rng)
+        flags += monitor.close_window(lambda t: TaskContext(reference="def f(x):\n    return x\n", prompt="f"))
+    assert flags == []
+
+
+def test_a_group_whose_rewards_and_responses_differ_in_length_is_refused():
+    with pytest.raises(ValueError, match="2 rewards for 1 responses"):
+        RewardHackMonitor(pass_threshold=1.0).record_group("t", [1.0, 1.0], ["x"])
