@@ -311,8 +311,14 @@ SHAPES: tuple[Shape, ...] = (
                      r"|hf_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}"
                      r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![0-9A-Za-z]))"), _fixed("API_KEY")),
     Shape(re.compile(_ASCII_EDGE + r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
-                     r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})"),
-          _fixed("TOKEN")),
+                     r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,}"
+                     r"|ya29\.[0-9A-Za-z_-]{20,}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,}|shpat_[a-fA-F0-9]{32}"
+                     r"|hvs\.[A-Za-z0-9_-]{24,}|dop_v1_[a-f0-9]{64})"), _fixed("TOKEN")),
+    # Google OAuth access tokens, npm, PyPI, Shopify, Vault and DigitalOcean tokens (red-team round 43)
+    Shape(re.compile(_ASCII_EDGE + r"(?:GOCSPX-[A-Za-z0-9_-]{20,}|whsec_[A-Za-z0-9]{24,})"), _fixed("SECRET")),
+    Shape(re.compile(_ASCII_EDGE + r"SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"), _fixed("API_KEY")),  # SendGrid
+    Shape(re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})"),
+          _fixed("TOKEN")),  # a Slack webhook's path is its credential
     Shape(re.compile(r"(?i)authorization[\"'\\]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"'\\]{0,3}"
                      r"(?:(?P<scheme>basic|bearer|token|apikey|api-key|sso-key|key)[ \t]{1,4})?"
                      r"(?P<secret>[A-Za-z0-9._~+/:=-]{8,2048})"), _authorization),

@@ -250,3 +250,21 @@ def test_json_keys_with_a_qualifier_or_ending_in_key_are_redacted() -> None:
                                 "sort_key": "created_at", "cache_key": TOKEN})
     assert count == 3 and clean == {"DB_PASSWORD_PROD": PW, "encryption_key": "[REDACTED_API_KEY]",
                                     "key": "[REDACTED_API_KEY]", "sort_key": "created_at", "cache_key": TOKEN}
+
+
+@pytest.mark.parametrize("text,secret,label", [
+    pytest.param("POST https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdEFGHijklMNOPqrstUVWX",
+                 "abcdEFGHijklMNOPqrstUVWX", "TOKEN", id="slack-webhook"),
+    pytest.param("header ya29.a0AfH6SMBx3kLm9pQrStUvWxYz0123456789", "a0AfH6SMBx3kLm9pQrStUvWxYz", "TOKEN",
+                 id="google-oauth-access-token"),
+    pytest.param("client GOCSPX-1a2B3c4D5e6F7g8H9i0JkLmNo", "1a2B3c4D5e6F7g8H9i0JkLmNo", "SECRET",
+                 id="google-oauth-client-secret"),
+    pytest.param("SG.aBcDeFgHiJkLmNoPqR.sTuVwXyZ0123456789abcdefGHIJKLMNOPQRSTU", "sTuVwXyZ0123456789", "API_KEY",
+                 id="sendgrid"),
+    pytest.param("npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a1B2c3D4e5F6g7H8i9J0", "TOKEN", id="npm"),
+    pytest.param("whsec_1234567890abcdefghijABCDEF", "1234567890abcdefghij", "SECRET", id="stripe-webhook-secret"),
+    pytest.param("VAULT hvs.CAESIJlWh3Y2bTZ3d3J3ZXJ3ZXJ3ZXJ3ZXJ3", "CAESIJlWh3Y2bTZ3", "TOKEN", id="vault"),
+])
+def test_a_vendor_credential_is_removed_without_a_keyword(text: str, secret: str, label: str) -> None:
+    """Red-team round 43: these prefixes were unknown, so with no keyword before them they leaked whole."""
+    assert_replaced(text, [secret], {label: 1})
