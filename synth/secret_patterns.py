@@ -29,13 +29,18 @@ KINDS = ("PRIVATE_KEY", "JWT", "API_KEY", "TOKEN", "PASSWORD", "AWS_SECRET_KEY",
 """Every label a placeholder can carry: ``[REDACTED_<KIND>]``."""
 
 _KIND_STEMS = (("private", "PRIVATE_KEY"), ("pass", "PASSWORD"), ("pwd", "PASSWORD"), ("密码", "PASSWORD"),
+               ("contrase", "PASSWORD"), ("пароль", "PASSWORD"), ("パスワード", "PASSWORD"), ("비밀번호", "PASSWORD"),
+               ("senha", "PASSWORD"), ("wachtwoord", "PASSWORD"),
                ("token", "TOKEN"), ("令牌", "TOKEN"), ("authorization", "TOKEN"), ("secret", "SECRET"),
                ("密钥", "SECRET"), ("key", "API_KEY"))
-_KEYWORD = (r"(?:api[_\- ]?key|apikey|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
-            r"token|passphrase|passwd|password|pwd|(?<![A-Za-z])pass|密码|密钥|令牌)")
+_FOREIGN_PASSWORD = r"passwort|contraseña|contrasena|mot de passe|пароль|パスワード|비밀번호|senha|wachtwoord"
+"""The password word of German, Spanish, French, Russian, Japanese, Korean, Portuguese and Dutch (red-team round 43:
+only Chinese was known)."""
+_KEYWORD = (rf"(?:api[_\- ]?key|apikey|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
+            rf"token|passphrase|passwd|password|pwd|(?<![A-Za-z])pass|密码|密钥|令牌|{_FOREIGN_PASSWORD})")
 """A word whose value is a secret; it must end the key (``password_min_length`` and ``max_tokens`` are not keys)."""
-_PROSE_KEYWORD = (r"(?:api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
-                  r"token|passphrase|passwd|password|密码|密钥|令牌)")
+_PROSE_KEYWORD = (rf"(?:api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
+                  rf"token|passphrase|passwd|password|密码|密钥|令牌|{_FOREIGN_PASSWORD})")
 """The keywords that prose uses (``pass`` and ``pwd`` in a sentence are rarely about a credential)."""
 _QUALIFIER = (r"(?:[_\-.]?(?:prod|production|dev|development|staging|stage|test|testing|live|sandbox|local|qa|uat|"
               r"base|ro|rw|old|new|current|primary|secondary|backup|admin|root|main|v\d{1,3})|[_\-.]?\d{1,3})")

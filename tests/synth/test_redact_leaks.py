@@ -268,3 +268,15 @@ def test_json_keys_with_a_qualifier_or_ending_in_key_are_redacted() -> None:
 def test_a_vendor_credential_is_removed_without_a_keyword(text: str, secret: str, label: str) -> None:
     """Red-team round 43: these prefixes were unknown, so with no keyword before them they leaked whole."""
     assert_replaced(text, [secret], {label: 1})
+
+
+@pytest.mark.parametrize("word", ["Passwort", "contraseña", "mot de passe", "пароль", "パスワード", "비밀번호", "senha",
+                                  "wachtwoord"])
+def test_a_password_word_of_another_language_names_a_password(word: str) -> None:
+    """Red-team round 43: among other languages only Chinese (密码) was known."""
+    assert_replaced(f"{word}: Hunter22x", ["Hunter22x"], {"PASSWORD": 1})
+
+
+@pytest.mark.parametrize("text", ["le mot de passe est incorrect", "Das Passwort ist falsch."])
+def test_a_sentence_about_a_password_in_another_language_is_kept(text: str) -> None:
+    assert_unchanged(text)
