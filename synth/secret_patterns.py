@@ -328,7 +328,11 @@ SHAPES: tuple[Shape, ...] = (
                      r"(?:(?P<scheme>basic|bearer|token|apikey|api-key|sso-key|key)[ \t]{1,4})?"
                      r"(?P<secret>[A-Za-z0-9._~+/:=-]{8,2048})"), _authorization),
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]{1,4}(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"), _fixed("TOKEN")),
-    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>\[\]]{0,64}:"
+    Shape(re.compile(r"(?<=://)(?P<secret>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
+                     r"\.[A-Za-z]{2,24})(?=:[^\s\"'<>@]{1,128}@[A-Za-z0-9\[])"), _fixed("EMAIL")),
+    # smtp://alerts@example.com:PASSWORD@smtp.gmail.com: a username that is an address (round 43: both leaked)
+    Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>\[\]]{0,64}"
+                     r"(?:@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})?:"
                      r"(?!\d{1,5}(?:[/?#\s]|$))(?P<secret>[^\s\"'<>@]{1,128}(?:@[^\s\"'<>@/?#]{1,128}(?=@)){0,8})"
                      r"@(?=[A-Za-z0-9\[])"), _fixed("PASSWORD")),
     # scheme://user:PASSWORD@host: the password runs to the last @ of the authority (p@ss@host), may hold a raw

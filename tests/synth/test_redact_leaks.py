@@ -280,3 +280,14 @@ def test_a_password_word_of_another_language_names_a_password(word: str) -> None
 @pytest.mark.parametrize("text", ["le mot de passe est incorrect", "Das Passwort ist falsch."])
 def test_a_sentence_about_a_password_in_another_language_is_kept(text: str) -> None:
     assert_unchanged(text)
+
+
+@pytest.mark.parametrize("url,kept", [
+    pytest.param("EMAIL_URL=smtp://alerts@example.com:Hunter22x@smtp.gmail.com:587",
+                 f"EMAIL_URL=smtp://[REDACTED_EMAIL]:{PW}@smtp.gmail.com:587", id="smtp-with-port"),
+    pytest.param("ftp://alice@example.com:Hunter22@ftp.example.com/", f"ftp://[REDACTED_EMAIL]:{PW}@ftp.example.com/",
+                 id="ftp-without-port"),
+])
+def test_a_url_whose_username_is_an_address_loses_both_and_keeps_its_host(url: str, kept: str) -> None:
+    """Red-team round 43: the password leaked with the address, or was labelled EMAIL and took the host along."""
+    assert redact_text(url).text == kept
