@@ -94,20 +94,37 @@ class _Tally:
         return f"[REDACTED_{kind}]"
 
 
+def _named_pair(value: dict[Any, Any]) -> str | None:
+    """The secret name of a name/value pair (``{"name": "DB_PASSWORD", "value": ...}``, as Kubernetes and ECS list
+    environment variables, or ``{"key": "password", "value": ...}``), or None. Why: the value's own key says
+    nothing, so such pairs leaked whole (red-team round 43)."""
+    for field in ("name", "key", "Name", "Key"):
+        named = value.get(field)
+        if isinstance(named, str) and "value" in {str(k).lower() for k in value} and names_a_secret(named):
+            return named
+    return None
+
+
 def _walk(value: Any, tally: _Tally, key: str | None) -> Any:
     """Redact every string of a JSON value, keys included; ``key`` is the nearest enclosing key naming a secret."""
     if isinstance(value, str):
         return tally.whole(value, key) if key else tally.text(value)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
+        pair = _named_pair(value)
         for name, item in value.items():
             clean_name = tally.text(str(name))
             while clean_name in out:  # two keys redacted to one placeholder must not overwrite each other
                 clean_name += "'"
             named = names_a_secret(str(name)) or (isinstance(item, str) and holds_key_token(str(name), item))
-            out[clean_name] = _walk(item, tally, key or (str(name) if named else None))
+            secret_name = str(name) if named else (pair if str(name).lower() == "value" else None)
+            if str(name).lower() == "auth" and isinstance(item, list | tuple) and len(item) == 2:
+                item = [item[0], tally.whole(item[1], "password") if isinstance(item[1], str) else item[1]]  # (u, pw)
+            out[clean_name] = _walk(item, tally, key or secret_name)
         return out
     if isinstance(value, list | tuple):
+        if len(value) == 2 and isinstance(value[0], str) and names_a_secret(value[0]):  # ["X-Api-Key", "..."]
+            return [_walk(value[0], tally, key), _walk(value[1], tally, key or value[0])]
         return [_walk(item, tally, key) for item in value]
     if key and isinstance(value, int | float) and not isinstance(value, bool) and plausible_secret(str(value), key):
         tally.total += 1  # "password": 123456 is as secret as "123456"

@@ -196,6 +196,15 @@ def _line_value(m: re.Match[str]) -> str | None:
     return kind_of(word) if plausible_secret(value, word) and not _is_code(value, word, "") else None
 
 
+def _pair_value(m: re.Match[str]) -> str | None:
+    """``name: DB_PASSWORD`` then ``value: X`` (a Kubernetes or ECS environment entry, in YAML or JSON): the value
+    is the named secret unless it is a placeholder or a template."""
+    if m.group("tpl") is not None:
+        return None
+    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    return kind_of(m.group("word")) if plausible_secret(value, m.group("word")) else None
+
+
 def _key_value(m: re.Match[str]) -> str | None:
     """``key=...``, ``ENCRYPTION_KEY: ...``: an API key when the value looks like one (:func:`holds_key_token`)."""
     if m.group("tpl") is not None:
@@ -360,6 +369,17 @@ SHAPES: tuple[Shape, ...] = (
                      rf"(?:{_QUALIFIER}){{0,2}}[ \t]{{0,4}}[=:][ \t]{{0,16}}(?P<secret>[^\s\"'`$][^\s\"'`]{{0,255}})"
                      r"(?=(?:[ \t]{1,16}#[^\r\n]*|[ \t]{0,16})\r?$)"), _line_value),
     # DB_PASSWORD=Tr0ub4dor&3 alone on its line: the whole value, whatever punctuation it holds
+    Shape(re.compile(rf"(?i)[\"']?\bname[\"']?[ \t]{{0,4}}[:=][ \t]{{0,4}}[\"']?(?P<word>[A-Za-z0-9_.\-]{{0,60}}?"
+                     rf"(?:{_KEYWORD})(?:{_QUALIFIER}){{0,2}})[\"']?[ \t]{{0,4}},?[ \t]{{0,4}}(?:\r?\n[ \t-]{{0,16}})?"
+                     r"[\"']?value[\"']?[ \t]{0,4}[:=][ \t]{0,16}" + _VALUE), _pair_value),
+    # - name: DB_PASSWORD / value: X (Kubernetes, ECS), {"name": "API_TOKEN", "value": "X"}: red-team round 43
+    Shape(re.compile(rf"(?i)\([ \t]{{0,4}}[\"'](?P<word>[A-Za-z0-9_.\-]{{0,60}}?(?:{_KEYWORD})(?:{_QUALIFIER}){{0,2}})"
+                     r"[\"'][ \t]{0,4},[ \t]{0,4}(?:\"(?P<secret_dq>[^\s\"]{1,1024})\"|'(?P<secret_sq>[^\s']{1,1024})')"
+                     r"(?P<tpl>(?!))?"), _pair_value),  # one word: print("password", "is required") is a message
+    # setProperty("password", "X"), headers.put("X-Api-Key", "X"), os.environ.setdefault("API_TOKEN", "X")
+    Shape(re.compile(r"(?i)(?<![A-Za-z0-9_])auth[ \t]{0,4}=[ \t]{0,4}\([ \t]{0,4}[\"'][^\"'\r\n]{1,64}[\"'][ \t]{0,4},"
+                     r"[ \t]{0,4}(?:\"(?P<secret_dq>[^\"\r\n]{1,256})\"|'(?P<secret_sq>[^'\r\n]{1,256})')"),
+          _fixed("PASSWORD")),  # requests' auth=("user", "X")
     Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:{_QUALIFIER}){{0,2}}(?:\\?[\"'])?\]?[ \t]{{0,16}}"
                      r"(?P<sep>=>|:=|[=:：])[ \t]{0,16}" + _VALUE), _assigned),
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9_])(?P<word>(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key)(?![A-Za-z0-9])"

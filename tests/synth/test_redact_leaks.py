@@ -291,3 +291,29 @@ def test_a_sentence_about_a_password_in_another_language_is_kept(text: str) -> N
 def test_a_url_whose_username_is_an_address_loses_both_and_keeps_its_host(url: str, kept: str) -> None:
     """Red-team round 43: the password leaked with the address, or was labelled EMAIL and took the host along."""
     assert redact_text(url).text == kept
+
+
+@pytest.mark.parametrize("text,secret", [
+    pytest.param("env:\n- name: DB_PASSWORD\n  value: Hunter22x", "Hunter22x", id="kubernetes-env"),
+    pytest.param('{"name": "API_TOKEN", "value": "q8Zr2Lm9Vx7"}', "q8Zr2Lm9Vx7", id="ecs-json"),
+    pytest.param('props.setProperty("password", "Hunter22x");', "Hunter22x", id="set-property"),
+    pytest.param('requests.get(url, auth=("admin", "Hunter22x"))', "Hunter22x", id="requests-auth"),
+])
+def test_a_secret_given_as_a_name_value_pair_is_removed(text: str, secret: str) -> None:
+    """Red-team round 43: the value's own key or position says nothing, so these leaked whole."""
+    assert secret not in redact_text(text).text
+
+
+def test_a_name_value_pair_in_json_loses_its_value() -> None:
+    from synth.redact import redact_json
+
+    clean, count = redact_json({"env": [{"name": "DB_PASSWORD", "value": "Hunter22x"},
+                                        {"name": "LOG_LEVEL", "value": "debug"}],
+                                "headers": [["X-Api-Key", "abc123"], ["Accept", "json"]], "auth": ["admin", "pw1"]})
+    assert count == 3 and clean == {"env": [{"name": "DB_PASSWORD", "value": PW}, {"name": "LOG_LEVEL", "value": "debug"}],
+                                    "headers": [["X-Api-Key", "[REDACTED_API_KEY]"], ["Accept", "json"]],
+                                    "auth": ["admin", PW]}
+
+
+def test_a_message_naming_a_password_in_a_call_is_kept() -> None:
+    assert_unchanged('print("password", "is required")')
