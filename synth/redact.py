@@ -27,8 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synth.secret_patterns import (KINDS, SHAPES, holds_key_token, kind_of, names_a_secret, plausible_secret,
-                                   secret_span)
+from synth.secret_patterns import KINDS, SHAPES, secret_span
+from synth.secret_words import holds_key_token, kind_of, names_a_secret, plausible_secret
 from task_bank.environment import ToolCall
 from task_bank.failure import FailureRecord, FailureSignal
 from task_bank.spec import Message

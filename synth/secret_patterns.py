@@ -19,111 +19,15 @@ glued to CJK text was missed. ASCII lookarounds (``(?<![A-Za-z0-9_])``) mark the
 
 from __future__ import annotations
 
-import math
 import re
-from urllib.parse import unquote
 from collections.abc import Callable
 from typing import NamedTuple
+from urllib.parse import unquote
 
-KINDS = ("PRIVATE_KEY", "JWT", "API_KEY", "TOKEN", "PASSWORD", "AWS_SECRET_KEY", "SECRET", "EMAIL")
-"""Every label a placeholder can carry: ``[REDACTED_<KIND>]``."""
+from synth.secret_words import (KEYWORD, KINDS, PROSE_KEYWORD, QUALIFIER, entropy, holds_key_token, is_placeholder,
+                                kind_of, looks_like_password, looks_like_token, plausible_secret)
 
-_KIND_STEMS = (("private", "PRIVATE_KEY"), ("pass", "PASSWORD"), ("pwd", "PASSWORD"), ("密码", "PASSWORD"),
-               ("contrase", "PASSWORD"), ("пароль", "PASSWORD"), ("パスワード", "PASSWORD"), ("비밀번호", "PASSWORD"),
-               ("senha", "PASSWORD"), ("wachtwoord", "PASSWORD"),
-               ("token", "TOKEN"), ("令牌", "TOKEN"), ("authorization", "TOKEN"), ("secret", "SECRET"),
-               ("密钥", "SECRET"), ("key", "API_KEY"))
-_FOREIGN_PASSWORD = r"passwort|contraseña|contrasena|mot de passe|пароль|パスワード|비밀번호|senha|wachtwoord"
-"""The password word of German, Spanish, French, Russian, Japanese, Korean, Portuguese and Dutch (red-team round 43:
-only Chinese was known)."""
-_KEYWORD = (rf"(?:api[_\- ]?key|apikey|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
-            rf"token|passphrase|passwd|password|pwd|(?<![A-Za-z])pass|密码|密钥|令牌|{_FOREIGN_PASSWORD})")
-"""A word whose value is a secret; it must end the key (``password_min_length`` and ``max_tokens`` are not keys)."""
-_PROSE_KEYWORD = (rf"(?:api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|private[_\- ]?key|secret(?:[_\- ]?key)?|"
-                  rf"token|passphrase|passwd|password|密码|密钥|令牌|{_FOREIGN_PASSWORD})")
-"""The keywords that prose uses (``pass`` and ``pwd`` in a sentence are rarely about a credential)."""
-_QUALIFIER = (r"(?:[_\-.]?(?:prod|production|dev|development|staging|stage|test|testing|live|sandbox|local|qa|uat|"
-              r"base|ro|rw|old|new|current|primary|secondary|backup|admin|root|main|v\d{1,3})|[_\-.]?\d{1,3})")
-"""What may follow a keyword in a name whose value is still the secret (``DB_PASSWORD_PROD``, ``SECRET_KEY_BASE``,
-``GITHUB_TOKEN_RO``, ``API_KEY_V2``, ``password1``): where the secret is used, never what the value is about
-(``password_min_length`` and ``token_count`` stay, red-team round 43)."""
-_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.\- ]{{0,60}}?(?:{_KEYWORD}|authorization)(?:{_QUALIFIER}){{0,2}}")
-"""A JSON key that names a secret (``api_key``, ``DB_PASSWORD``, ``x-auth-token``): its whole value goes."""
-
-_PLACEHOLDER = re.compile(r"(?i)\*+|x+|\.+|…|-+|\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[^}]{0,200}\}|<[^>]{0,200}>|"
-                          r"\{\{[^}]{0,200}\}\}|%\([A-Za-z_]\w{0,60}\)s|\[REDACTED(?:_[A-Z_]+)?\]|null|none|nil|"
-                          r"undefined|true|false|str|string|bytes|int|optional|any|required|missing|invalid|"
-                          r"incorrect|expired|wrong|empty|unset|hidden|redacted|provided")
-"""Values that stand for a secret without being one: ``${DB_PASSWORD}``, ``<your-api-key-here>``, ``****``, a type
-name in a signature (``token: str``), a status word in an error (``password: expired``)."""
-_PATH = re.compile(r"(?:~|\.{1,2})?(?:/[A-Za-z0-9_.@~+-]{1,255}){2,64}/?"
-                   r"|[A-Za-z]:(?:\\[A-Za-z0-9_.@~+ -]{1,255}){1,64}")
-"""A file path says where a secret lives, not what it is (``PWD=/home/app``, ``private key: /etc/ssl/x.key``)."""
-_HOST_OR_URL = re.compile(r"(?i)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,9}\.[a-z]{2,24}|[a-z][a-z0-9+.-]{1,20}://\S*")
-_WORDLIKE = re.compile(r"[A-Za-z][a-z]*(?:-[a-z]+)*|[A-Z]+")
-"""Reads like a dictionary word (``incorrect``, ``Expired``, ``refreshed-after-the-retry``): no digit, no mixed case."""
-_TOKENLIKE = re.compile(r"(?=[A-Za-z0-9_\-]{0,255}[0-9])(?=[A-Za-z0-9_\-]{0,255}[A-Za-z])[A-Za-z0-9_\-]{12,}"
-                        r"|(?=[0-9]{0,255}[A-Fa-f])[0-9A-Fa-f]{16,}")
-"""Alphanumeric of 12+ with both letters and digits, or hex of 16+: a token, not a word or a count."""
-
-
-def kind_of(word: str) -> str:
-    """The label a keyword implies: ``DB_PASSWORD`` -> PASSWORD, ``client_secret`` -> SECRET, ``api-key`` -> API_KEY."""
-    lowered = word.lower()
-    return next(kind for stem, kind in _KIND_STEMS if stem in lowered)
-
-
-def names_a_secret(key: str) -> bool:
-    """Whether a JSON key names a secret (``api_key``, ``DB_PASSWORD``, ``DB_PASSWORD_PROD``, ``Authorization``; not
-    ``max_tokens``)."""
-    return bool(_SECRET_KEY_NAME.fullmatch(key))
-
-
-_KEY_NAME = re.compile(r"(?i)(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key")
-_NO_SECRET_KEY = re.compile(r"(?i)(?:^|[_\-. ])(?:cache|sort|primary|foreign|partition|idempotency|routing|row|group|"
-                            r"cursor|object|hash|lookup|index|unique|composite|shard|map|dict|s3|redis|public|pub)"
-                            r"[_\-. ]?key$")
-"""``key``, ``ENCRYPTION_KEY``, ``app-key``: a name whose value is a secret when it looks like one (``sort key:
-created_at`` and ``primary_key = True`` do not; a cache, sort, partition or public key is no secret)."""
-
-
-def holds_key_token(name: str, value: str) -> bool:
-    """Whether ``value``, under a ``key``-ending name, is a key: token-like once a ``base64:`` prefix is left out
-    (Laravel's ``APP_KEY=base64:...``). Why: a bare ``key`` was no keyword, so ``?key=<token>`` and
-    ``ENCRYPTION_KEY=...`` leaked whole (red-team round 43)."""
-    value = value.removeprefix("base64:").strip()
-    return (bool(_KEY_NAME.fullmatch(name)) and not _NO_SECRET_KEY.search(name) and len(value) >= 16
-            and looks_like_token(value))
-
-
-def _is_path(value: str) -> bool:
-    """A path of two or more segments, none of which looks like a token (``/8fK2m/Lq9xZ0pQa7Mn`` is base64)."""
-    return bool(_PATH.fullmatch(value)) and not any(_TOKENLIKE.fullmatch(part) for part in re.split(r"[/\\]", value))
-
-
-def is_placeholder(value: str) -> bool:
-    """Whether ``value`` is empty, a template, a mask, a type or status word, or a path rather than a secret."""
-    value = value.strip()
-    return not value or bool(_PLACEHOLDER.fullmatch(value)) or _is_path(value)
-
-
-def _entropy(word: str) -> float:
-    return -sum(n / len(word) * math.log2(n / len(word)) for n in (word.count(c) for c in set(word)))
-
-
-def looks_like_token(value: str) -> bool:
-    """A token, key or secret in prose: hex of 16+, alphanumeric of 12+ with digits, or 12+ random-looking chars."""
-    if _TOKENLIKE.fullmatch(value):
-        return True
-    return (len(value) >= 12 and bool(re.fullmatch(r"[A-Za-z0-9+/_\-]+={0,2}", value)) and _entropy(value) >= 3.5
-            and any(c.isalpha() for c in value) and not _WORDLIKE.fullmatch(value))
-
-
-def looks_like_password(value: str) -> bool:
-    """A password after ``is``/``was``/``:``: any word of 4+ that is not dictionary-looking, a host, a URL or a path."""
-    return (len(value) >= 4 and not _WORDLIKE.fullmatch(value) and not _HOST_OR_URL.fullmatch(value)
-            and not is_placeholder(value))
-
+__all__ = ["KINDS", "SHAPES", "Shape", "secret_span"]
 
 Judge = Callable[[re.Match[str]], "str | None"]
 
@@ -138,16 +42,6 @@ class Shape(NamedTuple):
 
 def _fixed(kind: str) -> Judge:
     return lambda m: kind
-
-
-def plausible_secret(value: str, word: str) -> bool:
-    """Whether ``value``, assigned to keyword ``word``, can be a secret: not a placeholder, and not a small count
-    (``token: 5``, ``max_token=64``) unless the word is a password one; a bare ``pass=12`` is a test tally."""
-    if is_placeholder(value):
-        return False
-    if value.isdigit() and (word.lower() == "pass" or (len(value) < 6 and kind_of(word) != "PASSWORD")):
-        return False
-    return True
 
 
 def _keyed(m: re.Match[str]) -> str | None:
@@ -267,7 +161,7 @@ def _url_user_token(m: re.Match[str]) -> str | None:
     a name (``deploy``, ``jenkins-bot-2024``) is not."""
     value = m.group("secret")
     return "TOKEN" if (re.fullmatch(r"[A-Za-z0-9]{20,}", value) and not value.isdigit() and not value.isalpha()
-                       and _entropy(value) >= 3.5) else None
+                       and entropy(value) >= 3.5) else None
 
 
 def _authorization(m: re.Match[str]) -> str | None:
@@ -365,29 +259,29 @@ SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
                      r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _fixed("AWS_SECRET_KEY")),
     # 40 characters of base64 mixing cases and digits (a git hash is lower-case hex, so it stays).
-    Shape(re.compile(rf"(?im)^[ \t]{{0,16}}(?:export[ \t]{{1,4}})?[A-Za-z0-9_.\-]{{0,60}}?(?P<word>{_KEYWORD})"
-                     rf"(?:{_QUALIFIER}){{0,2}}[ \t]{{0,4}}[=:][ \t]{{0,16}}(?P<secret>[^\s\"'`$][^\s\"'`]{{0,255}})"
+    Shape(re.compile(rf"(?im)^[ \t]{{0,16}}(?:export[ \t]{{1,4}})?[A-Za-z0-9_.\-]{{0,60}}?(?P<word>{KEYWORD})"
+                     rf"(?:{QUALIFIER}){{0,2}}[ \t]{{0,4}}[=:][ \t]{{0,16}}(?P<secret>[^\s\"'`$][^\s\"'`]{{0,255}})"
                      r"(?=(?:[ \t]{1,16}#[^\r\n]*|[ \t]{0,16})\r?$)"), _line_value),
     # DB_PASSWORD=Tr0ub4dor&3 alone on its line: the whole value, whatever punctuation it holds
-    Shape(re.compile(rf"(?i)[\"']?\bname[\"']?[ \t]{{0,4}}[:=][ \t]{{0,4}}[\"']?(?P<word>[A-Za-z0-9_.\-]{{0,60}}?"
-                     rf"(?:{_KEYWORD})(?:{_QUALIFIER}){{0,2}})[\"']?[ \t]{{0,4}},?[ \t]{{0,4}}(?:\r?\n[ \t-]{{0,16}})?"
+    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_])[\"']?name[\"']?[ \t]{{0,4}}[:=][ \t]{{0,4}}[\"']?(?P<word>[A-Za-z0-9_.\-]{{0,60}}?"
+                     rf"(?:{KEYWORD})(?:{QUALIFIER}){{0,2}})[\"']?[ \t]{{0,4}},?[ \t]{{0,4}}(?:\r?\n[ \t-]{{0,16}})?"
                      r"[\"']?value[\"']?[ \t]{0,4}[:=][ \t]{0,16}" + _VALUE), _pair_value),
     # - name: DB_PASSWORD / value: X (Kubernetes, ECS), {"name": "API_TOKEN", "value": "X"}: red-team round 43
-    Shape(re.compile(rf"(?i)\([ \t]{{0,4}}[\"'](?P<word>[A-Za-z0-9_.\-]{{0,60}}?(?:{_KEYWORD})(?:{_QUALIFIER}){{0,2}})"
+    Shape(re.compile(rf"(?i)\([ \t]{{0,4}}[\"'](?P<word>[A-Za-z0-9_.\-]{{0,60}}?(?:{KEYWORD})(?:{QUALIFIER}){{0,2}})"
                      r"[\"'][ \t]{0,4},[ \t]{0,4}(?:\"(?P<secret_dq>[^\s\"]{1,1024})\"|'(?P<secret_sq>[^\s']{1,1024})')"
                      r"(?P<tpl>(?!))?"), _pair_value),  # one word: print("password", "is required") is a message
     # setProperty("password", "X"), headers.put("X-Api-Key", "X"), os.environ.setdefault("API_TOKEN", "X")
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9_])auth[ \t]{0,4}=[ \t]{0,4}\([ \t]{0,4}[\"'][^\"'\r\n]{1,64}[\"'][ \t]{0,4},"
                      r"[ \t]{0,4}(?:\"(?P<secret_dq>[^\"\r\n]{1,256})\"|'(?P<secret_sq>[^'\r\n]{1,256})')"),
           _fixed("PASSWORD")),  # requests' auth=("user", "X")
-    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:{_QUALIFIER}){{0,2}}(?:\\?[\"'])?\]?[ \t]{{0,16}}"
+    Shape(re.compile(rf"(?i)(?P<word>{KEYWORD})(?:{QUALIFIER}){{0,2}}(?:\\?[\"'])?\]?[ \t]{{0,16}}"
                      r"(?P<sep>=>|:=|[=:：])[ \t]{0,16}" + _VALUE), _assigned),
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9_])(?P<word>(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key)(?![A-Za-z0-9])"
                      r"(?:\\?[\"'])?\]?[ \t]{0,16}(?P<sep>=>|:=|[=:])[ \t]{0,16}" + _VALUE), _key_value),
     # key=<token>, ?key=<token>&q=1, ENCRYPTION_KEY=..., "key": "..."
-    Shape(re.compile(rf"(?i)<[A-Za-z0-9_.:-]{{0,40}}?(?P<word>{_KEYWORD})>(?P<secret>[^<\r\n]{{1,1024}})</"),
+    Shape(re.compile(rf"(?i)<[A-Za-z0-9_.:-]{{0,40}}?(?P<word>{KEYWORD})>(?P<secret>[^<\r\n]{{1,1024}})</"),
           _keyed),  # <password>x</password>, <db.password>x</db.password>
-    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{_KEYWORD})[ \t]{{1,4}}(?!-)"
+    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{KEYWORD})[ \t]{{1,4}}(?!-)"
                      r"(?P<secret>[^\s\"'`]{1,256})"), _keyed),  # --password x
     Shape(re.compile(r"(?i)(?:(?<![A-Za-z0-9_-])(?P<machine>machine)[ \t]{1,16}[^\s]{1,256}\s{1,16})?"
                      r"(?<![A-Za-z0-9_-])login[ \t]{1,16}[^\s]{1,256}\s{1,16}"
@@ -399,10 +293,10 @@ SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9_-])password[ \t]for[ \t](?:'[^'\r\n]{1,256}'|\"[^\"\r\n]{1,256}\""
                      r"|[^\s:'\"]{1,256}):[ \t]{0,16}(?P<secret>[^\s]{0,255}[^\s:])(?![^\s])"), _password_like),
     # git's "Password for 'https://bob@github.com': X", sudo's "[sudo] password for bob: X"
-    Shape(re.compile(rf"(?i)(?P<word>{_KEYWORD})(?:%(?:25)?2[27])?(?P<sep>%(?:25)?3[AD])(?:%(?:25)?2[27])?"
+    Shape(re.compile(rf"(?i)(?P<word>{KEYWORD})(?:%(?:25)?2[27])?(?P<sep>%(?:25)?3[AD])(?:%(?:25)?2[27])?"
                      r"(?P<secret>(?:(?!%(?:25)?2[267])(?:[A-Za-z0-9._~!*+\-]|%[0-9A-Fa-f]{2})){1,256})"),
           _url_encoded),  # next=%2Fcb%3Ftoken%3DX, body=%7B%22api_key%22%3A%22X%22%7D; ends at an encoded & " '
-    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9])(?P<word>{_PROSE_KEYWORD})(?![A-Za-z0-9_]){_LINK}"
+    Shape(re.compile(rf"(?i)(?<![A-Za-z0-9])(?P<word>{PROSE_KEYWORD})(?![A-Za-z0-9_]){_LINK}"
                      r"(?P<punct>[ \t]{0,4}[,:=：])?[ \t]{0,4}(?<=[ \t,:=：是为])[\"'`«]?"
                      r"(?P<secret>[!#$%&*+\-./0-9:=?@A-Z\\^_a-z|~]{3,255}[!#$%&*+\-/0-9:=@A-Z\\^_a-z|~])"), _mentioned),
     # The word after the keyword: printable ASCII without quotes or brackets, a closing period or ? left out.
