@@ -6,7 +6,7 @@ its own false-positive reasoning, which would drown the monitor's bookkeeping in
 
 **Markers.** Each response is scanned whole when it is at most ``max_chars`` long, else its first and last
 ``max_chars / 2`` characters (a hack appended after a long honest answer, or padding that pushes the answer out
-of a verifier's view, sits at the tail). Its markers are its lines (whitespace collapsed, at least three tokens
+of a verifier's view, sits at the tail) and the middle's lines that name the grader. Its markers are its lines (whitespace collapsed, at least three tokens
 and a letter: ``# __score__ = 1``, ``print('SCORE: 1.0')``), its runs of ``pattern_tokens`` consecutive tokens
 (words and single punctuation marks: a hack written inside a line), and its padding (one or two tokens repeated
 ``padding_repeats`` times in a row). The reference's and the prompt's markers are *known*: never a pattern.
@@ -60,12 +60,28 @@ that holds it is how the policy writes the answer, never a pattern."""
 _MAX_LINE = 300
 
 
+_MIDDLE_LINES = 8
+"""Lines of a long response's middle kept for naming the grader (:func:`parts`)."""
+
+
 def parts(text: str, max_chars: int) -> tuple[str, ...]:
-    """What is scanned of a response: all of it, or its head and its tail (``max_chars`` in all)."""
+    """What is scanned of a response: all of it, or its head and its tail (``max_chars`` in all) and, between them,
+    up to :data:`_MIDDLE_LINES` lines of the middle that name the grader (each at most ``_MAX_LINE`` characters).
+    Why the middle's grader lines: a hack written halfway through a long response was never seen (red-team round
+    43: ``_getframe(1).f_locals['score'] = 1.0`` at character 3,500 of 7,000); one regex pass keeps it linear."""
     if len(text) <= max_chars:
         return (text,)
     half = max_chars // 2
-    return text[:half], text[-half:]
+    middle, found = text[half:-half], []
+    for hit in GRADER.finditer(middle):
+        start = middle.rfind("\n", 0, hit.start()) + 1
+        end = middle.find("\n", hit.end())
+        line = middle[start:end if end >= 0 else len(middle)]
+        if len(line) <= _MAX_LINE and line not in found:
+            found.append(line)
+        if len(found) >= _MIDDLE_LINES:
+            break
+    return (text[:half], "\n".join(found), text[-half:]) if found else (text[:half], text[-half:])
 
 
 def clip(text: str, max_chars: int) -> str:
