@@ -18,7 +18,7 @@ _KIND_STEMS = (("private", "PRIVATE_KEY"), ("pass", "PASSWORD"), ("pwd", "PASSWO
                ("contrase", "PASSWORD"), ("пароль", "PASSWORD"), ("パスワード", "PASSWORD"), ("비밀번호", "PASSWORD"),
                ("senha", "PASSWORD"), ("wachtwoord", "PASSWORD"),
                ("token", "TOKEN"), ("令牌", "TOKEN"), ("authorization", "TOKEN"), ("secret", "SECRET"),
-               ("密钥", "SECRET"), ("key", "API_KEY"))
+               ("密钥", "SECRET"), ("credential", "SECRET"), ("key", "API_KEY"))
 _FOREIGN_PASSWORD = r"passwort|contraseña|contrasena|mot de passe|пароль|パスワード|비밀번호|senha|wachtwoord"
 """The password word of German, Spanish, French, Russian, Japanese, Korean, Portuguese and Dutch (red-team round 43:
 only Chinese was known)."""
@@ -34,8 +34,11 @@ QUALIFIER = (r"(?:[_\-.]?(?:prod|production|dev|development|staging|stage|test|t
 """What may follow a keyword in a name whose value is still the secret (``DB_PASSWORD_PROD``, ``SECRET_KEY_BASE``,
 ``GITHUB_TOKEN_RO``, ``API_KEY_V2``, ``password1``): where the secret is used, never what the value is about
 (``password_min_length`` and ``token_count`` stay, red-team round 43)."""
-_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.\- ]{{0,60}}?(?:{KEYWORD}|authorization)(?:{QUALIFIER}){{0,2}}")
-"""A JSON key that names a secret (``api_key``, ``DB_PASSWORD``, ``x-auth-token``): its whole value goes."""
+_SECRET_KEY_NAME = re.compile(rf"(?i)[A-Za-z0-9_.:/\- ]{{0,60}}?(?:{KEYWORD}|authorization|secrets|passwords|"
+                              rf"credentials?)(?:{QUALIFIER}){{0,2}}")
+"""A JSON key that names a secret (``api_key``, ``DB_PASSWORD``, ``x-auth-token``, ``db:password``): its whole value
+goes, and so does all a container of secrets holds (``secrets``, ``passwords``, ``credentials``: red-team round 43;
+not ``tokens``, which a tokenizer's output is called too)."""
 
 _PLACEHOLDER = re.compile(r"(?i)\*+|x+|\.+|…|-+|\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[^}]{0,200}\}|<[^>]{0,200}>|"
                           r"\{\{[^}]{0,200}\}\}|%\([A-Za-z_]\w{0,60}\)s|\[REDACTED(?:_[A-Z_]+)?\]|null|none|nil|"
@@ -57,13 +60,13 @@ _TOKENLIKE = re.compile(r"(?=[A-Za-z0-9_\-]{0,255}[0-9])(?=[A-Za-z0-9_\-]{0,255}
 def kind_of(word: str) -> str:
     """The label a keyword implies: ``DB_PASSWORD`` -> PASSWORD, ``client_secret`` -> SECRET, ``api-key`` -> API_KEY."""
     lowered = word.lower()
-    return next(kind for stem, kind in _KIND_STEMS if stem in lowered)
+    return next((kind for stem, kind in _KIND_STEMS if stem in lowered), "SECRET")
 
 
 def names_a_secret(key: str) -> bool:
     """Whether a JSON key names a secret (``api_key``, ``DB_PASSWORD``, ``DB_PASSWORD_PROD``, ``Authorization``; not
     ``max_tokens``)."""
-    return bool(_SECRET_KEY_NAME.fullmatch(key))
+    return bool(_SECRET_KEY_NAME.fullmatch(key.strip()))
 
 
 _KEY_NAME = re.compile(r"(?i)(?:[A-Za-z0-9]{1,30}[_\-. ]){0,3}key")

@@ -317,3 +317,15 @@ def test_a_name_value_pair_in_json_loses_its_value() -> None:
 
 def test_a_message_naming_a_password_in_a_call_is_kept() -> None:
     assert_unchanged('print("password", "is required")')
+
+
+def test_what_a_container_of_secrets_holds_is_redacted_but_a_tokenizer_s_tokens_are_kept() -> None:
+    """Red-team round 43: the keys below ``secrets``, ``credentials`` and ``passwords`` said nothing, and a key with
+    a path separator or a trailing space did not match."""
+    from synth.redact import redact_json
+
+    clean, count = redact_json({"secrets": {"db": "Hunter22x"}, "credentials": {"pw": "Hunter22x"},
+                                "passwords": ["Hunter22x"], "db:password": "Hunter22x", "password ": "Hunter22x",
+                                "tokens": ["the", "cat"], "max_tokens": 256})
+    assert count == 5 and "Hunter22x" not in str(clean)
+    assert clean["tokens"] == ["the", "cat"] and clean["max_tokens"] == 256
