@@ -54,7 +54,7 @@ def _assigned(m: re.Match[str]) -> str | None:
     if m.group("tpl") is not None:
         return None
     bare = m.group("secret_bare")
-    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    value = _secret_text(m)
     if not plausible_secret(value, m.group("word")):
         return None
     if bare is not None and m.group("sep") in (":", "：") and re.fullmatch(r"[a-z]+[.!?]?", bare):
@@ -95,7 +95,7 @@ def _pair_value(m: re.Match[str]) -> str | None:
     is the named secret unless it is a placeholder or a template."""
     if m.group("tpl") is not None:
         return None
-    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    value = _secret_text(m)
     return kind_of(m.group("word")) if plausible_secret(value, m.group("word")) else None
 
 
@@ -103,7 +103,7 @@ def _key_value(m: re.Match[str]) -> str | None:
     """``key=...``, ``ENCRYPTION_KEY: ...``: an API key when the value looks like one (:func:`holds_key_token`)."""
     if m.group("tpl") is not None:
         return None
-    value = next(v for k, v in m.groupdict().items() if k.startswith("secret") and v is not None)
+    value = _secret_text(m)
     return "API_KEY" if holds_key_token(m.group("word"), value) else None
 
 
@@ -305,6 +305,12 @@ SHAPES: tuple[Shape, ...] = (
 )
 """In priority order: a span claimed by an earlier shape is never matched again, so a secret counts once and the
 most specific label wins (``token: ghp_...`` is TOKEN by shape; ``https://u:ghp_...@github.com`` is one TOKEN)."""
+
+
+def _secret_text(m: re.Match[str]) -> str:
+    """The text of the ``secret*`` group that took part in the match (the value a judge weighs)."""
+    start, end = secret_span(m)
+    return m.string[start:end]
 
 
 def secret_span(m: re.Match[str]) -> tuple[int, int]:
