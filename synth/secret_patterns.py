@@ -57,9 +57,9 @@ def _assigned(m: re.Match[str]) -> str | None:
     value = _secret_text(m)
     if not plausible_secret(value, m.group("word")):
         return None
-    if bare is not None and m.group("sep") in (":", "：") and re.fullmatch(r"[a-z]+[.!?]?", bare):
+    if bare is not None and m.group("sep") in (":", "：") and re.fullmatch(r"[A-Za-z]?[a-z]+[.!?]?", bare):
         if bare[-1] in ".!?" or re.match(r"[ \t]+[A-Za-z]", m.string[m.end():m.end() + 2]):
-            return None  # "invalid password: please retry" is a sentence, not a YAML value
+            return None  # "invalid password: please retry", "Password: Must be 8-64 characters." are sentences
     if bare is not None and _is_code(bare, m.group("word"), m.string[m.end():m.end() + 1]):
         return None
     return kind_of(m.group("word"))

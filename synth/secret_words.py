@@ -43,9 +43,14 @@ not ``tokens``, which a tokenizer's output is called too)."""
 _PLACEHOLDER = re.compile(r"(?i)\*+|x+|\.+|…|-+|\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[^}]{0,200}\}|<[^>]{0,200}>|"
                           r"\{\{[^}]{0,200}\}\}|%\([A-Za-z_]\w{0,60}\)s|\[REDACTED(?:_[A-Z_]+)?\]|null|none|nil|"
                           r"undefined|true|false|str|string|bytes|int|optional|any|required|missing|invalid|"
-                          r"incorrect|expired|wrong|empty|unset|hidden|redacted|provided")
+                          r"incorrect|expired|wrong|empty|unset|hidden|redacted|provided|n/a|tbd|tba|todo|"
+                          r"read-only|read-write|write-only|[A-Za-z]{0,60}(?:error|exception)[.:]?|"
+                          r"(?:hs|rs|es|ps)(?:256|384|512)|ed25519|ed448|rsa|ecdsa|dsa|"
+                          r"(?:application|text|image|audio|video|multipart)/[\w.+-]{1,80}")
 """Values that stand for a secret without being one: ``${DB_PASSWORD}``, ``<your-api-key-here>``, ``****``, a type
-name in a signature (``token: str``), a status word in an error (``password: expired``)."""
+name in a signature (``token: str``), a status word in an error (``password: expired``, ``token: n/a``), an
+exception's name (``token: InvalidTokenError``), an algorithm or a media type (``JWT token: HS256``, ``token:
+application/json``; red-team round 43)."""
 _PATH = re.compile(r"(?:~|\.{1,2})?(?:/[A-Za-z0-9_.@~+-]{1,255}){2,64}/?"
                    r"|[A-Za-z]:(?:\\[A-Za-z0-9_.@~+ -]{1,255}){1,64}")
 """A file path says where a secret lives, not what it is (``PWD=/home/app``, ``private key: /etc/ssl/x.key``)."""

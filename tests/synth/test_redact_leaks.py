@@ -329,3 +329,12 @@ def test_what_a_container_of_secrets_holds_is_redacted_but_a_tokenizer_s_tokens_
                                 "tokens": ["the", "cat"], "max_tokens": 256})
     assert count == 5 and "Hunter22x" not in str(clean)
     assert clean["tokens"] == ["the", "cat"] and clean["max_tokens"] == 256
+
+
+@pytest.mark.parametrize("text", ["Password: Must be 8-64 characters.", "token: TokenExpiredError: jwt expired",
+                                  "JWT token: HS256", "token: n/a", "password: N/A", "token: TBD",
+                                  "token: application/json", "private key: ed25519", "access key: read-only"])
+def test_status_text_after_a_secret_word_is_kept(text: str) -> None:
+    """Red-team round 43: a capitalised sentence, an exception's name, n/a, an algorithm or a media type was taken
+    for the secret."""
+    assert_unchanged(text)
