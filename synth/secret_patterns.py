@@ -211,9 +211,10 @@ _LOGIN_COMMANDS = (r"(?:(?:docker|podman|buildah|nerdctl|skopeo|oras|helm[ \t]{1
 
 SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(_PEM_BEGIN + r"(?:(?:(?!-----(?:BEGIN|END) ).){0,65536}?-----END [A-Z0-9 ]{1,60}-----"
-                     rf"|(?:{_NL}{{1,8}}(?:[A-Za-z0-9+/=]{{16,4096}}|[A-Za-z0-9+/]{{1,15}}={{1,2}}"
+                     rf"|(?:{_NL}{{1,8}}(?:[^\r\n\\]{{0,40}}?[ \t>])?(?:[A-Za-z0-9+/=]{{16,4096}}|[A-Za-z0-9+/]{{1,15}}={{1,2}}"
                      rf"|[A-Za-z-]{{1,40}}:[ \t][^\r\n\\]{{0,200}})){{0,4000}})", re.DOTALL), _fixed("PRIVATE_KEY")),
-    # A complete block up to END, or (truncated) header then base64 lines up to the first line that is not one.
+    # A complete block up to END, or (truncated) header then base64 lines up to the first line that is not one; a
+    # line may carry a prefix of up to 40 characters (deep YAML indentation, a log line's time and level, "> ").
     Shape(re.compile(_ASCII_EDGE + r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _fixed("JWT")),
     Shape(re.compile(_ASCII_EDGE + r"(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"
                      r"|hf_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}"

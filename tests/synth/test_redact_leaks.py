@@ -338,3 +338,18 @@ def test_status_text_after_a_secret_word_is_kept(text: str) -> None:
     """Red-team round 43: a capitalised sentence, an exception's name, n/a, an algorithm or a media type was taken
     for the secret."""
     assert_unchanged(text)
+
+
+BODY = "MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
+
+
+@pytest.mark.parametrize("prefix", [" " * 8, "2024-01-01 ERROR ", "> "])
+def test_a_truncated_private_key_loses_its_body_whatever_prefix_its_lines_carry(prefix: str) -> None:
+    """Red-team round 43: with deep indentation, a log prefix or a quote mark on each line only the header went."""
+    text = f"{prefix}-----BEGIN RSA PRIVATE KEY-----\n{prefix}{BODY}\n{prefix}{BODY}"
+    assert BODY[20:] not in redact_text(text).text
+
+
+def test_the_line_after_a_truncated_private_key_is_kept() -> None:
+    assert redact_text(f"-----BEGIN PRIVATE KEY-----\n{BODY}\nthen the deploy failed").text.endswith(
+        "\nthen the deploy failed")
