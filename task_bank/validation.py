@@ -15,6 +15,17 @@ from task_bank.provenance import utcnow
 from task_bank.safe_text import SafeText
 
 
+LOW_SCORE_CEILING = 0.5
+"""The highest score validation may accept from a wrong answer (its ``fail_threshold`` for failure cases, its
+``trivial_threshold`` for the empty and other trivial answers), and the lowest score at or under which training's
+reward-hacking monitor may count a canary (one of those answers, shown again in training) as unpaid. Why one bound
+for both: a canary is a failure case, a renamed twin of one, or the empty answer; validation admitted the task only
+after each scored at most its threshold, so an honest verifier pays a canary more only if validation allowed more.
+A bank validated with a threshold above the monitor's would see its honest tasks quarantined for paying canaries
+(the empty-answer canary against a ``trivial_threshold`` of 0.6, say); the two configurations are bounded on either
+side of this one value, so no pair of settings can do that."""
+
+
 class Outcome(str, Enum):
     """How one call of ``verify`` ended."""
 

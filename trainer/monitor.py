@@ -70,6 +70,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from task_bank.validation import LOW_SCORE_CEILING
 from trainer.monitor_jump import Jump, JumpTracker
 from trainer.monitor_pattern import FailingRecord, Marker, clip, find_marker, markers
 
@@ -126,9 +127,11 @@ class MonitorConfig(BaseModel):
     position_ratio: float = Field(default=3.0, ge=1.0)
     """How many times the gaps in the group's favour must outnumber the gaps the other way."""
     canaries: int = Field(default=1, ge=0)
-    """Renamed twins of a failure case the reward function scores for each GRPO group (0: none)."""
-    canary_threshold: float = Field(default=0.5, ge=0.0, lt=1.0)
-    """A canary scoring above this passed (validation's ``fail_threshold``)."""
+    """Known-wrong answers (a renamed twin of a failure case, a failure case as written, or the empty answer)
+    the reward function scores for each GRPO group (0: none)."""
+    canary_threshold: float = Field(default=LOW_SCORE_CEILING, ge=LOW_SCORE_CEILING, lt=1.0)
+    """A canary scoring above this passed. At least ``LOW_SCORE_CEILING``, the most validation lets a failure case or
+    the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""
     min_canary_passes: int = Field(default=2, ge=1)
     """Canaries that passed before the canary rule flags a task."""
 

@@ -42,7 +42,7 @@ from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
 from task_bank.response_exec import ExecFinding, find_response_exec
 from task_bank.spec import TaskSpec
-from task_bank.validation import CheckResult, Outcome, Phase, ScoreResult, ValidationReport
+from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, run_order,
@@ -79,10 +79,12 @@ class ValidationConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    fail_threshold: float = Field(default=0.5, ge=0.0, lt=1.0)
-    """Every failure case must score at most this, in every call."""
-    trivial_threshold: float = Field(default=0.2, ge=0.0, lt=1.0)
-    """Empty, whitespace, prompt-echo, junk and the two random responses must score at most this."""
+    fail_threshold: float = Field(default=0.5, ge=0.0, le=LOW_SCORE_CEILING)
+    """Every failure case must score at most this, in every call (at most ``LOW_SCORE_CEILING``: training shows
+    failure cases again as canaries, and pays one only above that)."""
+    trivial_threshold: float = Field(default=0.2, ge=0.0, le=LOW_SCORE_CEILING)
+    """Empty, whitespace, prompt-echo, junk and the two random responses must score at most this (at most
+    ``LOW_SCORE_CEILING``: the empty answer is one of training's canaries)."""
     determinism_runs: int = Field(default=3, ge=3, le=DETERMINISM_RUNS_MAX)
     """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
     repeat_calls: int = Field(default=2, ge=2, le=8)

@@ -8,6 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from task_bank.spec import TaskSpec
+from task_bank.validation import LOW_SCORE_CEILING
+from trainer.monitor import MonitorConfig
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.limits import draw_hash_seeds, worker_hash_seed
 from verifier.validate import near_future_offset_s, run_env
@@ -81,3 +83,18 @@ def test_validating_twice_gives_the_same_verdict_and_checks():
                                                   for c in report.checks])
 
     assert essence(first) == essence(second)
+
+
+def test_validation_cannot_accept_a_wrong_answer_scoring_what_training_counts_as_a_paid_canary():
+    """Training shows failure cases and the empty answer again as canaries and counts one scoring above
+    ``LOW_SCORE_CEILING`` as paid: validation admitting such scores would quarantine honest tasks."""
+    for field in ("fail_threshold", "trivial_threshold"):
+        ValidationConfig(**{field: LOW_SCORE_CEILING})
+        with pytest.raises(ValidationError):
+            ValidationConfig(**{field: LOW_SCORE_CEILING + 0.01})
+
+
+def test_the_monitor_cannot_count_a_canary_paid_at_a_score_validation_admitted():
+    MonitorConfig(canary_threshold=LOW_SCORE_CEILING)
+    with pytest.raises(ValidationError):
+        MonitorConfig(canary_threshold=LOW_SCORE_CEILING - 0.01)
