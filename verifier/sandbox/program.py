@@ -20,7 +20,7 @@ from importlib import resources
 MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
            "disposer", "fork_protocol",
            "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
-           "response_watch", "channels", "forkserver", "run", "supervisor")
+           "response_watch", "response_spawn", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 
 _REGISTER = """

@@ -13,17 +13,17 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
   a pipe, after the fork.
 - *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
   its isolated fork uses alone and which ends with that fork (``isolation.ForkChannels``).
-- *response* (from a verifier, through a channel the server serves for that verifier process alone): the
-  command carries only the socket its reply goes to; the server makes the four pipes and answers with the
-  verifier's ends only (request to write; results, output, status to read), so a verifier cannot hand a response a
-  descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end from the
-  watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the process that
-  sent the command ends (an isolated response's fork; the kernel names each command's sender, ``fork_protocol``,
-  and a command whose sender has already ended starts nothing), or when the verifier
-  process whose channel it came by ends (its pidfd; that verifier's channel then closes, queued commands with it),
-  the server ends it (``response_watch``: it sweeps what the response left and reports how it ended on the status
-  pipe). Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever
-  reaches the responses of the one verifier process running.
+- *response* (from a verifier, through a channel the server serves for that verifier process alone;
+  ``response_spawn``): the command carries only the socket its reply goes to; the server makes the four pipes and
+  answers with the verifier's ends only (request to write; results, output, status to read), so a verifier cannot
+  hand a response a descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end
+  from the watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the
+  process that sent the command ends (an isolated response's fork; the kernel names each command's sender,
+  ``fork_protocol``, and a command whose sender has already ended starts nothing), or when the verifier process
+  whose channel it came by ends (its pidfd; that verifier's channel then closes, queued commands with it), the
+  server ends it (``response_watch``: it sweeps what the response left and reports how it ended on the status pipe).
+  Endings are handled before commands: no response outlives its verifier's group, and a sweep only ever reaches the
+  responses of the one verifier process running.
 
 Both kinds are cloned into a pid, mount and IPC namespace of their own where the server may (privileged sandboxes:
 ``confine``). The server keeps uid 0 with only CAP_SETUID/SETGID/KILL/SYS_ADMIN (the last for those namespaces), so
@@ -51,10 +51,10 @@ from verifier.sandbox.zygote.clean_image import fresh_heap, warm_up
 from verifier.sandbox.zygote.confine import (CLONE_PARENT, can_clone, clone, cover_terminals, inherit_filter,
                                              mount_plan, settle_environment, touch, worker_start_paths)
 from verifier.sandbox.zygote.disposer import Disposer
-from verifier.sandbox.zygote.fork_protocol import (CHANNEL, FAILED, FDS, REAPED, RESPONSE, STARTED, VERIFIER,
-                                                   nobody_waits, pass_sender, pid_reply, receive, reply_socket,
-                                                   write_status)
+from verifier.sandbox.zygote.fork_protocol import (CHANNEL, FAILED, FDS, RESPONSE, VERIFIER, pass_sender, pid_reply,
+                                                   receive)
 from verifier.sandbox.zygote.response import settle as settle_response
+from verifier.sandbox.zygote.response_spawn import close_pending, spawn
 from verifier.sandbox.zygote.response_watch import ResponseWatch
 
 
@@ -125,7 +125,7 @@ class Server:
                 continue
             if pid == 0:
                 mine.close()
-                self._shed()
+                self.shed()
                 cfg, on_verifier, on_response = self.cfg, self.on_verifier, self.on_response
                 cfg["mount_plan"] = inherit_filter(cfg["mount_plan"])
                 if kind == VERIFIER:
@@ -194,7 +194,7 @@ class Server:
             elif sock is not self.commands and kind == CHANNEL and len(fds) == FDS[CHANNEL]:
                 self.channels.open_more(sock, fds[0], timeout_ms)  # (the number wanted, in the timeout's place)
         finally:
-            _close(sender, None)
+            close_pending(sender, None)
             if launch is None and sock is self.commands:  # (in a launched child the descriptors are its own now)
                 for fd in fds:
                     os.close(fd)
@@ -225,10 +225,10 @@ class Server:
         channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pass_sender(channel)  # before the verifier can send: each command names its sender (fork_protocol)
         touch(self.dated)  # once per verifier process: a response started later sees times of its verifier's start
-        pid, confined = self._fork(VERIFIER, list(fds[:3]) + [theirs.fileno()])
+        pid, confined = self.fork_child(VERIFIER, list(fds[:3]) + [theirs.fileno()])
         if pid == 0:
             channel.close()
-            self._shed()
+            self.shed()
             return self.on_verifier, (self.cfg, fds[:3], theirs.detach())
         theirs.close()
         pidfd = None
@@ -251,7 +251,7 @@ class Server:
         self.texts[pidfd] = text
         self.poller.register(pidfd, select.POLLIN)
 
-    def _fork(self, kind, fds):
+    def fork_child(self, kind, fds):
         """(pid, confined) of a new process of ``kind`` holding ``fds``: cloned by its template where there is one,
         else by this server (pid 0 in the clone, None when it could not be made)."""
         if kind in self.templates:
@@ -265,7 +265,7 @@ class Server:
             return None, False
         return pid, self.namespaces[0]
 
-    def _shed(self):
+    def shed(self):
         """In a forked child, before the Server is freed: close the zygote's command socket and let go of every
         other socket of the server's without closing it (the child's ``arrange`` closes every descriptor it does
         not keep). A socket object freed open warns, and the first warning left blocks on the heap for good: the
@@ -277,80 +277,5 @@ class Server:
             started.sock.close()
 
     def _spawn_response(self, sock, reply, timeout_s, sender):
-        """Fork a response process with pipes made here; send its ends to the request's own ``reply`` socket (or end
-        it at once). None, and nothing forked, when nobody waits for the reply any more: the process that sent the
-        request (``sender``, a pidfd, or None where the kernel names no sender) has ended, or nobody holds the other
-        end of ``reply``. A request queued by a process that has since been killed (an isolated response's fork or
-        its stray, ``isolation``) starts nothing, even when it kept its reply socket alive in flight. Nothing either
-        when ``reply`` is no Unix seqpacket socket, or this server is out of descriptors. The response is ended when
-        ``sender`` ends (this takes ``sender``); the caller disposes of ``reply``."""
-        owner = self.channels.owner(sock)
-        answer = reply_socket(reply)
-        if answer is None or nobody_waits(reply, sender):
-            _close(sender, answer)
-            return None
-        try:
-            pipes = _pipes(4)  # request, results, output, status
-        except OSError:  # out of descriptors: this request fails, the server serves on
-            _close(sender, answer)
-            return None
-        limit = max(0.001, min(timeout_s, self.cfg["limits"]["wall_s"]))
-        child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
-        theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
-        status = pipes[3][1]
-        pid, confined = self._fork(RESPONSE, child_ends + (self.texts[owner],))
-        if pid == 0:
-            answer.detach()
-            self._shed()
-            return self.on_response, (self.cfg, child_ends + (self.texts[owner],), self.cfg.get("response_uid"))
-        for fd in child_ends:
-            os.close(fd)
-        pidfd = None
-        if pid is not None:
-            try:
-                pidfd = os.pidfd_open(pid)
-            except OSError:  # without a handle on its life it cannot be watched: not started
-                os.kill(pid, signal.SIGKILL)
-                try:
-                    os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
-        if pidfd is None:
-            write_status(status, "abandoned", -1)
-        try:  # never blocks: a verifier that stops reading its replies only loses its own responses
-            socket.send_fds(answer, [STARTED], theirs, socket.MSG_DONTWAIT)
-            sent = True
-        except OSError:
-            sent = False
-        for fd in theirs:
-            os.close(fd)
-        answer.close()
-        if pidfd is None:
-            _close(sender, None)
-            os.close(status)
-            return None
-        self.watch.add(pidfd, pid, status, time.monotonic() + limit, owner, confined, sender)
-        if not sent:
-            self.watch.finish(pidfd, "abandoned")
-        return None
-
-
-def _pipes(count):
-    """``count`` new pipes; none left open when the last cannot be made."""
-    made = []
-    try:
-        for _ in range(count):
-            made.append(os.pipe())
-    except OSError:
-        for pair in made:
-            for fd in pair:
-                os.close(fd)
-        raise
-    return made
-
-
-def _close(sender, answer):
-    if sender is not None and sender != REAPED:
-        os.close(sender)
-    if answer is not None:
-        answer.close()
+        """A response process for the verifier whose channel is ``sock`` (``response_spawn.spawn``)."""
+        return spawn(self, sock, reply, timeout_s, sender)
