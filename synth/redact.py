@@ -2,22 +2,26 @@
 
 A failure log is pasted by users and written by services, so it carries credentials in every layout: known key
 prefixes, JWTs, PEM blocks, ``Authorization`` headers, AWS secret access keys, passwords inside connection
-strings (raw ``#`` and ``?`` included) and tokens used as a URL's username, ``key=value`` / JSON / YAML / XML /
-CLI-flag / URL-encoded secrets of any length (a quoted one cut off by truncation too), ``.netrc`` entries, what
-was typed after a password prompt, ``-p`` of the commands that take a password there (``docker login``,
-``sshpass``), ``email:password`` pairs, and token-looking words right after key/secret/token/password in prose;
-e-mail addresses go too, in any script. A false positive costs a few characters of context, a miss leaks a
-credential into a training task. Each match becomes a placeholder that says what was removed
-(``[REDACTED_PASSWORD]`` for the password of ``postgres://user:p@ss@host``, never ``EMAIL``; the host stays), so
-the generator still sees that something was there. The shapes and their linear-time rules live in
-:mod:`synth.secret_patterns`; this module is the API: one text, one JSON value, one failure record (its id and
+strings (raw ``#`` and ``?`` included, a unix socket's too) and tokens used as a URL's username,
+``user:password@host`` with no scheme, ``key=value`` / JSON / YAML / XML / CLI-flag / URL-encoded secrets of any
+length (a quoted one cut off by truncation too), ``.netrc`` and ``.pgpass`` entries, Docker's and npm's base64
+``auth``, what was typed after a password prompt, ``-p`` of the commands that take a password there (``docker
+login``, ``sshpass``, ``mysql -p'a b'``), what is echoed into ``--password-stdin``, ``email:password`` pairs, and
+token-looking words right after key/secret/token/password in prose; e-mail addresses go too, in any script. A
+false positive costs a few characters of context, a miss leaks a credential into a training task. Each match
+becomes a placeholder that says what was removed (``[REDACTED_PASSWORD]`` for the password of
+``postgres://user:p@ss@host``, never ``EMAIL``; the host stays), so the generator still sees that something was
+there. The shapes and their linear-time rules live in :mod:`synth.secret_patterns` (and the layouts of
+:mod:`synth.secret_layouts`); this module is the API: one text, one JSON value, one failure record (its id and
 source included: a feed row writes those too).
 
 This is not a DLP system. Not caught, because catching them would rewrite ordinary text: a password typed in
 prose with no keyword before it, or one that reads like a word; ``-p X`` after any other command (it is a port
 for ``ssh`` and ``docker run``, a flag for ``mkdir``); the password of ``email:pass/word`` (a slash makes it an
 scp path); an address whose local part is in CJK script and glued to Latin letters or to more than 64 characters
-of CJK prose (a shorter glued run is taken whole, a few words of context with it).
+of CJK prose (a shorter glued run is taken whole, a few words of context with it); ``user:word@example.com``
+with no port or path and a password that reads like a word (taken for the address it resembles, so it still goes,
+labelled EMAIL).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from synth.secret_patterns import KINDS, SHAPES, secret_span
-from synth.secret_words import holds_key_token, kind_of, names_a_secret, plausible_secret
+from synth.secret_words import basic_credentials, holds_key_token, kind_of, names_a_secret, plausible_secret
 from task_bank.environment import ToolCall
 from task_bank.failure import FailureRecord, FailureSignal
 from task_bank.spec import Message
@@ -85,11 +89,15 @@ class _Tally:
 
     def whole(self, value: str, key: str) -> str:
         """A value stored under a secret-naming key goes entirely, labelled by its shape when it has exactly one
-        (a JWT under ``token`` is JWT), else by the key."""
+        (a JWT under ``token`` is JWT), as a password when it is base64 of ``user:password`` (``Authorization:
+        Basic ...`` is PASSWORD in text too), else by the key."""
         if not plausible_secret(value, key):
             return self.text(value)
         found = redact_text(value).counts
-        kind = next(iter(found)) if sum(found.values()) == 1 else kind_of(key)
+        if sum(found.values()) == 1:
+            kind = next(iter(found))
+        else:
+            kind = "PASSWORD" if basic_credentials(value.split()[-1]) else kind_of(key)
         self.total += 1
         return f"[REDACTED_{kind}]"
 
@@ -105,31 +113,73 @@ def _named_pair(value: dict[Any, Any]) -> str | None:
     return None
 
 
-def _walk(value: Any, tally: _Tally, key: str | None) -> Any:
-    """Redact every string of a JSON value, keys included; ``key`` is the nearest enclosing key naming a secret."""
+def _leaf(value: Any, tally: _Tally, key: str | None) -> Any:
+    """A string or number of a JSON value, redacted; ``key`` is the nearest enclosing key naming a secret."""
     if isinstance(value, str):
         return tally.whole(value, key) if key else tally.text(value)
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        pair = _named_pair(value)
-        for name, item in value.items():
-            clean_name = tally.text(str(name))
-            while clean_name in out:  # two keys redacted to one placeholder must not overwrite each other
-                clean_name += "'"
-            named = names_a_secret(str(name)) or (isinstance(item, str) and holds_key_token(str(name), item))
-            secret_name = str(name) if named else (pair if str(name).lower() == "value" else None)
-            if str(name).lower() == "auth" and isinstance(item, list | tuple) and len(item) == 2:
-                item = [item[0], tally.whole(item[1], "password") if isinstance(item[1], str) else item[1]]  # (u, pw)
-            out[clean_name] = _walk(item, tally, key or secret_name)
-        return out
-    if isinstance(value, list | tuple):
-        if len(value) == 2 and isinstance(value[0], str) and names_a_secret(value[0]):  # ["X-Api-Key", "..."]
-            return [_walk(value[0], tally, key), _walk(value[1], tally, key or value[0])]
-        return [_walk(item, tally, key) for item in value]
     if key and isinstance(value, int | float) and not isinstance(value, bool) and plausible_secret(str(value), key):
         tally.total += 1  # "password": 123456 is as secret as "123456"
         return f"[REDACTED_{kind_of(key)}]"
     return value
+
+
+_Pending = tuple[Any, "str | None", int, Any, Any]
+"""A value still to redact: the value, its nearest secret-naming key, how far it is below Docker's ``auths`` (2:
+the map of registries, 1: one registry's entry, 0: elsewhere), and the container and slot its copy goes to."""
+
+
+def _credential_auth(name: str, item: Any, docker: int) -> bool:
+    """Whether ``item``, under key ``name``, is a registry credential: any string under ``auth`` in an entry of
+    Docker's ``auths``, or anywhere base64 of ``user:password`` under ``auth``/``_auth`` (npm). Why: Docker's
+    config.json leaked whole (red-team round 43), while ``"auth": "oauth2"`` names a scheme and stays."""
+    return (name.lower() in ("auth", "_auth") and isinstance(item, str) and plausible_secret(item, "password")
+            and (docker == 1 or basic_credentials(item)))
+
+
+def _dict_items(value: dict[Any, Any], tally: _Tally, key: str | None, docker: int,
+                out: dict[str, Any]) -> list[_Pending]:
+    """Fill ``out`` with the redacted keys of ``value`` (its order kept) and return its items still to redact."""
+    pending: list[_Pending] = []
+    pair = _named_pair(value)
+    for name, item in value.items():
+        clean_name = tally.text(str(name))
+        while clean_name in out:  # two keys redacted to one placeholder must not overwrite each other
+            clean_name += "'"
+        named = names_a_secret(str(name)) or (isinstance(item, str) and holds_key_token(str(name), item))
+        secret_name = str(name) if named else (pair if str(name).lower() == "value" else None)
+        if str(name).lower() == "auth" and isinstance(item, list | tuple) and len(item) == 2:
+            item = [item[0], tally.whole(item[1], "password") if isinstance(item[1], str) else item[1]]  # (u, pw)
+        if _credential_auth(str(name), item, docker):
+            tally.total += 1
+            out[clean_name] = "[REDACTED_PASSWORD]"
+            continue
+        out[clean_name] = None
+        below = 2 if str(name).lower() == "auths" else 1 if docker == 2 else 0
+        pending.append((item, key or secret_name, below, out, clean_name))
+    return pending
+
+
+def _walk(value: Any, tally: _Tally, key: str | None) -> Any:
+    """Redact every string of a JSON value, keys included; ``key`` is the nearest enclosing key naming a secret.
+
+    Iterative, with an explicit stack of pending values: a JSON value can nest deeper than Python's recursion
+    limit (red-team round 43: 1,000 levels raised RecursionError), and any depth must come back redacted. Each
+    container is copied empty and its slots are filled as their values are popped."""
+    root: list[Any] = [None]
+    stack: list[_Pending] = [(value, key, 0, root, 0)]
+    while stack:
+        item, secret_key, docker, parent, slot = stack.pop()
+        if isinstance(item, dict):
+            parent[slot] = out = {}
+            stack += _dict_items(item, tally, secret_key, docker, out)
+        elif isinstance(item, list | tuple):
+            parent[slot] = copy = [None] * len(item)
+            first_names = len(item) == 2 and isinstance(item[0], str) and names_a_secret(item[0])
+            stack += [(element, secret_key or (item[0] if first_names and index == 1 else None), 0, copy, index)
+                      for index, element in enumerate(item)]  # ["X-Api-Key", "..."]: the first names the second
+        else:
+            parent[slot] = _leaf(item, tally, secret_key)
+    return root[0]
 
 
 def redact_json(value: Any) -> tuple[Any, int]:

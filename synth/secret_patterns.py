@@ -2,7 +2,8 @@
 
 Kept apart from the public API (:mod:`synth.redact`) because this is the part that grows each time a review finds
 a new leak; the API (what a placeholder looks like, which record fields are cleaned, how matches are counted)
-should not move with it.
+should not move with it. Shapes that a layout proves rather than a keyword (command lines, ``.pgpass``,
+``user:password@host``, Docker's ``auth``) live in :mod:`synth.secret_layouts` and are spliced in below.
 
 Every pattern must run in linear time on any input, because a failure log is attacker-shaped text and one slow
 record stalls a whole growth cycle (``eyJ-`` * 250,000 once took 219 s). The rules that guarantee it:
@@ -20,16 +21,14 @@ glued to CJK text was missed. ASCII lookarounds (``(?<![A-Za-z0-9_])``) mark the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from synth.secret_layouts import LAYOUT_SHAPES, Judge, secret_span, secret_text
 from synth.secret_words import (KEYWORD, KINDS, PROSE_KEYWORD, QUALIFIER, entropy, holds_key_token, is_placeholder,
                                 kind_of, looks_like_password, looks_like_token, plausible_secret)
 
 __all__ = ["KINDS", "SHAPES", "Shape", "secret_span"]
-
-Judge = Callable[[re.Match[str]], "str | None"]
 
 
 class Shape(NamedTuple):
@@ -46,7 +45,7 @@ def _fixed(kind: str) -> Judge:
 
 def _keyed(m: re.Match[str]) -> str | None:
     """``<password>x</password>``, ``--password x``: the keyword's label, unless the value is a placeholder."""
-    return kind_of(m.group("word")) if plausible_secret(m.group("secret"), m.group("word")) else None
+    return kind_of(m.group("word")) if plausible_secret(secret_text(m), m.group("word")) else None
 
 
 def _assigned(m: re.Match[str]) -> str | None:
@@ -54,7 +53,7 @@ def _assigned(m: re.Match[str]) -> str | None:
     if m.group("tpl") is not None:
         return None
     bare = m.group("secret_bare")
-    value = _secret_text(m)
+    value = secret_text(m)
     if not plausible_secret(value, m.group("word")):
         return None
     if bare is not None and m.group("sep") in (":", "：") and re.fullmatch(r"[A-Za-z]?[a-z]+[.!?]?", bare):
@@ -95,7 +94,7 @@ def _pair_value(m: re.Match[str]) -> str | None:
     is the named secret unless it is a placeholder or a template."""
     if m.group("tpl") is not None:
         return None
-    value = _secret_text(m)
+    value = secret_text(m)
     return kind_of(m.group("word")) if plausible_secret(value, m.group("word")) else None
 
 
@@ -103,7 +102,7 @@ def _key_value(m: re.Match[str]) -> str | None:
     """``key=...``, ``ENCRYPTION_KEY: ...``: an API key when the value looks like one (:func:`holds_key_token`)."""
     if m.group("tpl") is not None:
         return None
-    value = _secret_text(m)
+    value = secret_text(m)
     return "API_KEY" if holds_key_token(m.group("word"), value) else None
 
 
@@ -147,13 +146,6 @@ def _url_encoded(m: re.Match[str]) -> str | None:
     the placeholder ``${X}``)."""
     value = unquote(unquote(m.group("secret")))
     return kind_of(m.group("word")) if plausible_secret(value, m.group("word")) else None
-
-
-def _command_password(m: re.Match[str]) -> str | None:
-    """``docker login -p X``: the value of a password flag, unless it is a placeholder or a shell expansion that
-    only fetches the password (``-p "$(cat pw)"``, ``-p $PW``)."""
-    value = m.group("secret")
-    return "PASSWORD" if not value.startswith("$") and plausible_secret(value, "password") else None
 
 
 def _url_user_token(m: re.Match[str]) -> str | None:
@@ -205,9 +197,6 @@ _EMAIL = (rf"(?<!://)(?!git@)(?:(?<![{_LOCAL}])[{_LOCAL}]{{1,64}}|(?<![\w.%+\-])
 """An e-mail address, its domain taken whole (never ``files.example`` of ``files.example.com``). Not git@host
 (the SSH user of a git server), not the user of a URL (https://user@host), not x@w.transpose(), not an scp remote
 (``user@host:/path``, ``user@host:~/x``, ``user@host:dir/file``) or ``user@host:22``."""
-_LOGIN_COMMANDS = (r"(?:(?:docker|podman|buildah|nerdctl|skopeo|oras|helm[ \t]{1,4}registry)[ \t]{1,4}login"
-                   r"|az[ \t]{1,4}login|mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)")
-"""Commands whose ``-p`` takes a password; anywhere else ``-p`` is a port, a parent flag or a plugin."""
 
 SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(_PEM_BEGIN + r"(?:(?:(?!-----(?:BEGIN|END) ).){0,65536}?-----END [A-Z0-9 ]{1,60}-----"
@@ -233,30 +222,23 @@ SHAPES: tuple[Shape, ...] = (
                      r"(?P<secret>[A-Za-z0-9._~+/:=-]{8,2048})"), _authorization),
     Shape(re.compile(r"(?i)(?<![A-Za-z0-9])bearer[ \t]{1,4}(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"), _fixed("TOKEN")),
     Shape(re.compile(r"(?<=://)(?P<secret>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
-                     r"\.[A-Za-z]{2,24})(?=:[^\s\"'<>@]{1,128}@[A-Za-z0-9\[])"), _fixed("EMAIL")),
+                     r"\.[A-Za-z]{2,24})(?=:[^\s\"'<>@]{1,128}@(?:[A-Za-z0-9\[/]|%2[Ff]))"), _fixed("EMAIL")),
     # smtp://alerts@example.com:PASSWORD@smtp.gmail.com: a username that is an address (round 43: both leaked)
     Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>\[\]]{0,64}"
                      r"(?:@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})?:"
                      r"(?!\d{1,5}(?:[/?#\s]|$))(?P<secret>[^\s\"'<>@]{1,128}(?:@[^\s\"'<>@/?#]{1,128}(?=@)){0,8})"
-                     r"@(?=[A-Za-z0-9\[])"), _fixed("PASSWORD")),
-    # scheme://user:PASSWORD@host: the password runs to the last @ of the authority (p@ss@host), may hold a raw
-    # slash, # or ? (users paste them unencoded: admin:Xy#9kLm2@db), and is never a port (host:8080/path,
-    # host:8080?email=a@b). Only its first @-separated piece may hold / ? #, so an address in the query
+                     r"@(?=[A-Za-z0-9\[/]|%2[Ff])"), _fixed("PASSWORD")),
+    # scheme://user:PASSWORD@host (or @/socket/path, @%2Fsocket: a unix socket, red-team round 43): the password
+    # runs to the last @ of the authority (p@ss@host), may hold a raw slash, # or ? (users paste them unencoded:
+    # admin:Xy#9kLm2@db), and is never a port (host:8080/path, host:8080?email=a@b). Only its first @-separated piece may hold / ? #, so an address in the query
     # (db/app?contact=ops@example.com) is not taken into it.
     Shape(re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<secret>[A-Za-z0-9]{20,128})"
                      r"(?=@|:[^\s/@?#\"'<>]{0,128}@)"), _url_user_token),
     # https://<token>@github.com and https://<token>:x-oauth-basic@github.com: the token is the username.
     Shape(re.compile(r"(?<![A-Za-z0-9_/.$#-])[A-Za-z][A-Za-z0-9_$#]{0,29}/(?P<secret>[^\s/@\"']{1,128})@"
                      r"(?=//|[A-Za-z0-9.-]{1,253}:\d{1,5}[/:])"), _fixed("PASSWORD")),  # oracle user/pass@//host
-    Shape(re.compile(r"(?<![A-Za-z0-9_-])curl[ \t][^\n]{0,200}?(?<=[ \t])(?:-u|--user)[ \t=]{1,4}[\"']?"
-                     r"[^\s:\"']{1,64}:(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
-    Shape(re.compile(r"(?<![A-Za-z0-9_-])(?:mysql|mysqldump|mysqladmin|mariadb)[ \t][^\n]{0,200}?(?<=[ \t])-p"
-                     r"(?P<secret>[^\s\"']{1,128})"), _fixed("PASSWORD")),
-    Shape(re.compile(rf"(?<![A-Za-z0-9_-])(?:{_LOGIN_COMMANDS}(?=[ \t])[^\n;|&]{{0,200}}?(?<=[ \t])-p"
-                     r"|redis-cli(?=[ \t])[^\n;|&]{0,200}?(?<=[ \t])-a"
-                     r"|sshpass(?:[ \t]{1,4}-[A-Za-oq-z][^\s]{0,64}){0,4}[ \t]{1,4}-p)"
-                     r"(?:[ \t]{1,4}|=)?[\"']?(?P<secret>[^\s\"']{1,128})"), _command_password),
-    # docker login -p X, sshpass -p X (only among sshpass's own options, not the wrapped ssh -p 22), redis-cli -a X.
+    *(Shape(pattern, judge) for pattern, judge in LAYOUT_SHAPES),
+    # user:password@host with no scheme, passwords on or piped into command lines, .pgpass, Docker's auth
     Shape(re.compile(r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
                      r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), _fixed("AWS_SECRET_KEY")),
     # 40 characters of base64 mixing cases and digits (a git hash is lower-case hex, so it stays).
@@ -283,7 +265,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape(re.compile(rf"(?i)<[A-Za-z0-9_.:-]{{0,40}}?(?P<word>{KEYWORD})>(?P<secret>[^<\r\n]{{1,1024}})</"),
           _keyed),  # <password>x</password>, <db.password>x</db.password>
     Shape(re.compile(rf"(?i)(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{{0,40}}?(?P<word>{KEYWORD})[ \t]{{1,4}}(?!-)"
-                     r"(?P<secret>[^\s\"'`]{1,256})"), _keyed),  # --password x
+                     r"(?:\"(?P<secret_dq>[^\"\r\n]{1,256})\"|'(?P<secret_sq>[^'\r\n]{1,256})'"
+                     r"|(?P<secret>[^\s\"'`]{1,256}))"), _keyed),  # --password x, --password 'a b'
     Shape(re.compile(r"(?i)(?:(?<![A-Za-z0-9_-])(?P<machine>machine)[ \t]{1,16}[^\s]{1,256}\s{1,16})?"
                      r"(?<![A-Za-z0-9_-])login[ \t]{1,16}[^\s]{1,256}\s{1,16}"
                      r"(?:account[ \t]{1,16}[^\s]{1,256}\s{1,16})?password[ \t]{1,16}(?P<secret>[^\s]{1,256})"),
@@ -306,17 +289,3 @@ SHAPES: tuple[Shape, ...] = (
 )
 """In priority order: a span claimed by an earlier shape is never matched again, so a secret counts once and the
 most specific label wins (``token: ghp_...`` is TOKEN by shape; ``https://u:ghp_...@github.com`` is one TOKEN)."""
-
-
-def _secret_text(m: re.Match[str]) -> str:
-    """The text of the ``secret*`` group that took part in the match (the value a judge weighs)."""
-    start, end = secret_span(m)
-    return m.string[start:end]
-
-
-def secret_span(m: re.Match[str]) -> tuple[int, int]:
-    """The span to replace: the ``secret*`` group that took part in the match, else the whole match."""
-    for name in m.re.groupindex:
-        if name.startswith("secret") and m.start(name) != -1:
-            return m.span(name)
-    return m.span()

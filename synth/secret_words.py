@@ -8,6 +8,8 @@ Every pattern here is bounded (see :mod:`synth.secret_patterns` for why that mat
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 
@@ -118,6 +120,25 @@ def looks_like_password(value: str) -> bool:
     """A password after ``is``/``was``/``:``: any word of 4+ that is not dictionary-looking, a host, a URL or a path."""
     return (len(value) >= 4 and not _WORDLIKE.fullmatch(value) and not _HOST_OR_URL.fullmatch(value)
             and not is_placeholder(value))
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{2,4096}={0,2}")
+_USER_PASSWORD = re.compile(r"[^\s:]{1,256}:[^\r\n]{1,1024}")
+
+
+def basic_credentials(value: str) -> bool:
+    """Whether ``value`` is padded base64 of printable ``user:password`` text, as Docker's config.json ``auth``,
+    npm's ``_auth`` and HTTP Basic carry them. Why: a field named ``auth`` is as often a scheme name or a flag
+    (``"auth": "oauth2"``, ``"auth": true``), so the value has to prove itself (red-team round 43: Docker's
+    leaked whole); a word in the base64 alphabet (``required``) decodes to bytes that are not such text."""
+    value = value.strip()
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return decoded.isprintable() and bool(_USER_PASSWORD.fullmatch(decoded))
 
 
 def plausible_secret(value: str, word: str) -> bool:

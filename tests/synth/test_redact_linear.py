@@ -66,6 +66,13 @@ REPEATED = [
     pytest.param('password="a\n', id="quote-cut-at-line-end"),
     pytest.param('\\"password\\": \\"', id="escaped-quote-never-closed"),
     pytest.param("token is a1 ", id="prose-short-token"),
+    pytest.param(" a:a@a.b.", id="userinfo-dotted-host"),
+    pytest.param("a:a@a@", id="userinfo-at-signs"),
+    pytest.param("\n*:1:a:a:a ", id="pgpass-fields"),
+    pytest.param('\\"auth\\": \\"', id="escaped-auth-value"),
+    pytest.param("echo a | ", id="piped-password"),
+    pytest.param("mysql -p'", id="mysql-quoted-password"),
+    pytest.param("x://a:a@/", id="url-unix-socket"),
 ]
 
 ONE_RUN = [
@@ -85,6 +92,10 @@ ONE_RUN = [
     pytest.param("Password for 'x': ", "a", id="git-prompt-value"),
     pytest.param("token%3D", "%41", id="url-encoded-value"),
     pytest.param("password: '", "a", id="unclosed-single-quote"),
+    pytest.param(" a:", "@a", id="userinfo-at-signs-without-host"),
+    pytest.param("auth: ", "A=", id="auth-value-of-padding"),
+    pytest.param("", "a:1:", id="pgpass-fields-without-end"),
+    pytest.param("echo a | ", " ", id="piped-password-spaces"),
 ]
 
 
