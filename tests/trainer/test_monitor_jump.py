@@ -3,7 +3,8 @@ rise falls between checks and however many steps it takes, unless other tasks ro
 generalises) and nothing else backs it.
 
 The runs follow training's layout: groups of 8 responses, one group per task per step, a check every step, windows
-of 16 responses (two groups); the other tasks learn slowly, at different speeds."""
+of 16 responses (two groups); the other tasks learn slowly, at different speeds. Seeds from 1000 on are this file's;
+red-team round 43 measured the rule on seeds 0-9 and thresholds were chosen on 100-119."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from trainer.monitor import Flag, FlagRule, MonitorConfig, RewardHackMonitor, TaskContext
+from trainer.monitor_drift import rise
 
 GROUP = 8
 Curve = Callable[[int], float]
@@ -124,3 +126,55 @@ def test_a_jump_in_a_small_window_is_left_to_binomial_noise():
         for task_id in ("a", "b", "c"):
             monitor.record_group(task_id, rewards if task_id == "a" else [0.0, 0.0], ["x", "y"])
         assert monitor.close_window(lambda t: None) == []
+
+
+@pytest.mark.parametrize("before", [0.4, 0.5])
+def test_a_hack_from_half_to_all_is_flagged(before: float):
+    """Round 43's B1: from about half (where GRPO learns, so where hacks land) to all in one step; 16-response windows
+    could not tell it from the others' noise, the growing window after its change point can."""
+    flags = train({**peers(), "hack": step_up(15, before, 1.0)}, steps=40, seed=1000)
+    assert flagged(flags) == [("hack", FlagRule.JUMP)]
+    assert "-> 1.00" in flags[0].detail
+
+
+def test_a_hack_adopted_over_a_dozen_steps_is_flagged():
+    """Round 43's B2: 0.05 to 1.0 at +0.08 a step (the others: +0.005 to +0.025), which no 64-response baseline
+    spans. Noise decides some runs, so the property is a rate: 3 of these 10 before the sequential test."""
+    ramp = lambda step: min(1.0, 0.05 + 0.08 * step)  # noqa: E731
+    runs = [flagged(train({**peers(), "hack": ramp}, steps=45, seed=seed)) for seed in range(1000, 1010)]
+    assert all(flags in ([], [("hack", FlagRule.JUMP)]) for flags in runs)
+    assert sum(flags != [] for flags in runs) >= 8
+
+
+def test_one_honest_companion_does_not_clear_a_hack():
+    """Round 43's B5: one other task learned in one step near the hack is chance, not learning that generalises (the
+    companion, learned alone too, is flagged as well: the detail says how few jumped)."""
+    flags = train({**peers(), "hack": step_up(15, 0.1, 1.0), "easy": step_up(13, 0.0, 0.95)}, seed=1000)
+    assert ("hack", FlagRule.JUMP) in flagged(flags)
+    assert "only 1 other task jumped within" in next(f.detail for f in flags if f.task_id == "hack")
+
+
+def test_in_a_big_bank_a_cohort_needs_a_share_of_the_tasks():
+    curves = {**peers(), "hack": step_up(15, 0.1, 1.0), "e1": step_up(13, 0.0, 0.95), "e2": step_up(17, 0.0, 0.95)}
+    assert train(curves, seed=1000) == []  # two companions: a cohort of 43 tasks
+    monitor = RewardHackMonitor(1.0, MonitorConfig(cohort_share=0.05))  # 3 of 42 others needed
+    assert ("hack", FlagRule.JUMP) in flagged(train(curves, seed=1000, monitor=monitor))
+
+
+@pytest.mark.parametrize("seed", range(1000, 1003))
+def test_steady_learning_over_a_long_run_is_not_flagged(seed: int):
+    assert train(peers(), steps=45, seed=seed) == []
+
+
+def test_two_lucky_groups_are_not_a_rise():
+    """A task at one half that passes two groups in full, then goes on as before: the window after that change point
+    grows with ordinary groups, and the rise fades."""
+    lucky = lambda step: 1.0 if step in (15, 16) else 0.5  # noqa: E731
+    assert train({**peers(), "lucky": lucky}, steps=40, seed=1000) == []
+
+
+def test_a_rise_is_measured_in_units_of_the_tasks_own_noise():
+    assert rise((32, 32), (64, 32)) > 5  # all of 32 after half of 64: far beyond noise
+    assert 0 < rise((32, 20), (64, 32)) < 2  # 0.62 after 0.50: within it
+    assert rise((32, 16), (64, 32)) == 0
+    assert rise((64, 32), (32, 32)) == -rise((32, 32), (64, 32))
