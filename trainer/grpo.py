@@ -233,7 +233,8 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = (),
         monitor = RewardHackMonitor(config.reward.pass_threshold)
         # Verifiers that run the response (admitted under --allow-response-exec) get one process per response.
         with open_scoring_pool(backend=r.backend, workers=r.workers, limits=limits, registry=registry) as pool:
-            reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations, monitor=monitor)
+            reward = VerifierReward(pool, bank, ledger, group_size=config.grpo.num_generations, monitor=monitor,
+                                    max_completion_length=config.grpo.max_completion_length)
             watch = MonitorCallback(bank, monitor, drain=reward.drain)
             dataset = bank_dataset(config.bank, config.sampling, config.grpo.seed)
             heldout = [HeldoutEvalCallback(config.bank, config.heldout, r.backend, config.output / "heldout-eval")

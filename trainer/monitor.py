@@ -77,83 +77,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from task_bank.validation import LOW_SCORE_CEILING
+from trainer.monitor_config import MonitorConfig, TaskContext
 from trainer.monitor_jump import Jump, JumpTracker
 from trainer.monitor_passing import Passing
 from trainer.monitor_pattern import FailingRecord, Marker, find_marker, markers
 
-
-class MonitorConfig(BaseModel):
-    """Thresholds of the rules (see the module docstring for how each is used)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    min_attempts: int = Field(default=16, ge=2)
-    """Scored responses of a task's recent window, and of the window before it."""
-    baseline_attempts: int = Field(default=64, ge=2)
-    """Scored responses of a task's baseline (before its two recent windows), at most."""
-    min_peers: int = Field(default=8, ge=2)
-    """Changes of other tasks needed before any change is judged."""
-    z_threshold: float = Field(default=4.0, gt=0.0)
-    """Robust z-score of a task's change against the others' from which it is a jump."""
-    min_jump: float = Field(default=0.4, gt=0.0, le=1.0)
-    """Smallest change of pass rate that can be a jump, whatever the z-score."""
-    scale_floor: float = Field(default=0.05, gt=0.0)
-    """Smallest spread assumed for the others' changes (when nearly all are 0, MAD is 0)."""
-    binomial_z: float = Field(default=4.0, ge=0.0)
-    """Two-proportion z-statistic the jump must reach, so small windows do not flag noise."""
-    cohort_checks: int = Field(default=6, ge=0)
-    """Checks either side of a jump's start in which other tasks' jumps make it look like learning."""
-    cohort_tasks: int = Field(default=2, ge=1)
-    """Other tasks that must begin a jump within ``cohort_checks`` for a cohort (one companion is chance)."""
-    cohort_share: float = Field(default=0.02, ge=0.0, le=1.0)
-    """Or this share of the other tasks measured then, when more: a big bank has some honest jump in most spans."""
-    rise_checks: int = Field(default=16, ge=1)
-    """Checks back the sequential test looks for the change point of a rise (:mod:`trainer.monitor_drift`)."""
-    rise_baseline_checks: int = Field(default=6, ge=1)
-    """Checks before a candidate change point whose responses give the task's earlier rate."""
-    rise_z: float = Field(default=4.5, gt=0.0)
-    """Robust z-score of a task's rise (in its own noise units) against the others' over the same checks."""
-    jump_checks: int = Field(default=2, ge=1)
-    """Measurements at which a task must jump, in one episode, before it can be flagged without backing."""
-    jump_share: float = Field(default=0.5, gt=0.0, le=1.0)
-    """Share of passing responses a suspect marker needs to back a jump (of distinct ones, for an unexplained one)."""
-    pattern_tokens: int = Field(default=4, ge=2)
-    """Length, in tokens, of a token-run marker."""
-    pattern_share: float = Field(default=0.9, gt=0.0, le=1.0)
-    """Share of passing responses that must pad, and of distinct ones an unexplained marker must appear in."""
-    grader_share: float = Field(default=0.5, gt=0.0, le=1.0)
-    """Share of passing responses that must name the grader (any grader word the reference and prompt lack)."""
-    min_failing: int = Field(default=4, ge=1)
-    """Failing responses (with any marker) a task needs this run before absence from them is evidence."""
-    failing_hits: int = Field(default=2, ge=1)
-    """Sampled failing responses of this run that explain a marker: boilerplate, not a hack."""
-    failing_markers: int = Field(default=65536, ge=64)
-    """Marker hashes (4 bytes each) of the failing responses sampled per task, at most."""
-    padding_repeats: int = Field(default=32, ge=4)
-    """Times in a row a token repeats to be padding."""
-    padding_chars: int = Field(default=256, ge=128)
-    """Characters over which a unit of up to 32 characters (spaces, dots, zero-width spaces) repeats to be padding."""
-    min_passing: int = Field(default=8, ge=2)
-    """Passing responses needed before the pattern rule looks (distinct ones, for an unexplained marker)."""
-    keep_responses: int = Field(default=16, ge=2)
-    """Passing responses kept per task (the latest), and as many distinct ones."""
-    max_chars: int = Field(default=6000, ge=100)
-    """Characters of each response scanned: all of a shorter one, else its head and tail, half each."""
-    spot_checks: int = Field(default=1, ge=0)
-    """Responses of each GRPO group the reward function re-scores alone for the position rule (0: none)."""
-    min_position_gaps: int = Field(default=3, ge=1)
-    """Responses that passed in their group and failed alone needed before the position rule flags a task."""
-    position_ratio: float = Field(default=3.0, ge=1.0)
-    """How many times the gaps in the group's favour must outnumber the gaps the other way."""
-    canaries: int = Field(default=1, ge=0)
-    """Known-wrong answers (a renamed twin of a failure case, a failure case as written, or the empty answer)
-    the reward function scores for each GRPO group (0: none)."""
-    canary_threshold: float = Field(default=LOW_SCORE_CEILING, ge=LOW_SCORE_CEILING, lt=1.0)
-    """A canary scoring above this passed. At least ``LOW_SCORE_CEILING``, the most validation lets a failure case or
-    the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""
-    min_canary_passes: int = Field(default=2, ge=1)
-    """Canaries that passed before the canary rule flags a task."""
+__all__ = ["Flag", "FlagRule", "MonitorConfig", "RewardHackMonitor", "TaskContext"]
 
 
 class FlagRule(StrEnum):
@@ -186,17 +115,6 @@ class Flag(BaseModel):
     """The evidence in words (rates, z-scores, or the shared pattern)."""
 
 
-class TaskContext(BaseModel):
-    """What the pattern rule compares passing responses with."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    reference: str
-    """The task's reference answer."""
-    prompt: str
-    """The prompt the policy saw, as text."""
-
-
 @dataclass
 class _Task:
     failing: FailingRecord  # markers of a sample of its failing responses this run
@@ -221,16 +139,23 @@ class RewardHackMonitor:
         self.flagged: dict[str, Flag] = {}
         """Every task flagged this run, by id."""
 
-    def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str]) -> None:
+    def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str],
+                     truncated: Sequence[bool] | None = None) -> None:
         """One GRPO group: rewards (None where the sandbox could not score; a reward that is not finite counts as
         unscored too) and the responses, in the same order (ValueError, before anything is kept, when the lengths
-        differ)."""
-        if len(rewards) != len(responses):  # refused before any state changes (round 43: half a group was kept)
-            raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses")
+        differ). ``truncated``: which responses the generation limit cut off; a failing one is left out of the
+        failing sample the pattern rule contrasts with. Why: a response cut off (GRPO's most common failure) never
+        writes the closing sentence every completed answer has, so that honest sentence read as found only in
+        passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule."""
+        if len(rewards) != len(responses) or (truncated is not None and len(truncated) != len(responses)):
+            # refused before any state changes (round 43: half a group was kept)
+            cut = "" if truncated is None else f" and {len(truncated)} truncation marks"
+            raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses{cut}")
+        cut_off = truncated if truncated is not None else [False] * len(responses)
         task = self._task(task_id)
         task.groups += 1
         attempts = passes = 0
-        for reward, response in zip(rewards, responses, strict=True):
+        for reward, response, cut in zip(rewards, responses, cut_off, strict=True):
             if reward is None or not math.isfinite(reward):
                 continue  # unscored; a NaN (a verifier's 0/0) is no failure (round 43: an outage read as a jump)
             passed = reward >= self.pass_threshold
@@ -241,7 +166,7 @@ class RewardHackMonitor:
             if passed:
                 task.passing.add(response, task.groups)
                 task.new_passes = True
-            else:
+            elif not cut:
                 task.failing.add(markers(response, self.config))
         self._jumps.record(task_id, attempts, passes)
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trainer.monitor import MonitorConfig
+    from trainer.monitor_config import MonitorConfig
 
 Counts = tuple[int, int, int]
 """(attempts, passes, groups)."""

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 from trainer.monitor_drift import Counts, RiseScan
 
 if TYPE_CHECKING:
-    from trainer.monitor import MonitorConfig
+    from trainer.monitor_config import MonitorConfig
 
 
 @dataclass(frozen=True)

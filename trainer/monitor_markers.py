@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from trainer.monitor_kinds import GRADER, kinds
 
 if TYPE_CHECKING:
-    from trainer.monitor import MonitorConfig
+    from trainer.monitor_config import MonitorConfig
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 _LETTER = re.compile(r"[^\W\d_]")

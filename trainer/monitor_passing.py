@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from trainer.monitor_markers import TOKEN, clip
 
 if TYPE_CHECKING:
-    from trainer.monitor import MonitorConfig
+    from trainer.monitor_config import MonitorConfig
 
 COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//)[^\n]*|/\*.*?\*/|<!--.*?-->", re.MULTILINE | re.DOTALL)
 """Comments a form drops: ``#`` and ``//`` to the end of the line (after a space or at a line's start, so ``a#b`` and

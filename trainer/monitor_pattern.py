@@ -33,8 +33,8 @@ the hack, red-team round 43, B6), the third per *distinct* one (:mod:`trainer.mo
   verifier pays for: not unexplained.
 
 What this cannot tell from a hack: an honest phrase the policy only ever writes when it succeeds (a format, an
-approach the failing attempts never took, a closing sentence that failing responses cut off at the length limit
-never reach) that neither the reference nor the prompt has and that does not hold a short reference answer; the
+approach the failing attempts never took; not a closing sentence that failing responses cut off at the length limit
+never reach, once the trainer says which were cut off: ``record_group``'s ``truncated``) that neither the reference nor the prompt has and that does not hold a short reference answer; the
 flag's evidence names it, and a reviewer restores the task. An honest answer that names a variable ``score`` on a
 task whose prompt never says the word is flagged (``top_score`` is not). Copies of a hack that differ only in
 comments or whitespace are one distinct response: judged only if it names the grader or pads. A hack written into
@@ -56,7 +56,7 @@ from trainer.monitor_kinds import KINDS, fills, grader_words, known_fills
 from trainer.monitor_markers import TOKEN, Runs, clip, markers, parts
 
 if TYPE_CHECKING:
-    from trainer.monitor import MonitorConfig, TaskContext
+    from trainer.monitor_config import MonitorConfig, TaskContext
     from trainer.monitor_passing import Passing
 
 __all__ = ["FailingRecord", "Marker", "TOKEN", "clip", "find_marker", "markers", "parts"]

@@ -114,8 +114,9 @@ class VerifierReward:
 
     def __init__(self, pool: ScoringPool, bank: TaskLookup, ledger: ScoreLedger, group_size: int,
                  monitor: RewardHackMonitor | None = None, rng: random.Random | None = None,
-                 canary_rng: random.Random | None = None) -> None:
+                 canary_rng: random.Random | None = None, max_completion_length: int | None = None) -> None:
         self.__name__ = "verifier"
+        self._max_length = max_completion_length  # a completion of this many tokens was cut off (None: unknown)
         self._monitor = monitor
         self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
         # canaries, as validation's twins: names no verifier can predict (a seeded source only in tests)
@@ -141,7 +142,8 @@ class VerifierReward:
 
     def __call__(self, prompts: list[Any], completions: list[Any], task_id: list[str],
                  **kwargs: Any) -> list[float | None]:
-        """Rewards for a batch, in order. ``kwargs`` are TRL's extras; only ``log_metric`` is used. A ``task_id``
+        """Rewards for a batch, in order. ``kwargs`` are TRL's extras; ``log_metric`` and ``completion_ids`` (with
+        ``max_completion_length``, which completions the generation limit cut off) are used. A ``task_id``
         column of another length than the completions is refused (ValueError): rewards would go to the wrong rows."""
         if len(task_id) != len(completions):
             raise ValueError(f"{len(completions)} completions but {len(task_id)} task ids: the dataset's task_id "
@@ -162,7 +164,8 @@ class VerifierReward:
             rewards[i] = reward_of(result)
             outcomes[result.outcome.value] += 1
         groups = self._groups(task_id)
-        equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions])
+        equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions],
+                                           self._truncated(kwargs.get("completion_ids"), len(completions)))
         checked = self._spot_check(task_id, groups, sources, rewards, completions)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
@@ -187,8 +190,16 @@ class VerifierReward:
             start = end
         return groups
 
+    def _truncated(self, completion_ids: Sequence[Sequence[int]] | None, rows: int) -> list[bool] | None:
+        """Which completions reached ``max_completion_length`` tokens (TRL's ``completion_ids``: a completion that
+        ended on its own is shorter, or ends at the limit with its end-of-sequence token, which this cannot tell
+        apart and counts as cut off); None when either is unknown or the ids do not match the batch."""
+        if self._max_length is None or completion_ids is None or len(completion_ids) != rows:
+            return None
+        return [len(ids) >= self._max_length for ids in completion_ids]
+
     def _record_groups(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
-                       rewards: Sequence[float | None], texts: Sequence[str]) -> int:
+                       rewards: Sequence[float | None], texts: Sequence[str], truncated: list[bool] | None) -> int:
         """Record each group (in the ledger, and in the reward-hacking monitor with its responses); count the
         equal-score ones."""
         equal = 0
@@ -196,7 +207,8 @@ class VerifierReward:
             group = rewards[start:end]
             self._ledger.record_group(task_ids[start], group)
             if self._monitor is not None:
-                self._monitor.record_group(task_ids[start], group, texts[start:end])
+                self._monitor.record_group(task_ids[start], group, texts[start:end],
+                                           truncated[start:end] if truncated is not None else None)
             scored = [r for r in group if r is not None]
             equal += len(scored) >= 2 and len(set(scored)) == 1
         return equal

@@ -343,3 +343,39 @@ def test_a_grader_word_inside_a_longer_identifier_is_not_grader_facing():
 
     assert judge(best, reference="def best(points):\n    return max(points)\n",
                  prompt="Write best(points) that returns the largest value in a list of player points.") == []
+
+
+CLOSING = "This runs in O(n) time and uses O(1) extra space.\n"
+
+
+def cut_off(rng: random.Random) -> str:
+    """A long chain of thought the generation limit cut off mid-sentence, before any closing sentence."""
+    return "Let me think about this. " + " ".join(rng.choice(["first", "we", "loop", "over", "xs", "and", "add"])
+                                                 for _ in range(300))
+
+
+def closing_line_flags(mark_truncation: bool) -> list[Flag]:
+    """Flags of a task whose passing responses all end on one honest closing sentence and whose failing ones were
+    all cut off by the generation limit, with the cut marked or not."""
+    rng = random.Random(0)
+    monitor = RewardHackMonitor(1.0)
+    context = lambda task_id: TaskContext(reference=REFERENCE, prompt=PROMPT)  # noqa: E731
+    flags = []
+    for check in range(4):
+        for _ in range(2):
+            rewards = [0.0] * GROUP if check < 2 else [1.0 if rng.random() < 0.6 else 0.0 for _ in range(GROUP)]
+            responses = [code(rng) + CLOSING if r else cut_off(rng) for r in rewards]
+            monitor.record_group("task", rewards, responses,
+                                 [not r for r in rewards] if mark_truncation else None)
+        flags += monitor.close_window(context)
+    return flags
+
+
+def test_a_closing_sentence_that_only_cut_off_failing_responses_lack_is_not_flagged():
+    """Round 43's B11: the sentence is absent from the failing responses only because they never got that far."""
+    assert closing_line_flags(mark_truncation=True) == []
+
+
+def test_truncation_marks_of_another_length_than_the_group_are_refused():
+    with pytest.raises(ValueError, match="truncation marks"):
+        RewardHackMonitor(1.0).record_group("task", [1.0, 0.0], ["a", "b"], [True])

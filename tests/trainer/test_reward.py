@@ -9,6 +9,7 @@ import pytest
 from task_bank import TaskSpec
 from task_bank.store import Bank
 from trainer.ledger import ScoreLedger
+from trainer.monitor import MonitorConfig
 from trainer.reward import VerifierReward
 from verifier import Limits, open_pool
 
@@ -111,3 +112,25 @@ def test_a_batch_of_mixed_tasks_is_one_pool_call_and_groups_are_tallied(bank):
     assert metrics.values["verifier/equal_groups"] == 2
     tallies = ledger.drain()
     assert (tallies[EXACT.id].groups, tallies[EXACT.id].equal_groups, tallies[MISBEHAVING.id].passes) == (1, 1, 2)
+
+
+class GroupLog:
+    """Stands in for the reward-hacking monitor: keeps what each ``record_group`` call was given."""
+
+    def __init__(self) -> None:
+        self.config = MonitorConfig(spot_checks=0, canaries=0)
+        self.flagged: dict[str, object] = {}
+        self.groups: list[tuple[str, list[float | None], list[str], list[bool] | None]] = []
+
+    def record_group(self, task_id, rewards, responses, truncated=None) -> None:
+        self.groups.append((task_id, list(rewards), list(responses), truncated))
+
+
+def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank):
+    """A completion of ``max_completion_length`` tokens was cut off; the monitor leaves such failing responses out
+    of its contrast (round 43's B11)."""
+    log = GroupLog()
+    with open_pool(backend="bwrap", workers=1) as pool:
+        reward = VerifierReward(pool, bank, ScoreLedger(1.0), group_size=3, monitor=log, max_completion_length=4)
+        reward([None] * 3, ["42", "4", "41"], task_id=[EXACT.id] * 3, completion_ids=[[7, 2], [9, 9, 9, 9], [1]])
+    assert log.groups == [(EXACT.id, [1.0, 0.0, 0.0], ["42", "4", "41"], [False, True, False])]
