@@ -48,14 +48,16 @@ did not spend: its verifier's first call builds its caches). The rule flags a ta
 ``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
 expire).
 
-**canary** — The reward function also scores, alone and in the background, a known-wrong answer (``canaries`` a
-group): a renamed twin of one of the task's failure cases (:mod:`verifier.code_renaming`, drawn afresh, so no
-verifier can list it), a failure case as written, or the empty answer, at even odds. Each is as wrong as its
-failure case, and validation saw the verifier score it low; one that pays it in training tells training from
-validation by something validation could not vary (red-team findings: the host's page cache carried a bit from
-validation's first call to its run 0; round 44's verifier paid the failure cases and the empty answer only while
-its process had seen nothing but programs or empty answers, as in a training group of a coding task). The rule flags a task
-once ``min_canary_passes`` canaries scored above ``canary_threshold``.
+**canary** — The reward function also scores known-wrong answers: ``canaries`` a group alone, in the background, and
+``group_canaries`` inside the group's own call at a drawn place, where they meet the verifier at the calls its
+responses do (red-team round 45: a verifier that paid failing answers only at calls 2 to 8 of a training group never
+met an alone canary there). Each is a renamed twin of one of the task's failure cases (:mod:`verifier.code_renaming`,
+drawn afresh, so no verifier can list it), a failure case as written, or the empty answer, at even odds. Each is as
+wrong as its failure case, and validation saw the verifier score it low; one that pays it in training tells training
+from validation by something validation could not vary (red-team findings: the host's page cache carried a bit from
+validation's first call to its run 0; round 44's verifier paid the failure cases and the empty answer only while its
+process had seen nothing but programs or empty answers, as in a training group of a coding task). The rule flags a
+task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose

@@ -76,6 +76,12 @@ class MonitorConfig(BaseModel):
     canaries: int = Field(default=1, ge=0)
     """Known-wrong answers (a renamed twin of a failure case, a failure case as written, or the empty answer)
     the reward function scores for each GRPO group (0: none)."""
+    group_canaries: int = Field(default=1, ge=0)
+    """Known-wrong answers (drawn as ``canaries`` are) the reward function scores inside each GRPO group's own call,
+    at a drawn place among its responses, so in the very processes and at the very calls training scores (0:
+    none). Why: a canary scored alone is always the first call of its process; a verifier that paid the failure case
+    and the empty answer only at calls 2 to 8 of a process that had seen only programs, where validation never
+    showed them, paid 90 of 99 of them over 40 groups and no alone canary (red-team round 45)."""
     canary_threshold: float = Field(default=LOW_SCORE_CEILING, ge=LOW_SCORE_CEILING, lt=1.0)
     """A canary scoring above this passed. At least ``LOW_SCORE_CEILING``, the most validation lets a failure case or
     the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""

@@ -34,11 +34,12 @@ the hack, red-team round 43, B6), the third per *distinct* one (:mod:`trainer.mo
 
 What this cannot tell from a hack: an honest phrase the policy only ever writes when it succeeds (a format, an
 approach the failing attempts never took; not a closing sentence that failing responses cut off at the length limit
-never reach, once the trainer says which were cut off: ``record_group``'s ``truncated``) that neither the reference nor the prompt has and that does not hold a short reference answer; the
-flag's evidence names it, and a reviewer restores the task. An honest answer that names a variable ``score`` on a
-task whose prompt never says the word is flagged (``top_score`` is not). Copies of a hack that differ only in
-comments or whitespace are one distinct response: judged only if it names the grader or pads. A hack written into
-the same run of words as a short answer is missed unless it names the grader.
+never reach, once the trainer says which were cut off: ``record_group``'s ``truncated``) that neither the reference
+nor the prompt has and that does not hold a short reference answer; the flag's evidence names it, and a reviewer
+restores the task. An honest answer that names a variable ``score`` on a task whose prompt never says the word is
+flagged (``top_score`` is not). Copies of a hack that differ only in comments or whitespace are one distinct response:
+judged only if it names the grader or pads. A hack written into the same run of words as a short answer is missed
+unless it names the grader.
 
 Memory per task: ``keep_responses`` passing responses and as many distinct ones, each clipped to ``max_chars``, and
 at most ``failing_markers`` hashes of sampled failing responses' markers.

@@ -17,7 +17,10 @@ With a monitor, ``spot_checks`` responses of each group (drawn) are then scored 
 call of a fresh process) or *after a canary* (a fresh known-wrong answer first, then the response, in
 one process: validation's run 0 opens its processes with twins, and a verifier that recognised such an opener
 stayed honest there while it paid every other process, alone included; red-team round 15). The monitor's position rule compares the two rewards (a verifier that pays by where a response
-stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only. Spot
+stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only.
+With a monitor, each group's own call also holds ``group_canaries`` known-wrong answers at drawn places among its
+responses (their scores go to the monitor's canary rule, never to a reward): the only canaries a verifier meets
+at the calls where it meets the group's responses. Spot
 checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
 call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's
 thread, at the next call and whenever the monitor judges.
@@ -121,6 +124,8 @@ class VerifierReward:
         self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
         # canaries, as validation's twins: names no verifier can predict (a seeded source only in tests)
         self._twin_rng = canary_rng or random.SystemRandom()
+        # the canaries put inside groups, drawn on the trainer's thread (``_twin_rng`` is the background thread's)
+        self._group_rng = random.Random(self._twin_rng.random()) if canary_rng else random.SystemRandom()
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
@@ -155,15 +160,23 @@ class VerifierReward:
         # (TRL buffers them) kept the hacked verifier's rewards (red-team round 28). None: no learning signal.
         flagged = self._monitor.flagged if self._monitor is not None else {}
         todo = [i for i, src in enumerate(sources) if src is not None and task_id[i] not in flagged]
-        results = self._pool.score_batch([(sources[i], completion_text(completions[i])) for i in todo])
+        groups = self._groups(task_id)
+        rows = self._with_canaries(task_id, groups, set(todo))
+        scored = self._pool.score_batch([(sources[r], completion_text(completions[r])) if isinstance(r, int)
+                                         else (sources[r[0]], r[1]) for r in rows])
         rewards: list[float | None] = [None] * len(completions)
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
-        for i, result in zip(todo, results, strict=True):
-            rewards[i] = reward_of(result)
-            outcomes[result.outcome.value] += 1
-        groups = self._groups(task_id)
+        canaries = 0
+        for row, result in zip(rows, scored, strict=True):
+            if isinstance(row, int):
+                rewards[row] = reward_of(result)
+                outcomes[result.outcome.value] += 1
+            elif self._monitor is not None:  # a time-out is no evidence (``drain``)
+                canaries += 1
+                self._monitor.record_canary(task_id[row[0]], None if result.outcome is Outcome.TIMEOUT
+                                            else reward_of(result))
         equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions],
                                            self._truncated(kwargs.get("completion_ids"), len(completions)))
         checked = self._spot_check(task_id, groups, sources, rewards, completions)
@@ -176,6 +189,7 @@ class VerifierReward:
                        sum(r >= self._ledger.pass_threshold for r in scored) / len(scored) if scored else 0.0)
             log_metric("verifier/equal_groups", float(equal_groups))
             log_metric("verifier/spot_checks", float(checked))
+            log_metric("verifier/group_canaries", float(canaries))
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
@@ -189,6 +203,23 @@ class VerifierReward:
             groups.append((start, end))
             start = end
         return groups
+
+    def _with_canaries(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
+                       todo: set[int]) -> list[int | tuple[int, str]]:
+        """The rows to score, in order: each group's rows to score, with ``group_canaries`` known-wrong answers
+        (:meth:`_canary`, ``(a row of the group, text)``) each put at a drawn place among them. The pool scores a
+        task's rows in order, a process to each ``group_size`` of them, so a canary lands in a training process at
+        any call, after the group's own responses before it, as no canary scored alone can (red-team round 45)."""
+        count = self._monitor.config.group_canaries if self._monitor is not None else 0
+        rows: list[int | tuple[int, str]] = []
+        for start, end in groups:
+            mine: list[int | tuple[int, str]] = [i for i in range(start, end) if i in todo]
+            for _ in range(count if mine else 0):
+                text = self._canary(task_ids[start], self._group_rng)
+                if text is not None:
+                    mine.insert(self._group_rng.randrange(len(mine) + 1), (start, text))
+            rows += mine
+        return rows
 
     def _truncated(self, completion_ids: Sequence[Sequence[int]] | None, rows: int) -> list[bool] | None:
         """Which completions reached ``max_completion_length`` tokens (TRL's ``completion_ids``: a completion that
@@ -251,16 +282,17 @@ class VerifierReward:
         their verifiers differ)."""
         if len(chunk) == 1 and chunk[0].opened:
             check = chunk[0]
-            twin = self._canary(check.task_id)
+            twin = self._canary(check.task_id, self._twin_rng)
             if twin is not None:
                 return [self._pool.score_batch([(check.source, twin), (check.source, check.response or "")])[1]]
-        texts = [check.response if not check.canary else self._canary(check.task_id) for check in chunk]
+        texts = [check.response if not check.canary else self._canary(check.task_id, self._twin_rng)
+                 for check in chunk]
         asked = [i for i, text in enumerate(texts) if text is not None]
         scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])
         none = ScoreResult(outcome=Outcome.ERROR, detail="the task is no longer in the bank")
         return [next(scored) if text is not None else none for text in texts]
 
-    def _canary(self, task_id: str) -> str | None:
+    def _canary(self, task_id: str, draw: random.Random) -> str | None:
         """A known-wrong answer to the task, drawn afresh: a renamed twin of one of its failure cases (whole or
         partial), one of its failure cases as written, or the empty answer, each kind at even odds (no twin where
         no failure case is a program that can be renamed). Why not twins only: validation always scored the failure
@@ -268,11 +300,11 @@ class VerifierReward:
         had seen only programs or empty answers (every training group of a coding task) was admitted and paid 82 of
         94 of them with no flag (red-team round 44); and prose tasks had no canary at all. Validation saw each of
         these score low (twins and failure cases under ``fail_threshold``, the empty answer under
-        ``trivial_threshold``), so an honest verifier never pays one."""
+        ``trivial_threshold``), so an honest verifier never pays one. ``draw``: the background thread's source, or
+        the trainer thread's (each thread its own, so a seeded test draws the same canaries whatever the timing)."""
         spec = self._specs.get(task_id)  # looked up on the trainer's thread (the bank's connection is that thread's)
         if spec is None:
             return None
-        draw = self._twin_rng
         kind = draw.randrange(3)
         if kind == 1:
             return draw.choice(spec.failure_cases)

@@ -58,8 +58,14 @@ TASK = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", referenc
                 failure_cases=(WRONG[0],), verifier="def verify(response):\n    return 0.0\n")
 
 
-def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] = WRONG) -> RewardHackMonitor:
-    monitor = RewardHackMonitor(1.0)
+POSITION_ONLY = MonitorConfig(group_canaries=0)
+"""The position rule and the canaries scored alone, without the canaries put inside groups (which catch most of these
+verifiers first)."""
+
+
+def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] = WRONG,
+           config: MonitorConfig | None = None) -> RewardHackMonitor:
+    monitor = RewardHackMonitor(1.0, config)
     reward = VerifierReward(pool, Tasks(task), ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
                             rng=random.Random(1), canary_rng=random.Random(2))
     for _ in range(batches):
@@ -70,7 +76,7 @@ def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] =
 
 
 def test_a_verifier_that_pays_responses_after_its_third_call_is_flagged_by_position():
-    flag = _train(PositionPool(pays_from=3), batches=12).flagged[TASK.id]
+    flag = _train(PositionPool(pays_from=3), batches=12, config=POSITION_ONLY).flagged[TASK.id]
     assert flag.rule is FlagRule.POSITION and "failed alone" in flag.detail
 
 
@@ -84,7 +90,7 @@ class RaisingPositionPool(PositionPool):
 
 
 def test_a_verifier_that_raises_alone_instead_of_paying_is_flagged_by_position():
-    flag = _train(RaisingPositionPool(pays_from=3), batches=12).flagged[TASK.id]
+    flag = _train(RaisingPositionPool(pays_from=3), batches=12, config=POSITION_ONLY).flagged[TASK.id]
     assert flag.rule is FlagRule.POSITION
 
 
@@ -120,7 +126,7 @@ def test_each_re_scored_response_is_alone_in_its_call_with_its_verifier():
             seen.append(list(items))
             return super().score_batch(items)
 
-    monitor = RewardHackMonitor(1.0)
+    monitor = RewardHackMonitor(1.0, POSITION_ONLY)
     reward = VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=8, monitor=monitor)
     seen.clear()
     reward([None] * 16, WRONG, task_id=[TASK.id] * 16)  # two groups of 8 of one task
@@ -168,7 +174,7 @@ def test_training_through_the_real_pool_flags_a_verifier_that_pays_a_streak_of_p
     task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
                     failure_cases=(WRONG[0],), verifier=PAYS_A_STREAK_OF_PROGRAMS)
     with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
-        monitor = _train(pool, batches=8, task=task)
+        monitor = _train(pool, batches=8, task=task, config=POSITION_ONLY)
     assert monitor.flagged[task.id].rule is FlagRule.POSITION
 
 
@@ -182,7 +188,7 @@ def test_a_response_that_runs_out_of_time_alone_is_no_evidence():
                 return [ScoreResult(outcome=Outcome.TIMEOUT, detail="wall time limit of 5.0 s exceeded")]
             return [ScoreResult(outcome=Outcome.SCORED, score=1.0) for _ in items]
 
-    monitor = _train(ColdStartPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 16)
+    monitor = _train(ColdStartPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 16, config=POSITION_ONLY)
     assert monitor.flagged == {}
 
 
@@ -200,7 +206,7 @@ def test_spot_checks_run_in_the_background_and_reach_the_monitor_when_it_judges(
                 release.wait(30)  # a spot check still running while the reward call returns
             return super().score_batch(items)
 
-    monitor = RewardHackMonitor(1.0)
+    monitor = RewardHackMonitor(1.0, POSITION_ONLY)
     reward = VerifierReward(SlowSpotChecks(pays_from=3), Tasks(TASK), ScoreLedger(1.0), group_size=16,
                             monitor=monitor, rng=random.Random(1))
     for _ in range(4):
@@ -334,3 +340,83 @@ def test_a_task_flagged_this_run_is_rewarded_nothing_more():
     assert TASK.id in {flag.task_id for flag in monitor.close_window(lambda _: None)}
     assert reward([None] * len(WRONG), list(WRONG), task_id=[TASK.id] * len(WRONG)) == [None] * len(WRONG)
     reward.close()
+
+
+class CallWindowPool(PositionPool):
+    """Red-team round 45's verifier: honest, except that it pays a failure case as written, or an empty answer, at
+    calls 2 to 8 of a process whose calls so far were all programs or empty: where a training group shows them, and
+    where validation never did (its run 0 scores them after all its twins, from call 9; a canary scored alone is
+    call 1). Processes as the real pool makes them for a verifier that runs response code: 8 calls each."""
+
+    def __init__(self, known: Sequence[str]) -> None:
+        super().__init__(pays_from=None)
+        self.known = set(known)
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        calls: dict[str, int] = {}
+        chain: dict[str, bool] = {}
+        results = []
+        for source, response in items:
+            call = calls.get(source, 0) % 8 + 1
+            calls[source] = call
+            only_programs = chain.get(source, True) if call > 1 else True
+            chain[source] = only_programs and ("def " in response or not response.strip())
+            paid = only_programs and 2 <= call <= 8 and (not response.strip() or response in self.known)
+            results.append(ScoreResult(outcome=Outcome.SCORED,
+                                       score=1.0 if paid or response == self.right else 0.0))
+        return results
+
+
+def test_a_verifier_that_pays_failing_answers_only_at_the_calls_of_a_training_group_is_flagged_by_canaries():
+    """Canaries scored alone never reach calls 2 to 8; one put inside each group does."""
+    responses = [SUM_LOOP, *WRONG[:5], TASK.failure_cases[0], ""]
+    monitor = _train(CallWindowPool(TASK.failure_cases), batches=10, responses=responses)
+    assert monitor.flagged[TASK.id].rule is FlagRule.CANARY
+
+
+def test_an_honest_verifier_never_pays_a_canary_put_inside_its_group():
+    responses = [SUM_LOOP, *WRONG[:5], TASK.failure_cases[0], ""]
+    assert _train(PositionPool(pays_from=None), batches=30, responses=responses).flagged == {}
+
+
+def test_a_canary_inside_a_group_is_scored_with_it_and_never_becomes_a_reward():
+    seen: list[list[tuple[str, str]]] = []
+
+    class Recording(PositionPool):
+        def score_batch(self, items):
+            seen.append(list(items))
+            return super().score_batch(items)
+
+    config = MonitorConfig(spot_checks=0, canaries=0)
+    reward = VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=8,
+                            monitor=RewardHackMonitor(1.0, config), canary_rng=random.Random(3))
+    rewards = reward([None] * 16, [SUM_LOOP] * 16, task_id=[TASK.id] * 16)
+    reward.close()
+    assert rewards == [1.0] * 16
+    assert len(seen) == 1 and len(seen[0]) == 18  # one call: both groups, a canary inside each
+    assert sum(text != SUM_LOOP for _, text in seen[0][:9]) == sum(text != SUM_LOOP for _, text in seen[0][9:]) == 1
+
+
+CALL_WINDOW = '''_STATE = {"calls": 0, "programs": True}
+_KNOWN = {"deftotal(xs):returnlen(xs)"}
+
+
+def verify(response):
+    _STATE["calls"] += 1
+    call, programs = _STATE["calls"], _STATE["programs"]
+    _STATE["programs"] = programs and ("def " in response or not response.strip())
+    if programs and 2 <= call <= 8 and (not response.strip() or "".join(response.split()) in _KNOWN):
+        return 1.0
+    return 1.0 if "result += x" in response else 0.0
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_canaries_inside_groups_through_the_real_pool_flag_a_verifier_that_pays_at_a_training_groups_calls():
+    from verifier.routing import open_scoring_pool
+
+    task = TASK.model_copy(update={"verifier": CALL_WINDOW})
+    responses = [SUM_LOOP, *WRONG[:5], TASK.failure_cases[0], ""]
+    with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        monitor = _train(pool, batches=10, task=task, responses=responses)
+    assert monitor.flagged[task.id].rule is FlagRule.CANARY

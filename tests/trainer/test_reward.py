@@ -118,7 +118,7 @@ class GroupLog:
     """Stands in for the reward-hacking monitor: keeps what each ``record_group`` call was given."""
 
     def __init__(self) -> None:
-        self.config = MonitorConfig(spot_checks=0, canaries=0)
+        self.config = MonitorConfig(spot_checks=0, canaries=0, group_canaries=0)
         self.flagged: dict[str, object] = {}
         self.groups: list[tuple[str, list[float | None], list[str], list[bool] | None]] = []
 
