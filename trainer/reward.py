@@ -45,6 +45,7 @@ from task_bank import Outcome, ScoreResult, TaskRecord, TaskSpec
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from verifier.checks_probes import failure_case_twin
+from verifier.code_reshaping import reshaped
 
 ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 """Outcomes caused by the response (or its run): reward 0.0."""
@@ -313,7 +314,9 @@ class VerifierReward:
         for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
             twin = failure_case_twin(spec, case, draw, partial=draw.random() < 0.5)
             if twin is not None and twin != case:
-                return twin
+                # half of them reshaped too (a statement that does nothing added): a verifier that paid every
+                # program whose structure no failure case has paid no twin, and every wrong answer (round 45)
+                return (reshaped(twin, draw) or twin) if draw.random() < 0.5 else twin
         return draw.choice(spec.failure_cases)
 
     def drain(self, wait: bool = True) -> int:

@@ -420,3 +420,32 @@ def test_canaries_inside_groups_through_the_real_pool_flag_a_verifier_that_pays_
     with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
         monitor = _train(pool, batches=10, task=task, responses=responses)
     assert monitor.flagged[task.id].rule is FlagRule.CANARY
+
+
+class ShapePool(PositionPool):
+    """Red-team round 45's stateless verifier: pays every program whose structure (tokens with the names blanked)
+    is not one of its failure cases', and is honest otherwise: no validation probe but the twins and failure cases
+    is a program, and those all keep their structures."""
+
+    def __init__(self, failure_cases: Sequence[str]) -> None:
+        super().__init__(pays_from=None)
+        self.shapes = {self.shape(case) for case in failure_cases}
+
+    @staticmethod
+    def shape(text: str) -> str:
+        return " ".join("N" if word.isidentifier() and word not in ("def", "return") else word
+                        for word in text.replace("(", " ( ").replace(")", " ) ").replace(":", " : ").split())
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        return [ScoreResult(outcome=Outcome.SCORED,
+                            score=1.0 if response == self.right or ("def " in response
+                                                                    and self.shape(response) not in self.shapes)
+                            else 0.0)
+                for _, response in items]
+
+
+def test_a_verifier_that_pays_every_program_shaped_unlike_its_failure_cases_is_flagged_by_canaries():
+    """Renamed twins keep a failure case's structure; half of the twin canaries are reshaped too."""
+    responses = [SUM_LOOP, "def total(xs):\n    return 0\n", "def total(xs):\n    return xs[0]\n"] * 3
+    monitor = _train(ShapePool(TASK.failure_cases), batches=12, responses=responses)
+    assert monitor.flagged[TASK.id].rule is FlagRule.CANARY
