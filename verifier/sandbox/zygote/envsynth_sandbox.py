@@ -21,7 +21,8 @@ verifier compares those values; nothing of the response ever runs in the verifie
 it timed out, crashed or exited, fails with ``error.type`` ``Timeout``/``Crashed``/``NoResult``); ``run.outcome``
 is ``completed``, ``timeout`` or ``crashed``. Values are plain: tuples come back as lists, sets as
 ``{"$set": [...]}`` and a dict key that starts with ``$`` with one more ``$`` (so the dict ``{"$set": [1]}`` never
-equals the set ``{1}``) — compare with ``plain(expected)``. Arguments must be plain JSON values too.
+equals the set ``{1}``) — compare with ``plain(expected)``. Anything else (an object, a generator, a value nested
+more than 64 levels) fails its call with ``error.type`` ``UnserializableResult``. Arguments must be plain JSON values too.
 
 ``code`` must be part of the response being scored: the response itself, a stretch of it (fences, a prefix or a
 suffix cut), or whole lines of it in their order (two fenced blocks joined), whitespace aside. Anything else (code
