@@ -59,6 +59,11 @@ validation's first call to its run 0; round 44's verifier paid the failure cases
 process had seen nothing but programs or empty answers, as in a training group of a coding task). The rule flags a
 task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 
+**unrun** — The sandbox records whether a verifier ran any of a response's code (``run_response``); the rule flags
+a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs
+were paid without any of their code being run: it judged them by how they look (red-team round 45, F4).
+The canary, position and unrun rules judge run-long counts: :mod:`trainer.monitor_evidence`.
+
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
 responses share no marker (rates alone look like learning), a hack that pays from a task's first window with no
@@ -75,29 +80,16 @@ import math
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trainer.monitor_config import MonitorConfig, TaskContext
+from trainer.monitor_config import FlagRule, MonitorConfig, TaskContext
+from trainer.monitor_evidence import Evidence
 from trainer.monitor_jump import Jump, JumpTracker
 from trainer.monitor_passing import Passing
 from trainer.monitor_pattern import FailingRecord, Marker, find_marker, markers
 
 __all__ = ["Flag", "FlagRule", "MonitorConfig", "RewardHackMonitor", "TaskContext"]
-
-
-class FlagRule(StrEnum):
-    """Which rule flagged a task."""
-
-    JUMP = "jump"
-    """Its pass rate jumped far faster than the other tasks'."""
-    SHARED_PATTERN = "shared_pattern"
-    """Its passing responses share a marker that the reference and the prompt lack and nothing honest explains."""
-    POSITION = "position"
-    """Responses passed in their group and failed when scored alone: the verifier pays by position."""
-    CANARY = "canary"
-    """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
 
 
 class Flag(BaseModel):
@@ -121,13 +113,9 @@ class Flag(BaseModel):
 class _Task:
     failing: FailingRecord  # markers of a sample of its failing responses this run
     passing: Passing  # its latest passing responses, and its latest distinct ones
+    evidence: Evidence  # run-long: spot checks, canaries, runs (canary, position and unrun rules)
     new_passes: bool = False  # passing responses came since the pattern rule last looked
     groups: int = 0  # groups recorded this run
-    checked: int = 0  # spot checks this run
-    favour: int = 0  # ... that passed in their group and failed alone
-    against: int = 0  # ... that failed in their group and passed alone
-    canaries: int = 0  # failure-case twins scored in training this run
-    canary_passes: int = 0  # ... that scored above the threshold
 
 
 class RewardHackMonitor:
@@ -142,22 +130,25 @@ class RewardHackMonitor:
         """Every task flagged this run, by id."""
 
     def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str],
-                     truncated: Sequence[bool] | None = None) -> None:
+                     truncated: Sequence[bool] | None = None, ran: Sequence[bool] | None = None) -> None:
         """One GRPO group: rewards (None where the sandbox could not score; a reward that is not finite counts as
         unscored too) and the responses, in the same order (ValueError, before anything is kept, when the lengths
         differ). ``truncated``: which responses the generation limit cut off; a failing one is left out of the
         failing sample the pattern rule contrasts with. Why: a response cut off (GRPO's most common failure) never
         writes the closing sentence every completed answer has, so that honest sentence read as found only in
-        passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule."""
-        if len(rewards) != len(responses) or (truncated is not None and len(truncated) != len(responses)):
-            # refused before any state changes (round 43: half a group was kept)
-            cut = "" if truncated is None else f" and {len(truncated)} truncation marks"
-            raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses{cut}")
+        passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule. ``ran``: the
+        sandbox's record of whether the verifier ran each response's code (``ScoreResult.ran_response``; None: not
+        known, and the unrun rule learns nothing from the group)."""
+        for marks, what in ((truncated, "truncation marks"), (ran, "run records")):
+            if len(rewards) != len(responses) or (marks is not None and len(marks) != len(responses)):
+                # refused before any state changes (round 43: half a group was kept)
+                extra = "" if marks is None else f" and {len(marks)} {what}"
+                raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses{extra}")
         cut_off = truncated if truncated is not None else [False] * len(responses)
         task = self._task(task_id)
         task.groups += 1
         attempts = passes = 0
-        for reward, response, cut in zip(rewards, responses, cut_off, strict=True):
+        for i, (reward, response, cut) in enumerate(zip(rewards, responses, cut_off, strict=True)):
             if reward is None or not math.isfinite(reward):
                 continue  # unscored; a NaN (a verifier's 0/0) is no failure (round 43: an outage read as a jump)
             passed = reward >= self.pass_threshold
@@ -165,6 +156,8 @@ class RewardHackMonitor:
             passes += passed
             if task_id in self.flagged:
                 continue  # judged: its responses are no longer needed
+            if ran is not None:
+                task.evidence.response(passed, ran[i], response)
             if passed:
                 task.passing.add(response, task.groups)
                 task.new_passes = True
@@ -176,19 +169,14 @@ class RewardHackMonitor:
         """One response's reward in its GRPO group and when scored alone (None where either could not score)."""
         if in_group is None or alone is None:
             return
-        task = self._task(task_id)
-        task.checked += 1
-        passed, passed_alone = in_group >= self.pass_threshold, alone >= self.pass_threshold
-        task.favour += passed and not passed_alone
-        task.against += passed_alone and not passed
+        self._task(task_id).evidence.spot_check(in_group >= self.pass_threshold, alone >= self.pass_threshold)
 
-    def record_canary(self, task_id: str, score: float | None) -> None:
-        """A renamed twin of one of the task's failure cases, scored in training (None where it did not score)."""
+    def record_canary(self, task_id: str, score: float | None, ran: bool = False) -> None:
+        """A known-wrong answer, scored in training (None where it did not score); ``ran``: the sandbox's record of
+        whether the verifier ran its code."""
         if score is None:
             return
-        task = self._task(task_id)
-        task.canaries += 1
-        task.canary_passes += score > self.config.canary_threshold
+        self._task(task_id).evidence.canary(score > self.config.canary_threshold, ran)
 
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """One check: judge every task on what came since the last, and return the new flags (in task order).
@@ -215,17 +203,17 @@ class RewardHackMonitor:
                 flag = self._judge_jump(jump, known)
                 if flag is not None:
                     flags.append(flag)
-        for task_id in sorted(self._tasks):  # the position rule needs no full window: its evidence is run-long
-            flag = None if task_id in self.flagged else self._canary(task_id) or self._position(task_id)
-            if flag is not None:
-                flags.append(self._flag(task_id, flag.rule, flag.groups, flag.detail))
+        for task_id in sorted(self._tasks):  # canary, position, unrun need no full window: their evidence is run-long
+            finding = None if task_id in self.flagged else self._tasks[task_id].evidence.finding(self.config)
+            if finding is not None:
+                flags.append(self._flag(task_id, *finding))
         return sorted(flags, key=lambda f: f.task_id)
 
     def _task(self, task_id: str) -> _Task:
         task = self._tasks.get(task_id)
         if task is None:
             task = self._tasks[task_id] = _Task(failing=FailingRecord(self.config.failing_markers),
-                                                passing=Passing(self.config))
+                                                passing=Passing(self.config), evidence=Evidence())
         return task
 
     def _flag(self, task_id: str, rule: FlagRule, groups: int, detail: str) -> Flag:
@@ -254,10 +242,11 @@ class RewardHackMonitor:
         marker = self._marker(task, known(jump.task_id), self.config.jump_share)
         if marker is not None:
             backing.append(marker.describe())
-        if task.favour > task.against:
-            backing.append(f"{task.favour} re-scored responses passed in their group and failed alone")
-        if task.canary_passes:
-            backing.append(f"{task.canary_passes} renamed twins of its failure cases passed")
+        evidence = task.evidence
+        if evidence.favour > evidence.against:
+            backing.append(f"{evidence.favour} re-scored responses passed in their group and failed alone")
+        if evidence.canary_passes:
+            backing.append(f"{evidence.canary_passes} renamed twins of its failure cases passed")
         if backing:
             return self._flag(jump.task_id, FlagRule.JUMP, jump.groups, f"{jump.detail}; backed: {'; '.join(backing)}")
         if jump.isolated:
@@ -265,21 +254,3 @@ class RewardHackMonitor:
         if jump.isolated is False:
             self._jumps.clear(jump.task_id)
         return None
-
-    def _canary(self, task_id: str) -> Flag | None:
-        task = self._tasks[task_id]
-        if task.canary_passes < self.config.min_canary_passes:
-            return None
-        return Flag(task_id=task_id, rule=FlagRule.CANARY, groups=task.canary_passes,
-                    detail=f"{task.canary_passes} of {task.canaries} canaries (known-wrong answers: renamed twins "
-                           "of its failure cases, the failure cases as written, the empty answer), scored in training, "
-                           "passed: the verifier pays in training what it failed in validation")
-
-    def _position(self, task_id: str) -> Flag | None:
-        cfg, task = self.config, self._tasks[task_id]
-        if task.favour < cfg.min_position_gaps or task.favour < cfg.position_ratio * task.against:
-            return None
-        return Flag(task_id=task_id, rule=FlagRule.POSITION, groups=task.favour,
-                    detail=f"{task.favour} of {task.checked} responses re-scored alone passed in their group and "
-                           f"failed alone ({task.against} the other way): the verifier pays by where a response "
-                           "stands in its process")

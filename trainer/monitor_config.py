@@ -1,13 +1,30 @@
-"""The reward-hacking monitor's settings and what its pattern rule compares with: the records every rule module
-reads, kept apart from :mod:`trainer.monitor` so that the rule modules (jump, drift, pattern, markers) import them
-without importing the monitor that imports them.
+"""The reward-hacking monitor's settings, its rules' names and what its pattern rule compares with: the records
+every rule module reads, kept apart from :mod:`trainer.monitor` so that the rule modules (jump, drift, pattern,
+markers, evidence) import them without importing the monitor that imports them.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from task_bank.validation import LOW_SCORE_CEILING
+
+
+class FlagRule(StrEnum):
+    """Which rule flagged a task."""
+
+    JUMP = "jump"
+    """Its pass rate jumped far faster than the other tasks'."""
+    SHARED_PATTERN = "shared_pattern"
+    """Its passing responses share a marker that the reference and the prompt lack and nothing honest explains."""
+    POSITION = "position"
+    """Responses passed in their group and failed when scored alone: the verifier pays by position."""
+    CANARY = "canary"
+    """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
+    UNRUN = "unrun"
+    """Its verifier runs programs, yet paid programs it never ran: it pays by how a program looks."""
 
 
 class MonitorConfig(BaseModel):
@@ -87,6 +104,9 @@ class MonitorConfig(BaseModel):
     the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""
     min_canary_passes: int = Field(default=2, ge=1)
     """Canaries that passed before the canary rule flags a task."""
+    min_unrun_paid: int = Field(default=2, ge=1)
+    """Programs paid without the verifier running any of their code, in a task whose verifier was seen running
+    programs, before the unrun rule flags it (:mod:`trainer.monitor_evidence`)."""
 
 
 class TaskContext(BaseModel):

@@ -166,20 +166,21 @@ class VerifierReward:
         scored = self._pool.score_batch([(sources[r], completion_text(completions[r])) if isinstance(r, int)
                                          else (sources[r[0]], r[1]) for r in rows])
         rewards: list[float | None] = [None] * len(completions)
+        ran = [False] * len(completions)  # the sandbox's record: the verifier ran some of the response's code
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
         canaries = 0
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
-                rewards[row] = reward_of(result)
+                rewards[row], ran[row] = reward_of(result), result.ran_response
                 outcomes[result.outcome.value] += 1
             elif self._monitor is not None:  # a time-out is no evidence (``drain``)
                 canaries += 1
                 self._monitor.record_canary(task_id[row[0]], None if result.outcome is Outcome.TIMEOUT
-                                            else reward_of(result))
+                                            else reward_of(result), result.ran_response)
         equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions],
-                                           self._truncated(kwargs.get("completion_ids"), len(completions)))
+                                           self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
         checked = self._spot_check(task_id, groups, sources, rewards, completions)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
@@ -231,7 +232,8 @@ class VerifierReward:
         return [len(ids) >= self._max_length for ids in completion_ids]
 
     def _record_groups(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
-                       rewards: Sequence[float | None], texts: Sequence[str], truncated: list[bool] | None) -> int:
+                       rewards: Sequence[float | None], texts: Sequence[str], truncated: list[bool] | None,
+                       ran: Sequence[bool]) -> int:
         """Record each group (in the ledger, and in the reward-hacking monitor with its responses); count the
         equal-score ones."""
         equal = 0
@@ -240,7 +242,7 @@ class VerifierReward:
             self._ledger.record_group(task_ids[start], group)
             if self._monitor is not None:
                 self._monitor.record_group(task_ids[start], group, texts[start:end],
-                                           truncated[start:end] if truncated is not None else None)
+                                           truncated[start:end] if truncated is not None else None, ran[start:end])
             scored = [r for r in group if r is not None]
             equal += len(scored) >= 2 and len(set(scored)) == 1
         return equal
@@ -342,7 +344,7 @@ class VerifierReward:
                 if self._monitor is None:
                     continue
                 if check.canary:
-                    self._monitor.record_canary(check.task_id, alone)
+                    self._monitor.record_canary(check.task_id, alone, result.ran_response)
                 else:
                     self._monitor.record_spot_check(check.task_id, check.in_group, alone)
                 handed += 1

@@ -122,8 +122,9 @@ class GroupLog:
         self.flagged: dict[str, object] = {}
         self.groups: list[tuple[str, list[float | None], list[str], list[bool] | None]] = []
 
-    def record_group(self, task_id, rewards, responses, truncated=None) -> None:
+    def record_group(self, task_id, rewards, responses, truncated=None, ran=None) -> None:
         self.groups.append((task_id, list(rewards), list(responses), truncated))
+        self.ran = list(ran) if ran is not None else None
 
 
 def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank):
@@ -134,3 +135,22 @@ def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank)
         reward = VerifierReward(pool, bank, ScoreLedger(1.0), group_size=3, monitor=log, max_completion_length=4)
         reward([None] * 3, ["42", "4", "41"], task_id=[EXACT.id] * 3, completion_ids=[[7, 2], [9, 9, 9, 9], [1]])
     assert log.groups == [(EXACT.id, [1.0, 0.0, 0.0], ["42", "4", "41"], [False, True, False])]
+
+
+RUNS_PROGRAMS = TaskSpec(
+    prompt="Write `f()` returning 7.", reference="def f():\n    return 7\n", failure_cases=("def f():\n    return 8\n",),
+    verifier=("from envsynth_sandbox import run_response\n\ndef verify(response: str) -> float:\n"
+              "    if 'def' not in response:\n        return 0.0\n"
+              "    run = run_response(response, calls=[('f', [])])\n"
+              "    return 1.0 if run.calls[0].ok and run.calls[0].value == 7 else 0.0\n"))
+
+
+def test_the_monitor_learns_which_responses_the_verifier_ran(tmp_path):
+    """The sandbox's record (``ScoreResult.ran_response``) reaches the monitor with each group (rule ``unrun``)."""
+    log = GroupLog()
+    with Bank.open(tmp_path / "bank.db") as opened, open_pool(backend="bwrap", workers=1) as pool:
+        opened.admit(RUNS_PROGRAMS)
+        reward = VerifierReward(pool, opened, ScoreLedger(1.0), group_size=3, monitor=log)
+        reward([None] * 3, [RUNS_PROGRAMS.reference, "seven", RUNS_PROGRAMS.failure_cases[0]],
+               task_id=[RUNS_PROGRAMS.id] * 3)
+    assert log.ran == [True, False, True]

@@ -34,9 +34,17 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_HEADER = struct.Struct("<qQ")
+TEXT_HEADER = struct.Struct("<qQQQ")
 """The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
-process does), and the length of the UTF-8 text that follows (one ``pwrite`` writes both)."""
+process does), the length of the UTF-8 text that follows, the text's number within its run, and the *ran* slot
+(:data:`RAN_OFFSET`: zero until a response process runs part of the text; one ``pwrite`` writes all four and the
+text)."""
+RAN_SLOT = struct.Struct("<Q")
+RAN_OFFSET = 24
+"""Where a response process writes the number of the text it read, once it knows it will run part of it and before
+any of that code runs (``response_text.mark_ran``): the zygote reads it when the verifier reports on that text,
+so *whether the verifier ran the response* comes from the trusted side, never from the verifier (red-team round
+45, F4: a verifier paid programs by their shape without running them)."""
 CHANNELS_PER_VERIFIER = 2 + 2 * 8
 """Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
 :data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads

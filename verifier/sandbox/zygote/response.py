@@ -32,7 +32,8 @@ import sys
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
-from verifier.sandbox.zygote.response_text import NOT_THE_RESPONSE, REFUSAL, part_of_response, scored_text
+from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, mark_ran, part_of_response,
+                                                       scored_text)
 
 RESULT_FD, REQUEST_FD, TEXT_FD = 3, 4, 5
 REQUEST_CAP = 64 << 20
@@ -61,9 +62,12 @@ def response_main(cfg, fds, uid):
     errors = capture_stderr()
     spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
-    shift, scored = scored_text(TEXT_FD)
+    shift, scored, number = scored_text(TEXT_FD)
+    runs = part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored)
+    if runs:  # the zygote learns that the verifier ran this response, from no word of the verifier's
+        mark_ran(TEXT_FD, number)
     os.close(TEXT_FD)
-    if part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored):
+    if runs:
         del scored
         # The verifier's clock, which the zygote wrote beside the text (no verifier chooses it): response processes
         # kept the real clock in validation's varied runs, so a verifier learnt the real date from a reference that

@@ -14,7 +14,7 @@ response or keep whole lines of it in their order, whitespace aside; anything el
 import os
 import struct
 
-from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
+from verifier.sandbox.zygote.fork_protocol import RAN_OFFSET, RAN_SLOT, TEXT_HEADER
 
 NOT_THE_RESPONSE = "NotTheResponse"
 TEXT_CAP = 64 << 20
@@ -26,11 +26,12 @@ REFUSAL = ("run_response runs only code that is part of the response being score
 
 
 def scored_text(fd):
-    """(the run's clock shift in nanoseconds, the response being scored), from the zygote's file
-    (``run.Run.offer``: the header, then UTF-8); (None, None) when it cannot be read (then no code runs)."""
+    """(the run's clock shift in nanoseconds, the response being scored, its number in the run), from the zygote's
+    file (``run.Run.offer``: the header, then UTF-8); (None, None, None) when it cannot be read (then no code
+    runs)."""
     try:
         header = os.pread(fd, TEXT_HEADER.size, 0)
-        shift, length = TEXT_HEADER.unpack(header)
+        shift, length, number, _ = TEXT_HEADER.unpack(header)
         chunks, size = [], 0
         while size < min(length, TEXT_CAP):
             chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_HEADER.size + size)
@@ -38,9 +39,20 @@ def scored_text(fd):
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return shift, b"".join(chunks).decode("utf-8", "surrogatepass")
+        return shift, b"".join(chunks).decode("utf-8", "surrogatepass"), number
     except (OSError, ValueError, TypeError, struct.error):
-        return None, None
+        return None, None, None
+
+
+def mark_ran(fd, number):
+    """Write ``number`` (the text's, as read) into the file's *ran* slot: part of that text is about to run. Called
+    before any code of the response runs, and the descriptor is closed right after, so no response code can write
+    it; a process that read an earlier text writes that text's number, which the zygote does not take for the
+    current one."""
+    try:
+        os.pwrite(fd, RAN_SLOT.pack(number), RAN_OFFSET)
+    except (OSError, struct.error, TypeError):
+        pass
 
 
 def part_of_response(code, text):

@@ -14,6 +14,7 @@ a response process and would have been paid in training after a date its validat
 1, round 34).
 """
 
+import hashlib
 import json
 import os
 import select
@@ -23,7 +24,7 @@ import time
 
 from verifier.sandbox.zygote.child import cpu_cap_s
 from verifier.sandbox.zygote.environment import shift_ns
-from verifier.sandbox.zygote.fork_protocol import MESSAGE, TEXT_HEADER, VERIFIER, read_pid_reply
+from verifier.sandbox.zygote.fork_protocol import MESSAGE, RAN_OFFSET, RAN_SLOT, TEXT_HEADER, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -50,6 +51,9 @@ class Run:
         self.w_req, self.pending = w_req, bytearray()
         os.set_blocking(w_req, False)
         self.text = text_file(cfg["scratch"])
+        self.number = 0  # of the text offered last (``offer``; a response process marks it when it runs part of it)
+        self.data = b""  # ... and its bytes
+        self.run_texts = set()  # digests of the texts this process has run part of (see ``ran``)
         self.shift_ns = shift_ns(req["env"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
@@ -83,14 +87,33 @@ class Run:
 
     def offer(self, response):
         """Hand the process the response it is to score next (:meth:`feed`), and make it the text its response
-        processes may run (the text file: the run's clock shift and the text's length, then the UTF-8 bytes,
-        written in one call)."""
-        data = str(response).encode("utf-8", "surrogatepass")
+        processes may run (the text file: the run's clock shift, the text's length and number, an empty *ran* slot,
+        then the UTF-8 bytes, written in one call)."""
+        data = self.data = str(response).encode("utf-8", "surrogatepass")
+        self.number += 1
         try:
-            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data)) + data, 0)
+            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data), self.number, 0) + data, 0)
         except OSError:  # a full scratch: an empty file, whose text no code is part of (the response runs nothing)
             os.ftruncate(self.text, 0)
         self.feed(response)
+
+    def ran(self):
+        """Whether this process ran part of the text offered last: a response process did while the verifier scored
+        it (its *ran* slot holds that text's number, ``response_text.mark_ran``), or one did for the same text
+        earlier in this process. Read when the verifier reports on it, before the next is offered: the verifier
+        waited for what it ran, so the mark is there; a verifier cannot write the file (only response processes
+        hold it, until their code starts). The same text counts because ``run_response`` serves a later call
+        scoring the same text from the runs it made for it (``envsynth_sandbox._remember``): a GRPO group's
+        repeated completion is run once, and its copies were seen running all the same."""
+        try:
+            slot = os.pread(self.text, RAN_SLOT.size, RAN_OFFSET)
+        except OSError:
+            slot = b""
+        digest = hashlib.blake2b(self.data, digest_size=16).digest()
+        if len(slot) == RAN_SLOT.size and RAN_SLOT.unpack(slot)[0] == self.number:
+            self.run_texts.add(digest)
+            return True
+        return digest in self.run_texts
 
     def flush(self):
         try:

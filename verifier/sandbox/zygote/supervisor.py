@@ -17,7 +17,8 @@ killed (every process of the verifier uid when the zygote is pid 1 of its own pi
 otherwise), SysV IPC objects are removed and the scratch directory is wiped, so no state survives into the next run.
 
 Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then answers each request
-``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms"}]}``.
+``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms",
+"ran_response"}]}`` (the last: whether a response process ran part of that response, ``run.Run.ran``).
 """
 
 import json
@@ -122,6 +123,7 @@ def supervise(run, req, results, start, lifeline=None):
                     run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
                     return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
+                    ran = run.ran()  # (before the next text replaces this one's)
                     if index + 1 < total:  # the next response, only now (see ``child.serve``); judged meanwhile
                         run.offer(req["responses"][index + 1])
                     now = time.monotonic()
@@ -130,7 +132,7 @@ def supervise(run, req, results, start, lifeline=None):
                         result = make_result(outcome if outcome in ("timeout", "crashed") else "crashed", detail=detail)
                     else:
                         result = judge(frame)
-                    results[index] = {**result, "duration_ms": (now - mark) * 1000}
+                    results[index] = {**result, "duration_ms": (now - mark) * 1000, "ran_response": ran}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
                     run.output_total = 0  # each call gets the whole output budget: counted per process, a
                     # response that made the verifier print 1 MiB less a little crashed the next response (round 28)

@@ -1,0 +1,88 @@
+"""A task's run-long evidence, and the three rules that judge it at every check: *canary*, *position* and *unrun*.
+
+Kept apart from :mod:`trainer.monitor` (which feeds it and turns a finding into a flag) because these rules share
+one shape: counts that never expire, each judged against a threshold of :class:`trainer.monitor_config.MonitorConfig`.
+Evidence of this kind does not decay: a verifier that tells training from validation does so whenever it can, and
+one sighting is as true late in a run as early.
+
+**unrun** — The sandbox's trusted side records whether a verifier ran any of a response's code (``run_response``:
+``ScoreResult.ran_response``; a response process marks the text before any of its code runs, so no verifier can
+say so). An honest verifier of a coding task judges a program by what it does: it runs every program it pays. A
+verifier that runs programs (some response or canary of the task was run) yet pays programs it never ran judges
+them by how they look; red-team round 45 (F4) had one run only the programs shaped like a failure case and pay
+every other, which no canary could reach once it learnt to undo their reshaping (198 of 198 wrong programs paid,
+no flag). A *program* here is a response that defines a function (``def``): prose the verifier had no code to run
+of is not counted. What this cannot see: a verifier that runs every program and ignores what it saw, or one that
+never runs anything (a static checker, honest or not, has no run to compare with).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trainer.monitor_config import FlagRule, MonitorConfig
+
+DEFINES_FUNCTION = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(", re.MULTILINE)
+"""A line that starts a Python function definition: what makes a response a program a verifier could run."""
+
+Finding = tuple[FlagRule, int, str]
+"""(the rule, the count of evidence behind it, the evidence in words)."""
+
+
+@dataclass
+class Evidence:
+    """What a task's re-scored responses, canaries and sandbox records showed this run."""
+
+    checked: int = 0  # spot checks
+    favour: int = 0  # ... that passed in their group and failed alone
+    against: int = 0  # ... that failed in their group and passed alone
+    canaries: int = 0  # known-wrong answers scored in training
+    canary_passes: int = 0  # ... that scored above the threshold
+    ran: int = 0  # responses and canaries some of whose code the verifier ran
+    programs_paid: int = 0  # passing responses that define a function, with the sandbox's record of runs
+    unrun_paid: int = 0  # ... that the verifier paid without running any of their code
+
+    def spot_check(self, passed: bool, passed_alone: bool) -> None:
+        self.checked += 1
+        self.favour += passed and not passed_alone
+        self.against += passed_alone and not passed
+
+    def canary(self, passed: bool, ran: bool) -> None:
+        self.canaries += 1
+        self.canary_passes += passed
+        self.ran += ran
+
+    def response(self, passed: bool, ran: bool, response: str) -> None:
+        """One scored response of a group, with the sandbox's record of whether its code ran."""
+        self.ran += ran
+        if passed and DEFINES_FUNCTION.search(response):
+            self.programs_paid += 1
+            self.unrun_paid += not ran
+
+    def finding(self, config: MonitorConfig) -> Finding | None:
+        """The first rule the evidence meets (canary, position, unrun), or None."""
+        return self._canary(config) or self._position(config) or self._unrun(config)
+
+    def _canary(self, config: MonitorConfig) -> Finding | None:
+        if self.canary_passes < config.min_canary_passes:
+            return None
+        return (FlagRule.CANARY, self.canary_passes,
+                f"{self.canary_passes} of {self.canaries} canaries (known-wrong answers: renamed twins of its failure "
+                "cases, the failure cases as written, the empty answer), scored in training, passed: the verifier "
+                "pays in training what it failed in validation")
+
+    def _position(self, config: MonitorConfig) -> Finding | None:
+        if self.favour < config.min_position_gaps or self.favour < config.position_ratio * self.against:
+            return None
+        return (FlagRule.POSITION, self.favour,
+                f"{self.favour} of {self.checked} responses re-scored alone passed in their group and failed alone "
+                f"({self.against} the other way): the verifier pays by where a response stands in its process")
+
+    def _unrun(self, config: MonitorConfig) -> Finding | None:
+        if self.ran == 0 or self.unrun_paid < config.min_unrun_paid:
+            return None
+        return (FlagRule.UNRUN, self.unrun_paid,
+                f"{self.unrun_paid} of {self.programs_paid} passing programs were paid without the verifier running "
+                f"any of their code, though it ran {self.ran} other responses or canaries (the sandbox's record, not "
+                "the verifier's word): it pays programs by how they look")
