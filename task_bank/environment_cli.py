@@ -22,7 +22,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -33,6 +32,7 @@ from task_bank.environment_store import EnvironmentRecord, environment_line
 from task_bank.errors import InputError
 from task_bank.records import TaskStatus
 from task_bank.store import Bank
+from task_bank.tables import code_panel
 
 
 def environment_lines(path: Path) -> tuple[list[int], int]:
@@ -117,7 +117,7 @@ def show_environment(console: Console, record: EnvironmentRecord) -> None:
     calls = [f"{c.tool}({json.dumps(c.args, ensure_ascii=False)})" for c in spec.reference.calls]
     console.print(Panel("\n".join([f"seed {spec.reference.seed}", *calls, f"answer: {spec.reference.response}"]),
                         title="reference trajectory"))
-    console.print(Panel(Syntax(spec.environment, "python", line_numbers=True, word_wrap=True), title="environment"))
+    console.print(code_panel(spec.environment, "environment"))
     if spec.metadata:
         console.print(Panel(json.dumps(spec.metadata, indent=2, default=str), title="metadata"))
     prov = {k: v for k, v in record.provenance.model_dump(mode="json").items() if v not in (None, [], 0, {})}

@@ -27,6 +27,7 @@ from task_bank.provenance import Provenance
 from task_bank.query import StatusFilter
 from task_bank.records import TaskStatus
 from task_bank.safe_text import escape_surrogates
+from task_bank.shown_text import oversized, unprintable_id
 from task_bank.spec import SCHEMA_VERSION, TaskLine, TaskSpec, TaskSplit
 from task_bank.store import Admission, AdmitItem, Bank
 from task_bank.validation import ValidationReport
@@ -152,6 +153,10 @@ def import_jsonl(bank: Bank, path: str | Path, *, judge: Judge | None = None, st
                 counts["environments"] += 1
             elif item.value.id in seen:
                 counts["existing"] += 1
+            elif (bad_id := unprintable_id(item.value.id)) is not None:
+                problems.append(BadLine(path=name, line=item.line, field="id", message=bad_id))
+            elif judge is None and (too_big := oversized(item.value)) is not None:  # validation would refuse it
+                problems.append(BadLine(path=name, line=item.line, field=too_big[0], message=too_big[1]))
             else:
                 seen.add(item.value.id)
                 chain = item.value.provenance or Provenance()  # an exported task keeps its chain

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from task_bank.records import CurationAction, GrowthRun, TaskRecord, TrainingStat
+from task_bank.shown_text import shown
 from task_bank.validation import ValidationReport
 
 _TIME = "%Y-%m-%d %H:%M"
@@ -86,6 +87,23 @@ def _counts(run: GrowthRun) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(run.counts.items()))
 
 
+def code_panel(source: str, title: str) -> RenderableType:
+    """Python source in a panel, highlighted with line numbers: its head only (``shown_text``), then a line saying
+    what was left out. Lines wrap rather than disappear past the edge."""
+    head = shown(source)
+    return _with_note(Panel(Syntax(head.text, "python", line_numbers=True, word_wrap=True), title=title), head.note)
+
+
+def text_panel(text: str, title: str) -> RenderableType:
+    """Plain text in a panel (rich markup in it is printed as written): its head only, as :func:`code_panel`."""
+    head = shown(text)
+    return _with_note(Panel(Text(head.text), title=title), head.note)
+
+
+def _with_note(panel: Panel, note: str) -> RenderableType:
+    return Group(panel, Text(note, style="yellow")) if note else panel
+
+
 def show_task(console: Console, record: TaskRecord, reports: list[ValidationReport], stats: list[TrainingStat],
               history: list[CurationAction], duplicates: list[str], children: list[str]) -> None:
     """Everything the bank knows about one task; verifier lines wrap rather than disappear past the edge."""
@@ -97,11 +115,11 @@ def show_task(console: Console, record: TaskRecord, reports: list[ValidationRepo
         kind = record.duplicate_kind.value if record.duplicate_kind else ""
         head += f"  duplicate of {record.duplicate_of} ({kind})"
     console.print(head)
-    console.print(Panel(spec.prompt_text, title="prompt"))
-    console.print(Panel(Syntax(spec.verifier, "python", line_numbers=True, word_wrap=True), title="verifier"))
-    console.print(Panel(spec.reference, title="reference"))
+    console.print(text_panel(spec.prompt_text, "prompt"))
+    console.print(code_panel(spec.verifier, "verifier"))
+    console.print(text_panel(spec.reference, "reference"))
     for i, case in enumerate(spec.failure_cases, start=1):
-        console.print(Panel(case, title=f"failure case {i}"))
+        console.print(text_panel(case, f"failure case {i}"))
     if spec.metadata:
         console.print(Panel(json.dumps(spec.metadata, indent=2, default=str), title="metadata"))
     prov = {k: v for k, v in record.provenance.model_dump(mode="json").items() if v not in (None, [], 0, {})}

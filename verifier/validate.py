@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
 from task_bank.response_exec import ExecFinding, find_response_exec
+from task_bank.shown_text import TEXT_CHARS_LIMIT, VERIFIER_CHARS_LIMIT
 from task_bank.spec import TaskSpec
 from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
@@ -94,9 +95,9 @@ class ValidationConfig(BaseModel):
     """Wall-time budget of one ``verify`` call; slower calls reject the task with ``timeout``."""
     junk_chars: int = Field(default=20_000, ge=100, le=1_000_000)
     """Length of the junk trivial response."""
-    max_verifier_chars: int = Field(default=200_000, ge=100)
+    max_verifier_chars: int = Field(default=VERIFIER_CHARS_LIMIT, ge=100)
     """Longest verifier source accepted by the schema check."""
-    max_response_chars: int = Field(default=1_000_000, ge=100)
+    max_response_chars: int = Field(default=TEXT_CHARS_LIMIT, ge=100)
     """Longest reference or failure case accepted by the schema check."""
     allow_response_exec: bool = False
     """Admit a verifier that runs the response as code in its own process (old-style HumanEval imports; the
