@@ -297,7 +297,7 @@ class Validator:
         for probe, result in pairs:
             firsts.setdefault(probe.label, (probe, result))
         primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
-        done["reference"] = checks.check_reference(pairs)
+        done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
