@@ -45,6 +45,9 @@ class ScriptedRun:
     def offer(self, response: str) -> None:
         pass
 
+    def ran(self) -> bool:
+        return False
+
     def flush(self) -> None:
         pass
 
