@@ -126,9 +126,10 @@ class ScoreResult(BaseModel):
     duration_ms: float = Field(default=0.0, ge=0.0)
     """Wall time of the call as the trusted side measured it."""
     ran_response: bool = False
-    """Whether the verifier ran part of this response's code (``run_response``) during the call. The sandbox's
-    trusted side knows it (a response process marks the text before any of its code runs); the verifier cannot
-    say it. A verifier that runs programs yet pays some without running them judges them by their look (red-team
+    """Whether the verifier ran this response's code (``run_response``) during the call: called a name the code it
+    ran binds, or ran it as a script that does more than import and define (a fragment such as ``import math`` does
+    not count). The sandbox's trusted side knows it (a response process marks the text before any of its code
+    runs); the verifier cannot say it. A verifier that runs programs yet pays some without running them judges them by their look (red-team
     round 45, F4): the training monitor flags it (``unrun``)."""
     phase: Phase = Phase.CALL
     """``load`` when the verifier module failed to load (the same outcome then stands for every call of the group),

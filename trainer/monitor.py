@@ -60,8 +60,9 @@ process had seen nothing but programs or empty answers, as in a training group o
 task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 
 **unrun** — The sandbox records whether a verifier ran any of a response's code (``run_response``); the rule flags
-a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs
-were paid without any of their code being run: it judged them by how they look (red-team round 45, F4).
+a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs,
+and ``unrun_share`` of those it paid, were paid without any of their code being run: it judged them by how they
+look (red-team round 45, F4).
 The canary, position and unrun rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
@@ -156,8 +157,8 @@ class RewardHackMonitor:
             passes += passed
             if task_id in self.flagged:
                 continue  # judged: its responses are no longer needed
-            if ran is not None:
-                task.evidence.response(passed, ran[i], response)
+            if ran is not None:  # paid as a canary is: above its threshold, not only full marks (round 46: 0.99)
+                task.evidence.response(reward > self.config.canary_threshold, ran[i], response)
             if passed:
                 task.passing.add(response, task.groups)
                 task.new_passes = True

@@ -104,9 +104,12 @@ class MonitorConfig(BaseModel):
     the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""
     min_canary_passes: int = Field(default=2, ge=1)
     """Canaries that passed before the canary rule flags a task."""
-    min_unrun_paid: int = Field(default=2, ge=1)
+    min_unrun_paid: int = Field(default=4, ge=1)
     """Programs paid without the verifier running any of their code, in a task whose verifier was seen running
     programs, before the unrun rule flags it (:mod:`trainer.monitor_evidence`)."""
+    unrun_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    """... and the least share of the programs it paid they must be (an honest verifier that memoises a verdict
+    leaves a few unrun among many run)."""
 
 
 class TaskContext(BaseModel):

@@ -11,20 +11,43 @@ say so). An honest verifier of a coding task judges a program by what it does: i
 verifier that runs programs (some response or canary of the task was run) yet pays programs it never ran judges
 them by how they look; red-team round 45 (F4) had one run only the programs shaped like a failure case and pay
 every other, which no canary could reach once it learnt to undo their reshaping (198 of 198 wrong programs paid,
-no flag). A *program* here is a response that defines a function (``def``): prose the verifier had no code to run
-of is not counted. What this cannot see: a verifier that runs every program and ignores what it saw, or one that
-never runs anything (a static checker, honest or not, has no run to compare with).
+no flag). A *program* here is a response whose code (its fenced blocks, or the whole text) parses as Python and does
+something a bare value does not: a definition, an assignment, an import, a loop, a call (round 46: counting only
+``def`` lines let ``total = lambda xs: ...`` be paid unrun, 109 of 109). *Paid* is scored above ``canary_threshold``,
+as for canaries (round 46: counting only full marks let a verifier pay 0.99, 198 of 198 unflagged). The rule needs
+``min_unrun_paid`` such programs and at least ``unrun_share`` of the programs paid: an honest verifier that
+memoises its verdict per program, or pays the reference verbatim without running it, leaves a few unrun among many
+run (round 46: flagged at 2 of about 100 before the share). What this cannot see: a verifier that runs every
+program (or a fragment of it) and ignores what it saw, or one that never runs anything (a static checker, honest or
+not, has no run to compare with); and it wrongly flags an honest verifier that pays most programs by a stated
+answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line: the detail says why,
+a reviewer restores the task).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
 from trainer.monitor_config import FlagRule, MonitorConfig
 
-DEFINES_FUNCTION = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(", re.MULTILINE)
-"""A line that starts a Python function definition: what makes a response a program a verifier could run."""
+PROGRAM_CHARS = 200_000
+"""Longer responses are not parsed (a completion is far shorter; parsing is the trainer thread's time)."""
+_FENCE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
+
+
+def is_program(response: str) -> bool:
+    """Whether ``response`` holds code a verifier could run: its fenced blocks joined (else the whole text) parse
+    as Python with a statement that is not a bare value (a definition, assignment, import, loop or call)."""
+    if len(response) > PROGRAM_CHARS:
+        return False
+    blocks = _FENCE.findall(response)
+    try:
+        tree = ast.parse("\n".join(blocks) if blocks else response)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(not isinstance(stmt, ast.Expr) or isinstance(stmt.value, (ast.Call, ast.Await)) for stmt in tree.body)
 
 Finding = tuple[FlagRule, int, str]
 """(the rule, the count of evidence behind it, the evidence in words)."""
@@ -40,7 +63,7 @@ class Evidence:
     canaries: int = 0  # known-wrong answers scored in training
     canary_passes: int = 0  # ... that scored above the threshold
     ran: int = 0  # responses and canaries some of whose code the verifier ran
-    programs_paid: int = 0  # passing responses that define a function, with the sandbox's record of runs
+    programs_paid: int = 0  # paid responses that are programs (``is_program``), with the sandbox's record of runs
     unrun_paid: int = 0  # ... that the verifier paid without running any of their code
 
     def spot_check(self, passed: bool, passed_alone: bool) -> None:
@@ -53,10 +76,11 @@ class Evidence:
         self.canary_passes += passed
         self.ran += ran
 
-    def response(self, passed: bool, ran: bool, response: str) -> None:
-        """One scored response of a group, with the sandbox's record of whether its code ran."""
+    def response(self, paid: bool, ran: bool, response: str) -> None:
+        """One scored response of a group (``paid``: above the canary threshold), with the sandbox's record of
+        whether its code ran."""
         self.ran += ran
-        if passed and DEFINES_FUNCTION.search(response):
+        if paid and is_program(response):
             self.programs_paid += 1
             self.unrun_paid += not ran
 
@@ -80,7 +104,8 @@ class Evidence:
                 f"({self.against} the other way): the verifier pays by where a response stands in its process")
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:
-        if self.ran == 0 or self.unrun_paid < config.min_unrun_paid:
+        if (self.ran == 0 or self.unrun_paid < config.min_unrun_paid
+                or self.unrun_paid < config.unrun_share * self.programs_paid):
             return None
         return (FlagRule.UNRUN, self.unrun_paid,
                 f"{self.unrun_paid} of {self.programs_paid} passing programs were paid without the verifier running "

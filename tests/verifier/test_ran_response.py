@@ -72,6 +72,36 @@ def test_code_refused_as_not_the_response_does_not_count_as_running_it(pool):
     assert pool.score(OWN_CODE, [SEVEN])[0].ran_response is False
 
 
+FRAGMENT = '''from envsynth_sandbox import run_response
+def verify(response):
+    run_response(CODE, calls=CALLS, timeout=2.0)
+    return 1.0
+'''
+SCRIPT = "import math\nprint(math.floor(7.5))\n"
+
+
+def _fragment(code: str, calls: str) -> str:
+    return FRAGMENT.replace("CODE", code).replace("CALLS", calls)
+
+
+def test_a_fragment_that_runs_nothing_of_the_program_is_not_running_it(pool):
+    """Red-team round 46: ``run_response("import math")`` (one line of the response) started a process and marked
+    the program run, though none of its logic ran."""
+    assert pool.score(_fragment("'import math'", "[]"), [SCRIPT])[0].ran_response is False
+
+
+def test_the_module_with_a_call_to_no_function_of_it_is_not_running_it(pool):
+    assert pool.score(_fragment("response", "[('nowhere', [])]"), [SEVEN])[0].ran_response is False
+
+
+def test_a_script_run_as_a_script_is_running_it(pool):
+    assert pool.score(_fragment("response", "[]"), [SCRIPT])[0].ran_response is True
+
+
+def test_a_call_to_a_name_the_code_assigns_is_running_it(pool):
+    assert pool.score(_fragment("response", "[('f', [])]"), ["f = lambda: 7\n"])[0].ran_response is True
+
+
 def test_a_repeated_response_run_once_counts_as_run_each_time(pool):
     """``run_response`` serves a later call scoring the same text from the run it made (no second process): the
     copy was run all the same, by the same verifier process."""
@@ -81,3 +111,21 @@ def test_a_repeated_response_run_once_counts_as_run_each_time(pool):
 def test_isolated_responses_are_marked_too():
     with open_pool("bwrap", workers=1, limits=Limits(wall_s=3.0, cpu_s=3.0, isolate_responses=True)) as isolated:
         assert [r.ran_response for r in isolated.score(RUNS, [SEVEN, SEVEN])] == [True, True]
+
+
+def test_a_late_mark_for_an_earlier_text_never_overwrites_a_later_ones(tmp_path):
+    """Red-team round 46: a response process slowed between reading text n and marking it wrote n over the mark of
+    text n+1, and a response that ran read as not run."""
+    import os
+
+    from verifier.sandbox.zygote.fork_protocol import RAN_OFFSET, RAN_SLOT, TEXT_HEADER
+    from verifier.sandbox.zygote.response_text import mark_ran
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 2, 0), 0)
+        mark_ran(fd, 2)
+        mark_ran(fd, 1)  # the stale one, late
+        assert RAN_SLOT.unpack(os.pread(fd, RAN_SLOT.size, RAN_OFFSET))[0] == 2
+    finally:
+        os.close(fd)

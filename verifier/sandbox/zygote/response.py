@@ -32,8 +32,8 @@ import sys
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
-from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, mark_ran, part_of_response,
-                                                       scored_text)
+from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, exercises, mark_ran,
+                                                       part_of_response, scored_text)
 
 RESULT_FD, REQUEST_FD, TEXT_FD = 3, 4, 5
 REQUEST_CAP = 64 << 20
@@ -64,8 +64,8 @@ def response_main(cfg, fds, uid):
     os.close(REQUEST_FD)
     shift, scored, number = scored_text(TEXT_FD)
     runs = part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored)
-    if runs:  # the zygote learns that the verifier ran this response, from no word of the verifier's
-        mark_ran(TEXT_FD, number)
+    if runs and exercises(spec["code"], spec.get("calls")):  # the zygote learns that the verifier ran this
+        mark_ran(TEXT_FD, number)  # response, from no word of the verifier's
     os.close(TEXT_FD)
     if runs:
         del scored

@@ -11,6 +11,7 @@ response or keep whole lines of it in their order, whitespace aside; anything el
 :data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier).
 """
 
+import ast
 import os
 import struct
 
@@ -48,11 +49,44 @@ def mark_ran(fd, number):
     """Write ``number`` (the text's, as read) into the file's *ran* slot: part of that text is about to run. Called
     before any code of the response runs, and the descriptor is closed right after, so no response code can write
     it; a process that read an earlier text writes that text's number, which the zygote does not take for the
-    current one."""
+    current one, and never over a later one's (red-team round 46: a process slowed between reading its text and
+    marking it overwrote the next text's mark, and a response that ran read as not run)."""
     try:
+        slot = os.pread(fd, RAN_SLOT.size, RAN_OFFSET)
+        if len(slot) == RAN_SLOT.size and RAN_SLOT.unpack(slot)[0] >= number:
+            return
         os.pwrite(fd, RAN_SLOT.pack(number), RAN_OFFSET)
     except (OSError, struct.error, TypeError):
         pass
+
+
+def exercises(code, calls):
+    """Whether running ``code`` with ``calls`` runs some of the response's own logic, and so counts as running it
+    (``mark_ran``): a call to a name the code binds at its top level (a function, a class, an assignment, an
+    import), or, run as a script (no calls), a top-level statement that does more than import, define or name a
+    constant. Why: any accepted fragment started a process, so a verifier that ran ``sum`` or ``import math`` out of
+    a program, or the whole module with a call to no function of it, was recorded as running the program it paid
+    by its look (red-team round 46)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return False
+    if calls:
+        bound = set()
+        for statement in tree.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(statement.name)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                bound.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
+            else:
+                targets = (statement.targets if isinstance(statement, ast.Assign)
+                           else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
+                bound.update(target.id for target in targets if isinstance(target, ast.Name))
+        return any(isinstance(call, list) and call and call[0] in bound for call in calls)
+    return any(not isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                          ast.ClassDef, ast.Pass))
+               and not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+               for statement in tree.body)
 
 
 def part_of_response(code, text):
