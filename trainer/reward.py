@@ -37,81 +37,15 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from task_bank import Outcome, ScoreResult, TaskRecord, TaskSpec
+from task_bank import Outcome, TaskSpec
+from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
-from verifier.checks_probes import failure_case_twin
-from verifier.code_reshaping import reshaped
+from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 
-ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
-"""Outcomes caused by the response (or its run): reward 0.0."""
-
-
-class ScoringPool(Protocol):
-    """The part of ``verifier``'s pool the reward function uses."""
-
-    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
-        """Score ``(verifier_source, response)`` pairs of mixed tasks, results in input order."""
-
-
-class TaskLookup(Protocol):
-    """The part of the bank the reward function uses."""
-
-    def find(self, task_id: str) -> TaskRecord | None:
-        """The stored task, or None."""
-
-
-@dataclass(frozen=True)
-class _Check:
-    """One item scored alone in the background: a response again (``in_group``: its reward in its group), or a
-    known-wrong answer (``canary``: :meth:`VerifierReward._canary`)."""
-
-    task_id: str
-    source: str
-    response: str | None
-    """The response to score again; None for a canary, whose text is drawn when it is scored."""
-    in_group: float | None
-    canary: bool = False
-    opened: bool = False
-    """Re-scored second, after a fresh canary in the same process, rather than alone."""
-
-
-def reward_of(result: ScoreResult) -> float | None:
-    """The GRPO reward for one verifier result: the score, 0.0 for a response's fault, None for the sandbox's."""
-    if result.outcome is Outcome.SCORED:
-        return result.score
-    if result.outcome in ZERO_OUTCOMES:
-        return 0.0
-    return None
-
-
-def completion_text(completion: Any) -> str:
-    """The response a verifier sees: a plain completion, or the assistant turns of a chat completion joined.
-
-    Never raises for the shape of a completion (red-team round 28: a message with ``content: None`` or without it,
-    content as a list of parts, a bare message or ``None`` raised here and would have ended training): a missing or
-    ``None`` content adds nothing, a list of parts adds its ``text`` parts, a bare message is a one-turn chat."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        completion = [completion]
-    if not isinstance(completion, (list, tuple)):
-        return ""
-    parts: list[str] = []
-    for message in completion:
-        if not isinstance(message, dict) or message.get("role", "assistant") != "assistant":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, (list, tuple)):
-            parts += [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
-    return "".join(parts)
-
+__all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
 
 class VerifierReward:
     """TRL reward function scoring completions with their task's verifier through a warm pool."""
@@ -122,18 +56,17 @@ class VerifierReward:
         self.__name__ = "verifier"
         self._max_length = max_completion_length  # a completion of this many tokens was cut off (None: unknown)
         self._monitor = monitor
-        self._rng = rng or random.Random(0)  # which responses are re-scored alone (each is first wherever drawn)
         # canaries, as validation's twins: names no verifier can predict (a seeded source only in tests)
-        self._twin_rng = canary_rng or random.SystemRandom()
-        # the canaries put inside groups, drawn on the trainer's thread (``_twin_rng`` is the background thread's)
-        self._group_rng = random.Random(self._twin_rng.random()) if canary_rng else random.SystemRandom()
+        twin_rng = canary_rng or random.SystemRandom()
+        # the canaries put inside groups, drawn on the trainer's thread (``twin_rng`` is the background thread's)
+        self._group_rng = random.Random(twin_rng.random()) if canary_rng else random.SystemRandom()
         self._pool = pool
         self._bank = bank
         self._ledger = ledger
         self._group_size = group_size
         self._specs: dict[str, TaskSpec | None] = {}
-        self._spotter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spot-check")
-        self._pending: list[tuple[Future[list[ScoreResult]], list[_Check]]] = []
+        # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
+        self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
 
     def verifier_source(self, task_id: str) -> str | None:
         """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
@@ -163,8 +96,9 @@ class VerifierReward:
         todo = [i for i, src in enumerate(sources) if src is not None and task_id[i] not in flagged]
         groups = self._groups(task_id)
         rows = self._with_canaries(task_id, groups, set(todo))
-        scored = self._pool.score_batch([(sources[r], completion_text(completions[r])) if isinstance(r, int)
-                                         else (sources[r[0]], r[1]) for r in rows])
+        texts = [completion_text(c) for c in completions]
+        scored = self._pool.score_batch([(sources[r], texts[r]) if isinstance(r, int) else (sources[r[0]], r[1])
+                                         for r in rows])
         rewards: list[float | None] = [None] * len(completions)
         ran = [False] * len(completions)  # the sandbox's record: the verifier ran some of the response's code
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
@@ -179,9 +113,9 @@ class VerifierReward:
                 canaries += 1
                 self._monitor.record_canary(task_id[row[0]], None if result.outcome is Outcome.TIMEOUT
                                             else reward_of(result), result.ran_response)
-        equal_groups = self._record_groups(task_id, groups, rewards, [completion_text(c) for c in completions],
+        equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
-        checked = self._spot_check(task_id, groups, sources, rewards, completions)
+        checked = self._checks.submit(task_id, groups, sources, rewards, texts)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]
@@ -247,111 +181,16 @@ class VerifierReward:
             equal += len(scored) >= 2 and len(set(scored)) == 1
         return equal
 
-    def _spot_check(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
-                    sources: Sequence[str | None], rewards: Sequence[float | None], completions: Sequence[Any]) -> int:
-        """Submit, for each group, ``spot_checks`` drawn responses to be scored again and ``canaries`` known-wrong
-        answers (:meth:`_canary`), each alone in a process of its own (in the background: :meth:`drain` hands the
-        results to the monitor); returns how many."""
-        config = self._monitor.config if self._monitor is not None else None
-        checks: list[_Check] = []
-        for start, end in groups:
-            scored = [i for i in range(start, end) if rewards[i] is not None]
-            if config is None or not scored:
-                continue
-            for i in self._rng.sample(scored, min(config.spot_checks, len(scored))):
-                # alone, or after a fresh canary twin (validation's run 0 opens its processes with twins: a verifier
-                # that recognised a twin opener stayed honest there and paid everything else, alone included;
-                # red-team round 15), drawn at even odds, so neither layout is one a verifier can count on
-                checks.append(_Check(task_ids[i], sources[i] or "", completion_text(completions[i]), rewards[i],
-                                     opened=self._rng.random() < 0.5))
-            # a canary's twin is drawn in the background too (renaming parses the program: not on the trainer's path)
-            checks += [_Check(task_ids[start], sources[start] or "", None, None, canary=True)] * config.canaries
-        rounds: list[list[_Check]] = []
-        for check in checks:  # a round holds one item per verifier: the pool gives each verifier's group a process
-            if check.opened:  # its own call: the twin and the response, one process
-                rounds.append([check])
-                continue
-            free = next((r for r in rounds if all(c.source != check.source for c in r)), None)
-            if free is None:
-                rounds.append([check])
-            else:
-                free.append(check)
-        for chunk in rounds:
-            self._pending.append((self._spotter.submit(self._score_alone, chunk), chunk))
-        return len(checks)
-
-    def _score_alone(self, chunk: Sequence[_Check]) -> list[ScoreResult]:
-        """In the background: draw the canaries' twins, score every item of ``chunk`` in one call (one process each:
-        their verifiers differ)."""
-        if len(chunk) == 1 and chunk[0].opened:
-            check = chunk[0]
-            twin = self._canary(check.task_id, self._twin_rng)
-            if twin is not None:
-                return [self._pool.score_batch([(check.source, twin), (check.source, check.response or "")])[1]]
-        texts = [check.response if not check.canary else self._canary(check.task_id, self._twin_rng)
-                 for check in chunk]
-        asked = [i for i, text in enumerate(texts) if text is not None]
-        scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])
-        none = ScoreResult(outcome=Outcome.ERROR, detail="the task is no longer in the bank")
-        return [next(scored) if text is not None else none for text in texts]
-
     def _canary(self, task_id: str, draw: random.Random) -> str | None:
-        """A known-wrong answer to the task, drawn afresh: a renamed twin of one of its failure cases (whole or
-        partial), one of its failure cases as written, or the empty answer, each kind at even odds (no twin where
-        no failure case is a program that can be renamed). Why not twins only: validation always scored the failure
-        cases and the empty answer after a probe no policy writes, and a verifier that paid them while its process
-        had seen only programs or empty answers (every training group of a coding task) was admitted and paid 82 of
-        94 of them with no flag (red-team round 44); and prose tasks had no canary at all. Validation saw each of
-        these score low (twins and failure cases under ``fail_threshold``, the empty answer under
-        ``trivial_threshold``), so an honest verifier never pays one. ``draw``: the background thread's source, or
-        the trainer thread's (each thread its own, so a seeded test draws the same canaries whatever the timing)."""
-        spec = self._specs.get(task_id)  # looked up on the trainer's thread (the bank's connection is that thread's)
-        if spec is None:
-            return None
-        kind = draw.randrange(3)
-        if kind == 1:
-            return draw.choice(spec.failure_cases)
-        if kind == 2:
-            return ""
-        for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
-            twin = failure_case_twin(spec, case, draw, partial=draw.random() < 0.5)
-            if twin is not None and twin != case:
-                # half of them reshaped too (a statement that does nothing added): a verifier that paid every
-                # program whose structure no failure case has paid no twin, and every wrong answer (round 45)
-                return (reshaped(twin, draw) or twin) if draw.random() < 0.5 else twin
-        return draw.choice(spec.failure_cases)
+        """A known-wrong answer to the task (:func:`trainer.background_checks.draw_canary`); its spec is looked up
+        on the trainer's thread (the bank's connection is that thread's)."""
+        return draw_canary(self._specs.get(task_id), draw)
 
     def drain(self, wait: bool = True) -> int:
         """Hand the finished spot checks and canaries to the monitor (every one, waiting for them, when ``wait``);
-        returns how many it handed. One the sandbox could not score, or that timed out, is dropped: it is no
-        evidence either way."""
-        handed, still = 0, []
-        for future, chunk in self._pending:
-            if not (wait or future.done()):
-                still.append((future, chunk))
-                continue
-            try:
-                results = future.result()
-            except Exception:  # noqa: BLE001 - the sandbox failed or the pool closed: no evidence
-                continue
-            for check, result in zip(chunk, results, strict=True):
-                # A time-out is no evidence: alone, a slow but honest answer can run out of time that its group's
-                # warm process did not spend (a verifier's first call builds its caches; red-team finding). A crash
-                # or a score that is not one is what the reward pays for it, 0.0: dropped, a verifier that raised on
-                # every wrong answer it was shown alone hid from the position and canary rules and paid 145 of 168
-                # wrong answers in its groups (red-team round 28).
-                alone = None if result.outcome is Outcome.TIMEOUT else reward_of(result)
-                if self._monitor is None:
-                    continue
-                if check.canary:
-                    self._monitor.record_canary(check.task_id, alone, result.ran_response)
-                else:
-                    self._monitor.record_spot_check(check.task_id, check.in_group, alone)
-                handed += 1
-        self._pending = still
-        return handed
+        returns how many it handed (:meth:`trainer.background_checks.BackgroundChecks.drain`)."""
+        return self._checks.drain(wait)
 
     def close(self) -> None:
         """Hand over every spot check still running and stop the background thread."""
-        self.drain(wait=True)
-        self._spotter.shutdown(wait=True)
+        self._checks.close()
