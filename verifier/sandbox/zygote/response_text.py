@@ -11,9 +11,8 @@ response or keep whole lines of it in their order, whitespace aside; anything el
 :data:`NOT_THE_RESPONSE` (``run_response`` raises it in the verifier).
 """
 
-import ast
+import _ast
 import os
-import re
 import struct
 
 from verifier.sandbox.zygote.fork_protocol import RAN_OFFSET, RAN_SLOT, TEXT_HEADER
@@ -69,28 +68,43 @@ def exercises(code, calls):
     a program, or the whole module with a call to no function of it, was recorded as running the program it paid
     by its look (red-team round 46)."""
     names = [call[0] for call in calls if isinstance(call, list) and call and isinstance(call[0], str)] if calls else []
-    if any(re.search(rf"^(?:async[ \t]+)?(?:def|class)[ \t]+{re.escape(name)}\b", code, re.MULTILINE) for name in names):
-        return True  # the common case, without a parse (a tenth of the cost of a response process otherwise)
-    try:
-        tree = ast.parse(code)
+    if any(_defined_at_top(code, name) for name in names):
+        return True  # the common case, without a parse (a parse, or compiling a pattern, cost a fresh process
+        # 0.1-0.3 ms: an eighth of the run_response throughput)
+    try:  # the C parser's tree, without the ``ast`` module (whose import every forked process would carry)
+        tree = compile(code, "<response>", "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return False
     if calls:
         bound = set()
         for statement in tree.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if isinstance(statement, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
                 bound.add(statement.name)
-            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            elif isinstance(statement, (_ast.Import, _ast.ImportFrom)):
                 bound.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
             else:
-                targets = (statement.targets if isinstance(statement, ast.Assign)
-                           else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
-                bound.update(target.id for target in targets if isinstance(target, ast.Name))
+                targets = (statement.targets if isinstance(statement, _ast.Assign)
+                           else [statement.target] if isinstance(statement, (_ast.AnnAssign, _ast.AugAssign)) else [])
+                bound.update(target.id for target in targets if isinstance(target, _ast.Name))
         return any(isinstance(call, list) and call and call[0] in bound for call in calls)
-    return any(not isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                                          ast.ClassDef, ast.Pass))
-               and not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+    return any(not isinstance(statement, (_ast.Import, _ast.ImportFrom, _ast.FunctionDef, _ast.AsyncFunctionDef,
+                                          _ast.ClassDef, _ast.Pass))
+               and not (isinstance(statement, _ast.Expr) and isinstance(statement.value, _ast.Constant))
                for statement in tree.body)
+
+
+def _defined_at_top(code, name):
+    """Whether a line of ``code`` starts ``def name``, ``async def name`` or ``class name`` (single spaces; other
+    spellings are left to the parse). String search only: nothing compiled in a fresh process."""
+    for head in ("def ", "async def ", "class "):
+        key = head + name
+        start = code.find(key)
+        while start >= 0:
+            end = start + len(key)
+            if (start == 0 or code[start - 1] == "\n") and (end == len(code) or not (code[end].isalnum() or code[end] == "_")):
+                return True
+            start = code.find(key, start + 1)
+    return False
 
 
 def part_of_response(code, text):

@@ -14,7 +14,6 @@ a response process and would have been paid in training after a date its validat
 1, round 34).
 """
 
-import hashlib
 import json
 import os
 import select
@@ -53,7 +52,7 @@ class Run:
         self.text = text_file(cfg["scratch"])
         self.number = 0  # of the text offered last (``offer``; a response process marks it when it runs part of it)
         self.data = b""  # ... and its bytes
-        self.run_texts = set()  # digests of the texts this process has run part of (see ``ran``)
+        self.run_texts = set()  # the texts this process has run part of (see ``ran``; only texts the group holds)
         self.shift_ns = shift_ns(req["env"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
@@ -109,11 +108,10 @@ class Run:
             slot = os.pread(self.text, RAN_SLOT.size, RAN_OFFSET)
         except OSError:
             slot = b""
-        digest = hashlib.blake2b(self.data, digest_size=16).digest()
         if len(slot) == RAN_SLOT.size and RAN_SLOT.unpack(slot)[0] == self.number:
-            self.run_texts.add(digest)
+            self.run_texts.add(self.data)
             return True
-        return digest in self.run_texts
+        return self.data in self.run_texts  # (no hashlib: a module the zygote imports is in every process's image)
 
     def flush(self):
         try:
