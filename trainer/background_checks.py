@@ -20,7 +20,6 @@ from trainer.monitor import RewardHackMonitor
 from trainer.scoring import ScoringPool, reward_of
 from verifier.checks_probes import failure_case_twin
 from verifier.code_reshaping import reshaped
-from verifier.pool import Perturbed
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,6 @@ class Check:
     """The response to score again; None for a canary, whose text is drawn when it is scored."""
     in_group: float | None
     canary: bool = False
-    perturbed: bool = False
-    """Scored alone with its runs' results altered (``verifier.pool.Perturbed``): a program the verifier paid and
-    ran in its group; an honest verifier fails it."""
     opened: bool = False
     """Re-scored second, after a fresh canary in the same process, rather than alone."""
 
@@ -82,12 +78,10 @@ class BackgroundChecks:
         self._pending: list[tuple[Future[list[ScoreResult]], list[Check]]] = []
 
     def submit(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
-               sources: Sequence[str | None], rewards: Sequence[float | None], texts: Sequence[str],
-               ran: Sequence[bool] | None = None) -> int:
-        """Submit, for each group, ``spot_checks`` drawn responses to be scored again, ``canaries`` known-wrong
-        answers (:func:`draw_canary`) and ``perturbed_probes`` responses the verifier paid and ran (``ran``: the
-        sandbox's record) to be scored with their results altered, each alone in a process of its own (in the
-        background: :meth:`drain` hands the results to the monitor); returns how many."""
+               sources: Sequence[str | None], rewards: Sequence[float | None], texts: Sequence[str]) -> int:
+        """Submit, for each group, ``spot_checks`` drawn responses to be scored again and ``canaries`` known-wrong
+        answers (:func:`draw_canary`), each alone in a process of its own (in the background: :meth:`drain` hands the
+        results to the monitor); returns how many."""
         config = self._monitor.config if self._monitor is not None else None
         checks: list[Check] = []
         for start, end in groups:
@@ -102,9 +96,6 @@ class BackgroundChecks:
                                      opened=self._rng.random() < 0.5))
             # a canary's twin is drawn in the background too (renaming parses the program: not on the trainer's path)
             checks += [Check(task_ids[start], sources[start] or "", None, None, canary=True)] * config.canaries
-            paid_runs = [i for i in scored if ran is not None and ran[i] and rewards[i] > config.canary_threshold]
-            for i in self._rng.sample(paid_runs, min(config.perturbed_probes, len(paid_runs))):
-                checks.append(Check(task_ids[i], sources[i] or "", texts[i], rewards[i], perturbed=True))
         rounds: list[list[Check]] = []
         for check in checks:  # a round holds one item per verifier: the pool gives each verifier's group a process
             if check.opened:  # its own call: the twin and the response, one process
@@ -127,8 +118,8 @@ class BackgroundChecks:
             twin = draw_canary(self._specs.get(check.task_id), self._twin_rng)
             if twin is not None:
                 return [self._pool.score_batch([(check.source, twin), (check.source, check.response or "")])[1]]
-        texts = [draw_canary(self._specs.get(check.task_id), self._twin_rng) if check.canary
-                 else Perturbed(check.response or "") if check.perturbed else check.response for check in chunk]
+        texts = [check.response if not check.canary else draw_canary(self._specs.get(check.task_id), self._twin_rng)
+                 for check in chunk]
         asked = [i for i, text in enumerate(texts) if text is not None]
         scored = iter(self._pool.score_batch([(chunk[i].source, texts[i]) for i in asked]) if asked else [])
         none = ScoreResult(outcome=Outcome.ERROR, detail="the task is no longer in the bank")
@@ -156,9 +147,7 @@ class BackgroundChecks:
                 alone = None if result.outcome is Outcome.TIMEOUT else reward_of(result)
                 if self._monitor is None:
                     continue
-                if check.perturbed:  # evidence only when it ran it: a score of what it never ran says nothing of results
-                    self._monitor.record_perturbed(check.task_id, alone if result.ran_response else None)
-                elif check.canary:
+                if check.canary:
                     self._monitor.record_canary(check.task_id, alone, result.ran_response)
                 else:
                     self._monitor.record_spot_check(check.task_id, check.in_group, alone)

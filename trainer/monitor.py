@@ -63,10 +63,7 @@ task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs,
 and ``unrun_share`` of those it paid, were paid without any of their code being run: it judged them by how they
 look (red-team round 45, F4).
-**ignores_results** — One program of each group that the verifier paid and ran is scored again alone with its runs'
-results altered; a task whose verifier pays ``min_ignored_results`` of those again is flagged: it pays whatever a
-run returns (red-team round 46). The canary, position, unrun and ignores_results rules judge run-long counts:
-:mod:`trainer.monitor_evidence`.
+The canary, position and unrun rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
@@ -181,13 +178,6 @@ class RewardHackMonitor:
         if score is None:
             return
         self._task(task_id).evidence.canary(score > self.config.canary_threshold, ran)
-
-    def record_perturbed(self, task_id: str, score: float | None) -> None:
-        """A program the verifier paid and ran, scored again alone with its runs' results altered (None where it did
-        not score, or the verifier did not run it)."""
-        if score is None:
-            return
-        self._task(task_id).evidence.perturbed_probe(score > self.config.canary_threshold)
 
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """One check: judge every task on what came since the last, and return the new flags (in task order).

@@ -21,8 +21,6 @@ class FlagRule(StrEnum):
     """Its passing responses share a marker that the reference and the prompt lack and nothing honest explains."""
     POSITION = "position"
     """Responses passed in their group and failed when scored alone: the verifier pays by position."""
-    IGNORES_RESULTS = "ignores_results"
-    """Programs it paid and ran, scored again with their runs' results altered, were paid again."""
     CANARY = "canary"
     """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
     UNRUN = "unrun"
@@ -106,12 +104,6 @@ class MonitorConfig(BaseModel):
     the empty answer score: lower, an honest verifier that validation admitted could pay a canary."""
     min_canary_passes: int = Field(default=2, ge=1)
     """Canaries that passed before the canary rule flags a task."""
-    perturbed_probes: int = Field(default=1, ge=0)
-    """Programs of each GRPO group that the verifier paid and ran, scored again alone with their runs' results
-    altered (``verifier/sandbox/zygote/perturb.py``; 0: none): an honest verifier fails them (rule
-    ``ignores_results``)."""
-    min_ignored_results: int = Field(default=2, ge=1)
-    """Altered runs paid (above ``canary_threshold``) before the ignores_results rule flags a task."""
     min_unrun_paid: int = Field(default=4, ge=1)
     """Programs paid without the verifier running any of their code, in a task whose verifier was seen running
     programs, before the unrun rule flags it (:mod:`trainer.monitor_evidence`)."""

@@ -1,5 +1,4 @@
-"""A task's run-long evidence, and the rules that judge it at every check: *canary*, *position*, *unrun* and
-*ignores_results*.
+"""A task's run-long evidence, and the three rules that judge it at every check: *canary*, *position* and *unrun*.
 
 Kept apart from :mod:`trainer.monitor` (which feeds it and turns a finding into a flag) because these rules share
 one shape: counts that never expire, each judged against a threshold of :class:`trainer.monitor_config.MonitorConfig`.
@@ -19,19 +18,10 @@ as for canaries (round 46: counting only full marks let a verifier pay 0.99, 198
 ``min_unrun_paid`` such programs and at least ``unrun_share`` of the programs paid: an honest verifier that
 memoises its verdict per program, or pays the reference verbatim without running it, leaves a few unrun among many
 run (round 46: flagged at 2 of about 100 before the share). What this cannot see: a verifier that runs every
-program (or a fragment of it) and ignores what it saw (the ignores_results rule's to catch), or one that never runs anything (a static checker, honest or
+program (or a fragment of it) and ignores what it saw, or one that never runs anything (a static checker, honest or
 not, has no run to compare with); and it wrongly flags an honest verifier that pays most programs by a stated
 answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line: the detail says why,
 a reviewer restores the task).
-
-**ignores_results** — One program of each group that the verifier paid and ran is scored again alone with its
-runs' results altered (``verifier/sandbox/zygote/perturb.py``: numbers moved, strings and lists lengthened; a script's
-output a line longer and its exit failed). The text is the policy's own, already paid, so no verifier can tell the
-probe from a program it paid; an honest verifier compares what a run returns with what it expects and fails it.
-``min_ignored_results`` paid again flag the task (red-team round 46, e2: a verifier that ran every program and paid
-by its look was paid 109 of 109 wrong programs, with no flag from the unrun rule). What this cannot see: a verifier
-that checks nothing of a run but that it did not raise (it pays the altered run as it pays any), and one that is
-honest alone and pays by its look only inside groups (the position rule's to catch).
 """
 
 from __future__ import annotations
@@ -72,8 +62,6 @@ class Evidence:
     against: int = 0  # ... that failed in their group and passed alone
     canaries: int = 0  # known-wrong answers scored in training
     canary_passes: int = 0  # ... that scored above the threshold
-    perturbed: int = 0  # paid programs scored again with their runs' results altered
-    perturbed_passes: int = 0  # ... that were paid again
     ran: int = 0  # responses and canaries some of whose code the verifier ran
     programs_paid: int = 0  # paid responses that are programs (``is_program``), with the sandbox's record of runs
     unrun_paid: int = 0  # ... that the verifier paid without running any of their code
@@ -88,10 +76,6 @@ class Evidence:
         self.canary_passes += passed
         self.ran += ran
 
-    def perturbed_probe(self, paid: bool) -> None:
-        self.perturbed += 1
-        self.perturbed_passes += paid
-
     def response(self, paid: bool, ran: bool, response: str) -> None:
         """One scored response of a group (``paid``: above the canary threshold), with the sandbox's record of
         whether its code ran."""
@@ -102,7 +86,7 @@ class Evidence:
 
     def finding(self, config: MonitorConfig) -> Finding | None:
         """The first rule the evidence meets (canary, position, unrun), or None."""
-        return self._canary(config) or self._position(config) or self._unrun(config) or self._ignored(config)
+        return self._canary(config) or self._position(config) or self._unrun(config)
 
     def _canary(self, config: MonitorConfig) -> Finding | None:
         if self.canary_passes < config.min_canary_passes:
@@ -118,13 +102,6 @@ class Evidence:
         return (FlagRule.POSITION, self.favour,
                 f"{self.favour} of {self.checked} responses re-scored alone passed in their group and failed alone "
                 f"({self.against} the other way): the verifier pays by where a response stands in its process")
-
-    def _ignored(self, config: MonitorConfig) -> Finding | None:
-        if self.perturbed_passes < config.min_ignored_results:
-            return None
-        return (FlagRule.IGNORES_RESULTS, self.perturbed_passes,
-                f"{self.perturbed_passes} of {self.perturbed} programs it paid and ran, scored again alone with their "
-                "runs' results altered, were paid again: the verifier pays a program whatever its run returns")
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:
         if (self.ran == 0 or self.unrun_paid < config.min_unrun_paid

@@ -115,7 +115,7 @@ class VerifierReward:
                                             else reward_of(result), result.ran_response)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
-        checked = self._checks.submit(task_id, groups, sources, rewards, texts, ran)
+        checked = self._checks.submit(task_id, groups, sources, rewards, texts)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]

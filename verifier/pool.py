@@ -47,21 +47,6 @@ many known-wrong programs as this (:mod:`verifier.checks_probes`), each of which
 verifiers are kept to what validation can afford to show (red-team finding)."""
 
 
-Wire = str | dict[str, object]
-"""A response as a sandbox request carries it: its text, or ``{"text", "perturb": True}`` (:class:`Perturbed`)."""
-
-
-class Perturbed(str):
-    """A response to score with the results of its runs altered (``sandbox/zygote/perturb.py``): the verifier is
-    handed this text, and every ``run_response`` of it returns altered values (a script run reports a failure).
-    A ``str`` (the text itself) wherever the pool is faked; the pool sends the sandbox ``{"text", "perturb"}``."""
-
-
-def _wire(response: str) -> Wire:
-    """A response as the sandbox's request carries it."""
-    return {"text": str.__str__(response), "perturb": True} if isinstance(response, Perturbed) else response
-
-
 def runs_response_code(source: str) -> bool:
     """Whether a verifier names ``run_response``: read from the text, so that training's group size and
     validation's count of programs follow the same answer, whatever the verifier does to hide or fake it."""
@@ -122,7 +107,7 @@ class Pool:
             size = self.group_size_for(source)
             for at in range(0, len(indices), size):
                 chunk = indices[at:at + size]
-                responses = [_wire(pairs[i][1]) for i in chunk]
+                responses = [pairs[i][1] for i in chunk]
                 jobs.append((chunk, self._submit(source, responses, env)))
         results: list[ScoreResult | None] = [None] * len(pairs)
         for chunk, future in jobs:
@@ -153,7 +138,7 @@ class Pool:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def _submit(self, source: str, responses: list[Wire], env: RunEnv) -> Future[list[ScoreResult]]:
+    def _submit(self, source: str, responses: list[str], env: RunEnv) -> Future[list[ScoreResult]]:
         with self._lock:
             if self._closed:
                 raise SandboxError("this sandbox pool is closed")
@@ -174,7 +159,7 @@ class Pool:
         with self._lock:
             self._live.discard(worker)
 
-    def _run_group(self, source: str, responses: list[Wire], env: RunEnv) -> list[ScoreResult]:
+    def _run_group(self, source: str, responses: list[str], env: RunEnv) -> list[ScoreResult]:
         if isinstance(self._backend, UnsafeLocalBackend):
             logger.warning(UNSAFE_MESSAGE)
         worker = self._slots.get()
@@ -198,7 +183,7 @@ class Pool:
         finally:
             self._slots.put(worker)
 
-    def _run_alone(self, source: str, response: Wire, env: RunEnv) -> ScoreResult:
+    def _run_alone(self, source: str, response: str, env: RunEnv) -> ScoreResult:
         try:
             worker = self._start(None)
         except SandboxError as exc:  # no worker could start: infrastructure, not this response (and not the others)
@@ -210,7 +195,7 @@ class Pool:
         finally:
             self._retire(worker)
 
-    def _run_fresh(self, source: str, responses: list[Wire], env: RunEnv) -> list[ScoreResult]:
+    def _run_fresh(self, source: str, responses: list[str], env: RunEnv) -> list[ScoreResult]:
         """One fresh interpreter for the group. A run that loses its sandbox is tried once more on another, so a
         passing infrastructure fault is never blamed on the verifier; losing it twice, the run is the cause."""
         for _attempt in (1, 2):

@@ -123,7 +123,7 @@ def test_a_late_mark_for_an_earlier_text_never_overwrites_a_later_ones(tmp_path)
 
     fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 2, 0, 0), 0)
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 2, 0), 0)
         mark_ran(fd, 2)
         mark_ran(fd, 1)  # the stale one, late
         assert RAN_SLOT.unpack(os.pread(fd, RAN_SLOT.size, RAN_OFFSET))[0] == 2

@@ -17,7 +17,7 @@ import json
 import os
 from importlib import resources
 
-MODULES = ("plainjson", "perturb", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
+MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
            "disposer", "fork_protocol",
            "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
            "response_watch", "response_spawn", "channels", "forkserver", "run", "supervisor")

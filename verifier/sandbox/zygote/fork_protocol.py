@@ -34,11 +34,11 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_HEADER = struct.Struct("<qQQQQ")
+TEXT_HEADER = struct.Struct("<qQQQ")
 """The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
-process does), the length of the UTF-8 text that follows, the text's number within its run, the *ran* slot
-(:data:`RAN_OFFSET`: zero until a response process runs part of the text) and flags (``perturb.PERTURB``: its runs'
-results are altered); one ``pwrite`` writes all five and the text."""
+process does), the length of the UTF-8 text that follows, the text's number within its run, and the *ran* slot
+(:data:`RAN_OFFSET`: zero until a response process runs part of the text; one ``pwrite`` writes all four and the
+text)."""
 RAN_SLOT = struct.Struct("<Q")
 RAN_OFFSET = 24
 """Where a response process writes the number of the text it read, once it knows it will run part of it and before

@@ -31,7 +31,6 @@ import sys
 
 from verifier.sandbox.zygote import confine, environment
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
-from verifier.sandbox.zygote.perturb import PERTURB, SCRIPT_TAIL, perturbed
 from verifier.sandbox.zygote.plainjson import own_codec
 from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, exercises, mark_ran,
                                                        part_of_response, scored_text)
@@ -63,12 +62,11 @@ def response_main(cfg, fds, uid):
     errors = capture_stderr()
     spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
-    shift, scored, number, flags = scored_text(TEXT_FD)
+    shift, scored, number = scored_text(TEXT_FD)
     runs = part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored)
     if runs and exercises(spec["code"], spec.get("calls")):  # the zygote learns that the verifier ran this
         mark_ran(TEXT_FD, number)  # response, from no word of the verifier's
     os.close(TEXT_FD)
-    failed = False
     if runs:
         del scored
         # The verifier's clock, which the zygote wrote beside the text (no verifier chooses it): response processes
@@ -76,12 +74,12 @@ def response_main(cfg, fds, uid):
         # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
-        failed = run(spec, cfg.get("response_stdin"), perturb=bool(flags & PERTURB))
+        run(spec, cfg.get("response_stdin"))
     else:
         _emit({"e": "load", "ok": False, "error": {"type": NOT_THE_RESPONSE, "message": REFUSAL}})
     flush_streams()
     report_stderr(errors)
-    os._exit(1 if failed else 0)
+    os._exit(0)
 
 
 def settle(cfg):
@@ -140,9 +138,8 @@ def _read_all(fd):
     return b"".join(chunks)
 
 
-def run(spec, empty_stdin=None, perturb=False):
-    """Exec the code, then make each call; one result line per event (with ``perturb``, the results altered:
-    ``perturb.perturbed``; a script's output gets a line more and its exit fails: True, the exit status is 1).
+def run(spec, empty_stdin=None):
+    """Exec the code, then make each call; one result line per event.
 
     As a program run from a shell would: the code runs as ``__main__`` when no call is asked for (a script: its
     ``if __name__ == "__main__":`` block is the program), as ``__response__`` otherwise (a module whose functions
@@ -165,9 +162,6 @@ def run(spec, empty_stdin=None, perturb=False):
         _emit({"e": "load", "ok": False, "error": describe(exc)})
         return
     _emit({"e": "load", "ok": True})
-    if perturb and not spec["calls"]:  # a script: its output one line longer, and a failed exit (response_main)
-        sys.stdout.write(SCRIPT_TAIL)
-        return True
     for index, (name, args, kwargs) in enumerate(spec["calls"]):
         try:
             function = namespace[name]
@@ -177,7 +171,6 @@ def run(spec, empty_stdin=None, perturb=False):
             continue
         try:
             value = plain(function(*args, **kwargs))
-            value = perturbed(value) if perturb else value
             line = _ENCODE({"e": "call", "i": index, "ok": True, "value": value})
         except BaseException as exc:
             _emit({"e": "call", "i": index, "ok": False, "error": describe(exc)})

@@ -27,12 +27,12 @@ REFUSAL = ("run_response runs only code that is part of the response being score
 
 
 def scored_text(fd):
-    """(the run's clock shift in nanoseconds, the response being scored, its number in the run, its flags), from the
-    zygote's file (``run.Run.offer``: the header, then UTF-8); (None, None, None, 0) when it cannot be read (then no
-    code runs)."""
+    """(the run's clock shift in nanoseconds, the response being scored, its number in the run), from the zygote's
+    file (``run.Run.offer``: the header, then UTF-8); (None, None, None) when it cannot be read (then no code
+    runs)."""
     try:
         header = os.pread(fd, TEXT_HEADER.size, 0)
-        shift, length, number, _, flags = TEXT_HEADER.unpack(header)
+        shift, length, number, _ = TEXT_HEADER.unpack(header)
         chunks, size = [], 0
         while size < min(length, TEXT_CAP):
             chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_HEADER.size + size)
@@ -40,9 +40,9 @@ def scored_text(fd):
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return shift, b"".join(chunks).decode("utf-8", "surrogatepass"), number, flags
+        return shift, b"".join(chunks).decode("utf-8", "surrogatepass"), number
     except (OSError, ValueError, TypeError, struct.error):
-        return None, None, None, 0
+        return None, None, None
 
 
 def mark_ran(fd, number):

@@ -25,7 +25,6 @@ from verifier.sandbox.zygote.child import cpu_cap_s
 from verifier.sandbox.zygote.environment import shift_ns
 from verifier.sandbox.zygote.fork_protocol import MESSAGE, RAN_OFFSET, RAN_SLOT, TEXT_HEADER, VERIFIER, read_pid_reply
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
-from verifier.sandbox.zygote.perturb import PERTURB
 
 SPAWN_TIMEOUT_S = 10.0
 
@@ -85,15 +84,14 @@ class Run:
         self.pending += (json.dumps(value) + "\n").encode()
         self.flush()
 
-    def offer(self, item):
+    def offer(self, response):
         """Hand the process the response it is to score next (:meth:`feed`), and make it the text its response
         processes may run (the text file: the run's clock shift, the text's length and number, an empty *ran* slot,
         then the UTF-8 bytes, written in one call)."""
-        response, flags = response_and_flags(item)
-        data = self.data = response.encode("utf-8", "surrogatepass")
+        data = self.data = str(response).encode("utf-8", "surrogatepass")
         self.number += 1
         try:
-            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data), self.number, 0, flags) + data, 0)
+            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data), self.number, 0) + data, 0)
         except OSError:  # a full scratch: an empty file, whose text no code is part of (the response runs nothing)
             os.ftruncate(self.text, 0)
         self.feed(response)
@@ -177,14 +175,6 @@ class Run:
         for fd in (self.r_res, self.r_out, self.w_req, self.pidfd, self.text):
             if fd is not None:
                 os.close(fd)
-
-
-def response_and_flags(item):
-    """(the response's text, its text-file flags) of one request item: a string, or ``{"text", "perturb"}`` for a
-    run whose results are altered (``perturb``; the verifier is handed the text alone)."""
-    if isinstance(item, dict):
-        return str(item.get("text", "")), PERTURB if item.get("perturb") is True else 0
-    return str(item), 0
 
 
 def text_file(directory):
