@@ -137,14 +137,14 @@ class RewardHackMonitor:
         differ). ``truncated``: which responses the generation limit cut off; a failing one is left out of the
         failing sample the pattern rule contrasts with. Why: a response cut off (GRPO's most common failure) never
         writes the closing sentence every completed answer has, so that honest sentence read as found only in
-        passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule. ``ran``: the
-        sandbox's record of whether the verifier ran each response's code (``ScoreResult.ran_response``; None: not
-        known, and the unrun rule learns nothing from the group)."""
-        for marks, what in ((truncated, "truncation marks"), (ran, "run records")):
-            if len(rewards) != len(responses) or (marks is not None and len(marks) != len(responses)):
-                # refused before any state changes (round 43: half a group was kept)
-                extra = "" if marks is None else f" and {len(marks)} {what}"
-                raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses{extra}")
+        passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule.
+        ``ran``: the sandbox's record of whether the verifier ran each response's code (``ScoreResult.ran_response``;
+        None: not known, and the unrun rule learns nothing from the group)."""
+        marks = [f"{len(m)} {what}" for m, what in ((truncated, "truncation marks"), (ran, "run records"))
+                 if m is not None and len(m) != len(responses)]
+        if len(rewards) != len(responses) or marks:  # refused before any state changes (round 43: half a group kept)
+            extra = "".join(f" and {mark}" for mark in marks)
+            raise ValueError(f"{len(rewards)} rewards for {len(responses)} responses{extra}")
         cut_off = truncated if truncated is not None else [False] * len(responses)
         task = self._task(task_id)
         task.groups += 1

@@ -33,12 +33,12 @@ own doing) and ``error`` (infrastructure) are faults there.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind
+from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 
 _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
@@ -150,14 +150,8 @@ def plain_value_hint(source: str, reference: str) -> str:
     ``UnserializableResult``, which only the verifier sees). "" when neither, or when the verifier runs no response.
     Why: such a task was rejected ``unsolvable`` with no word of the cause, and the repair round guessed (red-team
     round 45, F1)."""
-    if "run_response" not in source or len(reference) > 200_000:
-        return ""
-    fenced = _FENCE.search(reference)
-    try:
-        tree = ast.parse(fenced.group(1) if fenced else reference)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ""
-    for node in tree.body:
+    tree = program_tree(reference) if "run_response" in source else None
+    for node in tree.body if tree is not None else ():
         if isinstance(node, ast.ClassDef):
             return (f"the reference defines the class `{node.name}`, and run_response hands back only plain JSON "
                     "values (an object's result fails its call with UnserializableResult): ask for functions "
@@ -167,9 +161,6 @@ def plain_value_hint(source: str, reference: str) -> str:
                     "(a generator's result fails its call with UnserializableResult): ask for a function that "
                     "returns a list")
     return ""
-
-
-_FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 def _yields(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

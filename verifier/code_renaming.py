@@ -73,13 +73,19 @@ def renamed(text: str, rng: random.Random, keep: Iterable[str] = (), partial: bo
 def defines_function(text: str) -> bool:
     """Whether ``text`` is a program (whole, or in one fence) that defines a function or lambda: a failure case
     validation expects twins of."""
+    tree = program_tree(text)
+    return tree is not None and any(isinstance(n, FUNCTIONS) for n in ast.walk(tree))
+
+
+def program_tree(text: str) -> ast.Module | None:
+    """The syntax tree of the program in ``text`` (whole, or in one fence), or None; never raises."""
     if len(text) > _MAX_CHARS:
-        return False
+        return None
     try:
-        program = _program(text)
-        return program is not None and any(isinstance(n, FUNCTIONS) for n in ast.walk(program[1]))
+        found = _program(text)
     except (RecursionError, MemoryError):
-        return False
+        return None
+    return found[1] if found is not None else None
 
 
 def _program(text: str) -> tuple[re.Match[str] | None, ast.Module] | None:

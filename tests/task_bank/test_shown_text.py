@@ -15,7 +15,7 @@ from rich.console import Console
 
 from task_bank.jsonl import import_jsonl
 from task_bank.records import TaskStatus
-from task_bank.shown_text import SHOWN_CHARS, SHOWN_LINES, VERIFIER_CHARS_LIMIT, shown
+from task_bank.shown_text import SHOWN_CHARS, SHOWN_LINES, VERIFIER_CHARS_LIMIT, Shown, shown
 from task_bank.spec import TaskLine
 from task_bank.tables import code_panel
 from task_bank.web import create_app
@@ -35,7 +35,7 @@ def _printed(renderable) -> str:
 
 
 def test_a_short_text_is_shown_whole():
-    assert shown("a\nb\n") == shown("a\nb\n").__class__("a\nb\n")
+    assert shown("a\nb\n") == Shown("a\nb\n")
 
 
 def test_a_long_source_is_shown_as_its_first_lines_and_says_what_it_left_out():
