@@ -45,7 +45,9 @@ def test_a_verifier_that_pays_a_streak_of_programs_meets_the_twins_in_a_row_and_
     with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
         with Validator(pool, ValidationConfig()) as validator:
             report = validator.validate(spec)
-    assert report.reasons == ("failure_case_passes",)
+    # (its pay depends on where a response stands, so the determinism runs' drawn orders may also show it
+    # ``nondeterministic``: a second true reason, found in 1 of 8 to 5 of 10 validations)
+    assert not report.admitted and "failure_case_passes" in report.reasons
 
 
 PAYS_THE_SIGNATURES_PARAMETER = '''import ast
