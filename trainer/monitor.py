@@ -63,7 +63,10 @@ task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs,
 and ``unrun_share`` of those it paid, were paid without any of their code being run: it judged them by how they
 look (red-team round 45, F4).
-The canary, position and unrun rules judge run-long counts: :mod:`trainer.monitor_evidence`.
+**mutant** — Mutants of programs the verifier ran and paid (one operator or number changed) are scored in the groups'
+own calls; the rule flags a task once ``min_mutant_passes`` of them, and ``mutant_share`` of those scored, were paid
+as much as their originals: the verifier pays whatever the run returned (red-team round 46, e2).
+The canary, position, unrun and mutant rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
@@ -114,7 +117,7 @@ class Flag(BaseModel):
 class _Task:
     failing: FailingRecord  # markers of a sample of its failing responses this run
     passing: Passing  # its latest passing responses, and its latest distinct ones
-    evidence: Evidence  # run-long: spot checks, canaries, runs (canary, position and unrun rules)
+    evidence: Evidence  # run-long: spot checks, canaries, runs, mutants (canary, position, unrun, mutant)
     new_passes: bool = False  # passing responses came since the pattern rule last looked
     groups: int = 0  # groups recorded this run
 
@@ -179,6 +182,15 @@ class RewardHackMonitor:
             return
         self._task(task_id).evidence.canary(score > self.config.canary_threshold, ran)
 
+    def record_mutant(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
+        """A mutant of a program the verifier ran and paid ``original``, scored in training (None where it did not
+        score); ``ran``: the sandbox's record of whether the verifier ran its code. Paid: as much as the original,
+        and above ``canary_threshold``."""
+        if score is None or not math.isfinite(score):
+            return
+        passed = score >= original - 1e-9 and score > self.config.canary_threshold
+        self._task(task_id).evidence.mutant(passed, ran)
+
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """One check: judge every task on what came since the last, and return the new flags (in task order).
 
@@ -204,7 +216,7 @@ class RewardHackMonitor:
                 flag = self._judge_jump(jump, known)
                 if flag is not None:
                     flags.append(flag)
-        for task_id in sorted(self._tasks):  # canary, position, unrun need no full window: their evidence is run-long
+        for task_id in sorted(self._tasks):  # canary, position, unrun, mutant: run-long evidence, no full window needed
             finding = None if task_id in self.flagged else self._tasks[task_id].evidence.finding(self.config)
             if finding is not None:
                 flags.append(self._flag(task_id, *finding))

@@ -25,6 +25,9 @@ class FlagRule(StrEnum):
     """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
     UNRUN = "unrun"
     """Its verifier runs programs, yet paid programs it never ran: it pays by how a program looks."""
+    MUTANT = "mutant"
+    """Copies of programs it ran and paid, each with one operator or number changed, were paid as much: it pays a
+    program whatever its run returned."""
 
 
 class MonitorConfig(BaseModel):
@@ -110,6 +113,16 @@ class MonitorConfig(BaseModel):
     unrun_share: float = Field(default=0.5, ge=0.0, le=1.0)
     """... and the least share of the programs it paid they must be (an honest verifier that memoises a verdict
     leaves a few unrun among many run)."""
+    group_mutants: int = Field(default=1, ge=0)
+    """Mutants (:mod:`verifier.code_mutation`: a program of the task that the verifier ran and paid earlier in the
+    run, with one operator or number changed) the reward function scores inside each GRPO group's own call, at a
+    drawn place, as group canaries are (0: none). Their scores go to the mutant rule, never to a reward."""
+    min_mutant_passes: int = Field(default=6, ge=1)
+    """Mutants paid as much as the program they were made from (and above ``canary_threshold``) before the mutant
+    rule flags a task (:mod:`trainer.monitor_evidence`). Some mutants compute what their program does on every input
+    a verifier tries, so one paid mutant is no evidence."""
+    mutant_share: float = Field(default=0.8, ge=0.0, le=1.0)
+    """... and the least share of the mutants scored they must be: an honest verifier fails most mutants."""
 
 
 class TaskContext(BaseModel):

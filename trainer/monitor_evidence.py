@@ -1,4 +1,5 @@
-"""A task's run-long evidence, and the three rules that judge it at every check: *canary*, *position* and *unrun*.
+"""A task's run-long evidence, and the four rules that judge it at every check: *canary*, *position*, *unrun* and
+*mutant*.
 
 Kept apart from :mod:`trainer.monitor` (which feeds it and turns a finding into a flag) because these rules share
 one shape: counts that never expire, each judged against a threshold of :class:`trainer.monitor_config.MonitorConfig`.
@@ -22,6 +23,19 @@ program (or a fragment of it) and ignores what it saw, or one that never runs an
 not, has no run to compare with); and it wrongly flags an honest verifier that pays most programs by a stated
 answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line: the detail says why,
 a reviewer restores the task).
+
+**mutant** — What unrun cannot see, a verifier that runs every program and then pays it by its look (red-team
+round 46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward
+function scores *mutants* of programs the verifier ran and paid earlier in the run (one operator or number changed:
+:mod:`verifier.code_mutation`), in the groups' own calls. A verifier that judges what a program computes fails most
+of them; one that ignores what its runs returned pays them as it paid the originals. The rule flags a task whose
+verifier was seen running code once ``min_mutant_passes`` mutants were paid as much as their originals (and above
+``canary_threshold``), at least ``mutant_share`` of the mutants scored. An equivalent mutant (one that computes the
+same on every input the verifier tries) is paid by an honest verifier too, hence the share. What this cannot see:
+a verifier that runs nothing (a static checker, honest or not, whose mutants keep their look); and it flags an honest
+but lax one that runs programs yet checks little of what they return (any JSON, no crash), as its tests cannot tell
+a changed program from the original: the detail says so, a reviewer restores the task or the repair round adds
+tests.
 """
 
 from __future__ import annotations
@@ -65,6 +79,8 @@ class Evidence:
     ran: int = 0  # responses and canaries some of whose code the verifier ran
     programs_paid: int = 0  # paid responses that are programs (``is_program``), with the sandbox's record of runs
     unrun_paid: int = 0  # ... that the verifier paid without running any of their code
+    mutants: int = 0  # mutants of programs it ran and paid, scored in training
+    mutant_passes: int = 0  # ... paid as much as their originals, above the canary threshold
 
     def spot_check(self, passed: bool, passed_alone: bool) -> None:
         self.checked += 1
@@ -76,6 +92,11 @@ class Evidence:
         self.canary_passes += passed
         self.ran += ran
 
+    def mutant(self, passed: bool, ran: bool) -> None:
+        self.mutants += 1
+        self.mutant_passes += passed
+        self.ran += ran
+
     def response(self, paid: bool, ran: bool, response: str) -> None:
         """One scored response of a group (``paid``: above the canary threshold), with the sandbox's record of
         whether its code ran."""
@@ -85,8 +106,8 @@ class Evidence:
             self.unrun_paid += not ran
 
     def finding(self, config: MonitorConfig) -> Finding | None:
-        """The first rule the evidence meets (canary, position, unrun), or None."""
-        return self._canary(config) or self._position(config) or self._unrun(config)
+        """The first rule the evidence meets (canary, position, unrun, mutant), or None."""
+        return self._canary(config) or self._position(config) or self._unrun(config) or self._mutant(config)
 
     def _canary(self, config: MonitorConfig) -> Finding | None:
         if self.canary_passes < config.min_canary_passes:
@@ -111,3 +132,13 @@ class Evidence:
                 f"{self.unrun_paid} of {self.programs_paid} passing programs were paid without the verifier running "
                 f"any of their code, though it ran {self.ran} other responses or canaries (the sandbox's record, not "
                 "the verifier's word): it pays programs by how they look")
+
+    def _mutant(self, config: MonitorConfig) -> Finding | None:
+        if (self.ran == 0 or self.mutant_passes < config.min_mutant_passes
+                or self.mutant_passes < config.mutant_share * self.mutants):
+            return None
+        return (FlagRule.MUTANT, self.mutant_passes,
+                f"{self.mutant_passes} of {self.mutants} mutants (programs it ran and paid, each with one operator or "
+                "number changed) were paid as much as their originals: it pays a program whatever its run returned, "
+                "or its tests cannot tell a changed program from the original (a lax check: add tests that pin what "
+                "the program must return)")

@@ -20,7 +20,9 @@ stayed honest there while it paid every other process, alone included; red-team 
 stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only.
 With a monitor, each group's own call also holds ``group_canaries`` known-wrong answers at drawn places among its
 responses (their scores go to the monitor's canary rule, never to a reward): the only canaries a verifier meets
-at the calls where it meets the group's responses. Spot
+at the calls where it meets the group's responses. It holds ``group_mutants`` mutants too: a program of the task
+that the verifier ran and paid earlier in the run (one of the latest eight), with one operator or number changed
+(:mod:`verifier.code_mutation`); their scores go to the monitor's mutant rule. Spot
 checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
 call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's
 thread, at the next call and whenever the monitor judges.
@@ -33,10 +35,12 @@ interval; per-task tallies go to the :class:`trainer.ledger.ScoreLedger` for the
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from task_bank import Outcome, TaskSpec
@@ -44,8 +48,23 @@ from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
+from verifier.code_mutation import mutated
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
+
+_PAID_KEPT = 8
+"""Programs a task's verifier ran and paid that are kept (the latest) to make mutants of."""
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A text scored inside a group's own call for the monitor only: a canary (``original`` None) or a mutant of a
+    program the verifier ran and paid ``original``."""
+
+    row: int  # the group's first row: its task
+    text: str
+    original: float | None = None
+
 
 class VerifierReward:
     """TRL reward function scoring completions with their task's verifier through a warm pool."""
@@ -65,6 +84,7 @@ class VerifierReward:
         self._ledger = ledger
         self._group_size = group_size
         self._specs: dict[str, TaskSpec | None] = {}
+        self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier ran and paid
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
 
@@ -95,24 +115,31 @@ class VerifierReward:
         flagged = self._monitor.flagged if self._monitor is not None else {}
         todo = [i for i, src in enumerate(sources) if src is not None and task_id[i] not in flagged]
         groups = self._groups(task_id)
-        rows = self._with_canaries(task_id, groups, set(todo))
+        rows = self._with_probes(task_id, groups, set(todo))
         texts = [completion_text(c) for c in completions]
-        scored = self._pool.score_batch([(sources[r], texts[r]) if isinstance(r, int) else (sources[r[0]], r[1])
+        scored = self._pool.score_batch([(sources[r], texts[r]) if isinstance(r, int) else (sources[r.row], r.text)
                                          for r in rows])
         rewards: list[float | None] = [None] * len(completions)
         ran = [False] * len(completions)  # the sandbox's record: the verifier ran some of the response's code
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
-        canaries = 0
+        canaries = mutants = 0
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
                 rewards[row], ran[row] = reward_of(result), result.ran_response
                 outcomes[result.outcome.value] += 1
-            elif self._monitor is not None:  # a time-out is no evidence (``drain``)
+                continue
+            if self._monitor is None:
+                continue
+            score = None if result.outcome is Outcome.TIMEOUT else reward_of(result)  # a time-out is no evidence
+            if row.original is None:
                 canaries += 1
-                self._monitor.record_canary(task_id[row[0]], None if result.outcome is Outcome.TIMEOUT
-                                            else reward_of(result), result.ran_response)
+                self._monitor.record_canary(task_id[row.row], score, result.ran_response)
+            else:
+                mutants += 1
+                self._monitor.record_mutant(task_id[row.row], row.original, score, result.ran_response)
+        self._keep_paid(task_id, rewards, ran, texts)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
         checked = self._checks.submit(task_id, groups, sources, rewards, texts)
@@ -126,6 +153,7 @@ class VerifierReward:
             log_metric("verifier/equal_groups", float(equal_groups))
             log_metric("verifier/spot_checks", float(checked))
             log_metric("verifier/group_canaries", float(canaries))
+            log_metric("verifier/group_mutants", float(mutants))
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
@@ -140,22 +168,50 @@ class VerifierReward:
             start = end
         return groups
 
-    def _with_canaries(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
-                       todo: set[int]) -> list[int | tuple[int, str]]:
+    def _with_probes(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
+                     todo: set[int]) -> list[int | _Probe]:
         """The rows to score, in order: each group's rows to score, with ``group_canaries`` known-wrong answers
-        (:meth:`_canary`, ``(a row of the group, text)``) each put at a drawn place among them. The pool scores a
-        task's rows in order, a process to each ``group_size`` of them, so a canary lands in a training process at
-        any call, after the group's own responses before it, as no canary scored alone can (red-team round 45)."""
-        count = self._monitor.config.group_canaries if self._monitor is not None else 0
-        rows: list[int | tuple[int, str]] = []
+        (:meth:`_canary`) and ``group_mutants`` mutants (:meth:`_mutant`) each put at a drawn place among them. The
+        pool scores a task's rows in order, a process to each ``group_size`` of them, so a canary lands in a training
+        process at any call, after the group's own responses before it, as no canary scored alone can (red-team
+        round 45); a mutant likewise meets the verifier exactly where a policy's answer does."""
+        config = self._monitor.config if self._monitor is not None else None
+        rows: list[int | _Probe] = []
         for start, end in groups:
-            mine: list[int | tuple[int, str]] = [i for i in range(start, end) if i in todo]
-            for _ in range(count if mine else 0):
-                text = self._canary(task_ids[start], self._group_rng)
-                if text is not None:
-                    mine.insert(self._group_rng.randrange(len(mine) + 1), (start, text))
+            mine: list[int | _Probe] = [i for i in range(start, end) if i in todo]
+            probes: list[_Probe] = []
+            if config is not None and mine:
+                task = task_ids[start]
+                probes += [_Probe(start, text) for _ in range(config.group_canaries)
+                           if (text := self._canary(task, self._group_rng)) is not None]
+                probes += [probe for _ in range(config.group_mutants)
+                           if (probe := self._mutant(task, start, self._group_rng)) is not None]
+            for probe in probes:
+                mine.insert(self._group_rng.randrange(len(mine) + 1), probe)
             rows += mine
         return rows
+
+    def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
+                   texts: Sequence[str]) -> None:
+        """Keep the programs each task's verifier ran and paid (above the canary threshold), the latest
+        ``_PAID_KEPT``, to make mutants of."""
+        if self._monitor is None or self._monitor.config.group_mutants == 0:
+            return
+        threshold = self._monitor.config.canary_threshold
+        for task, reward, was_run, text in zip(task_ids, rewards, ran, texts, strict=True):
+            if was_run and reward is not None and math.isfinite(reward) and reward > threshold:
+                self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
+
+    def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:
+        """A mutant (:func:`verifier.code_mutation.mutated`) of a program of ``task_id`` its verifier ran and paid
+        earlier in the run, drawn with ``draw``; None when there is none to make."""
+        paid = list(self._paid.get(task_id, ()))
+        draw.shuffle(paid)
+        for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
+            mutant = mutated(text, draw)
+            if mutant is not None:
+                return _Probe(row, mutant, reward)
+        return None
 
     def _truncated(self, completion_ids: Sequence[Sequence[int]] | None, rows: int) -> list[bool] | None:
         """Which completions reached ``max_completion_length`` tokens (TRL's ``completion_ids``: a completion that

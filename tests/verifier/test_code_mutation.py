@@ -1,0 +1,108 @@
+"""A mutant is its program with one token changed where a caller's tests look, and computes something else."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import random
+import tokenize
+
+import pytest
+
+from verifier.code_mutation import CALLS, SWAPS, mutated
+
+SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+PROGRAMS = [
+    SUM_LOOP,
+    "def total(xs):\n    return sum(xs)\n",
+    "def total(xs):\n    return xs[0] + xs[-1] if len(xs) > 1 else 0\n",
+    "def is_adult(age):\n    return age >= 18 and age < 130\n",
+    "def total(xs):\n    acc = 1\n    for v in xs:\n        acc *= v\n    return acc\n",
+]
+
+
+def tokens(code: str) -> list[str]:
+    return [t.string for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.string.strip()]
+
+
+def each_mutant(text: str, draws: int = 40) -> set[str]:
+    rng = random.Random(7)
+    return {m for m in (mutated(text, rng) for _ in range(draws)) if m is not None}
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_a_mutant_differs_from_its_program_in_exactly_one_token(program):
+    for mutant in each_mutant(program):
+        before, after = tokens(program), tokens(mutant)
+        assert len(before) == len(after)
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        assert len(changed) == 1
+        old, new = changed[0]
+        assert new == (str(int(old) + 1) if old.isdigit() else SWAPS.get(old) or CALLS[old])
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_a_mutant_parses_to_another_syntax_tree(program):
+    mutants = each_mutant(program)
+    assert mutants
+    for mutant in mutants:
+        assert ast.dump(ast.parse(mutant)) != ast.dump(ast.parse(program))
+
+
+def test_the_mutants_of_a_sum_compute_other_sums():
+    """Every mutant of the summing loop is killed by a test with more than one item (none is equivalent)."""
+    for mutant in each_mutant(SUM_LOOP):
+        namespace: dict[str, object] = {}
+        exec(mutant, namespace)  # noqa: S102 - the test's own program
+        assert namespace["total"]([1, 2, 3]) != 6  # type: ignore[operator]
+
+
+def test_a_whole_answer_without_operators_changes_its_builtin():
+    assert each_mutant("def total(xs):\n    return sum(xs)\n") == {"def total(xs):\n    return len(xs)\n"}
+
+
+def test_a_builtin_the_program_rebinds_is_not_swapped():
+    assert each_mutant("def total(sum):\n    return len(sum)\n") == set()
+
+
+def test_prose_around_a_fenced_program_is_kept():
+    reply = f"Here is my answer:\n\n```python\n{SUM_LOOP}```\n\nIt adds the items, 1 by 1."
+    for mutant in each_mutant(reply):
+        assert mutant.startswith("Here is my answer:\n\n```python\n")
+        assert mutant.endswith("```\n\nIt adds the items, 1 by 1.")
+        assert len([op for op in difflib.ndiff(reply.splitlines(), mutant.splitlines()) if op[0] in "+-"]) == 2
+
+
+def test_code_outside_the_functions_is_left_alone():
+    """A demo under ``if __name__`` and a default value are not what a caller's tests reach."""
+    program = ("def total(xs, start=5):\n    return start - 5 + sum(xs)\n\n"
+               "if __name__ == '__main__':\n    print(total([1, 2]) == 3)\n")
+    for mutant in each_mutant(program):
+        assert mutant.split("\n")[0] == "def total(xs, start=5):"
+        assert mutant.split("\n", 2)[2] == program.split("\n", 2)[2]
+
+
+def test_the_items_of_a_literal_and_a_calls_arguments_are_left_alone():
+    """Data a lax but honest check may never read (an equivalent mutant)."""
+    program = "def table():\n    return {'a': [1, 2], 'b': round(2.5, 1)}\n"
+    assert each_mutant(program) == set()
+
+
+def test_a_script_without_functions_changes_anywhere():
+    assert each_mutant("xs = [1, 2, 3]\nprint(xs[0] + 1)\n") == {
+        "xs = [1, 2, 3]\nprint(xs[1] + 1)\n", "xs = [1, 2, 3]\nprint(xs[0] + 2)\n",
+        "xs = [1, 2, 3]\nprint(xs[0] - 1)\n"}
+
+
+def test_a_non_ascii_line_changes_at_the_right_column():
+    program = "def f(s):\n    t = 'é' * 2  # ü\n    return len(t) > 1\n"
+    for mutant in each_mutant(program):
+        ast.parse(mutant)
+        assert "'é'" in mutant and "# ü" in mutant
+
+
+@pytest.mark.parametrize("text", ["The answer is 42.", "", "```python\ndef broken(:\n```", "x" * 30_000,
+                                  "def f():\n" + "    " + "(" * 300 + "1" + ")" * 300 + "\n"])
+def test_no_mutant_of_what_is_no_program_and_never_an_exception(text):
+    assert mutated(text, random.Random(0)) is None
