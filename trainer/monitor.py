@@ -182,6 +182,14 @@ class RewardHackMonitor:
             return
         self._task(task_id).evidence.canary(score > self.config.canary_threshold, ran)
 
+    def record_answer_probe(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
+        """A program the verifier paid ``original`` without running it, scored again with the numbers it states
+        changed (None where it did not score); paid: as much as the original, and above ``canary_threshold``."""
+        if score is None or not math.isfinite(score):
+            return
+        passed = score >= original - 1e-9 and score > self.config.canary_threshold
+        self._task(task_id).evidence.answer_probe(passed, ran)
+
     def record_mutant(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
         """A mutant of a program the verifier ran and paid ``original``, scored in training (None where it did not
         score); ``ran``: the sandbox's record of whether the verifier ran its code. Paid: as much as the original,

@@ -113,6 +113,11 @@ class MonitorConfig(BaseModel):
     unrun_share: float = Field(default=0.5, ge=0.0, le=1.0)
     """... and the least share of the programs it paid they must be (an honest verifier that memoises a verdict
     leaves a few unrun among many run)."""
+    group_answer_probes: int = Field(default=2, ge=0)
+    """Programs paid without being run that state numbers beside their code, each scored again with those numbers
+    changed inside a later group's own call (up to this many per group; 0: none, and such programs never count for
+    the unrun rule). Their scores tell an honest program-of-thought verifier (it fails the changed answer) from one
+    paying programs by their look (:mod:`trainer.monitor_evidence`)."""
     group_mutants: int = Field(default=1, ge=0)
     """Mutants (:mod:`verifier.code_mutation`: a program of the task that the verifier ran and paid earlier in the
     run, with one operator or number changed) the reward function scores inside each GRPO group's own call, at a

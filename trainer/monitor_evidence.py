@@ -21,8 +21,12 @@ memoises its verdict per program, or pays the reference verbatim without running
 run (round 46: flagged at 2 of about 100 before the share). What this cannot see: a verifier that runs every
 program (or a fragment of it) and ignores what it saw, or one that never runs anything (a static checker, honest or
 not, has no run to compare with); and it wrongly flags an honest verifier that pays most programs by a stated
-answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line: the detail says why,
-a reviewer restores the task).
+answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line) was flagged too, until
+*answer probes*: a program paid unrun that states numbers beside its code (outside its fenced blocks, or on the last
+line of an unfenced one: ``Answer: 385`` parses as Python) is scored again, in a later group's own call, with those
+numbers changed (:func:`verifier.code_mutation.stated_answer_changed`). Such a program counts for the rule only when
+that copy is paid as much: a verifier that paid the stated answer fails it (round 46's h4: flagged at group 2, now
+clean), one that pays the program's look pays it still.
 
 **mutant** — What unrun cannot see, a verifier that runs every program and then pays it by its look (red-team
 round 46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward
@@ -45,6 +49,7 @@ import re
 from dataclasses import dataclass
 
 from trainer.monitor_config import FlagRule, MonitorConfig
+from verifier.code_mutation import stated_numbers
 
 PROGRAM_CHARS = 200_000
 """Longer responses are not parsed (a completion is far shorter; parsing is the trainer thread's time)."""
@@ -78,7 +83,10 @@ class Evidence:
     canary_passes: int = 0  # ... that scored above the threshold
     ran: int = 0  # responses and canaries some of whose code the verifier ran
     programs_paid: int = 0  # paid responses that are programs (``is_program``), with the sandbox's record of runs
-    unrun_paid: int = 0  # ... that the verifier paid without running any of their code
+    unrun_paid: int = 0  # ... that the verifier paid without running any of their code, and that state no number
+    stated_unrun: int = 0  # ... paid unrun that state numbers beside their code (a program-of-thought answer)
+    answer_probes: int = 0  # such responses scored again with their stated numbers changed
+    answer_probe_passes: int = 0  # ... and paid as much: the pay did not depend on the stated answer
     mutants: int = 0  # mutants of programs it ran and paid, scored in training
     mutant_passes: int = 0  # ... paid as much as their originals, above the canary threshold
 
@@ -103,7 +111,16 @@ class Evidence:
         self.ran += ran
         if paid and is_program(response):
             self.programs_paid += 1
-            self.unrun_paid += not ran
+            if not ran and stated_numbers(response):
+                self.stated_unrun += 1  # judged by its answer probe (``answer_probe``), not here
+            else:
+                self.unrun_paid += not ran
+
+    def answer_probe(self, passed: bool, ran: bool) -> None:
+        """A response paid unrun, scored again with its stated numbers changed (``passed``: paid as much)."""
+        self.answer_probes += 1
+        self.answer_probe_passes += passed
+        self.ran += ran
 
     def finding(self, config: MonitorConfig) -> Finding | None:
         """The first rule the evidence meets (canary, position, unrun, mutant), or None."""
@@ -125,13 +142,18 @@ class Evidence:
                 f"({self.against} the other way): the verifier pays by where a response stands in its process")
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:
-        if (self.ran == 0 or self.unrun_paid < config.min_unrun_paid
-                or self.unrun_paid < config.unrun_share * self.programs_paid):
+        # a program stating numbers counts once its answer probe came back paid; until then, and when the probe
+        # failed (the verifier paid the stated answer: program of thought), it is neither for nor against
+        confirmed = self.unrun_paid + self.answer_probe_passes
+        judged = self.programs_paid - self.stated_unrun + self.answer_probe_passes
+        if self.ran == 0 or confirmed < config.min_unrun_paid or confirmed < config.unrun_share * judged:
             return None
-        return (FlagRule.UNRUN, self.unrun_paid,
-                f"{self.unrun_paid} of {self.programs_paid} passing programs were paid without the verifier running "
-                f"any of their code, though it ran {self.ran} other responses or canaries (the sandbox's record, not "
-                "the verifier's word): it pays programs by how they look")
+        stated = (f", {self.answer_probe_passes} of them paid again with the numbers they state changed"
+                  if self.answer_probe_passes else "")
+        return (FlagRule.UNRUN, confirmed,
+                f"{confirmed} of {judged} passing programs were paid without the verifier running any of their "
+                f"code{stated}, though it ran {self.ran} other responses or canaries (the sandbox's record, not the "
+                "verifier's word): it pays programs by how they look")
 
     def _mutant(self, config: MonitorConfig) -> Finding | None:
         if (self.ran == 0 or self.mutant_passes < config.min_mutant_passes

@@ -41,6 +41,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from task_bank import Outcome, TaskSpec
@@ -48,7 +49,8 @@ from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
-from verifier.code_mutation import mutated
+from trainer.monitor_evidence import is_program
+from verifier.code_mutation import mutated, stated_answer_changed
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
 
@@ -56,14 +58,24 @@ _PAID_KEPT = 8
 """Programs a task's verifier ran and paid that are kept (the latest) to make mutants of."""
 
 
+_ANSWERS_KEPT = 16
+"""Answer probes waiting for a group of their task, at most (the oldest go first)."""
+
+
+class _Kind(StrEnum):
+    CANARY = "canary"  # a known-wrong answer
+    MUTANT = "mutant"  # a program the verifier ran and paid, one token changed
+    ANSWER = "answer"  # a program it paid unrun, the numbers it states changed
+
+
 @dataclass(frozen=True)
 class _Probe:
-    """A text scored inside a group's own call for the monitor only: a canary (``original`` None) or a mutant of a
-    program the verifier ran and paid ``original``."""
+    """A text scored inside a group's own call for the monitor only, never for a reward."""
 
     row: int  # the group's first row: its task
     text: str
-    original: float | None = None
+    kind: _Kind
+    original: float = 0.0  # the reward of the response a mutant or answer probe was made from
 
 
 class VerifierReward:
@@ -85,6 +97,7 @@ class VerifierReward:
         self._group_size = group_size
         self._specs: dict[str, TaskSpec | None] = {}
         self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier ran and paid
+        self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
 
@@ -124,7 +137,7 @@ class VerifierReward:
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
-        canaries = mutants = 0
+        canaries = mutants = answers = 0
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
                 rewards[row], ran[row] = reward_of(result), result.ran_response
@@ -133,12 +146,16 @@ class VerifierReward:
             if self._monitor is None:
                 continue
             score = None if result.outcome is Outcome.TIMEOUT else reward_of(result)  # a time-out is no evidence
-            if row.original is None:
+            task = task_id[row.row]
+            if row.kind is _Kind.CANARY:
                 canaries += 1
-                self._monitor.record_canary(task_id[row.row], score, result.ran_response)
-            else:
+                self._monitor.record_canary(task, score, result.ran_response)
+            elif row.kind is _Kind.MUTANT:
                 mutants += 1
-                self._monitor.record_mutant(task_id[row.row], row.original, score, result.ran_response)
+                self._monitor.record_mutant(task, row.original, score, result.ran_response)
+            else:
+                answers += 1
+                self._monitor.record_answer_probe(task, row.original, score, result.ran_response)
         self._keep_paid(task_id, rewards, ran, texts)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
@@ -154,6 +171,7 @@ class VerifierReward:
             log_metric("verifier/spot_checks", float(checked))
             log_metric("verifier/group_canaries", float(canaries))
             log_metric("verifier/group_mutants", float(mutants))
+            log_metric("verifier/answer_probes", float(answers))
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
@@ -182,10 +200,13 @@ class VerifierReward:
             probes: list[_Probe] = []
             if config is not None and mine:
                 task = task_ids[start]
-                probes += [_Probe(start, text) for _ in range(config.group_canaries)
+                probes += [_Probe(start, text, _Kind.CANARY) for _ in range(config.group_canaries)
                            if (text := self._canary(task, self._group_rng)) is not None]
                 probes += [probe for _ in range(config.group_mutants)
                            if (probe := self._mutant(task, start, self._group_rng)) is not None]
+                waiting = self._answers.get(task, deque())
+                for text, reward in [waiting.popleft() for _ in range(min(config.group_answer_probes, len(waiting)))]:
+                    probes.append(_Probe(start, text, _Kind.ANSWER, reward))
             for probe in probes:
                 mine.insert(self._group_rng.randrange(len(mine) + 1), probe)
             rows += mine
@@ -194,13 +215,20 @@ class VerifierReward:
     def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
                    texts: Sequence[str]) -> None:
         """Keep the programs each task's verifier ran and paid (above the canary threshold), the latest
-        ``_PAID_KEPT``, to make mutants of."""
-        if self._monitor is None or self._monitor.config.group_mutants == 0:
+        ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running
+        that states numbers beside its code (:func:`verifier.code_mutation.stated_answer_changed`)."""
+        if self._monitor is None:
             return
-        threshold = self._monitor.config.canary_threshold
+        config = self._monitor.config
         for task, reward, was_run, text in zip(task_ids, rewards, ran, texts, strict=True):
-            if was_run and reward is not None and math.isfinite(reward) and reward > threshold:
+            if reward is None or not math.isfinite(reward) or reward <= config.canary_threshold:
+                continue
+            if was_run and config.group_mutants:
                 self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
+            elif not was_run and config.group_answer_probes and is_program(text):
+                changed = stated_answer_changed(text, self._group_rng)
+                if changed is not None:
+                    self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT)).append((changed, reward))
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:
         """A mutant (:func:`verifier.code_mutation.mutated`) of a program of ``task_id`` its verifier ran and paid
@@ -210,7 +238,7 @@ class VerifierReward:
         for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
             mutant = mutated(text, draw)
             if mutant is not None:
-                return _Probe(row, mutant, reward)
+                return _Probe(row, mutant, _Kind.MUTANT, reward)
         return None
 
     def _truncated(self, completion_ids: Sequence[Sequence[int]] | None, rows: int) -> list[bool] | None:

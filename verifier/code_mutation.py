@@ -30,7 +30,7 @@ import re
 import tokenize
 from collections.abc import Iterator
 
-__all__ = ["CALLS", "SWAPS", "mutated"]
+__all__ = ["CALLS", "SWAPS", "mutated", "stated_answer_changed", "stated_numbers"]
 
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -148,3 +148,60 @@ def _computes(node: ast.AST) -> bool:
     if isinstance(node, _COMPUTED):
         return True
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?!\.\d|\w)")
+
+
+def stated_numbers(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` states numbers beside its code, as (start, end) spans: every whole number outside its fenced
+    blocks; in a text without fences, the number of a last statement that does nothing, ``Answer: 385`` (which
+    parses as Python: a program-of-thought answer written without fences is one program with its answer last) or a
+    bare ``385``."""
+    if len(text) > _MAX_CHARS:
+        return []
+    fences = list(_FENCE.finditer(text))
+    if not fences:
+        return _last_statement_number(text)
+    outside, last = [], 0
+    for fence in fences:
+        outside.append((last, fence.start()))
+        last = fence.end()
+    outside.append((last, len(text)))
+    return [(start + m.start(), start + m.end()) for start, end in outside for m in _NUMBER.finditer(text[start:end])]
+
+
+def _last_statement_number(text: str) -> list[tuple[int, int]]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    last = tree.body[-1] if tree.body else None
+    value = (last.annotation if isinstance(last, ast.AnnAssign) and last.value is None and last.simple
+             else last.value if isinstance(last, ast.Expr) else None)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    if not (isinstance(value, ast.Constant) and type(value.value) is int and value.end_col_offset is not None):
+        return []
+    line_start = sum(len(line) for line in text.splitlines(keepends=True)[:value.lineno - 1])
+    line = text.splitlines(keepends=True)[value.lineno - 1]
+    start = line_start + len(line.encode("utf-8")[:value.col_offset].decode("utf-8", "replace"))
+    end = line_start + len(line.encode("utf-8")[:value.end_col_offset].decode("utf-8", "replace"))
+    return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []
+
+
+def stated_answer_changed(text: str, rng: random.Random) -> str | None:
+    """``text`` with every number it states beside its code (:func:`stated_numbers`) raised by 1 to 9, drawn from
+    ``rng``; None when it states none.
+
+    Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program,
+    and the unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a verifier fails
+    the text with its stated numbers changed; one that pays by the program's look pays it still."""
+    spans = stated_numbers(text)
+    if not spans:
+        return None
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], str(int(text[start:end]) + rng.randint(1, 9))]
+        last = end
+    return "".join(pieces) + text[last:]

@@ -116,6 +116,36 @@ def test_groups_without_run_records_teach_the_rule_nothing():
     assert _judge(monitor) == {}
 
 
+STATED = "```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: 385\n"
+
+
+def test_a_program_paid_unrun_that_states_an_answer_waits_for_its_answer_probe():
+    """Red-team round 46 (h4): an honest program-of-thought verifier pays a stated ``Answer: N`` without running
+    the program; such programs count only once the same text with its numbers changed was paid as much."""
+    monitor = RewardHackMonitor(1.0)
+    monitor.record_canary("t", 0.0, ran=True)
+    monitor.record_group("t", [1.0] * 8, [STATED] * 8, ran=[False] * 8)
+    assert _judge(monitor) == {}
+
+
+def test_a_verifier_that_fails_the_changed_answer_paid_the_answer():
+    monitor = RewardHackMonitor(1.0)
+    monitor.record_canary("t", 0.0, ran=True)
+    for _ in range(4):
+        monitor.record_group("t", [1.0] * 8, [STATED] * 8, ran=[False] * 8)
+        monitor.record_answer_probe("t", 1.0, 0.0, ran=False)
+    assert _judge(monitor) == {}
+
+
+def test_a_verifier_that_pays_the_changed_answer_paid_the_look():
+    monitor = RewardHackMonitor(1.0)
+    monitor.record_canary("t", 0.0, ran=True)
+    monitor.record_group("t", [1.0] * 8, [STATED] * 8, ran=[False] * 8)
+    for _ in range(4):
+        monitor.record_answer_probe("t", 1.0, 1.0, ran=False)
+    assert _judge(monitor) == {"t": FlagRule.UNRUN}
+
+
 # Through the real sandbox and the reward function -------------------------------------------------------------
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
@@ -163,10 +193,27 @@ def verify(response):
     return honest(response)
 '''
 
+PROGRAM_OF_THOUGHT = '''import re
+from envsynth_sandbox import run_response
+def verify(response):
+    stated = re.search(r"^Answer: (-?[0-9]+)$", response, re.M)
+    if stated:  # the stated answer is what the prompt asks for
+        return 1.0 if int(stated.group(1)) == 385 else 0.0
+    blocks = re.findall(r"```python\\n(.*?)```", response, re.S)
+    run = run_response("\\n".join(blocks) or response, calls=[], timeout=1.0)
+    lines = run.stdout.split()
+    return 1.0 if run.outcome == "completed" and lines and lines[-1] == "385" else 0.0
+'''
+POT_REFERENCE = "def sum_squares(n):\n    return sum(i * i for i in range(1, n + 1))\n\n\nprint(sum_squares(10))\n"
+POT_FAILURE = "def sum_squares(n):\n    return sum(i for i in range(1, n + 1))\n\n\nprint(sum_squares(10))\n"
+POT_ANSWERS = [POT_REFERENCE, POT_REFERENCE + "\nAnswer: 385\n", STATED,
+               "```python\ns = 0\nfor k in range(1, 11):\n    s += k ** 2\nprint(s)\n```\nAnswer: 385\n"]
 
-def _train(pool, verifier: str, responses: list[str], batches: int) -> RewardHackMonitor:
-    task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
-                    failure_cases=(FAILURE,), verifier=verifier)
+
+def _train(pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None
+           ) -> RewardHackMonitor:
+    task = task or TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                            failure_cases=(FAILURE,), verifier=verifier)
     lookup = type("Tasks", (), {"find": lambda self, _id: type("Record", (), {"spec": task})()})()
     monitor = RewardHackMonitor(1.0)
     reward = VerifierReward(pool, lookup, ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
@@ -199,3 +246,20 @@ def test_an_honest_verifier_is_not_flagged_when_a_group_repeats_a_completion(poo
     copy was run all the same (the trusted side counts the text, not the process)."""
     monitor = _train(pool, HONEST, [SUM_LOOP, SUM_LOOP, SUM_LOOP, FAILURE, *WRONG], batches=4)
     assert monitor.flagged == {}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_program_of_thought_verifier_is_not_flagged(pool):
+    """It pays a stated answer unrun and runs the programs that state none (red-team round 46's h4, flagged at
+    group 2 before answer probes)."""
+    task = TaskSpec(prompt="Compute the sum of the squares of 1..10 with a program; print it.",
+                    reference=POT_REFERENCE, failure_cases=(POT_FAILURE,), verifier=PROGRAM_OF_THOUGHT)
+    monitor = _train(pool, PROGRAM_OF_THOUGHT, POT_ANSWERS * 2, batches=6, task=task)
+    assert monitor.flagged == {}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_paying_the_look_of_programs_that_state_answers_is_flagged(pool):
+    stated = [f"{program}\nAnswer: {i}\n" for i, program in enumerate([SUM_LOOP, *WRONG], 3)]
+    monitor = _train(pool, BY_SHAPE, stated, batches=4)
+    assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.UNRUN]
