@@ -45,25 +45,21 @@ tests.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from trainer.monitor_config import FlagRule, MonitorConfig
 from verifier.code_mutation import stated_numbers
-
-PROGRAM_CHARS = 200_000
-"""Longer responses are not parsed (a completion is far shorter; parsing is the trainer thread's time)."""
-_FENCE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
-
+from verifier.response_code import code_spans
 
 def is_program(response: str) -> bool:
-    """Whether ``response`` holds code a verifier could run: its fenced blocks joined (else the whole text) parse
-    as Python with a statement that is not a bare value (a definition, assignment, import, loop or call)."""
-    if len(response) > PROGRAM_CHARS:
+    """Whether ``response`` holds code a verifier could run: its code (:func:`verifier.response_code.code_spans`:
+    fenced blocks, the whole text, or unfenced code after prose), joined, parses as Python with a statement that is
+    not a bare value (a definition, assignment, import, loop or call)."""
+    spans = code_spans(response)
+    if not spans:
         return False
-    blocks = _FENCE.findall(response)
     try:
-        tree = ast.parse("\n".join(blocks) if blocks else response)
+        tree = ast.parse("\n".join(response[start:end] for start, end in spans))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return any(not isinstance(stmt, ast.Expr) or isinstance(stmt.value, (ast.Call, ast.Await)) for stmt in tree.body)

@@ -1,76 +1,89 @@
-"""The same program with one operator or number changed: a copy that computes something else (a *mutant*).
+"""The same program with one token changed: a copy that computes something else (a *mutant*).
 
 Why: a verifier that runs every program it is shown and then pays it by how it looks, ignoring what the run
 returned, leaves nothing for the other rules to see: the sandbox records a run, and no canary's look is one it pays.
 Red-team round 46 (e2) had one pay 109 of 109 wrong programs over 30 groups, no flag. Mutation testing asks the
-question that verifier cannot answer: change one token of a program it ran and paid (``<`` to ``<=``, ``+=`` to
-``-=``, ``0`` to ``1``, ``and`` to ``or``) and score the copy. A verifier that judges what a program computes fails
-most such copies (the standard measure of a test suite's strength: it "kills the mutant"); one that judges the look
-pays nearly all of them, as the copy looks like the program it already paid. A call of ``min``, ``max``, ``any``,
-``all``, ``sum`` or ``len`` may become another of them (``sum(xs)`` is a whole answer with no operator in it). The
-copy is made from a policy's own answer, never from the task's reference, so no verifier can tell it by its distance
-from a text it knows.
+question that verifier cannot answer: change one token of a program it ran and paid and score the copy. A verifier
+that judges what a program computes fails most such copies (the standard measure of a test suite's strength: it
+"kills the mutant"); one that judges the look pays nearly all of them, as the copy looks like the program it already
+paid. The copy is made from a policy's own answer, never from the task's reference, so no verifier can tell it by
+its distance from a text it knows.
 
-Some mutants compute the same as their program on every input a verifier tries (an equivalent mutant: a bound
-no test reaches), so one paid mutant is no evidence; the monitor's rule (:mod:`trainer.monitor_evidence`) needs
-many, and most of those scored. To keep equivalent mutants rare, only code inside a function's body changes where
-the program defines functions (a default value, an annotation or an ``if __name__ == "__main__":`` demo are not what
-a caller tests), and a number changes only where it is computed with (an operand, a bound, an index, an initial
-value, a ``range`` argument, a returned value), never an item of a literal list or dict (data a lax but honest check
-may not read) or a call's argument. The result must parse and have another syntax tree than the original, or the
-next site is tried; layout, comments and prose around fenced code are kept.
+The changes (:data:`SWAPS`, :data:`CALLS`, :data:`ATTRIBUTES`): a comparison negated (``<`` to ``>=``, ``==`` to
+``!=``), an arithmetic operator swapped (``+=`` to ``-=``), ``and`` to ``or``, ``True`` to ``False``, a number ``n``
+to ``n + 1``, a builtin named for another (``sum`` to ``len``, ``max`` to ``min``), a method or function reached as an
+attribute for its opposite (``.upper`` to ``.lower``, ``math.prod`` to ``math.fsum``).
+
+Some mutants compute the same as their program on every input a verifier tries (an *equivalent* mutant), so one paid
+mutant is no evidence; the monitor's rule (:mod:`trainer.monitor_evidence`) needs many, and most of those scored. To
+keep them rare: comparisons are negated, never moved by one (``x < lo`` to ``x <= lo`` returns ``lo`` where it
+returned ``x == lo``: the same; red-team round 48 had strict honest ``clamp`` and ``largest`` tasks flagged, their
+every mutant of that kind equivalent); a number changes only where it is computed with (an operand, an increment, a
+returned value), never an index, a bound, an initial value or a count of iterations (``range(1, n)`` to
+``range(2, n)`` in a product, 100 Newton steps to 101: the same); and only code a caller's tests reach changes:
+where the program defines functions, their bodies, its lambdas and its top-level assignments, never a default value,
+an annotation or an ``if __name__ == "__main__":`` demo. The result must parse and have another syntax tree than the
+original, or the next site is tried; layout, comments and prose around the code are kept
+(:mod:`verifier.response_code` finds the code).
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import random
 import re
 import tokenize
 from collections.abc import Iterator
 
-__all__ = ["CALLS", "SWAPS", "mutated", "stated_answer_changed", "stated_numbers"]
+from verifier.response_code import MAX_CHARS, code_spans, parser_lines
 
-SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutated", "stated_answer_changed", "stated_numbers"]
+
+SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
          "True": "False", "False": "True"}
-"""Each token a mutant may change, and what it becomes (a number ``n`` becomes ``n + 1``)."""
+"""Each operator or keyword a mutant may change, and what it becomes (a number ``n`` becomes ``n + 1``)."""
 CALLS = {"min": "max", "max": "min", "any": "all", "all": "any", "sum": "len", "len": "sum"}
-"""Builtins a mutant may call instead, where the program calls one by name and binds neither name itself."""
+"""Builtins a mutant may name instead, where the program names one and binds neither name itself."""
+ATTRIBUTES = {"upper": "lower", "lower": "upper", "startswith": "endswith", "endswith": "startswith",
+              "keys": "values", "values": "keys", "lstrip": "rstrip", "rstrip": "lstrip", "floor": "ceil",
+              "ceil": "floor", "prod": "fsum", "fsum": "prod", "mean": "median", "median": "mean",
+              "isdigit": "isalpha", "isalpha": "isdigit", "min": "max", "max": "min"}
+"""Attribute names a mutant may change (``.upper()``, ``math.prod``), and what they become."""
 
-_FENCE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
-_MAX_CHARS = 20_000  # an answer, not a code base: parsing stays cheap on the trainer's thread
 _MAX_TRIES = 16
+_MAX_DIGITS = 18  # a longer literal stays (int -> str of 4,300 digits raises: red-team round 48, X2)
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)")
-_COMPUTED = (ast.BinOp, ast.Compare, ast.AugAssign, ast.Assign, ast.AnnAssign, ast.Subscript, ast.Slice,
-             ast.UnaryOp, ast.Return)
-"""Parents under which a number is computed with (see the module docstring)."""
+_COMPUTED = (ast.BinOp, ast.AugAssign, ast.Return)
+"""Parents under which a number is computed with (or under a unary minus directly under one of them)."""
 
-Site = tuple[int, int, int, str]
-"""(code block, line, column in characters, the token as written)."""
+Site = tuple[int, int, str, str]
+"""(line, column in characters, the token as written, what it becomes)."""
 
 
 def mutated(text: str, rng: random.Random) -> str | None:
-    """``text`` (a whole program, or a reply whose fenced blocks hold code) with one token of its code changed,
-    the site drawn from ``rng``; None when no site gives a program with another syntax tree. Never raises."""
-    if len(text) > _MAX_CHARS:
+    """``text`` (a program, or a reply holding one) with one token of its code changed, the site drawn from ``rng``;
+    None when no site gives a program with another syntax tree. Never raises: a response is hostile, and a fault
+    here must cost one probe, never the training run (round 48's X1 and X2 each aborted one)."""
+    if len(text) > MAX_CHARS:
         return None
     try:
         return _mutated(text, rng)
-    except (RecursionError, MemoryError):  # a deeply nested program: the parser and the walk recurse
+    except Exception:  # noqa: BLE001 - see the docstring
         return None
 
 
 def _mutated(text: str, rng: random.Random) -> str | None:
-    blocks = _blocks(text)
-    sites = [(b, line, col, token) for b, (_, _, code, tree) in enumerate(blocks)
-             for line, col, token in _sites(code, tree)]
-    rng.shuffle(sites)
-    for b, line, col, token in sites[:_MAX_TRIES]:
-        start, end, code, tree = blocks[b]
-        lines = code.splitlines(keepends=True)
-        new = str(int(token) + 1) if token[0].isdigit() else SWAPS.get(token) or CALLS[token]
+    blocks = []
+    for start, end in code_spans(text):
+        code = text[start:end]
+        tree = ast.parse(code)
+        blocks += [(start, end, code, tree, site) for site in _sites(code, tree)]
+    rng.shuffle(blocks)
+    for start, end, code, tree, (line, col, token, new) in blocks[:_MAX_TRIES]:
+        lines = parser_lines(code)
+        if lines[line - 1][col:col + len(token)] != token:
+            continue  # the positions disagree: no guess at what else sits there
         lines[line - 1] = lines[line - 1][:col] + new + lines[line - 1][col + len(token):]
         changed = "".join(lines)
         try:
@@ -82,53 +95,75 @@ def _mutated(text: str, rng: random.Random) -> str | None:
     return None
 
 
-def _blocks(text: str) -> list[tuple[int, int, str, ast.Module]]:
-    """The code of ``text`` as (start, end, code, tree): the whole text where it parses, else each fenced block
-    that parses."""
-    try:
-        return [(0, len(text), text, ast.parse(text))]
-    except (SyntaxError, ValueError):
-        pass
-    found = []
-    for match in _FENCE.finditer(text):
-        try:
-            found.append((match.start(1), match.end(1), match.group(1), ast.parse(match.group(1))))
-        except (SyntaxError, ValueError):
-            continue
-    return found
-
-
-def _sites(code: str, tree: ast.Module) -> Iterator[tuple[int, int, str]]:
-    """(line, column in characters, token) of every token of ``code`` a mutant may change."""
-    lines = code.splitlines(keepends=True)
+def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
+    """Every token of ``code`` a mutant may change, with what it becomes."""
+    lines = parser_lines(code)
 
     def position(lineno: int, byte_col: int) -> tuple[int, int]:  # the parser counts UTF-8 bytes, tokenize characters
         return lineno, len(lines[lineno - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
-    bodies = [(position(node.body[0].lineno, node.body[0].col_offset),
-               position(node.body[-1].end_lineno or node.body[-1].lineno, node.body[-1].end_col_offset or 0))
-              for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    numbers = {position(child.lineno, child.col_offset) for parent in ast.walk(tree) if _computes(parent)
-               for child in ast.iter_child_nodes(parent)
+    def span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+        return (position(node.lineno, node.col_offset),
+                position(node.end_lineno or node.lineno, node.end_col_offset or 0))
+
+    regions = _regions(tree)
+    reached = [span(node) for node in regions] if regions is not None else None
+    numbers = {position(child.lineno, child.col_offset) for parent in ast.walk(tree)
+               if isinstance(parent, _COMPUTED)
+               for child in _operands(parent)
                if isinstance(child, ast.Constant) and type(child.value) is int}
     bound = {name for node in ast.walk(tree) for name in _binds(node)}
-    calls = {position(node.func.lineno, node.func.col_offset) for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CALLS
-             and node.func.id not in bound and CALLS[node.func.id] not in bound}
+    names = {position(node.lineno, node.col_offset): CALLS[node.id] for node in ast.walk(tree)
+             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in CALLS
+             and node.id not in bound and CALLS[node.id] not in bound}
+    attributes = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ATTRIBUTES and node.end_col_offset is not None:
+            line, end = position(node.end_lineno or node.lineno, node.end_col_offset)
+            attributes[(line, end - len(node.attr))] = ATTRIBUTES[node.attr]
+    readline = iter(lines).__next__
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+        tokens = list(tokenize.generate_tokens(lambda: _next_or_empty(readline)))
     except (tokenize.TokenError, SyntaxError):
         return
     for token in tokens:
         where = token.start
-        if bodies and not any(first <= where < last for first, last in bodies):
+        if reached is not None and not any(first <= where < last for first, last in reached):
             continue
-        if token.type == tokenize.NUMBER and _DECIMAL.fullmatch(token.string) and where in numbers:
-            yield where[0], where[1], token.string
+        if token.type == tokenize.NUMBER and where in numbers and _DECIMAL.fullmatch(token.string) and len(
+                token.string) <= _MAX_DIGITS:
+            yield where[0], where[1], token.string, str(int(token.string) + 1)
+        elif token.type == tokenize.NAME and where in names:
+            yield where[0], where[1], token.string, names[where]
+        elif token.type == tokenize.NAME and where in attributes:
+            yield where[0], where[1], token.string, attributes[where]
         elif token.type in (tokenize.OP, tokenize.NAME) and token.string in SWAPS:
-            yield where[0], where[1], token.string
-        elif token.type == tokenize.NAME and where in calls:
-            yield where[0], where[1], token.string
+            yield where[0], where[1], token.string, SWAPS[token.string]
+
+
+def _next_or_empty(readline) -> str:  # tokenize reads until "" (a list iterator raises instead)
+    try:
+        return readline()
+    except StopIteration:
+        return ""
+
+
+def _regions(tree: ast.Module) -> list[ast.AST] | None:
+    """The nodes whose code a caller's tests reach, where the program defines functions: their bodies' statements,
+    its lambdas' bodies and its top-level assignments; None for a script (all of it runs)."""
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    lambdas = [node.body for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
+    if not functions and not lambdas:
+        return None
+    assigned = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
+    return [statement for node in functions for statement in node.body] + lambdas + assigned
+
+
+def _operands(parent: ast.AST) -> Iterator[ast.AST]:
+    for child in ast.iter_child_nodes(parent):
+        yield child
+        if isinstance(child, ast.UnaryOp) and isinstance(child.op, ast.USub):
+            yield child.operand
 
 
 def _binds(node: ast.AST) -> Iterator[str]:
@@ -143,39 +178,31 @@ def _binds(node: ast.AST) -> Iterator[str]:
         yield (node.asname or node.name).split(".")[0]
 
 
-def _computes(node: ast.AST) -> bool:
-    """Whether a number directly under ``node`` is computed with (``range``'s arguments included)."""
-    if isinstance(node, _COMPUTED):
-        return True
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
-
-
-_NUMBER = re.compile(r"(?<![\w.])\d+(?!\.\d|\w)")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,18}(?!\.\d|\w)")
 
 
 def stated_numbers(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` states numbers beside its code, as (start, end) spans: every whole number outside its fenced
-    blocks; in a text without fences, the number of a last statement that does nothing, ``Answer: 385`` (which
-    parses as Python: a program-of-thought answer written without fences is one program with its answer last) or a
-    bare ``385``."""
-    if len(text) > _MAX_CHARS:
+    """Where ``text`` states numbers beside its code, as (start, end) spans: every whole number outside its code
+    (:func:`verifier.response_code.code_spans`); in a text that is all code, the number of a last statement that does
+    nothing, ``Answer: 385`` (which parses as Python: a program-of-thought answer written without fences is one
+    program with its answer last) or a bare ``385``. [] for a text that holds no code."""
+    try:
+        spans = code_spans(text)
+        if spans == [(0, len(text))]:
+            return _last_statement_number(text)
+        outside, last = [], 0
+        for start, end in spans:
+            outside.append((last, start))
+            last = end
+        outside.append((last, len(text)))
+        return [(start + m.start(), start + m.end()) for start, end in outside if spans
+                for m in _NUMBER.finditer(text[start:end])]
+    except Exception:  # noqa: BLE001 - never raises, as mutated
         return []
-    fences = list(_FENCE.finditer(text))
-    if not fences:
-        return _last_statement_number(text)
-    outside, last = [], 0
-    for fence in fences:
-        outside.append((last, fence.start()))
-        last = fence.end()
-    outside.append((last, len(text)))
-    return [(start + m.start(), start + m.end()) for start, end in outside for m in _NUMBER.finditer(text[start:end])]
 
 
 def _last_statement_number(text: str) -> list[tuple[int, int]]:
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    tree = ast.parse(text)
     last = tree.body[-1] if tree.body else None
     value = (last.annotation if isinstance(last, ast.AnnAssign) and last.value is None and last.simple
              else last.value if isinstance(last, ast.Expr) else None)
@@ -183,8 +210,9 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
         value = value.operand
     if not (isinstance(value, ast.Constant) and type(value.value) is int and value.end_col_offset is not None):
         return []
-    line_start = sum(len(line) for line in text.splitlines(keepends=True)[:value.lineno - 1])
-    line = text.splitlines(keepends=True)[value.lineno - 1]
+    lines = parser_lines(text)
+    line_start = sum(len(line) for line in lines[:value.lineno - 1])
+    line = lines[value.lineno - 1]
     start = line_start + len(line.encode("utf-8")[:value.col_offset].decode("utf-8", "replace"))
     end = line_start + len(line.encode("utf-8")[:value.end_col_offset].decode("utf-8", "replace"))
     return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []

@@ -10,7 +10,7 @@ import tokenize
 
 import pytest
 
-from verifier.code_mutation import CALLS, SWAPS, mutated, stated_answer_changed, stated_numbers
+from verifier.code_mutation import ATTRIBUTES, CALLS, SWAPS, mutated, stated_answer_changed, stated_numbers
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 PROGRAMS = [
@@ -39,7 +39,8 @@ def test_a_mutant_differs_from_its_program_in_exactly_one_token(program):
         changed = [(a, b) for a, b in zip(before, after) if a != b]
         assert len(changed) == 1
         old, new = changed[0]
-        assert new == (str(int(old) + 1) if old.isdigit() else SWAPS.get(old) or CALLS[old])
+        assert new in (str(int(old) + 1) if old.isdigit() else None, SWAPS.get(old), CALLS.get(old),
+                       ATTRIBUTES.get(old))
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
@@ -91,8 +92,7 @@ def test_the_items_of_a_literal_and_a_calls_arguments_are_left_alone():
 
 def test_a_script_without_functions_changes_anywhere():
     assert each_mutant("xs = [1, 2, 3]\nprint(xs[0] + 1)\n") == {
-        "xs = [1, 2, 3]\nprint(xs[1] + 1)\n", "xs = [1, 2, 3]\nprint(xs[0] + 2)\n",
-        "xs = [1, 2, 3]\nprint(xs[0] - 1)\n"}
+        "xs = [1, 2, 3]\nprint(xs[0] + 2)\n", "xs = [1, 2, 3]\nprint(xs[0] - 1)\n"}
 
 
 def test_a_non_ascii_line_changes_at_the_right_column():
@@ -106,6 +106,64 @@ def test_a_non_ascii_line_changes_at_the_right_column():
                                   "def f():\n" + "    " + "(" * 300 + "1" + ")" * 300 + "\n"])
 def test_no_mutant_of_what_is_no_program_and_never_an_exception(text):
     assert mutated(text, random.Random(0)) is None
+
+
+def test_a_comparison_is_negated_never_moved_by_one():
+    """``x < lo`` to ``x <= lo`` returns ``lo`` where it returned ``x == lo``: the same value, so a strict honest
+    ``clamp`` task paid every such mutant and was flagged (red-team round 48, FP1)."""
+    clamp = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n"
+    assert each_mutant(clamp) == {clamp.replace("x < lo", "x >= lo"), clamp.replace("x > hi", "x <= hi")}
+
+
+@pytest.mark.parametrize("program", [
+    "def largest(xs):\n    best = xs[0]\n    return best\n",  # an index
+    "def fact(n):\n    out = 1\n    for i in range(2, n):\n        out = out * i\n    return out\n",
+    "def root(n):\n    x = n\n    for _ in range(100):\n        x = x\n    return x\n"])  # a count of steps
+def test_an_index_a_bound_an_initial_value_or_a_count_of_steps_keeps_its_number(program):
+    for mutant in each_mutant(program):
+        assert [t for t in tokens(mutant) if t.isdigit()] == [t for t in tokens(program) if t.isdigit()]
+
+
+@pytest.mark.parametrize("program, changed", [
+    ("def total(xs, f=lambda v: max(v) + 1):\n    return f(xs)\n", "lambda v: min(v) + 1"),
+    ("_f = lambda v: max(v)\ndef total(xs):\n    return _f(xs)\n", "_f = lambda v: min(v)"),
+    ("import math\ndef total(xs):\n    return math.prod(xs)\n", "math.fsum(xs)"),
+    ("def shout(s):\n    return s.upper()\n", "s.lower()"),
+    ("total = max\n", "total = min"),
+])
+def test_logic_without_an_operator_in_a_function_body_still_has_a_site(program, changed):
+    """Red-team round 48 (E3): a verifier that paid by look only the programs ``mutated`` could not change (logic in
+    a lambda or a default value, a call with no operator) was paid 114 of 114 wrong programs unflagged."""
+    assert any(changed in mutant for mutant in each_mutant(program))
+
+
+def test_prose_then_unfenced_code_is_code():
+    """Red-team round 48 (E4): such replies were no program to either rule, and were paid by look unrun."""
+    reply = f"Here is the code:\n\n{SUM_LOOP}\nIt adds each item.\n"
+    mutants = each_mutant(reply)
+    assert mutants and all(m.startswith("Here is the code:\n\ndef total(xs):") for m in mutants)
+    assert all(m.endswith("\nIt adds each item.\n") for m in mutants)
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\r", "\u2028", "\x85", "\x1c", "\v"])
+def test_a_line_break_only_str_splitlines_knows_never_misplaces_a_site(separator):
+    """Red-team round 48 (X1): positions were mapped through ``str.splitlines``, which breaks at a form feed the
+    parser keeps inside a line; a site landed on another name and ``KeyError`` aborted training."""
+    program = (f"def _check(v):\n    return v\n{separator}\ndef total(xs):\n    q = (1, 2, xs, min(xs or [0]))\n"
+               "    return sum(xs)\n")
+    for seed in range(40):
+        mutant = mutated(program, random.Random(seed))
+        assert mutant is None or len(tokens(mutant.replace(separator, "\n"))) == len(
+            tokens(program.replace(separator, "\n")))
+
+
+def test_a_number_too_long_to_print_is_left_alone():
+    """Red-team round 48 (X2): ``str(int("9" * 4300) + 1)`` raises, and a right answer holding such a literal
+    aborted training in 26 of 50 seeds."""
+    program = "def total(xs):\n    return sum(xs) + 0 * " + "9" * 4300 + "\n"
+    for seed in range(50):
+        mutant = mutated(program, random.Random(seed))
+        assert mutant is None or "9" * 4300 in mutant
 
 
 # The numbers a reply states beside its code (the answer probe) ---------------------------------------------------

@@ -1,0 +1,48 @@
+"""A response's code is found where a verifier finds it: fenced blocks, the whole text, or code after prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.response_code import code_spans, parser_lines
+
+PROGRAM = "def total(xs):\n    return sum(xs)\n"
+
+
+def code_of(text: str) -> list[str]:
+    return [text[start:end] for start, end in code_spans(text)]
+
+
+def test_a_whole_program_is_its_own_code():
+    assert code_of(PROGRAM) == [PROGRAM]
+
+
+@pytest.mark.parametrize("fence", ["```", "```python", "~~~", "~~~py", "````"])
+def test_each_fenced_block_that_parses_is_code(fence):
+    closing = fence.rstrip("abcdefghijklmnopqrstuvwxyz")
+    text = f"Here:\n{fence}\n{PROGRAM}{closing}\nand a demo:\n{fence}\nprint(total([1]))\n{closing}\n"
+    assert code_of(text) == [PROGRAM, "print(total([1]))\n"]
+
+
+def test_a_fenced_block_that_is_no_python_is_not_code():
+    assert code_of("```text\nthe total is six\n```\n") == []
+
+
+def test_prose_then_unfenced_code_is_the_code_after_the_prose():
+    """Red-team round 48 (E4): no rule saw such a reply as a program."""
+    assert code_of(f"Here is the code:\n\n{PROGRAM}") == [PROGRAM]
+
+
+def test_prose_after_unfenced_code_is_left_out_at_a_blank_line():
+    assert code_of(f"Sure! Try this:\n{PROGRAM}\nIt sums the list, one item at a time.\n") == [PROGRAM]
+
+
+@pytest.mark.parametrize("text", ["The answer is 42.", "", "Use sum. It adds them up.", "x" * 30_000,
+                                  "```python\ndef broken(:\n```", "a\x00b = 1\n"])
+def test_no_code_where_none_parses(text):
+    assert code_spans(text) == []
+
+
+def test_lines_are_split_as_the_parser_splits_them():
+    """``str.splitlines`` also breaks at a form feed, which the parser keeps inside a line (red-team round 48, X1)."""
+    assert parser_lines("a\x0cb\r\nc\rd\ne") == ["a\x0cb\r\n", "c\r", "d\n", "e"]

@@ -1,0 +1,81 @@
+"""Where the code in a response is: the part a verifier would run, found the way verifiers find it.
+
+Why one finder: the training monitor asks whether a paid response is a program (its unrun rule) and makes mutants of
+paid programs (its mutant rule), and both must see code wherever a verifier sees it. Each once knew only fenced
+blocks or a whole text that parses; a reply of prose followed by unfenced code was neither, and a verifier that paid
+such replies by their look, never running them, was paid 77 of 77 wrong programs with no flag (red-team round 48,
+E4).
+
+A response's code, in order of preference:
+
+1. its fenced blocks (```` ``` ```` or ``~~~``, any info string) whose contents parse as Python;
+2. else the whole text, when it parses (a program; ``Answer: 385`` parses too, as an annotation);
+3. else the longest run of lines that parses, starting at one of the first lines (at most :data:`STARTS`) that begins
+   at column 0 the way code does (``def``, ``class``, ``import``, ``from``, a decorator, or a name followed by ``=``
+   or ``(``), and ending at the end of the text or before a blank line (prose after code is set off by one).
+
+Lines are split as the parser splits them (``\\r\\n``, ``\\r``, ``\\n``), never by ``str.splitlines``, which also
+breaks at a form feed and other separators the parser keeps inside a line (red-team round 48, X1). Never raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+__all__ = ["MAX_CHARS", "code_spans", "parser_lines"]
+
+MAX_CHARS = 20_000
+"""Longer responses hold no code here: an answer, not a code base (parsing stays cheap on the trainer's thread)."""
+STARTS = 3
+"""Lines that look like the start of code tried, at most, in a text of prose and unfenced code."""
+_ENDS = 12  # ends tried for each start
+_FENCE = re.compile(r"^([ \t]*)(```+|~~~+)[^\n]*\n(.*?)^[ \t]*\2[ \t]*$", re.DOTALL | re.MULTILINE)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_CODE_START = re.compile(r"(?:def |async def |class |import |from \S+ import |@|[A-Za-z_]\w*(?:\.\w+)*\s*(?:=[^=]|\())")
+
+
+def parser_lines(text: str) -> list[str]:
+    """``text``'s lines as the Python parser counts them, each with its line break."""
+    return _LINE.findall(text)
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``text`` that hold its code (see the module docstring); [] when none parses."""
+    if len(text) > MAX_CHARS:
+        return []
+    try:
+        return _code_spans(text)
+    except (RecursionError, MemoryError, ValueError):  # a deeply nested program; a NUL byte
+        return []
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    fenced = [(m.start(3), m.end(3)) for m in _FENCE.finditer(text) if _parses(m.group(3))]
+    if fenced:
+        return fenced
+    if "```" in text or "~~~" in text:
+        return []  # fenced blocks, none of them code: the prose around them is not code either
+    if not text.strip():
+        return []
+    if _parses(text):
+        return [(0, len(text))]
+    lines = parser_lines(text)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    starts = [i for i, line in enumerate(lines) if _CODE_START.match(line)][:STARTS]
+    for first in starts:
+        ends = [len(lines)] + [j for j in range(len(lines) - 1, first, -1) if not lines[j].strip()]
+        for last in ends[:_ENDS]:
+            if _parses("".join(lines[first:last])):
+                return [(offsets[first], offsets[last])]
+    return []
