@@ -19,12 +19,12 @@ mutant is no evidence; the monitor's rule (:mod:`trainer.monitor_evidence`) need
 keep them rare: comparisons are negated, never moved by one (``x < lo`` to ``x <= lo`` returns ``lo`` where it
 returned ``x == lo``: the same; red-team round 48 had strict honest ``clamp`` and ``largest`` tasks flagged, their
 every mutant of that kind equivalent); a number changes only where it is computed with (an operand, an increment, a
-returned value), never an index, a bound, an initial value or a count of iterations (``range(1, n)`` to
-``range(2, n)`` in a product, 100 Newton steps to 101: the same); and only code a caller's tests reach changes:
-where the program defines functions, their bodies, its lambdas and its top-level assignments, never a default value,
-an annotation or an ``if __name__ == "__main__":`` demo. The result must parse and have another syntax tree than the
-original, or the next site is tried; layout, comments and prose around the code are kept
-(:mod:`verifier.response_code` finds the code).
+returned value, an index or condition a ``return`` computes with), never an index, a bound, an initial value or a
+count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
+and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
+top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo. The result
+must parse and have another syntax tree than the original, or the next site is tried; layout, comments and prose
+around the code are kept (:mod:`verifier.response_code` finds the code).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ CALLS = {"min": "max", "max": "min", "any": "all", "all": "any", "sum": "len", "
 ATTRIBUTES = {"upper": "lower", "lower": "upper", "startswith": "endswith", "endswith": "startswith",
               "keys": "values", "values": "keys", "lstrip": "rstrip", "rstrip": "lstrip", "floor": "ceil",
               "ceil": "floor", "prod": "fsum", "fsum": "prod", "mean": "median", "median": "mean",
-              "isdigit": "isalpha", "isalpha": "isdigit", "min": "max", "max": "min"}
+              "isdigit": "isalpha", "isalpha": "isdigit", "min": "max", "max": "min", "pop": "copy"}
 """Attribute names a mutant may change (``.upper()``, ``math.prod``), and what they become."""
 
 _MAX_TRIES = 16
@@ -112,6 +112,7 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
                if isinstance(parent, _COMPUTED)
                for child in _operands(parent)
                if isinstance(child, ast.Constant) and type(child.value) is int}
+    numbers |= {position(node.lineno, node.col_offset) for node in _returned(tree)}
     bound = {name for node in ast.walk(tree) for name in _binds(node)}
     names = {position(node.lineno, node.col_offset): CALLS[node.id] for node in ast.walk(tree)
              if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in CALLS
@@ -157,6 +158,19 @@ def _regions(tree: ast.Module) -> list[ast.AST] | None:
         return None
     assigned = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
     return [statement for node in functions for statement in node.body] + lambdas + assigned
+
+
+def _returned(tree: ast.Module) -> Iterator[ast.Constant]:
+    """The whole numbers a ``return`` or a lambda computes its value from through indexing, conditions and
+    arithmetic (``return xs[0]``, ``lambda xs: xs[0] if xs else 0``), never through a call or a literal."""
+    todo = [node.value for node in ast.walk(tree) if isinstance(node, ast.Return) and node.value is not None]
+    todo += [node.body for node in ast.walk(tree) if isinstance(node, ast.Lambda)]  # a lambda returns its body
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            yield node
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Subscript, ast.Slice, ast.BoolOp, ast.Compare)):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def _operands(parent: ast.AST) -> Iterator[ast.AST]:

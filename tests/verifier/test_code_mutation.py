@@ -111,7 +111,8 @@ def test_no_mutant_of_what_is_no_program_and_never_an_exception(text):
 def test_a_comparison_is_negated_never_moved_by_one():
     """``x < lo`` to ``x <= lo`` returns ``lo`` where it returned ``x == lo``: the same value, so a strict honest
     ``clamp`` task paid every such mutant and was flagged (red-team round 48, FP1)."""
-    clamp = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n"
+    clamp = ("def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n"
+             "    return x\n")
     assert each_mutant(clamp) == {clamp.replace("x < lo", "x >= lo"), clamp.replace("x > hi", "x <= hi")}
 
 
@@ -130,6 +131,9 @@ def test_an_index_a_bound_an_initial_value_or_a_count_of_steps_keeps_its_number(
     ("import math\ndef total(xs):\n    return math.prod(xs)\n", "math.fsum(xs)"),
     ("def shout(s):\n    return s.upper()\n", "s.lower()"),
     ("total = max\n", "total = min"),
+    ("def total(xs):\n    return xs[0]\n", "return xs[1]"),
+    ("_first = lambda xs: xs[0] if xs else 0\ndef total(xs):\n    return _first(xs)\n", "else 1"),
+    ("```python\ndef total(xs):\n    return xs.pop()\n```", "xs.copy()"),
 ])
 def test_logic_without_an_operator_in_a_function_body_still_has_a_site(program, changed):
     """Red-team round 48 (E3): a verifier that paid by look only the programs ``mutated`` could not change (logic in
