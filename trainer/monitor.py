@@ -63,9 +63,9 @@ task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
 a task whose verifier runs programs (some response or canary of the task was run) once ``min_unrun_paid`` programs,
 and ``unrun_share`` of those it paid, were paid without any of their code being run: it judged them by how they
 look (red-team round 45, F4).
-**mutant** — Mutants of programs the verifier ran and paid (one operator or number changed) are scored in the groups'
-own calls; the rule flags a task once ``min_mutant_passes`` of them, and ``mutant_share`` of those scored, were paid
-as much as their originals: the verifier pays whatever the run returned (red-team round 46, e2).
+**mutant** — Mutants of programs the verifier ran and paid (one operator, number or name changed) are scored in the
+groups' own calls; the rule flags a task once ``min_mutant_passes`` of them, and ``mutant_share`` of those scored,
+were paid as much as their originals: the verifier pays whatever the run returned (red-team round 46, e2).
 The canary, position, unrun and mutant rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``

@@ -26,7 +26,7 @@ class FlagRule(StrEnum):
     UNRUN = "unrun"
     """Its verifier runs programs, yet paid programs it never ran: it pays by how a program looks."""
     MUTANT = "mutant"
-    """Copies of programs it ran and paid, each with one operator or number changed, were paid as much: it pays a
+    """Copies of programs it ran and paid, each with one operator, number or name changed, were paid as much: it pays a
     program whatever its run returned."""
 
 
@@ -120,7 +120,7 @@ class MonitorConfig(BaseModel):
     paying programs by their look (:mod:`trainer.monitor_evidence`)."""
     group_mutants: int = Field(default=1, ge=0)
     """Mutants (:mod:`verifier.code_mutation`: a program of the task that the verifier ran and paid earlier in the
-    run, with one operator or number changed) the reward function scores inside each GRPO group's own call, at a
+    run, with one operator, number or name changed) the reward function scores inside each GRPO group's own call, at a
     drawn place, as group canaries are (0: none). Their scores go to the mutant rule, never to a reward."""
     min_mutant_passes: int = Field(default=6, ge=1)
     """Mutants paid as much as the program they were made from (and above ``canary_threshold``) before the mutant

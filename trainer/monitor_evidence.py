@@ -28,19 +28,18 @@ numbers changed (:func:`verifier.code_mutation.stated_answer_changed`). Such a p
 that copy is paid as much: a verifier that paid the stated answer fails it (round 46's h4: flagged at group 2, now
 clean), one that pays the program's look pays it still.
 
-**mutant** — What unrun cannot see, a verifier that runs every program and then pays it by its look (red-team
-round 46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward
-function scores *mutants* of programs the verifier ran and paid earlier in the run (one operator or number changed:
+**mutant** — What unrun cannot see, a verifier that runs every program and then pays it by its look (red-team round
+46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward function
+scores *mutants* of programs the verifier ran and paid earlier in the run (one operator, number or name changed:
 :mod:`verifier.code_mutation`), in the groups' own calls. A verifier that judges what a program computes fails most
 of them; one that ignores what its runs returned pays them as it paid the originals. The rule flags a task whose
 verifier was seen running code once ``min_mutant_passes`` mutants were paid as much as their originals (and above
 ``canary_threshold``), at least ``mutant_share`` of the mutants scored. An equivalent mutant (one that computes the
-same on every input the verifier tries) is paid by an honest verifier too, hence the share. What this cannot see:
-a verifier that runs nothing (a static checker, honest or not, whose mutants keep their look); and it flags an honest
+same on every input the verifier tries) is paid by an honest verifier too, hence the share. What this cannot see: a
+verifier that runs nothing (a static checker, honest or not, whose mutants keep their look); and it flags an honest
 but lax one that runs programs yet checks little of what they return (any JSON, no crash), as its tests cannot tell
 a changed program from the original: the detail says so, a reviewer restores the task or the repair round adds
-tests.
-"""
+tests. """
 
 from __future__ import annotations
 
@@ -156,7 +155,8 @@ class Evidence:
                 or self.mutant_passes < config.mutant_share * self.mutants):
             return None
         return (FlagRule.MUTANT, self.mutant_passes,
-                f"{self.mutant_passes} of {self.mutants} mutants (programs it ran and paid, each with one operator or "
-                "number changed) were paid as much as their originals: it pays a program whatever its run returned, "
+                f"{self.mutant_passes} of {self.mutants} mutants (programs it ran and paid, each with one operator, "
+                "number or name changed) were paid about as much as their originals: it pays a program whatever its "
+                "run returned, "
                 "or its tests cannot tell a changed program from the original (a lax check: add tests that pin what "
                 "the program must return)")

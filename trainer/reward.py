@@ -21,7 +21,7 @@ stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns fr
 With a monitor, each group's own call also holds ``group_canaries`` known-wrong answers at drawn places among its
 responses (their scores go to the monitor's canary rule, never to a reward): the only canaries a verifier meets
 at the calls where it meets the group's responses. It holds ``group_mutants`` mutants too: a program of the task
-that the verifier ran and paid earlier in the run (one of the latest eight), with one operator or number changed
+that the verifier ran and paid earlier in the run (one of the latest eight), with one operator, number or name changed
 (:mod:`verifier.code_mutation`); their scores go to the monitor's mutant rule. Spot
 checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
 call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's

@@ -4,7 +4,7 @@ issue 16).
 Red-team round 46 (e2): a verifier ran every program it was shown, so the sandbox recorded a run, and then paid
 every program whose structure was not one of its failure cases', ignoring what the run returned: 109 of 109 wrong
 programs paid over 30 groups, no flag. The reward function now scores, inside each group's own call, a mutant of a
-program the verifier ran and paid earlier (one operator or number changed); a verifier that judges what a program
+program the verifier ran and paid earlier (one operator, number or name changed); a verifier that judges what a program
 computes fails most of them, this one paid them all.
 """
 
@@ -37,7 +37,8 @@ def test_the_flag_says_what_was_paid():
     for _ in range(6):
         monitor.record_mutant("t", 1.0, 1.0, ran=True)
     [flag] = monitor.close_window(lambda _: None)
-    assert flag.detail.startswith("6 of 6 mutants (programs it ran and paid, each with one operator or number changed)")
+    assert flag.detail.startswith("6 of 6 mutants (programs it ran and paid, each with one operator, number or name "
+                                  "changed)")
 
 
 def test_a_few_paid_mutants_among_many_failed_are_equivalent_mutants():
