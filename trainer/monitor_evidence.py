@@ -39,7 +39,8 @@ same on every input the verifier tries) is paid by an honest verifier too, hence
 verifier that runs nothing (a static checker, honest or not, whose mutants keep their look); and it flags an honest
 but lax one that runs programs yet checks little of what they return (any JSON, no crash), as its tests cannot tell
 a changed program from the original: the detail says so, a reviewer restores the task or the repair round adds
-tests. """
+tests.
+"""
 
 from __future__ import annotations
 
