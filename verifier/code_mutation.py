@@ -11,8 +11,10 @@ its distance from a text it knows.
 
 The changes (:data:`SWAPS`, :data:`CALLS`, :data:`ATTRIBUTES`): a comparison negated (``<`` to ``>=``, ``==`` to
 ``!=``), an arithmetic operator swapped (``+=`` to ``-=``), ``and`` to ``or``, ``True`` to ``False``, a number ``n``
-to ``n + 1``, a builtin named for another (``sum`` to ``len``, ``max`` to ``min``), a method or function reached as an
-attribute for its opposite (``.upper`` to ``.lower``, ``math.prod`` to ``math.fsum``).
+to ``n - 1`` (``0`` to ``1``: a bound one too small drops an item, where one too big is often slack), a builtin
+named for another (``sum`` to ``len``, ``max`` to ``min``), a method or function reached as an attribute for its
+opposite (``.upper`` to ``.swapcase``, ``math.prod`` to ``math.fsum``). Never a square's ``*`` (``i * i`` to ``i +
+i`` only checks more) or a flag that leaves the result alone (:data:`QUIET_FLAGS`).
 
 Some mutants compute the same as their program on every input a verifier tries (an *equivalent* mutant), so one paid
 mutant is no evidence; the monitor's rule (:mod:`trainer.monitor_evidence`) needs many, and most of those scored. To
@@ -30,26 +32,35 @@ around the code are kept (:mod:`verifier.response_code` finds the code).
 from __future__ import annotations
 
 import ast
+import bisect
 import random
 import re
 import tokenize
 from collections.abc import Iterator
 
-from verifier.response_code import MAX_CHARS, code_spans, parser_lines
+from verifier.response_code import code_spans, parser_lines
 
 __all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutated", "stated_answer_changed", "stated_numbers"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
          "True": "False", "False": "True"}
-"""Each operator or keyword a mutant may change, and what it becomes (a number ``n`` becomes ``n + 1``)."""
+"""Each operator or keyword a mutant may change, and what it becomes (a number ``n`` becomes ``n - 1``, 0 becomes 1)."""
 CALLS = {"min": "max", "max": "min", "any": "all", "all": "any", "sum": "len", "len": "sum"}
 """Builtins a mutant may name instead, where the program names one and binds neither name itself."""
-ATTRIBUTES = {"upper": "lower", "lower": "upper", "startswith": "endswith", "endswith": "startswith",
+ATTRIBUTES = {"upper": "swapcase", "lower": "swapcase", "startswith": "endswith", "endswith": "startswith",
               "keys": "values", "values": "keys", "lstrip": "rstrip", "rstrip": "lstrip", "floor": "ceil",
               "ceil": "floor", "prod": "fsum", "fsum": "prod", "mean": "median", "median": "mean",
               "isdigit": "isalpha", "isalpha": "isdigit", "min": "max", "max": "min", "pop": "copy"}
-"""Attribute names a mutant may change (``.upper()``, ``math.prod``), and what they become."""
+"""Attribute names a mutant may change (``.upper()``, ``math.prod``), and what they become. Case folds become
+``swapcase``, never each other: a text folded only to compare or sort it (``key=str.lower``) is ordered the same by
+``upper``, and 300 of 300 such mutants of an honest task's program were paid (red-team round 49, F1)."""
+QUIET_FLAGS = frozenset({"ensure_ascii", "strict", "flush", "exist_ok", "check_circular", "allow_nan", "skipkeys"})
+"""Keyword arguments whose ``True``/``False`` leaves a result unchanged on ordinary inputs: never swapped
+(``json.dumps(d, ensure_ascii=False)`` on ASCII data; round 49, F2)."""
+_MUTATE_CHARS = 8_000
+"""Longer texts get no mutant: a policy's answer is shorter, and parsing, walking and tokenizing a long one costs the
+trainer's thread 50-250 ms (round 49, F6)."""
 
 _MAX_TRIES = 16
 _MAX_DIGITS = 18  # a longer literal stays (int -> str of 4,300 digits raises: red-team round 48, X2)
@@ -65,7 +76,7 @@ def mutated(text: str, rng: random.Random) -> str | None:
     """``text`` (a program, or a reply holding one) with one token of its code changed, the site drawn from ``rng``;
     None when no site gives a program with another syntax tree. Never raises: a response is hostile, and a fault
     here must cost one probe, never the training run (round 48's X1 and X2 each aborted one)."""
-    if len(text) > MAX_CHARS:
+    if len(text) > _MUTATE_CHARS:
         return None
     try:
         return _mutated(text, rng)
@@ -107,7 +118,13 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
                 position(node.end_lineno or node.lineno, node.end_col_offset or 0))
 
     regions = _regions(tree)
-    reached = [span(node) for node in regions] if regions is not None else None
+    reached = _merged([span(node) for node in regions]) if regions is not None else None
+    firsts = [first for first, _ in reached or ()]
+    quiet = {position(node.value.lineno, node.value.col_offset) for node in ast.walk(tree)
+             if isinstance(node, ast.keyword) and node.arg in QUIET_FLAGS and isinstance(node.value, ast.Constant)}
+    squares = {_operator_after(lines, position, node.left) for node in ast.walk(tree)
+               if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+               and ast.dump(node.left) == ast.dump(node.right)}
     numbers = {position(child.lineno, child.col_offset) for parent in ast.walk(tree)
                if isinstance(parent, _COMPUTED)
                for child in _operands(parent)
@@ -129,17 +146,44 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
         return
     for token in tokens:
         where = token.start
-        if reached is not None and not any(first <= where < last for first, last in reached):
+        if reached is not None:
+            k = bisect.bisect_right(firsts, where) - 1
+            if k < 0 or not where < reached[k][1]:
+                continue
+        if where in quiet or (token.string == "*" and where in squares):
             continue
         if token.type == tokenize.NUMBER and where in numbers and _DECIMAL.fullmatch(token.string) and len(
                 token.string) <= _MAX_DIGITS:
-            yield where[0], where[1], token.string, str(int(token.string) + 1)
+            yield where[0], where[1], token.string, str(int(token.string) - 1 if token.string != "0" else 1)
         elif token.type == tokenize.NAME and where in names:
             yield where[0], where[1], token.string, names[where]
         elif token.type == tokenize.NAME and where in attributes:
             yield where[0], where[1], token.string, attributes[where]
         elif token.type in (tokenize.OP, tokenize.NAME) and token.string in SWAPS:
             yield where[0], where[1], token.string, SWAPS[token.string]
+
+
+def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``spans`` sorted and merged where they overlap, so that a token's region is found by bisection (a check of every
+    token against every region took a second on 1,900 top-level assignments: round 49, F6)."""
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _operator_after(lines: list[str], position, left: ast.expr) -> tuple[int, int] | None:
+    """Where the operator after ``left`` starts (the first non-blank character after it, on its line), or None."""
+    if left.end_lineno is None or left.end_col_offset is None:
+        return None
+    line, col = position(left.end_lineno, left.end_col_offset)
+    text = lines[line - 1]
+    while col < len(text) and text[col] in " \t)":
+        col += 1
+    return (line, col) if text[col:col + 1] == "*" else None
 
 
 def _next_or_empty(readline) -> str:  # tokenize reads until "" (a list iterator raises instead)

@@ -39,8 +39,8 @@ def test_a_mutant_differs_from_its_program_in_exactly_one_token(program):
         changed = [(a, b) for a, b in zip(before, after) if a != b]
         assert len(changed) == 1
         old, new = changed[0]
-        assert new in (str(int(old) + 1) if old.isdigit() else None, SWAPS.get(old), CALLS.get(old),
-                       ATTRIBUTES.get(old))
+        assert new in ((str(int(old) - 1) if old != "0" else "1") if old.isdigit() else None, SWAPS.get(old),
+                       CALLS.get(old), ATTRIBUTES.get(old))
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
@@ -92,7 +92,7 @@ def test_the_items_of_a_literal_and_a_calls_arguments_are_left_alone():
 
 def test_a_script_without_functions_changes_anywhere():
     assert each_mutant("xs = [1, 2, 3]\nprint(xs[0] + 1)\n") == {
-        "xs = [1, 2, 3]\nprint(xs[0] + 2)\n", "xs = [1, 2, 3]\nprint(xs[0] - 1)\n"}
+        "xs = [1, 2, 3]\nprint(xs[0] + 0)\n", "xs = [1, 2, 3]\nprint(xs[0] - 1)\n"}
 
 
 def test_a_non_ascii_line_changes_at_the_right_column():
@@ -129,10 +129,10 @@ def test_an_index_a_bound_an_initial_value_or_a_count_of_steps_keeps_its_number(
     ("def total(xs, f=lambda v: max(v) + 1):\n    return f(xs)\n", "lambda v: min(v) + 1"),
     ("_f = lambda v: max(v)\ndef total(xs):\n    return _f(xs)\n", "_f = lambda v: min(v)"),
     ("import math\ndef total(xs):\n    return math.prod(xs)\n", "math.fsum(xs)"),
-    ("def shout(s):\n    return s.upper()\n", "s.lower()"),
+    ("def shout(s):\n    return s.upper()\n", "s.swapcase()"),
     ("total = max\n", "total = min"),
-    ("def total(xs):\n    return xs[0]\n", "return xs[1]"),
-    ("_first = lambda xs: xs[0] if xs else 0\ndef total(xs):\n    return _first(xs)\n", "else 1"),
+    ("def total(xs):\n    return xs[1]\n", "return xs[0]"),
+    ("_first = lambda xs: xs[0] if xs else 0\ndef total(xs):\n    return _first(xs)\n", "xs[1] if xs"),
     ("```python\ndef total(xs):\n    return xs.pop()\n```", "xs.copy()"),
 ])
 def test_logic_without_an_operator_in_a_function_body_still_has_a_site(program, changed):
@@ -195,3 +195,31 @@ def test_an_unfenced_program_states_the_number_of_a_last_statement_that_does_not
 def test_numbers_the_code_computes_with_are_not_stated(program):
     assert stated_numbers(program) == []
     assert stated_answer_changed(program, random.Random(0)) is None
+
+
+def test_a_case_fold_becomes_swapcase_never_the_other_fold():
+    """``key=str.lower`` to ``str.upper`` sorts the same: 300 of 300 such mutants of an honest task's program were
+    paid (red-team round 49, F1)."""
+    program = "def sort_words(words):\n    return sorted(words, key=lambda w: w.lower())\n"
+    assert "w.swapcase()" in " ".join(each_mutant(program))
+    assert "upper" not in " ".join(each_mutant(program))
+
+
+def test_a_flag_that_leaves_the_result_alone_is_not_swapped():
+    """``ensure_ascii=False`` to ``True`` dumps ASCII data the same (round 49, F2); ``sort_keys`` is kept."""
+    program = "import json\ndef to_json(d):\n    return json.dumps(d, ensure_ascii=False, sort_keys=True)\n"
+    assert each_mutant(program) == {program.replace("sort_keys=True", "sort_keys=False")}
+
+
+def test_a_squares_multiplication_is_not_swapped():
+    """``i * i`` to ``i + i`` only checks more in a prime test (round 49)."""
+    program = "def f(n, i):\n    return i * i <= n\n"
+    assert all("i + i" not in mutant for mutant in each_mutant(program))
+
+
+def test_a_fenced_reply_with_crlf_line_ends_holds_code():
+    """Round 49 (F3): the fence pattern wanted a bare newline, and such replies held no code for either rule."""
+    reply = "Here:\r\n```python\r\n" + SUM_LOOP.replace("\n", "\r\n") + "```\r\nDone.\r\n"
+    mutants = each_mutant(reply)
+    assert mutants and all(m.startswith("Here:\r\n```python\r\ndef total(xs):\r\n") for m in mutants)
+    assert all(m.endswith("```\r\nDone.\r\n") for m in mutants)

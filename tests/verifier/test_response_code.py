@@ -46,3 +46,13 @@ def test_no_code_where_none_parses(text):
 def test_lines_are_split_as_the_parser_splits_them():
     """``str.splitlines`` also breaks at a form feed, which the parser keeps inside a line (red-team round 48, X1)."""
     assert parser_lines("a\x0cb\r\nc\rd\ne") == ["a\x0cb\r\n", "c\r", "d\n", "e"]
+
+
+def test_thousands_of_unclosed_fences_hold_no_code():
+    """Round 49 (F4): a pattern that searched for each opening fence's close was quadratic (600 ms here)."""
+    assert code_spans("```x\n" * 3999) == []
+
+
+def test_a_fence_closes_only_on_a_line_of_the_same_fence():
+    text = "````python\ns = \'\'\'\n```\n\'\'\'\n````\n"
+    assert code_of(text) == ["s = \'\'\'\n```\n\'\'\'\n"]
