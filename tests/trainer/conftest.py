@@ -1,13 +1,19 @@
-"""Fixtures of the trainer tests: a sandbox backend that fails like broken infrastructure, behind the real pool."""
+"""Fixtures of the trainer tests: a sandbox backend that fails like broken infrastructure, behind the real pool; the
+real bubblewrap scoring pool, and a few batches of training through it with the reward-hacking monitor."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import pytest
 
+from task_bank import TaskSpec
 from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
+from trainer.ledger import ScoreLedger
+from trainer.monitor import RewardHackMonitor
+from trainer.reward import VerifierReward
 from verifier import Backend, BackendRegistry, Limits, RunEnv, Worker
 
 
@@ -48,3 +54,42 @@ def collapsing_registry() -> BackendRegistry:
     registry = BackendRegistry()
     registry.register(CollapsingBackend.name, CollapsingBackend)
     return registry
+
+
+class OneTask:
+    """A bank of one task, as the reward function looks tasks up (``TaskLookup``); the record is itself."""
+
+    def __init__(self, spec: TaskSpec) -> None:
+        self.spec = spec
+
+    def find(self, task_id: str) -> OneTask | None:
+        return self if task_id == self.spec.id else None
+
+
+def train_monitored(pool, task: TaskSpec, responses: Sequence[str], batches: int) -> RewardHackMonitor:
+    """``batches`` GRPO batches of one group each (``responses``) scored through ``pool`` by the reward function,
+    with the reward-hacking monitor judging after each and once more when its background checks are in."""
+    monitor = RewardHackMonitor(1.0)
+    reward = VerifierReward(pool, OneTask(task), ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
+                            rng=random.Random(1), canary_rng=random.Random(2))
+    for _ in range(batches):
+        reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
+        monitor.close_window(lambda _: None)
+    reward.close()
+    monitor.close_window(lambda _: None)
+    return monitor
+
+
+@pytest.fixture()
+def monitored_training():
+    """:func:`train_monitored`."""
+    return train_monitored
+
+
+@pytest.fixture(scope="module")
+def bwrap_scoring_pool():
+    """The scoring pool training uses, on the real bubblewrap sandbox, one worker."""
+    from verifier.routing import open_scoring_pool
+
+    with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as opened:
+        yield opened

@@ -18,7 +18,6 @@ from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.ledger import ScoreLedger
 from trainer.monitor import FlagRule, MonitorConfig, RewardHackMonitor
 from trainer.reward import VerifierReward
-from verifier import Limits
 
 
 def _judge(monitor: RewardHackMonitor):
@@ -201,36 +200,20 @@ def verify(response):
 '''
 
 
-def _train(pool, verifier: str, responses: list[str], batches: int) -> RewardHackMonitor:
-    task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
-                    failure_cases=(FAILURE,), verifier=verifier)
-    lookup = type("Tasks", (), {"find": lambda self, _id: type("Record", (), {"spec": task})()})()
-    monitor = RewardHackMonitor(1.0)
-    reward = VerifierReward(pool, lookup, ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
-                            rng=random.Random(1), canary_rng=random.Random(2))
-    for _ in range(batches):
-        reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
-        monitor.close_window(lambda _: None)
-    reward.close()
-    monitor.close_window(lambda _: None)
-    return monitor
-
-
-@pytest.fixture(scope="module")
-def pool():
-    from verifier.routing import open_scoring_pool
-
-    with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as opened:
-        yield opened
+def _train(train, pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None
+           ) -> RewardHackMonitor:
+    task = task or TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                            failure_cases=(FAILURE,), verifier=verifier)
+    return train(pool, task, responses, batches)
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_training_flags_a_verifier_that_runs_every_program_and_pays_by_its_look(pool):
-    monitor = _train(pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=8)
+def test_training_flags_a_verifier_that_runs_every_program_and_pays_by_its_look(monitored_training, bwrap_scoring_pool):
+    monitor = _train(monitored_training, bwrap_scoring_pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=8)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_an_honest_verifier_fails_the_mutants_of_what_it_paid(pool):
-    monitor = _train(pool, HONEST, [*RIGHT, *WRONG], batches=8)
+def test_an_honest_verifier_fails_the_mutants_of_what_it_paid(monitored_training, bwrap_scoring_pool):
+    monitor = _train(monitored_training, bwrap_scoring_pool, HONEST, [*RIGHT, *WRONG], batches=8)
     assert monitor.flagged == {}

@@ -9,15 +9,11 @@ with no flag. The sandbox's trusted side now records whether a verifier ran any 
 
 from __future__ import annotations
 
-import random
 
 import pytest
 
 from task_bank import TaskSpec
-from trainer.ledger import ScoreLedger
 from trainer.monitor import FlagRule, MonitorConfig, RewardHackMonitor
-from trainer.reward import VerifierReward
-from verifier import Limits
 
 PROGRAM = "def total(xs):\n    return len(xs)\n"
 PROSE = "The total is the sum of the numbers."
@@ -210,56 +206,39 @@ POT_ANSWERS = [POT_REFERENCE, POT_REFERENCE + "\nAnswer: 385\n", STATED,
                "```python\ns = 0\nfor k in range(1, 11):\n    s += k ** 2\nprint(s)\n```\nAnswer: 385\n"]
 
 
-def _train(pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None
+def _train(train, pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None
            ) -> RewardHackMonitor:
     task = task or TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
                             failure_cases=(FAILURE,), verifier=verifier)
-    lookup = type("Tasks", (), {"find": lambda self, _id: type("Record", (), {"spec": task})()})()
-    monitor = RewardHackMonitor(1.0)
-    reward = VerifierReward(pool, lookup, ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
-                            rng=random.Random(1), canary_rng=random.Random(2))
-    for _ in range(batches):
-        reward([None] * len(responses), list(responses), task_id=[task.id] * len(responses))
-        monitor.close_window(lambda _: None)
-    reward.close()
-    monitor.close_window(lambda _: None)
-    return monitor
-
-
-@pytest.fixture(scope="module")
-def pool():
-    from verifier.routing import open_scoring_pool
-
-    with open_scoring_pool(backend="bwrap", workers=1, limits=Limits()) as opened:
-        yield opened
+    return train(pool, task, responses, batches)
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_training_flags_round_45s_verifier_that_pays_programs_by_their_shape(pool):
-    monitor = _train(pool, BY_SHAPE, [SUM_LOOP, FAILURE, *WRONG], batches=3)
+def test_training_flags_round_45s_verifier_that_pays_programs_by_their_shape(monitored_training, bwrap_scoring_pool):
+    monitor = _train(monitored_training, bwrap_scoring_pool, BY_SHAPE, [SUM_LOOP, FAILURE, *WRONG], batches=3)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.UNRUN]
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_an_honest_verifier_is_not_flagged_when_a_group_repeats_a_completion(pool):
+def test_an_honest_verifier_is_not_flagged_when_a_group_repeats_a_completion(monitored_training, bwrap_scoring_pool):
     """``run_response`` runs a repeated text once in a verifier process and serves its copies from that run: each
     copy was run all the same (the trusted side counts the text, not the process)."""
-    monitor = _train(pool, HONEST, [SUM_LOOP, SUM_LOOP, SUM_LOOP, FAILURE, *WRONG], batches=4)
+    monitor = _train(monitored_training, bwrap_scoring_pool, HONEST, [SUM_LOOP, SUM_LOOP, SUM_LOOP, FAILURE, *WRONG], batches=4)
     assert monitor.flagged == {}
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_an_honest_program_of_thought_verifier_is_not_flagged(pool):
+def test_an_honest_program_of_thought_verifier_is_not_flagged(monitored_training, bwrap_scoring_pool):
     """It pays a stated answer unrun and runs the programs that state none (red-team round 46's h4, flagged at
     group 2 before answer probes)."""
     task = TaskSpec(prompt="Compute the sum of the squares of 1..10 with a program; print it.",
                     reference=POT_REFERENCE, failure_cases=(POT_FAILURE,), verifier=PROGRAM_OF_THOUGHT)
-    monitor = _train(pool, PROGRAM_OF_THOUGHT, POT_ANSWERS * 2, batches=6, task=task)
+    monitor = _train(monitored_training, bwrap_scoring_pool, PROGRAM_OF_THOUGHT, POT_ANSWERS * 2, batches=6, task=task)
     assert monitor.flagged == {}
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_a_verifier_paying_the_look_of_programs_that_state_answers_is_flagged(pool):
+def test_a_verifier_paying_the_look_of_programs_that_state_answers_is_flagged(monitored_training, bwrap_scoring_pool):
     stated = [f"{program}\nAnswer: {i}\n" for i, program in enumerate([SUM_LOOP, *WRONG], 3)]
-    monitor = _train(pool, BY_SHAPE, stated, batches=4)
+    monitor = _train(monitored_training, bwrap_scoring_pool, BY_SHAPE, stated, batches=4)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.UNRUN]
