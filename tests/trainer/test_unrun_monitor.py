@@ -223,7 +223,8 @@ def test_training_flags_round_45s_verifier_that_pays_programs_by_their_shape(mon
 def test_an_honest_verifier_is_not_flagged_when_a_group_repeats_a_completion(monitored_training, bwrap_scoring_pool):
     """``run_response`` runs a repeated text once in a verifier process and serves its copies from that run: each
     copy was run all the same (the trusted side counts the text, not the process)."""
-    monitor = _train(monitored_training, bwrap_scoring_pool, HONEST, [SUM_LOOP, SUM_LOOP, SUM_LOOP, FAILURE, *WRONG], batches=4)
+    monitor = _train(monitored_training, bwrap_scoring_pool, HONEST, [SUM_LOOP, SUM_LOOP, SUM_LOOP, FAILURE, *WRONG],
+                     batches=4)
     assert monitor.flagged == {}
 
 
