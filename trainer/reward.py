@@ -14,18 +14,20 @@ How an outcome becomes a reward (docs/SPEC.md, "Verifier outcomes")::
 
 With a monitor, ``spot_checks`` responses of each group (drawn) are then scored again, at even odds either *alone*
 (one more ``score_batch`` call per round, holding at most one response per verifier, so each is the first and only
-call of a fresh process) or *after a canary* (a fresh known-wrong answer first, then the response, in
-one process: validation's run 0 opens its processes with twins, and a verifier that recognised such an opener
-stayed honest there while it paid every other process, alone included; red-team round 15). The monitor's position rule compares the two rewards (a verifier that pays by where a response
-stands in its process shows a gap; :mod:`trainer.monitor`). The policy learns from the in-group reward only.
-With a monitor, each group's own call also holds ``group_canaries`` known-wrong answers at drawn places among its
-responses (their scores go to the monitor's canary rule, never to a reward): the only canaries a verifier meets
-at the calls where it meets the group's responses. It holds ``group_mutants`` mutants too: a program of the task
-that the verifier ran and paid earlier in the run (one of the latest eight), with one operator, number or name changed
-(:mod:`verifier.code_mutation`); their scores go to the monitor's mutant rule. Spot
-checks run in the background, while the trainer generates the next batch (waiting for them doubled the reward
-call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's
-thread, at the next call and whenever the monitor judges.
+call of a fresh process) or *after a canary* (a fresh known-wrong answer first, then the response, in one process:
+validation's run 0 opens its processes with twins, and a verifier that recognised such an opener stayed honest there
+while it paid every other process, alone included; red-team round 15). The monitor's position rule compares the two
+rewards (a verifier that pays by where a response stands in its process shows a gap; :mod:`trainer.monitor`). The
+policy learns from the in-group reward only. With a monitor, each group's own call also holds ``group_canaries``
+known-wrong answers at drawn places among its responses (their scores go to the monitor's canary rule, never to a
+reward): the only canaries a verifier meets at the calls where it meets the group's responses. It holds
+``group_mutants`` mutants too: a program of the task that the verifier ran and paid earlier in the run (one of the
+latest eight), with one operator, number or name changed (:mod:`verifier.code_mutation`), whose scores go to the
+monitor's mutant rule; and up to ``group_answer_probes`` answer probes: a program it paid without running it, with
+the numbers it states beside its code changed, whose scores tell the unrun rule whether the pay was for the stated
+answer. Spot checks run in the background, while the trainer generates the next batch (waiting for them doubled the
+reward call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the
+trainer's thread, at the next call and whenever the monitor judges.
 
 Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
 (``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time
@@ -48,16 +50,14 @@ from task_bank import Outcome, TaskSpec
 from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
-from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from trainer.monitor_evidence import is_program
+from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from verifier.code_mutation import mutated, stated_answer_changed
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
 
 _PAID_KEPT = 8
 """Programs a task's verifier ran and paid that are kept (the latest) to make mutants of."""
-
-
 _ANSWERS_KEPT = 16
 """Answer probes waiting for a group of their task, at most (the oldest go first)."""
 
@@ -189,7 +189,8 @@ class VerifierReward:
     def _with_probes(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                      todo: set[int]) -> list[int | _Probe]:
         """The rows to score, in order: each group's rows to score, with ``group_canaries`` known-wrong answers
-        (:meth:`_canary`) and ``group_mutants`` mutants (:meth:`_mutant`) each put at a drawn place among them. The
+        (:meth:`_canary`), ``group_mutants`` mutants (:meth:`_mutant`) and the task's waiting answer probes (up to
+        ``group_answer_probes``; :meth:`_keep_paid`) each put at a drawn place among them. The
         pool scores a task's rows in order, a process to each ``group_size`` of them, so a canary lands in a training
         process at any call, after the group's own responses before it, as no canary scored alone can (red-team
         round 45); a mutant likewise meets the verifier exactly where a policy's answer does."""
