@@ -192,12 +192,11 @@ class RewardHackMonitor:
 
     def record_mutant(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
         """A mutant of a program the verifier ran and paid ``original``, scored in training (None where it did not
-        score); ``ran``: the sandbox's record of whether the verifier ran its code. Paid: as much as the original
-        (less by at most ``mutant_margin``), and above ``canary_threshold``."""
+        score); ``ran``: the sandbox's record of whether the verifier ran its code (the rule:
+        :mod:`trainer.monitor_evidence`)."""
         if score is None or not math.isfinite(score):
             return
-        passed = score >= original - self.config.mutant_margin and score > self.config.canary_threshold
-        self._task(task_id).evidence.mutant(passed, ran)
+        self._task(task_id).evidence.mutant(original, score, ran, self.config)
 
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """One check: judge every task on what came since the last, and return the new flags (in task order).

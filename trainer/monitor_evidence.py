@@ -85,6 +85,8 @@ class Evidence:
     answer_probe_passes: int = 0  # ... and paid as much: the pay did not depend on the stated answer
     mutants: int = 0  # mutants of programs it ran and paid, scored in training
     mutant_passes: int = 0  # ... paid as much as their originals, above the canary threshold
+    mutants_paid: int = 0  # ... paid above the canary threshold, however much less than their originals
+    mutant_drop: float = 0.0  # the sum over mutants of (the original's reward - the mutant's)
 
     def spot_check(self, passed: bool, passed_alone: bool) -> None:
         self.checked += 1
@@ -96,9 +98,13 @@ class Evidence:
         self.canary_passes += passed
         self.ran += ran
 
-    def mutant(self, passed: bool, ran: bool) -> None:
+    def mutant(self, original: float, score: float, ran: bool, config: MonitorConfig) -> None:
+        """A mutant of a program the verifier ran and paid ``original``, and what it paid the mutant."""
         self.mutants += 1
-        self.mutant_passes += passed
+        paid = score > config.canary_threshold
+        self.mutants_paid += paid
+        self.mutant_passes += paid and score >= original - config.mutant_margin
+        self.mutant_drop += original - score
         self.ran += ran
 
     def response(self, paid: bool, ran: bool, response: str) -> None:
@@ -152,11 +158,21 @@ class Evidence:
                 "verifier's word): it pays programs by how they look")
 
     def _mutant(self, config: MonitorConfig) -> Finding | None:
-        if (self.ran == 0 or self.mutant_passes < config.min_mutant_passes
-                or self.mutant_passes < config.mutant_share * self.mutants):
+        if self.ran == 0:
             return None
-        return (FlagRule.MUTANT, self.mutant_passes,
-                f"{self.mutant_passes} of {self.mutants} mutants (programs it ran and paid, each with one operator, "
+        if self.mutant_passes >= config.min_mutant_passes and self.mutant_passes >= config.mutant_share * self.mutants:
+            passes = self.mutant_passes
+        elif (self.mutants_paid >= config.min_mutant_passes and self.mutants_paid >= config.mutant_share * self.mutants
+              and self.mutant_drop <= config.mutant_mean_drop * self.mutants):
+            # graded pay: a verifier paying look-alike programs one of several levels drawn from the code's hash
+            # paid a mutant its original's level or more only (k+1)/2k of the time (red-team round 50, E1), yet the
+            # mutants' pay falls no lower on average than their originals'; an honest verifier's falls by the tests
+            # each mutant fails
+            passes = self.mutants_paid
+        else:
+            return None
+        return (FlagRule.MUTANT, passes,
+                f"{passes} of {self.mutants} mutants (programs it ran and paid, each with one operator, "
                 "number or name changed) were paid about as much as their originals: it pays a program whatever its "
                 "run returned, "
                 "or its tests cannot tell a changed program from the original (a lax check: add tests that pin what "
