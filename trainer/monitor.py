@@ -134,7 +134,8 @@ class RewardHackMonitor:
         """Every task flagged this run, by id."""
 
     def record_group(self, task_id: str, rewards: Sequence[float | None], responses: Sequence[str],
-                     truncated: Sequence[bool] | None = None, ran: Sequence[bool] | None = None) -> None:
+                     truncated: Sequence[bool] | None = None, ran: Sequence[bool] | None = None,
+                     answered: Sequence[bool] | None = None) -> None:
         """One GRPO group: rewards (None where the sandbox could not score; a reward that is not finite counts as
         unscored too) and the responses, in the same order (ValueError, before anything is kept, when the lengths
         differ). ``truncated``: which responses the generation limit cut off; a failing one is left out of the
@@ -142,8 +143,11 @@ class RewardHackMonitor:
         writes the closing sentence every completed answer has, so that honest sentence read as found only in
         passing responses and was flagged (red-team round 43, B11); its score still counts for the jump rule.
         ``ran``: the sandbox's record of whether the verifier ran each response's code (``ScoreResult.ran_response``;
-        None: not known, and the unrun rule learns nothing from the group)."""
-        marks = [f"{len(m)} {what}" for m, what in ((truncated, "truncation marks"), (ran, "run records"))
+        None: not known, and the unrun rule learns nothing from the group). ``answered``: which responses state the
+        task's answer beside their code and get an answer probe (:meth:`record_answer_probe`), so that the unrun rule
+        counts them only once their probe is paid (None: none)."""
+        marks = [f"{len(m)} {what}" for m, what in ((truncated, "truncation marks"), (ran, "run records"),
+                                                    (answered, "answer marks"))
                  if m is not None and len(m) != len(responses)]
         if len(rewards) != len(responses) or marks:  # refused before any state changes (round 43: half a group kept)
             extra = "".join(f" and {mark}" for mark in marks)
@@ -161,7 +165,8 @@ class RewardHackMonitor:
             if task_id in self.flagged:
                 continue  # judged: its responses are no longer needed
             if ran is not None:  # paid as a canary is: above its threshold, not only full marks (round 46: 0.99)
-                task.evidence.response(reward > self.config.canary_threshold, ran[i], response)
+                task.evidence.response(reward > self.config.canary_threshold, ran[i], response,
+                                       answered is not None and answered[i])
             if passed:
                 task.passing.add(response, task.groups)
                 task.new_passes = True

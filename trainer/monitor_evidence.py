@@ -22,11 +22,13 @@ run (round 46: flagged at 2 of about 100 before the share). What this cannot see
 program (or a fragment of it) and ignores what it saw, or one that never runs anything (a static checker, honest or
 not, has no run to compare with); and it wrongly flags an honest verifier that pays most programs by a stated
 answer and runs only the others (a program-of-thought task that reads an ``Answer: N`` line) was flagged too, until
-*answer probes*: a program paid unrun that states numbers beside its code (outside its fenced blocks, or on the last
-line of an unfenced one: ``Answer: 385`` parses as Python) is scored again, in a later group's own call, with those
-numbers changed (:func:`verifier.code_mutation.stated_answer_changed`). Such a program counts for the rule only when
-that copy is paid as much: a verifier that paid the stated answer fails it (round 46's h4: flagged at group 2, now
-clean), one that pays the program's look pays it still.
+*answer probes*: a program paid unrun that states the task's answer beside its code (a number its reference prints
+on its last line: :mod:`trainer.reference_answers`; outside the program's code, or an unfenced last statement such
+as ``Answer: 385``, which parses as Python) is scored again, in a later group's own call, with that answer changed
+(:func:`verifier.code_mutation.stated_answer_changed`). Such a program counts for the rule only when that copy is
+paid as much: a verifier that paid the stated answer fails it (round 46's h4: flagged at group 2, now clean), one
+that pays the program's look pays it still. Any other number excuses nothing (round 50: a verifier that paid by look
+only texts saying "Tested on Python 3." failed every probe that changed the 3, and was excused for 198 programs).
 
 **mutant** — What unrun cannot see, a verifier that runs every program and then pays it by its look (red-team round
 46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward function
@@ -48,7 +50,6 @@ import ast
 from dataclasses import dataclass
 
 from trainer.monitor_config import FlagRule, MonitorConfig
-from verifier.code_mutation import stated_numbers
 from verifier.response_code import code_spans
 
 def is_program(response: str) -> bool:
@@ -80,7 +81,7 @@ class Evidence:
     ran: int = 0  # responses and canaries some of whose code the verifier ran
     programs_paid: int = 0  # paid responses that are programs (``is_program``), with the sandbox's record of runs
     unrun_paid: int = 0  # ... that the verifier paid without running any of their code, and that state no number
-    stated_unrun: int = 0  # ... paid unrun that state numbers beside their code (a program-of-thought answer)
+    stated_unrun: int = 0  # ... paid unrun that state the task's answer beside their code (program of thought)
     answer_probes: int = 0  # such responses scored again with their stated numbers changed
     answer_probe_passes: int = 0  # ... and paid as much: the pay did not depend on the stated answer
     mutants: int = 0  # mutants of programs it ran and paid, scored in training
@@ -107,14 +108,14 @@ class Evidence:
         self.mutant_drop += original - score
         self.ran += ran
 
-    def response(self, paid: bool, ran: bool, response: str) -> None:
+    def response(self, paid: bool, ran: bool, response: str, answered: bool = False) -> None:
         """One scored response of a group (``paid``: above the canary threshold), with the sandbox's record of
         whether its code ran."""
         self.ran += ran
         if paid and is_program(response):
             self.programs_paid += 1
-            if not ran and stated_numbers(response):
-                self.stated_unrun += 1  # judged by its answer probe (``answer_probe``), not here
+            if not ran and answered:
+                self.stated_unrun += 1  # it states the task's answer: judged by its answer probe, not here
             else:
                 self.unrun_paid += not ran
 
@@ -144,7 +145,7 @@ class Evidence:
                 f"({self.against} the other way): the verifier pays by where a response stands in its process")
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:
-        # a program stating numbers counts once its answer probe came back paid; until then, and when the probe
+        # a program stating the answer counts once its answer probe came back paid; until then, and when the probe
         # failed (the verifier paid the stated answer: program of thought), it is neither for nor against
         confirmed = self.unrun_paid + self.answer_probe_passes
         judged = self.programs_paid - self.stated_unrun + self.answer_probe_passes

@@ -52,7 +52,8 @@ from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.monitor_evidence import is_program
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
-from verifier.code_mutation import mutated, stated_answer_changed
+from trainer.reference_answers import ReferenceAnswers
+from verifier.code_mutation import mutated, stated_answer_changed, stated_numbers
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
 
@@ -98,6 +99,7 @@ class VerifierReward:
         self._specs: dict[str, TaskSpec | None] = {}
         self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier ran and paid
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
+        self._reference = ReferenceAnswers(pool)  # which stated numbers are a task's answer
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
 
@@ -156,9 +158,10 @@ class VerifierReward:
             else:
                 answers += 1
                 self._monitor.record_answer_probe(task, row.original, score, result.ran_response)
-        self._keep_paid(task_id, rewards, ran, texts)
+        answered = self._keep_paid(task_id, rewards, ran, texts)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
-                                           self._truncated(kwargs.get("completion_ids"), len(completions)), ran)
+                                           self._truncated(kwargs.get("completion_ids"), len(completions)), ran,
+                                           answered)
         checked = self._checks.submit(task_id, groups, sources, rewards, texts)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
@@ -214,22 +217,28 @@ class VerifierReward:
         return rows
 
     def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
-                   texts: Sequence[str]) -> None:
+                   texts: Sequence[str]) -> list[bool]:
         """Keep the programs each task's verifier ran and paid (above the canary threshold), the latest
-        ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running
-        that states numbers beside its code (:func:`verifier.code_mutation.stated_answer_changed`)."""
+        ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running that
+        states the task's answer beside its code (:mod:`trainer.reference_answers`): the same text with that answer
+        changed (:func:`verifier.code_mutation.stated_answer_changed`). Returns which responses got a probe."""
+        answered = [False] * len(texts)
         if self._monitor is None:
-            return
+            return answered
         config = self._monitor.config
-        for task, reward, was_run, text in zip(task_ids, rewards, ran, texts, strict=True):
+        for i, (task, reward, was_run, text) in enumerate(zip(task_ids, rewards, ran, texts, strict=True)):
             if reward is None or not math.isfinite(reward) or reward <= config.canary_threshold:
                 continue
             if was_run and config.group_mutants:
                 self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
-            elif not was_run and config.group_answer_probes and is_program(text):
-                changed = stated_answer_changed(text, self._group_rng)
+            elif not was_run and config.group_answer_probes and (spec := self._specs.get(task)) is not None:
+                stated = {text[start:end] for start, end in stated_numbers(text)} if is_program(text) else set()
+                answers = self._reference.answers(spec, stated) if stated else set()
+                changed = stated_answer_changed(text, self._group_rng, only=answers) if answers else None
                 if changed is not None:
                     self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT)).append((changed, reward))
+                    answered[i] = True
+        return answered
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:
         """A mutant (:func:`verifier.code_mutation.mutated`) of a program of ``task_id`` its verifier ran and paid
@@ -252,7 +261,7 @@ class VerifierReward:
 
     def _record_groups(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                        rewards: Sequence[float | None], texts: Sequence[str], truncated: list[bool] | None,
-                       ran: Sequence[bool]) -> int:
+                       ran: Sequence[bool], answered: Sequence[bool]) -> int:
         """Record each group (in the ledger, and in the reward-hacking monitor with its responses); count the
         equal-score ones."""
         equal = 0
@@ -261,7 +270,8 @@ class VerifierReward:
             self._ledger.record_group(task_ids[start], group)
             if self._monitor is not None:
                 self._monitor.record_group(task_ids[start], group, texts[start:end],
-                                           truncated[start:end] if truncated is not None else None, ran[start:end])
+                                           truncated[start:end] if truncated is not None else None, ran[start:end],
+                                           answered[start:end])
             scored = [r for r in group if r is not None]
             equal += len(scored) >= 2 and len(set(scored)) == 1
         return equal

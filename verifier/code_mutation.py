@@ -36,7 +36,8 @@ import bisect
 import random
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from decimal import Decimal
 
 from verifier.response_code import code_spans, parser_lines
 
@@ -236,7 +237,9 @@ def _binds(node: ast.AST) -> Iterator[str]:
         yield (node.asname or node.name).split(".")[0]
 
 
-_NUMBER = re.compile(r"(?<![\w.])\d{1,18}(?!\.\d|\w)")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,18}(?:\.\d{1,18})?(?!\.\d|\w)")
+"""A whole or decimal number written out (``385``, ``38.5``; an honest program-of-thought answer of 38.5 was not one,
+and its verifier was flagged: red-team round 50, FP1)."""
 
 
 def stated_numbers(text: str) -> list[tuple[int, int]]:
@@ -266,7 +269,7 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
              else last.value if isinstance(last, ast.Expr) else None)
     if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
         value = value.operand
-    if not (isinstance(value, ast.Constant) and type(value.value) is int and value.end_col_offset is not None):
+    if not (isinstance(value, ast.Constant) and type(value.value) in (int, float) and value.end_col_offset is not None):
         return []
     lines = parser_lines(text)
     line_start = sum(len(line) for line in lines[:value.lineno - 1])
@@ -276,18 +279,20 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
     return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []
 
 
-def stated_answer_changed(text: str, rng: random.Random) -> str | None:
-    """``text`` with every number it states beside its code (:func:`stated_numbers`) raised by 1 to 9, drawn from
-    ``rng``; None when it states none.
+def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] | None = None) -> str | None:
+    """``text`` with every number it states beside its code (:func:`stated_numbers`; ``only``: those of them written
+    as one of these) raised by 1 to 9 in its last digit, drawn from ``rng``; None when it states none.
 
     Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program,
     and the unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a verifier fails
-    the text with its stated numbers changed; one that pays by the program's look pays it still."""
-    spans = stated_numbers(text)
+    the text with its stated answer changed; one that pays by the program's look pays it still."""
+    spans = [(start, end) for start, end in stated_numbers(text) if only is None or text[start:end] in only]
     if not spans:
         return None
     pieces, last = [], 0
     for start, end in spans:
-        pieces += [text[last:start], str(int(text[start:end]) + rng.randint(1, 9))]
+        number = text[start:end]
+        step = Decimal(rng.randint(1, 9)).scaleb(Decimal(number).as_tuple().exponent)
+        pieces += [text[last:start], str(Decimal(number) + step)]
         last = end
     return "".join(pieces) + text[last:]

@@ -122,7 +122,7 @@ class GroupLog:
         self.flagged: dict[str, object] = {}
         self.groups: list[tuple[str, list[float | None], list[str], list[bool] | None]] = []
 
-    def record_group(self, task_id, rewards, responses, truncated=None, ran=None) -> None:
+    def record_group(self, task_id, rewards, responses, truncated=None, ran=None, answered=None) -> None:
         self.groups.append((task_id, list(rewards), list(responses), truncated))
         self.ran = list(ran) if ran is not None else None
 
