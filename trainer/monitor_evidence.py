@@ -25,7 +25,7 @@ answer and runs only the others (a program-of-thought task that reads an ``Answe
 *answer probes*: a program paid unrun that states the task's answer beside its code (a number its reference prints
 on its last line: :mod:`trainer.reference_answers`; outside the program's code, or an unfenced last statement such
 as ``Answer: 385``, which parses as Python) is scored again, in a later group's own call, with that answer changed
-(:func:`verifier.code_mutation.stated_answer_changed`). Such a program counts for the rule only when that copy is
+(:func:`verifier.stated_answers.stated_answer_changed`). Such a program counts for the rule only when that copy is
 paid as much: a verifier that paid the stated answer fails it (round 46's h4: flagged at group 2, now clean), one
 that pays the program's look pays it still. Any other number excuses nothing (round 50: a verifier that paid by look
 only texts saying "Tested on Python 3." failed every probe that changed the 3, and was excused for 198 programs).

@@ -53,7 +53,8 @@ from trainer.monitor import RewardHackMonitor
 from trainer.monitor_evidence import is_program
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from trainer.reference_answers import ReferenceAnswers
-from verifier.code_mutation import mutated, stated_answer_changed, stated_numbers
+from verifier.code_mutation import mutated
+from verifier.stated_answers import stated_answer_changed, stated_numbers
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
 
@@ -221,7 +222,7 @@ class VerifierReward:
         """Keep the programs each task's verifier ran and paid (above the canary threshold), the latest
         ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running that
         states the task's answer beside its code (:mod:`trainer.reference_answers`): the same text with that answer
-        changed (:func:`verifier.code_mutation.stated_answer_changed`). Returns which responses got a probe."""
+        changed (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
         answered = [False] * len(texts)
         if self._monitor is None:
             return answered

@@ -10,7 +10,7 @@ import tokenize
 
 import pytest
 
-from verifier.code_mutation import ATTRIBUTES, CALLS, SWAPS, mutated, stated_answer_changed, stated_numbers
+from verifier.code_mutation import ATTRIBUTES, CALLS, SWAPS, mutated
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 PROGRAMS = [
@@ -169,32 +169,6 @@ def test_a_number_too_long_to_print_is_left_alone():
         mutant = mutated(program, random.Random(seed))
         assert mutant is None or "9" * 4300 in mutant
 
-
-# The numbers a reply states beside its code (the answer probe) ---------------------------------------------------
-
-def test_the_numbers_outside_fenced_code_are_stated_and_change():
-    reply = "```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: 385. It took 3 steps (v1.2).\n"
-    assert tokens_of_prose(reply) == ["385", "3"]
-    changed = stated_answer_changed(reply, random.Random(0))
-    assert changed is not None and changed.startswith("```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: ")
-    answer, steps = map(int, tokens_of_prose(changed))
-    assert 386 <= answer <= 394 and 4 <= steps <= 12 and "(v1.2)" in changed
-
-
-def tokens_of_prose(reply: str) -> list[str]:
-    return [reply[start:end] for start, end in stated_numbers(reply)]
-
-
-def test_an_unfenced_program_states_the_number_of_a_last_statement_that_does_nothing():
-    assert tokens_of_prose("def f():\n    return 1\nprint(f())\n\nAnswer: 385\n") == ["385"]
-    assert tokens_of_prose("x = 1\n-7\n") == ["7"]
-
-
-@pytest.mark.parametrize("program", ["print(sum([1, 2]))\n", "def f():\n    return 0\n", "x = 12\n",
-                                     "Answer: int = 3\n", "x = 1\nAnswer: 0x1F\n"])
-def test_numbers_the_code_computes_with_are_not_stated(program):
-    assert stated_numbers(program) == []
-    assert stated_answer_changed(program, random.Random(0)) is None
 
 
 def test_a_case_fold_becomes_swapcase_never_the_other_fold():

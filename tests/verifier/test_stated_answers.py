@@ -1,0 +1,49 @@
+"""The numbers a reply states beside its code, and the reply with its stated answer changed (the answer probe)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from verifier.stated_answers import stated_answer_changed, stated_numbers
+
+
+def test_the_numbers_outside_fenced_code_are_stated_and_change():
+    reply = "```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: 385. It took 3 steps (v1.2).\n"
+    assert tokens_of_prose(reply) == ["385", "3"]
+    changed = stated_answer_changed(reply, random.Random(0))
+    assert changed is not None and changed.startswith("```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: ")
+    answer, steps = map(int, tokens_of_prose(changed))
+    assert 386 <= answer <= 394 and 4 <= steps <= 12 and "(v1.2)" in changed
+
+
+def tokens_of_prose(reply: str) -> list[str]:
+    return [reply[start:end] for start, end in stated_numbers(reply)]
+
+
+def test_an_unfenced_program_states_the_number_of_a_last_statement_that_does_nothing():
+    assert tokens_of_prose("def f():\n    return 1\nprint(f())\n\nAnswer: 385\n") == ["385"]
+    assert tokens_of_prose("x = 1\n-7\n") == ["7"]
+
+
+@pytest.mark.parametrize("program", ["print(sum([1, 2]))\n", "def f():\n    return 0\n", "x = 12\n",
+                                     "Answer: int = 3\n", "x = 1\nAnswer: 0x1F\n"])
+def test_numbers_the_code_computes_with_are_not_stated(program):
+    assert stated_numbers(program) == []
+    assert stated_answer_changed(program, random.Random(0)) is None
+
+def test_a_decimal_answer_is_a_number_and_changes_in_its_last_digit():
+    """Red-team round 50 (FP1): whole numbers only, and an honest answer of 38.5 went unexcused."""
+    reply = "```python\nprint(77 / 2)\n```\nAnswer: 38.5\n"
+    assert tokens_of_prose(reply) == ["38.5"]
+    changed = stated_answer_changed(reply, random.Random(0), only={"38.5"})
+    assert changed is not None and changed.startswith("```python\nprint(77 / 2)\n```\nAnswer: ")
+    [number] = tokens_of_prose(changed)
+    assert 38.6 <= float(number) <= 39.4 and len(number.split(".")[1]) == 1
+
+
+def test_only_the_given_numbers_change():
+    reply = "```python\nprint(385)\n```\nAnswer: 385. Tested on Python 3.\n"
+    changed = stated_answer_changed(reply, random.Random(0), only={"385"})
+    assert changed is not None and changed.endswith("Tested on Python 3.\n") and "Answer: 385." not in changed

@@ -1,0 +1,83 @@
+"""The numbers a reply states beside its code, and the same reply with its stated answer changed (an *answer probe*).
+
+Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program, and
+the training monitor's unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a
+verifier fails the reply with its stated answer changed; one that pays by the program's look pays it still
+(:mod:`trainer.monitor_evidence`; which numbers are the task's answer: :mod:`trainer.reference_answers`).
+
+A stated number is a whole or decimal number written outside the reply's code (:mod:`verifier.response_code`), or,
+in a reply that is all code, the number of a last statement that does nothing (``Answer: 385`` parses as Python: an
+annotation; a bare ``385`` too). Never raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import re
+from collections.abc import Collection
+from decimal import Decimal
+
+from verifier.response_code import code_spans, parser_lines
+
+__all__ = ["stated_answer_changed", "stated_numbers"]
+
+_NUMBER = re.compile(r"(?<![\w.])\d{1,18}(?:\.\d{1,18})?(?!\.\d|\w)")
+"""A whole or decimal number written out (``385``, ``38.5``; an honest program-of-thought answer of 38.5 was not one,
+and its verifier was flagged: red-team round 50, FP1)."""
+
+
+def stated_numbers(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` states numbers beside its code, as (start, end) spans: every number outside its code
+    (:func:`verifier.response_code.code_spans`); in a text that is all code, the number of a last statement that does
+    nothing, ``Answer: 385`` (which parses as Python: a program-of-thought answer written without fences is one
+    program with its answer last) or a bare ``385``. [] for a text that holds no code."""
+    try:
+        spans = code_spans(text)
+        if spans == [(0, len(text))]:
+            return _last_statement_number(text)
+        outside, last = [], 0
+        for start, end in spans:
+            outside.append((last, start))
+            last = end
+        outside.append((last, len(text)))
+        return [(start + m.start(), start + m.end()) for start, end in outside if spans
+                for m in _NUMBER.finditer(text[start:end])]
+    except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
+        return []
+
+
+def _last_statement_number(text: str) -> list[tuple[int, int]]:
+    tree = ast.parse(text)
+    last = tree.body[-1] if tree.body else None
+    value = (last.annotation if isinstance(last, ast.AnnAssign) and last.value is None and last.simple
+             else last.value if isinstance(last, ast.Expr) else None)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    if not (isinstance(value, ast.Constant) and type(value.value) in (int, float) and value.end_col_offset is not None):
+        return []
+    lines = parser_lines(text)
+    line_start = sum(len(line) for line in lines[:value.lineno - 1])
+    line = lines[value.lineno - 1]
+    start = line_start + len(line.encode("utf-8")[:value.col_offset].decode("utf-8", "replace"))
+    end = line_start + len(line.encode("utf-8")[:value.end_col_offset].decode("utf-8", "replace"))
+    return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []
+
+
+def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] | None = None) -> str | None:
+    """``text`` with every number it states beside its code (:func:`stated_numbers`; ``only``: those of them written
+    as one of these) raised by 1 to 9 in its last digit, drawn from ``rng``; None when it states none.
+
+    Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program,
+    and the unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a verifier fails
+    the text with its stated answer changed; one that pays by the program's look pays it still."""
+    spans = [(start, end) for start, end in stated_numbers(text) if only is None or text[start:end] in only]
+    if not spans:
+        return None
+    pieces, last = [], 0
+    for start, end in spans:
+        number = text[start:end]
+        step = Decimal(rng.randint(1, 9)).scaleb(Decimal(number).as_tuple().exponent)
+        pieces += [text[last:start], str(Decimal(number) + step)]
+        last = end
+    return "".join(pieces) + text[last:]
