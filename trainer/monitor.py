@@ -188,12 +188,11 @@ class RewardHackMonitor:
         self._task(task_id).evidence.canary(score > self.config.canary_threshold, ran)
 
     def record_answer_probe(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
-        """A program the verifier paid ``original`` without running it, scored again with the numbers it states
-        changed (None where it did not score); paid: as much as the original, and above ``canary_threshold``."""
+        """A program the verifier paid ``original`` without running it, scored again with the answer it states
+        changed (None where it did not score; :func:`trainer.monitor_evidence.paid_as_much` judges it)."""
         if score is None or not math.isfinite(score):
             return
-        passed = score >= original - 1e-9 and score > self.config.canary_threshold
-        self._task(task_id).evidence.answer_probe(passed, ran)
+        self._task(task_id).evidence.answer_probe(original, score, ran, self.config)
 
     def record_mutant(self, task_id: str, original: float, score: float | None, ran: bool = False) -> None:
         """A mutant of a program the verifier ran and paid ``original``, scored in training (None where it did not

@@ -65,6 +65,13 @@ def is_program(response: str) -> bool:
         return False
     return any(not isinstance(stmt, ast.Expr) or isinstance(stmt.value, (ast.Call, ast.Await)) for stmt in tree.body)
 
+def paid_as_much(original: float, score: float, config: MonitorConfig) -> bool:
+    """Whether a probe made from a response paid ``original`` (a mutant, an answer probe) was paid as much: above the
+    canary threshold and at most ``mutant_margin`` under the original (a jitter in the last digits is no difference:
+    red-team round 48, E1)."""
+    return score > config.canary_threshold and score >= original - config.mutant_margin
+
+
 Finding = tuple[FlagRule, int, str]
 """(the rule, the count of evidence behind it, the evidence in words)."""
 
@@ -102,9 +109,8 @@ class Evidence:
     def mutant(self, original: float, score: float, ran: bool, config: MonitorConfig) -> None:
         """A mutant of a program the verifier ran and paid ``original``, and what it paid the mutant."""
         self.mutants += 1
-        paid = score > config.canary_threshold
-        self.mutants_paid += paid
-        self.mutant_passes += paid and score >= original - config.mutant_margin
+        self.mutants_paid += score > config.canary_threshold
+        self.mutant_passes += paid_as_much(original, score, config)
         self.mutant_drop += original - score
         self.ran += ran
 
@@ -119,10 +125,10 @@ class Evidence:
             else:
                 self.unrun_paid += not ran
 
-    def answer_probe(self, passed: bool, ran: bool) -> None:
-        """A response paid unrun, scored again with its stated numbers changed (``passed``: paid as much)."""
+    def answer_probe(self, original: float, score: float, ran: bool, config: MonitorConfig) -> None:
+        """A response paid ``original`` unrun, scored again with its stated answer changed, and what that paid."""
         self.answer_probes += 1
-        self.answer_probe_passes += passed
+        self.answer_probe_passes += paid_as_much(original, score, config)
         self.ran += ran
 
     def finding(self, config: MonitorConfig) -> Finding | None:

@@ -51,8 +51,8 @@ from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.monitor_evidence import is_program
-from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from trainer.reference_answers import ReferenceAnswers
+from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from verifier.code_mutation import mutated
 from verifier.stated_answers import stated_answer_changed, stated_numbers
 

@@ -38,7 +38,7 @@ import re
 import tokenize
 from collections.abc import Iterator
 
-from verifier.response_code import code_spans, parser_lines
+from verifier.response_code import char_column, code_spans, parser_lines
 
 __all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutated"]
 
@@ -110,8 +110,8 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
     """Every token of ``code`` a mutant may change, with what it becomes."""
     lines = parser_lines(code)
 
-    def position(lineno: int, byte_col: int) -> tuple[int, int]:  # the parser counts UTF-8 bytes, tokenize characters
-        return lineno, len(lines[lineno - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+    def position(lineno: int, byte_col: int) -> tuple[int, int]:
+        return lineno, char_column(lines[lineno - 1], byte_col)
 
     def span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
         return (position(node.lineno, node.col_offset),
@@ -139,9 +139,8 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
         if isinstance(node, ast.Attribute) and node.attr in ATTRIBUTES and node.end_col_offset is not None:
             line, end = position(node.end_lineno or node.lineno, node.end_col_offset)
             attributes[(line, end - len(node.attr))] = ATTRIBUTES[node.attr]
-    readline = iter(lines).__next__
-    try:
-        tokens = list(tokenize.generate_tokens(lambda: _next_or_empty(readline)))
+    try:  # the parser's lines, then "" for the end (a bare \r ends a line for the parser, not for io.StringIO)
+        tokens = list(tokenize.generate_tokens(iter([*lines, ""]).__next__))
     except (tokenize.TokenError, SyntaxError):
         return
     for token in tokens:
@@ -184,13 +183,6 @@ def _operator_after(lines: list[str], position, left: ast.expr) -> tuple[int, in
     while col < len(text) and text[col] in " \t)":
         col += 1
     return (line, col) if text[col:col + 1] == "*" else None
-
-
-def _next_or_empty(readline) -> str:  # tokenize reads until "" (a list iterator raises instead)
-    try:
-        return readline()
-    except StopIteration:
-        return ""
 
 
 def _regions(tree: ast.Module) -> list[ast.AST] | None:

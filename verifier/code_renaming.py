@@ -44,6 +44,7 @@ import tokenize
 from collections.abc import Iterable, Iterator, Mapping
 
 from verifier.renamable_names import FUNCTIONS, KEPT, all_identifiers, parameters, renamable_names
+from verifier.response_code import char_column, parser_lines
 from verifier.twin_names import COMMON_NAMES, every_mapping, fresh_names
 
 __all__ = ["COMMON_NAMES", "defines_function", "renamed"]
@@ -52,7 +53,6 @@ _FENCE = re.compile(r"(```[ \t]*(?:python|py|python3)?[ \t]*\n)(.*?)(\n[ \t]*```
 _MAX_CHARS = 20_000  # a failure case is an answer, not a code base
 _MAX_NODES = 5_000
 _MISSES = 64  # mappings in a row that make no twin, after which a walk of every twin gives up
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def renamed(text: str, rng: random.Random, keep: Iterable[str] = (), partial: bool = False) -> str | None:
@@ -185,7 +185,7 @@ def _substitute(code: str, mapping: Mapping[str, str], in_fstrings: Iterable[ast
     checked to hold the name), right to left on each line, so the columns of the ones still to replace hold. None
     when a position does not hold its name (the tree of 3.11 misplaces some nested f-strings): the caller's
     comparison of trees would refuse the result anyway."""
-    lines = _LINES.findall(code)  # the tokenizer's lines: a form feed or U+2028 does not end one
+    lines = parser_lines(code)  # the tokenizer's lines: a form feed or U+2028 does not end one
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -204,7 +204,7 @@ def _substitute(code: str, mapping: Mapping[str, str], in_fstrings: Iterable[ast
             return None
         line = lines[node.lineno - 1]
         try:
-            col = len(line.encode("utf-8")[:node.col_offset].decode("utf-8"))
+            col = char_column(line, node.col_offset)
         except UnicodeDecodeError:
             return None
         if line[col:col + len(node.id)] != node.id:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["MAX_CHARS", "code_spans", "parser_lines"]
+__all__ = ["MAX_CHARS", "char_column", "code_spans", "parser_lines"]
 
 MAX_CHARS = 20_000
 """Longer responses hold no code here: an answer, not a code base (parsing stays cheap on the trainer's thread)."""
@@ -39,6 +39,13 @@ _CODE_START = re.compile(r"(?:def |async def |class |import |from \S+ import |@|
 def parser_lines(text: str) -> list[str]:
     """``text``'s lines as the Python parser counts them, each with its line break."""
     return _LINE.findall(text)
+
+
+def char_column(line: str, byte_col: int) -> int:
+    """The character column of ``line`` that the parser's UTF-8 byte column ``byte_col`` names (the parser counts
+    bytes, ``tokenize`` and ``str`` characters). Raises UnicodeDecodeError for a column inside a character, which no
+    position the parser gives for this line is."""
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8"))
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:

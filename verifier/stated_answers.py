@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection
 from decimal import Decimal
 
-from verifier.response_code import code_spans, parser_lines
+from verifier.response_code import char_column, code_spans, parser_lines
 
 __all__ = ["stated_answer_changed", "stated_numbers"]
 
@@ -59,8 +59,8 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
     lines = parser_lines(text)
     line_start = sum(len(line) for line in lines[:value.lineno - 1])
     line = lines[value.lineno - 1]
-    start = line_start + len(line.encode("utf-8")[:value.col_offset].decode("utf-8", "replace"))
-    end = line_start + len(line.encode("utf-8")[:value.end_col_offset].decode("utf-8", "replace"))
+    start = line_start + char_column(line, value.col_offset)
+    end = line_start + char_column(line, value.end_col_offset)
     return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []
 
 

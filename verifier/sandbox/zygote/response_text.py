@@ -101,7 +101,8 @@ def _defined_at_top(code, name):
         start = code.find(key)
         while start >= 0:
             end = start + len(key)
-            if (start == 0 or code[start - 1] == "\n") and (end == len(code) or not (code[end].isalnum() or code[end] == "_")):
+            at_line_start = start == 0 or code[start - 1] == "\n"
+            if at_line_start and (end == len(code) or not (code[end].isalnum() or code[end] == "_")):
                 return True
             start = code.find(key, start + 1)
     return False
