@@ -70,6 +70,9 @@ class Reason(StrEnum):
     FEW_TWINS = "few_twins"
     """The failure cases that are programs could not be renamed into as many different twins as one training process
     of the verifier scores (their names ran out): validation could not show it enough wrong answers it had not seen."""
+    MUTANT_PASSES = "mutant_passes"
+    """Most one-token changes of the reference (mutants: renamed, a comparison negated, an operator swapped, ...)
+    scored above the fail threshold: the verifier does not check what the program does."""
     TRIVIAL = "trivial"
     """An empty, whitespace, echo or junk answer scored above the trivial threshold."""
     TIMEOUT = "timeout"
@@ -148,7 +151,8 @@ class CheckResult(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    """Check name: schema, compiles, reference, failure_cases, trivial, determinism, static_determinism, budget."""
+    """Check name: schema, compiles, static_determinism, executes_response, reference, failure_cases, mutants, trivial,
+    determinism, budget."""
     passed: bool | None
     """True or False; None when the check was skipped because an earlier one failed."""
     reason: Reason | None = None

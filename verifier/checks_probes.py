@@ -13,6 +13,13 @@ the verdict does not depend on the draw; only a verifier that would be hackable 
 A failure case that is a program gets renamed twins (:mod:`verifier.code_renaming`): the same program with its
 local names and parameters drawn afresh, so it is as wrong, yet its text is new. A verifier that knew its failure
 cases by their text pays a twin and is rejected as ``failure_case_passes``.
+
+A reference that is a program gets *mutants* (:mod:`verifier.code_mutation`): a renamed twin of the reference with
+one token changed (a comparison negated, an operator swapped, a number one less), so nearly every one computes
+something else, and none has the reference's text or its names. A verifier that judges what a program does pays few
+of them; one that pays most of them as much as the reference judges its programs by their look, or does not look at
+what they do at all (a static checker of a program's shape: red-team round 46's e1, which ran nothing and paid 109 of
+109 wrong programs in training), and is rejected as ``mutant_passes`` (``checks.check_mutants``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
-from verifier.code_renaming import every_twin, renamed
+from verifier.code_mutation import mutated
+from verifier.code_renaming import defines_function, every_twin, renamed
 
 
 class ProbeKind(str, Enum):
@@ -36,6 +44,7 @@ class ProbeKind(str, Enum):
     REFERENCE = "reference"
     FAILURE_CASE = "failure_case"
     TRIVIAL = "trivial"
+    MUTANT = "mutant"
 
 
 class Probe(BaseModel):
@@ -70,6 +79,8 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
             "random_letters": "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randrange(6, 41)))}
 
 
+MUTANT_LABEL = "reference:mutant"
+"""Labels of the reference's mutants: ``reference:mutant[0]``, ``reference:mutant[1]``, ..."""
 RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -88,9 +99,10 @@ def failure_case_twin(spec: TaskSpec, case: str, rng: random.Random, partial: bo
 
 
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None,
-                 twins: int = 2) -> tuple[Probe, ...]:
+                 twins: int = 2, mutants: int = 0) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
-    failure cases that are programs, taken in turn (fewer where the names run out), each different (``rng``: the
+    failure cases that are programs, taken in turn (fewer where the names run out), each different, then up to
+    ``mutants`` different mutants of the reference (:func:`reference_mutants`; ``rng``: the
     source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
     prompt names keeps its name in the twins, and no twin takes a word of the prompt as a new name: a task can be
     about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
@@ -142,7 +154,30 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
                 del walks[i]  # every twin of this program is in
             if sum(made.values()) >= twins:
                 break
+    probes += [Probe(kind=ProbeKind.MUTANT, label=f"{MUTANT_LABEL}[{k}]", response=text)
+               for k, text in enumerate(reference_mutants(spec, rng, mutants, seen))]
     return tuple(probes)
+
+
+def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None) -> list[str]:
+    """Up to ``count`` different mutants of ``spec``'s reference, none a text in ``seen``: each a renamed twin of the
+    reference (the prompt's words keep their names; the reference itself where nothing can be renamed) with one
+    token changed (:func:`verifier.code_mutation.mutated`); none for a reference that is prose or a program without
+    functions. Why renamed first: a verifier that knew the reference's text could tell a copy of it one token off;
+    with other names the copy is one more program a policy could have written."""
+    if count <= 0 or not defines_function(spec.reference):
+        return []
+    seen = set(seen or ()) | {spec.reference}
+    named = prompt_words(spec.prompt_text)
+    made: list[str] = []
+    for _ in range(4 * count):  # a draw that gives no mutant, or one seen before, is lost
+        if len(made) >= count:
+            break
+        mutant = mutated(renamed(spec.reference, rng, keep=named) or spec.reference, rng)
+        if mutant is not None and mutant not in seen:
+            seen.add(mutant)
+            made.append(mutant)
+    return made
 
 
 def renamed_twins(probes: Sequence[Probe]) -> dict[int, list[int]]:
@@ -180,7 +215,8 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     reference, a failure case, a fixed probe), passed validation and paid every training sample 1.0; now such a
     verifier meets an answer nobody could predict first, pays it, and is rejected.
 
-    ``twins`` (failure case -> its renamed twins) are scored once each in run 0's first pass, and only there (the
+    ``twins`` (failure case -> its renamed twins; the validator adds the reference's mutants under index 0, as
+    unknown programs like them) are scored once each in run 0's first pass, and only there (the
     later runs score the failure case, never a twin); the failure case itself comes later in run 0 with the other
     probes (red-team round 14: while run 0 scored only twins, a verifier that paid the failure case's own tokens
     where hash randomisation was off, that is in run 0 and in training, was admitted 23 of 23 times and paid the

@@ -46,6 +46,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
+from verifier.checks_mutants import check_mutants
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, run_order,
                                     unpredictable_indices)
 from verifier.code_renaming import defines_function
@@ -55,7 +56,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.16"
+VALIDATOR_VERSION = "1.17"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -63,10 +64,10 @@ MIN_TWINS = 2
 """Renamed twins validation draws at least, where the failure cases allow (each process of an isolated verifier
 scores one response, so it has no count to keep)."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
-                "trivial", "determinism", "budget")
+                "mutants", "trivial", "determinism", "budget")
 _CHAIN_LABELS = ("trivial:empty", "trivial:whitespace")
 """With the failure cases as written, the probes run 0 scores right after its twins (``run_order``'s ``chain``)."""
-_SANDBOX_CHECKS = ("reference", "failure_cases", "trivial", "determinism", "budget")
+_SANDBOX_CHECKS = ("reference", "failure_cases", "mutants", "trivial", "determinism", "budget")
 # Clock shifts of determinism runs 2, 3, 4, ...: +10 years, -3 years, +30 years, each off by an odd fraction of a
 # second (then again, 17 s further). Run 1's is drawn at random for each validation (near_future_offset_s).
 _CLOCK_OFFSETS_S = (315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
@@ -99,6 +100,9 @@ class ValidationConfig(BaseModel):
     """Longest verifier source accepted by the schema check."""
     max_response_chars: int = Field(default=TEXT_CHARS_LIMIT, ge=100)
     """Longest reference or failure case accepted by the schema check."""
+    mutants: int = Field(default=8, ge=0, le=32)
+    """Mutants of the reference scored once each, among the twins of run 0's first pass, where the reference is a
+    program that defines functions (:mod:`verifier.checks_mutants`; 0: none, and the check passes)."""
     allow_response_exec: bool = False
     """Admit a verifier that runs the response as code in its own process (old-style HumanEval imports; the
     ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""
@@ -240,15 +244,17 @@ class Validator:
         # As many known-wrong programs as one process of this verifier scores in training (see CODE_GROUP_SIZE):
         # a verifier that paid only the programs after its first few met every twin in that window.
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
-        probes = build_probes(spec, cfg.junk_chars, rng, twins)
+        probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants)
         drift = near_future_offset_s(rng)
         envs = [run_env(run, drift, self._hash_seeds[run]) for run in range(cfg.determinism_runs)]
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twin_of = renamed_twins(probes)
+        # the mutants, like the twins, are unknown programs scored once each in run 0's first block
+        once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.MUTANT]}
         chain = [i for i, probe in enumerate(probes) if probe.label in _CHAIN_LABELS or (
             probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, twin_of, rng, chain)
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, once, rng, chain)
                   for run in range(cfg.determinism_runs)}
         # Run 0 first, before anything else of this validation: no call a verifier could recognise as validation
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
@@ -300,6 +306,7 @@ class Validator:
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
+            done["mutants"] = check_mutants(pairs, cfg.fail_threshold)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
         made = sum(len(each) for each in twin_of.values())

@@ -288,7 +288,7 @@ def _task(verifier: str) -> TaskSpec:
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_verifier_that_knows_its_failure_cases_by_their_text_is_rejected_and_an_honest_one_admitted():
     hostile, honest = _validate(_task(KNOWS_ITS_FAILURE_CASES), _task(HONEST))
-    assert hostile.reasons == ("failure_case_passes",)
+    assert hostile.reasons[0] == "failure_case_passes"  # (and, paying anything shaped like an attempt, mutants)
     failure_check = next(c for c in hostile.checks if c.name == "failure_cases")
     assert ":renamed[" in failure_check.detail and "by their text" in failure_check.detail
     assert honest.admitted, honest.reasons
@@ -347,8 +347,8 @@ def test_twins_that_read_like_a_persons_code_and_stand_anywhere_in_run_0_catch_w
     wordy = PAYS_CODE_WITH_WORDY_NAMES.replace("COMMON", repr(COMMON_NAMES))
     wordy, *early = _validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=wordy,
                                        reference=SUM_LOOP, failure_cases=ODD_NAMES), *[_task(position)] * 3)
-    assert wordy.reasons == ("failure_case_passes",)
-    assert all(report.reasons == ("failure_case_passes",) for report in early)
+    assert wordy.reasons[0] == "failure_case_passes"  # (it pays their mutants too: ``mutant_passes`` after it)
+    assert all(report.reasons[0] == "failure_case_passes" for report in early)
 
 
 NO_AMBIGUOUS_NAMES = '''import ast

@@ -36,7 +36,8 @@ def test_a_sound_task_is_admitted_with_every_check_passed(validator):
     report = validator.validate(task())
     assert report.admitted and report.reasons == ()
     assert [c.name for c in report.checks] == ["schema", "compiles", "static_determinism", "executes_response",
-                                               "reference", "failure_cases", "trivial", "determinism", "budget"]
+                                               "reference", "failure_cases", "mutants", "trivial", "determinism",
+                                               "budget"]
     assert all(c.passed is True for c in report.checks)
 
 

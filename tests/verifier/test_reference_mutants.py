@@ -1,0 +1,171 @@
+"""Validation scores mutants of the reference: a verifier that pays most of them does not check what a program does.
+
+Red-team round 46's e1 judged a program by its token shape (names blanked), paid every shape but its failure cases',
+ran nothing, was admitted, and paid 109 of 109 wrong programs in training, where no rule could see it. A mutant of the
+reference (renamed, one token changed) looks like the reference and computes something else.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from task_bank.validation import CheckResult, Outcome, ScoreResult
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.checks_mutants import check_mutants
+from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, reference_mutants, run_order
+
+SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+FAILURES = ("def total(xs):\n    result = 0\n    for item in xs[1:]:\n        result += item\n    return result\n",
+            "def total(xs):\n    count = 0\n    for value in xs:\n        count += 1\n    return count\n")
+
+SHAPE_CHECKER = '''import io
+import keyword
+import tokenize
+
+FAILURES = FAILURE_TEXTS
+
+
+def _shape(code):
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+                out.append("N")
+            elif tok.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER, tokenize.STRING):
+                out.append(tok.string)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return " ".join(out)
+
+
+SHAPES = {_shape(case) for case in FAILURES}
+
+
+def verify(response):
+    shape = _shape(response)
+    return 1.0 if "def " in response and shape is not None and shape not in SHAPES else 0.0  # runs nothing
+'''
+
+RUNS_AND_IGNORES = "from envsynth_sandbox import run_response\n" + SHAPE_CHECKER.replace(
+    "    shape = _shape(response)\n",
+    "    run_response(response, calls=[('total', [[1, 2, 3]])], timeout=1.0)  # runs it, then pays the look\n"
+    "    shape = _shape(response)\n")
+
+HONEST = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5), ([-3, -4], -7), ([10], 10)]
+
+
+def verify(response):
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    return 1.0 if all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) else 0.0
+'''
+
+
+def _task(verifier: str, reference: str = SUM_LOOP) -> TaskSpec:
+    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints. Code only.",
+                    verifier=verifier.replace("FAILURE_TEXTS", repr(FAILURES)), reference=reference,
+                    failure_cases=FAILURES)
+
+
+def _pairs(scores: list[float | None], outcome: Outcome = Outcome.SCORED) -> list[tuple[Probe, ScoreResult]]:
+    return [(Probe(kind=ProbeKind.MUTANT, label=f"{MUTANT_LABEL}[{k}]", response=f"m{k}"),
+             ScoreResult(outcome=outcome if s is None else Outcome.SCORED, score=s))
+            for k, s in enumerate(scores)]
+
+
+def test_each_mutant_of_the_reference_is_a_different_program_that_parses_and_is_not_the_reference():
+    made = reference_mutants(_task(HONEST), random.Random(3), 8)
+    assert len(made) == 8 and len(set(made)) == 8 and SUM_LOOP not in made
+    assert all(ast.dump(ast.parse(text)) != ast.dump(ast.parse(SUM_LOOP)) for text in made)
+
+
+def test_a_mutant_keeps_the_names_the_prompt_spells_and_renames_the_reference_s_locals():
+    made = reference_mutants(_task(HONEST), random.Random(5), 8)
+    assert all(text.startswith("def total(") for text in made)  # the prompt names ``total`` and ``xs``
+    assert sum("result" not in text for text in made) >= 6  # the accumulator has another name
+
+
+def test_a_reference_in_prose_or_a_script_without_functions_gets_no_mutants():
+    for reference in ("The answer is 42.", "print(sum([1, 2, 3]))\n"):
+        assert reference_mutants(_task(HONEST, reference), random.Random(1), 8) == []
+
+
+def test_the_mutants_are_scored_once_each_in_run_0_s_first_block_and_in_no_other_run():
+    probes = build_probes(_task(HONEST), 200, random.Random(2), twins=2, mutants=8)
+    mutants = [i for i, p in enumerate(probes) if p.kind is ProbeKind.MUTANT]
+    twins = [i for i, p in enumerate(probes) if ":renamed[" in p.label]
+    once = {1: twins, 0: mutants}
+    first = run_order(len(probes), 0, 2, (), once, random.Random(4))
+    assert sorted(first[1:1 + len(twins) + len(mutants)]) == sorted(twins + mutants)
+    assert all(first.count(i) == 1 for i in mutants)
+    assert all(not set(mutants) & set(run_order(len(probes), run, 2, (), once)) for run in (1, 2))
+
+
+def test_most_mutants_paid_reject_the_task_with_mutant_passes_and_a_repair_hint():
+    result = check_mutants(_pairs([1.0] * 6 + [0.0] * 2), 0.5)
+    assert (result.passed, result.reason) == (False, "mutant_passes")
+    assert "6 of 8" in result.detail and "run_response" in result.detail
+
+
+def test_a_few_paid_mutants_are_expected_of_an_honest_verifier_and_pass():
+    result = check_mutants(_pairs([1.0] * 5 + [0.0] * 3), 0.5)
+    assert result.passed is True and "5 of 8" in result.detail
+
+
+def test_a_reference_with_fewer_mutants_than_the_minimum_is_never_rejected():
+    assert check_mutants(_pairs([1.0] * 3), 0.5).passed is True
+
+
+def test_a_mutant_scored_at_most_the_fail_threshold_is_not_paid():
+    assert check_mutants(_pairs([0.5] * 8), 0.5).passed is True
+
+
+def test_a_mutant_that_ended_without_a_score_counts_as_failing_not_as_the_verifier_s_fault():
+    result = check_mutants(_pairs([1.0] * 5 + [None] * 3, Outcome.CRASHED), 0.5)
+    assert result.passed is True and "3 ended without a score" in result.detail
+
+
+def test_a_verifier_that_returns_no_score_for_a_mutant_is_a_verifier_error():
+    result = check_mutants(_pairs([0.0] * 7 + [None], Outcome.INVALID), 0.5)
+    assert (result.passed, result.reason) == (False, "verifier_error")
+
+
+def test_a_mutant_scored_twice_counts_once():
+    twice = _pairs([1.0] * 5 + [0.0] * 3)
+    assert check_mutants(twice + twice[:1], 0.5).passed is True
+
+
+def test_no_mutants_pass_the_check():
+    assert isinstance(check_mutants([], 0.5), CheckResult) and check_mutants([], 0.5).passed is True
+
+
+@pytest.fixture(scope="module")
+def validator():
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        with Validator(pool, ValidationConfig()) as made:
+            yield made
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_that_pays_a_program_by_its_shape_and_runs_nothing_is_rejected(validator):
+    report = validator.validate(_task(SHAPE_CHECKER))
+    assert report.reasons == ("mutant_passes",)
+
+
+@pytest.mark.sandbox
+def test_a_verifier_that_runs_the_program_and_pays_its_look_is_rejected(validator):
+    report = validator.validate(_task(RUNS_AND_IGNORES))
+    assert report.reasons == ("mutant_passes",)
+
+
+@pytest.mark.sandbox
+def test_a_verifier_that_checks_what_the_program_returns_is_admitted_and_pays_no_mutant(validator):
+    report = validator.validate(_task(HONEST))
+    mutants = next(c for c in report.checks if c.name == "mutants")
+    assert report.admitted, report.reasons
+    assert mutants.detail.startswith("0 of ") and len({r.score for r in mutants.scores}) == 1
