@@ -12,7 +12,9 @@ the results pays few.
 
 The rule, pure (scores in, one :class:`CheckResult` out, as every check in :mod:`verifier.checks`): the task is
 rejected as ``mutant_passes`` when at least :data:`MIN_PAID` mutants, and at least :data:`PAID_SHARE` of those
-validation could make, scored above the failure-case threshold. Some mutants compute the same as the reference on
+validation could make, scored above the failure-case threshold; where a small program gave only 2 or 3, all of them
+(a sum loop has one site and one ``return``: each mutant of it is then evidence of its own, and a negated result is
+equivalent only where every expected value is 0). Some mutants compute the same as the reference on
 every input a verifier tries (an *equivalent* mutant: a number changed in a branch no test reaches); offline, an
 honest verifier with exact tests paid 1.2% of the mutants of 81 natural programs, and none more than half of any
 program's (red-team round 49), so a few paid mutants are expected and only most of them is evidence. A mutant whose
@@ -32,7 +34,8 @@ from verifier.checks import fault_reason
 from verifier.checks_probes import Probe, ProbeKind
 
 MIN_PAID = 4
-"""Mutants paid above the failure-case threshold that reject a task at least (fewer made: never rejected)."""
+"""Mutants paid above the failure-case threshold that reject a task at least, where as many were made (2 or 3 made:
+all of them; 1: never rejected)."""
 PAID_SHARE = 0.75
 """The share of the mutants made that must be paid to reject the task."""
 REPAIR_HINT = ("a one-token change of the reference (a comparison negated, an operator swapped, a number one less, "
@@ -61,11 +64,12 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], threshold: float) 
     paid = [(label, score) for label, score in best.items() if score > threshold]
     unscored = len({p.label for p, r in mine if r.outcome is not Outcome.SCORED})
     note = f" ({unscored} ended without a score, counted as failing)" if unscored else ""
-    needed = max(MIN_PAID, math.ceil(PAID_SHARE * len(best)))
-    summary = f"{len(paid)} of {len(best)} mutants of the reference scored above {threshold:g}{note}"
+    made = len(best)
+    needed = max(MIN_PAID, math.ceil(PAID_SHARE * made)) if made >= MIN_PAID else made if made >= 2 else made + 1
+    summary = f"{len(paid)} of {made} mutants of the reference scored above {threshold:g}{note}"
     if len(paid) >= needed:
         listed = ", ".join(f"{label} scored {score:g}" for label, score in paid[:3])
         return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
                            detail=f"{summary} ({listed}): {REPAIR_HINT}")
-    return CheckResult(name="mutants", passed=True, scores=results,
-                       detail=f"{summary}; {needed} would reject the task")
+    verdict = f"{needed} would reject the task" if needed <= made else "too few to judge by"
+    return CheckResult(name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")

@@ -34,7 +34,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import mutated
+from verifier.code_mutation import mutants, returns_negated
 from verifier.code_renaming import defines_function, every_twin, renamed
 
 
@@ -160,24 +160,23 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
 
 
 def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None) -> list[str]:
-    """Up to ``count`` different mutants of ``spec``'s reference, none a text in ``seen``: each a renamed twin of the
-    reference (the prompt's words keep their names; the reference itself where nothing can be renamed) with one
-    token changed (:func:`verifier.code_mutation.mutated`); none for a reference that is prose or a program without
-    functions. Why renamed first: a verifier that knew the reference's text could tell a copy of it one token off;
-    with other names the copy is one more program a policy could have written."""
+    """Up to ``count`` different mutants of ``spec``'s reference, none a text in ``seen``: a renamed twin of the
+    reference (the prompt's words keep their names; the reference itself where nothing can be renamed) with one token
+    changed at a drawn site (:func:`verifier.code_mutation.mutants`), each at another site, and at least one (more
+    where the sites are fewer than ``count``) with a returned value negated
+    (:func:`verifier.code_mutation.returns_negated`: a sum loop has one site); none for a reference that is prose or
+    a program without functions. Why renamed: a verifier that knew the reference's text could tell a copy of it
+    one token off; with other names the copy is one more program a policy could have written."""
     if count <= 0 or not defines_function(spec.reference):
         return []
     seen = set(seen or ()) | {spec.reference}
-    named = prompt_words(spec.prompt_text)
-    made: list[str] = []
-    for _ in range(4 * count):  # a draw that gives no mutant, or one seen before, is lost
-        if len(made) >= count:
-            break
-        mutant = mutated(renamed(spec.reference, rng, keep=named) or spec.reference, rng)
-        if mutant is not None and mutant not in seen:
-            seen.add(mutant)
-            made.append(mutant)
-    return made
+    # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
+    # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
+    twin = renamed(spec.reference, rng, keep=prompt_words(spec.prompt_text)) or spec.reference
+    changed = [text for text in mutants(twin, rng, count + len(seen)) if text not in seen]
+    negated = [text for text in returns_negated(twin, rng, count) if text not in seen]
+    take = min(len(negated), max(1, count - len(changed)))
+    return (changed[:count - take] + negated[:take])[:count]
 
 
 def renamed_twins(probes: Sequence[Probe]) -> dict[int, list[int]]:

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutated"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutants", "mutated", "returns_negated"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -76,34 +76,91 @@ def mutated(text: str, rng: random.Random) -> str | None:
     """``text`` (a program, or a reply holding one) with one token of its code changed, the site drawn from ``rng``;
     None when no site gives a program with another syntax tree. Never raises: a response is hostile, and a fault
     here must cost one probe, never the training run (round 48's X1 and X2 each aborted one)."""
-    if len(text) > _MUTATE_CHARS:
-        return None
+    made = mutants(text, rng, 1)
+    return made[0] if made else None
+
+
+def mutants(text: str, rng: random.Random, count: int) -> list[str]:
+    """Up to ``count`` different mutants of ``text``, each one token changed at its own drawn site (``mutated``'s,
+    for ``count`` 1). Why one call for several: finding the sites is most of the cost (a 7,400-character program:
+    100 ms of 130), and validation wants 8 mutants of one reference. Never raises (see :func:`mutated`)."""
+    if len(text) > _MUTATE_CHARS or count <= 0:
+        return []
     try:
-        return _mutated(text, rng)
-    except Exception:  # noqa: BLE001 - see the docstring
-        return None
+        return _mutants(text, rng, count)
+    except Exception:  # noqa: BLE001 - see mutated
+        return []
 
 
-def _mutated(text: str, rng: random.Random) -> str | None:
+def returns_negated(text: str, rng: random.Random, count: int) -> list[str]:
+    """``text`` with the value one ``return`` of its functions computes negated, for up to ``count`` of them drawn
+    from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
+    ``False``), else ``return -(...)`` (a string or list then raises: wrong all the same). Why, beside the one-token
+    mutants: a small program has few sites (a sum loop: one, its ``+=``), too few to tell a verifier that pays
+    mutants from an honest one that met an equivalent one; a negated result is equivalent only on a test whose
+    expected value is 0 (or that checks no result at all). Validation's reference mutants use it
+    (:func:`verifier.checks_probes.reference_mutants`). Never raises; [] for a text without functions."""
+    if len(text) > _MUTATE_CHARS or count <= 0:
+        return []
+    try:
+        sites = []
+        for start, end in code_spans(text):
+            code = text[start:end]
+            tree = ast.parse(code)
+            functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            sites += list(dict.fromkeys(  # (a nested function's returns are met twice)
+                (start, end, code, node.value) for function in functions for node in ast.walk(function)
+                if isinstance(node, ast.Return) and node.value is not None
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None)))
+        rng.shuffle(sites)
+        made = []
+        for start, end, code, value in sites[:count]:
+            truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
+                isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (
+                isinstance(value, ast.Constant) and isinstance(value.value, bool))
+            lines = parser_lines(code)
+            first, last = value.lineno - 1, value.end_lineno - 1
+            begin = char_column(lines[first], value.col_offset)
+            stop = char_column(lines[last], value.end_col_offset)
+            lines[last] = lines[last][:stop] + ")" + lines[last][stop:]
+            lines[first] = lines[first][:begin] + ("not (" if truth else "-(") + lines[first][begin:]
+            changed = "".join(lines)
+            try:
+                ast.parse(changed)
+            except (SyntaxError, ValueError):
+                continue
+            made.append(text[:start] + changed + text[end:])
+        return list(dict.fromkeys(made))
+    except Exception:  # noqa: BLE001 - see mutated
+        return []
+
+
+def _mutants(text: str, rng: random.Random, count: int) -> list[str]:
     blocks = []
     for start, end in code_spans(text):
         code = text[start:end]
         tree = ast.parse(code)
         blocks += [(start, end, code, tree, site) for site in _sites(code, tree)]
     rng.shuffle(blocks)
-    for start, end, code, tree, (line, col, token, new) in blocks[:_MAX_TRIES]:
+    made: list[str] = []
+    shapes: dict[int, str] = {}  # a block's start -> its tree's dump, made once
+    for start, end, code, tree, (line, col, token, new) in blocks[:_MAX_TRIES + count - 1]:
         lines = parser_lines(code)
         if lines[line - 1][col:col + len(token)] != token:
             continue  # the positions disagree: no guess at what else sits there
         lines[line - 1] = lines[line - 1][:col] + new + lines[line - 1][col + len(token):]
         changed = "".join(lines)
         try:
-            if ast.dump(ast.parse(changed)) == ast.dump(tree):
+            if ast.dump(ast.parse(changed)) == shapes.setdefault(start, ast.dump(tree)):
                 continue
         except (SyntaxError, ValueError):
             continue
-        return text[:start] + changed + text[end:]
-    return None
+        mutant = text[:start] + changed + text[end:]
+        if mutant not in made:
+            made.append(mutant)
+        if len(made) >= count:
+            break
+    return made
 
 
 def _sites(code: str, tree: ast.Module) -> Iterator[Site]:

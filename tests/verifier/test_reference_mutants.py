@@ -17,6 +17,7 @@ from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_mutants import check_mutants
 from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, reference_mutants, run_order
+from verifier.code_mutation import returns_negated
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 FAILURES = ("def total(xs):\n    result = 0\n    for item in xs[1:]:\n        result += item\n    return result\n",
@@ -78,16 +79,43 @@ def _pairs(scores: list[float | None], outcome: Outcome = Outcome.SCORED) -> lis
             for k, s in enumerate(scores)]
 
 
-def test_each_mutant_of_the_reference_is_a_different_program_that_parses_and_is_not_the_reference():
-    made = reference_mutants(_task(HONEST), random.Random(3), 8)
-    assert len(made) == 8 and len(set(made)) == 8 and SUM_LOOP not in made
-    assert all(ast.dump(ast.parse(text)) != ast.dump(ast.parse(SUM_LOOP)) for text in made)
+BRANCHY = ("def clamp_sum(xs, lo, hi):\n    total = 0\n    for x in xs:\n        if x < lo:\n            total += lo\n"
+           "        elif x > hi:\n            total += hi\n        else:\n            total += x * 2 - x\n"
+           "    return total if total >= 0 else -1\n")
 
 
-def test_a_mutant_keeps_the_names_the_prompt_spells_and_renames_the_reference_s_locals():
+def _shape(text: str) -> str:
+    """The program's syntax tree with every local name blanked: mutants at one site under other names share it."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            node.id = "_"
+        elif isinstance(node, ast.arg):
+            node.arg = "_"
+    return ast.dump(tree)
+
+
+def test_each_mutant_of_the_reference_is_another_change_none_the_reference():
+    made = reference_mutants(_task(HONEST, BRANCHY), random.Random(3), 8)
+    assert len(made) == 8 and len({_shape(text) for text in made}) == 8 and BRANCHY not in made
+    assert all(_shape(text) != _shape(BRANCHY) for text in made)
+
+
+def test_a_program_with_one_site_gets_its_one_token_change_and_its_result_negated():
     made = reference_mutants(_task(HONEST), random.Random(5), 8)
-    assert all(text.startswith("def total(") for text in made)  # the prompt names ``total`` and ``xs``
-    assert sum("result" not in text for text in made) >= 6  # the accumulator has another name
+    assert len(made) == 2 and sum("-=" in text for text in made) == 1 and sum("return -(" in text for text in made) == 1
+
+
+def test_a_mutant_keeps_the_function_s_name_and_renames_the_reference_s_locals():
+    made = reference_mutants(_task(HONEST), random.Random(5), 8)
+    assert all(text.startswith("def total(") and "result" not in text for text in made)
+
+
+def test_a_returned_truth_is_negated_with_not_and_a_value_with_a_minus():
+    text = "def f(a, b):\n    if a < b:\n        return a < 2 and b\n    return [a,\n            b]\n"
+    made = returns_negated(text, random.Random(0), 8)
+    assert sorted(made) == sorted([text.replace("return a < 2 and b", "return not (a < 2 and b)"),
+                                   text.replace("return [a,\n            b]", "return -([a,\n            b])")])
 
 
 def test_a_reference_in_prose_or_a_script_without_functions_gets_no_mutants():
@@ -117,8 +145,13 @@ def test_a_few_paid_mutants_are_expected_of_an_honest_verifier_and_pass():
     assert result.passed is True and "5 of 8" in result.detail
 
 
-def test_a_reference_with_fewer_mutants_than_the_minimum_is_never_rejected():
-    assert check_mutants(_pairs([1.0] * 3), 0.5).passed is True
+def test_a_small_program_s_two_or_three_mutants_all_paid_reject_the_task():
+    assert check_mutants(_pairs([1.0] * 2), 0.5).reason == "mutant_passes"
+    assert check_mutants(_pairs([1.0, 1.0, 0.0]), 0.5).passed is True
+
+
+def test_one_mutant_alone_never_rejects_a_task():
+    assert check_mutants(_pairs([1.0]), 0.5).passed is True
 
 
 def test_a_mutant_scored_at_most_the_fail_threshold_is_not_paid():
