@@ -34,12 +34,15 @@ only texts saying "Tested on Python 3." failed every probe that changed the 3, a
 46, e2: 109 of 109 wrong programs paid over 30 groups, no flag), fails a test no look can pass: the reward function
 scores *mutants* of programs the verifier ran and paid earlier in the run (one operator, number or name changed:
 :mod:`verifier.code_mutation`), in the groups' own calls. A verifier that judges what a program computes fails most
-of them; one that ignores what its runs returned pays them as it paid the originals. The rule flags a task whose
-verifier was seen running code once ``min_mutant_passes`` mutants were paid as much as their originals (and above
-``canary_threshold``), at least ``mutant_share`` of the mutants scored. An equivalent mutant (one that computes the
-same on every input the verifier tries) is paid by an honest verifier too, hence the share. What this cannot see: a
-verifier that runs nothing (a static checker, honest or not, whose mutants keep their look); and it flags an honest
-but lax one that runs programs yet checks little of what they return (any JSON, no crash), as its tests cannot tell
+of them; one that ignores what its runs returned pays them as it paid the originals. The rule flags a task once
+``min_mutant_passes`` mutants were paid as much as their originals (and above ``canary_threshold``), at least
+``mutant_share`` of the mutants scored. An equivalent mutant (one that computes the same on every input the verifier
+tries) is paid by an honest verifier too, hence the share. Which programs give mutants is the reward function's
+choice (:meth:`trainer.reward.VerifierReward._keep_paid`): those the verifier ran and paid, and, where the task's
+reference is a program (validation then showed the verifier mutants of the reference and admitted it only as it
+failed most), those it paid unrun, so a static checker that knew the reference's look and paid every other program by
+its own is judged too; a static checker of a prose task (a style check that pays a reply holding code) gives none,
+its mutants keeping their look. What this flags wrongly: an honest but lax one that runs programs yet checks little of what they return (any JSON, no crash), as its tests cannot tell
 a changed program from the original: the detail says so, a reviewer restores the task or the repair round adds
 tests.
 """
@@ -165,8 +168,6 @@ class Evidence:
                 "verifier's word): it pays programs by how they look")
 
     def _mutant(self, config: MonitorConfig) -> Finding | None:
-        if self.ran == 0:
-            return None
         if self.mutant_passes >= config.min_mutant_passes and self.mutant_passes >= config.mutant_share * self.mutants:
             passes = self.mutant_passes
         elif (self.mutants_paid >= config.min_mutant_passes and self.mutants_paid >= config.mutant_share * self.mutants
@@ -179,8 +180,8 @@ class Evidence:
         else:
             return None
         return (FlagRule.MUTANT, passes,
-                f"{passes} of {self.mutants} mutants (programs it ran and paid, each with one operator, "
-                "number or name changed) were paid about as much as their originals: it pays a program whatever its "
-                "run returned, "
+                f"{passes} of {self.mutants} mutants (programs it paid, each with one operator, "
+                "number or name changed) were paid about as much as their originals: it pays a program whatever it "
+                "computes, "
                 "or its tests cannot tell a changed program from the original (a lax check: add tests that pin what "
                 "the program must return)")

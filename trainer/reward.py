@@ -54,6 +54,7 @@ from trainer.monitor_evidence import is_program
 from trainer.reference_answers import ReferenceAnswers
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from verifier.code_mutation import mutated
+from verifier.code_renaming import defines_function
 from verifier.stated_answers import stated_answer_changed, stated_numbers
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
@@ -98,7 +99,8 @@ class VerifierReward:
         self._ledger = ledger
         self._group_size = group_size
         self._specs: dict[str, TaskSpec | None] = {}
-        self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier ran and paid
+        self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier paid, to mutate
+        self._programs: dict[str, bool] = {}  # per task: whether its reference is a program (``_program_task``)
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
         self._reference = ReferenceAnswers(pool)  # which stated numbers are a task's answer
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
@@ -219,8 +221,9 @@ class VerifierReward:
 
     def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
                    texts: Sequence[str]) -> list[bool]:
-        """Keep the programs each task's verifier ran and paid (above the canary threshold), the latest
-        ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running that
+        """Keep the programs each task's verifier ran and paid (above the canary threshold), and where the task's
+        reference is a program those it paid unrun too (:meth:`_program_task`; not one excused by its stated answer),
+        the latest ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running that
         states the task's answer beside its code (:mod:`trainer.reference_answers`): the same text with that answer
         changed (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
         answered = [False] * len(texts)
@@ -230,16 +233,26 @@ class VerifierReward:
         for i, (task, reward, was_run, text) in enumerate(zip(task_ids, rewards, ran, texts, strict=True)):
             if reward is None or not math.isfinite(reward) or reward <= config.canary_threshold:
                 continue
-            if was_run and config.group_mutants:
-                self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
-            elif not was_run and config.group_answer_probes and (spec := self._specs.get(task)) is not None:
+            spec = self._specs.get(task)
+            if not was_run and config.group_answer_probes and spec is not None:
                 stated = {text[start:end] for start, end in stated_numbers(text)} if is_program(text) else set()
                 answers = self._reference.answers(spec, stated) if stated else set()
                 changed = stated_answer_changed(text, self._group_rng, only=answers) if answers else None
                 if changed is not None:
                     self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT)).append((changed, reward))
                     answered[i] = True
+            if config.group_mutants and (was_run or (not answered[i] and self._program_task(task, spec))):
+                self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
         return answered
+
+    def _program_task(self, task_id: str, spec: TaskSpec | None) -> bool:
+        """Whether ``task_id``'s reference is a program that defines functions: validation (1.17) showed its verifier
+        mutants of it and admitted only one that failed most, so a program it pays unrun is judged by mutants too
+        (a static checker that knew the reference's look and paid every other program by its own: the ``mutant``
+        rule's only sight of it, as it runs nothing). Cached per task."""
+        if task_id not in self._programs:
+            self._programs[task_id] = spec is not None and defines_function(spec.reference)
+        return self._programs[task_id]
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:
         """A mutant (:func:`verifier.code_mutation.mutated`) of a program of ``task_id`` its verifier ran and paid

@@ -36,8 +36,7 @@ def test_the_flag_says_what_was_paid():
     for _ in range(6):
         monitor.record_mutant("t", 1.0, 1.0, ran=True)
     [flag] = monitor.close_window(lambda _: None)
-    assert flag.detail.startswith("6 of 6 mutants (programs it ran and paid, each with one operator, number or name "
-                                  "changed)")
+    assert flag.detail.startswith("6 of 6 mutants (programs it paid, each with one operator, number or name changed)")
 
 
 def test_a_few_paid_mutants_among_many_failed_are_equivalent_mutants():
@@ -111,12 +110,12 @@ def test_mutants_that_did_not_score_are_no_evidence():
     assert _judge(monitor) == {"t": FlagRule.MUTANT}
 
 
-def test_a_verifier_never_seen_running_code_is_not_judged_by_mutants():
-    """A static checker (a style task) pays a mutant as it paid the original: its look is unchanged."""
+def test_a_mutant_paid_unrun_is_evidence_too():
+    """Which programs give mutants is the reward function's choice (below); each one it scores is evidence."""
     monitor = RewardHackMonitor(1.0)
-    for _ in range(10):
+    for _ in range(6):
         monitor.record_mutant("t", 1.0, 1.0, ran=False)
-    assert _judge(monitor) == {}
+    assert _judge(monitor) == {"t": FlagRule.MUTANT}
 
 
 # The reward function's side, with a pool that pays everything and says it ran it --------------------------------
@@ -153,6 +152,37 @@ def test_a_mutant_of_a_paid_program_is_scored_inside_the_next_groups_own_call():
     assert mutant != SUM_LOOP and mutant.startswith("def total(xs):")
     assert (first, second) == ([1.0] * 4, [1.0] * 4)  # the mutant's score is no reward
     assert _judge(monitor) == {task.id: FlagRule.MUTANT}  # its pay went to the rule (one paid mutant is enough here)
+
+
+class PaysUnrun(PaysAndRuns):
+    """A scoring pool whose verifier pays every response without running any of it (a static checker)."""
+
+    def score_batch(self, items):
+        self.calls.append([text for _, text in items])
+        return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False) for _ in items]
+
+
+def test_a_program_paid_unrun_gives_mutants_where_the_reference_is_a_program():
+    """Validation showed such a verifier the reference's mutants; one that evaded them by knowing the reference's
+    look, and pays every other program by its own, runs nothing: its mutants are training's only sight of it."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
+
+
+def test_a_program_paid_unrun_on_a_prose_task_gives_no_mutant():
+    """A style check of a prose task that pays a reply holding code pays its mutant too: its look is unchanged."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    task = TaskSpec(prompt="Say hi.", reference="Hi!", failure_cases=("Bye.",), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert pool.calls[1] == ["42"] * 4 and _judge(monitor) == {}
 
 
 def test_no_mutants_are_made_when_the_config_asks_for_none():
@@ -235,3 +265,57 @@ def test_training_flags_a_verifier_that_runs_every_program_and_pays_by_its_look(
 def test_an_honest_verifier_fails_the_mutants_of_what_it_paid(monitored_training, bwrap_scoring_pool):
     monitor = _train(monitored_training, bwrap_scoring_pool, HONEST, [*RIGHT, *WRONG], batches=8)
     assert monitor.flagged == {}
+
+
+KNOWS_THE_REFERENCE = CHECK.replace("from envsynth_sandbox import plain, run_response\n", "") + '''import ast
+import io
+import keyword
+import tokenize
+FAILURES = [%r]
+REFERENCE = %r
+def _tokens(code):  # names blanked and trailing no-ops dropped: a renamed or reshaped copy has the same tokens
+    out = []
+    try:
+        tree = ast.parse(code)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                while len(node.body) > 1 and (isinstance(node.body[-1], ast.Pass) or (
+                        isinstance(node.body[-1], ast.Expr) and isinstance(node.body[-1].value, ast.Constant)
+                        and node.body[-1].value.value in (None, Ellipsis))):
+                    node.body.pop()
+        code = ast.unparse(tree)
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+                out.append("N")
+            elif tok.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER, tokenize.STRING):
+                out.append(tok.string)
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError, RecursionError):
+        return None
+    return out
+def _near(a, b):  # at most 3 tokens apart (a one-token change, a negated return), by edit distance
+    if abs(len(a) - len(b)) > 3:
+        return False
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1] <= 3
+SHAPES = [_tokens(case) for case in FAILURES]
+def verify(response):
+    tokens = _tokens(response)  # runs nothing
+    if tokens is None or "def " not in response or tokens in SHAPES:
+        return 0.0
+    if tokens == _tokens(REFERENCE):
+        return 1.0
+    return 0.0 if _near(tokens, _tokens(REFERENCE)) else 1.0  # validation's mutants are near the reference
+''' % (FAILURE, SUM_LOOP)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_training_flags_a_static_checker_that_knew_the_reference_s_mutants(monitored_training, bwrap_scoring_pool):
+    """It runs nothing, pays 0 to any program within three tokens of the reference's shape, which are validation's
+    mutants, and 1.0 to every other program: validation admits it, and training pays wrong programs until the
+    mutants of the programs it paid unrun, far from the reference, are paid too."""
+    monitor = _train(monitored_training, bwrap_scoring_pool, KNOWS_THE_REFERENCE, [*RIGHT, *WRONG], batches=8)
+    assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]

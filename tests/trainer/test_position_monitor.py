@@ -58,9 +58,9 @@ TASK = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", referenc
                 failure_cases=(WRONG[0],), verifier="def verify(response):\n    return 0.0\n")
 
 
-POSITION_ONLY = MonitorConfig(group_canaries=0)
+POSITION_ONLY = MonitorConfig(group_canaries=0, group_mutants=0)
 """The position rule and the canaries scored alone, without the canaries put inside groups (which catch most of these
-verifiers first)."""
+verifiers first) or mutants (these fake pools pay every text, so they pay a mutant too)."""
 
 
 def _train(pool, batches: int, task: TaskSpec = TASK, responses: Sequence[str] = WRONG,
