@@ -317,5 +317,5 @@ def test_training_flags_a_static_checker_that_knew_the_reference_s_mutants(monit
     """It runs nothing, pays 0 to any program within three tokens of the reference's shape, which are validation's
     mutants, and 1.0 to every other program: validation admits it, and training pays wrong programs until the
     mutants of the programs it paid unrun, far from the reference, are paid too."""
-    monitor = _train(monitored_training, bwrap_scoring_pool, KNOWS_THE_REFERENCE, [*RIGHT, *WRONG], batches=8)
+    monitor = _train(monitored_training, bwrap_scoring_pool, KNOWS_THE_REFERENCE, [*RIGHT, *WRONG], batches=10)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
