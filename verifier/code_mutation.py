@@ -24,7 +24,10 @@ every mutant of that kind equivalent); a number changes only where it is compute
 returned value, an index or condition a ``return`` computes with), never an index, a bound, an initial value or a
 count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
 and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
-top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo. The result
+top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo; and nothing in
+a ``while`` loop (its condition or its body): a mutant there often loops until ``run_response``'s timeout, a second
+of a training group's call or of a validation for each (red-team round 51 measured 2-3 s validations of an honest
+``while`` task). The result
 must parse and have another syntax tree than the original, or the next site is tried; layout, comments and prose
 around the code are kept (:mod:`verifier.response_code` finds the code).
 """
@@ -177,6 +180,8 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
     regions = _regions(tree)
     reached = _merged([span(node) for node in regions]) if regions is not None else None
     firsts = [first for first, _ in reached or ()]
+    loops = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While)])
+    loop_firsts = [first for first, _ in loops]
     quiet = {position(node.value.lineno, node.value.col_offset) for node in ast.walk(tree)
              if isinstance(node, ast.keyword) and node.arg in QUIET_FLAGS and isinstance(node.value, ast.Constant)}
     squares = {_operator_after(lines, position, node.left) for node in ast.walk(tree)
@@ -208,6 +213,9 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
                 continue
         if where in quiet or (token.string == "*" and where in squares):
             continue
+        k = bisect.bisect_right(loop_firsts, where) - 1
+        if k >= 0 and where < loops[k][1]:
+            continue  # in a ``while`` loop: a change there often never ends it, and each such run costs its timeout
         if token.type == tokenize.NUMBER and where in numbers and _DECIMAL.fullmatch(token.string) and len(
                 token.string) <= _MAX_DIGITS:
             yield where[0], where[1], token.string, str(int(token.string) - 1 if token.string != "0" else 1)

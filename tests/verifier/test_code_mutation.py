@@ -10,7 +10,7 @@ import tokenize
 
 import pytest
 
-from verifier.code_mutation import ATTRIBUTES, CALLS, SWAPS, mutated
+from verifier.code_mutation import ATTRIBUTES, CALLS, SWAPS, mutants, mutated
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 PROGRAMS = [
@@ -197,3 +197,21 @@ def test_a_fenced_reply_with_crlf_line_ends_holds_code():
     mutants = each_mutant(reply)
     assert mutants and all(m.startswith("Here:\r\n```python\r\ndef total(xs):\r\n") for m in mutants)
     assert all(m.endswith("```\r\nDone.\r\n") for m in mutants)
+
+
+def test_nothing_in_a_while_loop_changes():
+    """A change in a ``while`` loop's condition or body often never ends it: each such run cost a second."""
+    program = ("def collatz(n):\n    steps = 0\n    while n != 1:\n        n = n // 2 if n % 2 == 0 else 3 * n + 1\n"
+               "        steps += 1\n    return steps + 0 * n\n")
+    loop = program.splitlines()[2:5]
+    made = [mutated(program, random.Random(seed)) for seed in range(30)]
+    assert all(text is not None and text.splitlines()[2:5] == loop for text in made)
+
+
+def test_several_mutants_of_one_program_each_change_another_site():
+    program = ("def f(xs, lo):\n    total = 0\n    for x in xs:\n        if x < lo and x > -lo:\n"
+               "            total += x * 3\n    return total\n")
+    made = mutants(program, random.Random(2), 5)
+    changed_lines = [tuple(i for i, (a, b) in enumerate(zip(text.splitlines(), program.splitlines())) if a != b)
+                     for text in made]
+    assert len(made) == 5 == len(set(made)) and all(len(lines) == 1 for lines in changed_lines)
