@@ -6,13 +6,15 @@ renamed twins, cheap tricks. A verifier that judges a program by its shape (its 
 functions, its length) passes them all, as long as the failure cases look different from the reference. Red-team round
 46's e1 did exactly that, ran nothing, was admitted, and paid 109 of 109 wrong programs in training, where no rule
 could see it (a verifier that runs nothing leaves no run to compare a score with). A mutant of the reference
-(:func:`verifier.checks_probes.reference_mutants`: renamed, one token changed) looks like the reference and nearly
+(:func:`verifier.reference_mutants.reference_mutants`: renamed, one token changed) looks like the reference and nearly
 always computes something else, so such a verifier pays it; one that runs the program on a few inputs and compares
 the results pays few.
 
 The rule, pure (scores in, one :class:`CheckResult` out, as every check in :mod:`verifier.checks`): the task is
 rejected as ``mutant_passes`` when at least :data:`MIN_PAID` mutants, and at least :data:`PAID_SHARE` of those
-validation could make, scored above the failure-case threshold; where a small program gave only 2 or 3, all of them
+validation could make, were paid as much as the reference (within ``ValidationConfig.mutant_margin``, 0.05, of its
+1.0; a verifier paying the share of its tests passed pays a mutant that breaks one branch 0.6-0.83, and honest ones
+of that kind were rejected 10 of 10 times while paid meant above the failure-case threshold: red-team round 51, F1); where a small program gave only 2 or 3, all of them
 (a sum loop has one site and one ``return``: each mutant of it is then evidence of its own, and a negated result is
 equivalent only where every expected value is 0). Some mutants compute the same as the reference on
 every input a verifier tries (an *equivalent* mutant: a number changed in a branch no test reaches); offline, an
@@ -34,7 +36,7 @@ from verifier.checks import fault_reason
 from verifier.checks_probes import Probe, ProbeKind
 
 MIN_PAID = 4
-"""Mutants paid above the failure-case threshold that reject a task at least, where as many were made (2 or 3 made:
+"""Mutants paid as much as the reference that reject a task at least, where as many were made (2 or 3 made:
 all of them; 1: never rejected)."""
 PAID_SHARE = 0.75
 """The share of the mutants made that must be paid to reject the task."""
@@ -44,9 +46,11 @@ REPAIR_HINT = ("a one-token change of the reference (a comparison negated, an op
                "only when every result equals the expected value")
 
 
-def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], threshold: float) -> CheckResult:
-    """Passes unless the mutants paid above ``threshold`` are at least :data:`MIN_PAID` and :data:`PAID_SHARE` of
-    those made (see the module docstring); a check with no mutants (prose, or a program without functions) passes."""
+def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> CheckResult:
+    """Passes unless the mutants paid as much as the reference (at least 1.0 - ``margin``) are at least
+    :data:`MIN_PAID` and :data:`PAID_SHARE` of those made (see the module docstring); a check with no mutants (prose,
+    or a program without functions) passes."""
+    threshold = 1.0 - margin
     mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.MUTANT]
     results = tuple(r for _, r in mine)
     if not mine:
@@ -61,12 +65,12 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], threshold: float) 
     best: dict[str, float] = {}  # label -> its highest score (run 0's opener is scored twice)
     for probe, result in mine:
         best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
-    paid = [(label, score) for label, score in best.items() if score > threshold]
+    paid = [(label, score) for label, score in best.items() if score >= threshold]
     unscored = len({p.label for p, r in mine if r.outcome is not Outcome.SCORED})
     note = f" ({unscored} ended without a score, counted as failing)" if unscored else ""
     made = len(best)
     needed = max(MIN_PAID, math.ceil(PAID_SHARE * made)) if made >= MIN_PAID else made if made >= 2 else made + 1
-    summary = f"{len(paid)} of {made} mutants of the reference scored above {threshold:g}{note}"
+    summary = f"{len(paid)} of {made} mutants of the reference scored {threshold:g} or more{note}"
     if len(paid) >= needed:
         listed = ", ".join(f"{label} scored {score:g}" for label, score in paid[:3])
         return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,

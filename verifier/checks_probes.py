@@ -14,7 +14,7 @@ A failure case that is a program gets renamed twins (:mod:`verifier.code_renamin
 local names and parameters drawn afresh, so it is as wrong, yet its text is new. A verifier that knew its failure
 cases by their text pays a twin and is rejected as ``failure_case_passes``.
 
-A reference that is a program gets *mutants* (:mod:`verifier.code_mutation`): a renamed twin of the reference with
+A reference that is a program gets *mutants* (:mod:`verifier.reference_mutants`): a renamed twin of the reference with
 one token changed (a comparison negated, an operator swapped, a number one less), so nearly every one computes
 something else, and none has the reference's text or its names. A verifier that judges what a program does pays few
 of them; one that pays most of them as much as the reference judges its programs by their look, or does not look at
@@ -34,8 +34,8 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import mutants, returns_negated
-from verifier.code_renaming import defines_function, every_twin, renamed
+from verifier.code_renaming import every_twin, renamed
+from verifier.reference_mutants import reference_mutants
 
 
 class ProbeKind(str, Enum):
@@ -102,7 +102,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
                  twins: int = 2, mutants: int = 0) -> tuple[Probe, ...]:
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
     failure cases that are programs, taken in turn (fewer where the names run out), each different, then up to
-    ``mutants`` different mutants of the reference (:func:`reference_mutants`; ``rng``: the
+    ``mutants`` different mutants of the reference (:mod:`verifier.reference_mutants`; ``rng``: the
     source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
     prompt names keeps its name in the twins, and no twin takes a word of the prompt as a new name: a task can be
     about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
@@ -155,28 +155,8 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
             if sum(made.values()) >= twins:
                 break
     probes += [Probe(kind=ProbeKind.MUTANT, label=f"{MUTANT_LABEL}[{k}]", response=text)
-               for k, text in enumerate(reference_mutants(spec, rng, mutants, seen))]
+               for k, text in enumerate(reference_mutants(spec, rng, mutants, seen, named))]
     return tuple(probes)
-
-
-def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None) -> list[str]:
-    """Up to ``count`` different mutants of ``spec``'s reference, none a text in ``seen``: a renamed twin of the
-    reference (the prompt's words keep their names; the reference itself where nothing can be renamed) with one token
-    changed at a drawn site (:func:`verifier.code_mutation.mutants`), each at another site, and at least one (more
-    where the sites are fewer than ``count``) with a returned value negated
-    (:func:`verifier.code_mutation.returns_negated`: a sum loop has one site); none for a reference that is prose or
-    a program without functions. Why renamed: a verifier that knew the reference's text could tell a copy of it
-    one token off; with other names the copy is one more program a policy could have written."""
-    if count <= 0 or not defines_function(spec.reference):
-        return []
-    seen = set(seen or ()) | {spec.reference}
-    # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
-    # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
-    twin = renamed(spec.reference, rng, keep=prompt_words(spec.prompt_text)) or spec.reference
-    changed = [text for text in mutants(twin, rng, count + len(seen)) if text not in seen]
-    negated = [text for text in returns_negated(twin, rng, count) if text not in seen]
-    take = min(len(negated), max(1, count - len(changed)))
-    return (changed[:count - take] + negated[:take])[:count]
 
 
 def renamed_twins(probes: Sequence[Probe]) -> dict[int, list[int]]:
@@ -257,3 +237,15 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     base = [i for i in range(n_probes) if i not in spare]
     shift = base.index(leads[(run - 1) % len(leads)]) if leads else run % len(base)
     return base[shift:] + base[:shift]
+
+
+def mutants_later(order: list[int], mutants: Sequence[int]) -> list[int]:
+    """``order`` with any mutants that lead it moved behind its first other probe: run 0's first call, scored alone,
+    stops validation with ``timeout`` when it hangs (a verifier that hangs on every call costs one call), and a
+    mutant may loop where the reference does not: that is the mutant's doing, never the verifier's."""
+    lead = 0
+    while lead < len(order) and order[lead] in mutants:
+        lead += 1
+    if lead == 0 or lead == len(order):
+        return order
+    return [order[lead], *order[:lead], *order[lead + 1:]]

@@ -25,9 +25,9 @@ returned value, an index or condition a ``return`` computes with), never an inde
 count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
 and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
 top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo; and nothing in
-a ``while`` loop (its condition or its body): a mutant there often loops until ``run_response``'s timeout, a second
-of a training group's call or of a validation for each (red-team round 51 measured 2-3 s validations of an honest
-``while`` task). The result
+a ``while`` loop (its condition or its body) or a ``for`` loop over an endless iterator (``itertools.count()``): a
+mutant there often loops until ``run_response``'s timeout, a second of a training group's call or of a validation
+for each (red-team round 51 measured 7-19 s validations of honest such tasks, 0.2 s without). The result
 must parse and have another syntax tree than the original, or the next site is tried; layout, comments and prose
 around the code are kept (:mod:`verifier.response_code` finds the code).
 """
@@ -43,7 +43,7 @@ from collections.abc import Iterator
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "mutants", "mutated", "returns_negated"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -61,7 +61,7 @@ ATTRIBUTES = {"upper": "swapcase", "lower": "swapcase", "startswith": "endswith"
 QUIET_FLAGS = frozenset({"ensure_ascii", "strict", "flush", "exist_ok", "check_circular", "allow_nan", "skipkeys"})
 """Keyword arguments whose ``True``/``False`` leaves a result unchanged on ordinary inputs: never swapped
 (``json.dumps(d, ensure_ascii=False)`` on ASCII data; round 49, F2)."""
-_MUTATE_CHARS = 8_000
+MUTATE_CHARS = 8_000
 """Longer texts get no mutant: a policy's answer is shorter, and parsing, walking and tokenizing a long one costs the
 trainer's thread 50-250 ms (round 49, F6)."""
 
@@ -83,57 +83,16 @@ def mutated(text: str, rng: random.Random) -> str | None:
     return made[0] if made else None
 
 
-def mutants(text: str, rng: random.Random, count: int) -> list[str]:
+def mutants(text: str, rng: random.Random, count: int, max_chars: int = MUTATE_CHARS) -> list[str]:
     """Up to ``count`` different mutants of ``text``, each one token changed at its own drawn site (``mutated``'s,
     for ``count`` 1). Why one call for several: finding the sites is most of the cost (a 7,400-character program:
-    100 ms of 130), and validation wants 8 mutants of one reference. Never raises (see :func:`mutated`)."""
-    if len(text) > _MUTATE_CHARS or count <= 0:
+    100 ms of 130), and validation wants 8 mutants of one reference. ``max_chars``: a longer text gets none (the
+    trainer's thread keeps the default; validation, on its own thread, passes more: a reference padded past 8,000
+    characters with a docstring got no mutant, red-team round 51). Never raises (see :func:`mutated`)."""
+    if len(text) > max_chars or count <= 0:
         return []
     try:
         return _mutants(text, rng, count)
-    except Exception:  # noqa: BLE001 - see mutated
-        return []
-
-
-def returns_negated(text: str, rng: random.Random, count: int) -> list[str]:
-    """``text`` with the value one ``return`` of its functions computes negated, for up to ``count`` of them drawn
-    from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
-    ``False``), else ``return -(...)`` (a string or list then raises: wrong all the same). Why, beside the one-token
-    mutants: a small program has few sites (a sum loop: one, its ``+=``), too few to tell a verifier that pays
-    mutants from an honest one that met an equivalent one; a negated result is equivalent only on a test whose
-    expected value is 0 (or that checks no result at all). Validation's reference mutants use it
-    (:func:`verifier.checks_probes.reference_mutants`). Never raises; [] for a text without functions."""
-    if len(text) > _MUTATE_CHARS or count <= 0:
-        return []
-    try:
-        sites = []
-        for start, end in code_spans(text):
-            code = text[start:end]
-            tree = ast.parse(code)
-            functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            sites += list(dict.fromkeys(  # (a nested function's returns are met twice)
-                (start, end, code, node.value) for function in functions for node in ast.walk(function)
-                if isinstance(node, ast.Return) and node.value is not None
-                and not (isinstance(node.value, ast.Constant) and node.value.value is None)))
-        rng.shuffle(sites)
-        made = []
-        for start, end, code, value in sites[:count]:
-            truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
-                isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (
-                isinstance(value, ast.Constant) and isinstance(value.value, bool))
-            lines = parser_lines(code)
-            first, last = value.lineno - 1, value.end_lineno - 1
-            begin = char_column(lines[first], value.col_offset)
-            stop = char_column(lines[last], value.end_col_offset)
-            lines[last] = lines[last][:stop] + ")" + lines[last][stop:]
-            lines[first] = lines[first][:begin] + ("not (" if truth else "-(") + lines[first][begin:]
-            changed = "".join(lines)
-            try:
-                ast.parse(changed)
-            except (SyntaxError, ValueError):
-                continue
-            made.append(text[:start] + changed + text[end:])
-        return list(dict.fromkeys(made))
     except Exception:  # noqa: BLE001 - see mutated
         return []
 
@@ -180,7 +139,8 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
     regions = _regions(tree)
     reached = _merged([span(node) for node in regions]) if regions is not None else None
     firsts = [first for first, _ in reached or ()]
-    loops = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While)])
+    loops = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
+        isinstance(node, (ast.For, ast.AsyncFor)) and _unbounded(node.iter))])
     loop_firsts = [first for first, _ in loops]
     quiet = {position(node.value.lineno, node.value.col_offset) for node in ast.walk(tree)
              if isinstance(node, ast.keyword) and node.arg in QUIET_FLAGS and isinstance(node.value, ast.Constant)}
@@ -225,6 +185,17 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
             yield where[0], where[1], token.string, attributes[where]
         elif token.type in (tokenize.OP, tokenize.NAME) and token.string in SWAPS:
             yield where[0], where[1], token.string, SWAPS[token.string]
+
+
+def _unbounded(iterable: ast.expr) -> bool:
+    """Whether a ``for`` loop over ``iterable`` may never end by itself: ``itertools.count()``, ``cycle``,
+    ``repeat`` without a count, or ``iter(f, sentinel)`` (its exit is a ``break`` or ``return`` a mutant may
+    change, as a ``while`` loop's condition)."""
+    if not isinstance(iterable, ast.Call):
+        return False
+    name = iterable.func.attr if isinstance(iterable.func, ast.Attribute) else getattr(iterable.func, "id", "")
+    return (name in ("count", "cycle") or (name == "repeat" and len(iterable.args) < 2 and not iterable.keywords)
+            or (name == "iter" and len(iterable.args) == 2))
 
 
 def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -47,8 +47,8 @@ from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase,
 from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_mutants import check_mutants
-from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, run_order,
-                                    unpredictable_indices)
+from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
+                                    run_order, unpredictable_indices)
 from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
 from verifier.pool import Pool
@@ -100,6 +100,8 @@ class ValidationConfig(BaseModel):
     """Longest verifier source accepted by the schema check."""
     max_response_chars: int = Field(default=TEXT_CHARS_LIMIT, ge=100)
     """Longest reference or failure case accepted by the schema check."""
+    mutant_margin: float = Field(default=0.05, ge=0.0, le=0.5)
+    """A mutant scored at least 1.0 minus this is paid as much as the reference (:mod:`verifier.checks_mutants`)."""
     mutants: int = Field(default=8, ge=0, le=32)
     """Mutants of the reference scored once each, among the twins of run 0's first pass, where the reference is a
     program that defines functions (:mod:`verifier.checks_mutants`; 0: none, and the check passes)."""
@@ -256,6 +258,7 @@ class Validator:
             probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]
         orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, once, rng, chain)
                   for run in range(cfg.determinism_runs)}
+        orders[0][1:] = mutants_later(orders[0][1:], once[0])
         # Run 0 first, before anything else of this validation: no call a verifier could recognise as validation
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
@@ -306,7 +309,7 @@ class Validator:
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
-            done["mutants"] = check_mutants(pairs, cfg.fail_threshold)
+            done["mutants"] = check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
         made = sum(len(each) for each in twin_of.values())

@@ -16,8 +16,9 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_mutants import check_mutants
-from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, reference_mutants, run_order
-from verifier.code_mutation import returns_negated
+from verifier.checks import check_budget
+from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, mutants_later, run_order
+from verifier.reference_mutants import reference_mutants, returns_negated
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 FAILURES = ("def total(xs):\n    result = 0\n    for item in xs[1:]:\n        result += item\n    return result\n",
@@ -101,9 +102,10 @@ def test_each_mutant_of_the_reference_is_another_change_none_the_reference():
     assert all(_shape(text) != _shape(BRANCHY) for text in made)
 
 
-def test_a_program_with_one_site_gets_its_one_token_change_and_its_result_negated():
+def test_a_program_with_one_site_gets_its_one_token_change_and_its_result_changed_twice():
     made = reference_mutants(_task(HONEST), random.Random(5), 8)
-    assert len(made) == 2 and sum("-=" in text for text in made) == 1 and sum("return -(" in text for text in made) == 1
+    assert len(made) == 3 and sum("-=" in text for text in made) == 1
+    assert sum("return -(" in text for text in made) == 1 and sum(") + 1" in text for text in made) == 1
 
 
 def test_a_mutant_keeps_the_function_s_name_and_renames_the_reference_s_locals():
@@ -111,11 +113,12 @@ def test_a_mutant_keeps_the_function_s_name_and_renames_the_reference_s_locals()
     assert all(text.startswith("def total(") and "result" not in text for text in made)
 
 
-def test_a_returned_truth_is_negated_with_not_and_a_value_with_a_minus():
+def test_a_returned_truth_is_negated_with_not_and_a_value_with_a_minus_and_one_more():
     text = "def f(a, b):\n    if a < b:\n        return a < 2 and b\n    return [a,\n            b]\n"
     made = returns_negated(text, random.Random(0), 8)
     assert sorted(made) == sorted([text.replace("return a < 2 and b", "return not (a < 2 and b)"),
-                                   text.replace("return [a,\n            b]", "return -([a,\n            b])")])
+                                   text.replace("return [a,\n            b]", "return -([a,\n            b])"),
+                                   text.replace("return [a,\n            b]", "return ([a,\n            b]) + 1")])
 
 
 def test_a_reference_in_prose_or_a_script_without_functions_gets_no_mutants():
@@ -135,46 +138,83 @@ def test_the_mutants_are_scored_once_each_in_run_0_s_first_block_and_in_no_other
 
 
 def test_most_mutants_paid_reject_the_task_with_mutant_passes_and_a_repair_hint():
-    result = check_mutants(_pairs([1.0] * 6 + [0.0] * 2), 0.5)
+    result = check_mutants(_pairs([1.0] * 6 + [0.0] * 2), 0.05)
     assert (result.passed, result.reason) == (False, "mutant_passes")
     assert "6 of 8" in result.detail and "run_response" in result.detail
 
 
 def test_a_few_paid_mutants_are_expected_of_an_honest_verifier_and_pass():
-    result = check_mutants(_pairs([1.0] * 5 + [0.0] * 3), 0.5)
+    result = check_mutants(_pairs([1.0] * 5 + [0.0] * 3), 0.05)
     assert result.passed is True and "5 of 8" in result.detail
 
 
 def test_a_small_program_s_two_or_three_mutants_all_paid_reject_the_task():
-    assert check_mutants(_pairs([1.0] * 2), 0.5).reason == "mutant_passes"
-    assert check_mutants(_pairs([1.0, 1.0, 0.0]), 0.5).passed is True
+    assert check_mutants(_pairs([1.0] * 2), 0.05).reason == "mutant_passes"
+    assert check_mutants(_pairs([1.0, 1.0, 0.0]), 0.05).passed is True
 
 
 def test_one_mutant_alone_never_rejects_a_task():
-    assert check_mutants(_pairs([1.0]), 0.5).passed is True
+    assert check_mutants(_pairs([1.0]), 0.05).passed is True
 
 
-def test_a_mutant_scored_at_most_the_fail_threshold_is_not_paid():
-    assert check_mutants(_pairs([0.5] * 8), 0.5).passed is True
+def test_a_mutant_paid_partial_credit_is_not_paid_as_much_as_the_reference():
+    """Red-team round 51 (F1): a verifier paying the share of its tests passed paid a mutant that breaks one branch
+    0.6-0.83, and honest tasks of that kind were rejected 10 of 10 times while paid meant above 0.5."""
+    assert check_mutants(_pairs([0.83] * 8), 0.05).passed is True
+
+
+def test_a_mutant_paid_within_the_margin_of_the_reference_is_paid():
+    assert check_mutants(_pairs([0.96] * 8), 0.05).reason == "mutant_passes"
 
 
 def test_a_mutant_that_ended_without_a_score_counts_as_failing_not_as_the_verifier_s_fault():
-    result = check_mutants(_pairs([1.0] * 5 + [None] * 3, Outcome.CRASHED), 0.5)
+    result = check_mutants(_pairs([1.0] * 5 + [None] * 3, Outcome.CRASHED), 0.05)
     assert result.passed is True and "3 ended without a score" in result.detail
 
 
 def test_a_verifier_that_returns_no_score_for_a_mutant_is_a_verifier_error():
-    result = check_mutants(_pairs([0.0] * 7 + [None], Outcome.INVALID), 0.5)
+    result = check_mutants(_pairs([0.0] * 7 + [None], Outcome.INVALID), 0.05)
     assert (result.passed, result.reason) == (False, "verifier_error")
 
 
 def test_a_mutant_scored_twice_counts_once():
     twice = _pairs([1.0] * 5 + [0.0] * 3)
-    assert check_mutants(twice + twice[:1], 0.5).passed is True
+    assert check_mutants(twice + twice[:1], 0.05).passed is True
+
+
+def test_a_slow_mutant_is_no_fault_of_the_verifier_s_budget():
+    """Red-team round 51 (F4): a mutant may loop where the reference does not; honest verifiers that run each test
+    in its own run_response call took 3 s on one and were rejected as timeout 12 of 12 times."""
+    slow = [(probe, result.model_copy(update={"duration_ms": 3_040.0})) for probe, result in _pairs([0.0])]
+    assert check_budget(slow, 2_000.0).passed is True
+
+
+def test_run_0_never_opens_with_a_mutant():
+    """Its first call, alone, stops validation with timeout when it hangs, and a mutant may loop."""
+    assert mutants_later([7, 8, 3, 9], [7, 8, 9]) == [3, 7, 8, 9]
+    assert mutants_later([3, 7, 8], [7, 8]) == [3, 7, 8]
+
+
+def test_a_reference_whose_form_hid_its_code_gets_mutants():
+    """Red-team round 51 (F3): a fence with CRLF line ends, a NUL in a comment and a docstring padding the reference
+    past 8,000 characters each left round 46's static checker with no mutant, and it was admitted 5 of 5 times."""
+    crlf = "```python\r\n" + SUM_LOOP.replace("\n", "\r\n") + "```\r\n"
+    nul = SUM_LOOP + "# \x00\n"
+    padded = SUM_LOOP.replace("def total(xs):\n", 'def total(xs):\n    """' + "x" * 8_300 + '"""\n')
+    for reference in (crlf, nul, padded):
+        assert len(reference_mutants(_task(HONEST, reference), random.Random(1), 8)) >= 2
+
+
+def test_a_one_return_program_gets_its_result_negated_and_one_more():
+    made = reference_mutants(_task(HONEST, "from functools import reduce\nfrom operator import add\n\n\n"
+                                           "def total(xs):\n    return reduce(add, xs, 0)\n"), random.Random(1), 8)
+    returns = sorted(line.strip() for text in made for line in text.splitlines() if "return" in line)
+    assert len(returns) == 2 and returns[0].startswith("return (reduce(add, ") and returns[0].endswith(", 0)) + 1")
+    assert returns[1].startswith("return -(reduce(add, ") and returns[1].endswith(", 0))")
 
 
 def test_no_mutants_pass_the_check():
-    assert isinstance(check_mutants([], 0.5), CheckResult) and check_mutants([], 0.5).passed is True
+    assert isinstance(check_mutants([], 0.05), CheckResult) and check_mutants([], 0.05).passed is True
 
 
 @pytest.fixture(scope="module")

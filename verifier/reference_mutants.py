@@ -1,0 +1,106 @@
+"""The mutants of a task's reference that validation scores (:mod:`verifier.checks_mutants` judges them).
+
+A reference that is a program gets a renamed twin (:func:`verifier.code_renaming.renamed`: the prompt's words keep
+their names), and that twin's mutants: one token changed at a drawn site (:func:`verifier.code_mutation.mutants`),
+each at another site, and at least one with its returned value changed (:func:`returns_negated`), more where the
+sites are fewer. Why renamed: a verifier that knew the reference's text could tell a copy of it one token off; with
+other names the copy is one more program a policy could have written (a verifier that blanks names and pays nothing
+near the reference's shape still tells them: the training monitor's mutants, made from the policy's own answers, are
+the defence there; red-team round 51, F2).
+
+Why the form is normalised first (line ends to ``\n``, NUL characters dropped): red-team round 51 had round 46's
+static shape checker admitted 5 of 5 times with a reference whose fence ended its lines with ``\r\n``, or whose
+comment held a NUL (the parser refuses it, so no code was found), and with one padded past 8,000 characters by a
+docstring (the trainer's cap on a policy answer); validation mutates up to :data:`MAX_CHARS`.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+
+from task_bank.spec import TaskSpec
+from verifier.code_mutation import mutants
+from verifier.code_renaming import renamed
+from verifier.response_code import char_column, code_spans, parser_lines
+
+MAX_CHARS = 64_000
+"""The longest reference validation mutates (finding the sites of 64,000 characters of code costs about 2 s of the
+validator's thread; a docstring or comment costs next to nothing)."""
+
+
+def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None,
+                      keep: frozenset[str] = frozenset()) -> list[str]:
+    """Up to ``count`` different mutants of ``spec``'s reference (see the module docstring), none a text in
+    ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code without functions
+    (a script that reads its input is run whole: no caller's tests pick a function out of it)."""
+    text = spec.reference.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if count <= 0 or len(text) > MAX_CHARS or not _defines_function(text):
+        return []
+    seen = set(seen or ()) | {spec.reference, text}
+    # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
+    # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
+    twin = renamed(text, rng, keep=keep) or text
+    changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS) if made not in seen]
+    results = [made for made in returns_negated(twin, rng, count, MAX_CHARS) if made not in seen]
+    take = min(len(results), max(1, count - len(changed)))
+    return (changed[:count - take] + results[:take])[:count]
+
+
+def _defines_function(text: str) -> bool:
+    """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda."""
+    for start, end in code_spans(text):
+        try:
+            tree = ast.parse(text[start:end])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
+            return True
+    return False
+
+
+def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS) -> list[str]:
+    """``text`` with the value one ``return`` of its functions computes changed, for up to ``count`` changes drawn
+    from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
+    ``False``); else ``return -(...)`` and ``return (...) + 1`` (a string or list then raises: wrong all the same).
+    Why, beside the one-token mutants: a small program has few sites (a sum loop: one, its ``+=``; ``return
+    reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
+    equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no
+    result at all), one more never. Validation's reference mutants use it
+    (:func:`reference_mutants`). Never raises; [] for a text without functions."""
+    if len(text) > max_chars or count <= 0:
+        return []
+    try:
+        sites = []
+        for start, end in code_spans(text):
+            code = text[start:end]
+            tree = ast.parse(code)
+            functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            values = dict.fromkeys(  # (a nested function's returns are met twice)
+                node.value for function in functions for node in ast.walk(function)
+                if isinstance(node, ast.Return) and node.value is not None
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None))
+            for value in values:
+                truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
+                    isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (
+                    isinstance(value, ast.Constant) and isinstance(value.value, bool))
+                changes = [("not (", ")")] if truth else [("-(", ")"), ("(", ") + 1")]
+                sites += [(start, end, code, value, change) for change in changes]
+        rng.shuffle(sites)
+        made = []
+        for start, end, code, value, (before, after) in sites[:count]:
+            lines = parser_lines(code)
+            first, last = value.lineno - 1, value.end_lineno - 1
+            begin = char_column(lines[first], value.col_offset)
+            stop = char_column(lines[last], value.end_col_offset)
+            lines[last] = lines[last][:stop] + after + lines[last][stop:]
+            lines[first] = lines[first][:begin] + before + lines[first][begin:]
+            changed = "".join(lines)
+            try:
+                ast.parse(changed)
+            except (SyntaxError, ValueError):
+                continue
+            made.append(text[:start] + changed + text[end:])
+        return list(dict.fromkeys(made))
+    except Exception:  # noqa: BLE001 - see mutated
+        return []
