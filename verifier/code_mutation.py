@@ -92,14 +92,14 @@ def mutants(text: str, rng: random.Random, count: int, max_chars: int = MUTATE_C
     if len(text) > max_chars or count <= 0:
         return []
     try:
-        return _mutants(text, rng, count)
+        return _mutants(text, rng, count, max_chars)
     except Exception:  # noqa: BLE001 - see mutated
         return []
 
 
-def _mutants(text: str, rng: random.Random, count: int) -> list[str]:
+def _mutants(text: str, rng: random.Random, count: int, max_chars: int) -> list[str]:
     blocks = []
-    for start, end in code_spans(text):
+    for start, end in code_spans(text, max_chars):
         code = text[start:end]
         tree = ast.parse(code)
         blocks += [(start, end, code, tree, site) for site in _sites(code, tree)]

@@ -49,7 +49,7 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
 
 def _defines_function(text: str) -> bool:
     """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda."""
-    for start, end in code_spans(text):
+    for start, end in code_spans(text, MAX_CHARS):
         try:
             tree = ast.parse(text[start:end])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -72,7 +72,7 @@ def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = 
         return []
     try:
         sites = []
-        for start, end in code_spans(text):
+        for start, end in code_spans(text, max_chars):
             code = text[start:end]
             tree = ast.parse(code)
             functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]

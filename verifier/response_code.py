@@ -48,9 +48,10 @@ def char_column(line: str, byte_col: int) -> int:
     return len(line.encode("utf-8")[:byte_col].decode("utf-8"))
 
 
-def code_spans(text: str) -> list[tuple[int, int]]:
-    """The (start, end) spans of ``text`` that hold its code (see the module docstring); [] when none parses."""
-    if len(text) > MAX_CHARS:
+def code_spans(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``text`` that hold its code (see the module docstring); [] when none parses, or
+    when ``text`` is longer than ``max_chars`` (validation passes more for a reference, on its own thread)."""
+    if len(text) > max_chars:
         return []
     try:
         return _code_spans(text)

@@ -197,10 +197,11 @@ def test_run_0_never_opens_with_a_mutant():
 
 def test_a_reference_whose_form_hid_its_code_gets_mutants():
     """Red-team round 51 (F3): a fence with CRLF line ends, a NUL in a comment and a docstring padding the reference
-    past 8,000 characters each left round 46's static checker with no mutant, and it was admitted 5 of 5 times."""
+    past 8,000 characters (the trainer's cap; here past 20,000, the code finder's) each left round 46's static
+    checker with no mutant, and it was admitted 5 of 5 times."""
     crlf = "```python\r\n" + SUM_LOOP.replace("\n", "\r\n") + "```\r\n"
     nul = SUM_LOOP + "# \x00\n"
-    padded = SUM_LOOP.replace("def total(xs):\n", 'def total(xs):\n    """' + "x" * 8_300 + '"""\n')
+    padded = SUM_LOOP.replace("def total(xs):\n", 'def total(xs):\n    """' + "x" * 30_000 + '"""\n')
     for reference in (crlf, nul, padded):
         assert len(reference_mutants(_task(HONEST, reference), random.Random(1), 8)) >= 2
 
