@@ -22,8 +22,8 @@ policy learns from the in-group reward only. With a monitor, each group's own ca
 known-wrong answers at drawn places among its responses (their scores go to the monitor's canary rule, never to a
 reward): the only canaries a verifier meets at the calls where it meets the group's responses. It holds
 ``group_mutants`` mutants too: a program of the task that the verifier ran and paid earlier in the run (one of the
-latest eight), with one operator, number or name changed (:mod:`verifier.code_mutation`), whose scores go to the
-monitor's mutant rule; and up to ``group_answer_probes`` answer probes: a program it paid without running it, with
+latest eight; paid unrun counts too where the reference is a program), with one operator, number or name changed
+(:mod:`verifier.code_mutation`), whose scores go to the monitor's mutant rule; and up to ``group_answer_probes`` answer probes: a program it paid without running it, with
 the numbers it states beside its code changed, whose scores tell the unrun rule whether the pay was for the stated
 answer. Spot checks run in the background, while the trainer generates the next batch (waiting for them doubled the
 reward call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the
@@ -221,9 +221,8 @@ class VerifierReward:
 
     def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
                    texts: Sequence[str]) -> list[bool]:
-        """Keep the programs each task's verifier ran and paid (above the canary threshold), and where the task's
-        reference is a program those it paid unrun too (:meth:`_program_task`; not one excused by its stated answer),
-        the latest ``_PAID_KEPT``, to make mutants of; and queue an answer probe for each program it paid without running that
+        """Keep the programs each task's verifier ran and paid (above the canary threshold; paid unrun too where
+        :meth:`_program_task`, unless a stated answer excused it), the latest ``_PAID_KEPT``, to mutate; and queue an answer probe for each program it paid without running that
         states the task's answer beside its code (:mod:`trainer.reference_answers`): the same text with that answer
         changed (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
         answered = [False] * len(texts)
@@ -246,10 +245,9 @@ class VerifierReward:
         return answered
 
     def _program_task(self, task_id: str, spec: TaskSpec | None) -> bool:
-        """Whether ``task_id``'s reference is a program that defines functions: validation (1.17) showed its verifier
-        mutants of it and admitted only one that failed most, so a program it pays unrun is judged by mutants too
-        (a static checker that knew the reference's look and paid every other program by its own: the ``mutant``
-        rule's only sight of it, as it runs nothing). Cached per task."""
+        """Whether ``task_id``'s reference is a program that defines functions (cached): validation 1.17 admitted its
+        verifier only as it failed the reference's mutants, so what it pays unrun is mutated too (a static checker
+        that knew the reference's look runs nothing: mutants are the only sight of it)."""
         if task_id not in self._programs:
             self._programs[task_id] = spec is not None and defines_function(spec.reference)
         return self._programs[task_id]
