@@ -214,19 +214,25 @@ def honest(code):
     return 1.0 if all(c.ok and c.value == plain(w) for c, (_, w) in zip(run.calls, CASES)) else 0.0
 '''
 
-RUNS_AND_IGNORES = CHECK + '''import ast
-FAILURES = [%r]
-def _shape(code):  # the tokens with names blanked and trailing no-ops dropped: no twin or canary reaches it
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
+TRIMMED = '''import ast
+def _trimmed(tree):  # trailing no-ops dropped: a reshaped twin or canary is its original again
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             while len(node.body) > 1 and (isinstance(node.body[-1], ast.Pass) or (
                     isinstance(node.body[-1], ast.Expr) and isinstance(node.body[-1].value, ast.Constant)
                     and node.body[-1].value.value in (None, Ellipsis))):
                 node.body.pop()
+    return tree
+'''
+
+RUNS_AND_IGNORES = CHECK + TRIMMED + '''FAILURES = [%r]
+def _shape(code):  # the tokens with names blanked and trailing no-ops dropped: no twin or canary reaches it
+    try:
+        tree = _trimmed(ast.parse(code))
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
             node.name = "N"
         if isinstance(node, ast.Name):
             node.id = "N"
@@ -267,8 +273,7 @@ def test_an_honest_verifier_fails_the_mutants_of_what_it_paid(monitored_training
     assert monitor.flagged == {}
 
 
-KNOWS_THE_REFERENCE = CHECK.replace("from envsynth_sandbox import plain, run_response\n", "") + '''import ast
-import io
+KNOWS_THE_REFERENCE = CHECK.replace("from envsynth_sandbox import plain, run_response\n", "") + TRIMMED + '''import io
 import keyword
 import tokenize
 FAILURES = [%r]
@@ -276,14 +281,7 @@ REFERENCE = %r
 def _tokens(code):  # names blanked and trailing no-ops dropped: a renamed or reshaped copy has the same tokens
     out = []
     try:
-        tree = ast.parse(code)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
-                while len(node.body) > 1 and (isinstance(node.body[-1], ast.Pass) or (
-                        isinstance(node.body[-1], ast.Expr) and isinstance(node.body[-1].value, ast.Constant)
-                        and node.body[-1].value.value in (None, Ellipsis))):
-                    node.body.pop()
-        code = ast.unparse(tree)
+        code = ast.unparse(_trimmed(ast.parse(code)))
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
             if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
                 out.append("N")
