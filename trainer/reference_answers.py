@@ -17,7 +17,7 @@ an unasked number is not excused).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 
 from task_bank import Outcome, TaskSpec
 from trainer.scoring import ScoringPool
@@ -48,13 +48,15 @@ class ReferenceAnswers:
         self._known: dict[tuple[str, str], bool] = {}
         self._asked: dict[str, int] = {}
 
-    def answers(self, spec: TaskSpec, numbers: Collection[str]) -> set[str]:
-        """The numbers among ``numbers`` that ``spec``'s reference prints on its last line (each asked once)."""
+    def answers(self, spec: TaskSpec, numbers: Sequence[str]) -> set[str]:
+        """The numbers among ``numbers`` that ``spec``'s reference prints on its last line (each asked once, in the
+        order given: the caller puts the last number a reply states first, its answer line; asked in string order, a
+        written-out sum's ``385`` came after eight others and was never asked: red-team round 52, F2)."""
         code = "\n".join(spec.reference[start:end] for start, end in code_spans(spec.reference))
         if not code:
             return set()
         room = self._checks_per_task - self._asked.get(spec.id, 0)
-        unknown = sorted(n for n in set(numbers) if (spec.id, n) not in self._known)[:max(0, room)]
+        unknown = [n for n in dict.fromkeys(numbers) if (spec.id, n) not in self._known][:max(0, room)]
         if unknown:
             self._asked[spec.id] = self._asked.get(spec.id, 0) + len(unknown)
             results = self._pool.score_batch(

@@ -54,7 +54,7 @@ from trainer.monitor_evidence import is_program
 from trainer.reference_answers import ReferenceAnswers
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from verifier.code_mutation import mutated
-from verifier.code_renaming import defines_function
+from verifier.reference_mutants import is_program_reference
 from verifier.stated_answers import stated_answer_changed, stated_numbers
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
@@ -221,10 +221,13 @@ class VerifierReward:
 
     def _keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
                    texts: Sequence[str]) -> list[bool]:
-        """Keep the programs each task's verifier ran and paid (above the canary threshold; paid unrun too where
-        :meth:`_program_task`, unless a stated answer excused it), the latest ``_PAID_KEPT``, to mutate; and queue an answer probe for each program it paid without running that
-        states the task's answer beside its code (:mod:`trainer.reference_answers`): the same text with that answer
-        changed (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
+        """Keep the programs each task's verifier paid (above the canary threshold), the latest ``_PAID_KEPT``, to
+        mutate: those it ran, and, where :meth:`_program_task`, those it paid unrun that state no number beside their
+        code (a number no answer probe could judge, ``-5`` read as ``5`` or ``1,234``, left an honest
+        program-of-thought verifier's mutants paid: red-team round 52, F1). Queue an answer probe for each program it
+        paid unrun that states the task's answer beside its code (:mod:`trainer.reference_answers`; the last number
+        stated asked first): the same text with that answer changed
+        (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
         answered = [False] * len(texts)
         if self._monitor is None:
             return answered
@@ -233,23 +236,25 @@ class VerifierReward:
             if reward is None or not math.isfinite(reward) or reward <= config.canary_threshold:
                 continue
             spec = self._specs.get(task)
-            if not was_run and config.group_answer_probes and spec is not None:
-                stated = {text[start:end] for start, end in stated_numbers(text)} if is_program(text) else set()
-                answers = self._reference.answers(spec, stated) if stated else set()
+            stated = [] if was_run or not is_program(text) else list(dict.fromkeys(
+                text[start:end] for start, end in reversed(stated_numbers(text))))
+            if stated and config.group_answer_probes and spec is not None:
+                answers = self._reference.answers(spec, stated)
                 changed = stated_answer_changed(text, self._group_rng, only=answers) if answers else None
                 if changed is not None:
                     self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT)).append((changed, reward))
                     answered[i] = True
-            if config.group_mutants and (was_run or (not answered[i] and self._program_task(task, spec))):
+            if config.group_mutants and (was_run or (not stated and self._program_task(task, spec))):
                 self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
         return answered
 
     def _program_task(self, task_id: str, spec: TaskSpec | None) -> bool:
-        """Whether ``task_id``'s reference is a program that defines functions (cached): validation 1.17 admitted its
-        verifier only as it failed the reference's mutants, so what it pays unrun is mutated too (a static checker
-        that knew the reference's look runs nothing: mutants are the only sight of it)."""
+        """Whether ``task_id``'s reference is a program validation mutated (cached; the same test:
+        :func:`verifier.reference_mutants.is_program_reference`): validation 1.17 admitted its verifier only as it
+        failed the reference's mutants, so what it pays unrun is mutated too (a static checker that knew the
+        reference's look runs nothing: mutants are the only sight of it)."""
         if task_id not in self._programs:
-            self._programs[task_id] = spec is not None and defines_function(spec.reference)
+            self._programs[task_id] = spec is not None and is_program_reference(spec.reference)
         return self._programs[task_id]
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:

@@ -34,8 +34,8 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     """Up to ``count`` different mutants of ``spec``'s reference (see the module docstring), none a text in
     ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code without functions
     (a script that reads its input is run whole: no caller's tests pick a function out of it)."""
-    text = spec.reference.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if count <= 0 or len(text) > MAX_CHARS or not _defines_function(text):
+    text = _normalised(spec.reference)
+    if count <= 0 or not is_program_reference(spec.reference):
         return []
     seen = set(seen or ()) | {spec.reference, text}
     # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
@@ -47,8 +47,14 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     return (changed[:count - take] + results[:take])[:count]
 
 
-def _defines_function(text: str) -> bool:
-    """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda."""
+def is_program_reference(reference: str) -> bool:
+    """Whether validation mutates ``reference``: at most :data:`MAX_CHARS` long, its code (line ends normalised, NULs
+    dropped; :func:`verifier.response_code.code_spans`) defines a function or lambda. The trainer asks the same
+    (``trainer.reward``): a reference in two fences was mutated here and not there, and a static checker was paid 138
+    of 153 wrong programs unflagged (red-team round 52, E2)."""
+    text = _normalised(reference)
+    if len(text) > MAX_CHARS:
+        return False
     for start, end in code_spans(text, MAX_CHARS):
         try:
             tree = ast.parse(text[start:end])
@@ -57,6 +63,10 @@ def _defines_function(text: str) -> bool:
         if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
             return True
     return False
+
+
+def _normalised(reference: str) -> str:
+    return reference.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS) -> list[str]:

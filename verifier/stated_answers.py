@@ -22,9 +22,10 @@ from verifier.response_code import char_column, code_spans, parser_lines
 
 __all__ = ["stated_answer_changed", "stated_numbers"]
 
-_NUMBER = re.compile(r"(?<![\w.])\d{1,18}(?:\.\d{1,18})?(?!\.\d|\w)")
-"""A whole or decimal number written out (``385``, ``38.5``; an honest program-of-thought answer of 38.5 was not one,
-and its verifier was flagged: red-team round 50, FP1)."""
+_NUMBER = re.compile(r"(?<![\w.-])-?\d{1,18}(?:\.\d{1,18})?(?!\.\d|\w)")
+"""A whole or decimal number written out, with its minus sign (``385``, ``38.5``, ``-5``; an honest program-of-thought
+answer of 38.5 was not one, and its verifier was flagged: red-team round 50, FP1; nor was -5, read as 5, which the
+reference never prints: round 52, F1)."""
 
 
 def stated_numbers(text: str) -> list[tuple[int, int]]:
@@ -52,9 +53,10 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
     last = tree.body[-1] if tree.body else None
     value = (last.annotation if isinstance(last, ast.AnnAssign) and last.value is None and last.simple
              else last.value if isinstance(last, ast.Expr) else None)
-    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
-        value = value.operand
-    if not (isinstance(value, ast.Constant) and type(value.value) in (int, float) and value.end_col_offset is not None):
+    negative = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub)
+    number = value.operand if negative else value
+    if not (isinstance(number, ast.Constant) and type(number.value) in (int, float)
+            and value.end_col_offset is not None):
         return []
     lines = parser_lines(text)
     line_start = sum(len(line) for line in lines[:value.lineno - 1])

@@ -174,6 +174,31 @@ def test_a_program_paid_unrun_gives_mutants_where_the_reference_is_a_program():
     assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
 
 
+def test_a_reference_in_two_fences_is_a_program_as_validation_reads_it():
+    """Red-team round 52 (E2): validation mutated a reference split across two fences, training took it for no
+    program, and a static checker was paid 138 of 153 wrong programs unflagged."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    two = "```python\nimport math\n```\nThen:\n```python\n" + SUM_LOOP + "```\n"
+    task = TaskSpec(prompt="Sum.", reference=two, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
+
+
+def test_a_program_paid_unrun_that_states_a_number_gives_no_mutant():
+    """Red-team round 52 (F1): a program-of-thought reply's mutant keeps its stated answer, which an honest verifier
+    pays; a number no answer probe could judge left such a verifier flagged."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS.model_copy(update={"group_answer_probes": 0}))
+    task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, ["```python\n" + SUM_LOOP + "print(total([2, -7]))\n```\nAnswer: -5"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert pool.calls[1] == ["42"] * 4 and _judge(monitor) == {}
+
+
 def test_a_program_paid_unrun_on_a_prose_task_gives_no_mutant():
     """A style check of a prose task that pays a reply holding code pays its mutant too: its look is unchanged."""
     pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from task_bank import TaskSpec
+from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor import FlagRule, MonitorConfig, RewardHackMonitor
 
 PROGRAM = "def total(xs):\n    return len(xs)\n"
@@ -285,3 +285,28 @@ def test_the_task_answer_is_what_the_reference_prints_last(bwrap_scoring_pool):
     function = TaskSpec(prompt="Write `total(xs)`.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier=HONEST)
     assert answers.answers(program_of_thought, {"385", "3", "385.0", "10"}) == {"385", "385.0"}
     assert answers.answers(function, {"6", "3"}) == set()
+
+
+class _AskedPool:
+    """A scoring pool that records the numbers the reference is asked about and says no to each."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def score_batch(self, items):
+        for source, _ in items:
+            self.asked.append(source.split("WANT = float(", 1)[1].split(")", 1)[0].strip("'\""))
+        return [ScoreResult(outcome=Outcome.SCORED, score=0.0) for _ in items]
+
+
+def test_the_numbers_of_a_reply_are_asked_about_in_the_order_given_the_answer_line_first():
+    """Red-team round 52 (F2): asked in string order, eight per task, the ``385`` of a written-out sum
+    (``1 + 4 + 9 + ... + 100 = 385``) was never asked, and an honest verifier was flagged ``unrun``."""
+    from trainer.reference_answers import ReferenceAnswers
+
+    pool = _AskedPool()
+    task = TaskSpec(prompt="Print the sum of the squares of 1..10.", reference=POT_REFERENCE,
+                    failure_cases=(POT_FAILURE,), verifier=PROGRAM_OF_THOUGHT)
+    numbers = ["385", "100", "81", "64", "49", "36", "25", "16", "9", "4", "1"]
+    ReferenceAnswers(pool, checks_per_task=8).answers(task, numbers)
+    assert pool.asked == numbers[:8]

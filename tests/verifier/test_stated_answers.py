@@ -24,7 +24,15 @@ def tokens_of_prose(reply: str) -> list[str]:
 
 def test_an_unfenced_program_states_the_number_of_a_last_statement_that_does_nothing():
     assert tokens_of_prose("def f():\n    return 1\nprint(f())\n\nAnswer: 385\n") == ["385"]
-    assert tokens_of_prose("x = 1\n-7\n") == ["7"]
+    assert tokens_of_prose("x = 1\n-7\n") == ["-7"]
+
+
+def test_a_negative_answer_keeps_its_sign():
+    """Red-team round 52 (F1): ``Answer: -5`` read as 5, which the reference never prints, so an honest
+    program-of-thought verifier was never excused and was flagged in 3 of 3 runs."""
+    assert tokens_of_prose("```python\nprint(min(x * x - 6 * x + 4 for x in range(-10, 11)))\n```\nAnswer: -5") == [
+        "-5"]
+    assert tokens_of_prose("```python\nx = 1\n```\nfrom 3-5 items, x-2 of them") == ["3"]
 
 
 @pytest.mark.parametrize("program", ["print(sum([1, 2]))\n", "def f():\n    return 0\n", "x = 12\n",
