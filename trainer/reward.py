@@ -53,6 +53,7 @@ from trainer.monitor import RewardHackMonitor
 from trainer.monitor_evidence import is_program
 from trainer.reference_answers import ReferenceAnswers
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
+from verifier.checks_probes import prompt_words
 from verifier.code_mutation import mutated
 from verifier.reference_mutants import is_program_reference
 from verifier.stated_answers import stated_answer_changed, stated_numbers
@@ -262,8 +263,10 @@ class VerifierReward:
         earlier in the run, drawn with ``draw``; None when there is none to make."""
         paid = list(self._paid.get(task_id, ()))
         draw.shuffle(paid)
+        spec = self._specs.get(task_id)
+        names = prompt_words(spec.prompt_text) if spec is not None else frozenset()
         for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
-            mutant = mutated(text, draw)
+            mutant = mutated(text, draw, names)
             if mutant is not None:
                 return _Probe(row, mutant, _Kind.MUTANT, reward)
         return None

@@ -39,11 +39,11 @@ import bisect
 import random
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated", "named_functions"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -75,15 +75,18 @@ Site = tuple[int, int, str, str]
 """(line, column in characters, the token as written, what it becomes)."""
 
 
-def mutated(text: str, rng: random.Random) -> str | None:
+def mutated(text: str, rng: random.Random, names: Collection[str] = ()) -> str | None:
     """``text`` (a program, or a reply holding one) with one token of its code changed, the site drawn from ``rng``;
     None when no site gives a program with another syntax tree. Never raises: a response is hostile, and a fault
-    here must cost one probe, never the training run (round 48's X1 and X2 each aborted one)."""
-    made = mutants(text, rng, 1)
+    here must cost one probe, never the training run (round 48's X1 and X2 each aborted one). ``names``: the words
+    of the task's prompt; where it names functions of the program, only they and what they call change
+    (:func:`named_functions`)."""
+    made = mutants(text, rng, 1, names=names)
     return made[0] if made else None
 
 
-def mutants(text: str, rng: random.Random, count: int, max_chars: int = MUTATE_CHARS) -> list[str]:
+def mutants(text: str, rng: random.Random, count: int, max_chars: int = MUTATE_CHARS,
+            names: Collection[str] = ()) -> list[str]:
     """Up to ``count`` different mutants of ``text``, each one token changed at its own drawn site (``mutated``'s,
     for ``count`` 1). Why one call for several: finding the sites is most of the cost (a 7,400-character program:
     100 ms of 130), and validation wants 8 mutants of one reference. ``max_chars``: a longer text gets none (the
@@ -92,17 +95,17 @@ def mutants(text: str, rng: random.Random, count: int, max_chars: int = MUTATE_C
     if len(text) > max_chars or count <= 0:
         return []
     try:
-        return _mutants(text, rng, count, max_chars)
+        return _mutants(text, rng, count, max_chars, frozenset(names))
     except Exception:  # noqa: BLE001 - see mutated
         return []
 
 
-def _mutants(text: str, rng: random.Random, count: int, max_chars: int) -> list[str]:
+def _mutants(text: str, rng: random.Random, count: int, max_chars: int, names: frozenset[str]) -> list[str]:
     blocks = []
     for start, end in code_spans(text, max_chars):
         code = text[start:end]
         tree = ast.parse(code)
-        blocks += [(start, end, code, tree, site) for site in _sites(code, tree)]
+        blocks += [(start, end, code, tree, site) for site in _sites(code, tree, names)]
     rng.shuffle(blocks)
     made: list[str] = []
     shapes: dict[int, str] = {}  # a block's start -> its tree's dump, made once
@@ -125,7 +128,7 @@ def _mutants(text: str, rng: random.Random, count: int, max_chars: int) -> list[
     return made
 
 
-def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
+def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]:
     """Every token of ``code`` a mutant may change, with what it becomes."""
     lines = parser_lines(code)
 
@@ -136,7 +139,7 @@ def _sites(code: str, tree: ast.Module) -> Iterator[Site]:
         return (position(node.lineno, node.col_offset),
                 position(node.end_lineno or node.lineno, node.end_col_offset or 0))
 
-    regions = _regions(tree)
+    regions = _regions(tree, names)
     reached = _merged([span(node) for node in regions]) if regions is not None else None
     firsts = [first for first, _ in reached or ()]
     loops = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
@@ -221,14 +224,39 @@ def _operator_after(lines: list[str], position, left: ast.expr) -> tuple[int, in
     return (line, col) if text[col:col + 1] == "*" else None
 
 
-def _regions(tree: ast.Module) -> list[ast.AST] | None:
-    """The nodes whose code a caller's tests reach, where the program defines functions: their bodies' statements,
-    its lambdas' bodies and its top-level assignments; None for a script (all of it runs)."""
+def named_functions(tree: ast.Module, names: Collection[str]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions of ``tree`` a caller's tests reach: where ``names`` (the prompt's words) name some of them (or a
+    class, for its methods), those and every function they call by name, transitively; else all of them. Why: a
+    right answer that carries a self-test of its own (``def _check(): assert total([1]) == 1``) had most of its
+    mutants there, equivalent for every honest verifier, which was flagged in 2 of 3 runs (red-team round 52, F3)."""
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    by_name = {function.name: function for function in functions}
+    todo = [function for function in functions if function.name in names]
+    todo += [node for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef) and cls.name in names
+             for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not todo:
+        return functions
+    chosen: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    while todo:
+        function = todo.pop()
+        if id(function) not in chosen:
+            chosen[id(function)] = function
+            todo += [by_name[node.func.id] for node in ast.walk(function)
+                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in by_name]
+    return [function for function in functions if id(function) in chosen]
+
+
+def _regions(tree: ast.Module, names: frozenset[str] = frozenset()) -> list[ast.AST] | None:
+    """The nodes whose code a caller's tests reach, where the program defines functions: the bodies' statements of
+    :func:`named_functions`, the lambdas' bodies and the top-level assignments; None for a script (all of it runs)."""
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     lambdas = [node.body for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
     if not functions and not lambdas:
         return None
     assigned = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
+    if names:
+        functions = named_functions(tree, names)
+        lambdas = [node.body for function in functions for node in ast.walk(function) if isinstance(node, ast.Lambda)]
     return [statement for node in functions for statement in node.body] + lambdas + assigned
 
 

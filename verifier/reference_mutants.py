@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 import random
+from collections.abc import Collection
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import mutants
+from verifier.code_mutation import mutants, named_functions
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
 
@@ -41,8 +42,8 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
     # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
     twin = renamed(text, rng, keep=keep) or text
-    changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS) if made not in seen]
-    results = [made for made in returns_negated(twin, rng, count, MAX_CHARS) if made not in seen]
+    changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS, keep) if made not in seen]
+    results = [made for made in returns_negated(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))
     return (changed[:count - take] + results[:take])[:count]
 
@@ -69,7 +70,8 @@ def _normalised(reference: str) -> str:
     return reference.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS) -> list[str]:
+def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
+                    names: Collection[str] = ()) -> list[str]:
     """``text`` with the value one ``return`` of its functions computes changed, for up to ``count`` changes drawn
     from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
     ``False``); else ``return -(...)`` and ``return (...) + 1`` (a string or list then raises: wrong all the same).
@@ -77,7 +79,8 @@ def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = 
     reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
     equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no
     result at all), one more never. Validation's reference mutants use it
-    (:func:`reference_mutants`). Never raises; [] for a text without functions."""
+    (:func:`reference_mutants`). ``names``: the prompt's words (only :func:`verifier.code_mutation.named_functions`
+    change). Never raises; [] for a text without functions."""
     if len(text) > max_chars or count <= 0:
         return []
     try:
@@ -85,7 +88,7 @@ def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = 
         for start, end in code_spans(text, max_chars):
             code = text[start:end]
             tree = ast.parse(code)
-            functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            functions = named_functions(tree, names)
             values = dict.fromkeys(  # (a nested function's returns are met twice)
                 node.value for function in functions for node in ast.walk(function)
                 if isinstance(node, ast.Return) and node.value is not None

@@ -215,3 +215,16 @@ def test_several_mutants_of_one_program_each_change_another_site():
     changed_lines = [tuple(i for i, (a, b) in enumerate(zip(text.splitlines(), program.splitlines())) if a != b)
                      for text in made]
     assert len(made) == 5 == len(set(made)) and all(len(lines) == 1 for lines in changed_lines)
+
+
+def test_where_the_prompt_names_a_function_only_it_and_what_it_calls_change():
+    """Red-team round 52 (F3): a right answer that carried a self-test had most of its mutants there, equivalent for
+    every honest verifier, which was flagged in 2 of 3 runs."""
+    program = ("def _add(a, b):\n    return a + b\n\n\ndef total(xs):\n    acc = 0\n    for x in xs:\n"
+               "        acc = _add(acc, x)\n    return acc\n\n\ndef _check():\n    assert total([1, 2]) == 3\n"
+               "    assert total([]) == 0 and total([-1]) < 0\n")
+    made = [mutated(program, random.Random(seed), names={"Write", "total", "xs"}) for seed in range(40)]
+    assert all(text is not None and text.split("def _check")[1] == program.split("def _check")[1] for text in made)
+    assert any("return a - b" in text for text in made)  # the helper ``total`` calls
+    unnamed = [mutated(program, random.Random(seed)) for seed in range(40)]
+    assert any(text.split("def _check")[1] != program.split("def _check")[1] for text in unnamed)
