@@ -14,12 +14,13 @@ The rule, pure (scores in, one :class:`CheckResult` out, as every check in :mod:
 rejected as ``mutant_passes`` when at least :data:`MIN_PAID` mutants, and at least :data:`PAID_SHARE` of those
 validation could make, were paid as much as the reference (within ``ValidationConfig.mutant_margin``, 0.05, of its
 1.0; a verifier paying the share of its tests passed pays a mutant that breaks one branch 0.6-0.83, and honest ones
-of that kind were rejected 10 of 10 times while paid meant above the failure-case threshold: red-team round 51, F1); where a small program gave only 2 or 3, all of them
-(a sum loop has one site and one ``return``: each mutant of it is then evidence of its own, and a negated result is
-equivalent only where every expected value is 0). Some mutants compute the same as the reference on
-every input a verifier tries (an *equivalent* mutant: a number changed in a branch no test reaches); offline, an
-honest verifier with exact tests paid 1.2% of the mutants of 81 natural programs, and none more than half of any
-program's (red-team round 49), so a few paid mutants are expected and only most of them is evidence. A mutant whose
+of that kind were rejected 10 of 10 times while paid meant above the failure-case threshold: red-team round 51,
+F1); where a small program gave only 2 or 3, all of them (a sum loop has one site and one ``return``: each mutant of
+it is then evidence of its own, and a changed result is equivalent only where every expected value is 0, or never).
+Some mutants compute the same as the reference on every input a verifier tries (an *equivalent* mutant: a number
+changed in a branch no test reaches); offline, an honest verifier with exact tests paid 1.2% of the mutants of 81
+natural programs, and none more than half of any program's (red-team round 49), so a few paid mutants are expected
+and only most of them is evidence. A mutant whose
 call ends without a score (it raised, exited, looped until ``run_response``'s timeout) counts as failing, as a
 failure case's does; only ``invalid`` (the verifier returned no score) and ``error`` (the sandbox) are faults. A
 verifier of a program that checks only its style (type hints, a docstring) is rejected too: a task that asks for a

@@ -2,8 +2,8 @@
 
 A reference that is a program gets a renamed twin (:func:`verifier.code_renaming.renamed`: the prompt's words keep
 their names), and that twin's mutants: one token changed at a drawn site (:func:`verifier.code_mutation.mutants`),
-each at another site, and at least one with its returned value changed (:func:`returns_negated`), more where the
-sites are fewer. Why renamed: a verifier that knew the reference's text could tell a copy of it one token off; with
+each at another site, and at least one with its returned value changed (:func:`returns_changed`), more where
+the sites are fewer. Why renamed: a verifier that knew the reference's text could tell a copy of it one token off; with
 other names the copy is one more program a policy could have written (a verifier that blanks names and pays nothing
 near the reference's shape still tells them: the training monitor's mutants, made from the policy's own answers, are
 the defence there; red-team round 51, F2).
@@ -43,7 +43,7 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
     twin = renamed(text, rng, keep=keep) or text
     changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS, keep) if made not in seen]
-    results = [made for made in returns_negated(twin, rng, count, MAX_CHARS, keep) if made not in seen]
+    results = [made for made in returns_changed(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))
     return (changed[:count - take] + results[:take])[:count]
 
@@ -70,7 +70,7 @@ def _normalised(reference: str) -> str:
     return reference.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def returns_negated(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
+def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
                     names: Collection[str] = ()) -> list[str]:
     """``text`` with the value one ``return`` of its functions computes changed, for up to ``count`` changes drawn
     from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/

@@ -18,7 +18,7 @@ from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_mutants import check_mutants
 from verifier.checks import check_budget
 from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, mutants_later, run_order
-from verifier.reference_mutants import reference_mutants, returns_negated
+from verifier.reference_mutants import reference_mutants, returns_changed
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 FAILURES = ("def total(xs):\n    result = 0\n    for item in xs[1:]:\n        result += item\n    return result\n",
@@ -115,7 +115,7 @@ def test_a_mutant_keeps_the_function_s_name_and_renames_the_reference_s_locals()
 
 def test_a_returned_truth_is_negated_with_not_and_a_value_with_a_minus_and_one_more():
     text = "def f(a, b):\n    if a < b:\n        return a < 2 and b\n    return [a,\n            b]\n"
-    made = returns_negated(text, random.Random(0), 8)
+    made = returns_changed(text, random.Random(0), 8)
     assert sorted(made) == sorted([text.replace("return a < 2 and b", "return not (a < 2 and b)"),
                                    text.replace("return [a,\n            b]", "return -([a,\n            b])"),
                                    text.replace("return [a,\n            b]", "return ([a,\n            b]) + 1")])
