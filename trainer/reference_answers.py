@@ -17,6 +17,7 @@ an unasked number is not excused).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 from task_bank import Outcome, TaskSpec
@@ -36,6 +37,21 @@ def verify(response: str) -> float:
     return 1.0 if any(abs(float(n) - WANT) <= 1e-9 * max(1.0, abs(WANT)) for n in found) else 0.0
 '''
 """The verifier that asks whether a reference prints ``number`` on its last line of output."""
+
+
+def states_answer(reference: str) -> bool:
+    """Whether ``reference`` can print an answer when run as a script: its code has a top-level statement that does
+    more than import, define, assign or document (a call, a loop, an ``if __name__`` block). A function task's does
+    not, so no number a reply states can be its answer, and a program paid unrun that states one is judged like any
+    other (red-team round 53: "Python 3.7" or "Step 1" beside a function kept its mutants away)."""
+    code = "\n".join(reference[start:end] for start, end in code_spans(reference))
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(not isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                     ast.Assign, ast.AnnAssign, ast.Pass))
+               and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) for node in tree.body)
 
 
 class ReferenceAnswers:

@@ -51,7 +51,7 @@ from trainer.background_checks import BackgroundChecks, draw_canary
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.monitor_evidence import is_program
-from trainer.reference_answers import ReferenceAnswers
+from trainer.reference_answers import ReferenceAnswers, states_answer
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 from verifier.checks_probes import prompt_words
 from verifier.code_mutation import mutated
@@ -102,6 +102,7 @@ class VerifierReward:
         self._specs: dict[str, TaskSpec | None] = {}
         self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier paid, to mutate
         self._programs: dict[str, bool] = {}  # per task: whether its reference is a program (``_program_task``)
+        self._scripts: dict[str, bool] = {}  # per task: whether its reference can print an answer (``_script_task``)
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
         self._reference = ReferenceAnswers(pool)  # which stated numbers are a task's answer
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
@@ -224,7 +225,7 @@ class VerifierReward:
                    texts: Sequence[str]) -> list[bool]:
         """Keep the programs each task's verifier paid (above the canary threshold), the latest ``_PAID_KEPT``, to
         mutate: those it ran, and, where :meth:`_program_task`, those it paid unrun that state no number beside their
-        code (a number no answer probe could judge, ``-5`` read as ``5`` or ``1,234``, left an honest
+        code where the reference can print one (:meth:`_script_task`; a number no answer probe could judge, ``-5`` read as ``5`` or ``1,234``, left an honest
         program-of-thought verifier's mutants paid: red-team round 52, F1). Queue an answer probe for each program it
         paid unrun that states the task's answer beside its code (:mod:`trainer.reference_answers`; the last number
         stated asked first): the same text with that answer changed
@@ -237,8 +238,8 @@ class VerifierReward:
             if reward is None or not math.isfinite(reward) or reward <= config.canary_threshold:
                 continue
             spec = self._specs.get(task)
-            stated = [] if was_run or not is_program(text) else list(dict.fromkeys(
-                text[start:end] for start, end in reversed(stated_numbers(text))))
+            stated = [] if was_run or not is_program(text) or not self._script_task(task, spec) else list(
+                dict.fromkeys(text[start:end] for start, end in reversed(stated_numbers(text))))
             if stated and config.group_answer_probes and spec is not None:
                 answers = self._reference.answers(spec, stated)
                 changed = stated_answer_changed(text, self._group_rng, only=answers) if answers else None
@@ -248,6 +249,13 @@ class VerifierReward:
             if config.group_mutants and (was_run or (not stated and self._program_task(task, spec))):
                 self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
         return answered
+
+    def _script_task(self, task_id: str, spec: TaskSpec | None) -> bool:
+        """Whether ``task_id``'s reference can print an answer (:func:`trainer.reference_answers.states_answer`;
+        cached): only then may a number a reply states be the task's answer."""
+        if task_id not in self._scripts:
+            self._scripts[task_id] = spec is not None and states_answer(spec.reference)
+        return self._scripts[task_id]
 
     def _program_task(self, task_id: str, spec: TaskSpec | None) -> bool:
         """Whether ``task_id``'s reference is a program validation mutated (cached; the same test:

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier.checks import fault_reason
 from verifier.checks_probes import Probe, ProbeKind
+from verifier.reference_mutants import MAX_CHARS, oversized_code
 
 MIN_PAID = 4
 """Mutants paid as much as the reference that reject a task at least, where as many were made (2 or 3 made:
@@ -78,3 +79,15 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
                            detail=f"{summary} ({listed}): {REPAIR_HINT}")
     verdict = f"{needed} would reject the task" if needed <= made else "too few to judge by"
     return CheckResult(name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")
+
+
+def check_code_size(reference: str) -> CheckResult | None:
+    """A failed ``mutants`` check (``schema``) for a reference whose code, comments and docstrings aside, is too long
+    to mutate (:func:`verifier.reference_mutants.oversized_code`); None otherwise. Why not pass it: padding the
+    reference switched the check off, and a static checker was admitted 3 of 3 times (red-team round 53)."""
+    size = oversized_code(reference)
+    if size is None:
+        return None
+    return CheckResult(name="mutants", passed=False, reason="schema",
+                       detail=f"the reference's code is {size} characters without comments and docstrings, over the "
+                              f"{MAX_CHARS} validation can mutate: a reference is an answer, write a shorter one")

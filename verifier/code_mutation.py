@@ -228,10 +228,14 @@ def named_functions(tree: ast.Module, names: Collection[str]) -> list[ast.Functi
     """The functions of ``tree`` a caller's tests reach: where ``names`` (the prompt's words) name some of them (or a
     class, for its methods), those and every function they call by name, transitively; else all of them. Why: a
     right answer that carries a self-test of its own (``def _check(): assert total([1]) == 1``) had most of its
-    mutants there, equivalent for every honest verifier, which was flagged in 2 of 3 runs (red-team round 52, F3)."""
+    mutants there, equivalent for every honest verifier, which was flagged in 2 of 3 runs (red-team round 52, F3). A
+    top-level alias the prompt names (``count_vowels = vowel_total``) names its function (round 53: otherwise all
+    functions, the self-test's included, and an honest task was rejected 85 of 200 draws)."""
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     by_name = {function.name: function for function in functions}
-    todo = [function for function in functions if function.name in names]
+    aliases = {node.value.id for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+               and any(isinstance(target, ast.Name) and target.id in names for target in node.targets)}
+    todo = [function for function in functions if function.name in names or function.name in aliases]
     todo += [node for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef) and cls.name in names
              for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if not todo:

@@ -35,8 +35,8 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     """Up to ``count`` different mutants of ``spec``'s reference (see the module docstring), none a text in
     ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code without functions
     (a script that reads its input is run whole: no caller's tests pick a function out of it)."""
-    text = _normalised(spec.reference)
-    if count <= 0 or not is_program_reference(spec.reference):
+    text = program_text(spec.reference)
+    if count <= 0 or text is None:
         return []
     seen = set(seen or ()) | {spec.reference, text}
     # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
@@ -49,21 +49,63 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
 
 
 def is_program_reference(reference: str) -> bool:
-    """Whether validation mutates ``reference``: at most :data:`MAX_CHARS` long, its code (line ends normalised, NULs
-    dropped; :func:`verifier.response_code.code_spans`) defines a function or lambda. The trainer asks the same
-    (``trainer.reward``): a reference in two fences was mutated here and not there, and a static checker was paid 138
-    of 153 wrong programs unflagged (red-team round 52, E2)."""
+    """Whether validation mutates ``reference`` (:func:`program_text`). The trainer asks the same (``trainer.reward``):
+    a reference in two fences was mutated here and not there, and a static checker was paid 138 of 153 wrong programs
+    unflagged (red-team round 52, E2)."""
+    return program_text(reference) is not None
+
+
+def program_text(reference: str) -> str | None:
+    """The text validation mutates: ``reference`` with its line ends normalised and NULs dropped, or, where that is
+    over :data:`MAX_CHARS`, its code without comments and docstrings (a 65,000-character comment took the reference
+    out of the mutants' reach, and a static checker was admitted 3 of 3 times: round 53) when that fits; None when
+    its code defines no function or lambda, or is too long (:func:`oversized_code` says so)."""
     text = _normalised(reference)
     if len(text) > MAX_CHARS:
-        return False
+        text = _bare_code(text)
+        if text is None or len(text) > MAX_CHARS:
+            return None
     for start, end in code_spans(text, MAX_CHARS):
         try:
             tree = ast.parse(text[start:end])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
-            return True
-    return False
+            return text
+    return None
+
+
+def oversized_code(reference: str) -> int | None:
+    """The length of ``reference``'s code without comments and docstrings, where that defines functions and is over
+    :data:`MAX_CHARS` (validation cannot mutate it, so it rejects the task: a reference is an answer); else None."""
+    text = _normalised(reference)
+    if len(text) <= MAX_CHARS:
+        return None
+    code = _bare_code(text)
+    if code is None or len(code) <= MAX_CHARS:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return len(code) if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                            for node in ast.walk(tree)) else None
+
+
+def _bare_code(text: str) -> str | None:
+    """The code of ``text`` (its spans joined), unparsed without comments or statements that are a bare string (a
+    docstring); None when none parses."""
+    try:
+        tree = ast.parse("\n".join(text[start:end] for start, end in code_spans(text, len(text))))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list):
+                kept = [statement for statement in body if not (isinstance(statement, ast.Expr) and isinstance(
+                    statement.value, ast.Constant) and isinstance(statement.value.value, str))]
+                node.body = kept or [ast.Pass()]
+        return ast.unparse(tree) if tree.body else None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _normalised(reference: str) -> str:
@@ -97,7 +139,8 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
                 truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
                     isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (
                     isinstance(value, ast.Constant) and isinstance(value.value, bool))
-                changes = [("not (", ")")] if truth else [("-(", ")"), ("(", ") + 1")]
+                changes = ([("not (", ")")] if truth else [("(", ") + 1")] if isinstance(value, ast.Constant)
+                           else [("-(", ")"), ("(", ") + 1")])  # (``-(0)`` is 0: round 53)
                 sites += [(start, end, code, value, change) for change in changes]
         rng.shuffle(sites)
         made = []

@@ -46,7 +46,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.checks_interpreters import SeededInterpreters
-from verifier.checks_mutants import check_mutants
+from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
 from verifier.code_renaming import defines_function
@@ -309,7 +309,7 @@ class Validator:
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
-            done["mutants"] = check_mutants(pairs, cfg.mutant_margin)
+            done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
         made = sum(len(each) for each in twin_of.values())

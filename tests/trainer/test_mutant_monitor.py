@@ -191,12 +191,25 @@ def test_a_program_paid_unrun_that_states_a_number_gives_no_mutant():
     """Red-team round 52 (F1): a program-of-thought reply's mutant keeps its stated answer, which an honest verifier
     pays; a number no answer probe could judge left such a verifier flagged."""
     pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS.model_copy(update={"group_answer_probes": 0}))
-    task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    script = SUM_LOOP + "print(total([2, -7]))\n"  # a reference that prints its answer
+    task = TaskSpec(prompt="Sum.", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
     reward = _reward(pool, task, monitor)
-    reward([None] * 4, ["```python\n" + SUM_LOOP + "print(total([2, -7]))\n```\nAnswer: -5"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["```python\n" + script + "```\nAnswer: -5"] * 4, task_id=[task.id] * 4)
     reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
     reward.close()
     assert pool.calls[1] == ["42"] * 4 and _judge(monitor) == {}
+
+
+def test_a_number_beside_a_function_task_s_program_is_no_answer_and_keeps_its_mutants():
+    """Red-team round 53: "Python 3.7" or "Step 1" beside a program kept its mutants away, though a function task's
+    reference prints nothing, so no stated number can be its answer."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, ["Tested on Python 3.7:\n```python\n" + SUM_LOOP + "```"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
 
 
 def test_a_program_paid_unrun_on_a_prose_task_gives_no_mutant():

@@ -15,7 +15,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
-from verifier.checks_mutants import check_mutants
+from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks import check_budget
 from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, mutants_later, run_order
 from verifier.reference_mutants import reference_mutants, returns_changed
@@ -212,6 +212,37 @@ def test_a_one_return_program_gets_its_result_negated_and_one_more():
     returns = sorted(line.strip() for text in made for line in text.splitlines() if "return" in line)
     assert len(returns) == 2 and returns[0].startswith("return (reduce(add, ") and returns[0].endswith(", 0)) + 1")
     assert returns[1].startswith("return -(reduce(add, ") and returns[1].endswith(", 0))")
+
+
+def test_a_reference_padded_past_the_limit_is_mutated_as_its_bare_code():
+    """Red-team round 53: a 65,000-character comment took the reference out of the mutants' reach, and a static
+    checker was admitted 3 of 3 times."""
+    padded = SUM_LOOP + "# " + "x" * 65_000 + "\n"
+    made = reference_mutants(_task(HONEST, padded), random.Random(1), 8)
+    assert len(made) >= 2 and all(len(text) < 1_000 for text in made) and check_code_size(padded) is None
+
+
+def test_a_reference_whose_code_is_too_long_to_mutate_is_rejected_as_schema():
+    code = "".join(f"def f{i}(a):\n    return a + {i}\n\n\n" for i in range(3_000))
+    result = check_code_size(code)
+    assert result is not None and (result.passed, result.reason) == (False, "schema")
+
+
+def test_a_prompt_s_alias_names_the_function_it_stands_for():
+    """Red-team round 53: ``count_vowels = vowel_total`` matched no ``def``, every function was mutated, its
+    self-test's too, and an honest task was rejected in 85 of 200 draws."""
+    program = ("def vowel_total(s):\n    return sum(c in 'aeiou' for c in s)\n\n\ncount_vowels = vowel_total\n\n\n"
+               "def _check():\n    assert count_vowels('abe') == 2 and count_vowels('') == 0\n")
+    words = frozenset({"Write", "count_vowels", "s"})
+    for seed in range(20):
+        for text in reference_mutants(_task(HONEST, program), random.Random(seed), 8, keep=words):
+            assert text.split("def _check")[1] == program.split("def _check")[1]
+
+
+def test_a_returned_constant_gets_one_more_never_its_negation():
+    """Red-team round 53: ``return 0`` became ``return -(0)``, the same, and every honest verifier paid it."""
+    made = returns_changed("def f(x):\n    if x:\n        return 0\n    return x\n", random.Random(0), 8)
+    assert "return (0) + 1" in "".join(made) and "-(0)" not in "".join(made)
 
 
 def test_no_mutants_pass_the_check():
