@@ -13,6 +13,8 @@ reference              ``unsolvable`` (< 1.0), or the fault reason of a call tha
 failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included), ``few_twins`` (the
                        failure cases that are programs gave fewer renamed twins than one training process
                        scores), or a fault reason
+mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference:
+                       :mod:`verifier.checks_mutants`), ``schema`` (its code too long to mutate), or a fault reason
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
 budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than
