@@ -23,11 +23,12 @@ known-wrong answers at drawn places among its responses (their scores go to the 
 reward): the only canaries a verifier meets at the calls where it meets the group's responses. It holds
 ``group_mutants`` mutants too: a program of the task that the verifier ran and paid earlier in the run (one of the
 latest eight; paid unrun counts too where the reference is a program), with one operator, number or name changed
-(:mod:`verifier.code_mutation`), whose scores go to the monitor's mutant rule; and up to ``group_answer_probes`` answer probes: a program it paid without running it, with
-the numbers it states beside its code changed, whose scores tell the unrun rule whether the pay was for the stated
-answer. Spot checks run in the background, while the trainer generates the next batch (waiting for them doubled the
-reward call of a cheap verifier); :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the
-trainer's thread, at the next call and whenever the monitor judges.
+(:mod:`verifier.code_mutation`), whose scores go to the monitor's mutant rule; and up to ``group_answer_probes``
+answer probes: a program it paid without running it, with the numbers it states beside its code changed, whose
+scores tell the unrun rule whether the pay was for the stated answer. Spot checks run in the background, while the
+trainer generates the next batch (waiting for them doubled the reward call of a cheap verifier);
+:meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's thread, at the next call and
+whenever the monitor judges.
 
 Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
 (``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time
@@ -225,8 +226,9 @@ class VerifierReward:
                    texts: Sequence[str]) -> list[bool]:
         """Keep the programs each task's verifier paid (above the canary threshold), the latest ``_PAID_KEPT``, to
         mutate: those it ran, and, where :meth:`_program_task`, those it paid unrun that state no number beside their
-        code where the reference can print one (:meth:`_script_task`; a number no answer probe could judge, ``-5`` read as ``5`` or ``1,234``, left an honest
-        program-of-thought verifier's mutants paid: red-team round 52, F1). Queue an answer probe for each program it
+        code where the reference can print one (:meth:`_script_task`; a number no answer probe could judge, ``-5``
+        read as ``5`` or ``1,234``, left an honest program-of-thought verifier's mutants paid: red-team round 52,
+        F1). Queue an answer probe for each program it
         paid unrun that states the task's answer beside its code (:mod:`trainer.reference_answers`; the last number
         stated asked first): the same text with that answer changed
         (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
@@ -267,8 +269,9 @@ class VerifierReward:
         return self._programs[task_id]
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> _Probe | None:
-        """A mutant (:func:`verifier.code_mutation.mutated`) of a program of ``task_id`` its verifier ran and paid
-        earlier in the run, drawn with ``draw``; None when there is none to make."""
+        """A mutant (:func:`verifier.code_mutation.mutated`; where the prompt names functions, of those) of a program
+        of ``task_id`` its verifier paid earlier in the run (:meth:`_keep_paid`), drawn with ``draw``; None when there
+        is none to make."""
         paid = list(self._paid.get(task_id, ()))
         draw.shuffle(paid)
         spec = self._specs.get(task_id)
