@@ -38,7 +38,7 @@ of them; one that ignores what its runs returned pays them as it paid the origin
 ``min_mutant_passes`` mutants were paid as much as their originals (and above ``canary_threshold``), at least
 ``mutant_share`` of the mutants scored. An equivalent mutant (one that computes the same on every input the verifier
 tries) is paid by an honest verifier too, hence the share. Which programs give mutants is the reward function's
-choice (:meth:`trainer.reward.VerifierReward._keep_paid`): those the verifier ran and paid, and, where the task's
+choice (:meth:`trainer.group_probes.GroupProbes.keep_paid`): those the verifier ran and paid, and, where the task's
 reference is a program (validation then showed the verifier mutants of the reference and admitted it only as it
 failed most), those it paid unrun, so a static checker that knew the reference's look and paid every other program by
 its own is judged too; a static checker of a prose task (a style check that pays a reply holding code) gives none,
