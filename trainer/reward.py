@@ -28,7 +28,7 @@ answer probes: a program it paid without running it, with the numbers it states 
 scores tell the unrun rule whether the pay was for the stated answer. Spot checks run in the background, while the
 trainer generates the next batch (waiting for them doubled the reward call of a cheap verifier);
 :meth:`VerifierReward.drain` hands the finished ones to the monitor, on the trainer's thread, at the next call and
-whenever the monitor judges.
+whenever the monitor judges. The probes inside a group's own call are drawn by :mod:`trainer.group_probes`.
 
 Raising would abort ``train()``, so nothing here raises for a bad rollout. Counts of each outcome
 (``verifier/scored``, ``verifier/error``, ...), the pass rate, the equal-score groups and the scoring time

@@ -49,9 +49,9 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
 
 
 def is_program_reference(reference: str) -> bool:
-    """Whether validation mutates ``reference`` (:func:`program_text`). The trainer asks the same (``trainer.group_probes``):
-    a reference in two fences was mutated here and not there, and a static checker was paid 138 of 153 wrong programs
-    unflagged (red-team round 52, E2)."""
+    """Whether validation mutates ``reference`` (:func:`program_text`). The trainer asks the same
+    (``trainer.group_probes``): a reference in two fences was mutated here and not there, and a static checker was
+    paid 138 of 153 wrong programs unflagged (red-team round 52, E2)."""
     return program_text(reference) is not None
 
 
