@@ -116,7 +116,9 @@ def _mutants(text: str, rng: random.Random, count: int, max_chars: int, names: f
         lines[line - 1] = lines[line - 1][:col] + new + lines[line - 1][col + len(token):]
         changed = "".join(lines)
         try:
-            if ast.dump(ast.parse(changed)) == shapes.setdefault(start, ast.dump(tree)):
+            if start not in shapes:
+                shapes[start] = ast.dump(tree)
+            if ast.dump(ast.parse(changed)) == shapes[start]:
                 continue
         except (SyntaxError, ValueError):
             continue

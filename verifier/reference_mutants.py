@@ -60,36 +60,34 @@ def program_text(reference: str) -> str | None:
     over :data:`MAX_CHARS`, its code without comments and docstrings (a 65,000-character comment took the reference
     out of the mutants' reach, and a static checker was admitted 3 of 3 times: round 53) when that fits; None when
     its code defines no function or lambda, or is too long (:func:`oversized_code` says so)."""
-    text = _normalised(reference)
-    if len(text) > MAX_CHARS:
-        text = _bare_code(text)
-        if text is None or len(text) > MAX_CHARS:
-            return None
-    for start, end in code_spans(text, MAX_CHARS):
-        try:
-            tree = ast.parse(text[start:end])
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
-            return text
-    return None
+    text = _candidate(reference)
+    return text if text is not None and len(text) <= MAX_CHARS and _defines_function(text) else None
 
 
 def oversized_code(reference: str) -> int | None:
     """The length of ``reference``'s code without comments and docstrings, where that defines functions and is over
     :data:`MAX_CHARS` (validation cannot mutate it, so it rejects the task: a reference is an answer); else None."""
+    text = _candidate(reference)
+    return len(text) if text is not None and len(text) > MAX_CHARS and _defines_function(text) else None
+
+
+def _candidate(reference: str) -> str | None:
+    """``reference`` normalised, or its bare code (:func:`_bare_code`) where the normalised text is over
+    :data:`MAX_CHARS`."""
     text = _normalised(reference)
-    if len(text) <= MAX_CHARS:
-        return None
-    code = _bare_code(text)
-    if code is None or len(code) <= MAX_CHARS:
-        return None
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    return len(code) if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                            for node in ast.walk(tree)) else None
+    return text if len(text) <= MAX_CHARS else _bare_code(text)
+
+
+def _defines_function(text: str) -> bool:
+    """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda."""
+    for start, end in code_spans(text, max(MAX_CHARS, len(text))):
+        try:
+            tree = ast.parse(text[start:end])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
+            return True
+    return False
 
 
 def _bare_code(text: str) -> str | None:
