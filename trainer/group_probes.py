@@ -132,17 +132,17 @@ class GroupProbes:
 
     def _program_task(self, task_id: str, spec: TaskSpec | None) -> bool:
         """Whether ``task_id``'s reference is a program validation mutated (cached; the same test:
-        :func:`verifier.reference_mutants.is_program_reference`): validation 1.17 admitted its verifier only as it
-        failed the reference's mutants, so what it pays unrun is mutated too (a static checker that knew the
-        reference's look runs nothing: mutants are the only sight of it)."""
+        :func:`verifier.reference_mutants.is_program_reference`; a script that prints is one from validator 1.18):
+        validation admitted its verifier only as it failed the reference's mutants, so what it pays unrun is mutated
+        too (a static checker that knew the reference's look runs nothing: mutants are the only sight of it)."""
         if task_id not in self._programs:
             self._programs[task_id] = spec is not None and is_program_reference(spec.reference)
         return self._programs[task_id]
 
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> GroupProbe | None:
         """A mutant (:func:`verifier.code_mutation.mutated`; where the prompt names functions, of those) of a program
-        of ``task_id`` its verifier paid earlier in the run (:meth:`keep_paid`), drawn with ``draw``; None when there
-        is none to make."""
+        of ``task_id`` its verifier paid earlier in the run (:meth:`keep_paid`), drawn with ``draw``, with the numbers
+        it states beside its code changed where it states any; None when there is none to make."""
         paid = list(self._paid.get(task_id, ()))
         draw.shuffle(paid)
         spec = self._specs.get(task_id)
@@ -150,6 +150,10 @@ class GroupProbes:
         for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
             mutant = mutated(text, draw, names)
             if mutant is not None:
+                # the numbers it states beside its code changed too, as validation's (verifier.reference_mutants): an
+                # honest verifier may run a program of thought and pay its stated answer alone
+                if stated_numbers(mutant):
+                    mutant = stated_answer_changed(mutant, draw) or mutant
                 return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward)
         return None
 

@@ -56,8 +56,8 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
     mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.MUTANT]
     results = tuple(r for _, r in mine)
     if not mine:
-        return CheckResult(name="mutants", passed=True,
-                           detail="no mutants: the reference is not a program that defines functions")
+        return CheckResult(name="mutants", passed=True, detail="no mutants: the reference is prose, or code that "
+                           "neither defines functions nor prints, or has nothing to change")
     faults = [r for r in results if r.outcome in (Outcome.ERROR, Outcome.INVALID)]
     fault = fault_reason(faults)
     if fault is not None:

@@ -12,6 +12,16 @@ Why the form is normalised first (line ends to ``\n``, NUL characters dropped): 
 static shape checker admitted 5 of 5 times with a reference whose fence ended its lines with ``\r\n``, or whose
 comment held a NUL (the parser refuses it, so no code was found), and with one padded past 8,000 characters by a
 docstring (the trainer's cap on a policy answer); validation mutates up to :data:`MAX_CHARS`.
+
+Which references are programs: code that defines a function or lambda, or a *script* without functions that prints
+(what a verifier reads of it is its output). Scripts were left out until validator 1.18, and a static checker that
+paid scripts by their shape was admitted 2 of 2 times on a stdin task (session 22). A script's "returned value" is
+the first value each ``print`` writes.
+
+Where the reference states numbers beside its code (a program-of-thought answer: a program, then ``Answer: 14``),
+every mutant has them changed too (:func:`verifier.stated_answers.stated_answer_changed`): an honest verifier of such
+a task may judge the stated answer alone, and one that did was rejected as ``mutant_passes`` 2 of 2 times, its every
+mutant still stating 14 (session 22). A verifier that pays by the look still pays a mutant whose answer changed.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from task_bank.spec import TaskSpec
 from verifier.code_mutation import mutants, named_functions
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
+from verifier.stated_answers import stated_answer_changed, stated_numbers
 
 MAX_CHARS = 64_000
 """The longest reference validation mutates (finding the sites of 64,000 characters of code costs about 2 s of the
@@ -33,8 +44,9 @@ validator's thread; a docstring or comment costs next to nothing)."""
 def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None,
                       keep: frozenset[str] = frozenset()) -> list[str]:
     """Up to ``count`` different mutants of ``spec``'s reference (see the module docstring), none a text in
-    ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code without functions
-    (a script that reads its input is run whole: no caller's tests pick a function out of it)."""
+    ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code that neither
+    defines functions nor prints. Each has the numbers the reference states beside its code changed, where it states
+    any (see the module docstring)."""
     text = program_text(spec.reference)
     if count <= 0 or text is None:
         return []
@@ -45,7 +57,10 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS, keep) if made not in seen]
     results = [made for made in returns_changed(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))
-    return (changed[:count - take] + results[:take])[:count]
+    made = (changed[:count - take] + results[:take])[:count]
+    if stated_numbers(twin):  # (an answer stated beside the code: judged by an honest verifier alone)
+        made = [stated_answer_changed(each, rng) or each for each in made]
+    return list(dict.fromkeys(made))
 
 
 def is_program_reference(reference: str) -> bool:
@@ -59,16 +74,18 @@ def program_text(reference: str) -> str | None:
     """The text validation mutates: ``reference`` with its line ends normalised and NULs dropped, or, where that is
     over :data:`MAX_CHARS`, its code without comments and docstrings (a 65,000-character comment took the reference
     out of the mutants' reach, and a static checker was admitted 3 of 3 times: round 53) when that fits; None when
-    its code defines no function or lambda, or is too long (:func:`oversized_code` says so)."""
+    its code neither defines a function or lambda nor prints (:func:`_is_program`), or is too long
+    (:func:`oversized_code` says so)."""
     text = _candidate(reference)
-    return text if text is not None and len(text) <= MAX_CHARS and _defines_function(text) else None
+    return text if text is not None and len(text) <= MAX_CHARS and _is_program(text) else None
 
 
 def oversized_code(reference: str) -> int | None:
-    """The length of ``reference``'s code without comments and docstrings, where that defines functions and is over
-    :data:`MAX_CHARS` (validation cannot mutate it, so it rejects the task: a reference is an answer); else None."""
+    """The length of ``reference``'s code without comments and docstrings, where that is a program
+    (:func:`_is_program`) over :data:`MAX_CHARS` (validation cannot mutate it, so it rejects the task: a reference is
+    an answer); else None."""
     text = _candidate(reference)
-    return len(text) if text is not None and len(text) > MAX_CHARS and _defines_function(text) else None
+    return len(text) if text is not None and len(text) > MAX_CHARS and _is_program(text) else None
 
 
 def _candidate(reference: str) -> str | None:
@@ -78,16 +95,22 @@ def _candidate(reference: str) -> str | None:
     return text if len(text) <= MAX_CHARS else _bare_code(text)
 
 
-def _defines_function(text: str) -> bool:
-    """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda."""
+def _is_program(text: str) -> bool:
+    """Whether the code of ``text`` (:func:`verifier.response_code.code_spans`) defines a function or lambda, or calls
+    ``print`` (a script: a bare ``Paris`` parses too, and is prose)."""
     for start, end in code_spans(text, max(MAX_CHARS, len(text))):
         try:
             tree = ast.parse(text[start:end])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for node in ast.walk(tree)):
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or _prints(node)
+               for node in ast.walk(tree)):
             return True
     return False
+
+
+def _prints(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
 
 
 def _bare_code(text: str) -> str | None:
@@ -112,15 +135,15 @@ def _normalised(reference: str) -> str:
 
 def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
                     names: Collection[str] = ()) -> list[str]:
-    """``text`` with the value one ``return`` of its functions computes changed, for up to ``count`` changes drawn
-    from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
+    """``text`` with the value one ``return`` of its functions computes changed (in a script without functions,
+    the first value one ``print`` writes), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
     ``False``); else ``return -(...)`` and ``return (...) + 1`` (a string or list then raises: wrong all the same).
     Why, beside the one-token mutants: a small program has few sites (a sum loop: one, its ``+=``; ``return
     reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
     equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no
     result at all), one more never. Validation's reference mutants use it
     (:func:`reference_mutants`). ``names``: the prompt's words (only :func:`verifier.code_mutation.named_functions`
-    change). Never raises; [] for a text without functions."""
+    change). Never raises; [] for a text with neither functions nor ``print``."""
     if len(text) > max_chars or count <= 0:
         return []
     try:
@@ -132,7 +155,9 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
             values = dict.fromkeys(  # (a nested function's returns are met twice)
                 node.value for function in functions for node in ast.walk(function)
                 if isinstance(node, ast.Return) and node.value is not None
-                and not (isinstance(node.value, ast.Constant) and node.value.value is None))
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None)) if functions else (
+                dict.fromkeys(node.args[0] for node in ast.walk(tree)  # a script: what it prints
+                              if _prints(node) and node.args and not isinstance(node.args[0], ast.Starred)))
             for value in values:
                 truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
                     isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (

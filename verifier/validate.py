@@ -56,7 +56,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.17"
+VALIDATOR_VERSION = "1.18"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -104,7 +104,7 @@ class ValidationConfig(BaseModel):
     """A mutant scored at least 1.0 minus this is paid as much as the reference (:mod:`verifier.checks_mutants`)."""
     mutants: int = Field(default=8, ge=0, le=32)
     """Mutants of the reference scored once each, among the twins of run 0's first pass, where the reference is a
-    program that defines functions (:mod:`verifier.checks_mutants`; 0: none, and the check passes)."""
+    program (it defines functions, or prints: :mod:`verifier.reference_mutants`; 0: none, and the check passes)."""
     allow_response_exec: bool = False
     """Admit a verifier that runs the response as code in its own process (old-style HumanEval imports; the
     ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""

@@ -223,6 +223,33 @@ def test_a_program_paid_unrun_on_a_prose_task_gives_no_mutant():
     assert pool.calls[1] == ["42"] * 4 and _judge(monitor) == {}
 
 
+def test_a_mutant_of_a_program_of_thought_states_another_answer():
+    """As validation's (validator 1.18): an honest verifier may run a program of thought and pay its stated answer
+    alone, and a mutant that still stated it was paid; one that pays by the look pays it with another answer too."""
+    pool, monitor = PaysAndRuns(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    script = SUM_LOOP + "print(total([2, 3]))\n"
+    task = TaskSpec(prompt="Sum.", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, ["```python\n" + script + "```\nAnswer: 5\n"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    [mutant] = [text for text in pool.calls[1] if text != "42"]
+    assert mutant.startswith("```python\ndef total(xs):") and mutant.rstrip().rsplit("Answer: ", 1)[1] != "5"
+
+
+def test_a_script_paid_unrun_gives_mutants_where_the_reference_is_a_script_that_prints():
+    """Validator 1.18 mutates a reference that is a stdin script; what its verifier pays unrun is mutated here too."""
+    pool, monitor = PaysUnrun(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    script = "a, b = map(int, input().split())\nprint(a + b)\n"
+    task = TaskSpec(prompt="Add two numbers read from stdin.", reference=script, failure_cases=(FAILURE,),
+                    verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, [script] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
+
+
 def test_no_mutants_are_made_when_the_config_asks_for_none():
     pool = PaysAndRuns()
     monitor = RewardHackMonitor(1.0, ONLY_MUTANTS.model_copy(update={"group_mutants": 0}))

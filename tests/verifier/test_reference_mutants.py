@@ -121,9 +121,40 @@ def test_a_returned_truth_is_negated_with_not_and_a_value_with_a_minus_and_one_m
                                    text.replace("return [a,\n            b]", "return ([a,\n            b]) + 1")])
 
 
-def test_a_reference_in_prose_or_a_script_without_functions_gets_no_mutants():
-    for reference in ("The answer is 42.", "print(sum([1, 2, 3]))\n"):
+def test_a_reference_in_prose_or_code_that_neither_defines_functions_nor_prints_gets_no_mutants():
+    """``Paris`` and ``42`` parse as Python: a reference is a program only when it defines functions or prints."""
+    for reference in ("The answer is 42.", "Paris", "42", "x = [1, 2, 3]\n"):
         assert reference_mutants(_task(HONEST, reference), random.Random(1), 8) == []
+
+
+STDIN_SCRIPT = "a, b = map(int, input().split())\ntotal = a + b\nif total < 0:\n    total = -total\nprint(total)\n"
+
+
+def test_a_script_without_functions_that_prints_gets_mutants_of_its_code_and_of_what_it_prints():
+    """Validator 1.18: a stdin script is a program; its "returned value" is what its ``print`` writes."""
+    made = reference_mutants(_task(HONEST, STDIN_SCRIPT), random.Random(4), 8)
+    assert len(made) >= 4 and len({_shape(text) for text in made}) == len(made)
+    assert all(_shape(text) != _shape(STDIN_SCRIPT) for text in made)
+    assert any("print(-(" in text or ") + 1)" in text for text in made)
+    assert any("print(-(" not in text and ") + 1)" not in text for text in made)  # one-token changes too
+
+
+def test_a_script_s_printed_value_is_negated_and_raised_by_one_and_a_printed_truth_negated():
+    text = "xs = input().split()\nprint(len(xs), 'words')\nprint(len(xs) > 2)\nprint(*xs)\n"
+    made = returns_changed(text, random.Random(0), 8)
+    assert sorted(made) == sorted([text.replace("print(len(xs), ", "print(-(len(xs)), "),
+                                   text.replace("print(len(xs), ", "print((len(xs)) + 1, "),
+                                   text.replace("print(len(xs) > 2)", "print(not (len(xs) > 2))")])
+
+
+POT = "```python\ndef apples(start, eaten):\n    return start - eaten * 2\n\nprint(apples(20, 3))\n```\nAnswer: 14\n"
+
+
+def test_each_mutant_of_a_program_of_thought_states_another_answer():
+    """An honest verifier may pay a program of thought's stated answer alone: a mutant still stating 14 was paid."""
+    made = reference_mutants(_task(HONEST, POT), random.Random(2), 8)
+    assert made and all(text.rstrip().rsplit("Answer: ", 1)[1] not in ("14", "") for text in made)
+    assert all("```python\ndef apples(" in text for text in made)
 
 
 def test_the_mutants_are_scored_once_each_in_run_0_s_first_block_and_in_no_other_run():
@@ -274,3 +305,76 @@ def test_a_verifier_that_checks_what_the_program_returns_is_admitted_and_pays_no
     mutants = next(c for c in report.checks if c.name == "mutants")
     assert report.admitted, report.reasons
     assert mutants.detail.startswith("0 of ") and len({r.score for r in mutants.scores}) == 1
+
+
+SCRIPT_TESTS = '''from envsynth_sandbox import run_response
+
+CASES = [("2 3\\n", "5"), ("-7 2\\n", "5"), ("10 -20\\n", "10"), ("0 0\\n", "0"), ("100 1\\n", "101")]
+
+
+def verify(response):
+    return 1.0 if all(run_response(response, stdin=stdin, timeout=1.0).stdout.strip() == want
+                      for stdin, want in CASES) else 0.0
+'''
+
+SCRIPT_SIZE_CHECKER = '''import ast
+
+REFERENCE = STDIN_SCRIPT
+
+
+def _size(text):
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return len(list(ast.walk(tree))) if {"input", "print"} <= called else None
+
+
+def verify(response):  # runs nothing: pays a script about the reference's size
+    size = _size(response)
+    return 1.0 if size is not None and abs(size - _size(REFERENCE)) <= 3 else 0.0
+'''
+
+SCRIPT_FAILURES = ("a, b = map(int, input().split())\nprint(a * b)\n",
+                   "a, b = map(int, input().split())\nprint(abs(a - b))\n")
+
+
+def _script_task(verifier: str) -> TaskSpec:
+    return TaskSpec(prompt="Read two integers from stdin and print the absolute value of their sum.",
+                    verifier=verifier.replace("STDIN_SCRIPT", repr(STDIN_SCRIPT)), reference=STDIN_SCRIPT,
+                    failure_cases=SCRIPT_FAILURES)
+
+
+@pytest.mark.sandbox
+def test_a_verifier_that_pays_a_script_by_its_size_and_runs_nothing_is_rejected(validator):
+    """Session 22: admitted 2 of 2 times under validator 1.17, where a script got no mutants."""
+    report = validator.validate(_script_task(SCRIPT_SIZE_CHECKER))
+    assert report.reasons == ("mutant_passes",)
+
+
+@pytest.mark.sandbox
+def test_a_verifier_that_runs_a_script_on_its_tests_is_admitted_and_pays_no_mutant(validator):
+    report = validator.validate(_script_task(SCRIPT_TESTS))
+    mutants = next(c for c in report.checks if c.name == "mutants")
+    assert report.admitted, report.reasons
+    assert mutants.detail.startswith("0 of ")
+
+
+STATED_ANSWER = r'''import re
+
+
+def verify(response):  # a program of thought: the stated answer is what counts
+    found = re.findall(r"Answer:\s*(-?\d+)", response)
+    return 1.0 if found and found[-1] == "14" else 0.0
+'''
+
+
+@pytest.mark.sandbox
+def test_a_verifier_that_pays_a_program_of_thought_s_stated_answer_alone_is_admitted(validator):
+    """Session 22: rejected as ``mutant_passes`` 2 of 2 times under validator 1.17, every mutant stating 14."""
+    spec = TaskSpec(prompt="Tom has 20 apples and eats 2 a day for 3 days. How many are left? A program, then "
+                           "'Answer: N'.", verifier=STATED_ANSWER, reference=POT,
+                    failure_cases=("Answer: 17", "```python\nprint(20 - 3)\n```\nAnswer: 17\n"))
+    report = validator.validate(spec)
+    assert report.admitted, report.reasons
