@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from task_bank import Outcome, TaskSpec
 from trainer.scoring import ScoringPool
 from verifier.response_code import code_spans
+from verifier.stated_answers import number_value
 
 ANSWER_CHECK = '''import re
 from envsynth_sandbox import run_response
@@ -33,10 +34,12 @@ WANT = float({number!r})
 def verify(response: str) -> float:
     run = run_response(response, calls=[], timeout={timeout!r})
     lines = [line for line in run.stdout.splitlines() if line.strip()]
-    found = re.findall(r"-?[0-9]+(?:[.][0-9]+)?", lines[-1]) if lines else []
-    return 1.0 if any(abs(float(n) - WANT) <= 1e-9 * max(1.0, abs(WANT)) for n in found) else 0.0
+    found = re.findall(r"[-\u2212]?(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)(?:[.][0-9]+)?", lines[-1]) if lines else []
+    values = [float(n.replace(",", "").replace("\u2212", "-")) for n in found]
+    return 1.0 if any(abs(value - WANT) <= 1e-9 * max(1.0, abs(WANT)) for value in values) else 0.0
 '''
-"""The verifier that asks whether a reference prints ``number`` on its last line of output."""
+"""The verifier that asks whether a reference prints ``number`` on its last line of output (``number`` as Python
+reads it; the output's numbers may be written with thousands separators or a Unicode minus, as a reply's may)."""
 
 
 def states_answer(reference: str) -> bool:
@@ -76,7 +79,7 @@ class ReferenceAnswers:
         if unknown:
             self._asked[spec.id] = self._asked.get(spec.id, 0) + len(unknown)
             results = self._pool.score_batch(
-                [(ANSWER_CHECK.format(number=n, timeout=self._timeout_s), code) for n in unknown])
+                [(ANSWER_CHECK.format(number=number_value(n), timeout=self._timeout_s), code) for n in unknown])
             for number, result in zip(unknown, results, strict=True):
                 self._known[(spec.id, number)] = result.outcome is Outcome.SCORED and result.score == 1.0
         return {n for n in numbers if self._known.get((spec.id, n), False)}

@@ -20,12 +20,15 @@ from decimal import Decimal
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["stated_answer_changed", "stated_numbers"]
+__all__ = ["number_value", "stated_answer_changed", "stated_numbers"]
 
-_NUMBER = re.compile(r"(?<![\w.-])-?\d{1,18}(?:\.\d{1,18})?(?!\.\d|\w)")
+_NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,18})(?:\.\d{1,18})?(?!\.\d|\w)")
 """A whole or decimal number written out, with its minus sign (``385``, ``38.5``, ``-5``; an honest program-of-thought
 answer of 38.5 was not one, and its verifier was flagged: red-team round 50, FP1; nor was -5, read as 5, which the
-reference never prints: round 52, F1)."""
+reference never prints: round 52, F1), also with thousands separators (``1,234``) or a Unicode minus (``\u22125``):
+``1,234`` was two numbers, neither the answer the reference prints, so a program stating it got neither an answer
+probe nor a mutant (session 21's review)."""
+_MINUS = "\u2212"
 
 
 def stated_numbers(text: str) -> list[tuple[int, int]]:
@@ -79,7 +82,14 @@ def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] |
     pieces, last = [], 0
     for start, end in spans:
         number = text[start:end]
-        step = Decimal(rng.randint(1, 9)).scaleb(Decimal(number).as_tuple().exponent)
-        pieces += [text[last:start], str(Decimal(number) + step)]
+        value = Decimal(number_value(number))
+        changed = value + Decimal(rng.randint(1, 9)).scaleb(value.as_tuple().exponent)
+        written = format(changed, ",") if "," in number else str(changed)  # (written as the reply wrote it)
+        pieces += [text[last:start], written.replace("-", _MINUS) if number.startswith(_MINUS) else written]
         last = end
     return "".join(pieces) + text[last:]
+
+
+def number_value(number: str) -> str:
+    """A stated number (:func:`stated_numbers`) as Python reads one: no thousands separators, an ASCII minus."""
+    return number.replace(",", "").replace(_MINUS, "-")

@@ -287,6 +287,21 @@ def test_the_task_answer_is_what_the_reference_prints_last(bwrap_scoring_pool):
     assert answers.answers(function, {"6", "3"}) == set()
 
 
+@pytest.mark.sandbox
+def test_an_answer_written_with_thousands_separators_or_a_unicode_minus_is_the_answer(bwrap_scoring_pool):
+    """Session 21's review: ``1,234`` was two numbers, neither the answer, so a program stating it got neither an
+    answer probe nor a mutant; a reference may print it either way."""
+    from trainer.reference_answers import ReferenceAnswers
+
+    answers = ReferenceAnswers(bwrap_scoring_pool)
+    plain = TaskSpec(prompt="Print 1234 minus 2468.", reference="print(1234 - 2468)\n",
+                     failure_cases=(POT_FAILURE,), verifier=PROGRAM_OF_THOUGHT)
+    grouped = TaskSpec(prompt="Print 617 times 2, grouped.", reference="print(f'{617 * 2:,}')\n",
+                       failure_cases=(POT_FAILURE,), verifier=PROGRAM_OF_THOUGHT)
+    assert answers.answers(plain, ["\u22121,234", "-1234", "1,234"]) == {"\u22121,234", "-1234"}
+    assert answers.answers(grouped, ["1,234", "1234", "234"]) == {"1,234", "1234"}
+
+
 class _AskedPool:
     """A scoring pool that records the numbers the reference is asked about and says no to each."""
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from verifier.stated_answers import stated_answer_changed, stated_numbers
+from verifier.stated_answers import number_value, stated_answer_changed, stated_numbers
 
 
 def test_the_numbers_outside_fenced_code_are_stated_and_change():
@@ -55,3 +55,20 @@ def test_only_the_given_numbers_change():
     reply = "```python\nprint(385)\n```\nAnswer: 385. Tested on Python 3.\n"
     changed = stated_answer_changed(reply, random.Random(0), only={"385"})
     assert changed is not None and changed.endswith("Tested on Python 3.\n") and "Answer: 385." not in changed
+
+
+def test_an_answer_with_thousands_separators_is_one_number_and_keeps_them_when_changed():
+    """Session 21's review: ``1,234`` was read as 1 and 234, neither the answer the reference prints."""
+    reply = "```python\nprint(f'{1234:,}')\n```\nAnswer: 1,234 (from 1,2,3 and 4)\n"
+    assert tokens_of_prose(reply) == ["1,234", "1", "2", "3", "4"]
+    changed = stated_answer_changed(reply, random.Random(0), only={"1,234"})
+    [answer] = tokens_of_prose(changed)[:1]
+    assert changed.endswith(" (from 1,2,3 and 4)\n") and answer != "1,234" and answer[1] == ","
+
+
+def test_a_unicode_minus_is_a_minus_sign():
+    reply = "```python\nprint(-5)\n```\nAnswer: \u22125\n"
+    assert tokens_of_prose(reply) == ["\u22125"] and number_value("\u22121,234.5") == "-1234.5"
+    changed = stated_answer_changed(reply, random.Random(3))
+    assert changed is not None and changed != reply and number_value(tokens_of_prose(changed)[0]) in {
+        str(n) for n in range(-4, 5)}
