@@ -65,6 +65,7 @@ class GroupProbes:
         self._scripts: dict[str, bool] = {}  # per task: whether its reference can print an answer (``_script_task``)
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
         self._reference = ReferenceAnswers(pool)  # which stated numbers are a task's answer
+        self.dropped_answers = 0  # answer probes dropped unscored, the oldest of a full queue (see ``keep_paid``)
 
     def rows(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                      todo: set[int]) -> list[int | GroupProbe]:
@@ -102,7 +103,9 @@ class GroupProbes:
         F1). Queue an answer probe for each program it
         paid unrun that states the task's answer beside its code (:mod:`trainer.reference_answers`; the last number
         stated asked first): the same text with that answer changed
-        (:func:`verifier.stated_answers.stated_answer_changed`). Returns which responses got a probe."""
+        (:func:`verifier.stated_answers.stated_answer_changed`). A task's queue holds ``_ANSWERS_KEPT``; a full one
+        drops its oldest probe, counted in :attr:`dropped_answers` (the reward function logs it): that program is then
+        neither for nor against the unrun rule. Returns which responses got a probe."""
         answered = [False] * len(texts)
         if self._monitor is None:
             return answered
@@ -117,7 +120,9 @@ class GroupProbes:
                 answers = self._reference.answers(spec, stated)
                 changed = stated_answer_changed(text, self._group_rng, only=answers) if answers else None
                 if changed is not None:
-                    self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT)).append((changed, reward))
+                    queue = self._answers.setdefault(task, deque(maxlen=_ANSWERS_KEPT))
+                    self.dropped_answers += len(queue) == queue.maxlen  # (its program counts neither way)
+                    queue.append((changed, reward))
                     answered[i] = True
             if config.group_mutants and (was_run or (not stated and self._program_task(task, spec))):
                 self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))

@@ -147,6 +147,7 @@ class VerifierReward:
             log_metric("verifier/group_canaries", float(canaries))
             log_metric("verifier/group_mutants", float(mutants))
             log_metric("verifier/answer_probes", float(answers))
+            log_metric("verifier/answer_probes_dropped", float(self._probes.dropped_answers))  # in all, this run
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 

@@ -250,6 +250,21 @@ def test_a_script_paid_unrun_gives_mutants_where_the_reference_is_a_script_that_
     assert len(pool.calls[1]) == 5 and _judge(monitor) == {task.id: FlagRule.MUTANT}
 
 
+def test_answer_probes_a_full_queue_drops_are_counted_in_the_training_log():
+    """Each task keeps 16 answer probes waiting; the oldest of a full queue goes unscored, and the log says how many
+    (the monitor's unrun rule then counts those programs neither way; session 21's review: it was silent)."""
+    pool = PaysUnrun()  # pays everything unrun, and says yes when asked whether the reference prints a number
+    monitor = RewardHackMonitor(1.0, ONLY_MUTANTS.model_copy(update={"group_answer_probes": 1, "group_mutants": 0}))
+    script = SUM_LOOP + "print(total([2, 3]))\n"
+    task = TaskSpec(prompt="Sum.", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward, logged = _reward(pool, task, monitor), {}
+    for _ in range(6):  # 4 probes queued a call, 1 scored: full after the fifth, 3 dropped in the sixth
+        reward([None] * 4, ["```python\n" + script + "```\nAnswer: 5\n"] * 4, task_id=[task.id] * 4,
+               log_metric=logged.__setitem__)
+    reward.close()
+    assert logged["verifier/answer_probes"] == 1 and logged["verifier/answer_probes_dropped"] == 3
+
+
 def test_no_mutants_are_made_when_the_config_asks_for_none():
     pool = PaysAndRuns()
     monitor = RewardHackMonitor(1.0, ONLY_MUTANTS.model_copy(update={"group_mutants": 0}))
