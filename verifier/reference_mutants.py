@@ -18,10 +18,11 @@ Which references are programs: code that defines a function or lambda, or a *scr
 paid scripts by their shape was admitted 2 of 2 times on a stdin task (session 22). A script's "returned value" is
 the first value each ``print`` writes.
 
-Where the reference states numbers beside its code (a program-of-thought answer: a program, then ``Answer: 14``),
-every mutant has them changed too (:func:`verifier.stated_answers.stated_answer_changed`): an honest verifier of such
-a task may judge the stated answer alone, and one that did was rejected as ``mutant_passes`` 2 of 2 times, its every
-mutant still stating 14 (session 22). A verifier that pays by the look still pays a mutant whose answer changed.
+Where the reference states numbers beside its code or in its comments (a program-of-thought answer: a program, then
+``Answer: 14``), every mutant has them changed too (:func:`verifier.stated_answers.stated_answer_changed`): an honest
+verifier of such a task may judge the stated answer alone, and one that did was rejected as ``mutant_passes`` 2 of 2
+times, its every mutant still stating 14 (session 22). A verifier that pays by the look still pays a mutant whose answer
+changed.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     results = [made for made in returns_changed(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))
     made = (changed[:count - take] + results[:take])[:count]
-    if stated_numbers(twin):  # (an answer stated beside the code: judged by an honest verifier alone)
-        made = [stated_answer_changed(each, rng) or each for each in made]
+    if stated_numbers(twin, comments=True):  # (an answer stated beside the code: judged by an honest verifier alone)
+        made = [stated_answer_changed(each, rng, comments=True) or each for each in made]
     return list(dict.fromkeys(made))
 
 
@@ -136,8 +137,9 @@ def _normalised(reference: str) -> str:
 def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
                     names: Collection[str] = ()) -> list[str]:
     """``text`` with the value one ``return`` of its functions computes changed (in a script without functions,
-    the first value one ``print`` writes), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/
-    ``False``); else ``return -(...)`` and ``return (...) + 1`` (a string or list then raises: wrong all the same).
+    the first value one ``print`` writes), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where
+    the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/``False``); else ``return -(...)`` and
+    ``return (...) + 1`` (a string or list then raises: wrong all the same).
     Why, beside the one-token mutants: a small program has few sites (a sum loop: one, its ``+=``; ``return
     reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
     equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no

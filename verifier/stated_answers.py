@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+import tokenize
 from collections.abc import Collection
 from decimal import Decimal
 
@@ -22,33 +23,50 @@ from verifier.response_code import char_column, code_spans, parser_lines
 
 __all__ = ["number_value", "stated_answer_changed", "stated_numbers"]
 
-_NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,18})(?:\.\d{1,18})?(?!\.\d|\w)")
+_NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,18})(?:\.\d{1,18})?"
+                     r"(?:[eE][-+]?\d{1,3})?(?!\.\d|\d|_)")
 """A whole or decimal number written out, with its minus sign (``385``, ``38.5``, ``-5``; an honest program-of-thought
 answer of 38.5 was not one, and its verifier was flagged: red-team round 50, FP1; nor was -5, read as 5, which the
-reference never prints: round 52, F1), also with thousands separators (``1,234``) or a Unicode minus (``\u22125``):
-``1,234`` was two numbers, neither the answer the reference prints, so a program stating it got neither an answer
-probe nor a mutant (session 21's review)."""
+reference never prints: round 52, F1), also with thousands separators (``1,234``), a Unicode minus (``\u22125``), an
+exponent (``1.5e6``) or a unit written on (``180km``): each was missed, and an honest verifier of the stated answer
+met validation's mutants (which change a stated answer) still stating the right one (``1,234`` was two numbers;
+red-team round 54, F1 and F2)."""
 _MINUS = "\u2212"
 
 
-def stated_numbers(text: str) -> list[tuple[int, int]]:
+def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
     """Where ``text`` states numbers beside its code, as (start, end) spans: every number outside its code
     (:func:`verifier.response_code.code_spans`); in a text that is all code, the number of a last statement that does
     nothing, ``Answer: 385`` (which parses as Python: a program-of-thought answer written without fences is one
-    program with its answer last) or a bare ``385``. [] for a text that holds no code."""
+    program with its answer last) or a bare ``385``. With ``comments``, the numbers in its code's comments too
+    (``# Answer: 391``; validation's mutants change those, round 54's F3: the trainer does not, as a comment's "step
+    1" would keep a program from its mutants). [] for a text that holds no code."""
     try:
         spans = code_spans(text)
+        found = _comment_numbers(text, spans) if comments else []
         if spans == [(0, len(text))]:
-            return _last_statement_number(text)
+            return sorted(set(found + _last_statement_number(text)))
         outside, last = [], 0
         for start, end in spans:
             outside.append((last, start))
             last = end
         outside.append((last, len(text)))
-        return [(start + m.start(), start + m.end()) for start, end in outside if spans
-                for m in _NUMBER.finditer(text[start:end])]
+        return sorted(set(found + [(start + m.start(), start + m.end()) for start, end in outside if spans
+                                   for m in _NUMBER.finditer(text[start:end])]))
     except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
         return []
+
+
+def _comment_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    found = []
+    for start, end in spans:
+        lines = parser_lines(text[start:end])
+        offsets = [start + sum(len(line) for line in lines[:k]) for k in range(len(lines) + 1)]
+        for token in tokenize.generate_tokens(iter([*lines, ""]).__next__):
+            if token.type == tokenize.COMMENT:
+                at = offsets[token.start[0] - 1] + token.start[1]
+                found += [(at + m.start(), at + m.end()) for m in _NUMBER.finditer(token.string)]
+    return found
 
 
 def _last_statement_number(text: str) -> list[tuple[int, int]]:
@@ -69,21 +87,27 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
     return [(start, end)] if _NUMBER.fullmatch(text[start:end]) else []
 
 
-def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] | None = None) -> str | None:
-    """``text`` with every number it states beside its code (:func:`stated_numbers`; ``only``: those of them written
-    as one of these) raised by 1 to 9 in its last digit, drawn from ``rng``; None when it states none.
+def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] | None = None,
+                          comments: bool = False) -> str | None:
+    """``text`` with every number it states beside its code (:func:`stated_numbers`, ``comments`` passed on;
+    ``only``: those of them written as one of these) raised by 1 to 9 in its leading digit (385 to one of 485 ...
+    1285; 0 by 1 to 9 in its last), drawn from ``rng``; None when it states none.
 
     Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program,
     and the unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a verifier fails
-    the text with its stated answer changed; one that pays by the program's look pays it still."""
-    spans = [(start, end) for start, end in stated_numbers(text) if only is None or text[start:end] in only]
+    the text with its stated answer changed; one that pays by the program's look pays it still. The leading digit,
+    not the last: an honest verifier with a relative tolerance of 1e-3 paid ``139113`` raised in its last digit, and
+    was rejected 5 of 5 times (red-team round 54, F4)."""
+    spans = [(start, end) for start, end in stated_numbers(text, comments)
+             if only is None or text[start:end] in only]
     if not spans:
         return None
     pieces, last = [], 0
     for start, end in spans:
         number = text[start:end]
         value = Decimal(number_value(number))
-        changed = value + Decimal(rng.randint(1, 9)).scaleb(value.as_tuple().exponent)
+        place = value.as_tuple().exponent if value.is_zero() else max(value.adjusted(), value.as_tuple().exponent)
+        changed = value + Decimal(rng.randint(1, 9)).scaleb(place)
         written = format(changed, ",") if "," in number else str(changed)  # (written as the reply wrote it)
         pieces += [text[last:start], written.replace("-", _MINUS) if number.startswith(_MINUS) else written]
         last = end

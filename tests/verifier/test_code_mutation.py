@@ -228,3 +228,21 @@ def test_where_the_prompt_names_a_function_only_it_and_what_it_calls_change():
     assert any("return a - b" in text for text in made)  # the helper ``total`` calls
     unnamed = [mutated(program, random.Random(seed)) for seed in range(40)]
     assert any(text.split("def _check")[1] != program.split("def _check")[1] for text in unnamed)
+
+
+def test_arithmetic_of_literals_alone_keeps_its_tokens():
+    """A modulus, a recursion limit or a bound (``10**9 + 7``, ``1 << 20``) is not reached by tests of small inputs:
+    an honest verifier of a ``pow(a, b, MOD)`` script paid 7 of its 8 mutants, all there (red-team round 54, F6)."""
+    program = ("import sys\nsys.setrecursionlimit(1 << 20)\nMOD = 10**9 + 7\na, b = map(int, input().split())\n"
+               "print(pow(a, b, MOD) * 2 % MOD)\n")
+    made = each_mutant(program)
+    assert made and all(text.splitlines()[:3] == program.splitlines()[:3] for text in made)
+
+
+def test_an_assignment_to_a_name_the_program_never_reads_keeps_its_tokens():
+    """A template's ``INF = 10**18 - 1`` or ``DEBUG = False`` (round 54, F5: 6 to 8 of 8 mutants paid, all there); a
+    lambda or a builtin bound at the top level is what a caller's tests call, and keeps its sites."""
+    program = "INF = 10 ** 18 - 1\nDEBUG = False\nLIMIT = 3 * 2\nsolve = lambda xs: len(xs) > LIMIT - 1\n"
+    made = each_mutant(program)
+    assert made and all(text.splitlines()[:3] == program.splitlines()[:3] for text in made)
+    assert {"total = min\n"} == each_mutant("total = max\n")  # what a caller's tests call

@@ -15,7 +15,7 @@ def test_the_numbers_outside_fenced_code_are_stated_and_change():
     changed = stated_answer_changed(reply, random.Random(0))
     assert changed is not None and changed.startswith("```python\nprint(10 * 11 * 21 // 6)\n```\nAnswer: ")
     answer, steps = map(int, tokens_of_prose(changed))
-    assert 386 <= answer <= 394 and 4 <= steps <= 12 and "(v1.2)" in changed
+    assert answer in range(485, 1286, 100) and 4 <= steps <= 12 and "(v1.2)" in changed  # the leading digit
 
 
 def tokens_of_prose(reply: str) -> list[str]:
@@ -41,14 +41,14 @@ def test_numbers_the_code_computes_with_are_not_stated(program):
     assert stated_numbers(program) == []
     assert stated_answer_changed(program, random.Random(0)) is None
 
-def test_a_decimal_answer_is_a_number_and_changes_in_its_last_digit():
+def test_a_decimal_answer_is_a_number_and_changes_in_its_leading_digit():
     """Red-team round 50 (FP1): whole numbers only, and an honest answer of 38.5 went unexcused."""
     reply = "```python\nprint(77 / 2)\n```\nAnswer: 38.5\n"
     assert tokens_of_prose(reply) == ["38.5"]
     changed = stated_answer_changed(reply, random.Random(0), only={"38.5"})
     assert changed is not None and changed.startswith("```python\nprint(77 / 2)\n```\nAnswer: ")
     [number] = tokens_of_prose(changed)
-    assert 38.6 <= float(number) <= 39.4 and len(number.split(".")[1]) == 1
+    assert 48.5 <= float(number) <= 128.5 and len(number.split(".")[1]) == 1
 
 
 def test_only_the_given_numbers_change():
@@ -62,8 +62,8 @@ def test_an_answer_with_thousands_separators_is_one_number_and_keeps_them_when_c
     reply = "```python\nprint(f'{1234:,}')\n```\nAnswer: 1,234 (from 1,2,3 and 4)\n"
     assert tokens_of_prose(reply) == ["1,234", "1", "2", "3", "4"]
     changed = stated_answer_changed(reply, random.Random(0), only={"1,234"})
-    [answer] = tokens_of_prose(changed)[:1]
-    assert changed.endswith(" (from 1,2,3 and 4)\n") and answer != "1,234" and answer[1] == ","
+    answer = tokens_of_prose(changed)[0]
+    assert changed.endswith(" (from 1,2,3 and 4)\n") and answer in {f"{n:,}" for n in range(2234, 10235, 1000)}
 
 
 def test_a_unicode_minus_is_a_minus_sign():
@@ -72,3 +72,33 @@ def test_a_unicode_minus_is_a_minus_sign():
     changed = stated_answer_changed(reply, random.Random(3))
     assert changed is not None and changed != reply and number_value(tokens_of_prose(changed)[0]) in {
         str(n) for n in range(-4, 5)}
+
+
+def test_a_change_in_the_leading_digit_leaves_a_tolerant_verifier_s_window():
+    """Red-team round 54 (F4): raised in its last digit, 139113 stayed within an honest verifier's relative tolerance
+    of 1e-3, which paid every mutant of the reference, and the task was rejected 5 of 5 times."""
+    reply = "```python\nprint(139113)\n```\nAnswer: 139113\n"
+    for seed in range(20):
+        changed = float(tokens_of_prose(stated_answer_changed(reply, random.Random(seed)))[0])
+        assert abs(changed - 139113) >= 0.5 * 139113
+
+
+@pytest.mark.parametrize(("stated", "number"), [("180km", "180"), ("1.5e6", "1.5e6"), ("14th", "14"),
+                                                 ("2.5E-3", "2.5E-3")])
+def test_a_number_with_a_unit_or_an_exponent_is_stated(stated, number):
+    """Red-team round 54 (F1, F2): ``Answer: 180km`` and ``Answer: 1.5e6`` stated nothing, so validation's mutants
+    kept the right answer and an honest verifier of the stated answer paid them all."""
+    reply = f"```python\nprint(1)\n```\nAnswer: {stated}\n"
+    assert tokens_of_prose(reply) == [number]
+    changed = stated_answer_changed(reply, random.Random(0))
+    assert changed is not None and float(tokens_of_prose(changed)[0]) != float(number)
+
+
+def test_numbers_in_the_code_s_comments_are_stated_only_when_asked_for():
+    """Validation's mutants change ``# Answer: 391`` (round 54, F3); the trainer's answer probes do not, as a
+    comment's "step 1" would keep a program paid unrun from its mutants."""
+    reply = "```python\nx = 17 * 23  # Answer: 391\nprint(x)\n```\n"
+    assert stated_numbers(reply) == []
+    assert [reply[start:end] for start, end in stated_numbers(reply, comments=True)] == ["391"]
+    changed = stated_answer_changed(reply, random.Random(0), comments=True)
+    assert changed is not None and "x = 17 * 23  # Answer: " in changed and "391" not in changed
