@@ -137,7 +137,8 @@ def _normalised(reference: str) -> str:
 def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = MAX_CHARS,
                     names: Collection[str] = ()) -> list[str]:
     """``text`` with the value one ``return`` of its functions computes changed (in a script without functions,
-    the first value one ``print`` writes), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where
+    the first value one ``print`` writes, or, where that is a starred list, one more item: ``print(*xs, 1)``; a
+    sorting script had one mutant, too few to judge: round 54), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where
     the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/``False``); else ``return -(...)`` and
     ``return (...) + 1`` (a string or list then raises: wrong all the same).
     Why, beside the one-token mutants: a small program has few sites (a sum loop: one, its ``+=``; ``return
@@ -158,13 +159,14 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
                 node.value for function in functions for node in ast.walk(function)
                 if isinstance(node, ast.Return) and node.value is not None
                 and not (isinstance(node.value, ast.Constant) and node.value.value is None)) if functions else (
-                dict.fromkeys(node.args[0] for node in ast.walk(tree)  # a script: what it prints
-                              if _prints(node) and node.args and not isinstance(node.args[0], ast.Starred)))
+                dict.fromkeys((node.args[-1] if isinstance(node.args[0], ast.Starred) else node.args[0])
+                              for node in ast.walk(tree) if _prints(node) and node.args))  # a script: what it prints
             for value in values:
                 truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
                     isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (
                     isinstance(value, ast.Constant) and isinstance(value.value, bool))
-                changes = ([("not (", ")")] if truth else [("(", ") + 1")] if isinstance(value, ast.Constant)
+                changes = ([("", ", 1")] if isinstance(value, ast.Starred)  # ``print(*xs)``: one more item
+                           else [("not (", ")")] if truth else [("(", ") + 1")] if isinstance(value, ast.Constant)
                            else [("-(", ")"), ("(", ") + 1")])  # (``-(0)`` is 0: round 53)
                 sites += [(start, end, code, value, change) for change in changes]
         rng.shuffle(sites)

@@ -139,12 +139,14 @@ def test_a_script_without_functions_that_prints_gets_mutants_of_its_code_and_of_
     assert any("print(-(" not in text and ") + 1)" not in text for text in made)  # one-token changes too
 
 
-def test_a_script_s_printed_value_is_negated_and_raised_by_one_and_a_printed_truth_negated():
-    text = "xs = input().split()\nprint(len(xs), 'words')\nprint(len(xs) > 2)\nprint(*xs)\n"
+def test_a_script_s_printed_value_is_negated_raised_by_one_or_one_more_item_and_a_printed_truth_negated():
+    """A starred list (``print(*xs)``) gets one more item: a sorting script had a single mutant, never judged."""
+    text = "xs = input().split()\nprint(len(xs), 'words')\nprint(len(xs) > 2)\nprint(*xs, sep=',')\n"
     made = returns_changed(text, random.Random(0), 8)
     assert sorted(made) == sorted([text.replace("print(len(xs), ", "print(-(len(xs)), "),
                                    text.replace("print(len(xs), ", "print((len(xs)) + 1, "),
-                                   text.replace("print(len(xs) > 2)", "print(not (len(xs) > 2))")])
+                                   text.replace("print(len(xs) > 2)", "print(not (len(xs) > 2))"),
+                                   text.replace("print(*xs, ", "print(*xs, 1, ")])
 
 
 POT = "```python\ndef apples(start, eaten):\n    return start - eaten * 2\n\nprint(apples(20, 3))\n```\nAnswer: 14\n"
