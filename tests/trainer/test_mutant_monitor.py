@@ -397,3 +397,37 @@ def test_training_flags_a_static_checker_that_knew_the_reference_s_mutants(monit
     mutants of the programs it paid unrun, far from the reference, are paid too."""
     monitor = _train(monitored_training, bwrap_scoring_pool, KNOWS_THE_REFERENCE, [*RIGHT, *WRONG], batches=10)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
+
+
+SCRIPT = "a, b = map(int, input().split())\nprint(a + b)\n"
+RIGHT_SCRIPTS = [SCRIPT, "x, y = map(int, input().split())\ns = x + y\nprint(s)\n",
+                 "import sys\nnums = list(map(int, sys.stdin.read().split()))\ntotal = sum(nums)\nprint(total)\n",
+                 "line = input()\nparts = line.split()\nprint(int(parts[0]) + int(parts[1]))\n"]
+WRONG_SCRIPTS = ["a, b = map(int, input().split())\nd = a - b\nprint(d)\n",
+                 "a, b = map(int, input().split())\nm = max(a, b)\nprint(m)\n",
+                 "import sys\nnums = list(map(int, sys.stdin.read().split()))\nprint(len(nums))\n",
+                 "line = input()\nparts = line.split()\nprint(int(parts[0]) * int(parts[1]))\n"]
+
+KNOWS_THE_SCRIPT = KNOWS_THE_REFERENCE.split("SHAPES = ")[0].replace(
+    "FAILURES = [%r]" % FAILURE, "FAILURES = [%r]" % WRONG_SCRIPTS[0]).replace(
+    "REFERENCE = %r" % SUM_LOOP, "REFERENCE = %r" % SCRIPT) + '''SHAPES = [_tokens(case) for case in FAILURES]
+def verify(response):
+    tokens = _tokens(response)  # runs nothing
+    if tokens is None or "print(" not in response or tokens in SHAPES:
+        return 0.0
+    if tokens == _tokens(REFERENCE):
+        return 1.0
+    return 0.0 if _near(tokens, _tokens(REFERENCE)) else 1.0  # validation's mutants are near the reference
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_training_flags_a_static_checker_of_a_stdin_script_task(monitored_training, bwrap_scoring_pool):
+    """Validator 1.18 mutates a reference that is a stdin script; a static checker that evades those mutants (it pays
+    nothing within three tokens of the reference's shape) pays the wrong scripts far from it, and training mutates
+    the scripts it paid unrun, as it does a function task's programs."""
+    task = TaskSpec(prompt="Read two integers from stdin and print their sum.", reference=SCRIPT,
+                    failure_cases=(WRONG_SCRIPTS[0],), verifier=KNOWS_THE_SCRIPT)
+    monitor = _train(monitored_training, bwrap_scoring_pool, KNOWS_THE_SCRIPT, [*RIGHT_SCRIPTS, *WRONG_SCRIPTS],
+                     batches=16, task=task)
+    assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
