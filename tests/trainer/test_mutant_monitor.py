@@ -408,17 +408,8 @@ WRONG_SCRIPTS = ["a, b = map(int, input().split())\nd = a - b\nprint(d)\n",
                  "import sys\nnums = list(map(int, sys.stdin.read().split()))\nprint(len(nums))\n",
                  "line = input()\nparts = line.split()\nprint(int(parts[0]) * int(parts[1]))\n"]
 
-KNOWS_THE_SCRIPT = KNOWS_THE_REFERENCE.split("SHAPES = ")[0].replace(
-    "FAILURES = [%r]" % FAILURE, "FAILURES = [%r]" % WRONG_SCRIPTS[0]).replace(
-    "REFERENCE = %r" % SUM_LOOP, "REFERENCE = %r" % SCRIPT) + '''SHAPES = [_tokens(case) for case in FAILURES]
-def verify(response):
-    tokens = _tokens(response)  # runs nothing
-    if tokens is None or "print(" not in response or tokens in SHAPES:
-        return 0.0
-    if tokens == _tokens(REFERENCE):
-        return 1.0
-    return 0.0 if _near(tokens, _tokens(REFERENCE)) else 1.0  # validation's mutants are near the reference
-'''
+KNOWS_THE_SCRIPT = KNOWS_THE_REFERENCE.replace("FAILURES = [%r]" % FAILURE, "FAILURES = [%r]" % WRONG_SCRIPTS[0]).replace(
+    "REFERENCE = %r" % SUM_LOOP, "REFERENCE = %r" % SCRIPT).replace('"def " not in response', '"print(" not in response')
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
