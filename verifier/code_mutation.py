@@ -24,7 +24,8 @@ every mutant of that kind equivalent); a number changes only where it is compute
 returned value, an index or condition a ``return`` computes with), never an index, a bound, an initial value or a
 count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
 and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
-top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo; and nothing in
+top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo, nor a
+setting (a recursion limit, ``MOD = 10**9 + 7``: ``_inert``); and nothing in
 a ``while`` loop (its condition or its body) or a ``for`` loop over an endless iterator (``itertools.count()``): a
 mutant there often loops until ``run_response``'s timeout, a second of a training group's call or of a validation
 for each (red-team round 51 measured 7-19 s validations of honest such tasks, 0.2 s without). The result
@@ -144,10 +145,10 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
     regions = _regions(tree, names)
     reached = _merged([span(node) for node in regions]) if regions is not None else None
     firsts = [first for first, _ in reached or ()]
-    loops = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
+    skipped = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
         isinstance(node, (ast.For, ast.AsyncFor)) and _unbounded(node.iter))]
         + [span(node) for node in _inert(tree, names)])
-    loop_firsts = [first for first, _ in loops]
+    skipped_firsts = [first for first, _ in skipped]
     quiet = {position(node.value.lineno, node.value.col_offset) for node in ast.walk(tree)
              if isinstance(node, ast.keyword) and node.arg in QUIET_FLAGS and isinstance(node.value, ast.Constant)}
     squares = {_operator_after(lines, position, node.left) for node in ast.walk(tree)
@@ -179,10 +180,10 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
                 continue
         if where in quiet or (token.string == "*" and where in squares):
             continue
-        k = bisect.bisect_right(loop_firsts, where) - 1
-        if k >= 0 and where < loops[k][1]:
+        k = bisect.bisect_right(skipped_firsts, where) - 1
+        if k >= 0 and where < skipped[k][1]:
             continue  # in a ``while`` loop: a change there often never ends it, and each such run costs its timeout;
-            # or in a constant or an unused name (``_inert``)
+            # or in a program's settings (``_inert``)
         if token.type == tokenize.NUMBER and where in numbers and _DECIMAL.fullmatch(token.string) and len(
                 token.string) <= _MAX_DIGITS:
             yield where[0], where[1], token.string, str(int(token.string) - 1 if token.string != "0" else 1)
@@ -195,26 +196,24 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
 
 
 def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
-    """Code whose one-token change hardly ever shows: arithmetic of literals alone (``10**9 + 7``, ``1 << 20``, ``2 *
-    10**5 + 5``: a modulus, a recursion limit, a bound, which tests of small inputs never reach), and top-level
-    assignments of values without a name in them to names the program never reads (``INF = 10**18``, ``DEBUG =
-    False``; ``total = max`` or a lambda is what a caller's tests call, and so may be a name the prompt spells).
-    Why: a competitive-programming template carries them, and an honest verifier of a sorting script paid 6 to 8 of
-    its 8 mutants, all of them there (red-team round 54, F5 and F6)."""
-    order = list(ast.walk(tree))  # parents before children: reversed, each node's value is known when its parent's is
-    literal: dict[int, bool] = {}
-    for node in reversed(order):
-        literal[id(node)] = isinstance(node, ast.Constant) or (
-            isinstance(node, ast.BinOp) and literal[id(node.left)] and literal[id(node.right)]) or (
-            isinstance(node, ast.UnaryOp) and literal[id(node.operand)])
-    found: list[ast.AST] = [node for node in order if isinstance(node, ast.BinOp) and literal[id(node)]]
-    read = {node.id for node in order if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit``, and
+    top-level assignments of values without a name in them (``MOD = 10**9 + 7``, ``INF = 10**18``, ``DEBUG =
+    False``) to constants (names in capitals) or to names the program never reads. Tests of small inputs never reach
+    a modulus, a limit or a bound: a competitive-programming template carries several, and an honest verifier of a
+    sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6). Arithmetic
+    elsewhere is what a program of thought computes (``print(10 * 11 * 21 // 6)``; ``x = 365 * 24``), and keeps its
+    sites; so do ``total = max`` and a lambda (what a caller's tests call) and a name the prompt spells."""
+    found: list[ast.AST] = [argument for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "setrecursionlimit"
+        for argument in node.args]
+    read = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     for statement in tree.body:
         targets = (statement.targets if isinstance(statement, ast.Assign)
                    else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
         written = [name for target in targets for name in ast.walk(target)]
-        if (written and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
-                and not any(isinstance(name, ast.Name) and (name.id in read or name.id in names) for name in written)
+        named = [name.id for name in written if isinstance(name, ast.Name)]
+        if (named and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
+                and all((name.isupper() or name not in read) and name not in names for name in named)
                 and not any(isinstance(node, (ast.Name, ast.Lambda))
                             for node in ast.walk(statement.value or statement))):
             found.append(statement)

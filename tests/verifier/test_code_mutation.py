@@ -230,13 +230,21 @@ def test_where_the_prompt_names_a_function_only_it_and_what_it_calls_change():
     assert any(text.split("def _check")[1] != program.split("def _check")[1] for text in unnamed)
 
 
-def test_arithmetic_of_literals_alone_keeps_its_tokens():
-    """A modulus, a recursion limit or a bound (``10**9 + 7``, ``1 << 20``) is not reached by tests of small inputs:
-    an honest verifier of a ``pow(a, b, MOD)`` script paid 7 of its 8 mutants, all there (red-team round 54, F6)."""
+def test_a_program_s_settings_keep_their_tokens():
+    """A modulus or a recursion limit (``MOD = 10**9 + 7``, ``setrecursionlimit(1 << 20)``) is not reached by tests of
+    small inputs: an honest verifier of a ``pow(a, b, MOD)`` script paid 7 of its 8 mutants, all there (red-team
+    round 54, F6)."""
     program = ("import sys\nsys.setrecursionlimit(1 << 20)\nMOD = 10**9 + 7\na, b = map(int, input().split())\n"
                "print(pow(a, b, MOD) * 2 % MOD)\n")
     made = each_mutant(program)
     assert made and all(text.splitlines()[:3] == program.splitlines()[:3] for text in made)
+
+
+def test_a_program_of_thought_s_arithmetic_keeps_its_sites():
+    """Literal arithmetic that is printed, or assigned to a name in lower case, is what a program of thought
+    computes: a change there is what an honest verifier that runs it sees."""
+    assert len(each_mutant("print(10 * 11 * 21 // 6)\n")) >= 3
+    assert any(text.startswith("hours = 365 + 24") for text in each_mutant("hours = 365 * 24\nprint(hours)\n"))
 
 
 def test_an_assignment_to_a_name_the_program_never_reads_keeps_its_tokens():
