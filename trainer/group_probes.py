@@ -147,7 +147,7 @@ class GroupProbes:
     def _mutant(self, task_id: str, row: int, draw: random.Random) -> GroupProbe | None:
         """A mutant (:func:`verifier.code_mutation.mutated`; where the prompt names functions, of those) of a program
         of ``task_id`` its verifier paid earlier in the run (:meth:`keep_paid`), drawn with ``draw``, with the numbers
-        it states beside its code changed where it states any; None when there is none to make."""
+        it states beside its code or in its comments changed where it states any; None when there is none to make."""
         paid = list(self._paid.get(task_id, ()))
         draw.shuffle(paid)
         spec = self._specs.get(task_id)
@@ -155,10 +155,10 @@ class GroupProbes:
         for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
             mutant = mutated(text, draw, names)
             if mutant is not None:
-                # the numbers it states beside its code changed too, as validation's (verifier.reference_mutants): an
-                # honest verifier may run a program of thought and pay its stated answer alone
-                if stated_numbers(mutant):
-                    mutant = stated_answer_changed(mutant, draw) or mutant
+                # the numbers it states beside its code or in its comments changed too, as validation's
+                # (verifier.reference_mutants): an honest verifier may pay a program of thought's stated answer alone,
+                # and a mutant still saying "# Output: 385" was paid (red-team round 55, F1)
+                mutant = stated_answer_changed(mutant, draw, comments=True) or mutant
                 return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward)
         return None
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import math
 import random
 import re
 import tokenize
@@ -196,28 +197,83 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
 
 
 def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
-    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit``, and
-    top-level assignments of values without a name in them (``MOD = 10**9 + 7``, ``INF = 10**18``, ``DEBUG =
-    False``) to constants (names in capitals) or to names the program never reads. Tests of small inputs never reach
-    a modulus, a limit or a bound: a competitive-programming template carries several, and an honest verifier of a
-    sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6). Arithmetic
-    elsewhere is what a program of thought computes (``print(10 * 11 * 21 // 6)``; ``x = 365 * 24``), and keeps its
-    sites; so do ``total = max`` and a lambda (what a caller's tests call) and a name the prompt spells."""
-    found: list[ast.AST] = [argument for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit`` (without
+    a name in it), and top-level assignments of values without a name in them to names the program never reads
+    (``DEBUG = False``) or to constants: a name in capitals, of a value at least :data:`_SETTING` (``MOD = 10**9 +
+    7``, ``INF = 10**18``) that the program never prints or returns as it is. Tests of small inputs never reach a
+    modulus, a limit or a bound: a competitive-programming template carries several, and an honest verifier of a
+    sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6). Arithmetic a
+    program computes its output with keeps its sites: ``print(10 * 11 * 21 // 6)``, ``x = 365 * 24``, and a
+    program of thought's ``ANSWER = 10 * 11 * 21 // 3`` printed as it is (with every capital assignment inert, a
+    verifier that paid that style by its look was never flagged: round 55, F4); so do ``total = max`` and a lambda
+    (what a caller's tests call) and a name the prompt spells."""
+    order = list(ast.walk(tree))
+    found: list[ast.AST] = [argument for node in order if isinstance(node, ast.Call) and (
         getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "setrecursionlimit"
-        for argument in node.args]
-    read = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        for argument in node.args if not any(isinstance(each, ast.Name) for each in ast.walk(argument))]
+    read = {node.id for node in order if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    shown = {value.id for value in _outputs(order) if isinstance(value, ast.Name)}
     for statement in tree.body:
         targets = (statement.targets if isinstance(statement, ast.Assign)
                    else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
         written = [name for target in targets for name in ast.walk(target)]
         named = [name.id for name in written if isinstance(name, ast.Name)]
-        if (named and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
-                and all((name.isupper() or name not in read) and name not in names for name in named)
-                and not any(isinstance(node, (ast.Name, ast.Lambda))
-                            for node in ast.walk(statement.value or statement))):
+        value = getattr(statement, "value", None)
+        if (named and value is not None
+                and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
+                and not any(isinstance(node, (ast.Name, ast.Lambda)) for node in ast.walk(value))
+                and all(name not in names and (name not in read or (
+                    name.isupper() and name not in shown and _setting(value))) for name in named)):
             found.append(statement)
     return found
+
+
+_SETTING = 100_000
+"""The least value a constant in capitals must have to be a setting (:func:`_inert`): a modulus, a limit, a bound."""
+
+
+def _outputs(nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """What a program prints or returns: ``print``'s arguments, returned values, f-string fields (:func:`_inert`
+    asks which are a name as it is)."""
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            yield from node.args
+        elif isinstance(node, ast.Return) and node.value is not None:
+            yield node.value
+        elif isinstance(node, ast.FormattedValue):
+            yield node.value
+
+
+def _setting(value: ast.AST) -> bool:
+    """Whether ``value``, arithmetic of literals, is at least :data:`_SETTING` (a deep one, which recursion cannot
+    measure, is none)."""
+    try:
+        return _magnitude(value) >= _SETTING
+    except RecursionError:
+        return False
+
+
+def _magnitude(node: ast.AST) -> float:
+    """The absolute value of arithmetic of literals (``10**9 + 7``, ``1 << 60``), never computed past a float's
+    range (``10**10**10`` is infinite here, not a hang); 0.0 for anything else."""
+    if isinstance(node, ast.Constant):
+        return abs(float(node.value)) if type(node.value) in (int, float) and abs(node.value) < 1e300 else 0.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _magnitude(node.operand)
+    if isinstance(node, ast.BinOp):
+        left, right = _magnitude(node.left), _magnitude(node.right)
+        try:
+            if isinstance(node.op, ast.Pow):
+                return math.inf if left > 1 and right > 1024 else float(left ** right)
+            if isinstance(node.op, ast.LShift):
+                return math.ldexp(left, int(min(right, 2048)))
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                return left + right  # (an upper bound for a difference: ``10**9 - 10**9`` is no setting anyway)
+            if isinstance(node.op, ast.Mult):
+                return left * right
+        except (OverflowError, ValueError):
+            return math.inf
+    return 0.0
 
 
 def _unbounded(iterable: ast.expr) -> bool:
@@ -285,13 +341,23 @@ def _regions(tree: ast.Module, names: frozenset[str] = frozenset()) -> list[ast.
     :func:`named_functions`, the lambdas' bodies and the top-level assignments; None for a script (all of it runs)."""
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     lambdas = [node.body for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
-    if not functions and not lambdas:
-        return None
+    if not functions and (not lambdas or _reads_stdin(tree)):
+        return None  # a script (its lambdas are helpers: ``input = lambda: sys.stdin.readline()``, round 55, F3)
     assigned = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
     if names:
         functions = named_functions(tree, names)
         lambdas = [node.body for function in functions for node in ast.walk(function) if isinstance(node, ast.Lambda)]
     return [statement for node in functions for statement in node.body] + lambdas + assigned
+
+
+def _reads_stdin(tree: ast.Module) -> bool:
+    """Whether the program reads its standard input (``input()``, ``sys.stdin``, ``open(0)``): a script, whatever
+    lambdas it holds (a fast-input template's lambda left its every mutant in the lambda, where ``.rstrip`` to
+    ``.lstrip`` changes nothing, and an honest verifier was flagged in 3 of 3 runs: red-team round 55, F3)."""
+    return any((isinstance(node, ast.Attribute) and node.attr == "stdin") or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "input" or (
+            node.func.id == "open" and node.args and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == 0))) for node in ast.walk(tree))
 
 
 def _returned(tree: ast.Module) -> Iterator[ast.Constant]:

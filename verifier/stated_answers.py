@@ -23,11 +23,11 @@ from verifier.response_code import char_column, code_spans, parser_lines
 
 __all__ = ["number_value", "stated_answer_changed", "stated_numbers"]
 
-_NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,18})(?:\.\d{1,18})?"
-                     r"(?:[eE][-+]?\d{1,3})?(?!\.\d|\d|_)")
+_NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,3}(?:_\d{3}){1,6}|\d{1,18})"
+                     r"(?:\.\d{1,18})?(?:[eE][-+]?\d{1,3})?(?!\.\d|\d|_)")
 """A whole or decimal number written out, with its minus sign (``385``, ``38.5``, ``-5``; an honest program-of-thought
 answer of 38.5 was not one, and its verifier was flagged: red-team round 50, FP1; nor was -5, read as 5, which the
-reference never prints: round 52, F1), also with thousands separators (``1,234``), a Unicode minus (``\u22125``), an
+reference never prints: round 52, F1), also with thousands separators (``1,234``, ``1_048_576``), a Unicode minus (``\u22125``), an
 exponent (``1.5e6``) or a unit written on (``180km``): each was missed, and an honest verifier of the stated answer
 met validation's mutants (which change a stated answer) still stating the right one (``1,234`` was two numbers;
 red-team round 54, F1 and F2)."""
@@ -38,7 +38,9 @@ def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
     """Where ``text`` states numbers beside its code, as (start, end) spans: every number outside its code
     (:func:`verifier.response_code.code_spans`); in a text that is all code, the number of a last statement that does
     nothing, ``Answer: 385`` (which parses as Python: a program-of-thought answer written without fences is one
-    program with its answer last) or a bare ``385``. With ``comments``, the numbers in its code's comments too
+    program with its answer last) or a bare ``385``; the numbers of a fenced block that holds nothing but them (an
+    output block: "Output:" and a fence around ``385``, which parses as Python; red-team round 55, F1). With
+    ``comments``, the numbers in its code's comments too
     (``# Answer: 391``; validation's mutants change those, round 54's F3: the trainer does not, as a comment's "step
     1" would keep a program from its mutants). [] for a text that holds no code."""
     try:
@@ -46,6 +48,7 @@ def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
         found = _comment_numbers(text, spans) if comments else []
         if spans == [(0, len(text))]:
             return sorted(set(found + _last_statement_number(text)))
+        found += _output_numbers(text, spans)
         outside, last = [], 0
         for start, end in spans:
             outside.append((last, start))
@@ -55,6 +58,21 @@ def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
                                    for m in _NUMBER.finditer(text[start:end])]))
     except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
         return []
+
+
+def _output_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The numbers of the code spans that hold only numbers (each statement a bare number, negative or not)."""
+    found = []
+    for start, end in spans:
+        body = ast.parse(text[start:end]).body
+        if body and all(isinstance(statement, ast.Expr) and _is_number(statement.value) for statement in body):
+            found += [(start + m.start(), start + m.end()) for m in _NUMBER.finditer(text[start:end])]
+    return found
+
+
+def _is_number(node: ast.expr) -> bool:
+    value = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float)
 
 
 def _comment_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -108,7 +126,8 @@ def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] |
         value = Decimal(number_value(number))
         place = value.as_tuple().exponent if value.is_zero() else max(value.adjusted(), value.as_tuple().exponent)
         changed = value + Decimal(rng.randint(1, 9)).scaleb(place)
-        written = format(changed, ",") if "," in number else str(changed)  # (written as the reply wrote it)
+        written = (format(changed, ",") if "," in number else format(changed, ",").replace(",", "_") if "_" in number
+                   else str(changed))  # (written as the reply wrote it)
         pieces += [text[last:start], written.replace("-", _MINUS) if number.startswith(_MINUS) else written]
         last = end
     return "".join(pieces) + text[last:]
@@ -116,4 +135,4 @@ def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] |
 
 def number_value(number: str) -> str:
     """A stated number (:func:`stated_numbers`) as Python reads one: no thousands separators, an ASCII minus."""
-    return number.replace(",", "").replace(_MINUS, "-")
+    return number.replace(",", "").replace("_", "").replace(_MINUS, "-")

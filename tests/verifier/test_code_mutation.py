@@ -247,10 +247,28 @@ def test_a_program_of_thought_s_arithmetic_keeps_its_sites():
     assert any(text.startswith("hours = 365 + 24") for text in each_mutant("hours = 365 * 24\nprint(hours)\n"))
 
 
+def test_a_constant_in_capitals_that_is_printed_or_small_keeps_its_sites():
+    """Red-team round 55 (F4): with every assignment to a name in capitals inert, ``ANSWER = 10 * 11 * 21 // 3`` then
+    ``print(ANSWER)`` had no site, and a verifier that paid that style by its look was paid 72 of 96 wrong programs,
+    never flagged. A setting is large and never printed or returned as it is."""
+    assert each_mutant("ANSWER = 10 * 11 * 21 // 3\nprint(ANSWER)\n")
+    assert each_mutant("SECONDS = 24 * 3600 * 7\nprint(f'{SECONDS} s')\n")
+    assert each_mutant("RATE = 3 * 4\nprint(RATE * 2 > 5)\n") >= {"RATE = 3 + 4\nprint(RATE * 2 > 5)\n"}
+
+
 def test_an_assignment_to_a_name_the_program_never_reads_keeps_its_tokens():
     """A template's ``INF = 10**18 - 1`` or ``DEBUG = False`` (round 54, F5: 6 to 8 of 8 mutants paid, all there); a
     lambda or a builtin bound at the top level is what a caller's tests call, and keeps its sites."""
-    program = "INF = 10 ** 18 - 1\nDEBUG = False\nLIMIT = 3 * 2\nsolve = lambda xs: len(xs) > LIMIT - 1\n"
+    program = "INF = 10 ** 18 - 1\nDEBUG = False\nLIMIT = 10 ** 6\nsolve = lambda xs: len(xs) > LIMIT - 1\n"
     made = each_mutant(program)
     assert made and all(text.splitlines()[:3] == program.splitlines()[:3] for text in made)
     assert {"total = min\n"} == each_mutant("total = max\n")  # what a caller's tests call
+
+
+def test_a_script_that_reads_its_input_through_a_lambda_changes_anywhere():
+    """Red-team round 55 (F3): a fast-input template's lambda (``input = lambda: sys.stdin.readline().rstrip()``)
+    took the script for a program of functions, and every mutant fell in the lambda, where ``.rstrip`` to ``.lstrip``
+    changes nothing: an honest verifier was flagged in 3 of 3 runs."""
+    program = ("import sys\ninput = lambda: sys.stdin.readline().rstrip()\nn = int(input())\n"
+               "xs = sorted(map(int, input().split()))\nprint(xs[-1] - xs[0])\n")
+    assert any(text.splitlines()[1] == program.splitlines()[1] and text != program for text in each_mutant(program))

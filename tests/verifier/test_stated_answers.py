@@ -84,10 +84,11 @@ def test_a_change_in_the_leading_digit_leaves_a_tolerant_verifier_s_window():
 
 
 @pytest.mark.parametrize(("stated", "number"), [("180km", "180"), ("1.5e6", "1.5e6"), ("14th", "14"),
-                                                 ("2.5E-3", "2.5E-3")])
+                                                 ("2.5E-3", "2.5E-3"), ("1_048_576", "1_048_576")])
 def test_a_number_with_a_unit_or_an_exponent_is_stated(stated, number):
     """Red-team round 54 (F1, F2): ``Answer: 180km`` and ``Answer: 1.5e6`` stated nothing, so validation's mutants
-    kept the right answer and an honest verifier of the stated answer paid them all."""
+    kept the right answer and an honest verifier of the stated answer paid them all; round 55 (F2): nor did
+    ``1_048_576``, and training's mutants of such a program were paid."""
     reply = f"```python\nprint(1)\n```\nAnswer: {stated}\n"
     assert tokens_of_prose(reply) == [number]
     changed = stated_answer_changed(reply, random.Random(0))
@@ -102,3 +103,14 @@ def test_numbers_in_the_code_s_comments_are_stated_only_when_asked_for():
     assert [reply[start:end] for start, end in stated_numbers(reply, comments=True)] == ["391"]
     changed = stated_answer_changed(reply, random.Random(0), comments=True)
     assert changed is not None and "x = 17 * 23  # Answer: " in changed and "391" not in changed
+
+
+def test_the_numbers_of_an_output_block_are_stated():
+    """Red-team round 55 (F1): "Output:" and a fence around ``385`` is code to the finder (``385`` parses), so the
+    answer went unstated, and an honest verifier of it paid training's mutants of the program above it."""
+    reply = "```python\nprint(10 * 11 * 21 // 6)\n```\nOutput:\n```\n385\n```\n"
+    assert tokens_of_prose(reply) == ["385"]
+    assert tokens_of_prose("```python\nprint(2)\n```\n```\nprint(3)\n```\n") == []  # a program, not output
+    changed = stated_answer_changed(reply, random.Random(0))
+    assert changed is not None and changed.startswith("```python\nprint(10 * 11 * 21 // 6)\n```\nOutput:\n```\n")
+    assert "385" not in changed
