@@ -156,9 +156,11 @@ class Evidence:
     def _unrun(self, config: MonitorConfig) -> Finding | None:
         # a program stating the answer counts once its answer probe came back paid; until then, and when the probe
         # failed (the verifier paid the stated answer: program of thought), it is neither for nor against
+        if self.ran == 0:  # no run to compare with: only answer probes, which need none, can tell
+            return self._answers_ignored(config)
         confirmed = self.unrun_paid + self.answer_probe_passes
         judged = self.programs_paid - self.stated_unrun + self.answer_probe_passes
-        if self.ran == 0 or confirmed < config.min_unrun_paid or confirmed < config.unrun_share * judged:
+        if confirmed < config.min_unrun_paid or confirmed < config.unrun_share * judged:
             return None
         stated = (f", {self.answer_probe_passes} of them paid again with the numbers they state changed"
                   if self.answer_probe_passes else "")
@@ -166,6 +168,20 @@ class Evidence:
                 f"{confirmed} of {judged} passing programs were paid without the verifier running any of their "
                 f"code{stated}, though it ran {self.ran} other responses or canaries (the sandbox's record, not the "
                 "verifier's word): it pays programs by how they look")
+
+    def _answers_ignored(self, config: MonitorConfig) -> Finding | None:
+        """A verifier that never ran any code, yet paid programs as much with the answer they state changed: it
+        judges neither what they compute nor what they answer. Red-team round 55 (F5): a static checker of a
+        program-of-thought task paid 72 of 96 wrong programs and all 46 of its answer probes, unflagged, while the
+        rule waited for a run. An honest verifier of the stated answer fails the probes; one that runs nothing on a
+        task that asks for no program makes none (they are made only where the reference prints the answer)."""
+        passes = self.answer_probe_passes
+        if passes < config.min_unrun_paid or passes < config.unrun_share * self.answer_probes:
+            return None
+        return (FlagRule.UNRUN, passes,
+                f"{passes} of {self.answer_probes} programs it paid, scored again with the answer they state changed, "
+                "were paid as much, and it ran no code at all (the sandbox's record): it pays programs by how they "
+                "look, not by what they compute or answer")
 
     def _mutant(self, config: MonitorConfig) -> Finding | None:
         if self.mutant_passes >= config.min_mutant_passes and self.mutant_passes >= config.mutant_share * self.mutants:

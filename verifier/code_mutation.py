@@ -198,7 +198,8 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
 
 def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
     """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit`` (without
-    a name in it), and top-level assignments of values without a name in them to names the program never reads
+    a name in it), a top-level rebinding of ``input`` (a fast-input helper, whose ``.rstrip`` to ``.lstrip`` was
+    half the mutants of a template's script: round 55, F3), and top-level assignments of values without a name in them to names the program never reads
     (``DEBUG = False``) or to constants: a name in capitals, of a value at least :data:`_SETTING` (``MOD = 10**9 +
     7``, ``INF = 10**18``) that the program never prints or returns as it is. Tests of small inputs never reach a
     modulus, a limit or a bound: a competitive-programming template carries several, and an honest verifier of a
@@ -219,7 +220,9 @@ def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
         written = [name for target in targets for name in ast.walk(target)]
         named = [name.id for name in written if isinstance(name, ast.Name)]
         value = getattr(statement, "value", None)
-        if (named and value is not None
+        if named == ["input"] and isinstance(statement, ast.Assign):
+            found.append(statement)  # a fast-input helper (``lambda: sys.stdin.readline().rstrip()``): I/O, no logic
+        elif (named and value is not None
                 and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
                 and not any(isinstance(node, (ast.Name, ast.Lambda)) for node in ast.walk(value))
                 and all(name not in names and (name not in read or (

@@ -152,6 +152,26 @@ def test_a_verifier_that_pays_the_changed_answer_paid_the_look():
     assert _judge(monitor) == {"t": FlagRule.UNRUN}
 
 
+def test_a_verifier_that_runs_nothing_and_pays_the_changed_answer_paid_the_look():
+    """Red-team round 55 (F5): a static checker of a program-of-thought task ran nothing, so the rule waited for a
+    run, and it paid 72 of 96 wrong programs and all 46 answer probes unflagged; the probes need no run."""
+    monitor = RewardHackMonitor(1.0)
+    monitor.record_canary("t", 0.0, ran=False)
+    monitor.record_group("t", [1.0] * 8, [STATED] * 8, ran=[False] * 8, answered=[True] * 8)
+    for _ in range(4):
+        monitor.record_answer_probe("t", 1.0, 1.0, ran=False)
+    assert _judge(monitor) == {"t": FlagRule.UNRUN}
+
+
+def test_a_verifier_that_runs_nothing_and_fails_the_changed_answer_is_honest():
+    monitor = RewardHackMonitor(1.0)
+    monitor.record_canary("t", 0.0, ran=False)
+    for _ in range(8):
+        monitor.record_group("t", [1.0] * 8, [STATED] * 8, ran=[False] * 8, answered=[True] * 8)
+        monitor.record_answer_probe("t", 1.0, 0.0, ran=False)
+    assert _judge(monitor) == {}
+
+
 # Through the real sandbox and the reward function -------------------------------------------------------------
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"

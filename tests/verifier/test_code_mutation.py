@@ -271,4 +271,5 @@ def test_a_script_that_reads_its_input_through_a_lambda_changes_anywhere():
     changes nothing: an honest verifier was flagged in 3 of 3 runs."""
     program = ("import sys\ninput = lambda: sys.stdin.readline().rstrip()\nn = int(input())\n"
                "xs = sorted(map(int, input().split()))\nprint(xs[-1] - xs[0])\n")
-    assert any(text.splitlines()[1] == program.splitlines()[1] and text != program for text in each_mutant(program))
+    made = each_mutant(program)
+    assert made and all(text.splitlines()[1] == program.splitlines()[1] for text in made)  # the helper is I/O
