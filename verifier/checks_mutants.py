@@ -51,7 +51,7 @@ REPAIR_HINT = ("a one-token change of the reference (a comparison negated, an op
 def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> CheckResult:
     """Passes unless the mutants paid as much as the reference (at least 1.0 - ``margin``) are at least
     :data:`MIN_PAID` and :data:`PAID_SHARE` of those made (see the module docstring); a check with no mutants (prose,
-    or a program without functions) passes."""
+    or code that neither defines functions nor prints) passes."""
     threshold = 1.0 - margin
     mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.MUTANT]
     results = tuple(r for _, r in mine)

@@ -45,7 +45,8 @@ from collections.abc import Collection, Iterator
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated", "named_functions"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "calls_print", "mutants", "mutated",
+           "named_functions"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -197,17 +198,17 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
 
 
 def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
-    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit`` (without
-    a name in it), a top-level rebinding of ``input`` (a fast-input helper, whose ``.rstrip`` to ``.lstrip`` was
-    half the mutants of a template's script: round 55, F3), and top-level assignments of values without a name in them to names the program never reads
-    (``DEBUG = False``) or to constants: a name in capitals, of a value at least :data:`_SETTING` (``MOD = 10**9 +
-    7``, ``INF = 10**18``) that the program never prints or returns as it is. Tests of small inputs never reach a
-    modulus, a limit or a bound: a competitive-programming template carries several, and an honest verifier of a
-    sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6). Arithmetic a
-    program computes its output with keeps its sites: ``print(10 * 11 * 21 // 6)``, ``x = 365 * 24``, and a
+    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit`` (without a
+    name in it), a top-level rebinding of ``input`` (a fast-input helper, whose ``.rstrip`` to ``.lstrip`` was half the
+    mutants of a template's script: round 55, F3), and top-level assignments of values without a name in them to names
+    the program never reads (``DEBUG = False``) or to constants: a name in capitals, of a value at least
+    :data:`_SETTING` (``MOD = 10**9 + 7``, ``INF = 10**18``) that the program never prints or returns as it is. Tests of
+    small inputs never reach a modulus, a limit or a bound: a competitive-programming template carries several, and an
+    honest verifier of a sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6).
+    Arithmetic a program computes its output with keeps its sites: ``print(10 * 11 * 21 // 6)``, ``x = 365 * 24``, and a
     program of thought's ``ANSWER = 10 * 11 * 21 // 3`` printed as it is (with every capital assignment inert, a
-    verifier that paid that style by its look was never flagged: round 55, F4); so do ``total = max`` and a lambda
-    (what a caller's tests call) and a name the prompt spells."""
+    verifier that paid that style by its look was never flagged: round 55, F4); so do ``total = max`` and a lambda (what
+    a caller's tests call) and a name the prompt spells."""
     order = list(ast.walk(tree))
     found: list[ast.AST] = [argument for node in order if isinstance(node, ast.Call) and (
         getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "setrecursionlimit"
@@ -239,12 +240,18 @@ def _outputs(nodes: list[ast.AST]) -> Iterator[ast.AST]:
     """What a program prints or returns: ``print``'s arguments, returned values, f-string fields (:func:`_inert`
     asks which are a name as it is)."""
     for node in nodes:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+        if calls_print(node):
             yield from node.args
         elif isinstance(node, ast.Return) and node.value is not None:
             yield node.value
         elif isinstance(node, ast.FormattedValue):
             yield node.value
+
+
+def calls_print(node: ast.AST) -> bool:
+    """Whether ``node`` is a call of ``print``: what a script outputs (a reference that calls it is a program:
+    :mod:`verifier.reference_mutants`)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
 
 
 def _setting(value: ast.AST) -> bool:

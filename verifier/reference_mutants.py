@@ -32,7 +32,7 @@ import random
 from collections.abc import Collection
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import mutants, named_functions
+from verifier.code_mutation import calls_print, mutants, named_functions
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
 from verifier.stated_answers import stated_answer_changed, stated_numbers
@@ -104,14 +104,10 @@ def _is_program(text: str) -> bool:
             tree = ast.parse(text[start:end])
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or _prints(node)
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or calls_print(node)
                for node in ast.walk(tree)):
             return True
     return False
-
-
-def _prints(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
 
 
 def _bare_code(text: str) -> str | None:
@@ -138,9 +134,9 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
                     names: Collection[str] = ()) -> list[str]:
     """``text`` with the value one ``return`` of its functions computes changed (in a script without functions,
     the first value one ``print`` writes, or, where that is a starred list, one more item: ``print(*xs, 1)``; a
-    sorting script had one mutant, too few to judge: round 54), for up to ``count`` changes drawn from ``rng``: ``return not (...)`` where
-    the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/``False``); else ``return -(...)`` and
-    ``return (...) + 1`` (a string or list then raises: wrong all the same).
+    sorting script had one mutant, too few to judge: round 54), for up to ``count`` changes drawn from ``rng``:
+    ``return not (...)`` where the value is a truth (a comparison, ``and``/``or``, ``not``, ``True``/``False``); else
+    ``return -(...)`` and ``return (...) + 1`` (a string or list then raises: wrong all the same).
     Why, beside the one-token mutants: a small program has few sites (a sum loop: one, its ``+=``; ``return
     reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
     equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no
@@ -159,8 +155,8 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
                 node.value for function in functions for node in ast.walk(function)
                 if isinstance(node, ast.Return) and node.value is not None
                 and not (isinstance(node.value, ast.Constant) and node.value.value is None)) if functions else (
-                dict.fromkeys((node.args[-1] if isinstance(node.args[0], ast.Starred) else node.args[0])
-                              for node in ast.walk(tree) if _prints(node) and node.args))  # a script: what it prints
+                dict.fromkeys((node.args[-1] if isinstance(node.args[0], ast.Starred) else node.args[0])  # a script:
+                              for node in ast.walk(tree) if calls_print(node) and node.args))  # what it prints
             for value in values:
                 truth = isinstance(value, (ast.Compare, ast.BoolOp)) or (
                     isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)) or (

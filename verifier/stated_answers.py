@@ -27,10 +27,11 @@ _NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{
                      r"(?:\.\d{1,18})?(?:[eE][-+]?\d{1,3})?(?!\.\d|\d|_)")
 """A whole or decimal number written out, with its minus sign (``385``, ``38.5``, ``-5``; an honest program-of-thought
 answer of 38.5 was not one, and its verifier was flagged: red-team round 50, FP1; nor was -5, read as 5, which the
-reference never prints: round 52, F1), also with thousands separators (``1,234``, ``1_048_576``), a Unicode minus (``\u22125``), an
-exponent (``1.5e6``) or a unit written on (``180km``): each was missed, and an honest verifier of the stated answer
-met validation's mutants (which change a stated answer) still stating the right one (``1,234`` was two numbers;
-red-team round 54, F1 and F2)."""
+reference never prints: round 52, F1), also with thousands separators (``1,234``, ``1_048_576``), a Unicode minus
+(``\u22125``), an exponent (``1.5e6``) or a unit written on (``180km``): each was missed, and an honest verifier of
+the stated answer met validation's mutants (which change a stated answer) still stating the right one (``1,234`` was
+two numbers; red-team round 54, F1 and F2; round 55, F2)."""
+
 _MINUS = "\u2212"
 
 
@@ -92,10 +93,7 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
     last = tree.body[-1] if tree.body else None
     value = (last.annotation if isinstance(last, ast.AnnAssign) and last.value is None and last.simple
              else last.value if isinstance(last, ast.Expr) else None)
-    negative = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub)
-    number = value.operand if negative else value
-    if not (isinstance(number, ast.Constant) and type(number.value) in (int, float)
-            and value.end_col_offset is not None):
+    if value is None or not _is_number(value) or value.end_col_offset is None:
         return []
     lines = parser_lines(text)
     line_start = sum(len(line) for line in lines[:value.lineno - 1])
