@@ -134,6 +134,13 @@ class ScoreResult(BaseModel):
     not count). The sandbox's trusted side knows it (a response process marks the text before any of its code
     runs); the verifier cannot say it. A verifier that runs programs yet pays some without running them judges them by their look (red-team
     round 45, F4): the training monitor flags it (``unrun``)."""
+    run_digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    """A digest of what the verifier's runs of this response's code (``run_response``) reported to it: their
+    requests without the code, result lines, stdout and stderr, and how each process ended. Written by the sandbox's
+    trusted side from each response process's own report (the verifier cannot reach it); None when the verifier ran
+    none of it, reported before a run had ended, or a run left no digest. An honest verifier that judges runs gives
+    two responses of one task with the same digest the same score; the training monitor flags one that does not
+    (``results``: it judged something besides what the runs reported)."""
     phase: Phase = Phase.CALL
     """``load`` when the verifier module failed to load (the same outcome then stands for every call of the group),
     else ``call``. Set where the sandbox classifies the failure; nobody re-derives it from ``detail``."""

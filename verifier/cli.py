@@ -210,7 +210,8 @@ def cmd_score(args: argparse.Namespace, out: Console) -> int:
 
 def _score_json(item: ResponseLine, result: ScoreResult) -> dict[str, object]:
     return {"id": item.id, "score": result.score, "outcome": result.outcome.value, "detail": result.detail,
-            "duration_ms": round(result.duration_ms, 3), "ran_response": result.ran_response}
+            "duration_ms": round(result.duration_ms, 3), "ran_response": result.ran_response,
+            "run_digest": result.run_digest}
 
 
 def cmd_import(args: argparse.Namespace, out: Console) -> int:

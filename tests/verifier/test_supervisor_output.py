@@ -48,6 +48,9 @@ class ScriptedRun:
     def ran(self) -> bool:
         return False
 
+    def results(self) -> str | None:
+        return None
+
     def flush(self) -> None:
         pass
 

@@ -34,17 +34,26 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_HEADER = struct.Struct("<qQQQ")
+TEXT_HEADER = struct.Struct("<qQQQ48x")
 """The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
-process does), the length of the UTF-8 text that follows, the text's number within its run, and the *ran* slot
-(:data:`RAN_OFFSET`: zero until a response process runs part of the text; one ``pwrite`` writes all four and the
-text)."""
+process does), the length of the UTF-8 text that follows, the text's number within its run, the *ran* slot
+(:data:`RAN_OFFSET`: zero until a response process runs part of the text) and the *results* slot
+(:data:`RESULTS_OFFSET`, zeros until the server writes it); one ``pwrite`` writes it all and the text."""
 RAN_SLOT = struct.Struct("<Q")
 RAN_OFFSET = 24
 """Where a response process writes the number of the text it read, once it knows it will run part of it and before
 any of that code runs (``response_text.mark_ran``): the zygote reads it when the verifier reports on that text,
 so *whether the verifier ran the response* comes from the trusted side, never from the verifier (red-team round
 45, F4: a verifier paid programs by their shape without running them)."""
+RESULTS_SLOT = struct.Struct("<QQQQQQ")
+RESULTS_OFFSET = 32
+"""Where the fork server keeps what the text's response processes reported (``results_slot``): the text's number,
+the runs started and not yet ended, the runs ended, whether any ended without a digest, and the sum of their digests
+(128 bits, two words). Only the server writes it, after each run has been reaped and before its status line; no
+verifier and no response code holds the file."""
+DIGEST_BYTES = 16
+"""What a response process reports on its digest pipe once its code has run: 16 bytes of a SHA-256 of its request's
+calls and standard input, every result line and all it wrote to stdout and stderr (``response``)."""
 CHANNELS_PER_VERIFIER = 2 + 2 * 8
 """Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
 :data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads

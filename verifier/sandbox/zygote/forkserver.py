@@ -14,8 +14,8 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 - *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
   its isolated fork uses alone and which ends with that fork (``isolation.ForkChannels``).
 - *response* (from a verifier, through a channel the server serves for that verifier process alone;
-  ``response_spawn``): the command carries only the socket its reply goes to; the server makes the four pipes and
-  answers with the verifier's ends only (request to write; results, output, status to read), so a verifier cannot
+  ``response_spawn``): the command carries only the socket its reply goes to; the server makes the five pipes and
+  answers with the verifier's ends of four only (the fifth carries the run's digest to the server: ``run_digest``) (request to write; results, output, status to read), so a verifier cannot
   hand a response a descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end
   from the watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the
   process that sent the command ends (an isolated response's fork; the kernel names each command's sender,
@@ -97,7 +97,7 @@ class Server:
         self.poller.register(commands, select.POLLIN)
         self.verifiers = {}  # verifier pidfd -> True while it lives
         self.texts = {}  # verifier pidfd -> descriptor of the response it is scoring (``run.Run.offer``)
-        self.watch = ResponseWatch(cfg, self.poller, self._unwatch)
+        self.watch = ResponseWatch(cfg, self.poller, self._unwatch, self.texts)
         self.retired = set()  # descriptors no longer polled since this batch of events began
         self.namespaces = [bool(cfg.get("pid_namespace"))]  # (a list: ``confine.clone`` clears it when refused)
         self.templates = {}  # kind -> template.Template, once started
@@ -141,8 +141,9 @@ class Server:
                 return template.serve, (theirs, CLONE_PARENT, launch, [True])  # its clones: its parent's
             theirs.close()
             self.templates[kind] = template.Template(mine, pid)
-            self.templates[kind].rehearse(4)  # a verifier's descriptors (three pipes, a channel), a response's (three
-            # pipes, the text it may run)
+            # a verifier's descriptors (three pipes, a channel), a response's (three pipes, the text it may run,
+            # its digest pipe)
+            self.templates[kind].rehearse(4 if kind == VERIFIER else 5)
         return None
 
     def serve(self):

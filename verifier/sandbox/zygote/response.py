@@ -29,13 +29,13 @@ import os
 import resource
 import sys
 
-from verifier.sandbox.zygote import confine, environment
+from verifier.sandbox.zygote import confine, environment, run_digest
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
 from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, exercises, mark_ran,
                                                        part_of_response, scored_text)
 
-RESULT_FD, REQUEST_FD, TEXT_FD = 3, 4, 5
+RESULT_FD, REQUEST_FD, TEXT_FD, DIGEST_FD = 3, 4, 5, 6
 REQUEST_CAP = 64 << 20
 TEXT_CAP = 1000
 STDERR_CAP = 64 << 10
@@ -45,11 +45,12 @@ _DECODE, _ENCODE = own_codec()  # the request is the verifier's, and harms only 
 
 
 def response_main(cfg, fds, uid):
-    """Confine, read the request from ``fds[0]``, run it; never returns."""
-    request, results, output, text = fds
+    """Confine, read the request from ``fds[0]``, run it, report its digest on ``fds[4]``; never returns."""
+    request, results, output, text, digest = fds
     confine.enter(cfg["mount_plan"], uid)
     devnull = os.open("/dev/null", os.O_RDONLY)
-    arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD), (text, TEXT_FD)))
+    arrange(((devnull, 0), (output, 1), (output, 2), (results, RESULT_FD), (request, REQUEST_FD), (text, TEXT_FD),
+             (digest, DIGEST_FD)))
     home = cfg.get("response_home")  # set by the response template, whose clones are all pid 1 (see ``settle``)
     _limit(cfg, inherited=home is not None)
     if home is None:
@@ -74,11 +75,15 @@ def response_main(cfg, fds, uid):
         # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
+        digests = run_digest.start(cfg, spec)
         run(spec, cfg.get("response_stdin"))
+        flush_streams()
+        report_stderr(errors)
+        run_digest.report(digests, DIGEST_FD)
     else:
         _emit({"e": "load", "ok": False, "error": {"type": NOT_THE_RESPONSE, "message": REFUSAL}})
-    flush_streams()
-    report_stderr(errors)
+        flush_streams()
+        report_stderr(errors)
     os._exit(0)
 
 
@@ -100,6 +105,7 @@ def settle(cfg):
         cfg["response_stdin"] = sys.stdin = _text_stream()
     except OSError:  # no descriptor 0 here: each response makes its own
         cfg["response_stdin"] = None
+    run_digest.settle(cfg)  # stdout through a stream that hashes what it writes, built once here
     # Last, once here rather than in every response (a tenth of a run_response call): each import stats its
     # directory anew, after the response's shift; nothing a response process does before its code runs imports.
     environment.forget_image_times()
@@ -306,6 +312,7 @@ def _emit(event):
 
 def _write(line):
     data = (line + "\n").encode("utf-8", "backslashreplace")
+    run_digest.lines.update(data)
     while data:
         data = data[os.write(RESULT_FD, data):]
 

@@ -5,7 +5,8 @@ Runs inside the sandbox, standard library only, in the fork server (``forkserver
 one place where a response process is made: the pipes are the server's (a verifier never chooses a descriptor a
 response gets), only the verifier's ends go back, on the command's own reply socket and without blocking, and the
 new process is put under the server's watch (``response_watch``) with its deadline, its verifier and the process
-that sent the command, so it is ended when any of them ends.
+that sent the command, so it is ended when any of them ends. The digest pipe's reading end stays here: the watch
+reads the run's digest once the process has been reaped (``results_slot``), and no verifier ever holds it.
 """
 
 import os
@@ -13,6 +14,7 @@ import signal
 import socket
 import time
 
+from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.fork_protocol import REAPED, RESPONSE, STARTED, nobody_waits, reply_socket, write_status
 
 
@@ -30,21 +32,23 @@ def spawn(server, sock, reply, timeout_s, sender):
         close_pending(sender, answer)
         return None
     try:
-        pipes = _pipes(4)  # request, results, output, status
+        pipes = _pipes(5)  # request, results, output, status, digest (``run_digest``: the server's alone)
     except OSError:  # out of descriptors: this request fails, the server serves on
         close_pending(sender, answer)
         return None
     limit = max(0.001, min(timeout_s, server.cfg["limits"]["wall_s"]))
-    child_ends = (pipes[0][0], pipes[1][1], pipes[2][1])
+    child_ends = (pipes[0][0], pipes[1][1], pipes[2][1], server.texts[owner], pipes[4][1])
     theirs = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
-    status = pipes[3][1]
-    pid, confined = server.fork_child(RESPONSE, child_ends + (server.texts[owner],))
+    status, digest = pipes[3][1], pipes[4][0]
+    number = results_slot.begin(server.texts[owner])  # before the process exists: the zygote never sees it unlisted
+    pid, confined = server.fork_child(RESPONSE, child_ends)
     if pid == 0:
         answer.detach()
         server.shed()
-        return server.on_response, (server.cfg, child_ends + (server.texts[owner],), server.cfg.get("response_uid"))
-    for fd in child_ends:
+        return server.on_response, (server.cfg, child_ends, server.cfg.get("response_uid"))
+    for fd in child_ends[:3] + child_ends[4:]:
         os.close(fd)
+    os.set_blocking(digest, False)
     pidfd = None
     if pid is not None:
         try:
@@ -66,10 +70,12 @@ def spawn(server, sock, reply, timeout_s, sender):
         os.close(fd)
     answer.close()
     if pidfd is None:
+        results_slot.end(server.texts[owner], number, b"", "abandoned", -1)
         close_pending(sender, None)
         os.close(status)
+        os.close(digest)
         return None
-    server.watch.add(pidfd, pid, status, time.monotonic() + limit, owner, confined, sender)
+    server.watch.add(pidfd, pid, status, time.monotonic() + limit, owner, confined, sender, (digest, number))
     if not sent:
         server.watch.finish(pidfd, "abandoned")
     return None

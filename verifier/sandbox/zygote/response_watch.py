@@ -23,6 +23,7 @@ import os
 import select
 import signal
 
+from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
 from verifier.sandbox.zygote.fork_protocol import write_status
 from verifier.sandbox.zygote.response import workdir
@@ -32,16 +33,21 @@ class ResponseWatch:
     """The live responses, by the descriptors whose events end them, polled by the server's ``poller``;
     ``unwatch(fd)`` is the server's way to stop polling a descriptor it is about to close."""
 
-    def __init__(self, cfg, poller, unwatch):
+    def __init__(self, cfg, poller, unwatch, texts=None):
         self.cfg, self.poller, self.unwatch = cfg, poller, unwatch
+        self.texts = {} if texts is None else texts  # verifier pidfd -> its text file (the server's ``texts``)
         self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier process whose channel asked
         # for it, confined, pidfd of the process that sent the command or None)
+        self.digests = {}  # pidfd -> (the reading end of its digest pipe, the number of the text it was started for)
         self.statuses = {}  # status fd -> pidfd
         self.senders = {}  # a command's sender's pidfd -> the response pidfd it asked for
 
-    def add(self, pidfd, pid, status, deadline, owner, confined, sender):
-        """Watch a started response (this takes ``pidfd``, ``status`` and ``sender``)."""
+    def add(self, pidfd, pid, status, deadline, owner, confined, sender, digest=None):
+        """Watch a started response (this takes ``pidfd``, ``status``, ``sender`` and ``digest``: its digest pipe's
+        reading end and its text's number, ``results_slot.begin``)."""
         self.responses[pidfd] = (pid, status, deadline, owner, confined, sender)
+        if digest is not None:
+            self.digests[pidfd] = digest
         self.statuses[status] = pidfd
         if sender is not None:
             self.senders[sender] = pidfd
@@ -77,8 +83,9 @@ class ResponseWatch:
             self.finish(pidfd, "abandoned")
 
     def finish(self, pidfd, ended):
-        """Kill, sweep and reap the response, then report how it ``ended`` on its status pipe."""
-        pid, status, _, _, confined, sender = self.responses.pop(pidfd)
+        """Kill, sweep and reap the response, add its digest to its text's results slot (``results_slot``), then
+        report how it ``ended`` on its status pipe: a verifier that waits for the status finds the slot written."""
+        pid, status, _, owner, confined, sender = self.responses.pop(pidfd)
         del self.statuses[status]
         self.unwatch(pidfd)
         self.unwatch(status)
@@ -116,6 +123,22 @@ class ResponseWatch:
                 os.rmdir(workdir(self.cfg, pid))
             except OSError:
                 pass
+        self._digest(pidfd, owner, ended, wait_status)
         write_status(status, ended, wait_status)
         os.close(status)
         os.close(pidfd)
+
+    def _digest(self, pidfd, owner, ended, wait_status):
+        """Read what the reaped response left on its digest pipe (every writer is gone: it cannot block) and add it
+        to the slot of the text it was started for, while that verifier's text file is still open."""
+        if pidfd not in self.digests:
+            return
+        fd, number = self.digests.pop(pidfd)
+        try:
+            report = os.read(fd, 64)
+        except OSError:
+            report = b""
+        os.close(fd)
+        text = self.texts.get(owner)
+        if text is not None:
+            results_slot.end(text, number, report, ended, wait_status)

@@ -21,6 +21,7 @@ import signal
 import socket
 import time
 
+from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.child import cpu_cap_s
 from verifier.sandbox.zygote.environment import shift_ns
 from verifier.sandbox.zygote.fork_protocol import MESSAGE, RAN_OFFSET, RAN_SLOT, TEXT_HEADER, VERIFIER, read_pid_reply
@@ -53,6 +54,7 @@ class Run:
         self.number = 0  # of the text offered last (``offer``; a response process marks it when it runs part of it)
         self.data = b""  # ... and its bytes
         self.run_texts = set()  # the texts this process has run part of (see ``ran``; only texts the group holds)
+        self.digests = {}  # text -> the digest of its runs (see ``results``)
         self.shift_ns = shift_ns(req["env"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
@@ -112,6 +114,17 @@ class Run:
             self.run_texts.add(self.data)
             return True
         return self.data in self.run_texts  # (no hashlib: a module the zygote imports is in every process's image)
+
+    def results(self):
+        """The digest of what the runs of the text offered last reported (``results_slot.digest``: 32 hex digits),
+        or None: no run of it, a run still going when the verifier reported, or one that left no digest. Read with
+        :meth:`ran`, before the next text is offered. A text the process ran earlier in the group and was not run
+        again (``run_response`` served the copy from its memory) has that earlier digest."""
+        found = results_slot.digest(self.text, self.number)
+        if found is not None:
+            self.digests[self.data] = found
+            return found
+        return self.digests.get(self.data)
 
     def flush(self):
         try:

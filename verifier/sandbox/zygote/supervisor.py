@@ -18,7 +18,8 @@ otherwise), SysV IPC objects are removed and the scratch directory is wiped, so 
 
 Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then answers each request
 ``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms",
-"ran_response"}]}`` (the last: whether a response process ran part of that response, ``run.Run.ran``).
+"ran_response", "run_digest"}]}`` (the last two: whether a response process ran part of that response, ``run.Run.ran``,
+and the digest of what its runs reported, ``run.Run.results``).
 """
 
 import json
@@ -123,7 +124,7 @@ def supervise(run, req, results, start, lifeline=None):
                     run.kill()  # near its constant CPU cap; a fresh child goes on (progress: index > start)
                     return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
-                    ran = run.ran()  # (before the next text replaces this one's)
+                    ran, digest = run.ran(), run.results()  # (before the next text replaces this one's)
                     if index + 1 < total:  # the next response, only now (see ``child.serve``); judged meanwhile
                         run.offer(req["responses"][index + 1])
                     now = time.monotonic()
@@ -132,7 +133,8 @@ def supervise(run, req, results, start, lifeline=None):
                         result = make_result(outcome if outcome in ("timeout", "crashed") else "crashed", detail=detail)
                     else:
                         result = judge(frame)
-                    results[index] = {**result, "duration_ms": (now - mark) * 1000, "ran_response": ran}
+                    results[index] = {**result, "duration_ms": (now - mark) * 1000, "ran_response": ran,
+                                      "run_digest": digest}
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
                     run.output_total = 0  # each call gets the whole output budget: counted per process, a
                     # response that made the verifier print 1 MiB less a little crashed the next response (round 28)

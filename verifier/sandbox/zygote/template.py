@@ -30,7 +30,8 @@ import time
 from verifier.sandbox.zygote.confine import CLONE_PARENT, SYS_CLONE, SYS_GETPID, can_clone, clone
 from verifier.sandbox.zygote.fork_protocol import pid_reply, read_pid_reply
 
-MAX_FDS = 4  # a verifier process's three pipe ends and its channel to the server
+MAX_FDS = 5  # a verifier process's three pipe ends and its channel to the server; a response's four pipe ends and
+# its text
 REHEARSALS = 128
 """Turns a template runs, before it serves, in which everything happens except the clone (``getpid`` in its place).
 Why: its first turns fill the interpreter's free lists, one item a turn, and a clone is a copy of them. Collecting

@@ -1,0 +1,85 @@
+"""The *results* slot of a verifier's text file: a digest of what its response processes reported for one text.
+
+Runs inside the sandbox, standard library only: the fork server writes the slot (:func:`begin` when it starts a
+response process for the text, :func:`end` once that process has been reaped), the zygote reads it when the verifier
+reports on the text (:func:`digest`, ``run.Run.results``). Why: a verifier that runs every program and then pays it
+by its look leaves every rule that looks at scores alone blind wherever the look survives a mutation (red-team round
+48, E3; round 52, E1). What a verifier can learn from a run is what the run reported: its result lines, its stdout
+and stderr, how it ended. An honest verifier that judges runs gives the same score to two responses whose runs of
+the same requests reported the same; one that pays some of them and not others judged something else. The digest
+lets training's monitor see that (``trainer.monitor_results``), and no verifier can write it: only the server holds
+the file once a response's code starts, and a response process's own report is what that response claims, no more
+than it could claim by returning other values.
+
+The slot (``fork_protocol.RESULTS_SLOT``) holds the text's number, the runs started and not yet ended, the runs
+ended, whether any of them ended without a well-formed digest, and the sum (modulo 2**128) of the ended runs'
+digests, each mixed with how its process ended. A sum, so that runs ending in another order (two requests at once)
+give the same digest. The zygote writes the whole header, this slot zeroed, each time it offers a text; a slot that
+names another text's number is stale, and :func:`begin` starts it afresh.
+"""
+
+import os
+import struct
+
+from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RESULTS_OFFSET, RESULTS_SLOT, TEXT_HEADER
+
+_MASK = (1 << 128) - 1
+_ENDED = {"exited": 1, "timeout": 2, "cpu": 3, "abandoned": 4}
+_MIX = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: how a run ended moves its digest to another value
+
+
+def begin(fd):
+    """A response process is about to start for the text in ``fd``: count it as pending; returns the text's number
+    (None when the header cannot be read: the run is then not counted, and ends uncounted)."""
+    try:
+        number = TEXT_HEADER.unpack(os.pread(fd, TEXT_HEADER.size, 0))[2]
+        slot = _read(fd)
+        if slot is None or slot[0] != number:
+            slot = (number, 0, 0, 0, 0, 0)
+        os.pwrite(fd, RESULTS_SLOT.pack(slot[0], slot[1] + 1, *slot[2:]), RESULTS_OFFSET)
+        return number
+    except (OSError, struct.error):
+        return None
+
+
+def end(fd, number, report, ended, wait_status):
+    """The run of text ``number`` that :func:`begin` counted has ended (``ended``, ``wait_status``: how, as its
+    status line says) and reported ``report`` (what its digest pipe held): add it to the slot. Nothing when the slot
+    now names another text (the verifier reported on this one and the zygote offered the next)."""
+    if number is None:
+        return
+    try:
+        slot = _read(fd)
+        if slot is None or slot[0] != number:
+            return
+        _, pending, runs, broken, low, high = slot
+        total = (high << 64) | low
+        if len(report) == DIGEST_BYTES:
+            mark = (_ENDED.get(ended, 0) << 32) | (wait_status & 0xFFFFFFFF)
+            total = (total + (int.from_bytes(report, "little") ^ (mark * _MIX & _MASK))) & _MASK
+        else:  # killed before it reported, or its code wrote on the pipe: nothing to compare
+            broken = 1
+        os.pwrite(fd, RESULTS_SLOT.pack(number, max(0, pending - 1), runs + 1, broken, total & ((1 << 64) - 1),
+                                        total >> 64), RESULTS_OFFSET)
+    except (OSError, struct.error):
+        pass
+
+
+def digest(fd, number):
+    """The digest of text ``number``'s runs as 32 hex digits, or None: no run of it was counted, one has not ended
+    yet (the verifier reported before its run had ended), or one ended without a digest."""
+    slot = _read(fd)
+    if slot is None or slot[0] != number:
+        return None
+    _, pending, runs, broken, low, high = slot
+    if pending or broken or not runs:
+        return None
+    return format(((high << 64) | low) ^ runs, "032x")
+
+
+def _read(fd):
+    try:
+        data = os.pread(fd, RESULTS_SLOT.size, RESULTS_OFFSET)
+    except OSError:
+        return None
+    return RESULTS_SLOT.unpack(data) if len(data) == RESULTS_SLOT.size else None

@@ -1,0 +1,115 @@
+"""A response process's digest of its own run: what its request asked and all the run reported to the verifier.
+
+Runs inside the sandbox, standard library only, in the response process (``response``). Once the response's code
+has run, the process writes :data:`fork_protocol.DIGEST_BYTES` bytes on its digest pipe, whose other end only the
+fork server holds (``response_spawn``; it folds them into the text's results slot, ``results_slot``): the first
+bytes of a SHA-256 over three parts, each hashed on its own:
+
+- the request without the code (the calls, with their arguments, and the standard input), so that two responses'
+  digests are equal only for the same requests;
+- every line the process wrote on its results pipe (the load event, each call's value or error, what went to stderr);
+- everything written to stdout through ``sys.stdout`` (or ``sys.__stdout__``, or their buffers).
+
+Why each: a verifier learns a run's outcome from these and from how the process ended (which the server adds), so an
+honest verifier that judges runs scores two texts of equal digests the same. What the digest misses: bytes written
+to descriptor 1 by ``os.write`` or a child process, which an answer to a task rarely does. The digest is the
+response's claim, as its results are (its code runs in this process before the report): a response that forges it
+claims a run it did not have, and only spoils the comparison of its own run.
+
+The hash comes from ``_sha256``, imported in the response template (:func:`settle`), not at import: a module the
+zygote imports is in the image of every process, verifiers included.
+"""
+
+import io
+import os
+import sys
+
+from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES
+from verifier.sandbox.zygote.plainjson import own_codec
+
+_ENCODE = own_codec()[1]
+_NEW = []  # the hash constructor, once imported
+
+
+class _Unhashed:
+    """Where result lines are hashed outside a response process (the zygote imports ``response``): nowhere."""
+
+    def update(self, data):
+        pass
+
+
+lines = _Unhashed()
+"""The hash of the result lines this process wrote (``response._write`` feeds it); a real one from :func:`start`."""
+
+
+class HashedOut(io.RawIOBase):
+    """Descriptor 1 as a raw stream that hashes what it writes (the digest's stdout part)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hash = _Unhashed()
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return 1
+
+    def write(self, data):
+        written = os.write(1, data)
+        self.hash.update(bytes(data[:written]))
+        return written
+
+
+def settle(cfg):
+    """In the response template, once: import the hash and make stdout the hashing stream every clone inherits."""
+    _constructor()
+    _hashed_stdout()
+
+
+def start(cfg, spec):
+    """Begin the digest of this run of ``spec`` (the request); the state :func:`report` takes, or None where no
+    hash can be made (then nothing is reported, and the run's text has no digest)."""
+    global lines
+    new = _constructor()
+    if new is None:
+        return None
+    out = _hashed_stdout()
+    request, lines, out.hash = new(), new(), new()
+    request.update(_ENCODE([spec.get("calls"), spec.get("stdin")]).encode("utf-8", "surrogatepass"))
+    return new, request, lines, out
+
+
+def report(state, fd):
+    """Write the run's digest on ``fd`` (after the last result line and the streams' flush); never raises."""
+    if state is None:
+        return
+    new, request, results, out = state
+    try:
+        total = new(request.digest() + results.digest() + out.hash.digest())
+        os.write(fd, total.digest()[:DIGEST_BYTES])
+    except BaseException:  # the response's code may have broken anything here: no digest, then
+        pass
+
+
+def _constructor():
+    if not _NEW:
+        try:
+            from _sha256 import sha256
+        except ImportError:
+            sha256 = None
+        _NEW.append(sha256)
+    return _NEW[0]
+
+
+def _hashed_stdout():
+    """``sys.stdout`` as a text stream on a :class:`HashedOut` (made when it is not one yet: outside a template),
+    ``sys.__stdout__`` the same stream; returns the raw stream."""
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    if isinstance(raw, HashedOut):
+        return raw
+    old = sys.stdout
+    raw = HashedOut()
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.BufferedWriter(raw), encoding=getattr(old, "encoding", None)
+                                                   or "utf-8", errors=getattr(old, "errors", None) or "strict")
+    return raw
