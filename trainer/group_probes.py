@@ -40,6 +40,7 @@ class GroupProbeKind(StrEnum):
     CANARY = "canary"  # a known-wrong answer
     MUTANT = "mutant"  # a program the verifier paid, one token changed
     ANSWER = "answer"  # a program it paid unrun, the numbers it states changed
+    REFERENCE = "reference"  # the task's reference, once a run: what its runs report is right (the results rule)
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,15 @@ class GroupProbes:
         self._scripts: dict[str, bool] = {}  # per task: whether its reference can print an answer (``_script_task``)
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
         self._reference = ReferenceAnswers(pool)  # which stated numbers are a task's answer
+        self._referenced: set[str] = set()  # tasks whose reference was scored this run (``rows``)
         self.dropped_answers = 0  # answer probes dropped unscored, the oldest of a full queue (see ``keep_paid``)
 
     def rows(self, task_ids: Sequence[str], groups: Sequence[tuple[int, int]],
                      todo: set[int]) -> list[int | GroupProbe]:
         """The rows to score, in order: each group's rows to score, with ``group_canaries`` known-wrong answers
-        (:meth:`_canary`), ``group_mutants`` mutants (:meth:`_mutant`) and the task's waiting answer probes (up to
-        ``group_answer_probes``; :meth:`keep_paid`) each put at a drawn place among them. The
+        (:meth:`_canary`), ``group_mutants`` mutants (:meth:`_mutant`), the task's waiting answer probes (up to
+        ``group_answer_probes``; :meth:`keep_paid`) and, in its first group, its reference (:meth:`_reference_probe`)
+        each put at a drawn place among them. The
         pool scores a task's rows in order, a process to each ``group_size`` of them, so a canary lands in a training
         process at any call, after the group's own responses before it, as no canary scored alone can (red-team
         round 45); a mutant likewise meets the verifier exactly where a policy's answer does."""
@@ -86,6 +89,8 @@ class GroupProbes:
                            if (text := self._canary(task, self._group_rng)) is not None]
                 probes += [probe for _ in range(config.group_mutants)
                            if (probe := self._mutant(task, start, self._group_rng)) is not None]
+                reference = self._reference_probe(task, start) if config.reference_probe else None
+                probes += [reference] if reference is not None else []
                 waiting = self._answers.get(task, deque())
                 for text, reward in [waiting.popleft() for _ in range(min(config.group_answer_probes, len(waiting)))]:
                     probes.append(GroupProbe(start, text, GroupProbeKind.ANSWER, reward))
@@ -161,6 +166,18 @@ class GroupProbes:
                 mutant = stated_answer_changed(mutant, draw, comments=True) or mutant
                 return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward)
         return None
+
+    def _reference_probe(self, task_id: str, row: int) -> GroupProbe | None:
+        """The task's reference, in its first group of the run, where it is a program (the results rule,
+        :mod:`trainer.monitor_results`, excuses the digest of its runs: a verifier that also judges a program's form
+        honestly scores right results two ways); None after that, or where the reference is no program."""
+        if task_id in self._referenced:
+            return None
+        self._referenced.add(task_id)
+        spec = self._specs.get(task_id)
+        if spec is None or not is_program(spec.reference):
+            return None
+        return GroupProbe(row, spec.reference, GroupProbeKind.REFERENCE, 1.0)
 
     def _canary(self, task_id: str, draw: random.Random) -> str | None:
         """A known-wrong answer to the task (:func:`trainer.background_checks.draw_canary`); its spec is looked up

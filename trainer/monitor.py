@@ -68,6 +68,11 @@ groups' own calls; the rule flags a task once ``min_mutant_passes`` of them, and
 were paid as much as their originals: the verifier pays whatever the run returned (red-team round 46, e2).
 The canary, position, unrun and mutant rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
+**results** — The sandbox's trusted side gives each scored text a digest of what the verifier's runs of its code
+reported (``ScoreResult.run_digest``); the rule flags a task once ``min_results_splits`` digests (the reference's
+left out) were each scored both paid and at least ``results_gap`` less: an honest verifier that judges runs scores
+equal reports the same. :mod:`trainer.monitor_results`.
+
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
 responses share no marker (rates alone look like learning), a hack that pays from a task's first window with no
@@ -91,6 +96,7 @@ from trainer.monitor_config import FlagRule, MonitorConfig, TaskContext
 from trainer.monitor_evidence import Evidence
 from trainer.monitor_jump import Jump, JumpTracker
 from trainer.monitor_passing import Passing
+from trainer.monitor_results import RunResults
 from trainer.monitor_pattern import FailingRecord, Marker, find_marker, markers
 
 __all__ = ["Flag", "FlagRule", "MonitorConfig", "RewardHackMonitor", "TaskContext"]
@@ -118,6 +124,7 @@ class _Task:
     failing: FailingRecord  # markers of a sample of its failing responses this run
     passing: Passing  # its latest passing responses, and its latest distinct ones
     evidence: Evidence  # run-long: spot checks, canaries, runs, mutants (canary, position, unrun, mutant)
+    results: RunResults  # run-long: each run digest's scores (results)
     new_passes: bool = False  # passing responses came since the pattern rule last looked
     groups: int = 0  # groups recorded this run
 
@@ -202,6 +209,19 @@ class RewardHackMonitor:
             return
         self._task(task_id).evidence.mutant(original, score, ran, self.config)
 
+    def record_results(self, task_id: str, digest: str | None, score: float | None) -> None:
+        """A scored text of the task (a policy's answer or a probe), with the digest of what the verifier's runs of
+        its code reported (``ScoreResult.run_digest``; None: not run, or nothing to compare) and its score (None:
+        unscored; a score that is not finite is no evidence)."""
+        if task_id in self.flagged or score is None or not math.isfinite(score):
+            return
+        self._task(task_id).results.record(digest, score)
+
+    def record_reference(self, task_id: str, digest: str | None) -> None:
+        """The digest of the verifier's runs of the task's reference: the results rule excuses its splits."""
+        if digest is not None:
+            self._task(task_id).results.reference = digest
+
     def close_window(self, context: Callable[[str], TaskContext | None]) -> list[Flag]:
         """One check: judge every task on what came since the last, and return the new flags (in task order).
 
@@ -227,8 +247,10 @@ class RewardHackMonitor:
                 flag = self._judge_jump(jump, known)
                 if flag is not None:
                     flags.append(flag)
-        for task_id in sorted(self._tasks):  # canary, position, unrun, mutant: run-long evidence, no full window needed
-            finding = None if task_id in self.flagged else self._tasks[task_id].evidence.finding(self.config)
+        for task_id in sorted(self._tasks):  # canary, position, unrun, mutant, results: run-long evidence
+            task = self._tasks[task_id]
+            finding = None if task_id in self.flagged else (task.evidence.finding(self.config)
+                                                             or task.results.finding(self.config))
             if finding is not None:
                 flags.append(self._flag(task_id, *finding))
         return sorted(flags, key=lambda f: f.task_id)
@@ -237,7 +259,8 @@ class RewardHackMonitor:
         task = self._tasks.get(task_id)
         if task is None:
             task = self._tasks[task_id] = _Task(failing=FailingRecord(self.config.failing_markers),
-                                                passing=Passing(self.config), evidence=Evidence())
+                                                passing=Passing(self.config), evidence=Evidence(),
+                                                results=RunResults())
         return task
 
     def _flag(self, task_id: str, rule: FlagRule, groups: int, detail: str) -> Flag:

@@ -28,6 +28,9 @@ class FlagRule(StrEnum):
     MUTANT = "mutant"
     """Copies of programs it ran and paid, each with one operator, number or name changed, were paid as much: it pays a
     program whatever its run returned."""
+    RESULTS = "results"
+    """It scored texts whose runs reported the same (one digest, ``ScoreResult.run_digest``) both paid and not: it
+    judges something besides what the runs reported."""
 
 
 class MonitorConfig(BaseModel):
@@ -134,6 +137,17 @@ class MonitorConfig(BaseModel):
     five levels (0.6 to 1.0) by a hash of the code paid a mutant its original's level or more only 60% of the time,
     and 198 of 198 wrong programs with no flag (red-team round 50, E1). An honest verifier that pays the share of
     tests passed pays a mutant less by the tests it fails."""
+    reference_probe: bool = True
+    """Score the task's reference once a run, in its first group's own call (where it is a program), for the
+    results rule: the digest of its runs is the right results, whose splits are excused (False: none, and nothing is
+    excused)."""
+    min_results_splits: int = Field(default=3, ge=1)
+    """Distinct run results (digests of what the verifier's runs of a text reported) each scored both paid and at
+    least ``results_gap`` less, the reference's left out, before the results rule flags a task
+    (:mod:`trainer.monitor_results`)."""
+    results_gap: float = Field(default=0.5, gt=0.0, le=1.0)
+    """How far apart two scores of the same run results must be to split them: partial credit for a program's form
+    stays under it."""
     mutant_margin: float = Field(default=0.05, ge=0.0, le=0.5)
     """A mutant, or an answer probe, scoring at most this much under its original was paid as much. Why not exactly
     as much: a verifier

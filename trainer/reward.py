@@ -116,12 +116,17 @@ class VerifierReward:
             if isinstance(row, int):
                 rewards[row], ran[row] = reward_of(result), result.ran_response
                 outcomes[result.outcome.value] += 1
+                if self._monitor is not None:
+                    self._monitor.record_results(task_id[row], result.run_digest, rewards[row])
                 continue
             if self._monitor is None:
                 continue
             score = None if result.outcome is Outcome.TIMEOUT else reward_of(result)  # a time-out is no evidence
             task = task_id[row.row]
-            if row.kind is GroupProbeKind.CANARY:
+            self._monitor.record_results(task, result.run_digest, score)
+            if row.kind is GroupProbeKind.REFERENCE:
+                self._monitor.record_reference(task, result.run_digest)
+            elif row.kind is GroupProbeKind.CANARY:
                 canaries += 1
                 self._monitor.record_canary(task, score, result.ran_response)
             elif row.kind is GroupProbeKind.MUTANT:

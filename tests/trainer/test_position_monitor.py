@@ -58,7 +58,7 @@ TASK = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", referenc
                 failure_cases=(WRONG[0],), verifier="def verify(response):\n    return 0.0\n")
 
 
-POSITION_ONLY = MonitorConfig(group_canaries=0, group_mutants=0)
+POSITION_ONLY = MonitorConfig(group_canaries=0, group_mutants=0, reference_probe=False)
 """The position rule and the canaries scored alone, without the canaries put inside groups (which catch most of these
 verifiers first) or mutants (these fake pools pay every text, so they pay a mutant too)."""
 
@@ -387,7 +387,7 @@ def test_a_canary_inside_a_group_is_scored_with_it_and_never_becomes_a_reward():
             seen.append(list(items))
             return super().score_batch(items)
 
-    config = MonitorConfig(spot_checks=0, canaries=0)
+    config = MonitorConfig(spot_checks=0, canaries=0, reference_probe=False)
     reward = VerifierReward(Recording(pays_from=None), Tasks(TASK), ScoreLedger(1.0), group_size=8,
                             monitor=RewardHackMonitor(1.0, config), canary_rng=random.Random(3))
     rewards = reward([None] * 16, [SUM_LOOP] * 16, task_id=[TASK.id] * 16)

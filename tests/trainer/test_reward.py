@@ -118,13 +118,16 @@ class GroupLog:
     """Stands in for the reward-hacking monitor: keeps what each ``record_group`` call was given."""
 
     def __init__(self) -> None:
-        self.config = MonitorConfig(spot_checks=0, canaries=0, group_canaries=0)
+        self.config = MonitorConfig(spot_checks=0, canaries=0, group_canaries=0, reference_probe=False)
         self.flagged: dict[str, object] = {}
         self.groups: list[tuple[str, list[float | None], list[str], list[bool] | None]] = []
 
     def record_group(self, task_id, rewards, responses, truncated=None, ran=None, answered=None) -> None:
         self.groups.append((task_id, list(rewards), list(responses), truncated))
         self.ran = list(ran) if ran is not None else None
+
+    def record_results(self, task_id, digest, score) -> None:
+        pass
 
 
 def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank):

@@ -1,0 +1,75 @@
+"""The *results* rule: a verifier that scored two texts whose runs reported the same differently judged something
+besides what the runs reported.
+
+The sandbox's trusted side gives each scored text the digest of what the verifier's runs of its code reported to
+the verifier (``ScoreResult.run_digest``: the requests without the code, result lines, stdout, stderr, how each
+process ended; :mod:`verifier.sandbox.zygote.results_slot`). An honest verifier that judges a program by its runs is a
+function of what they reported, so it scores every text of one digest the same. One that runs every program and then
+pays it by its look does not: two wrong programs that return the same, one shaped as it likes and one not, get
+different scores. Red-team rounds 48 (E3) and 52 (E1) had such a verifier paid unflagged wherever the look it paid
+survived every one-token change (the mutant rule's mutants were paid or failed with their originals). Every text the
+reward function scores for a task feeds the rule, policy answers and probes alike (a canary, a failure case's twin,
+that the verifier failed, and an answer computing the same that it paid, are a split).
+
+A digest is *split* when a text of it was paid (above ``canary_threshold``) and another scored at least
+``results_gap`` less. The rule flags a task with ``min_results_splits`` split digests, leaving out the reference's
+own digest (the reward function scores the reference once in a group's call, :mod:`trainer.group_probes`): a
+verifier that also judges the look (a task that forbids a builtin, or asks for an explanation beside the code) fails
+some programs that compute the right answer, and scores the right results two ways honestly. Partial credit for such a
+look (half for the code's results, half for its form) stays under the gap.
+
+What this cannot see: a verifier whose requests depend on the text (a call whose argument is the response's length
+gives every text a digest of its own, and nothing to compare), and output written around ``sys.stdout``
+(``os.write(1, ...)``), which the digest misses, so two texts that printed differently there could share one. An
+honest verifier that reads such output could then be split; no red-team round has measured either yet.
+"""
+
+from __future__ import annotations
+
+from trainer.monitor_config import FlagRule, MonitorConfig
+
+__all__ = ["MAX_DIGESTS", "RunResults"]
+
+MAX_DIGESTS = 4096
+"""Digests kept per task, at most (the first ones; later new digests are not judged): bounded memory in a long run."""
+
+Finding = tuple[FlagRule, int, str]
+
+
+class RunResults:
+    """One task's run-long record: each digest's lowest and highest score and how many texts had it."""
+
+    def __init__(self) -> None:
+        self._scores: dict[str, tuple[float, float, int]] = {}
+        self.reference: str | None = None
+        """The reference's digest, once the reward function has scored it (its splits are excused)."""
+
+    def record(self, digest: str | None, score: float | None) -> None:
+        """One scored text: its runs' digest (None: not run, or not comparable) and its score (None: unscored)."""
+        if digest is None or score is None:
+            return
+        known = self._scores.get(digest)
+        if known is None:
+            if len(self._scores) < MAX_DIGESTS:
+                self._scores[digest] = (score, score, 1)
+            return
+        low, high, texts = known
+        self._scores[digest] = (min(low, score), max(high, score), texts + 1)
+
+    def splits(self, config: MonitorConfig) -> list[tuple[float, float, int]]:
+        """(lowest, highest, texts) of every split digest but the reference's."""
+        return [(low, high, texts) for digest, (low, high, texts) in self._scores.items()
+                if digest != self.reference and high > config.canary_threshold and high - low >= config.results_gap]
+
+    def finding(self, config: MonitorConfig) -> Finding | None:
+        """The flag's (rule, texts in the evidence, detail) once ``min_results_splits`` digests are split, else
+        None."""
+        split = self.splits(config)
+        if len(split) < config.min_results_splits:
+            return None
+        texts = sum(count for _, _, count in split)
+        widest = max(high - low for low, high, _ in split)
+        return (FlagRule.RESULTS, texts,
+                f"{len(split)} of {len(self._scores)} distinct run results were scored both paid and not ({texts} "
+                f"texts; scores up to {widest:.2f} apart for the same results): the verifier judges something "
+                "besides what its runs of a program reported")
