@@ -51,6 +51,7 @@ class GroupProbe:
     text: str
     kind: GroupProbeKind
     original: float = 0.0  # the reward of the response a mutant or answer probe was made from
+    original_digest: str | None = None  # what the verifier's runs of a mutant's original reported (``run_digest``)
 
 
 class GroupProbes:
@@ -61,7 +62,8 @@ class GroupProbes:
         self._monitor = monitor
         self._specs = specs  # the reward function's cache of task specs, filled before any probe is drawn
         self._group_rng = group_rng
-        self._paid: dict[str, deque[tuple[str, float]]] = {}  # per task: programs its verifier paid, to mutate
+        self._paid: dict[str, deque[tuple[str, float, str | None]]] = {}  # per task: programs its verifier paid,
+        # to mutate, with the digest of its runs of each
         self._programs: dict[str, bool] = {}  # per task: whether its reference is a program (``_program_task``)
         self._scripts: dict[str, bool] = {}  # per task: whether its reference can print an answer (``_script_task``)
         self._answers: dict[str, deque[tuple[str, float]]] = {}  # per task: answer probes waiting for a group
@@ -100,7 +102,7 @@ class GroupProbes:
         return rows
 
     def keep_paid(self, task_ids: Sequence[str], rewards: Sequence[float | None], ran: Sequence[bool],
-                   texts: Sequence[str]) -> list[bool]:
+                   texts: Sequence[str], digests: Sequence[str | None] | None = None) -> list[bool]:
         """Keep the programs each task's verifier paid (above the canary threshold), the latest ``_PAID_KEPT``, to
         mutate: those it ran, and, where :meth:`_program_task`, those it paid unrun that state no number beside their
         code where the reference can print one (:meth:`_script_task`; a number no answer probe could judge, ``-5``
@@ -110,7 +112,9 @@ class GroupProbes:
         stated asked first): the same text with that answer changed
         (:func:`verifier.stated_answers.stated_answer_changed`). A task's queue holds ``_ANSWERS_KEPT``; a full one
         drops its oldest probe, counted in :attr:`dropped_answers` (the reward function logs it): that program is then
-        neither for nor against the unrun rule. Returns which responses got a probe."""
+        neither for nor against the unrun rule. ``digests``: what the verifier's runs of each response reported
+        (``ScoreResult.run_digest``), kept with a program to mutate, so that a mutant whose runs reported the same
+        is known to be equivalent on the verifier's own tests. Returns which responses got a probe."""
         answered = [False] * len(texts)
         if self._monitor is None:
             return answered
@@ -130,7 +134,8 @@ class GroupProbes:
                     queue.append((changed, reward))
                     answered[i] = True
             if config.group_mutants and (was_run or (not stated and self._program_task(task, spec))):
-                self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward))
+                digest = digests[i] if digests is not None else None
+                self._paid.setdefault(task, deque(maxlen=_PAID_KEPT)).append((text, reward, digest))
         return answered
 
     def _script_task(self, task_id: str, spec: TaskSpec | None) -> bool:
@@ -157,14 +162,14 @@ class GroupProbes:
         draw.shuffle(paid)
         spec = self._specs.get(task_id)
         names = prompt_words(spec.prompt_text) if spec is not None else frozenset()
-        for text, reward in paid[:3]:  # a program with no operator or number to change gives none: try another
+        for text, reward, digest in paid[:3]:  # a program with no operator or number to change gives none: try another
             mutant = mutated(text, draw, names)
             if mutant is not None:
                 # the numbers it states beside its code or in its comments changed too, as validation's
                 # (verifier.reference_mutants): an honest verifier may pay a program of thought's stated answer alone,
                 # and a mutant still saying "# Output: 385" was paid (red-team round 55, F1)
                 mutant = stated_answer_changed(mutant, draw, comments=True) or mutant
-                return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward)
+                return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward, digest)
         return None
 
     def _reference_probe(self, task_id: str, row: int) -> GroupProbe | None:

@@ -68,10 +68,8 @@ groups' own calls; the rule flags a task once ``min_mutant_passes`` of them, and
 were paid as much as their originals: the verifier pays whatever the run returned (red-team round 46, e2).
 The canary, position, unrun and mutant rules judge run-long counts: :mod:`trainer.monitor_evidence`.
 
-**results** — The sandbox's trusted side gives each scored text a digest of what the verifier's runs of its code
-reported (``ScoreResult.run_digest``); the rule flags a task once ``min_results_splits`` digests (the reference's
-left out) were each scored both paid and at least ``results_gap`` less: an honest verifier that judges runs scores
-equal reports the same. :mod:`trainer.monitor_results`.
+**results** — Texts whose runs reported the same (``ScoreResult.run_digest``) scored both paid and not: an honest
+verifier that judges runs scores equal reports alike. :mod:`trainer.monitor_results`.
 
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
@@ -86,7 +84,6 @@ reach: docs/SPEC.md lists it).
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 

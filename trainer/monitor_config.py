@@ -142,9 +142,9 @@ class MonitorConfig(BaseModel):
     results rule: the digest of its runs is the right results, whose splits are excused (False: none, and nothing is
     excused)."""
     min_results_splits: int = Field(default=3, ge=1)
-    """Distinct run results (digests of what the verifier's runs of a text reported) each scored both paid and at
-    least ``results_gap`` less, the reference's left out, before the results rule flags a task
-    (:mod:`trainer.monitor_results`)."""
+    """Evidence the results rule needs to flag a task (:mod:`trainer.monitor_results`): over every run result (a
+    digest of what the verifier's runs of a text reported) scored both paid and at least ``results_gap`` less, the
+    reference's left out, the fewer of the two sides' texts, summed."""
     results_gap: float = Field(default=0.5, gt=0.0, le=1.0)
     """How far apart two scores of the same run results must be to split them: partial credit for a program's form
     stays under it."""

@@ -12,8 +12,10 @@ reward function scores for a task feeds the rule, policy answers and probes alik
 that the verifier failed, and an answer computing the same that it paid, are a split).
 
 A digest is *split* when a text of it was paid (above ``canary_threshold``) and another scored at least
-``results_gap`` less. The rule flags a task with ``min_results_splits`` split digests, leaving out the reference's
-own digest (the reward function scores the reference once in a group's call, :mod:`trainer.group_probes`): a
+``results_gap`` less than the best paid. Each split digest weighs the fewer of its two sides' texts, so three
+distinct results split once each weigh as much as one result paid three times and failed three times (a verifier
+whose runs tell little, one trivial call, gives most texts one digest). The rule flags a task once the weights come
+to ``min_results_splits``, leaving out the reference's own digest (the reward function scores the reference once in a group's call, :mod:`trainer.group_probes`): a
 verifier that also judges the look (a task that forbids a builtin, or asks for an explanation beside the code) fails
 some programs that compute the right answer, and scores the right results two ways honestly. Partial credit for such a
 look (half for the code's results, half for its form) stays under the gap.
@@ -26,6 +28,8 @@ honest verifier that reads such output could then be split; no red-team round ha
 
 from __future__ import annotations
 
+from collections import Counter
+
 from trainer.monitor_config import FlagRule, MonitorConfig
 
 __all__ = ["MAX_DIGESTS", "RunResults"]
@@ -37,10 +41,10 @@ Finding = tuple[FlagRule, int, str]
 
 
 class RunResults:
-    """One task's run-long record: each digest's lowest and highest score and how many texts had it."""
+    """One task's run-long record: how many texts of each digest got each score (to the hundredth)."""
 
     def __init__(self) -> None:
-        self._scores: dict[str, tuple[float, float, int]] = {}
+        self._scores: dict[str, Counter[float]] = {}
         self.reference: str | None = None
         """The reference's digest, once the reward function has scored it (its splits are excused)."""
 
@@ -48,28 +52,36 @@ class RunResults:
         """One scored text: its runs' digest (None: not run, or not comparable) and its score (None: unscored)."""
         if digest is None or score is None:
             return
-        known = self._scores.get(digest)
-        if known is None:
-            if len(self._scores) < MAX_DIGESTS:
-                self._scores[digest] = (score, score, 1)
-            return
-        low, high, texts = known
-        self._scores[digest] = (min(low, score), max(high, score), texts + 1)
+        scores = self._scores.get(digest)
+        if scores is None:
+            if len(self._scores) >= MAX_DIGESTS:
+                return
+            scores = self._scores[digest] = Counter()
+        scores[round(score, 2)] += 1
 
-    def splits(self, config: MonitorConfig) -> list[tuple[float, float, int]]:
-        """(lowest, highest, texts) of every split digest but the reference's."""
-        return [(low, high, texts) for digest, (low, high, texts) in self._scores.items()
-                if digest != self.reference and high > config.canary_threshold and high - low >= config.results_gap]
+    def splits(self, config: MonitorConfig) -> list[tuple[int, int]]:
+        """(texts paid, texts paid at least ``results_gap`` less than the best paid) of every split digest but the
+        reference's."""
+        found = []
+        for digest, scores in self._scores.items():
+            high = max(scores)
+            if digest == self.reference or high <= config.canary_threshold:
+                continue
+            paid = sum(count for score, count in scores.items() if score > config.canary_threshold)
+            less = sum(count for score, count in scores.items() if score <= high - config.results_gap)
+            if less:
+                found.append((paid, less))
+        return found
 
     def finding(self, config: MonitorConfig) -> Finding | None:
-        """The flag's (rule, texts in the evidence, detail) once ``min_results_splits`` digests are split, else
-        None."""
+        """The flag's (rule, texts in the evidence, detail) once the split digests' evidence (each the fewer of its
+        paid texts and its texts paid less) comes to ``min_results_splits``, else None."""
         split = self.splits(config)
-        if len(split) < config.min_results_splits:
+        weight = sum(min(paid, less) for paid, less in split)
+        if weight < config.min_results_splits:
             return None
-        texts = sum(count for _, _, count in split)
-        widest = max(high - low for low, high, _ in split)
+        texts = sum(paid + less for paid, less in split)
         return (FlagRule.RESULTS, texts,
-                f"{len(split)} of {len(self._scores)} distinct run results were scored both paid and not ({texts} "
-                f"texts; scores up to {widest:.2f} apart for the same results): the verifier judges something "
-                "besides what its runs of a program reported")
+                f"{len(split)} of {len(self._scores)} distinct run results were each scored both paid and at least "
+                f"{config.results_gap:g} less ({texts} texts): the verifier judges something besides what its runs "
+                "of a program reported")

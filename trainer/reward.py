@@ -108,13 +108,14 @@ class VerifierReward:
                                          for r in rows])
         rewards: list[float | None] = [None] * len(completions)
         ran = [False] * len(completions)  # the sandbox's record: the verifier ran some of the response's code
+        digests: list[str | None] = [None] * len(completions)  # ... and what those runs reported
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
-        canaries = mutants = answers = 0
+        canaries = mutants = answers = equivalent = 0
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
-                rewards[row], ran[row] = reward_of(result), result.ran_response
+                rewards[row], ran[row], digests[row] = reward_of(result), result.ran_response, result.run_digest
                 outcomes[result.outcome.value] += 1
                 if self._monitor is not None:
                     self._monitor.record_results(task_id[row], result.run_digest, rewards[row])
@@ -131,11 +132,14 @@ class VerifierReward:
                 self._monitor.record_canary(task, score, result.ran_response)
             elif row.kind is GroupProbeKind.MUTANT:
                 mutants += 1
+                if result.run_digest is not None and result.run_digest == row.original_digest:
+                    equivalent += 1  # its runs reported what its original's did: no test of the verifier's tells them
+                    continue  # apart, so its pay is no evidence either way
                 self._monitor.record_mutant(task, row.original, score, result.ran_response)
             else:
                 answers += 1
                 self._monitor.record_answer_probe(task, row.original, score, result.ran_response)
-        answered = self._probes.keep_paid(task_id, rewards, ran, texts)
+        answered = self._probes.keep_paid(task_id, rewards, ran, texts, digests)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran,
                                            answered)
@@ -151,6 +155,7 @@ class VerifierReward:
             log_metric("verifier/spot_checks", float(checked))
             log_metric("verifier/group_canaries", float(canaries))
             log_metric("verifier/group_mutants", float(mutants))
+            log_metric("verifier/equivalent_mutants", float(equivalent))  # their runs reported their originals'
             log_metric("verifier/answer_probes", float(answers))
             log_metric("verifier/answer_probes_dropped", float(self._probes.dropped_answers))  # in all, this run
             log_metric("verifier/seconds", time.perf_counter() - started)

@@ -154,6 +154,27 @@ def test_a_mutant_of_a_paid_program_is_scored_inside_the_next_groups_own_call():
     assert _judge(monitor) == {task.id: FlagRule.MUTANT}  # its pay went to the rule (one paid mutant is enough here)
 
 
+class PaysAndReportsOneResult(PaysAndRuns):
+    """A scoring pool whose verifier pays every response, runs it, and whose runs of every text reported the same."""
+
+    def score_batch(self, items):
+        self.calls.append([text for _, text in items])
+        return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_digest="d" * 32) for _ in items]
+
+
+def test_a_mutant_whose_runs_reported_what_its_originals_did_is_no_evidence():
+    """Equivalent on every test the verifier ran (the sandbox's digest of the runs says so): an honest verifier
+    pays it too, so its pay tells nothing (docs/SPEC.md: equivalent mutants are the rule's false positives)."""
+    pool, monitor = PaysAndReportsOneResult(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    for _ in range(3):
+        reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4)
+    reward.close()
+    assert sum(text != SUM_LOOP for call in pool.calls for text in call) == 2  # mutants were scored
+    assert _judge(monitor) == {}
+
+
 class PaysUnrun(PaysAndRuns):
     """A scoring pool whose verifier pays every response without running any of it (a static checker)."""
 

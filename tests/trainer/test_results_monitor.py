@@ -43,6 +43,14 @@ def test_two_split_results_are_not_yet_enough():
     assert _flags(monitor) == []
 
 
+def test_one_result_paid_three_times_and_failed_three_times_flags_the_task():
+    """A verifier whose runs tell little (one trivial call) gives most texts one digest."""
+    monitor = RewardHackMonitor(1.0, SPLITS_ONLY)
+    for _ in range(3):
+        _split(monitor, "a" * 32)
+    assert _flags(monitor) == [FlagRule.RESULTS]
+
+
 def test_the_same_results_scored_the_same_are_no_evidence():
     monitor = RewardHackMonitor(1.0, SPLITS_ONLY)
     for digest in ("a" * 32, "b" * 32, "c" * 32):
