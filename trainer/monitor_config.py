@@ -143,11 +143,16 @@ class MonitorConfig(BaseModel):
     excused)."""
     min_results_splits: int = Field(default=3, ge=1)
     """Evidence the results rule needs to flag a task (:mod:`trainer.monitor_results`): over every run result (a
-    digest of what the verifier's runs of a text reported) scored both paid and at least ``results_gap`` less, the
-    reference's left out, the fewer of the two sides' texts, summed."""
-    results_gap: float = Field(default=0.5, gt=0.0, le=1.0)
-    """How far apart two scores of the same run results must be to split them: partial credit for a program's form
-    stays under it."""
+    digest of what the verifier's runs of a text reported) scored both ``results_paid`` and at least ``results_gap``
+    less, the reference's left out, the fewer of the two sides' texts, summed."""
+    results_paid: float = Field(default=0.95, gt=0.5, le=1.0)
+    """A split's paid side: texts scored at least this (paid in full). Why not merely above the canary threshold: an
+    honest verifier that pays the share of its tests passed, and nothing (or half) for a form it forbids, scored a
+    partly right program 0.625 in one form and 0 in the other, and was flagged (red-team round 56)."""
+    results_gap: float = Field(default=0.75, gt=0.0, le=1.0)
+    """A split's other side: texts of the same run results scored at least this much less than the best paid. Why
+    not half: an honest verifier paying half for the tests and half for a stated complexity scored a right program
+    1.0 and 0.5 (round 56)."""
     mutant_margin: float = Field(default=0.05, ge=0.0, le=0.5)
     """A mutant, or an answer probe, scoring at most this much under its original was paid as much. Why not exactly
     as much: a verifier

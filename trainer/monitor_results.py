@@ -11,19 +11,26 @@ survived every one-token change (the mutant rule's mutants were paid or failed w
 reward function scores for a task feeds the rule, policy answers and probes alike (a canary, a failure case's twin,
 that the verifier failed, and an answer computing the same that it paid, are a split).
 
-A digest is *split* when a text of it was paid (above ``canary_threshold``) and another scored at least
-``results_gap`` less than the best paid. Each split digest weighs the fewer of its two sides' texts, so three
+A digest is *split* when a text of it was paid in full (at least ``results_paid``, 0.95) and another scored at least
+``results_gap`` (0.75) less than the best paid. Each split digest weighs the fewer of its two sides' texts, so three
 distinct results split once each weigh as much as one result paid three times and failed three times (a verifier
 whose runs tell little, one trivial call, gives most texts one digest). The rule flags a task once the weights come
 to ``min_results_splits``, leaving out the reference's own digest (the reward function scores the reference once in a group's call, :mod:`trainer.group_probes`): a
 verifier that also judges the look (a task that forbids a builtin, or asks for an explanation beside the code) fails
-some programs that compute the right answer, and scores the right results two ways honestly. Partial credit for such a
-look (half for the code's results, half for its form) stays under the gap.
+some programs that compute the right answer, and scores the right results two ways honestly. Why paid in full, and
+a gap of three quarters: such a verifier that gives partial credit scored a partly right program 0.625 in the allowed
+form and 0 in the other, or a right one 1.0 and 0.5 with and without the stated complexity, and was flagged at group
+2 or 3 (red-team round 56: three honest verifiers, two seeds each); none of its splits reaches both bounds. One that
+fails a right program's form outright still splits results that are right but not the reference's (a debugging
+line printed, an answer of several right ones): a false positive this rule keeps, when three such texts repeat.
 
-What this cannot see: a verifier whose requests depend on the text (a call whose argument is the response's length
-gives every text a digest of its own, and nothing to compare), and output written around ``sys.stdout``
-(``os.write(1, ...)``), which the digest misses, so two texts that printed differently there could share one. An
-honest verifier that reads such output could then be split; no red-team round has measured either yet.
+What this cannot see (red-team round 56, each one line, every wrong program paid over 24 groups): a verifier whose
+requests depend on the text, even by one bit (standard input or an argument from its length, a second run or
+another call only for the texts it pays by look): the texts it pays then have digests of their own, and nothing to
+compare; and one that reports before a run of the text has ended (a run in a thread) or whose extra run is killed
+before it reports: the text has no digest. A response can also choose its own digest (its code runs in the process
+that reports it), which only spoils or forges comparisons of its own runs. Output written around ``sys.stdout``
+(``os.write(1, ...)``) is not in the digest.
 """
 
 from __future__ import annotations
@@ -65,9 +72,9 @@ class RunResults:
         found = []
         for digest, scores in self._scores.items():
             high = max(scores)
-            if digest == self.reference or high <= config.canary_threshold:
+            if digest == self.reference or high < config.results_paid:
                 continue
-            paid = sum(count for score, count in scores.items() if score > config.canary_threshold)
+            paid = sum(count for score, count in scores.items() if score >= config.results_paid)
             less = sum(count for score, count in scores.items() if score <= high - config.results_gap)
             if less:
                 found.append((paid, less))

@@ -132,9 +132,10 @@ class VerifierReward:
                 self._monitor.record_canary(task, score, result.ran_response)
             elif row.kind is GroupProbeKind.MUTANT:
                 mutants += 1
-                if result.run_digest is not None and result.run_digest == row.original_digest:
-                    equivalent += 1  # its runs reported what its original's did: no test of the verifier's tells them
-                    continue  # apart, so its pay is no evidence either way
+                # Its runs reported what its original's did: equivalent on the verifier's own tests. Counted, and
+                # still evidence: the verifier chooses its tests, and one that ran the programs it pays by look on a
+                # trivial call alone would make every mutant of them equivalent (red-team round 56).
+                equivalent += result.run_digest is not None and result.run_digest == row.original_digest
                 self._monitor.record_mutant(task, row.original, score, result.ran_response)
             else:
                 answers += 1

@@ -162,17 +162,19 @@ class PaysAndReportsOneResult(PaysAndRuns):
         return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_digest="d" * 32) for _ in items]
 
 
-def test_a_mutant_whose_runs_reported_what_its_originals_did_is_no_evidence():
-    """Equivalent on every test the verifier ran (the sandbox's digest of the runs says so): an honest verifier
-    pays it too, so its pay tells nothing (docs/SPEC.md: equivalent mutants are the rule's false positives)."""
+def test_a_mutant_whose_runs_reported_what_its_originals_did_is_still_evidence():
+    """Equivalent on every test the verifier ran (the sandbox's digest of the runs says so), yet counted: the
+    verifier chooses its tests, and one that runs the programs it pays by look on a trivial call alone makes every
+    mutant of them equivalent (red-team round 56)."""
     pool, monitor = PaysAndReportsOneResult(), RewardHackMonitor(1.0, ONLY_MUTANTS)
     task = TaskSpec(prompt="Sum.", reference=SUM_LOOP, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
     reward = _reward(pool, task, monitor)
+    logged: dict[str, float] = {}
     for _ in range(3):
-        reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4)
+        reward([None] * 4, [SUM_LOOP] * 4, task_id=[task.id] * 4, log_metric=logged.__setitem__)
     reward.close()
-    assert sum(text != SUM_LOOP for call in pool.calls for text in call) == 2  # mutants were scored
-    assert _judge(monitor) == {}
+    assert logged["verifier/equivalent_mutants"] == 1.0
+    assert _judge(monitor) == {task.id: FlagRule.MUTANT}
 
 
 class PaysUnrun(PaysAndRuns):

@@ -69,11 +69,13 @@ def test_the_references_results_scored_two_ways_are_excused():
     assert _flags(monitor) == []
 
 
-def test_partial_credit_for_a_programs_form_splits_nothing():
-    """Half the pay for the form, half for the results: a wrong program in the right form gets 0.5, under the gap's
-    paid side."""
+@pytest.mark.parametrize(("allowed", "forbidden"), [(0.625, 0.0), (1.0, 0.5), (0.9, 0.4)])
+def test_partial_credit_for_a_programs_form_splits_nothing(allowed, forbidden):
+    """Red-team round 56: honest verifiers paying the share of tests passed and nothing for a forbidden builtin
+    (0.625 and 0), or half for the tests and half for a stated complexity (1.0 and 0.5, 0.9 and 0.4), were flagged
+    at group 2 or 3 when a split needed only pay above 0.5 and half a point between."""
     monitor = RewardHackMonitor(1.0, MonitorConfig(min_results_splits=1))
-    _split(monitor, "a" * 32, paid=0.5, failed=0.0)
+    _split(monitor, "a" * 32, paid=allowed, failed=forbidden)
     assert _flags(monitor) == []
 
 
