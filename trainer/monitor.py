@@ -93,8 +93,8 @@ from trainer.monitor_config import FlagRule, MonitorConfig, TaskContext
 from trainer.monitor_evidence import Evidence
 from trainer.monitor_jump import Jump, JumpTracker
 from trainer.monitor_passing import Passing
-from trainer.monitor_results import RunResults
 from trainer.monitor_pattern import FailingRecord, Marker, find_marker, markers
+from trainer.monitor_results import RunResults
 
 __all__ = ["Flag", "FlagRule", "MonitorConfig", "RewardHackMonitor", "TaskContext"]
 

@@ -14,9 +14,9 @@ commands (a one-byte kind and a timeout, over ``SOCK_SEQPACKET`` pairs):
 - *channel* (from a verifier process, through its channel): one more channel for that verifier process, which
   its isolated fork uses alone and which ends with that fork (``isolation.ForkChannels``).
 - *response* (from a verifier, through a channel the server serves for that verifier process alone;
-  ``response_spawn``): the command carries only the socket its reply goes to; the server makes the five pipes and
-  answers with the verifier's ends of four only (the fifth carries the run's digest to the server: ``run_digest``) (request to write; results, output, status to read), so a verifier cannot
-  hand a response a descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end
+  ``response_spawn``): the command carries only the socket its reply goes to; the server makes five pipes and
+  answers with the verifier's ends of four only (request to write; results, output, status to read; the fifth
+  carries the run's digest to the server alone, ``run_digest``), so a verifier cannot hand a response a descriptor of its choosing (its own status pipe as the response's stdout hid the verifier's end
   from the watchdog). At the response's deadline, when it ends, when its status pipe's reader is gone, when the
   process that sent the command ends (an isolated response's fork; the kernel names each command's sender,
   ``fork_protocol``, and a command whose sender has already ended starts nothing), or when the verifier process

@@ -75,7 +75,7 @@ def response_main(cfg, fds, uid):
         # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
-        digests = run_digest.start(cfg, spec)
+        digests = run_digest.start(spec)
         run(spec, cfg.get("response_stdin"))
         flush_streams()
         report_stderr(errors)
@@ -105,7 +105,7 @@ def settle(cfg):
         cfg["response_stdin"] = sys.stdin = _text_stream()
     except OSError:  # no descriptor 0 here: each response makes its own
         cfg["response_stdin"] = None
-    run_digest.settle(cfg)  # stdout through a stream that hashes what it writes, built once here
+    run_digest.settle()  # stdout through a stream that hashes what it writes, built once here
     # Last, once here rather than in every response (a tenth of a run_response call): each import stats its
     # directory anew, after the response's shift; nothing a response process does before its code runs imports.
     environment.forget_image_times()

@@ -33,21 +33,20 @@ class ResponseWatch:
     """The live responses, by the descriptors whose events end them, polled by the server's ``poller``;
     ``unwatch(fd)`` is the server's way to stop polling a descriptor it is about to close."""
 
-    def __init__(self, cfg, poller, unwatch, texts=None):
+    def __init__(self, cfg, poller, unwatch, texts):
         self.cfg, self.poller, self.unwatch = cfg, poller, unwatch
-        self.texts = {} if texts is None else texts  # verifier pidfd -> its text file (the server's ``texts``)
+        self.texts = texts  # verifier pidfd -> its text file (the server's ``texts``)
         self.responses = {}  # pidfd -> (pid, status fd, deadline, pidfd of the verifier process whose channel asked
         # for it, confined, pidfd of the process that sent the command or None)
         self.digests = {}  # pidfd -> (the reading end of its digest pipe, the number of the text it was started for)
         self.statuses = {}  # status fd -> pidfd
         self.senders = {}  # a command's sender's pidfd -> the response pidfd it asked for
 
-    def add(self, pidfd, pid, status, deadline, owner, confined, sender, digest=None):
+    def add(self, pidfd, pid, status, deadline, owner, confined, sender, digest):
         """Watch a started response (this takes ``pidfd``, ``status``, ``sender`` and ``digest``: its digest pipe's
         reading end and its text's number, ``results_slot.begin``)."""
         self.responses[pidfd] = (pid, status, deadline, owner, confined, sender)
-        if digest is not None:
-            self.digests[pidfd] = digest
+        self.digests[pidfd] = digest
         self.statuses[status] = pidfd
         if sender is not None:
             self.senders[sender] = pidfd
@@ -131,8 +130,6 @@ class ResponseWatch:
     def _digest(self, pidfd, owner, ended, wait_status):
         """Read what the reaped response left on its digest pipe (every writer is gone: it cannot block) and add it
         to the slot of the text it was started for, while that verifier's text file is still open."""
-        if pidfd not in self.digests:
-            return
         fd, number = self.digests.pop(pidfd)
         try:
             report = os.read(fd, 64)

@@ -61,13 +61,13 @@ class HashedOut(io.RawIOBase):
         return written
 
 
-def settle(cfg):
+def settle():
     """In the response template, once: import the hash and make stdout the hashing stream every clone inherits."""
     _constructor()
     _hashed_stdout()
 
 
-def start(cfg, spec):
+def start(spec):
     """Begin the digest of this run of ``spec`` (the request); the state :func:`report` takes, or None where no
     hash can be made (then nothing is reported, and the run's text has no digest)."""
     global lines
