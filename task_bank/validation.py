@@ -141,6 +141,11 @@ class ScoreResult(BaseModel):
     none of it, reported before a run had ended, or a run left no digest. An honest verifier that judges runs gives
     two responses of one task with the same digest the same score; the training monitor flags one that does not
     (``results``: it judged something besides what the runs reported)."""
+    run_requests: tuple[str, ...] | None = Field(default=None, max_length=4096)
+    """Only when the call asked for them (``RunEnv.record_requests``): the requests the verifier's runs of this
+    response were made with, each the JSON text of ``[calls, stdin]`` as the response process read it, before any of
+    its code ran (32 KiB of them at most). The training monitor replays the reference's on every text of the task
+    (``trainer.results_replay``). Untrusted data: the verifier chose it."""
     phase: Phase = Phase.CALL
     """``load`` when the verifier module failed to load (the same outcome then stands for every call of the group),
     else ``call``. Set where the sandbox classifies the failure; nobody re-derives it from ``detail``."""

@@ -89,6 +89,9 @@ class RunEnv(BaseModel):
     that validation can show a verifier the pids of a worker that has run for days."""
     fresh: bool = False
     """Run in a new interpreter (a new sandbox) instead of a fork of a warm worker."""
+    record_requests: bool = False
+    """Return, with each result, the requests the verifier's runs of the response were made with
+    (``ScoreResult.run_requests``). Not part of what a run sees: the verifier process is never told."""
 
     @property
     def needs_fresh(self) -> bool:

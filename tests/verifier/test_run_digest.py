@@ -117,6 +117,11 @@ def test_isolated_responses_get_digests_too():
     assert double is not None and double == twice != triple
 
 
+def _report(digest, asked=b'[[], ""]'):
+    """What a response process leaves on its digest pipe: its request's record, then its digest."""
+    return len(asked).to_bytes(4, "little") + asked + digest
+
+
 def test_a_late_run_of_an_earlier_text_never_writes_into_a_later_texts_slot(tmp_path):
     """The server adds a run to the slot only while the slot names the text the run was started for."""
     from verifier.sandbox.zygote import results_slot
@@ -128,12 +133,12 @@ def test_a_late_run_of_an_earlier_text_never_writes_into_a_later_texts_slot(tmp_
         stale = results_slot.begin(fd)
         os.pwrite(fd, TEXT_HEADER.pack(0, 0, 2, 0), 0)  # the zygote offers text 2
         current = results_slot.begin(fd)
-        results_slot.end(fd, current, b"\x01" * 16, "exited", 0)
-        results_slot.end(fd, stale, b"\x02" * 16, "exited", 0)
+        results_slot.end(fd, current, _report(b"\x01" * 16), "exited", 0)
+        results_slot.end(fd, stale, _report(b"\x02" * 16), "exited", 0)
         alone = results_slot.digest(fd, 2)
         assert alone is not None and results_slot.digest(fd, 1) is None
         os.pwrite(fd, TEXT_HEADER.pack(0, 0, 3, 0), 0)
-        results_slot.end(fd, results_slot.begin(fd), b"\x01" * 16, "exited", 0)
+        results_slot.end(fd, results_slot.begin(fd), _report(b"\x01" * 16), "exited", 0)
         assert results_slot.digest(fd, 3) == alone
     finally:
         os.close(fd)
@@ -151,7 +156,7 @@ def test_runs_that_end_in_another_order_sum_to_one_digest(tmp_path):
             runs = [results_slot.begin(fd), results_slot.begin(fd)]
             assert results_slot.digest(fd, number) is None  # runs still going
             for run, report in zip(runs, order):
-                results_slot.end(fd, run, report, "exited", 0)
+                results_slot.end(fd, run, _report(report), "exited", 0)
             found.append(results_slot.digest(fd, number))
     finally:
         os.close(fd)

@@ -15,12 +15,14 @@ import json
 import os
 import select
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
+from verifier.limits import Limits, RunEnv
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, clean_text, loads
 
 REPLY_CAP = 64 << 20
@@ -93,6 +95,16 @@ class Channel:
                 os.close(fd)
             except OSError:
                 continue
+
+
+def group_request(source: str, responses: Sequence[str], limits: Limits, run_env: RunEnv) -> dict[str, Any]:
+    """The request a zygote scores one group from (``supervisor``): the verifier's source, the responses, the
+    limits, the environment its processes see, and whether to return each response's recorded requests
+    (``RunEnv.record_requests``; the zygote keeps that from the verifier process)."""
+    return {"source": source, "responses": list(responses), "limits": limits.model_dump(),
+            "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
+                    "pid_offset": run_env.pid_offset},
+            "record": run_env.record_requests}
 
 
 def parse_results(message: dict[str, Any], expected: int) -> list[ScoreResult]:

@@ -22,7 +22,7 @@ from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
 from verifier.limits import Limits, RunEnv, worker_hash_seed
 from verifier.sandbox.base import Backend, SandboxUnavailableError, Worker
-from verifier.sandbox.channel import REPLY_CAP, decode_reply, parse_results
+from verifier.sandbox.channel import REPLY_CAP, decode_reply, group_request, parse_results
 from verifier.sandbox.process_worker import SLACK_S, STARTUP_TIMEOUT_S
 from verifier.sandbox.program import zygote_command
 
@@ -96,9 +96,7 @@ class DockerWorker(Worker):
 
     def score_group(self, source: str, responses: Sequence[str], run_env: RunEnv) -> list[ScoreResult]:
         deadline = time.monotonic() + (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
-        request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
-                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
-                           "pid_offset": run_env.pid_offset}}
+        request = group_request(source, responses, self.limits, run_env)
         try:
             self.sock.sendall((json.dumps(request) + "\n").encode())
             return parse_results(self.receive(deadline), len(responses))

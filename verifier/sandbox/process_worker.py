@@ -20,7 +20,7 @@ from task_bank.validation import ScoreResult
 from verifier.limits import Limits, RunEnv
 from verifier.sandbox.base import Worker
 from verifier.sandbox.cgroup import Cgroup
-from verifier.sandbox.channel import Channel, parse_results
+from verifier.sandbox.channel import Channel, group_request, parse_results
 
 STARTUP_TIMEOUT_S = 20.0
 SLACK_S = 5.0
@@ -57,9 +57,7 @@ class ProcessWorker(Worker):
         # Each response may cost a verifier load and a call (a crash restarts the child), plus slack for start-up.
         budget = (2 * len(responses) + 1) * (self.limits.wall_s + 0.5) + SLACK_S
         deadline = time.monotonic() + budget
-        request = {"source": source, "responses": list(responses), "limits": self.limits.model_dump(),
-                   "env": {"clock_offset_s": run_env.clock_offset_s, "rng_seed": run_env.rng_seed,
-                           "pid_offset": run_env.pid_offset}}
+        request = group_request(source, responses, self.limits, run_env)
         try:
             if self.cgroup is not None:
                 self.cgroup.pin()  # one CPU while this group is scored (``cpu_pinning``)

@@ -34,11 +34,12 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_HEADER = struct.Struct("<qQQQ48x")
+TEXT_HEADER = struct.Struct("<qQQQ64x")
 """The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
-process does), the length of the UTF-8 text that follows, the text's number within its run, the *ran* slot
-(:data:`RAN_OFFSET`: zero until a response process runs part of the text) and the *results* slot
-(:data:`RESULTS_OFFSET`, zeros until the server writes it); one ``pwrite`` writes it all and the text."""
+process does), the length of the UTF-8 text, the text's number within its run, the *ran* slot (:data:`RAN_OFFSET`:
+zero until a response process runs part of the text), the *results* slot (:data:`RESULTS_OFFSET`) and the
+*requests* slot (:data:`REQUESTS_OFFSET`), zeros until the server writes them. The text itself starts at
+:data:`TEXT_OFFSET`, past the region of the requests' records."""
 RAN_SLOT = struct.Struct("<Q")
 RAN_OFFSET = 24
 """Where a response process writes the number of the text it read, once it knows it will run part of it and before
@@ -51,9 +52,23 @@ RESULTS_OFFSET = 32
 the runs started and not yet ended, the runs ended, whether any ended without a digest, and the sum of their digests
 (128 bits, two words). Only the server writes it, after each run has been reaped and before its status line; no
 verifier and no response code holds the file."""
+REQUESTS_SLOT = struct.Struct("<QQ")
+REQUESTS_OFFSET = 80
+"""Where the fork server keeps how much of :data:`RECORDS_OFFSET`'s region holds the records of the requests the
+text's runs were made with (``results_slot.end``): the text's number and the bytes used."""
+RECORDS_OFFSET = 96
+RECORDS_CAP = 32 << 10
+"""The region of the requests' records: each a 4-byte little-endian length and the request without its code
+(``run_digest.record``), in the order the runs ended; a record that would not fit is left out. A fixed region
+before the text, not after it: a late run of an earlier text, whose record the server writes as the zygote offers
+the next, can only ever write here, never into the text a response process checks code against."""
+TEXT_OFFSET = RECORDS_OFFSET + RECORDS_CAP
+RECORD_TOO_LARGE = 0xFFFFFFFF
+"""The length a response process reports for a request it did not record (larger than its pipe could hold)."""
 DIGEST_BYTES = 16
 """What a response process reports on its digest pipe once its code has run: 16 bytes of a SHA-256 of its request's
-calls and standard input, every result line and all it wrote to stdout and stderr (``response``)."""
+calls and standard input, every result line and all it wrote to stdout and stderr (``response``). The record of its
+request precedes them, written before any of its code runs."""
 CHANNELS_PER_VERIFIER = 2 + 2 * 8
 """Channels the server serves for one verifier process at once: its own and those of its isolated forks (asked for
 :data:`CHANNEL_BATCH` at a time; a batch of ended forks' closes before the next is asked for, and the server reads

@@ -75,7 +75,7 @@ def response_main(cfg, fds, uid):
         # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
-        digests = run_digest.start(spec)
+        digests = run_digest.start(spec, DIGEST_FD)
         run(spec, cfg.get("response_stdin"))
         flush_streams()
         report_stderr(errors)

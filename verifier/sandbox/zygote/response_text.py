@@ -15,7 +15,7 @@ import _ast
 import os
 import struct
 
-from verifier.sandbox.zygote.fork_protocol import RAN_OFFSET, RAN_SLOT, TEXT_HEADER
+from verifier.sandbox.zygote.fork_protocol import RAN_OFFSET, RAN_SLOT, TEXT_HEADER, TEXT_OFFSET
 
 NOT_THE_RESPONSE = "NotTheResponse"
 TEXT_CAP = 64 << 20
@@ -28,14 +28,14 @@ REFUSAL = ("run_response runs only code that is part of the response being score
 
 def scored_text(fd):
     """(the run's clock shift in nanoseconds, the response being scored, its number in the run), from the zygote's
-    file (``run.Run.offer``: the header, then UTF-8); (None, None, None) when it cannot be read (then no code
+    file (``run.Run.offer``: the header, and the UTF-8 text at ``TEXT_OFFSET``); (None, None, None) when it cannot be read (then no code
     runs)."""
     try:
         header = os.pread(fd, TEXT_HEADER.size, 0)
         shift, length, number, _ = TEXT_HEADER.unpack(header)
         chunks, size = [], 0
         while size < min(length, TEXT_CAP):
-            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_HEADER.size + size)
+            chunk = os.pread(fd, min(length - size, 1 << 20), TEXT_OFFSET + size)
             if not chunk:
                 break
             chunks.append(chunk)

@@ -25,8 +25,13 @@ import signal
 
 from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
-from verifier.sandbox.zygote.fork_protocol import write_status
+from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RECORDS_CAP, write_status
 from verifier.sandbox.zygote.response import workdir
+
+
+REPORT_CAP = RECORDS_CAP + DIGEST_BYTES
+"""The most a response process's digest pipe is read for: its request's record and its digest (more is a report
+broken by the response's own code, ``results_slot.end``)."""
 
 
 class ResponseWatch:
@@ -128,13 +133,19 @@ class ResponseWatch:
         os.close(pidfd)
 
     def _digest(self, pidfd, owner, ended, wait_status):
-        """Read what the reaped response left on its digest pipe (every writer is gone: it cannot block) and add it
-        to the slot of the text it was started for, while that verifier's text file is still open."""
+        """Read what the reaped response left on its digest pipe (its request's record and its digest; every writer
+        is gone, so it cannot block) and add it to the slots of the text it was started for, while that verifier's
+        text file is still open."""
         fd, number = self.digests.pop(pidfd)
+        report = bytearray()
         try:
-            report = os.read(fd, 64)
+            while len(report) <= REPORT_CAP:  # (a writer left alive would make it block: what it read so far)
+                chunk = os.read(fd, REPORT_CAP + 1 - len(report))
+                if not chunk:
+                    break
+                report += chunk
         except OSError:
-            report = b""
+            pass
         os.close(fd)
         text = self.texts.get(owner)
         if text is not None:

@@ -16,16 +16,27 @@ ended, whether any of them ended without a well-formed digest, and the sum (modu
 digests, each mixed with how its process ended. A sum, so that runs ending in another order (two requests at once)
 give the same digest. The zygote writes the whole header, this slot zeroed, each time it offers a text; a slot that
 names another text's number is stale, and :func:`begin` starts it afresh.
+
+The *requests* slot and its region (``fork_protocol.REQUESTS_SLOT``, ``RECORDS_OFFSET``) keep what each run was
+asked (its calls and standard input, recorded by the response process before any of its code ran,
+``run_digest.record``). Why: the digest holds the request, so a verifier whose requests depend on the text (a
+second run, another standard input, only for the texts it pays by look) gave those texts digests of their own and
+nothing to compare (red-team round 56). Training's monitor takes the requests the verifier made of the task's
+reference, and replays them on every text itself (``trainer.results_replay``): the same requests for all, whatever
+the verifier chose for each.
 """
 
 import os
 import struct
 
-from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RESULTS_OFFSET, RESULTS_SLOT, TEXT_HEADER
+from verifier.sandbox.zygote.fork_protocol import (DIGEST_BYTES, RECORD_TOO_LARGE, RECORDS_CAP, RECORDS_OFFSET,
+                                                   REQUESTS_OFFSET, REQUESTS_SLOT, RESULTS_OFFSET, RESULTS_SLOT,
+                                                   TEXT_HEADER)
 
 _MASK = (1 << 128) - 1
 _ENDED = {"exited": 1, "timeout": 2, "cpu": 3, "abandoned": 4}
 _MIX = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: how a run ended moves its digest to another value
+_LENGTH = struct.Struct("<I")
 
 
 def begin(fd):
@@ -44,10 +55,12 @@ def begin(fd):
 
 def end(fd, number, report, ended, wait_status):
     """The run of text ``number`` that :func:`begin` counted has ended (``ended``, ``wait_status``: how, as its
-    status line says) and reported ``report`` (what its digest pipe held): add it to the slot. Nothing when the slot
-    now names another text (the verifier reported on this one and the zygote offered the next)."""
+    status line says) and reported ``report`` (what its digest pipe held: its request's record, then its digest):
+    add both to the slots. Nothing when the slot now names another text (the verifier reported on this one and the
+    zygote offered the next)."""
     if number is None:
         return
+    asked, report = split_report(bytes(report))
     try:
         slot = _read(fd)
         if slot is None or slot[0] != number:
@@ -61,8 +74,62 @@ def end(fd, number, report, ended, wait_status):
             broken = 1
         os.pwrite(fd, RESULTS_SLOT.pack(number, max(0, pending - 1), runs + 1, broken, total & ((1 << 64) - 1),
                                         total >> 64), RESULTS_OFFSET)
+        if asked is not None:
+            _keep(fd, number, asked)
     except (OSError, struct.error):
         pass
+
+
+def split_report(report):
+    """(the request's record or None, the rest) of a digest pipe's bytes (``run_digest.record``, then the digest).
+    None for a run that recorded nothing (it ran no code, or its request was too large to record)."""
+    if len(report) < _LENGTH.size:
+        return None, b""
+    length = _LENGTH.unpack_from(report)[0]
+    if length == RECORD_TOO_LARGE:
+        return None, report[_LENGTH.size:]
+    if _LENGTH.size + length > len(report):
+        return None, b""
+    return report[_LENGTH.size:_LENGTH.size + length], report[_LENGTH.size + length:]
+
+
+def _keep(fd, number, asked):
+    """Append a request's record to the text's region (:data:`fork_protocol.RECORDS_CAP` in all; a record that does
+    not fit is left out)."""
+    data = os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET)
+    mine, used = REQUESTS_SLOT.unpack(data) if len(data) == REQUESTS_SLOT.size else (None, 0)
+    if mine != number:
+        used = 0
+    if used + _LENGTH.size + len(asked) > RECORDS_CAP:
+        return
+    os.pwrite(fd, _LENGTH.pack(len(asked)) + asked, RECORDS_OFFSET + used)
+    os.pwrite(fd, REQUESTS_SLOT.pack(number, used + _LENGTH.size + len(asked)), REQUESTS_OFFSET)
+
+
+def requests(fd, number):
+    """The records of the requests text ``number``'s runs were made with, each the UTF-8 JSON of ``[calls, stdin]``
+    as the response process read it, in the order the runs ended (the first :data:`fork_protocol.RECORDS_CAP`
+    bytes of them); empty when none was recorded."""
+    try:
+        data = os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET)
+        mine, used = REQUESTS_SLOT.unpack(data)
+        if mine != number:
+            return []
+        region = os.pread(fd, min(used, RECORDS_CAP), RECORDS_OFFSET)
+    except (OSError, struct.error):
+        return []
+    found, at = [], 0
+    while at + _LENGTH.size <= len(region):
+        length = _LENGTH.unpack_from(region, at)[0]
+        at += _LENGTH.size
+        if at + length > len(region):
+            break
+        try:
+            found.append(region[at:at + length].decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:  # (never from a response process's own record)
+            pass
+        at += length
+    return found
 
 
 def digest(fd, number):

@@ -24,7 +24,8 @@ import time
 from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.child import cpu_cap_s
 from verifier.sandbox.zygote.environment import shift_ns
-from verifier.sandbox.zygote.fork_protocol import MESSAGE, RAN_OFFSET, RAN_SLOT, TEXT_HEADER, VERIFIER, read_pid_reply
+from verifier.sandbox.zygote.fork_protocol import (MESSAGE, RAN_OFFSET, RAN_SLOT, TEXT_HEADER, TEXT_OFFSET, VERIFIER,
+                                                   read_pid_reply)
 from verifier.sandbox.zygote.frames import describe_status, parse_frames
 
 SPAWN_TIMEOUT_S = 10.0
@@ -55,6 +56,7 @@ class Run:
         self.data = b""  # ... and its bytes
         self.run_texts = set()  # the texts this process has run part of (see ``ran``; only texts the group holds)
         self.digests = {}  # text -> the digest of its runs (see ``results``)
+        self.asked = {}  # text -> the records of its runs' requests (see ``requests``)
         self.shift_ns = shift_ns(req["env"])
         header = {key: req[key] for key in ("source", "limits", "env")}
         header.update(nonce=self.nonce, workdir=self.workdir)
@@ -88,12 +90,14 @@ class Run:
 
     def offer(self, response):
         """Hand the process the response it is to score next (:meth:`feed`), and make it the text its response
-        processes may run (the text file: the run's clock shift, the text's length and number, an empty *ran* slot,
-        then the UTF-8 bytes, written in one call)."""
+        processes may run (the text file: the UTF-8 bytes at ``TEXT_OFFSET``, then the header: the run's clock
+        shift, the text's length and number, empty *ran*, *results* and *requests* slots; no response process of
+        this text reads it before the verifier has it, :meth:`feed` below)."""
         data = self.data = str(response).encode("utf-8", "surrogatepass")
         self.number += 1
         try:
-            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data), self.number, 0) + data, 0)
+            os.pwrite(self.text, data, TEXT_OFFSET)
+            os.pwrite(self.text, TEXT_HEADER.pack(self.shift_ns, len(data), self.number, 0), 0)
         except OSError:  # a full scratch: an empty file, whose text no code is part of (the response runs nothing)
             os.ftruncate(self.text, 0)
         self.feed(response)
@@ -125,6 +129,16 @@ class Run:
             self.digests[self.data] = found
             return found
         return self.digests.get(self.data)
+
+    def requests(self):
+        """The records of the requests the runs of the text offered last were made with (``results_slot.requests``:
+        the JSON text of each one's calls and standard input), read with :meth:`results`. A text served again from
+        ``run_response``'s memory has its earlier records."""
+        found = results_slot.requests(self.text, self.number)
+        if found:
+            self.asked[self.data] = found
+            return found
+        return self.asked.get(self.data, [])
 
     def flush(self):
         try:

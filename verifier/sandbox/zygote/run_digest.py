@@ -20,15 +20,18 @@ The hash comes from ``_sha256``, imported in the response template (:func:`settl
 zygote imports is in the image of every process, verifiers included.
 """
 
+import fcntl
 import io
 import os
+import struct
 import sys
 
-from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES
+from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RECORD_TOO_LARGE, RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import own_codec
 
 _ENCODE = own_codec()[1]
 _NEW = []  # the hash constructor, once imported
+_LENGTH = struct.Struct("<I")
 
 
 class _Unhashed:
@@ -67,17 +70,37 @@ def settle():
     _hashed_stdout()
 
 
-def start(spec):
-    """Begin the digest of this run of ``spec`` (the request); the state :func:`report` takes, or None where no
-    hash can be made (then nothing is reported, and the run's text has no digest)."""
+def start(spec, fd):
+    """Begin the digest of this run of ``spec`` (the request) and write the request's record on ``fd`` (before any
+    of the response's code runs: :func:`record`); the state :func:`report` takes, or None where no hash can be made
+    (then nothing is reported, and the run's text has no digest)."""
     global lines
+    asked = _ENCODE([spec.get("calls"), spec.get("stdin")]).encode("utf-8", "surrogatepass")
+    record(asked, fd)
     new = _constructor()
     if new is None:
         return None
     out = _hashed_stdout()
     request, lines, out.hash = new(), new(), new()
-    request.update(_ENCODE([spec.get("calls"), spec.get("stdin")]).encode("utf-8", "surrogatepass"))
+    request.update(asked)
     return new, request, lines, out
+
+
+def record(asked, fd):
+    """Write the record of the request (``asked``: its calls and standard input, encoded) on ``fd``: a 4-byte
+    length and the bytes, or :data:`fork_protocol.RECORD_TOO_LARGE` alone when they and the digest to come would
+    not fit the pipe (nobody reads it before this process ends: a write must never wait). The fork server keeps the
+    records for the text (``results_slot``): what the verifier asked of its runs, which the training monitor replays
+    on every other text of the task (``trainer.results_replay``). Written here, before the response's code runs, so
+    that no response can forge it; what the code writes on the pipe later only follows it."""
+    try:
+        room = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) - _LENGTH.size - DIGEST_BYTES
+        if len(asked) > min(room, RECORDS_CAP - _LENGTH.size):
+            os.write(fd, _LENGTH.pack(RECORD_TOO_LARGE))
+        else:
+            os.write(fd, _LENGTH.pack(len(asked)) + asked)
+    except OSError:
+        pass
 
 
 def report(state, fd):

@@ -17,9 +17,11 @@ killed (every process of the verifier uid when the zygote is pid 1 of its own pi
 otherwise), SysV IPC objects are removed and the scratch directory is wiped, so no state survives into the next run.
 
 Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then answers each request
-``{"source", "responses", "limits", "env"}`` with ``{"results": [{"outcome", "score", "detail", "duration_ms",
-"ran_response", "run_digest"}]}`` (the last two: whether a response process ran part of that response, ``run.Run.ran``,
-and the digest of what its runs reported, ``run.Run.results``).
+``{"source", "responses", "limits", "env", "record"}`` with ``{"results": [{"outcome", "score", "detail",
+"duration_ms", "ran_response", "run_digest"}]}`` (the last two: whether a response process ran part of that
+response, ``run.Run.ran``, and the digest of what its runs reported, ``run.Run.results``); with ``"record": true``,
+each result also carries ``run_requests``, the records of the requests its runs were made with (``run.Run.requests``).
+The verifier process never sees ``record``: its header holds the source, the limits and the environment only.
 """
 
 import json
@@ -125,6 +127,7 @@ def supervise(run, req, results, start, lifeline=None):
                     return index
                 elif kind in ("val", "exc", "end") and loaded and frame.get("i") == index - start:
                     ran, digest = run.ran(), run.results()  # (before the next text replaces this one's)
+                    asked = run.requests() if req.get("record") else None
                     if index + 1 < total:  # the next response, only now (see ``child.serve``); judged meanwhile
                         run.offer(req["responses"][index + 1])
                     now = time.monotonic()
@@ -135,6 +138,8 @@ def supervise(run, req, results, start, lifeline=None):
                         result = judge(frame)
                     results[index] = {**result, "duration_ms": (now - mark) * 1000, "ran_response": ran,
                                       "run_digest": digest}
+                    if asked is not None:
+                        results[index]["run_requests"] = asked
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
                     run.output_total = 0  # each call gets the whole output budget: counted per process, a
                     # response that made the verifier print 1 MiB less a little crashed the next response (round 28)

@@ -1,0 +1,142 @@
+"""The trusted side records what a verifier asked of its runs of a response, through the real default backend (bwrap).
+
+Red-team round 56: a verifier whose requests depend on the text (a second run, another standard input, only for the
+texts it pays by look) gave those texts run digests of their own, and the results rule had nothing to compare. The
+response process writes the record of its request (calls and standard input) on the pipe only the fork server
+holds, before any of the response's code runs; the server keeps the records of each text in the text file's
+requests region (``results_slot``), and a call that asks (``RunEnv.record_requests``) gets them back with each
+result (``ScoreResult.run_requests``). Training replays the reference's on every text (``trainer.results_replay``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from verifier import Limits, open_pool
+from verifier.limits import RunEnv
+
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
+RECORD = RunEnv(record_requests=True)
+TWO_RUNS = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run_response(response, calls=[("f", [1]), ("f", [2], {"y": 3})], timeout=2.0)
+    run_response(response, stdin="x\\n", calls=[("f", [len(response)])], timeout=2.0)
+    return 1.0
+'''
+PROGRAM = "def f(x, y=0):\n    return x + y\n"
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool("bwrap", workers=1, limits=Limits(wall_s=3.0, cpu_s=3.0)) as opened:
+        yield opened
+
+
+def _asked(result):
+    return [json.loads(record) for record in result.run_requests]
+
+
+def test_a_call_that_asks_gets_every_request_of_every_run_in_order(pool):
+    (result,) = pool.score(TWO_RUNS, [PROGRAM], RECORD)
+    assert _asked(result) == [[[["f", [1], {}], ["f", [2], {"y": 3}]], ""], [[["f", [len(PROGRAM)], {}]], "x\n"]]
+
+
+def test_a_call_that_does_not_ask_gets_no_records(pool):
+    (result,) = pool.score(TWO_RUNS, [PROGRAM])
+    assert result.run_requests is None and result.run_digest is not None
+
+
+def test_each_response_gets_the_records_of_its_own_runs(pool):
+    longer = PROGRAM + "# a comment\n"
+    first, second = pool.score(TWO_RUNS, [PROGRAM, longer], RECORD)
+    assert _asked(first)[1][0] == [["f", [len(PROGRAM)], {}]]
+    assert _asked(second)[1][0] == [["f", [len(longer)], {}]]
+
+
+def test_a_response_run_nowhere_has_no_records(pool):
+    (result,) = pool.score(TWO_RUNS, ["no code here"], RECORD)
+    assert result.run_requests == ()
+
+
+def test_a_repeated_response_served_from_memory_keeps_its_records(pool):
+    first, again = pool.score(TWO_RUNS, [PROGRAM, PROGRAM], RECORD)
+    assert first.run_requests and again.run_requests == first.run_requests
+
+
+def test_a_response_cannot_forge_a_record(pool):
+    """Its code runs after the record is on the pipe: what it writes there only follows it (and spoils its own
+    digest)."""
+    forger = ("import os, struct\nfake = b'[[[\"g\", [9], {}]], \"\"]'\n"
+              "os.write(6, struct.pack('<I', len(fake)) + fake)\n" + PROGRAM)
+    (result,) = pool.score(TWO_RUNS, [forger], RECORD)
+    assert all("g" not in json.loads(record)[0][0] for record in result.run_requests)
+    assert result.run_digest is None
+
+
+def test_a_request_too_large_to_record_still_runs(pool):
+    large = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run = run_response(response, stdin="7" * 100_000, calls=[("f", [1])], timeout=2.0)
+    small = run_response(response, calls=[("f", [2])], timeout=2.0)
+    return 1.0 if run.calls[0].value == 1 and small.calls[0].value == 2 else 0.0
+'''
+    (result,) = pool.score(large, [PROGRAM], RECORD)
+    assert result.score == 1.0
+    assert _asked(result) == [[[["f", [2], {}]], ""]]
+
+
+def _report(asked, digest=b"\x01" * 16):
+    return len(asked).to_bytes(4, "little") + asked + digest
+
+
+def test_a_late_run_of_an_earlier_text_never_records_into_a_later_texts_region(tmp_path):
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+        stale = results_slot.begin(fd)
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 2, 0), 0)  # the zygote offers text 2
+        current = results_slot.begin(fd)
+        results_slot.end(fd, current, _report(b"[2]"), "exited", 0)
+        results_slot.end(fd, stale, _report(b"[1]"), "exited", 0)
+        assert results_slot.requests(fd, 2) == ["[2]"] and results_slot.requests(fd, 1) == []
+    finally:
+        os.close(fd)
+
+
+def test_records_beyond_the_region_are_left_out_whole(tmp_path):
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP, TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    big = b'"' + b"a" * (RECORDS_CAP // 3) + b'"'
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+        for _ in range(4):
+            results_slot.end(fd, results_slot.begin(fd), _report(big), "exited", 0)
+        results_slot.end(fd, results_slot.begin(fd), _report(b"[0]"), "exited", 0)
+        assert results_slot.requests(fd, 1) == [big.decode()] * 2 + ["[0]"]
+    finally:
+        os.close(fd)
+
+
+def test_a_broken_report_records_nothing(tmp_path):
+    """A run killed while writing its record (a length longer than what follows) keeps no record and no digest."""
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+        results_slot.end(fd, results_slot.begin(fd), (1000).to_bytes(4, "little") + b"[1]", "exited", 0)
+        assert results_slot.requests(fd, 1) == [] and results_slot.digest(fd, 1) is None
+    finally:
+        os.close(fd)
