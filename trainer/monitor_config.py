@@ -141,6 +141,11 @@ class MonitorConfig(BaseModel):
     """Score the task's reference once a run, in its first group's own call (where it is a program), for the
     results rule: the digest of its runs is the right results, whose splits are excused (False: none, and nothing is
     excused)."""
+    replay_results: bool = True
+    """Compare texts for the results rule by their *replayed* digests (:mod:`trainer.results_replay`): the
+    requests the verifier made of the task's reference, replayed by the trainer on every text of the task (one more
+    verify call per task and run, one replay per scored program). False: by the digests of the verifier's own runs,
+    which a verifier that chooses its requests per text evades (red-team round 56)."""
     min_results_splits: int = Field(default=3, ge=1)
     """Evidence the results rule needs to flag a task (:mod:`trainer.monitor_results`): over every run result (a
     digest of what the verifier's runs of a text reported) scored both ``results_paid`` and at least ``results_gap``

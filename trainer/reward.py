@@ -44,11 +44,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from task_bank import Outcome, TaskSpec
+from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.background_checks import BackgroundChecks
 from trainer.group_probes import GroupProbeKind, GroupProbes
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
+from trainer.results_replay import ResultsReplay
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 
 __all__ = ["ZERO_OUTCOMES", "ScoringPool", "TaskLookup", "VerifierReward", "completion_text", "reward_of"]
@@ -74,6 +75,7 @@ class VerifierReward:
         self._probes = GroupProbes(pool, monitor, self._specs, self._group_rng)  # canaries, mutants, answer probes
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
+        self._replay = ResultsReplay(pool)  # the results rule's digests: the reference's requests on every text
 
     def verifier_source(self, task_id: str) -> str | None:
         """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
@@ -113,21 +115,19 @@ class VerifierReward:
         outcomes["missing_task"] = sum(src is None for src in sources)
         outcomes["flagged_task"] = len(completions) - len(todo) - outcomes["missing_task"]
         canaries = mutants = answers = equivalent = 0
+        compared: list[tuple[str, str, ScoreResult, float | None, bool]] = []  # for the results rule
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
                 rewards[row], ran[row], digests[row] = reward_of(result), result.ran_response, result.run_digest
                 outcomes[result.outcome.value] += 1
-                if self._monitor is not None:
-                    self._monitor.record_results(task_id[row], result.run_digest, rewards[row])
+                compared.append((task_id[row], texts[row], result, rewards[row], False))
                 continue
             if self._monitor is None:
                 continue
             score = None if result.outcome is Outcome.TIMEOUT else reward_of(result)  # a time-out is no evidence
             task = task_id[row.row]
-            self._monitor.record_results(task, result.run_digest, score)
-            if row.kind is GroupProbeKind.REFERENCE:
-                self._monitor.record_reference(task, result.run_digest)
-            elif row.kind is GroupProbeKind.CANARY:
+            compared.append((task, row.text, result, score, row.kind is GroupProbeKind.REFERENCE))
+            if row.kind is GroupProbeKind.CANARY:
                 canaries += 1
                 self._monitor.record_canary(task, score, result.ran_response)
             elif row.kind is GroupProbeKind.MUTANT:
@@ -137,9 +137,11 @@ class VerifierReward:
                 # trivial call alone would make every mutant of them equivalent (red-team round 56).
                 equivalent += result.run_digest is not None and result.run_digest == row.original_digest
                 self._monitor.record_mutant(task, row.original, score, result.ran_response)
-            else:
+            elif row.kind is GroupProbeKind.ANSWER:
                 answers += 1
                 self._monitor.record_answer_probe(task, row.original, score, result.ran_response)
+        if self._monitor is not None:
+            self._compare_results(compared)
         answered = self._probes.keep_paid(task_id, rewards, ran, texts, digests)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran,
@@ -161,6 +163,21 @@ class VerifierReward:
             log_metric("verifier/answer_probes_dropped", float(self._probes.dropped_answers))  # in all, this run
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
+
+    def _compare_results(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]) -> None:
+        """Feed the results rule every scored text of this call, ``(task, text, result, score, is the reference)``,
+        with its replayed digest (``replay_results``: :mod:`trainer.results_replay`) or its run digest."""
+        assert self._monitor is not None
+        compared = [item for item in compared if item[3] is not None]  # unscored: no evidence, nothing to replay
+        if self._monitor.config.replay_results:
+            found = self._replay.digests([(task, self._specs.get(task), text, result)
+                                          for task, text, result, _, _ in compared])
+        else:
+            found = [result.run_digest for _, _, result, _, _ in compared]
+        for (task, _, _, score, reference), digest in zip(compared, found, strict=True):
+            self._monitor.record_results(task, digest, score)
+            if reference:
+                self._monitor.record_reference(task, digest)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:
         """The batch's GRPO groups, as (start, end): consecutive rows of one task, at most ``group_size`` each."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from task_bank import Outcome, ScoreResult, TaskRecord
+from verifier.limits import RunEnv
 
 ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 """Outcomes caused by the response (or its run): reward 0.0."""
@@ -18,8 +19,9 @@ ZERO_OUTCOMES = frozenset({Outcome.CRASHED, Outcome.TIMEOUT, Outcome.INVALID})
 class ScoringPool(Protocol):
     """The part of ``verifier``'s pool the reward function uses."""
 
-    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
-        """Score ``(verifier_source, response)`` pairs of mixed tasks, results in input order."""
+    def score_batch(self, items: Sequence[tuple[str, str]], run_env: RunEnv | None = None) -> list[ScoreResult]:
+        """Score ``(verifier_source, response)`` pairs of mixed tasks, results in input order; ``run_env``: the
+        environment (None: training's), and whether to record the requests of each response's runs."""
 
 
 class TaskLookup(Protocol):

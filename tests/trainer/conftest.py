@@ -13,6 +13,7 @@ from task_bank.errors import SandboxError
 from task_bank.validation import ScoreResult
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
+from trainer.monitor_config import MonitorConfig
 from trainer.reward import VerifierReward
 from verifier import Backend, BackendRegistry, Limits, RunEnv, Worker
 
@@ -66,10 +67,12 @@ class OneTask:
         return self if task_id == self.spec.id else None
 
 
-def train_monitored(pool, task: TaskSpec, responses: Sequence[str], batches: int) -> RewardHackMonitor:
+def train_monitored(pool, task: TaskSpec, responses: Sequence[str], batches: int,
+                    config: MonitorConfig | None = None) -> RewardHackMonitor:
     """``batches`` GRPO batches of one group each (``responses``) scored through ``pool`` by the reward function,
-    with the reward-hacking monitor judging after each and once more when its background checks are in."""
-    monitor = RewardHackMonitor(1.0)
+    with the reward-hacking monitor (``config``, default: the default) judging after each and once more when its
+    background checks are in."""
+    monitor = RewardHackMonitor(1.0, config or MonitorConfig())
     reward = VerifierReward(pool, OneTask(task), ScoreLedger(1.0), group_size=len(responses), monitor=monitor,
                             rng=random.Random(1), canary_rng=random.Random(2))
     for _ in range(batches):

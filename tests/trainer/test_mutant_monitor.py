@@ -137,7 +137,8 @@ def _reward(pool, task: TaskSpec, monitor: RewardHackMonitor) -> VerifierReward:
                           canary_rng=random.Random(2))
 
 
-ONLY_MUTANTS = MonitorConfig(spot_checks=0, canaries=0, group_canaries=0, min_mutant_passes=1, reference_probe=False)
+ONLY_MUTANTS = MonitorConfig(spot_checks=0, canaries=0, group_canaries=0, min_mutant_passes=1, reference_probe=False,
+                             replay_results=False)
 
 
 def test_a_mutant_of_a_paid_program_is_scored_inside_the_next_groups_own_call():

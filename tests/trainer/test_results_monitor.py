@@ -103,7 +103,8 @@ def test_the_reward_function_feeds_every_scored_text_and_the_reference_once():
     task = TaskSpec(prompt="Sum.", reference=reference, failure_cases=("def total(xs):\n    return 0\n",),
                     verifier="def verify(r): return 1.0")
     lookup = type("Tasks", (), {"find": lambda self, _id: type("Record", (), {"spec": task})()})()
-    pool, monitor = ScoresByDigest(), RewardHackMonitor(1.0, MonitorConfig(spot_checks=0, canaries=0))
+    pool = ScoresByDigest()
+    monitor = RewardHackMonitor(1.0, MonitorConfig(spot_checks=0, canaries=0, replay_results=False))
     reward = VerifierReward(pool, lookup, ScoreLedger(1.0), group_size=2, monitor=monitor, rng=random.Random(1),
                             canary_rng=random.Random(2))
     for _ in range(2):

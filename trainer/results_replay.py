@@ -1,0 +1,138 @@
+"""The results rule's digests, made with requests no verifier chose per text: the reference's, replayed on every text.
+
+Why: the sandbox's run digest (``ScoreResult.run_digest``) holds the requests the verifier made, and a verifier
+chooses them per text. Red-team round 56 had one pay programs by their look and give only those texts a request of
+their own (a standard input from the text's length, a second run, a trivial call), or report before a run ended,
+or have a run killed: the texts it paid had digests of their own or none, the results rule had nothing to compare,
+and 54 to 57 wrong programs were paid over 24 groups with no flag.
+
+So the trainer asks once a run, per task, which requests the verifier made of the task's reference (scored alone,
+``RunEnv.record_requests``: the trusted side recorded each request before any code ran), and scores every text
+of the task a second time with a verifier of its own (:data:`REPLAY`) that makes exactly those requests of the
+text's code (:func:`verifier.response_code.code_spans`) and pays nothing. That run's digest is the text's
+*replayed* digest: what the text does on the requests that tested the right program, the same requests for every
+text whatever the verifier did with it. Two texts of one replayed digest that the verifier scored paid and not are
+the split the rule counts (:mod:`trainer.monitor_results`).
+
+What the verifier still decides is which requests it made of the reference. A verifier that makes it poor ones
+(one trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits: its
+choice flags it sooner, never later. A call of a name the text does not define fails the same way in every text,
+and counts as what the text did: no text is left out for it (leaving texts out that lack a name the reference's
+requests called let a verifier that called a helper only the reference defines leave every text out). Requests
+are replayed grouped by standard input, each group's calls in one run (at most :data:`MAX_RUNS` runs of
+:data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), deduplicated and sorted, so the replay does not depend
+on the order in which the reference's runs ended.
+
+Costs: one more verify call of the reference per task and run, and one replay call per scored program text, in
+one pool call after the group's own. A task whose verifier ran nothing of its reference keeps the run digests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from task_bank import Outcome, ScoreResult, TaskSpec
+from trainer.scoring import ScoringPool
+from verifier.limits import RunEnv
+from verifier.pool import runs_response_code
+from verifier.response_code import code_spans
+from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
+
+__all__ = ["MAX_CALLS", "MAX_RUNS", "REPLAY", "REPLAY_BUDGET_S", "ResultsReplay", "replay_runs", "replay_source"]
+
+MAX_RUNS = 8
+MAX_CALLS = 64
+REPLAY_BUDGET_S = 2.0
+"""Seconds all of one text's replayed runs may take together (each run's timeout is its share, 1 s at most)."""
+_DEPTH = 32  # nesting of a recorded request's arguments, at most
+
+REPLAY = '''import json
+
+from envsynth_sandbox import run_response
+
+RUNS = json.loads({runs!r})
+
+
+def verify(response):
+    for calls, stdin in RUNS:
+        run_response(response, calls=calls, stdin=stdin, timeout={timeout!r})
+    return 1.0
+'''
+"""The replaying verifier: the runs (each ``[calls, stdin]``) as a JSON literal, made of the reference's requests."""
+
+
+def replay_runs(records: Sequence[str]) -> list[list]:
+    """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
+    verifier's choice: malformed ones are dropped): ``[calls, stdin]`` per distinct standard input, calls
+    deduplicated, everything sorted."""
+    by_stdin: dict[str, set[str]] = {}
+    for record in records:
+        try:
+            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=_DEPTH, max_digits=400)
+        except (UnsafeJSON, UnicodeError):
+            continue
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
+                and isinstance(value[0], list)):
+            continue
+        if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
+                   and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
+            continue  # (a response process would have failed the run at it)
+        by_stdin.setdefault(value[1], set()).update(json.dumps(call, sort_keys=True) for call in value[0])
+    return [[[json.loads(call) for call in sorted(calls)][:MAX_CALLS], stdin]
+            for stdin, calls in sorted(by_stdin.items())][:MAX_RUNS]
+
+
+def replay_source(runs: Sequence[list]) -> str:
+    """The replaying verifier's source for ``runs`` (:func:`replay_runs`)."""
+    timeout = round(min(1.0, REPLAY_BUDGET_S / max(1, len(runs))), 3)
+    return REPLAY.format(runs=json.dumps(list(runs)), timeout=timeout)
+
+
+def program_code(text: str) -> str | None:
+    """The code of ``text`` as the monitor's other rules find it, its parts joined; None when it holds none."""
+    spans = code_spans(text)
+    return "\n".join(text[start:end] for start, end in spans) if spans else None
+
+
+class ResultsReplay:
+    """Per task, the replaying verifier (made once a run from the reference's requests); the replayed digests."""
+
+    def __init__(self, pool: ScoringPool) -> None:
+        self._pool = pool
+        self._sources: dict[str, str | None] = {}  # task -> its replaying verifier (None: keep the run digests)
+
+    def source(self, task_id: str, spec: TaskSpec) -> str | None:
+        """The task's replaying verifier, recording the reference's requests the first time (one verify call of
+        the reference alone); None when the verifier ran none of it. A call the sandbox failed is tried again at
+        the next group."""
+        if task_id not in self._sources:
+            (result,) = self._pool.score_batch([(spec.verifier, spec.reference)], RunEnv(record_requests=True))
+            if result.outcome is Outcome.ERROR:
+                return None
+            runs = replay_runs(result.run_requests or ())
+            self._sources[task_id] = replay_source(runs) if runs else None
+        return self._sources[task_id]
+
+    def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:
+        """For each ``(task_id, spec, text, result)``: the text's replayed digest where its task has a replaying
+        verifier (None when the text holds no code, or its replay left no digest), else its run digest. A task
+        is replayed once its verifier names ``run_response`` or ran any text (the sandbox's ``ran_response``,
+        which no verifier can hide). One pool call for all of them; each distinct code is replayed once."""
+        running = {task for task, spec, _, result in items
+                   if result.ran_response or (spec is not None and runs_response_code(spec.verifier))}
+        found: list[str | None] = []
+        todo: dict[tuple[str, str], list[int]] = {}
+        for index, (task_id, spec, text, result) in enumerate(items):
+            replayed = task_id in running and spec is not None and bool(spec.reference)
+            source = self.source(task_id, spec) if replayed and spec is not None else None
+            found.append(result.run_digest if source is None else None)
+            code = program_code(text) if source is not None else None
+            if source is not None and code is not None:
+                todo.setdefault((source, code), []).append(index)
+        if todo:
+            results = self._pool.score_batch(list(todo))
+            for indices, result in zip(todo.values(), results, strict=True):
+                for index in indices:
+                    found[index] = result.run_digest
+        return found
