@@ -1,9 +1,9 @@
 """The *results* rule: a verifier that scored two texts whose runs reported the same differently judged something
 besides what the runs reported.
 
-The sandbox's trusted side gives each scored text the digest of what the verifier's runs of its code reported to
-the verifier (``ScoreResult.run_digest``: the requests without the code, result lines, stdout, stderr, how each
-process ended; :mod:`verifier.sandbox.zygote.results_slot`). An honest verifier that judges a program by its runs is a
+The sandbox's trusted side gives each run of a text's code a digest of what it reported (``ScoreResult.run_digest``:
+the requests without the code, result lines, stdout, stderr, how each process ended;
+:mod:`verifier.sandbox.zygote.results_slot`). An honest verifier that judges a program by its runs is a
 function of what they reported, so it scores every text of one digest the same. One that runs every program and then
 pays it by its look does not: two wrong programs that return the same, one shaped as it likes and one not, get
 different scores. Red-team rounds 48 (E3) and 52 (E1) had such a verifier paid unflagged wherever the look it paid
@@ -24,13 +24,14 @@ form and 0 in the other, or a right one 1.0 and 0.5 with and without the stated 
 fails a right program's form outright still splits results that are right but not the reference's (a debugging
 line printed, an answer of several right ones): a false positive this rule keeps, when three such texts repeat.
 
-What this cannot see (red-team round 56, each one line, every wrong program paid over 24 groups): a verifier whose
-requests depend on the text, even by one bit (standard input or an argument from its length, a second run or
-another call only for the texts it pays by look): the texts it pays then have digests of their own, and nothing to
-compare; and one that reports before a run of the text has ended (a run in a thread) or whose extra run is killed
-before it reports: the text has no digest. A response can also choose its own digest (its code runs in the process
-that reports it), which only spoils or forges comparisons of its own runs. Output written around ``sys.stdout``
-(``os.write(1, ...)``) is not in the digest.
+Which digest: by default the text's *replayed* digest (:mod:`trainer.results_replay`: the requests the verifier
+made of the reference, replayed by the trainer on every text), not the digest of the verifier's own runs. The
+latter holds the requests the verifier chose per text, and red-team round 56 evaded it with one line each (54 and
+57 wrong programs paid over 24 groups, no flag): requests that depend on the text even by one bit (standard input
+from its length, a second run or a trivial call only for the texts it pays by look: digests of their own), a report
+before a run ended, or an extra run killed (no digest). Replayed, each is flagged at group 1. A response can still
+choose its own digest (its code runs in the process that reports it), which only spoils or forges comparisons of
+its own runs; output written around ``sys.stdout`` (``os.write(1, ...)``) is in no digest.
 """
 
 from __future__ import annotations

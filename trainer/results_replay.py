@@ -119,14 +119,15 @@ class ResultsReplay:
         verifier (None when the text holds no code, or its replay left no digest), else its run digest. A task
         is replayed once its verifier names ``run_response`` or ran any text (the sandbox's ``ran_response``,
         which no verifier can hide). One pool call for all of them; each distinct code is replayed once."""
-        running = {task for task, spec, _, result in items
-                   if result.ran_response or (spec is not None and runs_response_code(spec.verifier))}
+        specs = {task: spec for task, spec, _, result in items if spec is not None and spec.reference
+                 and (result.ran_response or runs_response_code(spec.verifier))}
+        sources = {task: self.source(task, spec) for task, spec in specs.items()}  # (one try per call)
         found: list[str | None] = []
         todo: dict[tuple[str, str], list[int]] = {}
-        for index, (task_id, spec, text, result) in enumerate(items):
-            replayed = task_id in running and spec is not None and bool(spec.reference)
-            source = self.source(task_id, spec) if replayed and spec is not None else None
-            found.append(result.run_digest if source is None else None)
+        for index, (task_id, _, text, result) in enumerate(items):
+            source = sources.get(task_id)
+            unknown = task_id in specs and task_id not in self._sources  # the recording failed: no evidence now
+            found.append(result.run_digest if source is None and not unknown else None)
             code = program_code(text) if source is not None else None
             if source is not None and code is not None:
                 todo.setdefault((source, code), []).append(index)

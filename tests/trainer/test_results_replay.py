@@ -203,3 +203,20 @@ def test_an_honest_verifier_whose_requests_vary_per_text_is_not_flagged(variant,
     }[variant]
     monitor = _train(monitored_training, bwrap_scoring_pool, CHECK + "\ndef verify(response):\n" + body)
     assert monitor.flagged == {}
+
+
+def test_a_recording_the_sandbox_failed_gives_no_evidence_and_is_tried_again():
+    class FailsOnce(ReplayingPool):
+        def score_batch(self, items, run_env=None):
+            if run_env is not None and not self.recorded:
+                self.recorded.append([text for _, text in items])
+                return [ScoreResult(outcome=Outcome.ERROR, detail="sandbox worker died") for _ in items]
+            return super().score_batch(items, run_env)
+
+    pool = FailsOnce()
+    task = TaskSpec(prompt="Sum.", reference=REFERENCE, failure_cases=("x",), verifier=VERIFIER)
+    replay = ResultsReplay(pool)
+    paid = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_digest="f" * 32)
+    assert replay.digests([(task.id, task, WRONG_WHILE, paid)]) == [None]
+    (again,) = replay.digests([(task.id, task, WRONG_WHILE, paid)])
+    assert len(pool.recorded) == 2 and again is not None and again != "f" * 32
