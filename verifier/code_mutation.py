@@ -25,7 +25,7 @@ returned value, an index or condition a ``return`` computes with), never an inde
 count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
 and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
 top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo, nor a
-setting (a recursion limit, ``MOD = 10**9 + 7``: ``_inert``); and nothing in
+setting (a recursion limit, ``MOD = 10**9 + 7``: :func:`verifier.inert_code.inert`); and nothing in
 a ``while`` loop (its condition or its body) or a ``for`` loop over an endless iterator (``itertools.count()``): a
 mutant there often loops until ``run_response``'s timeout, a second of a training group's call or of a validation
 for each (red-team round 51 measured 7-19 s validations of honest such tasks, 0.2 s without). The result
@@ -37,16 +37,15 @@ from __future__ import annotations
 
 import ast
 import bisect
-import math
 import random
 import re
 import tokenize
 from collections.abc import Collection, Iterator
 
+from verifier.inert_code import inert
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "calls_print", "mutants", "mutated",
-           "named_functions"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated", "named_functions"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -149,7 +148,7 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
     firsts = [first for first, _ in reached or ()]
     skipped = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
         isinstance(node, (ast.For, ast.AsyncFor)) and _unbounded(node.iter))]
-        + [span(node) for node in _inert(tree, names)])
+        + [span(node) for node in inert(tree, names)])
     skipped_firsts = [first for first, _ in skipped]
     quiet = {position(node.value.lineno, node.value.col_offset) for node in ast.walk(tree)
              if isinstance(node, ast.keyword) and node.arg in QUIET_FLAGS and isinstance(node.value, ast.Constant)}
@@ -185,7 +184,7 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
         k = bisect.bisect_right(skipped_firsts, where) - 1
         if k >= 0 and where < skipped[k][1]:
             continue  # in a ``while`` loop: a change there often never ends it, and each such run costs its timeout;
-            # or in a program's settings (``_inert``)
+            # or in a program's settings (``inert_code``)
         if token.type == tokenize.NUMBER and where in numbers and _DECIMAL.fullmatch(token.string) and len(
                 token.string) <= _MAX_DIGITS:
             yield where[0], where[1], token.string, str(int(token.string) - 1 if token.string != "0" else 1)
@@ -195,95 +194,6 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
             yield where[0], where[1], token.string, attributes[where]
         elif token.type in (tokenize.OP, tokenize.NAME) and token.string in SWAPS:
             yield where[0], where[1], token.string, SWAPS[token.string]
-
-
-def _inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
-    """A program's settings, whose one-token change hardly ever shows: the argument of ``setrecursionlimit`` (without a
-    name in it), a top-level rebinding of ``input`` (a fast-input helper, whose ``.rstrip`` to ``.lstrip`` was half the
-    mutants of a template's script: round 55, F3), and top-level assignments of values without a name in them to names
-    the program never reads (``DEBUG = False``) or to constants: a name in capitals, of a value at least
-    :data:`_SETTING` (``MOD = 10**9 + 7``, ``INF = 10**18``) that the program never prints or returns as it is. Tests of
-    small inputs never reach a modulus, a limit or a bound: a competitive-programming template carries several, and an
-    honest verifier of a sorting script paid 6 to 8 of its 8 mutants, all of them there (red-team round 54, F5 and F6).
-    Arithmetic a program computes its output with keeps its sites: ``print(10 * 11 * 21 // 6)``, ``x = 365 * 24``, and a
-    program of thought's ``ANSWER = 10 * 11 * 21 // 3`` printed as it is (with every capital assignment inert, a
-    verifier that paid that style by its look was never flagged: round 55, F4); so do ``total = max`` and a lambda (what
-    a caller's tests call) and a name the prompt spells."""
-    order = list(ast.walk(tree))
-    found: list[ast.AST] = [argument for node in order if isinstance(node, ast.Call) and (
-        getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "setrecursionlimit"
-        for argument in node.args if not any(isinstance(each, ast.Name) for each in ast.walk(argument))]
-    read = {node.id for node in order if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-    shown = {value.id for value in _outputs(order) if isinstance(value, ast.Name)}
-    for statement in tree.body:
-        targets = (statement.targets if isinstance(statement, ast.Assign)
-                   else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
-        written = [name for target in targets for name in ast.walk(target)]
-        named = [name.id for name in written if isinstance(name, ast.Name)]
-        value = getattr(statement, "value", None)
-        if named == ["input"] and isinstance(statement, ast.Assign):
-            found.append(statement)  # a fast-input helper (``lambda: sys.stdin.readline().rstrip()``): I/O, no logic
-        elif (named and value is not None
-                and all(isinstance(name, (ast.Name, ast.Tuple, ast.List, ast.Store)) for name in written)
-                and not any(isinstance(node, (ast.Name, ast.Lambda)) for node in ast.walk(value))
-                and all(name not in names and (name not in read or (
-                    name.isupper() and name not in shown and _setting(value))) for name in named)):
-            found.append(statement)
-    return found
-
-
-_SETTING = 100_000
-"""The least value a constant in capitals must have to be a setting (:func:`_inert`): a modulus, a limit, a bound."""
-
-
-def _outputs(nodes: list[ast.AST]) -> Iterator[ast.AST]:
-    """What a program prints or returns: ``print``'s arguments, returned values, f-string fields (:func:`_inert`
-    asks which are a name as it is)."""
-    for node in nodes:
-        if calls_print(node):
-            yield from node.args
-        elif isinstance(node, ast.Return) and node.value is not None:
-            yield node.value
-        elif isinstance(node, ast.FormattedValue):
-            yield node.value
-
-
-def calls_print(node: ast.AST) -> bool:
-    """Whether ``node`` is a call of ``print``: what a script outputs (a reference that calls it is a program:
-    :mod:`verifier.reference_mutants`)."""
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
-
-
-def _setting(value: ast.AST) -> bool:
-    """Whether ``value``, arithmetic of literals, is at least :data:`_SETTING` (a deep one, which recursion cannot
-    measure, is none)."""
-    try:
-        return _magnitude(value) >= _SETTING
-    except RecursionError:
-        return False
-
-
-def _magnitude(node: ast.AST) -> float:
-    """The absolute value of arithmetic of literals (``10**9 + 7``, ``1 << 60``), never computed past a float's
-    range (``10**10**10`` is infinite here, not a hang); 0.0 for anything else."""
-    if isinstance(node, ast.Constant):
-        return abs(float(node.value)) if type(node.value) in (int, float) and abs(node.value) < 1e300 else 0.0
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _magnitude(node.operand)
-    if isinstance(node, ast.BinOp):
-        left, right = _magnitude(node.left), _magnitude(node.right)
-        try:
-            if isinstance(node.op, ast.Pow):
-                return math.inf if left > 1 and right > 1024 else float(left ** right)
-            if isinstance(node.op, ast.LShift):
-                return math.ldexp(left, int(min(right, 2048)))
-            if isinstance(node.op, (ast.Add, ast.Sub)):
-                return left + right  # (an upper bound for a difference: ``10**9 - 10**9`` is no setting anyway)
-            if isinstance(node.op, ast.Mult):
-                return left * right
-        except (OverflowError, ValueError):
-            return math.inf
-    return 0.0
 
 
 def _unbounded(iterable: ast.expr) -> bool:

@@ -32,7 +32,8 @@ import random
 from collections.abc import Collection
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import calls_print, mutants, named_functions
+from verifier.code_mutation import mutants, named_functions
+from verifier.inert_code import calls_print
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
 from verifier.stated_answers import stated_answer_changed, stated_numbers

@@ -1,4 +1,5 @@
-"""A response process's digest of its own run: what its request asked and all the run reported to the verifier.
+"""A response process's digest of its own run (what its request asked and all the run reported to the verifier), and
+the record of its request.
 
 Runs inside the sandbox, standard library only, in the response process (``response``). Once the response's code
 has run, the process writes :data:`fork_protocol.DIGEST_BYTES` bytes on its digest pipe, whose other end only the
@@ -15,6 +16,12 @@ honest verifier that judges runs scores two texts of equal digests the same. Wha
 to descriptor 1 by ``os.write`` or a child process, which an answer to a task rarely does. The digest is the
 response's claim, as its results are (its code runs in this process before the report): a response that forges it
 claims a run it did not have, and only spoils the comparison of its own run.
+
+Before any of the response's code runs, the process also writes the record of its request on the same pipe
+(:func:`record`: a length and the JSON of the calls and standard input): the fork server keeps the records of each
+text's runs (``results_slot``), and training replays the reference's on every text of the task, so that the texts the
+results rule compares were all asked the same (``trainer.results_replay``). The record comes first: what the code
+writes on the pipe later only follows it.
 
 The hash comes from ``_sha256``, imported in the response template (:func:`settle`), not at import: a module the
 zygote imports is in the image of every process, verifiers included.
