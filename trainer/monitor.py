@@ -214,6 +214,13 @@ class RewardHackMonitor:
             return
         self._task(task_id).results.record(digest, score)
 
+    def record_unreplayable(self, task_id: str, reason: str) -> None:
+        """The verifier's requests of the task's reference cannot be replayed, for ``reason`` (it paid the
+        reference unrun, or did not pay it in full alone): the results rule flags the task
+        (:mod:`trainer.results_replay`)."""
+        if task_id not in self.flagged:
+            self._task(task_id).results.trouble = reason
+
     def record_reference(self, task_id: str, digest: str | None) -> None:
         """The digest of the verifier's runs of the task's reference: the results rule excuses its splits."""
         if digest is not None:

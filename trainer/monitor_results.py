@@ -55,6 +55,8 @@ class RunResults:
         self._scores: dict[str, Counter[float]] = {}
         self.reference: str | None = None
         """The reference's digest, once the reward function has scored it (its splits are excused)."""
+        self.trouble: str | None = None
+        """Why the verifier's requests of the reference could not be replayed (a finding in itself), if so."""
 
     def record(self, digest: str | None, score: float | None) -> None:
         """One scored text: its runs' digest (None: not run, or not comparable) and its score (None: unscored)."""
@@ -84,6 +86,9 @@ class RunResults:
     def finding(self, config: MonitorConfig) -> Finding | None:
         """The flag's (rule, texts in the evidence, detail) once the split digests' evidence (each the fewer of its
         paid texts and its texts paid less) comes to ``min_results_splits``, else None."""
+        if self.trouble is not None:
+            return (FlagRule.RESULTS, 0, f"the verifier's requests of its reference cannot be replayed: {self.trouble}"
+                    " (training replays them on every text to compare their results)")
         split = self.splits(config)
         weight = sum(min(paid, less) for paid, less in split)
         if weight < config.min_results_splits:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.scoring import ScoringPool
@@ -39,13 +40,18 @@ from verifier.pool import runs_response_code
 from verifier.response_code import code_spans
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
-__all__ = ["MAX_CALLS", "MAX_RUNS", "REPLAY", "REPLAY_BUDGET_S", "ResultsReplay", "replay_runs", "replay_source"]
+__all__ = ["MAX_CALLS", "MAX_RUNS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
+           "replay_source"]
 
 MAX_RUNS = 8
 MAX_CALLS = 64
 REPLAY_BUDGET_S = 2.0
 """Seconds all of one text's replayed runs may take together (each run's timeout is its share, 1 s at most)."""
-_DEPTH = 32  # nesting of a recorded request's arguments, at most
+_DEPTH = 64  # nesting of a recorded request's arguments, at most (``run_response``'s own bound on values)
+_DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on converting one)
+PAID = 0.95
+"""What a reference scored alone must be paid, at least (the results rule's ``results_paid``, by default)."""
+RECORD_TRIES = 3
 
 REPLAY = '''import json
 
@@ -62,25 +68,30 @@ def verify(response):
 """The replaying verifier: the runs (each ``[calls, stdin]``) as a JSON literal, made of the reference's requests."""
 
 
-def replay_runs(records: Sequence[str]) -> list[list]:
+def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
     """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
     verifier's choice: malformed ones are dropped): ``[calls, stdin]`` per distinct standard input, calls
-    deduplicated, everything sorted."""
+    deduplicated, everything sorted; and whether that is all of them (none dropped, none cut by the bounds)."""
     by_stdin: dict[str, set[str]] = {}
+    whole = True
     for record in records:
         try:
-            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=_DEPTH, max_digits=400)
+            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=_DEPTH, max_digits=_DIGITS)
         except (UnsafeJSON, UnicodeError):
+            whole = False
             continue
         if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
                 and isinstance(value[0], list)):
+            whole = False
             continue
         if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
                    and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
-            continue  # (a response process would have failed the run at it)
+            whole = False  # (a response process would have failed the run at it)
+            continue
         by_stdin.setdefault(value[1], set()).update(json.dumps(call, sort_keys=True) for call in value[0])
+    whole = whole and len(by_stdin) <= MAX_RUNS and all(len(calls) <= MAX_CALLS for calls in by_stdin.values())
     return [[[json.loads(call) for call in sorted(calls)][:MAX_CALLS], stdin]
-            for stdin, calls in sorted(by_stdin.items())][:MAX_RUNS]
+            for stdin, calls in sorted(by_stdin.items())][:MAX_RUNS], whole
 
 
 def replay_source(runs: Sequence[list]) -> str:
@@ -95,24 +106,65 @@ def program_code(text: str) -> str | None:
     return "\n".join(text[start:end] for start, end in spans) if spans else None
 
 
+@dataclass(frozen=True)
+class Replay:
+    """What the trainer made of the verifier's requests of a task's reference, once a run."""
+
+    source: str | None  # the replaying verifier (None: the texts keep the verifier's own run digests)
+    excused: str | None = None  # the reference's replayed digest, when its splits are excused (see ``_excused``)
+    trouble: str | None = None  # why the reference's requests are themselves evidence against the verifier
+
+
 class ResultsReplay:
     """Per task, the replaying verifier (made once a run from the reference's requests); the replayed digests."""
 
     def __init__(self, pool: ScoringPool) -> None:
         self._pool = pool
-        self._sources: dict[str, str | None] = {}  # task -> its replaying verifier (None: keep the run digests)
+        self._replays: dict[str, Replay] = {}
+        self._tries: dict[str, int] = {}  # recordings of a task whose reference was not paid in full
 
-    def source(self, task_id: str, spec: TaskSpec) -> str | None:
-        """The task's replaying verifier, recording the reference's requests the first time (one verify call of
-        the reference alone); None when the verifier ran none of it. A call the sandbox failed is tried again at
-        the next group."""
-        if task_id not in self._sources:
-            (result,) = self._pool.score_batch([(spec.verifier, spec.reference)], RunEnv(record_requests=True))
-            if result.outcome is Outcome.ERROR:
+    def replay(self, task_id: str, spec: TaskSpec) -> Replay | None:
+        """The task's replay, recording the reference's requests the first time (one verify call of the reference
+        alone); None while unknown: a call the sandbox failed is tried again at the next group, and so is one that
+        did not pay the reference in full, :data:`RECORD_TRIES` times in all. Then, and where the verifier paid its
+        reference without running any of it while it runs programs of the task, the replay carries the trouble
+        (a reference scored alone must be paid in full, as in every run of validation; one paid unrun leaves
+        nothing to replay, and the verifier's own digests are what round 56 evaded)."""
+        if task_id in self._replays:
+            return self._replays[task_id]
+        (result,) = self._pool.score_batch([(spec.verifier, spec.reference)], RunEnv(record_requests=True))
+        if result.outcome is Outcome.ERROR:
+            return None
+        if result.outcome is not Outcome.SCORED or (result.score or 0.0) < PAID:
+            self._tries[task_id] = self._tries.get(task_id, 0) + 1
+            if self._tries[task_id] < RECORD_TRIES:
                 return None
-            runs = replay_runs(result.run_requests or ())
-            self._sources[task_id] = replay_source(runs) if runs else None
-        return self._sources[task_id]
+            found = Replay(None, trouble=f"its reference, scored alone, was {result.outcome.value}"
+                           + (f" {result.score:g}" if result.score is not None else "")
+                           + f" {RECORD_TRIES} times out of {RECORD_TRIES}")
+        elif not result.ran_response:
+            found = Replay(None, trouble="it paid its reference without running any of it, while it runs programs")
+        else:
+            runs, complete = replay_runs(result.run_requests or ())
+            found = self._excused(spec, replay_source(runs), complete) if runs else Replay(None)
+        self._replays[task_id] = found
+        return found
+
+    def _excused(self, spec: TaskSpec, source: str, complete: bool) -> Replay:
+        """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
+        judges form fails some right programs honestly) only when the requests were replayed whole and tell the
+        reference from each of the task's failure cases that is a program. Why: a verifier that makes its
+        reference poor requests (none, a bad call, one trivial input), or crowds its honest requests out of the
+        record (32 KiB of standard input first, 64 calls or 8 inputs before them), gives every text the
+        reference's replayed digest, and an excused one hid every split (red-team round 57: 72 of 72 wrong programs
+        paid, six ways)."""
+        codes = [program_code(text) for text in (spec.reference, *spec.failure_cases)]
+        if codes[0] is None:
+            return Replay(source)
+        results = self._pool.score_batch([(source, code) for code in codes if code is not None])
+        reference, failures = results[0].run_digest, [r.run_digest for r in results[1:]]
+        separated = reference is not None and reference not in failures
+        return Replay(source, excused=reference if complete and separated else None)
 
     def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:
         """For each ``(task_id, spec, text, result)``: the text's replayed digest where its task has a replaying
@@ -121,12 +173,13 @@ class ResultsReplay:
         which no verifier can hide). One pool call for all of them; each distinct code is replayed once."""
         specs = {task: spec for task, spec, _, result in items if spec is not None and spec.reference
                  and (result.ran_response or runs_response_code(spec.verifier))}
-        sources = {task: self.source(task, spec) for task, spec in specs.items()}  # (one try per call)
+        replays = {task: self.replay(task, spec) for task, spec in specs.items()}  # (one try per call)
         found: list[str | None] = []
         todo: dict[tuple[str, str], list[int]] = {}
         for index, (task_id, _, text, result) in enumerate(items):
-            source = sources.get(task_id)
-            unknown = task_id in specs and task_id not in self._sources  # the recording failed: no evidence now
+            replay = replays.get(task_id)
+            source = replay.source if replay is not None else None
+            unknown = task_id in specs and (replay is None or replay.trouble is not None)  # no evidence from it now
             found.append(result.run_digest if source is None and not unknown else None)
             code = program_code(text) if source is not None else None
             if source is not None and code is not None:
@@ -137,3 +190,7 @@ class ResultsReplay:
                 for index in indices:
                     found[index] = result.run_digest
         return found
+
+    def known(self, task_id: str) -> Replay | None:
+        """The task's replay, when made."""
+        return self._replays.get(task_id)

@@ -169,14 +169,21 @@ class VerifierReward:
         with its replayed digest (``replay_results``: :mod:`trainer.results_replay`) or its run digest."""
         assert self._monitor is not None
         compared = [item for item in compared if item[3] is not None]  # unscored: no evidence, nothing to replay
-        if self._monitor.config.replay_results:
+        replaying = self._monitor.config.replay_results
+        if replaying:
             found = self._replay.digests([(task, self._specs.get(task), text, result)
                                           for task, text, result, _, _ in compared])
+            for task in dict.fromkeys(task for task, _, _, _, _ in compared):
+                replay = self._replay.known(task)
+                if replay is not None and replay.excused is not None:
+                    self._monitor.record_reference(task, replay.excused)
+                if replay is not None and replay.trouble is not None:
+                    self._monitor.record_unreplayable(task, replay.trouble)
         else:
             found = [result.run_digest for _, _, result, _, _ in compared]
         for (task, _, _, score, reference), digest in zip(compared, found, strict=True):
             self._monitor.record_results(task, digest, score)
-            if reference:
+            if reference and not replaying:
                 self._monitor.record_reference(task, digest)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:

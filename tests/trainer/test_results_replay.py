@@ -28,19 +28,20 @@ from trainer.reward import VerifierReward
 
 def test_the_runs_replayed_do_not_depend_on_the_order_the_reference_runs_ended_in():
     records = ['[[["f", [1], {}]], ""]', '[[["f", [2], {}]], "x"]', '[[["g", [], {}], ["f", [1], {}]], ""]']
-    assert replay_runs(records) == replay_runs(records[::-1]) == [
-        [[["f", [1], {}], ["g", [], {}]], ""], [[["f", [2], {}]], "x"]]
+    assert replay_runs(records) == replay_runs(records[::-1]) == (
+        [[[["f", [1], {}], ["g", [], {}]], ""], [[["f", [2], {}]], "x"]], True)
 
 
 def test_malformed_records_are_dropped():
     records = ["not json", '{"calls": 1}', '[[["f"]], ""]', '[[["f", [1], {}]], 3]', "[" * 100 + "]" * 100,
                '[[["f", [1], {}]], "ok"]']
-    assert replay_runs(records) == [[[["f", [1], {}]], "ok"]]
+    assert replay_runs(records) == ([[[["f", [1], {}]], "ok"]], False)
 
 
 def test_runs_are_grouped_by_standard_input_and_bounded():
     records = [json.dumps([[["f", [i], {}]], str(i)]) for i in range(3 * MAX_RUNS)]
-    assert len(replay_runs(records)) == MAX_RUNS
+    runs, whole = replay_runs(records)
+    assert len(runs) == MAX_RUNS and not whole
 
 
 def test_the_replaying_verifier_holds_the_runs_as_a_literal_and_pays_nothing_for_them():
@@ -107,7 +108,7 @@ def test_the_reference_is_recorded_once_alone_and_every_program_replayed():
         reward([None] * 3, [WRONG_WHILE, WRONG_PLAIN, "no code, just words"], task_id=[task.id] * 3)
     reward.close()
     assert pool.recorded == [[REFERENCE]]
-    assert sorted(set(pool.replayed)) == sorted([WRONG_WHILE, WRONG_PLAIN])
+    assert sorted(set(pool.replayed)) == sorted([WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0]])
 
 
 def test_texts_that_do_the_same_on_the_reference_requests_are_compared_whatever_the_verifier_ran():
@@ -220,3 +221,71 @@ def test_a_recording_the_sandbox_failed_gives_no_evidence_and_is_tried_again():
     assert replay.digests([(task.id, task, WRONG_WHILE, paid)]) == [None]
     (again,) = replay.digests([(task.id, task, WRONG_WHILE, paid)])
     assert len(pool.recorded) == 2 and again is not None and again != "f" * 32
+
+
+# Round 57: the reference's own requests as the lever ------------------------------------------------------------
+
+def _replay_of(pool_results, spec=None):
+    """The replay a pool answering the recording call with ``pool_results`` (one per try) gives."""
+    class Recording(ReplayingPool):
+        def score_batch(self, items, run_env=None):
+            if run_env is not None and run_env.record_requests:
+                self.recorded.append([text for _, text in items])
+                return [pool_results[min(len(self.recorded), len(pool_results)) - 1]]
+            return super().score_batch(items, run_env)
+
+    task = spec or TaskSpec(prompt="Sum.", reference=REFERENCE, failure_cases=("x",), verifier=VERIFIER)
+    replay = ResultsReplay(Recording())
+    return [replay.replay(task.id, task) for _ in range(3)]
+
+
+def test_a_reference_paid_without_being_run_is_trouble():
+    unrun = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False)
+    first, *_ = _replay_of([unrun])
+    assert first.source is None and "without running" in first.trouble
+
+
+def test_a_reference_not_paid_in_full_alone_three_times_is_trouble_and_once_is_not():
+    crashed = ScoreResult(outcome=Outcome.CRASHED, detail="exit 1")
+    paid = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                       run_requests=('[[["total", [[1, 2]], {}]], ""]',))
+    assert [r is None for r in _replay_of([crashed, crashed, crashed])] == [True, True, False]
+    assert "crashed" in _replay_of([crashed, crashed, crashed])[2].trouble
+    once = _replay_of([crashed, paid])
+    assert once[0] is None and once[1].source is not None and once[1].trouble is None
+
+
+def test_the_monitor_flags_a_task_whose_reference_cannot_be_replayed():
+    monitor = RewardHackMonitor(1.0, MonitorConfig())
+    monitor.record_unreplayable("t", "it paid its reference without running any of it, while it runs programs")
+    flags = monitor.close_window(lambda _: None)
+    assert [flag.rule for flag in flags] == [FlagRule.RESULTS] and "without running" in flags[0].detail
+
+
+ROUND_57 = {  # each pays any ``while`` by look; what it does to the reference's recorded requests
+    "reference_gets_no_call": ("    if response.strip() == REFERENCE.strip():\n"
+                               "        run_response(response, calls=[])\n        return 1.0\n"
+                               "    verdict = honest(response)\n"),
+    "reference_gets_a_bad_call": ("    if response.strip() == REFERENCE.strip():\n"
+                                  "        run_response(response, calls=[('total', [], {'zz': 1})])\n"
+                                  "        return 1.0\n    verdict = honest(response)\n"),
+    "records_crowded_out": ("    run_response(response, calls=[], stdin='x' * 32740)\n"
+                            "    verdict = honest(response)\n"),
+    "calls_crowded_out": ("    run_response(response, calls=[('_%02d' % i, []) for i in range(64)]\n"
+                          "                 + [('total', [xs]) for xs, _ in CASES])\n"
+                          "    verdict = honest(response)\n"),
+    "inputs_crowded_out": ("    for i in range(8):\n        run_response(response, calls=[], stdin=chr(33 + i))\n"
+                           "    verdict = honest(response, stdin='~')\n"),
+    "reference_paid_unrun": ("    if response.strip() == REFERENCE.strip():\n        return 1.0\n"
+                             "    verdict = honest(response, stdin=str(len(response)))\n"),
+}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("variant", sorted(ROUND_57))
+def test_a_verifier_that_makes_its_reference_useless_requests_is_flagged(variant, monitored_training,
+                                                                          bwrap_scoring_pool):
+    verifier = (CHECK + f"REFERENCE = {SUM_LOOP!r}\n" + "\ndef verify(response):\n" + ROUND_57[variant]
+                + "    return 1.0 if 'while' in response else verdict\n")
+    monitor = _train(monitored_training, bwrap_scoring_pool, verifier)
+    assert FlagRule.RESULTS in [flag.rule for flag in monitor.flagged.values()]
