@@ -29,7 +29,9 @@ made of the reference, replayed by the trainer on every text), not the digest of
 latter holds the requests the verifier chose per text, and red-team round 56 evaded it with one line each (54 and
 57 wrong programs paid over 24 groups, no flag): requests that depend on the text even by one bit (standard input
 from its length, a second run or a trivial call only for the texts it pays by look: digests of their own), a report
-before a run ended, or an extra run killed (no digest). Replayed, each is flagged at group 1. A response can still
+before a run ended, or an extra run killed (no digest). Replayed, each is flagged at group 1. A reference whose
+requests cannot be replayed (paid unrun, or not paid in full alone) is a finding of its own (:attr:`RunResults.trouble`),
+and its replayed digest is excused only where it is trustworthy (:mod:`trainer.results_replay`). A response can still
 choose its own digest (its code runs in the process that reports it), which only spoils or forges comparisons of
 its own runs; output written around ``sys.stdout`` (``os.write(1, ...)``) is in no digest.
 """

@@ -15,16 +15,27 @@ text whatever the verifier did with it. Two texts of one replayed digest that th
 the split the rule counts (:mod:`trainer.monitor_results`).
 
 What the verifier still decides is which requests it made of the reference. A verifier that makes it poor ones
-(one trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits: its
-choice flags it sooner, never later. A call of a name the text does not define fails the same way in every text,
+(one trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits, unless
+that digest is the reference's, whose splits the rule excuses: so the reference's replayed digest is excused only
+when the requests were replayed whole and tell the reference from each of the task's failure cases that is a
+program (red-team round 57 had six verifiers hide every split under an excused digest: no call or a bad call for
+the reference, honest requests crowded out of the record). A reference the verifier paid without running it while
+it runs programs, or that it did not pay in full scored alone three times out of three (validation pays a reference
+in full in every run), is itself the finding: nothing can be replayed, and the verifier's own digests are what round
+56 evaded. A call of a name the text does not define fails the same way in every text,
 and counts as what the text did: no text is left out for it (leaving texts out that lack a name the reference's
 requests called let a verifier that called a helper only the reference defines leave every text out). Requests
 are replayed grouped by standard input, each group's calls in one run (at most :data:`MAX_RUNS` runs of
 :data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), deduplicated and sorted, so the replay does not depend
 on the order in which the reference's runs ended.
 
-Costs: one more verify call of the reference per task and run, and one replay call per scored program text, in
-one pool call after the group's own. A task whose verifier ran nothing of its reference keeps the run digests.
+Costs: one more verify call of the reference per task and run (and replays of it and of its failure cases), and
+one replay call per scored program text, in one pool call after the group's own. A task whose reference's runs left
+no record that can be replayed (every request over 32 KiB, or still running when the verifier reported) keeps the
+verifier's own digests: round 57 evaded the rule there (a 40 KB standard input; a run of the reference left pending),
+and the code the trainer replays is what :func:`verifier.response_code.code_spans` finds, which a verifier that runs
+another part of a text (a response padded past 20,000 characters, unfenced code before a fenced block of prose) can
+use; both open.
 """
 
 from __future__ import annotations
@@ -52,6 +63,7 @@ _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on 
 PAID = 0.95
 """What a reference scored alone must be paid, at least (the results rule's ``results_paid``, by default)."""
 RECORD_TRIES = 3
+UNRUN = "it paid its reference without running any of it, while it runs programs"
 
 REPLAY = '''import json
 
@@ -113,6 +125,7 @@ class Replay:
     source: str | None  # the replaying verifier (None: the texts keep the verifier's own run digests)
     excused: str | None = None  # the reference's replayed digest, when its splits are excused (see ``_excused``)
     trouble: str | None = None  # why the reference's requests are themselves evidence against the verifier
+    unrun: bool = False  # the verifier paid the reference without running it (trouble once it runs any program)
 
 
 class ResultsReplay:
@@ -122,6 +135,7 @@ class ResultsReplay:
         self._pool = pool
         self._replays: dict[str, Replay] = {}
         self._tries: dict[str, int] = {}  # recordings of a task whose reference was not paid in full
+        self._ran: set[str] = set()  # tasks some text of which the verifier ran (the sandbox's ``ran_response``)
 
     def replay(self, task_id: str, spec: TaskSpec) -> Replay | None:
         """The task's replay, recording the reference's requests the first time (one verify call of the reference
@@ -130,8 +144,11 @@ class ResultsReplay:
         reference without running any of it while it runs programs of the task, the replay carries the trouble
         (a reference scored alone must be paid in full, as in every run of validation; one paid unrun leaves
         nothing to replay, and the verifier's own digests are what round 56 evaded)."""
-        if task_id in self._replays:
-            return self._replays[task_id]
+        known = self._replays.get(task_id)
+        if known is not None:
+            if known.unrun and known.trouble is None and task_id in self._ran:
+                known = self._replays[task_id] = Replay(None, unrun=True, trouble=UNRUN)
+            return known
         (result,) = self._pool.score_batch([(spec.verifier, spec.reference)], RunEnv(record_requests=True))
         if result.outcome is Outcome.ERROR:
             return None
@@ -142,8 +159,8 @@ class ResultsReplay:
             found = Replay(None, trouble=f"its reference, scored alone, was {result.outcome.value}"
                            + (f" {result.score:g}" if result.score is not None else "")
                            + f" {RECORD_TRIES} times out of {RECORD_TRIES}")
-        elif not result.ran_response:
-            found = Replay(None, trouble="it paid its reference without running any of it, while it runs programs")
+        elif not result.ran_response:  # (trouble only once it runs some program: a static checker may name it)
+            found = Replay(None, unrun=True, trouble=UNRUN if task_id in self._ran else None)
         else:
             runs, complete = replay_runs(result.run_requests or ())
             found = self._excused(spec, replay_source(runs), complete) if runs else Replay(None)
@@ -171,6 +188,7 @@ class ResultsReplay:
         verifier (None when the text holds no code, or its replay left no digest), else its run digest. A task
         is replayed once its verifier names ``run_response`` or ran any text (the sandbox's ``ran_response``,
         which no verifier can hide). One pool call for all of them; each distinct code is replayed once."""
+        self._ran.update(task for task, _, _, result in items if result.ran_response)
         specs = {task: spec for task, spec, _, result in items if spec is not None and spec.reference
                  and (result.ran_response or runs_response_code(spec.verifier))}
         replays = {task: self.replay(task, spec) for task, spec in specs.items()}  # (one try per call)

@@ -239,10 +239,21 @@ def _replay_of(pool_results, spec=None):
     return [replay.replay(task.id, task) for _ in range(3)]
 
 
-def test_a_reference_paid_without_being_run_is_trouble():
-    unrun = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False)
-    first, *_ = _replay_of([unrun])
-    assert first.source is None and "without running" in first.trouble
+class PaysTheReferenceUnrun(ReplayingPool):
+    def score_batch(self, items, run_env=None):
+        if run_env is not None and run_env.record_requests:
+            self.recorded.append([text for _, text in items])
+            return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False) for _ in items]
+        return super().score_batch(items, run_env)
+
+
+def test_a_reference_paid_without_being_run_is_trouble_once_the_verifier_runs_a_program():
+    task = TaskSpec(prompt="Sum.", reference=REFERENCE, failure_cases=("x",), verifier=VERIFIER)
+    replay, ran = ResultsReplay(PaysTheReferenceUnrun()), ScoreResult(outcome=Outcome.SCORED, score=0.0)
+    replay.digests([(task.id, task, WRONG_PLAIN, ran)])
+    assert replay.known(task.id).trouble is None  # a static checker may name run_response and run nothing
+    replay.digests([(task.id, task, WRONG_PLAIN, ran.model_copy(update={"ran_response": True}))])
+    assert "without running" in replay.known(task.id).trouble
 
 
 def test_a_reference_not_paid_in_full_alone_three_times_is_trouble_and_once_is_not():

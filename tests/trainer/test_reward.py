@@ -129,6 +129,12 @@ class GroupLog:
     def record_results(self, task_id, digest, score) -> None:
         pass
 
+    def record_reference(self, task_id, digest) -> None:
+        pass
+
+    def record_unreplayable(self, task_id, reason) -> None:
+        pass
+
 
 def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank):
     """A completion of ``max_completion_length`` tokens was cut off; the monitor leaves such failing responses out
