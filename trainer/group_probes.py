@@ -91,7 +91,9 @@ class GroupProbes:
                            if (text := self._canary(task, self._group_rng)) is not None]
                 probes += [probe for _ in range(config.group_mutants)
                            if (probe := self._mutant(task, start, self._group_rng)) is not None]
-                reference = self._reference_probe(task, start) if config.reference_probe else None
+                # (with the replay, the reference is scored alone once a run: ``trainer.results_replay``)
+                wanted = config.reference_probe and not config.replay_results
+                reference = self._reference_probe(task, start) if wanted else None
                 probes += [reference] if reference is not None else []
                 waiting = self._answers.get(task, deque())
                 for text, reward in [waiting.popleft() for _ in range(min(config.group_answer_probes, len(waiting)))]:

@@ -138,9 +138,10 @@ class MonitorConfig(BaseModel):
     and 198 of 198 wrong programs with no flag (red-team round 50, E1). An honest verifier that pays the share of
     tests passed pays a mutant less by the tests it fails."""
     reference_probe: bool = True
-    """Score the task's reference once a run, in its first group's own call (where it is a program), for the
-    results rule: the digest of its runs is the right results, whose splits are excused (False: none, and nothing is
-    excused)."""
+    """Without ``replay_results``: score the task's reference once a run, in its first group's own call (where it is
+    a program), for the results rule: the digest of its runs is the right results, whose splits are excused (False:
+    none, and nothing is excused). With it, the replay scores the reference alone instead, once a run, and excuses
+    its replayed digest where that can be trusted (:mod:`trainer.results_replay`): no probe in the group."""
     replay_results: bool = True
     """Compare texts for the results rule by their *replayed* digests (:mod:`trainer.results_replay`): the
     requests the verifier made of the task's reference, replayed by the trainer on every text of the task (one more

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from task_bank import Outcome, TaskSpec
 from trainer.scoring import ScoringPool
-from verifier.response_code import code_spans
+from verifier.response_code import code_of
 from verifier.stated_answers import number_value
 
 ANSWER_CHECK = '''import re
@@ -47,7 +47,7 @@ def states_answer(reference: str) -> bool:
     more than import, define, assign or document (a call, a loop, an ``if __name__`` block). A function task's does
     not, so no number a reply states can be its answer, and a program paid unrun that states one is judged like any
     other (red-team round 53: "Python 3.7" or "Step 1" beside a function kept its mutants away)."""
-    code = "\n".join(reference[start:end] for start, end in code_spans(reference))
+    code = code_of(reference)
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -71,7 +71,7 @@ class ReferenceAnswers:
         """The numbers among ``numbers`` that ``spec``'s reference prints on its last line (each asked once, in the
         order given: the caller puts the last number a reply states first, its answer line; asked in string order, a
         written-out sum's ``385`` came after eight others and was never asked: red-team round 52, F2)."""
-        code = "\n".join(spec.reference[start:end] for start, end in code_spans(spec.reference))
+        code = code_of(spec.reference)
         if not code:
             return set()
         room = self._checks_per_task - self._asked.get(spec.id, 0)

@@ -9,7 +9,7 @@ and 54 to 57 wrong programs were paid over 24 groups with no flag.
 So the trainer asks once a run, per task, which requests the verifier made of the task's reference (scored alone,
 ``RunEnv.record_requests``: the trusted side recorded each request before any code ran), and scores every text
 of the task a second time with a verifier of its own (:data:`REPLAY`) that makes exactly those requests of the
-text's code (:func:`verifier.response_code.code_spans`) and pays nothing. That run's digest is the text's
+text's code (:func:`verifier.response_code.code_of`) and pays nothing. That run's digest is the text's
 *replayed* digest: what the text does on the requests that tested the right program, the same requests for every
 text whatever the verifier did with it. Two texts of one replayed digest that the verifier scored paid and not are
 the split the rule counts (:mod:`trainer.monitor_results`).
@@ -48,7 +48,7 @@ from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
 from verifier.pool import runs_response_code
-from verifier.response_code import code_spans
+from verifier.response_code import code_of
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
@@ -112,12 +112,6 @@ def replay_source(runs: Sequence[list]) -> str:
     return REPLAY.format(runs=json.dumps(list(runs)), timeout=timeout)
 
 
-def program_code(text: str) -> str | None:
-    """The code of ``text`` as the monitor's other rules find it, its parts joined; None when it holds none."""
-    spans = code_spans(text)
-    return "\n".join(text[start:end] for start, end in spans) if spans else None
-
-
 @dataclass(frozen=True)
 class Replay:
     """What the trainer made of the verifier's requests of a task's reference, once a run."""
@@ -175,10 +169,10 @@ class ResultsReplay:
         record (32 KiB of standard input first, 64 calls or 8 inputs before them), gives every text the
         reference's replayed digest, and an excused one hid every split (red-team round 57: 72 of 72 wrong programs
         paid, six ways)."""
-        codes = [program_code(text) for text in (spec.reference, *spec.failure_cases)]
-        if codes[0] is None:
+        codes = [code_of(text) for text in (spec.reference, *spec.failure_cases)]
+        if not codes[0]:
             return Replay(source)
-        results = self._pool.score_batch([(source, code) for code in codes if code is not None])
+        results = self._pool.score_batch([(source, code) for code in codes if code])
         reference, failures = results[0].run_digest, [r.run_digest for r in results[1:]]
         separated = reference is not None and reference not in failures
         return Replay(source, excused=reference if complete and separated else None)
@@ -199,8 +193,8 @@ class ResultsReplay:
             source = replay.source if replay is not None else None
             unknown = task_id in specs and (replay is None or replay.trouble is not None)  # no evidence from it now
             found.append(result.run_digest if source is None and not unknown else None)
-            code = program_code(text) if source is not None else None
-            if source is not None and code is not None:
+            code = code_of(text) if source is not None else ""
+            if source is not None and code:
                 todo.setdefault((source, code), []).append(index)
         if todo:
             results = self._pool.score_batch(list(todo))

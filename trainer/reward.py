@@ -183,7 +183,7 @@ class VerifierReward:
             found = [result.run_digest for _, _, result, _, _ in compared]
         for (task, _, _, score, reference), digest in zip(compared, found, strict=True):
             self._monitor.record_results(task, digest, score)
-            if reference and not replaying:
+            if reference:  # (a reference probe is in the group only without the replay)
                 self._monitor.record_reference(task, digest)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:

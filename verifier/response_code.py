@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["MAX_CHARS", "char_column", "code_spans", "parser_lines"]
+__all__ = ["MAX_CHARS", "char_column", "code_of", "code_spans", "parser_lines"]
 
 MAX_CHARS = 20_000
 """Longer responses hold no code here: an answer, not a code base (parsing stays cheap on the trainer's thread)."""
@@ -57,6 +57,11 @@ def code_spans(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
         return _code_spans(text)
     except (RecursionError, MemoryError, ValueError):  # a deeply nested program; a NUL byte
         return []
+
+
+def code_of(text: str, max_chars: int = MAX_CHARS) -> str:
+    """The code of ``text`` (:func:`code_spans`), its parts joined by line breaks; "" when it holds none."""
+    return "\n".join(text[start:end] for start, end in code_spans(text, max_chars))
 
 
 def _parses(code: str) -> bool:
