@@ -15,7 +15,7 @@ A digest is *split* when a text of it was paid in full (at least ``results_paid`
 ``results_gap`` (0.75) less than the best paid. Each split digest weighs the fewer of its two sides' texts, so three
 distinct results split once each weigh as much as one result paid three times and failed three times (a verifier
 whose runs tell little, one trivial call, gives most texts one digest). The rule flags a task once the weights come
-to ``min_results_splits``, leaving out the reference's own digest (the reward function scores the reference once in a group's call, :mod:`trainer.group_probes`): a
+to ``min_results_splits``, leaving out the reference's own digest (scored once a run: alone by the replay, :mod:`trainer.results_replay`, or in a group's call without it): a
 verifier that also judges the look (a task that forbids a builtin, or asks for an explanation beside the code) fails
 some programs that compute the right answer, and scores the right results two ways honestly. Why paid in full, and
 a gap of three quarters: such a verifier that gives partial credit scored a partly right program 0.625 in the allowed
