@@ -144,8 +144,12 @@ class ScoreResult(BaseModel):
     run_requests: tuple[str, ...] | None = Field(default=None, max_length=4096)
     """Only when the call asked for them (``RunEnv.record_requests``): the requests the verifier's runs of this
     response were made with, each the JSON text of ``[calls, stdin]`` as the response process read it, before any of
-    its code ran (32 KiB of them at most). The training monitor replays the reference's on every text of the task
+    its code ran (1 MiB of them at most). The training monitor replays the reference's on every text of the task
     (``trainer.results_replay``). Untrusted data: the verifier chose it."""
+    run_requests_dropped: int = Field(default=0, ge=0)
+    """With :attr:`run_requests`: how many runs' requests were left out of them (too large to record: past the 1 MiB
+    the sandbox keeps for a text, or past what the run's pipe could be grown to). A replay of the records that left
+    some out is not the whole of what the verifier asked."""
     phase: Phase = Phase.CALL
     """``load`` when the verifier module failed to load (the same outcome then stands for every call of the group),
     else ``call``. Set where the sandbox classifies the failure; nobody re-derives it from ``detail``."""

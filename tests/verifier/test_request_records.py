@@ -78,17 +78,31 @@ def test_a_response_cannot_forge_a_record(pool):
     assert result.run_digest is None
 
 
-def test_a_request_too_large_to_record_still_runs(pool):
+def test_a_request_larger_than_the_default_pipe_is_recorded_whole(pool):
+    """Red-team round 57, E4: a reference given one 40 KB standard input left no record (the pipe held 64 KiB, the
+    region 32 KiB), and the results rule fell back to digests the verifier's own choice of requests evades."""
     large = '''from envsynth_sandbox import run_response
 
 def verify(response):
-    run = run_response(response, stdin="7" * 100_000, calls=[("f", [1])], timeout=2.0)
+    run = run_response(response, stdin="7" * 300_000, calls=[("f", [1])], timeout=2.0)
+    return 1.0 if run.calls[0].value == 1 else 0.0
+'''
+    (result,) = pool.score(large, [PROGRAM], RECORD)
+    assert result.score == 1.0 and result.run_requests_dropped == 0
+    assert _asked(result) == [[[["f", [1], {}]], "7" * 300_000]]
+
+
+def test_a_request_too_large_to_record_still_runs_and_is_counted_left_out(pool):
+    large = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run = run_response(response, stdin="7" * 1_100_000, calls=[("f", [1])], timeout=2.0)
     small = run_response(response, calls=[("f", [2])], timeout=2.0)
     return 1.0 if run.calls[0].value == 1 and small.calls[0].value == 2 else 0.0
 '''
     (result,) = pool.score(large, [PROGRAM], RECORD)
     assert result.score == 1.0
-    assert _asked(result) == [[[["f", [2], {}]], ""]]
+    assert _asked(result) == [[[["f", [2], {}]], ""]] and result.run_requests_dropped == 1
 
 
 def _report(asked, digest=b"\x01" * 16):
@@ -107,12 +121,12 @@ def test_a_late_run_of_an_earlier_text_never_records_into_a_later_texts_region(t
         current = results_slot.begin(fd)
         results_slot.end(fd, current, _report(b"[2]"), "exited", 0)
         results_slot.end(fd, stale, _report(b"[1]"), "exited", 0)
-        assert results_slot.requests(fd, 2) == ["[2]"] and results_slot.requests(fd, 1) == []
+        assert results_slot.requests(fd, 2) == (["[2]"], 0) and results_slot.requests(fd, 1) == ([], 0)
     finally:
         os.close(fd)
 
 
-def test_records_beyond_the_region_are_left_out_whole(tmp_path):
+def test_records_beyond_the_region_are_left_out_whole_and_counted(tmp_path):
     from verifier.sandbox.zygote import results_slot
     from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP, TEXT_HEADER
 
@@ -123,7 +137,7 @@ def test_records_beyond_the_region_are_left_out_whole(tmp_path):
         for _ in range(4):
             results_slot.end(fd, results_slot.begin(fd), _report(big), "exited", 0)
         results_slot.end(fd, results_slot.begin(fd), _report(b"[0]"), "exited", 0)
-        assert results_slot.requests(fd, 1) == [big.decode()] * 2 + ["[0]"]
+        assert results_slot.requests(fd, 1) == ([big.decode()] * 2 + ["[0]"], 2)
     finally:
         os.close(fd)
 
@@ -137,6 +151,21 @@ def test_a_broken_report_records_nothing(tmp_path):
     try:
         os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
         results_slot.end(fd, results_slot.begin(fd), (1000).to_bytes(4, "little") + b"[1]", "exited", 0)
-        assert results_slot.requests(fd, 1) == [] and results_slot.digest(fd, 1) is None
+        assert results_slot.requests(fd, 1) == ([], 0) and results_slot.digest(fd, 1) is None
+    finally:
+        os.close(fd)
+
+
+def test_a_run_whose_request_was_too_large_for_its_pipe_is_counted_left_out(tmp_path):
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import RECORD_TOO_LARGE, TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+        results_slot.end(fd, results_slot.begin(fd), RECORD_TOO_LARGE.to_bytes(4, "little") + b"\x01" * 16,
+                         "exited", 0)
+        results_slot.end(fd, results_slot.begin(fd), _report(b"[0]"), "exited", 0)
+        assert results_slot.requests(fd, 1) == (["[0]"], 1) and results_slot.digest(fd, 1) is not None
     finally:
         os.close(fd)

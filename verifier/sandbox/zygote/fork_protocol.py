@@ -34,7 +34,7 @@ from verifier.sandbox.zygote.disposer import SCM_MAX_FD
 
 VERIFIER, RESPONSE, CHANNEL = b"V", b"R", b"C"
 FDS = {VERIFIER: 4, RESPONSE: 1, CHANNEL: 1}
-TEXT_HEADER = struct.Struct("<qQQQ64x")
+TEXT_HEADER = struct.Struct("<qQQQ72x")
 """The text file's header: the run's clock shift in nanoseconds (its response processes take it, as the verifier
 process does), the length of the UTF-8 text, the text's number within its run, the *ran* slot (:data:`RAN_OFFSET`:
 zero until a response process runs part of the text), the *results* slot (:data:`RESULTS_OFFSET`) and the
@@ -52,16 +52,23 @@ RESULTS_OFFSET = 32
 the runs started and not yet ended, the runs ended, whether any ended without a digest, and the sum of their digests
 (128 bits, two words). Only the server writes it, after each run has been reaped and before its status line; no
 verifier and no response code holds the file."""
-REQUESTS_SLOT = struct.Struct("<QQ")
+REQUESTS_SLOT = struct.Struct("<QQQ")
 REQUESTS_OFFSET = 80
 """Where the fork server keeps how much of :data:`RECORDS_OFFSET`'s region holds the records of the requests the
-text's runs were made with (``results_slot.end``): the text's number and the bytes used."""
-RECORDS_OFFSET = 96
-RECORDS_CAP = 32 << 10
+text's runs were made with (``results_slot.end``): the text's number, the bytes used, and how many runs' records
+were left out (too large for the region, or for their process's pipe): a replay of the records then knows it is
+not whole."""
+RECORDS_OFFSET = 104
+RECORDS_CAP = 1 << 20
 """The region of the requests' records: each a 4-byte little-endian length and the request without its code
-(``run_digest.record``), in the order the runs ended; a record that would not fit is left out. A fixed region
-before the text, not after it: a late run of an earlier text, whose record the server writes as the zygote offers
-the next, can only ever write here, never into the text a response process checks code against."""
+(``run_digest.record``), in the order the runs ended; a record that would not fit is left out, and counted. A fixed
+region before the text, not after it: a late run of an earlier text, whose record the server writes as the zygote
+offers the next, can only ever write here, never into the text a response process checks code against. 1 MiB, the
+largest pipe an unprivileged process may ask for (``/proc/sys/fs/pipe-max-size``), which a response process grows
+its digest pipe to when its record needs it: with 32 KiB, a verifier that gave its reference one 40 KB standard
+input left no record, and the results rule fell back to digests that the verifier's own choice of requests evades
+(red-team round 57, E4: 72 of 72 wrong programs paid). The file has no name and its region is written only as far
+as records go: a text file holds a hole, not a MiB, for the most part."""
 TEXT_OFFSET = RECORDS_OFFSET + RECORDS_CAP
 RECORD_TOO_LARGE = 0xFFFFFFFF
 """The length a response process reports for a request it did not record (larger than its pipe could hold)."""

@@ -29,9 +29,10 @@ from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RECORDS_CAP, wri
 from verifier.sandbox.zygote.response import workdir
 
 
-REPORT_CAP = RECORDS_CAP + DIGEST_BYTES
+REPORT_CAP = 4 + RECORDS_CAP + DIGEST_BYTES
 """The most a response process's digest pipe is read for: its request's record and its digest (more is a report
-broken by the response's own code, ``results_slot.end``)."""
+broken by the response's own code, ``results_slot.end``), in reads of :data:`_CHUNK`."""
+_CHUNK = 64 << 10  # (a read's buffer is allocated whole: one of a MiB for every run would cost an mmap and a munmap)
 
 
 class ResponseWatch:
@@ -140,7 +141,7 @@ class ResponseWatch:
         report = bytearray()
         try:
             while len(report) <= REPORT_CAP:  # (a writer left alive would make it block: what it read so far)
-                chunk = os.read(fd, REPORT_CAP + 1 - len(report))
+                chunk = os.read(fd, min(_CHUNK, REPORT_CAP + 1 - len(report)))
                 if not chunk:
                     break
                 report += chunk

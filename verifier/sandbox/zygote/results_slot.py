@@ -60,7 +60,7 @@ def end(fd, number, report, ended, wait_status):
     zygote offered the next)."""
     if number is None:
         return
-    asked, report = split_report(bytes(report))
+    asked, dropped, report = split_report(bytes(report))
     try:
         slot = _read(fd)
         if slot is None or slot[0] != number:
@@ -74,50 +74,52 @@ def end(fd, number, report, ended, wait_status):
             broken = 1
         os.pwrite(fd, RESULTS_SLOT.pack(number, max(0, pending - 1), runs + 1, broken, total & ((1 << 64) - 1),
                                         total >> 64), RESULTS_OFFSET)
-        if asked is not None:
+        if asked is not None or dropped:
             _keep(fd, number, asked)
     except (OSError, struct.error):
         pass
 
 
 def split_report(report):
-    """(the request's record or None, the rest) of a digest pipe's bytes (``run_digest.record``, then the digest).
-    None for a run that recorded nothing (it ran no code, or its request was too large to record)."""
+    """(the request's record or None, whether a record was left out, the rest) of a digest pipe's bytes
+    (``run_digest.record``, then the digest). No record and none left out for a run that recorded nothing (it ran
+    no code, or was killed while writing); one left out for a request too large to record."""
     if len(report) < _LENGTH.size:
-        return None, b""
+        return None, False, b""
     length = _LENGTH.unpack_from(report)[0]
     if length == RECORD_TOO_LARGE:
-        return None, report[_LENGTH.size:]
+        return None, True, report[_LENGTH.size:]
     if _LENGTH.size + length > len(report):
-        return None, b""
-    return report[_LENGTH.size:_LENGTH.size + length], report[_LENGTH.size + length:]
+        return None, False, b""
+    return report[_LENGTH.size:_LENGTH.size + length], False, report[_LENGTH.size + length:]
 
 
 def _keep(fd, number, asked):
-    """Append a request's record to the text's region (:data:`fork_protocol.RECORDS_CAP` in all; a record that does
-    not fit is left out)."""
+    """Append a request's record to the text's region (:data:`fork_protocol.RECORDS_CAP` in all), or count it left
+    out: ``asked`` None (too large for its pipe), or too large for what is left of the region."""
     data = os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET)
-    mine, used = REQUESTS_SLOT.unpack(data) if len(data) == REQUESTS_SLOT.size else (None, 0)
+    mine, used, dropped = REQUESTS_SLOT.unpack(data) if len(data) == REQUESTS_SLOT.size else (None, 0, 0)
     if mine != number:
-        used = 0
-    if used + _LENGTH.size + len(asked) > RECORDS_CAP:
+        used = dropped = 0
+    if asked is None or used + _LENGTH.size + len(asked) > RECORDS_CAP:
+        os.pwrite(fd, REQUESTS_SLOT.pack(number, used, dropped + 1), REQUESTS_OFFSET)
         return
     os.pwrite(fd, _LENGTH.pack(len(asked)) + asked, RECORDS_OFFSET + used)
-    os.pwrite(fd, REQUESTS_SLOT.pack(number, used + _LENGTH.size + len(asked)), REQUESTS_OFFSET)
+    os.pwrite(fd, REQUESTS_SLOT.pack(number, used + _LENGTH.size + len(asked), dropped), REQUESTS_OFFSET)
 
 
 def requests(fd, number):
-    """The records of the requests text ``number``'s runs were made with, each the UTF-8 JSON of ``[calls, stdin]``
-    as the response process read it, in the order the runs ended (the first :data:`fork_protocol.RECORDS_CAP`
-    bytes of them); empty when none was recorded."""
+    """(the records of the requests text ``number``'s runs were made with, each the UTF-8 JSON of ``[calls, stdin]``
+    as the response process read it, in the order the runs ended; how many runs' records were left out: too large
+    for the region of :data:`fork_protocol.RECORDS_CAP` bytes, or for the run's pipe). ([], 0) when none was kept."""
     try:
         data = os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET)
-        mine, used = REQUESTS_SLOT.unpack(data)
+        mine, used, dropped = REQUESTS_SLOT.unpack(data)
         if mine != number:
-            return []
+            return [], 0
         region = os.pread(fd, min(used, RECORDS_CAP), RECORDS_OFFSET)
     except (OSError, struct.error):
-        return []
+        return [], 0
     found, at = [], 0
     while at + _LENGTH.size <= len(region):
         length = _LENGTH.unpack_from(region, at)[0]
@@ -129,7 +131,7 @@ def requests(fd, number):
         except UnicodeDecodeError:  # (never from a response process's own record)
             pass
         at += length
-    return found
+    return found, dropped
 
 
 def digest(fd, number):

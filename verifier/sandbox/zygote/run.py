@@ -131,14 +131,14 @@ class Run:
         return self.digests.get(self.data)
 
     def requests(self):
-        """The records of the requests the runs of the text offered last were made with (``results_slot.requests``:
-        the JSON text of each one's calls and standard input), read with :meth:`results`. A text served again from
-        ``run_response``'s memory has its earlier records."""
+        """(the records of the requests the runs of the text offered last were made with, how many runs' records
+        were left out) (``results_slot.requests``: the JSON text of each one's calls and standard input), read with
+        :meth:`results`. A text served again from ``run_response``'s memory has its earlier records."""
         found = results_slot.requests(self.text, self.number)
-        if found:
+        if found[0] or found[1]:
             self.asked[self.data] = found
             return found
-        return self.asked.get(self.data, [])
+        return self.asked.get(self.data, ([], 0))
 
     def flush(self):
         try:

@@ -95,19 +95,34 @@ def start(spec, fd):
 
 def record(asked, fd):
     """Write the record of the request (``asked``: its calls and standard input, encoded) on ``fd``: a 4-byte
-    length and the bytes, or :data:`fork_protocol.RECORD_TOO_LARGE` alone when they and the digest to come would
-    not fit the pipe (nobody reads it before this process ends: a write must never wait). The fork server keeps the
-    records for the text (``results_slot``): what the verifier asked of its runs, which the training monitor replays
-    on every other text of the task (``trainer.results_replay``). Written here, before the response's code runs, so
-    that no response can forge it; what the code writes on the pipe later only follows it."""
+    length and the bytes, or :data:`fork_protocol.RECORD_TOO_LARGE` alone when they are larger than the records'
+    region (:data:`fork_protocol.RECORDS_CAP`) or the pipe cannot be grown to hold them and the digest to come
+    (nobody reads it before this process ends: a write must never wait). The fork server keeps the records for the
+    text (``results_slot``): what the verifier asked of its runs, which the training monitor replays on every other
+    text of the task (``trainer.results_replay``). Written here, before the response's code runs, so that no
+    response can forge it; what the code writes on the pipe later only follows it."""
     try:
-        room = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) - _LENGTH.size - DIGEST_BYTES
-        if len(asked) > min(room, RECORDS_CAP - _LENGTH.size):
+        need = _LENGTH.size + len(asked) + DIGEST_BYTES
+        if len(asked) > RECORDS_CAP - _LENGTH.size or not _room(fd, need):
             os.write(fd, _LENGTH.pack(RECORD_TOO_LARGE))
-        else:
-            os.write(fd, _LENGTH.pack(len(asked)) + asked)
+            return
+        data = memoryview(_LENGTH.pack(len(asked)) + asked)
+        while data:
+            data = data[os.write(fd, data):]
     except OSError:
         pass
+
+
+def _room(fd, need):
+    """Whether the pipe ``fd`` holds ``need`` bytes, grown to when it does not (``F_SETPIPE_SZ``: up to 1 MiB for an
+    unprivileged process; it fails past that, or past the user's pipe quota). Only a request with a large standard
+    input grows it: the default 64 KiB holds most."""
+    if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) >= need:
+        return True
+    try:
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, need) >= need
+    except OSError:
+        return False
 
 
 def report(state, fd):

@@ -20,7 +20,8 @@ Host protocol: ``main(config_json)``. The zygote writes ``{"ready": ...}``, then
 ``{"source", "responses", "limits", "env", "record"}`` with ``{"results": [{"outcome", "score", "detail",
 "duration_ms", "ran_response", "run_digest"}]}`` (the last two: whether a response process ran part of that
 response, ``run.Run.ran``, and the digest of what its runs reported, ``run.Run.results``); with ``"record": true``,
-each result also carries ``run_requests``, the records of the requests its runs were made with (``run.Run.requests``).
+each result also carries ``run_requests``, the records of the requests its runs were made with, and
+``run_requests_dropped``, how many runs' records were left out (``run.Run.requests``).
 The verifier process never sees ``record``: its header holds the source, the limits and the environment only.
 """
 
@@ -139,7 +140,7 @@ def supervise(run, req, results, start, lifeline=None):
                     results[index] = {**result, "duration_ms": (now - mark) * 1000, "ran_response": ran,
                                       "run_digest": digest}
                     if asked is not None:
-                        results[index]["run_requests"] = asked
+                        results[index]["run_requests"], results[index]["run_requests_dropped"] = asked
                     index, mark, deadline = index + 1, now, now + lim["wall_s"]
                     run.output_total = 0  # each call gets the whole output budget: counted per process, a
                     # response that made the verifier print 1 MiB less a little crashed the next response (round 28)
