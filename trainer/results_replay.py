@@ -14,45 +14,53 @@ text's code (:func:`verifier.response_code.code_of`) and pays nothing. That run'
 text whatever the verifier did with it. Two texts of one replayed digest that the verifier scored paid and not are
 the split the rule counts (:mod:`trainer.monitor_results`).
 
-What the verifier still decides is which requests it made of the reference. A verifier that makes it poor ones
-(one trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits, unless
-that digest is the reference's, whose splits the rule excuses: so the reference's replayed digest is excused only
-when the requests were replayed whole and tell the reference from each of the task's failure cases that is a
-program (red-team round 57 had six verifiers hide every split under an excused digest: no call or a bad call for
-the reference, honest requests crowded out of the record). A reference the verifier paid without running it while
-it runs programs, or that it did not pay in full scored alone three times out of three (validation pays a reference
-in full in every run), is itself the finding: nothing can be replayed, and the verifier's own digests are what round
-56 evaded. A call of a name the text does not define fails the same way in every text,
-and counts as what the text did: no text is left out for it (leaving texts out that lack a name the reference's
-requests called let a verifier that called a helper only the reference defines leave every text out). Requests
-are replayed grouped by standard input, each group's calls in one run (at most :data:`MAX_RUNS` runs of
-:data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), deduplicated and sorted, so the replay does not depend
-on the order in which the reference's runs ended.
+What the verifier still decides is which requests it made of the reference. A verifier that makes it poor ones (one
+trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits, unless that
+digest is the reference's, whose splits the rule excuses: so the reference's replayed digest is excused only when
+the requests were replayed whole and tell the reference from each of the task's failure cases that is a program, and
+from at least half of its mutants (red-team round 57 had six verifiers hide every split under an excused digest: no
+call or a bad call for the reference, honest requests crowded out of the record; a failure case that returns nothing
+is told from the reference by one easy input that most wrong programs pass too). A reference the verifier paid
+without running it while it runs programs, or that it did not pay in full scored alone three times out of three
+(validation pays a reference in full in every run), is itself the finding: nothing can be replayed, and the
+verifier's own digests are what round 56 evaded. A call of a name the text does not define fails the same way in
+every text, and counts as what the text did: no text is left out for it (leaving texts out that lack a name the
+reference's requests called let a verifier that called a helper only the reference defines leave every text out).
+Requests are replayed grouped by standard input, each group's calls in one run (at most :data:`MAX_RUNS` runs of
+:data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), deduplicated and sorted, so the replay does not depend on
+the order in which the reference's runs ended.
 
 Costs: one more verify call of the reference per task and run (and replays of it and of its failure cases), and
-one replay call per scored program text, in one pool call after the group's own. A task whose reference's runs left
-no record that can be replayed (every request over 32 KiB, or still running when the verifier reported) keeps the
-verifier's own digests: round 57 evaded the rule there (a 40 KB standard input; a run of the reference left pending),
-and the code the trainer replays is what :func:`verifier.response_code.code_spans` finds, which a verifier that runs
-another part of a text (a response padded past 20,000 characters, unfenced code before a fenced block of prose) can
-use; both open.
+one replay call per scored program text, in one pool call after the group's own. A reference that ran but left no
+record that can be replayed is trouble too: its requests too large to record (the sandbox records 1 MiB of them for
+a text, and grows a run's pipe to fit; a record it left out makes the replay not whole, so never excused), or its
+runs still going or killed when the verifier reported. Falling back to the verifier's own digests there let
+red-team round 57 evade the rule with one 40 KB standard input (E4, when 32 KiB were recorded; 72 of 72 wrong
+programs paid). An honest task whose reference needs more than 1 MiB of standard input is flagged for it: a cost
+this rule pays. Still open: the code the trainer replays is what :func:`verifier.response_code.code_spans` finds,
+which a verifier that runs another part of a text (a response padded past 20,000 characters, unfenced code before a
+fenced block of prose) can use.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
+from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
+from verifier.reference_mutants import reference_mutants
 from verifier.response_code import code_of
+from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
-__all__ = ["MAX_CALLS", "MAX_RUNS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
-           "replay_source"]
+__all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
+           "replay_source", "separates"]
 
 MAX_RUNS = 8
 MAX_CALLS = 64
@@ -63,6 +71,8 @@ _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on 
 PAID = 0.95
 """What a reference scored alone must be paid, at least (the results rule's ``results_paid``, by default)."""
 RECORD_TRIES = 3
+MUTANTS = 8
+"""Mutants of the reference the replay is tried on, once a run per task (:func:`separates`)."""
 UNRUN = "it paid its reference without running any of it, while it runs programs"
 
 REPLAY = '''import json
@@ -122,6 +132,29 @@ class Replay:
     unrun: bool = False  # the verifier paid the reference without running it (trouble once it runs any program)
 
 
+def _unrecorded(dropped: int) -> str:
+    """Why a reference that ran left nothing to replay: its requests were too large to record, or no run left one
+    that can be replayed (a run records its request before any of its code runs: only a run ended in between, or a
+    request no response process could have served, leaves none). Either way the verifier's own digests are all that
+    is left, which red-team round 57 evaded (E4: one 40 KB standard input, when 32 KiB were recorded)."""
+    if dropped:
+        return (f"its reference's requests were too large to record ({dropped} run(s) past the "
+                f"{RECORDS_CAP >> 20} MiB the sandbox records)")
+    return "its reference ran, but no run of it left a request that can be replayed"
+
+
+def separates(reference: str | None, failures: Sequence[str | None], mutants: Sequence[str | None]) -> bool:
+    """Whether replayed requests that gave the reference ``reference`` tell it from the failure cases (every one) and
+    from its mutants (at least half of them, where two or more were made): the requests test what the reference
+    computes, so the texts that share its digest computed it too. Why half: an honest verifier with exact tests paid
+    1.2% of the one-token mutants of 81 natural programs offline and no more than half of any program's (red-team
+    round 49, the bound validation's ``mutant_passes`` rests on); one easy input leaves most of them unseparated."""
+    if reference is None or reference in failures:
+        return False
+    alike = sum(digest == reference for digest in mutants)
+    return len(mutants) < 2 or 2 * alike <= len(mutants)
+
+
 class ResultsReplay:
     """Per task, the replaying verifier (made once a run from the reference's requests); the replayed digests."""
 
@@ -157,25 +190,33 @@ class ResultsReplay:
             found = Replay(None, unrun=True, trouble=UNRUN if task_id in self._ran else None)
         else:
             runs, complete = replay_runs(result.run_requests or ())
-            found = self._excused(spec, replay_source(runs), complete) if runs else Replay(None)
+            dropped = result.run_requests_dropped
+            found = (self._excused(spec, replay_source(runs), complete and not dropped) if runs
+                     else Replay(None, trouble=_unrecorded(dropped)) if result.run_requests is not None
+                     else Replay(None))
         self._replays[task_id] = found
         return found
 
     def _excused(self, spec: TaskSpec, source: str, complete: bool) -> Replay:
         """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
         judges form fails some right programs honestly) only when the requests were replayed whole and tell the
-        reference from each of the task's failure cases that is a program. Why: a verifier that makes its
-        reference poor requests (none, a bad call, one trivial input), or crowds its honest requests out of the
-        record (32 KiB of standard input first, 64 calls or 8 inputs before them), gives every text the
-        reference's replayed digest, and an excused one hid every split (red-team round 57: 72 of 72 wrong programs
-        paid, six ways)."""
-        codes = [code_of(text) for text in (spec.reference, *spec.failure_cases)]
-        if not codes[0]:
+        reference from each of the task's failure cases that is a program, and from most of its mutants
+        (:func:`separates`). Why: a verifier that makes its reference poor requests (none, a bad call, one trivial
+        input), or crowds its honest requests out of the record (32 KiB of standard input first, 64 calls or 8
+        inputs before them), gives every text the reference's replayed digest, and an excused one hid every split
+        (red-team round 57: 72 of 72 wrong programs paid, six ways). The failure cases alone are the generator's
+        choice: one that returns nothing at all is told from the reference by any one easy input that most wrong
+        programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are not."""
+        mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text))
+        reference, failures, mutants = code_of(spec.reference), [code_of(text) for text in spec.failure_cases], [
+            code_of(text) for text in mutated]
+        if not reference:
             return Replay(source)
-        results = self._pool.score_batch([(source, code) for code in codes if code])
-        reference, failures = results[0].run_digest, [r.run_digest for r in results[1:]]
-        separated = reference is not None and reference not in failures
-        return Replay(source, excused=reference if complete and separated else None)
+        failures, mutants = [code for code in failures if code], [code for code in mutants if code]
+        results = self._pool.score_batch([(source, code) for code in (reference, *failures, *mutants)])
+        digests = [result.run_digest for result in results]
+        ok = complete and separates(digests[0], digests[1:1 + len(failures)], digests[1 + len(failures):])
+        return Replay(source, excused=digests[0] if ok else None)
 
     def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:
         """For each ``(task_id, spec, text, result)``: the text's replayed digest where its task has a replaying
