@@ -65,7 +65,8 @@ __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Rep
 MAX_RUNS = 8
 MAX_CALLS = 64
 REPLAY_BUDGET_S = 2.0
-"""Seconds all of one text's replayed runs may take together (each run's timeout is its share, 1 s at most)."""
+"""Seconds all of one text's replayed runs may take together: validation's budget for a verify call of the reference
+(``ValidationConfig.call_budget_s``, 2 s), so a reference it admitted fits."""
 _DEPTH = 64  # nesting of a recorded request's arguments, at most (``run_response``'s own bound on values)
 _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on converting one)
 PAID = 0.95
@@ -74,8 +75,13 @@ RECORD_TRIES = 3
 MUTANTS = 8
 """Mutants of the reference the replay is tried on, once a run per task (:func:`separates`)."""
 UNRUN = "it paid its reference without running any of it, while it runs programs"
+NO_DIGEST = (f"the replay of its reference's requests left the reference no digest (a run past the replay's "
+             f"{REPLAY_BUDGET_S:g} s, or one ended without reporting)")
+"""Trouble: every text's replay would then be as uncompared (a reviewer found requests slow enough to time out in the
+replay let every text escape the rule)."""
 
 REPLAY = '''import json
+import time
 
 from envsynth_sandbox import run_response
 
@@ -83,11 +89,14 @@ RUNS = json.loads({runs!r})
 
 
 def verify(response):
+    end = time.monotonic() + {budget!r}
     for calls, stdin in RUNS:
-        run_response(response, calls=calls, stdin=stdin, timeout={timeout!r})
+        run_response(response, calls=calls, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
     return 1.0
 '''
-"""The replaying verifier: the runs (each ``[calls, stdin]``) as a JSON literal, made of the reference's requests."""
+"""The replaying verifier: the runs (each ``[calls, stdin]``) as a JSON literal, made of the reference's requests,
+sharing :data:`REPLAY_BUDGET_S` (a run takes what the runs before it left: validation holds a verify call of the
+reference to the same 2 s however its runs divide them, and a fixed share of it timed an honest slow run out)."""
 
 
 def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
@@ -118,8 +127,7 @@ def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
 
 def replay_source(runs: Sequence[list]) -> str:
     """The replaying verifier's source for ``runs`` (:func:`replay_runs`)."""
-    timeout = round(min(1.0, REPLAY_BUDGET_S / max(1, len(runs))), 3)
-    return REPLAY.format(runs=json.dumps(list(runs)), timeout=timeout)
+    return REPLAY.format(runs=json.dumps(list(runs)), budget=REPLAY_BUDGET_S)
 
 
 @dataclass(frozen=True)
@@ -138,8 +146,8 @@ def _unrecorded(dropped: int) -> str:
     request no response process could have served, leaves none). Either way the verifier's own digests are all that
     is left, which red-team round 57 evaded (E4: one 40 KB standard input, when 32 KiB were recorded)."""
     if dropped:
-        return (f"its reference's requests were too large to record ({dropped} run(s) past the "
-                f"{RECORDS_CAP >> 20} MiB the sandbox records)")
+        return (f"its reference's requests were too large to record ({dropped} run(s) past what the sandbox "
+                f"records: {RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be grown)")
     return "its reference ran, but no run of it left a request that can be replayed"
 
 
@@ -199,15 +207,18 @@ class ResultsReplay:
 
     def _excused(self, spec: TaskSpec, source: str, complete: bool) -> Replay:
         """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
-        judges form fails some right programs honestly) only when the requests were replayed whole and tell the
-        reference from each of the task's failure cases that is a program, and from most of its mutants
-        (:func:`separates`). Why: a verifier that makes its reference poor requests (none, a bad call, one trivial
-        input), or crowds its honest requests out of the record (32 KiB of standard input first, 64 calls or 8
-        inputs before them), gives every text the reference's replayed digest, and an excused one hid every split
-        (red-team round 57: 72 of 72 wrong programs paid, six ways). The failure cases alone are the generator's
-        choice: one that returns nothing at all is told from the reference by any one easy input that most wrong
-        programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are not."""
-        mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text))
+        judges form fails some right programs honestly) only when the requests were replayed whole and tell
+        the reference from each of the task's failure cases that is a program, and from at least half of its
+        mutants (:func:`separates`); a reference whose replay left no digest is trouble (:data:`NO_DIGEST`).
+        Why: a verifier that makes its reference poor requests (none, a bad call, one trivial input), or
+        crowds its honest requests out of the record (then 32 KiB of standard input first, 64 calls or 8
+        inputs before them), gives every text the reference's replayed digest, and an excused one hid every
+        split (red-team round 57: 72 of 72 wrong programs paid, six ways). The failure cases alone are the
+        generator's choice: one that returns nothing at all is told from the reference by any one easy input
+        that most wrong programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are
+        not."""
+        mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
+                                    rename=False)
         reference, failures, mutants = code_of(spec.reference), [code_of(text) for text in spec.failure_cases], [
             code_of(text) for text in mutated]
         if not reference:
@@ -215,6 +226,8 @@ class ResultsReplay:
         failures, mutants = [code for code in failures if code], [code for code in mutants if code]
         results = self._pool.score_batch([(source, code) for code in (reference, *failures, *mutants)])
         digests = [result.run_digest for result in results]
+        if results[0].outcome is Outcome.SCORED and digests[0] is None:
+            return Replay(None, trouble=NO_DIGEST)
         ok = complete and separates(digests[0], digests[1:1 + len(failures)], digests[1 + len(failures):])
         return Replay(source, excused=digests[0] if ok else None)
 

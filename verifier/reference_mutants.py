@@ -44,18 +44,20 @@ validator's thread; a docstring or comment costs next to nothing)."""
 
 
 def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[str] | None = None,
-                      keep: frozenset[str] = frozenset()) -> list[str]:
+                      keep: frozenset[str] = frozenset(), rename: bool = True) -> list[str]:
     """Up to ``count`` different mutants of ``spec``'s reference (see the module docstring), none a text in
     ``seen``; ``keep``: the names the prompt spells. None for a reference that is prose, or code that neither
     defines functions nor prints. Each has the numbers the reference states beside its code changed, where it states
-    any (see the module docstring)."""
+    any (see the module docstring). ``rename=False``: mutants of the reference as written, for a caller that runs
+    them itself rather than showing them to a verifier (training's results replay, where renamed parameters failed
+    every call by keyword, and so looked told apart by requests that told nothing)."""
     text = program_text(spec.reference)
     if count <= 0 or text is None:
         return []
     seen = set(seen or ()) | {spec.reference, text}
     # one renamed twin, then its mutants: finding a program's sites is most of the cost, made once (a 7,400-character
     # reference: about 160 ms, where a twin and a mutant drawn for each of 8 took 760)
-    twin = renamed(text, rng, keep=keep) or text
+    twin = (renamed(text, rng, keep=keep) if rename else None) or text
     changed = [made for made in mutants(twin, rng, count + len(seen), MAX_CHARS, keep) if made not in seen]
     results = [made for made in returns_changed(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))

@@ -8,7 +8,10 @@ E4).
 
 A response's code, in order of preference:
 
-1. its fenced blocks (```` ``` ```` or ``~~~``, any info string) whose contents parse as Python;
+1. its fenced blocks (```` ``` ```` or ``~~~``, any info string) whose contents parse as Python; where it has
+   fences but none holds Python (prose, an output), the first run of lines outside them as in 3 (red-team round 57,
+   E19: unfenced code followed by a fenced block of prose held no code, and a verifier that paid such replies by
+   their look, running them, was never compared);
 2. else the whole text, when it parses (a program; ``Answer: 385`` parses too, as an annotation);
 3. else the longest run of lines that parses, starting at one of the first lines (at most :data:`STARTS`) that begins
    at column 0 the way code does (``def``, ``class``, ``import``, ``from``, a decorator, or a name followed by ``=``
@@ -72,6 +75,18 @@ def _parses(code: str) -> bool:
     return True
 
 
+def _holds_code(block: str) -> bool:
+    """Whether a fenced block is code: it parses, and does more than name values (an output such as ``6`` or
+    ``[1, 2, 3]``, a word, an empty block parse too, and a reply of code followed by its fenced output held only the
+    output here: a reviewer's finding on E19's mend)."""
+    try:
+        tree = ast.parse(block)
+    except (SyntaxError, ValueError):
+        return False
+    return any(not isinstance(statement, ast.Expr) or any(isinstance(node, ast.Call) for node in ast.walk(statement))
+               for statement in tree.body)
+
+
 def _fenced(text: str, lines: list[str], offsets: list[int]) -> list[tuple[int, int]] | None:
     """The contents of ``text``'s fenced blocks as spans (an opening fence line, then up to a line of the same fence
     alone); None when it has no fence line. One pass over the lines: a regular expression that searched for each
@@ -98,20 +113,57 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     fenced = _fenced(text, lines, offsets)
-    if fenced is not None:
-        # fenced blocks, none of them code: the prose around them is not code either
-        return [(start, end) for start, end in fenced if _parses(text[start:end])]
-    if not text.strip():
+    if fenced is None:
+        return _unfenced(text, lines, offsets, 0, len(lines))
+    code = [(start, end) for start, end in fenced if _holds_code(text[start:end])]
+    if code:
+        return code
+    # Fences, none of them code (prose, an output): the code, if any, is outside them, where a lenient verifier
+    # runs it (red-team round 57, E19: unfenced code, then a fenced block of prose, held no code here, and a
+    # verifier that paid such replies by their look was never compared)
+    budget = [_PARSED_CHARS * len(text), STARTS]
+    for first, last in _outside(lines, offsets, fenced):
+        found = _unfenced(text, lines, offsets, first, last, budget, whole_counts=False)
+        if found:
+            return found
+    return []
+
+
+def _outside(lines: list[str], offsets: list[int], fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of lines (first, past the last) outside ``fenced``'s blocks and their fence lines."""
+    starts = {offset: i for i, offset in enumerate(offsets)}
+    stretches, first = [], 0
+    for start, end in fenced:
+        opening, closing = starts[start] - 1, starts[end]  # the fence lines around the block
+        stretches.append((first, opening))
+        first = closing + 1
+    stretches.append((first, len(lines)))
+    return [(a, b) for a, b in stretches if b > a]
+
+
+def _unfenced(text: str, lines: list[str], offsets: list[int], first_line: int, past_line: int,
+              budget: list[int] | None = None, whole_counts: bool = True) -> list[tuple[int, int]]:
+    """Code in ``lines[first_line:past_line]``, a stretch with no fence: all of it when it parses (and
+    ``whole_counts``), else the longest run of lines from one that starts like code (one of the first
+    :data:`STARTS`) to the end or a blank line. ``budget``: [characters left to parse, starts left to try], shared
+    between stretches (spent here). Beside fences, a stretch counts only from a line that starts like code: a word of prose before a
+    fenced block parses too (a name)."""
+    if budget is None:
+        budget = [_PARSED_CHARS * len(text), STARTS]
+    whole = text[offsets[first_line]:offsets[past_line]]
+    if not whole.strip():
         return []
-    if _parses(text):
-        return [(0, len(text))]
-    budget = _PARSED_CHARS * len(text)
-    starts = [i for i, line in enumerate(lines) if _CODE_START.match(line)][:STARTS]
+    if whole_counts:
+        budget[0] -= len(whole)
+        if _parses(whole):
+            return [(offsets[first_line], offsets[past_line])]
+    starts = [i for i in range(first_line, past_line) if _CODE_START.match(lines[i])][:budget[1]]
+    budget[1] -= len(starts)
     for first in starts:
-        ends = [len(lines)] + [j for j in range(len(lines) - 1, first, -1) if not lines[j].strip()]
+        ends = [past_line] + [j for j in range(past_line - 1, first, -1) if not lines[j].strip()]
         for last in ends[:_ENDS]:
-            budget -= offsets[last] - offsets[first]
-            if budget < 0:
+            budget[0] -= offsets[last] - offsets[first]
+            if budget[0] < 0:
                 return []
             if _parses("".join(lines[first:last])):
                 return [(offsets[first], offsets[last])]

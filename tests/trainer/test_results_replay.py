@@ -110,7 +110,7 @@ def test_the_reference_is_recorded_once_alone_and_every_program_replayed():
         reward([None] * 3, [WRONG_WHILE, WRONG_PLAIN, "no code, just words"], task_id=[task.id] * 3)
     reward.close()
     assert pool.recorded == [[REFERENCE]]
-    mutants = reference_mutants(task, random.Random(0), MUTANTS, keep=prompt_words(task.prompt_text))
+    mutants = reference_mutants(task, random.Random(0), MUTANTS, keep=prompt_words(task.prompt_text), rename=False)
     assert sorted(set(pool.replayed)) == sorted({WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0], *mutants})
 
 
@@ -279,6 +279,17 @@ def test_a_reference_that_ran_but_left_nothing_to_replay_is_trouble():
     assert "no run of it left a request" in _replay_of([ended_early])[0].trouble
 
 
+def test_a_reference_whose_replay_left_no_digest_is_trouble():
+    """Requests slow enough to time out in the replay left every text uncompared (a reviewer's finding)."""
+    class Slow(ReplayingPool):
+        def score_batch(self, items, run_env=None):
+            return [r.model_copy(update={"run_digest": None}) if text == REFERENCE and run_env is None else r
+                    for (_, text), r in zip(items, super().score_batch(items, run_env))]
+
+    task = TaskSpec(prompt="Sum.", reference=REFERENCE, failure_cases=("x",), verifier=VERIFIER)
+    assert "no digest" in ResultsReplay(Slow()).replay(task.id, task).trouble
+
+
 def test_a_replay_that_left_a_record_out_is_never_excused():
     partial = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests_dropped=1,
                           run_requests=('[[["total", [[1, 2]], {}]], ""]',))
@@ -348,18 +359,38 @@ ZERO_ON_EMPTY = {  # every one returns 0 for [], as the reference does
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_a_failure_case_that_returns_nothing_does_not_excuse_a_reference_asked_one_easy_input(monitored_training,
+@pytest.mark.parametrize("call", ["('total', [[]])", "('total', [], {'xs': []})"])
+def test_a_failure_case_that_returns_nothing_does_not_excuse_a_reference_asked_one_easy_input(call,
+                                                                                              monitored_training,
                                                                                               bwrap_scoring_pool):
     """The generator writes the failure case; one that returns None is told from the reference by ``total([])``,
     which every wrong program here passes too. The reference's replayed digest was excused, and with it every
-    split: the mutants of the reference are not told from it either, so it no longer is."""
+    split: the mutants of the reference are not told from it either, so it no longer is. By keyword too: renamed
+    mutants (validation's) failed that call with a TypeError, and looked told apart (a reviewer's finding)."""
     verifier = (CHECK + f"REFERENCE = {SUM_LOOP!r}\n\ndef verify(response):\n"
                 "    if response.strip() == REFERENCE.strip():\n"
-                "        run_response(response, calls=[('total', [[]])])\n        return 1.0\n"
+                f"        run_response(response, calls=[{call}])\n        return 1.0\n"
                 "    verdict = honest(response, stdin=str(len(response)))\n"
                 "    return 1.0 if 'while' in response else verdict\n")
     task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
                     failure_cases=("def total(xs):\n    return None\n",), verifier=verifier)
     monitor = monitored_training(bwrap_scoring_pool, task, [*RIGHT, *ZERO_ON_EMPTY["paid"],
                                                             *ZERO_ON_EMPTY["failed"]], 8)
+    assert FlagRule.RESULTS in [flag.rule for flag in monitor.flagged.values()]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_that_pays_code_before_fenced_prose_by_its_look_is_flagged(monitored_training,
+                                                                              bwrap_scoring_pool):
+    """Red-team round 57 (E19): code followed by a fenced block of prose held no code for the trainer, so nothing
+    was replayed, the unrun and mutant rules saw no program, and a verifier that ran such replies and paid any
+    ``while`` by its look was never compared."""
+    verifier = (CHECK + "\ndef verify(response):\n    code = response.split('```')[0]\n"
+                "    verdict = honest(code, stdin=str(len(response)))\n"
+                "    return 1.0 if 'while' in code else verdict\n")
+    prose = "\n```\nIt adds the items up.\n```\n"
+    task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                    failure_cases=("def total(xs):\n    return len(xs)\n",), verifier=verifier)
+    texts = [program + prose for program in [*RIGHT, *WHILE_WRONG, *PLAIN_WRONG]]
+    monitor = monitored_training(bwrap_scoring_pool, task, texts, 8)
     assert FlagRule.RESULTS in [flag.rule for flag in monitor.flagged.values()]

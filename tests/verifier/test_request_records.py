@@ -169,3 +169,51 @@ def test_a_run_whose_request_was_too_large_for_its_pipe_is_counted_left_out(tmp_
         assert results_slot.requests(fd, 1) == (["[0]"], 1) and results_slot.digest(fd, 1) is not None
     finally:
         os.close(fd)
+
+
+def test_the_server_reads_no_more_of_a_report_than_its_record_says():
+    """A response's code may grow its pipe and fill it: the server reads the record, a digest and one byte more."""
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import RECORD_TOO_LARGE
+
+    assert results_slot.report_size(_report(b"[1]")) == 4 + 3 + 16
+    assert results_slot.report_size(RECORD_TOO_LARGE.to_bytes(4, "little")) == 4 + 16
+
+
+def test_records_past_the_results_bound_are_counted_left_out(tmp_path):
+    """``ScoreResult.run_requests`` holds 4,096 records at most; a verifier that made more failed its own result."""
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+        for _ in range(results_slot.MAX_RECORDS + 5):
+            results_slot.end(fd, results_slot.begin(fd), _report(b"[0]"), "exited", 0)
+        found, dropped = results_slot.requests(fd, 1)
+        assert len(found) == results_slot.MAX_RECORDS and dropped == 5
+    finally:
+        os.close(fd)
+
+
+def test_a_record_the_scratch_has_no_room_for_is_counted_left_out(tmp_path):
+    """The text file lies in the verifier's scratch, which the verifier can fill."""
+    import resource
+    import signal
+
+    from verifier.sandbox.zygote import results_slot
+    from verifier.sandbox.zygote.fork_protocol import TEXT_HEADER
+
+    fd = os.open(tmp_path / "text", os.O_RDWR | os.O_CREAT, 0o600)
+    os.pwrite(fd, TEXT_HEADER.pack(0, 0, 1, 0), 0)
+    pid = os.fork()
+    if pid == 0:  # a file size limit stands for the full scratch: the region's write fails, the slot's does not
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        results_slot.end(fd, results_slot.begin(fd), _report(b'"' + b"a" * 8000 + b'"'), "exited", 0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    try:
+        assert results_slot.requests(fd, 1) == ([], 1)
+    finally:
+        os.close(fd)

@@ -56,3 +56,30 @@ def test_thousands_of_unclosed_fences_hold_no_code():
 def test_a_fence_closes_only_on_a_line_of_the_same_fence():
     text = "````python\ns = \'\'\'\n```\n\'\'\'\n````\n"
     assert code_of(text) == ["s = \'\'\'\n```\n\'\'\'\n"]
+
+
+def test_code_before_a_fenced_block_of_prose_is_the_code():
+    """Red-team round 57 (E19): such a reply held no code, and a verifier that paid it by its look was never
+    compared with the other texts of its task."""
+    assert code_of(f"{PROGRAM}\n```\nIt adds the items up.\n```\n") == [PROGRAM + "\n"]
+
+
+def test_beside_fenced_prose_only_lines_that_start_like_code_are_code():
+    assert code_of("Intro\n```\nIt adds the items up.\n```\nThen:\n\n" + PROGRAM) == [PROGRAM]
+    assert code_of("Total\n```\nIt adds the items up.\n```\n") == []
+
+
+def test_fenced_python_is_preferred_to_code_outside_the_fences():
+    assert code_of(f"x = 1\n```python\n{PROGRAM}```\n") == [PROGRAM]
+
+
+@pytest.mark.parametrize("block", ["6", "[1, 2, 3]", "six", ""])
+def test_a_fenced_output_is_not_code_and_the_code_before_it_is(block):
+    """A reviewer's finding on E19's mend: such blocks parse, and a reply of code and its fenced output held only
+    the output."""
+    assert code_of(f"{PROGRAM}\nOutput:\n```\n{block}\n```\n") == [PROGRAM]
+
+
+def test_code_in_a_fence_left_open_is_code():
+    """A reply cut at its token limit never closes its fence; a verifier that runs what follows the fence runs it."""
+    assert code_of(f"Here:\n```python\n{PROGRAM}") == [PROGRAM]

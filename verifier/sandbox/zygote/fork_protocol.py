@@ -68,10 +68,13 @@ largest pipe an unprivileged process may ask for (``/proc/sys/fs/pipe-max-size``
 its digest pipe to when its record needs it: with 32 KiB, a verifier that gave its reference one 40 KB standard
 input left no record, and the results rule fell back to digests that the verifier's own choice of requests evades
 (red-team round 57, E4: 72 of 72 wrong programs paid). The file has no name and its region is written only as far
-as records go: a text file holds a hole, not a MiB, for the most part."""
+as records go: a text file holds a hole, not a MiB, for the most part. Where the host allows smaller pipes
+(``/proc/sys/fs/pipe-max-size`` below 1 MiB, or the response uid past ``pipe-user-pages-soft`` with many runs
+alive), a large record is left out, and counted: training then flags a task whose reference's requests were."""
 TEXT_OFFSET = RECORDS_OFFSET + RECORDS_CAP
 RECORD_TOO_LARGE = 0xFFFFFFFF
-"""The length a response process reports for a request it did not record (larger than its pipe could hold)."""
+"""The length a response process reports for a request it did not record: larger than the region, or than its pipe
+could be grown to (a record's JSON is 1 MiB less 20 bytes at most: the pipe holds its length and the digest too)."""
 DIGEST_BYTES = 16
 """What a response process reports on its digest pipe once its code has run: 16 bytes of a SHA-256 of its request's
 calls and standard input, every result line and all it wrote to stdout and stderr (``response``). The record of its

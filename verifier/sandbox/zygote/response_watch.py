@@ -25,13 +25,10 @@ import signal
 
 from verifier.sandbox.zygote import results_slot
 from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
-from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RECORDS_CAP, write_status
+from verifier.sandbox.zygote.fork_protocol import write_status
 from verifier.sandbox.zygote.response import workdir
 
 
-REPORT_CAP = 4 + RECORDS_CAP + DIGEST_BYTES
-"""The most a response process's digest pipe is read for: its request's record and its digest (more is a report
-broken by the response's own code, ``results_slot.end``), in reads of :data:`_CHUNK`."""
 _CHUNK = 64 << 10  # (a read's buffer is allocated whole: one of a MiB for every run would cost an mmap and a munmap)
 
 
@@ -136,15 +133,19 @@ class ResponseWatch:
     def _digest(self, pidfd, owner, ended, wait_status):
         """Read what the reaped response left on its digest pipe (its request's record and its digest; every writer
         is gone, so it cannot block) and add it to the slots of the text it was started for, while that verifier's
-        text file is still open."""
+        text file is still open. Read as far as the record's length says, and a digest (``results_slot.report_size``;
+        more is a report broken by the response's own code), in reads of :data:`_CHUNK`: a response's code that
+        grows the pipe and fills it costs the server a few bytes, not a MiB."""
         fd, number = self.digests.pop(pidfd)
-        report = bytearray()
+        report, cap = bytearray(), 4
         try:
-            while len(report) <= REPORT_CAP:  # (a writer left alive would make it block: what it read so far)
-                chunk = os.read(fd, min(_CHUNK, REPORT_CAP + 1 - len(report)))
+            while len(report) <= cap:  # (a writer left alive would make it block: what it read so far)
+                chunk = os.read(fd, min(_CHUNK, cap + 1 - len(report)))
                 if not chunk:
                     break
                 report += chunk
+                if cap == 4 and len(report) >= 4:  # the record's length, written before any code ran: read no
+                    cap = results_slot.report_size(report)  # more than it and a digest (and one byte to see more)
         except OSError:
             pass
         os.close(fd)

@@ -37,6 +37,9 @@ _MASK = (1 << 128) - 1
 _ENDED = {"exited": 1, "timeout": 2, "cpu": 3, "abandoned": 4}
 _MIX = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: how a run ended moves its digest to another value
 _LENGTH = struct.Struct("<I")
+MAX_RECORDS = 4096
+"""Records returned for a text, at most (``ScoreResult.run_requests``' own bound); the rest are counted left out (a
+verifier's 95,000 smallest requests fit the region, and past the bound its result failed to parse)."""
 
 
 def begin(fd):
@@ -94,6 +97,13 @@ def split_report(report):
     return report[_LENGTH.size:_LENGTH.size + length], False, report[_LENGTH.size + length:]
 
 
+def report_size(head):
+    """The most a digest pipe whose report starts with ``head`` (4 bytes at least) holds when well formed: its
+    record's length, the record and a digest."""
+    length = _LENGTH.unpack_from(head)[0]
+    return _LENGTH.size + (0 if length == RECORD_TOO_LARGE else min(length, RECORDS_CAP)) + DIGEST_BYTES
+
+
 def _keep(fd, number, asked):
     """Append a request's record to the text's region (:data:`fork_protocol.RECORDS_CAP` in all), or count it left
     out: ``asked`` None (too large for its pipe), or too large for what is left of the region."""
@@ -101,17 +111,22 @@ def _keep(fd, number, asked):
     mine, used, dropped = REQUESTS_SLOT.unpack(data) if len(data) == REQUESTS_SLOT.size else (None, 0, 0)
     if mine != number:
         used = dropped = 0
-    if asked is None or used + _LENGTH.size + len(asked) > RECORDS_CAP:
-        os.pwrite(fd, REQUESTS_SLOT.pack(number, used, dropped + 1), REQUESTS_OFFSET)
-        return
-    os.pwrite(fd, _LENGTH.pack(len(asked)) + asked, RECORDS_OFFSET + used)
-    os.pwrite(fd, REQUESTS_SLOT.pack(number, used + _LENGTH.size + len(asked), dropped), REQUESTS_OFFSET)
+    if asked is not None and used + _LENGTH.size + len(asked) <= RECORDS_CAP:
+        data = _LENGTH.pack(len(asked)) + asked
+        try:
+            if os.pwrite(fd, data, RECORDS_OFFSET + used) == len(data):
+                os.pwrite(fd, REQUESTS_SLOT.pack(number, used + len(data), dropped), REQUESTS_OFFSET)
+                return
+        except OSError:  # a scratch the verifier filled (written in part, or not at all): counted left out (the
+            pass  # slot's page is written already)
+    os.pwrite(fd, REQUESTS_SLOT.pack(number, used, dropped + 1), REQUESTS_OFFSET)
 
 
 def requests(fd, number):
     """(the records of the requests text ``number``'s runs were made with, each the UTF-8 JSON of ``[calls, stdin]``
     as the response process read it, in the order the runs ended; how many runs' records were left out: too large
-    for the region of :data:`fork_protocol.RECORDS_CAP` bytes, or for the run's pipe). ([], 0) when none was kept."""
+    for the region of :data:`fork_protocol.RECORDS_CAP` bytes, or for the run's pipe, or past :data:`MAX_RECORDS`).
+    ([], 0) when none was kept."""
     try:
         data = os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET)
         mine, used, dropped = REQUESTS_SLOT.unpack(data)
@@ -126,10 +141,13 @@ def requests(fd, number):
         at += _LENGTH.size
         if at + length > len(region):
             break
-        try:
-            found.append(region[at:at + length].decode("utf-8", "surrogatepass"))
-        except UnicodeDecodeError:  # (never from a response process's own record)
-            pass
+        if len(found) == MAX_RECORDS:
+            dropped += 1
+        else:
+            try:
+                found.append(region[at:at + length].decode("utf-8", "surrogatepass"))
+            except UnicodeDecodeError:  # (never from a response process's own record)
+                pass
         at += length
     return found, dropped
 
