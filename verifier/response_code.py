@@ -146,8 +146,8 @@ def _unfenced(text: str, lines: list[str], offsets: list[int], first_line: int, 
     """Code in ``lines[first_line:past_line]``, a stretch with no fence: all of it when it parses (and
     ``whole_counts``), else the longest run of lines from one that starts like code (one of the first
     :data:`STARTS`) to the end or a blank line. ``budget``: [characters left to parse, starts left to try], shared
-    between stretches (spent here). Beside fences, a stretch counts only from a line that starts like code: a word of prose before a
-    fenced block parses too (a name)."""
+    between stretches (spent here). Beside fences, a stretch counts only from a line that starts like code: a word
+    of prose before a fenced block parses too (a name)."""
     if budget is None:
         budget = [_PARSED_CHARS * len(text), STARTS]
     whole = text[offsets[first_line]:offsets[past_line]]

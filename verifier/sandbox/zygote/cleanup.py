@@ -257,3 +257,19 @@ def flush_streams():
             stream.flush()
         except BaseException:
             pass
+
+
+def drain(fd, cap):
+    """What a pipe holds now, at most ``cap`` bytes, without waiting for writers that may still hold it open (what a
+    finished run left: an isolated fork's frame, a response's digest report)."""
+    os.set_blocking(fd, False)
+    data = bytearray()
+    while len(data) < cap:
+        try:
+            chunk = os.read(fd, cap - len(data))
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)

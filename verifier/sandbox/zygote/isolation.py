@@ -16,7 +16,7 @@ import socket
 import termios
 import time
 
-from verifier.sandbox.zygote.cleanup import flush_streams, reap, wipe
+from verifier.sandbox.zygote.cleanup import drain, flush_streams, reap, wipe
 from verifier.sandbox.zygote.fork_protocol import CHANNEL, CHANNEL_BATCH, MESSAGE, STARTED
 from verifier.sandbox.zygote.frames import describe_status
 from verifier.sandbox.zygote.load_state import put_back
@@ -65,7 +65,7 @@ def isolated_call(score, call, send, scratch, workdir, state, channels):
     os.close(write_end)
     status = os.waitpid(pid, 0)[1]
     end_strays(pid)
-    frame = first_frame(_drain(read_end, RELAY_CAP), call)
+    frame = first_frame(drain(read_end, RELAY_CAP), call)
     os.close(read_end)
     channel_drained(CHANNEL_FD if own is None else own)
     channels.done(own)
@@ -225,19 +225,3 @@ def fresh_workdir(scratch, workdir):
     except FileExistsError:  # a part the wipe could not remove: at least the mode is this process's again
         os.chmod(path, 0o700)
     os.chdir(path)
-
-
-
-def _drain(fd, cap):
-    """What a pipe holds now, at most ``cap`` bytes, without waiting for writers that may still hold it open."""
-    os.set_blocking(fd, False)
-    data = bytearray()
-    while len(data) < cap:
-        try:
-            chunk = os.read(fd, cap - len(data))
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)

@@ -24,12 +24,9 @@ import select
 import signal
 
 from verifier.sandbox.zygote import results_slot
-from verifier.sandbox.zygote.cleanup import remove_ipc, wipe
+from verifier.sandbox.zygote.cleanup import drain, remove_ipc, wipe
 from verifier.sandbox.zygote.fork_protocol import write_status
 from verifier.sandbox.zygote.response import workdir
-
-
-_CHUNK = 64 << 10  # (a read's buffer is allocated whole: one of a MiB for every run would cost an mmap and a munmap)
 
 
 class ResponseWatch:
@@ -134,20 +131,15 @@ class ResponseWatch:
         """Read what the reaped response left on its digest pipe (its request's record and its digest; every writer
         is gone, so it cannot block) and add it to the slots of the text it was started for, while that verifier's
         text file is still open. Read as far as the record's length says, and a digest (``results_slot.report_size``;
-        more is a report broken by the response's own code), in reads of :data:`_CHUNK`: a response's code that
-        grows the pipe and fills it costs the server a few bytes, not a MiB."""
+        more is a report broken by the response's own code): a response's code that grows the pipe and fills it
+        costs the server a few bytes, not a MiB."""
         fd, number = self.digests.pop(pidfd)
-        report, cap = bytearray(), 4
         try:
-            while len(report) <= cap:  # (a writer left alive would make it block: what it read so far)
-                chunk = os.read(fd, min(_CHUNK, cap + 1 - len(report)))
-                if not chunk:
-                    break
-                report += chunk
-                if cap == 4 and len(report) >= 4:  # the record's length, written before any code ran: read no
-                    cap = results_slot.report_size(report)  # more than it and a digest (and one byte to see more)
+            report = drain(fd, 4)  # the record's length, written before any code ran: no more than it says, a
+            if len(report) == 4:  # digest, and one byte to see more
+                report += drain(fd, results_slot.report_size(report) + 1 - len(report))
         except OSError:
-            pass
+            report = b""
         os.close(fd)
         text = self.texts.get(owner)
         if text is not None:
