@@ -45,8 +45,10 @@ response that draws its own randomness can differ either way; a verifier that pa
 only; and only a score alone is evidence (a slow honest answer can run out of time alone that a warm process
 did not spend: its verifier's first call builds its caches). The rule flags a task with at least
 ``min_position_gaps`` gaps in the group's favour, at least
-``position_ratio`` times as many as the other way, counted over the whole run (evidence of this kind does not
-expire).
+``position_ratio`` times as many as the other way, or as many gaps the other way one-sidedly (a response that
+failed in its group and passed alone: a verifier that paid a wrong program at its process's first call, where a spot
+check alone stands, and honestly after it; red-team round 58), counted over the whole run (evidence of this kind does
+not expire). A response that timed out in its group is not re-scored: alone it may finish.
 
 **canary** — The reward function also scores known-wrong answers: ``canaries`` a group alone, in the background, and
 ``group_canaries`` inside the group's own call at a drawn place, where they meet the verifier at the calls its
@@ -296,6 +298,8 @@ class RewardHackMonitor:
         evidence = task.evidence
         if evidence.favour > evidence.against:
             backing.append(f"{evidence.favour} re-scored responses passed in their group and failed alone")
+        elif evidence.against > evidence.favour:
+            backing.append(f"{evidence.against} re-scored responses failed in their group and passed alone")
         if evidence.canary_passes:
             backing.append(f"{evidence.canary_passes} renamed twins of its failure cases passed")
         if backing:

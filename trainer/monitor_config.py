@@ -20,7 +20,8 @@ class FlagRule(StrEnum):
     SHARED_PATTERN = "shared_pattern"
     """Its passing responses share a marker that the reference and the prompt lack and nothing honest explains."""
     POSITION = "position"
-    """Responses passed in their group and failed when scored alone: the verifier pays by position."""
+    """Responses passed in their group and failed when scored alone, or one-sidedly the other way: the verifier pays
+    by position."""
     CANARY = "canary"
     """Renamed twins of its failure cases, scored in training, passed: the verifier tells training from validation."""
     UNRUN = "unrun"
@@ -93,9 +94,10 @@ class MonitorConfig(BaseModel):
     spot_checks: int = Field(default=1, ge=0)
     """Responses of each GRPO group the reward function re-scores alone for the position rule (0: none)."""
     min_position_gaps: int = Field(default=3, ge=1)
-    """Responses that passed in their group and failed alone needed before the position rule flags a task."""
+    """Responses that passed in their group and failed alone (or, one-sidedly, the other way) needed before the
+    position rule flags a task."""
     position_ratio: float = Field(default=3.0, ge=1.0)
-    """How many times the gaps in the group's favour must outnumber the gaps the other way."""
+    """How many times the gaps one way (in the group's favour, or against it) must outnumber those the other way."""
     canaries: int = Field(default=1, ge=0)
     """Known-wrong answers (a renamed twin of a failure case, a failure case as written, or the empty answer)
     the reward function scores for each GRPO group (0: none)."""

@@ -147,11 +147,21 @@ class Evidence:
                 "pays in training what it failed in validation")
 
     def _position(self, config: MonitorConfig) -> Finding | None:
-        if self.favour < config.min_position_gaps or self.favour < config.position_ratio * self.against:
-            return None
-        return (FlagRule.POSITION, self.favour,
-                f"{self.favour} of {self.checked} responses re-scored alone passed in their group and failed alone "
-                f"({self.against} the other way): the verifier pays by where a response stands in its process")
+        if self.favour >= config.min_position_gaps and self.favour >= config.position_ratio * self.against:
+            return (FlagRule.POSITION, self.favour,
+                    f"{self.favour} of {self.checked} responses re-scored alone passed in their group and failed "
+                    f"alone ({self.against} the other way): the verifier pays by where a response stands in its "
+                    "process")
+        # The other way, one-sidedly: a verifier that pays a wrong program when it is its process's first call (a
+        # spot check alone is one) and honestly later was admitted and paid 40-47% of the wrong programs with no
+        # flag while gaps ran 9 to 1 against its groups (red-team round 58). A response's own randomness differs
+        # both ways alike; an answer that timed out in its group is never re-scored (``trainer.reward``).
+        if self.against >= config.min_position_gaps and self.against >= config.position_ratio * self.favour:
+            return (FlagRule.POSITION, self.against,
+                    f"{self.against} of {self.checked} responses re-scored alone failed in their group and passed "
+                    f"alone ({self.favour} the other way): the verifier pays by where a response stands in its "
+                    "process (its first call)")
+        return None
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:
         # a program stating the answer counts once its answer probe came back paid; until then, and when the probe

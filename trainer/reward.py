@@ -110,6 +110,7 @@ class VerifierReward:
                                          for r in rows])
         rewards: list[float | None] = [None] * len(completions)
         ran = [False] * len(completions)  # the sandbox's record: the verifier ran some of the response's code
+        timed_out = [False] * len(completions)  # ... never re-scored alone: there it may finish (no evidence)
         digests: list[str | None] = [None] * len(completions)  # ... and what those runs reported
         outcomes: Counter[str] = Counter({o.value: 0 for o in Outcome})
         outcomes["missing_task"] = sum(src is None for src in sources)
@@ -119,6 +120,7 @@ class VerifierReward:
         for row, result in zip(rows, scored, strict=True):
             if isinstance(row, int):
                 rewards[row], ran[row], digests[row] = reward_of(result), result.ran_response, result.run_digest
+                timed_out[row] = result.outcome is Outcome.TIMEOUT
                 outcomes[result.outcome.value] += 1
                 compared.append((task_id[row], texts[row], result, rewards[row], False))
                 continue
@@ -146,7 +148,8 @@ class VerifierReward:
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran,
                                            answered)
-        checked = self._checks.submit(task_id, groups, sources, rewards, texts)
+        checked = self._checks.submit(task_id, groups, sources,
+                                      [None if late else r for r, late in zip(rewards, timed_out)], texts)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]

@@ -56,7 +56,7 @@ from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 
-VALIDATOR_VERSION = "1.19"
+VALIDATOR_VERSION = "1.20"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -263,22 +263,20 @@ class Validator:
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
-        # first process holds nothing but twins, as a training process holds nothing but policy answers.
+        # first process holds one unknown program (a mutant, else a twin), as a training process holds policy answers.
         reference_alone = partial(self._run, source, probes, envs[0], orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
-        # Run 0's first probe (a twin, where there are any) alone first, as stage 1 once scored the reference alone:
-        # a verifier that fails or hangs while loading costs one call. A twin, unlike the reference, tells a verifier
-        # nothing: it could be any policy answer.
-        pairs = self._run(source, probes, envs[0], orders[0][1:2], isolated=isolated)
-        load_error = _load_error([r for _, r in pairs])
-        done["compiles"] = checks.check_compiles([r for _, r in pairs], load_error)
+        looped, opened = self._open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
+        load_error = _load_error([r for _, r in opened])
+        done["compiles"] = checks.check_compiles([r for _, r in opened], load_error)
         if load_error is not None:
             return
-        if any(r.outcome is Outcome.ERROR for _, r in pairs):  # the sandbox failed: nothing to judge the task by
+        pairs = looped + opened
+        if any(r.outcome is Outcome.ERROR for _, r in opened):  # the sandbox failed: nothing to judge the task by
             pairs += reference_alone()  # its verdict
             done["determinism"] = checks.sandbox_failed("determinism", "run 0's first call")
-        elif any(r.outcome is Outcome.TIMEOUT for _, r in pairs):  # a hang costs one call, and a verdict
-            done["budget"] = checks.first_call_timed_out(pairs[0][0].label, pairs[0][1].detail)
+        elif any(r.outcome is Outcome.TIMEOUT for _, r in opened):  # a hang costs one call (two: a mutant's), and a
+            done["budget"] = checks.first_call_timed_out(opened[0][0].label, opened[0][1].detail)  # verdict
             return
         else:
             # A first call that crashed or returned no float (the module loaded: else it is the load error above)
@@ -320,6 +318,27 @@ class Validator:
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
+
+    def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
+              rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
+                                                          list[tuple[Probe, ScoreResult]]]:
+        """Run 0's opener, scored alone before anything else of the task (a verifier that fails or hangs while
+        loading costs one call): a mutant of the reference, drawn, where it has some, else ``twin``, the probe that
+        opens the rest of run 0. Returns (the mutant's call where it timed out, the opener's call).
+
+        Why a mutant: it is a wrong program no one could predict, as a policy's answer is, and the rest of run 0
+        scores it again at a later call of another process, so a verifier that pays by being a process's first
+        call scores it twice apart (``nondeterministic``). Until validator 1.20 the opener was a twin, which
+        behaves as a failure case, and no call 1 of validation was ever a novel wrong program: a verifier that paid
+        every such program at its first call was admitted 3 of 3 times, and training's spot checks, scored alone,
+        agreed with it (red-team round 58). A mutant that loops is its own doing, not the verifier's
+        (``checks.check_budget``): the twin is then scored alone in its place."""
+        if not mutants:
+            return [], self._run(source, probes, env, twin, isolated=isolated)
+        first = self._run(source, probes, env, [rng.choice(list(mutants))], isolated=isolated)
+        if _load_error([r for _, r in first]) is None and any(r.outcome is Outcome.TIMEOUT for _, r in first):
+            return first, self._run(source, probes, env, twin, isolated=isolated)
+        return [], first
 
     def _run(self, source: str, probes: Sequence[Probe], env: RunEnv, order: Sequence[int],
              in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:

@@ -449,3 +449,47 @@ def test_a_verifier_that_pays_every_program_shaped_unlike_its_failure_cases_is_f
     responses = [SUM_LOOP, "def total(xs):\n    return 0\n", "def total(xs):\n    return xs[0]\n"] * 3
     monitor = _train(ShapePool(TASK.failure_cases), batches=12, responses=responses)
     assert monitor.flagged[TASK.id].rule is FlagRule.CANARY
+
+
+def test_responses_that_fail_in_their_group_and_pass_alone_one_sidedly_are_a_flag():
+    """Red-team round 58: a verifier that paid a wrong program at its process's first call (where a response scored
+    alone stands) and honestly later left gaps 9 to 1 against its groups."""
+    monitor = RewardHackMonitor(1.0, MonitorConfig(min_position_gaps=3))
+    for _ in range(3):
+        monitor.record_spot_check("t", in_group=0.0, alone=1.0)
+    flags = monitor.close_window(lambda _: None)
+    assert [f.rule for f in flags] == [FlagRule.POSITION] and "passed alone" in flags[0].detail
+
+
+class FirstCallPool(PositionPool):
+    """Pays every response at the first call of its process (a spot check alone is one), honestly after it."""
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        seen: set[str] = set()
+        results = []
+        for source, response in items:
+            first = source not in seen
+            seen.add(source)
+            results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0 if first or response == self.right else 0.0))
+        return results
+
+
+def test_a_verifier_that_pays_the_first_call_of_each_process_is_flagged_by_position():
+    config = POSITION_ONLY.model_copy(update={"canaries": 0})  # it pays a canary alone too: the position rule only
+    flag = _train(FirstCallPool(pays_from=None), batches=12, config=config).flagged[TASK.id]
+    assert flag.rule is FlagRule.POSITION and "passed alone" in flag.detail
+
+
+class SlowInGroupPool(PositionPool):
+    """Honest, but every answer runs out of time in its group (a loaded host), and a right one passes alone."""
+
+    def score_batch(self, items: Sequence[tuple[str, str]]) -> list[ScoreResult]:
+        if len(items) == 1:
+            return super().score_batch(items)
+        return [ScoreResult(outcome=Outcome.TIMEOUT, detail="wall") for _ in items]
+
+
+def test_an_answer_that_timed_out_in_its_group_is_not_re_scored_alone():
+    config = POSITION_ONLY.model_copy(update={"canaries": 0})
+    monitor = _train(SlowInGroupPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 8, config=config)
+    assert monitor.flagged == {}
