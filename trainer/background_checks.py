@@ -37,7 +37,7 @@ class Check:
     """Re-scored second, after a fresh canary in the same process, rather than alone."""
 
 
-def draw_canary(spec: TaskSpec | None, draw: random.Random) -> str | None:
+def draw_canary(spec: TaskSpec | None, draw: random.Random, in_group: bool = False) -> str | None:
         """A known-wrong answer to the task, drawn afresh: a renamed twin of one of its failure cases (whole or
         partial), one of its failure cases as written, or the empty answer, each kind at even odds (no twin where
         no failure case is a program that can be renamed). Why not twins only: validation always scored the failure
@@ -46,9 +46,22 @@ def draw_canary(spec: TaskSpec | None, draw: random.Random) -> str | None:
         94 of them with no flag (red-team round 44); and prose tasks had no canary at all. Validation saw each of
         these score low (twins and failure cases under ``fail_threshold``, the empty answer under
         ``trivial_threshold``), so an honest verifier never pays one. ``draw``: the background thread's source, or
-        the trainer thread's (each thread its own, so a seeded test draws the same canaries whatever the timing)."""
+        the trainer thread's (each thread its own, so a seeded test draws the same canaries whatever the timing).
+
+        ``in_group``: a canary put inside a group's own call, where it meets the verifier among the policy's answers.
+        There, where a failure case is a program, it is one of what validation's run 0 shows among its twins
+        (``verifier.checks_probes.run_order``): a renamed twin, whole or partial and never reshaped (two in three),
+        or that failure case as written. Red-team round 58: the empty answer and reshaped twins, which validation
+        never shows among programs, told a verifier it was in training, and one that turned dishonest after meeting
+        one was admitted 3 of 3 times and paid 40-47% of the wrong programs unflagged. Canaries scored alone keep
+        every kind."""
         if spec is None:
             return None
+        if in_group:
+            for case in draw.sample(list(spec.failure_cases), len(spec.failure_cases)):
+                twin = failure_case_twin(spec, case, draw, partial=draw.random() < 0.5)
+                if twin is not None and twin != case:
+                    return case if draw.random() < 1 / 3 else twin
         kind = draw.randrange(3)
         if kind == 1:
             return draw.choice(spec.failure_cases)

@@ -189,4 +189,4 @@ class GroupProbes:
     def _canary(self, task_id: str, draw: random.Random) -> str | None:
         """A known-wrong answer to the task (:func:`trainer.background_checks.draw_canary`); its spec is looked up
         on the trainer's thread (the bank's connection is that thread's)."""
-        return draw_canary(self._specs.get(task_id), draw)
+        return draw_canary(self._specs.get(task_id), draw, in_group=True)

@@ -177,7 +177,7 @@ def unpredictable_indices(probes: Sequence[Probe]) -> list[int]:
 
 def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
               twins: Mapping[int, Sequence[int]] | None = None, rng: random.Random | None = None,
-              chain: Sequence[int] = ()) -> list[int]:
+              chain: Sequence[int] = (), within: Sequence[int] = ()) -> list[int]:
     """Probe indices one run scores, in order.
 
     Run 0 is the run in exactly the training environment. Its first entry is the reference (index 0), which the
@@ -210,6 +210,14 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     its process had been a program or empty, which a training group of a coding task always is and validation's
     lead always broke first (admitted 3 of 3 times, 82 of 94 such answers paid in training). A lead follows and the
     rest come in a drawn order (the remaining lead at a drawn place).
+
+    ``within`` (the failure cases as written that are programs) go at drawn places inside that block instead, never
+    first: training puts its canaries inside a group at drawn places, so a verifier met a failure case as written
+    among programs only in training, and one that turned dishonest after meeting it there was admitted 3 of 3 times
+    and paid 40-47% of the wrong programs (red-team round 58). Inside the block, the mutants and twins after it meet
+    a verifier so turned. The empty and blank answers stay after the block: inside it, they would end the run of
+    programs that a verifier paying "every program from its K-th call, while its process saw only programs" needs
+    to meet (this module's twin layout).
     """
     if n_probes == 0:
         return []
@@ -218,10 +226,16 @@ def run_order(n_probes: int, run: int, repeats: int, leads: Sequence[int] = (),
     leads = [i for i in leads if 0 < i < n_probes and i not in spare]
     if run == 0:
         block = sorted(spare)  # the twins alone first, in a drawn order: a process laid out as training's
-        follow = sorted({i for i in chain if 0 < i < n_probes and i not in spare and i not in leads}) if block else []
-        tail = [i for i in range(1, n_probes) if i not in spare and i not in leads and i not in follow]
+        inside = [i for i in dict.fromkeys(within) if 0 < i < n_probes and i not in spare and i not in leads] \
+            if block and rng is not None else []
+        follow = sorted({i for i in chain if 0 < i < n_probes and i not in spare and i not in leads
+                         and i not in inside}) if block else []
+        tail = [i for i in range(1, n_probes) if i not in spare and i not in leads and i not in follow
+                and i not in inside]
         if rng is not None:
             rng.shuffle(block)
+            for i in inside:  # at drawn places after the block's first
+                block.insert(1 + rng.randrange(len(block)), i)
             rng.shuffle(follow)
             rng.shuffle(leads)
         tail = leads[1:] + tail

@@ -256,7 +256,8 @@ class Validator:
         once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.MUTANT]}
         chain = [i for i, probe in enumerate(probes) if probe.label in _CHAIN_LABELS or (
             probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]
-        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, once, rng, chain)
+        within = [i for i in chain if i in twin_of]  # the failure cases as written that are programs
+        orders = {run: run_order(len(probes), run, cfg.repeat_calls, leads, once, rng, chain, within)
                   for run in range(cfg.determinism_runs)}
         orders[0][1:] = mutants_later(orders[0][1:], once[0])
         # Run 0 first, before anything else of this validation: no call a verifier could recognise as validation

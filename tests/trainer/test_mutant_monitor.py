@@ -381,7 +381,9 @@ def _train(train, pool, verifier: str, responses: list[str], batches: int, task:
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_training_flags_a_verifier_that_runs_every_program_and_pays_by_its_look(monitored_training, bwrap_scoring_pool):
-    monitor = _train(monitored_training, bwrap_scoring_pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=8)
+    # (about one mutant in five is shaped as the failure case, and this verifier fails those: its share of mutants
+    # paid sits near the rule's 0.8, and 24 groups hold enough of them whatever the draws)
+    monitor = _train(monitored_training, bwrap_scoring_pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=24)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
 
 

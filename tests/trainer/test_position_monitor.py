@@ -493,3 +493,16 @@ def test_an_answer_that_timed_out_in_its_group_is_not_re_scored_alone():
     config = POSITION_ONLY.model_copy(update={"canaries": 0})
     monitor = _train(SlowInGroupPool(pays_from=None), batches=12, responses=[SUM_LOOP] * 8, config=config)
     assert monitor.flagged == {}
+
+
+def test_a_canary_put_inside_a_group_of_a_program_task_is_a_twin_or_a_failure_case_as_written():
+    """Red-team round 58: the empty answer and reshaped twins, which validation never shows among programs, told a
+    verifier that it was in a training group; inside a group, a canary is what validation's run 0 shows there."""
+    from trainer.background_checks import draw_canary
+
+    draw = random.Random(3)
+    drawn = [draw_canary(TASK, draw, in_group=True) for _ in range(60)]
+    as_written = [text for text in drawn if text in TASK.failure_cases]
+    twins = [text for text in drawn if text not in TASK.failure_cases]
+    lines = TASK.failure_cases[0].count("\n")  # a reshaped twin has a statement that does nothing added
+    assert as_written and twins and all(text and text.count("\n") == lines for text in twins)
