@@ -321,3 +321,114 @@ def test_no_task_process_gets_a_pidfd_async_io_or_a_socket_name(pool):
 def test_the_sandbox_has_a_host_name_of_its_own(pool):
     source = "import os, socket\ndef verify(r):\n    return 1.0 if os.uname().nodename == 'sandbox' else 0.0\n"
     assert pool.score(source, ["x"])[0].score == 1.0
+
+
+MOUNT_TREE = '''import ctypes, struct
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+LSMT_ROOT, STATMOUNT_MNT_BASIC = 2**64 - 1, 2
+
+
+def request(mount_id, mask):  # struct mnt_id_req: size, spare, mnt_id, param, mnt_ns_id
+    return ctypes.create_string_buffer(struct.pack("<IIQQQ", 32, 0, mount_id, mask, 0))
+
+
+def verify(r):
+    ids = (ctypes.c_uint64 * 64)()
+    answer = libc.syscall(ctypes.c_long(458), request(LSMT_ROOT, 0), ids, ctypes.c_long(64), ctypes.c_long(0))
+    if r == "statmount":
+        mount_id = ids[0] if answer > 0 else 0x80000001  # its own root mount, or a guess where listmount is refused
+        answer = libc.syscall(ctypes.c_long(457), request(mount_id, STATMOUNT_MNT_BASIC),
+                              ctypes.create_string_buffer(1024), ctypes.c_long(1024), ctypes.c_long(0))
+    if answer >= 0:
+        return 1.0
+    if ctypes.get_errno() == 1:  # EPERM: the filter's answer
+        return 0.0
+    raise OSError(ctypes.get_errno(), r)
+'''
+
+
+@pytest.mark.parametrize("call", ["listmount", "statmount"])
+def test_no_process_can_read_the_mount_tree(pool, call):
+    """Red-team round 58: ``statmount``/``listmount`` read the host's paths of the file image, the host
+    ``/dev/shm``'s size and the legacy mount id, which is the lowest free one host-wide: it rose by 2 for every other
+    sandbox worker alive, a count of the workers on the host and a channel between two pools (24 of 24 bits)."""
+    result = pool.score(MOUNT_TREE, [call])[0]
+    assert (result.outcome.value, result.score) == ("scored", 0.0), result.detail
+
+
+def errno_verifier(call: str, refused: int) -> str:
+    """Verifier that scores 1.0 when ``call`` succeeds, 0.0 when it fails with errno ``refused``, and crashes (with
+    the errno) when it fails otherwise."""
+    return ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
+            f"def verify(r):\n    if {call} >= 0:\n        return 1.0\n"
+            f"    if ctypes.get_errno() == {refused}:\n        return 0.0\n    raise OSError(ctypes.get_errno(), r)\n")
+
+
+@pytest.mark.parametrize("call", [
+    "libc.syscall(468, -100, b'/tmp', ctypes.create_string_buffer(24), 24, 0)",  # file_getattr (Linux 6.17)
+    "libc.syscall(500, 0, 0, 0)",
+])
+def test_a_syscall_above_the_highest_reviewed_answers_enosys(pool, call):
+    """A syscall a later kernel adds reaches no task code until it is reviewed: ``file_getattr`` succeeded in a
+    verifier on this host's kernel before the ceiling."""
+    result = pool.score(errno_verifier(call, 38), ["r"])[0]
+    assert (result.outcome.value, result.score) == ("scored", 0.0), result.detail
+
+
+FUTEX = '''import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_PRIVATE_FLAG = 0, 1, 128
+
+
+def verify(r):
+    word = libc.mmap(None, 4096, 1, 1, os.open(os.__file__, os.O_RDONLY), 0)  # PROT_READ, MAP_SHARED: the image
+    value = ctypes.c_int.from_address(word).value
+    timeout = (ctypes.c_long * 2)(0, 1000)
+    private = FUTEX_PRIVATE_FLAG if r.startswith("private") else 0
+    if r.endswith("wake"):
+        answer = libc.syscall(ctypes.c_long(202), ctypes.c_void_p(word), ctypes.c_long(FUTEX_WAKE | private),
+                              ctypes.c_long(1), None, None, ctypes.c_long(0))
+    elif r.endswith("wait"):
+        answer = libc.syscall(ctypes.c_long(202), ctypes.c_void_p(word), ctypes.c_long(FUTEX_WAIT | private),
+                              ctypes.c_long(value), timeout, None, ctypes.c_long(0))
+    else:  # futex2 futex_wake(uaddr, mask, nr, FUTEX2_SIZE_U32)
+        answer = libc.syscall(ctypes.c_long(454), ctypes.c_void_p(word), ctypes.c_long(-1), ctypes.c_long(1),
+                              ctypes.c_long(2))
+    if answer >= 0 or ctypes.get_errno() == 110:  # woken, or waited until the timeout (ETIMEDOUT)
+        return 1.0
+    if ctypes.get_errno() in (1, 38):  # EPERM, ENOSYS: the filter's answers
+        return 0.0
+    raise OSError(ctypes.get_errno(), r)
+'''
+
+
+@pytest.mark.parametrize("operation", ["shared wake", "shared wait", "futex2 wake"])
+def test_no_futex_is_shared_with_another_sandbox(pool, operation):
+    """Red-team round 58: a futex that is not private is keyed by the file when its word lies in a file mapping, and
+    every sandbox maps the same file image: a ``FUTEX_WAKE`` counted the waiters of another pool (24 of 24 bits),
+    and a thread's exit, its ``set_tid_address`` aimed at the image, woke another pool's wait (16 of 16), so
+    waiting is refused as well as waking."""
+    result = pool.score(FUTEX, [operation])[0]
+    assert (result.outcome.value, result.score) == ("scored", 0.0), result.detail
+
+
+@pytest.mark.parametrize("operation", ["private wake", "private wait"])
+def test_private_futexes_still_work(pool, operation):
+    result = pool.score(FUTEX, [operation])[0]
+    assert (result.outcome.value, result.score) == ("scored", 1.0), result.detail
+
+
+def test_threads_queues_and_conditions_still_work(pool):
+    src = ("import concurrent.futures, json, queue, threading\ndef verify(r):\n    q = queue.Queue()\n"
+           "    threads = [threading.Thread(target=q.put, args=(i,)) for i in range(8)]\n"
+           "    for t in threads:\n        t.start()\n    for t in threads:\n        t.join()\n"
+           "    done = threading.Event()\n    threading.Timer(0.01, done.set).start()\n"
+           "    with concurrent.futures.ThreadPoolExecutor(4) as pool:\n"
+           "        squares = sum(pool.map(lambda x: x * x, range(100)))\n"
+           "    got = json.loads(json.dumps(sorted(q.get() for _ in range(8))))\n"
+           "    return 1.0 if done.wait(2) and squares == 328350 and got == list(range(8)) else 0.0\n")
+    assert pool.score(src, ["r"])[0].score == 1.0

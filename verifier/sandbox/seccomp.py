@@ -57,7 +57,18 @@ either widen the kernel attack surface or carry state between runs:
   ``statfs``/``fstatfs``/``ustat`` (the file image's directory reported the free blocks of the host's
   ``/dev/shm``); and memory locking (``mlock*``, ``munlock*``, ``mmap`` with ``MAP_LOCKED``: locking a range of the
   shared image took half as long when another process held it locked, 0 errors in 480 bits between pools)
+- the mount tree as the host sees it (red-team round 58): ``statmount`` and ``listmount`` read, for every mount a
+  sandbox has, the host's paths (the file image under ``/envsynth-images/...``), the host ``/dev/shm``'s size
+  option, superblock device numbers and the mount ids. The legacy mount id is the lowest free one host-wide: it
+  rose by 2 for every other sandbox worker alive, a count of the workers on the host and a channel between two
+  concurrent pools (24 of 24 bits). Refused with them: ``quotactl_fd`` (``quotactl`` is) and ``open_tree_attr``
+  (``open_tree`` is)
 - any non-native (x32) syscall number
+
+Every verifier and response process also runs under a second filter, :func:`task_filter_program`, whose docstring
+lists what it adds: among it, every syscall number above the highest one reviewed answers ENOSYS (a later kernel's
+calls are refused to task code until reviewed) and a futex operation that is not private is refused (a channel
+between pools through the shared file image, red-team round 58).
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
 without it (the sandbox docstring says so).
@@ -88,6 +99,7 @@ DENIED_X86_64 = {
     "inotify_init": 253, "inotify_init1": 294, "fanotify_init": 300,
     "mincore": 27, "fadvise64": 221, "cachestat": 451, "process_madvise": 440,
     "mlock": 149, "munlock": 150, "mlockall": 151, "munlockall": 152, "mlock2": 325,
+    "statmount": 457, "listmount": 458, "quotactl_fd": 443, "open_tree_attr": 467,
 }
 UNANSWERED_X86_64 = {"sysinfo": 99, "ustat": 136, "statfs": 137, "fstatfs": 138}
 """Answered ENOSYS, as if the kernel lacked them: they report the host, whatever the namespace (red-team round 12)."""
@@ -186,7 +198,15 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
 
 TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49, "execve": 59, "execveat": 322, "adjtimex": 159,
                       "clock_adjtime": 305}
-TASK_UNANSWERED_X86_64 = {"io_setup": 206}
+TASK_UNANSWERED_X86_64 = {
+    "io_setup": 206, "process_mrelease": 448, "futex_waitv": 449, "set_mempolicy_home_node": 450,
+    "futex_wake": 454, "futex_wait": 455, "futex_requeue": 456, "lsm_get_self_attr": 459, "lsm_set_self_attr": 460,
+    "lsm_list_modules": 461, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465, "removexattrat": 466,
+}
+"""Answered ENOSYS to task code, as if the kernel lacked them (:func:`task_filter_program` says why each)."""
+HIGHEST_REVIEWED_X86_64 = 467
+"""``open_tree_attr``: every syscall number above it answers ENOSYS to task code, whatever a later kernel adds."""
+SYS_FUTEX, FUTEX_PRIVATE_FLAG = 202, 128
 SYS_SETSOCKOPT, SYS_GETSOCKOPT, SO_PASSPIDFD, SO_PEERPIDFD = 54, 55, 76, 77
 SO_PASSCRED, SO_PASSSEC = 16, 34  # either makes a unix socket take a name of its own when it sends (autobind)
 SO_TIMESTAMPS = {"SO_TIMESTAMP": 29, "SO_TIMESTAMPNS": 35, "SO_TIMESTAMPING": 37, "SO_TIMESTAMP_NEW": 63,
@@ -216,20 +236,47 @@ def task_filter_program() -> bytes | None:
     ``python -S`` with ``subprocess``, whose interpreter loads no shim and runs code no static check read (a time
     bomb was admitted and paid every wrong answer); nothing scores text by running a program. The socket options
     that have the kernel date each received message (:data:`SO_TIMESTAMPS`, ``SIOCGSTAMP*``): another bomb read the
-    real date from a ``socketpair``. ``adjtimex``/``clock_adjtime``, whose answer holds the time."""
+    real date from a ``socketpair``. ``adjtimex``/``clock_adjtime``, whose answer holds the time.
+
+    Round 58: a syscall a later kernel adds is refused by default: every number above
+    :data:`HIGHEST_REVIEWED_X86_64` answers ENOSYS (as if the kernel lacked it; the C library falls back where it
+    can), so a new call reaches task code only once someone reviews it and raises the ceiling. Of those reviewed
+    (448-467), three pass: ``fchmodat2`` (``fchmodat`` with flags), ``map_shadow_stack`` and ``mseal`` (the
+    caller's own memory); ``cachestat``, ``statmount``, ``listmount`` and ``open_tree_attr`` stay refused by the
+    worker's filter; the rest answer ENOSYS (:data:`TASK_UNANSWERED_X86_64`), none being called by the interpreter
+    or glibc 2.36: ``process_mrelease`` takes a pidfd, ``lsm_list_modules`` reports the host's security modules and
+    the other ``lsm_*`` calls the caller's attributes under them, the ``*xattrat`` calls repeat the ``*xattr`` ones,
+    and the futex2 calls (``futex_wait``, ``futex_wake``, ``futex_waitv``, ``futex_requeue``) take their shared or
+    private flag as one more argument or in memory, where a filter would have to follow each.
+
+    The classic ``futex`` takes only operations with ``FUTEX_PRIVATE_FLAG`` (others: EPERM). A futex that is not
+    private is keyed by the file when its word lies in a file mapping, and every sandbox maps the same file image,
+    so a wait in one pool was woken from another: a ``FUTEX_WAKE`` counted another pool's waiters (24 of 24 bits),
+    and the kernel's own wake at a thread's exit, aimed at the image by ``set_tid_address``, carried 16 of 16 bits
+    with no futex call on the sending side, so refusing the waking operations alone would not close it. Private
+    futexes (every lock, condition and semaphore of Python, and glibc's defaults) pass. Not covered: a
+    process-shared glibc object (a ``PTHREAD_PROCESS_SHARED`` mutex; ``sem_open``, behind ``multiprocessing``
+    locks, which the sandbox already refused for want of ``/dev/shm``) and ``pthread_join`` of a thread still
+    running (glibc waits on the thread's id with a shared futex) abort with glibc's "The futex facility returned an
+    unexpected error code". Python 3.11's threads are detached and never joined that way; from 3.13
+    ``Thread.join`` calls ``pthread_join``, so an interpreter upgrade must revisit this."""
     if platform.machine() != "x86_64":
         return None
     code: list[tuple[int, int | str, int | str, int]] = [
         (_LD_ABS, 0, 0, 0),                                 # A = syscall number (the worker's filter checked arch)
+        (_JGE, "enosys", 0, HIGHEST_REVIEWED_X86_64 + 1),
         *[(_JEQ, "eperm", 0, number) for number in sorted(TASK_DENIED_X86_64.values())],
         *[(_JEQ, "enosys", 0, number) for number in sorted(TASK_UNANSWERED_X86_64.values())],
+        (_JEQ, "futex", 0, SYS_FUTEX),
         (_JEQ, "clone", 0, SYS_CLONE),
         (_JEQ, "getsockopt", 0, SYS_GETSOCKOPT),
         (_JEQ, "setsockopt", 0, SYS_SETSOCKOPT),
         (_JEQ, "ioctl", 0, SYS_IOCTL),
         (_RET, 0, 0, _ALLOW),
     ]
-    labels = {"clone": len(code)}
+    labels = {"futex": len(code)}
+    code += [(_LD_ABS, 0, 0, ARG1), (_JSET, "allow", "eperm", FUTEX_PRIVATE_FLAG)]
+    labels["clone"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", "allow", CLONE_PIDFD)]
     labels["getsockopt"] = len(code)
     code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PEERPIDFD)]
