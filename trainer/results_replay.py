@@ -26,12 +26,18 @@ without running it while it runs programs, or that it did not pay in full scored
 verifier's own digests are what round 56 evaded. A call of a name the text does not define fails the same way in
 every text, and counts as what the text did: no text is left out for it (leaving texts out that lack a name the
 reference's requests called let a verifier that called a helper only the reference defines leave every text out).
-Requests are replayed grouped by standard input, each group's calls in one run (at most :data:`MAX_RUNS` runs of
-:data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), deduplicated and sorted, so the replay does not depend on
-the order in which the reference's runs ended.
+Requests are replayed as they were recorded: one run per distinct record, its calls in their recorded order (at most
+:data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), the records sorted, so the replay
+does not depend on the order in which the reference's runs ended. A text that keeps state between the calls of a
+run (a module-level cache) then answers as it did in the verifier's own runs of the same requests (red-team round 58:
+with each standard input's calls merged and sorted, a right answer that kept what its first call was asked got the wrong
+program's replayed digest, and an honest task was flagged at its second group). Where the records do not fit the
+bounds, the standard inputs with the most records are merged into one run each, calls deduplicated and sorted (see
+:func:`replay_runs`): there such a text can still split.
 
 Costs: one more verify call of the reference per task and run (and replays of it and of its failure cases), and
-one replay call per scored program text, in one pool call after the group's own. A reference that ran but left no
+one replay call per scored program text, in one pool call after the group's own (of as many runs as the verifier
+made distinct runs of the reference, up to :data:`MAX_RUNS`). A reference that ran but left no
 record that can be replayed is trouble too: its requests too large to record (the sandbox records 1 MiB of them for
 a text, and grows a run's pipe to fit; a record it left out makes the replay not whole, so never excused), or its
 runs still going or killed when the verifier reported. Falling back to the verifier's own digests there let
@@ -101,9 +107,45 @@ reference to the same 2 s however its runs divide them, and a fixed share of it 
 
 def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
     """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
-    verifier's choice: malformed ones are dropped): ``[calls, stdin]`` per distinct standard input, calls
-    deduplicated, everything sorted; and whether that is all of them (none dropped, none cut by the bounds)."""
-    by_stdin: dict[str, set[str]] = {}
+    verifier's choice: malformed ones are dropped), each ``[calls, stdin]``, and whether that is all of them (none
+    dropped, none cut by the bounds). Each distinct record is one run, its calls in the order they were recorded:
+    a response's code starts afresh in each run, and one that keeps state between calls (a module-level cache)
+    answers a call by the calls before it in its run, as it did in the verifier's own (red-team round 58: with the
+    calls of a standard input merged and sorted, a right answer that kept its first call's length returned the
+    wrong program's results in the replay, was its split, and an honest task was flagged). Where those runs do not
+    fit :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, the records of the standard inputs with the most of them
+    (and of any whose run holds more than :data:`MAX_CALLS` calls) are merged into one run each, as they were
+    before: their calls deduplicated and sorted (a run per record would cut them, and a cut replay is never
+    excused). Records and runs are sorted, so the replay does not depend on the order the reference's runs ended
+    in."""
+    distinct, whole = _distinct(records)
+    by_stdin: dict[str, list[list]] = {}
+    for key in sorted(distinct):
+        calls, stdin = json.loads(key)
+        by_stdin.setdefault(stdin, []).append(calls)
+    merged = {stdin for stdin, recorded in by_stdin.items() if any(len(calls) > MAX_CALLS for calls in recorded)}
+    count = sum(1 if stdin in merged else len(recorded) for stdin, recorded in by_stdin.items())
+    for stdin in sorted(by_stdin, key=lambda each: (-len(by_stdin[each]), each)):
+        if count <= MAX_RUNS:
+            break
+        if stdin not in merged:
+            merged.add(stdin)
+            count -= len(by_stdin[stdin]) - 1
+    runs: list[list] = []
+    for stdin, recorded in sorted(by_stdin.items()):
+        if stdin in merged:
+            calls = sorted({json.dumps(call, sort_keys=True) for run in recorded for call in run})
+            whole = whole and len(calls) <= MAX_CALLS
+            runs.append([[json.loads(call) for call in calls[:MAX_CALLS]], stdin])
+        else:
+            runs += [[calls, stdin] for calls in recorded]
+    return runs[:MAX_RUNS], whole and len(runs) <= MAX_RUNS
+
+
+def _distinct(records: Sequence[str]) -> tuple[set[str], bool]:
+    """The distinct well-formed records among ``records``, each as sorted JSON (``[calls, stdin]``), and whether
+    none was malformed."""
+    distinct: set[str] = set()
     whole = True
     for record in records:
         try:
@@ -119,10 +161,8 @@ def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
                    and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
             whole = False  # (a response process would have failed the run at it)
             continue
-        by_stdin.setdefault(value[1], set()).update(json.dumps(call, sort_keys=True) for call in value[0])
-    whole = whole and len(by_stdin) <= MAX_RUNS and all(len(calls) <= MAX_CALLS for calls in by_stdin.values())
-    return [[[json.loads(call) for call in sorted(calls)][:MAX_CALLS], stdin]
-            for stdin, calls in sorted(by_stdin.items())][:MAX_RUNS], whole
+        distinct.add(json.dumps(value, sort_keys=True))
+    return distinct, whole
 
 
 def replay_source(runs: Sequence[list]) -> str:

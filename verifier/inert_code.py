@@ -27,7 +27,8 @@ def inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
     Arithmetic a program computes its output with keeps its sites: ``print(10 * 11 * 21 // 6)``, ``x = 365 * 24``, and a
     program of thought's ``ANSWER = 10 * 11 * 21 // 3`` printed as it is (with every capital assignment inert, a
     verifier that paid that style by its look was never flagged: round 55, F4); so do ``total = max`` and a lambda (what
-    a caller's tests call) and a name the prompt spells."""
+    a caller's tests call) and a name the prompt spells. Inside a function, an assignment to a local its function
+    never reads is inert too (:func:`_dead_locals`)."""
     order = list(ast.walk(tree))
     found: list[ast.AST] = [argument for node in order if isinstance(node, ast.Call) and (
         getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "setrecursionlimit"
@@ -48,7 +49,57 @@ def inert(tree: ast.Module, names: frozenset[str]) -> list[ast.AST]:
                 and all(name not in names and (name not in read or (
                     name.isupper() and name not in shown and _setting(value))) for name in named)):
             found.append(statement)
+    return found + _dead_locals(order)
+
+
+_ACTIVE = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+"""What makes a right side do something besides computing the value it assigns (:func:`_dead_locals`)."""
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+"""Names through which a function may read its locals without naming them (``f_locals`` too)."""
+
+
+def _dead_locals(order: list[ast.AST]) -> list[ast.AST]:
+    """The assignments (``=``, ``+=``, an annotated one) inside a function of ``order`` (every node of a program) to
+    plain names the function never reads, anywhere in it (a nested function or lambda reads its locals too), that it
+    does not declare ``global`` or ``nonlocal``, whose right side calls nothing (nor awaits, yields or binds another
+    name), in a function that does not read its locals otherwise (``locals()``, ``vars()``, ``eval``, ``exec``,
+    ``f_locals``). Why: a change there is no change any run can show, and right answers padded with one such line of
+    arithmetic (``check = (1 + 2) * (3 + 4) - ...`` inside the function, never read) had most of their mutants
+    there: an honest verifier paid 6 of 7 and was flagged (red-team round 58). What it gives up: such a line whose
+    right side raises as a guard (``check = 1 / n`` in a ``try``) is live, and its mutants are no longer made."""
+    found: list[ast.AST] = []
+    for function in order:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        inside = list(ast.walk(function))
+        read = {node.id for node in inside if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        if read & _INTROSPECTION or any(isinstance(node, ast.Attribute) and node.attr == "f_locals" for node in inside):
+            continue
+        own = list(_scope(function))
+        declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+        for statement in own:
+            targets = (statement.targets if isinstance(statement, ast.Assign)
+                       else [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else [])
+            value = getattr(statement, "value", None)
+            if (targets and value is not None
+                    and all(isinstance(target, ast.Name) and target.id not in read and target.id not in declared
+                            for target in targets)
+                    and not any(isinstance(node, _ACTIVE) for node in ast.walk(value))):
+                found.append(statement)
     return found
+
+
+def _scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of ``function``'s body in its own scope: not those of a function, lambda or class inside it."""
+    todo: list[ast.AST] = [function]
+    while todo:
+        node = todo.pop()
+        if node is not function:
+            yield node
+        todo += [child for child in ast.iter_child_nodes(node) if not isinstance(child, _SCOPES)]
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 _SETTING = 100_000

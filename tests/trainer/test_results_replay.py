@@ -20,7 +20,7 @@ from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
 from trainer.monitor_config import FlagRule, MonitorConfig
-from trainer.results_replay import MAX_RUNS, MUTANTS, ResultsReplay, replay_runs, replay_source, separates
+from trainer.results_replay import MAX_CALLS, MAX_RUNS, MUTANTS, ResultsReplay, replay_runs, replay_source, separates
 from trainer.reward import VerifierReward
 from verifier.checks_probes import prompt_words
 from verifier.reference_mutants import reference_mutants
@@ -31,7 +31,31 @@ from verifier.reference_mutants import reference_mutants
 def test_the_runs_replayed_do_not_depend_on_the_order_the_reference_runs_ended_in():
     records = ['[[["f", [1], {}]], ""]', '[[["f", [2], {}]], "x"]', '[[["g", [], {}], ["f", [1], {}]], ""]']
     assert replay_runs(records) == replay_runs(records[::-1]) == (
-        [[[["f", [1], {}], ["g", [], {}]], ""], [[["f", [2], {}]], "x"]], True)
+        [[[["f", [1], {}]], ""], [[["g", [], {}], ["f", [1], {}]], ""], [[["f", [2], {}]], "x"]], True)
+
+
+def test_each_distinct_record_is_one_run_with_its_calls_in_their_recorded_order():
+    """Red-team round 58: the calls of a standard input merged and sorted let an answer that keeps state between
+    calls answer the replay otherwise than the verifier's own run of the same requests."""
+    run = '[[["total", [[]], {}], ["total", [[1, 2, 3]], {}], ["total", [[]], {}]], ""]'
+    assert replay_runs([run, run]) == ([[[["total", [[]], {}], ["total", [[1, 2, 3]], {}], ["total", [[]], {}]],
+                                         ""]], True)
+
+
+def test_records_past_the_bounds_are_merged_by_standard_input_and_still_whole():
+    """More runs than :data:`MAX_RUNS`: the standard input with the most records becomes one run of its calls,
+    deduplicated and sorted (as every standard input's were before round 58), and the replay is still whole."""
+    many = [json.dumps([[["f", [i], {}], ["f", [0], {}]], ""]) for i in range(MAX_RUNS + 2)]
+    few = [json.dumps([[["g", [i], {}], ["g", [0], {}]], "x"]) for i in (2, 1)]
+    runs, whole = replay_runs(many + few)
+    assert whole and runs == [[[["f", [i], {}] for i in range(MAX_RUNS + 2)], ""],
+                              [[["g", [1], {}], ["g", [0], {}]], "x"], [[["g", [2], {}], ["g", [0], {}]], "x"]]
+
+
+def test_a_record_of_more_calls_than_a_run_holds_is_merged_and_cut():
+    calls = [["f", [i], {}] for i in range(MAX_CALLS + 1)]
+    runs, whole = replay_runs([json.dumps([calls, ""]), json.dumps([[["f", [0], {}]], "x"])])
+    assert not whole and runs == [[sorted(calls, key=json.dumps)[:MAX_CALLS], ""], [[["f", [0], {}]], "x"]]
 
 
 def test_malformed_records_are_dropped():
@@ -126,6 +150,65 @@ def test_texts_that_do_the_same_on_the_reference_requests_are_compared_whatever_
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.RESULTS]
 
 
+STATEFUL = ("first = []\n\ndef total(xs):\n    if not first:\n        first.append(len(xs))\n"
+            "    return sum(xs) if first[0] == 0 else len(xs)\n")
+"""Right when its first call in a run is ``total([])``, as the verifier's is; ``len(xs)`` after any other first call."""
+IN_ORDER = [[], [1, 2, 3], [5, -5, 5]]  # the verifier's calls, one run (sorted by their JSON, [1, 2, 3] came first)
+
+
+def _ran(code: str, calls: list, stdin: str) -> str:
+    """What a fresh response process running ``calls`` of ``code`` reported: a digest of the request and each
+    call's value or error, in order."""
+    namespace: dict = {}
+    exec(compile(code, "<response>", "exec"), namespace)
+    values = []
+    for name, args, kwargs in calls:
+        try:
+            values.append(repr(namespace[name](*args, **kwargs)))
+        except Exception as error:  # noqa: BLE001 - the run reports it
+            values.append(type(error).__name__)
+    return json.dumps([calls, stdin, values])
+
+
+class RunningPool:
+    """A scoring pool that runs code in this process, each run in a fresh namespace: the task's verifier makes one
+    run of :data:`IN_ORDER` and pays exact sums; the replaying verifier's runs are what its source asks for. A
+    text's digest is its runs' reports (as the sandbox's, in no order)."""
+
+    def score_batch(self, items, run_env=None):
+        results = []
+        for source, text in items:
+            reports = []
+            if source == VERIFIER:
+                calls = [["total", [xs], {}] for xs in IN_ORDER]
+                reports.append(_ran(text, calls, ""))
+                score = 1.0 if json.loads(reports[0])[2] == [repr(sum(xs)) for xs in IN_ORDER] else 0.0
+            else:
+                def run_response(code, calls, stdin, timeout):
+                    reports.append(_ran(code, calls, stdin))
+
+                namespace = {"run_response": run_response}
+                exec(source.replace("from envsynth_sandbox import run_response", ""), namespace)
+                score = namespace["verify"](text)
+            recorded = (json.dumps([calls, ""]),) if run_env is not None and run_env.record_requests else None
+            results.append(ScoreResult(outcome=Outcome.SCORED, score=score, ran_response=True, run_requests=recorded,
+                                       run_digest=format(hash(tuple(sorted(reports))) % (1 << 128), "032x")))
+        return results
+
+
+def test_an_answer_that_keeps_state_between_calls_is_no_split_with_the_wrong_program_it_is_not():
+    """Red-team round 58: with the reference's calls sorted, the stateful answer (paid: right in the verifier's
+    run) was replayed as ``len(xs)``, the wrong program the verifier failed, and the honest task was flagged."""
+    pool = RunningPool()
+    task, monitor, reward = _reward(pool, MonitorConfig(**QUIET))
+    wrong = "def total(xs):\n    return len(xs)\n"
+    for _ in range(3):
+        assert reward([None] * 3, [STATEFUL, wrong, REFERENCE], task_id=[task.id] * 3) == [1.0, 0.0, 1.0]
+        monitor.close_window(lambda _: None)
+    reward.close()
+    assert monitor.flagged == {}
+
+
 def test_without_the_replay_the_verifiers_own_digests_leave_nothing_to_compare():
     pool = ReplayingPool()
     task, monitor, reward = _reward(pool, MonitorConfig(**QUIET, replay_results=False))
@@ -206,6 +289,20 @@ def test_an_honest_verifier_whose_requests_vary_per_text_is_not_flagged(variant,
         "stdin_from_length": "    return honest(response, stdin=str(len(response)))\n",
     }[variant]
     monitor = _train(monitored_training, bwrap_scoring_pool, CHECK + "\ndef verify(response):\n" + body)
+    assert monitor.flagged == {}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_answer_that_keeps_state_between_calls_is_replayed_as_the_verifier_ran_it(monitored_training,
+                                                                                      bwrap_scoring_pool):
+    """Red-team round 58: an honest verifier calls ``total([])`` first, which the stateful answer gets right; its
+    replay must make the same calls in the same order, or it returns ``len(xs)`` there and splits with that wrong
+    program."""
+    verifier = (CHECK + "CASES = [([], 0), ([1, 2, 3], 6), ([5, -5, 5], 5)]  # total([]) first\n\n"
+                "def verify(response):\n    return honest(response)\n")
+    task = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
+                    failure_cases=("def total(xs):\n    return len(xs)\n",), verifier=verifier)
+    monitor = monitored_training(bwrap_scoring_pool, task, [*RIGHT, STATEFUL, STATEFUL, STATEFUL, *PLAIN_WRONG], 3)
     assert monitor.flagged == {}
 
 

@@ -273,3 +273,28 @@ def test_a_script_that_reads_its_input_through_a_lambda_changes_anywhere():
                "xs = sorted(map(int, input().split()))\nprint(xs[-1] - xs[0])\n")
     made = each_mutant(program)
     assert made and all(text.splitlines()[1] == program.splitlines()[1] for text in made)  # the helper is I/O
+
+
+PADDED = ("def total(xs):\n    check = (1 + 2) * (3 + 4) - (5 + 6) * (7 - 8) + (9 + 10) * (11 - 12)\n"
+          "    return sum(xs)\n")
+
+
+def test_an_assignment_to_a_local_its_function_never_reads_keeps_its_tokens():
+    """Red-team round 58: right answers padded with a line of arithmetic never read had most of their mutants there,
+    and an honest verifier paid 6 of 7 of them and was flagged."""
+    made = each_mutant(PADDED) | set(mutants(PADDED, random.Random(0), 8))
+    assert made == {PADDED.replace("sum(xs)", "len(xs)")}
+    annotated = "def total(xs):\n    count: int = 2 * 3\n    count += 4\n    return xs[0] + xs[-1]\n"
+    assert all(text.splitlines()[1:3] == annotated.splitlines()[1:3] for text in each_mutant(annotated))
+
+
+@pytest.mark.parametrize("program", [
+    "def total(xs):\n    check = (1 + 2) * 3\n    return sum(xs) + check - 9\n",  # read
+    "def total(xs):\n    check = (1 + 2) * 3\n    def inner():\n        return check\n    return sum(xs)\n",  # closure
+    "def total(xs):\n    global check\n    check = (1 + 2) * 3\n    return sum(xs)\n",  # a global
+    "def total(xs):\n    check = abs(1 + 2) * 3\n    return sum(xs)\n",  # a call
+    "def total(xs):\n    check = (1 + 2) * 3\n    return sum(xs) + locals()['check'] - 9\n",  # read by locals()
+])
+def test_a_local_that_is_read_declared_or_calls_keeps_its_sites(program):
+    line = next(number for number, text in enumerate(program.splitlines()) if "check = " in text)
+    assert any(text.splitlines()[line] != program.splitlines()[line] for text in each_mutant(program))
