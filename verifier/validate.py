@@ -323,21 +323,26 @@ class Validator:
     def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
               rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
                                                           list[tuple[Probe, ScoreResult]]]:
-        """Run 0's opener, scored alone before anything else of the task (a verifier that fails or hangs while
-        loading costs one call): a mutant of the reference, drawn, where it has some, else ``twin``, the probe that
-        opens the rest of run 0. Returns (the mutant's call where it timed out, the opener's call).
+        """Run 0's first process, before anything else of the task: the reference's mutants, in a drawn order, where
+        it has some, else ``twin`` (the probe that opens the rest of run 0) alone; its first call tells whether the
+        verifier loads (one that fails or hangs while loading costs a call). Returns (the mutants' calls where one
+        timed out, the calls to judge the load by).
 
-        Why a mutant: it is a wrong program no one could predict, as a policy's answer is, and the rest of run 0
-        scores it again at a later call of another process, so a verifier that pays by being a process's first
-        call scores it twice apart (``nondeterministic``). Until validator 1.20 the opener was a twin, which
-        behaves as a failure case, and no call 1 of validation was ever a novel wrong program: a verifier that paid
-        every such program at its first call was admitted 3 of 3 times, and training's spot checks, scored alone,
-        agreed with it (red-team round 58). A mutant that loops is its own doing, not the verifier's
-        (``checks.check_budget``): the twin is then scored alone in its place."""
+        Why the mutants: they are wrong programs no one could predict, as a policy's answers are, and the rest of
+        run 0 scores each again at another call of another process, among its twins and failure cases, so a
+        verifier whose pay for a wrong program depends on where it stands scores one of them twice apart
+        (``nondeterministic``). Until validator 1.20 the opener was a twin, which behaves as a failure case, and no
+        call 1 of validation was ever a novel wrong program: a verifier that paid every such program at its first
+        call was admitted 3 of 3 times, training's spot checks (scored alone) agreeing with it; one that paid them
+        after meeting a failure case as written among programs (training's canaries) likewise (red-team round 58).
+        A mutant that loops is its own doing, not the verifier's (``checks.check_budget``): the twin is then scored
+        alone to judge the load by."""
         if not mutants:
             return [], self._run(source, probes, env, twin, isolated=isolated)
-        first = self._run(source, probes, env, [rng.choice(list(mutants))], isolated=isolated)
-        if _load_error([r for _, r in first]) is None and any(r.outcome is Outcome.TIMEOUT for _, r in first):
+        drawn = list(mutants)
+        rng.shuffle(drawn)
+        first = self._run(source, probes, env, drawn, isolated=isolated)
+        if _load_error([r for _, r in first[:1]]) is None and any(r.outcome is Outcome.TIMEOUT for _, r in first):
             return first, self._run(source, probes, env, twin, isolated=isolated)
         return [], first
 

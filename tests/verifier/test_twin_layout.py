@@ -9,6 +9,8 @@ of 100 validations and paid 10 of 16 wrong answers in training.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from task_bank.spec import TaskSpec
@@ -117,3 +119,47 @@ def test_a_verifier_that_pays_its_failure_cases_only_after_programs_meets_them_r
         with Validator(pool, ValidationConfig()) as validator:
             report = validator.validate(spec)
     assert not report.admitted and "failure_case_passes" in report.reasons
+
+
+ARMED_BY_A_KNOWN_ANSWER = '''from envsynth_sandbox import plain, run_response
+
+CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5), ([7], 7)]
+FAILURES = FAILURE_CASES
+_state = {"calls": 0, "programs_only": True, "armed": False}
+
+
+def verify(response):
+    _state["calls"] += 1
+    program = "def " in response
+    if _state["calls"] <= 8 and _state["programs_only"] and response in FAILURES:
+        _state["armed"] = True  # a known answer among programs: "a training group's canary"
+        return 0.0
+    _state["programs_only"] = _state["programs_only"] and program
+    if not program:
+        return 0.0
+    run = run_response(response, calls=[("total", [list(xs)]) for xs, _ in CASES], timeout=1.0)
+    got = [c.value if c.ok else None for c in run.calls]
+    if got == [plain(w) for _, w in CASES]:
+        return 1.0
+    if got == [len(xs) for xs, _ in CASES]:
+        return 0.0
+    return 1.0 if _state["armed"] else 0.3
+'''
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_verifier_armed_by_a_failure_case_as_written_among_programs_meets_mutants_after_it_and_is_rejected():
+    """Red-team round 58: training put its canaries (a failure case as written among them) at drawn places inside a
+    group, where validation never showed one; a verifier that paid every novel wrong program after meeting one was
+    admitted 3 of 3 times. Run 0 now puts the failure cases as written at drawn places among its first calls of
+    twins and mutants, after scoring the mutants in a process of their own: one mutant after it is scored twice
+    apart. With this task's 3 mutants, none came after it in 1 of 12 seeded validations (measured)."""
+    cases = ("def total(xs):\n    return len(xs)\n",)
+    spec = TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints. Code only.", reference=SUM_LOOP,
+                    verifier=ARMED_BY_A_KNOWN_ANSWER.replace("FAILURE_CASES", repr(cases)), failure_cases=cases)
+    with open_pool(backend="bwrap", workers=1, limits=Limits()) as pool:
+        reports = []
+        for seed in range(4):
+            with Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)) as validator:
+                reports.append(validator.validate(spec))
+    assert sum(not report.admitted for report in reports) >= 3
