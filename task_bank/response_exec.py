@@ -18,6 +18,8 @@ What counts (a *taint* reading: the parameters of ``verify`` and everything comp
     subprocess.*, os.system / popen / exec* / spawn*     the response as a program (it inherits the harness's pipes)
     .runsource / .runcode / .push / .exec_module ...     methods of interpreters and loaders, on derived values
     a file written (of anything), then any loader        ``open(p, 'w').write(code)`` ... ``runpy.run_path(p)``
+                                                         (writes to ``sys.stderr`` or an ``io.StringIO`` are no
+                                                         file: ``code_sinks.writes_files``)
     an import the sandbox cannot satisfy                 :mod:`task_bank.code_sinks`: ``import solution``; with
                                                          a file written: any late import (a file shadows it)
 
@@ -37,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
                                   SINKS, collect_aliases, constant_module, forbidden_imports, module_allowed, qualname,
-                                  shadowing, writes_file)
+                                  shadowing, writes_files)
 from task_bank.reflective_access import reflective_access
 
 RESPONSE_EXEC_KEY = "allow_response_exec"
@@ -79,7 +81,7 @@ def find_response_exec(source: str, libraries: Iterable[str] = (), *, _depth: in
              for node, module in forbidden_imports(tree, allowed)]
     found += [ExecFinding(line=node.lineno, col=node.col_offset, detail=what) for node, what in reflective_access(tree)]
     aliases = collect_aliases(tree)
-    if any(isinstance(n, ast.Call) and writes_file(n, aliases) for n in ast.walk(tree)):
+    if writes_files(tree, aliases):
         found += [ExecFinding(line=node.lineno, col=node.col_offset, detail=what) for node, what in shadowing(tree)]
     if found or _names_a_sink(tree, aliases):
         reader = _TaintReader(tree, allowed, _depth)
@@ -164,7 +166,7 @@ class _TaintReader:
         """Something (the response or anything else) is written to a file: a later loader may run it."""
         self._parts: dict[int, tuple[ast.AST, ...]] = {}
         self._nodes = list(ast.walk(tree))
-        self.writes_response = any(isinstance(n, ast.Call) and writes_file(n, self.aliases) for n in self._nodes)
+        self.writes_response = writes_files(tree, self.aliases)
         self.attributes: set[str] = set()
         """Attribute names assigned response-derived values (``self.code = response``), in any object."""
         for funcs in self.functions.values():

@@ -47,9 +47,10 @@ is telling one run from another (validation from training). ``random.seed(None)`
 seed from the OS, like no argument.
 
 ``random.Random(42)``, ``random.seed(7)`` followed by ``random.*`` in the same function, ``sorted(set(...))``,
-``len(set(...))``, membership tests, set comprehensions, and comprehensions over a set whose result is consumed
-whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``, ``set``) pass, and
-so do a loop that only searches a set and a list of a set's members read only for its size
+``len(set(...))``, membership tests and set comprehensions pass; so do a comprehension (or ``map``/``filter``) over
+a set consumed whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``,
+``set``) when its parts are pure (red-team round 58: ``sum(spy(w) for w in S)`` recorded the order), a loop that
+only searches a set, a list of a set's members read only for its size and a dict keyed by them read only whole
 (:mod:`verifier.order_free`).
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
@@ -66,8 +67,8 @@ import ast
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.response_exec import collect_aliases, qualname
-from verifier.nondeterminism_names import EVENT_LOOPS, ORDER_FREE
-from verifier.order_free import module_constants, order_free_nodes
+from verifier.nondeterminism_names import EVENT_LOOPS
+from verifier.order_free import ModuleFacts, order_free_nodes, read_module
 from verifier.plain_values import PlainValues
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
@@ -122,8 +123,8 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
         self.findings: list[Finding] = []
         self.scopes: list[Scope] = []
         self.order_free: set[int] = set()
-        self.constants: frozenset[str] | None = None
-        """Module names bound once to constants (``order_free.module_constants``); None: no exemption."""
+        self.facts: ModuleFacts | None = None
+        """Module constants, ``re`` names and compiled patterns (``order_free.read_module``); None: no exemption."""
         self.called: set[int] = set()
         """Callee expressions: a call is judged with its arguments by ``_check_call``, not as a reference."""
         self.inner: set[int] = set()
@@ -148,8 +149,8 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
 
     def visit_Module(self, node: ast.Module) -> None:
         self.scopes.append(Scope(node.body, self.aliases))
-        self.constants = module_constants(node)
-        self.order_free |= order_free_nodes(node.body, self._is_set, self.constants, None, frozenset(self.bound))
+        self.facts = read_module(node)
+        self.order_free |= order_free_nodes(node.body, self._is_set, self.facts, None, frozenset(self.bound))
         self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -172,7 +173,7 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
         self.scopes.append(Scope(body, self.aliases))
         response = (node.args.args[0].arg if isinstance(node, ast.FunctionDef) and node.name == "verify"
                     and len(self.scopes) == 2 and node.args.args else None)  # the module's own verify(response)
-        self.order_free |= order_free_nodes(body, self._is_set, self.constants, response, frozenset(self.bound))
+        self.order_free |= order_free_nodes(body, self._is_set, self.facts, response, frozenset(self.bound))
         self.generic_visit(node)
         self.scopes.pop()
 
@@ -243,8 +244,5 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.called.add(id(node.func))
-        if isinstance(node.func, ast.Name) and node.func.id in ORDER_FREE and node.func.id not in self.aliases:
-            self.order_free.update(id(a) for a in node.args if isinstance(a, (ast.GeneratorExp, ast.ListComp)) or (
-                isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in {"map", "filter"}))
         self._check_call(node)
         self.generic_visit(node)

@@ -240,3 +240,67 @@ def test_a_verifier_that_writes_a_scratch_file_and_imports_at_the_top_passes():
     source = ("import json\ndef verify(r):\n    with open('/tmp/out.json', 'w') as f:\n        json.dump([r], f)\n"
               "    with open('/tmp/out.json') as f:\n        return float(json.load(f) == [r])\n")
     assert not found(source)
+
+
+# Red-team round 58: writes that cannot make a file were counted as file writes, and with them every import inside
+# ``verify`` (a file written to the working directory shadows the module it imports).
+IN_MEMORY_WRITES = {
+    "an io.StringIO buffer written, io imported in verify": (
+        "def verify(r):\n    import io\n    buf = io.StringIO()\n    buf.write('1 | 2')\n"
+        "    return 1.0 if r.strip() == buf.getvalue() else 0.0\n"),
+    "a message printed to sys.stderr, re imported in verify": (
+        "import sys\ndef verify(r):\n    import re\n    if not re.fullmatch(r'\\d+', r):\n"
+        "        print('no number found', file=sys.stderr)\n        return 0.0\n    return 1.0\n"),
+    "a pattern compiled and a message to sys.stderr, re imported in verify": (
+        "import sys\ndef verify(r):\n    import re\n    digits = re.compile(r'\\d+')\n"
+        "    if not digits.fullmatch(r):\n        sys.stderr.write('no number\\n')\n        return 0.0\n"
+        "    return 1.0\n"),
+    "sys.stdout written, json imported in verify": (
+        "import sys\ndef verify(r):\n    import json\n    sys.stdout.write(json.dumps([r]))\n    return 1.0\n"),
+    "a buffer from 'from io import StringIO' in a with block": (
+        "from io import StringIO\ndef verify(r):\n    import re\n    with StringIO() as out:\n"
+        "        print(r, file=out)\n        return float(bool(re.search('x', out.getvalue())))\n"),
+}
+
+
+@pytest.mark.parametrize("source", IN_MEMORY_WRITES.values(), ids=IN_MEMORY_WRITES.keys())
+def test_writes_to_the_standard_streams_or_an_in_memory_buffer_are_not_file_writes(source: str):
+    assert not found(source)
+
+
+def test_a_file_written_with_open_still_makes_an_import_inside_verify_count():
+    assert found("import sys\ndef verify(r):\n    open('re.py', 'w').write(r)\n    print('x', file=sys.stderr)\n"
+                 "    import re\n    return 1.0\n")
+
+
+def test_a_buffer_name_also_bound_to_an_open_file_counts_as_a_file():
+    assert found("import io\ndef verify(r):\n    buf = io.StringIO()\n    buf = open('colorsys.py', 'w')\n"
+                 "    buf.write(r)\n    import colorsys\n    return 1.0\n")
+
+
+def test_a_buffer_name_bound_to_a_file_in_another_function_counts_as_a_file():
+    assert found("import io, pathlib\ndef keep():\n    buf = pathlib.Path('colorsys.py').open('w')\n"
+                 "def verify(r):\n    buf = io.StringIO()\n    buf.write(r)\n    import colorsys\n    return 1.0\n")
+
+
+@pytest.mark.parametrize("swap", ["sys.stdout = pathlib.Path('colorsys.py').open('w')",
+                                  "setattr(sys, 'std' + 'out', pathlib.Path('colorsys.py').open('w'))",
+                                  "sys.modules['io'] = pathlib", "os.close(1)", "os.dup2(3, 1)",
+                                  "exec('import sys')"])
+def test_a_module_that_could_swap_a_stream_for_a_file_gets_no_exemption(swap: str):
+    """Writes to ``sys.stdout`` are harmless only while it is the stream the interpreter made."""
+    assert found(f"import sys, os, io, pathlib\ndef verify(r):\n    {swap}\n    sys.stdout.write(r)\n"
+                 "    io.StringIO().write(r)\n    import colorsys\n    return 1.0\n")
+
+
+@pytest.mark.parametrize("rebinding", ["from types import SimpleNamespace\nsys = SimpleNamespace()", "import os as sys",
+                                       "def print(*a, file=None):\n    pass"])
+def test_a_stream_reached_through_a_rebound_name_counts_as_a_file(rebinding: str):
+    assert found(f"import sys\n{rebinding}\ndef verify(r):\n    print(r, file=sys.stderr)\n    import colorsys\n"
+                 "    return 1.0\n")
+
+
+def test_print_with_keyword_arguments_unpacked_counts_as_a_file_write():
+    """``**kwargs`` may hold a ``file``."""
+    assert found("import sys\ndef verify(r):\n    print(r, **{'file': sys.stderr})\n    import colorsys\n"
+                 "    return 1.0\n")

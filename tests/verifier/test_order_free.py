@@ -88,3 +88,85 @@ def test_a_test_that_could_run_the_verifiers_own_code_is_flagged(prelude, body):
     source = prelude + "WORDS = {'apple', 'pear', 'plum'}\n\ndef verify(response):\n" + "".join(
         f"    {line}\n" for line in body.splitlines())
     assert "set_order" in [f.kind for f in find_nondeterminism(source)]
+
+
+# Red-team round 58: honest tasks rejected because a regular expression (or a set of the response's own words) was
+# taken for code of the verifier's.
+REGEX_ORDER_FREE = {
+    "a list of the missing members, words found by re.findall": (
+        "import re\nREQUIRED = {'sunlight', 'carbon', 'oxygen'}\ndef verify(response):\n"
+        "    words = re.findall(r\"[A-Za-z']+\", response.lower())\n"
+        "    missing = [w for w in REQUIRED if w not in words]\n    return 0.0 if missing else 1.0\n"),
+    "a loop that returns on the first member re.search finds": (
+        "import re\nBANNED = {'cute', 'fluffy', 'adorable'}\ndef verify(response):\n    text = response.lower()\n"
+        "    for word in BANNED:\n        if re.search(r'\\b' + word + r'\\b', text):\n            return 0.0\n"
+        "    return 1.0\n"),
+    "the same search as an f-string pattern": (
+        "import re\nBANNED = {'cute', 'fluffy'}\ndef verify(response):\n    for word in BANNED:\n"
+        "        if re.search(rf'\\b{word}\\b', response, re.IGNORECASE):\n            return 0.0\n    return 1.0\n"),
+    "a search loop over set() of the response's words": (
+        "import re\ndef verify(response):\n    words = re.findall(r'[A-Za-z]+', response)\n"
+        "    for w in set(words):\n        if len(w) > 6:\n            return 0.0\n    return 1.0\n"),
+    "a member of the response's words escaped into a pattern": (
+        "import re\ndef verify(response):\n    for w in set(response.split()):\n"
+        "        if re.search(re.escape(w) + r'\\s' + re.escape(w), response):\n            return 0.0\n"
+        "    return 1.0\n"),
+    "a module pattern compiled once, searched in the test": (
+        "import re\nDIGITS = re.compile(r'\\d')\nWORDS = {'a1', 'b'}\ndef verify(response):\n"
+        "    hits = [w for w in WORDS if DIGITS.search(w) and w in response]\n    return float(len(hits))\n"),
+    "a dict of counts keyed by the members, read through all() of its values": (
+        "WORDS = {'alpha', 'beta', 'gamma'}\ndef verify(response):\n    tokens = response.lower().split()\n"
+        "    cleaned = [t.strip('.,;:!?') for t in tokens]\n    counts = {w: cleaned.count(w) for w in WORDS}\n"
+        "    return 1.0 if all(v == 1 for v in counts.values()) else 0.0\n"),
+}
+
+REGEX_ORDER_DEPENDENT = {
+    "a member that is not a valid pattern": (
+        "import re\nBANNED = {'a(', 'b'}\ndef verify(response):\n    for w in BANNED:\n"
+        "        if re.search(w, response):\n            return 0.0\n    return 1.0\n"),
+    "a member inside a quantified group (it may backtrack for minutes)": (
+        "import re\nBANNED = {'a+', 'b'}\ndef verify(response):\n    for w in BANNED:\n"
+        "        if re.search('(' + w + ')+$', response):\n            return 0.0\n    return 1.0\n"),
+    "an unescaped member of the response's words as a pattern": (
+        "import re\ndef verify(response):\n    for w in set(response.split()):\n"
+        "        if re.search(w, response):\n            return 0.0\n    return 1.0\n"),
+    "re.sub in a test (its replacement can fail)": (
+        "import re\nBANNED = {'a', 'b'}\ndef verify(response):\n    for w in BANNED:\n"
+        "        if re.sub(w, '\\\\9', response):\n            return 0.0\n    return 1.0\n"),
+    "re rebound to an object of the verifier's": (
+        "import re\nclass Spy:\n    seen = []\n    def search(self, p, s):\n        Spy.seen.append(p)\n"
+        "re = Spy()\nBANNED = {'a', 'b'}\ndef verify(response):\n    for w in BANNED:\n"
+        "        if re.search(w, response):\n            return 0.0\n    return 1.0 if Spy.seen[0] == 'a' else 0.0\n"),
+    "a set of words a helper of the verifier's made": (
+        "def split(text):\n    return text.split()\ndef verify(response):\n    for w in set(split(response)):\n"
+        "        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a dict keyed by something other than the member": (
+        "WORDS = {'A', 'a'}\ndef verify(response):\n    seen = {w.lower(): w for w in WORDS}\n"
+        "    return 1.0 if all(v == 'a' for v in seen.values()) else 0.0\n"),
+    "a dict of counts read in order": (
+        "WORDS = {'a', 'b'}\ndef verify(response):\n    counts = {w: response.count(w) for w in WORDS}\n"
+        "    return 1.0 if list(counts.values())[0] else 0.0\n"),
+}
+
+
+@pytest.mark.parametrize("source", REGEX_ORDER_FREE.values(), ids=REGEX_ORDER_FREE.keys())
+def test_a_regex_or_a_set_of_the_responses_words_visited_in_an_order_free_way_passes(source):
+    assert find_nondeterminism(source) == ()
+
+
+@pytest.mark.parametrize("source", REGEX_ORDER_DEPENDENT.values(), ids=REGEX_ORDER_DEPENDENT.keys())
+def test_a_regex_or_a_set_whose_visit_order_can_change_the_outcome_is_flagged(source):
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]
+
+
+def test_a_parameter_named_like_a_module_constant_is_not_that_constant():
+    """``def f(WORDS)`` may be handed a set of objects that record the order they are compared in."""
+    source = ("WORDS = {'a', 'b'}\ndef check(WORDS):\n    for w in WORDS:\n        if w == 'a':\n"
+              "            return 0.0\n    return 1.0\ndef verify(response):\n    return check(set(response))\n")
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]
+
+
+def test_a_builtin_that_a_list_is_read_through_must_not_be_the_verifiers_own():
+    source = ("def len(xs):\n    return float(list(xs)[0] == 'a')\nWORDS = {'a', 'b'}\ndef verify(response):\n"
+              "    missing = [w for w in WORDS if w not in response]\n    return len(missing)\n")
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]

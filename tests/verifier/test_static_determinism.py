@@ -568,3 +568,38 @@ def test_what_red_team_round_40_read_unflagged_is_flagged(name: str):
 ])
 def test_a_time_that_cannot_be_none_still_passes(source: str):
     assert kinds(source) == []
+
+
+REDUCTIONS_THAT_SEE_NO_ORDER = ["any(w in r for w in S)", "sum(1 for w in S if w in r)", "sum(w in r for w in S)",
+                                "any(re.search(r'\\b' + w + r'\\b', r) for w in S)", "len([w for w in S if w in r])",
+                                "max(len(w) for w in S)", "sorted(w.upper() for w in S)", "sum(map(len, S))"]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS_THAT_SEE_NO_ORDER)
+def test_a_pure_generator_over_a_set_handed_to_an_order_free_builtin_passes(reduction: str):
+    assert kinds(f"import re\nS = {{'apple', 'pear'}}\ndef verify(r):\n    return float(bool({reduction}))\n") == []
+
+
+REDUCTIONS_THAT_SEE_ORDER = {
+    "a function of the verifier's called on each member": "sum(spy(w) for w in S)",
+    "a function of the verifier's mapped over the members": "any(map(spy, S))",
+    "a function of the verifier's in the test": "any(w for w in S if spy(w))",
+    "ties broken by key in visit order": "max((w for w in S), key=len)",
+    "a stable sort by key": "sorted((w for w in S), key=len)[0]",
+    "floats summed in visit order": "sum(0.1 if w == 'apple' else 0.2 if w == 'pear' else 0.3 for w in S)",
+    "members summed": "sum(w for w in {1.5, 'x'} if w != 'x')",
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS_THAT_SEE_ORDER.values(), ids=REDUCTIONS_THAT_SEE_ORDER.keys())
+def test_a_generator_over_a_set_whose_visit_order_shows_is_flagged(reduction: str):
+    """Red-team round 58: ``sum(spy(w) for w in BANNED)`` passed, and ``spy`` recorded the visit order."""
+    source = ("SEEN = []\ndef spy(w):\n    SEEN.append(w)\n    return 0\nS = {'apple', 'pear', 'plum'}\n"
+              f"def verify(r):\n    value = {reduction}\n    return 1.0 if SEEN[:1] == ['apple'] else 0.5\n")
+    assert "set_order" in kinds(source)
+
+
+def test_an_order_free_builtin_the_verifier_redefined_gets_no_exemption():
+    source = ("def sum(values):\n    return float(next(iter(values)) == 'a')\nS = {'a', 'b'}\n"
+              "def verify(r):\n    return sum(w for w in S)\n")
+    assert kinds(source) == ["set_order"]
