@@ -65,6 +65,10 @@ CODE_RUNNERS = frozenset({"exec", "eval", "compile", "builtins.exec", "builtins.
 _LOADABLE = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd", ".zip", ".egg", ".whl")
 """Suffixes of files that Python loads as code (modules, ``.pth`` files, zip imports)."""
 _FILE_WRITERS = frozenset({"write", "write_text", "write_bytes", "writelines"})
+_FILE_MAKERS = ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copyfileobj", "shutil.copytree",
+                "shutil.move", "os.rename", "os.replace", "os.link", "os.symlink", "os.renames")
+"""Calls that make a file whose bytes the call's own ``.write`` does not show (``copyfileobj`` writes through the
+destination's method)."""
 _STREAMS = ("stdout", "stderr")
 _BUFFERS = ("StringIO", "BytesIO")
 _SWAPPED = frozenset({*_STREAMS, "__stdout__", "__stderr__", *_BUFFERS, *_FILE_WRITERS})
@@ -127,8 +131,17 @@ def writes_file(node: ast.Call, aliases: dict[str, str]) -> bool:
         return True
     if isinstance(func, ast.Name) and func.id == "print":
         return any(k.arg in ("file", None) for k in node.keywords)
-    if isinstance(func, ast.Name) and func.id == "open" or qualname(func, aliases) in ("io.open", "os.open"):
-        modes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg in ("mode", "flags"))]
+    name = qualname(func, aliases)
+    if name in _FILE_MAKERS:
+        return True
+    # ``open`` by any route: the builtin, ``io``/``os``, a method (``pathlib.Path.open``) or ``io.FileIO``, whose
+    # write mode is the first argument after the path (red-team round 58: ``io.FileIO(name, "w")`` filled through
+    # ``shutil.copyfileobj``, and ``path.open("w")`` bound to ``sys.stdout``, then an import, were never counted)
+    opens = isinstance(func, ast.Name) and func.id in ("open", "FileIO") or name in ("io.open", "os.open", "io.FileIO")
+    method = isinstance(func, ast.Attribute) and func.attr == "open" and name not in ("io.open", "os.open")
+    if opens or method:
+        at = 0 if method else 1
+        modes = [*node.args[at:at + 1], *(k.value for k in node.keywords if k.arg in ("mode", "flags"))]
         return any(not isinstance(m, ast.Constant) or not isinstance(m.value, str) or set(m.value) & set("wax+")
                    for m in modes)
     return False

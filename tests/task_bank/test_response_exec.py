@@ -304,3 +304,24 @@ def test_print_with_keyword_arguments_unpacked_counts_as_a_file_write():
     """``**kwargs`` may hold a ``file``."""
     assert found("import sys\ndef verify(r):\n    print(r, **{'file': sys.stderr})\n    import colorsys\n"
                  "    return 1.0\n")
+
+
+@pytest.mark.parametrize("write", [
+    "shutil.copyfileobj(io.StringIO(r), io.FileIO('colorsys.py', 'w'))",
+    "shutil.copyfile(src, 'colorsys.py')",
+    "os.replace(src, 'colorsys.py')",
+])
+def test_a_file_made_by_copying_or_renaming_makes_an_import_inside_verify_count(write: str):
+    """Red-team round 58: these wrote a module that ``verify`` then imported, and no write was counted."""
+    assert found(f"import io, os, shutil\nsrc = 'x'\ndef verify(r):\n    {write}\n    import colorsys\n"
+                 "    return 1.0\n")
+
+
+def test_a_path_opened_for_writing_as_sys_stdout_makes_an_import_inside_verify_count():
+    assert found("import pathlib, sys\ndef verify(r):\n    with pathlib.Path('colorsys.py').open('w') as sys.stdout:\n"
+                 "        print(r)\n    import colorsys\n    return 1.0\n")
+
+
+def test_a_path_opened_for_reading_is_no_file_write():
+    assert not found("import pathlib\ndef verify(r):\n    import re\n    pathlib.Path('x').open().close()\n"
+                     "    return float(bool(re.search('x', r)))\n")
