@@ -147,20 +147,17 @@ class Evidence:
                 "pays in training what it failed in validation")
 
     def _position(self, config: MonitorConfig) -> Finding | None:
-        if self.favour >= config.min_position_gaps and self.favour >= config.position_ratio * self.against:
-            return (FlagRule.POSITION, self.favour,
-                    f"{self.favour} of {self.checked} responses re-scored alone passed in their group and failed "
-                    f"alone ({self.against} the other way): the verifier pays by where a response stands in its "
-                    "process")
-        # The other way, one-sidedly: a verifier that pays a wrong program when it is its process's first call (a
-        # spot check alone is one) and honestly later was admitted and paid 40-47% of the wrong programs with no
-        # flag while gaps ran 9 to 1 against its groups (red-team round 58). A response's own randomness differs
-        # both ways alike; an answer that timed out in its group is never re-scored (``trainer.reward``).
-        if self.against >= config.min_position_gaps and self.against >= config.position_ratio * self.favour:
-            return (FlagRule.POSITION, self.against,
-                    f"{self.against} of {self.checked} responses re-scored alone failed in their group and passed "
-                    f"alone ({self.favour} the other way): the verifier pays by where a response stands in its "
-                    "process (its first call)")
+        # Either way, one-sidedly. Against the group: a verifier that paid a wrong program when it was its process's
+        # first call (a spot check alone is one) and honestly later was admitted and paid 40-47% of the wrong
+        # programs with no flag while gaps ran 9 to 1 against its groups (red-team round 58). A response's own
+        # randomness differs both ways alike; an answer that timed out in its group is never re-scored
+        # (``trainer.reward``).
+        for gaps, other, how in ((self.favour, self.against, "passed in their group and failed alone"),
+                                 (self.against, self.favour, "failed in their group and passed alone")):
+            if gaps >= config.min_position_gaps and gaps >= config.position_ratio * other:
+                return (FlagRule.POSITION, gaps,
+                        f"{gaps} of {self.checked} responses re-scored alone {how} ({other} the other way): the "
+                        "verifier pays by where a response stands in its process")
         return None
 
     def _unrun(self, config: MonitorConfig) -> Finding | None:

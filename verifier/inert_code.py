@@ -13,6 +13,8 @@ import ast
 import math
 from collections.abc import Iterator
 
+from verifier.static_scope import walk_scope
+
 __all__ = ["calls_print", "inert"]
 
 
@@ -75,7 +77,7 @@ def _dead_locals(order: list[ast.AST]) -> list[ast.AST]:
         read = {node.id for node in inside if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
         if read & _INTROSPECTION or any(isinstance(node, ast.Attribute) and node.attr == "f_locals" for node in inside):
             continue
-        own = list(_scope(function))
+        own = list(walk_scope(function.body))
         declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
         for statement in own:
             targets = (statement.targets if isinstance(statement, ast.Assign)
@@ -87,19 +89,6 @@ def _dead_locals(order: list[ast.AST]) -> list[ast.AST]:
                     and not any(isinstance(node, _ACTIVE) for node in ast.walk(value))):
                 found.append(statement)
     return found
-
-
-def _scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """The nodes of ``function``'s body in its own scope: not those of a function, lambda or class inside it."""
-    todo: list[ast.AST] = [function]
-    while todo:
-        node = todo.pop()
-        if node is not function:
-            yield node
-        todo += [child for child in ast.iter_child_nodes(node) if not isinstance(child, _SCOPES)]
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 _SETTING = 100_000

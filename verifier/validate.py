@@ -264,15 +264,15 @@ class Validator:
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
-        # first process holds one unknown program (a mutant, else a twin), as a training process holds policy answers.
+        # first calls are unknown programs (its mutants, else a twin), as a training process holds policy answers.
         reference_alone = partial(self._run, source, probes, envs[0], orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
-        looped, opened = self._open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
+        more, opened = self._open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
         load_error = _load_error([r for _, r in opened])
         done["compiles"] = checks.check_compiles([r for _, r in opened], load_error)
         if load_error is not None:
             return
-        pairs = looped + opened
+        pairs = opened + more
         if any(r.outcome is Outcome.ERROR for _, r in opened):  # the sandbox failed: nothing to judge the task by
             pairs += reference_alone()  # its verdict
             done["determinism"] = checks.sandbox_failed("determinism", "run 0's first call")
@@ -323,10 +323,10 @@ class Validator:
     def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
               rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
                                                           list[tuple[Probe, ScoreResult]]]:
-        """Run 0's first process, before anything else of the task: the reference's mutants, in a drawn order, where
-        it has some, else ``twin`` (the probe that opens the rest of run 0) alone; its first call tells whether the
-        verifier loads (one that fails or hangs while loading costs a call). Returns (the mutants' calls where one
-        timed out, the calls to judge the load by).
+        """Run 0's first calls, before anything else of the task: the reference's mutants, in a drawn order, where it
+        has some (the first alone, then the others in a process of their own), else ``twin`` (the probe that opens
+        the rest of run 0) alone. Returns (the other calls, the one call to judge the load by): a verifier that fails
+        or hangs while loading costs one call.
 
         Why the mutants: they are wrong programs no one could predict, as a policy's answers are, and the rest of
         run 0 scores each again at another call of another process, among its twins and failure cases, so a
@@ -335,16 +335,19 @@ class Validator:
         call 1 of validation was ever a novel wrong program: a verifier that paid every such program at its first
         call was admitted 3 of 3 times, training's spot checks (scored alone) agreeing with it; one that paid them
         after meeting a failure case as written among programs (training's canaries) likewise (red-team round 58).
-        A mutant that loops is its own doing, not the verifier's (``checks.check_budget``): the twin is then scored
-        alone to judge the load by."""
+        A mutant that loops is its own doing, not the verifier's (``checks.check_budget``): where the first one's
+        call hit the limit, the twin is scored alone to judge the load by, and the other mutants wait for the rest
+        of run 0 (scored in one process with the first, a verifier that hangs on every call cost a call for each)."""
         if not mutants:
             return [], self._run(source, probes, env, twin, isolated=isolated)
         drawn = list(mutants)
         rng.shuffle(drawn)
-        first = self._run(source, probes, env, drawn, isolated=isolated)
-        if _load_error([r for _, r in first[:1]]) is None and any(r.outcome is Outcome.TIMEOUT for _, r in first):
+        first = self._run(source, probes, env, drawn[:1], isolated=isolated)
+        if _load_error([r for _, r in first]) is not None or any(r.outcome is Outcome.ERROR for _, r in first):
+            return [], first
+        if any(r.outcome is Outcome.TIMEOUT for _, r in first):
             return first, self._run(source, probes, env, twin, isolated=isolated)
-        return [], first
+        return (self._run(source, probes, env, drawn[1:], isolated=isolated) if drawn[1:] else []), first
 
     def _run(self, source: str, probes: Sequence[Probe], env: RunEnv, order: Sequence[int],
              in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:

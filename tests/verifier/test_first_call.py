@@ -14,8 +14,11 @@ import random
 import pytest
 
 from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_probes import ProbeKind, build_probes
+from verifier.sandbox.base import Backend, Worker
+from verifier.sandbox.registry import BackendRegistry
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 COUNTS = "def total(xs):\n    return len(xs)\n"
@@ -68,3 +71,51 @@ def test_the_same_verifier_without_the_first_call_pay_is_admitted():
         with Validator(pool, ValidationConfig(), probe_rng=random.Random(5)) as validator:
             report = validator.validate(_spec("0.0"))
     assert report.admitted, report.reasons
+
+
+class HangingWorker(Worker):
+    """A verifier that hangs on every call: each response ends at the call limit; records each group."""
+
+    def __init__(self, groups: list[tuple[str, ...]]) -> None:
+        self._groups = groups
+
+    def score_group(self, source, responses, run_env):
+        self._groups.append(tuple(responses))
+        return [ScoreResult(outcome=Outcome.TIMEOUT, detail="wall time limit of 2.0 s exceeded") for _ in responses]
+
+    def alive(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class HangingBackend(Backend):
+    name = "hanging"
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[str, ...]] = []
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def start_worker(self, limits, hash_seed=None) -> Worker:
+        return HangingWorker(self.groups)
+
+
+def test_a_verifier_that_hangs_on_every_call_costs_a_mutant_s_call_and_a_twin_s():
+    """The mutants' first process holds one mutant: scored with the others, a verifier that hangs on every call cost
+    a call of the call limit for each mutant (8.2 s against 2.2 s for this task, measured)."""
+    backend = HangingBackend()
+    registry = BackendRegistry()
+    registry.register(HangingBackend.name, lambda: backend)
+    spec = _spec("0.0")
+    mutants = {p.response for p in build_probes(spec, 100, random.Random(5), twins=8, mutants=8)
+               if p.kind is ProbeKind.MUTANT}
+    with open_pool(backend="hanging", workers=1, registry=registry) as pool, \
+            Validator(pool, ValidationConfig(), registry=registry, probe_rng=random.Random(5),
+                      noise=lambda: None) as validator:
+        report = validator.validate(spec)
+    assert report.reasons == ("timeout",)
+    assert [len(group) for group in backend.groups] == [1, 1] and backend.groups[0][0] in mutants
+    assert backend.groups[1][0] not in mutants
