@@ -186,6 +186,26 @@ def test_arguments_and_stdin_reach_the_response(pool):
     assert scores(pool, source, [code]) == [1.0]
 
 
+DEEP_ARGUMENT = '''import sys
+from envsynth_sandbox import run_response
+sys.setrecursionlimit(20000)
+def verify(response):
+    value = []
+    for _ in range(2999):
+        value = [value]
+    run = run_response(response, calls=[("depth", [value])], timeout=2.0)
+    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 3000 else 0.0
+'''
+RECURSIVE_DEPTH = ("import sys\nsys.setrecursionlimit(20000)\n"
+                   "def depth(xs):\n    return 1 + max((depth(x) for x in xs if isinstance(x, list)), default=0)\n")
+
+
+def test_an_argument_nested_deeper_than_the_default_recursion_limit_reaches_the_response(pool):
+    # a verifier that raised its own limit passed a 3,000-deep list: the response process died before any response
+    # code ran (status 70) and the honest task was rejected as unsolvable (red-team round 58, D)
+    assert scores(pool, DEEP_ARGUMENT, [RECURSIVE_DEPTH]) == [1.0]
+
+
 def test_empty_code_gives_the_same_answer_as_running_it(pool):
     source = probe("run.outcome == 'completed' and run.loaded and run.calls[0].error.type == 'NameError'")
     assert scores(pool, source, ["", " \n\t ", "# only a comment\n"]) == [1.0, 1.0, 1.0]

@@ -29,7 +29,7 @@ import os
 import resource
 import sys
 
-from verifier.sandbox.zygote import confine, environment, run_digest
+from verifier.sandbox.zygote import confine, environment, plainjson, run_digest
 from verifier.sandbox.zygote.cleanup import arrange, flush_streams
 from verifier.sandbox.zygote.plainjson import own_codec
 from verifier.sandbox.zygote.response_text import (NOT_THE_RESPONSE, REFUSAL, exercises, mark_ran,
@@ -61,7 +61,8 @@ def response_main(cfg, fds, uid):
     if work != home:
         confine.home(work)
     errors = capture_stderr()
-    spec = _DECODE(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
+    limit = sys.getrecursionlimit()
+    spec = decode_request(_read_all(REQUEST_FD).decode("utf-8", "surrogatepass"))
     os.close(REQUEST_FD)
     shift, scored, number = scored_text(TEXT_FD)
     runs = part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored)
@@ -76,6 +77,7 @@ def response_main(cfg, fds, uid):
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
         digests = run_digest.start(spec, DIGEST_FD)
+        sys.setrecursionlimit(limit)  # (raised for a deep request alone: the response runs under the usual one)
         run(spec, cfg.get("response_stdin"))
         flush_streams()
         report_stderr(errors)
@@ -85,6 +87,21 @@ def response_main(cfg, fds, uid):
         flush_streams()
         report_stderr(errors)
     os._exit(0)
+
+
+def decode_request(text):
+    """The request ``text`` decoded; where its arguments nest deeper than the interpreter's recursion limit allows
+    the C scanner (about 1,000 levels), decoded again under a limit raised by its depth (measured without recursion,
+    :func:`plainjson.depth`), which stays raised until the request's record is written (its encoder recurses as
+    deep); the caller restores it. Why: a verifier that raised its own limit to pass a 3,000-deep list to an honest
+    recursive ``depth(xs)`` had every call end with the process's status 70, before any response code ran, and the
+    task was rejected as unsolvable (red-team round 58, D). The request is the verifier's: a hostile depth harms
+    only this process."""
+    try:
+        return _DECODE(text)
+    except RecursionError:
+        sys.setrecursionlimit(sys.getrecursionlimit() + plainjson.depth(text.encode("utf-8", "surrogatepass")) + 100)
+        return _DECODE(text)
 
 
 def settle(cfg):
