@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind
+from verifier.checks_probes import NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
 from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 
@@ -178,7 +178,10 @@ def _yields(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
-               pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult:
+               pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
+               together: str | None = None) -> CheckResult:
+    """Every probe of ``kind`` scored at most ``threshold``; the probes whose labels start with ``together`` count as
+    one, too high only when all of them are."""
     mine = [(p, r) for p, r in pairs if p.kind is kind]
     recorded = tuple(r for p, r in primary if p.kind is kind)
     faulty = [(p, r) for p, r in mine if r.outcome in _PROBE_FAULTS]
@@ -191,6 +194,14 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
     for probe, result in mine:
         if result.score is not None and result.score > threshold:
             high[probe.label] = max(result.score, high.get(probe.label, 0.0))
+    members = {probe.label for probe, _ in mine if together is not None and probe.label.startswith(together)}
+    if members and not members <= high.keys():
+        excused = sorted(label for label in members if label in high)
+        for label in excused:
+            del high[label]
+        if excused:
+            note += (f"; {', '.join(excused)} scored above {threshold:g} and the other random numbers did not (a "
+                     "right answer of an open question, not a trivial one)")
     if high:
         first = sorted(high.items(), key=lambda item: RENAMED_SUFFIX in item[0])  # a failure case before twins
         listed = ", ".join(f"{label} scored {score:g}" for label, score in first[:_MAX_LISTED])
@@ -230,8 +241,10 @@ def few_twins(made: int, wanted: int) -> CheckResult:
 
 def check_trivial(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
                   threshold: float) -> CheckResult:
-    """Empty, whitespace, the prompt echoed and the junk string each scored at most ``threshold``."""
-    return _check_low("trivial", ProbeKind.TRIVIAL, "trivial", threshold, pairs, primary)
+    """Empty, whitespace, the prompt echoed, the junk string and the random letters each scored at most
+    ``threshold``, and so did at least one of the random numbers (:data:`verifier.checks_probes.RANDOM_NUMBERS`): a
+    drawn number can be a right answer of an open question ("any multiple of 7 above 100"), all of them rarely."""
+    return _check_low("trivial", ProbeKind.TRIVIAL, "trivial", threshold, pairs, primary, together=NUMBER_LABEL)
 
 
 def check_determinism(pairs: Sequence[tuple[Probe, ScoreResult]], runs: int) -> CheckResult:

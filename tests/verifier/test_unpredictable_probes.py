@@ -30,12 +30,13 @@ def _task(verifier: str) -> TaskSpec:
     return TaskSpec(prompt=PROMPT, verifier=verifier, reference="42", failure_cases=("41", "24"))
 
 
-def test_two_trivial_probes_come_from_the_source_of_randomness_given():
+def test_the_random_trivial_probes_come_from_the_source_of_randomness_given():
     first = build_probes(_task(HONEST), 200, random.Random(1))
     again = build_probes(_task(HONEST), 200, random.Random(1))
     other = build_probes(_task(HONEST), 200, random.Random(2))
     labels = [p.label for p in first if p.kind is ProbeKind.TRIVIAL]
-    assert labels[-2:] == ["trivial:random_number", "trivial:random_letters"]
+    assert labels[-4:] == ["trivial:random_number", "trivial:random_letters", "trivial:random_number[1]",
+                           "trivial:random_number[2]"]
     assert first == again and first != other
 
 

@@ -67,6 +67,29 @@ def test_trivial_response_above_threshold_is_trivial():
     assert (result.passed, result.reason) == (False, "trivial")
 
 
+NUMBERS = [Probe(kind=ProbeKind.TRIVIAL, label=label, response=text) for label, text in
+           (("trivial:random_number", "315"), ("trivial:random_number[1]", "9021"), ("trivial:random_number[2]", "46"))]
+
+
+def test_one_random_number_paid_is_a_right_answer_of_an_open_question_not_a_trivial_one():
+    # "any multiple of 7 above 100": a drawn 315 is right; one number drawn rejected that task one time in seven
+    pairs = [(NUMBERS[0], scored(1.0)), (NUMBERS[1], scored(0.0)), (NUMBERS[2], scored(0.0))]
+    result = checks.check_trivial(pairs, pairs, threshold=0.2)
+    assert result.passed is True and "trivial:random_number scored above" in result.detail
+
+
+def test_every_random_number_paid_is_trivial():
+    pairs = [(probe, scored(1.0)) for probe in NUMBERS]
+    result = checks.check_trivial(pairs, pairs, threshold=0.2)
+    assert (result.passed, result.reason) == (False, "trivial")
+
+
+def test_a_random_number_paid_beside_another_trivial_answer_paid_is_still_trivial():
+    pairs = [(NUMBERS[0], scored(1.0)), (NUMBERS[1], scored(0.0)), (NUMBERS[2], scored(0.0)), (EMPTY, scored(1.0))]
+    result = checks.check_trivial(pairs, pairs, threshold=0.2)
+    assert result.reason == "trivial" and "trivial:empty" in result.detail
+
+
 def test_a_trivial_response_whose_call_crashes_counts_as_failing():
     pairs = [(EMPTY, fault(Outcome.CRASHED))]
     result = checks.check_trivial(pairs, pairs, threshold=0.2)
@@ -122,7 +145,8 @@ def test_skipped_check_has_passed_none():
 def test_probes_are_reference_failures_then_trivial():
     labels = [p.label for p in build_probes(spec(failure_cases=["1", "2"]), junk_chars=500)]
     assert labels == ["reference", "failure_cases[0]", "failure_cases[1]", "trivial:empty", "trivial:whitespace",
-                      "trivial:prompt_echo", "trivial:junk", "trivial:random_number", "trivial:random_letters"]
+                      "trivial:prompt_echo", "trivial:junk", "trivial:random_number", "trivial:random_letters",
+                      "trivial:random_number[1]", "trivial:random_number[2]"]
 
 
 def test_junk_response_has_the_requested_length_and_many_numbers():
