@@ -24,7 +24,7 @@ from trainer.scoring import ScoringPool
 from verifier.checks_probes import prompt_words
 from verifier.code_mutation import mutated
 from verifier.reference_mutants import is_program_reference
-from verifier.stated_answers import stated_answer_changed, stated_numbers
+from verifier.stated_answers import answer_alternatives, stated_answer_changed, stated_numbers
 
 __all__ = ["GroupProbe", "GroupProbeKind", "GroupProbes"]
 
@@ -170,7 +170,8 @@ class GroupProbes:
                 # the numbers it states beside its code or in its comments changed too, as validation's
                 # (verifier.reference_mutants): an honest verifier may pay a program of thought's stated answer alone,
                 # and a mutant still saying "# Output: 385" was paid (red-team round 55, F1)
-                mutant = stated_answer_changed(mutant, draw, comments=True) or mutant
+                alternatives = answer_alternatives(spec.prompt_text, spec.failure_cases) if spec is not None else ()
+                mutant = stated_answer_changed(mutant, draw, comments=True, alternatives=alternatives) or mutant
                 return GroupProbe(row, mutant, GroupProbeKind.MUTANT, reward, digest)
         return None
 

@@ -19,7 +19,7 @@ paid scripts by their shape was admitted 2 of 2 times on a stdin task (session 2
 the first value each ``print`` writes.
 
 Where the reference states numbers beside its code or in its comments (a program-of-thought answer: a program, then
-``Answer: 14``), every mutant has them changed too (:func:`verifier.stated_answers.stated_answer_changed`): an honest
+``Answer: 14``), or its answer in words (``Answer: Sunday``, from validator 1.21), every mutant has them changed too (:func:`verifier.stated_answers.stated_answer_changed`): an honest
 verifier of such a task may judge the stated answer alone, and one that did was rejected as ``mutant_passes`` 2 of 2
 times, its every mutant still stating 14 (session 22). A verifier that pays by the look still pays a mutant whose answer
 changed.
@@ -36,7 +36,7 @@ from verifier.code_mutation import mutants, named_functions
 from verifier.inert_code import calls_print
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
-from verifier.stated_answers import stated_answer_changed, stated_numbers
+from verifier.stated_answers import answer_alternatives, stated_answer_changed, stated_numbers, stated_words
 
 MAX_CHARS = 64_000
 """The longest reference validation mutates (finding the sites of 64,000 characters of code costs about 2 s of the
@@ -62,8 +62,10 @@ def reference_mutants(spec: TaskSpec, rng: random.Random, count: int, seen: set[
     results = [made for made in returns_changed(twin, rng, count, MAX_CHARS, keep) if made not in seen]
     take = min(len(results), max(1, count - len(changed)))
     made = (changed[:count - take] + results[:take])[:count]
-    if stated_numbers(twin, comments=True):  # (an answer stated beside the code: judged by an honest verifier alone)
-        made = [stated_answer_changed(each, rng, comments=True) or each for each in made]
+    if stated_numbers(twin, comments=True) or stated_words(twin, comments=True):  # (an answer stated beside the
+        # code: judged by an honest verifier alone)
+        alternatives = answer_alternatives(spec.prompt_text, spec.failure_cases)
+        made = [stated_answer_changed(each, rng, comments=True, alternatives=alternatives) or each for each in made]
     return list(dict.fromkeys(made))
 
 

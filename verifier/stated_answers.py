@@ -8,6 +8,16 @@ verifier fails the reply with its stated answer changed; one that pays by the pr
 A stated number is a whole or decimal number written outside the reply's code (:mod:`verifier.response_code`), or,
 in a reply that is all code, the number of a last statement that does nothing (``Answer: 385`` parses as Python: an
 annotation; a bare ``385`` too). Never raises.
+
+A stated *word* is the answer a reply gives in letters after a label outside its code (``Answer: Sunday``, ``The
+answer is B``, ``**Final answer:** (C)``, ``Result = yes``, any case) or inside ``\boxed{}``; in a reply that is all
+code, after ``Answer:`` on its last line (which parses as an annotation). Why: validation's mutants changed a stated
+number but kept a stated word, and an honest verifier that judged a program-of-thought reply's ``Answer: Sunday``,
+``Answer: B`` or ``Answer: yes`` paid every mutant and was rejected as ``mutant_passes`` (red-team round 58, D). A
+word is changed to its opposite (yes and no, true and false), else to another word of its form (a capital letter for a
+capital letter; else a word of the same case) that the task's prompt or failure cases spell (:func:`answer_alternatives`:
+a changed answer a verifier could tell by its look would tell validation's mutants from a policy's wrong answers),
+else to its letters shifted by one drawn offset.
 """
 
 from __future__ import annotations
@@ -16,12 +26,12 @@ import ast
 import random
 import re
 import tokenize
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["number_value", "stated_answer_changed", "stated_numbers"]
+__all__ = ["answer_alternatives", "number_value", "stated_answer_changed", "stated_numbers", "stated_words"]
 
 _NUMBER = re.compile(r"(?<![\w.\-\u2212])[-\u2212]?(?:\d{1,3}(?:,\d{3}){1,6}|\d{1,3}(?:_\d{3}){1,6}|\d{1,18})"
                      r"(?:\.\d{1,18})?(?:[eE][-+]?\d{1,3})?(?!\.\d|\d|_)")
@@ -33,6 +43,13 @@ the stated answer met validation's mutants (which change a stated answer) still 
 two numbers; red-team round 54, F1 and F2; round 55, F2)."""
 
 _MINUS = "\u2212"
+_WORD = r"[A-Za-z](?:[A-Za-z]|['\-](?=[A-Za-z])){0,39}(?![\w])"
+_LABELLED = re.compile(r"(?i)(?<![\w])(?:final\s+answer|answer|result)(?:\s*[:=]|\s+is\b:?)[\s*_`\"'(\[]*"
+                       rf"(?:(?:the|option|choice|letter)\s+){{0,2}}(?P<word>{_WORD})"
+                       rf"|\\boxed\{{\s*(?:\\text\{{\s*)?(?P<boxed>{_WORD})")
+"""A word stated as the answer: after a label (``Answer:``, ``The answer is``, ``Result =``) or inside ``\\boxed{}``."""
+_CODE_ANSWER = re.compile(rf"[ \t]*answer[ \t]*:[ \t]*(?P<word>{_WORD})[ \t]*(?:#[^\r\n]*)?[\r\n]*", re.I)
+_OPPOSITES = {"yes": "no", "no": "yes", "true": "false", "false": "true"}
 
 
 def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
@@ -76,7 +93,65 @@ def _is_number(node: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and type(value.value) in (int, float)
 
 
-def _comment_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def stated_words(text: str, comments: bool = False) -> list[tuple[int, int]]:
+    """Where ``text`` states its answer in letters beside its code (see the module docstring), as (start, end) spans
+    of the words; with ``comments``, in its code's comments too (``# Answer: Sunday``). [] for a text that holds no
+    code."""
+    try:
+        spans = code_spans(text)
+        found = _comment_numbers(text, spans, _LABELLED) if comments else []
+        if not spans:
+            return []
+        if spans == [(0, len(text))]:  # all code: ``Answer: Sunday`` on its last line that holds anything
+            lines = parser_lines(text)
+            filled = [k for k, line in enumerate(lines) if line.strip()]
+            last = _CODE_ANSWER.fullmatch(lines[filled[-1]]) if filled else None
+            if last is not None:
+                start = sum(len(line) for line in lines[:filled[-1]])
+                found.append((start + last.start("word"), start + last.end("word")))
+            return sorted(set(found))
+        outside, previous = [], 0
+        for start, end in spans:
+            outside.append((previous, start))
+            previous = end
+        outside.append((previous, len(text)))
+        return sorted(set(found + [(start + m.start(m.lastgroup), start + m.end(m.lastgroup))
+                                   for start, end in outside for m in _LABELLED.finditer(text[start:end])]))
+    except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
+        return []
+
+
+def answer_alternatives(prompt: str, failure_cases: Sequence[str]) -> tuple[str, ...]:
+    """The words a stated word may be changed to: those the failure cases state after a label, then the prompt's
+    words, each once (a task's choices, ``(A)`` to ``(D)``, and its wrong answers look like its right one)."""
+    words = [m.group(m.lastgroup) for case in failure_cases for m in _LABELLED.finditer(case)]
+    return tuple(dict.fromkeys(words + [m.group() for m in re.finditer(_WORD, prompt)]))
+
+
+def _changed_word(word: str, rng: random.Random, alternatives: Sequence[str]) -> str:
+    opposite = _OPPOSITES.get(word.lower())
+    if opposite is not None:
+        return opposite.upper() if word.isupper() and len(word) > 1 else opposite.title() if word[0].isupper() \
+            else opposite
+    form = _form(word)
+    others = [other for other in alternatives if other.lower() != word.lower() and _form(other) == form]
+    if others:
+        return rng.choice(others)
+    shift = rng.randint(1, 25)
+    return "".join(chr((ord(c) - base + shift) % 26 + base) if c.isascii() and c.isalpha() else c
+                   for c in word for base in [ord("A") if c.isupper() else ord("a")])
+
+
+def _form(word: str) -> tuple[bool, str]:
+    """A word's form: one letter or more; all capitals, a capital first, or lower case."""
+    return len(word) == 1, "upper" if word.isupper() else "title" if word[0].isupper() else "lower"
+
+
+def _comment_numbers(text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str] | None = None
+                     ) -> list[tuple[int, int]]:
+    """The spans of ``pattern``'s matches (the last group matched; the whole match where it has none) in the
+    comments of ``text``'s code spans; numbers by default."""
+    pattern = pattern or _NUMBER
     found = []
     for start, end in spans:
         lines = parser_lines(text[start:end])
@@ -84,7 +159,8 @@ def _comment_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
         for token in tokenize.generate_tokens(iter([*lines, ""]).__next__):
             if token.type == tokenize.COMMENT:
                 at = offsets[token.start[0] - 1] + token.start[1]
-                found += [(at + m.start(), at + m.end()) for m in _NUMBER.finditer(token.string)]
+                found += [(at + m.start(m.lastgroup or 0), at + m.end(m.lastgroup or 0))
+                          for m in pattern.finditer(token.string)]
     return found
 
 
@@ -104,22 +180,31 @@ def _last_statement_number(text: str) -> list[tuple[int, int]]:
 
 
 def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] | None = None,
-                          comments: bool = False) -> str | None:
+                          comments: bool = False, alternatives: Sequence[str] = ()) -> str | None:
     """``text`` with every number it states beside its code (:func:`stated_numbers`, ``comments`` passed on;
     ``only``: those of them written as one of these) raised by 1 to 9 in its leading digit (385 to one of 485 ...
-    1285; 0 by 1 to 9 in its last), drawn from ``rng``; None when it states none.
+    1285; 0 by 1 to 9 in its last), drawn from ``rng``, and every word it states as its answer
+    (:func:`stated_words`; with ``only``, those written as one of these) changed (the module docstring says to what;
+    ``alternatives``: :func:`answer_alternatives` of the task); None when it states none.
 
     Why: an honest program-of-thought verifier pays a stated answer (``Answer: 385``) without running the program,
     and the unrun rule took it for one paying programs by their look (red-team round 46, h4). Such a verifier fails
     the text with its stated answer changed; one that pays by the program's look pays it still. The leading digit,
     not the last: an honest verifier with a relative tolerance of 1e-3 paid ``139113`` raised in its last digit, and
     was rejected 5 of 5 times (red-team round 54, F4)."""
-    spans = [(start, end) for start, end in stated_numbers(text, comments)
-             if only is None or text[start:end] in only]
+    words = {span for span in stated_words(text, comments) if only is None or text[span[0]:span[1]] in only}
+    spans = sorted(words | {(start, end) for start, end in stated_numbers(text, comments)
+                            if only is None or text[start:end] in only})
     if not spans:
         return None
     pieces, last = [], 0
     for start, end in spans:
+        if start < last:
+            continue  # (overlapping spans: the first is changed)
+        if (start, end) in words:
+            pieces += [text[last:start], _changed_word(text[start:end], rng, alternatives)]
+            last = end
+            continue
         number = text[start:end]
         value = Decimal(number_value(number))
         place = value.as_tuple().exponent if value.is_zero() else max(value.adjusted(), value.as_tuple().exponent)

@@ -261,6 +261,20 @@ def test_a_mutant_of_a_program_of_thought_states_another_answer():
     assert mutant.startswith("```python\ndef total(xs):") and mutant.rstrip().rsplit("Answer: ", 1)[1] != "5"
 
 
+def test_a_mutant_of_a_program_of_thought_states_another_word():
+    """As validation's (validator 1.21): a mutant of a program of thought that answers "Answer: yes" says "no", so an
+    honest verifier of the stated word fails it (red-team round 58, D)."""
+    pool, monitor = PaysAndRuns(), RewardHackMonitor(1.0, ONLY_MUTANTS)
+    script = SUM_LOOP + "print(total([2, 3]) == 5)\n"
+    task = TaskSpec(prompt="Is the sum 5?", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    reward = _reward(pool, task, monitor)
+    reward([None] * 4, ["```python\n" + script + "```\nAnswer: yes\n"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
+    reward.close()
+    [mutant] = [text for text in pool.calls[1] if text != "42"]
+    assert mutant.startswith("```python\ndef total(xs):") and mutant.rstrip().endswith("Answer: no")
+
+
 def test_a_mutant_of_a_program_whose_answer_is_a_comment_states_another_there():
     """Red-team round 55 (F1): ``print(...)  # Output: 385`` states nothing beside the code, so the program is mutated;
     the mutant kept "385", and an honest verifier of the stated answer paid it and was flagged in 3 of 3 runs."""

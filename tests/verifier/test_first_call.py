@@ -16,6 +16,8 @@ import pytest
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.limits import draw_hash_seeds
+from verifier.validate import DETERMINISM_RUNS_MAX, MIN_TWINS
 from verifier.checks_probes import ProbeKind, build_probes
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.registry import BackendRegistry
@@ -110,11 +112,14 @@ def test_a_verifier_that_hangs_on_every_call_costs_a_mutant_s_call_and_a_twin_s(
     registry = BackendRegistry()
     registry.register(HangingBackend.name, lambda: backend)
     spec = _spec("0.0")
-    mutants = {p.response for p in build_probes(spec, 100, random.Random(5), twins=8, mutants=8)
-               if p.kind is ProbeKind.MUTANT}
     with open_pool(backend="hanging", workers=1, registry=registry) as pool, \
             Validator(pool, ValidationConfig(), registry=registry, probe_rng=random.Random(5),
                       noise=lambda: None) as validator:
+        drawn = random.Random(5)  # as the validator draws its probes: its hash seeds first
+        draw_hash_seeds(drawn, DETERMINISM_RUNS_MAX)
+        twins = max(MIN_TWINS, pool.group_size_for(spec.verifier))
+        mutants = {p.response for p in build_probes(spec, 100, drawn, twins=twins, mutants=8)
+                   if p.kind is ProbeKind.MUTANT}
         report = validator.validate(spec)
     assert report.reasons == ("timeout",)
     assert [len(group) for group in backend.groups] == [1, 1] and backend.groups[0][0] in mutants

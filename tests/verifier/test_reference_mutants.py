@@ -380,3 +380,39 @@ def test_a_verifier_that_pays_a_program_of_thought_s_stated_answer_alone_is_admi
                     failure_cases=("Answer: 17", "```python\nprint(20 - 3)\n```\nAnswer: 17\n"))
     report = validator.validate(spec)
     assert report.admitted, report.reasons
+
+
+STATED_WORD = r'''import re
+
+
+def verify(response):  # a program of thought: the stated word is what counts
+    found = re.findall(r"Answer:\s*\(?([A-Za-z]+)", response)
+    return 1.0 if found and found[-1].lower() == "{want}" else 0.0
+'''
+WORD_TASKS = {
+    "sunday": ("Find the weekday of 1969-07-20 with a short program, then 'Answer: <weekday>'.",
+               "```python\nimport datetime\n\nday = datetime.date(1969, 7, 20)\nprint(day.strftime('%A'))\n```\n"
+               "Answer: Sunday",
+               "```python\nimport calendar\n\nprint(calendar.day_name[calendar.weekday(1969, 7, 19)])\n```\n"
+               "Answer: Saturday"),
+    "b": ("Which is largest? (A) 2**30 (B) 3**19 (C) 10**9 (D) 5**13. A snippet that checks, then 'Answer: <letter>'.",
+          "```python\nvalues = {'A': 2 ** 30, 'B': 3 ** 19, 'C': 10 ** 9, 'D': 5 ** 13}\n"
+          "best = max(values, key=values.get)\nprint(best, values[best])\n```\nAnswer: B",
+          "```python\nvalues = {'A': 2 ** 30, 'B': 3 ** 19, 'C': 10 ** 9, 'D': 5 ** 13}\n"
+          "print(min(values, key=values.get))\n```\nAnswer: D"),
+    "yes": ("Is 2**13 - 1 prime? A short program that checks, then 'Answer: yes' or 'Answer: no'.",
+            "```python\nn = 2 ** 13 - 1\nprint(all(n % d for d in range(2, int(n ** 0.5) + 1)))\n```\nAnswer: yes",
+            "```python\nprint((2 ** 13 - 1) % 3 == 0)\n```\nAnswer: no"),
+}
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("want", sorted(WORD_TASKS))
+def test_a_verifier_that_pays_a_program_of_thought_s_stated_word_alone_is_admitted(validator, want):
+    """Red-team round 58 (D): rejected as ``mutant_passes`` under validator 1.20, every mutant still stating the
+    right weekday, choice letter or yes; from 1.21 a mutant states another word (``verifier.stated_answers``)."""
+    prompt, reference, failure = WORD_TASKS[want]
+    spec = TaskSpec(prompt=prompt, verifier=STATED_WORD.replace("{want}", want), reference=reference,
+                    failure_cases=(failure, "I think it is hard to say. Answer: maybe"))
+    report = validator.validate(spec)
+    assert report.admitted, report.reasons
