@@ -1,0 +1,295 @@
+"""Which expressions of a verifier read only values of built-in types, so that no code of the verifier's runs while
+they are evaluated (what :mod:`verifier.order_free` asks of the tests and parts it exempts).
+
+A test may only read values of built-in types, so that no code of the verifier's runs while a set is visited
+(red-team round 28 recorded the order through a ``get`` method of its own class, and through the ``__eq__`` that
+``w == spy`` falls back to): the loop variable, constants, module names bound once to constants, ``verify``'s own
+response (never rebound), and locals bound once from such values; the only calls are :data:`PURE_BUILTINS`,
+:data:`PURE_METHODS` of ``str`` and :data:`REGEX_FUNCTIONS` (below), and no subscript, arithmetic or conversion
+(``int(w)``, ``d[w]`` raise for some members and not others, and the first member visited would decide between a
+score and a crash). A value computed once (a local's binding) may also gather values (:data:`CONTAINERS`), index,
+do arithmetic, and build comprehensions: it is evaluated before any visit, so only its type matters.
+
+A name holds built-in values only while nothing can put another value in it: a name that the module changes in place
+anywhere (a method other than a reading one, :data:`READING_METHODS`: ``words.append(spy)``, ``S.add(spy)``; an item
+or slice assigned or deleted; handed to a call that is not a pure builtin, ``heapq.heappush(words, spy)``; or
+bound, aliased, looped over or gathered into another name that is so changed) is no such name (red-team round 58
+filled a trusted container with a recording object; found then, closed in validator 1.21).
+
+Regular expressions (red-team round 58: ``words = re.findall(...)`` and ``if re.search(r"\\b" + word + r"\\b",
+text)`` were rejected) count as pure when ``re`` is bound only by ``import re`` and the arguments are pure; so do
+the methods of a module name bound once to ``re.compile(<constant>)``. In a test run once per member the pattern
+must also be *fixed*: text, ``.``, anchors, ``\\b``-like and one-character-class escapes, joined from constants,
+``re.escape(...)`` and members that are such text themselves; no quantifier, group, class or alternation. A fixed
+pattern compiles and matches in linear time for every member alike, where a pattern built from a member could fail
+to compile (``"("``) or backtrack for minutes (``"(a+)+b"``) on one member and not another. ``re.sub`` (whose
+replacement can fail) is not a test.
+
+A module that reaches builtins or attributes by name (``builtins``, ``setattr``, ``globals``...) gets no exemption
+at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from task_bank.code_sinks import name_bindings
+
+PURE_BUILTINS = frozenset({"len", "str", "bool", "any", "all", "repr"})
+PURE_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "startswith", "endswith",
+                          "count", "find", "rfind", "split", "isdigit", "isalpha", "isalnum", "isspace", "islower",
+                          "isupper", "isnumeric", "replace"})
+CONTAINERS = frozenset({"set", "frozenset", "list", "tuple", "sorted"})
+"""Builtins that gather built-in values: pure in a value computed once, not in a test (``set(w)`` raises for some
+members)."""
+REGEX_FUNCTIONS = frozenset({"search", "match", "fullmatch", "findall", "split", "sub", "escape"})
+"""Functions of ``re`` (and, but ``escape``, methods of a compiled pattern) that run no code of the verifier's."""
+REGEX_FLAGS = frozenset({"I", "IGNORECASE", "M", "MULTILINE", "S", "DOTALL", "A", "ASCII"})
+"""Flags that change no pattern's syntax (``VERBOSE`` does; ``LOCALE`` raises with a str pattern)."""
+_PURE_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.Tuple,
+               ast.JoinedStr, ast.FormattedValue, ast.Call, ast.keyword, ast.expr_context, ast.cmpop, ast.boolop,
+               ast.unaryop)
+_ONCE_NODES = (ast.BinOp, ast.operator, ast.Subscript, ast.Slice, ast.List, ast.Set, ast.Dict)
+"""Also pure in a value computed once: built-in values in, built-in values out."""
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_REFLECTIVE = frozenset({"builtins", "__builtins__", "setattr", "globals", "vars", "locals", "exec", "eval",
+                         "__class__", "__dict__", "__import__", "importlib"})
+_CONSTANT_TYPES = (str, int, float, bool, type(None))
+_FIXED = re.compile(r"(?:[^\\*+?{}\[\]|()]|\\[bBAZdDsSwWnt]|\\[^0-9A-Za-z])*")
+"""Regex text without quantifiers, groups, classes or alternation (escapes only complete ones)."""
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the order-free reading knows of the whole module (:func:`read_module`)."""
+
+    constants: Mapping[str, ast.expr]
+    """Names bound exactly once in the module, at module level, to a constant or a literal container of constants."""
+    regex: frozenset[str] = frozenset()
+    """Names every binding of which in the module is ``import re``."""
+    patterns: Mapping[str, str] = field(default_factory=dict)
+    """Names bound exactly once, at module level, to ``re.compile(<str constant>)``: the pattern of each."""
+
+
+def read_module(tree: ast.Module) -> ModuleFacts | None:
+    """The module's constants, ``re`` names and compiled patterns; None when the module reaches builtins or
+    attributes by name (no exemption then)."""
+    if any(isinstance(n, ast.Name) and n.id in _REFLECTIVE or isinstance(n, ast.Attribute) and n.attr in _REFLECTIVE
+           or isinstance(n, (ast.Import, ast.ImportFrom)) and any(a.name.split(".")[0] in _REFLECTIVE for a in n.names)
+           for n in ast.walk(tree)):
+        return None
+    bindings = name_bindings(tree)  # parameters and defs too: ``def f(WORDS)`` is not the module's WORDS
+    declared = {name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    once = {stmt.targets[0].id: stmt.value for stmt in tree.body
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and len(bindings.get(stmt.targets[0].id, ())) == 1 and stmt.targets[0].id not in declared}
+    regex = frozenset(name for name, bound in bindings.items() if all(b == "re" for b in bound))
+    return ModuleFacts(constants={name: value for name, value in once.items() if literal(value, frozenset())},
+                       regex=regex,
+                       patterns={name: value.args[0].value for name, value in once.items() if _compiled(value, regex)})
+
+
+def pure(expr: ast.AST, known: frozenset[str], shadowed: frozenset[str] = frozenset(),
+         facts: ModuleFacts | None = None, members: Mapping[str, tuple[object, ...] | None] | None = None) -> bool:
+    """Whether ``expr`` reads only values of built-in types (names in ``known``) through calls that run no code of
+    the verifier's (module docstring). ``members`` None: ``expr`` is computed once (a binding, the set a loop
+    visits); else it is a test run once per member, and ``members`` maps the loop variables to their members when
+    those are literal constants (what a fixed regex pattern may be built from)."""
+    facts = facts or ModuleFacts(constants={})
+    once = members is None
+    stack: list[tuple[ast.AST, frozenset[str]]] = [(expr, known)]
+    while stack:
+        node, names = stack.pop()
+        if isinstance(node, ast.Call) and _regex_callee(node.func, facts) is not None:
+            if not _pure_regex(node, names, shadowed, facts, members):
+                return False
+            continue
+        if once and isinstance(node, _COMPREHENSIONS):
+            if not _pure_comprehension(node, names, shadowed, facts):
+                return False
+            continue
+        if not isinstance(node, _PURE_NODES) and not (once and isinstance(node, _ONCE_NODES)):
+            return False
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names and not (
+                (node.id in PURE_BUILTINS or once and node.id in CONTAINERS) and node.id not in shadowed):
+            return False
+        if isinstance(node, ast.Attribute) and node.attr not in PURE_METHODS:
+            return False
+        if isinstance(node, ast.Call) and not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return False
+        stack.extend((child, names) for child in ast.iter_child_nodes(node))
+    return True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The names of one scope that hold built-in values, the names the module binds itself, and the module's facts."""
+
+    known: frozenset[str]
+    shadowed: frozenset[str]
+    facts: ModuleFacts
+
+    def pure(self, expr: ast.AST, members: Mapping[str, tuple[object, ...] | None] | None = None,
+             extra: frozenset[str] = frozenset()) -> bool:
+        return pure(expr, self.known | extra, self.shadowed, self.facts, members)
+
+    def members(self, target: ast.expr, iterable: ast.expr, own: set[str]) -> dict[str, tuple[object, ...] | None]:
+        """Each loop variable of ``target`` mapped to the members of ``iterable`` when they are literal constants."""
+        values = _members(iterable, self.facts.constants) if isinstance(target, ast.Name) else None
+        return {name: values for name in own}
+
+
+def literal(node: ast.expr, constants: Mapping[str, ast.expr] | frozenset[str]) -> bool:
+    """A constant, a literal container of constants, ``set``/``frozenset``/``tuple``/``list`` of one, or a name
+    in ``constants``."""
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, _CONSTANT_TYPES)
+    if isinstance(node, (ast.Set, ast.List, ast.Tuple)):
+        return all(isinstance(e, ast.Constant) and isinstance(e.value, _CONSTANT_TYPES) for e in node.elts)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in {"set", "frozenset", "tuple", "list"} and len(node.args) == 1 and not node.keywords
+            and isinstance(node.args[0], (ast.Set, ast.List, ast.Tuple)) and literal(node.args[0], constants))
+
+
+def _members(node: ast.expr, constants: Mapping[str, ast.expr]) -> tuple[object, ...] | None:
+    """The values of a literal container of constants (through a module constant), else None."""
+    if isinstance(node, ast.Name) and node.id in constants:
+        return _members(constants[node.id], constants)
+    if isinstance(node, ast.Call) and literal(node, constants) and node.args:
+        return _members(node.args[0], constants)
+    if isinstance(node, (ast.Set, ast.List, ast.Tuple)) and literal(node, constants):
+        return tuple(e.value for e in node.elts if isinstance(e, ast.Constant))
+    return None
+
+
+def _compiled(value: ast.expr, regex: frozenset[str]) -> bool:
+    """``re.compile(<str constant>)``, with at most flags besides."""
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "compile"
+            and isinstance(value.func.value, ast.Name) and value.func.value.id in regex and not value.keywords
+            and 1 <= len(value.args) <= 2 and isinstance(value.args[0], ast.Constant)
+            and isinstance(value.args[0].value, str) and all(_flags(a, regex) for a in value.args[1:]))
+
+
+def _flags(node: ast.expr, regex: frozenset[str]) -> bool:
+    """``re.I``, ``re.I | re.M``: flags of :data:`REGEX_FLAGS` only."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _flags(node.left, regex) and _flags(node.right, regex)
+    return (isinstance(node, ast.Attribute) and node.attr in REGEX_FLAGS and isinstance(node.value, ast.Name)
+            and node.value.id in regex)
+
+
+def _regex_callee(func: ast.expr, facts: ModuleFacts) -> tuple[str, str | None] | None:
+    """``(function, None)`` for ``re.<function>``, ``(method, pattern)`` for a method of a compiled pattern."""
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return None
+    if func.value.id in facts.regex and func.attr in REGEX_FUNCTIONS:
+        return func.attr, None
+    if func.value.id in facts.patterns and func.attr in REGEX_FUNCTIONS - {"escape"}:
+        return func.attr, facts.patterns[func.value.id]
+    return None
+
+
+def _pure_regex(call: ast.Call, names: frozenset[str], shadowed: frozenset[str], facts: ModuleFacts,
+                members: Mapping[str, tuple[object, ...] | None] | None) -> bool:
+    """A regex call with pure arguments; in a test, one that cannot fail or backtrack for one member and not
+    another: a fixed pattern, positional arguments only, counts and flags constant (module docstring)."""
+    callee = _regex_callee(call.func, facts)
+    if callee is None or any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords):
+        return False
+    name, compiled = callee
+    if members is None:
+        return all(_flags(v, facts.regex) or pure(v, names, shadowed, facts)
+                   for v in [*call.args, *(k.value for k in call.keywords)])
+    args = call.args
+    if call.keywords or name == "sub":
+        return False
+    if name == "escape":
+        return len(args) == 1 and pure(args[0], names, shadowed, facts, members)
+    if compiled is None:  # re.search(pattern, string[, flags]), re.split(pattern, string[, maxsplit[, flags]])
+        if not 2 <= len(args) <= (4 if name == "split" else 3):
+            return False
+        if not _fixed(args[0], names, shadowed, facts, members):
+            return False
+        subject, counts, flags = args[1], args[2:3], args[3:]
+        if name != "split":
+            counts, flags = [], args[2:]
+    else:  # pattern.search(string[, pos[, endpos]]), pattern.split(string[, maxsplit])
+        if not 1 <= len(args) <= (2 if name == "split" else 3) or not _FIXED.fullmatch(compiled):
+            return False
+        subject, counts, flags = args[0], args[1:], []
+    return (all(isinstance(c, ast.Constant) and type(c.value) is int for c in counts)
+            and all(_flags(f, facts.regex) for f in flags) and pure(subject, names, shadowed, facts, members))
+
+
+def _fixed(pattern: ast.expr, names: frozenset[str], shadowed: frozenset[str], facts: ModuleFacts,
+           members: Mapping[str, tuple[object, ...] | None]) -> bool:
+    """A fixed pattern (module docstring): constants of fixed text, members that all are, ``re.escape(...)``,
+    joined with ``+`` or an f-string."""
+    if isinstance(pattern, ast.Constant):
+        return isinstance(pattern.value, str) and _FIXED.fullmatch(pattern.value) is not None
+    if isinstance(pattern, ast.BinOp) and isinstance(pattern.op, ast.Add):
+        return all(_fixed(side, names, shadowed, facts, members) for side in (pattern.left, pattern.right))
+    if isinstance(pattern, ast.JoinedStr):
+        return all(_fixed(v, names, shadowed, facts, members) if isinstance(v, ast.Constant) else
+                   isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None
+                   and _fixed(v.value, names, shadowed, facts, members) for v in pattern.values)
+    if isinstance(pattern, ast.Name) and pattern.id in members:
+        values = members[pattern.id]
+        return values is not None and all(isinstance(v, str) and _FIXED.fullmatch(v) for v in values)
+    if isinstance(pattern, ast.Name):  # a module constant
+        constant = facts.constants.get(pattern.id)
+        return isinstance(constant, ast.Constant) and _fixed(constant, names, shadowed, facts, members)
+    return (isinstance(pattern, ast.Call) and _regex_callee(pattern.func, facts) == ("escape", None)
+            and _pure_regex(pattern, names, shadowed, facts, members))
+
+
+def _pure_comprehension(node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, names: frozenset[str],
+                        shadowed: frozenset[str], facts: ModuleFacts) -> bool:
+    """A comprehension computed once over pure iterables, with pure tests and elements."""
+    for generator in node.generators:
+        own = loop_names(generator.target)
+        if own is None or generator.is_async or not pure(generator.iter, names, shadowed, facts):
+            return False
+        names = names | own
+        if not all(pure(test, names, shadowed, facts) for test in generator.ifs):
+            return False
+    parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    return all(pure(part, names, shadowed, facts) for part in parts)
+
+
+def known_names(everything: list[ast.AST], facts: ModuleFacts, response: str | None,
+                 shadowed: frozenset[str]) -> frozenset[str]:
+    """Names whose value is of a built-in type: the module's constants, the response (if never rebound) and locals
+    bound once from a pure expression of known names (``words = re.findall(r"\\w+", response.lower())``); not a
+    name declared ``global`` or ``nonlocal`` here (another function may rebind it)."""
+    stores: dict[str, list[ast.AST]] = {}
+    for node in everything:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stores.setdefault(node.id, []).append(node)
+    declared = {name for n in everything if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    known = set(facts.constants)
+    if response is not None and response not in stores:
+        known.add(response)
+    assigned = {stmt.targets[0].id: stmt.value for stmt in everything
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and len(stores.get(stmt.targets[0].id, ())) == 1 and stmt.targets[0].id not in declared}
+    changed = True
+    while changed:
+        changed = False
+        for name, value in assigned.items():
+            if name not in known and pure(value, frozenset(known), shadowed, facts):
+                known.add(name)
+                changed = True
+    return frozenset(known)
+
+
+def loop_names(target: ast.expr) -> set[str] | None:
+    if not all(isinstance(t, (ast.Name, ast.Tuple, ast.List, ast.expr_context)) for t in ast.walk(target)):
+        return None
+    return {t.id for t in ast.walk(target) if isinstance(t, ast.Name)}
