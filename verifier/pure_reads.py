@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from task_bank.code_sinks import name_bindings
+from verifier.changed_in_place import changed_in_place
 
 PURE_BUILTINS = frozenset({"len", "str", "bool", "any", "all", "repr"})
 PURE_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "startswith", "endswith",
@@ -57,6 +58,10 @@ _ONCE_NODES = (ast.BinOp, ast.operator, ast.Subscript, ast.Slice, ast.List, ast.
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _REFLECTIVE = frozenset({"builtins", "__builtins__", "setattr", "globals", "vars", "locals", "exec", "eval",
                          "__class__", "__dict__", "__import__", "importlib"})
+_TEXT_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "replace", "title",
+                           "capitalize", "swapcase", "join", "format", "removeprefix", "removesuffix", "translate",
+                           "expandtabs", "center", "ljust", "rjust", "zfill"})
+"""Methods of ``str`` that return a ``str`` (of a value :func:`pure` accepts: a built-in one)."""
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _FIXED = re.compile(r"(?:[^\\*+?{}\[\]|()]|\\[bBAZdDsSwWnt]|\\[^0-9A-Za-z])*")
 """Regex text without quantifiers, groups, classes or alternation (escapes only complete ones)."""
@@ -72,6 +77,9 @@ class ModuleFacts:
     """Names every binding of which in the module is ``import re``."""
     patterns: Mapping[str, str] = field(default_factory=dict)
     """Names bound exactly once, at module level, to ``re.compile(<str constant>)``: the pattern of each."""
+    changed: frozenset[str] = frozenset()
+    """Names the module may change in place (:func:`verifier.changed_in_place.changed_in_place`): none holds built-in
+    values only, unless it is bound to a value no code can change (:func:`immutable`)."""
 
 
 def read_module(tree: ast.Module) -> ModuleFacts | None:
@@ -87,9 +95,27 @@ def read_module(tree: ast.Module) -> ModuleFacts | None:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
             and len(bindings.get(stmt.targets[0].id, ())) == 1 and stmt.targets[0].id not in declared}
     regex = frozenset(name for name, bound in bindings.items() if all(b == "re" for b in bound))
-    return ModuleFacts(constants={name: value for name, value in once.items() if literal(value, frozenset())},
+    changed = changed_in_place(tree)
+    return ModuleFacts(constants={name: value for name, value in once.items() if literal(value, frozenset())
+                                  and (name not in changed or immutable(value))},
                        regex=regex,
-                       patterns={name: value.args[0].value for name, value in once.items() if _compiled(value, regex)})
+                       patterns={name: value.args[0].value for name, value in once.items() if _compiled(value, regex)},
+                       changed=changed)
+
+
+def immutable(value: ast.expr) -> bool:
+    """Whether ``value`` (an expression :func:`pure` accepts) is one no code can change in place: a constant, an
+    f-string, a tuple or ``frozenset``/``tuple`` of constants, text a ``str`` method returns, text joined with
+    ``+``."""
+    if isinstance(value, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(value, ast.Tuple):
+        return all(isinstance(e, ast.Constant) for e in value.elts)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return immutable(value.left) and immutable(value.right)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in {"frozenset", "tuple"}:
+        return literal(value, frozenset())
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _TEXT_METHODS
 
 
 def pure(expr: ast.AST, known: frozenset[str], shadowed: frozenset[str] = frozenset(),
@@ -267,7 +293,8 @@ def known_names(everything: list[ast.AST], facts: ModuleFacts, response: str | N
                  shadowed: frozenset[str]) -> frozenset[str]:
     """Names whose value is of a built-in type: the module's constants, the response (if never rebound) and locals
     bound once from a pure expression of known names (``words = re.findall(r"\\w+", response.lower())``); not a
-    name declared ``global`` or ``nonlocal`` here (another function may rebind it)."""
+    name declared ``global`` or ``nonlocal`` here (another function may rebind it), nor one the module may change in
+    place (``words.append(spy)``: :mod:`verifier.changed_in_place`) unless its value cannot change."""
     stores: dict[str, list[ast.AST]] = {}
     for node in everything:
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -283,7 +310,8 @@ def known_names(everything: list[ast.AST], facts: ModuleFacts, response: str | N
     while changed:
         changed = False
         for name, value in assigned.items():
-            if name not in known and pure(value, frozenset(known), shadowed, facts):
+            if name not in known and (name not in facts.changed or immutable(value)) and pure(
+                    value, frozenset(known), shadowed, facts):
                 known.add(name)
                 changed = True
     return frozenset(known)

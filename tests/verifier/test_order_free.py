@@ -170,3 +170,69 @@ def test_a_builtin_that_a_list_is_read_through_must_not_be_the_verifiers_own():
     source = ("def len(xs):\n    return float(list(xs)[0] == 'a')\nWORDS = {'a', 'b'}\ndef verify(response):\n"
               "    missing = [w for w in WORDS if w not in response]\n    return len(missing)\n")
     assert "set_order" in [f.kind for f in find_nondeterminism(source)]
+
+
+SPY = ("class Spy:\n    seen = []\n    def __hash__(self):\n        return 1\n    def __eq__(self, other):\n"
+       "        Spy.seen.append(other)\n        return False\n")
+FILLED = {
+    "a local list filled by append": (
+        "import re\n" + SPY + "def verify(response):\n    words = re.findall(r'\\w+', response)\n"
+        "    words.append(Spy())\n    for w in set(words):\n        if w == 'x':\n            return 0.0\n"
+        "    return 1.0 if Spy.seen[:1] == ['a'] else 0.0\n"),
+    "a module list filled at module level": (
+        SPY + "WORDS = ['a', 'b']\nWORDS.append(Spy())\ndef verify(response):\n    for w in set(WORDS):\n"
+        "        if w == response:\n            return 0.0\n    return 1.0\n"),
+    "a set filled by add": (
+        SPY + "def verify(response):\n    S = set(response.split())\n    S.add(Spy())\n    for w in S:\n"
+        "        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a list filled through an alias": (
+        SPY + "def verify(response):\n    words = response.split()\n    alias = words\n    alias.append(Spy())\n"
+        "    for w in set(words):\n        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a list filled by a library function": (
+        "import heapq\n" + SPY + "def verify(response):\n    words = response.split()\n"
+        "    heapq.heappush(words, Spy())\n    for w in set(words):\n        if w == 'x':\n            return 0.0\n"
+        "    return 1.0\n"),
+    "a list filled by a function of the module": (
+        SPY + "def fill(xs):\n    xs.append(Spy())\ndef verify(response):\n    words = response.split()\n"
+        "    fill(words)\n    for w in set(words):\n        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a list filled by a lambda handed to map": (
+        SPY + "def verify(response):\n    words = response.split()\n"
+        "    list(map(lambda xs: xs.append(Spy()), [words]))\n    for w in set(words):\n        if w == 'x':\n"
+        "            return 0.0\n    return 1.0\n"),
+    "a list filled by a slice assignment": (
+        SPY + "def verify(response):\n    words = response.split()\n    words[0:0] = [Spy()]\n"
+        "    for w in set(words):\n        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a module list filled through a function's result": (
+        SPY + "WORDS = ['a', 'b']\ndef get():\n    return WORDS\ndef verify(response):\n    get().append(Spy())\n"
+        "    for w in set(WORDS):\n        if w == response:\n            return 0.0\n    return 1.0\n"),
+}
+
+
+@pytest.mark.parametrize("source", FILLED.values(), ids=FILLED.keys())
+def test_a_container_the_module_may_fill_with_its_own_objects_gives_no_exemption(source):
+    """Red-team round 58: a trusted container filled with a recording object (``words.append(SPY)``) recorded the
+    order a set of it was visited in, unflagged (validator 1.21: :mod:`verifier.changed_in_place`)."""
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]
+
+
+UNCHANGED = {
+    "a list handed to a helper that only reads it": (
+        "REQUIRED = {'a', 'b'}\ndef count(xs):\n    return len(xs)\ndef verify(response):\n"
+        "    words = response.split()\n    if count(words) > 50:\n        return 0.0\n"
+        "    missing = [w for w in REQUIRED if w not in words]\n    return 0.0 if missing else 1.0\n"),
+    "the response handed to json.loads": (
+        "import json\nBANNED = {'a', 'b'}\ndef verify(response):\n    json.loads(response)\n"
+        "    for w in BANNED:\n        if w in response:\n            return 0.0\n    return 1.0\n"),
+    "lowered text handed to a library function": (
+        "import textwrap\nBANNED = {'a', 'b'}\ndef verify(response):\n    text = response.lower()\n"
+        "    textwrap.shorten(text, 10)\n    for w in BANNED:\n        if w in text:\n            return 0.0\n"
+        "    return 1.0\n"),
+    "a tuple constant handed to a library function": (
+        "import json\nWORDS = ('a', 'b')\ndef verify(response):\n    json.dumps(WORDS)\n"
+        "    for w in set(WORDS):\n        if w in response:\n            return 0.0\n    return 1.0\n"),
+}
+
+
+@pytest.mark.parametrize("source", UNCHANGED.values(), ids=UNCHANGED.keys())
+def test_a_container_nothing_can_fill_keeps_its_exemption(source):
+    assert find_nondeterminism(source) == ()
