@@ -233,8 +233,14 @@ def _pure_regex(call: ast.Call, names: frozenset[str], shadowed: frozenset[str],
         return all(_flags(v, facts.regex) or pure(v, names, shadowed, facts)
                    for v in [*call.args, *(k.value for k in call.keywords)])
     args = call.args
-    if call.keywords or name == "sub":
-        return False
+    if name == "sub" or any(k.arg != "flags" or not _flags(k.value, facts.regex) for k in call.keywords):
+        return False  # (``flags=re.I`` as a keyword: red-team round 59, D; any other keyword is refused)
+    if call.keywords:
+        if compiled is not None or name == "escape":
+            return False
+        args = [*args, *(k.value for k in call.keywords)]  # (the flags, in their place after the counts)
+        if name == "split" and len(args) == 3:
+            return False  # ``re.split(p, s, flags=...)``: the flags would be read as maxsplit below
     if name == "escape":
         return len(args) == 1 and pure(args[0], names, shadowed, facts, members)
     if compiled is None:  # re.search(pattern, string[, flags]), re.split(pattern, string[, maxsplit[, flags]])

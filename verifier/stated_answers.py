@@ -43,7 +43,9 @@ the stated answer met validation's mutants (which change a stated answer) still 
 two numbers; red-team round 54, F1 and F2; round 55, F2)."""
 
 _MINUS = "\u2212"
-_WORD = r"[A-Za-z](?:[A-Za-z]|['\-](?=[A-Za-z])){0,39}(?![\w])"
+_WORD = r"[^\W\d_](?:\w|['\-](?=\w)){0,39}(?!\w)"
+"""A word: a letter of any script first, then letters, digits and inner ``'`` or ``-`` (``São``, ``東京``, ``ω``,
+``a9993e36``: each was kept by every mutant of round 59's references, ASCII letters alone being read as words)."""
 _LABELLED = re.compile(r"(?i)(?<![\w])(?:final\s+answer|answer|result)(?:\s*[:=]|\s+is\b:?)[\s*_`\"'(\[]*"
                        rf"(?:(?:the|option|choice|letter)\s+){{0,2}}(?P<word>{_WORD})"
                        rf"|\\boxed\{{\s*(?:\\text\{{\s*)?(?P<boxed>{_WORD})")
@@ -138,8 +140,21 @@ def _changed_word(word: str, rng: random.Random, alternatives: Sequence[str]) ->
     if others:
         return rng.choice(others)
     shift = rng.randint(1, 25)
-    return "".join(chr((ord(c) - base + shift) % 26 + base) if c.isascii() and c.isalpha() else c
-                   for c in word for base in [ord("A") if c.isupper() else ord("a")])
+    return "".join(_shifted(c, shift) for c in word)
+
+
+def _shifted(c: str, shift: int) -> str:
+    """``c`` moved by ``shift``: an ASCII letter within its alphabet and case, a digit within the digits, another
+    letter to the next letter at least ``shift`` code points on (``ω`` to ``ϊ``...), anything else kept."""
+    if c.isascii() and c.isalpha():
+        base = ord("A") if c.isupper() else ord("a")
+        return chr((ord(c) - base + shift) % 26 + base)
+    if c.isascii() and c.isdigit():
+        return str((int(c) + shift) % 10)
+    if c.isalpha():
+        return next((chr(code) for code in range(ord(c) + shift, min(ord(c) + shift + 256, 0x110000))
+                     if chr(code).isalpha()), c)
+    return c
 
 
 def _form(word: str) -> tuple[bool, str]:

@@ -236,3 +236,54 @@ UNCHANGED = {
 @pytest.mark.parametrize("source", UNCHANGED.values(), ids=UNCHANGED.keys())
 def test_a_container_nothing_can_fill_keeps_its_exemption(source):
     assert find_nondeterminism(source) == ()
+
+
+ROUND_59_ORDER_FREE = {
+    "a list of missing members tested inside an or": (
+        "REQUIRED = {'a', 'b'}\ndef verify(response):\n    words = response.split()\n"
+        "    missing = [w for w in REQUIRED if w not in words]\n"
+        "    if missing or not 2 <= len(words) <= 40:\n        return 0.0\n    return 1.0\n"),
+    "a dict of counts tested inside an and": (
+        "WORDS = {'alpha', 'beta'}\ndef verify(response):\n    counts = {w: response.count(w) for w in WORDS}\n"
+        "    return 1.0 if counts and all(v <= 4 for v in counts.values()) else 0.0\n"),
+    "a score taken down by one constant": (
+        "BANNED = {'a', 'b'}\ndef verify(response):\n    score = 1.0\n    for w in BANNED:\n"
+        "        if w in response:\n            score -= 0.5\n    return max(score, 0.0)\n"),
+    "a loop whose variable shares its name with a comprehension's before it": (
+        "REQUIRED = {'shell', 'tide'}\ndef verify(response):\n"
+        "    words = [w.strip('.,') for w in response.lower().split()]\n    score = 1.0\n    for w in REQUIRED:\n"
+        "        if w not in words:\n            score -= 0.5\n    return max(score, 0.0)\n"),
+    "an integer total of lengths": (
+        "import re\ndef verify(response):\n    total = 0\n    for w in set(re.findall(r'\\w+', response)):\n"
+        "        total += len(w)\n    return 1.0 if total > 20 else 0.0\n"),
+    "re.search with flags as a keyword": (
+        "import re\nBANNED = {'cute', 'fluffy'}\ndef verify(response):\n"
+        "    if any(re.search(r'\\b' + re.escape(b) + r'\\b', response, flags=re.I) for b in BANNED):\n"
+        "        return 0.0\n    return 1.0\n"),
+}
+ROUND_59_ORDER_DEPENDENT = {
+    "a list of missing members returned through an or": (
+        "REQUIRED = {'a', 'b'}\ndef verify(response):\n    missing = [w for w in REQUIRED if w not in response]\n"
+        "    first = missing or ['x']\n    return 1.0 if first[0] == 'a' else 0.0\n"),
+    "floats of two sizes added in visit order": (
+        "WORDS = {'a', 'b', 'c'}\ndef verify(response):\n    score = 0.0\n    for w in WORDS:\n"
+        "        if w in response:\n            score += 0.1\n        else:\n            score += 0.2\n"
+        "    return 1.0 if score == 0.6 else 0.0\n"),
+    "re.split with flags as a keyword (read as its maxsplit)": (
+        "import re\nWORDS = {'a', 'b'}\ndef verify(response):\n"
+        "    return float(all(re.split(w, response, flags=re.I) for w in WORDS))\n"),
+    "a keyword other than flags": (
+        "import re\nWORDS = {'a', 'b'}\ndef verify(response):\n"
+        "    return float(all(re.search(w, string=response) for w in WORDS))\n"),
+}
+
+
+@pytest.mark.parametrize("source", ROUND_59_ORDER_FREE.values(), ids=ROUND_59_ORDER_FREE.keys())
+def test_round_59_s_honest_shapes_over_a_set_pass(source):
+    """Red-team round 59 (D): each rejected as nondeterministic 3 of 3 times, while its plainer twin passed."""
+    assert find_nondeterminism(source) == ()
+
+
+@pytest.mark.parametrize("source", ROUND_59_ORDER_DEPENDENT.values(), ids=ROUND_59_ORDER_DEPENDENT.keys())
+def test_the_near_misses_of_round_59_s_shapes_are_still_flagged(source):
+    assert "set_order" in [f.kind for f in find_nondeterminism(source)]

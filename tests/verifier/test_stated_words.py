@@ -83,3 +83,12 @@ def test_only_limits_the_words_changed_as_it_limits_the_numbers():
 def test_a_stated_word_and_a_stated_number_both_change():
     changed = stated_answer_changed(CODE + "Answer: yes, after 385 steps", random.Random(0))
     assert changed is not None and "Answer: no" in changed and "385" not in changed
+
+
+@pytest.mark.parametrize("word", ["São", "東京", "ω", "a9993e36"])
+def test_a_word_of_any_script_or_with_digits_after_its_first_letter_is_stated_and_changes(word):
+    """Red-team round 59 (D): ASCII letters alone were words, and every mutant of these references kept them."""
+    reply = CODE + f"Answer: {word}"
+    assert words(reply) == [word]
+    changed = stated_answer_changed(reply, random.Random(0))
+    assert changed is not None and not changed.endswith(word)
