@@ -131,11 +131,10 @@ def _parameter_links(function: ast.AST, call: ast.Call) -> list[tuple[set[str], 
     makes the match unclear)."""
     arguments = function.args
     positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
-    every = positional + [a.arg for a in arguments.kwonlyargs] + [
-        a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
             or arguments.vararg is not None or arguments.kwarg is not None or len(call.args) > len(positional):
-        return [(set(every), {n for a in [*call.args, *(k.value for k in call.keywords)] for n in _names(a)})]
+        given = {n for argument in [*call.args, *(k.value for k in call.keywords)] for n in _names(argument)}
+        return [(_parameters(function), given)]
     links = [({name}, _names(argument)) for name, argument in zip(positional, call.args)]
     return links + [({k.arg}, _names(k.value)) for k in call.keywords if k.arg is not None]
 

@@ -69,13 +69,13 @@ def junk_response(length: int) -> str:
     return (seed * (length // len(seed) + 1))[:length]
 
 
-UNPREDICTABLE_LABELS = ("trivial:random_number", "trivial:random_letters")
-"""Labels of the probes that open the processes (:func:`run_order`'s ``leads``), of those
-:func:`unpredictable_responses` draws (``trivial:`` + its keys)."""
+NUMBER_LABEL = "trivial:random_number"
 RANDOM_NUMBERS = 3
 """How many random numbers a validation draws: ``trivial:random_number`` and ``trivial:random_number[1]`` ...
 (:func:`verifier.checks.check_trivial` counts them as one trivial answer, paid only when all are)."""
-NUMBER_LABEL = "trivial:random_number"
+UNPREDICTABLE_LABELS = (NUMBER_LABEL, "trivial:random_letters")
+"""Labels of the probes that open the processes (:func:`run_order`'s ``leads``), of those
+:func:`unpredictable_responses` draws (``trivial:`` + its keys)."""
 
 
 def unpredictable_responses(rng: random.Random) -> dict[str, str]:
@@ -83,11 +83,10 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
     drawn from ``rng``. Why several numbers: one was a right answer of an open-answer task ("any multiple of 7 above
     100") about one validation in seven, and the honest task was rejected as trivial (red-team round 58, D); a
     verifier that pays any number pays all of them."""
-    numbers = {f"random_number[{k}]" if k else "random_number": str(rng.randrange(10 ** rng.randrange(3, 10)))
-               for k in range(RANDOM_NUMBERS)}
-    first = {"random_number": numbers.pop("random_number")}
-    return {**first, "random_letters": "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randrange(6, 41))),
-            **numbers}
+    first, *more = [str(rng.randrange(10 ** rng.randrange(3, 10))) for _ in range(RANDOM_NUMBERS)]
+    letters = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randrange(6, 41)))
+    return {"random_number": first, "random_letters": letters,
+            **{f"random_number[{k}]": number for k, number in enumerate(more, 1)}}
 
 
 MUTANT_LABEL = "reference:mutant"

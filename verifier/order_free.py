@@ -36,11 +36,10 @@ import ast
 from collections.abc import Callable, Iterator
 
 from verifier.nondeterminism_names import ORDER_FREE
-from verifier.pure_reads import ModuleFacts, Reading, known_names, literal, loop_names, read_module
+from verifier.pure_reads import COMPREHENSIONS, ModuleFacts, Reading, known_names, literal, loop_names, read_module
 
 __all__ = ["ModuleFacts", "order_free_nodes", "read_module"]
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _USE_CONSUMERS = frozenset({"len", "bool", "sorted", "set", "frozenset", "any", "all"})
 _VIEWS = frozenset({"values", "keys", "items"})
 _INTEGRAL_METHODS = frozenset({"count", "find", "rfind", "startswith", "endswith", "isdigit", "isalpha", "isalnum",
@@ -102,7 +101,7 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bo
         return False
     members = reading.members(loop.target, loop.iter, own)
     returned, constants, breaks = set(), {}, False
-    counted: dict[str, set[str]] = {}  # name -> the increments added to it (``+=``, ``-=``)
+    counted: dict[str, set[tuple[type, object]]] = {}  # name -> its increments: (operator, number), ints as one
     pending = list(loop.body)
     while pending:
         stmt = pending.pop()
@@ -122,7 +121,7 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bo
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(
                 stmt.op, (ast.Add, ast.Sub)) and _counting(stmt.value, members, own, reading):
             counted.setdefault(stmt.target.id, set()).add(
-                "int" if _integral(stmt.value, reading) else f"{type(stmt.op).__name__} {stmt.value.value!r}")
+                (int, None) if _integral(stmt.value, reading) else (type(stmt.op), stmt.value.value))
         elif not isinstance(stmt, (ast.Continue, ast.Pass)):
             return False
     if len(returned) > 1 or any(len(values) > 1 for values in constants.values()) or counted.keys() & constants.keys():
@@ -134,7 +133,7 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bo
     inside = {id(node) for node in ast.walk(loop)}
     # a comprehension that binds the name has its own (``words = [w.strip() for w in ...]`` before ``for w in S``:
     # red-team round 59, D)
-    inside |= {id(node) for comprehension in everything if isinstance(comprehension, _COMPREHENSIONS)
+    inside |= {id(node) for comprehension in everything if isinstance(comprehension, COMPREHENSIONS)
                and own & {n for generator in comprehension.generators for n in loop_names(generator.target) or ()}
                for node in ast.walk(comprehension)}
     return not any(isinstance(node, ast.Name) and node.id in own and id(node) not in inside for node in everything)
@@ -175,8 +174,8 @@ def _free_collection(name: str, comprehension: ast.ListComp | ast.DictComp, ever
 
 
 def _order_free_use(node: ast.expr, parents: dict[int, ast.AST], reading: Reading, views: bool = False) -> bool:
-    """``if xs``, ``x if xs else y``, ``not xs``, ``len(xs)``, ``if xs or y`` and the like: nothing that sees order. With
-    ``views``, also ``d.values()`` (``keys``, ``items``) read that way or by a pure generator so consumed."""
+    """``if xs``, ``x if xs else y``, ``not xs``, ``len(xs)``, ``if xs or y`` and the like: nothing that sees order.
+    With ``views``, also ``d.values()`` (``keys``, ``items``) read that way or by a pure generator so consumed."""
     parent = parents.get(id(node))
     if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
         return parent.test is node

@@ -55,7 +55,7 @@ _PURE_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Compare, ast.BoolOp, a
                ast.unaryop)
 _ONCE_NODES = (ast.BinOp, ast.operator, ast.Subscript, ast.Slice, ast.List, ast.Set, ast.Dict)
 """Also pure in a value computed once: built-in values in, built-in values out."""
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _REFLECTIVE = frozenset({"builtins", "__builtins__", "setattr", "globals", "vars", "locals", "exec", "eval",
                          "__class__", "__dict__", "__import__", "importlib"})
 _TEXT_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "replace", "title",
@@ -133,7 +133,7 @@ def pure(expr: ast.AST, known: frozenset[str], shadowed: frozenset[str] = frozen
             if not _pure_regex(node, names, shadowed, facts, members):
                 return False
             continue
-        if once and isinstance(node, _COMPREHENSIONS):
+        if once and isinstance(node, COMPREHENSIONS):
             if not _pure_comprehension(node, names, shadowed, facts):
                 return False
             continue

@@ -15,8 +15,8 @@ code, after ``Answer:`` on its last line (which parses as an annotation). Why: v
 number but kept a stated word, and an honest verifier that judged a program-of-thought reply's ``Answer: Sunday``,
 ``Answer: B`` or ``Answer: yes`` paid every mutant and was rejected as ``mutant_passes`` (red-team round 58, D). A
 word is changed to its opposite (yes and no, true and false), else to another word of its form (a capital letter for a
-capital letter; else a word of the same case) that the task's prompt or failure cases spell (:func:`answer_alternatives`:
-a changed answer a verifier could tell by its look would tell validation's mutants from a policy's wrong answers),
+capital letter; else a word of the same case) that the task's prompt or failure cases spell
+(:func:`answer_alternatives`: a changed answer a verifier could tell by its look would tell validation's mutants from a policy's wrong answers),
 else to its letters shifted by one drawn offset.
 """
 
@@ -64,20 +64,30 @@ def stated_numbers(text: str, comments: bool = False) -> list[tuple[int, int]]:
     (``# Answer: 391``; validation's mutants change those, round 54's F3: the trainer does not, as a comment's "step
     1" would keep a program from its mutants). [] for a text that holds no code."""
     try:
-        spans = code_spans(text)
-        found = _comment_numbers(text, spans) if comments else []
-        if spans == [(0, len(text))]:
-            return sorted(set(found + _last_statement_number(text)))
-        found += _output_numbers(text, spans)
-        outside, last = [], 0
-        for start, end in spans:
-            outside.append((last, start))
-            last = end
-        outside.append((last, len(text)))
-        return sorted(set(found + [(start + m.start(), start + m.end()) for start, end in outside if spans
-                                   for m in _NUMBER.finditer(text[start:end])]))
+        return _numbers(text, code_spans(text), comments)
     except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
         return []
+
+
+def _numbers(text: str, spans: list[tuple[int, int]], comments: bool) -> list[tuple[int, int]]:
+    """:func:`stated_numbers` of ``text`` whose code is at ``spans`` (its :func:`code_spans`)."""
+    found = _comment_matches(text, spans, _NUMBER) if comments else []
+    if spans == [(0, len(text))]:
+        return sorted(set(found + _last_statement_number(text)))
+    found += _output_numbers(text, spans)
+    return sorted(set(found + [(start + m.start(), start + m.end()) for start, end in _outside(text, spans)
+                               for m in _NUMBER.finditer(text[start:end])]))
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of ``text`` between its code spans (none where it holds no code)."""
+    if not spans:
+        return []
+    outside, last = [], 0
+    for start, end in spans:
+        outside.append((last, start))
+        last = end
+    return outside + [(last, len(text))]
 
 
 def _output_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -100,27 +110,26 @@ def stated_words(text: str, comments: bool = False) -> list[tuple[int, int]]:
     of the words; with ``comments``, in its code's comments too (``# Answer: Sunday``). [] for a text that holds no
     code."""
     try:
-        spans = code_spans(text)
-        found = _comment_numbers(text, spans, _LABELLED) if comments else []
-        if not spans:
-            return []
-        if spans == [(0, len(text))]:  # all code: ``Answer: Sunday`` on its last line that holds anything
-            lines = parser_lines(text)
-            filled = [k for k, line in enumerate(lines) if line.strip()]
-            last = _CODE_ANSWER.fullmatch(lines[filled[-1]]) if filled else None
-            if last is not None:
-                start = sum(len(line) for line in lines[:filled[-1]])
-                found.append((start + last.start("word"), start + last.end("word")))
-            return sorted(set(found))
-        outside, previous = [], 0
-        for start, end in spans:
-            outside.append((previous, start))
-            previous = end
-        outside.append((previous, len(text)))
-        return sorted(set(found + [(start + m.start(m.lastgroup), start + m.end(m.lastgroup))
-                                   for start, end in outside for m in _LABELLED.finditer(text[start:end])]))
+        return _words(text, code_spans(text), comments)
     except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
         return []
+
+
+def _words(text: str, spans: list[tuple[int, int]], comments: bool) -> list[tuple[int, int]]:
+    """:func:`stated_words` of ``text`` whose code is at ``spans`` (its :func:`code_spans`)."""
+    if not spans:
+        return []
+    found = _comment_matches(text, spans, _LABELLED) if comments else []
+    if spans == [(0, len(text))]:  # all code: ``Answer: Sunday`` on its last line that holds anything
+        lines = parser_lines(text)
+        filled = [k for k, line in enumerate(lines) if line.strip()]
+        last = _CODE_ANSWER.fullmatch(lines[filled[-1]]) if filled else None
+        if last is not None:
+            start = sum(len(line) for line in lines[:filled[-1]])
+            found.append((start + last.start("word"), start + last.end("word")))
+        return sorted(set(found))
+    return sorted(set(found + [(start + m.start(m.lastgroup), start + m.end(m.lastgroup))
+                               for start, end in _outside(text, spans) for m in _LABELLED.finditer(text[start:end])]))
 
 
 def answer_alternatives(prompt: str, failure_cases: Sequence[str]) -> tuple[str, ...]:
@@ -162,11 +171,9 @@ def _form(word: str) -> tuple[bool, str]:
     return len(word) == 1, "upper" if word.isupper() else "title" if word[0].isupper() else "lower"
 
 
-def _comment_numbers(text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str] | None = None
-                     ) -> list[tuple[int, int]]:
+def _comment_matches(text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """The spans of ``pattern``'s matches (the last group matched; the whole match where it has none) in the
-    comments of ``text``'s code spans; numbers by default."""
-    pattern = pattern or _NUMBER
+    comments of ``text``'s code spans."""
     found = []
     for start, end in spans:
         lines = parser_lines(text[start:end])
@@ -207,28 +214,33 @@ def stated_answer_changed(text: str, rng: random.Random, only: Collection[str] |
     the text with its stated answer changed; one that pays by the program's look pays it still. The leading digit,
     not the last: an honest verifier with a relative tolerance of 1e-3 paid ``139113`` raised in its last digit, and
     was rejected 5 of 5 times (red-team round 54, F4)."""
-    words = {span for span in stated_words(text, comments) if only is None or text[span[0]:span[1]] in only}
-    spans = sorted(words | {(start, end) for start, end in stated_numbers(text, comments)
-                            if only is None or text[start:end] in only})
-    if not spans:
+    try:
+        spans = code_spans(text)  # (once, for the numbers and the words)
+        words = {span for span in _words(text, spans, comments) if only is None or text[span[0]:span[1]] in only}
+        stated = sorted(words | {span for span in _numbers(text, spans, comments)
+                                 if only is None or text[span[0]:span[1]] in only})
+    except Exception:  # noqa: BLE001 - a reply is hostile: a fault here must cost one probe, never the run
+        return None
+    if not stated:
         return None
     pieces, last = [], 0
-    for start, end in spans:
-        if start < last:
-            continue  # (overlapping spans: the first is changed)
-        if (start, end) in words:
-            pieces += [text[last:start], _changed_word(text[start:end], rng, alternatives)]
+    for start, end in stated:
+        if start >= last:  # (of overlapping spans, the first is changed)
+            stated_text = text[start:end]
+            pieces += [text[last:start], _changed_word(stated_text, rng, alternatives) if (start, end) in words
+                       else _changed_number(stated_text, rng)]
             last = end
-            continue
-        number = text[start:end]
-        value = Decimal(number_value(number))
-        place = value.as_tuple().exponent if value.is_zero() else max(value.adjusted(), value.as_tuple().exponent)
-        changed = value + Decimal(rng.randint(1, 9)).scaleb(place)
-        written = (format(changed, ",") if "," in number else format(changed, ",").replace(",", "_") if "_" in number
-                   else str(changed))  # (written as the reply wrote it)
-        pieces += [text[last:start], written.replace("-", _MINUS) if number.startswith(_MINUS) else written]
-        last = end
     return "".join(pieces) + text[last:]
+
+
+def _changed_number(number: str, rng: random.Random) -> str:
+    """``number`` raised by 1 to 9 in its leading digit, written as it was (separators, a Unicode minus)."""
+    value = Decimal(number_value(number))
+    place = value.as_tuple().exponent if value.is_zero() else max(value.adjusted(), value.as_tuple().exponent)
+    changed = value + Decimal(rng.randint(1, 9)).scaleb(place)
+    written = (format(changed, ",") if "," in number else format(changed, ",").replace(",", "_") if "_" in number
+               else str(changed))
+    return written.replace("-", _MINUS) if number.startswith(_MINUS) else written
 
 
 def number_value(number: str) -> str:
