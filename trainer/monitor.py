@@ -73,6 +73,11 @@ The canary, position, unrun and mutant rules judge run-long counts: :mod:`traine
 **results** — Texts whose runs reported the same (``ScoreResult.run_digest``) scored both paid and not: an honest
 verifier that judges runs scores equal reports alike. :mod:`trainer.monitor_results`.
 
+**answers** — Texts paid in full whose code, run on the requests the verifier made of its reference, answered
+otherwise than the reference did (``min_answer_differences``, ``answer_difference_share`` of those checked): an
+honest verifier pays in full only a program it saw answer its tests as the right one does (red-team round 59, F1).
+:mod:`trainer.monitor_answers`.
+
 A flagged task is reported once per run (:class:`Flag`); the trainer quarantines it with reason ``reward_hack``
 (:mod:`trainer.monitor_callback`). What this cannot see: a hack adopted on several tasks within a few steps whose
 responses share no marker (rates alone look like learning), a hack that pays from a task's first window with no
@@ -91,6 +96,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainer.monitor_answers import PaidAnswers
 from trainer.monitor_config import FlagRule, MonitorConfig, TaskContext
 from trainer.monitor_evidence import Evidence
 from trainer.monitor_jump import Jump, JumpTracker
@@ -124,6 +130,7 @@ class _Task:
     passing: Passing  # its latest passing responses, and its latest distinct ones
     evidence: Evidence  # run-long: spot checks, canaries, runs, mutants (canary, position, unrun, mutant)
     results: RunResults  # run-long: each run digest's scores (results)
+    answers: PaidAnswers  # run-long: texts paid in full, and those that answered otherwise than the reference
     new_passes: bool = False  # passing responses came since the pattern rule last looked
     groups: int = 0  # groups recorded this run
 
@@ -216,6 +223,12 @@ class RewardHackMonitor:
             return
         self._task(task_id).results.record(digest, score)
 
+    def record_answer(self, task_id: str, alike: bool | None) -> None:
+        """A text of the task paid in full, and whether its code answered the requests the verifier made of the
+        reference as the reference did (None: no verdict; :mod:`trainer.monitor_answers`)."""
+        if task_id not in self.flagged:
+            self._task(task_id).answers.record(alike)
+
     def record_unreplayable(self, task_id: str, reason: str) -> None:
         """The verifier's requests of the task's reference cannot be replayed, for ``reason`` (it paid the
         reference unrun, or did not pay it in full alone): the results rule flags the task
@@ -253,10 +266,11 @@ class RewardHackMonitor:
                 flag = self._judge_jump(jump, known)
                 if flag is not None:
                     flags.append(flag)
-        for task_id in sorted(self._tasks):  # canary, position, unrun, mutant, results: run-long evidence
+        for task_id in sorted(self._tasks):  # canary, position, unrun, mutant, results, answers: run-long
             task = self._tasks[task_id]
             finding = None if task_id in self.flagged else (task.evidence.finding(self.config)
-                                                             or task.results.finding(self.config))
+                                                             or task.results.finding(self.config)
+                                                             or task.answers.finding(self.config))
             if finding is not None:
                 flags.append(self._flag(task_id, *finding))
         return sorted(flags, key=lambda f: f.task_id)
@@ -266,7 +280,7 @@ class RewardHackMonitor:
         if task is None:
             task = self._tasks[task_id] = _Task(failing=FailingRecord(self.config.failing_markers),
                                                 passing=Passing(self.config), evidence=Evidence(),
-                                                results=RunResults())
+                                                results=RunResults(), answers=PaidAnswers())
         return task
 
     def _flag(self, task_id: str, rule: FlagRule, groups: int, detail: str) -> Flag:

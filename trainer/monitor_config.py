@@ -32,6 +32,9 @@ class FlagRule(StrEnum):
     RESULTS = "results"
     """It scored texts whose runs reported the same (one digest, ``ScoreResult.run_digest``) both paid and not: it
     judges something besides what the runs reported."""
+    ANSWERS = "answers"
+    """It paid in full programs that answered the requests it made of its reference otherwise than the reference
+    did: it pays programs whose runs it saw go wrong."""
 
 
 class MonitorConfig(BaseModel):
@@ -161,6 +164,17 @@ class MonitorConfig(BaseModel):
     """A split's other side: texts of the same run results scored at least this much less than the best paid. Why
     not half: an honest verifier paying half for the tests and half for a stated complexity scored a right program
     1.0 and 0.5 (round 56)."""
+    check_answers: bool = True
+    """Check every text of a task paid in full (at least ``results_paid``) against the reference: their codes run on
+    the requests the verifier made of the reference, and compared (:mod:`trainer.answer_check`; one more verify
+    call per distinct paid code, where the task's requests are replayed). False: no check, and the answers rule
+    never flags."""
+    min_answer_differences: int = Field(default=6, ge=1)
+    """Texts paid in full that answered otherwise than the reference before the answers rule flags a task
+    (:mod:`trainer.monitor_answers`)."""
+    answer_difference_share: float = Field(default=0.25, ge=0.0, le=1.0)
+    """... and the least share of the checked texts paid in full they must be: an honest verifier of a task with
+    many right answers pays some programs that answer otherwise than its reference."""
     mutant_margin: float = Field(default=0.05, ge=0.0, le=0.5)
     """A mutant, or an answer probe, scoring at most this much under its original was paid as much. Why not exactly
     as much: a verifier

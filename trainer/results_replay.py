@@ -175,6 +175,7 @@ class Replay:
     """What the trainer made of the verifier's requests of a task's reference, once a run."""
 
     source: str | None  # the replaying verifier (None: the texts keep the verifier's own run digests)
+    runs: tuple[list, ...] = ()  # what it replays, each ``[calls, stdin]`` (:func:`replay_runs`)
     excused: str | None = None  # the reference's replayed digest, when its splits are excused (see ``_excused``)
     trouble: str | None = None  # why the reference's requests are themselves evidence against the verifier
     unrun: bool = False  # the verifier paid the reference without running it (trouble once it runs any program)
@@ -239,13 +240,13 @@ class ResultsReplay:
         else:
             runs, complete = replay_runs(result.run_requests or ())
             dropped = result.run_requests_dropped
-            found = (self._excused(spec, replay_source(runs), complete and not dropped) if runs
+            found = (self._excused(spec, runs, complete and not dropped) if runs
                      else Replay(None, trouble=_unrecorded(dropped)) if result.run_requests is not None
                      else Replay(None))
         self._replays[task_id] = found
         return found
 
-    def _excused(self, spec: TaskSpec, source: str, complete: bool) -> Replay:
+    def _excused(self, spec: TaskSpec, runs: list[list], complete: bool) -> Replay:
         """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
         judges form fails some right programs honestly) only when the requests were replayed whole and tell
         the reference from each of the task's failure cases that is a program, and from at least half of its
@@ -257,19 +258,20 @@ class ResultsReplay:
         generator's choice: one that returns nothing at all is told from the reference by any one easy input
         that most wrong programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are
         not."""
+        source = replay_source(runs)
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
         reference, failures, mutants = code_of(spec.reference), [code_of(text) for text in spec.failure_cases], [
             code_of(text) for text in mutated]
         if not reference:
-            return Replay(source)
+            return Replay(source, tuple(runs))
         failures, mutants = [code for code in failures if code], [code for code in mutants if code]
         results = self._pool.score_batch([(source, code) for code in (reference, *failures, *mutants)])
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(None, trouble=NO_DIGEST)
         ok = complete and separates(digests[0], digests[1:1 + len(failures)], digests[1 + len(failures):])
-        return Replay(source, excused=digests[0] if ok else None)
+        return Replay(source, tuple(runs), excused=digests[0] if ok else None)
 
     def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:
         """For each ``(task_id, spec, text, result)``: the text's replayed digest where its task has a replaying

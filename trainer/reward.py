@@ -49,6 +49,7 @@ from trainer.background_checks import BackgroundChecks
 from trainer.group_probes import GroupProbeKind, GroupProbes
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
+from trainer.answer_check import AnswerCheck
 from trainer.results_replay import ResultsReplay
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 
@@ -76,6 +77,7 @@ class VerifierReward:
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
         self._replay = ResultsReplay(pool)  # the results rule's digests: the reference's requests on every text
+        self._answers = AnswerCheck(pool)  # the answers rule: paid texts against the reference, on those requests
 
     def verifier_source(self, task_id: str) -> str | None:
         """The verifier code of ``task_id``; cached, since a task's id is a hash of its verifier."""
@@ -188,6 +190,21 @@ class VerifierReward:
             self._monitor.record_results(task, digest, score)
             if reference:  # (a reference probe is in the group only without the replay)
                 self._monitor.record_reference(task, digest)
+        if replaying and self._monitor.config.check_answers:
+            self._check_answers(compared)
+
+    def _check_answers(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]) -> None:
+        """Feed the answers rule every text of this call paid in full (``results_paid``) of a task whose requests
+        are replayed: whether its code answered them as the reference's did (:mod:`trainer.answer_check`)."""
+        assert self._monitor is not None
+        paid = []
+        for task, text, _, score, reference in compared:
+            replay, spec = self._replay.known(task), self._specs.get(task)
+            if (not reference and score is not None and score >= self._monitor.config.results_paid
+                    and replay is not None and replay.runs and replay.trouble is None and spec is not None):
+                paid.append((task, replay.runs, spec.reference, text))
+        for (task, *_), alike in zip(paid, self._answers.alike(paid), strict=True):
+            self._monitor.record_answer(task, alike)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:
         """The batch's GRPO groups, as (start, end): consecutive rows of one task, at most ``group_size`` each."""

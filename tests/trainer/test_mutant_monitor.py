@@ -386,18 +386,19 @@ def verify(response):
 '''
 
 
-def _train(train, pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None
-           ) -> RewardHackMonitor:
+def _train(train, pool, verifier: str, responses: list[str], batches: int, task: TaskSpec | None = None,
+           config: MonitorConfig | None = None) -> RewardHackMonitor:
     task = task or TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
                             failure_cases=(FAILURE,), verifier=verifier)
-    return train(pool, task, responses, batches)
+    return train(pool, task, responses, batches, config)
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_training_flags_a_verifier_that_runs_every_program_and_pays_by_its_look(monitored_training, bwrap_scoring_pool):
     # (about one mutant in five is shaped as the failure case, and this verifier fails those: its share of mutants
     # paid sits near the rule's 0.8, and 24 groups hold enough of them whatever the draws)
-    monitor = _train(monitored_training, bwrap_scoring_pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=24)
+    monitor = _train(monitored_training, bwrap_scoring_pool, RUNS_AND_IGNORES, [*RIGHT, *WRONG], batches=24,
+                     config=MonitorConfig(check_answers=False))  # (the answers rule flags it too: its own tests)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.MUTANT]
 
 

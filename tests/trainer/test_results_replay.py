@@ -124,7 +124,9 @@ def _reward(pool, config: MonitorConfig):
     return task, monitor, reward
 
 
-QUIET = dict(spot_checks=0, canaries=0, group_canaries=0, group_mutants=0, reference_probe=False)
+QUIET = dict(spot_checks=0, canaries=0, group_canaries=0, group_mutants=0, reference_probe=False,
+             check_answers=False)
+"""The results rule alone (the answers rule, which also runs the paid texts, has tests of its own)."""
 
 
 def test_the_reference_is_recorded_once_alone_and_every_program_replayed():

@@ -135,6 +135,9 @@ class GroupLog:
     def record_unreplayable(self, task_id, reason) -> None:
         pass
 
+    def record_answer(self, task_id, alike) -> None:
+        pass
+
 
 def test_the_monitor_learns_which_completions_the_generation_limit_cut_off(bank):
     """A completion of ``max_completion_length`` tokens was cut off; the monitor leaves such failing responses out
