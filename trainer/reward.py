@@ -144,14 +144,15 @@ class VerifierReward:
             elif row.kind is GroupProbeKind.ANSWER:
                 answers += 1
                 self._monitor.record_answer_probe(task, row.original, score, result.ran_response)
+        checked = differing = 0  # texts paid in full run beside the reference (the answers rule), and unlike it
         if self._monitor is not None:
-            self._compare_results(compared)
+            checked, differing = self._compare_results(compared)
         answered = self._probes.keep_paid(task_id, rewards, ran, texts, digests)
         equal_groups = self._record_groups(task_id, groups, rewards, texts,
                                            self._truncated(kwargs.get("completion_ids"), len(completions)), ran,
                                            answered)
-        checked = self._checks.submit(task_id, groups, sources,
-                                      [None if late else r for r, late in zip(rewards, timed_out)], texts)
+        spot = self._checks.submit(task_id, groups, sources,
+                                   [None if late else r for r, late in zip(rewards, timed_out)], texts)
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             scored = [r for r in rewards if r is not None]
@@ -160,18 +161,22 @@ class VerifierReward:
             log_metric("verifier/pass_rate",
                        sum(r >= self._ledger.pass_threshold for r in scored) / len(scored) if scored else 0.0)
             log_metric("verifier/equal_groups", float(equal_groups))
-            log_metric("verifier/spot_checks", float(checked))
+            log_metric("verifier/spot_checks", float(spot))
             log_metric("verifier/group_canaries", float(canaries))
             log_metric("verifier/group_mutants", float(mutants))
             log_metric("verifier/equivalent_mutants", float(equivalent))  # their runs reported their originals'
             log_metric("verifier/answer_probes", float(answers))
             log_metric("verifier/answer_probes_dropped", float(self._probes.dropped_answers))  # in all, this run
+            log_metric("verifier/answer_checks", float(checked))
+            log_metric("verifier/answers_differing", float(differing))
             log_metric("verifier/seconds", time.perf_counter() - started)
         return rewards
 
-    def _compare_results(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]) -> None:
+    def _compare_results(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]
+                         ) -> tuple[int, int]:
         """Feed the results rule every scored text of this call, ``(task, text, result, score, is the reference)``,
-        with its replayed digest (``replay_results``: :mod:`trainer.results_replay`) or its run digest."""
+        with its replayed digest (``replay_results``: :mod:`trainer.results_replay`) or its run digest, and the
+        answers rule those paid in full; returns how many of those got a verdict, and how many answered otherwise."""
         assert self._monitor is not None
         compared = [item for item in compared if item[3] is not None]  # unscored: no evidence, nothing to replay
         replaying = self._monitor.config.replay_results
@@ -190,10 +195,10 @@ class VerifierReward:
             self._monitor.record_results(task, digest, score)
             if reference:  # (a reference probe is in the group only without the replay)
                 self._monitor.record_reference(task, digest)
-        if replaying and self._monitor.config.check_answers:
-            self._check_answers(compared)
+        return self._check_answers(compared) if replaying and self._monitor.config.check_answers else (0, 0)
 
-    def _check_answers(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]) -> None:
+    def _check_answers(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]
+                       ) -> tuple[int, int]:
         """Feed the answers rule every text of this call paid in full (``results_paid``) of a task whose requests
         are replayed: whether its code answered them as the reference's did (:mod:`trainer.answer_check`)."""
         assert self._monitor is not None
@@ -203,8 +208,10 @@ class VerifierReward:
             if (not reference and score is not None and score >= self._monitor.config.results_paid
                     and replay is not None and replay.runs and replay.trouble is None and spec is not None):
                 paid.append((task, replay.runs, spec.reference, text))
-        for (task, *_), alike in zip(paid, self._answers.alike(paid), strict=True):
+        verdicts = self._answers.alike(paid)
+        for (task, *_), alike in zip(paid, verdicts, strict=True):
             self._monitor.record_answer(task, alike)
+        return sum(v is not None for v in verdicts), sum(v is False for v in verdicts)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:
         """The batch's GRPO groups, as (start, end): consecutive rows of one task, at most ``group_size`` each."""

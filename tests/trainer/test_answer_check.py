@@ -272,3 +272,11 @@ def test_an_honest_verifier_taking_any_order_and_a_tolerance_is_not_flagged(moni
     pool = Verdicts(bwrap_scoring_pool)
     monitor = monitored_training(pool, task, [*LENIENT_RIGHT, *LENIENT_WRONG], 4)
     assert not monitor.flagged and len(pool.checks) >= len(LENIENT_RIGHT) and set(pool.checks) == {1.0}
+
+
+def test_the_reward_call_logs_how_many_paid_texts_were_checked_and_how_many_answered_otherwise():
+    pool, logged = CountingPool(), {}
+    _, _, reward = _reward(pool, MonitorConfig(**QUIET))
+    reward([None] * 3, [WRONG, RIGHT, HALF], task_id=[TASK.id] * 3, log_metric=logged.__setitem__)
+    reward.close()
+    assert (logged["verifier/answer_checks"], logged["verifier/answers_differing"]) == (2.0, 1.0)
