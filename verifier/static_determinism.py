@@ -51,7 +51,8 @@ seed from the OS, like no argument.
 a set consumed whole by an order-free builtin (``sum``, ``any``, ``all``, ``min``, ``max``, ``len``, ``sorted``,
 ``set``) when its parts are pure (red-team round 58: ``sum(spy(w) for w in S)`` recorded the order), a loop that
 only searches a set, a list of a set's members read only for its size and a dict keyed by them read only whole
-(:mod:`verifier.order_free`).
+(:mod:`verifier.order_free`), and the one member of a set that an early exit left holding one
+(:mod:`verifier.singleton_sets`).
 Names are resolved through ``import x as y`` and ``from x import y``; a local name counts as a set only when every
 assignment to it in its scope is a set. The tables of names live in ``nondeterminism_names``, the facts of each
 scope (set names, seeded generators, bound names) in ``static_scope``, the clock rules that need more than a name
@@ -69,6 +70,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.response_exec import collect_aliases, qualname
 from verifier.nondeterminism_names import EVENT_LOOPS
 from verifier.order_free import ModuleFacts, order_free_nodes, read_module
+from verifier.singleton_sets import singleton_reads
 from verifier.plain_values import PlainValues
 from verifier.reflective_reads import module_aliases, reflective_reads
 from verifier.static_calls import CallRules
@@ -174,6 +176,7 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
         response = (node.args.args[0].arg if isinstance(node, ast.FunctionDef) and node.name == "verify"
                     and len(self.scopes) == 2 and node.args.args else None)  # the module's own verify(response)
         self.order_free |= order_free_nodes(body, self._is_set, self.facts, response, frozenset(self.bound))
+        self.order_free |= singleton_reads(node, self._is_set)
         self.generic_visit(node)
         self.scopes.pop()
 
@@ -221,7 +224,8 @@ class _Visitor(ReferenceRules, CallRules, ast.NodeVisitor):
             self.zips.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node.value, ast.Call) and qualname(node.value.func, self.aliases) in EVENT_LOOPS:
             self.loops.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        if any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) and self._is_set(node.value):
+        if (any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) and self._is_set(node.value)
+                and id(node) not in self.order_free):
             self.add(node, "set_order", "unpacking a set: order varies with PYTHONHASHSEED; sort it")
         self.generic_visit(node)
 
