@@ -19,7 +19,10 @@ toward distrust costs an exemption, never a hole). A name is changed where it is
   arguments): ``heapq.heappush(words, spy)``, ``functools.reduce(list.__iadd__, [[spy]], words)``, ``Spy(words)``.
 
 A name bound from a changed one is changed too, and so is each name its value reads (``alias = words``, ``box =
-[words]``, ``for w in [words]``, ``self.words = words``, a function's parameter from its argument). Where a changed
+[words]``, ``for w in [words]``, ``self.words = words``, a function's parameter from its argument). A value stored
+into a container by its own method (``missing.append(w)``, ``S.add(w)``, ``X.insert(0, w)``) is not changed by
+being stored, only the container is (it holds another member); the value is changed where the container's members
+are (``missing[0].append(spy)``, an alias of it changed, ``missing.pop()``). Where a changed
 object is reached through a call (``get().append(spy)``), every name a function or lambda of the module returns is
 changed.
 """
@@ -43,6 +46,7 @@ READING_BUILTINS = frozenset({"len", "str", "repr", "bool", "int", "float", "set
 """Builtins that change none of their arguments themselves (a callable handed to one, ``key=`` or ``map``'s, is
 read like any other: a lambda's or a module function's parameters are bound to the other arguments)."""
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_STORING = frozenset({"append", "add", "insert", "appendleft"})
 
 
 def changed_in_place(tree: ast.Module) -> frozenset[str]:
@@ -57,10 +61,15 @@ def changed_in_place(tree: ast.Module) -> frozenset[str]:
         if isinstance(node, _FUNCTIONS):
             functions.setdefault(node.name, []).append(node)
     changed: set[str] = set()
+    filled: set[str] = set()  # names whose object a storing method is called on (``missing.append(w)``)
     through_calls = False
     links: list[tuple[set[str], set[str]]] = []  # (names bound, names read into them)
+    stored: list[tuple[set[str], set[str]]] = []  # (a container's name, the names of what was stored into it)
+    storing = {id(n.func) for n in nodes if isinstance(n, ast.Call) and _stores(n)}
     for node in nodes:
-        if isinstance(node, ast.Attribute) and node.attr not in READING_ATTRIBUTES:
+        if id(node) in storing:
+            filled |= _names(node.value)
+        elif isinstance(node, ast.Attribute) and node.attr not in READING_ATTRIBUTES:
             changed |= _names(node.value)
             through_calls |= _reached_through_call(node.value)
         elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
@@ -75,7 +84,9 @@ def changed_in_place(tree: ast.Module) -> frozenset[str]:
                     links.append((_parameters(argument), given))
                 elif isinstance(argument, ast.Name) and argument.id in functions:
                     links += [(_parameters(function), given) for function in functions[argument.id]]
-            if isinstance(callee, ast.Name) and callee.id in functions and len(functions[callee.id]) == 1:
+            if _stores(node):
+                stored.append((_names(callee.value), {name for argument in arguments for name in _names(argument)}))
+            elif isinstance(callee, ast.Name) and callee.id in functions and len(functions[callee.id]) == 1:
                 links += _parameter_links(functions[callee.id][0], node)
             elif not (isinstance(callee, ast.Name) and callee.id in READING_BUILTINS and callee.id not in bound
                       or isinstance(callee, ast.Attribute) and callee.attr in READING_ATTRIBUTES):
@@ -87,14 +98,26 @@ def changed_in_place(tree: ast.Module) -> frozenset[str]:
         changed |= returns
     grown = True
     while grown:
-        before = len(changed)
-        for targets, values in links:
-            if targets & changed:
+        before = len(changed) + len(filled)
+        for targets, values in links:  # (a name filled, bound from another, may hold it or one of its members)
+            if targets & (changed | filled):
+                changed |= values
+        for container, values in stored:  # (what was stored changes only with the container's members)
+            if container & changed:
                 changed |= values
         for name in changed & functions.keys():  # a function whose result is changed: what it returns is
             changed |= {n for function in functions[name] for n in _returned(function)}
-        grown = len(changed) > before
-    return frozenset(changed)
+        grown = len(changed) + len(filled) > before
+    return frozenset(changed | filled)
+
+
+def _stores(call: ast.Call) -> bool:
+    """``X.append(v)``, ``X.add(v)``, ``X.insert(i, v)``: a storing method called on a plain name. It fills ``X``
+    (which is then changed) and changes nothing it stores: red-team round 59 (D) found ``missing.append(w)`` over a
+    set's members distrusting the set itself, and rejecting an honest verifier."""
+    return (isinstance(call.func, ast.Attribute) and call.func.attr in _STORING
+            and isinstance(call.func.value, ast.Name) and not call.keywords
+            and not any(isinstance(a, ast.Starred) for a in call.args))
 
 
 def _names(node: ast.AST) -> set[str]:

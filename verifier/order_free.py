@@ -67,7 +67,7 @@ def order_free_nodes(body: list[ast.stmt], is_set: Callable[[ast.expr], bool], f
     parents = {id(child): node for node in everything for child in ast.iter_child_nodes(node)}
     shadowed = shadowed | {n.id for n in everything if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     reading = Reading(known_names(everything, facts, response, shadowed), shadowed, facts)
-    found = {id(loop) for loop in loops if reading.pure(loop.iter) and _free_loop(loop, everything, reading)}
+    found = {id(loop) for loop in loops if reading.pure(loop.iter) and _free_loop(loop, everything, parents, reading)}
     found |= {id(assign.value) for assign in built if reading.pure(assign.value.generators[0].iter)
               and _free_collection(assign.targets[0].id, assign.value, everything, parents, reading)}
     for call in reductions:
@@ -95,12 +95,12 @@ def _over_set(arg: ast.expr, is_set: Callable[[ast.expr], bool]) -> bool:
             and any(is_set(a) for a in arg.args))
 
 
-def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bool:
+def _free_loop(loop: ast.For, everything: list[ast.AST], parents: dict[int, ast.AST], reading: Reading) -> bool:
     own = loop_names(loop.target)
     if loop.orelse or own is None:
         return False
     members = reading.members(loop.target, loop.iter, own)
-    returned, constants, breaks = set(), {}, False
+    returned, constants, breaks, appended = set(), {}, False, set()
     counted: dict[str, set[tuple[type, object]]] = {}  # name -> its increments: (operator, number), ints as one
     pending = list(loop.body)
     while pending:
@@ -122,8 +122,13 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bo
                 stmt.op, (ast.Add, ast.Sub)) and _counting(stmt.value, members, own, reading):
             counted.setdefault(stmt.target.id, set()).add(
                 (int, None) if _integral(stmt.value, reading) else (type(stmt.op), stmt.value.value))
+        elif _appends(stmt, members, own, reading):
+            appended.add(stmt.value.func.value.id)
         elif not isinstance(stmt, (ast.Continue, ast.Pass)):
             return False
+    if breaks and appended or own & appended or not all(
+            _gathered(name, loop, everything, parents, reading) for name in appended):
+        return False
     if len(returned) > 1 or any(len(values) > 1 for values in constants.values()) or counted.keys() & constants.keys():
         return False
     if any(len(added) > 1 for added in counted.values()):  # (floats of two kinds add up differently in two orders)
@@ -137,6 +142,36 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], reading: Reading) -> bo
                and own & {n for generator in comprehension.generators for n in loop_names(generator.target) or ()}
                for node in ast.walk(comprehension)}
     return not any(isinstance(node, ast.Name) and node.id in own and id(node) not in inside for node in everything)
+
+
+def _appends(stmt: ast.stmt, members: dict[str, tuple[object, ...] | None], own: set[str], reading: Reading) -> bool:
+    """``missing.append(w)``: a pure value appended to a list named by a plain name (judged by :func:`_gathered`)."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append"
+            and isinstance(call.func.value, ast.Name) and len(call.args) == 1 and not call.keywords
+            and reading.pure(call.args[0], members, frozenset(own)))
+
+
+def _gathered(name: str, loop: ast.For, everything: list[ast.AST], parents: dict[int, ast.AST],
+              reading: Reading) -> bool:
+    """A list the loop appends members to, as a comprehension would gather them (red-team round 59, D:
+    ``missing = []``, then ``missing.append(w)`` for each member missing, then ``return 0.0 if missing else 1.0``):
+    bound once, to ``[]``, appended to only in this loop, and otherwise read only in ways that see no order."""
+    uses = [node for node in everything if isinstance(node, ast.Name) and node.id == name]
+    bound = [parents.get(id(node)) for node in uses if not isinstance(node.ctx, ast.Load)]
+    if len(bound) != 1 or not (isinstance(bound[0], ast.Assign) and isinstance(bound[0].value, ast.List)
+                               and not bound[0].value.elts):
+        return False
+    inside = {id(node) for node in ast.walk(loop)}
+    for node in uses:
+        if not isinstance(node.ctx, ast.Load):
+            continue
+        attribute = parents.get(id(node))
+        if id(node) in inside and isinstance(attribute, ast.Attribute) and attribute.attr == "append":
+            continue
+        if not _order_free_use(node, parents, reading):
+            return False
+    return True
 
 
 def _counting(value: ast.expr, members: dict[str, tuple[object, ...] | None], own: set[str],

@@ -202,6 +202,10 @@ FILLED = {
     "a list filled by a slice assignment": (
         SPY + "def verify(response):\n    words = response.split()\n    words[0:0] = [Spy()]\n"
         "    for w in set(words):\n        if w == 'x':\n            return 0.0\n    return 1.0\n"),
+    "a stored member changed through the container": (
+        SPY + "ROWS = [['a'], ['b']]\ndef verify(response):\n    box = []\n    box.append(ROWS[0])\n"
+        "    for row in box:\n        row.append(Spy())\n    for w in set(ROWS[0]):\n        if w == 'x':\n"
+        "            return 0.0\n    return 1.0\n"),
     "a module list filled through a function's result": (
         SPY + "WORDS = ['a', 'b']\ndef get():\n    return WORDS\ndef verify(response):\n    get().append(Spy())\n"
         "    for w in set(WORDS):\n        if w == response:\n            return 0.0\n    return 1.0\n"),
@@ -256,6 +260,10 @@ ROUND_59_ORDER_FREE = {
     "an integer total of lengths": (
         "import re\ndef verify(response):\n    total = 0\n    for w in set(re.findall(r'\\w+', response)):\n"
         "        total += len(w)\n    return 1.0 if total > 20 else 0.0\n"),
+    "a loop that appends the missing members to a list read for emptiness": (
+        "REQUIRED = {'shell', 'tide', 'gull'}\ndef verify(response):\n    words = response.lower().split()\n"
+        "    missing = []\n    for w in REQUIRED:\n        if w not in words:\n            missing.append(w)\n"
+        "    return 0.0 if missing else 1.0 - len(missing) / 3\n"),
     "re.search with flags as a keyword": (
         "import re\nBANNED = {'cute', 'fluffy'}\ndef verify(response):\n"
         "    if any(re.search(r'\\b' + re.escape(b) + r'\\b', response, flags=re.I) for b in BANNED):\n"
@@ -272,6 +280,23 @@ ROUND_59_ORDER_DEPENDENT = {
     "re.split with flags as a keyword (read as its maxsplit)": (
         "import re\nWORDS = {'a', 'b'}\ndef verify(response):\n"
         "    return float(all(re.split(w, response, flags=re.I) for w in WORDS))\n"),
+    "a list appended to in visit order, its first member read": (
+        "REQUIRED = {'a', 'b'}\ndef verify(response):\n    missing = []\n    for w in REQUIRED:\n"
+        "        if w not in response:\n            missing.append(w)\n    return 1.0 if missing[0] == 'a' else 0.0\n"),
+    "a list appended to until a break": (
+        "REQUIRED = {'a', 'b', 'c'}\ndef verify(response):\n    seen = []\n    for w in REQUIRED:\n"
+        "        seen.append(w)\n        if w in response:\n            break\n    return len(seen) / 3\n"),
+    "a list appended to that held members before": (
+        "REQUIRED = {'a', 'b'}\ndef verify(response):\n    missing = ['z']\n    for w in REQUIRED:\n"
+        "        missing.append(w)\n    return 1.0 if missing else 0.0\n"),
+    "a list appended to outside the loop too": (
+        "REQUIRED = {'a', 'b'}\ndef verify(response):\n    missing = []\n    for w in REQUIRED:\n"
+        "        if w not in response:\n            missing.append(w)\n    missing.append('z')\n"
+        "    return 1.0 if len(missing) > 1 else 0.0\n"),
+    "a call of the verifier's own appended": (
+        "SEEN = []\ndef note(w):\n    SEEN.append(w)\n    return w\nREQUIRED = {'a', 'b'}\n"
+        "def verify(response):\n    missing = []\n    for w in REQUIRED:\n        missing.append(note(w))\n"
+        "    return 1.0 if SEEN[0] == 'a' and missing else 0.0\n"),
     "a keyword other than flags": (
         "import re\nWORDS = {'a', 'b'}\ndef verify(response):\n"
         "    return float(all(re.search(w, string=response) for w in WORDS))\n"),
