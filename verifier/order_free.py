@@ -205,12 +205,17 @@ def _free_collection(name: str, comprehension: ast.ListComp | ast.DictComp, ever
     if sum(not isinstance(node.ctx, ast.Load) for node in uses) != 1:
         return False
     views = isinstance(comprehension, ast.DictComp)
-    return all(_order_free_use(node, parents, reading, views) for node in uses if isinstance(node.ctx, ast.Load))
+    numbers = views and _integral(comprehension.value, reading)
+    return all(_order_free_use(node, parents, reading, views, numbers) for node in uses
+               if isinstance(node.ctx, ast.Load))
 
 
-def _order_free_use(node: ast.expr, parents: dict[int, ast.AST], reading: Reading, views: bool = False) -> bool:
+def _order_free_use(node: ast.expr, parents: dict[int, ast.AST], reading: Reading, views: bool = False,
+                    numbers: bool = False) -> bool:
     """``if xs``, ``x if xs else y``, ``not xs``, ``len(xs)``, ``if xs or y`` and the like: nothing that sees order.
-    With ``views``, also ``d.values()`` (``keys``, ``items``) read that way or by a pure generator so consumed."""
+    With ``views``, also ``d.values()`` (``keys``, ``items``) read that way or by a pure generator so consumed; with
+    ``numbers`` (the values are surely integers), also ``max(d.values())``, ``min`` and ``sum`` of them (round 59,
+    D: integers have no ties to break and add up alike in any order; floats may be NaN or -0.0)."""
     parent = parents.get(id(node))
     if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
         return parent.test is node
@@ -225,8 +230,16 @@ def _order_free_use(node: ast.expr, parents: dict[int, ast.AST], reading: Readin
         call = parents.get(id(parent))
         if not isinstance(call, ast.Call) or call.func is not parent or call.args or call.keywords:
             return False
-        return _order_free_use(call, parents, reading) or _consumed_by_generator(call, parents, reading)
+        return (_order_free_use(call, parents, reading) or _consumed_by_generator(call, parents, reading)
+                or numbers and parent.attr == "values" and _reduced(call, parents, reading))
     return False  # not even ``v in xs``: it compares ``v`` with each member in turn, and ``v`` may record them
+
+
+def _reduced(view: ast.Call, parents: dict[int, ast.AST], reading: Reading) -> bool:
+    """``max(view)``, ``min(view)``, ``sum(view)``: the builtin, given the view alone."""
+    call = parents.get(id(view))
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in {"min", "max", "sum"}
+            and call.func.id not in reading.shadowed | reading.known and call.args == [view] and not call.keywords)
 
 
 def _consumed_by_generator(view: ast.Call, parents: dict[int, ast.AST], reading: Reading) -> bool:

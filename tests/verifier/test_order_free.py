@@ -264,6 +264,10 @@ ROUND_59_ORDER_FREE = {
         "REQUIRED = {'shell', 'tide', 'gull'}\ndef verify(response):\n    words = response.lower().split()\n"
         "    missing = []\n    for w in REQUIRED:\n        if w not in words:\n            missing.append(w)\n"
         "    return 0.0 if missing else 1.0 - len(missing) / 3\n"),
+    "the largest of a dict's integer counts": (
+        "def verify(response):\n    letters = [c for c in response.lower() if c.isalpha()]\n"
+        "    counts = {c: letters.count(c) for c in set(letters)}\n"
+        "    return 1.0 if counts and max(counts.values()) <= 4 and sum(counts.values()) > 8 else 0.0\n"),
     "re.search with flags as a keyword": (
         "import re\nBANNED = {'cute', 'fluffy'}\ndef verify(response):\n"
         "    if any(re.search(r'\\b' + re.escape(b) + r'\\b', response, flags=re.I) for b in BANNED):\n"
@@ -297,6 +301,10 @@ ROUND_59_ORDER_DEPENDENT = {
         "SEEN = []\ndef note(w):\n    SEEN.append(w)\n    return w\nREQUIRED = {'a', 'b'}\n"
         "def verify(response):\n    missing = []\n    for w in REQUIRED:\n        missing.append(note(w))\n"
         "    return 1.0 if SEEN[0] == 'a' and missing else 0.0\n"),
+    "the largest of a dict's float values (NaN and -0.0 tie in visit order)": (
+        "def verify(response):\n    letters = [c for c in response.lower() if c.isalpha()]\n"
+        "    counts = {c: letters.count(c) / 2 for c in set(letters)}\n"
+        "    return 1.0 if max(counts.values()) <= 2 else 0.0\n"),
     "a keyword other than flags": (
         "import re\nWORDS = {'a', 'b'}\ndef verify(response):\n"
         "    return float(all(re.search(w, string=response) for w in WORDS))\n"),
