@@ -35,15 +35,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from verifier.gathered_members import free_collection, gathered, integral, integral_function
 from verifier.nondeterminism_names import ORDER_FREE
 from verifier.pure_reads import COMPREHENSIONS, ModuleFacts, Reading, known_names, literal, loop_names, read_module
 
 __all__ = ["ModuleFacts", "order_free_nodes", "read_module"]
 
-_USE_CONSUMERS = frozenset({"len", "bool", "sorted", "set", "frozenset", "any", "all"})
-_VIEWS = frozenset({"values", "keys", "items"})
-_INTEGRAL_METHODS = frozenset({"count", "find", "rfind", "startswith", "endswith", "isdigit", "isalpha", "isalnum",
-                               "isspace", "islower", "isupper", "isnumeric"})
 
 
 def order_free_nodes(body: list[ast.stmt], is_set: Callable[[ast.expr], bool], facts: ModuleFacts | None,
@@ -69,7 +66,7 @@ def order_free_nodes(body: list[ast.stmt], is_set: Callable[[ast.expr], bool], f
     reading = Reading(known_names(everything, facts, response, shadowed), shadowed, facts)
     found = {id(loop) for loop in loops if reading.pure(loop.iter) and _free_loop(loop, everything, parents, reading)}
     found |= {id(assign.value) for assign in built if reading.pure(assign.value.generators[0].iter)
-              and _free_collection(assign.targets[0].id, assign.value, everything, parents, reading)}
+              and free_collection(assign.targets[0].id, assign.value, everything, parents, reading)}
     for call in reductions:
         found |= set(_free_reductions(call, reading))
     return found
@@ -83,8 +80,6 @@ def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(node))
-
-
 
 
 def _over_set(arg: ast.expr, is_set: Callable[[ast.expr], bool]) -> bool:
@@ -121,13 +116,13 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], parents: dict[int, ast.
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(
                 stmt.op, (ast.Add, ast.Sub)) and _counting(stmt.value, members, own, reading):
             counted.setdefault(stmt.target.id, set()).add(
-                (int, None) if _integral(stmt.value, reading) else (type(stmt.op), stmt.value.value))
+                (int, None) if integral(stmt.value, reading) else (type(stmt.op), stmt.value.value))
         elif _appends(stmt, members, own, reading):
             appended.add(stmt.value.func.value.id)
         elif not isinstance(stmt, (ast.Continue, ast.Pass)):
             return False
     if breaks and appended or own & appended or not all(
-            _gathered(name, loop, everything, parents, reading) for name in appended):
+            gathered(name, loop, everything, parents, reading) for name in appended):
         return False
     if len(returned) > 1 or any(len(values) > 1 for values in constants.values()) or counted.keys() & constants.keys():
         return False
@@ -145,33 +140,11 @@ def _free_loop(loop: ast.For, everything: list[ast.AST], parents: dict[int, ast.
 
 
 def _appends(stmt: ast.stmt, members: dict[str, tuple[object, ...] | None], own: set[str], reading: Reading) -> bool:
-    """``missing.append(w)``: a pure value appended to a list named by a plain name (judged by :func:`_gathered`)."""
+    """``missing.append(w)``: a pure value appended to a list named by a plain name (judged by :func:`gathered`)."""
     call = stmt.value if isinstance(stmt, ast.Expr) else None
     return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append"
             and isinstance(call.func.value, ast.Name) and len(call.args) == 1 and not call.keywords
             and reading.pure(call.args[0], members, frozenset(own)))
-
-
-def _gathered(name: str, loop: ast.For, everything: list[ast.AST], parents: dict[int, ast.AST],
-              reading: Reading) -> bool:
-    """A list the loop appends members to, as a comprehension would gather them (red-team round 59, D:
-    ``missing = []``, then ``missing.append(w)`` for each member missing, then ``return 0.0 if missing else 1.0``):
-    bound once, to ``[]``, appended to only in this loop, and otherwise read only in ways that see no order."""
-    uses = [node for node in everything if isinstance(node, ast.Name) and node.id == name]
-    bound = [parents.get(id(node)) for node in uses if not isinstance(node.ctx, ast.Load)]
-    if len(bound) != 1 or not (isinstance(bound[0], ast.Assign) and isinstance(bound[0].value, ast.List)
-                               and not bound[0].value.elts):
-        return False
-    inside = {id(node) for node in ast.walk(loop)}
-    for node in uses:
-        if not isinstance(node.ctx, ast.Load):
-            continue
-        attribute = parents.get(id(node))
-        if id(node) in inside and isinstance(attribute, ast.Attribute) and attribute.attr == "append":
-            continue
-        if not _order_free_use(node, parents, reading):
-            return False
-    return True
 
 
 def _counting(value: ast.expr, members: dict[str, tuple[object, ...] | None], own: set[str],
@@ -181,86 +154,7 @@ def _counting(value: ast.expr, members: dict[str, tuple[object, ...] | None], ow
     rejected while ``sum(len(w) for w in S)`` passed)."""
     if isinstance(value, ast.Constant):
         return type(value.value) in (int, float)
-    return _integral(value, reading) and reading.pure(value, members, frozenset(own))
-
-
-def _free_collection(name: str, comprehension: ast.ListComp | ast.DictComp, everything: list[ast.AST],
-                     parents: dict[int, ast.AST], reading: Reading) -> bool:
-    """A list of members that pass a test, or a dict keyed by the members themselves (so no two visits write one
-    key), bound once and read only in ways that see no order."""
-    generator = comprehension.generators[0]
-    own = loop_names(generator.target)
-    if own is None or generator.is_async:
-        return False
-    members = reading.members(generator.target, generator.iter, own)
-    if isinstance(comprehension, ast.DictComp):
-        keyed = isinstance(generator.target, ast.Name) and isinstance(comprehension.key, ast.Name) and (
-            comprehension.key.id == generator.target.id)
-        parts = [comprehension.value] if keyed else None
-    else:
-        parts = [comprehension.elt]
-    if parts is None or not all(reading.pure(p, members, frozenset(own)) for p in [*parts, *generator.ifs]):
-        return False
-    uses = [node for node in everything if isinstance(node, ast.Name) and node.id == name]
-    if sum(not isinstance(node.ctx, ast.Load) for node in uses) != 1:
-        return False
-    views = isinstance(comprehension, ast.DictComp)
-    numbers = views and _integral(comprehension.value, reading)
-    return all(_order_free_use(node, parents, reading, views, numbers) for node in uses
-               if isinstance(node.ctx, ast.Load))
-
-
-def _order_free_use(node: ast.expr, parents: dict[int, ast.AST], reading: Reading, views: bool = False,
-                    numbers: bool = False) -> bool:
-    """``if xs``, ``x if xs else y``, ``not xs``, ``len(xs)``, ``if xs or y`` and the like: nothing that sees order.
-    With ``views``, also ``d.values()`` (``keys``, ``items``) read that way or by a pure generator so consumed; with
-    ``numbers`` (the values are surely integers), also ``max(d.values())``, ``min`` and ``sum`` of them (round 59,
-    D: integers have no ties to break and add up alike in any order; floats may be NaN or -0.0)."""
-    parent = parents.get(id(node))
-    if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
-        return parent.test is node
-    if isinstance(parent, ast.UnaryOp):
-        return isinstance(parent.op, ast.Not)
-    if isinstance(parent, ast.BoolOp):  # ``if missing or n > 40``: a truth, where the ``or`` itself is only tested
-        return _order_free_use(parent, parents, reading)  # (``return missing or 0.0`` returns the list: red-team
-        # round 59, D, found the tested form rejected)
-    if isinstance(parent, ast.Call):
-        return _consumer(parent, reading) and node in parent.args
-    if views and isinstance(parent, ast.Attribute) and parent.attr in _VIEWS:
-        call = parents.get(id(parent))
-        if not isinstance(call, ast.Call) or call.func is not parent or call.args or call.keywords:
-            return False
-        return (_order_free_use(call, parents, reading) or _consumed_by_generator(call, parents, reading)
-                or numbers and parent.attr == "values" and _reduced(call, parents, reading))
-    return False  # not even ``v in xs``: it compares ``v`` with each member in turn, and ``v`` may record them
-
-
-def _reduced(view: ast.Call, parents: dict[int, ast.AST], reading: Reading) -> bool:
-    """``max(view)``, ``min(view)``, ``sum(view)``: the builtin, given the view alone."""
-    call = parents.get(id(view))
-    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in {"min", "max", "sum"}
-            and call.func.id not in reading.shadowed | reading.known and call.args == [view] and not call.keywords)
-
-
-def _consumed_by_generator(view: ast.Call, parents: dict[int, ast.AST], reading: Reading) -> bool:
-    """``all(v == 1 for v in counts.values())``: the only generator of a comprehension with pure parts, handed
-    whole to an order-free consumer."""
-    generator = parents.get(id(view))
-    comprehension = parents.get(id(generator))
-    if not isinstance(generator, ast.comprehension) or generator.iter is not view or not isinstance(
-            comprehension, (ast.GeneratorExp, ast.ListComp, ast.SetComp)) or len(comprehension.generators) != 1:
-        return False
-    own = loop_names(generator.target)
-    if own is None or generator.is_async or not all(
-            reading.pure(p, {n: None for n in own}, frozenset(own)) for p in [comprehension.elt, *generator.ifs]):
-        return False
-    consumer = parents.get(id(comprehension))
-    return isinstance(consumer, ast.Call) and _consumer(consumer, reading) and comprehension in consumer.args
-
-
-def _consumer(call: ast.Call, reading: Reading) -> bool:
-    return isinstance(call.func, ast.Name) and call.func.id in _USE_CONSUMERS and call.func.id not in (
-        reading.shadowed | reading.known)
+    return integral(value, reading) and reading.pure(value, members, frozenset(own))
 
 
 def _free_reductions(call: ast.Call, reading: Reading) -> Iterator[int]:
@@ -276,11 +170,11 @@ def _free_reductions(call: ast.Call, reading: Reading) -> Iterator[int]:
         elif (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in {"map", "filter"}
               and arg.func.id not in reading.shadowed and len(arg.args) >= 2 and not arg.keywords
               and reading.pure(arg.args[0], {}) and all(reading.pure(a) for a in arg.args[1:])
-              and (name != "sum" or arg.func.id == "map" and _integral_function(arg.args[0], reading))):
+              and (name != "sum" or arg.func.id == "map" and integral_function(arg.args[0], reading))):
             yield id(arg)
 
 
-def _free_generators(comprehension: ast.GeneratorExp | ast.ListComp, reading: Reading, integral: bool) -> bool:
+def _free_generators(comprehension: ast.GeneratorExp | ast.ListComp, reading: Reading, integers: bool) -> bool:
     """Every part pure: the first iterable computed once (its members are then built-in values), the rest and the
     tests and the element once per member. For ``sum``, an element that is surely an integer."""
     names: frozenset[str] = frozenset()
@@ -296,24 +190,6 @@ def _free_generators(comprehension: ast.GeneratorExp | ast.ListComp, reading: Re
         names = names | own
         if not all(reading.pure(test, members, names) for test in generator.ifs):
             return False
-    return reading.pure(comprehension.elt, members, names) and (not integral or _integral(comprehension.elt, reading))
+    return reading.pure(comprehension.elt, members, names) and (not integers or integral(comprehension.elt, reading))
 
 
-def _integral(expr: ast.expr, reading: Reading) -> bool:
-    """Surely an ``int`` or ``bool`` (of a pure expression): integers add up alike in any order."""
-    if isinstance(expr, ast.Constant):
-        return type(expr.value) in (int, bool)
-    if isinstance(expr, ast.Compare) or isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
-        return True
-    if isinstance(expr, ast.BoolOp):
-        return all(_integral(v, reading) for v in expr.values)
-    if isinstance(expr, ast.IfExp):
-        return _integral(expr.body, reading) and _integral(expr.orelse, reading)
-    return isinstance(expr, ast.Call) and _integral_function(expr.func, reading)
-
-
-def _integral_function(func: ast.expr, reading: Reading) -> bool:
-    """``len``, ``bool``, ``any``, ``all`` (the builtins) and the counting and testing methods of ``str``."""
-    if isinstance(func, ast.Name):
-        return func.id in {"len", "bool", "any", "all"} and func.id not in reading.shadowed | reading.known
-    return isinstance(func, ast.Attribute) and func.attr in _INTEGRAL_METHODS
