@@ -23,7 +23,9 @@ keyed by the members themselves, and its ``.values()``/``.keys()``/``.items()`` 
 in counts.values())``). A generator or ``map``/``filter`` handed to ``any``, ``all``, ``len``, ``set``, ``sorted``,
 ``min``, ``max`` or ``sum`` is held to the same test (red-team round 58: ``sum(spy(w) for w in S)`` recorded the
 order); with ``key=`` the ties of ``min``/``max``/``sorted`` break in visit order, and ``sum`` adds only integers
-(float sums round differently in different orders).
+(float sums round differently in different orders). Since validator 1.22 (red-team round 59, D) a loop may also
+gather members into a list bound once to ``[]`` (``missing.append(w)``, no ``break``) read as such a list is, and a
+dict's integer ``.values()`` may be handed to ``max``, ``min`` or ``sum``: :mod:`verifier.gathered_members`.
 
 What "pure" means (values of built-in types only, no code of the verifier's run while the set is visited, regular
 expressions, and names nothing can fill with another value): :mod:`verifier.pure_reads`. The dynamic runs still vary
