@@ -11,20 +11,27 @@ reference did: an honest verifier that pays a program in full has seen it answer
 
 So, for each text of a task that the verifier paid in full, the trainer runs the text's code and the reference's
 on those requests (the runs :mod:`trainer.results_replay` replays, in one verify call of its own, :data:`CHECK`) and
-compares what each call returned, leniently (:data:`CHECK`'s ``alike``): numbers where either is a float within 1%
-(or 0.01), strings up to case and runs of whitespace, a number and a string that spells it, lists in any order,
-any raised exception like any other; stdout only where the reference's calls returned nothing (a script, or
-procedures that print), compared token by token the same way. Why so lenient: an honest verifier may accept the
-right answer in any order, within a tolerance, or whatever the program printed beside it; a wrong program it pays
-differs by more (F1's differed by whole numbers). What no comparison can excuse: a task whose right answers are many
-(any valid path, any multiple of 7) pays programs that answer otherwise than its reference honestly; the rule's
-share (:mod:`trainer.monitor_answers`) is what keeps the few of those a policy writes from flagging it.
+compares what each call returned, leniently (:data:`CHECK`'s ``alike``): integers exactly, numbers where either is a
+float within 1% (or 0.01), strings up to case, runs of whitespace and the punctuation around them (``"Yes."`` and
+``yes``), a number and a string that spells it, lists in any order, a set like a list of its members; a call where
+the reference raised, like any result (an honest verifier that calls ``f(None)`` only to see it end pays a program
+that returns 0 there); stdout only where the reference's calls returned nothing (a script, or procedures that
+print), token by token the same way, or else by the numbers printed (``Answer: 42`` and ``42``). Why so lenient:
+an honest verifier may accept the right answer in any order, within a tolerance, or whatever the program printed
+beside it (red-team round 60 flagged five honest shapes before the last four of these); a wrong program it pays
+differs by more (F1's differed by whole numbers). What that leniency leaves open: a verifier that pays wrong answers
+differing from the right ones only in order, case or punctuation is not caught here (round 60, A5). What no
+comparison can excuse: a task whose right answers are many (any valid pair of indices, any multiple of 7) pays
+programs that answer otherwise than its reference honestly; the rule's share (:mod:`trainer.monitor_answers`) is
+what keeps the few of those a policy writes from flagging it.
 
 Both codes are stretches of the one text the check scores (the reference's code, then the text's), as
-``run_response`` requires, and the verdict is the check's own score: 1.0 alike, 0.0 not; a run of the reference that
-did not complete, or a text's run that timed out, raises (no verdict: the sandbox's ``verifier_error``). Each
-distinct code of a task is checked once a run, a check without a verdict too (a text whose run timed out is not
-run again each time it is paid).
+``run_response`` requires, and the verdict is the check's own score: 1.0 alike, 0.0 not. A text whose run timed out
+where the reference's completed answered otherwise (red-team round 60, A6: a verifier paid wrong programs that loop
+on one large request, and a time-out that gave no verdict hid them), and so did one whose answers could not even be
+compared (round 60, A5: a string where a list was due crashed the comparison, and no verdict hid it). A run of the
+reference that did not complete raises: no verdict (the sandbox's ``verifier_error``). Each distinct code of a task
+is checked once a run, a check without a verdict too.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from collections.abc import Sequence
 
 from task_bank import Outcome
 from trainer.scoring import ScoringPool
-from verifier.response_code import code_of
+from verifier.response_code import MAX_CHARS, code_of
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
 
@@ -46,21 +53,26 @@ MAX_CHECKED = 4096
 
 CHECK = '''import json
 import math
+import re
 import time
 
 from envsynth_sandbox import run_response
 
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
+NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
+EDGES = " \\t\\n.,;:!?'\\"`*"
 
 
 class Uncompared(Exception):
-    """A run that cannot be compared: the reference's did not complete, or the text's timed out."""
+    """The reference's run did not complete: nothing to compare with."""
 
 
 def number(value):
     if isinstance(value, (int, float)):
         return value
+    if not isinstance(value, str):
+        return None
     for kind in (int, float):
         try:
             return kind(value.strip())
@@ -69,14 +81,25 @@ def number(value):
     return None
 
 
+def text(value):
+    return " ".join(value.casefold().split()).strip(EDGES)
+
+
+def members(value):
+    if isinstance(value, dict) and list(value) == ["$set"] and isinstance(value["$set"], list):
+        return value["$set"]
+    return value
+
+
 def alike(want, got, depth=0):
+    want, got = members(want), members(got)
     if want is None or got is None:
         return want is None and got is None
     if isinstance(want, (int, float)) and isinstance(got, (int, float)):
         if isinstance(want, float) or isinstance(got, float):
             return math.isclose(want, got, rel_tol=0.01, abs_tol=0.01) or want == got
         return want == got
-    if isinstance(want, str) and " ".join(want.casefold().split()) == " ".join(str(got).casefold().split()):
+    if isinstance(want, str) and isinstance(got, str) and text(want) == text(got):
         return True
     if isinstance(want, str) or isinstance(got, str):
         a, b = number(want), number(got)
@@ -102,33 +125,37 @@ def alike(want, got, depth=0):
     return want == got
 
 
-def tokens(text):
-    return text.split()
+def printed(want, got):
+    a, b = want.split(), got.split()
+    if len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b)):
+        return True
+    a, b = NUMBER.findall(want), NUMBER.findall(got)
+    return bool(a) and len(a) == len(b) and all(alike(number(x), number(y)) for x, y in zip(a, b))
 
 
 def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
         return False
     for a, b in zip(want.calls, got.calls):
-        if a.ok != b.ok or (a.ok and not alike(a.value, b.value)):
+        if a.ok and not (b.ok and alike(a.value, b.value)):
             return False
     if any(call.ok and call.value is not None for call in want.calls):
         return True
-    a, b = tokens(want.stdout), tokens(got.stdout)
-    return len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b))
+    return printed(want.stdout, got.stdout)
 
 
 def verify(response):
-    reference, text = response[:CUT], response[CUT:]
+    reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
     for calls, stdin in RUNS:
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
             raise Uncompared("the reference's run ended " + want.outcome)
-        got = run_response(text, calls=calls, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
-        if got.outcome == "timeout":
-            raise Uncompared("the text's run timed out")
-        if not answered_alike(want, got):
+        got = run_response(code, calls=calls, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
+        try:
+            if got.outcome == "timeout" or not answered_alike(want, got):
+                return 0.0
+        except Exception:
             return 0.0
     return 1.0
 '''
@@ -153,14 +180,17 @@ class AnswerCheck:
     def alike(self, items: Sequence[tuple[str, Sequence[list], str, str]]) -> list[bool | None]:
         """For each ``(task_id, runs, reference, text)``: whether the text's code answered ``runs`` (the replayed
         requests) as the reference's code did; None where either holds no code, or the check gave no verdict (a run
-        of the reference that did not complete, a text's run that timed out, a sandbox failure). One pool call for
-        every code not checked before."""
+        of the reference that did not complete, a sandbox failure). One pool call for every code not checked
+        before. Both codes are found however long their texts are: a cap let a reference padded past 20,000
+        characters, or wrong programs paid only in texts that long, go unchecked (red-team round 60, A1 and A3)."""
         found: list[bool | None] = []
         todo: dict[tuple[str, str, str], list[int]] = {}
+        codes = []
         for index, (task_id, runs, reference, text) in enumerate(items):
-            reference_code, code = code_of(reference), code_of(text)
+            reference_code, code = _code(reference), _code(text)
+            codes.append(code)
             known = self._known.get(task_id, {})
-            found.append(known.get(code))
+            found.append(known.get(code) if reference_code and code else None)
             if reference_code and code and code not in known:
                 todo.setdefault((task_id, check_source(runs, reference_code), f"{reference_code}\n{code}"),
                                 []).append(index)
@@ -169,10 +199,14 @@ class AnswerCheck:
         results = self._pool.score_batch([(source, text) for _, source, text in todo])
         for (task_id, _, _), indices, result in zip(todo, todo.values(), results, strict=True):
             verdict = result.score >= 1.0 if result.outcome is Outcome.SCORED and result.score is not None else None
-            code = code_of(items[indices[0]][3])
             known = self._known.setdefault(task_id, {})
-            if len(known) < MAX_CHECKED:  # (no verdict stays none: a run that timed out is not run again)
-                known[code] = verdict
+            if len(known) < MAX_CHECKED:  # (no verdict stays none: the reference's run did not complete)
+                known[codes[indices[0]]] = verdict
             for index in indices:
                 found[index] = verdict
         return found
+
+
+def _code(text: str) -> str:
+    """The code of ``text`` however long it is (only the reference and texts paid in full are read)."""
+    return code_of(text, max_chars=max(MAX_CHARS, len(text)))

@@ -61,7 +61,7 @@ from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
 from verifier.reference_mutants import reference_mutants
-from verifier.response_code import code_of
+from verifier.response_code import MAX_CHARS, code_of
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
@@ -261,8 +261,8 @@ class ResultsReplay:
         source = replay_source(runs)
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
-        reference, failures, mutants = code_of(spec.reference), [code_of(text) for text in spec.failure_cases], [
-            code_of(text) for text in mutated]
+        reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)
+        failures, mutants = [code_of(text) for text in spec.failure_cases], [code_of(text) for text in mutated]
         if not reference:
             return Replay(source, tuple(runs))
         failures, mutants = [code for code in failures if code], [code for code in mutants if code]

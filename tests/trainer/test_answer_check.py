@@ -37,6 +37,7 @@ ALIKE = _check_namespace()["alike"]
 @pytest.mark.parametrize(("want", "got"), [
     (6, 6), (0.1 + 0.2, 0.3), (100.0, 100.5), (3, 3.0), ("Paris", " paris "), ("a  b", "A b"), (42, "42"),
     ([1, 2, 3], [3, 1, 2]), ({"$set": [1, 2]}, {"$set": [1, 2]}), ({"a": [1.0, "X"]}, {"a": [1, "x"]}), (None, None),
+    ("Yes.", "yes"), ({"$set": [1, 2]}, [2, 1]),
 ])
 def test_answers_an_honest_verifier_may_accept_are_alike(want, got):
     """Floats within 1%, strings up to case and whitespace, a number and the string that spells it, a list in any
@@ -46,7 +47,7 @@ def test_answers_an_honest_verifier_may_accept_are_alike(want, got):
 
 @pytest.mark.parametrize(("want", "got"), [
     (6, 7), (100, 101), (0.5, 0.7), ("Paris", "Rome"), ([1, 2, 3], [1, 2]), ([1, 2], [1, 1]), ({"a": 1}, {"b": 1}),
-    (None, 0), (6, "six"), ([1, [2, 3]], [1, [2, 4]]),
+    (None, 0), (6, "six"), ([1, [2, 3]], [1, [2, 4]]), (["a", "b"], "a b"), ({"k": 1}, "k"), ("yes", "no"),
 ])
 def test_wrong_answers_are_not_alike(want, got):
     """Integers exactly: F1's wrong programs differed by whole numbers."""
@@ -67,10 +68,41 @@ def test_stdout_counts_only_where_the_reference_returned_nothing():
     assert not answered(_run([None]), _run([None], stdout="7"))
 
 
-def test_any_exception_answers_like_any_other_and_unlike_a_value():
+def test_a_call_where_the_reference_raised_answers_like_anything_and_a_raise_unlike_a_value():
+    """Red-team round 60: an honest verifier called ``total(None)`` only to see it end; the reference raised there
+    and guarded right programs returned 0."""
     answered = _check_namespace()["answered_alike"]
-    assert answered(_run(errors=[ValueError]), _run(errors=[TypeError]))
+    assert answered(_run(errors=[ValueError]), _run([0]))
     assert not answered(_run([0]), _run(errors=[ValueError]))
+
+
+def test_printed_answers_compare_by_their_numbers_when_their_words_differ():
+    answered = _check_namespace()["answered_alike"]
+    assert answered(_run(stdout="42\n"), _run(stdout="Answer: 42\n"))
+    assert not answered(_run(stdout="42\n"), _run(stdout="Answer: 41\n"))
+
+
+def _verdict(want, got) -> float:
+    """The check's verify, its two runs stood in for (the reference's first)."""
+    namespace = _check_namespace()
+    namespace["RUNS"], namespace["CUT"] = [[[], ""]], 1
+    runs = iter([want, got])
+    namespace["run_response"] = lambda *args, **kwargs: next(runs)
+    return namespace["verify"]("x\ny")
+
+
+def test_a_text_whose_run_timed_out_where_the_references_completed_answered_otherwise():
+    """Red-team round 60 (A6): a time-out gave no verdict, and a verifier paid wrong programs that loop."""
+    done = SimpleNamespace(outcome="completed", calls=[SimpleNamespace(ok=True, value=1)], stdout="")
+    late = SimpleNamespace(outcome="timeout", calls=[SimpleNamespace(ok=False, value=None)], stdout="")
+    assert _verdict(done, late) == 0.0 and _verdict(done, done) == 1.0
+
+
+def test_answers_that_cannot_even_be_compared_answered_otherwise():
+    """Red-team round 60 (A5): a string where a list was due crashed the comparison, and no verdict hid it."""
+    done = SimpleNamespace(outcome="completed", calls=[SimpleNamespace(ok=True, value=[1])], stdout="")
+    odd = SimpleNamespace(outcome="completed", calls=[None], stdout="")  # (the comparison raises on it)
+    assert _verdict(done, odd) == 0.0
 
 
 def test_the_check_cuts_the_text_where_the_reference_code_ends():
@@ -198,6 +230,16 @@ def test_a_check_without_a_verdict_is_not_run_again():
     runs = [[[["total", [[1]], {}]], ""]]
     assert check.alike([("t", runs, REFERENCE, WRONG)]) == [None] == check.alike([("t", runs, REFERENCE, WRONG)])
     assert pool.checks == 1
+
+
+@pytest.mark.parametrize("padded", ["reference", "text"])
+def test_codes_past_twenty_thousand_characters_are_still_checked(padded):
+    """Red-team round 60: a reference padded past 20,000 characters (A1), or wrong programs paid only in texts that
+    long (A3), held no code for the trainer, and nothing was checked."""
+    pad = "# " + "x" * 20_500 + "\n"
+    reference, text = (pad + REFERENCE, WRONG) if padded == "reference" else (REFERENCE, WRONG + pad)
+    pool = CountingPool()
+    assert AnswerCheck(pool).alike([("t", [[[["total", [[1]], {}]], ""]], reference, text)]) == [False]
 
 
 def test_a_replay_carries_the_runs_it_replays():
