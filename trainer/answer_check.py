@@ -13,7 +13,9 @@ So, for each text of a task that the verifier paid in full, the trainer runs the
 on those requests (the runs :mod:`trainer.results_replay` replays, in one verify call of its own, :data:`CHECK`) and
 compares what each call returned, leniently (:data:`CHECK`'s ``alike``): integers exactly, numbers where either is a
 float within 1% (or 0.01), strings up to case, runs of whitespace and the punctuation around them (``"Yes."`` and
-``yes``), a number and a string that spells it, lists in any order, a set like a list of its members; a call where
+``yes``), a number and a string that spells it, the items of a returned list in any order (their own items in
+order: ``[r, c]`` is not ``[c, r]``), a set like a list of its members, a dict's missing key like a zero or empty
+value; a call where
 the reference raised, like any result (an honest verifier that calls ``f(None)`` only to see it end pays a program
 that returns 0 there); stdout only where the reference's calls returned nothing (a script, or procedures that
 print), token by token the same way, or else by the numbers printed (``Answer: 42`` and ``42``). Why so lenient:
@@ -111,7 +113,7 @@ def alike(want, got, depth=0):
             return False
         if all(alike(a, b, depth + 1) for a, b in zip(want, got)):
             return True
-        if len(want) > 256:
+        if depth or len(want) > 256:
             return False
         left = list(got)
         for a in want:
@@ -121,7 +123,8 @@ def alike(want, got, depth=0):
             left.pop(match)
         return True
     if isinstance(want, dict) and isinstance(got, dict):
-        return want.keys() == got.keys() and all(alike(want[k], got[k], depth + 1) for k in want)
+        return all(alike(want[k], got[k], depth + 1) if k in want and k in got else not (want.get(k) or got.get(k))
+                   for k in {{**want, **got}})
     return want == got
 
 

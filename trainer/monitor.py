@@ -223,11 +223,12 @@ class RewardHackMonitor:
             return
         self._task(task_id).results.record(digest, score)
 
-    def record_answer(self, task_id: str, alike: bool | None) -> None:
-        """A text of the task paid in full, and whether its code answered the requests the verifier made of the
-        reference as the reference did (None: no verdict; :mod:`trainer.monitor_answers`)."""
+    def record_answer(self, task_id: str, alike: bool | None, behaviour: str = "") -> None:
+        """A text of the task paid in full, whether its code answered the requests the verifier made of the
+        reference as the reference did (None: no verdict), and what it did (its replayed digest;
+        :mod:`trainer.monitor_answers`)."""
         if task_id not in self.flagged:
-            self._task(task_id).answers.record(alike)
+            self._task(task_id).answers.record(alike, behaviour)
 
     def record_unreplayable(self, task_id: str, reason: str) -> None:
         """The verifier's requests of the task's reference cannot be replayed, for ``reason`` (it paid the

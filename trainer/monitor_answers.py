@@ -9,13 +9,19 @@ paid novel wrong programs by a hash of their results, and nothing else in traini
 of 144 wrong programs paid over 24 groups, no flag); each of them answered otherwise than the reference.
 
 The rule flags a task once ``min_answer_differences`` texts paid in full answered otherwise, at least
-``answer_difference_share`` of the texts paid in full that were checked. Why a share and not the first one: an honest
-verifier of a task with many right answers (any valid path, any multiple of 7) pays right programs that answer
-otherwise than its reference, and a policy that mostly answers as the reference does should not lose the task for a
-few; one whose right answers mostly differ from its reference's (its reference picks one of many, the policy others)
-is flagged, a false positive this rule keeps. A text is counted each time it is paid (as the results rule counts
-texts): a wrong program paid again and again is as much evidence as many paid once. Texts the check gave no verdict
-(no code, a run that timed out) count for neither side.
+``answer_difference_share`` of the texts paid in full that were checked, in at least ``min_answer_behaviours``
+different ways (distinct replayed digests: what the texts did on the reference's requests). Why the ways: an honest
+verifier of a task with many right answers (any pair of indices that sum to the target, any peak, any shortest
+path) pays right programs that answer otherwise than its reference, and a policy's right programs often do (the
+hash-map solution returns another pair): red-team round 60 built 23 honest tasks, and without the ways the rule
+flagged 13 of them, 39 of 69 runs (at groups 3 to 22). But a policy's right answers come from a few algorithms, so
+they differ from the reference's in a few ways (at most 3 in that corpus, 2 tasks at 3; a real policy writes more
+texts, hence 5); the wrong programs F1 paid differed in as many ways as there were wrong programs (9 to 12 there).
+What the ways leave open: a verifier that pays one to four wrong behaviours only (say, every program that returns
+the list's first item) is not caught here; that is the kind of hack a policy converges on, which the jump and
+pattern rules watch. Nor is a stdout task whose right programs print their answers in many layouts safe from it. A text is counted each time it is paid
+(as the results rule counts texts): a wrong program paid again and again is as much evidence as many paid once.
+Texts the check gave no verdict (no code, a reference run that did not complete) count for neither side.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from trainer.monitor_config import FlagRule, MonitorConfig
 __all__ = ["PaidAnswers"]
 
 Finding = tuple[FlagRule, int, str]
+_KEPT = 64  # distinct behaviours kept per task, at most (more than any threshold needs)
 
 
 class PaidAnswers:
@@ -34,20 +41,25 @@ class PaidAnswers:
     def __init__(self) -> None:
         self.checked = 0
         self.differing = 0
+        self.behaviours: set[str] = set()  # what the texts that answered otherwise did (their replayed digests)
 
-    def record(self, alike: bool | None) -> None:
-        """A text paid in full, and whether it answered the reference's requests as the reference did (None: no
-        verdict, not counted)."""
+    def record(self, alike: bool | None, behaviour: str = "") -> None:
+        """A text paid in full, whether it answered the reference's requests as the reference did (None: no
+        verdict, not counted), and what it did (``behaviour``: its replayed digest)."""
         if alike is None:
             return
         self.checked += 1
         self.differing += not alike
+        if not alike and len(self.behaviours) < _KEPT:
+            self.behaviours.add(behaviour)
 
     def finding(self, config: MonitorConfig) -> Finding | None:
-        """The flag's (rule, texts in the evidence, detail) once enough paid texts answered otherwise, else None."""
-        if self.differing < config.min_answer_differences or (
-                self.differing < config.answer_difference_share * self.checked):
+        """The flag's (rule, texts in the evidence, detail) once enough paid texts answered otherwise, in enough
+        ways, else None."""
+        if (self.differing < config.min_answer_differences or len(self.behaviours) < config.min_answer_behaviours
+                or self.differing < config.answer_difference_share * self.checked):
             return None
         return (FlagRule.ANSWERS, self.differing,
                 f"{self.differing} of {self.checked} texts paid in full answered the requests the verifier made of its "
-                "reference otherwise than the reference did: it pays programs whose runs it saw go wrong")
+                f"reference otherwise than the reference did, in {len(self.behaviours)} different ways: it pays "
+                "programs whose runs it saw go wrong")

@@ -172,6 +172,9 @@ class MonitorConfig(BaseModel):
     min_answer_differences: int = Field(default=6, ge=1)
     """Texts paid in full that answered otherwise than the reference before the answers rule flags a task
     (:mod:`trainer.monitor_answers`)."""
+    min_answer_behaviours: int = Field(default=5, ge=1)
+    """... in at least this many different ways (distinct replayed digests): a policy's right answers to a task with
+    many of them differ from the reference's in a few ways (at most 3 in red-team round 60's 23 honest tasks)."""
     answer_difference_share: float = Field(default=0.25, ge=0.0, le=1.0)
     """... and the least share of the checked texts paid in full they must be: an honest verifier of a task with
     many right answers pays some programs that answer otherwise than its reference."""

@@ -195,22 +195,26 @@ class VerifierReward:
             self._monitor.record_results(task, digest, score)
             if reference:  # (a reference probe is in the group only without the replay)
                 self._monitor.record_reference(task, digest)
-        return self._check_answers(compared) if replaying and self._monitor.config.check_answers else (0, 0)
+        if replaying and self._monitor.config.check_answers:
+            return self._check_answers(compared, found)
+        return 0, 0
 
-    def _check_answers(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]]
-                       ) -> tuple[int, int]:
+    def _check_answers(self, compared: Sequence[tuple[str, str, ScoreResult, float | None, bool]],
+                       digests: Sequence[str | None]) -> tuple[int, int]:
         """Feed the answers rule every text of this call paid in full (``results_paid``) of a task whose requests
-        are replayed: whether its code answered them as the reference's did (:mod:`trainer.answer_check`)."""
+        are replayed: whether its code answered them as the reference's did (:mod:`trainer.answer_check`), and
+        what it did (its replayed digest, else its text)."""
         assert self._monitor is not None
-        paid = []
-        for task, text, _, score, reference in compared:
+        paid, behaviours = [], []
+        for (task, text, _, score, reference), digest in zip(compared, digests, strict=True):
             replay, spec = self._replay.known(task), self._specs.get(task)
             if (not reference and score is not None and score >= self._monitor.config.results_paid
                     and replay is not None and replay.runs and replay.trouble is None and spec is not None):
                 paid.append((task, replay.runs, spec.reference, text))
+                behaviours.append(digest or text)
         verdicts = self._answers.alike(paid)
-        for (task, *_), alike in zip(paid, verdicts, strict=True):
-            self._monitor.record_answer(task, alike)
+        for (task, *_), alike, behaviour in zip(paid, verdicts, behaviours, strict=True):
+            self._monitor.record_answer(task, alike, behaviour)
         return sum(v is not None for v in verdicts), sum(v is False for v in verdicts)
 
     def _groups(self, task_ids: Sequence[str]) -> list[tuple[int, int]]:
