@@ -135,7 +135,7 @@ class GroupLog:
     def record_unreplayable(self, task_id, reason) -> None:
         pass
 
-    def record_answer(self, task_id, alike) -> None:
+    def record_answer(self, task_id, alike, behaviour="") -> None:
         pass
 
 
