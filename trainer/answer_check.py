@@ -179,6 +179,7 @@ class AnswerCheck:
     def __init__(self, pool: ScoringPool) -> None:
         self._pool = pool
         self._known: dict[str, dict[str, bool | None]] = {}
+        self._checks: dict[str, tuple[str, str]] = {}  # per task: the checking verifier and the reference's code
 
     def alike(self, items: Sequence[tuple[str, Sequence[list], str, str]]) -> list[bool | None]:
         """For each ``(task_id, runs, reference, text)``: whether the text's code answered ``runs`` (the replayed
@@ -190,13 +191,16 @@ class AnswerCheck:
         todo: dict[tuple[str, str, str], list[int]] = {}
         codes = []
         for index, (task_id, runs, reference, text) in enumerate(items):
-            reference_code, code = _code(reference), _code(text)
+            if task_id not in self._checks:  # (a task's replay is made once a run: so is its check)
+                reference_code = _code(reference)
+                self._checks[task_id] = (check_source(runs, reference_code), reference_code)
+            source, reference_code = self._checks[task_id]
+            code = _code(text)
             codes.append(code)
             known = self._known.get(task_id, {})
             found.append(known.get(code) if reference_code and code else None)
             if reference_code and code and code not in known:
-                todo.setdefault((task_id, check_source(runs, reference_code), f"{reference_code}\n{code}"),
-                                []).append(index)
+                todo.setdefault((task_id, source, f"{reference_code}\n{code}"), []).append(index)
         if not todo:
             return found
         results = self._pool.score_batch([(source, text) for _, source, text in todo])

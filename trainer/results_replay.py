@@ -54,6 +54,7 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.scoring import ScoringPool
@@ -174,11 +175,16 @@ def replay_source(runs: Sequence[list]) -> str:
 class Replay:
     """What the trainer made of the verifier's requests of a task's reference, once a run."""
 
-    source: str | None  # the replaying verifier (None: the texts keep the verifier's own run digests)
-    runs: tuple[list, ...] = ()  # what it replays, each ``[calls, stdin]`` (:func:`replay_runs`)
+    runs: tuple[list, ...] = ()  # what it replays, each ``[calls, stdin]`` (:func:`replay_runs`; none: no replay)
     excused: str | None = None  # the reference's replayed digest, when its splits are excused (see ``_excused``)
     trouble: str | None = None  # why the reference's requests are themselves evidence against the verifier
     unrun: bool = False  # the verifier paid the reference without running it (trouble once it runs any program)
+
+    @cached_property
+    def source(self) -> str | None:
+        """The replaying verifier (:func:`replay_source`); None without runs: the texts keep the verifier's own run
+        digests."""
+        return replay_source(self.runs) if self.runs else None
 
 
 def _unrecorded(dropped: int) -> str:
@@ -223,7 +229,7 @@ class ResultsReplay:
         known = self._replays.get(task_id)
         if known is not None:
             if known.unrun and known.trouble is None and task_id in self._ran:
-                known = self._replays[task_id] = Replay(None, unrun=True, trouble=UNRUN)
+                known = self._replays[task_id] = Replay(unrun=True, trouble=UNRUN)
             return known
         (result,) = self._pool.score_batch([(spec.verifier, spec.reference)], RunEnv(record_requests=True))
         if result.outcome is Outcome.ERROR:
@@ -232,17 +238,17 @@ class ResultsReplay:
             self._tries[task_id] = self._tries.get(task_id, 0) + 1
             if self._tries[task_id] < RECORD_TRIES:
                 return None
-            found = Replay(None, trouble=f"its reference, scored alone, was {result.outcome.value}"
+            found = Replay(trouble=f"its reference, scored alone, was {result.outcome.value}"
                            + (f" {result.score:g}" if result.score is not None else "")
                            + f" {RECORD_TRIES} times out of {RECORD_TRIES}")
         elif not result.ran_response:  # (trouble only once it runs some program: a static checker may name it)
-            found = Replay(None, unrun=True, trouble=UNRUN if task_id in self._ran else None)
+            found = Replay(unrun=True, trouble=UNRUN if task_id in self._ran else None)
         else:
             runs, complete = replay_runs(result.run_requests or ())
             dropped = result.run_requests_dropped
             found = (self._excused(spec, runs, complete and not dropped) if runs
-                     else Replay(None, trouble=_unrecorded(dropped)) if result.run_requests is not None
-                     else Replay(None))
+                     else Replay(trouble=_unrecorded(dropped)) if result.run_requests is not None
+                     else Replay())
         self._replays[task_id] = found
         return found
 
@@ -258,20 +264,20 @@ class ResultsReplay:
         generator's choice: one that returns nothing at all is told from the reference by any one easy input
         that most wrong programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are
         not."""
-        source = replay_source(runs)
+        found = Replay(tuple(runs))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
         reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)
         failures, mutants = [code_of(text) for text in spec.failure_cases], [code_of(text) for text in mutated]
         if not reference:
-            return Replay(source, tuple(runs))
+            return found
         failures, mutants = [code for code in failures if code], [code for code in mutants if code]
-        results = self._pool.score_batch([(source, code) for code in (reference, *failures, *mutants)])
+        results = self._pool.score_batch([(found.source, code) for code in (reference, *failures, *mutants)])
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
-            return Replay(None, trouble=NO_DIGEST)
+            return Replay(trouble=NO_DIGEST)
         ok = complete and separates(digests[0], digests[1:1 + len(failures)], digests[1 + len(failures):])
-        return Replay(source, tuple(runs), excused=digests[0] if ok else None)
+        return Replay(found.runs, excused=digests[0] if ok else None)
 
     def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:
         """For each ``(task_id, spec, text, result)``: the text's replayed digest where its task has a replaying

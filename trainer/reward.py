@@ -45,11 +45,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from task_bank import Outcome, ScoreResult, TaskSpec
+from trainer.answer_check import AnswerCheck
 from trainer.background_checks import BackgroundChecks
 from trainer.group_probes import GroupProbeKind, GroupProbes
 from trainer.ledger import ScoreLedger
 from trainer.monitor import RewardHackMonitor
-from trainer.answer_check import AnswerCheck
 from trainer.results_replay import ResultsReplay
 from trainer.scoring import ZERO_OUTCOMES, ScoringPool, TaskLookup, completion_text, reward_of
 

@@ -30,7 +30,9 @@ changed.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+
+from verifier.static_scope import walk_scope
 
 __all__ = ["READING_ATTRIBUTES", "READING_BUILTINS", "changed_in_place"]
 
@@ -84,7 +86,7 @@ def changed_in_place(tree: ast.Module) -> frozenset[str]:
                     links.append((_parameters(argument), given))
                 elif isinstance(argument, ast.Name) and argument.id in functions:
                     links += [(_parameters(function), given) for function in functions[argument.id]]
-            if _stores(node):
+            if id(callee) in storing:
                 stored.append((_names(callee.value), {name for argument in arguments for name in _names(argument)}))
             elif isinstance(callee, ast.Name) and callee.id in functions and len(functions[callee.id]) == 1:
                 links += _parameter_links(functions[callee.id][0], node)
@@ -166,14 +168,5 @@ def _returned(function: ast.AST) -> set[str]:
     """The names a function's ``return``/``yield`` values (a lambda's body) read, not those of functions in it."""
     if isinstance(function, ast.Lambda):
         return _names(function.body)
-    return {name for node in _own_nodes(function.body) if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+    return {name for node in walk_scope(function.body) if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
             and node.value is not None for name in _names(node.value)}
-
-
-def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))

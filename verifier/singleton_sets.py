@@ -29,11 +29,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from verifier.pure_reads import COMPREHENSIONS
+from verifier.static_scope import walk_scope
+
 __all__ = ["singleton_reads"]
 
 _READERS = frozenset({"iter", "list", "tuple"})
 _CHANGES = frozenset({"add", "update", "discard", "remove", "pop"})
-_COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
 _LEAVING = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 _BLOCKS = ("body", "orelse", "finalbody")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -56,10 +58,10 @@ def singleton_reads(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambd
 
 def _candidates(function: ast.FunctionDef | ast.AsyncFunctionDef, is_set: Callable[[ast.expr], bool]) -> set[str]:
     """Local names the function binds to a set and never declares global or nonlocal."""
-    declared = {name for node in _own_nodes(function) if isinstance(node, (ast.Global, ast.Nonlocal))
+    declared = {name for node in walk_scope(function.body) if isinstance(node, (ast.Global, ast.Nonlocal))
                 for name in node.names}
     parameters = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
-    return {target.id for node in _own_nodes(function) if isinstance(node, ast.Assign) and is_set(node.value)
+    return {target.id for node in walk_scope(function.body) if isinstance(node, ast.Assign) and is_set(node.value)
             for target in node.targets if isinstance(target, ast.Name)} - declared - parameters
 
 
@@ -155,7 +157,7 @@ def _reads(statement: ast.stmt, name: str) -> dict[int, int]:
             read = node.value
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             read = node.iter
-        elif isinstance(node, _COMPREHENSIONS) and len(node.generators) == 1:
+        elif isinstance(node, COMPREHENSIONS) and len(node.generators) == 1:
             read = node.generators[0].iter
         if read is not None and _is(read, name):
             found[id(node)] = id(read)
@@ -185,13 +187,3 @@ def _only_safe_uses(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str,
             allowed.add(id(node.func.value))  # (before the guard: after it, _guarded_reads trusts nothing)
     uses = {id(node) for node in ast.walk(function) if _is(node, name) and isinstance(node.ctx, ast.Load)}
     return uses <= allowed
-
-
-def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """The function's nodes, nested scopes left out."""
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))

@@ -255,7 +255,7 @@ def test_codes_past_twenty_thousand_characters_are_still_checked(padded):
 
 
 def test_a_replay_carries_the_runs_it_replays():
-    assert Replay("source", ([[["f", [1], {}]], ""],)).runs == ([[["f", [1], {}]], ""],)
+    assert Replay(([[["f", [1], {}]], ""],)).runs == ([[["f", [1], {}]], ""],)
 
 
 # The real sandbox ------------------------------------------------------------------------------------------------

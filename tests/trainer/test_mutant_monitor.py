@@ -247,31 +247,30 @@ def test_a_program_paid_unrun_on_a_prose_task_gives_no_mutant():
     assert pool.calls[1] == ["42"] * 4 and _judge(monitor) == {}
 
 
-def test_a_mutant_of_a_program_of_thought_states_another_answer():
-    """As validation's (validator 1.18): an honest verifier may run a program of thought and pay its stated answer
-    alone, and a mutant that still stated it was paid; one that pays by the look pays it with another answer too."""
+def _program_of_thought_mutant(script: str, answer: str, prompt: str) -> str:
+    """The mutant the reward function makes of a paid program of thought that prints ``script``'s result and
+    states ``answer`` after it (the verifier pays everything; the second call holds the mutant)."""
     pool, monitor = PaysAndRuns(), RewardHackMonitor(1.0, ONLY_MUTANTS)
-    script = SUM_LOOP + "print(total([2, 3]))\n"
-    task = TaskSpec(prompt="Sum.", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
+    task = TaskSpec(prompt=prompt, reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
     reward = _reward(pool, task, monitor)
-    reward([None] * 4, ["```python\n" + script + "```\nAnswer: 5\n"] * 4, task_id=[task.id] * 4)
+    reward([None] * 4, ["```python\n" + script + f"```\nAnswer: {answer}\n"] * 4, task_id=[task.id] * 4)
     reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
     reward.close()
     [mutant] = [text for text in pool.calls[1] if text != "42"]
+    return mutant
+
+
+def test_a_mutant_of_a_program_of_thought_states_another_answer():
+    """As validation's (validator 1.18): an honest verifier may run a program of thought and pay its stated answer
+    alone, and a mutant that still stated it was paid; one that pays by the look pays it with another answer too."""
+    mutant = _program_of_thought_mutant(SUM_LOOP + "print(total([2, 3]))\n", "5", "Sum.")
     assert mutant.startswith("```python\ndef total(xs):") and mutant.rstrip().rsplit("Answer: ", 1)[1] != "5"
 
 
 def test_a_mutant_of_a_program_of_thought_states_another_word():
     """As validation's (validator 1.21): a mutant of a program of thought that answers "Answer: yes" says "no", so an
     honest verifier of the stated word fails it (red-team round 58, D)."""
-    pool, monitor = PaysAndRuns(), RewardHackMonitor(1.0, ONLY_MUTANTS)
-    script = SUM_LOOP + "print(total([2, 3]) == 5)\n"
-    task = TaskSpec(prompt="Is the sum 5?", reference=script, failure_cases=(FAILURE,), verifier="def verify(r): return 1.0")
-    reward = _reward(pool, task, monitor)
-    reward([None] * 4, ["```python\n" + script + "```\nAnswer: yes\n"] * 4, task_id=[task.id] * 4)
-    reward([None] * 4, ["42"] * 4, task_id=[task.id] * 4)
-    reward.close()
-    [mutant] = [text for text in pool.calls[1] if text != "42"]
+    mutant = _program_of_thought_mutant(SUM_LOOP + "print(total([2, 3]) == 5)\n", "yes", "Is the sum 5?")
     assert mutant.startswith("```python\ndef total(xs):") and mutant.rstrip().endswith("Answer: no")
 
 

@@ -27,7 +27,8 @@ GUARDED = {
                                         "return 0.0",
     "a loop over S after not len(S) == 1": "if not len(ends) == 1:\n    return 0.0\nfor mark in ends:\n"
                                            "    return float(mark == '!')\nreturn 0.0",
-    "members added before the guard": "ends.add('!')\nif len(ends) != 1:\n    return 0.0\nreturn float(ends.pop() == '!')",
+    "members added before the guard": "ends.add('!')\nif len(ends) != 1:\n    return 0.0\n"
+                                      "return float(ends.pop() == '!')",
     "a guard inside a loop that continues": "for line in response.splitlines():\n    marks = set(line)\n"
                                             "    if len(marks) != 1:\n        continue\n"
                                             "    return float(next(iter(marks)) == '!')\nreturn 0.0",
