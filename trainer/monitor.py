@@ -232,7 +232,8 @@ class RewardHackMonitor:
 
     def record_unreplayable(self, task_id: str, reason: str) -> None:
         """The verifier's requests of the task's reference cannot be replayed, for ``reason`` (it paid the
-        reference unrun, or did not pay it in full alone): the results rule flags the task
+        reference unrun, or did not pay it in full alone, or its requests do not tell the reference from simple wrong
+        programs): the results rule flags the task
         (:mod:`trainer.results_replay`)."""
         if task_id not in self.flagged:
             self._task(task_id).results.trouble = reason

@@ -18,9 +18,11 @@ What the verifier still decides is which requests it made of the reference. A ve
 trivial call) gives most texts one replayed digest, so every text it judges by anything gives splits, unless that
 digest is the reference's, whose splits the rule excuses: so the reference's replayed digest is excused only when
 the requests were replayed whole and tell the reference from each of the task's failure cases that is a program, and
-from at least half of its mutants (red-team round 57 had six verifiers hide every split under an excused digest: no
-call or a bad call for the reference, honest requests crowded out of the record; a failure case that returns nothing
-is told from the reference by one easy input that most wrong programs pass too). A reference the verifier paid
+from at least half of its mutants, and from every simple wrong program of the shape its arguments suggest
+(:mod:`trainer.weak_requests`: two such programs not told apart are trouble). Red-team round 57 had six verifiers
+hide every split under an excused digest: no call or a bad call for the reference, honest requests crowded out of
+the record; a failure case that returns nothing is told from the reference by one easy input that most wrong
+programs pass too; round 60 (A4), one test that ``max`` passes as the sum does. A reference the verifier paid
 without running it while it runs programs, or that it did not pay in full scored alone three times out of three
 (validation pays a reference in full in every run), is itself the finding: nothing can be replayed, and the
 verifier's own digests are what round 56 evaded. A call of a name the text does not define fails the same way in
@@ -58,6 +60,7 @@ from functools import cached_property
 
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.scoring import ScoringPool
+from trainer.weak_requests import WEAK_DECOYS, weak_decoys, weak_trouble
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
@@ -263,7 +266,9 @@ class ResultsReplay:
         split (red-team round 57: 72 of 72 wrong programs paid, six ways). The failure cases alone are the
         generator's choice: one that returns nothing at all is told from the reference by any one easy input
         that most wrong programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are
-        not."""
+        not. Nor is it excused where the requests do not tell the reference from one of its decoys that is wrong, and
+        two or more such decoys are trouble (:mod:`trainer.weak_requests`; red-team round 60, A4: one test,
+        ``total([7])``, that ``max`` and the first item pass)."""
         found = Replay(tuple(runs))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
@@ -276,7 +281,11 @@ class ResultsReplay:
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
-        ok = complete and separates(digests[0], digests[1:1 + len(failures)], digests[1 + len(failures):])
+        weak = weak_decoys(self._pool, found.source, runs, reference, digests[0])
+        if len(weak) >= WEAK_DECOYS:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
+            return Replay(found.runs, trouble=weak_trouble(weak))
+        ok = complete and not weak and separates(digests[0], digests[1:1 + len(failures)],
+                                                 digests[1 + len(failures):])
         return Replay(found.runs, excused=digests[0] if ok else None)
 
     def digests(self, items: Sequence[tuple[str, TaskSpec | None, str, ScoreResult]]) -> list[str | None]:

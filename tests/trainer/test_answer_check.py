@@ -306,14 +306,16 @@ LENIENT_WRONG = ["def items(xs):\n    return xs[:1]\n", "def items(xs):\n    ret
 
 
 class Verdicts:
-    """A scoring pool that passes every call on to ``pool`` and keeps the checks' scores."""
+    """A scoring pool that passes every call on to ``pool`` and keeps the scores of the checks of paid texts (not
+    those of the reference's decoys, :mod:`trainer.weak_requests`, which the trainer makes itself)."""
 
     def __init__(self, pool) -> None:
         self.pool, self.checks = pool, []
 
     def score_batch(self, items, run_env=None):
         results = self.pool.score_batch(items, run_env) if run_env is not None else self.pool.score_batch(items)
-        self.checks += [r.score for (source, _), r in zip(items, results) if _is_check(source)]
+        self.checks += [r.score for (source, text), r in zip(items, results)
+                        if _is_check(source) and "(*args, **kwargs):" not in text]
         return results
 
 

@@ -23,6 +23,7 @@ from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import MAX_CALLS, MAX_RUNS, MUTANTS, ResultsReplay, replay_runs, replay_source, separates
 from trainer.reward import VerifierReward
 from verifier.checks_probes import prompt_words
+from verifier.decoys import decoys
 from verifier.reference_mutants import reference_mutants
 
 # Unit: which runs are replayed ------------------------------------------------------------------------------------
@@ -137,7 +138,9 @@ def test_the_reference_is_recorded_once_alone_and_every_program_replayed():
     reward.close()
     assert pool.recorded == [[REFERENCE]]
     mutants = reference_mutants(task, random.Random(0), MUTANTS, keep=prompt_words(task.prompt_text), rename=False)
-    assert sorted(set(pool.replayed)) == sorted({WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0], *mutants})
+    made = [decoy.code for decoy in decoys(REFERENCE, [[[["total", [[1, 2]], {}]], ""]])]  # (trainer.weak_requests)
+    assert sorted(set(pool.replayed)) == sorted({WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0], *mutants,
+                                                 *made})
 
 
 def test_texts_that_do_the_same_on_the_reference_requests_are_compared_whatever_the_verifier_ran():
@@ -181,6 +184,9 @@ class RunningPool:
         results = []
         for source, text in items:
             reports = []
+            if "CUT = " in source:  # the checking verifier of the reference's decoys: no verdict from this fake
+                results.append(ScoreResult(outcome=Outcome.ERROR, detail="not run by this fake"))
+                continue
             if source == VERIFIER:
                 calls = [["total", [xs], {}] for xs in IN_ORDER]
                 reports.append(_ran(text, calls, ""))

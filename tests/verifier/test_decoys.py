@@ -1,0 +1,75 @@
+"""Decoys are simple wrong programs made from the calls a verifier made of its reference; near runs are those calls
+with every argument changed a little (red-team round 60, A4: a verifier that tested ``total([7])`` alone)."""
+
+from __future__ import annotations
+
+import json
+
+from verifier.decoys import CONSTANTS, MAX_DECOYS, NEAR_COPIES, SHAPES, decoys, near_runs
+
+REFERENCE = "def helper(x):\n    return x\n\ndef total(xs):\n    return sum(helper(x) for x in xs)\n"
+
+
+def _returned(code: str, name: str, *args, **kwargs):
+    """What ``name`` returns in ``code`` (the test's own decoy code, run here in the test's process)."""
+    namespace: dict = {}
+    exec(compile(code, "<decoy>", "exec"), namespace)
+    return namespace[name](*args, **kwargs)
+
+
+def test_a_decoy_is_the_reference_with_the_called_function_replaced_at_its_end():
+    (first, *_) = decoys(REFERENCE, [[[["total", [[7]], {}]], ""]])
+    assert first.code.startswith(REFERENCE.rstrip()) and first.name == "total"
+    assert _returned(first.code, "helper", 3) == 3  # the rest of the reference runs as written
+
+
+def test_a_list_argument_gives_the_shapes_of_a_list_and_every_function_the_constants():
+    made = decoys(REFERENCE, [[[["total", [[4, 9, 2]], {}]], ""]])
+    assert [decoy.shape for decoy in made] == [*CONSTANTS, *(shape.replace("v", "arg1") for shape in SHAPES["list"])]
+    returned = {decoy.shape: _returned(decoy.code, "total", [4, 9, 2]) for decoy in made}
+    assert returned["max(arg1)"] == 9 and returned["arg1[0]"] == 4 and returned["len(arg1)"] == 3
+    assert returned["0"] == 0 and returned["None"] is None
+
+
+def test_each_argument_gets_the_shapes_of_its_own_type_keyword_ones_included():
+    made = decoys("def f(n, s, flag=False):\n    return s * n\n", [[[["f", [2, "ab"], {"flag": True}]], ""]])
+    shapes = {decoy.shape for decoy in made}
+    assert {"arg1 + 1", "arg2.upper()", "not arg3"} <= shapes
+    decoy = next(decoy for decoy in made if decoy.shape == "not arg3")
+    assert _returned(decoy.code, "f", 2, "ab", flag=True) is False
+
+
+def test_only_names_called_are_replaced_at_most_three_of_them():
+    calls = [[name, [1], {}] for name in ("a", "b", "c", "d")]
+    assert {decoy.name for decoy in decoys("", [[calls, ""]])} == {"a", "b", "c"}
+    assert len(decoys("", [[[[name, [1, [2], "x"], {}] for name in "abc"], ""]])) <= MAX_DECOYS
+
+
+def test_a_script_whose_runs_call_nothing_has_no_decoys_and_no_near_runs():
+    runs = [[[], "3 4\n"]]
+    assert decoys("print(sum(map(int, input().split())))\n", runs) == [] and near_runs(runs) == []
+
+
+def test_near_runs_change_every_argument_and_keep_each_ones_type():
+    runs = [[[["f", [3, "abc", [1, 2, 3], 2.5, True, {"k": [1]}, None], {"key": "xy"}]], "in"]]
+    near = near_runs(runs)
+    assert len(near) == NEAR_COPIES
+    for calls, stdin in near:
+        (name, args, kwargs), = calls
+        assert (name, stdin) == ("f", "in")
+        assert [type(arg) for arg in args] == [int, str, list, float, bool, dict, type(None)]
+        assert args[:4] != [3, "abc", [1, 2, 3], 2.5] and isinstance(kwargs["key"], str)
+        assert abs(args[0] - 3) <= 2  # (a slow honest reference stays about as slow)
+
+
+def test_near_runs_depend_on_the_records_and_the_seed_alone():
+    runs = [[[["f", [[5, 1, 4]], {}], ["f", [[]], {}]], ""]]
+    assert near_runs(runs) == near_runs(json.loads(json.dumps(runs)))
+    assert near_runs(runs, seed=1) != near_runs(runs)
+    assert [[call[0] for call in calls] for calls, _ in near_runs(runs)] == [["f", "f"]] * NEAR_COPIES
+
+
+def test_near_runs_are_bounded():
+    runs = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
+    near = near_runs(runs)
+    assert len(near) <= 8 and sum(len(calls) for calls, _ in near) <= 48

@@ -1,0 +1,162 @@
+"""Simple wrong programs made from the calls a verifier made of its reference, and inputs near those calls.
+
+Why: red-team round 60 (A4) had a verifier whose only test was ``total([7])``. Validation admitted it 5 of 5 times:
+every one-token mutant of the reference (``result = 1``, ``-=``) fails on ``[7]``. Training's results replay even
+excused the reference's replayed digest, as the requests told the reference from its failure case and its mutants;
+and the answers check compared on ``[7]`` alone, where ``max``, ``min``, the first item and the last all answer 7.
+It paid 90 to 131 wrong programs a run, unflagged. One-token mutants are too close to the reference to measure
+requests by: a wrong program a policy writes is often a different program altogether, of the shape a task's
+arguments suggest (the first item, the largest, the length, the argument itself, a constant).
+
+So a *decoy* is the reference's code with one called function replaced at its end by such a program
+(:data:`SHAPES`, by the type of the argument as the verifier passed it; :data:`CONSTANTS` for any function): the
+rest of the reference still runs as written, so a decoy tells only whether the requests test that function. And
+*near runs* (:func:`near_runs`) are the recorded runs with every argument changed a little (a number moved by one or
+two, a list reversed, shortened or with an item changed, a string reversed or lengthened), drawn with a fixed seed
+from the records alone: the trusted side's own inputs, which a verifier does not choose. A decoy that answers the
+near runs otherwise than the reference (where the reference returned) is wrong; the caller
+(:mod:`trainer.weak_requests`) asks whether the verifier's own requests tell it from the reference.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["CONSTANTS", "MAX_DECOYS", "NEAR_COPIES", "SHAPES", "Decoy", "decoys", "near_runs"]
+
+SHAPES: dict[str, tuple[str, ...]] = {
+    "bool": ("v", "not v"),
+    "int": ("v", "v + 1", "v - 1", "2 * v", "v * v", "-v"),
+    "float": ("v", "v + 1", "2 * v", "-v", "round(v)"),
+    "str": ("v", "v.lower()", "v.upper()", "v[::-1]", "len(v)", "v.split()", "v.strip()", "v[:1]"),
+    "list": ("v", "v[0]", "v[-1]", "max(v)", "min(v)", "len(v)", "sorted(v)", "v[::-1]", "sum(v)",
+             "sorted(set(v))"),
+    "dict": ("v", "len(v)", "list(v)", "list(v.values())"),
+}
+"""What a decoy returns of its argument ``v``, by the argument's JSON type (a tuple or set was passed as a list)."""
+CONSTANTS = ("None", "0", "1", "-1", "True", "False", "''", "[]")
+"""What a decoy of any function may return whatever it is asked."""
+MAX_DECOYS = 64
+"""Decoys of one task, at most (the called names in order, the first three arguments of each)."""
+NEAR_COPIES = 3
+"""Near runs per recorded run (each with every argument changed anew)."""
+_MAX_NAMES = 3
+_MAX_ARGUMENTS = 3
+_MAX_NEAR_RUNS = 8
+_MAX_NEAR_CALLS = 48
+_ARGUMENT = re.compile(r"\bv\b")
+
+
+@dataclass(frozen=True)
+class Decoy:
+    """A simple wrong program for one called function: the reference's code with that function replaced."""
+
+    code: str
+    name: str  # the function it replaces
+    shape: str  # what it returns, e.g. ``max(arg1)`` or ``0``
+
+
+def decoys(reference_code: str, runs: Sequence[list]) -> list[Decoy]:
+    """The decoys of ``reference_code`` for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args,
+    kwargs]``) called, by the type of each argument where it was first passed; none where no function was called
+    (a script reads its standard input: its requests are not calls)."""
+    first: dict[str, list] = {}
+    for calls, _ in runs:
+        for name, args, kwargs in calls:
+            if name.isidentifier() and name not in first and len(first) < _MAX_NAMES:
+                first[name] = [*args, *kwargs.values()]
+    found: list[Decoy] = []
+    for name, values in first.items():
+        found += [_decoy(reference_code, name, None, shape) for shape in CONSTANTS]
+        for index, value in enumerate(values[:_MAX_ARGUMENTS]):
+            found += [_decoy(reference_code, name, index, shape) for shape in SHAPES.get(_kind(value), ("v",))]
+    return found[:MAX_DECOYS]
+
+
+def _decoy(reference_code: str, name: str, index: int | None, shape: str) -> Decoy:
+    """One decoy: ``name`` redefined after the reference's code to return ``shape`` of its ``index``-th argument
+    (positional ones first, then keyword ones in the order passed), or the constant ``shape``."""
+    body = [f"def {name}(*args, **kwargs):"]
+    if index is not None:
+        body.append(f"    v = [*args, *kwargs.values()][{index}]")
+    body.append(f"    return {shape}")
+    label = _ARGUMENT.sub(f"arg{index + 1}", shape) if index is not None else shape
+    return Decoy(f"{reference_code.rstrip()}\n\n\n" + "\n".join(body) + "\n", name, label)
+
+
+def _kind(value: object) -> str:
+    """The JSON type of a passed argument, as :data:`SHAPES` names it (a bool before an int)."""
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str), ("list", list), ("dict", dict)):
+        if isinstance(value, types):
+            return kind
+    return "none"
+
+
+def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
+    """:data:`NEAR_COPIES` copies of each recorded run that calls functions, every argument of every call changed a
+    little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone; at most 8 runs of 48 calls in
+    all. A run's calls keep their order and its standard input is kept."""
+    rng = random.Random(seed)
+    called = [[calls, stdin] for calls, stdin in runs if calls]
+    found: list[list] = []
+    total = 0
+    for _ in range(NEAR_COPIES):
+        for calls, stdin in called:
+            if len(found) >= _MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
+                return found
+            found.append([[[name, [_near(arg, rng) for arg in args], {key: _near(arg, rng)
+                                                                        for key, arg in kwargs.items()}]
+                           for name, args, kwargs in calls], stdin])
+            total += len(calls)
+    return found
+
+
+def _near(value: object, rng: random.Random, depth: int = 0) -> object:
+    """``value`` changed a little, of the same JSON type: a number moved by one or two (an integer never past
+    twice its size: a slow honest reference stays as slow), a string reversed, lengthened or shortened by a
+    character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
+    past depth 8 and None as they are."""
+    if depth > 8 or value is None:
+        return value
+    if isinstance(value, bool):
+        return rng.random() < 0.5
+    if isinstance(value, int):
+        return value + rng.choice((-2, -1, 1, 2))
+    if isinstance(value, float):
+        return value + rng.choice((-1.5, -0.5, 0.5, 1.25))
+    if isinstance(value, str):
+        return _near_text(value, rng)
+    if isinstance(value, list):
+        return _near_items(value, rng, depth)
+    if isinstance(value, dict):
+        return {key: _near(item, rng, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _near_text(value: str, rng: random.Random) -> str:
+    """A string reversed, with a letter added at a drawn place, or one dropped."""
+    how = rng.randrange(3)
+    at = rng.randrange(len(value) + 1)
+    if how == 0 and len(value) > 1 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and value:
+        return value[:at] + value[at + 1:]
+    return value[:at] + rng.choice("aeiouxyz ") + value[at:]
+
+
+def _near_items(value: list, rng: random.Random, depth: int) -> list:
+    """A list reversed, with an item dropped, with one changed, or with a changed copy of one added."""
+    if not value:
+        return [0] if rng.random() < 0.5 else []
+    how = rng.randrange(4)
+    at = rng.randrange(len(value))
+    if how == 0 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and len(value) > 1:
+        return value[:at] + value[at + 1:]
+    if how == 2:
+        return value[:at] + [_near(value[at], rng, depth + 1)] + value[at + 1:]
+    return value + [_near(value[at], rng, depth + 1)]
