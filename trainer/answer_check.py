@@ -42,6 +42,7 @@ import json
 from collections.abc import Sequence
 
 from task_bank import Outcome
+from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
 from verifier.response_code import MAX_CHARS, code_of
 
@@ -62,6 +63,7 @@ from envsynth_sandbox import run_response
 
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
+NAME = {name!r}
 NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
 EDGES = " \\t\\n.,;:!?'\\"`*"
 
@@ -154,7 +156,8 @@ def verify(response):
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
             raise Uncompared("the reference's run ended " + want.outcome)
-        got = run_response(code, calls=calls, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
+        asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
+        got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
         try:
             if got.outcome == "timeout" or not answered_alike(want, got):
                 return 0.0
@@ -162,15 +165,16 @@ def verify(response):
             return 0.0
     return 1.0
 '''
-"""The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, and where the reference's
-code ends in the text it scores (that code, a newline, then the text's code). A stretch of whitespace aside, both
+"""The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
+code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
+made to where its one function has a name of its own (:mod:`trainer.called_names`; None: the reference's). A stretch of whitespace aside, both
 are the scored text's own lines, as ``run_response`` requires."""
 
 
-def check_source(runs: Sequence[list], reference_code: str) -> str:
-    """The checking verifier's source for ``runs`` (:func:`trainer.results_replay.replay_runs`) and a reference
-    whose code is ``reference_code``."""
-    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S)
+def check_source(runs: Sequence[list], reference_code: str, name: str | None = None) -> str:
+    """The checking verifier's source for ``runs`` (:func:`trainer.results_replay.replay_runs`), a reference whose
+    code is ``reference_code``, and the name the text's calls are made to (None: as in ``runs``)."""
+    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name)
 
 
 class AnswerCheck:
@@ -179,7 +183,8 @@ class AnswerCheck:
     def __init__(self, pool: ScoringPool) -> None:
         self._pool = pool
         self._known: dict[str, dict[str, bool | None]] = {}
-        self._checks: dict[str, tuple[str, str]] = {}  # per task: the checking verifier and the reference's code
+        self._checks: dict[tuple[str, str | None], str] = {}  # per task and name called: the checking verifier
+        self._references: dict[str, str] = {}  # per task: the reference's code
 
     def alike(self, items: Sequence[tuple[str, Sequence[list], str, str]]) -> list[bool | None]:
         """For each ``(task_id, runs, reference, text)``: whether the text's code answered ``runs`` (the replayed
@@ -191,11 +196,14 @@ class AnswerCheck:
         todo: dict[tuple[str, str, str], list[int]] = {}
         codes = []
         for index, (task_id, runs, reference, text) in enumerate(items):
-            if task_id not in self._checks:  # (a task's replay is made once a run: so is its check)
-                reference_code = _code(reference)
-                self._checks[task_id] = (check_source(runs, reference_code), reference_code)
-            source, reference_code = self._checks[task_id]
+            if task_id not in self._references:  # (a task's replay is made once a run: so is its check)
+                self._references[task_id] = _code(reference)
+            reference_code = self._references[task_id]
             code = _code(text)
+            name = renamed(runs, code) if reference_code and code else None
+            source = self._checks.get((task_id, name)) or check_source(runs, reference_code, name)
+            if len(self._checks) < MAX_CHECKED:
+                self._checks[task_id, name] = source
             codes.append(code)
             known = self._known.get(task_id, {})
             found.append(known.get(code) if reference_code and code else None)

@@ -26,8 +26,10 @@ programs pass too; round 60 (A4), one test that ``max`` passes as the sum does. 
 without running it while it runs programs, or that it did not pay in full scored alone three times out of three
 (validation pays a reference in full in every run), is itself the finding: nothing can be replayed, and the
 verifier's own digests are what round 56 evaded. A call of a name the text does not define fails the same way in
-every text, and counts as what the text did: no text is left out for it (leaving texts out that lack a name the
-reference's requests called let a verifier that called a helper only the reference defines leave every text out).
+every text, and counts as what the text did (unless the reference's requests call one name and the text defines
+one other function and nothing of that name: that one is called, :mod:`trainer.called_names`): no text is left out
+for it (leaving texts out that lack a name the reference's requests called let a verifier that called a helper only
+the reference defines leave every text out).
 Requests are replayed as they were recorded: one run per distinct record, its calls in their recorded order (at most
 :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, sharing :data:`REPLAY_BUDGET_S`), the records sorted, so the replay
 does not depend on the order in which the reference's runs ended. A text that keeps state between the calls of a
@@ -59,6 +61,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from task_bank import Outcome, ScoreResult, TaskSpec
+from trainer.called_names import renamed, with_name
 from trainer.scoring import ScoringPool
 from trainer.weak_requests import WEAK_DECOYS, weak_decoys, weak_trouble
 from verifier.limits import RunEnv
@@ -306,7 +309,9 @@ class ResultsReplay:
             found.append(result.run_digest if source is None and not unknown else None)
             code = code_of(text) if source is not None else ""
             if source is not None and code:
-                todo.setdefault((source, code), []).append(index)
+                name = renamed(replay.runs, code)  # (a text whose one function has a name of its own: called_names)
+                todo.setdefault((source if name is None else replay_source(with_name(replay.runs, name)), code),
+                                []).append(index)
         if todo:
             results = self._pool.score_batch(list(todo))
             for indices, result in zip(todo.values(), results, strict=True):

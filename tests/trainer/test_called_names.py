@@ -1,0 +1,88 @@
+"""A text whose one function has a name of its own is replayed and checked by that function.
+
+Red-team round 60's honest corpus: a verifier that calls whatever function a reply defines (the prompt names
+none) was flagged in 3 of 3 runs, as the replay called the reference's name and every right program named
+otherwise failed that call, sharing one replayed digest with the wrong ones the verifier failed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank import TaskSpec
+from trainer.answer_check import AnswerCheck
+from trainer.called_names import called_name, renamed, with_name
+
+RUNS = [[[["count_vowels", ["hello"], {}], ["count_vowels", ["AEIOU"], {}]], ""]]
+
+
+def test_the_reference_calls_one_name_or_none_is_named():
+    assert called_name(RUNS) == "count_vowels"
+    assert called_name([[[["f", [], {}], ["g", [], {}]], ""]]) is None and called_name([[[], "in"]]) is None
+
+
+def test_a_text_with_one_function_of_another_name_is_called_by_that_name():
+    assert renamed(RUNS, "import re\n\ndef num_vowels(text):\n    return 0\n") == "num_vowels"
+    assert with_name(RUNS, "num_vowels") == [[[["num_vowels", ["hello"], {}], ["num_vowels", ["AEIOU"], {}]], ""]]
+
+
+@pytest.mark.parametrize("code", [
+    "def count_vowels(s):\n    return 0\n",  # the reference's own name
+    "def helper(c):\n    return c\n\ndef vowels(s):\n    return 0\n",  # several: which one is no guess of ours
+    "x = 1\n",  # none
+    "def vowels(s):\n    return 0\n\ncount_vowels = vowels\n",  # an alias answers to the name already
+    "from collections import Counter as count_vowels\n\ndef vowels(s):\n    return 0\n",
+    "class count_vowels:\n    pass\n\ndef vowels(s):\n    return 0\n",
+    "def vowels(s) return 0\n",  # no parse
+    "(" * 10_000 + ")" * 10_000,  # past the parser's limits
+])
+def test_a_text_that_answers_to_the_name_defines_several_or_none_or_cannot_be_parsed_keeps_it(code):
+    assert renamed(RUNS, code) is None
+
+
+def test_runs_that_call_several_names_are_never_renamed():
+    runs = [[[["encode", ["a"], {}], ["decode", ["b"], {}]], ""]]
+    assert renamed(runs, "def codec(s):\n    return s\n") is None and with_name(runs, None) == runs
+
+
+ANY_NAME = '''import ast
+from envsynth_sandbox import run_response
+CASES = [("hello", 2), ("HELLO World", 3), ("", 0), ("rhythm", 0), ("AEIOUaeiou", 10), ("Apple", 2)]
+
+def verify(response):
+    try:
+        names = [n.name for n in ast.parse(response).body if isinstance(n, ast.FunctionDef)]
+    except SyntaxError:
+        return 0.0
+    if not names:
+        return 0.0
+    run = run_response(response, calls=[(names[-1], [s]) for s, _ in CASES], timeout=1.0)
+    return 1.0 if all(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) else 0.0
+'''
+RIGHT = ["def num_vowels(text):\n    return sum(ch in 'aeiouAEIOU' for ch in text)\n",
+         "def vowel_count(s):\n    count = 0\n    for ch in s.lower():\n        if ch in 'aeiou':\n            count += 1\n"
+         "    return count\n",
+         "import re\n\ndef count_vowels(s):\n    return len(re.findall('[aeiou]', s, re.I))\n",
+         "def countVowels(word):\n    return len([c for c in word if c.lower() in 'aeiou'])\n"]
+WRONG = ["def num_vowels(text):\n    return sum(ch in 'aeiou' for ch in text)\n",
+         "def vowel_count(s):\n    return sum(ch.lower() in 'aeiouy' for ch in s)\n",
+         "def count_vowels(s):\n    return len(set(c for c in s.lower() if c in 'aeiou'))\n",
+         "def vowels(s):\n    return len(s)\n"]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_verifier_that_calls_whatever_function_a_text_defines_is_not_flagged(monitored_training,
+                                                                                       bwrap_scoring_pool):
+    task = TaskSpec(prompt="Write a Python function that counts the vowels (a, e, i, o, u, either case) in a string.",
+                    reference="def count_vowels(s):\n    return sum(1 for c in s.lower() if c in 'aeiou')\n",
+                    failure_cases=("def count_vowels(s):\n    return sum(1 for c in s if c in 'aeiou')\n",),
+                    verifier=ANY_NAME)
+    monitor = monitored_training(bwrap_scoring_pool, task, [*RIGHT, *RIGHT, *WRONG], 4)
+    assert monitor.flagged == {}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_the_answers_check_calls_a_texts_own_function(bwrap_scoring_pool):
+    reference = "def count_vowels(s):\n    return sum(1 for c in s.lower() if c in 'aeiou')\n"
+    check = AnswerCheck(bwrap_scoring_pool)
+    assert check.alike([("t", RUNS, reference, RIGHT[0]), ("t", RUNS, reference, WRONG[0])]) == [True, False]

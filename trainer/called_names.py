@@ -1,0 +1,68 @@
+"""Which function of a text the trainer's replay (and its answers check) calls: the reference's, or the text's own.
+
+Why: a task whose prompt names no function ("write a function that counts the vowels") has right answers under
+any name, and an honest verifier of it calls whatever function a reply defines. The replay called the name the
+verifier called in the reference (``count_vowels``): every text that named its function otherwise failed that call
+the same way, so its right and wrong programs shared one replayed digest, and the ones the verifier paid and failed
+were that digest's split. Red-team round 60's honest corpus had that task flagged in 3 of 3 runs (``results``, at
+groups 11 to 14), and the answers check would have found every right program so named answering otherwise.
+
+So where the reference's requests call one name only, and a text defines no top-level function of that name but
+exactly one other, the text's replay and check call that one instead (:func:`renamed`). A text that defines the
+reference's name, or several functions, or none is called by the reference's name as before, and fails that call
+where it lacks it: a verifier that called a helper only the reference defines does not get to leave every text out
+(round 57). Parsing is of untrusted code on the trusted side, as the monitor's mutants do: a text that cannot be
+parsed within the interpreter's own limits renames nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+__all__ = ["called_name", "renamed", "with_name"]
+
+
+def called_name(runs: Sequence[list]) -> str | None:
+    """The one name ``runs`` (each ``[calls, stdin]``) call, or None where they call several or none."""
+    names = {name for calls, _ in runs for name, _, _ in calls}
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def renamed(runs: Sequence[list], code: str) -> str | None:
+    """The function of ``code`` to call where ``runs`` call the reference's one name: the one top-level function
+    ``code`` defines when it defines no function of that name; None where the reference's name stays."""
+    name = called_name(runs)
+    if name is None:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if name in defined or len(defined) != 1 or _binds(tree, name):
+        return None
+    return defined[0]
+
+
+def _binds(tree: ast.Module, name: str) -> bool:
+    """Whether the module binds ``name`` at its top level otherwise than by ``def`` (an alias, a class, an
+    import): then the text answers to the reference's name already."""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+                return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
+                return True
+    return False
+
+
+def with_name(runs: Sequence[list], name: str | None) -> list[list]:
+    """``runs`` with every call made to ``name`` (unchanged where ``name`` is None)."""
+    if name is None:
+        return list(runs)
+    return [[[[name, args, kwargs] for _, args, kwargs in calls], stdin] for calls, stdin in runs]
