@@ -167,8 +167,8 @@ def verify(response):
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
-made to where its one function has a name of its own (:mod:`trainer.called_names`; None: the reference's). A stretch of whitespace aside, both
-are the scored text's own lines, as ``run_response`` requires."""
+made to where its one function has a name of its own (:mod:`trainer.called_names`; None: the reference's). A
+stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires."""
 
 
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None) -> str:

@@ -32,9 +32,10 @@ from its length, a second run or a trivial call only for the texts it pays by lo
 before a run ended, or an extra run killed (no digest). Replayed, each is flagged at group 1. A reference whose
 requests cannot be replayed (paid unrun, or not paid in full alone), or test too little to compare by (they do
 not tell the reference from simple wrong programs: :mod:`trainer.weak_requests`), is a finding of its own
-(:attr:`RunResults.trouble`), and its replayed digest is excused only where it is trustworthy (:mod:`trainer.results_replay`). A response can still
-choose its own digest (its code runs in the process that reports it), which only spoils or forges comparisons of
-its own runs; output written around ``sys.stdout`` (``os.write(1, ...)``) is in no digest.
+(:attr:`RunResults.trouble`), and its replayed digest is excused only where it is trustworthy
+(:mod:`trainer.results_replay`). A response can still choose its own digest (its code runs in the process that
+reports it), which only spoils or forges comparisons of its own runs; output written around ``sys.stdout``
+(``os.write(1, ...)``) is in no digest.
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ class RunResults:
         """The flag's (rule, texts in the evidence, detail) once the split digests' evidence (each the fewer of its
         paid texts and its texts paid less) comes to ``min_results_splits``, else None."""
         if self.trouble is not None:
-            return (FlagRule.RESULTS, 0, f"the verifier's requests of its reference cannot be compared by: {self.trouble}"
-                    " (training replays them on every text to compare their results)")
+            return (FlagRule.RESULTS, 0, "the verifier's requests of its reference cannot be compared by: "
+                    f"{self.trouble} (training replays them on every text to compare their results)")
         split = self.splits(config)
         weight = sum(min(paid, less) for paid, less in split)
         if weight < config.min_results_splits:
