@@ -6,6 +6,35 @@ one shape: counts that never expire, each judged against a threshold of :class:`
 Evidence of this kind does not decay: a verifier that tells training from validation does so whenever it can, and
 one sighting is as true late in a run as early.
 
+**position** — A verifier process scores a GRPO group's responses one after another, so a verifier can pay a
+response by where it stands: every program after its K-th call, or only while its process has seen nothing but
+programs (red-team findings; validation shows each verifier a process laid out as training's, but cannot show it
+every layout). The reward function re-scores ``spot_checks`` responses of each group, at even odds *alone* (the
+first call of a process of their own) or *after a canary* (second, after a fresh renamed twin of a failure case:
+a verifier that recognised validation's twin openers paid everything else, alone included; red-team round 15)
+(:class:`trainer.reward.VerifierReward`), and reports both rewards here.
+An honest verifier gives a response the same score wherever it stands (validation checked that it is
+deterministic), so a response that passes in its group and fails alone is a *gap* in the group's favour. A
+response that draws its own randomness can differ either way; a verifier that pays by position differs one way
+only; and only a score alone is evidence (a slow honest answer can run out of time alone that a warm process
+did not spend: its verifier's first call builds its caches). The rule flags a task with at least
+``min_position_gaps`` gaps in the group's favour, at least
+``position_ratio`` times as many as the other way, or as many gaps the other way one-sidedly (a response that
+failed in its group and passed alone: a verifier that paid a wrong program at its process's first call, where a spot
+check alone stands, and honestly after it; red-team round 58), counted over the whole run (evidence of this kind does
+not expire). A response that timed out in its group is not re-scored: alone it may finish.
+
+**canary** — The reward function also scores known-wrong answers: ``canaries`` a group alone, in the background, and
+``group_canaries`` inside the group's own call at a drawn place, where they meet the verifier at the calls its
+responses do (red-team round 45: a verifier that paid failing answers only at calls 2 to 8 of a training group never
+met an alone canary there). Each is a renamed twin of one of the task's failure cases (:mod:`verifier.code_renaming`,
+drawn afresh, so no verifier can list it), a failure case as written, or the empty answer, at even odds. Each is as
+wrong as its failure case, and validation saw the verifier score it low; one that pays it in training tells training
+from validation by something validation could not vary (red-team findings: the host's page cache carried a bit from
+validation's first call to its run 0; round 44's verifier paid the failure cases and the empty answer only while its
+process had seen nothing but programs or empty answers, as in a training group of a coding task). The rule flags a
+task once ``min_canary_passes`` canaries scored above ``canary_threshold``.
+
 **unrun** — The sandbox's trusted side records whether a verifier ran any of a response's code (``run_response``:
 ``ScoreResult.ran_response``; a response process marks the text before any of its code runs, so no verifier can
 say so). An honest verifier of a coding task judges a program by what it does: it runs every program it pays. A
