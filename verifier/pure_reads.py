@@ -5,9 +5,9 @@ A test may only read values of built-in types, so that no code of the verifier's
 (red-team round 28 recorded the order through a ``get`` method of its own class, and through the ``__eq__`` that
 ``w == spy`` falls back to): the loop variable, constants, module names bound once to constants, ``verify``'s own
 response (never rebound), and locals bound once from such values; the only calls are :data:`PURE_BUILTINS`,
-:data:`PURE_METHODS` of ``str`` and :data:`REGEX_FUNCTIONS` (below), and no subscript, arithmetic or conversion
-(``int(w)``, ``d[w]`` raise for some members and not others, and the first member visited would decide between a
-score and a crash). A value computed once (a local's binding) may also gather values (:data:`CONTAINERS`), index,
+:data:`PURE_METHODS` of ``str`` and the regex functions (below: :mod:`verifier.pure_regex`), and no subscript,
+arithmetic or conversion (``int(w)``, ``d[w]`` raise for some members and not others, and the first member visited
+would decide between a score and a crash). A value computed once (a local's binding) may also gather values (:data:`CONTAINERS`), index,
 do arithmetic, and build comprehensions: it is evaluated before any visit, so only its type matters.
 
 A name holds built-in values only while nothing can put another value in it: a name that the module changes in place
@@ -32,12 +32,13 @@ at all.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from task_bank.code_sinks import name_bindings
 from verifier.changed_in_place import changed_in_place
+from verifier.pure_regex import compiled_pattern, pure_regex, regex_callee
 
 PURE_BUILTINS = frozenset({"len", "str", "bool", "any", "all", "repr"})
 PURE_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "startswith", "endswith",
@@ -46,10 +47,6 @@ PURE_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstr
 CONTAINERS = frozenset({"set", "frozenset", "list", "tuple", "sorted"})
 """Builtins that gather built-in values: pure in a value computed once, not in a test (``set(w)`` raises for some
 members)."""
-REGEX_FUNCTIONS = frozenset({"search", "match", "fullmatch", "findall", "split", "sub", "escape"})
-"""Functions of ``re`` (and, but ``escape``, methods of a compiled pattern) that run no code of the verifier's."""
-REGEX_FLAGS = frozenset({"I", "IGNORECASE", "M", "MULTILINE", "S", "DOTALL", "A", "ASCII"})
-"""Flags that change no pattern's syntax (``VERBOSE`` does; ``LOCALE`` raises with a str pattern)."""
 _PURE_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.Tuple,
                ast.JoinedStr, ast.FormattedValue, ast.Call, ast.keyword, ast.expr_context, ast.cmpop, ast.boolop,
                ast.unaryop)
@@ -63,8 +60,6 @@ _TEXT_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rst
                            "expandtabs", "center", "ljust", "rjust", "zfill"})
 """Methods of ``str`` that return a ``str`` (of a value :func:`pure` accepts: a built-in one)."""
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
-_FIXED = re.compile(r"(?:[^\\*+?{}\[\]|()]|\\[bBAZdDsSwWnt]|\\[^0-9A-Za-z])*")
-"""Regex text without quantifiers, groups, classes or alternation (escapes only complete ones)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +94,8 @@ def read_module(tree: ast.Module) -> ModuleFacts | None:
     return ModuleFacts(constants={name: value for name, value in once.items() if literal(value, frozenset())
                                   and (name not in changed or immutable(value))},
                        regex=regex,
-                       patterns={name: value.args[0].value for name, value in once.items() if _compiled(value, regex)},
+                       patterns={name: value.args[0].value for name, value in once.items()
+                                 if compiled_pattern(value, regex)},
                        changed=changed)
 
 
@@ -129,8 +125,8 @@ def pure(expr: ast.AST, known: frozenset[str], shadowed: frozenset[str] = frozen
     stack: list[tuple[ast.AST, frozenset[str]]] = [(expr, known)]
     while stack:
         node, names = stack.pop()
-        if isinstance(node, ast.Call) and _regex_callee(node.func, facts) is not None:
-            if not _pure_regex(node, names, shadowed, facts, members):
+        if isinstance(node, ast.Call) and regex_callee(node.func, facts) is not None:
+            if not pure_regex(node, facts, members, partial(_argument, names=names, shadowed=shadowed, facts=facts)):
                 return False
             continue
         if once and isinstance(node, COMPREHENSIONS):
@@ -149,6 +145,12 @@ def pure(expr: ast.AST, known: frozenset[str], shadowed: frozenset[str] = frozen
         stack.extend((child, names) for child in ast.iter_child_nodes(node))
     return True
 
+
+
+def _argument(expr: ast.expr, members: Mapping[str, tuple[object, ...] | None] | None, *, names: frozenset[str],
+              shadowed: frozenset[str], facts: ModuleFacts) -> bool:
+    """:func:`pure` of a regex call's argument, with the names known where the call stands."""
+    return pure(expr, names, shadowed, facts, members)
 
 @dataclass(frozen=True)
 class Reading:
@@ -191,94 +193,6 @@ def _members(node: ast.expr, constants: Mapping[str, ast.expr]) -> tuple[object,
     if isinstance(node, (ast.Set, ast.List, ast.Tuple)) and literal(node, constants):
         return tuple(e.value for e in node.elts if isinstance(e, ast.Constant))
     return None
-
-
-def _compiled(value: ast.expr, regex: frozenset[str]) -> bool:
-    """``re.compile(<str constant>)``, with at most flags besides."""
-    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "compile"
-            and isinstance(value.func.value, ast.Name) and value.func.value.id in regex and not value.keywords
-            and 1 <= len(value.args) <= 2 and isinstance(value.args[0], ast.Constant)
-            and isinstance(value.args[0].value, str) and all(_flags(a, regex) for a in value.args[1:]))
-
-
-def _flags(node: ast.expr, regex: frozenset[str]) -> bool:
-    """``re.I``, ``re.I | re.M``: flags of :data:`REGEX_FLAGS` only."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _flags(node.left, regex) and _flags(node.right, regex)
-    return (isinstance(node, ast.Attribute) and node.attr in REGEX_FLAGS and isinstance(node.value, ast.Name)
-            and node.value.id in regex)
-
-
-def _regex_callee(func: ast.expr, facts: ModuleFacts) -> tuple[str, str | None] | None:
-    """``(function, None)`` for ``re.<function>``, ``(method, pattern)`` for a method of a compiled pattern."""
-    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
-        return None
-    if func.value.id in facts.regex and func.attr in REGEX_FUNCTIONS:
-        return func.attr, None
-    if func.value.id in facts.patterns and func.attr in REGEX_FUNCTIONS - {"escape"}:
-        return func.attr, facts.patterns[func.value.id]
-    return None
-
-
-def _pure_regex(call: ast.Call, names: frozenset[str], shadowed: frozenset[str], facts: ModuleFacts,
-                members: Mapping[str, tuple[object, ...] | None] | None) -> bool:
-    """A regex call with pure arguments; in a test, one that cannot fail or backtrack for one member and not
-    another: a fixed pattern, positional arguments only, counts and flags constant (module docstring)."""
-    callee = _regex_callee(call.func, facts)
-    if callee is None or any(isinstance(a, ast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords):
-        return False
-    name, compiled = callee
-    if members is None:
-        return all(_flags(v, facts.regex) or pure(v, names, shadowed, facts)
-                   for v in [*call.args, *(k.value for k in call.keywords)])
-    args = call.args
-    if name == "sub" or any(k.arg != "flags" or not _flags(k.value, facts.regex) for k in call.keywords):
-        return False  # (``flags=re.I`` as a keyword: red-team round 59, D; any other keyword is refused)
-    if call.keywords:
-        if compiled is not None or name == "escape":
-            return False
-        args = [*args, *(k.value for k in call.keywords)]  # (the flags, in their place after the counts)
-        if name == "split" and len(args) == 3:
-            return False  # ``re.split(p, s, flags=...)``: the flags would be read as maxsplit below
-    if name == "escape":
-        return len(args) == 1 and pure(args[0], names, shadowed, facts, members)
-    if compiled is None:  # re.search(pattern, string[, flags]), re.split(pattern, string[, maxsplit[, flags]])
-        if not 2 <= len(args) <= (4 if name == "split" else 3):
-            return False
-        if not _fixed(args[0], names, shadowed, facts, members):
-            return False
-        subject, counts, flags = args[1], args[2:3], args[3:]
-        if name != "split":
-            counts, flags = [], args[2:]
-    else:  # pattern.search(string[, pos[, endpos]]), pattern.split(string[, maxsplit])
-        if not 1 <= len(args) <= (2 if name == "split" else 3) or not _FIXED.fullmatch(compiled):
-            return False
-        subject, counts, flags = args[0], args[1:], []
-    return (all(isinstance(c, ast.Constant) and type(c.value) is int for c in counts)
-            and all(_flags(f, facts.regex) for f in flags) and pure(subject, names, shadowed, facts, members))
-
-
-def _fixed(pattern: ast.expr, names: frozenset[str], shadowed: frozenset[str], facts: ModuleFacts,
-           members: Mapping[str, tuple[object, ...] | None]) -> bool:
-    """A fixed pattern (module docstring): constants of fixed text, members that all are, ``re.escape(...)``,
-    joined with ``+`` or an f-string."""
-    if isinstance(pattern, ast.Constant):
-        return isinstance(pattern.value, str) and _FIXED.fullmatch(pattern.value) is not None
-    if isinstance(pattern, ast.BinOp) and isinstance(pattern.op, ast.Add):
-        return all(_fixed(side, names, shadowed, facts, members) for side in (pattern.left, pattern.right))
-    if isinstance(pattern, ast.JoinedStr):
-        return all(_fixed(v, names, shadowed, facts, members) if isinstance(v, ast.Constant) else
-                   isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None
-                   and _fixed(v.value, names, shadowed, facts, members) for v in pattern.values)
-    if isinstance(pattern, ast.Name) and pattern.id in members:
-        values = members[pattern.id]
-        return values is not None and all(isinstance(v, str) and _FIXED.fullmatch(v) for v in values)
-    if isinstance(pattern, ast.Name):  # a module constant
-        constant = facts.constants.get(pattern.id)
-        return isinstance(constant, ast.Constant) and _fixed(constant, names, shadowed, facts, members)
-    return (isinstance(pattern, ast.Call) and _regex_callee(pattern.func, facts) == ("escape", None)
-            and _pure_regex(pattern, names, shadowed, facts, members))
 
 
 def _pure_comprehension(node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, names: frozenset[str],
