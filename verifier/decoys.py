@@ -40,10 +40,10 @@ SHAPES: dict[str, tuple[str, ...]] = {
 CONSTANTS = ("None", "0", "1", "-1", "True", "False", "''", "[]")
 """What a decoy of any function may return whatever it is asked."""
 MAX_DECOYS = 64
-"""Decoys of one task, at most (the called names in order, the first three arguments of each)."""
+"""Decoys of one task, about (each called name's share of it, at least 8; the first three arguments of each)."""
 NEAR_COPIES = 3
 """Near runs per recorded run (each with every argument changed anew)."""
-_MAX_NAMES = 3
+_MAX_NAMES = 8
 _MAX_ARGUMENTS = 3
 _MAX_NEAR_RUNS = 8
 _MAX_NEAR_CALLS = 48
@@ -61,28 +61,36 @@ class Decoy:
 
 def decoys(reference_code: str, runs: Sequence[list]) -> list[Decoy]:
     """The decoys of ``reference_code`` for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args,
-    kwargs]``) called, by the type of each argument where it was first passed; none where no function was called
-    (a script reads its standard input: its requests are not calls)."""
+    kwargs]``) called, by the type of each argument where it was first passed, each name's shapes of its arguments
+    first, then its constants; none where no function was called (a script reads its standard input: its requests
+    are not calls). Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had
+    three functions tested in full and a fourth, the one that mattered, left with no decoy."""
     first: dict[str, list] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
             if name.isidentifier() and name not in first and len(first) < _MAX_NAMES:
                 first[name] = [*args, *kwargs.values()]
+    share = max(8, MAX_DECOYS // max(1, len(first)))
     found: list[Decoy] = []
     for name, values in first.items():
-        found += [_decoy(reference_code, name, None, shape) for shape in CONSTANTS]
-        for index, value in enumerate(values[:_MAX_ARGUMENTS]):
-            found += [_decoy(reference_code, name, index, shape) for shape in SHAPES.get(_kind(value), ("v",))]
-    return found[:MAX_DECOYS]
+        made = [_decoy(reference_code, name, index, shape) for index, value in enumerate(values[:_MAX_ARGUMENTS])
+                for shape in SHAPES.get(_kind(value), ("v",))]
+        made += [_decoy(reference_code, name, None, shape) for shape in CONSTANTS]
+        found += made[:share]
+    return found
 
 
 def _decoy(reference_code: str, name: str, index: int | None, shape: str) -> Decoy:
     """One decoy: ``name`` redefined after the reference's code to return ``shape`` of its ``index``-th argument
-    (positional ones first, then keyword ones in the order passed), or the constant ``shape``."""
-    body = [f"def {name}(*args, **kwargs):"]
+    (positional ones first, then keyword ones in the order passed), or the constant ``shape``; where the shape
+    raises (the first item of an empty list), what the reference's own function returns. Why: red-team round 61
+    (A5) made ``total([])`` the first request, so that ``max``, ``min`` and the first item all raised and looked
+    told apart, while a guarded wrong program (``min(xs) if xs else 0``) passed every request."""
+    own = f"_decoy_reference_{name}"
+    body = [f"{own} = globals().get({name!r})", "", "", f"def {name}(*args, **kwargs):", "    try:"]
     if index is not None:
-        body.append(f"    v = [*args, *kwargs.values()][{index}]")
-    body.append(f"    return {shape}")
+        body.append(f"        v = [*args, *kwargs.values()][{index}]")
+    body += [f"        return {shape}", "    except Exception:", f"        return {own}(*args, **kwargs)"]
     label = _ARGUMENT.sub(f"arg{index + 1}", shape) if index is not None else shape
     return Decoy(f"{reference_code.rstrip()}\n\n\n" + "\n".join(body) + "\n", name, label)
 
@@ -98,20 +106,73 @@ def _kind(value: object) -> str:
 def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     """:data:`NEAR_COPIES` copies of each recorded run that calls functions, every argument of every call changed a
     little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone; at most 8 runs of 48 calls in
-    all. A run's calls keep their order and its standard input is kept."""
+    all. A run's calls keep their order and its standard input is kept. What every recorded argument in one place
+    (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never empty, an
+    integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose lists were
+    all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list, answered the
+    unsorted near runs otherwise."""
     rng = random.Random(seed)
     called = [[calls, stdin] for calls, stdin in runs if calls]
+    seen: dict[tuple[str, int | str], list] = {}
+    for calls, _ in called:
+        for name, args, kwargs in calls:
+            for place, arg in [*enumerate(args), *kwargs.items()]:
+                seen.setdefault((name, place), []).append(arg)
+    kept = {place: _invariants(values) for place, values in seen.items()}
     found: list[list] = []
     total = 0
     for _ in range(NEAR_COPIES):
         for calls, stdin in called:
             if len(found) >= _MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
                 return found
-            found.append([[[name, [_near(arg, rng) for arg in args], {key: _near(arg, rng)
-                                                                        for key, arg in kwargs.items()}]
+            found.append([[[name, [_kept(_near(arg, rng), kept[name, index], arg) for index, arg in enumerate(args)],
+                            {key: _kept(_near(arg, rng), kept[name, key], arg) for key, arg in kwargs.items()}]
                            for name, args, kwargs in calls], stdin])
             total += len(calls)
     return found
+
+
+def _invariants(values: list) -> frozenset[str]:
+    """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
+    in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
+    negative)."""
+    found = set()
+    if all(isinstance(value, list) for value in values):
+        if any(len(value) > 1 for value in values):
+            found |= {how for how, reverse in (("sorted", False), ("descending", True))
+                      if all(_in_order(value, reverse) for value in values)}
+        if all(value for value in values):
+            found.add("filled")
+    if all(isinstance(value, str) and value for value in values):
+        found.add("filled")
+    if all(type(value) is int and value >= 0 for value in values):
+        found.add("natural")
+    return frozenset(found)
+
+
+def _in_order(items: list, reverse: bool) -> bool:
+    try:
+        return all((b <= a) if reverse else (a <= b) for a, b in zip(items, items[1:]))
+    except TypeError:  # (items of no one order)
+        return False
+
+
+def _kept(value: object, invariants: frozenset[str], recorded: object) -> object:
+    """``value`` (a near copy of ``recorded``) made to have ``invariants`` again (:func:`_invariants`)."""
+    if isinstance(value, list):
+        if "filled" in invariants and not value:
+            value = list(recorded) if isinstance(recorded, list) else value
+        for how, reverse in (("sorted", False), ("descending", True)):
+            if how in invariants:
+                try:
+                    value = sorted(value, reverse=reverse)
+                except TypeError:
+                    value = recorded
+    elif isinstance(value, str) and "filled" in invariants and not value:
+        value = recorded
+    elif type(value) is int and "natural" in invariants:
+        value = abs(value)
+    return value
 
 
 def _near(value: object, rng: random.Random, depth: int = 0) -> object:

@@ -55,8 +55,9 @@ class DecoyPool:
                 self.checked.append(text)
                 results.append(ScoreResult(outcome=Outcome.SCORED, score=0.0, ran_response=True))
                 continue
-            last = text.strip().splitlines()[-1].strip()
-            same = text.strip() == SUM_LOOP.strip() or last.removeprefix("return ") in self.alike
+            shapes = [line.strip().removeprefix("return ") for line in text.splitlines()
+                      if line.startswith("        return ") and "_decoy_reference_" not in line]
+            same = text.strip() == SUM_LOOP.strip() or bool(shapes) and shapes[0] in self.alike
             results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
                                        run_digest="a" * 32 if same else format(abs(hash(text)), "032x")))
         return results
@@ -135,3 +136,23 @@ def test_a_decoy_that_is_right_on_the_near_runs_is_not_wrong(bwrap_scoring_pool)
     digests = bwrap_scoring_pool.score_batch([(source, reference), (source, made["max(arg1)"].code)])
     assert digests[0].run_digest == digests[1].run_digest is not None
     assert weak_decoys(bwrap_scoring_pool, source, runs, reference, digests[0].run_digest) == []
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_task_of_sorted_lists_is_not_flagged(monitored_training, bwrap_scoring_pool):
+    """Red-team round 61 (B2): ``min`` and ``max`` are right on every sorted list, and the near runs were not
+    sorted; they keep what every recorded argument had now."""
+    cases = [[1, 2, 3], [-5, 0, 7, 9], [4], [2, 2, 8], [-3, -1]]
+    verifier = HEAD + (f"CASES = {cases!r}\ndef verify(response):\n"
+                       "    calls = [('lowest', [xs]) for xs in CASES] + [('highest', [xs]) for xs in CASES]\n"
+                       "    run = run_response(response, calls=calls, timeout=2.0)\n"
+                       "    got = [plain(c.value) if c.ok else None for c in run.calls]\n"
+                       "    return 1.0 if got == [xs[0] for xs in CASES] + [xs[-1] for xs in CASES] else 0.0\n")
+    reference = "def lowest(xs):\n    return xs[0]\n\n\ndef highest(xs):\n    return xs[-1]\n"
+    task = TaskSpec(prompt="Write `lowest(xs)` and `highest(xs)` of a sorted list.", reference=reference,
+                    failure_cases=("def lowest(xs):\n    return xs[-1]\n\n\ndef highest(xs):\n    return xs[0]\n",),
+                    verifier=verifier)
+    right = [reference, "def lowest(xs):\n    return min(xs)\n\n\ndef highest(xs):\n    return max(xs)\n"]
+    wrong = ["def lowest(xs):\n    return 0\n\n\ndef highest(xs):\n    return xs[-1]\n",
+             "def lowest(xs):\n    return xs[0]\n\n\ndef highest(xs):\n    return len(xs)\n"]
+    assert monitored_training(bwrap_scoring_pool, task, [*right, *wrong], 2).flagged == {}

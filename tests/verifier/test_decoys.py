@@ -25,7 +25,7 @@ def test_a_decoy_is_the_reference_with_the_called_function_replaced_at_its_end()
 
 def test_a_list_argument_gives_the_shapes_of_a_list_and_every_function_the_constants():
     made = decoys(REFERENCE, [[[["total", [[4, 9, 2]], {}]], ""]])
-    assert [decoy.shape for decoy in made] == [*CONSTANTS, *(shape.replace("v", "arg1") for shape in SHAPES["list"])]
+    assert [decoy.shape for decoy in made] == [*(shape.replace("v", "arg1") for shape in SHAPES["list"]), *CONSTANTS]
     returned = {decoy.shape: _returned(decoy.code, "total", [4, 9, 2]) for decoy in made}
     assert returned["max(arg1)"] == 9 and returned["arg1[0]"] == 4 and returned["len(arg1)"] == 3
     assert returned["0"] == 0 and returned["None"] is None
@@ -39,10 +39,19 @@ def test_each_argument_gets_the_shapes_of_its_own_type_keyword_ones_included():
     assert _returned(decoy.code, "f", 2, "ab", flag=True) is False
 
 
-def test_only_names_called_are_replaced_at_most_three_of_them():
-    calls = [[name, [1], {}] for name in ("a", "b", "c", "d")]
-    assert {decoy.name for decoy in decoys("", [[calls, ""]])} == {"a", "b", "c"}
-    assert len(decoys("", [[[[name, [1, [2], "x"], {}] for name in "abc"], ""]])) <= MAX_DECOYS
+def test_every_name_called_gets_its_share_of_the_decoys():
+    """Red-team round 61 (A3): three functions tested in full, then the one that mattered, left with no decoy."""
+    calls = [[name, [[1, 2], "x", 3], {}] for name in ("a", "b", "c", "d")]
+    made = decoys("", [[calls, ""]])
+    assert {decoy.name for decoy in made} == {"a", "b", "c", "d"} and len(made) <= MAX_DECOYS
+    assert sum(decoy.name == "d" for decoy in made) == MAX_DECOYS // 4
+
+
+def test_a_shape_that_raises_answers_as_the_reference_does():
+    """Red-team round 61 (A5): ``total([])`` first, so that ``max`` raised and looked told apart from the reference,
+    while a guarded wrong program passed every request."""
+    made = {decoy.shape: decoy for decoy in decoys(REFERENCE, [[[["total", [[]], {}]], ""]])}
+    assert _returned(made["max(arg1)"].code, "total", []) == 0 and _returned(made["max(arg1)"].code, "total", [1, 5]) == 5
 
 
 def test_a_script_whose_runs_call_nothing_has_no_decoys_and_no_near_runs():
@@ -73,3 +82,18 @@ def test_near_runs_are_bounded():
     runs = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
     near = near_runs(runs)
     assert len(near) <= 8 and sum(len(calls) for calls, _ in near) <= 48
+
+
+def test_near_runs_keep_what_every_recorded_argument_in_one_place_had():
+    """Red-team round 61 (B2): an honest task of sorted lists was flagged, its ``min`` decoy answering unsorted near
+    runs otherwise than the reference's first item."""
+    runs = [[[["lowest", [xs, n, "ab"], {}] for xs, n in (([1, 2, 3], 0), ([-5, 0, 7], 4), ([4], 2))], ""]]
+    for calls, _ in near_runs(runs):
+        for _, (xs, n, text), _ in calls:
+            assert xs == sorted(xs) and xs and n >= 0 and text
+
+
+def test_near_runs_keep_no_order_that_some_recorded_argument_lacked():
+    runs = [[[["f", [[3, 1, 2]], {}], ["f", [[1, 2]], {}]], ""]]
+    assert any(xs != sorted(xs) for seed in range(5) for calls, _ in near_runs(runs, seed=seed)
+               for _, (xs,), _ in calls)
