@@ -200,14 +200,11 @@ class AnswerCheck:
                 self._references[task_id] = _code(reference)
             reference_code = self._references[task_id]
             code = _code(text)
-            name = renamed(runs, code) if reference_code and code else None
-            source = self._checks.get((task_id, name)) or check_source(runs, reference_code, name)
-            if len(self._checks) < MAX_CHECKED:
-                self._checks[task_id, name] = source
             codes.append(code)
             known = self._known.get(task_id, {})
             found.append(known.get(code) if reference_code and code else None)
-            if reference_code and code and code not in known:
+            if reference_code and code and code not in known:  # (a code checked before is neither parsed nor run)
+                source = self._source(task_id, runs, reference_code, renamed(runs, code))
                 todo.setdefault((task_id, source, f"{reference_code}\n{code}"), []).append(index)
         if not todo:
             return found
@@ -220,6 +217,16 @@ class AnswerCheck:
             for index in indices:
                 found[index] = verdict
         return found
+
+    def _source(self, task_id: str, runs: Sequence[list], reference_code: str, name: str | None) -> str:
+        """The task's checking verifier, its texts' calls made to ``name`` (None: the reference's); made once per
+        task and name (at most :data:`MAX_CHECKED` kept)."""
+        source = self._checks.get((task_id, name))
+        if source is None:
+            source = check_source(runs, reference_code, name)
+            if len(self._checks) < MAX_CHECKED:
+                self._checks[task_id, name] = source
+        return source
 
 
 def _code(text: str) -> str:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
+from task_bank.code_sinks import name_bindings
+
 __all__ = ["called_name", "renamed", "with_name"]
 
 
@@ -46,19 +48,11 @@ def renamed(runs: Sequence[list], code: str) -> str | None:
 
 
 def _binds(tree: ast.Module, name: str) -> bool:
-    """Whether the module binds ``name`` at its top level otherwise than by ``def`` (an alias, a class, an
-    import): then the text answers to the reference's name already."""
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            return True
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
-                return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
-                return True
-    return False
+    """Whether a top-level statement other than a ``def`` binds ``name`` anywhere in it (an alias, a class, an
+    import, a ``def`` inside a top-level ``if`` or ``try``): then the text may answer to the reference's name
+    already, and is called by it (:func:`task_bank.code_sinks.name_bindings` reads each statement)."""
+    return any(name in name_bindings(node) for node in tree.body
+               if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def with_name(runs: Sequence[list], name: str | None) -> list[list]:

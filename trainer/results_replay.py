@@ -302,6 +302,7 @@ class ResultsReplay:
         replays = {task: self.replay(task, spec) for task, spec in specs.items()}  # (one try per call)
         found: list[str | None] = []
         todo: dict[tuple[str, str], list[int]] = {}
+        named: dict[tuple[str, str], str] = {}  # (task, code): its replaying verifier, made once a call
         for index, (task_id, _, text, result) in enumerate(items):
             replay = replays.get(task_id)
             source = replay.source if replay is not None else None
@@ -309,9 +310,10 @@ class ResultsReplay:
             found.append(result.run_digest if source is None and not unknown else None)
             code = code_of(text) if source is not None else ""
             if source is not None and code:
-                name = renamed(replay.runs, code)  # (a text whose one function has a name of its own: called_names)
-                todo.setdefault((source if name is None else replay_source(with_name(replay.runs, name)), code),
-                                []).append(index)
+                if (task_id, code) not in named:  # (a text whose one function has a name of its own: called_names)
+                    name = renamed(replay.runs, code)
+                    named[task_id, code] = source if name is None else replay_source(with_name(replay.runs, name))
+                todo.setdefault((named[task_id, code], code), []).append(index)
         if todo:
             results = self._pool.score_batch(list(todo))
             for indices, result in zip(todo.values(), results, strict=True):

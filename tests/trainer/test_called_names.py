@@ -33,6 +33,7 @@ def test_a_text_with_one_function_of_another_name_is_called_by_that_name():
     "def vowels(s):\n    return 0\n\ncount_vowels = vowels\n",  # an alias answers to the name already
     "from collections import Counter as count_vowels\n\ndef vowels(s):\n    return 0\n",
     "class count_vowels:\n    pass\n\ndef vowels(s):\n    return 0\n",
+    "try:\n    def count_vowels(s):\n        return 0\nexcept ImportError:\n    pass\n\ndef helper(c):\n    return c\n",
     "def vowels(s) return 0\n",  # no parse
     "(" * 10_000 + ")" * 10_000,  # past the parser's limits
 ])
