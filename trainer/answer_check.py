@@ -46,7 +46,7 @@ from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
 from verifier.response_code import MAX_CHARS, code_of
 
-__all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
+__all__ = ["CHECK", "CHECK_BUDGET_S", "COMPARE", "MAX_CHECKED", "AnswerCheck", "check_source"]
 
 CHECK_BUDGET_S = 4.0
 """Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
@@ -54,17 +54,7 @@ is 5 s by default)."""
 MAX_CHECKED = 4096
 """Codes whose verdict is kept per task, at most (later ones are checked every time they are paid)."""
 
-CHECK = '''import json
-import math
-import re
-import time
-
-from envsynth_sandbox import run_response
-
-RUNS = json.loads({runs!r})
-CUT = {cut!r}
-NAME = {name!r}
-NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
+COMPARE = '''NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
 EDGES = " \\t\\n.,;:!?'\\"`*"
 
 
@@ -138,7 +128,21 @@ def printed(want, got):
     return bool(a) and len(a) == len(b) and all(alike(number(x), number(y)) for x, y in zip(a, b))
 
 
-def answered_alike(want, got):
+'''
+"""The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
+``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs."""
+
+CHECK = '''import json
+import math
+import re
+import time
+
+from envsynth_sandbox import run_response
+
+RUNS = json.loads({runs!r})
+CUT = {cut!r}
+NAME = {name!r}
+''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
         return False
     for a, b in zip(want.calls, got.calls):

@@ -284,7 +284,7 @@ class ResultsReplay:
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
-        weak = weak_decoys(self._pool, found.source, runs, reference, digests[0])
+        weak = weak_decoys(self._pool, runs, reference)
         if len(weak) >= WEAK_DECOYS:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
         ok = complete and not weak and separates(digests[0], digests[1:1 + len(failures)],

@@ -8,18 +8,31 @@ other text on seven cases but paid a share of the wrong ones, hid its splits und
 Neither is a hack a rule of what the verifier paid can see: its requests test too little, and the replay of them is
 what every rule of training compares by.
 
-So, once a run per task, the trainer replays those requests on the reference's *decoys* (:mod:`verifier.decoys`:
-the reference with one called function made to return a constant, or the first item, the largest, the length ... of
-an argument). A decoy whose replayed digest is the reference's was not told from it. Such a decoy is *wrong* when
-it answers the *near runs* (the requests with every argument changed a little, drawn by the trusted side) otherwise
-than the reference, by the answers check's own comparison (:data:`trainer.answer_check.CHECK`; where the
-reference's near run did not complete, there is no verdict and the decoy does not count). A decoy that answers the
-near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max`` for a decoy.
+So, once a run per task, the trainer measures those requests by the reference's *decoys* (:mod:`verifier.decoys`:
+for one called function, a program that returns a constant, or the first item, the largest, the length ... of an
+argument). One verifier of the trainer's own (:data:`DECOY_CHECK`) runs the reference, unchanged, on the recorded
+requests and on the *near runs* (the requests with every argument changed a little, drawn by the trusted side), and
+works out each decoy's answers from the arguments. A decoy that answered every recorded call of its function exactly
+as the reference did was not told from it (the replay would have given it the reference's digest). Such a decoy is
+*wrong* when it answers a near call otherwise than the reference returned, by the answers check's own comparison
+(:data:`trainer.answer_check.COMPARE`; a near run of the reference that did not complete, and a near call that
+raised, say nothing). A decoy that answers the near runs as the reference does is not wrong: a task whose right
+answer is the largest item has ``max`` for a decoy.
 
 Two or more wrong decoys the requests did not tell from the reference are the finding (:data:`WEAK_DECOYS`), the
 results rule's trouble: the task is flagged at its first group. One is not: an honest task whose arguments obey a
 rule the near runs break (a sorted list, whose smallest item is its first) has a decoy that is right on every input
 the task allows and wrong on the near runs; but one keeps the reference's digest from being excused.
+
+Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
+reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
+decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
+128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
+calls): one call for a task whose requests tell every decoy apart, and one group of calls for each
+:data:`trainer.scoring`-sized share of the decoys, once they do not, to name them.
+
+What that leaves: a decoy stands for one function, with every other call answered as the reference answered it,
+and nothing it prints; a function that the reference's other functions call too is measured only by its own calls.
 
 Still open: a reference that raises on every input but the verifier's requests leaves no near run compared, so no
 decoy is wrong; a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a
@@ -28,42 +41,125 @@ two-token change of the reference) is not measured here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from task_bank import Outcome
-from trainer.answer_check import check_source
+from trainer.answer_check import CHECK_BUDGET_S, COMPARE
 from trainer.scoring import ScoringPool
-from verifier.decoys import Decoy, decoys, near_runs
+from verifier.decoys import Decoy, answers_source, decoys, near_runs
 
-__all__ = ["WEAK_DECOYS", "weak_decoys", "weak_trouble"]
+__all__ = ["DECOY_CHECK", "WEAK_DECOYS", "decoy_source", "weak_decoys", "weak_trouble"]
 
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
+ALL = "all"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
+
+DECOY_CHECK = '''import json
+import math
+import re
+import time
+
+from envsynth_sandbox import run_response
+
+RUNS = json.loads({runs!r})
+NEAR = json.loads({near!r})
+DECOYS = json.loads({decoys!r})
+CUT = {cut!r}
+ANSWERS = []
+''' + COMPARE + '''{answers}
+
+def same(want, got):
+    return json.dumps(want, sort_keys=True) == json.dumps(got, sort_keys=True)
 
 
-def weak_decoys(pool: ScoringPool, replay: str, runs: Sequence[list], reference_code: str,
-                reference_digest: str | None) -> list[Decoy]:
-    """The decoys of ``reference_code`` (for the functions ``runs`` called) that the replaying verifier ``replay``
-    gave the reference's digest, ``reference_digest``, and that answer the near runs otherwise than the reference:
-    wrong programs the requests do not tell from it. Two pool calls, the second only for decoys the first did not
-    tell apart."""
-    made = decoys(reference_code, runs)
+def reference_runs(reference):
+    if not ANSWERS:
+        end = time.monotonic() + {budget!r}
+        runs = []
+        for index, (calls, stdin) in enumerate(RUNS + NEAR):
+            if index == len(RUNS):
+                end = time.monotonic() + {budget!r}
+            runs.append(run_response(reference, calls=calls, stdin=stdin,
+                                     timeout=max(0.01, end - time.monotonic())))
+        ANSWERS.append(runs if all(run.outcome == "completed" for run in runs[:len(RUNS)]) else None)
+    if ANSWERS[0] is None:
+        raise Uncompared("a run of the reference's requests did not complete")
+    return ANSWERS[0]
+
+
+def answered(name, index, shape, recorded, near):
+    for (calls, _), run in zip(RUNS, recorded):
+        for (called, args, kwargs), got in zip(calls, run.calls):
+            if called == name:
+                made, value = decoy_answer(index, shape, args, kwargs)
+                if made and not (got.ok and same(got.value, value)):
+                    return False
+    return True
+
+
+def wrong(name, index, shape, near):
+    for (calls, _), run in zip(NEAR, near):
+        if run.outcome != "completed":
+            continue
+        for (called, args, kwargs), got in zip(calls, run.calls):
+            if called == name and got.ok:
+                made, value = decoy_answer(index, shape, args, kwargs)
+                try:
+                    if made and not alike(got.value, value):
+                        return True
+                except Exception:
+                    return True
+    return False
+
+
+def verify(response):
+    runs = reference_runs(response[:CUT])
+    recorded, near = runs[:len(RUNS)], runs[len(RUNS):]
+    asked = response[CUT:].split()
+    chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
+    weak = [decoy for decoy in chosen if answered(*decoy, recorded, near) and wrong(*decoy, near)]
+    return len(weak) / len(chosen)
+'''
+"""The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
+``[name, index, shape]``) as JSON literals, where the reference's code ends in the text it scores; after it, the text
+names the decoys it asks about (their positions, or ``all``). It pays the share of those that the recorded runs did
+not tell from the reference and that answer a near call otherwise. The reference's runs are made at its first call
+and kept for the rest of its process's calls; a recorded run that did not complete leaves no verdict (the sandbox's
+``verifier_error``), as it left the replay no digest."""
+
+
+def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
+    """:data:`DECOY_CHECK`'s source for the recorded ``runs``, their ``near`` runs, the decoys ``made`` and a
+    reference whose code is ``reference_code``."""
+    return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
+                              decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
+                              cut=len(reference_code) + 1, budget=CHECK_BUDGET_S / 2, all=ALL,
+                              answers=answers_source())
+
+
+def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) -> list[Decoy]:
+    """The decoys for the functions ``runs`` called that those runs do not tell from the reference whose code is
+    ``reference_code`` and that answer the near runs otherwise: wrong programs the requests do not tell from it. One
+    pool call about them all, the reference run once; where it finds some, one call about each (a group of the
+    pool's size runs the reference once), to name them."""
+    made = decoys(runs)
     near = near_runs(runs)
-    if not made or not near or reference_digest is None:
+    if not made or not near:
         return []
-    replayed = pool.score_batch([(replay, decoy.code) for decoy in made])
-    alike = [decoy for decoy, result in zip(made, replayed, strict=True) if result.run_digest == reference_digest]
-    if not alike:
+    source = decoy_source(runs, near, made, reference_code)
+    (share,) = pool.score_batch([(source, f"{reference_code}\n{ALL}")])
+    if share.outcome is not Outcome.SCORED or not share.score:
         return []
-    check = check_source(near, reference_code)
-    checked = pool.score_batch([(check, f"{reference_code}\n{decoy.code}") for decoy in alike])
-    return [decoy for decoy, result in zip(alike, checked, strict=True)
-            if result.outcome is Outcome.SCORED and result.score is not None and result.score < 1.0]
+    each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in range(len(made))])
+    return [decoy for decoy, result in zip(made, each, strict=True)
+            if result.outcome is Outcome.SCORED and result.score == 1.0]
 
 
 def weak_trouble(weak: Sequence[Decoy]) -> str:
     """Why ``weak`` (:func:`weak_decoys`, at least :data:`WEAK_DECOYS` of them) makes the requests the finding."""
-    shown = ", ".join(f"{decoy.name} returning {decoy.shape}" for decoy in weak[:4])
+    shown = ", ".join(f"{decoy.name} returning {decoy.label}" for decoy in weak[:4])
     more = f" and {len(weak) - 4} more" if len(weak) > 4 else ""
     return (f"its requests of the reference do not tell it from {len(weak)} simple wrong programs ({shown}{more}): "
             "they answer every request as the reference does, and other inputs otherwise")

@@ -8,9 +8,11 @@ It paid 90 to 131 wrong programs a run, unflagged. One-token mutants are too clo
 requests by: a wrong program a policy writes is often a different program altogether, of the shape a task's
 arguments suggest (the first item, the largest, the length, the argument itself, a constant).
 
-So a *decoy* is the reference's code with one called function replaced at its end by such a program
-(:data:`SHAPES`, by the type of the argument as the verifier passed it; :data:`CONSTANTS` for any function): the
-rest of the reference still runs as written, so a decoy tells only whether the requests test that function. And
+So a *decoy* is such a program for one called function (:data:`SHAPES`, by the type of the argument as the verifier
+passed it; :data:`CONSTANTS` for any function): what it would have answered each call of that function is worked out
+from the call's arguments alone (:func:`answers_source`), and every other call is answered as the reference answered
+it. The reference's code is never changed: red-team round 61 (A1) had a reference that counted the functions its own
+module defined and refused to load beside a redefinition, so that every decoy made of its text was told apart. And
 *near runs* (:func:`near_runs`) are the recorded runs with every argument changed a little (a number moved by one or
 two, a list reversed, shortened or with an item changed, a string reversed or lengthened), drawn with a fixed seed
 from the records alone: the trusted side's own inputs, which a verifier does not choose. A decoy that answers the
@@ -25,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "NEAR_COPIES", "SHAPES", "Decoy", "decoys", "near_runs"]
+__all__ = ["CONSTANTS", "MAX_DECOYS", "NEAR_COPIES", "SHAPES", "Decoy", "answers_source", "decoys", "near_runs"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -52,19 +54,24 @@ _ARGUMENT = re.compile(r"\bv\b")
 
 @dataclass(frozen=True)
 class Decoy:
-    """A simple wrong program for one called function: the reference's code with that function replaced."""
+    """A simple wrong program for one called function: what it returns, of which argument."""
 
-    code: str
-    name: str  # the function it replaces
-    shape: str  # what it returns, e.g. ``max(arg1)`` or ``0``
+    name: str  # the function it stands for
+    index: int | None  # the argument its shape is of (positional ones first, then keyword ones); None: a constant
+    shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`)
+
+    @property
+    def label(self) -> str:
+        """What it returns, as a person reads it: ``max(arg1)``, ``0``."""
+        return _ARGUMENT.sub(f"arg{self.index + 1}", self.shape) if self.index is not None else self.shape
 
 
-def decoys(reference_code: str, runs: Sequence[list]) -> list[Decoy]:
-    """The decoys of ``reference_code`` for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args,
-    kwargs]``) called, by the type of each argument where it was first passed, each name's shapes of its arguments
-    first, then its constants; none where no function was called (a script reads its standard input: its requests
-    are not calls). Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had
-    three functions tested in full and a fourth, the one that mattered, left with no decoy."""
+def decoys(runs: Sequence[list]) -> list[Decoy]:
+    """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called, by
+    the type of each argument where it was first passed, each name's shapes of its arguments first, then its
+    constants; none where no function was called (a script reads its standard input: its requests are not calls).
+    Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions
+    tested in full and a fourth, the one that mattered, left with no decoy."""
     first: dict[str, list] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
@@ -73,26 +80,37 @@ def decoys(reference_code: str, runs: Sequence[list]) -> list[Decoy]:
     share = max(8, MAX_DECOYS // max(1, len(first)))
     found: list[Decoy] = []
     for name, values in first.items():
-        made = [_decoy(reference_code, name, index, shape) for index, value in enumerate(values[:_MAX_ARGUMENTS])
+        made = [Decoy(name, index, shape) for index, value in enumerate(values[:_MAX_ARGUMENTS])
                 for shape in SHAPES.get(_kind(value), ("v",))]
-        made += [_decoy(reference_code, name, None, shape) for shape in CONSTANTS]
+        made += [Decoy(name, None, shape) for shape in CONSTANTS]
         found += made[:share]
     return found
 
 
-def _decoy(reference_code: str, name: str, index: int | None, shape: str) -> Decoy:
-    """One decoy: ``name`` redefined after the reference's code to return ``shape`` of its ``index``-th argument
-    (positional ones first, then keyword ones in the order passed), or the constant ``shape``; where the shape
-    raises (the first item of an empty list), what the reference's own function returns. Why: red-team round 61
-    (A5) made ``total([])`` the first request, so that ``max``, ``min`` and the first item all raised and looked
-    told apart, while a guarded wrong program (``min(xs) if xs else 0``) passed every request."""
-    own = f"_decoy_reference_{name}"
-    body = [f"{own} = globals().get({name!r})", "", "", f"def {name}(*args, **kwargs):", "    try:"]
-    if index is not None:
-        body.append(f"        v = [*args, *kwargs.values()][{index}]")
-    body += [f"        return {shape}", "    except Exception:", f"        return {own}(*args, **kwargs)"]
-    label = _ARGUMENT.sub(f"arg{index + 1}", shape) if index is not None else shape
-    return Decoy(f"{reference_code.rstrip()}\n\n\n" + "\n".join(body) + "\n", name, label)
+def answers_source() -> str:
+    """Python source (standard library only) that defines ``decoy_answer(index, shape, args, kwargs)``: the
+    pair ``(True, what the decoy returns)`` for a call of its function, or ``(False, None)`` where its shape raises
+    (the first item of an empty list, the length of a number): there the decoy answers as the reference does. Why
+    that: red-team round 61 (A5) made ``total([])`` the first request, so that ``max``, ``min`` and the first item
+    all raised and looked told apart, while a guarded wrong program (``min(xs) if xs else 0``) passed every
+    request. A table of our own expressions, one function each; the checking verifier (:mod:`trainer.weak_requests`)
+    runs it on the recorded arguments, which are JSON values."""
+    rows = [f"    {shape!r}: lambda v: {shape}," for shape in dict.fromkeys([*_all_shapes(), *CONSTANTS])]
+    return "\n".join(["SHAPE = {", *rows, "}", "", "", DECOY_ANSWER])
+
+
+DECOY_ANSWER = '''def decoy_answer(index, shape, args, kwargs):
+    try:
+        v = None if index is None else [*args, *kwargs.values()][index]
+        return True, SHAPE[shape](v)
+    except Exception:
+        return False, None
+'''
+"""The function :func:`answers_source` ends with (``SHAPE``: its table of shapes)."""
+
+
+def _all_shapes() -> list[str]:
+    return [shape for shapes in SHAPES.values() for shape in shapes]
 
 
 def _kind(value: object) -> str:

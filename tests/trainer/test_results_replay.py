@@ -23,7 +23,6 @@ from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import MAX_CALLS, MAX_RUNS, MUTANTS, ResultsReplay, replay_runs, replay_source, separates
 from trainer.reward import VerifierReward
 from verifier.checks_probes import prompt_words
-from verifier.decoys import decoys
 from verifier.reference_mutants import reference_mutants
 
 # Unit: which runs are replayed ------------------------------------------------------------------------------------
@@ -91,6 +90,7 @@ class ReplayingPool:
     def __init__(self) -> None:
         self.recorded: list[list[str]] = []  # texts of the calls that asked for records
         self.replayed: list[str] = []  # texts the replaying verifier scored
+        self.decoys_asked: list[str] = []  # texts the decoys' checking verifier scored (trainer.weak_requests)
 
     def score_batch(self, items, run_env=None):
         if run_env is not None and run_env.record_requests:
@@ -102,6 +102,9 @@ class ReplayingPool:
             if source == VERIFIER:
                 results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0 if "while" in text else 0.0,
                                            ran_response=True, run_digest=format(len(text), "032x")))
+            elif "DECOYS = " in source:  # every decoy told apart
+                self.decoys_asked.append(text)
+                results.append(ScoreResult(outcome=Outcome.SCORED, score=0.0, ran_response=True))
             else:
                 assert '"total"' in source  # the replaying verifier, made of the recorded request
                 self.replayed.append(text)
@@ -138,9 +141,8 @@ def test_the_reference_is_recorded_once_alone_and_every_program_replayed():
     reward.close()
     assert pool.recorded == [[REFERENCE]]
     mutants = reference_mutants(task, random.Random(0), MUTANTS, keep=prompt_words(task.prompt_text), rename=False)
-    made = [decoy.code for decoy in decoys(REFERENCE, [[[["total", [[1, 2]], {}]], ""]])]  # (trainer.weak_requests)
-    assert sorted(set(pool.replayed)) == sorted({WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0], *mutants,
-                                                 *made})
+    assert sorted(set(pool.replayed)) == sorted({WRONG_WHILE, WRONG_PLAIN, REFERENCE, task.failure_cases[0], *mutants})
+    assert pool.decoys_asked == [f"{REFERENCE}\nall"]  # (trainer.weak_requests: the reference, about every decoy)
 
 
 def test_texts_that_do_the_same_on_the_reference_requests_are_compared_whatever_the_verifier_ran():

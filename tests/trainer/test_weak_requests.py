@@ -12,7 +12,7 @@ import pytest
 
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor_config import FlagRule, MonitorConfig
-from trainer.results_replay import ResultsReplay, replay_source
+from trainer.results_replay import ResultsReplay
 from trainer.weak_requests import WEAK_DECOYS, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
 
@@ -37,55 +37,63 @@ WRONG_ON_MORE = ["def total(xs):\n    return max(xs)\n", "def total(xs):\n    re
 
 
 class DecoyPool:
-    """A scoring pool: the reference recorded ``total([7])``; the replaying verifier gives a text the reference's
-    digest when the text is the reference or a decoy of a shape in ``alike``; the checking verifier finds every
-    decoy it is shown wrong on the near runs."""
+    """A scoring pool: the reference recorded ``total([7])``; the decoys' checking verifier finds the decoys whose
+    labels are in ``weak`` weak (about all of them: their share; about one: 1.0 or 0.0)."""
 
-    def __init__(self, alike: set[str]) -> None:
-        self.alike = alike
-        self.checked: list[str] = []
+    def __init__(self, weak: set[str]) -> None:
+        self.weak = weak
+        self.asked: list[str] = []  # what each text of the decoys' checking verifier asked about
 
     def score_batch(self, items, run_env=None):
         if run_env is not None and run_env.record_requests:
             return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_digest="0" * 32,
                                 run_requests=('[[["total", [[7]], {}]], ""]',)) for _ in items]
+        made = decoys([[[["total", [[7]], {}]], ""]])
         results = []
         for source, text in items:
-            if "CUT = " in source:  # the checking verifier
-                self.checked.append(text)
-                results.append(ScoreResult(outcome=Outcome.SCORED, score=0.0, ran_response=True))
+            if "DECOYS = " not in source:  # the replaying verifier: the reference's digest for the reference
+                same = text.strip() == SUM_LOOP.strip()
+                results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                                           run_digest="a" * 32 if same else format(abs(hash(text)), "032x")))
                 continue
-            shapes = [line.strip().removeprefix("return ") for line in text.splitlines()
-                      if line.startswith("        return ") and "_decoy_reference_" not in line]
-            same = text.strip() == SUM_LOOP.strip() or bool(shapes) and shapes[0] in self.alike
-            results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
-                                       run_digest="a" * 32 if same else format(abs(hash(text)), "032x")))
+            asked = text.splitlines()[-1]
+            self.asked.append(asked)
+            chosen = made if asked == "all" else [made[int(asked)]]
+            share = sum(decoy.label in self.weak for decoy in chosen) / len(chosen)
+            results.append(ScoreResult(outcome=Outcome.SCORED, score=share, ran_response=True))
         return results
 
 
-def _replay(alike: set[str]):
-    pool = DecoyPool(alike)
+def _replay(weak: set[str]):
+    pool = DecoyPool(weak)
     return ResultsReplay(pool).replay("t", TaskSpec(verifier=ONE_TEST, **TASK)), pool
 
 
 def test_two_wrong_decoys_the_requests_did_not_tell_from_the_reference_are_trouble():
-    replay, pool = _replay({"max(v)", "v[0]"})
+    replay, _ = _replay({"max(arg1)", "arg1[0]"})
     assert WEAK_DECOYS == 2 and replay.trouble is not None and "2 simple wrong programs" in replay.trouble
-    assert "total returning max(arg1)" in replay.trouble and len(pool.checked) == 2
+    assert "total returning max(arg1)" in replay.trouble
 
 
 def test_one_such_decoy_is_no_trouble_but_keeps_the_reference_unexcused():
-    replay, _ = _replay({"max(v)"})
+    replay, _ = _replay({"max(arg1)"})
     assert replay.trouble is None and replay.excused is None and replay.runs
 
 
-def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_and_check_none():
+def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_after_one_question():
+    """Round 61 (C): a decoy a replay of its own cost a slow reference 128 s of a worker; now one verify call asks
+    about every decoy, and a call about each is made only once some are weak (to name them)."""
     replay, pool = _replay(set())
-    assert replay.trouble is None and replay.excused == "a" * 32 and pool.checked == []
+    assert replay.trouble is None and replay.excused == "a" * 32 and pool.asked == ["all"]
+
+
+def test_weak_decoys_are_named_by_one_question_about_each():
+    _, pool = _replay({"max(arg1)", "arg1[0]"})
+    assert pool.asked == ["all", *map(str, range(len(decoys([[[["total", [[7]], {}]], ""]]))))]
 
 
 def test_the_trouble_names_four_decoys_and_counts_the_rest():
-    made = [Decoy("", "f", str(index)) for index in range(6)]
+    made = [Decoy("f", None, str(index)) for index in range(6)]
     assert weak_trouble(made).startswith("its requests of the reference do not tell it from 6 simple wrong programs"
                                          " (f returning 0, f returning 1, f returning 2, f returning 3 and 2 more)")
 
@@ -131,11 +139,32 @@ def test_a_decoy_that_is_right_on_the_near_runs_is_not_wrong(bwrap_scoring_pool)
     reference = "def largest(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n" \
                 "    return best\n"
     runs = [[[["largest", [xs], {}] for xs in ([3, 9, 2], [5], [-4, -1])], ""]]
-    source = replay_source(runs)
-    made = {decoy.shape: decoy for decoy in decoys(reference, runs)}
-    digests = bwrap_scoring_pool.score_batch([(source, reference), (source, made["max(arg1)"].code)])
-    assert digests[0].run_digest == digests[1].run_digest is not None
-    assert weak_decoys(bwrap_scoring_pool, source, runs, reference, digests[0].run_digest) == []
+    assert weak_decoys(bwrap_scoring_pool, runs, reference) == []
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_the_decoys_of_one_trivial_request_are_found_weak_and_named(bwrap_scoring_pool):
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], SUM_LOOP)
+    assert {decoy.label for decoy in weak} == {"arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_that_refuses_to_load_beside_a_redefinition_still_has_its_weak_decoys_found(bwrap_scoring_pool):
+    """Red-team round 61 (A1): the reference counted the functions its module defined and failed its own assert
+    when a decoy made of its text redefined one, so every decoy was told apart and the weak requests were excused.
+    The reference now runs unchanged, and the decoys' answers are worked out beside it."""
+    detecting = SUM_LOOP + ("import sys\n_module = sys._getframe().f_code\n"
+                            "assert [c.co_name for c in _module.co_consts if hasattr(c, 'co_name')].count('total') == 1\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], detecting)
+    assert len(weak) >= WEAK_DECOYS
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_whose_recorded_runs_do_not_complete_gives_no_weak_decoys(bwrap_scoring_pool):
+    """No verdict where the reference's own requests did not complete (the replay then left it no digest, which is
+    trouble of its own)."""
+    slow = "import time\n\ndef total(xs):\n    time.sleep(30)\n    return sum(xs)\n"
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], slow) == []
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root

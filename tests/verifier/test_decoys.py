@@ -5,58 +5,60 @@ from __future__ import annotations
 
 import json
 
-from verifier.decoys import CONSTANTS, MAX_DECOYS, NEAR_COPIES, SHAPES, decoys, near_runs
+from verifier.decoys import CONSTANTS, MAX_DECOYS, NEAR_COPIES, SHAPES, answers_source, decoys, near_runs
 
-REFERENCE = "def helper(x):\n    return x\n\ndef total(xs):\n    return sum(helper(x) for x in xs)\n"
-
-
-def _returned(code: str, name: str, *args, **kwargs):
-    """What ``name`` returns in ``code`` (the test's own decoy code, run here in the test's process)."""
+def _answer(decoy, *args, **kwargs):
+    """What ``decoy`` answers a call with these arguments, by the source the checking verifier runs (run here in the
+    test's own process): ``(True, value)``, or ``(False, None)`` where its shape raises."""
     namespace: dict = {}
-    exec(compile(code, "<decoy>", "exec"), namespace)
-    return namespace[name](*args, **kwargs)
+    exec(compile(answers_source(), "<decoys>", "exec"), namespace)
+    return namespace["decoy_answer"](decoy.index, decoy.shape, list(args), kwargs)
 
 
-def test_a_decoy_is_the_reference_with_the_called_function_replaced_at_its_end():
-    (first, *_) = decoys(REFERENCE, [[[["total", [[7]], {}]], ""]])
-    assert first.code.startswith(REFERENCE.rstrip()) and first.name == "total"
-    assert _returned(first.code, "helper", 3) == 3  # the rest of the reference runs as written
+def test_a_decoy_stands_for_one_called_function_and_returns_a_shape_of_its_argument():
+    (first, *_) = decoys([[[["total", [[7]], {}]], ""]])
+    assert (first.name, first.index, first.shape, first.label) == ("total", 0, "v", "arg1")
+    assert _answer(first, [7, 8]) == (True, [7, 8])
 
 
 def test_a_list_argument_gives_the_shapes_of_a_list_and_every_function_the_constants():
-    made = decoys(REFERENCE, [[[["total", [[4, 9, 2]], {}]], ""]])
-    assert [decoy.shape for decoy in made] == [*(shape.replace("v", "arg1") for shape in SHAPES["list"]), *CONSTANTS]
-    returned = {decoy.shape: _returned(decoy.code, "total", [4, 9, 2]) for decoy in made}
-    assert returned["max(arg1)"] == 9 and returned["arg1[0]"] == 4 and returned["len(arg1)"] == 3
-    assert returned["0"] == 0 and returned["None"] is None
+    made = decoys([[[["total", [[4, 9, 2]], {}]], ""]])
+    assert [decoy.label for decoy in made] == [*(shape.replace("v", "arg1") for shape in SHAPES["list"]), *CONSTANTS]
+    answered = {decoy.label: _answer(decoy, [4, 9, 2])[1] for decoy in made}
+    assert answered["max(arg1)"] == 9 and answered["arg1[0]"] == 4 and answered["len(arg1)"] == 3
+    assert answered["0"] == 0 and answered["None"] is None and answered["''"] == ""
 
 
 def test_each_argument_gets_the_shapes_of_its_own_type_keyword_ones_included():
-    made = decoys("def f(n, s, flag=False):\n    return s * n\n", [[[["f", [2, "ab"], {"flag": True}]], ""]])
-    shapes = {decoy.shape for decoy in made}
-    assert {"arg1 + 1", "arg2.upper()", "not arg3"} <= shapes
-    decoy = next(decoy for decoy in made if decoy.shape == "not arg3")
-    assert _returned(decoy.code, "f", 2, "ab", flag=True) is False
+    made = decoys([[[["f", [2, "ab"], {"flag": True}]], ""]])
+    assert {"arg1 + 1", "arg2.upper()", "not arg3"} <= {decoy.label for decoy in made}
+    decoy = next(decoy for decoy in made if decoy.label == "not arg3")
+    assert _answer(decoy, 2, "ab", flag=True) == (True, False)
 
 
 def test_every_name_called_gets_its_share_of_the_decoys():
     """Red-team round 61 (A3): three functions tested in full, then the one that mattered, left with no decoy."""
     calls = [[name, [[1, 2], "x", 3], {}] for name in ("a", "b", "c", "d")]
-    made = decoys("", [[calls, ""]])
+    made = decoys([[calls, ""]])
     assert {decoy.name for decoy in made} == {"a", "b", "c", "d"} and len(made) <= MAX_DECOYS
     assert sum(decoy.name == "d" for decoy in made) == MAX_DECOYS // 4
 
 
 def test_a_shape_that_raises_answers_as_the_reference_does():
     """Red-team round 61 (A5): ``total([])`` first, so that ``max`` raised and looked told apart from the reference,
-    while a guarded wrong program passed every request."""
-    made = {decoy.shape: decoy for decoy in decoys(REFERENCE, [[[["total", [[]], {}]], ""]])}
-    assert _returned(made["max(arg1)"].code, "total", []) == 0 and _returned(made["max(arg1)"].code, "total", [1, 5]) == 5
+    while a guarded wrong program passed every request. Where the shape raises, the decoy has no answer of its own."""
+    made = {decoy.label: decoy for decoy in decoys([[[["total", [[]], {}]], ""]])}
+    assert _answer(made["max(arg1)"], []) == (False, None) and _answer(made["max(arg1)"], [1, 5]) == (True, 5)
+
+
+def test_a_shape_of_another_type_than_the_first_call_s_has_no_answer_of_its_own():
+    made = {decoy.label: decoy for decoy in decoys([[[["f", [3], {}]], ""]])}
+    assert _answer(made["arg1 + 1"], "three") == (False, None)
 
 
 def test_a_script_whose_runs_call_nothing_has_no_decoys_and_no_near_runs():
     runs = [[[], "3 4\n"]]
-    assert decoys("print(sum(map(int, input().split())))\n", runs) == [] and near_runs(runs) == []
+    assert decoys(runs) == [] and near_runs(runs) == []
 
 
 def test_near_runs_change_every_argument_and_keep_each_ones_type():
