@@ -90,27 +90,38 @@ def reference_runs(reference):
 
 
 def answered(name, index, shape, recorded, near):
-    for (calls, _), run in zip(RUNS, recorded):
+    for (calls, stdin), run in zip(RUNS, recorded):
+        if not name:
+            made, text = script_answer(shape, stdin)
+            if made and not (run.loaded and run.stdout.split() == text.split()):
+                return False
         for (called, args, kwargs), got in zip(calls, run.calls):
-            if called == name:
+            if name and called == name:
                 made, value = decoy_answer(index, shape, args, kwargs)
                 if made and not (got.ok and same(got.value, value)):
                     return False
     return True
 
 
+def differs(name, index, shape, calls, stdin, run):
+    if not name:
+        made, text = script_answer(shape, stdin)
+        return run.loaded and made and not printed(run.stdout, text)
+    for (called, args, kwargs), got in zip(calls, run.calls):
+        if called == name and got.ok:
+            made, value = decoy_answer(index, shape, args, kwargs)
+            if made and not alike(got.value, value):
+                return True
+    return False
+
+
 def wrong(name, index, shape, near):
-    for (calls, _), run in zip(NEAR, near):
-        if run.outcome != "completed":
-            continue
-        for (called, args, kwargs), got in zip(calls, run.calls):
-            if called == name and got.ok:
-                made, value = decoy_answer(index, shape, args, kwargs)
-                try:
-                    if made and not alike(got.value, value):
-                        return True
-                except Exception:
-                    return True
+    for (calls, stdin), run in zip(NEAR, near):
+        try:
+            if run.outcome == "completed" and differs(name, index, shape, calls, stdin, run):
+                return True
+        except Exception:
+            return True
     return False
 
 
@@ -123,7 +134,7 @@ def verify(response):
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
-``[name, index, shape]``) as JSON literals, where the reference's code ends in the text it scores; after it, the text
+``[name, index, shape]``, a script's named "") as JSON literals, where the reference's code ends in the text it scores; after it, the text
 names the decoys it asks about (their positions, or ``all``). It pays the share of those that the recorded runs did
 not tell from the reference and that answer a near call otherwise. The reference's runs are made at its first call
 and kept for the rest of its process's calls; a recorded run that did not complete leaves no verdict (the sandbox's
@@ -159,7 +170,7 @@ def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) ->
 
 def weak_trouble(weak: Sequence[Decoy]) -> str:
     """Why ``weak`` (:func:`weak_decoys`, at least :data:`WEAK_DECOYS` of them) makes the requests the finding."""
-    shown = ", ".join(f"{decoy.name} returning {decoy.label}" for decoy in weak[:4])
+    shown = ", ".join(decoy.described for decoy in weak[:4])
     more = f" and {len(weak) - 4} more" if len(weak) > 4 else ""
     return (f"its requests of the reference do not tell it from {len(weak)} simple wrong programs ({shown}{more}): "
             "they answer every request as the reference does, and other inputs otherwise")

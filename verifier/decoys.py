@@ -27,6 +27,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, near_stdin, script_answers_source, script_label
+
 __all__ = ["CONSTANTS", "MAX_DECOYS", "NEAR_COPIES", "SHAPES", "Decoy", "answers_source", "decoys", "near_runs"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -56,27 +58,38 @@ _ARGUMENT = re.compile(r"\bv\b")
 class Decoy:
     """A simple wrong program for one called function: what it returns, of which argument."""
 
-    name: str  # the function it stands for
+    name: str  # the function it stands for; "": the program, run as a script on its standard input
     index: int | None  # the argument its shape is of (positional ones first, then keyword ones); None: a constant
-    shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`)
+    shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`); a
+    # script's: what it prints (``verifier.script_decoys``)
 
     @property
     def label(self) -> str:
-        """What it returns, as a person reads it: ``max(arg1)``, ``0``."""
+        """What it returns, as a person reads it: ``max(arg1)``, ``0``; a script's: ``max(numbers)``."""
+        if not self.name:
+            return script_label(self.shape)
         return _ARGUMENT.sub(f"arg{self.index + 1}", self.shape) if self.index is not None else self.shape
+
+    @property
+    def described(self) -> str:
+        """The decoy as a person reads it: ``total returning max(arg1)``, ``a script printing max(numbers)``."""
+        return f"{self.name} returning {self.label}" if self.name else f"a script printing {self.label}"
 
 
 def decoys(runs: Sequence[list]) -> list[Decoy]:
     """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called, by
     the type of each argument where it was first passed, each name's shapes of its arguments first, then its
-    constants; none where no function was called (a script reads its standard input: its requests are not calls).
-    Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions
+    constants. Where no run called a function, the program is a script: its decoys print shapes of its standard
+    input (:mod:`verifier.script_decoys`; none where every input was empty). Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions
     tested in full and a fourth, the one that mattered, left with no decoy."""
     first: dict[str, list] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
             if name.isidentifier() and name not in first and len(first) < _MAX_NAMES:
                 first[name] = [*args, *kwargs.values()]
+    if not first:
+        scripted = any(stdin.strip() for _, stdin in runs)
+        return [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
     share = max(8, MAX_DECOYS // max(1, len(first)))
     found: list[Decoy] = []
     for name, values in first.items():
@@ -94,9 +107,10 @@ def answers_source() -> str:
     that: red-team round 61 (A5) made ``total([])`` the first request, so that ``max``, ``min`` and the first item
     all raised and looked told apart, while a guarded wrong program (``min(xs) if xs else 0``) passed every
     request. A table of our own expressions, one function each; the checking verifier (:mod:`trainer.weak_requests`)
-    runs it on the recorded arguments, which are JSON values."""
+    runs it on the recorded arguments, which are JSON values. It defines ``script_answer(shape, stdin)`` too
+    (:func:`verifier.script_decoys.script_answers_source`)."""
     rows = [f"    {shape!r}: lambda v: {shape}," for shape in dict.fromkeys([*_all_shapes(), *CONSTANTS])]
-    return "\n".join(["SHAPE = {", *rows, "}", "", "", DECOY_ANSWER])
+    return "\n".join(["SHAPE = {", *rows, "}", "", "", DECOY_ANSWER, "", script_answers_source()])
 
 
 DECOY_ANSWER = '''def decoy_answer(index, shape, args, kwargs):
@@ -128,9 +142,12 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never empty, an
     integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose lists were
     all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list, answered the
-    unsorted near runs otherwise."""
+    unsorted near runs otherwise. Where no run called a function (a script), the near runs are its inputs with
+    their numbers moved (:func:`_near_scripts`)."""
     rng = random.Random(seed)
     called = [[calls, stdin] for calls, stdin in runs if calls]
+    if not called:
+        return _near_scripts(runs, rng)
     seen: dict[tuple[str, int | str], list] = {}
     for calls, _ in called:
         for name, args, kwargs in calls:
@@ -148,6 +165,14 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
                            for name, args, kwargs in calls], stdin])
             total += len(calls)
     return found
+
+
+def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
+    """Near runs of a script's runs (no calls): :data:`NEAR_COPIES` copies of each non-empty input, every number of
+    it moved a little (:func:`verifier.script_decoys.near_stdin`), at most 8 runs."""
+    recorded = [stdin for _, stdin in runs if stdin.strip()]
+    found = [[[], near_stdin(stdin, recorded, rng)] for _ in range(NEAR_COPIES) for stdin in recorded]
+    return [run for run in found if run[1] not in recorded][:_MAX_NEAR_RUNS]
 
 
 def _invariants(values: list) -> frozenset[str]:

@@ -185,3 +185,40 @@ def test_an_honest_task_of_sorted_lists_is_not_flagged(monitored_training, bwrap
     wrong = ["def lowest(xs):\n    return 0\n\n\ndef highest(xs):\n    return xs[-1]\n",
              "def lowest(xs):\n    return xs[0]\n\n\ndef highest(xs):\n    return len(xs)\n"]
     assert monitored_training(bwrap_scoring_pool, task, [*right, *wrong], 2).flagged == {}
+
+
+# Scripts that read their standard input (red-team round 61, A2) --------------------------------------------------
+
+SCRIPT = "print(sum(int(token) for token in input().split()))\n"
+SCRIPT_TASK = dict(prompt="Read a line of ints from standard input and print their sum.", reference=SCRIPT,
+                   failure_cases=("print(len(input().split()))\n",))
+READ = "numbers = [int(token) for token in input().split()]\n"
+WRONG_SCRIPTS = [READ + "print(max(numbers))\n", READ + "print(numbers[0])\n", READ + "print(numbers[-1])\n"]
+
+
+def _script_verifier(inputs: list[str]) -> str:
+    return HEAD + (f"INPUTS = {inputs!r}\n"
+                   "def verify(response):\n"
+                   "    for stdin in INPUTS:\n"
+                   "        run = run_response(response, stdin=stdin, timeout=1.0)\n"
+                   "        if run.stdout.split() != [str(sum(map(int, stdin.split())))]:\n"
+                   "            return 0.0\n"
+                   "    return 1.0\n")
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_verifier_that_tests_one_number_is_flagged_at_its_first_group(monitored_training,
+                                                                              bwrap_scoring_pool):
+    task = TaskSpec(verifier=_script_verifier(["7\n"]), **SCRIPT_TASK)
+    monitor = monitored_training(bwrap_scoring_pool, task, [SCRIPT, *WRONG_SCRIPTS], 1,
+                                 MonitorConfig(min_results_splits=10**6, min_answer_differences=10**6))
+    (flag,) = monitor.flagged.values()
+    assert flag.rule is FlagRule.RESULTS and "a script printing max(numbers)" in flag.detail
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_script_verifier_with_varied_inputs_is_not_flagged(monitored_training, bwrap_scoring_pool):
+    task = TaskSpec(verifier=_script_verifier(["1 2 3\n", "5 -5 5\n", "7\n", "10 20\n"]), **SCRIPT_TASK)
+    replay = ResultsReplay(bwrap_scoring_pool).replay(task.id, task)
+    assert replay.trouble is None and replay.excused is not None
+    assert monitored_training(bwrap_scoring_pool, task, [SCRIPT, *WRONG_SCRIPTS], 2).flagged == {}

@@ -56,11 +56,6 @@ def test_a_shape_of_another_type_than_the_first_call_s_has_no_answer_of_its_own(
     assert _answer(made["arg1 + 1"], "three") == (False, None)
 
 
-def test_a_script_whose_runs_call_nothing_has_no_decoys_and_no_near_runs():
-    runs = [[[], "3 4\n"]]
-    assert decoys(runs) == [] and near_runs(runs) == []
-
-
 def test_near_runs_change_every_argument_and_keep_each_ones_type():
     runs = [[[["f", [3, "abc", [1, 2, 3], 2.5, True, {"k": [1]}, None], {"key": "xy"}]], "in"]]
     near = near_runs(runs)
@@ -99,3 +94,59 @@ def test_near_runs_keep_no_order_that_some_recorded_argument_lacked():
     runs = [[[["f", [[3, 1, 2]], {}], ["f", [[1, 2]], {}]], ""]]
     assert any(xs != sorted(xs) for seed in range(5) for calls, _ in near_runs(runs, seed=seed)
                for _, (xs,), _ in calls)
+
+
+# Scripts: the program reads its standard input (red-team round 61, A2) ------------------------------------------
+
+
+def _printed(decoy, stdin):
+    namespace: dict = {}
+    exec(compile(answers_source(), "<decoys>", "exec"), namespace)
+    return namespace["script_answer"](decoy.shape, stdin)
+
+
+def test_a_script_whose_runs_call_nothing_has_decoys_that_print_shapes_of_its_input():
+    made = {decoy.label: decoy for decoy in decoys([[[], "3 9 1\n"]])}
+    assert {decoy.name for decoy in made.values()} == {""}
+    assert _printed(made["max(numbers)"], "3 9 1\n") == (True, "9")
+    assert _printed(made["sorted(numbers)"], "3 9 1\n") == (True, "1 3 9")
+    assert made["max(numbers)"].described == "a script printing max(numbers)"
+
+
+def test_a_script_decoy_whose_shape_raises_prints_as_the_reference_does():
+    made = {decoy.label: decoy for decoy in decoys([[[], "words only\n"]])}
+    assert _printed(made["max(numbers)"], "words only\n") == (False, None)
+
+
+def test_a_script_that_reads_nothing_has_no_decoys():
+    assert decoys([[[], ""]]) == [] and near_runs([[[], ""]]) == []
+
+
+def test_near_inputs_of_one_number_have_more_numbers_than_one():
+    """Red-team round 61 (A2): the one test ``7``; the largest, the first and the sum all print 7 on any one number,
+    so a near input must have more of them."""
+    near = near_runs([[[], "7\n"]])
+    assert len(near) == NEAR_COPIES and all(len(stdin.split()) > 1 and stdin.endswith("\n") for _, stdin in near)
+
+
+def test_near_inputs_keep_a_count_of_the_tokens_after_it_true():
+    for _, stdin in near_runs([[[], "3\n1 2 3\n"]]):
+        head, body = stdin.split("\n", 1)
+        assert int(head) == len(body.split())
+
+
+def test_near_inputs_keep_a_count_of_lines_and_each_line_s_width():
+    for _, stdin in near_runs([[[], "2\n5 6\n7 8\n"]]):
+        lines = stdin.split("\n")
+        assert lines[0] == "2" and [len(line.split()) for line in lines[1:3]] == [2, 2]
+
+
+def test_near_inputs_keep_numbers_never_negative_and_lines_in_order_so():
+    for _, stdin in near_runs([[[], "0 1 2\n"], [[], "0 5 9\n"]]):
+        numbers = [int(token) for token in stdin.split()]
+        assert min(numbers) >= 0 and numbers == sorted(numbers)
+
+
+def test_near_inputs_of_words_change_a_word_and_keep_the_rest():
+    for _, stdin in near_runs([[[], "hello world\n"]]):
+        assert stdin != "hello world\n" and len(stdin.split()) == 2
