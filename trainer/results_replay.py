@@ -63,7 +63,7 @@ from functools import cached_property
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.called_names import renamed, with_name
 from trainer.scoring import ScoringPool
-from trainer.weak_requests import WEAK_DECOYS, weak_decoys, weak_trouble
+from trainer.weak_requests import weak_decoys, weak_trouble
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
@@ -285,9 +285,9 @@ class ResultsReplay:
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
         weak = weak_decoys(self._pool, runs, reference)
-        if len(weak) >= WEAK_DECOYS:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
+        if weak.trouble:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
-        ok = complete and not weak and separates(digests[0], digests[1:1 + len(failures)],
+        ok = complete and not weak.count and separates(digests[0], digests[1:1 + len(failures)],
                                                  digests[1 + len(failures):])
         return Replay(found.runs, excused=digests[0] if ok else None)
 

@@ -28,8 +28,8 @@ Why the reference runs unchanged, and the decoys' answers are worked out beside 
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
 128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
-calls): one call for a task whose requests tell every decoy apart, and one group of calls for each
-:data:`trainer.scoring`-sized share of the decoys, once they do not, to name them.
+calls): one call for a task whose requests tell every decoy apart, or leave one of them wrong; and where two or
+more are, a group of calls at a time about each decoy in turn, until four are named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it,
 and nothing it prints; a function that the reference's other functions call too is measured only by its own calls.
@@ -43,16 +43,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from task_bank import Outcome
 from trainer.answer_check import CHECK_BUDGET_S, COMPARE
 from trainer.scoring import ScoringPool
 from verifier.decoys import Decoy, answers_source, decoys, near_runs
+from verifier.pool import CODE_GROUP_SIZE
 
-__all__ = ["DECOY_CHECK", "WEAK_DECOYS", "decoy_source", "weak_decoys", "weak_trouble"]
+__all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
 
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
+SHOWN = 4
+"""Weak decoys named in the finding, at most (the rest are counted)."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
 
@@ -150,27 +154,49 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               answers=answers_source())
 
 
-def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) -> list[Decoy]:
-    """The decoys for the functions ``runs`` called that those runs do not tell from the reference whose code is
-    ``reference_code`` and that answer the near runs otherwise: wrong programs the requests do not tell from it. One
-    pool call about them all, the reference run once; where it finds some, one call about each (a group of the
-    pool's size runs the reference once), to name them."""
+@dataclass(frozen=True)
+class WeakRequests:
+    """What the decoys' check found of a task's requests."""
+
+    count: int = 0  # decoys the requests did not tell from the reference that answer the near runs otherwise
+    named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once ``count`` reaches :data:`WEAK_DECOYS`
+
+    @property
+    def trouble(self) -> bool:
+        """Whether the requests are themselves the finding (:data:`WEAK_DECOYS` such decoys or more)."""
+        return self.count >= WEAK_DECOYS
+
+
+def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) -> WeakRequests:
+    """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
+    the reference whose code is ``reference_code`` and that answer the near runs otherwise: wrong programs the
+    requests do not tell from it. One pool call about them all, the reference run once; where that finds
+    :data:`WEAK_DECOYS` or more, calls about each in turn, a group of the pool's size at a time (a group runs the
+    reference once), until :data:`SHOWN` are named."""
     made = decoys(runs)
     near = near_runs(runs)
     if not made or not near:
-        return []
+        return WeakRequests()
     source = decoy_source(runs, near, made, reference_code)
     (share,) = pool.score_batch([(source, f"{reference_code}\n{ALL}")])
     if share.outcome is not Outcome.SCORED or not share.score:
-        return []
-    each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in range(len(made))])
-    return [decoy for decoy, result in zip(made, each, strict=True)
-            if result.outcome is Outcome.SCORED and result.score == 1.0]
+        return WeakRequests()
+    count = round(share.score * len(made))
+    named: list[Decoy] = []
+    for at in range(0, len(made) if count >= WEAK_DECOYS else 0, CODE_GROUP_SIZE):
+        asked = range(at, min(len(made), at + CODE_GROUP_SIZE))
+        each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in asked])
+        named += [made[index] for index, result in zip(asked, each, strict=True)
+                  if result.outcome is Outcome.SCORED and result.score == 1.0]
+        if len(named) >= SHOWN:
+            break
+    return WeakRequests(count, tuple(named[:SHOWN]))
 
 
-def weak_trouble(weak: Sequence[Decoy]) -> str:
-    """Why ``weak`` (:func:`weak_decoys`, at least :data:`WEAK_DECOYS` of them) makes the requests the finding."""
-    shown = ", ".join(decoy.described for decoy in weak[:4])
-    more = f" and {len(weak) - 4} more" if len(weak) > 4 else ""
-    return (f"its requests of the reference do not tell it from {len(weak)} simple wrong programs ({shown}{more}): "
+def weak_trouble(weak: WeakRequests) -> str:
+    """Why ``weak`` (:func:`weak_decoys`, its ``trouble``) makes the requests the finding."""
+    shown = ", ".join(decoy.described for decoy in weak.named)
+    more = weak.count - len(weak.named)
+    listed = f" ({shown}{f' and {more} more' if more > 0 else ''})" if shown else ""
+    return (f"its requests of the reference do not tell it from {weak.count} simple wrong programs{listed}: "
             "they answer every request as the reference does, and other inputs otherwise")

@@ -174,7 +174,8 @@ QUIET = dict(spot_checks=0, canaries=0, group_canaries=0, group_mutants=0, refer
 
 
 def _is_check(source: str) -> bool:
-    return source.startswith(CHECK[:30])
+    """The answers check's verifier (not the decoys' check, trainer.weak_requests, which starts alike)."""
+    return source.startswith(CHECK[:30]) and "DECOYS = " not in source
 
 
 class CountingPool:
@@ -198,6 +199,8 @@ class CountingPool:
                 code = text[len(REFERENCE) + 1:]
                 self.checked.append(code)
                 score = 1.0 if code.strip() in (RIGHT.strip(), REFERENCE.strip()) else 0.0
+            elif "DECOYS = " in source:  # the decoys' check (trainer.weak_requests): every decoy told apart
+                score = 0.0
             else:
                 score = 0.5 if text == HALF else 1.0
             results.append(ScoreResult(outcome=Outcome.SCORED, score=score, ran_response=True,

@@ -13,8 +13,9 @@ import pytest
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import ResultsReplay
-from trainer.weak_requests import WEAK_DECOYS, weak_decoys, weak_trouble
+from trainer.weak_requests import WEAK_DECOYS, WeakRequests, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
+from verifier.pool import CODE_GROUP_SIZE
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 TASK = dict(prompt="Write `total(xs)`, the sum of a list of ints.", reference=SUM_LOOP,
@@ -87,14 +88,21 @@ def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_after_
     assert replay.trouble is None and replay.excused == "a" * 32 and pool.asked == ["all"]
 
 
-def test_weak_decoys_are_named_by_one_question_about_each():
+def test_weak_decoys_are_named_by_a_question_about_each_a_group_at_a_time_until_four_are():
     _, pool = _replay({"max(arg1)", "arg1[0]"})
     assert pool.asked == ["all", *map(str, range(len(decoys([[[["total", [[7]], {}]], ""]]))))]
+    _, pool = _replay({"arg1", "arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"})
+    assert pool.asked == ["all", *map(str, range(CODE_GROUP_SIZE))]
+
+
+def test_one_weak_decoy_is_counted_and_not_named():
+    _, pool = _replay({"max(arg1)"})
+    assert pool.asked == ["all"]
 
 
 def test_the_trouble_names_four_decoys_and_counts_the_rest():
-    made = [Decoy("f", None, str(index)) for index in range(6)]
-    assert weak_trouble(made).startswith("its requests of the reference do not tell it from 6 simple wrong programs"
+    made = tuple(Decoy("f", None, str(index)) for index in range(4))
+    assert weak_trouble(WeakRequests(6, made)).startswith("its requests of the reference do not tell it from 6 simple wrong programs"
                                          " (f returning 0, f returning 1, f returning 2, f returning 3 and 2 more)")
 
 
@@ -139,13 +147,13 @@ def test_a_decoy_that_is_right_on_the_near_runs_is_not_wrong(bwrap_scoring_pool)
     reference = "def largest(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n" \
                 "    return best\n"
     runs = [[[["largest", [xs], {}] for xs in ([3, 9, 2], [5], [-4, -1])], ""]]
-    assert weak_decoys(bwrap_scoring_pool, runs, reference) == []
+    assert weak_decoys(bwrap_scoring_pool, runs, reference) == WeakRequests()
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_the_decoys_of_one_trivial_request_are_found_weak_and_named(bwrap_scoring_pool):
     weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], SUM_LOOP)
-    assert {decoy.label for decoy in weak} == {"arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"}
+    assert weak.count == 4 and {decoy.label for decoy in weak.named} == {"arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"}
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
@@ -156,7 +164,7 @@ def test_a_reference_that_refuses_to_load_beside_a_redefinition_still_has_its_we
     detecting = SUM_LOOP + ("import sys\n_module = sys._getframe().f_code\n"
                             "assert [c.co_name for c in _module.co_consts if hasattr(c, 'co_name')].count('total') == 1\n")
     weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], detecting)
-    assert len(weak) >= WEAK_DECOYS
+    assert weak.count >= WEAK_DECOYS and weak.trouble
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
@@ -164,7 +172,7 @@ def test_a_reference_whose_recorded_runs_do_not_complete_gives_no_weak_decoys(bw
     """No verdict where the reference's own requests did not complete (the replay then left it no digest, which is
     trouble of its own)."""
     slow = "import time\n\ndef total(xs):\n    time.sleep(30)\n    return sum(xs)\n"
-    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], slow) == []
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], slow) == WeakRequests()
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
