@@ -20,9 +20,11 @@ raised, say nothing). A decoy that answers the near runs as the reference does i
 answer is the largest item has ``max`` for a decoy.
 
 Two or more wrong decoys the requests did not tell from the reference are the finding (:data:`WEAK_DECOYS`), the
-results rule's trouble: the task is flagged at its first group. One is not: an honest task whose arguments obey a
-rule the near runs break (a sorted list, whose smallest item is its first) has a decoy that is right on every input
-the task allows and wrong on the near runs; but one keeps the reference's digest from being excused.
+results rule's trouble: the task is flagged at its first group. One is not, but it keeps the reference's digest from
+being excused: an honest verifier whose tests miss one case has one (a verifier of "return the items in any order"
+whose lists hold no duplicate does not tell ``sorted(set(xs))`` from the reference), and a flag quarantines its
+task. What that lets pass: the requests ``[7]``, ``[7, 0]`` and ``[0, 7]`` of a sum leave ``max`` alone not told
+apart, and paid 48 of 144 wrong programs a run (red-team round 61).
 
 Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
