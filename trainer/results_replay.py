@@ -287,7 +287,7 @@ class ResultsReplay:
         weak = weak_decoys(self._pool, runs, reference)
         if weak.trouble:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
-        ok = complete and not weak.count and separates(digests[0], digests[1:1 + len(failures)],
+        ok = complete and weak.measured and not weak.count and separates(digests[0], digests[1:1 + len(failures)],
                                                  digests[1 + len(failures):])
         return Replay(found.runs, excused=digests[0] if ok else None)
 

@@ -76,8 +76,11 @@ CUT = {cut!r}
 ANSWERS = []
 ''' + COMPARE + '''{answers}
 
-def same(want, got):
-    return json.dumps(want, sort_keys=True) == json.dumps(got, sort_keys=True)
+def held(compare, want, got):
+    try:
+        return compare(want, got)
+    except Exception:
+        return True
 
 
 def reference_runs(reference):
@@ -99,12 +102,12 @@ def answered(name, index, shape, recorded, near):
     for (calls, stdin), run in zip(RUNS, recorded):
         if not name:
             made, text = script_answer(shape, stdin)
-            if made and not (run.loaded and run.stdout.split() == text.split()):
+            if made and not (run.loaded and held(printed, run.stdout, text)):
                 return False
         for (called, args, kwargs), got in zip(calls, run.calls):
             if name and called == name:
                 made, value = decoy_answer(index, shape, args, kwargs)
-                if made and not (got.ok and same(got.value, value)):
+                if made and not (got.ok and held(alike, got.value, value)):
                     return False
     return True
 
@@ -140,11 +143,11 @@ def verify(response):
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
-``[name, index, shape]``, a script's named "") as JSON literals, where the reference's code ends in the text it scores; after it, the text
-names the decoys it asks about (their positions, or ``all``). It pays the share of those that the recorded runs did
-not tell from the reference and that answer a near call otherwise. The reference's runs are made at its first call
-and kept for the rest of its process's calls; a recorded run that did not complete leaves no verdict (the sandbox's
-``verifier_error``), as it left the replay no digest."""
+``[name, index, shape]``, a script's named "") as JSON literals, where the reference's code ends in the text it
+scores; after it, the text names the decoys it asks about (their positions, or ``all``). It pays the share of those
+that the recorded runs did not tell from the reference and that answer a near call otherwise. The reference's runs
+are made at its first call and kept for the rest of its process's calls; a recorded run that did not complete leaves
+no verdict (the sandbox's ``verifier_error``), as it left the replay no digest."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
@@ -162,6 +165,8 @@ class WeakRequests:
 
     count: int = 0  # decoys the requests did not tell from the reference that answer the near runs otherwise
     named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once ``count`` reaches :data:`WEAK_DECOYS`
+    measured: bool = True  # False: the check gave no verdict (the reference's recorded runs did not complete in it,
+    # or it failed): the reference's digest is then not excused
 
     @property
     def trouble(self) -> bool:
@@ -181,7 +186,9 @@ def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) ->
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code)
     (share,) = pool.score_batch([(source, f"{reference_code}\n{ALL}")])
-    if share.outcome is not Outcome.SCORED or not share.score:
+    if share.outcome is not Outcome.SCORED:
+        return WeakRequests(measured=False)
+    if not share.score:
         return WeakRequests()
     count = round(share.score * len(made))
     named: list[Decoy] = []
@@ -192,7 +199,7 @@ def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) ->
                   if result.outcome is Outcome.SCORED and result.score == 1.0]
         if len(named) >= SHOWN:
             break
-    return WeakRequests(count, tuple(named[:SHOWN]))
+    return WeakRequests(count=count, named=tuple(named[:SHOWN]))
 
 
 def weak_trouble(weak: WeakRequests) -> str:

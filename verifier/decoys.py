@@ -52,6 +52,7 @@ _MAX_ARGUMENTS = 3
 _MAX_NEAR_RUNS = 8
 _MAX_NEAR_CALLS = 48
 _ARGUMENT = re.compile(r"\bv\b")
+_MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,20 @@ class Decoy:
 def decoys(runs: Sequence[list]) -> list[Decoy]:
     """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called, by
     the type of each argument where it was first passed, each name's shapes of its arguments first, then its
-    constants. Where no run called a function, the program is a script: its decoys print shapes of its standard
-    input (:mod:`verifier.script_decoys`; none where every input was empty). Every called name gets its share of :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions
-    tested in full and a fourth, the one that mattered, left with no decoy."""
+    constants. Where a run had a standard input, decoys that print shapes of it come after them
+    (:mod:`verifier.script_decoys`): where no run called a function the program is a script, and a called
+    ``main()`` may read its input too (red-team round 62, D2). Every called name gets its share of
+    :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions tested in full and a fourth, the one
+    that mattered, left with no decoy."""
     first: dict[str, list] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
             if name.isidentifier() and name not in first and len(first) < _MAX_NAMES:
                 first[name] = [*args, *kwargs.values()]
+    scripted = any(stdin.strip() for _, stdin in runs)
+    script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
     if not first:
-        scripted = any(stdin.strip() for _, stdin in runs)
-        return [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
+        return script
     share = max(8, MAX_DECOYS // max(1, len(first)))
     found: list[Decoy] = []
     for name, values in first.items():
@@ -97,7 +101,7 @@ def decoys(runs: Sequence[list]) -> list[Decoy]:
                 for shape in SHAPES.get(_kind(value), ("v",))]
         made += [Decoy(name, None, shape) for shape in CONSTANTS]
         found += made[:share]
-    return found
+    return found + script
 
 
 def answers_source() -> str:
@@ -138,12 +142,13 @@ def _kind(value: object) -> str:
 def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     """:data:`NEAR_COPIES` copies of each recorded run that calls functions, every argument of every call changed a
     little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone; at most 8 runs of 48 calls in
-    all. A run's calls keep their order and its standard input is kept. What every recorded argument in one place
-    (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never empty, an
-    integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose lists were
-    all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list, answered the
-    unsorted near runs otherwise. Where no run called a function (a script), the near runs are its inputs with
-    their numbers moved (:func:`_near_scripts`)."""
+    all. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62, D2: a
+    called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded argument in
+    one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never
+    empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose
+    lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list,
+    answered the unsorted near runs otherwise. Where no run called a function (a script), the near runs are its
+    inputs with their numbers moved (:func:`_near_scripts`)."""
     rng = random.Random(seed)
     called = [[calls, stdin] for calls, stdin in runs if calls]
     if not called:
@@ -154,15 +159,17 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
             for place, arg in [*enumerate(args), *kwargs.items()]:
                 seen.setdefault((name, place), []).append(arg)
     kept = {place: _invariants(values) for place, values in seen.items()}
+    inputs = [stdin for _, stdin in called if stdin.strip()]
     found: list[list] = []
     total = 0
     for _ in range(NEAR_COPIES):
         for calls, stdin in called:
             if len(found) >= _MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
                 return found
+            near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
             found.append([[[name, [_kept(_near(arg, rng), kept[name, index], arg) for index, arg in enumerate(args)],
                             {key: _kept(_near(arg, rng), kept[name, key], arg) for key, arg in kwargs.items()}]
-                           for name, args, kwargs in calls], stdin])
+                           for name, args, kwargs in calls], near])
             total += len(calls)
     return found
 
@@ -228,6 +235,8 @@ def _near(value: object, rng: random.Random, depth: int = 0) -> object:
     if isinstance(value, bool):
         return rng.random() < 0.5
     if isinstance(value, int):
+        if value.bit_length() > _MAX_BITS:  # (red-team round 62, B: 4300 digits moved to 4301 broke the JSON)
+            return value
         return value + rng.choice((-2, -1, 1, 2))
     if isinstance(value, float):
         return value + rng.choice((-1.5, -0.5, 0.5, 1.25))

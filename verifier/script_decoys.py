@@ -100,7 +100,7 @@ def near_stdin(stdin: str, recorded: list[str], rng: random.Random) -> str:
 def _counted(head: str, rest: str) -> str | None:
     """``tokens`` where ``head``, a first line of one whole number, counts the tokens of the ``rest``, ``lines``
     where it counts its non-empty lines, else None."""
-    if not head.strip().isdigit():
+    if not head.strip().isdigit() or len(head.strip()) > 18:
         return None
     count = int(head)
     if count == len(rest.split()):
@@ -127,6 +127,10 @@ def _resized(text: str, rng: random.Random, natural: bool) -> str:
 
 
 def _moved(token: str, rng: random.Random, natural: bool) -> str:
+    """A number's token moved by one or two (a decimal by a half); one of 3,000 digits or more as it is (CPython
+    converts 4,300 at most, and a standard input is any text)."""
+    if len(token) >= 3000:
+        return token
     if "." in token:
         value: float | int = float(token) + rng.choice((-0.5, 0.5))
     else:

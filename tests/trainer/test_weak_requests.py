@@ -102,7 +102,7 @@ def test_one_weak_decoy_is_counted_and_not_named():
 
 def test_the_trouble_names_four_decoys_and_counts_the_rest():
     made = tuple(Decoy("f", None, str(index)) for index in range(4))
-    assert weak_trouble(WeakRequests(6, made)).startswith("its requests of the reference do not tell it from 6 simple wrong programs"
+    assert weak_trouble(WeakRequests(count=6, named=made)).startswith("its requests of the reference do not tell it from 6 simple wrong programs"
                                          " (f returning 0, f returning 1, f returning 2, f returning 3 and 2 more)")
 
 
@@ -168,11 +168,11 @@ def test_a_reference_that_refuses_to_load_beside_a_redefinition_still_has_its_we
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_a_reference_whose_recorded_runs_do_not_complete_gives_no_weak_decoys(bwrap_scoring_pool):
+def test_a_reference_whose_recorded_runs_do_not_complete_leaves_its_requests_unmeasured(bwrap_scoring_pool):
     """No verdict where the reference's own requests did not complete (the replay then left it no digest, which is
-    trouble of its own)."""
+    trouble of its own): not trouble, and not excused either."""
     slow = "import time\n\ndef total(xs):\n    time.sleep(30)\n    return sum(xs)\n"
-    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], slow) == WeakRequests()
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], slow) == WeakRequests(measured=False)
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
@@ -230,3 +230,53 @@ def test_an_honest_script_verifier_with_varied_inputs_is_not_flagged(monitored_t
     replay = ResultsReplay(bwrap_scoring_pool).replay(task.id, task)
     assert replay.trouble is None and replay.excused is not None
     assert monitored_training(bwrap_scoring_pool, task, [SCRIPT, *WRONG_SCRIPTS], 2).flagged == {}
+
+
+# Red-team round 62 -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("returned", ["float(result)", "result + 1e-9", "str(result)"])
+def test_a_reference_whose_answers_are_alike_but_not_the_same_as_the_decoys_still_has_them_found(
+        bwrap_scoring_pool, returned):
+    """Round 62 (A): the recorded calls were compared exactly, so a reference returning ``7.0`` told ``max``'s ``7``
+    apart, while a lenient verifier paid it; they are compared as the answers check compares now."""
+    reference = SUM_LOOP.replace("return result", f"return {returned}")
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_that_prints_its_answer_beside_words_still_has_its_decoys_found(bwrap_scoring_pool):
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "7\n"]], "print('Total:', sum(map(int, input().split())))\n")
+    assert weak.trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_that_reads_its_input_has_script_decoys(bwrap_scoring_pool):
+    """Round 62 (D2): ``main()`` called with the input ``7``: no decoy of ``main`` has an argument, and an input kept
+    as it was compared nothing."""
+    reference = "def main():\n    print(sum(map(int, input().split())))\n"
+    weak = weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], "7\n"]], reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_answer_the_check_cannot_encode_leaves_the_other_decoys_measured(bwrap_scoring_pool):
+    """Round 62 (C): ``v * v`` of a 4,299-digit argument could not be written as JSON, the check raised, and no
+    decoy of any function was measured (count 0, the digest excused)."""
+    reference = SUM_LOOP + "\n\ndef last_digit(n):\n    return n % 10\n"
+    runs = [[[["total", [[7]], {}], ["last_digit", [10 ** 4299], {}]], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, reference).trouble
+
+
+def test_a_check_without_a_verdict_leaves_the_reference_unexcused():
+    """Round 62 (C): a crash of the check read as no weak decoy, and the reference's digest was excused."""
+
+    class Failing(DecoyPool):
+        def score_batch(self, items, run_env=None):
+            if any("DECOYS = " in source for source, _ in items):
+                return [ScoreResult(outcome=Outcome.ERROR, detail="the check failed") for _ in items]
+            return super().score_batch(items, run_env)
+
+    replay = ResultsReplay(Failing(set())).replay("t", TaskSpec(verifier=ONE_TEST, **TASK))
+    assert replay.trouble is None and replay.excused is None and replay.runs

@@ -62,7 +62,7 @@ def test_near_runs_change_every_argument_and_keep_each_ones_type():
     assert len(near) == NEAR_COPIES
     for calls, stdin in near:
         (name, args, kwargs), = calls
-        assert (name, stdin) == ("f", "in")
+        assert name == "f" and stdin != "in"  # (an input is changed too: red-team round 62, D2)
         assert [type(arg) for arg in args] == [int, str, list, float, bool, dict, type(None)]
         assert args[:4] != [3, "abc", [1, 2, 3], 2.5] and isinstance(kwargs["key"], str)
         assert abs(args[0] - 3) <= 2  # (a slow honest reference stays about as slow)
@@ -150,3 +150,17 @@ def test_near_inputs_keep_numbers_never_negative_and_lines_in_order_so():
 def test_near_inputs_of_words_change_a_word_and_keep_the_rest():
     for _, stdin in near_runs([[[], "hello world\n"]]):
         assert stdin != "hello world\n" and len(stdin.split()) == 2
+
+
+def test_an_integer_too_long_to_move_and_still_write_is_kept():
+    """Red-team round 62 (B): 4,300 digits moved to 4,301, and the trainer's own JSON of the near runs raised."""
+    big = 10 ** 4300 - 1
+    for calls, _ in near_runs([[[["f", [big], {}]], ""]]):
+        assert calls[0][1] == [big]
+    assert all(len(stdin) >= 3000 for _, stdin in near_runs([[[], "9" * 3000 + "\n"]]))
+
+
+def test_a_called_function_s_standard_input_is_changed_too():
+    """Red-team round 62 (D2): ``main()`` read the input ``7``, kept as it was in every near run."""
+    near = near_runs([[[["main", [], {}]], "7\n"]])
+    assert near and all(stdin != "7\n" for _, stdin in near)
