@@ -33,8 +33,12 @@ decoy made of its text was told apart; and 64 decoys, each a replay of its own, 
 calls): one call for a task whose requests tell every decoy apart, or leave one of them wrong; and where two or
 more are, a group of calls at a time about each decoy in turn, until four are named.
 
-What that leaves: a decoy stands for one function, with every other call answered as the reference answered it,
-and nothing it prints; a function that the reference's other functions call too is measured only by its own calls.
+What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
+function that the reference's other functions call too is measured only by its own calls. Where every call of the
+function in a run returned None and the run printed, the decoy prints its answers instead, a line each, compared
+with what the run printed (red-team round 62, D1: ``total(xs)`` printed its sum, and no decoy was compared); a
+script decoy is compared only on runs whose calls returned nothing (a called ``main()``), and a decoy no recorded
+request could be answered by (its shape raised on every one) is not weak.
 
 Still open: a reference that raises on every input but the verifier's requests leaves no near run compared, so no
 decoy is wrong; a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a
@@ -98,24 +102,57 @@ def reference_runs(reference):
     return ANSWERS[0]
 
 
+def printing(name, calls, run):
+    returned = [got for (called, _, _), got in zip(calls, run.calls) if called == name]
+    return bool(returned and run.stdout.strip()) and all(got.ok and got.value is None for got in returned)
+
+
+def printed_answers(name, index, shape, calls):
+    texts = []
+    for called, args, kwargs in calls:
+        if called == name:
+            made, value = decoy_answer(index, shape, args, kwargs)
+            if not made:
+                return None
+            texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
+    return "\\n".join(texts)
+
+
+def quiet(run):
+    return all(got.ok and got.value is None for got in run.calls)
+
+
 def answered(name, index, shape, recorded, near):
+    compared = False
     for (calls, stdin), run in zip(RUNS, recorded):
         if not name:
-            made, text = script_answer(shape, stdin)
+            made, text = script_answer(shape, stdin) if quiet(run) else (False, None)
             if made and not (run.loaded and held(printed, run.stdout, text)):
                 return False
+            compared = compared or made
+            continue
+        if printing(name, calls, run):
+            text = printed_answers(name, index, shape, calls)
+            if text is not None and not held(printed, run.stdout, text):
+                return False
+            compared = compared or text is not None
+            continue
         for (called, args, kwargs), got in zip(calls, run.calls):
-            if name and called == name:
+            if called == name:
                 made, value = decoy_answer(index, shape, args, kwargs)
                 if made and not (got.ok and held(alike, got.value, value)):
                     return False
-    return True
+                compared = compared or made
+    return compared
 
 
 def differs(name, index, shape, calls, stdin, run):
     if not name:
         made, text = script_answer(shape, stdin)
-        return run.loaded and made and not printed(run.stdout, text)
+        return quiet(run) and run.loaded and made and not printed(run.stdout, text)
+    if printing(name, calls, run):
+        text = printed_answers(name, index, shape, calls)
+        return text is not None and not printed(run.stdout, text)
     for (called, args, kwargs), got in zip(calls, run.calls):
         if called == name and got.ok:
             made, value = decoy_answer(index, shape, args, kwargs)

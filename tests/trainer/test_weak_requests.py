@@ -280,3 +280,11 @@ def test_a_check_without_a_verdict_leaves_the_reference_unexcused():
 
     replay = ResultsReplay(Failing(set())).replay("t", TaskSpec(verifier=ONE_TEST, **TASK))
     assert replay.trouble is None and replay.excused is None and replay.runs
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_function_that_prints_its_answer_has_decoys_that_print_theirs(bwrap_scoring_pool):
+    """Round 62 (D1): ``total(xs)`` printed the sum and returned None; every decoy's answer was compared with None."""
+    reference = "def total(xs):\n    print(sum(xs))\n"
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference)
+    assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
