@@ -80,11 +80,11 @@ CUT = {cut!r}
 ANSWERS = []
 ''' + COMPARE + '''{answers}
 
-def held(compare, want, got):
+def held(compare, want, got, raised):
     try:
         return compare(want, got)
     except Exception:
-        return True
+        return raised
 
 
 def reference_runs(reference):
@@ -112,9 +112,12 @@ def printed_answers(name, index, shape, calls):
     for called, args, kwargs in calls:
         if called == name:
             made, value = decoy_answer(index, shape, args, kwargs)
+            try:
+                texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
+            except Exception:
+                made = False
             if not made:
                 return None
-            texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
     return "\\n".join(texts)
 
 
@@ -122,52 +125,39 @@ def quiet(run):
     return all(got.ok and got.value is None for got in run.calls)
 
 
-def answered(name, index, shape, recorded, near):
-    compared = False
-    for (calls, stdin), run in zip(RUNS, recorded):
-        if not name:
-            made, text = script_answer(shape, stdin) if quiet(run) else (False, None)
-            if made and not (run.loaded and held(printed, run.stdout, text)):
-                return False
-            compared = compared or made
-            continue
-        if printing(name, calls, run):
-            text = printed_answers(name, index, shape, calls)
-            if text is not None and not held(printed, run.stdout, text):
-                return False
-            compared = compared or text is not None
-            continue
+def comparisons(name, index, shape, calls, stdin, run):
+    if not name:
+        made, text = script_answer(shape, stdin)
+        if made and quiet(run):
+            yield run.loaded, run.stdout, text, printed
+    elif printing(name, calls, run):
+        text = printed_answers(name, index, shape, calls)
+        if text is not None:
+            yield True, run.stdout, text, printed
+    else:
         for (called, args, kwargs), got in zip(calls, run.calls):
             if called == name:
                 made, value = decoy_answer(index, shape, args, kwargs)
-                if made and not (got.ok and held(alike, got.value, value)):
-                    return False
-                compared = compared or made
+                if made:
+                    yield got.ok, got.value, value, alike
+
+
+def answered(decoy, recorded):
+    compared = False
+    for (calls, stdin), run in zip(RUNS, recorded):
+        for ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+            if not (ok and held(compare, want, got, True)):
+                return False
+            compared = True
     return compared
 
 
-def differs(name, index, shape, calls, stdin, run):
-    if not name:
-        made, text = script_answer(shape, stdin)
-        return quiet(run) and run.loaded and made and not printed(run.stdout, text)
-    if printing(name, calls, run):
-        text = printed_answers(name, index, shape, calls)
-        return text is not None and not printed(run.stdout, text)
-    for (called, args, kwargs), got in zip(calls, run.calls):
-        if called == name and got.ok:
-            made, value = decoy_answer(index, shape, args, kwargs)
-            if made and not alike(got.value, value):
-                return True
-    return False
-
-
-def wrong(name, index, shape, near):
+def wrong(decoy, near):
     for (calls, stdin), run in zip(NEAR, near):
-        try:
-            if run.outcome == "completed" and differs(name, index, shape, calls, stdin, run):
-                return True
-        except Exception:
-            return True
+        if run.outcome == "completed":
+            for ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+                if ok and not held(compare, want, got, False):
+                    return True
     return False
 
 
@@ -176,7 +166,7 @@ def verify(response):
     recorded, near = runs[:len(RUNS)], runs[len(RUNS):]
     asked = response[CUT:].split()
     chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
-    weak = [decoy for decoy in chosen if answered(*decoy, recorded, near) and wrong(*decoy, near)]
+    weak = [decoy for decoy in chosen if answered(decoy, recorded) and wrong(decoy, near)]
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
