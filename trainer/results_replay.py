@@ -219,8 +219,11 @@ def separates(reference: str | None, failures: Sequence[str | None], mutants: Se
 class ResultsReplay:
     """Per task, the replaying verifier (made once a run from the reference's requests); the replayed digests."""
 
-    def __init__(self, pool: ScoringPool) -> None:
+    def __init__(self, pool: ScoringPool, near_rng: random.Random | None = None) -> None:
         self._pool = pool
+        # the seeds of the decoys' near runs (:mod:`trainer.weak_requests`): secret, as no verifier may predict them
+        # (a seeded source only in tests)
+        self._near_rng = near_rng or random.SystemRandom()
         self._replays: dict[str, Replay] = {}
         self._tries: dict[str, int] = {}  # recordings of a task whose reference was not paid in full
         self._ran: set[str] = set()  # tasks some text of which the verifier ran (the sandbox's ``ran_response``)
@@ -284,7 +287,7 @@ class ResultsReplay:
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
-        weak = weak_decoys(self._pool, runs, reference)
+        weak = weak_decoys(self._pool, runs, reference, self._near_rng.getrandbits(64))
         if weak.trouble:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
         ok = complete and weak.measured and not weak.count and separates(digests[0], digests[1:1 + len(failures)],

@@ -76,7 +76,8 @@ class VerifierReward:
         self._probes = GroupProbes(pool, monitor, self._specs, self._group_rng)  # canaries, mutants, answer probes
         # which responses are re-scored alone: ``rng`` (each is first wherever drawn)
         self._checks = BackgroundChecks(pool, monitor, self._specs, rng or random.Random(0), twin_rng)
-        self._replay = ResultsReplay(pool)  # the results rule's digests: the reference's requests on every text
+        # the results rule's digests: the reference's requests on every text (near runs drawn as the canaries are)
+        self._replay = ResultsReplay(pool, random.Random(0) if canary_rng else None)
         self._answers = AnswerCheck(pool)  # the answers rule: paid texts against the reference, on those requests
 
     def verifier_source(self, task_id: str) -> str | None:

@@ -11,27 +11,39 @@ what every rule of training compares by.
 So, once a run per task, the trainer measures those requests by the reference's *decoys* (:mod:`verifier.decoys`:
 for one called function, a program that returns a constant, or the first item, the largest, the length ... of an
 argument). One verifier of the trainer's own (:data:`DECOY_CHECK`) runs the reference, unchanged, on the recorded
-requests and on the *near runs* (the requests with every argument changed a little, drawn by the trusted side), and
-works out each decoy's answers from the arguments. A decoy that answered every recorded call of its function exactly
-as the reference did was not told from it (the replay would have given it the reference's digest). Such a decoy is
-*wrong* when it answers a near call otherwise than the reference returned, by the answers check's own comparison
-(:data:`trainer.answer_check.COMPARE`; a near run of the reference that did not complete, and a near call that
-raised, say nothing). A decoy that answers the near runs as the reference does is not wrong: a task whose right
-answer is the largest item has ``max`` for a decoy.
+requests and on the *near runs* (the requests with every argument changed a little, drawn by the trusted side from
+a secret seed), and works out each decoy's answers from the arguments. A decoy that answered every recorded call of
+its function exactly as the reference did was not told from it (the replay would have given it the reference's
+digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
+check's own comparison (:data:`trainer.answer_check.COMPARE`), or when the reference *refused* a quarter or more of
+its near calls where another such decoy answers otherwise (:data:`REFUSED`: raised on them, or did not end them in
+fair time, :data:`FAIR_TIMES`). A decoy that
+answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
+for a decoy.
+
+Why refusals count (session 31; red-team round 61, A4): a reference defined only at the verifier's requests
+(``assert xs == [7]``, a loop on any other list, or an answer only on the one-item near lists, where every decoy
+answers as it does) left no near call compared, so no decoy was wrong and the reference's digest was excused. A
+right reference is rarely defined only at its test points, and a refusal weighs only on decoys that the recorded
+requests did not tell apart. Why the seed is secret: the reference's author wrote the records, and with a known
+seed could search for records whose near runs are only the ones it can answer like its decoys.
 
 Two or more wrong decoys the requests did not tell from the reference are the finding (:data:`WEAK_DECOYS`), the
-results rule's trouble: the task is flagged at its first group. One is not, but it keeps the reference's digest from
-being excused: an honest verifier whose tests miss one case has one (a verifier of "return the items in any order"
-whose lists hold no duplicate does not tell ``sorted(set(xs))`` from the reference), and a flag quarantines its
-task. What that lets pass: the requests ``[7]``, ``[7, 0]`` and ``[0, 7]`` of a sum leave ``max`` alone not told
-apart, and paid 48 of 144 wrong programs a run (red-team round 61).
+results rule's trouble: the task is flagged at its first group; so is one that is *strict* (a constant, or a shape
+that drops its argument's content: the first item, the largest, a length, a sum;
+:attr:`verifier.decoys.Decoy.strict`). One that rearranges its argument (sorted, without duplicates, stripped, lower-cased) is not, but it keeps
+the reference's digest from being excused: an honest verifier's tests often miss one such case (a verifier of
+"return the items in any order" whose lists hold no duplicate does not tell ``sorted(set(xs))`` from the
+reference), and a flag quarantines its task. Why strict ones count alone (session 31): the requests ``[7]``,
+``[7, 0]`` and ``[0, 7]`` of a sum left ``max`` alone not told apart, and paid 48 of 144 wrong programs a run
+(red-team round 61).
 
 Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
 128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
-calls): one call for a task whose requests tell every decoy apart, or leave one of them wrong; and where two or
-more are, a group of calls at a time about each decoy in turn, until four are named.
+calls): one pool call (about every decoy, and about the strict ones) for a task whose requests are no trouble; and
+where they are, a group of calls at a time about each decoy in turn, until four are named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
@@ -40,9 +52,8 @@ with what the run printed (red-team round 62, D1: ``total(xs)`` printed its sum,
 script decoy is compared only on runs whose calls returned nothing (a called ``main()``), and a decoy no recorded
 request could be answered by (its shape raised on every one) is not weak.
 
-Still open: a reference that raises on every input but the verifier's requests leaves no near run compared, so no
-decoy is wrong; a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a
-two-token change of the reference) is not measured here.
+Still open: a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a sum
+of the absolute values, or without duplicates: the requests ``[7]`` and ``[3, 4]``) is not measured here.
 """
 
 from __future__ import annotations
@@ -63,6 +74,19 @@ WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
 SHOWN = 4
 """Weak decoys named in the finding, at most (the rest are counted)."""
+FAIR_S = 0.2
+"""A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
+FAIR_TIMES = 10
+"""A near run's time as a multiple of the slowest recorded run's (at least :data:`FAIR_S`, at most the near runs'
+budget): a near run cut short by the budget, not by this, says nothing."""
+REFUSED = 0.25
+"""The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
+refused (raised on, or did not end in fair time) where another decoy the requests did not tell apart answers
+otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Why a quarter: a
+reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
+refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
+breaks its input's form (a pair of a list of pairs shortened), where its decoys that keep the list (sorted,
+reversed: alike to the answers check, which compares a list's items in any order) answer alike."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
 
@@ -77,6 +101,10 @@ RUNS = json.loads({runs!r})
 NEAR = json.loads({near!r})
 DECOYS = json.loads({decoys!r})
 CUT = {cut!r}
+BUDGET = {budget!r}
+FAIR_S = {fair_s!r}
+FAIR_TIMES = {fair_times!r}
+REFUSED = {refused!r}
 ANSWERS = []
 ''' + COMPARE + '''{answers}
 
@@ -89,14 +117,20 @@ def held(compare, want, got, raised):
 
 def reference_runs(reference):
     if not ANSWERS:
-        end = time.monotonic() + {budget!r}
-        runs = []
-        for index, (calls, stdin) in enumerate(RUNS + NEAR):
-            if index == len(RUNS):
-                end = time.monotonic() + {budget!r}
-            runs.append(run_response(reference, calls=calls, stdin=stdin,
-                                     timeout=max(0.01, end - time.monotonic())))
-        ANSWERS.append(runs if all(run.outcome == "completed" for run in runs[:len(RUNS)]) else None)
+        runs, fair, slowest = [], [], 0.0
+        end = time.monotonic() + BUDGET
+        for calls, stdin in RUNS:
+            start = time.monotonic()
+            runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, end - start)))
+            slowest = max(slowest, time.monotonic() - start)
+        allowance = min(BUDGET, max(FAIR_S, FAIR_TIMES * slowest))
+        end = time.monotonic() + BUDGET
+        for calls, stdin in NEAR:
+            left = end - time.monotonic()
+            runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, min(allowance, left))))
+            fair.append(left >= 0.9 * allowance)
+        done = all(run.outcome == "completed" for run in runs[:len(RUNS)])
+        ANSWERS.append((runs[:len(RUNS)], runs[len(RUNS):], fair) if done else None)
     if ANSWERS[0] is None:
         raise Uncompared("a run of the reference's requests did not complete")
     return ANSWERS[0]
@@ -129,44 +163,50 @@ def comparisons(name, index, shape, calls, stdin, run):
     if not name:
         made, text = script_answer(shape, stdin)
         if made and quiet(run):
-            yield run.loaded, run.stdout, text, printed
+            yield (name, -1), run.loaded, run.stdout, text, printed
     elif printing(name, calls, run):
         text = printed_answers(name, index, shape, calls)
         if text is not None:
-            yield True, run.stdout, text, printed
+            yield (name, -1), True, run.stdout, text, printed
     else:
-        for (called, args, kwargs), got in zip(calls, run.calls):
+        for at, ((called, args, kwargs), got) in enumerate(zip(calls, run.calls)):
             if called == name:
                 made, value = decoy_answer(index, shape, args, kwargs)
                 if made:
-                    yield got.ok, got.value, value, alike
+                    yield (name, at), got.ok, got.value, value, alike
 
 
 def answered(decoy, recorded):
     compared = False
     for (calls, stdin), run in zip(RUNS, recorded):
-        for ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+        for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
             if not (ok and held(compare, want, got, True)):
                 return False
             compared = True
     return compared
 
 
-def wrong(decoy, near):
-    for (calls, stdin), run in zip(NEAR, near):
-        if run.outcome == "completed":
-            for ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
-                if ok and not held(compare, want, got, False):
+def wrong(decoy, near, fair, rivals):
+    agreed = refused = 0
+    for (calls, stdin), run, fairly in zip(NEAR, near, fair):
+        theirs = [{{place: got for place, _, _, got, _ in comparisons(*rival, calls, stdin, run)}}
+                  for rival in rivals if rival != decoy]
+        for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+            if ok and run.outcome == "completed":
+                if not held(compare, want, got, False):
                     return True
-    return False
+                agreed += 1
+            elif not ok and (fairly or run.outcome == "completed"):
+                refused += any(place in other and not held(compare, other[place], got, False) for other in theirs)
+    return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 
 def verify(response):
-    runs = reference_runs(response[:CUT])
-    recorded, near = runs[:len(RUNS)], runs[len(RUNS):]
+    recorded, near, fair = reference_runs(response[:CUT])
     asked = response[CUT:].split()
     chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
-    weak = [decoy for decoy in chosen if answered(decoy, recorded) and wrong(decoy, near)]
+    rivals = [decoy for decoy in DECOYS if answered(decoy, recorded)]
+    weak = [decoy for decoy in chosen if decoy in rivals and wrong(decoy, near, fair, rivals)]
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
@@ -183,6 +223,7 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
                               cut=len(reference_code) + 1, budget=CHECK_BUDGET_S / 2, all=ALL,
+                              fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED,
                               answers=answers_source())
 
 
@@ -190,43 +231,47 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
 class WeakRequests:
     """What the decoys' check found of a task's requests."""
 
-    count: int = 0  # decoys the requests did not tell from the reference that answer the near runs otherwise
-    named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once ``count`` reaches :data:`WEAK_DECOYS`
+    count: int = 0  # decoys the requests did not tell from the reference that are wrong on the near runs
+    strict: int = 0  # those of them that are strict (:attr:`verifier.decoys.Decoy.strict`)
+    named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once they are :attr:`trouble`
     measured: bool = True  # False: the check gave no verdict (the reference's recorded runs did not complete in it,
     # or it failed): the reference's digest is then not excused
 
     @property
     def trouble(self) -> bool:
-        """Whether the requests are themselves the finding (:data:`WEAK_DECOYS` such decoys or more)."""
-        return self.count >= WEAK_DECOYS
+        """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, or one that is
+        strict."""
+        return self.count >= WEAK_DECOYS or self.strict > 0
 
 
-def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str) -> WeakRequests:
+def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
-    the reference whose code is ``reference_code`` and that answer the near runs otherwise: wrong programs the
-    requests do not tell from it. One pool call about them all, the reference run once; where that finds
-    :data:`WEAK_DECOYS` or more, calls about each in turn, a group of the pool's size at a time (a group runs the
-    reference once), until :data:`SHOWN` are named."""
+    the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
+    do not tell from it. One pool call about them all and one about the strict ones (:attr:`Decoy.strict`), the
+    reference run once; where that is trouble, calls about each in turn, a group of the pool's size at a time (a
+    group runs the reference once), until :data:`SHOWN` are named. ``seed`` draws the near runs
+    (:func:`verifier.decoys.near_runs`): the trainer's is secret."""
     made = decoys(runs)
-    near = near_runs(runs)
+    near = near_runs(runs, seed)
     if not made or not near:
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code)
-    (share,) = pool.score_batch([(source, f"{reference_code}\n{ALL}")])
-    if share.outcome is not Outcome.SCORED:
+    strict = [index for index, decoy in enumerate(made) if decoy.strict]
+    asked = [ALL, *([" ".join(map(str, strict))] if strict else [])]
+    shares = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
+    if any(share.outcome is not Outcome.SCORED for share in shares):
         return WeakRequests(measured=False)
-    if not share.score:
-        return WeakRequests()
-    count = round(share.score * len(made))
+    count = round(shares[0].score * len(made))
+    found = WeakRequests(count=count, strict=round(shares[1].score * len(strict)) if strict else 0)
     named: list[Decoy] = []
-    for at in range(0, len(made) if count >= WEAK_DECOYS else 0, CODE_GROUP_SIZE):
-        asked = range(at, min(len(made), at + CODE_GROUP_SIZE))
-        each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in asked])
-        named += [made[index] for index, result in zip(asked, each, strict=True)
+    for at in range(0, len(made) if found.trouble else 0, CODE_GROUP_SIZE):
+        group = range(at, min(len(made), at + CODE_GROUP_SIZE))
+        each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in group])
+        named += [made[index] for index, result in zip(group, each, strict=True)
                   if result.outcome is Outcome.SCORED and result.score == 1.0]
         if len(named) >= SHOWN:
             break
-    return WeakRequests(count=count, named=tuple(named[:SHOWN]))
+    return WeakRequests(count=count, strict=found.strict, named=tuple(named[:SHOWN]))
 
 
 def weak_trouble(weak: WeakRequests) -> str:
@@ -234,5 +279,6 @@ def weak_trouble(weak: WeakRequests) -> str:
     shown = ", ".join(decoy.described for decoy in weak.named)
     more = weak.count - len(weak.named)
     listed = f" ({shown}{f' and {more} more' if more > 0 else ''})" if shown else ""
-    return (f"its requests of the reference do not tell it from {weak.count} simple wrong programs{listed}: "
+    return (f"its requests of the reference do not tell it from {weak.count} simple wrong "
+            f"program{'s' if weak.count != 1 else ''}{listed}: "
             "they answer every request as the reference does, and other inputs otherwise")

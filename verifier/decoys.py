@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, near_stdin, script_answers_source, script_label
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "NEAR_COPIES", "SHAPES", "Decoy", "answers_source", "decoys", "near_runs"]
+__all__ = ["CONSTANTS", "MAX_DECOYS", "MAX_NEAR_RUNS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys", "near_runs"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -43,13 +43,22 @@ SHAPES: dict[str, tuple[str, ...]] = {
 """What a decoy returns of its argument ``v``, by the argument's JSON type (a tuple or set was passed as a list)."""
 CONSTANTS = ("None", "0", "1", "-1", "True", "False", "''", "[]")
 """What a decoy of any function may return whatever it is asked."""
+REARRANGING = frozenset({"v", "v.lower()", "v.upper()", "v[::-1]", "v.split()", "v.strip()", "sorted(v)",
+                         "sorted(set(v))", "round(v)", "list(v)", "list(v.values())", "sorted(n)",
+                         "sorted(n, reverse=True)", "n[::-1]", "s.strip()"})
+"""Shapes that keep their argument's content, in another order or form (a function's, then a script's): a wrong
+program of such a shape is near the right one, and an honest verifier's tests often miss it (lists without a
+duplicate do not tell ``sorted(set(v))`` from "the items in any order"). Every other shape is *strict*
+(:attr:`Decoy.strict`)."""
 MAX_DECOYS = 64
 """Decoys of one task, about (each called name's share of it, at least 8; the first three arguments of each)."""
-NEAR_COPIES = 3
-"""Near runs per recorded run (each with every argument changed anew)."""
+MAX_NEAR_RUNS = 8
+"""Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew, until
+this many or :data:`_MAX_NEAR_CALLS` calls. Why as many for one recorded run as for eight: a reference may refuse
+the near runs where its decoys differ (:mod:`trainer.weak_requests`), and the fewer near runs, the likelier a draw
+of only the others."""
 _MAX_NAMES = 8
 _MAX_ARGUMENTS = 3
-_MAX_NEAR_RUNS = 8
 _MAX_NEAR_CALLS = 48
 _ARGUMENT = re.compile(r"\bv\b")
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
@@ -63,6 +72,13 @@ class Decoy:
     index: int | None  # the argument its shape is of (positional ones first, then keyword ones); None: a constant
     shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`); a
     # script's: what it prints (``verifier.script_decoys``)
+
+    @property
+    def strict(self) -> bool:
+        """Whether it is a constant or a shape that drops its argument's content (the first item, the largest, the
+        length, a sum ...): a program far from a right one, which one request of many varied ones tells apart. One
+        such decoy the requests do not tell from the reference is a finding (:mod:`trainer.weak_requests`)."""
+        return self.shape not in REARRANGING
 
     @property
     def label(self) -> str:
@@ -140,9 +156,10 @@ def _kind(value: object) -> str:
 
 
 def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
-    """:data:`NEAR_COPIES` copies of each recorded run that calls functions, every argument of every call changed a
-    little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone; at most 8 runs of 48 calls in
-    all. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62, D2: a
+    """Copies of the recorded runs that call functions, in turn, every argument of every call changed a little
+    (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone: :data:`MAX_NEAR_RUNS` runs, or fewer
+    where 48 calls come first. The trainer draws ``seed`` where no verifier can read it: a reference that knew the
+    near runs could search for records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62, D2: a
     called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded argument in
     one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never
     empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose
@@ -159,27 +176,42 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
             for place, arg in [*enumerate(args), *kwargs.items()]:
                 seen.setdefault((name, place), []).append(arg)
     kept = {place: _invariants(values) for place, values in seen.items()}
+    items = {place: [item for value in values if isinstance(value, list) for item in value]
+             for place, values in seen.items()}
     inputs = [stdin for _, stdin in called if stdin.strip()]
     found: list[list] = []
     total = 0
-    for _ in range(NEAR_COPIES):
+    for _ in range(MAX_NEAR_RUNS):
         for calls, stdin in called:
-            if len(found) >= _MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
+            if len(found) >= MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
                 return found
             near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
-            found.append([[[name, [_kept(_near(arg, rng), kept[name, index], arg) for index, arg in enumerate(args)],
-                            {key: _kept(_near(arg, rng), kept[name, key], arg) for key, arg in kwargs.items()}]
+            found.append([[[name, [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg)
+                                   for index, arg in enumerate(args)],
+                            {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
+                             for key, arg in kwargs.items()}]
                            for name, args, kwargs in calls], near])
             total += len(calls)
     return found
 
 
+def _near_in(value: object, rng: random.Random, items: list) -> object:
+    """``value`` changed a little (:func:`_near`), where an empty list gets a changed copy of an item of the lists
+    recorded in its place (``items``), if any, half the time. Why: an empty list given a ``0`` made a list of
+    records a list holding a number, which an honest reference raised on (session 31: two of 177 honest tasks,
+    ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its reference refusing such near calls)."""
+    if isinstance(value, list) and not value and items:
+        return [_near(rng.choice(items), rng, 1)] if rng.random() < 0.5 else []
+    return _near(value, rng)
+
+
 def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
-    """Near runs of a script's runs (no calls): :data:`NEAR_COPIES` copies of each non-empty input, every number of
-    it moved a little (:func:`verifier.script_decoys.near_stdin`), at most 8 runs."""
+    """Near runs of a script's runs (no calls): copies of its non-empty inputs in turn, every number of each moved a
+    little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
+    recorded input is left out)."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
-    found = [[[], near_stdin(stdin, recorded, rng)] for _ in range(NEAR_COPIES) for stdin in recorded]
-    return [run for run in found if run[1] not in recorded][:_MAX_NEAR_RUNS]
+    found = [[[], near_stdin(stdin, recorded, rng)] for _ in range(MAX_NEAR_RUNS) for stdin in recorded]
+    return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
 
 
 def _invariants(values: list) -> frozenset[str]:

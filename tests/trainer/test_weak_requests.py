@@ -39,7 +39,7 @@ WRONG_ON_MORE = ["def total(xs):\n    return max(xs)\n", "def total(xs):\n    re
 
 class DecoyPool:
     """A scoring pool: the reference recorded ``total([7])``; the decoys' checking verifier finds the decoys whose
-    labels are in ``weak`` weak (about all of them: their share; about one: 1.0 or 0.0)."""
+    labels are in ``weak`` weak (about all of them, or some: their share; about one: 1.0 or 0.0)."""
 
     def __init__(self, weak: set[str]) -> None:
         self.weak = weak
@@ -59,7 +59,7 @@ class DecoyPool:
                 continue
             asked = text.splitlines()[-1]
             self.asked.append(asked)
-            chosen = made if asked == "all" else [made[int(asked)]]
+            chosen = made if asked == "all" else [made[int(index)] for index in asked.split()]
             share = sum(decoy.label in self.weak for decoy in chosen) / len(chosen)
             results.append(ScoreResult(outcome=Outcome.SCORED, score=share, ran_response=True))
         return results
@@ -76,28 +76,39 @@ def test_two_wrong_decoys_the_requests_did_not_tell_from_the_reference_are_troub
     assert "total returning max(arg1)" in replay.trouble
 
 
-def test_one_such_decoy_is_no_trouble_but_keeps_the_reference_unexcused():
-    replay, _ = _replay({"max(arg1)"})
+def test_one_such_decoy_that_rearranges_its_argument_is_no_trouble_but_keeps_the_reference_unexcused():
+    """An honest verifier's tests often miss one near-right program (lists without a duplicate do not tell
+    ``sorted(set(xs))`` from "the items in any order")."""
+    replay, _ = _replay({"sorted(arg1)"})
     assert replay.trouble is None and replay.excused is None and replay.runs
 
 
-def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_after_one_question():
-    """Round 61 (C): a decoy a replay of its own cost a slow reference 128 s of a worker; now one verify call asks
-    about every decoy, and a call about each is made only once some are weak (to name them)."""
+def test_one_such_decoy_that_drops_its_argument_is_trouble():
+    """Session 31: the requests ``[7]``, ``[7, 0]`` and ``[0, 7]`` of a sum leave ``max`` alone not told apart,
+    which paid 48 of 144 wrong programs a run (red-team round 61) while one such decoy was no trouble."""
+    replay, _ = _replay({"max(arg1)"})
+    assert replay.trouble is not None and "1 simple wrong program (total returning max(arg1))" in replay.trouble
+
+
+def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_after_one_call():
+    """Round 61 (C): a decoy a replay of its own cost a slow reference 128 s of a worker; now one pool call asks
+    about every decoy and about the strict ones, and a call about each is made only once they are trouble (to name
+    them)."""
     replay, pool = _replay(set())
-    assert replay.trouble is None and replay.excused == "a" * 32 and pool.asked == ["all"]
+    assert replay.trouble is None and replay.excused == "a" * 32 and pool.asked[0] == "all" and len(pool.asked) == 2
 
 
 def test_weak_decoys_are_named_by_a_question_about_each_a_group_at_a_time_until_four_are():
     _, pool = _replay({"max(arg1)", "arg1[0]"})
-    assert pool.asked == ["all", *map(str, range(len(decoys([[[["total", [[7]], {}]], ""]]))))]
+    assert pool.asked[2:] == [*map(str, range(len(decoys([[[["total", [[7]], {}]], ""]]))))]
     _, pool = _replay({"arg1", "arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"})
-    assert pool.asked == ["all", *map(str, range(CODE_GROUP_SIZE))]
+    assert pool.asked[2:] == [*map(str, range(CODE_GROUP_SIZE))]
 
 
-def test_one_weak_decoy_is_counted_and_not_named():
-    _, pool = _replay({"max(arg1)"})
-    assert pool.asked == ["all"]
+def test_one_weak_decoy_that_rearranges_its_argument_is_counted_and_not_named():
+    _, pool = _replay({"sorted(arg1)"})
+    made = decoys([[[["total", [[7]], {}]], ""]])
+    assert pool.asked == ["all", " ".join(str(index) for index, decoy in enumerate(made) if decoy.strict)]
 
 
 def test_the_trouble_names_four_decoys_and_counts_the_rest():
@@ -288,3 +299,41 @@ def test_a_function_that_prints_its_answer_has_decoys_that_print_theirs(bwrap_sc
     reference = "def total(xs):\n    print(sum(xs))\n"
     weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference)
     assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+# A reference that refuses every input but the verifier's requests (red-team round 61, A4) -------------------------
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("refusal", ["    assert xs == [7]\n", "    while xs != [7]:\n        pass\n",
+                                     "    if len(xs) != 1:\n        raise ValueError(xs)\n"])
+def test_a_reference_that_refuses_the_near_runs_has_its_weak_decoys_found(bwrap_scoring_pool, refusal):
+    """A near call the reference raised on, or a near run it did not end in fair time, said nothing, so a
+    reference defined only at its requests made every decoy look right. A decoy that the reference refused more
+    near calls of than it answered alike is wrong now; the third refusal answers the one-item near lists (where
+    every decoy is right) and raises on the rest."""
+    reference = SUM_LOOP.replace("    result = 0\n", refusal + "    result = 0\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference)
+    assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_slow_reference_whose_near_runs_the_budget_cut_short_is_not_taken_to_refuse_them(bwrap_scoring_pool):
+    """Each run of this reference takes about 0.9 s: the first near run ends, and the next two, cut short by the
+    near runs' 2 s budget rather than by their fair time (ten times the slowest recorded run), say nothing. The
+    largest item is the task's answer, so ``max`` is right on the near run that ended."""
+    reference = "import time\n\ndef largest(xs):\n    time.sleep(0.3)\n    return max(xs)\n"
+    runs = [[[["largest", [xs], {}] for xs in ([3, 9, 2], [5], [-4, -1])], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, reference) == WeakRequests()
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_reference_that_refuses_near_calls_breaking_its_inputs_form_is_no_trouble(bwrap_scoring_pool):
+    """Session 31 (round 58's ``getattr_results``, honest): a near list of pairs has a pair shortened or reversed,
+    and ``sorted(pairs, key=lambda p: p[1])`` raises. Its decoys that keep the list (itself, sorted, reversed) answer
+    as the reference on every request (the answers check compares a list's items in any order) and alike to each
+    other on the calls it refused, so no refusal says which of them is wrong."""
+    reference = "def pairs_sorted(pairs):\n    return sorted(pairs, key=lambda p: p[1])\n"
+    runs = [[[["pairs_sorted", [[["a", 3], ["b", 1]]], {}]], ""]]
+    for seed in range(10):  # (seed 5 flagged three of them while every refusal counted)
+        assert not weak_decoys(bwrap_scoring_pool, runs, reference, seed).trouble

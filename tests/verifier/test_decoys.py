@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from verifier.decoys import CONSTANTS, MAX_DECOYS, NEAR_COPIES, SHAPES, answers_source, decoys, near_runs
+from verifier.decoys import CONSTANTS, MAX_DECOYS, MAX_NEAR_RUNS, SHAPES, answers_source, decoys, near_runs
 
 def _answer(decoy, *args, **kwargs):
     """What ``decoy`` answers a call with these arguments, by the source the checking verifier runs (run here in the
@@ -59,7 +59,7 @@ def test_a_shape_of_another_type_than_the_first_call_s_has_no_answer_of_its_own(
 def test_near_runs_change_every_argument_and_keep_each_ones_type():
     runs = [[[["f", [3, "abc", [1, 2, 3], 2.5, True, {"k": [1]}, None], {"key": "xy"}]], "in"]]
     near = near_runs(runs)
-    assert len(near) == NEAR_COPIES
+    assert len(near) == MAX_NEAR_RUNS
     for calls, stdin in near:
         (name, args, kwargs), = calls
         assert name == "f" and stdin != "in"  # (an input is changed too: red-team round 62, D2)
@@ -72,7 +72,13 @@ def test_near_runs_depend_on_the_records_and_the_seed_alone():
     runs = [[[["f", [[5, 1, 4]], {}], ["f", [[]], {}]], ""]]
     assert near_runs(runs) == near_runs(json.loads(json.dumps(runs)))
     assert near_runs(runs, seed=1) != near_runs(runs)
-    assert [[call[0] for call in calls] for calls, _ in near_runs(runs)] == [["f", "f"]] * NEAR_COPIES
+    assert [[call[0] for call in calls] for calls, _ in near_runs(runs)] == [["f", "f"]] * MAX_NEAR_RUNS
+
+
+def test_one_recorded_run_has_as_many_near_runs_as_eight():
+    """A reference may refuse the near runs where its decoys differ and answer the others: the more near runs, the
+    less likely a draw of only the ones it answers."""
+    assert len(near_runs([[[["total", [[7]], {}]], ""]])) == MAX_NEAR_RUNS == 8
 
 
 def test_near_runs_are_bounded():
@@ -126,7 +132,7 @@ def test_near_inputs_of_one_number_have_more_numbers_than_one():
     """Red-team round 61 (A2): the one test ``7``; the largest, the first and the sum all print 7 on any one number,
     so a near input must have more of them."""
     near = near_runs([[[], "7\n"]])
-    assert len(near) == NEAR_COPIES and all(len(stdin.split()) > 1 and stdin.endswith("\n") for _, stdin in near)
+    assert len(near) == MAX_NEAR_RUNS and all(len(stdin.split()) > 1 and stdin.endswith("\n") for _, stdin in near)
 
 
 def test_near_inputs_keep_a_count_of_the_tokens_after_it_true():
@@ -164,3 +170,12 @@ def test_a_called_function_s_standard_input_is_changed_too():
     """Red-team round 62 (D2): ``main()`` read the input ``7``, kept as it was in every near run."""
     near = near_runs([[[["main", [], {}]], "7\n"]])
     assert near and all(stdin != "7\n" for _, stdin in near)
+
+
+def test_an_empty_list_near_others_of_records_gets_a_changed_record_not_a_number():
+    """Session 31: ``total_cost([])`` beside lists of dicts was given ``[0]``, which the honest reference raised on,
+    and a refusal of the reference now weighs on its decoys."""
+    runs = [[[["total_cost", [items], {}] for items in ([{"price": 1.5, "qty": 4}], [])], ""]]
+    near = [args[0] for seed in range(6) for calls, _ in near_runs(runs, seed) for _, args, _ in calls]
+    assert all(isinstance(item, dict) for items in near for item in items)
+    assert any(items == [] for items in near) and any(len(items) == 1 for items in near)
