@@ -65,7 +65,8 @@ from dataclasses import dataclass
 from task_bank import Outcome
 from trainer.answer_check import CHECK_BUDGET_S, COMPARE
 from trainer.scoring import ScoringPool
-from verifier.decoys import Decoy, answers_source, decoys, near_runs
+from verifier.decoys import Decoy, answers_source, decoys
+from verifier.near_runs import near_runs
 from verifier.pool import CODE_GROUP_SIZE
 
 __all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
@@ -250,7 +251,7 @@ def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str, se
     do not tell from it. One pool call about them all and one about the strict ones (:attr:`Decoy.strict`), the
     reference run once; where that is trouble, calls about each in turn, a group of the pool's size at a time (a
     group runs the reference once), until :data:`SHOWN` are named. ``seed`` draws the near runs
-    (:func:`verifier.decoys.near_runs`): the trainer's is secret."""
+    (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
     made = decoys(runs)
     near = near_runs(runs, seed)
     if not made or not near:

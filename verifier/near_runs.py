@@ -1,0 +1,179 @@
+"""Inputs near the ones a verifier passed its reference: the trusted side's own, to measure those requests by.
+
+Why: a verifier's requests test its reference only where they ask; :mod:`trainer.weak_requests` asks whether they
+tell the reference from simple wrong programs (:mod:`verifier.decoys`) that answer otherwise elsewhere. *Near runs*
+are the recorded runs with every argument changed a little (a number moved by one or two, a list reversed,
+shortened or with an item changed, a string reversed or lengthened; a standard input's numbers moved,
+:func:`verifier.script_decoys.near_stdin`), drawn from a seed and the records alone: inputs a verifier does not
+choose. What every recorded argument in one place had in common (sorted, never empty, never negative) is kept, so that
+a decoy right on every input of the task's kind is not found wrong on inputs of another kind.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from verifier.script_decoys import near_stdin
+
+__all__ = ["MAX_NEAR_RUNS", "near_runs"]
+
+MAX_NEAR_RUNS = 8
+"""Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew, until
+this many or :data:`_MAX_NEAR_CALLS` calls. Why as many for one recorded run as for eight: a reference may refuse
+the near runs where its decoys differ (:mod:`trainer.weak_requests`), and the fewer near runs, the likelier a draw
+of only the others."""
+_MAX_NEAR_CALLS = 48
+_MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
+
+
+def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
+    """Copies of the recorded runs that call functions, in turn, every argument of every call changed a little
+    (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone: :data:`MAX_NEAR_RUNS` runs, or fewer
+    where 48 calls come first. The trainer draws ``seed`` where no verifier can read it: a reference that knew the
+    near runs could search for records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62, D2: a
+    called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded argument in
+    one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never
+    empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose
+    lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list,
+    answered the unsorted near runs otherwise. Where no run called a function (a script), the near runs are its
+    inputs with their numbers moved (:func:`_near_scripts`)."""
+    rng = random.Random(seed)
+    called = [[calls, stdin] for calls, stdin in runs if calls]
+    if not called:
+        return _near_scripts(runs, rng)
+    seen: dict[tuple[str, int | str], list] = {}
+    for calls, _ in called:
+        for name, args, kwargs in calls:
+            for place, arg in [*enumerate(args), *kwargs.items()]:
+                seen.setdefault((name, place), []).append(arg)
+    kept = {place: _invariants(values) for place, values in seen.items()}
+    items = {place: [item for value in values if isinstance(value, list) for item in value]
+             for place, values in seen.items()}
+    inputs = [stdin for _, stdin in called if stdin.strip()]
+    found: list[list] = []
+    total = 0
+    for _ in range(MAX_NEAR_RUNS):
+        for calls, stdin in called:
+            if len(found) >= MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
+                return found
+            near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
+            found.append([[[name, [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg)
+                                   for index, arg in enumerate(args)],
+                            {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
+                             for key, arg in kwargs.items()}]
+                           for name, args, kwargs in calls], near])
+            total += len(calls)
+    return found
+
+
+def _near_in(value: object, rng: random.Random, items: list) -> object:
+    """``value`` changed a little (:func:`_near`), where an empty list gets a changed copy of an item of the lists
+    recorded in its place (``items``), if any, half the time. Why: an empty list given a ``0`` made a list of
+    records a list holding a number, which an honest reference raised on (session 31: two of 177 honest tasks,
+    ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its reference refusing such near calls)."""
+    if isinstance(value, list) and not value and items:
+        return [_near(rng.choice(items), rng, 1)] if rng.random() < 0.5 else []
+    return _near(value, rng)
+
+
+def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
+    """Near runs of a script's runs (no calls): copies of its non-empty inputs in turn, every number of each moved a
+    little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
+    recorded input is left out)."""
+    recorded = [stdin for _, stdin in runs if stdin.strip()]
+    found = [[[], near_stdin(stdin, recorded, rng)] for _ in range(MAX_NEAR_RUNS) for stdin in recorded]
+    return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
+
+
+def _invariants(values: list) -> frozenset[str]:
+    """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
+    in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
+    negative)."""
+    found = set()
+    if all(isinstance(value, list) for value in values):
+        if any(len(value) > 1 for value in values):
+            found |= {how for how, reverse in (("sorted", False), ("descending", True))
+                      if all(_in_order(value, reverse) for value in values)}
+        if all(value for value in values):
+            found.add("filled")
+    if all(isinstance(value, str) and value for value in values):
+        found.add("filled")
+    if all(type(value) is int and value >= 0 for value in values):
+        found.add("natural")
+    return frozenset(found)
+
+
+def _in_order(items: list, reverse: bool) -> bool:
+    try:
+        return all((b <= a) if reverse else (a <= b) for a, b in zip(items, items[1:]))
+    except TypeError:  # (items of no one order)
+        return False
+
+
+def _kept(value: object, invariants: frozenset[str], recorded: object) -> object:
+    """``value`` (a near copy of ``recorded``) made to have ``invariants`` again (:func:`_invariants`)."""
+    if isinstance(value, list):
+        if "filled" in invariants and not value:
+            value = list(recorded) if isinstance(recorded, list) else value
+        for how, reverse in (("sorted", False), ("descending", True)):
+            if how in invariants:
+                try:
+                    value = sorted(value, reverse=reverse)
+                except TypeError:
+                    value = recorded
+    elif isinstance(value, str) and "filled" in invariants and not value:
+        value = recorded
+    elif type(value) is int and "natural" in invariants:
+        value = abs(value)
+    return value
+
+
+def _near(value: object, rng: random.Random, depth: int = 0) -> object:
+    """``value`` changed a little, of the same JSON type: a number moved by one or two (an integer never past
+    twice its size: a slow honest reference stays as slow), a string reversed, lengthened or shortened by a
+    character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
+    past depth 8 and None as they are."""
+    if depth > 8 or value is None:
+        return value
+    if isinstance(value, bool):
+        return rng.random() < 0.5
+    if isinstance(value, int):
+        if value.bit_length() > _MAX_BITS:  # (red-team round 62, B: 4300 digits moved to 4301 broke the JSON)
+            return value
+        return value + rng.choice((-2, -1, 1, 2))
+    if isinstance(value, float):
+        return value + rng.choice((-1.5, -0.5, 0.5, 1.25))
+    if isinstance(value, str):
+        return _near_text(value, rng)
+    if isinstance(value, list):
+        return _near_items(value, rng, depth)
+    if isinstance(value, dict):
+        return {key: _near(item, rng, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _near_text(value: str, rng: random.Random) -> str:
+    """A string reversed, with a letter added at a drawn place, or one dropped."""
+    how = rng.randrange(3)
+    at = rng.randrange(len(value) + 1)
+    if how == 0 and len(value) > 1 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and value:
+        return value[:at] + value[at + 1:]
+    return value[:at] + rng.choice("aeiouxyz ") + value[at:]
+
+
+def _near_items(value: list, rng: random.Random, depth: int) -> list:
+    """A list reversed, with an item dropped, with one changed, or with a changed copy of one added."""
+    if not value:
+        return [0] if rng.random() < 0.5 else []
+    how = rng.randrange(4)
+    at = rng.randrange(len(value))
+    if how == 0 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and len(value) > 1:
+        return value[:at] + value[at + 1:]
+    if how == 2:
+        return value[:at] + [_near(value[at], rng, depth + 1)] + value[at + 1:]
+    return value + [_near(value[at], rng, depth + 1)]
