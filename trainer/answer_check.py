@@ -44,93 +44,16 @@ from collections.abc import Sequence
 from task_bank import Outcome
 from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
+from verifier.lenient_compare import COMPARE
 from verifier.response_code import MAX_CHARS, code_of
 
-__all__ = ["CHECK", "CHECK_BUDGET_S", "COMPARE", "MAX_CHECKED", "AnswerCheck", "check_source"]
+__all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
 
 CHECK_BUDGET_S = 4.0
 """Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
 is 5 s by default)."""
 MAX_CHECKED = 4096
 """Codes whose verdict is kept per task, at most (later ones are checked every time they are paid)."""
-
-COMPARE = '''NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
-EDGES = " \\t\\n.,;:!?'\\"`*"
-
-
-class Uncompared(Exception):
-    """The reference's run did not complete: nothing to compare with."""
-
-
-def number(value):
-    if isinstance(value, (int, float)):
-        return value
-    if not isinstance(value, str):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(value.strip())
-        except ValueError:
-            pass
-    return None
-
-
-def text(value):
-    return " ".join(value.casefold().split()).strip(EDGES)
-
-
-def members(value):
-    if isinstance(value, dict) and list(value) == ["$set"] and isinstance(value["$set"], list):
-        return value["$set"]
-    return value
-
-
-def alike(want, got, depth=0):
-    want, got = members(want), members(got)
-    if want is None or got is None:
-        return want is None and got is None
-    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        if isinstance(want, float) or isinstance(got, float):
-            return math.isclose(want, got, rel_tol=0.01, abs_tol=0.01) or want == got
-        return want == got
-    if isinstance(want, str) and isinstance(got, str) and text(want) == text(got):
-        return True
-    if isinstance(want, str) or isinstance(got, str):
-        a, b = number(want), number(got)
-        return a is not None and b is not None and alike(a, b)
-    if depth > 64:
-        return want == got
-    if isinstance(want, list) and isinstance(got, list):
-        if len(want) != len(got):
-            return False
-        if all(alike(a, b, depth + 1) for a, b in zip(want, got)):
-            return True
-        if depth or len(want) > 256:
-            return False
-        left = list(got)
-        for a in want:
-            match = next((i for i, b in enumerate(left) if alike(a, b, depth + 1)), None)
-            if match is None:
-                return False
-            left.pop(match)
-        return True
-    if isinstance(want, dict) and isinstance(got, dict):
-        return all(alike(want[k], got[k], depth + 1) if k in want and k in got else not (want.get(k) or got.get(k))
-                   for k in {{**want, **got}})
-    return want == got
-
-
-def printed(want, got):
-    a, b = want.split(), got.split()
-    if len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b)):
-        return True
-    a, b = NUMBER.findall(want), NUMBER.findall(got)
-    return bool(a) and len(a) == len(b) and all(alike(number(x), number(y)) for x, y in zip(a, b))
-
-
-'''
-"""The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
-``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs."""
 
 CHECK = '''import json
 import math

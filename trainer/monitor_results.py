@@ -31,7 +31,7 @@ latter holds the requests the verifier chose per text, and red-team round 56 eva
 from its length, a second run or a trivial call only for the texts it pays by look: digests of their own), a report
 before a run ended, or an extra run killed (no digest). Replayed, each is flagged at group 1. A reference whose
 requests cannot be replayed (paid unrun, or not paid in full alone), or test too little to compare by (they do
-not tell the reference from simple wrong programs: :mod:`trainer.weak_requests`), is a finding of its own
+not tell the reference from simple wrong programs: :mod:`verifier.weak_requests`), is a finding of its own
 (:attr:`RunResults.trouble`), and its replayed digest is excused only where it is trustworthy
 (:mod:`trainer.results_replay`). A response can still choose its own digest (its code runs in the process that
 reports it), which only spoils or forges comparisons of its own runs; output written around ``sys.stdout``

@@ -19,7 +19,7 @@ trivial call) gives most texts one replayed digest, so every text it judges by a
 digest is the reference's, whose splits the rule excuses: so the reference's replayed digest is excused only when
 the requests were replayed whole and tell the reference from each of the task's failure cases that is a program, and
 from at least half of its mutants, and from every simple wrong program of the shape its arguments suggest
-(:mod:`trainer.weak_requests`: two such programs not told apart are trouble). Red-team round 57 had six verifiers
+(:mod:`verifier.weak_requests`: two such programs not told apart are trouble). Red-team round 57 had six verifiers
 hide every split under an excused digest: no call or a bad call for the reference, honest requests crowded out of
 the record; a failure case that returns nothing is told from the reference by one easy input that most wrong
 programs pass too; round 60 (A4), one test that ``max`` passes as the sum does. A reference the verifier paid
@@ -63,25 +63,21 @@ from functools import cached_property
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.called_names import renamed, with_name
 from trainer.scoring import ScoringPool
-from trainer.weak_requests import weak_decoys, weak_trouble
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
+from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs
 from verifier.reference_mutants import reference_mutants
 from verifier.response_code import MAX_CHARS, code_of
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
-from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
+from verifier.weak_requests import weak_decoys, weak_trouble
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
            "replay_source", "separates"]
 
-MAX_RUNS = 8
-MAX_CALLS = 64
 REPLAY_BUDGET_S = 2.0
 """Seconds all of one text's replayed runs may take together: validation's budget for a verify call of the reference
 (``ValidationConfig.call_budget_s``, 2 s), so a reference it admitted fits."""
-_DEPTH = 64  # nesting of a recorded request's arguments, at most (``run_response``'s own bound on values)
-_DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on converting one)
 PAID = 0.95
 """What a reference scored alone must be paid, at least (the results rule's ``results_paid``, by default)."""
 RECORD_TRIES = 3
@@ -110,66 +106,6 @@ def verify(response):
 """The replaying verifier: the runs (each ``[calls, stdin]``) as a JSON literal, made of the reference's requests,
 sharing :data:`REPLAY_BUDGET_S` (a run takes what the runs before it left: validation holds a verify call of the
 reference to the same 2 s however its runs divide them, and a fixed share of it timed an honest slow run out)."""
-
-
-def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
-    """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
-    verifier's choice: malformed ones are dropped), each ``[calls, stdin]``, and whether that is all of them (none
-    dropped, none cut by the bounds). Each distinct record is one run, its calls in the order they were recorded:
-    a response's code starts afresh in each run, and one that keeps state between calls (a module-level cache)
-    answers a call by the calls before it in its run, as it did in the verifier's own (red-team round 58: with the
-    calls of a standard input merged and sorted, a right answer that kept its first call's length returned the
-    wrong program's results in the replay, was its split, and an honest task was flagged). Where those runs do not
-    fit :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, the records of the standard inputs with the most of them
-    (and of any whose run holds more than :data:`MAX_CALLS` calls) are merged into one run each, as they were
-    before: their calls deduplicated and sorted (a run per record would cut them, and a cut replay is never
-    excused). Records and runs are sorted, so the replay does not depend on the order the reference's runs ended
-    in."""
-    distinct, whole = _distinct(records)
-    by_stdin: dict[str, list[list]] = {}
-    for key in sorted(distinct):
-        calls, stdin = json.loads(key)
-        by_stdin.setdefault(stdin, []).append(calls)
-    merged = {stdin for stdin, recorded in by_stdin.items() if any(len(calls) > MAX_CALLS for calls in recorded)}
-    count = sum(1 if stdin in merged else len(recorded) for stdin, recorded in by_stdin.items())
-    for stdin in sorted(by_stdin, key=lambda each: (-len(by_stdin[each]), each)):
-        if count <= MAX_RUNS:
-            break
-        if stdin not in merged:
-            merged.add(stdin)
-            count -= len(by_stdin[stdin]) - 1
-    runs: list[list] = []
-    for stdin, recorded in sorted(by_stdin.items()):
-        if stdin in merged:
-            calls = sorted({json.dumps(call, sort_keys=True) for run in recorded for call in run})
-            whole = whole and len(calls) <= MAX_CALLS
-            runs.append([[json.loads(call) for call in calls[:MAX_CALLS]], stdin])
-        else:
-            runs += [[calls, stdin] for calls in recorded]
-    return runs[:MAX_RUNS], whole and len(runs) <= MAX_RUNS
-
-
-def _distinct(records: Sequence[str]) -> tuple[set[str], bool]:
-    """The distinct well-formed records among ``records``, each as sorted JSON (``[calls, stdin]``), and whether
-    none was malformed."""
-    distinct: set[str] = set()
-    whole = True
-    for record in records:
-        try:
-            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=_DEPTH, max_digits=_DIGITS)
-        except (UnsafeJSON, UnicodeError):
-            whole = False
-            continue
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
-                and isinstance(value[0], list)):
-            whole = False
-            continue
-        if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
-                   and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
-            whole = False  # (a response process would have failed the run at it)
-            continue
-        distinct.add(json.dumps(value, sort_keys=True))
-    return distinct, whole
 
 
 def replay_source(runs: Sequence[list]) -> str:
@@ -221,7 +157,7 @@ class ResultsReplay:
 
     def __init__(self, pool: ScoringPool, near_rng: random.Random | None = None) -> None:
         self._pool = pool
-        # the seeds of the decoys' near runs (:mod:`trainer.weak_requests`): secret, as no verifier may predict them
+        # the seeds of the decoys' near runs (:mod:`verifier.weak_requests`): secret, as no verifier may predict them
         # (a seeded source only in tests)
         self._near_rng = near_rng or random.SystemRandom()
         self._replays: dict[str, Replay] = {}
@@ -273,7 +209,7 @@ class ResultsReplay:
         generator's choice: one that returns nothing at all is told from the reference by any one easy input
         that most wrong programs pass too; the mutants (validation's kind, drawn here with a fixed seed) are
         not. Nor is it excused where the requests do not tell the reference from one of its decoys that is wrong, and
-        two or more such decoys are trouble (:mod:`trainer.weak_requests`; red-team round 60, A4: one test,
+        two or more such decoys are trouble (:mod:`verifier.weak_requests`; red-team round 60, A4: one test,
         ``total([7])``, that ``max`` and the first item pass)."""
         found = Replay(tuple(runs))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
@@ -288,7 +224,7 @@ class ResultsReplay:
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
         weak = weak_decoys(self._pool, runs, reference, self._near_rng.getrandbits(64))
-        if weak.trouble:  # (red-team round 60, A4: one trivial request; see trainer.weak_requests)
+        if weak.trouble:  # (red-team round 60, A4: one trivial request; see verifier.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
         ok = complete and weak.measured and not weak.count and separates(digests[0], digests[1:1 + len(failures)],
                                                  digests[1 + len(failures):])

@@ -14,7 +14,7 @@ from the call's arguments alone (:func:`answers_source`), and every other call i
 it. The reference's code is never changed: red-team round 61 (A1) had a reference that counted the functions its own
 module defined and refused to load beside a redefinition, so that every decoy made of its text was told apart. A
 decoy that answers the near runs (:mod:`verifier.near_runs`) otherwise than the reference is wrong; the caller
-(:mod:`trainer.weak_requests`) asks whether the verifier's own requests tell it from the reference.
+(:mod:`verifier.weak_requests`) asks whether the verifier's own requests tell it from the reference.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Decoy:
     def strict(self) -> bool:
         """Whether it is a constant or a shape that drops its argument's content (the first item, the largest, the
         length, a sum ...): a program far from a right one, which one request of many varied ones tells apart. One
-        such decoy the requests do not tell from the reference is a finding (:mod:`trainer.weak_requests`)."""
+        such decoy the requests do not tell from the reference is a finding (:mod:`verifier.weak_requests`)."""
         return self.shape not in REARRANGING
 
     @property
@@ -115,7 +115,7 @@ def answers_source() -> str:
     (the first item of an empty list, the length of a number): there the decoy answers as the reference does. Why
     that: red-team round 61 (A5) made ``total([])`` the first request, so that ``max``, ``min`` and the first item
     all raised and looked told apart, while a guarded wrong program (``min(xs) if xs else 0``) passed every
-    request. A table of our own expressions, one function each; the checking verifier (:mod:`trainer.weak_requests`)
+    request. A table of our own expressions, one function each; the checking verifier (:mod:`verifier.weak_requests`)
     runs it on the recorded arguments, which are JSON values. It defines ``script_answer(shape, stdin)`` too
     (:func:`verifier.script_decoys.script_answers_source`)."""
     rows = [f"    {shape!r}: lambda v: {shape}," for shape in dict.fromkeys([*_all_shapes(), *CONSTANTS])]

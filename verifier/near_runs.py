@@ -1,6 +1,6 @@
 """Inputs near the ones a verifier passed its reference: the trusted side's own, to measure those requests by.
 
-Why: a verifier's requests test its reference only where they ask; :mod:`trainer.weak_requests` asks whether they
+Why: a verifier's requests test its reference only where they ask; :mod:`verifier.weak_requests` asks whether they
 tell the reference from simple wrong programs (:mod:`verifier.decoys`) that answer otherwise elsewhere. *Near runs*
 are the recorded runs with every argument changed a little (a number moved by one or two, a list reversed,
 shortened or with an item changed, a string reversed or lengthened; a standard input's numbers moved,
@@ -21,7 +21,7 @@ __all__ = ["MAX_NEAR_RUNS", "near_runs"]
 MAX_NEAR_RUNS = 8
 """Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew, until
 this many or :data:`_MAX_NEAR_CALLS` calls. Why as many for one recorded run as for eight: a reference may refuse
-the near runs where its decoys differ (:mod:`trainer.weak_requests`), and the fewer near runs, the likelier a draw
+the near runs where its decoys differ (:mod:`verifier.weak_requests`), and the fewer near runs, the likelier a draw
 of only the others."""
 _MAX_NEAR_CALLS = 48
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)

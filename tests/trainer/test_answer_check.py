@@ -174,7 +174,7 @@ QUIET = dict(spot_checks=0, canaries=0, group_canaries=0, group_mutants=0, refer
 
 
 def _is_check(source: str) -> bool:
-    """The answers check's verifier (not the decoys' check, trainer.weak_requests, which starts alike)."""
+    """The answers check's verifier (not the decoys' check, verifier.weak_requests, which starts alike)."""
     return source.startswith(CHECK[:30]) and "DECOYS = " not in source
 
 
@@ -199,7 +199,7 @@ class CountingPool:
                 code = text[len(REFERENCE) + 1:]
                 self.checked.append(code)
                 score = 1.0 if code.strip() in (RIGHT.strip(), REFERENCE.strip()) else 0.0
-            elif "DECOYS = " in source:  # the decoys' check (trainer.weak_requests): every decoy told apart
+            elif "DECOYS = " in source:  # the decoys' check (verifier.weak_requests): every decoy told apart
                 score = 0.0
             else:
                 score = 0.5 if text == HALF else 1.0
@@ -310,7 +310,7 @@ LENIENT_WRONG = ["def items(xs):\n    return xs[:1]\n", "def items(xs):\n    ret
 
 class Verdicts:
     """A scoring pool that passes every call on to ``pool`` and keeps the scores of the checks of paid texts (not
-    those of the reference's decoys, :mod:`trainer.weak_requests`, which the trainer makes itself)."""
+    those of the reference's decoys, :mod:`verifier.weak_requests`, which the trainer makes itself)."""
 
     def __init__(self, pool) -> None:
         self.pool, self.checks = pool, []

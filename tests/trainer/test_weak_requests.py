@@ -13,7 +13,7 @@ import pytest
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import ResultsReplay
-from trainer.weak_requests import WEAK_DECOYS, WeakRequests, weak_decoys, weak_trouble
+from verifier.weak_requests import WEAK_DECOYS, WeakRequests, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
 from verifier.pool import CODE_GROUP_SIZE
 

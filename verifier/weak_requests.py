@@ -15,7 +15,7 @@ requests and on the *near runs* (the requests with every argument changed a litt
 a secret seed), and works out each decoy's answers from the arguments. A decoy that answered every recorded call of
 its function exactly as the reference did was not told from it (the replay would have given it the reference's
 digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
-check's own comparison (:data:`trainer.answer_check.COMPARE`), or when the reference *refused* a quarter or more of
+check's own comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of
 its near calls where another such decoy answers otherwise (:data:`REFUSED`: raised on them, or did not end them in
 fair time, :data:`FAIR_TIMES`). A decoy that
 answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
@@ -61,16 +61,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from task_bank import Outcome
-from trainer.answer_check import CHECK_BUDGET_S, COMPARE
-from trainer.scoring import ScoringPool
+from task_bank import Outcome, ScoreResult
 from verifier.decoys import Decoy, answers_source, decoys
+from verifier.lenient_compare import COMPARE
+from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.pool import CODE_GROUP_SIZE
 
 __all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
 
+BUDGET_S = 2.0
+"""Seconds the reference's recorded runs may take together in the check, and its near runs likewise (a verify call's
+wall limit is 5 s by default)."""
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
 SHOWN = 4
@@ -223,9 +227,16 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     reference whose code is ``reference_code``."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=CHECK_BUDGET_S / 2, all=ALL,
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED,
                               answers=answers_source())
+
+
+class Scoring(Protocol):
+    """The part of a sandbox pool the check uses (``verifier.pool.Pool``, ``verifier.routing.ScoringPool``)."""
+
+    def score_batch(self, items: Sequence[tuple[str, str]], run_env: RunEnv | None = None) -> list[ScoreResult]:
+        """Score ``(verifier_source, response)`` pairs, results in order."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +256,7 @@ class WeakRequests:
         return self.count >= WEAK_DECOYS or self.strict > 0
 
 
-def weak_decoys(pool: ScoringPool, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
+def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call about them all and one about the strict ones (:attr:`Decoy.strict`), the

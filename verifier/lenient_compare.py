@@ -1,0 +1,90 @@
+"""The lenient comparison of two programs' answers, as the trusted side's checking verifiers run it.
+
+Why lenient: a verifier may accept an answer in another form than the reference's (a float within 1%, a number as
+text, a list in any order, other case or whitespace), and an answer it would accept must not count as a different
+one. Why a source fragment: the comparison runs inside a checking verifier in the sandbox (the answers check,
+:mod:`trainer.answer_check`, and the decoys' check, :mod:`verifier.weak_requests`), on values a response process
+handed back.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMPARE"]
+
+COMPARE = '''NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
+EDGES = " \\t\\n.,;:!?'\\"`*"
+
+
+class Uncompared(Exception):
+    """The reference's run did not complete: nothing to compare with."""
+
+
+def number(value):
+    if isinstance(value, (int, float)):
+        return value
+    if not isinstance(value, str):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            pass
+    return None
+
+
+def text(value):
+    return " ".join(value.casefold().split()).strip(EDGES)
+
+
+def members(value):
+    if isinstance(value, dict) and list(value) == ["$set"] and isinstance(value["$set"], list):
+        return value["$set"]
+    return value
+
+
+def alike(want, got, depth=0):
+    want, got = members(want), members(got)
+    if want is None or got is None:
+        return want is None and got is None
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        if isinstance(want, float) or isinstance(got, float):
+            return math.isclose(want, got, rel_tol=0.01, abs_tol=0.01) or want == got
+        return want == got
+    if isinstance(want, str) and isinstance(got, str) and text(want) == text(got):
+        return True
+    if isinstance(want, str) or isinstance(got, str):
+        a, b = number(want), number(got)
+        return a is not None and b is not None and alike(a, b)
+    if depth > 64:
+        return want == got
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            return False
+        if all(alike(a, b, depth + 1) for a, b in zip(want, got)):
+            return True
+        if depth or len(want) > 256:
+            return False
+        left = list(got)
+        for a in want:
+            match = next((i for i, b in enumerate(left) if alike(a, b, depth + 1)), None)
+            if match is None:
+                return False
+            left.pop(match)
+        return True
+    if isinstance(want, dict) and isinstance(got, dict):
+        return all(alike(want[k], got[k], depth + 1) if k in want and k in got else not (want.get(k) or got.get(k))
+                   for k in {{**want, **got}})
+    return want == got
+
+
+def printed(want, got):
+    a, b = want.split(), got.split()
+    if len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b)):
+        return True
+    a, b = NUMBER.findall(want), NUMBER.findall(got)
+    return bool(a) and len(a) == len(b) and all(alike(number(x), number(y)) for x, y in zip(a, b))
+
+
+'''
+"""The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
+``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs."""
