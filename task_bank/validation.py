@@ -73,6 +73,10 @@ class Reason(StrEnum):
     MUTANT_PASSES = "mutant_passes"
     """Most one-token changes of the reference (mutants: renamed, a comparison negated, an operator swapped, ...)
     scored above the fail threshold: the verifier does not check what the program does."""
+    WEAK_TESTS = "weak_tests"
+    """The requests the verifier made of the reference do not tell it from a simple wrong program (a constant, the
+    first item, the largest, a length ... of an argument) that answers inputs near them otherwise: the verifier pays
+    that program (``verifier.weak_requests``)."""
     TRIVIAL = "trivial"
     """An empty, whitespace, echo or junk answer scored above the trivial threshold."""
     TIMEOUT = "timeout"
@@ -167,8 +171,8 @@ class CheckResult(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    """Check name: schema, compiles, static_determinism, executes_response, reference, failure_cases, mutants, trivial,
-    determinism, budget."""
+    """Check name: schema, compiles, static_determinism, executes_response, reference, failure_cases, mutants,
+    weak_tests, trivial, determinism, budget."""
     passed: bool | None
     """True or False; None when the check was skipped because an earlier one failed."""
     reason: Reason | None = None

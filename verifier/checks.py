@@ -15,6 +15,9 @@ failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins 
                        scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference:
                        :mod:`verifier.checks_mutants`), ``schema`` (its code too long to mutate), or a fault reason
+weak_tests             ``weak_tests``: the requests the verifier made of the reference do not tell it from one
+                       simple wrong program that drops its argument's content, or two that rearrange it
+                       (:mod:`verifier.weak_requests`)
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
 budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than
@@ -42,6 +45,7 @@ from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier.checks_probes import NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
 from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
+from verifier.weak_requests import WeakRequests, weak_trouble
 
 _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
                    (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
@@ -223,6 +227,23 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
     if result.passed is False and result.reason == "failure_case_passes" and passed == {True}:  # only twins paid
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
     return result
+
+
+def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
+    """The verdict of :func:`verifier.weak_requests.weak_decoys` on the reference's recorded requests (None: it made
+    none a program could answer: a verifier that runs no program, or one that passes no arguments and no input).
+    A check without a verdict (the reference's runs did not complete in it) admits: training measures again."""
+    if weak is None:
+        return CheckResult(name="weak_tests", passed=True, detail="the verifier asked the reference nothing to measure")
+    if not weak.measured:
+        return CheckResult(name="weak_tests", passed=True,
+                           detail="no verdict: the reference's recorded requests did not complete in the check")
+    if weak.trouble:
+        return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
+                           detail=weak_trouble(weak) + "; add tests whose right answers these programs do not give")
+    return CheckResult(name="weak_tests", passed=True,
+                       detail="the requests tell the reference from every simple wrong program tried"
+                              + (f" but {weak.count} that rearranges its argument" if weak.count else ""))
 
 
 def few_twins(made: int, wanted: int) -> CheckResult:

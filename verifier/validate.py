@@ -52,11 +52,14 @@ from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_prob
 from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
 from verifier.pool import Pool
+from verifier.recorded_runs import replay_runs
+from verifier.response_code import MAX_CHARS, code_of
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
+from verifier.weak_requests import weak_decoys
 
-VALIDATOR_VERSION = "1.22"
+VALIDATOR_VERSION = "1.23"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -64,7 +67,7 @@ MIN_TWINS = 2
 """Renamed twins validation draws at least, where the failure cases allow (each process of an isolated verifier
 scores one response, so it has no count to keep)."""
 _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response", "reference", "failure_cases",
-                "mutants", "trivial", "determinism", "budget")
+                "mutants", "weak_tests", "trivial", "determinism", "budget")
 _CHAIN_LABELS = ("trivial:empty", "trivial:whitespace")
 """With the failure cases as written, the probes run 0 scores right after its twins (``run_order``'s ``chain``)."""
 _SANDBOX_CHECKS = ("reference", "failure_cases", "mutants", "trivial", "determinism", "budget")
@@ -265,7 +268,9 @@ class Validator:
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first calls are unknown programs (its mutants, else a twin), as a training process holds policy answers.
-        reference_alone = partial(self._run, source, probes, envs[0], orders[0][:1], in_pool=True, isolated=isolated)
+        # (its requests recorded, as training records them: what ``weak_tests`` measures)
+        recording = envs[0].model_copy(update={"record_requests": True})
+        reference_alone = partial(self._run, source, probes, recording, orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
         more, opened = self._open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
         load_error = _load_error([r for _, r in opened])
@@ -306,6 +311,8 @@ class Validator:
             firsts.setdefault(probe.label, (probe, result))
         primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
+        if done["reference"].passed:
+            done["weak_tests"] = self._weak_tests(spec, pairs, rng)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
@@ -319,6 +326,19 @@ class Validator:
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
+
+    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]],
+                    rng: random.Random) -> CheckResult:
+        """Whether the requests the verifier made of the reference alone (recorded in the pool's call, as training
+        records them) tell it from simple wrong programs (:mod:`verifier.weak_requests`, near runs drawn from
+        ``rng``). Why here as well as in training: such a verifier pays wrong programs from its first group, and
+        the repair round can add the tests it lacks; training's check stays (a task admitted before it)."""
+        t0 = time.perf_counter()
+        recorded = next((r.run_requests for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests), ())
+        runs, _ = replay_runs(recorded)
+        weak = weak_decoys(self._pool, runs, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
+                           rng.getrandbits(64)) if runs else None
+        return checks.check_weak_tests(weak).model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
 
     def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
               rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],

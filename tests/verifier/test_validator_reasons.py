@@ -36,8 +36,8 @@ def test_a_sound_task_is_admitted_with_every_check_passed(validator):
     report = validator.validate(task())
     assert report.admitted and report.reasons == ()
     assert [c.name for c in report.checks] == ["schema", "compiles", "static_determinism", "executes_response",
-                                               "reference", "failure_cases", "mutants", "trivial", "determinism",
-                                               "budget"]
+                                               "reference", "failure_cases", "mutants", "weak_tests", "trivial",
+                                               "determinism", "budget"]
     assert all(c.passed is True for c in report.checks)
 
 
@@ -193,3 +193,40 @@ def test_a_call_that_crashes_with_load_failure_text_is_not_a_load_failure(valida
     report = validator.validate(task(verifier=source))
     assert check(report, "compiles").passed is True
     assert check(report, "reference").passed is False and report.reasons == ("verifier_error",)
+
+
+# weak_tests: the requests made of the reference do not tell it from simple wrong programs (verifier.weak_requests) --
+
+SUM = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+
+
+def _sum_task(cases: list[list[int]]) -> TaskSpec:
+    verifier = ("from envsynth_sandbox import run_response\n"
+                f"CASES = {cases!r}\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [xs]) for xs in CASES], timeout=1.0)\n"
+                "    return 1.0 if all(c.ok and c.value == sum(xs) for c, xs in zip(run.calls, CASES)) else 0.0\n")
+    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier, reference=SUM,
+                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+
+
+def test_a_verifier_whose_one_test_a_wrong_program_passes_is_rejected_as_weak_tests(validator):
+    """Red-team round 60 (A4): ``total([7])`` alone was admitted 5 of 5 times, and training paid 90 to 131 wrong
+    programs a run before its own check of the requests flagged the task."""
+    report = validator.validate(_sum_task([[7]]))
+    assert report.reasons == ("weak_tests",)
+    assert "total returning max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_verifier_whose_tests_leave_one_program_that_drops_its_argument_is_rejected(validator):
+    report = validator.validate(_sum_task([[7], [7, 0], [0, 7]]))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_verifier_with_varied_tests_passes_weak_tests(validator):
+    report = validator.validate(_sum_task([[1, 2, 3], [], [5, -5, 5], [7], [2, 2, 9]]))
+    assert report.admitted and check(report, "weak_tests").passed is True
+
+
+def test_a_verifier_that_runs_no_program_has_nothing_to_measure(validator):
+    assert "asked the reference nothing" in check(validator.validate(task()), "weak_tests").detail
