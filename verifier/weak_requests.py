@@ -38,6 +38,10 @@ reference), and a flag quarantines its task. Why strict ones count alone (sessio
 ``[7, 0]`` and ``[0, 7]`` of a sum left ``max`` alone not told apart, and paid 48 of 144 wrong programs a run
 (red-team round 61).
 
+Where it runs: in validation (the check ``weak_tests``: the pool's call of the reference alone records its
+requests, and a verifier whose requests are trouble is rejected, the decoys named for the repair round), and once a
+run per task in training (the results rule's trouble, :mod:`trainer.results_replay`), for tasks admitted before.
+
 Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)

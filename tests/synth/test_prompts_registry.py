@@ -56,3 +56,11 @@ def test_unknown_backend_suggests_the_nearest_name() -> None:
 def test_backends_name_their_missing_option(name: str, field: str) -> None:
     with pytest.raises(ConfigError, match=f"field '{field}'"):
         create_backend(name, BackendOptions())
+
+
+def test_the_repair_prompt_tells_a_verifier_with_weak_tests_what_inputs_to_add() -> None:
+    rendered = PromptLibrary().render("repair.j2", group=GROUP, anchor=ANCHOR, previous="{}", reasons=["weak_tests"],
+                                      details=["weak_tests: ... total returning max(arg1) ..."], round=1)
+    assert "do not tell the reference from simple wrong programs" in rendered.messages[0].content
+    assert "do not tell" not in PromptLibrary().render("repair.j2", group=GROUP, anchor=ANCHOR, previous="{}",
+                                                       reasons=["unsolvable"], details=[], round=1).messages[0].content
