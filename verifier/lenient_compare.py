@@ -11,7 +11,8 @@ from __future__ import annotations
 
 __all__ = ["COMPARE"]
 
-COMPARE = '''NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
+COMPARE = '''REL_TOL = 0.01
+NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
 EDGES = " \\t\\n.,;:!?'\\"`*"
 
 
@@ -48,7 +49,7 @@ def alike(want, got, depth=0):
         return want is None and got is None
     if isinstance(want, (int, float)) and isinstance(got, (int, float)):
         if isinstance(want, float) or isinstance(got, float):
-            return math.isclose(want, got, rel_tol=0.01, abs_tol=0.01) or want == got
+            return math.isclose(want, got, rel_tol=REL_TOL, abs_tol=0.01) or want == got
         return want == got
     if isinstance(want, str) and isinstance(got, str) and text(want) == text(got):
         return True
@@ -87,4 +88,6 @@ def printed(want, got):
 
 '''
 """The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
-``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs."""
+``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs.
+Floats are alike within ``REL_TOL`` (1%, where a verifier might accept a rounded answer), or 0.01; a checking
+verifier may set it lower after the fragment."""

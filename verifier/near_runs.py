@@ -11,6 +11,7 @@ a decoy right on every input of the task's kind is not found wrong on inputs of 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 
@@ -89,7 +90,8 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
 def _invariants(values: list) -> frozenset[str]:
     """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
     in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
-    negative)."""
+    negative), ``distinct`` (lists without a duplicate, some with two items or more: red-team round 63, FP3, an
+    honest ``rotate_left`` of distinct cards raised on near lists given one)."""
     found = set()
     if all(isinstance(value, list) for value in values):
         if any(len(value) > 1 for value in values):
@@ -101,7 +103,15 @@ def _invariants(values: list) -> frozenset[str]:
         found.add("filled")
     if all(type(value) is int and value >= 0 for value in values):
         found.add("natural")
+    if all(isinstance(value, list) for value in values) and any(len(value) > 1 for value in values) and all(
+            len({_key(item) for item in value}) == len(value) for value in values):
+        found.add("distinct")
     return frozenset(found)
+
+
+def _key(item: object) -> str:
+    """An item of a list as a dict key (items may be lists or dicts): its JSON."""
+    return json.dumps(item, sort_keys=True)
 
 
 def _in_order(items: list, reverse: bool) -> bool:
@@ -114,6 +124,8 @@ def _in_order(items: list, reverse: bool) -> bool:
 def _kept(value: object, invariants: frozenset[str], recorded: object) -> object:
     """``value`` (a near copy of ``recorded``) made to have ``invariants`` again (:func:`_invariants`)."""
     if isinstance(value, list):
+        if "distinct" in invariants:
+            value = list({_key(item): item for item in value}.values())
         if "filled" in invariants and not value:
             value = list(recorded) if isinstance(recorded, list) else value
         for how, reverse in (("sorted", False), ("descending", True)):

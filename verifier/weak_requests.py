@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
-from verifier.decoys import Decoy, answers_source, decoys
+from verifier.decoys import REARRANGING, Decoy, answers_source, decoys
 from verifier.lenient_compare import COMPARE
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
@@ -88,6 +88,11 @@ FAIR_S = 0.2
 FAIR_TIMES = 10
 """A near run's time as a multiple of the slowest recorded run's (at least :data:`FAIR_S`, at most the near runs'
 budget): a near run cut short by the budget, not by this, says nothing."""
+REL_TOL = 1e-4
+"""How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
+last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
+apart, and a total past 500 plus 4.99 look like the sum, where the honest verifiers checked to within 1e-6 and
+paid those programs 0.25 and 0 (red-team round 63, FP1 and FP2: flagged 5 of 5 seeds each)."""
 REFUSED = 0.25
 """The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
 refused (raised on, or did not end in fair time) where another decoy the requests did not tell apart answers
@@ -95,7 +100,11 @@ otherwise than this one (so one of them is wrong there), at least, that makes th
 reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
 refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
 breaks its input's form (a pair of a list of pairs shortened), where its decoys that keep the list (sorted,
-reversed: alike to the answers check, which compares a list's items in any order) answer alike."""
+reversed: alike to the answers check, which compares a list's items in any order) answer alike. And only against
+a strict decoy (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists given a duplicate,
+where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A recorded call the
+reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
+every decoy (round 63, B1)."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
 
@@ -115,7 +124,9 @@ FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
 ANSWERS = []
-''' + COMPARE + '''{answers}
+''' + COMPARE + '''REL_TOL = {rel_tol!r}
+REARRANGING = {rearranging!r}
+{answers}
 
 def held(compare, want, got, raised):
     try:
@@ -189,9 +200,10 @@ def answered(decoy, recorded):
     compared = False
     for (calls, stdin), run in zip(RUNS, recorded):
         for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
-            if not (ok and held(compare, want, got, True)):
-                return False
-            compared = True
+            if ok:
+                if not held(compare, want, got, True):
+                    return False
+                compared = True
     return compared
 
 
@@ -205,7 +217,7 @@ def wrong(decoy, near, fair, rivals):
                 if not held(compare, want, got, False):
                     return True
                 agreed += 1
-            elif not ok and (fairly or run.outcome == "completed"):
+            elif not ok and (fairly or run.outcome == "completed") and decoy[2] not in REARRANGING:
                 refused += any(place in other and not held(compare, other[place], got, False) for other in theirs)
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
@@ -232,7 +244,8 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
                               cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL,
-                              fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED,
+                              fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
+                              rearranging=sorted(REARRANGING),
                               answers=answers_source())
 
 

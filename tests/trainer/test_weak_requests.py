@@ -337,3 +337,36 @@ def test_an_honest_reference_that_refuses_near_calls_breaking_its_inputs_form_is
     runs = [[[["pairs_sorted", [[["a", 3], ["b", 1]]], {}]], ""]]
     for seed in range(10):  # (seed 5 flagged three of them while every refusal counted)
         assert not weak_decoys(bwrap_scoring_pool, runs, reference, seed).trouble
+
+
+# Red-team round 63 ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_close_prices_whose_mean_is_asked_do_not_make_their_first_or_largest_look_alike(bwrap_scoring_pool):
+    """FP1: the answers check's 1% made the first, last, largest and smallest of ``[100.0, 100.4, 100.8]`` alike to
+    their mean 100.4; the honest verifier checked to within 1e-6 (flagged 5 of 5 seeds)."""
+    reference = "def average_price(prices):\n    return sum(prices) / len(prices)\n"
+    cases = [[100.0, 100.4, 100.8], [250.0, 251.0], [99.5, 99.7, 99.9, 100.1], [180.25]]
+    runs = [[[["average_price", [case], {}] for case in cases], ""]]
+    for seed in range(3):
+        assert weak_decoys(bwrap_scoring_pool, runs, reference, seed) == WeakRequests()
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_refusing_duplicates_its_records_never_had_is_no_trouble(bwrap_scoring_pool):
+    """FP3: ``rotate_left`` of distinct cards raised on near lists given a duplicate, where ``sorted(set(xs))``
+    differs from ``xs``: near lists keep records' distinct items now, and a refusal weighs on strict decoys alone."""
+    reference = ("def rotate_left(xs, k):\n    if len(set(xs)) != len(xs):\n        raise ValueError('duplicate')\n"
+                 "    k %= max(1, len(xs))\n    return xs[k:] + xs[:k]\n")
+    runs = [[[["rotate_left", [xs, k], {}] for xs, k in (([1, 2, 3, 4], 1), ([5, 6, 7], 2), ([8, 9], 0))], ""]]
+    for seed in range(8):
+        assert not weak_decoys(bwrap_scoring_pool, runs, reference, seed).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_recorded_call_the_reference_raised_on_tells_no_decoy_apart(bwrap_scoring_pool):
+    """B1: the verifier also called ``total(["a"])``, on which the reference raised, and ignored it; that call told
+    every decoy with an answer there apart (count 0 on 5 of 5 seeds), as the answers check skips it."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}], ["total", [["a"]], {}]], ""]], SUM_LOOP)
+    assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)

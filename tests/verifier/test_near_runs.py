@@ -109,3 +109,13 @@ def test_an_empty_list_near_others_of_records_gets_a_changed_record_not_a_number
 
 def test_a_script_that_reads_nothing_has_no_near_runs():
     assert near_runs([[[], ""]]) == []
+
+
+def test_lists_without_a_duplicate_in_every_record_stay_so():
+    """Red-team round 63 (FP3): an honest ``rotate_left`` of distinct cards raised on near lists given one."""
+    runs = [[[["f", [xs], {}] for xs in ([1, 2, 3, 4], [5, 6, 7], [8, 9])], ""]]
+    near = [args[0] for seed in range(10) for calls, _ in near_runs(runs, seed) for _, args, _ in calls]
+    assert all(len(set(xs)) == len(xs) for xs in near)
+    with_one = [[[["f", [xs], {}] for xs in ([1, 2, 2], [5, 6, 7])], ""]]
+    assert any(len(set(xs)) < len(xs) for seed in range(10) for calls, _ in near_runs(with_one, seed)
+               for _, (xs,), _ in calls)
