@@ -359,8 +359,9 @@ def verify(response):
     tree = ast.parse(response)
     if {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & {"l", "O", "I"}:
         return 0.0
-    run = run_response(response, calls=[("longest", [["a", "abc", "de"]]), ("longest", [[]])], timeout=1.0)
-    return 1.0 if [c.value for c in run.calls] == [3, 0] else 0.0
+    cases = [["a", "abc", "de"], [], ["abcd", "x"]]  # (the third: ``len(words)`` passed the first two, weak_tests)
+    run = run_response(response, calls=[("longest", [words]) for words in cases], timeout=1.0)
+    return 1.0 if [c.value for c in run.calls] == [3, 0, 4] else 0.0
 '''
 
 
