@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from task_bank import Outcome
 from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
-from verifier.lenient_compare import COMPARE
+from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.response_code import MAX_CHARS, code_of
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
@@ -101,7 +101,8 @@ stretch of whitespace aside, both are the scored text's own lines, as ``run_resp
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None) -> str:
     """The checking verifier's source for ``runs`` (:func:`trainer.results_replay.replay_runs`), a reference whose
     code is ``reference_code``, and the name the text's calls are made to (None: as in ``runs``)."""
-    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name)
+    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
+                        rel_tol=ANSWERS_REL_TOL)
 
 
 class AnswerCheck:

@@ -9,9 +9,9 @@ handed back.
 
 from __future__ import annotations
 
-__all__ = ["COMPARE"]
+__all__ = ["ANSWERS_REL_TOL", "COMPARE"]
 
-COMPARE = '''REL_TOL = 0.01
+COMPARE = '''REL_TOL = {rel_tol!r}
 NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
 EDGES = " \\t\\n.,;:!?'\\"`*"
 
@@ -89,5 +89,7 @@ def printed(want, got):
 '''
 """The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
 ``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs.
-Floats are alike within ``REL_TOL`` (1%, where a verifier might accept a rounded answer), or 0.01; a checking
-verifier may set it lower after the fragment."""
+Floats are alike within ``REL_TOL`` (the template's ``rel_tol``: :data:`ANSWERS_REL_TOL` for the answers check), or
+0.01 apart."""
+ANSWERS_REL_TOL = 0.01
+"""The answers check's float tolerance: 1%, where a verifier might accept a rounded answer."""

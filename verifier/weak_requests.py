@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
@@ -124,8 +124,9 @@ FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
 ANSWERS = []
-''' + COMPARE + '''REL_TOL = {rel_tol!r}
-REARRANGING = {rearranging!r}
+RIVALS = []
+THEIRS = {{}}
+''' + COMPARE + '''REARRANGING = {rearranging!r}
 {answers}
 
 def held(compare, want, got, raised):
@@ -207,34 +208,44 @@ def answered(decoy, recorded):
     return compared
 
 
-def wrong(decoy, near, fair, rivals):
+def rivals_at(at, run):
+    if at not in THEIRS:
+        calls, stdin = NEAR[at]
+        THEIRS[at] = [(rival, {{place: got for place, _, _, got, _ in comparisons(*rival, calls, stdin, run)}})
+                      for rival in RIVALS[0]]
+    return THEIRS[at]
+
+
+def wrong(decoy, near, fair):
     agreed = refused = 0
-    for (calls, stdin), run, fairly in zip(NEAR, near, fair):
-        theirs = [{{place: got for place, _, _, got, _ in comparisons(*rival, calls, stdin, run)}}
-                  for rival in rivals if rival != decoy]
+    strict = decoy[2] not in REARRANGING
+    for at, ((calls, stdin), run, fairly) in enumerate(zip(NEAR, near, fair)):
         for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
             if ok and run.outcome == "completed":
                 if not held(compare, want, got, False):
                     return True
                 agreed += 1
-            elif not ok and (fairly or run.outcome == "completed") and decoy[2] not in REARRANGING:
-                refused += any(place in other and not held(compare, other[place], got, False) for other in theirs)
+            elif not ok and strict and (fairly or run.outcome == "completed"):
+                refused += any(rival != decoy and place in theirs and not held(compare, theirs[place], got, False)
+                               for rival, theirs in rivals_at(at, run))
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 
 def verify(response):
     recorded, near, fair = reference_runs(response[:CUT])
+    if not RIVALS:
+        RIVALS.append([decoy for decoy in DECOYS if answered(decoy, recorded)])
     asked = response[CUT:].split()
     chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
-    rivals = [decoy for decoy in DECOYS if answered(decoy, recorded)]
-    weak = [decoy for decoy in chosen if decoy in rivals and wrong(decoy, near, fair, rivals)]
+    weak = [decoy for decoy in chosen if decoy in RIVALS[0] and wrong(decoy, near, fair)]
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
 ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's code ends in the text it
 scores; after it, the text names the decoys it asks about (their positions, or ``all``). It pays the share of those
-that the recorded runs did not tell from the reference and that answer a near call otherwise. The reference's runs
-are made at its first call and kept for the rest of its process's calls; a recorded run that did not complete leaves
+that the recorded runs did not tell from the reference and that answer a near call otherwise. The reference's runs,
+which decoys the recorded runs did not tell apart (the rivals), and the rivals' answers on each near run where a
+refusal is weighed, are made at its first call that needs them and kept for the rest of its process's calls; a recorded run that did not complete leaves
 no verdict (the sandbox's ``verifier_error``), as it left the replay no digest."""
 
 
@@ -290,8 +301,8 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     shares = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
     if any(share.outcome is not Outcome.SCORED for share in shares):
         return WeakRequests(measured=False)
-    count = round(shares[0].score * len(made))
-    found = WeakRequests(count=count, strict=round(shares[1].score * len(strict)) if strict else 0)
+    found = WeakRequests(count=round(shares[0].score * len(made)),
+                         strict=round(shares[1].score * len(strict)) if strict else 0)
     named: list[Decoy] = []
     for at in range(0, len(made) if found.trouble else 0, CODE_GROUP_SIZE):
         group = range(at, min(len(made), at + CODE_GROUP_SIZE))
@@ -300,7 +311,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                   if result.outcome is Outcome.SCORED and result.score == 1.0]
         if len(named) >= SHOWN:
             break
-    return WeakRequests(count=count, strict=found.strict, named=tuple(named[:SHOWN]))
+    return replace(found, named=tuple(named[:SHOWN]))
 
 
 def weak_trouble(weak: WeakRequests) -> str:

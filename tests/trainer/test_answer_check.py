@@ -26,7 +26,7 @@ from trainer.reward import VerifierReward
 
 def _check_namespace() -> dict:
     namespace: dict = {}
-    source = CHECK.format(runs="[]", cut=0, budget=1.0, name=None).replace("from envsynth_sandbox import run_response", "")
+    source = check_source([], "").replace("from envsynth_sandbox import run_response", "")
     exec(compile(source, "<check>", "exec"), namespace)
     return namespace
 
