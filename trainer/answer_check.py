@@ -102,7 +102,7 @@ def check_source(runs: Sequence[list], reference_code: str, name: str | None = N
     """The checking verifier's source for ``runs`` (:func:`trainer.results_replay.replay_runs`), a reference whose
     code is ``reference_code``, and the name the text's calls are made to (None: as in ``runs``)."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        rel_tol=ANSWERS_REL_TOL)
+                        rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
 class AnswerCheck:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys"]
+__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "SHARE", "Decoy", "answers_source", "decoys"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -46,10 +46,13 @@ REARRANGING = frozenset({"v", "v.lower()", "v.upper()", "v[::-1]", "v.split()", 
 program of such a shape is near the right one, and an honest verifier's tests often miss it (lists without a
 duplicate do not tell ``sorted(set(v))`` from "the items in any order"). Every other shape is *strict*
 (:attr:`Decoy.strict`)."""
-MAX_DECOYS = 64
-"""Decoys of one task, about (each called name's share of it, at least 8; the first three arguments of each)."""
-_MAX_NAMES = 8
-_MAX_ARGUMENTS = 3
+MAX_DECOYS = 1024
+"""Decoys of one task, about: each called name gets an equal share of them, at least :data:`SHARE`."""
+SHARE = 16
+"""Decoys of one called name, at least, however many names were called. Why no bound on names: red-team round 63
+(B3) called eight names the reference did not define before the one that mattered, when only the first eight got
+decoys (4 wrong programs paid, no flag). The names are bounded by the records' own bound
+(:data:`verifier.recorded_runs.MAX_CALLS` calls a run, :data:`verifier.recorded_runs.MAX_RUNS` runs)."""
 _ARGUMENT = re.compile(r"\bv\b")
 
 
@@ -83,30 +86,40 @@ class Decoy:
 
 
 def decoys(runs: Sequence[list]) -> list[Decoy]:
-    """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called, by
-    the type of each argument where it was first passed, each name's shapes of its arguments first, then its
-    constants. Where a run had a standard input, decoys that print shapes of it come after them
-    (:mod:`verifier.script_decoys`): where no run called a function the program is a script, and a called
-    ``main()`` may read its input too (red-team round 62, D2). Every called name gets its share of
-    :data:`MAX_DECOYS` (at least 8): red-team round 61 (A3) had three functions tested in full and a fourth, the one
-    that mattered, left with no decoy."""
-    first: dict[str, list] = {}
+    """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called: for
+    every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
+    that argument was passed as, and its constants (:func:`_of_name`). Where a run had a standard input, decoys that
+    print shapes of it come after them (:mod:`verifier.script_decoys`): where no run called a function the program
+    is a script, and a called ``main()`` may read its input too (red-team round 62, D2). Every called name gets its
+    share of :data:`MAX_DECOYS` (at least :data:`SHARE`): red-team round 61 (A3) had three functions tested in full
+    and a fourth, the one that mattered, left with no decoy; round 63 (B3) had eight names called first."""
+    passed: dict[str, dict[int, list[str]]] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
-            if name.isidentifier() and name not in first and len(first) < _MAX_NAMES:
-                first[name] = [*args, *kwargs.values()]
+            if name.isidentifier():
+                places = passed.setdefault(name, {})
+                for index, value in enumerate([*args, *kwargs.values()]):
+                    kinds = places.setdefault(index, [])
+                    if _kind(value) not in kinds:
+                        kinds.append(_kind(value))
     scripted = any(stdin.strip() for _, stdin in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
-    if not first:
-        return script
-    share = max(8, MAX_DECOYS // max(1, len(first)))
-    found: list[Decoy] = []
-    for name, values in first.items():
-        made = [Decoy(name, index, shape) for index, value in enumerate(values[:_MAX_ARGUMENTS])
-                for shape in SHAPES.get(_kind(value), ("v",))]
-        made += [Decoy(name, None, shape) for shape in CONSTANTS]
-        found += made[:share]
-    return found + script
+    share = max(SHARE, MAX_DECOYS // max(1, len(passed)))
+    return [decoy for name, places in passed.items() for decoy in _of_name(name, places)[:share]] + script
+
+
+def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:
+    """The decoys of one called name, whose arguments (by place) were passed as ``places``' types: the shapes of
+    each type an argument took (red-team round 63, B6: ``total(None)``, then ``total([7])``, left the list with no
+    list shape while shapes followed the first call's type), then the constants; taken in turn from each argument
+    and the constants (its first shape, then its second ...), so that where the name's share cuts them short every
+    argument keeps its first shapes (round 63, B8: only the first three arguments had decoys, and a test of the
+    fourth had none)."""
+    columns = [[Decoy(name, index, shape)
+                for shape in dict.fromkeys(shape for kind in kinds for shape in SHAPES.get(kind, ("v",)))]
+               for index, kinds in places.items()]
+    columns.append([Decoy(name, None, shape) for shape in CONSTANTS])
+    return [column[rank] for rank in range(max(map(len, columns))) for column in columns if rank < len(column)]
 
 
 def answers_source() -> str:

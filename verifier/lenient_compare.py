@@ -12,12 +12,17 @@ from __future__ import annotations
 __all__ = ["ANSWERS_REL_TOL", "COMPARE"]
 
 COMPARE = '''REL_TOL = {rel_tol!r}
+MAX_STEPS = {max_steps!r}
 NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?(?:[eE][-+]?[0-9]+)?")
 EDGES = " \\t\\n.,;:!?'\\"`*"
 
 
 class Uncompared(Exception):
     """The reference's run did not complete: nothing to compare with."""
+
+
+class Costly(Exception):
+    """A comparison took more than MAX_STEPS steps: no verdict of it."""
 
 
 def number(value):
@@ -43,7 +48,11 @@ def members(value):
     return value
 
 
-def alike(want, got, depth=0):
+def alike(want, got, depth=0, steps=None):
+    steps = [0] if steps is None else steps
+    steps[0] += 1
+    if MAX_STEPS and steps[0] > MAX_STEPS:
+        raise Costly("past " + str(MAX_STEPS) + " steps")
     want, got = members(want), members(got)
     if want is None or got is None:
         return want is None and got is None
@@ -55,26 +64,26 @@ def alike(want, got, depth=0):
         return True
     if isinstance(want, str) or isinstance(got, str):
         a, b = number(want), number(got)
-        return a is not None and b is not None and alike(a, b)
+        return a is not None and b is not None and alike(a, b, depth, steps)
     if depth > 64:
         return want == got
     if isinstance(want, list) and isinstance(got, list):
         if len(want) != len(got):
             return False
-        if all(alike(a, b, depth + 1) for a, b in zip(want, got)):
+        if all(alike(a, b, depth + 1, steps) for a, b in zip(want, got)):
             return True
         if depth or len(want) > 256:
             return False
         left = list(got)
         for a in want:
-            match = next((i for i, b in enumerate(left) if alike(a, b, depth + 1)), None)
+            match = next((i for i, b in enumerate(left) if alike(a, b, depth + 1, steps)), None)
             if match is None:
                 return False
             left.pop(match)
         return True
     if isinstance(want, dict) and isinstance(got, dict):
-        return all(alike(want[k], got[k], depth + 1) if k in want and k in got else not (want.get(k) or got.get(k))
-                   for k in {{**want, **got}})
+        return all(alike(want[k], got[k], depth + 1, steps) if k in want and k in got
+                   else not (want.get(k) or got.get(k)) for k in {{**want, **got}})
     return want == got
 
 
@@ -90,6 +99,8 @@ def printed(want, got):
 """The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
 ``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs.
 Floats are alike within ``REL_TOL`` (the template's ``rel_tol``: :data:`ANSWERS_REL_TOL` for the answers check), or
-0.01 apart."""
+0.01 apart. ``alike`` raises ``Costly`` past ``MAX_STEPS`` steps (the template's ``max_steps``; 0: no bound), a step
+a value compared: red-team round 63 (B5c) recorded 256 lists of 901 items sharing their first 900, whose
+comparison in any order took 30 million steps, so that the decoys' check ran past its time and gave no verdict."""
 ANSWERS_REL_TOL = 0.01
 """The answers check's float tolerance: 1%, where a verifier might accept a rounded answer."""

@@ -29,33 +29,35 @@ _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 
 
 
 def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
-    """Copies of the recorded runs that call functions, in turn, every argument of every call changed a little
-    (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone: :data:`MAX_NEAR_RUNS` runs, or fewer
-    where 48 calls come first. The trainer draws ``seed`` where no verifier can read it: a reference that knew the
-    near runs could search for records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62, D2: a
-    called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded argument in
-    one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list sorted or never
-    empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose
-    lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list,
-    answered the unsorted near runs otherwise. Where no run called a function (a script), the near runs are its
-    inputs with their numbers moved (:func:`_near_scripts`)."""
+    """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the
+    decoys' check measures a near run's by) of the recorded runs that call functions, in turn, every argument of
+    every call changed a little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone:
+    :data:`MAX_NEAR_RUNS` runs, or fewer where 48 calls come first. The trainer draws ``seed`` where no verifier can
+    read it: a reference that knew the near runs could search for records whose draw holds only runs it answers like
+    its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62,
+    D2: a called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded
+    argument in one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list
+    sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
+    honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
+    every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
+    near runs are its inputs with their numbers moved (:func:`_near_scripts`)."""
     rng = random.Random(seed)
-    called = [[calls, stdin] for calls, stdin in runs if calls]
+    called = [[calls, stdin, origin] for origin, (calls, stdin) in enumerate(runs) if calls]
     if not called:
         return _near_scripts(runs, rng)
     seen: dict[tuple[str, int | str], list] = {}
-    for calls, _ in called:
+    for calls, _, _ in called:
         for name, args, kwargs in calls:
             for place, arg in [*enumerate(args), *kwargs.items()]:
                 seen.setdefault((name, place), []).append(arg)
     kept = {place: _invariants(values) for place, values in seen.items()}
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
-    inputs = [stdin for _, stdin in called if stdin.strip()]
+    inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     found: list[list] = []
     total = 0
     for _ in range(MAX_NEAR_RUNS):
-        for calls, stdin in called:
+        for calls, stdin, origin in called:
             if len(found) >= MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
                 return found
             near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
@@ -63,7 +65,7 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
                                    for index, arg in enumerate(args)],
                             {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
                              for key, arg in kwargs.items()}]
-                           for name, args, kwargs in calls], near])
+                           for name, args, kwargs in calls], near, origin])
             total += len(calls)
     return found
 
@@ -83,7 +85,8 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
     recorded input is left out)."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
-    found = [[[], near_stdin(stdin, recorded, rng)] for _ in range(MAX_NEAR_RUNS) for stdin in recorded]
+    found = [[[], near_stdin(stdin, recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
+             for origin, (_, stdin) in enumerate(runs) if stdin.strip()]
     return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
 
 

@@ -47,7 +47,8 @@ reference that counted the functions its own module defined and refused to load 
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
 128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
 calls): one pool call (about every decoy, and about the strict ones) for a task whose requests are no trouble; and
-where they are, a group of calls at a time about each decoy in turn, until four are named.
+where they are, calls about the decoys in eight parts, and the parts with weak ones in eight again, until four are
+named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
@@ -105,6 +106,11 @@ a strict decoy (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` ra
 where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A recorded call the
 reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
 every decoy (round 63, B1)."""
+MAX_STEPS = 50_000
+"""Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
+counts as not telling the decoy apart, a near call as not showing it wrong). Why: red-team round 63 (B5c) recorded
+a list of 256 lists of 901 items, whose comparison in any order took the check past its time, so that it gave no
+verdict on the call that mattered."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
 
@@ -132,47 +138,70 @@ THEIRS = {{}}
 def held(compare, want, got, raised):
     try:
         return compare(want, got)
+    except Costly:
+        return None
     except Exception:
         return raised
 
 
+def where(calls):
+    found = {{}}
+    for at, (name, _, _) in enumerate(calls):
+        found.setdefault(name, []).append(at)
+    return found
+
+
+PLACES = [where(calls) for calls, _ in RUNS]
+NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
+
+
 def reference_runs(reference):
     if not ANSWERS:
-        runs, fair, slowest = [], [], 0.0
+        runs, took = [], []
         end = time.monotonic() + BUDGET
         for calls, stdin in RUNS:
             start = time.monotonic()
             runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, end - start)))
-            slowest = max(slowest, time.monotonic() - start)
-        allowance = min(BUDGET, max(FAIR_S, FAIR_TIMES * slowest))
-        end = time.monotonic() + BUDGET
-        for calls, stdin in NEAR:
-            left = end - time.monotonic()
-            runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, min(allowance, left))))
-            fair.append(left >= 0.9 * allowance)
-        done = all(run.outcome == "completed" for run in runs[:len(RUNS)])
-        ANSWERS.append((runs[:len(RUNS)], runs[len(RUNS):], fair) if done else None)
+            took.append(time.monotonic() - start)
+        done = all(run.outcome == "completed" for run in runs)
+        ANSWERS.append((runs, *near_answers(reference, took)) if done else None)
     if ANSWERS[0] is None:
         raise Uncompared("a run of the reference's requests did not complete")
     return ANSWERS[0]
 
 
-def printing(name, calls, run):
-    returned = [got for (called, _, _), got in zip(calls, run.calls) if called == name]
-    return bool(returned and run.stdout.strip()) and all(got.ok and got.value is None for got in returned)
+def near_answers(reference, took):
+    allowed = [min(BUDGET, max(FAIR_S, FAIR_TIMES * took[origin])) for _, _, origin in NEAR]
+    kept = [min(allowance, 0.9 * BUDGET / len(NEAR)) for allowance in allowed]
+    runs, fair = [], []
+    end = time.monotonic() + BUDGET
+    for at, (calls, stdin, _) in enumerate(NEAR):
+        cap = min(allowed[at], end - time.monotonic() - sum(kept[at + 1:]))
+        runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, cap)))
+        fair.append(cap >= 0.9 * allowed[at])
+    return runs, fair
 
 
-def printed_answers(name, index, shape, calls):
+def returned(name, run, places):
+    return [run.calls[at] for at in places.get(name, ()) if at < len(run.calls)]
+
+
+def printing(name, run, places):
+    got = returned(name, run, places)
+    return bool(got and run.stdout.strip()) and all(call.ok and call.value is None for call in got)
+
+
+def printed_answers(name, index, shape, calls, places):
     texts = []
-    for called, args, kwargs in calls:
-        if called == name:
-            made, value = decoy_answer(index, shape, args, kwargs)
-            try:
-                texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
-            except Exception:
-                made = False
-            if not made:
-                return None
+    for at in places.get(name, ()):
+        _, args, kwargs = calls[at]
+        made, value = decoy_answer(index, shape, args, kwargs)
+        try:
+            texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
+        except Exception:
+            made = False
+        if not made:
+            return None
     return "\\n".join(texts)
 
 
@@ -180,27 +209,28 @@ def quiet(run):
     return all(got.ok and got.value is None for got in run.calls)
 
 
-def comparisons(name, index, shape, calls, stdin, run):
+def comparisons(name, index, shape, calls, stdin, run, places):
     if not name:
         made, text = script_answer(shape, stdin)
         if made and quiet(run):
             yield (name, -1), run.loaded, run.stdout, text, printed
-    elif printing(name, calls, run):
-        text = printed_answers(name, index, shape, calls)
+    elif printing(name, run, places):
+        text = printed_answers(name, index, shape, calls, places)
         if text is not None:
             yield (name, -1), True, run.stdout, text, printed
     else:
-        for at, ((called, args, kwargs), got) in enumerate(zip(calls, run.calls)):
-            if called == name:
+        for at in places.get(name, ()):
+            if at < len(run.calls):
+                _, args, kwargs = calls[at]
                 made, value = decoy_answer(index, shape, args, kwargs)
                 if made:
-                    yield (name, at), got.ok, got.value, value, alike
+                    yield (name, at), run.calls[at].ok, run.calls[at].value, value, alike
 
 
 def answered(decoy, recorded):
     compared = False
-    for (calls, stdin), run in zip(RUNS, recorded):
-        for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+    for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
+        for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
             if ok:
                 if not held(compare, want, got, True):
                     return False
@@ -208,26 +238,28 @@ def answered(decoy, recorded):
     return compared
 
 
-def rivals_at(at, run):
-    if at not in THEIRS:
-        calls, stdin = NEAR[at]
-        THEIRS[at] = [(rival, {{place: got for place, _, _, got, _ in comparisons(*rival, calls, stdin, run)}})
-                      for rival in RIVALS[0]]
-    return THEIRS[at]
+def rivals_at(at, run, name):
+    if (at, name) not in THEIRS:
+        calls, stdin, _ = NEAR[at]
+        THEIRS[at, name] = [(rival, {{place: got for place, _, _, got, _ in
+                                     comparisons(*rival, calls, stdin, run, NEAR_PLACES[at])}})
+                            for rival in RIVALS[0] if rival[0] == name]
+    return THEIRS[at, name]
 
 
 def wrong(decoy, near, fair):
     agreed = refused = 0
     strict = decoy[2] not in REARRANGING
-    for at, ((calls, stdin), run, fairly) in enumerate(zip(NEAR, near, fair)):
-        for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run):
+    for at, ((calls, stdin, _), run, fairly) in enumerate(zip(NEAR, near, fair)):
+        for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at]):
             if ok and run.outcome == "completed":
-                if not held(compare, want, got, False):
+                same = held(compare, want, got, False)
+                if same is False:
                     return True
-                agreed += 1
+                agreed += same is True
             elif not ok and strict and (fairly or run.outcome == "completed"):
-                refused += any(rival != decoy and place in theirs and not held(compare, theirs[place], got, False)
-                               for rival, theirs in rivals_at(at, run))
+                refused += any(rival != decoy and place in theirs and held(compare, theirs[place], got, False) is False
+                               for rival, theirs in rivals_at(at, run, decoy[0]))
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 
@@ -256,6 +288,7 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
                               cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
+                              max_steps=MAX_STEPS,
                               rearranging=sorted(REARRANGING),
                               answers=answers_source())
 
@@ -288,8 +321,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call about them all and one about the strict ones (:attr:`Decoy.strict`), the
-    reference run once; where that is trouble, calls about each in turn, a group of the pool's size at a time (a
-    group runs the reference once), until :data:`SHOWN` are named. ``seed`` draws the near runs
+    reference run once; where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
     made = decoys(runs)
     near = near_runs(runs, seed)
@@ -303,15 +335,31 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
         return WeakRequests(measured=False)
     found = WeakRequests(count=round(shares[0].score * len(made)),
                          strict=round(shares[1].score * len(strict)) if strict else 0)
-    named: list[Decoy] = []
-    for at in range(0, len(made) if found.trouble else 0, CODE_GROUP_SIZE):
-        group = range(at, min(len(made), at + CODE_GROUP_SIZE))
-        each = pool.score_batch([(source, f"{reference_code}\n{index}") for index in group])
-        named += [made[index] for index, result in zip(group, each, strict=True)
-                  if result.outcome is Outcome.SCORED and result.score == 1.0]
-        if len(named) >= SHOWN:
-            break
-    return replace(found, named=tuple(named[:SHOWN]))
+    named = _named(pool, source, reference_code, len(made)) if found.trouble else []
+    return replace(found, named=tuple(made[index] for index in named))
+
+
+def _named(pool: Scoring, source: str, reference_code: str, count: int) -> list[int]:
+    """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in
+    eight parts, in order (a pool call of one group, one run of the reference), and the first parts with a weak one
+    among them in eight parts again, until single decoys are named. Why not one at a time: a task with many
+    called names has thousands of decoys (:data:`verifier.decoys.SHARE` a name), a call a group of eight."""
+    named: list[int] = []
+    parts = [list(range(count))]
+    while parts and len(named) < SHOWN:
+        asked = [eighth for part in parts for eighth in _eighths(part)]
+        shares = pool.score_batch([(source, f"{reference_code}\n{' '.join(map(str, part))}") for part in asked])
+        found = [part for part, share in zip(asked, shares, strict=True)
+                 if share.outcome is Outcome.SCORED and share.score > 0]
+        named += [part[0] for part in found if len(part) == 1]
+        parts = [part for part in found if len(part) > 1][:SHOWN - len(named)]
+    return sorted(named)[:SHOWN]
+
+
+def _eighths(part: list[int]) -> list[list[int]]:
+    """``part`` in :data:`CODE_GROUP_SIZE` (eight) parts or fewer, in order."""
+    size = -(-len(part) // CODE_GROUP_SIZE)
+    return [part[at:at + size] for at in range(0, len(part), size)]
 
 
 def weak_trouble(weak: WeakRequests) -> str:

@@ -98,11 +98,24 @@ def test_requests_that_tell_every_decoy_apart_leave_the_reference_excused_after_
     assert replay.trouble is None and replay.excused == "a" * 32 and pool.asked[0] == "all" and len(pool.asked) == 2
 
 
-def test_weak_decoys_are_named_by_a_question_about_each_a_group_at_a_time_until_four_are():
-    _, pool = _replay({"max(arg1)", "arg1[0]"})
-    assert pool.asked[2:] == [*map(str, range(len(decoys([[[["total", [[7]], {}]], ""]]))))]
-    _, pool = _replay({"arg1", "arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)"})
-    assert pool.asked[2:] == [*map(str, range(CODE_GROUP_SIZE))]
+def test_weak_decoys_are_named_by_asking_about_eighths_of_them_then_eighths_of_those_with_weak_ones():
+    """A task with many called names has thousands of decoys (red-team round 63, B3): asking about each, a group of
+    eight at a time, would take hundreds of pool calls to name four."""
+    replay, pool = _replay({"max(arg1)", "arg1[0]"})
+    made = [str(index) for index in range(len(decoys([[[["total", [[7]], {}]], ""]])))]
+    size = -(-len(made) // CODE_GROUP_SIZE)
+    first = [" ".join(made[at:at + size]) for at in range(0, len(made), size)]
+    assert pool.asked[2:2 + len(first)] == first
+    assert all(len(question.split()) == 1 for question in pool.asked[2 + len(first):])
+    assert len(pool.asked[2 + len(first):]) <= 2 * size
+    assert "total returning max(arg1)" in replay.trouble and "total returning arg1[0]" in replay.trouble
+
+
+def test_the_first_four_weak_decoys_are_named_and_the_rest_counted():
+    weak = {"arg1", "arg1[0]", "arg1[-1]", "max(arg1)", "min(arg1)", "len(arg1)"}
+    replay, _ = _replay(weak)
+    first = [label for label in (decoy.label for decoy in decoys([[[["total", [[7]], {}]], ""]])) if label in weak]
+    assert f"({', '.join(f'total returning {label}' for label in first[:4])} and 2 more)" in replay.trouble
 
 
 def test_one_weak_decoy_that_rearranges_its_argument_is_counted_and_not_named():

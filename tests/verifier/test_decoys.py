@@ -3,7 +3,7 @@ verifier that tested ``total([7])`` alone)."""
 
 from __future__ import annotations
 
-from verifier.decoys import CONSTANTS, MAX_DECOYS, SHAPES, answers_source, decoys
+from verifier.decoys import CONSTANTS, MAX_DECOYS, SHAPES, SHARE, answers_source, decoys
 
 
 def _answer(decoy, *args, **kwargs):
@@ -22,7 +22,8 @@ def test_a_decoy_stands_for_one_called_function_and_returns_a_shape_of_its_argum
 
 def test_a_list_argument_gives_the_shapes_of_a_list_and_every_function_the_constants():
     made = decoys([[[["total", [[4, 9, 2]], {}]], ""]])
-    assert [decoy.label for decoy in made] == [*(shape.replace("v", "arg1") for shape in SHAPES["list"]), *CONSTANTS]
+    assert sorted(decoy.label for decoy in made) == sorted([*(shape.replace("v", "arg1") for shape in SHAPES["list"]),
+                                                            *CONSTANTS])
     answered = {decoy.label: _answer(decoy, [4, 9, 2])[1] for decoy in made}
     assert answered["max(arg1)"] == 9 and answered["arg1[0]"] == 4 and answered["len(arg1)"] == 3
     assert answered["0"] == 0 and answered["None"] is None and answered["''"] == ""
@@ -40,7 +41,35 @@ def test_every_name_called_gets_its_share_of_the_decoys():
     calls = [[name, [[1, 2], "x", 3], {}] for name in ("a", "b", "c", "d")]
     made = decoys([[calls, ""]])
     assert {decoy.name for decoy in made} == {"a", "b", "c", "d"} and len(made) <= MAX_DECOYS
-    assert sum(decoy.name == "d" for decoy in made) == MAX_DECOYS // 4
+    assert sum(decoy.name == "d" for decoy in made) == len(SHAPES["list"]) + len(SHAPES["str"]) + len(
+        SHAPES["int"]) + len(CONSTANTS)
+
+
+def test_a_name_called_after_many_others_still_gets_decoys():
+    """Red-team round 63 (B3): eight names the reference did not define, called first, left ``total`` with no decoy
+    while only the first eight names got decoys."""
+    calls = [[f"h{at}", [], {}] for at in range(300)] + [["total", [[7]], {}]]
+    made = decoys([[calls, ""]])
+    assert {"max(arg1)", "arg1[0]", "0"} <= {decoy.label for decoy in made if decoy.name == "total"}
+
+
+def test_a_crowded_name_keeps_the_first_shapes_of_every_argument_and_some_constants():
+    calls = [[f"h{at}", [], {}] for at in range(300)] + [["total", [[7], [8], "s"], {}]]
+    mine = [decoy for decoy in decoys([[calls, ""]]) if decoy.name == "total"]
+    assert len(mine) == SHARE and {decoy.index for decoy in mine} == {0, 1, 2, None}
+
+
+def test_an_argument_passed_as_two_types_gets_the_shapes_of_both():
+    """Red-team round 63 (B6): ``total(None)``, then ``total([7])``: shapes followed the first call's type (none), and
+    the list had no list shape."""
+    made = {decoy.label for decoy in decoys([[[["total", [None], {}], ["total", [[7]], {}]], ""]])}
+    assert {"max(arg1)", "arg1[0]", "len(arg1)"} <= made
+
+
+def test_every_argument_gets_decoys_not_only_the_first_three():
+    """Red-team round 63 (B8): ``total(lo, hi, pad, xs)`` summed its fourth argument, which had no decoy."""
+    made = {decoy.label for decoy in decoys([[[["total", [1, 2, 3, [7]], {}]], ""]])}
+    assert {"max(arg4)", "arg4[-1]"} <= made
 
 
 def test_a_shape_that_raises_answers_as_the_reference_does():

@@ -12,7 +12,7 @@ def test_near_runs_change_every_argument_and_keep_each_ones_type():
     runs = [[[["f", [3, "abc", [1, 2, 3], 2.5, True, {"k": [1]}, None], {"key": "xy"}]], "in"]]
     near = near_runs(runs)
     assert len(near) == MAX_NEAR_RUNS
-    for calls, stdin in near:
+    for calls, stdin, _ in near:
         (name, args, kwargs), = calls
         assert name == "f" and stdin != "in"  # (an input is changed too: red-team round 62, D2)
         assert [type(arg) for arg in args] == [int, str, list, float, bool, dict, type(None)]
@@ -24,7 +24,7 @@ def test_near_runs_depend_on_the_records_and_the_seed_alone():
     runs = [[[["f", [[5, 1, 4]], {}], ["f", [[]], {}]], ""]]
     assert near_runs(runs) == near_runs(json.loads(json.dumps(runs)))
     assert near_runs(runs, seed=1) != near_runs(runs)
-    assert [[call[0] for call in calls] for calls, _ in near_runs(runs)] == [["f", "f"]] * MAX_NEAR_RUNS
+    assert [[call[0] for call in calls] for calls, _, _ in near_runs(runs)] == [["f", "f"]] * MAX_NEAR_RUNS
 
 
 def test_one_recorded_run_has_as_many_near_runs_as_eight():
@@ -36,21 +36,21 @@ def test_one_recorded_run_has_as_many_near_runs_as_eight():
 def test_near_runs_are_bounded():
     runs = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
     near = near_runs(runs)
-    assert len(near) <= 8 and sum(len(calls) for calls, _ in near) <= 48
+    assert len(near) <= 8 and sum(len(calls) for calls, _, _ in near) <= 48
 
 
 def test_near_runs_keep_what_every_recorded_argument_in_one_place_had():
     """Red-team round 61 (B2): an honest task of sorted lists was flagged, its ``min`` decoy answering unsorted near
     runs otherwise than the reference's first item."""
     runs = [[[["lowest", [xs, n, "ab"], {}] for xs, n in (([1, 2, 3], 0), ([-5, 0, 7], 4), ([4], 2))], ""]]
-    for calls, _ in near_runs(runs):
+    for calls, _, _ in near_runs(runs):
         for _, (xs, n, text), _ in calls:
             assert xs == sorted(xs) and xs and n >= 0 and text
 
 
 def test_near_runs_keep_no_order_that_some_recorded_argument_lacked():
     runs = [[[["f", [[3, 1, 2]], {}], ["f", [[1, 2]], {}]], ""]]
-    assert any(xs != sorted(xs) for seed in range(5) for calls, _ in near_runs(runs, seed=seed)
+    assert any(xs != sorted(xs) for seed in range(5) for calls, _, _ in near_runs(runs, seed=seed)
                for _, (xs,), _ in calls)
 
 
@@ -58,51 +58,51 @@ def test_near_inputs_of_one_number_have_more_numbers_than_one():
     """Red-team round 61 (A2): the one test ``7``; the largest, the first and the sum all print 7 on any one number,
     so a near input must have more of them."""
     near = near_runs([[[], "7\n"]])
-    assert len(near) == MAX_NEAR_RUNS and all(len(stdin.split()) > 1 and stdin.endswith("\n") for _, stdin in near)
+    assert len(near) == MAX_NEAR_RUNS and all(len(stdin.split()) > 1 and stdin.endswith("\n") for _, stdin, _ in near)
 
 
 def test_near_inputs_keep_a_count_of_the_tokens_after_it_true():
-    for _, stdin in near_runs([[[], "3\n1 2 3\n"]]):
+    for _, stdin, _ in near_runs([[[], "3\n1 2 3\n"]]):
         head, body = stdin.split("\n", 1)
         assert int(head) == len(body.split())
 
 
 def test_near_inputs_keep_a_count_of_lines_and_each_line_s_width():
-    for _, stdin in near_runs([[[], "2\n5 6\n7 8\n"]]):
+    for _, stdin, _ in near_runs([[[], "2\n5 6\n7 8\n"]]):
         lines = stdin.split("\n")
         assert lines[0] == "2" and [len(line.split()) for line in lines[1:3]] == [2, 2]
 
 
 def test_near_inputs_keep_numbers_never_negative_and_lines_in_order_so():
-    for _, stdin in near_runs([[[], "0 1 2\n"], [[], "0 5 9\n"]]):
+    for _, stdin, _ in near_runs([[[], "0 1 2\n"], [[], "0 5 9\n"]]):
         numbers = [int(token) for token in stdin.split()]
         assert min(numbers) >= 0 and numbers == sorted(numbers)
 
 
 def test_near_inputs_of_words_change_a_word_and_keep_the_rest():
-    for _, stdin in near_runs([[[], "hello world\n"]]):
+    for _, stdin, _ in near_runs([[[], "hello world\n"]]):
         assert stdin != "hello world\n" and len(stdin.split()) == 2
 
 
 def test_an_integer_too_long_to_move_and_still_write_is_kept():
     """Red-team round 62 (B): 4,300 digits moved to 4,301, and the trainer's own JSON of the near runs raised."""
     big = 10 ** 4300 - 1
-    for calls, _ in near_runs([[[["f", [big], {}]], ""]]):
+    for calls, _, _ in near_runs([[[["f", [big], {}]], ""]]):
         assert calls[0][1] == [big]
-    assert all(len(stdin) >= 3000 for _, stdin in near_runs([[[], "9" * 3000 + "\n"]]))
+    assert all(len(stdin) >= 3000 for _, stdin, _ in near_runs([[[], "9" * 3000 + "\n"]]))
 
 
 def test_a_called_function_s_standard_input_is_changed_too():
     """Red-team round 62 (D2): ``main()`` read the input ``7``, kept as it was in every near run."""
     near = near_runs([[[["main", [], {}]], "7\n"]])
-    assert near and all(stdin != "7\n" for _, stdin in near)
+    assert near and all(stdin != "7\n" for _, stdin, _ in near)
 
 
 def test_an_empty_list_near_others_of_records_gets_a_changed_record_not_a_number():
     """Session 31: ``total_cost([])`` beside lists of dicts was given ``[0]``, which the honest reference raised on,
     and a refusal of the reference now weighs on its decoys."""
     runs = [[[["total_cost", [items], {}] for items in ([{"price": 1.5, "qty": 4}], [])], ""]]
-    near = [args[0] for seed in range(6) for calls, _ in near_runs(runs, seed) for _, args, _ in calls]
+    near = [args[0] for seed in range(6) for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls]
     assert all(isinstance(item, dict) for items in near for item in items)
     assert any(items == [] for items in near) and any(len(items) == 1 for items in near)
 
@@ -114,8 +114,18 @@ def test_a_script_that_reads_nothing_has_no_near_runs():
 def test_lists_without_a_duplicate_in_every_record_stay_so():
     """Red-team round 63 (FP3): an honest ``rotate_left`` of distinct cards raised on near lists given one."""
     runs = [[[["f", [xs], {}] for xs in ([1, 2, 3, 4], [5, 6, 7], [8, 9])], ""]]
-    near = [args[0] for seed in range(10) for calls, _ in near_runs(runs, seed) for _, args, _ in calls]
+    near = [args[0] for seed in range(10) for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls]
     assert all(len(set(xs)) == len(xs) for xs in near)
     with_one = [[[["f", [xs], {}] for xs in ([1, 2, 2], [5, 6, 7])], ""]]
-    assert any(len(set(xs)) < len(xs) for seed in range(10) for calls, _ in near_runs(with_one, seed)
+    assert any(len(set(xs)) < len(xs) for seed in range(10) for calls, _, _ in near_runs(with_one, seed)
                for _, (xs,), _ in calls)
+
+
+def test_a_near_run_names_the_recorded_run_it_copies():
+    """The decoys' check gives a near run a fair time by its own original's (red-team round 63, B4: one slow recorded
+    run gave every near run the whole budget, so that a reference's hangs on the near runs said nothing)."""
+    runs = [[[], ""], [[["warm", [], {}]], ""], [[["total", [[7]], {}]], ""]]
+    for calls, _, origin in near_runs(runs):
+        assert calls[0][0] == runs[origin][0][0][0]
+    scripts = [[[], ""], [[], "3\n1 2 3\n"]]
+    assert {origin for _, _, origin in near_runs(scripts)} == {1}
