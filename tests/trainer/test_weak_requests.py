@@ -383,3 +383,48 @@ def test_a_recorded_call_the_reference_raised_on_tells_no_decoy_apart(bwrap_scor
     every decoy with an answer there apart (count 0 on 5 of 5 seeds), as the answers check skips it."""
     weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}], ["total", [["a"]], {}]], ""]], SUM_LOOP)
     assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_names_called_before_the_one_that_matters_do_not_crowd_out_its_decoys(bwrap_scoring_pool):
+    """Round 63 (B3): eight calls of names the reference never defined, made first, left ``total`` with no decoy
+    while only the first eight called names got decoys (4 wrong programs paid, no flag)."""
+    calls = [[f"h{at}", [], {}] for at in range(8)] + [["total", [[7]], {}]]
+    weak = weak_decoys(bwrap_scoring_pool, [[calls, ""]], SUM_LOOP)
+    assert weak.trouble and {decoy.name for decoy in weak.named} == {"total"}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_list_passed_where_none_was_passed_first_has_the_decoys_of_a_list(bwrap_scoring_pool):
+    """Round 63 (B6): ``total(None)``, then ``total([7])``: the decoys' shapes followed the first call's type."""
+    runs = [[[["total", [None], {}], ["total", [[7]], {}]], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, "def total(xs):\n    return sum(xs or [])\n").trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_fourth_argument_has_decoys_of_its_own(bwrap_scoring_pool):
+    """Round 63 (B8): only the first three arguments had decoys; a sum of the fourth tested on ``[7]`` had none."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [1, 2, 3, [7]], {}]], ""]],
+                       "def total(lo, hi, pad, xs):\n    return sum(xs)\n")
+    assert weak.trouble and {decoy.index for decoy in weak.named} == {3}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_slow_recorded_run_leaves_hangs_on_the_other_near_runs_counted_as_refusals(bwrap_scoring_pool):
+    """Round 63 (B4): a first recorded run of 0.25 s made the fair time of every near run the whole budget, so that
+    a reference that hung on every list but ``[7]`` refused nothing (0 of 10 seeds flagged). A near run's fair time
+    is ten times its own original's now."""
+    reference = ("import time\n\ndef warm():\n    time.sleep(0.25)\n    raise RuntimeError('warm-up only')\n\n"
+                 "def total(xs):\n    while len(xs) > 1:\n        time.sleep(1)\n    return sum(xs)\n")
+    runs = [[[["warm", [], {}]], ""], [[["total", [[7]], {}]], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, reference, seed=1).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_comparison_too_long_to_finish_says_nothing_and_the_check_still_gives_its_verdict(bwrap_scoring_pool):
+    """Round 63 (B5c): a recorded list of 256 lists of 901 items, compared in any order, ran the check past its time:
+    no verdict, so the weak request ``total([7])`` beside it was not trouble."""
+    rows = [[0] * 900 + [at] for at in range(256)]
+    runs = [[[["keep", [rows], {}]], ""], [[["total", [[7]], {}]], ""]]
+    weak = weak_decoys(bwrap_scoring_pool, runs, "def keep(rows):\n    return rows\n\n\n" + SUM_LOOP)
+    assert weak.measured and weak.trouble and {decoy.name for decoy in weak.named} == {"total"}

@@ -1,0 +1,40 @@
+"""The lenient comparison the trusted side's checking verifiers run in the sandbox (its source fragment, run here in
+the test's own process): alike answers a verifier would accept, and a bound on its steps."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from verifier.lenient_compare import COMPARE
+
+
+def _compare(max_steps: int = 0, rel_tol: float = 1e-4) -> dict:
+    namespace: dict = {"math": math, "re": re}
+    exec(compile(COMPARE.format(rel_tol=rel_tol, max_steps=max_steps), "<compare>", "exec"), namespace)
+    return namespace
+
+
+def test_answers_in_another_form_are_alike():
+    alike = _compare()["alike"]
+    assert alike([3, 1, 2], [1, 2, 3]) and alike("Hello  World", "hello world") and alike(7, "7")
+    assert alike(1.0, 1.00001) and not alike(1.0, 1.1) and not alike([1, 2], [1, 2, 3])
+
+
+def test_a_comparison_past_its_steps_raises_costly():
+    """Red-team round 63 (B5c): 256 lists of 901 items sharing their first 900, compared in any order, took 30
+    million steps, and the decoys' check ran past its time with no verdict."""
+    compare = _compare(max_steps=50_000)
+    rows = [[0] * 900 + [at] for at in range(256)]
+    with pytest.raises(compare["Costly"]):
+        compare["alike"](rows, rows[::-1])
+    assert compare["alike"]([[0] * 10 + [at] for at in range(20)], [[0] * 10 + [at] for at in range(20)][::-1])
+
+
+def test_no_bound_where_max_steps_is_zero():
+    """The answers check's comparison (``max_steps=0``) is not bounded."""
+    alike = _compare(max_steps=0)["alike"]
+    rows = [[0] * 100 + [at] for at in range(100)]
+    assert alike(rows, rows[::-1])
