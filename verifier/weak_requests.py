@@ -107,8 +107,8 @@ where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5
 reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
 every decoy (round 63, B1)."""
 MAX_STEPS = 50_000
-"""Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
-counts as not telling the decoy apart, a near call as not showing it wrong). Why: red-team round 63 (B5c) recorded
+"""Steps (values compared) of one comparison in this check, at most; past them it says nothing that could make a
+decoy weak (a recorded call counts as telling the decoy apart, a near call as not showing it wrong). Why: red-team round 63 (B5c) recorded
 a list of 256 lists of 901 items, whose comparison in any order took the check past its time, so that it gave no
 verdict on the call that mattered."""
 ALL = "all"
