@@ -111,15 +111,17 @@ def decoys(runs: Sequence[list]) -> list[Decoy]:
 def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:
     """The decoys of one called name, whose arguments (by place) were passed as ``places``' types: the shapes of
     each type an argument took (red-team round 63, B6: ``total(None)``, then ``total([7])``, left the list with no
-    list shape while shapes followed the first call's type), then the constants; taken in turn from each argument
-    and the constants (its first shape, then its second ...), so that where the name's share cuts them short every
-    argument keeps its first shapes (round 63, B8: only the first three arguments had decoys, and a test of the
-    fourth had none)."""
-    columns = [[Decoy(name, index, shape)
-                for shape in dict.fromkeys(shape for kind in kinds for shape in SHAPES.get(kind, ("v",)))]
-               for index, kinds in places.items()]
+    list shape while shapes followed the first call's type), and the constants; taken in turn from each argument's
+    types and the constants (the first shape of each, then the second ...), so that where the name's share cuts
+    them short every argument keeps the first shapes of each of its types (round 63, B8: only the first three
+    arguments had decoys; round 64, C4: an argument passed as five other types first, its shapes of a list came
+    after the share). A None argument has no shape of its own: it answers as the constant None does (round 64, C5:
+    1,100 of them came before the list's shapes)."""
+    columns = [[Decoy(name, index, shape) for shape in SHAPES[kind]]
+               for index, kinds in places.items() for kind in kinds if kind in SHAPES]
     columns.append([Decoy(name, None, shape) for shape in CONSTANTS])
-    return [column[rank] for rank in range(max(map(len, columns))) for column in columns if rank < len(column)]
+    found = [column[rank] for rank in range(max(map(len, columns))) for column in columns if rank < len(column)]
+    return list(dict.fromkeys(found))
 
 
 def answers_source() -> str:

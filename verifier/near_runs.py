@@ -20,11 +20,12 @@ from verifier.script_decoys import near_stdin
 __all__ = ["MAX_NEAR_RUNS", "near_runs"]
 
 MAX_NEAR_RUNS = 8
-"""Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew, until
-this many or :data:`_MAX_NEAR_CALLS` calls. Why as many for one recorded run as for eight: a reference may refuse
-the near runs where its decoys differ (:mod:`verifier.weak_requests`), and the fewer near runs, the likelier a draw
-of only the others."""
-_MAX_NEAR_CALLS = 48
+"""Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew (as long
+as the recorded runs: they are bounded by :data:`verifier.recorded_runs.MAX_CALLS`). Why as many for one recorded run
+as for eight: a reference may refuse the near runs where its decoys differ (:mod:`verifier.weak_requests`), and the
+fewer near runs, the likelier a draw of only the others. Why no bound on their calls: red-team round 64 (C1) made one
+recorded run of 49 calls, 48 of names the reference never defined and then ``total([7])``, when the near runs
+stopped at the first run past 48 calls: there were none, and no decoy was wrong."""
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
 
@@ -32,7 +33,7 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the
     decoys' check measures a near run's by) of the recorded runs that call functions, in turn, every argument of
     every call changed a little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone:
-    :data:`MAX_NEAR_RUNS` runs, or fewer where 48 calls come first. The trainer draws ``seed`` where no verifier can
+    :data:`MAX_NEAR_RUNS` runs. The trainer draws ``seed`` where no verifier can
     read it: a reference that knew the near runs could search for records whose draw holds only runs it answers like
     its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62,
     D2: a called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded
@@ -55,10 +56,9 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     found: list[list] = []
-    total = 0
     for _ in range(MAX_NEAR_RUNS):
         for calls, stdin, origin in called:
-            if len(found) >= MAX_NEAR_RUNS or total + len(calls) > _MAX_NEAR_CALLS:
+            if len(found) >= MAX_NEAR_RUNS:
                 return found
             near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
             found.append([[[name, [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg)
@@ -66,7 +66,6 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
                             {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
                              for key, arg in kwargs.items()}]
                            for name, args, kwargs in calls], near, origin])
-            total += len(calls)
     return found
 
 

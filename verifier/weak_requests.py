@@ -86,9 +86,15 @@ SHOWN = 4
 """Weak decoys named in the finding, at most (the rest are counted)."""
 FAIR_S = 0.2
 """A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
-FAIR_TIMES = 10
-"""A near run's time as a multiple of the slowest recorded run's (at least :data:`FAIR_S`, at most the near runs'
-budget): a near run cut short by the budget, not by this, says nothing."""
+FAIR_TIMES = 4
+"""A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
+near run is run only where that fits what is left of the near runs' budget, the quickest first, and one that does
+not end in it is refused. Why its own original's, and whole or not at all: red-team round 63 (B4) had a first
+recorded run of 0.25 s make every near run's fair time the whole budget, and round 64 (C2) a reference slow on its
+one recorded input and hanging elsewhere, whose near runs were all cut short by the budget before their fair time:
+a run cut short that way said nothing. Why four times: round 64 (C2b) had a reference right everywhere but ten
+times slower on any input but the recorded one. The near runs' budget is what the recorded runs left of two
+:data:`BUDGET_S`, less a second for the comparisons, and at least one."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
@@ -107,8 +113,10 @@ where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5
 reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
 every decoy (round 63, B1)."""
 MAX_STEPS = 50_000
-"""Steps (values compared) of one comparison in this check, at most; past them it says nothing that could make a
-decoy weak (a recorded call counts as telling the decoy apart, a near call as not showing it wrong). Why: red-team round 63 (B5c) recorded
+"""Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
+neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
+round 64 (C3) made an ignored recorded call that the comparison could not finish tell every decoy apart, while it
+counted so. Why: red-team round 63 (B5c) recorded
 a list of 256 lists of 901 items, whose comparison in any order took the check past its time, so that it gave no
 verdict on the call that mattered."""
 ALL = "all"
@@ -164,22 +172,21 @@ def reference_runs(reference):
             runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, end - start)))
             took.append(time.monotonic() - start)
         done = all(run.outcome == "completed" for run in runs)
-        ANSWERS.append((runs, *near_answers(reference, took)) if done else None)
+        ANSWERS.append((runs, near_answers(reference, took)) if done else None)
     if ANSWERS[0] is None:
         raise Uncompared("a run of the reference's requests did not complete")
     return ANSWERS[0]
 
 
 def near_answers(reference, took):
-    allowed = [min(BUDGET, max(FAIR_S, FAIR_TIMES * took[origin])) for _, _, origin in NEAR]
-    kept = [min(allowance, 0.9 * BUDGET / len(NEAR)) for allowance in allowed]
-    runs, fair = [], []
-    end = time.monotonic() + BUDGET
-    for at, (calls, stdin, _) in enumerate(NEAR):
-        cap = min(allowed[at], end - time.monotonic() - sum(kept[at + 1:]))
-        runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, cap)))
-        fair.append(cap >= 0.9 * allowed[at])
-    return runs, fair
+    allowed = [max(FAIR_S, FAIR_TIMES * took[origin]) for _, _, origin in NEAR]
+    runs = [None] * len(NEAR)
+    end = time.monotonic() + max(BUDGET, 2 * BUDGET - sum(took) - 1.0)
+    for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
+        if end - time.monotonic() >= allowed[at]:
+            calls, stdin, _ = NEAR[at]
+            runs[at] = run_response(reference, calls=calls, stdin=stdin, timeout=allowed[at])
+    return runs
 
 
 def returned(name, run, places):
@@ -232,9 +239,10 @@ def answered(decoy, recorded):
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
             if ok:
-                if not held(compare, want, got, True):
+                same = held(compare, want, got, True)
+                if same is False:
                     return False
-                compared = True
+                compared = compared or same is True
     return compared
 
 
@@ -247,29 +255,31 @@ def rivals_at(at, run, name):
     return THEIRS[at, name]
 
 
-def wrong(decoy, near, fair):
+def wrong(decoy, near):
     agreed = refused = 0
     strict = decoy[2] not in REARRANGING
-    for at, ((calls, stdin, _), run, fairly) in enumerate(zip(NEAR, near, fair)):
+    for at, ((calls, stdin, _), run) in enumerate(zip(NEAR, near)):
+        if run is None:
+            continue
         for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at]):
             if ok and run.outcome == "completed":
                 same = held(compare, want, got, False)
                 if same is False:
                     return True
                 agreed += same is True
-            elif not ok and strict and (fairly or run.outcome == "completed"):
+            elif not ok and strict:
                 refused += any(rival != decoy and place in theirs and held(compare, theirs[place], got, False) is False
                                for rival, theirs in rivals_at(at, run, decoy[0]))
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 
 def verify(response):
-    recorded, near, fair = reference_runs(response[:CUT])
+    recorded, near = reference_runs(response[:CUT])
     if not RIVALS:
         RIVALS.append([decoy for decoy in DECOYS if answered(decoy, recorded)])
     asked = response[CUT:].split()
     chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
-    weak = [decoy for decoy in chosen if decoy in RIVALS[0] and wrong(decoy, near, fair)]
+    weak = [decoy for decoy in chosen if decoy in RIVALS[0] and wrong(decoy, near)]
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each

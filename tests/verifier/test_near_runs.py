@@ -33,10 +33,13 @@ def test_one_recorded_run_has_as_many_near_runs_as_eight():
     assert len(near_runs([[[["total", [[7]], {}]], ""]])) == MAX_NEAR_RUNS == 8
 
 
-def test_near_runs_are_bounded():
-    runs = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
+def test_near_runs_are_bounded_and_copy_every_recorded_run_in_turn():
+    """Red-team round 64 (C1): a first recorded run past 48 calls left no near run while their calls were bounded."""
+    runs = [[[["pad", [i], {}] for i in range(49)], ""], [[["total", [[7]], {}]], ""]]
     near = near_runs(runs)
-    assert len(near) <= 8 and sum(len(calls) for calls, _, _ in near) <= 48
+    assert len(near) == MAX_NEAR_RUNS and [origin for _, _, origin in near] == [0, 1] * 4
+    many = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
+    assert len(near_runs(many)) == MAX_NEAR_RUNS
 
 
 def test_near_runs_keep_what_every_recorded_argument_in_one_place_had():
