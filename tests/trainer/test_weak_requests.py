@@ -428,3 +428,46 @@ def test_a_comparison_too_long_to_finish_says_nothing_and_the_check_still_gives_
     runs = [[[["keep", [rows], {}]], ""], [[["total", [[7]], {}]], ""]]
     weak = weak_decoys(bwrap_scoring_pool, runs, "def keep(rows):\n    return rows\n\n\n" + SUM_LOOP)
     assert weak.measured and weak.trouble and {decoy.name for decoy in weak.named} == {"total"}
+
+
+# Red-team round 64 ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_long_recorded_run_still_has_near_runs(bwrap_scoring_pool):
+    """Round 64 (C1): 48 calls of names the reference never defined, then ``total([7])``, in one run: the near runs
+    stopped at the first run past 48 calls, and there were none."""
+    calls = [[f"p{at:02d}", [], {}] for at in range(48)] + [["total", [[7]], {}]]
+    assert weak_decoys(bwrap_scoring_pool, [[calls, ""]], SUM_LOOP).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_slow_on_its_one_input_and_hanging_elsewhere_refuses_the_near_runs(bwrap_scoring_pool):
+    """Round 64 (C2): 0.25 s on ``[7]`` made each near run's fair time 2 s, which no near run got within the budget,
+    and a run cut short by the budget said nothing. A near run now runs whole (four times its original's time) or
+    not at all."""
+    reference = ("import time\n\ndef total(xs):\n    if xs == [7]:\n        time.sleep(0.25)\n        return 7\n"
+                 "    while True:\n        time.sleep(1)\n")
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference, seed=1).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_ignored_call_whose_comparison_cannot_finish_tells_no_decoy_apart(bwrap_scoring_pool):
+    """Round 64 (C3): ``total([L, L])``, L 50,001 zeros, answered L: comparing ``max``'s answer with it went past the
+    comparison's steps, and counted as telling ``max`` apart."""
+    zeros = [0] * 50_001
+    reference = "def total(xs):\n    if xs and isinstance(xs[0], list):\n        return xs[0]\n    return sum(xs)\n"
+    runs = [[[["total", [[zeros, zeros]], {}]], ""], [[["total", [[7]], {}]], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_argument_passed_as_five_other_types_first_keeps_the_shapes_of_a_list(bwrap_scoring_pool):
+    """Round 64 (C4): seventy names called first cut ``total``'s share to 16, and the shapes of ``xs``'s first five
+    types (bool, int, float, str, dict) took every place before a list's."""
+    pads = [[[f"zz{at:02d}", [], {}] for at in range(start, start + 35)] for start in (0, 35)]
+    tried = [["total", [value], {}] for value in (True, 1, 1.5, "a", {"a": 1}, [7])]
+    reference = "def total(xs):\n    if not isinstance(xs, list):\n        raise TypeError('a list please')\n" \
+                "    return sum(xs)\n"
+    runs = [[tried, ""], *([pad, ""] for pad in pads)]  # (the records' order: sorted)
+    assert weak_decoys(bwrap_scoring_pool, runs, reference).trouble

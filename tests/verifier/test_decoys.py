@@ -110,3 +110,19 @@ def test_a_script_that_reads_nothing_has_no_decoys():
     assert decoys([[[], ""]]) == []
 
 
+
+
+def test_a_none_argument_has_no_decoy_of_its_own():
+    """Red-team round 64 (C5): ``total([7], None, ... )`` with 1,100 Nones: their shapes, each answering as the
+    constant None does, came before the list's."""
+    made = decoys([[[["total", [[7], *[None] * 1100], {}]], ""]])
+    assert {decoy.index for decoy in made} == {0, None} and "max(arg1)" in {decoy.label for decoy in made}
+
+
+def test_each_type_an_argument_took_keeps_its_first_shapes_in_a_crowded_name():
+    """Red-team round 64 (C4): with seventy other names, ``total``'s share of 16 went to the shapes of the first five
+    types its argument took, and a list's came after."""
+    calls = [[f"h{at}", [], {}] for at in range(70)]
+    calls += [["total", [value], {}] for value in (True, 1, 1.5, "a", {"a": 1}, [7])]
+    mine = {decoy.label for decoy in decoys([[calls, ""]]) if decoy.name == "total"}
+    assert {"arg1[0]", "arg1[-1]"} <= mine
