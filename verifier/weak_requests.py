@@ -47,8 +47,8 @@ reference that counted the functions its own module defined and refused to load 
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
 128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
 calls): one pool call (about every decoy, and about the strict ones) for a task whose requests are no trouble; and
-where they are, calls about the decoys in eight parts, and the parts with weak ones in eight again, until four are
-named.
+where they are, calls about the decoys in eight parts, and the first part with weak ones in eight again (a call of
+one group a round), until four are named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
@@ -78,8 +78,9 @@ from verifier.pool import CODE_GROUP_SIZE
 __all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
 
 BUDGET_S = 2.0
-"""Seconds the reference's recorded runs may take together in the check, and its near runs likewise (a verify call's
-wall limit is 5 s by default)."""
+"""Seconds the reference's recorded runs may take together in the check; its near runs take what the recorded runs
+left of twice this, less a second for the comparisons, and at least this (a verify call's wall limit is 5 s by
+default)."""
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
 SHOWN = 4
@@ -138,7 +139,7 @@ FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
 ANSWERS = []
-RIVALS = []
+RIVALS = {{}}
 THEIRS = {{}}
 ''' + COMPARE + '''REARRANGING = {rearranging!r}
 {answers}
@@ -251,7 +252,7 @@ def rivals_at(at, run, name):
         calls, stdin, _ = NEAR[at]
         THEIRS[at, name] = [(rival, {{place: got for place, _, _, got, _ in
                                      comparisons(*rival, calls, stdin, run, NEAR_PLACES[at])}})
-                            for rival in RIVALS[0] if rival[0] == name]
+                            for rival in RIVALS.get(name, ())]
     return THEIRS[at, name]
 
 
@@ -276,19 +277,22 @@ def wrong(decoy, near):
 def verify(response):
     recorded, near = reference_runs(response[:CUT])
     if not RIVALS:
-        RIVALS.append([decoy for decoy in DECOYS if answered(decoy, recorded)])
+        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, recorded)}}
+        for at in sorted(RIVALS[None]):
+            RIVALS.setdefault(DECOYS[at][0], []).append(DECOYS[at])
     asked = response[CUT:].split()
-    chosen = DECOYS if asked == [{all!r}] else [DECOYS[int(index)] for index in asked]
-    weak = [decoy for decoy in chosen if decoy in RIVALS[0] and wrong(decoy, near)]
+    chosen = range(len(DECOYS)) if asked == [{all!r}] else [int(index) for index in asked]
+    weak = [at for at in chosen if at in RIVALS[None] and wrong(DECOYS[at], near)]
     return len(weak) / len(chosen)
 '''
-"""The decoys' checking verifier: the recorded runs and the near runs (each ``[calls, stdin]``) and the decoys (each
-``[name, index, shape]``, a script's named "") as JSON literals, where the reference's code ends in the text it
-scores; after it, the text names the decoys it asks about (their positions, or ``all``). It pays the share of those
-that the recorded runs did not tell from the reference and that answer a near call otherwise. The reference's runs,
-which decoys the recorded runs did not tell apart (the rivals), and the rivals' answers on each near run where a
-refusal is weighed, are made at its first call that needs them and kept for the rest of its process's calls; a recorded run that did not complete leaves
-no verdict (the sandbox's ``verifier_error``), as it left the replay no digest."""
+"""The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
+origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's
+code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or ``all``). It
+pays the share of those that the recorded runs did not tell from the reference and that answer a near call
+otherwise. The reference's runs, which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]``
+their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is
+weighed, are made at its first call that needs them and kept for the rest of its process's calls; a recorded run
+that did not complete leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
@@ -351,18 +355,22 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
 
 def _named(pool: Scoring, source: str, reference_code: str, count: int) -> list[int]:
     """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in
-    eight parts, in order (a pool call of one group, one run of the reference), and the first parts with a weak one
-    among them in eight parts again, until single decoys are named. Why not one at a time: a task with many
-    called names has thousands of decoys (:data:`verifier.decoys.SHARE` a name), a call a group of eight."""
+    eight parts, in order, then the first part with a weak one among them in eight parts again (and the parts after
+    it, as many as one group's eight texts hold), until single decoys are named. Each round is one pool call of one
+    group (one run of the reference, the cost of a round). Why not each decoy in turn: a task with many called names
+    has thousands of decoys (:data:`verifier.decoys.SHARE` a name), a group of eight a round; nor every part with a
+    weak one each round: four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
     named: list[int] = []
     parts = [list(range(count))]
     while parts and len(named) < SHOWN:
-        asked = [eighth for part in parts for eighth in _eighths(part)]
+        asked = _eighths(parts.pop(0))
+        while parts and len(asked) + len(_eighths(parts[0])) <= CODE_GROUP_SIZE:
+            asked += _eighths(parts.pop(0))
         shares = pool.score_batch([(source, f"{reference_code}\n{' '.join(map(str, part))}") for part in asked])
         found = [part for part, share in zip(asked, shares, strict=True)
                  if share.outcome is Outcome.SCORED and share.score > 0]
         named += [part[0] for part in found if len(part) == 1]
-        parts = [part for part in found if len(part) > 1][:SHOWN - len(named)]
+        parts = sorted([part for part in found if len(part) > 1] + parts)
     return sorted(named)[:SHOWN]
 
 
