@@ -127,6 +127,7 @@ DECOY_CHECK = '''import json
 import math
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from envsynth_sandbox import run_response
 
@@ -164,25 +165,29 @@ PLACES = [where(calls) for calls, _ in RUNS]
 NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
 
 
+def timed_run(reference, calls, stdin):
+    start = time.monotonic()
+    run = run_response(reference, calls=calls, stdin=stdin, timeout=BUDGET)
+    return run, time.monotonic() - start
+
+
 def reference_runs(reference):
     if not ANSWERS:
-        runs, took = [], []
-        end = time.monotonic() + BUDGET
-        for calls, stdin in RUNS:
-            start = time.monotonic()
-            runs.append(run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, end - start)))
-            took.append(time.monotonic() - start)
+        start = time.monotonic()
+        with ThreadPoolExecutor(len(RUNS)) as threads:
+            made = list(threads.map(lambda run: timed_run(reference, *run), RUNS))
+        runs, took = [run for run, _ in made], [seconds for _, seconds in made]
         done = all(run.outcome == "completed" for run in runs)
-        ANSWERS.append((runs, near_answers(reference, took)) if done else None)
+        ANSWERS.append((runs, near_answers(reference, took, time.monotonic() - start)) if done else None)
     if ANSWERS[0] is None:
         raise Uncompared("a run of the reference's requests did not complete")
     return ANSWERS[0]
 
 
-def near_answers(reference, took):
+def near_answers(reference, took, spent):
     allowed = [max(FAIR_S, FAIR_TIMES * took[origin]) for _, _, origin in NEAR]
     runs = [None] * len(NEAR)
-    end = time.monotonic() + max(BUDGET, 2 * BUDGET - sum(took) - 1.0)
+    end = time.monotonic() + max(BUDGET, 2 * BUDGET - spent - 1.0)
     for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
         if end - time.monotonic() >= allowed[at]:
             calls, stdin, _ = NEAR[at]

@@ -471,3 +471,13 @@ def test_an_argument_passed_as_five_other_types_first_keeps_the_shapes_of_a_list
                 "    return sum(xs)\n"
     runs = [[tried, ""], *([pad, ""] for pad in pads)]  # (the records' order: sorted)
     assert weak_decoys(bwrap_scoring_pool, runs, reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_recorded_runs_the_verifier_made_at_once_are_measured_at_once(bwrap_scoring_pool):
+    """Round 64 (C6): a verifier made its four runs in threads (0.8 s of wall, 2.4 s one after another); the check
+    ran them in turn within its 2 s, the third was cut, and it gave no verdict on the weak ``total([7])``."""
+    reference = "import time\n\ndef warm(k):\n    time.sleep(0.8)\n    return k\n\n\n" + SUM_LOOP
+    runs = [[[["total", [[7]], {}]], ""], *([[["warm", [k], {}]], ""] for k in range(3))]
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.measured and weak.trouble and {decoy.name for decoy in weak.named} == {"total"}
