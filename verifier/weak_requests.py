@@ -16,8 +16,8 @@ a secret seed), and works out each decoy's answers from the arguments. A decoy t
 its function exactly as the reference did was not told from it (the replay would have given it the reference's
 digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
 check's own comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of
-its near calls where another such decoy answers otherwise (:data:`REFUSED`: raised on them, or did not end them in
-fair time, :data:`FAIR_TIMES`). A decoy that
+its near calls where another such decoy answers otherwise (:data:`REFUSED`: raised on them, did not end them in
+fair time, or left the check no time for them, :data:`FAIR_TIMES`). A decoy that
 answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
 for a decoy.
 
@@ -78,9 +78,9 @@ from verifier.pool import CODE_GROUP_SIZE
 __all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
 
 BUDGET_S = 2.0
-"""Seconds the reference's recorded runs may take together in the check; its near runs take what the recorded runs
-left of twice this, less a second for the comparisons, and at least this (a verify call's wall limit is 5 s by
-default)."""
+"""Seconds the reference's recorded runs, made all at once, may take in the check; its near runs take what the
+recorded runs left of twice this, less a second for the comparisons, and at least this (a verify call's wall limit
+is 5 s by default)."""
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
 SHOWN = 4
@@ -89,13 +89,19 @@ FAIR_S = 0.2
 """A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
 FAIR_TIMES = 4
 """A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
-near run is run only where that fits what is left of the near runs' budget, the quickest first, and one that does
-not end in it is refused. Why its own original's, and whole or not at all: red-team round 63 (B4) had a first
-recorded run of 0.25 s make every near run's fair time the whole budget, and round 64 (C2) a reference slow on its
-one recorded input and hanging elsewhere, whose near runs were all cut short by the budget before their fair time:
-a run cut short that way said nothing. Why four times: round 64 (C2b) had a reference right everywhere but ten
-times slower on any input but the recorded one. The near runs' budget is what the recorded runs left of two
-:data:`BUDGET_S`, less a second for the comparisons, and at least one."""
+near run is run only where that fits what is left of the near runs' budget, the quickest first; one that does not
+end in it is refused, and so is one that no longer fit (it weighs as a refusal, :data:`REFUSED`). Why its own
+original's, and whole or not at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's
+fair time the whole budget, and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere,
+whose near runs were all cut short by the budget before their fair time: a run cut short that way said nothing.
+Why four times: round 64 (C2b) had a reference right everywhere but ten times slower on any input but the recorded
+one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
+run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
+where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
+with tests that tell its decoys apart is no trouble. The recorded runs are made all at once (a verifier's threads
+may have made them so: round 64, C6, four runs of 0.8 s each in 0.8 s of wall, left no verdict when made in turn
+within :data:`BUDGET_S`); the near runs' budget is what their wall left of two :data:`BUDGET_S`, less a second
+for the comparisons, and at least one :data:`BUDGET_S`."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
@@ -252,30 +258,50 @@ def answered(decoy, recorded):
     return compared
 
 
+def unrun(name, index, shape, calls, stdin, places):
+    if not name:
+        made, text = script_answer(shape, stdin)
+        if made:
+            yield (name, -1), False, None, text, printed
+    else:
+        for at in places.get(name, ()):
+            _, args, kwargs = calls[at]
+            made, value = decoy_answer(index, shape, args, kwargs)
+            if made:
+                yield (name, at), False, None, value, alike
+
+
+def near_comparisons(decoy, at, run):
+    calls, stdin, _ = NEAR[at]
+    if run is None:
+        return unrun(*decoy, calls, stdin, NEAR_PLACES[at])
+    return comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at])
+
+
 def rivals_at(at, run, name):
     if (at, name) not in THEIRS:
-        calls, stdin, _ = NEAR[at]
-        THEIRS[at, name] = [(rival, {{place: got for place, _, _, got, _ in
-                                     comparisons(*rival, calls, stdin, run, NEAR_PLACES[at])}})
-                            for rival in RIVALS.get(name, ())]
+        found = {{}}
+        for rival in RIVALS.get(name, ()):
+            for place, _, _, got, _ in near_comparisons(rival, at, run):
+                found.setdefault(place, {{}}).setdefault(repr(got), got)
+        THEIRS[at, name] = found
     return THEIRS[at, name]
 
 
 def wrong(decoy, near):
     agreed = refused = 0
     strict = decoy[2] not in REARRANGING
-    for at, ((calls, stdin, _), run) in enumerate(zip(NEAR, near)):
-        if run is None:
-            continue
-        for place, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at]):
+    for at, run in enumerate(near):
+        for place, ok, want, got, compare in near_comparisons(decoy, at, run):
             if ok and run.outcome == "completed":
                 same = held(compare, want, got, False)
                 if same is False:
                     return True
                 agreed += same is True
             elif not ok and strict:
-                refused += any(rival != decoy and place in theirs and held(compare, theirs[place], got, False) is False
-                               for rival, theirs in rivals_at(at, run, decoy[0]))
+                mine = repr(got)
+                refused += any(key != mine and held(compare, theirs, got, False) is False
+                               for key, theirs in rivals_at(at, run, decoy[0]).get(place, {{}}).items())
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 

@@ -332,9 +332,9 @@ def test_a_reference_that_refuses_the_near_runs_has_its_weak_decoys_found(bwrap_
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_slow_reference_whose_near_runs_the_budget_cut_short_is_not_taken_to_refuse_them(bwrap_scoring_pool):
-    """Each run of this reference takes about 0.9 s: the first near run ends, and the next two, cut short by the
-    near runs' 2 s budget rather than by their fair time (ten times the slowest recorded run), say nothing. The
-    largest item is the task's answer, so ``max`` is right on the near run that ended."""
+    """Each run of this reference takes about 0.9 s: no near run fits the near runs' 2 s budget at four times that,
+    and each weighs as a refusal only where two decoys the requests did not tell apart answer otherwise. ``max`` is
+    the task's answer and the only such decoy, so nothing is found."""
     reference = "import time\n\ndef largest(xs):\n    time.sleep(0.3)\n    return max(xs)\n"
     runs = [[[["largest", [xs], {}] for xs in ([3, 9, 2], [5], [-4, -1])], ""]]
     assert weak_decoys(bwrap_scoring_pool, runs, reference) == WeakRequests()
@@ -481,3 +481,13 @@ def test_recorded_runs_the_verifier_made_at_once_are_measured_at_once(bwrap_scor
     runs = [[[["total", [[7]], {}]], ""], *([[["warm", [k], {}]], ""] for k in range(3))]
     weak = weak_decoys(bwrap_scoring_pool, runs, reference)
     assert weak.measured and weak.trouble and {decoy.name for decoy in weak.named} == {"total"}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_too_slow_for_any_near_run_to_fit_refuses_them(bwrap_scoring_pool):
+    """Session 33: 0.7 s on ``[7]`` and a hang elsewhere made each near run's fair time 2.8 s, past the near budget,
+    so none ran and no decoy was shown wrong (5 of 6 wrong programs paid, no flag on 2 of 2 seeds). A near run the
+    budget left no room for weighs as a refusal."""
+    reference = ("import time\n\ndef total(xs):\n    if xs == [7]:\n        time.sleep(0.7)\n        return 7\n"
+                 "    while True:\n        time.sleep(1)\n")
+    assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference, seed=1).trouble
