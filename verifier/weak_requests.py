@@ -78,9 +78,8 @@ from verifier.pool import CODE_GROUP_SIZE
 __all__ = ["DECOY_CHECK", "SHOWN", "WEAK_DECOYS", "WeakRequests", "decoy_source", "weak_decoys", "weak_trouble"]
 
 BUDGET_S = 2.0
-"""Seconds the reference's recorded runs, made all at once, may take in the check; its near runs take what the
-recorded runs left of twice this, less a second for the comparisons, and at least this (a verify call's wall limit
-is 5 s by default)."""
+"""Seconds one of the reference's recorded runs may take in the check (validation's budget for a whole verify call);
+one that does not end in them leaves the check no verdict."""
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
 SHOWN = 4
@@ -98,10 +97,9 @@ Why four times: round 64 (C2b) had a reference right everywhere but ten times sl
 one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
 run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
 where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
-with tests that tell its decoys apart is no trouble. The recorded runs are made all at once (a verifier's threads
-may have made them so: round 64, C6, four runs of 0.8 s each in 0.8 s of wall, left no verdict when made in turn
-within :data:`BUDGET_S`); the near runs' budget is what their wall left of two :data:`BUDGET_S`, less a second
-for the comparisons, and at least one :data:`BUDGET_S`."""
+with tests that tell its decoys apart is no trouble. A near run fits where its fair time is within the longest run a
+verify call allows (2.5 s under the default 5 s wall) and within what is left of :data:`NEAR_BUDGET_S`; the runs go
+on over the check's calls (:data:`GOING_ON`)."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
@@ -128,13 +126,24 @@ a list of 256 lists of 901 items, whose comparison in any order took the check p
 verdict on the call that mattered."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
+MORE = "more"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
+(scored 1.0 once they are all made, else 0.0)."""
+GOING_ON = CODE_GROUP_SIZE - 2
+"""Calls of the check's group that go on with the reference's runs before it is asked about the decoys: one group's
+texts less the two questions. Why several: the runs are made one after another (never at once: a reference that
+timed a loop told runs made beside each other from a verifier's own, session 33), each call within its own wall
+limit, and a verifier whose threads made its runs at once may have made more than one call's worth of them (red-team
+round 64, C6: four runs of 0.8 s in 0.8 s of wall). A quick reference's runs end in the first call, and the rest cost
+next to nothing."""
+NEAR_BUDGET_S = 4.0
+"""Seconds of near runs, all calls together, at most."""
 
 DECOY_CHECK = '''import json
 import math
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
-
+import envsynth_sandbox
 from envsynth_sandbox import run_response
 
 RUNS = json.loads({runs!r})
@@ -145,7 +154,13 @@ BUDGET = {budget!r}
 FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
-ANSWERS = []
+MORE = {more!r}
+RECORDED = [None] * len(RUNS)
+TOOK = [0.0] * len(RUNS)
+NEAR_RUNS = [None] * len(NEAR)
+TRIED = set()
+LEFT = [{near_budget!r}]
+FAILED = []
 RIVALS = {{}}
 THEIRS = {{}}
 ''' + COMPARE + '''REARRANGING = {rearranging!r}
@@ -171,34 +186,43 @@ PLACES = [where(calls) for calls, _ in RUNS]
 NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
 
 
-def timed_run(reference, calls, stdin):
-    start = time.monotonic()
-    run = run_response(reference, calls=calls, stdin=stdin, timeout=BUDGET)
-    return run, time.monotonic() - start
+def windows():
+    slack = min(2.0, envsynth_sandbox.CALL_WALL_S / 4)
+    longest = envsynth_sandbox.CALL_WALL_S - 2 * slack
+    return longest, longest + slack / 2
 
 
-def reference_runs(reference):
-    if not ANSWERS:
-        start = time.monotonic()
-        with ThreadPoolExecutor(len(RUNS)) as threads:
-            made = list(threads.map(lambda run: timed_run(reference, *run), RUNS))
-        runs, took = [run for run, _ in made], [seconds for _, seconds in made]
-        done = all(run.outcome == "completed" for run in runs)
-        ANSWERS.append((runs, near_answers(reference, took, time.monotonic() - start)) if done else None)
-    if ANSWERS[0] is None:
+def go_on(reference):
+    if FAILED:
         raise Uncompared("a run of the reference's requests did not complete")
-    return ANSWERS[0]
-
-
-def near_answers(reference, took, spent):
-    allowed = [max(FAIR_S, FAIR_TIMES * took[origin]) for _, _, origin in NEAR]
-    runs = [None] * len(NEAR)
-    end = time.monotonic() + max(BUDGET, 2 * BUDGET - spent - 1.0)
+    longest, window = windows()
+    end = time.monotonic() + window
+    each = min(BUDGET, longest)
+    for at, (calls, stdin) in enumerate(RUNS):
+        if RECORDED[at] is None:
+            if end - time.monotonic() < each:
+                return False
+            start = time.monotonic()
+            run = run_response(reference, calls=calls, stdin=stdin, timeout=each)
+            if run.outcome != "completed":
+                FAILED.append(at)
+                raise Uncompared("a run of the reference's requests did not complete")
+            RECORDED[at], TOOK[at] = run, time.monotonic() - start
+    allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
     for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
-        if end - time.monotonic() >= allowed[at]:
-            calls, stdin, _ = NEAR[at]
-            runs[at] = run_response(reference, calls=calls, stdin=stdin, timeout=allowed[at])
-    return runs
+        if at in TRIED:
+            continue
+        if allowed[at] > min(longest, LEFT[0]):
+            TRIED.add(at)
+            continue
+        if end - time.monotonic() < allowed[at]:
+            return False
+        TRIED.add(at)
+        calls, stdin, _ = NEAR[at]
+        start = time.monotonic()
+        NEAR_RUNS[at] = run_response(reference, calls=calls, stdin=stdin, timeout=allowed[at])
+        LEFT[0] -= time.monotonic() - start
+    return True
 
 
 def returned(name, run, places):
@@ -306,24 +330,31 @@ def wrong(decoy, near):
 
 
 def verify(response):
-    recorded, near = reference_runs(response[:CUT])
+    done = go_on(response[:CUT])
+    asked = response[CUT:].split()
+    if asked == [MORE]:
+        return 1.0 if done else 0.0
+    if not done:
+        raise Uncompared("the reference's runs did not end in this call")
     if not RIVALS:
-        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, recorded)}}
+        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED)}}
         for at in sorted(RIVALS[None]):
             RIVALS.setdefault(DECOYS[at][0], []).append(DECOYS[at])
-    asked = response[CUT:].split()
     chosen = range(len(DECOYS)) if asked == [{all!r}] else [int(index) for index in asked]
-    weak = [at for at in chosen if at in RIVALS[None] and wrong(DECOYS[at], near)]
+    weak = [at for at in chosen if at in RIVALS[None] and wrong(DECOYS[at], NEAR_RUNS)]
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
 origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's
 code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or ``all``). It
 pays the share of those that the recorded runs did not tell from the reference and that answer a near call
-otherwise. The reference's runs, which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]``
-their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is
-weighed, are made at its first call that needs them and kept for the rest of its process's calls; a recorded run
-that did not complete leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest."""
+otherwise. The reference's runs are made one after another, over as many of its calls as they need (each call
+goes on with them within its own wall limit; a text naming ``more`` only goes on, and is paid 1.0 once they are
+all made); which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]`` their positions,
+``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is weighed, are made at
+its first call that needs them; all are kept for the rest of its process's calls. A recorded run that did not
+complete leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest; so does a question
+asked before the runs are all made."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
@@ -331,7 +362,8 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     reference whose code is ``reference_code``."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL,
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
+                              near_budget=NEAR_BUDGET_S,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,
                               rearranging=sorted(REARRANGING),
@@ -365,8 +397,9 @@ class WeakRequests:
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
-    do not tell from it. One pool call about them all and one about the strict ones (:attr:`Decoy.strict`), the
-    reference run once; where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
+    do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
+    reference's over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`);
+    where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
     made = decoys(runs)
     near = near_runs(runs, seed)
@@ -374,30 +407,36 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code)
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
-    asked = [ALL, *([" ".join(map(str, strict))] if strict else [])]
-    shares = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
+    asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
+    results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
+    going, shares = results[:GOING_ON], results[GOING_ON:]
     if any(share.outcome is not Outcome.SCORED for share in shares):
         return WeakRequests(measured=False)
     found = WeakRequests(count=round(shares[0].score * len(made)),
                          strict=round(shares[1].score * len(strict)) if strict else 0)
-    named = _named(pool, source, reference_code, len(made)) if found.trouble else []
+    ahead = next((at for at, call in enumerate(going) if call.outcome is Outcome.SCORED and call.score == 1.0),
+                 GOING_ON)  # the calls the runs took before the one they ended in
+    named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
     return replace(found, named=tuple(made[index] for index in named))
 
 
-def _named(pool: Scoring, source: str, reference_code: str, count: int) -> list[int]:
+def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:
     """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in
-    eight parts, in order, then the first part with a weak one among them in eight parts again (and the parts after
-    it, as many as one group's eight texts hold), until single decoys are named. Each round is one pool call of one
-    group (one run of the reference, the cost of a round). Why not each decoy in turn: a task with many called names
-    has thousands of decoys (:data:`verifier.decoys.SHARE` a name), a group of eight a round; nor every part with a
-    weak one each round: four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
+    parts (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first
+    part with a weak one among them in parts again (and the parts after it, as many as one group's texts hold),
+    until single decoys are named. Each round is one pool call of one group (one run of the reference, the cost of
+    a round). Why not each decoy in turn: a task with many called names has thousands of decoys
+    (:data:`verifier.decoys.SHARE` a name), a group of eight a round; nor every part with a weak one each round:
+    four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
     named: list[int] = []
     parts = [list(range(count))]
+    room = CODE_GROUP_SIZE - ahead
     while parts and len(named) < SHOWN:
-        asked = _eighths(parts.pop(0))
-        while parts and len(asked) + len(_eighths(parts[0])) <= CODE_GROUP_SIZE:
-            asked += _eighths(parts.pop(0))
-        shares = pool.score_batch([(source, f"{reference_code}\n{' '.join(map(str, part))}") for part in asked])
+        asked = _split(parts.pop(0), room)
+        while parts and len(asked) + len(_split(parts[0], room)) <= room:
+            asked += _split(parts.pop(0), room)
+        texts = [*[MORE] * ahead, *(" ".join(map(str, part)) for part in asked)]
+        shares = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
         found = [part for part, share in zip(asked, shares, strict=True)
                  if share.outcome is Outcome.SCORED and share.score > 0]
         named += [part[0] for part in found if len(part) == 1]
@@ -405,9 +444,9 @@ def _named(pool: Scoring, source: str, reference_code: str, count: int) -> list[
     return sorted(named)[:SHOWN]
 
 
-def _eighths(part: list[int]) -> list[list[int]]:
-    """``part`` in :data:`CODE_GROUP_SIZE` (eight) parts or fewer, in order."""
-    size = -(-len(part) // CODE_GROUP_SIZE)
+def _split(part: list[int], room: int) -> list[list[int]]:
+    """``part`` in ``room`` parts or fewer, in order."""
+    size = -(-len(part) // room)
     return [part[at:at + size] for at in range(0, len(part), size)]
 
 

@@ -41,9 +41,11 @@ class DecoyPool:
     """A scoring pool: the reference recorded ``total([7])``; the decoys' checking verifier finds the decoys whose
     labels are in ``weak`` weak (about all of them, or some: their share; about one: 1.0 or 0.0)."""
 
-    def __init__(self, weak: set[str]) -> None:
+    def __init__(self, weak: set[str], going: int = 0) -> None:
         self.weak = weak
+        self.going = going  # calls of a group that go on with the reference's runs before they are all made
         self.asked: list[str] = []  # what each text of the decoys' checking verifier asked about
+        self.groups: list[list[str]] = []  # each pool call's texts, after the reference's code
 
     def score_batch(self, items, run_env=None):
         if run_env is not None and run_env.record_requests:
@@ -51,13 +53,17 @@ class DecoyPool:
                                 run_requests=('[[["total", [[7]], {}]], ""]',)) for _ in items]
         made = decoys([[[["total", [[7]], {}]], ""]])
         results = []
-        for source, text in items:
+        self.groups.append([text.splitlines()[-1] for _, text in items])
+        for at, (source, text) in enumerate(items):
             if "DECOYS = " not in source:  # the replaying verifier: the reference's digest for the reference
                 same = text.strip() == SUM_LOOP.strip()
                 results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
                                            run_digest="a" * 32 if same else format(abs(hash(text)), "032x")))
                 continue
             asked = text.splitlines()[-1]
+            if asked == "more":  # going on with the reference's runs: all made at the group's call ``going``
+                results.append(ScoreResult(outcome=Outcome.SCORED, score=float(at >= self.going), ran_response=True))
+                continue
             self.asked.append(asked)
             chosen = made if asked == "all" else [made[int(index)] for index in asked.split()]
             share = sum(decoy.label in self.weak for decoy in chosen) / len(chosen)
@@ -65,8 +71,8 @@ class DecoyPool:
         return results
 
 
-def _replay(weak: set[str]):
-    pool = DecoyPool(weak)
+def _replay(weak: set[str], going: int = 0):
+    pool = DecoyPool(weak, going)
     return ResultsReplay(pool).replay("t", TaskSpec(verifier=ONE_TEST, **TASK)), pool
 
 
@@ -108,6 +114,16 @@ def test_weak_decoys_are_named_by_asking_about_eighths_of_them_then_eighths_of_t
     assert pool.asked[2:2 + len(first)] == first
     assert all(len(question.split()) == 1 for question in pool.asked[2 + len(first):])
     assert len(pool.asked[2 + len(first):]) <= 2 * size
+    assert "total returning max(arg1)" in replay.trouble and "total returning arg1[0]" in replay.trouble
+
+
+def test_naming_goes_on_with_the_reference_runs_for_as_many_calls_as_the_first_group_needed():
+    """A slow reference's runs take several calls of a group (session 33): each naming round's group starts with as
+    many calls that go on with them, and asks about fewer parts."""
+    replay, pool = _replay({"max(arg1)", "arg1[0]"}, going=2)
+    first, *rounds = pool.groups[1:]  # (the first group: the recorded call of the reference)
+    assert first[:CODE_GROUP_SIZE - 2] == ["more"] * (CODE_GROUP_SIZE - 2) and first[CODE_GROUP_SIZE - 2] == "all"
+    assert rounds and all(texts[:2] == ["more", "more"] and 2 < len(texts) <= CODE_GROUP_SIZE for texts in rounds)
     assert "total returning max(arg1)" in replay.trouble and "total returning arg1[0]" in replay.trouble
 
 
