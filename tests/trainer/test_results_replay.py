@@ -102,6 +102,8 @@ class ReplayingPool:
             if source == VERIFIER:
                 results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0 if "while" in text else 0.0,
                                            ran_response=True, run_digest=format(len(text), "032x")))
+            elif "DECOYS = " in source and text.splitlines()[-1] == "more":  # the reference's runs: all made
+                results.append(ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True))
             elif "DECOYS = " in source:  # every decoy told apart
                 self.decoys_asked.append(text)
                 results.append(ScoreResult(outcome=Outcome.SCORED, score=0.0, ran_response=True))
