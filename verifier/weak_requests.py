@@ -45,10 +45,11 @@ run per task in training (the results rule's trouble, :mod:`trainer.results_repl
 Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
-128 s of a worker (round 61, C). Now the reference runs once (its runs cached by the verifier process between its
-calls): one pool call (about every decoy, and about the strict ones) for a task whose requests are no trouble; and
-where they are, calls about the decoys in eight parts, and the first part with weak ones in eight again (a call of
-one group a round), until four are named.
+128 s of a worker (round 61, C). Now the reference's runs are made once a group (kept by the verifier process
+between its calls, and made over as many of them as they need, :data:`GOING_ON`): one pool call (about every decoy,
+and about the strict ones) for a task whose requests are no trouble; and where they are, calls about the decoys in
+eight parts, and the first part with weak ones in eight again (a call of one group a round, whose runs are made
+again), until four are named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
@@ -107,7 +108,9 @@ apart, and a total past 500 plus 4.99 look like the sum, where the honest verifi
 paid those programs 0.25 and 0 (red-team round 63, FP1 and FP2: flagged 5 of 5 seeds each)."""
 REFUSED = 0.25
 """The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
-refused (raised on, or did not end in fair time) where another decoy the requests did not tell apart answers
+refused (raised on, did not end in fair time, or had no room: a near run the check could not fit is weighed only
+where another decoy the requests did not tell apart *and that is strict* answers otherwise, so that a right strict
+decoy beside one wrong rearranging rival is not taken for wrong because the reference is slow) where another decoy the requests did not tell apart answers
 otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Why a quarter: a
 reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
 refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
@@ -134,8 +137,11 @@ GOING_ON = CODE_GROUP_SIZE - 2
 texts less the two questions. Why several: the runs are made one after another (never at once: a reference that
 timed a loop told runs made beside each other from a verifier's own, session 33), each call within its own wall
 limit, and a verifier whose threads made its runs at once may have made more than one call's worth of them (red-team
-round 64, C6: four runs of 0.8 s in 0.8 s of wall). A quick reference's runs end in the first call, and the rest cost
-next to nothing."""
+round 64, C6: four runs of 0.8 s in 0.8 s of wall). A call starts a recorded run with what is left of its window
+(a run that window cut short is made again, first, in the next call; one that does not end in :data:`BUDGET_S` of
+its own leaves no verdict). A quick reference's runs end in the first call, and the rest cost next to nothing. Runs
+that the group's calls could not all make (about 20 s of them, one after another: only a verifier that made them
+at once fits them in validation's 2 s a call) are themselves trouble (:attr:`WeakRequests.trouble`)."""
 NEAR_BUDGET_S = 4.0
 """Seconds of near runs, all calls together, at most."""
 
@@ -200,14 +206,18 @@ def go_on(reference):
     each = min(BUDGET, longest)
     for at, (calls, stdin) in enumerate(RUNS):
         if RECORDED[at] is None:
-            if end - time.monotonic() < each:
+            given = min(each, end - time.monotonic())
+            if given < FAIR_S:
                 return False
             start = time.monotonic()
-            run = run_response(reference, calls=calls, stdin=stdin, timeout=each)
-            if run.outcome != "completed":
+            run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
+            if run.outcome == "completed":
+                RECORDED[at], TOOK[at] = run, time.monotonic() - start
+            elif given < each:
+                return False
+            else:
                 FAILED.append(at)
                 raise Uncompared("a run of the reference's requests did not complete")
-            RECORDED[at], TOOK[at] = run, time.monotonic() - start
     allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
     for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
         if at in TRIED:
@@ -306,8 +316,9 @@ def rivals_at(at, run, name):
     if (at, name) not in THEIRS:
         found = {{}}
         for rival in RIVALS.get(name, ()):
-            for place, _, _, got, _ in near_comparisons(rival, at, run):
-                found.setdefault(place, {{}}).setdefault(repr(got), got)
+            if run is not None or rival[2] not in REARRANGING:
+                for place, _, _, got, _ in near_comparisons(rival, at, run):
+                    found.setdefault(place, {{}}).setdefault(repr(got), got)
         THEIRS[at, name] = found
     return THEIRS[at, name]
 
@@ -384,14 +395,17 @@ class WeakRequests:
     count: int = 0  # decoys the requests did not tell from the reference that are wrong on the near runs
     strict: int = 0  # those of them that are strict (:attr:`verifier.decoys.Decoy.strict`)
     named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once they are :attr:`trouble`
-    measured: bool = True  # False: the check gave no verdict (the reference's recorded runs did not complete in it,
-    # or it failed): the reference's digest is then not excused
+    measured: bool = True  # False: the check gave no verdict (a recorded run of the reference did not complete in
+    # it, its runs were not all made in its group's calls, or it failed): the reference's digest is then not excused
+    unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
 
     @property
     def trouble(self) -> bool:
-        """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, or one that is
-        strict."""
-        return self.count >= WEAK_DECOYS or self.strict > 0
+        """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, one that is
+        strict, or runs the check could not all make one after another in its group's calls (about 20 s: only a
+        verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
+        such requests cannot be measured, and a verifier may not choose that)."""
+        return self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
@@ -411,11 +425,13 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
     going, shares = results[:GOING_ON], results[GOING_ON:]
     if any(share.outcome is not Outcome.SCORED for share in shares):
-        return WeakRequests(measured=False)
+        unfinished = all(call.outcome is Outcome.SCORED and call.score == 0.0 for call in going)
+        return WeakRequests(measured=False, unfinished=unfinished)
     found = WeakRequests(count=round(shares[0].score * len(made)),
                          strict=round(shares[1].score * len(strict)) if strict else 0)
     ahead = next((at for at, call in enumerate(going) if call.outcome is Outcome.SCORED and call.score == 1.0),
-                 GOING_ON)  # the calls the runs took before the one they ended in
+                 GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
+    ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
     named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
     return replace(found, named=tuple(made[index] for index in named))
 
@@ -424,8 +440,8 @@ def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: i
     """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in
     parts (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first
     part with a weak one among them in parts again (and the parts after it, as many as one group's texts hold),
-    until single decoys are named. Each round is one pool call of one group (one run of the reference, the cost of
-    a round). Why not each decoy in turn: a task with many called names has thousands of decoys
+    until single decoys are named. Each round is one pool call of one group (the reference's runs made again, the
+    cost of a round). Why not each decoy in turn: a task with many called names has thousands of decoys
     (:data:`verifier.decoys.SHARE` a name), a group of eight a round; nor every part with a weak one each round:
     four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
     named: list[int] = []
@@ -452,6 +468,9 @@ def _split(part: list[int], room: int) -> list[list[int]]:
 
 def weak_trouble(weak: WeakRequests) -> str:
     """Why ``weak`` (:func:`weak_decoys`, its ``trouble``) makes the requests the finding."""
+    if weak.unfinished:
+        return ("its requests of the reference take longer, made one after another, than the check of its tests "
+                "can spend (the verifier made them at once); make fewer or quicker requests")
     shown = ", ".join(decoy.described for decoy in weak.named)
     more = weak.count - len(weak.named)
     listed = f" ({shown}{f' and {more} more' if more > 0 else ''})" if shown else ""

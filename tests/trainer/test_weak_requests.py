@@ -13,6 +13,7 @@ import pytest
 from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import ResultsReplay
+from verifier.checks import check_weak_tests
 from verifier.weak_requests import WEAK_DECOYS, WeakRequests, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
 from verifier.pool import CODE_GROUP_SIZE
@@ -348,9 +349,10 @@ def test_a_reference_that_refuses_the_near_runs_has_its_weak_decoys_found(bwrap_
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_slow_reference_whose_near_runs_the_budget_cut_short_is_not_taken_to_refuse_them(bwrap_scoring_pool):
-    """Each run of this reference takes about 0.9 s: no near run fits the near runs' 2 s budget at four times that,
-    and each weighs as a refusal only where two decoys the requests did not tell apart answer otherwise. ``max`` is
-    the task's answer and the only such decoy, so nothing is found."""
+    """Each run of this reference takes about 0.9 s: no near run fits the longest run a call allows (2.5 s) at four
+    times that, and each weighs as a refusal only where two strict decoys the requests did not tell apart answer
+    otherwise. ``max`` is the task's answer and the only such decoy, so nothing is found: the reference's slowness
+    is not taken for refusals."""
     reference = "import time\n\ndef largest(xs):\n    time.sleep(0.3)\n    return max(xs)\n"
     runs = [[[["largest", [xs], {}] for xs in ([3, 9, 2], [5], [-4, -1])], ""]]
     assert weak_decoys(bwrap_scoring_pool, runs, reference) == WeakRequests()
@@ -507,3 +509,20 @@ def test_a_reference_too_slow_for_any_near_run_to_fit_refuses_them(bwrap_scoring
     reference = ("import time\n\ndef total(xs):\n    if xs == [7]:\n        time.sleep(0.7)\n        return 7\n"
                  "    while True:\n        time.sleep(1)\n")
     assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference, seed=1).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_runs_the_check_cannot_make_in_its_group_are_trouble(bwrap_scoring_pool):
+    """Session 33's review: eight runs of 1.8 s, made at once by a verifier's threads (under 2 s of wall), take the
+    check one call each, one after another, past the seven calls of its group that make runs: no verdict, which
+    validation admitted. Requests that cannot be measured are trouble."""
+    reference = "import time\n\ndef warm(k):\n    time.sleep(1.8)\n    return k\n\n\ndef total(xs):\n" \
+                "    time.sleep(1.8)\n    return sum(xs)\n"
+    runs = [[[["total", [[7]], {}]], ""], *([[["warm", [k], {}]], ""] for k in range(7))]
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.unfinished and weak.trouble and not weak.measured
+
+
+def test_a_check_whose_group_could_not_make_the_runs_rejects_with_its_reason():
+    result = check_weak_tests(WeakRequests(measured=False, unfinished=True))
+    assert result.passed is False and result.reason == "weak_tests" and "take longer" in result.detail
