@@ -149,8 +149,7 @@ DECOY_CHECK = '''import json
 import math
 import re
 import time
-import envsynth_sandbox
-from envsynth_sandbox import run_response
+from envsynth_sandbox import run_limits, run_response
 
 RUNS = json.loads({runs!r})
 NEAR = json.loads({near!r})
@@ -192,17 +191,11 @@ PLACES = [where(calls) for calls, _ in RUNS]
 NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
 
 
-def windows():
-    slack = min(2.0, envsynth_sandbox.CALL_WALL_S / 4)
-    longest = envsynth_sandbox.CALL_WALL_S - 2 * slack
-    return longest, longest + slack / 2
-
-
 def go_on(reference):
     if FAILED:
         raise Uncompared("a run of the reference's requests did not complete")
-    longest, window = windows()
-    end = time.monotonic() + window
+    longest, slack = run_limits()
+    end = time.monotonic() + longest + slack / 2
     each = min(BUDGET, longest)
     for at, (calls, stdin) in enumerate(RUNS):
         if RECORDED[at] is None:

@@ -82,8 +82,8 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     case that loops was rejected as ``timeout`` (helper review, round 28). Raises TypeError/ValueError only for a
     bad request from the verifier itself, and :class:`NotTheResponse` for code that is not part of the response."""
     wanted = [_call(item) for item in calls]
-    slack = min(SLACK_S, CALL_WALL_S / 4)
-    timeout = min(float(timeout), CALL_WALL_S - 2 * slack)
+    longest, slack = run_limits()
+    timeout = min(float(timeout), longest)
     foreseen = _foreseen(str(code), wanted)
     if foreseen is not None:  # the text alone decides what a process would report: none is started
         return foreseen
@@ -112,6 +112,15 @@ def run_response(code, calls=(), *, timeout=1.0, stdin=""):
     if run.load_error is not None and run.load_error.type == "NotTheResponse":
         raise NotTheResponse(run.load_error.message)
     return run
+
+
+def run_limits():
+    """``(longest, slack)``: the longest timeout :func:`run_response` gives a run (``wall_s - 2 * slack``), and the
+    slack it keeps for collecting a run's result (``min(2 s, wall_s / 4)``), under this verify call's wall limit.
+    Why a function: the sandbox's own checking verifiers (``verifier.decoy_check``) plan their runs by the same
+    bounds, read when called (the sandbox sets ``CALL_WALL_S`` before the verifier loads)."""
+    slack = min(SLACK_S, CALL_WALL_S / 4)
+    return CALL_WALL_S - 2 * slack, slack
 
 
 def scoring(text):
