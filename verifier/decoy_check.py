@@ -1,0 +1,303 @@
+"""The decoys' checking verifier: the trusted side's own verifier that measures a verifier's requests of its
+reference (:mod:`verifier.weak_requests` says why, and asks it).
+
+It runs in the sandbox like any verifier: the reference's code is the text it scores, so the reference runs in
+processes of its own (``run_response``), unchanged, and never in the check's. It makes the reference's recorded runs
+and their near runs (:mod:`verifier.near_runs`), one after another, over as many calls of its group as they need;
+works out each decoy's answers from the arguments (:func:`verifier.decoys.answers_source`); and compares them with
+the reference's by the answers check's own lenient comparison (:data:`verifier.lenient_compare.COMPARE`), with a
+step bound. Why a module of its own: the template and the bounds it runs under are one concept, the checking
+program; what a task's requests are found to be, and how the host asks, is another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from verifier.decoys import REARRANGING, Decoy, answers_source
+from verifier.lenient_compare import COMPARE
+
+__all__ = ["ALL", "BUDGET_S", "DECOY_CHECK", "FAIR_S", "FAIR_TIMES", "MAX_STEPS", "MORE", "NEAR_BUDGET_S", "REFUSED",
+           "REL_TOL", "decoy_source"]
+
+BUDGET_S = 2.0
+"""Seconds one of the reference's recorded runs may take in the check (validation's budget for a whole verify call);
+one that does not end in them leaves the check no verdict."""
+FAIR_S = 0.2
+"""A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
+FAIR_TIMES = 4
+"""A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
+near run is run only where that fits what is left of the near runs' budget, the quickest first; one that does not
+end in it is refused, and so is one that no longer fit (it weighs as a refusal, :data:`REFUSED`). Why its own
+original's, and whole or not at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's
+fair time the whole budget, and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere,
+whose near runs were all cut short by the budget before their fair time: a run cut short that way said nothing.
+Why four times: round 64 (C2b) had a reference right everywhere but ten times slower on any input but the recorded
+one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
+run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
+where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
+with tests that tell its decoys apart is no trouble. A near run fits where its fair time is within the longest run a
+verify call allows (2.5 s under the default 5 s wall) and within what is left of :data:`NEAR_BUDGET_S`; the runs go
+on over the check's calls (:data:`verifier.weak_requests.GOING_ON`)."""
+REL_TOL = 1e-4
+"""How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
+last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
+apart, and a total past 500 plus 4.99 look like the sum, where the honest verifiers checked to within 1e-6 and
+paid those programs 0.25 and 0 (red-team round 63, FP1 and FP2: flagged 5 of 5 seeds each)."""
+REFUSED = 0.25
+"""The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
+refused (raised on, did not end in fair time, or had no room: a near run the check could not fit is weighed only
+where another decoy the requests did not tell apart *and that is strict* answers otherwise, so that a right strict
+decoy beside one wrong rearranging rival is not taken for wrong because the reference is slow) where another decoy the requests did not tell apart answers
+otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Why a quarter: a
+reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
+refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
+breaks its input's form (a pair of a list of pairs shortened), where its decoys that keep the list (sorted,
+reversed: alike to the answers check, which compares a list's items in any order) answer alike. And only against
+a strict decoy (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists given a duplicate,
+where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A recorded call the
+reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
+every decoy (round 63, B1)."""
+MAX_STEPS = 50_000
+"""Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
+neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
+round 64 (C3) made an ignored recorded call that the comparison could not finish tell every decoy apart, while it
+counted so. Why: red-team round 63 (B5c) recorded
+a list of 256 lists of 901 items, whose comparison in any order took the check past its time, so that it gave no
+verdict on the call that mattered."""
+ALL = "all"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
+MORE = "more"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
+(scored 1.0 once they are all made, else 0.0)."""
+NEAR_BUDGET_S = 4.0
+"""Seconds of near runs, all calls together, at most."""
+
+DECOY_CHECK = '''import json
+import math
+import re
+import time
+from envsynth_sandbox import run_limits, run_response
+
+RUNS = json.loads({runs!r})
+NEAR = json.loads({near!r})
+DECOYS = json.loads({decoys!r})
+CUT = {cut!r}
+BUDGET = {budget!r}
+FAIR_S = {fair_s!r}
+FAIR_TIMES = {fair_times!r}
+REFUSED = {refused!r}
+MORE = {more!r}
+RECORDED = [None] * len(RUNS)
+TOOK = [0.0] * len(RUNS)
+NEAR_RUNS = [None] * len(NEAR)
+TRIED = set()
+LEFT = [{near_budget!r}]
+FAILED = []
+RIVALS = {{}}
+THEIRS = {{}}
+''' + COMPARE + '''REARRANGING = {rearranging!r}
+{answers}
+
+def held(compare, want, got, raised):
+    try:
+        return compare(want, got)
+    except Costly:
+        return None
+    except Exception:
+        return raised
+
+
+def where(calls):
+    found = {{}}
+    for at, (name, _, _) in enumerate(calls):
+        found.setdefault(name, []).append(at)
+    return found
+
+
+PLACES = [where(calls) for calls, _ in RUNS]
+NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
+
+
+def go_on(reference):
+    if FAILED:
+        raise Uncompared("a run of the reference's requests did not complete")
+    longest, slack = run_limits()
+    end = time.monotonic() + longest + slack / 2
+    each = min(BUDGET, longest)
+    for at, (calls, stdin) in enumerate(RUNS):
+        if RECORDED[at] is None:
+            given = min(each, end - time.monotonic())
+            if given < FAIR_S:
+                return False
+            start = time.monotonic()
+            run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
+            if run.outcome == "completed":
+                RECORDED[at], TOOK[at] = run, time.monotonic() - start
+            elif given < each:
+                return False
+            else:
+                FAILED.append(at)
+                raise Uncompared("a run of the reference's requests did not complete")
+    allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
+    for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
+        if at in TRIED:
+            continue
+        if allowed[at] > min(longest, LEFT[0]):
+            TRIED.add(at)
+            continue
+        if end - time.monotonic() < allowed[at]:
+            return False
+        TRIED.add(at)
+        calls, stdin, _ = NEAR[at]
+        start = time.monotonic()
+        NEAR_RUNS[at] = run_response(reference, calls=calls, stdin=stdin, timeout=allowed[at])
+        LEFT[0] -= time.monotonic() - start
+    return True
+
+
+def returned(name, run, places):
+    return [run.calls[at] for at in places.get(name, ()) if at < len(run.calls)]
+
+
+def printing(name, run, places):
+    got = returned(name, run, places)
+    return bool(got and run.stdout.strip()) and all(call.ok and call.value is None for call in got)
+
+
+def printed_answers(name, index, shape, calls, places):
+    texts = []
+    for at in places.get(name, ()):
+        _, args, kwargs = calls[at]
+        made, value = decoy_answer(index, shape, args, kwargs)
+        try:
+            texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
+        except Exception:
+            made = False
+        if not made:
+            return None
+    return "\\n".join(texts)
+
+
+def quiet(run):
+    return all(got.ok and got.value is None for got in run.calls)
+
+
+def comparisons(name, index, shape, calls, stdin, run, places):
+    if not name:
+        made, text = script_answer(shape, stdin)
+        if made and quiet(run):
+            yield (name, -1), run.loaded, run.stdout, text, printed
+    elif printing(name, run, places):
+        text = printed_answers(name, index, shape, calls, places)
+        if text is not None:
+            yield (name, -1), True, run.stdout, text, printed
+    else:
+        for at in places.get(name, ()):
+            if at < len(run.calls):
+                _, args, kwargs = calls[at]
+                made, value = decoy_answer(index, shape, args, kwargs)
+                if made:
+                    yield (name, at), run.calls[at].ok, run.calls[at].value, value, alike
+
+
+def answered(decoy, recorded):
+    compared = False
+    for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
+        for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
+            if ok:
+                same = held(compare, want, got, True)
+                if same is False:
+                    return False
+                compared = compared or same is True
+    return compared
+
+
+def unrun(name, index, shape, calls, stdin, places):
+    if not name:
+        made, text = script_answer(shape, stdin)
+        if made:
+            yield (name, -1), False, None, text, printed
+    else:
+        for at in places.get(name, ()):
+            _, args, kwargs = calls[at]
+            made, value = decoy_answer(index, shape, args, kwargs)
+            if made:
+                yield (name, at), False, None, value, alike
+
+
+def near_comparisons(decoy, at, run):
+    calls, stdin, _ = NEAR[at]
+    if run is None:
+        return unrun(*decoy, calls, stdin, NEAR_PLACES[at])
+    return comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at])
+
+
+def rivals_at(at, run, name):
+    if (at, name) not in THEIRS:
+        found = {{}}
+        for rival in RIVALS.get(name, ()):
+            if run is not None or rival[2] not in REARRANGING:
+                for place, _, _, got, _ in near_comparisons(rival, at, run):
+                    found.setdefault(place, {{}}).setdefault(repr(got), got)
+        THEIRS[at, name] = found
+    return THEIRS[at, name]
+
+
+def wrong(decoy, near):
+    agreed = refused = 0
+    strict = decoy[2] not in REARRANGING
+    for at, run in enumerate(near):
+        for place, ok, want, got, compare in near_comparisons(decoy, at, run):
+            if ok and run.outcome == "completed":
+                same = held(compare, want, got, False)
+                if same is False:
+                    return True
+                agreed += same is True
+            elif not ok and strict:
+                mine = repr(got)
+                refused += any(key != mine and held(compare, theirs, got, False) is False
+                               for key, theirs in rivals_at(at, run, decoy[0]).get(place, {{}}).items())
+    return refused > 0 and refused >= REFUSED * (refused + agreed)
+
+
+def verify(response):
+    done = go_on(response[:CUT])
+    asked = response[CUT:].split()
+    if asked == [MORE]:
+        return 1.0 if done else 0.0
+    if not done:
+        raise Uncompared("the reference's runs did not end in this call")
+    if not RIVALS:
+        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED)}}
+        for at in sorted(RIVALS[None]):
+            RIVALS.setdefault(DECOYS[at][0], []).append(DECOYS[at])
+    chosen = range(len(DECOYS)) if asked == [{all!r}] else [int(index) for index in asked]
+    weak = [at for at in chosen if at in RIVALS[None] and wrong(DECOYS[at], NEAR_RUNS)]
+    return len(weak) / len(chosen)
+'''
+"""The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
+origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's
+code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or ``all``). It
+pays the share of those that the recorded runs did not tell from the reference and that answer a near call
+otherwise. The reference's runs are made one after another, over as many of its calls as they need (each call
+goes on with them within its own wall limit; a text naming ``more`` only goes on, and is paid 1.0 once they are
+all made); which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]`` their positions,
+``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is weighed, are made at
+its first call that needs them; all are kept for the rest of its process's calls. A recorded run that did not
+complete leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest; so does a question
+asked before the runs are all made."""
+
+
+def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
+    """:data:`DECOY_CHECK`'s source for the recorded ``runs``, their ``near`` runs, the decoys ``made`` and a
+    reference whose code is ``reference_code``."""
+    return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
+                              decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
+                              near_budget=NEAR_BUDGET_S,
+                              fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
+                              max_steps=MAX_STEPS,
+                              rearranging=sorted(REARRANGING),
+                              answers=answers_source())
