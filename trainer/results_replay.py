@@ -66,10 +66,9 @@ from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
-from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs
+from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs, unrecorded
 from verifier.reference_mutants import reference_mutants
 from verifier.response_code import MAX_CHARS, code_of
-from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.weak_requests import weak_decoys, weak_trouble
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
@@ -129,17 +128,6 @@ class Replay:
         return replay_source(self.runs) if self.runs else None
 
 
-def _unrecorded(dropped: int) -> str:
-    """Why a reference that ran left nothing to replay: its requests were too large to record, or no run left one
-    that can be replayed (a run records its request before any of its code runs: only a run ended in between, or a
-    request no response process could have served, leaves none). Either way the verifier's own digests are all that
-    is left, which red-team round 57 evaded (E4: one 40 KB standard input, when 32 KiB were recorded)."""
-    if dropped:
-        return (f"its reference's requests were too large to record ({dropped} run(s) past what the sandbox "
-                f"records: {RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be grown)")
-    return "its reference ran, but no run of it left a request that can be replayed"
-
-
 def separates(reference: str | None, failures: Sequence[str | None], mutants: Sequence[str | None]) -> bool:
     """Whether replayed requests that gave the reference ``reference`` tell it from the failure cases (every one) and
     from its mutants (at least half of them, where two or more were made): the requests test what the reference
@@ -192,7 +180,7 @@ class ResultsReplay:
             runs, complete = replay_runs(result.run_requests or ())
             dropped = result.run_requests_dropped
             found = (self._excused(spec, runs, complete and not dropped) if runs
-                     else Replay(trouble=_unrecorded(dropped)) if result.run_requests is not None
+                     else Replay(trouble=unrecorded(dropped)) if result.run_requests is not None
                      else Replay())
         self._replays[task_id] = found
         return found

@@ -249,6 +249,16 @@ def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
                               + (f" but {weak.count} that rearranges its argument" if weak.count else ""))
 
 
+def unmeasured_requests(why: str) -> CheckResult:
+    """The reference ran, but what it was asked cannot be measured (``why``,
+    :func:`verifier.recorded_runs.unrecorded`): a run whose request the sandbox did not record is where a weak test
+    hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an ignored call of 200,000 items
+    in the same run, was admitted), and training flags such a task at its first group."""
+    return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
+                       detail=f"{why}; the check of its tests cannot measure what it was asked: make each run's "
+                              f"arguments and input smaller (1 MiB of requests a text, all runs together)")
+
+
 def few_twins(made: int, wanted: int) -> CheckResult:
     """The failure cases that define functions yielded ``made`` renamed twins of the ``wanted`` (one training
     process's worth): a verifier that counted the programs it was shown could stay honest for all of them (red-team

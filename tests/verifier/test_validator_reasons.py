@@ -230,3 +230,32 @@ def test_a_verifier_with_varied_tests_passes_weak_tests(validator):
 
 def test_a_verifier_that_runs_no_program_has_nothing_to_measure(validator):
     assert "asked the reference nothing" in check(validator.validate(task()), "weak_tests").detail
+
+
+def _padded_sum_task(honest_run: bool) -> TaskSpec:
+    """A verifier that pays ``total([7])`` alone (``max`` and the first item pass it), made in a run beside an ignored
+    call of 200,000 items whose request (1.3 MB) is too large for the sandbox to record; with ``honest_run``, a second
+    run of varied tests whose record is kept and that the verifier also ignores."""
+    honest = "    run_response(response, calls=[('total', [xs]) for xs in [[1, 2, 3], [], [5, -5, 5], [2, 2, 9]]])\n"
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                + (honest if honest_run else "")
+                + "    run = run_response(response, calls=[('total', [[7]]), ('total', [list(range(200000))])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier, reference=SUM,
+                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+
+
+def test_a_weak_test_in_a_run_too_large_to_record_is_rejected_as_weak_tests(validator):
+    """Session 34: the check found nothing to measure (the run's record left out) and the task was admitted."""
+    report = validator.validate(_padded_sum_task(honest_run=False))
+    assert report.reasons == ("weak_tests",)
+    assert "too large to record (1 run(s)" in check(report, "weak_tests").detail
+
+
+def test_a_run_too_large_to_record_beside_recorded_ones_is_rejected_as_weak_tests(validator):
+    """Session 34: the recorded run's varied tests told every decoy apart, while the verifier paid by the run that
+    was left out."""
+    report = validator.validate(_padded_sum_task(honest_run=True))
+    assert report.reasons == ("weak_tests",)
+    assert "too large to record" in check(report, "weak_tests").detail
