@@ -47,18 +47,21 @@ apart, and a total past 500 plus 4.99 look like the sum, where the honest verifi
 paid those programs 0.25 and 0 (red-team round 63, FP1 and FP2: flagged 5 of 5 seeds each)."""
 REFUSED = 0.25
 """The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
-refused (raised on, did not end in fair time, or had no room: a near run the check could not fit is weighed only
-where another decoy the requests did not tell apart *and that is strict* answers otherwise, so that a right strict
-decoy beside one wrong rearranging rival is not taken for wrong because the reference is slow) where another decoy the requests did not tell apart answers
-otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Why a quarter: a
+refused (raised on, did not end in fair time, or had no room) where another decoy the requests did not tell apart
+answers otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Which other
+decoys weigh: for a strict decoy, any on a call the reference raised on or did not end, and only strict ones on a
+near run the check could not fit (so that a right strict decoy beside one wrong rearranging rival is not taken for
+wrong because the reference is slow); for a decoy that rearranges its argument, only strict ones. Why rearranging
+decoys weigh at all (session 34): ``first("A")`` alone, of a reference taking 0.7 s a run (no near run fit), was
+no trouble on 3 of 3 seeds while it paid the string itself, upper-cased, reversed and stripped. Why a quarter: a
 reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
 refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
 breaks its input's form (a pair of a list of pairs shortened), where its decoys that keep the list (sorted,
-reversed: alike to the answers check, which compares a list's items in any order) answer alike. And only against
-a strict decoy (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists given a duplicate,
-where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A recorded call the
-reference raised on tells no decoy apart (as in the answers check): a verifier that made one and ignored it hid
-every decoy (round 63, B1)."""
+reversed: alike to the answers check, which compares a list's items in any order) answer alike. And a rearranging
+decoy only against a strict one (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists
+given a duplicate, where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A
+recorded call the reference raised on tells no decoy apart (as in the answers check): a verifier that made one and
+ignored it hid every decoy (round 63, B1)."""
 MAX_STEPS = 50_000
 """Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
 neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
@@ -234,15 +237,15 @@ def near_comparisons(decoy, at, run):
     return comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at])
 
 
-def rivals_at(at, run, name):
-    if (at, name) not in THEIRS:
+def rivals_at(at, run, name, strict_only):
+    if (at, name, strict_only) not in THEIRS:
         found = {{}}
         for rival in RIVALS.get(name, ()):
-            if run is not None or rival[2] not in REARRANGING:
+            if not strict_only or rival[2] not in REARRANGING:
                 for place, _, _, got, _ in near_comparisons(rival, at, run):
                     found.setdefault(place, {{}}).setdefault(repr(got), got)
-        THEIRS[at, name] = found
-    return THEIRS[at, name]
+        THEIRS[at, name, strict_only] = found
+    return THEIRS[at, name, strict_only]
 
 
 def wrong(decoy, near):
@@ -255,10 +258,10 @@ def wrong(decoy, near):
                 if same is False:
                     return True
                 agreed += same is True
-            elif not ok and strict:
-                mine = repr(got)
+            elif not ok:
+                mine, strict_only = repr(got), run is None or not strict
                 refused += any(key != mine and held(compare, theirs, got, False) is False
-                               for key, theirs in rivals_at(at, run, decoy[0]).get(place, {{}}).items())
+                               for key, theirs in rivals_at(at, run, decoy[0], strict_only).get(place, {{}}).items())
     return refused > 0 and refused >= REFUSED * (refused + agreed)
 
 

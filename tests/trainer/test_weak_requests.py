@@ -511,6 +511,31 @@ def test_a_reference_too_slow_for_any_near_run_to_fit_refuses_them(bwrap_scoring
     assert weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], reference, seed=1).trouble
 
 
+FIRST_A = [[[["first", ["A"], {}]], ""]]  # ``first("A")`` alone: the string itself, upper- or lower-cased, reversed
+# or stripped answer it as the first character does
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_slow_reference_does_not_hide_the_rearranging_programs_its_one_request_passes(bwrap_scoring_pool):
+    """Session 34: at 0.7 s a run no near run fits, and a refusal weighed only on strict decoys, so ``first("A")``
+    alone was no trouble on 3 of 3 seeds while it paid the string itself, upper-cased, reversed and stripped. A near
+    run with no room weighs on a decoy that rearranges its argument where a strict one (the first character) answers
+    otherwise; that strict one, the task's answer, is not taken for wrong (its only rivals rearrange)."""
+    reference = "import time\n\ndef first(s):\n    time.sleep(0.7)\n    return s[:1]\n"
+    weak = weak_decoys(bwrap_scoring_pool, FIRST_A, reference)
+    assert weak.trouble and weak.strict == 0
+    assert "first returning arg1," in weak_trouble(weak) and "arg1[:1]" not in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_that_raises_off_its_request_has_the_rearranging_programs_named(bwrap_scoring_pool):
+    """Session 34: raising on every string but ``"A"`` was trouble only through the first character, the task's
+    answer, which was named alone; a raised near call weighs on a rearranging decoy where a strict one answers
+    otherwise, so the wrong programs are named."""
+    reference = "def first(s):\n    if s != 'A':\n        raise ValueError(s)\n    return s[:1]\n"
+    assert "first returning arg1," in weak_trouble(weak_decoys(bwrap_scoring_pool, FIRST_A, reference))
+
+
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_runs_the_check_cannot_make_in_its_group_are_trouble(bwrap_scoring_pool):
     """Session 33's review: eight runs of 1.8 s, made at once by a verifier's threads (under 2 s of wall), take the
