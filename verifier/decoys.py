@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "SHARE", "Decoy", "answers_source", "decoys"]
+__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -47,12 +47,12 @@ program of such a shape is near the right one, and an honest verifier's tests of
 duplicate do not tell ``sorted(set(v))`` from "the items in any order"). Every other shape is *strict*
 (:attr:`Decoy.strict`)."""
 MAX_DECOYS = 1024
-"""Decoys of one task, about: each called name gets an equal share of them, at least :data:`SHARE`."""
-SHARE = 16
-"""Decoys of one called name, at least, however many names were called. Why no bound on names: red-team round 63
-(B3) called eight names the reference did not define before the one that mattered, when only the first eight got
-decoys (4 wrong programs paid, no flag). The names are bounded by the records' own bound
-(:data:`verifier.recorded_runs.MAX_CALLS` calls a run, :data:`verifier.recorded_runs.MAX_RUNS` runs)."""
+"""Decoys of one task, at most: requests that give more (every shape of every argument of every called name, and the
+constants of each name) cannot be measured, and are trouble themselves (:func:`decoys` returns None). Why no share a
+name, cut short (session 34): any cut the host makes without the reference's answers can be crowded by width;
+red-team round 64 (C5) passed 1,100 integers beside the list that mattered, and its list shapes fell past the name's
+share (4 wrong programs paid, no flag). Red-team round 61 (A3) and round 63 (B3, B8) had crowded names and arguments
+before. The most an honest task of the red-team's 59 gave was 126."""
 _ARGUMENT = re.compile(r"\bv\b")
 
 
@@ -85,14 +85,13 @@ class Decoy:
         return f"{self.name} returning {self.label}" if self.name else f"a script printing {self.label}"
 
 
-def decoys(runs: Sequence[list]) -> list[Decoy]:
+def decoys(runs: Sequence[list]) -> list[Decoy] | None:
     """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called: for
     every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
     that argument was passed as, and its constants (:func:`_of_name`). Where a run had a standard input, decoys that
     print shapes of it come after them (:mod:`verifier.script_decoys`): where no run called a function the program
-    is a script, and a called ``main()`` may read its input too (red-team round 62, D2). Every called name gets its
-    share of :data:`MAX_DECOYS` (at least :data:`SHARE`): red-team round 61 (A3) had three functions tested in full
-    and a fourth, the one that mattered, left with no decoy; round 63 (B3) had eight names called first."""
+    is a script, and a called ``main()`` may read its input too (red-team round 62, D2). None where they would be
+    more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million arguments)."""
     passed: dict[str, dict[int, list[str]]] = {}
     for calls, _ in runs:
         for name, args, kwargs in calls:
@@ -104,24 +103,21 @@ def decoys(runs: Sequence[list]) -> list[Decoy]:
                         kinds.append(_kind(value))
     scripted = any(stdin.strip() for _, stdin in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
-    share = max(SHARE, MAX_DECOYS // max(1, len(passed)))
-    return [decoy for name, places in passed.items() for decoy in _of_name(name, places)[:share]] + script
+    count = len(script) + sum(len(CONSTANTS) + sum(len({shape for kind in kinds for shape in SHAPES.get(kind, ())})
+                                                   for kinds in places.values()) for places in passed.values())
+    if count > MAX_DECOYS:
+        return None
+    return [decoy for name, places in passed.items() for decoy in _of_name(name, places)] + script
 
 
 def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:
     """The decoys of one called name, whose arguments (by place) were passed as ``places``' types: the shapes of
     each type an argument took (red-team round 63, B6: ``total(None)``, then ``total([7])``, left the list with no
-    list shape while shapes followed the first call's type), and the constants; taken in turn from each argument's
-    types and the constants (the first shape of each, then the second ...), so that where the name's share cuts
-    them short every argument keeps the first shapes of each of its types (round 63, B8: only the first three
-    arguments had decoys; round 64, C4: an argument passed as five other types first, its shapes of a list came
-    after the share). A None argument has no shape of its own: it answers as the constant None does (round 64, C5:
-    1,100 of them came before the list's shapes)."""
-    columns = [[Decoy(name, index, shape) for shape in SHAPES[kind]]
-               for index, kinds in places.items() for kind in kinds if kind in SHAPES]
-    columns.append([Decoy(name, None, shape) for shape in CONSTANTS])
-    found = [column[rank] for rank in range(max(map(len, columns))) for column in columns if rank < len(column)]
-    return list(dict.fromkeys(found))
+    list shape while shapes followed the first call's type), each shape of an argument once, and the constants. A
+    None argument has no shape of its own: it answers as the constant None does."""
+    found = [Decoy(name, index, shape) for index, kinds in places.items() for kind in kinds
+             for shape in SHAPES.get(kind, ())]
+    return list(dict.fromkeys([*found, *(Decoy(name, None, shape) for shape in CONSTANTS)]))
 
 
 def answers_source() -> str:

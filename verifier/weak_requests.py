@@ -70,7 +70,7 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_check import ALL, MORE, decoy_source
-from verifier.decoys import Decoy, decoys
+from verifier.decoys import MAX_DECOYS, Decoy, decoys
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.pool import CODE_GROUP_SIZE
@@ -108,14 +108,16 @@ class WeakRequests:
     measured: bool = True  # False: the check gave no verdict (a recorded run of the reference did not complete in
     # it, its runs were not all made in its group's calls, or it failed): the reference's digest is then not excused
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
+    too_many: bool = False  # the requests give more decoys than :data:`verifier.decoys.MAX_DECOYS`: none was made
 
     @property
     def trouble(self) -> bool:
         """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, one that is
         strict, or runs the check could not all make one after another in its group's calls (about 20 s: only a
         verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
-        such requests cannot be measured, and a verifier may not choose that)."""
-        return self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished
+        such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
+        (so many called names and arguments that any share of them could be crowded: red-team round 64, C5)."""
+        return self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
@@ -126,6 +128,8 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
     made = decoys(runs)
+    if made is None:
+        return WeakRequests(too_many=True)
     near = near_runs(runs, seed)
     if not made or not near:
         return WeakRequests()
@@ -151,8 +155,8 @@ def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: i
     parts (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first
     part with a weak one among them in parts again (and the parts after it, as many as one group's texts hold),
     until single decoys are named. Each round is one pool call of one group (the reference's runs made again, the
-    cost of a round). Why not each decoy in turn: a task with many called names has thousands of decoys
-    (:data:`verifier.decoys.SHARE` a name), a group of eight a round; nor every part with a weak one each round:
+    cost of a round). Why not each decoy in turn: a task may have :data:`verifier.decoys.MAX_DECOYS` decoys, a
+    group of eight a round; nor every part with a weak one each round:
     four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
     named: list[int] = []
     parts = [list(range(count))]
@@ -181,6 +185,10 @@ def weak_trouble(weak: WeakRequests) -> str:
     if weak.unfinished:
         return ("its requests of the reference take longer, made one after another, than the check of its tests "
                 "can spend (the verifier made them at once); make fewer or quicker requests")
+    if weak.too_many:
+        return (f"its requests of the reference call so many functions with so many arguments that the check of its "
+                f"tests cannot measure them (more than {MAX_DECOYS} simple wrong programs to try); call fewer "
+                f"functions, with fewer arguments each")
     shown = ", ".join(decoy.described for decoy in weak.named)
     more = weak.count - len(weak.named)
     listed = f" ({shown}{f' and {more} more' if more > 0 else ''})" if shown else ""

@@ -413,6 +413,18 @@ def test_names_called_before_the_one_that_matters_do_not_crowd_out_its_decoys(bw
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
+def test_integers_passed_beside_the_list_that_matters_do_not_crowd_out_its_decoys(bwrap_scoring_pool):
+    """Red-team round 64 (C5): 1,100 integers passed beside ``[7]`` left ``total``'s share of the decoys with no list
+    shape past the first (4 wrong programs paid, no flag). Requests that give more decoys than the check makes are
+    trouble themselves; fewer are all made."""
+    reference = "def total(xs, *pad):\n    return sum(xs)\n"
+    crowded = weak_decoys(bwrap_scoring_pool, [[[["total", [[7], *range(1100)], {}]], ""]], reference)
+    assert crowded.too_many and crowded.trouble and "so many functions" in weak_trouble(crowded)
+    wide = weak_decoys(bwrap_scoring_pool, [[[["total", [[7], *range(100)], {}]], ""]], reference)
+    assert wide.trouble and "total returning max(arg1)" in weak_trouble(wide)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_list_passed_where_none_was_passed_first_has_the_decoys_of_a_list(bwrap_scoring_pool):
     """Round 63 (B6): ``total(None)``, then ``total([7])``: the decoys' shapes followed the first call's type."""
     runs = [[[["total", [None], {}], ["total", [[7]], {}]], ""]]

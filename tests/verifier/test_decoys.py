@@ -3,7 +3,7 @@ verifier that tested ``total([7])`` alone)."""
 
 from __future__ import annotations
 
-from verifier.decoys import CONSTANTS, MAX_DECOYS, SHAPES, SHARE, answers_source, decoys
+from verifier.decoys import CONSTANTS, MAX_DECOYS, SHAPES, answers_source, decoys
 
 
 def _answer(decoy, *args, **kwargs):
@@ -48,15 +48,23 @@ def test_every_name_called_gets_its_share_of_the_decoys():
 def test_a_name_called_after_many_others_still_gets_decoys():
     """Red-team round 63 (B3): eight names the reference did not define, called first, left ``total`` with no decoy
     while only the first eight names got decoys."""
-    calls = [[f"h{at}", [], {}] for at in range(300)] + [["total", [[7]], {}]]
+    calls = [[f"h{at}", [], {}] for at in range(100)] + [["total", [[7]], {}]]
     made = decoys([[calls, ""]])
     assert {"max(arg1)", "arg1[0]", "0"} <= {decoy.label for decoy in made if decoy.name == "total"}
 
 
-def test_a_crowded_name_keeps_the_first_shapes_of_every_argument_and_some_constants():
-    calls = [[f"h{at}", [], {}] for at in range(300)] + [["total", [[7], [8], "s"], {}]]
-    mine = [decoy for decoy in decoys([[calls, ""]]) if decoy.name == "total"]
-    assert len(mine) == SHARE and {decoy.index for decoy in mine} == {0, 1, 2, None}
+def test_no_argument_s_shapes_are_cut_short_while_the_decoys_are_within_the_bound():
+    """Red-team round 64 (C5): integers passed beside the list that mattered crowded its shapes out of the name's
+    share of the decoys. 160 of them give 978 decoys, every one made."""
+    made = decoys([[[["total", [[7], *range(160)], {}]], ""]])
+    assert len(made) == 160 * len(SHAPES["int"]) + len(SHAPES["list"]) + len(CONSTANTS) <= MAX_DECOYS
+    assert {"max(arg1)", "arg1[0]", "sum(arg1)"} <= {decoy.label for decoy in made}
+
+
+def test_requests_that_give_more_decoys_than_the_bound_give_none():
+    """Round 64 (C5): 1,100 integers beside the list; so many that any share of them could be crowded."""
+    assert decoys([[[["total", [[7], *range(1100)], {}]], ""]]) is None
+    assert decoys([[[[f"h{at}", [], {}] for at in range(300)], ""]]) is None
 
 
 def test_an_argument_passed_as_two_types_gets_the_shapes_of_both():

@@ -259,3 +259,16 @@ def test_a_run_too_large_to_record_beside_recorded_ones_is_rejected_as_weak_test
     report = validator.validate(_padded_sum_task(honest_run=True))
     assert report.reasons == ("weak_tests",)
     assert "too large to record" in check(report, "weak_tests").detail
+
+
+def test_a_verifier_whose_requests_give_too_many_decoys_to_measure_is_rejected_as_weak_tests(validator):
+    """Red-team round 64 (C5): ``total([7], 0, 1, ..., 1099)`` crowded the list's shapes out of the decoys, and the
+    one test, which ``max`` and the first item pass, was admitted."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [[7], *range(1100)])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs, *pad)`, the sum of xs.", verifier=verifier,
+                                         reference="def total(xs, *pad):\n    return sum(xs)\n",
+                                         failure_cases=("def total(xs, *pad):\n    return len(xs)\n",)))
+    assert report.reasons == ("weak_tests",) and "so many functions" in check(report, "weak_tests").detail
