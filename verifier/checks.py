@@ -250,10 +250,12 @@ def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
 
 
 def unmeasured_requests(why: str) -> CheckResult:
-    """The reference ran, but what it was asked cannot be measured (``why``,
+    """The reference ran, but no run of what it was asked was recorded, some too large (``why``,
     :func:`verifier.recorded_runs.unrecorded`): a run whose request the sandbox did not record is where a weak test
     hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an ignored call of 200,000 items
-    in the same run, was admitted), and training flags such a task at its first group."""
+    in the same run, was admitted), and training flags such a task at its first group. Where some runs were
+    recorded, the check measures those, and training's answers check runs every paid text on them: an honest
+    verifier's performance test of 200,000 items beside its small tests is admitted (red-team, session 34)."""
     return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
                        detail=f"{why}; the check of its tests cannot measure what it was asked: make each run's "
                               f"arguments and input smaller (1 MiB of requests a text, all runs together)")

@@ -136,7 +136,7 @@ def go_on(reference):
                 return False
             start = time.monotonic()
             run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
-            if run.outcome == "completed":
+            if run.outcome != "timeout":
                 RECORDED[at], TOOK[at] = run, time.monotonic() - start
             elif given < each:
                 return False
@@ -258,7 +258,7 @@ def wrong(decoy, near):
                 if same is False:
                     return True
                 agreed += same is True
-            elif not ok:
+            else:
                 mine, strict_only = repr(got), run is None or not strict
                 refused += any(key != mine and held(compare, theirs, got, False) is False
                                for key, theirs in rivals_at(at, run, decoy[0], strict_only).get(place, {{}}).items())
@@ -288,9 +288,12 @@ otherwise. The reference's runs are made one after another, over as many of its 
 goes on with them within its own wall limit; a text naming ``more`` only goes on, and is paid 1.0 once they are
 all made); which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]`` their positions,
 ``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is weighed, are made at
-its first call that needs them; all are kept for the rest of its process's calls. A recorded run that did not
-complete leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest; so does a question
-asked before the runs are all made."""
+its first call that needs them; all are kept for the rest of its process's calls. A recorded run that timed out
+leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest, and so does a question asked
+before the runs are all made. One that crashed or exited is compared on the calls it answered (session 34's
+red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which validation admitted), and a near call
+answered in a run that did not complete weighs as a refusal (``os._exit`` patched to fail after every answer off
+the request had nothing compared)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:

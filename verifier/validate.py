@@ -336,7 +336,7 @@ class Validator:
         t0 = time.perf_counter()
         alone = next((r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
         runs, _ = replay_runs(alone.run_requests or ()) if alone is not None else ([], True)
-        if alone is not None and alone.ran_response and (alone.run_requests_dropped or not runs):
+        if alone is not None and alone.run_requests_dropped and not runs:
             found = checks.unmeasured_requests(unrecorded(alone.run_requests_dropped))
         else:
             weak = weak_decoys(self._pool, runs, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),

@@ -549,6 +549,26 @@ def test_a_reference_that_raises_off_its_request_has_the_rearranging_programs_na
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_recorded_run_the_reference_ended_itself_is_compared_on_the_calls_it_answered(bwrap_scoring_pool):
+    """Session 34's red-team (E10): ``os._exit`` on an ignored ``total(None)`` ended the recorded run before it
+    completed, which left the check no verdict, and validation admitted ``total([7])`` alone (3 of 3)."""
+    reference = SUM_LOOP.replace("    result = 0\n", "    if xs is None:\n        os._exit(1)\n    result = 0\n")
+    runs = [[[["total", [[7]], {}], ["total", [None], {}]], ""]]
+    weak = weak_decoys(bwrap_scoring_pool, runs, "import os\n\n" + reference)
+    assert weak.measured and weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_near_call_answered_in_a_run_that_then_failed_weighs_as_a_refusal(bwrap_scoring_pool):
+    """Session 34's red-team (E12): a reference that answered every near call and then made its process fail (it
+    rebound ``os._exit``) had nothing compared, neither agreeing nor refused, and ``total([7])`` alone was admitted."""
+    reference = SUM_LOOP.replace("    result = 0\n", "    if xs != [7]:\n        real = os._exit\n"
+                                 "        os._exit = lambda code: real(1)\n    result = 0\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [[7]], {}]], ""]], "import os\n\n" + reference)
+    assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
 def test_runs_the_check_cannot_make_in_its_group_are_trouble(bwrap_scoring_pool):
     """Session 33's review: eight runs of 1.8 s, made at once by a verifier's threads (under 2 s of wall), take the
     check one call each, one after another, past the seven calls of its group that make runs: no verdict, which

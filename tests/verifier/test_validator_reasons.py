@@ -253,12 +253,13 @@ def test_a_weak_test_in_a_run_too_large_to_record_is_rejected_as_weak_tests(vali
     assert "too large to record (1 run(s)" in check(report, "weak_tests").detail
 
 
-def test_a_run_too_large_to_record_beside_recorded_ones_is_rejected_as_weak_tests(validator):
-    """Session 34: the recorded run's varied tests told every decoy apart, while the verifier paid by the run that
-    was left out."""
+def test_a_run_too_large_to_record_beside_recorded_ones_is_measured_by_those(validator):
+    """Session 34's red-team (FP3): an honest performance test of 200,000 items beside varied small tests, each run
+    of its own, was rejected while any record was left out; the recorded runs are measured (training's answers check
+    runs every paid text on them too), and a verifier that ignores its varied run pays the wrong programs they tell
+    apart only there, which training flags."""
     report = validator.validate(_padded_sum_task(honest_run=True))
-    assert report.reasons == ("weak_tests",)
-    assert "too large to record" in check(report, "weak_tests").detail
+    assert check(report, "weak_tests").passed is True
 
 
 def test_a_verifier_whose_requests_give_too_many_decoys_to_measure_is_rejected_as_weak_tests(validator):
