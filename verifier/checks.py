@@ -230,13 +230,13 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
 
 
 def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
-    """The verdict of :func:`verifier.weak_requests.weak_decoys` on the reference's recorded requests (None: it made
+    """The verdict of :func:`verifier.weak_requests.recorded_weak` on the reference's recorded requests (None: it made
     none a program could answer: a verifier that runs no program, or one that passes no arguments and no input).
     A check without a verdict (a run of the reference did not complete in it) admits: training measures again; one
     whose group's calls could not make the reference's runs rejects (:attr:`WeakRequests.trouble`)."""
     if weak is None:
         return CheckResult(name="weak_tests", passed=True, detail="the verifier asked the reference nothing to measure")
-    if weak.unfinished or weak.too_many:
+    if weak.unfinished or weak.too_many or weak.unrecorded:
         return CheckResult(name="weak_tests", passed=False, reason="weak_tests", detail=weak_trouble(weak))
     if not weak.measured:
         return CheckResult(name="weak_tests", passed=True,
@@ -247,18 +247,6 @@ def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
     return CheckResult(name="weak_tests", passed=True,
                        detail="the requests tell the reference from every simple wrong program tried"
                               + (f" but {weak.count} that rearranges its argument" if weak.count else ""))
-
-
-def unmeasured_requests(why: str) -> CheckResult:
-    """The reference ran, but no run of what it was asked was recorded, some too large (``why``,
-    :func:`verifier.recorded_runs.unrecorded`): a run whose request the sandbox did not record is where a weak test
-    hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an ignored call of 200,000 items
-    in the same run, was admitted), and training flags such a task at its first group. Where some runs were
-    recorded, the check measures those, and training's answers check runs every paid text on them: an honest
-    verifier's performance test of 200,000 items beside its small tests is admitted (red-team, session 34)."""
-    return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
-                       detail=f"{why}; the check of its tests cannot measure what it was asked: make each run's "
-                              f"arguments and input smaller (1 MiB of requests a text, all runs together)")
 
 
 def few_twins(made: int, wanted: int) -> CheckResult:

@@ -103,8 +103,8 @@ def decoys(runs: Sequence[list]) -> list[Decoy] | None:
                         kinds.append(_kind(value))
     scripted = any(stdin.strip() for _, stdin in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
-    count = len(script) + sum(len(CONSTANTS) + sum(len({shape for kind in kinds for shape in SHAPES.get(kind, ())})
-                                                   for kinds in places.values()) for places in passed.values())
+    count = len(script) + sum(len(CONSTANTS) + sum(len(_shapes(kinds)) for kinds in places.values())
+                              for places in passed.values())
     if count > MAX_DECOYS:
         return None
     return [decoy for name, places in passed.items() for decoy in _of_name(name, places)] + script
@@ -115,9 +115,13 @@ def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:
     each type an argument took (red-team round 63, B6: ``total(None)``, then ``total([7])``, left the list with no
     list shape while shapes followed the first call's type), each shape of an argument once, and the constants. A
     None argument has no shape of its own: it answers as the constant None does."""
-    found = [Decoy(name, index, shape) for index, kinds in places.items() for kind in kinds
-             for shape in SHAPES.get(kind, ())]
-    return list(dict.fromkeys([*found, *(Decoy(name, None, shape) for shape in CONSTANTS)]))
+    return [*(Decoy(name, index, shape) for index, kinds in places.items() for shape in _shapes(kinds)),
+            *(Decoy(name, None, shape) for shape in CONSTANTS)]
+
+
+def _shapes(kinds: list[str]) -> list[str]:
+    """The shapes of an argument passed as ``kinds``, each once, in order (what :func:`decoys` counts and makes)."""
+    return list(dict.fromkeys(shape for kind in kinds for shape in SHAPES.get(kind, ())))
 
 
 def answers_source() -> str:

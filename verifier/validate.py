@@ -52,12 +52,11 @@ from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_prob
 from verifier.code_renaming import defines_function
 from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
 from verifier.pool import Pool
-from verifier.recorded_runs import replay_runs, unrecorded
 from verifier.response_code import MAX_CHARS, code_of
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
-from verifier.weak_requests import weak_decoys
+from verifier.weak_requests import recorded_weak
 
 VALIDATOR_VERSION = "1.26"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
@@ -335,14 +334,9 @@ class Validator:
         the repair round can add the tests it lacks; training's check stays (a task admitted before it)."""
         t0 = time.perf_counter()
         alone = next((r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
-        runs, _ = replay_runs(alone.run_requests or ()) if alone is not None else ([], True)
-        if alone is not None and alone.run_requests_dropped and not runs:
-            found = checks.unmeasured_requests(unrecorded(alone.run_requests_dropped))
-        else:
-            weak = weak_decoys(self._pool, runs, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
-                               rng.getrandbits(64)) if runs else None
-            found = checks.check_weak_tests(weak)
-        return found.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
+        weak = recorded_weak(self._pool, alone, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
+                             rng.getrandbits(64))
+        return checks.check_weak_tests(weak).model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
 
     def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
               rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],

@@ -73,9 +73,11 @@ from verifier.decoy_check import ALL, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
+from verifier.recorded_runs import replay_runs, unrecorded
 from verifier.pool import CODE_GROUP_SIZE
 
-__all__ = ["GOING_ON", "SHOWN", "WEAK_DECOYS", "WeakRequests", "weak_decoys", "weak_trouble"]
+__all__ = ["GOING_ON", "SHOWN", "WEAK_DECOYS", "WeakRequests", "recorded_weak", "weak_decoys",
+           "weak_trouble"]
 
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
@@ -109,6 +111,7 @@ class WeakRequests:
     # it, its runs were not all made in its group's calls, or it failed): the reference's digest is then not excused
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
     too_many: bool = False  # the requests give more decoys than :data:`verifier.decoys.MAX_DECOYS`: none was made
+    unrecorded: int = 0  # runs whose requests were too large to record, where no run was recorded
 
     @property
     def trouble(self) -> bool:
@@ -116,8 +119,25 @@ class WeakRequests:
         strict, or runs the check could not all make one after another in its group's calls (about 20 s: only a
         verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
         such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
-        (so many called names and arguments that any share of them could be crowded: red-team round 64, C5)."""
-        return self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
+        (so many called names and arguments that any share of them could be crowded: red-team round 64, C5), or
+        none recorded, some too large (:func:`recorded_weak`)."""
+        return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
+                or self.unrecorded > 0)
+
+
+def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
+                  seed: int = 0) -> WeakRequests | None:
+    """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
+    ``run_requests``); None where there are none to measure (a verifier that runs no program). Where no run was
+    recorded and some were too large to record, the requests are trouble (:attr:`WeakRequests.unrecorded`): such a
+    run is where a weak test hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an
+    ignored call of 200,000 items in the same run, was admitted), and training flags such a task at its first
+    group. Where some were recorded, the check measures those, and training's answers check runs every paid text on
+    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team)."""
+    runs, _ = replay_runs(recorded.run_requests or ()) if recorded is not None else ([], True)
+    if recorded is not None and recorded.run_requests_dropped and not runs:
+        return WeakRequests(unrecorded=recorded.run_requests_dropped)
+    return weak_decoys(pool, runs, reference_code, seed) if runs else None
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
@@ -185,6 +205,9 @@ def weak_trouble(weak: WeakRequests) -> str:
     if weak.unfinished:
         return ("its requests of the reference take longer, made one after another, than the check of its tests "
                 "can spend (the verifier made them at once); make fewer or quicker requests")
+    if weak.unrecorded:
+        return (f"{unrecorded(weak.unrecorded)}; the check of its tests cannot measure what it was asked: make each "
+                f"run's arguments and input smaller (1 MiB of requests a text, all runs together)")
     if weak.too_many:
         return (f"its requests of the reference call so many functions with so many arguments that the check of its "
                 f"tests cannot measure them (more than {MAX_DECOYS} simple wrong programs to try); call fewer "
