@@ -66,10 +66,10 @@ from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
-from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs, unrecorded
+from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, RecordedRuns, replay_runs, unrecorded
 from verifier.reference_mutants import reference_mutants
 from verifier.response_code import MAX_CHARS, code_of
-from verifier.weak_requests import weak_decoys, weak_trouble
+from verifier.weak_requests import WeakRequests, weak_decoys, weak_trouble
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
            "replay_source", "separates"]
@@ -177,15 +177,15 @@ class ResultsReplay:
         elif not result.ran_response:  # (trouble only once it runs some program: a static checker may name it)
             found = Replay(unrun=True, trouble=UNRUN if task_id in self._ran else None)
         else:
-            runs, complete = replay_runs(result.run_requests or ())
+            read = replay_runs(result.run_requests or ())
             dropped = result.run_requests_dropped
-            found = (self._excused(spec, runs, complete and not dropped) if runs
-                     else Replay(trouble=unrecorded(dropped)) if result.run_requests is not None
+            found = (self._excused(spec, read, not dropped) if read.runs
+                     else Replay(trouble=unrecorded(dropped, read.unreadable)) if result.run_requests is not None
                      else Replay())
         self._replays[task_id] = found
         return found
 
-    def _excused(self, spec: TaskSpec, runs: list[list], complete: bool) -> Replay:
+    def _excused(self, spec: TaskSpec, read: RecordedRuns, recorded: bool) -> Replay:
         """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
         judges form fails some right programs honestly) only when the requests were replayed whole and tell
         the reference from each of the task's failure cases that is a program, and from at least half of its
@@ -199,7 +199,10 @@ class ResultsReplay:
         not. Nor is it excused where the requests do not tell the reference from one of its decoys that is wrong, and
         two or more such decoys are trouble (:mod:`verifier.weak_requests`; red-team round 60, A4: one test,
         ``total([7])``, that ``max`` and the first item pass)."""
-        found = Replay(tuple(runs))
+        runs, complete = list(read.runs), read.whole and recorded
+        found = Replay(read.runs)
+        if read.uncovered:  # (names or kinds of argument the replay's bounds left out: no decoy of them is made)
+            return Replay(found.runs, trouble=weak_trouble(WeakRequests(uncovered=read.uncovered)))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
         reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)

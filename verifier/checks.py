@@ -236,7 +236,7 @@ def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
     whose group's calls could not make the reference's runs rejects (:attr:`WeakRequests.trouble`)."""
     if weak is None:
         return CheckResult(name="weak_tests", passed=True, detail="the verifier asked the reference nothing to measure")
-    if weak.unfinished or weak.too_many or weak.unrecorded:
+    if weak.unfinished or weak.too_many or weak.unrecorded or weak.unreadable or weak.uncovered:
         return CheckResult(name="weak_tests", passed=False, reason="weak_tests", detail=weak_trouble(weak))
     if not weak.measured:
         return CheckResult(name="weak_tests", passed=True,

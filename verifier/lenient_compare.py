@@ -60,7 +60,8 @@ def alike(want, got, depth=0, steps=None):
         return want is None and got is None
     if isinstance(want, (int, float)) and isinstance(got, (int, float)):
         if isinstance(want, float) or isinstance(got, float):
-            return math.isclose(want, got, rel_tol=REL_TOL, abs_tol=0.01) or want == got
+            return (math.isclose(want, got, rel_tol=REL_TOL, abs_tol=0.01) or want == got
+                    or (want != want and got != got))
         return want == got
     if isinstance(want, str) and isinstance(got, str) and text(want) == text(got):
         return True
@@ -100,7 +101,8 @@ def printed(want, got):
 '''
 """The comparison of a reference's answers with another's, as checking verifiers run it (a fragment of a
 ``str.format`` template: its braces are doubled): ``alike`` of two returned values, ``printed`` of two outputs.
-Floats are alike within ``REL_TOL`` (the template's ``rel_tol``: :data:`ANSWERS_REL_TOL` for the answers check), or
+Two NaNs are alike (a NaN argument is read from a record since session 35, and where every program answered NaN, a
+comparison that found them all different told every wrong program apart). Floats are alike within ``REL_TOL`` (the template's ``rel_tol``: :data:`ANSWERS_REL_TOL` for the answers check), or
 0.01 apart. ``alike`` raises ``Costly`` past ``MAX_STEPS`` steps (the template's ``max_steps``; 0: no bound), a step
 a value compared: red-team round 63 (B5c) recorded 256 lists of 901 items sharing their first 900, whose
 comparison in any order took 30 million steps, so that the decoys' check ran past its time and gave no verdict."""

@@ -9,34 +9,63 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
-__all__ = ["MAX_CALLS", "MAX_RUNS", "replay_runs", "unrecorded"]
+__all__ = ["MAX_CALLS", "MAX_DEPTH", "MAX_RUNS", "RecordedRuns", "replay_runs", "unrecorded"]
 
 MAX_RUNS = 8
 """Runs replayed, at most."""
 MAX_CALLS = 64
 """Calls of one run, at most."""
-_DEPTH = 64  # nesting of a recorded request's arguments, at most (``run_response``'s own bound on values)
+MAX_DEPTH = 400
+"""Nesting of a record, at most (its arguments' less four: the record, its calls, a call, its arguments). Why not
+the 64 of a response's results: session 34's red-team had honest records 80 deep (a nested list of a depth task)
+dropped as malformed, and a task whose records were all dropped flagged in training; and a hostile verifier hid its
+one weak test in a run beside an ignored argument 70 deep (E4), which validation admitted with nothing to measure.
+Why a bound at all: the trusted side reads the records, and the checking verifiers pass them on, with the
+interpreter's own recursion (its limit, 1,000 frames); 400 leaves them room."""
 _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on converting one)
 
 
-def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
+@dataclass(frozen=True)
+class RecordedRuns:
+    """The runs read from the records of the reference's requests (:func:`replay_runs`), and what they leave out."""
+
+    runs: tuple[list, ...] = ()  # each ``[calls, stdin]``, a call ``[name, args, kwargs]``
+    unreadable: int = 0  # records that could not be read back (not JSON of calls and a standard input, or nested
+    # deeper than :data:`MAX_DEPTH`)
+    cut: bool = False  # runs or calls past the bounds were left out (every called name and kind of argument kept)
+    uncovered: int = 0  # names, kinds of argument and standard inputs called only in what the bounds left out
+
+    @property
+    def whole(self) -> bool:
+        """Whether the runs are every record's requests, none left out."""
+        return not (self.unreadable or self.cut)
+
+
+def replay_runs(records: Sequence[str]) -> RecordedRuns:
     """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
-    verifier's choice: malformed ones are dropped), each ``[calls, stdin]``, and whether that is all of them (none
-    dropped, none cut by the bounds). Each distinct record is one run, its calls in the order they were recorded:
-    a response's code starts afresh in each run, and one that keeps state between calls (a module-level cache)
-    answers a call by the calls before it in its run, as it did in the verifier's own (red-team round 58: with the
-    calls of a standard input merged and sorted, a right answer that kept its first call's length returned the
-    wrong program's results in the replay, was its split, and an honest task was flagged). Where those runs do not
-    fit :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, the records of the standard inputs with the most of them
-    (and of any whose run holds more than :data:`MAX_CALLS` calls) are merged into one run each, as they were
-    before: their calls deduplicated and sorted (a run per record would cut them, and a cut replay is never
-    excused). Records and runs are sorted, so the replay does not depend on the order the reference's runs ended
-    in."""
-    distinct, whole = _distinct(records)
+    verifier's choice: malformed ones are counted unreadable). Each distinct record is one run, its calls in the
+    order they were recorded: a response's code starts afresh in each run, and one that keeps state between calls (a
+    module-level cache) answers a call by the calls before it in its run, as it did in the verifier's own (red-team
+    round 58: with the calls of a standard input merged and sorted, a right answer that kept its first call's length
+    returned the wrong program's results in the replay, was its split, and an honest task was flagged). Where those
+    runs do not fit :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, the records of the standard inputs with the
+    most of them (and of any whose run holds more than :data:`MAX_CALLS` calls) are merged into one run each, as they
+    were before: their calls deduplicated and sorted. Records and runs are sorted, so the replay does not depend on
+    the order the reference's runs ended in.
+
+    What still does not fit is cut (:attr:`RecordedRuns.cut`), but never blindly (:func:`_covering`): the runs and
+    calls that call a name, or pass an argument a kind, or read a standard input, that none before them did are kept
+    first. Why: session 34's red-team made 64 ignored calls of a helper that sorted before ``total([7])``, the one
+    test the verifier paid by (E3), or eight ignored runs whose inputs sorted before its own (E2): the cut left
+    ``total`` out of the replay, its decoys were never made (:mod:`verifier.weak_requests`), and the task was
+    admitted. What is cut then is more requests of what is kept, which can only leave fewer wrong programs told
+    apart; what even that cannot hold is counted (:attr:`RecordedRuns.uncovered`), and is trouble."""
+    distinct, unreadable = _distinct(records)
     by_stdin: dict[str, list[list]] = {}
     for key in sorted(distinct):
         calls, stdin = json.loads(key)
@@ -50,48 +79,87 @@ def replay_runs(records: Sequence[str]) -> tuple[list[list], bool]:
             merged.add(stdin)
             count -= len(by_stdin[stdin]) - 1
     runs: list[list] = []
+    cut = False
     for stdin, recorded in sorted(by_stdin.items()):
         if stdin in merged:
-            calls = sorted({json.dumps(call, sort_keys=True) for run in recorded for call in run})
-            whole = whole and len(calls) <= MAX_CALLS
-            runs.append([[json.loads(call) for call in calls[:MAX_CALLS]], stdin])
+            calls = [json.loads(call) for call in sorted({json.dumps(call, sort_keys=True)
+                                                          for run in recorded for call in run})]
+            cut = cut or len(calls) > MAX_CALLS
+            runs.append([_covering(calls, MAX_CALLS, lambda call: _features([call], "")), stdin])
         else:
             runs += [[calls, stdin] for calls in recorded]
-    return runs[:MAX_RUNS], whole and len(runs) <= MAX_RUNS
+    wanted = set().union(*(_features(calls, stdin) for calls, stdin in runs)) if runs else set()
+    kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
+    left = wanted - set().union(*(_features(calls, stdin) for calls, stdin in kept)) if kept else wanted
+    return RecordedRuns(tuple(kept), unreadable, cut or len(runs) > MAX_RUNS, len(left))
 
 
-def _distinct(records: Sequence[str]) -> tuple[set[str], bool]:
-    """The distinct well-formed records among ``records``, each as sorted JSON (``[calls, stdin]``), and whether
-    none was malformed."""
+def _features(calls: list, stdin: str) -> set[tuple]:
+    """What a run's requests hold that the decoys (:mod:`verifier.decoys`) and their near runs are made by: each
+    called name, each kind of argument passed in each place of it, and a standard input that is not blank."""
+    found: set[tuple] = {("stdin",)} if stdin.strip() else set()
+    for name, args, kwargs in calls:
+        found.add((name,))
+        found.update((name, place, type(value).__name__) for place, value in [*enumerate(args), *kwargs.items()])
+    return found
+
+
+def _covering(items: list, bound: int, features) -> list:
+    """At most ``bound`` of ``items``, in their order: first each that holds a feature (``features(item)``) none
+    chosen before it holds, then the others in order."""
+    if len(items) <= bound:
+        return items
+    seen: set = set()
+    chosen: list[int] = []
+    for at, item in enumerate(items):
+        new = features(item) - seen
+        if new and len(chosen) < bound:
+            chosen.append(at)
+            seen |= new
+    rest = [at for at in range(len(items)) if at not in set(chosen)]
+    return [items[at] for at in sorted(chosen + rest[:bound - len(chosen)])]
+
+
+def _distinct(records: Sequence[str]) -> tuple[set[str], int]:
+    """The distinct well-formed records among ``records``, each as sorted JSON (``[calls, stdin]``), and how many
+    were not (NaN and the infinities are read: a float argument may be one)."""
     distinct: set[str] = set()
-    whole = True
+    unreadable = 0
     for record in records:
         try:
-            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=_DEPTH, max_digits=_DIGITS)
+            value = loads(record.encode("utf-8", "surrogatepass"), max_depth=MAX_DEPTH, max_digits=_DIGITS,
+                          allow_nan=True)
         except (UnsafeJSON, UnicodeError):
-            whole = False
+            unreadable += 1
             continue
         if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
                 and isinstance(value[0], list)):
-            whole = False
+            unreadable += 1
             continue
         if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
                    and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
-            whole = False  # (a response process would have failed the run at it)
+            unreadable += 1  # (a response process would have failed the run at it)
             continue
-        distinct.add(json.dumps(value, sort_keys=True))
-    return distinct, whole
+        try:
+            distinct.add(json.dumps(value, sort_keys=True))
+        except RecursionError:  # (within MAX_DEPTH, only where the trusted side's own stack is deep already)
+            unreadable += 1
+    return distinct, unreadable
 
 
-def unrecorded(dropped: int) -> str:
+def unrecorded(dropped: int, unreadable: int = 0) -> str:
     """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests were too
-    large to record, or (none dropped) no run left one that can be replayed (a run records its request before any
-    of its code runs: only a run ended in between, or a request no response process could have served, leaves
-    none). Either way what the requests test is unknown, and an unrecorded run is where a weak test hides: red-team
-    round 57 (E4: one 40 KB standard input, when 32 KiB were recorded) in training, and session 34 in validation
+    large to record, or ``unreadable`` records could not be read back (:func:`replay_runs`), or (neither) no run
+    left one (a run records its request before any of its code runs: only a run ended in between leaves none).
+    Either way what the requests test is unknown, and an unrecorded run is where a weak test hides: red-team round
+    57 (E4: one 40 KB standard input, when 32 KiB were recorded) in training, and session 34 in validation
     (``total([7])`` beside an ignored call of 200,000 items: the run's record, 1.3 MB, was left out, the decoys'
-    check had nothing to measure, and the task was admitted)."""
+    check had nothing to measure, and the task was admitted; or beside an ignored argument nested 70 deep)."""
     if dropped:
         return (f"its reference's requests were too large to record ({dropped} run(s) past what the sandbox "
                 f"records: {RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be grown)")
+    if unreadable:
+        return (f"its reference's requests could not be read back ({unreadable} record(s) nested deeper than "
+                f"{MAX_DEPTH - 4} levels of arguments, holding an integer of more than {_DIGITS} digits, or not calls "
+                f"of named functions)")
     return "its reference ran, but no run of it left a request that can be replayed"

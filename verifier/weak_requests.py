@@ -73,7 +73,7 @@ from verifier.decoy_check import ALL, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
-from verifier.recorded_runs import replay_runs, unrecorded
+from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs, unrecorded
 from verifier.pool import CODE_GROUP_SIZE
 
 __all__ = ["GOING_ON", "SHOWN", "WEAK_DECOYS", "WeakRequests", "recorded_weak", "weak_decoys",
@@ -112,6 +112,8 @@ class WeakRequests:
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
     too_many: bool = False  # the requests give more decoys than :data:`verifier.decoys.MAX_DECOYS`: none was made
     unrecorded: int = 0  # runs whose requests were too large to record, where no run was recorded
+    unreadable: int = 0  # records that could not be read back, where none could (:func:`replay_runs`)
+    uncovered: int = 0  # names, kinds of argument and inputs only in runs past the replay's bounds
 
     @property
     def trouble(self) -> bool:
@@ -120,9 +122,11 @@ class WeakRequests:
         verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
         such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
         (so many called names and arguments that any share of them could be crowded: red-team round 64, C5), or
-        none recorded, some too large (:func:`recorded_weak`)."""
+        none recorded, some too large or unreadable (:func:`recorded_weak`), or names or kinds of argument the
+        replay's bounds left out (:attr:`verifier.recorded_runs.RecordedRuns.uncovered`: no decoy of them is
+        made)."""
         return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
-                or self.unrecorded > 0)
+                or self.unrecorded > 0 or self.unreadable > 0 or self.uncovered > 0)
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
@@ -133,11 +137,17 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
     run is where a weak test hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an
     ignored call of 200,000 items in the same run, was admitted), and training flags such a task at its first
     group. Where some were recorded, the check measures those, and training's answers check runs every paid text on
-    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team)."""
-    runs, _ = replay_runs(recorded.run_requests or ()) if recorded is not None else ([], True)
-    if recorded is not None and recorded.run_requests_dropped and not runs:
-        return WeakRequests(unrecorded=recorded.run_requests_dropped)
-    return weak_decoys(pool, runs, reference_code, seed) if runs else None
+    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team). So
+    are records none of which could be read back (E4: an ignored argument nested 70 deep beside the one weak test
+    was admitted), and records whose names or kinds of argument the replay's bounds could not all hold."""
+    if recorded is None:
+        return None
+    read = replay_runs(recorded.run_requests or ())
+    if not read.runs and (recorded.run_requests_dropped or read.unreadable):
+        return WeakRequests(unrecorded=recorded.run_requests_dropped, unreadable=read.unreadable)
+    if read.uncovered:
+        return WeakRequests(uncovered=read.uncovered)
+    return weak_decoys(pool, read.runs, reference_code, seed) if read.runs else None
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
@@ -205,9 +215,13 @@ def weak_trouble(weak: WeakRequests) -> str:
     if weak.unfinished:
         return ("its requests of the reference take longer, made one after another, than the check of its tests "
                 "can spend (the verifier made them at once); make fewer or quicker requests")
-    if weak.unrecorded:
-        return (f"{unrecorded(weak.unrecorded)}; the check of its tests cannot measure what it was asked: make each "
-                f"run's arguments and input smaller (1 MiB of requests a text, all runs together)")
+    if weak.unrecorded or weak.unreadable:
+        return (f"{unrecorded(weak.unrecorded, weak.unreadable)}; the check of its tests cannot measure what it was "
+                f"asked: make each run's arguments and input smaller (1 MiB of requests a text, all runs together)")
+    if weak.uncovered:
+        return (f"its requests call functions, or pass kinds of argument or input, in more runs than the check of its "
+                f"tests replays ({weak.uncovered} of them only past {MAX_RUNS} runs of {MAX_CALLS} calls); make "
+                f"fewer runs, each calling what it tests")
     if weak.too_many:
         return (f"its requests of the reference call so many functions with so many arguments that the check of its "
                 f"tests cannot measure them (more than {MAX_DECOYS} simple wrong programs to try); call fewer "

@@ -12,6 +12,7 @@ verifier did with each.
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
@@ -23,6 +24,7 @@ from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import MAX_CALLS, MAX_RUNS, MUTANTS, ResultsReplay, replay_runs, replay_source, separates
 from trainer.reward import VerifierReward
 from verifier.checks_probes import prompt_words
+from verifier.recorded_runs import MAX_DEPTH
 from verifier.reference_mutants import reference_mutants
 
 # Unit: which runs are replayed ------------------------------------------------------------------------------------
@@ -30,16 +32,17 @@ from verifier.reference_mutants import reference_mutants
 
 def test_the_runs_replayed_do_not_depend_on_the_order_the_reference_runs_ended_in():
     records = ['[[["f", [1], {}]], ""]', '[[["f", [2], {}]], "x"]', '[[["g", [], {}], ["f", [1], {}]], ""]']
-    assert replay_runs(records) == replay_runs(records[::-1]) == (
-        [[[["f", [1], {}]], ""], [[["g", [], {}], ["f", [1], {}]], ""], [[["f", [2], {}]], "x"]], True)
+    read = replay_runs(records)
+    assert read == replay_runs(records[::-1]) and read.whole and read.runs == (
+        [[["f", [1], {}]], ""], [[["g", [], {}], ["f", [1], {}]], ""], [[["f", [2], {}]], "x"])
 
 
 def test_each_distinct_record_is_one_run_with_its_calls_in_their_recorded_order():
     """Red-team round 58: the calls of a standard input merged and sorted let an answer that keeps state between
     calls answer the replay otherwise than the verifier's own run of the same requests."""
     run = '[[["total", [[]], {}], ["total", [[1, 2, 3]], {}], ["total", [[]], {}]], ""]'
-    assert replay_runs([run, run]) == ([[[["total", [[]], {}], ["total", [[1, 2, 3]], {}], ["total", [[]], {}]],
-                                         ""]], True)
+    read = replay_runs([run, run])
+    assert read.whole and read.runs == ([[["total", [[]], {}], ["total", [[1, 2, 3]], {}], ["total", [[]], {}]], ""],)
 
 
 def test_records_past_the_bounds_are_merged_by_standard_input_and_still_whole():
@@ -47,27 +50,69 @@ def test_records_past_the_bounds_are_merged_by_standard_input_and_still_whole():
     deduplicated and sorted (as every standard input's were before round 58), and the replay is still whole."""
     many = [json.dumps([[["f", [i], {}], ["f", [0], {}]], ""]) for i in range(MAX_RUNS + 2)]
     few = [json.dumps([[["g", [i], {}], ["g", [0], {}]], "x"]) for i in (2, 1)]
-    runs, whole = replay_runs(many + few)
-    assert whole and runs == [[[["f", [i], {}] for i in range(MAX_RUNS + 2)], ""],
+    read = replay_runs(many + few)
+    assert read.whole and list(read.runs) == [[[["f", [i], {}] for i in range(MAX_RUNS + 2)], ""],
                               [[["g", [1], {}], ["g", [0], {}]], "x"], [[["g", [2], {}], ["g", [0], {}]], "x"]]
 
 
 def test_a_record_of_more_calls_than_a_run_holds_is_merged_and_cut():
     calls = [["f", [i], {}] for i in range(MAX_CALLS + 1)]
-    runs, whole = replay_runs([json.dumps([calls, ""]), json.dumps([[["f", [0], {}]], "x"])])
-    assert not whole and runs == [[sorted(calls, key=json.dumps)[:MAX_CALLS], ""], [[["f", [0], {}]], "x"]]
+    read = replay_runs([json.dumps([calls, ""]), json.dumps([[["f", [0], {}]], "x"])])
+    assert read.cut and not read.whole and not read.uncovered
+    assert list(read.runs) == [[sorted(calls, key=json.dumps)[:MAX_CALLS], ""], [[["f", [0], {}]], "x"]]
 
 
-def test_malformed_records_are_dropped():
-    records = ["not json", '{"calls": 1}', '[[["f"]], ""]', '[[["f", [1], {}]], 3]', "[" * 100 + "]" * 100,
+def test_malformed_records_are_counted_unreadable():
+    records = ["not json", '{"calls": 1}', '[[["f"]], ""]', '[[["f", [1], {}]], 3]', "[" * 500 + "]" * 500,
                '[[["f", [1], {}]], "ok"]']
-    assert replay_runs(records) == ([[[["f", [1], {}]], "ok"]], False)
+    read = replay_runs(records)
+    assert read.runs == ([[["f", [1], {}]], "ok"],) and read.unreadable == 5 and not read.whole
+
+
+def test_a_record_holding_nan_or_an_infinity_is_read():
+    """Session 34's red-team: a NaN argument made a record malformed (E1: an ignored ``total([nan])`` beside the one
+    weak test left validation nothing to measure; FP1: an honest task of floats was flagged in training)."""
+    read = replay_runs(['[[["f", [[1.0, NaN, Infinity, -Infinity]], {}]], ""]'])
+    assert read.whole and math.isnan(read.runs[0][0][0][1][0][1]) and read.runs[0][0][0][1][0][2] == math.inf
+
+
+def test_a_record_nested_as_deep_as_its_bound_is_read_and_a_deeper_one_is_not():
+    """Session 34's red-team: an honest record 80 deep was dropped (FP2), and a weak test hid beside an ignored
+    argument 70 deep (E4). The arguments may nest :data:`MAX_DEPTH` less four levels (the record, its calls, a call,
+    its arguments)."""
+    def record(depth: int) -> str:
+        return json.dumps([[["f", ["[" * depth + "]" * depth], {}]], ""]).replace('"[', "[").replace(']"', "]")
+
+    assert replay_runs([record(MAX_DEPTH - 4)]).whole
+    assert replay_runs([record(MAX_DEPTH - 3)]).unreadable == 1
 
 
 def test_runs_are_grouped_by_standard_input_and_bounded():
     records = [json.dumps([[["f", [i], {}]], str(i)]) for i in range(3 * MAX_RUNS)]
-    runs, whole = replay_runs(records)
-    assert len(runs) == MAX_RUNS and not whole
+    read = replay_runs(records)
+    assert len(read.runs) == MAX_RUNS and read.cut and not read.uncovered
+
+
+def test_a_name_called_only_in_the_run_sorted_last_is_kept_when_the_runs_are_cut():
+    """Session 34's red-team (E2): eight ignored runs of a helper whose inputs sorted before the one run of
+    ``total([7])`` the verifier paid by; the cut left ``total`` out, and no decoy of it was made."""
+    records = [json.dumps([[["size", [list(range(i))], {}]], f"a{i}"]) for i in range(MAX_RUNS)]
+    read = replay_runs([*records, json.dumps([[["total", [[7]], {}]], "z"])])
+    assert read.cut and not read.uncovered and len(read.runs) == MAX_RUNS
+    assert [[["total", [[7]], {}]], "z"] in read.runs
+
+
+def test_a_call_sorted_past_the_calls_a_run_holds_is_kept_when_it_calls_a_name_of_its_own():
+    """Session 34's red-team (E3): 64 ignored calls of a helper sorted before ``total([7])``, in one run."""
+    calls = [["size", [list(range(i))], {}] for i in range(MAX_CALLS)] + [["total", [[7]], {}]]
+    read = replay_runs([json.dumps([calls, ""])])
+    assert read.cut and not read.uncovered and ["total", [[7]], {}] in read.runs[0][0]
+    assert len(read.runs[0][0]) == MAX_CALLS
+
+
+def test_names_the_bounds_cannot_all_hold_are_counted_uncovered():
+    records = [json.dumps([[[f"f{i}", [i], {}]], str(i)]) for i in range(MAX_RUNS + 2)]
+    assert replay_runs(records).uncovered == 2 * 2  # two names, each with its one kind of argument
 
 
 def test_the_replaying_verifier_holds_the_runs_as_a_literal_and_pays_nothing_for_them():
@@ -387,6 +432,27 @@ def test_a_reference_that_ran_but_left_nothing_to_replay_is_trouble():
     ended_early = too_large.model_copy(update={"run_requests_dropped": 0})
     assert "too large to record" in _replay_of([too_large])[0].trouble
     assert "no run of it left a request" in _replay_of([ended_early])[0].trouble
+
+
+def test_an_honest_reference_asked_with_nan_is_replayed_not_trouble():
+    """Session 34's red-team (FP1): a record holding NaN was dropped as malformed, and the honest task of floats was
+    flagged for leaving nothing to replay."""
+    nan = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                      run_requests=('[[["total", [[1.5, NaN]], {}], ["total", [[1.0, 2.0]], {}]], ""]',))
+    replay = _replay_of([nan])[0]
+    assert replay.source is not None and replay.trouble is None and "NaN" in replay.source
+
+
+def test_a_reference_whose_records_cannot_be_read_back_is_trouble_that_says_so():
+    deep = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                       run_requests=('[[["total", [' + "[" * 500 + "]" * 500 + '], {}]], ""]',))
+    assert "could not be read back (1 record(s)" in _replay_of([deep])[0].trouble
+
+
+def test_names_past_the_replays_bounds_are_trouble():
+    records = tuple(json.dumps([[[f"f{i}", [i], {}]], str(i)]) for i in range(MAX_RUNS + 1))
+    wide = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests=records)
+    assert "in more runs than the check of its tests replays" in _replay_of([wide])[0].trouble
 
 
 def test_a_reference_whose_replay_left_no_digest_is_trouble():

@@ -38,3 +38,11 @@ def test_no_bound_where_max_steps_is_zero():
     alike = _compare(max_steps=0)["alike"]
     rows = [[0] * 100 + [at] for at in range(100)]
     assert alike(rows, rows[::-1])
+
+
+def test_two_nans_are_alike_and_a_nan_is_not_a_number():
+    """Session 35: with NaN arguments read from the records, a call every program answered NaN told every decoy
+    apart, as NaN equals nothing."""
+    alike = _compare()["alike"]
+    assert alike(math.nan, math.nan) and alike([1.0, math.nan], [1.0, math.nan])
+    assert not alike(math.nan, 1.0) and not alike(1.0, math.nan) and not alike(math.nan, None)

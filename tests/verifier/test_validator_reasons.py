@@ -273,3 +273,70 @@ def test_a_verifier_whose_requests_give_too_many_decoys_to_measure_is_rejected_a
                                          reference="def total(xs, *pad):\n    return sum(xs)\n",
                                          failure_cases=("def total(xs, *pad):\n    return len(xs)\n",)))
     assert report.reasons == ("weak_tests",) and "so many functions" in check(report, "weak_tests").detail
+
+
+def _weak_beside_task(ignored: str) -> TaskSpec:
+    """A verifier that pays ``total([7])`` alone (``max`` and the first item pass it), made in one run beside the
+    ignored calls ``ignored`` (a Python expression of a list of calls; ``nested(n)`` is a list nested ``n`` deep);
+    the reference also defines ``size``."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def nested(levels):\n"
+                "    value = []\n"
+                "    for _ in range(levels):\n"
+                "        value = [value]\n"
+                "    return value\n"
+                "def verify(response):\n"
+                f"    run = run_response(response, calls=[('total', [[7]]), *{ignored}])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of numbers, and `size(xs)`, its length.",
+                    verifier=verifier, reference=SUM + "def size(xs):\n    return len(xs)\n",
+                    failure_cases=("def total(xs):\n    return len(xs)\n\ndef size(xs):\n    return len(xs)\n",))
+
+
+def test_a_weak_test_beside_an_ignored_nan_argument_is_rejected_as_weak_tests(validator):
+    """Session 34's red-team (E1): the NaN made the run's record malformed, the check had nothing to measure, and the
+    task was admitted. The record is read now, and a call every program answers NaN tells none apart."""
+    report = validator.validate(_weak_beside_task("[('total', [[float('nan')]])]"))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_beside_an_ignored_argument_nested_deep_is_rejected_as_weak_tests(validator):
+    """Session 34's red-team (E4): an argument nested 70 deep made the record malformed (64 levels were read)."""
+    report = validator.validate(_weak_beside_task("[('total', [nested(70)])]"))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_beside_an_argument_too_deep_to_read_back_is_rejected_as_weak_tests(validator):
+    report = validator.validate(_weak_beside_task("[('total', [nested(500)])]"))
+    assert report.reasons == ("weak_tests",) and "could not be read back" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_sorted_past_the_calls_a_run_holds_is_rejected_as_weak_tests(validator):
+    """Session 34's red-team (E3): 64 ignored calls of a helper sorted before ``total([7])`` and cut it."""
+    report = validator.validate(_weak_beside_task("[('size', [list(range(i))]) for i in range(64)]"))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_an_honest_verifier_of_nan_and_deep_arguments_passes_weak_tests(validator):
+    """Session 34's red-team (FP1, FP2): honest records holding NaN or nested 80 deep were dropped as malformed."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "import math\n"
+                "CASES = [[1.0, 2.5], [], [float('nan'), 1.0], [4.0, -4.0, 3.0], [2.0, 2.0, 9.0]]\n"
+                "def verify(response):\n"
+                "    deep = []\n"
+                "    for _ in range(80):\n"
+                "        deep = [deep]\n"
+                "    run = run_response(response, calls=[*[('total', [xs]) for xs in CASES], ('depth', [deep]),\n"
+                "                                        ('depth', [[]]), ('depth', [[[], [[]]]])])\n"
+                "    got = [c.value if c.ok else None for c in run.calls]\n"
+                "    sums = [sum(xs) for xs in CASES]\n"
+                "    same = all(g == s or (math.isnan(s) and g != g) for g, s in zip(got, sums))\n"
+                "    return 1.0 if same and got[len(CASES):] == [81, 1, 3] else 0.0\n")
+    reference = ("def total(xs):\n    result = 0.0\n    for x in xs:\n        result += x\n    return result\n\n"
+                 "def depth(xs):\n    if not isinstance(xs, list):\n        return 0\n"
+                 "    return 1 + max((depth(x) for x in xs), default=0)\n")
+    report = validator.validate(TaskSpec(
+        prompt="Write `total(xs)`, the sum of a list of floats, and `depth(xs)`, how deep a list nests.",
+        verifier=verifier, reference=reference,
+        failure_cases=(reference.replace("result += x", "result = x"), reference.replace("1 + max", "max"))))
+    assert check(report, "weak_tests").detail.startswith("the requests tell the reference from every simple wrong")
