@@ -232,15 +232,12 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
 def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
     """The verdict of :func:`verifier.weak_requests.recorded_weak` on the reference's recorded requests (None: it made
     none a program could answer: a verifier that runs no program, or one that passes no arguments and no input).
-    A check without a verdict (a run of the reference did not complete in it) admits: training measures again; one
-    whose group's calls could not make the reference's runs rejects (:attr:`WeakRequests.trouble`)."""
+    A check without a verdict twice (a run of the reference did not complete in it) rejects, as does one whose
+    group's calls could not make the reference's runs (:attr:`WeakRequests.trouble`)."""
     if weak is None:
         return CheckResult(name="weak_tests", passed=True, detail="the verifier asked the reference nothing to measure")
-    if weak.unfinished or weak.too_many or weak.unrecorded or weak.unreadable or weak.uncovered:
+    if weak.unfinished or weak.too_many or weak.unrecorded or weak.unreadable or weak.uncovered or not weak.measured:
         return CheckResult(name="weak_tests", passed=False, reason="weak_tests", detail=weak_trouble(weak))
-    if not weak.measured:
-        return CheckResult(name="weak_tests", passed=True,
-                           detail="no verdict: the reference's recorded requests did not complete in the check")
     if weak.trouble:
         return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
                            detail=weak_trouble(weak) + "; add tests whose right answers these programs do not give")

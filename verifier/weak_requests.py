@@ -69,7 +69,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
-from verifier.decoy_check import ALL, MORE, decoy_source
+from verifier.decoy_check import ALL, BUDGET_S, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
@@ -137,7 +137,13 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
     run is where a weak test hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an
     ignored call of 200,000 items in the same run, was admitted), and training flags such a task at its first
     group. Where some were recorded, the check measures those, and training's answers check runs every paid text on
-    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team). So
+    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team).
+    A check without a verdict (a recorded run of the reference that did not end in its 2 s, or the check's process
+    restarted within its group) is made once more, and a second without one is what is returned, which validation
+    rejects: a verifier's requests may not be ones the check cannot complete (note 34: a reference that ran past its
+    time in the check alone, or a restart mid-group, was admitted, as no verdict passed). Training, which checks once
+    a run, does not excuse the reference's digest then, and does not flag (a run there may take the verifier's
+    longer wall limit, past the check's 2 s). So
     are records none of which could be read back (E4: an ignored argument nested 70 deep beside the one weak test
     was admitted), and records whose names or kinds of argument the replay's bounds could not all hold."""
     if recorded is None:
@@ -147,7 +153,12 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
         return WeakRequests(unrecorded=recorded.run_requests_dropped, unreadable=read.unreadable)
     if read.uncovered:
         return WeakRequests(uncovered=read.uncovered)
-    return weak_decoys(pool, read.runs, reference_code, seed) if read.runs else None
+    if not read.runs:
+        return None
+    weak = weak_decoys(pool, read.runs, reference_code, seed)
+    if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
+        weak = weak_decoys(pool, read.runs, reference_code, seed)
+    return weak
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
@@ -218,6 +229,9 @@ def weak_trouble(weak: WeakRequests) -> str:
     if weak.unrecorded or weak.unreadable:
         return (f"{unrecorded(weak.unrecorded, weak.unreadable)}; the check of its tests cannot measure what it was "
                 f"asked: make each run's arguments and input smaller (1 MiB of requests a text, all runs together)")
+    if not weak.measured:
+        return ("the check of its tests could not complete the reference's recorded runs, twice (a run past its "
+                f"{BUDGET_S:g} s, or the check's process restarted); make the reference's runs quicker")
     if weak.uncovered:
         return (f"its requests call functions, or pass kinds of argument or input, in more runs than the check of its "
                 f"tests replays ({weak.uncovered} of them only past {MAX_RUNS} runs of {MAX_CALLS} calls); make "

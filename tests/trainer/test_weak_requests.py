@@ -14,7 +14,8 @@ from task_bank import Outcome, ScoreResult, TaskSpec
 from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import ResultsReplay
 from verifier.checks import check_weak_tests
-from verifier.weak_requests import WEAK_DECOYS, WeakRequests, weak_decoys, weak_trouble
+from verifier.limits import RunEnv
+from verifier.weak_requests import GOING_ON, WEAK_DECOYS, WeakRequests, recorded_weak, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
 from verifier.pool import CODE_GROUP_SIZE
 
@@ -583,3 +584,43 @@ def test_runs_the_check_cannot_make_in_its_group_are_trouble(bwrap_scoring_pool)
 def test_a_check_whose_group_could_not_make_the_runs_rejects_with_its_reason():
     result = check_weak_tests(WeakRequests(measured=False, unfinished=True))
     assert result.passed is False and result.reason == "weak_tests" and "take longer" in result.detail
+
+
+class UnverdictedPool(DecoyPool):
+    """A pool whose decoys' checking verifier gives no verdict the first ``silent`` times it is asked (a recorded run
+    past its 2 s), then finds ``weak`` weak; it counts the checks asked."""
+
+    def __init__(self, weak: set[str], silent: int) -> None:
+        super().__init__(weak)
+        self.silent, self.checks = silent, 0
+
+    def score_batch(self, items, run_env=None):
+        if any("DECOYS = " in source for source, _ in items) and items[-1][1].splitlines()[-1] != "more":
+            if "all" in [text.splitlines()[-1] for _, text in items]:
+                self.checks += 1
+            if self.checks <= self.silent:
+                return [ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True) if at < GOING_ON else
+                        ScoreResult(outcome=Outcome.ERROR, detail="Uncompared: a run did not complete")
+                        for at in range(len(items))]
+        return super().score_batch(items, run_env)
+
+
+def _recorded(pool) -> WeakRequests | None:
+    alone = pool.score_batch([(ONE_TEST, SUM_LOOP)], RunEnv(record_requests=True))[0]
+    return recorded_weak(pool, alone, SUM_LOOP)
+
+
+def test_validation_rejects_a_check_without_a_verdict_twice():
+    """Note 34: a recorded run that timed out in the check, or the check's process restarted within its group, left
+    no verdict, which validation admitted whatever the requests tested."""
+    pool = UnverdictedPool(set(), silent=2)
+    result = check_weak_tests(_recorded(pool))
+    assert pool.checks == 2 and result.passed is False and result.reason == "weak_tests"
+    assert "could not complete the reference's recorded runs, twice" in result.detail
+
+
+def test_validation_asks_once_more_where_a_check_gave_no_verdict_and_takes_the_second():
+    pool = UnverdictedPool({"max(arg1)", "arg1[0]"}, silent=1)
+    result = check_weak_tests(_recorded(pool))
+    assert pool.checks == 2 and result.passed is False and "max(arg1)" in result.detail
+    assert check_weak_tests(_recorded(UnverdictedPool(set(), silent=1))).passed is True
