@@ -199,10 +199,10 @@ class ResultsReplay:
         not. Nor is it excused where the requests do not tell the reference from one of its decoys that is wrong, and
         two or more such decoys are trouble (:mod:`verifier.weak_requests`; red-team round 60, A4: one test,
         ``total([7])``, that ``max`` and the first item pass)."""
-        runs, complete = list(read.runs), read.whole and recorded
+        complete = read.whole and recorded
         found = Replay(read.runs)
-        if read.uncovered:  # (names or kinds of argument the replay's bounds left out: no decoy of them is made)
-            return Replay(found.runs, trouble=weak_trouble(WeakRequests(uncovered=read.uncovered)))
+        if read.unreadable:  # (a record past what can be read: what it asked is unknown; session 35's red-team, E2)
+            return Replay(found.runs, trouble=weak_trouble(WeakRequests(unreadable=read.unreadable)))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
         reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)
@@ -214,7 +214,7 @@ class ResultsReplay:
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
-        weak = weak_decoys(self._pool, runs, reference, self._near_rng.getrandbits(64))
+        weak = weak_decoys(self._pool, read.every, reference, self._near_rng.getrandbits(64))
         if weak.trouble:  # (red-team round 60, A4: one trivial request; see verifier.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
         ok = complete and weak.measured and not weak.count and separates(digests[0], digests[1:1 + len(failures)],

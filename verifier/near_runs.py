@@ -12,9 +12,12 @@ a decoy right on every input of the task's kind is not found wrong on inputs of 
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 from collections.abc import Sequence
 
+from verifier.recorded_runs import near_order
 from verifier.script_decoys import near_stdin
 
 __all__ = ["MAX_NEAR_RUNS", "near_runs"]
@@ -26,12 +29,16 @@ as for eight: a reference may refuse the near runs where its decoys differ (:mod
 fewer near runs, the likelier a draw of only the others. Why no bound on their calls: red-team round 64 (C1) made one
 recorded run of 49 calls, 48 of names the reference never defined and then ``total([7])``, when the near runs
 stopped at the first run past 48 calls: there were none, and no decoy was wrong."""
+_WITH_NUMBER = re.compile(r"[0-9]")
+_COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
 
 def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the
-    decoys' check measures a near run's by) of the recorded runs that call functions, in turn, every argument of
+    decoys' check measures a near run's by) of the recorded runs that call functions, in turn (those that call a
+    name or pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session
+    35's red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of
     every call changed a little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone:
     :data:`MAX_NEAR_RUNS` runs. The trainer draws ``seed`` where no verifier can
     read it: a reference that knew the near runs could search for records whose draw holds only runs it answers like
@@ -43,7 +50,7 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
     near runs are its inputs with their numbers moved (:func:`_near_scripts`)."""
     rng = random.Random(seed)
-    called = [[calls, stdin, origin] for origin, (calls, stdin) in enumerate(runs) if calls]
+    called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs) if runs[origin][0]]
     if not called:
         return _near_scripts(runs, rng)
     seen: dict[tuple[str, int | str], list] = {}
@@ -82,10 +89,12 @@ def _near_in(value: object, rng: random.Random, items: list) -> object:
 def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     """Near runs of a script's runs (no calls): copies of its non-empty inputs in turn, every number of each moved a
     little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
-    recorded input is left out)."""
+    recorded input is left out), those holding a number first: the script decoys print numbers of their input,
+    and session 35's red-team paid ``7`` alone after eight ignored inputs of words, which had every near copy."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
-    found = [[[], near_stdin(stdin, recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
-             for origin, (_, stdin) in enumerate(runs) if stdin.strip()]
+    order = sorted(range(len(runs)), key=lambda origin: _WITH_NUMBER.search(runs[origin][1]) is None)
+    found = [[[], near_stdin(runs[origin][1], recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
+             for origin in order if runs[origin][1].strip()]
     return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
 
 
@@ -145,7 +154,8 @@ def _kept(value: object, invariants: frozenset[str], recorded: object) -> object
 
 def _near(value: object, rng: random.Random, depth: int = 0) -> object:
     """``value`` changed a little, of the same JSON type: a number moved by one or two (an integer never past
-    twice its size: a slow honest reference stays as slow), a string reversed, lengthened or shortened by a
+    twice its size: a slow honest reference stays as slow; NaN or an infinity becomes a finite number, as every
+    move leaves it as it is), a string reversed, lengthened or shortened by a
     character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
     past depth 8 and None as they are."""
     if depth > 8 or value is None:
@@ -157,11 +167,14 @@ def _near(value: object, rng: random.Random, depth: int = 0) -> object:
             return value
         return value + rng.choice((-2, -1, 1, 2))
     if isinstance(value, float):
+        if not math.isfinite(value):  # (round 66: ``total([inf])`` alone; every move of an infinity is one)
+            return rng.choice((-2.5, 0.5, 1.25, 3.0))
         return value + rng.choice((-1.5, -0.5, 0.5, 1.25))
     if isinstance(value, str):
         return _near_text(value, rng)
-    if isinstance(value, list):
-        return _near_items(value, rng, depth)
+    if isinstance(value, list):  # (its NaNs and infinities made finite first: a move changes one item at most)
+        return _near_items([_near(item, rng, depth + 1) if isinstance(item, float) and not math.isfinite(item)
+                            else item for item in value], rng, depth)
     if isinstance(value, dict):
         return {key: _near(item, rng, depth + 1) for key, item in value.items()}
     return value
@@ -179,11 +192,14 @@ def _near_text(value: str, rng: random.Random) -> str:
 
 
 def _near_items(value: list, rng: random.Random, depth: int) -> list:
-    """A list reversed, with an item dropped, with one changed, or with a changed copy of one added."""
+    """A list reversed, with an item dropped, with one changed, with a changed copy of one added, or with one
+    repeated until it is the most frequent (:func:`_outnumbered`)."""
     if not value:
         return [0] if rng.random() < 0.5 else []
-    how = rng.randrange(4)
+    how = rng.randrange(5)
     at = rng.randrange(len(value))
+    if how == 4 and len(value) <= _COUNTED:
+        return _outnumbered(value, rng)
     if how == 0 and value != value[::-1]:
         return value[::-1]
     if how == 1 and len(value) > 1:
@@ -191,3 +207,18 @@ def _near_items(value: list, rng: random.Random, depth: int) -> list:
     if how == 2:
         return value[:at] + [_near(value[at], rng, depth + 1)] + value[at + 1:]
     return value + [_near(value[at], rng, depth + 1)]
+
+
+def _outnumbered(value: list, rng: random.Random) -> list:
+    """``value`` with copies of one of its items added until that item is the most frequent (an item less frequent
+    than another, where there is one). Why: every other move keeps which item is the most frequent, so a decoy right
+    on the recorded lists' most frequent item was right on every near run too: session 34's red-team (E7) had
+    ``mode([2, 2, 5])`` alone admitted with any reference, the first item and the smallest paid."""
+    keys = [_key(item) for item in value]
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    most = max(counts.values())
+    fewer = [at for at, key in enumerate(keys) if counts[key] < most]
+    at = rng.choice(fewer) if fewer else rng.randrange(len(value))
+    return value + [value[at]] * (most - counts[keys[at]] + 1)

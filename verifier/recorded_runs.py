@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
-__all__ = ["MAX_CALLS", "MAX_DEPTH", "MAX_RUNS", "RecordedRuns", "replay_runs", "unrecorded"]
+__all__ = ["MAX_CALLS", "MAX_DEPTH", "MAX_RUNS", "RecordedRuns", "near_order", "replay_runs", "unrecorded"]
 
 MAX_RUNS = 8
 """Runs replayed, at most."""
@@ -34,11 +34,12 @@ _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on 
 class RecordedRuns:
     """The runs read from the records of the reference's requests (:func:`replay_runs`), and what they leave out."""
 
-    runs: tuple[list, ...] = ()  # each ``[calls, stdin]``, a call ``[name, args, kwargs]``
+    runs: tuple[list, ...] = ()  # what the trainer replays, each ``[calls, stdin]``, a call ``[name, args, kwargs]``
+    every: tuple[list, ...] = ()  # every distinct readable record as a run of its own, none cut (what the decoys'
+    # check measures: :mod:`verifier.weak_requests`)
     unreadable: int = 0  # records that could not be read back (not JSON of calls and a standard input, or nested
     # deeper than :data:`MAX_DEPTH`)
-    cut: bool = False  # runs or calls past the bounds were left out (every called name and kind of argument kept)
-    uncovered: int = 0  # names, kinds of argument and standard inputs called only in what the bounds left out
+    cut: bool = False  # runs or calls past the replay's bounds were left out of ``runs`` (new names kept first)
 
     @property
     def whole(self) -> bool:
@@ -58,13 +59,14 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
     were before: their calls deduplicated and sorted. Records and runs are sorted, so the replay does not depend on
     the order the reference's runs ended in.
 
-    What still does not fit is cut (:attr:`RecordedRuns.cut`), but never blindly (:func:`_covering`): the runs and
-    calls that call a name, or pass an argument a kind, or read a standard input, that none before them did are kept
-    first. Why: session 34's red-team made 64 ignored calls of a helper that sorted before ``total([7])``, the one
-    test the verifier paid by (E3), or eight ignored runs whose inputs sorted before its own (E2): the cut left
-    ``total`` out of the replay, its decoys were never made (:mod:`verifier.weak_requests`), and the task was
-    admitted. What is cut then is more requests of what is kept, which can only leave fewer wrong programs told
-    apart; what even that cannot hold is counted (:attr:`RecordedRuns.uncovered`), and is trouble."""
+    What still does not fit is cut from the replay (:attr:`RecordedRuns.cut`), the runs and calls that call a name,
+    or pass an argument a kind, that none before them did kept first (:func:`_covering`), so that training's answers
+    check, which replays them, compares every name it can. The decoys' check measures every record
+    (:attr:`RecordedRuns.every`): session 34's red-team made 64 ignored calls of a helper that sorted before
+    ``total([7])``, the one test the verifier paid by (E3), or eight ignored runs whose inputs sorted before its own
+    (E2), and the cut left ``total`` unmeasured; and round 66 crowded a chosen cut too (64 calls each of a keyword
+    of its own, or eight ignored standard inputs without a number before the paid one), which no cut the host makes
+    without the reference's answers escapes."""
     distinct, unreadable = _distinct(records)
     by_stdin: dict[str, list[list]] = {}
     for key in sorted(distinct):
@@ -88,36 +90,48 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
             runs.append([_covering(calls, MAX_CALLS, lambda call: _features([call], "")), stdin])
         else:
             runs += [[calls, stdin] for calls in recorded]
-    wanted = set().union(*(_features(calls, stdin) for calls, stdin in runs)) if runs else set()
     kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
-    left = wanted - set().union(*(_features(calls, stdin) for calls, stdin in kept)) if kept else wanted
-    return RecordedRuns(tuple(kept), unreadable, cut or len(runs) > MAX_RUNS, len(left))
+    every = tuple([calls, stdin] for calls, stdin in (json.loads(key) for key in sorted(distinct)))
+    return RecordedRuns(tuple(kept), every, unreadable, cut or len(runs) > MAX_RUNS)
 
 
 def _features(calls: list, stdin: str) -> set[tuple]:
-    """What a run's requests hold that the decoys (:mod:`verifier.decoys`) and their near runs are made by: each
-    called name, each kind of argument passed in each place of it, and a standard input that is not blank."""
+    """What a run's requests hold that the decoys (:mod:`verifier.decoys`) are made by: each called name (one a
+    program can define), each kind of argument passed in each place of it, and a standard input that is not
+    blank."""
     found: set[tuple] = {("stdin",)} if stdin.strip() else set()
     for name, args, kwargs in calls:
-        found.add((name,))
-        found.update((name, place, type(value).__name__) for place, value in [*enumerate(args), *kwargs.items()])
+        if name.isidentifier():
+            found.add((name,))
+            found.update((name, place, type(value).__name__) for place, value in [*enumerate(args), *kwargs.items()])
     return found
 
 
 def _covering(items: list, bound: int, features) -> list:
-    """At most ``bound`` of ``items``, in their order: first each that holds a feature (``features(item)``) none
-    chosen before it holds, then the others in order."""
-    if len(items) <= bound:
-        return items
+    """At most ``bound`` of ``items``, in their order: those that :func:`_order` puts first."""
+    return items if len(items) <= bound else [items[at] for at in sorted(_order(items, features)[:bound])]
+
+
+def near_order(runs: Sequence[list]) -> list[int]:
+    """The positions of ``runs`` in the order their near copies are drawn (:mod:`verifier.near_runs`, which makes
+    eight): :func:`_order`'s. Why: a run of the one paid test sorted after eight ignored ones had no near copy."""
+    return _order(list(runs), lambda run: _features(*run))
+
+
+def _order(items: list, features) -> list[int]:
+    """Every position of ``items``: first each item that holds a name (a feature of one element, as
+    ``features(item)`` gives them; a standard input is one too) none before it holds, then each that holds any
+    other feature none before it holds, then the rest, in order. Why names first: round 66 gave 64 ignored calls
+    a keyword each, which a cut by any new feature kept before the paid call of a name of its own."""
     seen: set = set()
-    chosen: list[int] = []
-    for at, item in enumerate(items):
-        new = features(item) - seen
-        if new and len(chosen) < bound:
-            chosen.append(at)
-            seen |= new
-    rest = [at for at in range(len(items)) if at not in set(chosen)]
-    return [items[at] for at in sorted(chosen + rest[:bound - len(chosen)])]
+    chosen: dict[int, None] = {}  # (in the order chosen)
+    for names_only in (True, False):
+        for at, item in enumerate(items):
+            new = {feature for feature in features(item) - seen if len(feature) == 1 or not names_only}
+            if new and at not in chosen:
+                chosen[at] = None
+                seen |= new
+    return [*chosen, *(at for at in range(len(items)) if at not in chosen)]
 
 
 def _distinct(records: Sequence[str]) -> tuple[set[str], int]:

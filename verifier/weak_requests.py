@@ -73,7 +73,7 @@ from verifier.decoy_check import ALL, BUDGET_S, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
-from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, replay_runs, unrecorded
+from verifier.recorded_runs import replay_runs, unrecorded
 from verifier.pool import CODE_GROUP_SIZE
 
 __all__ = ["GOING_ON", "SHOWN", "WEAK_DECOYS", "WeakRequests", "recorded_weak", "weak_decoys",
@@ -112,8 +112,7 @@ class WeakRequests:
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
     too_many: bool = False  # the requests give more decoys than :data:`verifier.decoys.MAX_DECOYS`: none was made
     unrecorded: int = 0  # runs whose requests were too large to record, where no run was recorded
-    unreadable: int = 0  # records that could not be read back, where none could (:func:`replay_runs`)
-    uncovered: int = 0  # names, kinds of argument and inputs only in runs past the replay's bounds
+    unreadable: int = 0  # records that could not be read back (:func:`replay_runs`)
 
     @property
     def trouble(self) -> bool:
@@ -122,11 +121,9 @@ class WeakRequests:
         verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
         such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
         (so many called names and arguments that any share of them could be crowded: red-team round 64, C5), or
-        none recorded, some too large or unreadable (:func:`recorded_weak`), or names or kinds of argument the
-        replay's bounds left out (:attr:`verifier.recorded_runs.RecordedRuns.uncovered`: no decoy of them is
-        made)."""
+        none recorded, some too large (:func:`recorded_weak`), or any that cannot be read back."""
         return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
-                or self.unrecorded > 0 or self.unreadable > 0 or self.uncovered > 0)
+                or self.unrecorded > 0 or self.unreadable > 0)
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
@@ -137,27 +134,27 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
     run is where a weak test hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an
     ignored call of 200,000 items in the same run, was admitted), and training flags such a task at its first
     group. Where some were recorded, the check measures those, and training's answers check runs every paid text on
-    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team).
+    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team). Every
+    record that could be read is measured, none cut (:attr:`verifier.recorded_runs.RecordedRuns.every`), and any
+    that could not be is trouble: the paid run made unreadable by an ignored argument 397 deep, beside a readable
+    run of a helper, was admitted (session 35's red-team, E2; such nesting is past what honest tests need).
     A check without a verdict (a recorded run of the reference that did not end in its 2 s, or the check's process
     restarted within its group) is made once more, and a second without one is what is returned, which validation
     rejects: a verifier's requests may not be ones the check cannot complete (note 34: a reference that ran past its
     time in the check alone, or a restart mid-group, was admitted, as no verdict passed). Training, which checks once
     a run, does not excuse the reference's digest then, and does not flag (a run there may take the verifier's
-    longer wall limit, past the check's 2 s). So
-    are records none of which could be read back (E4: an ignored argument nested 70 deep beside the one weak test
-    was admitted), and records whose names or kinds of argument the replay's bounds could not all hold."""
+    longer wall limit, past the check's 2 s)."""
     if recorded is None:
         return None
     read = replay_runs(recorded.run_requests or ())
-    if not read.runs and (recorded.run_requests_dropped or read.unreadable):
-        return WeakRequests(unrecorded=recorded.run_requests_dropped, unreadable=read.unreadable)
-    if read.uncovered:
-        return WeakRequests(uncovered=read.uncovered)
-    if not read.runs:
+    if read.unreadable or (not read.every and recorded.run_requests_dropped):
+        return WeakRequests(unrecorded=0 if read.every else recorded.run_requests_dropped,
+                            unreadable=read.unreadable)
+    if not read.every:
         return None
-    weak = weak_decoys(pool, read.runs, reference_code, seed)
+    weak = weak_decoys(pool, read.every, reference_code, seed)
     if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
-        weak = weak_decoys(pool, read.runs, reference_code, seed)
+        weak = weak_decoys(pool, read.every, reference_code, seed)
     return weak
 
 
@@ -232,10 +229,6 @@ def weak_trouble(weak: WeakRequests) -> str:
     if not weak.measured:
         return ("the check of its tests could not complete the reference's recorded runs, twice (a run past its "
                 f"{BUDGET_S:g} s, or the check's process restarted); make the reference's runs quicker")
-    if weak.uncovered:
-        return (f"its requests call functions, or pass kinds of argument or input, in more runs than the check of its "
-                f"tests replays ({weak.uncovered} of them only past {MAX_RUNS} runs of {MAX_CALLS} calls); make "
-                f"fewer runs, each calling what it tests")
     if weak.too_many:
         return (f"its requests of the reference call so many functions with so many arguments that the check of its "
                 f"tests cannot measure them (more than {MAX_DECOYS} simple wrong programs to try); call fewer "

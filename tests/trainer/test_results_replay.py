@@ -58,7 +58,7 @@ def test_records_past_the_bounds_are_merged_by_standard_input_and_still_whole():
 def test_a_record_of_more_calls_than_a_run_holds_is_merged_and_cut():
     calls = [["f", [i], {}] for i in range(MAX_CALLS + 1)]
     read = replay_runs([json.dumps([calls, ""]), json.dumps([[["f", [0], {}]], "x"])])
-    assert read.cut and not read.whole and not read.uncovered
+    assert read.cut and not read.whole
     assert list(read.runs) == [[sorted(calls, key=json.dumps)[:MAX_CALLS], ""], [[["f", [0], {}]], "x"]]
 
 
@@ -90,7 +90,7 @@ def test_a_record_nested_as_deep_as_its_bound_is_read_and_a_deeper_one_is_not():
 def test_runs_are_grouped_by_standard_input_and_bounded():
     records = [json.dumps([[["f", [i], {}]], str(i)]) for i in range(3 * MAX_RUNS)]
     read = replay_runs(records)
-    assert len(read.runs) == MAX_RUNS and read.cut and not read.uncovered
+    assert len(read.runs) == MAX_RUNS and read.cut and len(read.every) == 3 * MAX_RUNS
 
 
 def test_a_name_called_only_in_the_run_sorted_last_is_kept_when_the_runs_are_cut():
@@ -98,21 +98,32 @@ def test_a_name_called_only_in_the_run_sorted_last_is_kept_when_the_runs_are_cut
     ``total([7])`` the verifier paid by; the cut left ``total`` out, and no decoy of it was made."""
     records = [json.dumps([[["size", [list(range(i))], {}]], f"a{i}"]) for i in range(MAX_RUNS)]
     read = replay_runs([*records, json.dumps([[["total", [[7]], {}]], "z"])])
-    assert read.cut and not read.uncovered and len(read.runs) == MAX_RUNS
-    assert [[["total", [[7]], {}]], "z"] in read.runs
+    assert read.cut and len(read.runs) == MAX_RUNS and [[["total", [[7]], {}]], "z"] in read.runs
 
 
 def test_a_call_sorted_past_the_calls_a_run_holds_is_kept_when_it_calls_a_name_of_its_own():
     """Session 34's red-team (E3): 64 ignored calls of a helper sorted before ``total([7])``, in one run."""
     calls = [["size", [list(range(i))], {}] for i in range(MAX_CALLS)] + [["total", [[7]], {}]]
     read = replay_runs([json.dumps([calls, ""])])
-    assert read.cut and not read.uncovered and ["total", [[7]], {}] in read.runs[0][0]
-    assert len(read.runs[0][0]) == MAX_CALLS
+    assert read.cut and ["total", [[7]], {}] in read.runs[0][0] and len(read.runs[0][0]) == MAX_CALLS
 
 
-def test_names_the_bounds_cannot_all_hold_are_counted_uncovered():
-    records = [json.dumps([[[f"f{i}", [i], {}]], str(i)]) for i in range(MAX_RUNS + 2)]
-    assert replay_runs(records).uncovered == 2 * 2  # two names, each with its one kind of argument
+@pytest.mark.parametrize("crowd", [[["size", [], {f"k{i:02}": i}] for i in range(MAX_CALLS)],
+                                   [[f"{i:02}", [[i]], {}] for i in range(MAX_CALLS)]],
+                         ids=["a keyword each", "names no program can define"])
+def test_calls_that_crowd_the_cut_with_features_of_their_own_still_leave_a_new_name_kept(crowd):
+    """Session 35's red-team (round 66, E1): 64 ignored calls sorted before ``total([7])``, each passing a keyword of
+    its own, or each of a name no program defines, filled a cut that kept any new feature first."""
+    read = replay_runs([json.dumps([[*crowd, ["total", [[7]], {}]], ""])])
+    assert read.cut and ["total", [[7]], {}] in read.runs[0][0]
+
+
+def test_every_readable_record_is_measured_none_cut():
+    """What the decoys' check measures (:attr:`RecordedRuns.every`): round 66 crowded any cut the host chose, and the
+    paid run was left unmeasured (E3: a script's input ``7`` after eight ignored inputs without a number)."""
+    records = [json.dumps([[], "!" * (i + 1) + "\n"]) for i in range(3 * MAX_RUNS)] + [json.dumps([[], "7\n"])]
+    read = replay_runs(records)
+    assert len(read.every) == 3 * MAX_RUNS + 1 and [[], "7\n"] in read.every and [[], "7\n"] not in read.runs
 
 
 def test_the_replaying_verifier_holds_the_runs_as_a_literal_and_pays_nothing_for_them():
@@ -449,10 +460,13 @@ def test_a_reference_whose_records_cannot_be_read_back_is_trouble_that_says_so()
     assert "could not be read back (1 record(s)" in _replay_of([deep])[0].trouble
 
 
-def test_names_past_the_replays_bounds_are_trouble():
-    records = tuple(json.dumps([[[f"f{i}", [i], {}]], str(i)]) for i in range(MAX_RUNS + 1))
-    wide = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests=records)
-    assert "in more runs than the check of its tests replays" in _replay_of([wide])[0].trouble
+def test_a_record_that_cannot_be_read_back_beside_readable_ones_is_trouble():
+    """Session 35's red-team (round 66, E2): the paid run made unreadable by an ignored argument 397 deep, beside a
+    readable run of a helper, left ``total`` unmeasured."""
+    records = ('[[["size", [[5, 9]], {}]], ""]', '[[["total", [[7]], {}], ["total", [' + "[" * 500 + "]" * 500
+               + ']], {}]], ""]')
+    beside = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests=records)
+    assert "could not be read back (1 record(s)" in _replay_of([beside])[0].trouble
 
 
 def test_a_reference_whose_replay_left_no_digest_is_trouble():

@@ -624,3 +624,13 @@ def test_validation_asks_once_more_where_a_check_gave_no_verdict_and_takes_the_s
     result = check_weak_tests(_recorded(pool))
     assert pool.checks == 2 and result.passed is False and "max(arg1)" in result.detail
     assert check_weak_tests(_recorded(UnverdictedPool(set(), silent=1))).passed is True
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("seed", range(4))
+def test_a_most_frequent_item_tested_once_has_its_first_and_smallest_found_weak(bwrap_scoring_pool, seed):
+    """Session 34's red-team (E7): ``mode([2, 2, 5])`` alone was admitted with any reference (4 of 8 seeds here):
+    no near move made another item the most frequent, so the first item and the smallest stayed right."""
+    reference = "from collections import Counter\n\ndef mode(xs):\n    return Counter(xs).most_common(1)[0][0]\n"
+    weak = weak_decoys(bwrap_scoring_pool, [[[["mode", [[2, 2, 5]], {}]], ""]], reference, seed)
+    assert weak.trouble and {decoy.label for decoy in weak.named} == {"arg1[0]", "min(arg1)"}

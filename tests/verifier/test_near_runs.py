@@ -4,6 +4,7 @@ own inputs to measure those requests by (``verifier.near_runs``)."""
 from __future__ import annotations
 
 import json
+import math
 
 from verifier.near_runs import MAX_NEAR_RUNS, near_runs
 
@@ -132,3 +133,28 @@ def test_a_near_run_names_the_recorded_run_it_copies():
         assert calls[0][0] == runs[origin][0][0][0]
     scripts = [[[], ""], [[], "3\n1 2 3\n"]]
     assert {origin for _, _, origin in near_runs(scripts)} == {1}
+
+
+def test_some_near_run_makes_another_item_the_most_frequent():
+    """Session 34's red-team (E7): no near move changed which item was the most frequent, so ``mode([2, 2, 5])``'s
+    first item and smallest answered every near run as the reference did."""
+    def outnumbered(seed: int) -> bool:
+        lists = [run[0][0][1][0] for run in near_runs([[[["mode", [[2, 2, 5]], {}]], ""]], seed)]
+        return any(found.count(5) > found.count(2) for found in lists)
+
+    assert sum(map(outnumbered, range(20))) >= 14  # (one move in five, eight near runs: 83% of seeds)
+
+
+def test_a_run_of_a_name_of_its_own_sorted_after_eight_others_has_a_near_copy():
+    """Session 35's red-team: near runs copied the first eight runs, and the one paid run, sorted after eight ignored
+    runs of a helper, had none (its decoys could never be found wrong)."""
+    runs = [*([[["size", [list(range(i))], {}]], f"a{i}"] for i in range(8)), [[["total", [[7]], {}]], "z"]]
+    assert any(calls[0][0] == "total" for calls, _, _ in near_runs(runs, 0))
+
+
+def test_an_infinity_or_nan_is_moved_to_a_finite_number():
+    """Round 66 (E4): ``total([inf])`` alone was admitted, as every move of an infinity is one (``max`` answered
+    every near run as the sum did)."""
+    for seed in range(4):
+        for calls, _, _ in near_runs([[[["total", [[math.inf, math.nan]], {}]], ""]], seed):
+            assert all(math.isfinite(x) for x in calls[0][1][0] if isinstance(x, float))

@@ -340,3 +340,45 @@ def test_an_honest_verifier_of_nan_and_deep_arguments_passes_weak_tests(validato
         verifier=verifier, reference=reference,
         failure_cases=(reference.replace("result += x", "result = x"), reference.replace("1 + max", "max"))))
     assert check(report, "weak_tests").detail.startswith("the requests tell the reference from every simple wrong")
+
+
+def test_a_weak_test_after_64_ignored_calls_each_with_a_keyword_of_its_own_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (E1): the calls, merged and cut keeping any new feature first, kept the keywords and
+    left ``total([7])`` out; the check measures every record now."""
+    report = validator.validate(_weak_beside_task("[('size', [], {f'k{i:02}': i}) for i in range(64)]"))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_in_a_run_that_cannot_be_read_back_beside_a_readable_one_is_rejected(validator):
+    """Session 35's red-team (E2): a record past 400 levels counted for nothing while another could be read."""
+    verifier = _weak_beside_task("[('total', [nested(500)])]").verifier.replace(
+        "    return 1.0 if", "    run_response(response, calls=[('size', [[5, 9]])])\n    return 1.0 if")
+    report = validator.validate(_weak_beside_task("[]").model_copy(update={"verifier": verifier}))
+    assert report.reasons == ("weak_tests",) and "could not be read back" in check(report, "weak_tests").detail
+
+
+def test_a_script_paid_by_one_input_after_eight_ignored_inputs_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (E3): eight ignored inputs without a number sorted before the paid ``7``, and the cut
+    left it unmeasured."""
+    reference = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split() if t.lstrip('-').isdigit()))\n"
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, stdin='7\\n')\n"
+                "    for i in range(8):\n"
+                "        run_response(response, stdin='!' * (i + 1) + '\\n')\n"
+                "    return 1.0 if run.stdout.strip() == '7' else 0.0\n")
+    report = validator.validate(TaskSpec(
+        prompt="Write a program that reads integers from standard input and prints their sum.", verifier=verifier,
+        reference=reference, failure_cases=(reference.replace("sum(", "len(list(") + ")",)))
+    assert report.reasons == ("weak_tests",) and "a script printing" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_of_an_infinity_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (E4): ``total([inf])`` alone was admitted, as every near move left the infinity one."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [[float('inf')]])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == float('inf') else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of floats.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
