@@ -69,7 +69,7 @@ from verifier.pool import runs_response_code
 from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, RecordedRuns, replay_runs, unrecorded
 from verifier.reference_mutants import reference_mutants
 from verifier.response_code import MAX_CHARS, code_of
-from verifier.weak_requests import WeakRequests, weak_decoys, weak_trouble
+from verifier.weak_requests import weak_decoys, weak_trouble
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
            "replay_source", "separates"]
@@ -179,9 +179,12 @@ class ResultsReplay:
         else:
             read = replay_runs(result.run_requests or ())
             dropped = result.run_requests_dropped
-            found = (self._excused(spec, read, not dropped) if read.runs
-                     else Replay(trouble=unrecorded(dropped, read.unreadable)) if result.run_requests is not None
-                     else Replay())
+            if result.run_requests is None:  # (a backend that records nothing)
+                found = Replay()
+            elif read.unreadable or not read.runs:  # (what a record left unread asked is unknown: round 66, E2)
+                found = Replay(trouble=unrecorded(0 if read.runs else dropped, read.unreadable))
+            else:
+                found = self._excused(spec, read, not dropped)
         self._replays[task_id] = found
         return found
 
@@ -201,8 +204,6 @@ class ResultsReplay:
         ``total([7])``, that ``max`` and the first item pass)."""
         complete = read.whole and recorded
         found = Replay(read.runs)
-        if read.unreadable:  # (a record past what can be read: what it asked is unknown; session 35's red-team, E2)
-            return Replay(found.runs, trouble=weak_trouble(WeakRequests(unreadable=read.unreadable)))
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
         reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys"]
+__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys", "kind_of"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -99,8 +99,8 @@ def decoys(runs: Sequence[list]) -> list[Decoy] | None:
                 places = passed.setdefault(name, {})
                 for index, value in enumerate([*args, *kwargs.values()]):
                     kinds = places.setdefault(index, [])
-                    if _kind(value) not in kinds:
-                        kinds.append(_kind(value))
+                    if kind_of(value) not in kinds:
+                        kinds.append(kind_of(value))
     scripted = any(stdin.strip() for _, stdin in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
     count = len(script) + sum(len(CONSTANTS) + sum(len(_shapes(kinds)) for kinds in places.values())
@@ -151,7 +151,7 @@ def _all_shapes() -> list[str]:
     return [shape for shapes in SHAPES.values() for shape in shapes]
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
     """The JSON type of a passed argument, as :data:`SHAPES` names it (a bool before an int)."""
     for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str), ("list", list), ("dict", dict)):
         if isinstance(value, types):

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from verifier.decoys import kind_of
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
 
@@ -68,9 +69,9 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
     of its own, or eight ignored standard inputs without a number before the paid one), which no cut the host makes
     without the reference's answers escapes."""
     distinct, unreadable = _distinct(records)
+    every = tuple(json.loads(key) for key in sorted(distinct))
     by_stdin: dict[str, list[list]] = {}
-    for key in sorted(distinct):
-        calls, stdin = json.loads(key)
+    for calls, stdin in every:
         by_stdin.setdefault(stdin, []).append(calls)
     merged = {stdin for stdin, recorded in by_stdin.items() if any(len(calls) > MAX_CALLS for calls in recorded)}
     count = sum(1 if stdin in merged else len(recorded) for stdin, recorded in by_stdin.items())
@@ -91,7 +92,6 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
         else:
             runs += [[calls, stdin] for calls in recorded]
     kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
-    every = tuple([calls, stdin] for calls, stdin in (json.loads(key) for key in sorted(distinct)))
     return RecordedRuns(tuple(kept), every, unreadable, cut or len(runs) > MAX_RUNS)
 
 
@@ -103,7 +103,7 @@ def _features(calls: list, stdin: str) -> set[tuple]:
     for name, args, kwargs in calls:
         if name.isidentifier():
             found.add((name,))
-            found.update((name, place, type(value).__name__) for place, value in [*enumerate(args), *kwargs.items()])
+            found.update((name, place, kind_of(value)) for place, value in [*enumerate(args), *kwargs.items()])
     return found
 
 
@@ -123,11 +123,12 @@ def _order(items: list, features) -> list[int]:
     ``features(item)`` gives them; a standard input is one too) none before it holds, then each that holds any
     other feature none before it holds, then the rest, in order. Why names first: round 66 gave 64 ignored calls
     a keyword each, which a cut by any new feature kept before the paid call of a name of its own."""
+    held = [features(item) for item in items]
     seen: set = set()
     chosen: dict[int, None] = {}  # (in the order chosen)
     for names_only in (True, False):
-        for at, item in enumerate(items):
-            new = {feature for feature in features(item) - seen if len(feature) == 1 or not names_only}
+        for at, found in enumerate(held):
+            new = {feature for feature in found - seen if len(feature) == 1 or not names_only}
             if new and at not in chosen:
                 chosen[at] = None
                 seen |= new
