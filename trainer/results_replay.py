@@ -42,12 +42,14 @@ bounds, the standard inputs with the most records are merged into one run each, 
 Costs: one more verify call of the reference per task and run (and replays of it and of its failure cases), and
 one replay call per scored program text, in one pool call after the group's own (of as many runs as the verifier
 made distinct runs of the reference, up to :data:`MAX_RUNS`). A reference that ran but left no
-record that can be replayed is trouble too: its requests too large to record (the sandbox records 1 MiB of them for
-a text, and grows a run's pipe to fit; a record it left out makes the replay not whole, so never excused), or its
-runs still going or killed when the verifier reported. Falling back to the verifier's own digests there let
-red-team round 57 evade the rule with one 40 KB standard input (E4, when 32 KiB were recorded; 72 of 72 wrong
-programs paid). An honest task whose reference needs more than 1 MiB of standard input is flagged for it: a cost
-this rule pays. Still open: the code the trainer replays is what :func:`verifier.response_code.code_spans` finds,
+record that can be replayed is trouble too, as is one whose runs left any record out, or asked a function (or
+gave a standard input) only in requests too large to record whole (the sandbox records 1 MiB of them for a text,
+grows a run's pipe to fit, and shrinks a larger request to its small calls and the names of its large ones:
+``run_digest.shrunk``; a shrunk record makes the replay not whole, so never excused), or its runs still going or
+killed when the verifier reported. Falling back to the verifier's own digests there let red-team round 57 evade the
+rule with one 40 KB standard input (E4, when 32 KiB were recorded; 72 of 72 wrong programs paid). An honest task
+whose reference needs more than 1 MiB of standard input, and no smaller one, is flagged for it: a cost this rule
+pays. Still open: the code the trainer replays is what :func:`verifier.response_code.code_spans` finds,
 which a verifier that runs another part of a text (a response padded past 20,000 characters, unfenced code before a
 fenced block of prose) can use.
 """
@@ -181,14 +183,15 @@ class ResultsReplay:
             dropped = result.run_requests_dropped
             if result.run_requests is None:  # (a backend that records nothing)
                 found = Replay()
-            elif read.unreadable or not read.runs:  # (what a record left unread asked is unknown: round 66, E2)
-                found = Replay(trouble=unrecorded(0 if read.runs else dropped, read.unreadable))
+            elif read.unreadable or read.blind or dropped or not read.runs:  # (what a record left unread, or a
+                # request known by name alone, asked is unknown: round 66, E2 and the dropped run beside a recorded one)
+                found = Replay(trouble=unrecorded(dropped, read.unreadable, read.unmeasured, read.unmeasured_input))
             else:
-                found = self._excused(spec, read, not dropped)
+                found = self._excused(spec, read)
         self._replays[task_id] = found
         return found
 
-    def _excused(self, spec: TaskSpec, read: RecordedRuns, recorded: bool) -> Replay:
+    def _excused(self, spec: TaskSpec, read: RecordedRuns) -> Replay:
         """The replay, with the reference's replayed digest excused (its splits do not count: a verifier that also
         judges form fails some right programs honestly) only when the requests were replayed whole and tell
         the reference from each of the task's failure cases that is a program, and from at least half of its
@@ -202,7 +205,7 @@ class ResultsReplay:
         not. Nor is it excused where the requests do not tell the reference from one of its decoys that is wrong, and
         two or more such decoys are trouble (:mod:`verifier.weak_requests`; red-team round 60, A4: one test,
         ``total([7])``, that ``max`` and the first item pass)."""
-        complete = read.whole and recorded
+        complete = read.whole
         found = Replay(read.runs)
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)

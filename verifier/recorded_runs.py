@@ -28,6 +28,7 @@ dropped as malformed, and a task whose records were all dropped flagged in train
 one weak test in a run beside an ignored argument 70 deep (E4), which validation admitted with nothing to measure.
 Why a bound at all: the trusted side reads the records, and the checking verifiers pass them on, with the
 interpreter's own recursion (its limit, 1,000 frames); 400 leaves them room."""
+_NAMED = 5  # functions an unmeasured message names, at most
 _DIGITS = 4300  # digits of a recorded integer, at most (CPython's own bound on converting one)
 
 
@@ -41,11 +42,24 @@ class RecordedRuns:
     unreadable: int = 0  # records that could not be read back (not JSON of calls and a standard input, or nested
     # deeper than :data:`MAX_DEPTH`)
     cut: bool = False  # runs or calls past the replay's bounds were left out of ``runs`` (new names kept first)
+    shrunk: int = 0  # records the sandbox shrank to fit (``run_digest.shrunk``): their largest calls, or standard
+    # input, are known by name alone, and left out of ``runs`` and ``every``
+    unmeasured: tuple[str, ...] = ()  # names a shrunk record called that no call of ``every`` calls
+    unmeasured_input: bool = False  # a shrunk record left out a standard input, and no run of ``every`` has one
 
     @property
     def whole(self) -> bool:
         """Whether the runs are every record's requests, none left out."""
-        return not (self.unreadable or self.cut)
+        return not (self.unreadable or self.cut or self.shrunk)
+
+    @property
+    def blind(self) -> bool:
+        """Whether some of what the reference was asked is known only by name: a function called, or a standard
+        input given, only in requests too large to record (:attr:`unmeasured`, :attr:`unmeasured_input`). What
+        those asked is where a weak test hides (a call paid by ``max``'s answer, padded past the records' region),
+        so validation rejects it and training flags it; a small request of the same function beside it is
+        measured, and training's answers check replays it on every paid text."""
+        return bool(self.unmeasured or self.unmeasured_input)
 
 
 def replay_runs(records: Sequence[str]) -> RecordedRuns:
@@ -67,9 +81,10 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
     ``total([7])``, the one test the verifier paid by (E3), or eight ignored runs whose inputs sorted before its own
     (E2), and the cut left ``total`` unmeasured; and round 66 crowded a chosen cut too (64 calls each of a keyword
     of its own, or eight ignored standard inputs without a number before the paid one), which no cut the host makes
-    without the reference's answers escapes."""
-    distinct, unreadable = _distinct(records)
-    every = tuple(json.loads(key) for key in sorted(distinct))
+    without the reference's answers escapes. A record the sandbox shrank (``run_digest.shrunk``) gives the run of
+    the calls it kept, and the names of those it left out (:attr:`RecordedRuns.blind`)."""
+    read = _distinct(records)
+    every = tuple(json.loads(key) for key in sorted(read.distinct))
     by_stdin: dict[str, list[list]] = {}
     for calls, stdin in every:
         by_stdin.setdefault(stdin, []).append(calls)
@@ -92,7 +107,10 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
         else:
             runs += [[calls, stdin] for calls in recorded]
     kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
-    return RecordedRuns(tuple(kept), every, unreadable, cut or len(runs) > MAX_RUNS)
+    called = {call[0] for calls, _ in every for call in calls}
+    return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > MAX_RUNS, read.shrunk,
+                        tuple(sorted(name for name in read.elided if name.isidentifier() and name not in called)),
+                        read.elided_input and not any(stdin.strip() for _, stdin in every))
 
 
 def _features(calls: list, stdin: str) -> set[tuple]:
@@ -135,44 +153,75 @@ def _order(items: list, features) -> list[int]:
     return [*chosen, *(at for at in range(len(items)) if at not in chosen)]
 
 
-def _distinct(records: Sequence[str]) -> tuple[set[str], int]:
-    """The distinct well-formed records among ``records``, each as sorted JSON (``[calls, stdin]``), and how many
-    were not (NaN and the infinities are read: a float argument may be one)."""
-    distinct: set[str] = set()
-    unreadable = 0
+@dataclass
+class _Read:
+    """What :func:`_distinct` read of the records."""
+
+    distinct: set[str]  # the recorded runs, each as sorted JSON (``[calls, stdin]``)
+    unreadable: int = 0
+    shrunk: int = 0  # records the sandbox shrank (``run_digest.shrunk``)
+    elided: set[str] | None = None  # the names of the calls they left out
+    elided_input: bool = False  # whether one left out its standard input
+
+
+def _distinct(records: Sequence[str]) -> _Read:
+    """The distinct well-formed runs among ``records``, and what was not read of them (NaN and the infinities are
+    read: a float argument may be one). A shrunk record (``[calls, stdin, true]``) gives the run of the calls it
+    kept (none where it kept none, or left out its standard input: those calls were asked with it), and the names
+    of those it left out."""
+    read = _Read(set(), elided=set())
     for record in records:
         try:
             value = loads(record.encode("utf-8", "surrogatepass"), max_depth=MAX_DEPTH, max_digits=_DIGITS,
                           allow_nan=True)
         except (UnsafeJSON, UnicodeError):
-            unreadable += 1
+            read.unreadable += 1
             continue
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
-                and isinstance(value[0], list)):
-            unreadable += 1
+        shrunk = isinstance(value, list) and len(value) == 3 and value[2] is True
+        if not (isinstance(value, list) and len(value) == 2 + shrunk and isinstance(value[0], list)
+                and (isinstance(value[1], str) or (shrunk and value[1] is None))):
+            read.unreadable += 1
             continue
+        calls, stdin = value[0], value[1]
         if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
-                   and isinstance(call[1], list) and isinstance(call[2], dict) for call in value[0]):
-            unreadable += 1  # (a response process would have failed the run at it)
+                   and ((isinstance(call[1], list) and isinstance(call[2], dict))
+                        or (shrunk and call[1] is None and call[2] is None)) for call in calls):
+            read.unreadable += 1  # (a response process would have failed the run at it)
             continue
+        if shrunk:
+            read.shrunk += 1
+            kept = [call for call in calls if call[1] is not None] if stdin is not None else []
+            read.elided.update(call[0] for call in calls if call[1] is None or stdin is None)
+            read.elided_input = read.elided_input or stdin is None
+            if not kept:
+                continue
+            value = [kept, stdin]
         try:
-            distinct.add(json.dumps(value, sort_keys=True))
+            read.distinct.add(json.dumps(value, sort_keys=True))
         except RecursionError:  # (within MAX_DEPTH, only where the trusted side's own stack is deep already)
-            unreadable += 1
-    return distinct, unreadable
+            read.unreadable += 1
+    return read
 
 
-def unrecorded(dropped: int, unreadable: int = 0) -> str:
-    """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests were too
-    large to record, or ``unreadable`` records could not be read back (:func:`replay_runs`), or (neither) no run
-    left one (a run records its request before any of its code runs: only a run ended in between leaves none).
-    Either way what the requests test is unknown, and an unrecorded run is where a weak test hides: red-team round
-    57 (E4: one 40 KB standard input, when 32 KiB were recorded) in training, and session 34 in validation
-    (``total([7])`` beside an ignored call of 200,000 items: the run's record, 1.3 MB, was left out, the decoys'
-    check had nothing to measure, and the task was admitted; or beside an ignored argument nested 70 deep)."""
+def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = (), unmeasured_input: bool = False) -> str:
+    """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests left no
+    record at all, or ``unmeasured`` functions (and a standard input, ``unmeasured_input``) were asked only in
+    requests too large to record (:attr:`RecordedRuns.blind`), or ``unreadable`` records could not be read back
+    (:func:`replay_runs`), or (none of these) no run left one (a run records its request before any of its code
+    runs: only a run ended in between leaves none). Either way what the requests test is unknown, and an unrecorded
+    run is where a weak test hides: red-team round 57 (E4: one 40 KB standard input, when 32 KiB were recorded) in
+    training, and session 34 in validation (``total([7])`` beside an ignored call of 200,000 items: the run's
+    record, 1.3 MB, was left out, the decoys' check had nothing to measure, and the task was admitted; or beside an
+    ignored argument nested 70 deep)."""
     if dropped:
         return (f"its reference's requests were too large to record ({dropped} run(s) past what the sandbox "
                 f"records: {RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be grown)")
+    if unmeasured or unmeasured_input:
+        asked = [*(f"`{name}`" for name in unmeasured[:_NAMED]), *(["a standard input"] if unmeasured_input else [])]
+        more = len(unmeasured) - _NAMED
+        return (f"its reference was asked {', '.join(asked)}{f' and {more} more' if more > 0 else ''} only in "
+                f"requests too large to record ({RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be "
+                f"grown: they are known by name alone)")
     if unreadable:
         return (f"its reference's requests could not be read back ({unreadable} record(s) nested deeper than "
                 f"{MAX_DEPTH - 4} levels of arguments, holding an integer of more than {_DIGITS} digits, or not calls "

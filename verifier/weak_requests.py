@@ -111,8 +111,10 @@ class WeakRequests:
     # it, its runs were not all made in its group's calls, or it failed): the reference's digest is then not excused
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
     too_many: bool = False  # the requests give more decoys than :data:`verifier.decoys.MAX_DECOYS`: none was made
-    unrecorded: int = 0  # runs whose requests were too large to record, where no run was recorded
+    unrecorded: int = 0  # runs whose requests left no record (too large even shrunk, or past the region)
     unreadable: int = 0  # records that could not be read back (:func:`replay_runs`)
+    unmeasured: tuple[str, ...] = ()  # functions asked only in requests too large to record
+    unmeasured_input: bool = False  # a standard input given only in requests too large to record
 
     @property
     def trouble(self) -> bool:
@@ -121,20 +123,24 @@ class WeakRequests:
         verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
         such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
         (so many called names and arguments that any share of them could be crowded: red-team round 64, C5), or
-        none recorded, some too large (:func:`recorded_weak`), or any that cannot be read back."""
+        any left unrecorded, or asked only in requests too large to record (:func:`recorded_weak`), or any that
+        cannot be read back."""
         return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
-                or self.unrecorded > 0 or self.unreadable > 0)
+                or self.unrecorded > 0 or self.unreadable > 0 or bool(self.unmeasured) or self.unmeasured_input)
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
                   seed: int = 0) -> WeakRequests | None:
     """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
-    ``run_requests``); None where there are none to measure (a verifier that runs no program). Where no run was
-    recorded and some were too large to record, the requests are trouble (:attr:`WeakRequests.unrecorded`): such a
-    run is where a weak test hides (session 34: ``total([7])``, paid by ``max`` and the first item, beside an
-    ignored call of 200,000 items in the same run, was admitted), and training flags such a task at its first
-    group. Where some were recorded, the check measures those, and training's answers check runs every paid text on
-    them: an honest performance test of 200,000 items beside small tests is admitted (session 34's red-team). Every
+    ``run_requests``); None where there are none to measure (a verifier that runs no program). A request too large
+    to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name alone. The
+    check measures the calls kept, and training's answers check runs every paid text on them: an honest performance
+    test of 200,000 items beside small tests is admitted (session 34's red-team). The requests are trouble where a
+    function was asked only in calls too large to keep (:attr:`WeakRequests.unmeasured`), or a run left no record at
+    all (:attr:`WeakRequests.unrecorded`): what those asked is where a weak test hides (session 34: ``total([7])``,
+    paid by ``max`` and the first item, beside an ignored call of 200,000 items in the same run, was admitted; round
+    66: the same beside a recorded run that called nothing a program defines), and training flags such a task at
+    its first group. Every
     record that could be read is measured, none cut (:attr:`verifier.recorded_runs.RecordedRuns.every`), and any
     that could not be is trouble: the paid run made unreadable by an ignored argument 397 deep, beside a readable
     run of a helper, was admitted (session 35's red-team, E2; such nesting is past what honest tests need).
@@ -147,9 +153,9 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
     if recorded is None:
         return None
     read = replay_runs(recorded.run_requests or ())
-    if read.unreadable or (not read.every and recorded.run_requests_dropped):
-        return WeakRequests(unrecorded=0 if read.every else recorded.run_requests_dropped,
-                            unreadable=read.unreadable)
+    if read.unreadable or read.blind or recorded.run_requests_dropped:
+        return WeakRequests(unrecorded=recorded.run_requests_dropped, unreadable=read.unreadable,
+                            unmeasured=read.unmeasured, unmeasured_input=read.unmeasured_input)
     if not read.every:
         return None
     weak = weak_decoys(pool, read.every, reference_code, seed)
@@ -223,6 +229,9 @@ def weak_trouble(weak: WeakRequests) -> str:
     if weak.unfinished:
         return ("its requests of the reference take longer, made one after another, than the check of its tests "
                 "can spend (the verifier made them at once); make fewer or quicker requests")
+    if weak.unmeasured or weak.unmeasured_input:
+        return (f"{unrecorded(0, 0, weak.unmeasured, weak.unmeasured_input)}; the check of its tests cannot measure "
+                f"what they asked: ask each function (or the program) something small too, beside a large request")
     if weak.unrecorded or weak.unreadable:
         return (f"{unrecorded(weak.unrecorded, weak.unreadable)}; the check of its tests cannot measure what it was "
                 f"asked: make each run's arguments and input smaller (1 MiB of requests a text, all runs together)")

@@ -87,6 +87,39 @@ def test_a_record_nested_as_deep_as_its_bound_is_read_and_a_deeper_one_is_not():
     assert replay_runs([record(MAX_DEPTH - 3)]).unreadable == 1
 
 
+def test_a_shrunk_record_gives_the_run_of_the_calls_it_kept_and_is_not_whole():
+    """A request too large to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its large
+    ones by name alone."""
+    read = replay_runs(['[[["total", [[7]], {}], ["total", null, null]], "", true]'])
+    assert read.every == read.runs == ([[["total", [[7]], {}]], ""],)
+    assert read.shrunk == 1 and not read.whole and not read.blind
+
+
+def test_a_name_called_only_in_calls_too_large_to_record_is_unmeasured():
+    """Session 35's red-team (round 66): the one paid call hid in a run too large to record, beside a recorded run
+    that called nothing a program defines."""
+    read = replay_runs(['[[["total", null, null], ["size", [[1]], {}]], "", true]', '[[["!", [], {}]], ""]',
+                        '[[["!", null, null]], "", true]'])
+    assert read.unmeasured == ("total",) and read.blind and not read.unmeasured_input
+
+
+def test_a_standard_input_given_only_in_a_request_too_large_to_record_is_unmeasured():
+    alone = replay_runs(['[[], null, true]', '[[["f", [1], {}]], ""]'])
+    beside = replay_runs(['[[], null, true]', '[[], "1 2\\n"]'])
+    assert alone.unmeasured_input and alone.blind and not beside.blind
+
+
+def test_a_shrunk_record_that_kept_no_call_gives_no_run():
+    """Its calls were asked with the standard input it left out, or were all too large: none is a script's run."""
+    read = replay_runs(['[[["f", [1], {}]], null, true]', '[[["f", null, null]], "", true]'])
+    assert read.every == () and read.unmeasured == ("f",)
+
+
+def test_null_arguments_in_a_whole_record_are_unreadable():
+    """Only the sandbox's own shrunk record (its third element) names a call without its arguments."""
+    assert replay_runs(['[[["total", null, null]], ""]', '[[["f", [1], {}]], "", false]']).unreadable == 2
+
+
 def test_runs_are_grouped_by_standard_input_and_bounded():
     records = [json.dumps([[["f", [i], {}]], str(i)]) for i in range(3 * MAX_RUNS)]
     read = replay_runs(records)
@@ -480,11 +513,25 @@ def test_a_reference_whose_replay_left_no_digest_is_trouble():
     assert "no digest" in ResultsReplay(Slow()).replay(task.id, task).trouble
 
 
-def test_a_replay_that_left_a_record_out_is_never_excused():
+def test_a_record_left_out_beside_recorded_ones_is_trouble():
+    """What a run that left no record asked is unknown: with shrunk records, only a request too large to record
+    even by name, or one past the region, leaves none."""
     partial = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests_dropped=1,
                           run_requests=('[[["total", [[1, 2]], {}]], ""]',))
-    replay = _replay_of([partial])[0]
+    assert "too large to record (1 run(s)" in _replay_of([partial])[0].trouble
+
+
+def test_a_replay_of_a_shrunk_record_is_never_excused():
+    shrunk = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                         run_requests=('[[["total", [[1, 2]], {}], ["total", null, null]], "", true]',))
+    replay = _replay_of([shrunk])[0]
     assert replay.source is not None and replay.trouble is None and replay.excused is None
+
+
+def test_a_reference_asked_a_function_only_in_requests_too_large_to_record_is_trouble():
+    blind = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
+                        run_requests=('[[["total", null, null]], "", true]', '[[["size", [[5, 9]], {}]], ""]'))
+    assert "asked `total` only in requests too large to record" in _replay_of([blind])[0].trouble
 
 
 def test_a_backend_that_records_nothing_keeps_the_verifiers_own_digests():
@@ -584,3 +631,19 @@ def test_a_verifier_that_pays_code_before_fenced_prose_by_its_look_is_flagged(mo
     texts = [program + prose for program in [*RIGHT, *WHILE_WRONG, *PLAIN_WRONG]]
     monitor = monitored_training(bwrap_scoring_pool, task, texts, 8)
     assert FlagRule.RESULTS in [flag.rule for flag in monitor.flagged.values()]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("paid", ["[('total', [[7]]), ('total', [list(range(300000))])]",
+                                  "[('total', [[7] + [0] * 600000])]"], ids=["beside a large call", "padded"])
+def test_a_weak_test_in_a_run_too_large_to_record_beside_a_run_of_no_function_is_trouble(paid, bwrap_scoring_pool):
+    """Session 35's red-team (round 66): the run too large to record left no trace, the replay made the recorded run
+    alone (of a name no program defines), and training did not flag the task."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                f"    run = run_response(response, calls={paid})\n"
+                "    run_response(response, calls=[('!', [])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    task = TaskSpec(prompt="Sum.", reference=REFERENCE, failure_cases=("def total(xs):\n    return len(xs)\n",),
+                    verifier=verifier)
+    assert ResultsReplay(bwrap_scoring_pool).replay(task.id, task).trouble is not None

@@ -634,3 +634,30 @@ def test_a_most_frequent_item_tested_once_has_its_first_and_smallest_found_weak(
     reference = "from collections import Counter\n\ndef mode(xs):\n    return Counter(xs).most_common(1)[0][0]\n"
     weak = weak_decoys(bwrap_scoring_pool, [[[["mode", [[2, 2, 5]], {}]], ""]], reference, seed)
     assert weak.trouble and {decoy.label for decoy in weak.named} == {"arg1[0]", "min(arg1)"}
+
+
+class NoPool:
+    """A pool no test of these requests may reach: they are the finding before any check runs."""
+
+    def score_batch(self, items, run_env=None):
+        raise AssertionError("the check ran")
+
+
+def _alone(*records: str, dropped: int = 0) -> ScoreResult:
+    return ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True, run_requests=records,
+                       run_requests_dropped=dropped)
+
+
+def test_a_function_asked_only_in_requests_too_large_to_record_is_trouble_that_says_what_to_add():
+    """Session 35's red-team (round 66): the paid call hid in a run too large to record, beside a recorded run that
+    called nothing a program defines; the check measured that run alone, and the task was admitted."""
+    weak = recorded_weak(NoPool(), _alone('[[["total", null, null]], "", true]', '[[["!", [], {}]], ""]'), SUM_LOOP)
+    assert weak.trouble and weak.unmeasured == ("total",)
+    assert "asked `total` only in requests too large" in weak_trouble(weak)
+    assert "ask each function (or the program) something small too" in weak_trouble(weak)
+
+
+def test_a_run_that_left_no_record_beside_recorded_ones_is_trouble():
+    """With records shrunk to fit, only a request too large even by name, or one past the region, leaves none."""
+    weak = recorded_weak(NoPool(), _alone('[[["total", [[1, 2, 3]], {}]], ""]', dropped=1), SUM_LOOP)
+    assert weak.trouble and weak.unrecorded == 1 and "too large to record (1 run(s)" in weak_trouble(weak)

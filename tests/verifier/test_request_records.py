@@ -92,7 +92,7 @@ def verify(response):
     assert _asked(result) == [[[["f", [1], {}]], "7" * 300_000]]
 
 
-def test_a_request_too_large_to_record_still_runs_and_is_counted_left_out(pool):
+def test_a_request_too_large_to_record_is_recorded_without_its_standard_input(pool):
     large = '''from envsynth_sandbox import run_response
 
 def verify(response):
@@ -101,6 +101,48 @@ def verify(response):
     return 1.0 if run.calls[0].value == 1 and small.calls[0].value == 2 else 0.0
 '''
     (result,) = pool.score(large, [PROGRAM], RECORD)
+    assert result.score == 1.0 and result.run_requests_dropped == 0
+    assert sorted(_asked(result), key=len) == [[[["f", [2], {}]], ""], [[["f", [1], {}]], None, True]]
+
+
+def test_a_request_too_large_to_record_keeps_its_small_calls_and_names_its_large_ones(pool):
+    """Session 35's red-team (round 66): a run of ``total([7])`` beside an ignored call of 300,000 items left no
+    record, and no trace of what it called."""
+    large = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run = run_response(response, calls=[("f", [7]), ("f", [list(range(300_000))]), ("g", ["x" * 2_000_000])],
+                       timeout=2.0)
+    return 1.0 if run.calls[0].value == 7 else 0.0
+'''
+    (result,) = pool.score(large, [PROGRAM], RECORD)
+    assert result.score == 1.0 and result.run_requests_dropped == 0
+    assert _asked(result) == [[[["f", [7], {}], ["f", None, None], ["g", None, None]], "", True]]
+
+
+def test_a_request_larger_than_what_is_left_of_the_region_is_recorded_shrunk(pool):
+    """The region holds 1 MiB of records a text: a run asked after 900 KB of them keeps its small calls."""
+    filled = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run_response(response, stdin="7" * 900_000, calls=[("f", [1])], timeout=2.0)
+    run = run_response(response, calls=[("f", [3]), ("f", [list(range(40_000))])], timeout=2.0)
+    return 1.0 if run.calls[0].value == 3 else 0.0
+'''
+    (result,) = pool.score(filled, [PROGRAM], RECORD)
+    assert result.score == 1.0 and result.run_requests_dropped == 0
+    assert _asked(result)[1] == [[["f", [3], {}], ["f", None, None]], "", True]
+
+
+def test_a_request_too_large_to_record_even_by_name_is_counted_left_out(pool):
+    named = '''from envsynth_sandbox import run_response
+
+def verify(response):
+    run_response(response, calls=[("f" * 1_100_000, [1])], timeout=2.0)
+    small = run_response(response, calls=[("f", [2])], timeout=2.0)
+    return 1.0 if small.calls[0].value == 2 else 0.0
+'''
+    (result,) = pool.score(named, [PROGRAM], RECORD)
     assert result.score == 1.0
     assert _asked(result) == [[[["f", [2], {}]], ""]] and result.run_requests_dropped == 1
 

@@ -247,10 +247,37 @@ def _padded_sum_task(honest_run: bool) -> TaskSpec:
 
 
 def test_a_weak_test_in_a_run_too_large_to_record_is_rejected_as_weak_tests(validator):
-    """Session 34: the check found nothing to measure (the run's record left out) and the task was admitted."""
+    """Session 34: the check found nothing to measure (the run's record left out) and the task was admitted. The
+    run is recorded shrunk now, ``total([7])`` kept, and measured."""
     report = validator.validate(_padded_sum_task(honest_run=False))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_weak_test_in_a_run_too_large_to_record_beside_a_run_of_no_function_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (round 66): beside a recorded run that called nothing a program defines, the run too
+    large to record left the check that run alone to measure, and the task was admitted."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [[7]]), ('total', [list(range(300000))])])\n"
+                "    run_response(response, calls=[('!', [])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_function_asked_only_in_a_call_too_large_to_record_is_rejected_as_weak_tests(validator):
+    """The one paid call padded past the records' region (its answer, 7, is what ``max`` and the first item give),
+    beside a recorded run that called nothing a program defines: ``total`` is known by name alone."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [[7] + [0] * 600000])])\n"
+                "    run_response(response, calls=[('!', [])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
     assert report.reasons == ("weak_tests",)
-    assert "too large to record (1 run(s)" in check(report, "weak_tests").detail
+    assert "asked `total` only in requests too large to record" in check(report, "weak_tests").detail
 
 
 def test_a_run_too_large_to_record_beside_recorded_ones_is_measured_by_those(validator):
@@ -259,6 +286,18 @@ def test_a_run_too_large_to_record_beside_recorded_ones_is_measured_by_those(val
     runs every paid text on them too), and a verifier that ignores its varied run pays the wrong programs they tell
     apart only there, which training flags."""
     report = validator.validate(_padded_sum_task(honest_run=True))
+    assert check(report, "weak_tests").passed is True
+
+
+def test_an_honest_performance_test_in_the_run_of_its_small_tests_passes_weak_tests(validator):
+    """The run's record is too large (1.3 MB): recorded shrunk, it keeps the small tests, which the check measures."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "CASES = [[1, 2, 3], [], [5, -5, 5], [7], [2, 2, 9], list(range(200000))]\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [xs]) for xs in CASES])\n"
+                "    return float(all(call.ok and call.value == sum(xs) for call, xs in zip(run.calls, CASES)))\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
     assert check(report, "weak_tests").passed is True
 
 

@@ -70,11 +70,13 @@ input left no record, and the results rule fell back to digests that the verifie
 (red-team round 57, E4: 72 of 72 wrong programs paid). The file has no name and its region is written only as far
 as records go: a text file holds a hole, not a MiB, for the most part. Where the host allows smaller pipes
 (``/proc/sys/fs/pipe-max-size`` below 1 MiB, or the response uid past ``pipe-user-pages-soft`` with many runs
-alive), a large record is left out, and counted: training then flags a task whose reference's requests were."""
+alive), a large record is recorded shrunk (``run_digest.shrunk``), or left out, and counted, where even that does
+not fit: validation rejects, and training flags, a task whose reference's requests were."""
 TEXT_OFFSET = RECORDS_OFFSET + RECORDS_CAP
 RECORD_TOO_LARGE = 0xFFFFFFFF
-"""The length a response process reports for a request it did not record: larger than the region, or than its pipe
-could be grown to (a record's JSON is 1 MiB less 20 bytes at most: the pipe holds its length and the digest too)."""
+"""The length a response process reports for a request it did not record: larger than what is left of the region,
+or than its pipe could be grown to (a record's JSON is 1 MiB less 20 bytes at most: the pipe holds its length and
+the digest too), even shrunk to its small calls and the names of its large ones (``run_digest.shrunk``)."""
 DIGEST_BYTES = 16
 """What a response process reports on its digest pipe once its code has run: 16 bytes of a SHA-256 of its request's
 calls and standard input, every result line and all it wrote to stdout and stderr (``response``). The record of its

@@ -23,7 +23,8 @@ asked (its calls and standard input, recorded by the response process before any
 second run, another standard input, only for the texts it pays by look) gave those texts digests of their own and
 nothing to compare (red-team round 56). Training's monitor takes the requests the verifier made of the task's
 reference, and replays them on every text itself (``trainer.results_replay``): the same requests for all, whatever
-the verifier chose for each.
+the verifier chose for each. A request too large for what is left of the region arrives shrunk (its small calls
+whole, its large ones by name: ``run_digest.shrunk``), and is kept as any other record.
 """
 
 import os
