@@ -19,13 +19,15 @@ decoy that answers the near runs (:mod:`verifier.near_runs`) otherwise than the 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys", "kind_of"]
+__all__ = ["ALL_ARGS", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys",
+           "kind_of", "varargs_names"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -53,6 +55,11 @@ name, cut short (session 34): any cut the host makes without the reference's ans
 red-team round 64 (C5) passed 1,100 integers beside the list that mattered, and its list shapes fell past the name's
 share (4 wrong programs paid, no flag). Red-team round 61 (A3) and round 63 (B3, B8) had crowded names and arguments
 before. The most an honest task of the red-team's 59 gave was 126."""
+ALL_ARGS = -1
+"""The index of a decoy whose shape is of all the positional arguments of a call, as a list: a decoy of a function
+the reference defines with ``*args`` (:func:`varargs_names`). Why: session 35's red-team (E5) paid ``total(7)``
+alone, of ``total(*numbers)``; every shape of the one argument a call passed was told apart, or right on the near
+runs, and the first, the largest and the last of the numbers were never tried."""
 _ARGUMENT = re.compile(r"\bv\b")
 
 
@@ -61,7 +68,8 @@ class Decoy:
     """A simple wrong program for one called function: what it returns, of which argument."""
 
     name: str  # the function it stands for; "": the program, run as a script on its standard input
-    index: int | None  # the argument its shape is of (positional ones first, then keyword ones); None: a constant
+    index: int | None  # the argument its shape is of (positional ones first, then keyword ones); None: a constant;
+    # :data:`ALL_ARGS`: all the positional ones, as a list
     shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`); a
     # script's: what it prints (``verifier.script_decoys``)
 
@@ -77,7 +85,9 @@ class Decoy:
         """What it returns, as a person reads it: ``max(arg1)``, ``0``; a script's: ``max(numbers)``."""
         if not self.name:
             return script_label(self.shape)
-        return _ARGUMENT.sub(f"arg{self.index + 1}", self.shape) if self.index is not None else self.shape
+        if self.index is None:
+            return self.shape
+        return _ARGUMENT.sub("args" if self.index == ALL_ARGS else f"arg{self.index + 1}", self.shape)
 
     @property
     def described(self) -> str:
@@ -85,10 +95,11 @@ class Decoy:
         return f"{self.name} returning {self.label}" if self.name else f"a script printing {self.label}"
 
 
-def decoys(runs: Sequence[list]) -> list[Decoy] | None:
+def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[Decoy] | None:
     """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called: for
     every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
-    that argument was passed as, and its constants (:func:`_of_name`). Where a run had a standard input, decoys that
+    that argument was passed as, and its constants (:func:`_of_name`); for a name in ``varargs`` (the reference
+    defines it with ``*args``), the shapes of a list of all its positional arguments too (:data:`ALL_ARGS`). Where a run had a standard input, decoys that
     print shapes of it come after them (:mod:`verifier.script_decoys`): where no run called a function the program
     is a script, and a called ``main()`` may read its input too (red-team round 62, D2). None where they would be
     more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million arguments)."""
@@ -103,6 +114,8 @@ def decoys(runs: Sequence[list]) -> list[Decoy] | None:
                         kinds.append(kind_of(value))
     scripted = any(stdin.strip() for _, stdin in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
+    for name in varargs & passed.keys():
+        passed[name][ALL_ARGS] = ["list"]
     count = len(script) + sum(len(CONSTANTS) + sum(len(_shapes(kinds)) for kinds in places.values())
                               for places in passed.values())
     if count > MAX_DECOYS:
@@ -137,14 +150,26 @@ def answers_source() -> str:
     return "\n".join(["SHAPE = {", *rows, "}", "", "", DECOY_ANSWER, "", script_answers_source()])
 
 
-DECOY_ANSWER = '''def decoy_answer(index, shape, args, kwargs):
+DECOY_ANSWER = f'''def decoy_answer(index, shape, args, kwargs):
     try:
-        v = None if index is None else [*args, *kwargs.values()][index]
+        v = None if index is None else list(args) if index == {ALL_ARGS} else [*args, *kwargs.values()][index]
         return True, SHAPE[shape](v)
     except Exception:
         return False, None
 '''
 """The function :func:`answers_source` ends with (``SHAPE``: its table of shapes)."""
+
+
+def varargs_names(code: str) -> frozenset[str]:
+    """The names of the functions ``code`` (a reference's) defines at its top level with ``*args``: their decoys
+    include shapes of all their positional arguments (:data:`ALL_ARGS`), and their near runs may pass one more
+    (:mod:`verifier.near_runs`). None of them where ``code`` does not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    return frozenset(node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and node.args.vararg is not None)
 
 
 def _all_shapes() -> list[str]:

@@ -34,7 +34,7 @@ _COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_ou
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
 
-def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
+def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = frozenset()) -> list[list]:
     """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the
     decoys' check measures a near run's by) of the recorded runs that call functions, in turn (those that call a
     name or pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session
@@ -48,7 +48,8 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
     sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
     honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
     every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
-    near runs are its inputs with their numbers moved (:func:`_near_scripts`)."""
+    near runs are its inputs with their numbers moved (:func:`_near_scripts`). A function in ``varargs`` (the
+    reference defines it with ``*args``) may be passed one more positional argument (:func:`_near_call`)."""
     rng = random.Random(seed)
     called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs) if runs[origin][0]]
     if not called:
@@ -68,12 +69,22 @@ def near_runs(runs: Sequence[list], seed: int = 0) -> list[list]:
             if len(found) >= MAX_NEAR_RUNS:
                 return found
             near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
-            found.append([[[name, [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg)
-                                   for index, arg in enumerate(args)],
-                            {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
-                             for key, arg in kwargs.items()}]
-                           for name, args, kwargs in calls], near, origin])
+            found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
     return found
+
+
+def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str]) -> list:
+    """A near copy of ``call``: every argument changed a little, what its place always had kept (``kept``, lists'
+    ``items`` by place); a function in ``varargs`` (defined with ``*args``) passed, half the time, one positional
+    argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)`` alone, of
+    ``total(*numbers)``, when no near run passed two numbers)."""
+    name, args, kwargs = call
+    near = [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg) for index, arg in enumerate(args)]
+    if name in varargs and args and rng.random() < 0.5:
+        last = len(args) - 1
+        near.append(_kept(_near_in(args[last], rng, items[name, last]), kept[name, last], args[last]))
+    return [name, near, {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
+                         for key, arg in kwargs.items()}]
 
 
 def _near_in(value: object, rng: random.Random, items: list) -> object:

@@ -70,7 +70,7 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_check import ALL, BUDGET_S, MORE, decoy_source
-from verifier.decoys import MAX_DECOYS, Decoy, decoys
+from verifier.decoys import MAX_DECOYS, Decoy, decoys, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs, unrecorded
@@ -171,10 +171,11 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     reference's over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`);
     where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
-    made = decoys(runs)
+    varargs = varargs_names(reference_code)
+    made = decoys(runs, varargs)
     if made is None:
         return WeakRequests(too_many=True)
-    near = near_runs(runs, seed)
+    near = near_runs(runs, seed, varargs)
     if not made or not near:
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code)

@@ -661,3 +661,20 @@ def test_a_run_that_left_no_record_beside_recorded_ones_is_trouble():
     """With records shrunk to fit, only a request too large even by name, or one past the region, leaves none."""
     weak = recorded_weak(NoPool(), _alone('[[["total", [[1, 2, 3]], {}]], ""]', dropped=1), SUM_LOOP)
     assert weak.trouble and weak.unrecorded == 1 and "too large to record (1 run(s)" in weak_trouble(weak)
+
+
+STAR_SUM = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_one_number_passed_to_a_function_of_star_args_is_found_weak(bwrap_scoring_pool):
+    """Session 35's red-team (E5): ``total(7)`` alone was admitted; its first, last, largest and smallest number
+    answer it as the sum does."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[["total", [7], {}]], ""]], STAR_SUM)
+    assert weak.trouble and weak.strict == 4 and {"args[0]", "max(args)"} <= {decoy.label for decoy in weak.named}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_varied_calls_of_a_function_of_star_args_are_no_trouble(bwrap_scoring_pool):
+    calls = [["total", args, {}] for args in ([1, 2, 3], [], [5, -5], [7], [2, 9, 4, 4])]
+    assert not weak_decoys(bwrap_scoring_pool, [[calls, ""]], STAR_SUM).trouble

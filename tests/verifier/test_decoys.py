@@ -3,7 +3,7 @@ verifier that tested ``total([7])`` alone)."""
 
 from __future__ import annotations
 
-from verifier.decoys import CONSTANTS, MAX_DECOYS, SHAPES, answers_source, decoys
+from verifier.decoys import ALL_ARGS, CONSTANTS, MAX_DECOYS, SHAPES, answers_source, decoys, varargs_names
 
 
 def _answer(decoy, *args, **kwargs):
@@ -134,3 +134,22 @@ def test_each_type_an_argument_took_keeps_its_first_shapes_in_a_crowded_name():
     calls += [["total", [value], {}] for value in (True, 1, 1.5, "a", {"a": 1}, [7])]
     mine = {decoy.label for decoy in decoys([[calls, ""]]) if decoy.name == "total"}
     assert {"arg1[0]", "arg1[-1]"} <= mine
+
+
+def test_a_function_the_reference_defines_with_star_args_gets_shapes_of_all_its_positional_arguments():
+    """Session 35's red-team (E5): ``total(7)`` alone, of ``total(*numbers)``, when only shapes of the one argument
+    passed were tried."""
+    made = decoys([[[["total", [7], {}]], ""]], frozenset({"total"}))
+    labels = {decoy.label for decoy in made if decoy.index == ALL_ARGS}
+    assert {"args[0]", "args[-1]", "max(args)", "min(args)", "len(args)"} <= labels
+
+
+def test_star_args_decoys_answer_of_every_positional_argument():
+    namespace: dict = {}
+    exec(answers_source(), namespace)
+    assert namespace["decoy_answer"](ALL_ARGS, "max(v)", [3, 9, 2], {"key": 100}) == (True, 9)
+
+
+def test_the_names_defined_with_star_args_are_read_from_the_reference():
+    code = "def total(*numbers):\n    return sum(numbers)\n\ndef size(xs):\n    return len(xs)\n"
+    assert varargs_names(code) == frozenset({"total"}) and varargs_names("def (") == frozenset()

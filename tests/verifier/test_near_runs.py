@@ -158,3 +158,11 @@ def test_an_infinity_or_nan_is_moved_to_a_finite_number():
     for seed in range(4):
         for calls, _, _ in near_runs([[[["total", [[math.inf, math.nan]], {}]], ""]], seed):
             assert all(math.isfinite(x) for x in calls[0][1][0] if isinstance(x, float))
+
+
+def test_a_function_defined_with_star_args_is_passed_one_more_argument_on_some_near_runs():
+    """Session 35's red-team (E5): ``total(7)`` of ``total(*numbers)``; no near run passed two numbers, so the first
+    and the largest of them answered every near run as the sum did."""
+    runs = [[[["total", [7], {}]], ""]]
+    counts = {len(run[0][0][1]) for run in near_runs(runs, 0, frozenset({"total"}))}
+    assert counts == {1, 2} and {len(run[0][0][1]) for run in near_runs(runs, 0)} == {1}

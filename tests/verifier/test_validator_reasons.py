@@ -421,3 +421,16 @@ def test_a_weak_test_of_an_infinity_is_rejected_as_weak_tests(validator):
     report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of floats.", verifier=verifier,
                                          reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
     assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (E5): ``total(7)`` alone, of ``total(*numbers)``, was admitted."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [7])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+    report = validator.validate(TaskSpec(prompt="Write `total(*numbers)`, the sum of its arguments.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
+    assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
