@@ -6,7 +6,7 @@ validation admitted it 2 of 2 times, training excused its reference's replayed d
 scripts were paid a run (the largest number, the first, the last, the count ...), unflagged.
 
 So a script's decoys are scripts too: each reads the standard input as whitespace-separated tokens, takes the
-numbers among them (as ``int``, else ``float``), and prints one shape of them (:data:`SCRIPT_SHAPES`: the first
+numbers among them, commas and semicolons taken as whitespace (as ``int``, else ``float``), and prints one shape of them (:data:`SCRIPT_SHAPES`: the first
 number, the largest, the sum, the sum after the first, the count of tokens, the input sorted ...) or a constant
 (:data:`SCRIPT_CONSTANTS`), a list as its items on one line. A decoy's output is worked out from the input alone
 (:func:`script_answers_source`), as a function decoy's answers are. The near runs (:func:`near_stdin`) change every
@@ -30,7 +30,7 @@ SCRIPT_CONSTANTS = ("0", "1", "-1", "True", "False", "'YES'", "'NO'", "''")
 _WORDS = {"n": "numbers", "t": "tokens", "s": "input"}
 _NAME = re.compile(r"\b[nts]\b")
 _NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?")
-_PIECES = re.compile(r"(\s+)")
+_PIECES = re.compile(r"([\s,;]+)")  # what separates the tokens of an input: whitespace, commas and semicolons
 
 
 def script_label(shape: str) -> str:
@@ -50,7 +50,7 @@ SCRIPT_ANSWER = '''def script_answer(shape, stdin):
     try:
         tokens = stdin.split()
         found = []
-        for token in tokens:
+        for token in stdin.replace(",", " ").replace(";", " ").split():
             for kind in (int, float):
                 try:
                     found.append(kind(token))
@@ -78,7 +78,7 @@ def near_stdin(stdin: str, recorded: list[str], rng: random.Random) -> str:
     counted = _counted(head, rest)
     body = rest if counted else stdin
     pieces = _PIECES.split(body)
-    tokens = [index for index, piece in enumerate(pieces) if piece and not piece.isspace()]
+    tokens = _tokens(pieces)
     if not tokens:
         return stdin
     moved = False
@@ -109,21 +109,32 @@ def _counted(head: str, rest: str) -> str | None:
 
 
 def _resized(text: str, rng: random.Random, natural: bool) -> str:
-    """``text`` with one of its lines of numbers given one number more (a copy of one of them, moved) or, of two or
-    more, one fewer. Why: a wrong program that prints the largest number, or the first, answers every input of one
-    number as the sum does; moving the numbers alone tells it nothing (red-team round 61, A2: the one test ``7``)."""
+    """``text`` with one of its lines of numbers given one number more (a copy of one of them, moved, after its last,
+    with the line's first separator) or, of two or more, one fewer. Why: a wrong program that prints the largest
+    number, or the first, answers every input of one number as the sum does; moving the numbers alone tells it
+    nothing (red-team round 61, A2: the one test ``7``; session 35's, E6: ``7,``)."""
     lines = text.split("\n")
     rows = [index for index, line in enumerate(lines) if _numbers(line) is not None]
     if not rows:
         return text
     row = rng.choice(rows)
-    words = lines[row].split()
-    if len(words) > 1 and rng.random() < 0.5:
-        words.pop(rng.randrange(len(words)))
+    pieces = _PIECES.split(lines[row])
+    tokens = _tokens(pieces)
+    if len(tokens) > 1 and rng.random() < 0.5:
+        at = tokens[rng.randrange(len(tokens))]
+        start = at if at != tokens[-1] else at - 1  # (with the separator after it, or the last one's before it)
+        del pieces[start:start + 2]
     else:
-        words.append(_moved(rng.choice(words), rng, natural))
-    lines[row] = " ".join(words)
+        gaps = [piece for piece in pieces if piece and _PIECES.fullmatch(piece)]
+        copy = _moved(pieces[rng.choice(tokens)], rng, natural)
+        pieces[tokens[-1] + 1:tokens[-1] + 1] = [gaps[0] if gaps else " ", copy]
+    lines[row] = "".join(pieces)
     return "\n".join(lines)
+
+
+def _tokens(pieces: list[str]) -> list[int]:
+    """The positions of the tokens among ``pieces`` (an input split by :data:`_PIECES`, separators kept)."""
+    return [index for index, piece in enumerate(pieces) if piece and not _PIECES.fullmatch(piece)]
 
 
 def _moved(token: str, rng: random.Random, natural: bool) -> str:
@@ -140,7 +151,7 @@ def _moved(token: str, rng: random.Random, natural: bool) -> str:
 
 def _numbers(line: str) -> list[float] | None:
     """The numbers of a line made only of numbers (None otherwise)."""
-    words = line.split()
+    words = [word for word in _PIECES.split(line) if word and not _PIECES.fullmatch(word)]
     return [float(word) for word in words] if words and all(_NUMBER.fullmatch(word) for word in words) else None
 
 
@@ -155,7 +166,7 @@ def _sorted_line(line: str) -> str:
     if numbers is None or len(numbers) < 2:
         return line
     pieces = _PIECES.split(line)
-    at = [index for index, piece in enumerate(pieces) if piece and not piece.isspace()]
+    at = _tokens(pieces)
     for index, word in zip(at, sorted((pieces[index] for index in at), key=float)):
         pieces[index] = word
     return "".join(pieces)

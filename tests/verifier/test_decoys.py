@@ -153,3 +153,11 @@ def test_star_args_decoys_answer_of_every_positional_argument():
 def test_the_names_defined_with_star_args_are_read_from_the_reference():
     code = "def total(*numbers):\n    return sum(numbers)\n\ndef size(xs):\n    return len(xs)\n"
     assert varargs_names(code) == frozenset({"total"}) and varargs_names("def (") == frozenset()
+
+
+def test_a_script_decoy_reads_numbers_separated_by_commas_or_semicolons():
+    """Session 35's red-team (E6): the one test ``7,`` had no number a decoy could read."""
+    namespace: dict = {}
+    exec(answers_source(), namespace)
+    assert namespace["script_answer"]("max(n)", "7,9,\n") == (True, "9")
+    assert namespace["script_answer"]("n[0]", "4;2") == (True, "4")

@@ -166,3 +166,10 @@ def test_a_function_defined_with_star_args_is_passed_one_more_argument_on_some_n
     runs = [[[["total", [7], {}]], ""]]
     counts = {len(run[0][0][1]) for run in near_runs(runs, 0, frozenset({"total"}))}
     assert counts == {1, 2} and {len(run[0][0][1]) for run in near_runs(runs, 0)} == {1}
+
+
+def test_near_inputs_of_comma_separated_numbers_have_more_numbers_than_one_and_keep_the_commas():
+    """Session 35's red-team (E6): ``7,`` was moved to one number, on which the first and the largest answer as the
+    sum does."""
+    near = [run[1] for run in near_runs([[[], "7,"]], 0)]
+    assert any(text.count(",") == 2 for text in near) and all(text.endswith(",") for text in near)

@@ -434,3 +434,16 @@ def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(
                                          verifier=verifier, reference=reference,
                                          failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
+
+
+def test_a_script_paid_by_one_comma_separated_number_is_rejected_as_weak_tests(validator):
+    """Session 35's red-team (E6): the one input ``7,`` was admitted; no decoy read a number of it."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, stdin='7,')\n"
+                "    return 1.0 if run.stdout.strip() == '7' else 0.0\n")
+    reference = "print(sum(int(x) for x in input().split(',') if x.strip()))\n"
+    report = validator.validate(TaskSpec(prompt="Read numbers separated by commas; print their sum.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("print(len(input().split(',')))\n",)))
+    assert report.reasons == ("weak_tests",) and "max(numbers)" in check(report, "weak_tests").detail
