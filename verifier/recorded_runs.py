@@ -43,8 +43,9 @@ class RecordedRuns:
     # deeper than :data:`MAX_DEPTH`)
     cut: bool = False  # runs or calls past the replay's bounds were left out of ``runs`` (new names kept first)
     shrunk: int = 0  # records the sandbox shrank to fit (``run_digest.shrunk``): their largest calls, or standard
-    # input, are known by name alone, and left out of ``runs`` and ``every``
-    unmeasured: tuple[str, ...] = ()  # names a shrunk record called that no call of ``every`` calls
+    # input, are known by name and kinds alone, and left out of ``runs`` and ``every``
+    unmeasured: tuple[str, ...] = ()  # names a shrunk record called, or passed a kind of argument in a place, where
+    # no call of ``every`` did
     unmeasured_input: bool = False  # a shrunk record left out a standard input, and no run of ``every`` has one
 
     @property
@@ -107,9 +108,9 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
         else:
             runs += [[calls, stdin] for calls in recorded]
     kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
-    called = {call[0] for calls, _ in every for call in calls}
+    measured = set().union(*(_features(calls, "") for calls, _ in every))
     return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > MAX_RUNS, read.shrunk,
-                        tuple(sorted(name for name in read.elided if name.isidentifier() and name not in called)),
+                        tuple(sorted({feature[0] for feature in read.elided - measured if feature[0].isidentifier()})),
                         read.elided_input and not any(stdin.strip() for _, stdin in every))
 
 
@@ -160,8 +161,19 @@ class _Read:
     distinct: set[str]  # the recorded runs, each as sorted JSON (``[calls, stdin]``)
     unreadable: int = 0
     shrunk: int = 0  # records the sandbox shrank (``run_digest.shrunk``)
-    elided: set[str] | None = None  # the names of the calls they left out
+    elided: set[tuple] | None = None  # what the calls they left out held (:func:`_features`: names, kinds by place)
     elided_input: bool = False  # whether one left out its standard input
+
+
+def _kinds(kinds: object) -> bool:
+    """Whether ``kinds`` is what a shrunk call holds in place of its arguments: ``[place, kind]`` pairs."""
+    return isinstance(kinds, list) and all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str)
+                                           and type(pair[0]) in (int, str) for pair in kinds)
+
+
+def _kinds_of(args: list, kwargs: dict) -> list[tuple]:
+    """``(place, kind)`` of each argument of a call."""
+    return [(place, kind_of(value)) for place, value in [*enumerate(args), *kwargs.items()]]
 
 
 def _distinct(records: Sequence[str]) -> _Read:
@@ -185,13 +197,16 @@ def _distinct(records: Sequence[str]) -> _Read:
         calls, stdin = value[0], value[1]
         if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
                    and ((isinstance(call[1], list) and isinstance(call[2], dict))
-                        or (shrunk and call[1] is None and call[2] is None)) for call in calls):
+                        or (shrunk and call[1] is None and _kinds(call[2]))) for call in calls):
             read.unreadable += 1  # (a response process would have failed the run at it)
             continue
         if shrunk:
             read.shrunk += 1
             kept = [call for call in calls if call[1] is not None] if stdin is not None else []
-            read.elided.update(call[0] for call in calls if call[1] is None or stdin is None)
+            for name, args, kinds in calls:
+                if args is None or stdin is None:
+                    read.elided |= _features([[name, [], {}]], "") | {
+                        (name, place, kind) for place, kind in (kinds if args is None else _kinds_of(args, kinds))}
             read.elided_input = read.elided_input or stdin is None
             if not kept:
                 continue
@@ -206,7 +221,7 @@ def _distinct(records: Sequence[str]) -> _Read:
 def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = (), unmeasured_input: bool = False) -> str:
     """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests left no
     record at all, or ``unmeasured`` functions (and a standard input, ``unmeasured_input``) were asked only in
-    requests too large to record (:attr:`RecordedRuns.blind`), or ``unreadable`` records could not be read back
+    requests too large to record, or with a kind of argument passed only there (:attr:`RecordedRuns.blind`), or ``unreadable`` records could not be read back
     (:func:`replay_runs`), or (none of these) no run left one (a run records its request before any of its code
     runs: only a run ended in between leaves none). Either way what the requests test is unknown, and an unrecorded
     run is where a weak test hides: red-team round 57 (E4: one 40 KB standard input, when 32 KiB were recorded) in
@@ -220,8 +235,8 @@ def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = ()
         asked = [*(f"`{name}`" for name in unmeasured[:_NAMED]), *(["a standard input"] if unmeasured_input else [])]
         more = len(unmeasured) - _NAMED
         return (f"its reference was asked {', '.join(asked)}{f' and {more} more' if more > 0 else ''} only in "
-                f"requests too large to record ({RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be "
-                f"grown: they are known by name alone)")
+                f"requests too large to record, or with a kind of argument passed only there ({RECORDS_CAP >> 20} "
+                f"MiB a text, as far as the run's pipe could be grown: those are known by name and kinds alone)")
     if unreadable:
         return (f"its reference's requests could not be read back ({unreadable} record(s) nested deeper than "
                 f"{MAX_DEPTH - 4} levels of arguments, holding an integer of more than {_DIGITS} digits, or not calls "

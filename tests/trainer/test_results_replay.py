@@ -90,7 +90,7 @@ def test_a_record_nested_as_deep_as_its_bound_is_read_and_a_deeper_one_is_not():
 def test_a_shrunk_record_gives_the_run_of_the_calls_it_kept_and_is_not_whole():
     """A request too large to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its large
     ones by name alone."""
-    read = replay_runs(['[[["total", [[7]], {}], ["total", null, null]], "", true]'])
+    read = replay_runs(['[[["total", [[7]], {}], ["total", null, [[0, "list"]]]], "", true]'])
     assert read.every == read.runs == ([[["total", [[7]], {}]], ""],)
     assert read.shrunk == 1 and not read.whole and not read.blind
 
@@ -98,8 +98,8 @@ def test_a_shrunk_record_gives_the_run_of_the_calls_it_kept_and_is_not_whole():
 def test_a_name_called_only_in_calls_too_large_to_record_is_unmeasured():
     """Session 35's red-team (round 66): the one paid call hid in a run too large to record, beside a recorded run
     that called nothing a program defines."""
-    read = replay_runs(['[[["total", null, null], ["size", [[1]], {}]], "", true]', '[[["!", [], {}]], ""]',
-                        '[[["!", null, null]], "", true]'])
+    read = replay_runs(['[[["total", null, [[0, "list"]]], ["size", [[1]], {}]], "", true]', '[[["!", [], {}]], ""]',
+                        '[[["!", null, []]], "", true]'])
     assert read.unmeasured == ("total",) and read.blind and not read.unmeasured_input
 
 
@@ -111,13 +111,24 @@ def test_a_standard_input_given_only_in_a_request_too_large_to_record_is_unmeasu
 
 def test_a_shrunk_record_that_kept_no_call_gives_no_run():
     """Its calls were asked with the standard input it left out, or were all too large: none is a script's run."""
-    read = replay_runs(['[[["f", [1], {}]], null, true]', '[[["f", null, null]], "", true]'])
+    read = replay_runs(['[[["f", [1], {}]], null, true]', '[[["f", null, [[0, "int"]]]], "", true]'])
     assert read.every == () and read.unmeasured == ("f",)
 
 
 def test_null_arguments_in_a_whole_record_are_unreadable():
-    """Only the sandbox's own shrunk record (its third element) names a call without its arguments."""
-    assert replay_runs(['[[["total", null, null]], ""]', '[[["f", [1], {}]], "", false]']).unreadable == 2
+    """Only the sandbox's own shrunk record (its third element) names a call without its arguments, and the kinds
+    of those."""
+    records = ['[[["total", null, null]], "", true]', '[[["total", null, [[0, "list"]]]], ""]',
+               '[[["f", [1], {}]], "", false]']
+    assert replay_runs(records).unreadable == 3
+
+
+def test_a_kind_of_argument_passed_only_in_calls_too_large_to_record_is_unmeasured():
+    """Session 36's red-team (F1): the paid list padded past the region beside a kept ``total(5)``, whose int gave
+    no decoy of a list."""
+    read = replay_runs(['[[["total", [5], {}], ["total", null, [[0, "list"]]]], "", true]'])
+    assert read.unmeasured == ("total",)
+    assert not replay_runs(['[[["total", [[5]], {}], ["total", null, [[0, "list"]]]], "", true]']).blind
 
 
 def test_runs_are_grouped_by_standard_input_and_bounded():
@@ -523,14 +534,14 @@ def test_a_record_left_out_beside_recorded_ones_is_trouble():
 
 def test_a_replay_of_a_shrunk_record_is_never_excused():
     shrunk = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
-                         run_requests=('[[["total", [[1, 2]], {}], ["total", null, null]], "", true]',))
+                         run_requests=('[[["total", [[1, 2]], {}], ["total", null, [[0, "list"]]]], "", true]',))
     replay = _replay_of([shrunk])[0]
     assert replay.source is not None and replay.trouble is None and replay.excused is None
 
 
 def test_a_reference_asked_a_function_only_in_requests_too_large_to_record_is_trouble():
     blind = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
-                        run_requests=('[[["total", null, null]], "", true]', '[[["size", [[5, 9]], {}]], ""]'))
+                        run_requests=('[[["total", null, [[0, "list"]]]], "", true]', '[[["size", [[5, 9]], {}]], ""]'))
     assert "asked `total` only in requests too large to record" in _replay_of([blind])[0].trouble
 
 

@@ -651,7 +651,7 @@ def _alone(*records: str, dropped: int = 0) -> ScoreResult:
 def test_a_function_asked_only_in_requests_too_large_to_record_is_trouble_that_says_what_to_add():
     """Session 35's red-team (round 66): the paid call hid in a run too large to record, beside a recorded run that
     called nothing a program defines; the check measured that run alone, and the task was admitted."""
-    weak = recorded_weak(NoPool(), _alone('[[["total", null, null]], "", true]', '[[["!", [], {}]], ""]'), SUM_LOOP)
+    weak = recorded_weak(NoPool(), _alone('[[["total", null, [[0, "list"]]]], "", true]', '[[["!", [], {}]], ""]'), SUM_LOOP)
     assert weak.trouble and weak.unmeasured == ("total",)
     assert "asked `total` only in requests too large" in weak_trouble(weak)
     assert "ask each function (or the program) something small too" in weak_trouble(weak)

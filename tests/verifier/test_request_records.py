@@ -117,7 +117,7 @@ def verify(response):
 '''
     (result,) = pool.score(large, [PROGRAM], RECORD)
     assert result.score == 1.0 and result.run_requests_dropped == 0
-    assert _asked(result) == [[[["f", [7], {}], ["f", None, None], ["g", None, None]], "", True]]
+    assert _asked(result) == [[[["f", [7], {}], ["f", None, [[0, "list"]]], ["g", None, [[0, "str"]]]], "", True]]
 
 
 def test_a_request_larger_than_what_is_left_of_the_region_is_recorded_shrunk(pool):
@@ -131,7 +131,25 @@ def verify(response):
 '''
     (result,) = pool.score(filled, [PROGRAM], RECORD)
     assert result.score == 1.0 and result.run_requests_dropped == 0
-    assert _asked(result)[1] == [[["f", [3], {}], ["f", None, None]], "", True]
+    assert _asked(result)[1] == [[["f", [3], {}], ["f", None, [[0, "list"]]]], "", True]
+
+
+def test_runs_made_at_once_past_the_region_are_each_recorded_whole_or_shrunk(pool):
+    """Session 36's red-team (F3): four runs of 300 KB made in threads each recorded whole what fitted the region
+    alone, and the one that ended last was left out, which made an honest task trouble."""
+    threads = '''from concurrent.futures import ThreadPoolExecutor
+from envsynth_sandbox import run_response
+
+def verify(response):
+    def one(i):
+        return run_response(response, calls=[("f", [i]), ("f", [list(range(50_000))])], timeout=3.0)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(one, range(4)))
+    return 1.0 if all(run.calls[0].value == i for i, run in enumerate(runs)) else 0.0
+'''
+    (result,) = pool.score(threads, [PROGRAM], RECORD)
+    assert result.score == 1.0 and result.run_requests_dropped == 0 and len(result.run_requests) == 4
+    assert sum(len(record) < 100 for record in result.run_requests) >= 1
 
 
 def test_a_request_too_large_to_record_even_by_name_is_counted_left_out(pool):

@@ -289,6 +289,18 @@ def test_a_run_too_large_to_record_beside_recorded_ones_is_measured_by_those(val
     assert check(report, "weak_tests").passed is True
 
 
+def test_a_list_padded_past_the_records_beside_a_kept_call_of_another_kind_is_rejected_as_weak_tests(validator):
+    """Session 36's red-team (F1): ``total(5)``, which the reference raised on, kept, and the paid list padded past
+    the region known by name alone: its int gave no decoy of a list, and the task was admitted 4 of 4 times."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [5]), ('total', [[7] + [0] * 600000])])\n"
+                "    return 1.0 if len(run.calls) == 2 and not run.calls[0].ok and run.calls[1].value == 7 else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    assert report.reasons == ("weak_tests",) and "`total`" in check(report, "weak_tests").detail
+
+
 def test_an_honest_performance_test_in_the_run_of_its_small_tests_passes_weak_tests(validator):
     """The run's record is too large (1.3 MB): recorded shrunk, it keeps the small tests, which the check measures."""
     verifier = ("from envsynth_sandbox import run_response\n"

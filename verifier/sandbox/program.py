@@ -18,7 +18,7 @@ import os
 from importlib import resources
 
 MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
-           "disposer", "fork_protocol", "results_slot", "run_digest",
+           "disposer", "fork_protocol", "run_digest", "results_slot",
            "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
            "response_watch", "response_spawn", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"

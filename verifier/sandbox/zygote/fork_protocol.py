@@ -74,8 +74,8 @@ alive), a large record is recorded shrunk (``run_digest.shrunk``), or left out, 
 not fit: validation rejects, and training flags, a task whose reference's requests were."""
 TEXT_OFFSET = RECORDS_OFFSET + RECORDS_CAP
 RECORD_TOO_LARGE = 0xFFFFFFFF
-"""The length a response process reports for a request it did not record: larger than what is left of the region,
-or than its pipe could be grown to (a record's JSON is 1 MiB less 20 bytes at most: the pipe holds its length and
+"""The length a response process reports for a request it did not record: larger than the region, or than its
+pipe could be grown to (a record's JSON is 1 MiB less 20 bytes at most: the pipe holds its length and
 the digest too), even shrunk to its small calls and the names of its large ones (``run_digest.shrunk``)."""
 DIGEST_BYTES = 16
 """What a response process reports on its digest pipe once its code has run: 16 bytes of a SHA-256 of its request's

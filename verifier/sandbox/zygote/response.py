@@ -68,7 +68,6 @@ def response_main(cfg, fds, uid):
     runs = part_of_response(spec.get("code") if isinstance(spec, dict) else None, scored)
     if runs and exercises(spec["code"], spec.get("calls")):  # the zygote learns that the verifier ran this
         mark_ran(TEXT_FD, number)  # response, from no word of the verifier's
-    room = run_digest.room(TEXT_FD, number)  # (of the text's region of records: a larger request's is shrunk)
     os.close(TEXT_FD)
     if runs:
         del scored
@@ -77,7 +76,7 @@ def response_main(cfg, fds, uid):
         # returned today's date, and a time bomb built on it was admitted 4 of 4 times (red-team round 38). The
         # image's cached times were forgotten in the template (``settle``).
         environment.set_clock(shift)
-        digests = run_digest.start(spec, DIGEST_FD, room)
+        digests = run_digest.start(spec, DIGEST_FD)
         sys.setrecursionlimit(limit)  # (raised for a deep request alone: the response runs under the usual one)
         run(spec, cfg.get("response_stdin"))
         flush_streams()

@@ -23,21 +23,25 @@ asked (its calls and standard input, recorded by the response process before any
 second run, another standard input, only for the texts it pays by look) gave those texts digests of their own and
 nothing to compare (red-team round 56). Training's monitor takes the requests the verifier made of the task's
 reference, and replays them on every text itself (``trainer.results_replay``): the same requests for all, whatever
-the verifier chose for each. A request too large for what is left of the region arrives shrunk (its small calls
-whole, its large ones by name: ``run_digest.shrunk``), and is kept as any other record.
+the verifier chose for each. A request too large for the region or its pipe arrives shrunk (its small calls
+whole, its large ones by name and kinds: ``run_digest.shrunk``); one too large for what is left of the region is
+shrunk here (:func:`refit`).
 """
 
 import os
 import struct
 
+from verifier.sandbox.zygote import run_digest
 from verifier.sandbox.zygote.fork_protocol import (DIGEST_BYTES, RECORD_TOO_LARGE, RECORDS_CAP, RECORDS_OFFSET,
                                                    REQUESTS_OFFSET, REQUESTS_SLOT, RESULTS_OFFSET, RESULTS_SLOT,
                                                    TEXT_HEADER)
+from verifier.sandbox.zygote.plainjson import own_codec
 
 _MASK = (1 << 128) - 1
 _ENDED = {"exited": 1, "timeout": 2, "cpu": 3, "abandoned": 4}
 _MIX = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: how a run ended moves its digest to another value
 _LENGTH = struct.Struct("<I")
+_DECODE = own_codec()[0]
 MAX_RECORDS = 4096
 """Records returned for a text, at most (``ScoreResult.run_requests``' own bound); the rest are counted left out (a
 verifier's 95,000 smallest requests fit the region, and past the bound its result failed to parse)."""
@@ -112,6 +116,8 @@ def _keep(fd, number, asked):
     mine, used, dropped = REQUESTS_SLOT.unpack(data) if len(data) == REQUESTS_SLOT.size else (None, 0, 0)
     if mine != number:
         used = dropped = 0
+    if asked is not None and used + _LENGTH.size + len(asked) > RECORDS_CAP:
+        asked = refit(asked, RECORDS_CAP - used - _LENGTH.size)
     if asked is not None and used + _LENGTH.size + len(asked) <= RECORDS_CAP:
         data = _LENGTH.pack(len(asked)) + asked
         try:
@@ -121,6 +127,20 @@ def _keep(fd, number, asked):
         except OSError:  # a scratch the verifier filled (written in part, or not at all): counted left out (the
             pass  # slot's page is written already)
     os.pwrite(fd, REQUESTS_SLOT.pack(number, used, dropped + 1), REQUESTS_OFFSET)
+
+
+def refit(asked, limit):
+    """The record ``asked`` shrunk to ``limit`` bytes (``run_digest.shrunk``: its small calls whole, its largest by
+    name and the kinds of their arguments), or None where it cannot be. Why here too: runs made at once each
+    recorded whole what fitted the region alone, and the one that ended last was left out, which is trouble (session
+    36's red-team, F3: an honest verifier's four runs of 300 KB, made in threads)."""
+    try:
+        value = _DECODE(asked.decode("utf-8", "surrogatepass"))
+    except (ValueError, StopIteration, RecursionError, MemoryError, UnicodeError):
+        return None
+    if not isinstance(value, list) or len(value) not in (2, 3) or limit <= 0:
+        return None
+    return run_digest.shrunk(value[0], value[1], limit)
 
 
 def requests(fd, number):

@@ -22,7 +22,7 @@ Before any of the response's code runs, the process also writes the record of it
 text's runs (``results_slot``), and training replays the reference's on every text of the task, so that the texts the
 results rule compares were all asked the same (``trainer.results_replay``). The record comes first: what the code
 writes on the pipe later only follows it. A request too large to record whole is recorded shrunk (:func:`shrunk`):
-its largest calls by name alone, so that what a run too large to keep called is still known.
+its largest calls by name and the kinds of their arguments, so that what a run too large to keep called is still known.
 
 The hash comes from ``_sha256``, imported in the response template (:func:`settle`), not at import: a module the
 zygote imports is in the image of every process, verifiers included.
@@ -34,8 +34,7 @@ import os
 import struct
 import sys
 
-from verifier.sandbox.zygote.fork_protocol import (DIGEST_BYTES, RECORD_TOO_LARGE, RECORDS_CAP, REQUESTS_OFFSET,
-                                                   REQUESTS_SLOT)
+from verifier.sandbox.zygote.fork_protocol import DIGEST_BYTES, RECORD_TOO_LARGE, RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import own_codec
 
 _ENCODE = own_codec()[1]
@@ -79,15 +78,14 @@ def settle():
     _hashed_stdout()
 
 
-def start(spec, fd, room=RECORDS_CAP):
+def start(spec, fd):
     """Begin the digest of this run of ``spec`` (the request) and write the request's record on ``fd`` (before any
-    of the response's code runs: :func:`record`; ``room``: what is left of the text's region of records,
-    :func:`room`); the state :func:`report` takes, or None where no hash can be made (then nothing is reported, and
-    the run's text has no digest)."""
+    of the response's code runs: :func:`record`); the state :func:`report` takes, or None where no hash can be made
+    (then nothing is reported, and the run's text has no digest)."""
     global lines
     calls, stdin = spec.get("calls"), spec.get("stdin")
     asked = _ENCODE([calls, stdin]).encode("utf-8", "surrogatepass")
-    record(asked, fd, lambda limit: shrunk(calls, stdin, limit), room)
+    record(asked, fd, lambda limit: shrunk(calls, stdin, limit))
     new = _constructor()
     if new is None:
         return None
@@ -97,32 +95,22 @@ def start(spec, fd, room=RECORDS_CAP):
     return new, request, lines, out
 
 
-def room(fd, number):
-    """What is left, in bytes, of the region of records of text ``number`` in the text file ``fd`` (read before
-    the descriptor is closed, and before any of the response's code runs): the region less what the fork server has
-    written there for the runs of the text that ended before this one (``results_slot``)."""
-    try:
-        mine, used, _ = REQUESTS_SLOT.unpack(os.pread(fd, REQUESTS_SLOT.size, REQUESTS_OFFSET))
-    except (OSError, struct.error):
-        return RECORDS_CAP
-    return RECORDS_CAP - used if mine == number else RECORDS_CAP
-
-
-def record(asked, fd, shrink=None, room=RECORDS_CAP):
+def record(asked, fd, shrink=None):
     """Write the record of the request (``asked``: its calls and standard input, encoded) on ``fd``: a 4-byte
-    length and the bytes. Where they are larger than ``room`` (what is left of the text's region of records,
-    :data:`fork_protocol.RECORDS_CAP` at most) or than the pipe can be grown to hold with the digest to come (nobody
-    reads it before this process ends: a write must never wait), the record is ``shrink(limit)`` instead
-    (:func:`shrunk`), or :data:`fork_protocol.RECORD_TOO_LARGE` alone where that is None. The fork server keeps the
-    records for the text (``results_slot``): what the verifier asked of its runs, which validation measures
-    (``verifier.weak_requests``) and the training monitor replays on every other text of the task
-    (``trainer.results_replay``). Written here, before the response's code runs, so that no response can forge it;
-    what the code writes on the pipe later only follows it."""
+    length and the bytes. Where they are larger than the records' region (:data:`fork_protocol.RECORDS_CAP`) or
+    than the pipe can be grown to hold with the digest to come (nobody reads it before this process ends: a write
+    must never wait), the record is ``shrink(limit)`` instead (:func:`shrunk`), or
+    :data:`fork_protocol.RECORD_TOO_LARGE` alone where that is None. The fork server keeps the records for the text
+    (``results_slot``, which shrinks one that does not fit what is left of the region): what the verifier asked of
+    its runs, which validation measures (``verifier.weak_requests``) and the training monitor replays on every other
+    text of the task (``trainer.results_replay``). Written here, before the response's code runs, so that no
+    response can forge it; what the code writes on the pipe later only follows it."""
     try:
-        limit = min(RECORDS_CAP, room) - _LENGTH.size
+        limit = RECORDS_CAP - _LENGTH.size
         if len(asked) > limit or not _room(fd, _LENGTH.size + len(asked) + DIGEST_BYTES):
-            limit = min(limit, fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) - _LENGTH.size - DIGEST_BYTES)
-            asked = shrink(limit) if shrink is not None and limit > 0 else None
+            asked = shrink(limit) if shrink is not None else None
+            if asked is not None and not _room(fd, _LENGTH.size + len(asked) + DIGEST_BYTES):
+                asked = shrink(fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) - _LENGTH.size - DIGEST_BYTES)
             if asked is None:
                 os.write(fd, _LENGTH.pack(RECORD_TOO_LARGE))
                 return
@@ -135,15 +123,18 @@ def record(asked, fd, shrink=None, room=RECORDS_CAP):
 
 def shrunk(calls, stdin, limit):
     """The record of a request too large to record whole, in ``limit`` bytes: ``[calls, stdin, true]``, its largest
-    calls (the latest first among equals) each replaced by ``[name, null, null]``, once a name, and its standard
-    input by ``null`` where it is among the largest; None where even that does not fit (or the calls are not calls
-    of named functions). Why: a run whose record was left out left no trace of what it called, and a verifier hid
-    its one weak test, ``total([7])``, in a run beside an ignored call of 300,000 items, beside a recorded run that
-    called nothing a program defines; the decoys' check measured that run alone, and the task was admitted
-    (session 35's red-team, round 66). Shrunk, the record keeps ``total([7])``, which the check measures; and a
-    name called only in calls too large to keep is known, which validation and training count as unmeasured
-    (``verifier.recorded_runs``). The last element tells a shrunk record from a verifier's own call with null
-    arguments, which a whole record never holds readably."""
+    calls (the latest first among equals) each replaced by ``[name, null, kinds]`` (``kinds``: ``[place, kind]`` of
+    each of its arguments, as ``verifier.decoys.kind_of`` names them; once a name and kinds), and its standard input
+    by ``null`` where it is among the largest; None where even that does not fit (or the calls are not calls of
+    named functions). Why: a run whose record was left out left no trace of what it called, and a verifier hid its
+    one weak test, ``total([7])``, in a run beside an ignored call of 300,000 items, beside a recorded run that
+    called nothing a program defines; the decoys' check measured that run alone, and the task was admitted (session
+    35's red-team, round 66). Shrunk, the record keeps ``total([7])``, which the check measures; and what a call too
+    large to keep passed is known by kind, which validation and training count as unmeasured where no kept call
+    passed the same (``verifier.recorded_runs``; session 36's red-team, F1: the paid list padded past the region
+    beside a kept ``total(5)``, whose int gave no decoy of a list). The last element tells a shrunk record from a
+    verifier's own call with null arguments, which a whole record never holds readably. The fork server shrinks a
+    whole record too, where it does not fit what is left of the text's region (``results_slot``)."""
     if not isinstance(calls, list) or not all(isinstance(call, list) and call and isinstance(call[0], str)
                                               for call in calls):
         return None
@@ -159,16 +150,29 @@ def shrunk(calls, stdin, limit):
         if at == len(pieces):
             stdin_piece = "null"
             continue
-        name = calls[at][0]
         count, length = count - 1, length - len(pieces[at])
         pieces[at] = None
-        if name not in named:
-            named[name] = _ENCODE([name, None, None])
-            count, length = count + 1, length + len(named[name])
+        marker = _ENCODE([calls[at][0], None, _kinds(calls[at])])
+        if marker not in named:
+            named[marker] = None
+            count, length = count + 1, length + len(marker)
     if _size(count, length, stdin_piece) > limit:
         return None
-    kept = [piece for piece in pieces if piece is not None] + list(named.values())
+    kept = [piece for piece in pieces if piece is not None] + list(named)
     return f"[[{', '.join(kept)}], {stdin_piece}, true]".encode("utf-8", "surrogatepass")
+
+
+_KINDS = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict", type(None): "none"}
+
+
+def _kinds(call):
+    """``[place, kind]`` of each argument of ``call`` (positional places by number, keyword ones by name); of a call
+    shrunk already (``[name, null, kinds]``), its kinds."""
+    if len(call) == 3 and call[1] is None and isinstance(call[2], list):
+        return call[2]
+    args = call[1] if len(call) > 1 and isinstance(call[1], list) else []
+    kwargs = call[2] if len(call) > 2 and isinstance(call[2], dict) else {}
+    return [[place, _KINDS.get(type(value), "none")] for place, value in [*enumerate(args), *kwargs.items()]]
 
 
 def _size(count, length, stdin_piece):
