@@ -5,8 +5,8 @@ tell the reference from simple wrong programs (:mod:`verifier.decoys`) that answ
 are the recorded runs with every argument changed a little (a number moved by one or two, a list reversed,
 shortened or with an item changed, a string reversed or lengthened; a standard input's numbers moved,
 :func:`verifier.script_decoys.near_stdin`), drawn from a seed and the records alone: inputs a verifier does not
-choose. What every recorded argument in one place had in common (sorted, never empty, never negative, one character)
-is kept, so that a decoy right on every input of the task's kind is not found wrong on inputs of another kind.
+choose. What every recorded argument in one place had in common (sorted, never empty, never negative) is kept, so that
+a decoy right on every input of the task's kind is not found wrong on inputs of another kind.
 """
 
 from __future__ import annotations
@@ -113,9 +113,7 @@ def _invariants(values: list) -> frozenset[str]:
     """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
     in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
     negative), ``distinct`` (lists without a duplicate, some with two items or more: red-team round 63, FP3, an
-    honest ``rotate_left`` of distinct cards raised on near lists given one), ``single`` (strings of one character:
-    session 35's red-team, FP5, an honest ``to_upper`` of one letter raised on near strings of two, and six of its
-    decoys were presumed wrong)."""
+    honest ``rotate_left`` of distinct cards raised on near lists given one)."""
     found = set()
     if all(isinstance(value, list) for value in values):
         if any(len(value) > 1 for value in values):
@@ -125,8 +123,6 @@ def _invariants(values: list) -> frozenset[str]:
             found.add("filled")
     if all(isinstance(value, str) and value for value in values):
         found.add("filled")
-    if all(isinstance(value, str) and len(value) == 1 for value in values):
-        found.add("single")
     if all(type(value) is int and value >= 0 for value in values):
         found.add("natural")
     if all(isinstance(value, list) for value in values) and any(len(value) > 1 for value in values) and all(
@@ -160,8 +156,6 @@ def _kept(value: object, invariants: frozenset[str], recorded: object) -> object
                     value = sorted(value, reverse=reverse)
                 except TypeError:
                     value = recorded
-    elif isinstance(value, str) and "single" in invariants and len(value) != 1:
-        value = next((char for char in value if char != recorded), recorded)
     elif isinstance(value, str) and "filled" in invariants and not value:
         value = recorded
     elif type(value) is int and "natural" in invariants:

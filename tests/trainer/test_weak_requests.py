@@ -678,12 +678,3 @@ def test_one_number_passed_to_a_function_of_star_args_is_found_weak(bwrap_scorin
 def test_varied_calls_of_a_function_of_star_args_are_no_trouble(bwrap_scoring_pool):
     calls = [["total", args, {}] for args in ([1, 2, 3], [], [5, -5], [7], [2, 9, 4, 4])]
     assert not weak_decoys(bwrap_scoring_pool, [[calls, ""]], STAR_SUM).trouble
-
-
-@pytest.mark.sandbox  # needs bubblewrap and root
-def test_an_honest_verifier_of_a_function_of_one_character_is_no_trouble(bwrap_scoring_pool):
-    """Session 35's red-team (FP5): ``to_upper`` of one letter, tested on letters of both cases and a digit, had six
-    decoys presumed wrong on near strings of two letters, which the reference raised on."""
-    reference = "def to_upper(c):\n    if 'a' <= c <= 'z':\n        return chr(ord(c) - 32)\n    return c\n"
-    runs = [[[["to_upper", [char], {}] for char in "azAZ1m"], ""]]
-    assert not weak_decoys(bwrap_scoring_pool, runs, reference).trouble

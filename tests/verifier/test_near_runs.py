@@ -173,10 +173,3 @@ def test_near_inputs_of_comma_separated_numbers_have_more_numbers_than_one_and_k
     sum does."""
     near = [run[1] for run in near_runs([[[], "7,"]], 0)]
     assert any(text.count(",") == 2 for text in near) and all(text.endswith(",") for text in near)
-
-
-def test_near_runs_keep_strings_of_one_character_so():
-    """Session 35's red-team (FP5): an honest ``to_upper`` of one letter raised on near strings of two letters."""
-    runs = [[[["to_upper", [char], {}] for char in "azAZ"], ""]]
-    near = [arg for run in near_runs(runs, 3) for _, (arg,), _ in run[0]]
-    assert all(isinstance(arg, str) and len(arg) == 1 for arg in near) and set(near) - set("azAZ")
