@@ -184,7 +184,7 @@ class ResultsReplay:
             if result.run_requests is None:  # (a backend that records nothing)
                 found = Replay()
             elif read.unreadable or read.blind or dropped or not read.runs:  # (what a record left unread, or a
-                # request known by name and kinds alone, asked is unknown: round 66, E2 and the dropped run beside a recorded one)
+                # request known by name and kinds alone, asked is unknown: round 66, E2, and its dropped run)
                 found = Replay(trouble=unrecorded(dropped, read.unreadable, read.unmeasured, read.unmeasured_input))
             else:
                 found = self._excused(spec, read)

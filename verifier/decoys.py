@@ -99,7 +99,8 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
     """The decoys for the functions ``runs`` (each ``[calls, stdin]``, a call ``[name, args, kwargs]``) called: for
     every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
     that argument was passed as, and its constants (:func:`_of_name`); for a name in ``varargs`` (the reference
-    defines it with ``*args``), the shapes of a list of all its positional arguments too (:data:`ALL_ARGS`). Where a run had a standard input, decoys that
+    defines it with ``*args``), the shapes of a list of all its positional arguments too (:data:`ALL_ARGS`).
+    Where a run had a standard input, decoys that
     print shapes of it come after them (:mod:`verifier.script_decoys`): where no run called a function the program
     is a script, and a called ``main()`` may read its input too (red-team round 62, D2). None where they would be
     more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million arguments)."""

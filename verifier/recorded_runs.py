@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifier.decoys import kind_of
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
@@ -158,22 +158,17 @@ def _order(items: list, features) -> list[int]:
 class _Read:
     """What :func:`_distinct` read of the records."""
 
-    distinct: set[str]  # the recorded runs, each as sorted JSON (``[calls, stdin]``)
+    distinct: set[str] = field(default_factory=set)  # the recorded runs, each as sorted JSON (``[calls, stdin]``)
     unreadable: int = 0
     shrunk: int = 0  # records the sandbox shrank (``run_digest.shrunk``)
-    elided: set[tuple] | None = None  # what the calls they left out held (:func:`_features`: names, kinds by place)
+    elided: set[tuple] = field(default_factory=set)  # what the calls they left out held (:func:`_features`)
     elided_input: bool = False  # whether one left out its standard input
 
 
-def _kinds(kinds: object) -> bool:
+def _is_kinds(kinds: object) -> bool:
     """Whether ``kinds`` is what a shrunk call holds in place of its arguments: ``[place, kind]`` pairs."""
     return isinstance(kinds, list) and all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str)
                                            and type(pair[0]) in (int, str) for pair in kinds)
-
-
-def _kinds_of(args: list, kwargs: dict) -> list[tuple]:
-    """``(place, kind)`` of each argument of a call."""
-    return [(place, kind_of(value)) for place, value in [*enumerate(args), *kwargs.items()]]
 
 
 def _distinct(records: Sequence[str]) -> _Read:
@@ -181,7 +176,7 @@ def _distinct(records: Sequence[str]) -> _Read:
     read: a float argument may be one). A shrunk record (``[calls, stdin, true]``) gives the run of the calls it
     kept (none where it kept none, or left out its standard input: those calls were asked with it), and the names
     of those it left out."""
-    read = _Read(set(), elided=set())
+    read = _Read()
     for record in records:
         try:
             value = loads(record.encode("utf-8", "surrogatepass"), max_depth=MAX_DEPTH, max_digits=_DIGITS,
@@ -197,16 +192,17 @@ def _distinct(records: Sequence[str]) -> _Read:
         calls, stdin = value[0], value[1]
         if not all(isinstance(call, list) and len(call) == 3 and isinstance(call[0], str)
                    and ((isinstance(call[1], list) and isinstance(call[2], dict))
-                        or (shrunk and call[1] is None and _kinds(call[2]))) for call in calls):
+                        or (shrunk and call[1] is None and _is_kinds(call[2]))) for call in calls):
             read.unreadable += 1  # (a response process would have failed the run at it)
             continue
         if shrunk:
             read.shrunk += 1
             kept = [call for call in calls if call[1] is not None] if stdin is not None else []
             for name, args, kinds in calls:
-                if args is None or stdin is None:
-                    read.elided |= _features([[name, [], {}]], "") | {
-                        (name, place, kind) for place, kind in (kinds if args is None else _kinds_of(args, kinds))}
+                if args is not None and stdin is None:
+                    read.elided |= _features([[name, args, kinds]], "")
+                elif args is None:  # (a name no program can define is left out at the end)
+                    read.elided |= {(name,), *((name, place, kind) for place, kind in kinds)}
             read.elided_input = read.elided_input or stdin is None
             if not kept:
                 continue
@@ -218,11 +214,12 @@ def _distinct(records: Sequence[str]) -> _Read:
     return read
 
 
-def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = (), unmeasured_input: bool = False) -> str:
+def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = (),
+               unmeasured_input: bool = False) -> str:
     """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests left no
     record at all, or ``unmeasured`` functions (and a standard input, ``unmeasured_input``) were asked only in
-    requests too large to record, or with a kind of argument passed only there (:attr:`RecordedRuns.blind`), or ``unreadable`` records could not be read back
-    (:func:`replay_runs`), or (none of these) no run left one (a run records its request before any of its code
+    requests too large to record, or with a kind of argument passed only there (:attr:`RecordedRuns.blind`), or
+    ``unreadable`` records could not be read back (:func:`replay_runs`), or (none of these) no run left one (a run records its request before any of its code
     runs: only a run ended in between leaves none). Either way what the requests test is unknown, and an unrecorded
     run is where a weak test hides: red-team round 57 (E4: one 40 KB standard input, when 32 KiB were recorded) in
     training, and session 34 in validation (``total([7])`` beside an ignored call of 200,000 items: the run's

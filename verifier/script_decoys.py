@@ -6,7 +6,8 @@ validation admitted it 2 of 2 times, training excused its reference's replayed d
 scripts were paid a run (the largest number, the first, the last, the count ...), unflagged.
 
 So a script's decoys are scripts too: each reads the standard input as whitespace-separated tokens, takes the
-numbers among them, commas and semicolons taken as whitespace (as ``int``, else ``float``), and prints one shape of them (:data:`SCRIPT_SHAPES`: the first
+numbers among them, commas and semicolons taken as whitespace (as ``int``, else ``float``), and prints one shape of
+them (:data:`SCRIPT_SHAPES`: the first
 number, the largest, the sum, the sum after the first, the count of tokens, the input sorted ...) or a constant
 (:data:`SCRIPT_CONSTANTS`), a list as its items on one line. A decoy's output is worked out from the input alone
 (:func:`script_answers_source`), as a function decoy's answers are. The near runs (:func:`near_stdin`) change every

@@ -133,7 +133,7 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
                   seed: int = 0) -> WeakRequests | None:
     """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
     ``run_requests``); None where there are none to measure (a verifier that runs no program). A request too large
-    to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds of argument. The
+    to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds. The
     check measures the calls kept, and training's answers check runs every paid text on them: an honest performance
     test of 200,000 items beside small tests is admitted (session 34's red-team). The requests are trouble where a
     function was asked only in calls too large to keep (:attr:`WeakRequests.unmeasured`), or a run left no record at

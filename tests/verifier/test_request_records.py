@@ -277,3 +277,16 @@ def test_a_record_the_scratch_has_no_room_for_is_counted_left_out(tmp_path):
         assert results_slot.requests(fd, 1) == ([], 1)
     finally:
         os.close(fd)
+
+
+def test_a_shrunk_record_names_argument_kinds_as_the_decoys_do():
+    """The sandbox names them (standard library only) and the host reads them (``verifier.decoys.kind_of``): a
+    kind named two ways would count every large call unmeasured."""
+    from verifier.decoys import kind_of
+    from verifier.sandbox.zygote.run_digest import shrunk
+
+    values = [True, 3, 2.5, "s", [1], {"k": 1}, None]
+    record = json.loads(shrunk([["f", values, {"key": [0] * 100}]], "", 40 + 20 * len(values)))
+    (name, args, kinds), = record[0]
+    assert args is None and kinds == [[place, kind_of(value)] for place, value in
+                                      [*enumerate(values), ("key", [0])]]

@@ -253,29 +253,33 @@ def test_a_weak_test_in_a_run_too_large_to_record_is_rejected_as_weak_tests(vali
     assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
 
 
+def _pays_first_call(calls: str, value: str = "7", then: str = "", **task: object) -> TaskSpec:
+    """A task (``total(xs)``, the sum of a list, unless ``task`` says otherwise) whose verifier makes one run of
+    ``calls`` (a Python expression), then the statement ``then``, and pays the run's first call returning ``value``
+    alone."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                f"    run = run_response(response, calls={calls})\n"
+                + (f"    {then}\n" if then else "")
+                + f"    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == {value} else 0.0\n")
+    fields = dict(prompt="Write `total(xs)`, the sum of a list of numbers.", verifier=verifier, reference=SUM,
+                  failure_cases=("def total(xs):\n    return len(xs)\n",))
+    return TaskSpec(**{**fields, **task})
+
+
 def test_a_weak_test_in_a_run_too_large_to_record_beside_a_run_of_no_function_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (round 66): beside a recorded run that called nothing a program defines, the run too
     large to record left the check that run alone to measure, and the task was admitted."""
-    verifier = ("from envsynth_sandbox import run_response\n"
-                "def verify(response):\n"
-                "    run = run_response(response, calls=[('total', [[7]]), ('total', [list(range(300000))])])\n"
-                "    run_response(response, calls=[('!', [])])\n"
-                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_pays_first_call("[('total', [[7]]), ('total', [list(range(300000))])]",
+                                                 then="run_response(response, calls=[('!', [])])"))
     assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
 
 
 def test_a_function_asked_only_in_a_call_too_large_to_record_is_rejected_as_weak_tests(validator):
     """The one paid call padded past the records' region (its answer, 7, is what ``max`` and the first item give),
     beside a recorded run that called nothing a program defines: ``total`` is known by name alone."""
-    verifier = ("from envsynth_sandbox import run_response\n"
-                "def verify(response):\n"
-                "    run = run_response(response, calls=[('total', [[7] + [0] * 600000])])\n"
-                "    run_response(response, calls=[('!', [])])\n"
-                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_pays_first_call("[('total', [[7] + [0] * 600000])]",
+                                                 then="run_response(response, calls=[('!', [])])"))
     assert report.reasons == ("weak_tests",)
     assert "asked `total` only in requests too large to record" in check(report, "weak_tests").detail
 
@@ -426,25 +430,16 @@ def test_a_script_paid_by_one_input_after_eight_ignored_inputs_is_rejected_as_we
 
 def test_a_weak_test_of_an_infinity_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E4): ``total([inf])`` alone was admitted, as every near move left the infinity one."""
-    verifier = ("from envsynth_sandbox import run_response\n"
-                "def verify(response):\n"
-                "    run = run_response(response, calls=[('total', [[float('inf')]])])\n"
-                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == float('inf') else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of floats.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_pays_first_call("[('total', [[float('inf')]])]", value="float('inf')"))
     assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
 
 
 def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E5): ``total(7)`` alone, of ``total(*numbers)``, was admitted."""
-    verifier = ("from envsynth_sandbox import run_response\n"
-                "def verify(response):\n"
-                "    run = run_response(response, calls=[('total', [7])])\n"
-                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
     reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
-    report = validator.validate(TaskSpec(prompt="Write `total(*numbers)`, the sum of its arguments.",
-                                         verifier=verifier, reference=reference,
-                                         failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
+    report = validator.validate(_pays_first_call("[('total', [7])]", reference=reference,
+                                                 prompt="Write `total(*numbers)`, the sum of its arguments.",
+                                                 failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
 
 
