@@ -28,8 +28,10 @@ FAIR_S = 0.2
 """A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
 FAIR_TIMES = 4
 """A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
-near run is run only where that fits what is left of the near runs' budget, the quickest first; one that does not
-end in it is refused, and so is one that no longer fit (it weighs as a refusal, :data:`REFUSED`). Why its own
+near run is run within it, the quickest first; one that does not end in it is refused, and so is one that no longer
+fit (it weighs as a refusal, :data:`REFUSED`). One whose fair time is past what is left (of the near runs' budget,
+or the longest run a verify call allows) is run for what is left, and counts as one that did not fit where it does not
+end in that. Why its own
 original's, and whole or not at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's
 fair time the whole budget, and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere,
 whose near runs were all cut short by the budget before their fair time: a run cut short that way said nothing.
@@ -37,9 +39,13 @@ Why four times: round 64 (C2b) had a reference right everywhere but ten times sl
 one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
 run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
 where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
-with tests that tell its decoys apart is no trouble. A near run fits where its fair time is within the longest run a
-verify call allows (2.5 s under the default 5 s wall) and within what is left of :data:`NEAR_BUDGET_S`; the runs go
-on over the check's calls (:data:`verifier.weak_requests.GOING_ON`)."""
+with tests that tell its decoys apart is no trouble. Why one is run for what is left (session 37, red-team round
+67's E8): a reference of 0.7 s whose one test was ``second_smallest([5, 5, 9])`` had no near run made, and its
+near lists kept their order, so the first item and the smallest, both paid, answered alike on every one, and no
+refusal weighed (no trouble, its digest excused in training); run for the 2.5 s a verify call allows under the
+default 5 s wall, three of them end, and both decoys are shown wrong. What is left: the longest run a verify call
+allows, and what is left of :data:`NEAR_BUDGET_S`; the runs go on over the check's calls
+(:data:`verifier.weak_requests.GOING_ON`)."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
@@ -91,6 +97,7 @@ BUDGET = {budget!r}
 FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
+ELIDED = {elided!r}
 MORE = {more!r}
 RECORDED = [None] * len(RUNS)
 TOOK = [0.0] * len(RUNS)
@@ -147,16 +154,18 @@ def go_on(reference):
     for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
         if at in TRIED:
             continue
-        if allowed[at] > min(longest, LEFT[0]):
+        given = min(allowed[at], longest, LEFT[0])
+        if given < FAIR_S:
             TRIED.add(at)
             continue
-        if end - time.monotonic() < allowed[at]:
+        if end - time.monotonic() < given:
             return False
         TRIED.add(at)
         calls, stdin, _ = NEAR[at]
         start = time.monotonic()
-        NEAR_RUNS[at] = run_response(reference, calls=calls, stdin=stdin, timeout=allowed[at])
+        run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
         LEFT[0] -= time.monotonic() - start
+        NEAR_RUNS[at] = None if run.outcome == "timeout" and given < allowed[at] else run
     return True
 
 
@@ -214,7 +223,15 @@ def answered(decoy, recorded):
                 if same is False:
                     return False
                 compared = compared or same is True
-    return compared
+    return compared or (ELIDED and unanswered(decoy, recorded))
+
+
+def unanswered(decoy, recorded):
+    for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
+        for (_, at), _, _, _, _ in unrun(*decoy, calls, stdin, places):
+            if (not run.loaded) if at < 0 else (at >= len(run.calls) or not run.calls[at].ok):
+                return True
+    return False
 
 
 def unrun(name, index, shape, calls, stdin, places):
@@ -293,15 +310,23 @@ leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no d
 before the runs are all made. One that crashed or exited is compared on the calls it answered (session 34's
 red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which validation admitted), and a near call
 answered in a run that did not complete weighs as a refusal (``os._exit`` patched to fail after every answer off
-the request had nothing compared)."""
+the request had nothing compared). Where some of what the reference was asked is known by kinds alone (``ELIDED``: a
+request too large to record, shrunk), a decoy no recorded call told apart is a rival also where none was compared,
+if it answered a recorded call that the reference did not (raised on, did not reach, or a script that did not
+load): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a
+paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no
+decoy was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
+(:data:`REFUSED`)."""
 
 
-def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str) -> str:
+def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,
+                 elided: bool = False) -> str:
     """:data:`DECOY_CHECK`'s source for the recorded ``runs``, their ``near`` runs, the decoys ``made`` and a
-    reference whose code is ``reference_code``."""
+    reference whose code is ``reference_code``; ``elided``: some of what the reference was asked is known by kinds
+    alone (:attr:`verifier.recorded_runs.RecordedRuns.shrunk`: :data:`DECOY_CHECK` says what that changes)."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, elided=elided,
                               near_budget=NEAR_BUDGET_S,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,

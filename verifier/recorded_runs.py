@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from verifier.decoys import kind_of
 from verifier.sandbox.zygote.fork_protocol import RECORDS_CAP
 from verifier.sandbox.zygote.plainjson import UnsafeJSON, loads
+from verifier.sandbox.zygote.run_digest import input_kinds
 
 __all__ = ["MAX_CALLS", "MAX_DEPTH", "MAX_RUNS", "RecordedRuns", "near_order", "replay_runs", "unrecorded"]
 
@@ -46,7 +47,8 @@ class RecordedRuns:
     # input, are known by name and kinds alone, and left out of ``runs`` and ``every``
     unmeasured: tuple[str, ...] = ()  # names a shrunk record called, or passed a kind of argument in a place, where
     # no call of ``every`` did
-    unmeasured_input: bool = False  # a shrunk record left out a standard input, and no run of ``every`` has one
+    unmeasured_input: tuple[str, ...] = ()  # what a standard input that a shrunk record left out held, and no run
+    # of ``every`` did: ``"input"`` (no run has a non-blank one), ``"number"``, ``"word"`` (:func:`input_kinds`)
 
     @property
     def whole(self) -> bool:
@@ -109,21 +111,30 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
             runs += [[calls, stdin] for calls in recorded]
     kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
     measured = set().union(*(_features(calls, "") for calls, _ in every))
+    measured_input = set().union(*(_input_features(stdin) for _, stdin in every))
     return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > MAX_RUNS, read.shrunk,
                         tuple(sorted({feature[0] for feature in read.elided - measured if feature[0].isidentifier()})),
-                        read.elided_input and not any(stdin.strip() for _, stdin in every))
+                        tuple(sorted(feature[1] if len(feature) > 1 else "input"
+                                     for feature in read.elided_input - measured_input)))
 
 
 def _features(calls: list, stdin: str) -> set[tuple]:
     """What a run's requests hold that the decoys (:mod:`verifier.decoys`) are made by: each called name (one a
     program can define), each kind of argument passed in each place of it, and a standard input that is not
-    blank."""
-    found: set[tuple] = {("stdin",)} if stdin.strip() else set()
+    blank, with what its tokens are (:func:`_input_features`)."""
+    found = _input_features(stdin)
     for name, args, kwargs in calls:
         if name.isidentifier():
             found.add((name,))
             found.update((name, place, kind_of(value)) for place, value in [*enumerate(args), *kwargs.items()])
     return found
+
+
+def _input_features(stdin: str) -> set[tuple]:
+    """What a standard input holds that the script decoys (:mod:`verifier.script_decoys`) read: ``("stdin",)``
+    where it is not blank (a feature of one element, as a name is: :func:`_order`), and ``("stdin", kind)`` for each
+    kind of its tokens (:func:`input_kinds`)."""
+    return {("stdin",), *(("stdin", kind) for kind in input_kinds(stdin))} if stdin.strip() else set()
 
 
 def _covering(items: list, bound: int, features) -> list:
@@ -162,7 +173,13 @@ class _Read:
     unreadable: int = 0
     shrunk: int = 0  # records the sandbox shrank (``run_digest.shrunk``)
     elided: set[tuple] = field(default_factory=set)  # what the calls they left out held (:func:`_features`)
-    elided_input: bool = False  # whether one left out its standard input
+    elided_input: set[tuple] = field(default_factory=set)  # what the standard inputs they left out held
+    # (:func:`_input_features`)
+
+
+def _is_input_kinds(kinds: object) -> bool:
+    """Whether ``kinds`` is what a shrunk record holds in place of its standard input (:func:`input_kinds`)."""
+    return isinstance(kinds, list) and kinds in ([], ["number"], ["word"], ["number", "word"])
 
 
 def _is_kinds(kinds: object) -> bool:
@@ -174,8 +191,8 @@ def _is_kinds(kinds: object) -> bool:
 def _distinct(records: Sequence[str]) -> _Read:
     """The distinct well-formed runs among ``records``, and what was not read of them (NaN and the infinities are
     read: a float argument may be one). A shrunk record (``[calls, stdin, true]``) gives the run of the calls it
-    kept (none where it kept none, or left out its standard input: those calls were asked with it), and the names
-    of those it left out."""
+    kept (none where it kept none, or left out its standard input: those calls were asked with it), the names of
+    those it left out, and what its standard input held where it left that out (:func:`input_kinds`)."""
     read = _Read()
     for record in records:
         try:
@@ -186,7 +203,7 @@ def _distinct(records: Sequence[str]) -> _Read:
             continue
         shrunk = isinstance(value, list) and len(value) == 3 and value[2] is True
         if not (isinstance(value, list) and len(value) == 2 + shrunk and isinstance(value[0], list)
-                and (isinstance(value[1], str) or (shrunk and value[1] is None))):
+                and (isinstance(value[1], str) or (shrunk and _is_input_kinds(value[1])))):
             read.unreadable += 1
             continue
         calls, stdin = value[0], value[1]
@@ -197,13 +214,14 @@ def _distinct(records: Sequence[str]) -> _Read:
             continue
         if shrunk:
             read.shrunk += 1
-            kept = [call for call in calls if call[1] is not None] if stdin is not None else []
+            kept = [call for call in calls if call[1] is not None] if isinstance(stdin, str) else []
             for name, args, kinds in calls:
-                if args is not None and stdin is None:
+                if args is not None and not isinstance(stdin, str):
                     read.elided |= _features([[name, args, kinds]], "")
                 elif args is None:  # (a name no program can define is left out at the end)
                     read.elided |= {(name,), *((name, place, kind) for place, kind in kinds)}
-            read.elided_input = read.elided_input or stdin is None
+            if not isinstance(stdin, str) and stdin:
+                read.elided_input |= {("stdin",), *(("stdin", kind) for kind in stdin)}
             if not kept:
                 continue
             value = [kept, stdin]
@@ -215,9 +233,10 @@ def _distinct(records: Sequence[str]) -> _Read:
 
 
 def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = (),
-               unmeasured_input: bool = False) -> str:
+               unmeasured_input: Sequence[str] = ()) -> str:
     """Why the records of a reference that ran leave its requests unmeasured: ``dropped`` runs' requests left no
-    record at all, or ``unmeasured`` functions (and a standard input, ``unmeasured_input``) were asked only in
+    record at all, or ``unmeasured`` functions (and a standard input, or one of numbers or words, ``unmeasured_input``:
+    :attr:`RecordedRuns.unmeasured_input`) were asked only in
     requests too large to record, or with a kind of argument passed only there (:attr:`RecordedRuns.blind`), or
     ``unreadable`` records could not be read back (:func:`replay_runs`), or (none of these) no run left one (a run records its request before any of its code
     runs: only a run ended in between leaves none). Either way what the requests test is unknown, and an unrecorded
@@ -229,7 +248,8 @@ def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = ()
         return (f"its reference's requests were too large to record ({dropped} run(s) past what the sandbox "
                 f"records: {RECORDS_CAP >> 20} MiB a text, as far as the run's pipe could be grown)")
     if unmeasured or unmeasured_input:
-        asked = [*(f"`{name}`" for name in unmeasured[:_NAMED]), *(["a standard input"] if unmeasured_input else [])]
+        asked = [*(f"`{name}`" for name in unmeasured[:_NAMED]), *([_input_told(unmeasured_input)]
+                                                                     if unmeasured_input else [])]
         more = len(unmeasured) - _NAMED
         return (f"its reference was asked {', '.join(asked)}{f' and {more} more' if more > 0 else ''} only in "
                 f"requests too large to record, or with a kind of argument passed only there ({RECORDS_CAP >> 20} "
@@ -239,3 +259,9 @@ def unrecorded(dropped: int, unreadable: int = 0, unmeasured: Sequence[str] = ()
                 f"{MAX_DEPTH - 4} levels of arguments, holding an integer of more than {_DIGITS} digits, or not calls "
                 f"of named functions)")
     return "its reference ran, but no run of it left a request that can be replayed"
+
+
+def _input_told(kinds: Sequence[str]) -> str:
+    """An unmeasured standard input (:attr:`RecordedRuns.unmeasured_input`) as a person reads it."""
+    held = [{"number": "numbers", "word": "words"}[kind] for kind in kinds if kind != "input"]
+    return "a standard input" + (f" holding {' and '.join(held)}" if held and "input" not in kinds else "")

@@ -114,7 +114,8 @@ class WeakRequests:
     unrecorded: int = 0  # runs whose requests left no record (too large even shrunk, or past the region)
     unreadable: int = 0  # records that could not be read back (:func:`replay_runs`)
     unmeasured: tuple[str, ...] = ()  # functions asked only in requests too large to record
-    unmeasured_input: bool = False  # a standard input given only in requests too large to record
+    unmeasured_input: tuple[str, ...] = ()  # what a standard input given only in requests too large to record held
+    # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
 
     @property
     def trouble(self) -> bool:
@@ -126,7 +127,7 @@ class WeakRequests:
         any left unrecorded, or asked only in requests too large to record (:func:`recorded_weak`), or any that
         cannot be read back."""
         return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
-                or self.unrecorded > 0 or self.unreadable > 0 or bool(self.unmeasured) or self.unmeasured_input)
+                or self.unrecorded > 0 or self.unreadable > 0 or bool(self.unmeasured) or bool(self.unmeasured_input))
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
@@ -158,19 +159,22 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
                             unmeasured=read.unmeasured, unmeasured_input=read.unmeasured_input)
     if not read.every:
         return None
-    weak = weak_decoys(pool, read.every, reference_code, seed)
+    weak = weak_decoys(pool, read.every, reference_code, seed, elided=read.shrunk > 0)
     if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
-        weak = weak_decoys(pool, read.every, reference_code, seed)
+        weak = weak_decoys(pool, read.every, reference_code, seed, elided=read.shrunk > 0)
     return weak
 
 
-def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0) -> WeakRequests:
+def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0,
+                elided: bool = False) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
     reference's over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`);
     where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
-    (:func:`verifier.near_runs.near_runs`): the trainer's is secret."""
+    (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: some of what the reference was
+    asked is known by kinds alone (a shrunk record; :data:`verifier.decoy_check.DECOY_CHECK` says what that
+    changes)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
@@ -178,7 +182,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     near = near_runs(runs, seed, varargs)
     if not made or not near:
         return WeakRequests()
-    source = decoy_source(runs, near, made, reference_code)
+    source = decoy_source(runs, near, made, reference_code, elided)
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
     results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
@@ -232,7 +236,8 @@ def weak_trouble(weak: WeakRequests) -> str:
                 "can spend (the verifier made them at once); make fewer or quicker requests")
     if weak.unmeasured or weak.unmeasured_input:
         return (f"{unrecorded(0, 0, weak.unmeasured, weak.unmeasured_input)}; the check of its tests cannot measure "
-                f"what they asked: ask each function (or the program) something small too, beside a large request")
+                f"what they asked: ask each function (or the program) something small too, beside a large request, with "
+                f"arguments of the same kinds (a small input holding numbers, where the large one does)")
     if weak.unrecorded or weak.unreadable:
         return (f"{unrecorded(weak.unrecorded, weak.unreadable)}; the check of its tests cannot measure what it was "
                 f"asked: make each run's arguments and input smaller (1 MiB of requests a text, all runs together)")

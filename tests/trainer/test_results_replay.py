@@ -104,14 +104,26 @@ def test_a_name_called_only_in_calls_too_large_to_record_is_unmeasured():
 
 
 def test_a_standard_input_given_only_in_a_request_too_large_to_record_is_unmeasured():
-    alone = replay_runs(['[[], null, true]', '[[["f", [1], {}]], ""]'])
-    beside = replay_runs(['[[], null, true]', '[[], "1 2\\n"]'])
-    assert alone.unmeasured_input and alone.blind and not beside.blind
+    alone = replay_runs(['[[], ["number"], true]', '[[["f", [1], {}]], ""]'])
+    beside = replay_runs(['[[], ["number"], true]', '[[], "1 2\\n"]'])
+    assert alone.unmeasured_input == ("input", "number") and alone.blind and not beside.blind
+
+
+def test_numbers_in_an_input_too_large_to_record_are_unmeasured_beside_recorded_inputs_without_any():
+    """Session 36's red-team (F2): a script paid by the first number of an input of 1.2 MB, beside a recorded
+    input ``x`` that the reference refused, had nothing measured that reads numbers."""
+    read = replay_runs(['[[], ["number"], true]', '[[], "x\\n"]'])
+    assert read.unmeasured_input == ("number",) and read.blind
+
+
+def test_an_input_too_large_to_record_is_measured_by_a_recorded_one_of_the_same_kinds():
+    read = replay_runs(['[[], ["number", "word"], true]', '[[], "3 apples\\n"]'])
+    assert read.unmeasured_input == () and not read.blind and read.shrunk == 1
 
 
 def test_a_shrunk_record_that_kept_no_call_gives_no_run():
     """Its calls were asked with the standard input it left out, or were all too large: none is a script's run."""
-    read = replay_runs(['[[["f", [1], {}]], null, true]', '[[["f", null, [[0, "int"]]]], "", true]'])
+    read = replay_runs(['[[["f", [1], {}]], ["word"], true]', '[[["f", null, [[0, "int"]]]], "", true]'])
     assert read.every == () and read.unmeasured == ("f",)
 
 
@@ -119,8 +131,8 @@ def test_null_arguments_in_a_whole_record_are_unreadable():
     """Only the sandbox's own shrunk record (its third element) names a call without its arguments, and the kinds
     of those."""
     records = ['[[["total", null, null]], "", true]', '[[["total", null, [[0, "list"]]]], ""]',
-               '[[["f", [1], {}]], "", false]']
-    assert replay_runs(records).unreadable == 3
+               '[[["f", [1], {}]], "", false]', '[[], null, true]', '[[], ["text"], true]']
+    assert replay_runs(records).unreadable == 5
 
 
 def test_a_kind_of_argument_passed_only_in_calls_too_large_to_record_is_unmeasured():
@@ -164,8 +176,9 @@ def test_calls_that_crowd_the_cut_with_features_of_their_own_still_leave_a_new_n
 
 def test_every_readable_record_is_measured_none_cut():
     """What the decoys' check measures (:attr:`RecordedRuns.every`): round 66 crowded any cut the host chose, and the
-    paid run was left unmeasured (E3: a script's input ``7`` after eight ignored inputs without a number)."""
-    records = [json.dumps([[], "!" * (i + 1) + "\n"]) for i in range(3 * MAX_RUNS)] + [json.dumps([[], "7\n"])]
+    paid run was left unmeasured (E3: a script's input ``7`` after eight ignored inputs without a number; here they
+    hold a number too, so that the cut, which keeps a kind of input none before held, does not keep it)."""
+    records = [json.dumps([[], "!" * (i + 1) + " 0\n"]) for i in range(3 * MAX_RUNS)] + [json.dumps([[], "7\n"])]
     read = replay_runs(records)
     assert len(read.every) == 3 * MAX_RUNS + 1 and [[], "7\n"] in read.every and [[], "7\n"] not in read.runs
 

@@ -678,3 +678,27 @@ def test_one_number_passed_to_a_function_of_star_args_is_found_weak(bwrap_scorin
 def test_varied_calls_of_a_function_of_star_args_are_no_trouble(bwrap_scoring_pool):
     calls = [["total", args, {}] for args in ([1, 2, 3], [], [5, -5], [7], [2, 9, 4, 4])]
     assert not weak_decoys(bwrap_scoring_pool, [[calls, ""]], STAR_SUM).trouble
+
+
+# Session 37 -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_slow_reference_whose_near_lists_keep_their_order_has_its_weak_decoys_found(bwrap_scoring_pool):
+    """Round 67's E8: 0.7 s a run made each near run's fair time 2.8 s, past the 2.5 s a call allows, so none ran;
+    the near lists of ``[5, 5, 9]`` keep their order, so the first item and the smallest (both paid) answered alike
+    on every one, and no refusal weighed. A near run past the time left is run for that time."""
+    reference = ("import time\n\ndef second_smallest(xs):\n    end = time.process_time() + 0.7\n"
+                 "    while time.process_time() < end:\n        pass\n    return sorted(xs)[1]\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["second_smallest", [[5, 5, 9]], {}]], ""]], reference)
+    assert weak.trouble and weak.strict == 2
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_decoys_answering_only_calls_the_reference_refused_are_weak_where_requests_were_left_out(bwrap_scoring_pool):
+    """Session 37: beside a paid call too large to record (known by kinds alone), a recorded ``total(['x'])`` that
+    the reference raised on compared no decoy, and none was weak. Where nothing was left out, such a call still
+    tells nothing (round 63's rule): the verifier's other requests are all measured."""
+    runs = [[[["total", [["x"]], {}]], ""]]
+    assert weak_decoys(bwrap_scoring_pool, runs, SUM_LOOP, elided=True).strict > 0
+    assert not weak_decoys(bwrap_scoring_pool, runs, SUM_LOOP).trouble

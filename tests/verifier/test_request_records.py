@@ -92,7 +92,7 @@ def verify(response):
     assert _asked(result) == [[[["f", [1], {}]], "7" * 300_000]]
 
 
-def test_a_request_too_large_to_record_is_recorded_without_its_standard_input(pool):
+def test_a_request_too_large_to_record_is_recorded_with_what_its_standard_input_held(pool):
     large = '''from envsynth_sandbox import run_response
 
 def verify(response):
@@ -102,7 +102,7 @@ def verify(response):
 '''
     (result,) = pool.score(large, [PROGRAM], RECORD)
     assert result.score == 1.0 and result.run_requests_dropped == 0
-    assert sorted(_asked(result), key=len) == [[[["f", [2], {}]], ""], [[["f", [1], {}]], None, True]]
+    assert sorted(_asked(result), key=len) == [[[["f", [2], {}]], ""], [[["f", [1], {}]], ["number"], True]]
 
 
 def test_a_request_too_large_to_record_keeps_its_small_calls_and_names_its_large_ones(pool):
@@ -290,3 +290,18 @@ def test_a_shrunk_record_names_argument_kinds_as_the_decoys_do():
     (name, args, kinds), = record[0]
     assert args is None and kinds == [[place, kind_of(value)] for place, value in
                                       [*enumerate(values), ("key", [0])]]
+
+
+@pytest.mark.parametrize("stdin", ["", "  \n", "3 9 1\n", "7,", "4;2", "x", "3 apples", "inf nan", "1_000 -2.5e3",
+                                   "\u0663 x", "a1 b2", "[1, 2]", "12abc"])
+def test_the_sandbox_reads_a_standard_input_s_numbers_and_words_as_the_script_decoys_do(stdin):
+    """What an input too large to record held is known by these alone (``run_digest.input_kinds``); named
+    otherwise than the decoys read it, an input of numbers would count as measured where no decoy read a number."""
+    from verifier.decoys import answers_source
+    from verifier.sandbox.zygote.run_digest import input_kinds
+
+    namespace: dict = {}
+    exec(answers_source(), namespace)
+    numbers = int(namespace["script_answer"]("len(n)", stdin)[1])
+    tokens = len(stdin.replace(",", " ").replace(";", " ").split())
+    assert input_kinds(stdin) == [*(["number"] if numbers else []), *(["word"] if tokens > numbers else [])]

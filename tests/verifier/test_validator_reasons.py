@@ -454,3 +454,41 @@ def test_a_script_paid_by_one_comma_separated_number_is_rejected_as_weak_tests(v
                                          verifier=verifier, reference=reference,
                                          failure_cases=("print(len(input().split(',')))\n",)))
     assert report.reasons == ("weak_tests",) and "max(numbers)" in check(report, "weak_tests").detail
+
+
+def _script_paid_by_a_large_input(beside: str) -> TaskSpec:
+    """A script task (print the sum of the input's integers) whose verifier pays an input of 1.2 MB that ``7``
+    opens (the first number, the largest and the sum are all 7), too large to record, beside a recorded input
+    ``beside`` whose run must print nothing (the reference refuses it)."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                f"    beside = run_response(response, stdin={beside!r})\n"
+                "    run = run_response(response, stdin='7\\n' + '0\\n' * 600000)\n"
+                "    return 1.0 if not beside.stdout.strip() and run.stdout.strip() == '7' else 0.0\n")
+    reference = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
+    return TaskSpec(prompt="Read whitespace-separated integers from standard input and print their sum.",
+                    verifier=verifier, reference=reference,
+                    failure_cases=("import sys\nprint(len(sys.stdin.read().split()))\n",))
+
+
+def test_a_script_paid_by_an_input_too_large_to_record_beside_one_without_numbers_is_rejected(validator):
+    """Session 36's red-team (F2): the large input was recorded as ``null``, and the recorded ``x`` counted as
+    measuring it; admitted 4 of 4 times."""
+    report = validator.validate(_script_paid_by_a_large_input("x"))
+    assert report.reasons == ("weak_tests",)
+    assert "a standard input holding numbers" in check(report, "weak_tests").detail
+
+
+def test_a_script_paid_by_an_input_too_large_to_record_beside_one_the_reference_refuses_is_rejected(validator):
+    """Session 37: beside ``5 x`` (numbers and words, as the large input holds), which the reference raised on, no
+    decoy was compared, and the task was admitted."""
+    report = validator.validate(_script_paid_by_a_large_input("5 x"))
+    assert report.reasons == ("weak_tests",) and "max(numbers)" in check(report, "weak_tests").detail
+
+
+def test_a_call_too_large_to_record_beside_a_call_of_its_kinds_the_reference_refuses_is_rejected(validator):
+    """Session 37: the paid ``total([7, 0, ...])`` too large to record, beside ``total(['x'])``, which the reference
+    raised on (and the verifier required it to): no decoy was compared, and the task was admitted."""
+    report = validator.validate(_pays_first_call("[('total', [[7] + [0] * 600000])]", value="7",
+                                                 then="run_response(response, calls=[('total', [['x']])])"))
+    assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
