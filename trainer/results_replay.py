@@ -218,7 +218,7 @@ class ResultsReplay:
         digests = [result.run_digest for result in results]
         if results[0].outcome is Outcome.SCORED and digests[0] is None:
             return Replay(trouble=NO_DIGEST)
-        weak = weak_decoys(self._pool, read.every, reference, self._near_rng.getrandbits(64), read.shrunk > 0)
+        weak = weak_decoys(self._pool, read.every, reference, self._near_rng.getrandbits(64), read.elided)
         if weak.trouble:  # (red-team round 60, A4: one trivial request; see verifier.weak_requests)
             return Replay(found.runs, trouble=weak_trouble(weak))
         ok = complete and weak.measured and not weak.count and separates(digests[0], digests[1:1 + len(failures)],

@@ -67,7 +67,9 @@ reversed: alike to the answers check, which compares a list's items in any order
 decoy only against a strict one (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists
 given a duplicate, where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A
 recorded call the reference raised on tells no decoy apart (as in the answers check): a verifier that made one and
-ignored it hid every decoy (round 63, B1)."""
+ignored it hid every decoy (round 63, B1). Nor does one it answered None, or a script's run that printed nothing
+(red-team round 68, A1 and A2): a verifier that takes a refusal for that answer pays every wrong program that raises
+there, where a decoy's answer (the first item of ``['x']``, the number of ``1.5``) looked told apart."""
 MAX_STEPS = 50_000
 """Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
 neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
@@ -97,7 +99,7 @@ BUDGET = {budget!r}
 FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
 REFUSED = {refused!r}
-ELIDED = {elided!r}
+ELIDED = set({elided!r})
 MORE = {more!r}
 RECORDED = [None] * len(RUNS)
 TOOK = [0.0] * len(RUNS)
@@ -214,22 +216,23 @@ def comparisons(name, index, shape, calls, stdin, run, places):
                     yield (name, at), run.calls[at].ok, run.calls[at].value, value, alike
 
 
-def answered(decoy, recorded):
+def answered(decoy, recorded, elided=False):
     compared = False
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
-            if ok:
+            if ok and not (want is None if decoy[0] else not want.strip()):
                 same = held(compare, want, got, True)
                 if same is False:
                     return False
                 compared = compared or same is True
-    return compared or (ELIDED and unanswered(decoy, recorded))
+    return compared or (elided and unanswered(decoy, recorded))
 
 
 def unanswered(decoy, recorded):
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for (_, at), _, _, _, _ in unrun(*decoy, calls, stdin, places):
-            if (not run.loaded) if at < 0 else (at >= len(run.calls) or not run.calls[at].ok):
+            if ((not run.loaded or not run.stdout.strip()) if at < 0
+                    else (at >= len(run.calls) or not run.calls[at].ok or run.calls[at].value is None)):
                 return True
     return False
 
@@ -290,7 +293,7 @@ def verify(response):
     if not done:
         raise Uncompared("the reference's runs did not end in this call")
     if not RIVALS:
-        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED)}}
+        RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED, at in ELIDED)}}
         for at in sorted(RIVALS[None]):
             RIVALS.setdefault(DECOYS[at][0], []).append(DECOYS[at])
     chosen = range(len(DECOYS)) if asked == [{all!r}] else [int(index) for index in asked]
@@ -310,23 +313,23 @@ leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no d
 before the runs are all made. One that crashed or exited is compared on the calls it answered (session 34's
 red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which validation admitted), and a near call
 answered in a run that did not complete weighs as a refusal (``os._exit`` patched to fail after every answer off
-the request had nothing compared). Where some of what the reference was asked is known by kinds alone (``ELIDED``: a
-request too large to record, shrunk), a decoy no recorded call told apart is a rival also where none was compared,
-if it answered a recorded call that the reference did not (raised on, did not reach, or a script that did not
-load): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a
+the request had nothing compared). Where some of what the reference was asked is known by kinds alone (a request
+too large to record, shrunk), a decoy that it may have asked (``ELIDED``: :func:`verifier.decoys.left_out`) and no
+recorded call told apart is a rival also where none was compared, if it answered a recorded call that the
+reference did not (raised on, did not reach, answered None, or a script that did not load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a
 paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no
 decoy was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
 (:data:`REFUSED`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,
-                 elided: bool = False) -> str:
+                 elided: Sequence[int] = ()) -> str:
     """:data:`DECOY_CHECK`'s source for the recorded ``runs``, their ``near`` runs, the decoys ``made`` and a
-    reference whose code is ``reference_code``; ``elided``: some of what the reference was asked is known by kinds
-    alone (:attr:`verifier.recorded_runs.RecordedRuns.shrunk`: :data:`DECOY_CHECK` says what that changes)."""
+    reference whose code is ``reference_code``; ``elided``: the positions of the decoys that a request known by
+    kinds alone may have asked (:func:`verifier.decoys.left_out`; :data:`DECOY_CHECK` says what that changes)."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, elided=elided,
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
 __all__ = ["ALL_ARGS", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys",
-           "kind_of", "varargs_names"]
+           "kind_of", "left_out", "varargs_names"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -61,6 +61,7 @@ the reference defines with ``*args`` (:func:`varargs_names`). Why: session 35's 
 alone, of ``total(*numbers)``; every shape of the one argument a call passed was told apart, or right on the near
 runs, and the first, the largest and the last of the numbers were never tried."""
 _ARGUMENT = re.compile(r"\bv\b")
+_NUMBERS = re.compile(r"\bn\b")  # (a script shape of the numbers among its input's tokens)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,22 @@ def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:
 def _shapes(kinds: list[str]) -> list[str]:
     """The shapes of an argument passed as ``kinds``, each once, in order (what :func:`decoys` counts and makes)."""
     return list(dict.fromkeys(shape for kind in kinds for shape in SHAPES.get(kind, ())))
+
+
+def left_out(decoy: Decoy, elided: frozenset[tuple]) -> bool:
+    """Whether a request known by kinds alone (``elided``: :attr:`verifier.recorded_runs.RecordedRuns.elided`) may
+    have asked what ``decoy`` answers: its function was called there (with an argument of a kind its shape is of,
+    in some place), or a standard input was given there (one holding numbers, for a shape of its numbers). Where it
+    may, a recorded call that the reference refused does not tell it apart (:data:`verifier.decoy_check.DECOY_CHECK`);
+    where it may not, it does: red-team round 68 (B1) had an honest ``total(5)`` that had to raise, beside a sum of
+    a large list, and every shape of an int was taken for a rival, and wrong."""
+    if not decoy.name:
+        return ("stdin",) in elided and (("stdin", "number") in elided or not _NUMBERS.search(decoy.shape))
+    if (decoy.name,) not in elided:
+        return False
+    return decoy.index is None or decoy.index == ALL_ARGS or any(
+        len(feature) == 3 and feature[0] == decoy.name and decoy.shape in SHAPES.get(feature[2], ())
+        for feature in elided)
 
 
 def answers_source() -> str:

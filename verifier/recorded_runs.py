@@ -49,6 +49,8 @@ class RecordedRuns:
     # no call of ``every`` did
     unmeasured_input: tuple[str, ...] = ()  # what a standard input that a shrunk record left out held, and no run
     # of ``every`` did: ``"input"`` (no run has a non-blank one), ``"number"``, ``"word"`` (:func:`input_kinds`)
+    elided: frozenset[tuple] = frozenset()  # what shrunk records left out held (:func:`_features`: a name, a name's
+    # kind of argument in a place, a standard input and its kinds), whether measured elsewhere or not
 
     @property
     def whole(self) -> bool:
@@ -115,7 +117,8 @@ def replay_runs(records: Sequence[str]) -> RecordedRuns:
     return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > MAX_RUNS, read.shrunk,
                         tuple(sorted({feature[0] for feature in read.elided - measured if feature[0].isidentifier()})),
                         tuple(sorted(feature[1] if len(feature) > 1 else "input"
-                                     for feature in read.elided_input - measured_input)))
+                                     for feature in read.elided_input - measured_input)),
+                        frozenset(read.elided | read.elided_input))
 
 
 def _features(calls: list, stdin: str) -> set[tuple]:
@@ -220,7 +223,7 @@ def _distinct(records: Sequence[str]) -> _Read:
                     read.elided |= _features([[name, args, kinds]], "")
                 elif args is None:  # (a name no program can define is left out at the end)
                     read.elided |= {(name,), *((name, place, kind) for place, kind in kinds)}
-            if not isinstance(stdin, str) and stdin:
+            if not isinstance(stdin, str):  # (a blank one too: a script asked only that pays constants, round 68's A5)
                 read.elided_input |= {("stdin",), *(("stdin", kind) for kind in stdin)}
             if not kept:
                 continue

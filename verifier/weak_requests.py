@@ -70,7 +70,7 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_check import ALL, BUDGET_S, MORE, decoy_source
-from verifier.decoys import MAX_DECOYS, Decoy, decoys, varargs_names
+from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs, unrecorded
@@ -159,22 +159,22 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
                             unmeasured=read.unmeasured, unmeasured_input=read.unmeasured_input)
     if not read.every:
         return None
-    weak = weak_decoys(pool, read.every, reference_code, seed, elided=read.shrunk > 0)
+    weak = weak_decoys(pool, read.every, reference_code, seed, read.elided)
     if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
-        weak = weak_decoys(pool, read.every, reference_code, seed, elided=read.shrunk > 0)
+        weak = weak_decoys(pool, read.every, reference_code, seed, read.elided)
     return weak
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0,
-                elided: bool = False) -> WeakRequests:
+                elided: frozenset[tuple] = frozenset()) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
     reference's over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`);
     where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
-    (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: some of what the reference was
-    asked is known by kinds alone (a shrunk record; :data:`verifier.decoy_check.DECOY_CHECK` says what that
-    changes)."""
+    (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone
+    held (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
+    :data:`verifier.decoy_check.DECOY_CHECK` say what that changes)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
@@ -182,7 +182,8 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     near = near_runs(runs, seed, varargs)
     if not made or not near:
         return WeakRequests()
-    source = decoy_source(runs, near, made, reference_code, elided)
+    source = decoy_source(runs, near, made, reference_code,
+                          [index for index, decoy in enumerate(made) if left_out(decoy, elided)])
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
     results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])

@@ -116,6 +116,13 @@ def test_numbers_in_an_input_too_large_to_record_are_unmeasured_beside_recorded_
     assert read.unmeasured_input == ("number",) and read.blind
 
 
+def test_a_blank_input_too_large_to_record_is_unmeasured_where_no_recorded_input_is_given():
+    """Red-team round 68 (A5): 2 MB of newlines alone, read as holding neither numbers nor words, left nothing
+    unmeasured, and a script asked only that (paid by a constant) was admitted."""
+    read = replay_runs(['[[], [], true]'])
+    assert read.unmeasured_input == ("input",) and read.blind
+
+
 def test_an_input_too_large_to_record_is_measured_by_a_recorded_one_of_the_same_kinds():
     read = replay_runs(['[[], ["number", "word"], true]', '[[], "3 apples\\n"]'])
     assert read.unmeasured_input == () and not read.blind and read.shrunk == 1

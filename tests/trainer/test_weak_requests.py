@@ -700,5 +700,29 @@ def test_decoys_answering_only_calls_the_reference_refused_are_weak_where_reques
     the reference raised on compared no decoy, and none was weak. Where nothing was left out, such a call still
     tells nothing (round 63's rule): the verifier's other requests are all measured."""
     runs = [[[["total", [["x"]], {}]], ""]]
-    assert weak_decoys(bwrap_scoring_pool, runs, SUM_LOOP, elided=True).strict > 0
+    elided = frozenset({("total",), ("total", 0, "list")})
+    assert weak_decoys(bwrap_scoring_pool, runs, SUM_LOOP, elided=elided).strict > 0
     assert not weak_decoys(bwrap_scoring_pool, runs, SUM_LOOP).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_call_the_reference_answered_none_tells_no_decoy_apart(bwrap_scoring_pool):
+    """Red-team round 68 (A2): a reference that answered ``total(['x'])`` with None, beside ``total([7])``, made the
+    first item, the largest and the smallest look told apart (they answer ``'x'``), while the verifier took a
+    refusal for None and paid every wrong program that raises on ``'x'``."""
+    reference = SUM_LOOP.replace("        result += x\n", "        if not isinstance(x, int):\n"
+                                 "            return None\n        result += x\n")
+    runs = [[[["total", [["x"]], {}]], ""], [[["total", [[7]], {}]], ""]]
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.trouble and "total returning max(arg1)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_run_that_printed_nothing_tells_no_decoy_apart(bwrap_scoring_pool):
+    """Red-team round 68 (A1): a script that printed nothing on ``1.5`` (and exited 0), beside ``7``, made every
+    decoy of numbers look told apart (they print 1.5), while the verifier took empty output for the answer and paid
+    the wrong programs that crash on ``1.5``."""
+    reference = ("import sys\ntry:\n    print(sum(int(t) for t in sys.stdin.read().split()))\n"
+                 "except ValueError:\n    pass\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "1.5"], [[], "7"]], reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)

@@ -3,7 +3,8 @@ verifier that tested ``total([7])`` alone)."""
 
 from __future__ import annotations
 
-from verifier.decoys import ALL_ARGS, CONSTANTS, MAX_DECOYS, SHAPES, answers_source, decoys, varargs_names
+from verifier.decoys import (ALL_ARGS, CONSTANTS, MAX_DECOYS, SHAPES, Decoy, answers_source, decoys, left_out,
+                             varargs_names)
 
 
 def _answer(decoy, *args, **kwargs):
@@ -161,3 +162,17 @@ def test_a_script_decoy_reads_numbers_separated_by_commas_or_semicolons():
     exec(answers_source(), namespace)
     assert namespace["script_answer"]("max(n)", "7,9,\n") == (True, "9")
     assert namespace["script_answer"]("n[0]", "4;2") == (True, "4")
+
+
+def test_a_decoy_is_left_out_only_where_a_request_known_by_kinds_may_have_asked_it():
+    """Red-team round 68 (B1): an honest ``total(5)`` that had to raise, beside a sum of a large list known by kinds
+    alone, made every shape of an int a rival; only the shapes of a kind the left-out call passed are."""
+    elided = frozenset({("total",), ("total", 0, "list")})
+    assert left_out(Decoy("total", 0, "max(v)"), elided) and left_out(Decoy("total", None, "0"), elided)
+    assert not left_out(Decoy("total", 0, "v + 1"), elided) and not left_out(Decoy("size", 0, "max(v)"), elided)
+
+
+def test_a_script_decoy_of_numbers_is_left_out_only_where_the_input_left_out_held_numbers():
+    words = frozenset({("stdin",), ("stdin", "word")})
+    assert left_out(Decoy("", None, "len(t)"), words) and not left_out(Decoy("", None, "max(n)"), words)
+    assert left_out(Decoy("", None, "max(n)"), words | {("stdin", "number")})

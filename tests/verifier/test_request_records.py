@@ -293,7 +293,8 @@ def test_a_shrunk_record_names_argument_kinds_as_the_decoys_do():
 
 
 @pytest.mark.parametrize("stdin", ["", "  \n", "3 9 1\n", "7,", "4;2", "x", "3 apples", "inf nan", "1_000 -2.5e3",
-                                   "\u0663 x", "a1 b2", "[1, 2]", "12abc"])
+                                   "\u0663 x", "a1 b2", "[1, 2]", "12abc", "the quick fox", "to Infinity and",
+                                   "naN", "-1.5 2.25"])
 def test_the_sandbox_reads_a_standard_input_s_numbers_and_words_as_the_script_decoys_do(stdin):
     """What an input too large to record held is known by these alone (``run_digest.input_kinds``); named
     otherwise than the decoys read it, an input of numbers would count as measured where no decoy read a number."""
