@@ -492,3 +492,20 @@ def test_a_call_too_large_to_record_beside_a_call_of_its_kinds_the_reference_ref
     report = validator.validate(_pays_first_call("[('total', [[7] + [0] * 600000])]", value="7",
                                                  then="run_response(response, calls=[('total', [['x']])])"))
     assert report.reasons == ("weak_tests",) and "max(arg1)" in check(report, "weak_tests").detail
+
+
+def test_an_honest_call_that_must_raise_beside_a_call_too_large_to_record_passes_weak_tests(validator):
+    """Red-team round 68 (B1): ``total(5)``, which the reference must raise on, beside varied small tests and a sum
+    of a large list known by kinds alone, made every shape of an int a rival (validator 1.29 as first written): an
+    int was never passed where the request was left out."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "CASES = [[1, 2, 3], [], [5, -5, 5], [7], [2, 2, 9], [10, -3]]\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('total', [xs]) for xs in CASES] + [('total', [5])])\n"
+                "    big = run_response(response, calls=[('total', [[7] + [1] * 600000])])\n"
+                "    small = all(call.ok and call.value == sum(xs) for call, xs in zip(run.calls, CASES))\n"
+                "    return float(small and len(run.calls) == 7 and not run.calls[6].ok and big.calls[0].ok\n"
+                "                 and big.calls[0].value == 600007)\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
+                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    assert check(report, "weak_tests").passed is True
