@@ -200,14 +200,19 @@ def test_a_call_that_crashes_with_load_failure_text_is_not_a_load_failure(valida
 SUM = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 
 
+def _total_task(verifier: str) -> TaskSpec:
+    """A task of ``total(xs)``, the sum of a list of ints, whose verifier is ``verifier``."""
+    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier, reference=SUM,
+                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+
+
 def _sum_task(cases: list[list[int]]) -> TaskSpec:
     verifier = ("from envsynth_sandbox import run_response\n"
                 f"CASES = {cases!r}\n"
                 "def verify(response):\n"
                 "    run = run_response(response, calls=[('total', [xs]) for xs in CASES], timeout=1.0)\n"
                 "    return 1.0 if all(c.ok and c.value == sum(xs) for c, xs in zip(run.calls, CASES)) else 0.0\n")
-    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier, reference=SUM,
-                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+    return _total_task(verifier)
 
 
 def test_a_verifier_whose_one_test_a_wrong_program_passes_is_rejected_as_weak_tests(validator):
@@ -242,8 +247,7 @@ def _padded_sum_task(honest_run: bool) -> TaskSpec:
                 + (honest if honest_run else "")
                 + "    run = run_response(response, calls=[('total', [[7]]), ('total', [list(range(200000))])])\n"
                 "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
-    return TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier, reference=SUM,
-                    failure_cases=("def total(xs):\n    return len(xs)\n",))
+    return _total_task(verifier)
 
 
 def test_a_weak_test_in_a_run_too_large_to_record_is_rejected_as_weak_tests(validator):
@@ -300,8 +304,7 @@ def test_a_list_padded_past_the_records_beside_a_kept_call_of_another_kind_is_re
                 "def verify(response):\n"
                 "    run = run_response(response, calls=[('total', [5]), ('total', [[7] + [0] * 600000])])\n"
                 "    return 1.0 if len(run.calls) == 2 and not run.calls[0].ok and run.calls[1].value == 7 else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_total_task(verifier))
     assert report.reasons == ("weak_tests",) and "`total`" in check(report, "weak_tests").detail
 
 
@@ -312,8 +315,7 @@ def test_an_honest_performance_test_in_the_run_of_its_small_tests_passes_weak_te
                 "def verify(response):\n"
                 "    run = run_response(response, calls=[('total', [xs]) for xs in CASES])\n"
                 "    return float(all(call.ok and call.value == sum(xs) for call, xs in zip(run.calls, CASES)))\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_total_task(verifier))
     assert check(report, "weak_tests").passed is True
 
 
@@ -506,6 +508,5 @@ def test_an_honest_call_that_must_raise_beside_a_call_too_large_to_record_passes
                 "    small = all(call.ok and call.value == sum(xs) for call, xs in zip(run.calls, CASES))\n"
                 "    return float(small and len(run.calls) == 7 and not run.calls[6].ok and big.calls[0].ok\n"
                 "                 and big.calls[0].value == 600007)\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(xs)`, the sum of a list of ints.", verifier=verifier,
-                                         reference=SUM, failure_cases=("def total(xs):\n    return len(xs)\n",)))
+    report = validator.validate(_total_task(verifier))
     assert check(report, "weak_tests").passed is True
