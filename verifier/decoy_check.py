@@ -316,9 +316,10 @@ answered in a run that did not complete weighs as a refusal (``os._exit`` patche
 the request had nothing compared). Where some of what the reference was asked is known by kinds alone (a request
 too large to record, shrunk), a decoy that it may have asked (``ELIDED``: :func:`verifier.decoys.left_out`) and no
 recorded call told apart is a rival also where none was compared, if it answered a recorded call that the
-reference did not (raised on, did not reach, answered None, or a script that did not load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a
-paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no
-decoy was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
+reference did not (raised on, did not reach, answered None, or a script that did not load or printed nothing):
+session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a paid
+input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no decoy
+was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
 (:data:`REFUSED`)."""
 
 
@@ -329,7 +330,8 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     kinds alone may have asked (:func:`verifier.decoys.left_out`; :data:`DECOY_CHECK` says what that changes)."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, elided=sorted(elided),
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
+                              elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,

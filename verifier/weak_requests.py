@@ -237,8 +237,8 @@ def weak_trouble(weak: WeakRequests) -> str:
                 "can spend (the verifier made them at once); make fewer or quicker requests")
     if weak.unmeasured or weak.unmeasured_input:
         return (f"{unrecorded(0, 0, weak.unmeasured, weak.unmeasured_input)}; the check of its tests cannot measure "
-                f"what they asked: ask each function (or the program) something small too, beside a large request, with "
-                f"arguments of the same kinds (a small input holding numbers, where the large one does)")
+                "what they asked: ask each function (or the program) something small too, beside a large request, "
+                "with arguments of the same kinds (a small input holding numbers, where the large one does)")
     if weak.unrecorded or weak.unreadable:
         return (f"{unrecorded(weak.unrecorded, weak.unreadable)}; the check of its tests cannot measure what it was "
                 f"asked: make each run's arguments and input smaller (1 MiB of requests a text, all runs together)")
