@@ -219,8 +219,8 @@ def comparisons(name, index, shape, calls, stdin, run, places):
 def answered(decoy, recorded, elided=False):
     compared = False
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
-        for _, ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
-            if ok and not (want is None if decoy[0] else not want.strip()):
+        for (_, at), _, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
+            if not no_answer(run, at):
                 same = held(compare, want, got, True)
                 if same is False:
                     return False
@@ -231,10 +231,15 @@ def answered(decoy, recorded, elided=False):
 def unanswered(decoy, recorded):
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for (_, at), _, _, _, _ in unrun(*decoy, calls, stdin, places):
-            if ((not run.loaded or not run.stdout.strip()) if at < 0
-                    else (at >= len(run.calls) or not run.calls[at].ok or run.calls[at].value is None)):
+            if no_answer(run, at):
                 return True
     return False
+
+
+def no_answer(run, at):
+    if at < 0:
+        return not run.loaded or not run.stdout.strip()
+    return at >= len(run.calls) or not run.calls[at].ok or run.calls[at].value is None
 
 
 def unrun(name, index, shape, calls, stdin, places):
