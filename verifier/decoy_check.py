@@ -19,7 +19,7 @@ from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
 
 __all__ = ["ALL", "BUDGET_S", "DECOY_CHECK", "FAIR_S", "FAIR_TIMES", "MAX_STEPS", "MORE", "NEAR_BUDGET_S", "REFUSED",
-           "REL_TOL", "decoy_source"]
+           "REL_TOL", "ROOMY_TIMES", "decoy_source"]
 
 BUDGET_S = 2.0
 """Seconds one of the reference's recorded runs may take in the check (validation's budget for a whole verify call);
@@ -70,6 +70,19 @@ recorded call the reference raised on tells no decoy apart (as in the answers ch
 ignored it hid every decoy (round 63, B1). Nor does one it answered None, or a script's run that printed nothing
 (red-team round 68, A1 and A2): a verifier that takes a refusal for that answer pays every wrong program that raises
 there, where a decoy's answer (the first item of ``['x']``, the number of ``1.5``) looked told apart."""
+ROOMY_TIMES = 2
+"""A strict decoy (:attr:`verifier.decoys.Decoy.strict`) that the recorded runs did not tell apart is wrong also
+where the reference refused near calls of it and answered none of them alike, no matter how its rivals answer there;
+a near run that did not end counts so once it was given this many times its original's time, or more (a run cut
+short sooner says nothing of a slow reference). A near call that is a recorded one again confirms nothing
+(:func:`_seen`). Why (red-team round 68, A3): ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or
+looped, on every other list. Near lists keep their order, so the first item and the smallest, both paid, answer
+alike on every one, and the quarter of :data:`REFUSED` weighs only where two rivals differ: admitted, its digest
+excused in training. A decoy that no near run confirmed is a wrong program the requests let through as far as
+anything measured shows; a right one is confirmed by any near call the reference answers. Only strict decoys: an
+honest reference refuses near lists of pairs that a change broke (session 31), where its rivals that keep the list
+were never confirmed. Still open: a reference that answers the near calls where the decoys happen to be right (a
+list whose two smallest items are equal) and refuses the rest."""
 MAX_STEPS = 50_000
 """Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
 neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
@@ -98,8 +111,12 @@ CUT = {cut!r}
 BUDGET = {budget!r}
 FAIR_S = {fair_s!r}
 FAIR_TIMES = {fair_times!r}
+ROOMY_TIMES = {roomy_times!r}
 REFUSED = {refused!r}
 ELIDED = set({elided!r})
+SEEN = set(map(tuple, json.loads({seen!r})))
+DRAWN = {drawn!r}
+ROOMY = set()
 MORE = {more!r}
 RECORDED = [None] * len(RUNS)
 TOOK = [0.0] * len(RUNS)
@@ -168,6 +185,8 @@ def go_on(reference):
         run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
         LEFT[0] -= time.monotonic() - start
         NEAR_RUNS[at] = None if run.outcome == "timeout" and given < allowed[at] else run
+        if run.outcome == "timeout" and given >= ROOMY_TIMES * TOOK[NEAR[at][2]]:
+            ROOMY.add(at)
     return True
 
 
@@ -273,8 +292,22 @@ def rivals_at(at, run, name, strict_only):
     return THEIRS[at, name, strict_only]
 
 
+def fresh(at, place):
+    name, call = place
+    if call >= 0 or not name:
+        return (at, call) not in SEEN
+    return any((at, other) not in SEEN for other in NEAR_PLACES[at].get(name, ()))
+
+
+def unread(near):
+    return all(run is not None and run.outcome == "completed" and run.stdout == RECORDED[NEAR[at][2]].stdout
+               for at, run in enumerate(near))
+
+
 def wrong(decoy, near):
-    agreed = refused = 0
+    if DRAWN and unread(near):
+        return False
+    agreed = refused = bare = confirmed = 0
     strict = decoy[2] not in REARRANGING
     for at, run in enumerate(near):
         for place, ok, want, got, compare in near_comparisons(decoy, at, run):
@@ -283,11 +316,13 @@ def wrong(decoy, near):
                 if same is False:
                     return True
                 agreed += same is True
+                confirmed += same is True and fresh(at, place)
             else:
                 mine, strict_only = repr(got), run is None or not strict
                 refused += any(key != mine and held(compare, theirs, got, False) is False
                                for key, theirs in rivals_at(at, run, decoy[0], strict_only).get(place, {{}}).items())
-    return refused > 0 and refused >= REFUSED * (refused + agreed)
+                bare += run is not None or at in ROOMY
+    return (refused > 0 and refused >= REFUSED * (refused + agreed)) or (strict and bare > 0 and not confirmed)
 
 
 def verify(response):
@@ -338,7 +373,21 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
                               elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
+                              seen=json.dumps(_seen(runs, near)), roomy_times=ROOMY_TIMES,
+                              drawn=not any(calls or stdin.strip() for calls, stdin in runs),
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,
                               rearranging=sorted(REARRANGING),
                               answers=answers_source())
+
+
+def _seen(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
+    """The places ``[near run, call]`` of the near calls that are a recorded call again (its name, arguments and
+    keywords; ``-1``: a script's near input that is a recorded input): such a call confirms no decoy
+    (:data:`ROOMY_TIMES`). Why: the near lists of ``[5, 5, 9]`` keep their order, so its reversed copy is
+    ``[5, 5, 9]`` again."""
+    recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
+    inputs = {stdin for calls, stdin in runs if not calls}
+    return [[at, place] for at, (calls, stdin, _) in enumerate(near)
+            for place in ([-1] if not calls and stdin in inputs else [])
+            + [index for index, call in enumerate(calls) if json.dumps(call, sort_keys=True) in recorded]]

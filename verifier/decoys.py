@@ -101,7 +101,8 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
     every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
     that argument was passed as, and its constants (:func:`_of_name`); for a name in ``varargs`` (the reference
     defines it with ``*args``), the shapes of a list of all its positional arguments too (:data:`ALL_ARGS`).
-    Where a run had a standard input, decoys that
+    Where a run had a standard input, or no run called a function (a script, its input blank: red-team round 68's
+    A5 control, a sum tested on ten newlines alone, paid ``print(0)`` and the count of tokens), decoys that
     print shapes of it come after them (:mod:`verifier.script_decoys`): where no run called a function the program
     is a script, and a called ``main()`` may read its input too (red-team round 62, D2). None where they would be
     more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million arguments)."""
@@ -114,7 +115,7 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
                     kinds = places.setdefault(index, [])
                     if kind_of(value) not in kinds:
                         kinds.append(kind_of(value))
-    scripted = any(stdin.strip() for _, stdin in runs)
+    scripted = any(stdin.strip() for _, stdin in runs) or bool(runs) and not any(calls for calls, _ in runs)
     script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
     for name in varargs & passed.keys():
         passed[name][ALL_ARGS] = ["list"]

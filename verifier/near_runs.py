@@ -101,12 +101,24 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     """Near runs of a script's runs (no calls): copies of its non-empty inputs in turn, every number of each moved a
     little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
     recorded input is left out), those holding a number first: the script decoys print numbers of their input,
-    and session 35's red-team paid ``7`` alone after eight ignored inputs of words, which had every near copy."""
+    and session 35's red-team paid ``7`` alone after eight ignored inputs of words, which had every near copy.
+    Where every input was blank, drawn ones (:func:`_drawn_input`)."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
+    if not recorded:
+        return [[[], _drawn_input(rng), origin] for _ in range(MAX_NEAR_RUNS)
+                for origin in range(len(runs))][:MAX_NEAR_RUNS]
     order = sorted(range(len(runs)), key=lambda origin: _WITH_NUMBER.search(runs[origin][1]) is None)
     found = [[[], near_stdin(runs[origin][1], recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
              for origin in order if runs[origin][1].strip()]
     return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
+
+
+def _drawn_input(rng: random.Random) -> str:
+    """A near input of a script whose recorded inputs were all blank: a line of one to three numbers from 1 to 9.
+    Why: nothing in a blank input can be moved, and a verifier whose one test was ten newlines (the sum 0) paid
+    ``print(0)`` and the count of tokens (red-team round 68, A5's control); a script that reads no input prints
+    what it did."""
+    return " ".join(str(rng.randint(1, 9)) for _ in range(rng.randint(1, 3))) + "\n"
 
 
 def _invariants(values: list) -> frozenset[str]:

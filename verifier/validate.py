@@ -58,7 +58,7 @@ from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 from verifier.weak_requests import recorded_weak
 
-VALIDATOR_VERSION = "1.29"
+VALIDATOR_VERSION = "1.30"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 

@@ -726,3 +726,58 @@ def test_a_script_run_that_printed_nothing_tells_no_decoy_apart(bwrap_scoring_po
                  "except ValueError:\n    pass\n")
     weak = weak_decoys(bwrap_scoring_pool, [[[], "1.5"], [[], "7"]], reference)
     assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+# Session 38 -------------------------------------------------------------------------------------------------------
+
+
+def _second_smallest(refusal: str) -> str:
+    return f"def second_smallest(xs):\n    if xs != [5, 5, 9]:\n{refusal}    return sorted(xs)[1]\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("refusal", ["        raise ValueError(xs)\n", "        while True:\n            pass\n"],
+                         ids=["raises", "loops"])
+def test_a_reference_that_answers_no_near_call_has_the_rivals_it_never_confirmed_found(bwrap_scoring_pool,
+                                                                                         refusal):
+    """Red-team round 68 (A3): ``second_smallest([5, 5, 9])`` alone, of a reference that refuses every other list.
+    The near lists keep their order, so the first item and the smallest (both paid) answer alike on each, and a
+    refusal weighed only where two rivals differ; the reversed copy is ``[5, 5, 9]`` again, and confirms nothing."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[["second_smallest", [[5, 5, 9]], {}]], ""]], _second_smallest(refusal))
+    assert weak.trouble and {decoy.label for decoy in weak.named} == {"arg1[0]", "min(arg1)"}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_slow_reference_that_hangs_on_every_near_call_has_its_unconfirmed_rivals_found(bwrap_scoring_pool):
+    """A3 with the reference 0.7 s on its one list: each near run had 2.5 s (its fair time, 2.8 s, is past what a
+    call allows), more than twice its original's, and did not end."""
+    reference = _second_smallest("        while True:\n            pass\n").replace(
+        "    return", "    end = time.process_time() + 0.7\n    while time.process_time() < end:\n        pass\n"
+        "    return")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["second_smallest", [[5, 5, 9]], {}]], ""]], "import time\n" + reference)
+    assert weak.trouble and weak.strict == 2
+
+
+BLANK_SUM = "import sys\nprint(sum(int(token) for token in sys.stdin.read().split()))\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_tested_on_a_blank_input_alone_has_its_decoys_found(bwrap_scoring_pool):
+    """Red-team round 68 (A5's control): a sum tested on ten newlines alone (answer 0) paid ``print(0)`` and the
+    count of tokens; no decoy was made of a blank input, and it had no near copy."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "\n" * 10]], BLANK_SUM)
+    assert weak.trouble and {"a script printing 0", "a script printing len(tokens)"} <= {
+        decoy.described for decoy in weak.named}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("program", ["print('Hello, World!')\n", "print(0)\n"], ids=["greeting", "zero"])
+def test_a_script_that_reads_no_input_run_without_one_is_no_trouble(bwrap_scoring_pool, program):
+    """A program that reads nothing prints the same on the drawn inputs as on none: the shapes of an input it never
+    reads are not wrong programs (``print(0)`` answers as the sum of an empty input does)."""
+    assert not weak_decoys(bwrap_scoring_pool, [[[], ""]], program).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_blank_input_beside_varied_ones_is_no_trouble(bwrap_scoring_pool):
+    assert not weak_decoys(bwrap_scoring_pool, [[[], ""], [[], "3 4\n"], [[], "10 -2 5\n"]], BLANK_SUM).trouble

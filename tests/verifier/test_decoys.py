@@ -115,8 +115,13 @@ def test_a_script_decoy_whose_shape_raises_prints_as_the_reference_does():
     assert _printed(made["max(numbers)"], "words only\n") == (False, None)
 
 
-def test_a_script_that_reads_nothing_has_no_decoys():
-    assert decoys([[[], ""]]) == []
+def test_a_script_run_on_blank_inputs_alone_has_script_decoys():
+    """Red-team round 68 (A5's control): a sum tested on ten newlines alone paid ``print(0)``, which no decoy was."""
+    assert {decoy.label for decoy in decoys([[[], "\n" * 10], [[], ""]])} >= {"0", "len(tokens)", "sum(numbers)"}
+
+
+def test_a_run_that_calls_nothing_beside_runs_that_call_functions_has_no_script_decoys():
+    assert {decoy.name for decoy in decoys([[[], ""], [[["total", [[1, 2]], {}]], ""]])} == {"total"}
 
 
 

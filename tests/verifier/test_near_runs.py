@@ -111,10 +111,6 @@ def test_an_empty_list_near_others_of_records_gets_a_changed_record_not_a_number
     assert any(items == [] for items in near) and any(len(items) == 1 for items in near)
 
 
-def test_a_script_that_reads_nothing_has_no_near_runs():
-    assert near_runs([[[], ""]]) == []
-
-
 def test_lists_without_a_duplicate_in_every_record_stay_so():
     """Red-team round 63 (FP3): an honest ``rotate_left`` of distinct cards raised on near lists given one."""
     runs = [[[["f", [xs], {}] for xs in ([1, 2, 3, 4], [5, 6, 7], [8, 9])], ""]]
@@ -173,3 +169,12 @@ def test_near_inputs_of_comma_separated_numbers_have_more_numbers_than_one_and_k
     sum does."""
     near = [run[1] for run in near_runs([[[], "7,"]], 0)]
     assert any(text.count(",") == 2 for text in near) and all(text.endswith(",") for text in near)
+
+
+def test_near_inputs_of_a_script_whose_inputs_were_all_blank_are_drawn_lines_of_numbers():
+    """Red-team round 68 (A5's control): nothing in ten newlines can be moved, and a sum tested on them alone paid
+    ``print(0)``."""
+    near = near_runs([[[], "\n" * 10], [[], ""]])
+    assert len(near) == MAX_NEAR_RUNS and {origin for _, _, origin in near} == {0, 1}
+    for calls, stdin, _ in near:
+        assert calls == [] and 1 <= len(stdin.split()) <= 3 and all(token.isdigit() for token in stdin.split())

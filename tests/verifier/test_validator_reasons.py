@@ -510,3 +510,30 @@ def test_an_honest_call_that_must_raise_beside_a_call_too_large_to_record_passes
                 "                 and big.calls[0].value == 600007)\n")
     report = validator.validate(_total_task(verifier))
     assert check(report, "weak_tests").passed is True
+
+
+def test_one_sorted_list_of_a_reference_that_refuses_every_other_is_rejected_as_weak_tests(validator):
+    """Red-team round 68 (A3): ``second_smallest([5, 5, 9])`` alone, its reference raising on any other list, paid
+    the first item and the smallest; the near lists keep their order, where those two answer alike."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('second_smallest', [[5, 5, 9]])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 5 else 0.0\n")
+    reference = ("def second_smallest(xs):\n    if xs != [5, 5, 9]:\n        raise ValueError(xs)\n"
+                 "    return sorted(xs)[1]\n")
+    report = validator.validate(TaskSpec(prompt="Write `second_smallest(xs)`, the second item of xs sorted.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("def second_smallest(xs):\n    return max(xs)\n",)))
+    assert report.reasons == ("weak_tests",) and "min(arg1)" in check(report, "weak_tests").detail
+
+
+def test_a_script_tested_on_a_blank_input_alone_is_rejected_as_weak_tests(validator):
+    """Red-team round 68 (A5's control): ten newlines alone, the sum 0, paid ``print(0)`` and the count of tokens."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    return 1.0 if run_response(response, stdin='\\n' * 10).stdout.strip() == '0' else 0.0\n")
+    reference = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
+    report = validator.validate(TaskSpec(prompt="Read whitespace-separated integers and print their sum.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("print(-1)\n",)))
+    assert report.reasons == ("weak_tests",) and "a script printing 0" in check(report, "weak_tests").detail
