@@ -71,7 +71,7 @@ ignored it hid every decoy (round 63, B1). Nor does one it answered None, or a s
 (red-team round 68, A1 and A2): a verifier that takes a refusal for that answer pays every wrong program that raises
 there, where a decoy's answer (the first item of ``['x']``, the number of ``1.5``) looked told apart."""
 ROOMY_TIMES = 2
-"""A strict decoy (:attr:`verifier.decoys.Decoy.strict`) that the recorded runs did not tell apart is wrong also
+"""A strict decoy of a function (:attr:`verifier.decoys.Decoy.strict`) that the recorded runs did not tell apart is wrong also
 where the reference refused near calls of it and answered none of them alike, no matter how its rivals answer there;
 a near run that did not end counts so once it was given this many times its original's time, or more (a run cut
 short sooner says nothing of a slow reference). A near call that is a recorded one again confirms nothing
@@ -81,8 +81,11 @@ alike on every one, and the quarter of :data:`REFUSED` weighs only where two riv
 excused in training. A decoy that no near run confirmed is a wrong program the requests let through as far as
 anything measured shows; a right one is confirmed by any near call the reference answers. Only strict decoys: an
 honest reference refuses near lists of pairs that a change broke (session 31), where its rivals that keep the list
-were never confirmed. Still open: a reference that answers the near calls where the decoys happen to be right (a
-list whose two smallest items are equal) and refuses the rest."""
+were never confirmed. Only a function's: a script's near inputs all hold a number more or fewer
+(:func:`verifier.script_decoys.near_stdin`), and an honest ``a, b = map(int, input().split())`` refuses every one
+(its sum, the task's answer, was taken for wrong). Still open: a reference that answers the near calls where the
+decoys happen to be right (a list whose two smallest items are equal) and refuses the rest; and the same as a
+script, the one input ``5 5 9``."""
 MAX_STEPS = 50_000
 """Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
 neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
@@ -322,7 +325,8 @@ def wrong(decoy, near):
                 refused += any(key != mine and held(compare, theirs, got, False) is False
                                for key, theirs in rivals_at(at, run, decoy[0], strict_only).get(place, {{}}).items())
                 bare += run is not None or at in ROOMY
-    return (refused > 0 and refused >= REFUSED * (refused + agreed)) or (strict and bare > 0 and not confirmed)
+    return (refused > 0 and refused >= REFUSED * (refused + agreed)) or (
+        strict and bool(decoy[0]) and bare > 0 and not confirmed)
 
 
 def verify(response):

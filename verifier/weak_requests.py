@@ -17,7 +17,8 @@ its function exactly as the reference did was not told from it (the replay would
 digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
 check's own comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of
 its near calls where another such decoy answers otherwise (:data:`verifier.decoy_check.REFUSED`: raised on them, did not end them in
-fair time, or left the check no time for them, :data:`verifier.decoy_check.FAIR_TIMES`). A decoy that
+fair time, or left the check no time for them, :data:`verifier.decoy_check.FAIR_TIMES`), or, for a strict one, when
+the reference refused near calls of it and answered none alike (:data:`verifier.decoy_check.ROOMY_TIMES`). A decoy that
 answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
 for a decoy.
 
