@@ -71,11 +71,13 @@ ignored it hid every decoy (round 63, B1). Nor does one it answered None, or a s
 (red-team round 68, A1 and A2): a verifier that takes a refusal for that answer pays every wrong program that raises
 there, where a decoy's answer (the first item of ``['x']``, the number of ``1.5``) looked told apart."""
 ROOMY_TIMES = 2
-"""A strict decoy of a function (:attr:`verifier.decoys.Decoy.strict`) that the recorded runs did not tell apart is wrong also
-where the reference refused near calls of it and answered none of them alike, no matter how its rivals answer there;
-a near run that did not end counts so once it was given this many times its original's time, or more (a run cut
-short sooner says nothing of a slow reference). A near call that is a recorded one again confirms nothing
-(:func:`_seen`). Why (red-team round 68, A3): ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or
+"""A strict decoy of a function that is a shape of its arguments (:attr:`verifier.decoys.Decoy.strict`: the first
+item, the smallest, a length ...) that the recorded runs did not tell apart is wrong also where the reference refused
+near calls of it and answered none of them alike, no matter how its rivals answer there; a near run that did not end
+counts so once it was given this many times its original's time, or the longest run a verify call allows (a run cut
+short sooner says nothing of a slow reference; red-team round 69, A1: a reference of 1.35 s that looped elsewhere had
+2.5 s a near run, less than twice its time, and none counted). A near call that is a recorded one again confirms
+nothing (:func:`_seen`). Why (red-team round 68, A3): ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or
 looped, on every other list. Near lists keep their order, so the first item and the smallest, both paid, answer
 alike on every one, and the quarter of :data:`REFUSED` weighs only where two rivals differ: admitted, its digest
 excused in training. A decoy that no near run confirmed is a wrong program the requests let through as far as
@@ -83,7 +85,10 @@ anything measured shows; a right one is confirmed by any near call the reference
 honest reference refuses near lists of pairs that a change broke (session 31), where its rivals that keep the list
 were never confirmed. Only a function's: a script's near inputs all hold a number more or fewer
 (:func:`verifier.script_decoys.near_stdin`), and an honest ``a, b = map(int, input().split())`` refuses every one
-(its sum, the task's answer, was taken for wrong). Still open: a reference that answers the near calls where the
+(its sum, the task's answer, was taken for wrong). Not a constant: an honest ``validate_date(s)`` that returns True
+or raises, tested on valid dates and on invalid ones that must raise, refuses every near string (each is malformed),
+and ``True`` and ``1`` were taken for wrong (round 69, B1); a raise the verifier required is not in the records.
+Still open: a reference that answers the near calls where the
 decoys happen to be right (a list whose two smallest items are equal) and refuses the rest; and the same as a
 script, the one input ``5 5 9``."""
 MAX_STEPS = 50_000
@@ -118,7 +123,6 @@ ROOMY_TIMES = {roomy_times!r}
 REFUSED = {refused!r}
 ELIDED = set({elided!r})
 SEEN = set(map(tuple, json.loads({seen!r})))
-DRAWN = {drawn!r}
 ROOMY = set()
 MORE = {more!r}
 RECORDED = [None] * len(RUNS)
@@ -188,7 +192,7 @@ def go_on(reference):
         run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
         LEFT[0] -= time.monotonic() - start
         NEAR_RUNS[at] = None if run.outcome == "timeout" and given < allowed[at] else run
-        if run.outcome == "timeout" and given >= ROOMY_TIMES * TOOK[NEAR[at][2]]:
+        if run.outcome == "timeout" and given >= min(ROOMY_TIMES * TOOK[NEAR[at][2]], longest):
             ROOMY.add(at)
     return True
 
@@ -302,14 +306,7 @@ def fresh(at, place):
     return any((at, other) not in SEEN for other in NEAR_PLACES[at].get(name, ()))
 
 
-def unread(near):
-    return all(run is not None and run.outcome == "completed" and run.stdout == RECORDED[NEAR[at][2]].stdout
-               for at, run in enumerate(near))
-
-
 def wrong(decoy, near):
-    if DRAWN and unread(near):
-        return False
     agreed = refused = bare = confirmed = 0
     strict = decoy[2] not in REARRANGING
     for at, run in enumerate(near):
@@ -326,7 +323,7 @@ def wrong(decoy, near):
                                for key, theirs in rivals_at(at, run, decoy[0], strict_only).get(place, {{}}).items())
                 bare += run is not None or at in ROOMY
     return (refused > 0 and refused >= REFUSED * (refused + agreed)) or (
-        strict and bool(decoy[0]) and bare > 0 and not confirmed)
+        strict and bool(decoy[0]) and decoy[1] is not None and bare > 0 and not confirmed)
 
 
 def verify(response):
@@ -378,7 +375,6 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
                               seen=json.dumps(_seen(runs, near)), roomy_times=ROOMY_TIMES,
-                              drawn=not any(calls or stdin.strip() for calls, stdin in runs),
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,
                               rearranging=sorted(REARRANGING),

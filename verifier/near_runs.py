@@ -16,6 +16,7 @@ import math
 import random
 import re
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
 from verifier.script_decoys import near_stdin
@@ -102,22 +103,25 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     little (:func:`verifier.script_decoys.near_stdin`), :data:`MAX_NEAR_RUNS` of them (a copy that came out as a
     recorded input is left out), those holding a number first: the script decoys print numbers of their input,
     and session 35's red-team paid ``7`` alone after eight ignored inputs of words, which had every near copy.
-    Where every input was blank, drawn ones (:func:`_drawn_input`)."""
+    Where no input held a number (blank ones, words, a comma alone), every other one is drawn instead
+    (:func:`_drawn_input`)."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
-    if not recorded:
-        return [[[], _drawn_input(rng), origin] for _ in range(MAX_NEAR_RUNS)
-                for origin in range(len(runs))][:MAX_NEAR_RUNS]
     order = sorted(range(len(runs)), key=lambda origin: _WITH_NUMBER.search(runs[origin][1]) is None)
     found = [[[], near_stdin(runs[origin][1], recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
              for origin in order if runs[origin][1].strip()]
-    return [run for run in found if run[1] not in recorded][:MAX_NEAR_RUNS]
+    found = [run for run in found if run[1] not in recorded]
+    if any(_WITH_NUMBER.search(stdin) for stdin in recorded):
+        return found[:MAX_NEAR_RUNS]
+    drawn = [[[], _drawn_input(rng), origin] for _ in range(MAX_NEAR_RUNS) for origin in range(len(runs))]
+    return [run for pair in zip_longest(drawn, found) for run in pair if run is not None][:MAX_NEAR_RUNS]
 
 
 def _drawn_input(rng: random.Random) -> str:
-    """A near input of a script whose recorded inputs were all blank: a line of one to three numbers from 1 to 9.
-    Why: nothing in a blank input can be moved, and a verifier whose one test was ten newlines (the sum 0) paid
-    ``print(0)`` and the count of tokens (red-team round 68, A5's control); a script that reads no input prints
-    what it did."""
+    """A near input of a script whose recorded inputs held no number: a line of one to three numbers from 1 to 9.
+    Why: the script decoys print numbers of their input, and nothing in a blank input can be moved: a verifier whose
+    one test was ten newlines (the sum 0) paid ``print(0)`` and the count of tokens (red-team round 68, A5's
+    control), and so did one of ``,`` alone (no token to change, so no near copy), or of a blank input beside
+    ``hello`` (round 69, A2a and A2b)."""
     return " ".join(str(rng.randint(1, 9)) for _ in range(rng.randint(1, 3))) + "\n"
 
 

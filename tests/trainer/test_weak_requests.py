@@ -748,14 +748,31 @@ def test_a_reference_that_answers_no_near_call_has_the_rivals_it_never_confirmed
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-def test_a_slow_reference_that_hangs_on_every_near_call_has_its_unconfirmed_rivals_found(bwrap_scoring_pool):
-    """A3 with the reference 0.7 s on its one list: each near run had 2.5 s (its fair time, 2.8 s, is past what a
-    call allows), more than twice its original's, and did not end."""
+@pytest.mark.parametrize("seconds", [0.7, 1.35])
+def test_a_slow_reference_that_hangs_on_every_near_call_has_its_unconfirmed_rivals_found(bwrap_scoring_pool,
+                                                                                          seconds):
+    """A3 with the reference slow on its one list: each near run had 2.5 s (its fair time is past what a call
+    allows) and did not end. At 1.35 s that is less than twice its original's time (red-team round 69, A1), but it
+    is the longest run a call allows."""
     reference = _second_smallest("        while True:\n            pass\n").replace(
-        "    return", "    end = time.process_time() + 0.7\n    while time.process_time() < end:\n        pass\n"
-        "    return")
+        "    return", f"    time.sleep({seconds})\n    return")
     weak = weak_decoys(bwrap_scoring_pool, [[[["second_smallest", [[5, 5, 9]], {}]], ""]], "import time\n" + reference)
     assert weak.trouble and weak.strict == 2
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("seed", range(3))
+def test_an_honest_validator_that_returns_true_or_raises_is_no_trouble(bwrap_scoring_pool, seed):
+    """Red-team round 69 (B1): ``validate_date`` answers True or raises; the invalid dates (which it must raise on)
+    tell no decoy apart, and every near string is malformed, so no near call confirmed the constants True and 1.
+    A raise the verifier required is not in the records: a constant is never taken for wrong by that rule."""
+    reference = ("import datetime\nimport re\n\ndef validate_date(s):\n"
+                 "    if not re.fullmatch(r'\\d{4}-\\d{2}-\\d{2}', s):\n        raise ValueError(s)\n"
+                 "    datetime.date(*map(int, s.split('-')))\n    return True\n")
+    dates = ["2024-02-29", "1999-12-31", "2000-01-01", "2023-07-04", "2023-02-29", "2024-13-01", "24-01-01",
+             "2024/01/01", "hello"]
+    runs = [[[["validate_date", [date], {}] for date in dates], ""]]
+    assert not weak_decoys(bwrap_scoring_pool, runs, reference, seed).trouble
 
 
 BLANK_SUM = "import sys\nprint(sum(int(token) for token in sys.stdin.read().split()))\n"
@@ -771,11 +788,28 @@ def test_a_script_tested_on_a_blank_input_alone_has_its_decoys_found(bwrap_scori
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
-@pytest.mark.parametrize("program", ["print('Hello, World!')\n", "print(0)\n"], ids=["greeting", "zero"])
-def test_a_script_that_reads_no_input_run_without_one_is_no_trouble(bwrap_scoring_pool, program):
-    """A program that reads nothing prints the same on the drawn inputs as on none: the shapes of an input it never
-    reads are not wrong programs (``print(0)`` answers as the sum of an empty input does)."""
-    assert not weak_decoys(bwrap_scoring_pool, [[[], ""]], program).trouble
+@pytest.mark.parametrize("inputs", [[","], ["", "hello\n"]], ids=["comma", "blank-and-words"])
+def test_a_script_tested_on_inputs_without_a_number_has_its_decoys_found(bwrap_scoring_pool, inputs):
+    """Red-team round 69 (A2a, A2b): ``,`` alone had no near copy (no token to change), and ``hello`` only copies
+    with a letter added; ``print(0)`` and the count of numbers were paid. Every other near input is drawn now."""
+    reference = BLANK_SUM.replace("read()", "read().replace(',', ' ')")
+    weak = weak_decoys(bwrap_scoring_pool, [[[], stdin] for stdin in inputs], reference)
+    assert weak.trouble and weak.strict >= 2
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_that_reads_no_input_run_without_one_is_no_trouble(bwrap_scoring_pool):
+    assert not weak_decoys(bwrap_scoring_pool, [[[], ""]], "print('Hello, World!')\n").trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_that_prints_its_blank_answer_on_every_input_still_has_the_decoys_of_its_input_found(
+        bwrap_scoring_pool):
+    """Red-team round 69 (A2d): where the check took a program that printed the same on every drawn input for one
+    that reads none, a reference that did so on inputs of their form alone left every decoy unmeasured. What the
+    reference prints is what a decoy is measured by: here the sum and the count are wrong."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "\n" * 10]], "print(0)\n")
+    assert weak.trouble and "a script printing sum(numbers)" in weak_trouble(weak)
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root

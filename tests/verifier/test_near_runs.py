@@ -84,8 +84,8 @@ def test_near_inputs_keep_numbers_never_negative_and_lines_in_order_so():
 
 
 def test_near_inputs_of_words_change_a_word_and_keep_the_rest():
-    for _, stdin, _ in near_runs([[[], "hello world\n"]]):
-        assert stdin != "hello world\n" and len(stdin.split()) == 2
+    copies = [stdin for _, stdin, _ in near_runs([[[], "hello world\n"]]) if not stdin[0].isdigit()]
+    assert copies and all(stdin != "hello world\n" and len(stdin.split()) == 2 for stdin in copies)
 
 
 def test_an_integer_too_long_to_move_and_still_write_is_kept():
@@ -178,3 +178,10 @@ def test_near_inputs_of_a_script_whose_inputs_were_all_blank_are_drawn_lines_of_
     assert len(near) == MAX_NEAR_RUNS and {origin for _, _, origin in near} == {0, 1}
     for calls, stdin, _ in near:
         assert calls == [] and 1 <= len(stdin.split()) <= 3 and all(token.isdigit() for token in stdin.split())
+
+
+def test_every_other_near_input_is_drawn_where_no_recorded_input_held_a_number():
+    """Red-team round 69 (A2a, A2b): ``,`` alone had no near copy, and ``hello`` only ones with a letter added."""
+    assert all(stdin.split() and stdin.split()[0].isdigit() for _, stdin, _ in near_runs([[[], ","]]))
+    near = [stdin for _, stdin, _ in near_runs([[[], ""], [[], "hello\n"]])]
+    assert len(near) == MAX_NEAR_RUNS and near[0::2] == [stdin for stdin in near if stdin[0].isdigit()]
