@@ -792,7 +792,8 @@ def test_a_script_tested_on_a_blank_input_alone_has_its_decoys_found(bwrap_scori
 def test_a_script_tested_on_inputs_without_a_number_has_its_decoys_found(bwrap_scoring_pool, inputs):
     """Red-team round 69 (A2a, A2b): ``,`` alone had no near copy (no token to change), and ``hello`` only copies
     with a letter added; ``print(0)`` and the count of numbers were paid. Every other near input is drawn now."""
-    reference = BLANK_SUM.replace("read()", "read().replace(',', ' ')")
+    reference = ("import sys\nprint(sum(int(token) for token in sys.stdin.read().replace(',', ' ').split()\n"
+                 "          if token.lstrip('-').isdigit()))\n")
     weak = weak_decoys(bwrap_scoring_pool, [[[], stdin] for stdin in inputs], reference)
     assert weak.trouble and weak.strict >= 2
 
