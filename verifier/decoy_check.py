@@ -6,8 +6,9 @@ processes of its own (``run_response``), unchanged, and never in the check's. It
 and their near runs (:mod:`verifier.near_runs`), one after another, over as many calls of its group as they need;
 works out each decoy's answers from the arguments (:func:`verifier.decoys.answers_source`); and compares them with
 the reference's by the answers check's own lenient comparison (:data:`verifier.lenient_compare.COMPARE`), with a
-step bound. Why a module of its own: the template and the bounds it runs under are one concept, the checking
-program; what a task's requests are found to be, and how the host asks, is another.
+step bound. Why a module of its own: the template is one concept, the checking program; the bounds it runs under,
+and why each is what it is, are another (:mod:`verifier.decoy_bounds`); what a task's requests are found to be, and
+how the host asks, is a third.
 """
 
 from __future__ import annotations
@@ -15,97 +16,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from verifier.decoy_bounds import (BUDGET_S, FAIR_S, FAIR_TIMES, MAX_STEPS, NEAR_BUDGET_S, REFUSED, REL_TOL,
+                                   ROOMY_TIMES)
 from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
 
-__all__ = ["ALL", "BUDGET_S", "DECOY_CHECK", "FAIR_S", "FAIR_TIMES", "MAX_STEPS", "MORE", "NEAR_BUDGET_S", "REFUSED",
-           "REL_TOL", "ROOMY_TIMES", "decoy_source"]
+__all__ = ["ALL", "DECOY_CHECK", "MORE", "decoy_source"]
 
-BUDGET_S = 2.0
-"""Seconds one of the reference's recorded runs may take in the check (validation's budget for a whole verify call);
-one that does not end in them leaves the check no verdict."""
-FAIR_S = 0.2
-"""A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
-FAIR_TIMES = 4
-"""A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
-near run is run within it, the quickest first; one that does not end in it is refused, and so is one that no longer
-fit (it weighs as a refusal, :data:`REFUSED`). One whose fair time is past what is left (of the near runs' budget,
-or the longest run a verify call allows) is run for what is left, and counts as one that did not fit where it does not
-end in that. Why its own
-original's, and whole or not at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's
-fair time the whole budget, and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere,
-whose near runs were all cut short by the budget before their fair time: a run cut short that way said nothing.
-Why four times: round 64 (C2b) had a reference right everywhere but ten times slower on any input but the recorded
-one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
-run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
-where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
-with tests that tell its decoys apart is no trouble. Why one is run for what is left (session 37, red-team round
-67's E8): a reference of 0.7 s whose one test was ``second_smallest([5, 5, 9])`` had no near run made, and its
-near lists kept their order, so the first item and the smallest, both paid, answered alike on every one, and no
-refusal weighed (no trouble, its digest excused in training); run for the 2.5 s a verify call allows under the
-default 5 s wall, three of them end, and both decoys are shown wrong. What is left: the longest run a verify call
-allows, and what is left of :data:`NEAR_BUDGET_S`; the runs go on over the check's calls
-(:data:`verifier.weak_requests.GOING_ON`)."""
-REL_TOL = 1e-4
-"""How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
-last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told
-apart, and a total past 500 plus 4.99 look like the sum, where the honest verifiers checked to within 1e-6 and
-paid those programs 0.25 and 0 (red-team round 63, FP1 and FP2: flagged 5 of 5 seeds each)."""
-REFUSED = 0.25
-"""The share of a decoy's near calls (those it did not answer otherwise than the reference) that the reference
-refused (raised on, did not end in fair time, or had no room) where another decoy the requests did not tell apart
-answers otherwise than this one (so one of them is wrong there), at least, that makes the decoy wrong. Which other
-decoys weigh: for a strict decoy, any on a call the reference raised on or did not end, and only strict ones on a
-near run the check could not fit (so that a right strict decoy beside one wrong rearranging rival is not taken for
-wrong because the reference is slow); for a decoy that rearranges its argument, only strict ones. Why rearranging
-decoys weigh at all (session 34): ``first("A")`` alone, of a reference taking 0.7 s a run (no near run fit), was
-no trouble on 3 of 3 seeds while it paid the string itself, upper-cased, reversed and stripped. Why a quarter: a
-reference that answers only the one-item near lists of the request ``[7]`` (where every decoy answers as it does)
-refuses about three quarters. Why only where two such decoys differ: an honest reference refuses a near call that
-breaks its input's form (a pair of a list of pairs shortened), where its decoys that keep the list (sorted,
-reversed: alike to the answers check, which compares a list's items in any order) answer alike. And a rearranging
-decoy only against a strict one (:attr:`verifier.decoys.Decoy.strict`): ``rotate_left(xs, k)`` raised on near lists
-given a duplicate, where ``sorted(set(xs))`` differs from ``xs`` (red-team round 63, FP3: flagged 5 of 20 seeds). A
-recorded call the reference raised on tells no decoy apart (as in the answers check): a verifier that made one and
-ignored it hid every decoy (round 63, B1). Nor does one it answered None, or a script's run that printed nothing
-(red-team round 68, A1 and A2): a verifier that takes a refusal for that answer pays every wrong program that raises
-there, where a decoy's answer (the first item of ``['x']``, the number of ``1.5``) looked told apart."""
-ROOMY_TIMES = 2
-"""A strict decoy of a function that is a shape of its arguments (:attr:`verifier.decoys.Decoy.strict`: the first
-item, the smallest, a length ...) that the recorded runs did not tell apart is wrong also where the reference refused
-near calls of it and answered none of them alike, no matter how its rivals answer there; a near run that did not end
-counts so once it was given this many times its original's time, or the longest run a verify call allows (a run cut
-short sooner says nothing of a slow reference; red-team round 69, A1: a reference of 1.35 s that looped elsewhere had
-2.5 s a near run, less than twice its time, and none counted). A near call that is a recorded one again confirms
-nothing (:func:`_seen`). Why (red-team round 68, A3): ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or
-looped, on every other list. Near lists keep their order, so the first item and the smallest, both paid, answer
-alike on every one, and the quarter of :data:`REFUSED` weighs only where two rivals differ: admitted, its digest
-excused in training. A decoy that no near run confirmed is a wrong program the requests let through as far as
-anything measured shows; a right one is confirmed by any near call the reference answers. Only strict decoys: an
-honest reference refuses near lists of pairs that a change broke (session 31), where its rivals that keep the list
-were never confirmed. Only a function's: a script's near inputs all hold a number more or fewer
-(:func:`verifier.script_decoys.near_stdin`), and an honest ``a, b = map(int, input().split())`` refuses every one
-(its sum, the task's answer, was taken for wrong). Not a constant: an honest ``validate_date(s)`` that returns True
-or raises, tested on valid dates and on invalid ones that must raise, refuses every near string (each is malformed),
-and ``True`` and ``1`` were taken for wrong (round 69, B1); a raise the verifier required is not in the records.
-Still open: a reference that answers the near calls where the
-decoys happen to be right (a list whose two smallest items are equal) and refuses the rest; and the same as a
-script, the one input ``5 5 9``."""
-MAX_STEPS = 50_000
-"""Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
-neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
-round 64 (C3) made an ignored recorded call that the comparison could not finish tell every decoy apart, while it
-counted so. Why: red-team round 63 (B5c) recorded
-a list of 256 lists of 901 items, whose comparison in any order took the check past its time, so that it gave no
-verdict on the call that mattered."""
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
-NEAR_BUDGET_S = 4.0
-"""Seconds of near runs, all calls together, at most."""
-
 DECOY_CHECK = '''import json
 import math
 import re
@@ -361,7 +283,7 @@ reference did not (raised on, did not reach, answered None, or a script that did
 session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a paid
 input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no decoy
 was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
-(:data:`REFUSED`)."""
+(:data:`verifier.decoy_bounds.REFUSED`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,
@@ -384,8 +306,8 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
 def _seen(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
     """The places ``[near run, call]`` of the near calls that are a recorded call again (its name, arguments and
     keywords; ``-1``: a script's near input that is a recorded input): such a call confirms no decoy
-    (:data:`ROOMY_TIMES`). Why: the near lists of ``[5, 5, 9]`` keep their order, so its reversed copy is
-    ``[5, 5, 9]`` again."""
+    (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of ``[5, 5, 9]`` keep their order, so its
+    reversed copy is ``[5, 5, 9]`` again."""
     recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
     inputs = {stdin for calls, stdin in runs if not calls}
     return [[at, place] for at, (calls, stdin, _) in enumerate(near)

@@ -16,9 +16,9 @@ a secret seed), and works out each decoy's answers from the arguments. A decoy t
 its function exactly as the reference did was not told from it (the replay would have given it the reference's
 digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
 check's own comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of
-its near calls where another such decoy answers otherwise (:data:`verifier.decoy_check.REFUSED`: raised on them, did not end them in
-fair time, or left the check no time for them, :data:`verifier.decoy_check.FAIR_TIMES`), or, for a strict one, when
-the reference refused near calls of it and answered none alike (:data:`verifier.decoy_check.ROOMY_TIMES`). A decoy that
+its near calls where another such decoy answers otherwise (:data:`verifier.decoy_bounds.REFUSED`: raised on them, did not end them in
+fair time, or left the check no time for them, :data:`verifier.decoy_bounds.FAIR_TIMES`), or, for a strict one, when
+the reference refused near calls of it and answered none alike (:data:`verifier.decoy_bounds.ROOMY_TIMES`). A decoy that
 answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
 for a decoy.
 
@@ -70,7 +70,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
-from verifier.decoy_check import ALL, BUDGET_S, MORE, decoy_source
+from verifier.decoy_bounds import BUDGET_S
+from verifier.decoy_check import ALL, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
@@ -90,7 +91,7 @@ texts less the two questions. Why several: the runs are made one after another (
 timed a loop told runs made beside each other from a verifier's own, session 33), each call within its own wall
 limit, and a verifier whose threads made its runs at once may have made more than one call's worth of them (red-team
 round 64, C6: four runs of 0.8 s in 0.8 s of wall). A call starts a recorded run with what is left of its window
-(a run that window cut short is made again, first, in the next call; one that does not end in :data:`verifier.decoy_check.BUDGET_S` of
+(a run that window cut short is made again, first, in the next call; one that does not end in :data:`verifier.decoy_bounds.BUDGET_S` of
 its own leaves no verdict). A quick reference's runs end in the first call, and the rest cost next to nothing. Runs
 that the group's calls could not all make (about 20 s of them, one after another: only a verifier that made them
 at once fits them in validation's 2 s a call) are themselves trouble (:attr:`WeakRequests.trouble`)."""
