@@ -68,8 +68,7 @@ run cut short sooner says nothing of a slow reference; red-team round 69, A1: a 
 elsewhere had 2.5 s a near run, less than twice its time, and none counted). A near call that is a recorded one
 again confirms nothing (:func:`verifier.decoy_check._seen`). Why (red-team round 68, A3):
 ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or looped, on every other list. Near lists keep
-their order, so the first
-item and the smallest, both paid, answer alike on every one, and the quarter of :data:`REFUSED` weighs only where
+their order, so the first item and the smallest, both paid, answer alike on every one, and the quarter of :data:`REFUSED` weighs only where
 two rivals differ: admitted, its digest excused in training. A decoy that no near run confirmed is a wrong program
 the requests let through as far as anything measured shows; a right one is confirmed by any near call the reference
 answers. Only strict decoys: an honest reference refuses near lists of pairs that a change broke (session 31), where
