@@ -68,17 +68,18 @@ run cut short sooner says nothing of a slow reference; red-team round 69, A1: a 
 elsewhere had 2.5 s a near run, less than twice its time, and none counted). A near call that is a recorded one
 again confirms nothing (:func:`verifier.decoy_check._seen`). Why (red-team round 68, A3):
 ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or looped, on every other list. Near lists keep
-their order, so the first item and the smallest, both paid, answer alike on every one, and the quarter of :data:`REFUSED` weighs only where
-two rivals differ: admitted, its digest excused in training. A decoy that no near run confirmed is a wrong program
-the requests let through as far as anything measured shows; a right one is confirmed by any near call the reference
-answers. Only strict decoys: an honest reference refuses near lists of pairs that a change broke (session 31), where
-its rivals that keep the list were never confirmed. Only a function's: a script's near inputs all hold a number more
-or fewer (:func:`verifier.script_decoys.near_stdin`), and an honest ``a, b = map(int, input().split())`` refuses
-every one (its sum, the task's answer, was taken for wrong). Not a constant: an honest ``validate_date(s)`` that
-returns True or raises, tested on valid dates and on invalid ones that must raise, refuses every near string (each
-is malformed), and ``True`` and ``1`` were taken for wrong (round 69, B1); a raise the verifier required is not in
-the records. Still open: a reference that answers the near calls where the decoys happen to be right (a list whose
-two smallest items are equal) and refuses the rest; and the same as a script, the one input ``5 5 9``."""
+their order, so the first item and the smallest, both paid, answer alike on every one, and the quarter of
+:data:`REFUSED` weighs only where two rivals differ: admitted, its digest excused in training. A decoy that no near
+run confirmed is a wrong program the requests let through as far as anything measured shows; a right one is
+confirmed by any near call the reference answers. Only strict decoys: an honest reference refuses near lists of
+pairs that a change broke (session 31), where its rivals that keep the list were never confirmed. Only a function's:
+a script's near inputs all hold a number more or fewer (:func:`verifier.script_decoys.near_stdin`), and an honest
+``a, b = map(int, input().split())`` refuses every one (its sum, the task's answer, was taken for wrong). Not a
+constant: an honest ``validate_date(s)`` that returns True or raises, tested on valid dates and on invalid ones that
+must raise, refuses every near string (each is malformed), and ``True`` and ``1`` were taken for wrong (round 69,
+B1); a raise the verifier required is not in the records. Still open: a reference that answers the near calls where
+the decoys happen to be right (a list whose two smallest items are equal) and refuses the rest; and the same as a
+script, the one input ``5 5 9``."""
 MAX_STEPS = 50_000
 """Steps (values compared) of one comparison in this check, at most; past them it says nothing (a recorded call
 neither tells the decoy apart nor counts as compared, a near call neither shows it wrong nor agrees). Red-team
