@@ -223,7 +223,7 @@ def rivals_at(at, run, name, strict_only):
 
 def fresh(at, place):
     name, call = place
-    if call >= 0 or not name:
+    if call >= 0:
         return (at, call) not in SEEN
     return any((at, other) not in SEEN for other in NEAR_PLACES[at].get(name, ()))
 
@@ -305,11 +305,9 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
 
 def _seen(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
     """The places ``[near run, call]`` of the near calls that are a recorded call again (its name, arguments and
-    keywords; ``-1``: a script's near input that is a recorded input): such a call confirms no decoy
-    (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of ``[5, 5, 9]`` keep their order, so its
-    reversed copy is ``[5, 5, 9]`` again."""
+    keywords): such a call confirms no decoy (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of
+    ``[5, 5, 9]`` keep their order, so its reversed copy is ``[5, 5, 9]`` again. (A script's near input is never a
+    recorded one: :mod:`verifier.near_runs` leaves those out, and the rule is a function's alone.)"""
     recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
-    inputs = {stdin for calls, stdin in runs if not calls}
-    return [[at, place] for at, (calls, stdin, _) in enumerate(near)
-            for place in ([-1] if not calls and stdin in inputs else [])
-            + [index for index, call in enumerate(calls) if json.dumps(call, sort_keys=True) in recorded]]
+    return [[at, index] for at, (calls, _, _) in enumerate(near) for index, call in enumerate(calls)
+            if json.dumps(call, sort_keys=True) in recorded]
