@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from itertools import zip_longest
 
+from verifier.decoys import argless
 from verifier.recorded_runs import near_order
 from verifier.script_decoys import near_stdin
 
@@ -49,8 +50,11 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
     honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
     every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
-    near runs are its inputs with their numbers moved (:func:`_near_scripts`). A function in ``varargs`` (the
-    reference defines it with ``*args``) may be passed one more positional argument (:func:`_near_call`)."""
+    near runs are its inputs with their numbers moved (:func:`_near_scripts`); where a run's calls pass no argument
+    (:func:`verifier.decoys.argless`: a called ``main()``) and no recorded input held a number, its input is drawn
+    as a script's is (:func:`_drawn_input`), every time where it was blank, else every other time (red-team round
+    69, A2c: ``main()`` on ten newlines alone had every near run the recorded one again). A function in ``varargs``
+    (the reference defines it with ``*args``) may be passed one more positional argument (:func:`_near_call`)."""
     rng = random.Random(seed)
     called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs) if runs[origin][0]]
     if not called:
@@ -64,12 +68,16 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
+    numbered = any(_WITH_NUMBER.search(stdin) for stdin in inputs)
     found: list[list] = []
-    for _ in range(MAX_NEAR_RUNS):
+    for turn in range(MAX_NEAR_RUNS):
         for calls, stdin, origin in called:
             if len(found) >= MAX_NEAR_RUNS:
                 return found
-            near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
+            if argless(calls) and not numbered and (turn % 2 == 0 or not stdin.strip()):
+                near = _drawn_input(rng)
+            else:
+                near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
             found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
     return found
 

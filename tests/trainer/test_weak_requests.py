@@ -816,3 +816,34 @@ def test_a_reference_that_prints_its_blank_answer_on_every_input_still_has_the_d
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_blank_input_beside_varied_ones_is_no_trouble(bwrap_scoring_pool):
     assert not weak_decoys(bwrap_scoring_pool, [[[], ""], [[], "3 4\n"], [[], "10 -2 5\n"]], BLANK_SUM).trouble
+
+
+BLANK_MAIN = "import sys\ndef main():\n    print(sum(int(token) for token in sys.stdin.read().split()))\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_tested_on_a_blank_input_alone_has_its_decoys_found(bwrap_scoring_pool):
+    """Red-team round 69 (A2c): ``main()`` on ten newlines alone paid ``def main(): print(0)`` and the count of
+    tokens: a run that calls functions had no script decoys where its input was blank, and ``main``'s one near call
+    was the recorded one again."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], "\n" * 10]], BLANK_MAIN)
+    assert weak.trouble and {"main returning 0", "a script printing len(tokens)"} <= {
+        decoy.described for decoy in weak.named}
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_that_reads_no_input_run_without_one_is_no_trouble(bwrap_scoring_pool):
+    reference = "def main():\n    print('Hello, World!')\n"
+    assert not weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], ""]], reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_function_of_no_argument_that_returns_its_answer_is_no_trouble(bwrap_scoring_pool):
+    reference = "def answer():\n    return 42\n"
+    assert not weak_decoys(bwrap_scoring_pool, [[[["answer", [], {}]], ""]], reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_tested_on_varied_inputs_and_a_blank_one_is_no_trouble(bwrap_scoring_pool):
+    runs = [[[["main", [], {}]], stdin] for stdin in ("", "3 4\n", "10 -2 5\n")]
+    assert not weak_decoys(bwrap_scoring_pool, runs, BLANK_MAIN).trouble

@@ -120,6 +120,15 @@ def test_a_script_run_on_blank_inputs_alone_has_script_decoys():
     assert {decoy.label for decoy in decoys([[[], "\n" * 10], [[], ""]])} >= {"0", "len(tokens)", "sum(numbers)"}
 
 
+def test_a_run_whose_calls_pass_no_argument_has_script_decoys_even_on_a_blank_input():
+    """Red-team round 69 (A2c): ``main()`` on ten newlines alone paid ``def main(): print(0)``."""
+    assert {decoy.label for decoy in decoys([[[["main", [], {}]], "\n" * 10]])} >= {"len(tokens)", "sum(numbers)"}
+
+
+def test_a_run_whose_calls_pass_arguments_on_a_blank_input_has_no_script_decoys():
+    assert {decoy.name for decoy in decoys([[[["reset", [], {}], ["push", [3], {}]], ""]])} == {"reset", "push"}
+
+
 def test_a_run_that_calls_nothing_beside_runs_that_call_functions_has_no_script_decoys():
     assert {decoy.name for decoy in decoys([[[], ""], [[["total", [[1, 2]], {}]], ""]])} == {"total"}
 

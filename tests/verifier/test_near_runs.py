@@ -185,3 +185,18 @@ def test_every_other_near_input_is_drawn_where_no_recorded_input_held_a_number()
     assert all(stdin.split() and stdin.split()[0].isdigit() for _, stdin, _ in near_runs([[[], ","]]))
     near = [stdin for _, stdin, _ in near_runs([[[], ""], [[], "hello\n"]])]
     assert len(near) == MAX_NEAR_RUNS and near[0::2] == [stdin for stdin in near if stdin[0].isdigit()]
+
+
+def test_a_called_function_of_no_argument_on_a_blank_input_is_given_drawn_inputs():
+    """Red-team round 69 (A2c): ``main()`` on ten newlines alone had every near run the recorded one again."""
+    near = near_runs([[[["main", [], {}]], "\n" * 10]])
+    assert len(near) == MAX_NEAR_RUNS and all(stdin.split() and stdin.split()[0].isdigit() for _, stdin, _ in near)
+
+
+def test_every_other_near_input_of_a_called_function_of_no_argument_is_drawn_where_none_held_a_number():
+    near = [stdin for _, stdin, _ in near_runs([[[["main", [], {}]], "hello\n"]])]
+    assert near[0::2] == [stdin for stdin in near if stdin[0].isdigit()] and all("hello" in s for s in near[1::2])
+
+
+def test_a_called_function_of_arguments_keeps_its_blank_input():
+    assert all(stdin == "" for _, stdin, _ in near_runs([[[["total", [[1, 2]], {}]], ""]]))

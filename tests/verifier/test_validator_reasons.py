@@ -537,3 +537,21 @@ def test_a_script_tested_on_a_blank_input_alone_is_rejected_as_weak_tests(valida
                                          verifier=verifier, reference=reference,
                                          failure_cases=("print(-1)\n",)))
     assert report.reasons == ("weak_tests",) and "a script printing 0" in check(report, "weak_tests").detail
+
+
+MAIN_COUNTING_DOWN = ("import sys\ndef main():\n    data = sys.stdin.read()\n    total = -1\n"
+                      "    for token in data.split():\n        total -= 1\n    print(total)\n")
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_tested_on_a_blank_input_alone_is_rejected_as_weak_tests(validator):
+    """Red-team round 69 (A2c): ``main()``, called on ten newlines alone, paid ``def main(): print(0)``."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    run = run_response(response, calls=[('main', [])], stdin='\\n' * 10)\n"
+                "    return 1.0 if run.stdout.strip() == '0' else 0.0\n")
+    reference = "import sys\ndef main():\n    print(sum(int(t) for t in sys.stdin.read().split()))\n"
+    report = validator.validate(TaskSpec(prompt="Write `main()`: read integers and print their sum.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=(MAIN_COUNTING_DOWN,)))
+    assert report.reasons == ("weak_tests",) and "a script printing len(tokens)" in check(report, "weak_tests").detail
