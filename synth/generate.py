@@ -247,7 +247,8 @@ def _generate(args: argparse.Namespace, loaded: LoadResult, config: PipelineConf
               registry: GeneratorRegistry, err: Console) -> PipelineSummary:
     """Run the pipeline with the run recorded around everything it opens (see the module docstring)."""
     from verifier.env_validate import EnvValidator
-    from verifier.validate import ValidationConfig, Validator
+    from verifier.validate import Validator
+    from verifier.validation_config import ValidationConfig
 
     run_id = args.run_id or f"gen-{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
     # bad input or options leave no new empty bank; an interrupted or failed run is kept, recorded as such

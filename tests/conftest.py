@@ -13,7 +13,7 @@ import pytest
 
 from trainer.tiny_model import build_tiny_model
 from verifier.limits import draw_hash_seeds
-from verifier.validate import DETERMINISM_RUNS_MAX
+from verifier.validation_config import DETERMINISM_RUNS_MAX
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

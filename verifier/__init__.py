@@ -13,7 +13,8 @@ __all__ = [
 # --- end of sandbox and pool exports ---
 
 # --- validation exports (owner: validation engineer) ---
-from verifier.validate import VALIDATOR_VERSION, ValidationConfig, Validator  # noqa: E402
+from verifier.validate import VALIDATOR_VERSION, Validator  # noqa: E402
+from verifier.validation_config import ValidationConfig  # noqa: E402
 
 __all__ += ["VALIDATOR_VERSION", "ValidationConfig", "Validator"]
 # --- end of validation exports ---

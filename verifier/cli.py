@@ -46,7 +46,8 @@ from verifier.session_launch import BACKENDS as SESSION_BACKENDS
 from verifier.pool import Pool, open_pool
 from verifier.routing import ScoringPool
 from verifier.static_exec import mark_response_exec
-from verifier.validate import ValidationConfig, Validator
+from verifier.validate import Validator
+from verifier.validation_config import ValidationConfig
 
 _SCORE_CHUNK = 64
 M = TypeVar("M", bound=BaseModel)

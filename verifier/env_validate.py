@@ -38,7 +38,7 @@ from verifier.checks import check_static, skipped
 from verifier.limits import RunEnv, draw_hash_seeds
 from verifier.sessions import Session, SessionLimits, SessionPool
 from verifier.static_determinism import find_nondeterminism
-from verifier.validate import DETERMINISM_RUNS_MAX, near_future_offset_s, run_env
+from verifier.validation_config import DETERMINISM_RUNS_MAX, near_future_offset_s, run_env
 
 ENV_VALIDATOR_VERSION = "env-1.1"
 """Version of the environment validation rules; bump it when a rule, default or probe changes."""

@@ -27,35 +27,30 @@ verdict.
 
 from __future__ import annotations
 
-import math
 import random
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from types import TracebackType
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from task_bank.errors import SandboxError
 from task_bank.provenance import utcnow
 from task_bank.response_exec import ExecFinding, find_response_exec
-from task_bank.shown_text import TEXT_CHARS_LIMIT, VERIFIER_CHARS_LIMIT
 from task_bank.spec import TaskSpec
-from task_bank.validation import LOW_SCORE_CEILING, CheckResult, Outcome, Phase, ScoreResult, ValidationReport
+from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
-from verifier.checks_interpreters import SeededInterpreters
 from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
 from verifier.code_renaming import defines_function
-from verifier.limits import RunEnv, draw_hash_seeds, worker_hash_seed
+from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
 from verifier.response_code import MAX_CHARS, code_of
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
+from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
+from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
 
 VALIDATOR_VERSION = "1.30"
@@ -70,91 +65,13 @@ _CHECK_ORDER = ("schema", "compiles", "static_determinism", "executes_response",
 _CHAIN_LABELS = ("trivial:empty", "trivial:whitespace")
 """With the failure cases as written, the probes run 0 scores right after its twins (``run_order``'s ``chain``)."""
 _SANDBOX_CHECKS = ("reference", "failure_cases", "mutants", "trivial", "determinism", "budget")
-# Clock shifts of determinism runs 2, 3, 4, ...: +10 years, -3 years, +30 years, each off by an odd fraction of a
-# second (then again, 17 s further). Run 1's is drawn at random for each validation (near_future_offset_s).
-_CLOCK_OFFSETS_S = (315_576_000.0 + 3_607.5, -94_672_800.0 - 59.25, 946_728_000.0 + 1.125)
-_NEAR_FUTURE_S = (60.0, 315_576_000.0)
-DETERMINISM_RUNS_MAX = 16
-"""The range of run 1's clock shift: a minute to ten years ahead, drawn log-uniformly."""
-
-
-class ValidationConfig(BaseModel):
-    """Thresholds and budgets of validation. Defaults suit verifiers that score free-text answers."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    fail_threshold: float = Field(default=0.5, ge=0.0, le=LOW_SCORE_CEILING)
-    """Every failure case must score at most this, in every call (at most ``LOW_SCORE_CEILING``: training shows
-    failure cases again as canaries, and pays one only above that)."""
-    trivial_threshold: float = Field(default=0.2, ge=0.0, le=LOW_SCORE_CEILING)
-    """Empty, whitespace, prompt-echo, junk and the two random responses must score at most this (at most
-    ``LOW_SCORE_CEILING``: the empty answer is one of training's canaries)."""
-    determinism_runs: int = Field(default=3, ge=3, le=DETERMINISM_RUNS_MAX)
-    """Fresh interpreters (distinct hash seed, clock offset, RNG seed) in which every probe is scored."""
-    repeat_calls: int = Field(default=2, ge=2, le=8)
-    """How many passes the first run makes over the probes, each in another order (a failure case that is a program
-    is stood for by its renamed twins, each scored once, in the first pass; :mod:`verifier.checks_probes`)."""
-    call_budget_s: float = Field(default=2.0, gt=0.0, le=120.0)
-    """Wall-time budget of one ``verify`` call; slower calls reject the task with ``timeout``."""
-    junk_chars: int = Field(default=20_000, ge=100, le=1_000_000)
-    """Length of the junk trivial response."""
-    max_verifier_chars: int = Field(default=VERIFIER_CHARS_LIMIT, ge=100)
-    """Longest verifier source accepted by the schema check."""
-    max_response_chars: int = Field(default=TEXT_CHARS_LIMIT, ge=100)
-    """Longest reference or failure case accepted by the schema check."""
-    mutant_margin: float = Field(default=0.05, ge=0.0, le=0.5)
-    """A mutant scored at least 1.0 minus this is paid as much as the reference (:mod:`verifier.checks_mutants`)."""
-    mutants: int = Field(default=8, ge=0, le=32)
-    """Mutants of the reference scored once each, among the twins of run 0's first pass, where the reference is a
-    program (it defines functions, or prints: :mod:`verifier.reference_mutants`; 0: none, and the check passes)."""
-    allow_response_exec: bool = False
-    """Admit a verifier that runs the response as code in its own process (old-style HumanEval imports; the
-    ``--allow-response-exec`` flag). Off: such a verifier is rejected with ``executes_response``."""
-
-
-def run_env(run: int, near_future_s: float = 86_400.0 + 3_607.5, hash_seed: int | None = None) -> RunEnv:
-    """The environment of determinism run ``run``: its clock shift (run 1's is ``near_future_s``), its hash seed
-    (``hash_seed``; None draws one) and its pid shift.
-
-    Run 0 is exactly the training environment (``RunEnv()``: a hash seed drawn for the interpreter, the global
-    ``random`` seeded from the operating system, real clock and pids), so a verifier cannot tell validation from
-    training by anything it observes; later runs shift the clock and the pids in an interpreter of another hash
-    seed. No run's seeds are constants: a hash or an RNG state that training always showed (hash seed 0 and RNG
-    seed 0, before session 14) let a verifier recognise training through paths no static rule knows (the MIME boundary of
-    ``email``, which comes from the global ``random``), behave in every validation run and pay in training. Run 1's
-    clock runs ``near_future_s`` ahead: the validator draws it for each validation (:func:`near_future_offset_s`).
-    Why: a time bomb (honest until a date some hours after validation, paying everything after it) read the clock
-    through a function the static pass did not know; the fixed shifts (+10 years, -3 years) missed its window, and
-    it was admitted 3 of 3 times and paid 16 of 16 wrong answers (red-team round 20). A shift drawn anywhere from a
-    minute to ten years ahead lands in a window of a week that opens an hour after validation in a third of
-    validations, and in a window of a year in more than half; a bomb cannot know where it lands."""
-    if run == 0:
-        return RunEnv()
-    if run == 1:
-        offset = near_future_s
-    else:
-        offset = _CLOCK_OFFSETS_S[(run - 2) % len(_CLOCK_OFFSETS_S)] + 17.0 * ((run - 2) // len(_CLOCK_OFFSETS_S))
-    seed = worker_hash_seed(hash_seed)
-    return RunEnv(hash_seed=seed, clock_offset_s=offset, pid_offset=run * 1_398_101)  # up to pid_max in the last runs
-
-
-def near_future_offset_s(rng: random.Random) -> float:
-    """Run 1's clock shift: log-uniform from a minute to ten years ahead (:data:`_NEAR_FUTURE_S`)."""
-    low, high = (math.log(bound) for bound in _NEAR_FUTURE_S)
-    return round(math.exp(rng.uniform(low, high)), 3)
-
-
 class Validator:
     """Validates task specs through a sandbox pool it does not own (the caller opens and closes the pool).
 
     The reference is first scored in the pool itself, under the pool's limits: the configuration tasks will be
-    scored in. The determinism runs use a few warm interpreters of the validator's own (one per hash seed and
-    concurrent task; same backend and limits as the pool, except that the calls of a group share one process, so
-    that state leaking from one call into the next is seen even where the pool isolates responses). A verifier that
-    runs the response as code (admitted only with ``allow_response_exec``) is scored in every run exactly as
-    training scores it (``verifier.routing``): ``isolate_responses=True``, one response per group, so nothing it
-    can observe (its pid in the fork that calls ``verify`` above all) tells validation from training.
-    ``close()`` or leaving a ``with`` block ends them, and so does garbage collection of an unclosed validator.
+    scored in. The determinism runs use warm interpreters of the validator's own (:mod:`verifier.validation_runs`
+    says which, and why). ``close()`` or leaving a ``with`` block ends them, and so does garbage collection of an
+    unclosed validator.
     """
 
     def __init__(self, pool: Pool, config: ValidationConfig | None = None, *, concurrency: int | None = None,
@@ -167,16 +84,11 @@ class Validator:
         self._noise = noise  # called right before each run 0 (verifier/inode_noise.py)
         self._config = config or ValidationConfig()
         self._concurrency = max(1, concurrency or pool.workers)
-        backend = (registry or default_registry()).create(pool.backend_name)
-        shared = pool.limits.model_copy(update={"isolate_responses": False})
-        self._interpreters = SeededInterpreters(backend, shared, per_seed=self._concurrency)
-        isolated = pool.limits.model_copy(update={"isolate_responses": True})
-        self._isolated = SeededInterpreters(backend, isolated, per_seed=self._concurrency)  # workers start lazily
-        self._finalizer = weakref.finalize(self, _close_all, (self._interpreters, self._isolated))
+        self._runs = ValidationRuns(pool, registry or default_registry(), self._concurrency)
 
     def close(self) -> None:
         """Stop the determinism interpreters; the pool stays open (it belongs to the caller)."""
-        self._finalizer()
+        self._runs.close()
 
     def __enter__(self) -> Validator:
         return self
@@ -269,10 +181,10 @@ class Validator:
         # first calls are unknown programs (its mutants, else a twin), as a training process holds policy answers.
         # (its requests recorded, as training records them: what ``weak_tests`` measures)
         recording = envs[0].model_copy(update={"record_requests": True})
-        reference_alone = partial(self._run, source, probes, recording, orders[0][:1], in_pool=True, isolated=isolated)
+        reference_alone = partial(self._runs.run, source, probes, recording, orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
-        more, opened = self._open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
-        load_error = _load_error([r for _, r in opened])
+        more, opened = self._runs.open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
+        load_error = load_error_of([r for _, r in opened])
         done["compiles"] = checks.check_compiles([r for _, r in opened], load_error)
         if load_error is not None:
             return
@@ -293,13 +205,13 @@ class Validator:
             # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
             # otherwise), so none starts before run 0 has ended (round 13: the varied runs forked fast while run 0
             # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
-            pairs += self._run(source, probes, envs[0], orders[0][1:], isolated=isolated)
+            pairs += self._runs.run(source, probes, envs[0], orders[0][1:], isolated=isolated)
             if checks.fault_reason([r for probe, r in pairs if probe is probes[0]]) is not None:
                 pairs += reference_alone()
                 done["determinism"] = checks.skipped("determinism", "the reference did not score")
             else:
                 jobs = [reference_alone]
-                jobs += [partial(self._run, source, probes, envs[run], orders[run], isolated=isolated)
+                jobs += [partial(self._runs.run, source, probes, envs[run], orders[run], isolated=isolated)
                          for run in range(1, cfg.determinism_runs)]
                 with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
                     for run in list(executor.map(lambda job: job(), jobs)):
@@ -337,62 +249,3 @@ class Validator:
         weak = recorded_weak(self._pool, alone, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
                              rng.getrandbits(64))
         return checks.check_weak_tests(weak).model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
-
-    def _open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
-              rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
-                                                          list[tuple[Probe, ScoreResult]]]:
-        """Run 0's first calls, before anything else of the task: the reference's mutants, in a drawn order, where it
-        has some (the first alone, then the others in a process of their own), else ``twin`` (the probe that opens
-        the rest of run 0) alone. Returns (the other calls, the one call to judge the load by): a verifier that fails
-        or hangs while loading costs one call.
-
-        Why the mutants: they are wrong programs no one could predict, as a policy's answers are, and the rest of
-        run 0 scores each again at another call of another process, among its twins and failure cases, so a
-        verifier whose pay for a wrong program depends on where it stands scores one of them twice apart
-        (``nondeterministic``). Until validator 1.20 the opener was a twin, which behaves as a failure case, and no
-        call 1 of validation was ever a novel wrong program: a verifier that paid every such program at its first
-        call was admitted 3 of 3 times, training's spot checks (scored alone) agreeing with it; one that paid them
-        after meeting a failure case as written among programs (training's canaries) likewise (red-team round 58).
-        A mutant that loops is its own doing, not the verifier's (``checks.check_budget``): where the first one's
-        call hit the limit, the twin is scored alone to judge the load by, and the other mutants wait for the rest
-        of run 0 (scored in one process with the first, a verifier that hangs on every call cost a call for each)."""
-        if not mutants:
-            return [], self._run(source, probes, env, twin, isolated=isolated)
-        drawn = list(mutants)
-        rng.shuffle(drawn)
-        first = self._run(source, probes, env, drawn[:1], isolated=isolated)
-        if _load_error([r for _, r in first]) is not None or any(r.outcome is Outcome.ERROR for _, r in first):
-            return [], first
-        if any(r.outcome is Outcome.TIMEOUT for _, r in first):
-            return first, self._run(source, probes, env, twin, isolated=isolated)
-        return (self._run(source, probes, env, drawn[1:], isolated=isolated) if drawn[1:] else []), first
-
-    def _run(self, source: str, probes: Sequence[Probe], env: RunEnv, order: Sequence[int],
-             in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:
-        responses = [probes[i].response for i in order]
-        try:
-            if isolated:  # as training's isolated pool: a group of one, each response in a fork of its own
-                results = [r for response in responses for r in self._isolated.score(source, [response], env)]
-            elif in_pool:
-                results = self._pool.score(source, responses, env)
-            else:
-                results = self._interpreters.score(source, responses, env)
-        except SandboxError as exc:  # infrastructure: recorded as sandbox_error, never the task's fault
-            results = [ScoreResult(outcome=Outcome.ERROR, detail=str(exc)[:500]) for _ in order]
-        return [(probes[i], r) for i, r in zip(order, results, strict=True)]
-
-
-def _close_all(interpreters: Sequence[SeededInterpreters]) -> None:
-    for each in interpreters:
-        each.close()
-
-
-def _load_error(results: Sequence[ScoreResult]) -> str | None:
-    """The sandbox's load failure message when the module did not load (crashed or hung while importing) or
-    defines no callable ``verify`` (the sandbox marks such results with phase ``load``)."""
-    if results and all(r.outcome in (Outcome.CRASHED, Outcome.TIMEOUT) and r.phase is Phase.LOAD for r in results):
-        first = results[0]
-        if first.outcome is Outcome.TIMEOUT:
-            return f"the module did not finish loading: {first.detail}"
-        return first.detail
-    return None

@@ -17,7 +17,8 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.limits import draw_hash_seeds
-from verifier.validate import DETERMINISM_RUNS_MAX, MIN_TWINS
+from verifier.validate import MIN_TWINS
+from verifier.validation_config import DETERMINISM_RUNS_MAX
 from verifier.checks_probes import ProbeKind, build_probes
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.registry import BackendRegistry

@@ -13,7 +13,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome
 from verifier import Limits, RunEnv, ValidationConfig, Validator, open_pool
-from verifier.validate import run_env
+from verifier.validation_config import run_env
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 

@@ -12,7 +12,7 @@ from task_bank.validation import LOW_SCORE_CEILING
 from trainer.monitor import MonitorConfig
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.limits import draw_hash_seeds, worker_hash_seed
-from verifier.validate import near_future_offset_s, run_env
+from verifier.validation_config import near_future_offset_s, run_env
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 

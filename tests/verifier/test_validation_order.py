@@ -19,7 +19,7 @@ from verifier import ValidationConfig, Validator, open_pool
 from verifier.limits import draw_hash_seeds
 from verifier.sandbox.base import Backend, Worker
 from verifier.sandbox.registry import BackendRegistry
-from verifier.validate import DETERMINISM_RUNS_MAX
+from verifier.validation_config import DETERMINISM_RUNS_MAX
 
 REFERENCE = "def total(xs):\n    return sum(xs)\n"
 

@@ -17,7 +17,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.limits import draw_hash_seeds
-from verifier.validate import DETERMINISM_RUNS_MAX
+from verifier.validation_config import DETERMINISM_RUNS_MAX
 
 pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 
