@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["ALL_ARGS", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "argless",
-           "decoys", "kind_of", "left_out", "varargs_names"]
+__all__ = ["ALL_ARGS", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys",
+           "kind_of", "left_out", "varargs_names"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -101,12 +101,12 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
     every called name, the shapes of each of its arguments (positional ones first, then keyword ones) by every type
     that argument was passed as, and its constants (:func:`_of_name`); for a name in ``varargs`` (the reference
     defines it with ``*args``), the shapes of a list of all its positional arguments too (:data:`ALL_ARGS`).
-    Where a run had a standard input, or no run called a function (a script, its input blank: red-team round 68's
-    A5 control, a sum tested on ten newlines alone, paid ``print(0)`` and the count of tokens), or a run's calls
-    passed no argument (:func:`argless`), decoys that print shapes of it come after them
-    (:mod:`verifier.script_decoys`): where no run called a function the program is a script, and a called ``main()``
-    may read its input too (red-team round 62, D2, on the input ``7``; round 69, A2c, on a blank one). None where
-    they would be more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million
+    Decoys that print shapes of the standard input come after them (:mod:`verifier.script_decoys`), whatever the
+    runs gave as input: where no run called a function the program is a script (round 68's A5 control, a sum tested
+    on ten newlines alone, paid ``print(0)`` and the count of tokens), and a called function may read its input too
+    (round 62, D2: ``main()`` on the input ``7``; round 69, A2c: ``main()`` on a blank one, where a dummy argument
+    would have done as well). They are compared only where the program printed and its calls returned None. None
+    where they would be more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million
     arguments)."""
     passed: dict[str, dict[int, list[str]]] = {}
     for calls, _ in runs:
@@ -117,9 +117,7 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
                     kinds = places.setdefault(index, [])
                     if kind_of(value) not in kinds:
                         kinds.append(kind_of(value))
-    scripted = any(stdin.strip() for _, stdin in runs) or bool(runs) and not any(calls for calls, _ in runs) or any(
-        argless(calls) for calls, _ in runs)
-    script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if scripted else []
+    script = [Decoy("", None, shape) for shape in (*SCRIPT_SHAPES, *SCRIPT_CONSTANTS)] if runs else []
     for name in varargs & passed.keys():
         passed[name][ALL_ARGS] = ["list"]
     count = len(script) + sum(len(CONSTANTS) + sum(len(_shapes(kinds)) for kinds in places.values())
@@ -127,15 +125,6 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
     if count > MAX_DECOYS:
         return None
     return [decoy for name, places in passed.items() for decoy in _of_name(name, places)] + script
-
-
-def argless(calls: list) -> bool:
-    """Whether ``calls`` (a run's) call functions and pass none of them an argument: what such a run's program
-    answers can come from its standard input alone (a called ``main()``), so it is measured as a script's is, with
-    script decoys and near inputs (:mod:`verifier.near_runs`) even where its input was blank. Why: red-team round 69
-    (A2c) had a sum read by ``main()`` tested on ten newlines alone; ``main`` had no argument to take a shape of,
-    its near call was the recorded one again, and ``def main(): print(0)`` was paid."""
-    return bool(calls) and not any(args or kwargs for _, args, kwargs in calls)
 
 
 def _of_name(name: str, places: dict[int, list[str]]) -> list[Decoy]:

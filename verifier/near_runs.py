@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from itertools import zip_longest
 
-from verifier.decoys import argless
 from verifier.recorded_runs import near_order
 from verifier.script_decoys import near_stdin
 
@@ -50,11 +49,12 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
     honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
     every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
-    near runs are its inputs with their numbers moved (:func:`_near_scripts`); where a run's calls pass no argument
-    (:func:`verifier.decoys.argless`: a called ``main()``) and no recorded input held a number, its input is drawn
-    as a script's is (:func:`_drawn_input`), every time where it was blank, else every other time (red-team round
-    69, A2c: ``main()`` on ten newlines alone had every near run the recorded one again). A function in ``varargs``
-    (the reference defines it with ``*args``) may be passed one more positional argument (:func:`_near_call`)."""
+    near runs are its inputs with their numbers moved (:func:`_near_scripts`). Where no recorded input held a
+    number, every other near run's input is drawn as a script's is (:func:`_drawn_input`), and every one's where
+    it copies a blank input to calls that pass no argument (red-team round 69, A2c: ``main()`` on ten newlines
+    alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; a function may read
+    its input beside its arguments too). A function in ``varargs`` (the reference defines it with ``*args``) may
+    be passed one more positional argument (:func:`_near_call`)."""
     rng = random.Random(seed)
     called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs) if runs[origin][0]]
     if not called:
@@ -70,16 +70,22 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(_WITH_NUMBER.search(stdin) for stdin in inputs)
     found: list[list] = []
-    for turn in range(MAX_NEAR_RUNS):
+    for _ in range(MAX_NEAR_RUNS):
         for calls, stdin, origin in called:
             if len(found) >= MAX_NEAR_RUNS:
                 return found
-            if argless(calls) and not numbered and (turn % 2 == 0 or not stdin.strip()):
+            if not numbered and (len(found) % 2 == 0 or not stdin.strip() and _argless(calls)):
                 near = _drawn_input(rng)
             else:
                 near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
             found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
     return found
+
+
+def _argless(calls: list) -> bool:
+    """Whether ``calls`` (a run's) pass no argument: a near copy changes nothing of them, so where the input they
+    read was blank, only a drawn one tells anything."""
+    return not any(args or kwargs for _, args, kwargs in calls)
 
 
 def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str]) -> list:

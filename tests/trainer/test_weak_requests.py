@@ -832,6 +832,20 @@ def test_a_called_main_tested_on_a_blank_input_alone_has_its_decoys_found(bwrap_
 
 
 @pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_called_main_given_a_dummy_argument_on_a_blank_input_alone_has_its_decoys_found(bwrap_scoring_pool):
+    """What would have gone round a rule for calls of no argument alone: ``main(False)`` on ten newlines."""
+    reference = BLANK_MAIN.replace("def main():", "def main(verbose):")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["main", [False], {}]], "\n" * 10]], reference)
+    assert weak.trouble and "a script printing len(tokens)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_function_that_prints_its_answer_tested_on_varied_arguments_is_no_trouble(bwrap_scoring_pool):
+    runs = [[[["show_total", [xs], {}]], ""] for xs in ([1, 2, 3], [], [5, -5, 5], [7], [2, 2, 9])]
+    assert not weak_decoys(bwrap_scoring_pool, runs, "def show_total(xs):\n    print(sum(xs))\n").trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_called_main_that_reads_no_input_run_without_one_is_no_trouble(bwrap_scoring_pool):
     reference = "def main():\n    print('Hello, World!')\n"
     assert not weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], ""]], reference).trouble

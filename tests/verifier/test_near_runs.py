@@ -198,5 +198,12 @@ def test_every_other_near_input_of_a_called_function_of_no_argument_is_drawn_whe
     assert near[0::2] == [stdin for stdin in near if stdin[0].isdigit()] and all("hello" in s for s in near[1::2])
 
 
-def test_a_called_function_of_arguments_keeps_its_blank_input():
-    assert all(stdin == "" for _, stdin, _ in near_runs([[[["total", [[1, 2]], {}]], ""]]))
+def test_every_other_near_input_of_a_called_function_of_arguments_is_drawn_where_none_held_a_number():
+    """``main(False)`` on a blank input would otherwise have every near run's input blank."""
+    near = [stdin for _, stdin, _ in near_runs([[[["main", [False], {}]], ""]])]
+    assert all(stdin[0].isdigit() for stdin in near[0::2]) and near[1::2] == [""] * (MAX_NEAR_RUNS // 2)
+
+
+def test_a_called_function_s_blank_input_stays_blank_beside_inputs_holding_numbers():
+    near = near_runs([[[["main", [1], {}]], ""], [[["main", [2], {}]], "3 4\n"]])
+    assert {stdin for _, stdin, origin in near if origin == 0} == {""}
