@@ -66,7 +66,7 @@ refused near calls of it and answered none of them alike, no matter how its riva
 not end counts so once it was given this many times its original's time, or the longest run a verify call allows (a
 run cut short sooner says nothing of a slow reference; red-team round 69, A1: a reference of 1.35 s that looped
 elsewhere had 2.5 s a near run, less than twice its time, and none counted). A near call that is a recorded one
-again confirms nothing (:func:`verifier.decoy_check._seen`). Why (red-team round 68, A3):
+again confirms nothing (:func:`verifier.near_runs.seen_calls`). Why (red-team round 68, A3):
 ``second_smallest([5, 5, 9])`` alone, of a reference that raised, or looped, on every other list. Near lists keep
 their order, so the first item and the smallest, both paid, answer alike on every one, and the quarter of
 :data:`REFUSED` weighs only where two rivals differ: admitted, its digest excused in training. A decoy that no near

@@ -20,6 +20,8 @@ from verifier.decoy_bounds import (BUDGET_S, FAIR_S, FAIR_TIMES, MAX_STEPS, NEAR
                                    ROOMY_TIMES)
 from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
+from verifier.near_runs import off_kind, seen_calls
+from verifier.script_decoys import TEXT_SHAPES
 
 __all__ = ["ALL", "DECOY_CHECK", "MORE", "decoy_source"]
 
@@ -56,6 +58,8 @@ FAILED = []
 RIVALS = {{}}
 THEIRS = {{}}
 ''' + COMPARE + '''REARRANGING = {rearranging!r}
+TEXT_SHAPES = {text_shapes!r}
+OFF_KIND = set({off_kind!r})
 {answers}
 
 def held(compare, want, got, raised):
@@ -142,15 +146,16 @@ def printed_answers(name, index, shape, calls, places):
     return "\\n".join(texts)
 
 
-def quiet(run):
-    return all(got.ok and got.value is None for got in run.calls)
+def ended(run):
+    error = run.load_error
+    return run.loaded or (error is not None and error.type == "SystemExit" and error.message in ("", "0", "None"))
 
 
 def comparisons(name, index, shape, calls, stdin, run, places):
     if not name:
         made, text = script_answer(shape, stdin)
-        if made and quiet(run):
-            yield (name, -1), run.loaded, run.stdout, text, printed
+        if made:
+            yield (name, -1), ended(run), run.stdout, text, printed
     elif printing(name, run, places):
         text = printed_answers(name, index, shape, calls, places)
         if text is not None:
@@ -186,7 +191,7 @@ def unanswered(decoy, recorded):
 
 def no_answer(run, at):
     if at < 0:
-        return not run.loaded or not run.stdout.strip()
+        return not ended(run) or not run.stdout.strip()
     return at >= len(run.calls) or not run.calls[at].ok or run.calls[at].value is None
 
 
@@ -205,6 +210,8 @@ def unrun(name, index, shape, calls, stdin, places):
 
 def near_comparisons(decoy, at, run):
     calls, stdin, _ = NEAR[at]
+    if at in OFF_KIND and not decoy[0] and decoy[2] in TEXT_SHAPES:
+        return ()
     if run is None:
         return unrun(*decoy, calls, stdin, NEAR_PLACES[at])
     return comparisons(*decoy, calls, stdin, run, NEAR_PLACES[at])
@@ -283,7 +290,9 @@ reference did not (raised on, did not reach, answered None, or a script that did
 session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a paid
 input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no decoy
 was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
-(:data:`verifier.decoy_bounds.REFUSED`)."""
+(:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed wherever the program
+loaded, or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team round 70); not a decoy
+of the input's text on a near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,
@@ -296,18 +305,9 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
                               elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
-                              seen=json.dumps(_seen(runs, near)), roomy_times=ROOMY_TIMES,
+                              seen=json.dumps(seen_calls(runs, near)), roomy_times=ROOMY_TIMES,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,
-                              rearranging=sorted(REARRANGING),
+                              rearranging=sorted(REARRANGING), text_shapes=sorted(TEXT_SHAPES),
+                              off_kind=off_kind(runs, near),
                               answers=answers_source())
-
-
-def _seen(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
-    """The places ``[near run, call]`` of the near calls that are a recorded call again (its name, arguments and
-    keywords): such a call confirms no decoy (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of
-    ``[5, 5, 9]`` keep their order, so its reversed copy is ``[5, 5, 9]`` again. (A script's near input is never a
-    recorded one: :mod:`verifier.near_runs` leaves those out, and the rule is a function's alone.)"""
-    recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
-    return [[at, index] for at, (calls, _, _) in enumerate(near) for index, call in enumerate(calls)
-            if json.dumps(call, sort_keys=True) in recorded]

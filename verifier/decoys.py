@@ -105,7 +105,7 @@ def decoys(runs: Sequence[list], varargs: frozenset[str] = frozenset()) -> list[
     runs gave as input: where no run called a function the program is a script (round 68's A5 control, a sum tested
     on ten newlines alone, paid ``print(0)`` and the count of tokens), and a called function may read its input too
     (round 62, D2: ``main()`` on the input ``7``; round 69, A2c: ``main()`` on a blank one, where a dummy argument
-    would have done as well). They are compared only where the program printed and its calls returned None. None
+    would have done as well). They are compared wherever the program printed (:mod:`verifier.decoy_check`). None
     where they would be more than :data:`MAX_DECOYS` (counted before any is made: the records allow half a million
     arguments)."""
     passed: dict[str, dict[int, list[str]]] = {}

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from collections.abc import Sequence
 from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
-from verifier.script_decoys import near_stdin
+from verifier.script_decoys import holds_number, near_stdin
 
-__all__ = ["MAX_NEAR_RUNS", "near_runs"]
+__all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
 """Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew (as long
@@ -30,7 +29,6 @@ as for eight: a reference may refuse the near runs where its decoys differ (:mod
 fewer near runs, the likelier a draw of only the others. Why no bound on their calls: red-team round 64 (C1) made one
 recorded run of 49 calls, 48 of names the reference never defined and then ``total([7])``, when the near runs
 stopped at the first run past 48 calls: there were none, and no decoy was wrong."""
-_WITH_NUMBER = re.compile(r"[0-9]")
 _COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
@@ -49,16 +47,20 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
     honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
     every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
-    near runs are its inputs with their numbers moved (:func:`_near_scripts`). Where no recorded input held a
-    number, every other near run's input is drawn as a script's is (:func:`_drawn_input`), and every one's where
-    it copies a blank input to calls that pass no argument (red-team round 69, A2c: ``main()`` on ten newlines
-    alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; a function may read
-    its input beside its arguments too). A function in ``varargs`` (the reference defines it with ``*args``) may
-    be passed one more positional argument (:func:`_near_call`)."""
+    near runs are its inputs with their numbers moved (:func:`_near_scripts`); beside runs that call functions, a
+    run that calls none is copied too where it had an input (red-team round 70, A4: a script tested on ``7``
+    alone, beside one ignored call, had no near copy). A function may read its input beside its arguments: every
+    other near run of a blank input is given a drawn one (:func:`_drawn_input`), and every one where its calls
+    pass no argument (round 69, A2c: ``main()`` on ten newlines alone had every near run the recorded one again,
+    and ``def main(): print(0)`` was paid; round 70, A2: an ignored input that held a number beside it must not
+    spare it); where no recorded input held a number, every other near run is drawn whatever its input. A
+    function in ``varargs`` (the reference defines it with ``*args``) may be passed one more positional argument
+    (:func:`_near_call`)."""
     rng = random.Random(seed)
-    called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs) if runs[origin][0]]
-    if not called:
+    if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)
+    called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs)
+              if runs[origin][0] or runs[origin][1].strip()]
     seen: dict[tuple[str, int | str], list] = {}
     for calls, _, _ in called:
         for name, args, kwargs in calls:
@@ -68,18 +70,41 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
-    numbered = any(_WITH_NUMBER.search(stdin) for stdin in inputs)
+    numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []
     for _ in range(MAX_NEAR_RUNS):
         for calls, stdin, origin in called:
             if len(found) >= MAX_NEAR_RUNS:
                 return found
-            if not numbered and (len(found) % 2 == 0 or not stdin.strip() and _argless(calls)):
+            if not stdin.strip() and (len(found) % 2 == 0 or _argless(calls)) or not numbered and len(found) % 2 == 0:
                 near = _drawn_input(rng)
             else:
                 near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
             found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
     return found
+
+
+def off_kind(runs: Sequence[list], near: Sequence[list]) -> list[int]:
+    """The near runs whose input is of another kind than the recorded ones: drawn numbers
+    (:func:`verifier.near_runs._drawn_input`) where the recorded inputs held words. There a decoy of the input's
+    tokens or text (:data:`verifier.script_decoys.TEXT_SHAPES`) is not compared. Why: red-team round 70 (B1) had an
+    honest ``main()`` counting names, one a line, tested on five inputs of names; on ``3 5`` the count of tokens,
+    right on every input of names, counted 2 where the reference counted 1 line, and the task was rejected. Where
+    the recorded inputs held no token (blank ones), a drawn input is all there is to measure any decoy by."""
+    if not any(stdin.split() for _, stdin in runs):
+        return []
+    return [at for at, (_, stdin, origin) in enumerate(near)
+            if holds_number(stdin) and not holds_number(runs[origin][1])]
+
+
+def seen_calls(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
+    """The places ``[near run, call]`` of the near calls that are a recorded call again (its name, arguments and
+    keywords): such a call confirms no decoy (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of
+    ``[5, 5, 9]`` keep their order, so its reversed copy is ``[5, 5, 9]`` again. (Calls alone: the rule is a
+    function's, and :func:`_near_scripts` leaves out a script's near input that is a recorded one.)"""
+    recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
+    return [[at, index] for at, (calls, _, _) in enumerate(near) for index, call in enumerate(calls)
+            if json.dumps(call, sort_keys=True) in recorded]
 
 
 def _argless(calls: list) -> bool:
@@ -120,11 +145,11 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     Where no input held a number (blank ones, words, a comma alone), every other one is drawn instead
     (:func:`_drawn_input`)."""
     recorded = [stdin for _, stdin in runs if stdin.strip()]
-    order = sorted(range(len(runs)), key=lambda origin: _WITH_NUMBER.search(runs[origin][1]) is None)
+    order = sorted(range(len(runs)), key=lambda origin: not holds_number(runs[origin][1]))
     found = [[[], near_stdin(runs[origin][1], recorded, rng), origin] for _ in range(MAX_NEAR_RUNS)
              for origin in order if runs[origin][1].strip()]
     found = [run for run in found if run[1] not in recorded]
-    if any(_WITH_NUMBER.search(stdin) for stdin in recorded):
+    if any(holds_number(stdin) for stdin in recorded):
         return found[:MAX_NEAR_RUNS]
     drawn = [[[], _drawn_input(rng), origin] for _ in range(MAX_NEAR_RUNS) for origin in range(len(runs))]
     return [run for pair in zip_longest(drawn, found) for run in pair if run is not None][:MAX_NEAR_RUNS]

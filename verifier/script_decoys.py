@@ -21,13 +21,18 @@ from __future__ import annotations
 import random
 import re
 
-__all__ = ["SCRIPT_CONSTANTS", "SCRIPT_SHAPES", "near_stdin", "script_answers_source", "script_label"]
+__all__ = ["SCRIPT_CONSTANTS", "SCRIPT_SHAPES", "TEXT_SHAPES", "holds_number", "near_stdin", "script_answers_source",
+           "script_label"]
 
 SCRIPT_SHAPES = ("n[0]", "n[-1]", "max(n)", "min(n)", "sum(n)", "len(t)", "len(n)", "sum(n[1:])", "max(n[1:])",
                  "min(n[1:])", "sorted(n)", "sorted(n, reverse=True)", "n[::-1]", "t[0]", "t[-1]", "s.strip()")
 """What a script decoy prints, of its input's text ``s``, its tokens ``t`` and the numbers among them ``n``."""
 SCRIPT_CONSTANTS = ("0", "1", "-1", "True", "False", "'YES'", "'NO'", "''")
 """What a script decoy may print whatever its input."""
+TEXT_SHAPES = frozenset(shape for shape in SCRIPT_SHAPES if not re.search(r"\bn\b", shape))
+"""The shapes of the input's tokens or text rather than its numbers (the count of tokens, the first ...): on a drawn
+input (:func:`verifier.near_runs._drawn_input`, numbers where the recorded inputs held words) such a shape answers
+of another kind of input than the task's, and is not compared there (:data:`verifier.decoy_check.DECOY_CHECK`)."""
 _WORDS = {"n": "numbers", "t": "tokens", "s": "input"}
 _NAME = re.compile(r"\b[nts]\b")
 _NUMBER = re.compile(r"-?[0-9]+(?:[.][0-9]+)?")
@@ -131,6 +136,12 @@ def _resized(text: str, rng: random.Random, natural: bool) -> str:
         pieces[tokens[-1] + 1:tokens[-1] + 1] = [gaps[0] if gaps else " ", copy]
     lines[row] = "".join(pieces)
     return "\n".join(lines)
+
+
+def holds_number(stdin: str) -> bool:
+    """Whether a standard input holds a number among its tokens (one :func:`near_stdin` moves). Why tokens and not
+    any digit: red-team round 70 (A2) had an ignored input ``x1`` beside a blank one, and no near input was drawn."""
+    return any(_NUMBER.fullmatch(piece) for piece in _PIECES.split(stdin))
 
 
 def _tokens(pieces: list[str]) -> list[int]:

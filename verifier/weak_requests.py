@@ -56,7 +56,8 @@ What that leaves: a decoy stands for one function, with every other call answere
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
 function in a run returned None and the run printed, the decoy prints its answers instead, a line each, compared
 with what the run printed (red-team round 62, D1: ``total(xs)`` printed its sum, and no decoy was compared); a
-script decoy is compared only on runs whose calls returned nothing (a called ``main()``), and a decoy no recorded
+script decoy is compared wherever the program printed, whatever its calls returned and though it ended with
+``sys.exit(0)`` (red-team round 70: ``main()`` ending ``return 0`` was never compared), and a decoy no recorded
 request could be answered by (its shape raised on every one) is not weak.
 
 Still open: a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a sum

@@ -861,3 +861,54 @@ def test_a_function_of_no_argument_that_returns_its_answer_is_no_trouble(bwrap_s
 def test_a_called_main_tested_on_varied_inputs_and_a_blank_one_is_no_trouble(bwrap_scoring_pool):
     runs = [[[["main", [], {}]], stdin] for stdin in ("", "3 4\n", "10 -2 5\n")]
     assert not weak_decoys(bwrap_scoring_pool, runs, BLANK_MAIN).trouble
+
+
+# Red-team round 70: programs whose printed answer the check never compared, and one it compared out of its kind.
+SUM_MAIN = "import sys\n\n\ndef main():\n    print(sum(int(t) for t in sys.stdin.read().split()))\n"
+MAIN_SEVEN = [[[["main", [], {}]], "7\n"]]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("reference, runs", [
+    (SUM_MAIN + "    return 0\n", MAIN_SEVEN),
+    (SUM_MAIN + "    sys.exit(0)\n", MAIN_SEVEN),
+    ("import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\nsys.exit(0)\n", [[[], "7\n"]]),
+    (SUM_MAIN, [[[["main", [], {}], ["done", [], {}]], "7\n"]]),
+    ("import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n", [[[], "7\n"], [[["solve", [], {}]], ""]]),
+], ids=["main-returns-0", "main-exits-0", "script-exits-0", "an-undefined-call-after-main", "script-beside-a-call"])
+def test_a_printed_answer_is_measured_whatever_the_calls_returned_or_however_the_program_ended(
+        bwrap_scoring_pool, reference, runs):
+    """Round 70 (A1, A6, A3, A4): script decoys were compared only where every call returned None and the program
+    loaded; ``return 0``, ``sys.exit(0)``, an undefined call after ``main()`` or a script run beside one ignored
+    call left the largest, the first and the last number paid."""
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_reference_that_raises_on_drawn_inputs_has_the_decoys_of_its_blank_input_found(bwrap_scoring_pool):
+    """Round 70 (A5): ``main()`` on ten newlines alone, raising on every input of the drawn form; a call that raised
+    was not compared, and not counted as a refusal."""
+    reference = SUM_MAIN.replace("    print(", "    s = sys.stdin.read()\n    if s.strip():\n"
+                                 "        raise ValueError(s)\n    print(").replace("sys.stdin.read().split()", "s.split()")
+    weak = weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], "\n" * 10]], reference)
+    assert weak.trouble and "a script printing sum(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_ignored_input_holding_a_digit_does_not_spare_a_blank_one(bwrap_scoring_pool):
+    """Round 70 (A2): ``main()`` on ten newlines beside an ignored ``nothing()`` on ``x1``."""
+    runs = [[[["main", [], {}]], "\n" * 10], [[["nothing", [], {}]], "x1\n"]]
+    assert weak_decoys(bwrap_scoring_pool, runs, SUM_MAIN).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_main_counting_names_one_a_line_is_no_trouble(bwrap_scoring_pool):
+    """Round 70 (B1): the count of tokens is right on every input of names, one a line; on a drawn ``3 5`` it
+    counted 2 where the reference counted one line, and the honest task was rejected."""
+    reference = ("import sys\n\n\ndef main():\n"
+                 "    print(sum(1 for line in sys.stdin.read().splitlines() if line.strip()))\n")
+    inputs = ("Alice\nBob\nCarol\n", "", "Dave\n", "Eve\n\nFrank\n", "Grace\nHeidi\nIvan\nJudy\nMallory\n")
+    for seed in range(3):
+        assert not weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], stdin] for stdin in inputs], reference,
+                               seed).trouble

@@ -204,6 +204,15 @@ def test_every_other_near_input_of_a_called_function_of_arguments_is_drawn_where
     assert all(stdin[0].isdigit() for stdin in near[0::2]) and near[1::2] == [""] * (MAX_NEAR_RUNS // 2)
 
 
-def test_a_called_function_s_blank_input_stays_blank_beside_inputs_holding_numbers():
-    near = near_runs([[[["main", [1], {}]], ""], [[["main", [2], {}]], "3 4\n"]])
-    assert {stdin for _, stdin, origin in near if origin == 0} == {""}
+def test_a_blank_input_to_calls_of_no_argument_is_drawn_beside_an_input_holding_a_number():
+    """Red-team round 70 (A2): an ignored run on ``x1`` (a digit, no number) beside ``main()`` on a blank input left
+    its near runs blank; an ignored ``1`` must not either."""
+    for other in ("x1\n", "1\n"):
+        near = near_runs([[[["main", [], {}]], ""], [[["ignored", [], {}]], other]])
+        assert all(stdin[0].isdigit() for _, stdin, origin in near if origin == 0)
+
+
+def test_a_script_run_beside_runs_that_call_functions_has_near_copies():
+    """Red-team round 70 (A4): a script tested on ``7`` alone, beside one ignored call, had no near copy."""
+    near = near_runs([[[], "7\n"], [[["ignored", [], {}]], ""]])
+    assert any(origin == 0 and calls == [] and stdin != "7\n" for calls, stdin, origin in near)
