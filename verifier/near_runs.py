@@ -76,10 +76,11 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
         for calls, stdin, origin in called:
             if len(found) >= MAX_NEAR_RUNS:
                 return found
-            if not stdin.strip() and (len(found) % 2 == 0 or _argless(calls)) or not numbered and len(found) % 2 == 0:
+            blank, even = not stdin.strip(), len(found) % 2 == 0
+            if blank and _argless(calls) or even and (blank or not numbered):
                 near = _drawn_input(rng)
             else:
-                near = near_stdin(stdin, inputs, rng) if stdin.strip() else stdin
+                near = stdin if blank else near_stdin(stdin, inputs, rng)
             found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
     return found
 

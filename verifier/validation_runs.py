@@ -45,8 +45,8 @@ class ValidationRuns:
         self._finalizer()
 
     def open(self, source: str, probes: Sequence[Probe], env: RunEnv, twin: list[int], mutants: Sequence[int],
-              rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
-                                                          list[tuple[Probe, ScoreResult]]]:
+             rng: random.Random, isolated: bool) -> tuple[list[tuple[Probe, ScoreResult]],
+                                                         list[tuple[Probe, ScoreResult]]]:
         """Run 0's first calls, before anything else of the task: the reference's mutants, in a drawn order, where it
         has some (the first alone, then the others in a process of their own), else ``twin`` (the probe that opens
         the rest of run 0) alone. Returns (the other calls, the one call to judge the load by): a verifier that fails
@@ -74,7 +74,10 @@ class ValidationRuns:
         return (self.run(source, probes, env, drawn[1:], isolated=isolated) if drawn[1:] else []), first
 
     def run(self, source: str, probes: Sequence[Probe], env: RunEnv, order: Sequence[int],
-             in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:
+            in_pool: bool = False, isolated: bool = False) -> list[tuple[Probe, ScoreResult]]:
+        """The probes at ``order`` scored in one group: in the pool (``in_pool``), one a group in the isolated
+        interpreters (``isolated``, as training's isolated pool scores them), else in the shared interpreters. A
+        sandbox failure is every probe's ``error`` result, never the task's fault."""
         responses = [probes[i].response for i in order]
         try:
             if isolated:  # as training's isolated pool: a group of one, each response in a fork of its own
