@@ -3,7 +3,8 @@ reference (:mod:`verifier.weak_requests` says why, and asks it).
 
 It runs in the sandbox like any verifier: the reference's code is the text it scores, so the reference runs in
 processes of its own (``run_response``), unchanged, and never in the check's. It makes the reference's recorded runs
-and their near runs (:mod:`verifier.near_runs`), one after another, over as many calls of its group as they need;
+and their near runs (:mod:`verifier.near_runs`), one after another, over as many calls of its group as they need
+(:mod:`verifier.decoy_runs`);
 works out each decoy's answers from the arguments (:func:`verifier.decoys.answers_source`); and compares them with
 the reference's by the answers check's own lenient comparison (:data:`verifier.lenient_compare.COMPARE`), with a
 step bound. Why a module of its own: the template is one concept, the checking program; the bounds it runs under,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from verifier.decoy_runs import GO_ON
 from verifier.decoy_bounds import (BUDGET_S, FAIR_S, FAIR_TIMES, MAX_STEPS, NEAR_BUDGET_S, REFUSED, REL_TOL,
                                    ROOMY_TIMES)
 from verifier.decoys import REARRANGING, Decoy, answers_source
@@ -82,46 +84,7 @@ PLACES = [where(calls) for calls, _ in RUNS]
 NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
 
 
-def go_on(reference):
-    if FAILED:
-        raise Uncompared("a run of the reference's requests did not complete")
-    longest, slack = run_limits()
-    end = time.monotonic() + longest + slack / 2
-    each = min(BUDGET, longest)
-    for at, (calls, stdin) in enumerate(RUNS):
-        if RECORDED[at] is None:
-            given = min(each, end - time.monotonic())
-            if given < FAIR_S:
-                return False
-            start = time.monotonic()
-            run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
-            if run.outcome != "timeout":
-                RECORDED[at], TOOK[at] = run, time.monotonic() - start
-            elif given < each:
-                return False
-            else:
-                FAILED.append(at)
-                raise Uncompared("a run of the reference's requests did not complete")
-    allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
-    for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
-        if at in TRIED:
-            continue
-        given = min(allowed[at], longest, LEFT[0])
-        if given < FAIR_S:
-            TRIED.add(at)
-            continue
-        if end - time.monotonic() < given:
-            return False
-        TRIED.add(at)
-        calls, stdin, _ = NEAR[at]
-        start = time.monotonic()
-        run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
-        LEFT[0] -= time.monotonic() - start
-        NEAR_RUNS[at] = None if run.outcome == "timeout" and given < allowed[at] else run
-        if run.outcome == "timeout" and given >= min(ROOMY_TIMES * TOOK[NEAR[at][2]], longest):
-            ROOMY.add(at)
-    return True
-
+''' + GO_ON + '''
 
 def returned(name, run, places):
     return [run.calls[at] for at in places.get(name, ()) if at < len(run.calls)]
@@ -146,16 +109,38 @@ def printed_answers(name, index, shape, calls, places):
     return "\\n".join(texts)
 
 
-def ended(run):
+def shown(value):
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def ending(run):
     error = run.load_error
-    return run.loaded or (error is not None and error.type == "SystemExit" and error.message in ("", "0", "None"))
+    if run.loaded or error is None:
+        return None
+    return error.type, error.message if error.type == "SystemExit" else None
+
+
+USUAL = []
+
+
+def ended(run):
+    if not USUAL:
+        USUAL.append({{ending(made) for made in RECORDED if made is not None and made.stdout.strip()}} - {{None}})
+    error = run.load_error
+    return run.loaded or ending(run) in USUAL[0] or (
+        error is not None and error.type == "SystemExit" and error.message in ("", "0", "None"))
 
 
 def comparisons(name, index, shape, calls, stdin, run, places):
     if not name:
         made, text = script_answer(shape, stdin)
-        if made:
+        if not made:
+            return
+        argless = [at for at, (_, args, kwargs) in enumerate(calls) if not args and not kwargs and at < len(run.calls)]
+        if run.stdout.strip() or not stdin.strip() or not argless:
             yield (name, -1), ended(run), run.stdout, text, printed
+        for at in argless if not run.stdout.strip() and stdin.strip() else ():
+            yield (name, at), run.calls[at].ok, shown(run.calls[at].value), text, printed
     elif printing(name, run, places):
         text = printed_answers(name, index, shape, calls, places)
         if text is not None:
@@ -271,28 +256,31 @@ def verify(response):
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
-origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's
-code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or ``all``). It
-pays the share of those that the recorded runs did not tell from the reference and that answer a near call
-otherwise. The reference's runs are made one after another, over as many of its calls as they need (each call
-goes on with them within its own wall limit; a text naming ``more`` only goes on, and is paid 1.0 once they are
-all made); which decoys the recorded runs did not tell apart (the rivals: ``RIVALS[None]`` their positions,
-``RIVALS[name]`` those of a name), and the rivals' answers on each near run where a refusal is weighed, are made at
-its first call that needs them; all are kept for the rest of its process's calls. A recorded run that timed out
-leaves no verdict (the sandbox's ``verifier_error``), as it left the replay no digest, and so does a question asked
-before the runs are all made. One that crashed or exited is compared on the calls it answered (session 34's
-red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which validation admitted), and a near call
-answered in a run that did not complete weighs as a refusal (``os._exit`` patched to fail after every answer off
-the request had nothing compared). Where some of what the reference was asked is known by kinds alone (a request
-too large to record, shrunk), a decoy that it may have asked (``ELIDED``: :func:`verifier.decoys.left_out`) and no
-recorded call told apart is a rival also where none was compared, if it answered a recorded call that the
-reference did not (raised on, did not reach, answered None, or a script that did not load or printed nothing):
-session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded ``total(["x"])``, and a paid
-input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier required it to; no decoy
-was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
-(:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed wherever the program
-loaded, or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team round 70); not a decoy
-of the input's text on a near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
+origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the
+reference's code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or
+``all``). It pays the share of those that the recorded runs did not tell from the reference and that answer a near
+call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a text naming ``more`` only goes
+on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did not tell apart (the
+rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near
+run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of its
+process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the
+replay no digest, and so does a question asked before the runs are all made. One that crashed or exited is compared
+on the calls it answered (session 34's red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which
+validation admitted), and a near call answered in a run that did not complete weighs as a refusal (``os._exit``
+patched to fail after every answer off the request had nothing compared). Where some of what the reference was asked
+is known by kinds alone (a request too large to record, shrunk), a decoy that it may have asked (``ELIDED``:
+:func:`verifier.decoys.left_out`) and no recorded call told apart is a rival also where none was compared, if it
+answered a recorded call that the reference did not (raised on, did not reach, answered None, or a script that did
+not load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded
+``total(["x"])``, and a paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the
+verifier required it to; no decoy was compared, and both tasks were admitted. The near runs then weigh the
+reference's refusals (:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed
+wherever the program loaded, or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team
+round 70), or ended as one of the reference's recorded runs that printed did (``USUAL``: an exception's type, a
+``SystemExit``'s message; round 71, A: ``EOFError`` ending a ``while True`` loop over ``input()``, ``sys.exit(1)``,
+a raise). Where a run printed nothing of a non-blank input, a script decoy is compared with what its calls of no
+argument returned (round 71, F: ``solve()`` returned the sum of its input). Not a decoy of the input's text on a
+near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,

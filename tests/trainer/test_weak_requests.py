@@ -912,3 +912,82 @@ def test_an_honest_main_counting_names_one_a_line_is_no_trouble(bwrap_scoring_po
     for seed in range(3):
         assert not weak_decoys(bwrap_scoring_pool, [[[["main", [], {}]], stdin] for stdin in inputs], reference,
                                seed).trouble
+
+
+# Red-team round 71: programs that printed and then ended otherwise, answers returned of the input, numbers written
+# with a sign, and an honest layout of one number a line.
+SUM_SCRIPT = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("reference", [
+    "while True:\n    print(sum(int(t) for t in input().split()))\n",
+    SUM_SCRIPT + "sys.exit(1)\n",
+    SUM_SCRIPT + "sys.exit('done')\n",
+    SUM_SCRIPT + "sys.exit(False)\n",
+    SUM_SCRIPT + "raise RuntimeError('after the answer')\n",
+], ids=["eof-ends-a-loop", "exit-1", "exit-message", "exit-false", "a-raise"])
+def test_a_printed_answer_is_measured_where_the_program_ends_on_every_input_as_it_did_on_the_recorded_ones(
+        bwrap_scoring_pool, reference):
+    """Round 71 (A): a script decoy was compared only where the program loaded or exited with ``sys.exit(0)``; a
+    reference that printed its answer and then always ended another way had none compared, and ``max`` was paid."""
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "7\n"]], reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_script_that_exits_with_an_error_on_near_inputs_alone_is_not_compared_there(bwrap_scoring_pool):
+    """The ending that makes a printed answer count is one the recorded runs showed: an honest script that prints a
+    line and exits 1 on inputs out of its form (here, more than one number) refuses them, as before."""
+    reference = ("import sys\nnumbers = sys.stdin.read().split()\nif len(numbers) != 2:\n"
+                 "    print('need two numbers')\n    sys.exit(1)\nprint(int(numbers[0]) * int(numbers[1]))\n")
+    runs = [[[], stdin] for stdin in ("3 4\n", "5 -2\n", "0 9\n", "7 7\n")]
+    assert not weak_decoys(bwrap_scoring_pool, runs, reference).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_function_of_no_argument_that_returns_an_answer_of_its_input_has_script_decoys(bwrap_scoring_pool):
+    """Round 71 (F): ``solve()`` read its input and returned the sum; script decoys were compared only with what a
+    run printed, and the largest number was paid on four inputs of one number each."""
+    reference = "import sys\n\n\ndef solve():\n    return sum(int(t) for t in sys.stdin.read().split())\n"
+    runs = [[[["solve", [], {}]], stdin] for stdin in ("7\n", "12\n", "-3\n", "0\n")]
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_number_written_with_a_sign_is_moved_like_any_other(bwrap_scoring_pool):
+    """Round 71 (B): ``+7`` was no number to the near inputs, which the decoys read as 7; beside ``x 5 y2`` and
+    ``x y`` the largest, the first and the last number were paid."""
+    reference = ("import sys\nnumbers = []\nfor token in sys.stdin.read().split():\n    try:\n"
+                 "        numbers.append(int(token))\n    except ValueError:\n        pass\nprint(sum(numbers))\n")
+    weak = weak_decoys(bwrap_scoring_pool, [[[], "+7\n"], [[], "x 5 y2\n"], [[], "x y\n"]], reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+READINGS = ("5\n3\n8\n", "", "42\n", "1\n2\n3\n4\n5\n", "-1\n0\n", "100\n-100\n7\n7\n")
+COUNT_LINES = "import sys\nprint(sum(1 for line in sys.stdin.read().splitlines() if line.strip()))\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("called", [False, True], ids=["script", "called-main"])
+def test_an_honest_count_of_readings_one_a_line_is_no_trouble(bwrap_scoring_pool, called):
+    """Round 71 (H): every near input put two numbers on one line (a drawn one too, for ``main()`` on a blank
+    input), where the count of tokens, right on every input of readings one a line, answered otherwise."""
+    reference = COUNT_LINES if not called else (
+        "import sys\n\n\ndef main():\n    print(sum(1 for line in sys.stdin.read().splitlines() if line.strip()))\n")
+    calls = [["main", [], {}]] if called else []
+    for seed in range(3):
+        weak = weak_decoys(bwrap_scoring_pool, [[calls, stdin] for stdin in READINGS], reference, seed)
+        assert not weak.trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_script_that_printed_nothing_beside_an_input_left_out_still_weighs_its_refusals(bwrap_scoring_pool):
+    """Session 37's script form, kept by 1.32: beside a paid input too large to record (known by kinds alone), the
+    reference raised on a recorded ``5 x`` and printed nothing. A first draft of round 71's mend compared script
+    decoys only with the calls' returns on a run that printed nothing, and a script has no calls: its near runs
+    weighed no refusal, and the task was admitted."""
+    reference = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
+    elided = frozenset({("stdin",), ("stdin", "number")})
+    assert weak_decoys(bwrap_scoring_pool, [[[], "5 x\n"]], reference, elided=elided).strict > 0

@@ -1,0 +1,62 @@
+"""How the decoys' checking verifier (:mod:`verifier.decoy_check`) makes the reference's runs: the part of its
+template that runs the reference's recorded runs, then its near runs, each in a process of its own
+(``run_response``), within the time one call of the check may take.
+
+Why a module of its own: making the runs is one concept, bounded by time, and comparing what they answered with the
+decoys' answers is another. The recorded runs come first, one after another, each given ``BUDGET`` at most
+(:data:`verifier.decoy_bounds.BUDGET_S`); one that runs out of the time left in this call waits for the next call,
+and one that times out within its own budget leaves the check without a verdict (``Uncompared``): training's replay
+got no digest of it either. The near runs then go shortest first, each allowed ``FAIR_TIMES`` the time of the
+recorded run it copies (``FAIR_S`` at least) out of ``LEFT``, the near runs' budget: one that the time left in this
+call cannot hold waits for the next call; one that the budget left cut short is not run at all (``TRIED``, below
+``FAIR_S``) or counts as unanswered (``None``); one that timed out within a roomy allowance (``ROOMY_TIMES``) is a
+refusal (``ROOMY``). ``go_on`` returns whether every run is made.
+
+The text is a piece of :data:`verifier.decoy_check.DECOY_CHECK`'s source, formatted with it: it holds no brace.
+"""
+
+from __future__ import annotations
+
+__all__ = ["GO_ON"]
+
+GO_ON = '''def go_on(reference):
+    if FAILED:
+        raise Uncompared("a run of the reference's requests did not complete")
+    longest, slack = run_limits()
+    end = time.monotonic() + longest + slack / 2
+    each = min(BUDGET, longest)
+    for at, (calls, stdin) in enumerate(RUNS):
+        if RECORDED[at] is None:
+            given = min(each, end - time.monotonic())
+            if given < FAIR_S:
+                return False
+            start = time.monotonic()
+            run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
+            if run.outcome != "timeout":
+                RECORDED[at], TOOK[at] = run, time.monotonic() - start
+            elif given < each:
+                return False
+            else:
+                FAILED.append(at)
+                raise Uncompared("a run of the reference's requests did not complete")
+    allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
+    for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
+        if at in TRIED:
+            continue
+        given = min(allowed[at], longest, LEFT[0])
+        if given < FAIR_S:
+            TRIED.add(at)
+            continue
+        if end - time.monotonic() < given:
+            return False
+        TRIED.add(at)
+        calls, stdin, _ = NEAR[at]
+        start = time.monotonic()
+        run = run_response(reference, calls=calls, stdin=stdin, timeout=given)
+        LEFT[0] -= time.monotonic() - start
+        NEAR_RUNS[at] = None if run.outcome == "timeout" and given < allowed[at] else run
+        if run.outcome == "timeout" and given >= min(ROOMY_TIMES * TOOK[NEAR[at][2]], longest):
+            ROOMY.add(at)
+    return True
+'''
+"""``go_on(reference)``: the reference's recorded runs, then its near runs, as far as this call's time allows."""
