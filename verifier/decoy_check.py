@@ -125,7 +125,8 @@ USUAL = []
 
 def ended(run):
     if not USUAL:
-        USUAL.append({{ending(made) for made in RECORDED if made is not None and made.stdout.strip()}} - {{None}})
+        endings = {{ending(made) for made in RECORDED if made is not None and made.stdout.strip()}}
+        USUAL.append(endings - {{None}} if len(endings) == 1 else set())
     error = run.load_error
     return run.loaded or ending(run) in USUAL[0] or (
         error is not None and error.type == "SystemExit" and error.message in ("", "0", "None"))
@@ -140,7 +141,8 @@ def comparisons(name, index, shape, calls, stdin, run, places):
         if run.stdout.strip() or not stdin.strip() or not argless:
             yield (name, -1), ended(run), run.stdout, text, printed
         for at in argless if not run.stdout.strip() and stdin.strip() else ():
-            yield (name, at), run.calls[at].ok, shown(run.calls[at].value), text, printed
+            call = run.calls[at]
+            yield (name, at), call.ok and call.value is not None, shown(call.value), text, printed
     elif printing(name, run, places):
         text = printed_answers(name, index, shape, calls, places)
         if text is not None:
@@ -276,10 +278,11 @@ not load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too
 verifier required it to; no decoy was compared, and both tasks were admitted. The near runs then weigh the
 reference's refusals (:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed
 wherever the program loaded, or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team
-round 70), or ended as one of the reference's recorded runs that printed did (``USUAL``: an exception's type, a
+round 70), or ended as every recorded run of the reference that printed did (``USUAL``: an exception's type, a
 ``SystemExit``'s message; round 71, A: ``EOFError`` ending a ``while True`` loop over ``input()``, ``sys.exit(1)``,
-a raise). Where a run printed nothing of a non-blank input, a script decoy is compared with what its calls of no
-argument returned (round 71, F: ``solve()`` returned the sum of its input). Not a decoy of the input's text on a
+a raise; round 72: one recorded run of an error ending is no such rule). Where a run printed nothing of a non-blank
+input, a script decoy is compared with what its calls of no argument returned, None being no answer (round 71, F:
+``solve()`` returned the sum of its input). Not a decoy of the input's text on a
 near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
 
 

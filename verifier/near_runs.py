@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
-from verifier.script_decoys import holds_number, near_stdin, one_a_line
+from verifier.script_decoys import holds_number, near_stdin
 
 __all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
 
@@ -71,7 +71,6 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
-    lined = one_a_line(inputs)
     found: list[list] = []
     for _ in range(MAX_NEAR_RUNS):
         for calls, stdin, origin in called:
@@ -79,7 +78,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 return found
             blank, even = not stdin.strip(), len(found) % 2 == 0
             if blank and _argless(calls) or even and (blank or not numbered):
-                near = _drawn_input(rng, lined)
+                near = _drawn_input(rng)
             else:
                 near = stdin if blank else near_stdin(stdin, inputs, rng)
             found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
@@ -157,16 +156,13 @@ def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
     return [run for pair in zip_longest(drawn, found) for run in pair if run is not None][:MAX_NEAR_RUNS]
 
 
-def _drawn_input(rng: random.Random, lined: bool = False) -> str:
-    """A near input of a script whose recorded inputs held no number: a line of one to three numbers from 1 to 9
-    (one a line where the recorded inputs held one number a line: :func:`verifier.script_decoys.one_a_line`; red-team
-    round 71, H: an honest ``main()`` counting readings, one a line, tested on a blank input among others, was
-    rejected when a drawn ``3 5`` made the count of numbers answer 2 where it counted 1 line).
+def _drawn_input(rng: random.Random) -> str:
+    """A near input of a script whose recorded inputs held no number: a line of one to three numbers from 1 to 9.
     Why: the script decoys print numbers of their input, and nothing in a blank input can be moved: a verifier whose
     one test was ten newlines (the sum 0) paid ``print(0)`` and the count of tokens (red-team round 68, A5's
     control), and so did one of ``,`` alone (no token to change, so no near copy), or of a blank input beside
     ``hello`` (round 69, A2a and A2b)."""
-    return ("\n" if lined else " ").join(str(rng.randint(1, 9)) for _ in range(rng.randint(1, 3))) + "\n"
+    return " ".join(str(rng.randint(1, 9)) for _ in range(rng.randint(1, 3))) + "\n"
 
 
 def _invariants(values: list) -> frozenset[str]:

@@ -22,8 +22,8 @@ import math
 import random
 import re
 
-__all__ = ["SCRIPT_CONSTANTS", "SCRIPT_SHAPES", "TEXT_SHAPES", "holds_number", "near_stdin", "one_a_line",
-           "script_answers_source", "script_label"]
+__all__ = ["SCRIPT_CONSTANTS", "SCRIPT_SHAPES", "TEXT_SHAPES", "holds_number", "near_stdin", "script_answers_source",
+           "script_label"]
 
 SCRIPT_SHAPES = ("n[0]", "n[-1]", "max(n)", "min(n)", "sum(n)", "len(t)", "len(n)", "sum(n[1:])", "max(n[1:])",
                  "min(n[1:])", "sorted(n)", "sorted(n, reverse=True)", "n[::-1]", "t[0]", "t[-1]", "s.strip()")
@@ -36,9 +36,9 @@ input (:func:`verifier.near_runs._drawn_input`, numbers where the recorded input
 of another kind of input than the task's, and is not compared there (:data:`verifier.decoy_check.DECOY_CHECK`)."""
 _WORDS = {"n": "numbers", "t": "tokens", "s": "input"}
 _NAME = re.compile(r"\b[nts]\b")
-_NUMBER = re.compile(r"[-+]?[0-9]+(?:_[0-9]+)*(?:[.][0-9]*)?(?:[eE][-+]?[0-9]+)?")
-"""A token the decoys read as a number and a near input moves: what ``int`` or ``float`` reads of digits, a sign, a
-point, an exponent and underscores between digits. Why wider than ``-?[0-9]+(?:[.][0-9]+)?``: red-team round 71
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*(?:[.]\d*)?|[.]\d+)(?:[eE][-+]?\d+)?")
+"""A token the decoys read as a number and a near input moves: what ``int`` or ``float`` reads of digits (any
+script's: ``int`` reads ``７``), a sign, a point, an exponent and underscores between digits (round 72: ``.5``). Why wider than ``-?[0-9]+(?:[.][0-9]+)?``: red-team round 71
 (B-plus) tested ``+7`` alone beside words, which the decoys read as 7 and no near input moved."""
 _PIECES = re.compile(r"([\s,;]+)")  # what separates the tokens of an input: whitespace, commas and semicolons
 
@@ -77,8 +77,7 @@ SCRIPT_ANSWER = '''def script_answer(shape, stdin):
 
 def near_stdin(stdin: str, recorded: list[str], rng: random.Random) -> str:
     """``stdin`` with every number moved a little (an integer by one or two, a decimal by a half) and one line of
-    numbers made a number longer or shorter (:func:`_resized`), or, where the recorded inputs hold one number a line
-    (:func:`one_a_line`), one line holding a number copied or dropped (:func:`_lines_resized`), its layout kept: whitespace and words as they were,
+    numbers made a number longer or shorter (:func:`_resized`), its layout kept: whitespace and words as they were,
     a leading count of the tokens after it set anew, one of the lines after it left as it was (and no line
     resized); where every recorded input's (``recorded``) numbers are never negative, none is made so, and where
     each of their lines of two numbers or more is in order, each line is put in order again. Where ``stdin`` holds
@@ -100,9 +99,7 @@ def near_stdin(stdin: str, recorded: list[str], rng: random.Random) -> str:
     if not moved:
         at = rng.choice(tokens)
         pieces[at] = pieces[at] + rng.choice("aeiou")
-    body = "".join(pieces)
-    if counted != "lines":
-        body = _lines_resized(body, rng, natural) if one_a_line(recorded) else _resized(body, rng, natural)
+    body = "".join(pieces) if counted == "lines" else _resized("".join(pieces), rng, natural)
     if ordered:
         body = "\n".join(_sorted_line(line) for line in body.split("\n"))
     if counted == "tokens":
@@ -143,37 +140,6 @@ def _resized(text: str, rng: random.Random, natural: bool) -> str:
         pieces[tokens[-1] + 1:tokens[-1] + 1] = [gaps[0] if gaps else " ", copy]
     lines[row] = "".join(pieces)
     return "\n".join(lines)
-
-
-def one_a_line(recorded: list[str]) -> bool:
-    """Whether every line of the recorded inputs holds one number at most, and one input two such lines or more: a
-    layout of one number a line (readings, ``name value`` rows), which a near input keeps. Why: red-team round 71
-    (H) had an honest count of readings, one a line, tested on six varied inputs, rejected on every seed: a near
-    input with two numbers on a line made the count of tokens, right on every input of readings, answer otherwise."""
-    counts = [[_count(line) for line in text.split("\n")] for text in recorded]
-    return all(count <= 1 for each in counts for count in each) and any(each.count(1) > 1 for each in counts)
-
-
-def _lines_resized(text: str, rng: random.Random, natural: bool) -> str:
-    """``text`` with one of its lines holding a number copied after it (its numbers moved anew), or, of two lines or
-    more holding one, one dropped: the number of lines changes where each line's layout stays."""
-    lines = text.split("\n")
-    rows = [index for index, line in enumerate(lines) if _count(line)]
-    if not rows:
-        return text
-    row = rng.choice(rows)
-    if len(rows) > 1 and rng.random() < 0.5:
-        del lines[row]
-    else:
-        pieces = _PIECES.split(lines[row])
-        lines.insert(row + 1, "".join(_moved(piece, rng, natural) if _NUMBER.fullmatch(piece) else piece
-                                      for piece in pieces))
-    return "\n".join(lines)
-
-
-def _count(line: str) -> int:
-    """How many of a line's tokens are numbers."""
-    return sum(1 for piece in _PIECES.split(line) if _NUMBER.fullmatch(piece))
 
 
 def holds_number(stdin: str) -> bool:

@@ -915,7 +915,7 @@ def test_an_honest_main_counting_names_one_a_line_is_no_trouble(bwrap_scoring_po
 
 
 # Red-team round 71: programs that printed and then ended otherwise, answers returned of the input, numbers written
-# with a sign, and an honest layout of one number a line.
+# with a sign; round 72: honest tasks the first drafts of those mends rejected.
 SUM_SCRIPT = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
 
 
@@ -965,23 +965,6 @@ def test_a_number_written_with_a_sign_is_moved_like_any_other(bwrap_scoring_pool
     assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
 
 
-READINGS = ("5\n3\n8\n", "", "42\n", "1\n2\n3\n4\n5\n", "-1\n0\n", "100\n-100\n7\n7\n")
-COUNT_LINES = "import sys\nprint(sum(1 for line in sys.stdin.read().splitlines() if line.strip()))\n"
-
-
-@pytest.mark.sandbox  # needs bubblewrap and root
-@pytest.mark.parametrize("called", [False, True], ids=["script", "called-main"])
-def test_an_honest_count_of_readings_one_a_line_is_no_trouble(bwrap_scoring_pool, called):
-    """Round 71 (H): every near input put two numbers on one line (a drawn one too, for ``main()`` on a blank
-    input), where the count of tokens, right on every input of readings one a line, answered otherwise."""
-    reference = COUNT_LINES if not called else (
-        "import sys\n\n\ndef main():\n    print(sum(1 for line in sys.stdin.read().splitlines() if line.strip()))\n")
-    calls = [["main", [], {}]] if called else []
-    for seed in range(3):
-        weak = weak_decoys(bwrap_scoring_pool, [[calls, stdin] for stdin in READINGS], reference, seed)
-        assert not weak.trouble
-
-
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_script_that_printed_nothing_beside_an_input_left_out_still_weighs_its_refusals(bwrap_scoring_pool):
     """Session 37's script form, kept by 1.32: beside a paid input too large to record (known by kinds alone), the
@@ -991,3 +974,31 @@ def test_a_script_that_printed_nothing_beside_an_input_left_out_still_weighs_its
     reference = "import sys\nprint(sum(int(t) for t in sys.stdin.read().split()))\n"
     elided = frozenset({("stdin",), ("stdin", "number")})
     assert weak_decoys(bwrap_scoring_pool, [[[], "5 x\n"]], reference, elided=elided).strict > 0
+
+
+AB = "a = int(input())\nb = int(input())\nprint(a + b)\n"
+IN_RANGE = ("import sys\nnumbers = sys.stdin.read().split()\nfor t in numbers:\n    if not 0 <= int(t) <= 100:\n"
+            "        print('invalid:', t)\n        sys.exit(1)\nprint(sum(int(t) for t in numbers))\n")
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+@pytest.mark.parametrize("reference, inputs", [
+    (AB, ("5\n3\n", "-4\n6\n", "0\n0\n", "100\n-1\n", "12\n30\n")),
+    (IN_RANGE, ("5 100\n", "101\n", "0\n", "7 8 9\n", "42\n")),
+], ids=["a-line-each", "an-error-ending-on-one-test"])
+def test_honest_scripts_whose_forms_the_first_drafts_broke_are_no_trouble(bwrap_scoring_pool, reference, inputs):
+    """Round 72: a draft that copied whole lines where the recorded inputs held one number a line made ``A`` and ``B``
+    on a line each read three lines (the sum of every number, right on every input of two, answered otherwise); a
+    draft that took any recorded run's ending for a usual one compared the ``invalid: 103`` of a near input with the
+    decoys, where one recorded run alone ended with ``sys.exit(1)``."""
+    for seed in range(2):
+        assert not weak_decoys(bwrap_scoring_pool, [[[], stdin] for stdin in inputs], reference, seed).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_the_largest_line_sum_tested_on_one_number_a_line_has_its_decoys_found(bwrap_scoring_pool):
+    """Round 72 (E1): a draft that kept one number a line in every near input left the largest number paid."""
+    reference = "import sys\nprint(max(sum(int(t) for t in line.split()) for line in sys.stdin if line.strip()))\n"
+    weak = weak_decoys(bwrap_scoring_pool, [[[], stdin] for stdin in ("3\n7\n", "-1\n-5\n", "10\n2\n6\n", "4\n")],
+                       reference)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
