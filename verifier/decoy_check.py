@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from verifier.decoy_runs import GO_ON
 from verifier.decoy_bounds import (BUDGET_S, FAIR_S, FAIR_TIMES, MAX_STEPS, NEAR_BUDGET_S, REFUSED, REL_TOL,
                                    ROOMY_TIMES)
+from verifier.decoy_runs import GO_ON
 from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
 from verifier.near_runs import off_kind, seen_calls
@@ -100,17 +100,18 @@ def printed_answers(name, index, shape, calls, places):
     for at in places.get(name, ()):
         _, args, kwargs = calls[at]
         made, value = decoy_answer(index, shape, args, kwargs)
-        try:
-            texts.append(" ".join(map(str, value)) if isinstance(value, list) else str(value))
-        except Exception:
-            made = False
-        if not made:
+        text = shown(value) if made else None
+        if text is None:
             return None
+        texts.append(text)
     return "\\n".join(texts)
 
 
 def shown(value):
-    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    try:
+        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    except Exception:
+        return None
 
 
 def ending(run):
@@ -137,12 +138,13 @@ def comparisons(name, index, shape, calls, stdin, run, places):
         made, text = script_answer(shape, stdin)
         if not made:
             return
-        argless = [at for at, (_, args, kwargs) in enumerate(calls) if not args and not kwargs and at < len(run.calls)]
-        if run.stdout.strip() or not stdin.strip() or not argless:
+        returns = [] if run.stdout.strip() or not stdin.strip() else [
+            at for at, (_, args, kwargs) in enumerate(calls) if not args and not kwargs and at < len(run.calls)]
+        if not returns:
             yield (name, -1), ended(run), run.stdout, text, printed
-        for at in argless if not run.stdout.strip() and stdin.strip() else ():
-            call = run.calls[at]
-            yield (name, at), call.ok and call.value is not None, shown(call.value), text, printed
+        for at in returns:
+            call, got = run.calls[at], shown(run.calls[at].value)
+            yield (name, at), call.ok and call.value is not None and got is not None, got, text, printed
     elif printing(name, run, places):
         text = printed_answers(name, index, shape, calls, places)
         if text is not None:
