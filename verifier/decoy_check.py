@@ -4,7 +4,7 @@ reference (:mod:`verifier.weak_requests` says why, and asks it).
 It runs in the sandbox like any verifier: the reference's code is the text it scores, so the reference runs in
 processes of its own (``run_response``), unchanged, and never in the check's. It makes the reference's recorded runs
 and their near runs (:mod:`verifier.near_runs`), one after another, over as many calls of its group as they need
-(:mod:`verifier.decoy_runs`);
+(:mod:`verifier.decoy_runs`); takes each run's answer from its returns or what it printed (:mod:`verifier.decoy_views`);
 works out each decoy's answers from the arguments (:func:`verifier.decoys.answers_source`); and compares them with
 the reference's by the answers check's own lenient comparison (:data:`verifier.lenient_compare.COMPARE`), with a
 step bound. Why a module of its own: the template is one concept, the checking program; the bounds it runs under,
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from verifier.decoy_bounds import (BUDGET_S, FAIR_S, FAIR_TIMES, MAX_STEPS, NEAR_BUDGET_S, REFUSED, REL_TOL,
                                    ROOMY_TIMES)
 from verifier.decoy_runs import GO_ON
+from verifier.decoy_views import VIEWS
 from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
 from verifier.near_runs import off_kind, seen_calls
@@ -86,14 +87,7 @@ NEAR_PLACES = [where(calls) for calls, _, _ in NEAR]
 
 ''' + GO_ON + '''
 
-def returned(name, run, places):
-    return [run.calls[at] for at in places.get(name, ()) if at < len(run.calls)]
-
-
-def printing(name, run, places):
-    got = returned(name, run, places)
-    return bool(got and run.stdout.strip()) and all(call.ok and call.value is None for call in got)
-
+''' + VIEWS + '''
 
 def printed_answers(name, index, shape, calls, places):
     texts = []
@@ -107,38 +101,13 @@ def printed_answers(name, index, shape, calls, places):
     return "\\n".join(texts)
 
 
-def shown(value):
-    try:
-        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
-    except Exception:
-        return None
-
-
-def ending(run):
-    error = run.load_error
-    if run.loaded or error is None:
-        return None
-    return error.type, error.message if error.type == "SystemExit" else None
-
-
-USUAL = []
-
-
-def ended(run):
-    if not USUAL:
-        endings = {{ending(made) for made in RECORDED if made is not None and made.stdout.strip()}}
-        USUAL.append(endings - {{None}} if len(endings) == 1 else set())
-    error = run.load_error
-    return run.loaded or ending(run) in USUAL[0] or (
-        error is not None and error.type == "SystemExit" and error.message in ("", "0", "None"))
-
-
 def comparisons(name, index, shape, calls, stdin, run, places):
     if not name:
         made, text = script_answer(shape, stdin)
         if not made:
             return
-        returns = [] if run.stdout.strip() or not stdin.strip() else [
+        quiet = not run.stdout.strip() or prompted(run)
+        returns = [] if not quiet or not stdin.strip() else [
             at for at, (_, args, kwargs) in enumerate(calls) if not args and not kwargs and at < len(run.calls)]
         if not returns:
             yield (name, -1), ended(run), run.stdout, text, printed
@@ -284,8 +253,10 @@ round 70), or ended as every recorded run of the reference that printed did (``U
 ``SystemExit``'s message; round 71, A: ``EOFError`` ending a ``while True`` loop over ``input()``, ``sys.exit(1)``,
 a raise; round 72: one recorded run of an error ending is no such rule). Where a run printed nothing of a non-blank
 input, a script decoy is compared with what its calls of no argument returned, None being no answer (round 71, F:
-``solve()`` returned the sum of its input). Not a decoy of the input's text on a
-near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
+``solve()`` returned the sum of its input), and so where it printed only a prompt (``PROMPT``: the one text that
+every recorded run of a non-blank input printed, on at least two inputs, while its calls of no argument returned
+more than one answer; round 72, E2: ``input('Enter numbers: ')`` before the sum was returned). Not a decoy of the
+input's text on a near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,

@@ -1002,3 +1002,36 @@ def test_the_largest_line_sum_tested_on_one_number_a_line_has_its_decoys_found(b
     weak = weak_decoys(bwrap_scoring_pool, [[[], stdin] for stdin in ("3\n7\n", "-1\n-5\n", "10\n2\n6\n", "4\n")],
                        reference)
     assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+# Session 41: round 72's E2, a function of no argument that prompts before it reads.
+PROMPTING = "def solve():\n    line = input('Enter numbers: ')\n    return sum(int(t) for t in line.split())\n"
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_prompt_printed_alike_on_every_input_does_not_hide_what_the_calls_returned(bwrap_scoring_pool):
+    """Round 72 (E2): ``solve()`` prompted with ``input('Enter numbers: ')`` and returned the sum; its runs printed
+    the prompt, so only what they printed was compared with the script decoys, and the largest number was paid on
+    three inputs of one number each."""
+    runs = [[[["solve", [], {}]], stdin] for stdin in ("7\n", "12\n", "-3\n")]
+    weak = weak_decoys(bwrap_scoring_pool, runs, PROMPTING)
+    assert weak.trouble and "a script printing max(numbers)" in weak_trouble(weak)
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_prompting_function_tested_on_varied_inputs_is_no_trouble(bwrap_scoring_pool):
+    runs = [[[["solve", [], {}]], stdin] for stdin in ("1 2 3\n", "5\n", "-4 4 10\n", "0 0\n", "9 -1\n")]
+    for seed in range(2):
+        assert not weak_decoys(bwrap_scoring_pool, runs, PROMPTING, seed).trouble
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_function_that_prints_the_same_text_on_every_input_and_returns_a_constant_keeps_its_printed_view(
+        bwrap_scoring_pool):
+    """The prompt rule needs the calls' returns to differ: ``main()`` printing ``YES`` on every recorded input and
+    returning 0 still has the constant ``YES`` found, as before."""
+    reference = ("import sys\n\n\ndef main():\n    numbers = [int(t) for t in sys.stdin.read().split()]\n"
+                 "    print('YES' if sum(numbers) % 2 == 0 else 'NO')\n    return 0\n")
+    runs = [[[["main", [], {}]], stdin] for stdin in ("2\n", "4 6\n", "1 1\n")]
+    weak = weak_decoys(bwrap_scoring_pool, runs, reference)
+    assert weak.trouble and "a script printing 'YES'" in weak_trouble(weak)
