@@ -96,16 +96,35 @@ RENAMED_SUFFIX = ":renamed"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_CODE_SPAN = re.compile(r"`+([^`]+)`+")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+
+
 def prompt_words(prompt: str) -> frozenset[str]:
-    """The identifiers a prompt spells: a local a twin keeps, and no twin's new name (a task can be about a name)."""
+    """The identifiers a prompt spells, prose or code: no twin's new name (a task can be about a name)."""
     return frozenset(_WORD.findall(prompt))
 
 
+def prompt_names(prompt: str) -> frozenset[str]:
+    """The identifiers a prompt names as code: a local a twin keeps (rename the ambiguous ``l``; call the parameter
+    max_val). A word in backticks or a fence, or one shaped like a name rather than prose: with an underscore, a
+    digit or a capital after a small letter, or of one letter (not "a", "A" or "I"). Why not every word: a failure
+    case's local often shares a word of the prose ("reads one line", ``line = input()``), and keeping those left an
+    honest ``main()`` no twin to make (``few_twins``; session 41's honest corpus)."""
+    coded = {word for span in _CODE_SPAN.findall(prompt) for word in _WORD.findall(span)}
+    shaped = {word for word in _WORD.findall(prompt)
+              if "_" in word or any(c.isdigit() for c in word) or _CAMEL.search(word)
+              or (len(word) == 1 and word not in ("a", "A", "I"))}
+    return frozenset(coded | shaped)
+
+
 def failure_case_twin(spec: TaskSpec, case: str, rng: random.Random, partial: bool = False) -> str | None:
-    """A renamed twin of ``case``, one of ``spec``'s failure cases, under validation's rules (the prompt's words
-    keep their names and are never new ones; ``partial``: a partial twin), or None when none can be made. Training's
-    canaries (:mod:`trainer.reward`) draw theirs here too, so both sides always make the same kind of twin."""
-    return renamed(case, rng, keep=prompt_words(spec.prompt_text), partial=partial)
+    """A renamed twin of ``case``, one of ``spec``'s failure cases, under validation's rules (the names the prompt
+    gives as code keep theirs, and no word of the prompt is a new name; ``partial``: a partial twin), or None when
+    none can be made. Training's canaries (:mod:`trainer.reward`) draw theirs here too, so both sides always make
+    the same kind of twin."""
+    return renamed(case, rng, keep=prompt_names(spec.prompt_text), partial=partial,
+                   avoid=prompt_words(spec.prompt_text))
 
 
 def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = None,
@@ -114,8 +133,8 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     failure cases that are programs, taken in turn (fewer where the names run out), each different, then up to
     ``mutants`` different mutants of the reference (:mod:`verifier.reference_mutants`; ``rng``: the
     source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
-    prompt names keeps its name in the twins, and no twin takes a word of the prompt as a new name: a task can be
-    about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
+    prompt names as code keeps its name in the twins (:func:`prompt_names`), and no twin takes a word of the prompt
+    as a new name: a task can be about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
     rng = rng or random.SystemRandom()
     probes = [Probe(kind=ProbeKind.REFERENCE, label="reference", response=spec.reference)]
     probes += [Probe(kind=ProbeKind.FAILURE_CASE, label=f"failure_cases[{i}]", response=case)
@@ -126,7 +145,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     trivial = {"empty": "", "whitespace": " \n\t  \n", "prompt_echo": spec.prompt_text,
                "junk": junk_response(junk_chars), **drawn}
     probes += [Probe(kind=ProbeKind.TRIVIAL, label=f"trivial:{name}", response=text) for name, text in trivial.items()]
-    named = prompt_words(spec.prompt_text)
+    named, words = prompt_names(spec.prompt_text), prompt_words(spec.prompt_text)
     seen = {spec.reference, *spec.failure_cases}
     made: dict[int, int] = {}
 
@@ -139,7 +158,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
 
     programs = []
     for i, case in enumerate(spec.failure_cases):
-        first = renamed(case, rng, keep=named)
+        first = renamed(case, rng, keep=named, avoid=words)
         if first is not None:
             programs.append(i)
             add(i, first)
@@ -148,11 +167,11 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
             break
         i = programs[attempt % len(programs)]
         # whole and partial twins by turns (twin_names.KEEP says why both)
-        add(i, renamed(spec.failure_cases[i], rng, keep=named, partial=made.get(i, 0) % 2 == 1))
+        add(i, renamed(spec.failure_cases[i], rng, keep=named, partial=made.get(i, 0) % 2 == 1, avoid=words))
     # Still short (few names, few words of their shape): every twin each program has, in turn, until enough. Each
     # walk passes at most every text seen so far before it gives a new one, so how many twins a task gets depends
     # only on how many there are, never on the draw.
-    walks = {i: every_twin(spec.failure_cases[i], keep=named) for i in programs}
+    walks = {i: every_twin(spec.failure_cases[i], keep=named, avoid=words) for i in programs}
     while walks and sum(made.values()) < twins:
         for i in list(walks):
             before = len(seen)
@@ -165,7 +184,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
             if sum(made.values()) >= twins:
                 break
     probes += [Probe(kind=ProbeKind.MUTANT, label=f"{MUTANT_LABEL}[{k}]", response=text)
-               for k, text in enumerate(reference_mutants(spec, rng, mutants, seen, named))]
+               for k, text in enumerate(reference_mutants(spec, rng, mutants, seen, words))]
     return tuple(probes)
 
 

@@ -55,17 +55,19 @@ _MAX_NODES = 5_000
 _MISSES = 64  # mappings in a row that make no twin, after which a walk of every twin gives up
 
 
-def renamed(text: str, rng: random.Random, keep: Iterable[str] = (), partial: bool = False) -> str | None:
+def renamed(text: str, rng: random.Random, keep: Iterable[str] = (), partial: bool = False,
+            avoid: Iterable[str] = ()) -> str | None:
     """``text`` with the local names and parameters of its functions renamed, or None when none can safely change.
 
     ``text`` is a whole program, or prose around one fenced program; names are drawn from ``rng``; locals in
-    ``keep`` (those the task's prompt mentions) keep their names. ``partial``: a partial twin, which keeps some
-    names (parameters the prompt mentions always, others by chance) and changes at least one
-    (:func:`verifier.twin_names.fresh_names`). Never raises."""
+    ``keep`` (those the task's prompt names as code) keep their names, and no new name is one of them or of
+    ``avoid`` (every word of the prompt). ``partial``: a partial twin, which keeps some names (parameters the prompt
+    mentions always, others by chance) and changes at least one (:func:`verifier.twin_names.fresh_names`). Never
+    raises."""
     if len(text) > _MAX_CHARS:
         return None
     try:
-        return _renamed(text, rng, frozenset(keep), partial)
+        return _renamed(text, rng, frozenset(keep), partial, frozenset(avoid))
     except (RecursionError, MemoryError):  # a deeply nested program: ``ast.dump`` and friends recurse
         return None
 
@@ -103,14 +105,14 @@ def _program(text: str) -> tuple[re.Match[str] | None, ast.Module] | None:
             return None
 
 
-def every_twin(text: str, keep: Iterable[str] = ()) -> Iterator[str]:
+def every_twin(text: str, keep: Iterable[str] = (), avoid: Iterable[str] = ()) -> Iterator[str]:
     """Every twin :func:`renamed` can make of ``text``, each once, lazily, in a fixed order (the most common names
     first): where drawing found fewer than validation needs, the rest are taken from here (``few_twins`` then depends
     on how many twins there are, not on the draw). Yields nothing where :func:`renamed` gives None; never raises."""
     if len(text) > _MAX_CHARS:
         return
     try:
-        plan = _plan(text, frozenset(keep))
+        plan = _plan(text, frozenset(keep), frozenset(avoid))
     except (RecursionError, MemoryError):
         return
     if plan is None:
@@ -130,8 +132,9 @@ def every_twin(text: str, keep: Iterable[str] = ()) -> Iterator[str]:
                 return
 
 
-def _renamed(text: str, rng: random.Random, keep: frozenset[str], partial: bool) -> str | None:
-    plan = _plan(text, keep)
+def _renamed(text: str, rng: random.Random, keep: frozenset[str], partial: bool,
+             avoid: frozenset[str]) -> str | None:
+    plan = _plan(text, keep, avoid)
     if plan is None:
         return None
     return _twin(text, plan, fresh_names(*plan[2:], rng, partial=partial, favoured=keep & frozenset(plan[2])))
@@ -140,9 +143,10 @@ def _renamed(text: str, rng: random.Random, keep: frozenset[str], partial: bool)
 _Plan = tuple[re.Match[str] | None, ast.Module, list[str], set[str]]
 
 
-def _plan(text: str, keep: frozenset[str]) -> _Plan | None:
+def _plan(text: str, keep: frozenset[str], avoid: frozenset[str] = frozenset()) -> _Plan | None:
     """What renaming ``text`` works on: the fence of its program (None for a whole program), the program's tree,
-    the names that may change (sorted) and the identifiers no new name may be; None when nothing may change."""
+    the names that may change (sorted: not those in ``keep``, parameters aside) and the identifiers no new name may
+    be (``avoid`` among them); None when nothing may change."""
     found = _program(text)
     if found is None:
         return None
@@ -152,7 +156,7 @@ def _plan(text: str, keep: frozenset[str]) -> _Plan | None:
     names = renamable_names(tree) - (keep - parameters(tree))
     if not names:
         return None
-    return fence, tree, sorted(names), all_identifiers(tree) | keep | KEPT
+    return fence, tree, sorted(names), all_identifiers(tree) | keep | avoid | KEPT
 
 
 def _twin(text: str, plan: _Plan, mapping: Mapping[str, str]) -> str | None:

@@ -16,8 +16,8 @@ import pytest
 
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
-from verifier.checks_probes import (RENAMED_SUFFIX, ProbeKind, build_probes, renamed_twins, run_order,
-                                   unpredictable_indices)
+from verifier.checks_probes import (RENAMED_SUFFIX, ProbeKind, build_probes, prompt_names, renamed_twins,
+                                   run_order, unpredictable_indices)
 from verifier.code_renaming import COMMON_NAMES, renamed
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x  # running sum\n    return result\n"
@@ -216,6 +216,55 @@ def test_a_local_the_prompt_names_keeps_its_name_and_parameters_are_renamed_anyw
     tree = ast.parse(twin)
     assert "l" in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     assert "xs" not in {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+
+
+UPPER_MAIN = "def main():\n    print(input().upper())\n"
+ECHO_LINE = "def main():\n    line = input()\n    print(line)\n"
+
+
+def test_a_local_named_like_a_word_of_the_prompts_prose_gets_its_twins():
+    """Session 41's honest corpus: "reads one line" kept the failure case's only local, ``line``, which left no twin
+    to make, and the honest task was rejected as ``few_twins``."""
+    spec = TaskSpec(prompt="Write `main()` that reads one line from standard input and prints it in upper case.",
+                    verifier="def verify(r):\n    return 0.0\n", reference=UPPER_MAIN, failure_cases=(ECHO_LINE,))
+    twins = [p.response for p in build_probes(spec, 200, random.Random(0), twins=8) if RENAMED_SUFFIX in p.label]
+    assert len(set(twins)) == 8 and not any("line =" in twin for twin in twins)
+
+
+UPPER_MAIN_VERIFIER = ("from envsynth_sandbox import run_response\n\n\ndef verify(response):\n    ok = 0\n"
+                  "    for s in ('hello', 'MiXeD case 1', 'abc xyz'):\n"
+                  "        run = run_response(response, calls=[('main', [])], stdin=s + '\\n')\n"
+                  "        ok += run.stdout.strip() == s.upper()\n    return 1.0 if ok == 3 else 0.0\n")
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_an_honest_main_whose_failure_case_reads_a_line_named_line_is_admitted():
+    spec = TaskSpec(prompt="Write `main()` that reads one line from standard input and prints it in upper case.",
+                    verifier=UPPER_MAIN_VERIFIER, reference=UPPER_MAIN, failure_cases=(ECHO_LINE,))
+    report, = _validate(spec)
+    assert report.admitted, report.reasons
+
+
+@pytest.mark.parametrize("prompt, name", [
+    ("Rename the ambiguous `line` in this code.", "line"), ("Call the parameter max_val.", "max_val"),
+    ("Rename the ambiguous l to length.", "l"), ("Keep rowCount as it is.", "rowCount"), ("Use x2 twice.", "x2"),
+    ("```python\nline = input()\n```", "line"),
+])
+def test_a_name_the_prompt_gives_as_code_is_one_a_twin_keeps(prompt, name):
+    assert name in prompt_names(prompt)
+
+
+def test_the_words_of_a_prompts_prose_are_no_names_a_twin_keeps():
+    assert not prompt_names("Read a line of words. I want the longest line, in upper case.")
+
+
+def test_a_word_of_the_prompts_prose_is_still_no_twins_new_name():
+    prose = set(COMMON_NAMES[:40])
+    spec = TaskSpec(prompt="Write `main()`: read one line and print it in upper case; " + " ".join(sorted(prose)),
+                    verifier="def verify(r):\n    return 0.0\n", reference=UPPER_MAIN, failure_cases=(ECHO_LINE,))
+    twins = [p.response for p in build_probes(spec, 200, random.Random(0), twins=8) if RENAMED_SUFFIX in p.label]
+    assert len(twins) == 8
+    assert not any({n.id for n in ast.walk(ast.parse(twin)) if isinstance(n, ast.Name)} & prose for twin in twins)
 
 
 def test_run_0_opens_with_a_drawn_twin_and_scores_each_twin_once():
