@@ -96,7 +96,7 @@ RENAMED_SUFFIX = ":renamed"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-_CODE_SPAN = re.compile(r"`+([^`]+)`+")
+_CODE_SPAN = re.compile(r"`+([^`]+)`+|\b([A-Za-z_][A-Za-z0-9_]*\((?!e?s\))[^()]*\))")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 
 
@@ -107,11 +107,13 @@ def prompt_words(prompt: str) -> frozenset[str]:
 
 def prompt_names(prompt: str) -> frozenset[str]:
     """The identifiers a prompt names as code: a local a twin keeps (rename the ambiguous ``l``; call the parameter
-    max_val). A word in backticks or a fence, or one shaped like a name rather than prose: with an underscore, a
-    digit or a capital after a small letter, or of one letter (not "a", "A" or "I"). Why not every word: a failure
-    case's local often shares a word of the prose ("reads one line", ``line = input()``), and keeping those left an
-    honest ``main()`` no twin to make (``few_twins``; session 41's honest corpus)."""
-    coded = {word for span in _CODE_SPAN.findall(prompt) for word in _WORD.findall(span)}
+    max_val). A word in backticks or a fence, or in a call written out (``total(xs)``, not a plural such as
+    ``line(s)``: partial twins keep the parameters the prompt names, :mod:`verifier.twin_names`), or one shaped like
+    a name rather than prose: with an underscore, a digit or a capital after a small letter, or of one letter (not
+    "a", "A" or "I"). Why not every word: a failure case's local often shares a word of the prose ("reads one line",
+    ``line = input()``), and keeping those left an honest ``main()`` no twin to make (``few_twins``; session 41's
+    honest corpus)."""
+    coded = {word for spans in _CODE_SPAN.findall(prompt) for span in spans for word in _WORD.findall(span)}
     shaped = {word for word in _WORD.findall(prompt)
               if "_" in word or any(c.isdigit() for c in word) or _CAMEL.search(word)
               or (len(word) == 1 and word not in ("a", "A", "I"))}

@@ -248,14 +248,16 @@ def test_an_honest_main_whose_failure_case_reads_a_line_named_line_is_admitted()
 @pytest.mark.parametrize("prompt, name", [
     ("Rename the ambiguous `line` in this code.", "line"), ("Call the parameter max_val.", "max_val"),
     ("Rename the ambiguous l to length.", "l"), ("Keep rowCount as it is.", "rowCount"), ("Use x2 twice.", "x2"),
-    ("```python\nline = input()\n```", "line"),
+    ("```python\nline = input()\n```", "line"), ("Write total(xs) returning the sum.", "xs"),
+    ("Write `reverse(s)`.", "s"),
 ])
 def test_a_name_the_prompt_gives_as_code_is_one_a_twin_keeps(prompt, name):
     assert name in prompt_names(prompt)
 
 
 def test_the_words_of_a_prompts_prose_are_no_names_a_twin_keeps():
-    assert not prompt_names("Read a line of words. I want the longest line, in upper case.")
+    assert not prompt_names("Read a line of words. I want the longest line, in upper case (as is).")
+    assert "line" not in prompt_names("Print the longest line(s) of the input.")
 
 
 def test_a_word_of_the_prompts_prose_is_still_no_twins_new_name():
