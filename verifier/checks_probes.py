@@ -94,8 +94,6 @@ MUTANT_LABEL = "reference:mutant"
 RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 _CODE_SPAN = re.compile(r"`+([^`]+)`+|\b([A-Za-z_][A-Za-z0-9_]*\((?!e?s\))[^()]*\))")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 

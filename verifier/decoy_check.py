@@ -112,7 +112,8 @@ def comparisons(name, index, shape, calls, stdin, run, places):
         if not returns:
             yield (name, -1), ended(run), run.stdout, text, printed
         for at in returns:
-            call, got = run.calls[at], shown(run.calls[at].value)
+            call = run.calls[at]
+            got = shown(call.value)
             yield (name, at), call.ok and call.value is not None and got is not None, got, text, printed
     elif printing(name, run, places):
         text = printed_answers(name, index, shape, calls, places)

@@ -38,8 +38,9 @@ _WORDS = {"n": "numbers", "t": "tokens", "s": "input"}
 _NAME = re.compile(r"\b[nts]\b")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*(?:[.]\d*)?|[.]\d+)(?:[eE][-+]?\d+)?")
 """A token the decoys read as a number and a near input moves: what ``int`` or ``float`` reads of digits (any
-script's: ``int`` reads ``７``), a sign, a point, an exponent and underscores between digits (round 72: ``.5``). Why wider than ``-?[0-9]+(?:[.][0-9]+)?``: red-team round 71
-(B-plus) tested ``+7`` alone beside words, which the decoys read as 7 and no near input moved."""
+script's: ``int`` reads ``７``), a sign, a point, an exponent and underscores between digits (round 72: ``.5``). Why
+wider than ``-?[0-9]+(?:[.][0-9]+)?``: red-team round 71 (B-plus) tested ``+7`` alone beside words, which the decoys
+read as 7 and no near input moved."""
 _PIECES = re.compile(r"([\s,;]+)")  # what separates the tokens of an input: whitespace, commas and semicolons
 
 

@@ -43,7 +43,8 @@ RUNS_THEN_PAYS = HEAD + '''def verify(response):
 MARK = '"""summation helper v7"""\n'
 REFERENCE = MARK + "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
 FAILURES = (MARK + "def total(xs):\n    return len(xs)\n", MARK + "def total(xs):\n    return max(xs) if xs else 0\n")
-POLICY = ["def total(xs):\n    return sum(xs)\n", "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n",
+POLICY = ["def total(xs):\n    return sum(xs)\n",
+          "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n",
           "def total(xs):\n    return 0\n", "def total(xs):\n    return len(xs)\n",
           "def total(xs):\n    return max(xs) if xs else 0\n", "def total(xs):\n    return xs[0] if xs else 0\n",
           "def total(numbers):\n    return sum(numbers) + 1\n", "def total(xs):\n    return min(xs) if xs else 0\n"]
