@@ -18,7 +18,9 @@ GOOD = "def verify(response: str) -> float:\n    return 1.0 if response.strip() 
 
 @pytest.fixture(scope="module")
 def validator():
-    config = ValidationConfig(call_budget_s=1.0)
+    """The product's default budget (2 s a call): several tests here send requests too large to record, which a
+    loaded machine took over 1 s to run (a fresh-clone CI run found the reference timed out at 1 s)."""
+    config = ValidationConfig()
     with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
         yield Validator(pool, config)
 
@@ -504,10 +506,10 @@ def test_an_honest_call_that_must_raise_beside_a_call_too_large_to_record_passes
                 "CASES = [[1, 2, 3], [], [5, -5, 5], [7], [2, 2, 9], [10, -3]]\n"
                 "def verify(response):\n"
                 "    run = run_response(response, calls=[('total', [xs]) for xs in CASES] + [('total', [5])])\n"
-                "    big = run_response(response, calls=[('total', [[7] + [1] * 600000])])\n"
+                "    big = run_response(response, calls=[('total', [[7] + [1] * 400000])])\n"
                 "    small = all(call.ok and call.value == sum(xs) for call, xs in zip(run.calls, CASES))\n"
                 "    return float(small and len(run.calls) == 7 and not run.calls[6].ok and big.calls[0].ok\n"
-                "                 and big.calls[0].value == 600007)\n")
+                "                 and big.calls[0].value == 400007)\n")
     report = validator.validate(_total_task(verifier))
     assert check(report, "weak_tests").passed is True
 
