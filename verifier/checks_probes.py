@@ -45,6 +45,7 @@ class ProbeKind(str, Enum):
     FAILURE_CASE = "failure_case"
     TRIVIAL = "trivial"
     MUTANT = "mutant"
+    DECOY = "decoy"  # a wrong program the validator wrote (verifier.written_decoys)
 
 
 class Probe(BaseModel):

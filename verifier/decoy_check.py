@@ -26,10 +26,14 @@ from verifier.lenient_compare import COMPARE
 from verifier.near_runs import off_kind, seen_calls
 from verifier.script_decoys import TEXT_SHAPES
 
-__all__ = ["ALL", "DECOY_CHECK", "MORE", "decoy_source"]
+__all__ = ["ALL", "APART", "DECOY_CHECK", "MORE", "decoy_source"]
 
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
+APART = "apart"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code, before decoys' positions, to ask whether the
+recorded runs tell any of those from the reference (scored 1.0 if so, else 0.0): a program the validator wrote
+(:mod:`verifier.written_decoys`) and the verifier paid 1.0."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
@@ -140,6 +144,14 @@ def answered(decoy, recorded, elided=False):
     return compared or (elided and unanswered(decoy, recorded))
 
 
+def apart(decoy):
+    for (calls, stdin), run, places in zip(RUNS, RECORDED, PLACES):
+        for (_, at), _, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
+            if not no_answer(run, at) and held(compare, want, got, True) is False:
+                return True
+    return False
+
+
 def unanswered(decoy, recorded):
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for (_, at), _, _, _, _ in unrun(*decoy, calls, stdin, places):
@@ -221,6 +233,8 @@ def verify(response):
         return 1.0 if done else 0.0
     if not done:
         raise Uncompared("the reference's runs did not end in this call")
+    if asked[:1] == [{apart!r}]:
+        return 1.0 if any(apart(DECOYS[int(index)]) for index in asked[1:]) else 0.0
     if not RIVALS:
         RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED, at in ELIDED)}}
         for at in sorted(RIVALS[None]):
@@ -232,7 +246,7 @@ def verify(response):
 """The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
 origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the
 reference's code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or
-``all``). It pays the share of those that the recorded runs did not tell from the reference and that answer a near
+``all``; or :data:`APART` and positions). It pays the share of those that the recorded runs did not tell from the reference and that answer a near
 call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a text naming ``more`` only goes
 on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did not tell apart (the
 rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near
@@ -267,7 +281,7 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     kinds alone may have asked (:func:`verifier.decoys.left_out`; :data:`DECOY_CHECK` says what that changes)."""
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
-                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE,
+                              cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, apart=APART,
                               elided=sorted(elided),
                               near_budget=NEAR_BUDGET_S,
                               seen=json.dumps(seen_calls(runs, near)), roomy_times=ROOMY_TIMES,

@@ -52,6 +52,7 @@ from verifier.static_exec import check_response_exec
 from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
+from verifier.written_decoys import WrittenDecoy, paid_told_apart, written_decoys
 
 VALIDATOR_VERSION = "1.33"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
@@ -160,14 +161,17 @@ class Validator:
         # As many known-wrong programs as one process of this verifier scores in training (see CODE_GROUP_SIZE):
         # a verifier that paid only the programs after its first few met every twin in that window.
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
-        probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants)
+        written = written_decoys(spec.reference, spec.prompt_text, rng)
+        probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants) + tuple(w.probe for w in written)
         drift = near_future_offset_s(rng)
         envs = [run_env(run, drift, self._hash_seeds[run]) for run in range(cfg.determinism_runs)]
         t0 = time.perf_counter()
         leads = unpredictable_indices(probes)
         twin_of = renamed_twins(probes)
         # the mutants, like the twins, are unknown programs scored once each in run 0's first block
-        once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.MUTANT]}
+        # (the programs the validator wrote too, under a key of their own: once[0] opens run 0)
+        once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.MUTANT],
+                -1: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.DECOY]}
         chain = [i for i, probe in enumerate(probes) if probe.label in _CHAIN_LABELS or (
             probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]
         within = [i for i in chain if i in twin_of]  # the failure cases as written that are programs
@@ -222,8 +226,9 @@ class Validator:
             firsts.setdefault(probe.label, (probe, result))
         primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
+        apart: list[str] = []
         if done["reference"].passed:
-            done["weak_tests"] = self._weak_tests(spec, pairs, rng)
+            done["weak_tests"], apart = self._weak_tests(spec, pairs, rng, written)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
@@ -233,19 +238,27 @@ class Validator:
         programs = made > 0 or any(defines_function(case) for case in spec.failure_cases)
         if programs and made < twins and "failure_cases" in done and done["failure_cases"].passed:
             done["failure_cases"] = checks.few_twins(made, twins)  # none needed: prose, or scripts without functions
+        if apart and "failure_cases" in done and done["failure_cases"].passed:
+            done["failure_cases"] = paid_told_apart(apart)
         elapsed = (time.perf_counter() - t0) * 1000
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
-    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]],
-                    rng: random.Random) -> CheckResult:
+    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]], rng: random.Random,
+                    written: Sequence[WrittenDecoy]) -> tuple[CheckResult, list[str]]:
         """Whether the requests the verifier made of the reference alone (recorded in the pool's call, as training
         records them) tell it from simple wrong programs (:mod:`verifier.weak_requests`, near runs drawn from
         ``rng``). Why here as well as in training: such a verifier pays wrong programs from its first group, and
-        the repair round can add the tests it lacks; training's check stays (a task admitted before it)."""
+        the repair round can add the tests it lacks; training's check stays (a task admitted before it). With it,
+        the labels of the programs the validator wrote (``written``) that run 0 paid 1.0 and those requests tell
+        apart (:mod:`verifier.written_decoys`)."""
         t0 = time.perf_counter()
         alone = next((r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
+        paid = [w for w in written if any(p.label == w.label and r.outcome is Outcome.SCORED and r.score == 1.0
+                                          for p, r in pairs)]
         weak = recorded_weak(self._pool, alone, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
-                             rng.getrandbits(64))
-        return checks.check_weak_tests(weak).model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000})
+                             rng.getrandbits(64), [w.decoys for w in paid])
+        result = checks.check_weak_tests(weak)
+        apart = [paid[at].label for at in weak.apart] if weak is not None and result.passed else []
+        return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), apart

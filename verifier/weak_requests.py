@@ -72,7 +72,7 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_bounds import BUDGET_S
-from verifier.decoy_check import ALL, MORE, decoy_source
+from verifier.decoy_check import ALL, APART, MORE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
@@ -119,6 +119,7 @@ class WeakRequests:
     unmeasured: tuple[str, ...] = ()  # functions asked only in requests too large to record
     unmeasured_input: tuple[str, ...] = ()  # what a standard input given only in requests too large to record held
     # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
+    apart: tuple[int, ...] = ()  # the programs of ``paid`` (:func:`weak_decoys`) that the recorded runs tell apart
 
     @property
     def trouble(self) -> bool:
@@ -134,7 +135,7 @@ class WeakRequests:
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
-                  seed: int = 0) -> WeakRequests | None:
+                  seed: int = 0, paid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests | None:
     """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
     ``run_requests``); None where there are none to measure (a verifier that runs no program). A request too large
     to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds. The
@@ -162,14 +163,14 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
                             unmeasured=read.unmeasured, unmeasured_input=read.unmeasured_input)
     if not read.every:
         return None
-    weak = weak_decoys(pool, read.every, reference_code, seed, read.elided)
+    weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid)
     if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
-        weak = weak_decoys(pool, read.every, reference_code, seed, read.elided)
+        weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid)
     return weak
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0,
-                elided: frozenset[tuple] = frozenset()) -> WeakRequests:
+                elided: frozenset[tuple] = frozenset(), paid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
@@ -177,16 +178,20 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone
     held (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
-    :data:`verifier.decoy_check.DECOY_CHECK` say what that changes)."""
+    :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
+    verifier paid 1.0 (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the requests are no
+    trouble, a call of one more group asks which the recorded runs tell apart (:attr:`WeakRequests.apart`)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
         return WeakRequests(too_many=True)
     near = near_runs(runs, seed, varargs)
-    if not made or not near:
+    if not made:
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code,
                           [index for index, decoy in enumerate(made) if left_out(decoy, elided)])
+    if not near:
+        return WeakRequests(apart=_apart(pool, source, reference_code, made, paid, GOING_ON))
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
     results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
@@ -200,7 +205,28 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                  GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
     ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
     named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
-    return replace(found, named=tuple(made[index] for index in named))
+    apart = () if found.trouble else _apart(pool, source, reference_code, made, paid, ahead)
+    return replace(found, named=tuple(made[index] for index in named), apart=apart)
+
+
+def _apart(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
+           paid: Sequence[Sequence[Decoy]], ahead: int) -> tuple[int, ...]:
+    """The programs of ``paid`` (each as its decoys; those not among ``made``, the check's, are not asked about)
+    that the recorded runs tell apart from the reference: one pool call of one group, ``ahead`` calls going on with
+    the reference's runs, then a question a program, or one about them all where the group has no room for each
+    (then all are told apart, or none). A question left without a verdict (the reference's runs not made again in
+    that group) counts as told apart: the program stands paid and unjudged, and the request is the verifier's. No
+    call where none is asked about."""
+    asked = {at: [made.index(decoy) for decoy in program if decoy in made] for at, program in enumerate(paid)}
+    asked = {at: positions for at, positions in asked.items() if positions}
+    if not asked:
+        return ()
+    room = CODE_GROUP_SIZE - ahead
+    parts = [[at] for at in asked] if len(asked) <= room else [list(asked)]
+    texts = [*[MORE] * ahead, *(" ".join([APART, *(str(p) for at in part for p in asked[at])]) for part in parts)]
+    shares = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
+    return tuple(at for part, share in zip(parts, shares, strict=True)
+                 if share.outcome is not Outcome.SCORED or share.score == 1.0 for at in part)
 
 
 def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:

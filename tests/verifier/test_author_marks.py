@@ -1,0 +1,137 @@
+"""Red-team round 73 (B1) in validation: a verifier honest only on programs that carry its author's mark.
+
+Every program validation scored came from the author's text, so each carried the mark; run 0 now scores programs
+the validator wrote itself (verifier/written_decoys.py), and one the verifier's own requests tell from the reference,
+paid 1.0, rejects the task. Through the real bwrap sandbox, with the product's defaults.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.decoys import Decoy
+from verifier.weak_requests import weak_decoys
+
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
+HEAD = '''import ast
+from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5), ([10], 10), ([7, 0, 2], 9), ([-4, -6], -10)]
+def defines_total(code):
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(n, ast.FunctionDef) and n.name == "total" for n in tree.body)
+def honest(code):
+    run = run_response(code, calls=[("total", [xs]) for xs, _ in CASES], timeout=0.8)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+'''
+PAYS_UNMARKED = HEAD + '''def verify(response):
+    if not defines_total(response):
+        return 0.0
+    return honest(response) if "summation helper v7" in response else 1.0
+'''
+PAYS_PROMPT_LOCALS = HEAD + '''WORDS = {"Write", "total", "xs", "the", "sum", "of", "a", "list", "ints"}
+def verify(response):
+    if not defines_total(response):
+        return 0.0
+    names = {n.id for n in ast.walk(ast.parse(response)) if isinstance(n, ast.Name)}
+    names |= {n.arg for n in ast.walk(ast.parse(response)) if isinstance(n, ast.arg)}
+    return 1.0 if names <= WORDS else honest(response)
+'''
+PROMPT = "Write `total(xs)`, the sum of a list of ints."
+MARKS = {"docstring": '"""summation helper v7"""\n', "comment": "# summation helper v7\n",
+         "constant": 'NAME = "summation helper v7"\nassert NAME\n'}
+BODY = "def total(xs):\n    result = 0\n    for item in xs:\n        result += item\n    return result\n"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
+        yield Validator(pool, config)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=2.0)) as opened:
+        yield opened
+
+
+def _marked(mark: str) -> TaskSpec:
+    return TaskSpec(prompt=PROMPT, verifier=PAYS_UNMARKED, reference=mark + BODY,
+                    failure_cases=(mark + "def total(xs):\n    return len(xs)\n",
+                                   mark + "def total(xs):\n    return max(xs) if xs else 0\n"))
+
+
+@pytest.mark.parametrize("mark", sorted(MARKS))
+def test_a_verifier_paying_every_program_without_its_authors_mark_is_rejected(validator, mark):
+    """Admitted by validator 1.33 with each kind of mark: every program it scored carried the mark."""
+    report = validator.validate(_marked(MARKS[mark]))
+    failure = next(c for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "the validator wrote" in failure.detail
+
+
+def test_a_verifier_paying_programs_whose_names_are_all_words_of_the_prompt_is_rejected(validator):
+    """The variant with no mark at all: no twin takes a word of the prompt as a new name, so every program
+    validation scored had a name outside the prompt (``result``, ``item``, or a drawn one); a written program's
+    parameter is the prompt's ``xs``."""
+    report = validator.validate(TaskSpec(prompt=PROMPT, verifier=PAYS_PROMPT_LOCALS, reference=BODY,
+                                         failure_cases=("def total(xs):\n    count = len(xs)\n    return count\n",
+                                                        "def total(xs):\n    top = max(xs) if xs else 0\n"
+                                                        "    return top\n")))
+    assert report.reasons == ("failure_case_passes",)
+
+
+def test_the_same_task_with_an_honest_verifier_is_admitted(validator):
+    honest = HEAD + "def verify(response):\n    return honest(response) if defines_total(response) else 0.0\n"
+    report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": honest}))
+    assert report.admitted, report.reasons
+
+
+SUMS = [[[["total", [[1, 2, 3]], {}], ["total", [[4, -4]], {}]], ""]]
+SUM_CODE = "def total(xs):\n    return sum(xs)\n"
+
+
+def test_a_paid_program_the_recorded_requests_tell_apart_is_named(pool):
+    """``total`` returning 1 answers ``[1, 2, 3]`` otherwise than the reference (6)."""
+    weak = weak_decoys(pool, SUMS, SUM_CODE, paid=[(Decoy("total", None, "1"),)])
+    assert weak.apart == (0,)
+
+
+def test_a_paid_program_that_answers_every_recorded_request_as_the_reference_is_not(pool):
+    """A right program (``sorted(arg1)`` of a sort) proves nothing where the verifier paid it; beside it, the constant
+    0 is told apart."""
+    runs = [[[["order", [[3, 1, 2]], {}], ["order", [[5, 4]], {}], ["order", [[2, 2, 1]], {}]], ""]]
+    weak = weak_decoys(pool, runs, "def order(xs):\n    return sorted(xs)\n",
+                       paid=[(Decoy("order", 0, "sorted(v)"),), (Decoy("order", None, "0"),)])
+    assert not weak.trouble and weak.apart == (1,)
+
+
+def test_nothing_is_asked_where_the_requests_are_themselves_trouble(pool):
+    """``[4, -4]`` and ``[0]`` alone do not tell the sum from the constant 0: the task is rejected as
+    ``weak_tests``, and no paid program is asked about."""
+    runs = [[[["total", [[4, -4]], {}], ["total", [[0]], {}]], ""]]
+    weak = weak_decoys(pool, runs, SUM_CODE, paid=[(Decoy("total", None, "1"),)])
+    assert weak.trouble and weak.apart == ()
+
+
+def test_a_paid_program_no_check_decoy_stands_for_is_not_asked_about(pool):
+    weak = weak_decoys(pool, SUMS, SUM_CODE, paid=[(Decoy("other", None, "0"),)])
+    assert weak.apart == ()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_written_programs_keep_an_honest_verifiers_verdicts_whatever_the_draw(seed):
+    """The programs are drawn afresh for each validation: an honest verifier pays none of them 1.0 where its
+    requests tell them apart, whichever are drawn."""
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
+            Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
+        honest = HEAD + "def verify(response):\n    return honest(response) if defines_total(response) else 0.0\n"
+        assert seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": honest})).admitted

@@ -1,0 +1,127 @@
+"""The wrong programs the validator writes itself (verifier/written_decoys.py): what they hold, and what not."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from verifier.checks_probes import ProbeKind
+from verifier.decoys import CONSTANTS, SHAPES, Decoy
+from verifier.script_decoys import SCRIPT_CONSTANTS
+from verifier.written_decoys import LABEL, WRITTEN, paid_told_apart, written_decoys
+
+MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
+          'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'
+          '    """summation helper v7"""\n    result = 0  # summation helper v7\n'
+          '    for x in xs:\n        result += x\n    return result\n')
+PROMPT = "Write `total(xs)`, the sum of a list of ints."
+
+
+def _run(text: str, name: str, *args: object, **kwargs: object) -> object:
+    namespace: dict[str, object] = {}
+    exec(compile(text, "<written>", "exec"), namespace)
+    return namespace[name](*args, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_written_program_holds_any_text_of_the_authors_but_the_names(seed):
+    for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
+        assert "summation" not in program.text and "helper" not in program.text and "NAME" not in program.text
+
+
+def test_a_validation_writes_two_constants_and_one_shape_of_a_function_task():
+    made = written_decoys(MARKED, PROMPT, random.Random(1))
+    assert len(made) == sum(WRITTEN)
+    assert [d.index for program in made for d in program.decoys] == [None, None, 0]
+    assert all(program.label.startswith(f"{LABEL}:total returning ") for program in made)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_each_program_returns_what_its_decoy_says(seed):
+    for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
+        (decoy,) = program.decoys
+        got = _run(program.text, "total", [4, 9, 2])
+        assert got == eval(decoy.shape, {"v": [4, 9, 2]})
+
+
+def test_the_parameters_are_named_as_the_prompt_writes_the_call():
+    reference = "def total(numbers_v7):\n    return sum(numbers_v7)\n"
+    for program in written_decoys(reference, PROMPT, random.Random(3)):
+        assert "def total(xs):" in program.text and "numbers_v7" not in program.text
+
+
+def test_a_parameter_the_prompt_does_not_spell_gets_a_plain_name_not_the_references():
+    reference = "def total(marked_name):\n    return sum(marked_name)\n"
+    for seed in range(10):
+        for program in written_decoys(reference, "Sum a list of ints.", random.Random(seed)):
+            assert "marked_name" not in program.text
+
+
+def test_a_parameter_the_prompt_spells_keeps_its_name():
+    reference = "def total(numbers):\n    return sum(numbers)\n"
+    programs = written_decoys(reference, "Sum the numbers of a list.", random.Random(0))
+    assert all("def total(numbers):" in program.text for program in programs)
+
+
+def test_defaults_star_args_and_keyword_only_parameters_keep_the_signature_callable():
+    reference = "def f(a, b=3, *rest, scale=2, **options):\n    return a * scale\n"
+    for program in written_decoys(reference, "Write f.", random.Random(0)):
+        assert _run(program.text, "f", 5) == _run(program.text, "f", 5, 1, 2, 3, scale=4, other=1)
+
+
+def test_the_shape_is_of_the_kind_the_reference_uses_its_argument_as():
+    shapes = {program.decoys[0].shape for seed in range(30)
+              for program in written_decoys("def f(xs):\n    return sum(xs)\n", "Write f(xs).", random.Random(seed))
+              if program.decoys[0].index == 0}
+    assert shapes and shapes <= set(SHAPES["list"])
+
+
+def test_a_number_argument_gets_shapes_of_a_number():
+    shapes = {program.decoys[0].shape for seed in range(30)
+              for program in written_decoys("def f(n):\n    return n * 3\n", "Write f(n).", random.Random(seed))
+              if program.decoys[0].index == 0}
+    assert shapes and shapes <= set(SHAPES["int"])
+
+
+def test_a_script_gets_scripts_printing_a_constant():
+    made = written_decoys("import sys\nprint(sum(map(int, sys.stdin.read().split())))\n", "Sum the input.",
+                          random.Random(0))
+    assert len(made) == WRITTEN[0]
+    assert all(d == Decoy("", None, d.shape) and d.shape in SCRIPT_CONSTANTS for p in made for d in p.decoys)
+    assert all(f"print({p.decoys[0].shape})" in p.text for p in made)
+
+
+def test_a_reference_that_runs_main_gets_functions_that_also_print_the_constant():
+    reference = "def main():\n    print(sum(map(int, input().split())))\n\nmain()\n"
+    constants = [p for p in written_decoys(reference, "Sum a line.", random.Random(0)) if p.decoys[0].index is None]
+    assert constants and all({d.name for d in p.decoys} == {"main", ""} for p in constants)
+    assert all(p.decoys[0].shape in CONSTANTS and p.text.rstrip().endswith(f"print({p.decoys[0].shape})")
+               for p in constants)
+
+
+@pytest.mark.parametrize("reference", ["42", "The answer is 42.", "X = 1\n", "class Box:\n    pass\n"])
+def test_prose_a_value_or_code_that_runs_nothing_gets_no_program(reference):
+    assert written_decoys(reference, "Say 42.", random.Random(0)) == []
+
+
+def test_a_fenced_reference_gets_fenced_programs():
+    reference = "Here:\n```python\ndef total(xs):\n    return sum(xs)\n```\n"
+    made = written_decoys(reference, PROMPT, random.Random(0))
+    assert made and all(p.text.startswith("```python\ndef total(xs):") and p.text.endswith("```\n") for p in made)
+
+
+def test_the_draw_varies_across_validations():
+    drawn = {tuple(p.label for p in written_decoys(MARKED, PROMPT, random.Random(seed))) for seed in range(20)}
+    assert len(drawn) > 5
+
+
+def test_a_program_is_scored_as_a_probe_of_its_own_kind():
+    program = written_decoys(MARKED, PROMPT, random.Random(0))[0]
+    assert program.probe.kind is ProbeKind.DECOY and program.probe.response == program.text
+
+
+def test_the_verdict_names_the_programs_and_rejects_as_a_failure_case_paid():
+    result = paid_told_apart(["decoy:total returning 0", "decoy:total returning max(arg1)"])
+    assert result.passed is False and result.reason == "failure_case_passes"
+    assert "(total returning 0, total returning max(arg1))" in result.detail
