@@ -10,9 +10,10 @@ schema                 ``schema``: a field the sandbox cannot use (oversized, re
 compiles               ``verifier_error``: the source does not parse, or loading it defines no ``verify``
 static_determinism     ``nondeterministic``: the source reads clocks, pids, entropy, set order, ...
 reference              ``unsolvable`` (< 1.0), or the fault reason of a call that did not score
-failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included), ``few_twins`` (the
-                       failure cases that are programs gave fewer renamed twins than one training process
-                       scores), or a fault reason
+failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins included; or a program the
+                       validator wrote, paid 1.0, that the verifier's own requests tell from the reference:
+                       :mod:`verifier.written_decoys`), ``few_twins`` (the failure cases that are programs gave
+                       fewer renamed twins than one training process scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference:
                        :mod:`verifier.checks_mutants`), ``schema`` (its code too long to mutate), or a fault reason
 weak_tests             ``weak_tests``: the requests the verifier made of the reference do not tell it from one

@@ -1,13 +1,13 @@
 """Red-team round 73 (B1): a verifier honest only on programs that carry its author's marker.
 
-Every program validation shows a verifier comes from text the task's author wrote (the reference, the failure cases,
-their renamed twins, the reference's mutants), and renaming or a one-token change keeps a docstring, a comment or a
-string constant. A verifier that scores honestly only where the response holds the author's marker, and pays every
-other program in full, is admitted; validation cannot see it (``docs/SPEC.md`` lists it as open). Training's monitor
-does: the policy's programs carry no marker, and the first window flags the task, by the ``unrun`` rule where the
-verifier pays them without running them, by the ``answers`` rule where it runs them and pays them whatever they
-answered.
-"""
+Every program validation 1.33 showed a verifier came from text the task's author wrote (the reference, the failure
+cases, their renamed twins, the reference's mutants), and renaming or a one-token change keeps a docstring, a comment
+or a string constant. A verifier that scored honestly only where the response held the author's marker, and paid
+every other program in full, was admitted. Validation now scores programs it writes itself
+(``tests/verifier/test_author_marks.py``); this guard stays for a verifier that knows those by their look, or runs a
+weak test on unmarked programs that the drawn ones miss. Training's monitor catches it: the policy's programs carry no
+marker, and the first window flags the task, by the ``unrun`` rule where the verifier pays them without running
+them, by the ``answers`` rule where it runs them and pays them whatever they answered."""
 
 from __future__ import annotations
 
