@@ -161,8 +161,9 @@ class Validator:
         # As many known-wrong programs as one process of this verifier scores in training (see CODE_GROUP_SIZE):
         # a verifier that paid only the programs after its first few met every twin in that window.
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
-        written = written_decoys(spec.reference, spec.prompt_text, rng)
-        probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants) + tuple(w.probe for w in written)
+        probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants)
+        written = written_decoys(spec.reference, spec.prompt_text, rng)  # (drawn after the probes: as before 1.34)
+        probes += tuple(w.probe for w in written)
         drift = near_future_offset_s(rng)
         envs = [run_env(run, drift, self._hash_seeds[run]) for run in range(cfg.determinism_runs)]
         t0 = time.perf_counter()

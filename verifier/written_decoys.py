@@ -36,10 +36,11 @@ __all__ = ["LABEL", "WRITTEN", "WrittenDecoy", "paid_told_apart", "written_decoy
 
 LABEL = "decoy"
 """What a written program's probe label starts with (``decoy:total returning 0``)."""
-WRITTEN = (2, 1)
+WRITTEN = (2, 2)
 """How many programs of a constant, then of a shape of the first argument, each validation writes: drawn afresh each
 time, so that no verifier knows which (a constant catches a verifier that pays every program it does not know; a
-shape, one that runs a weak test on those, where its kind is the argument's)."""
+shape, one that runs a weak test on those, where its kind is the argument's: of a list, four of its six strict
+shapes answer ``total([7])`` as the sum does, and two drawn miss all four 1 time in 15)."""
 _PLAIN = ("x", "n", "s", "items", "values", "data", "nums", "text", "a", "b", "c", "k")
 """Parameter names a policy often writes, for parameters the prompt does not name."""
 _KINDS = {"list": ("for", "len", "sum", "max", "min", "sorted", "index"), "str": ("lower", "upper", "split",

@@ -135,3 +135,24 @@ def test_written_programs_keep_an_honest_verifiers_verdicts_whatever_the_draw(se
             Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
         honest = HEAD + "def verify(response):\n    return honest(response) if defines_total(response) else 0.0\n"
         assert seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": honest})).admitted
+
+
+PAYS_A_WEAK_TEST_UNMARKED = HEAD + '''def verify(response):
+    if not defines_total(response):
+        return 0.0
+    if "summation helper v7" in response:
+        return honest(response)
+    run = run_response(response, calls=[("total", [[7]])], timeout=0.8)
+    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0
+'''
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_verifier_running_a_weak_test_on_unmarked_programs_is_rejected_where_a_drawn_shape_passes_it(seed):
+    """``total([7])`` alone, on every program without the mark: the first item, the last, the largest and the
+    smallest pass it; two shapes drawn of a list's six miss all four 1 time in 15 (these seeds draw one)."""
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
+            Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
+        report = seeded.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": PAYS_A_WEAK_TEST_UNMARKED}))
+    assert report.reasons == ("failure_case_passes",)

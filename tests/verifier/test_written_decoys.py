@@ -30,10 +30,10 @@ def test_no_written_program_holds_any_text_of_the_authors_but_the_names(seed):
         assert "summation" not in program.text and "helper" not in program.text and "NAME" not in program.text
 
 
-def test_a_validation_writes_two_constants_and_one_shape_of_a_function_task():
+def test_a_validation_writes_two_constants_and_two_shapes_of_a_function_task():
     made = written_decoys(MARKED, PROMPT, random.Random(1))
-    assert len(made) == sum(WRITTEN)
-    assert [d.index for program in made for d in program.decoys] == [None, None, 0]
+    assert len(made) == sum(WRITTEN) == 4
+    assert [d.index for program in made for d in program.decoys] == [None, None, 0, 0]
     assert all(program.label.startswith(f"{LABEL}:total returning ") for program in made)
 
 
