@@ -246,9 +246,9 @@ def verify(response):
 """The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
 origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the
 reference's code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or
-``all``; or :data:`APART` and positions). It pays the share of those that the recorded runs did not tell from the reference and that answer a near
-call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a text naming ``more`` only goes
-on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did not tell apart (the
+``all``; or :data:`APART` and positions). It pays the share of those that the recorded runs did not tell from the
+reference and that answer a near call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a
+text naming ``more`` only goes on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did not tell apart (the
 rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near
 run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of its
 process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the

@@ -171,7 +171,8 @@ def _shapes(node: ast.FunctionDef, rng: random.Random) -> list[str]:
             used.add("for")
         elif isinstance(inner, ast.Subscript) and _is(inner.value, first):
             used.add("index")
-        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and any(_is(a, first) for a in inner.args):
+        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and any(
+                _is(argument, first) for argument in inner.args):
             used.add(inner.func.id)
         elif isinstance(inner, ast.Attribute) and _is(inner.value, first):
             used.add(inner.attr)
