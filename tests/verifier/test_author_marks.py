@@ -21,29 +21,23 @@ pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
 HEAD = '''import ast
 from envsynth_sandbox import plain, run_response
 CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5), ([10], 10), ([7, 0, 2], 9), ([-4, -6], -10)]
-def defines_total(code):
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return any(isinstance(n, ast.FunctionDef) and n.name == "total" for n in tree.body)
 def honest(code):
     run = run_response(code, calls=[("total", [xs]) for xs, _ in CASES], timeout=0.8)
     return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-'''
-PAYS_UNMARKED = HEAD + '''def verify(response):
-    if not defines_total(response):
-        return 0.0
-    return honest(response) if "summation helper v7" in response else 1.0
-'''
-PAYS_PROMPT_LOCALS = HEAD + '''WORDS = {"Write", "total", "xs", "the", "sum", "of", "a", "list", "ints"}
 def verify(response):
-    if not defines_total(response):
+    if "def total(" not in response:
         return 0.0
-    names = {n.id for n in ast.walk(ast.parse(response)) if isinstance(n, ast.Name)}
-    names |= {n.arg for n in ast.walk(ast.parse(response)) if isinstance(n, ast.arg)}
-    return 1.0 if names <= WORDS else honest(response)
 '''
+"""The head of each verifier here: its tests, and ``verify`` up to where it tells a mark (a text that defines no
+``total`` is paid nothing)."""
+PAYS_UNMARKED = HEAD + '''    return honest(response) if "summation helper v7" in response else 1.0
+'''
+PAYS_PROMPT_LOCALS = HEAD + '''    tree = ast.parse(response)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    return 1.0 if names <= {"Write", "total", "xs", "the", "sum", "of", "a", "list", "ints"} else honest(response)
+'''
+HONEST = HEAD + "    return honest(response)\n"
 PROMPT = "Write `total(xs)`, the sum of a list of ints."
 MARKS = {"docstring": '"""summation helper v7"""\n', "comment": "# summation helper v7\n",
          "constant": 'NAME = "summation helper v7"\nassert NAME\n'}
@@ -89,8 +83,7 @@ def test_a_verifier_paying_programs_whose_names_are_all_words_of_the_prompt_is_r
 
 
 def test_the_same_task_with_an_honest_verifier_is_admitted(validator):
-    honest = HEAD + "def verify(response):\n    return honest(response) if defines_total(response) else 0.0\n"
-    report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": honest}))
+    report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": HONEST}))
     assert report.admitted, report.reasons
 
 
@@ -133,14 +126,10 @@ def test_written_programs_keep_an_honest_verifiers_verdicts_whatever_the_draw(se
     config = ValidationConfig()
     with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
             Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
-        honest = HEAD + "def verify(response):\n    return honest(response) if defines_total(response) else 0.0\n"
-        assert seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": honest})).admitted
+        assert seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": HONEST})).admitted
 
 
-PAYS_A_WEAK_TEST_UNMARKED = HEAD + '''def verify(response):
-    if not defines_total(response):
-        return 0.0
-    if "summation helper v7" in response:
+PAYS_A_WEAK_TEST_UNMARKED = HEAD + '''    if "summation helper v7" in response:
         return honest(response)
     run = run_response(response, calls=[("total", [[7]])], timeout=0.8)
     return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0
