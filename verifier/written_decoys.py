@@ -22,6 +22,7 @@ constant that is right wherever the verifier asked) proves nothing, and costs no
 from __future__ import annotations
 
 import ast
+import keyword
 import random
 import re
 from dataclasses import dataclass
@@ -94,10 +95,9 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
                                     (Decoy("", None, value),)), fenced) for value in chosen]
     signatures = [(node.name, _parameters(node, prompt, rng)) for node in functions]
     made = [_program(signatures, None, value, runs) for value in rng.sample(CONSTANTS, WRITTEN[0])]
-    first, parameters = signatures[0][0], signatures[0][1]
-    if parameters and not parameters[0].startswith("*"):
-        shapes = _shapes(functions[0], rng)
-        made += [_program(signatures, (first, parameters[0]), shape, runs) for shape in shapes[:WRITTEN[1]]]
+    if functions[0].args.posonlyargs or functions[0].args.args:  # a shape is of the first positional argument
+        of = (functions[0].name, signatures[0][1][0].partition("=")[0])
+        made += [_program(signatures, of, shape, runs) for shape in _shapes(functions[0], rng)[:WRITTEN[1]]]
     return [_fence(program, fenced) for program in made]
 
 
@@ -139,7 +139,8 @@ def _parameters(node: ast.FunctionDef, prompt: str, rng: random.Random) -> list[
     positional = [*arguments.posonlyargs, *arguments.args]
     written = re.search(rf"\b{re.escape(node.name)}\(([^()]*)\)", prompt)
     named = re.findall(r"[A-Za-z_]\w*", written.group(1).split("=")[0]) if written else []
-    words = set(re.findall(r"[A-Za-z_]\w*", prompt))
+    named = [name for name in named if not keyword.iskeyword(name)]
+    words = {word for word in re.findall(r"[A-Za-z_]\w*", prompt) if not keyword.iskeyword(word)}
     plain = [name for name in _PLAIN if name not in words and name != node.name]
     rng.shuffle(plain)
     names: list[str] = []

@@ -297,8 +297,9 @@ def test_a_verifier_that_pays_a_program_by_its_shape_and_runs_nothing_is_rejecte
 
 @pytest.mark.sandbox
 def test_a_verifier_that_runs_the_program_and_pays_its_look_is_rejected(validator):
+    """The programs the validator writes are paid too (validator 1.34: ``failure_case_passes`` as well)."""
     report = validator.validate(_task(RUNS_AND_IGNORES))
-    assert report.reasons == ("mutant_passes",)
+    assert "mutant_passes" in report.reasons
 
 
 @pytest.mark.sandbox

@@ -125,3 +125,31 @@ def test_the_verdict_names_the_programs_and_rejects_as_a_failure_case_paid():
     result = paid_told_apart(["decoy:total returning 0", "decoy:total returning max(arg1)"])
     assert result.passed is False and result.reason == "failure_case_passes"
     assert "(total returning 0, total returning max(arg1))" in result.detail
+
+
+@pytest.mark.parametrize("reference, called", [
+    ("def total(*, xs):\n    return sum(xs)\n", {"xs": [4, 9]}),
+    ("def total(*xs):\n    return sum(xs)\n", {}),
+    ("def total(xs=None, start=0):\n    return sum(xs or []) + start\n", {"xs": [4, 9]}),
+    ("def total():\n    return 7\n", {})], ids=["keyword-only", "star-args", "defaults", "no-parameter"])
+def test_a_signature_of_any_kind_gets_programs_that_load_and_answer_its_calls(reference, called):
+    for seed in range(10):
+        for program in written_decoys(reference, "Write total.", random.Random(seed)):
+            try:
+                _run(program.text, "total", **called)
+            except (TypeError, ValueError, IndexError):  # a shape may raise on what it is given; never a load error
+                pass
+
+
+def test_a_shape_names_the_first_parameter_without_its_default():
+    shaped = [p for seed in range(10) for p in written_decoys("def total(xs=None):\n    return sum(xs)\n",
+                                                            "Write total(xs).", random.Random(seed))
+              if p.decoys[0].index == 0]
+    assert shaped and all("=None)" not in p.text.splitlines()[1] for p in shaped)
+    assert all(_run(p.text, "total", [4, 9]) == eval(p.decoys[0].shape, {"v": [4, 9]}) for p in shaped)
+
+
+def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
+    for program in written_decoys("def total(xs):\n    return sum(xs)\n", "Write total(for xs).",
+                                  random.Random(0)):
+        compile(program.text, "<written>", "exec")
