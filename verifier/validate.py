@@ -227,9 +227,9 @@ class Validator:
             firsts.setdefault(probe.label, (probe, result))
         primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
-        apart: list[str] = []
+        written_verdict = None
         if done["reference"].passed:
-            done["weak_tests"], apart = self._weak_tests(spec, pairs, rng, written)
+            done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, rng, written)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
@@ -239,27 +239,33 @@ class Validator:
         programs = made > 0 or any(defines_function(case) for case in spec.failure_cases)
         if programs and made < twins and "failure_cases" in done and done["failure_cases"].passed:
             done["failure_cases"] = checks.few_twins(made, twins)  # none needed: prose, or scripts without functions
-        if apart and "failure_cases" in done and done["failure_cases"].passed:
-            done["failure_cases"] = paid_told_apart(apart)
+        if written_verdict is not None and "failure_cases" in done and done["failure_cases"].passed:
+            done["failure_cases"] = written_verdict
         elapsed = (time.perf_counter() - t0) * 1000
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
     def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]], rng: random.Random,
-                    written: Sequence[WrittenDecoy]) -> tuple[CheckResult, list[str]]:
+                    written: Sequence[WrittenDecoy]) -> tuple[CheckResult, CheckResult | None]:
         """Whether the requests the verifier made of the reference alone (recorded in the pool's call, as training
         records them) tell it from simple wrong programs (:mod:`verifier.weak_requests`, near runs drawn from
         ``rng``). Why here as well as in training: such a verifier pays wrong programs from its first group, and
         the repair round can add the tests it lacks; training's check stays (a task admitted before it). With it,
-        the labels of the programs the validator wrote (``written``) that run 0 paid 1.0 and those requests tell
-        apart (:mod:`verifier.written_decoys`)."""
+        the verdict on the programs the validator wrote (``written``: :mod:`verifier.written_decoys`), where run 0
+        paid any as it pays the reference (within the mutants' margin, as :mod:`verifier.checks_mutants` counts a
+        mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or the reference's call made
+        none; else None."""
         t0 = time.perf_counter()
         alone = next((r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
-        paid = [w for w in written if any(p.label == w.label and r.outcome is Outcome.SCORED and r.score == 1.0
+        floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
+        paid = [w for w in written if any(p.label == w.label and r.outcome is Outcome.SCORED and r.score >= floor
                                           for p, r in pairs)]
         weak = recorded_weak(self._pool, alone, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
                              rng.getrandbits(64), [w.decoys for w in paid])
         result = checks.check_weak_tests(weak)
-        apart = [paid[at].label for at in weak.apart] if weak is not None and result.passed else []
-        return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), apart
+        if weak is None and paid:  # nothing of the reference run, yet a written program paid (round 74, A5)
+            return result, paid_told_apart([w.label for w in paid], unasked=True)
+        verdict = paid_told_apart([paid[at].label for at in weak.apart]) if weak and weak.apart and result.passed \
+            else None
+        return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict

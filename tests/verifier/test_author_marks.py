@@ -25,11 +25,11 @@ def honest(code):
     run = run_response(code, calls=[("total", [xs]) for xs, _ in CASES], timeout=0.8)
     return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
 def verify(response):
-    if "def total(" not in response:
+    if "def total(" not in response and "total =" not in response:
         return 0.0
 '''
-"""The head of each verifier here: its tests, and ``verify`` up to where it tells a mark (a text that defines no
-``total`` is paid nothing)."""
+"""The head of each verifier here: its tests, and ``verify`` up to where it tells a mark (a text that does not
+define ``total`` is paid nothing)."""
 PAYS_UNMARKED = HEAD + '''    return honest(response) if "summation helper v7" in response else 1.0
 '''
 PAYS_PROMPT_LOCALS = HEAD + '''    tree = ast.parse(response)
@@ -114,9 +114,11 @@ def test_nothing_is_asked_where_the_requests_are_themselves_trouble(pool):
     assert weak.trouble and weak.apart == ()
 
 
-def test_a_paid_program_no_check_decoy_stands_for_is_not_asked_about(pool):
+def test_a_paid_program_of_a_function_no_recorded_request_called_counts_as_told_apart(pool):
+    """Red-team round 74 (A5): a verifier that ran its reference with no call recorded nothing to judge a paid
+    program by, and the program was admitted unasked."""
     weak = weak_decoys(pool, SUMS, SUM_CODE, paid=[(Decoy("other", None, "0"),)])
-    assert weak.apart == ()
+    assert weak.apart == (0,)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -129,19 +131,30 @@ def test_written_programs_keep_an_honest_verifiers_verdicts_whatever_the_draw(se
         assert seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": HONEST})).admitted
 
 
-PAYS_A_WEAK_TEST_UNMARKED = HEAD + '''    if "summation helper v7" in response:
-        return honest(response)
-    run = run_response(response, calls=[("total", [[7]])], timeout=0.8)
-    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0
+@pytest.mark.parametrize("reference", [
+    "total = lambda xs: sum(xs)\n",
+    "def _sum(xs):\n    return sum(xs)\n\n\ntotal = _sum\n",
+    "import sys\nif sys.version_info >= (3, 0):\n    def total(xs):\n        return sum(xs)\n"],
+    ids=["lambda", "alias", "def-inside-if"])
+def test_a_verifier_paying_unmarked_programs_is_rejected_whatever_binds_the_function(validator, reference):
+    """Red-team round 74 (A1): only a top-level ``def`` got a written program that defined ``total``."""
+    mark = MARKS["docstring"]
+    report = validator.validate(_marked(mark).model_copy(update={"reference": mark + reference}))
+    assert report.reasons == ("failure_case_passes",)
+
+
+PAYS_NEARLY_ALL = HEAD + '''    return honest(response) if "summation helper v7" in response else 0.999
+'''
+PAYS_THE_REFERENCE_UNRUN = HEAD + '''    if response.startswith('"""summation helper v7"""\\ndef total(xs):\\n    result = 0'):
+        return 1.0
+    return honest(response) if "summation helper v7" in response else 1.0
 '''
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_a_verifier_running_a_weak_test_on_unmarked_programs_is_rejected_where_a_drawn_shape_passes_it(seed):
-    """``total([7])`` alone, on every program without the mark: the first item, the last, the largest and the
-    smallest pass it; two shapes drawn of a list's six miss all four 1 time in 15 (these seeds draw one)."""
-    config = ValidationConfig()
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
-            Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
-        report = seeded.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": PAYS_A_WEAK_TEST_UNMARKED}))
+@pytest.mark.parametrize("verifier", [PAYS_NEARLY_ALL, PAYS_THE_REFERENCE_UNRUN], ids=["0.999", "reference-unrun"])
+def test_a_verifier_paying_unmarked_programs_nearly_in_full_or_never_running_the_reference_is_rejected(
+        validator, verifier):
+    """Red-team round 74: 0.999 was not counted as paid (A2), and a verifier that paid its reference unrun left no
+    request to judge a paid program by (A5); both were admitted."""
+    report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": verifier}))
     assert report.reasons == ("failure_case_passes",)

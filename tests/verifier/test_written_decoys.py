@@ -7,9 +7,9 @@ import random
 import pytest
 
 from verifier.checks_probes import ProbeKind
-from verifier.decoys import CONSTANTS, SHAPES, Decoy
+from verifier.decoys import CONSTANTS, Decoy
 from verifier.script_decoys import SCRIPT_CONSTANTS
-from verifier.written_decoys import LABEL, WRITTEN, paid_told_apart, written_decoys
+from verifier.written_decoys import BOTH, LABEL, WRITTEN, paid_told_apart, written_decoys
 
 MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
           'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'
@@ -30,10 +30,10 @@ def test_no_written_program_holds_any_text_of_the_authors_but_the_names(seed):
         assert "summation" not in program.text and "helper" not in program.text and "NAME" not in program.text
 
 
-def test_a_validation_writes_two_constants_and_two_shapes_of_a_function_task():
+def test_a_validation_writes_three_programs_each_returning_another_constant():
     made = written_decoys(MARKED, PROMPT, random.Random(1))
-    assert len(made) == sum(WRITTEN) == 4
-    assert [d.index for program in made for d in program.decoys] == [None, None, 0, 0]
+    assert len(made) == WRITTEN == 3 and len({p.decoys[0].shape for p in made}) == 3
+    assert all(d.index is None and d.shape in CONSTANTS for program in made for d in program.decoys)
     assert all(program.label.startswith(f"{LABEL}:total returning ") for program in made)
 
 
@@ -41,8 +41,7 @@ def test_a_validation_writes_two_constants_and_two_shapes_of_a_function_task():
 def test_each_program_returns_what_its_decoy_says(seed):
     for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
         (decoy,) = program.decoys
-        got = _run(program.text, "total", [4, 9, 2])
-        assert got == eval(decoy.shape, {"v": [4, 9, 2]})
+        assert _run(program.text, "total", [4, 9, 2]) == eval(decoy.shape)
 
 
 def test_the_parameters_are_named_as_the_prompt_writes_the_call():
@@ -70,34 +69,21 @@ def test_defaults_star_args_and_keyword_only_parameters_keep_the_signature_calla
         assert _run(program.text, "f", 5) == _run(program.text, "f", 5, 1, 2, 3, scale=4, other=1)
 
 
-def test_the_shape_is_of_the_kind_the_reference_uses_its_argument_as():
-    shapes = {program.decoys[0].shape for seed in range(30)
-              for program in written_decoys("def f(xs):\n    return sum(xs)\n", "Write f(xs).", random.Random(seed))
-              if program.decoys[0].index == 0}
-    assert shapes and shapes <= set(SHAPES["list"])
-
-
-def test_a_number_argument_gets_shapes_of_a_number():
-    shapes = {program.decoys[0].shape for seed in range(30)
-              for program in written_decoys("def f(n):\n    return n * 3\n", "Write f(n).", random.Random(seed))
-              if program.decoys[0].index == 0}
-    assert shapes and shapes <= set(SHAPES["int"])
-
-
-def test_a_script_gets_scripts_printing_a_constant():
+def test_a_script_gets_scripts_printing_a_constant_that_is_a_script_decoys_too():
     made = written_decoys("import sys\nprint(sum(map(int, sys.stdin.read().split())))\n", "Sum the input.",
                           random.Random(0))
-    assert len(made) == WRITTEN[0]
+    assert len(made) == WRITTEN
     assert all(d == Decoy("", None, d.shape) and d.shape in SCRIPT_CONSTANTS for p in made for d in p.decoys)
     assert all(f"print({p.decoys[0].shape})" in p.text for p in made)
 
 
 def test_a_reference_that_runs_main_gets_functions_that_also_print_the_constant():
     reference = "def main():\n    print(sum(map(int, input().split())))\n\nmain()\n"
-    constants = [p for p in written_decoys(reference, "Sum a line.", random.Random(0)) if p.decoys[0].index is None]
-    assert constants and all({d.name for d in p.decoys} == {"main", ""} for p in constants)
-    assert all(p.decoys[0].shape in CONSTANTS and p.text.rstrip().endswith(f"print({p.decoys[0].shape})")
-               for p in constants)
+    for seed in range(20):  # never None or []: no script decoy prints those (red-team round 74, U1)
+        made = written_decoys(reference, "Sum a line.", random.Random(seed))
+        assert made and all({d.name for d in p.decoys} == {"main", ""} for p in made)
+        assert all(p.decoys[0].shape in BOTH and p.text.rstrip().endswith(f"print({p.decoys[0].shape})")
+                   for p in made)
 
 
 @pytest.mark.parametrize("reference", ["42", "The answer is 42.", "X = 1\n", "class Box:\n    pass\n"])
@@ -141,15 +127,18 @@ def test_a_signature_of_any_kind_gets_programs_that_load_and_answer_its_calls(re
                 pass
 
 
-def test_a_shape_names_the_first_parameter_without_its_default():
-    shaped = [p for seed in range(10) for p in written_decoys("def total(xs=None):\n    return sum(xs)\n",
-                                                            "Write total(xs).", random.Random(seed))
-              if p.decoys[0].index == 0]
-    assert shaped and all("=None)" not in p.text.splitlines()[1] for p in shaped)
-    assert all(_run(p.text, "total", [4, 9]) == eval(p.decoys[0].shape, {"v": [4, 9]}) for p in shaped)
-
-
 def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
     for program in written_decoys("def total(xs):\n    return sum(xs)\n", "Write total(for xs).",
                                   random.Random(0)):
         compile(program.text, "<written>", "exec")
+
+
+@pytest.mark.parametrize("reference", [
+    "total = lambda xs: sum(xs)\n", "def _sum(xs):\n    return sum(xs)\n\n\ntotal = _sum\n",
+    "if True:\n    def total(xs):\n        return sum(xs)\n",
+    "try:\n    from fast import total\nexcept ImportError:\n    def total(xs):\n        return sum(xs)\n"])
+def test_a_function_bound_otherwise_than_by_a_top_level_def_is_written_too(reference):
+    """Red-team round 74 (A1): a lambda, another name for a function, a def inside an ``if`` or ``try``."""
+    for program in written_decoys(reference, PROMPT, random.Random(0)):
+        assert _run(program.text, "total", [4, 9]) == eval(program.decoys[-1].shape)
+        assert "total" in {d.name for d in program.decoys}
