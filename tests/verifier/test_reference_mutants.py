@@ -291,8 +291,10 @@ def validator():
 
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_verifier_that_pays_a_program_by_its_shape_and_runs_nothing_is_rejected(validator):
+    """The programs the validator writes are paid too, with nothing of the reference run to judge them by
+    (validator 1.34: ``failure_case_passes`` as well)."""
     report = validator.validate(_task(SHAPE_CHECKER))
-    assert report.reasons == ("mutant_passes",)
+    assert "mutant_passes" in report.reasons
 
 
 @pytest.mark.sandbox
