@@ -33,7 +33,7 @@ ALL = "all"
 APART = "apart"
 """What a text of :data:`DECOY_CHECK` names after the reference's code, before decoys' positions, to ask whether the
 recorded runs tell any of those from the reference (scored 1.0 if so, else 0.0): a program the validator wrote
-(:mod:`verifier.written_decoys`) and the verifier paid 1.0."""
+(:mod:`verifier.written_decoys`) and the verifier paid as it pays the reference."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
@@ -248,8 +248,9 @@ origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") a
 reference's code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or
 ``all``; or :data:`APART` and positions). It pays the share of those that the recorded runs did not tell from the
 reference and that answer a near call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a
-text naming ``more`` only goes on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did not tell apart (the
-rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers on each near
+text naming ``more`` only goes on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did
+not tell apart (the rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers
+on each near
 run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of its
 process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the
 replay no digest, and so does a question asked before the runs are all made. One that crashed or exited is compared

@@ -265,7 +265,8 @@ class Validator:
                              rng.getrandbits(64), [w.decoys for w in paid])
         result = checks.check_weak_tests(weak)
         if weak is None and paid:  # nothing of the reference run, yet a written program paid (round 74, A5)
-            return result, paid_told_apart([w.label for w in paid], unasked=True)
-        verdict = paid_told_apart([paid[at].label for at in weak.apart]) if weak and weak.apart and result.passed \
-            else None
+            verdict = paid_told_apart([w.label for w in paid], unasked=True)
+        else:
+            verdict = paid_told_apart([paid[at].label for at in weak.apart]) if weak and weak.apart and \
+                result.passed else None
         return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict

@@ -179,7 +179,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone
     held (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
     :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
-    verifier paid 1.0 (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the requests are no
+    verifier paid as it pays the reference (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the requests are no
     trouble, a call of one more group asks which the recorded runs tell apart (:attr:`WeakRequests.apart`)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)

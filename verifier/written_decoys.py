@@ -5,10 +5,10 @@ cases, their renamed twins, the reference's mutants), so each could carry a mark
 comment, a string constant, or locals that are words of the prompt (which no twin takes as a new name). Red-team
 round 73 (B1) had a verifier that ran its tests only on programs carrying such a mark and paid every other program
 defining ``total`` 1.0: validation admitted it (all three kinds of mark), and training would have paid every wrong
-program a policy wrote. A program written here carries nothing of the author's text but the names a policy writes
-too: each function the reference binds at its top level (a ``def``, one inside an ``if`` or ``try``, a lambda or
-another name for a function), with the parameters the prompt writes in a call (``total(xs)``), else the reference's
-where they are words of the prompt, else plain ones; and a body of one line returning a constant
+program a policy wrote. A program written here carries nothing of the author's text but the names a policy writes too:
+each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try`` or
+``with``, a lambda, another name for a function), with the parameters the prompt writes in a call (``total(xs)``), else
+the reference's where they are words of the prompt, else plain ones; and a body of one line returning a constant
 (:data:`verifier.decoys.CONSTANTS`, drawn). A reference that runs code at its top level (a ``main()`` call) gets the
 constant printed too, and one that defines no function, only runs, gets scripts printing it.
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from task_bank.validation import CheckResult
 from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import CONSTANTS, Decoy
-from verifier.response_code import code_of
+from verifier.response_code import MAX_CHARS, code_of
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "paid_told_apart", "written_decoys"]
 
@@ -67,26 +67,30 @@ class WrittenDecoy:
 
 def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
     """The verdict where the verifier paid programs the validator wrote (``labels``) as it pays the reference, and
-    its own recorded requests of the reference tell them apart from it, or (``unasked``) its call of the reference
-    made no request to judge them by: it judged them by something other than what they do."""
+    its recorded requests of the reference do not show them right (they answer one otherwise, or never ask what it
+    defines: :func:`verifier.weak_requests.weak_decoys`), or (``unasked``) validation recorded no request of the
+    reference at all to judge them by."""
     named = ", ".join(label.removeprefix(f"{LABEL}:") for label in labels)
-    why = ("though it ran nothing of the reference to tell a right program from them" if unasked else
-           "which its own requests of the reference tell apart from it")
+    why = ("and validation recorded no request of the reference to judge them by" if unasked else
+           "though its own requests of the reference answer otherwise, or never ask what they define")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
-                       detail=f"the verifier paid {len(labels)} wrong program(s) the validator wrote ({named}) as "
-                              f"it pays the reference, {why}: it judges some programs by their text (a docstring, a "
-                              "comment, a name) rather than by what they do; run the same tests on every program")
+                       detail=f"the verifier paid {len(labels)} program(s) the validator wrote ({named}), each "
+                              f"returning a constant, as it pays the reference, {why}: it judges some programs by "
+                              "their text (a docstring, a comment, a name), or its tests give a constant full "
+                              "credit; run the same tests, which a constant fails, on every program")
 
 
 def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[WrittenDecoy]:
     """The wrong programs to score in run 0 for a task of ``reference`` and ``prompt`` (:data:`WRITTEN`), none
     where the reference is no program (prose, or code that calls nothing: ``42``)."""
-    code = code_of(reference)
+    code = code_of(reference, max(MAX_CHARS, len(reference)))  # (a padded reference is no way out: round 53)
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    bound = _bound(tree.body, {})
+    bound = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt)))
+    spelled = [name for name in bound if name in _words(prompt)]
+    bound = {name: bound[name] for name in spelled} if spelled else bound
     runs = any(not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
                                      ast.ImportFrom)) and _calls(node) for node in tree.body)
     fenced = code.strip() != reference.strip() and "```" in reference
@@ -103,23 +107,33 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
     return [_fence(program, fenced) for program in made]
 
 
-def _bound(body: list[ast.stmt], found: dict[str, ast.arguments | None]) -> dict[str, ast.arguments | None]:
+def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
     """The names ``body`` (a module's statements) binds to functions, in order, each with its parameters (None:
-    unknown): a ``def``, one inside an ``if``, ``try`` or ``with`` at the top level, a lambda, or another name for
-    one of these (red-team round 74, A1: ``total = lambda xs: sum(xs)`` got no program that defined ``total``)."""
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    unknown): a ``def``, one inside an ``if``, ``try`` or ``with`` at the top level, a lambda, another name for one
+    of these, or a name the prompt writes as a call (``called``) bound to what a call made (``total =
+    functools.cache(_sum)``). Red-team round 74 (A1): ``total = lambda xs: sum(xs)`` got no program defining
+    ``total``. A loop over the statements, not recursion: a reference of a thousand ``elif`` parses."""
+    found: dict[str, ast.arguments | None] = {}
+    pending = [iter(body)]
+    while pending:
+        node = next(pending[-1], None)
+        if node is None:
+            pending.pop()
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found[node.name] = node.args
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, ast.Lambda):
-                found[node.targets[0].id] = node.value.args
-            elif isinstance(node.value, ast.Name) and node.value.id in found:
-                found[node.targets[0].id] = found[node.value.id]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            name = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
+            if name is not None and isinstance(node.value, ast.Lambda):
+                found[name] = node.value.args
+            elif name is not None and isinstance(node.value, ast.Name) and node.value.id in found:
+                found[name] = found[node.value.id]
+            elif name is not None and name in called and isinstance(node.value, ast.Call):
+                found[name] = None
         elif isinstance(node, (ast.If, ast.Try, ast.With)):
-            for inner in (node.body, *(getattr(node, name, []) for name in ("orelse", "finalbody"))):
-                _bound(inner, found)
-            for handler in getattr(node, "handlers", []):
-                _bound(handler.body, found)
+            inner = [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
+            inner += [statement for handler in getattr(node, "handlers", []) for statement in handler.body]
+            pending.append(iter(inner))
     return found
 
 
@@ -146,18 +160,22 @@ def _fence(program: WrittenDecoy, fenced: bool) -> WrittenDecoy:
 def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: random.Random) -> list[str]:
     """The parameters of a written function ``name`` of the reference's ``arguments`` (None: ``*args, **kwargs``):
     as many positional ones (those with a default get ``=None``) as the reference's, named as the prompt writes a
-    call of it, else as the reference where the prompt spells that word, else plainly; ``*args``, keyword-only ones
-    (by the reference's names: a caller passes them by name) and ``**kwargs`` where the reference has them. No
-    default or annotation of the reference's is copied: either can hold an author's mark."""
+    call of it, else as the reference where the prompt spells that word, else plainly; ``*args`` where the reference
+    has it; its keyword-only ones the prompt spells (a caller passes them by name), and ``**kwargs`` for the rest
+    and where the reference has it. Every name once (round 74: ``total(key)`` beside a keyword-only ``key`` wrote
+    programs that did not compile). No default, annotation or unspelled name of the reference's is copied: each can
+    hold an author's mark."""
     if arguments is None:
         return ["*args", "**kwargs"]
     positional = [*arguments.posonlyargs, *arguments.args]
     written = re.search(rf"\b{re.escape(name)}\(([^()]*)\)", prompt)
     named = re.findall(r"[A-Za-z_]\w*", written.group(1).split("=")[0]) if written else []
     named = [word for word in named if not keyword.iskeyword(word)]
-    words = {word for word in re.findall(r"[A-Za-z_]\w*", prompt) if not keyword.iskeyword(word)}
+    words = _words(prompt)
+    keywords = [argument.arg for argument in arguments.kwonlyargs if argument.arg in words]
     plain = [word for word in _PLAIN if word not in words and word != name]
     rng.shuffle(plain)
+    used = {name, *keywords, "args", "kwargs"}
     names: list[str] = []
     for at, argument in enumerate(positional):
         if written and len(named) >= len(positional):
@@ -166,17 +184,35 @@ def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: ra
             chosen = argument.arg
         else:
             chosen = plain.pop() if plain else f"arg{at + 1}"
-        names.append(chosen if chosen not in names else f"{chosen}{at + 1}")
+        while chosen in used:
+            chosen = f"{chosen}{at + 1}"
+        used.add(chosen)
+        names.append(chosen)
     defaults = len(arguments.defaults)
     made = [f"{word}=None" if at >= len(positional) - defaults else word for at, word in enumerate(names)]
     if arguments.vararg is not None:
         made.append("*args")
-    made += [f"{argument.arg}=None" for argument in arguments.kwonlyargs]
-    if arguments.kwarg is not None:
+    elif keywords:
+        made.append("*")
+    made += [f"{word}=None" for word in keywords]
+    if arguments.kwarg is not None or len(keywords) < len(arguments.kwonlyargs):
         made.append("**kwargs")
     return made
 
 
+def _words(prompt: str) -> set[str]:
+    """The identifiers ``prompt`` spells that are no keyword of Python."""
+    return {word for word in re.findall(r"[A-Za-z_]\w*", prompt) if not keyword.iskeyword(word)}
+
+
 def _calls(node: ast.AST) -> bool:
-    """Whether a statement at the top level calls anything (a script's work; ``42`` or ``X = 1`` is none)."""
-    return any(isinstance(inner, ast.Call) for inner in ast.walk(node))
+    """Whether a statement at the top level calls anything (a script's work; ``42``, ``X = 1`` or a lambda is none),
+    not counting the bodies of the functions, lambdas and classes it defines."""
+    pending = [node]
+    while pending:
+        inner = pending.pop()
+        if isinstance(inner, ast.Call):
+            return True
+        if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(inner))
+    return False

@@ -145,10 +145,9 @@ def test_a_verifier_paying_unmarked_programs_is_rejected_whatever_binds_the_func
 
 PAYS_NEARLY_ALL = HEAD + '''    return honest(response) if "summation helper v7" in response else 0.999
 '''
-PAYS_THE_REFERENCE_UNRUN = HEAD + '''    if response.startswith('"""summation helper v7"""\\ndef total(xs):\\n    result = 0'):
-        return 1.0
-    return honest(response) if "summation helper v7" in response else 1.0
-'''
+PAYS_THE_REFERENCE_UNRUN = HEAD + (f"    if response.startswith({MARKS['docstring'] + BODY[:25]!r}):\n"
+                                    "        return 1.0\n"
+                                    "    return honest(response) if 'summation helper v7' in response else 1.0\n")
 
 
 @pytest.mark.parametrize("verifier", [PAYS_NEARLY_ALL, PAYS_THE_REFERENCE_UNRUN], ids=["0.999", "reference-unrun"])

@@ -26,7 +26,9 @@ def _run(text: str, name: str, *args: object, **kwargs: object) -> object:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_no_written_program_holds_any_text_of_the_authors_but_the_names(seed):
-    for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
+    made = written_decoys(MARKED, PROMPT, random.Random(seed))
+    assert len(made) == WRITTEN
+    for program in made:
         assert "summation" not in program.text and "helper" not in program.text and "NAME" not in program.text
 
 
@@ -39,22 +41,26 @@ def test_a_validation_writes_three_programs_each_returning_another_constant():
 
 @pytest.mark.parametrize("seed", range(10))
 def test_each_program_returns_what_its_decoy_says(seed):
-    for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
+    made = written_decoys(MARKED, PROMPT, random.Random(seed))
+    assert len(made) == WRITTEN
+    for program in made:
         (decoy,) = program.decoys
         assert _run(program.text, "total", [4, 9, 2]) == eval(decoy.shape)
 
 
 def test_the_parameters_are_named_as_the_prompt_writes_the_call():
     reference = "def total(numbers_v7):\n    return sum(numbers_v7)\n"
-    for program in written_decoys(reference, PROMPT, random.Random(3)):
+    made = written_decoys(reference, PROMPT, random.Random(3))
+    assert len(made) == WRITTEN
+    for program in made:
         assert "def total(xs):" in program.text and "numbers_v7" not in program.text
 
 
 def test_a_parameter_the_prompt_does_not_spell_gets_a_plain_name_not_the_references():
     reference = "def total(marked_name):\n    return sum(marked_name)\n"
     for seed in range(10):
-        for program in written_decoys(reference, "Sum a list of ints.", random.Random(seed)):
-            assert "marked_name" not in program.text
+        made = written_decoys(reference, "Sum a list of ints.", random.Random(seed))
+        assert len(made) == WRITTEN and all("marked_name" not in program.text for program in made)
 
 
 def test_a_parameter_the_prompt_spells_keeps_its_name():
@@ -65,7 +71,9 @@ def test_a_parameter_the_prompt_spells_keeps_its_name():
 
 def test_defaults_star_args_and_keyword_only_parameters_keep_the_signature_callable():
     reference = "def f(a, b=3, *rest, scale=2, **options):\n    return a * scale\n"
-    for program in written_decoys(reference, "Write f.", random.Random(0)):
+    made = written_decoys(reference, "Write f.", random.Random(0))
+    assert len(made) == WRITTEN
+    for program in made:
         assert _run(program.text, "f", 5) == _run(program.text, "f", 5, 1, 2, 3, scale=4, other=1)
 
 
@@ -108,23 +116,68 @@ def test_a_program_is_scored_as_a_probe_of_its_own_kind():
 
 
 def test_the_verdict_names_the_programs_and_rejects_as_a_failure_case_paid():
-    result = paid_told_apart(["decoy:total returning 0", "decoy:total returning max(arg1)"])
+    result = paid_told_apart(["decoy:total returning 0", "decoy:total returning True"])
     assert result.passed is False and result.reason == "failure_case_passes"
-    assert "(total returning 0, total returning max(arg1))" in result.detail
+    assert "(total returning 0, total returning True)" in result.detail and "answer otherwise" in result.detail
+    assert "recorded no request" in paid_told_apart(["decoy:total returning 0"], unasked=True).detail
 
 
-@pytest.mark.parametrize("reference, called", [
-    ("def total(*, xs):\n    return sum(xs)\n", {"xs": [4, 9]}),
-    ("def total(*xs):\n    return sum(xs)\n", {}),
-    ("def total(xs=None, start=0):\n    return sum(xs or []) + start\n", {"xs": [4, 9]}),
-    ("def total():\n    return 7\n", {})], ids=["keyword-only", "star-args", "defaults", "no-parameter"])
-def test_a_signature_of_any_kind_gets_programs_that_load_and_answer_its_calls(reference, called):
+@pytest.mark.parametrize("reference, prompt, args, kwargs", [
+    ("def total(*, xs):\n    return sum(xs)\n", "Write total(*, xs).", (), {"xs": [4, 9]}),
+    ("def total(*xs):\n    return sum(xs)\n", "Write total.", (4, 9), {}),
+    ("def total(xs=None, start=0):\n    return sum(xs or []) + start\n", "Write total.", ([4, 9],), {}),
+    ("def total(values, *, key=None):\n    return sum(values)\n", "Write total(key).", ([4, 9],), {"key": 1}),
+    ("def total(args, *rest, **kwargs):\n    return args\n", "Write total(args).", (1, 2), {"other": 3}),
+    ("def total():\n    return 7\n", "Write total.", (), {})],
+    ids=["keyword-only", "star-args", "defaults", "prompt-name-of-a-keyword", "args-named-args", "no-parameter"])
+def test_a_signature_of_any_kind_gets_programs_that_compile_and_answer_its_calls(reference, prompt, args, kwargs):
+    """Round 74: ``total(key)`` beside a keyword-only ``key`` wrote ``def total(key, key=None)``, which does not
+    compile, and a verifier paying nothing that does not compile never paid a written program."""
     for seed in range(10):
-        for program in written_decoys(reference, "Write total.", random.Random(seed)):
-            try:
-                _run(program.text, "total", **called)
-            except (TypeError, ValueError, IndexError):  # a shape may raise on what it is given; never a load error
-                pass
+        made = written_decoys(reference, prompt, random.Random(seed))
+        assert len(made) == WRITTEN
+        for program in made:
+            assert _run(program.text, "total", *args, **kwargs) == eval(program.decoys[0].shape)
+
+
+def test_a_keyword_only_parameter_the_prompt_does_not_spell_is_taken_by_kwargs():
+    """A keyword-only name can be the author's mark (round 74's review: ``def total(xs, *, v7_mark=None)``)."""
+    for program in written_decoys("def total(xs, *, v7_mark=None):\n    return sum(xs)\n", PROMPT,
+                                  random.Random(0)):
+        assert "v7_mark" not in program.text and "**kwargs" in program.text
+
+
+def test_a_helper_the_prompt_does_not_name_is_not_written_where_it_names_another():
+    """A helper's name can be the author's mark (``def _v7_mark(): pass``)."""
+    reference = "def _v7_mark():\n    pass\n\n\ndef total(xs):\n    return sum(xs)\n"
+    made = written_decoys(reference, PROMPT, random.Random(0))
+    assert made and all("_v7_mark" not in p.text and "def total(xs):" in p.text for p in made)
+
+
+def test_a_reference_padded_past_twenty_thousand_characters_still_gets_programs():
+    """Round 74's review: ``code_of`` held no code past 20,000 characters, and a marked comment that long turned
+    the programs off."""
+    reference = "# summation helper v7 " + "x" * 25_000 + "\n" + "def total(xs):\n    return sum(xs)\n"
+    made = written_decoys(reference, PROMPT, random.Random(0))
+    assert len(made) == WRITTEN and all("summation" not in p.text for p in made)
+
+
+def test_a_thousand_elifs_are_read_without_recursion():
+    """Round 74's review: a reference of 1,000 ``elif`` parses, and reading it by recursion raised out of
+    ``Validator.validate``."""
+    reference = "a = 0\nif a:\n    def total(xs):\n        return sum(xs)\n" + "elif a:\n    pass\n" * 1000
+    assert len(written_decoys(reference, PROMPT, random.Random(0))) == WRITTEN
+
+
+def test_a_function_the_prompt_calls_bound_to_what_a_call_made_is_written_with_any_parameters():
+    reference = "import functools\n\n\ndef _sum(xs):\n    return sum(xs)\n\n\ntotal = functools.cache(_sum)\n"
+    made = written_decoys(reference, PROMPT, random.Random(0))
+    assert made and all("def total(*args, **kwargs):" in p.text for p in made)
+
+
+def test_a_lambda_is_no_code_run_at_the_top_level():
+    made = written_decoys("total = lambda xs: sum(xs)\n", PROMPT, random.Random(0))
+    assert made and all("print(" not in p.text for p in made)
 
 
 def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
@@ -139,6 +192,8 @@ def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
     "try:\n    from fast import total\nexcept ImportError:\n    def total(xs):\n        return sum(xs)\n"])
 def test_a_function_bound_otherwise_than_by_a_top_level_def_is_written_too(reference):
     """Red-team round 74 (A1): a lambda, another name for a function, a def inside an ``if`` or ``try``."""
-    for program in written_decoys(reference, PROMPT, random.Random(0)):
+    made = written_decoys(reference, PROMPT, random.Random(0))
+    assert len(made) == WRITTEN
+    for program in made:
         assert _run(program.text, "total", [4, 9]) == eval(program.decoys[-1].shape)
         assert "total" in {d.name for d in program.decoys}
