@@ -250,9 +250,8 @@ reference's code ends in the text it scores; after it, the text names the decoys
 reference and that answer a near call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a
 text naming ``more`` only goes on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did
 not tell apart (the rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers
-on each near
-run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of its
-process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the
+on each near run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of
+its process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the
 replay no digest, and so does a question asked before the runs are all made. One that crashed or exited is compared
 on the calls it answered (session 34's red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which
 validation admitted), and a near call answered in a run that did not complete weighs as a refusal (``os._exit``

@@ -179,14 +179,15 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone
     held (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
     :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
-    verifier paid as it pays the reference (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the requests are no
-    trouble, a call of one more group asks which the recorded runs tell apart (:attr:`WeakRequests.apart`)."""
+    verifier paid as it pays the reference (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the
+    requests are no trouble, a call of one more group asks which the recorded runs tell apart
+    (:attr:`WeakRequests.apart`)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
         return WeakRequests(too_many=True)
     near = near_runs(runs, seed, varargs)
-    if not made:
+    if not made or not (near or paid):
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code,
                           [index for index, decoy in enumerate(made) if left_out(decoy, elided)])

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 
 from task_bank.validation import CheckResult
-from verifier.checks_probes import Probe, ProbeKind
+from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
 
@@ -88,8 +88,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    bound = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt)))
-    spelled = [name for name in bound if name in _words(prompt)]
+    bound, words = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt))), prompt_words(prompt)
+    spelled = [name for name in bound if name in words]
     bound = {name: bound[name] for name in spelled} if spelled else bound
     runs = any(not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
                                      ast.ImportFrom)) and _calls(node) for node in tree.body)
@@ -171,7 +171,7 @@ def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: ra
     written = re.search(rf"\b{re.escape(name)}\(([^()]*)\)", prompt)
     named = re.findall(r"[A-Za-z_]\w*", written.group(1).split("=")[0]) if written else []
     named = [word for word in named if not keyword.iskeyword(word)]
-    words = _words(prompt)
+    words = {word for word in prompt_words(prompt) if not keyword.iskeyword(word)}
     keywords = [argument.arg for argument in arguments.kwonlyargs if argument.arg in words]
     plain = [word for word in _PLAIN if word not in words and word != name]
     rng.shuffle(plain)
@@ -198,11 +198,6 @@ def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: ra
     if arguments.kwarg is not None or len(keywords) < len(arguments.kwonlyargs):
         made.append("**kwargs")
     return made
-
-
-def _words(prompt: str) -> set[str]:
-    """The identifiers ``prompt`` spells that are no keyword of Python."""
-    return {word for word in re.findall(r"[A-Za-z_]\w*", prompt) if not keyword.iskeyword(word)}
 
 
 def _calls(node: ast.AST) -> bool:
