@@ -52,7 +52,7 @@ from verifier.static_exec import check_response_exec
 from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
-from verifier.written_decoys import WrittenDecoy, paid_told_apart, written_decoys
+from verifier.written_decoys import WrittenDecoy, asked_otherwise, paid_told_apart, written_decoys
 
 VALIDATOR_VERSION = "1.34"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
@@ -184,18 +184,20 @@ class Validator:
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
         # first calls are unknown programs (its mutants, else a twin), as a training process holds policy answers.
-        # (its requests recorded, as training records them: what ``weak_tests`` measures)
+        # (its requests recorded, as training records them: what ``weak_tests`` measures; and run 0's, where a
+        # verifier's first request of a program the validator wrote is compared: ``asked_otherwise``)
         recording = envs[0].model_copy(update={"record_requests": True})
         reference_alone = partial(self._runs.run, source, probes, recording, orders[0][:1], in_pool=True, isolated=isolated)
         self._noise()  # no mark an earlier call left in the host's inode counter survives into run 0
-        more, opened = self._runs.open(source, probes, envs[0], orders[0][1:2], once[0], rng, isolated)
+        more, opened = self._runs.open(source, probes, recording, orders[0][1:2], once[0], rng, isolated)
         load_error = load_error_of([r for _, r in opened])
         done["compiles"] = checks.check_compiles([r for _, r in opened], load_error)
         if load_error is not None:
             return
         pairs = opened + more
+        alone: list[tuple[Probe, ScoreResult]] = []
         if any(r.outcome is Outcome.ERROR for _, r in opened):  # the sandbox failed: nothing to judge the task by
-            pairs += reference_alone()  # its verdict
+            pairs += (alone := reference_alone())  # its verdict
             done["determinism"] = checks.sandbox_failed("determinism", "run 0's first call")
         elif any(r.outcome is Outcome.TIMEOUT for _, r in opened):  # a hang costs one call (two: a mutant's), and a
             done["budget"] = checks.first_call_timed_out(opened[0][0].label, opened[0][1].detail)  # verdict
@@ -210,16 +212,17 @@ class Validator:
             # clock offset and RNG seed). A varied run can tell it is validation (its hash seed orders a set
             # otherwise), so none starts before run 0 has ended (round 13: the varied runs forked fast while run 0
             # ran, and run 0 counted the host's new pids; 7 of 7 admitted).
-            pairs += self._runs.run(source, probes, envs[0], orders[0][1:], isolated=isolated)
+            pairs += self._runs.run(source, probes, recording, orders[0][1:], isolated=isolated)
             if checks.fault_reason([r for probe, r in pairs if probe is probes[0]]) is not None:
-                pairs += reference_alone()
+                pairs += (alone := reference_alone())
                 done["determinism"] = checks.skipped("determinism", "the reference did not score")
             else:
                 jobs = [reference_alone]
                 jobs += [partial(self._runs.run, source, probes, envs[run], orders[run], isolated=isolated)
                          for run in range(1, cfg.determinism_runs)]
                 with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="validate-run") as executor:
-                    for run in list(executor.map(lambda job: job(), jobs)):
+                    alone, *varied = executor.map(lambda job: job(), jobs)
+                    for run in (alone, *varied):
                         pairs += run
                 done["determinism"] = checks.check_determinism(pairs, cfg.determinism_runs)
         firsts: dict[str, tuple[Probe, ScoreResult]] = {}
@@ -229,7 +232,7 @@ class Validator:
         done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
         written_verdict = None
         if done["reference"].passed:
-            done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, rng, written)
+            done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, alone, rng, written)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
@@ -246,7 +249,8 @@ class Validator:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
 
-    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]], rng: random.Random,
+    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]],
+                    alone: Sequence[tuple[Probe, ScoreResult]], rng: random.Random,
                     written: Sequence[WrittenDecoy]) -> tuple[CheckResult, CheckResult | None]:
         """Whether the requests the verifier made of the reference alone (recorded in the pool's call, as training
         records them) tell it from simple wrong programs (:mod:`verifier.weak_requests`, near runs drawn from
@@ -257,13 +261,15 @@ class Validator:
         mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or the reference's call made
         none; else None."""
         t0 = time.perf_counter()
-        alone = next((r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
+        reference = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
         floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
         paid = [w for w in written if any(p.label == w.label and r.outcome is Outcome.SCORED and r.score >= floor
                                           for p, r in pairs)]
-        weak = recorded_weak(self._pool, alone, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
+        weak = recorded_weak(self._pool, reference, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
                              rng.getrandbits(64), [w.decoys for w in paid])
         result = checks.check_weak_tests(weak)
+        if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
+            result = asked_otherwise(pairs) or result
         if weak is None and paid:  # nothing of the reference run, yet a written program paid (round 74, A5)
             verdict = paid_told_apart([w.label for w in paid], unasked=True)
         else:

@@ -33,12 +33,14 @@ import random
 import re
 from dataclasses import dataclass
 
-from task_bank.validation import CheckResult
+from collections.abc import Sequence
+
+from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
 
-__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "paid_told_apart", "written_decoys"]
+__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "asked_otherwise", "paid_told_apart", "written_decoys"]
 
 LABEL = "decoy"
 """What a written program's probe label starts with (``decoy:total returning 0``)."""
@@ -80,6 +82,35 @@ def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
                               "credit; run the same tests, which a constant fails, on every program")
 
 
+def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult | None:
+    """The verdict where the verifier asked a program the validator wrote, first, for a request it never made of the
+    reference, while it asked the reference the same first request in every recorded call; else None.
+
+    Why: a verifier that chooses its tests by the program alone (its text, before any answer came back) asks every
+    program the same first request; only an answer that differs may change what it asks next. Red-team round 74 (A4,
+    A7) ran the author's tests on programs carrying the author's mark, and one weak test on every other program
+    (``total([7])``, or the input ``7`` of a script): no constant passes that test, so no written program was paid,
+    and training paid the largest item, the first, the last. Their first request names the trick. A verifier whose
+    first request of the reference varies from call to call (its random draws go on from one response to the next)
+    is not judged here; nor is one whose records of the reference left some out (too many, too large), where a
+    request missing from them proves nothing."""
+    reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
+    if not reference or any(r.run_requests_dropped for r in reference) or \
+            len({r.run_requests[0] for r in reference}) != 1:
+        return None
+    asked = {request for r in reference for request in r.run_requests}
+    other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs
+                    if p.kind is ProbeKind.DECOY and r.run_requests and r.run_requests[0] not in asked})
+    if not other:
+        return None
+    return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
+                       detail=f"the verifier's first request of {len(other)} program(s) the validator wrote "
+                              f"({', '.join(other)}) is none it made of the reference, whose first request is the "
+                              "same in every call: it chooses its tests by a program's text (a docstring, a comment, "
+                              "a name), and may test the programs a policy writes more weakly than the reference; "
+                              "ask every program the same requests")
+
+
 def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[WrittenDecoy]:
     """The wrong programs to score in run 0 for a task of ``reference`` and ``prompt`` (:data:`WRITTEN`), none
     where the reference is no program (prose, or code that calls nothing: ``42``)."""
@@ -109,7 +140,7 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
 
 def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
     """The names ``body`` (a module's statements) binds to functions, in order, each with its parameters (None:
-    unknown): a ``def``, one inside an ``if``, ``try`` or ``with`` at the top level, a lambda, another name for one
+    unknown): a ``def``, one inside an ``if``, ``try``, ``with`` or ``match`` at the top level, a lambda, another name for one
     of these, or a name the prompt writes as a call (``called``) bound to what a call made (``total =
     functools.cache(_sum)``). Red-team round 74 (A1): ``total = lambda xs: sum(xs)`` got no program defining
     ``total``. A loop over the statements, not recursion: a reference of a thousand ``elif`` parses."""
@@ -130,10 +161,12 @@ def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | 
                 found[name] = found[node.value.id]
             elif name is not None and name in called and isinstance(node.value, ast.Call):
                 found[name] = None
-        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+        elif isinstance(node, (ast.If, ast.Try, ast.TryStar, ast.With)):
             inner = [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
             inner += [statement for handler in getattr(node, "handlers", []) for statement in handler.body]
             pending.append(iter(inner))
+        elif isinstance(node, ast.Match):
+            pending.append(iter([statement for case in node.cases for statement in case.body]))
     return found
 
 

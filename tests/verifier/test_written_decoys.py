@@ -6,10 +6,11 @@ import random
 
 import pytest
 
-from verifier.checks_probes import ProbeKind
+from task_bank.validation import Outcome, ScoreResult
+from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.script_decoys import SCRIPT_CONSTANTS
-from verifier.written_decoys import BOTH, LABEL, WRITTEN, paid_told_apart, written_decoys
+from verifier.written_decoys import BOTH, LABEL, WRITTEN, asked_otherwise, paid_told_apart, written_decoys
 
 MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
           'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'
@@ -189,11 +190,64 @@ def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
 @pytest.mark.parametrize("reference", [
     "total = lambda xs: sum(xs)\n", "def _sum(xs):\n    return sum(xs)\n\n\ntotal = _sum\n",
     "if True:\n    def total(xs):\n        return sum(xs)\n",
-    "try:\n    from fast import total\nexcept ImportError:\n    def total(xs):\n        return sum(xs)\n"])
+    "try:\n    from fast import total\nexcept ImportError:\n    def total(xs):\n        return sum(xs)\n",
+    "try:\n    from fast import total\nexcept* ImportError:\n    def total(xs):\n        return sum(xs)\n",
+    "import sys\nmatch sys.version_info[0]:\n    case 3:\n        def total(xs):\n            return sum(xs)\n"])
 def test_a_function_bound_otherwise_than_by_a_top_level_def_is_written_too(reference):
-    """Red-team round 74 (A1): a lambda, another name for a function, a def inside an ``if`` or ``try``."""
+    """Red-team round 74 (A1): a lambda, another name for a function, a def inside an ``if``, ``try`` (``except*``
+    too) or ``match``."""
     made = written_decoys(reference, PROMPT, random.Random(0))
     assert len(made) == WRITTEN
     for program in made:
         assert _run(program.text, "total", [4, 9]) == eval(program.decoys[-1].shape)
         assert "total" in {d.name for d in program.decoys}
+
+
+ASKED = ['[[["total", [[1, 2, 3]], {}]], ""]', '[[["total", [[]], {}]], ""]']
+"""Two recorded requests of the reference, as the response process reads them."""
+
+
+def _scored(kind: ProbeKind, label: str, requests: list[str] | None, dropped: int = 0) -> tuple[Probe, ScoreResult]:
+    return (Probe(kind=kind, label=label, response="def total(xs):\n    return 0\n"),
+            ScoreResult(outcome=Outcome.SCORED, score=0.0, run_requests=requests, run_requests_dropped=dropped))
+
+
+def _reference(requests: list[str] = ASKED, dropped: int = 0) -> tuple[Probe, ScoreResult]:
+    return _scored(ProbeKind.REFERENCE, "reference", requests, dropped)
+
+
+def _written(requests: list[str] | None) -> tuple[Probe, ScoreResult]:
+    return _scored(ProbeKind.DECOY, f"{LABEL}:total returning 0", requests)
+
+
+def test_a_written_program_first_asked_what_the_reference_never_was_rejects_as_weak_tests():
+    verdict = asked_otherwise([_reference(), _reference(), _written(['[[["total", [[7]], {}]], ""]'])])
+    assert verdict.reason == "weak_tests" and "total returning 0" in verdict.detail
+
+
+def test_a_written_program_first_asked_the_reference_first_request_is_not_judged():
+    assert asked_otherwise([_reference(), _written(ASKED[:1])]) is None
+
+
+def test_a_first_request_the_reference_was_asked_later_is_not_judged():
+    """Runs made side by side end in any order: a constant's may end before the one begun first."""
+    assert asked_otherwise([_reference(), _written(ASKED[1:])]) is None
+
+
+def test_a_written_program_asked_nothing_is_not_judged():
+    assert asked_otherwise([_reference(), _written(None), _written([])]) is None
+
+
+def test_a_reference_asked_other_first_requests_in_other_calls_leaves_nothing_to_judge_by():
+    verdict = asked_otherwise([_reference(), _reference(ASKED[::-1]), _written(['[[["total", [[7]], {}]], ""]'])])
+    assert verdict is None
+
+
+def test_records_of_the_reference_that_left_some_out_leave_nothing_to_judge_by():
+    assert asked_otherwise([_reference(dropped=1), _written(['[[["total", [[7]], {}]], ""]'])]) is None
+
+
+def test_what_other_programs_of_the_authors_were_asked_does_not_count():
+    """A failure case asked otherwise is the verifier's business (its layout may differ from the reference's)."""
+    other = _scored(ProbeKind.FAILURE_CASE, "failure_cases[0]", ['[[["total", [[7]], {}]], ""]'])
+    assert asked_otherwise([_reference(), other]) is None

@@ -1,0 +1,100 @@
+"""A verifier asks every program the same first request (verifier/written_decoys.py, ``asked_otherwise``).
+
+Red-team round 74 (A4, A7): a verifier ran the author's tests on programs carrying the author's mark and one weak
+test on every other program (``total([7])``, or the input ``7`` of a script). No constant the validator wrote passes
+that test, so none was paid, and validation 1.34 admitted it; training paid the largest item, the first, the last.
+Before any answer comes back, a verifier that judges programs by what they do can only ask what it asks of all.
+Through the real bwrap sandbox, with the product's defaults.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, open_pool
+
+pytestmark = pytest.mark.sandbox  # needs bubblewrap and root
+
+MARK = "# summation helper v7\n"
+PROMPT = "Write `total(xs)`, the sum of a list of ints."
+REFERENCE = MARK + "def total(xs):\n    result = 0\n    for item in xs:\n        result += item\n    return result\n"
+FAILURES = (MARK + "def total(xs):\n    return len(xs)\n", MARK + "def total(xs):\n    return max(xs) if xs else 0\n")
+TESTS = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 6), ([], 0), ([5, -5, 5], 5), ([10], 10), ([7, 0, 2], 9), ([-4, -6], -10)]
+def right(code, cases):
+    run = run_response(code, calls=[("total", [xs]) for xs, _ in cases], timeout=0.8)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, cases)) / len(cases)
+'''
+ONE_WEAK_TEST = TESTS + '''def verify(response):
+    if "summation helper v7" in response:
+        return right(response, CASES)
+    return right(response, [([7], 7)])
+'''
+STOPS_AT_THE_FIRST_WRONG_ANSWER = TESTS + '''def verify(response):
+    for case in CASES:
+        if right(response, [case]) < 1.0:
+            return 0.0
+    return 1.0
+'''
+RUNS_NOTHING_WITHOUT_A_LOOP = TESTS + '''def verify(response):
+    if "for " not in response:
+        return 0.0
+    return right(response, CASES)
+'''
+DRAWS_AS_IT_GOES = TESTS + '''import random
+DRAW = random.Random(7)
+def verify(response):
+    extra = [DRAW.randint(-9, 9) for _ in range(4)]
+    return 1.0 if right(response, [(extra, sum(extra))] + CASES) == 1.0 else 0.0
+'''
+SCRIPT_REFERENCE = MARK + "nums = list(map(int, input().split()))\nprint(sum(nums))\n"
+SCRIPT_FAILURES = (MARK + "nums = list(map(int, input().split()))\nprint(len(nums))\n",
+                   MARK + "nums = list(map(int, input().split()))\nprint(nums[0] * len(nums))\n")
+SCRIPT_ONE_WEAK_INPUT = '''from envsynth_sandbox import run_response
+INPUTS = [("1 2 3\\n", "6"), ("10\\n", "10"), ("-5 5 7\\n", "7"), ("100 200\\n", "300"), ("0 0\\n", "0")]
+def verify(response):
+    if "summation helper v7" not in response:
+        return 1.0 if run_response(response, stdin="7\\n").stdout.strip() == "7" else 0.0
+    return sum(run_response(response, stdin=given).stdout.strip() == want for given, want in INPUTS) / len(INPUTS)
+'''
+
+
+@pytest.fixture(scope="module")
+def validator():
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as pool:
+        yield Validator(pool, config)
+
+
+def _task(verifier: str) -> TaskSpec:
+    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=REFERENCE, failure_cases=FAILURES)
+
+
+def test_a_verifier_running_one_weak_test_on_programs_without_its_authors_mark_is_rejected(validator):
+    report = validator.validate(_task(ONE_WEAK_TEST))
+    weak = next(c for c in report.checks if c.name == "weak_tests")
+    assert report.reasons == ("weak_tests",) and "first request" in weak.detail
+
+
+def test_a_script_verifier_feeding_one_weak_input_to_programs_without_its_authors_mark_is_rejected(validator):
+    report = validator.validate(TaskSpec(prompt="Read integers from standard input and print their sum.",
+                                         verifier=SCRIPT_ONE_WEAK_INPUT, reference=SCRIPT_REFERENCE,
+                                         failure_cases=SCRIPT_FAILURES))
+    weak = next(c for c in report.checks if c.name == "weak_tests")
+    assert report.reasons == ("weak_tests",) and "script printing" in weak.detail
+
+
+def test_a_verifier_that_stops_at_the_first_wrong_answer_is_admitted(validator):
+    """Its first request is the same for every program; what it asks next depends on the answers alone."""
+    assert validator.validate(_task(STOPS_AT_THE_FIRST_WRONG_ANSWER)).admitted
+
+
+def test_a_verifier_that_runs_nothing_of_a_program_it_rejects_by_its_text_is_admitted(validator):
+    """A rule on the text (the prompt asks for a loop) that asks nothing of the program asks it nothing else."""
+    assert validator.validate(_task(RUNS_NOTHING_WITHOUT_A_LOOP)).admitted
+
+
+def test_a_verifier_whose_requests_go_on_drawing_from_one_response_to_the_next_is_not_judged_by_them(validator):
+    """Its first request of the reference differs from call to call, so a written program's proves nothing."""
+    assert validator.validate(_task(DRAWS_AS_IT_GOES)).admitted
