@@ -54,7 +54,7 @@ from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, asked_otherwise, paid_told_apart, written_decoys
 
-VALIDATOR_VERSION = "1.34"
+VALIDATOR_VERSION = "1.35"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 

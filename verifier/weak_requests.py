@@ -215,19 +215,27 @@ def _apart(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy
     """The programs of ``paid`` (each as its decoys) that the recorded runs tell apart from the reference: one pool
     call of one group, ``ahead`` calls going on with the reference's runs, then a question a program, or one about
     them all where the group has no room for each (then all are told apart, or none). A question left without a
-    verdict (the reference's runs not made again in that group) counts as told apart, and so does a program none of
-    whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round
-    74, A5: a verifier that ran the reference with no call). No call where nothing is asked."""
+    verdict (the reference's runs not made again in that group: a slow reference on a loaded machine) is asked once
+    more, in a call of its own, and counts as told apart where it has none again; so does a program none of whose
+    decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round 74,
+    A5: a verifier that ran the reference with no call). No call where nothing is asked."""
     asked = {at: [made.index(decoy) for decoy in program if decoy in made] for at, program in enumerate(paid)}
     unasked = tuple(at for at, positions in asked.items() if not positions)
     asked = {at: positions for at, positions in asked.items() if positions}
     if not asked:
         return unasked
+
+    def verdicts(parts: list[list[int]]) -> list[ScoreResult]:
+        texts = [*[MORE] * ahead, *(" ".join([APART, *(str(p) for at in part for p in asked[at])]) for part in parts)]
+        return pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
+
     room = CODE_GROUP_SIZE - ahead
     parts = [[at] for at in asked] if len(asked) <= room else [list(asked)]
-    texts = [*[MORE] * ahead, *(" ".join([APART, *(str(p) for at in part for p in asked[at])]) for part in parts)]
-    shares = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
-    return tuple(sorted(unasked + tuple(at for part, share in zip(parts, shares, strict=True)
+    shares = dict(zip(map(tuple, parts), verdicts(parts), strict=True))
+    unsure = [list(part) for part, share in shares.items() if share.outcome is not Outcome.SCORED]
+    if unsure:
+        shares.update(zip(map(tuple, unsure), verdicts(unsure), strict=True))
+    return tuple(sorted(unasked + tuple(at for part, share in shares.items()
                                         if share.outcome is not Outcome.SCORED or share.score == 1.0 for at in part)))
 
 

@@ -15,8 +15,9 @@ constant printed too, and one that defines no function, only runs, gets scripts 
 Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of
 many honest tasks that accept more than one (any peak, any number between two), and a comparison with the
 reference's one answer rejected them in about a third of their validations; a constant is rarely right everywhere a
-verifier asks. What that leaves open: a verifier that runs a weak test on unmarked programs (``total([7])``), which
-no constant passes (training's monitor flags it: ``tests/trainer/test_author_marker.py``).
+verifier asks. A verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks
+them first what it never asked the reference (:func:`asked_otherwise`, validator 1.35); one whose weak test is also
+its first request of every program is left to training's monitor (``tests/trainer/test_author_marker.py``).
 
 Each program answers as one or more of the decoys' check's decoys (:attr:`WrittenDecoy.decoys`): the validator asks
 the check whether the verifier's own recorded requests of the reference tell one of those apart from the reference
