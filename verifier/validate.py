@@ -269,7 +269,7 @@ class Validator:
                              rng.getrandbits(64), [w.decoys for w in paid])
         result = checks.check_weak_tests(weak)
         if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
-            result = asked_otherwise(pairs) or result
+            result = asked_otherwise(pairs, written) or result
         if weak is None and paid:  # nothing of the reference run, yet a written program paid (round 74, A5)
             verdict = paid_told_apart([w.label for w in paid], unasked=True)
         else:

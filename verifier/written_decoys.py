@@ -52,6 +52,10 @@ BOTH = ("0", "1", "-1", "True", "False", "''")
 that prints its constant is drawn from, so that the check has a decoy to ask about (red-team round 74, U1)."""
 _PLAIN = ("x", "n", "s", "items", "values", "data", "nums", "text", "a", "b", "c", "k")
 """Parameter names a policy often writes, for parameters the prompt does not name."""
+_LOCALS = ("result", "answer", "out", "res", "value")
+"""Local names a policy often writes, for a body that keeps its constant in one."""
+_PROSE = ("Here is the code:", "Sure, here it is:", "This should work:", "Solution:", "Here's my implementation.")
+"""A line of prose a policy writes before its code."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class WrittenDecoy:
     label: str
     text: str
     decoys: tuple[Decoy, ...]
+    kept: bool = True  # laid out as the reference is (:func:`_laid_out`): what :func:`asked_otherwise` judges
 
     @property
     def probe(self) -> Probe:
@@ -83,7 +88,8 @@ def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
                               "credit; run the same tests, which a constant fails, on every program")
 
 
-def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult | None:
+def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
+                    written: Sequence[WrittenDecoy]) -> CheckResult | None:
     """The verdict where the verifier asked a program the validator wrote, first, for a request it never made of the
     reference, while it asked the reference the same first request in every recorded call; else None.
 
@@ -94,14 +100,16 @@ def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]]) -> CheckResult |
     and training paid the largest item, the first, the last. Their first request names the trick. A verifier whose
     first request of the reference varies from call to call (its random draws go on from one response to the next)
     is not judged here; nor is one whose records of the reference left some out (too many, too large), where a
-    request missing from them proves nothing."""
+    request missing from them proves nothing; nor a program of ``written`` laid out otherwise than the reference
+    (a verifier may run a fenced text otherwise than a bare one)."""
     reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
     if not reference or any(r.run_requests_dropped for r in reference) or \
             len({r.run_requests[0] for r in reference}) != 1:
         return None
     asked = {request for r in reference for request in r.run_requests}
-    other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs
-                    if p.kind is ProbeKind.DECOY and r.run_requests and r.run_requests[0] not in asked})
+    kept = {w.label for w in written if w.kept}
+    other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs if p.kind is ProbeKind.DECOY and
+                    p.label in kept and r.run_requests and r.run_requests[0] not in asked})
     if not other:
         return None
     return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
@@ -135,8 +143,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
                 for value in chosen]
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
-        made = [_program(signatures, value, runs) for value in chosen]
-    return [_fence(program, fenced) for program in made]
+        made = [_program(signatures, value, runs, rng) for value in chosen]
+    return [_laid_out(program, fenced, at, rng) for at, program in enumerate(made)]
 
 
 def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
@@ -171,11 +179,11 @@ def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | 
     return found
 
 
-def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool) -> WrittenDecoy:
+def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random) -> WrittenDecoy:
     """Every function of ``signatures`` returning the constant ``value``; and, where the reference runs code at its
     top level (``runs``: a ``main()`` that reads its input), the constant printed."""
     lines = [line for name, parameters in signatures
-             for line in (f"def {name}({', '.join(parameters)}):", f"    return {value}", "", "")]
+             for line in (f"def {name}({', '.join(parameters)}):", *_body(parameters, value, rng), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if runs:
         lines.append(f"print({value})")
@@ -184,11 +192,36 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool) ->
                         tuple(decoys))
 
 
-def _fence(program: WrittenDecoy, fenced: bool) -> WrittenDecoy:
-    """``program`` in a fence of Python where the reference came in one (a verifier may ask for the fence)."""
-    if not fenced:
-        return program
-    return WrittenDecoy(program.label, f"```python\n{program.text}```\n", program.decoys)
+def _body(parameters: list[str], value: str, rng: random.Random) -> list[str]:
+    """The lines of a function returning ``value`` whatever it is passed, drawn among a bare ``return``, a local
+    holding the constant, and a test of the first parameter whose branches both return it. Why not one line alone:
+    red-team round 74 (A3) paid 1.0 to every program of more than one statement and stayed honest on the rest, which
+    were all validation showed it that lacked the author's mark."""
+    names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
+    forms = [[f"    return {value}"]]
+    local = rng.choice([word for word in _LOCALS if word not in names])
+    forms.append([f"    {local} = {value}", f"    return {local}"])
+    if names:
+        forms.append([f"    if {names[0]} is None:", f"        return {value}", f"    return {value}"])
+    return rng.choice(forms)
+
+
+def _laid_out(program: WrittenDecoy, fenced: bool, at: int, rng: random.Random) -> WrittenDecoy:
+    """The ``at``-th program laid out as the reference is (in a fence of Python where it came in one: a verifier may
+    ask for the fence), the next in the other layout, the one after that in a fence after a line of prose. Why
+    every layout: red-team round 74 (A3) paid 1.0 to fenced programs, or to any text that is not Python as a whole,
+    and stayed honest on the bare ones that were all validation showed it."""
+    if at == 0:
+        return WrittenDecoy(program.label, _fenced(program.text) if fenced else program.text, program.decoys)
+    if at == 1:
+        return WrittenDecoy(f"{program.label} ({'unfenced' if fenced else 'fenced'})",
+                            program.text if fenced else _fenced(program.text), program.decoys, kept=False)
+    return WrittenDecoy(f"{program.label} (after prose)", f"{rng.choice(_PROSE)}\n\n{_fenced(program.text)}",
+                        program.decoys, kept=False)
+
+
+def _fenced(text: str) -> str:
+    return f"```python\n{text}```\n"
 
 
 def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: random.Random) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import random
 
 import pytest
@@ -10,7 +11,8 @@ from task_bank.validation import Outcome, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.script_decoys import SCRIPT_CONSTANTS
-from verifier.written_decoys import BOTH, LABEL, WRITTEN, asked_otherwise, paid_told_apart, written_decoys
+from verifier.response_code import code_of
+from verifier.written_decoys import BOTH, LABEL, WRITTEN, WrittenDecoy, asked_otherwise, paid_told_apart, written_decoys
 
 MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
           'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'
@@ -21,7 +23,7 @@ PROMPT = "Write `total(xs)`, the sum of a list of ints."
 
 def _run(text: str, name: str, *args: object, **kwargs: object) -> object:
     namespace: dict[str, object] = {}
-    exec(compile(text, "<written>", "exec"), namespace)
+    exec(compile(code_of(text), "<written>", "exec"), namespace)
     return namespace[name](*args, **kwargs)
 
 
@@ -91,7 +93,7 @@ def test_a_reference_that_runs_main_gets_functions_that_also_print_the_constant(
     for seed in range(20):  # never None or []: no script decoy prints those (red-team round 74, U1)
         made = written_decoys(reference, "Sum a line.", random.Random(seed))
         assert made and all({d.name for d in p.decoys} == {"main", ""} for p in made)
-        assert all(p.decoys[0].shape in BOTH and p.text.rstrip().endswith(f"print({p.decoys[0].shape})")
+        assert all(p.decoys[0].shape in BOTH and code_of(p.text).rstrip().endswith(f"print({p.decoys[0].shape})")
                    for p in made)
 
 
@@ -100,10 +102,32 @@ def test_prose_a_value_or_code_that_runs_nothing_gets_no_program(reference):
     assert written_decoys(reference, "Say 42.", random.Random(0)) == []
 
 
-def test_a_fenced_reference_gets_fenced_programs():
+def test_the_first_program_is_laid_out_as_a_fenced_reference_the_next_bare_the_last_after_prose():
     reference = "Here:\n```python\ndef total(xs):\n    return sum(xs)\n```\n"
-    made = written_decoys(reference, PROMPT, random.Random(0))
-    assert made and all(p.text.startswith("```python\ndef total(xs):") and p.text.endswith("```\n") for p in made)
+    kept, bare, prose = written_decoys(reference, PROMPT, random.Random(0))
+    assert kept.kept and kept.text.startswith("```python\ndef total(xs):") and kept.text.endswith("```\n")
+    assert not bare.kept and bare.text.startswith("def total(xs):") and bare.label.endswith("(unfenced)")
+    assert not prose.kept and "\n\n```python\ndef total(xs):" in prose.text and prose.label.endswith("(after prose)")
+
+
+def test_the_first_program_is_laid_out_as_a_bare_reference_the_next_fenced_the_last_after_prose():
+    """Red-team round 74 (A3): a verifier paid 1.0 to fenced programs, or to any text not Python as a whole, and was
+    honest on the bare ones, all that validation showed it without the author's mark."""
+    kept, fenced, prose = written_decoys(MARKED, PROMPT, random.Random(0))
+    assert kept.kept and kept.text.startswith("def total(xs")
+    assert not fenced.kept and fenced.text.startswith("```python\ndef total(xs")
+    assert not prose.kept and not prose.text.startswith(("def", "```")) and "```python\ndef total(xs" in prose.text
+
+
+def test_a_written_body_is_drawn_among_forms_of_one_and_more_statements_each_returning_its_constant():
+    """Red-team round 74 (A3): a verifier paid 1.0 to every program of more than one statement."""
+    bodies = set()
+    for seed in range(30):
+        for program in written_decoys(MARKED, PROMPT, random.Random(seed)):
+            code = code_of(program.text)
+            bodies.add(len(ast.parse(code).body[0].body))
+            assert _run(code, "total", [4, 9]) == _run(code, "total", None) == eval(program.decoys[0].shape)
+    assert bodies == {1, 2}
 
 
 def test_the_draw_varies_across_validations():
@@ -184,7 +208,7 @@ def test_a_lambda_is_no_code_run_at_the_top_level():
 def test_a_keyword_of_python_in_the_prompts_call_is_no_parameter_name():
     for program in written_decoys("def total(xs):\n    return sum(xs)\n", "Write total(for xs).",
                                   random.Random(0)):
-        compile(program.text, "<written>", "exec")
+        compile(code_of(program.text), "<written>", "exec")
 
 
 @pytest.mark.parametrize("reference", [
@@ -216,38 +240,50 @@ def _reference(requests: list[str] = ASKED, dropped: int = 0) -> tuple[Probe, Sc
     return _scored(ProbeKind.REFERENCE, "reference", requests, dropped)
 
 
-def _written(requests: list[str] | None) -> tuple[Probe, ScoreResult]:
-    return _scored(ProbeKind.DECOY, f"{LABEL}:total returning 0", requests)
+WRITTEN_ZERO = WrittenDecoy(f"{LABEL}:total returning 0", "def total(xs):\n    return 0\n", (Decoy("total", None, "0"),))
+"""A program the validator wrote, laid out as the reference is."""
+
+
+def _written(requests: list[str] | None, program: WrittenDecoy = WRITTEN_ZERO) -> tuple[Probe, ScoreResult]:
+    return _scored(ProbeKind.DECOY, program.label, requests)
 
 
 def test_a_written_program_first_asked_what_the_reference_never_was_rejects_as_weak_tests():
-    verdict = asked_otherwise([_reference(), _reference(), _written(['[[["total", [[7]], {}]], ""]'])])
+    verdict = asked_otherwise([_reference(), _reference(), _written(['[[["total", [[7]], {}]], ""]'])], [WRITTEN_ZERO])
     assert verdict.reason == "weak_tests" and "total returning 0" in verdict.detail
 
 
 def test_a_written_program_first_asked_the_reference_first_request_is_not_judged():
-    assert asked_otherwise([_reference(), _written(ASKED[:1])]) is None
+    assert asked_otherwise([_reference(), _written(ASKED[:1])], [WRITTEN_ZERO]) is None
 
 
 def test_a_first_request_the_reference_was_asked_later_is_not_judged():
     """Runs made side by side end in any order: a constant's may end before the one begun first."""
-    assert asked_otherwise([_reference(), _written(ASKED[1:])]) is None
+    assert asked_otherwise([_reference(), _written(ASKED[1:])], [WRITTEN_ZERO]) is None
 
 
 def test_a_written_program_asked_nothing_is_not_judged():
-    assert asked_otherwise([_reference(), _written(None), _written([])]) is None
+    assert asked_otherwise([_reference(), _written(None), _written([])], [WRITTEN_ZERO]) is None
 
 
 def test_a_reference_asked_other_first_requests_in_other_calls_leaves_nothing_to_judge_by():
-    verdict = asked_otherwise([_reference(), _reference(ASKED[::-1]), _written(['[[["total", [[7]], {}]], ""]'])])
+    verdict = asked_otherwise([_reference(), _reference(ASKED[::-1]), _written(['[[["total", [[7]], {}]], ""]'])],
+                              [WRITTEN_ZERO])
     assert verdict is None
 
 
 def test_records_of_the_reference_that_left_some_out_leave_nothing_to_judge_by():
-    assert asked_otherwise([_reference(dropped=1), _written(['[[["total", [[7]], {}]], ""]'])]) is None
+    assert asked_otherwise([_reference(dropped=1), _written(['[[["total", [[7]], {}]], ""]'])], [WRITTEN_ZERO]) is None
 
 
 def test_what_other_programs_of_the_authors_were_asked_does_not_count():
     """A failure case asked otherwise is the verifier's business (its layout may differ from the reference's)."""
     other = _scored(ProbeKind.FAILURE_CASE, "failure_cases[0]", ['[[["total", [[7]], {}]], ""]'])
-    assert asked_otherwise([_reference(), other]) is None
+    assert asked_otherwise([_reference(), other], [WRITTEN_ZERO]) is None
+
+
+def test_a_program_laid_out_otherwise_than_the_reference_is_not_judged():
+    """A verifier may run a fenced text otherwise than a bare one."""
+    fenced = WrittenDecoy(f"{LABEL}:total returning 0 (fenced)", "```python\ndef total(xs):\n    return 0\n```\n",
+                          WRITTEN_ZERO.decoys, kept=False)
+    assert asked_otherwise([_reference(), _written(['[[["total", [[7]], {}]], ""]'], fenced)], [fenced]) is None
