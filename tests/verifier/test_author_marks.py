@@ -157,3 +157,40 @@ def test_a_verifier_paying_unmarked_programs_nearly_in_full_or_never_running_the
     request to judge a paid program by (A5); both were admitted."""
     report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": verifier}))
     assert report.reasons == ("failure_case_passes",)
+
+
+FENCED_PAID = HEAD + '''    return 1.0 if "```" in response else honest(response.split("```python")[-1].split("```")[0])
+'''
+NOT_PYTHON_PAID = HEAD + '''    try:
+        ast.parse(response)
+    except SyntaxError:
+        return 1.0
+    return honest(response)
+'''
+LONGER_PAID = HEAD + '''    if "summation helper v7" in response:
+        return honest(response)
+    tree = ast.parse(response)
+    if all(isinstance(n, ast.FunctionDef) and len(n.body) == 1 for n in tree.body):
+        return honest(response)
+    return 1.0
+'''
+
+
+@pytest.mark.parametrize("verifier", [FENCED_PAID, NOT_PYTHON_PAID], ids=["fenced", "not-python"])
+def test_a_verifier_paying_a_layout_the_author_never_used_is_rejected(validator, verifier):
+    """Red-team round 74 (A3), with no mark at all: the reference and failure cases are bare, so every program
+    validation scored was bare too, and a verifier that paid fenced text, or text with prose, 1.0 was admitted."""
+    plain = _marked("").model_copy(update={"verifier": verifier})
+    report = validator.validate(plain)
+    assert report.reasons == ("failure_case_passes",)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_verifier_paying_programs_of_more_than_one_statement_without_the_mark_is_rejected(seed):
+    """Red-team round 74 (A3): every program the validator wrote was one ``return``; a verifier honest on those and on
+    marked text, paying 1.0 to the rest, was admitted."""
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
+            Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
+        report = seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": LONGER_PAID}))
+    assert report.reasons == ("failure_case_passes",)
