@@ -8,9 +8,10 @@ defining ``total`` 1.0: validation admitted it (all three kinds of mark), and tr
 program a policy wrote. A program written here carries nothing of the author's text but the names a policy writes too:
 each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try`` or
 ``with``, a lambda, another name for a function), with the parameters the prompt writes in a call (``total(xs)``), else
-the reference's where they are words of the prompt, else plain ones; and a body of one line returning a constant
-(:data:`verifier.decoys.CONSTANTS`, drawn). A reference that runs code at its top level (a ``main()`` call) gets the
-constant printed too, and one that defines no function, only runs, gets scripts printing it.
+the reference's where they are words of the prompt, else plain ones; and a body returning a constant
+(:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that runs code at its
+top level (a ``main()`` call) gets the constant printed too, and one that defines no function, only runs, gets
+scripts printing it. One is laid out as the reference is, one in the other fence, one after prose (:func:`_laid_out`).
 
 Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of
 many honest tasks that accept more than one (any peak, any number between two), and a comparison with the
