@@ -55,6 +55,10 @@ _PLAIN = ("x", "n", "s", "items", "values", "data", "nums", "text", "a", "b", "c
 """Parameter names a policy often writes, for parameters the prompt does not name."""
 _LOCALS = ("result", "answer", "out", "res", "value")
 """Local names a policy often writes, for a body that keeps its constant in one."""
+_STOP = frozenset(("the", "and", "for", "with", "that", "this", "from", "into", "are", "its", "each", "which", "write",
+                   "return", "returns", "function", "given", "should", "will", "then", "when", "not", "all", "any",
+                   "one", "two", "you", "your", "use", "using", "print", "prints"))
+"""Words of a prompt no policy names a local by."""
 _PROSE = ("Here is the code:", "Sure, here it is:", "This should work:", "Solution:", "Here's my implementation.")
 """A line of prose a policy writes before its code."""
 
@@ -144,7 +148,9 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
                 for value in chosen]
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
-        made = [_program(signatures, value, runs, rng) for value in chosen]
+        locals_ = sorted(word for word in words if len(word) > 2 and word.isidentifier() and word.islower() and
+                         not keyword.iskeyword(word) and word not in _STOP and word not in bound) or list(_LOCALS)
+        made = [_program(signatures, value, runs, rng, locals_) for value in chosen]
     return [_laid_out(program, fenced, at, rng) for at, program in enumerate(made)]
 
 
@@ -180,11 +186,13 @@ def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | 
     return found
 
 
-def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random) -> WrittenDecoy:
-    """Every function of ``signatures`` returning the constant ``value``; and, where the reference runs code at its
-    top level (``runs``: a ``main()`` that reads its input), the constant printed."""
+def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random,
+             locals_: list[str]) -> WrittenDecoy:
+    """Every function of ``signatures`` returning the constant ``value`` (a local, where one holds it, drawn from
+    ``locals_``); and, where the reference runs code at its top level (``runs``: a ``main()`` that reads its input),
+    the constant printed."""
     lines = [line for name, parameters in signatures
-             for line in (f"def {name}({', '.join(parameters)}):", *_body(parameters, value, rng), "", "")]
+             for line in (f"def {name}({', '.join(parameters)}):", *_body(parameters, value, rng, locals_), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if runs:
         lines.append(f"print({value})")
@@ -193,14 +201,17 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
                         tuple(decoys))
 
 
-def _body(parameters: list[str], value: str, rng: random.Random) -> list[str]:
+def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[str]) -> list[str]:
     """The lines of a function returning ``value`` whatever it is passed, drawn among a bare ``return``, a local
-    holding the constant, and a test of the first parameter whose branches both return it. Why not one line alone:
-    red-team round 74 (A3) paid 1.0 to every program of more than one statement and stayed honest on the rest, which
-    were all validation showed it that lacked the author's mark."""
+    holding the constant (named by a word of the prompt where it has one: ``locals_``), and a test of the first
+    parameter whose branches both return it. Why not one line alone: red-team round 74 (A3) paid 1.0 to every
+    program of more than one statement and stayed honest on the rest, which were all validation showed it that
+    lacked the author's mark. Why a word of the prompt: a verifier paying programs whose names are all words of the
+    prompt is met by every form (round 73)."""
     names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
     forms = [[f"    return {value}"]]
-    local = rng.choice([word for word in _LOCALS if word not in names])
+    local = rng.choice([word for word in locals_ if word not in names] or [word for word in _LOCALS
+                                                                          if word not in names])
     forms.append([f"    {local} = {value}", f"    return {local}"])
     if names:
         forms.append([f"    if {names[0]} is None:", f"        return {value}", f"    return {value}"])

@@ -287,3 +287,13 @@ def test_a_program_laid_out_otherwise_than_the_reference_is_not_judged():
     fenced = WrittenDecoy(f"{LABEL}:total returning 0 (fenced)", "```python\ndef total(xs):\n    return 0\n```\n",
                           WRITTEN_ZERO.decoys, kept=False)
     assert asked_otherwise([_reference(), _written(['[[["total", [[7]], {}]], ""]'], fenced)], [fenced]) is None
+
+
+def test_a_local_holding_the_constant_is_named_by_a_word_of_the_prompt_where_it_has_one():
+    """Round 73's variant with no mark paid programs whose names are all words of the prompt; every form of body must
+    be such a program where the prompt allows."""
+    for seed in range(30):
+        for program in written_decoys("def total(xs):\n    return sum(xs)\n", PROMPT, random.Random(seed)):
+            tree = ast.parse(code_of(program.text))
+            names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+            assert names <= {"xs", "sum", "list", "ints", "True", "False", "None"}
