@@ -156,8 +156,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
 
 def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
     """The names ``body`` (a module's statements) binds to functions, in order, each with its parameters (None:
-    unknown): a ``def``, one inside an ``if``, ``try``, ``with`` or ``match`` at the top level, a lambda, another name for one
-    of these, or a name the prompt writes as a call (``called``) bound to what a call made (``total =
+    unknown): a ``def``, one inside an ``if``, ``try``, ``with`` or ``match`` at the top level, a lambda, another
+    name for one of these, or a name the prompt writes as a call (``called``) bound to what a call made (``total =
     functools.cache(_sum)``). Red-team round 74 (A1): ``total = lambda xs: sum(xs)`` got no program defining
     ``total``. A loop over the statements, not recursion: a reference of a thousand ``elif`` parses."""
     found: dict[str, ast.arguments | None] = {}

@@ -240,7 +240,8 @@ def _reference(requests: list[str] = ASKED, dropped: int = 0) -> tuple[Probe, Sc
     return _scored(ProbeKind.REFERENCE, "reference", requests, dropped)
 
 
-WRITTEN_ZERO = WrittenDecoy(f"{LABEL}:total returning 0", "def total(xs):\n    return 0\n", (Decoy("total", None, "0"),))
+WRITTEN_ZERO = WrittenDecoy(f"{LABEL}:total returning 0", "def total(xs):\n    return 0\n",
+                            (Decoy("total", None, "0"),))
 """A program the validator wrote, laid out as the reference is."""
 
 
