@@ -33,9 +33,8 @@ import ast
 import keyword
 import random
 import re
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
