@@ -213,12 +213,12 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
 def _apart(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
            paid: Sequence[Sequence[Decoy]], ahead: int) -> tuple[int, ...]:
     """The programs of ``paid`` (each as its decoys) that the recorded runs tell apart from the reference: one pool
-    call of one group, ``ahead`` calls going on with the reference's runs, then a question a program, or one about
-    them all where the group has no room for each (then all are told apart, or none). A question left without a
-    verdict (the reference's runs not made again in that group: a slow reference on a loaded machine) is asked once
-    more, in a call of its own, and counts as told apart where it has none again; so does a program none of whose
-    decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round 74,
-    A5: a verifier that ran the reference with no call). No call where nothing is asked."""
+    call of one group, ``ahead`` calls going on with the reference's runs, then a question a program, or one about them
+    all where the group has no room for each (then all are told apart, or none). A question left without a verdict (the
+    reference's runs not made again in that group: a slow reference on a loaded machine) is asked once more, all such
+    together in one more call of one group, and counts as told apart where it has none again; so does a program none of
+    whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round
+    74, A5: a verifier that ran the reference with no call). No call where nothing is asked."""
     asked = {at: [made.index(decoy) for decoy in program if decoy in made] for at, program in enumerate(paid)}
     unasked = tuple(at for at, positions in asked.items() if not positions)
     asked = {at: positions for at, positions in asked.items() if positions}

@@ -6,19 +6,20 @@ comment, a string constant, or locals that are words of the prompt (which no twi
 round 73 (B1) had a verifier that ran its tests only on programs carrying such a mark and paid every other program
 defining ``total`` 1.0: validation admitted it (all three kinds of mark), and training would have paid every wrong
 program a policy wrote. A program written here carries nothing of the author's text but the names a policy writes too:
-each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try`` or
-``with``, a lambda, another name for a function), with the parameters the prompt writes in a call (``total(xs)``), else
-the reference's where they are words of the prompt, else plain ones; and a body returning a constant
-(:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that runs code at its
-top level (a ``main()`` call) gets the constant printed too, and one that defines no function, only runs, gets
-scripts printing it. One is laid out as the reference is, one in the other fence, one after prose (:func:`_laid_out`).
+each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try``,
+``with`` or ``match``, a lambda, another name for a function), with the parameters the prompt writes in a call
+(``total(xs)``), else the reference's where they are words of the prompt, else plain ones; and a body returning a
+constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that runs code
+at its top level (a ``main()`` call) gets the constant printed too, and one that defines no function, only runs, gets
+scripts printing it. One is fenced as the reference is (or bare), one the other way, one after prose
+(:func:`_laid_out`).
 
-Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of
-many honest tasks that accept more than one (any peak, any number between two), and a comparison with the
-reference's one answer rejected them in about a third of their validations; a constant is rarely right everywhere a
-verifier asks. A verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks
-them first what it never asked the reference (:func:`asked_otherwise`, validator 1.35); one whose weak test is also
-its first request of every program is left to training's monitor (``tests/trainer/test_author_marker.py``).
+Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of many
+honest tasks that accept more than one (any peak, any number between two), and a comparison with the reference's one
+answer rejected them in about a third of their validations; a constant is rarely right everywhere a verifier asks. A
+verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks the first of them
+first what it never asked the reference (:func:`asked_otherwise`, validator 1.35); one whose weak test is also a request
+it makes of the reference is left to training's monitor (``tests/trainer/test_author_marker.py``).
 
 Each program answers as one or more of the decoys' check's decoys (:attr:`WrittenDecoy.decoys`): the validator asks
 the check whether the verifier's own recorded requests of the reference tell one of those apart from the reference
@@ -69,7 +70,8 @@ class WrittenDecoy:
     label: str
     text: str
     decoys: tuple[Decoy, ...]
-    kept: bool = True  # laid out as the reference is (:func:`_laid_out`): what :func:`asked_otherwise` judges
+    judged: bool = True  # what :func:`asked_otherwise` judges: laid out as the reference is (:func:`_laid_out`),
+    # and written as it is where a verifier may read a text to choose its calls (:func:`_plain`)
 
     @property
     def probe(self) -> Probe:
@@ -104,24 +106,31 @@ def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
     and training paid the largest item, the first, the last. Their first request names the trick. A verifier whose
     first request of the reference varies from call to call (its random draws go on from one response to the next)
     is not judged here; nor is one whose records of the reference left some out (too many, too large), where a
-    request missing from them proves nothing; nor a program of ``written`` laid out otherwise than the reference
-    (a verifier may run a fenced text otherwise than a bare one)."""
+    request missing from them proves nothing; nor one that asked a failure case, a twin or a mutant first for a
+    request it never made of the reference (tests drawn from a seed of the text: an honest verifier asks each text
+    its own); nor a program of ``written`` laid out otherwise than the reference (a verifier may run a fenced text
+    otherwise than a bare one), or whose functions are not written as the reference's are (another parameter's
+    name, an annotation, ``async``, a ``main()`` beside them: a verifier may read those to choose its calls; see
+    :attr:`WrittenDecoy.judged`)."""
     reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
     if not reference or any(r.run_requests_dropped for r in reference) or \
             len({r.run_requests[0] for r in reference}) != 1:
         return None
     asked = {request for r in reference for request in r.run_requests}
-    kept = {w.label for w in written if w.kept}
+    if any(r.run_requests and r.run_requests[0] not in asked for p, r in pairs
+           if p.kind in (ProbeKind.FAILURE_CASE, ProbeKind.MUTANT)):
+        return None
+    judged = {w.label for w in written if w.judged}
     other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs if p.kind is ProbeKind.DECOY and
-                    p.label in kept and r.run_requests and r.run_requests[0] not in asked})
+                    p.label in judged and r.run_requests and r.run_requests[0] not in asked})
     if not other:
         return None
     return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
                        detail=f"the verifier's first request of {len(other)} program(s) the validator wrote "
                               f"({', '.join(other)}) is none it made of the reference, whose first request is the "
-                              "same in every call: it chooses its tests by a program's text (a docstring, a comment, "
-                              "a name), and may test the programs a policy writes more weakly than the reference; "
-                              "ask every program the same requests")
+                              "same in every call, as it is of every failure case and mutant: it chooses its tests "
+                              "by a program's text (a docstring, a comment, a name), and may test the programs a "
+                              "policy writes more weakly than the reference; ask every program the same requests")
 
 
 def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[WrittenDecoy]:
@@ -148,9 +157,37 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
         locals_ = sorted(word for word in words if len(word) > 2 and word.isidentifier() and word.islower() and
+                         not word.startswith("_") and
                          not keyword.iskeyword(word) and word not in _STOP and word not in bound) or list(_LOCALS)
         made = [_program(signatures, value, runs, rng, locals_) for value in chosen]
+        if runs or not _plain(tree, bound, signatures):
+            made = [WrittenDecoy(program.label, program.text, program.decoys, judged=False) for program in made]
     return [_laid_out(program, fenced, at, rng) for at, program in enumerate(made)]
+
+
+def _plain(tree: ast.Module, bound: dict[str, ast.arguments | None],
+           signatures: list[tuple[str, list[str]]]) -> bool:
+    """Whether the written functions (``signatures``) are written as the reference's (``bound``, of ``tree``) are,
+    to a verifier that reads a text's ``def`` lines to choose its calls: the same parameters by the same names, and
+    no ``async`` or annotation in the reference's (review of session 43: a verifier calling by the response's own
+    parameter names, or drawing inputs by its annotations, asks a written program otherwise, honestly)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in bound and (
+                isinstance(node, ast.AsyncFunctionDef) or node.returns is not None or any(
+                    argument.annotation is not None for argument in ast.walk(node.args)
+                    if isinstance(argument, ast.arg))):
+            return False
+    for name, parameters in signatures:
+        arguments = bound[name]
+        if arguments is None:
+            return False
+        theirs = [*(a.arg for a in (*arguments.posonlyargs, *arguments.args)),
+                  *([f"*{arguments.vararg.arg}"] if arguments.vararg else []),
+                  *(a.arg for a in arguments.kwonlyargs), *([f"**{arguments.kwarg.arg}"] if arguments.kwarg else [])]
+        ours = [word.split("=")[0] for word in parameters if word != "*"]
+        if theirs != ours:
+            return False
+    return True
 
 
 def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
@@ -209,9 +246,10 @@ def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[s
     prompt is met by every form (round 73)."""
     names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
     forms = [[f"    return {value}"]]
-    local = rng.choice([word for word in locals_ if word not in names] or [word for word in _LOCALS
-                                                                          if word not in names])
-    forms.append([f"    {local} = {value}", f"    return {local}"])
+    free = [word for word in locals_ if word not in names] or [word for word in _LOCALS if word not in names]
+    if free:
+        local = rng.choice(free)
+        forms.append([f"    {local} = {value}", f"    return {local}"])
     if names:
         forms.append([f"    if {names[0]} is None:", f"        return {value}", f"    return {value}"])
     return rng.choice(forms)
@@ -223,12 +261,13 @@ def _laid_out(program: WrittenDecoy, fenced: bool, at: int, rng: random.Random) 
     every layout: red-team round 74 (A3) paid 1.0 to fenced programs, or to any text that is not Python as a whole,
     and stayed honest on the bare ones that were all validation showed it."""
     if at == 0:
-        return WrittenDecoy(program.label, _fenced(program.text) if fenced else program.text, program.decoys)
+        return WrittenDecoy(program.label, _fenced(program.text) if fenced else program.text, program.decoys,
+                            judged=program.judged)
     if at == 1:
         return WrittenDecoy(f"{program.label} ({'unfenced' if fenced else 'fenced'})",
-                            program.text if fenced else _fenced(program.text), program.decoys, kept=False)
+                            program.text if fenced else _fenced(program.text), program.decoys, judged=False)
     return WrittenDecoy(f"{program.label} (after prose)", f"{rng.choice(_PROSE)}\n\n{_fenced(program.text)}",
-                        program.decoys, kept=False)
+                        program.decoys, judged=False)
 
 
 def _fenced(text: str) -> str:

@@ -48,6 +48,13 @@ def verify(response):
     extra = [DRAW.randint(-9, 9) for _ in range(4)]
     return 1.0 if right(response, [(extra, sum(extra))] + CASES) == 1.0 else 0.0
 '''
+SEEDED_BY_THE_TEXT = TESTS + '''import random
+import zlib
+def verify(response):
+    draw = random.Random(zlib.crc32(response.encode()))
+    extra = [draw.randint(-9, 9) for _ in range(4)]
+    return 1.0 if right(response, [(extra, sum(extra))] + CASES) == 1.0 else 0.0
+'''
 SCRIPT_REFERENCE = MARK + "nums = list(map(int, input().split()))\nprint(sum(nums))\n"
 SCRIPT_FAILURES = (MARK + "nums = list(map(int, input().split()))\nprint(len(nums))\n",
                    MARK + "nums = list(map(int, input().split()))\nprint(nums[0] * len(nums))\n")
@@ -98,3 +105,9 @@ def test_a_verifier_that_runs_nothing_of_a_program_it_rejects_by_its_text_is_adm
 def test_a_verifier_whose_requests_go_on_drawing_from_one_response_to_the_next_is_not_judged_by_them(validator):
     """Its first request of the reference differs from call to call, so a written program's proves nothing."""
     assert validator.validate(_task(DRAWS_AS_IT_GOES)).admitted
+
+
+def test_a_verifier_drawing_each_texts_tests_from_a_seed_of_the_text_is_admitted(validator):
+    """Review of session 43: it asks each text its own first request, the written programs' as well as the
+    mutants' and the failure cases'; that it asks the mutants otherwise says so."""
+    assert validator.validate(_task(SEEDED_BY_THE_TEXT)).admitted

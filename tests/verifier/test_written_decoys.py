@@ -12,7 +12,8 @@ from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.script_decoys import SCRIPT_CONSTANTS
 from verifier.response_code import code_of
-from verifier.written_decoys import BOTH, LABEL, WRITTEN, WrittenDecoy, asked_otherwise, paid_told_apart, written_decoys
+from verifier.written_decoys import (BOTH, LABEL, WRITTEN, WrittenDecoy, _body, asked_otherwise, paid_told_apart,
+                                     written_decoys)
 
 MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
           'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'
@@ -105,18 +106,18 @@ def test_prose_a_value_or_code_that_runs_nothing_gets_no_program(reference):
 def test_the_first_program_is_laid_out_as_a_fenced_reference_the_next_bare_the_last_after_prose():
     reference = "Here:\n```python\ndef total(xs):\n    return sum(xs)\n```\n"
     kept, bare, prose = written_decoys(reference, PROMPT, random.Random(0))
-    assert kept.kept and kept.text.startswith("```python\ndef total(xs):") and kept.text.endswith("```\n")
-    assert not bare.kept and bare.text.startswith("def total(xs):") and bare.label.endswith("(unfenced)")
-    assert not prose.kept and "\n\n```python\ndef total(xs):" in prose.text and prose.label.endswith("(after prose)")
+    assert kept.judged and kept.text.startswith("```python\ndef total(xs):") and kept.text.endswith("```\n")
+    assert not bare.judged and bare.text.startswith("def total(xs):") and bare.label.endswith("(unfenced)")
+    assert not prose.judged and "\n\n```python\ndef total(xs):" in prose.text and prose.label.endswith("(after prose)")
 
 
 def test_the_first_program_is_laid_out_as_a_bare_reference_the_next_fenced_the_last_after_prose():
     """Red-team round 74 (A3): a verifier paid 1.0 to fenced programs, or to any text not Python as a whole, and was
     honest on the bare ones, all that validation showed it without the author's mark."""
-    kept, fenced, prose = written_decoys(MARKED, PROMPT, random.Random(0))
-    assert kept.kept and kept.text.startswith("def total(xs")
-    assert not fenced.kept and fenced.text.startswith("```python\ndef total(xs")
-    assert not prose.kept and not prose.text.startswith(("def", "```")) and "```python\ndef total(xs" in prose.text
+    kept, fenced, prose = written_decoys("def total(xs):\n    return sum(xs)\n", PROMPT, random.Random(0))
+    assert kept.judged and kept.text.startswith("def total(xs")
+    assert not fenced.judged and fenced.text.startswith("```python\ndef total(xs")
+    assert not prose.judged and not prose.text.startswith(("def", "```")) and "```python\ndef total(xs" in prose.text
 
 
 def test_a_written_body_is_drawn_among_forms_of_one_and_more_statements_each_returning_its_constant():
@@ -277,16 +278,41 @@ def test_records_of_the_reference_that_left_some_out_leave_nothing_to_judge_by()
     assert asked_otherwise([_reference(dropped=1), _written(['[[["total", [[7]], {}]], ""]'])], [WRITTEN_ZERO]) is None
 
 
-def test_what_other_programs_of_the_authors_were_asked_does_not_count():
-    """A failure case asked otherwise is the verifier's business (its layout may differ from the reference's)."""
-    other = _scored(ProbeKind.FAILURE_CASE, "failure_cases[0]", ['[[["total", [[7]], {}]], ""]'])
-    assert asked_otherwise([_reference(), other], [WRITTEN_ZERO]) is None
+@pytest.mark.parametrize("kind", [ProbeKind.FAILURE_CASE, ProbeKind.MUTANT])
+def test_a_failure_case_or_mutant_asked_first_otherwise_leaves_nothing_to_judge_by(kind):
+    """An honest verifier may draw each text's tests from a seed of the text (review of session 43); so may a
+    failure case in another layout be run otherwise."""
+    other = _scored(kind, "other", ['[[["total", [[8]], {}]], ""]'])
+    assert asked_otherwise([_reference(), other, _written(['[[["total", [[7]], {}]], ""]'])], [WRITTEN_ZERO]) is None
+
+
+@pytest.mark.parametrize("reference", [
+    "def total(values):\n    return sum(values)\n", "def total(xs: list) -> int:\n    return sum(xs)\n",
+    "async def total(xs):\n    return sum(xs)\n", "def total(xs, *, start=0):\n    return sum(xs) + start\n",
+    "def total(xs):\n    return sum(xs)\n\n\ndef main():\n    print(total([1]))\n\n\nif __name__ == '__main__':\n"
+    "    main()\n"], ids=["other-name", "annotated", "async", "keyword-only", "main-beside"])
+def test_a_program_whose_functions_are_not_written_as_the_references_is_not_judged_by_its_first_request(reference):
+    """A verifier may read a text's ``def`` lines (its parameters' names, annotations, ``async``, a ``main``) to
+    choose its calls, honestly (review of session 43)."""
+    assert not any(program.judged for program in written_decoys(reference, PROMPT, random.Random(0)))
+
+
+def test_a_program_written_as_the_reference_is_judged_and_so_is_a_script():
+    assert written_decoys("def total(xs):\n    return sum(xs)\n", PROMPT, random.Random(0))[0].judged
+    script = "nums = list(map(int, input().split()))\nprint(sum(nums))\n"
+    assert written_decoys(script, "Print the sum of the numbers read.", random.Random(0))[0].judged
+
+
+def test_a_body_has_no_local_where_the_parameters_took_every_name():
+    for seed in range(10):
+        lines = _body(["result", "answer", "out", "res", "value"], "0", random.Random(seed), [])
+        assert "=" not in "".join(lines).replace("==", "")
 
 
 def test_a_program_laid_out_otherwise_than_the_reference_is_not_judged():
     """A verifier may run a fenced text otherwise than a bare one."""
     fenced = WrittenDecoy(f"{LABEL}:total returning 0 (fenced)", "```python\ndef total(xs):\n    return 0\n```\n",
-                          WRITTEN_ZERO.decoys, kept=False)
+                          WRITTEN_ZERO.decoys, judged=False)
     assert asked_otherwise([_reference(), _written(['[[["total", [[7]], {}]], ""]'], fenced)], [fenced]) is None
 
 
