@@ -19,7 +19,7 @@ mutants                ``mutant_passes`` (most of the reference's mutants paid a
 weak_tests             ``weak_tests``: the requests the verifier made of the reference do not tell it from one
                        simple wrong program that drops its argument's content, or two that rearrange it
                        (:mod:`verifier.weak_requests`); or its first request of a program the validator wrote is
-                       none it made of the reference (:func:`verifier.written_decoys.asked_otherwise`)
+                       none it made of the reference (:func:`verifier.written_verdicts.asked_otherwise`)
 trivial                ``trivial`` (> trivial threshold), or a fault reason
 determinism            ``nondeterministic``: one probe scored differently across runs or repeated calls
 budget                 ``timeout``: a reference call was killed for time, or a scored call took longer than

@@ -52,7 +52,8 @@ from verifier.static_exec import check_response_exec
 from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
-from verifier.written_decoys import WrittenDecoy, asked_otherwise, paid_told_apart, written_decoys
+from verifier.written_decoys import WrittenDecoy, written_decoys
+from verifier.written_verdicts import asked_otherwise, paid_told_apart
 
 VALIDATOR_VERSION = "1.35"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks

@@ -18,8 +18,9 @@ Why constants alone (red-team round 74): a shape of the argument (the largest it
 honest tasks that accept more than one (any peak, any number between two), and a comparison with the reference's one
 answer rejected them in about a third of their validations; a constant is rarely right everywhere a verifier asks. A
 verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks the first of them
-first what it never asked the reference (:func:`asked_otherwise`, validator 1.35); one whose weak test is also a request
-it makes of the reference is left to training's monitor (``tests/trainer/test_author_marker.py``).
+first what it never asked the reference (:func:`verifier.written_verdicts.asked_otherwise`, validator 1.35); one whose
+weak test is also a request it makes of the reference is left to training's monitor
+(``tests/trainer/test_author_marker.py``).
 
 Each program answers as one or more of the decoys' check's decoys (:attr:`WrittenDecoy.decoys`): the validator asks
 the check whether the verifier's own recorded requests of the reference tell one of those apart from the reference
@@ -34,15 +35,13 @@ import ast
 import keyword
 import random
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
 
-__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "asked_otherwise", "paid_told_apart", "written_decoys"]
+__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "written_decoys"]
 
 LABEL = "decoy"
 """What a written program's probe label starts with (``decoy:total returning 0``)."""
@@ -70,67 +69,13 @@ class WrittenDecoy:
     label: str
     text: str
     decoys: tuple[Decoy, ...]
-    judged: bool = True  # what :func:`asked_otherwise` judges: laid out as the reference is (:func:`_laid_out`),
-    # and written as it is where a verifier may read a text to choose its calls (:func:`_plain`)
+    judged: bool = True  # what :func:`verifier.written_verdicts.asked_otherwise` judges: laid out as the
+    # reference is (:func:`_laid_out`), and written as it is where a verifier may read a text to choose its calls
 
     @property
     def probe(self) -> Probe:
         """The program as run 0 scores it."""
         return Probe(kind=ProbeKind.DECOY, label=self.label, response=self.text)
-
-
-def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
-    """The verdict where the verifier paid programs the validator wrote (``labels``) as it pays the reference, and
-    its recorded requests of the reference do not show them right (they answer one otherwise, or never ask what it
-    defines: :func:`verifier.weak_requests.weak_decoys`), or (``unasked``) validation recorded no request of the
-    reference at all to judge them by."""
-    named = ", ".join(label.removeprefix(f"{LABEL}:") for label in labels)
-    why = ("and validation recorded no request of the reference to judge them by" if unasked else
-           "though its own requests of the reference answer otherwise, or never ask what they define")
-    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
-                       detail=f"the verifier paid {len(labels)} program(s) the validator wrote ({named}), each "
-                              f"returning a constant, as it pays the reference, {why}: it judges some programs by "
-                              "their text (a docstring, a comment, a name), or its tests give a constant full "
-                              "credit; run the same tests, which a constant fails, on every program")
-
-
-def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
-                    written: Sequence[WrittenDecoy]) -> CheckResult | None:
-    """The verdict where the verifier asked a program the validator wrote, first, for a request it never made of the
-    reference, while it asked the reference the same first request in every recorded call; else None.
-
-    Why: a verifier that chooses its tests by the program alone (its text, before any answer came back) asks every
-    program the same first request; only an answer that differs may change what it asks next. Red-team round 74 (A4,
-    A7) ran the author's tests on programs carrying the author's mark, and one weak test on every other program
-    (``total([7])``, or the input ``7`` of a script): no constant passes that test, so no written program was paid,
-    and training paid the largest item, the first, the last. Their first request names the trick. A verifier whose
-    first request of the reference varies from call to call (its random draws go on from one response to the next)
-    is not judged here; nor is one whose records of the reference left some out (too many, too large), where a
-    request missing from them proves nothing; nor one that asked a failure case, a twin or a mutant first for a
-    request it never made of the reference (tests drawn from a seed of the text: an honest verifier asks each text
-    its own); nor a program of ``written`` laid out otherwise than the reference (a verifier may run a fenced text
-    otherwise than a bare one), or whose functions are not written as the reference's are (another parameter's
-    name, an annotation, ``async``, a ``main()`` beside them: a verifier may read those to choose its calls; see
-    :attr:`WrittenDecoy.judged`)."""
-    reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
-    if not reference or any(r.run_requests_dropped for r in reference) or \
-            len({r.run_requests[0] for r in reference}) != 1:
-        return None
-    asked = {request for r in reference for request in r.run_requests}
-    if any(r.run_requests and r.run_requests[0] not in asked for p, r in pairs
-           if p.kind in (ProbeKind.FAILURE_CASE, ProbeKind.MUTANT)):
-        return None
-    judged = {w.label for w in written if w.judged}
-    other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs if p.kind is ProbeKind.DECOY and
-                    p.label in judged and r.run_requests and r.run_requests[0] not in asked})
-    if not other:
-        return None
-    return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
-                       detail=f"the verifier's first request of {len(other)} program(s) the validator wrote "
-                              f"({', '.join(other)}) is none it made of the reference, whose first request is the "
-                              "same in every call, as it is of every failure case and mutant: it chooses its tests "
-                              "by a program's text (a docstring, a comment, a name), and may test the programs a "
-                              "policy writes more weakly than the reference; ask every program the same requests")
 
 
 def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[WrittenDecoy]:
@@ -154,15 +99,21 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
         made = [WrittenDecoy(f"{LABEL}:a script printing {value}",
                              f"import sys\n\ndata = sys.stdin.read()\nprint({value})\n", (Decoy("", None, value),))
                 for value in chosen]
+        judged = True
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
-        locals_ = sorted(word for word in words if len(word) > 2 and word.isidentifier() and word.islower() and
-                         not word.startswith("_") and
-                         not keyword.iskeyword(word) and word not in _STOP and word not in bound) or list(_LOCALS)
-        made = [_program(signatures, value, runs, rng, locals_) for value in chosen]
-        if runs or not _plain(tree, bound, signatures):
-            made = [WrittenDecoy(program.label, program.text, program.decoys, judged=False) for program in made]
-    return [_laid_out(program, fenced, at, rng) for at, program in enumerate(made)]
+        names = _local_names(words, bound)
+        made = [_program(signatures, value, runs, rng, names) for value in chosen]
+        judged = not runs and _plain(tree, bound, signatures)
+    return [_laid_out(program, fenced, at, rng, judged) for at, program in enumerate(made)]
+
+
+def _local_names(words: set[str], bound: dict[str, ast.arguments | None]) -> list[str]:
+    """The words of the prompt (``words``) a local may be named by: lower case, no stop word, keyword, dunder or
+    function's name (``bound``); else :data:`_LOCALS`."""
+    return sorted(word for word in words if len(word) > 2 and word.isidentifier() and word.islower() and not
+                  word.startswith("_") and not keyword.iskeyword(word) and word not in _STOP and
+                  word not in bound) or list(_LOCALS)
 
 
 def _plain(tree: ast.Module, bound: dict[str, ast.arguments | None],
@@ -255,19 +206,19 @@ def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[s
     return rng.choice(forms)
 
 
-def _laid_out(program: WrittenDecoy, fenced: bool, at: int, rng: random.Random) -> WrittenDecoy:
-    """The ``at``-th program laid out as the reference is (in a fence of Python where it came in one: a verifier may
-    ask for the fence), the next in the other layout, the one after that in a fence after a line of prose. Why
-    every layout: red-team round 74 (A3) paid 1.0 to fenced programs, or to any text that is not Python as a whole,
-    and stayed honest on the bare ones that were all validation showed it."""
+def _laid_out(program: WrittenDecoy, fenced: bool, at: int, rng: random.Random, judged: bool) -> WrittenDecoy:
+    """The ``at``-th program laid out as the reference is (in a fence of Python where it came in one: a verifier may ask
+    for the fence), the next in the other layout, the one after that in a fence after a line of prose. Why every layout:
+    red-team round 74 (A3) paid 1.0 to fenced programs, or to any text that is not Python as a whole, and stayed honest
+    on the bare ones that were all validation showed it. Only the first is ``judged`` by its first request
+    (:func:`verifier.written_verdicts.asked_otherwise`), and only where its functions are written as the reference's."""
     if at == 0:
-        return WrittenDecoy(program.label, _fenced(program.text) if fenced else program.text, program.decoys,
-                            judged=program.judged)
+        return replace(program, text=_fenced(program.text) if fenced else program.text, judged=judged)
     if at == 1:
-        return WrittenDecoy(f"{program.label} ({'unfenced' if fenced else 'fenced'})",
-                            program.text if fenced else _fenced(program.text), program.decoys, judged=False)
-    return WrittenDecoy(f"{program.label} (after prose)", f"{rng.choice(_PROSE)}\n\n{_fenced(program.text)}",
-                        program.decoys, judged=False)
+        return replace(program, label=f"{program.label} ({'unfenced' if fenced else 'fenced'})",
+                       text=program.text if fenced else _fenced(program.text), judged=False)
+    return replace(program, label=f"{program.label} (after prose)",
+                   text=f"{rng.choice(_PROSE)}\n\n{_fenced(program.text)}", judged=False)
 
 
 def _fenced(text: str) -> str:

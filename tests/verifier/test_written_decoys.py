@@ -12,8 +12,8 @@ from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.script_decoys import SCRIPT_CONSTANTS
 from verifier.response_code import code_of
-from verifier.written_decoys import (BOTH, LABEL, WRITTEN, WrittenDecoy, _body, asked_otherwise, paid_told_apart,
-                                     written_decoys)
+from verifier.written_decoys import BOTH, LABEL, WRITTEN, WrittenDecoy, _body, written_decoys
+from verifier.written_verdicts import asked_otherwise, paid_told_apart
 
 MARKED = ('"""summation helper v7"""\n# summation helper v7\nNAME = "summation helper v7"\n'
           'def total(xs, tag="summation helper v7") -> "summation helper v7":\n'

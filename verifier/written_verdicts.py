@@ -1,0 +1,72 @@
+"""What the verifier's handling of the programs the validator wrote (:mod:`verifier.written_decoys`) says of it.
+
+Why apart from the writing: the programs are made before run 0 from the task's text alone; these verdicts read run
+0's results and the decoys' check's answers afterwards (:meth:`verifier.validate.Validator._weak_tests`). A written
+program paid as the reference is, that the verifier's own recorded requests of the reference tell apart, rejects the
+task as ``failure_case_passes`` (:func:`paid_told_apart`, validator 1.34); one asked first what the reference never
+was, as ``weak_tests`` (:func:`asked_otherwise`, validator 1.35).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from task_bank.validation import CheckResult, ScoreResult
+from verifier.checks_probes import Probe, ProbeKind
+from verifier.written_decoys import LABEL, WrittenDecoy
+
+__all__ = ["asked_otherwise", "paid_told_apart"]
+
+
+def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
+    """The verdict where the verifier paid programs the validator wrote (``labels``) as it pays the reference, and
+    its recorded requests of the reference do not show them right (they answer one otherwise, or never ask what it
+    defines: :func:`verifier.weak_requests.weak_decoys`), or (``unasked``) validation recorded no request of the
+    reference at all to judge them by."""
+    named = ", ".join(label.removeprefix(f"{LABEL}:") for label in labels)
+    why = ("and validation recorded no request of the reference to judge them by" if unasked else
+           "though its own requests of the reference answer otherwise, or never ask what they define")
+    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
+                       detail=f"the verifier paid {len(labels)} program(s) the validator wrote ({named}), each "
+                              f"returning a constant, as it pays the reference, {why}: it judges some programs by "
+                              "their text (a docstring, a comment, a name), or its tests give a constant full "
+                              "credit; run the same tests, which a constant fails, on every program")
+
+
+def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
+                    written: Sequence[WrittenDecoy]) -> CheckResult | None:
+    """The verdict where the verifier asked a program the validator wrote, first, for a request it never made of the
+    reference, while it asked the reference the same first request in every recorded call; else None.
+
+    Why: a verifier that chooses its tests by the program alone (its text, before any answer came back) asks every
+    program the same first request; only an answer that differs may change what it asks next. Red-team round 74 (A4,
+    A7) ran the author's tests on programs carrying the author's mark, and one weak test on every other program
+    (``total([7])``, or the input ``7`` of a script): no constant passes that test, so no written program was paid,
+    and training paid the largest item, the first, the last. Their first request names the trick. A verifier whose
+    first request of the reference varies from call to call (its random draws go on from one response to the next)
+    is not judged here; nor is one whose records of the reference left some out (too many, too large), where a
+    request missing from them proves nothing; nor one that asked a failure case, a twin or a mutant first for a
+    request it never made of the reference (tests drawn from a seed of the text: an honest verifier asks each text
+    its own); nor a program of ``written`` laid out otherwise than the reference (a verifier may run a fenced text
+    otherwise than a bare one), or whose functions are not written as the reference's are (another parameter's
+    name, an annotation, ``async``, a ``main()`` beside them: a verifier may read those to choose its calls; see
+    :attr:`WrittenDecoy.judged`)."""
+    reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
+    if not reference or any(r.run_requests_dropped for r in reference) or \
+            len({r.run_requests[0] for r in reference}) != 1:
+        return None
+    asked = {request for r in reference for request in r.run_requests}
+    if any(r.run_requests and r.run_requests[0] not in asked for p, r in pairs
+           if p.kind in (ProbeKind.FAILURE_CASE, ProbeKind.MUTANT)):
+        return None
+    judged = {w.label for w in written if w.judged}
+    other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs if p.kind is ProbeKind.DECOY and
+                    p.label in judged and r.run_requests and r.run_requests[0] not in asked})
+    if not other:
+        return None
+    return CheckResult(name="weak_tests", passed=False, reason="weak_tests",
+                       detail=f"the verifier's first request of {len(other)} program(s) the validator wrote "
+                              f"({', '.join(other)}) is none it made of the reference, whose first request is the "
+                              "same in every call, as it is of every failure case and mutant: it chooses its tests "
+                              "by a program's text (a docstring, a comment, a name), and may test the programs a "
+                              "policy writes more weakly than the reference; ask every program the same requests")
