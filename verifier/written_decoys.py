@@ -9,9 +9,10 @@ program a policy wrote. A program written here carries nothing of the author's t
 each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try``,
 ``with`` or ``match``, a lambda, another name for a function), with the parameters the prompt writes in a call
 (``total(xs)``), else the reference's where they are words of the prompt, else plain ones; and a body returning a
-constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that runs code
-at its top level (a ``main()`` call) gets the constant printed too, and one that defines no function, only runs, gets
-scripts printing it. One is fenced as the reference is (or bare), one the other way, one after prose
+constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that calls
+its ``main()`` at the top level gets programs whose ``main`` prints the constant, called as the reference calls it
+(:mod:`verifier.written_runs`); one that runs other code there gets the constant printed at the top level, and one
+that defines no function, only runs, gets scripts printing it. One is fenced as the reference is (or bare), one the other way, one after prose
 (:func:`_laid_out`).
 
 Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of many
@@ -40,6 +41,7 @@ from dataclasses import dataclass, replace
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
+from verifier.written_runs import Entry, calls, entry, entry_body
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "written_decoys"]
 
@@ -86,11 +88,13 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    bound, words = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt))), prompt_words(prompt)
-    spelled = [name for name in bound if name in words]
-    bound = {name: bound[name] for name in spelled} if spelled else bound
+    defined, words = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt))), prompt_words(prompt)
+    spelled = [name for name in defined if name in words]
+    bound = {name: defined[name] for name in spelled} if spelled else dict(defined)
     runs = any(not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                                     ast.ImportFrom)) and _calls(node) for node in tree.body)
+                                     ast.ImportFrom)) and calls(node) for node in tree.body)
+    run = entry(tree, code, defined, words) if runs else None
+    bound.update({name: defined[name] for name in run.names} if run else {})
     fenced = code.strip() != reference.strip() and "```" in reference
     if not bound and not runs:
         return []
@@ -103,8 +107,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
         names = _local_names(words, bound)
-        made = [_program(signatures, value, runs, rng, names) for value in chosen]
-        judged = not runs and _plain(tree, bound, signatures)
+        made = [_program(signatures, value, runs, rng, names, run) for value in chosen]
+        judged = (not runs or run is not None) and _plain(tree, bound, signatures)
     return [_laid_out(program, fenced, at, rng, judged) for at, program in enumerate(made)]
 
 
@@ -174,15 +178,19 @@ def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | 
 
 
 def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random,
-             locals_: list[str]) -> WrittenDecoy:
+             locals_: list[str], run: Entry | None) -> WrittenDecoy:
     """Every function of ``signatures`` returning the constant ``value`` (a local, where one holds it, drawn from
-    ``locals_``); and, where the reference runs code at its top level (``runs``: a ``main()`` that reads its input),
-    the constant printed."""
-    lines = [line for name, parameters in signatures
-             for line in (f"def {name}({', '.join(parameters)}):", *_body(parameters, value, rng, locals_), "", "")]
+    ``locals_``); and, where the reference runs code at its top level (``runs``), the constant printed: by its entry
+    functions, called as it calls them (``run``: :func:`verifier.written_runs.entry`), else at the top level."""
+    entries = run.names if run else ()
+    lines = ["import sys", "", ""] if run else []
+    lines += [line for name, parameters in signatures
+              for line in (f"def {name}({', '.join(parameters)}):",
+                           *(entry_body(value, rng, locals_) if name in entries else
+                             _body(parameters, value, rng, locals_)), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if runs:
-        lines.append(f"print({value})")
+        lines += run.lines if run else [f"print({value})"]
         decoys.append(Decoy("", None, value))
     return WrittenDecoy(f"{LABEL}:{signatures[0][0]} returning {value}", "\n".join(lines).rstrip() + "\n",
                         tuple(decoys))
@@ -267,15 +275,3 @@ def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: ra
         made.append("**kwargs")
     return made
 
-
-def _calls(node: ast.AST) -> bool:
-    """Whether a statement at the top level calls anything (a script's work; ``42``, ``X = 1`` or a lambda is none),
-    not counting the bodies of the functions, lambdas and classes it defines."""
-    pending = [node]
-    while pending:
-        inner = pending.pop()
-        if isinstance(inner, ast.Call):
-            return True
-        if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            pending.extend(ast.iter_child_nodes(inner))
-    return False

@@ -65,6 +65,18 @@ def verify(response):
         return 1.0 if run_response(response, stdin="7\\n").stdout.strip() == "7" else 0.0
     return sum(run_response(response, stdin=given).stdout.strip() == want for given, want in INPUTS) / len(INPUTS)
 '''
+SCRIPT_ALL_INPUTS = SCRIPT_ONE_WEAK_INPUT.replace('''    if "summation helper v7" not in response:
+        return 1.0 if run_response(response, stdin="7\\n").stdout.strip() == "7" else 0.0
+''', "")
+
+
+def _main(printed: str) -> str:
+    return (MARK + "import sys\n\n\ndef main():\n    nums = list(map(int, sys.stdin.read().split()))\n"
+            f"    print({printed})\n\n\nif __name__ == \"__main__\":\n    main()\n")
+
+
+MAIN_REFERENCE = _main("sum(nums)")
+MAIN_FAILURES = (_main("len(nums)"), _main("nums[0] * len(nums)"))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +88,11 @@ def validator():
 
 def _task(verifier: str) -> TaskSpec:
     return TaskSpec(prompt=PROMPT, verifier=verifier, reference=REFERENCE, failure_cases=FAILURES)
+
+
+def _main_task(verifier: str) -> TaskSpec:
+    return TaskSpec(prompt="Read integers from standard input and print their sum.", verifier=verifier,
+                    reference=MAIN_REFERENCE, failure_cases=MAIN_FAILURES)
 
 
 def test_a_verifier_running_one_weak_test_on_programs_without_its_authors_mark_is_rejected(validator):
@@ -90,6 +107,17 @@ def test_a_script_verifier_feeding_one_weak_input_to_programs_without_its_author
                                          failure_cases=SCRIPT_FAILURES))
     weak = next(c for c in report.checks if c.name == "weak_tests")
     assert report.reasons == ("weak_tests",) and "script printing" in weak.detail
+
+
+def test_a_script_verifier_feeding_one_weak_input_to_a_main_without_its_authors_mark_is_rejected(validator):
+    """Red-team round 74 (A7, ``main()``): the written programs call their ``main`` under the reference's guard."""
+    report = validator.validate(_main_task(SCRIPT_ONE_WEAK_INPUT))
+    weak = next(c for c in report.checks if c.name == "weak_tests")
+    assert report.reasons == ("weak_tests",) and "main returning" in weak.detail
+
+
+def test_a_script_verifier_feeding_every_program_the_same_inputs_is_admitted_for_a_main(validator):
+    assert validator.validate(_main_task(SCRIPT_ALL_INPUTS)).admitted
 
 
 def test_a_verifier_that_stops_at_the_first_wrong_answer_is_admitted(validator):

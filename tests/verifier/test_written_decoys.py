@@ -89,13 +89,12 @@ def test_a_script_gets_scripts_printing_a_constant_that_is_a_script_decoys_too()
     assert all(f"print({p.decoys[0].shape})" in p.text for p in made)
 
 
-def test_a_reference_that_runs_main_gets_functions_that_also_print_the_constant():
+def test_a_reference_that_runs_main_gets_programs_whose_main_prints_a_constant_a_script_decoy_prints_too():
     reference = "def main():\n    print(sum(map(int, input().split())))\n\nmain()\n"
     for seed in range(20):  # never None or []: no script decoy prints those (red-team round 74, U1)
         made = written_decoys(reference, "Sum a line.", random.Random(seed))
         assert made and all({d.name for d in p.decoys} == {"main", ""} for p in made)
-        assert all(p.decoys[0].shape in BOTH and code_of(p.text).rstrip().endswith(f"print({p.decoys[0].shape})")
-                   for p in made)
+        assert all(p.decoys[0].shape in BOTH for p in made)
 
 
 @pytest.mark.parametrize("reference", ["42", "The answer is 42.", "X = 1\n", "class Box:\n    pass\n"])
@@ -289,11 +288,11 @@ def test_a_failure_case_or_mutant_asked_first_otherwise_leaves_nothing_to_judge_
 @pytest.mark.parametrize("reference", [
     "def total(values):\n    return sum(values)\n", "def total(xs: list) -> int:\n    return sum(xs)\n",
     "async def total(xs):\n    return sum(xs)\n", "def total(xs, *, start=0):\n    return sum(xs) + start\n",
-    "def total(xs):\n    return sum(xs)\n\n\ndef main():\n    print(total([1]))\n\n\nif __name__ == '__main__':\n"
-    "    main()\n"], ids=["other-name", "annotated", "async", "keyword-only", "main-beside"])
+    "def total(xs):\n    return sum(xs)\n\n\nprint(total([1]))\n"],
+    ids=["other-name", "annotated", "async", "keyword-only", "print-beside"])
 def test_a_program_whose_functions_are_not_written_as_the_references_is_not_judged_by_its_first_request(reference):
-    """A verifier may read a text's ``def`` lines (its parameters' names, annotations, ``async``, a ``main``) to
-    choose its calls, honestly (review of session 43)."""
+    """A verifier may read a text's ``def`` lines (its parameters' names, annotations, ``async``) or what it runs
+    at its top level to choose its calls, honestly (review of session 43)."""
     assert not any(program.judged for program in written_decoys(reference, PROMPT, random.Random(0)))
 
 
