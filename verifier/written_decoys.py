@@ -12,8 +12,8 @@ each function the reference binds at its top level that the prompt names (a ``de
 constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that calls
 its ``main()`` at the top level gets programs whose ``main`` prints the constant, called as the reference calls it
 (:mod:`verifier.written_runs`); one that runs other code there gets the constant printed at the top level, and one
-that defines no function, only runs, gets scripts printing it. One is fenced as the reference is (or bare), one the other way, one after prose
-(:func:`_laid_out`).
+that defines no function, only runs, gets scripts printing it. One is fenced as the reference is (or bare), one the
+other way, one after prose (:func:`_laid_out`).
 
 Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of many
 honest tasks that accept more than one (any peak, any number between two), and a comparison with the reference's one
@@ -192,7 +192,8 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
     if runs:
         lines += run.lines if run else [f"print({value})"]
         decoys.append(Decoy("", None, value))
-    return WrittenDecoy(f"{LABEL}:{signatures[0][0]} returning {value}", "\n".join(lines).rstrip() + "\n",
+    verb = "printing" if signatures[0][0] in entries else "returning"
+    return WrittenDecoy(f"{LABEL}:{signatures[0][0]} {verb} {value}", "\n".join(lines).rstrip() + "\n",
                         tuple(decoys))
 
 

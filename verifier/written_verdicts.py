@@ -28,9 +28,9 @@ def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
            "though its own requests of the reference answer otherwise, or never ask what they define")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        detail=f"the verifier paid {len(labels)} program(s) the validator wrote ({named}), each "
-                              f"returning a constant, as it pays the reference, {why}: it judges some programs by "
-                              "their text (a docstring, a comment, a name), or its tests give a constant full "
-                              "credit; run the same tests, which a constant fails, on every program")
+                              f"returning or printing a constant, as it pays the reference, {why}: it judges some "
+                              "programs by their text (a docstring, a comment, a name), or its tests give a constant "
+                              "full credit; run the same tests, which a constant fails, on every program")
 
 
 def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
@@ -49,8 +49,8 @@ def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
     request it never made of the reference (tests drawn from a seed of the text: an honest verifier asks each text
     its own); nor a program of ``written`` laid out otherwise than the reference (a verifier may run a fenced text
     otherwise than a bare one), or whose functions are not written as the reference's are (another parameter's
-    name, an annotation, ``async``, a ``main()`` beside them: a verifier may read those to choose its calls; see
-    :attr:`WrittenDecoy.judged`)."""
+    name, an annotation, ``async``, code run at the top level that the program does not run alike: a verifier may
+    read those to choose its calls; see :attr:`WrittenDecoy.judged` and :mod:`verifier.written_runs`)."""
     reference = [r for p, r in pairs if p.kind is ProbeKind.REFERENCE and r.run_requests]
     if not reference or any(r.run_requests_dropped for r in reference) or \
             len({r.run_requests[0] for r in reference}) != 1:
