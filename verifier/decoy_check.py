@@ -26,7 +26,7 @@ from verifier.lenient_compare import COMPARE
 from verifier.near_runs import off_kind, seen_calls
 from verifier.script_decoys import TEXT_SHAPES
 
-__all__ = ["ALL", "APART", "DECOY_CHECK", "MORE", "decoy_source"]
+__all__ = ["ALL", "APART", "DECOY_CHECK", "MORE", "SHARE", "decoy_source"]
 
 ALL = "all"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to ask about every decoy."""
@@ -34,6 +34,11 @@ APART = "apart"
 """What a text of :data:`DECOY_CHECK` names after the reference's code, before decoys' positions, to ask whether the
 recorded runs tell any of those from the reference (scored 1.0 if so, else 0.0): a program the validator wrote
 (:mod:`verifier.written_decoys`) and the verifier paid as it pays the reference."""
+SHARE = "share"
+"""What a text of :data:`DECOY_CHECK` names after the reference's code, before decoys' positions, to ask the share of
+the recorded comparisons of those that the reference's answers do not tell apart (scored that share; 1.0 where none
+was compared): a program the validator wrote that the verifier paid more than a failure case may be, yet less than it
+pays the reference (red-team round 74, A2: 0.9)."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
@@ -152,6 +157,17 @@ def apart(decoy):
     return False
 
 
+def share(decoys):
+    held_, compared = 0, 0
+    for (calls, stdin), run, places in zip(RUNS, RECORDED, PLACES):
+        for decoy in decoys:
+            for (_, at), _, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
+                if not no_answer(run, at):
+                    compared += 1
+                    held_ += held(compare, want, got, True) is not False
+    return held_ / compared if compared else 1.0
+
+
 def unanswered(decoy, recorded):
     for (calls, stdin), run, places in zip(RUNS, recorded, PLACES):
         for (_, at), _, _, _, _ in unrun(*decoy, calls, stdin, places):
@@ -235,6 +251,8 @@ def verify(response):
         raise Uncompared("the reference's runs did not end in this call")
     if asked[:1] == [{apart!r}]:
         return 1.0 if any(apart(DECOYS[int(index)]) for index in asked[1:]) else 0.0
+    if asked[:1] == [{share!r}]:
+        return share([DECOYS[int(index)] for index in asked[1:]])
     if not RIVALS:
         RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED, at in ELIDED)}}
         for at in sorted(RIVALS[None]):
@@ -244,34 +262,34 @@ def verify(response):
     return len(weak) / len(chosen)
 '''
 """The decoys' checking verifier: the recorded runs (each ``[calls, stdin]``), the near runs (each ``[calls, stdin,
-origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the
-reference's code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or
-``all``; or :data:`APART` and positions). It pays the share of those that the recorded runs did not tell from the
+origin]``) and the decoys (each ``[name, index, shape]``, a script's named "") as JSON literals, where the reference's
+code ends in the text it scores; after it, the text names the decoys it asks about (their positions, or ``all``; or
+:data:`APART` or :data:`SHARE` and positions). It pays the share of those that the recorded runs did not tell from the
 reference and that answer a near call otherwise. The reference's runs are made as :mod:`verifier.decoy_runs` says (a
 text naming ``more`` only goes on with them, and is paid 1.0 once they are all made); which decoys the recorded runs did
 not tell apart (the rivals: ``RIVALS[None]`` their positions, ``RIVALS[name]`` those of a name), and the rivals' answers
 on each near run where a refusal is weighed, are made at its first call that needs them; all are kept for the rest of
 its process's calls. A recorded run that timed out leaves no verdict (the sandbox's ``verifier_error``), as it left the
-replay no digest, and so does a question asked before the runs are all made. One that crashed or exited is compared
-on the calls it answered (session 34's red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which
-validation admitted), and a near call answered in a run that did not complete weighs as a refusal (``os._exit``
-patched to fail after every answer off the request had nothing compared). Where some of what the reference was asked
-is known by kinds alone (a request too large to record, shrunk), a decoy that it may have asked (``ELIDED``:
+replay no digest, and so does a question asked before the runs are all made. One that crashed or exited is compared on
+the calls it answered (session 34's red-team: ``os._exit`` on an ignored ``total(None)`` left no verdict, which
+validation admitted), and a near call answered in a run that did not complete weighs as a refusal (``os._exit`` patched
+to fail after every answer off the request had nothing compared). Where some of what the reference was asked is known by
+kinds alone (a request too large to record, shrunk), a decoy that it may have asked (``ELIDED``:
 :func:`verifier.decoys.left_out`) and no recorded call told apart is a rival also where none was compared, if it
-answered a recorded call that the reference did not (raised on, did not reach, answered None, or a script that did
-not load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded
-``total(["x"])``, and a paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the
-verifier required it to; no decoy was compared, and both tasks were admitted. The near runs then weigh the
-reference's refusals (:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed
-wherever the program loaded, or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team
-round 70), or ended as every recorded run of the reference that printed did (``USUAL``: an exception's type, a
-``SystemExit``'s message; round 71, A: ``EOFError`` ending a ``while True`` loop over ``input()``, ``sys.exit(1)``,
-a raise; round 72: one recorded run of an error ending is no such rule). Where a run printed nothing of a non-blank
-input, a script decoy is compared with what its calls of no argument returned, None being no answer (round 71, F:
-``solve()`` returned the sum of its input), and so where it printed only a prompt (``PROMPT``: the one text that
-every recorded run of a non-blank input printed, on at least two inputs, while its calls of no argument returned
-more than one answer; round 72, E2: ``input('Enter numbers: ')`` before the sum was returned). Not a decoy of the
-input's text on a near run of another kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
+answered a recorded call that the reference did not (raised on, did not reach, answered None, or a script that did not
+load or printed nothing): session 37 found a paid ``total([7, 0, ...])`` too large to record beside a recorded
+``total(["x"])``, and a paid input of 1.2 MB beside a recorded ``5 x``, which the reference raised on and the verifier
+required it to; no decoy was compared, and both tasks were admitted. The near runs then weigh the reference's refusals
+(:data:`verifier.decoy_bounds.REFUSED`). A script decoy is compared with what a run printed wherever the program loaded,
+or ended with ``sys.exit()`` or ``sys.exit(0)``, whatever its calls returned (red-team round 70), or ended as every
+recorded run of the reference that printed did (``USUAL``: an exception's type, a ``SystemExit``'s message; round 71, A:
+``EOFError`` ending a ``while True`` loop over ``input()``, ``sys.exit(1)``, a raise; round 72: one recorded run of an
+error ending is no such rule). Where a run printed nothing of a non-blank input, a script decoy is compared with what
+its calls of no argument returned, None being no answer (round 71, F: ``solve()`` returned the sum of its input), and so
+where it printed only a prompt (``PROMPT``: the one text that every recorded run of a non-blank input printed, on at
+least two inputs, while its calls of no argument returned more than one answer; round 72, E2: ``input('Enter numbers:
+')`` before the sum was returned). Not a decoy of the input's text on a near run of another kind of input (``OFF_KIND``:
+:func:`verifier.near_runs.off_kind`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,
@@ -282,8 +300,7 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
     return DECOY_CHECK.format(runs=json.dumps(list(runs)), near=json.dumps(list(near)),
                               decoys=json.dumps([[decoy.name, decoy.index, decoy.shape] for decoy in made]),
                               cut=len(reference_code) + 1, budget=BUDGET_S, all=ALL, more=MORE, apart=APART,
-                              elided=sorted(elided),
-                              near_budget=NEAR_BUDGET_S,
+                              share=SHARE, elided=sorted(elided), near_budget=NEAR_BUDGET_S,
                               seen=json.dumps(seen_calls(runs, near)), roomy_times=ROOMY_TIMES,
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,

@@ -53,7 +53,7 @@ from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, n
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, written_decoys
-from verifier.written_verdicts import asked_otherwise, paid_told_apart
+from verifier.written_verdicts import asked_otherwise, paid_beyond, paid_told_apart
 
 VALIDATOR_VERSION = "1.36"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
@@ -259,21 +259,28 @@ class Validator:
         the repair round can add the tests it lacks; training's check stays (a task admitted before it). With it,
         the verdict on the programs the validator wrote (``written``: :mod:`verifier.written_decoys`), where run 0
         paid any as it pays the reference (within the mutants' margin, as :mod:`verifier.checks_mutants` counts a
-        mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or the reference's call made
-        none; else None."""
+        mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or paid any more than a
+        failure case may be (``fail_threshold``) above the share of those requests it answers alike (round 74, A2,
+        paid 0.9), or the reference's call made none; else None."""
         t0 = time.perf_counter()
         reference = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
         floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
-        paid = [w for w in written if any(p.label == w.label and r.outcome is Outcome.SCORED and r.score >= floor
-                                          for p, r in pairs)]
+        fail = self._config.fail_threshold
+        pay = {w.label: max((r.score for p, r in pairs if p.label == w.label and r.outcome is Outcome.SCORED),
+                            default=0.0) for w in written}
+        paid = [w for w in written if pay[w.label] >= floor]
+        overpaid = [w for w in written if fail < pay[w.label] < floor]  # (round 74, A2: 0.9)
         weak = recorded_weak(self._pool, reference, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
-                             rng.getrandbits(64), [w.decoys for w in paid])
+                             rng.getrandbits(64), [w.decoys for w in paid], [w.decoys for w in overpaid])
         result = checks.check_weak_tests(weak)
         if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
             result = asked_otherwise(pairs, written) or result
-        if weak is None and paid:  # nothing of the reference run, yet a written program paid (round 74, A5)
-            verdict = paid_told_apart([w.label for w in paid], unasked=True)
+        if weak is None and (paid or overpaid):  # nothing of the reference run, yet a written program paid (A5)
+            verdict = paid_told_apart([w.label for w in paid + overpaid], unasked=True)
+        elif weak is None or not result.passed:
+            verdict = None
         else:
-            verdict = paid_told_apart([paid[at].label for at in weak.apart]) if weak and weak.apart and \
-                result.passed else None
+            verdict = (paid_told_apart([paid[at].label for at in weak.apart]) if weak.apart else None) or \
+                paid_beyond([(w.label, pay[w.label], share) for w, share in zip(overpaid, weak.shares)
+                             if pay[w.label] - share > fail], fail)
         return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict

@@ -72,7 +72,7 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_bounds import BUDGET_S
-from verifier.decoy_check import ALL, APART, MORE, decoy_source
+from verifier.decoy_check import ALL, APART, MORE, SHARE, decoy_source
 from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
@@ -120,6 +120,8 @@ class WeakRequests:
     unmeasured_input: tuple[str, ...] = ()  # what a standard input given only in requests too large to record held
     # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
     apart: tuple[int, ...] = ()  # the programs of ``paid`` (:func:`weak_decoys`) that the recorded runs tell apart
+    shares: tuple[float, ...] = ()  # of each program of ``overpaid``, the share of its recorded comparisons answered
+    # as the reference answered them (0.0 where the check gave none)
 
     @property
     def trouble(self) -> bool:
@@ -135,7 +137,8 @@ class WeakRequests:
 
 
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
-                  seed: int = 0, paid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests | None:
+                  seed: int = 0, paid: Sequence[Sequence[Decoy]] = (),
+                  overpaid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests | None:
     """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
     ``run_requests``); None where there are none to measure (a verifier that runs no program). A request too large
     to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds. The
@@ -163,14 +166,15 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
                             unmeasured=read.unmeasured, unmeasured_input=read.unmeasured_input)
     if not read.every:
         return None
-    weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid)
+    weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid, overpaid)
     if not weak.measured and not weak.trouble:  # (once more: a run slowed past its 2 s by a busy machine)
-        weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid)
+        weak = weak_decoys(pool, read.every, reference_code, seed, read.elided, paid, overpaid)
     return weak
 
 
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0,
-                elided: frozenset[tuple] = frozenset(), paid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests:
+                elided: frozenset[tuple] = frozenset(), paid: Sequence[Sequence[Decoy]] = (),
+                overpaid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
     the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
     do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
@@ -181,18 +185,20 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
     verifier paid as it pays the reference (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the
     requests are no trouble, a call of one more group asks which the recorded runs tell apart
-    (:attr:`WeakRequests.apart`)."""
+    (:attr:`WeakRequests.apart`); ``overpaid``: those it paid less, but more than a failure case may be, whose share
+    of answers alike it asks in that call too (:attr:`WeakRequests.shares`)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
         return WeakRequests(too_many=True)
     near = near_runs(runs, seed, varargs)
-    if not made or not (near or paid):
+    if not made or not (near or paid or overpaid):
         return WeakRequests()
     source = decoy_source(runs, near, made, reference_code,
                           [index for index, decoy in enumerate(made) if left_out(decoy, elided)])
     if not near:
-        return WeakRequests(apart=_apart(pool, source, reference_code, made, paid, GOING_ON))
+        apart, shares = _written(pool, source, reference_code, made, paid, overpaid, GOING_ON)
+        return WeakRequests(apart=apart, shares=shares)
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
     results = pool.score_batch([(source, f"{reference_code}\n{question}") for question in asked])
@@ -206,37 +212,44 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                  GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
     ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
     named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
-    apart = () if found.trouble else _apart(pool, source, reference_code, made, paid, ahead)
-    return replace(found, named=tuple(made[index] for index in named), apart=apart)
+    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, paid, overpaid, ahead)
+    return replace(found, named=tuple(made[index] for index in named), apart=apart, shares=shares)
 
 
-def _apart(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
-           paid: Sequence[Sequence[Decoy]], ahead: int) -> tuple[int, ...]:
-    """The programs of ``paid`` (each as its decoys) that the recorded runs tell apart from the reference: one pool
-    call of one group, ``ahead`` calls going on with the reference's runs, then a question a program, or one about them
-    all where the group has no room for each (then all are told apart, or none). A question left without a verdict (the
-    reference's runs not made again in that group: a slow reference on a loaded machine) is asked once more, all such
-    together in one more call of one group, and counts as told apart where it has none again; so does a program none of
-    whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round
-    74, A5: a verifier that ran the reference with no call). No call where nothing is asked."""
-    asked = {at: [made.index(decoy) for decoy in program if decoy in made] for at, program in enumerate(paid)}
-    unasked = tuple(at for at, positions in asked.items() if not positions)
-    asked = {at: positions for at, positions in asked.items() if positions}
-    if not asked:
-        return unasked
+def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
+             paid: Sequence[Sequence[Decoy]], overpaid: Sequence[Sequence[Decoy]],
+             ahead: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """The programs of ``paid`` (each as its decoys) that the recorded runs tell apart from the reference, and the
+    share of the recorded comparisons of each of ``overpaid`` that they do not tell apart: one pool call of one group,
+    ``ahead`` calls going on with the reference's runs, then a question a program (:data:`APART`, :data:`SHARE`), or
+    one of each kind about them all where the group has no room for each (then all are told apart, or none; each has
+    the share of them all). A question left without a verdict (the reference's runs not made again in that group: a
+    slow reference on a loaded machine) is asked once more, all such together in one more call of one group, and where
+    it has none again counts as told apart, or as a share of none; so does a program none of whose decoys the check
+    has (``made``): no recorded request asked what it defines, yet it was paid (red-team round 74, A5: a verifier that
+    ran the reference with no call). No call where nothing is asked."""
+    programs = [*((APART, program) for program in paid), *((SHARE, program) for program in overpaid)]
+    asked = {at: (kind, [made.index(decoy) for decoy in program if decoy in made])
+             for at, (kind, program) in enumerate(programs)}
+    answers: dict[int, float | None] = dict.fromkeys(asked)
+    asked = {at: question for at, question in asked.items() if question[1]}
 
     def verdicts(parts: list[list[int]]) -> list[ScoreResult]:
-        texts = [*[MORE] * ahead, *(" ".join([APART, *(str(p) for at in part for p in asked[at])]) for part in parts)]
+        texts = [*[MORE] * ahead, *(" ".join([asked[part[0]][0], *(str(p) for at in part for p in asked[at][1])])
+                                    for part in parts)]
         return pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
 
     room = CODE_GROUP_SIZE - ahead
-    parts = [[at] for at in asked] if len(asked) <= room else [list(asked)]
-    shares = dict(zip(map(tuple, parts), verdicts(parts), strict=True))
+    parts = [[at] for at in asked] if len(asked) <= room else [
+        part for kind in (APART, SHARE) if (part := [at for at in asked if asked[at][0] == kind])]
+    shares = dict(zip(map(tuple, parts), verdicts(parts), strict=True)) if parts else {}
     unsure = [list(part) for part, share in shares.items() if share.outcome is not Outcome.SCORED]
     if unsure:
         shares.update(zip(map(tuple, unsure), verdicts(unsure), strict=True))
-    return tuple(sorted(unasked + tuple(at for part, share in shares.items()
-                                        if share.outcome is not Outcome.SCORED or share.score == 1.0 for at in part)))
+    answers.update({at: share.score for part, share in shares.items() if share.outcome is Outcome.SCORED
+                    for at in part})
+    apart = tuple(at for at in range(len(paid)) if answers[at] is None or answers[at] == 1.0)
+    return apart, tuple(answers[len(paid) + at] or 0.0 for at in range(len(overpaid)))
 
 
 def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:

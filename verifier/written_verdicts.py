@@ -15,22 +15,47 @@ from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind
 from verifier.written_decoys import LABEL, WrittenDecoy
 
-__all__ = ["asked_otherwise", "paid_told_apart"]
+__all__ = ["asked_otherwise", "paid_beyond", "paid_told_apart"]
 
 
 def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
     """The verdict where the verifier paid programs the validator wrote (``labels``) as it pays the reference, and
     its recorded requests of the reference do not show them right (they answer one otherwise, or never ask what it
-    defines: :func:`verifier.weak_requests.weak_decoys`), or (``unasked``) validation recorded no request of the
-    reference at all to judge them by."""
+    defines: :func:`verifier.weak_requests.weak_decoys`), or (``unasked``) paid them more than a failure case may be
+    and validation recorded no request of the reference at all to judge them by."""
     named = ", ".join(label.removeprefix(f"{LABEL}:") for label in labels)
-    why = ("and validation recorded no request of the reference to judge them by" if unasked else
-           "though its own requests of the reference answer otherwise, or never ask what they define")
+    how, why = (("more than a failure case may be paid", "and validation recorded no request of the reference to "
+                 "judge them by") if unasked else
+                ("as it pays the reference", "though its own requests of the reference answer otherwise, or never "
+                 "ask what they define"))
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        detail=f"the verifier paid {len(labels)} program(s) the validator wrote ({named}), each "
-                              f"returning or printing a constant, as it pays the reference, {why}: it judges some "
+                              f"returning or printing a constant, {how}, {why}: it judges some "
                               "programs by their text (a docstring, a comment, a name), or its tests give a constant "
                               "full credit; run the same tests, which a constant fails, on every program")
+
+
+def paid_beyond(paid: Sequence[tuple[str, float, float]], fail: float) -> CheckResult | None:
+    """The verdict where the verifier paid programs the validator wrote (each ``(label, pay, share)``) more than
+    their answers earn: ``pay`` more than ``fail`` (the failure cases' threshold) above the ``share`` of the
+    reference's recorded requests they answer alike; else None (``paid`` empty).
+
+    Why: a program the validator wrote is a failure case whose share of right answers the check knows. Red-team
+    round 74 (A2) paid 0.9 to every program without its author's mark, under the 0.95 that counts as paid as the
+    reference is: no written program was judged, and training would pay the policy's wrong programs 0.9, a verifier
+    that paid its right ones less teaching it to be wrong. An honest verifier that pays a share of tests passed pays
+    a constant about its share; one that gives credit for the form too (a function defined, output that parses)
+    pays it more, by less than a failure case may be paid."""
+    if not paid:
+        return None
+    named = ", ".join(f"{label.removeprefix(f'{LABEL}:')} paid {pay:.2f}, answering {share:.0%} alike"
+                      for label, pay, share in paid)
+    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
+                       detail=f"the verifier paid {len(paid)} program(s) the validator wrote, each returning or "
+                              f"printing a constant, more than {fail:g} above the share of the reference's "
+                              f"recorded requests they answer as it does ({named}): it judges some programs by their "
+                              "text (a docstring, a comment, a name), or pays wrong answers; pay every program by the "
+                              "answers it gets right")
 
 
 def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
