@@ -35,10 +35,8 @@ APART = "apart"
 recorded runs tell any of those from the reference (scored 1.0 if so, else 0.0): a program the validator wrote
 (:mod:`verifier.written_decoys`) and the verifier paid as it pays the reference."""
 SHARE = "share"
-"""What a text of :data:`DECOY_CHECK` names after the reference's code, before decoys' positions, to ask the share of
-the recorded comparisons of those that the reference's answers do not tell apart (scored that share; 1.0 where none
-was compared): a program the validator wrote that the verifier paid more than a failure case may be, yet less than it
-pays the reference (red-team round 74, A2: 0.9)."""
+"""As :data:`APART`, to ask the share of the recorded comparisons those answer as the reference did (1.0 where none
+was compared): a written program paid more than a failure case may be, less than the reference (round 74, A2)."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
@@ -149,14 +147,6 @@ def answered(decoy, recorded, elided=False):
     return compared or (elided and unanswered(decoy, recorded))
 
 
-def apart(decoy):
-    for (calls, stdin), run, places in zip(RUNS, RECORDED, PLACES):
-        for (_, at), _, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
-            if not no_answer(run, at) and held(compare, want, got, True) is False:
-                return True
-    return False
-
-
 def share(decoys):
     held_, compared = 0, 0
     for (calls, stdin), run, places in zip(RUNS, RECORDED, PLACES):
@@ -249,10 +239,9 @@ def verify(response):
         return 1.0 if done else 0.0
     if not done:
         raise Uncompared("the reference's runs did not end in this call")
-    if asked[:1] == [{apart!r}]:
-        return 1.0 if any(apart(DECOYS[int(index)]) for index in asked[1:]) else 0.0
-    if asked[:1] == [{share!r}]:
-        return share([DECOYS[int(index)] for index in asked[1:]])
+    if asked[:1] in ([{apart!r}], [{share!r}]):
+        alike = share([DECOYS[int(index)] for index in asked[1:]])
+        return alike if asked[0] == {share!r} else 1.0 if alike < 1.0 else 0.0
     if not RIVALS:
         RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED, at in ELIDED)}}
         for at in sorted(RIVALS[None]):

@@ -1,67 +1,66 @@
 """Whether the verifier's requests of its reference tell the reference from simple wrong programs.
 
-Why: red-team round 60 (A4) had a verifier test ``total([7])`` alone. Every program right on ``[7]`` was paid
-(``max``, ``min``, the first item, the last): 90 to 131 wrong programs a run, unflagged, because the verifier was
-consistent (no split for the results rule) and every paid text answered its requests as the reference did (no
-difference for the answers rule). A hostile twin that made only that request of its own reference, and tested every
-other text on seven cases but paid a share of the wrong ones, hid its splits under the reference's excused digest.
-Neither is a hack a rule of what the verifier paid can see: its requests test too little, and the replay of them is
-what every rule of training compares by.
+Why: red-team round 60 (A4) had a verifier test ``total([7])`` alone. Every program right on ``[7]`` was paid (``max``,
+``min``, the first item, the last): 90 to 131 wrong programs a run, unflagged, because the verifier was consistent (no
+split for the results rule) and every paid text answered its requests as the reference did (no difference for the
+answers rule). A hostile twin that made only that request of its own reference, and tested every other text on seven
+cases but paid a share of the wrong ones, hid its splits under the reference's excused digest. Neither is a hack a rule
+of what the verifier paid can see: its requests test too little, and the replay of them is what every rule of training
+compares by.
 
-So, once a run per task, the trainer measures those requests by the reference's *decoys* (:mod:`verifier.decoys`:
-for one called function, a program that returns a constant, or the first item, the largest, the length ... of an
-argument). One verifier of the trainer's own (:data:`verifier.decoy_check.DECOY_CHECK`) runs the reference, unchanged, on the recorded
-requests and on the *near runs* (the requests with every argument changed a little, drawn by the trusted side from
-a secret seed), and works out each decoy's answers from the arguments. A decoy that answered every recorded call of
-its function exactly as the reference did was not told from it (the replay would have given it the reference's
-digest). Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers
-check's own comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of
-its near calls where another such decoy answers otherwise (:data:`verifier.decoy_bounds.REFUSED`: raised on them, did not end them in
-fair time, or left the check no time for them, :data:`verifier.decoy_bounds.FAIR_TIMES`), or, for a strict one, when
-the reference refused near calls of it and answered none alike (:data:`verifier.decoy_bounds.ROOMY_TIMES`). A decoy that
-answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
+So, once a run per task, the trainer measures those requests by the reference's *decoys* (:mod:`verifier.decoys`: for
+one called function, a program that returns a constant, or the first item, the largest, the length ... of an argument).
+One verifier of the trainer's own (:data:`verifier.decoy_check.DECOY_CHECK`) runs the reference, unchanged, on the
+recorded requests and on the *near runs* (the requests with every argument changed a little, drawn by the trusted side
+from a secret seed), and works out each decoy's answers from the arguments. A decoy that answered every recorded call of
+its function exactly as the reference did was not told from it (the replay would have given it the reference's digest).
+Such a decoy is *wrong* when it answers a near call otherwise than the reference returned, by the answers check's own
+comparison (:data:`verifier.lenient_compare.COMPARE`), or when the reference *refused* a quarter or more of its near
+calls where another such decoy answers otherwise (:data:`verifier.decoy_bounds.REFUSED`: raised on them, did not end
+them in fair time, or left the check no time for them, :data:`verifier.decoy_bounds.FAIR_TIMES`), or, for a strict one,
+when the reference refused near calls of it and answered none alike (:data:`verifier.decoy_bounds.ROOMY_TIMES`). A decoy
+that answers the near runs as the reference does is not wrong: a task whose right answer is the largest item has ``max``
 for a decoy.
 
-Why refusals count (session 31; red-team round 61, A4): a reference defined only at the verifier's requests
-(``assert xs == [7]``, a loop on any other list, or an answer only on the one-item near lists, where every decoy
-answers as it does) left no near call compared, so no decoy was wrong and the reference's digest was excused. A
-right reference is rarely defined only at its test points, and a refusal weighs only on decoys that the recorded
-requests did not tell apart. Why the seed is secret: the reference's author wrote the records, and with a known
-seed could search for records whose near runs are only the ones it can answer like its decoys.
+Why refusals count (session 31; red-team round 61, A4): a reference defined only at the verifier's requests (``assert xs
+== [7]``, a loop on any other list, or an answer only on the one-item near lists, where every decoy answers as it does)
+left no near call compared, so no decoy was wrong and the reference's digest was excused. A right reference is rarely
+defined only at its test points, and a refusal weighs only on decoys that the recorded requests did not tell apart. Why
+the seed is secret: the reference's author wrote the records, and with a known seed could search for records whose near
+runs are only the ones it can answer like its decoys.
 
-Two or more wrong decoys the requests did not tell from the reference are the finding (:data:`WEAK_DECOYS`), the
-results rule's trouble: the task is flagged at its first group; so is one that is *strict* (a constant, or a shape
-that drops its argument's content: the first item, the largest, a length, a sum;
-:attr:`verifier.decoys.Decoy.strict`). One that rearranges its argument (sorted, without duplicates, stripped, lower-cased) is not, but it keeps
-the reference's digest from being excused: an honest verifier's tests often miss one such case (a verifier of
-"return the items in any order" whose lists hold no duplicate does not tell ``sorted(set(xs))`` from the
-reference), and a flag quarantines its task. Why strict ones count alone (session 31): the requests ``[7]``,
-``[7, 0]`` and ``[0, 7]`` of a sum left ``max`` alone not told apart, and paid 48 of 144 wrong programs a run
-(red-team round 61).
+Two or more wrong decoys the requests did not tell from the reference are the finding (:data:`WEAK_DECOYS`), the results
+rule's trouble: the task is flagged at its first group; so is one that is *strict* (a constant, or a shape that drops
+its argument's content: the first item, the largest, a length, a sum; :attr:`verifier.decoys.Decoy.strict`). One that
+rearranges its argument (sorted, without duplicates, stripped, lower-cased) is not, but it keeps the reference's digest
+from being excused: an honest verifier's tests often miss one such case (a verifier of "return the items in any order"
+whose lists hold no duplicate does not tell ``sorted(set(xs))`` from the reference), and a flag quarantines its task.
+Why strict ones count alone (session 31): the requests ``[7]``, ``[7, 0]`` and ``[0, 7]`` of a sum left ``max`` alone
+not told apart, and paid 48 of 144 wrong programs a run (red-team round 61).
 
-Where it runs: in validation (the check ``weak_tests``: the pool's call of the reference alone records its
-requests, and a verifier whose requests are trouble is rejected, the decoys named for the repair round), and once a
-run per task in training (the results rule's trouble, :mod:`trainer.results_replay`), for tasks admitted before.
+Where it runs: in validation (the check ``weak_tests``: the pool's call of the reference alone records its requests, and
+a verifier whose requests are trouble is rejected, the decoys named for the repair round), and once a run per task in
+training (the results rule's trouble, :mod:`trainer.results_replay`), for tasks admitted before.
 
 Why the reference runs unchanged, and the decoys' answers are worked out beside it: red-team round 61 (A1) had a
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
-decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay)
-128 s of a worker (round 61, C). Now the reference's runs are made once a group (kept by the verifier process
-between its calls, and made over as many of them as they need, :data:`GOING_ON`): one pool call (about every decoy,
-and about the strict ones) for a task whose requests are no trouble; and where they are, calls about the decoys in
-eight parts, and the first part with weak ones in eight again (a call of one group a round, whose runs are made
-again), until four are named.
+decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay) 128
+s of a worker (round 61, C). Now the reference's runs are made once a group (kept by the verifier process between its
+calls, and made over as many of them as they need, :data:`GOING_ON`): one pool call (about every decoy, and about the
+strict ones) for a task whose requests are no trouble; and where they are, calls about the decoys in eight parts, and
+the first part with weak ones in eight again (a call of one group a round, whose runs are made again), until four are
+named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
-function in a run returned None and the run printed, the decoy prints its answers instead, a line each, compared
-with what the run printed (red-team round 62, D1: ``total(xs)`` printed its sum, and no decoy was compared); a
-script decoy is compared wherever the program printed, whatever its calls returned and though it ended with
-``sys.exit(0)`` (red-team round 70: ``main()`` ending ``return 0`` was never compared), and a decoy no recorded
-request could be answered by (its shape raised on every one) is not weak.
+function in a run returned None and the run printed, the decoy prints its answers instead, a line each, compared with
+what the run printed (red-team round 62, D1: ``total(xs)`` printed its sum, and no decoy was compared); a script decoy
+is compared wherever the program printed, whatever its calls returned and though it ended with ``sys.exit(0)`` (red-team
+round 70: ``main()`` ending ``return 0`` was never compared), and a decoy no recorded request could be answered by (its
+shape raised on every one) is not weak.
 
-Still open: a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a sum
-of the absolute values, or without duplicates: the requests ``[7]`` and ``[3, 4]``) is not measured here.
+Still open: a verifier whose requests all answer alike for a decoy outside :data:`verifier.decoys.SHAPES` (a sum of the
+absolute values, or without duplicates: the requests ``[7]`` and ``[3, 4]``) is not measured here.
 """
 
 from __future__ import annotations
@@ -88,14 +87,14 @@ SHOWN = 4
 """Weak decoys named in the finding, at most (the rest are counted)."""
 GOING_ON = CODE_GROUP_SIZE - 2
 """Calls of the check's group that go on with the reference's runs before it is asked about the decoys: one group's
-texts less the two questions. Why several: the runs are made one after another (never at once: a reference that
-timed a loop told runs made beside each other from a verifier's own, session 33), each call within its own wall
-limit, and a verifier whose threads made its runs at once may have made more than one call's worth of them (red-team
-round 64, C6: four runs of 0.8 s in 0.8 s of wall). A call starts a recorded run with what is left of its window
-(a run that window cut short is made again, first, in the next call; one that does not end in :data:`verifier.decoy_bounds.BUDGET_S` of
-its own leaves no verdict). A quick reference's runs end in the first call, and the rest cost next to nothing. Runs
-that the group's calls could not all make (about 20 s of them, one after another: only a verifier that made them
-at once fits them in validation's 2 s a call) are themselves trouble (:attr:`WeakRequests.trouble`)."""
+texts less the two questions. Why several: the runs are made one after another (never at once: a reference that timed a
+loop told runs made beside each other from a verifier's own, session 33), each call within its own wall limit, and a
+verifier whose threads made its runs at once may have made more than one call's worth of them (red-team round 64, C6:
+four runs of 0.8 s in 0.8 s of wall). A call starts a recorded run with what is left of its window (a run that window
+cut short is made again, first, in the next call; one that does not end in :data:`verifier.decoy_bounds.BUDGET_S` of its
+own leaves no verdict). A quick reference's runs end in the first call, and the rest cost next to nothing. Runs that the
+group's calls could not all make (about 20 s of them, one after another: only a verifier that made them at once fits
+them in validation's 2 s a call) are themselves trouble (:attr:`WeakRequests.trouble`)."""
 class Scoring(Protocol):
     """The part of a sandbox pool the check uses (``verifier.pool.Pool``, ``verifier.routing.ScoringPool``)."""
 
@@ -120,18 +119,16 @@ class WeakRequests:
     unmeasured_input: tuple[str, ...] = ()  # what a standard input given only in requests too large to record held
     # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
     apart: tuple[int, ...] = ()  # the programs of ``paid`` (:func:`weak_decoys`) that the recorded runs tell apart
-    shares: tuple[float, ...] = ()  # of each program of ``overpaid``, the share of its recorded comparisons answered
-    # as the reference answered them (0.0 where the check gave none)
+    shares: tuple[float, ...] = ()  # of each of ``overpaid``: the share of recorded comparisons it answers alike
 
     @property
     def trouble(self) -> bool:
-        """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, one that is
-        strict, or runs the check could not all make one after another in its group's calls (about 20 s: only a
-        verifier that made its runs at once, in threads, can make such requests within validation's 2 s a call;
-        such requests cannot be measured, and a verifier may not choose that), or more decoys than the check makes
-        (so many called names and arguments that any share of them could be crowded: red-team round 64, C5), or
-        any left unrecorded, or asked only in requests too large to record (:func:`recorded_weak`), or any that
-        cannot be read back."""
+        """Whether the requests are themselves the finding: :data:`WEAK_DECOYS` such decoys or more, one that is strict,
+        or runs the check could not all make one after another in its group's calls (about 20 s: only a verifier that
+        made its runs at once, in threads, can make such requests within validation's 2 s a call; such requests cannot
+        be measured, and a verifier may not choose that), or more decoys than the check makes (so many called names and
+        arguments that any share of them could be crowded: red-team round 64, C5), or any left unrecorded, or asked only
+        in requests too large to record (:func:`recorded_weak`), or any that cannot be read back."""
         return (self.count >= WEAK_DECOYS or self.strict > 0 or self.unfinished or self.too_many
                 or self.unrecorded > 0 or self.unreadable > 0 or bool(self.unmeasured) or bool(self.unmeasured_input))
 
@@ -139,25 +136,24 @@ class WeakRequests:
 def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: str,
                   seed: int = 0, paid: Sequence[Sequence[Decoy]] = (),
                   overpaid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests | None:
-    """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its
-    ``run_requests``); None where there are none to measure (a verifier that runs no program). A request too large
-    to record is recorded shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds. The
-    check measures the calls kept, and training's answers check runs every paid text on them: an honest performance
-    test of 200,000 items beside small tests is admitted (session 34's red-team). The requests are trouble where a
-    function was asked only in calls too large to keep (:attr:`WeakRequests.unmeasured`), or a run left no record at
-    all (:attr:`WeakRequests.unrecorded`): what those asked is where a weak test hides (session 34: ``total([7])``,
-    paid by ``max`` and the first item, beside an ignored call of 200,000 items in the same run, was admitted; round
-    66: the same beside a recorded run that called nothing a program defines), and training flags such a task at
-    its first group. Every
-    record that could be read is measured, none cut (:attr:`verifier.recorded_runs.RecordedRuns.every`), and any
-    that could not be is trouble: the paid run made unreadable by an ignored argument 397 deep, beside a readable
-    run of a helper, was admitted (session 35's red-team, E2; such nesting is past what honest tests need).
-    A check without a verdict (a recorded run of the reference that did not end in its 2 s, or the check's process
-    restarted within its group) is made once more, and a second without one is what is returned, which validation
-    rejects: a verifier's requests may not be ones the check cannot complete (note 34: a reference that ran past its
-    time in the check alone, or a restart mid-group, was admitted, as no verdict passed). Training, which checks once
-    a run, does not excuse the reference's digest then, and does not flag (a run there may take the verifier's
-    longer wall limit, past the check's 2 s)."""
+    """:func:`weak_decoys` on the runs one call of the reference alone recorded (``recorded``, its ``run_requests``);
+    None where there are none to measure (a verifier that runs no program). A request too large to record is recorded
+    shrunk (``run_digest.shrunk``): its small calls whole, its largest by name and kinds. The check measures the
+    calls kept, and training's answers check runs every paid text on them: an honest performance test of 200,000
+    items beside small tests is admitted (session 34's red-team). The requests are trouble where a function was asked
+    only in calls too large to keep (:attr:`WeakRequests.unmeasured`), or a run left no record at all
+    (:attr:`WeakRequests.unrecorded`): what those asked is where a weak test hides (session 34: ``total([7])``, paid
+    by ``max`` and the first item, beside an ignored call of 200,000 items in the same run, was admitted; round 66:
+    the same beside a recorded run that called nothing a program defines), and training flags such a task at its
+    first group. Every record that could be read is measured, none cut
+    (:attr:`verifier.recorded_runs.RecordedRuns.every`), and any that could not be is trouble: the paid run made
+    unreadable by an ignored argument 397 deep, beside a readable run of a helper, was admitted (session 35's
+    red-team, E2; such nesting is past what honest tests need). A check without a verdict (a recorded run of the
+    reference that did not end in its 2 s, or the check's process restarted within its group) is made once more, and
+    a second without one is what is returned, which validation rejects: a verifier's requests may not be ones the
+    check cannot complete (note 34: a reference that ran past its time in the check alone, or a restart mid-group,
+    was admitted, as no verdict passed). Training, which checks once a run, does not excuse the reference's digest
+    then, and does not flag (a run there may take the verifier's longer wall limit, past the check's 2 s)."""
     if recorded is None:
         return None
     read = replay_runs(recorded.run_requests or ())
@@ -175,18 +171,18 @@ def recorded_weak(pool: Scoring, recorded: ScoreResult | None, reference_code: s
 def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: int = 0,
                 elided: frozenset[tuple] = frozenset(), paid: Sequence[Sequence[Decoy]] = (),
                 overpaid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests:
-    """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from
-    the reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests
-    do not tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow
-    reference's over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`);
-    where that is trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
-    (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone
-    held (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
+    """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from the
+    reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests do not
+    tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow reference's
+    over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`); where that is
+    trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
+    (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone held
+    (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
     :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
     verifier paid as it pays the reference (:mod:`verifier.written_decoys`), each as the decoys it answers as; where the
     requests are no trouble, a call of one more group asks which the recorded runs tell apart
-    (:attr:`WeakRequests.apart`); ``overpaid``: those it paid less, but more than a failure case may be, whose share
-    of answers alike it asks in that call too (:attr:`WeakRequests.shares`)."""
+    (:attr:`WeakRequests.apart`); ``overpaid``: those it paid less, but more than a failure case may be, whose share of
+    answers alike it asks in that call too (:attr:`WeakRequests.shares`)."""
     varargs = varargs_names(reference_code)
     made = decoys(runs, varargs)
     if made is None:
@@ -219,18 +215,15 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
 def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
              paid: Sequence[Sequence[Decoy]], overpaid: Sequence[Sequence[Decoy]],
              ahead: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """The programs of ``paid`` (each as its decoys) that the recorded runs tell apart from the reference, and the
-    share of the recorded comparisons of each of ``overpaid`` that they do not tell apart: one pool call of one group,
-    ``ahead`` calls going on with the reference's runs, then a question a program (:data:`APART`, :data:`SHARE`), or
-    one of each kind about them all where the group has no room for each (then all are told apart, or none; each has
-    the share of them all). A question left without a verdict (the reference's runs not made again in that group: a
-    slow reference on a loaded machine) is asked once more, all such together in one more call of one group, and where
-    it has none again counts as told apart, or as a share of none; so does a program none of whose decoys the check
-    has (``made``): no recorded request asked what it defines, yet it was paid (red-team round 74, A5: a verifier that
-    ran the reference with no call). No call where nothing is asked."""
+    """The programs of ``paid`` (each as its decoys) the recorded runs tell apart from the reference, and the share of
+    its recorded comparisons each of ``overpaid`` answers alike: one call of one group, ``ahead`` calls going on with
+    the reference's runs, then a question a program (:data:`APART`, :data:`SHARE`), or one of each kind about them all
+    where the group has no room. A question without a verdict (a slow reference on a loaded machine) is asked once more,
+    all such in one more call, and without one again counts as told apart, or a share of none; so does a program none of
+    whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round
+    74, A5: a reference run with no call). No call where nothing is asked."""
     programs = [*((APART, program) for program in paid), *((SHARE, program) for program in overpaid)]
-    asked = {at: (kind, [made.index(decoy) for decoy in program if decoy in made])
-             for at, (kind, program) in enumerate(programs)}
+    asked = {at: (kind, [made.index(d) for d in program if d in made]) for at, (kind, program) in enumerate(programs)}
     answers: dict[int, float | None] = dict.fromkeys(asked)
     asked = {at: question for at, question in asked.items() if question[1]}
 
@@ -246,20 +239,18 @@ def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Dec
     unsure = [list(part) for part, share in shares.items() if share.outcome is not Outcome.SCORED]
     if unsure:
         shares.update(zip(map(tuple, unsure), verdicts(unsure), strict=True))
-    answers.update({at: share.score for part, share in shares.items() if share.outcome is Outcome.SCORED
-                    for at in part})
+    answers.update({at: got.score for part, got in shares.items() if got.outcome is Outcome.SCORED for at in part})
     apart = tuple(at for at in range(len(paid)) if answers[at] is None or answers[at] == 1.0)
     return apart, tuple(answers[len(paid) + at] or 0.0 for at in range(len(overpaid)))
 
 
 def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:
-    """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in
-    parts (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first
-    part with a weak one among them in parts again (and the parts after it, as many as one group's texts hold),
-    until single decoys are named. Each round is one pool call of one group (the reference's runs made again, the
-    cost of a round). Why not each decoy in turn: a task may have :data:`verifier.decoys.MAX_DECOYS` decoys, a
-    group of eight a round; nor every part with a weak one each round:
-    four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
+    """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in parts
+    (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first part with a
+    weak one among them in parts again (and the parts after it, as many as one group's texts hold), until single decoys
+    are named. Each round is one pool call of one group (the reference's runs made again, the cost of a round). Why not
+    each decoy in turn: a task may have :data:`verifier.decoys.MAX_DECOYS` decoys, a group of eight a round; nor every
+    part with a weak one each round: four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
     named: list[int] = []
     parts = [list(range(count))]
     room = CODE_GROUP_SIZE - ahead
