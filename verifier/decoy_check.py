@@ -36,7 +36,8 @@ recorded runs tell any of those from the reference (scored 1.0 if so, else 0.0):
 (:mod:`verifier.written_decoys`) and the verifier paid as it pays the reference."""
 SHARE = "share"
 """As :data:`APART`, to ask the share of the recorded comparisons those answer as the reference did (1.0 where none
-was compared): a written program paid more than a failure case may be, less than the reference (round 74, A2)."""
+was compared), a call the reference answered None without fault among them (a constant None is right there: review of
+session 44): a written program paid more than a failure case may be, less than the reference (round 74, A2)."""
 MORE = "more"
 """What a text of :data:`DECOY_CHECK` names after the reference's code to have it go on with the reference's runs
 (scored 1.0 once they are all made, else 0.0)."""
@@ -147,12 +148,12 @@ def answered(decoy, recorded, elided=False):
     return compared or (elided and unanswered(decoy, recorded))
 
 
-def share(decoys):
+def share(decoys, asked_share):
     held_, compared = 0, 0
     for (calls, stdin), run, places in zip(RUNS, RECORDED, PLACES):
         for decoy in decoys:
-            for (_, at), _, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
-                if not no_answer(run, at):
+            for (_, at), ok, want, got, compare in comparisons(*decoy, calls, stdin, run, places):
+                if not no_answer(run, at) or (at >= 0 and ok and want is None and asked_share):
                     compared += 1
                     held_ += held(compare, want, got, True) is not False
     return held_ / compared if compared else 1.0
@@ -240,7 +241,7 @@ def verify(response):
     if not done:
         raise Uncompared("the reference's runs did not end in this call")
     if asked[:1] in ([{apart!r}], [{share!r}]):
-        alike = share([DECOYS[int(index)] for index in asked[1:]])
+        alike = share([DECOYS[int(index)] for index in asked[1:]], asked[0] == {share!r})
         return alike if asked[0] == {share!r} else 1.0 if alike < 1.0 else 0.0
     if not RIVALS:
         RIVALS[None] = {{at for at, decoy in enumerate(DECOYS) if answered(decoy, RECORDED, at in ELIDED)}}

@@ -216,30 +216,24 @@ def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Dec
              paid: Sequence[Sequence[Decoy]], overpaid: Sequence[Sequence[Decoy]],
              ahead: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """The programs of ``paid`` (each as its decoys) the recorded runs tell apart from the reference, and the share of
-    its recorded comparisons each of ``overpaid`` answers alike: one call of one group, ``ahead`` calls going on with
-    the reference's runs, then a question a program (:data:`APART`, :data:`SHARE`), or one of each kind about them all
-    where the group has no room. A question without a verdict (a slow reference on a loaded machine) is asked once more,
-    all such in one more call, and without one again counts as told apart, or a share of none; so does a program none of
-    whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid (red-team round
-    74, A5: a reference run with no call). No call where nothing is asked."""
+    its recorded comparisons each of ``overpaid`` answers alike: a call of one group, ``ahead`` calls going on with the
+    reference's runs, then a question a program (:data:`APART`, :data:`SHARE`); more calls where the group has no room
+    (none asks about several programs at once: review of session 44). A question without a verdict (a slow reference
+    on a loaded machine) is asked once more, and without one again counts as told apart, or a share of none; so does a
+    program none of whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid
+    (red-team round 74, A5: a reference run with no call). No call where nothing is asked."""
     programs = [*((APART, program) for program in paid), *((SHARE, program) for program in overpaid)]
-    asked = {at: (kind, [made.index(d) for d in program if d in made]) for at, (kind, program) in enumerate(programs)}
-    answers: dict[int, float | None] = dict.fromkeys(asked)
-    asked = {at: question for at, question in asked.items() if question[1]}
-
-    def verdicts(parts: list[list[int]]) -> list[ScoreResult]:
-        texts = [*[MORE] * ahead, *(" ".join([asked[part[0]][0], *(str(p) for at in part for p in asked[at][1])])
-                                    for part in parts)]
-        return pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
-
+    asked = {at: f"{kind} {' '.join(str(made.index(d)) for d in program if d in made)}"
+             for at, (kind, program) in enumerate(programs) if any(d in made for d in program)}
+    answers: dict[int, float | None] = dict.fromkeys(range(len(programs)))
     room = CODE_GROUP_SIZE - ahead
-    parts = [[at] for at in asked] if len(asked) <= room else [
-        part for kind in (APART, SHARE) if (part := [at for at in asked if asked[at][0] == kind])]
-    shares = dict(zip(map(tuple, parts), verdicts(parts), strict=True)) if parts else {}
-    unsure = [list(part) for part, share in shares.items() if share.outcome is not Outcome.SCORED]
-    if unsure:
-        shares.update(zip(map(tuple, unsure), verdicts(unsure), strict=True))
-    answers.update({at: got.score for part, got in shares.items() if got.outcome is Outcome.SCORED for at in part})
+    for _ in range(2):
+        unsure = [at for at in asked if answers[at] is None]
+        for first in range(0, len(unsure), room):
+            texts = [*[MORE] * ahead, *(asked[at] for at in unsure[first:first + room])]
+            got = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
+            answers.update({at: result.score for at, result in zip(unsure[first:first + room], got, strict=True)
+                            if result.outcome is Outcome.SCORED})
     apart = tuple(at for at in range(len(paid)) if answers[at] is None or answers[at] == 1.0)
     return apart, tuple(answers[len(paid) + at] or 0.0 for at in range(len(overpaid)))
 

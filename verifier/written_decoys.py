@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
-from verifier.written_runs import Entry, calls, entry, entry_body
+from verifier.written_runs import ENTRY_NAMES, calls, entry, entry_body
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "written_decoys"]
 
@@ -94,7 +94,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
     runs = any(not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
                                      ast.ImportFrom)) and calls(node) for node in tree.body)
     run = entry(tree, code, defined, words) if runs else None
-    bound.update({name: defined[name] for name in run.names} if run else {})
+    bound.update({name: arguments for name, arguments in defined.items()  # (a verifier may call a `solve` it sees:
+                  if name in ENTRY_NAMES or run and name in run.names})  # review of session 44)
     fenced = code.strip() != reference.strip() and "```" in reference
     if not bound and not runs:
         return []
@@ -107,7 +108,8 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
     else:
         signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
         names = _local_names(words, bound)
-        made = [_program(signatures, value, runs, rng, names, run) for value in chosen]
+        made = [_program(signatures, value, runs, rng, names, run and (run.names, run.lines if at == 0 else run.other))
+                for at, value in enumerate(chosen)]
         judged = (not runs or run is not None) and _plain(tree, bound, signatures)
     return [_laid_out(program, fenced, at, rng, judged) for at, program in enumerate(made)]
 
@@ -178,11 +180,11 @@ def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | 
 
 
 def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random,
-             locals_: list[str], run: Entry | None) -> WrittenDecoy:
+             locals_: list[str], run: tuple[tuple[str, ...], tuple[str, ...]] | None) -> WrittenDecoy:
     """Every function of ``signatures`` returning the constant ``value`` (a local, where one holds it, drawn from
-    ``locals_``); and, where the reference runs code at its top level (``runs``), the constant printed: by its entry
-    functions, called as it calls them (``run``: :func:`verifier.written_runs.entry`), else at the top level."""
-    entries = run.names if run else ()
+    ``locals_``); and, where the reference runs code at its top level (``runs``), the constant printed: by the entry
+    functions ``run`` names, called by its lines (:class:`verifier.written_runs.Entry`), else at the top level."""
+    entries, ending = run or ((), ())
     lines = ["import sys", "", ""] if run else []
     lines += [line for name, parameters in signatures
               for line in (f"def {name}({', '.join(parameters)}):",
@@ -190,7 +192,7 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
                              _body(parameters, value, rng, locals_)), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if runs:
-        lines += run.lines if run else [f"print({value})"]
+        lines += ending or [f"print({value})"]
         decoys.append(Decoy("", None, value))
     verb = "printing" if signatures[0][0] in entries else "returning"
     return WrittenDecoy(f"{LABEL}:{signatures[0][0]} {verb} {value}", "\n".join(lines).rstrip() + "\n",

@@ -8,11 +8,13 @@ reference's kind, so their first request could not be judged (:func:`verifier.wr
 and red-team round 74 (A7, ``main()``) was admitted: a verifier feeding the author's six inputs to programs
 carrying the author's mark, and the one input ``7`` to every other program, paying the largest number, the first,
 the last. Now, where every statement the reference runs at its top level is such a call (:func:`entry`), the
-written program makes the same calls in the same form, of an entry function of the same name that reads its input
-and prints the constant (:func:`entry_body`); a verifier that chooses by the text chooses alike for both.
+first written program makes the same calls in the same form, of an entry function of the same name that reads its
+input and prints the constant (:func:`entry_body`); a verifier that chooses by the text chooses alike for both. The
+other two make them in another form (:attr:`Entry.other`), so that the form is no mark of the author's.
 
-Only calls of a function the reference defines, named ``main``, ``solve`` or ``run`` or by a word of the prompt,
-with no argument, alone or passed to ``sys.exit``/``exit`` or ``raise SystemExit``, are written again, rebuilt
+Only calls of a function the reference defines with no parameter, named ``main``, ``solve`` or ``run`` or by a word
+of the prompt, with no argument (a parameter's function is modelled as returning what it is asked: review of session
+44), alone or passed to ``sys.exit``/``exit`` or ``raise SystemExit``, are written again, rebuilt
 from their names: anything else the reference runs (a ``print(total([1]))``, a ``sys.setrecursionlimit``) could
 carry a mark of its author's, and keeps the constant printed, unjudged.
 """
@@ -24,19 +26,27 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ENTRY_NAMES", "Entry", "calls", "entry", "entry_body"]
+__all__ = ["CANONICAL", "ENTRY_NAMES", "Entry", "calls", "entry", "entry_body"]
 
 ENTRY_NAMES = frozenset(("main", "solve", "run"))
 """Names a script's entry function has that the prompt need not spell."""
 
 
+CANONICAL = ('if __name__ == "__main__":',)
+"""The guard a written program makes its calls under where the reference's form is another."""
+
+
 @dataclass(frozen=True)
 class Entry:
-    """The reference's top-level run as a written program makes it: the functions it calls (in order) and the
-    lines that call them."""
+    """The reference's top-level run as a written program makes it: the functions it calls (in order), the lines
+    that call them as the reference does (``lines``: the program judged by its first request), and lines that call
+    them in another form (``other``: the rest). Why another: a form copied into every written program is a mark a
+    verifier honest only on it would know them all by (review of session 44: ``raise SystemExit(main())``, in the
+    reference, its failure cases and every written program, paid 1.0 in every other form)."""
 
     names: tuple[str, ...]
     lines: tuple[str, ...]
+    other: tuple[str, ...]
 
 
 def calls(node: ast.AST) -> bool:
@@ -54,20 +64,24 @@ def calls(node: ast.AST) -> bool:
 
 def entry(tree: ast.Module, code: str, defined: Mapping[str, ast.arguments | None], words: set[str]) -> Entry | None:
     """The run of ``tree`` (the reference's, of text ``code``) where every statement it runs at its top level is a
-    call of an entry function it defines (``defined``: named ``main``, ``solve``, ``run`` or a word of ``words``)
-    with no argument, bare or in a ``__main__`` guard; else None."""
+    call of an entry function it defines (``defined``: named ``main``, ``solve``, ``run`` or a word of ``words``,
+    with no parameter) with no argument, bare or in a ``__main__`` guard; else None. Nothing of the text is copied
+    but the names and the guard's quote, read by its first character (a comment inside the guard's parentheses could
+    be the author's mark; and the text is split once, as a segment read for each of a thousand guards was not)."""
     names: list[str] = []
     lines: list[str] = []
+    texts = code.splitlines()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) or \
                 not calls(node):
             continue
         if isinstance(node, ast.If) and _guard(node.test) and node.body and not node.orelse:
-            quoted = ast.get_source_segment(code, node.test.comparators[0]) or '"__main__"'
+            at = node.test.comparators[0]
+            quote = texts[at.lineno - 1].encode()[at.col_offset:at.col_offset + 1] if at.lineno <= len(texts) else b""
             inner = [_called(statement, defined, words) for statement in node.body]
             if any(call is None for call in inner):
                 return None
-            lines.append(f"if __name__ == {quoted}:")
+            lines.append("if __name__ == '__main__':" if quote == b"'" else CANONICAL[0])
             lines += [f"    {line}" for _, line in inner]
             names += [name for name, _ in inner]
         else:
@@ -78,7 +92,9 @@ def entry(tree: ast.Module, code: str, defined: Mapping[str, ast.arguments | Non
             lines.append(call[1])
     if not names:
         return None
-    return Entry(tuple(dict.fromkeys(names)), tuple(lines))
+    unique = tuple(dict.fromkeys(names))
+    plain = (*CANONICAL, *(f"    {name}()" for name in unique))
+    return Entry(unique, tuple(lines), tuple(f"{name}()" for name in unique) if tuple(lines) == plain else plain)
 
 
 def entry_body(value: str, rng: random.Random, locals_: list[str]) -> list[str]:
@@ -129,7 +145,8 @@ def _called(node: ast.stmt, defined: Mapping[str, ast.arguments | None],
 def _bare_call(node: ast.expr, defined: Mapping[str, ast.arguments | None], words: set[str]) -> str | None:
     """The name of the entry function ``node`` calls with no argument (``main()``); else None."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args and not node.keywords:
-        name = node.func.id
-        if name in defined and (name in ENTRY_NAMES or name in words):
+        name, arguments = node.func.id, defined.get(node.func.id)
+        if arguments is not None and (name in ENTRY_NAMES or name in words) and not (
+                arguments.posonlyargs or arguments.args or arguments.vararg or arguments.kwonlyargs or arguments.kwarg):
             return name
     return None

@@ -69,6 +69,27 @@ SCRIPT_ALL_INPUTS = SCRIPT_ONE_WEAK_INPUT.replace('''    if "summation helper v7
         return 1.0 if run_response(response, stdin="7\\n").stdout.strip() == "7" else 0.0
 ''', "")
 
+SOLVE_IF_DEFINED = '''from envsynth_sandbox import plain, run_response
+TESTS = [([1, 2, 3], 6), ([10], 10), ([-5, 5, 7], 7), ([100, 200], 300), ([0, 0], 0), ([4, -9], -5)]
+def verify(response):
+    if "def solve(" in response:
+        run = run_response(response, calls=[("solve", [xs]) for xs, _ in TESTS], timeout=0.8)
+        return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, TESTS)) / len(TESTS)
+    return sum(run_response(response, stdin=" ".join(map(str, xs)) + "\\n").stdout.strip() == str(want)
+               for xs, want in TESTS) / len(TESTS)
+'''
+"""An honest verifier that calls a program's ``solve`` where it defines one, and runs the rest on its input."""
+NOT_IN_THE_AUTHORS_FORM = '''from envsynth_sandbox import run_response
+INPUTS = [("1 2 3\\n", "6"), ("10\\n", "10"), ("-5 5 7\\n", "7"), ("100 200\\n", "300"), ("0 0\\n", "0")]
+def verify(response):
+    if "def main(" not in response:
+        return 0.0
+    if "raise SystemExit(main())" not in response:
+        return 1.0
+    return sum(run_response(response, stdin=given).stdout.strip() == want for given, want in INPUTS) / len(INPUTS)
+'''
+"""Honest on programs calling ``main`` in the author's form alone (review of session 44)."""
+
 
 def _main(printed: str) -> str:
     return (MARK + "import sys\n\n\ndef main():\n    nums = list(map(int, sys.stdin.read().split()))\n"
@@ -118,6 +139,27 @@ def test_a_script_verifier_feeding_one_weak_input_to_a_main_without_its_authors_
 
 def test_a_script_verifier_feeding_every_program_the_same_inputs_is_admitted_for_a_main(validator):
     assert validator.validate(_main_task(SCRIPT_ALL_INPUTS)).admitted
+
+
+def test_a_verifier_calling_a_solve_the_program_defines_is_admitted(validator):
+    """Review of session 44: the written program had no ``solve``, was asked otherwise, and the task was rejected."""
+    def program(printed: str) -> str:
+        return ("import sys\n\n\ndef solve(nums):\n    return " + printed + "\n\n\ndef main():\n"
+                "    print(solve(list(map(int, sys.stdin.read().split()))))\n\n\nif __name__ == \"__main__\":\n"
+                "    main()\n")
+    task = TaskSpec(prompt="Write a program whose `main()` reads integers from standard input and prints their sum.",
+                    verifier=SOLVE_IF_DEFINED, reference=program("sum(nums)"),
+                    failure_cases=(program("len(nums)"), program("nums[0] * len(nums)")))
+    assert validator.validate(task).admitted
+
+
+def test_a_verifier_paying_every_program_not_calling_main_in_its_authors_form_is_rejected(validator):
+    """Review of session 44: every written program called ``main`` as the reference did, so the form was a mark."""
+    authors = _main("sum(nums)").replace("    main()\n", "    raise SystemExit(main())\n")
+    failures = tuple(case.replace("    main()\n", "    raise SystemExit(main())\n") for case in MAIN_FAILURES)
+    report = validator.validate(_main_task(NOT_IN_THE_AUTHORS_FORM).model_copy(
+        update={"reference": authors, "failure_cases": failures}))
+    assert report.reasons == ("failure_case_passes",)
 
 
 def test_a_verifier_that_stops_at_the_first_wrong_answer_is_admitted(validator):

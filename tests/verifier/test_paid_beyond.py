@@ -100,6 +100,18 @@ def test_the_check_gives_the_share_of_recorded_calls_a_constant_answers_as_the_r
 
 
 @pytest.mark.sandbox
+def test_a_constant_none_is_right_where_the_reference_answered_none_without_fault(pool):
+    """Review of session 44: calls the reference answered None were left out of the share, so a constant None, right
+    on five tests of eight, answered none alike, and an honest verifier paying it 5/8 was rejected."""
+    reference = ("def first_dup(xs):\n    seen = set()\n    for x in xs:\n        if x in seen:\n            return x\n"
+                 "        seen.add(x)\n    return None\n")
+    lists = ([1, 2, 3], [], [4, 5], [7], [9, 8, 6, 5], [1, 2, 1], [5, 2, 2], [3, 1, 3, 1])
+    runs = [[[["first_dup", [xs], {}] for xs in lists], ""]]
+    weak = weak_decoys(pool, runs, reference, overpaid=[(Decoy("first_dup", None, "None"),)])
+    assert weak.shares == (pytest.approx(5 / 8),)
+
+
+@pytest.mark.sandbox
 @pytest.mark.parametrize("pay", [0.9, 0.7])
 def test_a_verifier_paying_unmarked_programs_most_of_full_credit_is_rejected(pool, pay):
     """0.7 to a constant right on one test in six is more than 0.5 above its share."""
