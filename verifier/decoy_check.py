@@ -277,9 +277,9 @@ recorded run of the reference that printed did (``USUAL``: an exception's type, 
 error ending is no such rule). Where a run printed nothing of a non-blank input, a script decoy is compared with what
 its calls of no argument returned, None being no answer (round 71, F: ``solve()`` returned the sum of its input), and so
 where it printed only a prompt (``PROMPT``: the one text that every recorded run of a non-blank input printed, on at
-least two inputs, while its calls of no argument returned more than one answer; round 72, E2: ``input('Enter numbers:
-')`` before the sum was returned). Not a decoy of the input's text on a near run of another kind of input (``OFF_KIND``:
-:func:`verifier.near_runs.off_kind`)."""
+least two inputs, while its calls of no argument returned more than one answer; round 72, E2:
+``input('Enter numbers: ')`` before the sum was returned). Not a decoy of the input's text on a near run of another
+kind of input (``OFF_KIND``: :func:`verifier.near_runs.off_kind`)."""
 
 
 def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Decoy], reference_code: str,

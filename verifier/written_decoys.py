@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.response_code import MAX_CHARS, code_of
-from verifier.written_runs import ENTRY_NAMES, calls, entry, entry_body
+from verifier.written_runs import ENTRY_NAMES, calls, entry
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "written_decoys"]
 
@@ -188,8 +188,7 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
     lines = ["import sys", "", ""] if run else []
     lines += [line for name, parameters in signatures
               for line in (f"def {name}({', '.join(parameters)}):",
-                           *(entry_body(value, rng, locals_) if name in entries else
-                             _body(parameters, value, rng, locals_)), "", "")]
+                           *_body(parameters, value, rng, locals_, name in entries), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if runs:
         lines += ending or [f"print({value})"]
@@ -199,21 +198,28 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
                         tuple(decoys))
 
 
-def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[str]) -> list[str]:
-    """The lines of a function returning ``value`` whatever it is passed, drawn among a bare ``return``, a local
-    holding the constant (named by a word of the prompt where it has one: ``locals_``), and a test of the first
-    parameter whose branches both return it. Why not one line alone: red-team round 74 (A3) paid 1.0 to every
-    program of more than one statement and stayed honest on the rest, which were all validation showed it that
-    lacked the author's mark. Why a word of the prompt: a verifier paying programs whose names are all words of the
-    prompt is met by every form (round 73)."""
+def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[str],
+          prints: bool = False) -> list[str]:
+    """The lines of a function returning ``value`` whatever it is passed (or, ``prints``, an entry function printing
+    it: :mod:`verifier.written_runs`), drawn among a bare ``return`` (``print``), a local holding the constant (named
+    by a word of the prompt where it has one: ``locals_``), a test of the first parameter whose branches both return
+    it, and for an entry, one reading the standard input first. Why not one line alone: red-team round 74 (A3) paid
+    1.0 to every program of more than one statement and stayed honest on the rest, which were all validation showed it
+    that lacked the author's mark. Why a word of the prompt: a verifier paying programs whose names are all words of
+    the prompt is met by every form (round 73)."""
+    def give(what: str) -> str:
+        return f"    print({what})" if prints else f"    return {what}"
+
     names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
-    forms = [[f"    return {value}"]]
+    forms = [[give(value)]]
     free = [word for word in locals_ if word not in names] or [word for word in _LOCALS if word not in names]
     if free:
         local = rng.choice(free)
-        forms.append([f"    {local} = {value}", f"    return {local}"])
-    if names:
+        forms.append([f"    {local} = {value}", give(local)])
+    if names and not prints:
         forms.append([f"    if {names[0]} is None:", f"        return {value}", f"    return {value}"])
+    if prints:
+        forms.append(["    data = sys.stdin.read()", give(value)])
     return rng.choice(forms)
 
 

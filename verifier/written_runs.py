@@ -8,9 +8,10 @@ reference's kind, so their first request could not be judged (:func:`verifier.wr
 and red-team round 74 (A7, ``main()``) was admitted: a verifier feeding the author's six inputs to programs
 carrying the author's mark, and the one input ``7`` to every other program, paying the largest number, the first,
 the last. Now, where every statement the reference runs at its top level is such a call (:func:`entry`), the
-first written program makes the same calls in the same form, of an entry function of the same name that reads its
-input and prints the constant (:func:`entry_body`); a verifier that chooses by the text chooses alike for both. The
-other two make them in another form (:attr:`Entry.other`), so that the form is no mark of the author's.
+first written program makes the same calls in the same form, of an entry function of the same name that prints the
+constant (its body drawn as :mod:`verifier.written_decoys` draws every body); a verifier that chooses by the text
+chooses alike for both. The other two make them in another form (:attr:`Entry.other`), so that the form is no mark of
+the author's.
 
 Only calls of a function the reference defines with no parameter, named ``main``, ``solve`` or ``run`` or by a word
 of the prompt, with no argument (a parameter's function is modelled as returning what it is asked: review of session
@@ -22,11 +23,10 @@ carry a mark of its author's, and keeps the constant printed, unjudged.
 from __future__ import annotations
 
 import ast
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["CANONICAL", "ENTRY_NAMES", "Entry", "calls", "entry", "entry_body"]
+__all__ = ["CANONICAL", "ENTRY_NAMES", "Entry", "calls", "entry"]
 
 ENTRY_NAMES = frozenset(("main", "solve", "run"))
 """Names a script's entry function has that the prompt need not spell."""
@@ -95,15 +95,6 @@ def entry(tree: ast.Module, code: str, defined: Mapping[str, ast.arguments | Non
     unique = tuple(dict.fromkeys(names))
     plain = (*CANONICAL, *(f"    {name}()" for name in unique))
     return Entry(unique, tuple(lines), tuple(f"{name}()" for name in unique) if tuple(lines) == plain else plain)
-
-
-def entry_body(value: str, rng: random.Random, locals_: list[str]) -> list[str]:
-    """The lines of an entry function printing ``value``, drawn among a print alone, one after reading the
-    standard input, and one of a local holding it (named from ``locals_``): as :func:`verifier.written_decoys._body`
-    draws, so that no verifier knows a written entry by its look (red-team round 74, A3)."""
-    local = rng.choice(locals_) if locals_ else "result"
-    return rng.choice([[f"    print({value})"], ["    data = sys.stdin.read()", f"    print({value})"],
-                       [f"    {local} = {value}", f"    print({local})"]])
 
 
 def _guard(test: ast.expr) -> bool:
