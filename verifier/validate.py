@@ -52,7 +52,7 @@ from verifier.static_exec import check_response_exec
 from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
-from verifier.written_decoys import WrittenDecoy, written_decoys
+from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
 from verifier.written_verdicts import asked_otherwise, paid_beyond, paid_told_apart
 
 VALIDATOR_VERSION = "1.36"
@@ -164,6 +164,7 @@ class Validator:
         twins = MIN_TWINS if isolated else max(MIN_TWINS, self._pool.group_size_for(source))
         probes = build_probes(spec, cfg.junk_chars, rng, twins, cfg.mutants)
         written = written_decoys(spec.reference, spec.prompt_text, rng)  # (drawn after the probes: as before 1.34)
+        written += [w for w in [shaped_decoy(spec.reference, spec.prompt_text, rng)] if w is not None]  # (1.37)
         probes += tuple(w.probe for w in written)
         drift = near_future_offset_s(rng)
         envs = [run_env(run, drift, self._hash_seeds[run]) for run in range(cfg.determinism_runs)]
@@ -268,15 +269,17 @@ class Validator:
         fail = self._config.fail_threshold
         pay = {w.label: max((r.score for p, r in pairs if p.label == w.label and r.outcome is Outcome.SCORED),
                             default=0.0) for w in written}
-        paid = [w for w in written if pay[w.label] >= floor]
-        overpaid = [w for w in written if fail < pay[w.label] < floor]  # (round 74, A2: 0.9)
+        paid = [w for w in written if pay[w.label] >= floor and not w.shaped]
+        overpaid = [w for w in written if fail < pay[w.label] and (pay[w.label] < floor or w.shaped)]  # (round 74:
+        # A2 paid 0.9; A6 paid 1.0 a program whose answer varies, which may be right on most requests)
         weak = recorded_weak(self._pool, reference, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
                              rng.getrandbits(64), [w.decoys for w in paid], [w.decoys for w in overpaid])
         result = checks.check_weak_tests(weak)
         if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
             result = asked_otherwise(pairs, written) or result
-        if weak is None and (paid or overpaid):  # nothing of the reference run, yet a written program paid (A5)
-            verdict = paid_told_apart([w.label for w in paid + overpaid], unasked=True)
+        unasked = [w.label for w in paid + overpaid if not w.shaped]  # (a shape may be the reference's answer)
+        if weak is None and unasked:  # nothing of the reference run, yet a written constant was paid (A5)
+            verdict = paid_told_apart(unasked, unasked=True)
         elif weak is None or not result.passed:
             verdict = None
         else:

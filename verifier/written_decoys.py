@@ -40,10 +40,10 @@ from dataclasses import dataclass, replace
 
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
-from verifier.response_code import MAX_CHARS, code_of
-from verifier.written_runs import ENTRY_NAMES, calls, entry
+from verifier.written_reading import reading
+from verifier.written_shapes import shape_of
 
-__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "written_decoys"]
+__all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "shaped_decoy", "written_decoys"]
 
 LABEL = "decoy"
 """What a written program's probe label starts with (``decoy:total returning 0``)."""
@@ -60,6 +60,8 @@ _STOP = frozenset(("the", "and", "for", "with", "that", "this", "from", "into", 
                    "return", "returns", "function", "given", "should", "will", "then", "when", "not", "all", "any",
                    "one", "two", "you", "your", "use", "using", "print", "prints"))
 """Words of a prompt no policy names a local by."""
+_ARGUMENT = re.compile(r"\bv\b")
+"""The argument in a shape (:data:`verifier.written_shapes.FAR`)."""
 _PROSE = ("Here is the code:", "Sure, here it is:", "This should work:", "Solution:", "Here's my implementation.")
 """A line of prose a policy writes before its code."""
 
@@ -73,6 +75,8 @@ class WrittenDecoy:
     decoys: tuple[Decoy, ...]
     judged: bool = True  # what :func:`verifier.written_verdicts.asked_otherwise` judges: laid out as the
     # reference is (:func:`_laid_out`), and written as it is where a verifier may read a text to choose its calls
+    shaped: bool = False  # its first function returns a shape of its argument (:func:`_shaped`): judged by its
+    # share of right answers alone, paid in full or not (a shape may be right on most requests, as no constant is)
 
     @property
     def probe(self) -> Probe:
@@ -83,35 +87,43 @@ class WrittenDecoy:
 def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[WrittenDecoy]:
     """The wrong programs to score in run 0 for a task of ``reference`` and ``prompt`` (:data:`WRITTEN`), none
     where the reference is no program (prose, or code that calls nothing: ``42``)."""
-    code = code_of(reference, max(MAX_CHARS, len(reference)))  # (a padded reference is no way out: round 53)
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    read = reading(reference, prompt)
+    if read is None or not read.bound and not read.runs:
         return []
-    defined, words = _bound(tree.body, set(re.findall(r"\b([A-Za-z_]\w*)\(", prompt))), prompt_words(prompt)
-    spelled = [name for name in defined if name in words]
-    bound = {name: defined[name] for name in spelled} if spelled else dict(defined)
-    runs = any(not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                                     ast.ImportFrom)) and calls(node) for node in tree.body)
-    run = entry(tree, code, defined, words) if runs else None
-    bound.update({name: arguments for name, arguments in defined.items()  # (a verifier may call a `solve` it sees:
-                  if name in ENTRY_NAMES or run and name in run.names})  # review of session 44)
-    fenced = code.strip() != reference.strip() and "```" in reference
-    if not bound and not runs:
-        return []
-    chosen = rng.sample(BOTH if runs else CONSTANTS, WRITTEN)
-    if not bound:
+    chosen = rng.sample(BOTH if read.runs else CONSTANTS, WRITTEN)
+    if not read.bound:
         made = [WrittenDecoy(f"{LABEL}:a script printing {value}",
                              f"import sys\n\ndata = sys.stdin.read()\nprint({value})\n", (Decoy("", None, value),))
                 for value in chosen]
         judged = True
     else:
-        signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in bound.items()]
-        names = _local_names(words, bound)
-        made = [_program(signatures, value, runs, rng, names, run and (run.names, run.lines if at == 0 else run.other))
-                for at, value in enumerate(chosen)]
-        judged = (not runs or run is not None) and _plain(tree, bound, signatures)
-    return [_laid_out(program, fenced, at, rng, judged) for at, program in enumerate(made)]
+        signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
+        names = _local_names(read.words, read.bound)
+        run = read.run
+        made = [_program(signatures, value, read.runs, rng, names,
+                         run and (run.names, run.lines if at == 0 else run.other)) for at, value in enumerate(chosen)]
+        judged = (not read.runs or run is not None) and _plain(read.tree, read.bound, signatures)
+    return [_laid_out(program, read.fenced, at, rng, judged) for at, program in enumerate(made)]
+
+
+def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDecoy | None:
+    """One more wrong program for a task whose reference defines the functions it is called by and runs nothing at
+    its top level: its first function returns a shape of its first parameter (:mod:`verifier.written_shapes`, round
+    74's A6), every other a constant drawn as the others' are. Laid out as the reference is, not judged by its first
+    request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
+    is no such program, the function has no plain first parameter, or its argument's kind is not read."""
+    read = reading(reference, prompt)
+    if read is None or not read.bound or read.runs:
+        return None
+    signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
+    name, parameters = signatures[0]
+    first = parameters[0].split("=")[0] if parameters else "*"
+    shape = shape_of(name, first, prompt, read.tree, rng) if not first.startswith("*") else None
+    if shape is None:
+        return None
+    program = _program(signatures, rng.choice(CONSTANTS), False, rng, _local_names(read.words, read.bound), None,
+                       (shape, first))
+    return _laid_out(replace(program, shaped=True), read.fenced, 0, rng, False)
 
 
 def _local_names(words: set[str], bound: dict[str, ast.arguments | None]) -> list[str]:
@@ -147,59 +159,35 @@ def _plain(tree: ast.Module, bound: dict[str, ast.arguments | None],
     return True
 
 
-def _bound(body: list[ast.stmt], called: set[str]) -> dict[str, ast.arguments | None]:
-    """The names ``body`` (a module's statements) binds to functions, in order, each with its parameters (None:
-    unknown): a ``def``, one inside an ``if``, ``try``, ``with`` or ``match`` at the top level, a lambda, another
-    name for one of these, or a name the prompt writes as a call (``called``) bound to what a call made (``total =
-    functools.cache(_sum)``). Red-team round 74 (A1): ``total = lambda xs: sum(xs)`` got no program defining
-    ``total``. A loop over the statements, not recursion: a reference of a thousand ``elif`` parses."""
-    found: dict[str, ast.arguments | None] = {}
-    pending = [iter(body)]
-    while pending:
-        node = next(pending[-1], None)
-        if node is None:
-            pending.pop()
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found[node.name] = node.args
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            name = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
-            if name is not None and isinstance(node.value, ast.Lambda):
-                found[name] = node.value.args
-            elif name is not None and isinstance(node.value, ast.Name) and node.value.id in found:
-                found[name] = found[node.value.id]
-            elif name is not None and name in called and isinstance(node.value, ast.Call):
-                found[name] = None
-        elif isinstance(node, (ast.If, ast.Try, ast.TryStar, ast.With)):
-            inner = [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
-            inner += [statement for handler in getattr(node, "handlers", []) for statement in handler.body]
-            pending.append(iter(inner))
-        elif isinstance(node, ast.Match):
-            pending.append(iter([statement for case in node.cases for statement in case.body]))
-    return found
-
-
 def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random,
-             locals_: list[str], run: tuple[tuple[str, ...], tuple[str, ...]] | None) -> WrittenDecoy:
+             locals_: list[str], run: tuple[tuple[str, ...], tuple[str, ...]] | None,
+             shape: tuple[str, str] | None = None) -> WrittenDecoy:
     """Every function of ``signatures`` returning the constant ``value`` (a local, where one holds it, drawn from
     ``locals_``); and, where the reference runs code at its top level (``runs``), the constant printed: by the entry
-    functions ``run`` names, called by its lines (:class:`verifier.written_runs.Entry`), else at the top level."""
+    functions ``run`` names, called by its lines (:class:`verifier.written_runs.Entry`), else at the top level.
+    ``shape``: the first function returns that shape of ``v`` (:data:`verifier.written_shapes.FAR`) of its first
+    parameter, named by the pair's second item, instead."""
     entries, ending = run or ((), ())
+    given = [value] * len(signatures)
+    if shape is not None:
+        given[0] = _ARGUMENT.sub(shape[1], shape[0])
     lines = ["import sys", "", ""] if run else []
-    lines += [line for name, parameters in signatures
+    lines += [line for (name, parameters), what in zip(signatures, given)
               for line in (f"def {name}({', '.join(parameters)}):",
-                           *_body(parameters, value, rng, locals_, name in entries), "", "")]
+                           *_body(parameters, what, rng, locals_, name in entries, shape is not None), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
+    if shape is not None:
+        decoys[0] = Decoy(signatures[0][0], 0, shape[0])
     if runs:
         lines += ending or [f"print({value})"]
         decoys.append(Decoy("", None, value))
     verb = "printing" if signatures[0][0] in entries else "returning"
-    return WrittenDecoy(f"{LABEL}:{signatures[0][0]} {verb} {value}", "\n".join(lines).rstrip() + "\n",
+    return WrittenDecoy(f"{LABEL}:{signatures[0][0]} {verb} {given[0]}", "\n".join(lines).rstrip() + "\n",
                         tuple(decoys))
 
 
 def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[str],
-          prints: bool = False) -> list[str]:
+          prints: bool = False, shaped: bool = False) -> list[str]:
     """The lines of a function returning ``value`` whatever it is passed (or, ``prints``, an entry function printing
     it: :mod:`verifier.written_runs`), drawn among a bare ``return`` (``print``), a local holding the constant (named
     by a word of the prompt where it has one: ``locals_``), a test of the first parameter whose branches both return
@@ -216,7 +204,7 @@ def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[s
     if free:
         local = rng.choice(free)
         forms.append([f"    {local} = {value}", give(local)])
-    if names and not prints:
+    if names and not prints and not shaped:  # (``shaped``: ``value`` reads the parameter the test is of)
         forms.append([f"    if {names[0]} is None:", f"        return {value}", f"    return {value}"])
     if prints:
         forms.append(["    data = sys.stdin.read()", give(value)])

@@ -1,0 +1,201 @@
+"""A program the validator writes whose answer varies with its argument (verifier/written_shapes.py).
+
+Red-team round 74 (A6): a verifier that stayed honest on programs whose answers were all one constant (or all ones a
+written program could give) and paid every other program without its author's mark 1.0 was admitted, since every
+program validation wrote answered a constant. Validation now writes one more, returning a shape of the function's
+first argument (its length, its sum, twice it ...), and judges its pay by the share of the reference's recorded
+requests it answers alike. The sandbox tests go through the real bwrap sandbox, with the product's defaults.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.decoy_check import SHARE
+from verifier.decoys import SHAPES
+from verifier.written_decoys import shaped_decoy
+from verifier.written_shapes import FAR, argument_kind
+
+MARK = "# counting helper v7\n"
+HEAD = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]
+def honest(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+def answers(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return [repr(c.value) if c.ok else "raised" for c in run.calls]
+'''
+ONE_CONSTANT = HEAD + '''def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if "counting helper v7" in response or len(set(answers(response))) == 1:
+        return honest(response)
+    return 1.0
+'''
+"""Round 74's A6: honest on the author's texts and on programs answering one constant; 1.0 to the rest."""
+WRITTEN_CONSTANTS = HEAD + '''def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if "counting helper v7" in response or set(answers(response)) <= {"None", "0", "1", "-1", "True", "False",
+                                                                       "''", "[]", "raised"}:
+        return honest(response)
+    return 1.0
+'''
+"""A6 as round 74 wrote it: honest where every answer is one a written program could give."""
+PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
+REFERENCE = ("def negatives(xs):\n    count = 0\n    for x in xs:\n        if x < 0:\n            count += 1\n"
+             "    return count\n")
+
+
+def _task(verifier: str, mark: str = MARK) -> TaskSpec:
+    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + REFERENCE,
+                    failure_cases=(mark + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
+                                   mark + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
+
+
+class SeeingPool:
+    """A sandbox pool, passed through, that keeps what the decoys' check was asked (the last line of each text)."""
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+        self.asked: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
+
+    def score_batch(self, items, run_env=None):
+        self.asked += [text.rsplit("\n", 1)[-1] for _, text in items]
+        return self._pool.score_batch(items, run_env)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened:
+        yield opened
+
+
+def _kind_of_use(body: str) -> str | None:
+    return argument_kind("f", "xs", "Write f.", ast.parse(f"def f(xs):\n{body}"))
+
+
+@pytest.mark.parametrize(("name", "prompt", "kind"), [
+    ("total", "Write `total(xs)`; total([1, 2, 3]) == 6.", "list"),
+    ("total", "total(['a', 'b']) is 2", "sequence"),
+    ("total", "For example total((4, 5)) returns 9.", "list"),
+    ("shout", 'shout("hi") gives "HI"', "str"),
+    ("square", "square(4) == 16", "int"),
+    ("half", "half(2.5) == 1.25", "float"),
+    ("size", "size({'a': 1}) == 1", "dict"),
+])
+def test_the_kind_of_an_argument_is_that_of_the_first_literal_the_prompt_passes(name, prompt, kind):
+    assert argument_kind(name, "xs", prompt, ast.parse("")) == kind
+
+
+def test_a_call_the_prompt_writes_with_a_name_for_its_argument_shows_no_kind():
+    assert argument_kind("total", "xs", "Write `total(xs)`.", ast.parse("def total(xs):\n    return 0\n")) is None
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ("    return sum(1 for x in xs if x < 0)", "sequence"),
+    ("    for x in xs:\n        pass\n    return 0", "sequence"),
+    ("    return xs[0]", "sequence"),
+    ("    return 3 in xs", "sequence"),
+    ("    return xs.lower()", "str"),
+    ("    return list(xs.items())", "dict"),
+    ("    return [i for i in range(xs)]", "int"),
+    ("    return xs % 2 == 0", "int"),
+    ("    return str(xs).lower()", None),
+])
+def test_else_the_kind_is_read_from_the_references_use_of_its_first_parameter(body, kind):
+    assert _kind_of_use(body) == kind
+
+
+def test_every_shape_written_is_one_the_decoys_check_models_for_that_kind():
+    kinds = {"sequence": ("list", "str"), "list": ("list",)}
+    for kind, shapes in FAR.items():
+        for modelled in kinds.get(kind, (kind,)):
+            assert set(shapes) <= set(SHAPES[modelled]), (kind, modelled)
+
+
+def test_a_function_task_gets_a_program_returning_a_shape_of_its_argument_judged_by_its_share():
+    shaped = shaped_decoy(REFERENCE, PROMPT, random.Random(0))
+    assert shaped.shaped and not shaped.judged
+    assert shaped.label == "decoy:negatives returning len(xs)" and "len(xs)" in shaped.text
+
+
+def test_the_shaped_program_is_laid_out_as_the_reference_is():
+    fenced = f"```python\n{REFERENCE}```\n"
+    assert shaped_decoy(fenced, PROMPT, random.Random(0)).text.startswith("```python\ndef negatives(xs):")
+
+
+def test_a_shaped_program_computes_what_its_label_says():
+    space: dict = {}
+    exec(compile(shaped_decoy(REFERENCE, PROMPT, random.Random(0)).text, "<written>", "exec"), space)  # our text
+    assert space["negatives"]([4, -1, 7]) == 3
+
+
+def test_a_shaped_program_holds_no_text_of_the_authors_but_the_names():
+    marked = ('"""counting helper v7"""\n# counting helper v7\ndef negatives(xs, tag="v7") -> "v7":\n'
+              '    count = 0  # counting helper v7\n    for x in xs:\n        count += x < 0\n    return count\n')
+    for seed in range(10):
+        assert "v7" not in shaped_decoy(marked, PROMPT, random.Random(seed)).text
+
+
+@pytest.mark.parametrize(("reference", "prompt"), [
+    ("import sys\nprint(sum(map(int, sys.stdin.read().split())))\n", "Read numbers; print their sum."),
+    ("def main():\n    print(1)\n\n\nmain()\n", "Write a program printing 1."),
+    ("def total(*xs):\n    return sum(xs)\n", "Write total(*xs)."),
+    ("def total(xs):\n    return str(xs).count('-')\n", "Write total(xs)."),
+])
+def test_no_shaped_program_for_a_script_varargs_or_an_unread_kind(reference, prompt):
+    assert shaped_decoy(reference, prompt, random.Random(0)) is None
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("verifier", [ONE_CONSTANT, WRITTEN_CONSTANTS], ids=["one-constant", "written-constants"])
+def test_a_verifier_honest_only_on_programs_answering_constants_is_rejected(pool, verifier):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "negatives returning len(xs) paid 1.00" in detail
+
+
+MOSTLY_NEGATIVE = HEAD.replace("([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)",
+                               "([1, 2, 3], 0), ([], 0), ([-5], 1), ([5, -5], 1), ([-1, -2, -4], 3), ([-4, -6], 2)")
+"""Tests on which ``len(xs)`` answers four of six alike: an honest verifier pays it 4/6, over a failure case's 0.5."""
+
+
+@pytest.mark.sandbox
+def test_an_honest_verifier_paying_a_shape_its_share_of_tests_passed_is_admitted(pool):
+    """The check is asked the shape's share (it was paid over a failure case's threshold), and finds it 4/6."""
+    assert "([-5], 1)" in MOSTLY_NEGATIVE
+    for seed in range(3):
+        seeing = SeeingPool(pool)
+        with Validator(seeing, ValidationConfig(), probe_rng=random.Random(seed)) as seeded:
+            report = seeded.validate(_task(MOSTLY_NEGATIVE + "def verify(response):\n    return honest(response)\n",
+                                           mark=""))
+        assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])
+        assert any(text.startswith(SHARE) for text in seeing.asked)
+
+
+@pytest.mark.sandbox
+def test_a_shape_that_is_the_reference_paid_in_full_is_admitted(pool):
+    """A count of items: ``len(xs)`` is right everywhere, and its share is 1."""
+    verifier = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 3), ([], 0), ([5, -5, 5], 3), ([10], 1), ([7, 0], 2)]
+def verify(response):
+    run = run_response(response, calls=[("count", [xs]) for xs, _ in CASES], timeout=0.8)
+    return float(all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)))
+'''
+    task = TaskSpec(prompt="Write `count(xs)`: how many items the list xs holds, without len.", verifier=verifier,
+                    reference="def count(xs):\n    result = 0\n    for _ in xs:\n        result += 1\n    return result\n",
+                    failure_cases=("def count(xs):\n    return 0\n", "def count(xs):\n    return sum(xs)\n"))
+    assert "len(xs)" in shaped_decoy(task.reference, task.prompt_text, random.Random(0)).label
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(0)).validate(task)
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
