@@ -15,9 +15,12 @@ its ``main()`` at the top level gets programs whose ``main`` prints the constant
 that defines no function, only runs, gets scripts printing it. One is fenced as the reference is (or bare), one the
 other way, one after prose (:func:`_laid_out`).
 
-Why constants alone (red-team round 74): a shape of the argument (the largest item, ``a + 1``) is a right answer of many
-honest tasks that accept more than one (any peak, any number between two), and a comparison with the reference's one
-answer rejected them in about a third of their validations; a constant is rarely right everywhere a verifier asks. A
+Why constants in these three (red-team round 74): a shape of the argument near a right one (the largest item, ``a +
+1``) is a right answer of many honest tasks that accept more than one (any peak, any number between two), and a
+comparison with the reference's one answer rejected them in about a third of their validations; a constant is rarely
+right everywhere a verifier asks. One more program (:func:`shaped_decoy`) returns a shape far from those (a length,
+twice a number: :mod:`verifier.written_shapes`), judged by its share of right answers alone, since round 74's A6 stayed
+honest on every program answering a constant. A
 verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks the first of them
 first what it never asked the reference (:func:`verifier.written_verdicts.asked_otherwise`, validator 1.35); one whose
 weak test is also a request it makes of the reference is left to training's monitor
