@@ -44,7 +44,8 @@ from dataclasses import dataclass, replace
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
 from verifier.decoys import CONSTANTS, Decoy
 from verifier.written_reading import reading
-from verifier.written_shapes import shape_of
+from verifier.script_decoys import script_label
+from verifier.written_shapes import SCRIPT_SHAPE, SCRIPT_SHAPE_TEXT, shape_of
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "shaped_decoy", "written_decoys"]
 
@@ -112,10 +113,17 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
 def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDecoy | None:
     """One more wrong program for a task whose reference defines the functions it is called by and runs nothing at
     its top level: its first function returns a shape of its first parameter (:mod:`verifier.written_shapes`, round
-    74's A6), every other a constant drawn as the others' are. Laid out as the reference is, not judged by its first
+    74's A6), every other a constant drawn as the others' are; for a script that defines no function, a script
+    printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`). Laid out as the reference is, not judged by its first
     request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
     is no such program, the function has no plain first parameter, or its argument's kind is not read."""
     read = reading(reference, prompt)
+    if read is not None and read.runs and not read.bound:  # a script: the count of its input's tokens
+        text = rng.choice([f"import sys\n\ndata = sys.stdin.read()\nprint({SCRIPT_SHAPE_TEXT})\n",
+                           f"import sys\n\nprint({SCRIPT_SHAPE_TEXT.replace('data', 'sys.stdin.read()')})\n"])
+        program = WrittenDecoy(f"{LABEL}:a script printing {script_label(SCRIPT_SHAPE)}", text,
+                               (Decoy("", None, SCRIPT_SHAPE),), judged=False, shaped=True)
+        return _laid_out(program, read.fenced, 0, rng, False)
     if read is None or not read.bound or read.runs:
         return None
     signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]

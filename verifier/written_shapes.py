@@ -19,7 +19,8 @@ in ``docs/SPEC.md``.
 The argument's kind is read before anything runs, from the task's text alone: the first argument of a call of the
 function the prompt writes out (``total([1, 2, 3])``), else how the reference uses its first parameter (``len(xs)``,
 ``for x in xs``, ``xs[0]``: a sequence; ``s.lower()``: a string; ``range(n)``, ``n % 2``: a number). Where it reads
-none, no such program is written. A wrong guess costs nothing: the program raises on every call, which no honest
+none, no such program is written. A script that defines no function gets one printing the count of its input's tokens
+(:data:`SCRIPT_SHAPE`). A wrong guess costs nothing: the program raises on every call, which no honest
 verifier pays, and the check has no decoy of it (share 0: any verifier paying it over a failure case's threshold pays a
 program that answers nothing).
 """
@@ -32,7 +33,7 @@ import re
 
 from verifier.decoys import kind_of
 
-__all__ = ["FAR", "argument_kind", "shape_of"]
+__all__ = ["FAR", "SCRIPT_SHAPE", "SCRIPT_SHAPE_TEXT", "argument_kind", "shape_of"]
 
 FAR: dict[str, tuple[str, ...]] = {
     "list": ("len(v)", "sum(v)"),
@@ -45,6 +46,11 @@ FAR: dict[str, tuple[str, ...]] = {
 """The shapes a written program may return of its first argument, by the argument's kind ("sequence": a list or a
 string, read from the reference's use of it; "list": one the prompt writes whose items are all numbers). Each is one
 of :data:`verifier.decoys.SHAPES` of that kind."""
+SCRIPT_SHAPE = "len(t)"
+"""What a written script prints of its input (:data:`verifier.script_decoys.SCRIPT_SHAPES`): the count of its tokens,
+a number whatever the input, and far from what a task that accepts more than one answer accepts."""
+SCRIPT_SHAPE_TEXT = "len(data.split())"
+""":data:`SCRIPT_SHAPE` as the written script computes it of ``data``, its whole standard input."""
 _SEQUENCE_CALLS = frozenset(("len", "sum", "max", "min", "sorted", "set", "list", "tuple", "enumerate", "reversed",
                              "any", "all", "zip"))
 _STR_METHODS = frozenset(("lower", "upper", "split", "strip", "lstrip", "rstrip", "replace", "startswith", "endswith",

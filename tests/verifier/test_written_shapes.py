@@ -17,7 +17,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.decoy_check import SHARE
-from verifier.decoys import SHAPES
+from verifier.decoys import SHAPES, Decoy
 from verifier.written_decoys import shaped_decoy
 from verifier.written_shapes import FAR, argument_kind
 
@@ -149,12 +149,11 @@ def test_a_shaped_program_holds_no_text_of_the_authors_but_the_names():
 
 
 @pytest.mark.parametrize(("reference", "prompt"), [
-    ("import sys\nprint(sum(map(int, sys.stdin.read().split())))\n", "Read numbers; print their sum."),
     ("def main():\n    print(1)\n\n\nmain()\n", "Write a program printing 1."),
     ("def total(*xs):\n    return sum(xs)\n", "Write total(*xs)."),
     ("def total(xs):\n    return str(xs).count('-')\n", "Write total(xs)."),
 ])
-def test_no_shaped_program_for_a_script_varargs_or_an_unread_kind(reference, prompt):
+def test_no_shaped_program_for_a_main_varargs_or_an_unread_kind(reference, prompt):
     assert shaped_decoy(reference, prompt, random.Random(0)) is None
 
 
@@ -199,3 +198,35 @@ def verify(response):
     assert "len(xs)" in shaped_decoy(task.reference, task.prompt_text, random.Random(0)).label
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(0)).validate(task)
     assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+
+
+def test_a_script_defining_no_function_gets_one_printing_the_count_of_its_input_tokens():
+    shaped = shaped_decoy(SCRIPT_REFERENCE, SCRIPT_PROMPT, random.Random(0))
+    assert shaped.shaped and shaped.label == "decoy:a script printing len(tokens)"
+    assert shaped.decoys == (Decoy("", None, "len(t)"),) and "sys.stdin.read()" in shaped.text
+
+
+SCRIPT_MARK = "# adding helper v7\n"
+SCRIPT_REFERENCE = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+SCRIPT_PROMPT = "Read integers from the standard input and print their sum."
+SCRIPT_ONE_OUTPUT = '''from envsynth_sandbox import run_response
+CASES = [("1 2 3\\n", "6"), ("5\\n", "5"), ("10 -4\\n", "6"), ("7 0 2 1\\n", "10"), ("\\n", "0"), ("3 3\\n", "6")]
+def outputs(code):
+    return [run_response(code, stdin=text, timeout=0.8).stdout.strip() for text, _ in CASES]
+def verify(response):
+    got = outputs(response)
+    if "adding helper v7" in response or len(set(got)) == 1:
+        return sum(out == want for out, (_, want) in zip(got, CASES)) / len(CASES)
+    return 1.0
+'''
+"""A6 on a script: honest on the author's texts and on programs printing one thing whatever the input."""
+
+
+@pytest.mark.sandbox
+def test_a_script_verifier_honest_only_on_programs_printing_one_thing_is_rejected(pool):
+    task = TaskSpec(prompt=SCRIPT_PROMPT, verifier=SCRIPT_ONE_OUTPUT, reference=SCRIPT_MARK + SCRIPT_REFERENCE,
+                    failure_cases=(SCRIPT_MARK + "import sys\nprint(max(map(int, sys.stdin.read().split())))\n",
+                                   SCRIPT_MARK + "print(0)\n"))
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "a script printing len(tokens) paid 1.00" in detail
