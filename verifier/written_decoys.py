@@ -114,7 +114,8 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
     """One more wrong program for a task whose reference defines the functions it is called by and runs nothing at
     its top level: its first function returns a shape of its first parameter (:mod:`verifier.written_shapes`, round
     74's A6), every other a constant drawn as the others' are; for a script that defines no function, a script
-    printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`). Laid out as the reference is, not judged by its first
+    printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`), and for one that calls
+    its entry functions (:mod:`verifier.written_runs`), those printing it, called as the reference calls them. Laid out as the reference is, not judged by its first
     request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
     is no such program, the function has no plain first parameter, or its argument's kind is not read."""
     read = reading(reference, prompt)
@@ -124,9 +125,21 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
         program = WrittenDecoy(f"{LABEL}:a script printing {script_label(SCRIPT_SHAPE)}", text,
                                (Decoy("", None, SCRIPT_SHAPE),), judged=False, shaped=True)
         return _laid_out(program, read.fenced, 0, rng, False)
-    if read is None or not read.bound or read.runs:
+    if read is None or not read.bound or read.runs and read.run is None:
         return None
     signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
+    if read.run is not None:  # a `main()` run as the reference runs it, printing the count of its input's tokens
+        value, entries = rng.choice(CONSTANTS), read.run.names
+        lines = ["import sys", "", ""]
+        for name, parameters in signatures:
+            body = (["    data = sys.stdin.read()", f"    print({SCRIPT_SHAPE_TEXT})"] if name in entries else
+                    _body(parameters, value, rng, _local_names(read.words, read.bound)))
+            lines += [f"def {name}({', '.join(parameters)}):", *body, "", ""]
+        decoys = [Decoy(name, None, value) for name, _ in signatures if name not in entries]
+        program = WrittenDecoy(f"{LABEL}:{entries[0]} printing {script_label(SCRIPT_SHAPE)}",
+                               "\n".join([*lines, *read.run.lines]).rstrip() + "\n",
+                               (*decoys, Decoy("", None, SCRIPT_SHAPE)), judged=False, shaped=True)
+        return _laid_out(program, read.fenced, 0, rng, False)
     name, parameters = signatures[0]
     first = parameters[0].split("=")[0] if parameters else "*"
     shape = shape_of(name, first, prompt, read.tree, rng) if not first.startswith("*") else None

@@ -149,11 +149,11 @@ def test_a_shaped_program_holds_no_text_of_the_authors_but_the_names():
 
 
 @pytest.mark.parametrize(("reference", "prompt"), [
-    ("def main():\n    print(1)\n\n\nmain()\n", "Write a program printing 1."),
+    ("def total(xs):\n    return sum(xs)\n\n\nprint(total([1, 2]))\n", "Write total(xs)."),
     ("def total(*xs):\n    return sum(xs)\n", "Write total(*xs)."),
     ("def total(xs):\n    return str(xs).count('-')\n", "Write total(xs)."),
 ])
-def test_no_shaped_program_for_a_main_varargs_or_an_unread_kind(reference, prompt):
+def test_no_shaped_program_for_other_top_level_code_varargs_or_an_unread_kind(reference, prompt):
     assert shaped_decoy(reference, prompt, random.Random(0)) is None
 
 
@@ -230,3 +230,23 @@ def test_a_script_verifier_honest_only_on_programs_printing_one_thing_is_rejecte
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert report.reasons == ("failure_case_passes",) and "a script printing len(tokens) paid 1.00" in detail
+
+
+MAIN_REFERENCE = ("import sys\n\n\ndef main():\n    data = sys.stdin.read()\n    print(sum(map(int, data.split())))\n"
+                  "\n\nif __name__ == \"__main__\":\n    main()\n")
+
+
+def test_a_script_calling_its_main_gets_a_main_printing_the_count_called_as_the_reference_calls_it():
+    shaped = shaped_decoy(MAIN_REFERENCE, SCRIPT_PROMPT, random.Random(0))
+    assert shaped.label == "decoy:main printing len(tokens)" and shaped.decoys == (Decoy("", None, "len(t)"),)
+    assert shaped.text.endswith('if __name__ == "__main__":\n    main()\n') and "print(len(data.split()))" in shaped.text
+
+
+@pytest.mark.sandbox
+def test_a_main_verifier_honest_only_on_programs_printing_one_thing_is_rejected(pool):
+    task = TaskSpec(prompt=SCRIPT_PROMPT, verifier=SCRIPT_ONE_OUTPUT, reference=SCRIPT_MARK + MAIN_REFERENCE,
+                    failure_cases=(SCRIPT_MARK + "import sys\nprint(max(map(int, sys.stdin.read().split())))\n",
+                                   SCRIPT_MARK + "print(0)\n"))
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "main printing len(tokens) paid 1.00" in detail
