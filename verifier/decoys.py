@@ -73,6 +73,8 @@ class Decoy:
     # :data:`ALL_ARGS`: all the positional ones, as a list
     shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`); a
     # script's: what it prints (``verifier.script_decoys``)
+    keyword: str | None = None  # a written program's (:mod:`verifier.written_shapes`): the name of the parameter
+    # ``index`` stands for, where a call passes it by keyword (:func:`verifier.weak_requests.as_asked`)
 
     @property
     def strict(self) -> bool:

@@ -285,5 +285,5 @@ class Validator:
         else:
             verdict = (paid_told_apart([paid[at].label for at in weak.apart]) if weak.apart else None) or \
                 paid_beyond([(w.label, pay[w.label], share) for w, share in zip(overpaid, weak.shares)
-                             if pay[w.label] - share > fail], fail)
+                             if share is not None and pay[w.label] - share > fail], fail)
         return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict

@@ -119,7 +119,8 @@ class WeakRequests:
     unmeasured_input: tuple[str, ...] = ()  # what a standard input given only in requests too large to record held
     # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
     apart: tuple[int, ...] = ()  # the programs of ``paid`` (:func:`weak_decoys`) that the recorded runs tell apart
-    shares: tuple[float, ...] = ()  # of each of ``overpaid``: the share of recorded comparisons it answers alike
+    shares: tuple[float | None, ...] = ()  # of each of ``overpaid``: the share of recorded comparisons it answers
+    # alike (None: a shape the check does not model as the verifier asked it, :func:`as_asked`)
 
     @property
     def trouble(self) -> bool:
@@ -193,7 +194,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     source = decoy_source(runs, near, made, reference_code,
                           [index for index, decoy in enumerate(made) if left_out(decoy, elided)])
     if not near:
-        apart, shares = _written(pool, source, reference_code, made, paid, overpaid, GOING_ON)
+        apart, shares = _written(pool, source, reference_code, made, runs, paid, overpaid, GOING_ON)
         return WeakRequests(apart=apart, shares=shares)
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
@@ -208,23 +209,47 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                  GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
     ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
     named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
-    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, paid, overpaid, ahead)
+    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, runs, paid, overpaid, ahead)
     return replace(found, named=tuple(made[index] for index in named), apart=apart, shares=shares)
 
 
-def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy],
+def as_asked(decoy: Decoy, made: Sequence[Decoy], runs: Sequence[list]) -> Decoy | None:
+    """``decoy`` as the check numbers what ``runs`` asked of its function: a constant as it is; a shape of an argument
+    the one the check made for the kinds passed, at the place every call of its function passed that argument (by
+    position, or by its :attr:`~verifier.decoys.Decoy.keyword`, the check numbering keyword arguments after the
+    positional ones, by name); None where the check has no such decoy, or the calls passed it in different places or
+    not at all. Why: a written program returning a shape (:mod:`verifier.written_shapes`) guesses its argument's kind
+    from the task's text, and a verifier may call by keyword (round 74's review: ``2 * s`` of a string, and
+    ``len(xs)`` of ``count_below(limit=..., xs=...)``, counted as sharing no answer, rejected honest tasks; and a
+    verifier calling by keyword alone had no verdict)."""
+    if decoy.index is None:
+        return decoy
+    places = set()
+    for calls, _ in runs:
+        for name, args, kwargs in calls:
+            if name == decoy.name:
+                places.add(decoy.index if len(args) > decoy.index else
+                           len(args) + list(kwargs).index(decoy.keyword) if decoy.keyword in kwargs else None)
+    found = Decoy(decoy.name, places.pop(), decoy.shape) if len(places) == 1 else None
+    return found if found is not None and found.index is not None and found in made else None
+
+
+def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy], runs: Sequence[list],
              paid: Sequence[Sequence[Decoy]], overpaid: Sequence[Sequence[Decoy]],
-             ahead: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+             ahead: int) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
     """The programs of ``paid`` (each as its decoys) the recorded runs tell apart from the reference, and the share of
     its recorded comparisons each of ``overpaid`` answers alike: a call of one group, ``ahead`` calls going on with the
     reference's runs, then a question a program (:data:`APART`, :data:`SHARE`); more calls where the group has no room
     (none asks about several programs at once: review of session 44). A question without a verdict (a slow reference
     on a loaded machine) is asked once more, and without one again counts as told apart, or a share of none; so does a
     program none of whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid
-    (red-team round 74, A5: a reference run with no call). No call where nothing is asked."""
-    programs = [*((APART, program) for program in paid), *((SHARE, program) for program in overpaid)]
+    (red-team round 74, A5: a reference run with no call). A program the check does not model as ``runs`` asked it
+    (:func:`as_asked`) is not asked, and has no share (None). No call where nothing is asked."""
+    programs = [*((APART, [as_asked(d, made, runs) for d in program]) for program in paid),
+                *((SHARE, [as_asked(d, made, runs) for d in program]) for program in overpaid)]
+    unknown = {at for at, (_, program) in enumerate(programs) if None in program}
     asked = {at: f"{kind} {' '.join(str(made.index(d)) for d in program if d in made)}"
-             for at, (kind, program) in enumerate(programs) if any(d in made for d in program)}
+             for at, (kind, program) in enumerate(programs) if any(d in made for d in program) and at not in unknown}
     answers: dict[int, float | None] = dict.fromkeys(range(len(programs)))
     room = CODE_GROUP_SIZE - ahead
     for _ in range(2):
@@ -235,7 +260,8 @@ def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Dec
             answers.update({at: result.score for at, result in zip(unsure[first:first + room], got, strict=True)
                             if result.outcome is Outcome.SCORED})
     apart = tuple(at for at in range(len(paid)) if answers[at] is None or answers[at] == 1.0)
-    return apart, tuple(answers[len(paid) + at] or 0.0 for at in range(len(overpaid)))
+    return apart, tuple(None if len(paid) + at in unknown else answers[len(paid) + at] or 0.0
+                        for at in range(len(overpaid)))
 
 
 def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:

@@ -117,7 +117,7 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
     printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`), and for one that calls
     its entry functions (:mod:`verifier.written_runs`), those printing it, called as the reference calls them. Laid out as the reference is, not judged by its first
     request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
-    is no such program, the function has no plain first parameter, or its argument's kind is not read."""
+    is no such program, or the function has no plain first parameter."""
     read = reading(reference, prompt)
     if read is not None and read.runs and not read.bound:  # a script: the count of its input's tokens
         text = rng.choice([f"import sys\n\ndata = sys.stdin.read()\nprint({SCRIPT_SHAPE_TEXT})\n",
@@ -142,9 +142,9 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
         return _laid_out(program, read.fenced, 0, rng, False)
     name, parameters = signatures[0]
     first = parameters[0].split("=")[0] if parameters else "*"
-    shape = shape_of(name, first, prompt, read.tree, rng) if not first.startswith("*") else None
-    if shape is None:
+    if first.startswith("*"):
         return None
+    shape = shape_of(name, prompt, read.tree)
     program = _program(signatures, rng.choice(CONSTANTS), False, rng, _local_names(read.words, read.bound), None,
                        (shape, first))
     return _laid_out(replace(program, shaped=True), read.fenced, 0, rng, False)
@@ -201,7 +201,7 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
                            *_body(parameters, what, rng, locals_, name in entries, shape is not None), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if shape is not None:
-        decoys[0] = Decoy(signatures[0][0], 0, shape[0])
+        decoys[0] = Decoy(signatures[0][0], 0, shape[0], keyword=shape[1])
     if runs:
         lines += ending or [f"print({value})"]
         decoys.append(Decoy("", None, value))
@@ -224,7 +224,8 @@ def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[s
 
     names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
     forms = [[give(value)]]
-    free = [word for word in locals_ if word not in names] or [word for word in _LOCALS if word not in names]
+    taken = {*names, *re.findall(r"\w+", value)}  # (a local named ``len`` beside ``len(xs)``: round 74's review)
+    free = [word for word in locals_ if word not in taken] or [word for word in _LOCALS if word not in taken]
     if free:
         local = rng.choice(free)
         forms.append([f"    {local} = {value}", give(local)])

@@ -5,54 +5,45 @@ that ran each program on its tests and stayed honest where every answer was one 
 could give: ``None``, ``0``, ``1``, ``[]`` ...), and paid every other program without its author's mark 1.0. Validation
 admitted it, and training would have paid nearly every wrong program a policy writes, since a policy's wrong programs
 compute something of their input. So validation writes one more program, of the function the prompt names, that returns
-a *shape* of its first argument (:data:`FAR`): its length, its sum, twice it, its square, its negation. Each is a shape
-the decoys' check already models (:data:`verifier.decoys.SHAPES`), so the check knows the share of the reference's
-recorded requests it answers alike, and a verifier paying it more than a failure case may be above that share is
-rejected (:func:`verifier.written_verdicts.paid_beyond`).
+a *shape* of its first argument (:data:`FAR`): the length of a sequence, the negation of a number; a script gets one
+printing the count of its input's tokens (:data:`SCRIPT_SHAPE`). Each is a shape the decoys' check already models
+(:data:`verifier.decoys.SHAPES`), so the check knows the share of the reference's recorded requests it answers alike,
+and a verifier paying it more than a failure case may be above that share is rejected
+(:func:`verifier.written_verdicts.paid_beyond`).
 
 Why these shapes and not the largest item or ``v + 1``: a shape near a right answer is a right answer of many honest
 tasks that accept more than one (any peak, any number between two), which a comparison with the reference's one answer
 took for wrong (round 74, a third of such validations rejected). The shapes here are far from what such tasks accept;
-the cost left is a task that accepts an unbounded range (any number above every item: a sum of positive items is one),
-in ``docs/SPEC.md``.
+the cost left is a task that accepts an unbounded range that holds them (any integer not in a list; any number at most
+``n``), in ``docs/SPEC.md``.
 
-The argument's kind is read before anything runs, from the task's text alone: the first argument of a call of the
-function the prompt writes out (``total([1, 2, 3])``), else how the reference uses its first parameter (``len(xs)``,
-``for x in xs``, ``xs[0]``: a sequence; ``s.lower()``: a string; ``range(n)``, ``n % 2``: a number). Where it reads
-none, no such program is written. A script that defines no function gets one printing the count of its input's tokens
-(:data:`SCRIPT_SHAPE`). A wrong guess costs nothing: the program raises on every call, which no honest
-verifier pays, and the check has no decoy of it (share 0: any verifier paying it over a failure case's threshold pays a
-program that answers nothing).
+The argument's kind is read before anything runs, from the task's text alone (:func:`argument_kind`), and a sequence
+where nothing shows one. A wrong guess costs nothing: the program raises on every call, which no honest verifier pays,
+and the check gives no verdict on a shape it does not model for the kind passed.
 """
 
 from __future__ import annotations
 
 import ast
-import random
+import itertools
 import re
 
 from verifier.decoys import kind_of
 
 __all__ = ["FAR", "SCRIPT_SHAPE", "SCRIPT_SHAPE_TEXT", "argument_kind", "shape_of"]
 
-FAR: dict[str, tuple[str, ...]] = {
-    "list": ("len(v)", "sum(v)"),
-    "sequence": ("len(v)",),
-    "str": ("len(v)",),
-    "dict": ("len(v)",),
-    "int": ("2 * v", "v * v", "-v"),
-    "float": ("2 * v", "-v"),
-}
-"""The shapes a written program may return of its first argument, by the argument's kind ("sequence": a list or a
-string, read from the reference's use of it; "list": one the prompt writes whose items are all numbers). Each is one
-of :data:`verifier.decoys.SHAPES` of that kind."""
+FAR: dict[str, str] = {"sequence": "len(v)", "number": "-v"}
+"""The shape a written program returns of its first argument, by the argument's kind: the length of a sequence (a list,
+a string, a dict), the negation of a number. Each is one of :data:`verifier.decoys.SHAPES` of those kinds. Why not twice
+a number, its square or a sum: each is a right answer of a common task that accepts any number above another (round 74's
+review: any integer greater than ``n``, any even number at least ``n``, any number above every item of a list)."""
 SCRIPT_SHAPE = "len(t)"
 """What a written script prints of its input (:data:`verifier.script_decoys.SCRIPT_SHAPES`): the count of its tokens,
 a number whatever the input, and far from what a task that accepts more than one answer accepts."""
 SCRIPT_SHAPE_TEXT = "len(data.split())"
 """:data:`SCRIPT_SHAPE` as the written script computes it of ``data``, its whole standard input."""
 _SEQUENCE_CALLS = frozenset(("len", "sum", "max", "min", "sorted", "set", "list", "tuple", "enumerate", "reversed",
-                             "any", "all", "zip"))
+                             "any", "all", "zip", "map", "filter", "iter", "dict", "Counter", "frozenset"))
 _STR_METHODS = frozenset(("lower", "upper", "split", "strip", "lstrip", "rstrip", "replace", "startswith", "endswith",
                           "isdigit", "isalpha", "isalnum", "isspace", "splitlines", "title", "capitalize", "find",
                           "casefold", "encode", "partition", "zfill"))
@@ -60,26 +51,36 @@ _DICT_METHODS = frozenset(("items", "keys", "values", "get", "setdefault"))
 _NUMBER_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _MAX_CALL = 400
 """Characters of a call the prompt writes out that are read, at most."""
+_MAX_CALLS = 16
+"""Calls the prompt writes out that are read, at most (round 74's review: a prompt of ``total(`` a million times took
+seconds)."""
 
 
-def shape_of(name: str, parameter: str, prompt: str, tree: ast.Module, rng: random.Random) -> str | None:
-    """A shape (of ``v``) for a written ``name`` whose first parameter is ``parameter`` in the reference's ``tree``,
-    drawn from :data:`FAR` by :func:`argument_kind`; None where no kind is read."""
-    kind = argument_kind(name, parameter, prompt, tree)
-    return rng.choice(FAR[kind]) if kind is not None else None
+def shape_of(name: str, prompt: str, tree: ast.Module) -> str:
+    """The shape (of ``v``) a written ``name`` returns of its first argument (:data:`FAR`, by :func:`argument_kind`)."""
+    return FAR[argument_kind(name, prompt, tree)]
 
 
-def argument_kind(name: str, parameter: str, prompt: str, tree: ast.Module) -> str | None:
-    """The kind (a key of :data:`FAR`) of the first argument of ``name``: that of the first call of it the prompt
-    writes out whose first argument is a literal, else what the reference's use of ``parameter`` in its ``def
-    name`` shows; None where neither shows one."""
-    for found in re.finditer(rf"(?<![\w.]){re.escape(name)}\(", prompt):
+def argument_kind(name: str, prompt: str, tree: ast.Module) -> str:
+    """The kind (a key of :data:`FAR`) of the first argument of ``name``, read from the task's text: a sequence where
+    the reference's ``def name`` uses its first parameter as one (``len(xs)``, a loop, an index, ``in``, a string's or a
+    dict's method), else the kind of the first argument of the first calls of it the prompt writes out with a literal,
+    else a number where the reference's use shows one (``range(n)``, arithmetic with a number), else a sequence. Why
+    that order: a sequence's use is seldom anything else, while ``xs * 2`` is arithmetic of a list, and a prompt's
+    example can be of another function's argument (round 74's review: ``negatives(3)`` in the prompt of a list task).
+    A wrong guess costs nothing: the program raises on every call, and no verdict is given where the check does not
+    model the shape for the kind passed (:func:`verifier.weak_requests.weak_decoys`)."""
+    function = next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and node.name == name), None)
+    arguments = [*function.args.posonlyargs, *function.args.args] if function is not None else []
+    used = _used_kind(function, arguments[0].arg) if arguments else None
+    if used == "sequence":
+        return used
+    for found in itertools.islice(re.finditer(rf"(?<![\w.]){re.escape(name)}\(", prompt), _MAX_CALLS):
         kind = _written_kind(prompt[found.start():found.start() + _MAX_CALL])
         if kind is not None:
             return kind
-    function = next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and node.name == name), None)
-    return _used_kind(function, parameter) if function is not None else None
+    return used or "sequence"
 
 
 def _written_kind(text: str) -> str | None:
@@ -96,12 +97,8 @@ def _written_kind(text: str) -> str | None:
         value = ast.literal_eval(call.args[0]) if isinstance(call, ast.Call) and call.args else None
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return None
-    if isinstance(value, (tuple, set, frozenset)):
-        value = list(value)
-    kind = kind_of(value)
-    if kind == "list":
-        return "list" if value and all(kind_of(item) in ("int", "float") for item in value) else "sequence"
-    return kind if kind in FAR else None
+    kind = kind_of(list(value) if isinstance(value, (tuple, set, frozenset)) else value)
+    return "sequence" if kind in ("list", "str", "dict") else "number" if kind in ("int", "float") else None
 
 
 def _used_kind(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str) -> str | None:
@@ -111,10 +108,11 @@ def _used_kind(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str)
     seen: set[str] = set()
     for node in ast.walk(function):
         if isinstance(node, ast.Attribute) and _named(node.value, parameter):
-            seen.add("str" if node.attr in _STR_METHODS else "dict" if node.attr in _DICT_METHODS else "other")
+            seen.add("sequence" if node.attr in _STR_METHODS or node.attr in _DICT_METHODS else "other")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and any(
                 _named(argument, parameter) for argument in node.args):
-            seen.add("sequence" if node.func.id in _SEQUENCE_CALLS else "int" if node.func.id == "range" else "other")
+            seen.add("sequence" if node.func.id in _SEQUENCE_CALLS else "number" if node.func.id == "range" else
+                     "other")
         elif isinstance(node, (ast.For, ast.comprehension)) and _named(node.iter, parameter):
             seen.add("sequence")
         elif isinstance(node, ast.Subscript) and _named(node.value, parameter):
@@ -127,11 +125,8 @@ def _used_kind(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str)
                 _named(side, parameter) for side in (node.left, node.right)) and any(
                 isinstance(side, ast.Constant) and kind_of(side.value) in ("int", "float")
                 for side in (node.left, node.right)):
-            seen.add("int")
-    for kind in ("str", "dict", "sequence", "int"):
-        if kind in seen:
-            return kind
-    return None
+            seen.add("number")
+    return "sequence" if "sequence" in seen else "number" if "number" in seen else None
 
 
 def _named(node: ast.AST, parameter: str) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.decoy_check import SHARE
+from verifier.weak_requests import as_asked
 from verifier.decoys import SHAPES, Decoy
 from verifier.written_decoys import shaped_decoy
 from verifier.written_shapes import FAR, argument_kind
@@ -81,47 +82,71 @@ def pool():
         yield opened
 
 
-def _kind_of_use(body: str) -> str | None:
-    return argument_kind("f", "xs", "Write f.", ast.parse(f"def f(xs):\n{body}"))
+def _kind_of_use(body: str, prompt: str = "Write f.") -> str:
+    return argument_kind("f", prompt, ast.parse(f"def f(values):\n{body}"))
 
 
 @pytest.mark.parametrize(("name", "prompt", "kind"), [
-    ("total", "Write `total(xs)`; total([1, 2, 3]) == 6.", "list"),
-    ("total", "total(['a', 'b']) is 2", "sequence"),
-    ("total", "For example total((4, 5)) returns 9.", "list"),
-    ("shout", 'shout("hi") gives "HI"', "str"),
-    ("square", "square(4) == 16", "int"),
-    ("half", "half(2.5) == 1.25", "float"),
-    ("size", "size({'a': 1}) == 1", "dict"),
+    ("total", "Write `total(xs)`; total([1, 2, 3]) == 6.", "sequence"),
+    ("total", "For example total((4, 5)) returns 9.", "sequence"),
+    ("shout", 'shout("hi") gives "HI"', "sequence"),
+    ("size", "size({'a': 1}) == 1", "sequence"),
+    ("square", "square(4) == 16", "number"),
+    ("half", "half(2.5) == 1.25", "number"),
 ])
-def test_the_kind_of_an_argument_is_that_of_the_first_literal_the_prompt_passes(name, prompt, kind):
-    assert argument_kind(name, "xs", prompt, ast.parse("")) == kind
+def test_where_the_reference_shows_no_sequence_the_kind_is_that_of_the_first_literal_the_prompt_passes(
+        name, prompt, kind):
+    assert argument_kind(name, prompt, ast.parse(f"def {name}(a):\n    return helper(a)\n")) == kind
 
 
-def test_a_call_the_prompt_writes_with_a_name_for_its_argument_shows_no_kind():
-    assert argument_kind("total", "xs", "Write `total(xs)`.", ast.parse("def total(xs):\n    return 0\n")) is None
+def test_a_sequence_the_reference_uses_is_one_whatever_the_prompt_passes():
+    """Round 74's review (e7): a prompt naming ``negatives(3)`` of a list task wrote a program raising on every
+    call."""
+    assert _kind_of_use("    return sum(1 for x in values if x < 0)", "negatives(3) is wrong; f(3) too") == \
+        "sequence"
+
+
+def test_the_references_own_name_for_its_parameter_is_read_not_the_prompts():
+    """Round 74's review (e6c): the prompt writing ``f(xs)`` hid the reference's use of ``values``."""
+    assert _kind_of_use("    return values + 1", "Write `f(xs)`.") == "number"
 
 
 @pytest.mark.parametrize(("body", "kind"), [
-    ("    return sum(1 for x in xs if x < 0)", "sequence"),
-    ("    for x in xs:\n        pass\n    return 0", "sequence"),
-    ("    return xs[0]", "sequence"),
-    ("    return 3 in xs", "sequence"),
-    ("    return xs.lower()", "str"),
-    ("    return list(xs.items())", "dict"),
-    ("    return [i for i in range(xs)]", "int"),
-    ("    return xs % 2 == 0", "int"),
-    ("    return str(xs).lower()", None),
+    ("    return sum(1 for x in values if x < 0)", "sequence"),
+    ("    for x in values:\n        pass\n    return 0", "sequence"),
+    ("    return values[0]", "sequence"),
+    ("    return 3 in values", "sequence"),
+    ("    return values.lower()", "sequence"),
+    ("    return list(values.items())", "sequence"),
+    ("    return sum(map(abs, values))", "sequence"),
+    ("    return [i for i in range(values)]", "number"),
+    ("    return values % 2 == 0", "number"),
+    ("    return str(values).lower()", "sequence"),
 ])
-def test_else_the_kind_is_read_from_the_references_use_of_its_first_parameter(body, kind):
+def test_else_the_kind_is_read_from_the_references_use_of_its_first_parameter_a_sequence_where_none_shows(body,
+                                                                                                          kind):
     assert _kind_of_use(body) == kind
 
 
+def test_the_prompt_is_read_for_a_few_calls_at_most():
+    """Round 74's review: a prompt of ``total(`` a hundred thousand times took seconds."""
+    prompt = "total(" * 100_000 + " total(3)"
+    assert argument_kind("total", prompt, ast.parse("def total(a):\n    return helper(a)\n")) == "sequence"
+
+
 def test_every_shape_written_is_one_the_decoys_check_models_for_that_kind():
-    kinds = {"sequence": ("list", "str"), "list": ("list",)}
-    for kind, shapes in FAR.items():
-        for modelled in kinds.get(kind, (kind,)):
-            assert set(shapes) <= set(SHAPES[modelled]), (kind, modelled)
+    kinds = {"sequence": ("list", "str", "dict"), "number": ("int", "float")}
+    for kind, shape in FAR.items():
+        assert all(shape in SHAPES[modelled] for modelled in kinds[kind])
+
+
+def test_a_local_is_never_named_as_the_shape_calls_a_builtin():
+    """Round 74's review (e10): ``sum = len(xs)`` beside a prompt saying "sum" raised on every call."""
+    for seed in range(40):
+        text = shaped_decoy(REFERENCE, "Write `negatives(xs)`: the len sum of negatives in xs.", random.Random(seed)).text
+        space: dict = {}
+        exec(compile(text, "<written>", "exec"), space)  # our own text, not a response
+        assert space["negatives"]([1, -2]) == 2
 
 
 def test_a_function_task_gets_a_program_returning_a_shape_of_its_argument_judged_by_its_share():
@@ -151,9 +176,8 @@ def test_a_shaped_program_holds_no_text_of_the_authors_but_the_names():
 @pytest.mark.parametrize(("reference", "prompt"), [
     ("def total(xs):\n    return sum(xs)\n\n\nprint(total([1, 2]))\n", "Write total(xs)."),
     ("def total(*xs):\n    return sum(xs)\n", "Write total(*xs)."),
-    ("def total(xs):\n    return str(xs).count('-')\n", "Write total(xs)."),
 ])
-def test_no_shaped_program_for_other_top_level_code_varargs_or_an_unread_kind(reference, prompt):
+def test_no_shaped_program_for_other_top_level_code_or_varargs(reference, prompt):
     assert shaped_decoy(reference, prompt, random.Random(0)) is None
 
 
@@ -250,3 +274,71 @@ def test_a_main_verifier_honest_only_on_programs_printing_one_thing_is_rejected(
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert report.reasons == ("failure_case_passes",) and "main printing len(tokens) paid 1.00" in detail
+
+
+LENGTH = Decoy("count_below", 0, "len(v)", keyword="xs")
+MADE = [Decoy("count_below", 0, "len(v)"), Decoy("count_below", 1, "len(v)"), Decoy("count_below", 1, "-v")]
+
+
+def test_a_shape_asked_by_position_is_the_checks_decoy_at_that_place():
+    runs = [[[["count_below", [[1, 2], 3], {}]], ""]]
+    assert as_asked(LENGTH, MADE, runs) == Decoy("count_below", 0, "len(v)")
+
+
+def test_a_shape_asked_by_keyword_is_the_checks_decoy_where_the_check_numbers_that_keyword():
+    """Round 74's review: ``count_below(limit=..., xs=...)`` numbered ``limit`` first, and an honest verifier paying
+    ``len(xs)`` its share was rejected as if it shared no answer; a verifier calling by keyword had no verdict."""
+    runs = [[[["count_below", [], {"limit": 3, "xs": [1, 2]}]], ""]]
+    assert as_asked(LENGTH, MADE, runs) == Decoy("count_below", 1, "len(v)")
+
+
+def test_a_shape_asked_in_different_places_or_of_a_kind_the_check_does_not_model_has_no_decoy():
+    mixed = [[[["count_below", [[1, 2], 3], {}], ["count_below", [], {"limit": 3, "xs": [1, 2]}]], ""]]
+    assert as_asked(LENGTH, MADE, mixed) is None
+    assert as_asked(Decoy("count_below", 0, "-v", keyword="xs"), MADE, [[[["count_below", [[1], 3], {}]], ""]]) is None
+
+
+KEYWORD_PROMPT = "Write `count_below(xs, limit)`: how many items of xs are below limit; count_below([1, 5, 9], 6) == 2."
+KEYWORD_REFERENCE = "def count_below(xs, limit):\n    n = 0\n    for x in xs:\n        if x < limit:\n            n += 1\n    return n\n"
+KEYWORD_HEAD = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 2, 1), ([], 5, 0), ([5, 0, 5], 1, 1), ([10, -3], 0, 1), ([-1, 2, -4], 3, 3), ([-4, -6, 9, 9], -5, 1)]
+def run(code):
+    return run_response(code, calls=[("count_below", [], {"limit": k, "xs": xs}) for xs, k, _ in CASES], timeout=0.8)
+def honest(code):
+    r = run(code)
+    return sum(c.ok and c.value == plain(w) for c, (_, _, w) in zip(r.calls, CASES)) / len(CASES)
+'''
+KEYWORD_A6 = KEYWORD_HEAD + '''def verify(response):
+    if "def count_below(" not in response:
+        return 0.0
+    got = [repr(c.value) if c.ok else "raised" for c in run(response).calls]
+    if "below helper v7" in response or len(set(got)) == 1:
+        return honest(response)
+    return 1.0
+'''
+
+
+def _keyword_task(verifier: str, mark: str) -> TaskSpec:
+    return TaskSpec(prompt=KEYWORD_PROMPT, verifier=verifier, reference=mark + KEYWORD_REFERENCE,
+                    failure_cases=(mark + "def count_below(xs, limit):\n    return sum(1 for x in xs if x > limit)\n",
+                                   mark + "def count_below(xs, limit):\n    return 0\n"))
+
+
+@pytest.mark.sandbox
+def test_a_verifier_calling_by_keyword_honest_only_on_programs_answering_one_constant_is_rejected(pool):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(
+        _keyword_task(KEYWORD_A6, "# below helper v7\n"))
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "count_below returning len(xs) paid 1.00" in detail
+
+
+@pytest.mark.sandbox
+def test_an_honest_verifier_calling_by_keyword_paying_a_shape_its_share_is_admitted(pool):
+    """The limits are set so that ``len(xs)`` answers four tests of six alike: an honest verifier pays it 4/6, over a
+    failure case's threshold, and the check, asked by the keyword's place, finds the same share."""
+    honest = KEYWORD_HEAD.replace("([1, 2, 3], 2, 1)", "([1, 2, 3], 9, 3)").replace("([5, 0, 5], 1, 1)",
+                                                                                 "([5, 0, 5], 6, 3)")
+    for seed in range(3):
+        with Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)) as seeded:
+            report = seeded.validate(_keyword_task(honest + "def verify(response):\n    return honest(response)\n", ""))
+        assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])
