@@ -113,7 +113,7 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
 def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDecoy | None:
     """One more wrong program for a task whose reference defines the functions it is called by and runs nothing at
     its top level: its first function returns a shape of its first parameter (:mod:`verifier.written_shapes`, round
-    74's A6), every other a constant drawn as the others' are; for a script that defines no function, a script
+    74's A6; the first that no other calls), every other a constant drawn as the others' are; for a script that defines no function, a script
     printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`), and for one that calls
     its entry functions (:mod:`verifier.written_runs`), those printing it, called as the reference calls them. Laid out as the reference is, not judged by its first
     request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
@@ -140,6 +140,9 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
                                "\n".join([*lines, *read.run.lines]).rstrip() + "\n",
                                (*decoys, Decoy("", None, SCRIPT_SHAPE)), judged=False, shaped=True)
         return _laid_out(program, read.fenced, 0, rng, False)
+    called = {node.func.id for node in ast.walk(read.tree) if isinstance(node, ast.Call) and
+              isinstance(node.func, ast.Name)}  # (a helper another function calls is not the one a verifier calls)
+    signatures.sort(key=lambda signature: signature[0] in called)
     name, parameters = signatures[0]
     first = parameters[0].split("=")[0] if parameters else "*"
     if first.startswith("*"):

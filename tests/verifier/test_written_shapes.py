@@ -342,3 +342,9 @@ def test_an_honest_verifier_calling_by_keyword_paying_a_shape_its_share_is_admit
         with Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)) as seeded:
             report = seeded.validate(_keyword_task(honest + "def verify(response):\n    return honest(response)\n", ""))
         assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])
+
+
+def test_the_function_shaped_is_one_no_other_calls_where_the_prompt_names_none():
+    reference = "def helper(z):\n    return z < 0\n\n\ndef negatives(xs):\n    return sum(1 for x in xs if helper(x))\n"
+    assert shaped_decoy(reference, "Count the items below zero.", random.Random(0)).label.startswith(
+        "decoy:negatives returning len(")
