@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from verifier.script_decoys import SCRIPT_CONSTANTS, SCRIPT_SHAPES, script_answers_source, script_label
 
-__all__ = ["ALL_ARGS", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source", "decoys",
-           "kind_of", "left_out", "varargs_names"]
+__all__ = ["ALL_ARGS", "ARGUMENT", "CONSTANTS", "MAX_DECOYS", "REARRANGING", "SHAPES", "Decoy", "answers_source",
+           "as_asked", "decoys", "kind_of", "left_out", "varargs_names"]
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "bool": ("v", "not v"),
@@ -60,7 +60,8 @@ ALL_ARGS = -1
 the reference defines with ``*args`` (:func:`varargs_names`). Why: session 35's red-team (E5) paid ``total(7)``
 alone, of ``total(*numbers)``; every shape of the one argument a call passed was told apart, or right on the near
 runs, and the first, the largest and the last of the numbers were never tried."""
-_ARGUMENT = re.compile(r"\bv\b")
+ARGUMENT = re.compile(r"\bv\b")
+"""The argument in a shape (:data:`SHAPES`)."""
 _NUMBERS = re.compile(r"\bn\b")  # (a script shape of the numbers among its input's tokens)
 
 
@@ -74,7 +75,7 @@ class Decoy:
     shape: str  # what it returns: an expression of ``v`` (:data:`SHAPES`), or a constant (:data:`CONSTANTS`); a
     # script's: what it prints (``verifier.script_decoys``)
     keyword: str | None = None  # a written program's (:mod:`verifier.written_shapes`): the name of the parameter
-    # ``index`` stands for, where a call passes it by keyword (:func:`verifier.weak_requests.as_asked`)
+    # ``index`` stands for, where a call passes it by keyword (:func:`as_asked`)
 
     @property
     def strict(self) -> bool:
@@ -90,7 +91,7 @@ class Decoy:
             return script_label(self.shape)
         if self.index is None:
             return self.shape
-        return _ARGUMENT.sub("args" if self.index == ALL_ARGS else f"arg{self.index + 1}", self.shape)
+        return ARGUMENT.sub("args" if self.index == ALL_ARGS else f"arg{self.index + 1}", self.shape)
 
     @property
     def described(self) -> str:
@@ -157,6 +158,27 @@ def left_out(decoy: Decoy, elided: frozenset[tuple]) -> bool:
     return decoy.index is None or decoy.index == ALL_ARGS or any(
         len(feature) == 3 and feature[0] == decoy.name and decoy.shape in SHAPES.get(feature[2], ())
         for feature in elided)
+
+
+def as_asked(decoy: Decoy, made: Sequence[Decoy], runs: Sequence[list]) -> Decoy | None:
+    """``decoy`` as the check numbers what ``runs`` asked of its function: a constant as it is; a shape of an argument
+    the one the check made for the kinds passed, at the place every call of its function passed that argument (by
+    position, or by its :attr:`Decoy.keyword`, the check numbering keyword arguments after the
+    positional ones, by name); None where the check has no such decoy, or the calls passed it in different places or
+    not at all. Why: a written program returning a shape (:mod:`verifier.written_shapes`) guesses its argument's kind
+    from the task's text, and a verifier may call by keyword (round 74's review: ``2 * s`` of a string, and
+    ``len(xs)`` of ``count_below(limit=..., xs=...)``, counted as sharing no answer, rejected honest tasks; and a
+    verifier calling by keyword alone had no verdict)."""
+    if decoy.index is None:
+        return decoy
+    places = set()
+    for calls, _ in runs:
+        for name, args, kwargs in calls:
+            if name == decoy.name:
+                places.add(decoy.index if len(args) > decoy.index else
+                           len(args) + list(kwargs).index(decoy.keyword) if decoy.keyword in kwargs else None)
+    found = Decoy(decoy.name, places.pop(), decoy.shape) if len(places) == 1 else None
+    return found if found is not None and found.index is not None and found in made else None
 
 
 def answers_source() -> str:

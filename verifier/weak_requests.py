@@ -72,7 +72,7 @@ from typing import Protocol
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_bounds import BUDGET_S
 from verifier.decoy_check import ALL, APART, MORE, SHARE, decoy_source
-from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
+from verifier.decoys import MAX_DECOYS, Decoy, as_asked, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs, unrecorded
@@ -120,7 +120,8 @@ class WeakRequests:
     # that no recorded one did (:attr:`verifier.recorded_runs.RecordedRuns.unmeasured_input`)
     apart: tuple[int, ...] = ()  # the programs of ``paid`` (:func:`weak_decoys`) that the recorded runs tell apart
     shares: tuple[float | None, ...] = ()  # of each of ``overpaid``: the share of recorded comparisons it answers
-    # alike (None: a shape the check does not model as the verifier asked it, :func:`as_asked`)
+    # alike (None: a shape the check does not model as the verifier asked it,
+    # :func:`verifier.decoys.as_asked`)
 
     @property
     def trouble(self) -> bool:
@@ -209,29 +210,9 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                  GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
     ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
     named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
-    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, runs, paid, overpaid, ahead)
+    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, runs, paid, overpaid,
+                                                            ahead)
     return replace(found, named=tuple(made[index] for index in named), apart=apart, shares=shares)
-
-
-def as_asked(decoy: Decoy, made: Sequence[Decoy], runs: Sequence[list]) -> Decoy | None:
-    """``decoy`` as the check numbers what ``runs`` asked of its function: a constant as it is; a shape of an argument
-    the one the check made for the kinds passed, at the place every call of its function passed that argument (by
-    position, or by its :attr:`~verifier.decoys.Decoy.keyword`, the check numbering keyword arguments after the
-    positional ones, by name); None where the check has no such decoy, or the calls passed it in different places or
-    not at all. Why: a written program returning a shape (:mod:`verifier.written_shapes`) guesses its argument's kind
-    from the task's text, and a verifier may call by keyword (round 74's review: ``2 * s`` of a string, and
-    ``len(xs)`` of ``count_below(limit=..., xs=...)``, counted as sharing no answer, rejected honest tasks; and a
-    verifier calling by keyword alone had no verdict)."""
-    if decoy.index is None:
-        return decoy
-    places = set()
-    for calls, _ in runs:
-        for name, args, kwargs in calls:
-            if name == decoy.name:
-                places.add(decoy.index if len(args) > decoy.index else
-                           len(args) + list(kwargs).index(decoy.keyword) if decoy.keyword in kwargs else None)
-    found = Decoy(decoy.name, places.pop(), decoy.shape) if len(places) == 1 else None
-    return found if found is not None and found.index is not None and found in made else None
 
 
 def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy], runs: Sequence[list],
@@ -244,7 +225,7 @@ def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Dec
     on a loaded machine) is asked once more, and without one again counts as told apart, or a share of none; so does a
     program none of whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid
     (red-team round 74, A5: a reference run with no call). A program the check does not model as ``runs`` asked it
-    (:func:`as_asked`) is not asked, and has no share (None). No call where nothing is asked."""
+    (:func:`verifier.decoys.as_asked`) is not asked, and has no share (None). No call where nothing is asked."""
     programs = [*((APART, [as_asked(d, made, runs) for d in program]) for program in paid),
                 *((SHARE, [as_asked(d, made, runs) for d in program]) for program in overpaid)]
     unknown = {at for at, (_, program) in enumerate(programs) if None in program}

@@ -19,7 +19,7 @@ Why constants in these three (red-team round 74): a shape of the argument near a
 1``) is a right answer of many honest tasks that accept more than one (any peak, any number between two), and a
 comparison with the reference's one answer rejected them in about a third of their validations; a constant is rarely
 right everywhere a verifier asks. One more program (:func:`shaped_decoy`) returns a shape far from those (a length,
-twice a number: :mod:`verifier.written_shapes`), judged by its share of right answers alone, since round 74's A6 stayed
+a negation: :mod:`verifier.written_shapes`), judged by its share of right answers alone, since round 74's A6 stayed
 honest on every program answering a constant. A
 verifier that runs a weak test on unmarked programs (``total([7])``), which no constant passes, asks the first of them
 first what it never asked the reference (:func:`verifier.written_verdicts.asked_otherwise`, validator 1.35); one whose
@@ -42,9 +42,9 @@ import re
 from dataclasses import dataclass, replace
 
 from verifier.checks_probes import Probe, ProbeKind, prompt_words
-from verifier.decoys import CONSTANTS, Decoy
-from verifier.written_reading import reading
+from verifier.decoys import ARGUMENT, CONSTANTS, Decoy
 from verifier.script_decoys import script_label
+from verifier.written_reading import reading
 from verifier.written_shapes import SCRIPT_SHAPE, SCRIPT_SHAPE_TEXT, shape_of
 
 __all__ = ["BOTH", "LABEL", "WRITTEN", "WrittenDecoy", "shaped_decoy", "written_decoys"]
@@ -64,8 +64,6 @@ _STOP = frozenset(("the", "and", "for", "with", "that", "this", "from", "into", 
                    "return", "returns", "function", "given", "should", "will", "then", "when", "not", "all", "any",
                    "one", "two", "you", "your", "use", "using", "print", "prints"))
 """Words of a prompt no policy names a local by."""
-_ARGUMENT = re.compile(r"\bv\b")
-"""The argument in a shape (:data:`verifier.written_shapes.FAR`)."""
 _PROSE = ("Here is the code:", "Sure, here it is:", "This should work:", "Solution:", "Here's my implementation.")
 """A line of prose a policy writes before its code."""
 
@@ -79,7 +77,7 @@ class WrittenDecoy:
     decoys: tuple[Decoy, ...]
     judged: bool = True  # what :func:`verifier.written_verdicts.asked_otherwise` judges: laid out as the
     # reference is (:func:`_laid_out`), and written as it is where a verifier may read a text to choose its calls
-    shaped: bool = False  # its first function returns a shape of its argument (:func:`_shaped`): judged by its
+    shaped: bool = False  # its first function returns a shape of its argument (:func:`shaped_decoy`): judged by its
     # share of right answers alone, paid in full or not (a shape may be right on most requests, as no constant is)
 
     @property
@@ -111,13 +109,14 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
 
 
 def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDecoy | None:
-    """One more wrong program for a task whose reference defines the functions it is called by and runs nothing at
-    its top level: its first function returns a shape of its first parameter (:mod:`verifier.written_shapes`, round
-    74's A6; the first that no other calls), every other a constant drawn as the others' are; for a script that defines no function, a script
-    printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`), and for one that calls
-    its entry functions (:mod:`verifier.written_runs`), those printing it, called as the reference calls them. Laid out as the reference is, not judged by its first
-    request, and judged by its share of right answers alone (:attr:`WrittenDecoy.shaped`). None where the reference
-    is no such program, or the function has no plain first parameter."""
+    """One more wrong program, round 74's A6 (:mod:`verifier.written_shapes`): for a reference that defines the
+    functions it is called by and runs nothing at its top level, its first function that no other calls returns a
+    shape of its first parameter, every other a drawn constant; for a script that defines no function, a script
+    printing the count of its input's tokens (:data:`verifier.written_shapes.SCRIPT_SHAPE`); for one that calls its
+    entry functions (:mod:`verifier.written_runs`), those printing it, called as the reference calls them. Laid out as
+    the reference is, not judged by its first request, and judged by its share of right answers alone
+    (:attr:`WrittenDecoy.shaped`). None where the reference is no such program, or the function has no plain first
+    parameter."""
     read = reading(reference, prompt)
     if read is not None and read.runs and not read.bound:  # a script: the count of its input's tokens
         text = rng.choice([f"import sys\n\ndata = sys.stdin.read()\nprint({SCRIPT_SHAPE_TEXT})\n",
@@ -140,8 +139,9 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
                                "\n".join([*lines, *read.run.lines]).rstrip() + "\n",
                                (*decoys, Decoy("", None, SCRIPT_SHAPE)), judged=False, shaped=True)
         return _laid_out(program, read.fenced, 0, rng, False)
-    called = {node.func.id for node in ast.walk(read.tree) if isinstance(node, ast.Call) and
-              isinstance(node.func, ast.Name)}  # (a helper another function calls is not the one a verifier calls)
+    called = {call.func.id for node in read.tree.body for call in ast.walk(node) if isinstance(call, ast.Call) and
+              isinstance(call.func, ast.Name) and call.func.id != getattr(node, "name", None)}  # (a helper another
+    # function calls is not the one a verifier calls; a function calling itself is: the final review)
     signatures.sort(key=lambda signature: signature[0] in called)
     name, parameters = signatures[0]
     first = parameters[0].split("=")[0] if parameters else "*"
@@ -197,11 +197,11 @@ def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rn
     entries, ending = run or ((), ())
     given = [value] * len(signatures)
     if shape is not None:
-        given[0] = _ARGUMENT.sub(shape[1], shape[0])
+        given[0] = ARGUMENT.sub(shape[1], shape[0])
     lines = ["import sys", "", ""] if run else []
     lines += [line for (name, parameters), what in zip(signatures, given)
               for line in (f"def {name}({', '.join(parameters)}):",
-                           *_body(parameters, what, rng, locals_, name in entries, shape is not None), "", "")]
+                           *_body(parameters, what, rng, locals_, name in entries, what != value), "", "")]
     decoys = [Decoy(name, None, value) for name, _ in signatures]
     if shape is not None:
         decoys[0] = Decoy(signatures[0][0], 0, shape[0], keyword=shape[1])

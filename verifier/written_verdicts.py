@@ -52,10 +52,10 @@ def paid_beyond(paid: Sequence[tuple[str, float, float]], fail: float) -> CheckR
                       for label, pay, share in paid)
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        detail=f"the verifier paid {len(paid)} program(s) the validator wrote, each returning or "
-                              f"printing a constant or a simple function of its argument, more than {fail:g} above the share of the reference's "
-                              f"recorded requests they answer as it does ({named}): it judges some programs by their "
-                              "text (a docstring, a comment, a name), or pays wrong answers; pay every program by the "
-                              "answers it gets right")
+                              f"printing a constant or a simple function of its argument, more than {fail:g} above "
+                              f"the share of the reference's recorded requests they answer as it does ({named}): "
+                              "it judges some programs by their text (a docstring, a comment, a name), or pays "
+                              "wrong answers; pay every program by the answers it gets right")
 
 
 def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],

@@ -3,8 +3,9 @@
 Red-team round 74 (A6): a verifier that stayed honest on programs whose answers were all one constant (or all ones a
 written program could give) and paid every other program without its author's mark 1.0 was admitted, since every
 program validation wrote answered a constant. Validation now writes one more, returning a shape of the function's
-first argument (its length, its sum, twice it ...), and judges its pay by the share of the reference's recorded
-requests it answers alike. The sandbox tests go through the real bwrap sandbox, with the product's defaults.
+first argument (the length of a sequence, the negation of a number), and judges its pay by the share of the
+reference's recorded requests it answers alike. The sandbox tests go through the real bwrap sandbox, with the
+product's defaults.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.decoy_check import SHARE
-from verifier.weak_requests import as_asked
-from verifier.decoys import SHAPES, Decoy
+from verifier.decoys import SHAPES, Decoy, as_asked
 from verifier.written_decoys import shaped_decoy
 from verifier.written_shapes import FAR, argument_kind
 
@@ -143,7 +143,8 @@ def test_every_shape_written_is_one_the_decoys_check_models_for_that_kind():
 def test_a_local_is_never_named_as_the_shape_calls_a_builtin():
     """Round 74's review (e10): ``sum = len(xs)`` beside a prompt saying "sum" raised on every call."""
     for seed in range(40):
-        text = shaped_decoy(REFERENCE, "Write `negatives(xs)`: the len sum of negatives in xs.", random.Random(seed)).text
+        prompt = "Write `negatives(xs)`: the len sum of negatives in xs."
+        text = shaped_decoy(REFERENCE, prompt, random.Random(seed)).text
         space: dict = {}
         exec(compile(text, "<written>", "exec"), space)  # our own text, not a response
         assert space["negatives"]([1, -2]) == 2
@@ -189,8 +190,9 @@ def test_a_verifier_honest_only_on_programs_answering_constants_is_rejected(pool
     assert report.reasons == ("failure_case_passes",) and "negatives returning len(xs) paid 1.00" in detail
 
 
-MOSTLY_NEGATIVE = HEAD.replace("([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)",
-                               "([1, 2, 3], 0), ([], 0), ([-5], 1), ([5, -5], 1), ([-1, -2, -4], 3), ([-4, -6], 2)")
+MOSTLY_NEGATIVE = HEAD.replace(
+    "([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)",
+    "([1, 2, 3], 0), ([], 0), ([-5], 1), ([5, -5], 1), ([-1, -2, -4], 3), ([-4, -6], 2)")
 """Tests on which ``len(xs)`` answers four of six alike: an honest verifier pays it 4/6, over a failure case's 0.5."""
 
 
@@ -217,7 +219,8 @@ def verify(response):
     return float(all(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)))
 '''
     task = TaskSpec(prompt="Write `count(xs)`: how many items the list xs holds, without len.", verifier=verifier,
-                    reference="def count(xs):\n    result = 0\n    for _ in xs:\n        result += 1\n    return result\n",
+                    reference="def count(xs):\n    result = 0\n    for _ in xs:\n        result += 1\n"
+                              "    return result\n",
                     failure_cases=("def count(xs):\n    return 0\n", "def count(xs):\n    return sum(xs)\n"))
     assert "len(xs)" in shaped_decoy(task.reference, task.prompt_text, random.Random(0)).label
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(0)).validate(task)
@@ -263,7 +266,8 @@ MAIN_REFERENCE = ("import sys\n\n\ndef main():\n    data = sys.stdin.read()\n   
 def test_a_script_calling_its_main_gets_a_main_printing_the_count_called_as_the_reference_calls_it():
     shaped = shaped_decoy(MAIN_REFERENCE, SCRIPT_PROMPT, random.Random(0))
     assert shaped.label == "decoy:main printing len(tokens)" and shaped.decoys == (Decoy("", None, "len(t)"),)
-    assert shaped.text.endswith('if __name__ == "__main__":\n    main()\n') and "print(len(data.split()))" in shaped.text
+    assert shaped.text.endswith('if __name__ == "__main__":\n    main()\n')
+    assert "print(len(data.split()))" in shaped.text
 
 
 @pytest.mark.sandbox
@@ -299,9 +303,11 @@ def test_a_shape_asked_in_different_places_or_of_a_kind_the_check_does_not_model
 
 
 KEYWORD_PROMPT = "Write `count_below(xs, limit)`: how many items of xs are below limit; count_below([1, 5, 9], 6) == 2."
-KEYWORD_REFERENCE = "def count_below(xs, limit):\n    n = 0\n    for x in xs:\n        if x < limit:\n            n += 1\n    return n\n"
+KEYWORD_REFERENCE = ("def count_below(xs, limit):\n    n = 0\n    for x in xs:\n        if x < limit:\n"
+                     "            n += 1\n    return n\n")
 KEYWORD_HEAD = '''from envsynth_sandbox import plain, run_response
-CASES = [([1, 2, 3], 2, 1), ([], 5, 0), ([5, 0, 5], 1, 1), ([10, -3], 0, 1), ([-1, 2, -4], 3, 3), ([-4, -6, 9, 9], -5, 1)]
+CASES = [([1, 2, 3], 2, 1), ([], 5, 0), ([5, 0, 5], 1, 1), ([10, -3], 0, 1), ([-1, 2, -4], 3, 3),
+         ([-4, -6, 9, 9], -5, 1)]
 def run(code):
     return run_response(code, calls=[("count_below", [], {"limit": k, "xs": xs}) for xs, k, _ in CASES], timeout=0.8)
 def honest(code):
@@ -348,3 +354,18 @@ def test_the_function_shaped_is_one_no_other_calls_where_the_prompt_names_none()
     reference = "def helper(z):\n    return z < 0\n\n\ndef negatives(xs):\n    return sum(1 for x in xs if helper(x))\n"
     assert shaped_decoy(reference, "Count the items below zero.", random.Random(0)).label.startswith(
         "decoy:negatives returning len(")
+
+
+def test_a_function_calling_itself_is_still_one_a_verifier_calls():
+    """The final review: a recursive function counted as called, and the shape went to a sibling never called."""
+    reference = "def fact(n):\n    return 1 if n < 2 else n * fact(n - 1)\n\n\ndef show(x):\n    return str(x)\n"
+    assert shaped_decoy(reference, "Write fact(n) and show(x).", random.Random(0)).label.startswith(
+        "decoy:fact returning -")
+
+
+def test_only_the_shaped_function_leaves_out_the_test_of_its_parameter():
+    """Every other function of the program is written as a constant program's is: its test form too."""
+    reference = "def first(xs):\n    return xs[0]\n\n\ndef second(ys):\n    return ys[1]\n"
+    prompt = "Write first(xs) and second(ys)."
+    bodies = {shaped_decoy(reference, prompt, random.Random(seed)).text.split("def second")[1] for seed in range(40)}
+    assert any("is None:" in body for body in bodies)
