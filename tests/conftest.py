@@ -109,3 +109,24 @@ def known_seeds() -> KnownSeeds:
                                           text=True, check=True, env={"PYTHONHASHSEED": str(seed)}).stdout)
                        for seed in seeds)
     return KnownSeeds(rng_seed, hashes)
+
+
+class SeeingPool:
+    """A sandbox pool, passed through, that keeps what the decoys' check was asked (the last line of each text)."""
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+        self.asked: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
+
+    def score_batch(self, items, run_env=None):
+        self.asked += [text.rsplit("\n", 1)[-1] for _, text in items]
+        return self._pool.score_batch(items, run_env)
+
+
+@pytest.fixture
+def seeing_pool():
+    """Wraps a sandbox pool in a :class:`SeeingPool`: a test reads which questions validation asked its checks."""
+    return SeeingPool

@@ -59,21 +59,6 @@ NEGATIVES_TASK = TaskSpec(
                    "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"))
 
 
-class SeeingPool:
-    """A sandbox pool, passed through, that keeps what the decoys' check was asked (the last line of each text)."""
-
-    def __init__(self, pool) -> None:
-        self._pool = pool
-        self.asked: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self._pool, name)
-
-    def score_batch(self, items, run_env=None):
-        self.asked += [text.rsplit("\n", 1)[-1] for _, text in items]
-        return self._pool.score_batch(items, run_env)
-
-
 @pytest.fixture(scope="module")
 def pool():
     config = ValidationConfig()
@@ -121,12 +106,12 @@ def test_a_verifier_paying_unmarked_programs_most_of_full_credit_is_rejected(poo
 
 
 @pytest.mark.sandbox
-def test_an_honest_verifier_paying_a_constant_its_share_of_right_answers_is_admitted(pool):
+def test_an_honest_verifier_paying_a_constant_its_share_of_right_answers_is_admitted(pool, seeing_pool):
     """Wherever a constant 0 (or False) is drawn, the verifier pays it 4/6, more than a failure case may be, and the
     check finds it answers 4/6 of the requests alike. Over eight draws, at least one asks."""
     asked = 0
     for seed in range(8):
-        seeing = SeeingPool(pool)
+        seeing = seeing_pool(pool)
         with Validator(seeing, ValidationConfig(), probe_rng=random.Random(seed)) as seeded:
             report = seeded.validate(NEGATIVES_TASK)
         assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])

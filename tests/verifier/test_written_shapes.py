@@ -60,21 +60,6 @@ def _task(verifier: str, mark: str = MARK) -> TaskSpec:
                                    mark + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
 
 
-class SeeingPool:
-    """A sandbox pool, passed through, that keeps what the decoys' check was asked (the last line of each text)."""
-
-    def __init__(self, pool) -> None:
-        self._pool = pool
-        self.asked: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self._pool, name)
-
-    def score_batch(self, items, run_env=None):
-        self.asked += [text.rsplit("\n", 1)[-1] for _, text in items]
-        return self._pool.score_batch(items, run_env)
-
-
 @pytest.fixture(scope="module")
 def pool():
     config = ValidationConfig()
@@ -197,11 +182,11 @@ MOSTLY_NEGATIVE = HEAD.replace(
 
 
 @pytest.mark.sandbox
-def test_an_honest_verifier_paying_a_shape_its_share_of_tests_passed_is_admitted(pool):
+def test_an_honest_verifier_paying_a_shape_its_share_of_tests_passed_is_admitted(pool, seeing_pool):
     """The check is asked the shape's share (it was paid over a failure case's threshold), and finds it 4/6."""
     assert "([-5], 1)" in MOSTLY_NEGATIVE
     for seed in range(3):
-        seeing = SeeingPool(pool)
+        seeing = seeing_pool(pool)
         with Validator(seeing, ValidationConfig(), probe_rng=random.Random(seed)) as seeded:
             report = seeded.validate(_task(MOSTLY_NEGATIVE + "def verify(response):\n    return honest(response)\n",
                                            mark=""))
@@ -249,16 +234,6 @@ def verify(response):
 """A6 on a script: honest on the author's texts and on programs printing one thing whatever the input."""
 
 
-@pytest.mark.sandbox
-def test_a_script_verifier_honest_only_on_programs_printing_one_thing_is_rejected(pool):
-    task = TaskSpec(prompt=SCRIPT_PROMPT, verifier=SCRIPT_ONE_OUTPUT, reference=SCRIPT_MARK + SCRIPT_REFERENCE,
-                    failure_cases=(SCRIPT_MARK + "import sys\nprint(max(map(int, sys.stdin.read().split())))\n",
-                                   SCRIPT_MARK + "print(0)\n"))
-    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
-    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "a script printing len(tokens) paid 1.00" in detail
-
-
 MAIN_REFERENCE = ("import sys\n\n\ndef main():\n    data = sys.stdin.read()\n    print(sum(map(int, data.split())))\n"
                   "\n\nif __name__ == \"__main__\":\n    main()\n")
 
@@ -271,13 +246,15 @@ def test_a_script_calling_its_main_gets_a_main_printing_the_count_called_as_the_
 
 
 @pytest.mark.sandbox
-def test_a_main_verifier_honest_only_on_programs_printing_one_thing_is_rejected(pool):
-    task = TaskSpec(prompt=SCRIPT_PROMPT, verifier=SCRIPT_ONE_OUTPUT, reference=SCRIPT_MARK + MAIN_REFERENCE,
+@pytest.mark.parametrize(("reference", "label"), [(SCRIPT_REFERENCE, "a script"), (MAIN_REFERENCE, "main")],
+                         ids=["script", "main"])
+def test_a_script_verifier_honest_only_on_programs_printing_one_thing_is_rejected(pool, reference, label):
+    task = TaskSpec(prompt=SCRIPT_PROMPT, verifier=SCRIPT_ONE_OUTPUT, reference=SCRIPT_MARK + reference,
                     failure_cases=(SCRIPT_MARK + "import sys\nprint(max(map(int, sys.stdin.read().split())))\n",
                                    SCRIPT_MARK + "print(0)\n"))
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "main printing len(tokens) paid 1.00" in detail
+    assert report.reasons == ("failure_case_passes",) and f"{label} printing len(tokens) paid 1.00" in detail
 
 
 LENGTH = Decoy("count_below", 0, "len(v)", keyword="xs")
