@@ -94,8 +94,7 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
         return []
     chosen = rng.sample(BOTH if read.runs else CONSTANTS, WRITTEN)
     if not read.bound:
-        made = [WrittenDecoy(f"{LABEL}:a script printing {value}",
-                             f"import sys\n\ndata = sys.stdin.read()\nprint({value})\n", (Decoy("", None, value),))
+        made = [WrittenDecoy(f"{LABEL}:a script printing {value}", _script(value), (Decoy("", None, value),))
                 for value in chosen]
         judged = True
     else:
@@ -119,7 +118,7 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
     parameter."""
     read = reading(reference, prompt)
     if read is not None and read.runs and not read.bound:  # a script: the count of its input's tokens
-        text = rng.choice([f"import sys\n\ndata = sys.stdin.read()\nprint({SCRIPT_SHAPE_TEXT})\n",
+        text = rng.choice([_script(SCRIPT_SHAPE_TEXT),
                            f"import sys\n\nprint({SCRIPT_SHAPE_TEXT.replace('data', 'sys.stdin.read()')})\n"])
         program = WrittenDecoy(f"{LABEL}:a script printing {script_label(SCRIPT_SHAPE)}", text,
                                (Decoy("", None, SCRIPT_SHAPE),), judged=False, shaped=True)
@@ -151,6 +150,12 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
     program = _program(signatures, rng.choice(CONSTANTS), False, rng, _local_names(read.words, read.bound), None,
                        (shape, first))
     return _laid_out(replace(program, shaped=True), read.fenced, 0, rng, False)
+
+
+def _script(value: str) -> str:
+    """A script that reads its whole standard input into ``data`` and prints ``value`` (a constant, or an expression
+    of ``data``)."""
+    return f"import sys\n\ndata = sys.stdin.read()\nprint({value})\n"
 
 
 def _local_names(words: set[str], bound: dict[str, ast.arguments | None]) -> list[str]:
