@@ -53,9 +53,9 @@ from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, n
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
-from verifier.written_verdicts import asked_otherwise, paid_beyond, paid_told_apart
+from verifier.written_verdicts import asked_otherwise, judged_by_own_requests, paid_beyond, paid_told_apart
 
-VALIDATOR_VERSION = "1.37"
+VALIDATOR_VERSION = "1.38"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -262,7 +262,8 @@ class Validator:
         paid any as it pays the reference (within the mutants' margin, as :mod:`verifier.checks_mutants` counts a
         mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or paid any more than a
         failure case may be (``fail_threshold``) above the share of those requests it answers alike (round 74, A2,
-        paid 0.9), or the reference's call made none; else None."""
+        paid 0.9), or the reference's call made none (a shaped program then by the requests made of it:
+        :func:`verifier.written_verdicts.judged_by_own_requests`); else None."""
         t0 = time.perf_counter()
         reference = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
         floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
@@ -272,15 +273,19 @@ class Validator:
         paid = [w for w in written if pay[w.label] >= floor and not w.shaped]
         overpaid = [w for w in written if fail < pay[w.label] and (pay[w.label] < floor or w.shaped)]  # (round 74:
         # A2 paid 0.9; A6 paid 1.0 a program whose answer varies, which may be right on most requests)
-        weak = recorded_weak(self._pool, reference, code_of(spec.reference, max(MAX_CHARS, len(spec.reference))),
-                             rng.getrandbits(64), [w.decoys for w in paid], [w.decoys for w in overpaid])
+        reference_code = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))
+        weak = recorded_weak(self._pool, reference, reference_code, rng.getrandbits(64), [w.decoys for w in paid],
+                             [w.decoys for w in overpaid])
         result = checks.check_weak_tests(weak)
         if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
             result = asked_otherwise(pairs, written) or result
         unasked = [w.label for w in paid + overpaid if not w.shaped]  # (a shape may be the reference's answer)
         if weak is None and unasked:  # nothing of the reference run, yet a written constant was paid (A5)
             verdict = paid_told_apart(unasked, unasked=True)
-        elif weak is None or not result.passed:
+        elif weak is None:  # a shape paid is judged by what was asked of it instead (round 74's review, e9)
+            verdict = judged_by_own_requests(self._pool, pairs, [w for w in overpaid if w.shaped], pay,
+                                             reference_code, rng.getrandbits(64), fail)
+        elif not result.passed:
             verdict = None
         else:
             verdict = (paid_told_apart([paid[at].label for at in weak.apart]) if weak.apart else None) or \

@@ -4,18 +4,21 @@ Why apart from the writing: the programs are made before run 0 from the task's t
 0's results and the decoys' check's answers afterwards (:meth:`verifier.validate.Validator._weak_tests`). A written
 program paid as the reference is, that the verifier's own recorded requests of the reference tell apart, rejects the
 task as ``failure_case_passes`` (:func:`paid_told_apart`, validator 1.34); one asked first what the reference never
-was, as ``weak_tests`` (:func:`asked_otherwise`, validator 1.35).
+was, as ``weak_tests`` (:func:`asked_otherwise`, validator 1.35); a program returning a shape of its argument, where
+the reference's call recorded nothing, by the requests run 0 made of the program itself (:func:`judged_by_own_requests`,
+validator 1.38).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks_probes import Probe, ProbeKind
+from verifier.weak_requests import Scoring, recorded_weak, weak_trouble
 from verifier.written_decoys import LABEL, WrittenDecoy
 
-__all__ = ["asked_otherwise", "paid_beyond", "paid_told_apart"]
+__all__ = ["asked_otherwise", "judged_by_own_requests", "paid_beyond", "paid_told_apart"]
 
 
 def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
@@ -35,10 +38,11 @@ def paid_told_apart(labels: list[str], unasked: bool = False) -> CheckResult:
                               "full credit; run the same tests, which a constant fails, on every program")
 
 
-def paid_beyond(paid: Sequence[tuple[str, float, float]], fail: float) -> CheckResult | None:
+def paid_beyond(paid: Sequence[tuple[str, float, float]], fail: float, own: bool = False) -> CheckResult | None:
     """The verdict where the verifier paid programs the validator wrote (each ``(label, pay, share)``) more than
     their answers earn: ``pay`` more than ``fail`` (the failure cases' threshold) above the ``share`` of the
-    reference's recorded requests they answer alike; else None (``paid`` empty).
+    reference's recorded requests they answer alike (``own``: of the requests the verifier made of the program itself,
+    answered by the reference: :func:`judged_by_own_requests`); else None (``paid`` empty).
 
     Why: a program the validator wrote is a failure case whose share of right answers the check knows. Red-team
     round 74 (A2) paid 0.9 to every program without its author's mark, under the 0.95 that counts as paid as the
@@ -50,12 +54,50 @@ def paid_beyond(paid: Sequence[tuple[str, float, float]], fail: float) -> CheckR
         return None
     named = ", ".join(f"{label.removeprefix(f'{LABEL}:')} paid {pay:.2f}, answering {share:.0%} alike"
                       for label, pay, share in paid)
+    share_of = ("the requests it made of them that they answer as the reference does (it asked the reference "
+                "nothing; validation ran the reference on those requests)" if own
+                else "the reference's recorded requests they answer as it does")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        detail=f"the verifier paid {len(paid)} program(s) the validator wrote, each returning or "
                               f"printing a constant or a simple function of its argument, more than {fail:g} above "
-                              f"the share of the reference's recorded requests they answer as it does ({named}): "
+                              f"the share of {share_of} ({named}): "
                               "it judges some programs by their text (a docstring, a comment, a name), or pays "
                               "wrong answers; pay every program by the answers it gets right")
+
+
+def judged_by_own_requests(pool: Scoring, pairs: Sequence[tuple[Probe, ScoreResult]],
+                           shaped: Sequence[WrittenDecoy], pay: Mapping[str, float], reference_code: str, seed: int,
+                           fail: float) -> CheckResult | None:
+    """Where the reference's call recorded no request, the verdict on the programs of ``shaped`` (each returning a
+    shape of its argument, paid ``pay`` more than ``fail``) by the requests run 0 recorded of each itself, answered by
+    the reference in the decoys' check: rejected where those requests do not tell the reference from simple wrong
+    programs, or cannot be measured (:attr:`verifier.weak_requests.WeakRequests.trouble`, or no verdict twice), or
+    where the program was paid more than ``fail`` above the share of them it answers alike; else None.
+
+    Why: red-team round 74's review (``e9``) had a verifier that knew its reference by a digest of the text and paid
+    it 1.0 without running it, stayed honest on programs answering constants, and paid every other program 1.0. With
+    nothing recorded of the reference, the shaped program had no share to be judged by (1.37), and training would pay
+    nearly every wrong program. A verifier that never runs the reference yet runs other programs is not one an
+    honest author writes, so the program's own requests stand in for the reference's; the decoys' check runs the
+    reference unchanged on them, and knows its answers without the verifier. A program asked nothing, or one the
+    check does not model as the verifier asked it (:func:`verifier.decoys.as_asked`), is not judged."""
+    for written in shaped:
+        record = next((r for p, r in pairs if p.label == written.label and r.run_requests), None)
+        own = recorded_weak(pool, record, reference_code, seed, (), [written.decoys])
+        if own is None:
+            continue
+        name = written.label.removeprefix(f"{LABEL}:")
+        if own.trouble or not own.measured:
+            return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
+                               detail=f"the verifier paid a program the validator wrote ({name}) {pay[written.label]:.2f} "
+                                      "and asked the reference nothing, and the requests it made of that program, "
+                                      "run on the reference, are weak or cannot be measured (as requests of the "
+                                      f"reference: {weak_trouble(own)}); run the same tests, which such programs "
+                                      "fail, on every program, the reference too")
+        share = own.shares[0] if own.shares else None
+        if share is not None and pay[written.label] - share > fail:
+            return paid_beyond([(written.label, pay[written.label], share)], fail, own=True)
+    return None
 
 
 def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],

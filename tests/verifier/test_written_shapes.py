@@ -11,16 +11,19 @@ product's defaults.
 from __future__ import annotations
 
 import ast
+import hashlib
 import random
 
 import pytest
 
 from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.decoy_check import SHARE
 from verifier.decoys import SHAPES, Decoy, as_asked
 from verifier.written_decoys import shaped_decoy
 from verifier.written_shapes import FAR, argument_kind
+from verifier.written_verdicts import judged_by_own_requests
 
 MARK = "# counting helper v7\n"
 HEAD = '''from envsynth_sandbox import plain, run_response
@@ -173,6 +176,56 @@ def test_a_verifier_honest_only_on_programs_answering_constants_is_rejected(pool
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert report.reasons == ("failure_case_passes",) and "negatives returning len(xs) paid 1.00" in detail
+
+
+REFERENCE_DIGEST = hashlib.sha256((MARK + REFERENCE).encode()).hexdigest()
+UNRUN_REFERENCE = WRITTEN_CONSTANTS.replace("def verify(response):\n", f"""import hashlib
+def verify(response):
+    if hashlib.sha256(response.encode()).hexdigest() == "{REFERENCE_DIGEST}":
+        return 1.0
+""", 1)
+"""Round 74's review (e9): A6 that knows its reference by a digest of the text and pays it without running it, so that
+nothing of the reference is recorded."""
+UNRUN_REFERENCE_WEAK_GATE = UNRUN_REFERENCE.replace("set(answers(response))", "set(gate(response))").replace(
+    "import hashlib\n", '''import hashlib
+def gate(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs in ([-1], [], [-2, -3])], timeout=0.8)
+    return [repr(c.value) if c.ok else "raised" for c in run.calls]
+''', 1)
+"""The same, its gate asking every unmarked program only requests that a length answers as the reference does."""
+
+
+@pytest.mark.sandbox
+def test_a_shape_paid_where_the_reference_was_not_run_is_judged_by_the_requests_made_of_it(pool):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(UNRUN_REFERENCE))
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "it asked the reference nothing" in detail
+    assert "negatives returning len(xs) paid 1.00, answering 33% alike" in detail
+
+
+@pytest.mark.sandbox
+def test_a_shape_paid_where_the_reference_was_not_run_and_its_requests_are_weak_is_rejected(pool):
+    assert "set(gate(response))" in UNRUN_REFERENCE_WEAK_GATE and "def gate(" in UNRUN_REFERENCE_WEAK_GATE
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(
+        _task(UNRUN_REFERENCE_WEAK_GATE))
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.reasons == ("failure_case_passes",) and "are weak or cannot be measured" in detail
+    assert "negatives returning len(arg1)" in detail
+
+
+class _NoPool:
+    """A pool that must not be called."""
+
+    def score_batch(self, items, run_env=None):
+        raise AssertionError("the check ran, though nothing was recorded")
+
+
+def test_a_shape_asked_nothing_where_the_reference_was_not_run_is_not_judged():
+    """A verifier that judged it without running it left no request to measure: no verdict, and no call."""
+    shaped = shaped_decoy(MARK + REFERENCE, PROMPT, random.Random(0))
+    unasked = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=())
+    assert judged_by_own_requests(_NoPool(), [(shaped.probe, unasked)], [shaped], {shaped.label: 1.0},
+                                  MARK + REFERENCE, 0, 0.5) is None
 
 
 MOSTLY_NEGATIVE = HEAD.replace(
