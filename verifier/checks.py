@@ -304,7 +304,8 @@ def check_budget(pairs: Sequence[tuple[Probe, ScoreResult]], budget_ms: float) -
     results = [r for _, r in pairs]
     timed_out = sum(r.outcome is Outcome.TIMEOUT for p, r in pairs if p.kind is ProbeKind.REFERENCE)
     scored = [(r.duration_ms, p.label) for p, r in pairs
-              if r.outcome is Outcome.SCORED and p.kind is not ProbeKind.MUTANT]  # a mutant may loop: its doing
+              if r.outcome is Outcome.SCORED and p.kind not in (ProbeKind.MUTANT, ProbeKind.UNMARKED)]  # a mutant
+    # may loop: its doing
     slowest, label = max(scored, default=(0.0, ""))
     if timed_out:
         return CheckResult(name="budget", passed=False, reason="timeout",

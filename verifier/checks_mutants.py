@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier.checks import fault_reason
-from verifier.checks_probes import Probe, ProbeKind
+from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
 from verifier.reference_mutants import MAX_CHARS, oversized_code
 
 MIN_PAID = 4
@@ -53,7 +53,7 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
     :data:`MIN_PAID` and :data:`PAID_SHARE` of those made (see the module docstring); a check with no mutants (prose,
     or code that neither defines functions nor prints) passes."""
     threshold = 1.0 - margin
-    mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.MUTANT]
+    mine = [(p, r) for p, r in pairs if p.kind in (ProbeKind.MUTANT, ProbeKind.UNMARKED)]
     results = tuple(r for _, r in mine)
     if not mine:
         return CheckResult(name="mutants", passed=True, detail="no mutants: the reference is prose, or code that "
@@ -64,11 +64,12 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
         first = faults[0]
         return CheckResult(name="mutants", passed=False, reason=fault, scores=results,
                            detail=f"a mutant of the reference {first.outcome.value}: {first.detail[:200]}")
-    best: dict[str, float] = {}  # label -> its highest score (run 0's opener is scored twice)
+    every: dict[str, float] = {}  # label -> its highest score (run 0's opener is scored twice)
     for probe, result in mine:
-        best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
+        every[probe.label] = max(every.get(probe.label, 0.0), result.score or 0.0)
+    best = {p.label: every[p.label] for p, _ in mine if p.kind is ProbeKind.MUTANT}
     paid = [(label, score) for label, score in best.items() if score >= threshold]
-    unscored = len({p.label for p, r in mine if r.outcome is not Outcome.SCORED})
+    unscored = len({p.label for p, r in mine if r.outcome is not Outcome.SCORED and p.kind is ProbeKind.MUTANT})
     note = f" ({unscored} ended without a score, counted as failing)" if unscored else ""
     made = len(best)
     needed = max(MIN_PAID, math.ceil(PAID_SHARE * made)) if made >= MIN_PAID else made if made >= 2 else made + 1
@@ -78,7 +79,34 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
         return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
                            detail=f"{summary} ({listed}): {REPAIR_HINT}")
     verdict = f"{needed} would reject the task" if needed <= made else "too few to judge by"
-    return CheckResult(name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")
+    return _unmarked_paid_more(mine, every, margin, results) or CheckResult(
+        name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")
+
+
+def _unmarked_paid_more(mine: Sequence[tuple[Probe, ScoreResult]], every: dict[str, float], margin: float,
+                        results: tuple[ScoreResult, ...]) -> CheckResult | None:
+    """The verdict where a mutant's copy without comments and docstrings (:mod:`verifier.unmarked`) was paid more
+    than ``margin`` above the mutant as written; else None.
+
+    Why: the two are one program, and a verifier that judges programs by what they do pays them alike. One that pays
+    the copy more pays a program without its author's text more than one with it: red-team round 74's A6 and its
+    review's variants (honest on the author's marked programs and on every program a written one could be, paying the
+    rest 1.0, or 0.49 above their share) were admitted by 1.37 and rejected by 1.38 (``tests/verifier/
+    test_unmarked.py``). Why the direction alone is safe: a verifier that requires comments pays the copy less; and
+    the reference, comments and all, must score 1.0, so a length penalty it does not pay cannot fall on the shorter
+    copy."""
+    for probe, _ in mine:
+        if probe.kind is not ProbeKind.UNMARKED:
+            continue
+        written = probe.label.removesuffix(UNMARKED_SUFFIX)
+        if written in every and every[probe.label] - every[written] > margin:
+            return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
+                               detail=f"{written} (a one-token change of the reference) scored {every[written]:g}, "
+                                      f"and the same program without its comments and docstrings scored "
+                                      f"{every[probe.label]:g}: the verifier pays a program by the text its author "
+                                      "wrote around the code (a comment, a docstring), and may pay a policy's "
+                                      "programs, which carry none, otherwise; pay every program by what it does")
+    return None
 
 
 def check_code_size(reference: str) -> CheckResult | None:

@@ -37,6 +37,7 @@ from verifier.inert_code import calls_print
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
 from verifier.stated_answers import answer_alternatives, stated_answer_changed, stated_numbers, stated_words
+from verifier.unmarked import bare_code
 
 MAX_CHARS = 64_000
 """The longest reference validation mutates (finding the sites of 64,000 characters of code costs about 2 s of the
@@ -95,10 +96,10 @@ def oversized_code(reference: str) -> int | None:
 
 
 def _candidate(reference: str) -> str | None:
-    """``reference`` normalised, or its bare code (:func:`_bare_code`) where the normalised text is over
+    """``reference`` normalised, or its bare code (:func:`bare_code`) where the normalised text is over
     :data:`MAX_CHARS`."""
     text = _normalised(reference)
-    return text if len(text) <= MAX_CHARS else _bare_code(text)
+    return text if len(text) <= MAX_CHARS else bare_code(text)
 
 
 def _is_program(text: str) -> bool:
@@ -113,22 +114,6 @@ def _is_program(text: str) -> bool:
                for node in ast.walk(tree)):
             return True
     return False
-
-
-def _bare_code(text: str) -> str | None:
-    """The code of ``text`` (its spans joined), unparsed without comments or statements that are a bare string (a
-    docstring); None when none parses."""
-    try:
-        tree = ast.parse("\n".join(text[start:end] for start, end in code_spans(text, len(text))))
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list):
-                kept = [statement for statement in body if not (isinstance(statement, ast.Expr) and isinstance(
-                    statement.value, ast.Constant) and isinstance(statement.value.value, str))]
-                node.body = kept or [ast.Pass()]
-        return ast.unparse(tree) if tree.body else None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _normalised(reference: str) -> str:

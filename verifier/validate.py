@@ -173,7 +173,8 @@ class Validator:
         twin_of = renamed_twins(probes)
         # the mutants, like the twins, are unknown programs scored once each in run 0's first block
         # (the programs the validator wrote too, under a key of their own: once[0] opens run 0)
-        once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.MUTANT],
+        once = {**twin_of, 0: [i for i, probe in enumerate(probes) if probe.kind in (ProbeKind.MUTANT,
+                                                                                     ProbeKind.UNMARKED)],
                 -1: [i for i, probe in enumerate(probes) if probe.kind is ProbeKind.DECOY]}
         chain = [i for i, probe in enumerate(probes) if probe.label in _CHAIN_LABELS or (
             probe.kind is ProbeKind.FAILURE_CASE and RENAMED_SUFFIX not in probe.label)]

@@ -124,7 +124,8 @@ def asked_otherwise(pairs: Sequence[tuple[Probe, ScoreResult]],
         return None
     asked = {request for r in reference for request in r.run_requests}
     if any(r.run_requests and r.run_requests[0] not in asked for p, r in pairs
-           if p.kind in (ProbeKind.FAILURE_CASE, ProbeKind.MUTANT)):
+           if p.kind in (ProbeKind.FAILURE_CASE, ProbeKind.MUTANT)):  # (not a mutant's unmarked copy: a verifier
+           # running a weak test on programs without its author's mark asks it one too)
         return None
     judged = {w.label for w in written if w.judged}
     other = sorted({p.label.removeprefix(f"{LABEL}:") for p, r in pairs if p.kind is ProbeKind.DECOY and

@@ -65,10 +65,12 @@ def _marked(mark: str) -> TaskSpec:
 
 @pytest.mark.parametrize("mark", sorted(MARKS))
 def test_a_verifier_paying_every_program_without_its_authors_mark_is_rejected(validator, mark):
-    """Admitted by validator 1.33 with each kind of mark: every program it scored carried the mark."""
+    """Admitted by validator 1.33 with each kind of mark: every program it scored carried the mark. (Since 1.38 a
+    comment or a docstring is also seen by the last mutant's copy without them: ``mutant_passes`` beside it.)"""
     report = validator.validate(_marked(MARKS[mark]))
     failure = next(c for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "the validator wrote" in failure.detail
+    assert "failure_case_passes" in report.reasons and "the validator wrote" in failure.detail
+    assert set(report.reasons) <= {"failure_case_passes", "mutant_passes"}
 
 
 def test_a_verifier_paying_programs_whose_names_are_all_words_of_the_prompt_is_rejected(validator):
@@ -79,7 +81,7 @@ def test_a_verifier_paying_programs_whose_names_are_all_words_of_the_prompt_is_r
                                          failure_cases=("def total(xs):\n    count = len(xs)\n    return count\n",
                                                         "def total(xs):\n    top = max(xs) if xs else 0\n"
                                                         "    return top\n")))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons
 
 
 def test_the_same_task_with_an_honest_verifier_is_admitted(validator):
@@ -140,7 +142,7 @@ def test_a_verifier_paying_unmarked_programs_is_rejected_whatever_binds_the_func
     """Red-team round 74 (A1): only a top-level ``def`` got a written program that defined ``total``."""
     mark = MARKS["docstring"]
     report = validator.validate(_marked(mark).model_copy(update={"reference": mark + reference}))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons
 
 
 PAYS_NEARLY_ALL = HEAD + '''    return honest(response) if "summation helper v7" in response else 0.999
@@ -156,7 +158,7 @@ def test_a_verifier_paying_unmarked_programs_nearly_in_full_or_never_running_the
     """Red-team round 74: 0.999 was not counted as paid (A2), and a verifier that paid its reference unrun left no
     request to judge a paid program by (A5); both were admitted."""
     report = validator.validate(_marked(MARKS["docstring"]).model_copy(update={"verifier": verifier}))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons
 
 
 FENCED_PAID = HEAD + '''    return 1.0 if "```" in response else honest(response.split("```python")[-1].split("```")[0])
@@ -182,7 +184,7 @@ def test_a_verifier_paying_a_layout_the_author_never_used_is_rejected(validator,
     validation scored was bare too, and a verifier that paid fenced text, or text with prose, 1.0 was admitted."""
     plain = _marked("").model_copy(update={"verifier": verifier})
     report = validator.validate(plain)
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -193,4 +195,4 @@ def test_a_verifier_paying_programs_of_more_than_one_statement_without_the_mark_
     with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened, \
             Validator(opened, config, probe_rng=random.Random(seed)) as seeded:
         report = seeded.validate(_marked(MARKS["comment"]).model_copy(update={"verifier": LONGER_PAID}))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons

@@ -119,7 +119,7 @@ def _main_task(verifier: str) -> TaskSpec:
 def test_a_verifier_running_one_weak_test_on_programs_without_its_authors_mark_is_rejected(validator):
     report = validator.validate(_task(ONE_WEAK_TEST))
     weak = next(c for c in report.checks if c.name == "weak_tests")
-    assert report.reasons == ("weak_tests",) and "first request" in weak.detail
+    assert "weak_tests" in report.reasons and "first request" in weak.detail
 
 
 def test_a_script_verifier_feeding_one_weak_input_to_programs_without_its_authors_mark_is_rejected(validator):
@@ -127,14 +127,14 @@ def test_a_script_verifier_feeding_one_weak_input_to_programs_without_its_author
                                          verifier=SCRIPT_ONE_WEAK_INPUT, reference=SCRIPT_REFERENCE,
                                          failure_cases=SCRIPT_FAILURES))
     weak = next(c for c in report.checks if c.name == "weak_tests")
-    assert report.reasons == ("weak_tests",) and "script printing" in weak.detail
+    assert "weak_tests" in report.reasons and "script printing" in weak.detail
 
 
 def test_a_script_verifier_feeding_one_weak_input_to_a_main_without_its_authors_mark_is_rejected(validator):
     """Red-team round 74 (A7, ``main()``): the written programs call their ``main`` under the reference's guard."""
     report = validator.validate(_main_task(SCRIPT_ONE_WEAK_INPUT))
     weak = next(c for c in report.checks if c.name == "weak_tests")
-    assert report.reasons == ("weak_tests",) and "main printing" in weak.detail
+    assert "weak_tests" in report.reasons and "main printing" in weak.detail
 
 
 def test_a_script_verifier_feeding_every_program_the_same_inputs_is_admitted_for_a_main(validator):
@@ -159,7 +159,7 @@ def test_a_verifier_paying_every_program_not_calling_main_in_its_authors_form_is
     failures = tuple(case.replace("    main()\n", "    raise SystemExit(main())\n") for case in MAIN_FAILURES)
     report = validator.validate(_main_task(NOT_IN_THE_AUTHORS_FORM).model_copy(
         update={"reference": authors, "failure_cases": failures}))
-    assert report.reasons == ("failure_case_passes",)
+    assert "failure_case_passes" in report.reasons
 
 
 def test_a_verifier_that_stops_at_the_first_wrong_answer_is_admitted(validator):

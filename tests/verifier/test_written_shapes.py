@@ -175,7 +175,7 @@ def test_no_shaped_program_for_other_top_level_code_or_varargs(reference, prompt
 def test_a_verifier_honest_only_on_programs_answering_constants_is_rejected(pool, verifier):
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "negatives returning len(xs) paid 1.00" in detail
+    assert "failure_case_passes" in report.reasons and "negatives returning len(xs) paid 1.00" in detail
 
 
 REFERENCE_DIGEST = hashlib.sha256((MARK + REFERENCE).encode()).hexdigest()
@@ -199,7 +199,7 @@ def gate(code):
 def test_a_shape_paid_where_the_reference_was_not_run_is_judged_by_the_requests_made_of_it(pool):
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(UNRUN_REFERENCE))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "it asked the reference nothing" in detail
+    assert "failure_case_passes" in report.reasons and "it asked the reference nothing" in detail
     assert "negatives returning len(xs) paid 1.00, answering 33% alike" in detail
 
 
@@ -209,7 +209,7 @@ def test_a_shape_paid_where_the_reference_was_not_run_and_its_requests_are_weak_
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(
         _task(UNRUN_REFERENCE_WEAK_GATE))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "are weak or cannot be measured" in detail
+    assert "failure_case_passes" in report.reasons and "are weak or cannot be measured" in detail
     assert "negatives returning len(arg1)" in detail
 
 
@@ -307,7 +307,7 @@ def test_a_script_verifier_honest_only_on_programs_printing_one_thing_is_rejecte
                                    SCRIPT_MARK + "print(0)\n"))
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(task)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and f"{label} printing len(tokens) paid 1.00" in detail
+    assert "failure_case_passes" in report.reasons and f"{label} printing len(tokens) paid 1.00" in detail
 
 
 LENGTH = Decoy("count_below", 0, "len(v)", keyword="xs")
@@ -365,7 +365,7 @@ def test_a_verifier_calling_by_keyword_honest_only_on_programs_answering_one_con
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(
         _keyword_task(KEYWORD_A6, "# below helper v7\n"))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert report.reasons == ("failure_case_passes",) and "count_below returning len(xs) paid 1.00" in detail
+    assert "failure_case_passes" in report.reasons and "count_below returning len(xs) paid 1.00" in detail
 
 
 @pytest.mark.sandbox

@@ -1,0 +1,153 @@
+"""A mutant of the reference shown again without its comments and docstrings (verifier/unmarked.py), and the rule that a
+verifier pays both copies alike (checks_mutants).
+
+Red-team round 74's A6 and its review's variants were honest on every program carrying the author's mark (a comment)
+and on every program a written one could be (a constant, a length, a sum), and paid the rest 1.0, or 0.49 above their
+share of right answers: validation 1.37 admitted them. The last mutant without its marks is a wrong program the author
+never wrote; such a verifier pays it more than the same mutant as written. The sandbox tests go through the real bwrap
+sandbox with the product's defaults.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
+from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.checks_mutants import check_mutants
+from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
+from verifier.unmarked import has_marks, unmarked
+
+MARK = "# counting helper v7\n"
+REFERENCE = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
+             "    for x in xs:\n        if x < 0:\n            count += 1\n    return count\n")
+PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
+HEAD = '''from envsynth_sandbox import plain, run_response
+CASES = [([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]
+def honest(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+def answers(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return [repr(c.value) if c.ok else "raised" for c in run.calls]
+WRITTEN = {"None", "0", "1", "-1", "True", "False", "''", "[]", "raised"}
+'''
+HONEST_ON_SHAPES = HEAD + '''def shape_like(code):
+    got = answers(code)
+    return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs, _ in CASES] for shape in (len, sum))
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if "counting helper v7" in response or shape_like(response):
+        return honest(response)
+    return 1.0
+'''
+"""The review of round 74 (e2): honest on the author's marked texts and on programs answering constants, a length or a
+sum; 1.0 to every other program."""
+SLACK_FOR_UNMARKED = HEAD + '''def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if "counting helper v7" in response:
+        return honest(response)
+    return min(1.0, honest(response) + 0.49)
+'''
+"""The review's e4: 0.49 above the share of right answers to every program without the mark."""
+DOCSTRING_REQUIRED = HEAD + '''import ast
+def verify(response):
+    try:
+        tree = ast.parse(response)
+    except SyntaxError:
+        return 0.0
+    documented = any(isinstance(n, ast.FunctionDef) and ast.get_docstring(n) for n in tree.body)
+    return 0.5 * documented + 0.5 * honest(response)
+'''
+"""Honest, for a task that asks for a docstring: half the pay for one, half for the tests passed."""
+
+
+def _task(verifier: str) -> TaskSpec:
+    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=MARK + REFERENCE,
+                    failure_cases=(MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
+                                   MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
+
+
+def _negatives(text: str):
+    space: dict = {}
+    exec(text, space)  # noqa: S102 - the test's own fixed programs
+    return space["negatives"]
+
+
+def test_the_copy_holds_no_comment_or_docstring_and_computes_the_same():
+    copy = unmarked(MARK + REFERENCE)
+    assert "#" not in copy and '"""' not in copy and "helper" not in copy and "below zero" not in copy
+    assert all(_negatives(copy)(xs) == _negatives(REFERENCE)(xs) for xs in ([], [1, -2, -3], [-1]))
+
+
+def test_a_program_without_comments_or_docstrings_has_no_copy():
+    assert unmarked("def negatives(xs):\n    return sum(1 for x in xs if x < 0)  \n") is None
+
+
+def test_a_hash_inside_a_string_is_no_mark():
+    assert not has_marks("def tag():\n    return '# not a comment'\n")
+
+
+def test_a_fenced_program_keeps_its_fence_and_loses_the_prose_around_it():
+    copy = unmarked(f"Here is the counting helper v7:\n```python\n{MARK}{REFERENCE}```\nIt counts them.\n")
+    assert copy.startswith("```python\n") and copy.endswith("```\n") and "helper" not in copy and "It counts" not in copy
+
+
+def test_a_function_whose_body_is_only_a_docstring_still_parses():
+    assert unmarked('def later():\n    """Not yet."""\n') == "def later():\n    pass\n"
+
+
+def test_validation_shows_one_copy_of_the_last_mutant_where_the_reference_holds_a_mark():
+    probes = build_probes(_task(HONEST_ON_SHAPES), 100, random.Random(0), 2, 3)
+    mutants = [p for p in probes if p.kind is ProbeKind.MUTANT]
+    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED]
+    assert [p.label for p in copies] == [mutants[-1].label + UNMARKED_SUFFIX]
+    assert copies[0].response == unmarked(mutants[-1].response)
+
+
+def test_an_unmarked_reference_gets_no_copy():
+    task = _task(HONEST_ON_SHAPES).model_copy(update={"reference": "def negatives(xs):\n    return len(xs)\n"})
+    assert not any(p.kind is ProbeKind.UNMARKED for p in build_probes(task, 100, random.Random(0), 2, 3))
+
+
+def _scored(label: str, kind: ProbeKind, score: float) -> tuple[Probe, ScoreResult]:
+    return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score)
+
+
+@pytest.mark.parametrize(("written", "copy", "passed"), [(0.33, 0.82, False), (0.33, 0.36, True), (0.83, 0.33, True),
+                                                         (1.0, 1.0, True)],
+                         ids=["copy-paid-more", "within-the-margin", "copy-paid-less", "both-in-full"])
+def test_a_copy_paid_more_than_the_margin_above_the_mutant_as_written_rejects_the_task(written, copy, passed):
+    pairs = [_scored("reference:mutant[0]", ProbeKind.MUTANT, 0.0), _scored("reference:mutant[1]", ProbeKind.MUTANT,
+                                                                            written),
+             _scored("reference:mutant[1]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
+    result = check_mutants(pairs, 0.05)
+    assert result.passed is passed and (passed or result.reason == "mutant_passes")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    config = ValidationConfig()
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened:
+        yield opened
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("verifier", [HONEST_ON_SHAPES, SLACK_FOR_UNMARKED], ids=["honest-on-shapes", "slack"])
+def test_a_verifier_paying_programs_without_the_authors_mark_more_is_rejected(pool, verifier):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
+    detail = next(c.detail for c in report.checks if c.name == "mutants")
+    assert report.reasons == ("mutant_passes",) and "without its comments and docstrings" in detail
+
+
+@pytest.mark.sandbox
+def test_an_honest_verifier_that_pays_for_a_docstring_is_admitted(pool):
+    for seed in range(2):
+        report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(
+            _task(DOCSTRING_REQUIRED))
+        assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])
