@@ -1,5 +1,8 @@
 """Verifiers validation 1.38 still admits, of red-team round 74's A6 kind, and what training's monitor makes of them.
 
+The author's mark here is a string constant in the code: with a comment or a docstring for a mark, validation 1.38
+rejects all three (a mutant's copy without them is paid more: ``tests/verifier/test_unmarked.py``).
+
 A6 stayed honest on programs whose answers were all one constant and paid every other program without its author's
 mark 1.0. Validation now writes a program answering a shape of its argument (the length of a list) and judges its
 pay by its share of right answers (``tests/verifier/test_written_shapes.py``). The session's review (round 74's
@@ -22,7 +25,7 @@ import pytest
 from task_bank import TaskSpec
 from trainer.monitor import FlagRule
 
-MARK = "# counting helper v7\n"
+MARK = 'HELPER = "counting helper v7"\n'
 CASES = "[([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]"
 HEAD = '''from envsynth_sandbox import plain, run_response
 CASES = %s
