@@ -18,7 +18,8 @@ failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins 
                        ``few_twins`` (the failure cases that are programs gave
                        fewer renamed twins than one training process scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference, or the last
-                       one's copy without comments and docstrings paid more than it: :mod:`verifier.checks_mutants`,
+                       one's copy without comments and docstrings paid in full, more than it:
+                       :mod:`verifier.checks_mutants`,
                        :mod:`verifier.unmarked`), ``schema`` (its code too long to mutate), or a fault reason
 weak_tests             ``weak_tests``: the requests the verifier made of the reference do not tell it from one
                        simple wrong program that drops its argument's content, or two that rearrange it

@@ -85,21 +85,23 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
 
 def _unmarked_paid_more(mine: Sequence[tuple[Probe, ScoreResult]], every: dict[str, float], margin: float,
                         results: tuple[ScoreResult, ...]) -> CheckResult | None:
-    """The verdict where a mutant's copy without comments and docstrings (:mod:`verifier.unmarked`) was paid more
-    than ``margin`` above the mutant as written; else None.
+    """The verdict where a mutant's copy without comments and docstrings (:mod:`verifier.unmarked`) was paid as the
+    reference is (at least 1.0 - ``margin``) and more than ``margin`` above the mutant as written; else None.
 
     Why: the two are one program, and a verifier that judges programs by what they do pays them alike. One that pays
     the copy more pays a program without its author's text more than one with it: red-team round 74's A6 and its
     review's variants (honest on the author's marked programs and on every program a written one could be, paying the
     rest 1.0, or 0.49 above their share) were admitted by 1.37 and rejected by 1.38 (``tests/verifier/
-    test_unmarked.py``). Why the direction alone is safe: a verifier that requires comments pays the copy less; and
-    the reference, comments and all, must score 1.0, so a length penalty it does not pay cannot fall on the shorter
-    copy."""
+    test_unmarked.py``). Why only a copy paid in full: the session's review found honest verifiers that pay the
+    mutant as written less for its text, not its code (a docstring example or a claim in the prose that the mutation
+    made false, a character cap the renamed mutant passed), and pay the copy its share of right answers; a wrong
+    copy is rarely right on every test, so such a verifier pays it in full only where the mutant is equivalent.
+    What that leaves open: a verifier paying programs without the mark 0.49 above their share (the review's e4)."""
     for probe, _ in mine:
         if probe.kind is not ProbeKind.UNMARKED:
             continue
         written = probe.label.removesuffix(UNMARKED_SUFFIX)
-        if written in every and every[probe.label] - every[written] > margin:
+        if written in every and every[probe.label] >= 1.0 - margin and every[probe.label] - every[written] > margin:
             return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
                                detail=f"{written} (a one-token change of the reference) scored {every[written]:g}, "
                                       f"and the same program without its comments and docstrings scored "

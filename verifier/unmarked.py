@@ -11,7 +11,8 @@ them, and training would pay a policy's wrong programs, which carry no mark and 
 The last of the reference's mutants (:mod:`verifier.reference_mutants`: most often one whose returned value is
 changed) is a wrong program that computes something of its input; shown again without its comments and docstrings
 (:func:`unmarked`), it is a program the author never wrote, and a verifier that judges programs by what they do pays
-both copies alike. ``checks_mutants.check_unmarked`` rejects a verifier that pays the copy without marks more.
+both copies alike. :mod:`verifier.checks_mutants` rejects a verifier that pays the copy in full and the mutant as
+written less.
 
 What this does not close: a mark in the code itself (an unused name, a string constant, an idiom such as
 ``count += True``), which survives a mutation; the validator cannot remove what it cannot tell from the program.

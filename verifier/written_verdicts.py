@@ -89,7 +89,8 @@ def judged_by_own_requests(pool: Scoring, pairs: Sequence[tuple[Probe, ScoreResu
         name = written.label.removeprefix(f"{LABEL}:")
         if own.trouble or not own.measured:
             return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
-                               detail=f"the verifier paid a program the validator wrote ({name}) {pay[written.label]:.2f} "
+                               detail=f"the verifier paid a program the validator wrote ({name}) "
+                                      f"{pay[written.label]:.2f} "
                                       "and asked the reference nothing, and the requests it made of that program, "
                                       "run on the reference, are weak or cannot be measured (as requests of the "
                                       f"reference: {weak_trouble(own)}); run the same tests, which such programs "

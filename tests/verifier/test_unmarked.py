@@ -47,14 +47,6 @@ def verify(response):
 '''
 """The review of round 74 (e2): honest on the author's marked texts and on programs answering constants, a length or a
 sum; 1.0 to every other program."""
-SLACK_FOR_UNMARKED = HEAD + '''def verify(response):
-    if "def negatives(" not in response:
-        return 0.0
-    if "counting helper v7" in response:
-        return honest(response)
-    return min(1.0, honest(response) + 0.49)
-'''
-"""The review's e4: 0.49 above the share of right answers to every program without the mark."""
 DOCSTRING_REQUIRED = HEAD + '''import ast
 def verify(response):
     try:
@@ -67,8 +59,25 @@ def verify(response):
 """Honest, for a task that asks for a docstring: half the pay for one, half for the tests passed."""
 
 
-def _task(verifier: str) -> TaskSpec:
-    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=MARK + REFERENCE,
+DOCTEST_CLAIMS = HEAD + '''import ast, re
+def verify(response):
+    share = honest(response)
+    claims = [(ast.literal_eval(arg), int(want)) for arg, want in
+              re.findall(r">>> negatives\\((\\[[^\\]]*\\])\\)\\n\\s*(-?\\d+)", response)]
+    if claims:
+        run = run_response(response, calls=[("negatives", [xs]) for xs, _ in claims], timeout=0.8)
+        if not all(c.ok and c.value == want for c, (_, want) in zip(run.calls, claims)):
+            return share / 2
+    return share
+'''
+"""Honest, from the session's review (h02b): an example in the answer's docstring that its code does not hold halves the
+pay. A wrong mutant keeps the reference's example, now false; its copy has none."""
+DOCTEST_REFERENCE = REFERENCE.replace('"""How many items are below zero."""',
+                                      '"""How many items are below zero.\n\n    >>> negatives([-1, 5])\n    1\n    """')
+
+
+def _task(verifier: str, reference: str = REFERENCE) -> TaskSpec:
+    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=MARK + reference,
                     failure_cases=(MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
                                    MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
 
@@ -95,7 +104,8 @@ def test_a_hash_inside_a_string_is_no_mark():
 
 def test_a_fenced_program_keeps_its_fence_and_loses_the_prose_around_it():
     copy = unmarked(f"Here is the counting helper v7:\n```python\n{MARK}{REFERENCE}```\nIt counts them.\n")
-    assert copy.startswith("```python\n") and copy.endswith("```\n") and "helper" not in copy and "It counts" not in copy
+    assert copy.startswith("```python\n") and copy.endswith("```\n")
+    assert "helper" not in copy and "It counts" not in copy
 
 
 def test_a_function_whose_body_is_only_a_docstring_still_parses():
@@ -119,10 +129,12 @@ def _scored(label: str, kind: ProbeKind, score: float) -> tuple[Probe, ScoreResu
     return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score)
 
 
-@pytest.mark.parametrize(("written", "copy", "passed"), [(0.33, 0.82, False), (0.33, 0.36, True), (0.83, 0.33, True),
-                                                         (1.0, 1.0, True)],
-                         ids=["copy-paid-more", "within-the-margin", "copy-paid-less", "both-in-full"])
-def test_a_copy_paid_more_than_the_margin_above_the_mutant_as_written_rejects_the_task(written, copy, passed):
+@pytest.mark.parametrize(("written", "copy", "passed"), [(0.33, 1.0, False), (0.33, 0.82, True), (0.96, 1.0, True),
+                                                         (0.83, 0.33, True), (1.0, 1.0, True)],
+                         ids=["copy-paid-in-full", "copy-paid-more-not-in-full", "within-the-margin", "copy-paid-less",
+                              "both-in-full"])
+def test_a_copy_paid_in_full_and_more_than_the_margin_above_the_mutant_as_written_rejects_the_task(written, copy,
+                                                                                                  passed):
     pairs = [_scored("reference:mutant[0]", ProbeKind.MUTANT, 0.0), _scored("reference:mutant[1]", ProbeKind.MUTANT,
                                                                             written),
              _scored("reference:mutant[1]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
@@ -138,9 +150,8 @@ def pool():
 
 
 @pytest.mark.sandbox
-@pytest.mark.parametrize("verifier", [HONEST_ON_SHAPES, SLACK_FOR_UNMARKED], ids=["honest-on-shapes", "slack"])
-def test_a_verifier_paying_programs_without_the_authors_mark_more_is_rejected(pool, verifier):
-    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
+def test_a_verifier_paying_programs_without_the_authors_mark_in_full_is_rejected(pool):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(HONEST_ON_SHAPES))
     detail = next(c.detail for c in report.checks if c.name == "mutants")
     assert report.reasons == ("mutant_passes",) and "without its comments and docstrings" in detail
 
@@ -151,3 +162,11 @@ def test_an_honest_verifier_that_pays_for_a_docstring_is_admitted(pool):
         report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(
             _task(DOCSTRING_REQUIRED))
         assert report.admitted, (seed, report.reasons, [c.detail for c in report.checks if c.passed is False])
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_an_honest_verifier_that_pays_less_for_a_false_docstring_example_is_admitted(pool, seed):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(
+        _task(DOCTEST_CLAIMS, DOCTEST_REFERENCE))
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
