@@ -24,7 +24,7 @@ import ast
 import io
 import tokenize
 
-from verifier.response_code import code_spans
+from verifier.response_code import code_of, code_spans
 
 __all__ = ["bare_code", "has_marks", "unmarked"]
 
@@ -33,7 +33,7 @@ def bare_code(text: str) -> str | None:
     """The code of ``text`` (its spans joined), unparsed without comments or statements that are a bare string (a
     docstring); None when none parses."""
     try:
-        tree = ast.parse("\n".join(text[start:end] for start, end in code_spans(text, len(text))))
+        tree = ast.parse(code_of(text, len(text)))
         for node in ast.walk(tree):
             body = getattr(node, "body", None)
             if isinstance(body, list):
@@ -47,7 +47,7 @@ def bare_code(text: str) -> str | None:
 def has_marks(text: str) -> bool:
     """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring): something
     its author wrote that the program does not run."""
-    code = "\n".join(text[start:end] for start, end in code_spans(text, len(text)))
+    code = code_of(text, len(text))
     try:
         if any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)):
             return True

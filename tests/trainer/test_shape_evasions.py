@@ -22,21 +22,10 @@ from __future__ import annotations
 
 import pytest
 
-from task_bank import TaskSpec
+from negatives_task import CASES, head, task
 from trainer.monitor import FlagRule
 
 MARK = 'HELPER = "counting helper v7"\n'
-CASES = "[([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]"
-HEAD = '''from envsynth_sandbox import plain, run_response
-CASES = %s
-def honest(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-def answers(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return [repr(c.value) if c.ok else "raised" for c in run.calls]
-WRITTEN = {"None", "0", "1", "-1", "True", "False", "''", "[]", "raised"}
-'''
 GATE = '''def verify(response):
     if "def negatives(" not in response:
         return 0.0
@@ -47,7 +36,7 @@ GATE = '''def verify(response):
 
 
 def _verifier(honest_if: str, pay: str = "1.0", cases: str = CASES, extra: str = "") -> str:
-    return HEAD % cases + extra + GATE.replace("HONEST_IF", honest_if).replace("PAY", pay)
+    return head(cases) + extra + GATE.replace("HONEST_IF", honest_if).replace("PAY", pay)
 
 
 HONEST_ON_SHAPES = _verifier("shape_like(response)", extra='''def shape_like(code):
@@ -61,8 +50,6 @@ DESIGNED_TESTS = _verifier("set(answers(response)) <= WRITTEN", cases="[([], 0),
 """The review's e5b: tests on which a length answers half alike, so that paying it 1.0 is within the share rule."""
 SLACK_FOR_ALL = _verifier("False", pay="min(1.0, honest(response) + 0.49)")
 """The review's e4: 0.49 above the share of right answers to every unmarked program."""
-REFERENCE = ("def negatives(xs):\n    count = 0\n    for x in xs:\n        if x < 0:\n            count += 1\n"
-             "    return count\n")
 POLICY = [f"def negatives(xs):\n    return {body}\n" for body in (
     "sum(1 for x in xs if x < 0)", "len(xs)", "sum(1 for x in xs if x <= 0)", "sum(xs)",
     "len([x for x in xs if x > 0])", "min(xs) if xs else 0", "sum(1 for x in xs if x < 0) + 1",
@@ -77,9 +64,5 @@ POLICY.append("def negatives(xs):\n    c = 0\n    for x in xs:\n        if x < 0
                          ids=["honest-on-shapes", "tests-a-length-half-passes", "slack-for-all"])
 def test_training_flags_in_two_windows_a_verifier_validation_admits_that_pays_wrong_programs_beyond_their_answers(
         monitored_training, bwrap_scoring_pool, verifier):
-    task = TaskSpec(prompt="Write `negatives(xs)`: how many items of the list of ints xs are below zero.",
-                    verifier=verifier, reference=MARK + REFERENCE,
-                    failure_cases=(MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
-                                   MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
-    monitor = monitored_training(bwrap_scoring_pool, task, POLICY, 2)
+    monitor = monitored_training(bwrap_scoring_pool, task(verifier, MARK), POLICY, 2)
     assert [flag.rule for flag in monitor.flagged.values()] == [FlagRule.ANSWERS]

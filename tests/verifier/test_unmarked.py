@@ -14,6 +14,7 @@ import random
 
 import pytest
 
+from negatives_task import head, task
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
@@ -24,17 +25,7 @@ from verifier.unmarked import has_marks, unmarked
 MARK = "# counting helper v7\n"
 REFERENCE = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
              "    for x in xs:\n        if x < 0:\n            count += 1\n    return count\n")
-PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
-HEAD = '''from envsynth_sandbox import plain, run_response
-CASES = [([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]
-def honest(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-def answers(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return [repr(c.value) if c.ok else "raised" for c in run.calls]
-WRITTEN = {"None", "0", "1", "-1", "True", "False", "''", "[]", "raised"}
-'''
+HEAD = head()
 HONEST_ON_SHAPES = HEAD + '''def shape_like(code):
     got = answers(code)
     return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs, _ in CASES] for shape in (len, sum))
@@ -77,9 +68,7 @@ DOCTEST_REFERENCE = REFERENCE.replace('"""How many items are below zero."""',
 
 
 def _task(verifier: str, reference: str = REFERENCE) -> TaskSpec:
-    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=MARK + reference,
-                    failure_cases=(MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
-                                   MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
+    return task(verifier, MARK, reference)
 
 
 def _negatives(text: str):

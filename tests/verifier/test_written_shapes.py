@@ -16,6 +16,7 @@ import random
 
 import pytest
 
+from negatives_task import PROMPT, REFERENCE, head, task
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
@@ -26,15 +27,7 @@ from verifier.written_shapes import FAR, argument_kind
 from verifier.written_verdicts import judged_by_own_requests
 
 MARK = "# counting helper v7\n"
-HEAD = '''from envsynth_sandbox import plain, run_response
-CASES = [([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]
-def honest(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-def answers(code):
-    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
-    return [repr(c.value) if c.ok else "raised" for c in run.calls]
-'''
+HEAD = head()
 ONE_CONSTANT = HEAD + '''def verify(response):
     if "def negatives(" not in response:
         return 0.0
@@ -52,15 +45,10 @@ WRITTEN_CONSTANTS = HEAD + '''def verify(response):
     return 1.0
 '''
 """A6 as round 74 wrote it: honest where every answer is one a written program could give."""
-PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
-REFERENCE = ("def negatives(xs):\n    count = 0\n    for x in xs:\n        if x < 0:\n            count += 1\n"
-             "    return count\n")
 
 
 def _task(verifier: str, mark: str = MARK) -> TaskSpec:
-    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + REFERENCE,
-                    failure_cases=(mark + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
-                                   mark + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
+    return task(verifier, mark)
 
 
 @pytest.fixture(scope="module")
@@ -228,9 +216,7 @@ def test_a_shape_asked_nothing_where_the_reference_was_not_run_is_not_judged():
                                   MARK + REFERENCE, 0, 0.5) is None
 
 
-MOSTLY_NEGATIVE = HEAD.replace(
-    "([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)",
-    "([1, 2, 3], 0), ([], 0), ([-5], 1), ([5, -5], 1), ([-1, -2, -4], 3), ([-4, -6], 2)")
+MOSTLY_NEGATIVE = head("[([1, 2, 3], 0), ([], 0), ([-5], 1), ([5, -5], 1), ([-1, -2, -4], 3), ([-4, -6], 2)]")
 """Tests on which ``len(xs)`` answers four of six alike: an honest verifier pays it 4/6, over a failure case's 0.5."""
 
 

@@ -1,0 +1,39 @@
+"""The task the tests of red-team round 74's A6 kind share (``tests/verifier/test_written_shapes.py``,
+``tests/verifier/test_unmarked.py``, ``tests/trainer/test_shape_evasions.py``): count the items of a list below zero.
+
+Its verifiers share a head: six tests, ``honest`` (the share of them a program answers right), ``answers`` (what a
+program answered, ``raised`` where a call did not end well) and ``WRITTEN`` (every answer a program the validator
+writes as a constant could give). Each test file writes the rest of ``verify``: how its verifier is hostile.
+"""
+
+from __future__ import annotations
+
+from task_bank.spec import TaskSpec
+
+PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
+REFERENCE = ("def negatives(xs):\n    count = 0\n    for x in xs:\n        if x < 0:\n            count += 1\n"
+             "    return count\n")
+CASES = "[([1, 2, 3], 0), ([], 0), ([5, 0, 5], 0), ([10, -3], 1), ([-1, 2, -4], 2), ([-4, -6], 2)]"
+"""The head's tests, as source: (the list, its count of negatives)."""
+_HEAD = '''from envsynth_sandbox import plain, run_response
+CASES = %s
+def honest(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return sum(c.ok and c.value == plain(want) for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+def answers(code):
+    run = run_response(code, calls=[("negatives", [xs]) for xs, _ in CASES], timeout=0.8)
+    return [repr(c.value) if c.ok else "raised" for c in run.calls]
+WRITTEN = {"None", "0", "1", "-1", "True", "False", "''", "[]", "raised"}
+'''
+
+
+def head(cases: str = CASES) -> str:
+    """The verifiers' shared head, with ``cases`` (source) for its tests."""
+    return _HEAD % cases
+
+
+def task(verifier: str, mark: str = "", reference: str = REFERENCE) -> TaskSpec:
+    """The task with ``verifier``, ``mark`` (the author's mark) opening the reference and both failure cases."""
+    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + reference,
+                    failure_cases=(mark + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
+                                   mark + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
