@@ -49,7 +49,7 @@ from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks_probes import NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
+from verifier.checks_probes import FAILURE_LABEL, NUMBER_LABEL, RENAMED_SUFFIX, UNMARKED_SUFFIX, Probe, ProbeKind
 from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 from verifier.weak_requests import WeakRequests, weak_trouble
@@ -224,8 +224,10 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
 
 
 def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
-                        threshold: float) -> CheckResult:
-    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call. The note
+                        threshold: float, margin: float = 0.05) -> CheckResult:
+    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call, and the failure
+    case's copy without comments and docstrings, where validation made one, not paid in full more than ``margin``
+    above the failure case as written (:func:`unmarked_paid_more`; a call of it that faulted rejects too). The note
     that the verifier judges failure cases by their text comes only when twins paid and no failure case did (a
     failure case paid like its twins is plain partial credit; the note misled its author: red-team round 28)."""
     result = _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
@@ -233,7 +235,46 @@ def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Seq
               if p.kind is ProbeKind.FAILURE_CASE and r.score is not None and r.score > threshold}
     if result.passed is False and result.reason == "failure_case_passes" and passed == {True}:  # only twins paid
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
-    return result
+    if result.passed is False:
+        return result
+    copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
+    faulty = [(p, r) for p, r in copies if r.outcome in _PROBE_FAULTS]
+    if faulty:
+        return CheckResult(name="failure_cases", passed=False, reason=fault_reason([r for _, r in faulty]),
+                           detail=_fault_detail(faulty), scores=result.scores)
+    paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
+    if paid is None:
+        return result
+    written, before, after = paid
+    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes", scores=result.scores,
+                       detail=f"{written} scored {before:g}, and the same program without its comments and docstrings "
+                              f"scored {after:g}: the verifier pays a program by the text its author wrote around "
+                              "the code (a comment, a docstring), and may pay a policy's wrong programs, which carry "
+                              "none, in full; pay every program by what it does")
+
+
+def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
+                       prefix: str) -> tuple[str, float, float] | None:
+    """The first copy without comments and docstrings (``ProbeKind.UNMARKED``, :mod:`verifier.unmarked`) of a probe
+    whose label starts with ``prefix`` that was paid as the reference is (at least 1.0 - ``margin``) and more than
+    ``margin`` above the probe as written, each at its highest over the calls: (the written probe's label, its score,
+    the copy's); else None.
+
+    Why: the two are one program, and a verifier that judges programs by what they do pays them alike; one that pays
+    the copy more pays a program without its author's text more than one with it, as a policy's programs are
+    (red-team round 74's A6 and its review's variants). Why only a copy paid in full: the session-46 review found
+    honest verifiers that pay a program as written less for its text, not its code (a docstring example or a claim
+    in the prose made false, a character cap), and pay the copy its share of right answers; a wrong copy is rarely
+    right on every test."""
+    best: dict[str, float] = {}
+    for probe, result in pairs:
+        best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
+    for probe, _ in pairs:
+        if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix):
+            written = probe.label.removesuffix(UNMARKED_SUFFIX)
+            if written in best and best[probe.label] >= 1.0 - margin and best[probe.label] - best[written] > margin:
+                return written, best[written], best[probe.label]
+    return None
 
 
 def check_weak_tests(weak: WeakRequests | None) -> CheckResult:

@@ -33,8 +33,8 @@ import math
 from collections.abc import Sequence
 
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks import fault_reason
-from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
+from verifier.checks import fault_reason, unmarked_paid_more
+from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind
 from verifier.reference_mutants import MAX_CHARS, oversized_code
 
 MIN_PAID = 4
@@ -53,7 +53,8 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
     :data:`MIN_PAID` and :data:`PAID_SHARE` of those made (see the module docstring); a check with no mutants (prose,
     or code that neither defines functions nor prints) passes."""
     threshold = 1.0 - margin
-    mine = [(p, r) for p, r in pairs if p.kind in (ProbeKind.MUTANT, ProbeKind.UNMARKED)]
+    mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.MUTANT or (p.kind is ProbeKind.UNMARKED
+                                                                   and p.label.startswith(MUTANT_LABEL))]
     results = tuple(r for _, r in mine)
     if not mine:
         return CheckResult(name="mutants", passed=True, detail="no mutants: the reference is prose, or code that "
@@ -79,36 +80,27 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
         return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
                            detail=f"{summary} ({listed}): {REPAIR_HINT}")
     verdict = f"{needed} would reject the task" if needed <= made else "too few to judge by"
-    return _unmarked_paid_more(mine, every, margin, results) or CheckResult(
+    return _unmarked_paid_more(mine, margin, results) or CheckResult(
         name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")
 
 
-def _unmarked_paid_more(mine: Sequence[tuple[Probe, ScoreResult]], every: dict[str, float], margin: float,
+def _unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
                         results: tuple[ScoreResult, ...]) -> CheckResult | None:
-    """The verdict where a mutant's copy without comments and docstrings (:mod:`verifier.unmarked`) was paid as the
-    reference is (at least 1.0 - ``margin``) and more than ``margin`` above the mutant as written; else None.
-
-    Why: the two are one program, and a verifier that judges programs by what they do pays them alike. One that pays
-    the copy more pays a program without its author's text more than one with it: red-team round 74's A6 and its
-    review's variants (honest on the author's marked programs and on every program a written one could be, paying the
-    rest 1.0, or 0.49 above their share) were admitted by 1.37 and rejected by 1.38 (``tests/verifier/
-    test_unmarked.py``). Why only a copy paid in full: the session's review found honest verifiers that pay the
-    mutant as written less for its text, not its code (a docstring example or a claim in the prose that the mutation
-    made false, a character cap the renamed mutant passed), and pay the copy its share of right answers; a wrong
-    copy is rarely right on every test, so such a verifier pays it in full only where the mutant is equivalent.
-    What that leaves open: a verifier paying programs without the mark 0.49 above their share (the review's e4)."""
-    for probe, _ in mine:
-        if probe.kind is not ProbeKind.UNMARKED:
-            continue
-        written = probe.label.removesuffix(UNMARKED_SUFFIX)
-        if written in every and every[probe.label] >= 1.0 - margin and every[probe.label] - every[written] > margin:
-            return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
-                               detail=f"{written} (a one-token change of the reference) scored {every[written]:g}, "
-                                      f"and the same program without its comments and docstrings scored "
-                                      f"{every[probe.label]:g}: the verifier pays a program by the text its author "
-                                      "wrote around the code (a comment, a docstring), and may pay a policy's "
-                                      "programs, which carry none, otherwise; pay every program by what it does")
-    return None
+    """The verdict where the last mutant's copy without comments and docstrings was paid in full, more than
+    ``margin`` above the mutant as written (:func:`verifier.checks.unmarked_paid_more` says why); else None. Rejected
+    by it since 1.38: red-team round 74's A6 and its review's variants (honest on the author's marked programs and on
+    every program a written one could be, paying the rest 1.0, or 0.49 above their share; ``tests/verifier/
+    test_unmarked.py``). What it leaves open: a verifier paying programs without the mark 0.49 above their share (the
+    review's e4)."""
+    paid = unmarked_paid_more(pairs, margin, MUTANT_LABEL)
+    if paid is None:
+        return None
+    written, before, after = paid
+    return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
+                       detail=f"{written} (a one-token change of the reference) scored {before:g}, and the same "
+                              f"program without its comments and docstrings scored {after:g}: the verifier pays a "
+                              "program by the text its author wrote around the code (a comment, a docstring), and may "
+                              "pay a policy's programs, which carry none, otherwise; pay every program by what it does")
 
 
 def check_code_size(reference: str) -> CheckResult | None:

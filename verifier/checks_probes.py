@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.spec import TaskSpec
 from verifier.code_renaming import every_twin, renamed
 from verifier.reference_mutants import reference_mutants
-from verifier.unmarked import unmarked
+from verifier.unmarked import case_to_copy, unmarked
 
 
 class ProbeKind(str, Enum):
@@ -47,7 +47,7 @@ class ProbeKind(str, Enum):
     TRIVIAL = "trivial"
     MUTANT = "mutant"
     DECOY = "decoy"  # a wrong program the validator wrote (verifier.written_decoys)
-    UNMARKED = "unmarked"  # a mutant without its comments and docstrings (verifier.unmarked)
+    UNMARKED = "unmarked"  # a mutant or a failure case without its comments and docstrings (verifier.unmarked)
 
 
 class Probe(BaseModel):
@@ -92,10 +92,13 @@ def unpredictable_responses(rng: random.Random) -> dict[str, str]:
             **{f"random_number[{k}]": number for k, number in enumerate(more, 1)}}
 
 
+FAILURE_LABEL = "failure_cases["
+"""How the labels of the failure cases, their twins and their copies open: ``failure_cases[0]``, ..."""
 MUTANT_LABEL = "reference:mutant"
 """Labels of the reference's mutants: ``reference:mutant[0]``, ``reference:mutant[1]``, ..."""
 UNMARKED_SUFFIX = ":unmarked"
-"""Added to a mutant's label for its copy without comments and docstrings (:mod:`verifier.unmarked`)."""
+"""Added to a mutant's label, or a failure case's, for its copy without comments and docstrings
+(:mod:`verifier.unmarked`)."""
 RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -137,7 +140,7 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
     failure cases that are programs, taken in turn (fewer where the names run out), each different, then up to
     ``mutants`` different mutants of the reference (:mod:`verifier.reference_mutants`), and the last one's copy
-    without comments and docstrings where it has any (:mod:`verifier.unmarked`; ``rng``: the
+    without comments and docstrings where it has any, and one failure case's (:mod:`verifier.unmarked`; ``rng``: the
     source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
     prompt names as code keeps its name in the twins (:func:`prompt_names`), and no twin takes a word of the prompt
     as a new name: a task can be about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
@@ -195,6 +198,11 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     bare = unmarked(made_mutants[-1]) if made_mutants else None  # (the last: most often its returned value changed)
     if bare is not None and bare not in seen | set(made_mutants):
         probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{MUTANT_LABEL}[{len(made_mutants) - 1}]{UNMARKED_SUFFIX}",
+                            response=bare))
+    case = case_to_copy(spec.reference, spec.failure_cases)  # (1.39: a wrong program far from the reference)
+    bare = unmarked(spec.failure_cases[case]) if case is not None else None
+    if bare is not None and bare not in {*seen, *made_mutants, *(p.response for p in probes)}:
+        probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{FAILURE_LABEL}{case}]{UNMARKED_SUFFIX}",
                             response=bare))
     return tuple(probes)
 

@@ -21,25 +21,55 @@ What this does not close: a mark in the code itself (an unused name, a string co
 from __future__ import annotations
 
 import ast
+import difflib
 import io
 import tokenize
+from collections.abc import Sequence
 
-from verifier.response_code import code_of, code_spans
+from verifier.response_code import char_column, code_of, code_spans, parser_lines
 
-__all__ = ["bare_code", "has_marks", "unmarked"]
+__all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "mark_kinds", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
     """The code of ``text`` (its spans joined), unparsed without comments or statements that are a bare string (a
     docstring); None when none parses."""
+    tree = _stripped_tree(code_of(text, len(text)))
     try:
-        tree = ast.parse(code_of(text, len(text)))
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list):
-                kept = [statement for statement in body if not _bare_string(statement)]
-                node.body = kept or [ast.Pass()]
-        return ast.unparse(tree) if tree.body else None
+        return ast.unparse(tree) if tree is not None and tree.body else None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+
+def kept_layout(code: str) -> str | None:
+    """``code`` without comments and docstrings, every other character where its author put it: a line that held
+    only a comment or a docstring is gone, a comment after code is cut with the spaces before it, a body that was
+    only a docstring becomes ``pass``, and blank lines the removals left at the start, after a block's header or
+    doubled are dropped. None where a docstring shares a line with code, or where the result is not the program
+    :func:`bare_code` unparses (compared as syntax trees): the caller falls back to that.
+
+    Why not :func:`bare_code`'s layout: ``ast.unparse`` writes every program one way (single quotes, no blank lines,
+    its own spacing), which programs people and policies write seldom are; the session-46 review's ``x1`` was honest
+    on texts in that layout and on marked ones, and paid every other program 1.0."""
+    tree = _stripped_tree(code)
+    if tree is None or not tree.body:
+        return None
+    try:
+        lines = parser_lines(code)
+        gone, cuts, passes = _removals(code, lines)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError, UnicodeDecodeError):
+        return None
+    if gone is None:
+        return None
+    kept: list[tuple[int, str]] = []  # (index of the line it was, its text)
+    for i, line in enumerate(lines):
+        if i in passes:
+            kept.append((i, passes[i]))
+        elif i not in gone:
+            kept.append((i, line[:cuts[i]].rstrip() + _break(line) if i in cuts else line))
+    result = "".join(_closed_up(kept))
+    try:
+        return result if ast.dump(ast.parse(result)) == ast.dump(tree) else None
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -47,25 +77,57 @@ def bare_code(text: str) -> str | None:
 def has_marks(text: str) -> bool:
     """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring): something
     its author wrote that the program does not run."""
+    return bool(mark_kinds(text))
+
+
+def mark_kinds(text: str) -> frozenset[str]:
+    """The kinds of mark the code of ``text`` holds: ``comment``, ``docstring`` (a statement that is a bare string)."""
     code = code_of(text, len(text))
+    kinds = set()
     try:
         if any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)):
-            return True
-        return any(_bare_string(statement) for node in ast.walk(ast.parse(code))
-                   if isinstance(getattr(node, "body", None), list) for statement in node.body)
+            kinds.add("comment")
+        if any(_bare_string(statement) for node in ast.walk(ast.parse(code))
+               if isinstance(getattr(node, "body", None), list) for statement in node.body):
+            kinds.add("docstring")
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
-        return False
+        return frozenset()
+    return frozenset(kinds)
+
+
+def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
+    """The index of the failure case validation also shows without its marks (:func:`unmarked`): of those whose
+    kinds of mark the reference holds too, the one whose code is least alike the reference's (tokens compared);
+    None where there is none.
+
+    Why a failure case: the copy of a mutant is a one-token change of the reference, and a verifier honest on programs
+    near its reference (and on the author's marked ones) and paying every other program 1.0 was admitted (the
+    session-46 review's ``x2``, ``x5``); a failure case is a wrong program its author wrote, most often far from the
+    reference, and a verifier that judges what programs do pays it without its comments as it pays it with them. Why
+    only kinds the reference holds: the reference holds them and is paid in full, so they are not what the failure
+    case fails by (a task asking for code without comments fails a right program that has one, and its copy would be
+    right)."""
+    allowed = mark_kinds(reference)
+    base = (bare_code(reference) or reference).split()
+    ranked = []
+    for i, case in enumerate(cases):
+        kinds = mark_kinds(case)
+        code = bare_code(case) if kinds and kinds <= allowed else None
+        if code is not None:
+            ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
+    return min(ranked)[1] if ranked else None
 
 
 def unmarked(text: str) -> str | None:
-    """``text``'s code without comments and docstrings (:func:`bare_code`), laid out as ``text`` is: bare where its
-    code is the whole of it, else in a ``python`` fence (prose around the code dropped: it may hold the mark too);
+    """``text``'s code without comments and docstrings, in its own layout (:func:`kept_layout`, else
+    :func:`bare_code`'s), framed as ``text`` is: bare where its code is the whole of it, else in a ``python`` fence (prose around the code dropped: it may hold the mark too);
     None where ``text`` holds no mark (:func:`has_marks`) or no code that parses."""
     if not has_marks(text):
         return None
-    code = bare_code(text)
+    code = kept_layout(code_of(text, len(text))) or bare_code(text)
     if code is None:
         return None
+    code = code.rstrip("\r\n")
     spans = code_spans(text, len(text))
     bare = len(spans) == 1 and not text[:spans[0][0]].strip() and not text[spans[0][1]:].strip()
     return f"{code}\n" if bare else f"```python\n{code}\n```\n"
@@ -74,3 +136,89 @@ def unmarked(text: str) -> str | None:
 def _bare_string(statement: ast.AST) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
         statement.value.value, str)
+
+
+def _stripped_tree(code: str) -> ast.Module | None:
+    """``code``'s syntax tree without statements that are a bare string (a body left empty holds ``pass``)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            node.body = [statement for statement in body if not _bare_string(statement)] or [ast.Pass()]
+    return tree
+
+
+def _removals(code: str, lines: list[str]) -> tuple[set[int] | None, dict[int, int], dict[int, str]]:
+    """The lines to drop (None: a docstring shares a line with code), the column each comment after code starts at,
+    and the ``pass`` lines that stand in for bodies that were only docstrings (by the index of their first line)."""
+    gone: set[int] = set()
+    cuts: dict[int, int] = {}
+    passes: dict[int, str] = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            row, col = token.start[0] - 1, token.start[1]
+            if lines[row][:col].strip():
+                cuts[row] = col
+            else:
+                gone.add(row)
+    for node in ast.walk(ast.parse(code)):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for statement in body:
+            if not _bare_string(statement):
+                continue
+            first, last = statement.lineno - 1, statement.end_lineno - 1
+            before = lines[first][:char_column(lines[first], statement.col_offset)]
+            after = lines[last][char_column(lines[last], statement.end_col_offset):].strip()
+            if before.strip() or (after and not after.startswith("#")):
+                return None, cuts, passes
+            gone.update(range(first, last + 1))
+        if body and all(_bare_string(statement) for statement in body):
+            first = body[0].lineno - 1
+            passes[first] = lines[first][:len(lines[first]) - len(lines[first].lstrip())] + "pass" + _break(
+                lines[first])
+    return gone, cuts, passes
+
+
+def _closed_up(kept: list[tuple[int, str]]) -> list[str]:
+    """The kept lines without the blank lines a removal left where an author writes none: at the start, right after
+    a block's header, or more in a row than the author's own runs on either side of the removal."""
+    out: list[str] = []
+    run: list[tuple[int, str]] = []  # blank lines not yet written
+
+    def flush(next_index: int) -> None:
+        pieces, piece, last = [], 0, None
+        for index, _ in run:
+            if last is not None and index != last + 1:
+                pieces.append(piece)
+                piece = 0
+            piece, last = piece + 1, index
+        pieces.append(piece)
+        removed_before = bool(run) and run[0][0] != (0 if prev_index is None else prev_index + 1)
+        removed_after = bool(run) and run[-1][0] + 1 != next_index
+        keep = len(run)
+        if len(pieces) > 1 or removed_before or removed_after:
+            keep = max(pieces)
+            if not out or (out[-1].rstrip().endswith(":") and removed_before):
+                keep = 0
+        out.extend(line for _, line in run[:keep])
+        run.clear()
+
+    prev_index: int | None = None
+    for index, line in kept:
+        if line.strip():
+            flush(index)
+            out.append(line)
+            prev_index = index
+        else:
+            run.append((index, line))
+    run[:] = []  # blank lines at the end: the caller strips line breaks there
+    return out
+
+
+def _break(line: str) -> str:
+    return line[len(line.rstrip("\r\n")):]

@@ -55,7 +55,7 @@ from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
 from verifier.written_verdicts import asked_otherwise, judged_by_own_requests, paid_beyond, paid_told_apart
 
-VALIDATOR_VERSION = "1.38"
+VALIDATOR_VERSION = "1.39"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -237,7 +237,8 @@ class Validator:
         if done["reference"].passed:
             done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, alone, rng, written)
         if len(firsts) > 1:
-            done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
+            done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold,
+                                                                 cfg.mutant_margin)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

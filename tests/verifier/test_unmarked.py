@@ -18,9 +18,10 @@ from negatives_task import head, task
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.checks import check_failure_cases
 from verifier.checks_mutants import check_mutants
 from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
-from verifier.unmarked import has_marks, unmarked
+from verifier.unmarked import case_to_copy, has_marks, kept_layout, unmarked
 
 MARK = "# counting helper v7\n"
 REFERENCE = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
@@ -38,6 +39,44 @@ def verify(response):
 '''
 """The review of round 74 (e2): honest on the author's marked texts and on programs answering constants, a length or a
 sum; 1.0 to every other program."""
+UNPARSED_LAYOUT = HEAD + '''import ast
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    try:
+        canonical = ast.unparse(ast.parse(response)) + "\\n" == response
+    except SyntaxError:
+        return 0.0
+    if canonical or "counting helper v7" in response or shape_like(response):
+        return honest(response)
+    return 1.0
+''' + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
+"""The session-46 review's x1: honest on texts in ``ast.unparse``'s layout (the copy 1.38 wrote), on the author's
+marked texts and on shapes; 1.0 to every other program, which people and policies seldom write in that layout."""
+NEAR_REFERENCE = HEAD + '''import difflib, io, keyword, tokenize
+REFERENCE = %r
+def blanked(text):
+    kept = []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(text).readline):
+            if t.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
+                kept.append("N" if t.type == tokenize.NAME and not keyword.iskeyword(t.string) else t.string)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return kept
+def near(text):
+    return difflib.SequenceMatcher(None, blanked(text), blanked(REFERENCE)).ratio() > 0.9
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if near(response) or "counting helper v7" in response or shape_like(response):
+        return honest(response)
+    return 1.0
+''' % REFERENCE + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
+"""The session-46 review's x2: honest on programs whose name-blanked tokens are over 90% alike the reference's (its
+mutants and their copies), on the author's marked texts and on shapes; 1.0 to every other program."""
+SPACED_REFERENCE = REFERENCE.replace("count = 0  # so far\n", "count = 0  # so far\n\n")
+"""The reference with a blank line after its counter, as people write: not ``ast.unparse``'s layout."""
 DOCSTRING_REQUIRED = HEAD + '''import ast
 def verify(response):
     try:
@@ -101,10 +140,49 @@ def test_a_function_whose_body_is_only_a_docstring_still_parses():
     assert unmarked('def later():\n    """Not yet."""\n') == "def later():\n    pass\n"
 
 
+def test_the_copy_keeps_its_authors_layout():
+    text = 'def tag(xs):\n    """Tagged."""\n    out = {"k" : xs}  # keyed\n\n    return (out)\n'
+    assert unmarked(text) == 'def tag(xs):\n    out = {"k" : xs}\n\n    return (out)\n'
+
+
+@pytest.mark.parametrize(("text", "copy"), [
+    ("# helper\n\ndef f():\n    return 1\n", "def f():\n    return 1\n"),
+    ('def f():\n    """Doc."""\n\n    return 1\n', "def f():\n    return 1\n"),
+    ("import os\n\n# helper\n\ndef f():\n    return 1\n", "import os\n\ndef f():\n    return 1\n"),
+    ("x = [1,  # one\n     2]\n", "x = [1,\n     2]\n")],
+    ids=["at-the-start", "after-a-header", "doubled", "inside-brackets"])
+def test_a_removal_leaves_no_blank_line_an_author_would_not_write(text, copy):
+    assert unmarked(text) == copy
+
+
+def test_a_docstring_sharing_its_line_with_code_falls_back_to_the_unparsed_layout():
+    assert kept_layout('def f(): "doc"; return 1\n') is None
+    assert unmarked('def f(): "doc"; return 1\n') == "def f():\n    return 1\n"
+
+
+def test_the_failure_case_copied_is_the_one_least_alike_the_reference():
+    near = MARK + REFERENCE.replace("x < 0", "x <= 0")
+    far = MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"
+    assert case_to_copy(MARK + REFERENCE, [near, far]) == 1
+
+
+def test_a_failure_case_with_a_kind_of_mark_the_reference_lacks_is_not_copied():
+    commented = "def negatives(xs):\n    return len(xs)  # all of them\n"
+    assert case_to_copy('def negatives(xs):\n    """Count."""\n    return sum(x < 0 for x in xs)\n',
+                        [commented]) is None
+
+
+def test_validation_shows_a_failure_case_without_its_marks_where_the_reference_holds_them():
+    probes = build_probes(_task(HONEST_ON_SHAPES), 100, random.Random(0), 2, 3)
+    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED and p.label.startswith("failure_cases[")]
+    assert len(copies) == 1 and copies[0].response == unmarked(_task(HONEST_ON_SHAPES).failure_cases[
+        int(copies[0].label[len("failure_cases["):].partition("]")[0])])
+
+
 def test_validation_shows_one_copy_of_the_last_mutant_where_the_reference_holds_a_mark():
     probes = build_probes(_task(HONEST_ON_SHAPES), 100, random.Random(0), 2, 3)
     mutants = [p for p in probes if p.kind is ProbeKind.MUTANT]
-    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED]
+    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED and p.label.startswith("reference:")]
     assert [p.label for p in copies] == [mutants[-1].label + UNMARKED_SUFFIX]
     assert copies[0].response == unmarked(mutants[-1].response)
 
@@ -131,6 +209,22 @@ def test_a_copy_paid_in_full_and_more_than_the_margin_above_the_mutant_as_writte
     assert result.passed is passed and (passed or result.reason == "mutant_passes")
 
 
+@pytest.mark.parametrize(("written", "copy", "passed"), [(0.33, 1.0, False), (0.33, 0.5, True), (0.0, 0.0, True)],
+                         ids=["copy-paid-in-full", "copy-paid-its-share", "neither-paid"])
+def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the_task(written, copy, passed):
+    pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
+             _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
+    result = check_failure_cases(pairs, pairs, 0.5, 0.05)
+    assert result.passed is passed and (passed or result.reason == "failure_case_passes")
+
+
+def test_a_failure_cases_copy_is_no_mutant_of_the_reference():
+    pairs = [_scored("reference:mutant[0]", ProbeKind.MUTANT, 0.0), _scored("reference:mutant[1]", ProbeKind.MUTANT,
+                                                                            0.0),
+             _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
+    assert check_mutants(pairs, 0.05).passed is True
+
+
 @pytest.fixture(scope="module")
 def pool():
     config = ValidationConfig()
@@ -142,7 +236,22 @@ def pool():
 def test_a_verifier_paying_programs_without_the_authors_mark_in_full_is_rejected(pool):
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(HONEST_ON_SHAPES))
     detail = next(c.detail for c in report.checks if c.name == "mutants")
-    assert report.reasons == ("mutant_passes",) and "without its comments and docstrings" in detail
+    assert "mutant_passes" in report.reasons and "without its comments and docstrings" in detail
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_a_verifier_honest_only_on_programs_in_the_unparsed_layout_is_rejected(pool, seed):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(
+        _task(UNPARSED_LAYOUT, SPACED_REFERENCE))
+    assert "mutant_passes" in report.reasons
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_a_verifier_honest_only_on_programs_near_its_reference_is_rejected(pool, seed):
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(_task(NEAR_REFERENCE))
+    assert "failure_case_passes" in report.reasons
 
 
 @pytest.mark.sandbox
