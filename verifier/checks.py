@@ -14,7 +14,9 @@ failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins 
                        validator wrote, paid as the reference is, that the verifier's requests do not show right,
                        or paid more than the fail threshold above the share of them it answers alike: the
                        only rule for one returning a shape of its argument, by the requests made of it where the
-                       reference was asked none; :mod:`verifier.written_decoys`),
+                       reference was asked none; :mod:`verifier.written_decoys`; or a failure case's copy
+                       without comments and docstrings paid in full, more than the case as written:
+                       :mod:`verifier.unmarked`),
                        ``few_twins`` (the failure cases that are programs gave
                        fewer renamed twins than one training process scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference, or the last
