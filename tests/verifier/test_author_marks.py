@@ -66,10 +66,12 @@ def _marked(mark: str) -> TaskSpec:
 @pytest.mark.parametrize("mark", sorted(MARKS))
 def test_a_verifier_paying_every_program_without_its_authors_mark_is_rejected(validator, mark):
     """Admitted by validator 1.33 with each kind of mark: every program it scored carried the mark. (Since 1.38 a
-    comment or a docstring is also seen by the last mutant's copy without them: ``mutant_passes`` beside it.)"""
+    comment or a docstring is also seen by the last mutant's copy without them: ``mutant_passes`` beside it; since
+    1.39 also by a failure case's copy without them, whose verdict the check's detail then gives.)"""
     report = validator.validate(_marked(MARKS[mark]))
     failure = next(c for c in report.checks if c.name == "failure_cases")
-    assert "failure_case_passes" in report.reasons and "the validator wrote" in failure.detail
+    told = "without its comments and docstrings" if mark in ("comment", "docstring") else "the validator wrote"
+    assert "failure_case_passes" in report.reasons and told in failure.detail
     assert set(report.reasons) <= {"failure_case_passes", "mutant_passes"}
 
 
