@@ -51,6 +51,19 @@ def _task(verifier: str, mark: str = MARK) -> TaskSpec:
     return task(verifier, mark)
 
 
+def _code_marked(verifier: str) -> TaskSpec:
+    """The task with the author's mark a statement of each function (``tag = "counting helper v7"``), which every
+    program validation makes of them keeps: the rule on the programs the validator writes is the only one that sees
+    such a verifier (a comment or a docstring is seen first, since 1.39, by a failure case's copy without them)."""
+    spec = task(verifier)
+    return spec.model_copy(update={"reference": _inside(spec.reference),
+                                   "failure_cases": tuple(_inside(case) for case in spec.failure_cases)})
+
+
+def _inside(text: str) -> str:
+    return text.replace("def negatives(xs):\n", 'def negatives(xs):\n    tag = "counting helper v7"\n')
+
+
 @pytest.fixture(scope="module")
 def pool():
     config = ValidationConfig()
@@ -161,12 +174,12 @@ def test_no_shaped_program_for_other_top_level_code_or_varargs(reference, prompt
 @pytest.mark.sandbox
 @pytest.mark.parametrize("verifier", [ONE_CONSTANT, WRITTEN_CONSTANTS], ids=["one-constant", "written-constants"])
 def test_a_verifier_honest_only_on_programs_answering_constants_is_rejected(pool, verifier):
-    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(verifier))
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_code_marked(verifier))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "negatives returning len(xs) paid 1.00" in detail
 
 
-REFERENCE_DIGEST = hashlib.sha256((MARK + REFERENCE).encode()).hexdigest()
+REFERENCE_DIGEST = hashlib.sha256(_code_marked(ONE_CONSTANT).reference.encode()).hexdigest()
 UNRUN_REFERENCE = WRITTEN_CONSTANTS.replace("def verify(response):\n", f"""import hashlib
 def verify(response):
     if hashlib.sha256(response.encode()).hexdigest() == "{REFERENCE_DIGEST}":
@@ -185,7 +198,7 @@ def gate(code):
 
 @pytest.mark.sandbox
 def test_a_shape_paid_where_the_reference_was_not_run_is_judged_by_the_requests_made_of_it(pool):
-    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_task(UNRUN_REFERENCE))
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(_code_marked(UNRUN_REFERENCE))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "it asked the reference nothing" in detail
     assert "negatives returning len(xs) paid 1.00, answering 33% alike" in detail
@@ -195,7 +208,7 @@ def test_a_shape_paid_where_the_reference_was_not_run_is_judged_by_the_requests_
 def test_a_shape_paid_where_the_reference_was_not_run_and_its_requests_are_weak_is_rejected(pool):
     assert "set(gate(response))" in UNRUN_REFERENCE_WEAK_GATE and "def gate(" in UNRUN_REFERENCE_WEAK_GATE
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(3)).validate(
-        _task(UNRUN_REFERENCE_WEAK_GATE))
+        _code_marked(UNRUN_REFERENCE_WEAK_GATE))
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "are weak or cannot be measured" in detail
     assert "negatives returning len(arg1)" in detail
