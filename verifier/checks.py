@@ -16,13 +16,13 @@ failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins 
                        only rule for one returning a shape of its argument, by the requests made of it where the
                        reference was asked none; :mod:`verifier.written_decoys`; or a failure case's copy
                        without comments and docstrings paid in full, more than the case as written:
-                       :mod:`verifier.unmarked`),
+                       :mod:`verifier.checks_unmarked`),
                        ``few_twins`` (the failure cases that are programs gave
                        fewer renamed twins than one training process scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference, or the last
                        one's copy without comments and docstrings paid in full, more than it:
                        :mod:`verifier.checks_mutants`,
-                       :mod:`verifier.unmarked`), ``schema`` (its code too long to mutate), or a fault reason
+                       :mod:`verifier.checks_unmarked`), ``schema`` (its code too long to mutate), or a fault reason
 weak_tests             ``weak_tests``: the requests the verifier made of the reference do not tell it from one
                        simple wrong program that drops its argument's content, or two that rearrange it
                        (:mod:`verifier.weak_requests`); or its first request of a program the validator wrote is
@@ -51,7 +51,7 @@ from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks_probes import FAILURE_LABEL, NUMBER_LABEL, RENAMED_SUFFIX, UNMARKED_SUFFIX, Probe, ProbeKind
+from verifier.checks_probes import NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
 from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 from verifier.weak_requests import WeakRequests, weak_trouble
@@ -59,7 +59,7 @@ from verifier.weak_requests import WeakRequests, weak_trouble
 _FAULT_PRIORITY = ((Outcome.ERROR, "sandbox_error"), (Outcome.TIMEOUT, "timeout"),
                    (Outcome.CRASHED, "verifier_error"), (Outcome.INVALID, "verifier_error"))
 _MAX_LISTED = 5
-_PROBE_FAULTS = (Outcome.ERROR, Outcome.INVALID)  # for failure cases and trivial responses; see the docstring
+PROBE_FAULTS = (Outcome.ERROR, Outcome.INVALID)  # for failure cases and trivial responses; see the docstring
 _RECOGNISES = (" (a renamed twin is its failure case with other local names, and does what the original does: the "
                "verifier judges its failure cases by their text, not by what they do; if the task is about those "
                "names, name them in the prompt and they are kept)")
@@ -103,7 +103,7 @@ def _describe(label: str, result: ScoreResult) -> str:
     return f"{label} {result.outcome.value}{detail}"
 
 
-def _fault_detail(pairs: Sequence[tuple[Probe, ScoreResult]]) -> str:
+def fault_detail(pairs: Sequence[tuple[Probe, ScoreResult]]) -> str:
     bad = list(dict.fromkeys(_describe(p.label, r) for p, r in pairs if r.outcome is not Outcome.SCORED))
     more = f" (+{len(bad) - _MAX_LISTED} more)" if len(bad) > _MAX_LISTED else ""
     return "; ".join(bad[:_MAX_LISTED]) + more
@@ -150,7 +150,7 @@ def check_reference(pairs: Sequence[tuple[Probe, ScoreResult]], hint: str = "") 
     results = tuple(r for _, r in mine)
     fault = fault_reason(results)
     if fault is not None:
-        return CheckResult(name="reference", passed=False, reason=fault, detail=_fault_detail(mine), scores=results)
+        return CheckResult(name="reference", passed=False, reason=fault, detail=fault_detail(mine), scores=results)
     low = sorted({r.score for r in results if r.score != 1.0})
     if low:
         return CheckResult(name="reference", passed=False, reason="unsolvable", scores=results,
@@ -197,11 +197,11 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
     one, too high only when all of them are."""
     mine = [(p, r) for p, r in pairs if p.kind is kind]
     recorded = tuple(r for p, r in primary if p.kind is kind)
-    faulty = [(p, r) for p, r in mine if r.outcome in _PROBE_FAULTS]
+    faulty = [(p, r) for p, r in mine if r.outcome in PROBE_FAULTS]
     fault = fault_reason([r for _, r in faulty])
     if fault is not None:
-        return CheckResult(name=name, passed=False, reason=fault, detail=_fault_detail(faulty), scores=recorded)
-    unscored = _fault_detail(mine)
+        return CheckResult(name=name, passed=False, reason=fault, detail=fault_detail(faulty), scores=recorded)
+    unscored = fault_detail(mine)
     note = f"; counted as failing, ended without a score: {unscored}" if unscored else ""
     high: dict[str, float] = {}
     for probe, result in mine:
@@ -226,57 +226,17 @@ def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,
 
 
 def check_failure_cases(pairs: Sequence[tuple[Probe, ScoreResult]], primary: Sequence[tuple[Probe, ScoreResult]],
-                        threshold: float, margin: float = 0.05) -> CheckResult:
-    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call, and the failure
-    case's copy without comments and docstrings, where validation made one, not paid in full more than ``margin``
-    above the failure case as written (:func:`unmarked_paid_more`; a call of it that faulted rejects too). The note
+                        threshold: float) -> CheckResult:
+    """Every failure case, and every renamed twin of one, scored at most ``threshold`` in every call. The note
     that the verifier judges failure cases by their text comes only when twins paid and no failure case did (a
-    failure case paid like its twins is plain partial credit; the note misled its author: red-team round 28)."""
+    failure case paid like its twins is plain partial credit; the note misled its author: red-team round 28). (A
+    failure case's copy without comments and docstrings is judged apart: :mod:`verifier.checks_unmarked`.)"""
     result = _check_low("failure_cases", ProbeKind.FAILURE_CASE, "failure_case_passes", threshold, pairs, primary)
     passed = {RENAMED_SUFFIX in p.label for p, r in pairs
               if p.kind is ProbeKind.FAILURE_CASE and r.score is not None and r.score > threshold}
     if result.passed is False and result.reason == "failure_case_passes" and passed == {True}:  # only twins paid
         return result.model_copy(update={"detail": result.detail + _RECOGNISES})
-    if result.passed is False:
-        return result
-    copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
-    faulty = [(p, r) for p, r in copies if r.outcome in _PROBE_FAULTS]
-    if faulty:
-        return CheckResult(name="failure_cases", passed=False, reason=fault_reason([r for _, r in faulty]),
-                           detail=_fault_detail(faulty), scores=result.scores)
-    paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
-    if paid is None:
-        return result
-    written, before, after = paid
-    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes", scores=result.scores,
-                       detail=f"{written} scored {before:g}, and the same program without its comments and docstrings "
-                              f"scored {after:g}: the verifier pays a program by the text its author wrote around "
-                              "the code (a comment, a docstring), and may pay a policy's wrong programs, which carry "
-                              "none, in full; pay every program by what it does")
-
-
-def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
-                       prefix: str) -> tuple[str, float, float] | None:
-    """The first copy without comments and docstrings (``ProbeKind.UNMARKED``, :mod:`verifier.unmarked`) of a probe
-    whose label starts with ``prefix`` that was paid as the reference is (at least 1.0 - ``margin``) and more than
-    ``margin`` above the probe as written, each at its highest over the calls: (the written probe's label, its score,
-    the copy's); else None.
-
-    Why: the two are one program, and a verifier that judges programs by what they do pays them alike; one that pays
-    the copy more pays a program without its author's text more than one with it, as a policy's programs are
-    (red-team round 74's A6 and its review's variants). Why only a copy paid in full: the session-46 review found
-    honest verifiers that pay a program as written less for its text, not its code (a docstring example or a claim
-    in the prose made false, a character cap), and pay the copy its share of right answers; a wrong copy is rarely
-    right on every test."""
-    best: dict[str, float] = {}
-    for probe, result in pairs:
-        best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
-    for probe, _ in pairs:
-        if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix):
-            written = probe.label.removesuffix(UNMARKED_SUFFIX)
-            if written in best and best[probe.label] >= 1.0 - margin and best[probe.label] - best[written] > margin:
-                return written, best[written], best[probe.label]
-    return None
+    return result
 
 
 def check_weak_tests(weak: WeakRequests | None) -> CheckResult:
@@ -322,7 +282,7 @@ def check_determinism(pairs: Sequence[tuple[Probe, ScoreResult]], runs: int) -> 
     """Each probe got the same outcome and score in every call (timeouts are left to the budget check)."""
     fault = fault_reason([r for _, r in pairs if r.outcome is Outcome.ERROR])
     if fault is not None:
-        return CheckResult(name="determinism", passed=False, reason=fault, detail=_fault_detail(pairs))
+        return CheckResult(name="determinism", passed=False, reason=fault, detail=fault_detail(pairs))
     seen: dict[str, list[ScoreResult]] = {}
     for probe, result in pairs:
         if result.outcome is not Outcome.TIMEOUT:

@@ -33,8 +33,9 @@ import math
 from collections.abc import Sequence
 
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks import fault_reason, unmarked_paid_more
+from verifier.checks import fault_reason
 from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind
+from verifier.checks_unmarked import check_mutant_copy
 from verifier.reference_mutants import MAX_CHARS, oversized_code
 
 MIN_PAID = 4
@@ -80,27 +81,8 @@ def check_mutants(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float) -> 
         return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
                            detail=f"{summary} ({listed}): {REPAIR_HINT}")
     verdict = f"{needed} would reject the task" if needed <= made else "too few to judge by"
-    return _unmarked_paid_more(mine, margin, results) or CheckResult(
+    return check_mutant_copy(pairs, margin, results) or CheckResult(
         name="mutants", passed=True, scores=results, detail=f"{summary}; {verdict}")
-
-
-def _unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
-                        results: tuple[ScoreResult, ...]) -> CheckResult | None:
-    """The verdict where the last mutant's copy without comments and docstrings was paid in full, more than
-    ``margin`` above the mutant as written (:func:`verifier.checks.unmarked_paid_more` says why); else None. Rejected
-    by it since 1.38: red-team round 74's A6 and its review's variants (honest on the author's marked programs and on
-    every program a written one could be, paying the rest 1.0, or 0.49 above their share; ``tests/verifier/
-    test_unmarked.py``). What it leaves open: a verifier paying programs without the mark 0.49 above their share (the
-    review's e4)."""
-    paid = unmarked_paid_more(pairs, margin, MUTANT_LABEL)
-    if paid is None:
-        return None
-    written, before, after = paid
-    return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=results,
-                       detail=f"{written} (a one-token change of the reference) scored {before:g}, and the same "
-                              f"program without its comments and docstrings scored {after:g}: the verifier pays a "
-                              "program by the text its author wrote around the code (a comment, a docstring), and may "
-                              "pay a policy's programs, which carry none, otherwise; pay every program by what it does")
 
 
 def check_code_size(reference: str) -> CheckResult | None:

@@ -40,6 +40,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.checks_mutants import check_code_size, check_mutants
+from verifier.checks_unmarked import check_failure_copy
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
 from verifier.code_renaming import defines_function
@@ -237,8 +238,9 @@ class Validator:
         if done["reference"].passed:
             done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, alone, rng, written)
         if len(firsts) > 1:
-            done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold,
-                                                                 cfg.mutant_margin)
+            done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
+            if done["failure_cases"].passed:
+                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"])
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

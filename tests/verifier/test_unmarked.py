@@ -20,6 +20,7 @@ from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks import check_failure_cases
 from verifier.checks_mutants import check_mutants
+from verifier.checks_unmarked import check_failure_copy
 from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
 from verifier.unmarked import case_to_copy, has_marks, kept_layout, unmarked
 
@@ -214,7 +215,7 @@ def test_a_copy_paid_in_full_and_more_than_the_margin_above_the_mutant_as_writte
 def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the_task(written, copy, passed):
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
-    result = check_failure_cases(pairs, pairs, 0.5, 0.05)
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5))
     assert result.passed is passed and (passed or result.reason == "failure_case_passes")
 
 

@@ -1,0 +1,81 @@
+"""The validation rules on programs shown again without their author's comments and docstrings
+(:mod:`verifier.unmarked`): the last mutant of the reference (since 1.38) and one failure case (since 1.39).
+
+Why: a copy and its program as written are one program, and a verifier that judges programs by what they do pays
+them alike. One that pays the copy more pays a program without its author's text more than one with it, as a
+policy's programs are: red-team round 74's A6 and its review's variants were honest on the author's marked programs
+and on every program a written one could be (a constant, a length, a sum), and paid the rest 1.0, or 0.49 above their
+share (rejected by the mutant's copy since 1.38); the session-46 review's ``x2`` and ``x5`` were honest on programs
+near the reference too, which the mutant's copy is, and a failure case, a wrong program most often far from the
+reference, is what tells them (since 1.39; ``tests/verifier/test_unmarked.py``).
+
+Why only a copy paid in full (at least 1.0 minus the mutants' margin): the session-46 review found honest verifiers
+that pay a program as written less for its text, not its code (an example in its docstring or a claim in its prose
+that a mutation made false, a character cap), and pay the copy its share of right answers; a wrong copy is rarely
+right on every test, so such a verifier pays it in full only where the program is equivalent to the reference. What
+is left open: a verifier paying programs without the mark 0.49 above their share (the review's ``e4``).
+
+Pure, as every check is: scores in, a :class:`CheckResult` (or None: no verdict of its own) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from task_bank.validation import CheckResult, ScoreResult
+from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
+from verifier.checks_probes import FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
+
+__all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
+
+_PAY_BY_DEEDS = ("the verifier pays a program by the text its author wrote around the code (a comment, a docstring), "
+                 "and may pay a policy's programs, which carry none, otherwise; pay every program by what it does")
+
+
+def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
+                       prefix: str) -> tuple[str, float, float] | None:
+    """The first copy (``ProbeKind.UNMARKED``) of a probe whose label starts with ``prefix`` that was paid at least
+    1.0 - ``margin`` and more than ``margin`` above the probe as written, each at its highest over the calls: (the
+    written probe's label, its score, the copy's); else None."""
+    best: dict[str, float] = {}
+    for probe, result in pairs:
+        best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
+    for probe, _ in pairs:
+        if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix):
+            written = probe.label.removesuffix(UNMARKED_SUFFIX)
+            if written in best and best[probe.label] >= 1.0 - margin and best[probe.label] - best[written] > margin:
+                return written, best[written], best[probe.label]
+    return None
+
+
+def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
+                      scores: tuple[ScoreResult, ...]) -> CheckResult | None:
+    """The ``mutants`` verdict where the last mutant's copy was paid in full, more than ``margin`` above the mutant
+    as written; else None (``scores``: the check's)."""
+    paid = unmarked_paid_more(pairs, margin, MUTANT_LABEL)
+    if paid is None:
+        return None
+    written, before, after = paid
+    return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=scores,
+                       detail=f"{written} (a one-token change of the reference) scored {before:g}, and the same "
+                              f"program without its comments and docstrings scored {after:g}: {_PAY_BY_DEEDS}")
+
+
+def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
+                       passed: CheckResult) -> CheckResult:
+    """The ``failure_cases`` verdict on a failure case's copy, given the check ``passed`` on the failure cases and
+    their twins: a call of the copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is), a copy
+    paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes``; else ``passed``.
+    A copy's call that ended without a score counts as failing, as a failure case's does."""
+    copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
+    faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
+    if faulty:
+        return CheckResult(name="failure_cases", passed=False, reason=fault_reason([r for _, r in faulty]),
+                           detail=fault_detail(faulty), scores=passed.scores)
+    paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
+    if paid is None:
+        return passed
+    written, before, after = paid
+    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes", scores=passed.scores,
+                       detail=f"{written} scored {before:g}, and the same program without its comments and "
+                              f"docstrings scored {after:g}: {_PAY_BY_DEEDS}")
