@@ -38,71 +38,18 @@ is checked once a run, a check without a verdict too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from task_bank import Outcome
 from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
-from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
+from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
 from verifier.response_code import MAX_CHARS, code_of
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
 
-CHECK_BUDGET_S = 4.0
-"""Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
-is 5 s by default)."""
 MAX_CHECKED = 4096
 """Codes whose verdict is kept per task, at most (later ones are checked every time they are paid)."""
-
-CHECK = '''import json
-import math
-import re
-import time
-
-from envsynth_sandbox import run_response
-
-RUNS = json.loads({runs!r})
-CUT = {cut!r}
-NAME = {name!r}
-''' + COMPARE + '''def answered_alike(want, got):
-    if len(want.calls) != len(got.calls):
-        return False
-    for a, b in zip(want.calls, got.calls):
-        if a.ok and not (b.ok and alike(a.value, b.value)):
-            return False
-    if any(call.ok and call.value is not None for call in want.calls):
-        return True
-    return printed(want.stdout, got.stdout)
-
-
-def verify(response):
-    reference, code = response[:CUT], response[CUT:]
-    end = time.monotonic() + {budget!r}
-    for calls, stdin in RUNS:
-        want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
-        if want.outcome != "completed":
-            raise Uncompared("the reference's run ended " + want.outcome)
-        asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
-        got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
-        try:
-            if got.outcome == "timeout" or not answered_alike(want, got):
-                return 0.0
-        except Exception:
-            return 0.0
-    return 1.0
-'''
-"""The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
-code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
-made to where its one function has a name of its own (:mod:`trainer.called_names`; None: the reference's). A
-stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires."""
-
-
-def check_source(runs: Sequence[list], reference_code: str, name: str | None = None) -> str:
-    """The checking verifier's source for ``runs`` (:func:`trainer.results_replay.replay_runs`), a reference whose
-    code is ``reference_code``, and the name the text's calls are made to (None: as in ``runs``)."""
-    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
 class AnswerCheck:

@@ -20,7 +20,7 @@ Pure, as every check is: scores in, a :class:`CheckResult` (or None: no verdict 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
@@ -61,12 +61,20 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
                               f"program without its comments and docstrings scored {after:g}: {_PAY_BY_DEEDS}")
 
 
-def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
-                       passed: CheckResult) -> CheckResult:
+def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
+                       answered_alike: Callable[[str], bool | None]) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copy, given the check ``passed`` on the failure cases and
-    their twins: a call of the copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is), a copy
-    paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes``; else ``passed``.
-    A copy's call that ended without a score counts as failing, as a failure case's does."""
+    their twins: a call of the copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
+    paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` where the case
+    does not answer the verifier's requests of the reference as the reference does (``answered_alike``, asked of the
+    case as written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``. A copy's call that
+    ended without a score counts as failing, as a failure case's does.
+
+    Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 79
+    characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
+    copy in full; the session-47 review's honest corpus had eight such tasks, all rejected by the rule without it. Such
+    a case answers as the reference does; a wrong program does not. No verdict (nothing recorded, a run of the
+    reference that did not complete) is no evidence: the task passes here."""
     copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
     faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
     if faulty:
@@ -76,6 +84,14 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     if paid is None:
         return passed
     written, before, after = paid
+    case = next(p.response for p, _ in pairs if p.label == written)
+    alike = answered_alike(case)
+    if alike is not False:
+        return passed.model_copy(update={"detail": passed.detail + (
+            f"; {written} without its comments and docstrings scored {after:g} against {before:g}, and "
+            + ("answers the verifier's requests of the reference as the reference does (what it fails by is its "
+               "text)" if alike else "whether it answers as the reference does is unknown (no verdict)"))})
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes", scores=passed.scores,
                        detail=f"{written} scored {before:g}, and the same program without its comments and "
-                              f"docstrings scored {after:g}: {_PAY_BY_DEEDS}")
+                              f"docstrings scored {after:g}, though it answers the verifier's requests of the "
+                              f"reference otherwise than the reference: {_PAY_BY_DEEDS}")

@@ -39,10 +39,11 @@ from task_bank.response_exec import ExecFinding, find_response_exec
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
+from verifier.answers_alike import answers_alike
 from verifier.checks_mutants import check_code_size, check_mutants
-from verifier.checks_unmarked import check_failure_copy
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
+from verifier.checks_unmarked import check_failure_copy
 from verifier.code_renaming import defines_function
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
@@ -240,7 +241,9 @@ class Validator:
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed:
-                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"])
+                recorded = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests), None)
+                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
+                    answers_alike, self._pool, recorded, spec.reference))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

@@ -74,6 +74,14 @@ def verify(response):
         return honest(response)
     return 1.0
 ''' % REFERENCE + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
+NO_TODO = HEAD + '''def verify(response):
+    return 0.0 if "TODO" in response else honest(response)
+'''
+"""Honest, from the session-47 review (h01): a task about code left unfinished pays nothing to a reply holding a TODO,
+and its tests' share to the rest."""
+TODO_CASES = (MARK + REFERENCE.replace("count = 0  # so far", "count = 0  # TODO: a faster way"),
+              MARK + "def negatives(xs):\n    # TODO: name it better\n    return sum(1 for x in xs if x < 0)\n")
+"""That task's failure cases: right programs, each with a TODO in a comment."""
 """The session-46 review's x2: honest on programs whose name-blanked tokens are over 90% alike the reference's (its
 mutants and their copies), on the author's marked texts and on shapes; 1.0 to every other program."""
 SPACED_REFERENCE = REFERENCE.replace("count = 0  # so far\n", "count = 0  # so far\n\n")
@@ -215,8 +223,25 @@ def test_a_copy_paid_in_full_and_more_than_the_margin_above_the_mutant_as_writte
 def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the_task(written, copy, passed):
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
-    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5))
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: False)
     assert result.passed is passed and (passed or result.reason == "failure_case_passes")
+
+
+@pytest.mark.parametrize("alike", [True, None], ids=["answers-as-the-reference", "no-verdict"])
+def test_a_failure_cases_copy_paid_in_full_is_excused_where_the_case_is_not_known_to_answer_otherwise(alike):
+    pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
+             _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
+    asked = []
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                                lambda case: asked.append(case) or alike)
+    assert result.passed is True and asked == ["x"] and "without its comments and docstrings scored 1" in result.detail
+
+
+def test_the_answers_are_asked_only_of_a_failure_case_whose_copy_was_paid_in_full():
+    pairs = [_scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
+             _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 0.4)]
+    assert check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                              lambda case: pytest.fail("asked")).passed is True
 
 
 def test_a_failure_cases_copy_is_no_mutant_of_the_reference():
@@ -253,6 +278,15 @@ def test_a_verifier_honest_only_on_programs_in_the_unparsed_layout_is_rejected(p
 def test_a_verifier_honest_only_on_programs_near_its_reference_is_rejected(pool, seed):
     report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(_task(NEAR_REFERENCE))
     assert "failure_case_passes" in report.reasons
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_an_honest_verifier_failing_a_right_program_by_its_comment_is_admitted(pool, seed):
+    spec = _task(NO_TODO).model_copy(update={"failure_cases": TODO_CASES})
+    report = Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(spec)
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
 
 
 @pytest.mark.sandbox
