@@ -45,12 +45,15 @@ def kept_layout(code: str) -> str | None:
     """``code`` without comments and docstrings, every other character where its author put it: a line that held
     only a comment or a docstring is gone, a comment after code is cut with the spaces before it, a body that was
     only a docstring becomes ``pass``, and blank lines the removals left at the start, after a block's header or
-    doubled are dropped. None where a docstring shares a line with code, or where the result is not the program
-    :func:`bare_code` unparses (compared as syntax trees): the caller falls back to that.
+    doubled are dropped; every line ends in ``\\n`` (as a policy's do; ``tokenize`` splits lines at ``\\n`` only,
+    and a comment behind a bare ``\\r`` survived: the session-47 review's ``x9b``). None where a docstring shares a
+    line with code, where the result is not the program :func:`bare_code` unparses (compared as syntax trees), or
+    where it still holds a mark: the caller falls back to that.
 
     Why not :func:`bare_code`'s layout: ``ast.unparse`` writes every program one way (single quotes, no blank lines,
     its own spacing), which programs people and policies write seldom are; the session-46 review's ``x1`` was honest
     on texts in that layout and on marked ones, and paid every other program 1.0."""
+    code = _lf(code)
     tree = _stripped_tree(code)
     if tree is None or not tree.body:
         return None
@@ -69,7 +72,7 @@ def kept_layout(code: str) -> str | None:
             kept.append((i, line[:cuts[i]].rstrip() + _break(line) if i in cuts else line))
     result = "".join(_closed_up(kept))
     try:
-        return result if ast.dump(ast.parse(result)) == ast.dump(tree) else None
+        return result if ast.dump(ast.parse(result)) == ast.dump(tree) and not mark_kinds(result) else None
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -82,13 +85,13 @@ def has_marks(text: str) -> bool:
 
 def mark_kinds(text: str) -> frozenset[str]:
     """The kinds of mark the code of ``text`` holds: ``comment``, ``docstring`` (a statement that is a bare string)."""
-    code = code_of(text, len(text))
+    code = _lf(code_of(text, len(text)))
     kinds = set()
     try:
         if any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)):
             kinds.add("comment")
-        if any(_bare_string(statement) for node in ast.walk(ast.parse(code))
-               if isinstance(getattr(node, "body", None), list) for statement in node.body):
+        if any(_bare_string(statement) for node in ast.walk(ast.parse(code)) for body in _bodies(node)
+               for statement in body):
             kinds.add("docstring")
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
         return frozenset()
@@ -96,23 +99,22 @@ def mark_kinds(text: str) -> frozenset[str]:
 
 
 def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
-    """The index of the failure case validation also shows without its marks (:func:`unmarked`): of those whose
-    kinds of mark the reference holds too, the one whose code is least alike the reference's (tokens compared);
-    None where there is none.
+    """The index of the failure case validation also shows without its marks (:func:`unmarked`): of those holding a
+    comment or a docstring, the one whose code is least alike the reference's (tokens compared); None where there is
+    none.
 
     Why a failure case: the copy of a mutant is a one-token change of the reference, and a verifier honest on programs
     near its reference (and on the author's marked ones) and paying every other program 1.0 was admitted (the
     session-46 review's ``x2``, ``x5``); a failure case is a wrong program its author wrote, most often far from the
-    reference, and a verifier that judges what programs do pays it without its comments as it pays it with them. Why
-    only kinds the reference holds: the reference holds them and is paid in full, so they are not what the failure
-    case fails by (a task asking for code without comments fails a right program that has one, and its copy would be
-    right)."""
-    allowed = mark_kinds(reference)
+    reference, and a verifier that judges what programs do pays it without its comments as it pays it with them. A
+    case that fails by its text (a ``TODO`` comment), whose copy is right, is told by its answers
+    (:mod:`verifier.checks_unmarked`), so any kind of mark is copied: a first version copied only the kinds the
+    reference holds too, and the session-47 review's ``x5`` (comments on the reference, docstrings on the cases) chose
+    that no case was copied."""
     base = (bare_code(reference) or reference).split()
     ranked = []
     for i, case in enumerate(cases):
-        kinds = mark_kinds(case)
-        code = bare_code(case) if kinds and kinds <= allowed else None
+        code = bare_code(case) if has_marks(case) else None
         if code is not None:
             ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
     return min(ranked)[1] if ranked else None
@@ -145,9 +147,10 @@ def _stripped_tree(code: str) -> ast.Module | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list):
-            node.body = [statement for statement in body if not _bare_string(statement)] or [ast.Pass()]
+        for field in _BODIES:
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body:
+                setattr(node, field, [statement for statement in body if not _bare_string(statement)] or [ast.Pass()])
     return tree
 
 
@@ -164,10 +167,7 @@ def _removals(code: str, lines: list[str]) -> tuple[set[int] | None, dict[int, i
                 cuts[row] = col
             else:
                 gone.add(row)
-    for node in ast.walk(ast.parse(code)):
-        body = getattr(node, "body", None)
-        if not isinstance(body, list):
-            continue
+    for body in (body for node in ast.walk(ast.parse(code)) for body in _bodies(node)):
         for statement in body:
             if not _bare_string(statement):
                 continue
@@ -218,6 +218,20 @@ def _closed_up(kept: list[tuple[int, str]]) -> list[str]:
             run.append((index, line))
     run[:] = []  # blank lines at the end: the caller strips line breaks there
     return out
+
+
+_BODIES = ("body", "orelse", "finalbody")  # the fields of a node that hold statements (a handler's is its body)
+
+
+def _bodies(node: ast.AST) -> list[list[ast.stmt]]:
+    """The non-empty statement lists of ``node`` (an ``else:``'s and a ``finally:``'s too: a bare string there is a
+    mark as much as a docstring is)."""
+    return [body for body in (getattr(node, field, None) for field in _BODIES)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt)]
+
+
+def _lf(code: str) -> str:
+    return code.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _break(line: str) -> str:

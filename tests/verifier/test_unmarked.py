@@ -175,10 +175,25 @@ def test_the_failure_case_copied_is_the_one_least_alike_the_reference():
     assert case_to_copy(MARK + REFERENCE, [near, far]) == 1
 
 
-def test_a_failure_case_with_a_kind_of_mark_the_reference_lacks_is_not_copied():
-    commented = "def negatives(xs):\n    return len(xs)  # all of them\n"
-    assert case_to_copy('def negatives(xs):\n    """Count."""\n    return sum(x < 0 for x in xs)\n',
-                        [commented]) is None
+def test_a_failure_case_with_a_kind_of_mark_the_reference_lacks_is_copied_too():
+    """The session-47 review's x5 (comments on the reference, docstrings on the cases) chose that no case was copied
+    while only the reference's kinds were."""
+    documented = 'def negatives(xs):\n    """Count."""\n    return len(xs)\n'
+    assert case_to_copy(MARK + REFERENCE.replace('    """How many items are below zero."""\n', ""), [documented]) == 0
+
+
+def test_a_failure_case_without_marks_is_not_copied():
+    assert case_to_copy(MARK + REFERENCE, ["def negatives(xs):\n    return len(xs)\n"]) is None
+
+
+def test_lines_ending_in_a_bare_carriage_return_lose_their_comments_too():
+    """The session-47 review's x9b: ``tokenize`` split lines at ``\\n`` only, and the copy kept the comment."""
+    assert unmarked("def f(x):\r    return x  # counting helper v7\r") == "def f(x):\n    return x\n"
+
+
+def test_a_bare_string_under_else_or_finally_is_a_mark():
+    assert has_marks("if x:\n    y = 1\nelse:\n    'helper v7'\n")
+    assert unmarked("try:\n    y = 1\nfinally:\n    'helper v7'\n    z = 2\n") == "try:\n    y = 1\nfinally:\n    z = 2\n"
 
 
 def test_validation_shows_a_failure_case_without_its_marks_where_the_reference_holds_them():
@@ -196,9 +211,10 @@ def test_validation_shows_one_copy_of_the_last_mutant_where_the_reference_holds_
     assert copies[0].response == unmarked(mutants[-1].response)
 
 
-def test_an_unmarked_reference_gets_no_copy():
+def test_an_unmarked_reference_gets_no_copy_of_its_mutant():
     task = _task(HONEST_ON_SHAPES).model_copy(update={"reference": "def negatives(xs):\n    return len(xs)\n"})
-    assert not any(p.kind is ProbeKind.UNMARKED for p in build_probes(task, 100, random.Random(0), 2, 3))
+    assert not any(p.kind is ProbeKind.UNMARKED and p.label.startswith("reference:")
+                   for p in build_probes(task, 100, random.Random(0), 2, 3))
 
 
 def _scored(label: str, kind: ProbeKind, score: float) -> tuple[Probe, ScoreResult]:
