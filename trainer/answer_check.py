@@ -40,10 +40,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from task_bank import Outcome
 from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
 from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
+from verifier.answers_alike import verdict as checked
 from verifier.response_code import MAX_CHARS, code_of
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
@@ -85,7 +85,7 @@ class AnswerCheck:
             return found
         results = self._pool.score_batch([(source, text) for _, source, text in todo])
         for (task_id, _, _), indices, result in zip(todo, todo.values(), results, strict=True):
-            verdict = result.score >= 1.0 if result.outcome is Outcome.SCORED and result.score is not None else None
+            verdict = checked(result)
             known = self._known.setdefault(task_id, {})
             if len(known) < MAX_CHECKED:  # (no verdict stays none: the reference's run did not complete)
                 known[codes[indices[0]]] = verdict

@@ -20,7 +20,7 @@ from verifier.recorded_runs import replay_runs
 from verifier.response_code import MAX_CHARS, code_of
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECK_BUDGET_S", "answers_alike", "check_source"]
+__all__ = ["CHECK", "CHECK_BUDGET_S", "answers_alike", "check_source", "verdict"]
 
 CHECK_BUDGET_S = 4.0
 """Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
@@ -84,4 +84,9 @@ def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, p
     if not runs or not reference_code or not code:
         return None
     [result] = pool.score_batch([(check_source(runs, reference_code), f"{reference_code}\n{code}")])
+    return verdict(result)
+
+
+def verdict(result: ScoreResult) -> bool | None:
+    """The checking verifier's verdict in ``result``: alike (its score 1.0), not, or None where it gave no score."""
     return result.score >= 1.0 if result.outcome is Outcome.SCORED and result.score is not None else None

@@ -303,9 +303,10 @@ def check_budget(pairs: Sequence[tuple[Probe, ScoreResult]], budget_ms: float) -
     """No reference call timed out and the slowest scored call stayed within ``budget_ms``.
 
     A failure case or trivial response that hangs its call is the response's doing (it counts as failing); a
-    call that returned a score late is the verifier's, unless it scored a mutant of the reference: validation's own
-    change may make a program loop that the reference's author never wrote (red-team round 51, F4: honest verifiers
-    that run each test in its own ``run_response`` call were rejected 12 of 12 times)."""
+    call that returned a score late is the verifier's, unless it scored a mutant of the reference or a copy without
+    comments and docstrings: validation's own change may make a program loop that the reference's author never
+    wrote (red-team round 51, F4: honest verifiers that run each test in its own ``run_response`` call were
+    rejected 12 of 12 times)."""
     results = [r for _, r in pairs]
     timed_out = sum(r.outcome is Outcome.TIMEOUT for p, r in pairs if p.kind is ProbeKind.REFERENCE)
     scored = [(r.duration_ms, p.label) for p, r in pairs

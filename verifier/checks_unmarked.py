@@ -70,16 +70,16 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     case as written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``. A copy's call that
     ended without a score counts as failing, as a failure case's does.
 
-    Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 79
+    Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 60
     characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
-    copy in full; the session-47 review's honest corpus had eight such tasks, all rejected by the rule without it. Such
+    copy in full; the session-47 review's honest corpus had nine such tasks, all rejected by the rule without it. Such
     a case answers as the reference does; a wrong program does not. No verdict (nothing recorded, a run of the
     reference that did not complete) is no evidence: the task passes here."""
     copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
     faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
     if faulty:
         return CheckResult(name="failure_cases", passed=False, reason=fault_reason([r for _, r in faulty]),
-                           detail=fault_detail(faulty), scores=passed.scores)
+                           detail=fault_detail(faulty), scores=passed.scores + tuple(r for _, r in copies))
     paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
     if paid is None:
         return passed
@@ -91,7 +91,8 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
             f"; {written} without its comments and docstrings scored {after:g} against {before:g}, and "
             + ("answers the verifier's requests of the reference as the reference does (what it fails by is its "
                "text)" if alike else "whether it answers as the reference does is unknown (no verdict)"))})
-    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes", scores=passed.scores,
+    return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
+                       scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program without its comments and "
                               f"docstrings scored {after:g}, though it answers the verifier's requests of the "
                               f"reference otherwise than the reference: {_PAY_BY_DEEDS}")

@@ -11,8 +11,10 @@ them, and training would pay a policy's wrong programs, which carry no mark and 
 The last of the reference's mutants (:mod:`verifier.reference_mutants`: most often one whose returned value is
 changed) is a wrong program that computes something of its input; shown again without its comments and docstrings
 (:func:`unmarked`), it is a program the author never wrote, and a verifier that judges programs by what they do pays
-both copies alike. :mod:`verifier.checks_mutants` rejects a verifier that pays the copy in full and the mutant as
-written less.
+both copies alike. Since 1.39 one failure case (:func:`case_to_copy`) is shown without its marks too: the mutant's
+copy is near the reference, and a verifier honest near its reference was admitted. :mod:`verifier.checks_unmarked`
+rejects a verifier that pays a copy in full and the program as written less (a failure case's only where it answers
+the reference's requests otherwise).
 
 What this does not close: a mark in the code itself (an unused name, a string constant, an idiom such as
 ``count += True``), which survives a mutation; the validator cannot remove what it cannot tell from the program.
@@ -26,9 +28,9 @@ import io
 import tokenize
 from collections.abc import Sequence
 
-from verifier.response_code import char_column, code_of, code_spans, parser_lines
+from verifier.response_code import MAX_CHARS, char_column, code_of, code_spans, parser_lines
 
-__all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "mark_kinds", "unmarked"]
+__all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
@@ -72,30 +74,21 @@ def kept_layout(code: str) -> str | None:
             kept.append((i, line[:cuts[i]].rstrip() + _break(line) if i in cuts else line))
     result = "".join(_closed_up(kept))
     try:
-        return result if ast.dump(ast.parse(result)) == ast.dump(tree) and not mark_kinds(result) else None
+        return result if ast.dump(ast.parse(result)) == ast.dump(tree) and not has_marks(result) else None
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
 def has_marks(text: str) -> bool:
-    """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring): something
-    its author wrote that the program does not run."""
-    return bool(mark_kinds(text))
-
-
-def mark_kinds(text: str) -> frozenset[str]:
-    """The kinds of mark the code of ``text`` holds: ``comment``, ``docstring`` (a statement that is a bare string)."""
+    """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring, or one under
+    ``else:`` or ``finally:``): something its author wrote that the program does not run."""
     code = _lf(code_of(text, len(text)))
-    kinds = set()
     try:
-        if any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)):
-            kinds.add("comment")
-        if any(_bare_string(statement) for node in ast.walk(ast.parse(code)) for body in _bodies(node)
-               for statement in body):
-            kinds.add("docstring")
+        return any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)) \
+            or any(_bare_string(statement) for node in ast.walk(ast.parse(code)) for body in _bodies(node)
+                   for statement in body)
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
-        return frozenset()
-    return frozenset(kinds)
+        return False
 
 
 def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
@@ -110,11 +103,14 @@ def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
     case that fails by its text (a ``TODO`` comment), whose copy is right, is told by its answers
     (:mod:`verifier.checks_unmarked`), so any kind of mark is copied: a first version copied only the kinds the
     reference holds too, and the session-47 review's ``x5`` (comments on the reference, docstrings on the cases) chose
-    that no case was copied."""
+    that no case was copied. Texts over :data:`MAX_CHARS` are not read (an answer, not a code base: a case of a
+    million characters took seconds to compare, the session's final read)."""
+    if len(reference) > MAX_CHARS:
+        return None
     base = (bare_code(reference) or reference).split()
     ranked = []
     for i, case in enumerate(cases):
-        code = bare_code(case) if has_marks(case) else None
+        code = bare_code(case) if len(case) <= MAX_CHARS and has_marks(case) else None
         if code is not None:
             ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
     return min(ranked)[1] if ranked else None
@@ -122,8 +118,9 @@ def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
 
 def unmarked(text: str) -> str | None:
     """``text``'s code without comments and docstrings, in its own layout (:func:`kept_layout`, else
-    :func:`bare_code`'s), framed as ``text`` is: bare where its code is the whole of it, else in a ``python`` fence (prose around the code dropped: it may hold the mark too);
-    None where ``text`` holds no mark (:func:`has_marks`) or no code that parses."""
+    :func:`bare_code`'s), framed as ``text`` is: bare where its code is the whole of it, else in a ``python`` fence
+    (prose around the code dropped: it may hold the mark too); None where ``text`` holds no mark
+    (:func:`has_marks`) or no code that parses."""
     if not has_marks(text):
         return None
     code = kept_layout(code_of(text, len(text))) or bare_code(text)

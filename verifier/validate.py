@@ -188,7 +188,8 @@ class Validator:
         # (the reference alone, a varied run) may run on the host before it. Red-team round 14: the reference's
         # call, alone and first, moved a host-wide counter that only grows (the inode number of the next pipe);
         # run 0, started moments later, read it and stayed honest, and training paid 100 of 100 wrong answers. Its
-        # first calls are unknown programs (its mutants, else a twin), as a training process holds policy answers.
+        # first calls are unknown programs (its mutants and the copies without marks, else a twin), as a training
+        # process holds policy answers.
         # (its requests recorded, as training records them: what ``weak_tests`` measures; and run 0's, where a
         # verifier's first request of a program the validator wrote is compared: ``asked_otherwise``)
         recording = envs[0].model_copy(update={"record_requests": True})
@@ -240,10 +241,9 @@ class Validator:
             done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, alone, rng, written)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
-            if done["failure_cases"].passed:
-                recorded = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests), None)
+            if done["failure_cases"].passed and done["reference"].passed:
                 done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
-                    answers_alike, self._pool, recorded, spec.reference))
+                    answers_alike, self._pool, _recorded(alone), spec.reference))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)
@@ -272,7 +272,7 @@ class Validator:
         paid 0.9), or the reference's call made none (a shaped program then by the requests made of it:
         :func:`verifier.written_verdicts.judged_by_own_requests`); else None."""
         t0 = time.perf_counter()
-        reference = next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)
+        reference = _recorded(alone)
         floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
         fail = self._config.fail_threshold
         pay = {w.label: max((r.score for p, r in pairs if p.label == w.label and r.outcome is Outcome.SCORED),
@@ -299,3 +299,8 @@ class Validator:
                 paid_beyond([(w.label, pay[w.label], share) for w, share in zip(overpaid, weak.shares)
                              if share is not None and pay[w.label] - share > fail], fail)
         return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict
+
+
+def _recorded(alone: Sequence[tuple[Probe, ScoreResult]]) -> ScoreResult | None:
+    """The reference's call alone that recorded its requests (as training records them), if any."""
+    return next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)

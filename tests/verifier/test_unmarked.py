@@ -196,7 +196,7 @@ def test_a_bare_string_under_else_or_finally_is_a_mark():
     assert unmarked("try:\n    y = 1\nfinally:\n    'helper v7'\n    z = 2\n") == "try:\n    y = 1\nfinally:\n    z = 2\n"
 
 
-def test_validation_shows_a_failure_case_without_its_marks_where_the_reference_holds_them():
+def test_validation_shows_a_failure_case_without_its_marks():
     probes = build_probes(_task(HONEST_ON_SHAPES), 100, random.Random(0), 2, 3)
     copies = [p for p in probes if p.kind is ProbeKind.UNMARKED and p.label.startswith("failure_cases[")]
     assert len(copies) == 1 and copies[0].response == unmarked(_task(HONEST_ON_SHAPES).failure_cases[
@@ -251,6 +251,18 @@ def test_a_failure_cases_copy_paid_in_full_is_excused_where_the_case_is_not_know
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
                                 lambda case: asked.append(case) or alike)
     assert result.passed is True and asked == ["x"] and "without its comments and docstrings scored 1" in result.detail
+
+
+def test_a_failure_cases_copy_whose_call_the_verifier_left_without_a_score_is_a_fault():
+    pairs = [_scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
+             (Probe(kind=ProbeKind.UNMARKED, label="failure_cases[0]" + UNMARKED_SUFFIX, response="x"),
+              ScoreResult(outcome=Outcome.INVALID, detail="verify returned a string"))]
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: pytest.fail("asked"))
+    assert result.passed is False and result.reason == "verifier_error"
+
+
+def test_a_failure_case_longer_than_an_answer_is_not_copied():
+    assert case_to_copy(MARK + REFERENCE, [MARK + "def negatives(xs):\n    return 0\n" + "# pad\n" * 5000]) is None
 
 
 def test_the_answers_are_asked_only_of_a_failure_case_whose_copy_was_paid_in_full():
