@@ -44,7 +44,7 @@ from trainer.called_names import renamed
 from trainer.scoring import ScoringPool
 from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
 from verifier.answers_alike import verdict as checked
-from verifier.response_code import MAX_CHARS, code_of
+from verifier.response_code import whole_code
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]
 
@@ -72,9 +72,9 @@ class AnswerCheck:
         codes = []
         for index, (task_id, runs, reference, text) in enumerate(items):
             if task_id not in self._references:  # (a task's replay is made once a run: so is its check)
-                self._references[task_id] = _code(reference)
+                self._references[task_id] = whole_code(reference)
             reference_code = self._references[task_id]
-            code = _code(text)
+            code = whole_code(text)
             codes.append(code)
             known = self._known.get(task_id, {})
             found.append(known.get(code) if reference_code and code else None)
@@ -102,8 +102,3 @@ class AnswerCheck:
             if len(self._checks) < MAX_CHECKED:
                 self._checks[task_id, name] = source
         return source
-
-
-def _code(text: str) -> str:
-    """The code of ``text`` however long it is (only the reference and texts paid in full are read)."""
-    return code_of(text, max_chars=max(MAX_CHARS, len(text)))

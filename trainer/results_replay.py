@@ -70,7 +70,7 @@ from verifier.checks_probes import prompt_words
 from verifier.pool import runs_response_code
 from verifier.recorded_runs import MAX_CALLS, MAX_RUNS, RecordedRuns, replay_runs, unrecorded
 from verifier.reference_mutants import reference_mutants
-from verifier.response_code import MAX_CHARS, code_of
+from verifier.response_code import code_of, whole_code
 from verifier.weak_requests import weak_decoys, weak_trouble
 
 __all__ = ["MAX_CALLS", "MAX_RUNS", "MUTANTS", "REPLAY", "REPLAY_BUDGET_S", "Replay", "ResultsReplay", "replay_runs",
@@ -209,7 +209,7 @@ class ResultsReplay:
         found = Replay(read.runs)
         mutated = reference_mutants(spec, random.Random(0), MUTANTS, keep=prompt_words(spec.prompt_text),
                                     rename=False)
-        reference = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))  # (red-team round 60, A1: padded)
+        reference = whole_code(spec.reference)  # (red-team round 60, A1: padded)
         failures, mutants = [code_of(text) for text in spec.failure_cases], [code_of(text) for text in mutated]
         if not reference:
             return found

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from task_bank.validation import Outcome, ScoreResult
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
-from verifier.response_code import MAX_CHARS, code_of
+from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "answers_alike", "check_source", "verdict"]
@@ -80,7 +80,7 @@ def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, p
     ``run_requests``) as ``reference``'s code does, in one call of ``pool``; None where nothing was recorded, either
     text holds no code, or the check gave no verdict."""
     runs = replay_runs(recorded.run_requests or ()).runs if recorded is not None else ()
-    reference_code, code = (code_of(text, max(MAX_CHARS, len(text))) for text in (reference, program))
+    reference_code, code = (whole_code(text) for text in (reference, program))
     if not runs or not reference_code or not code:
         return None
     [result] = pool.score_batch([(check_source(runs, reference_code), f"{reference_code}\n{code}")])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["MAX_CHARS", "char_column", "code_of", "code_spans", "parser_lines"]
+__all__ = ["MAX_CHARS", "char_column", "code_of", "code_spans", "parser_lines", "whole_code"]
 
 MAX_CHARS = 20_000
 """Longer responses hold no code here: an answer, not a code base (parsing stays cheap on the trainer's thread)."""
@@ -65,6 +65,12 @@ def code_spans(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
 def code_of(text: str, max_chars: int = MAX_CHARS) -> str:
     """The code of ``text`` (:func:`code_spans`), its parts joined by line breaks; "" when it holds none."""
     return "\n".join(text[start:end] for start, end in code_spans(text, max_chars))
+
+
+def whole_code(text: str) -> str:
+    """The code of ``text`` however long it is: what the trusted side reads of a reference, or of a text it must judge
+    (a cap let a reference padded past :data:`MAX_CHARS` go unchecked: red-team rounds 53 and 60)."""
+    return code_of(text, max(MAX_CHARS, len(text)))
 
 
 def _parses(code: str) -> bool:

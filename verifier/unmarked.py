@@ -28,7 +28,7 @@ import io
 import tokenize
 from collections.abc import Sequence
 
-from verifier.response_code import MAX_CHARS, char_column, code_of, code_spans, parser_lines
+from verifier.response_code import MAX_CHARS, char_column, code_spans, parser_lines, whole_code
 
 __all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "unmarked"]
 
@@ -36,7 +36,7 @@ __all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "unmarked"]
 def bare_code(text: str) -> str | None:
     """The code of ``text`` (its spans joined), unparsed without comments or statements that are a bare string (a
     docstring); None when none parses."""
-    tree = _stripped_tree(code_of(text, len(text)))
+    tree = _stripped_tree(whole_code(text))
     try:
         return ast.unparse(tree) if tree is not None and tree.body else None
     except (ValueError, RecursionError, MemoryError):
@@ -82,7 +82,7 @@ def kept_layout(code: str) -> str | None:
 def has_marks(text: str) -> bool:
     """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring, or one under
     ``else:`` or ``finally:``): something its author wrote that the program does not run."""
-    code = _lf(code_of(text, len(text)))
+    code = _lf(whole_code(text))
     try:
         return any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)) \
             or any(_bare_string(statement) for node in ast.walk(ast.parse(code)) for body in _bodies(node)
@@ -123,7 +123,7 @@ def unmarked(text: str) -> str | None:
     (:func:`has_marks`) or no code that parses."""
     if not has_marks(text):
         return None
-    code = kept_layout(code_of(text, len(text))) or bare_code(text)
+    code = kept_layout(whole_code(text)) or bare_code(text)
     if code is None:
         return None
     code = code.rstrip("\r\n")

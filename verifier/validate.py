@@ -47,7 +47,7 @@ from verifier.checks_unmarked import check_failure_copy
 from verifier.code_renaming import defines_function
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
-from verifier.response_code import MAX_CHARS, code_of
+from verifier.response_code import whole_code
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
@@ -280,7 +280,7 @@ class Validator:
         paid = [w for w in written if pay[w.label] >= floor and not w.shaped]
         overpaid = [w for w in written if fail < pay[w.label] and (pay[w.label] < floor or w.shaped)]  # (round 74:
         # A2 paid 0.9; A6 paid 1.0 a program whose answer varies, which may be right on most requests)
-        reference_code = code_of(spec.reference, max(MAX_CHARS, len(spec.reference)))
+        reference_code = whole_code(spec.reference)
         weak = recorded_weak(self._pool, reference, reference_code, rng.getrandbits(64), [w.decoys for w in paid],
                              [w.decoys for w in overpaid])
         result = checks.check_weak_tests(weak)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from verifier.checks_probes import prompt_words
-from verifier.response_code import MAX_CHARS, code_of
+from verifier.response_code import whole_code
 from verifier.written_runs import ENTRY_NAMES, Entry, calls, entry
 
 __all__ = ["Reading", "bound_functions", "reading"]
@@ -34,7 +34,7 @@ class Reading:
 
 def reading(reference: str, prompt: str) -> Reading | None:
     """The reading of ``reference`` for ``prompt``; None where its code does not parse."""
-    code = code_of(reference, max(MAX_CHARS, len(reference)))  # (a padded reference is no way out: round 53)
+    code = whole_code(reference)  # (a padded reference is no way out: round 53)
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
