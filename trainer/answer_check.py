@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trainer.called_names import renamed
+from verifier.called_names import renamed
 from trainer.scoring import ScoringPool
 from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
 from verifier.answers_alike import verdict as checked

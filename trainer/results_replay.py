@@ -27,7 +27,7 @@ without running it while it runs programs, or that it did not pay in full scored
 (validation pays a reference in full in every run), is itself the finding: nothing can be replayed, and the
 verifier's own digests are what round 56 evaded. A call of a name the text does not define fails the same way in
 every text, and counts as what the text did (unless the reference's requests call one name and the text defines
-one other function and nothing of that name: that one is called, :mod:`trainer.called_names`): no text is left out
+one other function and nothing of that name: that one is called, :mod:`verifier.called_names`): no text is left out
 for it (leaving texts out that lack a name the reference's requests called let a verifier that called a helper only
 the reference defines leave every text out).
 Requests are replayed as they were recorded: one run per distinct record, its calls in their recorded order (at most
@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from task_bank import Outcome, ScoreResult, TaskSpec
-from trainer.called_names import renamed, with_name
+from verifier.called_names import renamed, with_name
 from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words

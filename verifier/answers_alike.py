@@ -15,7 +15,10 @@ import json
 from collections.abc import Sequence
 
 from task_bank.validation import Outcome, ScoreResult
+from verifier.called_names import renamed
+from verifier.decoys import varargs_names
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
+from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
@@ -64,7 +67,7 @@ def verify(response):
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
-made to where its one function has a name of its own (:mod:`trainer.called_names`; None: the reference's). A
+made to where its one function has a name of its own (:mod:`verifier.called_names`; None: the reference's). A
 stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires."""
 
 
@@ -75,15 +78,22 @@ def check_source(runs: Sequence[list], reference_code: str, name: str | None = N
                         rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
-def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, program: str) -> bool | None:
+def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, program: str,
+                  near_seed: int | None = None) -> bool | None:
     """Whether ``program``'s code answered the runs ``recorded`` (a call of the reference alone, its
-    ``run_requests``) as ``reference``'s code does, in one call of ``pool``; None where nothing was recorded, either
-    text holds no code, or the check gave no verdict."""
+    ``run_requests``) as ``reference``'s code does, and, with ``near_seed``, the near runs drawn from them too
+    (:func:`verifier.near_runs.near_runs`: every argument changed a little), in one call of ``pool``; its calls are
+    made to its own one function where it names it otherwise (:func:`verifier.called_names.renamed`, as training's
+    check calls it). None where nothing was recorded, either text holds no code, or the check gave no verdict (a run
+    of the reference, recorded or near, that did not complete)."""
     runs = replay_runs(recorded.run_requests or ()).runs if recorded is not None else ()
     reference_code, code = (whole_code(text) for text in (reference, program))
     if not runs or not reference_code or not code:
         return None
-    [result] = pool.score_batch([(check_source(runs, reference_code), f"{reference_code}\n{code}")])
+    near = [] if near_seed is None else [[calls, stdin] for calls, stdin, _ in
+                                          near_runs(runs, near_seed, varargs_names(reference_code))]
+    [result] = pool.score_batch([(check_source([*runs, *near], reference_code, renamed(runs, code)),
+                                  f"{reference_code}\n{code}")])
     return verdict(result)
 
 

@@ -62,19 +62,28 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
-                       answered_alike: Callable[[str], bool | None]) -> CheckResult:
+                       answered_alike: Callable[[str], bool | None], reference: ScoreResult | None) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copy, given the check ``passed`` on the failure cases and
     their twins: a call of the copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
-    paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` where the case
-    does not answer the verifier's requests of the reference as the reference does (``answered_alike``, asked of the
-    case as written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``. A copy's call that
-    ended without a score counts as failing, as a failure case's does.
+    paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
+    answers as the reference does the verifier's requests of the reference and their near runs (``answered_alike``,
+    asked of the case as written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``.
+    ``reference``: the reference's call alone that recorded those requests. A copy's call that ended without a score
+    counts as failing, as a failure case's does.
 
     Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 60
     characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
     copy in full; the session-47 review's honest corpus had nine such tasks, all rejected by the rule without it. Such
-    a case answers as the reference does; a wrong program does not. No verdict (nothing recorded, a run of the
-    reference that did not complete) is no evidence: the task passes here."""
+    a case is a right program: it answers as the reference does on any requests; a wrong one does not.
+
+    Why the near runs (since 1.40): the copied case is predictable (the least alike the reference), so a verifier could
+    make of its reference only requests that case answers alike (inputs whose negatives are all -1, for a case that
+    sums them) and be excused. The near runs (every argument changed a little, from a seed no verifier reads) are
+    inputs it did not choose; a right program answers them as the reference does too. Why a reference paid unrun
+    (since 1.40): no verdict (nothing recorded, a run of the reference that did not complete) is no evidence and
+    excuses, as a verifier judging only text runs nothing; but one seen running programs in this validation that
+    paid its reference without running it left nothing to ask on purpose, and is not excused (as the written
+    constants' rule does not excuse it: :mod:`verifier.written_verdicts`)."""
     copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
     faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
     if faulty:
@@ -84,15 +93,18 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     if paid is None:
         return passed
     written, before, after = paid
-    case = next(p.response for p, _ in pairs if p.label == written)
-    alike = answered_alike(case)
-    if alike is not False:
+    alike = answered_alike(next(p.response for p, _ in pairs if p.label == written))
+    unrun = reference is not None and not reference.ran_response and any(r.ran_response for _, r in pairs)
+    if alike or alike is None and not unrun:
         return passed.model_copy(update={"detail": passed.detail + (
             f"; {written} without its comments and docstrings scored {after:g} against {before:g}, and "
-            + ("answers the verifier's requests of the reference as the reference does (what it fails by is its "
-               "text)" if alike else "whether it answers as the reference does is unknown (no verdict)"))})
+            + ("answers the verifier's requests of the reference and their near runs as the reference does (what it "
+               "fails by is its text)" if alike else "whether it answers as the reference does is unknown (no "
+                                                     "verdict)"))})
+    why = ("the verifier, seen running programs, paid its reference without running it: whether the case answers as "
+           "the reference does cannot be asked" if alike is None else
+           "it answers the verifier's requests of the reference, or their near runs, otherwise than the reference")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program without its comments and "
-                              f"docstrings scored {after:g}, though it answers the verifier's requests of the "
-                              f"reference otherwise than the reference: {_PAY_BY_DEEDS}")
+                              f"docstrings scored {after:g}, though {why}: {_PAY_BY_DEEDS}")

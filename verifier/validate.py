@@ -57,7 +57,7 @@ from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
 from verifier.written_verdicts import asked_otherwise, judged_by_own_requests, paid_beyond, paid_told_apart
 
-VALIDATOR_VERSION = "1.39"
+VALIDATOR_VERSION = "1.40"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -242,8 +242,9 @@ class Validator:
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed and done["reference"].passed:
-                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
-                    answers_alike, self._pool, _recorded(alone), spec.reference))
+                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], lambda case: (
+                    answers_alike(self._pool, _recorded(alone), spec.reference, case, rng.getrandbits(64))),
+                    _recorded(alone))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

@@ -11,7 +11,7 @@ import pytest
 
 from task_bank import TaskSpec
 from trainer.answer_check import AnswerCheck
-from trainer.called_names import called_name, renamed, with_name
+from verifier.called_names import called_name, renamed, with_name
 
 RUNS = [[[["count_vowels", ["hello"], {}], ["count_vowels", ["AEIOU"], {}]], ""]]
 

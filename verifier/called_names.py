@@ -1,4 +1,5 @@
-"""Which function of a text the trainer's replay (and its answers check) calls: the reference's, or the text's own.
+"""Which function of a text the trainer's replay and the answers check (training's and validation's) call: the
+reference's, or the text's own.
 
 Why: a task whose prompt names no function ("write a function that counts the vowels") has right answers under
 any name, and an honest verifier of it calls whatever function a reply defines. The replay called the name the
@@ -13,6 +14,11 @@ reference's name, or several functions, or none is called by the reference's nam
 where it lacks it: a verifier that called a helper only the reference defines does not get to leave every text out
 (round 57). Parsing is of untrusted code on the trusted side, as the monitor's mutants do: a text that cannot be
 parsed within the interpreter's own limits renames nothing.
+
+Why in the verifier's layer: validation's answers check (:mod:`verifier.answers_alike`, asked of a failure case
+whose copy without comments was paid in full) calls a case the same way; before 1.40 it called the reference's name,
+and an honest verifier of the text of code (no ``TODO`` left) that pays whatever function a reply defines was
+rejected where the copied case named its function otherwise (session 47's final read).
 """
 
 from __future__ import annotations
