@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.spec import TaskSpec
 from verifier.code_renaming import every_twin, renamed
 from verifier.reference_mutants import reference_mutants
+from verifier.commented import case_to_comment, commented
 from verifier.unmarked import case_to_copy, unmarked
 
 
@@ -47,7 +48,8 @@ class ProbeKind(str, Enum):
     TRIVIAL = "trivial"
     MUTANT = "mutant"
     DECOY = "decoy"  # a wrong program the validator wrote (verifier.written_decoys)
-    UNMARKED = "unmarked"  # a mutant or a failure case without its comments and docstrings (verifier.unmarked)
+    UNMARKED = "unmarked"  # a mutant or a failure case without its author's comments and docstrings
+    # (verifier.unmarked), or a failure case with a comment of the validator's in their place (verifier.commented)
 
 
 class Probe(BaseModel):
@@ -99,6 +101,9 @@ MUTANT_LABEL = "reference:mutant"
 UNMARKED_SUFFIX = ":unmarked"
 """Added to a mutant's label, or a failure case's, for its copy without comments and docstrings
 (:mod:`verifier.unmarked`)."""
+COMMENTED_SUFFIX = ":commented"
+"""Added to a failure case's label for its copy with a comment of the validator's in place of its author's marks
+(:mod:`verifier.commented`; kind ``unmarked`` too: neither copy carries its author's mark)."""
 RENAMED_SUFFIX = ":renamed"
 """Marks the label of a failure case's renamed twin (``failure_cases[0]:renamed[1]``)."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -140,8 +145,9 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     """Reference first, then each failure case, then the trivial responses, then ``twins`` renamed twins of the
     failure cases that are programs, taken in turn (fewer where the names run out), each different, then up to
     ``mutants`` different mutants of the reference (:mod:`verifier.reference_mutants`), and the last one's copy
-    without comments and docstrings where it has any, and one failure case's (:mod:`verifier.unmarked`; ``rng``: the
-    source of the unpredictable probes and of the twins' names, the operating system's by default). A local the
+    without comments and docstrings where it has any, and one failure case's (:mod:`verifier.unmarked`), and one
+    failure case with a comment of the validator's in their place (:mod:`verifier.commented`; ``rng``: the source of
+    the unpredictable probes, of the twins' names and of that comment, the operating system's by default). A local the
     prompt names as code keeps its name in the twins (:func:`prompt_names`), and no twin takes a word of the prompt
     as a new name: a task can be about a name (rename the ambiguous ``l``; call the parameter ``max_val``)."""
     rng = rng or random.SystemRandom()
@@ -204,6 +210,11 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     if bare is not None and bare not in {*seen, *made_mutants, *(p.response for p in probes)}:
         probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{FAILURE_LABEL}{case}]{UNMARKED_SUFFIX}",
                             response=bare))
+    case = case_to_comment(spec.reference, spec.failure_cases)  # (1.40: a comment the author never wrote)
+    noted = commented(spec.failure_cases[case], spec.prompt_text, rng) if case is not None else None
+    if noted is not None and noted not in {*seen, *made_mutants, *(p.response for p in probes)}:
+        probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{FAILURE_LABEL}{case}]{COMMENTED_SUFFIX}",
+                            response=noted))
     return tuple(probes)
 
 

@@ -24,27 +24,31 @@ from collections.abc import Callable, Sequence
 
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
-from verifier.checks_probes import FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
+from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
 __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
 
-_PAY_BY_DEEDS = ("the verifier pays a program by the text its author wrote around the code (a comment, a docstring), "
-                 "and may pay a policy's programs, which carry none, otherwise; pay every program by what it does")
+_PAY_BY_DEEDS = ("the verifier pays a program by the comments and docstrings around its code (its author's, none, or "
+                 "others), and may pay a policy's programs, which carry none of its author's, otherwise; pay every "
+                 "program by what it does")
+_SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
+          COMMENTED_SUFFIX: "with a comment of the validator's in place of its comments and docstrings"}
 
 
 def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
-                       prefix: str) -> tuple[str, float, float] | None:
+                       prefix: str) -> tuple[str, float, str, float] | None:
     """The first copy (``ProbeKind.UNMARKED``) of a probe whose label starts with ``prefix`` that was paid at least
     1.0 - ``margin`` and more than ``margin`` above the probe as written, each at its highest over the calls: (the
-    written probe's label, its score, the copy's); else None."""
+    written probe's label, its score, how the copy differs from it, the copy's score); else None."""
     best: dict[str, float] = {}
     for probe, result in pairs:
         best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
     for probe, _ in pairs:
         if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix):
-            written = probe.label.removesuffix(UNMARKED_SUFFIX)
+            suffix = next(end for end in _SHOWN if probe.label.endswith(end))
+            written = probe.label.removesuffix(suffix)
             if written in best and best[probe.label] >= 1.0 - margin and best[probe.label] - best[written] > margin:
-                return written, best[written], best[probe.label]
+                return written, best[written], _SHOWN[suffix], best[probe.label]
     return None
 
 
@@ -55,10 +59,10 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
     paid = unmarked_paid_more(pairs, margin, MUTANT_LABEL)
     if paid is None:
         return None
-    written, before, after = paid
+    written, before, shown, after = paid
     return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=scores,
                        detail=f"{written} (a one-token change of the reference) scored {before:g}, and the same "
-                              f"program without its comments and docstrings scored {after:g}: {_PAY_BY_DEEDS}")
+                              f"program {shown} scored {after:g}: {_PAY_BY_DEEDS}")
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
@@ -92,12 +96,12 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
     if paid is None:
         return passed
-    written, before, after = paid
+    written, before, shown, after = paid
     alike = answered_alike(next(p.response for p, _ in pairs if p.label == written))
     unrun = reference is not None and not reference.ran_response and any(r.ran_response for _, r in pairs)
     if alike or alike is None and not unrun:
         return passed.model_copy(update={"detail": passed.detail + (
-            f"; {written} without its comments and docstrings scored {after:g} against {before:g}, and "
+            f"; {written} {shown} scored {after:g} against {before:g}, and "
             + ("answers the verifier's requests of the reference and their near runs as the reference does (what it "
                "fails by is its text)" if alike else "whether it answers as the reference does is unknown (no "
                                                      "verdict)"))})
@@ -106,5 +110,5 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
            "it answers the verifier's requests of the reference, or their near runs, otherwise than the reference")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),
-                       detail=f"{written} scored {before:g}, and the same program without its comments and "
-                              f"docstrings scored {after:g}, though {why}: {_PAY_BY_DEEDS}")
+                       detail=f"{written} scored {before:g}, and the same program {shown} scored {after:g}, though "
+                              f"{why}: {_PAY_BY_DEEDS}")

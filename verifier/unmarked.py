@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from verifier.response_code import MAX_CHARS, char_column, code_spans, parser_lines, whole_code
 
-__all__ = ["bare_code", "case_to_copy", "has_marks", "kept_layout", "unmarked"]
+__all__ = ["bare_code", "case_to_copy", "framed_as", "has_marks", "kept_layout", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
@@ -124,8 +124,12 @@ def unmarked(text: str) -> str | None:
     if not has_marks(text):
         return None
     code = kept_layout(whole_code(text)) or bare_code(text)
-    if code is None:
-        return None
+    return None if code is None else framed_as(text, code)
+
+
+def framed_as(text: str, code: str) -> str:
+    """``code`` framed as ``text`` frames its code: bare where that code is the whole of ``text``, else in a
+    ``python`` fence (prose around it dropped: it may hold a mark too); ending in one line break."""
     code = code.rstrip("\r\n")
     spans = code_spans(text, len(text))
     bare = len(spans) == 1 and not text[:spans[0][0]].strip() and not text[spans[0][1]:].strip()

@@ -198,7 +198,8 @@ def test_a_bare_string_under_else_or_finally_is_a_mark():
 
 def test_validation_shows_a_failure_case_without_its_marks():
     probes = build_probes(_task(HONEST_ON_SHAPES), 100, random.Random(0), 2, 3)
-    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED and p.label.startswith("failure_cases[")]
+    copies = [p for p in probes if p.kind is ProbeKind.UNMARKED and p.label.startswith("failure_cases[")
+              and p.label.endswith(UNMARKED_SUFFIX)]
     assert len(copies) == 1 and copies[0].response == unmarked(_task(HONEST_ON_SHAPES).failure_cases[
         int(copies[0].label[len("failure_cases["):].partition("]")[0])])
 
