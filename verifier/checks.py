@@ -15,8 +15,8 @@ failure_cases          ``failure_case_passes`` (> fail threshold; renamed twins 
                        or paid more than the fail threshold above the share of them it answers alike: the
                        only rule for one returning a shape of its argument, by the requests made of it where the
                        reference was asked none; :mod:`verifier.written_decoys`; or a failure case's copy
-                       without comments and docstrings paid in full, more than the case as written:
-                       :mod:`verifier.checks_unmarked`),
+                       without comments and docstrings, or with a comment of the validator's in their place, paid
+                       in full, more than the case as written: :mod:`verifier.checks_unmarked`),
                        ``few_twins`` (the failure cases that are programs gave
                        fewer renamed twins than one training process scores), or a fault reason
 mutants                ``mutant_passes`` (most of the reference's mutants paid as much as the reference, or the last

@@ -1,5 +1,7 @@
 """The validation rules on programs shown again without their author's comments and docstrings
-(:mod:`verifier.unmarked`): the last mutant of the reference (since 1.38) and one failure case (since 1.39).
+(:mod:`verifier.unmarked`): the last mutant of the reference (since 1.38) and one failure case (since 1.39); and on one
+failure case shown with a comment of the validator's in their place (:mod:`verifier.commented`, since 1.40: a
+verifier that pays programs carrying comments their author never wrote, the session-46 review's ``x1_foreign_mark``).
 
 Why: a copy and its program as written are one program, and a verifier that judges programs by what they do pays
 them alike. One that pays the copy more pays a program without its author's text more than one with it, as a
