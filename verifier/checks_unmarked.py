@@ -39,18 +39,20 @@ _SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
 
 def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
                        prefix: str) -> tuple[str, float, str, float] | None:
-    """The first copy (``ProbeKind.UNMARKED``) of a probe whose label starts with ``prefix`` that was paid at least
-    1.0 - ``margin`` and more than ``margin`` above the probe as written, each at its highest over the calls: (the
-    written probe's label, its score, how the copy differs from it, the copy's score); else None."""
+    """The first copy (``ProbeKind.UNMARKED``; without marks before commented) of a probe whose label starts with
+    ``prefix`` that was paid at least 1.0 - ``margin`` and more than ``margin`` above the probe as written, each at
+    its highest over the calls: (the written probe's label, its score, how the copy differs from it, the copy's
+    score); else None."""
     best: dict[str, float] = {}
     for probe, result in pairs:
         best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
-    for probe, _ in pairs:
-        if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix):
-            suffix = next(end for end in _SHOWN if probe.label.endswith(end))
-            written = probe.label.removesuffix(suffix)
-            if written in best and best[probe.label] >= 1.0 - margin and best[probe.label] - best[written] > margin:
-                return written, best[written], _SHOWN[suffix], best[probe.label]
+    for suffix, shown in _SHOWN.items():  # (the copy without marks first, whatever order the calls came in)
+        for probe, _ in pairs:
+            if probe.kind is ProbeKind.UNMARKED and probe.label.startswith(prefix) and probe.label.endswith(suffix):
+                written = probe.label.removesuffix(suffix)
+                if written in best and best[probe.label] >= 1.0 - margin and \
+                        best[probe.label] - best[written] > margin:
+                    return written, best[written], shown, best[probe.label]
     return None
 
 

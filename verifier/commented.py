@@ -28,6 +28,7 @@ import random
 import re
 from collections.abc import Sequence
 
+from verifier.code_renaming import program_tree
 from verifier.response_code import MAX_CHARS, whole_code
 from verifier.unmarked import bare_code, framed_as, unmarked
 
@@ -38,21 +39,31 @@ COMMENT_WORDS = (3, 8)
 _PROSE_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _CODE = re.compile(r"```.*?(```|$)|`[^`]*`", re.S)
 _FALLBACK = ("compute", "the", "answer", "for", "the", "input")
+_DOING = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Call, ast.Import, ast.ImportFrom)
 
 
 def case_to_comment(reference: str, cases: Sequence[str]) -> int | None:
     """The index of the failure case validation also shows with a comment of its own (:func:`commented`): of those
-    whose code parses, the one least alike the reference's (tokens compared, without comments and docstrings); None
-    where none does. Texts over :data:`MAX_CHARS` are not read (as :func:`verifier.unmarked.case_to_copy`)."""
+    that are programs (:func:`_program`), the one least alike the reference's (tokens compared, without comments and
+    docstrings); None where there is none. Texts over :data:`MAX_CHARS` are not read (as
+    :func:`verifier.unmarked.case_to_copy`)."""
     if len(reference) > MAX_CHARS:
         return None
     base = (bare_code(reference) or reference).split()
     ranked = []
     for i, case in enumerate(cases):
-        code = bare_code(case) if len(case) <= MAX_CHARS else None
+        code = bare_code(case) if _program(case) else None
         if code is not None:
             ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
     return min(ranked)[1] if ranked else None
+
+
+def _program(text: str) -> bool:
+    """Whether ``text`` (whole, or in one fence) is a program that does something: defines a function or a class, or
+    calls or imports one. A prose answer that parses (``42``, ``yes``) is none: a comment would only make it prose
+    of another kind, and its task's verifier may read words."""
+    tree = program_tree(text)
+    return tree is not None and any(isinstance(node, _DOING) for node in ast.walk(tree))
 
 
 def comment_line(prompt: str, rng: random.Random) -> str:

@@ -17,7 +17,9 @@ import pytest
 from negatives_task import PROMPT, head, task
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
-from verifier.checks_probes import COMMENTED_SUFFIX, ProbeKind, build_probes
+from task_bank.validation import Outcome, ScoreResult
+from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
+from verifier.checks_unmarked import unmarked_paid_more
 from verifier.commented import COMMENT_WORDS, case_to_comment, comment_line, commented
 from verifier.unmarked import bare_code, has_marks
 
@@ -100,6 +102,19 @@ def test_a_fenced_case_stays_fenced_without_its_prose():
 def test_the_case_commented_is_the_one_least_alike_the_reference_marks_or_not():
     far = "def negatives(xs):\n    return len(xs)\n"
     assert case_to_comment(REFERENCE, [MARK + REFERENCE.replace("x < 0", "x > 0"), far]) == 1
+
+
+def test_a_prose_answer_that_parses_is_not_commented():
+    assert case_to_comment(REFERENCE, ["42", "yes", "no such thing"]) is None
+
+
+def test_the_copy_without_marks_is_named_before_the_commented_one_whatever_the_call_order():
+    def scored(label, score):
+        kind = ProbeKind.UNMARKED if ":" in label else ProbeKind.FAILURE_CASE
+        return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score)
+    pairs = [scored("failure_cases[0]", 0.0), scored("failure_cases[0]" + COMMENTED_SUFFIX, 1.0),
+             scored("failure_cases[0]" + UNMARKED_SUFFIX, 1.0)]
+    assert "without its comments" in unmarked_paid_more(pairs, 0.05, FAILURE_LABEL)[2]
 
 
 def test_validation_shows_one_failure_case_with_a_comment_of_the_validators():

@@ -143,7 +143,7 @@ def test_skipped_check_has_passed_none():
 
 
 def test_probes_are_reference_failures_then_trivial():
-    labels = [p.label for p in build_probes(spec(failure_cases=["1", "2"]), junk_chars=500)]
+    labels = [p.label for p in build_probes(spec(failure_cases=["1", "2"]), junk_chars=500)]  # (prose: no copy)
     assert labels == ["reference", "failure_cases[0]", "failure_cases[1]", "trivial:empty", "trivial:whitespace",
                       "trivial:prompt_echo", "trivial:junk", "trivial:random_number", "trivial:random_letters",
                       "trivial:random_number[1]", "trivial:random_number[2]"]
