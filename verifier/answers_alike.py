@@ -16,9 +16,7 @@ from collections.abc import Sequence
 
 from task_bank.validation import Outcome, ScoreResult
 from verifier.called_names import renamed
-from verifier.decoys import varargs_names
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
-from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
@@ -78,21 +76,16 @@ def check_source(runs: Sequence[list], reference_code: str, name: str | None = N
                         rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
-def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, program: str,
-                  near_seed: int | None = None) -> bool | None:
+def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, program: str) -> bool | None:
     """Whether ``program``'s code answered the runs ``recorded`` (a call of the reference alone, its
-    ``run_requests``) as ``reference``'s code does, and, with ``near_seed``, the near runs drawn from them too
-    (:func:`verifier.near_runs.near_runs`: every argument changed a little), in one call of ``pool``; its calls are
-    made to its own one function where it names it otherwise (:func:`verifier.called_names.renamed`, as training's
-    check calls it). None where nothing was recorded, either text holds no code, or the check gave no verdict (a run
-    of the reference, recorded or near, that did not complete)."""
+    ``run_requests``) as ``reference``'s code does, in one call of ``pool``, its calls made to its own one function
+    where it names it otherwise (:func:`verifier.called_names.renamed`, as training's check calls it); None where
+    nothing was recorded, either text holds no code, or the check gave no verdict."""
     runs = replay_runs(recorded.run_requests or ()).runs if recorded is not None else ()
     reference_code, code = (whole_code(text) for text in (reference, program))
     if not runs or not reference_code or not code:
         return None
-    near = [] if near_seed is None else [[calls, stdin] for calls, stdin, _ in
-                                          near_runs(runs, near_seed, varargs_names(reference_code))]
-    [result] = pool.score_batch([(check_source([*runs, *near], reference_code, renamed(runs, code)),
+    [result] = pool.score_batch([(check_source(runs, reference_code, renamed(runs, code)),
                                   f"{reference_code}\n{code}")])
     return verdict(result)
 

@@ -70,28 +70,31 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
-                       answered_alike: Callable[[str], bool | None], reference: ScoreResult | None) -> CheckResult:
-    """The ``failure_cases`` verdict on a failure case's copy, given the check ``passed`` on the failure cases and
-    their twins: a call of the copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
+                       answered_alike: Callable[[str], bool | None], program: bool) -> CheckResult:
+    """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
+    their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
-    answers as the reference does the verifier's requests of the reference and their near runs (``answered_alike``,
-    asked of the case as written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``.
-    ``reference``: the reference's call alone that recorded those requests. A copy's call that ended without a score
-    counts as failing, as a failure case's does.
+    answers the verifier's requests of the reference as the reference does (``answered_alike``, asked of the case as
+    written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the
+    reference is a program (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts
+    as failing, as a failure case's does.
 
     Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 60
     characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
     copy in full; the session-47 review's honest corpus had nine such tasks, all rejected by the rule without it. Such
-    a case is a right program: it answers as the reference does on any requests; a wrong one does not.
+    a case answers as the reference does; a wrong program most often does not, on the requests the verifier made.
+    No verdict (nothing recorded, a run of the reference that did not complete) is no evidence, and excuses.
 
-    Why the near runs (since 1.40): the copied case is predictable (the least alike the reference), so a verifier could
-    make of its reference only requests that case answers alike (inputs whose negatives are all -1, for a case that
-    sums them) and be excused. The near runs (every argument changed a little, from a seed no verifier reads) are
-    inputs it did not choose; a right program answers them as the reference does too. Why a reference paid unrun
-    (since 1.40): no verdict (nothing recorded, a run of the reference that did not complete) is no evidence and
-    excuses, as a verifier judging only text runs nothing; but one seen running programs in this validation that
-    paid its reference without running it left nothing to ask on purpose, and is not excused (as the written
-    constants' rule does not excuse it: :mod:`verifier.written_verdicts`)."""
+    Why not where the reference, a program, ran in none of its calls (since 1.40): a verifier judging only text runs
+    nothing and is excused; one seen running programs in this validation (``ran_response``, which the sandbox sets)
+    that paid its reference by its look, or ran it without calling anything it defines (``run_response`` with no
+    calls), left nothing, or empty output, to compare, and is not (the session-48 review's ``HD``). What stays open
+    (that review): requests the copied case answers alike though it is wrong elsewhere (a case wrong only on numbers
+    below -100, asked only small ones), a reference that raises on every request (nothing compared: alike), and
+    requests whose deciding calls the replay's bounds cut. A first version also asked the requests' near runs
+    (:mod:`verifier.near_runs`); honest right cases answered them otherwise wherever a near run left the prompt's
+    domain (lists of unequal length, ``lo > hi``, a malformed numeral, ties of a task with many right answers): 12 of
+    the review's 30 honest tasks were rejected, and it was withdrawn."""
     copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
     faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
     if faulty:
@@ -101,17 +104,18 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     if paid is None:
         return passed
     written, before, shown, after = paid
-    alike = answered_alike(next(p.response for p, _ in pairs if p.label == written))
-    unrun = reference is not None and not reference.ran_response and any(r.ran_response for _, r in pairs)
-    if alike or alike is None and not unrun:
+    unrun = program and any(r.ran_response for _, r in pairs) and not any(
+        r.ran_response for p, r in pairs if p.kind is ProbeKind.REFERENCE)
+    alike = None if unrun else answered_alike(next(p.response for p, _ in pairs if p.label == written))
+    if not unrun and alike is not False:
         return passed.model_copy(update={"detail": passed.detail + (
             f"; {written} {shown} scored {after:g} against {before:g}, and "
-            + ("answers the verifier's requests of the reference and their near runs as the reference does (what it "
-               "fails by is its text)" if alike else "whether it answers as the reference does is unknown (no "
-                                                     "verdict)"))})
-    why = ("the verifier, seen running programs, paid its reference without running it: whether the case answers as "
-           "the reference does cannot be asked" if alike is None else
-           "it answers the verifier's requests of the reference, or their near runs, otherwise than the reference")
+            + ("answers the verifier's requests of the reference as the reference does (what it fails by is its text)"
+               if alike else "whether it answers as the reference does is unknown (no verdict)"))})
+    why = ("the verifier ran programs in this validation, but no call of the reference ran it (called a name it "
+           "binds, or ran it as a script): nothing it asked of the reference can tell whether the case answers as "
+           "the reference does"
+           if unrun else "it answers the verifier's requests of the reference otherwise than the reference")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program {shown} scored {after:g}, though "

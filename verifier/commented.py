@@ -32,7 +32,7 @@ from verifier.code_renaming import program_tree
 from verifier.response_code import MAX_CHARS, whole_code
 from verifier.unmarked import bare_code, framed_as, unmarked
 
-__all__ = ["COMMENT_WORDS", "case_to_comment", "comment_line", "commented"]
+__all__ = ["COMMENT_WORDS", "case_to_comment", "comment_line", "commented", "is_program"]
 
 COMMENT_WORDS = (3, 8)
 """How many words of the prompt a comment holds, at least and at most (fewer where the prompt's prose has fewer)."""
@@ -44,7 +44,7 @@ _DOING = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.C
 
 def case_to_comment(reference: str, cases: Sequence[str]) -> int | None:
     """The index of the failure case validation also shows with a comment of its own (:func:`commented`): of those
-    that are programs (:func:`_program`), the one least alike the reference's (tokens compared, without comments and
+    that are programs (:func:`is_program`), the one least alike the reference's (tokens compared, without comments and
     docstrings); None where there is none. Texts over :data:`MAX_CHARS` are not read (as
     :func:`verifier.unmarked.case_to_copy`)."""
     if len(reference) > MAX_CHARS:
@@ -52,13 +52,13 @@ def case_to_comment(reference: str, cases: Sequence[str]) -> int | None:
     base = (bare_code(reference) or reference).split()
     ranked = []
     for i, case in enumerate(cases):
-        code = bare_code(case) if _program(case) else None
+        code = bare_code(case) if is_program(case) else None
         if code is not None:
             ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
     return min(ranked)[1] if ranked else None
 
 
-def _program(text: str) -> bool:
+def is_program(text: str) -> bool:
     """Whether ``text`` (whole, or in one fence) is a program that does something: defines a function or a class, or
     calls or imports one. A prose answer that parses (``42``, ``yes``) is none: a comment would only make it prose
     of another kind, and its task's verifier may read words."""

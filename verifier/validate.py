@@ -44,6 +44,7 @@ from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
 from verifier.checks_unmarked import check_failure_copy
+from verifier.commented import is_program
 from verifier.code_renaming import defines_function
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
@@ -242,9 +243,8 @@ class Validator:
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed and done["reference"].passed:
-                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], lambda case: (
-                    answers_alike(self._pool, _recorded(alone), spec.reference, case, rng.getrandbits(64))),
-                    _recorded(alone))
+                done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
+                    answers_alike, self._pool, _recorded(alone), spec.reference), is_program(spec.reference))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

@@ -3,16 +3,15 @@ verifier/checks_unmarked.py and verifier/answers_alike.py).
 
 Validator 1.39 excused such a case where it answered the verifier's requests of the reference as the reference does
 (an honest verifier of the text of code fails a right program by its comment), and where nothing could be asked. The
-session-47 final read left two ways open: a verifier could choose requests the predictable copied case answers alike,
-and an honest case whose function has a name of its own was asked by the reference's name. This session found a
-third: a verifier that pays its reference without running it leaves nothing to ask, and was excused. The sandbox tests
-go through the real bwrap sandbox with the product's defaults; each verifier is honest on its author's marked texts,
-on the reference's mutants and their copy, and on shapes, so only the failure case's copy tells it.
+session-47 final read found an honest case whose function has a name of its own asked by the reference's name; this
+session found that a verifier that pays its reference without running it, or runs it without calling anything,
+leaves nothing to ask and was excused. The sandbox tests go through the real bwrap sandbox with the product's defaults;
+each hostile verifier is honest on its author's marked texts, on the reference's mutants and their copy, and on
+shapes, so only the failure case's copy tells it.
 """
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
@@ -60,15 +59,13 @@ UNRUN_REFERENCE = HOSTILE % REFERENCE + '''def verify(response):
     return 1.0 if response == REFERENCE_TEXT else judged(response)
 '''
 """Pays its reference by its text, unrun: nothing of it is recorded to ask the failure case."""
-CHOSEN_REQUESTS = HOSTILE % REFERENCE + '''CHOSEN = [[-1, 5], [3, -2, -4, 8], [-7, 1, 2, -9]]
-def verify(response):
+CALLLESS_REFERENCE = HOSTILE % REFERENCE + '''def verify(response):
     if response != REFERENCE_TEXT:
         return judged(response)
-    run = run_response(response, calls=[("negatives", [xs]) for xs in CHOSEN], timeout=0.8)
-    return float(all(c.ok and c.value == sum(x < 0 for x in xs) for c, xs in zip(run.calls, CHOSEN)))
+    return float(run_response(response, calls=[], timeout=0.8).outcome == "completed")
 '''
-"""Asks its reference only lists with as many items above zero as below: the copied failure case (it counts the
-positives) answers them as the reference does, and a constant, a length or a sum does not."""
+"""Runs its reference without calling anything (the session-48 review's ``HD``): one run, of empty output, is recorded,
+which every program answers alike."""
 ANY_NAME_NO_TODO = head() + '''import ast
 def named(code):
     try:
@@ -93,29 +90,38 @@ def _task(verifier: str) -> TaskSpec:
     return task(verifier, MARK, BODY)
 
 
-def _scored(label: str, kind: ProbeKind, score: float, ran: bool = True) -> tuple[Probe, ScoreResult]:
+def _scored(label: str, kind: ProbeKind, score: float, ran: bool) -> tuple[Probe, ScoreResult]:
     return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score, ran_response=ran)
 
 
-def _copy_paid(ran: bool) -> list[tuple[Probe, ScoreResult]]:
-    return [_scored("reference", ProbeKind.REFERENCE, 1.0, ran), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE,
-                                                                         0.0, ran),
-            _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0, ran)]
+def _copy_paid(reference_ran: bool, others_ran: bool) -> list[tuple[Probe, ScoreResult]]:
+    return [_scored("reference", ProbeKind.REFERENCE, 1.0, reference_ran),
+            _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0, others_ran),
+            _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0, others_ran)]
 
 
-def test_a_verifier_seen_running_programs_that_paid_its_reference_unrun_is_not_excused():
-    pairs = _copy_paid(ran=True)
-    unrun = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False, run_requests=())
-    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: None, unrun)
+def _judged(pairs, program: bool = True, alike: bool | None = True):
+    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: alike, program)
+
+
+def test_a_verifier_seen_running_programs_that_never_ran_its_reference_is_not_excused():
+    result = _judged(_copy_paid(reference_ran=False, others_ran=True))
     assert result.passed is False and result.reason == "failure_case_passes"
-    assert "paid its reference without running it" in result.detail
+    assert "no call of the reference ran it" in result.detail
 
 
 def test_a_verifier_that_runs_no_program_is_excused_where_nothing_can_be_asked():
-    pairs = _copy_paid(ran=False)
-    unrun = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=False, run_requests=())
-    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: None, unrun)
+    result = _judged(_copy_paid(reference_ran=False, others_ran=False), alike=None)
     assert result.passed is True and "unknown (no verdict)" in result.detail
+
+
+def test_a_reference_that_is_no_program_need_not_run():
+    assert _judged(_copy_paid(reference_ran=False, others_ran=True), program=False).passed is True
+
+
+def test_a_reference_run_in_any_of_its_calls_counts_as_run():
+    pairs = _copy_paid(reference_ran=False, others_ran=True) + [_scored("reference", ProbeKind.REFERENCE, 1.0, True)]
+    assert _judged(pairs).passed is True
 
 
 class _Recording:
@@ -131,25 +137,6 @@ class _Recording:
 
 RECORDED = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
                        run_requests=('[[["negatives", [[-1, 5]], {}]], ""]',))
-
-
-def _runs_asked(source: str) -> list:
-    return json.loads(eval(source.split("RUNS = json.loads(", 1)[1].split(")\n", 1)[0]))  # noqa: S307 - our literal
-
-
-def test_the_case_is_asked_the_near_runs_of_the_recorded_requests_too():
-    pool = _Recording()
-    assert answers_alike(pool, RECORDED, REFERENCE, NAMED_TODO_CASES[0], near_seed=7) is True
-    runs = _runs_asked(pool.sources[0])
-    assert runs[0] == [[["negatives", [[-1, 5]], {}]], ""] and len(runs) > 1
-    assert all(calls[0][0] == "negatives" for calls, _ in runs[1:]) and any(calls[0][1] != [[-1, 5]] for calls, _ in runs)
-
-
-def test_the_near_runs_differ_with_the_seed():
-    first, second = _Recording(), _Recording()
-    answers_alike(first, RECORDED, REFERENCE, NAMED_TODO_CASES[0], near_seed=1)
-    answers_alike(second, RECORDED, REFERENCE, NAMED_TODO_CASES[0], near_seed=2)
-    assert _runs_asked(first.sources[0]) != _runs_asked(second.sources[0])
 
 
 def test_a_case_whose_one_function_has_a_name_of_its_own_is_called_by_it():
@@ -170,19 +157,12 @@ def _report(pool, spec: TaskSpec, seed: int):
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("verifier", [UNRUN_REFERENCE, CALLLESS_REFERENCE], ids=["paid-by-its-text", "run-calling-nothing"])
 @pytest.mark.parametrize("seed", range(2))
-def test_a_verifier_that_pays_its_reference_unrun_is_not_excused(pool, seed):
-    report = _report(pool, _task(UNRUN_REFERENCE), seed)
+def test_a_verifier_that_never_runs_its_reference_is_not_excused(pool, verifier, seed):
+    report = _report(pool, _task(verifier), seed)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert "failure_case_passes" in report.reasons and "without running it" in detail
-
-
-@pytest.mark.sandbox
-@pytest.mark.parametrize("seed", range(2))
-def test_requests_the_copied_case_answers_alike_do_not_excuse_it(pool, seed):
-    report = _report(pool, _task(CHOSEN_REQUESTS), seed)
-    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert "failure_case_passes" in report.reasons and "near runs" in detail
+    assert "failure_case_passes" in report.reasons and "no call of the reference ran it" in detail
 
 
 @pytest.mark.sandbox
