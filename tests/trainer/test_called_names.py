@@ -26,8 +26,14 @@ def test_a_text_with_one_function_of_another_name_is_called_by_that_name():
     assert with_name(RUNS, "num_vowels") == [[[["num_vowels", ["hello"], {}], ["num_vowels", ["AEIOU"], {}]], ""]]
 
 
+def test_helpers_named_with_a_leading_underscore_leave_the_one_other_function_to_call():
+    assert renamed(RUNS, "def _is_vowel(c):\n    return c in 'aeiou'\n\ndef vowels(s):\n    return 0\n") == "vowels"
+
+
 @pytest.mark.parametrize("code", [
     "def count_vowels(s):\n    return 0\n",  # the reference's own name
+    "def _a(c):\n    return c\n\ndef _b(s):\n    return 0\n",  # helpers only: which one is no guess of ours
+    "def _a(c):\n    return c\n\ndef b(s):\n    return 0\n\ndef count_vowels(s):\n    return 0\n",
     "def helper(c):\n    return c\n\ndef vowels(s):\n    return 0\n",  # several: which one is no guess of ours
     "x = 1\n",  # none
     "def vowels(s):\n    return 0\n\ncount_vowels = vowels\n",  # an alias answers to the name already
