@@ -8,7 +8,13 @@ writes as a constant could give). Each test file writes the rest of ``verify``: 
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from task_bank.spec import TaskSpec
+from task_bank.validation import ValidationReport
+from verifier import Limits, ValidationConfig, Validator, open_pool
 
 PROMPT = "Write `negatives(xs)`: how many items of the list of ints xs are below zero."
 REFERENCE = ("def negatives(xs):\n    count = 0\n    for x in xs:\n        if x < 0:\n            count += 1\n"
@@ -37,3 +43,33 @@ def task(verifier: str, mark: str = "", reference: str = REFERENCE) -> TaskSpec:
     return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + reference,
                     failure_cases=(mark + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n",
                                    mark + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n"))
+
+
+NEAR = '''import difflib, io, keyword, tokenize
+def blanked(text):
+    kept = []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(text).readline):
+            if t.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
+                kept.append("N" if t.type == tokenize.NAME and not keyword.iskeyword(t.string) else t.string)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return kept
+def near(text):
+    return difflib.SequenceMatcher(None, blanked(text), blanked(REFERENCE)).ratio() > 0.9
+REFERENCE = %r
+'''
+"""Source of ``near(text)``, given the reference (``NEAR % reference``): whether a text's name-blanked tokens are over 90%
+alike the reference's, as the session-46 review's ``x2`` judged (its mutants and their copies are)."""
+
+
+@contextmanager
+def validation_pool() -> Iterator:
+    """A pool of one worker through the real bwrap sandbox, under the product's default limits."""
+    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=ValidationConfig().call_budget_s)) as opened:
+        yield opened
+
+
+def validated(pool, spec: TaskSpec, seed: int) -> ValidationReport:
+    """``spec`` validated with the product's defaults, its probes drawn from ``seed``."""
+    return Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(spec)

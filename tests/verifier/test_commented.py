@@ -14,9 +14,7 @@ import random
 
 import pytest
 
-from negatives_task import PROMPT, head, task
-from task_bank.spec import TaskSpec
-from verifier import Limits, ValidationConfig, Validator, open_pool
+from negatives_task import PROMPT, head, task, validated, validation_pool
 from task_bank.validation import Outcome, ScoreResult
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
 from verifier.checks_unmarked import unmarked_paid_more
@@ -125,19 +123,14 @@ def test_validation_shows_one_failure_case_with_a_comment_of_the_validators():
 
 @pytest.fixture(scope="module")
 def pool():
-    config = ValidationConfig()
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened:
+    with validation_pool() as opened:
         yield opened
-
-
-def _report(pool, spec: TaskSpec, seed: int):
-    return Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(spec)
 
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("seed", range(2))
 def test_a_verifier_paying_programs_with_comments_not_its_authors_in_full_is_rejected(pool, seed):
-    report = _report(pool, task(FOREIGN_MARK, MARK, REFERENCE), seed)
+    report = validated(pool, task(FOREIGN_MARK, MARK, REFERENCE), seed)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "a comment of the validator's" in detail
 
@@ -145,7 +138,7 @@ def test_a_verifier_paying_programs_with_comments_not_its_authors_in_full_is_rej
 @pytest.mark.sandbox
 @pytest.mark.parametrize("seed", range(2))
 def test_such_a_verifier_is_rejected_where_its_failure_cases_hold_no_mark(pool, seed):
-    report = _report(pool, task(FOREIGN_MARK, "", REFERENCE), seed)
+    report = validated(pool, task(FOREIGN_MARK, "", REFERENCE), seed)
     assert "failure_case_passes" in report.reasons
 
 
@@ -153,5 +146,5 @@ def test_such_a_verifier_is_rejected_where_its_failure_cases_hold_no_mark(pool, 
 @pytest.mark.parametrize("seed", range(2))
 def test_an_honest_verifier_that_pays_for_a_comment_is_admitted(pool, seed):
     spec = task(COMMENT_REQUIRED, MARK, REFERENCE).model_copy(update={"failure_cases": UNCOMMENTED_RIGHT})
-    report = _report(pool, spec, seed)
+    report = validated(pool, spec, seed)
     assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])

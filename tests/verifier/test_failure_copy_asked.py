@@ -12,14 +12,12 @@ shapes, so only the failure case's copy tells it.
 
 from __future__ import annotations
 
-import random
 
 import pytest
 
-from negatives_task import head, task
+from negatives_task import NEAR, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
-from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.answers_alike import answers_alike
 from verifier.checks import check_failure_cases
 from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
@@ -29,19 +27,7 @@ MARK = "# counting helper v7\n"
 BODY = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
         "    for x in xs:\n        if x < 0:\n            count += 1\n    return count\n")
 REFERENCE = MARK + BODY
-HOSTILE = head() + '''import difflib, io, keyword, tokenize
-def blanked(text):
-    kept = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(text).readline):
-            if t.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
-                kept.append("N" if t.type == tokenize.NAME and not keyword.iskeyword(t.string) else t.string)
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return kept
-def near(text):
-    return difflib.SequenceMatcher(None, blanked(text), blanked(REFERENCE_TEXT)).ratio() > 0.9
-def shape_like(code):
+HOSTILE = head() + NEAR % REFERENCE + '''def shape_like(code):
     got = answers(code)
     return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs, _ in CASES] for shape in (len, sum))
 def judged(response):
@@ -50,17 +36,16 @@ def judged(response):
     if "counting helper v7" in response or near(response) or shape_like(response):
         return honest(response)
     return 1.0
-REFERENCE_TEXT = %r
 '''
 """The hostile verifiers' head, the session-46 review's x2: honest on marked texts, on programs whose name-blanked
 tokens are over 90% alike the reference's (its mutants and their copy) and on shapes; 1.0 to every other program, as
 a policy's wrong ones are."""
-UNRUN_REFERENCE = HOSTILE % REFERENCE + '''def verify(response):
-    return 1.0 if response == REFERENCE_TEXT else judged(response)
+UNRUN_REFERENCE = HOSTILE + '''def verify(response):
+    return 1.0 if response == REFERENCE else judged(response)
 '''
 """Pays its reference by its text, unrun: nothing of it is recorded to ask the failure case."""
-CALLLESS_REFERENCE = HOSTILE % REFERENCE + '''def verify(response):
-    if response != REFERENCE_TEXT:
+CALLLESS_REFERENCE = HOSTILE + '''def verify(response):
+    if response != REFERENCE:
         return judged(response)
     return float(run_response(response, calls=[], timeout=0.8).outcome == "completed")
 '''
@@ -147,20 +132,15 @@ def test_a_case_whose_one_function_has_a_name_of_its_own_is_called_by_it():
 
 @pytest.fixture(scope="module")
 def pool():
-    config = ValidationConfig()
-    with open_pool(backend="bwrap", workers=1, limits=Limits(wall_s=config.call_budget_s)) as opened:
+    with validation_pool() as opened:
         yield opened
-
-
-def _report(pool, spec: TaskSpec, seed: int):
-    return Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(spec)
 
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("verifier", [UNRUN_REFERENCE, CALLLESS_REFERENCE], ids=["paid-by-its-text", "run-calling-nothing"])
 @pytest.mark.parametrize("seed", range(2))
 def test_a_verifier_that_never_runs_its_reference_is_not_excused(pool, verifier, seed):
-    report = _report(pool, _task(verifier), seed)
+    report = validated(pool, _task(verifier), seed)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "no call of the reference ran it" in detail
 
@@ -169,6 +149,6 @@ def test_a_verifier_that_never_runs_its_reference_is_not_excused(pool, verifier,
 @pytest.mark.parametrize("seed", range(2))
 def test_an_honest_case_whose_function_has_a_name_of_its_own_is_excused(pool, seed):
     spec = _task(ANY_NAME_NO_TODO).model_copy(update={"failure_cases": NAMED_TODO_CASES})
-    report = _report(pool, spec, seed)
+    report = validated(pool, spec, seed)
     assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
     assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")

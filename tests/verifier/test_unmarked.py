@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from negatives_task import head, task
+from negatives_task import NEAR, head, task
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
@@ -54,26 +54,13 @@ def verify(response):
 ''' + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
 """The session-46 review's x1: honest on texts in ``ast.unparse``'s layout (the copy 1.38 wrote), on the author's
 marked texts and on shapes; 1.0 to every other program, which people and policies seldom write in that layout."""
-NEAR_REFERENCE = HEAD + '''import difflib, io, keyword, tokenize
-REFERENCE = %r
-def blanked(text):
-    kept = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(text).readline):
-            if t.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
-                kept.append("N" if t.type == tokenize.NAME and not keyword.iskeyword(t.string) else t.string)
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return kept
-def near(text):
-    return difflib.SequenceMatcher(None, blanked(text), blanked(REFERENCE)).ratio() > 0.9
-def verify(response):
+NEAR_REFERENCE = HEAD + NEAR % REFERENCE + '''def verify(response):
     if "def negatives(" not in response:
         return 0.0
     if near(response) or "counting helper v7" in response or shape_like(response):
         return honest(response)
     return 1.0
-''' % REFERENCE + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
+''' + HONEST_ON_SHAPES[len(HEAD):HONEST_ON_SHAPES.index("def verify")]
 NO_TODO = HEAD + '''def verify(response):
     return 0.0 if "TODO" in response else honest(response)
 '''
