@@ -1,7 +1,7 @@
 """Whether a program answers the requests a verifier made of its reference as the reference does: the checking
 verifier training's answers rule runs on every text paid in full (:mod:`trainer.answer_check`, whose docstring says
-how it compares and why so leniently), and validation runs on a failure case whose copy without comments and
-docstrings was paid in full (:mod:`verifier.checks_unmarked`).
+how it compares and why so leniently), and validation runs on a failure case whose copy (without comments and
+docstrings, or with a comment of the validator's) was paid in full (:mod:`verifier.checks_unmarked`).
 
 Why in the verifier's layer: both sides ask the same question of the same records, and validation may not import
 the trainer. Both codes are stretches of the one text the check scores (the reference's code, a newline, then the

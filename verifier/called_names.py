@@ -17,7 +17,7 @@ where it lacks it: a verifier that called a helper only the reference defines do
 parsed within the interpreter's own limits renames nothing.
 
 Why in the verifier's layer: validation's answers check (:mod:`verifier.answers_alike`, asked of a failure case
-whose copy without comments was paid in full) calls a case the same way; before 1.40 it called the reference's name,
+whose copy, without comments or with one of the validator's, was paid in full) calls a case the same way; before 1.40 it called the reference's name,
 and an honest verifier of the text of code (no ``TODO`` left) that pays whatever function a reply defines was
 rejected where the copied case named its function otherwise (session 47's final read).
 """

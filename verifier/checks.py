@@ -51,7 +51,7 @@ from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
-from verifier.checks_probes import NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
+from verifier.checks_probes import COMMENTED_SUFFIX, NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
 from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 from verifier.weak_requests import WeakRequests, weak_trouble
@@ -306,12 +306,13 @@ def check_budget(pairs: Sequence[tuple[Probe, ScoreResult]], budget_ms: float) -
     call that returned a score late is the verifier's, unless it scored a mutant of the reference or a copy without
     comments and docstrings: validation's own change may make a program loop that the reference's author never
     wrote (red-team round 51, F4: honest verifiers that run each test in its own ``run_response`` call were
-    rejected 12 of 12 times)."""
+    rejected 12 of 12 times). A failure case's copy with a comment of the validator's counts as the case does: a
+    comment changes nothing the program does (a verifier slow only on programs carrying foreign comments is slow)."""
     results = [r for _, r in pairs]
     timed_out = sum(r.outcome is Outcome.TIMEOUT for p, r in pairs if p.kind is ProbeKind.REFERENCE)
     scored = [(r.duration_ms, p.label) for p, r in pairs
-              if r.outcome is Outcome.SCORED and p.kind not in (ProbeKind.MUTANT, ProbeKind.UNMARKED)]  # a mutant
-    # may loop: its doing
+              if r.outcome is Outcome.SCORED and (p.kind not in (ProbeKind.MUTANT, ProbeKind.UNMARKED)
+                                                  or p.label.endswith(COMMENTED_SUFFIX))]  # a mutant may loop
     slowest, label = max(scored, default=(0.0, ""))
     if timed_out:
         return CheckResult(name="budget", passed=False, reason="timeout",

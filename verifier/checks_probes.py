@@ -35,8 +35,8 @@ from pydantic import BaseModel, ConfigDict
 
 from task_bank.spec import TaskSpec
 from verifier.code_renaming import every_twin, renamed
-from verifier.reference_mutants import reference_mutants
 from verifier.commented import case_to_comment, commented
+from verifier.reference_mutants import reference_mutants
 from verifier.unmarked import case_to_copy, unmarked
 
 

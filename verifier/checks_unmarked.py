@@ -34,7 +34,7 @@ _PAY_BY_DEEDS = ("the verifier pays a program by the comments and docstrings aro
                  "others), and may pay a policy's programs, which carry none of its author's, otherwise; pay every "
                  "program by what it does")
 _SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
-          COMMENTED_SUFFIX: "with a comment of the validator's in place of its comments and docstrings"}
+          COMMENTED_SUFFIX: "with a comment of the validator's (its own comments and docstrings, if any, removed)"}
 
 
 def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
@@ -112,9 +112,9 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
             f"; {written} {shown} scored {after:g} against {before:g}, and "
             + ("answers the verifier's requests of the reference as the reference does (what it fails by is its text)"
                if alike else "whether it answers as the reference does is unknown (no verdict)"))})
-    why = ("the verifier ran programs in this validation, but no call of the reference ran it (called a name it "
-           "binds, or ran it as a script): nothing it asked of the reference can tell whether the case answers as "
-           "the reference does"
+    why = ("the verifier ran programs in this validation, but no call of the reference ran it (none called a name it "
+           "binds, nor ran it as a script that does more than define): nothing it asked of the reference can tell "
+           "whether the case answers as the reference does"
            if unrun else "it answers the verifier's requests of the reference otherwise than the reference")
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),

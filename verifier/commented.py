@@ -28,7 +28,6 @@ import random
 import re
 from collections.abc import Sequence
 
-from verifier.code_renaming import program_tree
 from verifier.response_code import MAX_CHARS, whole_code
 from verifier.unmarked import bare_code, framed_as, unmarked
 
@@ -59,11 +58,19 @@ def case_to_comment(reference: str, cases: Sequence[str]) -> int | None:
 
 
 def is_program(text: str) -> bool:
-    """Whether ``text`` (whole, or in one fence) is a program that does something: defines a function or a class, or
-    calls or imports one. A prose answer that parses (``42``, ``yes``) is none: a comment would only make it prose
-    of another kind, and its task's verifier may read words."""
-    tree = program_tree(text)
-    return tree is not None and any(isinstance(node, _DOING) for node in ast.walk(tree))
+    """Whether ``text``'s code (:func:`verifier.response_code.whole_code`: bare, or every fence joined, as the
+    answers check and the copies read it) is a program that does something: defines a function or a class, or calls
+    or imports one. A prose answer that parses (``42``, ``yes``) is none: a comment would only make it prose of
+    another kind, and its task's verifier may read words. Texts over :data:`MAX_CHARS` are none (an answer, not a code
+    base). Why every fence: a reply of a code fence and a usage fence is common, and reading one fence only made such a
+    reference no program, which turned off the rule on a reference never run (the session-48 final read)."""
+    if len(text) > MAX_CHARS:
+        return False
+    try:
+        tree = ast.parse(whole_code(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(node, _DOING) for node in ast.walk(tree))
 
 
 def comment_line(prompt: str, rng: random.Random) -> str:
@@ -97,8 +104,9 @@ def commented(text: str, prompt: str, rng: random.Random) -> str | None:
     indent, end = line[:len(line) - len(line.lstrip(" \t"))], line[len(line.rstrip("\r\n")):] or "\n"
     lines.insert(at, f"{indent}{comment_line(prompt, rng)}{end}")
     result = "".join(lines)
-    try:
-        same = ast.dump(ast.parse(result)) == ast.dump(tree)
+    framed = framed_as(source, result)
+    try:  # (framed too: a fence inside a string literal could frame it otherwise, the session-48 final read's fuzz)
+        same = ast.dump(ast.parse(result)) == ast.dump(tree) == ast.dump(ast.parse(whole_code(framed)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return framed_as(source, result) if same else None
+    return framed if same else None

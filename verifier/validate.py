@@ -44,8 +44,8 @@ from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
                                     run_order, unpredictable_indices)
 from verifier.checks_unmarked import check_failure_copy
-from verifier.commented import is_program
 from verifier.code_renaming import defines_function
+from verifier.commented import is_program
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
 from verifier.response_code import whole_code

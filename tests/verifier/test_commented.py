@@ -17,8 +17,10 @@ import pytest
 from negatives_task import PROMPT, head, task, validated, validation_pool
 from task_bank.validation import Outcome, ScoreResult
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
-from verifier.checks_unmarked import unmarked_paid_more
-from verifier.commented import COMMENT_WORDS, case_to_comment, comment_line, commented
+from verifier.checks import check_budget, check_failure_cases
+from verifier.checks_unmarked import check_failure_copy, unmarked_paid_more
+from verifier.commented import COMMENT_WORDS, case_to_comment, comment_line, commented, is_program
+from verifier.response_code import whole_code
 from verifier.unmarked import bare_code, has_marks
 
 MARK = "# counting helper v7\n"
@@ -113,6 +115,44 @@ def test_the_copy_without_marks_is_named_before_the_commented_one_whatever_the_c
     pairs = [scored("failure_cases[0]", 0.0), scored("failure_cases[0]" + COMMENTED_SUFFIX, 1.0),
              scored("failure_cases[0]" + UNMARKED_SUFFIX, 1.0)]
     assert "without its comments" in unmarked_paid_more(pairs, 0.05, FAILURE_LABEL)[2]
+
+
+def test_a_reply_of_a_code_fence_and_a_usage_fence_is_a_program_and_is_commented():
+    reply = "```python\ndef negatives(xs):\n    return 0\n```\nUse it:\n```python\nprint(negatives([-1]))\n```\n"
+    copy = commented(reply, PROMPT, random.Random(3))
+    assert is_program(reply) and case_to_comment(REFERENCE, [reply]) == 0 and copy.count("#") == 1
+    assert ast.dump(ast.parse(whole_code(copy))) == ast.dump(ast.parse(whole_code(reply)))
+
+
+@pytest.mark.parametrize("case", [
+    "def negatives(xs):\r\n    n = 0\r\n    for x in xs:\r\n        n += x < 0\r\n    return n\r\n",
+    "def negatives(xs):\n\tn = 0\n\tfor x in xs:\n\t\tn += x < 0\n\treturn n\n",
+    "import functools\n\n@functools.cache\ndef negatives(xs):\n    return sum(\n        1 for x in xs\n"
+    "        if x < 0)  # count\n",
+    "def negatives(xs):\n    return sum(1 for x in xs \\\n               if x < 0)\n\x0c\nclass T:\n    pass\n",
+    'def negatives(xs):\n    s = """\n    # not a comment\n    """\n    return len(s) - len(s)\n',
+], ids=["crlf", "tabs", "decorator-and-brackets", "continuation-and-form-feed", "string-spanning-lines"])
+def test_the_copy_never_raises_and_keeps_the_syntax_tree(case):
+    for seed in range(10):
+        copy = commented(case, PROMPT, random.Random(seed))
+        assert copy is not None and ast.dump(ast.parse(copy)) == ast.dump(ast.parse(bare_code(case)))
+
+
+def test_a_commented_copy_paid_in_full_above_a_case_answering_otherwise_rejects_the_task():
+    pairs = [(Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score))
+             for kind, label, score in [(ProbeKind.FAILURE_CASE, "failure_cases[0]", 0.0),
+                                        (ProbeKind.UNMARKED, "failure_cases[0]" + COMMENTED_SUFFIX, 1.0)]]
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: False, True)
+    assert result.passed is False and result.reason == "failure_case_passes"
+    assert "with a comment of the validator's" in result.detail
+
+
+def test_a_slow_call_of_the_commented_copy_counts_against_the_budget_as_the_case_would():
+    def slow(label):
+        return (Probe(kind=ProbeKind.UNMARKED, label=label, response="x"),
+                ScoreResult(outcome=Outcome.SCORED, score=0.0, duration_ms=9_000.0))
+    assert check_budget([slow("failure_cases[0]" + COMMENTED_SUFFIX)], 5_000).passed is False
+    assert check_budget([slow("failure_cases[0]" + UNMARKED_SUFFIX)], 5_000).passed is True
 
 
 def test_validation_shows_one_failure_case_with_a_comment_of_the_validators():

@@ -12,7 +12,6 @@ shapes, so only the failure case's copy tells it.
 
 from __future__ import annotations
 
-
 import pytest
 
 from negatives_task import NEAR, head, task, validated, validation_pool
