@@ -201,20 +201,20 @@ def build_probes(spec: TaskSpec, junk_chars: int, rng: random.Random | None = No
     made_mutants = reference_mutants(spec, rng, mutants, seen, words)
     probes += [Probe(kind=ProbeKind.MUTANT, label=f"{MUTANT_LABEL}[{k}]", response=text)
                for k, text in enumerate(made_mutants)]
-    bare = unmarked(made_mutants[-1]) if made_mutants else None  # (the last: most often its returned value changed)
-    if bare is not None and bare not in seen | set(made_mutants):
-        probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{MUTANT_LABEL}[{len(made_mutants) - 1}]{UNMARKED_SUFFIX}",
-                            response=bare))
-    case = case_to_copy(spec.reference, spec.failure_cases)  # (1.39: a wrong program far from the reference)
-    bare = unmarked(spec.failure_cases[case]) if case is not None else None
-    if bare is not None and bare not in {*seen, *made_mutants, *(p.response for p in probes)}:
-        probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{FAILURE_LABEL}{case}]{UNMARKED_SUFFIX}",
-                            response=bare))
-    case = case_to_comment(spec.reference, spec.failure_cases)  # (1.40: a comment the author never wrote)
-    noted = commented(spec.failure_cases[case], spec.prompt_text, rng) if case is not None else None
-    if noted is not None and noted not in {*seen, *made_mutants, *(p.response for p in probes)}:
-        probes.append(Probe(kind=ProbeKind.UNMARKED, label=f"{FAILURE_LABEL}{case}]{COMMENTED_SUFFIX}",
-                            response=noted))
+    # The copies without their author's marks (kind unmarked): the last mutant's (most often its returned value
+    # changed), one failure case's without comments and docstrings (1.39: a wrong program far from the reference)
+    # and one's with a comment the author never wrote (1.40); each only where it is a text not shown yet.
+    copied = case_to_copy(spec.reference, spec.failure_cases)
+    noted = case_to_comment(spec.reference, spec.failure_cases)
+    copies = [(f"{MUTANT_LABEL}[{len(made_mutants) - 1}]{UNMARKED_SUFFIX}",
+               unmarked(made_mutants[-1]) if made_mutants else None),
+              (f"{FAILURE_LABEL}{copied}]{UNMARKED_SUFFIX}",
+               unmarked(spec.failure_cases[copied]) if copied is not None else None),
+              (f"{FAILURE_LABEL}{noted}]{COMMENTED_SUFFIX}",
+               commented(spec.failure_cases[noted], spec.prompt_text, rng) if noted is not None else None)]
+    for label, text in copies:
+        if text is not None and text not in {probe.response for probe in probes}:
+            probes.append(Probe(kind=ProbeKind.UNMARKED, label=label, response=text))
     return tuple(probes)
 
 

@@ -23,13 +23,12 @@ whatever their comments (the session-46 review's ``x2_near_any_author_text``): a
 from __future__ import annotations
 
 import ast
-import difflib
 import random
 import re
 from collections.abc import Sequence
 
 from verifier.response_code import MAX_CHARS, whole_code
-from verifier.unmarked import bare_code, framed_as, unmarked
+from verifier.unmarked import framed_as, least_alike, unmarked
 
 __all__ = ["COMMENT_WORDS", "case_to_comment", "comment_line", "commented", "is_program"]
 
@@ -46,15 +45,7 @@ def case_to_comment(reference: str, cases: Sequence[str]) -> int | None:
     that are programs (:func:`is_program`), the one least alike the reference's (tokens compared, without comments and
     docstrings); None where there is none. Texts over :data:`MAX_CHARS` are not read (as
     :func:`verifier.unmarked.case_to_copy`)."""
-    if len(reference) > MAX_CHARS:
-        return None
-    base = (bare_code(reference) or reference).split()
-    ranked = []
-    for i, case in enumerate(cases):
-        code = bare_code(case) if is_program(case) else None
-        if code is not None:
-            ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
-    return min(ranked)[1] if ranked else None
+    return least_alike(reference, cases, is_program)
 
 
 def is_program(text: str) -> bool:

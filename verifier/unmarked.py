@@ -26,11 +26,11 @@ import ast
 import difflib
 import io
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from verifier.response_code import MAX_CHARS, char_column, code_spans, parser_lines, whole_code
 
-__all__ = ["bare_code", "case_to_copy", "framed_as", "has_marks", "kept_layout", "unmarked"]
+__all__ = ["bare_code", "case_to_copy", "framed_as", "has_marks", "kept_layout", "least_alike", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
@@ -105,12 +105,19 @@ def case_to_copy(reference: str, cases: Sequence[str]) -> int | None:
     reference holds too, and the session-47 review's ``x5`` (comments on the reference, docstrings on the cases) chose
     that no case was copied. Texts over :data:`MAX_CHARS` are not read (an answer, not a code base: a case of a
     million characters took seconds to compare, the session's final read)."""
+    return least_alike(reference, cases, lambda case: len(case) <= MAX_CHARS and has_marks(case))
+
+
+def least_alike(reference: str, cases: Sequence[str], eligible: Callable[[str], bool]) -> int | None:
+    """The index of the case, of those ``eligible``, whose code without comments and docstrings is least alike the
+    reference's (tokens compared); None where there is none, or the reference is over :data:`MAX_CHARS`. Both copies
+    of a failure case choose theirs here (:func:`case_to_copy`, :func:`verifier.commented.case_to_comment`)."""
     if len(reference) > MAX_CHARS:
         return None
     base = (bare_code(reference) or reference).split()
     ranked = []
     for i, case in enumerate(cases):
-        code = bare_code(case) if len(case) <= MAX_CHARS and has_marks(case) else None
+        code = bare_code(case) if eligible(case) else None
         if code is not None:
             ranked.append((difflib.SequenceMatcher(None, base, code.split()).ratio(), i))
     return min(ranked)[1] if ranked else None
