@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from task_bank.validation import CheckResult, ScoreResult
+from verifier.answers_alike import CHECKED_CALLS, CHECKED_RUNS, Answered
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
@@ -33,6 +34,15 @@ __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
 _PAY_BY_DEEDS = ("the verifier pays a program by the comments and docstrings around its code (its author's, none, or "
                  "others), and may pay a policy's programs, which carry none of its author's, otherwise; pay every "
                  "program by what it does")
+_UNLIKE = {
+    Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
+    Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
+                          "printed nothing, and raised only where the verifier asked it too: nothing tells whether "
+                          "the case answers as the reference does"),
+    Answered.PARTIAL: ("the verifier's requests did not all fit the check that replays them (more than "
+                       f"{CHECKED_RUNS} runs of {CHECKED_CALLS} calls, or records the sandbox shrank or could not "
+                       "read): the case answered as the reference does only on those replayed"),
+}
 _SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
           COMMENTED_SUFFIX: "with a comment of the validator's (its own comments and docstrings, if any, removed)"}
 
@@ -70,14 +80,16 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
-                       answered_alike: Callable[[str], bool | None], program: bool) -> CheckResult:
+                       answered_alike: Callable[[str, Sequence[tuple[str, Sequence[str]]]], Answered],
+                       program: bool) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
-    answers the verifier's requests of the reference as the reference does (``answered_alike``, asked of the case as
-    written only then: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the
-    reference is a program (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts
-    as failing, as a failure case's does.
+    answers the verifier's requests as the reference does (``answered_alike``, asked of the case as written only
+    then, with the records of what the verifier asked it, its twins and its copies:
+    :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the reference is a program
+    (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
+    failure case's does.
 
     Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 60
     characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
@@ -88,13 +100,14 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     Why not where the reference, a program, ran in none of its calls (since 1.40): a verifier judging only text runs
     nothing and is excused; one seen running programs in this validation (``ran_response``, which the sandbox sets)
     that paid its reference by its look, or ran it without calling anything it defines (``run_response`` with no
-    calls), left nothing, or empty output, to compare, and is not (the session-48 review's ``HD``). What stays open
-    (that review): requests the copied case answers alike though it is wrong elsewhere (a case wrong only on numbers
-    below -100, asked only small ones), a reference that raises on every request (nothing compared: alike), and
-    requests whose deciding calls the replay's bounds cut. A first version also asked the requests' near runs
-    (:mod:`verifier.near_runs`); honest right cases answered them otherwise wherever a near run left the prompt's
-    domain (lists of unequal length, ``lo > hi``, a malformed numeral, ties of a task with many right answers): 12 of
-    the review's 30 honest tasks were rejected, and it was withdrawn."""
+    calls), left nothing, or empty output, to compare, and is not (the session-48 review's ``HD``). Why not where
+    the runs compared nothing, or did not all fit the check (since 1.41): the same review's ``HF`` called its
+    reference without arguments (it raised, and a call the reference raised on accepts any answer), and ``HC`` sorted
+    its deciding calls past the replay's cut; "alike" on nothing, or on part, is no evidence either. A first version
+    of 1.40 also asked the requests' near runs (:mod:`verifier.near_runs`); honest right cases answered them
+    otherwise wherever a near run left the prompt's domain (lists of unequal length, ``lo > hi``, a malformed
+    numeral, ties of a task with many right answers): 12 of the review's 30 honest tasks were rejected, and it was
+    withdrawn; the verifier's own requests of the case (since 1.41) are inside the domain it tests."""
     copies = [(p, r) for p, r in pairs if p.kind is ProbeKind.UNMARKED and p.label.startswith(FAILURE_LABEL)]
     faulty = [(p, r) for p, r in copies if r.outcome in PROBE_FAULTS]
     if faulty:
@@ -106,16 +119,21 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     written, before, shown, after = paid
     unrun = program and any(r.ran_response for _, r in pairs) and not any(
         r.ran_response for p, r in pairs if p.kind is ProbeKind.REFERENCE)
-    alike = None if unrun else answered_alike(next(p.response for p, _ in pairs if p.label == written))
-    if not unrun and alike is not False:
-        return passed.model_copy(update={"detail": passed.detail + (
-            f"; {written} {shown} scored {after:g} against {before:g}, and "
-            + ("answers the verifier's requests of the reference as the reference does (what it fails by is its text)"
-               if alike else "whether it answers as the reference does is unknown (no verdict)"))})
-    why = ("the verifier ran programs in this validation, but no call of the reference ran it (none called a name it "
-           "binds, nor ran it as a script that does more than define): nothing it asked of the reference can tell "
-           "whether the case answers as the reference does"
-           if unrun else "it answers the verifier's requests of the reference otherwise than the reference")
+    if unrun:
+        why = ("the verifier ran programs in this validation, but no call of the reference ran it (none called a name "
+               "it binds, nor ran it as a script that does more than define): nothing it asked of the reference can "
+               "tell whether the case answers as the reference does")
+    else:
+        asked = [(p.response, r.run_requests or ()) for p, r in pairs
+                 if p.label == written or p.label.startswith(written + ":")]
+        alike = answered_alike(next(p.response for p, _ in pairs if p.label == written), asked)
+        if alike in (Answered.ALIKE, Answered.UNKNOWN):
+            return passed.model_copy(update={"detail": passed.detail + (
+                f"; {written} {shown} scored {after:g} against {before:g}, and " + (
+                    "answers the verifier's requests of the reference and of it as the reference does (what it fails "
+                    "by is its text)" if alike is Answered.ALIKE
+                    else "whether it answers as the reference does is unknown (no verdict)"))})
+        why = _UNLIKE[alike]
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program {shown} scored {after:g}, though "

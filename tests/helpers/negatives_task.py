@@ -63,6 +63,26 @@ REFERENCE = %r
 alike the reference's, as the session-46 review's ``x2`` judged (its mutants and their copies are)."""
 
 
+MARK = "# counting helper v7\n"
+"""An author's mark: the x2-kind verifiers (:data:`X2`) are honest on the texts that carry it."""
+BODY = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
+        "    for x in xs:\n        if x < 0:\n            count += 1\n    return count\n")
+"""The reference those verifiers pay, after the mark (a docstring and a comment of its author's)."""
+X2 = head() + NEAR % (MARK + BODY) + '''def shape_like(code):
+    got = answers(code)
+    return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs, _ in CASES] for shape in (len, sum))
+def judged(response):
+    if "def negatives(" not in response:
+        return 0.0
+    if "counting helper v7" in response or near(response) or shape_like(response):
+        return honest(response)
+    return 1.0
+'''
+"""The hostile verifiers' head, the session-46 review's x2: honest on marked texts, on programs whose name-blanked
+tokens are over 90% alike the reference's (its mutants and their copy) and on shapes; 1.0 to every other program, as
+a policy's wrong ones are. Each test writes its ``verify``: how it treats the reference."""
+
+
 @contextmanager
 def validation_pool() -> Iterator:
     """A pool of one worker through the real bwrap sandbox, under the product's default limits."""

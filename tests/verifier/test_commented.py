@@ -16,6 +16,7 @@ import pytest
 
 from negatives_task import PROMPT, head, task, validated, validation_pool
 from task_bank.validation import Outcome, ScoreResult
+from verifier.answers_alike import Answered
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind, build_probes
 from verifier.checks import check_budget, check_failure_cases
 from verifier.checks_unmarked import check_failure_copy, unmarked_paid_more
@@ -142,7 +143,8 @@ def test_a_commented_copy_paid_in_full_above_a_case_answering_otherwise_rejects_
     pairs = [(Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score))
              for kind, label, score in [(ProbeKind.FAILURE_CASE, "failure_cases[0]", 0.0),
                                         (ProbeKind.UNMARKED, "failure_cases[0]" + COMMENTED_SUFFIX, 1.0)]]
-    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: False, True)
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                                lambda case, asked: Answered.OTHERWISE, True)
     assert result.passed is False and result.reason == "failure_case_passes"
     assert "with a comment of the validator's" in result.detail
 

@@ -14,36 +14,20 @@ from __future__ import annotations
 
 import pytest
 
-from negatives_task import NEAR, head, task, validated, validation_pool
+from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_alike import answers_alike
+from verifier.answers_alike import Answered, answers_alike
 from verifier.checks import check_failure_cases
 from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
 from verifier.checks_unmarked import check_failure_copy
 
-MARK = "# counting helper v7\n"
-BODY = ("def negatives(xs):\n    \"\"\"How many items are below zero.\"\"\"\n    count = 0  # so far\n"
-        "    for x in xs:\n        if x < 0:\n            count += 1\n    return count\n")
 REFERENCE = MARK + BODY
-HOSTILE = head() + NEAR % REFERENCE + '''def shape_like(code):
-    got = answers(code)
-    return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs, _ in CASES] for shape in (len, sum))
-def judged(response):
-    if "def negatives(" not in response:
-        return 0.0
-    if "counting helper v7" in response or near(response) or shape_like(response):
-        return honest(response)
-    return 1.0
-'''
-"""The hostile verifiers' head, the session-46 review's x2: honest on marked texts, on programs whose name-blanked
-tokens are over 90% alike the reference's (its mutants and their copy) and on shapes; 1.0 to every other program, as
-a policy's wrong ones are."""
-UNRUN_REFERENCE = HOSTILE + '''def verify(response):
+UNRUN_REFERENCE = X2 + '''def verify(response):
     return 1.0 if response == REFERENCE else judged(response)
 '''
 """Pays its reference by its text, unrun: nothing of it is recorded to ask the failure case."""
-CALLLESS_REFERENCE = HOSTILE + '''def verify(response):
+CALLLESS_REFERENCE = X2 + '''def verify(response):
     if response != REFERENCE:
         return judged(response)
     return float(run_response(response, calls=[], timeout=0.8).outcome == "completed")
@@ -84,8 +68,9 @@ def _copy_paid(reference_ran: bool, others_ran: bool) -> list[tuple[Probe, Score
             _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0, others_ran)]
 
 
-def _judged(pairs, program: bool = True, alike: bool | None = True):
-    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case: alike, program)
+def _judged(pairs, program: bool = True, alike: Answered = Answered.ALIKE):
+    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case, asked: alike,
+                              program)
 
 
 def test_a_verifier_seen_running_programs_that_never_ran_its_reference_is_not_excused():
@@ -95,7 +80,7 @@ def test_a_verifier_seen_running_programs_that_never_ran_its_reference_is_not_ex
 
 
 def test_a_verifier_that_runs_no_program_is_excused_where_nothing_can_be_asked():
-    result = _judged(_copy_paid(reference_ran=False, others_ran=False), alike=None)
+    result = _judged(_copy_paid(reference_ran=False, others_ran=False), alike=Answered.UNKNOWN)
     assert result.passed is True and "unknown (no verdict)" in result.detail
 
 

@@ -18,6 +18,7 @@ from negatives_task import NEAR, head, task
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
+from verifier.answers_alike import Answered
 from verifier.checks import check_failure_cases
 from verifier.checks_mutants import check_mutants
 from verifier.checks_unmarked import check_failure_copy
@@ -228,17 +229,17 @@ def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case: False, True)
+                                lambda case, asked: Answered.OTHERWISE, True)
     assert result.passed is passed and (passed or result.reason == "failure_case_passes")
 
 
-@pytest.mark.parametrize("alike", [True, None], ids=["answers-as-the-reference", "no-verdict"])
+@pytest.mark.parametrize("alike", [Answered.ALIKE, Answered.UNKNOWN], ids=["answers-as-the-reference", "no-verdict"])
 def test_a_failure_cases_copy_paid_in_full_is_excused_where_the_case_is_not_known_to_answer_otherwise(alike):
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
     asked = []
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case: asked.append(case) or alike, True)
+                                lambda case, records: asked.append(case) or alike, True)
     assert result.passed is True and asked == ["x"] and "without its comments and docstrings scored 1" in result.detail
 
 
@@ -247,7 +248,7 @@ def test_a_failure_cases_copy_whose_call_the_verifier_left_without_a_score_is_a_
              (Probe(kind=ProbeKind.UNMARKED, label="failure_cases[0]" + UNMARKED_SUFFIX, response="x"),
               ScoreResult(outcome=Outcome.INVALID, detail="verify returned a string"))]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case: pytest.fail("asked"), True)
+                                lambda case, asked: pytest.fail("asked"), True)
     assert result.passed is False and result.reason == "verifier_error"
 
 
@@ -259,7 +260,7 @@ def test_the_answers_are_asked_only_of_a_failure_case_whose_copy_was_paid_in_ful
     pairs = [_scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 0.4)]
     assert check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                              lambda case: pytest.fail("asked"), True).passed is True
+                              lambda case, asked: pytest.fail("asked"), True).passed is True
 
 
 def test_a_failure_cases_copy_is_no_mutant_of_the_reference():

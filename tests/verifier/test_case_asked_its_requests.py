@@ -1,0 +1,192 @@
+"""What validation asks a failure case whose copy was paid in full (since 1.41, verifier/answers_alike.py): the
+verifier's requests of the reference and of the case, its twins and its copies, replayed within 16 runs of 1,024 calls;
+a call never made of the reference is strict; and "alike" on nothing, or on part of the requests, excuses nothing.
+
+Validator 1.40 asked the case only what the verifier had asked its reference, cut to training's 8 runs of 64 calls.
+The session-48 review's HA/HH asked the reference only lists that the copied case answers alike, HF called it without
+arguments (it raised, and a call the reference raised on accepts any answer), HC sorted its deciding calls past the
+cut, and this session's HB2 asked the case alone lists its reference refuses: each was admitted by 1.40, 3 of 3 (the
+sandbox tests below fail on f898a62). Each hostile verifier is the session-46 review's x2 (honest on its author's
+marked texts, on programs near the reference and on shapes, 1.0 to every other program), so only the failure case's
+copy tells it. The honest tasks beside them are admitted: their verifiers ask texts otherwise than the reference,
+make hundreds of calls in one run, or call every text with ``None`` only to see it end.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
+from task_bank.spec import TaskSpec
+from task_bank.validation import Outcome, ScoreResult
+from verifier.answers_alike import (CHECKED_CALLS, UNCOMPARED_SCORE, Answered, answers_alike, asked_calls,
+                                    check_source, reference_calls)
+from verifier.recorded_runs import replay_runs
+
+REFERENCE = MARK + BODY
+BALANCED = [[-1, 5], [3, -1, -1, 8], [], [0, 7, -1]]
+"""Lists both failure cases answer as the reference does: as many items above zero as below, and every one below is
+-1 (the cases count the items above zero, and minus the sum of those below)."""
+_RIGHT_ON = '''def right_on(response, tests):
+    run = run_response(response, calls=[("negatives", [xs]) for xs in tests], timeout=0.8)
+    return float(all(c.ok and c.value == sum(1 for x in xs if x < 0) for c, xs in zip(run.calls, tests)))
+'''
+FAR_FROM_ITS_REFERENCE = X2 + _RIGHT_ON + f'''def verify(response):
+    return right_on(response, {BALANCED!r}) if response == REFERENCE else judged(response)
+'''
+"""Asks its reference only :data:`BALANCED` (the session-48 review's HA); its marked texts its head's six tests."""
+REFERENCE_CALLED_BARE = X2 + '''def verify(response):
+    if response != REFERENCE:
+        return judged(response)
+    run = run_response(response, calls=[("negatives", [])], timeout=0.8)
+    return float(run.outcome == "completed")
+'''
+"""Calls its reference without arguments (HF): it raises, and records a call nothing can be compared on."""
+KNOWING = MARK + f"KNOWN = {BALANCED!r}\n\n\n" + BODY.replace(
+    '    count = 0', "    if xs not in KNOWN:\n        raise ValueError('outside the domain')\n    count = 0")
+"""A reference that refuses every list but :data:`BALANCED`."""
+REFUSED_ELSEWHERE = X2.replace(repr(REFERENCE), repr(KNOWING)) + _RIGHT_ON + f'''def verify(response):
+    return right_on(response, {BALANCED!r}) if response == REFERENCE else judged(response)
+'''
+"""HB2: asks the case (marked) its head's tests, which its reference (:data:`KNOWING`) refuses."""
+_LONG = sorted([a, -1, b, -1] for a in range(1, 9) for b in range(1, 9)) + [[9, -5, -6], [9, -7, -8]]
+"""64 lists both cases answer alike, then two they answer otherwise, which sort after them (HC)."""
+ONE_LONG_RUN = X2 + f'''LONG = {_LONG!r}
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    run = run_response(response, calls=[("negatives", [xs]) for xs in LONG], timeout=1.5)
+    right = [c.ok and c.value == sum(1 for x in xs if x < 0) for c, xs in zip(run.calls, LONG)]
+    if response == REFERENCE or "counting helper v7" in response or near(response) or shape_like(response):
+        return float(len(right) == len(LONG) and all(right))
+    return 1.0
+'''
+"""Asks every text the same 66 calls in one run; the two that tell the cases apart sort last, past training's cut
+of 64 calls (HC)."""
+NO_TODO = head() + '''import hashlib
+import random
+def verify(response):
+    if "TODO" in response:
+        return 0.0
+    rng = random.Random(hashlib.sha256(response.encode()).hexdigest())
+    tests = [[rng.randint(-50, 50) for _ in range(rng.randint(0, 6))] for _ in range(8)]
+    tests += [xs for xs, _ in CASES] + [list(range(-150, 150, 7))] * EXTRA
+    run = run_response(response, calls=[("negatives", [None])] + [("negatives", [xs]) for xs in tests], timeout=1.5)
+    right = [c.ok and c.value == sum(1 for x in xs if x < 0) for c, xs in zip(run.calls[1:], tests)]
+    return sum(right) / len(tests)
+'''
+"""Honest: a task about code left unfinished pays nothing to a reply holding a TODO, and its tests' share to the
+rest. Its tests: eight lists drawn from a seed made of the reply's own text (the case is asked other lists than the
+reference), its head's six, and ``EXTRA`` calls more; and it calls every reply with ``None`` first, only to see it end."""
+TODO_CASES = (MARK + "def negatives(xs):\n    # TODO: refuse None\n    return len([x for x in xs or () if x < 0])\n",
+              REFERENCE.replace("count = 0  # so far", "count = 0  # TODO: a faster way"))
+"""Right programs, each with a TODO; the one copied (least alike the reference) answers ``None`` where the reference
+raises."""
+
+
+def _task(verifier: str, reference: str = REFERENCE, cases: tuple[str, ...] = ()) -> TaskSpec:
+    spec = task(verifier, MARK, BODY).model_copy(update={"reference": reference})
+    return spec.model_copy(update={"failure_cases": cases}) if cases else spec
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with validation_pool() as opened:
+        yield opened
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("verifier", "reference"), [(FAR_FROM_ITS_REFERENCE, REFERENCE),
+                                                     (REFERENCE_CALLED_BARE, REFERENCE),
+                                                     (REFUSED_ELSEWHERE, KNOWING), (ONE_LONG_RUN, REFERENCE)],
+                         ids=["asked-only-what-the-case-answers-alike", "called-without-arguments",
+                              "refusing-what-the-case-is-asked", "deciding-calls-past-the-cut"])
+@pytest.mark.parametrize("seed", range(2))
+def test_a_case_answering_the_verifiers_requests_of_it_otherwise_than_the_reference_is_not_excused(
+        pool, verifier, reference, seed):
+    report = validated(pool, _task(verifier, reference), seed)
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "failure_case_passes" in report.reasons and "otherwise than the reference" in detail
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("extra", [0, 300], ids=["a-few-calls", "hundreds-of-calls-in-one-run"])
+@pytest.mark.parametrize("seed", range(2))
+def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks_it(pool, extra, seed):
+    report = validated(pool, _task(NO_TODO.replace("EXTRA", str(extra)), cases=TODO_CASES), seed)
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+
+
+@pytest.mark.sandbox
+def test_runs_of_a_reference_that_raised_on_every_call_compare_nothing(pool):
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=('[[["negatives", [], {}]], ""]',))
+    assert answers_alike(pool, recorded, REFERENCE, MARK + "def negatives(xs):\n    return 0\n") is Answered.UNCOMPARED
+
+
+class _Scoring:
+    """A pool that scores every checking verifier ``score``, and keeps their sources."""
+
+    def __init__(self, score: float) -> None:
+        self.score, self.sources = score, []
+
+    def score_batch(self, items, run_env=None):
+        self.sources += [source for source, _ in items]
+        return [ScoreResult(outcome=Outcome.SCORED, score=self.score) for _ in items]
+
+
+def _record(*lists: list, stdin: str = "") -> str:
+    return json.dumps([[["negatives", [xs], {}] for xs in lists], stdin])
+
+
+CASE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"
+
+
+@pytest.mark.parametrize(("score", "answered"), [(1.0, Answered.ALIKE), (0.0, Answered.OTHERWISE),
+                                                 (UNCOMPARED_SCORE, Answered.UNCOMPARED)])
+def test_the_checks_score_says_what_it_found(score, answered):
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
+    assert answers_alike(_Scoring(score), recorded, REFERENCE, CASE) is answered
+
+
+def test_alike_on_part_of_the_requests_is_partial():
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
+    asked = [(CASE, [_record(*([n] for n in range(CHECKED_CALLS + 1)))])]
+    assert answers_alike(_Scoring(1.0), recorded, REFERENCE, CASE, asked) is Answered.PARTIAL
+
+
+def test_the_case_is_asked_the_verifiers_requests_of_it_too():
+    pool = _Scoring(1.0)
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
+    answers_alike(pool, recorded, REFERENCE, CASE, [(CASE, [_record([-500, 2])])])
+    assert "-500" in pool.sources[0]
+
+
+def test_only_the_calls_made_of_the_reference_are_lenient():
+    pool = _Scoring(1.0)
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
+    answers_alike(pool, recorded, REFERENCE, CASE, [(CASE, [_record([-500, 2])])])
+    assert "ASKED = " + repr(json.dumps(sorted(asked_calls(replay_runs(recorded.run_requests).every)))) in pool.sources[0]
+
+
+def test_a_case_asked_under_a_name_of_its_own_is_asked_the_reference_by_the_references_name():
+    case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
+    runs = [[[["count_below", [[-500]], {}]], ""]]
+    assert reference_calls(runs, case, "negatives") == [[[["negatives", [[-500]], {}]], ""]]
+
+
+def test_a_call_of_a_name_the_case_does_not_define_keeps_its_name():
+    runs = [[[["helper", [[-500]], {}]], ""]]
+    assert reference_calls(runs, CASE, "negatives") == runs
+
+
+def test_nothing_recorded_of_the_reference_is_unknown():
+    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=())
+    assert answers_alike(_Scoring(1.0), recorded, REFERENCE, CASE, [(CASE, [_record([1])])]) is Answered.UNKNOWN
+
+
+def test_trainings_check_stays_lenient_on_every_call_and_pays_nothing_compared_in_full():
+    source = check_source([[[["negatives", [[1]], {}]], ""]], "x = 1")
+    assert "ASKED = None\n" in source and "NOTHING = 1.0\n" in source
