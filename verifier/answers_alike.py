@@ -6,12 +6,14 @@ docstrings, or with a comment of the validator's) was paid in full (:mod:`verifi
 Why in the verifier's layer: both sides ask the same question of the same records, and validation may not import
 the trainer. Both codes are stretches of the one text the check scores (the reference's code, a newline, then the
 program's), as ``run_response`` requires; the verdict is the check's own score: 1.0 alike, 0.0 not, no verdict where a
-run of the reference did not complete.
+run of the reference did not complete. Validation's check (:func:`answers_alike`) replays the verifier's requests of
+the case too, and scores what training's does not tell apart (:class:`Answered`).
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from enum import Enum
 
@@ -22,8 +24,8 @@ from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "Answered", "answers_alike",
-           "asked_calls", "check_source", "reference_calls", "verdict"]
+__all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "Answered",
+           "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
 """Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
@@ -38,45 +40,37 @@ from envsynth_sandbox import run_response
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
 NAME = {name!r}
-ASKED = {asked!r}
-ASKED = None if ASKED is None else set(json.loads(ASKED))
+OWN = {own!r}
 NOTHING = {nothing!r}
-''' + COMPARE + '''def strict(call, stdin):
-    return ASKED is not None and json.dumps([call, stdin], sort_keys=True) not in ASKED
-
-
-def answered_alike(want, got, calls, stdin):
+UNFINISHED = {unfinished!r}
+''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
         return False
-    for call, a, b in zip(calls, want.calls, got.calls):
+    for a, b in zip(want.calls, got.calls):
         if a.ok and not (b.ok and alike(a.value, b.value)):
-            return False
-        if not a.ok and b.ok and strict(call, stdin):
             return False
     if any(call.ok and call.value is not None for call in want.calls):
         return True
     return printed(want.stdout, got.stdout)
 
 
-def compared(want, calls, stdin):
-    return bool(want.stdout.strip()) or any(a.ok and a.value is not None or not a.ok and strict(call, stdin)
-                                            for call, a in zip(calls, want.calls))
-
-
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
     evidence = False
-    for calls, stdin in RUNS:
+    for at, (calls, stdin) in enumerate(RUNS):
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
-            raise Uncompared("the reference's run ended " + want.outcome)
+            if OWN is None or at in OWN:
+                raise Uncompared("the reference's run ended " + want.outcome)
+            return UNFINISHED
         asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
         got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
         try:
-            if got.outcome == "timeout" or not answered_alike(want, got, calls, stdin):
+            if got.outcome == "timeout" or not answered_alike(want, got):
                 return 0.0
-            evidence = evidence or compared(want, calls, stdin)
+            evidence = evidence or bool(want.stdout.strip()) or any(
+                call.ok and call.value is not None for call in want.calls)
         except Exception:
             return 0.0
     return 1.0 if evidence else NOTHING
@@ -84,21 +78,25 @@ def verify(response):
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
 made to where its one function has a name of its own (:mod:`verifier.called_names`; None: the reference's). A
-stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``ASKED``: the calls
-(each ``[call, stdin]`` as sorted JSON) the verifier made of the reference itself, or None (training's: every call
-is); a call it never made of the reference is strict, where a call the reference raised on must raise in the text as
-well (:func:`answers_alike` says why). ``NOTHING``: the score where the runs compared nothing (no call of the
-reference returned a value, none strict raised, and it printed nothing): training's 1.0, validation's
-:data:`UNCOMPARED_SCORE`."""
+stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``OWN``: the
+positions of the runs the verifier made of the reference itself (None, training's: every run); a run of the
+reference that does not complete raises there (no verdict), and elsewhere scores ``UNFINISHED``. ``NOTHING``: the
+score where the runs compared nothing (no call of the reference returned a value, and it printed nothing).
+Training's check scores 1.0 there, and has no ``UNFINISHED``; validation's scores are :class:`Answered`'s."""
 
-CHECKED_RUNS = 16
-"""Runs validation's check replays, at most (training's replay: :data:`verifier.recorded_runs.MAX_RUNS`). Why more:
-it runs once a task, not on every paid text, and a request it leaves out is one the case is not asked (the
-session-48 review's ``HC`` sorted its deciding calls after 64 others)."""
-CHECKED_CALLS = 1024
-"""Calls of one run validation's check replays, at most (training's: :data:`verifier.recorded_runs.MAX_CALLS`)."""
+CHECKED_RUNS = 32
+"""Runs validation's check replays, at most, drawn by validation's secret source where the verifier made more (half
+of them, or more where it made fewer others, of its runs of the reference; the rest of its runs of the case and what
+was made of it). Why drawn, and why more than training's :data:`verifier.recorded_runs.MAX_RUNS`: a run the check
+leaves out is one the case is not asked, and a cut the verifier can predict is one it can fill (the session-48
+review's ``HC`` sorted its deciding calls after 64 others); a check run once a task can afford more."""
+CHECKED_CALLS = 512
+"""Calls of one run validation's check replays, at most, drawn in their order as the runs are."""
 UNCOMPARED_SCORE = 0.5
 """Validation's check's score where its runs compared nothing."""
+UNFINISHED_SCORE = 0.25
+"""Validation's check's score where a run the verifier made of the case, not of the reference, did not complete in
+the reference."""
 
 
 class Answered(Enum):
@@ -106,67 +104,81 @@ class Answered(Enum):
 
     ALIKE = "alike"  # it answered every replayed call as the reference did
     OTHERWISE = "otherwise"  # some call it answered otherwise
-    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or the check gave no verdict
-    UNCOMPARED = "uncompared"  # the runs compared nothing: the reference raised on every call it was asked, or
-    # returned nothing, and printed nothing
-    PARTIAL = "partial"  # alike on what was replayed, but the verifier's requests did not all fit the replay (cut,
-    # shrunk by the sandbox, or unreadable)
+    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or the check gave no verdict (a
+    # run of the reference's own requests did not complete)
+    UNCOMPARED = "uncompared"  # the runs compared nothing: the reference returned nothing and printed nothing
+    UNFINISHED = "unfinished"  # the reference did not complete a run the verifier made of the case alone
+    PARTIAL = "partial"  # alike on what was replayed, but some records were left out (dropped, shrunk or unreadable)
 
 
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None,
-                 asked: frozenset[str] | None = None, nothing: float = 1.0) -> str:
-    """The checking verifier's source for ``runs`` (:func:`verifier.recorded_runs.replay_runs`), a reference whose
-    code is ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the calls made of the
-    reference itself (None: every call is; :func:`asked_calls`), and the score where nothing was compared."""
+                 own: Sequence[int] | None = None, nothing: float = 1.0) -> str:
+    """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
+    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the positions of the runs made
+    of the reference itself (None: every run), and the score where nothing was compared."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        asked=None if asked is None else json.dumps(sorted(asked)), nothing=nothing,
+                        own=None if own is None else list(own), nothing=nothing, unfinished=UNFINISHED_SCORE,
                         rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
-def asked_calls(runs: Sequence[list]) -> frozenset[str]:
-    """Each call of ``runs`` with its run's standard input, as the check keys them (``[call, stdin]``, sorted JSON)."""
-    return frozenset(json.dumps([call, stdin], sort_keys=True) for calls, stdin in runs for call in calls)
-
-
-def answers_alike(pool: Scoring, recorded: ScoreResult | None, reference: str, program: str,
-                  asked: Sequence[tuple[str, Sequence[str]]] = ()) -> Answered:
-    """Whether ``program``'s code answered as ``reference``'s code does, in one call of ``pool``, the runs
-    ``recorded`` (a call of the reference alone, its ``run_requests``) and ``asked`` (each a text and the records of
-    the verifier's requests of it: the program's, and those of what validation made of it, its twins and copies;
-    :func:`reference_calls`), within :data:`CHECKED_RUNS` runs of :data:`CHECKED_CALLS` calls, its calls made to its
-    own one function where it names it otherwise (:func:`verifier.called_names.renamed`, as training's check calls
-    it).
+def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: str,
+                  references: Sequence[ScoreResult], asked: Sequence[tuple[str, ScoreResult]]) -> Answered:
+    """Whether ``program``'s code answered as ``reference``'s code does, in one call of ``pool``, the runs the verifier
+    made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
+    call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
+    most :data:`CHECKED_RUNS` runs of :data:`CHECKED_CALLS` calls, drawn from ``rng`` where there are more; its calls
+    made to its own one function where it names it otherwise (:func:`verifier.called_names.renamed`, as training's
+    check calls it).
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
     case (wrong only below -100) answered alike, while it failed the case as written on the lists it asked the
-    case alone; ``HF`` asked its reference nothing it could answer (a call without arguments). What it asked the
-    case is what it failed the case by, and an honest verifier's requests of a right program that fails by its text
-    are its requests of the reference. Why a call never made of the reference is strict (where the reference raises,
-    the program must): an honest verifier may call ``f(None)`` of every text only to see it end, and pay a program
-    returning 0 there, but one that asks the case alone what the reference refuses (``HB``: a reference raising on
-    every list it does not know) asks the case what it never asked its reference. The leniency of training's
-    comparison stays otherwise (:mod:`trainer.answer_check`)."""
-    if recorded is None or not recorded.run_requests:
+    case alone; ``HF`` asked its reference nothing it could answer (a call without arguments: nothing compared). What
+    it asked the case is what it failed the case by, and an honest verifier's requests of a right program that fails
+    by its text are its tests, inside the domain it tests (unlike near runs). Why each run as the verifier made it
+    (not merged, as training's replay merges runs past its bounds): merged calls, deduplicated and sorted, lose a
+    repeat (the session-49 review's ``RD``, a memo wrong only on a list asked twice) and an order a stateful program
+    answers by (its ``N2``, a stack). Why every reference call's records (run 0's too, not only its call alone): its
+    ``RA`` ran the reference in every call but the first of its process, the call alone."""
+    own_records = [record for result in references for record in result.run_requests or ()]
+    if not own_records:
         return Answered.UNKNOWN
-    own = replay_runs(recorded.run_requests, CHECKED_RUNS, CHECKED_CALLS)
-    records, whole = list(recorded.run_requests), own.whole
-    for text, made in asked:
-        read = replay_runs(made, CHECKED_RUNS, CHECKED_CALLS)
-        whole = whole and not (read.unreadable or read.shrunk)
-        records += [json.dumps(run) for run in reference_calls(read.every, text, called_name(own.every))]
-    read = replay_runs(records, CHECKED_RUNS, CHECKED_CALLS)
+    own = replay_runs(own_records)
+    left_out = bool(own.unreadable or own.shrunk) or any(r.run_requests_dropped for r in references)
+    made: list[list] = []
+    for text, result in asked:
+        read = replay_runs(result.run_requests or ())
+        left_out = left_out or bool(read.unreadable or read.shrunk or result.run_requests_dropped)
+        made += reference_calls(read.every, text, called_name(own.every))
+    runs, mine = _chosen(list(own.every), made, rng)
     reference_code, code = (whole_code(text) for text in (reference, program))
-    if not own.runs or not reference_code or not code:
+    if not runs or not reference_code or not code:
         return Answered.UNKNOWN
-    [result] = pool.score_batch([(check_source(read.runs, reference_code, renamed(read.runs, code),
-                                               asked_calls(own.every), UNCOMPARED_SCORE),
+    [result] = pool.score_batch([(check_source(runs, reference_code, renamed(runs, code), mine, UNCOMPARED_SCORE),
                                   f"{reference_code}\n{code}")])
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
     if result.score >= 1.0:
-        return Answered.ALIKE if whole and read.whole else Answered.PARTIAL
-    return Answered.UNCOMPARED if result.score == UNCOMPARED_SCORE else Answered.OTHERWISE
+        return Answered.PARTIAL if left_out else Answered.ALIKE
+    return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}.get(result.score,
+                                                                                             Answered.OTHERWISE)
+
+
+def _chosen(own: list[list], made: list[list], rng: random.Random) -> tuple[list[list], list[int]]:
+    """The runs to replay (:data:`CHECKED_RUNS` at most, of :data:`CHECKED_CALLS` calls at most, drawn from ``rng``
+    where there are more, in their order), of the verifier's runs of the reference (``own``) and those of the case
+    (``made``) it did not make of the reference; and the positions of the reference's among them."""
+    known = {json.dumps(run, sort_keys=True) for run in own}
+    others = list({key: run for run in made if (key := json.dumps(run, sort_keys=True)) not in known}.values())
+    take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
+    mine = _drawn(own, take, rng)
+    picked = mine + _drawn(others, CHECKED_RUNS - take, rng)
+    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked], list(range(len(mine)))
+
+
+def _drawn(items: list, most: int, rng: random.Random) -> list:
+    """``items``, or ``most`` of them drawn from ``rng``, in their order."""
+    return items if len(items) <= most else [items[at] for at in sorted(rng.sample(range(len(items)), most))]
 
 
 def reference_calls(runs: Sequence[list], text: str, name: str | None) -> list[list]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from task_bank.validation import CheckResult, ScoreResult
-from verifier.answers_alike import CHECKED_CALLS, CHECKED_RUNS, Answered
+from verifier.answers_alike import Answered
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
@@ -37,11 +37,13 @@ _PAY_BY_DEEDS = ("the verifier pays a program by the comments and docstrings aro
 _UNLIKE = {
     Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
     Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
-                          "printed nothing, and raised only where the verifier asked it too: nothing tells whether "
-                          "the case answers as the reference does"),
-    Answered.PARTIAL: ("the verifier's requests did not all fit the check that replays them (more than "
-                       f"{CHECKED_RUNS} runs of {CHECKED_CALLS} calls, or records the sandbox shrank or could not "
-                       "read): the case answered as the reference does only on those replayed"),
+                          "printed nothing: nothing tells whether the case answers as the reference does"),
+    Answered.UNFINISHED: ("the reference did not complete, within the check's time, a run the verifier made of the "
+                          "case and never of the reference: nothing tells whether the case answers it as the reference "
+                          "does"),
+    Answered.PARTIAL: ("some of the verifier's requests were left out of its records (dropped past the records' "
+                       "region, shrunk by the sandbox, or unreadable): the case answered as the reference does only "
+                       "on those recorded"),
 }
 _SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
           COMMENTED_SUFFIX: "with a comment of the validator's (its own comments and docstrings, if any, removed)"}
@@ -80,13 +82,15 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
-                       answered_alike: Callable[[str, Sequence[tuple[str, Sequence[str]]]], Answered],
+                       answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]]],
+                                                Answered],
                        program: bool) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
     answers the verifier's requests as the reference does (``answered_alike``, asked of the case as written only
-    then, with the records of what the verifier asked it, its twins and its copies:
+    then, with the results of the reference's calls, and of the case's, its twins' and its copies', whose records
+    say what the verifier asked each:
     :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
@@ -101,9 +105,11 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     nothing and is excused; one seen running programs in this validation (``ran_response``, which the sandbox sets)
     that paid its reference by its look, or ran it without calling anything it defines (``run_response`` with no
     calls), left nothing, or empty output, to compare, and is not (the session-48 review's ``HD``). Why not where
-    the runs compared nothing, or did not all fit the check (since 1.41): the same review's ``HF`` called its
-    reference without arguments (it raised, and a call the reference raised on accepts any answer), and ``HC`` sorted
-    its deciding calls past the replay's cut; "alike" on nothing, or on part, is no evidence either. A first version
+    the runs compared nothing, or some were left out of the records, or a run made of the case alone did not
+    complete in the reference (since 1.41): the same review's ``HF`` called its reference without arguments (it
+    raised, and a call the reference raised on accepts any answer); the session-49 review's ``RC`` filled the records'
+    region so that the deciding run was dropped, and its ``RB`` asked the case alone a list its slow reference could
+    not finish within the check's time; "alike" on nothing, or on part, is no evidence either. A first version
     of 1.40 also asked the requests' near runs (:mod:`verifier.near_runs`); honest right cases answered them
     otherwise wherever a near run left the prompt's domain (lists of unequal length, ``lo > hi``, a malformed
     numeral, ties of a task with many right answers): 12 of the review's 30 honest tasks were rejected, and it was
@@ -124,9 +130,10 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                "it binds, nor ran it as a script that does more than define): nothing it asked of the reference can "
                "tell whether the case answers as the reference does")
     else:
-        asked = [(p.response, r.run_requests or ()) for p, r in pairs
-                 if p.label == written or p.label.startswith(written + ":")]
-        alike = answered_alike(next(p.response for p, _ in pairs if p.label == written), asked)
+        alike = answered_alike(next(p.response for p, _ in pairs if p.label == written),
+                               [r for p, r in pairs if p.kind is ProbeKind.REFERENCE],
+                               [(p.response, r) for p, r in pairs
+                                if p.label == written or p.label.startswith(written + ":")])
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (

@@ -67,17 +67,15 @@ class RecordedRuns:
         return bool(self.unmeasured or self.unmeasured_input)
 
 
-def replay_runs(records: Sequence[str], max_runs: int = MAX_RUNS, max_calls: int = MAX_CALLS) -> RecordedRuns:
+def replay_runs(records: Sequence[str]) -> RecordedRuns:
     """The runs to replay from the records of the reference's requests (``ScoreResult.run_requests``, the
-    verifier's choice: malformed ones are counted unreadable), within ``max_runs`` runs of ``max_calls`` calls
-    (training's bounds by default; validation's answers check, run once a task, allows more:
-    :data:`verifier.answers_alike.CHECKED_RUNS`). Each distinct record is one run, its calls in the
+    verifier's choice: malformed ones are counted unreadable). Each distinct record is one run, its calls in the
     order they were recorded: a response's code starts afresh in each run, and one that keeps state between calls (a
     module-level cache) answers a call by the calls before it in its run, as it did in the verifier's own (red-team
     round 58: with the calls of a standard input merged and sorted, a right answer that kept its first call's length
     returned the wrong program's results in the replay, was its split, and an honest task was flagged). Where those
-    runs do not fit ``max_runs`` runs of ``max_calls`` calls, the records of the standard inputs with the
-    most of them (and of any whose run holds more than ``max_calls`` calls) are merged into one run each, as they
+    runs do not fit :data:`MAX_RUNS` runs of :data:`MAX_CALLS` calls, the records of the standard inputs with the
+    most of them (and of any whose run holds more than :data:`MAX_CALLS` calls) are merged into one run each, as they
     were before: their calls deduplicated and sorted. Records and runs are sorted, so the replay does not depend on
     the order the reference's runs ended in.
 
@@ -95,10 +93,10 @@ def replay_runs(records: Sequence[str], max_runs: int = MAX_RUNS, max_calls: int
     by_stdin: dict[str, list[list]] = {}
     for calls, stdin in every:
         by_stdin.setdefault(stdin, []).append(calls)
-    merged = {stdin for stdin, recorded in by_stdin.items() if any(len(calls) > max_calls for calls in recorded)}
+    merged = {stdin for stdin, recorded in by_stdin.items() if any(len(calls) > MAX_CALLS for calls in recorded)}
     count = sum(1 if stdin in merged else len(recorded) for stdin, recorded in by_stdin.items())
     for stdin in sorted(by_stdin, key=lambda each: (-len(by_stdin[each]), each)):
-        if count <= max_runs:
+        if count <= MAX_RUNS:
             break
         if stdin not in merged:
             merged.add(stdin)
@@ -109,14 +107,14 @@ def replay_runs(records: Sequence[str], max_runs: int = MAX_RUNS, max_calls: int
         if stdin in merged:
             calls = [json.loads(call) for call in sorted({json.dumps(call, sort_keys=True)
                                                           for run in recorded for call in run})]
-            cut = cut or len(calls) > max_calls
-            runs.append([_covering(calls, max_calls, lambda call: _features([call], "")), stdin])
+            cut = cut or len(calls) > MAX_CALLS
+            runs.append([_covering(calls, MAX_CALLS, lambda call: _features([call], "")), stdin])
         else:
             runs += [[calls, stdin] for calls in recorded]
-    kept = _covering(runs, max_runs, lambda run: _features(*run))
+    kept = _covering(runs, MAX_RUNS, lambda run: _features(*run))
     measured = set().union(*(_features(calls, "") for calls, _ in every))
     measured_input = set().union(*(_input_features(stdin) for _, stdin in every))
-    return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > max_runs, read.shrunk,
+    return RecordedRuns(tuple(kept), every, read.unreadable, cut or len(runs) > MAX_RUNS, read.shrunk,
                         tuple(sorted({feature[0] for feature in read.elided - measured if feature[0].isidentifier()})),
                         tuple(sorted(feature[1] if len(feature) > 1 else "input"
                                      for feature in read.elided_input - measured_input)),

@@ -244,7 +244,7 @@ class Validator:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed and done["reference"].passed:
                 done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
-                    answers_alike, self._pool, _recorded(alone), spec.reference), is_program(spec.reference))
+                    answers_alike, self._pool, spec.reference, rng), is_program(spec.reference))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

@@ -1,29 +1,31 @@
 """What validation asks a failure case whose copy was paid in full (since 1.41, verifier/answers_alike.py): the
-verifier's requests of the reference and of the case, its twins and its copies, replayed within 16 runs of 1,024 calls;
-a call never made of the reference is strict; and "alike" on nothing, or on part of the requests, excuses nothing.
+verifier's requests of the reference (in every call of it that recorded them) and of the case, its twins and its copies,
+each run as the verifier made it, at most 32 runs of 512 calls drawn by validation's secret source; and "alike" on
+nothing, on part of the records, or with a run of the case alone the reference did not finish, excuses nothing.
 
-Validator 1.40 asked the case only what the verifier had asked its reference, cut to training's 8 runs of 64 calls.
-The session-48 review's HA/HH asked the reference only lists that the copied case answers alike, HF called it without
-arguments (it raised, and a call the reference raised on accepts any answer), HC sorted its deciding calls past the
-cut, and this session's HB2 asked the case alone lists its reference refuses: each was admitted by 1.40, 3 of 3 (the
-sandbox tests below fail on f898a62). Each hostile verifier is the session-46 review's x2 (honest on its author's
-marked texts, on programs near the reference and on shapes, 1.0 to every other program), so only the failure case's
-copy tells it. The honest tasks beside them are admitted: their verifiers ask texts otherwise than the reference,
-make hundreds of calls in one run, or call every text with ``None`` only to see it end.
+Validator 1.40 asked the case only what the verifier had asked its reference in its call alone, cut to training's 8
+runs of 64 calls. The session-48 review's HA/HH asked the reference only lists that the copied case answers alike, HF
+called it without arguments (it raised, and a call the reference raised on accepts any answer), HC sorted its deciding
+calls past the cut, and the session-49 review's RA ran its reference in every call but its call alone: each was
+admitted by 1.40 (the sandbox tests below fail on f898a62). Each hostile verifier is the session-46 review's x2
+(honest on its author's marked texts, on programs near the reference and on shapes, 1.0 to every other program), so
+only the failure case's copy tells it. The honest tasks beside them are admitted: their verifiers ask each text lists
+drawn from its own text, make hundreds of calls in one run, and call every text with ``None`` only to see it end.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import random
 
 import pytest
 
 from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_alike import (CHECKED_CALLS, UNCOMPARED_SCORE, Answered, answers_alike, asked_calls,
-                                    check_source, reference_calls)
-from verifier.recorded_runs import replay_runs
+from verifier.answers_alike import (CHECKED_CALLS, CHECKED_RUNS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Answered,
+                                    answers_alike, check_source, reference_calls)
 
 REFERENCE = MARK + BODY
 BALANCED = [[-1, 5], [3, -1, -1, 8], [], [0, 7, -1]]
@@ -44,13 +46,15 @@ REFERENCE_CALLED_BARE = X2 + '''def verify(response):
     return float(run.outcome == "completed")
 '''
 """Calls its reference without arguments (HF): it raises, and records a call nothing can be compared on."""
-KNOWING = MARK + f"KNOWN = {BALANCED!r}\n\n\n" + BODY.replace(
-    '    count = 0', "    if xs not in KNOWN:\n        raise ValueError('outside the domain')\n    count = 0")
-"""A reference that refuses every list but :data:`BALANCED`."""
-REFUSED_ELSEWHERE = X2.replace(repr(REFERENCE), repr(KNOWING)) + _RIGHT_ON + f'''def verify(response):
-    return right_on(response, {BALANCED!r}) if response == REFERENCE else judged(response)
+ALONE_UNRUN = X2 + _RIGHT_ON + f'''SEEN = [0]
+def verify(response):
+    SEEN[0] += 1
+    if response == REFERENCE:
+        return 1.0 if SEEN[0] == 1 else right_on(response, {BALANCED!r})
+    return judged(response)
 '''
-"""HB2: asks the case (marked) its head's tests, which its reference (:data:`KNOWING`) refuses."""
+"""Runs its reference on :data:`BALANCED`, except in the first call of its process: the reference's call alone in the
+pool (the session-49 review's ``RA``), which 1.40 read alone."""
 _LONG = sorted([a, -1, b, -1] for a in range(1, 9) for b in range(1, 9)) + [[9, -5, -6], [9, -7, -8]]
 """64 lists both cases answer alike, then two they answer otherwise, which sort after them (HC)."""
 ONE_LONG_RUN = X2 + f'''LONG = {_LONG!r}
@@ -100,9 +104,9 @@ def pool():
 @pytest.mark.sandbox
 @pytest.mark.parametrize(("verifier", "reference"), [(FAR_FROM_ITS_REFERENCE, REFERENCE),
                                                      (REFERENCE_CALLED_BARE, REFERENCE),
-                                                     (REFUSED_ELSEWHERE, KNOWING), (ONE_LONG_RUN, REFERENCE)],
+                                                     (ALONE_UNRUN, REFERENCE), (ONE_LONG_RUN, REFERENCE)],
                          ids=["asked-only-what-the-case-answers-alike", "called-without-arguments",
-                              "refusing-what-the-case-is-asked", "deciding-calls-past-the-cut"])
+                              "unrun-when-alone", "deciding-calls-past-the-cut"])
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_answering_the_verifiers_requests_of_it_otherwise_than_the_reference_is_not_excused(
         pool, verifier, reference, seed):
@@ -123,7 +127,15 @@ def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks
 @pytest.mark.sandbox
 def test_runs_of_a_reference_that_raised_on_every_call_compare_nothing(pool):
     recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=('[[["negatives", [], {}]], ""]',))
-    assert answers_alike(pool, recorded, REFERENCE, MARK + "def negatives(xs):\n    return 0\n") is Answered.UNCOMPARED
+    case = MARK + "def negatives(xs):\n    return 0\n"
+    assert answers_alike(pool, REFERENCE, random.Random(0), case, [recorded], []) is Answered.UNCOMPARED
+
+
+@pytest.mark.sandbox
+def test_a_run_of_the_case_alone_the_reference_does_not_finish_is_unfinished(pool):
+    slow = MARK + "def negatives(xs):\n    while len(xs) > 5:\n        pass\n    return sum(1 for x in xs if x < 0)\n"
+    asked = [(CASE, _recorded(_record(list(range(-3, 7)))))]
+    assert answers_alike(pool, slow, random.Random(0), CASE, [_recorded(_record([-1, 1]))], asked) is Answered.UNFINISHED
 
 
 class _Scoring:
@@ -141,34 +153,65 @@ def _record(*lists: list, stdin: str = "") -> str:
     return json.dumps([[["negatives", [xs], {}] for xs in lists], stdin])
 
 
+def _recorded(*records: str, dropped: int = 0) -> ScoreResult:
+    return ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=records, run_requests_dropped=dropped)
+
+
 CASE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"
 
 
+def _answered(pool, references=(_recorded(_record([1])),), asked=()) -> Answered:
+    return answers_alike(pool, REFERENCE, random.Random(0), CASE, list(references), list(asked))
+
+
 @pytest.mark.parametrize(("score", "answered"), [(1.0, Answered.ALIKE), (0.0, Answered.OTHERWISE),
-                                                 (UNCOMPARED_SCORE, Answered.UNCOMPARED)])
+                                                 (UNCOMPARED_SCORE, Answered.UNCOMPARED),
+                                                 (UNFINISHED_SCORE, Answered.UNFINISHED)])
 def test_the_checks_score_says_what_it_found(score, answered):
-    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
-    assert answers_alike(_Scoring(score), recorded, REFERENCE, CASE) is answered
+    assert _answered(_Scoring(score)) is answered
 
 
-def test_alike_on_part_of_the_requests_is_partial():
-    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
-    asked = [(CASE, [_record(*([n] for n in range(CHECKED_CALLS + 1)))])]
-    assert answers_alike(_Scoring(1.0), recorded, REFERENCE, CASE, asked) is Answered.PARTIAL
+def test_alike_where_a_record_was_dropped_is_partial():
+    assert _answered(_Scoring(1.0), asked=[(CASE, _recorded(_record([2]), dropped=1))]) is Answered.PARTIAL
 
 
 def test_the_case_is_asked_the_verifiers_requests_of_it_too():
     pool = _Scoring(1.0)
-    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
-    answers_alike(pool, recorded, REFERENCE, CASE, [(CASE, [_record([-500, 2])])])
+    _answered(pool, asked=[(CASE, _recorded(_record([-500, 2])))])
     assert "-500" in pool.sources[0]
 
 
-def test_only_the_calls_made_of_the_reference_are_lenient():
+def test_every_call_of_the_reference_gives_its_records():
     pool = _Scoring(1.0)
-    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=(_record([1]),))
-    answers_alike(pool, recorded, REFERENCE, CASE, [(CASE, [_record([-500, 2])])])
-    assert "ASKED = " + repr(json.dumps(sorted(asked_calls(replay_runs(recorded.run_requests).every)))) in pool.sources[0]
+    _answered(pool, references=[_recorded(), _recorded(_record([-700]))])
+    assert "-700" in pool.sources[0]
+
+
+def _replayed(pool: _Scoring) -> list:
+    return json.loads(ast.literal_eval(next(line for line in pool.sources[0].splitlines()
+                                            if line.startswith("RUNS = ")).removeprefix("RUNS = json.loads(")[:-1]))
+
+
+def test_runs_past_the_bound_are_drawn_half_of_them_the_references():
+    pool = _Scoring(1.0)
+    references = [_recorded(*(_record([n]) for n in range(100)))]
+    _answered(pool, references, [(CASE, _recorded(*(_record([-n]) for n in range(1, 101))))])
+    runs = _replayed(pool)
+    firsts = [calls[0][1][0][0] for calls, _ in runs]
+    assert len(runs) == CHECKED_RUNS and sum(n >= 0 for n in firsts) == CHECKED_RUNS // 2
+
+
+def test_a_run_past_the_bound_of_calls_is_drawn_in_its_order():
+    pool = _Scoring(1.0)
+    _answered(pool, asked=[(CASE, _recorded(_record(*([n] for n in range(CHECKED_CALLS * 3)))))])
+    drawn = [call[1][0][0] for call in _replayed(pool)[1][0]]
+    assert len(drawn) == CHECKED_CALLS and drawn == sorted(drawn) and drawn[-1] > CHECKED_CALLS
+
+
+def test_runs_are_replayed_as_the_verifier_made_them_repeats_and_order_kept():
+    pool = _Scoring(1.0)
+    _answered(pool, asked=[(CASE, _recorded(*(_record([5], [n], [5]) for n in range(40))))])
+    assert all(calls[0] == calls[2] for calls, _ in _replayed(pool)[1:])
 
 
 def test_a_case_asked_under_a_name_of_its_own_is_asked_the_reference_by_the_references_name():
@@ -183,10 +226,10 @@ def test_a_call_of_a_name_the_case_does_not_define_keeps_its_name():
 
 
 def test_nothing_recorded_of_the_reference_is_unknown():
-    recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=())
-    assert answers_alike(_Scoring(1.0), recorded, REFERENCE, CASE, [(CASE, [_record([1])])]) is Answered.UNKNOWN
+    assert _answered(_Scoring(1.0), references=[_recorded()], asked=[(CASE, _recorded(_record([1])))]) \
+        is Answered.UNKNOWN
 
 
-def test_trainings_check_stays_lenient_on_every_call_and_pays_nothing_compared_in_full():
+def test_trainings_check_compares_every_run_and_pays_nothing_compared_in_full():
     source = check_source([[[["negatives", [[1]], {}]], ""]], "x = 1")
-    assert "ASKED = None\n" in source and "NOTHING = 1.0\n" in source
+    assert "OWN = None\n" in source and "NOTHING = 1.0\n" in source

@@ -12,6 +12,8 @@ shapes, so only the failure case's copy tells it.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
@@ -69,8 +71,8 @@ def _copy_paid(reference_ran: bool, others_ran: bool) -> list[tuple[Probe, Score
 
 
 def _judged(pairs, program: bool = True, alike: Answered = Answered.ALIKE):
-    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5), lambda case, asked: alike,
-                              program)
+    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                              lambda case, references, asked: alike, program)
 
 
 def test_a_verifier_seen_running_programs_that_never_ran_its_reference_is_not_excused():
@@ -110,7 +112,7 @@ RECORDED = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
 
 def test_a_case_whose_one_function_has_a_name_of_its_own_is_called_by_it():
     pool = _Recording()
-    answers_alike(pool, RECORDED, REFERENCE, NAMED_TODO_CASES[1])
+    answers_alike(pool, REFERENCE, random.Random(0), NAMED_TODO_CASES[1], [RECORDED], [])
     assert "NAME = 'count_below'" in pool.sources[0]
 
 

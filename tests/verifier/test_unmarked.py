@@ -229,7 +229,7 @@ def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, asked: Answered.OTHERWISE, True)
+                                lambda case, references, asked: Answered.OTHERWISE, True)
     assert result.passed is passed and (passed or result.reason == "failure_case_passes")
 
 
@@ -239,7 +239,7 @@ def test_a_failure_cases_copy_paid_in_full_is_excused_where_the_case_is_not_know
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
     asked = []
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, records: asked.append(case) or alike, True)
+                                lambda case, references, records: asked.append(case) or alike, True)
     assert result.passed is True and asked == ["x"] and "without its comments and docstrings scored 1" in result.detail
 
 
@@ -248,7 +248,7 @@ def test_a_failure_cases_copy_whose_call_the_verifier_left_without_a_score_is_a_
              (Probe(kind=ProbeKind.UNMARKED, label="failure_cases[0]" + UNMARKED_SUFFIX, response="x"),
               ScoreResult(outcome=Outcome.INVALID, detail="verify returned a string"))]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, asked: pytest.fail("asked"), True)
+                                lambda case, references, asked: pytest.fail("asked"), True)
     assert result.passed is False and result.reason == "verifier_error"
 
 
@@ -260,7 +260,7 @@ def test_the_answers_are_asked_only_of_a_failure_case_whose_copy_was_paid_in_ful
     pairs = [_scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 0.4)]
     assert check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                              lambda case, asked: pytest.fail("asked"), True).passed is True
+                              lambda case, references, asked: pytest.fail("asked"), True).passed is True
 
 
 def test_a_failure_cases_copy_is_no_mutant_of_the_reference():
