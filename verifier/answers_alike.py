@@ -24,8 +24,8 @@ from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "Answered",
-           "answers_alike", "check_source", "reference_calls", "verdict"]
+__all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
+           "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
 """Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
@@ -104,11 +104,13 @@ class Answered(Enum):
 
     ALIKE = "alike"  # it answered every replayed call as the reference did
     OTHERWISE = "otherwise"  # some call it answered otherwise
-    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or the check gave no verdict (a
-    # run of the reference's own requests did not complete)
-    UNCOMPARED = "uncompared"  # the runs compared nothing: the reference returned nothing and printed nothing
+    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or no verdict (a run of the
+    # reference's own requests did not complete, the check timed out or its sandbox failed)
+    UNCOMPARED = "uncompared"  # the runs compared nothing: no call of the reference returned a value other than
+    # None, and it printed nothing
     UNFINISHED = "unfinished"  # the reference did not complete a run the verifier made of the case alone
-    PARTIAL = "partial"  # alike on what was replayed, but some records were left out (dropped, shrunk or unreadable)
+    PARTIAL = "partial"  # alike on what was replayed (or nothing of the reference), but some records were left out
+    # (dropped past the records' region, unreadable, or shrunk past what any other record measures: ``blind``)
 
 
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None,
@@ -140,21 +142,20 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     repeat (the session-49 review's ``RD``, a memo wrong only on a list asked twice) and an order a stateful program
     answers by (its ``N2``, a stack). Why every reference call's records (run 0's too, not only its call alone): its
     ``RA`` ran the reference in every call but the first of its process, the call alone."""
+    reference_code, code = (whole_code(text) for text in (reference, program))
     own_records = [record for result in references for record in result.run_requests or ()]
-    if not own_records:
-        return Answered.UNKNOWN
     own = replay_runs(own_records)
-    left_out = bool(own.unreadable or own.shrunk) or any(r.run_requests_dropped for r in references)
+    left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
+    name = called_name(own.every)
     made: list[list] = []
     for text, result in asked:
         read = replay_runs(result.run_requests or ())
-        left_out = left_out or bool(read.unreadable or read.shrunk or result.run_requests_dropped)
-        made += reference_calls(read.every, text, called_name(own.every))
+        left_out = left_out or bool(read.unreadable or read.blind or result.run_requests_dropped)
+        made += reference_calls(read.every, text, name)
+    if not own.every or not reference_code or not code:
+        return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
     runs, mine = _chosen(list(own.every), made, rng)
-    reference_code, code = (whole_code(text) for text in (reference, program))
-    if not runs or not reference_code or not code:
-        return Answered.UNKNOWN
-    [result] = pool.score_batch([(check_source(runs, reference_code, renamed(runs, code), mine, UNCOMPARED_SCORE),
+    [result] = pool.score_batch([(check_source(runs, reference_code, renamed(own.every, code), mine, UNCOMPARED_SCORE),
                                   f"{reference_code}\n{code}")])
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN

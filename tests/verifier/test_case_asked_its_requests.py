@@ -7,7 +7,7 @@ Validator 1.40 asked the case only what the verifier had asked its reference in 
 runs of 64 calls. The session-48 review's HA/HH asked the reference only lists that the copied case answers alike, HF
 called it without arguments (it raised, and a call the reference raised on accepts any answer), HC sorted its deciding
 calls past the cut, and the session-49 review's RA ran its reference in every call but its call alone: each was
-admitted by 1.40 (the sandbox tests below fail on f898a62). Each hostile verifier is the session-46 review's x2
+admitted by 1.40 (the hostile sandbox tests below fail on f898a62). Each hostile verifier is the session-46 review's x2
 (honest on its author's marked texts, on programs near the reference and on shapes, 1.0 to every other program), so
 only the failure case's copy tells it. The honest tasks beside them are admitted: their verifiers ask each text lists
 drawn from its own text, make hundreds of calls in one run, and call every text with ``None`` only to see it end.
@@ -218,6 +218,21 @@ def test_a_case_asked_under_a_name_of_its_own_is_asked_the_reference_by_the_refe
     case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
     runs = [[[["count_below", [[-500]], {}]], ""]]
     assert reference_calls(runs, case, "negatives") == [[[["negatives", [[-500]], {}]], ""]]
+
+
+def test_a_case_named_otherwise_is_called_by_its_name_whatever_else_it_was_asked():
+    pool = _Scoring(1.0)
+    case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
+    made = json.dumps([[["negatives", [[2]], {}], ["count_below", [[3]], {}]], ""])
+    answers_alike(pool, REFERENCE, random.Random(0), case, [_recorded(_record([1]))], [(case, _recorded(made))])
+    assert "NAME = 'count_below'" in pool.sources[0]
+
+
+def test_the_secret_source_is_drawn_only_where_the_runs_do_not_fit():
+    rng = random.Random(7)
+    state = rng.getstate()
+    answers_alike(_Scoring(1.0), REFERENCE, rng, CASE, [_recorded(_record([1]))], [(CASE, _recorded(_record([2])))])
+    assert rng.getstate() == state
 
 
 def test_a_call_of_a_name_the_case_does_not_define_keeps_its_name():
