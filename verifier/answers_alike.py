@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.called_names import called_name, renamed, with_name
+from verifier.called_names import called_name, own_function, with_name
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
@@ -61,7 +61,7 @@ def verify(response):
     for at, (calls, stdin) in enumerate(RUNS):
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
-            if OWN is None or at in OWN:
+            if OWN is None or at < OWN:
                 raise Uncompared("the reference's run ended " + want.outcome)
             return UNFINISHED
         asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
@@ -78,8 +78,8 @@ def verify(response):
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
 made to where its one function has a name of its own (:mod:`verifier.called_names`; None: the reference's). A
-stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``OWN``: the
-positions of the runs the verifier made of the reference itself (None, training's: every run); a run of the
+stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``OWN``: how
+many of the runs, the first ones, the verifier made of the reference itself (None, training's: every run); a run of the
 reference that does not complete raises there (no verdict), and elsewhere scores ``UNFINISHED``. ``NOTHING``: the
 score where the runs compared nothing (no call of the reference returned a value, and it printed nothing).
 Training's check scores 1.0 there, and has no ``UNFINISHED``; validation's scores are :class:`Answered`'s."""
@@ -114,12 +114,12 @@ class Answered(Enum):
 
 
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None,
-                 own: Sequence[int] | None = None, nothing: float = 1.0) -> str:
+                 own: int | None = None, nothing: float = 1.0) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
-    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the positions of the runs made
-    of the reference itself (None: every run), and the score where nothing was compared."""
+    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), how many of the runs, the first
+    ones, were made of the reference itself (None: every run), and the score where nothing was compared."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        own=None if own is None else list(own), nothing=nothing, unfinished=UNFINISHED_SCORE,
+                        own=own, nothing=nothing, unfinished=UNFINISHED_SCORE,
                         rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
@@ -129,7 +129,7 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
     call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
     most :data:`CHECKED_RUNS` runs of :data:`CHECKED_CALLS` calls, drawn from ``rng`` where there are more; its calls
-    made to its own one function where it names it otherwise (:func:`verifier.called_names.renamed`, as training's
+    made to its own one function where it names it otherwise (:func:`verifier.called_names.own_function`, as training's
     check calls it).
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
@@ -155,7 +155,8 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
     runs, mine = _chosen(list(own.every), made, rng)
-    [result] = pool.score_batch([(check_source(runs, reference_code, renamed(own.every, code), mine, UNCOMPARED_SCORE),
+    called = None if name is None else own_function(name, code)
+    [result] = pool.score_batch([(check_source(runs, reference_code, called, mine, UNCOMPARED_SCORE),
                                   f"{reference_code}\n{code}")])
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
@@ -165,16 +166,16 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
                                                                                              Answered.OTHERWISE)
 
 
-def _chosen(own: list[list], made: list[list], rng: random.Random) -> tuple[list[list], list[int]]:
+def _chosen(own: list[list], made: list[list], rng: random.Random) -> tuple[list[list], int]:
     """The runs to replay (:data:`CHECKED_RUNS` at most, of :data:`CHECKED_CALLS` calls at most, drawn from ``rng``
     where there are more, in their order), of the verifier's runs of the reference (``own``) and those of the case
-    (``made``) it did not make of the reference; and the positions of the reference's among them."""
+    (``made``) it did not make of the reference, the reference's first; and how many are the reference's."""
     known = {json.dumps(run, sort_keys=True) for run in own}
     others = list({key: run for run in made if (key := json.dumps(run, sort_keys=True)) not in known}.values())
     take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
     mine = _drawn(own, take, rng)
     picked = mine + _drawn(others, CHECKED_RUNS - take, rng)
-    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked], list(range(len(mine)))
+    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked], len(mine)
 
 
 def _drawn(items: list, most: int, rng: random.Random) -> list:
@@ -185,10 +186,10 @@ def _drawn(items: list, most: int, rng: random.Random) -> list:
 def reference_calls(runs: Sequence[list], text: str, name: str | None) -> list[list]:
     """``runs``, the verifier's requests of ``text``, with their calls made to ``name`` (the one name the verifier
     called in the reference) where they call the one function ``text`` defines under a name of its own
-    (:func:`verifier.called_names.renamed`): an honest verifier that calls whatever one function a reply defines asks
+    (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one function a reply defines asks
     a case ``count_below`` what it asks the reference ``negatives`` (the review's ``any_name_helper_todo``)."""
     own = called_name(runs)
-    if name is None or own is None or own == name or renamed([[[[name, [], {}]], ""]], whole_code(text)) != own:
+    if name is None or own is None or own == name or own_function(name, whole_code(text)) != own:
         return list(runs)
     return with_name(runs, name)
 

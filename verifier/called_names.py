@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from task_bank.code_sinks import name_bindings
 
-__all__ = ["called_name", "renamed", "with_name"]
+__all__ = ["called_name", "own_function", "renamed", "with_name"]
 
 
 def called_name(runs: Sequence[list]) -> str | None:
@@ -39,13 +39,17 @@ def called_name(runs: Sequence[list]) -> str | None:
 
 
 def renamed(runs: Sequence[list], code: str) -> str | None:
-    """The function of ``code`` to call where ``runs`` call the reference's one name: the one top-level function
-    ``code`` defines when it defines no function of that name, or the one whose name does not start with ``_``
-    beside helpers whose names do (the session-48 review: ``_digits`` beside ``count_below`` was called by the
-    reference's name); None where the reference's name stays."""
+    """The function of ``code`` to call where ``runs`` call the reference's one name (:func:`own_function`); None
+    where they call several or none, or the reference's name stays."""
     name = called_name(runs)
-    if name is None:
-        return None
+    return None if name is None else own_function(name, code)
+
+
+def own_function(name: str, code: str) -> str | None:
+    """The function of ``code`` to call in place of ``name``, the reference's: the one top-level function ``code``
+    defines when it defines no function of that name, or the one whose name does not start with ``_`` beside helpers
+    whose names do (the session-48 review: ``_digits`` beside ``count_below`` was called by the reference's name);
+    None where the reference's name stays."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
