@@ -28,8 +28,8 @@ __all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPAR
            "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
-"""Seconds all the runs of one check may take together: the replay's 2 s for each side (a verify call's wall limit
-is 5 s by default)."""
+"""Seconds all the runs of one checking call may take together: each reference run half of what is left, 2 s for the
+first, the rest for the text's (a verify call's wall limit is 5 s by default)."""
 CHECK = '''import json
 import math
 import re
@@ -40,7 +40,6 @@ from envsynth_sandbox import run_response
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
 NAME = {name!r}
-OWN = {own!r}
 NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
 ''' + COMPARE + '''def answered_alike(want, got):
@@ -58,10 +57,10 @@ def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
     evidence = False
-    for at, (calls, stdin) in enumerate(RUNS):
+    for calls, stdin in RUNS:
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
-            if OWN is None or at < OWN:
+            if UNFINISHED is None:
                 raise Uncompared("the reference's run ended " + want.outcome)
             return UNFINISHED
         asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
@@ -78,11 +77,11 @@ def verify(response):
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
 made to where its one function has a name of its own (:mod:`verifier.called_names`; None: the reference's). A
-stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``OWN``: how
-many of the runs, the first ones, the verifier made of the reference itself (None, training's: every run); a run of the
-reference that does not complete raises there (no verdict), and elsewhere scores ``UNFINISHED``. ``NOTHING``: the
-score where the runs compared nothing (no call of the reference returned a value, and it printed nothing).
-Training's check scores 1.0 there, and has no ``UNFINISHED``; validation's scores are :class:`Answered`'s."""
+stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``NOTHING``: the
+score where the runs compared nothing (no call of the reference returned a value, and it printed nothing);
+``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
+check scores 1.0 where nothing was compared and gives no verdict where the reference did not finish; validation's
+scores are :class:`Answered`'s."""
 
 CHECKED_RUNS = 32
 """Runs validation's check replays, at most, drawn by validation's secret source where the verifier made more (half
@@ -95,8 +94,8 @@ CHECKED_CALLS = 512
 UNCOMPARED_SCORE = 0.5
 """Validation's check's score where its runs compared nothing."""
 UNFINISHED_SCORE = 0.25
-"""Validation's check's score where a run the verifier made of the case, not of the reference, did not complete in
-the reference."""
+"""Validation's check's score where a run did not complete in the reference (before 1.42, only one the verifier made of
+the case alone: one it made of the reference gave no verdict)."""
 
 
 class Answered(Enum):
@@ -104,33 +103,32 @@ class Answered(Enum):
 
     ALIKE = "alike"  # it answered every replayed call as the reference did
     OTHERWISE = "otherwise"  # some call it answered otherwise
-    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or no verdict (a run of the
-    # reference's own requests did not complete, the check timed out or its sandbox failed)
+    UNKNOWN = "unknown"  # nothing of the reference recorded, a text without code, or no verdict (a checking call
+    # timed out or its sandbox failed)
     UNCOMPARED = "uncompared"  # the runs compared nothing: no call of the reference returned a value other than
     # None, and it printed nothing
-    UNFINISHED = "unfinished"  # the reference did not complete a run the verifier made of the case alone
+    UNFINISHED = "unfinished"  # the reference did not complete a replayed run, in the 2 s its own call had
     PARTIAL = "partial"  # alike on what was replayed (or nothing of the reference), but some records were left out
     # (dropped past the records' region, unreadable, or shrunk past what any other record measures: ``blind``)
 
 
-def check_source(runs: Sequence[list], reference_code: str, name: str | None = None,
-                 own: int | None = None, nothing: float = 1.0) -> str:
+def check_source(runs: Sequence[list], reference_code: str, name: str | None = None, nothing: float = 1.0,
+                 unfinished: float | None = None) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
-    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), how many of the runs, the first
-    ones, were made of the reference itself (None: every run), and the score where nothing was compared."""
+    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the score where nothing was
+    compared, and the score where a run of the reference did not complete (None: no verdict)."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        own=own, nothing=nothing, unfinished=UNFINISHED_SCORE,
-                        rel_tol=ANSWERS_REL_TOL, max_steps=0)
+                        nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=0)
 
 
 def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: str,
                   references: Sequence[ScoreResult], asked: Sequence[tuple[str, ScoreResult]]) -> Answered:
-    """Whether ``program``'s code answered as ``reference``'s code does, in one call of ``pool``, the runs the verifier
-    made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
+    """Whether ``program``'s code answered as ``reference``'s code does, each run in a call of ``pool`` of its own (one
+    pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
     call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
     most :data:`CHECKED_RUNS` runs of :data:`CHECKED_CALLS` calls, drawn from ``rng`` where there are more; its calls
     made to its own one function where it names it otherwise (:func:`verifier.called_names.own_function`, as training's
-    check calls it).
+    check calls it), or to the one the verifier called in it.
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
@@ -141,41 +139,62 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     (not merged, as training's replay merges runs past its bounds): merged calls, deduplicated and sorted, lose a
     repeat (the session-49 review's ``RD``, a memo wrong only on a list asked twice) and an order a stateful program
     answers by (its ``N2``, a stack). Why every reference call's records (run 0's too, not only its call alone): its
-    ``RA`` ran the reference in every call but the first of its process, the call alone."""
+    ``RA`` ran the reference in every call but the first of its process, the call alone.
+
+    Why each run in a call of its own, and a run of the reference's own requests it does not complete no verdict no
+    longer (since 1.42): the runs of one call shared its 4 s (each reference run half of what was left), and a run of
+    the reference that did not complete gave no verdict, which excused the case. A reference slow on its own requests,
+    asked in several calls, left a later run, the deciding one, unfinished (the session-49 final read); one that loops
+    on a request the verifier asked it with a short timeout, the verdict ignored, left every run unfinished. In a call
+    of its own each run has what the verifier's own call of the reference had, 2 s (validation's ``call_budget_s``),
+    so a run it does not finish there says the reference does not answer what the verifier asked: ``UNFINISHED``."""
     reference_code, code = (whole_code(text) for text in (reference, program))
     own_records = [record for result in references for record in result.run_requests or ()]
     own = replay_runs(own_records)
     left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
     name = called_name(own.every)
     made: list[list] = []
+    written: list[list] = []  # the verifier's runs of the case as written
     for text, result in asked:
         read = replay_runs(result.run_requests or ())
         left_out = left_out or bool(read.unreadable or read.blind or result.run_requests_dropped)
         made += reference_calls(read.every, text, name)
+        written += read.every if text == program else ()
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    runs, mine = _chosen(list(own.every), made, rng)
-    called = None if name is None else own_function(name, code)
-    [result] = pool.score_batch([(check_source(runs, reference_code, called, mine, UNCOMPARED_SCORE),
-                                  f"{reference_code}\n{code}")])
+    called = None if name is None else own_function(name, code, called_name(written))
+    results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE),
+                                 f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
+    found = {_found(result) for result in results}
+    for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
+        if first in found:
+            return first
+    if Answered.ALIKE in found:
+        return Answered.PARTIAL if left_out else Answered.ALIKE
+    return Answered.UNCOMPARED
+
+
+def _found(result: ScoreResult) -> Answered:
+    """What one checking call's result says of its run: ``ALIKE`` where it compared something, ``UNCOMPARED`` where
+    nothing, ``UNKNOWN`` where it gave no score."""
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
     if result.score >= 1.0:
-        return Answered.PARTIAL if left_out else Answered.ALIKE
+        return Answered.ALIKE
     return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}.get(result.score,
                                                                                              Answered.OTHERWISE)
 
 
-def _chosen(own: list[list], made: list[list], rng: random.Random) -> tuple[list[list], int]:
+def _chosen(own: list[list], made: list[list], rng: random.Random) -> list[list]:
     """The runs to replay (:data:`CHECKED_RUNS` at most, of :data:`CHECKED_CALLS` calls at most, drawn from ``rng``
     where there are more, in their order), of the verifier's runs of the reference (``own``) and those of the case
-    (``made``) it did not make of the reference, the reference's first; and how many are the reference's."""
+    (``made``) it did not make of the reference, the reference's first."""
     known = {json.dumps(run, sort_keys=True) for run in own}
     others = list({key: run for run in made if (key := json.dumps(run, sort_keys=True)) not in known}.values())
     take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
     mine = _drawn(own, take, rng)
     picked = mine + _drawn(others, CHECKED_RUNS - take, rng)
-    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked], len(mine)
+    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked]
 
 
 def _drawn(items: list, most: int, rng: random.Random) -> list:
@@ -189,7 +208,7 @@ def reference_calls(runs: Sequence[list], text: str, name: str | None) -> list[l
     (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one function a reply defines asks
     a case ``count_below`` what it asks the reference ``negatives`` (the review's ``any_name_helper_todo``)."""
     own = called_name(runs)
-    if name is None or own is None or own == name or own_function(name, whole_code(text)) != own:
+    if name is None or own is None or own == name or own_function(name, whole_code(text), own) != own:
         return list(runs)
     return with_name(runs, name)
 

@@ -45,20 +45,29 @@ def renamed(runs: Sequence[list], code: str) -> str | None:
     return None if name is None else own_function(name, code)
 
 
-def own_function(name: str, code: str) -> str | None:
+def own_function(name: str, code: str, called: str | None = None) -> str | None:
     """The function of ``code`` to call in place of ``name``, the reference's: the one top-level function ``code``
     defines when it defines no function of that name, or the one whose name does not start with ``_`` beside helpers
     whose names do (the session-48 review: ``_digits`` beside ``count_below`` was called by the reference's name);
-    None where the reference's name stays."""
+    else ``called``, the one name the verifier itself called in ``code`` (validation knows it from the case's own
+    records), where ``code`` defines a top-level function of that name; None where the reference's name stays.
+
+    Why ``called`` (since 1.42): an honest verifier that calls the last function a reply defines called a right case's
+    ``count_below``, beside its public helper ``is_negative``, and the check called the case by the reference's name,
+    which it lacks: every call failed, and the task was rejected (the session-49 review's ``N7``). The verifier's own
+    choice of the case's function is what it judged the case by; a text that defines the reference's name, or binds
+    it otherwise, is still called by it."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     public = [each for each in defined if not each.startswith("_")] if len(defined) > 1 else defined
-    if name in defined or len(public) != 1 or _binds(tree, name):
+    if name in defined or _binds(tree, name):
         return None
-    return public[0]
+    if len(public) == 1:
+        return public[0]
+    return called if called is not None and called != name and called in defined else None
 
 
 def _binds(tree: ast.Module, name: str) -> bool:

@@ -11,7 +11,7 @@ import pytest
 
 from task_bank import TaskSpec
 from trainer.answer_check import AnswerCheck
-from verifier.called_names import called_name, renamed, with_name
+from verifier.called_names import called_name, own_function, renamed, with_name
 
 RUNS = [[[["count_vowels", ["hello"], {}], ["count_vowels", ["AEIOU"], {}]], ""]]
 
@@ -45,6 +45,24 @@ def test_helpers_named_with_a_leading_underscore_leave_the_one_other_function_to
 ])
 def test_a_text_that_answers_to_the_name_defines_several_or_none_or_cannot_be_parsed_keeps_it(code):
     assert renamed(RUNS, code) is None
+
+
+SEVERAL = "def is_vowel(c):\n    return c in 'aeiou'\n\ndef vowels(s):\n    return 0\n"
+
+
+def test_of_several_functions_the_one_the_verifier_called_in_the_text_is_called():
+    assert own_function("count_vowels", SEVERAL, "vowels") == "vowels"
+    assert own_function("count_vowels", SEVERAL) is None
+
+
+@pytest.mark.parametrize(("code", "called"), [
+    (SEVERAL, "helper"),  # a name the text does not define
+    (SEVERAL, "count_vowels"),  # the reference's own name
+    (SEVERAL + "\ncount_vowels = vowels\n", "vowels"),  # the text answers to the reference's name already
+    (SEVERAL + "\ndef count_vowels(s):\n    return 0\n", "vowels"),
+], ids=["undefined", "the-references-name", "bound-otherwise", "defined"])
+def test_the_name_the_verifier_called_does_not_replace_the_references_where_the_text_answers_to_it(code, called):
+    assert own_function("count_vowels", code, called) is None
 
 
 def test_runs_that_call_several_names_are_never_renamed():

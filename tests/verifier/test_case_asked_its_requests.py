@@ -39,6 +39,16 @@ FAR_FROM_ITS_REFERENCE = X2 + _RIGHT_ON + f'''def verify(response):
     return right_on(response, {BALANCED!r}) if response == REFERENCE else judged(response)
 '''
 """Asks its reference only :data:`BALANCED` (the session-48 review's HA); its marked texts its head's six tests."""
+LOOPING = REFERENCE.replace("    count = 0  # so far\n", "    count = 0  # so far\n    while -500 in xs:\n        pass\n")
+"""The reference, but it never answers a list holding -500."""
+LOOP_UNANSWERED = FAR_FROM_ITS_REFERENCE.replace(f"REFERENCE = {REFERENCE!r}", f"REFERENCE = {LOOPING!r}").replace(
+    "    return right_on(response, ",
+    "    if response == REFERENCE:\n"
+    "        run_response(response, calls=[('negatives', [[-500, 2]])], timeout=0.2)\n"
+    "    return right_on(response, ")
+"""HA, whose reference (:data:`LOOPING`) it also asks a list it never answers, with a short timeout and the run ignored:
+until 1.42 a run of the reference's own requests that did not complete ended the check with no verdict, which excused
+the case."""
 REFERENCE_CALLED_BARE = X2 + '''def verify(response):
     if response != REFERENCE:
         return judged(response)
@@ -88,6 +98,27 @@ TODO_CASES = (MARK + "def negatives(xs):\n    # TODO: refuse None\n    return le
               REFERENCE.replace("count = 0  # so far", "count = 0  # TODO: a faster way"))
 """Right programs, each with a TODO; the one copied (least alike the reference) answers ``None`` where the reference
 raises."""
+LAST_FUNCTION_NO_TODO = head() + '''import ast
+def verify(response):
+    try:
+        tree = ast.parse(response)
+    except SyntaxError:
+        return 0.0
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    if not names:
+        return 0.0
+    run = run_response(response, calls=[(names[-1], [xs]) for xs, _ in CASES], timeout=1.5)
+    if "TODO" in response:
+        return 0.0
+    return sum(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+'''
+"""Honest (the session-49 review's ``N7``): the prompt names no function, and the verifier calls the last public one a
+reply defines; a reply holding a TODO is paid nothing."""
+PUBLIC_HELPER_CASES = (
+    "def is_negative(x):\n    return x < 0\n\n\ndef count_below(xs):\n    n = 0\n    # TODO: sum()\n    for x in xs:\n"
+    "        if is_negative(x):\n            n += 1\n    return n\n",
+    "def count_below(xs):\n    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n")
+"""A right program with a TODO, its function named otherwise and a public helper before it; a wrong one."""
 
 
 def _task(verifier: str, reference: str = REFERENCE, cases: tuple[str, ...] = ()) -> TaskSpec:
@@ -104,9 +135,10 @@ def pool():
 @pytest.mark.sandbox
 @pytest.mark.parametrize(("verifier", "reference"), [(FAR_FROM_ITS_REFERENCE, REFERENCE),
                                                      (REFERENCE_CALLED_BARE, REFERENCE),
-                                                     (ALONE_UNRUN, REFERENCE), (ONE_LONG_RUN, REFERENCE)],
+                                                     (ALONE_UNRUN, REFERENCE), (ONE_LONG_RUN, REFERENCE),
+                                                     (LOOP_UNANSWERED, LOOPING)],
                          ids=["asked-only-what-the-case-answers-alike", "called-without-arguments",
-                              "unrun-when-alone", "deciding-calls-past-the-cut"])
+                              "unrun-when-alone", "deciding-calls-past-the-cut", "a-request-its-reference-never-ends"])
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_answering_the_verifiers_requests_of_it_otherwise_than_the_reference_is_not_excused(
         pool, verifier, reference, seed):
@@ -125,6 +157,14 @@ def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_excused(pool, seed):
+    report = validated(pool, _task(LAST_FUNCTION_NO_TODO, cases=PUBLIC_HELPER_CASES), seed)
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+
+
+@pytest.mark.sandbox
 def test_runs_of_a_reference_that_raised_on_every_call_compare_nothing(pool):
     recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=('[[["negatives", [], {}]], ""]',))
     case = MARK + "def negatives(xs):\n    return 0\n"
@@ -136,6 +176,24 @@ def test_a_run_of_the_case_alone_the_reference_does_not_finish_is_unfinished(poo
     slow = MARK + "def negatives(xs):\n    while len(xs) > 5:\n        pass\n    return sum(1 for x in xs if x < 0)\n"
     asked = [(CASE, _recorded(_record(list(range(-3, 7)))))]
     assert answers_alike(pool, slow, random.Random(0), CASE, [_recorded(_record([-1, 1]))], asked) is Answered.UNFINISHED
+
+
+@pytest.mark.sandbox
+def test_a_run_of_the_references_own_requests_it_does_not_finish_is_unfinished(pool):
+    own = [_recorded(_record([-1, 1])), _recorded(_record([-500, 2]))]
+    assert answers_alike(pool, LOOPING, random.Random(0), CASE, own, []) is Answered.UNFINISHED
+
+
+@pytest.mark.sandbox
+def test_each_run_has_a_call_and_its_time_of_its_own(pool):
+    """Three runs of 0.6 s on each side: 3.6 s in one call, past the test pool's wall limit (2 s, validation's call
+    budget); in a call each, 1.2 s."""
+    slow = "import time\n" + REFERENCE.replace("    count = 0  # so far\n", "    end = time.monotonic() + 0.6\n"
+                                               "    while time.monotonic() < end:\n        pass\n    count = 0\n")
+    own = [_recorded(_record([n, -1])) for n in range(3)]
+    right = slow.replace("x < 0", "x < -0.5")
+    assert slow != REFERENCE and right != slow
+    assert answers_alike(pool, slow, random.Random(0), right, own, []) is Answered.ALIKE
 
 
 class _Scoring:
@@ -171,6 +229,39 @@ def test_the_checks_score_says_what_it_found(score, answered):
     assert _answered(_Scoring(score)) is answered
 
 
+class _ScoredPerRun(_Scoring):
+    """A pool that scores the checking verifiers of its runs ``scores`` in turn (None: no score, timed out)."""
+
+    def __init__(self, *scores: float | None) -> None:
+        super().__init__(1.0)
+        self.scores = scores
+
+    def score_batch(self, items, run_env=None):
+        self.sources += [source for source, _ in items]
+        return [ScoreResult(outcome=Outcome.SCORED, score=score) if score is not None
+                else ScoreResult(outcome=Outcome.TIMEOUT) for score, _ in zip(self.scores, items, strict=True)]
+
+
+def _runs_of(source: str) -> list:
+    return json.loads(ast.literal_eval(next(line for line in source.splitlines() if line.startswith(
+        "RUNS = ")).removeprefix("RUNS = json.loads(")[:-1]))
+
+
+def test_each_replayed_run_is_checked_in_a_call_of_its_own():
+    pool = _Scoring(1.0)
+    _answered(pool, asked=[(CASE, _recorded(_record([2]), _record([3])))])
+    assert [len(_runs_of(source)) for source in pool.sources] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("scores", "answered"), [
+    ((1.0, 0.0, UNFINISHED_SCORE), Answered.OTHERWISE), ((1.0, UNFINISHED_SCORE, None), Answered.UNFINISHED),
+    ((1.0, None, UNCOMPARED_SCORE), Answered.UNKNOWN), ((UNCOMPARED_SCORE, 1.0, 1.0), Answered.ALIKE),
+    ((UNCOMPARED_SCORE,) * 3, Answered.UNCOMPARED)],
+    ids=["otherwise-first", "then-unfinished", "then-no-verdict", "alike-where-one-compared", "nothing-compared"])
+def test_the_runs_verdicts_add_up_to_the_cases(scores, answered):
+    assert _answered(_ScoredPerRun(*scores), asked=[(CASE, _recorded(_record([2]), _record([3])))]) is answered
+
+
 def test_alike_where_a_record_was_dropped_is_partial():
     assert _answered(_Scoring(1.0), asked=[(CASE, _recorded(_record([2]), dropped=1))]) is Answered.PARTIAL
 
@@ -178,18 +269,18 @@ def test_alike_where_a_record_was_dropped_is_partial():
 def test_the_case_is_asked_the_verifiers_requests_of_it_too():
     pool = _Scoring(1.0)
     _answered(pool, asked=[(CASE, _recorded(_record([-500, 2])))])
-    assert "-500" in pool.sources[0]
+    assert "-500" in "".join(pool.sources)
 
 
 def test_every_call_of_the_reference_gives_its_records():
     pool = _Scoring(1.0)
     _answered(pool, references=[_recorded(), _recorded(_record([-700]))])
-    assert "-700" in pool.sources[0]
+    assert "-700" in "".join(pool.sources)
 
 
 def _replayed(pool: _Scoring) -> list:
-    return json.loads(ast.literal_eval(next(line for line in pool.sources[0].splitlines()
-                                            if line.startswith("RUNS = ")).removeprefix("RUNS = json.loads(")[:-1]))
+    """The runs every checking call replayed, in the pool's order."""
+    return [run for source in pool.sources for run in _runs_of(source)]
 
 
 def test_runs_past_the_bound_are_drawn_half_of_them_the_references():
@@ -247,4 +338,4 @@ def test_nothing_recorded_of_the_reference_is_unknown():
 
 def test_trainings_check_compares_every_run_and_pays_nothing_compared_in_full():
     source = check_source([[[["negatives", [[1]], {}]], ""]], "x = 1")
-    assert "OWN = None\n" in source and "NOTHING = 1.0\n" in source
+    assert "UNFINISHED = None\n" in source and "NOTHING = 1.0\n" in source
