@@ -41,14 +41,14 @@ from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationRe
 from verifier import checks, inode_noise
 from verifier.answers_alike import answers_alike
 from verifier.checks_mutants import check_code_size, check_mutants
-from verifier.checks_probes import (RENAMED_SUFFIX, Probe, ProbeKind, build_probes, mutants_later, renamed_twins,
-                                    run_order, unpredictable_indices)
+from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, unpredictable_indices
 from verifier.checks_unmarked import check_failure_copy
 from verifier.code_renaming import defines_function
 from verifier.commented import is_program
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
 from verifier.response_code import whole_code
+from verifier.run_order import mutants_later, run_order
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec

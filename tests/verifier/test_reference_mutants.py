@@ -17,7 +17,8 @@ from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks import check_budget
-from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes, mutants_later, run_order
+from verifier.checks_probes import MUTANT_LABEL, Probe, ProbeKind, build_probes
+from verifier.run_order import mutants_later, run_order
 from verifier.reference_mutants import reference_mutants, returns_changed
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"

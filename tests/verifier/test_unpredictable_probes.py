@@ -81,7 +81,8 @@ def test_a_verifier_honest_only_after_a_known_first_response_is_rejected():
 
 
 def test_the_unpredictable_probes_open_every_run_after_the_references_own_call():
-    from verifier.checks_probes import run_order, unpredictable_indices
+    from verifier.checks_probes import unpredictable_indices
+    from verifier.run_order import run_order
 
     probes = build_probes(_task(HONEST), 10_000, random.Random(0))
     leads = unpredictable_indices(probes)

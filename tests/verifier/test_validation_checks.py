@@ -7,7 +7,8 @@ import pytest
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier import checks
-from verifier.checks_probes import Probe, ProbeKind, build_probes, junk_response, run_order
+from verifier.checks_probes import Probe, ProbeKind, build_probes, junk_response
+from verifier.run_order import run_order
 
 REF = Probe(kind=ProbeKind.REFERENCE, label="reference", response="42")
 FAIL = Probe(kind=ProbeKind.FAILURE_CASE, label="failure_cases[0]", response="41")
