@@ -24,7 +24,7 @@ from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_CALLS", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
+__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
            "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
@@ -88,9 +88,12 @@ CHECKED_RUNS = 32
 of them, or more where it made fewer others, of its runs of the reference; the rest of its runs of the case and what
 was made of it). Why drawn, and why more than training's :data:`verifier.recorded_runs.MAX_RUNS`: a run the check
 leaves out is one the case is not asked, and a cut the verifier can predict is one it can fill (the session-48
-review's ``HC`` sorted its deciding calls after 64 others); a check run once a task can afford more."""
-CHECKED_CALLS = 512
-"""Calls of one run validation's check replays, at most, drawn in their order as the runs are."""
+review's ``HC`` sorted its deciding calls after 64 others); a check run once a task can afford more. Each run is
+replayed whole (since 1.42; 1.41 drew 512 of its calls): a verifier that asked the case 30,000 filler calls beside two
+deciding ones in one run (one process, well within its call's time) was caught only as often as the draw kept one,
+and a run in a checking call of its own has the 2 s the verifier's own call had for it; the records' region (1 MiB a
+text) bounds what a run can hold. Runs cost a verifier a process each (a few ms), so filler runs cannot be had
+so cheaply; the draw of runs stays (open: a few hundred filler runs beside a deciding one)."""
 UNCOMPARED_SCORE = 0.5
 """Validation's check's score where its runs compared nothing."""
 UNFINISHED_SCORE = 0.25
@@ -126,7 +129,7 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     """Whether ``program``'s code answered as ``reference``'s code does, each run in a call of ``pool`` of its own (one
     pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
     call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
-    most :data:`CHECKED_RUNS` runs of :data:`CHECKED_CALLS` calls, drawn from ``rng`` where there are more; its calls
+    most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each whole; its calls
     made to its own one function where it names it otherwise (:func:`verifier.called_names.own_function`, as training's
     check calls it), or to the one the verifier called in it.
 
@@ -186,15 +189,13 @@ def _found(result: ScoreResult) -> Answered:
 
 
 def _chosen(own: list[list], made: list[list], rng: random.Random) -> list[list]:
-    """The runs to replay (:data:`CHECKED_RUNS` at most, of :data:`CHECKED_CALLS` calls at most, drawn from ``rng``
-    where there are more, in their order), of the verifier's runs of the reference (``own``) and those of the case
+    """The runs to replay (:data:`CHECKED_RUNS` at most, drawn from ``rng`` where there are more, in their order, each
+    whole), of the verifier's runs of the reference (``own``) and those of the case
     (``made``) it did not make of the reference, the reference's first."""
     known = {json.dumps(run, sort_keys=True) for run in own}
     others = list({key: run for run in made if (key := json.dumps(run, sort_keys=True)) not in known}.values())
     take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
-    mine = _drawn(own, take, rng)
-    picked = mine + _drawn(others, CHECKED_RUNS - take, rng)
-    return [[_drawn(calls, CHECKED_CALLS, rng), stdin] for calls, stdin in picked]
+    return _drawn(own, take, rng) + _drawn(others, CHECKED_RUNS - take, rng)
 
 
 def _drawn(items: list, most: int, rng: random.Random) -> list:

@@ -24,7 +24,7 @@ import pytest
 from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_alike import (CHECKED_CALLS, CHECKED_RUNS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Answered,
+from verifier.answers_alike import (CHECKED_RUNS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Answered,
                                     answers_alike, check_source, reference_calls)
 
 REFERENCE = MARK + BODY
@@ -179,6 +179,17 @@ def test_a_run_of_the_case_alone_the_reference_does_not_finish_is_unfinished(poo
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_a_deciding_call_among_thousands_of_filler_calls_of_one_run_is_asked(pool, seed):
+    """The case answers otherwise only below -100; the verifier asked it 20,000 lists between 0 and 49 and one below
+    -100, in one run (1.41 drew 512 of its calls)."""
+    filler = [[n % 50] for n in range(20_000)]
+    asked = [(CASE_ABOVE, _recorded(_record(*filler[:7_000], [-500, 2], *filler[7_000:])))]
+    found = answers_alike(pool, REFERENCE, random.Random(seed), CASE_ABOVE, [_recorded(_record([-1, 1]))], asked)
+    assert found is Answered.OTHERWISE
+
+
+@pytest.mark.sandbox
 def test_a_run_of_the_references_own_requests_it_does_not_finish_is_unfinished(pool):
     own = [_recorded(_record([-1, 1])), _recorded(_record([-500, 2]))]
     assert answers_alike(pool, LOOPING, random.Random(0), CASE, own, []) is Answered.UNFINISHED
@@ -216,6 +227,8 @@ def _recorded(*records: str, dropped: int = 0) -> ScoreResult:
 
 
 CASE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"
+CASE_ABOVE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if -100 < x < 0)\n"
+"""Wrong only on items below -100 (the session-48 review's HA's case)."""
 
 
 def _answered(pool, references=(_recorded(_record([1])),), asked=()) -> Answered:
@@ -292,11 +305,10 @@ def test_runs_past_the_bound_are_drawn_half_of_them_the_references():
     assert len(runs) == CHECKED_RUNS and sum(n >= 0 for n in firsts) == CHECKED_RUNS // 2
 
 
-def test_a_run_past_the_bound_of_calls_is_drawn_in_its_order():
+def test_a_run_is_replayed_whole_however_many_calls_it_holds():
     pool = _Scoring(1.0)
-    _answered(pool, asked=[(CASE, _recorded(_record(*([n] for n in range(CHECKED_CALLS * 3)))))])
-    drawn = [call[1][0][0] for call in _replayed(pool)[1][0]]
-    assert len(drawn) == CHECKED_CALLS and drawn == sorted(drawn) and drawn[-1] > CHECKED_CALLS
+    _answered(pool, asked=[(CASE, _recorded(_record(*([n] for n in range(5000)))))])
+    assert [call[1][0][0] for call in _replayed(pool)[1][0]] == list(range(5000))
 
 
 def test_runs_are_replayed_as_the_verifier_made_them_repeats_and_order_kept():
