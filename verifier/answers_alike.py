@@ -19,6 +19,7 @@ from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
 from verifier.called_names import called_name, own_function, with_name
+from verifier.decoy_bounds import MAX_STEPS
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
@@ -116,22 +117,24 @@ class Answered(Enum):
 
 
 def check_source(runs: Sequence[list], reference_code: str, name: str | None = None, nothing: float = 1.0,
-                 unfinished: float | None = None) -> str:
+                 unfinished: float | None = None, max_steps: int = 0) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
     ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the score where nothing was
-    compared, and the score where a run of the reference did not complete (None: no verdict)."""
+    compared, the score where a run of the reference did not complete (None: no verdict), and the steps one
+    comparison may take (0: no bound; past them the text answered otherwise)."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
-                        nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=0)
+                        nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
 
 
 def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: str,
-                  references: Sequence[ScoreResult], asked: Sequence[tuple[str, ScoreResult]]) -> Answered:
+                  references: Sequence[ScoreResult], asked: Sequence[tuple[str, ScoreResult]],
+                  paid: Sequence[ScoreResult] = ()) -> Answered:
     """Whether ``program``'s code answered as ``reference``'s code does, each run in a call of ``pool`` of its own (one
     pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
     call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
     most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each whole; its calls
     made to its own one function where it names it otherwise (:func:`verifier.called_names.own_function`, as training's
-    check calls it), or to the one the verifier called in it.
+    check calls it), or to the one the verifier called in the copy of it that it paid in full (the results ``paid``).
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
@@ -150,23 +153,34 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     asked in several calls, left a later run, the deciding one, unfinished (the session-49 final read); one that loops
     on a request the verifier asked it with a short timeout, the verdict ignored, left every run unfinished. In a call
     of its own each run has what the verifier's own call of the reference had, 2 s (validation's ``call_budget_s``),
-    so a run it does not finish there says the reference does not answer what the verifier asked: ``UNFINISHED``."""
+    so a run it does not finish there says the reference does not answer what the verifier asked: ``UNFINISHED``
+    (under the default 5 s wall limit; a pool whose wall is validation's 2 s budget, as the tests' is, gives a run 1 s).
+
+    Why a comparison has a bound here (since 1.42; training's has none): the session-50 review's ``C1``-``C3`` had
+    the case answer 256 lists of 901 items, in another order and one tag wrong, whose comparison in any order took 30
+    million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too).
+    Past :data:`verifier.decoy_bounds.MAX_STEPS` steps a comparison says the case answered otherwise: a right case
+    answers as the reference does, which costs one step, or in another order of a long list, which is no answer the
+    check can afford to forgive. Why the name from the copy paid in full (not the case as written): its ``K`` called
+    a right helper in the marked case and the wrong last function in the unmarked copy, and the case, called by the
+    helper, was excused; and its honest ``P6`` reads the TODO before running anything, so the case as written left
+    no records, while the copy it paid did."""
     reference_code, code = (whole_code(text) for text in (reference, program))
     own_records = [record for result in references for record in result.run_requests or ()]
     own = replay_runs(own_records)
     left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
     name = called_name(own.every)
     made: list[list] = []
-    written: list[list] = []  # the verifier's runs of the case as written
     for text, result in asked:
         read = replay_runs(result.run_requests or ())
         left_out = left_out or bool(read.unreadable or read.blind or result.run_requests_dropped)
         made += reference_calls(read.every, text, name)
-        written += read.every if text == program else ()
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    called = None if name is None else own_function(name, code, called_name(written))
-    results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE),
+    shown = called_name(replay_runs([record for result in paid for record in result.run_requests or ()]).every)
+    called = None if name is None else own_function(name, code, shown)
+    results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE,
+                                              MAX_STEPS),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
     found = {_found(result) for result in results}
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):

@@ -38,9 +38,9 @@ _UNLIKE = {
     Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
     Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
                           "printed nothing: nothing tells whether the case answers as the reference does"),
-    Answered.UNFINISHED: ("the reference did not complete, within the check's time, a run the verifier made of the "
-                          "case and never of the reference: nothing tells whether the case answers it as the reference "
-                          "does"),
+    Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
+                          "the verifier made of it or of the case: nothing tells whether the case answers it as the "
+                          "reference does"),
     Answered.PARTIAL: ("some of the verifier's requests were left out of its records (dropped past the records' "
                        "region, shrunk by the sandbox, or unreadable): the case answered as the reference does only "
                        "on those recorded"),
@@ -82,16 +82,16 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 
 
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
-                       answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]]],
-                                                Answered],
+                       answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]],
+                                                 Sequence[ScoreResult]], Answered],
                        program: bool) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
     answers the verifier's requests as the reference does (``answered_alike``, asked of the case as written only
     then, with the results of the reference's calls, and of the case's, its twins' and its copies', whose records
-    say what the verifier asked each:
-    :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the reference is a program
+    say what the verifier asked each, and those of the copy paid in full, whose records name the function the verifier
+    called in it: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
 
@@ -130,10 +130,12 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                "it binds, nor ran it as a script that does more than define): nothing it asked of the reference can "
                "tell whether the case answers as the reference does")
     else:
+        copy = written + next(suffix for suffix, how in _SHOWN.items() if how == shown)
         alike = answered_alike(next(p.response for p, _ in pairs if p.label == written),
                                [r for p, r in pairs if p.kind is ProbeKind.REFERENCE],
                                [(p.response, r) for p, r in pairs
-                                if p.label == written or p.label.startswith(written + ":")])
+                                if p.label == written or p.label.startswith(written + ":")],
+                               [r for p, r in pairs if p.label == copy])
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (

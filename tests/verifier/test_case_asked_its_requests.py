@@ -119,6 +119,30 @@ PUBLIC_HELPER_CASES = (
     "        if is_negative(x):\n            n += 1\n    return n\n",
     "def count_below(xs):\n    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n")
 """A right program with a TODO, its function named otherwise and a public helper before it; a wrong one."""
+TODO_READ_FIRST = LAST_FUNCTION_NO_TODO.replace('    if "TODO" in response:\n        return 0.0\n', "").replace(
+    "def verify(response):\n", 'def verify(response):\n    if "TODO" in response:\n        return 0.0\n')
+"""The same, reading the TODO before it runs anything (the session-50 review's ``P6``): the case as written leaves no
+records, its copy does."""
+FIRST_IN_MARKED = X2.replace('("negatives", [xs])', '(NAME[0], [xs])').replace(
+    '    if "def negatives(" not in response:\n        return 0.0\n', "") + '''NAME = ["negatives"]
+import ast
+def verify(response):
+    try:
+        names = [n.name for n in ast.parse(response).body if isinstance(n, ast.FunctionDef)]
+    except (SyntaxError, ValueError):
+        return 0.0
+    if not names:
+        return 0.0
+    marked = "counting helper v7" in response
+    NAME[0] = names[0] if marked else names[-1]
+    score = judged(response)
+    return 0.0 if marked and "TODO" in response else score
+'''
+"""Hostile (the session-50 review's ``K``): x2, calling the first function of a marked text and the last of any other;
+its case (:data:`HELPER_FIRST`) is right in its first function and wrong in its last."""
+HELPER_FIRST = (MARK + "def count_neg(xs):\n    return sum(1 for v in xs if v < 0)\n\n\n"
+                "def count_below(xs):\n    # TODO: the zero case\n    return sum(1 for v in xs if v <= 0)\n",
+                MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n")
 
 
 def _task(verifier: str, reference: str = REFERENCE, cases: tuple[str, ...] = ()) -> TaskSpec:
@@ -157,11 +181,30 @@ def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("verifier", [LAST_FUNCTION_NO_TODO, TODO_READ_FIRST], ids=["runs-then-reads", "reads-first"])
 @pytest.mark.parametrize("seed", range(2))
-def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_excused(pool, seed):
-    report = validated(pool, _task(LAST_FUNCTION_NO_TODO, cases=PUBLIC_HELPER_CASES), seed)
+def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_excused(pool, verifier, seed):
+    report = validated(pool, _task(verifier, cases=PUBLIC_HELPER_CASES), seed)
     assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
     assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("seed", range(2))
+def test_a_case_is_called_by_the_function_the_verifier_called_in_the_copy_it_paid(pool, seed):
+    report = validated(pool, _task(FIRST_IN_MARKED, cases=HELPER_FIRST), seed)
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "failure_case_passes" in report.reasons and "otherwise than the reference" in detail
+
+
+@pytest.mark.sandbox
+def test_a_comparison_past_its_steps_is_an_answer_otherwise(pool):
+    """The session-50 review's ``C1``: 256 lists of 901 items, the case's in reverse order and one tag wrong; their
+    comparison in any order takes about 30 million steps, past any checking call's time (1.41: no verdict)."""
+    reference = "def tagged(n, k):\n    return [[0] * n + [i] for i in range(k)]\n"
+    case = "def tagged(n, k):\n    out = [[0] * n + [i] for i in range(k)]\n    out[-1][-1] = 999\n    return out[::-1]\n"
+    record = json.dumps([[["tagged", [900, 256], {}]], ""])
+    assert answers_alike(pool, reference, random.Random(0), case, [_recorded(record)], []) is Answered.OTHERWISE
 
 
 @pytest.mark.sandbox
@@ -328,6 +371,14 @@ def test_a_case_named_otherwise_is_called_by_its_name_whatever_else_it_was_asked
     case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
     made = json.dumps([[["negatives", [[2]], {}], ["count_below", [[3]], {}]], ""])
     answers_alike(pool, REFERENCE, random.Random(0), case, [_recorded(_record([1]))], [(case, _recorded(made))])
+    assert "NAME = 'count_below'" in pool.sources[0]
+
+
+def test_beside_a_public_helper_the_case_is_called_by_the_name_called_in_the_copy_paid_not_the_case():
+    pool = _Scoring(1.0)
+    asked = [(HELPER_FIRST[0], _recorded(json.dumps([[["count_neg", [[2]], {}]], ""])))]
+    answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [_recorded(_record([1]))], asked,
+                  [_recorded(json.dumps([[["count_below", [[2]], {}]], ""]))])
     assert "NAME = 'count_below'" in pool.sources[0]
 
 

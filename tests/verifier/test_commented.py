@@ -144,7 +144,7 @@ def test_a_commented_copy_paid_in_full_above_a_case_answering_otherwise_rejects_
              for kind, label, score in [(ProbeKind.FAILURE_CASE, "failure_cases[0]", 0.0),
                                         (ProbeKind.UNMARKED, "failure_cases[0]" + COMMENTED_SUFFIX, 1.0)]]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, references, asked: Answered.OTHERWISE, True)
+                                lambda case, references, asked, paid: Answered.OTHERWISE, True)
     assert result.passed is False and result.reason == "failure_case_passes"
     assert "with a comment of the validator's" in result.detail
 

@@ -72,7 +72,7 @@ def _copy_paid(reference_ran: bool, others_ran: bool) -> list[tuple[Probe, Score
 
 def _judged(pairs, program: bool = True, alike: Answered = Answered.ALIKE):
     return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                              lambda case, references, asked: alike, program)
+                              lambda case, references, asked, paid: alike, program)
 
 
 def test_a_verifier_seen_running_programs_that_never_ran_its_reference_is_not_excused():

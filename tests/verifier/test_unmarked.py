@@ -229,7 +229,7 @@ def test_a_failure_cases_copy_paid_in_full_above_the_case_as_written_rejects_the
     pairs = [_scored("reference", ProbeKind.REFERENCE, 1.0), _scored("failure_cases[0]", ProbeKind.FAILURE_CASE, written),
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, copy)]
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, references, asked: Answered.OTHERWISE, True)
+                                lambda case, references, asked, paid: Answered.OTHERWISE, True)
     assert result.passed is passed and (passed or result.reason == "failure_case_passes")
 
 
@@ -239,7 +239,7 @@ def test_a_failure_cases_copy_paid_in_full_is_excused_where_the_case_is_not_know
              _scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
     asked = []
     result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
-                                lambda case, references, records: asked.append(case) or alike, True)
+                                lambda case, references, records, paid: asked.append(case) or alike, True)
     assert result.passed is True and asked == ["x"] and "without its comments and docstrings scored 1" in result.detail
 
 
