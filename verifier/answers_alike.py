@@ -5,9 +5,10 @@ docstrings, or with a comment of the validator's) was paid in full (:mod:`verifi
 
 Why in the verifier's layer: both sides ask the same question of the same records, and validation may not import
 the trainer. Both codes are stretches of the one text the check scores (the reference's code, a newline, then the
-program's), as ``run_response`` requires; the verdict is the check's own score: 1.0 alike, 0.0 not, no verdict where a
-run of the reference did not complete. Validation's check (:func:`answers_alike`) replays the verifier's requests of
-the case too, and scores what training's does not tell apart (:class:`Answered`).
+program's), as ``run_response`` requires; the verdict is the check's own score: 1.0 alike, 0.0 not, and in training no
+verdict where a run of the reference did not complete. Validation's check (:func:`answers_alike`) replays the
+verifier's requests of the case too, each run in a call of its own, and scores what training's does not tell apart
+(:class:`Answered`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ __all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFIN
            "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
-"""Seconds all the runs of one checking call may take together: each reference run half of what is left, 2 s for the
-first, the rest for the text's (a verify call's wall limit is 5 s by default)."""
+"""Seconds the runs of one checking call may take together: each reference run half of what is left, the rest for the
+text's (a verify call's wall limit is 5 s by default). Training's call holds every run; validation's one run each, so
+there the reference has 2 s. A bounded (validation's) check also stops comparing, and scores 0.0, past the call's wall
+less a share of its slack (``STOP``): the session-50 final read made 600 comparisons of 13 ms each, each under its
+step bound, run past the wall, which gave no score and no verdict."""
 CHECK = '''import json
 import math
 import re
@@ -43,10 +47,13 @@ CUT = {cut!r}
 NAME = {name!r}
 NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
+STOP = [math.inf]
 ''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
         return False
     for a, b in zip(want.calls, got.calls):
+        if MAX_STEPS and time.monotonic() > STOP[0]:
+            raise Costly("past the call's time")
         if a.ok and not (b.ok and alike(a.value, b.value)):
             return False
     if any(call.ok and call.value is not None for call in want.calls):
@@ -57,6 +64,10 @@ UNFINISHED = {unfinished!r}
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
+    if MAX_STEPS:  # (validation's: its comparisons stop short of the call's wall)
+        from envsynth_sandbox import run_limits
+        longest, slack = run_limits()
+        STOP[0] = time.monotonic() + longest + 1.5 * slack
     evidence = False
     for calls, stdin in RUNS:
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
@@ -130,11 +141,13 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
                   references: Sequence[ScoreResult], asked: Sequence[tuple[str, ScoreResult]],
                   paid: Sequence[ScoreResult] = ()) -> Answered:
     """Whether ``program``'s code answered as ``reference``'s code does, each run in a call of ``pool`` of its own (one
-    pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of the texts ``asked`` (each with its
-    call's result: the program, and what validation made of it, its twins and copies; :func:`reference_calls`), at
-    most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each whole; its calls
-    made to its own one function where it names it otherwise (:func:`verifier.called_names.own_function`, as training's
-    check calls it), or to the one the verifier called in the copy of it that it paid in full (the results ``paid``).
+    pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of
+    the texts ``asked`` (each with its call's result: the program, and what validation made of it, its twins and
+    copies; :func:`reference_calls`), at most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each
+    whole; its calls made to its own one function where it names it otherwise
+    (:func:`verifier.called_names.own_function`, as training's check calls it), or, beside public helpers, to the one
+    the verifier called in the copy it paid in full (the results ``paid``), where it called no other in the case as
+    written.
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
@@ -161,24 +174,30 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too).
     Past :data:`verifier.decoy_bounds.MAX_STEPS` steps a comparison says the case answered otherwise: a right case
     answers as the reference does, which costs one step, or in another order of a long list, which is no answer the
-    check can afford to forgive. Why the name from the copy paid in full (not the case as written): its ``K`` called
-    a right helper in the marked case and the wrong last function in the unmarked copy, and the case, called by the
-    helper, was excused; and its honest ``P6`` reads the TODO before running anything, so the case as written left
-    no records, while the copy it paid did."""
+    check can afford to forgive (open: a right list of 60,000 floats each within 1% of the reference's but not equal
+    costs a step each, and is answered otherwise). Why the name from the copy paid in full, and only where the
+    verifier called no other in the case as written: its ``K`` called a right helper in the marked case and the wrong
+    last function in the unmarked copy, and the case, called by the helper, was excused; its honest ``P6`` reads the
+    TODO before running anything, so the case as written left no records, while the copy it paid did; and the
+    session's final read mirrored ``K`` (the wrong function called in the case, the right one in the copy), which the
+    copy's name alone excused."""
     reference_code, code = (whole_code(text) for text in (reference, program))
     own_records = [record for result in references for record in result.run_requests or ()]
     own = replay_runs(own_records)
     left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
     name = called_name(own.every)
     made: list[list] = []
+    written: list[list] = []  # the verifier's runs of the case as written
     for text, result in asked:
         read = replay_runs(result.run_requests or ())
         left_out = left_out or bool(read.unreadable or read.blind or result.run_requests_dropped)
         made += reference_calls(read.every, text, name)
+        written += read.every if text == program else ()
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
     shown = called_name(replay_runs([record for result in paid for record in result.run_requests or ()]).every)
-    called = None if name is None else own_function(name, code, shown)
+    case = called_name(written)
+    called = None if name is None else own_function(name, code, shown if case in (None, shown) else None)
     results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE,
                                               MAX_STEPS),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
@@ -220,8 +239,8 @@ def _drawn(items: list, most: int, rng: random.Random) -> list:
 def reference_calls(runs: Sequence[list], text: str, name: str | None) -> list[list]:
     """``runs``, the verifier's requests of ``text``, with their calls made to ``name`` (the one name the verifier
     called in the reference) where they call the one function ``text`` defines under a name of its own
-    (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one function a reply defines asks
-    a case ``count_below`` what it asks the reference ``negatives`` (the review's ``any_name_helper_todo``)."""
+    (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one function a reply defines
+    asks a case ``count_below`` what it asks the reference ``negatives`` (the review's ``any_name_helper_todo``)."""
     own = called_name(runs)
     if name is None or own is None or own == name or own_function(name, whole_code(text), own) != own:
         return list(runs)

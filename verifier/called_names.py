@@ -11,13 +11,15 @@ groups 11 to 14), and the answers check would have found every right program so 
 So where the reference's requests call one name only, and a text defines no top-level function of that name but
 exactly one other (helpers named with a leading ``_`` aside), the text's replay and check call that one instead
 (:func:`renamed`). A text that defines the
-reference's name, or several functions, or none is called by the reference's name as before, and fails that call
+reference's name, or several functions (validation aside: :func:`own_function`'s ``called``), or none is called by the
+reference's name as before, and fails that call
 where it lacks it: a verifier that called a helper only the reference defines does not get to leave every text out
 (round 57). Parsing is of untrusted code on the trusted side, as the monitor's mutants do: a text that cannot be
 parsed within the interpreter's own limits renames nothing.
 
 Why in the verifier's layer: validation's answers check (:mod:`verifier.answers_alike`, asked of a failure case
-whose copy, without comments or with one of the validator's, was paid in full) calls a case the same way; before 1.40 it called the reference's name,
+whose copy, without comments or with one of the validator's, was paid in full) calls a case the same way; before
+1.40 it called the reference's name,
 and an honest verifier of the text of code (no ``TODO`` left) that pays whatever function a reply defines was
 rejected where the copied case named its function otherwise (session 47's final read).
 """

@@ -90,8 +90,9 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
     answers the verifier's requests as the reference does (``answered_alike``, asked of the case as written only
     then, with the results of the reference's calls, and of the case's, its twins' and its copies', whose records
-    say what the verifier asked each, and those of the copy paid in full, whose records name the function the verifier
-    called in it: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``: whether the reference is a program
+    say what the verifier asked each, and those of every call of the copy paid in full, whose records name the
+    function the verifier called in it: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``:
+    whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
 

@@ -1,7 +1,8 @@
 """What validation asks a failure case whose copy was paid in full (since 1.41, verifier/answers_alike.py): the
 verifier's requests of the reference (in every call of it that recorded them) and of the case, its twins and its copies,
-each run as the verifier made it, at most 32 runs of 512 calls drawn by validation's secret source; and "alike" on
-nothing, on part of the records, or with a run of the case alone the reference did not finish, excuses nothing.
+each run as the verifier made it, at most 32 runs drawn by validation's secret source (since 1.42 each whole, in a
+call of its own); and "alike" on nothing, on part of the records, or with a run the reference did not finish, excuses
+nothing.
 
 Validator 1.40 asked the case only what the verifier had asked its reference in its call alone, cut to training's 8
 runs of 64 calls. The session-48 review's HA/HH asked the reference only lists that the copied case answers alike, HF
@@ -140,6 +141,8 @@ def verify(response):
 '''
 """Hostile (the session-50 review's ``K``): x2, calling the first function of a marked text and the last of any other;
 its case (:data:`HELPER_FIRST`) is right in its first function and wrong in its last."""
+LAST_IN_MARKED = FIRST_IN_MARKED.replace("names[0] if marked else names[-1]", "names[-1] if marked else names[0]")
+"""Its mirror (the session-50 final read): the last function of a marked text, the first of any other."""
 HELPER_FIRST = (MARK + "def count_neg(xs):\n    return sum(1 for v in xs if v < 0)\n\n\n"
                 "def count_below(xs):\n    # TODO: the zero case\n    return sum(1 for v in xs if v <= 0)\n",
                 MARK + "def negatives(xs):\n    return -sum(x for x in xs if x < 0)\n")
@@ -190,9 +193,10 @@ def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("verifier", [FIRST_IN_MARKED, LAST_IN_MARKED], ids=["first-in-marked", "last-in-marked"])
 @pytest.mark.parametrize("seed", range(2))
-def test_a_case_is_called_by_the_function_the_verifier_called_in_the_copy_it_paid(pool, seed):
-    report = validated(pool, _task(FIRST_IN_MARKED, cases=HELPER_FIRST), seed)
+def test_a_case_the_verifier_called_by_other_functions_than_its_copy_is_not_excused(pool, verifier, seed):
+    report = validated(pool, _task(verifier, cases=HELPER_FIRST), seed)
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "failure_case_passes" in report.reasons and "otherwise than the reference" in detail
 
@@ -204,6 +208,15 @@ def test_a_comparison_past_its_steps_is_an_answer_otherwise(pool):
     reference = "def tagged(n, k):\n    return [[0] * n + [i] for i in range(k)]\n"
     case = "def tagged(n, k):\n    out = [[0] * n + [i] for i in range(k)]\n    out[-1][-1] = 999\n    return out[::-1]\n"
     record = json.dumps([[["tagged", [900, 256], {}]], ""])
+    assert answers_alike(pool, reference, random.Random(0), case, [_recorded(record)], []) is Answered.OTHERWISE
+
+
+@pytest.mark.sandbox
+def test_comparisons_past_the_calls_time_are_an_answer_otherwise(pool):
+    """The session-50 final read: each comparison under its bound (a list of 256 items in reverse order, 32,768 steps,
+    some 13 ms), 600 of them in one run, past the call's wall (1.42's first version: no verdict)."""
+    reference, case = "def same(xs):\n    return xs\n", "def same(xs):\n    return xs[::-1]\n"
+    record = json.dumps([[["same", [list(range(256))], {}]] * 600, ""])
     assert answers_alike(pool, reference, random.Random(0), case, [_recorded(record)], []) is Answered.OTHERWISE
 
 
@@ -240,9 +253,9 @@ def test_a_run_of_the_references_own_requests_it_does_not_finish_is_unfinished(p
 
 @pytest.mark.sandbox
 def test_each_run_has_a_call_and_its_time_of_its_own(pool):
-    """Three runs of 0.6 s on each side: 3.6 s in one call, past the test pool's wall limit (2 s, validation's call
-    budget); in a call each, 1.2 s."""
-    slow = "import time\n" + REFERENCE.replace("    count = 0  # so far\n", "    end = time.monotonic() + 0.6\n"
+    """Three runs of 0.45 s on each side: 2.7 s in one call, past the test pool's wall limit (2 s, validation's call
+    budget); in a call each, 0.9 s."""
+    slow = "import time\n" + REFERENCE.replace("    count = 0  # so far\n", "    end = time.monotonic() + 0.45\n"
                                                "    while time.monotonic() < end:\n        pass\n    count = 0\n")
     own = [_recorded(_record([n, -1])) for n in range(3)]
     right = slow.replace("x < 0", "x < -0.5")
@@ -374,12 +387,22 @@ def test_a_case_named_otherwise_is_called_by_its_name_whatever_else_it_was_asked
     assert "NAME = 'count_below'" in pool.sources[0]
 
 
-def test_beside_a_public_helper_the_case_is_called_by_the_name_called_in_the_copy_paid_not_the_case():
+def _named(case_records: tuple[str, ...]) -> str:
+    """The NAME line of the check of :data:`HELPER_FIRST`'s case, recorded ``case_records``, its copy ``count_below``."""
     pool = _Scoring(1.0)
-    asked = [(HELPER_FIRST[0], _recorded(json.dumps([[["count_neg", [[2]], {}]], ""])))]
-    answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [_recorded(_record([1]))], asked,
+    answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [_recorded(_record([1]))],
+                  [(HELPER_FIRST[0], _recorded(*case_records))],
                   [_recorded(json.dumps([[["count_below", [[2]], {}]], ""]))])
-    assert "NAME = 'count_below'" in pool.sources[0]
+    return next(line for line in pool.sources[0].splitlines() if line.startswith("NAME = "))
+
+
+def test_beside_a_public_helper_the_case_is_called_by_the_name_called_in_the_copy_paid():
+    assert _named(()) == "NAME = 'count_below'"
+    assert _named((json.dumps([[["count_below", [[3]], {}]], ""]),)) == "NAME = 'count_below'"
+
+
+def test_a_case_called_by_another_function_than_its_copy_keeps_the_references_name():
+    assert _named((json.dumps([[["count_neg", [[2]], {}]], ""]),)) == "NAME = None"
 
 
 def test_the_secret_source_is_drawn_only_where_the_runs_do_not_fit():
