@@ -153,6 +153,11 @@ def _task(verifier: str, reference: str = REFERENCE, cases: tuple[str, ...] = ()
     return spec.model_copy(update={"failure_cases": cases}) if cases else spec
 
 
+def _excused_by_its_text(report) -> None:
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+
+
 @pytest.fixture(scope="module")
 def pool():
     with validation_pool() as opened:
@@ -178,18 +183,14 @@ def test_a_case_answering_the_verifiers_requests_of_it_otherwise_than_the_refere
 @pytest.mark.parametrize("extra", [0, 300], ids=["a-few-calls", "hundreds-of-calls-in-one-run"])
 @pytest.mark.parametrize("seed", range(2))
 def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks_it(pool, extra, seed):
-    report = validated(pool, _task(NO_TODO.replace("EXTRA", str(extra)), cases=TODO_CASES), seed)
-    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
-    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+    _excused_by_its_text(validated(pool, _task(NO_TODO.replace("EXTRA", str(extra)), cases=TODO_CASES), seed))
 
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("verifier", [LAST_FUNCTION_NO_TODO, TODO_READ_FIRST], ids=["runs-then-reads", "reads-first"])
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_excused(pool, verifier, seed):
-    report = validated(pool, _task(verifier, cases=PUBLIC_HELPER_CASES), seed)
-    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
-    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
+    _excused_by_its_text(validated(pool, _task(verifier, cases=PUBLIC_HELPER_CASES), seed))
 
 
 @pytest.mark.sandbox
