@@ -17,8 +17,9 @@ import pytest
 from task_bank.spec import TaskSpec
 from verifier import Limits, ValidationConfig, Validator, open_pool
 from verifier.checks_probes import (RENAMED_SUFFIX, ProbeKind, build_probes, prompt_names, renamed_twins,
-                                   run_order, unpredictable_indices)
+                                   unpredictable_indices)
 from verifier.code_renaming import COMMON_NAMES, renamed
+from verifier.run_order import run_order
 
 SUM_LOOP = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x  # running sum\n    return result\n"
 
