@@ -195,9 +195,9 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
         written += read.every if text == program else ()
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    shown = called_name(replay_runs([record for result in paid for record in result.run_requests or ()]).every)
+    in_copy = called_name(replay_runs([record for result in paid for record in result.run_requests or ()]).every)
     case = called_name(written)
-    called = None if name is None else own_function(name, code, shown if case in (None, shown) else None)
+    called = None if name is None else own_function(name, code, in_copy if case in (None, in_copy) else None)
     results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE,
                                               MAX_STEPS),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])

@@ -51,8 +51,9 @@ def own_function(name: str, code: str, called: str | None = None) -> str | None:
     """The function of ``code`` to call in place of ``name``, the reference's: the one top-level function ``code``
     defines when it defines no function of that name, or the one whose name does not start with ``_`` beside helpers
     whose names do (the session-48 review: ``_digits`` beside ``count_below`` was called by the reference's name);
-    else ``called``, the one name the verifier itself called in ``code`` (validation knows it from the case's own
-    records), where ``code`` defines a top-level function of that name; None where the reference's name stays.
+    else ``called``, the one name the verifier itself called in ``code`` (validation reads it from the records of the
+    copy it paid in full), where ``code`` defines a top-level function of that name; None where the reference's name
+    stays.
 
     Why ``called`` (since 1.42): an honest verifier that calls the last function a reply defines called a right case's
     ``count_below``, beside its public helper ``is_negative``, and the check called the case by the reference's name,
@@ -69,7 +70,7 @@ def own_function(name: str, code: str, called: str | None = None) -> str | None:
         return None
     if len(public) == 1:
         return public[0]
-    return called if called is not None and called != name and called in defined else None
+    return called if called in defined else None  # (never ``name``: that returned above)
 
 
 def _binds(tree: ast.Module, name: str) -> bool:

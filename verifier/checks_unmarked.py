@@ -50,11 +50,11 @@ _SHOWN = {UNMARKED_SUFFIX: "without its comments and docstrings",
 
 
 def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
-                       prefix: str) -> tuple[str, float, str, float] | None:
+                       prefix: str) -> tuple[str, float, str, float, str] | None:
     """The first copy (``ProbeKind.UNMARKED``; without marks before commented) of a probe whose label starts with
     ``prefix`` that was paid at least 1.0 - ``margin`` and more than ``margin`` above the probe as written, each at
     its highest over the calls: (the written probe's label, its score, how the copy differs from it, the copy's
-    score); else None."""
+    score, the copy's label); else None."""
     best: dict[str, float] = {}
     for probe, result in pairs:
         best[probe.label] = max(best.get(probe.label, 0.0), result.score or 0.0)
@@ -64,7 +64,7 @@ def unmarked_paid_more(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                 written = probe.label.removesuffix(suffix)
                 if written in best and best[probe.label] >= 1.0 - margin and \
                         best[probe.label] - best[written] > margin:
-                    return written, best[written], shown, best[probe.label]
+                    return written, best[written], shown, best[probe.label], probe.label
     return None
 
 
@@ -75,7 +75,7 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
     paid = unmarked_paid_more(pairs, margin, MUTANT_LABEL)
     if paid is None:
         return None
-    written, before, shown, after = paid
+    written, before, shown, after, _ = paid
     return CheckResult(name="mutants", passed=False, reason="mutant_passes", scores=scores,
                        detail=f"{written} (a one-token change of the reference) scored {before:g}, and the same "
                               f"program {shown} scored {after:g}: {_PAY_BY_DEEDS}")
@@ -123,7 +123,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     paid = unmarked_paid_more(pairs, margin, FAILURE_LABEL)
     if paid is None:
         return passed
-    written, before, shown, after = paid
+    written, before, shown, after, copy = paid
     unrun = program and any(r.ran_response for _, r in pairs) and not any(
         r.ran_response for p, r in pairs if p.kind is ProbeKind.REFERENCE)
     if unrun:
@@ -131,7 +131,6 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                "it binds, nor ran it as a script that does more than define): nothing it asked of the reference can "
                "tell whether the case answers as the reference does")
     else:
-        copy = written + next(suffix for suffix, how in _SHOWN.items() if how == shown)
         alike = answered_alike(next(p.response for p, _ in pairs if p.label == written),
                                [r for p, r in pairs if p.kind is ProbeKind.REFERENCE],
                                [(p.response, r) for p, r in pairs
