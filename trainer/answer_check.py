@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verifier.called_names import renamed
+from verifier.called_names import called_name, renamed
 from trainer.scoring import ScoringPool
 from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
 from verifier.answers_alike import verdict as checked
@@ -98,7 +98,7 @@ class AnswerCheck:
         task and name (at most :data:`MAX_CHECKED` kept)."""
         source = self._checks.get((task_id, name))
         if source is None:
-            source = check_source(runs, reference_code, name)
+            source = check_source(runs, reference_code, None if name is None else {called_name(runs): name})
             if len(self._checks) < MAX_CHECKED:
                 self._checks[task_id, name] = source
         return source

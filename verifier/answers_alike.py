@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.called_names import called_name, own_function, with_name
+from verifier.called_names import aligned_names, called_name, names_of, own_function, with_name, with_names
 from verifier.decoy_bounds import MAX_STEPS
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
+__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "judged_names",
            "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 CHECK_BUDGET_S = 4.0
@@ -44,7 +44,7 @@ from envsynth_sandbox import run_response
 
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
-NAME = {name!r}
+NAMES = {names!r}
 NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
 STOP = [math.inf]
@@ -75,7 +75,7 @@ def verify(response):
             if UNFINISHED is None:
                 raise Uncompared("the reference's run ended " + want.outcome)
             return UNFINISHED
-        asked = calls if NAME is None else [[NAME, args, kwargs] for _, args, kwargs in calls]
+        asked = [[NAMES.get(name, name), args, kwargs] for name, args, kwargs in calls]
         got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
         try:
             if got.outcome == "timeout" or not answered_alike(want, got):
@@ -87,8 +87,8 @@ def verify(response):
     return 1.0 if evidence else NOTHING
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
-code ends in the text it scores (that code, a newline, then the text's code), and the name the text's calls are
-made to where its one function has a name of its own (:mod:`verifier.called_names`; None: the reference's). A
+code ends in the text it scores (that code, a newline, then the text's code), and the names the text's calls are
+made to in place of the reference's (:mod:`verifier.called_names`; a name not in the map is called as recorded). A
 stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``NOTHING``: the
 score where the runs compared nothing (no call of the reference returned a value, and it printed nothing);
 ``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
@@ -127,13 +127,14 @@ class Answered(Enum):
     # (dropped past the records' region, unreadable, or shrunk past what any other record measures: ``blind``)
 
 
-def check_source(runs: Sequence[list], reference_code: str, name: str | None = None, nothing: float = 1.0,
-                 unfinished: float | None = None, max_steps: int = 0) -> str:
+def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, str] | None = None,
+                 nothing: float = 1.0, unfinished: float | None = None, max_steps: int = 0) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
-    ``reference_code``, the name the text's calls are made to (None: as in ``runs``), the score where nothing was
-    compared, the score where a run of the reference did not complete (None: no verdict), and the steps one
-    comparison may take (0: no bound; past them the text answered otherwise)."""
-    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S, name=name,
+    ``reference_code``, the names the text's calls are made to in place of those ``runs`` call (None: as in
+    ``runs``), the score where nothing was compared, the score where a run of the reference did not complete (None:
+    no verdict), and the steps one comparison may take (0: no bound; past them the text answered otherwise)."""
+    return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S,
+                        names=dict(names or {}),
                         nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
 
 
@@ -185,20 +186,18 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     own_records = [record for result in references for record in result.run_requests or ()]
     own = replay_runs(own_records)
     left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
-    name = called_name(own.every)
+    read = [(text, result, replay_runs(result.run_requests or ())) for text, result in asked]
+    written = [run for text, _, runs in read if text == program for run in runs.every]  # of the case as written
+    names = judged_names(code, own.every, replay_runs([record for result in paid
+                                                       for record in result.run_requests or ()]).every, written)
+    back = {other: name for name, other in names.items()}
     made: list[list] = []
-    written: list[list] = []  # the verifier's runs of the case as written
-    for text, result in asked:
-        read = replay_runs(result.run_requests or ())
-        left_out = left_out or bool(read.unreadable or read.blind or result.run_requests_dropped)
-        made += reference_calls(read.every, text, name)
-        written += read.every if text == program else ()
+    for text, result, runs in read:
+        left_out = left_out or bool(runs.unreadable or runs.blind or result.run_requests_dropped)
+        made += reference_calls(runs.every, text, called_name(own.every), back)
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    in_copy = called_name(replay_runs([record for result in paid for record in result.run_requests or ()]).every)
-    case = called_name(written)
-    called = None if name is None else own_function(name, code, in_copy if case in (None, in_copy) else None)
-    results = pool.score_batch([(check_source([run], reference_code, called, UNCOMPARED_SCORE, UNFINISHED_SCORE,
+    results = pool.score_batch([(check_source([run], reference_code, names, UNCOMPARED_SCORE, UNFINISHED_SCORE,
                                               MAX_STEPS),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
     found = {_found(result) for result in results}
@@ -236,11 +235,40 @@ def _drawn(items: list, most: int, rng: random.Random) -> list:
     return items if len(items) <= most else [items[at] for at in sorted(rng.sample(range(len(items)), most))]
 
 
-def reference_calls(runs: Sequence[list], text: str, name: str | None) -> list[list]:
-    """``runs``, the verifier's requests of ``text``, with their calls made to ``name`` (the one name the verifier
-    called in the reference) where they call the one function ``text`` defines under a name of its own
-    (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one function a reply defines
-    asks a case ``count_below`` what it asks the reference ``negatives`` (the review's ``any_name_helper_todo``)."""
+def judged_names(code: str, own: Sequence[list], copy: Sequence[list], written: Sequence[list]) -> dict[str, str]:
+    """The names a case whose code is ``code`` is called by in place of the reference's, given the verifier's runs of
+    the reference (``own``), of the copy it paid in full (``copy``) and of the case as written (``written``): those
+    the verifier called in the copy where it asked it what it asked the reference
+    (:func:`verifier.called_names.aligned_names`), where it called no other name in the case as written and called
+    none there otherwise than in the copy; else (as 1.42) the one name called in the reference mapped to the case's
+    own one function (:func:`verifier.called_names.own_function`), or beside public helpers to the one name called in
+    the copy where the case as written called that one or none; else none.
+
+    Why the case as written must agree (since 1.42 for one name): the session-50 review's ``K`` called a right helper
+    in the marked case and the wrong last function in the copy; its final read the mirror; a verifier that calls a
+    case's functions otherwise than its copy's, or swaps two names between them, did not judge the two alike, and
+    what it paid in the copy is not what the case is checked by."""
+    names = aligned_names(own, copy)
+    if names:
+        in_case = aligned_names(copy, written)
+        if in_case is not None and all(name == other for name, other in in_case.items()) and \
+                names_of(written) <= set(names.values()):
+            return names
+    name, in_copy, case = called_name(own), called_name(copy), called_name(written)
+    called = None if name is None else own_function(name, code, in_copy if case in (None, in_copy) else None)
+    return {} if called is None else {name: called}
+
+
+def reference_calls(runs: Sequence[list], text: str, name: str | None, back: Mapping[str, str] | None = None
+                    ) -> list[list]:
+    """``runs``, the verifier's requests of ``text``, with their calls made to the reference's names: through ``back``
+    (the case's names to the reference's: :func:`judged_names` inverted) where it maps every name they call; else to
+    ``name`` (the one name the verifier called in the reference) where they call the one function ``text`` defines
+    under a name of its own (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one
+    function a reply defines asks a case ``count_below`` what it asks the reference ``negatives`` (the review's
+    ``any_name_helper_todo``)."""
+    if back and names_of(runs) and names_of(runs) <= set(back):
+        return with_names(runs, back)
     own = called_name(runs)
     if name is None or own is None or own == name or own_function(name, whole_code(text), own) != own:
         return list(runs)

@@ -27,11 +27,12 @@ rejected where the copied case named its function otherwise (session 47's final 
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Sequence
 
 from task_bank.code_sinks import name_bindings
 
-__all__ = ["called_name", "own_function", "renamed", "with_name"]
+__all__ = ["aligned_names", "called_name", "names_of", "own_function", "renamed", "with_name", "with_names"]
 
 
 def called_name(runs: Sequence[list]) -> str | None:
@@ -79,6 +80,46 @@ def _binds(tree: ast.Module, name: str) -> bool:
     already, and is called by it (:func:`task_bank.code_sinks.name_bindings` reads each statement)."""
     return any(name in name_bindings(node) for node in tree.body
                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def names_of(runs: Sequence[list]) -> set[str]:
+    """Every name ``runs`` (each ``[calls, stdin]``) call."""
+    return {name for calls, _ in runs for name, _, _ in calls}
+
+
+def aligned_names(runs: Sequence[list], others: Sequence[list]) -> dict[str, str] | None:
+    """The names ``others`` call in place of those ``runs`` call, read off the runs of the two that make the same
+    requests (each call's arguments and keyword arguments, in order, and the standard input) under whatever names: a
+    one-to-one map, empty where no run of ``others`` makes the requests of one of ``runs``, None where the runs so
+    paired map a name two ways, or two names to one.
+
+    Why (validation's answers check, since 1.43): a verifier of a task whose prompt names no function calls whatever
+    a reply defines, and the names it called in the copy of a failure case it paid in full, where it asked the copy
+    what it asked its reference, are the functions it judged the copy by. The session-50 review's honest ``P2`` (a
+    helper of the case named like the reference's function) and ``P3`` (two functions of any names, called by
+    position) were called by the reference's names, answered otherwise and were rejected. Pairing by the requests,
+    not by order alone, leaves a verifier that asked the copy something else without a map: its names say nothing of
+    which function answers which request."""
+    by_requests: dict[str, set[tuple[str, ...]]] = {}
+    for calls, stdin in runs:
+        by_requests.setdefault(_requests(calls, stdin), set()).add(tuple(name for name, _, _ in calls))
+    found: dict[str, str] = {}
+    for calls, stdin in others:
+        for names in by_requests.get(_requests(calls, stdin), ()):
+            for name, other in zip(names, (each for each, _, _ in calls)):
+                if found.setdefault(name, other) != other:
+                    return None
+    return found if len(set(found.values())) == len(found) else None
+
+
+def _requests(calls: Sequence[list], stdin: str) -> str:
+    """What a run asks, its names aside."""
+    return json.dumps([[[args, kwargs] for _, args, kwargs in calls], stdin], sort_keys=True)
+
+
+def with_names(runs: Sequence[list], names: dict[str, str]) -> list[list]:
+    """``runs`` with every call of a name in ``names`` made to the name it maps to."""
+    return [[[[names.get(name, name), args, kwargs] for name, args, kwargs in calls], stdin] for calls, stdin in runs]
 
 
 def with_name(runs: Sequence[list], name: str | None) -> list[list]:

@@ -58,7 +58,7 @@ from verifier.weak_requests import recorded_weak
 from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
 from verifier.written_verdicts import asked_otherwise, judged_by_own_requests, paid_beyond, paid_told_apart
 
-VALIDATOR_VERSION = "1.42"
+VALIDATOR_VERSION = "1.43"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 

@@ -385,25 +385,25 @@ def test_a_case_named_otherwise_is_called_by_its_name_whatever_else_it_was_asked
     case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
     made = json.dumps([[["negatives", [[2]], {}], ["count_below", [[3]], {}]], ""])
     answers_alike(pool, REFERENCE, random.Random(0), case, [_recorded(_record([1]))], [(case, _recorded(made))])
-    assert "NAME = 'count_below'" in pool.sources[0]
+    assert "NAMES = {'negatives': 'count_below'}" in pool.sources[0]
 
 
 def _named(case_records: tuple[str, ...]) -> str:
-    """The NAME line of the check of :data:`HELPER_FIRST`'s case, recorded ``case_records``, its copy ``count_below``."""
+    """The NAMES line of the check of :data:`HELPER_FIRST`'s case, recorded ``case_records``, its copy ``count_below``."""
     pool = _Scoring(1.0)
     answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [_recorded(_record([1]))],
                   [(HELPER_FIRST[0], _recorded(*case_records))],
                   [_recorded(json.dumps([[["count_below", [[2]], {}]], ""]))])
-    return next(line for line in pool.sources[0].splitlines() if line.startswith("NAME = "))
+    return next(line for line in pool.sources[0].splitlines() if line.startswith("NAMES = "))
 
 
 def test_beside_a_public_helper_the_case_is_called_by_the_name_called_in_the_copy_paid():
-    assert _named(()) == "NAME = 'count_below'"
-    assert _named((json.dumps([[["count_below", [[3]], {}]], ""]),)) == "NAME = 'count_below'"
+    assert _named(()) == "NAMES = {'negatives': 'count_below'}"
+    assert _named((json.dumps([[["count_below", [[3]], {}]], ""]),)) == "NAMES = {'negatives': 'count_below'}"
 
 
 def test_a_case_called_by_another_function_than_its_copy_keeps_the_references_name():
-    assert _named((json.dumps([[["count_neg", [[2]], {}]], ""]),)) == "NAME = None"
+    assert _named((json.dumps([[["count_neg", [[2]], {}]], ""]),)) == "NAMES = {}"
 
 
 def test_the_secret_source_is_drawn_only_where_the_runs_do_not_fit():

@@ -113,7 +113,7 @@ RECORDED = ScoreResult(outcome=Outcome.SCORED, score=1.0, ran_response=True,
 def test_a_case_whose_one_function_has_a_name_of_its_own_is_called_by_it():
     pool = _Recording()
     answers_alike(pool, REFERENCE, random.Random(0), NAMED_TODO_CASES[1], [RECORDED], [])
-    assert "NAME = 'count_below'" in pool.sources[0]
+    assert "NAMES = {'negatives': 'count_below'}" in pool.sources[0]
 
 
 @pytest.fixture(scope="module")
