@@ -32,9 +32,9 @@ __all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFIN
 CHECK_BUDGET_S = 4.0
 """Seconds the runs of one checking call may take together: each reference run half of what is left, the rest for the
 text's (a verify call's wall limit is 5 s by default). Training's call holds every run; validation's one run each, so
-there the reference has 2 s. A bounded (validation's) check also stops comparing, and scores 0.0, past the call's wall
-less a share of its slack (``STOP``): the session-50 final read made 600 comparisons of 13 ms each, each under its
-step bound, run past the wall, which gave no score and no verdict."""
+there the reference has 2 s. A bounded check (validation's; training's since 1.43) also stops comparing, and scores
+0.0, past the call's wall less a share of its slack (``STOP``): the session-50 final read made 600 comparisons of 13
+ms each, each under its step bound, run past the wall, which gave no score and no verdict."""
 CHECK = '''import json
 import math
 import re
@@ -64,7 +64,7 @@ STOP = [math.inf]
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
-    if MAX_STEPS:  # (validation's: its comparisons stop short of the call's wall)
+    if MAX_STEPS:  # (a bounded check's comparisons stop short of the call's wall)
         from envsynth_sandbox import run_limits
         longest, slack = run_limits()
         STOP[0] = time.monotonic() + longest + 1.5 * slack
@@ -145,10 +145,8 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     pool call in all), the runs the verifier made of the reference (the records of ``references``, its calls) and of
     the texts ``asked`` (each with its call's result: the program, and what validation made of it, its twins and
     copies; :func:`reference_calls`), at most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each
-    whole; its calls made to its own one function where it names it otherwise
-    (:func:`verifier.called_names.own_function`, as training's check calls it), or, beside public helpers, to the one
-    the verifier called in the copy it paid in full (the results ``paid``), where it called no other in the case as
-    written.
+    whole; its calls made to the names the verifier called in the copy it paid in full (the results ``paid``), where
+    the case as written agrees, else to its own one function where it names it otherwise (:func:`judged_names`).
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
@@ -170,13 +168,14 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     so a run it does not finish there says the reference does not answer what the verifier asked: ``UNFINISHED``
     (under the default 5 s wall limit; a pool whose wall is validation's 2 s budget, as the tests' is, gives a run 1 s).
 
-    Why a comparison has a bound here (since 1.42; training's has none): the session-50 review's ``C1``-``C3`` had
+    Why a comparison has a bound here (since 1.42; training's since 1.43): the session-50 review's ``C1``-``C3`` had
     the case answer 256 lists of 901 items, in another order and one tag wrong, whose comparison in any order took 30
-    million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too).
-    Past :data:`verifier.decoy_bounds.MAX_STEPS` steps a comparison says the case answered otherwise: a right case
-    answers as the reference does, which costs one step, or in another order of a long list, which is no answer the
-    check can afford to forgive (open: a right list of 60,000 floats each within 1% of the reference's but not equal
-    costs a step each, and is answered otherwise). Why the name from the copy paid in full, and only where the
+    million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too;
+    since 1.43 items equal to one of the other's are paired first, a step each, and ``C1`` costs one comparison of
+    two lists). Past :data:`verifier.decoy_bounds.MAX_STEPS` steps a comparison says the case answered otherwise: a
+    right case answers as the reference does, which costs one step, or in another order, a step an item (open: a
+    right list of 60,000 floats each within 1% of the reference's but not equal costs a step each, and is answered
+    otherwise). Why the name from the copy paid in full, and only where the
     verifier called no other in the case as written: its ``K`` called a right helper in the marked case and the wrong
     last function in the unmarked copy, and the case, called by the helper, was excused; its honest ``P6`` reads the
     TODO before running anything, so the case as written left no records, while the copy it paid did; and the

@@ -3,6 +3,7 @@ the test's own process): alike answers a verifier would accept, and a bound on i
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -14,6 +15,7 @@ from verifier.lenient_compare import COMPARE
 def _compare(max_steps: int = 0, rel_tol: float = 1e-4) -> dict:
     namespace: dict = {"math": math, "re": re}
     exec(compile(COMPARE.format(rel_tol=rel_tol, max_steps=max_steps), "<compare>", "exec"), namespace)
+    namespace["json"] = json
     return namespace
 
 
@@ -29,8 +31,27 @@ def test_a_comparison_past_its_steps_raises_costly():
     compare = _compare(max_steps=50_000)
     rows = [[0] * 900 + [at] for at in range(256)]
     with pytest.raises(compare["Costly"]):
-        compare["alike"](rows, rows[::-1])
+        compare["alike"](rows, [[0] * 900 + [at + 1_000] for at in range(256)][::-1])
     assert compare["alike"]([[0] * 10 + [at] for at in range(20)], [[0] * 10 + [at] for at in range(20)][::-1])
+
+
+def test_items_equal_to_one_of_the_others_are_paired_first_a_step_each():
+    """Since validator 1.43: compared each with each, a right answer of 256 long lists in another order was past the
+    bound (the rows above, in reverse: 30 million steps), and so was the session-50 review's ``C1`` (one tag wrong),
+    which now costs one comparison of two lists."""
+    compare = _compare(max_steps=50_000)
+    rows = [[0] * 900 + [at] for at in range(256)]
+    wrong = [list(row) for row in rows[::-1]]
+    wrong[0][-1] = 999
+    steps = [0]
+    assert compare["alike"](rows, rows[::-1], 0, steps) and steps[0] < 2_000
+    steps = [0]
+    assert not compare["alike"](rows, wrong, 0, steps) and steps[0] < 3_000
+
+
+def test_items_alike_but_not_equal_are_still_paired_each_with_each():
+    alike = _compare(rel_tol=0.01)["alike"]
+    assert alike([1.0, 2.0, [3, 4], {"a": 1}], [{"a": 1.0}, [3.0, 4], 2.01, 1]) and not alike([1, 2], [2, 2])
 
 
 def test_no_bound_where_max_steps_is_zero():
