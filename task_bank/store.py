@@ -28,7 +28,8 @@ from task_bank.dedup import DedupConfig, DedupKeys, Match, compute_keys, find_du
 from task_bank.errors import BankError
 from task_bank.environment_store import EnvironmentStore
 from task_bank.evaluations import EvaluationStore
-from task_bank.migrations import BANK_SCHEMA_VERSION, migrate
+from task_bank.migrations import BANK_SCHEMA_VERSION
+from task_bank.migrator import migrate
 from task_bank.minhash import Banding, optimal_banding
 from task_bank.provenance import Provenance, utcnow
 from task_bank.records import TaskRecord, TaskSplit, TaskStatus
