@@ -12,7 +12,8 @@ import ast
 from collections.abc import Callable, Iterator
 
 from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
-                                  SINKS, collect_aliases, constant_module, module_allowed, qualname, writes_files)
+                                  SINKS, collect_aliases, constant_module, module_allowed, qualname)
+from task_bank.file_writes import writes_files
 
 __all__ = ["SINK_METHODS", "TaintReader", "taint_findings"]
 
