@@ -61,6 +61,9 @@ LOADS = tuple(f"{m}.{f}" for m in ("pickle", "_pickle", "cPickle", "dill", "clou
 """Loaders flagged on any argument: a constant pickle imports any module by name (one written at run time)."""
 CODE_RUNNERS = frozenset({"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"})
 """Builtins whose code argument must be a clean string constant (see ``response_exec``)."""
+SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
+                          "run_docstring_examples", "interact"})
+"""Methods of interpreters and loaders that run the code handed to them."""
 
 
 def module_allowed(name: str, libraries: Iterable[str]) -> bool:

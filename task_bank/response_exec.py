@@ -37,8 +37,9 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank.code_sinks import BUILTIN_SINKS, SINK_PREFIXES, SINKS, collect_aliases, forbidden_imports, qualname
-from task_bank.exec_taint import SINK_METHODS, taint_findings
+from task_bank.code_sinks import (BUILTIN_SINKS, SINK_METHODS, SINK_PREFIXES, SINKS, collect_aliases, forbidden_imports,
+                                  qualname)
+from task_bank.exec_taint import taint_findings
 from task_bank.file_writes import shadowing, writes_files
 from task_bank.reflective_access import reflective_access
 
