@@ -38,7 +38,7 @@ from transformers import TrainerCallback  # noqa: E402
 
 from task_bank import TaskSpec  # noqa: E402
 from task_bank.store import Bank  # noqa: E402
-from trainer.config import load_config  # noqa: E402
+from trainer.config_loader import load_config  # noqa: E402
 from trainer.grpo import train  # noqa: E402
 
 PROBLEMS = {

@@ -23,11 +23,11 @@ from pathlib import Path
 from rich.console import Console
 
 from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, existing_bank, json_text,
-                                   missing_file, run_command, text_console, whole_number)
+                                   missing_file, print_import_report, run_command, text_console, whole_number)
 from task_bank.environment_cli import (add_environment_rows, import_commands, show_environment,
                                       write_environments)
 from task_bank.errors import InputError
-from task_bank.jsonl import ImportReport, export_jsonl, import_jsonl
+from task_bank.jsonl import export_jsonl, import_jsonl
 from task_bank.records import TaskRecord, TaskStatus
 from task_bank.store import Bank
 from task_bank.tables import print_runs, show_task, stats_table, task_list_table
@@ -177,16 +177,6 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                               on_commit=progress if args.progress else None)
     print_import_report(report, as_json=args.json)
     return 1 if report.problems else 0
-
-
-def print_import_report(report: ImportReport, *, as_json: bool) -> None:
-    """JSON on stdout, or the summary on stdout and each bad line on stderr (shared with ``verifier import``)."""
-    if as_json:
-        emit_json(report.model_dump(mode="json"))
-        return
-    print(report.summary())
-    for problem in report.problems:
-        print(problem, file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:

@@ -12,6 +12,8 @@ and the ``synth`` commands cannot drift apart:
   (``ENVSYNTH_DEBUG=1`` re-raises it with its traceback).
 - :func:`one_line`: a pydantic ValidationError as one line naming the field, or the command-line flag that set it.
 - :func:`emit_json`: one JSON document on stdout that never crashes on text that is not valid Unicode.
+- :func:`print_import_report`: what ``python -m task_bank import`` and ``python -m verifier import`` print after
+  an import, in one shape.
 - :func:`whole_number`, :func:`text_console`, :func:`yes_no`: counts in range, and output that never reads data as
   markup.
 
@@ -36,6 +38,7 @@ from rich.text import Text
 
 from task_bank.errors import BackendError, BankError, EnvsynthError, InputError, SandboxError
 from task_bank.exit_codes import EXIT_FAILED, exit_code
+from task_bank.jsonl import ImportReport
 from task_bank.safe_text import escape_controls
 from task_bank.store import Bank
 
@@ -190,6 +193,16 @@ def emit_json(obj: object, *, indent: int | None = None) -> None:
     """Print one JSON document on stdout (plain print: nothing may wrap or colour machine output)."""
     sys.stdout.write(json_text(obj, indent=indent) + "\n")
     sys.stdout.flush()
+
+
+def print_import_report(report: ImportReport, *, as_json: bool) -> None:
+    """JSON on stdout, or the summary on stdout and each bad line on stderr (shared with ``verifier import``)."""
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+        return
+    print(report.summary())
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
 
 
 @contextmanager

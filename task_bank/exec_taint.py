@@ -11,14 +11,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_PREFIXES,
-                                  SINKS, collect_aliases, constant_module, module_allowed, qualname, writes_files)
+from task_bank.code_sinks import (ALWAYS, ATTRIBUTE_SINKS, BUILTIN_SINKS, CODE_RUNNERS, IMPORTERS, LOADS, SINK_METHODS,
+                                  SINK_PREFIXES, SINKS, collect_aliases, constant_module, module_allowed, qualname)
+from task_bank.file_writes import writes_files
 
-__all__ = ["SINK_METHODS", "TaintReader", "taint_findings"]
+__all__ = ["TaintReader", "taint_findings"]
 
-SINK_METHODS = frozenset({"runsource", "runcode", "push", "exec_module", "load_module", "runctx", "runcall",
-                          "run_docstring_examples", "interact"})
-"""Methods of interpreters and loaders that run the code handed to them."""
 _FILE_LOADERS = ("importlib.", "runpy.", "subprocess.", "builtins.__import__", "os.")
 _FIXPOINT_ROUNDS = 12
 _Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef

@@ -19,7 +19,7 @@ What counts (a *taint* reading: the parameters of ``verify`` and everything comp
     .runsource / .runcode / .push / .exec_module ...     methods of interpreters and loaders, on derived values
     a file written (of anything), then any loader        ``open(p, 'w').write(code)`` ... ``runpy.run_path(p)``
                                                          (writes to ``sys.stderr`` or an ``io.StringIO`` are no
-                                                         file: ``code_sinks.writes_files``)
+                                                         file: ``file_writes.writes_files``)
     an import the sandbox cannot satisfy                 :mod:`task_bank.code_sinks`: ``import solution``; with
                                                          a file written: any late import (a file shadows it)
 
@@ -37,9 +37,10 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from task_bank.code_sinks import (BUILTIN_SINKS, SINK_PREFIXES, SINKS, collect_aliases, forbidden_imports, qualname,
-                                  shadowing, writes_files)
-from task_bank.exec_taint import SINK_METHODS, taint_findings
+from task_bank.code_sinks import (BUILTIN_SINKS, SINK_METHODS, SINK_PREFIXES, SINKS, collect_aliases, forbidden_imports,
+                                  qualname)
+from task_bank.exec_taint import taint_findings
+from task_bank.file_writes import shadowing, writes_files
 from task_bank.reflective_access import reflective_access
 
 RESPONSE_EXEC_KEY = "allow_response_exec"

@@ -4,7 +4,7 @@
 ``--config``, ``--resume``, ``--set`` and ``--lora`` with one meaning, written here once (``--bank`` and ``--json``
 come from :mod:`task_bank.cli_support`, as in every envsynth command). Each trainer adds its own shortcut flags, each
 setting one config field, and the config is built in one order: defaults < ``--config`` file < plain flags <
-``--set`` overrides (:func:`trainer.config.load_config` validates and explains any fault).
+``--set`` overrides (:func:`trainer.config_loader.load_config` validates and explains any fault).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from task_bank.cli_support import add_bank_args, default_bank
-from trainer.config import C, load_config, parse_override
+from trainer.config_loader import C, load_config, parse_override
 
 
 def add_run_args(parser: argparse.ArgumentParser, set_example: str) -> None:

@@ -6,7 +6,7 @@ The loss and the teacher are TRL's business: the ``[sdft]`` section is handed to
 is usable without a line here, and TRL's own checks judge the values. A field TRL does not know is refused with a
 did-you-mean, and the few fields envsynth sets from its own settings (where to write, the device, the dtype) are
 refused with the setting to use instead. Everything else is a typed section, read and overridden exactly as
-``trainer.grpo``'s config is (:func:`trainer.config.load_config`).
+``trainer.grpo``'s config is (:func:`trainer.config_loader.load_config`).
 """
 
 from __future__ import annotations

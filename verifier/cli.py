@@ -30,9 +30,8 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from task_bank.cli import print_import_report
-from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, run_command, text_console,
-                                   missing_file, whole_number, yes_no)
+from task_bank.cli_support import (add_bank_args, bank_for_writing, bank_path, emit_json, print_import_report,
+                                   run_command, text_console, missing_file, whole_number, yes_no)
 from task_bank.lines import BadLine, ParsedLine, read_jsonl
 from task_bank.errors import InputError, SandboxError
 from task_bank.environment import AnyLine, EnvironmentSpec

@@ -9,7 +9,7 @@ import pytest
 from safetensors.torch import load_file
 from transformers import AutoTokenizer
 
-from trainer.config import load_config
+from trainer.config_loader import load_config
 from trainer.env_grpo import read_environments, train_environments
 from trainer.tiny_model import tool_template
 

@@ -12,7 +12,8 @@ from task_bank.exit_codes import EXIT_BANK, EXIT_SANDBOX
 from task_bank.provenance import Provenance
 from task_bank.records import TaskSplit
 from task_bank.store import Bank
-from trainer.config import HeldoutSection, load_config
+from trainer.config import HeldoutSection
+from trainer.config_loader import load_config
 from trainer.grpo import build_parser, config_from_args, train
 from trainer.heldout_eval import (HELDOUT_CURVES, HeldoutEvalCallback, ReplayFailed, ReplayFigures,
                                   RetentionFigure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from task_bank.cli import main as task_bank_main
-from task_bank.migrations import applied_migrations
+from task_bank.migrator import applied_migrations
 from task_bank.records import TaskSplit, TaskStatus
 from task_bank.store import Bank
 

@@ -8,7 +8,8 @@ import pytest
 
 from task_bank.codec import parse_time
 from task_bank.errors import SchemaVersionError
-from task_bank.migrations import BANK_SCHEMA_VERSION, MIGRATIONS, applied_migrations, migrate
+from task_bank.migrations import BANK_SCHEMA_VERSION, MIGRATIONS
+from task_bank.migrator import applied_migrations, migrate
 from task_bank.store import Bank
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from task_bank import ConfigError
-from trainer.config import load_config, parse_override
+from trainer.config_loader import load_config, parse_override
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {"policy": "tiny", "bank": "bank.db", "output": "out"}

@@ -10,7 +10,7 @@ import pytest
 from task_bank import TaskSpec
 from task_bank.errors import ConfigError
 from task_bank.store import Bank
-from trainer.config import load_config
+from trainer.config_loader import load_config
 from trainer.grpo import TrainSummary, train
 
 ROOT = Path(__file__).resolve().parents[2]

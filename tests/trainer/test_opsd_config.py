@@ -10,7 +10,7 @@ import pytest
 from task_bank import ConfigError
 from trainer.opsd import build_parser, config_from_args
 from trainer.opsd_config import OpsdConfig, sdft_arguments
-from trainer.config import load_config
+from trainer.config_loader import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {"policy": "tiny", "bank": "bank.db", "output": "out", "device": "cpu"}

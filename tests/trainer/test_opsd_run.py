@@ -16,7 +16,7 @@ from transformers import TrainerCallback
 
 from task_bank import FailureRecord, Provenance, TaskSpec, TaskSplit
 from task_bank.store import Bank
-from trainer.config import load_config
+from trainer.config_loader import load_config
 from trainer.opsd import GAP_FILE, OpsdSummary, main, train
 from trainer.opsd_config import OpsdConfig
 from trainer.self_teacher import SelfTeacherGap

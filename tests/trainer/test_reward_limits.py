@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from task_bank import ConfigError
-from trainer.config import REMOVED_LIMITS, RewardSection, TrainConfig, load_config
+from trainer.config import REMOVED_LIMITS, RewardSection, TrainConfig
+from trainer.config_loader import load_config
 from trainer.opsd_config import OpsdConfig
 from verifier import Limits
 

@@ -17,7 +17,8 @@ from transformers import TrainerCallback
 
 from task_bank import TaskSpec, TrainingStat
 from task_bank.store import Bank
-from trainer.config import TrainConfig, load_config
+from trainer.config import TrainConfig
+from trainer.config_loader import load_config
 from trainer.grpo import TrainSummary, train
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
