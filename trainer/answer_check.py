@@ -36,7 +36,10 @@ one whose comparison took more than :data:`verifier.decoy_bounds.MAX_STEPS` step
 less part of its slack (since validator 1.43, as validation's: before, such a call ran past its wall and gave no
 verdict, so a verifier whose requests had long answers, such as 256 lists of 900 floats, left every wrong program it
 paid unchecked where the program's answers differed from the reference's item by item). A run of the
-reference that did not complete raises: no verdict (the sandbox's ``verifier_error``). Each distinct code of a task
+reference that did not complete raises: no verdict (the sandbox's ``verifier_error``). A text that defines several public
+functions and not the reference's name is checked under each (at most four: since 1.43,
+:func:`verifier.called_names.candidates`), and answered alike where one of them did: which one the verifier called,
+training does not know. Each distinct code of a task
 is checked once a run, a check without a verdict too.
 """
 
@@ -44,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verifier.called_names import called_name, renamed
+from verifier.called_names import called_name, renamings
 from trainer.scoring import ScoringPool
 from verifier.answers_alike import CHECK, CHECK_BUDGET_S, check_source
 from verifier.answers_alike import verdict as checked
@@ -68,9 +71,10 @@ class AnswerCheck:
 
     def alike(self, items: Sequence[tuple[str, Sequence[list], str, str]]) -> list[bool | None]:
         """For each ``(task_id, runs, reference, text)``: whether the text's code answered ``runs`` (the replayed
-        requests) as the reference's code did; None where either holds no code, or the check gave no verdict (a run
-        of the reference that did not complete, a sandbox failure). One pool call for every code not checked
-        before. Both codes are found however long their texts are: a cap let a reference padded past 20,000
+        requests) as the reference's code did, where it defines several public functions and not the reference's
+        name whether one of them did (:func:`verifier.called_names.candidates`); None where either holds no code, or
+        the check gave no verdict (a run of the reference that did not complete, a sandbox failure). One pool call
+        for every code not checked before. Both codes are found however long their texts are: a cap let a reference padded past 20,000
         characters, or wrong programs paid only in texts that long, go unchecked (red-team round 60, A1 and A3)."""
         found: list[bool | None] = []
         todo: dict[tuple[str, str, str], list[int]] = {}
@@ -84,18 +88,22 @@ class AnswerCheck:
             known = self._known.get(task_id, {})
             found.append(known.get(code) if reference_code and code else None)
             if reference_code and code and code not in known:  # (a code checked before is neither parsed nor run)
-                source = self._source(task_id, runs, reference_code, renamed(runs, code))
-                todo.setdefault((task_id, source, f"{reference_code}\n{code}"), []).append(index)
+                for name in renamings(runs, code) or (None,):  # (each candidate function: called_names)
+                    source = self._source(task_id, runs, reference_code, name)
+                    todo.setdefault((task_id, source, f"{reference_code}\n{code}"), []).append(index)
         if not todo:
             return found
         results = self._pool.score_batch([(source, text) for _, source, text in todo])
-        for (task_id, _, _), indices, result in zip(todo, todo.values(), results, strict=True):
-            verdict = checked(result)
-            known = self._known.setdefault(task_id, {})
-            if len(known) < MAX_CHECKED:  # (no verdict stays none: the reference's run did not complete)
-                known[codes[indices[0]]] = verdict
+        verdicts: dict[int, list[bool | None]] = {}
+        for indices, result in zip(todo.values(), results, strict=True):
             for index in indices:
-                found[index] = verdict
+                verdicts.setdefault(index, []).append(checked(result))
+        for index, each in verdicts.items():  # (alike where one candidate was; otherwise where every one was)
+            verdict = True if True in each else False if all(one is False for one in each) else None
+            known = self._known.setdefault(items[index][0], {})
+            if len(known) < MAX_CHECKED:  # (no verdict stays none: the reference's run did not complete)
+                known[codes[index]] = verdict
+            found[index] = verdict
         return found
 
     def _source(self, task_id: str, runs: Sequence[list], reference_code: str, name: str | None) -> str:

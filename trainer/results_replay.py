@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from task_bank import Outcome, ScoreResult, TaskSpec
-from verifier.called_names import renamed, with_name
+from verifier.called_names import renamings, with_name
 from trainer.scoring import ScoringPool
 from verifier.limits import RunEnv
 from verifier.checks_probes import prompt_words
@@ -244,9 +244,10 @@ class ResultsReplay:
             found.append(result.run_digest if source is None and not unknown else None)
             code = code_of(text) if source is not None else ""
             if source is not None and code:
-                if (task_id, code) not in named:  # (a text whose one function has a name of its own: called_names)
-                    name = renamed(replay.runs, code)
-                    named[task_id, code] = source if name is None else replay_source(with_name(replay.runs, name))
+                if (task_id, code) not in named:  # (a text whose functions have names of their own: called_names)
+                    names = renamings(replay.runs, code)
+                    named[task_id, code] = replay_source([run for name in names
+                                                          for run in with_name(replay.runs, name)]) if names else source
                 todo.setdefault((named[task_id, code], code), []).append(index)
         if todo:
             results = self._pool.score_batch(list(todo))

@@ -10,9 +10,10 @@ groups 11 to 14), and the answers check would have found every right program so 
 
 So where the reference's requests call one name only, and a text defines no top-level function of that name but
 exactly one other (helpers named with a leading ``_`` aside), the text's replay and check call that one instead
-(:func:`renamed`). A text that defines the
-reference's name, or several functions (validation aside: :func:`own_function`'s ``called``), or none is called by the
-reference's name as before, and fails that call
+(:func:`renamed`). A text that defines several public functions and not that name is replayed and checked under
+each (:func:`candidates`, since 1.43; validation reads the names the verifier called instead:
+:func:`aligned_names`). A text that defines the reference's name, or none, is called by the reference's name as
+before, and fails that call
 where it lacks it: a verifier that called a helper only the reference defines does not get to leave every text out
 (round 57). Parsing is of untrusted code on the trusted side, as the monitor's mutants do: a text that cannot be
 parsed within the interpreter's own limits renames nothing.
@@ -32,7 +33,11 @@ from collections.abc import Sequence
 
 from task_bank.code_sinks import name_bindings
 
-__all__ = ["aligned_names", "called_name", "names_of", "own_function", "renamed", "with_name", "with_names"]
+__all__ = ["MAX_CANDIDATES", "aligned_names", "called_name", "candidates", "names_of", "own_function", "renamed",
+           "renamings", "with_name", "with_names"]
+
+MAX_CANDIDATES = 4
+"""Public functions of a text training replays and checks each of, at most (:func:`candidates`)."""
 
 
 def called_name(runs: Sequence[list]) -> str | None:
@@ -48,6 +53,47 @@ def renamed(runs: Sequence[list], code: str) -> str | None:
     return None if name is None else own_function(name, code)
 
 
+def renamings(runs: Sequence[list], code: str) -> tuple[str, ...]:
+    """The functions of ``code`` training calls where ``runs`` call the reference's one name: its own one
+    (:func:`renamed`), else each of its public functions (:func:`candidates`); none where the reference's name
+    stays."""
+    name = called_name(runs)
+    if name is None:
+        return ()
+    own = own_function(name, code)
+    return (own,) if own is not None else candidates(name, code)
+
+
+def candidates(name: str, code: str) -> tuple[str, ...]:
+    """The public top-level functions of ``code`` in its order, where it defines several (at most
+    :data:`MAX_CANDIDATES`) and none of ``name``, the reference's, nor binds it otherwise; else none.
+
+    Why (since validator 1.43): training has no records of which function a verifier called in a text (it does not
+    ask the sandbox to record a text's requests), and a verifier of a task whose prompt names no function may call any
+    of them (the last, the longest, the one the prompt describes). Called by the reference's name, which they lack,
+    such texts all replayed to one result, the right ones the verifier paid and the wrong ones it failed, and an
+    honest verifier was flagged (``results``; session 50's open item, now a test). Replayed under each of their
+    public functions, a text's result is what each answers; checked under each, it answered as the reference does if
+    one of them did. Why a bound: each candidate costs a run of the replay's shared time."""
+    tree = _parsed(code)
+    if tree is None:
+        return ()
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    public = [each for each in defined if not each.startswith("_")]
+    if not 2 <= len(public) <= MAX_CANDIDATES or name in defined or _binds(tree, name):
+        return ()
+    return tuple(public)
+
+
+def _parsed(code: str) -> ast.Module | None:
+    """``code``'s tree; None where it cannot be parsed within the interpreter's own limits (untrusted code parsed on
+    the trusted side)."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def own_function(name: str, code: str, called: str | None = None) -> str | None:
     """The function of ``code`` to call in place of ``name``, the reference's: the one top-level function ``code``
     defines when it defines no function of that name, or the one whose name does not start with ``_`` beside helpers
@@ -61,9 +107,8 @@ def own_function(name: str, code: str, called: str | None = None) -> str | None:
     which it lacks: every call failed, and the task was rejected (the session-49 review's ``N7``). The verifier's own
     choice of the case's function is what it judged the case by; a text that defines the reference's name, or binds
     it otherwise, is still called by it."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parsed(code)
+    if tree is None:
         return None
     defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     public = [each for each in defined if not each.startswith("_")] if len(defined) > 1 else defined

@@ -11,7 +11,8 @@ import pytest
 
 from task_bank import TaskSpec
 from trainer.answer_check import AnswerCheck
-from verifier.called_names import called_name, own_function, renamed, with_name
+from verifier.called_names import (MAX_CANDIDATES, called_name, candidates, own_function, renamed, renamings,
+                                   with_name)
 
 RUNS = [[[["count_vowels", ["hello"], {}], ["count_vowels", ["AEIOU"], {}]], ""]]
 
@@ -111,3 +112,53 @@ def test_the_answers_check_calls_a_texts_own_function(bwrap_scoring_pool):
     reference = "def count_vowels(s):\n    return sum(1 for c in s.lower() if c in 'aeiou')\n"
     check = AnswerCheck(bwrap_scoring_pool)
     assert check.alike([("t", RUNS, reference, RIGHT[0]), ("t", RUNS, reference, WRONG[0])]) == [True, False]
+
+
+HELPED_RIGHT = ["def is_vowel(c):\n    return c.lower() in 'aeiou'\n\n\ndef num_vowels(text):\n"
+                "    return sum(is_vowel(ch) for ch in text)\n",
+                "def vowel_set():\n    return set('aeiouAEIOU')\n\n\ndef vowel_count(s):\n"
+                "    return sum(ch in vowel_set() for ch in s)\n"]
+HELPED_WRONG = ["def is_vowel(c):\n    return c in 'aeiou'\n\n\ndef num_vowels(text):\n"
+                "    return sum(is_vowel(ch) for ch in text)\n",
+                "def vowel_set():\n    return set('aeiouy')\n\n\ndef vowel_count(s):\n"
+                "    return sum(ch.lower() in vowel_set() for ch in s)\n"]
+"""Texts whose last function answers beside a public helper (the session-50 note's open item): right, and wrong."""
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_texts_with_public_helpers_an_honest_verifier_paid_and_failed_do_not_flag_it(monitored_training,
+                                                                                     bwrap_scoring_pool):
+    """Training has no records of which function the verifier called in a text; it replays and checks each public
+    function of a text that defines several and not the reference's name (at most four). Before (validator 1.42),
+    it called them all by the reference's name, which they lack: every such text replayed to one result, the right
+    ones paid and the wrong ones failed, and the task was flagged (``results``)."""
+    task = TaskSpec(prompt="Write a Python function that counts the vowels (a, e, i, o, u, either case) in a string.",
+                    reference="def count_vowels(s):\n    return sum(1 for c in s.lower() if c in 'aeiou')\n",
+                    failure_cases=("def count_vowels(s):\n    return sum(1 for c in s if c in 'aeiou')\n",),
+                    verifier=ANY_NAME)
+    monitor = monitored_training(bwrap_scoring_pool, task, [*HELPED_RIGHT, *HELPED_RIGHT, *HELPED_WRONG, *RIGHT], 4)
+    assert monitor.flagged == {}
+
+
+def test_a_text_of_several_public_functions_none_the_references_is_tried_under_each():
+    assert renamings(RUNS, SEVERAL) == ("is_vowel", "vowels")
+    assert renamings(RUNS, "def _a(c):\n    return c\n\ndef vowels(s):\n    return 0\n") == ("vowels",)
+
+
+@pytest.mark.parametrize("code", [
+    SEVERAL + "\ndef count_vowels(s):\n    return 0\n",  # the reference's own name
+    SEVERAL + "\ncount_vowels = vowels\n",  # bound otherwise
+    "".join(f"def f{at}(s):\n    return {at}\n\n" for at in range(MAX_CANDIDATES + 1)),  # past the bound
+    "def vowels(s) return 0\n",  # no parse
+])
+def test_a_text_that_answers_to_the_name_or_has_too_many_functions_has_no_candidates(code):
+    assert candidates("count_vowels", code) == ()
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_the_answers_check_finds_a_text_alike_where_one_of_its_functions_is(bwrap_scoring_pool):
+    reference = "def count_vowels(s):\n    return sum(1 for c in s.lower() if c in 'aeiou')\n"
+    runs = [[[["count_vowels", ["rhythm"], {}], ["count_vowels", ["Apple"], {}]], ""]]
+    check = AnswerCheck(bwrap_scoring_pool)
+    assert check.alike([("t", runs, reference, text) for text in (*HELPED_RIGHT, *HELPED_WRONG)]) == [
+        True, True, False, False]
