@@ -8,10 +8,10 @@ request from a pipe, loads the verifier once and calls ``verify`` on each respon
 process, judges each result. A verifier runs response code through ``envsynth_sandbox.run_response`` (module
 ``zygote/envsynth_sandbox.py``, documented in ``docs/SPEC.md``, "Running response code"): the fork server starts a
 response process of its own for it. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``,
-``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image`` and
-``image_leases`` (the files a sandbox sees, and their removal), ``channel`` (host<->zygote JSON lines), ``cgroup``,
-``cpu_pinning``, ``seccomp`` and ``task_filter`` (the worker's and task code's syscall filters), ``program``,
-``zygote/`` (runs inside).
+``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image``,
+``image_sources`` and ``image_leases`` (the files a sandbox sees, what they are copied from, and their removal),
+``channel`` (host<->zygote JSON lines), ``cgroup``, ``cpu_pinning``, ``seccomp`` and ``task_filter`` (the worker's
+and task code's syscall filters), ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
