@@ -23,14 +23,14 @@ returned ``x == lo``: the same; red-team round 48 had strict honest ``clamp`` an
 every mutant of that kind equivalent); a number changes only where it is computed with (an operand, an increment, a
 returned value, an index or condition a ``return`` computes with), never an index, a bound, an initial value or a
 count of iterations elsewhere (``range(1, n)`` to ``range(2, n)`` in a product, 100 Newton steps to 101: the same);
-and only code a caller's tests reach changes: where the program defines functions, their bodies, its lambdas and its
-top-level assignments, never a default value, an annotation or an ``if __name__ == "__main__":`` demo, nor a
-setting (a recursion limit, ``MOD = 10**9 + 7``: :func:`verifier.inert_code.inert`); and nothing in
-a ``while`` loop (its condition or its body) or a ``for`` loop over an endless iterator (``itertools.count()``): a
-mutant there often loops until ``run_response``'s timeout, a second of a training group's call or of a validation
-for each (red-team round 51 measured 7-19 s validations of honest such tasks, 0.2 s without). The result
-must parse and have another syntax tree than the original, or the next site is tried; layout, comments and prose
-around the code are kept (:mod:`verifier.response_code` finds the code).
+and only code a caller's tests reach changes (:mod:`verifier.reached_code`): where the program defines functions,
+their bodies, its lambdas and its top-level assignments, never a default value, an annotation or an ``if __name__ ==
+"__main__":`` demo, nor a setting (a recursion limit, ``MOD = 10**9 + 7``: :func:`verifier.inert_code.inert`); and
+nothing in a ``while`` loop (its condition or its body) or a ``for`` loop over an endless iterator
+(``itertools.count()``): a mutant there often loops until ``run_response``'s timeout, a second of a training group's
+call or of a validation for each (red-team round 51 measured 7-19 s validations of honest such tasks, 0.2 s
+without). The result must parse and have another syntax tree than the original, or the next site is tried; layout,
+comments and prose around the code are kept (:mod:`verifier.response_code` finds the code).
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ import tokenize
 from collections.abc import Collection, Iterator
 
 from verifier.inert_code import inert
+from verifier.reached_code import reached_nodes
 from verifier.response_code import char_column, code_spans, parser_lines
 
-__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated", "named_functions"]
+__all__ = ["ATTRIBUTES", "CALLS", "SWAPS", "MUTATE_CHARS", "mutants", "mutated"]
 
 SWAPS = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "+",
          "/": "*", "//": "%", "%": "//", "+=": "-=", "-=": "+=", "*=": "+=", "and": "or", "or": "and",
@@ -82,7 +83,7 @@ def mutated(text: str, rng: random.Random, names: Collection[str] = ()) -> str |
     None when no site gives a program with another syntax tree. Never raises: a response is hostile, and a fault
     here must cost one probe, never the training run (round 48's X1 and X2 each aborted one). ``names``: the words
     of the task's prompt; where it names functions of the program, only they and what they call change
-    (:func:`named_functions`)."""
+    (:func:`verifier.reached_code.named_functions`)."""
     made = mutants(text, rng, 1, names=names)
     return made[0] if made else None
 
@@ -143,7 +144,7 @@ def _sites(code: str, tree: ast.Module, names: frozenset[str]) -> Iterator[Site]
         return (position(node.lineno, node.col_offset),
                 position(node.end_lineno or node.lineno, node.end_col_offset or 0))
 
-    regions = _regions(tree, names)
+    regions = reached_nodes(tree, names)
     reached = _merged([span(node) for node in regions]) if regions is not None else None
     firsts = [first for first, _ in reached or ()]
     skipped = _merged([span(node) for node in ast.walk(tree) if isinstance(node, ast.While) or (
@@ -228,56 +229,6 @@ def _operator_after(lines: list[str], position, left: ast.expr) -> tuple[int, in
     while col < len(text) and text[col] in " \t)":
         col += 1
     return (line, col) if text[col:col + 1] == "*" else None
-
-
-def named_functions(tree: ast.Module, names: Collection[str]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The functions of ``tree`` a caller's tests reach: where ``names`` (the prompt's words) name some of them (or a
-    class, for its methods), those and every function they call by name, transitively; else all of them. Why: a
-    right answer that carries a self-test of its own (``def _check(): assert total([1]) == 1``) had most of its
-    mutants there, equivalent for every honest verifier, which was flagged in 2 of 3 runs (red-team round 52, F3). A
-    top-level alias the prompt names (``count_vowels = vowel_total``) names its function (round 53: otherwise all
-    functions, the self-test's included, and an honest task was rejected 85 of 200 draws)."""
-    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    by_name = {function.name: function for function in functions}
-    aliases = {node.value.id for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
-               and any(isinstance(target, ast.Name) and target.id in names for target in node.targets)}
-    todo = [function for function in functions if function.name in names or function.name in aliases]
-    todo += [node for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef) and cls.name in names
-             for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if not todo:
-        return functions
-    chosen: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    while todo:
-        function = todo.pop()
-        if id(function) not in chosen:
-            chosen[id(function)] = function
-            todo += [by_name[node.func.id] for node in ast.walk(function)
-                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in by_name]
-    return [function for function in functions if id(function) in chosen]
-
-
-def _regions(tree: ast.Module, names: frozenset[str] = frozenset()) -> list[ast.AST] | None:
-    """The nodes whose code a caller's tests reach, where the program defines functions: the bodies' statements of
-    :func:`named_functions`, the lambdas' bodies and the top-level assignments; None for a script (all of it runs)."""
-    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    lambdas = [node.body for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
-    if not functions and (not lambdas or _reads_stdin(tree)):
-        return None  # a script (its lambdas are helpers: ``input = lambda: sys.stdin.readline()``, round 55, F3)
-    assigned = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
-    if names:
-        functions = named_functions(tree, names)
-        lambdas = [node.body for function in functions for node in ast.walk(function) if isinstance(node, ast.Lambda)]
-    return [statement for node in functions for statement in node.body] + lambdas + assigned
-
-
-def _reads_stdin(tree: ast.Module) -> bool:
-    """Whether the program reads its standard input (``input()``, ``sys.stdin``, ``open(0)``): a script, whatever
-    lambdas it holds (a fast-input template's lambda left its every mutant in the lambda, where ``.rstrip`` to
-    ``.lstrip`` changes nothing, and an honest verifier was flagged in 3 of 3 runs: red-team round 55, F3)."""
-    return any((isinstance(node, ast.Attribute) and node.attr == "stdin") or (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "input" or (
-            node.func.id == "open" and node.args and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == 0))) for node in ast.walk(tree))
 
 
 def _returned(tree: ast.Module) -> Iterator[ast.Constant]:

@@ -34,7 +34,7 @@ near lists kept their order, so the first item and the smallest, both paid, answ
 refusal weighed (no trouble, its digest excused in training); run for the 2.5 s a verify call allows under the
 default 5 s wall, three of them end, and both decoys are shown wrong. What is left: the longest run a verify call
 allows, and what is left of :data:`NEAR_BUDGET_S`; the runs go on over the check's calls
-(:data:`verifier.weak_requests.GOING_ON`)."""
+(:data:`verifier.decoy_questions.GOING_ON`)."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told

@@ -9,7 +9,7 @@ works out each decoy's answers from the arguments (:func:`verifier.decoys.answer
 the reference's by the answers check's own lenient comparison (:data:`verifier.lenient_compare.COMPARE`), with a
 step bound. Why a module of its own: the template is one concept, the checking program; the bounds it runs under,
 and why each is what it is, are another (:mod:`verifier.decoy_bounds`); what a task's requests are found to be, and
-how the host asks, is a third.
+how the host asks, is a third (:mod:`verifier.weak_requests`, :mod:`verifier.decoy_questions`).
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ import random
 from collections.abc import Collection
 
 from task_bank.spec import TaskSpec
-from verifier.code_mutation import mutants, named_functions
+from verifier.code_mutation import mutants
+from verifier.reached_code import named_functions
 from verifier.inert_code import calls_print
 from verifier.code_renaming import renamed
 from verifier.response_code import char_column, code_spans, parser_lines
@@ -131,7 +132,7 @@ def returns_changed(text: str, rng: random.Random, count: int, max_chars: int = 
     reduce(add, xs, 0)``: none), too few to tell a verifier that pays mutants from an honest one that met an
     equivalent one; a negated result is equivalent only on a test whose expected value is 0 (or that checks no
     result at all), one more never. Validation's reference mutants use it
-    (:func:`reference_mutants`). ``names``: the prompt's words (only :func:`verifier.code_mutation.named_functions`
+    (:func:`reference_mutants`). ``names``: the prompt's words (only :func:`verifier.reached_code.named_functions`
     change). Never raises; [] for a text with neither functions nor ``print``."""
     if len(text) > max_chars or count <= 0:
         return []

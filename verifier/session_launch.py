@@ -29,7 +29,8 @@ from verifier.sandbox.bwrap import ZYGOTE_OVERHEAD_MB, launch_worker
 from verifier.sandbox.channel import Channel
 from verifier.sandbox.local import UNSAFE_MESSAGE, UnsafeSandboxWarning
 from verifier.sandbox.process_worker import ProcessWorker
-from verifier.sandbox.seccomp import deny_list_program, task_filter_program
+from verifier.sandbox.seccomp import deny_list_program
+from verifier.sandbox.task_filter import task_filter_program
 
 BACKENDS = ("bwrap", "unsafe-local")
 """Backends a session worker can run under."""

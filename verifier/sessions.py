@@ -11,8 +11,8 @@ of its sight and reach. Limits (:class:`SessionLimits`): ``reset_s`` for the res
 ``rollout_s`` for the session's own steps together (not the time between them, spent on generation and on other
 sessions); past one the session's process is killed and the step is ``timeout``.
 
-Concurrency: a worker serves one request at a time (a lock on the host side), so a tool that hangs delays the other
-sessions of its worker until its limit; more workers give more parallel sessions.
+Concurrency: a worker serves one request at a time (a lock on the host side, :mod:`verifier.session_worker`), so a
+tool that hangs delays the other sessions of its worker until its limit; more workers give more parallel sessions.
 
 Failures are classified here, once: what the environment does wrong is a :class:`StepResult` outcome; a worker that
 dies or stops answering is closed, and every step of its sessions is ``error`` (infrastructure, never blamed on
@@ -43,23 +43,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import select
 import threading
-import time
 from types import TracebackType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from task_bank.environment_results import ENDS_SESSION, StepOutcome, StepResult
 from task_bank.errors import ConfigError, SandboxError
 from verifier.limits import Limits, RunEnv
-from verifier.sandbox.process_worker import ProcessWorker
 from verifier.session_launch import start_session_worker
+from verifier.session_worker import NoProcess, SessionWorker
 
-SLACK_S = 5.0
-REPLY_CAP = 64 << 20
 TRAINING_ENV = RunEnv()
 
 
@@ -102,77 +97,10 @@ class SessionLimits(BaseModel):
                       file_size_mb=self.file_size_mb, scratch_mb=self.scratch_mb)
 
 
-class _Worker:
-    """Host side of one session supervisor: one request at a time under a lock; counts its open sessions."""
-
-    def __init__(self, process: ProcessWorker) -> None:
-        self.process = process
-        self.lock = threading.Lock()
-        self.open_sessions = 0
-        self._buffer = b""
-
-    def request(self, message: dict[str, Any], budget_s: float) -> StepResult:
-        """Send one request and parse its reply; SandboxError (and the worker closed) when the supervisor fails."""
-        with self.lock:
-            if not self.process.alive():
-                raise SandboxError("the session worker is gone")
-            deadline = time.monotonic() + budget_s + SLACK_S
-            try:
-                self.process.channel.send(message, deadline)
-                reply = self._receive(deadline)
-            except SandboxError:
-                self.process.close()
-                raise
-        if reply.get("sid") != message["sid"]:
-            self.process.close()
-            raise SandboxError("the session worker answered for another session")
-        try:
-            return StepResult(outcome=reply.get("outcome"), value=reply.get("value"), score=reply.get("score"),
-                              detail=str(reply.get("detail") or "")[:1000], duration_ms=float(reply.get("ms") or 0))
-        except (ValidationError, TypeError, ValueError) as exc:
-            self.process.close()
-            raise SandboxError(f"the session worker sent an invalid reply: {exc}") from exc
-
-
-    def _receive(self, deadline: float) -> dict[str, Any]:
-        """One reply line from the supervisor (at most REPLY_CAP bytes, before ``deadline``), as a JSON object.
-
-        Read here rather than through the sandbox channel's decoder, whose nesting bound suits score replies but
-        not tool returns; the supervisor bounds a value's nesting (64) and cleans lone surrogates before replying."""
-        fd = self.process.channel.read_fd
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise SandboxError("the session worker did not answer in time")
-            if not select.select([fd], [], [], left)[0]:
-                continue
-            try:
-                chunk = os.read(fd, 1 << 20)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                raise SandboxError("the session worker closed its channel (it died)")
-            self._buffer += chunk
-            if len(self._buffer) > REPLY_CAP:
-                raise SandboxError(f"the session worker's reply exceeds {REPLY_CAP} bytes")
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        try:
-            reply = json.loads(line, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            raise SandboxError(f"malformed reply from the session worker: {exc}") from exc
-        if not isinstance(reply, dict):
-            raise SandboxError("malformed reply from the session worker: not a JSON object")
-        return reply
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"non-finite JSON constant {name}")
-
-
 class Session:
     """One live environment instance. Build it with :meth:`SessionPool.open`; close it (or use ``with``)."""
 
-    def __init__(self, worker: _Worker, sid: int, limits: SessionLimits, observation: StepResult) -> None:
+    def __init__(self, worker: SessionWorker, sid: int, limits: SessionLimits, observation: StepResult) -> None:
         self._worker = worker
         self.sid = sid
         self.limits = limits
@@ -260,7 +188,7 @@ class SessionPool:
         self.hash_seed = hash_seed
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._workers: list[_Worker | None] = [None] * workers
+        self._workers: list[SessionWorker | None] = [None] * workers
         self._closed = False
         for index in range(workers):
             self._workers[index] = self._start()
@@ -279,7 +207,7 @@ class SessionPool:
                 worker = self._start()
             except SandboxError as exc:
                 failed = StepResult(outcome=StepOutcome.ERROR, detail=f"sandbox failure: {exc}"[:1000])
-                return Session(_Worker(_NoProcess()), sid, self.limits, failed)
+                return Session(SessionWorker(NoProcess()), sid, self.limits, failed)
             with self._lock:
                 self._workers[index] = worker
         worker.open_sessions += 1
@@ -313,17 +241,5 @@ class SessionPool:
         worker = self._workers[index]
         return -1 if worker is None or not worker.process.alive() else worker.open_sessions
 
-    def _start(self) -> _Worker:
-        return _Worker(start_session_worker(self.backend, self.limits.sandbox_limits(), self.hash_seed))
-
-
-class _NoProcess:
-    """Stands in for a worker that could not start: never alive, so every step of its session is ``dead``."""
-
-    channel = None
-
-    def alive(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        return None
+    def _start(self) -> SessionWorker:
+        return SessionWorker(start_session_worker(self.backend, self.limits.sandbox_limits(), self.hash_seed))

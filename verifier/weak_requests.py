@@ -46,10 +46,10 @@ Why the reference runs unchanged, and the decoys' answers are worked out beside 
 reference that counted the functions its own module defined and refused to load when a decoy redefined one, so every
 decoy made of its text was told apart; and 64 decoys, each a replay of its own, cost a slow reference (2 s a replay) 128
 s of a worker (round 61, C). Now the reference's runs are made once a group (kept by the verifier process between its
-calls, and made over as many of them as they need, :data:`GOING_ON`): one pool call (about every decoy, and about the
-strict ones) for a task whose requests are no trouble; and where they are, calls about the decoys in eight parts, and
-the first part with weak ones in eight again (a call of one group a round, whose runs are made again), until four are
-named.
+calls, and made over as many of them as they need, :data:`verifier.decoy_questions.GOING_ON`): one pool call (about
+every decoy, and about the strict ones) for a task whose requests are no trouble; and where they are, calls about the
+decoys in eight parts, and the first part with weak ones in eight again (a call of one group a round, whose runs are
+made again), until four are named.
 
 What that leaves: a decoy stands for one function, with every other call answered as the reference answered it; a
 function that the reference's other functions call too is measured only by its own calls. Where every call of the
@@ -71,30 +71,19 @@ from typing import Protocol
 
 from task_bank import Outcome, ScoreResult
 from verifier.decoy_bounds import BUDGET_S
-from verifier.decoy_check import ALL, APART, MORE, SHARE, decoy_source
-from verifier.decoys import MAX_DECOYS, Decoy, as_asked, decoys, left_out, varargs_names
+from verifier.decoy_check import ALL, MORE, decoy_source
+from verifier.decoy_questions import GOING_ON, named_weak, written_questions
+from verifier.decoys import MAX_DECOYS, Decoy, decoys, left_out, varargs_names
 from verifier.limits import RunEnv
 from verifier.near_runs import near_runs
 from verifier.recorded_runs import replay_runs, unrecorded
-from verifier.pool import CODE_GROUP_SIZE
 
-__all__ = ["GOING_ON", "SHOWN", "WEAK_DECOYS", "WeakRequests", "recorded_weak", "weak_decoys",
-           "weak_trouble"]
+__all__ = ["WEAK_DECOYS", "WeakRequests", "recorded_weak", "weak_decoys", "weak_trouble"]
 
 WEAK_DECOYS = 2
 """Wrong decoys the requests did not tell from the reference that make the requests themselves the finding."""
-SHOWN = 4
-"""Weak decoys named in the finding, at most (the rest are counted)."""
-GOING_ON = CODE_GROUP_SIZE - 2
-"""Calls of the check's group that go on with the reference's runs before it is asked about the decoys: one group's
-texts less the two questions. Why several: the runs are made one after another (never at once: a reference that timed a
-loop told runs made beside each other from a verifier's own, session 33), each call within its own wall limit, and a
-verifier whose threads made its runs at once may have made more than one call's worth of them (red-team round 64, C6:
-four runs of 0.8 s in 0.8 s of wall). A call starts a recorded run with what is left of its window (a run that window
-cut short is made again, first, in the next call; one that does not end in :data:`verifier.decoy_bounds.BUDGET_S` of its
-own leaves no verdict). A quick reference's runs end in the first call, and the rest cost next to nothing. Runs that the
-group's calls could not all make (about 20 s of them, one after another: only a verifier that made them at once fits
-them in validation's 2 s a call) are themselves trouble (:attr:`WeakRequests.trouble`)."""
+
+
 class Scoring(Protocol):
     """The part of a sandbox pool the check uses (``verifier.pool.Pool``, ``verifier.routing.ScoringPool``)."""
 
@@ -108,7 +97,8 @@ class WeakRequests:
 
     count: int = 0  # decoys the requests did not tell from the reference that are wrong on the near runs
     strict: int = 0  # those of them that are strict (:attr:`verifier.decoys.Decoy.strict`)
-    named: tuple[Decoy, ...] = ()  # the first :data:`SHOWN` of them, once they are :attr:`trouble`
+    named: tuple[Decoy, ...] = ()  # the first :data:`verifier.decoy_questions.SHOWN` of them, once they are
+    # :attr:`trouble`
     measured: bool = True  # False: the check gave no verdict (a recorded run of the reference did not complete in
     # it, its runs were not all made in its group's calls, or it failed): the reference's digest is then not excused
     unfinished: bool = False  # the reference's runs were not all made in the check's group's calls
@@ -175,9 +165,10 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
                 overpaid: Sequence[Sequence[Decoy]] = ()) -> WeakRequests:
     """The decoys for the functions ``runs`` called (or for the script they ran) that those runs do not tell from the
     reference whose code is ``reference_code`` and that are wrong on the near runs: wrong programs the requests do not
-    tell from it. One pool call of one group: :data:`GOING_ON` calls that make the reference's runs (a slow reference's
-    over several calls), one about every decoy and one about the strict ones (:attr:`Decoy.strict`); where that is
-    trouble, calls that name the first :data:`SHOWN` (:func:`_named`). ``seed`` draws the near runs
+    tell from it. One pool call of one group: :data:`verifier.decoy_questions.GOING_ON` calls that make the
+    reference's runs (a slow reference's over several calls), one about every decoy and one about the strict ones
+    (:attr:`Decoy.strict`); where that is trouble, calls that name the first :data:`verifier.decoy_questions.SHOWN`
+    (:func:`verifier.decoy_questions.named_weak`). ``seed`` draws the near runs
     (:func:`verifier.near_runs.near_runs`): the trainer's is secret. ``elided``: what requests known by kinds alone held
     (:attr:`verifier.recorded_runs.RecordedRuns.elided`; :func:`verifier.decoys.left_out` and
     :data:`verifier.decoy_check.DECOY_CHECK` say what that changes). ``paid``: programs the validator wrote and the
@@ -195,7 +186,7 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     source = decoy_source(runs, near, made, reference_code,
                           [index for index, decoy in enumerate(made) if left_out(decoy, elided)])
     if not near:
-        apart, shares = _written(pool, source, reference_code, made, runs, paid, overpaid, GOING_ON)
+        apart, shares = written_questions(pool, source, reference_code, made, runs, paid, overpaid, GOING_ON)
         return WeakRequests(apart=apart, shares=shares)
     strict = [index for index, decoy in enumerate(made) if decoy.strict]
     asked = [*[MORE] * GOING_ON, ALL, *([" ".join(map(str, strict))] if strict else [])]
@@ -209,69 +200,10 @@ def weak_decoys(pool: Scoring, runs: Sequence[list], reference_code: str, seed: 
     ahead = next((at for at, call in enumerate(going) if call.outcome is Outcome.SCORED and call.score == 1.0),
                  GOING_ON)  # the calls the runs took before the one they ended in (one more, where any: the
     ahead = min(GOING_ON, ahead + 1) if ahead else 0  # first question of a round has comparisons to make, too)
-    named = _named(pool, source, reference_code, len(made), ahead) if found.trouble else []
-    apart, shares = ((), ()) if found.trouble else _written(pool, source, reference_code, made, runs, paid, overpaid,
-                                                            ahead)
+    named = named_weak(pool, source, reference_code, len(made), ahead) if found.trouble else []
+    apart, shares = ((), ()) if found.trouble else written_questions(pool, source, reference_code, made, runs, paid,
+                                                                     overpaid, ahead)
     return replace(found, named=tuple(made[index] for index in named), apart=apart, shares=shares)
-
-
-def _written(pool: Scoring, source: str, reference_code: str, made: Sequence[Decoy], runs: Sequence[list],
-             paid: Sequence[Sequence[Decoy]], overpaid: Sequence[Sequence[Decoy]],
-             ahead: int) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
-    """The programs of ``paid`` (each as its decoys) the recorded runs tell apart from the reference, and the share of
-    its recorded comparisons each of ``overpaid`` answers alike: a call of one group, ``ahead`` calls going on with the
-    reference's runs, then a question a program (:data:`APART`, :data:`SHARE`); more calls where the group has no room
-    (none asks about several programs at once: review of session 44). A question without a verdict (a slow reference
-    on a loaded machine) is asked once more, and without one again counts as told apart, or a share of none; so does a
-    program none of whose decoys the check has (``made``): no recorded request asked what it defines, yet it was paid
-    (red-team round 74, A5: a reference run with no call). A program the check does not model as ``runs`` asked it
-    (:func:`verifier.decoys.as_asked`) is not asked, and has no share (None). No call where nothing is asked."""
-    programs = [*((APART, [as_asked(d, made, runs) for d in program]) for program in paid),
-                *((SHARE, [as_asked(d, made, runs) for d in program]) for program in overpaid)]
-    unknown = {at for at, (_, program) in enumerate(programs) if None in program}
-    asked = {at: f"{kind} {' '.join(str(made.index(d)) for d in program if d in made)}"
-             for at, (kind, program) in enumerate(programs) if any(d in made for d in program) and at not in unknown}
-    answers: dict[int, float | None] = dict.fromkeys(range(len(programs)))
-    room = CODE_GROUP_SIZE - ahead
-    for _ in range(2):
-        unsure = [at for at in asked if answers[at] is None]
-        for first in range(0, len(unsure), room):
-            texts = [*[MORE] * ahead, *(asked[at] for at in unsure[first:first + room])]
-            got = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
-            answers.update({at: result.score for at, result in zip(unsure[first:first + room], got, strict=True)
-                            if result.outcome is Outcome.SCORED})
-    apart = tuple(at for at in range(len(paid)) if answers[at] is None or answers[at] == 1.0)
-    return apart, tuple(None if len(paid) + at in unknown else answers[len(paid) + at] or 0.0
-                        for at in range(len(overpaid)))
-
-
-def _named(pool: Scoring, source: str, reference_code: str, count: int, ahead: int = 0) -> list[int]:
-    """The first :data:`SHOWN` of the ``count`` decoys that ``source`` finds weak: the decoys are asked about in parts
-    (eight, less the ``ahead`` calls that go on with the reference's runs first), in order, then the first part with a
-    weak one among them in parts again (and the parts after it, as many as one group's texts hold), until single decoys
-    are named. Each round is one pool call of one group (the reference's runs made again, the cost of a round). Why not
-    each decoy in turn: a task may have :data:`verifier.decoys.MAX_DECOYS` decoys, a group of eight a round; nor every
-    part with a weak one each round: four of them made four groups a round (round 64's 7,936 decoys, 45 s)."""
-    named: list[int] = []
-    parts = [list(range(count))]
-    room = CODE_GROUP_SIZE - ahead
-    while parts and len(named) < SHOWN:
-        asked = _split(parts.pop(0), room)
-        while parts and len(asked) + len(_split(parts[0], room)) <= room:
-            asked += _split(parts.pop(0), room)
-        texts = [*[MORE] * ahead, *(" ".join(map(str, part)) for part in asked)]
-        shares = pool.score_batch([(source, f"{reference_code}\n{text}") for text in texts])[ahead:]
-        found = [part for part, share in zip(asked, shares, strict=True)
-                 if share.outcome is Outcome.SCORED and share.score > 0]
-        named += [part[0] for part in found if len(part) == 1]
-        parts = sorted([part for part in found if len(part) > 1] + parts)
-    return sorted(named)[:SHOWN]
-
-
-def _split(part: list[int], room: int) -> list[list[int]]:
-    """``part`` in ``room`` parts or fewer, in order."""
-    size = -(-len(part) // room)
-    return [part[at:at + size] for at in range(0, len(part), size)]
 
 
 def weak_trouble(weak: WeakRequests) -> str:

@@ -8,12 +8,12 @@ defining ``total`` 1.0: validation admitted it (all three kinds of mark), and tr
 program a policy wrote. A program written here carries nothing of the author's text but the names a policy writes too:
 each function the reference binds at its top level that the prompt names (a ``def``, one inside an ``if``, ``try``,
 ``with`` or ``match``, a lambda, another name for a function), with the parameters the prompt writes in a call
-(``total(xs)``), else the reference's where they are words of the prompt, else plain ones; and a body returning a
-constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one statement or more (:func:`_body`). A reference that calls
-its ``main()`` at the top level gets programs whose ``main`` prints the constant, called as the reference calls it
-(:mod:`verifier.written_runs`); one that runs other code there gets the constant printed at the top level, and one
-that defines no function, only runs, gets scripts printing it. One is fenced as the reference is (or bare), one the
-other way, one after prose (:func:`_laid_out`).
+(``total(xs)``), else the reference's where they are words of the prompt, else plain ones
+(:mod:`verifier.written_names`); and a body returning a constant (:data:`verifier.decoys.CONSTANTS`, drawn) in one
+statement or more (:func:`_body`). A reference that calls its ``main()`` at the top level gets programs whose
+``main`` prints the constant, called as the reference calls it (:mod:`verifier.written_runs`); one that runs other
+code there gets the constant printed at the top level, and one that defines no function, only runs, gets scripts
+printing it. One is fenced as the reference is (or bare), one the other way, one after prose (:func:`_laid_out`).
 
 Why constants in these three (red-team round 74): a shape of the argument near a right one (the largest item, ``a +
 1``) is a right answer of many honest tasks that accept more than one (any peak, any number between two), and a
@@ -36,14 +36,14 @@ that is right wherever the verifier asked) proves nothing, and costs nothing.
 from __future__ import annotations
 
 import ast
-import keyword
 import random
 import re
 from dataclasses import dataclass, replace
 
-from verifier.checks_probes import Probe, ProbeKind, prompt_words
+from verifier.checks_probes import Probe, ProbeKind
 from verifier.decoys import ARGUMENT, CONSTANTS, Decoy
 from verifier.script_decoys import script_label
+from verifier.written_names import LOCALS, local_names, parameter_names, plain_signatures
 from verifier.written_reading import reading
 from verifier.written_shapes import SCRIPT_SHAPE, SCRIPT_SHAPE_TEXT, shape_of
 
@@ -56,14 +56,6 @@ WRITTEN = 3
 BOTH = ("0", "1", "-1", "True", "False", "''")
 """The constants that are a script decoy's too (:data:`verifier.script_decoys.SCRIPT_CONSTANTS`): the ones a program
 that prints its constant is drawn from, so that the check has a decoy to ask about (red-team round 74, U1)."""
-_PLAIN = ("x", "n", "s", "items", "values", "data", "nums", "text", "a", "b", "c", "k")
-"""Parameter names a policy often writes, for parameters the prompt does not name."""
-_LOCALS = ("result", "answer", "out", "res", "value")
-"""Local names a policy often writes, for a body that keeps its constant in one."""
-_STOP = frozenset(("the", "and", "for", "with", "that", "this", "from", "into", "are", "its", "each", "which", "write",
-                   "return", "returns", "function", "given", "should", "will", "then", "when", "not", "all", "any",
-                   "one", "two", "you", "your", "use", "using", "print", "prints"))
-"""Words of a prompt no policy names a local by."""
 _PROSE = ("Here is the code:", "Sure, here it is:", "This should work:", "Solution:", "Here's my implementation.")
 """A line of prose a policy writes before its code."""
 
@@ -98,12 +90,12 @@ def written_decoys(reference: str, prompt: str, rng: random.Random) -> list[Writ
                 for value in chosen]
         judged = True
     else:
-        signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
-        names = _local_names(read.words, read.bound)
+        signatures = [(name, parameter_names(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
+        names = local_names(read.words, read.bound)
         run = read.run
         made = [_program(signatures, value, read.runs, rng, names,
                          run and (run.names, run.lines if at == 0 else run.other)) for at, value in enumerate(chosen)]
-        judged = (not read.runs or run is not None) and _plain(read.tree, read.bound, signatures)
+        judged = (not read.runs or run is not None) and plain_signatures(read.tree, read.bound, signatures)
     return [_laid_out(program, read.fenced, at, rng, judged) for at, program in enumerate(made)]
 
 
@@ -125,13 +117,13 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
         return _laid_out(program, read.fenced, 0, rng, False)
     if read is None or not read.bound or read.runs and read.run is None:
         return None
-    signatures = [(name, _parameters(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
+    signatures = [(name, parameter_names(name, arguments, prompt, rng)) for name, arguments in read.bound.items()]
     if read.run is not None:  # a `main()` run as the reference runs it, printing the count of its input's tokens
         value, entries = rng.choice(CONSTANTS), read.run.names
         lines = ["import sys", "", ""]
         for name, parameters in signatures:
             body = (["    data = sys.stdin.read()", f"    print({SCRIPT_SHAPE_TEXT})"] if name in entries else
-                    _body(parameters, value, rng, _local_names(read.words, read.bound)))
+                    _body(parameters, value, rng, local_names(read.words, read.bound)))
             lines += [f"def {name}({', '.join(parameters)}):", *body, "", ""]
         decoys = [Decoy(name, None, value) for name, _ in signatures if name not in entries]
         program = WrittenDecoy(f"{LABEL}:{entries[0]} printing {script_label(SCRIPT_SHAPE)}",
@@ -147,7 +139,7 @@ def shaped_decoy(reference: str, prompt: str, rng: random.Random) -> WrittenDeco
     if first.startswith("*"):
         return None
     shape = shape_of(name, prompt, read.tree)
-    program = _program(signatures, rng.choice(CONSTANTS), False, rng, _local_names(read.words, read.bound), None,
+    program = _program(signatures, rng.choice(CONSTANTS), False, rng, local_names(read.words, read.bound), None,
                        (shape, first))
     return _laid_out(replace(program, shaped=True), read.fenced, 0, rng, False)
 
@@ -156,39 +148,6 @@ def _script(value: str) -> str:
     """A script that reads its whole standard input into ``data`` and prints ``value`` (a constant, or an expression
     of ``data``)."""
     return f"import sys\n\ndata = sys.stdin.read()\nprint({value})\n"
-
-
-def _local_names(words: set[str], bound: dict[str, ast.arguments | None]) -> list[str]:
-    """The words of the prompt (``words``) a local may be named by: lower case, no stop word, keyword, dunder or
-    function's name (``bound``); else :data:`_LOCALS`."""
-    return sorted(word for word in words if len(word) > 2 and word.isidentifier() and word.islower() and not
-                  word.startswith("_") and not keyword.iskeyword(word) and word not in _STOP and
-                  word not in bound) or list(_LOCALS)
-
-
-def _plain(tree: ast.Module, bound: dict[str, ast.arguments | None],
-           signatures: list[tuple[str, list[str]]]) -> bool:
-    """Whether the written functions (``signatures``) are written as the reference's (``bound``, of ``tree``) are,
-    to a verifier that reads a text's ``def`` lines to choose its calls: the same parameters by the same names, and
-    no ``async`` or annotation in the reference's (review of session 43: a verifier calling by the response's own
-    parameter names, or drawing inputs by its annotations, asks a written program otherwise, honestly)."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in bound and (
-                isinstance(node, ast.AsyncFunctionDef) or node.returns is not None or any(
-                    argument.annotation is not None for argument in ast.walk(node.args)
-                    if isinstance(argument, ast.arg))):
-            return False
-    for name, parameters in signatures:
-        arguments = bound[name]
-        if arguments is None:
-            return False
-        theirs = [*(a.arg for a in (*arguments.posonlyargs, *arguments.args)),
-                  *([f"*{arguments.vararg.arg}"] if arguments.vararg else []),
-                  *(a.arg for a in arguments.kwonlyargs), *([f"**{arguments.kwarg.arg}"] if arguments.kwarg else [])]
-        ours = [word.split("=")[0] for word in parameters if word != "*"]
-        if theirs != ours:
-            return False
-    return True
 
 
 def _program(signatures: list[tuple[str, list[str]]], value: str, runs: bool, rng: random.Random,
@@ -233,7 +192,7 @@ def _body(parameters: list[str], value: str, rng: random.Random, locals_: list[s
     names = [word.split("=")[0] for word in parameters if not word.startswith("*")]
     forms = [[give(value)]]
     taken = {*names, *re.findall(r"\w+", value)}  # (a local named ``len`` beside ``len(xs)``: round 74's review)
-    free = [word for word in locals_ if word not in taken] or [word for word in _LOCALS if word not in taken]
+    free = [word for word in locals_ if word not in taken] or [word for word in LOCALS if word not in taken]
     if free:
         local = rng.choice(free)
         forms.append([f"    {local} = {value}", give(local)])
@@ -261,47 +220,3 @@ def _laid_out(program: WrittenDecoy, fenced: bool, at: int, rng: random.Random, 
 
 def _fenced(text: str) -> str:
     return f"```python\n{text}```\n"
-
-
-def _parameters(name: str, arguments: ast.arguments | None, prompt: str, rng: random.Random) -> list[str]:
-    """The parameters of a written function ``name`` of the reference's ``arguments`` (None: ``*args, **kwargs``):
-    as many positional ones (those with a default get ``=None``) as the reference's, named as the prompt writes a
-    call of it, else as the reference where the prompt spells that word, else plainly; ``*args`` where the reference
-    has it; its keyword-only ones the prompt spells (a caller passes them by name), and ``**kwargs`` for the rest
-    and where the reference has it. Every name once (round 74: ``total(key)`` beside a keyword-only ``key`` wrote
-    programs that did not compile). No default, annotation or unspelled name of the reference's is copied: each can
-    hold an author's mark."""
-    if arguments is None:
-        return ["*args", "**kwargs"]
-    positional = [*arguments.posonlyargs, *arguments.args]
-    written = re.search(rf"\b{re.escape(name)}\(([^()]*)\)", prompt)
-    named = re.findall(r"[A-Za-z_]\w*", written.group(1).split("=")[0]) if written else []
-    named = [word for word in named if not keyword.iskeyword(word)]
-    words = {word for word in prompt_words(prompt) if not keyword.iskeyword(word)}
-    keywords = [argument.arg for argument in arguments.kwonlyargs if argument.arg in words]
-    plain = [word for word in _PLAIN if word not in words and word != name]
-    rng.shuffle(plain)
-    used = {name, *keywords, "args", "kwargs"}
-    names: list[str] = []
-    for at, argument in enumerate(positional):
-        if written and len(named) >= len(positional):
-            chosen = named[at]
-        elif argument.arg in words:
-            chosen = argument.arg
-        else:
-            chosen = plain.pop() if plain else f"arg{at + 1}"
-        while chosen in used:
-            chosen = f"{chosen}{at + 1}"
-        used.add(chosen)
-        names.append(chosen)
-    defaults = len(arguments.defaults)
-    made = [f"{word}=None" if at >= len(positional) - defaults else word for at, word in enumerate(names)]
-    if arguments.vararg is not None:
-        made.append("*args")
-    elif keywords:
-        made.append("*")
-    made += [f"{word}=None" for word in keywords]
-    if arguments.kwarg is not None or len(keywords) < len(arguments.kwonlyargs):
-        made.append("**kwargs")
-    return made
-

@@ -15,7 +15,8 @@ from trainer.monitor_config import FlagRule, MonitorConfig
 from trainer.results_replay import ResultsReplay
 from verifier.checks import check_weak_tests
 from verifier.limits import RunEnv
-from verifier.weak_requests import GOING_ON, WEAK_DECOYS, WeakRequests, recorded_weak, weak_decoys, weak_trouble
+from verifier.decoy_questions import GOING_ON
+from verifier.weak_requests import WEAK_DECOYS, WeakRequests, recorded_weak, weak_decoys, weak_trouble
 from verifier.decoys import Decoy, decoys
 from verifier.pool import CODE_GROUP_SIZE
 

@@ -1,6 +1,6 @@
-"""The decoys' check's questions about a paid written program (verifier/weak_requests.py, ``_written``): whether the
-recorded requests tell it apart, or the share of them it answers alike; a question left without a verdict is asked
-once more before it counts against the task. Through a fake pool."""
+"""The decoys' check's questions about a paid written program (verifier/decoy_questions.py, ``written_questions``):
+whether the recorded requests tell it apart, or the share of them it answers alike; a question left without a verdict
+is asked once more before it counts against the task. Through a fake pool."""
 
 from __future__ import annotations
 

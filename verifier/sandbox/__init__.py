@@ -8,9 +8,10 @@ request from a pipe, loads the verifier once and calls ``verify`` on each respon
 process, judges each result. A verifier runs response code through ``envsynth_sandbox.run_response`` (module
 ``zygote/envsynth_sandbox.py``, documented in ``docs/SPEC.md``, "Running response code"): the fork server starts a
 response process of its own for it. Modules: ``base`` (the Backend/Worker interface), ``registry``, ``bwrap``,
-``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image`` and
-``image_leases`` (the files a sandbox sees, and their removal), ``channel`` (host<->zygote JSON lines), ``cgroup``,
-``cpu_pinning``, ``seccomp``, ``program``, ``zygote/`` (runs inside).
+``docker_backend``, ``local``, ``process_worker`` (host side of a zygote process), ``file_image``,
+``image_sources`` and ``image_leases`` (the files a sandbox sees, what they are copied from, and their removal),
+``channel`` (host<->zygote JSON lines), ``cgroup``, ``cpu_pinning``, ``seccomp`` and ``task_filter`` (the worker's
+and task code's syscall filters), ``program``, ``zygote/`` (runs inside).
 
 Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/verifier/test_sandbox_*.py``):
 
@@ -54,7 +55,7 @@ Enforced by the ``bwrap`` backend (each has a test named after it in ``tests/ver
   ``madvise`` advice but those a program gives its own memory (``MADV_COLLAPSE`` made a lasting huge-page bit in
   the shared file image); and, over every process that runs task code only (stacked once by the templates they are cloned from), a second filter refusing pidfds
   (their inode numbers count the host's processes), ``io_setup``, ``bind``, ``execve`` (a program started without
-  the clock shim), kernel timestamps on sockets and ``adjtimex`` (``seccomp.task_filter_program``); and the
+  the clock shim), kernel timestamps on sockets and ``adjtimex`` (``task_filter.task_filter_program``); and the
   channels between concurrent workers through
   the host files all of them mount: exclusive ``flock`` (shared locks never conflict), ``inotify``/``fanotify``,
   ``fcntl`` record locks (``F_GETLK``/``F_SETLK``/``F_SETLKW``, ``F_OFD_*``; so ``fcntl.lockf`` and sqlite on

@@ -49,7 +49,8 @@ from verifier.sandbox.file_image import FileImage, base_image, image_root, libra
 from verifier.sandbox.image_leases import Leases
 from verifier.sandbox.process_worker import STARTUP_TIMEOUT_S, ProcessWorker
 from verifier.sandbox.program import zygote_loader, zygote_program_fd
-from verifier.sandbox.seccomp import deny_list_program, task_filter_program
+from verifier.sandbox.seccomp import deny_list_program
+from verifier.sandbox.task_filter import task_filter_program
 
 SCRATCH = "/scratch"
 UID_RANGE = (200_000, 260_000)

@@ -15,14 +15,14 @@ can open has a state to set, clear or test: fault-around always maps the neighbo
 disk. tmpfs also keeps no negative dentries, so looking up a missing name leaves no trace, where a disk filesystem's
 dentry cache would remember it.
 
-What is copied:
+What is copied (found by ``image_sources.py``):
 
 - the base (:func:`base_image`): the interpreter binary; its install's standard library without ``site-packages``
-  and what a verifier never imports (:data:`LEFT_OUT`: the test suite, IDLE, tkinter, turtledemo, ensurepip, the
-  static library); the time-zone database and the C.UTF-8 locale; every shared object the interpreter and its
-  extension modules load (``ldd``), with the symlinks on their paths; and the system libraries a manylinux wheel
-  may assume (:data:`WHEEL_SYSTEM_LIBRARIES`: ``libgcc_s``, ``libstdc++``, ...). A wheel's own shared objects come
-  with it (``numpy.libs``, a layer of its own);
+  and what a verifier never imports (``image_sources.LEFT_OUT``: the test suite, IDLE, tkinter, turtledemo,
+  ensurepip, the static library); the time-zone database and the C.UTF-8 locale; every shared object the interpreter
+  and its extension modules load (``ldd``), with the symlinks on their paths; and the system libraries a manylinux
+  wheel may assume (``image_sources.WHEEL_SYSTEM_LIBRARIES``: ``libgcc_s``, ``libstdc++``, ...). A wheel's own shared
+  objects come with it (``numpy.libs``, a layer of its own);
 - a layer per allowed verifier library (:func:`library_layer`, ``verifier/libraries.py``): its package directory or
   module file.
 
@@ -51,10 +51,7 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-from stat import S_ISLNK
-from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -62,6 +59,8 @@ from pydantic import BaseModel, ConfigDict
 from verifier.libraries import LibraryMount
 from verifier.sandbox.base import SandboxUnavailableError
 from verifier.sandbox.image_leases import Leases, prune
+from verifier.sandbox.image_sources import (Source, extension_modules, place, shared_objects, source_of,
+                                            tree_sources, walk)
 
 FORMAT = 3
 """Bumped when the layout changes, so an image of an older layout is never reused (2: unchecked byte code, 3: and
@@ -71,13 +70,6 @@ UNCHECKED_HASH_PYC = b"\x01\x00\x00\x00" + bytes(8)
 source, and a source hash of zeros (never read) in place of the source's time and size."""
 
 DEFAULT_ROOT = "/dev/shm/envsynth-images"
-LEFT_OUT = frozenset({"site-packages", "dist-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"})
-"""Top-level entries of the standard library that are not copied (plus ``config-*``, the static library)."""
-EXTRAS = ("/usr/share/zoneinfo", "/usr/lib/locale/C.utf8")
-"""Host data the standard library reads (``zoneinfo``; ``LANG=C.UTF-8``), copied when present."""
-WHEEL_SYSTEM_LIBRARIES = ("libgcc_s.so.1", "libstdc++.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
-                          "libutil.so.1", "libz.so.1")
-"""System libraries a manylinux wheel's extension may load without vendoring them; copied when the host has them."""
 TMPFS_TYPES = frozenset({"tmpfs", "ramfs"})
 
 
@@ -140,7 +132,7 @@ def filesystem_type(path: Path, mountinfo: str = "/proc/self/mountinfo") -> str:
 def base_image(binary: Path, prefix: Path, root: Path, leases: Leases) -> FileImage:
     """The base image for this interpreter under ``root``, leased in ``leases`` (``image_leases.py``): reused when
     one of the same sources exists, else built, after which images nobody holds are removed."""
-    tree = _tree_sources(binary, prefix)
+    tree = tree_sources(binary, prefix)
     tree_key = _fingerprint(tree)
     for candidate in sorted(root.glob(f"base-{tree_key}-*")):
         if candidate.name.endswith(".lock"):
@@ -150,8 +142,8 @@ def base_image(binary: Path, prefix: Path, root: Path, leases: Leases) -> FileIm
             return FileImage(root=str(candidate / "fs"))
         leases.release(candidate.name)
     closure: dict[str, Source] = {}
-    for path in _shared_objects([binary, *_extension_modules(tree)]):
-        _place(path, closure, depth=0)
+    for path in shared_objects([binary, *extension_modules(tree)]):
+        place(path, closure, depth=0)
     final = root / f"base-{tree_key}-{_fingerprint(closure)}"
     record = {"closure": [[path, *source] for path, source in closure.items()]}
     leases.take(root, final.name)
@@ -164,103 +156,12 @@ def library_layer(mount: LibraryMount, root: Path, leases: Leases) -> LibraryMou
     """``mount`` with its source replaced by a copy in the image directory (a layer of its own, reused by content,
     leased in ``leases``)."""
     name = Path(mount.target).name
-    files = {name + path.removeprefix(mount.source): source for path, source in _walk(mount.source)}
+    files = {name + path.removeprefix(mount.source): source for path, source in walk(mount.source)}
     final = root / f"lib-{_fingerprint(files)}"
     leases.take(root, final.name)
     if _build(final, files, {"source": mount.source}):
         prune(root)
     return mount.model_copy(update={"source": str(final / name)})
-
-
-Source = tuple
-"""Where an image's file comes from: ``("file", host path, size, mtime_ns, mode)`` or ``("link", text)``."""
-
-
-def _source(path: str, entry: os.DirEntry | None = None) -> Source:
-    stat = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
-    if S_ISLNK(stat.st_mode):
-        return ("link", os.readlink(path))
-    return ("file", path, stat.st_size, stat.st_mtime_ns, stat.st_mode)
-
-
-def _walk(top: str) -> Iterable[tuple[str, Source]]:
-    """Every file and symbolic link under ``top`` (``top`` itself when it is a file), with its source."""
-    if not os.path.isdir(top) or os.path.islink(top):
-        yield top, _source(top)
-        return
-    with os.scandir(top) as entries:
-        listed = sorted(entries, key=lambda entry: entry.name)
-    for entry in listed:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path)
-        else:
-            yield entry.path, _source(entry.path, entry)
-
-
-def _tree_sources(binary: Path, prefix: Path) -> dict[str, Source]:
-    """Sandbox path -> source of what the base copies whole: the binary, the standard library, :data:`EXTRAS`."""
-    sources = {str(binary): _source(str(binary))}
-    stdlib = prefix / "lib" / f"python{_version(binary)}"
-    for top in sorted(stdlib.iterdir()):
-        if top.name in LEFT_OUT or top.name.startswith("config-"):
-            continue
-        sources.update((path, source) for path, source in _walk(str(top))
-                       if not path.startswith(f"{stdlib}/lib-dynload/_tkinter"))
-    for extra in EXTRAS:
-        if os.path.isdir(extra):
-            sources.update(_walk(extra))
-    return sources
-
-
-def _version(binary: Path) -> str:
-    name = binary.name.removeprefix("python")
-    if name.count(".") != 1:
-        raise SandboxUnavailableError(f"cannot tell the Python version from the interpreter's name {binary}")
-    return name
-
-
-def _extension_modules(tree: dict[str, Source]) -> list[str]:
-    return [path for path, source in tree.items()
-            if source[0] == "file" and "/lib-dynload/" in path and path.endswith(".so")]
-
-
-def _shared_objects(elf_files: list[str]) -> list[str]:
-    """Every shared object ``elf_files`` load (``ldd``), the dynamic loader and :data:`WHEEL_SYSTEM_LIBRARIES`."""
-    try:
-        out = subprocess.run(["ldd", *map(str, elf_files)], capture_output=True, text=True, check=False,
-                             env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"}).stdout
-    except OSError as exc:
-        raise SandboxUnavailableError(f"cannot list the interpreter's shared libraries: {exc} (ldd comes with "
-                                      "glibc: apt-get install libc-bin)") from exc
-    found: list[str] = []
-    for line in out.splitlines():
-        words = line.split()
-        path = words[2] if len(words) >= 3 and words[1] == "=>" else words[0] if words else ""
-        if path.startswith("/") and not path.endswith(":") and path not in found:
-            found.append(path)
-    libc = next((Path(p) for p in found if Path(p).name.startswith("libc.so")), None)
-    if libc is None:
-        raise SandboxUnavailableError(f"ldd found no C library for {elf_files[0]}: is it a dynamically linked "
-                                      "program?")
-    return found + [str(libc.parent / name) for name in WHEEL_SYSTEM_LIBRARIES
-                    if (libc.parent / name).exists() and str(libc.parent / name) not in found]
-
-
-def _place(path: str, placed: dict[str, Source], depth: int) -> None:
-    """Record what makes ``path`` resolve in the image as on the host: each symlink on the way, then the file."""
-    if depth > 40:
-        raise SandboxUnavailableError(f"too many symbolic links resolving {path}")
-    current = "/"
-    parts = Path(path).parts[1:]
-    for index, part in enumerate(parts):
-        step = os.path.join(current, part)
-        if os.path.islink(step):
-            placed[step] = _source(step)
-            _place(os.path.normpath(os.path.join(current, os.readlink(step), *parts[index + 1:])), placed, depth + 1)
-            return
-        current = step
-    if os.path.isfile(current):
-        placed[current] = _source(current)
 
 
 def _fingerprint(sources: dict[str, Source]) -> str:
@@ -273,7 +174,7 @@ def still_current(base: Path) -> bool:
     base is incomplete or its record unreadable)."""
     try:
         closure = json.loads((base / "manifest.json").read_text())["closure"]
-        return all(list(_source(str(path))) == source for path, *source in closure)
+        return all(list(source_of(str(path))) == source for path, *source in closure)
     except (OSError, ValueError, TypeError, KeyError):
         return False
 

@@ -19,7 +19,7 @@ from importlib import resources
 
 MODULES = ("plainjson", "frames", "cleanup", "confine", "environment", "response_results", "foreseen", "envsynth_sandbox",
            "disposer", "fork_protocol", "run_digest", "results_slot",
-           "response_text", "response", "clean_image", "template", "load_state", "isolation", "child",
+           "response_text", "response_calls", "response", "clean_image", "template", "load_state", "isolation", "child",
            "response_watch", "response_spawn", "channels", "forkserver", "run", "supervisor")
 PACKAGE = "verifier.sandbox.zygote"
 

@@ -65,10 +65,11 @@ either widen the kernel attack surface or carry state between runs:
   (``open_tree`` is)
 - any non-native (x32) syscall number
 
-Every verifier and response process also runs under a second filter, :func:`task_filter_program`, whose docstring
-lists what it adds: among it, every syscall number above the highest one reviewed answers ENOSYS (a later kernel's
-calls are refused to task code until reviewed) and a futex operation that is not private is refused (a channel
-between pools through the shared file image, red-team round 58).
+Every verifier and response process also runs under a second filter,
+:func:`verifier.sandbox.task_filter.task_filter_program`, whose docstring lists what it adds: among it, every syscall
+number above the highest one reviewed answers ENOSYS (a later kernel's calls are refused to task code until reviewed)
+and a futex operation that is not private is refused (a channel between pools through the shared file image,
+red-team round 58). Both filters are assembled here (:func:`assemble`).
 
 It is built for x86_64 only; on another architecture :func:`deny_list_program` returns None and the sandbox runs
 without it (the sandbox docstring says so).
@@ -124,8 +125,8 @@ FCNTL_DENIED = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F
                 "F_NOTIFY": 1026}
 ARG0, ARG1, ARG2, ARG3, ARG5 = 16, 24, 32, 40, 56  # offsets of the low words of arguments in struct seccomp_data
 
-_LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
-_ALLOW = 0x7FFF0000
+LD_ABS, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 
 
@@ -146,164 +147,70 @@ def deny_list_program(process_namespaces: bool = False, unix_sockets_only: bool 
               if not (process_namespaces and name == "mount")}
     clone_mask = CLONE_NEW_FLAGS & ~(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC) if process_namespaces else CLONE_NEW_FLAGS
     code: list[tuple[int, int | str, int | str, int]] = [
-        (_LD_ABS, 0, 0, 4),                                 # A = arch
-        (_JEQ, 1, 0, AUDIT_ARCH_X86_64),
-        (_RET, 0, 0, _ERRNO | errno.EPERM),
-        (_LD_ABS, 0, 0, 0),                                 # A = syscall number
-        (_JGE, "eperm", 0, X32_SYSCALL_BIT),
-        *[(_JEQ, "eperm", 0, number) for number in sorted(denied.values())],
-        *[(_JEQ, "self", 0, number) for number in sorted(SELF_ONLY_ARG0.values())],
-        (_JEQ, "setpriority", 0, SYS_SETPRIORITY),
-        (_JEQ, "ioprio", 0, SYS_IOPRIO_SET),
-        (_JEQ, "personality", 0, SYS_PERSONALITY),
-        (_JEQ, "flock", 0, SYS_FLOCK),
-        (_JEQ, "fcntl", 0, SYS_FCNTL),
-        (_JEQ, "madvise", 0, SYS_MADVISE),
-        (_JEQ, "rwflags", 0, SYS_PREADV2),
-        (_JEQ, "rwflags", 0, SYS_PWRITEV2),
-        (_JEQ, "enosys", 0, SYS_CLONE3),
-        (_JEQ, "enosys", 0, SYS_STATX),
-        *[(_JEQ, "enosys", 0, number) for number in sorted(UNANSWERED_X86_64.values())],
-        (_JEQ, "mmap", 0, SYS_MMAP),
-        (_JEQ, "clone", 0, SYS_CLONE),
-        *([(_JEQ, "socket", 0, SYS_SOCKET)] if unix_sockets_only else []),
-        (_RET, 0, 0, _ALLOW),
+        (LD_ABS, 0, 0, 4),                                 # A = arch
+        (JEQ, 1, 0, AUDIT_ARCH_X86_64),
+        (RET, 0, 0, _ERRNO | errno.EPERM),
+        (LD_ABS, 0, 0, 0),                                 # A = syscall number
+        (JGE, "eperm", 0, X32_SYSCALL_BIT),
+        *[(JEQ, "eperm", 0, number) for number in sorted(denied.values())],
+        *[(JEQ, "self", 0, number) for number in sorted(SELF_ONLY_ARG0.values())],
+        (JEQ, "setpriority", 0, SYS_SETPRIORITY),
+        (JEQ, "ioprio", 0, SYS_IOPRIO_SET),
+        (JEQ, "personality", 0, SYS_PERSONALITY),
+        (JEQ, "flock", 0, SYS_FLOCK),
+        (JEQ, "fcntl", 0, SYS_FCNTL),
+        (JEQ, "madvise", 0, SYS_MADVISE),
+        (JEQ, "rwflags", 0, SYS_PREADV2),
+        (JEQ, "rwflags", 0, SYS_PWRITEV2),
+        (JEQ, "enosys", 0, SYS_CLONE3),
+        (JEQ, "enosys", 0, SYS_STATX),
+        *[(JEQ, "enosys", 0, number) for number in sorted(UNANSWERED_X86_64.values())],
+        (JEQ, "mmap", 0, SYS_MMAP),
+        (JEQ, "clone", 0, SYS_CLONE),
+        *([(JEQ, "socket", 0, SYS_SOCKET)] if unix_sockets_only else []),
+        (RET, 0, 0, ALLOW),
     ]
     labels = {"clone": len(code)}
-    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", 0, clone_mask), (_RET, 0, 0, _ALLOW)]
+    code += [(LD_ABS, 0, 0, ARG0), (JSET, "eperm", 0, clone_mask), (RET, 0, 0, ALLOW)]
     labels["socket"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eafnosupport", AF_UNIX)]
+    code += [(LD_ABS, 0, 0, ARG0), (JEQ, "allow", "eafnosupport", AF_UNIX)]
     labels["self"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", 0)]
+    code += [(LD_ABS, 0, 0, ARG0), (JEQ, "allow", "eperm", 0)]
     labels["setpriority"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 0), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
+    code += [(LD_ABS, 0, 0, ARG0), (JEQ, 0, "eperm", 0), (LD_ABS, 0, 0, ARG1), (JEQ, "allow", "eperm", 0)]
     labels["ioprio"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, 0, "eperm", 1), (_LD_ABS, 0, 0, ARG1), (_JEQ, "allow", "eperm", 0)]
+    code += [(LD_ABS, 0, 0, ARG0), (JEQ, 0, "eperm", 1), (LD_ABS, 0, 0, ARG1), (JEQ, "allow", "eperm", 0)]
     labels["personality"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JEQ, "allow", "eperm", PERSONALITY_QUERY)]
+    code += [(LD_ABS, 0, 0, ARG0), (JEQ, "allow", "eperm", PERSONALITY_QUERY)]
     labels["flock"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG1), (_JSET, "eperm", "allow", LOCK_EX)]
+    code += [(LD_ABS, 0, 0, ARG1), (JSET, "eperm", "allow", LOCK_EX)]
     labels["fcntl"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, cmd) for cmd in sorted(FCNTL_DENIED.values())],
-             (_RET, 0, 0, _ALLOW)]
+    code += [(LD_ABS, 0, 0, ARG1), *[(JEQ, "eperm", 0, cmd) for cmd in sorted(FCNTL_DENIED.values())],
+             (RET, 0, 0, ALLOW)]
     labels["madvise"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG2), *[(_JEQ, "allow", 0, advice) for advice in sorted(MADV_ALLOWED.values())],
-             (_RET, 0, 0, _ERRNO | errno.EPERM)]
+    code += [(LD_ABS, 0, 0, ARG2), *[(JEQ, "allow", 0, advice) for advice in sorted(MADV_ALLOWED.values())],
+             (RET, 0, 0, _ERRNO | errno.EPERM)]
     labels["mmap"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG3), (_JSET, "eperm", "allow", MAP_LOCKED)]
+    code += [(LD_ABS, 0, 0, ARG3), (JSET, "eperm", "allow", MAP_LOCKED)]
     labels["rwflags"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG5), (_JEQ, "allow", "eperm", 0)]
-    return _assemble(code, labels, ("allow", "eperm", "enosys", "eafnosupport"))
+    code += [(LD_ABS, 0, 0, ARG5), (JEQ, "allow", "eperm", 0)]
+    return assemble(code, labels, ("allow", "eperm", "enosys", "eafnosupport"))
 
 
-TASK_DENIED_X86_64 = {"pidfd_open": 434, "bind": 49, "execve": 59, "execveat": 322, "adjtimex": 159,
-                      "clock_adjtime": 305}
-TASK_UNANSWERED_X86_64 = {
-    "io_setup": 206, "process_mrelease": 448, "futex_waitv": 449, "set_mempolicy_home_node": 450,
-    "futex_wake": 454, "futex_wait": 455, "futex_requeue": 456, "lsm_get_self_attr": 459, "lsm_set_self_attr": 460,
-    "lsm_list_modules": 461, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465, "removexattrat": 466,
-}
-"""Answered ENOSYS to task code, as if the kernel lacked them (:func:`task_filter_program` says why each)."""
-HIGHEST_REVIEWED_X86_64 = 467
-"""``open_tree_attr``: every syscall number above it answers ENOSYS to task code, whatever a later kernel adds."""
-SYS_FUTEX, FUTEX_PRIVATE_FLAG = 202, 128
-SYS_SETSOCKOPT, SYS_GETSOCKOPT, SO_PASSPIDFD, SO_PEERPIDFD = 54, 55, 76, 77
-SO_PASSCRED, SO_PASSSEC = 16, 34  # either makes a unix socket take a name of its own when it sends (autobind)
-SO_TIMESTAMPS = {"SO_TIMESTAMP": 29, "SO_TIMESTAMPNS": 35, "SO_TIMESTAMPING": 37, "SO_TIMESTAMP_NEW": 63,
-                 "SO_TIMESTAMPNS_NEW": 64, "SO_TIMESTAMPING_NEW": 65}
-"""Socket options with which the kernel dates each message it receives, by its own clock (``SCM_TIMESTAMP``)."""
-SYS_IOCTL, SIOCGSTAMPS = 16, {"SIOCGSTAMP": 0x8906, "SIOCGSTAMPNS": 0x8907}
-CLONE_PIDFD = 0x1000
-
-
-def task_filter_program() -> bytes | None:
-    """A second filter, which every verifier and response process runs under, stacked on the worker's before it runs
-    task code (once per template, ``confine.inherit_filter``; per process where there is no template); None where
-    it was not built for this machine.
-
-    Why a second one: the worker's own processes need what it refuses. The fork server and disposer watch their
-    children through pidfds, but a pidfd's inode number comes from a host-wide counter of every process ever
-    created (red-team round 13: 82-89 others counted in 0.5 s while the host forked, and a bit from one group to the
-    next in a worker, 64 of 64), so task code gets none: ``pidfd_open``, ``clone`` with ``CLONE_PIDFD``,
-    ``SO_PEERPIDFD`` and ``SO_PASSPIDFD`` are refused. ``io_setup`` answers ENOSYS (the host's count of async I/O
-    events in use is host-wide and was read exactly: 120 of 120 bits between pools). ``bind`` is refused, and so
-    are ``SO_PASSCRED`` and ``SO_PASSSEC``, with which a socket takes a name of its own when it sends (round 14): an
-    abstract socket name lives in the worker's network namespace, and one parked in a loop of passed sockets
-    outlived its group.
-
-    Round 34 (once the clock shim shifted the calendar clock of the C library in validation's varied runs): the
-    clocks a process reads without the C library are refused. ``execve``/``execveat``: a verifier started
-    ``python -S`` with ``subprocess``, whose interpreter loads no shim and runs code no static check read (a time
-    bomb was admitted and paid every wrong answer); nothing scores text by running a program. The socket options
-    that have the kernel date each received message (:data:`SO_TIMESTAMPS`, ``SIOCGSTAMP*``): another bomb read the
-    real date from a ``socketpair``. ``adjtimex``/``clock_adjtime``, whose answer holds the time.
-
-    Round 58: a syscall a later kernel adds is refused by default: every number above
-    :data:`HIGHEST_REVIEWED_X86_64` answers ENOSYS (as if the kernel lacked it; the C library falls back where it
-    can), so a new call reaches task code only once someone reviews it and raises the ceiling. Of those reviewed
-    (448-467), three pass: ``fchmodat2`` (``fchmodat`` with flags), ``map_shadow_stack`` and ``mseal`` (the
-    caller's own memory); ``cachestat``, ``statmount``, ``listmount`` and ``open_tree_attr`` stay refused by the
-    worker's filter; the rest answer ENOSYS (:data:`TASK_UNANSWERED_X86_64`), none being called by the interpreter
-    or glibc 2.36: ``process_mrelease`` takes a pidfd, ``lsm_list_modules`` reports the host's security modules and
-    the other ``lsm_*`` calls the caller's attributes under them, the ``*xattrat`` calls repeat the ``*xattr`` ones,
-    and the futex2 calls (``futex_wait``, ``futex_wake``, ``futex_waitv``, ``futex_requeue``) take their shared or
-    private flag as one more argument or in memory, where a filter would have to follow each.
-
-    The classic ``futex`` takes only operations with ``FUTEX_PRIVATE_FLAG`` (others: EPERM). A futex that is not
-    private is keyed by the file when its word lies in a file mapping, and every sandbox maps the same file image,
-    so a wait in one pool was woken from another: a ``FUTEX_WAKE`` counted another pool's waiters (24 of 24 bits),
-    and the kernel's own wake at a thread's exit, aimed at the image by ``set_tid_address``, carried 16 of 16 bits
-    with no futex call on the sending side, so refusing the waking operations alone would not close it. Private
-    futexes (every lock, condition and semaphore of Python, and glibc's defaults) pass. Not covered: a
-    process-shared glibc object (a ``PTHREAD_PROCESS_SHARED`` mutex; ``sem_open``, behind ``multiprocessing``
-    locks, which the sandbox already refused for want of ``/dev/shm``) and ``pthread_join`` of a thread still
-    running (glibc waits on the thread's id with a shared futex) abort with glibc's "The futex facility returned an
-    unexpected error code". Python 3.11's threads are detached and never joined that way; from 3.13
-    ``Thread.join`` calls ``pthread_join``, so an interpreter upgrade must revisit this."""
-    if platform.machine() != "x86_64":
-        return None
-    code: list[tuple[int, int | str, int | str, int]] = [
-        (_LD_ABS, 0, 0, 0),                                 # A = syscall number (the worker's filter checked arch)
-        (_JGE, "enosys", 0, HIGHEST_REVIEWED_X86_64 + 1),
-        *[(_JEQ, "eperm", 0, number) for number in sorted(TASK_DENIED_X86_64.values())],
-        *[(_JEQ, "enosys", 0, number) for number in sorted(TASK_UNANSWERED_X86_64.values())],
-        (_JEQ, "futex", 0, SYS_FUTEX),
-        (_JEQ, "clone", 0, SYS_CLONE),
-        (_JEQ, "getsockopt", 0, SYS_GETSOCKOPT),
-        (_JEQ, "setsockopt", 0, SYS_SETSOCKOPT),
-        (_JEQ, "ioctl", 0, SYS_IOCTL),
-        (_RET, 0, 0, _ALLOW),
-    ]
-    labels = {"futex": len(code)}
-    code += [(_LD_ABS, 0, 0, ARG1), (_JSET, "allow", "eperm", FUTEX_PRIVATE_FLAG)]
-    labels["clone"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG0), (_JSET, "eperm", "allow", CLONE_PIDFD)]
-    labels["getsockopt"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", "allow", SO_PEERPIDFD)]
-    labels["setsockopt"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG2), (_JEQ, "enoprotoopt", 0, SO_PASSPIDFD), (_JEQ, "eperm", 0, SO_PASSCRED),
-             *[(_JEQ, "eperm", 0, option) for option in sorted(SO_TIMESTAMPS.values())],
-             (_JEQ, "eperm", "allow", SO_PASSSEC)]
-    labels["ioctl"] = len(code)
-    code += [(_LD_ABS, 0, 0, ARG1), *[(_JEQ, "eperm", 0, request) for request in sorted(SIOCGSTAMPS.values())],
-             (_RET, 0, 0, _ALLOW)]
-    return _assemble(code, labels, ("allow", "eperm", "enosys", "enoprotoopt"))
-
-
-_RETURNS = {"allow": _ALLOW, "eperm": _ERRNO | errno.EPERM, "enosys": _ERRNO | errno.ENOSYS,
+_RETURNS = {"allow": ALLOW, "eperm": _ERRNO | errno.EPERM, "enosys": _ERRNO | errno.ENOSYS,
             "eafnosupport": _ERRNO | errno.EAFNOSUPPORT, "enoprotoopt": _ERRNO | errno.ENOPROTOOPT}
 """The answers a program's jumps may end on, by label."""
 
 
-def _assemble(code: list[tuple[int, int | str, int | str, int]], labels: dict[str, int],
-              returns: tuple[str, ...]) -> bytes:
+def assemble(code: list[tuple[int, int | str, int | str, int]], labels: dict[str, int],
+             returns: tuple[str, ...]) -> bytes:
     """Raw ``struct sock_filter`` records: ``code``, then one return per name of ``returns`` (:data:`_RETURNS`),
     with each jump to a label turned into an offset."""
     code = list(code)
     labels = dict(labels)
     for name in returns:
         labels[name] = len(code)
-        code.append((_RET, 0, 0, _RETURNS[name]))
+        code.append((RET, 0, 0, _RETURNS[name]))
     out = bytearray()
     for at, (op, jt, jf, k) in enumerate(code):
         jumps = [labels[j] - at - 1 if isinstance(j, str) else j for j in (jt, jf)]

@@ -114,7 +114,7 @@ class SockFprog(ctypes.Structure):
 
 def filter_plan(lib, program_hex):
     """In the fork server, once: the ``prctl`` call and its ``sock_fprog`` for the host's task filter
-    (``seccomp.task_filter_program``, as hex); None without one."""
+    (``task_filter.task_filter_program``, as hex); None without one."""
     if not program_hex:
         return None
     code = ctypes.create_string_buffer(bytes.fromhex(program_hex))

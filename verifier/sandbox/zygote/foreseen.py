@@ -92,4 +92,4 @@ _INERT = compile("", "<response>", "exec", dont_inherit=True)
 _BARE_NAME = compile("name", "<response>", "exec", dont_inherit=True)
 _PRESET_NAMES = frozenset({"__name__", "__builtins__"})  # what the response process's namespace starts with
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"exit", "quit"}  # read at the sandbox's start, before any verifier ran;
-# exit and quit: the response process has them (``response.site_builtins``)
+# exit and quit: the response process has them (``response_calls.site_builtins``)

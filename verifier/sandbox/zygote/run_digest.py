@@ -56,7 +56,8 @@ class _Unhashed:
 
 
 lines = _Unhashed()
-"""The hash of the result lines this process wrote (``response._write`` feeds it); a real one from :func:`start`."""
+"""The hash of the result lines this process wrote (``response_calls._write`` feeds it); a real one from
+:func:`start`."""
 
 
 class HashedOut(io.RawIOBase):
