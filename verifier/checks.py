@@ -46,13 +46,11 @@ own doing) and ``error`` (infrastructure) are faults there.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 
 from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult
 from verifier.checks_probes import COMMENTED_SUFFIX, NUMBER_LABEL, RENAMED_SUFFIX, Probe, ProbeKind
-from verifier.code_renaming import program_tree
 from verifier.static_determinism import Finding
 from verifier.weak_requests import WeakRequests, weak_trouble
 
@@ -145,7 +143,7 @@ def check_static(findings: Sequence[Finding]) -> CheckResult:
 
 def check_reference(pairs: Sequence[tuple[Probe, ScoreResult]], hint: str = "") -> CheckResult:
     """Every call on the reference (all runs, repeats included) scored exactly 1.0. ``hint``
-    (:func:`plain_value_hint`) is added to the detail of a reference that scored less."""
+    (:func:`verifier.reference_hints.plain_value_hint`) is added to the detail of a reference that scored less."""
     mine = [(p, r) for p, r in pairs if p.kind is ProbeKind.REFERENCE]
     results = tuple(r for _, r in mine)
     fault = fault_reason(results)
@@ -157,37 +155,6 @@ def check_reference(pairs: Sequence[tuple[Probe, ScoreResult]], hint: str = "") 
                            detail=f"the reference must score exactly 1.0; it scored {', '.join(f'{s:g}' for s in low)}"
                                   + (f"; {hint}" if hint else ""))
     return CheckResult(name="reference", passed=True, detail=f"1.0 in all {len(results)} calls", scores=results)
-
-
-def plain_value_hint(source: str, reference: str) -> str:
-    """Why a reference a ``run_response`` verifier failed may have failed, read from the reference alone: a function
-    of it that is a generator, or a class, returns what ``run_response`` cannot hand back (its call fails with
-    ``UnserializableResult``, which only the verifier sees). "" when neither, or when the verifier runs no response.
-    Why: such a task was rejected ``unsolvable`` with no word of the cause, and the repair round guessed (red-team
-    round 45, F1)."""
-    tree = program_tree(reference) if "run_response" in source else None
-    for node in tree.body if tree is not None else ():
-        if isinstance(node, ast.ClassDef):
-            return (f"the reference defines the class `{node.name}`, and run_response hands back only plain JSON "
-                    "values (an object's result fails its call with UnserializableResult): ask for functions "
-                    "that return plain values")
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _yields(node):
-            return (f"the reference's `{node.name}` is a generator, and run_response hands back only plain JSON values "
-                    "(a generator's result fails its call with UnserializableResult): ask for a function that "
-                    "returns a list")
-    return ""
-
-
-def _yields(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether ``function`` itself yields (a nested function's or lambda's ``yield`` is not its own)."""
-    todo = list(function.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            todo.extend(ast.iter_child_nodes(node))
-    return False
 
 
 def _check_low(name: str, kind: ProbeKind, reason: str, threshold: float,

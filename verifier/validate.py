@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from types import TracebackType
@@ -43,20 +43,19 @@ from verifier.answers_alike import answers_alike
 from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, unpredictable_indices
 from verifier.checks_unmarked import check_failure_copy
+from verifier.checks_weak import weak_tests
 from verifier.code_renaming import defines_function
 from verifier.commented import is_program
 from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
-from verifier.response_code import whole_code
+from verifier.reference_hints import plain_value_hint
 from verifier.run_order import mutants_later, run_order
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
 from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, near_future_offset_s, run_env
 from verifier.validation_runs import ValidationRuns, load_error_of
-from verifier.weak_requests import recorded_weak
-from verifier.written_decoys import WrittenDecoy, shaped_decoy, written_decoys
-from verifier.written_verdicts import asked_otherwise, judged_by_own_requests, paid_beyond, paid_told_apart
+from verifier.written_decoys import shaped_decoy, written_decoys
 
 VALIDATOR_VERSION = "1.43"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
@@ -236,10 +235,11 @@ class Validator:
         for probe, result in pairs:
             firsts.setdefault(probe.label, (probe, result))
         primary = [firsts[p.label] for p in probes if p.label in firsts]  # in probe order, whatever the call order
-        done["reference"] = checks.check_reference(pairs, checks.plain_value_hint(spec.verifier, spec.reference))
+        done["reference"] = checks.check_reference(pairs, plain_value_hint(spec.verifier, spec.reference))
         written_verdict = None
         if done["reference"].passed:
-            done["weak_tests"], written_verdict = self._weak_tests(spec, pairs, alone, rng, written)
+            done["weak_tests"], written_verdict = weak_tests(self._pool, self._config, spec, pairs, alone, rng,
+                                                             written)
         if len(firsts) > 1:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed and done["reference"].passed:
@@ -258,50 +258,3 @@ class Validator:
         for name in _SANDBOX_CHECKS:
             if name in done and done[name].passed is not None:
                 done[name] = done[name].model_copy(update={"duration_ms": elapsed})
-
-    def _weak_tests(self, spec: TaskSpec, pairs: Sequence[tuple[Probe, ScoreResult]],
-                    alone: Sequence[tuple[Probe, ScoreResult]], rng: random.Random,
-                    written: Sequence[WrittenDecoy]) -> tuple[CheckResult, CheckResult | None]:
-        """Whether the requests the verifier made of the reference alone (recorded in the pool's call, as training
-        records them) tell it from simple wrong programs (:mod:`verifier.weak_requests`, near runs drawn from
-        ``rng``). Why here as well as in training: such a verifier pays wrong programs from its first group, and
-        the repair round can add the tests it lacks; training's check stays (a task admitted before it). With it,
-        the verdict on the programs the validator wrote (``written``: :mod:`verifier.written_decoys`), where run 0
-        paid any as it pays the reference (within the mutants' margin, as :mod:`verifier.checks_mutants` counts a
-        mutant paid; red-team round 74 paid 0.999) and those requests tell it apart, or paid any more than a
-        failure case may be (``fail_threshold``) above the share of those requests it answers alike (round 74, A2,
-        paid 0.9), or the reference's call made none (a shaped program then by the requests made of it:
-        :func:`verifier.written_verdicts.judged_by_own_requests`); else None."""
-        t0 = time.perf_counter()
-        reference = _recorded(alone)
-        floor = 1.0 - self._config.mutant_margin  # paid as the reference is: as the mutants' rule counts it
-        fail = self._config.fail_threshold
-        pay = {w.label: max((r.score for p, r in pairs if p.label == w.label and r.outcome is Outcome.SCORED),
-                            default=0.0) for w in written}
-        paid = [w for w in written if pay[w.label] >= floor and not w.shaped]
-        overpaid = [w for w in written if fail < pay[w.label] and (pay[w.label] < floor or w.shaped)]  # (round 74:
-        # A2 paid 0.9; A6 paid 1.0 a program whose answer varies, which may be right on most requests)
-        reference_code = whole_code(spec.reference)
-        weak = recorded_weak(self._pool, reference, reference_code, rng.getrandbits(64), [w.decoys for w in paid],
-                             [w.decoys for w in overpaid])
-        result = checks.check_weak_tests(weak)
-        if result.passed:  # (and where it asked the programs the validator wrote otherwise: round 74, A4, A7)
-            result = asked_otherwise(pairs, written) or result
-        unasked = [w.label for w in paid + overpaid if not w.shaped]  # (a shape may be the reference's answer)
-        if weak is None and unasked:  # nothing of the reference run, yet a written constant was paid (A5)
-            verdict = paid_told_apart(unasked, unasked=True)
-        elif weak is None:  # a shape paid is judged by what was asked of it instead (round 74's review, e9)
-            verdict = judged_by_own_requests(self._pool, pairs, [w for w in overpaid if w.shaped], pay,
-                                             reference_code, rng.getrandbits(64), fail)
-        elif not result.passed:
-            verdict = None
-        else:
-            verdict = (paid_told_apart([paid[at].label for at in weak.apart]) if weak.apart else None) or \
-                paid_beyond([(w.label, pay[w.label], share) for w, share in zip(overpaid, weak.shares)
-                             if share is not None and pay[w.label] - share > fail], fail)
-        return result.model_copy(update={"duration_ms": (time.perf_counter() - t0) * 1000}), verdict
-
-
-def _recorded(alone: Sequence[tuple[Probe, ScoreResult]]) -> ScoreResult | None:
-    """The reference's call alone that recorded its requests (as training records them), if any."""
-    return next((r for p, r in alone if p.kind is ProbeKind.REFERENCE and r.run_requests is not None), None)

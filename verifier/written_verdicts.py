@@ -1,7 +1,7 @@
 """What the verifier's handling of the programs the validator wrote (:mod:`verifier.written_decoys`) says of it.
 
 Why apart from the writing: the programs are made before run 0 from the task's text alone; these verdicts read run
-0's results and the decoys' check's answers afterwards (:meth:`verifier.validate.Validator._weak_tests`). A written
+0's results and the decoys' check's answers afterwards (:func:`verifier.checks_weak.weak_tests`). A written
 program paid as the reference is, that the verifier's own recorded requests of the reference tell apart, rejects the
 task as ``failure_case_passes`` (:func:`paid_told_apart`, validator 1.34); one asked first what the reference never
 was, as ``weak_tests`` (:func:`asked_otherwise`, validator 1.35); a program returning a shape of its argument, where

@@ -11,7 +11,7 @@ import pytest
 
 from task_bank.spec import TaskSpec
 from verifier import ValidationConfig, Validator, open_pool
-from verifier.checks import plain_value_hint
+from verifier.reference_hints import plain_value_hint
 
 RUNS = "from envsynth_sandbox import run_response\ndef verify(response):\n    return 0.0\n"
 GENERATOR = "def chunks(xs, n):\n    for i in range(0, len(xs), n):\n        yield xs[i:i + n]\n"
