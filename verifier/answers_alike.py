@@ -19,16 +19,22 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.called_names import aligned_names, called_name, names_of, own_function, with_name, with_names
-from verifier.decoy_bounds import MAX_STEPS
+from verifier.called_names import (aligned_names, answers_to, called_name, names_of, own_function, with_name,
+                                   with_names)
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "judged_names",
-           "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
+__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
+           "judged_names", "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
+MAX_STEPS = 1_000_000
+"""Values one comparison of the answers checks (validation's and, since 1.43, training's) may compare: past them the
+text answered otherwise. 20 times the decoys' check's (:data:`verifier.decoy_bounds.MAX_STEPS`) since 1.43: a right
+answer of 62,500 floats (a 250 by 250 matrix) each within 1% of the reference's and not equal costs a step each,
+and the session-51 review's right programs of six ways were all answered otherwise in training under 50,000 (a false
+flag); a million took about half a second here, and the records' 8 MiB a result hold fewer values."""
 CHECK_BUDGET_S = 4.0
 """Seconds the runs of one checking call may take together: each reference run half of what is left, the rest for the
 text's (a verify call's wall limit is 5 s by default). Training's call holds every run; validation's one run each, so
@@ -170,11 +176,11 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
 
     Why a comparison has a bound here (since 1.42; training's since 1.43): the session-50 review's ``C1``-``C3`` had
     the case answer 256 lists of 901 items, in another order and one tag wrong, whose comparison in any order took 30
-    million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too;
-    since 1.43 items equal to one of the other's are paired first, a step each, and ``C1`` costs one comparison of
-    two lists). Past :data:`verifier.decoy_bounds.MAX_STEPS` steps a comparison says the case answered otherwise: a
-    right case answers as the reference does, which costs one step, or in another order, a step an item (open: a
-    right list of 60,000 floats each within 1% of the reference's but not equal costs a step each, and is answered
+    million steps: every checking call ran past its wall, gave no score, and no verdict excused the case (1.41 too).
+    Past :data:`MAX_STEPS` steps a comparison says the case answered otherwise: a right case answers as the reference
+    does, which costs one step, or in another order, a step an item where its items equal the reference's (since
+    1.43), or each with each where they are only alike (open: a right answer of more than a million floats each
+    within 1% of the reference's but not equal costs a step each, and is answered
     otherwise). Why the name from the copy paid in full, and only where the
     verifier called no other in the case as written: its ``K`` called a right helper in the marked case and the wrong
     last function in the unmarked copy, and the case, called by the helper, was excused; its honest ``P6`` reads the
@@ -187,17 +193,20 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     left_out = bool(own.unreadable or own.blind) or any(r.run_requests_dropped for r in references)
     read = [(text, result, replay_runs(result.run_requests or ())) for text, result in asked]
     written = [run for text, _, runs in read if text == program for run in runs.every]  # of the case as written
-    names = judged_names(code, own.every, replay_runs([record for result in paid
-                                                       for record in result.run_requests or ()]).every, written)
+    copy = replay_runs([record for result in paid for record in result.run_requests or ()]).every
+    names = judged_names(reference_code, code, own.every, copy, written)
     back = {other: name for name, other in names.items()}
     made: list[list] = []
+    renamed = {_key(run) for run in own.every}  # runs in the reference's names: the case's calls go through ``names``
     for text, result, runs in read:
         left_out = left_out or bool(runs.unreadable or runs.blind or result.run_requests_dropped)
-        made += reference_calls(runs.every, text, called_name(own.every), back)
+        asked_of_reference = reference_calls(runs.every, text, called_name(own.every), back)
+        renamed |= {_key(run) for run, was in zip(asked_of_reference, runs.every) if run != was}
+        made += asked_of_reference
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    results = pool.score_batch([(check_source([run], reference_code, names, UNCOMPARED_SCORE, UNFINISHED_SCORE,
-                                              MAX_STEPS),
+    results = pool.score_batch([(check_source([run], reference_code, names if _key(run) in renamed else None,
+                                              UNCOMPARED_SCORE, UNFINISHED_SCORE, MAX_STEPS),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
     found = {_found(result) for result in results}
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
@@ -219,12 +228,17 @@ def _found(result: ScoreResult) -> Answered:
                                                                                              Answered.OTHERWISE)
 
 
+def _key(run: list) -> str:
+    """A run's identity (its calls' names, arguments and standard input)."""
+    return json.dumps(run, sort_keys=True)
+
+
 def _chosen(own: list[list], made: list[list], rng: random.Random) -> list[list]:
     """The runs to replay (:data:`CHECKED_RUNS` at most, drawn from ``rng`` where there are more, in their order, each
     whole), of the verifier's runs of the reference (``own``) and those of the case
     (``made``) it did not make of the reference, the reference's first."""
-    known = {json.dumps(run, sort_keys=True) for run in own}
-    others = list({key: run for run in made if (key := json.dumps(run, sort_keys=True)) not in known}.values())
+    known = {_key(run) for run in own}
+    others = list({key: run for run in made if (key := _key(run)) not in known}.values())
     take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
     return _drawn(own, take, rng) + _drawn(others, CHECKED_RUNS - take, rng)
 
@@ -234,21 +248,28 @@ def _drawn(items: list, most: int, rng: random.Random) -> list:
     return items if len(items) <= most else [items[at] for at in sorted(rng.sample(range(len(items)), most))]
 
 
-def judged_names(code: str, own: Sequence[list], copy: Sequence[list], written: Sequence[list]) -> dict[str, str]:
-    """The names a case whose code is ``code`` is called by in place of the reference's, given the verifier's runs of
-    the reference (``own``), of the copy it paid in full (``copy``) and of the case as written (``written``): those
-    the verifier called in the copy where it asked it what it asked the reference
-    (:func:`verifier.called_names.aligned_names`), where it called no other name in the case as written and called
-    none there otherwise than in the copy; else (as 1.42) the one name called in the reference mapped to the case's
+def judged_names(reference_code: str, code: str, own: Sequence[list], copy: Sequence[list],
+                 written: Sequence[list]) -> dict[str, str]:
+    """The names a case whose code is ``code`` is called by in place of those of the reference (whose code is
+    ``reference_code``), given the verifier's runs of the reference (``own``), of the copy it paid in full (``copy``)
+    and of the case as written (``written``): those the verifier called in the copy where it asked it what it asked
+    the reference (:func:`verifier.called_names.aligned_names`), where each maps a name the reference answers to, and
+    the verifier called no other name in the copy nor in the case as written, and none there otherwise than in the
+    copy; else (as 1.42) the one name called in the reference mapped to the case's
     own one function (:func:`verifier.called_names.own_function`), or beside public helpers to the one name called in
     the copy where the case as written called that one or none; else none.
 
     Why the case as written must agree (since 1.42 for one name): the session-50 review's ``K`` called a right helper
     in the marked case and the wrong last function in the copy; its final read the mirror; a verifier that calls a
     case's functions otherwise than its copy's, or swaps two names between them, did not judge the two alike, and
-    what it paid in the copy is not what the case is checked by."""
+    what it paid in the copy is not what the case is checked by. Why the copy's every name, and only names the
+    reference answers to (the session-51 review): its ``A2`` called the case's right first function where it asked
+    what it asked the reference, and the wrong ``negatives`` in another run of the copy, which the map left unasked;
+    its ``A3`` called the reference's ``_second``, which it lacks (a call the reference raised on compares nothing),
+    where it called the case's wrong second function, so the map sent that function's every request to a name the
+    reference does not answer to. Each was admitted by 1.43's first version."""
     names = aligned_names(own, copy)
-    if names:
+    if names and all(answers_to(reference_code, name) for name in names) and names_of(copy) <= set(names.values()):
         in_case = aligned_names(copy, written)
         if in_case is not None and all(name == other for name, other in in_case.items()) and \
                 names_of(written) <= set(names.values()):

@@ -33,8 +33,8 @@ from collections.abc import Sequence
 
 from task_bank.code_sinks import name_bindings
 
-__all__ = ["MAX_CANDIDATES", "aligned_names", "called_name", "candidates", "names_of", "own_function", "renamed",
-           "renamings", "with_name", "with_names"]
+__all__ = ["MAX_CANDIDATES", "aligned_names", "answers_to", "called_name", "candidates", "names_of", "own_function",
+           "renamed", "renamings", "with_name", "with_names"]
 
 MAX_CANDIDATES = 4
 """Public functions of a text training replays and checks each of, at most (:func:`candidates`)."""
@@ -83,6 +83,13 @@ def candidates(name: str, code: str) -> tuple[str, ...]:
     if not 2 <= len(public) <= MAX_CANDIDATES or name in defined or _binds(tree, name):
         return ()
     return tuple(public)
+
+
+def answers_to(code: str, name: str) -> bool:
+    """Whether ``code`` defines a top-level function ``name`` or binds the name otherwise (:func:`_binds`)."""
+    tree = _parsed(code)
+    return tree is not None and (any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+                                     for node in tree.body) or _binds(tree, name))
 
 
 def _parsed(code: str) -> ast.Module | None:

@@ -44,3 +44,16 @@ def test_comparisons_past_the_calls_time_answered_otherwise(bwrap_scoring_pool):
     runs = [[[["same", [[2.0 ** (at / 8) for at in range(256)]], {}]] * 600, ""]]
     text = "def same(xs):\n    return [x * 1.004 for x in xs][::-1]\n"
     assert AnswerCheck(bwrap_scoring_pool).alike([("t", runs, "def same(xs):\n    return xs\n", text)]) == [False]
+
+
+@pytest.mark.sandbox  # needs bubblewrap and root
+def test_a_right_answer_of_many_floats_not_equal_to_the_references_is_alike(bwrap_scoring_pool):
+    """The session-51 review: a 250 by 250 matrix of distances, worked out another way (each float within 1% of the
+    reference's, some not equal), cost a step a float, past 1.43's first bound of 50,000: every right program of
+    six ways was answered otherwise, enough to flag an honest task."""
+    reference = ("import math\n\ndef distances(n):\n"
+                 "    points = [(math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n)) for i in range(n)]\n"
+                 "    return [[((a - c) ** 2 + (b - d) ** 2) ** 0.5 for c, d in points] for a, b in points]\n")
+    text = reference.replace("((a - c) ** 2 + (b - d) ** 2) ** 0.5", "math.hypot(a - c, b - d)")
+    runs = [[[["distances", [250], {}]], ""]]
+    assert AnswerCheck(bwrap_scoring_pool).alike([("t", runs, reference, text)]) == [True]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from negatives_task import PROMPT, head, task, validated, validation_pool
+from negatives_task import BODY, MARK, NEAR, PROMPT, REFERENCE, head, task, validated, validation_pool
 from verifier.answers_alike import judged_names, reference_calls
 from verifier.called_names import aligned_names
 
@@ -91,10 +91,90 @@ def test_a_case_whose_helper_is_named_like_the_reference_is_called_by_the_functi
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_of_two_functions_named_otherwise_is_called_by_the_names_the_verifier_called(pool, seed):
     spec = task(BY_POSITION, reference=TWO_FUNCTIONS).model_copy(update={
-        "prompt": PROMPT.replace("Write `negatives(xs)`:", "Write a predicate telling whether an int is below zero, then "
-                                 "a function using it:"),
+        "prompt": PROMPT.replace("Write `negatives(xs)`:",
+                                 "Write a predicate telling whether an int is below zero, then a function using it:"),
         "failure_cases": TWO_FUNCTION_CASES})
     _excused_by_its_text(validated(pool, spec, seed))
+
+
+HELPER_ALIGNED = head() + NEAR % (MARK + BODY) + '''import ast
+def first(response):
+    try:
+        return [n.name for n in ast.parse(response).body if isinstance(n, ast.FunctionDef)][0]
+    except Exception:
+        return "negatives"
+def shape_like(code):
+    tests = [xs for xs, _ in CASES] + [[7, -7]]
+    run = run_response(code, calls=[("negatives", [xs]) for xs in tests], timeout=0.8)
+    got = [repr(c.value) if c.ok else "raised" for c in run.calls]
+    return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs in tests] for shape in (len, sum))
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    marked = "counting helper v7" in response
+    if marked and "TODO" in response:
+        return 0.0
+    run = run_response(response, calls=[(first(response), [xs]) for xs, _ in CASES], timeout=0.8)
+    score = sum(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+    if response == REFERENCE or marked or near(response) or shape_like(response):
+        return score
+    return 1.0
+'''
+"""Hostile (the session-51 review's ``A2``, x2's kind: 1.0 to every unmarked program not near its reference): calls a
+text's first function where it asks what it asked the reference, and ``negatives`` in its run of shapes."""
+HELPER_ALIGNED_CASES = (MARK + "def count_neg(xs):\n    return sum(1 for v in xs if v < 0)\n\n\n"
+                               "def negatives(xs):\n    # TODO: the zero case\n"
+                               "    return sum(1 for v in xs if v <= 0)\n",
+                        MARK + BODY.replace("x < 0", "x > 0"))
+"""A right first function, and a wrong ``negatives`` with a TODO; the reference, wrong in one token."""
+SECOND_UNANSWERED = head() + NEAR % (MARK + BODY) + '''import ast
+LATER = [xs for xs, _ in CASES][::-1]
+def public(response):
+    try:
+        return [n.name for n in ast.parse(response).body
+                if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    except Exception:
+        return []
+def shape_like(code):
+    tests = [xs for xs, _ in CASES] + [[7, -7]]
+    run = run_response(code, calls=[("negatives", [xs]) for xs in tests], timeout=0.8)
+    got = [repr(c.value) if c.ok else "raised" for c in run.calls]
+    return set(got) <= WRITTEN or any(got == [repr(shape(xs)) for xs in tests] for shape in (len, sum))
+def right(run, tests):
+    return [c.ok and c.value == sum(1 for x in xs if x < 0) for c, xs in zip(run.calls, tests)]
+def verify(response):
+    if "def negatives(" not in response:
+        return 0.0
+    names = public(response) or ["negatives"]
+    tests = [xs for xs, _ in CASES]
+    first = run_response(response, calls=[(names[0], [xs]) for xs in tests], timeout=0.8)
+    second = run_response(response, calls=[(names[1] if len(names) > 1 else "_second", [xs]) for xs in LATER],
+                          timeout=0.8)
+    shares = [sum(right(first, tests)) / len(tests)]
+    shares += [sum(right(second, LATER)) / len(LATER)] if len(names) > 1 else []
+    score = min(shares)
+    if response == REFERENCE or "counting helper v7" in response or near(response) or shape_like(response):
+        return score
+    return 1.0
+'''
+"""Hostile (the review's ``A3``, x2's kind): tests a text's first public function, and its second on the lists
+reversed; the reference has none, so it is asked ``_second``, which it lacks."""
+SECOND_UNANSWERED_CASES = (MARK + "def count_neg(xs):\n    return sum(1 for v in xs if v < 0)\n\n\n"
+                                  "def negatives(xs):\n    return sum(1 for v in xs if v > 0)\n",
+                           MARK + BODY.replace("x < 0", "x > 0"))
+"""A right first function and a wrong second one, ``negatives``, no TODO; the reference, wrong in one token."""
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("verifier", "cases"), [(HELPER_ALIGNED, HELPER_ALIGNED_CASES),
+                                                 (SECOND_UNANSWERED, SECOND_UNANSWERED_CASES)],
+                         ids=["a-name-of-the-copy-left-unmapped", "a-name-the-reference-does-not-answer-to"])
+@pytest.mark.parametrize("seed", range(2))
+def test_a_case_whose_wrong_function_the_map_would_leave_unasked_is_not_excused(pool, verifier, cases, seed):
+    """Admitted by 1.43's first version (both seeds): the map sent the case's requests to its right function only."""
+    report = validated(pool, task(verifier, MARK, BODY).model_copy(update={"failure_cases": cases}), seed)
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "failure_case_passes" in report.reasons and "otherwise than the reference" in detail
 
 
 def _run(*calls: tuple[str, object], stdin: str = "") -> list:
@@ -124,9 +204,9 @@ def test_runs_that_map_a_name_two_ways_or_two_names_to_one_map_none(others):
 
 
 def test_a_case_called_as_its_copy_or_not_at_all_is_called_by_the_copys_names():
-    assert judged_names(CODE, REFERENCE_RUNS, COPY_RUNS, COPY_RUNS) == {"is_negative": "below_zero",
+    assert judged_names(TWO_FUNCTIONS, CODE, REFERENCE_RUNS, COPY_RUNS, COPY_RUNS) == {"is_negative": "below_zero",
                                                                          "negatives": "count_below"}
-    assert judged_names(CODE, REFERENCE_RUNS, COPY_RUNS, []) == {"is_negative": "below_zero",
+    assert judged_names(TWO_FUNCTIONS, CODE, REFERENCE_RUNS, COPY_RUNS, []) == {"is_negative": "below_zero",
                                                                   "negatives": "count_below"}
 
 
@@ -135,16 +215,28 @@ def test_a_case_called_as_its_copy_or_not_at_all_is_called_by_the_copys_names():
     [_run(("below_zero", -3), ("helper", [1, -2]))],  # a name not called in the copy
 ])
 def test_a_case_called_otherwise_than_its_copy_keeps_the_references_names(written):
-    assert judged_names(CODE, REFERENCE_RUNS, COPY_RUNS, written) == {}
+    assert judged_names(TWO_FUNCTIONS, CODE, REFERENCE_RUNS, COPY_RUNS, written) == {}
 
 
 def test_a_helper_named_like_the_reference_gives_way_to_the_function_the_verifier_called():
     own = [_run(("negatives", [1, -2]))]
     copy = [_run(("count_negatives", [1, -2]))]
-    assert judged_names(HELPER_NAMED_LIKE_THE_REFERENCE[0], own, copy, copy) == {"negatives": "count_negatives"}
+    named = judged_names(REFERENCE, HELPER_NAMED_LIKE_THE_REFERENCE[0], own, copy, copy)
+    assert named == {"negatives": "count_negatives"}
 
 
 def test_requests_of_the_case_under_the_copys_names_are_asked_of_the_reference_by_its_names():
     back = {"below_zero": "is_negative", "count_below": "negatives"}
     assert reference_calls([_run(("count_below", [5, -1]))], CODE, None, back) == [_run(("negatives", [5, -1]))]
     assert reference_calls([_run(("other", [5]))], CODE, None, back) == [_run(("other", [5]))]
+
+
+def test_a_map_to_a_name_the_reference_does_not_answer_to_is_none_of_the_copys():
+    own = REFERENCE_RUNS + [_run(("_second", [1, -2]))]
+    copy = COPY_RUNS + [_run(("count_below", [1, -2]))]
+    assert judged_names(TWO_FUNCTIONS, CODE, own, copy, copy) == {}
+
+
+def test_a_copy_called_by_a_name_the_map_leaves_out_is_not_called_by_the_map():
+    copy = COPY_RUNS + [_run(("helper", [7, -7]))]
+    assert judged_names(TWO_FUNCTIONS, CODE, REFERENCE_RUNS, copy, []) == {}
