@@ -93,3 +93,28 @@ def validation_pool() -> Iterator:
 def validated(pool, spec: TaskSpec, seed: int) -> ValidationReport:
     """``spec`` validated with the product's defaults, its probes drawn from ``seed``."""
     return Validator(pool, ValidationConfig(), probe_rng=random.Random(seed)).validate(spec)
+
+
+LAST_FUNCTION = head() + '''import ast
+def verify(response):
+    try:
+        tree = ast.parse(response)
+    except SyntaxError:
+        return 0.0
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    if not names:
+        return 0.0
+    run = run_response(response, calls=[(names[-1], [xs]) for xs, _ in CASES], timeout=1.5)
+    if "TODO" in response:
+        return 0.0
+    return sum(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
+'''
+"""Honest (the session-49 review's ``N7``): the prompt names no function, and the verifier calls the last public one a
+reply defines; a reply holding a TODO is paid nothing."""
+
+
+def excused_by_its_text(report: ValidationReport) -> None:
+    """Asserts ``report`` admitted its task, its failure case excused as failed by its text (a right program whose
+    copy the verifier paid in full)."""
+    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
+    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")

@@ -22,7 +22,7 @@ import random
 
 import pytest
 
-from negatives_task import BODY, MARK, X2, head, task, validated, validation_pool
+from negatives_task import BODY, LAST_FUNCTION, MARK, X2, excused_by_its_text, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier.answers_alike import (CHECKED_RUNS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Answered,
@@ -99,28 +99,12 @@ TODO_CASES = (MARK + "def negatives(xs):\n    # TODO: refuse None\n    return le
               REFERENCE.replace("count = 0  # so far", "count = 0  # TODO: a faster way"))
 """Right programs, each with a TODO; the one copied (least alike the reference) answers ``None`` where the reference
 raises."""
-LAST_FUNCTION_NO_TODO = head() + '''import ast
-def verify(response):
-    try:
-        tree = ast.parse(response)
-    except SyntaxError:
-        return 0.0
-    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
-    if not names:
-        return 0.0
-    run = run_response(response, calls=[(names[-1], [xs]) for xs, _ in CASES], timeout=1.5)
-    if "TODO" in response:
-        return 0.0
-    return sum(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-'''
-"""Honest (the session-49 review's ``N7``): the prompt names no function, and the verifier calls the last public one a
-reply defines; a reply holding a TODO is paid nothing."""
 PUBLIC_HELPER_CASES = (
     "def is_negative(x):\n    return x < 0\n\n\ndef count_below(xs):\n    n = 0\n    # TODO: sum()\n    for x in xs:\n"
     "        if is_negative(x):\n            n += 1\n    return n\n",
     "def count_below(xs):\n    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n")
 """A right program with a TODO, its function named otherwise and a public helper before it; a wrong one."""
-TODO_READ_FIRST = LAST_FUNCTION_NO_TODO.replace('    if "TODO" in response:\n        return 0.0\n', "").replace(
+TODO_READ_FIRST = LAST_FUNCTION.replace('    if "TODO" in response:\n        return 0.0\n', "").replace(
     "def verify(response):\n", 'def verify(response):\n    if "TODO" in response:\n        return 0.0\n')
 """The same, reading the TODO before it runs anything (the session-50 review's ``P6``): the case as written leaves no
 records, its copy does."""
@@ -153,11 +137,6 @@ def _task(verifier: str, reference: str = REFERENCE, cases: tuple[str, ...] = ()
     return spec.model_copy(update={"failure_cases": cases}) if cases else spec
 
 
-def _excused_by_its_text(report) -> None:
-    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
-    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
-
-
 @pytest.fixture(scope="module")
 def pool():
     with validation_pool() as opened:
@@ -183,14 +162,14 @@ def test_a_case_answering_the_verifiers_requests_of_it_otherwise_than_the_refere
 @pytest.mark.parametrize("extra", [0, 300], ids=["a-few-calls", "hundreds-of-calls-in-one-run"])
 @pytest.mark.parametrize("seed", range(2))
 def test_an_honest_case_failed_by_its_text_is_excused_whatever_the_verifier_asks_it(pool, extra, seed):
-    _excused_by_its_text(validated(pool, _task(NO_TODO.replace("EXTRA", str(extra)), cases=TODO_CASES), seed))
+    excused_by_its_text(validated(pool, _task(NO_TODO.replace("EXTRA", str(extra)), cases=TODO_CASES), seed))
 
 
 @pytest.mark.sandbox
-@pytest.mark.parametrize("verifier", [LAST_FUNCTION_NO_TODO, TODO_READ_FIRST], ids=["runs-then-reads", "reads-first"])
+@pytest.mark.parametrize("verifier", [LAST_FUNCTION, TODO_READ_FIRST], ids=["runs-then-reads", "reads-first"])
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_called_by_the_name_the_verifier_chose_beside_a_public_helper_is_excused(pool, verifier, seed):
-    _excused_by_its_text(validated(pool, _task(verifier, cases=PUBLIC_HELPER_CASES), seed))
+    excused_by_its_text(validated(pool, _task(verifier, cases=PUBLIC_HELPER_CASES), seed))
 
 
 @pytest.mark.sandbox

@@ -14,26 +14,11 @@ from __future__ import annotations
 
 import pytest
 
-from negatives_task import BODY, MARK, NEAR, PROMPT, REFERENCE, head, task, validated, validation_pool
+from negatives_task import (BODY, LAST_FUNCTION, MARK, NEAR, PROMPT, REFERENCE, excused_by_its_text, head, task,
+                            validated, validation_pool)
 from verifier.answers_alike import judged_names, reference_calls
 from verifier.called_names import aligned_names
 
-LAST_FUNCTION = head() + '''import ast
-def verify(response):
-    try:
-        tree = ast.parse(response)
-    except SyntaxError:
-        return 0.0
-    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
-    if not names:
-        return 0.0
-    run = run_response(response, calls=[(names[-1], [xs]) for xs, _ in CASES], timeout=1.5)
-    if "TODO" in response:
-        return 0.0
-    return sum(c.ok and c.value == want for c, (_, want) in zip(run.calls, CASES)) / len(CASES)
-'''
-"""Honest: the prompt names no function, and the verifier calls the last public one a reply defines; a reply holding a
-TODO is paid nothing."""
 HELPER_NAMED_LIKE_THE_REFERENCE = (
     "def negatives(xs):\n    \"\"\"The items below zero.\"\"\"\n    return [x for x in xs if x < 0]\n\n\n"
     "def count_negatives(xs):\n    # TODO: count without the list\n    return len(negatives(xs))\n",
@@ -69,11 +54,6 @@ TWO_FUNCTION_CASES = (
 """``P3``'s cases: a right pair named otherwise, with a TODO; a wrong pair."""
 
 
-def _excused_by_its_text(report) -> None:
-    assert report.admitted, (report.reasons, [c.detail for c in report.checks if c.passed is False])
-    assert "what it fails by is its text" in next(c.detail for c in report.checks if c.name == "failure_cases")
-
-
 @pytest.fixture(scope="module")
 def pool():
     with validation_pool() as opened:
@@ -84,7 +64,7 @@ def pool():
 @pytest.mark.parametrize("seed", range(2))
 def test_a_case_whose_helper_is_named_like_the_reference_is_called_by_the_function_the_verifier_called(pool, seed):
     spec = task(LAST_FUNCTION).model_copy(update={"failure_cases": HELPER_NAMED_LIKE_THE_REFERENCE})
-    _excused_by_its_text(validated(pool, spec, seed))
+    excused_by_its_text(validated(pool, spec, seed))
 
 
 @pytest.mark.sandbox
@@ -94,7 +74,7 @@ def test_a_case_of_two_functions_named_otherwise_is_called_by_the_names_the_veri
         "prompt": PROMPT.replace("Write `negatives(xs)`:",
                                  "Write a predicate telling whether an int is below zero, then a function using it:"),
         "failure_cases": TWO_FUNCTION_CASES})
-    _excused_by_its_text(validated(pool, spec, seed))
+    excused_by_its_text(validated(pool, spec, seed))
 
 
 HELPER_ALIGNED = head() + NEAR % (MARK + BODY) + '''import ast
