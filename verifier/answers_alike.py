@@ -19,15 +19,14 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.called_names import (aligned_names, answers_to, called_name, names_of, own_function, with_name,
-                                   with_names)
+from verifier.called_names import called_name, judged_names, names_of, own_function, with_name, with_names
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
 __all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
-           "judged_names", "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
+           "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 MAX_STEPS = 1_000_000
 """Values one comparison of the answers checks (validation's and, since 1.43, training's) may compare: past them the
@@ -152,7 +151,8 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     the texts ``asked`` (each with its call's result: the program, and what validation made of it, its twins and
     copies; :func:`reference_calls`), at most :data:`CHECKED_RUNS` runs, drawn from ``rng`` where there are more, each
     whole; its calls made to the names the verifier called in the copy it paid in full (the results ``paid``), where
-    the case as written agrees, else to its own one function where it names it otherwise (:func:`judged_names`).
+    the case as written agrees, else to its own one function where it names it otherwise
+    (:func:`verifier.called_names.judged_names`).
 
     Why the requests made of the program too (since 1.41): a verifier chooses what it asks its reference, and the
     session-48 review's ``HA`` and ``HH`` asked it only lists whose items lie between -100 and 100, where the copied
@@ -198,9 +198,10 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     back = {other: name for name, other in names.items()}
     made: list[list] = []
     renamed = {_key(run) for run in own.every}  # runs in the reference's names: the case's calls go through ``names``
+    name = called_name(own.every)
     for text, result, runs in read:
         left_out = left_out or bool(runs.unreadable or runs.blind or result.run_requests_dropped)
-        asked_of_reference = reference_calls(runs.every, text, called_name(own.every), back)
+        asked_of_reference = reference_calls(runs.every, text, name, back)
         renamed |= {_key(run) for run, was in zip(asked_of_reference, runs.every) if run != was}
         made += asked_of_reference
     if not own.every or not reference_code or not code:
@@ -248,45 +249,14 @@ def _drawn(items: list, most: int, rng: random.Random) -> list:
     return items if len(items) <= most else [items[at] for at in sorted(rng.sample(range(len(items)), most))]
 
 
-def judged_names(reference_code: str, code: str, own: Sequence[list], copy: Sequence[list],
-                 written: Sequence[list]) -> dict[str, str]:
-    """The names a case whose code is ``code`` is called by in place of those of the reference (whose code is
-    ``reference_code``), given the verifier's runs of the reference (``own``), of the copy it paid in full (``copy``)
-    and of the case as written (``written``): those the verifier called in the copy where it asked it what it asked
-    the reference (:func:`verifier.called_names.aligned_names`), where each maps a name the reference answers to, and
-    the verifier called no other name in the copy nor in the case as written, and none there otherwise than in the
-    copy; else (as 1.42) the one name called in the reference mapped to the case's
-    own one function (:func:`verifier.called_names.own_function`), or beside public helpers to the one name called in
-    the copy where the case as written called that one or none; else none.
-
-    Why the case as written must agree (since 1.42 for one name): the session-50 review's ``K`` called a right helper
-    in the marked case and the wrong last function in the copy; its final read the mirror; a verifier that calls a
-    case's functions otherwise than its copy's, or swaps two names between them, did not judge the two alike, and
-    what it paid in the copy is not what the case is checked by. Why the copy's every name, and only names the
-    reference answers to (the session-51 review): its ``A2`` called the case's right first function where it asked
-    what it asked the reference, and the wrong ``negatives`` in another run of the copy, which the map left unasked;
-    its ``A3`` called the reference's ``_second``, which it lacks (a call the reference raised on compares nothing),
-    where it called the case's wrong second function, so the map sent that function's every request to a name the
-    reference does not answer to. Each was admitted by 1.43's first version."""
-    names = aligned_names(own, copy)
-    if names and all(answers_to(reference_code, name) for name in names) and names_of(copy) <= set(names.values()):
-        in_case = aligned_names(copy, written)
-        if in_case is not None and all(name == other for name, other in in_case.items()) and \
-                names_of(written) <= set(names.values()):
-            return names
-    name, in_copy, case = called_name(own), called_name(copy), called_name(written)
-    called = None if name is None else own_function(name, code, in_copy if case in (None, in_copy) else None)
-    return {} if called is None else {name: called}
-
-
 def reference_calls(runs: Sequence[list], text: str, name: str | None, back: Mapping[str, str] | None = None
                     ) -> list[list]:
     """``runs``, the verifier's requests of ``text``, with their calls made to the reference's names: through ``back``
-    (the case's names to the reference's: :func:`judged_names` inverted) where it maps every name they call; else to
-    ``name`` (the one name the verifier called in the reference) where they call the one function ``text`` defines
-    under a name of its own (:func:`verifier.called_names.own_function`): an honest verifier that calls whatever one
-    function a reply defines asks a case ``count_below`` what it asks the reference ``negatives`` (the review's
-    ``any_name_helper_todo``)."""
+    (the case's names to the reference's: :func:`verifier.called_names.judged_names` inverted) where it maps every
+    name they call; else to ``name`` (the one name the verifier called in the reference) where they call the one
+    function ``text`` defines under a name of its own (:func:`verifier.called_names.own_function`): an honest verifier
+    that calls whatever one function a reply defines asks a case ``count_below`` what it asks the reference
+    ``negatives`` (the review's ``any_name_helper_todo``)."""
     if back and names_of(runs) and names_of(runs) <= set(back):
         return with_names(runs, back)
     own = called_name(runs)

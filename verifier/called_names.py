@@ -33,8 +33,8 @@ from collections.abc import Sequence
 
 from task_bank.code_sinks import name_bindings
 
-__all__ = ["MAX_CANDIDATES", "aligned_names", "answers_to", "called_name", "candidates", "names_of", "own_function",
-           "renamed", "renamings", "with_name", "with_names"]
+__all__ = ["MAX_CANDIDATES", "aligned_names", "answers_to", "called_name", "candidates", "judged_names", "names_of",
+           "own_function", "renamed", "renamings", "with_name", "with_names"]
 
 MAX_CANDIDATES = 4
 """Public functions of a text training replays and checks each of, at most (:func:`candidates`)."""
@@ -56,12 +56,10 @@ def renamed(runs: Sequence[list], code: str) -> str | None:
 def renamings(runs: Sequence[list], code: str) -> tuple[str, ...]:
     """The functions of ``code`` training calls where ``runs`` call the reference's one name: its own one
     (:func:`renamed`), else each of its public functions (:func:`candidates`); none where the reference's name
-    stays."""
+    stays. The code is parsed once (this runs on the reward path, once for each code a run)."""
     name = called_name(runs)
-    if name is None:
-        return ()
-    own = own_function(name, code)
-    return (own,) if own is not None else candidates(name, code)
+    tree = None if name is None else _parsed(code)
+    return () if tree is None else _renamings(tree, name)
 
 
 def candidates(name: str, code: str) -> tuple[str, ...]:
@@ -76,20 +74,31 @@ def candidates(name: str, code: str) -> tuple[str, ...]:
     public functions, a text's result is what each answers; checked under each, it answered as the reference does if
     one of them did. Why a bound: each candidate costs a run of the replay's shared time."""
     tree = _parsed(code)
-    if tree is None:
+    found = () if tree is None else _renamings(tree, name)
+    return found if len(found) > 1 else ()
+
+
+def _renamings(tree: ast.Module, name: str) -> tuple[str, ...]:
+    """:func:`renamings` of a parsed text: its own one function (:func:`own_function` without ``called``), else its
+    public ones where they are two to :data:`MAX_CANDIDATES`, else none."""
+    defined = _defined(tree)
+    if name in defined or _binds(tree, name):
         return ()
-    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    public = [each for each in defined if not each.startswith("_")]
-    if not 2 <= len(public) <= MAX_CANDIDATES or name in defined or _binds(tree, name):
-        return ()
-    return tuple(public)
+    public = [each for each in defined if not each.startswith("_")] if len(defined) > 1 else defined
+    if len(public) == 1:
+        return (public[0],)
+    return tuple(public) if 2 <= len(public) <= MAX_CANDIDATES else ()
+
+
+def _defined(tree: ast.Module) -> list[str]:
+    """The names of the top-level functions of ``tree``, in its order."""
+    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
 def answers_to(code: str, name: str) -> bool:
     """Whether ``code`` defines a top-level function ``name`` or binds the name otherwise (:func:`_binds`)."""
     tree = _parsed(code)
-    return tree is not None and (any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
-                                     for node in tree.body) or _binds(tree, name))
+    return tree is not None and (name in _defined(tree) or _binds(tree, name))
 
 
 def _parsed(code: str) -> ast.Module | None:
@@ -117,7 +126,7 @@ def own_function(name: str, code: str, called: str | None = None) -> str | None:
     tree = _parsed(code)
     if tree is None:
         return None
-    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    defined = _defined(tree)
     public = [each for each in defined if not each.startswith("_")] if len(defined) > 1 else defined
     if name in defined or _binds(tree, name):
         return None
@@ -162,6 +171,37 @@ def aligned_names(runs: Sequence[list], others: Sequence[list]) -> dict[str, str
                 if found.setdefault(name, other) != other:
                     return None
     return found if len(set(found.values())) == len(found) else None
+
+
+def judged_names(reference_code: str, code: str, own: Sequence[list], copy: Sequence[list],
+                 written: Sequence[list]) -> dict[str, str]:
+    """The names a case whose code is ``code`` is called by in place of those of the reference (whose code is
+    ``reference_code``), given the verifier's runs of the reference (``own``), of the copy it paid in full (``copy``)
+    and of the case as written (``written``): those the verifier called in the copy where it asked it what it asked
+    the reference (:func:`aligned_names`), where each maps a name the reference answers to, and
+    the verifier called no other name in the copy nor in the case as written, and none there otherwise than in the
+    copy; else (as 1.42) the one name called in the reference mapped to the case's
+    own one function (:func:`own_function`), or beside public helpers to the one name called in
+    the copy where the case as written called that one or none; else none.
+
+    Why the case as written must agree (since 1.42 for one name): the session-50 review's ``K`` called a right helper
+    in the marked case and the wrong last function in the copy; its final read the mirror; a verifier that calls a
+    case's functions otherwise than its copy's, or swaps two names between them, did not judge the two alike, and
+    what it paid in the copy is not what the case is checked by. Why the copy's every name, and only names the
+    reference answers to (the session-51 review): its ``A2`` called the case's right first function where it asked
+    what it asked the reference, and the wrong ``negatives`` in another run of the copy, which the map left unasked;
+    its ``A3`` called the reference's ``_second``, which it lacks (a call the reference raised on compares nothing),
+    where it called the case's wrong second function, so the map sent that function's every request to a name the
+    reference does not answer to. Each was admitted by 1.43's first version."""
+    names = aligned_names(own, copy)
+    if names and all(answers_to(reference_code, name) for name in names) and names_of(copy) <= set(names.values()):
+        in_case = aligned_names(copy, written)
+        if in_case is not None and all(name == other for name, other in in_case.items()) and \
+                names_of(written) <= set(names.values()):
+            return names
+    name, in_copy, case = called_name(own), called_name(copy), called_name(written)
+    called = None if name is None else own_function(name, code, in_copy if case in (None, in_copy) else None)
+    return {} if called is None else {name: called}
 
 
 def _requests(calls: Sequence[list], stdin: str) -> str:

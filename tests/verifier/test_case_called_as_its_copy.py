@@ -1,5 +1,5 @@
 """Validation's answers check calls a failure case by the names the verifier called in its copy paid in full (since
-1.43, verifier/answers_alike.py ``judged_names``), where the verifier asked the copy what it asked the reference, and
+1.43, verifier/called_names.py ``judged_names``), where the verifier asked the copy what it asked the reference, and
 called the case as written by those names or by none.
 
 Validator 1.42 called a case by the reference's name wherever the case defined it, and by the reference's names
@@ -16,8 +16,8 @@ import pytest
 
 from negatives_task import (BODY, LAST_FUNCTION, MARK, NEAR, PROMPT, REFERENCE, excused_by_its_text, head, task,
                             validated, validation_pool)
-from verifier.answers_alike import judged_names, reference_calls
-from verifier.called_names import aligned_names
+from verifier.answers_alike import reference_calls
+from verifier.called_names import aligned_names, judged_names
 
 HELPER_NAMED_LIKE_THE_REFERENCE = (
     "def negatives(xs):\n    \"\"\"The items below zero.\"\"\"\n    return [x for x in xs if x < 0]\n\n\n"
