@@ -25,8 +25,8 @@ from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
-           "Answered", "answers_alike", "check_source", "reference_calls", "verdict"]
+__all__ = ["CHECK", "CHECKED_RUNS", "CHECK_BUDGET_S", "ENDINGS", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE",
+           "Answered", "Ending", "answers_alike", "check_source", "reference_calls", "verdict"]
 
 MAX_STEPS = 1_000_000
 """Values one comparison of the answers checks (validation's and, since 1.43, training's) may compare: past them the
@@ -52,6 +52,8 @@ CUT = {cut!r}
 NAMES = {names!r}
 NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
+RAISES = {raises!r}
+NOT_RAISED = ("Timeout", "Crashed", "NoResult", "UnserializableResult", "MalformedResult")
 STOP = [math.inf]
 ''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
@@ -66,6 +68,25 @@ STOP = [math.inf]
     return printed(want.stdout, got.stdout)
 
 
+def raised(call):
+    return not call.ok and call.error.type not in NOT_RAISED and not (
+        call.error.type == "NameError" and call.error.message.startswith("the response defines no "))
+
+
+def raised_alike(want, got):
+    """(whether every call the reference raised on, the text raised on as it did, the kinds of ending compared: a
+    call that returned, one that raised)."""
+    kinds = set()
+    for a, b in zip(want.calls, got.calls):
+        if raised(a):
+            if b.ok or b.error.type != a.error.type:
+                return False, kinds
+            kinds.add("raised")
+        elif a.ok:
+            kinds.add("returned")
+    return True, kinds
+
+
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
@@ -73,7 +94,7 @@ def verify(response):
         from envsynth_sandbox import run_limits
         longest, slack = run_limits()
         STOP[0] = time.monotonic() + longest + 1.5 * slack
-    evidence = False
+    evidence, ended, misraised = False, set(), False
     for calls, stdin in RUNS:
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
@@ -85,11 +106,19 @@ def verify(response):
         try:
             if got.outcome == "timeout" or not answered_alike(want, got):
                 return 0.0
-            evidence = evidence or bool(want.stdout.strip()) or any(
-                call.ok and call.value is not None for call in want.calls)
+            told = bool(want.stdout.strip()) or any(call.ok and call.value is not None for call in want.calls)
         except Exception:
             return 0.0
-    return 1.0 if evidence else NOTHING
+        evidence = evidence or told
+        if RAISES and not told and want.loaded:
+            same, kinds = raised_alike(want, got)
+            misraised = misraised or not same
+            ended |= kinds
+    if evidence or not RAISES:
+        return 1.0 if evidence else NOTHING
+    if misraised:
+        return RAISES["misraised"]
+    return RAISES.get("+".join(sorted(ended)), NOTHING)
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the names the text's calls are
@@ -118,6 +147,27 @@ UNFINISHED_SCORE = 0.25
 the case alone: one it made of the reference gave no verdict)."""
 
 
+class Ending(Enum):
+    """How the calls of a checking call's runs ended where they compared no value (validation's check, since 1.44):
+    the reference returned None or raised, and printed nothing."""
+
+    RETURNED = "returned"  # the reference's calls returned None, none raised; the case's returned alike
+    RAISED = "raised"  # the reference raised on every call, and the case raised as it did (the same type)
+    BOTH = "raised+returned"  # some of each, the case ending every call as the reference did
+    MISRAISED = "misraised"  # the case did not raise, or raised another type, where the reference raised
+
+
+ENDINGS = {Ending.MISRAISED: 0.375, Ending.RETURNED: 0.625, Ending.RAISED: 0.75, Ending.BOTH: 0.875}
+"""Validation's check's scores for how runs that compared no value ended (:class:`Ending`). Why (since 1.44): a task
+whose function returns None and raises on what it refuses (``check_username``) is answered by how its calls end, and
+before 1.44 every such run compared nothing (``UNCOMPARED``), so the honest task was rejected wherever its failure
+case failed by its text. A reference that both returned and raised, the case ending each call as it did, is evidence
+as a returned value is; one that only raised is not (the session-48 review's ``HF`` called its reference without
+arguments: every program raises ``TypeError`` there), nor one that only returned None. Where any run compared a value
+this says nothing (so no verdict 1.43 gave changes but ``UNCOMPARED``): a right case that returns 0 where the
+reference raised on ``f(None)`` is alike, as training's rule has it."""
+
+
 class Answered(Enum):
     """What validation's check found of a failure case (:func:`answers_alike`)."""
 
@@ -133,13 +183,16 @@ class Answered(Enum):
 
 
 def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, str] | None = None,
-                 nothing: float = 1.0, unfinished: float | None = None, max_steps: int = 0) -> str:
+                 nothing: float = 1.0, unfinished: float | None = None, max_steps: int = 0,
+                 raises: Mapping[str, float] | None = None) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
     ``reference_code``, the names the text's calls are made to in place of those ``runs`` call (None: as in
     ``runs``), the score where nothing was compared, the score where a run of the reference did not complete (None:
-    no verdict), and the steps one comparison may take (0: no bound; past them the text answered otherwise)."""
+    no verdict), the steps one comparison may take (0: no bound; past them the text answered otherwise), and the
+    scores by which runs that compared no value tell how their calls ended (None: such runs score ``nothing``;
+    validation's: :data:`ENDINGS`)."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S,
-                        names=dict(names or {}),
+                        names=dict(names or {}), raises=None if raises is None else dict(raises),
                         nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
 
 
@@ -207,26 +260,29 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
     results = pool.score_batch([(check_source([run], reference_code, names if _key(run) in renamed else None,
-                                              UNCOMPARED_SCORE, UNFINISHED_SCORE, MAX_STEPS),
+                                              UNCOMPARED_SCORE, UNFINISHED_SCORE, MAX_STEPS,
+                                              {ending.value: score for ending, score in ENDINGS.items()}),
                                  f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
     found = {_found(result) for result in results}
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
         if first in found:
             return first
-    if Answered.ALIKE in found:
+    ended = Ending.MISRAISED not in found and (Ending.BOTH in found or {Ending.RETURNED, Ending.RAISED} <= found)
+    if Answered.ALIKE in found or ended:
         return Answered.PARTIAL if left_out else Answered.ALIKE
-    return Answered.UNCOMPARED
+    return Answered.OTHERWISE if Ending.MISRAISED in found else Answered.UNCOMPARED
 
 
-def _found(result: ScoreResult) -> Answered:
-    """What one checking call's result says of its run: ``ALIKE`` where it compared something, ``UNCOMPARED`` where
-    nothing, ``UNKNOWN`` where it gave no score."""
+def _found(result: ScoreResult) -> Answered | Ending:
+    """What one checking call's result says of its run: ``ALIKE`` where it compared a value, how its calls ended
+    where it compared none (:class:`Ending`), ``UNCOMPARED`` where nothing, ``UNKNOWN`` where it gave no score."""
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
     if result.score >= 1.0:
         return Answered.ALIKE
-    return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}.get(result.score,
-                                                                                             Answered.OTHERWISE)
+    known = {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}
+    known.update({score: ending for ending, score in ENDINGS.items()})
+    return known.get(result.score, Answered.OTHERWISE)
 
 
 def _key(run: list) -> str:

@@ -22,6 +22,7 @@ import random
 
 import pytest
 
+from check_pools import Scoring, ScoredPerRun, record, recorded
 from negatives_task import BODY, LAST_FUNCTION, MARK, X2, excused_by_its_text, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
@@ -188,7 +189,7 @@ def test_a_comparison_past_its_steps_is_an_answer_otherwise(pool):
     reference = "def tagged(n, k):\n    return [[0] * n + [i] for i in range(k)]\n"
     case = "def tagged(n, k):\n    out = [[0] * n + [i] for i in range(k)]\n    out[-1][-1] = 999\n    return out[::-1]\n"
     record = json.dumps([[["tagged", [900, 256], {}]], ""])
-    assert answers_alike(pool, reference, random.Random(0), case, [_recorded(record)], []) is Answered.OTHERWISE
+    assert answers_alike(pool, reference, random.Random(0), case, [recorded(record)], []) is Answered.OTHERWISE
 
 
 @pytest.mark.sandbox
@@ -199,7 +200,7 @@ def test_comparisons_past_the_calls_time_are_an_answer_otherwise(pool):
     reference = "def same(xs):\n    return xs\n"
     case = "def same(xs):\n    return [x * 1.004 for x in xs][::-1]\n"
     record = json.dumps([[["same", [[2.0 ** (at / 8) for at in range(256)]], {}]] * 600, ""])
-    assert answers_alike(pool, reference, random.Random(0), case, [_recorded(record)], []) is Answered.OTHERWISE
+    assert answers_alike(pool, reference, random.Random(0), case, [recorded(record)], []) is Answered.OTHERWISE
 
 
 @pytest.mark.sandbox
@@ -212,8 +213,8 @@ def test_runs_of_a_reference_that_raised_on_every_call_compare_nothing(pool):
 @pytest.mark.sandbox
 def test_a_run_of_the_case_alone_the_reference_does_not_finish_is_unfinished(pool):
     slow = MARK + "def negatives(xs):\n    while len(xs) > 5:\n        pass\n    return sum(1 for x in xs if x < 0)\n"
-    asked = [(CASE, _recorded(_record(list(range(-3, 7)))))]
-    assert answers_alike(pool, slow, random.Random(0), CASE, [_recorded(_record([-1, 1]))], asked) is Answered.UNFINISHED
+    asked = [(CASE, recorded(record(list(range(-3, 7)))))]
+    assert answers_alike(pool, slow, random.Random(0), CASE, [recorded(record([-1, 1]))], asked) is Answered.UNFINISHED
 
 
 @pytest.mark.sandbox
@@ -222,14 +223,14 @@ def test_a_deciding_call_among_thousands_of_filler_calls_of_one_run_is_asked(poo
     """The case answers otherwise only below -100; the verifier asked it 20,000 lists between 0 and 49 and one below
     -100, in one run (1.41 drew 512 of its calls)."""
     filler = [[n % 50] for n in range(20_000)]
-    asked = [(CASE_ABOVE, _recorded(_record(*filler[:7_000], [-500, 2], *filler[7_000:])))]
-    found = answers_alike(pool, REFERENCE, random.Random(seed), CASE_ABOVE, [_recorded(_record([-1, 1]))], asked)
+    asked = [(CASE_ABOVE, recorded(record(*filler[:7_000], [-500, 2], *filler[7_000:])))]
+    found = answers_alike(pool, REFERENCE, random.Random(seed), CASE_ABOVE, [recorded(record([-1, 1]))], asked)
     assert found is Answered.OTHERWISE
 
 
 @pytest.mark.sandbox
 def test_a_run_of_the_references_own_requests_it_does_not_finish_is_unfinished(pool):
-    own = [_recorded(_record([-1, 1])), _recorded(_record([-500, 2]))]
+    own = [recorded(record([-1, 1])), recorded(record([-500, 2]))]
     assert answers_alike(pool, LOOPING, random.Random(0), CASE, own, []) is Answered.UNFINISHED
 
 
@@ -239,29 +240,10 @@ def test_each_run_has_a_call_and_its_time_of_its_own(pool):
     budget); in a call each, 0.9 s."""
     slow = "import time\n" + REFERENCE.replace("    count = 0  # so far\n", "    end = time.monotonic() + 0.45\n"
                                                "    while time.monotonic() < end:\n        pass\n    count = 0\n")
-    own = [_recorded(_record([n, -1])) for n in range(3)]
+    own = [recorded(record([n, -1])) for n in range(3)]
     right = slow.replace("x < 0", "x < -0.5")
     assert slow != REFERENCE and right != slow
     assert answers_alike(pool, slow, random.Random(0), right, own, []) is Answered.ALIKE
-
-
-class _Scoring:
-    """A pool that scores every checking verifier ``score``, and keeps their sources."""
-
-    def __init__(self, score: float) -> None:
-        self.score, self.sources = score, []
-
-    def score_batch(self, items, run_env=None):
-        self.sources += [source for source, _ in items]
-        return [ScoreResult(outcome=Outcome.SCORED, score=self.score) for _ in items]
-
-
-def _record(*lists: list, stdin: str = "") -> str:
-    return json.dumps([[["negatives", [xs], {}] for xs in lists], stdin])
-
-
-def _recorded(*records: str, dropped: int = 0) -> ScoreResult:
-    return ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=records, run_requests_dropped=dropped)
 
 
 CASE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if x > 0)\n"
@@ -269,7 +251,7 @@ CASE_ABOVE = MARK + "def negatives(xs):\n    return sum(1 for x in xs if -100 < 
 """Wrong only on items below -100 (the session-48 review's HA's case)."""
 
 
-def _answered(pool, references=(_recorded(_record([1])),), asked=()) -> Answered:
+def _answered(pool, references=(recorded(record([1])),), asked=()) -> Answered:
     return answers_alike(pool, REFERENCE, random.Random(0), CASE, list(references), list(asked))
 
 
@@ -277,20 +259,7 @@ def _answered(pool, references=(_recorded(_record([1])),), asked=()) -> Answered
                                                  (UNCOMPARED_SCORE, Answered.UNCOMPARED),
                                                  (UNFINISHED_SCORE, Answered.UNFINISHED)])
 def test_the_checks_score_says_what_it_found(score, answered):
-    assert _answered(_Scoring(score)) is answered
-
-
-class _ScoredPerRun(_Scoring):
-    """A pool that scores the checking verifiers of its runs ``scores`` in turn (None: no score, timed out)."""
-
-    def __init__(self, *scores: float | None) -> None:
-        super().__init__(1.0)
-        self.scores = scores
-
-    def score_batch(self, items, run_env=None):
-        self.sources += [source for source, _ in items]
-        return [ScoreResult(outcome=Outcome.SCORED, score=score) if score is not None
-                else ScoreResult(outcome=Outcome.TIMEOUT) for score, _ in zip(self.scores, items, strict=True)]
+    assert _answered(Scoring(score)) is answered
 
 
 def _runs_of(source: str) -> list:
@@ -299,8 +268,8 @@ def _runs_of(source: str) -> list:
 
 
 def test_each_replayed_run_is_checked_in_a_call_of_its_own():
-    pool = _Scoring(1.0)
-    _answered(pool, asked=[(CASE, _recorded(_record([2]), _record([3])))])
+    pool = Scoring(1.0)
+    _answered(pool, asked=[(CASE, recorded(record([2]), record([3])))])
     assert [len(_runs_of(source)) for source in pool.sources] == [1, 1, 1]
 
 
@@ -310,48 +279,48 @@ def test_each_replayed_run_is_checked_in_a_call_of_its_own():
     ((UNCOMPARED_SCORE,) * 3, Answered.UNCOMPARED)],
     ids=["otherwise-first", "then-unfinished", "then-no-verdict", "alike-where-one-compared", "nothing-compared"])
 def test_the_runs_verdicts_add_up_to_the_cases(scores, answered):
-    assert _answered(_ScoredPerRun(*scores), asked=[(CASE, _recorded(_record([2]), _record([3])))]) is answered
+    assert _answered(ScoredPerRun(*scores), asked=[(CASE, recorded(record([2]), record([3])))]) is answered
 
 
 def test_alike_where_a_record_was_dropped_is_partial():
-    assert _answered(_Scoring(1.0), asked=[(CASE, _recorded(_record([2]), dropped=1))]) is Answered.PARTIAL
+    assert _answered(Scoring(1.0), asked=[(CASE, recorded(record([2]), dropped=1))]) is Answered.PARTIAL
 
 
 def test_the_case_is_asked_the_verifiers_requests_of_it_too():
-    pool = _Scoring(1.0)
-    _answered(pool, asked=[(CASE, _recorded(_record([-500, 2])))])
+    pool = Scoring(1.0)
+    _answered(pool, asked=[(CASE, recorded(record([-500, 2])))])
     assert "-500" in "".join(pool.sources)
 
 
 def test_every_call_of_the_reference_gives_its_records():
-    pool = _Scoring(1.0)
-    _answered(pool, references=[_recorded(), _recorded(_record([-700]))])
+    pool = Scoring(1.0)
+    _answered(pool, references=[recorded(), recorded(record([-700]))])
     assert "-700" in "".join(pool.sources)
 
 
-def _replayed(pool: _Scoring) -> list:
+def _replayed(pool: Scoring) -> list:
     """The runs every checking call replayed, in the pool's order."""
     return [run for source in pool.sources for run in _runs_of(source)]
 
 
 def test_runs_past_the_bound_are_drawn_half_of_them_the_references():
-    pool = _Scoring(1.0)
-    references = [_recorded(*(_record([n]) for n in range(100)))]
-    _answered(pool, references, [(CASE, _recorded(*(_record([-n]) for n in range(1, 101))))])
+    pool = Scoring(1.0)
+    references = [recorded(*(record([n]) for n in range(100)))]
+    _answered(pool, references, [(CASE, recorded(*(record([-n]) for n in range(1, 101))))])
     runs = _replayed(pool)
     firsts = [calls[0][1][0][0] for calls, _ in runs]
     assert len(runs) == CHECKED_RUNS and sum(n >= 0 for n in firsts) == CHECKED_RUNS // 2
 
 
 def test_a_run_is_replayed_whole_however_many_calls_it_holds():
-    pool = _Scoring(1.0)
-    _answered(pool, asked=[(CASE, _recorded(_record(*([n] for n in range(5000)))))])
+    pool = Scoring(1.0)
+    _answered(pool, asked=[(CASE, recorded(record(*([n] for n in range(5000)))))])
     assert [call[1][0][0] for call in _replayed(pool)[1][0]] == list(range(5000))
 
 
 def test_runs_are_replayed_as_the_verifier_made_them_repeats_and_order_kept():
-    pool = _Scoring(1.0)
-    _answered(pool, asked=[(CASE, _recorded(*(_record([5], [n], [5]) for n in range(40))))])
+    pool = Scoring(1.0)
+    _answered(pool, asked=[(CASE, recorded(*(record([5], [n], [5]) for n in range(40))))])
     assert all(calls[0] == calls[2] for calls, _ in _replayed(pool)[1:])
 
 
@@ -362,19 +331,19 @@ def test_a_case_asked_under_a_name_of_its_own_is_asked_the_reference_by_the_refe
 
 
 def test_a_case_named_otherwise_is_called_by_its_name_whatever_else_it_was_asked():
-    pool = _Scoring(1.0)
+    pool = Scoring(1.0)
     case = MARK + "def count_below(xs):\n    return sum(1 for x in xs if x < 0)\n"
     made = json.dumps([[["negatives", [[2]], {}], ["count_below", [[3]], {}]], ""])
-    answers_alike(pool, REFERENCE, random.Random(0), case, [_recorded(_record([1]))], [(case, _recorded(made))])
+    answers_alike(pool, REFERENCE, random.Random(0), case, [recorded(record([1]))], [(case, recorded(made))])
     assert "NAMES = {'negatives': 'count_below'}" in pool.sources[0]
 
 
 def _named(case_records: tuple[str, ...]) -> str:
     """The NAMES line of the check of :data:`HELPER_FIRST`'s case, recorded ``case_records``, its copy ``count_below``."""
-    pool = _Scoring(1.0)
-    answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [_recorded(_record([1]))],
-                  [(HELPER_FIRST[0], _recorded(*case_records))],
-                  [_recorded(json.dumps([[["count_below", [[2]], {}]], ""]))])
+    pool = Scoring(1.0)
+    answers_alike(pool, REFERENCE, random.Random(0), HELPER_FIRST[0], [recorded(record([1]))],
+                  [(HELPER_FIRST[0], recorded(*case_records))],
+                  [recorded(json.dumps([[["count_below", [[2]], {}]], ""]))])
     return next(line for line in pool.sources[0].splitlines() if line.startswith("NAMES = "))
 
 
@@ -390,7 +359,7 @@ def test_a_case_called_by_another_function_than_its_copy_keeps_the_references_na
 def test_the_secret_source_is_drawn_only_where_the_runs_do_not_fit():
     rng = random.Random(7)
     state = rng.getstate()
-    answers_alike(_Scoring(1.0), REFERENCE, rng, CASE, [_recorded(_record([1]))], [(CASE, _recorded(_record([2])))])
+    answers_alike(Scoring(1.0), REFERENCE, rng, CASE, [recorded(record([1]))], [(CASE, recorded(record([2])))])
     assert rng.getstate() == state
 
 
@@ -400,7 +369,7 @@ def test_a_call_of_a_name_the_case_does_not_define_keeps_its_name():
 
 
 def test_nothing_recorded_of_the_reference_is_unknown():
-    assert _answered(_Scoring(1.0), references=[_recorded()], asked=[(CASE, _recorded(_record([1])))]) \
+    assert _answered(Scoring(1.0), references=[recorded()], asked=[(CASE, recorded(record([1])))]) \
         is Answered.UNKNOWN
 
 
