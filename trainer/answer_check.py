@@ -32,7 +32,7 @@ Both codes are stretches of the one text the check scores (the reference's code,
 where the reference's completed answered otherwise (red-team round 60, A6: a verifier paid wrong programs that loop
 on one large request, and a time-out that gave no verdict hid them), and so did one whose answers could not even be
 compared (round 60, A5: a string where a list was due crashed the comparison, and no verdict hid it), and so does
-one whose comparison took more than :data:`verifier.answers_alike.MAX_STEPS` steps, or went on past the call's wall
+one whose comparison took more than :data:`verifier.answers_check.MAX_STEPS` steps, or went on past the call's wall
 less part of its slack (since validator 1.43, as validation's: before, such a call ran past its wall and gave no
 verdict, so a verifier whose requests had long answers, such as 256 lists of 900 floats, left every wrong program it
 paid unchecked where the program's answers differed from the reference's item by item). A run of the
@@ -49,8 +49,8 @@ from collections.abc import Sequence
 
 from verifier.called_names import called_name, renamings
 from trainer.scoring import ScoringPool
-from verifier.answers_alike import CHECK, CHECK_BUDGET_S, MAX_STEPS, check_source
-from verifier.answers_alike import verdict as checked
+from verifier.answers_check import CHECK, CHECK_BUDGET_S, MAX_STEPS, check_source
+from verifier.answers_check import verdict as checked
 from verifier.response_code import whole_code
 
 __all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_CHECKED", "AnswerCheck", "check_source"]

@@ -1,5 +1,5 @@
 """Validation's answers check reads how the calls ended where no call returned a value (since 1.44,
-``verifier.answers_alike.Ending``): a task whose function returns None and raises on what it refuses is answered by
+``verifier.answers_check.Ending``): a task whose function returns None and raises on what it refuses is answered by
 which calls raise.
 
 Validator 1.43 compared only returned values and printed output. A reference that returns None and raises
@@ -20,7 +20,8 @@ from check_pools import Scoring, ScoredPerRun, record, recorded
 from negatives_task import NEAR, excused_by_its_text, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome
-from verifier.answers_alike import ENDINGS, UNCOMPARED_SCORE, Answered, Ending, answers_alike, check_source
+from verifier.answers_alike import Answered, answers_alike
+from verifier.answers_check import ENDINGS, UNCOMPARED_SCORE, Ending, check_source
 
 PROMPT = ("Write `check_username(name)`: raise ValueError unless name is a str of 3 to 12 characters, each a lowercase "
           "ASCII letter or digit, starting with a letter; return None otherwise. Leave no TODO comments.")

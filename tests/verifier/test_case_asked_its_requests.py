@@ -26,8 +26,8 @@ from check_pools import Scoring, ScoredPerRun, record, recorded
 from negatives_task import BODY, LAST_FUNCTION, MARK, X2, excused_by_its_text, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_alike import (CHECKED_RUNS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Answered,
-                                    answers_alike, check_source, reference_calls)
+from verifier.answers_alike import CHECKED_RUNS, Answered, answers_alike, reference_calls
+from verifier.answers_check import UNCOMPARED_SCORE, UNFINISHED_SCORE, check_source
 
 REFERENCE = MARK + BODY
 BALANCED = [[-1, 5], [3, -1, -1, 8], [], [0, 7, -1]]
