@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_check import ENDINGS, MAX_STEPS, UNCOMPARED_SCORE, UNFINISHED_SCORE, Ending, check_source
+from verifier.answers_check import MAX_STEPS, UNCOMPARED_SCORE, UNFINISHED_SCORE, check_source
 from verifier.called_names import called_name, judged_names, names_of, own_function, with_name, with_names
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
 from verifier.weak_requests import Scoring
 
-__all__ = ["CHECKED_RUNS", "Answered", "answers_alike", "reference_calls"]
+__all__ = ["CHECKED_RUNS", "SWEEP_CHUNK", "SWEPT_RUNS", "Answered", "answers_alike", "reference_calls"]
 
 CHECKED_RUNS = 32
 """Runs validation's check replays, at most, drawn by validation's secret source where the verifier made more (half
@@ -35,7 +35,21 @@ replayed whole (since 1.42; 1.41 drew 512 of its calls): a verifier that asked t
 deciding ones in one run (one process, well within its call's time) was caught only as often as the draw kept one,
 and a run in a checking call of its own has the 2 s the verifier's own call had for it; the records' region (1 MiB a
 text) bounds what a run can hold. Runs cost a verifier a process each (a few ms), so filler runs cannot be had
-so cheaply; the draw of runs stays (open: a few hundred filler runs beside a deciding one)."""
+so cheaply; the draw of runs stays, and the runs it leaves out are swept (:data:`SWEPT_RUNS`, since 1.44)."""
+SWEPT_RUNS = 512
+"""Runs past the draw that validation's check replays too, at most (drawn by the secret source where there are more),
+:data:`SWEEP_CHUNK` runs a checking call, each call replaying as many as its time allows and passing over a run the
+reference or the case did not finish there (``check_source``'s ``sweep``); only what such a call found answered
+otherwise counts (since 1.44). Why: a deciding run among a few hundred filler runs was replayed only as often as the
+draw kept it (32 of them), and a run of the draw has a call of its own because a reference slow on it must have the
+2 s the verifier's call had (:func:`answers_alike`); a sweep gives no run that time, so what it cannot finish is no
+verdict, and what it finishes costs a process a side. Open: a reference slow on the filler runs (which the verifier
+need never ask it) makes the sweep pass them over, or run out of time, and leaves the draw."""
+SWEEP_CHUNK = 32
+"""Runs a sweeping checking call holds: 16 calls for :data:`SWEPT_RUNS`, each well within the time a sweep has under
+validation's 2 s wall (1.25 s: 64 processes took 0.2-0.6 s here)."""
+
+
 class Answered(Enum):
     """What validation's check found of a failure case (:func:`answers_alike`)."""
 
@@ -113,30 +127,33 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
         made += asked_of_reference
     if not own.every or not reference_code or not code:
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
-    results = pool.score_batch([(check_source([run], reference_code, names if _key(run) in renamed else None,
-                                              UNCOMPARED_SCORE, UNFINISHED_SCORE, MAX_STEPS,
-                                              {ending.value: score for ending, score in ENDINGS.items()}),
-                                 f"{reference_code}\n{code}") for run in _chosen(list(own.every), made, rng)])
-    found = {_found(result) for result in results}
+    chosen = _chosen(list(own.every), made, rng)
+    checks = [check_source([run], reference_code, names if _key(run) in renamed else None, UNCOMPARED_SCORE,
+                           UNFINISHED_SCORE, MAX_STEPS) for run in chosen]
+    drawn = len(checks)
+    for chunk, is_renamed in _swept(list(own.every) + made, chosen, renamed, rng):
+        checks.append(check_source(chunk, reference_code, names if is_renamed else None, UNCOMPARED_SCORE,
+                                   UNFINISHED_SCORE, MAX_STEPS, sweep=True))
+    results = pool.score_batch([(source, f"{reference_code}\n{code}") for source in checks])
+    found = {_found(result) for result in results[:drawn]}
+    found |= {Answered.OTHERWISE for result in results[drawn:] if _found(result) is Answered.OTHERWISE}
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
         if first in found:
             return first
-    ended = Ending.MISRAISED not in found and (Ending.BOTH in found or {Ending.RETURNED, Ending.RAISED} <= found)
-    if Answered.ALIKE in found or ended:
+    if Answered.ALIKE in found:
         return Answered.PARTIAL if left_out else Answered.ALIKE
-    return Answered.OTHERWISE if Ending.MISRAISED in found else Answered.UNCOMPARED
+    return Answered.UNCOMPARED
 
 
-def _found(result: ScoreResult) -> Answered | Ending:
-    """What one checking call's result says of its run: ``ALIKE`` where it compared a value, how its calls ended
-    where it compared none (:class:`Ending`), ``UNCOMPARED`` where nothing, ``UNKNOWN`` where it gave no score."""
+def _found(result: ScoreResult) -> Answered:
+    """What one checking call's result says of its run: ``ALIKE`` where it compared something, ``UNCOMPARED`` where
+    nothing, ``UNKNOWN`` where it gave no score."""
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
     if result.score >= 1.0:
         return Answered.ALIKE
-    known = {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}
-    known.update({score: ending for ending, score in ENDINGS.items()})
-    return known.get(result.score, Answered.OTHERWISE)
+    return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}.get(result.score,
+                                                                                             Answered.OTHERWISE)
 
 
 def _key(run: list) -> str:
@@ -152,6 +169,20 @@ def _chosen(own: list[list], made: list[list], rng: random.Random) -> list[list]
     others = list({key: run for run in made if (key := _key(run)) not in known}.values())
     take = min(len(own), max(CHECKED_RUNS // 2, CHECKED_RUNS - len(others)))
     return _drawn(own, take, rng) + _drawn(others, CHECKED_RUNS - take, rng)
+
+
+def _swept(runs: list[list], chosen: list[list], renamed: set[str], rng: random.Random
+           ) -> list[tuple[list[list], bool]]:
+    """The runs of ``runs`` the draw left out (:data:`SWEPT_RUNS` at most, drawn from ``rng`` where there are more),
+    in chunks of :data:`SWEEP_CHUNK` runs that all are, or all are not, in the reference's names (``renamed``):
+    (the chunk, whether its calls go through the names map)."""
+    left = {_key(run) for run in chosen}
+    rest = list({key: run for run in runs if (key := _key(run)) not in left}.values())
+    rest, chunks = _drawn(rest, SWEPT_RUNS, rng), []
+    for in_names in (True, False):
+        kept = [run for run in rest if (_key(run) in renamed) is in_names]
+        chunks += [(kept[at:at + SWEEP_CHUNK], in_names) for at in range(0, len(kept), SWEEP_CHUNK)]
+    return chunks
 
 
 def _drawn(items: list, most: int, rng: random.Random) -> list:

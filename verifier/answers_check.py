@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 
-__all__ = ["CHECK", "CHECK_BUDGET_S", "ENDINGS", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "Ending",
-           "check_source", "verdict"]
+__all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "check_source", "verdict"]
 
 MAX_STEPS = 1_000_000
 """Values one comparison of the answers checks (validation's and, since 1.43, training's) may compare: past them the
@@ -44,8 +42,7 @@ CUT = {cut!r}
 NAMES = {names!r}
 NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
-RAISES = {raises!r}
-NOT_RAISED = ("Timeout", "Crashed", "NoResult", "UnserializableResult", "MalformedResult")
+SWEEP = {sweep!r}
 STOP = [math.inf]
 ''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
@@ -60,25 +57,6 @@ STOP = [math.inf]
     return printed(want.stdout, got.stdout)
 
 
-def raised(call):
-    return not call.ok and call.error.type not in NOT_RAISED and not (
-        call.error.type == "NameError" and call.error.message.startswith("the response defines no "))
-
-
-def raised_alike(want, got):
-    """(whether every call the reference raised on, the text raised on as it did, the kinds of ending compared: a
-    call that returned, one that raised)."""
-    kinds = set()
-    for a, b in zip(want.calls, got.calls):
-        if raised(a):
-            if b.ok or b.error.type != a.error.type:
-                return False, kinds
-            kinds.add("raised")
-        elif a.ok:
-            kinds.add("returned")
-    return True, kinds
-
-
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
@@ -86,31 +64,33 @@ def verify(response):
         from envsynth_sandbox import run_limits
         longest, slack = run_limits()
         STOP[0] = time.monotonic() + longest + 1.5 * slack
-    evidence, ended, misraised = False, set(), False
+        if SWEEP:  # (a sweep stops before its comparisons could reach the wall)
+            end = min(end, STOP[0] - slack)
+    evidence = False
     for calls, stdin in RUNS:
+        if SWEEP and time.monotonic() >= end - 0.05:
+            break
         want = run_response(reference, calls=calls, stdin=stdin, timeout=max(0.01, (end - time.monotonic()) / 2))
         if want.outcome != "completed":
+            if SWEEP:
+                continue
             if UNFINISHED is None:
                 raise Uncompared("the reference's run ended " + want.outcome)
             return UNFINISHED
         asked = [[NAMES.get(name, name), args, kwargs] for name, args, kwargs in calls]
         got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
+        if SWEEP and got.outcome == "timeout":
+            continue
         try:
             if got.outcome == "timeout" or not answered_alike(want, got):
                 return 0.0
             told = bool(want.stdout.strip()) or any(call.ok and call.value is not None for call in want.calls)
         except Exception:
+            if SWEEP and time.monotonic() > STOP[0]:
+                break
             return 0.0
         evidence = evidence or told
-        if RAISES and not told and want.loaded:
-            same, kinds = raised_alike(want, got)
-            misraised = misraised or not same
-            ended |= kinds
-    if evidence or not RAISES:
-        return 1.0 if evidence else NOTHING
-    if misraised:
-        return RAISES["misraised"]
-    return RAISES.get("+".join(sorted(ended)), NOTHING)
+    return 1.0 if evidence else NOTHING
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the names the text's calls are
@@ -128,38 +108,17 @@ UNFINISHED_SCORE = 0.25
 the case alone: one it made of the reference gave no verdict)."""
 
 
-class Ending(Enum):
-    """How the calls of a checking call's runs ended where they compared no value (validation's check, since 1.44):
-    the reference returned None or raised, and printed nothing."""
-
-    RETURNED = "returned"  # the reference's calls returned None, none raised; the case's returned alike
-    RAISED = "raised"  # the reference raised on every call, and the case raised as it did (the same type)
-    BOTH = "raised+returned"  # some of each, the case ending every call as the reference did
-    MISRAISED = "misraised"  # the case did not raise, or raised another type, where the reference raised
-
-
-ENDINGS = {Ending.MISRAISED: 0.375, Ending.RETURNED: 0.625, Ending.RAISED: 0.75, Ending.BOTH: 0.875}
-"""Validation's check's scores for how runs that compared no value ended (:class:`Ending`). Why (since 1.44): a task
-whose function returns None and raises on what it refuses (``check_username``) is answered by how its calls end, and
-before 1.44 every such run compared nothing (``UNCOMPARED``), so the honest task was rejected wherever its failure
-case failed by its text. A reference that both returned and raised, the case ending each call as it did, is evidence
-as a returned value is; one that only raised is not (the session-48 review's ``HF`` called its reference without
-arguments: every program raises ``TypeError`` there), nor one that only returned None. Where any run compared a value
-this says nothing (so no verdict 1.43 gave changes but ``UNCOMPARED``): a right case that returns 0 where the
-reference raised on ``f(None)`` is alike, as training's rule has it."""
-
-
 def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, str] | None = None,
                  nothing: float = 1.0, unfinished: float | None = None, max_steps: int = 0,
-                 raises: Mapping[str, float] | None = None) -> str:
+                 sweep: bool = False) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
     ``reference_code``, the names the text's calls are made to in place of those ``runs`` call (None: as in
     ``runs``), the score where nothing was compared, the score where a run of the reference did not complete (None:
-    no verdict), the steps one comparison may take (0: no bound; past them the text answered otherwise), and the
-    scores by which runs that compared no value tell how their calls ended (None: such runs score ``nothing``;
-    validation's: :data:`ENDINGS`)."""
+    no verdict), the steps one comparison may take (0: no bound; past them the text answered otherwise), and whether
+    to sweep: replay as many of ``runs`` as the call's time allows, passing over a run the reference or the text did
+    not finish (validation's sweep of the runs past its draw, where only "otherwise" counts)."""
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S,
-                        names=dict(names or {}), raises=None if raises is None else dict(raises),
+                        names=dict(names or {}), sweep=sweep,
                         nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
 
 

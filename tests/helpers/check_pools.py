@@ -4,6 +4,7 @@ with no sandbox. Also the records a verifier's call leaves (``run_requests``), a
 
 from __future__ import annotations
 
+import ast
 import json
 
 from task_bank.validation import Outcome, ScoreResult
@@ -41,3 +42,9 @@ def record(*lists: list, stdin: str = "", name: str = "negatives") -> str:
 def recorded(*records: str, dropped: int = 0) -> ScoreResult:
     """A call's result, paid in full, that left ``records`` (and dropped ``dropped`` more)."""
     return ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=records, run_requests_dropped=dropped)
+
+
+def runs_of(source: str) -> list:
+    """The runs (each ``[calls, stdin]``) a checking verifier's ``source`` replays."""
+    return json.loads(ast.literal_eval(next(line for line in source.splitlines() if line.startswith(
+        "RUNS = ")).removeprefix("RUNS = json.loads(")[:-1]))

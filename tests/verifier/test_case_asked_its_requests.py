@@ -16,13 +16,12 @@ drawn from its own text, make hundreds of calls in one run, and call every text 
 
 from __future__ import annotations
 
-import ast
 import json
 import random
 
 import pytest
 
-from check_pools import Scoring, ScoredPerRun, record, recorded
+from check_pools import Scoring, ScoredPerRun, record, recorded, runs_of
 from negatives_task import BODY, LAST_FUNCTION, MARK, X2, excused_by_its_text, head, task, validated, validation_pool
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
@@ -262,15 +261,10 @@ def test_the_checks_score_says_what_it_found(score, answered):
     assert _answered(Scoring(score)) is answered
 
 
-def _runs_of(source: str) -> list:
-    return json.loads(ast.literal_eval(next(line for line in source.splitlines() if line.startswith(
-        "RUNS = ")).removeprefix("RUNS = json.loads(")[:-1]))
-
-
 def test_each_replayed_run_is_checked_in_a_call_of_its_own():
     pool = Scoring(1.0)
     _answered(pool, asked=[(CASE, recorded(record([2]), record([3])))])
-    assert [len(_runs_of(source)) for source in pool.sources] == [1, 1, 1]
+    assert [len(runs_of(source)) for source in pool.sources] == [1, 1, 1]
 
 
 @pytest.mark.parametrize(("scores", "answered"), [
@@ -300,14 +294,14 @@ def test_every_call_of_the_reference_gives_its_records():
 
 def _replayed(pool: Scoring) -> list:
     """The runs every checking call replayed, in the pool's order."""
-    return [run for source in pool.sources for run in _runs_of(source)]
+    return [run for source in pool.sources for run in runs_of(source)]
 
 
 def test_runs_past_the_bound_are_drawn_half_of_them_the_references():
     pool = Scoring(1.0)
     references = [recorded(*(record([n]) for n in range(100)))]
     _answered(pool, references, [(CASE, recorded(*(record([-n]) for n in range(1, 101))))])
-    runs = _replayed(pool)
+    runs = [run for source in pool.sources if "SWEEP = False" in source for run in runs_of(source)]
     firsts = [calls[0][1][0][0] for calls, _ in runs]
     assert len(runs) == CHECKED_RUNS and sum(n >= 0 for n in firsts) == CHECKED_RUNS // 2
 
