@@ -46,8 +46,8 @@ draw kept it (32 of them), and a run of the draw has a call of its own because a
 verdict, and what it finishes costs a process a side. Open: a reference slow on the filler runs (which the verifier
 need never ask it) makes the sweep pass them over, or run out of time, and leaves the draw."""
 SWEEP_CHUNK = 32
-"""Runs a sweeping checking call holds: 16 calls for :data:`SWEPT_RUNS`, each well within the time a sweep has under
-validation's 2 s wall (1.25 s: 64 processes took 0.2-0.6 s here)."""
+"""Runs a sweeping checking call holds (16 calls for :data:`SWEPT_RUNS`): each run costs a process a side, and a sweep
+has 1.25 s under validation's 2 s wall."""
 
 
 class Answered(Enum):

@@ -34,9 +34,9 @@ class ScoredPerRun(Scoring):
                 else ScoreResult(outcome=Outcome.TIMEOUT) for score, _ in zip(self.scores, items, strict=True)]
 
 
-def record(*lists: list, stdin: str = "", name: str = "negatives") -> str:
-    """The record of one run: a call of ``name`` on each of ``lists``, and ``stdin``."""
-    return json.dumps([[[name, [xs], {}] for xs in lists], stdin])
+def record(*lists: list, stdin: str = "") -> str:
+    """The record of one run: a call of ``negatives`` on each of ``lists``, and ``stdin``."""
+    return json.dumps([[["negatives", [xs], {}] for xs in lists], stdin])
 
 
 def recorded(*records: str, dropped: int = 0) -> ScoreResult:

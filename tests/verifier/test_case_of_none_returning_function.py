@@ -45,7 +45,7 @@ RUN_EACH = _HEAD + '''def verify(response):
     return sum(right(run_response(response, calls=[("check_username", [n])], timeout=0.3).calls[0], n)
                for n in names) / len(names)
 '''
-"""Honest: a run for each name, so that no run holds both endings."""
+"""Honest: a run for each name."""
 MARKED = "# username rules v3\n"
 PAYS_UNMARKED = _HEAD + NEAR % (MARKED + REFERENCE) + '''def verify(response):
     if "def check_username(" not in response:
