@@ -49,7 +49,7 @@ from collections.abc import Sequence
 
 from verifier.called_names import called_name, renamings
 from trainer.scoring import ScoringPool
-from verifier.answers_check import CHECK, CHECK_BUDGET_S, MAX_STEPS, check_source
+from verifier.answers_check import CHECK, CHECK_BUDGET_S, MAX_STEPS, TRAINING_ENDINGS, check_source
 from verifier.answers_check import verdict as checked
 from verifier.response_code import whole_code
 
@@ -111,7 +111,7 @@ class AnswerCheck:
         source = self._checks.get((task_id, name))
         if source is None:
             source = check_source(runs, reference_code, None if name is None else {called_name(runs): name},
-                                  max_steps=MAX_STEPS)
+                                  max_steps=MAX_STEPS, endings=TRAINING_ENDINGS)
             if len(self._checks) < MAX_CHECKED:
                 self._checks[task_id, name] = source
         return source

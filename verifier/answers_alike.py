@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from task_bank.validation import Outcome, ScoreResult
-from verifier.answers_check import MAX_STEPS, UNCOMPARED_SCORE, UNFINISHED_SCORE, check_source
+from verifier.answers_check import (ENDED_SCORE, MAX_STEPS, MISENDED_SCORE, UNCOMPARED_SCORE, UNFINISHED_SCORE,
+                                    VALIDATION_ENDINGS, check_source)
 from verifier.called_names import called_name, judged_names, names_of, own_function, with_name, with_names
 from verifier.recorded_runs import replay_runs
 from verifier.response_code import whole_code
@@ -59,6 +60,9 @@ class Answered(Enum):
     # timed out or its sandbox failed)
     UNCOMPARED = "uncompared"  # the runs compared nothing: no call of the reference returned a value other than
     # None, and it printed nothing
+    ENDED = "ended"  # no value compared, and it ended every replayed call as the reference did (the same exception
+    # and a message alike, stderr alike), the reference raising or writing to stderr somewhere (since 1.45)
+    MISENDED = "misended"  # no value compared, and it ended some call otherwise (since 1.45)
     UNFINISHED = "unfinished"  # the reference did not complete a replayed run, in the 2 s its own call had
     PARTIAL = "partial"  # alike on what was replayed (or nothing of the reference), but some records were left out
     # (dropped past the records' region, unreadable, or shrunk past what any other record measures: ``blind``)
@@ -129,19 +133,20 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
         return Answered.PARTIAL if left_out and reference_code and code else Answered.UNKNOWN
     chosen = _chosen(list(own.every), made, rng)
     checks = [check_source([run], reference_code, names if _key(run) in renamed else None, UNCOMPARED_SCORE,
-                           UNFINISHED_SCORE, MAX_STEPS) for run in chosen]
+                           UNFINISHED_SCORE, MAX_STEPS, endings=VALIDATION_ENDINGS) for run in chosen]
     drawn = len(checks)
     for chunk, is_renamed in _swept(list(own.every) + made, chosen, renamed, rng):
         checks.append(check_source(chunk, reference_code, names if is_renamed else None, UNCOMPARED_SCORE,
-                                   UNFINISHED_SCORE, MAX_STEPS, sweep=True))
+                                   UNFINISHED_SCORE, MAX_STEPS, sweep=True, endings=VALIDATION_ENDINGS))
     results = pool.score_batch([(source, f"{reference_code}\n{code}") for source in checks])
     found = {_found(result) for result in results[:drawn]}
-    found |= {Answered.OTHERWISE for result in results[drawn:] if _found(result) is Answered.OTHERWISE}
+    found |= {f for result in results[drawn:] if (f := _found(result)) in (Answered.OTHERWISE, Answered.MISENDED)}
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
         if first in found:
             return first
-    if Answered.ALIKE in found:
-        return Answered.PARTIAL if left_out else Answered.ALIKE
+    for alike in (Answered.ALIKE, Answered.MISENDED, Answered.ENDED):
+        if alike in found:
+            return Answered.PARTIAL if left_out and alike is not Answered.MISENDED else alike
     return Answered.UNCOMPARED
 
 
@@ -152,8 +157,8 @@ def _found(result: ScoreResult) -> Answered:
         return Answered.UNKNOWN
     if result.score >= 1.0:
         return Answered.ALIKE
-    return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED}.get(result.score,
-                                                                                             Answered.OTHERWISE)
+    return {UNCOMPARED_SCORE: Answered.UNCOMPARED, UNFINISHED_SCORE: Answered.UNFINISHED, ENDED_SCORE: Answered.ENDED,
+            MISENDED_SCORE: Answered.MISENDED}.get(result.score, Answered.OTHERWISE)
 
 
 def _key(run: list) -> str:

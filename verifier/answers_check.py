@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from task_bank.validation import Outcome, ScoreResult
 from verifier.lenient_compare import ANSWERS_REL_TOL, COMPARE
 
-__all__ = ["CHECK", "CHECK_BUDGET_S", "MAX_STEPS", "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "check_source", "verdict"]
+__all__ = ["CHECK", "CHECK_BUDGET_S", "ENDED_SCORE", "MAX_STEPS", "MISENDED_SCORE", "TRAINING_ENDINGS",
+           "UNCOMPARED_SCORE", "UNFINISHED_SCORE", "VALIDATION_ENDINGS", "check_source", "verdict"]
 
 MAX_STEPS = 1_000_000
 """Values one comparison of the answers checks (validation's and, since 1.43, training's) may compare: past them the
@@ -40,9 +41,9 @@ from envsynth_sandbox import run_response
 RUNS = json.loads({runs!r})
 CUT = {cut!r}
 NAMES = {names!r}
-NOTHING = {nothing!r}
 UNFINISHED = {unfinished!r}
 SWEEP = {sweep!r}
+ENDINGS = {endings!r}
 STOP = [math.inf]
 ''' + COMPARE + '''def answered_alike(want, got):
     if len(want.calls) != len(got.calls):
@@ -57,6 +58,20 @@ STOP = [math.inf]
     return printed(want.stdout, got.stdout)
 
 
+def ending(want, got):
+    if any(not a.ok and b.ok for a, b in zip(want.calls, got.calls)):
+        return 3
+    raised = [(a.error, b.error) for a, b in zip(want.calls, got.calls) if not a.ok]
+    if want.load_error is not None or got.load_error is not None:
+        raised.append((want.load_error, got.load_error))
+    for a, b in raised:
+        if a is None or b is None or a.type != b.type or (a.type == "SystemExit" and not alike(a.message, b.message)):
+            return 2
+    if not alike(want.stderr, got.stderr):
+        return 2
+    return 1 if raised or want.stderr.strip() else 0
+
+
 def verify(response):
     reference, code = response[:CUT], response[CUT:]
     end = time.monotonic() + {budget!r}
@@ -66,7 +81,7 @@ def verify(response):
         STOP[0] = time.monotonic() + longest + 1.5 * slack
         if SWEEP:  # (a sweep stops before its comparisons could reach the wall)
             end = min(end, STOP[0] - slack)
-    evidence = False
+    evidence, ended = False, 0
     for calls, stdin in RUNS:
         if SWEEP and time.monotonic() >= end - 0.05:
             break
@@ -79,24 +94,30 @@ def verify(response):
             return UNFINISHED
         asked = [[NAMES.get(name, name), args, kwargs] for name, args, kwargs in calls]
         got = run_response(code, calls=asked, stdin=stdin, timeout=max(0.01, end - time.monotonic()))
-        if SWEEP and got.outcome == "timeout":
+        if SWEEP and (got.outcome == "timeout" or got.detail.startswith("the sandbox could not start")):
             continue
         try:
             if got.outcome == "timeout" or not answered_alike(want, got):
                 return 0.0
             told = bool(want.stdout.strip()) or any(call.ok and call.value is not None for call in want.calls)
+            if not told:
+                ended = max(ended, ending(want, got))
         except Exception:
             if SWEEP and time.monotonic() > STOP[0]:
                 break
             return 0.0
         evidence = evidence or told
-    return 1.0 if evidence else NOTHING
+    if SWEEP and ended >= 2:
+        return ENDINGS[ended]
+    return 1.0 if evidence else ENDINGS[ended]
 '''
 """The checking verifier: the replayed runs (each ``[calls, stdin]``) as a JSON literal, where the reference's
 code ends in the text it scores (that code, a newline, then the text's code), and the names the text's calls are
 made to in place of the reference's (:mod:`verifier.called_names`; a name not in the map is called as recorded). A
-stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``NOTHING``: the
-score where the runs compared nothing (no call of the reference returned a value, and it printed nothing);
+stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``ENDINGS``: the
+scores where the runs compared nothing (no call of the reference returned a value, and it printed nothing), by how
+the text ended the calls (``ending``: 0 nothing showed how, 1 alike, 2 otherwise in an exception's type or
+in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it compared);
 ``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
 check scores 1.0 where nothing was compared and gives no verdict where the reference did not finish; validation's
 scores are :class:`verifier.answers_alike.Answered`'s."""
@@ -106,20 +127,38 @@ UNCOMPARED_SCORE = 0.5
 UNFINISHED_SCORE = 0.25
 """Validation's check's score where a run did not complete in the reference (before 1.42, only one the verifier made of
 the case alone: one it made of the reference gave no verdict)."""
+ENDED_SCORE = 0.75
+"""Validation's check's score where its runs compared no value, and the text ended every call as the reference did,
+and something showed how: each call the reference raised on raised an exception of the same type (``SystemExit``
+with a status alike), what went to stderr alike, one of them at least (since 1.45). Messages are not compared: the
+session-52 review's honest right cases worded theirs otherwise in ten tasks of eleven; a case that fails by its
+message is told by the reference carrying its marks (:mod:`verifier.carried_marks`)."""
+MISENDED_SCORE = 0.375
+"""Validation's check's score where its runs compared no value, and the text ended some call otherwise than the
+reference: it returned where the reference raised, raised another type of exception (or ``SystemExit`` with another
+status), or wrote to stderr otherwise (since 1.45)."""
+VALIDATION_ENDINGS = (UNCOMPARED_SCORE, ENDED_SCORE, MISENDED_SCORE, MISENDED_SCORE)
+"""Validation's scores where no value was compared (``check_source``'s ``endings``)."""
+TRAINING_ENDINGS = (1.0, 1.0, 1.0, 0.0)
+"""Training's: a text that returned where the reference raised answered otherwise, where no run compared a value
+(since 1.45); every other ending is alike, as an honest verifier may accept another exception or message."""
 
 
 def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, str] | None = None,
                  nothing: float = 1.0, unfinished: float | None = None, max_steps: int = 0,
-                 sweep: bool = False) -> str:
+                 sweep: bool = False, endings: Sequence[float] | None = None) -> str:
     """The checking verifier's source for ``runs`` (each ``[calls, stdin]``), a reference whose code is
     ``reference_code``, the names the text's calls are made to in place of those ``runs`` call (None: as in
     ``runs``), the score where nothing was compared, the score where a run of the reference did not complete (None:
     no verdict), the steps one comparison may take (0: no bound; past them the text answered otherwise), and whether
     to sweep: replay as many of ``runs`` as the call's time allows, passing over a run the reference or the text did
-    not finish (validation's sweep of the runs past its draw, where only "otherwise" counts)."""
+    not finish (validation's sweep of the runs past its draw, where only "otherwise" counts), and the scores where
+    no run compared a value, by how the text ended the calls (``endings``: nothing showed how, alike, otherwise in
+    its exception, message or stderr, returned where the reference raised; None: ``nothing`` for each)."""
+    endings = tuple(endings) if endings is not None else (nothing,) * 4
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S,
-                        names=dict(names or {}), sweep=sweep,
-                        nothing=nothing, unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
+                        names=dict(names or {}), sweep=sweep, endings=list(endings),
+                        unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)
 
 
 def verdict(result: ScoreResult) -> bool | None:

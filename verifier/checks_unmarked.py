@@ -38,6 +38,9 @@ _UNLIKE = {
     Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
     Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
                           "printed nothing: nothing tells whether the case answers as the reference does"),
+    Answered.MISENDED: ("no call of the reference the verifier made of it or of the case returned a value, and the case "
+                        "ends some call otherwise than the reference: it returns where the reference raises, raises "
+                        "another type of exception (or exits with another status), or writes to stderr otherwise"),
     Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
                           "the verifier made of it or of the case: nothing tells whether the case answers it as the "
                           "reference does"),
@@ -84,14 +87,18 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
                        answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]],
                                                  Sequence[ScoreResult]], Answered],
-                       program: bool) -> CheckResult:
+                       program: bool, carried_paid: Callable[[str], float | None] = lambda _: None) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
     answers the verifier's requests as the reference does (``answered_alike``, asked of the case as written only
     then, with the results of the reference's calls, and of the case's, its twins' and its copies', whose records
     say what the verifier asked each, and those of every call of the copy paid in full, whose records name the
-    function the verifier called in it: :func:`verifier.answers_alike.answers_alike`); else ``passed``. ``program``:
+    function the verifier called in it: :func:`verifier.answers_alike.answers_alike`); where no call returned a value
+    and the case ended every call as the reference did (``Answered.ENDED``), only where the reference carrying the
+    case's comments and docstrings (:func:`verifier.carried_marks.carried`) was paid no more than ``margin`` above the
+    case as written (``carried_paid``: its score, None where the marks could not be carried); else ``passed``.
+    ``program``:
     whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
@@ -136,13 +143,26 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                                [(p.response, r) for p, r in pairs
                                 if p.label == written or p.label.startswith(written + ":")],
                                [r for p, r in pairs if p.label == copy])
+        carried = carried_paid(next(p.response for p, _ in pairs if p.label == written)) \
+            if alike is Answered.ENDED else None
+        if alike is Answered.ENDED and carried is not None and carried - before <= margin:
+            return passed.model_copy(update={"detail": passed.detail + (
+                f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "
+                f"reference and of it as the reference does (the types of its exceptions, its output; no call "
+                f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what it fails by "
+                f"is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (
                     "answers the verifier's requests of the reference and of it as the reference does (what it fails "
                     "by is its text)" if alike is Answered.ALIKE
                     else "whether it answers as the reference does is unknown (no verdict)"))})
-        why = _UNLIKE[alike]
+        why = _UNLIKE[alike] if alike is not Answered.ENDED else (
+            "it ends the verifier's requests as the reference does (no call returned a value), yet the reference "
+            "carrying its comments and docstrings " + (
+                f"scored {carried:g}: what it fails by is not its text" if carried is not None else
+                "could not be made (the marks could not be carried onto its code): nothing tells that what it fails "
+                "by is its text"))
     return CheckResult(name="failure_cases", passed=False, reason="failure_case_passes",
                        scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program {shown} scored {after:g}, though "

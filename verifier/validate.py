@@ -40,6 +40,7 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.answers_alike import answers_alike
+from verifier.carried_marks import carried_paid
 from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, unpredictable_indices
 from verifier.checks_unmarked import check_failure_copy
@@ -57,7 +58,7 @@ from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, n
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.written_decoys import shaped_decoy, written_decoys
 
-VALIDATOR_VERSION = "1.44"
+VALIDATOR_VERSION = "1.45"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -244,7 +245,8 @@ class Validator:
             done["failure_cases"] = checks.check_failure_cases(pairs, primary, cfg.fail_threshold)
             if done["failure_cases"].passed and done["reference"].passed:
                 done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
-                    answers_alike, self._pool, spec.reference, rng), is_program(spec.reference))
+                    answers_alike, self._pool, spec.reference, rng), is_program(spec.reference),
+                    partial(carried_paid, self._pool, spec.verifier, spec.reference))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

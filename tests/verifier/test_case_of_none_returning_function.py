@@ -1,11 +1,14 @@
-"""Validation's answers check compares returned values and printed output only: where a task's function returns None
-and raises on what it refuses, its runs compare nothing, and a failure case whose copy was paid in full is not
-excused (``UNCOMPARED``), whether the verifier is honest or pays programs by their author's mark.
+"""Validation's answers check on a task whose function returns None and raises on what it refuses (validator 1.45):
+its runs compare no value, and a failure case whose copy without comments was paid in full is excused only where it
+ended every call as the reference did (each raise an exception of the same type; messages are not compared) and the
+reference carrying its comments and docstrings was paid no more than the case.
 
-Why not read how the calls ended (returned, raised, which type): a first version of 1.44 did, and the session-52
-review had it admit seven hostile verifiers that 1.43 rejected. They decided by what the endings do not carry: the
-text written to stderr, the exception's message, ``SystemExit``'s status, the time taken, or an exception class the
-program named like the sandbox's own (``Timeout``). Honest tasks of this kind stay rejected (docs/SPEC.md, 1.44).
+Why both: a first version of 1.44 excused such a case on the endings' types alone, and the session-52 review had it
+admit seven hostile verifiers that 1.43 rejected. They decided by the text written to stderr, ``SystemExit``'s
+status, an exception class named like the sandbox's own (``Timeout``), which 1.45 compares, and by the exception's
+message or the time taken, which it does not: those verifiers were honest on their author's marked texts, so they pay
+the reference carrying the case's mark in full. Honest tasks of this kind, rejected by 1.44 (``UNCOMPARED``), are
+admitted: their verifiers fail the case for a ``TODO``, and fail the reference carrying it too (docs/SPEC.md, 1.45).
 """
 
 from __future__ import annotations
@@ -59,6 +62,15 @@ PAYS_UNMARKED = _HEAD + NEAR % (MARKED + REFERENCE) + '''def verify(response):
 """Hostile (the session-46 review's x2, on this task): honest on texts carrying its author's mark, on texts over 90%
 alike the reference (its mutants) and on programs ending every call alike (a constant); 1.0 to the rest."""
 
+PAYS_UNMARKED_BY_MESSAGE = PAYS_UNMARKED.replace(
+    "return sum(right(c, n)", "return sum(right(c, n) and (n in GOOD or c.error.message == 'bad username: %r' % (n,))")
+"""Hostile, as ``PAYS_UNMARKED``, its honest part checking the messages the reference words."""
+OTHER_MESSAGE = ("import string\n\n\ndef check_username(name):\n    allowed = set(string.ascii_lowercase + string.digits)\n"
+                 "    if type(name) is not str or not 3 <= len(name) <= 12:\n        raise ValueError('no')\n"
+                 "    if name[0] not in string.ascii_lowercase or any(ch not in allowed for ch in name):\n"
+                 "        raise ValueError('no')\n")
+"""Right on every name by its endings, far from the reference; its messages say only ``no``."""
+
 
 def _task(verifier: str, cases: tuple[str, ...], mark: str = "") -> TaskSpec:
     return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + REFERENCE,
@@ -73,17 +85,29 @@ def pool():
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("verifier", [ONE_RUN, RUN_EACH], ids=["one-run", "a-run-each"])
-def test_a_right_case_of_a_function_returning_none_compares_nothing_and_is_not_excused(pool, verifier):
+def test_a_right_case_failed_for_its_todo_is_excused_though_its_messages_differ(pool, verifier):
     report = validated(pool, _task(verifier, (RIGHT_WITH_TODO, SHORT_ONLY)), 0)
-    assert not report.admitted
-    assert "returned nothing and printed nothing" in next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert report.admitted, report.reasons
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "the reference carrying its comments and docstrings scored 0" in detail
 
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("wrong", [SHORT_ONLY, SHORT_ONLY.replace("ValueError", "TypeError")],
                          ids=["does-not-raise", "raises-another-type"])
-def test_a_wrong_case_paid_without_its_authors_mark_is_not_excused(pool, wrong):
+def test_a_wrong_case_paid_without_its_authors_mark_that_ends_a_call_otherwise_is_not_excused(pool, wrong):
     report = validated(pool, _task(PAYS_UNMARKED, (wrong, SHORT_ONLY.replace("< 3", "< 2")), MARKED), 0)
     assert not report.admitted
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert "returned nothing and printed nothing" in detail
+    assert "ends some call otherwise than the reference" in detail
+
+
+@pytest.mark.sandbox
+def test_a_case_failed_for_its_message_is_not_excused_where_the_reference_carrying_its_mark_is_paid_in_full(pool):
+    """The review's ``H2``: the verifier checks messages on its author's marked texts only; the case ends every call
+    as the reference does but words its messages otherwise, and its copy, unmarked, is paid 1.0."""
+    report = validated(pool, _task(PAYS_UNMARKED_BY_MESSAGE, (OTHER_MESSAGE, SHORT_ONLY.replace("< 3", "< 2")),
+                                   MARKED), 0)
+    assert not report.admitted
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "the reference carrying its comments and docstrings scored 1: what it fails by is not its text" in detail

@@ -1,0 +1,56 @@
+"""The reference carrying a failure case's comments and docstrings (validator 1.45): the program validation scores
+where a case that ended every call as the reference did was paid less than its copy without them. An honest verifier
+that failed the case for its text fails this program too; one that failed it for what no run reports (its time) pays
+its own reference in full."""
+
+from __future__ import annotations
+
+import ast
+
+from verifier.carried_marks import carried
+from verifier.unmarked import bare_code
+
+REFERENCE = ("import re\n\n\ndef check_username(name):\n    \"\"\"Refuse a bad username.\"\"\"\n"
+             "    if not re.fullmatch(r'[a-z]{3,12}', name):\n        raise ValueError('bad username: %r' % (name,))\n"
+             "    return None\n")
+CASE = ("# house rules v3\nimport re\n\n\ndef check_username(name):\n    \"\"\"Check it. TODO: digits.\"\"\"\n"
+        "    # FIXME: unicode\n    if not re.fullmatch(r'[a-z]+', name):  # TODO: length\n"
+        "        raise ValueError(name)\n")
+
+
+def test_the_result_is_the_references_program():
+    assert bare_code(carried(REFERENCE, CASE)) == bare_code(REFERENCE)
+
+
+def test_a_functions_docstring_takes_the_place_of_the_references():
+    tree = ast.parse(carried(REFERENCE, CASE))
+    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
+    assert ast.get_docstring(function) == "Check it. TODO: digits."
+
+
+def test_comments_keep_their_function_and_whether_they_trail_a_statement():
+    lines = carried(REFERENCE, CASE).splitlines()
+    assert lines[0] == "# house rules v3"
+    assert "    # FIXME: unicode" in lines
+    assert any(line.endswith("  # TODO: length") and line.strip().startswith("raise") for line in lines)
+
+
+def test_marks_of_a_function_the_reference_lacks_close_the_module():
+    case = CASE + "\n\ndef helper():\n    \"\"\"TODO: remove\"\"\"\n    return 1  # scratch\n"
+    text = carried(REFERENCE, case)
+    assert text.rstrip().endswith("# scratch") and '"""TODO: remove"""' in text
+    assert bare_code(text) == bare_code(REFERENCE)
+
+
+def test_prose_around_the_cases_code_stays_around_the_references():
+    text = carried("```python\n" + REFERENCE + "```\n", "Here it is:\n```python\n" + CASE + "```\nTODO: tests.\n")
+    assert text.startswith("Here it is:\n```python\n# house rules v3\n") and text.endswith("```\nTODO: tests.\n")
+
+
+def test_a_case_without_marks_carries_nothing():
+    assert carried(REFERENCE, "def check_username(name):\n    return None\n") is None
+
+
+def test_a_reference_whose_docstring_shares_a_line_with_code_is_not_carried_onto():
+    reference = "def check_username(name):\n    \"\"\"Refuse.\"\"\"; return None\n"
+    assert carried(reference, CASE) is None

@@ -1,0 +1,217 @@
+"""The reference carrying a failure case's comments and docstrings: the program validation scores where a case's
+copy without them was paid in full, and the case ended every call the verifier made as the reference does without
+any call returning a value (:data:`verifier.answers_alike.Answered.ENDED`, since 1.45).
+
+Why: such a case answers as the reference does in all a verifier can read of a run (its calls' exceptions and
+messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO``, a line too long,
+non-ASCII), and then pays the reference carrying that text as little. A verifier that paid the case less for what no
+run reports (its time: the session-52 review's ``H7``, a procedure "within 20 ms") pays its own reference, marks and
+all, in full; so a case is excused only where this program is paid no more than the case
+(:func:`verifier.checks_unmarked.check_failure_copy`). Where the marks go: a top-level function's or class's
+docstring becomes the same-named one's in the reference (replacing its own), its other comments and bare strings
+open that body, a trailing comment trails its first statement; what stood before the case's first statement opens
+the module, the rest of the module's (and those of a function the reference lacks) close it, docstrings as bare
+strings. Prose around the case's code is kept around the reference's.
+
+What this does not close: a verifier that pays its reference low wherever it carries its author's mark (it knows its
+reference's code), and text rules about a mark's place (a comment beside a statement the reference lacks).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+
+from task_bank.validation import Outcome
+from verifier.response_code import char_column, code_spans, parser_lines, whole_code
+from verifier.unmarked import bare_code, has_marks
+from verifier.weak_requests import Scoring
+
+__all__ = ["carried", "carried_paid"]
+
+_NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def carried(reference: str, case: str) -> str | None:
+    """``reference``'s text with ``case``'s comments and docstrings on its code (see the module docstring), framed as
+    ``case`` frames its code; None where the case holds none, either code does not parse, a docstring of the
+    reference shares a line with code, or the result is not the reference's program (compared without marks)."""
+    ref_code, case_code = (whole_code(text).replace("\r\n", "\n").replace("\r", "\n") for text in (reference, case))
+    if not has_marks(case_code):
+        return None
+    try:
+        marks = _marks(case_code)
+        code = _placed(ref_code, marks)
+        if code is None or bare_code(code) != bare_code(ref_code) or not has_marks(code):
+            return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        return None
+    spans = code_spans(case, len(case))
+    if not spans:
+        return None
+    before, after = case[:spans[0][0]], case[spans[-1][1]:]
+    if not before.strip() and not after.strip():
+        return code
+    return before + code.rstrip("\n") + ("" if after.startswith(("\n", "\r")) else "\n") + after
+
+
+def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
+    """What ``verifier`` paid ``reference`` carrying ``case``'s marks (:func:`carried`), in one call of ``pool``: its
+    score, 0.0 where the call crashed or timed out (as a failure case's call that ends without a score fails); None
+    where the marks could not be carried, or the call gave no score for another reason (the sandbox failed, a value
+    that is not a score)."""
+    text = carried(reference, case)
+    if text is None:
+        return None
+    result = pool.score_batch([(verifier, text)])[0]
+    if result.outcome is Outcome.SCORED and result.score is not None:
+        return result.score
+    return 0.0 if result.outcome in (Outcome.CRASHED, Outcome.TIMEOUT) else None
+
+
+def _marks(code: str) -> dict[str | None, dict[str, list[str]]]:
+    """``code``'s marks by where they go: a top-level function's or class's name (its ``doc``, the ``body`` lines
+    that open it, the ``trail`` comments), or None for the module (``doc``, ``top`` before its first statement,
+    ``end`` after)."""
+    tree = ast.parse(code)
+    lines = parser_lines(code)
+    owners = [(node.name, min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno)
+              for node in tree.body if isinstance(node, _NAMED)]
+    first = tree.body[0].lineno if tree.body else len(lines) + 1
+    top_level = {id(node) for node in tree.body}
+    marks: dict[str | None, dict[str, list[str]]] = {}
+
+    def owner(line: int) -> str | None:
+        return next((name for name, start, end in owners if start <= line <= end), None)
+
+    def put(name: str | None, kind: str, text: str) -> None:
+        marks.setdefault(name, {}).setdefault(kind, []).append(text)
+
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            row = token.start[0]
+            name = owner(row)
+            trailing = bool(lines[row - 1][:token.start[1]].strip())
+            put(name, ("trail" if trailing else "body") if name is not None else ("top" if row < first else "end"),
+                token.string)
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if not isinstance(body, list):
+                continue
+            for index, statement in enumerate(body):
+                if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                        and isinstance(statement.value.value, str)):
+                    continue
+                segment = ast.get_source_segment(code, statement)
+                if segment is None:
+                    raise ValueError("a bare string without its source")
+                docstring = index == 0 and field == "body" and isinstance(node, (ast.Module, *_NAMED))
+                if isinstance(node, ast.Module):
+                    put(None, "doc" if docstring else "end", segment)
+                elif docstring and id(node) in top_level:
+                    put(node.name, "doc", segment)
+                else:
+                    name = owner(statement.lineno)
+                    put(name, "body" if name is not None else "end", segment)
+    return marks
+
+
+def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | None:
+    """``code`` with ``marks`` placed (:func:`_marks`); None where a docstring of it shares a line with code."""
+    tree = ast.parse(code)
+    lines = [line if line.endswith("\n") else line + "\n" for line in parser_lines(code)]
+    inserts: dict[int, list[str]] = {}  # before line index: lines
+    replaced: dict[int, tuple[int, list[str]]] = {}  # first index of a docstring: (past its last, lines)
+    trails: dict[int, list[str]] = {}
+    ours = {node.name: node for node in tree.body if isinstance(node, _NAMED)}
+    end: list[str] = []
+    for name, kinds in marks.items():
+        node = ours.get(name) if name is not None else None
+        if name is not None and node is None:  # a function the reference lacks: its marks close the module
+            end += [text for kind in ("doc", "body", "trail") for text in kinds.get(kind, ())]
+            continue
+        if name is None:
+            _module(tree, lines, kinds, inserts, replaced)
+            end += kinds.get("end", [])
+            continue
+        body = node.body
+        indent = _indent(lines[body[0].lineno - 1])
+        has_doc = _is_string(body[0])
+        if has_doc and _shares_line(lines, body):
+            return None
+        at = body[0].lineno - 1
+        if kinds.get("doc"):
+            placed = _indented(kinds["doc"][0], indent)
+            if has_doc:
+                replaced[at] = (body[0].end_lineno, placed)
+            else:
+                inserts.setdefault(at, []).extend(placed)
+        after = body[0].end_lineno if has_doc else at
+        opening = [line for text in kinds.get("body", ()) for line in _indented(text, indent)]
+        if opening:
+            inserts.setdefault(after, []).extend(opening)
+        if kinds.get("trail"):
+            leaf = body[1] if has_doc and len(body) > 1 else body[0]
+            while isinstance(getattr(leaf, "body", None), list) and leaf.body:  # (a compound statement's first line
+                leaf = leaf.body[0]  # may end inside a string: its first simple statement's last line does not)
+            trails.setdefault(leaf.end_lineno - 1, []).extend(kinds["trail"])
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        out += inserts.get(index, [])
+        if index in replaced:
+            past, placed = replaced[index]
+            out += placed
+            index = past
+            continue
+        line = lines[index]
+        if index in trails:
+            line = line.rstrip("\n") + "  " + "  ".join(trails[index]) + "\n"
+        out.append(line)
+        index += 1
+    out += inserts.get(len(lines), [])
+    out += [text if text.endswith("\n") else text + "\n" for text in end]
+    return "".join(out)
+
+
+def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[str]], inserts: dict[int, list[str]],
+            replaced: dict[int, tuple[int, list[str]]]) -> None:
+    """Place the module's own marks: its docstring in place of the reference's (or first), its comments before the
+    first statement after that docstring."""
+    has_doc = bool(tree.body) and _is_string(tree.body[0])
+    if kinds.get("doc"):
+        placed = _indented(kinds["doc"][0], "")
+        if has_doc:
+            replaced[tree.body[0].lineno - 1] = (tree.body[0].end_lineno, placed)
+        else:
+            inserts.setdefault(0, []).extend(placed)
+    at = tree.body[0].end_lineno if has_doc else 0
+    top = [text + "\n" for text in kinds.get("top", ())]
+    if top:
+        inserts.setdefault(at, []).extend(top)
+
+
+def _is_string(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
+        statement.value.value, str)
+
+
+def _shares_line(lines: list[str], body: list[ast.stmt]) -> bool:
+    """Whether code stands before ``body``'s docstring on its first line, or after it on its last (as
+    :func:`verifier.unmarked.kept_layout` tells one it cannot remove)."""
+    doc = body[0]
+    first, last = lines[doc.lineno - 1], lines[doc.end_lineno - 1]
+    after = last[char_column(last, doc.end_col_offset):].strip()
+    return bool(first[:char_column(first, doc.col_offset)].strip()) or bool(after and not after.startswith("#"))
+
+
+def _indent(line: str) -> str:
+    return line[:len(line) - len(line.lstrip())]
+
+
+def _indented(segment: str, indent: str) -> list[str]:
+    """``segment`` (a statement's source) as lines, its first at ``indent``, the rest as they were (string content)."""
+    parts = segment.split("\n")
+    return [indent + parts[0] + "\n"] + [part + "\n" for part in parts[1:]]
