@@ -17,7 +17,10 @@ float within 1% (or 0.01), strings up to case, runs of whitespace and the punctu
 order: ``[r, c]`` is not ``[c, r]``), a set like a list of its members, a dict's missing key like a zero or empty
 value; a call where
 the reference raised, like any result (an honest verifier that calls ``f(None)`` only to see it end pays a program
-that returns 0 there); stdout only where the reference's calls returned nothing (a script, or procedures that
+that returns 0 there), except where no run compared a value: there a text that returned where the reference
+raised answered otherwise (since 1.45: on a task whose function returns None and refuses what it must, a verifier
+that paid programs refusing nothing was unchecked; another exception or message is still alike, as an honest
+verifier may accept it); stdout only where the reference's calls returned nothing (a script, or procedures that
 print), token by token the same way, or else by the numbers printed (``Answer: 42`` and ``42``). Why so lenient:
 an honest verifier may accept the right answer in any order, within a tolerance, or whatever the program printed
 beside it (red-team round 60 flagged five honest shapes before the last four of these); a wrong program it pays

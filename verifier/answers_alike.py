@@ -111,7 +111,13 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     last function in the unmarked copy, and the case, called by the helper, was excused; its honest ``P6`` reads the
     TODO before running anything, so the case as written left no records, while the copy it paid did; and the
     session's final read mirrored ``K`` (the wrong function called in the case, the right one in the copy), which the
-    copy's name alone excused."""
+    copy's name alone excused.
+
+    Why how the calls ended where no value was compared (``ENDED``, ``MISENDED``; since 1.45): a task whose function
+    returns None and raises on what it refuses compared nothing, and an honest case failed for its ``TODO`` was never
+    excused; the verdict counts a value compared anywhere first (``ALIKE``), then a run ended otherwise, then one
+    ended alike, which excuses the case only where the reference carrying its marks is paid as little
+    (:func:`verifier.checks_unmarked.check_failure_copy`)."""
     reference_code, code = (whole_code(text) for text in (reference, program))
     own_records = [record for result in references for record in result.run_requests or ()]
     own = replay_runs(own_records)
@@ -151,8 +157,9 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
 
 
 def _found(result: ScoreResult) -> Answered:
-    """What one checking call's result says of its run: ``ALIKE`` where it compared something, ``UNCOMPARED`` where
-    nothing, ``UNKNOWN`` where it gave no score."""
+    """What one checking call's result says of its run: ``ALIKE`` where it compared a value or output, ``ENDED`` or
+    ``MISENDED`` where only how its calls ended (:data:`verifier.answers_check.VALIDATION_ENDINGS`), ``UNCOMPARED``
+    where nothing, ``UNKNOWN`` where it gave no score."""
     if result.outcome is not Outcome.SCORED or result.score is None:
         return Answered.UNKNOWN
     if result.score >= 1.0:

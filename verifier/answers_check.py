@@ -65,7 +65,7 @@ def ending(want, got):
     if want.load_error is not None or got.load_error is not None:
         raised.append((want.load_error, got.load_error))
     for a, b in raised:
-        if a is None or b is None or a.type != b.type or (a.type == "SystemExit" and not alike(a.message, b.message)):
+        if a is None or b is None or a.type != b.type or not alike(a.message, b.message):
             return 2
     if not alike(want.stderr, got.stderr):
         return 2
@@ -117,7 +117,7 @@ made to in place of the reference's (:mod:`verifier.called_names`; a name not in
 stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``ENDINGS``: the
 scores where the runs compared nothing (no call of the reference returned a value, and it printed nothing), by how
 the text ended the calls (``ending``: 0 nothing showed how, 1 alike, 2 otherwise in an exception's type or
-in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it compared);
+message or in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it compared);
 ``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
 check scores 1.0 where nothing was compared and gives no verdict where the reference did not finish; validation's
 scores are :class:`verifier.answers_alike.Answered`'s."""
@@ -129,14 +129,16 @@ UNFINISHED_SCORE = 0.25
 the case alone: one it made of the reference gave no verdict)."""
 ENDED_SCORE = 0.75
 """Validation's check's score where its runs compared no value, and the text ended every call as the reference did,
-and something showed how: each call the reference raised on raised an exception of the same type (``SystemExit``
-with a status alike), what went to stderr alike, one of them at least (since 1.45). Messages are not compared: the
-session-52 review's honest right cases worded theirs otherwise in ten tasks of eleven; a case that fails by its
-message is told by the reference carrying its marks (:mod:`verifier.carried_marks`)."""
+and something showed how: each call the reference raised on raised an exception of the same type and a message alike
+(``SystemExit``'s is its status), what went to stderr alike, one of them at least (since 1.45). Why messages too: a
+first version of 1.45 compared types only (the session-52 review's honest right cases worded their messages
+otherwise in ten tasks of eleven), and the session-53 review's ``H9`` paid a wrong case, whose messages the prompt
+fixed, nothing for its ``TODO``, and the reference carrying that ``TODO`` nothing too: the text was enough to fail
+the case, and not all that was wrong with it."""
 MISENDED_SCORE = 0.375
 """Validation's check's score where its runs compared no value, and the text ended some call otherwise than the
-reference: it returned where the reference raised, raised another type of exception (or ``SystemExit`` with another
-status), or wrote to stderr otherwise (since 1.45)."""
+reference: it returned where the reference raised, raised another exception or a message not alike, or wrote to
+stderr otherwise (since 1.45)."""
 VALIDATION_ENDINGS = (UNCOMPARED_SCORE, ENDED_SCORE, MISENDED_SCORE, MISENDED_SCORE)
 """Validation's scores where no value was compared (``check_source``'s ``endings``)."""
 TRAINING_ENDINGS = (1.0, 1.0, 1.0, 0.0)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from typing import NamedTuple
 
 from task_bank.validation import Outcome
 from verifier.response_code import char_column, code_spans, parser_lines, whole_code
@@ -31,6 +32,8 @@ from verifier.weak_requests import Scoring
 __all__ = ["carried", "carried_paid"]
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_NOT_CODE = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+             tokenize.ENCODING)
 
 
 def carried(reference: str, case: str) -> str | None:
@@ -41,8 +44,9 @@ def carried(reference: str, case: str) -> str | None:
     if not has_marks(case_code):
         return None
     try:
-        marks = _marks(case_code)
-        code = _placed(ref_code, marks)
+        known = {token.string for token in tokenize.generate_tokens(io.StringIO(ref_code).readline)
+                 if token.type == tokenize.COMMENT}
+        code = _placed(ref_code, _marks(case_code, known))
         if code is None or bare_code(code) != bare_code(ref_code) or not has_marks(code):
             return None
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
@@ -58,68 +62,82 @@ def carried(reference: str, case: str) -> str | None:
 
 def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
     """What ``verifier`` paid ``reference`` carrying ``case``'s marks (:func:`carried`), in one call of ``pool``: its
-    score, 0.0 where the call crashed or timed out (as a failure case's call that ends without a score fails); None
-    where the marks could not be carried, or the call gave no score for another reason (the sandbox failed, a value
-    that is not a score)."""
+    score; None where the marks could not be carried, or the call gave no score. Why not 0.0 for a crash or a
+    timeout, as a failure case's call that ends without a score fails: the session-53 review's ``H11`` raised, or
+    looped, on its reference carrying a mark, and was excused."""
     text = carried(reference, case)
     if text is None:
         return None
     result = pool.score_batch([(verifier, text)])[0]
-    if result.outcome is Outcome.SCORED and result.score is not None:
-        return result.score
-    return 0.0 if result.outcome in (Outcome.CRASHED, Outcome.TIMEOUT) else None
+    return result.score if result.outcome is Outcome.SCORED else None
 
 
-def _marks(code: str) -> dict[str | None, dict[str, list[str]]]:
+class _Mark(NamedTuple):
+    """A mark to place: its ``text`` (a comment's whole line, or its gap and itself where it trails code; a string's
+    source), the line of code it stood before or trailed (``anchor``, stripped at its end; None: a string)."""
+
+    text: str
+    anchor: str | None = None
+
+
+def _marks(code: str, known: set[str]) -> dict[str | None, dict[str, list[_Mark]]]:
     """``code``'s marks by where they go: a top-level function's or class's name (its ``doc``, the ``body`` lines
     that open it, the ``trail`` comments), or None for the module (``doc``, ``top`` before its first statement,
-    ``end`` after)."""
+    ``end`` after); comments in ``known`` (the reference's own) left out."""
     tree = ast.parse(code)
     lines = parser_lines(code)
     owners = [(node.name, min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno)
               for node in tree.body if isinstance(node, _NAMED)]
     first = tree.body[0].lineno if tree.body else len(lines) + 1
     top_level = {id(node) for node in tree.body}
-    marks: dict[str | None, dict[str, list[str]]] = {}
+    marks: dict[str | None, dict[str, list[_Mark]]] = {}
+    tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    code_rows = sorted({token.start[0] for token in tokens if token.type not in _NOT_CODE})
 
     def owner(line: int) -> str | None:
         return next((name for name, start, end in owners if start <= line <= end), None)
 
-    def put(name: str | None, kind: str, text: str) -> None:
-        marks.setdefault(name, {}).setdefault(kind, []).append(text)
+    def put(name: str | None, kind: str, mark: _Mark) -> None:
+        marks.setdefault(name, {}).setdefault(kind, []).append(mark)
 
-    for token in tokenize.generate_tokens(io.StringIO(code).readline):
-        if token.type == tokenize.COMMENT:
-            row = token.start[0]
-            name = owner(row)
-            trailing = bool(lines[row - 1][:token.start[1]].strip())
-            put(name, ("trail" if trailing else "body") if name is not None else ("top" if row < first else "end"),
-                token.string)
+    for token in tokens:
+        if token.type != tokenize.COMMENT or token.string in known:
+            continue
+        row, col = token.start
+        line, name = lines[row - 1], owner(row)
+        before = line[:col]
+        if before.strip():
+            put(name, "trail" if name is not None else "end", _Mark(
+                before[len(before.rstrip()):] + token.string, before.rstrip()))
+            continue
+        after = next((lines[r - 1].rstrip() for r in code_rows if r > row), None)
+        put(name, "body" if name is not None else ("top" if row < first else "end"), _Mark(line.rstrip("\r\n"), after))
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):
             body = getattr(node, field, None)
             if not isinstance(body, list):
                 continue
             for index, statement in enumerate(body):
-                if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-                        and isinstance(statement.value.value, str)):
+                if not _is_string(statement):
                     continue
                 segment = ast.get_source_segment(code, statement)
                 if segment is None:
                     raise ValueError("a bare string without its source")
                 docstring = index == 0 and field == "body" and isinstance(node, (ast.Module, *_NAMED))
                 if isinstance(node, ast.Module):
-                    put(None, "doc" if docstring else "end", segment)
+                    put(None, "doc" if docstring else "end", _Mark(segment))
                 elif docstring and id(node) in top_level:
-                    put(node.name, "doc", segment)
+                    put(node.name, "doc", _Mark(segment))
                 else:
                     name = owner(statement.lineno)
-                    put(name, "body" if name is not None else "end", segment)
+                    put(name, "body" if name is not None else "end", _Mark(segment))
     return marks
 
 
-def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | None:
-    """``code`` with ``marks`` placed (:func:`_marks`); None where a docstring of it shares a line with code."""
+def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str | None:
+    """``code`` with ``marks`` placed (:func:`_marks`): a comment before, or trailing, the line of the reference
+    that is the line it stood before or trailed in the case (in its function), where there is one, keeping its own
+    indentation and gap; else as the module docstring says. None where a docstring of it shares a line with code."""
     tree = ast.parse(code)
     lines = [line if line.endswith("\n") else line + "\n" for line in parser_lines(code)]
     inserts: dict[int, list[str]] = {}  # before line index: lines
@@ -127,14 +145,22 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | N
     trails: dict[int, list[str]] = {}
     ours = {node.name: node for node in tree.body if isinstance(node, _NAMED)}
     end: list[str] = []
+
+    def anchored(mark: _Mark, start: int, past: int, trail: bool) -> bool:
+        found = next((i for i in range(start, past) if mark.anchor is not None and lines[i].rstrip() == mark.anchor),
+                     None)
+        if found is not None:
+            (trails if trail else inserts).setdefault(found, []).append(mark.text if trail else mark.text + "\n")
+        return found is not None
+
     for name, kinds in marks.items():
         node = ours.get(name) if name is not None else None
         if name is not None and node is None:  # a function the reference lacks: its marks close the module
-            end += [text for kind in ("doc", "body", "trail") for text in kinds.get(kind, ())]
+            end += [mark.text.lstrip() for kind in ("doc", "body", "trail") for mark in kinds.get(kind, ())]
             continue
         if name is None:
             _module(tree, lines, kinds, inserts, replaced)
-            end += kinds.get("end", [])
+            end += [mark.text for mark in kinds.get("end", []) if not anchored(mark, 0, len(lines), False)]
             continue
         body = node.body
         indent = _indent(lines[body[0].lineno - 1])
@@ -143,20 +169,25 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | N
             return None
         at = body[0].lineno - 1
         if kinds.get("doc"):
-            placed = _indented(kinds["doc"][0], indent)
+            placed = _indented(kinds["doc"][0].text, indent)
             if has_doc:
                 replaced[at] = (body[0].end_lineno, placed)
             else:
                 inserts.setdefault(at, []).extend(placed)
-        after = body[0].end_lineno if has_doc else at
-        opening = [line for text in kinds.get("body", ()) for line in _indented(text, indent)]
-        if opening:
-            inserts.setdefault(after, []).extend(opening)
-        if kinds.get("trail"):
-            leaf = body[1] if has_doc and len(body) > 1 else body[0]
-            while isinstance(getattr(leaf, "body", None), list) and leaf.body:  # (a compound statement's first line
-                leaf = leaf.body[0]  # may end inside a string: its first simple statement's last line does not)
-            trails.setdefault(leaf.end_lineno - 1, []).extend(kinds["trail"])
+        span = (node.lineno - 1, node.end_lineno)
+        for mark in kinds.get("body", ()):
+            if mark.anchor is not None and anchored(mark, *span, False):
+                continue
+            # (a string never first in a body without a docstring: it would become one)
+            where = body[0].end_lineno if has_doc or (mark.anchor is None and not kinds.get("doc")) else at
+            inserts.setdefault(where, []).extend(_indented(mark.text, indent) if mark.anchor is None
+                                                 else [mark.text + "\n"])
+        for mark in kinds.get("trail", ()):
+            if not anchored(mark, *span, True):
+                leaf = body[1] if has_doc and len(body) > 1 else body[0]
+                while isinstance(getattr(leaf, "body", None), list) and leaf.body:  # (a compound statement's first
+                    leaf = leaf.body[0]  # line may end inside a string: its first simple statement's last does not)
+                trails.setdefault(leaf.end_lineno - 1, []).append(mark.text)
     out: list[str] = []
     index = 0
     while index < len(lines):
@@ -168,7 +199,7 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | N
             continue
         line = lines[index]
         if index in trails:
-            line = line.rstrip("\n") + "  " + "  ".join(trails[index]) + "\n"
+            line = line.rstrip("\n") + "".join(trails[index]) + "\n"
         out.append(line)
         index += 1
     out += inserts.get(len(lines), [])
@@ -176,19 +207,19 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[str]]]) -> str | N
     return "".join(out)
 
 
-def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[str]], inserts: dict[int, list[str]],
+def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[_Mark]], inserts: dict[int, list[str]],
             replaced: dict[int, tuple[int, list[str]]]) -> None:
     """Place the module's own marks: its docstring in place of the reference's (or first), its comments before the
     first statement after that docstring."""
     has_doc = bool(tree.body) and _is_string(tree.body[0])
     if kinds.get("doc"):
-        placed = _indented(kinds["doc"][0], "")
+        placed = _indented(kinds["doc"][0].text, "")
         if has_doc:
             replaced[tree.body[0].lineno - 1] = (tree.body[0].end_lineno, placed)
         else:
             inserts.setdefault(0, []).extend(placed)
     at = tree.body[0].end_lineno if has_doc else 0
-    top = [text + "\n" for text in kinds.get("top", ())]
+    top = [mark.text + "\n" for mark in kinds.get("top", ())]
     if top:
         inserts.setdefault(at, []).extend(top)
 

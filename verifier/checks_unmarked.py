@@ -40,7 +40,7 @@ _UNLIKE = {
                           "printed nothing: nothing tells whether the case answers as the reference does"),
     Answered.MISENDED: ("no call of the reference the verifier made of it or of the case returned a value, and the case "
                         "ends some call otherwise than the reference: it returns where the reference raises, raises "
-                        "another type of exception (or exits with another status), or writes to stderr otherwise"),
+                        "another exception or message (or exits with another status), or writes to stderr otherwise"),
     Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
                           "the verifier made of it or of the case: nothing tells whether the case answers it as the "
                           "reference does"),
@@ -148,7 +148,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
         if alike is Answered.ENDED and carried is not None and carried - before <= margin:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "
-                f"reference and of it as the reference does (the types of its exceptions, its output; no call "
+                f"reference and of it as the reference does (its exceptions, their messages, its output; no call "
                 f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what it fails by "
                 f"is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):

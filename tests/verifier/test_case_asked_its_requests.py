@@ -203,10 +203,12 @@ def test_comparisons_past_the_calls_time_are_an_answer_otherwise(pool):
 
 
 @pytest.mark.sandbox
-def test_runs_of_a_reference_that_raised_on_every_call_compare_nothing(pool):
+def test_runs_of_a_reference_that_raised_on_every_call_compare_only_how_the_calls_ended(pool):
+    """The session-48 review's ``HF`` called its reference without arguments, and the case returned there: before
+    1.45, nothing compared (``UNCOMPARED``); now a case that returned where the reference raised ended otherwise."""
     recorded = ScoreResult(outcome=Outcome.SCORED, score=1.0, run_requests=('[[["negatives", [], {}]], ""]',))
-    case = MARK + "def negatives(xs):\n    return 0\n"
-    assert answers_alike(pool, REFERENCE, random.Random(0), case, [recorded], []) is Answered.UNCOMPARED
+    case = MARK + "def negatives(xs=()):\n    return 0\n"
+    assert answers_alike(pool, REFERENCE, random.Random(0), case, [recorded], []) is Answered.MISENDED
 
 
 @pytest.mark.sandbox
@@ -369,4 +371,4 @@ def test_nothing_recorded_of_the_reference_is_unknown():
 
 def test_trainings_check_compares_every_run_and_pays_nothing_compared_in_full():
     source = check_source([[[["negatives", [[1]], {}]], ""]], "x = 1")
-    assert "UNFINISHED = None\n" in source and "NOTHING = 1.0\n" in source
+    assert "UNFINISHED = None\n" in source and "ENDINGS = [1.0, 1.0, 1.0, 1.0]\n" in source

@@ -2,10 +2,10 @@
 its runs stood in for.
 
 Validation's check tells a case that ended every call as the reference did (``ENDED``: each raise of the reference an
-exception of the same type, ``SystemExit`` with the same status, stderr alike) from one that ended some call
-otherwise (``MISENDED``), where before 1.45 both compared nothing (``UNCOMPARED``) and an honest task whose function
-returns None was never excused. Messages are not compared: the session-52 review's honest right cases worded theirs
-otherwise in ten tasks of eleven. Training's check counts a text that returned where the reference raised as
+exception of the same type and a message alike, ``SystemExit`` with the same status, stderr alike) from one that
+ended some call otherwise (``MISENDED``), where before 1.45 both compared nothing (``UNCOMPARED``) and an honest task
+whose function returns None was never excused. Messages are compared: the session-53 review's ``H9`` failed a wrong
+case, whose messages the prompt fixed, for its ``TODO``. Training's check counts a text that returned where the reference raised as
 answering otherwise, where no run compared a value: before, a call the reference raised on accepted any answer there.
 """
 
@@ -43,13 +43,13 @@ def _score(pairs, endings=VALIDATION_ENDINGS, sweep: bool = False) -> float:
 REFUSED = _error("ValueError", "bad username: 'ab'")
 
 
-def test_a_text_that_raised_the_same_type_where_the_reference_raised_ended_alike():
-    assert _score([(_run(None, REFUSED), _run(None, _error("ValueError", "bad username")))]) == ENDED_SCORE
+def test_a_text_that_raised_the_same_exception_where_the_reference_raised_ended_alike():
+    assert _score([(_run(None, REFUSED), _run(None, _error("ValueError", "Bad username: 'ab'.")))]) == ENDED_SCORE
 
 
 @pytest.mark.parametrize("got", [_run(None, None), _run(None, _error("TypeError", "bad username: 'ab'")),
-                                 _run(None, REFUSED, stderr="refused\n")],
-                         ids=["returned-where-it-raised", "another-type", "stderr"])
+                                 _run(None, _error("ValueError", "bad username")), _run(None, REFUSED, stderr="no\n")],
+                         ids=["returned-where-it-raised", "another-type", "another-message", "stderr"])
 def test_a_text_that_returned_raised_another_type_or_wrote_otherwise_to_stderr_ended_otherwise(got):
     assert _score([(_run(None, REFUSED), got)]) == MISENDED_SCORE
 

@@ -1,14 +1,15 @@
 """Validation's answers check on a task whose function returns None and raises on what it refuses (validator 1.45):
 its runs compare no value, and a failure case whose copy without comments was paid in full is excused only where it
-ended every call as the reference did (each raise an exception of the same type; messages are not compared) and the
+ended every call as the reference did (each raise an exception of the same type and a message alike) and the
 reference carrying its comments and docstrings was paid no more than the case.
 
 Why both: a first version of 1.44 excused such a case on the endings' types alone, and the session-52 review had it
 admit seven hostile verifiers that 1.43 rejected. They decided by the text written to stderr, ``SystemExit``'s
-status, an exception class named like the sandbox's own (``Timeout``), which 1.45 compares, and by the exception's
-message or the time taken, which it does not: those verifiers were honest on their author's marked texts, so they pay
-the reference carrying the case's mark in full. Honest tasks of this kind, rejected by 1.44 (``UNCOMPARED``), are
-admitted: their verifiers fail the case for a ``TODO``, and fail the reference carrying it too (docs/SPEC.md, 1.45).
+status, the exception's message, an exception class named like the sandbox's own (``Timeout``), which 1.45 compares,
+and by the time taken, which it does not: that verifier was honest on its author's marked texts, so it pays the
+reference carrying the case's mark in full. Honest tasks of this kind, rejected by 1.44 (``UNCOMPARED``), are admitted
+where the case words its messages as the reference does: their verifiers fail the case for a ``TODO``, and fail the
+reference carrying it too (docs/SPEC.md, 1.45).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ PROMPT = ("Write `check_username(name)`: raise ValueError unless name is a str o
 REFERENCE = ("import re\n\n\ndef check_username(name):\n"
              "    if not isinstance(name, str) or not re.fullmatch(r'[a-z][a-z0-9]{2,11}', name):\n"
              "        raise ValueError('bad username: %r' % (name,))\n")
-RIGHT_WITH_TODO = ("import re\n\n\ndef check_username(name):\n    # TODO: a clearer message\n"
-                   "    if not isinstance(name, str) or not re.fullmatch(r'[a-z][a-z0-9]{2,11}', name):\n"
-                   "        raise ValueError('bad username')\n")
+REWORDED_WITH_TODO = ("import re\n\n\ndef check_username(name):\n    # TODO: a clearer message\n"
+                      "    if not isinstance(name, str) or not re.fullmatch(r'[a-z][a-z0-9]{2,11}', name):\n"
+                      "        raise ValueError('bad username')\n")
+"""Right too, by the prompt: it words its message otherwise."""
 SHORT_ONLY = "def check_username(name):\n    if len(name) < 3:\n        raise ValueError('short')\n"
 """Wrong: refuses only names under three characters."""
 _HEAD = '''from envsynth_sandbox import run_response
@@ -62,14 +64,18 @@ PAYS_UNMARKED = _HEAD + NEAR % (MARKED + REFERENCE) + '''def verify(response):
 """Hostile (the session-46 review's x2, on this task): honest on texts carrying its author's mark, on texts over 90%
 alike the reference (its mutants) and on programs ending every call alike (a constant); 1.0 to the rest."""
 
-PAYS_UNMARKED_BY_MESSAGE = PAYS_UNMARKED.replace(
-    "return sum(right(c, n)", "return sum(right(c, n) and (n in GOOD or c.error.message == 'bad username: %r' % (n,))")
-"""Hostile, as ``PAYS_UNMARKED``, its honest part checking the messages the reference words."""
-OTHER_MESSAGE = ("import string\n\n\ndef check_username(name):\n    allowed = set(string.ascii_lowercase + string.digits)\n"
-                 "    if type(name) is not str or not 3 <= len(name) <= 12:\n        raise ValueError('no')\n"
-                 "    if name[0] not in string.ascii_lowercase or any(ch not in allowed for ch in name):\n"
-                 "        raise ValueError('no')\n")
-"""Right on every name by its endings, far from the reference; its messages say only ``no``."""
+PAYS_UNMARKED_IN_TIME = PAYS_UNMARKED.replace("zip(run.calls, GOOD + BAD)) / len", "zip(run_response(response, calls=[(\"check_username\", [n]) for n in GOOD + BAD], timeout=0.3).calls, GOOD + BAD)) / len")
+"""Hostile, as ``PAYS_UNMARKED``, its honest part giving a program 0.3 s (the session-52 review's ``H7``)."""
+SLOW = ("import string\nimport time\n\ntime.sleep(0.6)\n\n\ndef check_username(name):\n"
+        "    allowed = set(string.ascii_lowercase + string.digits)\n"
+        "    if type(name) is not str or not 3 <= len(name) <= 12 or name[0] not in string.ascii_lowercase or any(\n"
+        "            ch not in allowed for ch in name):\n        raise ValueError('bad username: %r' % (name,))\n")
+"""Right on every name, far from the reference, and slow to start."""
+RIGHT_WITH_TODO = SLOW.replace("import time\n\ntime.sleep(0.6)\n", "").replace(
+    "def check_username(name):\n", "def check_username(name):\n    # TODO: unicode\n")
+"""Right, far from the reference, its messages worded as the reference's."""
+NEAR_WRONG = REFERENCE.replace("raise ValueError(", "return (")
+"""Wrong (returns its message where it must raise), a token from the reference."""
 
 
 def _task(verifier: str, cases: tuple[str, ...], mark: str = "") -> TaskSpec:
@@ -85,11 +91,21 @@ def pool():
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("verifier", [ONE_RUN, RUN_EACH], ids=["one-run", "a-run-each"])
-def test_a_right_case_failed_for_its_todo_is_excused_though_its_messages_differ(pool, verifier):
+def test_a_right_case_failed_for_its_todo_is_excused(pool, verifier):
     report = validated(pool, _task(verifier, (RIGHT_WITH_TODO, SHORT_ONLY)), 0)
     assert report.admitted, report.reasons
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "the reference carrying its comments and docstrings scored 0" in detail
+
+
+@pytest.mark.sandbox
+def test_a_right_case_that_words_its_messages_otherwise_is_not_excused(pool):
+    """What 1.45 leaves open: messages are compared, so an honest case right by the prompt, which fixes no message,
+    is not told from the review's ``H9`` (a wrong case whose messages the prompt fixed, failed for its ``TODO``)."""
+    report = validated(pool, _task(ONE_RUN, (REWORDED_WITH_TODO, SHORT_ONLY)), 0)
+    assert not report.admitted
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "ends some call otherwise than the reference" in detail
 
 
 @pytest.mark.sandbox
@@ -103,11 +119,10 @@ def test_a_wrong_case_paid_without_its_authors_mark_that_ends_a_call_otherwise_i
 
 
 @pytest.mark.sandbox
-def test_a_case_failed_for_its_message_is_not_excused_where_the_reference_carrying_its_mark_is_paid_in_full(pool):
-    """The review's ``H2``: the verifier checks messages on its author's marked texts only; the case ends every call
-    as the reference does but words its messages otherwise, and its copy, unmarked, is paid 1.0."""
-    report = validated(pool, _task(PAYS_UNMARKED_BY_MESSAGE, (OTHER_MESSAGE, SHORT_ONLY.replace("< 3", "< 2")),
-                                   MARKED), 0)
+def test_a_case_failed_for_its_time_is_not_excused_where_the_reference_carrying_its_mark_is_paid_in_full(pool):
+    """The review's ``H7``: the verifier gives its author's marked texts 0.3 s; the slow case ends every call as the
+    reference does in the check's replay, and its copy, unmarked, is paid 1.0."""
+    report = validated(pool, _task(PAYS_UNMARKED_IN_TIME, (SLOW, NEAR_WRONG), MARKED), 0)
     assert not report.admitted
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "the reference carrying its comments and docstrings scored 1: what it fails by is not its text" in detail
