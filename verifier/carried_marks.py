@@ -3,18 +3,24 @@ copy without them was paid in full, and the case ended every call the verifier m
 any call returning a value (:data:`verifier.answers_alike.Answered.ENDED`, since 1.45).
 
 Why: such a case answers as the reference does in all a verifier can read of a run (its calls' exceptions and
-messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO``, a line too long,
-non-ASCII), and then pays the reference carrying that text as little. A verifier that paid the case less for what no
+messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO`` in a comment or a
+docstring), and then pays the reference carrying that text as little. A verifier that paid the case less for what no
 run reports (its time: the session-52 review's ``H7``, a procedure "within 20 ms") pays its own reference, marks and
 all, in full; so a case is excused only where this program is paid no more than the case
-(:func:`verifier.checks_unmarked.check_failure_copy`). Where the marks go: a top-level function's or class's
-docstring becomes the same-named one's in the reference (replacing its own), its other comments and bare strings
-open that body, a trailing comment trails its first statement; what stood before the case's first statement opens
-the module, the rest of the module's (and those of a function the reference lacks) close it, docstrings as bare
-strings. Prose around the case's code is kept around the reference's.
+(:func:`verifier.checks_unmarked.check_failure_copy`). Where the marks go: a comment before, or trailing, the
+reference's line that is the line it stood before or trailed in the case (a statement's first line, or a simple
+statement's last, in the same function), keeping its indentation and gap; else a function's comments open that body
+and its trailing ones trail its first simple statement. A top-level function's or class's docstring takes the place
+of the same-named one's; other bare strings (a method's docstring too) follow its first statement, never first in a
+body without a docstring. A comment the reference already holds is not carried again (the session-53 review's
+``H10a`` paid "the mark twice" nothing). What stood before the case's first statement opens the module, the rest of
+the module's (and those of a function the reference lacks) close it. Prose around the case's code is kept around the
+reference's.
 
 What this does not close: a verifier that pays its reference low wherever it carries its author's mark (it knows its
-reference's code), and text rules about a mark's place (a comment beside a statement the reference lacks).
+reference's code: the review's ``H10b``); a reference that reads its own docstrings or line numbers, which the marks
+change (the session-53 read), and slows down; text rules about a mark's place (a comment beside a statement the
+reference lacks); a fault in the case's code (a line too long, non-ASCII), which no mark carries.
 """
 
 from __future__ import annotations
@@ -57,7 +63,11 @@ def carried(reference: str, case: str) -> str | None:
     before, after = case[:spans[0][0]], case[spans[-1][1]:]
     if not before.strip() and not after.strip():
         return code
-    return before + code.rstrip("\n") + ("" if after.startswith(("\n", "\r")) else "\n") + after
+    fenced = after.lstrip().startswith("`")  # (prose after unfenced code keeps a blank line before it: without one
+    # the reference's code was read up to its first blank line only, and a call of what followed failed: the
+    # session-53 read; so the framed text is checked again)
+    framed = before + code + ("" if fenced else "\n") + after.lstrip("\r\n")
+    return framed if bare_code(framed) == bare_code(ref_code) else None
 
 
 def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
@@ -146,9 +156,16 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
     ours = {node.name: node for node in tree.body if isinstance(node, _NAMED)}
     end: list[str] = []
 
+    statements = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
+    starts = {node.lineno - 1 for node in statements}  # (a mark anchored anywhere else could land in a string)
+    ends = {node.end_lineno - 1 for node in statements if not hasattr(node, "body")}
+    by_text: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_text.setdefault(line.rstrip(), []).append(i)
+
     def anchored(mark: _Mark, start: int, past: int, trail: bool) -> bool:
-        found = next((i for i in range(start, past) if mark.anchor is not None and lines[i].rstrip() == mark.anchor),
-                     None)
+        found = next((i for i in by_text.get(mark.anchor, ()) if start <= i < past and i in (ends if trail else starts)),
+                     None) if mark.anchor is not None else None
         if found is not None:
             (trails if trail else inserts).setdefault(found, []).append(mark.text if trail else mark.text + "\n")
         return found is not None
@@ -163,6 +180,8 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
             end += [mark.text for mark in kinds.get("end", []) if not anchored(mark, 0, len(lines), False)]
             continue
         body = node.body
+        if body[0].lineno == node.lineno:  # (a body on its header's line: nothing can open it)
+            return None
         indent = _indent(lines[body[0].lineno - 1])
         has_doc = _is_string(body[0])
         if has_doc and _shares_line(lines, body):

@@ -54,3 +54,23 @@ def test_a_case_without_marks_carries_nothing():
 def test_a_reference_whose_docstring_shares_a_line_with_code_is_not_carried_onto():
     reference = "def check_username(name):\n    \"\"\"Refuse.\"\"\"; return None\n"
     assert carried(reference, CASE) is None
+
+
+def test_prose_after_unfenced_code_keeps_the_whole_of_the_references_code():
+    """The session-53 read: without a blank line before the prose, the reference's code was read up to its first
+    blank line only (``_check``), and the carried text's call of ``f`` failed."""
+    reference = "def _check(x):\n    if not x:\n        raise ValueError('bad')\n\n\ndef f(x):\n    _check(x)\n"
+    text = carried(reference, "Here:\n" + reference.replace("_check(x)\n", "_check(x)  # TODO\n") + "\nThat is all.\n")
+    assert bare_code(text) == bare_code(reference) and text.endswith("\n\nThat is all.\n")
+
+
+def test_a_comment_is_not_anchored_to_a_line_inside_a_string():
+    """The session-53 read: the case's line ``x = 1`` also stood in the reference's docstring, and the ``TODO`` went
+    into it, where it is no comment."""
+    reference = 'def f():\n    """Example:\n    x = 1\n    """\n    x = 1\n    return None\n'
+    text = carried(reference, "def f():\n    # TODO: more\n    x = 1\n    return None\n")
+    assert text.index("    # TODO: more\n") > text.index('    """\n')
+
+
+def test_a_function_whose_body_shares_its_headers_line_is_not_carried_onto():
+    assert carried("def f(x): return None\n", 'def f(x):\n    """TODO doc"""\n    return None\n') is None
