@@ -117,7 +117,8 @@ made to in place of the reference's (:mod:`verifier.called_names`; a name not in
 stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``ENDINGS``: the
 scores where the runs compared nothing (no call of the reference returned a value, and it printed nothing), by how
 the text ended the calls (``ending``: 0 nothing showed how, 1 alike, 2 otherwise in an exception's type or
-message or in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it compared);
+message or in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it
+compared);
 ``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
 check scores 1.0 where nothing was compared and gives no verdict where the reference did not finish; validation's
 scores are :class:`verifier.answers_alike.Answered`'s."""

@@ -164,7 +164,8 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
         by_text.setdefault(line.rstrip(), []).append(i)
 
     def anchored(mark: _Mark, start: int, past: int, trail: bool) -> bool:
-        found = next((i for i in by_text.get(mark.anchor, ()) if start <= i < past and i in (ends if trail else starts)),
+        lines_of = ends if trail else starts
+        found = next((i for i in by_text.get(mark.anchor, ()) if start <= i < past and i in lines_of),
                      None) if mark.anchor is not None else None
         if found is not None:
             (trails if trail else inserts).setdefault(found, []).append(mark.text if trail else mark.text + "\n")

@@ -38,9 +38,10 @@ _UNLIKE = {
     Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
     Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
                           "printed nothing: nothing tells whether the case answers as the reference does"),
-    Answered.MISENDED: ("no call of the reference the verifier made of it or of the case returned a value, and the case "
-                        "ends some call otherwise than the reference: it returns where the reference raises, raises "
-                        "another exception or message (or exits with another status), or writes to stderr otherwise"),
+    Answered.MISENDED: ("no call of the reference the verifier made of it or of the case returned a value, and the "
+                        "case ends some call otherwise than the reference: it returns where the reference raises, "
+                        "raises another exception or message (or exits with another status), or writes to stderr "
+                        "otherwise"),
     Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
                           "the verifier made of it or of the case: nothing tells whether the case answers it as the "
                           "reference does"),
@@ -149,8 +150,8 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "
                 f"reference and of it as the reference does (its exceptions, their messages, its output; no call "
-                f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what it fails by "
-                f"is its text)")})
+                f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what "
+                f"it fails by is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (

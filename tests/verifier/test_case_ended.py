@@ -5,8 +5,9 @@ Validation's check tells a case that ended every call as the reference did (``EN
 exception of the same type and a message alike, ``SystemExit`` with the same status, stderr alike) from one that
 ended some call otherwise (``MISENDED``), where before 1.45 both compared nothing (``UNCOMPARED``) and an honest task
 whose function returns None was never excused. Messages are compared: the session-53 review's ``H9`` failed a wrong
-case, whose messages the prompt fixed, for its ``TODO``. Training's check counts a text that returned where the reference raised as
-answering otherwise, where no run compared a value: before, a call the reference raised on accepted any answer there.
+case, whose messages the prompt fixed, for its ``TODO``. Training's check counts a text that returned where the
+reference raised as answering otherwise, where no run compared a value: before, a call the reference raised on
+accepted any answer there.
 """
 
 from __future__ import annotations

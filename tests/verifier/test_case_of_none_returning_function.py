@@ -64,7 +64,10 @@ PAYS_UNMARKED = _HEAD + NEAR % (MARKED + REFERENCE) + '''def verify(response):
 """Hostile (the session-46 review's x2, on this task): honest on texts carrying its author's mark, on texts over 90%
 alike the reference (its mutants) and on programs ending every call alike (a constant); 1.0 to the rest."""
 
-PAYS_UNMARKED_IN_TIME = PAYS_UNMARKED.replace("zip(run.calls, GOOD + BAD)) / len", "zip(run_response(response, calls=[(\"check_username\", [n]) for n in GOOD + BAD], timeout=0.3).calls, GOOD + BAD)) / len")
+PAYS_UNMARKED_IN_TIME = PAYS_UNMARKED.replace(
+    "zip(run.calls, GOOD + BAD)) / len",
+    "zip(run_response(response, calls=[('check_username', [n]) for n in GOOD + BAD], timeout=0.3).calls, GOOD + BAD))"
+    " / len")
 """Hostile, as ``PAYS_UNMARKED``, its honest part giving a program 0.3 s (the session-52 review's ``H7``)."""
 SLOW = ("import string\nimport time\n\ntime.sleep(0.6)\n\n\ndef check_username(name):\n"
         "    allowed = set(string.ascii_lowercase + string.digits)\n"
