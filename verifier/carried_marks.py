@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from task_bank.validation import Outcome
 from verifier.response_code import char_column, code_spans, parser_lines, whole_code
-from verifier.unmarked import bare_code, has_marks
+from verifier.unmarked import bare_code, bare_string, has_marks, statement_bodies
 from verifier.weak_requests import Scoring
 
 __all__ = ["carried", "carried_paid"]
@@ -53,7 +53,8 @@ def carried(reference: str, case: str) -> str | None:
         known = {token.string for token in tokenize.generate_tokens(io.StringIO(ref_code).readline)
                  if token.type == tokenize.COMMENT}
         code = _placed(ref_code, _marks(case_code, known))
-        if code is None or bare_code(code) != bare_code(ref_code) or not has_marks(code):
+        program = bare_code(ref_code)
+        if code is None or bare_code(code) != program or not has_marks(code):
             return None
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
         return None
@@ -67,7 +68,7 @@ def carried(reference: str, case: str) -> str | None:
     # the reference's code was read up to its first blank line only, and a call of what followed failed: the
     # session-53 read; so the framed text is checked again)
     framed = before + code + ("" if fenced else "\n") + after.lstrip("\r\n")
-    return framed if bare_code(framed) == bare_code(ref_code) else None
+    return framed if bare_code(framed) == program else None
 
 
 def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
@@ -123,17 +124,15 @@ def _marks(code: str, known: set[str]) -> dict[str | None, dict[str, list[_Mark]
         after = next((lines[r - 1].rstrip() for r in code_rows if r > row), None)
         put(name, "body" if name is not None else ("top" if row < first else "end"), _Mark(line.rstrip("\r\n"), after))
     for node in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            body = getattr(node, field, None)
-            if not isinstance(body, list):
-                continue
+        for body in statement_bodies(node):
             for index, statement in enumerate(body):
-                if not _is_string(statement):
+                if not bare_string(statement):
                     continue
                 segment = ast.get_source_segment(code, statement)
                 if segment is None:
                     raise ValueError("a bare string without its source")
-                docstring = index == 0 and field == "body" and isinstance(node, (ast.Module, *_NAMED))
+                docstring = index == 0 and body is getattr(node, "body", None) and isinstance(node, (ast.Module,
+                                                                                                      *_NAMED))
                 if isinstance(node, ast.Module):
                     put(None, "doc" if docstring else "end", _Mark(segment))
                 elif docstring and id(node) in top_level:
@@ -184,7 +183,7 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
         if body[0].lineno == node.lineno:  # (a body on its header's line: nothing can open it)
             return None
         indent = _indent(lines[body[0].lineno - 1])
-        has_doc = _is_string(body[0])
+        has_doc = bare_string(body[0])
         if has_doc and _shares_line(lines, body):
             return None
         at = body[0].lineno - 1
@@ -231,7 +230,7 @@ def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[_Mark]], i
             replaced: dict[int, tuple[int, list[str]]]) -> None:
     """Place the module's own marks: its docstring in place of the reference's (or first), its comments before the
     first statement after that docstring."""
-    has_doc = bool(tree.body) and _is_string(tree.body[0])
+    has_doc = bool(tree.body) and bare_string(tree.body[0])
     if kinds.get("doc"):
         placed = _indented(kinds["doc"][0].text, "")
         if has_doc:
@@ -242,11 +241,6 @@ def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[_Mark]], i
     top = [mark.text + "\n" for mark in kinds.get("top", ())]
     if top:
         inserts.setdefault(at, []).extend(top)
-
-
-def _is_string(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
-        statement.value.value, str)
 
 
 def _shares_line(lines: list[str], body: list[ast.stmt]) -> bool:

@@ -30,7 +30,8 @@ from collections.abc import Callable, Sequence
 
 from verifier.response_code import MAX_CHARS, char_column, code_spans, parser_lines, whole_code
 
-__all__ = ["bare_code", "case_to_copy", "framed_as", "has_marks", "kept_layout", "least_alike", "unmarked"]
+__all__ = ["bare_code", "bare_string", "case_to_copy", "framed_as", "has_marks", "kept_layout", "least_alike",
+           "statement_bodies", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
@@ -85,7 +86,7 @@ def has_marks(text: str) -> bool:
     code = _lf(whole_code(text))
     try:
         return any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)) \
-            or any(_bare_string(statement) for node in ast.walk(ast.parse(code)) for body in _bodies(node)
+            or any(bare_string(statement) for node in ast.walk(ast.parse(code)) for body in statement_bodies(node)
                    for statement in body)
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
         return False
@@ -143,7 +144,8 @@ def framed_as(text: str, code: str) -> str:
     return f"{code}\n" if bare else f"```python\n{code}\n```\n"
 
 
-def _bare_string(statement: ast.AST) -> bool:
+def bare_string(statement: ast.AST) -> bool:
+    """Whether ``statement`` is a bare string (a docstring, or one elsewhere in a body): a mark, not code."""
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
         statement.value.value, str)
 
@@ -158,7 +160,7 @@ def _stripped_tree(code: str) -> ast.Module | None:
         for field in _BODIES:
             body = getattr(node, field, None)
             if isinstance(body, list) and body:
-                setattr(node, field, [statement for statement in body if not _bare_string(statement)] or [ast.Pass()])
+                setattr(node, field, [statement for statement in body if not bare_string(statement)] or [ast.Pass()])
     return tree
 
 
@@ -175,9 +177,9 @@ def _removals(code: str, lines: list[str]) -> tuple[set[int] | None, dict[int, i
                 cuts[row] = col
             else:
                 gone.add(row)
-    for body in (body for node in ast.walk(ast.parse(code)) for body in _bodies(node)):
+    for body in (body for node in ast.walk(ast.parse(code)) for body in statement_bodies(node)):
         for statement in body:
-            if not _bare_string(statement):
+            if not bare_string(statement):
                 continue
             first, last = statement.lineno - 1, statement.end_lineno - 1
             before = lines[first][:char_column(lines[first], statement.col_offset)]
@@ -185,7 +187,7 @@ def _removals(code: str, lines: list[str]) -> tuple[set[int] | None, dict[int, i
             if before.strip() or (after and not after.startswith("#")):
                 return None, cuts, passes
             gone.update(range(first, last + 1))
-        if body and all(_bare_string(statement) for statement in body):
+        if body and all(bare_string(statement) for statement in body):
             first = body[0].lineno - 1
             passes[first] = lines[first][:len(lines[first]) - len(lines[first].lstrip())] + "pass" + _break(
                 lines[first])
@@ -231,7 +233,7 @@ def _closed_up(kept: list[tuple[int, str]]) -> list[str]:
 _BODIES = ("body", "orelse", "finalbody")  # the fields of a node that hold statements (a handler's is its body)
 
 
-def _bodies(node: ast.AST) -> list[list[ast.stmt]]:
+def statement_bodies(node: ast.AST) -> list[list[ast.stmt]]:
     """The non-empty statement lists of ``node`` (an ``else:``'s and a ``finally:``'s too: a bare string there is a
     mark as much as a docstring is)."""
     return [body for body in (getattr(node, field, None) for field in _BODIES)
