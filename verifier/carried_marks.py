@@ -28,31 +28,35 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Collection
 from typing import NamedTuple
 
 from task_bank.validation import Outcome
 from verifier.response_code import char_column, code_spans, parser_lines, whole_code
-from verifier.unmarked import bare_code, bare_string, has_marks, statement_bodies
+from verifier.unmarked import bare_code, bare_string, framed_as, has_marks, statement_bodies
 from verifier.weak_requests import Scoring
 
-__all__ = ["carried", "carried_paid"]
+__all__ = ["carried", "carried_paid", "mark_texts"]
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NOT_CODE = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
              tokenize.ENCODING)
 
 
-def carried(reference: str, case: str) -> str | None:
+def carried(reference: str, case: str, keep: Collection[int] | None = None, prose: bool = True) -> str | None:
     """``reference``'s text with ``case``'s comments and docstrings on its code (see the module docstring), framed as
     ``case`` frames its code; None where the case holds none, either code does not parse, a docstring of the
-    reference shares a line with code, or the result is not the reference's program (compared without marks)."""
+    reference shares a line with code, or the result is not the reference's program (compared without marks).
+    ``keep``: only the marks of these indices (:func:`mark_texts`; all where None); ``prose``: whether the prose
+    around the case's code is kept around the reference's (without it, code framed as :func:`framed_as` frames it).
+    Why the choice: :mod:`verifier.sinking_marks` asks which of a case's marks alone sink the reference."""
     ref_code, case_code = (whole_code(text).replace("\r\n", "\n").replace("\r", "\n") for text in (reference, case))
     if not has_marks(case_code):
         return None
     try:
         known = {token.string for token in tokenize.generate_tokens(io.StringIO(ref_code).readline)
                  if token.type == tokenize.COMMENT}
-        code = _placed(ref_code, _marks(case_code, known))
+        code = _placed(ref_code, _marks(case_code, known, keep))
         program = bare_code(ref_code)
         if code is None or bare_code(code) != program or not has_marks(code):
             return None
@@ -64,6 +68,8 @@ def carried(reference: str, case: str) -> str | None:
     before, after = case[:spans[0][0]], case[spans[-1][1]:]
     if not before.strip() and not after.strip():
         return code
+    if not prose:
+        return framed_as(case, code)
     fenced = after.lstrip().startswith("`")  # (prose after unfenced code keeps a blank line before it: without one
     # the reference's code was read up to its first blank line only, and a call of what followed failed: the
     # session-53 read; so the framed text is checked again)
@@ -91,10 +97,25 @@ class _Mark(NamedTuple):
     anchor: str | None = None
 
 
-def _marks(code: str, known: set[str]) -> dict[str | None, dict[str, list[_Mark]]]:
+def mark_texts(case: str) -> list[str]:
+    """The marks the code of ``case`` holds, as written: its comments, then its bare strings (in :func:`_marks`'
+    order, which numbers them for :func:`carried`'s ``keep``); [] where it does not parse."""
+    code = whole_code(case).replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        comments = [token.string for token in tokenize.generate_tokens(io.StringIO(code).readline)
+                    if token.type == tokenize.COMMENT]
+        strings = [ast.get_source_segment(code, statement) or "" for node in ast.walk(ast.parse(code))
+                   for body in statement_bodies(node) for statement in body if bare_string(statement)]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        return []
+    return comments + strings
+
+
+def _marks(code: str, known: set[str], keep: Collection[int] | None = None) -> dict[str | None, dict[str, list[_Mark]]]:
     """``code``'s marks by where they go: a top-level function's or class's name (its ``doc``, the ``body`` lines
     that open it, the ``trail`` comments), or None for the module (``doc``, ``top`` before its first statement,
-    ``end`` after); comments in ``known`` (the reference's own) left out."""
+    ``end`` after); comments in ``known`` (the reference's own) left out, and where ``keep`` is given the marks whose
+    index (comments in order, then bare strings: :func:`mark_texts`) it lacks."""
     tree = ast.parse(code)
     lines = parser_lines(code)
     owners = [(node.name, min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno)
@@ -111,8 +132,12 @@ def _marks(code: str, known: set[str]) -> dict[str | None, dict[str, list[_Mark]
     def put(name: str | None, kind: str, mark: _Mark) -> None:
         marks.setdefault(name, {}).setdefault(kind, []).append(mark)
 
+    index = -1
     for token in tokens:
-        if token.type != tokenize.COMMENT or token.string in known:
+        if token.type != tokenize.COMMENT:
+            continue
+        index += 1
+        if token.string in known or (keep is not None and index not in keep):
             continue
         row, col = token.start
         line, name = lines[row - 1], owner(row)
@@ -125,13 +150,16 @@ def _marks(code: str, known: set[str]) -> dict[str | None, dict[str, list[_Mark]
         put(name, "body" if name is not None else ("top" if row < first else "end"), _Mark(line.rstrip("\r\n"), after))
     for node in ast.walk(tree):
         for body in statement_bodies(node):
-            for index, statement in enumerate(body):
+            for place, statement in enumerate(body):
                 if not bare_string(statement):
+                    continue
+                index += 1
+                if keep is not None and index not in keep:
                     continue
                 segment = ast.get_source_segment(code, statement)
                 if segment is None:
                     raise ValueError("a bare string without its source")
-                docstring = index == 0 and body is getattr(node, "body", None) and isinstance(node, (ast.Module,
+                docstring = place == 0 and body is getattr(node, "body", None) and isinstance(node, (ast.Module,
                                                                                                       *_NAMED))
                 if isinstance(node, ast.Module):
                     put(None, "doc" if docstring else "end", _Mark(segment))
@@ -157,7 +185,8 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
 
     statements = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
     starts = {node.lineno - 1 for node in statements}  # (a mark anchored anywhere else could land in a string)
-    ends = {node.end_lineno - 1 for node in statements if not hasattr(node, "body")}
+    ends = {node.end_lineno - 1 for node in statements if not hasattr(node, "body")} | {
+        node.lineno - 1 for node in statements if _one_line_header(node)}
     by_text: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         by_text.setdefault(line.rstrip(), []).append(i)
@@ -241,6 +270,21 @@ def _module(tree: ast.Module, lines: list[str], kinds: dict[str, list[_Mark]], i
     top = [mark.text + "\n" for mark in kinds.get("top", ())]
     if top:
         inserts.setdefault(at, []).extend(top)
+
+
+def _one_line_header(node: ast.stmt) -> bool:
+    """Whether ``node``, a compound statement, has its header (up to its colon) on its first line and its body
+    below: a comment can trail that line (the case's ``if x:  # TODO`` goes back where it stood)."""
+    body = getattr(node, "body", None)
+    if not isinstance(body, list) or not body or body[0].lineno <= node.lineno:
+        return False
+    parts = [value for field, value in ast.iter_fields(node) if field not in (*_HEADLESS, "decorator_list")]
+    nodes = [item for part in parts for item in (part if isinstance(part, list) else [part])
+             if isinstance(item, ast.AST) and not isinstance(item, ast.stmt)]
+    return all(getattr(sub, "end_lineno", node.lineno) == node.lineno for item in nodes for sub in ast.walk(item))
+
+
+_HEADLESS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _shares_line(lines: list[str], body: list[ast.stmt]) -> bool:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.answers_alike import Answered
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
+from verifier.sinking_marks import MAX_MARKS, Blame, Blamer, MarksBlamed, not_asked
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
 __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
@@ -88,7 +89,8 @@ def check_mutant_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float,
 def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float, passed: CheckResult,
                        answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]],
                                                  Sequence[ScoreResult]], Answered],
-                       program: bool, carried_paid: Callable[[str], float | None] = lambda _: None) -> CheckResult:
+                       program: bool, carried_paid: Callable[[str], float | None] = lambda _: None,
+                       marks_blamed: Blamer = not_asked) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
@@ -98,9 +100,10 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     function the verifier called in it: :func:`verifier.answers_alike.answers_alike`); where no call returned a value
     and the case ended every call as the reference did (``Answered.ENDED``), only where the reference carrying the
     case's comments and docstrings (:func:`verifier.carried_marks.carried`) was paid no more than ``margin`` above the
-    case as written (``carried_paid``: its score, None where the marks could not be carried); else ``passed``.
-    ``program``:
-    whether the reference is a program
+    case as written (``carried_paid``: its score, None where the marks could not be carried); where it ended some
+    call otherwise (``Answered.MISENDED``, since 1.46), only where that holds too and some of its marks alone sink
+    the reference and the case without them, its other marks kept, was paid in full (``marks_blamed``:
+    :func:`verifier.sinking_marks.blamed`); else ``passed``. ``program``: whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
 
@@ -144,21 +147,32 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                                [(p.response, r) for p, r in pairs
                                 if p.label == written or p.label.startswith(written + ":")],
                                [r for p, r in pairs if p.label == copy])
-        carried = carried_paid(next(p.response for p, _ in pairs if p.label == written)) \
-            if alike is Answered.ENDED else None
-        if alike is Answered.ENDED and carried is not None and carried - before <= margin:
+        case = next(p.response for p, _ in pairs if p.label == written)
+        carried = carried_paid(case) if alike in (Answered.ENDED, Answered.MISENDED) else None
+        sinks = carried is not None and carried - before <= margin
+        if alike is Answered.ENDED and sinks:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "
                 f"reference and of it as the reference does (its exceptions, their messages, its output; no call "
                 f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what "
                 f"it fails by is its text)")})
+        blame = marks_blamed(case, next(p.response for p, _ in pairs if p.label == copy), before, after) \
+            if alike is Answered.MISENDED and sinks else None
+        if blame is not None and blame.excused:
+            return passed.model_copy(update={"detail": passed.detail + (
+                f"; {written} {shown} scored {after:g} against {before:g}; it ends some of the verifier's requests "
+                f"otherwise than the reference (no call returned a value), yet the reference carrying its comments "
+                f"and docstrings scored {carried:g}, the reference carrying {_named(blame.named)} alone no more than "
+                f"{before + margin:g}, and {written} without {'it' if len(blame.named) == 1 else 'them'} (its other "
+                f"marks kept) {blame.rest:g} (what it fails by is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (
                     "answers the verifier's requests of the reference and of it as the reference does (what it fails "
                     "by is its text)" if alike is Answered.ALIKE
                     else "whether it answers as the reference does is unknown (no verdict)"))})
-        why = _UNLIKE[alike] if alike is not Answered.ENDED else (
+        why = _UNLIKE[alike] + (_unblamed(blame) if alike is Answered.MISENDED and carried is not None else "") \
+            if alike is not Answered.ENDED else (
             "it ends the verifier's requests as the reference does (no call returned a value), yet the reference "
             "carrying its comments and docstrings " + (
                 f"scored {carried:g}: what it fails by is not its text" if carried is not None else
@@ -168,3 +182,26 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                        scores=passed.scores + tuple(r for _, r in copies),
                        detail=f"{written} scored {before:g}, and the same program {shown} scored {after:g}, though "
                               f"{why}: {_PAY_BY_DEEDS}")
+
+
+def _named(marks: tuple[str, ...]) -> str:
+    """The marks, as written (each cut at 60 characters), for a detail."""
+    shown = [repr(mark if len(mark) <= 60 else mark[:57] + "...") for mark in marks[:3]]
+    return ("the mark " if len(marks) == 1 else "each of the marks ") + ", ".join(shown) + (
+        f" (and {len(marks) - 3} more)" if len(marks) > 3 else "")
+
+
+def _unblamed(blame: MarksBlamed | None) -> str:
+    """Why the marks of a case that ended some call otherwise were not found to be what it fails by (None: the
+    reference carrying them all was paid more than the case)."""
+    if blame is None:
+        return ", and the reference carrying its comments and docstrings was paid more than it"
+    return {
+        Blame.NO_MARK_SINKS: ", and no comment or docstring of it alone makes the verifier pay the reference as little",
+        Blame.REST_FAILS: (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the "
+                           f"case without {'it' if len(blame.named) == 1 else 'them'} (its other marks kept) scored "
+                           f"{blame.rest:g}: what it fails by is not only its text"),
+        Blame.TOO_MANY: f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one",
+        Blame.UNCARRIED: ", and the case without the marks that alone sink the reference could not be made or scored",
+        Blame.NOT_ASKED: "",
+    }.get(blame.blame, "")

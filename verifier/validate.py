@@ -51,6 +51,7 @@ from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
 from verifier.reference_hints import plain_value_hint
 from verifier.run_order import mutants_later, run_order
+from verifier.sinking_marks import blamed
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
@@ -58,7 +59,7 @@ from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, n
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.written_decoys import shaped_decoy, written_decoys
 
-VALIDATOR_VERSION = "1.45"
+VALIDATOR_VERSION = "1.46"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 
@@ -246,7 +247,8 @@ class Validator:
             if done["failure_cases"].passed and done["reference"].passed:
                 done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
                     answers_alike, self._pool, spec.reference, rng), is_program(spec.reference),
-                    partial(carried_paid, self._pool, spec.verifier, spec.reference))
+                    partial(carried_paid, self._pool, spec.verifier, spec.reference),
+                    partial(blamed, self._pool, spec.verifier, spec.reference, margin=cfg.mutant_margin))
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

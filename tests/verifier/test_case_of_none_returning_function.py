@@ -9,7 +9,9 @@ status, the exception's message, an exception class named like the sandbox's own
 and by the time taken, which it does not: that verifier was honest on its author's marked texts, so it pays the
 reference carrying the case's mark in full. Honest tasks of this kind, rejected by 1.44 (``UNCOMPARED``), are admitted
 where the case words its messages as the reference does: their verifiers fail the case for a ``TODO``, and fail the
-reference carrying it too (docs/SPEC.md, 1.45).
+reference carrying it too (docs/SPEC.md, 1.45). Since 1.46 a case that ends some call otherwise (another message
+or exception type, a return where the reference raises) is excused where some of its marks alone sink the reference
+and the case without them, its other marks kept, is paid in full (:mod:`verifier.sinking_marks`).
 """
 
 from __future__ import annotations
@@ -102,13 +104,28 @@ def test_a_right_case_failed_for_its_todo_is_excused(pool, verifier):
 
 
 @pytest.mark.sandbox
-def test_a_right_case_that_words_its_messages_otherwise_is_not_excused(pool):
-    """What 1.45 leaves open: messages are compared, so an honest case right by the prompt, which fixes no message,
-    is not told from the review's ``H9`` (a wrong case whose messages the prompt fixed, failed for its ``TODO``)."""
+def test_a_right_case_that_words_its_messages_otherwise_is_excused_by_its_todo_alone(pool):
+    """Since 1.46 (1.45 rejected it: messages are compared): its ``TODO`` alone sinks the reference, and the case
+    without it, its copy, was paid in full."""
     report = validated(pool, _task(ONE_RUN, (REWORDED_WITH_TODO, SHORT_ONLY)), 0)
+    assert report.admitted, report.reasons
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "the reference carrying the mark '# TODO: a clearer message' alone no more than" in detail
+
+
+@pytest.mark.sandbox
+def test_a_wrong_case_failed_for_its_todo_but_not_only_for_it_is_not_excused(pool):
+    """The session-53 review's ``H9``: the verifier is honest on its author's marked texts, fails any text holding a
+    ``TODO`` and pays the rest 1.0; its wrong case, carrying its author's mark and a ``TODO``, fails for both, and
+    without the ``TODO`` (its author's mark kept) is paid as little."""
+    verifier = PAYS_UNMARKED.replace('        return 0.0\n', '        return 0.0\n    if "TODO" in response:\n'
+                                     '        return 0.0\n', 1)
+    wrong = SHORT_ONLY.replace("def check_username(name):\n", "def check_username(name):\n    # TODO: the rest\n")
+    report = validated(pool, _task(verifier, (wrong, SHORT_ONLY.replace("< 3", "< 2")), MARKED), 0)
     assert not report.admitted
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
-    assert "ends some call otherwise than the reference" in detail
+    assert "the case without it (its other marks kept) scored" in detail
+    assert "what it fails by is not only its text" in detail
 
 
 @pytest.mark.sandbox

@@ -1,0 +1,98 @@
+"""Which of a failure case's marks make a verifier fail it (validator 1.46): each mark carried alone onto the
+reference, and the case without those that sink it, its other marks kept. The verifier here is a judge of the text,
+passed in as a fake pool; ``tests/verifier/test_case_of_none_returning_function.py`` runs the real sandbox."""
+
+from __future__ import annotations
+
+from task_bank.validation import Outcome, ScoreResult
+from verifier.sinking_marks import MAX_MARKS, Blame, blamed
+from verifier.unmarked import unmarked
+
+REFERENCE = ("def check_username(name):\n    if not name.isalnum():\n"
+             "        raise ValueError('bad username: %r' % (name,))\n")
+REWORDED = REFERENCE.replace("'bad username: %r' % (name,)", "'bad'")
+"""The reference, its message worded otherwise."""
+AUTHOR = "# house rules v3\n"
+
+
+class Judge:
+    """A pool whose verifier pays each text ``judge(text)`` (None: the call raised), and keeps the texts."""
+
+    def __init__(self, judge) -> None:
+        self.judge, self.texts = judge, []
+
+    def score_batch(self, items, run_env=None):
+        self.texts += [text for _, text in items]
+        return [ScoreResult(outcome=Outcome.SCORED, score=score) if (score := self.judge(text)) is not None
+                else ScoreResult(outcome=Outcome.CRASHED, detail="raised") for _, text in items]
+
+
+def no_todo(text: str) -> float:
+    """Honest: a text holding a TODO is paid nothing; the message is free."""
+    return 0.0 if "TODO" in text else 1.0
+
+
+def honest_on_marked(text: str) -> float:
+    """The session-53 review's ``H9``: no TODO; honest (the message fixed) on its author's marked texts; 1.0 to the
+    rest."""
+    if "TODO" in text:
+        return 0.0
+    if "house rules" in text:
+        return 1.0 if "bad username" in text else 0.2
+    return 1.0
+
+
+def _blamed(judge, case: str):
+    pool = Judge(judge)
+    return blamed(pool, "verifier", AUTHOR + REFERENCE, case, unmarked(case), judge(case), 1.0, 0.05), pool
+
+
+def test_a_todo_that_alone_sinks_the_reference_and_is_the_cases_only_fault_is_blamed():
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    found, _ = _blamed(no_todo, AUTHOR + case)
+    assert found.blame is Blame.MARKS and found.named == ("# TODO: a clearer message",)
+
+
+def test_the_case_without_its_sinking_marks_keeps_its_others():
+    case = AUTHOR + REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    _, pool = _blamed(honest_on_marked, case)
+    assert pool.texts[-1].startswith(AUTHOR) and "TODO" not in pool.texts[-1] and "'bad'" in pool.texts[-1]
+
+
+def test_a_case_still_failed_without_its_sinking_marks_is_not_excused():
+    case = AUTHOR + REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    found, _ = _blamed(honest_on_marked, case)
+    assert found.blame is Blame.REST_FAILS and found.rest == 0.2 and not found.excused
+
+
+def test_marks_that_sink_the_reference_only_together_are_not_blamed():
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    # FIXME: unicode\n    if")
+    found, _ = _blamed(lambda text: 0.0 if "TODO" in text and "FIXME" in text else 1.0, case)
+    assert found.blame is Blame.NO_MARK_SINKS
+
+
+def test_a_mark_the_verifier_raises_on_does_not_sink_the_reference():
+    """The session-53 review's ``H11a``: a call that ends without a score tells nothing of the mark."""
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    found, _ = _blamed(lambda text: None if "TODO" in text and "bad username" in text else no_todo(text), case)
+    assert found.blame is Blame.NO_MARK_SINKS
+
+
+def test_every_mark_that_sinks_alone_is_left_out_of_the_rest():
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if").replace(
+        "raise ValueError('bad')", "raise ValueError('bad')  # TODO: the rules")
+    found, _ = _blamed(no_todo, case)
+    assert found.blame is Blame.MARKS and found.sinking == (0, 1)
+
+
+def test_prose_around_the_code_is_a_mark_of_its_own():
+    case = "Here it is.\n```python\n" + AUTHOR + REWORDED + "```\nTODO: tests.\n"
+    found, pool = _blamed(honest_on_marked, case)
+    assert found.named == ("the text around its code",) and found.blame is Blame.REST_FAILS
+    assert pool.texts[-1].startswith("```python\n# house rules v3\n")
+
+
+def test_a_case_with_more_marks_than_are_asked_is_not_asked():
+    case = REWORDED.replace("    if", "".join(f"    # note {n}\n" for n in range(MAX_MARKS + 1)) + "    if")
+    found, pool = _blamed(no_todo, case)
+    assert found.blame is Blame.TOO_MANY and pool.texts == []

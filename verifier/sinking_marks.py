@@ -1,0 +1,142 @@
+"""Which of a failure case's marks make a verifier fail it: validation's blame for a case that ended some call
+otherwise than the reference, where no call returned a value (:data:`verifier.answers_alike.Answered.MISENDED`), and
+whose copy without comments and docstrings was paid in full (since 1.46).
+
+Why: such a case may be right by its prompt, which fixes no message or allows another exception (``raise ValueError``
+or ``TypeError``; "refuse or ignore"), and fail only for a ``TODO`` its author left: validator 1.45 rejected every
+such honest case (the session-52 review's ``N1``-``N10``, the session-53 review's ``N0``, ``N12``-``N16``), since the
+reference carrying the case's marks (:func:`verifier.carried_marks.carried`) showed only that its text was *enough*
+to fail it, not that it was the only fault: the session-53 review's ``H9``, a verifier honest on its author's marked
+texts and paying unmarked ones 1.0, failed a case wrong by its messages and carrying a ``TODO``, and failed the
+reference carrying that ``TODO`` too. Here each mark is asked alone: the marks that alone sink the reference (paid
+no more than the case plus the margin) are the case's fault by its text, and the case without them, its other marks
+kept, must be paid in full. ``H9``'s case without its ``TODO`` still holds its author's mark, and that verifier pays
+the wrong program carrying it as little as the case.
+
+What this does not close: a case whose only marks are those that sink it (its copy is then the case without them);
+a verifier honest on its author's marked texts that fails one only for a mark its author never leaves on a right
+program. Neither admits more than the same verifier with a right case carrying the same marks, which 1.45 admitted
+already (``/work/note54.md``'s ``H9q``: the failure-copy check sees a verifier's treatment of wrong programs only
+through the cases its author chose).
+
+Cost: a verifier call for each mark (in one batch), and one for the case without its sinking marks; a case with over
+:data:`MAX_MARKS` marks is not asked (and not excused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+from task_bank.validation import Outcome
+from verifier.carried_marks import carried, mark_texts
+from verifier.response_code import code_spans, whole_code
+from verifier.unmarked import bare_code
+from verifier.weak_requests import Scoring
+
+__all__ = ["MAX_MARKS", "Blame", "MarksBlamed", "blamed", "not_asked"]
+
+MAX_MARKS = 12
+"""The most marks (comments, docstrings and the prose around the code, counted one) a case may hold to be asked."""
+
+
+class Blame(Enum):
+    """What the marks of a case were found to do."""
+
+    MARKS = "marks"  # some marks alone sink the reference, and the case without them was paid in full
+    REST_FAILS = "rest_fails"  # the case without the marks that sink the reference was paid less than in full
+    NO_MARK_SINKS = "no_mark_sinks"  # no mark alone sinks the reference
+    TOO_MANY = "too_many"  # more than MAX_MARKS marks: not asked
+    UNCARRIED = "uncarried"  # the marks could not be carried, or the case without some could not be made or scored
+    NOT_ASKED = "not_asked"  # the validation did not ask (a unit check's default)
+
+
+class MarksBlamed(BaseModel):
+    """Which marks of a case sink the reference (``sinking``: by :func:`verifier.carried_marks.mark_texts`'s index,
+    the prose around the code as the last; ``named``: as written, the prose as "the text around its code"), of how
+    many (``marks``), and what the case without them was paid (``rest``; None where not scored)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    blame: Blame
+    marks: int = 0
+    sinking: tuple[int, ...] = ()
+    named: tuple[str, ...] = ()
+    rest: float | None = None
+
+    @property
+    def excused(self) -> bool:
+        return self.blame is Blame.MARKS
+
+
+def not_asked(_case: str, _copy: str, _before: float, _after: float) -> MarksBlamed:
+    """A check's default where no pool is at hand: nothing excused."""
+    return MarksBlamed(blame=Blame.NOT_ASKED)
+
+
+def blamed(pool: Scoring, verifier: str, reference: str, case: str, copy: str, before: float, after: float,
+           margin: float) -> MarksBlamed:
+    """Which of ``case``'s marks sink ``reference`` (each carried alone, paid no more than ``before`` plus
+    ``margin``), and whether ``case`` without them, its other marks kept, was paid at least 1.0 minus ``margin``
+    (``copy``: the case without any, paid ``after``; where every mark sinks, that is the case without them)."""
+    texts = mark_texts(case)
+    code_marks = len(texts)
+    prose = _has_prose(case)
+    units = code_marks + prose
+    if units > MAX_MARKS:
+        return MarksBlamed(blame=Blame.TOO_MANY, marks=units)
+    alone = [carried(reference, case, keep={index}, prose=False) for index in range(code_marks)]
+    if prose:  # (the prose around the code, with none of the marks in it: the reference framed by it alone)
+        alone.append(_framed_by_prose(reference, case))
+    scores = _scores(pool, verifier, alone)
+    sinking = tuple(index for index, score in enumerate(scores) if score is not None and score - before <= margin)
+    if not sinking:
+        return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=units)
+    named = tuple(texts[index] if index < code_marks else "the text around its code" for index in sinking)
+    kept = set(range(code_marks)) - set(sinking)
+    if not kept and (not prose or code_marks in sinking):
+        rest: float | None = after
+    else:
+        text = carried(copy, case, keep=kept, prose=bool(prose) and code_marks not in sinking) if kept else \
+            _framed_by_prose(copy, case)
+        rest = _scores(pool, verifier, [text])[0]
+    if rest is None:
+        return MarksBlamed(blame=Blame.UNCARRIED, marks=units, sinking=sinking, named=named)
+    return MarksBlamed(blame=Blame.MARKS if rest >= 1.0 - margin else Blame.REST_FAILS, marks=units,
+                       sinking=sinking, named=named, rest=rest)
+
+
+def _scores(pool: Scoring, verifier: str, texts: list[str | None]) -> list[float | None]:
+    """What ``verifier`` paid each text, in one batch (None: no text, or a call without a score: a verifier that
+    raised or looped on a mark is not told by it, the session-53 review's ``H11``)."""
+    asked = [text for text in texts if text is not None]
+    results = iter(pool.score_batch([(verifier, text) for text in asked]) if asked else [])
+    out: list[float | None] = []
+    for text in texts:
+        result = next(results) if text is not None else None
+        out.append(result.score if result is not None and result.outcome is Outcome.SCORED else None)
+    return out
+
+
+def _has_prose(case: str) -> bool:
+    """Whether ``case`` holds text around its code (outside its code spans)."""
+    spans = code_spans(case, len(case))
+    return bool(spans) and bool(case[:spans[0][0]].strip() or case[spans[-1][1]:].strip())
+
+
+def _framed_by_prose(text: str, case: str) -> str | None:
+    """``text``'s code (a reference's, or a copy's: no mark of the case) framed by ``case``'s prose; None where the
+    framed text's code is not ``text``'s program."""
+    spans = code_spans(case, len(case))
+    code = whole_code(text).rstrip("\r\n") + "\n"
+    if not spans or not code.strip():
+        return None
+    before, after = case[:spans[0][0]], case[spans[-1][1]:]
+    framed = before + code + ("" if after.lstrip().startswith("`") else "\n") + after.lstrip("\r\n")
+    return framed if bare_code(framed) == bare_code(code) else None
+
+
+Blamer = Callable[[str, str, float, float], MarksBlamed]
+"""``blamed`` with its pool, verifier, reference and margin bound: (case, its copy, the case's score, the copy's)."""
