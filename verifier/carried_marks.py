@@ -1,21 +1,20 @@
 """The reference carrying a failure case's comments and docstrings: the program validation scores where a case's
-copy without them was paid in full, and the case ended every call the verifier made as the reference does without
-any call returning a value (:data:`verifier.answers_alike.Answered.ENDED`, since 1.45).
+copy without them was paid in full, and no call the verifier made returned a value (since 1.45: the case ended every
+call as the reference did, ``Answered.ENDED``; since 1.46 also some call otherwise, ``Answered.MISENDED``, each mark
+alone: :mod:`verifier.sinking_marks`).
 
 Why: such a case answers as the reference does in all a verifier can read of a run (its calls' exceptions and
-messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO`` in a comment or a
-docstring), and then pays the reference carrying that text as little. A verifier that paid the case less for what no
-run reports (its time: the session-52 review's ``H7``, a procedure "within 20 ms") pays its own reference, marks and
-all, in full; so a case is excused only where this program is paid no more than the case
-(:func:`verifier.checks_unmarked.check_failure_copy`). Where the marks go: a comment before, or trailing, the
-reference's line that is the line it stood before or trailed in the case (a statement's first line, or a simple
-statement's last, in the same function), keeping its indentation and gap; else a function's comments open that body
-and its trailing ones trail its first simple statement. A top-level function's or class's docstring takes the place
-of the same-named one's; other bare strings (a method's docstring too) follow its first statement, never first in a
-body without a docstring. A comment the reference already holds is not carried again (the session-53 review's
-``H10a`` paid "the mark twice" nothing). What stood before the case's first statement opens the module, the rest of
-the module's (and those of a function the reference lacks) close it. Prose around the case's code is kept around the
-reference's.
+messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO``), and then pays the
+reference carrying that text as little. A verifier that paid the case less for what no run reports (its time: the
+session-52 review's ``H7``) pays its own reference, marks and all, in full (:func:`verifier.checks_unmarked.
+check_failure_copy`). Where the marks go: a comment before, or trailing, the reference's line that is the line it
+stood before or trailed in the case (a statement's first line, a simple statement's last, or a one-line compound
+header, in the same function), keeping its indentation and gap; else a function's comments open that body and its
+trailing ones trail its first simple statement. A top-level function's or class's docstring takes the place of the
+same-named one's; other bare strings follow its first statement, never first in a body without a docstring. A
+comment the reference already holds is not carried again (the session-53 review's ``H10a``). What stood before the
+case's first statement opens the module, the rest of the module's (and a function's the reference lacks) close it.
+Prose around the case's code is kept around the reference's.
 
 What this does not close: a verifier that pays its reference low wherever it carries its author's mark (it knows its
 reference's code: the review's ``H10b``); a reference that reads its own docstrings or line numbers, which the marks

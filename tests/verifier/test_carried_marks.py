@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from verifier.carried_marks import carried
+from verifier.carried_marks import carried, mark_texts
 from verifier.unmarked import bare_code
 
 REFERENCE = ("import re\n\n\ndef check_username(name):\n    \"\"\"Refuse a bad username.\"\"\"\n"
@@ -74,3 +74,29 @@ def test_a_comment_is_not_anchored_to_a_line_inside_a_string():
 
 def test_a_function_whose_body_shares_its_headers_line_is_not_carried_onto():
     assert carried("def f(x): return None\n", 'def f(x):\n    """TODO doc"""\n    return None\n') is None
+
+
+def test_only_the_marks_kept_are_carried():
+    """Since 1.46 (``verifier.sinking_marks``): marks numbered as ``mark_texts`` lists them, comments first."""
+    texts = mark_texts(CASE)
+    assert texts[2] == "# TODO: length"
+    text = carried(REFERENCE, CASE, keep={2})
+    assert "# TODO: length" in text and "FIXME" not in text and "house rules" not in text
+    assert bare_code(text) == bare_code(REFERENCE)
+
+
+def test_prose_is_left_out_where_asked():
+    text = carried(REFERENCE, "Here it is:\n```python\n" + CASE + "```\nTODO: tests.\n", prose=False)
+    assert text.startswith("```python\n# house rules v3\n") and "TODO: tests" not in text
+
+
+def test_a_comment_trailing_a_one_line_header_goes_back_to_it():
+    reference = "def f(xs):\n    for x in xs:\n        print(x)\n"
+    text = carried(reference, "def f(xs):\n    for x in xs:  # TODO: sort\n        print(x)\n")
+    assert "    for x in xs:  # TODO: sort\n" in text
+
+
+def test_a_comment_trailing_a_header_over_several_lines_trails_the_first_statement():
+    reference = "def f(xs):\n    for x in (1,\n              2):\n        print(x)\n"
+    text = carried(reference, "def f(xs):\n    for x in (1,\n              2):  # TODO\n        print(x)\n")
+    assert "        print(x)  # TODO\n" in text and bare_code(text) == bare_code(reference)
