@@ -196,12 +196,14 @@ def _unblamed(blame: MarksBlamed | None) -> str:
     reference carrying them all was paid more than the case)."""
     if blame is None:
         return ", and the reference carrying its comments and docstrings was paid more than it"
-    return {
-        Blame.NO_MARK_SINKS: ", and no comment or docstring of it alone makes the verifier pay the reference as little",
-        Blame.REST_FAILS: (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the "
-                           f"case without {'it' if len(blame.named) == 1 else 'them'} (its other marks kept) scored "
-                           f"{blame.rest:g}: what it fails by is not only its text"),
-        Blame.TOO_MANY: f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one",
-        Blame.UNCARRIED: ", and the case without the marks that alone sink the reference could not be made or scored",
-        Blame.NOT_ASKED: "",
-    }.get(blame.blame, "")
+    them = "it" if len(blame.named) == 1 else "them"
+    if blame.blame is Blame.REST_FAILS:
+        return (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the case without "
+                f"{them} (its other marks kept) scored {blame.rest:g}: what it fails by is not only its text")
+    if blame.blame is Blame.NO_MARK_SINKS:
+        return ", and no comment or docstring of it alone makes the verifier pay the reference as little"
+    if blame.blame is Blame.TOO_MANY:
+        return f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one"
+    if blame.blame is Blame.UNCARRIED:
+        return ", and the case without the marks that alone sink the reference could not be made or scored"
+    return ""

@@ -4,8 +4,14 @@ passed in as a fake pool; ``tests/verifier/test_case_of_none_returning_function.
 
 from __future__ import annotations
 
+import pytest
+
 from task_bank.validation import Outcome, ScoreResult
-from verifier.sinking_marks import MAX_MARKS, Blame, blamed
+from verifier.answers_alike import Answered
+from verifier.checks import check_failure_cases
+from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
+from verifier.checks_unmarked import check_failure_copy
+from verifier.sinking_marks import MAX_MARKS, Blame, MarksBlamed, blamed
 from verifier.unmarked import unmarked
 
 REFERENCE = ("def check_username(name):\n    if not name.isalnum():\n"
@@ -96,3 +102,42 @@ def test_a_case_with_more_marks_than_are_asked_is_not_asked():
     case = REWORDED.replace("    if", "".join(f"    # note {n}\n" for n in range(MAX_MARKS + 1)) + "    if")
     found, pool = _blamed(no_todo, case)
     assert found.blame is Blame.TOO_MANY and pool.texts == []
+
+
+def _copy_paid() -> list[tuple[Probe, ScoreResult]]:
+    def scored(label, kind, score):
+        return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score,
+                                                                        ran_response=True)
+    return [scored("reference", ProbeKind.REFERENCE, 1.0), scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
+            scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
+
+
+def _misended(carried: float, blame: MarksBlamed, asked: list | None = None):
+    pairs = _copy_paid()
+
+    def marks_blamed(*args):
+        (asked if asked is not None else []).append(args)
+        return blame
+    return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                              lambda case, references, asked, paid: Answered.MISENDED, True, lambda _: carried,
+                              marks_blamed)
+
+
+def test_a_case_that_ends_a_call_otherwise_is_excused_where_its_marks_are_blamed():
+    result = _misended(0.0, MarksBlamed(blame=Blame.MARKS, marks=2, sinking=(1,), named=("# TODO",), rest=1.0))
+    assert result.passed and "the mark '# TODO' alone" in result.detail
+
+
+@pytest.mark.parametrize("blame", [Blame.REST_FAILS, Blame.NO_MARK_SINKS, Blame.TOO_MANY, Blame.UNCARRIED])
+def test_a_case_that_ends_a_call_otherwise_is_not_excused_where_its_marks_are_not_all_it_fails_by(blame):
+    rest = 0.2 if blame is Blame.REST_FAILS else None
+    result = _misended(0.0, MarksBlamed(blame=blame, marks=13, sinking=(0,), named=("# TODO",), rest=rest))
+    assert result.passed is False and result.reason == "failure_case_passes"
+    assert "ends some call otherwise than the reference" in result.detail
+
+
+def test_the_marks_are_not_asked_one_by_one_where_all_of_them_do_not_sink_the_reference():
+    asked: list = []
+    result = _misended(1.0, MarksBlamed(blame=Blame.MARKS, rest=1.0), asked)
+    assert result.passed is False and asked == []
+    assert "the reference carrying its comments and docstrings was paid more than it" in result.detail
