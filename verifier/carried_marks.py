@@ -35,7 +35,7 @@ from verifier.response_code import char_column, code_spans, parser_lines, whole_
 from verifier.unmarked import bare_code, bare_string, framed_as, has_marks, statement_bodies
 from verifier.weak_requests import Scoring
 
-__all__ = ["carried", "carried_paid", "mark_texts"]
+__all__ = ["carried", "carried_paid", "comments_of", "mark_texts"]
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NOT_CODE = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
@@ -53,9 +53,7 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
     if not has_marks(case_code):
         return None
     try:
-        known = {token.string for token in tokenize.generate_tokens(io.StringIO(ref_code).readline)
-                 if token.type == tokenize.COMMENT}
-        code = _placed(ref_code, _marks(case_code, known, keep))
+        code = _placed(ref_code, _marks(case_code, comments_of(ref_code), keep))
         program = bare_code(ref_code)
         if code is None or bare_code(code) != program or not has_marks(code):
             return None
@@ -68,7 +66,8 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
     if not before.strip() and not after.strip():
         return code
     if not prose:
-        return framed_as(case, code)
+        framed = framed_as(case, code)
+        return framed if bare_code(framed) == program else None
     fenced = after.lstrip().startswith("`")  # (prose after unfenced code keeps a blank line before it: without one
     # the reference's code was read up to its first blank line only, and a call of what followed failed: the
     # session-53 read; so the framed text is checked again)
@@ -94,6 +93,17 @@ class _Mark(NamedTuple):
 
     text: str
     anchor: str | None = None
+
+
+def comments_of(reference: str) -> set[str]:
+    """The comments the code of ``reference`` holds (none where it does not tokenize): carried again, they would
+    double (the session-53 review's ``H10a``); carried alone, they give the reference back."""
+    code = whole_code(reference).replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return {token.string for token in tokenize.generate_tokens(io.StringIO(code).readline)
+                if token.type == tokenize.COMMENT}
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        return set()
 
 
 def mark_texts(case: str) -> list[str]:
@@ -142,7 +152,7 @@ def _marks(code: str, known: set[str], keep: Collection[int] | None = None) -> d
         line, name = lines[row - 1], owner(row)
         before = line[:col]
         if before.strip():
-            put(name, "trail" if name is not None else "end", _Mark(
+            put(name, "trail", _Mark(
                 before[len(before.rstrip()):] + token.string, before.rstrip()))
             continue
         after = next((lines[r - 1].rstrip() for r in code_rows if r > row), None)
@@ -206,6 +216,7 @@ def _placed(code: str, marks: dict[str | None, dict[str, list[_Mark]]]) -> str |
         if name is None:
             _module(tree, lines, kinds, inserts, replaced)
             end += [mark.text for mark in kinds.get("end", []) if not anchored(mark, 0, len(lines), False)]
+            end += [mark.text.lstrip() for mark in kinds.get("trail", []) if not anchored(mark, 0, len(lines), True)]
             continue
         body = node.body
         if body[0].lineno == node.lineno:  # (a body on its header's line: nothing can open it)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.answers_alike import Answered
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
-from verifier.sinking_marks import MAX_MARKS, Blame, Blamer, MarksBlamed, not_asked
+from verifier.sinking_marks import MAX_MARKS, PROSE_NAME, Blame, Blamer, MarksBlamed, not_asked
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
 __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
@@ -156,8 +156,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                 f"reference and of it as the reference does (its exceptions, their messages, its output; no call "
                 f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what "
                 f"it fails by is its text)")})
-        blame = marks_blamed(case, next(p.response for p, _ in pairs if p.label == copy), before, after) \
-            if alike is Answered.MISENDED and sinks else None
+        blame = marks_blamed(case, before) if alike is Answered.MISENDED and sinks else None
         if blame is not None and blame.excused:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}; it ends some of the verifier's requests "
@@ -171,7 +170,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                     "answers the verifier's requests of the reference and of it as the reference does (what it fails "
                     "by is its text)" if alike is Answered.ALIKE
                     else "whether it answers as the reference does is unknown (no verdict)"))})
-        why = _UNLIKE[alike] + (_unblamed(blame) if alike is Answered.MISENDED and carried is not None else "") \
+        why = _UNLIKE[alike] + (_unblamed(blame, carried) if alike is Answered.MISENDED else "") \
             if alike is not Answered.ENDED else (
             "it ends the verifier's requests as the reference does (no call returned a value), yet the reference "
             "carrying its comments and docstrings " + (
@@ -185,23 +184,28 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
 
 
 def _named(marks: tuple[str, ...]) -> str:
-    """The marks, as written (each cut at 60 characters), for a detail."""
-    shown = [repr(mark if len(mark) <= 60 else mark[:57] + "...") for mark in marks[:3]]
+    """The marks, as written (each cut at 60 characters; the prose named, not quoted), for a detail."""
+    shown = [mark if mark == PROSE_NAME else repr(mark if len(mark) <= 60 else mark[:57] + "...")
+             for mark in marks[:3]]
     return ("the mark " if len(marks) == 1 else "each of the marks ") + ", ".join(shown) + (
         f" (and {len(marks) - 3} more)" if len(marks) > 3 else "")
 
 
-def _unblamed(blame: MarksBlamed | None) -> str:
-    """Why the marks of a case that ended some call otherwise were not found to be what it fails by (None: the
-    reference carrying them all was paid more than the case)."""
+def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
+    """Why the marks of a case that ended some call otherwise were not found to be what it fails by (``blame``
+    None: the reference carrying them all was paid more than the case, or, ``carried`` None, could not be made or
+    scored)."""
     if blame is None:
-        return ", and the reference carrying its comments and docstrings was paid more than it"
+        return (", and its comments and docstrings could not be carried onto the reference (or the verifier gave "
+                "that text no score)" if carried is None else
+                ", and the reference carrying its comments and docstrings was paid more than it")
     them = "it" if len(blame.named) == 1 else "them"
     if blame.blame is Blame.REST_FAILS:
         return (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the case without "
                 f"{them} (its other marks kept) scored {blame.rest:g}: what it fails by is not only its text")
     if blame.blame is Blame.NO_MARK_SINKS:
-        return ", and no comment or docstring of it alone makes the verifier pay the reference as little"
+        return (", and no comment, docstring or text around its code alone makes the verifier pay the reference as "
+                "little (or the verifier gave it no score)")
     if blame.blame is Blame.TOO_MANY:
         return f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one"
     if blame.blame is Blame.UNCARRIED:

@@ -25,21 +25,27 @@ Cost: a verifier call for each mark (in one batch), and one for the case without
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
 
 from task_bank.validation import Outcome
-from verifier.carried_marks import carried, mark_texts
+from verifier.carried_marks import carried, comments_of, mark_texts
 from verifier.response_code import code_spans, whole_code
-from verifier.unmarked import bare_code
+from verifier.unmarked import bare_code, unmarked
 from verifier.weak_requests import Scoring
 
-__all__ = ["MAX_MARKS", "Blame", "MarksBlamed", "blamed", "not_asked"]
+__all__ = ["MAX_MARKS", "PROSE", "PROSE_NAME", "Blame", "Blamer", "MarksBlamed", "blamed", "not_asked"]
 
 MAX_MARKS = 12
-"""The most marks (comments, docstrings and the prose around the code, counted one) a case may hold to be asked."""
+"""The most marks (comments the reference lacks, docstrings, and the prose around the code, counted one) a case may
+hold to be asked."""
+PROSE = -1
+"""The index that stands for the prose around a case's code in :attr:`MarksBlamed.sinking`."""
+PROSE_NAME = "the text around its code"
+_FENCE = re.compile(r"(```+|~~~+)[\w+.-]*")
 
 
 class Blame(Enum):
@@ -55,8 +61,8 @@ class Blame(Enum):
 
 class MarksBlamed(BaseModel):
     """Which marks of a case sink the reference (``sinking``: by :func:`verifier.carried_marks.mark_texts`'s index,
-    the prose around the code as the last; ``named``: as written, the prose as "the text around its code"), of how
-    many (``marks``), and what the case without them was paid (``rest``; None where not scored)."""
+    the prose around the code as :data:`PROSE`; ``named``: as written, the prose as :data:`PROSE_NAME`), of how many
+    asked (``marks``), and what the case without them was paid (``rest``; None where not scored)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -71,40 +77,39 @@ class MarksBlamed(BaseModel):
         return self.blame is Blame.MARKS
 
 
-def not_asked(_case: str, _copy: str, _before: float, _after: float) -> MarksBlamed:
+def not_asked(_case: str, _before: float) -> MarksBlamed:
     """A check's default where no pool is at hand: nothing excused."""
     return MarksBlamed(blame=Blame.NOT_ASKED)
 
 
-def blamed(pool: Scoring, verifier: str, reference: str, case: str, copy: str, before: float, after: float,
-           margin: float) -> MarksBlamed:
+def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float) -> MarksBlamed:
     """Which of ``case``'s marks sink ``reference`` (each carried alone, paid no more than ``before`` plus
-    ``margin``), and whether ``case`` without them, its other marks kept, was paid at least 1.0 minus ``margin``
-    (``copy``: the case without any, paid ``after``; where every mark sinks, that is the case without them)."""
+    ``margin``; a comment the reference holds gives the reference back, and is not asked), and whether ``case``
+    without them, its other marks kept, was paid at least 1.0 minus ``margin`` (built on its copy without marks,
+    :func:`verifier.unmarked.unmarked`: the copy validation paid in full may be the one carrying the validator's
+    comment, the session-54 read's ``F1``)."""
     texts = mark_texts(case)
-    code_marks = len(texts)
+    known = comments_of(reference)
+    asked = [index for index, text in enumerate(texts) if text not in known]
     prose = _has_prose(case)
-    units = code_marks + prose
-    if units > MAX_MARKS:
-        return MarksBlamed(blame=Blame.TOO_MANY, marks=units)
-    alone = [carried(reference, case, keep={index}, prose=False) for index in range(code_marks)]
-    if prose:  # (the prose around the code, with none of the marks in it: the reference framed by it alone)
-        alone.append(_framed_by_prose(reference, case))
+    units = asked + ([PROSE] if prose else [])
+    if len(units) > MAX_MARKS:
+        return MarksBlamed(blame=Blame.TOO_MANY, marks=len(units))
+    alone = [carried(reference, case, keep={index}, prose=False) if index != PROSE else
+             _framed_by_prose(reference, case) for index in units]
     scores = _scores(pool, verifier, alone)
-    sinking = tuple(index for index, score in enumerate(scores) if score is not None and score - before <= margin)
+    sinking = tuple(index for index, score in zip(units, scores) if score is not None and score - before <= margin)
     if not sinking:
-        return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=units)
-    named = tuple(texts[index] if index < code_marks else "the text around its code" for index in sinking)
-    kept = set(range(code_marks)) - set(sinking)
-    if not kept and (not prose or code_marks in sinking):
-        rest: float | None = after
-    else:
-        text = carried(copy, case, keep=kept, prose=bool(prose) and code_marks not in sinking) if kept else \
-            _framed_by_prose(copy, case)
-        rest = _scores(pool, verifier, [text])[0]
+        return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=len(units))
+    named = tuple(texts[index] if index != PROSE else PROSE_NAME for index in sinking)
+    kept, prose_kept = set(range(len(texts))) - set(sinking), prose and PROSE not in sinking
+    copy = unmarked(case)
+    text = None if copy is None else carried(copy, case, keep=kept, prose=prose_kept) if kept else \
+        _framed_by_prose(copy, case) if prose_kept else copy
+    rest = _scores(pool, verifier, [text])[0]
     if rest is None:
-        return MarksBlamed(blame=Blame.UNCARRIED, marks=units, sinking=sinking, named=named)
-    return MarksBlamed(blame=Blame.MARKS if rest >= 1.0 - margin else Blame.REST_FAILS, marks=units,
+        return MarksBlamed(blame=Blame.UNCARRIED, marks=len(units), sinking=sinking, named=named)
+    return MarksBlamed(blame=Blame.MARKS if rest >= 1.0 - margin else Blame.REST_FAILS, marks=len(units),
                        sinking=sinking, named=named, rest=rest)
 
 
@@ -121,9 +126,11 @@ def _scores(pool: Scoring, verifier: str, texts: list[str | None]) -> list[float
 
 
 def _has_prose(case: str) -> bool:
-    """Whether ``case`` holds text around its code (outside its code spans)."""
+    """Whether ``case`` holds text around its code other than the lines that fence it (the session-54 read's ``F2``:
+    a fence alone counted as prose)."""
     spans = code_spans(case, len(case))
-    return bool(spans) and bool(case[:spans[0][0]].strip() or case[spans[-1][1]:].strip())
+    around = (case[:spans[0][0]] + "\n" + case[spans[-1][1]:]) if spans else ""
+    return any(line.strip() and not _FENCE.fullmatch(line.strip()) for line in around.splitlines())
 
 
 def _framed_by_prose(text: str, case: str) -> str | None:
@@ -138,5 +145,5 @@ def _framed_by_prose(text: str, case: str) -> str | None:
     return framed if bare_code(framed) == bare_code(code) else None
 
 
-Blamer = Callable[[str, str, float, float], MarksBlamed]
-"""``blamed`` with its pool, verifier, reference and margin bound: (case, its copy, the case's score, the copy's)."""
+Blamer = Callable[[str, float], MarksBlamed]
+"""``blamed`` with its pool, verifier, reference and margin bound: (the case, its score as written)."""

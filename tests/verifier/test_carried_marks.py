@@ -100,3 +100,17 @@ def test_a_comment_trailing_a_header_over_several_lines_trails_the_first_stateme
     reference = "def f(xs):\n    for x in (1,\n              2):\n        print(x)\n"
     text = carried(reference, "def f(xs):\n    for x in (1,\n              2):  # TODO\n        print(x)\n")
     assert "        print(x)  # TODO\n" in text and bare_code(text) == bare_code(reference)
+
+
+def test_a_comment_trailing_a_module_level_header_goes_back_to_it():
+    reference = "import sys\n\nfor a in sys.argv:\n    print(a)\n"
+    text = carried(reference, "import sys\n\nfor a in sys.argv:  # TODO: sort\n    print(a)\n")
+    assert "for a in sys.argv:  # TODO: sort\n" in text
+
+
+def test_without_its_prose_the_result_is_still_the_references_program():
+    """The session-54 read's ``F3``: a reference fenced with four backticks, a line of three in its string, framed
+    anew in three had no code left."""
+    reference = "````python\ndef f():\n    return '''\n```\n'''\n````\n"
+    text = carried(reference, "Here:\n```python\ndef f():\n    # TODO\n    return 1\n```\n", prose=False)
+    assert text is None or bare_code(text) == bare_code(reference)

@@ -11,8 +11,7 @@ from verifier.answers_alike import Answered
 from verifier.checks import check_failure_cases
 from verifier.checks_probes import UNMARKED_SUFFIX, Probe, ProbeKind
 from verifier.checks_unmarked import check_failure_copy
-from verifier.sinking_marks import MAX_MARKS, Blame, MarksBlamed, blamed
-from verifier.unmarked import unmarked
+from verifier.sinking_marks import MAX_MARKS, PROSE, Blame, MarksBlamed, blamed
 
 REFERENCE = ("def check_username(name):\n    if not name.isalnum():\n"
              "        raise ValueError('bad username: %r' % (name,))\n")
@@ -50,7 +49,7 @@ def honest_on_marked(text: str) -> float:
 
 def _blamed(judge, case: str):
     pool = Judge(judge)
-    return blamed(pool, "verifier", AUTHOR + REFERENCE, case, unmarked(case), judge(case), 1.0, 0.05), pool
+    return blamed(pool, "verifier", AUTHOR + REFERENCE, case, judge(case), 0.05), pool
 
 
 def test_a_todo_that_alone_sinks_the_reference_and_is_the_cases_only_fault_is_blamed():
@@ -94,8 +93,35 @@ def test_every_mark_that_sinks_alone_is_left_out_of_the_rest():
 def test_prose_around_the_code_is_a_mark_of_its_own():
     case = "Here it is.\n```python\n" + AUTHOR + REWORDED + "```\nTODO: tests.\n"
     found, pool = _blamed(honest_on_marked, case)
-    assert found.named == ("the text around its code",) and found.blame is Blame.REST_FAILS
+    assert found.sinking == (PROSE,) and found.blame is Blame.REST_FAILS
     assert pool.texts[-1].startswith("```python\n# house rules v3\n")
+
+
+def test_the_case_without_its_sinking_marks_keeps_its_prose_where_that_does_not_sink():
+    case = "Here it is.\n```python\n" + REWORDED.replace("    if", "    # TODO: a clearer message\n    if") + "```\n"
+    found, pool = _blamed(no_todo, case)
+    assert found.blame is Blame.MARKS and pool.texts[-1].startswith("Here it is.\n```python\ndef check_username")
+
+
+def test_the_fence_around_a_cases_code_is_no_prose():
+    """The session-54 read's ``F2``: a fenced case counted its fence as a mark, a call more."""
+    case = "```python\n" + REWORDED.replace("    if", "    # TODO: a clearer message\n    if") + "```\n"
+    found, pool = _blamed(no_todo, case)
+    assert found.marks == 1 and found.blame is Blame.MARKS and len(pool.texts) == 2
+
+
+def test_a_comment_the_reference_holds_is_not_asked():
+    """The session-54 read's ``F4``: carried alone, it gives the reference back."""
+    case = AUTHOR + REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    found, pool = _blamed(no_todo, case)
+    assert found.marks == 1 and found.sinking == (1,) and len(pool.texts) == 2
+
+
+def test_the_case_without_its_sinking_marks_is_built_on_its_copy_without_any():
+    """The session-54 read's ``F1``: the copy paid in full may carry the validator's comment; the rest never does."""
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    _, pool = _blamed(no_todo, case)
+    assert pool.texts[-1] == REWORDED
 
 
 def test_a_case_with_more_marks_than_are_asked_is_not_asked():
@@ -121,6 +147,13 @@ def _misended(carried: float, blame: MarksBlamed, asked: list | None = None):
     return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
                               lambda case, references, asked, paid: Answered.MISENDED, True, lambda _: carried,
                               marks_blamed)
+
+
+def test_a_case_whose_marks_could_not_be_carried_says_so():
+    pairs = _copy_paid()
+    result = check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
+                                lambda case, references, asked, paid: Answered.MISENDED, True, lambda _: None)
+    assert result.passed is False and "could not be carried onto the reference" in result.detail
 
 
 def test_a_case_that_ends_a_call_otherwise_is_excused_where_its_marks_are_blamed():
