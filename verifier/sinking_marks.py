@@ -16,11 +16,13 @@ the wrong program carrying it as little as the case.
 What this does not close: a case whose only marks are those that sink it (its copy is then the case without them);
 a verifier honest on its author's marked texts that fails one only for a mark its author never leaves on a right
 program. Neither admits more than the same verifier with a right case carrying the same marks, which 1.45 admitted
-already (``/work/note54.md``'s ``H9q``: the failure-copy check sees a verifier's treatment of wrong programs only
-through the cases its author chose).
+already: the failure-copy check sees a verifier's treatment of wrong programs only through the cases its author
+chose (docs/SPEC.md, 1.46). What it gives up: a verifier blind to messages its prompt fixes (it checks the
+exception's type only), whose wrong case differs by its messages and carries a ``TODO``, was rejected by 1.45 and is
+admitted; no other probe changes a message (the mutants change no string).
 
-Cost: a verifier call for each mark (in one batch), and one for the case without its sinking marks; a case with over
-:data:`MAX_MARKS` marks is not asked (and not excused).
+Cost: a verifier call for each mark the reference lacks, and for the prose (one batch), and one for the case without
+the marks that sink the reference; a case with over :data:`MAX_MARKS` of them is not asked (and not excused).
 """
 
 from __future__ import annotations
