@@ -1,7 +1,7 @@
-"""The reference carrying a failure case's comments and docstrings: the program validation scores where a case's
-copy without them was paid in full, and no call the verifier made returned a value (since 1.45: the case ended every
-call as the reference did, ``Answered.ENDED``; since 1.46 also some call otherwise, ``Answered.MISENDED``, each mark
-alone: :mod:`verifier.sinking_marks`).
+"""The reference carrying a failure case's comments and docstrings (all, or those chosen), as text: the program
+validation scores (:mod:`verifier.sinking_marks`) where a case's copy without them was paid in full, and no call the
+verifier made returned a value (since 1.45: the case ended every call as the reference did, ``Answered.ENDED``;
+since 1.46 also some call otherwise, ``Answered.MISENDED``, each mark alone too).
 
 Why: such a case answers as the reference does in all a verifier can read of a run (its calls' exceptions and
 messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO``), and then pays the
@@ -30,12 +30,10 @@ import tokenize
 from collections.abc import Collection
 from typing import NamedTuple
 
-from task_bank.validation import Outcome
 from verifier.response_code import char_column, code_spans, parser_lines, whole_code
 from verifier.unmarked import bare_code, bare_string, framed_as, has_marks, statement_bodies
-from verifier.weak_requests import Scoring
 
-__all__ = ["carried", "carried_paid", "comments_of", "mark_texts"]
+__all__ = ["carried", "comments_of", "mark_texts"]
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NOT_CODE = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
@@ -73,18 +71,6 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
     # session-53 read; so the framed text is checked again)
     framed = before + code + ("" if fenced else "\n") + after.lstrip("\r\n")
     return framed if bare_code(framed) == program else None
-
-
-def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
-    """What ``verifier`` paid ``reference`` carrying ``case``'s marks (:func:`carried`), in one call of ``pool``: its
-    score; None where the marks could not be carried, or the call gave no score. Why not 0.0 for a crash or a
-    timeout, as a failure case's call that ends without a score fails: the session-53 review's ``H11`` raised, or
-    looped, on its reference carrying a mark, and was excused."""
-    text = carried(reference, case)
-    if text is None:
-        return None
-    result = pool.score_batch([(verifier, text)])[0]
-    return result.score if result.outcome is Outcome.SCORED else None
 
 
 class _Mark(NamedTuple):

@@ -1,6 +1,7 @@
-"""Which of a failure case's marks make a verifier fail it: validation's blame for a case that ended some call
-otherwise than the reference, where no call returned a value (:data:`verifier.answers_alike.Answered.MISENDED`), and
-whose copy without comments and docstrings was paid in full (since 1.46).
+"""What a verifier pays the reference carrying a failure case's marks (:func:`carried_paid`, since 1.45), and which of
+the marks make it fail the case (:func:`blamed`): validation's blame for a case whose copy without comments and
+docstrings was paid in full, where no call returned a value, and that ended some call otherwise than the reference
+(:data:`verifier.answers_alike.Answered.MISENDED`, since 1.46).
 
 Why: such a case may be right by its prompt, which fixes no message or allows another exception (``raise ValueError``
 or ``TypeError``; "refuse or ignore"), and fail only for a ``TODO`` its author left: validator 1.45 rejected every
@@ -39,7 +40,8 @@ from verifier.response_code import code_spans, whole_code
 from verifier.unmarked import bare_code, unmarked
 from verifier.weak_requests import Scoring
 
-__all__ = ["MAX_MARKS", "PROSE", "PROSE_NAME", "Blame", "Blamer", "MarksBlamed", "blamed", "not_asked"]
+__all__ = ["MAX_MARKS", "PROSE", "PROSE_NAME", "Blame", "Blamer", "MarksBlamed", "blamed", "carried_paid",
+           "not_asked"]
 
 MAX_MARKS = 12
 """The most marks (comments the reference lacks, docstrings, and the prose around the code, counted one) a case may
@@ -82,6 +84,15 @@ class MarksBlamed(BaseModel):
 def not_asked(_case: str, _before: float) -> MarksBlamed:
     """A check's default where no pool is at hand: nothing excused."""
     return MarksBlamed(blame=Blame.NOT_ASKED)
+
+
+def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> float | None:
+    """What ``verifier`` paid ``reference`` carrying all of ``case``'s marks (:func:`verifier.carried_marks.carried`;
+    the check on an ``ENDED`` case since 1.45, and the first on a ``MISENDED`` one), in one call of ``pool``: its
+    score; None where the marks could not be carried, or the call gave no score. Why not 0.0 for a crash or a
+    timeout, as a failure case's call that ends without a score fails: the session-53 review's ``H11`` raised, or
+    looped, on its reference carrying a mark, and was excused."""
+    return _scores(pool, verifier, [carried(reference, case)])[0]
 
 
 def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float) -> MarksBlamed:

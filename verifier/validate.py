@@ -40,7 +40,6 @@ from task_bank.spec import TaskSpec
 from task_bank.validation import CheckResult, Outcome, ScoreResult, ValidationReport
 from verifier import checks, inode_noise
 from verifier.answers_alike import answers_alike
-from verifier.carried_marks import carried_paid
 from verifier.checks_mutants import check_code_size, check_mutants
 from verifier.checks_probes import RENAMED_SUFFIX, Probe, ProbeKind, build_probes, renamed_twins, unpredictable_indices
 from verifier.checks_unmarked import check_failure_copy
@@ -51,7 +50,7 @@ from verifier.limits import draw_hash_seeds
 from verifier.pool import Pool
 from verifier.reference_hints import plain_value_hint
 from verifier.run_order import mutants_later, run_order
-from verifier.sinking_marks import blamed
+from verifier.sinking_marks import blamed, carried_paid
 from verifier.sandbox.registry import BackendRegistry, default_registry
 from verifier.static_determinism import find_nondeterminism
 from verifier.static_exec import check_response_exec
