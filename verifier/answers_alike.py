@@ -63,6 +63,8 @@ class Answered(Enum):
     ENDED = "ended"  # no value compared, and it ended every replayed call as the reference did (the same exception
     # and a message alike, stderr alike), the reference raising or writing to stderr somewhere (since 1.45)
     MISENDED = "misended"  # no value compared, and it ended some call otherwise (since 1.45)
+    MISENDED_UNSHOWN = "misended_unshown"  # as MISENDED, but no drawn run showed how the reference ended a call, or
+    # some records were left out: the right program carrying the case's marks would not be ENDED (since 1.46)
     UNFINISHED = "unfinished"  # the reference did not complete a replayed run, in the 2 s its own call had
     PARTIAL = "partial"  # alike on what was replayed (or nothing of the reference), but some records were left out
     # (dropped past the records' region, unreadable, or shrunk past what any other record measures: ``blind``)
@@ -150,9 +152,12 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
     for first in (Answered.OTHERWISE, Answered.UNFINISHED, Answered.UNKNOWN):
         if first in found:
             return first
+    shown = any(_found(result) in (Answered.ENDED, Answered.MISENDED) for result in results[:drawn])
     for alike in (Answered.ALIKE, Answered.MISENDED, Answered.ENDED):
         if alike in found:
-            return Answered.PARTIAL if left_out and alike is not Answered.MISENDED else alike
+            if alike is Answered.MISENDED and (left_out or not shown):
+                return Answered.MISENDED_UNSHOWN
+            return Answered.PARTIAL if left_out else alike
     return Answered.UNCOMPARED
 
 

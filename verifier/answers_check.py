@@ -68,7 +68,7 @@ def ending(want, got):
         if a is None or b is None or a.type != b.type or not alike(a.message, b.message):
             return 2
     if not alike(want.stderr, got.stderr):
-        return 2
+        return 2 if raised or want.stderr.strip() else 4
     return 1 if raised or want.stderr.strip() else 0
 
 
@@ -117,8 +117,8 @@ made to in place of the reference's (:mod:`verifier.called_names`; a name not in
 stretch of whitespace aside, both are the scored text's own lines, as ``run_response`` requires. ``ENDINGS``: the
 scores where the runs compared nothing (no call of the reference returned a value, and it printed nothing), by how
 the text ended the calls (``ending``: 0 nothing showed how, 1 alike, 2 otherwise in an exception's type or
-message or in stderr, 3 it returned where the reference raised; a sweep that found 2 or 3 says so whatever else it
-compared);
+message or in stderr, 3 it returned where the reference raised, 4 it wrote to stderr in a run where the reference
+raised nothing and wrote nothing there; a sweep that found 2 or more says so whatever else it compared);
 ``UNFINISHED``: the score where a run of the reference did not complete (None: no score, no verdict). Training's
 check scores 1.0 where nothing was compared and gives no verdict where the reference did not finish; validation's
 scores are :class:`verifier.answers_alike.Answered`'s."""
@@ -140,11 +140,14 @@ MISENDED_SCORE = 0.375
 """Validation's check's score where its runs compared no value, and the text ended some call otherwise than the
 reference: it returned where the reference raised, raised another exception or a message not alike, or wrote to
 stderr otherwise (since 1.45)."""
-VALIDATION_ENDINGS = (UNCOMPARED_SCORE, ENDED_SCORE, MISENDED_SCORE, MISENDED_SCORE)
-"""Validation's scores where no value was compared (``check_source``'s ``endings``)."""
-TRAINING_ENDINGS = (1.0, 1.0, 1.0, 0.0)
+VALIDATION_ENDINGS = (UNCOMPARED_SCORE, ENDED_SCORE, MISENDED_SCORE, MISENDED_SCORE, 0.0)
+"""Validation's scores where no value was compared (``check_source``'s ``endings``). Why stderr where the reference
+was silent answers otherwise (0.0, since 1.46): a case is excused where it ended some call otherwise only if the
+right program carrying its marks would have been (:mod:`verifier.sinking_marks`), and in a run where the reference
+raised nothing and wrote nothing that program shows nothing; the session-54 review's ``HA`` wrote to stderr there."""
+TRAINING_ENDINGS = (1.0, 1.0, 1.0, 0.0, 1.0)
 """Training's: a text that returned where the reference raised answered otherwise, where no run compared a value
-(since 1.45); every other ending is alike, as an honest verifier may accept another exception or message."""
+(since 1.45); every other ending is alike, as an honest verifier may accept another exception, message or stderr."""
 
 
 def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, str] | None = None,
@@ -157,8 +160,9 @@ def check_source(runs: Sequence[list], reference_code: str, names: Mapping[str, 
     to sweep: replay as many of ``runs`` as the call's time allows, passing over a run the reference or the text did
     not finish (validation's sweep of the runs past its draw, where only "otherwise" counts), and the scores where
     no run compared a value, by how the text ended the calls (``endings``: nothing showed how, alike, otherwise in
-    its exception, message or stderr, returned where the reference raised; None: ``nothing`` for each)."""
-    endings = tuple(endings) if endings is not None else (nothing,) * 4
+    its exception, message or stderr, returned where the reference raised, wrote to stderr where the reference was
+    silent; None: ``nothing`` for each)."""
+    endings = tuple(endings) if endings is not None else (nothing,) * 5
     return CHECK.format(runs=json.dumps(list(runs)), cut=len(reference_code) + 1, budget=CHECK_BUDGET_S,
                         names=dict(names or {}), sweep=sweep, endings=list(endings),
                         unfinished=unfinished, rel_tol=ANSWERS_REL_TOL, max_steps=max_steps)

@@ -43,6 +43,11 @@ _UNLIKE = {
                         "case ends some call otherwise than the reference: it returns where the reference raises, "
                         "raises another exception or message (or exits with another status), or writes to stderr "
                         "otherwise"),
+    Answered.MISENDED_UNSHOWN: (
+        "no call of the reference the verifier made of it or of the case returned a value, and the case ends some "
+        "call otherwise than the reference, but no run drawn for the check showed how the reference ended a call "
+        "(a raise, stderr), or some of the verifier's requests were left out of its records: the reference's program "
+        "carrying its marks could not be told to end its calls as the reference does either"),
     Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
                           "the verifier made of it or of the case: nothing tells whether the case answers it as the "
                           "reference does"),
@@ -90,7 +95,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                        answered_alike: Callable[[str, Sequence[ScoreResult], Sequence[tuple[str, ScoreResult]],
                                                  Sequence[ScoreResult]], Answered],
                        program: bool, carried_paid: Callable[[str], float | None] = lambda _: None,
-                       marks_blamed: Blamer = not_asked) -> CheckResult:
+                       marks_blamed: Blamer = not_asked, ceiling: float = 1.0) -> CheckResult:
     """The ``failure_cases`` verdict on a failure case's copies, given the check ``passed`` on the failure cases and
     their twins: a call of a copy that ended as ``invalid`` or ``error`` is a fault (as a failure case's is); a copy
     paid in full more than ``margin`` above the case as written rejects as ``failure_case_passes`` unless the case
@@ -103,7 +108,9 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     case as written (``carried_paid``: its score, None where the marks could not be carried); where it ended some
     call otherwise (``Answered.MISENDED``, since 1.46), only where that holds too and some of its marks alone sink
     the reference and the case without them, its other marks kept, was paid in full (``marks_blamed``:
-    :func:`verifier.sinking_marks.blamed`); else ``passed``. ``program``: whether the reference is a program
+    :func:`verifier.sinking_marks.blamed`); else ``passed``. ``ceiling``: the most the reference carrying the marks
+    may be paid, whatever the case was (validation's fail threshold, since 1.46: the margin stacked on a case paid
+    0.494 let a verifier pay that right program 0.52, over the threshold, the session-54 review's ``HC``). ``program``: whether the reference is a program
     (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
     failure case's does.
 
@@ -149,7 +156,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                                [r for p, r in pairs if p.label == copy])
         case = next(p.response for p, _ in pairs if p.label == written)
         carried = carried_paid(case) if alike in (Answered.ENDED, Answered.MISENDED) else None
-        sinks = carried is not None and carried - before <= margin
+        sinks = carried is not None and carried - before <= margin and carried <= ceiling
         if alike is Answered.ENDED and sinks:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "

@@ -95,9 +95,10 @@ def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> flo
     return _scores(pool, verifier, [carried(reference, case)])[0]
 
 
-def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float) -> MarksBlamed:
+def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float,
+           ceiling: float = 1.0) -> MarksBlamed:
     """Which of ``case``'s marks sink ``reference`` (each carried alone, paid no more than ``before`` plus
-    ``margin``; a comment the reference holds gives the reference back, and is not asked), and whether ``case``
+    ``margin``, nor more than ``ceiling``: validation's fail threshold; a comment the reference holds gives the reference back, and is not asked), and whether ``case``
     without them, its other marks kept, was paid at least 1.0 minus ``margin`` (built on its copy without marks,
     :func:`verifier.unmarked.unmarked`: the copy validation paid in full may be the one carrying the validator's
     comment, the session-54 read's ``F1``)."""
@@ -111,7 +112,8 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     alone = [carried(reference, case, keep={index}, prose=False) if index != PROSE else
              _framed_by_prose(reference, case) for index in units]
     scores = _scores(pool, verifier, alone)
-    sinking = tuple(index for index, score in zip(units, scores) if score is not None and score - before <= margin)
+    sinking = tuple(index for index, score in zip(units, scores)
+                    if score is not None and score - before <= margin and score <= ceiling)
     if not sinking:
         return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=len(units))
     named = tuple(texts[index] if index != PROSE else PROSE_NAME for index in sinking)

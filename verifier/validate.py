@@ -247,7 +247,8 @@ class Validator:
                 done["failure_cases"] = check_failure_copy(pairs, cfg.mutant_margin, done["failure_cases"], partial(
                     answers_alike, self._pool, spec.reference, rng), is_program(spec.reference),
                     partial(carried_paid, self._pool, spec.verifier, spec.reference),
-                    partial(blamed, self._pool, spec.verifier, spec.reference, margin=cfg.mutant_margin))
+                    partial(blamed, self._pool, spec.verifier, spec.reference, margin=cfg.mutant_margin,
+                            ceiling=cfg.fail_threshold), ceiling=cfg.fail_threshold)
             done["mutants"] = check_code_size(spec.reference) or check_mutants(pairs, cfg.mutant_margin)
             done["trivial"] = checks.check_trivial(pairs, primary, cfg.trivial_threshold)
         done["budget"] = checks.check_budget(pairs, cfg.call_budget_s * 1000)

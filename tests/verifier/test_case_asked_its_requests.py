@@ -371,4 +371,4 @@ def test_nothing_recorded_of_the_reference_is_unknown():
 
 def test_trainings_check_compares_every_run_and_pays_nothing_compared_in_full():
     source = check_source([[[["negatives", [[1]], {}]], ""]], "x = 1")
-    assert "UNFINISHED = None\n" in source and "ENDINGS = [1.0, 1.0, 1.0, 1.0]\n" in source
+    assert "UNFINISHED = None\n" in source and "ENDINGS = [1.0, 1.0, 1.0, 1.0, 1.0]\n" in source

@@ -1,5 +1,6 @@
-"""How the answers checks read a run that compared no value (validator 1.45): the checking verifier's ``ending``,
-its runs stood in for.
+"""How the answers checks read a run that compared no value (validator 1.45; 1.46: stderr where the reference was
+silent, and a case ended otherwise where no drawn run showed how the reference ended, or records were left out):
+the checking verifier's ``ending``, its runs stood in for, and the verdict ``answers_alike`` draws from its scores.
 
 Validation's check tells a case that ended every call as the reference did (``ENDED``: each raise of the reference an
 exception of the same type and a message alike, ``SystemExit`` with the same status, stderr alike) from one that
@@ -12,10 +13,15 @@ accepted any answer there.
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 
 import pytest
 
+from check_pools import Scoring, record, recorded
+from negatives_task import BODY, MARK
+from task_bank.validation import Outcome, ScoreResult
+from verifier.answers_alike import CHECKED_RUNS, Answered, answers_alike
 from verifier.answers_check import (ENDED_SCORE, MISENDED_SCORE, TRAINING_ENDINGS, UNCOMPARED_SCORE,
                                     VALIDATION_ENDINGS, check_source)
 
@@ -111,3 +117,43 @@ def test_a_sweep_passes_over_a_run_whose_process_the_sandbox_could_not_start():
                 detail="the sandbox could not start a response process (process limit)")
     assert _score([(_run(6), lost), (_run(6), _run(6))], sweep=True) == 1.0
     assert _score([(_run(6), lost)]) == 0.0
+
+
+def test_stderr_where_the_reference_was_silent_answers_otherwise():
+    """Since 1.46 (the session-54 review's ``HA``): there the right program carrying the case's marks shows nothing,
+    so a case that ended otherwise there is not excused by its marks."""
+    assert _score([(_run(None, None), _run(None, None, stderr="warning\n"))]) == 0.0
+    assert _score([(_run(None, None), _run(None, None, stderr="warning\n"))], TRAINING_ENDINGS) == 1.0
+
+
+class _DrawnSwept(Scoring):
+    """A pool that scores the drawn checking calls ``drawn`` and the swept ones ``swept``."""
+
+    def __init__(self, drawn: float, swept: float) -> None:
+        super().__init__(drawn)
+        self.swept = swept
+
+    def score_batch(self, items, run_env=None):
+        return [ScoreResult(outcome=Outcome.SCORED, score=self.swept if "SWEEP = True" in source else self.score)
+                for source, _ in items]
+
+
+def _answered(pool, runs: int, dropped: int = 0) -> Answered:
+    case = MARK + "def negatives(xs):\n    return None\n"
+    return answers_alike(pool, MARK + BODY, random.Random(0), case, [recorded(record([1]), dropped=dropped)],
+                         [(case, recorded(*(record([-n]) for n in range(1, runs + 1))))])
+
+
+def test_a_case_ended_otherwise_in_a_drawn_run_is_misended():
+    assert _answered(_DrawnSwept(MISENDED_SCORE, UNCOMPARED_SCORE), CHECKED_RUNS + 40) is Answered.MISENDED
+
+
+def test_a_case_ended_otherwise_only_in_a_swept_run_where_no_drawn_one_showed_an_ending_is_unshown():
+    """Since 1.46 (the session-54 review's ``HG``): the drawn runs tell "alike", the sweep only "otherwise"; where no
+    drawn run showed how the reference ended a call, the right program carrying the marks would compare nothing."""
+    assert _answered(_DrawnSwept(UNCOMPARED_SCORE, MISENDED_SCORE), CHECKED_RUNS + 40) is Answered.MISENDED_UNSHOWN
+
+
+def test_a_case_ended_otherwise_where_records_were_left_out_is_unshown():
+    """Since 1.46 (the session-54 review's ``HB``): the right program would be ``PARTIAL``."""
+    assert _answered(_DrawnSwept(MISENDED_SCORE, MISENDED_SCORE), 3, dropped=1) is Answered.MISENDED_UNSHOWN

@@ -130,23 +130,23 @@ def test_a_case_with_more_marks_than_are_asked_is_not_asked():
     assert found.blame is Blame.TOO_MANY and pool.texts == []
 
 
-def _copy_paid() -> list[tuple[Probe, ScoreResult]]:
+def _copy_paid(case: float = 0.0) -> list[tuple[Probe, ScoreResult]]:
     def scored(label, kind, score):
         return Probe(kind=kind, label=label, response="x"), ScoreResult(outcome=Outcome.SCORED, score=score,
                                                                         ran_response=True)
-    return [scored("reference", ProbeKind.REFERENCE, 1.0), scored("failure_cases[0]", ProbeKind.FAILURE_CASE, 0.0),
+    return [scored("reference", ProbeKind.REFERENCE, 1.0), scored("failure_cases[0]", ProbeKind.FAILURE_CASE, case),
             scored("failure_cases[0]" + UNMARKED_SUFFIX, ProbeKind.UNMARKED, 1.0)]
 
 
-def _misended(carried: float, blame: MarksBlamed, asked: list | None = None):
-    pairs = _copy_paid()
+def _misended(carried: float, blame: MarksBlamed, asked: list | None = None, case: float = 0.0):
+    pairs = _copy_paid(case)
 
     def marks_blamed(*args):
         (asked if asked is not None else []).append(args)
         return blame
     return check_failure_copy(pairs, 0.05, check_failure_cases(pairs, pairs, 0.5),
                               lambda case, references, asked, paid: Answered.MISENDED, True, lambda _: carried,
-                              marks_blamed)
+                              marks_blamed, ceiling=0.5)
 
 
 def test_a_case_whose_marks_could_not_be_carried_says_so():
@@ -174,3 +174,17 @@ def test_the_marks_are_not_asked_one_by_one_where_all_of_them_do_not_sink_the_re
     result = _misended(1.0, MarksBlamed(blame=Blame.MARKS, rest=1.0), asked)
     assert result.passed is False and asked == []
     assert "the reference carrying its comments and docstrings was paid more than it" in result.detail
+
+
+def test_the_reference_carrying_the_marks_paid_over_the_fail_threshold_does_not_sink():
+    """The session-54 review's ``HC``: the case paid 0.494, the reference carrying its ``TODO`` 0.52, within the
+    margin of it, yet a pass."""
+    asked: list = []
+    result = _misended(0.52, MarksBlamed(blame=Blame.MARKS, rest=1.0), asked, case=0.494)
+    assert result.passed is False and asked == []
+
+
+def test_a_mark_paid_over_the_fail_threshold_carried_alone_does_not_sink():
+    pool = Judge(lambda text: 0.52 if "TODO" in text else 1.0)
+    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
+    assert blamed(pool, "verifier", REFERENCE, case, 0.494, 0.05, ceiling=0.5).blame is Blame.NO_MARK_SINKS
