@@ -110,9 +110,9 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     the reference and the case without them, its other marks kept, was paid in full (``marks_blamed``:
     :func:`verifier.sinking_marks.blamed`); else ``passed``. ``ceiling``: the most the reference carrying the marks
     may be paid, whatever the case was (validation's fail threshold, since 1.46: the margin stacked on a case paid
-    0.494 let a verifier pay that right program 0.52, over the threshold, the session-54 review's ``HC``). ``program``: whether the reference is a program
-    (:func:`verifier.commented.is_program`). A copy's call that ended without a score counts as failing, as a
-    failure case's does.
+    0.494 let a verifier pay that right program 0.52, over the threshold, the session-54 review's ``HC``).
+    ``program``: whether the reference is a program (:func:`verifier.commented.is_program`). A copy's call that ended
+    without a score counts as failing, as a failure case's does.
 
     Why the answers: an honest verifier of a task about the text of code (no ``TODO`` left, lines of at most 60
     characters, ASCII only, no commented-out code) fails a right program whose comment breaks the rule, and pays its
@@ -169,8 +169,8 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                 f"; {written} {shown} scored {after:g} against {before:g}; it ends some of the verifier's requests "
                 f"otherwise than the reference (no call returned a value), yet the reference carrying its comments "
                 f"and docstrings scored {carried:g}, the reference carrying {_named(blame.named)} alone no more than "
-                f"{before + margin:g}, and {written} without {'it' if len(blame.named) == 1 else 'them'} (its other "
-                f"marks kept) {blame.rest:g} (what it fails by is its text)")})
+                f"{min(before + margin, ceiling):g}, and {written} without {'it' if len(blame.named) == 1 else 'them'} "
+                f"(its other marks kept) {blame.rest:g} (what it fails by is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (
@@ -205,7 +205,8 @@ def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
     if blame is None:
         return (", and its comments and docstrings could not be carried onto the reference (or the verifier gave "
                 "that text no score)" if carried is None else
-                ", and the reference carrying its comments and docstrings was paid more than it")
+                f", and the reference carrying its comments and docstrings was paid {carried:g}, more than it (or "
+                f"than the fail threshold)")
     them = "it" if len(blame.named) == 1 else "them"
     if blame.blame is Blame.REST_FAILS:
         return (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the case without "

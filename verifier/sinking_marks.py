@@ -98,8 +98,9 @@ def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> flo
 def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float,
            ceiling: float = 1.0) -> MarksBlamed:
     """Which of ``case``'s marks sink ``reference`` (each carried alone, paid no more than ``before`` plus
-    ``margin``, nor more than ``ceiling``: validation's fail threshold; a comment the reference holds gives the reference back, and is not asked), and whether ``case``
-    without them, its other marks kept, was paid at least 1.0 minus ``margin`` (built on its copy without marks,
+    ``margin``, nor more than ``ceiling``: validation's fail threshold; a comment the reference holds gives the
+    reference back, and is not asked), and whether ``case`` without them, its other marks kept, was paid at least
+    1.0 minus ``margin`` (built on its copy without marks,
     :func:`verifier.unmarked.unmarked`: the copy validation paid in full may be the one carrying the validator's
     comment, the session-54 read's ``F1``)."""
     texts = mark_texts(case)

@@ -173,7 +173,7 @@ def test_the_marks_are_not_asked_one_by_one_where_all_of_them_do_not_sink_the_re
     asked: list = []
     result = _misended(1.0, MarksBlamed(blame=Blame.MARKS, rest=1.0), asked)
     assert result.passed is False and asked == []
-    assert "the reference carrying its comments and docstrings was paid more than it" in result.detail
+    assert "the reference carrying its comments and docstrings was paid 1, more than it" in result.detail
 
 
 def test_the_reference_carrying_the_marks_paid_over_the_fail_threshold_does_not_sink():
