@@ -30,8 +30,8 @@ import tokenize
 from collections.abc import Collection
 from typing import NamedTuple
 
-from verifier.response_code import char_column, code_spans, parser_lines, whole_code
-from verifier.unmarked import bare_code, bare_string, framed_as, has_marks, statement_bodies
+from verifier.response_code import char_column, parser_lines, whole_code
+from verifier.unmarked import bare_code, bare_string, framed_as, framed_by, has_marks, lf, statement_bodies
 
 __all__ = ["carried", "comments_of", "mark_texts"]
 
@@ -47,7 +47,7 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
     ``keep``: only the marks of these indices (:func:`mark_texts`; all where None); ``prose``: whether the prose
     around the case's code is kept around the reference's (without it, code framed as :func:`framed_as` frames it).
     Why the choice: :mod:`verifier.sinking_marks` asks which of a case's marks alone sink the reference."""
-    ref_code, case_code = (whole_code(text).replace("\r\n", "\n").replace("\r", "\n") for text in (reference, case))
+    ref_code, case_code = (lf(whole_code(text)) for text in (reference, case))
     if not has_marks(case_code):
         return None
     try:
@@ -57,20 +57,10 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
             return None
     except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
         return None
-    spans = code_spans(case, len(case))
-    if not spans:
-        return None
-    before, after = case[:spans[0][0]], case[spans[-1][1]:]
-    if not before.strip() and not after.strip():
-        return code
     if not prose:
         framed = framed_as(case, code)
         return framed if bare_code(framed) == program else None
-    fenced = after.lstrip().startswith("`")  # (prose after unfenced code keeps a blank line before it: without one
-    # the reference's code was read up to its first blank line only, and a call of what followed failed: the
-    # session-53 read; so the framed text is checked again)
-    framed = before + code + ("" if fenced else "\n") + after.lstrip("\r\n")
-    return framed if bare_code(framed) == program else None
+    return framed_by(case, code, program)
 
 
 class _Mark(NamedTuple):
@@ -84,7 +74,7 @@ class _Mark(NamedTuple):
 def comments_of(reference: str) -> set[str]:
     """The comments the code of ``reference`` holds (none where it does not tokenize): carried again, they would
     double (the session-53 review's ``H10a``); carried alone, they give the reference back."""
-    code = whole_code(reference).replace("\r\n", "\n").replace("\r", "\n")
+    code = lf(whole_code(reference))
     try:
         return {token.string for token in tokenize.generate_tokens(io.StringIO(code).readline)
                 if token.type == tokenize.COMMENT}
@@ -95,7 +85,7 @@ def comments_of(reference: str) -> set[str]:
 def mark_texts(case: str) -> list[str]:
     """The marks the code of ``case`` holds, as written: its comments, then its bare strings (in :func:`_marks`'
     order, which numbers them for :func:`carried`'s ``keep``); [] where it does not parse."""
-    code = whole_code(case).replace("\r\n", "\n").replace("\r", "\n")
+    code = lf(whole_code(case))
     try:
         comments = [token.string for token in tokenize.generate_tokens(io.StringIO(code).readline)
                     if token.type == tokenize.COMMENT]

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from task_bank.validation import Outcome
 from verifier.carried_marks import carried, comments_of, mark_texts
 from verifier.response_code import code_spans, whole_code
-from verifier.unmarked import bare_code, unmarked
+from verifier.unmarked import bare_code, framed_by, lf, unmarked
 from verifier.weak_requests import Scoring
 
 __all__ = ["MAX_MARKS", "PROSE", "PROSE_NAME", "Blame", "Blamer", "MarksBlamed", "blamed", "carried_paid",
@@ -152,13 +152,8 @@ def _has_prose(case: str) -> bool:
 def _framed_by_prose(text: str, case: str) -> str | None:
     """``text``'s code (a reference's, or a copy's: no mark of the case) framed by ``case``'s prose; None where the
     framed text's code is not ``text``'s program."""
-    spans = code_spans(case, len(case))
-    code = whole_code(text).rstrip("\r\n") + "\n"
-    if not spans or not code.strip():
-        return None
-    before, after = case[:spans[0][0]], case[spans[-1][1]:]
-    framed = before + code + ("" if after.lstrip().startswith("`") else "\n") + after.lstrip("\r\n")
-    return framed if bare_code(framed) == bare_code(code) else None
+    code = lf(whole_code(text)).rstrip("\n") + "\n"
+    return framed_by(case, code, bare_code(code)) if code.strip() else None
 
 
 Blamer = Callable[[str, float], MarksBlamed]

@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 
 from verifier.response_code import MAX_CHARS, char_column, code_spans, parser_lines, whole_code
 
-__all__ = ["bare_code", "bare_string", "case_to_copy", "framed_as", "has_marks", "kept_layout", "least_alike",
-           "statement_bodies", "unmarked"]
+__all__ = ["bare_code", "bare_string", "case_to_copy", "framed_as", "framed_by", "has_marks", "kept_layout",
+           "least_alike", "lf", "statement_bodies", "unmarked"]
 
 
 def bare_code(text: str) -> str | None:
@@ -56,7 +56,7 @@ def kept_layout(code: str) -> str | None:
     Why not :func:`bare_code`'s layout: ``ast.unparse`` writes every program one way (single quotes, no blank lines,
     its own spacing), which programs people and policies write seldom are; the session-46 review's ``x1`` was honest
     on texts in that layout and on marked ones, and paid every other program 1.0."""
-    code = _lf(code)
+    code = lf(code)
     tree = _stripped_tree(code)
     if tree is None or not tree.body:
         return None
@@ -83,7 +83,7 @@ def kept_layout(code: str) -> str | None:
 def has_marks(text: str) -> bool:
     """Whether the code of ``text`` holds a comment or a statement that is a bare string (a docstring, or one under
     ``else:`` or ``finally:``): something its author wrote that the program does not run."""
-    code = _lf(whole_code(text))
+    code = lf(whole_code(text))
     try:
         return any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(code).readline)) \
             or any(bare_string(statement) for node in ast.walk(ast.parse(code)) for body in statement_bodies(node)
@@ -142,6 +142,22 @@ def framed_as(text: str, code: str) -> str:
     spans = code_spans(text, len(text))
     bare = len(spans) == 1 and not text[:spans[0][0]].strip() and not text[spans[0][1]:].strip()
     return f"{code}\n" if bare else f"```python\n{code}\n```\n"
+
+
+def framed_by(case: str, code: str, program: str | None) -> str | None:
+    """``code`` framed by the prose around ``case``'s code (bare where it has none); None where ``case`` holds no
+    code, or the framed text's code is not ``program`` (compared without marks)."""
+    spans = code_spans(case, len(case))
+    if not spans:
+        return None
+    before, after = case[:spans[0][0]], case[spans[-1][1]:]
+    if not before.strip() and not after.strip():
+        return code
+    fenced = after.lstrip().startswith("`")  # (prose after unfenced code keeps a blank line before it: without one
+    # the reference's code was read up to its first blank line only, and a call of what followed failed: the
+    # session-53 read; so the framed text is checked again)
+    framed = before + code + ("" if fenced else "\n") + after.lstrip("\r\n")
+    return framed if bare_code(framed) == program else None
 
 
 def bare_string(statement: ast.AST) -> bool:
@@ -240,7 +256,8 @@ def statement_bodies(node: ast.AST) -> list[list[ast.stmt]]:
             if isinstance(body, list) and body and isinstance(body[0], ast.stmt)]
 
 
-def _lf(code: str) -> str:
+def lf(code: str) -> str:
+    """``code`` with every line break a ``\\n`` (``tokenize`` splits lines at ``\\n`` only)."""
     return code.replace("\r\n", "\n").replace("\r", "\n")
 
 
