@@ -107,7 +107,8 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
     case's comments and docstrings (:func:`verifier.carried_marks.carried`) was paid no more than ``margin`` above the
     case as written (``carried_paid``: its score, None where the marks could not be carried); where it ended some
     call otherwise (``Answered.MISENDED``, since 1.46), only where that holds too and some of its marks alone sink
-    the reference and the case without them, its other marks kept, was paid in full (``marks_blamed``:
+    the reference (or, since 1.47, only together) and the case without them, its other marks kept, was paid in full
+    (with any one of those that sink it only together back, too; ``marks_blamed``:
     :func:`verifier.sinking_marks.blamed`); else ``passed``. ``ceiling``: the most the reference carrying the marks
     may be paid, whatever the case was (validation's fail threshold, since 1.46: the margin stacked on a case paid
     0.494 let a verifier pay that right program 0.52, over the threshold, the session-54 review's ``HC``).
@@ -168,9 +169,11 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}; it ends some of the verifier's requests "
                 f"otherwise than the reference (no call returned a value), yet the reference carrying its comments "
-                f"and docstrings scored {carried:g}, the reference carrying {_named(blame.named)} alone no more than "
-                f"{min(before + margin, ceiling):g}, and {written} without {'it' if len(blame.named) == 1 else 'them'} "
-                f"(its other marks kept) {blame.rest:g} (what it fails by is its text)")})
+                f"and docstrings scored {carried:g}, the reference carrying {_named(blame.named, blame.together)} no "
+                f"more than {min(before + margin, ceiling):g}, and {written} without "
+                f"{'it' if len(blame.named) == 1 else 'them'} (its other marks kept) {_paid(blame.rest)}" + (
+                    ", and as much with any one of them back" if blame.together else "") +
+                " (what it fails by is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and " + (
@@ -190,12 +193,20 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                               f"{why}: {_PAY_BY_DEEDS}")
 
 
-def _named(marks: tuple[str, ...]) -> str:
-    """The marks, as written (each cut at 60 characters; the prose named, not quoted), for a detail."""
+def _named(marks: tuple[str, ...], together: bool = False) -> str:
+    """The marks, as written (each cut at 60 characters; the prose named, not quoted), alone or ``together``, for a
+    detail."""
     shown = [mark if mark == PROSE_NAME else repr(mark if len(mark) <= 60 else mark[:57] + "...")
              for mark in marks[:3]]
-    return ("the mark " if len(marks) == 1 else "each of the marks ") + ", ".join(shown) + (
-        f" (and {len(marks) - 3} more)" if len(marks) > 3 else "")
+    return ("the mark " if len(marks) == 1 else "the marks " if together else "each of the marks ") + ", ".join(
+        shown) + (f" (and {len(marks) - 3} more)" if len(marks) > 3 else "") + (
+        " together (no one of them alone)" if together else " alone")
+
+
+def _paid(score: float | None) -> str:
+    """A score for a detail; a blame's score is None only where no call scored (never formatted as a number: the
+    session-54 review's ``F1`` crashed the validator so)."""
+    return "no score" if score is None else f"{score:g}"
 
 
 def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
@@ -209,13 +220,18 @@ def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
                 f"than the fail threshold)")
     them = "it" if len(blame.named) == 1 else "them"
     if blame.blame is Blame.REST_FAILS:
-        return (f"; {_named(blame.named)} alone makes the verifier pay the reference as little, but the case without "
-                f"{them} (its other marks kept) scored {blame.rest:g}: what it fails by is not only its text")
+        return (f"; {_named(blame.named, blame.together)} makes the verifier pay the reference as little, but the "
+                f"case without {them} (its other marks kept) scored {_paid(blame.rest)}: what it fails by is not only its "
+                f"text")
+    if blame.blame is Blame.PART_FAILS:
+        return (f"; {_named(blame.named, True)} makes the verifier pay the reference as little, but the case "
+                f"without them carrying one of them back (its other marks kept) scored {_paid(blame.rest)}: what it fails "
+                f"by is not only its text")
     if blame.blame is Blame.NO_MARK_SINKS:
-        return (", and no comment, docstring or text around its code alone makes the verifier pay the reference as "
-                "little (or the verifier gave it no score)")
+        return (", and no comment, docstring or text around its code, alone or with the others, makes the verifier "
+                "pay the reference as little (or the verifier gave it no score)")
     if blame.blame is Blame.TOO_MANY:
         return f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one"
     if blame.blame is Blame.UNCARRIED:
-        return ", and the case without the marks that alone sink the reference could not be made or scored"
+        return ", and the case without the marks that sink the reference could not be made or scored"
     return ""

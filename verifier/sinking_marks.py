@@ -12,7 +12,10 @@ texts and paying unmarked ones 1.0, failed a case wrong by its messages and carr
 reference carrying that ``TODO`` too. Here each mark is asked alone: the marks that alone sink the reference (paid
 no more than the case plus the margin) are the case's fault by its text, and the case without them, its other marks
 kept, must be paid in full. ``H9``'s case without its ``TODO`` still holds its author's mark, and that verifier pays
-the wrong program carrying it as little as the case.
+the wrong program carrying it as little as the case. Marks that sink the reference only together (a counting rule:
+"at most three comments", and the case holds four; the session-54 review's ``N19``) are blamed together since 1.47:
+those of them none of which is needless, and the case without them must then be paid in full with each of them back
+too, so that no mark of its author's hides among them.
 
 What this does not close: a case whose only marks are those that sink it (its copy is then the case without them);
 a verifier honest on its author's marked texts that fails one only for a mark its author never leaves on a right
@@ -23,7 +26,8 @@ exception's type only), whose wrong case differs by its messages and carries a `
 admitted; no other probe changes a message (the mutants change no string).
 
 Cost: a verifier call for each mark the reference lacks, and for the prose (one batch), and one for the case without
-the marks that sink the reference; a case with over :data:`MAX_MARKS` of them is not asked (and not excused).
+the marks that sink the reference; where none sinks it alone, a call for all of them and a call more for each (one
+after another), and one for each of those found to sink it together; a case with over :data:`MAX_MARKS` of them is not asked (and not excused).
 """
 
 from __future__ import annotations
@@ -57,7 +61,8 @@ class Blame(Enum):
 
     MARKS = "marks"  # some marks alone sink the reference, and the case without them was paid in full
     REST_FAILS = "rest_fails"  # the case without the marks that sink the reference was paid less than in full
-    NO_MARK_SINKS = "no_mark_sinks"  # no mark alone sinks the reference
+    PART_FAILS = "part_fails"  # marks that sink it only together: the rest carrying one of them paid less than in full
+    NO_MARK_SINKS = "no_mark_sinks"  # no mark sinks the reference, alone or with the others
     TOO_MANY = "too_many"  # more than MAX_MARKS marks: not asked
     UNCARRIED = "uncarried"  # the marks could not be carried, or the case without some could not be made or scored
     NOT_ASKED = "not_asked"  # the validation did not ask (a unit check's default)
@@ -65,8 +70,10 @@ class Blame(Enum):
 
 class MarksBlamed(BaseModel):
     """Which marks of a case sink the reference (``sinking``: by :func:`verifier.carried_marks.mark_texts`'s index,
-    the prose around the code as :data:`PROSE`; ``named``: as written, the prose as :data:`PROSE_NAME`), of how many
-    asked (``marks``), and what the case without them was paid (``rest``; None where not scored)."""
+    the prose around the code as :data:`PROSE`; ``named``: as written, the prose as :data:`PROSE_NAME`; ``together``:
+    only together, none alone), of how many asked (``marks``), and what the case without them was paid (``rest``;
+    for :attr:`Blame.PART_FAILS`, the least the case without them carrying one of them back was paid; None where not
+    scored)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -75,6 +82,7 @@ class MarksBlamed(BaseModel):
     sinking: tuple[int, ...] = ()
     named: tuple[str, ...] = ()
     rest: float | None = None
+    together: bool = False
 
     @property
     def excused(self) -> bool:
@@ -102,7 +110,10 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     reference back, and is not asked), and whether ``case`` without them, its other marks kept, was paid at least
     1.0 minus ``margin`` (built on its copy without marks,
     :func:`verifier.unmarked.unmarked`: the copy validation paid in full may be the one carrying the validator's
-    comment, the session-54 read's ``F1``)."""
+    comment, the session-54 read's ``F1``). Where no mark alone sinks it, the marks that sink it together, none
+    needless (:func:`_needed`), and then the case without them must be paid in full carrying any one of them back too
+    (since 1.47: a verifier honest only on texts carrying its author's mark would otherwise find that mark among them
+    where the author counted it with the rest, and the case without them paid in full)."""
     texts = mark_texts(case)
     known = comments_of(reference)
     asked = [index for index, text in enumerate(texts) if text not in known]
@@ -110,23 +121,47 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     units = asked + ([PROSE] if prose else [])
     if len(units) > MAX_MARKS:
         return MarksBlamed(blame=Blame.TOO_MANY, marks=len(units))
-    alone = [carried(reference, case, keep={index}, prose=False) if index != PROSE else
-             _framed_by_prose(reference, case) for index in units]
+    alone = [_carrying(reference, case, {index}) for index in units]
     scores = _scores(pool, verifier, alone)
-    sinking = tuple(index for index, score in zip(units, scores)
-                    if score is not None and score - before <= margin and score <= ceiling)
+
+    def sinks(score: float | None) -> bool:
+        return score is not None and score - before <= margin and score <= ceiling
+    sinking = tuple(index for index, score in zip(units, scores) if sinks(score))
+    together = not sinking and len(units) > 1
+    if together:
+        sinking = _needed(lambda marks: sinks(_scores(pool, verifier, [_carrying(reference, case, marks)])[0]),
+                          units)
     if not sinking:
         return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=len(units))
     named = tuple(texts[index] if index != PROSE else PROSE_NAME for index in sinking)
-    kept, prose_kept = set(range(len(texts))) - set(sinking), prose and PROSE not in sinking
+    kept = (set(range(len(texts))) | ({PROSE} if prose else set())) - set(sinking)
     copy = unmarked(case)
-    text = None if copy is None else carried(copy, case, keep=kept, prose=prose_kept) if kept else \
-        _framed_by_prose(copy, case) if prose_kept else copy
-    rest = _scores(pool, verifier, [text])[0]
-    if rest is None:
-        return MarksBlamed(blame=Blame.UNCARRIED, marks=len(units), sinking=sinking, named=named)
-    return MarksBlamed(blame=Blame.MARKS if rest >= 1.0 - margin else Blame.REST_FAILS, marks=len(units),
-                       sinking=sinking, named=named, rest=rest)
+    # with marks that sink only together, the case without them, each carried back alone (the rest's others kept)
+    parts = [kept | {index} for index in sinking] if together else []
+    paid = _scores(pool, verifier, [None if copy is None else _carrying(copy, case, marks, base=True)
+                                    for marks in [kept, *parts]])
+    rest, *back = paid
+    found = {"marks": len(units), "sinking": sinking, "named": named, "together": together}
+    if rest is None or None in back:
+        return MarksBlamed(blame=Blame.UNCARRIED, **found)
+    part = min(back, default=1.0)
+    blame = Blame.REST_FAILS if rest < 1.0 - margin else Blame.PART_FAILS if part < 1.0 - margin else Blame.MARKS
+    return MarksBlamed(blame=blame, rest=rest if blame is not Blame.PART_FAILS else part, **found)
+
+
+def _needed(sink: Callable[[set[int]], bool], units: list[int]) -> tuple[int, ...]:
+    """Marks that sink the reference together, none of them needless (each left out in turn, in the case's order,
+    and kept out where the others still sink it; none where all of them do not): a counting rule ("at most three
+    comments") fails four comments, and no one of them (the session-54 review's ``N19``). A call each, one after
+    another: which to leave out next depends on what the last one was paid."""
+    if not sink(set(units)):
+        return ()
+    needed = list(units)
+    for unit in units:
+        trial = [index for index in needed if index != unit]
+        if trial and sink(set(trial)):
+            needed = trial
+    return tuple(needed)
 
 
 def _scores(pool: Scoring, verifier: str, texts: list[str | None]) -> list[float | None]:
@@ -154,6 +189,16 @@ def _framed_by_prose(text: str, case: str) -> str | None:
     framed text's code is not ``text``'s program."""
     code = lf(whole_code(text)).rstrip("\n") + "\n"
     return framed_by(case, code, bare_code(code)) if code.strip() else None
+
+
+def _carrying(text: str, case: str, marks: set[int], base: bool = False) -> str | None:
+    """``text`` (the reference, or the case's copy without marks) carrying ``case``'s marks of these indices
+    (:data:`PROSE`: the prose around its code); with none, ``text`` itself where ``base``, else None (the reference
+    alone is no question: validation paid it already)."""
+    keep = marks - {PROSE}
+    if keep:
+        return carried(text, case, keep=keep, prose=PROSE in marks)
+    return _framed_by_prose(text, case) if PROSE in marks else text if base else None
 
 
 Blamer = Callable[[str, float], MarksBlamed]

@@ -83,8 +83,18 @@ NEAR_WRONG = REFERENCE.replace("raise ValueError(", "return (")
 """Wrong (returns its message where it must raise), a token from the reference."""
 
 
-def _task(verifier: str, cases: tuple[str, ...], mark: str = "") -> TaskSpec:
-    return TaskSpec(prompt=PROMPT, verifier=verifier, reference=mark + REFERENCE,
+COUNTED = PROMPT.replace("Leave no TODO comments.", "Write at most three comments.")
+COUNTING = ONE_RUN.replace('    if "TODO" in response:\n', '    if response.count("#") > 3:\n')
+"""Honest: a counting rule, which no one comment breaks (the session-54 review's ``N19``); the message is free."""
+
+
+def commented(program: str, *comments: str) -> str:
+    """``program`` with these comments on lines of their own at the top of its function."""
+    return program.replace("(name):\n", "(name):\n" + "".join(f"    {comment}\n" for comment in comments))
+
+
+def _task(verifier: str, cases: tuple[str, ...], mark: str = "", prompt: str = PROMPT) -> TaskSpec:
+    return TaskSpec(prompt=prompt, verifier=verifier, reference=mark + REFERENCE,
                     failure_cases=tuple(mark + case for case in cases))
 
 
@@ -146,3 +156,29 @@ def test_a_case_failed_for_its_time_is_not_excused_where_the_reference_carrying_
     assert not report.admitted
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "the reference carrying its comments and docstrings scored 1: what it fails by is not its text" in detail
+
+
+@pytest.mark.sandbox
+def test_a_right_case_failed_for_its_count_of_comments_is_excused_by_them_together(pool):
+    """Since 1.47 (1.46 rejected it: no one comment sinks the reference): its four comments sink it together, and the
+    case without them, its copy, was paid in full."""
+    right = commented(REWORDED_WITH_TODO.replace("    # TODO: a clearer message\n", ""), "# one", "# two", "# three",
+                      "# four")
+    report = validated(pool, _task(COUNTING, (right, SHORT_ONLY), prompt=COUNTED), 0)
+    assert report.admitted, report.reasons
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "together (no one of them alone)" in detail
+
+
+@pytest.mark.sandbox
+def test_a_wrong_case_whose_authors_mark_is_counted_among_comments_that_sink_only_together_is_not_excused(pool):
+    """A verifier honest on its author's marked texts, with a counting rule; its wrong case's last comment is its
+    author's mark, among those that sink the reference together, and the case without them is paid in full: with
+    that one back it is paid as little as the case."""
+    verifier = PAYS_UNMARKED.replace('        return 0.0\n', '        return 0.0\n    if response.count("#") > 3:\n'
+                                     '        return 0.0\n', 1)
+    wrong = commented(SHORT_ONLY, "# one", "# two", "# three", "# four", MARKED.strip())
+    report = validated(pool, _task(verifier, (wrong, MARKED + SHORT_ONLY.replace("< 3", "< 2")), prompt=COUNTED), 0)
+    assert not report.admitted
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "carrying one of them back" in detail

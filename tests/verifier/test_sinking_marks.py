@@ -1,5 +1,6 @@
 """Which of a failure case's marks make a verifier fail it (validator 1.46): each mark carried alone onto the
-reference, and the case without those that sink it, its other marks kept. The verifier here is a judge of the text,
+reference, and the case without those that sink it, its other marks kept; where none sinks it alone, those that sink it
+together (1.47). The verifier here is a judge of the text,
 passed in as a fake pool; ``tests/verifier/test_case_of_none_returning_function.py`` runs the real sandbox."""
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ def honest_on_marked(text: str) -> float:
     return 1.0
 
 
-def _blamed(judge, case: str):
+def _blamed(judge, case: str, reference: str = AUTHOR + REFERENCE):
     pool = Judge(judge)
-    return blamed(pool, "verifier", AUTHOR + REFERENCE, case, judge(case), 0.05), pool
+    return blamed(pool, "verifier", reference, case, judge(case), 0.05), pool
 
 
 def test_a_todo_that_alone_sinks_the_reference_and_is_the_cases_only_fault_is_blamed():
@@ -70,9 +71,48 @@ def test_a_case_still_failed_without_its_sinking_marks_is_not_excused():
     assert found.blame is Blame.REST_FAILS and found.rest == 0.2 and not found.excused
 
 
-def test_marks_that_sink_the_reference_only_together_are_not_blamed():
-    case = REWORDED.replace("    if", "    # TODO: a clearer message\n    # FIXME: unicode\n    if")
-    found, _ = _blamed(lambda text: 0.0 if "TODO" in text and "FIXME" in text else 1.0, case)
+def at_most_three_comments(text: str) -> float:
+    """Honest: a counting rule, which no one comment breaks (the session-54 review's ``N19``); the message is free."""
+    return 0.0 if text.count("#") > 3 else 1.0
+
+
+def counted_and_honest_on_marked(text: str) -> float:
+    """At most three comments, and ``H9``'s rule: honest on its author's marked texts, 1.0 to the rest."""
+    if text.count("#") > 3:
+        return 0.0
+    return honest_on_marked(text)
+
+
+def commented(program: str, *comments: str) -> str:
+    """``program`` with these comments on lines of their own before its ``if``."""
+    return program.replace("    if", "".join(f"    {comment}\n" for comment in comments) + "    if")
+
+
+def test_marks_that_sink_the_reference_only_together_are_blamed_together():
+    found, _ = _blamed(at_most_three_comments, commented(REWORDED, "# one", "# two", "# three", "# four"), REFERENCE)
+    assert found.blame is Blame.MARKS and found.together and found.sinking == (0, 1, 2, 3)
+
+
+def test_a_mark_the_others_sink_the_reference_without_stays_in_the_case_without_them():
+    case = commented(REWORDED, "# one", "# two", "# three", "# four", "# five")
+    found, pool = _blamed(at_most_three_comments, case, REFERENCE)
+    assert found.blame is Blame.MARKS and found.sinking == (1, 2, 3, 4) and "# one" in pool.texts[-5]
+
+
+def test_an_authors_mark_counted_among_the_marks_that_sink_only_together_is_found_by_carrying_each_back():
+    case = commented(REWORDED, "# one", "# two", "# three", "# four", AUTHOR.strip())
+    found, _ = _blamed(counted_and_honest_on_marked, case, REFERENCE)
+    assert found.blame is Blame.PART_FAILS and found.rest == 0.2 and not found.excused
+
+
+def test_an_authors_mark_not_needed_to_sink_the_reference_together_fails_the_case_without_them():
+    case = commented(REWORDED, AUTHOR.strip(), "# one", "# two", "# three", "# four")
+    found, _ = _blamed(counted_and_honest_on_marked, case, REFERENCE)
+    assert found.blame is Blame.REST_FAILS and found.sinking == (1, 2, 3, 4) and found.rest == 0.2
+
+
+def test_marks_that_do_not_sink_the_reference_even_together_are_not_blamed():
+    found, _ = _blamed(lambda text: 1.0 if "bad username" in text else 0.0, commented(REWORDED, "# one", "# two"))
     assert found.blame is Blame.NO_MARK_SINKS
 
 
@@ -161,9 +201,17 @@ def test_a_case_that_ends_a_call_otherwise_is_excused_where_its_marks_are_blamed
     assert result.passed and "the mark '# TODO' alone" in result.detail
 
 
-@pytest.mark.parametrize("blame", [Blame.REST_FAILS, Blame.NO_MARK_SINKS, Blame.TOO_MANY, Blame.UNCARRIED])
+def test_marks_blamed_together_are_named_together():
+    result = _misended(0.0, MarksBlamed(blame=Blame.MARKS, marks=4, sinking=(0, 1, 2, 3), together=True, rest=1.0,
+                                        named=("# one", "# two", "# three", "# four")))
+    assert result.passed and "'# three' (and 1 more) together (no one of them alone)" in result.detail
+    assert "as much with any one of them back" in result.detail
+
+
+@pytest.mark.parametrize("blame", [Blame.REST_FAILS, Blame.PART_FAILS, Blame.NO_MARK_SINKS, Blame.TOO_MANY,
+                                   Blame.UNCARRIED])
 def test_a_case_that_ends_a_call_otherwise_is_not_excused_where_its_marks_are_not_all_it_fails_by(blame):
-    rest = 0.2 if blame is Blame.REST_FAILS else None
+    rest = 0.2 if blame in (Blame.REST_FAILS, Blame.PART_FAILS) else None
     result = _misended(0.0, MarksBlamed(blame=blame, marks=13, sinking=(0,), named=("# TODO",), rest=rest))
     assert result.passed is False and result.reason == "failure_case_passes"
     assert "ends some call otherwise than the reference" in result.detail
@@ -188,3 +236,17 @@ def test_a_mark_paid_over_the_fail_threshold_carried_alone_does_not_sink():
     pool = Judge(lambda text: 0.52 if "TODO" in text else 1.0)
     case = REWORDED.replace("    if", "    # TODO: a clearer message\n    if")
     assert blamed(pool, "verifier", REFERENCE, case, 0.494, 0.05, ceiling=0.5).blame is Blame.NO_MARK_SINKS
+
+
+@pytest.mark.parametrize("blame", [Blame.REST_FAILS, Blame.PART_FAILS, Blame.MARKS])
+def test_a_blame_whose_calls_gave_no_score_is_told_without_a_number(blame):
+    """The session-54 review's ``F1``: a detail formatted a missing score, and the validator raised."""
+    result = _misended(0.0, MarksBlamed(blame=blame, marks=2, sinking=(0,), named=("# TODO",)))
+    assert "no score" in result.detail
+
+
+def test_a_case_holding_over_twice_what_a_counting_rule_allows_is_not_excused():
+    """Its marks without those that sink the reference, with one of them back, break the rule themselves: the price
+    of carrying each back (docs/SPEC.md, 1.47)."""
+    found, _ = _blamed(at_most_three_comments, commented(REWORDED, *(f"# c{n}" for n in range(7))), REFERENCE)
+    assert found.blame is Blame.PART_FAILS
