@@ -203,6 +203,11 @@ def _named(marks: tuple[str, ...], together: bool = False) -> str:
         " together (no one of them alone)" if together else " alone")
 
 
+def _make(blame: MarksBlamed) -> str:
+    """The verb for :func:`_named`'s marks: one mark, or each of several alone, "makes"; several together "make"."""
+    return "make" if blame.together and len(blame.named) > 1 else "makes"
+
+
 def _paid(score: float | None) -> str:
     """A score for a detail; a blame's score is None only where no call scored (never formatted as a number: the
     session-54 review's ``F1`` crashed the validator so)."""
@@ -219,14 +224,11 @@ def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
                 f", and the reference carrying its comments and docstrings was paid {carried:g}, more than it (or "
                 f"than the fail threshold)")
     them = "it" if len(blame.named) == 1 else "them"
-    if blame.blame is Blame.REST_FAILS:
-        return (f"; {_named(blame.named, blame.together)} makes the verifier pay the reference as little, but the "
-                f"case without {them} (its other marks kept) scored {_paid(blame.rest)}: what it fails by is not only its "
-                f"text")
-    if blame.blame is Blame.PART_FAILS:
-        return (f"; {_named(blame.named, True)} makes the verifier pay the reference as little, but the case "
-                f"without them carrying one of them back (its other marks kept) scored {_paid(blame.rest)}: what it fails "
-                f"by is not only its text")
+    if blame.blame in (Blame.REST_FAILS, Blame.PART_FAILS):
+        without = f"without {them}" + (" carrying one of them back" if blame.blame is Blame.PART_FAILS else "")
+        return (f"; {_named(blame.named, blame.together)} {_make(blame)} the verifier pay the reference as little, "
+                f"but the case {without} (its other marks kept) scored {_paid(blame.rest)}: what it fails by is not "
+                f"only its text")
     if blame.blame is Blame.NO_MARK_SINKS:
         return (", and no comment, docstring or text around its code, alone or with the others, makes the verifier "
                 "pay the reference as little (or the verifier gave it no score)")

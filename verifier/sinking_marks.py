@@ -27,7 +27,8 @@ admitted; no other probe changes a message (the mutants change no string).
 
 Cost: a verifier call for each mark the reference lacks, and for the prose (one batch), and one for the case without
 the marks that sink the reference; where none sinks it alone, a call for all of them and a call more for each (one
-after another), and one for each of those found to sink it together; a case with over :data:`MAX_MARKS` of them is not asked (and not excused).
+after another), and one for each of those found to sink it together; a case with over :data:`MAX_MARKS` of them is
+not asked (and not excused).
 """
 
 from __future__ import annotations
