@@ -153,7 +153,9 @@ def answers_alike(pool: Scoring, reference: str, rng: random.Random, program: st
         if first in found:
             return first
     shown = any(_found(result) in (Answered.ENDED, Answered.MISENDED) for result in results[:drawn])
-    for alike in (Answered.ALIKE, Answered.MISENDED, Answered.ENDED):
+    # a call ended otherwise outweighs a value answered alike in another run (since 1.47: the session-52 review's
+    # ``H6`` asked a helper's value once, and its wrong case, which misraised in every other run, was found alike)
+    for alike in (Answered.MISENDED, Answered.ALIKE, Answered.ENDED):
         if alike in found:
             if alike is Answered.MISENDED and (left_out or not shown):
                 return Answered.MISENDED_UNSHOWN

@@ -26,7 +26,7 @@ from negatives_task import BODY, LAST_FUNCTION, MARK, X2, excused_by_its_text, h
 from task_bank.spec import TaskSpec
 from task_bank.validation import Outcome, ScoreResult
 from verifier.answers_alike import CHECKED_RUNS, Answered, answers_alike, reference_calls
-from verifier.answers_check import UNCOMPARED_SCORE, UNFINISHED_SCORE, check_source
+from verifier.answers_check import ENDED_SCORE, MISENDED_SCORE, UNCOMPARED_SCORE, UNFINISHED_SCORE, check_source
 
 REFERENCE = MARK + BODY
 BALANCED = [[-1, 5], [3, -1, -1, 8], [], [0, 7, -1]]
@@ -272,8 +272,9 @@ def test_each_replayed_run_is_checked_in_a_call_of_its_own():
 @pytest.mark.parametrize(("scores", "answered"), [
     ((1.0, 0.0, UNFINISHED_SCORE), Answered.OTHERWISE), ((1.0, UNFINISHED_SCORE, None), Answered.UNFINISHED),
     ((1.0, None, UNCOMPARED_SCORE), Answered.UNKNOWN), ((UNCOMPARED_SCORE, 1.0, 1.0), Answered.ALIKE),
-    ((UNCOMPARED_SCORE,) * 3, Answered.UNCOMPARED)],
-    ids=["otherwise-first", "then-unfinished", "then-no-verdict", "alike-where-one-compared", "nothing-compared"])
+    ((UNCOMPARED_SCORE,) * 3, Answered.UNCOMPARED), ((1.0, MISENDED_SCORE, ENDED_SCORE), Answered.MISENDED)],
+    ids=["otherwise-first", "then-unfinished", "then-no-verdict", "alike-where-one-compared", "nothing-compared",
+         "ended-otherwise-where-one-compared"])
 def test_the_runs_verdicts_add_up_to_the_cases(scores, answered):
     assert _answered(ScoredPerRun(*scores), asked=[(CASE, recorded(record([2]), record([3])))]) is answered
 

@@ -182,3 +182,43 @@ def test_a_wrong_case_whose_authors_mark_is_counted_among_comments_that_sink_onl
     assert not report.admitted
     detail = next(c.detail for c in report.checks if c.name == "failure_cases")
     assert "carrying one of them back" in detail
+
+
+HELPED_REFERENCE = REFERENCE + "\n\ndef normalize(name):\n    return name.strip().lower()\n"
+HELPED_PAYS = PAYS_UNMARKED.replace(NEAR % (MARKED + REFERENCE), NEAR % (MARKED + HELPED_REFERENCE)).replace(
+    "    run = run_response(",
+    "    helped = run_response(response, calls=[('normalize', [' AbC '])], timeout=1.0).calls[0]\n"
+    "    run = run_response(", 1).replace(
+    "return sum(right(c, n)", "return (helped.ok and helped.value == 'abc') * sum(right(c, n)")
+"""Hostile (the session-52 review's ``H6``): as ``PAYS_UNMARKED``, its honest part asking a helper's value first."""
+
+
+@pytest.mark.sandbox
+def test_a_wrong_case_that_answers_a_value_alike_and_ends_a_call_otherwise_is_not_found_alike(pool):
+    """Since 1.47 (1.46 found it alike, and admitted it): a value answered alike in one run does not outweigh a call
+    ended otherwise in another."""
+    helper = "\n\ndef normalize(name):\n    return name.strip().lower()\n"
+    prompt = PROMPT.replace("Write `check_username(name)`",
+                            "Write `normalize(name)` (name stripped and lower-cased) and `check_username(name)`")
+    cases = (MARKED + SHORT_ONLY + helper, MARKED + SHORT_ONLY.replace("< 3", "< 2") + helper)
+    report = validated(pool, TaskSpec(prompt=prompt, verifier=HELPED_PAYS, reference=MARKED + HELPED_REFERENCE,
+                                      failure_cases=cases), 0)
+    assert not report.admitted
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "ends some call otherwise than the reference" in detail
+
+
+@pytest.mark.sandbox
+def test_a_right_case_that_answers_a_value_alike_and_words_a_message_otherwise_is_excused_by_its_todo(pool):
+    """Its ``TODO`` alone sinks the reference, as where no value is asked (since 1.47 found so, not alike)."""
+    helper = "\n\ndef normalize(name):\n    return name.strip().lower()\n"
+    verifier = ONE_RUN.replace("    run = run_response(",
+                               "    if run_response(response, calls=[('normalize', [' AbC '])], timeout=1.0)"
+                               ".calls[0].value != 'abc':\n        return 0.0\n    run = run_response(")
+    prompt = PROMPT.replace("Write `check_username(name)`",
+                            "Write `normalize(name)` (name stripped and lower-cased) and `check_username(name)`")
+    report = validated(pool, TaskSpec(prompt=prompt, verifier=verifier, reference=HELPED_REFERENCE,
+                                      failure_cases=(REWORDED_WITH_TODO + helper, SHORT_ONLY + helper)), 0)
+    assert report.admitted, report.reasons
+    detail = next(c.detail for c in report.checks if c.name == "failure_cases")
+    assert "the reference carrying the mark '# TODO: a clearer message' alone no more than" in detail
