@@ -1,7 +1,7 @@
 """The reference carrying a failure case's comments and docstrings (all, or those chosen), as text: the program
 validation scores (:mod:`verifier.sinking_marks`) where a case's copy without them was paid in full, and no call the
 verifier made returned a value (since 1.45: the case ended every call as the reference did, ``Answered.ENDED``;
-since 1.46 also some call otherwise, ``Answered.MISENDED``, each mark alone too).
+since 1.46 also some call otherwise, ``Answered.MISENDED``, each mark alone too, and since 1.47 marks chosen together).
 
 Why: such a case answers as the reference does in all a verifier can read of a run (its calls' exceptions and
 messages, stdout and stderr), so an honest verifier pays it less only for its text (a ``TODO``), and then pays the
@@ -46,7 +46,8 @@ def carried(reference: str, case: str, keep: Collection[int] | None = None, pros
     reference shares a line with code, or the result is not the reference's program (compared without marks).
     ``keep``: only the marks of these indices (:func:`mark_texts`; all where None); ``prose``: whether the prose
     around the case's code is kept around the reference's (without it, code framed as :func:`framed_as` frames it).
-    Why the choice: :mod:`verifier.sinking_marks` asks which of a case's marks alone sink the reference."""
+    Why the choice: :mod:`verifier.sinking_marks` asks which of a case's marks sink the reference, alone or
+    together."""
     ref_code, case_code = (lf(whole_code(text)) for text in (reference, case))
     if not has_marks(case_code):
         return None

@@ -172,7 +172,7 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                 f"and docstrings scored {carried:g}, the reference carrying {_named(blame.named, blame.together)} no "
                 f"more than {min(before + margin, ceiling):g}, and {written} without "
                 f"{'it' if len(blame.named) == 1 else 'them'} (its other marks kept) {_paid(blame.rest)}" + (
-                    ", and as much with any one of them back" if blame.together else "") +
+                    f", and at least {1.0 - margin:g} with any one of them back" if blame.together else "") +
                 " (what it fails by is its text)")})
         if alike in (Answered.ALIKE, Answered.UNKNOWN):
             return passed.model_copy(update={"detail": passed.detail + (
@@ -225,15 +225,16 @@ def _unblamed(blame: MarksBlamed | None, carried: float | None) -> str:
                 f"than the fail threshold)")
     them = "it" if len(blame.named) == 1 else "them"
     if blame.blame in (Blame.REST_FAILS, Blame.PART_FAILS):
-        without = f"without {them}" + (" carrying one of them back" if blame.blame is Blame.PART_FAILS else "")
+        part = blame.blame is Blame.PART_FAILS
         return (f"; {_named(blame.named, blame.together)} {_make(blame)} the verifier pay the reference as little, "
-                f"but the case {without} (its other marks kept) scored {_paid(blame.rest)}: what it fails by is not "
-                f"only its text")
+                f"but the case without {them}{' carrying one of them back' if part else ''} (its other marks kept) "
+                f"scored {_paid(blame.back if part else blame.rest)}: what it fails by is not only its text")
     if blame.blame is Blame.NO_MARK_SINKS:
         return (", and no comment, docstring or text around its code, alone or with the others, makes the verifier "
                 "pay the reference as little (or the verifier gave it no score)")
     if blame.blame is Blame.TOO_MANY:
         return f", and it holds {blame.marks} marks, over the {MAX_MARKS} validation asks one by one"
     if blame.blame is Blame.UNCARRIED:
-        return ", and the case without the marks that sink the reference could not be made or scored"
+        return (", and the case without the marks that sink the reference (or with one of them back) could not be "
+                "made or scored")
     return ""

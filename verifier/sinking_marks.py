@@ -15,9 +15,12 @@ kept, must be paid in full. ``H9``'s case without its ``TODO`` still holds its a
 the wrong program carrying it as little as the case. Marks that sink the reference only together (a counting rule:
 "at most three comments", and the case holds four; the session-54 review's ``N19``) are blamed together since 1.47:
 those of them none of which is needless, and the case without them must then be paid in full with each of them back
-too, so that no mark of its author's hides among them.
+too, so that a mark of its author's found among them is told by the verifier paying the wrong program carrying it as
+little as the case (a verifier keyed on two marks of its author's, both among them, is not told so: the same verifier
+with a right case carrying the same marks was admitted by 1.46, the gap below).
 
-What this does not close: a case whose only marks are those that sink it (its copy is then the case without them);
+What this does not close: a case whose only marks, or only marks its author keys its verifier on, are among those
+that sink it (the case without them is then paid as its copy);
 a verifier honest on its author's marked texts that fails one only for a mark its author never leaves on a right
 program. Neither admits more than the same verifier with a right case carrying the same marks, which 1.45 admitted
 already: the failure-copy check sees a verifier's treatment of wrong programs only through the cases its author
@@ -62,7 +65,8 @@ class Blame(Enum):
 
     MARKS = "marks"  # some marks alone sink the reference, and the case without them was paid in full
     REST_FAILS = "rest_fails"  # the case without the marks that sink the reference was paid less than in full
-    PART_FAILS = "part_fails"  # marks that sink it only together: the rest carrying one of them paid less than in full
+    PART_FAILS = "part_fails"  # marks that sink it only together: the case without them carrying one of them back
+    # was paid less than in full
     NO_MARK_SINKS = "no_mark_sinks"  # no mark sinks the reference, alone or with the others
     TOO_MANY = "too_many"  # more than MAX_MARKS marks: not asked
     UNCARRIED = "uncarried"  # the marks could not be carried, or the case without some could not be made or scored
@@ -72,8 +76,8 @@ class Blame(Enum):
 class MarksBlamed(BaseModel):
     """Which marks of a case sink the reference (``sinking``: by :func:`verifier.carried_marks.mark_texts`'s index,
     the prose around the code as :data:`PROSE`; ``named``: as written, the prose as :data:`PROSE_NAME`; ``together``:
-    only together, none alone), of how many asked (``marks``), and what the case without them was paid (``rest``;
-    for :attr:`Blame.PART_FAILS`, the least the case without them carrying one of them back was paid; None where not
+    only together, none alone), of how many asked (``marks``), what the case without them was paid (``rest``), and,
+    for marks that sink it together, the least it was paid carrying one of them back (``back``; each None where not
     scored)."""
 
     model_config = ConfigDict(frozen=True)
@@ -84,6 +88,7 @@ class MarksBlamed(BaseModel):
     named: tuple[str, ...] = ()
     rest: float | None = None
     together: bool = False
+    back: float | None = None
 
     @property
     def excused(self) -> bool:
@@ -139,28 +144,31 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     copy = unmarked(case)
     # with marks that sink only together, the case without them, each carried back alone (the rest's others kept)
     parts = [kept | {index} for index in sinking] if together else []
-    paid = _scores(pool, verifier, [None if copy is None else _carrying(copy, case, marks, base=True)
-                                    for marks in [kept, *parts]])
-    rest, *back = paid
-    found = {"marks": len(units), "sinking": sinking, "named": named, "together": together}
+    rest, *back = _scores(pool, verifier, [None if copy is None else _carrying(copy, case, marks, base=True)
+                                           for marks in [kept, *parts]])
+    found = {"marks": len(units), "sinking": sinking, "named": named, "together": together, "rest": rest,
+             "back": min(back) if back and None not in back else None}
     if rest is None or None in back:
         return MarksBlamed(blame=Blame.UNCARRIED, **found)
-    part = min(back, default=1.0)
-    blame = Blame.REST_FAILS if rest < 1.0 - margin else Blame.PART_FAILS if part < 1.0 - margin else Blame.MARKS
-    return MarksBlamed(blame=blame, rest=rest if blame is not Blame.PART_FAILS else part, **found)
+    blame = (Blame.REST_FAILS if rest < 1.0 - margin else
+             Blame.PART_FAILS if back and min(back) < 1.0 - margin else Blame.MARKS)
+    return MarksBlamed(blame=blame, **found)
 
 
 def _needed(sink: Callable[[set[int]], bool], units: list[int]) -> tuple[int, ...]:
-    """Marks that sink the reference together, none of them needless (each left out in turn, in the case's order,
-    and kept out where the others still sink it; none where all of them do not): a counting rule ("at most three
-    comments") fails four comments, and no one of them (the session-54 review's ``N19``). A call each, one after
-    another: which to leave out next depends on what the last one was paid."""
+    """Marks that sink the reference together, none of them needless (each left out in turn, in
+    :func:`verifier.carried_marks.mark_texts`' order, comments then strings, the prose last, and kept out where the
+    others still sink it; none where all of them do not): a counting rule ("at most three comments") fails four
+    comments, and no one of them (the session-54 review's ``N19``). A call each, one after another: which to leave
+    out next depends on what the last one was paid; never down to a single mark, which the caller found sinks
+    nothing alone. "None needless" holds for a rule that a mark more never makes pay more (a count); a call
+    without a score keeps the mark left out in (it tells nothing, as for a mark alone)."""
     if not sink(set(units)):
         return ()
     needed = list(units)
     for unit in units:
         trial = [index for index in needed if index != unit]
-        if trial and sink(set(trial)):
+        if len(trial) > 1 and sink(set(trial)):
             needed = trial
     return tuple(needed)
 

@@ -11,7 +11,9 @@ reference carrying the case's mark in full. Honest tasks of this kind, rejected 
 where the case words its messages as the reference does: their verifiers fail the case for a ``TODO``, and fail the
 reference carrying it too (docs/SPEC.md, 1.45). Since 1.46 a case that ends some call otherwise (another message
 or exception type, a return where the reference raises) is excused where some of its marks alone sink the reference
-and the case without them, its other marks kept, is paid in full (:mod:`verifier.sinking_marks`).
+and the case without them, its other marks kept, is paid in full (:mod:`verifier.sinking_marks`); since 1.47 marks
+that sink it only together (a count of comments) too, and a call ended otherwise outweighs a value answered alike in
+another run.
 """
 
 from __future__ import annotations
