@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from task_bank.validation import CheckResult, ScoreResult
 from verifier.answers_alike import Answered
 from verifier.checks import PROBE_FAULTS, fault_detail, fault_reason
-from verifier.sinking_marks import MAX_MARKS, PROSE_NAME, Blame, Blamer, MarksBlamed, not_asked
+from verifier.sinking_marks import MAX_MARKS, PROSE_NAME, Blame, Blamer, MarksBlamed, not_asked, sinks
 from verifier.checks_probes import COMMENTED_SUFFIX, FAILURE_LABEL, MUTANT_LABEL, UNMARKED_SUFFIX, Probe, ProbeKind
 
 __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
@@ -35,17 +35,16 @@ __all__ = ["check_failure_copy", "check_mutant_copy", "unmarked_paid_more"]
 _PAY_BY_DEEDS = ("the verifier pays a program by the comments and docstrings around its code (its author's, none, or "
                  "others), and may pay a policy's programs, which carry none of its author's, otherwise; pay every "
                  "program by what it does")
+_MISENDED = ("no call of the reference the verifier made of it or of the case returned a value, and the case ends "
+             "some call otherwise than the reference")
 _UNLIKE = {
     Answered.OTHERWISE: "it answers the verifier's requests of the reference, or of it, otherwise than the reference",
     Answered.UNCOMPARED: ("the reference, asked the verifier's requests of it and of the case, returned nothing and "
                           "printed nothing: nothing tells whether the case answers as the reference does"),
-    Answered.MISENDED: ("no call of the reference the verifier made of it or of the case returned a value, and the "
-                        "case ends some call otherwise than the reference: it returns where the reference raises, "
-                        "raises another exception or message (or exits with another status), or writes to stderr "
-                        "otherwise"),
+    Answered.MISENDED: (_MISENDED + ": it returns where the reference raises, raises another exception or message (or "
+                        "exits with another status), or writes to stderr otherwise"),
     Answered.MISENDED_UNSHOWN: (
-        "no call of the reference the verifier made of it or of the case returned a value, and the case ends some "
-        "call otherwise than the reference, but no run drawn for the check showed how the reference ended a call "
+        _MISENDED + ", but no run drawn for the check showed how the reference ended a call "
         "(a raise, stderr), or some of the verifier's requests were left out of its records: the reference's program "
         "carrying its marks could not be told to end its calls as the reference does either"),
     Answered.UNFINISHED: ("the reference did not complete, within the check's time (a run in a call of its own), a run "
@@ -157,14 +156,14 @@ def check_failure_copy(pairs: Sequence[tuple[Probe, ScoreResult]], margin: float
                                [r for p, r in pairs if p.label == copy])
         case = next(p.response for p, _ in pairs if p.label == written)
         carried = carried_paid(case) if alike in (Answered.ENDED, Answered.MISENDED) else None
-        sinks = carried is not None and carried - before <= margin and carried <= ceiling
-        if alike is Answered.ENDED and sinks:
+        sunk = sinks(carried, before, margin, ceiling)
+        if alike is Answered.ENDED and sunk:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}, and ends the verifier's requests of the "
                 f"reference and of it as the reference does (its exceptions, their messages, its output; no call "
                 f"returned a value), and the reference carrying its comments and docstrings scored {carried:g} (what "
                 f"it fails by is its text)")})
-        blame = marks_blamed(case, before) if alike is Answered.MISENDED and sinks else None
+        blame = marks_blamed(case, before) if alike is Answered.MISENDED and sunk else None
         if blame is not None and blame.excused:
             return passed.model_copy(update={"detail": passed.detail + (
                 f"; {written} {shown} scored {after:g} against {before:g}; it ends some of the verifier's requests "

@@ -49,7 +49,7 @@ from verifier.unmarked import bare_code, framed_by, lf, unmarked
 from verifier.weak_requests import Scoring
 
 __all__ = ["MAX_MARKS", "PROSE", "PROSE_NAME", "Blame", "Blamer", "MarksBlamed", "blamed", "carried_paid",
-           "not_asked"]
+           "not_asked", "sinks"]
 
 MAX_MARKS = 12
 """The most marks (comments the reference lacks, docstrings, and the prose around the code, counted one) a case may
@@ -109,6 +109,13 @@ def carried_paid(pool: Scoring, verifier: str, reference: str, case: str) -> flo
     return _scores(pool, verifier, [carried(reference, case)])[0]
 
 
+def sinks(score: float | None, before: float, margin: float, ceiling: float) -> bool:
+    """Whether the reference carrying some of a case's marks, paid ``score``, was paid as little as the case (paid
+    ``before``): no more than ``margin`` above it, nor more than ``ceiling`` (validation's fail threshold, since 1.46:
+    the session-54 review's ``HC`` stacked the margin over it); a call without a score sinks nothing (``H11``)."""
+    return score is not None and score - before <= margin and score <= ceiling
+
+
 def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: float, margin: float,
            ceiling: float = 1.0) -> MarksBlamed:
     """Which of ``case``'s marks sink ``reference`` (each carried alone, paid no more than ``before`` plus
@@ -127,16 +134,12 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     units = asked + ([PROSE] if prose else [])
     if len(units) > MAX_MARKS:
         return MarksBlamed(blame=Blame.TOO_MANY, marks=len(units))
-    alone = [_carrying(reference, case, {index}) for index in units]
-    scores = _scores(pool, verifier, alone)
-
-    def sinks(score: float | None) -> bool:
-        return score is not None and score - before <= margin and score <= ceiling
-    sinking = tuple(index for index, score in zip(units, scores) if sinks(score))
+    scores = _scores(pool, verifier, [_carrying(reference, case, {index}) for index in units])
+    sinking = tuple(index for index, score in zip(units, scores) if sinks(score, before, margin, ceiling))
     together = not sinking and len(units) > 1
     if together:
-        sinking = _needed(lambda marks: sinks(_scores(pool, verifier, [_carrying(reference, case, marks)])[0]),
-                          units)
+        sinking = _needed(lambda marks: sinks(_scores(pool, verifier, [_carrying(reference, case, marks)])[0],
+                                              before, margin, ceiling), units)
     if not sinking:
         return MarksBlamed(blame=Blame.NO_MARK_SINKS, marks=len(units))
     named = tuple(texts[index] if index != PROSE else PROSE_NAME for index in sinking)
@@ -146,12 +149,13 @@ def blamed(pool: Scoring, verifier: str, reference: str, case: str, before: floa
     parts = [kept | {index} for index in sinking] if together else []
     rest, *back = _scores(pool, verifier, [None if copy is None else _carrying(copy, case, marks, base=True)
                                            for marks in [kept, *parts]])
+    least = None if None in back else min(back, default=None)
     found = {"marks": len(units), "sinking": sinking, "named": named, "together": together, "rest": rest,
-             "back": min(back) if back and None not in back else None}
+             "back": least}
     if rest is None or None in back:
         return MarksBlamed(blame=Blame.UNCARRIED, **found)
     blame = (Blame.REST_FAILS if rest < 1.0 - margin else
-             Blame.PART_FAILS if back and min(back) < 1.0 - margin else Blame.MARKS)
+             Blame.PART_FAILS if least is not None and least < 1.0 - margin else Blame.MARKS)
     return MarksBlamed(blame=blame, **found)
 
 
