@@ -72,8 +72,8 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []
-    for _ in range(MAX_NEAR_RUNS):
-        for calls, stdin, origin in called:
+    for round_ in range(MAX_NEAR_RUNS):
+        for position, (calls, stdin, origin) in enumerate(called):
             if len(found) >= MAX_NEAR_RUNS:
                 return found
             blank, even = not stdin.strip(), len(found) % 2 == 0
@@ -81,7 +81,9 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 near = _drawn_input(rng)
             else:
                 near = stdin if blank else near_stdin(stdin, inputs, rng)
-            found.append([[_near_call(call, rng, kept, items, varargs) for call in calls], near, origin])
+            more = (round_ + position) % 2 == 1  # (every other copy of each run, and every other run of a round:
+            # a ``*args`` function passed one argument more, an empty list an item, a flag turned; :func:`_near_in`)
+            found.append([[_near_call(call, rng, kept, items, varargs, more) for call in calls], near, origin])
     return found
 
 
@@ -114,27 +116,37 @@ def _argless(calls: list) -> bool:
     return not any(args or kwargs for _, args, kwargs in calls)
 
 
-def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str]) -> list:
+def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str],
+               more: bool) -> list:
     """A near copy of ``call``: every argument changed a little, what its place always had kept (``kept``, lists'
-    ``items`` by place); a function in ``varargs`` (defined with ``*args``) passed, half the time, one positional
-    argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)`` alone, of
-    ``total(*numbers)``, when no near run passed two numbers)."""
+    ``items`` by place); a function in ``varargs`` (defined with ``*args``) passed, where ``more`` (every other near
+    run), one positional argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)`` alone,
+    of ``total(*numbers)``, when no near run passed two numbers). Why not a coin flip per call, as until 1.47: all
+    eight near runs passed one number in 1 of 256 draws, and then ``max(args)`` answered every one as the sum did
+    and the weak task was admitted (a fresh-clone CI run of session 55 admitted it)."""
     name, args, kwargs = call
-    near = [_kept(_near_in(arg, rng, items[name, index]), kept[name, index], arg) for index, arg in enumerate(args)]
-    if name in varargs and args and rng.random() < 0.5:
+    near = [_kept(_near_in(arg, rng, items[name, index], more), kept[name, index], arg)
+            for index, arg in enumerate(args)]
+    if name in varargs and args and more:
         last = len(args) - 1
-        near.append(_kept(_near_in(args[last], rng, items[name, last]), kept[name, last], args[last]))
-    return [name, near, {key: _kept(_near_in(arg, rng, items[name, key]), kept[name, key], arg)
+        near.append(_kept(_near_in(args[last], rng, items[name, last], more), kept[name, last], args[last]))
+    return [name, near, {key: _kept(_near_in(arg, rng, items[name, key], more), kept[name, key], arg)
                          for key, arg in kwargs.items()}]
 
 
-def _near_in(value: object, rng: random.Random, items: list) -> object:
-    """``value`` changed a little (:func:`_near`), where an empty list gets a changed copy of an item of the lists
-    recorded in its place (``items``), if any, half the time. Why: an empty list given a ``0`` made a list of
-    records a list holding a number, which an honest reference raised on (session 31: two of 177 honest tasks,
-    ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its reference refusing such near calls)."""
-    if isinstance(value, list) and not value and items:
-        return [_near(rng.choice(items), rng, 1)] if rng.random() < 0.5 else []
+def _near_in(value: object, rng: random.Random, items: list, more: bool) -> object:
+    """``value`` changed a little (:func:`_near`), where an empty list gets, on every other near run (``more``), one
+    item: a changed copy of an item of the lists recorded in its place (``items``), or ``0`` where they held none.
+    Why a copy: an empty list given a ``0`` made a list of records a list holding a number, which an honest
+    reference raised on (session 31: two of 177 honest tasks, ``total_cost([])`` of a list of dicts, had a decoy
+    presumed wrong, its reference refusing such near calls). Why every other run, not a coin flip per list as until
+    1.47: all eight near runs kept ``[]`` in 1 of 256 draws, and then a verifier asking ``total([])`` alone, whose
+    decoys answer ``[]`` as the sum does, was admitted. A flag (``True`` or ``False``) is turned on those runs
+    alone, for the same reason."""
+    if isinstance(value, list) and not value:
+        return ([_near(rng.choice(items), rng, 1)] if items else [0]) if more else []
+    if isinstance(value, bool):
+        return value is not more
     return _near(value, rng)
 
 

@@ -164,6 +164,41 @@ def test_a_function_defined_with_star_args_is_passed_one_more_argument_on_some_n
     assert counts == {1, 2} and {len(run[0][0][1]) for run in near_runs(runs, 0)} == {1}
 
 
+
+def test_every_draw_passes_a_function_of_star_args_two_arguments_on_half_its_near_runs():
+    """A fresh-clone CI run of session 55: a coin flip per call left all eight near runs of ``total(7)`` passing one
+    number in 1 of 256 draws (seed 13), and ``max(args)`` answered every one as the sum did."""
+    runs = [[[["total", [7], {}]], ""]]
+    for seed in range(512):
+        assert sum(len(run[0][0][1]) == 2 for run in near_runs(runs, seed, frozenset({"total"}))) == MAX_NEAR_RUNS // 2
+
+
+
+def test_eight_recorded_runs_of_a_function_of_star_args_are_passed_one_argument_more_on_half_their_near_runs():
+    """Where the recorded runs fill the eight near runs in one round, every other one of them is grown."""
+    runs = [[[["total", [n], {}]], ""] for n in range(1, 9)]
+    assert sum(len(run[0][0][1]) == 2 for run in near_runs(runs, 0, frozenset({"total"}))) == MAX_NEAR_RUNS // 2
+
+def test_every_draw_gives_an_empty_list_an_item_on_half_its_near_runs():
+    """``total([])`` alone kept ``[]`` on all eight near runs in 1 of 230 draws, and the weak task was admitted."""
+    runs = [[[["total", [[]], {}]], ""]]
+    for seed in range(512):
+        assert sum(run[0][0][1] == [[0]] for run in near_runs(runs, seed)) == MAX_NEAR_RUNS // 2
+
+
+def test_an_empty_list_given_an_item_is_given_a_changed_copy_of_one_recorded_in_its_place():
+    """Session 31: a list of records given a ``0`` was refused by an honest reference."""
+    runs = [[[["cost", [[]], {}]], ""], [[["cost", [[{"price": 3}]], {}]], ""]]
+    filled = [run[0][0][1][0] for run in near_runs(runs, 0) if run[2] == 0 and run[0][0][1][0]]
+    assert filled and all(isinstance(item, dict) and set(item) == {"price"} for items in filled for item in items)
+
+
+def test_every_draw_turns_a_flag_on_half_its_near_runs():
+    """A flag tested as ``True`` alone stayed ``True`` on all eight near runs in 1 of 256 draws."""
+    runs = [[[["shout", ["hi", True], {}]], ""]]
+    for seed in range(512):
+        assert sum(run[0][0][1][1] is False for run in near_runs(runs, seed)) == MAX_NEAR_RUNS // 2
+
 def test_near_inputs_of_comma_separated_numbers_have_more_numbers_than_one_and_keep_the_commas():
     """Session 35's red-team (E6): ``7,`` was moved to one number, on which the first and the largest answer as the
     sum does."""
