@@ -12,50 +12,50 @@ a decoy right on every input of the task's kind is not found wrong on inputs of 
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections.abc import Sequence
 from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
+from verifier.near_values import invariants_of, kept_as, near_value
 from verifier.script_decoys import holds_number, near_stdin
 
 __all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
-"""Near runs of a task, at most: copies of its recorded runs in turn, each with every argument changed anew (as long
+"""Near runs of a task (more only where more recorded runs each call a name none before them did: one near copy
+of each, :func:`near_runs`): copies of its recorded runs in turn, each with every argument changed anew (as long
 as the recorded runs: they are bounded by :data:`verifier.recorded_runs.MAX_CALLS`). Why as many for one recorded run
 as for eight: a reference may refuse the near runs where its decoys differ (:mod:`verifier.weak_requests`), and the
 fewer near runs, the likelier a draw of only the others. Why no bound on their calls: red-team round 64 (C1) made one
 recorded run of 49 calls, 48 of names the reference never defined and then ``total([7])``, when the near runs
 stopped at the first run past 48 calls: there were none, and no decoy was wrong."""
-_COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
-_MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
 
 
 def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = frozenset()) -> list[list]:
-    """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the
-    decoys' check measures a near run's by) of the recorded runs that call functions, in turn (those that call a
-    name or pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session
-    35's red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of
-    every call changed a little (:func:`_near`), drawn from ``random.Random(seed)`` and the records alone:
-    :data:`MAX_NEAR_RUNS` runs. The trainer draws ``seed`` where no verifier can
-    read it: a reference that knew the near runs could search for records whose draw holds only runs it answers like
-    its decoys. A run's calls keep their order; its standard input is changed as a script's is (red-team round 62,
-    D2: a called ``main()`` read it, and an input kept as it was left nothing to compare). What every recorded
-    argument in one place (a name's n-th argument, or keyword) had in common is kept too (:func:`_kept`): a list
-    sorted or never empty, an integer never negative, a string never empty. Why: red-team round 61 (B2) had an
-    honest task whose lists were all sorted flagged at its first group: its ``min`` and ``max`` decoys, right on
-    every sorted list, answered the unsorted near runs otherwise. Where no run called a function (a script), the
-    near runs are its inputs with their numbers moved (:func:`_near_scripts`); beside runs that call functions, a
-    run that calls none is copied too where it had an input (red-team round 70, A4: a script tested on ``7``
-    alone, beside one ignored call, had no near copy). A function may read its input beside its arguments: every
-    other near run of a blank input is given a drawn one (:func:`_drawn_input`), and every one where its calls
-    pass no argument (round 69, A2c: ``main()`` on ten newlines alone had every near run the recorded one again,
-    and ``def main(): print(0)`` was paid; round 70, A2: an ignored input that held a number beside it must not
-    spare it); where no recorded input held a number, every other near run is drawn whatever its input. A
-    function in ``varargs`` (the reference defines it with ``*args``) may be passed one more positional argument
-    (:func:`_near_call`)."""
+    """Copies ``[calls, stdin, origin]`` (``origin``: the index in ``runs`` of the run copied, whose time the decoys'
+    check measures a near run's by) of the recorded runs that call functions, in turn (those that call a name or
+    pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session 35's
+    red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of every call
+    changed a little (:func:`verifier.near_values.near_value`), drawn from ``random.Random(seed)`` and the records
+    alone: :data:`MAX_NEAR_RUNS` runs, or one for each run that calls a name none before it did (:func:`_naming`).
+    The trainer draws ``seed`` where no verifier can read it: a reference that knew the near runs could search for
+    records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard
+    input is changed as a script's is (red-team round 62, D2: a called ``main()`` read it, and an input kept as it
+    was left nothing to compare). What every recorded argument in one place (a name's n-th argument, or keyword) had
+    in common is kept too (:func:`verifier.near_values.kept_as`): a list sorted or never empty, an integer never
+    negative, a string never empty. Why: red-team round 61 (B2) had an honest task whose lists were all sorted
+    flagged at its first group: its ``min`` and ``max`` decoys, right on every sorted list, answered the unsorted
+    near runs otherwise. Where no run called a function (a script), the near runs are its inputs with their numbers
+    moved (:func:`_near_scripts`); beside runs that call functions, a run that calls none is copied too where it had
+    an input (red-team round 70, A4: a script tested on ``7`` alone, beside one ignored call, had no near copy). A
+    function may read its input beside its arguments: every other near run of a blank input is given a drawn one
+    (:func:`_drawn_input`), and every one where its calls pass no argument (round 69, A2c: ``main()`` on ten
+    newlines alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; round 70, A2:
+    an ignored input that held a number beside it must not spare it); where no recorded input held a number, every
+    other near run is drawn whatever its input. A function in ``varargs`` (the reference defines it with ``*args``)
+    is passed one more positional argument, an empty list given an item and a flag turned, on the first near call
+    that holds each and every other one after (:func:`_growth`)."""
     rng = random.Random(seed)
     if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)
@@ -66,24 +66,25 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
         for name, args, kwargs in calls:
             for place, arg in [*enumerate(args), *kwargs.items()]:
                 seen.setdefault((name, place), []).append(arg)
-    kept = {place: _invariants(values) for place, values in seen.items()}
+    kept = {place: invariants_of(values) for place, values in seen.items()}
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
+    wanted = max(MAX_NEAR_RUNS, _naming(called))
     found: list[list] = []
-    for round_ in range(MAX_NEAR_RUNS):
-        for position, (calls, stdin, origin) in enumerate(called):
-            if len(found) >= MAX_NEAR_RUNS:
+    grown: dict[tuple, int] = {}  # (how many near calls held each place that grows: :func:`_growth`)
+    for _ in range(wanted):
+        for calls, stdin, origin in called:
+            if len(found) >= wanted:
                 return found
             blank, even = not stdin.strip(), len(found) % 2 == 0
             if blank and _argless(calls) or even and (blank or not numbered):
                 near = _drawn_input(rng)
             else:
                 near = stdin if blank else near_stdin(stdin, inputs, rng)
-            more = (round_ + position) % 2 == 1  # (every other copy of each run, and every other run of a round:
-            # a ``*args`` function passed one argument more, an empty list an item, a flag turned; :func:`_near_in`)
-            found.append([[_near_call(call, rng, kept, items, varargs, more) for call in calls], near, origin])
+            found.append([[_near_call(call, rng, kept, items, varargs, grown, (origin, at))
+                           for at, call in enumerate(calls)], near, origin])
     return found
 
 
@@ -110,6 +111,21 @@ def seen_calls(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
             if json.dumps(call, sort_keys=True) in recorded]
 
 
+def _naming(called: Sequence[list]) -> int:
+    """How many of ``called`` (in near order: :func:`verifier.recorded_runs.near_order` puts them first) call a name
+    none before them did. Each gets a near copy, past :data:`MAX_NEAR_RUNS` too. Why: session 56 found eight runs of
+    ignored helpers (``h0()`` ... ``h7()``) before ``total(7)``, which had no near copy, so ``max(args)`` was never
+    found wrong and the weak task was admitted on every draw. Their number is bounded by the decoys' own bound
+    (:data:`verifier.decoys.MAX_DECOYS`: a name has eight constants)."""
+    names: set[str] = set()
+    count = 0
+    for calls, _, _ in called:
+        new = {name for name, _, _ in calls if name.isidentifier()} - names
+        count += bool(new)
+        names |= new
+    return count
+
+
 def _argless(calls: list) -> bool:
     """Whether ``calls`` (a run's) pass no argument: a near copy changes nothing of them, so where the input they
     read was blank, only a drawn one tells anything."""
@@ -117,37 +133,78 @@ def _argless(calls: list) -> bool:
 
 
 def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str],
-               more: bool) -> list:
+               grown: dict[tuple, int], recorded: tuple[int, int]) -> list:
     """A near copy of ``call``: every argument changed a little, what its place always had kept (``kept``, lists'
-    ``items`` by place); a function in ``varargs`` (defined with ``*args``) passed, where ``more`` (every other near
-    run), one positional argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)`` alone,
-    of ``total(*numbers)``, when no near run passed two numbers). Why not a coin flip per call, as until 1.47: all
-    eight near runs passed one number in 1 of 256 draws, and then ``max(args)`` answered every one as the sum did
-    and the weak task was admitted (a fresh-clone CI run of session 55 admitted it)."""
+    ``items`` by place), and what :func:`_growth` grows grown: a function in ``varargs`` (defined with ``*args``)
+    passed one positional argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)``
+    alone, of ``total(*numbers)``, when no near run passed two numbers), an empty list given an item, a flag
+    turned (:func:`_near_in`). ``recorded``: the recorded call it copies (its run's index and its own)."""
     name, args, kwargs = call
-    near = [_kept(_near_in(arg, rng, items[name, index], more), kept[name, index], arg)
+    grow = _growth(name, args, kwargs, varargs, grown, recorded)
+    near = [kept_as(_near_in(arg, rng, items[name, index], grow, (name, index)), kept[name, index], arg)
             for index, arg in enumerate(args)]
-    if name in varargs and args and more:
+    if (name, ARGS) in grow:
         last = len(args) - 1
-        near.append(_kept(_near_in(args[last], rng, items[name, last], more), kept[name, last], args[last]))
-    return [name, near, {key: _kept(_near_in(arg, rng, items[name, key], more), kept[name, key], arg)
+        near.append(kept_as(_near_in(args[last], rng, items[name, last], grow, (name, last)), kept[name, last],
+                          args[last]))
+    return [name, near, {key: kept_as(_near_in(arg, rng, items[name, key], grow, (name, key)), kept[name, key], arg)
                          for key, arg in kwargs.items()}]
 
 
-def _near_in(value: object, rng: random.Random, items: list, more: bool) -> object:
-    """``value`` changed a little (:func:`_near`), where an empty list gets, on every other near run (``more``), one
-    item: a changed copy of an item of the lists recorded in its place (``items``), or ``0`` where they held none.
-    Why a copy: an empty list given a ``0`` made a list of records a list holding a number, which an honest
-    reference raised on (session 31: two of 177 honest tasks, ``total_cost([])`` of a list of dicts, had a decoy
-    presumed wrong, its reference refusing such near calls). Why every other run, not a coin flip per list as until
-    1.47: all eight near runs kept ``[]`` in 1 of 256 draws, and then a verifier asking ``total([])`` alone, whose
-    decoys answer ``[]`` as the sum does, was admitted. A flag (``True`` or ``False``) is turned on those runs
-    alone, for the same reason."""
+ARGS = "*"
+"""The place, beside a function's name, that stands for one positional argument more (:func:`_growth`)."""
+
+
+def _growth(name: str, args: list, kwargs: dict, varargs: frozenset[str], grown: dict[tuple, int],
+            recorded: tuple[int, int]) -> frozenset:
+    """The places of one call that its near copy grows: ``(name, ARGS)`` for a function in ``varargs`` passed
+    arguments, ``(name, place)`` for an argument that is an empty list or a flag, ``(name, place, key)`` for such
+    a value of a dict argument. Each recorded call (``recorded``) grows the j-th of its places on the copies
+    whose count (``grown``) has bit ``j % 3`` clear: its first copy grows every place, and eight copies draw every
+    way to grow three places. Why counts and not a coin flip per place, as through 1.47: in 1 of 256 draws none of
+    the eight near runs grew a place, and then ``max(args)`` answered ``total(7)``'s near runs as the sum did and a
+    verifier asking that alone was admitted (a fresh-clone CI run of session 55); ``total([])`` alone, and a flag
+    asked one way only, likewise. Why each recorded call's own count (session 56's reviews of 1.48 as first
+    written, which grew every other near run): with five recorded runs or more, a run copied once at an even place
+    never grew (``total(7)`` after four helpers' runs was admitted on every draw), and the flags of one call turned
+    only together (``both(True, False)`` and ``both(False, True)``, both ``False``, never met ``(True, True)``, so
+    ``return False`` was paid)."""
+    places = [(name, ARGS)] if name in varargs and args else []
+    for place, arg in [*enumerate(args), *kwargs.items()]:
+        if _growable(arg):
+            places.append((name, place))
+        elif isinstance(arg, dict):
+            places += [(name, place, key) for key, value in arg.items() if _growable(value)]
+    chosen = set()
+    for j, place in enumerate(places):
+        count = grown.get((*recorded, *place), 0)
+        grown[(*recorded, *place)] = count + 1
+        if not count >> (j % 3) & 1:
+            chosen.add(place)
+    return frozenset(chosen)
+
+
+def _growable(value: object) -> bool:
+    """Whether a near copy grows ``value`` rather than moves it: an empty list, or a flag."""
+    return isinstance(value, bool) or isinstance(value, list) and not value
+
+
+def _near_in(value: object, rng: random.Random, items: list, grow: frozenset, place: tuple) -> object:
+    """``value`` (an argument at ``place``) changed a little (:func:`verifier.near_values.near_value`), where an empty
+    list gets, if ``grow`` holds its place (:func:`_growth`), one item: a changed copy of an item of the lists
+    recorded in its place (``items``), or ``0`` where they held none, and a flag is turned. Why a copy: an empty
+    list given a ``0`` made a list of records a list holding a number, which an honest reference raised on (session
+    31: two of 177 honest tasks, ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its reference
+    refusing such near calls). A dict's values are changed as arguments are, each empty list or flag among them at
+    its own place."""
     if isinstance(value, list) and not value:
-        return ([_near(rng.choice(items), rng, 1)] if items else [0]) if more else []
+        return ([near_value(rng.choice(items), rng, 1)] if items else [0]) if place in grow else []
     if isinstance(value, bool):
-        return value is not more
-    return _near(value, rng)
+        return not value if place in grow else value
+    if isinstance(value, dict):
+        return {key: _near_in(item, rng, [], grow, (*place, key)) if _growable(item) else near_value(item, rng, 1)
+                for key, item in value.items()}
+    return near_value(value, rng)
 
 
 def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:
@@ -175,129 +232,3 @@ def _drawn_input(rng: random.Random) -> str:
     control), and so did one of ``,`` alone (no token to change, so no near copy), or of a blank input beside
     ``hello`` (round 69, A2a and A2b)."""
     return " ".join(str(rng.randint(1, 9)) for _ in range(rng.randint(1, 3))) + "\n"
-
-
-def _invariants(values: list) -> frozenset[str]:
-    """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
-    in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
-    negative), ``distinct`` (lists without a duplicate, some with two items or more: red-team round 63, FP3, an
-    honest ``rotate_left`` of distinct cards raised on near lists given one)."""
-    found = set()
-    if all(isinstance(value, list) for value in values):
-        if any(len(value) > 1 for value in values):
-            found |= {how for how, reverse in (("sorted", False), ("descending", True))
-                      if all(_in_order(value, reverse) for value in values)}
-        if all(value for value in values):
-            found.add("filled")
-    if all(isinstance(value, str) and value for value in values):
-        found.add("filled")
-    if all(type(value) is int and value >= 0 for value in values):
-        found.add("natural")
-    if all(isinstance(value, list) for value in values) and any(len(value) > 1 for value in values) and all(
-            len({_key(item) for item in value}) == len(value) for value in values):
-        found.add("distinct")
-    return frozenset(found)
-
-
-def _key(item: object) -> str:
-    """An item of a list as a dict key (items may be lists or dicts): its JSON."""
-    return json.dumps(item, sort_keys=True)
-
-
-def _in_order(items: list, reverse: bool) -> bool:
-    try:
-        return all((b <= a) if reverse else (a <= b) for a, b in zip(items, items[1:]))
-    except TypeError:  # (items of no one order)
-        return False
-
-
-def _kept(value: object, invariants: frozenset[str], recorded: object) -> object:
-    """``value`` (a near copy of ``recorded``) made to have ``invariants`` again (:func:`_invariants`)."""
-    if isinstance(value, list):
-        if "distinct" in invariants:
-            value = list({_key(item): item for item in value}.values())
-        if "filled" in invariants and not value:
-            value = list(recorded) if isinstance(recorded, list) else value
-        for how, reverse in (("sorted", False), ("descending", True)):
-            if how in invariants:
-                try:
-                    value = sorted(value, reverse=reverse)
-                except TypeError:
-                    value = recorded
-    elif isinstance(value, str) and "filled" in invariants and not value:
-        value = recorded
-    elif type(value) is int and "natural" in invariants:
-        value = abs(value)
-    return value
-
-
-def _near(value: object, rng: random.Random, depth: int = 0) -> object:
-    """``value`` changed a little, of the same JSON type: a number moved by one or two (an integer never past
-    twice its size: a slow honest reference stays as slow; NaN or an infinity becomes a finite number, as every
-    move leaves it as it is), a string reversed, lengthened or shortened by a
-    character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
-    past depth 8 and None as they are."""
-    if depth > 8 or value is None:
-        return value
-    if isinstance(value, bool):
-        return rng.random() < 0.5
-    if isinstance(value, int):
-        if value.bit_length() > _MAX_BITS:  # (red-team round 62, B: 4300 digits moved to 4301 broke the JSON)
-            return value
-        return value + rng.choice((-2, -1, 1, 2))
-    if isinstance(value, float):
-        if not math.isfinite(value):  # (round 66: ``total([inf])`` alone; every move of an infinity is one)
-            return rng.choice((-2.5, 0.5, 1.25, 3.0))
-        return value + rng.choice((-1.5, -0.5, 0.5, 1.25))
-    if isinstance(value, str):
-        return _near_text(value, rng)
-    if isinstance(value, list):  # (its NaNs and infinities made finite first: a move changes one item at most)
-        return _near_items([_near(item, rng, depth + 1) if isinstance(item, float) and not math.isfinite(item)
-                            else item for item in value], rng, depth)
-    if isinstance(value, dict):
-        return {key: _near(item, rng, depth + 1) for key, item in value.items()}
-    return value
-
-
-def _near_text(value: str, rng: random.Random) -> str:
-    """A string reversed, with a letter added at a drawn place, or one dropped."""
-    how = rng.randrange(3)
-    at = rng.randrange(len(value) + 1)
-    if how == 0 and len(value) > 1 and value != value[::-1]:
-        return value[::-1]
-    if how == 1 and value:
-        return value[:at] + value[at + 1:]
-    return value[:at] + rng.choice("aeiouxyz ") + value[at:]
-
-
-def _near_items(value: list, rng: random.Random, depth: int) -> list:
-    """A list reversed, with an item dropped, with one changed, with a changed copy of one added, or with one
-    repeated until it is the most frequent (:func:`_outnumbered`)."""
-    if not value:
-        return [0] if rng.random() < 0.5 else []
-    how = rng.randrange(5)
-    at = rng.randrange(len(value))
-    if how == 4 and len(value) <= _COUNTED:
-        return _outnumbered(value, rng)
-    if how == 0 and value != value[::-1]:
-        return value[::-1]
-    if how == 1 and len(value) > 1:
-        return value[:at] + value[at + 1:]
-    if how == 2:
-        return value[:at] + [_near(value[at], rng, depth + 1)] + value[at + 1:]
-    return value + [_near(value[at], rng, depth + 1)]
-
-
-def _outnumbered(value: list, rng: random.Random) -> list:
-    """``value`` with copies of one of its items added until that item is the most frequent (an item less frequent
-    than another, where there is one). Why: every other move keeps which item is the most frequent, so a decoy right
-    on the recorded lists' most frequent item was right on every near run too: session 34's red-team (E7) had
-    ``mode([2, 2, 5])`` alone admitted with any reference, the first item and the smallest paid."""
-    keys = [_key(item) for item in value]
-    counts: dict[str, int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    most = max(counts.values())
-    fewer = [at for at, key in enumerate(keys) if counts[key] < most]
-    at = rng.choice(fewer) if fewer else rng.randrange(len(value))
-    return value + [value[at]] * (most - counts[keys[at]] + 1)

@@ -447,6 +447,22 @@ def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
 
 
+
+def test_one_number_passed_after_eight_runs_of_ignored_helpers_is_rejected_as_weak_tests(validator):
+    """Session 56: eight runs of ignored helpers (``h0()`` ... ``h7()``) before ``total(7)`` took every near copy,
+    and the weak task was admitted on every draw (through 1.48 as first written)."""
+    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    for i in range(8):\n"
+                "        run_response(response, calls=[('h%d' % i, [])])\n"
+                "    run = run_response(response, calls=[('total', [7])])\n"
+                "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `total(*numbers)`, the sum of its arguments.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
+    assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
+
 def test_a_script_paid_by_one_comma_separated_number_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E6): the one input ``7,`` was admitted; no decoy read a number of it."""
     verifier = ("from envsynth_sandbox import run_response\n"

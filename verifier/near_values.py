@@ -1,0 +1,144 @@
+"""A recorded value changed a little, and what every value recorded in one place had in common kept.
+
+Why a module of its own: :mod:`verifier.near_runs` decides which runs are copied and which places of a call grow
+(a ``*args`` function passed one argument more, an empty list an item, a flag turned); how one number, string,
+list or dict is moved, and how a moved value is made to keep the recorded values' invariants (sorted, never empty,
+never negative, without duplicates), is the same for every place, and is this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+__all__ = ["invariants_of", "kept_as", "near_value"]
+
+_COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
+_MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
+
+
+def invariants_of(values: list) -> frozenset[str]:
+    """What every one of ``values`` (the arguments recorded in one place) has: ``sorted`` and ``descending`` (lists
+    in order, some with two items or more), ``filled`` (lists or strings never empty), ``natural`` (integers never
+    negative), ``distinct`` (lists without a duplicate, some with two items or more: red-team round 63, FP3, an
+    honest ``rotate_left`` of distinct cards raised on near lists given one)."""
+    found = set()
+    if all(isinstance(value, list) for value in values):
+        if any(len(value) > 1 for value in values):
+            found |= {how for how, reverse in (("sorted", False), ("descending", True))
+                      if all(_in_order(value, reverse) for value in values)}
+        if all(value for value in values):
+            found.add("filled")
+    if all(isinstance(value, str) and value for value in values):
+        found.add("filled")
+    if all(type(value) is int and value >= 0 for value in values):
+        found.add("natural")
+    if all(isinstance(value, list) for value in values) and any(len(value) > 1 for value in values) and all(
+            len({_key(item) for item in value}) == len(value) for value in values):
+        found.add("distinct")
+    return frozenset(found)
+
+
+def _key(item: object) -> str:
+    """An item of a list as a dict key (items may be lists or dicts): its JSON."""
+    return json.dumps(item, sort_keys=True)
+
+
+def _in_order(items: list, reverse: bool) -> bool:
+    try:
+        return all((b <= a) if reverse else (a <= b) for a, b in zip(items, items[1:]))
+    except TypeError:  # (items of no one order)
+        return False
+
+
+def kept_as(value: object, invariants: frozenset[str], recorded: object) -> object:
+    """``value`` (a near copy of ``recorded``) made to have ``invariants`` again (:func:`invariants_of`)."""
+    if isinstance(value, list):
+        if "distinct" in invariants:
+            value = list({_key(item): item for item in value}.values())
+        if "filled" in invariants and not value:
+            value = list(recorded) if isinstance(recorded, list) else value
+        for how, reverse in (("sorted", False), ("descending", True)):
+            if how in invariants:
+                try:
+                    value = sorted(value, reverse=reverse)
+                except TypeError:
+                    value = recorded
+    elif isinstance(value, str) and "filled" in invariants and not value:
+        value = recorded
+    elif type(value) is int and "natural" in invariants:
+        value = abs(value)
+    return value
+
+
+def near_value(value: object, rng: random.Random, depth: int = 0) -> object:
+    """``value`` changed a little, of the same JSON type: a number moved by one or two (an integer never past
+    twice its size: a slow honest reference stays as slow; NaN or an infinity becomes a finite number, as every
+    move leaves it as it is), a string reversed, lengthened or shortened by a
+    character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
+    past depth 8 and None as they are."""
+    if depth > 8 or value is None:
+        return value
+    if isinstance(value, bool):
+        return rng.random() < 0.5
+    if isinstance(value, int):
+        if value.bit_length() > _MAX_BITS:  # (red-team round 62, B: 4300 digits moved to 4301 broke the JSON)
+            return value
+        return value + rng.choice((-2, -1, 1, 2))
+    if isinstance(value, float):
+        if not math.isfinite(value):  # (round 66: ``total([inf])`` alone; every move of an infinity is one)
+            return rng.choice((-2.5, 0.5, 1.25, 3.0))
+        return value + rng.choice((-1.5, -0.5, 0.5, 1.25))
+    if isinstance(value, str):
+        return _near_text(value, rng)
+    if isinstance(value, list):  # (its NaNs and infinities made finite first: a move changes one item at most)
+        return _near_items([near_value(item, rng, depth + 1) if isinstance(item, float) and not math.isfinite(item)
+                            else item for item in value], rng, depth)
+    if isinstance(value, dict):
+        return {key: near_value(item, rng, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _near_text(value: str, rng: random.Random) -> str:
+    """A string reversed, with a letter added at a drawn place, or one dropped."""
+    how = rng.randrange(3)
+    at = rng.randrange(len(value) + 1)
+    if how == 0 and len(value) > 1 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and value:
+        return value[:at] + value[at + 1:]
+    return value[:at] + rng.choice("aeiouxyz ") + value[at:]
+
+
+def _near_items(value: list, rng: random.Random, depth: int) -> list:
+    """A list reversed, with an item dropped, with one changed, with a changed copy of one added, or with one
+    repeated until it is the most frequent (:func:`_outnumbered`)."""
+    if not value:
+        return [0] if rng.random() < 0.5 else []
+    how = rng.randrange(5)
+    at = rng.randrange(len(value))
+    if how == 4 and len(value) <= _COUNTED:
+        return _outnumbered(value, rng)
+    if how == 0 and value != value[::-1]:
+        return value[::-1]
+    if how == 1 and len(value) > 1:
+        return value[:at] + value[at + 1:]
+    if how == 2:
+        return value[:at] + [near_value(value[at], rng, depth + 1)] + value[at + 1:]
+    return value + [near_value(value[at], rng, depth + 1)]
+
+
+def _outnumbered(value: list, rng: random.Random) -> list:
+    """``value`` with copies of one of its items added until that item is the most frequent (an item less frequent
+    than another, where there is one). Why: every other move keeps which item is the most frequent, so a decoy right
+    on the recorded lists' most frequent item was right on every near run too: session 34's red-team (E7) had
+    ``mode([2, 2, 5])`` alone admitted with any reference, the first item and the smallest paid."""
+    keys = [_key(item) for item in value]
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    most = max(counts.values())
+    fewer = [at for at, key in enumerate(keys) if counts[key] < most]
+    at = rng.choice(fewer) if fewer else rng.randrange(len(value))
+    return value + [value[at]] * (most - counts[keys[at]] + 1)
