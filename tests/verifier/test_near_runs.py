@@ -224,6 +224,68 @@ def test_the_eight_near_runs_of_one_call_grow_three_of_its_places_in_every_way()
     assert len(ways) == MAX_NEAR_RUNS
 
 
+def test_near_inputs_of_comma_separated_numbers_have_more_numbers_than_one_and_keep_the_commas():
+    """Session 35's red-team (E6): ``7,`` was moved to one number, on which the first and the largest answer as the
+    sum does."""
+    near = [run[1] for run in near_runs([[[], "7,"]], 0)]
+    assert any(text.count(",") == 2 for text in near) and all(text.endswith(",") for text in near)
+
+
+def test_near_inputs_of_a_script_whose_inputs_were_all_blank_are_drawn_lines_of_numbers():
+    """Red-team round 68 (A5's control): nothing in ten newlines can be moved, and a sum tested on them alone paid
+    ``print(0)``."""
+    near = near_runs([[[], "\n" * 10], [[], ""]])
+    assert len(near) == MAX_NEAR_RUNS and {origin for _, _, origin in near} == {0, 1}
+    for calls, stdin, _ in near:
+        assert calls == [] and 1 <= len(stdin.split()) <= 3 and all(token.isdigit() for token in stdin.split())
+
+
+def test_every_other_near_input_is_drawn_where_no_recorded_input_held_a_number():
+    """Red-team round 69 (A2a, A2b): ``,`` alone had no near copy, and ``hello`` only ones with a letter added."""
+    assert all(stdin.split() and stdin.split()[0].isdigit() for _, stdin, _ in near_runs([[[], ","]]))
+    near = [stdin for _, stdin, _ in near_runs([[[], ""], [[], "hello\n"]])]
+    assert len(near) == MAX_NEAR_RUNS and near[0::2] == [stdin for stdin in near if stdin[0].isdigit()]
+
+
+def test_a_called_function_of_no_argument_on_a_blank_input_is_given_drawn_inputs():
+    """Red-team round 69 (A2c): ``main()`` on ten newlines alone had every near run the recorded one again."""
+    near = near_runs([[[["main", [], {}]], "\n" * 10]])
+    assert len(near) == MAX_NEAR_RUNS and all(stdin.split() and stdin.split()[0].isdigit() for _, stdin, _ in near)
+
+
+def test_every_other_near_input_of_a_called_function_of_no_argument_is_drawn_where_none_held_a_number():
+    near = [stdin for _, stdin, _ in near_runs([[[["main", [], {}]], "hello\n"]])]
+    assert near[0::2] == [stdin for stdin in near if stdin[0].isdigit()] and all("hello" in s for s in near[1::2])
+
+
+def test_every_other_near_input_of_a_called_function_of_arguments_is_drawn_where_none_held_a_number():
+    """``main(False)`` on a blank input would otherwise have every near run's input blank."""
+    near = [stdin for _, stdin, _ in near_runs([[[["main", [False], {}]], ""]])]
+    assert all(stdin[0].isdigit() for stdin in near[0::2]) and near[1::2] == [""] * (MAX_NEAR_RUNS // 2)
+
+
+def test_a_blank_input_to_calls_of_no_argument_is_drawn_beside_an_input_holding_a_number():
+    """Red-team round 70 (A2): an ignored run on ``x1`` (a digit, no number) beside ``main()`` on a blank input left
+    its near runs blank; an ignored ``1`` must not either."""
+    for other in ("x1\n", "1\n"):
+        near = near_runs([[[["main", [], {}]], ""], [[["ignored", [], {}]], other]])
+        assert all(stdin[0].isdigit() for _, stdin, origin in near if origin == 0)
+
+
+def test_a_script_run_beside_runs_that_call_functions_has_near_copies():
+    """Red-team round 70 (A4): a script tested on ``7`` alone, beside one ignored call, had no near copy."""
+    near = near_runs([[[], "7\n"], [[["ignored", [], {}]], ""]])
+    assert any(origin == 0 and calls == [] and stdin != "7\n" for calls, stdin, origin in near)
+
+
+def test_numbers_written_with_a_sign_an_exponent_or_underscores_are_moved():
+    """Round 71 (B): ``+7`` was no number to the near inputs, though ``int`` reads it as the decoys do; round 72:
+    nor were ``.5`` and a full-width ``7``."""
+    for written in ("+7", "7e0", "7.", "1_000", ".5", "\uff17"):
+        near = near_runs([[[], f"{written}\n"]])
+        assert all(written not in stdin.split() and len(stdin.split()) > 1 for _, stdin, _ in near), written
+
+
 def test_two_calls_of_one_function_in_one_run_each_meet_every_way_of_their_two_flags():
     """Session 56's red team: ``both(True, False)`` and ``both(False, True)`` in one run, both ``False``; when the
     flags of a run turned together, no near call was ``both(True, True)`` and ``return False`` was paid."""
