@@ -23,13 +23,15 @@ from verifier.script_decoys import holds_number, near_stdin
 __all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
-"""Near runs of a task (more only where more recorded runs each call a name none before them did: one near copy
-of each, :func:`near_runs`): copies of its recorded runs in turn, each with every argument changed anew (as long
-as the recorded runs: they are bounded by :data:`verifier.recorded_runs.MAX_CALLS`). Why as many for one recorded run
-as for eight: a reference may refuse the near runs where its decoys differ (:mod:`verifier.weak_requests`), and the
-fewer near runs, the likelier a draw of only the others. Why no bound on their calls: red-team round 64 (C1) made one
-recorded run of 49 calls, 48 of names the reference never defined and then ``total([7])``, when the near runs
-stopped at the first run past 48 calls: there were none, and no decoy was wrong."""
+"""Near runs of a task (more only where more recorded runs each call a name none before them did: one near copy of
+each, :func:`verifier.recorded_runs.near_order`, as many as the decoys' own bound allows,
+:data:`verifier.decoys.MAX_DECOYS`): copies of its recorded runs in turn, each with every argument changed anew (as
+long as the recorded runs: they are bounded by :data:`verifier.recorded_runs.MAX_CALLS`). Why as many for one
+recorded run as for eight: a reference may refuse the near runs where its decoys differ
+(:mod:`verifier.weak_requests`), and the fewer near runs, the likelier a draw of only the others. Why no bound on
+their calls: red-team round 64 (C1) made one recorded run of 49 calls, 48 of names the reference never defined and
+then ``total([7])``, when the near runs stopped at the first run past 48 calls: there were none, and no decoy was
+wrong."""
 
 
 def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = frozenset()) -> list[list]:
@@ -38,7 +40,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session 35's
     red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of every call
     changed a little (:func:`verifier.near_values.near_value`), drawn from ``random.Random(seed)`` and the records
-    alone: :data:`MAX_NEAR_RUNS` runs, or one for each run that calls a name none before it did (:func:`_naming`).
+    alone: :data:`MAX_NEAR_RUNS` runs, or one for each run that calls a name none before it did.
     The trainer draws ``seed`` where no verifier can read it: a reference that knew the near runs could search for
     records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard
     input is changed as a script's is (red-team round 62, D2: a called ``main()`` read it, and an input kept as it
@@ -54,12 +56,13 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     newlines alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; round 70, A2:
     an ignored input that held a number beside it must not spare it); where no recorded input held a number, every
     other near run is drawn whatever its input. A function in ``varargs`` (the reference defines it with ``*args``)
-    is passed one more positional argument, an empty list given an item and a flag turned, on the first near call
-    that holds each and every other one after (:func:`_growth`)."""
+    is passed one more positional argument, an empty list given an item and a flag turned, on the first copy of
+    each recorded call and by the count of its copies after (:func:`_growth`)."""
     rng = random.Random(seed)
     if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)
-    called = [[runs[origin][0], runs[origin][1], origin] for origin in near_order(runs)
+    order, named = near_order(runs)
+    called = [[runs[origin][0], runs[origin][1], origin] for origin in order
               if runs[origin][0] or runs[origin][1].strip()]
     seen: dict[tuple[str, int | str], list] = {}
     for calls, _, _ in called:
@@ -71,9 +74,9 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
              for place, values in seen.items()}
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
-    wanted = max(MAX_NEAR_RUNS, _naming(called))
+    wanted = max(MAX_NEAR_RUNS, named)  # (each run that holds a name none before it did gets a near copy)
     found: list[list] = []
-    grown: dict[tuple, int] = {}  # (how many near calls held each place that grows: :func:`_growth`)
+    grown: dict[tuple, int] = {}  # (how many copies each recorded call's places that grow had: :func:`_growth`)
     for _ in range(wanted):
         for calls, stdin, origin in called:
             if len(found) >= wanted:
@@ -111,21 +114,6 @@ def seen_calls(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
             if json.dumps(call, sort_keys=True) in recorded]
 
 
-def _naming(called: Sequence[list]) -> int:
-    """How many of ``called`` (in near order: :func:`verifier.recorded_runs.near_order` puts them first) call a name
-    none before them did. Each gets a near copy, past :data:`MAX_NEAR_RUNS` too. Why: session 56 found eight runs of
-    ignored helpers (``h0()`` ... ``h7()``) before ``total(7)``, which had no near copy, so ``max(args)`` was never
-    found wrong and the weak task was admitted on every draw. Their number is bounded by the decoys' own bound
-    (:data:`verifier.decoys.MAX_DECOYS`: a name has eight constants)."""
-    names: set[str] = set()
-    count = 0
-    for calls, _, _ in called:
-        new = {name for name, _, _ in calls if name.isidentifier()} - names
-        count += bool(new)
-        names |= new
-    return count
-
-
 def _argless(calls: list) -> bool:
     """Whether ``calls`` (a run's) pass no argument: a near copy changes nothing of them, so where the input they
     read was blank, only a drawn one tells anything."""
@@ -143,7 +131,7 @@ def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs:
     grow = _growth(name, args, kwargs, varargs, grown, recorded)
     near = [kept_as(_near_in(arg, rng, items[name, index], grow, (name, index)), kept[name, index], arg)
             for index, arg in enumerate(args)]
-    if (name, ARGS) in grow:
+    if (name, _ARGS) in grow:
         last = len(args) - 1
         near.append(kept_as(_near_in(args[last], rng, items[name, last], grow, (name, last)), kept[name, last],
                           args[last]))
@@ -151,13 +139,13 @@ def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs:
                          for key, arg in kwargs.items()}]
 
 
-ARGS = "*"
+_ARGS = "*"
 """The place, beside a function's name, that stands for one positional argument more (:func:`_growth`)."""
 
 
 def _growth(name: str, args: list, kwargs: dict, varargs: frozenset[str], grown: dict[tuple, int],
             recorded: tuple[int, int]) -> frozenset:
-    """The places of one call that its near copy grows: ``(name, ARGS)`` for a function in ``varargs`` passed
+    """The places of one call that its near copy grows: ``(name, _ARGS)`` for a function in ``varargs`` passed
     arguments, ``(name, place)`` for an argument that is an empty list or a flag, ``(name, place, key)`` for such
     a value of a dict argument. Each recorded call (``recorded``) grows the j-th of its places on the copies
     whose count (``grown``) has bit ``j % 3`` clear: its first copy grows every place, and eight copies draw every
@@ -169,7 +157,7 @@ def _growth(name: str, args: list, kwargs: dict, varargs: frozenset[str], grown:
     never grew (``total(7)`` after four helpers' runs was admitted on every draw), and the flags of one call turned
     only together (``both(True, False)`` and ``both(False, True)``, both ``False``, never met ``(True, True)``, so
     ``return False`` was paid)."""
-    places = [(name, ARGS)] if name in varargs and args else []
+    places = [(name, _ARGS)] if name in varargs and args else []
     for place, arg in [*enumerate(args), *kwargs.items()]:
         if _growable(arg):
             places.append((name, place))

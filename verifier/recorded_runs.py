@@ -142,30 +142,35 @@ def _input_features(stdin: str) -> set[tuple]:
 
 def _covering(items: list, bound: int, features) -> list:
     """At most ``bound`` of ``items``, in their order: those that :func:`_order` puts first."""
-    return items if len(items) <= bound else [items[at] for at in sorted(_order(items, features)[:bound])]
+    return items if len(items) <= bound else [items[at] for at in sorted(_order(items, features)[0][:bound])]
 
 
-def near_order(runs: Sequence[list]) -> list[int]:
-    """The positions of ``runs`` in the order their near copies are drawn (:mod:`verifier.near_runs`, which makes
-    eight): :func:`_order`'s. Why: a run of the one paid test sorted after eight ignored ones had no near copy."""
+def near_order(runs: Sequence[list]) -> tuple[list[int], int]:
+    """The positions of ``runs`` in the order their near copies are drawn (:mod:`verifier.near_runs`), and how many
+    come first for a name (or an input) none before them held: :func:`_order`'s. Why: a run of the one paid test
+    sorted after eight ignored ones had no near copy; and since 1.48 each of those first runs gets one, past eight
+    too (eight runs of ignored helpers, ``h0()`` ... ``h7()``, before ``total(7)`` had taken every near copy)."""
     return _order(list(runs), lambda run: _features(*run))
 
 
-def _order(items: list, features) -> list[int]:
+def _order(items: list, features) -> tuple[list[int], int]:
     """Every position of ``items``: first each item that holds a name (a feature of one element, as
     ``features(item)`` gives them; a standard input is one too) none before it holds, then each that holds any
-    other feature none before it holds, then the rest, in order. Why names first: round 66 gave 64 ignored calls
-    a keyword each, which a cut by any new feature kept before the paid call of a name of its own."""
+    other feature none before it holds, then the rest, in order; and how many the names put first. Why names
+    first: round 66 gave 64 ignored calls a keyword each, which a cut by any new feature kept before the paid call
+    of a name of its own."""
     held = [features(item) for item in items]
     seen: set = set()
     chosen: dict[int, None] = {}  # (in the order chosen)
+    named = 0
     for names_only in (True, False):
         for at, found in enumerate(held):
             new = {feature for feature in found - seen if len(feature) == 1 or not names_only}
             if new and at not in chosen:
                 chosen[at] = None
                 seen |= new
-    return [*chosen, *(at for at in range(len(items)) if at not in chosen)]
+        named = named or len(chosen)
+    return [*chosen, *(at for at in range(len(items)) if at not in chosen)], named
 
 
 @dataclass
