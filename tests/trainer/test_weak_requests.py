@@ -455,11 +455,13 @@ def test_a_slow_recorded_run_leaves_hangs_on_the_other_near_runs_counted_as_refu
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_comparison_too_long_to_finish_says_nothing_and_the_check_still_gives_its_verdict(bwrap_scoring_pool):
     """Round 63 (B5c): a recorded list of 256 lists of 901 items, compared in any order, ran the check past its time:
-    no verdict, so the weak request ``total([7])`` beside it was not trouble."""
+    no verdict, so the weak request ``total([7])`` beside it was not trouble. (Whether ``keep`` returning its rows
+    reversed is named too depends on the draw of near runs: 1.48 named it on one of the seeds 0-2, 1.49 on each;
+    with 16 rows of 9 items neither does.)"""
     rows = [[0] * 900 + [at] for at in range(256)]
     runs = [[[["keep", [rows], {}]], ""], [[["total", [[7]], {}]], ""]]
     weak = weak_decoys(bwrap_scoring_pool, runs, "def keep(rows):\n    return rows\n\n\n" + SUM_LOOP)
-    assert weak.measured and weak.trouble and {decoy.name for decoy in weak.named} == {"total"}
+    assert weak.measured and weak.trouble and "total" in {decoy.name for decoy in weak.named}
 
 
 # Red-team round 64 ------------------------------------------------------------------------------------------------

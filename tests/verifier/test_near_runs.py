@@ -294,3 +294,65 @@ def test_two_calls_of_one_function_in_one_run_each_meet_every_way_of_their_two_f
         near = near_runs(runs, seed)
         for at in range(2):
             assert len({tuple(run[0][at][1]) for run in near}) == 4
+
+
+def test_every_draw_moves_an_integer_by_an_odd_step_on_half_its_near_runs():
+    """Session 56's red team: ``is_even(4)`` alone was admitted in about 1 of 250 draws, every one of its eight moves
+    drawn even, so ``return True`` answered each near run as the reference did."""
+    runs = [[[["is_even", [4], {}]], ""]]
+    for seed in range(512):
+        assert sum(run[0][0][1][0] % 2 for run in near_runs(runs, seed)) == MAX_NEAR_RUNS // 2
+
+
+def test_two_integers_of_one_call_meet_every_way_of_their_parities():
+    """Odd steps turn by each place's own bit: ``same_parity(2, 4)`` moved both by odd steps, or both by even ones,
+    would never tell ``return True`` from the reference."""
+    runs = [[[["same_parity", [2, 4], {}]], ""]]
+    for seed in range(64):
+        assert len({(a % 2, b % 2) for (_, (a, b), _), in [run[0] for run in near_runs(runs, seed)]}) == 4
+
+
+def test_every_draw_brings_a_false_among_a_list_of_equal_flags():
+    """Session 56's red team: ``all_true([True, True])`` alone was admitted in about 1 of 17 draws: a changed flag
+    was drawn anew (``True`` again half the time), and reversing, dropping or repeating an item brings no ``False``.
+    A list's moves come in turn and a changed flag is turned."""
+    runs = [[[["all_true", [[True, True]], {}]], ""]]
+    for seed in range(512):
+        assert any(False in run[0][0][1][0] for run in near_runs(runs, seed)), seed
+
+
+def test_a_list_argument_makes_every_move_over_five_copies():
+    """Reversed, an item dropped, one changed, one added, one repeated until most frequent: five near copies of
+    one call make each once, from a drawn first move."""
+    runs = [[[["f", [[3, 1, 1, 2]], {}]], ""]]  # (unsorted, with a duplicate: no invariant undoes a move)
+    for seed in range(64):
+        lists = [run[0][0][1][0] for run in near_runs(runs, seed)][:5]
+        assert sorted(len(xs) for xs in lists) == [3, 4, 4, 5, 6] and [2, 1, 1, 3] in lists, lists
+
+
+def test_every_draw_gives_an_empty_list_inside_a_list_an_item():
+    """Session 56's red team: ``flatten([[]])`` alone was admitted in about 1 of 54 draws: a changed ``[]`` was
+    drawn ``[]`` again half the time."""
+    runs = [[[["flatten", [[[]]], {}]], ""]]
+    for seed in range(512):
+        assert any(any(inner for inner in run[0][0][1][0]) for run in near_runs(runs, seed)), seed
+
+
+def test_a_function_of_star_args_recorded_with_no_argument_is_passed_one_on_half_its_near_runs():
+    """Session 56's red team: ``total()`` alone, of ``total(*numbers)``, had no near run pass a number, and
+    ``return 0`` was paid on every draw. The argument is a changed copy of one a call of that name passed first
+    elsewhere, or ``1``."""
+    alone = [[[["total", [], {}]], ""]]
+    for seed in range(512):
+        assert sum(run[0][0][1] == [1] for run in near_runs(alone, seed, frozenset({"total"}))) == MAX_NEAR_RUNS // 2
+    beside = [[[["total", [], {}]], ""], [[["total", [40], {}]], ""]]
+    passed = [run[0][0][1] for run in near_runs(beside, 0, frozenset({"total"})) if run[2] == 0]
+    assert [] in passed and all(not args or 38 <= args[0] <= 42 for args in passed) and any(passed)
+
+
+def test_a_move_undone_by_what_the_place_always_had_gives_way_to_the_next():
+    """A sorted list without a duplicate, reversed, is sorted again, and with an item repeated, loses the repeat: a
+    near call that is the recorded one again confirms nothing, so the next move is made instead."""
+    runs = [[[["search", [[1, 2, 3, 5]], {}]], ""], [[["search", [[2, 4]], {}]], ""]]
+    for seed in range(64):
+        assert all(run[0][0][1][0] != runs[run[2]][0][0][1][0] for run in near_runs(runs, seed)), seed

@@ -463,6 +463,28 @@ def test_one_number_passed_after_eight_runs_of_ignored_helpers_is_rejected_as_we
                                          failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
 
+
+def test_a_function_of_star_args_asked_with_no_argument_alone_is_rejected_as_weak_tests(validator):
+    """Session 56's red team: ``total()`` alone, of ``total(*numbers)``, was admitted on every draw: no near run
+    passed an argument, and ``return 0`` answered each as the sum did."""
+    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+    report = validator.validate(_pays_first_call("[('total', [])]", value="0", reference=reference,
+                                                 prompt="Write `total(*numbers)`, the sum of its arguments.",
+                                                 failure_cases=("def total(*numbers):\n    return 1\n",)))
+    assert report.reasons == ("weak_tests",) and "total returning 0" in check(report, "weak_tests").detail
+
+
+def test_a_list_of_equal_flags_alone_is_rejected_as_weak_tests(validator):
+    """Session 56's red team: ``all_true([True, True])`` alone was admitted in about 1 of 17 draws, when no near
+    list held a ``False``."""
+    reference = "def all_true(flags):\n    for flag in flags:\n        if not flag:\n            return False\n" \
+                "    return True\n"
+    report = validator.validate(_pays_first_call("[('all_true', [[True, True]])]", value="True", reference=reference,
+                                                 prompt="Write `all_true(flags)`: whether every flag is True.",
+                                                 failure_cases=("def all_true(flags):\n    return False\n",)))
+    assert report.reasons == ("weak_tests",) and "all_true returning True" in check(report, "weak_tests").detail
+
+
 def test_a_script_paid_by_one_comma_separated_number_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E6): the one input ``7,`` was admitted; no decoy read a number of it."""
     verifier = ("from envsynth_sandbox import run_response\n"
