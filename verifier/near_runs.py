@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
-from verifier.near_values import LIST_MOVES, invariants_of, kept_as, near_value
+from verifier.near_calls import NearCalls
+from verifier.near_values import invariants_of
 from verifier.script_decoys import holds_number, near_stdin
 
 __all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
@@ -39,7 +40,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     check measures a near run's by) of the recorded runs that call functions, in turn (those that call a name or
     pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session 35's
     red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of every call
-    changed a little (:func:`verifier.near_values.near_value`), drawn from ``random.Random(seed)`` and the records
+    changed a little (:class:`verifier.near_calls.NearCalls`), drawn from ``random.Random(seed)`` and the records
     alone: :data:`MAX_NEAR_RUNS` runs, or one for each run that calls a name none before it did.
     The trainer draws ``seed`` where no verifier can read it: a reference that knew the near runs could search for
     records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard
@@ -55,10 +56,10 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     (:func:`_drawn_input`), and every one where its calls pass no argument (round 69, A2c: ``main()`` on ten
     newlines alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; round 70, A2:
     an ignored input that held a number beside it must not spare it); where no recorded input held a number, every
-    other near run is drawn whatever its input. A function in ``varargs`` (the reference defines it with ``*args``)
-    is passed one more positional argument, an empty list given an item, a flag turned and an integer moved by an
-    odd step, on the first copy of each recorded call and by the count of its copies after, and a list argument
-    makes every move in turn (:func:`_turns`)."""
+    other near run is drawn whatever its input. How each call is copied is
+    :class:`verifier.near_calls.NearCalls`': by the count of its copies, not a draw, a flag is turned, an empty list
+    given an item, an integer moved by an odd step or an even one, a list through its moves in turn, and a function
+    in ``varargs`` (the reference defines it with ``*args``) passed one more positional argument."""
     rng = random.Random(seed)
     if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)
@@ -70,15 +71,14 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
         for name, args, kwargs in calls:
             for place, arg in [*enumerate(args), *kwargs.items()]:
                 seen.setdefault((name, place), []).append(arg)
-    kept = {place: invariants_of(values) for place, values in seen.items()}
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
-    items |= {(name, _ARGS): seen.get((name, 0), []) for name in varargs}  # (a first argument, for a call of none)
+    copies = NearCalls(rng, {place: invariants_of(values) for place, values in seen.items()}, items,
+                       {name: seen.get((name, 0), []) for name in varargs}, varargs)
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     wanted = max(MAX_NEAR_RUNS, named)  # (each run that holds a name none before it did gets a near copy)
     found: list[list] = []
-    grown: dict[tuple, int] = {}  # (copies of each recorded call, its lists' first moves: :func:`_turns`)
     for _ in range(wanted):
         for calls, stdin, origin in called:
             if len(found) >= wanted:
@@ -88,8 +88,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 near = _drawn_input(rng)
             else:
                 near = stdin if blank else near_stdin(stdin, inputs, rng)
-            found.append([[_near_call(call, rng, kept, items, varargs, grown, (origin, at))
-                           for at, call in enumerate(calls)], near, origin])
+            found.append([[copies.copy(call, (origin, at)) for at, call in enumerate(calls)], near, origin])
     return found
 
 
@@ -120,111 +119,6 @@ def _argless(calls: list) -> bool:
     """Whether ``calls`` (a run's) pass no argument: a near copy changes nothing of them, so where the input they
     read was blank, only a drawn one tells anything."""
     return not any(args or kwargs for _, args, kwargs in calls)
-
-
-def _near_call(call: list, rng: random.Random, kept: dict, items: dict, varargs: frozenset[str],
-               grown: dict[tuple, int], recorded: tuple[int, int]) -> list:
-    """A near copy of ``call``: every argument changed a little, what its place always had kept (``kept``, lists'
-    ``items`` by place), and what :func:`_turns` turns turned: a function in ``varargs`` (defined with ``*args``)
-    passed one positional argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)``
-    alone, of ``total(*numbers)``, when no near run passed two numbers) or, where it was passed none, of one its
-    first place held in another call (``1`` where none did: session 56's red-team, ``total()`` alone), an empty
-    list given an item, a flag turned, an integer moved by an odd step (:func:`_near_in`); a list moved by the move
-    its place's count schedules. ``recorded``: the recorded call it copies (its run's index and its own)."""
-    name, args, kwargs = call
-    turned, how = _turns(name, args, kwargs, varargs, grown, recorded, rng)
-
-    def moved(place: tuple, arg: object) -> object:
-        """``arg`` near, what its place always had kept; a list makes the moves after its scheduled one until one
-        is not undone by what is kept (a sorted list reversed is sorted again: a near call that is a recorded one
-        again confirms nothing, :func:`seen_calls`)."""
-        for step in range(LIST_MOVES if isinstance(arg, list) and arg and place in how else 1):
-            move = how[place] + step if place in how else None
-            near = kept_as(_near_in(arg, rng, items[place], turned, place, move), kept[place], arg)
-            if near != arg:
-                break
-        return near
-
-    near = [moved((name, index), arg) for index, arg in enumerate(args)]
-    if (name, _ARGS) in turned:
-        if args:
-            near.append(moved((name, len(args) - 1), args[-1]))
-        else:
-            near.append(near_value(rng.choice(items[name, _ARGS]), rng, 1) if items[name, _ARGS] else 1)
-    return [name, near, {key: moved((name, key), arg) for key, arg in kwargs.items()}]
-
-
-_ARGS = "*"
-"""The place, beside a function's name, that stands for one positional argument more (:func:`_turns`)."""
-
-
-def _turns(name: str, args: list, kwargs: dict, varargs: frozenset[str], grown: dict[tuple, int],
-           recorded: tuple[int, int], rng: random.Random) -> tuple[frozenset, dict]:
-    """The places of one call that its near copy turns, and the move (``how``) each of its lists makes. A place
-    turns: ``(name, _ARGS)`` for a function in ``varargs`` (one argument more), ``(name, place)`` for an argument
-    that is an empty list (an item), a flag (turned) or an integer (moved by an odd step, not an even one),
-    ``(name, place, key)`` for an empty list or a flag among a dict argument's values. Each recorded call
-    (``recorded``) turns the j-th of its places on the copies whose count (``grown``) has bit ``j % 3`` clear: its
-    first copy turns every place, and eight copies draw every way to turn three places. A list argument's place
-    makes, on each copy, the move after its last (:data:`verifier.near_values.LIST_MOVES` in turn, from a drawn
-    one): five copies of a call make every move. Why counts and not a coin flip per place, as through 1.47: in 1 of
-    256 draws none of the eight near runs grew a place, and then ``max(args)`` answered ``total(7)``'s near runs as
-    the sum did and a verifier asking that alone was admitted (a fresh-clone CI run of session 55); ``total([])``
-    alone, a flag asked one way only, an integer's parity (``is_even(4)``, about 1 in 250 through 1.48) and a list
-    of equal flags (``all_true([True, True])``, about 1 in 17, its moves drawn) likewise. Why each recorded call's
-    own count (session 56's reviews of 1.48 as first written, which grew every other near run): with five recorded
-    runs or more, a run copied once at an even place never grew (``total(7)`` after four helpers' runs was admitted
-    on every draw), and the flags of one call turned only together (``both(True, False)`` and ``both(False, True)``,
-    both ``False``, never met ``(True, True)``, so ``return False`` was paid)."""
-    places = [(name, _ARGS)] if name in varargs else []
-    lists = []
-    for place, arg in [*enumerate(args), *kwargs.items()]:
-        if _turnable(arg):
-            places.append((name, place))
-        elif isinstance(arg, dict):
-            places += [(name, place, key) for key, value in arg.items() if _growable(value)]
-        elif isinstance(arg, list):
-            lists.append((name, place))
-    count = grown.get(recorded, 0)
-    grown[recorded] = count + 1
-    how = {}
-    for place in lists:
-        start = grown.setdefault((*recorded, *place), rng.randrange(LIST_MOVES))
-        how[place] = start + count
-    return frozenset(place for j, place in enumerate(places) if not count >> (j % 3) & 1), how
-
-
-def _growable(value: object) -> bool:
-    """Whether a near copy grows ``value`` rather than moves it: an empty list, or a flag."""
-    return isinstance(value, bool) or isinstance(value, list) and not value
-
-
-def _turnable(value: object) -> bool:
-    """Whether a near copy of an argument ``value`` turns it on some copies and not on others (:func:`_turns`): an
-    empty list or a flag (grown or left), an integer (moved by an odd step or an even one)."""
-    return _growable(value) or type(value) is int
-
-
-def _near_in(value: object, rng: random.Random, items: list, turned: frozenset, place: tuple,
-             how: int | None = None) -> object:
-    """``value`` (an argument at ``place``) changed a little (:func:`verifier.near_values.near_value`), where an empty
-    list gets, if ``turned`` holds its place (:func:`_turns`), one item: a changed copy of an item of the lists
-    recorded in its place (``items``), or ``0`` where they held none, a flag is turned, an integer moved by an odd
-    step (by an even one where its place is not turned), and a list makes the move ``how`` (drawn where None). Why
-    a copy: an empty list given a ``0`` made a list of records a list holding a number, which an honest reference
-    raised on (session 31: two of 177 honest tasks, ``total_cost([])`` of a list of dicts, had a decoy presumed
-    wrong, its reference refusing such near calls). A dict's values are changed as arguments are, each empty list or
-    flag among them at its own place."""
-    if isinstance(value, list) and not value:
-        return ([near_value(rng.choice(items), rng, 1)] if items else [0]) if place in turned else []
-    if isinstance(value, bool):
-        return not value if place in turned else value
-    if isinstance(value, dict):
-        return {key: _near_in(item, rng, [], turned, (*place, key)) if _growable(item) else near_value(item, rng, 1)
-                for key, item in value.items()}
-    if type(value) is int:
-        return near_value(value, rng, turn=place in turned)
-    return near_value(value, rng, how=how)
 
 
 def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:

@@ -1,9 +1,10 @@
 """A recorded value changed a little, and what every value recorded in one place had in common kept.
 
-Why a module of its own: :mod:`verifier.near_runs` decides which runs are copied and which places of a call grow
-(a ``*args`` function passed one argument more, an empty list an item, a flag turned); how one number, string,
-list or dict is moved, and how a moved value is made to keep the recorded values' invariants (sorted, never empty,
-never negative, without duplicates), is the same for every place, and is this module.
+Why a module of its own: :mod:`verifier.near_runs` decides which runs are copied, and
+:mod:`verifier.near_calls` which places of a call a copy turns (a flag, an empty list, an integer's parity, one
+argument more) and which move each list makes; how one number, string, list or dict is moved, and how a moved value
+is made to keep the recorded values' invariants (sorted, never empty, never negative, without duplicates), is the
+same for every place, and is this module.
 """
 
 from __future__ import annotations
@@ -78,9 +79,9 @@ def near_value(value: object, rng: random.Random, depth: int = 0, turn: bool | N
     twice its size: a slow honest reference stays as slow; NaN or an infinity becomes a finite number, as every
     move leaves it as it is), a string reversed, lengthened or shortened by a
     character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
-    past depth 8 and None as they are. A caller that counts its copies of one argument (:mod:`verifier.near_runs`)
-    says, for an integer, whether this copy ``turn``\ s its parity (moved by one, else by two), and for a list which
-    move (``how``, of :func:`_near_items`' five) it makes: a drawn parity, or a drawn move, could be the same on all
+    past depth 8 and None as they are. A caller that counts its copies of one argument (:mod:`verifier.near_calls`)
+    says, for an integer, whether this copy turns its parity (``turn``: moved by one, else by two), and for a list
+    which move (``how``, of :func:`_near_items`' five) it makes: a drawn parity, or a drawn move, could be the same on all
     eight copies (session 56's red-team: ``is_even(4)`` alone was admitted in about 1 of 250 draws, every move even;
     ``all_true([True, True])`` in about 1 of 17, every move one that brings no ``False``)."""
     if depth > 8 or value is None:

@@ -76,18 +76,18 @@ def _registry(backend: type[ReplayBackend]) -> GeneratorRegistry:
 
 
 def _first_draft_only(tmp_path: Path) -> list[str]:
-    """The example with only its first group's drafts: the other groups end ``no_output`` at once, so one task is
-    validated and stored before Ctrl-C arrives in ``close()`` (all 49 drafts took 167 s through ``unsafe-local``)."""
+    """The example with its first draft alone (``g_011d358681cf/d0/r0``, a good one): every other request ends
+    ``no_output`` at once, so one task is validated and stored before Ctrl-C arrives in ``close()`` (all 49 drafts
+    took 167 s through ``unsafe-local``)."""
     drafts = tmp_path / "drafts.jsonl"
-    drafts.write_text("".join((ROOT / "examples/drafts.jsonl").read_text().splitlines(keepends=True)[:2]))
-    return [drafts if item == str(ROOT / "examples/drafts.jsonl") else item for item in EXAMPLE]
+    drafts.write_text((ROOT / "examples/drafts.jsonl").read_text().splitlines(keepends=True)[0])
+    return [str(drafts) if item == str(ROOT / "examples/drafts.jsonl") else item for item in EXAMPLE]
 
 
 @pytest.mark.parametrize("backend", [_InterruptingReplay, _InterruptedWhileClosing])
 def test_ctrl_c_during_generate_is_exit_130_one_line_and_the_run_recorded_interrupted(tmp_path, capsys, backend):
     bank = tmp_path / "bank.db"
-    example = [str(item) for item in _first_draft_only(tmp_path)]
-    code = generate([*example, "--bank", str(bank), "--run-id", "run-1", "--json"], registry=_registry(backend))
+    code = generate([*_first_draft_only(tmp_path), "--bank", str(bank), "--run-id", "run-1", "--json"], registry=_registry(backend))
     out, err = capsys.readouterr()
     assert code == EXIT_INTERRUPTED and out == ""
     assert err.strip().splitlines()[-1] == "error: interrupted"

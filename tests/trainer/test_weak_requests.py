@@ -455,13 +455,15 @@ def test_a_slow_recorded_run_leaves_hangs_on_the_other_near_runs_counted_as_refu
 @pytest.mark.sandbox  # needs bubblewrap and root
 def test_a_comparison_too_long_to_finish_says_nothing_and_the_check_still_gives_its_verdict(bwrap_scoring_pool):
     """Round 63 (B5c): a recorded list of 256 lists of 901 items, compared in any order, ran the check past its time:
-    no verdict, so the weak request ``total([7])`` beside it was not trouble. (Whether ``keep`` returning its rows
-    reversed is named too depends on the draw of near runs: 1.48 named it on one of the seeds 0-2, 1.49 on each;
-    with 16 rows of 9 items neither does.)"""
+    no verdict, so the weak request ``total([7])`` beside it was not trouble. Beside the weak ``total``, ``keep``
+    returning its rows reversed may be named, and nothing else of ``keep``: 1.48's near copies of these sorted rows
+    were the recorded rows again on one or two of four copies (reversed, they are sorted again), 1.49's never are,
+    and it names the reversal on each of the seeds 0-2, 1.48 on one; with 16 rows of 9 items neither names it."""
     rows = [[0] * 900 + [at] for at in range(256)]
     runs = [[[["keep", [rows], {}]], ""], [[["total", [[7]], {}]], ""]]
     weak = weak_decoys(bwrap_scoring_pool, runs, "def keep(rows):\n    return rows\n\n\n" + SUM_LOOP)
     assert weak.measured and weak.trouble and "total" in {decoy.name for decoy in weak.named}
+    assert {decoy.described for decoy in weak.named if decoy.name == "keep"} <= {"keep returning arg1[::-1]"}
 
 
 # Red-team round 64 ------------------------------------------------------------------------------------------------

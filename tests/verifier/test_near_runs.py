@@ -304,12 +304,38 @@ def test_every_draw_moves_an_integer_by_an_odd_step_on_half_its_near_runs():
         assert sum(run[0][0][1][0] % 2 for run in near_runs(runs, seed)) == MAX_NEAR_RUNS // 2
 
 
-def test_two_integers_of_one_call_meet_every_way_of_their_parities():
-    """Odd steps turn by each place's own bit: ``same_parity(2, 4)`` moved both by odd steps, or both by even ones,
-    would never tell ``return True`` from the reference."""
-    runs = [[[["same_parity", [2, 4], {}]], ""]]
+def test_any_two_of_four_integers_of_one_call_meet_every_way_of_their_parities():
+    """Odd steps turn by each place's own column of the count: ``same_parity(a, d)`` with ``a`` and ``d`` moved
+    both by odd steps, or both by even ones, would never tell ``return True`` from the reference (the 1.49 review:
+    bits ``j % 3`` turned the first and the fourth together)."""
+    runs = [[[["f", [10, 20, 30, 40], {}]], ""]]
     for seed in range(64):
-        assert len({(a % 2, b % 2) for (_, (a, b), _), in [run[0] for run in near_runs(runs, seed)]}) == 4
+        parities = [[number % 2 for number in run[0][0][1]] for run in near_runs(runs, seed)]
+        for a in range(4):
+            for b in range(a + 1, 4):
+                assert len({(row[a], row[b]) for row in parities}) == 4, (seed, a, b)
+
+
+@pytest.mark.parametrize("call", [["both", [True, 0, 0, False], {}], ["pick", [True, 1, 2], {"strict": False}]])
+def test_two_flags_beside_integers_meet_every_way(call):
+    """The 1.49 review: with integers among the turned places, two flags three places apart turned together, and
+    ``both(True, 0, 0, False)`` never met ``(True, True)``. Flags come first, and any two places meet all four
+    ways."""
+    runs = [[[call], ""]]
+    for seed in range(64):
+        ways = set()
+        for run in near_runs(runs, seed):
+            _, args, kwargs = run[0][0]
+            ways.add((args[0], kwargs["strict"] if kwargs else args[3]))
+        assert len(ways) == 4, seed
+
+
+def test_an_integer_never_negative_is_never_moved_back_to_its_recorded_value():
+    """The 1.49 review: ``1`` moved by -2 is ``-1``, which a place never negative makes ``1`` again, a near call
+    that confirms nothing; it is moved the other way."""
+    runs = [[[["is_even", [1], {}]], ""], [[["is_even", [0], {}]], ""]]
+    for seed in range(256):
+        assert all(run[0][0][1] != runs[run[2]][0][0][1] for run in near_runs(runs, seed)), seed
 
 
 def test_every_draw_brings_a_false_among_a_list_of_equal_flags():
@@ -319,6 +345,15 @@ def test_every_draw_brings_a_false_among_a_list_of_equal_flags():
     runs = [[[["all_true", [[True, True]], {}]], ""]]
     for seed in range(512):
         assert any(False in run[0][0][1][0] for run in near_runs(runs, seed)), seed
+
+
+def test_the_first_move_of_a_list_copied_once_is_drawn():
+    """Beside eight runs of helpers, ``f([3, 1, 1, 2])`` is copied once: its one move is drawn, not always the
+    first of the five (the 1.49 review: a constant first move passed every other test)."""
+    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(8)], [[["f", [[3, 1, 1, 2]], {}]], ""]]
+    lengths = {len(calls[0][1][0]) for seed in range(64) for calls, _, origin in near_runs(runs, seed)
+               if origin == 8}
+    assert lengths == {3, 4, 5, 6}
 
 
 def test_a_list_argument_makes_every_move_over_five_copies():
@@ -340,14 +375,19 @@ def test_every_draw_gives_an_empty_list_inside_a_list_an_item():
 
 def test_a_function_of_star_args_recorded_with_no_argument_is_passed_one_on_half_its_near_runs():
     """Session 56's red team: ``total()`` alone, of ``total(*numbers)``, had no near run pass a number, and
-    ``return 0`` was paid on every draw. The argument is a changed copy of one a call of that name passed first
-    elsewhere, or ``1``."""
+    ``return 0`` was paid on every draw. Where no call of the name passed an argument, it is passed ``1``."""
     alone = [[[["total", [], {}]], ""]]
     for seed in range(512):
         assert sum(run[0][0][1] == [1] for run in near_runs(alone, seed, frozenset({"total"}))) == MAX_NEAR_RUNS // 2
-    beside = [[[["total", [], {}]], ""], [[["total", [40], {}]], ""]]
-    passed = [run[0][0][1] for run in near_runs(beside, 0, frozenset({"total"})) if run[2] == 0]
-    assert [] in passed and all(not args or 38 <= args[0] <= 42 for args in passed) and any(passed)
+
+
+def test_the_argument_given_a_call_of_none_is_a_changed_copy_of_one_another_call_passed_first():
+    """An honest ``total(*prices)`` of records may refuse a ``1``: the argument added to ``total()`` is a changed
+    copy of a first argument recorded in another call of that name."""
+    runs = [[[["total", [], {}]], ""], [[["total", [40], {}]], ""]]
+    for seed in range(64):
+        passed = [run[0][0][1] for run in near_runs(runs, seed, frozenset({"total"})) if run[2] == 0]
+        assert [] in passed and any(passed) and all(38 <= arg <= 42 for args in passed for arg in args), seed
 
 
 def test_a_move_undone_by_what_the_place_always_had_gives_way_to_the_next():
