@@ -18,6 +18,10 @@ from verifier.near_values import LIST_MOVES, kept_as, near_value
 
 __all__ = ["COLUMNS", "NearCalls", "turns"]
 
+_FIRSTS = (1, "a")
+"""The argument added to a ``*args`` call of none where no call of the name passed one: each on half the copies
+that add one."""
+
 ARGS = -1
 """The place, beside a function's name, that stands for one positional argument more (no positional index is
 negative, and no keyword is an integer: a keyword literally named ``"*"`` stays its own place)."""
@@ -36,12 +40,18 @@ def _columns() -> tuple[int, ...]:
 
 COLUMNS = _columns()
 
+ROWS = (0, 3, 5, 6, 7, 1, 2, 4)
+"""The order the eight rows are taken in: 0 (every place turned), then the three that, with it, have each two of the
+first three columns meet all four ways (the rows whose count has two of three bits set), then the rest. Why not
+0-7 in order: a call copied two, three or four times kept its third place turned on every copy (session 57's red
+team: ``same_parity(3, 7)`` of ``*args``, copied twice, always met an even step on both numbers)."""
+
 
 def turns(column: int, count: int) -> bool:
-    """Whether the ``count``-th copy of a call turns its ``column``-th place (:data:`COLUMNS`; past 35 places they
-    repeat, and past eight copies so do the copies)."""
-    copy = count % 8
-    return copy == 0 or bool(COLUMNS[column % len(COLUMNS)] >> (copy - 1) & 1)
+    """Whether the ``count``-th copy of a call turns its ``column``-th place (:data:`COLUMNS`, in the order
+    :data:`ROWS`; past 35 places they repeat, and past eight copies so do the copies)."""
+    row = ROWS[count % 8]
+    return row == 0 or bool(COLUMNS[column % len(COLUMNS)] >> (row - 1) & 1)
 
 
 @dataclass
@@ -49,7 +59,9 @@ class NearCalls:
     """Near copies of the calls of one draw (``rng``), what each place ``(name, index or keyword)`` always had
     (``kept``: :func:`verifier.near_values.invariants_of`) and the items of the lists recorded there (``items``), the
     names the reference defines with ``*args`` (``varargs``), and the schedule: how many copies each recorded call
-    ``(run, call)`` had (``copies``), and the move each list place made first (``first_moves``)."""
+    ``(run, call)`` had (``copies``), the copy of the schedule (:func:`turns`) its first took (``starts``: the number of
+    recorded calls of its name copied before it, ``started``), the move each list place made first
+    (``first_moves``), and which integer places take the other parity on every row (``flips``, drawn)."""
 
     rng: random.Random
     kept: dict[tuple, frozenset[str]]
@@ -57,33 +69,51 @@ class NearCalls:
     firsts: dict[str, list]
     varargs: frozenset[str] = frozenset()
     copies: dict[tuple[int, int], int] = field(default_factory=dict)
+    starts: dict[tuple[int, int], int] = field(default_factory=dict)
+    started: dict[str, int] = field(default_factory=dict)
     first_moves: dict[tuple, int] = field(default_factory=dict)
+    flips: dict[tuple, bool] = field(default_factory=dict)
 
     def copy(self, call: list, recorded: tuple[int, int]) -> list:
         """A near copy of ``call`` (``recorded``: its run's index and its own): every argument changed a little,
         what its place always had kept, and the places :meth:`_turns` turns turned. A function in ``varargs`` is
         passed one positional argument more, a changed copy of its last moved by an odd step (session 35's
-        red-team, E5: ``total(7)`` alone, of ``total(*numbers)``, when no near run passed two numbers) or, where
-        it was passed none, a changed copy of a first argument another call of that name passed (``1`` where none
-        did: session 56's red team, ``total()`` alone, ``return 0`` paid on every draw)."""
+        red-team, E5: ``total(7)`` alone, of ``total(*numbers)``, when no near run passed two numbers; an integer
+        moved by a step of the parity a column of its own gives) or, where it was passed none, a changed copy of a
+        first argument another call of that name passed (``1`` or ``"a"`` in turn where none did: session 56's red
+        team, ``total()`` alone, ``return 0`` paid on every draw; session 57's, ``join_words()`` alone, of a
+        reference refusing ``1``)."""
         name, args, kwargs = call
-        turned, how = self._turns(name, args, kwargs, recorded)
+        turned, how, extra = self._turns(name, args, kwargs, recorded)
         near = [self._argument(arg, (name, index), turned, how) for index, arg in enumerate(args)]
         if (name, ARGS) in turned:
             if args:
-                near.append(self._argument(args[-1], (name, len(args) - 1), turned | {(name, len(args) - 1)}, how))
+                last = (name, len(args) - 1)
+                near.append(self._argument(args[-1], last, turned | {last} if extra else turned - {last}, how))
             else:
                 firsts = self.firsts.get(name, [])
-                near.append(near_value(self.rng.choice(firsts), self.rng, 1) if firsts else 1)
+                near.append(near_value(self.rng.choice(firsts), self.rng, 1) if firsts else _FIRSTS[extra])
         return [name, near, {key: self._argument(arg, (name, key), turned, how) for key, arg in kwargs.items()}]
 
-    def _turns(self, name: str, args: list, kwargs: dict, recorded: tuple[int, int]) -> tuple[frozenset, dict]:
-        """The places of one call that this copy turns, and the move (``how``) each of its list arguments makes.
+    def _turns(self, name: str, args: list, kwargs: dict,
+               recorded: tuple[int, int]) -> tuple[frozenset, dict, bool]:
+        """The places of one call that this copy turns, the move (``how``) each of its list arguments makes, and a
+        column after the places: whether an argument added to a ``*args`` call moves by an odd step (or, added to a
+        call of none, which of :data:`_FIRSTS` it is).
         The places, in this order: ``(name, ARGS)`` for a function in ``varargs``; each argument that is a flag or
         an empty list, ``(name, place)``, and each such value of a dict argument, ``(name, place, key)``; then each
-        integer argument. The n-th copy of a recorded call turns its j-th place by :func:`turns`: the first copy
-        turns every place, half of eight copies turn each, any two places meet all four ways over eight copies,
-        and the first three all eight. A list argument makes, on each copy, the move after the one it made before
+        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``: how many
+        recorded calls of the name were copied before it) and turns its j-th place by :func:`turns`: the first copy
+        of a name's first call turns every place, half of eight copies turn each, any two places meet all four
+        ways over eight copies, the first three all eight, and so do eight recorded calls of one name copied once
+        each (session 57's red team: eight runs of ``f(a, b)``, each copied once and each copy its call's first,
+        moved both integers by an odd step every time, so ``(a + b) % 2`` never changed and ``return True`` was
+        paid on every draw; an honest ``next_odd(n)`` that refuses odd numbers refused every near call and was
+        rejected). An integer's column is flipped (odd steps where it turns, even ones elsewhere) on a draw: a call
+        copied once turns every place, and a verifier that knew its integers all move by an odd step there paid
+        ``return True`` for ``(a + b) % 2 == 0`` asked once beside seven other runs (session 57's red team; 1.48's
+        drawn steps admitted it in about half the draws, the flip does as well, and eight copies meet every way). A
+        list argument makes, on each copy, the move after the one it made before
         (:data:`verifier.near_values.LIST_MOVES` in turn, from a drawn one). Why counts and not a draw: through 1.47
         a coin flip left all eight near runs of ``total(7)`` with one argument in 1 of 256 draws, and ``max(args)``
         answered them as the sum did (a fresh-clone CI run of session 55 admitted it); through 1.48 an integer's
@@ -106,13 +136,21 @@ class NearCalls:
                 lists.append((name, place))
         count = self.copies.get(recorded, 0)
         self.copies[recorded] = count + 1
+        if recorded not in self.starts:
+            self.starts[recorded] = self.started.get(name, 0)
+            self.started[name] = self.starts[recorded] + 1
+        at = self.starts[recorded] + count
         how = {}
         for place in lists:
             if (*recorded, *place) not in self.first_moves:
                 self.first_moves[(*recorded, *place)] = self.rng.randrange(LIST_MOVES)
             how[place] = self.first_moves[(*recorded, *place)] + count
-        turned = frozenset(place for j, place in enumerate(places + numbers) if turns(j, count))
-        return turned, how
+        for place in numbers:
+            if place not in self.flips:
+                self.flips[place] = self.rng.random() < 0.5
+        columns = places + numbers
+        turned = frozenset(place for j, place in enumerate(columns) if turns(j, at) != self.flips.get(place, False))
+        return turned, how, turns(len(columns), at)
 
     def _argument(self, value: object, place: tuple, turned: frozenset, how: dict) -> object:
         """``value`` (the argument at ``place``) changed a little and what its place always had kept: an empty list

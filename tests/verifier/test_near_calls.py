@@ -22,9 +22,16 @@ def test_any_two_of_the_35_places_meet_all_four_ways_over_eight_copies():
         assert len({(turns(a, count), turns(b, count)) for count in range(8)}) == 4, (a, b)
 
 
-def test_the_first_three_places_meet_all_eight_ways_as_the_bits_of_the_count_did():
+def test_the_first_three_places_meet_all_eight_ways_over_eight_copies():
     assert len({tuple(turns(column, count) for column in range(3)) for count in range(8)}) == 8
-    assert all(turns(j, count) == (not count >> j & 1) for j in range(3) for count in range(8))
+
+
+def test_three_copies_turn_and_keep_each_of_the_first_three_places_and_four_meet_every_way_of_two():
+    """Session 57's red team: with the rows in the order of the count, the third place turned on each of the first
+    four copies, so ``same_parity(3, 7)`` of ``*args``, copied twice, met even steps on both numbers only."""
+    assert all(len({turns(column, count) for count in range(3)}) == 2 for column in range(3))
+    for a, b in combinations(range(3), 2):
+        assert len({(turns(a, count), turns(b, count)) for count in range(4)}) == 4
 
 
 def test_copies_past_eight_and_places_past_35_repeat_the_table():

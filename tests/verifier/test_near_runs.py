@@ -375,10 +375,12 @@ def test_every_draw_gives_an_empty_list_inside_a_list_an_item():
 
 def test_a_function_of_star_args_recorded_with_no_argument_is_passed_one_on_half_its_near_runs():
     """Session 56's red team: ``total()`` alone, of ``total(*numbers)``, had no near run pass a number, and
-    ``return 0`` was paid on every draw. Where no call of the name passed an argument, it is passed ``1``."""
+    ``return 0`` was paid on every draw. Where no call of the name passed an argument, it is passed ``1`` or
+    ``"a"`` in turn (session 57's red team: ``join_words()`` alone, of a reference refusing ``1``)."""
     alone = [[[["total", [], {}]], ""]]
     for seed in range(512):
-        assert sum(run[0][0][1] == [1] for run in near_runs(alone, seed, frozenset({"total"}))) == MAX_NEAR_RUNS // 2
+        passed = [run[0][0][1] for run in near_runs(alone, seed, frozenset({"total"}))]
+        assert passed.count([1]) == passed.count(["a"]) == MAX_NEAR_RUNS // 4
 
 
 def test_the_argument_given_a_call_of_none_is_a_changed_copy_of_one_another_call_passed_first():
@@ -396,3 +398,44 @@ def test_a_move_undone_by_what_the_place_always_had_gives_way_to_the_next():
     runs = [[[["search", [[1, 2, 3, 5]], {}]], ""], [[["search", [[2, 4]], {}]], ""]]
     for seed in range(64):
         assert all(run[0][0][1][0] != runs[run[2]][0][0][1][0] for run in near_runs(runs, seed)), seed
+
+
+def test_eight_recorded_calls_of_one_name_copied_once_each_meet_every_way_of_two_integers():
+    """Session 57's red team: eight runs of ``f(a, b)``, each copied once, and each copy its call's first, moved both
+    integers by an odd step every time: ``(a + b) % 2`` never changed, and ``return True`` was paid on every draw.
+    A name's recorded calls start at successive rows of the schedule."""
+    runs = [[[["even_sum", [2 * at, 2 * at + 4], {}]], ""] for at in range(8)]
+    for seed in range(64):
+        steps = {((args[0] - runs[origin][0][0][1][0]) % 2, (args[1] - runs[origin][0][0][1][1]) % 2)
+                 for calls, _, origin in near_runs(runs, seed) for _, args, _ in calls}
+        assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}, seed
+
+
+def test_an_honest_function_refusing_odd_numbers_meets_even_ones_on_half_its_near_calls():
+    """Session 57's red team: ``next_odd(n)`` raises on odd ``n``; tested on eight even numbers in eight runs, every
+    near call was odd (each its call's first copy), the reference refused them all, and the task was rejected."""
+    runs = [[[["next_odd", [2 * at], {}]], ""] for at in range(8)]
+    for seed in range(64):
+        assert sum(args[0] % 2 == 0 for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls) == 4, seed
+
+
+def test_the_argument_added_to_a_star_args_call_meets_both_parities_beside_the_last():
+    """Session 57's red team: the added argument moved as the last one did, so ``same_parity(3, 7)`` always got a
+    third argument of the last one's parity. It takes a column of its own."""
+    runs = [[[["same_parity", [3, 7], {}]], ""]]
+    for seed in range(64):
+        grown = [args for run in near_runs(runs, seed, frozenset({"same_parity"})) for _, args, _ in run[0]
+                 if len(args) == 3]
+        assert {(args[1] - args[2]) % 2 for args in grown} == {0, 1}, seed
+
+
+def test_a_call_copied_once_draws_which_of_its_integers_move_by_an_odd_step():
+    """Session 57's red team: ``sum_is_even(3, 7)`` copied once beside seven other runs had both integers moved by
+    an odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was
+    paid. Which integer takes the other parity is drawn; eight copies still meet every way."""
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
+    steps = set()
+    for seed in range(64):
+        (_, (a, b), _), = [calls[0] for calls, _, origin in near_runs(runs, seed) if origin == 0]
+        steps.add(((a - 3) % 2, (b - 7) % 2))
+    assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}
