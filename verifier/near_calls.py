@@ -77,9 +77,9 @@ class NearCalls:
     def copy(self, call: list, recorded: tuple[int, int]) -> list:
         """A near copy of ``call`` (``recorded``: its run's index and its own): every argument changed a little,
         what its place always had kept, and the places :meth:`_turns` turns turned. A function in ``varargs`` is
-        passed one positional argument more, a changed copy of its last moved by an odd step (session 35's
-        red-team, E5: ``total(7)`` alone, of ``total(*numbers)``, when no near run passed two numbers; an integer
-        moved by a step of the parity a column of its own gives) or, where it was passed none, a changed copy of a
+        passed one positional argument more, a changed copy of its last (session 35's red-team, E5: ``total(7)``
+        alone, of ``total(*numbers)``, when no near run passed two numbers; an integer moved by a step whose parity
+        a column of its own gives) or, where it was passed none, a changed copy of a
         first argument another call of that name passed (``1`` or ``"a"`` in turn where none did: session 56's red
         team, ``total()`` alone, ``return 0`` paid on every draw; session 57's, ``join_words()`` alone, of a
         reference refusing ``1``)."""
@@ -122,7 +122,10 @@ class NearCalls:
         four ways (session 56's reviews; the 1.49 review): flags turned together, or two places three apart on one
         bit of the count, never met ``(True, True)`` from ``both(True, False)`` and ``both(False, True)``, so
         ``return False`` was paid. Why flags first: a call of more than three places keeps all eight ways for the
-        three that grow a call, the integers after them."""
+        three that grow a call, the integers after them. Why a recorded call's first copy grows every place that
+        grows, whatever its start: session 56's position rule (a call copied once must grow), which a later call of
+        a name, starting past the schedule's first copy, had lost (``total(7)`` after an ignored ``total()`` and
+        one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it on every draw)."""
         places = [(name, ARGS)] if name in self.varargs else []
         numbers, lists = [], []
         for place, arg in [*enumerate(args), *kwargs.items()]:
@@ -149,7 +152,8 @@ class NearCalls:
             if place not in self.flips:
                 self.flips[place] = self.rng.random() < 0.5
         columns = places + numbers
-        turned = frozenset(place for j, place in enumerate(columns) if turns(j, at) != self.flips.get(place, False))
+        turned = frozenset(place for j, place in enumerate(columns)
+                           if j < len(places) and count == 0 or turns(j, at) != self.flips.get(place, False))
         return turned, how, turns(len(columns), at)
 
     def _argument(self, value: object, place: tuple, turned: frozenset, how: dict) -> object:

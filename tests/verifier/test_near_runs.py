@@ -439,3 +439,15 @@ def test_a_call_copied_once_draws_which_of_its_integers_move_by_an_odd_step():
         (_, (a, b), _), = [calls[0] for calls, _, origin in near_runs(runs, seed) if origin == 0]
         steps.add(((a - 3) % 2, (b - 7) % 2))
     assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_a_later_call_of_a_name_grows_on_its_first_copy_whatever_runs_come_beside_it():
+    """The last read of 1.49: a name's later recorded call starts past the schedule's first copy, and ``total(7)``
+    after an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` answered as the sum did
+    (1.48 grew it on every draw). A recorded call's first copy grows every place that grows."""
+    for pads in range(7):
+        runs = [[[["total", [], {}]], ""], [[["total", [7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""]
+                                                                           for at in range(pads)]]
+        for seed in range(16):
+            near = near_runs(runs, seed, frozenset({"total"}))
+            assert any(len(calls[0][1]) == 2 for calls, _, origin in near if origin == 1), (pads, seed)
