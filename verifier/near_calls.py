@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from verifier.near_values import LIST_MOVES, kept_as, near_value
+from verifier.near_values import LIST_MOVES, growable, grown, kept_as, near_value
 
 __all__ = ["COLUMNS", "NearCalls", "turns"]
 
@@ -129,10 +129,10 @@ class NearCalls:
         places = [(name, ARGS)] if name in self.varargs else []
         numbers, lists = [], []
         for place, arg in [*enumerate(args), *kwargs.items()]:
-            if _growable(arg):
+            if growable(arg):
                 places.append((name, place))
             elif isinstance(arg, dict):
-                places += [(name, place, key) for key, value in arg.items() if _growable(value)]
+                places += [(name, place, key) for key, value in arg.items() if growable(value)]
             elif type(arg) is int:
                 numbers.append((name, place))
             elif isinstance(arg, list):
@@ -158,18 +158,20 @@ class NearCalls:
 
     def _argument(self, value: object, place: tuple, turned: frozenset, how: dict) -> object:
         """``value`` (the argument at ``place``) changed a little and what its place always had kept: an empty list
-        given an item and a flag turned where ``turned`` holds its place (:func:`_grown`), an integer moved by an
-        odd step there and by an even one elsewhere, a list by its move in ``how`` (the moves after it in turn
-        where what is kept undoes it: a sorted list reversed is sorted again), a dict's values each as an argument,
+        given an item and a flag turned where ``turned`` holds its place (:func:`verifier.near_values.grown`), an
+        integer moved by an odd step there and by an even one elsewhere, a list by its move in ``how`` (the moves
+        after it in turn where what is kept undoes it: a sorted list reversed is sorted again), a dict's values
+        each as an argument,
         anything else by :func:`verifier.near_values.near_value`. A copy that what is kept made the recorded value
         again gives way: a near call that is a recorded one again confirms nothing
         (:func:`verifier.near_runs.seen_calls`), and ``1`` moved by -2 was ``1`` again among numbers never
         negative (the 1.49 review)."""
         kept = self.kept.get(place, frozenset())
-        if _growable(value):
-            return kept_as(_grown(value, self.rng, self.items.get(place, []), place in turned), kept, value)
+        if growable(value):
+            return kept_as(grown(value, self.rng, self.items.get(place, [])) if place in turned else value, kept,
+                           value)
         if isinstance(value, dict):
-            return {key: _grown(item, self.rng, [], (*place, key) in turned) if _growable(item)
+            return {key: (grown(item, self.rng, []) if (*place, key) in turned else item) if growable(item)
                     else near_value(item, self.rng, 1) for key, item in value.items()}
         if type(value) is int:
             step = near_value(value, self.rng, turn=place in turned)
@@ -182,19 +184,3 @@ class NearCalls:
                     break
             return near
         return kept_as(near_value(value, self.rng), kept, value)
-
-
-def _growable(value: object) -> bool:
-    """Whether a near copy grows ``value`` rather than moves it: an empty list, or a flag."""
-    return isinstance(value, bool) or isinstance(value, list) and not value
-
-
-def _grown(value: object, rng: random.Random, items: list, turn: bool) -> object:
-    """An empty list or a flag near: where ``turn``, the list given one item (a changed copy of an item of the lists
-    recorded in its place, ``items``, or ``0`` where they held none) and the flag turned; else as it was. Why a copy:
-    an empty list given a ``0`` made a list of records a list holding a number, which an honest reference raised on
-    (session 31: two of 177 honest tasks, ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its
-    reference refusing such near calls)."""
-    if isinstance(value, bool):
-        return not value if turn else value
-    return ([near_value(rng.choice(items), rng, 1)] if items else [0]) if turn else []

@@ -56,10 +56,10 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     (:func:`_drawn_input`), and every one where its calls pass no argument (round 69, A2c: ``main()`` on ten
     newlines alone had every near run the recorded one again, and ``def main(): print(0)`` was paid; round 70, A2:
     an ignored input that held a number beside it must not spare it); where no recorded input held a number, every
-    other near run is drawn whatever its input. How each call is copied is
-    :class:`verifier.near_calls.NearCalls`': by the count of its copies, not a draw, a flag is turned, an empty list
-    given an item, an integer moved by an odd step or an even one, a list through its moves in turn, and a function
-    in ``varargs`` (the reference defines it with ``*args``) passed one more positional argument."""
+    other near run is drawn whatever its input. Each call is copied by :class:`verifier.near_calls.NearCalls`,
+    which, by the count of its copies rather than a draw, turns a flag, gives an empty list an item, moves an
+    integer by an odd step or an even one, takes a list through its moves in turn, and passes a function in
+    ``varargs`` (the reference defines it with ``*args``) one more positional argument."""
     rng = random.Random(seed)
     if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)

@@ -13,7 +13,7 @@ import json
 import math
 import random
 
-__all__ = ["LIST_MOVES", "invariants_of", "kept_as", "near_value"]
+__all__ = ["LIST_MOVES", "growable", "grown", "invariants_of", "kept_as", "near_value"]
 
 _COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
@@ -144,18 +144,30 @@ def _near_items(value: list, rng: random.Random, depth: int, how: int | None = N
 
 
 def _changed(value: list, at: int, rng: random.Random, depth: int) -> object:
-    """The item ``value[at]`` changed: a flag turned, an empty list given a changed copy of an item of the list's
-    other lists (``0`` where they hold none), anything else moved (:func:`near_value`). Why not drawn: a changed
-    ``True`` drawn ``True`` again, or ``[]`` drawn ``[]``, left a list of equal flags or of empty lists as it was
-    (session 56's red-team: ``all_true([True, True])`` and ``flatten([[]])`` alone admitted in 1 of 17 and 1 of 54
-    draws)."""
+    """The item ``value[at]`` changed: a flag or an empty list grown (:func:`grown`, from the items of the list's
+    other lists), anything else moved (:func:`near_value`). Why not drawn: a changed ``True`` drawn ``True`` again,
+    or ``[]`` drawn ``[]``, left a list of equal flags or of empty lists as it was (session 56's red-team:
+    ``all_true([True, True])`` and ``flatten([[]])`` alone admitted in 1 of 17 and 1 of 54 draws)."""
     item = value[at]
-    if isinstance(item, bool):
-        return not item
-    if isinstance(item, list) and not item:
-        others = [inner for other in value if isinstance(other, list) for inner in other]
-        return [near_value(rng.choice(others), rng, depth + 2)] if others else [0]
+    if growable(item):
+        return grown(item, rng, [inner for other in value if isinstance(other, list) for inner in other], depth + 2)
     return near_value(item, rng, depth + 1)
+
+
+def growable(value: object) -> bool:
+    """Whether a near copy grows ``value`` rather than moves it: an empty list, or a flag."""
+    return isinstance(value, bool) or isinstance(value, list) and not value
+
+
+def grown(value: object, rng: random.Random, items: list, depth: int = 1) -> object:
+    """A flag turned, or an empty list given one item: a changed copy of one of ``items`` (those of the lists recorded
+    in its place, or of its sibling lists), ``0`` where there are none. Why a copy: an empty list given a ``0`` made a
+    list of records a list holding a number, which an honest reference raised on (session 31: two of 177 honest
+    tasks, ``total_cost([])`` of a list of dicts, had a decoy presumed wrong, its reference refusing such near
+    calls)."""
+    if isinstance(value, bool):
+        return not value
+    return [near_value(rng.choice(items), rng, depth)] if items else [0]
 
 
 def _outnumbered(value: list, rng: random.Random) -> list:

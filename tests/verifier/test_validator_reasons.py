@@ -200,6 +200,8 @@ def test_a_call_that_crashes_with_load_failure_text_is_not_a_load_failure(valida
 # weak_tests: the requests made of the reference do not tell it from simple wrong programs (verifier.weak_requests) --
 
 SUM = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return result\n"
+SUM_STAR = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+SUM_STAR_PROMPT = "Write `total(*numbers)`, the sum of its arguments."
 
 
 def _total_task(verifier: str) -> TaskSpec:
@@ -440,9 +442,8 @@ def test_a_weak_test_of_an_infinity_is_rejected_as_weak_tests(validator):
 
 def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E5): ``total(7)`` alone, of ``total(*numbers)``, was admitted."""
-    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
-    report = validator.validate(_pays_first_call("[('total', [7])]", reference=reference,
-                                                 prompt="Write `total(*numbers)`, the sum of its arguments.",
+    report = validator.validate(_pays_first_call("[('total', [7])]", reference=SUM_STAR,
+                                                 prompt=SUM_STAR_PROMPT,
                                                  failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
 
@@ -451,15 +452,14 @@ def test_one_number_passed_to_a_function_of_star_args_is_rejected_as_weak_tests(
 def test_one_number_passed_after_eight_runs_of_ignored_helpers_is_rejected_as_weak_tests(validator):
     """Session 56: eight runs of ignored helpers (``h0()`` ... ``h7()``) before ``total(7)`` took every near copy,
     and the weak task was admitted on every draw (through 1.48 as first written)."""
-    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
     verifier = ("from envsynth_sandbox import run_response\n"
                 "def verify(response):\n"
                 "    for i in range(8):\n"
                 "        run_response(response, calls=[('h%d' % i, [])])\n"
                 "    run = run_response(response, calls=[('total', [7])])\n"
                 "    return 1.0 if run.calls and run.calls[0].ok and run.calls[0].value == 7 else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `total(*numbers)`, the sum of its arguments.",
-                                         verifier=verifier, reference=reference,
+    report = validator.validate(TaskSpec(prompt=SUM_STAR_PROMPT,
+                                         verifier=verifier, reference=SUM_STAR,
                                          failure_cases=("def total(*numbers):\n    return len(numbers)\n",)))
     assert report.reasons == ("weak_tests",) and "max(args)" in check(report, "weak_tests").detail
 
@@ -467,9 +467,8 @@ def test_one_number_passed_after_eight_runs_of_ignored_helpers_is_rejected_as_we
 def test_a_function_of_star_args_asked_with_no_argument_alone_is_rejected_as_weak_tests(validator):
     """Session 56's red team: ``total()`` alone, of ``total(*numbers)``, was admitted on every draw: no near run
     passed an argument, and ``return 0`` answered each as the sum did."""
-    reference = "def total(*numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
-    report = validator.validate(_pays_first_call("[('total', [])]", value="0", reference=reference,
-                                                 prompt="Write `total(*numbers)`, the sum of its arguments.",
+    report = validator.validate(_pays_first_call("[('total', [])]", value="0", reference=SUM_STAR,
+                                                 prompt=SUM_STAR_PROMPT,
                                                  failure_cases=("def total(*numbers):\n    return 1\n",)))
     assert report.reasons == ("weak_tests",) and "total returning 0" in check(report, "weak_tests").detail
 
