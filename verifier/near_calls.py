@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from verifier.near_values import LIST_MOVES, growable, grown, kept_as, near_value
+from verifier.near_values import growable, grown, kept_as, moves_of, near_value
 
 __all__ = ["COLUMNS", "NearCalls", "turns"]
 
@@ -68,6 +68,7 @@ class NearCalls:
     items: dict[tuple, list]
     firsts: dict[str, list]
     varargs: frozenset[str] = frozenset()
+    stride: int = 1
     copies: dict[tuple[int, int], int] = field(default_factory=dict)
     starts: dict[tuple[int, int], int] = field(default_factory=dict)
     started: dict[str, int] = field(default_factory=dict)
@@ -135,18 +136,18 @@ class NearCalls:
                 places += [(name, place, key) for key, value in arg.items() if growable(value)]
             elif type(arg) is int:
                 numbers.append((name, place))
-            elif isinstance(arg, list):
-                lists.append((name, place))
+            elif isinstance(arg, (list, str)):
+                lists.append(((name, place), moves_of(arg)))
         count = self.copies.get(recorded, 0)
         self.copies[recorded] = count + 1
         if recorded not in self.starts:
             self.starts[recorded] = self.started.get(name, 0)
-            self.started[name] = self.starts[recorded] + 1
+            self.started[name] = self.starts[recorded] + self.stride
         at = self.starts[recorded] + count
         how = {}
-        for place in lists:
+        for place, moves in lists:
             if (*recorded, *place) not in self.first_moves:
-                self.first_moves[(*recorded, *place)] = self.rng.randrange(LIST_MOVES)
+                self.first_moves[(*recorded, *place)] = self.rng.randrange(moves)
             how[place] = self.first_moves[(*recorded, *place)] + count
         for place in numbers:
             if place not in self.flips:
@@ -177,8 +178,8 @@ class NearCalls:
             step = near_value(value, self.rng, turn=place in turned)
             near = kept_as(step, kept, value)
             return near if near != value else kept_as(2 * value - step, kept, value)
-        if isinstance(value, list) and place in how:
-            for later in range(LIST_MOVES):
+        if isinstance(value, (list, str)) and place in how:
+            for later in range(moves_of(value)):
                 near = kept_as(near_value(value, self.rng, how=how[place] + later), kept, value)
                 if near != value:
                     break

@@ -21,7 +21,7 @@ from verifier.near_calls import NearCalls
 from verifier.near_values import invariants_of
 from verifier.script_decoys import holds_number, near_stdin
 
-__all__ = ["MAX_NEAR_RUNS", "near_runs", "off_kind", "seen_calls"]
+__all__ = ["MAX_COPIED", "MAX_NEAR_RUNS", "MIN_COPIES", "near_runs", "off_kind", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
 """Near runs of a task (more only where more recorded runs each call a name none before them did: one near copy of
@@ -33,6 +33,22 @@ recorded run as for eight: a reference may refuse the near runs where its decoys
 their calls: red-team round 64 (C1) made one recorded run of 49 calls, 48 of names the reference never defined and
 then ``total([7])``, when the near runs stopped at the first run past 48 calls: there were none, and no decoy was
 wrong."""
+
+MIN_COPIES = 4
+"""Near copies of each recorded run that calls functions, at least, while they number no more than
+:data:`MAX_COPIED` (so a task of two runs or more has more near runs than :data:`MAX_NEAR_RUNS`). Why: a call copied
+once turns every flag it has (:class:`verifier.near_calls.NearCalls`), and its integers meet one way of their
+parities: ``both(True, False)`` and ``both(False, True)`` beside seven other runs met ``(True, True)`` on no draw, so
+``return False`` was paid on every one, and ``sum_is_even(3, 7)`` beside seven had ``return True`` paid on about half
+(session 57's red team; 1.48 and 1.49). Four copies of a call, from the schedule's first row or its fifth, turn each of
+its first three places alone, or each two of them, and meet both parities of any two of its integers' sum; and a
+name's recorded calls start four rows apart, so two of them meet all eight rows."""
+
+MAX_COPIED = 32
+"""Near runs, at most, that :data:`MIN_COPIES` asks for: four copies of eight runs. Past them each run is copied as
+often as they allow, in :func:`verifier.recorded_runs.near_order`'s order (and a run that calls a name none before it
+did still gets one). Why a bound: each near run is a process of its own (``run_response``, about 3 ms), and a
+reference's near runs share :data:`verifier.decoy_bounds.NEAR_BUDGET_S`."""
 
 
 def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = frozenset()) -> list[list]:
@@ -77,7 +93,8 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                        {name: seen.get((name, 0), []) for name in varargs}, varargs)
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
-    wanted = max(MAX_NEAR_RUNS, named)  # (each run that holds a name none before it did gets a near copy)
+    wanted = max(MAX_NEAR_RUNS, named, min(MIN_COPIES * len(called), MAX_COPIED))
+    copies.stride = min(8, wanted // max(1, len(called)))
     found: list[list] = []
     for _ in range(wanted):
         for calls, stdin, origin in called:

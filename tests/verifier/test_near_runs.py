@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from verifier.near_runs import MAX_NEAR_RUNS, near_runs
+from verifier.near_runs import MAX_COPIED, MAX_NEAR_RUNS, MIN_COPIES, near_runs
 
 
 def test_near_runs_change_every_argument_and_keep_each_ones_type():
@@ -42,7 +42,9 @@ def test_near_runs_are_bounded_and_copy_every_recorded_run_in_turn():
     near = near_runs(runs)
     assert len(near) == MAX_NEAR_RUNS and [origin for _, _, origin in near] == [0, 1] * 4
     many = [[[["f", [i], {}] for i in range(20)], str(k)] for k in range(10)]
-    assert len(near_runs(many)) == MAX_NEAR_RUNS
+    near = near_runs(many)
+    assert len(near) == MAX_COPIED == 32
+    assert sorted({[origin for _, _, origin in near].count(origin) for origin in range(10)}) == [3, 4]
 
 
 def test_near_runs_keep_what_every_recorded_argument_in_one_place_had():
@@ -416,7 +418,8 @@ def test_an_honest_function_refusing_odd_numbers_meets_even_ones_on_half_its_nea
     near call was odd (each its call's first copy), the reference refused them all, and the task was rejected."""
     runs = [[[["next_odd", [2 * at], {}]], ""] for at in range(8)]
     for seed in range(64):
-        assert sum(args[0] % 2 == 0 for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls) == 4, seed
+        near = near_runs(runs, seed)
+        assert sum(args[0] % 2 == 0 for calls, _, _ in near for _, args, _ in calls) * 2 == len(near) == 32, seed
 
 
 def test_the_argument_added_to_a_star_args_call_meets_both_parities_beside_the_last():
@@ -429,16 +432,15 @@ def test_the_argument_added_to_a_star_args_call_meets_both_parities_beside_the_l
         assert {(args[1] - args[2]) % 2 for args in grown} == {0, 1}, seed
 
 
-def test_a_call_copied_once_draws_which_of_its_integers_move_by_an_odd_step():
+def test_a_call_beside_seven_other_runs_meets_both_parities_of_its_integers_sum_on_every_draw():
     """Session 57's red team: ``sum_is_even(3, 7)`` copied once beside seven other runs had both integers moved by
     an odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was
-    paid. Which integer takes the other parity is drawn; eight copies still meet every way."""
+    paid; 1.49 drew which integer moved by an odd step, and about half the draws still kept the sum even. Each run
+    is now copied four times (``MIN_COPIES``)."""
     runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
-    steps = set()
     for seed in range(64):
-        (_, (a, b), _), = [calls[0] for calls, _, origin in near_runs(runs, seed) if origin == 0]
-        steps.add(((a - 3) % 2, (b - 7) % 2))
-    assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}
+        copies = [calls[0][1] for calls, _, origin in near_runs(runs, seed) if origin == 0]
+        assert len(copies) == MIN_COPIES == 4 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
 
 
 def test_a_later_call_of_a_name_grows_on_its_first_copy_whatever_runs_come_beside_it():
@@ -451,3 +453,53 @@ def test_a_later_call_of_a_name_grows_on_its_first_copy_whatever_runs_come_besid
         for seed in range(16):
             near = near_runs(runs, seed, frozenset({"total"}))
             assert any(len(calls[0][1]) == 2 for calls, _, origin in near if origin == 1), (pads, seed)
+
+
+def test_each_of_eight_recorded_runs_is_copied_four_times():
+    """Session 57's red team: eight runs, each copied once, met one way each; ``both(True, False)`` and ``both(False,
+    True)`` beside seven other runs never met ``(True, True)``."""
+    runs = [[[["f", [at], {}]], ""] for at in range(8)]
+    assert [origin for _, _, origin in near_runs(runs)] == list(range(8)) * MIN_COPIES
+
+
+def test_two_flags_beside_seven_other_runs_meet_both_true_on_every_draw():
+    """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` in one run beside seven others: the one
+    copy turned both flags, so ``(True, True)`` never came and ``return False`` was paid on every draw (1.48, 1.49)."""
+    runs = [[[["both", [True, False], {}], ["both", [False, True], {}]], ""],
+            *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
+    for seed in range(64):
+        met = {tuple(args) for calls, _, _ in near_runs(runs, seed) for name, args, _ in calls if name == "both"}
+        assert (True, True) in met and (False, False) in met, seed
+
+
+def test_a_later_call_of_a_name_past_eight_runs_of_new_names_has_near_copies():
+    """Note 57: ``total()`` ignored, seven runs of other names, then ``total(7)``: the runs of new names took all eight
+    near runs, and ``total(7)`` had none (1.48, 1.49)."""
+    runs = [[[["total", [], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(7)], [[["total", [7], {}]], ""]]
+    for seed in range(16):
+        assert [origin for _, _, origin in near_runs(runs, seed, frozenset({"total"}))].count(8) >= 3, seed
+
+
+def test_a_list_of_odd_numbers_meets_an_even_one_on_every_draw():
+    """Session 57's red team: an integer in a list moved by a drawn step, so ``count_even([1, 3])`` alone met only
+    odd items in about 1 of 8 draws (``return 0`` paid). A changed or added integer item moves by an odd step."""
+    for seed in range(128):
+        lists = [calls[0][1][0] for calls, _, _ in near_runs([[[["count_even", [[1, 3]], {}]], ""]], seed)]
+        assert any(item % 2 == 0 for xs in lists for item in xs), seed
+
+
+@pytest.mark.parametrize(("text", "lacked"), [("xyz", "aeiou"), ("ABC", "abcdefghijklmnopqrstuvwxyz"),
+                                             ("abc", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+def test_a_string_meets_a_character_of_a_kind_it_lacks_on_every_draw(text, lacked):
+    """Session 57's red team: a near string was given a letter drawn from ``"aeiouxyz "``, so ``has_vowel('xyz')``
+    alone met no vowel in about 1 of 5 draws and ``is_upper('ABC')`` no small letter in about 1 of 12. A string's
+    moves come in turn, and the first added character is of the first kind the string lacks."""
+    for seed in range(128):
+        texts = [calls[0][1][0] for calls, _, _ in near_runs([[[["f", [text], {}]], ""]], seed)]
+        assert any(char in lacked for near in texts for char in near), seed
+
+
+def test_a_string_copied_in_turn_is_reversed_shortened_and_lengthened():
+    for seed in range(32):
+        texts = [calls[0][1][0] for calls, _, _ in near_runs([[[["f", ["abcd"], {}]], ""]], seed)]
+        assert {"dcba"} <= set(texts) and {3, 5} <= {len(near) for near in texts}, seed

@@ -485,6 +485,33 @@ def test_a_list_of_equal_flags_alone_is_rejected_as_weak_tests(validator):
     assert report.reasons == ("weak_tests",) and "all_true returning True" in check(report, "weak_tests").detail
 
 
+def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_weak_tests(validator):
+    """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` beside seven other runs were admitted on
+    every draw (1.48, 1.49): the one near copy of their run turned both flags, so ``(True, True)`` never came and
+    ``return False`` answered every near call as the reference did. Each run now has four near copies."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    for i in range(7):\n"
+                "        run_response(response, calls=[('h%d' % i, [])])\n"
+                "    run = run_response(response, calls=[('both', [True, False]), ('both', [False, True])])\n"
+                "    return 1.0 if [call.ok and call.value is False for call in run.calls] == [True, True] else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `both(a, b)`: whether both flags are True.",
+                                         verifier=verifier, reference="def both(a, b):\n    return a and b\n",
+                                         failure_cases=("def both(a, b):\n    return True\n",)))
+    assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
+
+
+def test_a_string_lacking_vowels_asked_alone_of_a_vowel_test_is_rejected_as_weak_tests(validator):
+    """Session 57's red team: ``has_vowel('xyz')`` alone was admitted in about 1 of 5 draws, when no near string
+    held a vowel. (Validation draws its own seed, so this passes on 1.49 in about 4 runs of 5; the near runs' own
+    test, ``test_a_string_meets_a_character_of_a_kind_it_lacks_on_every_draw``, holds every seed of 128.)"""
+    reference = "def has_vowel(text):\n    return any(char in 'aeiou' for char in text)\n"
+    report = validator.validate(_pays_first_call("[('has_vowel', ['xyz'])]", value="False", reference=reference,
+                                                 prompt="Write `has_vowel(text)`: whether it holds a small vowel.",
+                                                 failure_cases=("def has_vowel(text):\n    return True\n",)))
+    assert report.reasons == ("weak_tests",) and "has_vowel returning False" in check(report, "weak_tests").detail
+
+
 def test_a_script_paid_by_one_comma_separated_number_is_rejected_as_weak_tests(validator):
     """Session 35's red-team (E6): the one input ``7,`` was admitted; no decoy read a number of it."""
     verifier = ("from envsynth_sandbox import run_response\n"
