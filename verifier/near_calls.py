@@ -59,9 +59,11 @@ class NearCalls:
     """Near copies of the calls of one draw (``rng``), what each place ``(name, index or keyword)`` always had
     (``kept``: :func:`verifier.near_values.invariants_of`) and the items of the lists recorded there (``items``), the
     names the reference defines with ``*args`` (``varargs``), and the schedule: how many copies each recorded call
-    ``(run, call)`` had (``copies``), the copy of the schedule (:func:`turns`) its first took (``starts``: the number of
-    recorded calls of its name copied before it, ``started``), the move each list place made first
-    (``first_moves``), and which integer places take the other parity on every row (``flips``, drawn)."""
+    ``(run, call)`` had (``copies``), the copy of the schedule (:func:`turns`) its first took (``starts``: ``stride``
+    times the number of recorded calls of its name copied before it, ``started``; ``stride`` is how many copies each
+    run has, at least, so that two calls of a name copied four times each take the schedule's eight rows between
+    them), the move each list or string place made first (``first_moves``), and which integer places take the other
+    parity on every row (``flips``, drawn)."""
 
     rng: random.Random
     kept: dict[tuple, frozenset[str]]
@@ -103,8 +105,8 @@ class NearCalls:
         call of none, which of :data:`_FIRSTS` it is).
         The places, in this order: ``(name, ARGS)`` for a function in ``varargs``; each argument that is a flag or
         an empty list, ``(name, place)``, and each such value of a dict argument, ``(name, place, key)``; then each
-        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``: how many
-        recorded calls of the name were copied before it) and turns its j-th place by :func:`turns`: the first copy
+        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``: ``stride`` times
+        how many recorded calls of the name were copied before it) and turns its j-th place by :func:`turns`: the first copy
         of a name's first call turns every place, half of eight copies turn each, any two places meet all four
         ways over eight copies, the first three all eight, and so do eight recorded calls of one name copied once
         each (session 57's red team: eight runs of ``f(a, b)``, each copied once and each copy its call's first,

@@ -24,8 +24,9 @@ from verifier.script_decoys import holds_number, near_stdin
 __all__ = ["MAX_COPIED", "MAX_NEAR_RUNS", "MIN_COPIES", "near_runs", "off_kind", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
-"""Near runs of a task (more only where more recorded runs each call a name none before them did: one near copy of
-each, :func:`verifier.recorded_runs.near_order`, as many as the decoys' own bound allows,
+"""Near runs of a task, at least (more where it has two recorded runs or more that call functions: four copies of
+each, :data:`MIN_COPIES`, up to :data:`MAX_COPIED`; and where more recorded runs each call a name none before them
+did: one near copy of each, :func:`verifier.recorded_runs.near_order`, as many as the decoys' own bound allows,
 :data:`verifier.decoys.MAX_DECOYS`): copies of its recorded runs in turn, each with every argument changed anew (as
 long as the recorded runs: they are bounded by :data:`verifier.recorded_runs.MAX_CALLS`). Why as many for one
 recorded run as for eight: a reference may refuse the near runs where its decoys differ
@@ -57,7 +58,8 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     pass a kind of argument none before them did first: :func:`verifier.recorded_runs.near_order`; session 35's
     red-team had the one paid run sorted after eight ignored ones, with no near copy), every argument of every call
     changed a little (:class:`verifier.near_calls.NearCalls`), drawn from ``random.Random(seed)`` and the records
-    alone: :data:`MAX_NEAR_RUNS` runs, or one for each run that calls a name none before it did.
+    alone: :data:`MIN_COPIES` copies of each run, :data:`MAX_NEAR_RUNS` at least and :data:`MAX_COPIED` at most, or
+    one for each run that calls a name none before it did where those are more.
     The trainer draws ``seed`` where no verifier can read it: a reference that knew the near runs could search for
     records whose draw holds only runs it answers like its decoys. A run's calls keep their order; its standard
     input is changed as a script's is (red-team round 62, D2: a called ``main()`` read it, and an input kept as it
