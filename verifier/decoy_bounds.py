@@ -17,24 +17,23 @@ FAIR_S = 0.2
 """A near run's time, at least, before its not ending says the reference refused it (:data:`FAIR_TIMES`)."""
 FAIR_TIMES = 4
 """A near run's time as a multiple of its own original's (the recorded run it copies; at least :data:`FAIR_S`): a
-near run is run within it, the quickest first; one that does not end in it is refused, and so is one that no longer
-fit (it weighs as a refusal, :data:`REFUSED`). One whose fair time is past what is left (of the near runs' budget,
-or the longest run a verify call allows) is run for what is left, and counts as one that did not fit where it does not
-end in that. Why its own
-original's, and whole or not at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's
-fair time the whole budget, and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere,
-whose near runs were all cut short by the budget before their fair time: a run cut short that way said nothing.
-Why four times: round 64 (C2b) had a reference right everywhere but ten times slower on any input but the recorded
-one. Why one that did not fit is refused (session 33): the same reference at 0.7 s on its input made every near
-run's fair time 2.8 s, none fit, and nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only
-where two decoys the requests did not tell apart answer otherwise, one of which is then wrong, so a slow reference
-with tests that tell its decoys apart is no trouble. Why one is run for what is left (session 37, red-team round
-67's E8): a reference of 0.7 s whose one test was ``second_smallest([5, 5, 9])`` had no near run made, and its
-near lists kept their order, so the first item and the smallest, both paid, answered alike on every one, and no
-refusal weighed (no trouble, its digest excused in training); run for the 2.5 s a verify call allows under the
-default 5 s wall, three of them end, and both decoys are shown wrong. What is left: the longest run a verify call
-allows, and what is left of :data:`NEAR_BUDGET_S`; the runs go on over the check's calls
-(:data:`verifier.decoy_questions.GOING_ON`)."""
+near run is run within it, the quickest first within each round of copies (:mod:`verifier.decoy_runs`); one that
+does not end in it is refused, and so is one that no longer fit (it weighs as a refusal, :data:`REFUSED`). One whose
+fair time is past what is left (of the near runs' budget, or the longest run a verify call allows) is run for what
+is left, and counts as one that did not fit where it does not end in that. Why its own original's, and whole or not
+at all: red-team round 63 (B4) had a first recorded run of 0.25 s make every near run's fair time the whole budget,
+and round 64 (C2) a reference slow on its one recorded input and hanging elsewhere, whose near runs were all cut
+short by the budget before their fair time: a run cut short that way said nothing. Why four times: round 64 (C2b)
+had a reference right everywhere but ten times slower on any input but the recorded one. Why one that did not fit is
+refused (session 33): the same reference at 0.7 s on its input made every near run's fair time 2.8 s, none fit, and
+nothing was said (5 of 6 wrong programs paid, no flag); a refusal weighs only where two decoys the requests did not
+tell apart answer otherwise, one of which is then wrong, so a slow reference with tests that tell its decoys apart
+is no trouble. Why one is run for what is left (session 37, red-team round 67's E8): a reference of 0.7 s whose one
+test was ``second_smallest([5, 5, 9])`` had no near run made, and its near lists kept their order, so the first item
+and the smallest, both paid, answered alike on every one, and no refusal weighed (no trouble, its digest excused in
+training); run for the 2.5 s a verify call allows under the default 5 s wall, three of them end, and both decoys are
+shown wrong. What is left: the longest run a verify call allows, and what is left of
+:data:`NEAR_BUDGET_S`; the runs go on over the check's calls (:data:`verifier.decoy_questions.GOING_ON`)."""
 REL_TOL = 1e-4
 """How near two floats are alike in this check (0.01 apart always is): the answers check's 1% made the first, the
 last, the largest and the smallest of close prices (``[100.0, 100.4, 100.8]``, their mean asked) look not told

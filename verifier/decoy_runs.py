@@ -6,11 +6,13 @@ Why a module of its own: making the runs is one concept, bounded by time, and co
 decoys' answers is another. The recorded runs come first, one after another, each given ``BUDGET`` at most
 (:data:`verifier.decoy_bounds.BUDGET_S`); one that runs out of the time left in this call waits for the next call,
 and one that times out within its own budget leaves the check without a verdict (``Uncompared``): training's replay
-got no digest of it either. The near runs then go shortest first, each allowed ``FAIR_TIMES`` the time of the
-recorded run it copies (``FAIR_S`` at least) out of ``LEFT``, the near runs' budget: one that the time left in this
-call cannot hold waits for the next call; one that the budget left cut short is not run at all (``TRIED``, below
-``FAIR_S``) or counts as unanswered (``None``); one that timed out within a roomy allowance (``ROOMY_TIMES``) is a
-refusal (``ROOMY``). ``go_on`` returns whether every run is made.
+got no digest of it either. The near runs then go round by round (every recorded run's first copy before any run's
+second: the 1.50 review, four copies of quick runs of ignored helpers could take the budget before a slower paid
+run's first), shortest first within a round, each allowed ``FAIR_TIMES`` the time of the recorded run it copies
+(``FAIR_S`` at least) out of ``LEFT``, the near runs' budget: one that the time left in this call cannot hold waits
+for the next call; one that the budget left cut short is not run at all (``TRIED``, below ``FAIR_S``) or counts as
+unanswered (``None``); one that timed out within a roomy allowance (``ROOMY_TIMES``) is a refusal (``ROOMY``).
+``go_on`` returns whether every run is made.
 
 The text is a piece of :data:`verifier.decoy_check.DECOY_CHECK`'s source, formatted with it: it holds no brace.
 """
@@ -40,7 +42,9 @@ GO_ON = '''def go_on(reference):
                 FAILED.append(at)
                 raise Uncompared("a run of the reference's requests did not complete")
     allowed = [max(FAIR_S, FAIR_TIMES * TOOK[origin]) for _, _, origin in NEAR]
-    for at in sorted(range(len(NEAR)), key=allowed.__getitem__):
+    origins = [origin for _, _, origin in NEAR]
+    rounds = [origins[:at].count(origin) for at, origin in enumerate(origins)]
+    for at in sorted(range(len(NEAR)), key=lambda at: (rounds[at], allowed[at])):
         if at in TRIED:
             continue
         given = min(allowed[at], longest, LEFT[0])

@@ -4,7 +4,7 @@ Why a module of its own: :mod:`verifier.near_runs` decides which recorded runs a
 copy reads; :mod:`verifier.near_values` moves one value. Between them sits what counts the copies of each recorded
 call: which of its places a copy *turns* (a flag turned, an empty list given an item, a function defined with
 ``*args`` passed one argument more, an integer moved by an odd step rather than an even one) and which move each of
-its lists makes. A count, not a draw, because a draw can miss a way on all eight copies, and each miss was a weak
+its lists and strings makes. A count, not a draw, because a draw can miss a way on all eight copies, and each miss was a weak
 task admitted (:class:`NearCalls`).
 """
 
@@ -40,11 +40,15 @@ def _columns() -> tuple[int, ...]:
 
 COLUMNS = _columns()
 
-ROWS = (0, 3, 5, 6, 7, 1, 2, 4)
+ROWS = (0, 5, 3, 6, 7, 1, 2, 4)
 """The order the eight rows are taken in: 0 (every place turned), then the three that, with it, have each two of the
 first three columns meet all four ways (the rows whose count has two of three bits set), then the rest. Why not
 0-7 in order: a call copied two, three or four times kept its third place turned on every copy (session 57's red
-team: ``same_parity(3, 7)`` of ``*args``, copied twice, always met an even step on both numbers)."""
+team: ``same_parity(3, 7)`` of ``*args``, copied twice, always met an even step on both numbers). Why 5 before 3:
+where each run has two copies (11 to 16 recorded runs), a call's copies take rows two apart (:class:`NearCalls`,
+``stride``), and the pairs (0, 5), (3, 6), (7, 1), (2, 4) each turn its first two places together on one row and
+apart on the other; with 3 second, rows 0 and 3 turned them together on both (the 1.50 review:
+``sum_is_even(3, 7)`` beside fifteen other runs kept its sum's parity on every draw)."""
 
 
 def turns(column: int, count: int) -> bool:
@@ -100,35 +104,38 @@ class NearCalls:
 
     def _turns(self, name: str, args: list, kwargs: dict,
                recorded: tuple[int, int]) -> tuple[frozenset, dict, bool]:
-        """The places of one call that this copy turns, the move (``how``) each of its list arguments makes, and a
-        column after the places: whether an argument added to a ``*args`` call moves by an odd step (or, added to a
-        call of none, which of :data:`_FIRSTS` it is).
+        """The places of one call that this copy turns, the move (``how``) each of its list and string arguments
+        makes, and a column after the places: whether an argument added to a ``*args`` call moves by an odd step
+        (or, added to a call of none, which of :data:`_FIRSTS` it is).
         The places, in this order: ``(name, ARGS)`` for a function in ``varargs``; each argument that is a flag or
         an empty list, ``(name, place)``, and each such value of a dict argument, ``(name, place, key)``; then each
-        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``: ``stride`` times
-        how many recorded calls of the name were copied before it) and turns its j-th place by :func:`turns`: the first copy
-        of a name's first call turns every place, half of eight copies turn each, any two places meet all four
-        ways over eight copies, the first three all eight, and so do eight recorded calls of one name copied once
-        each (session 57's red team: eight runs of ``f(a, b)``, each copied once and each copy its call's first,
-        moved both integers by an odd step every time, so ``(a + b) % 2`` never changed and ``return True`` was
-        paid on every draw; an honest ``next_odd(n)`` that refuses odd numbers refused every near call and was
-        rejected). An integer's column is flipped (odd steps where it turns, even ones elsewhere) on a draw: a call
-        copied once turns every place, and a verifier that knew its integers all move by an odd step there paid
-        ``return True`` for ``(a + b) % 2 == 0`` asked once beside seven other runs (session 57's red team; 1.48's
-        drawn steps admitted it in about half the draws, the flip does as well, and eight copies meet every way). A
-        list argument makes, on each copy, the move after the one it made before
-        (:data:`verifier.near_values.LIST_MOVES` in turn, from a drawn one). Why counts and not a draw: through 1.47
-        a coin flip left all eight near runs of ``total(7)`` with one argument in 1 of 256 draws, and ``max(args)``
-        answered them as the sum did (a fresh-clone CI run of session 55 admitted it); through 1.48 an integer's
-        step was drawn (``is_even(4)`` alone admitted in about 1 of 250 draws, every step even) and so was a list's
-        move (``all_true([True, True])``, about 1 in 17, no move bringing a ``False``). Why any two places meet all
-        four ways (session 56's reviews; the 1.49 review): flags turned together, or two places three apart on one
-        bit of the count, never met ``(True, True)`` from ``both(True, False)`` and ``both(False, True)``, so
-        ``return False`` was paid. Why flags first: a call of more than three places keeps all eight ways for the
-        three that grow a call, the integers after them. Why a recorded call's first copy grows every place that
-        grows, whatever its start: session 56's position rule (a call copied once must grow), which a later call of
-        a name, starting past the schedule's first copy, had lost (``total(7)`` after an ignored ``total()`` and
-        one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it on every draw)."""
+        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``:
+        ``stride`` times how many recorded calls of the name were copied before it) and turns its j-th place by
+        :func:`turns`: half of eight copies turn each place, any two places meet all four ways over eight copies,
+        the first three all eight, and a call's four copies (most tasks' runs have four,
+        :data:`verifier.near_runs.MIN_COPIES`) turn each of its first three places alone, or each two of them.
+        Where a task's many runs leave each one or two copies, a name's recorded calls take successive rows, so
+        eight of them meet every way too (session 57's red team: eight runs of ``f(a, b)``, each copied once and each
+        copy its call's first, moved both integers by an odd step every time, so ``(a + b) % 2`` never changed and
+        ``return True`` was paid on every draw; an honest ``next_odd(n)`` that refuses odd numbers refused every
+        near call and was rejected). An integer's column is flipped (odd steps where it turns, even ones elsewhere)
+        on a draw: a call copied once turns every place, and a verifier that knew its integers all move by an odd
+        step there paid ``return True`` for ``(a + b) % 2 == 0`` asked once (session 57's red team). A list or
+        string argument makes, on each copy, the move after the one it made before
+        (:data:`verifier.near_values.LIST_MOVES` or :data:`verifier.near_values.TEXT_MOVES` in turn, from a drawn
+        one). Why counts and not a draw: through 1.47 a coin flip left all eight near runs of ``total(7)`` with one
+        argument in 1 of 256 draws, and ``max(args)`` answered them as the sum did (a fresh-clone CI run of session
+        55 admitted it); through 1.48 an integer's step was drawn (``is_even(4)`` alone admitted in about 1 of 250
+        draws, every step even) and so was a list's move (``all_true([True, True])``, about 1 in 17, no move
+        bringing a ``False``); through 1.49 a string's (``has_vowel('xyz')``, about 1 in 5). Why any two places
+        meet all four ways (session 56's reviews; the 1.49 review): flags turned together, or two places three
+        apart on one bit of the count, never met ``(True, True)`` from ``both(True, False)`` and ``both(False,
+        True)``, so ``return False`` was paid. Why flags first: a call of more than three places keeps the
+        schedule's best ways for the three that grow a call, the integers after them. Why a recorded call's first
+        copy grows every place that grows, whatever its start: session 56's position rule (a call copied once must
+        grow), which a later call of a name, starting past the schedule's first copy, had lost (``total(7)`` after
+        an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it on
+        every draw; since 1.50 such a call is copied once only beside 16 other runs or more)."""
         places = [(name, ARGS)] if name in self.varargs else []
         numbers, lists = [], []
         for place, arg in [*enumerate(args), *kwargs.items()]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from verifier.recorded_runs import near_order
-from verifier.near_calls import NearCalls
+from verifier.near_calls import ROWS, NearCalls
 from verifier.near_values import invariants_of
 from verifier.script_decoys import holds_number, near_stdin
 
@@ -37,13 +37,15 @@ wrong."""
 
 MIN_COPIES = 4
 """Near copies of each recorded run that calls functions, at least, while they number no more than
-:data:`MAX_COPIED` (so a task of two runs or more has more near runs than :data:`MAX_NEAR_RUNS`). Why: a call copied
+:data:`MAX_COPIED` (so a task of three to eight such runs has 12 to 32 near runs, where it had
+:data:`MAX_NEAR_RUNS`; one of two, eight; of 9 to 16, two or three copies each; of more, one). Why: a call copied
 once turns every flag it has (:class:`verifier.near_calls.NearCalls`), and its integers meet one way of their
 parities: ``both(True, False)`` and ``both(False, True)`` beside seven other runs met ``(True, True)`` on no draw, so
 ``return False`` was paid on every one, and ``sum_is_even(3, 7)`` beside seven had ``return True`` paid on about half
-(session 57's red team; 1.48 and 1.49). Four copies of a call, from the schedule's first row or its fifth, turn each of
-its first three places alone, or each two of them, and meet both parities of any two of its integers' sum; and a
-name's recorded calls start four rows apart, so two of them meet all eight rows."""
+(session 57's red team; 1.48 and 1.49). Four copies of a call take rows 0, 5, 3, 6 of the schedule, which turn each
+of its first three places alone, or rows 7, 1, 2, 4, which turn each two of them together (a name's recorded calls
+start four rows apart: ``stride``), and either way meet both parities of the sum of any two of its first three
+places' integers; places past the third meet fewer ways in four copies."""
 
 MAX_COPIED = 32
 """Near runs, at most, that :data:`MIN_COPIES` asks for: four copies of eight runs. Past them each run is copied as
@@ -96,7 +98,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     wanted = max(MAX_NEAR_RUNS, named, min(MIN_COPIES * len(called), MAX_COPIED))
-    copies.stride = min(8, wanted // max(1, len(called)))
+    copies.stride = max(1, min(len(ROWS), wanted // len(called)))  # (more runs than near runs: one row apart)
     found: list[list] = []
     for _ in range(wanted):
         for calls, stdin, origin in called:

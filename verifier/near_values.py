@@ -81,9 +81,10 @@ def near_value(value: object, rng: random.Random, depth: int = 0, turn: bool | N
     character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
     past depth 8 and None as they are. A caller that counts its copies of one argument (:mod:`verifier.near_calls`)
     says, for an integer, whether this copy turns its parity (``turn``: moved by one, else by two), and for a list
-    which move (``how``, of :func:`_near_items`' five) it makes: a drawn parity, or a drawn move, could be the same on all
-    eight copies (session 56's red-team: ``is_even(4)`` alone was admitted in about 1 of 250 draws, every move even;
-    ``all_true([True, True])`` in about 1 of 17, every move one that brings no ``False``)."""
+    or a string which move (``how``, of :func:`_near_items`' five or :func:`_near_text`'s three) it makes: a drawn
+    parity, or a drawn move, could be the same on all eight copies (session 56's red-team: ``is_even(4)`` alone was
+    admitted in about 1 of 250 draws, every move even; ``all_true([True, True])`` in about 1 of 17, every move one
+    that brings no ``False``; session 57's: ``has_vowel('xyz')`` in about 1 of 5, no vowel added)."""
     if depth > 8 or value is None:
         return value
     if isinstance(value, bool):
@@ -133,7 +134,9 @@ def _near_text(value: str, rng: random.Random, how: int | None = None) -> str:
         cut = at % len(value)  # (``at`` may be past the last character: 1.49 dropped none there)
         return value[:cut] + value[cut + 1:]
     lacking = [kind for kind in _KINDS if not any(char in kind for char in value)] or list(_KINDS)
-    kind = rng.choice(lacking) if turn is None else lacking[turn % len(lacking)]
+    if turn is None:  # (half the time the first kind lacking: a vowel first, as 1.49's letters were most often)
+        turn = 0 if rng.random() < 0.5 else rng.randrange(len(lacking))
+    kind = lacking[turn % len(lacking)]
     return value[:at] + rng.choice(kind) + value[at:]
 
 
@@ -151,8 +154,8 @@ def _near_items(value: list, rng: random.Random, depth: int, how: int | None = N
     """A list reversed, with an item dropped, with one changed, with a changed copy of one added, or with one
     repeated until it is the most frequent (:func:`_outnumbered`); ``how`` (0-4, in that order) is the move, drawn
     where it is None. A move that cannot change this list (reversing a palindrome, dropping the one item,
-    outnumbering past :data:`_COUNTED` items) adds a changed copy instead. An item changed is a flag turned, or an
-    empty list given an item (:func:`_changed`)."""
+    outnumbering past :data:`_COUNTED` items) adds a changed copy instead. An item changed is a flag turned, an empty
+    list given an item, or an integer moved by an odd step (:func:`_changed`)."""
     if not value:
         return [0] if rng.random() < 0.5 else []
     how = rng.randrange(LIST_MOVES) if how is None else how % LIST_MOVES
@@ -170,9 +173,12 @@ def _near_items(value: list, rng: random.Random, depth: int, how: int | None = N
 
 def _changed(value: list, at: int, rng: random.Random, depth: int) -> object:
     """The item ``value[at]`` changed: a flag or an empty list grown (:func:`grown`, from the items of the list's
-    other lists), anything else moved (:func:`near_value`). Why not drawn: a changed ``True`` drawn ``True`` again,
-    or ``[]`` drawn ``[]``, left a list of equal flags or of empty lists as it was (session 56's red-team:
-    ``all_true([True, True])`` and ``flatten([[]])`` alone admitted in 1 of 17 and 1 of 54 draws)."""
+    other lists), an integer moved by an odd step, anything else moved (:func:`near_value`). Why not drawn: a
+    changed ``True`` drawn ``True`` again, or ``[]`` drawn ``[]``, left a list of equal flags or of empty lists as it
+    was (session 56's red-team: ``all_true([True, True])`` and ``flatten([[]])`` alone admitted in 1 of 17 and 1 of
+    54 draws), and an integer moved by a drawn step kept the list's parities in about 1 of 8 draws of
+    ``count_even([1, 3])`` alone (session 57's red team; ``return 0`` paid). Why odd on the add move too: a list
+    copied four times makes four of its five moves, and may miss the change."""
     item = value[at]
     if growable(item):
         return grown(item, rng, [inner for other in value if isinstance(other, list) for inner in other], depth + 2)

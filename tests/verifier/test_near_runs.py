@@ -402,21 +402,26 @@ def test_a_move_undone_by_what_the_place_always_had_gives_way_to_the_next():
         assert all(run[0][0][1][0] != runs[run[2]][0][0][1][0] for run in near_runs(runs, seed)), seed
 
 
-def test_eight_recorded_calls_of_one_name_copied_once_each_meet_every_way_of_two_integers():
+@pytest.mark.parametrize("count", [8, 24, 40])
+def test_recorded_calls_of_one_name_in_many_runs_meet_every_way_of_two_integers(count):
     """Session 57's red team: eight runs of ``f(a, b)``, each copied once, and each copy its call's first, moved both
     integers by an odd step every time: ``(a + b) % 2`` never changed, and ``return True`` was paid on every draw.
-    A name's recorded calls start at successive rows of the schedule."""
-    runs = [[[["even_sum", [2 * at, 2 * at + 4], {}]], ""] for at in range(8)]
+    A name's recorded calls start rows of the schedule apart, also where each run has one copy or none (24 and 40
+    runs; the 1.50 review: as first written, past 32 runs they all started at the first row)."""
+    runs = [[[["even_sum", [2 * at, 2 * at + 4], {}]], ""] for at in range(count)]
     for seed in range(64):
         steps = {((args[0] - runs[origin][0][0][1][0]) % 2, (args[1] - runs[origin][0][0][1][1]) % 2)
                  for calls, _, origin in near_runs(runs, seed) for _, args, _ in calls}
         assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}, seed
 
 
-def test_an_honest_function_refusing_odd_numbers_meets_even_ones_on_half_its_near_calls():
+@pytest.mark.parametrize("count", [8, 40])
+def test_an_honest_function_refusing_odd_numbers_meets_even_ones_on_half_its_near_calls(count):
     """Session 57's red team: ``next_odd(n)`` raises on odd ``n``; tested on eight even numbers in eight runs, every
-    near call was odd (each its call's first copy), the reference refused them all, and the task was rejected."""
-    runs = [[[["next_odd", [2 * at], {}]], ""] for at in range(8)]
+    near call was odd (each its call's first copy), the reference refused them all, and the task was rejected. The
+    same with forty runs, one near copy each for the first 32 (the 1.50 review: as first written, every copy was
+    odd, or every one even, on a draw)."""
+    runs = [[[["next_odd", [2 * at], {}]], ""] for at in range(count)]
     for seed in range(64):
         near = near_runs(runs, seed)
         assert sum(args[0] % 2 == 0 for calls, _, _ in near for _, args, _ in calls) * 2 == len(near) == 32, seed
@@ -447,7 +452,7 @@ def test_a_later_call_of_a_name_grows_on_its_first_copy_whatever_runs_come_besid
     """The last read of 1.49: a name's later recorded call starts past the schedule's first copy, and ``total(7)``
     after an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` answered as the sum did
     (1.48 grew it on every draw). A recorded call's first copy grows every place that grows."""
-    for pads in range(7):
+    for pads in [*range(7), *range(15, 31)]:  # (past 14 other runs each is copied once or twice)
         runs = [[[["total", [], {}]], ""], [[["total", [7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""]
                                                                            for at in range(pads)]]
         for seed in range(16):
@@ -462,14 +467,46 @@ def test_each_of_eight_recorded_runs_is_copied_four_times():
     assert [origin for _, _, origin in near_runs(runs)] == list(range(8)) * MIN_COPIES
 
 
-def test_two_flags_beside_seven_other_runs_meet_both_true_on_every_draw():
+def test_two_flags_beside_seven_other_runs_meet_every_way_on_every_draw():
     """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` in one run beside seven others: the one
     copy turned both flags, so ``(True, True)`` never came and ``return False`` was paid on every draw (1.48, 1.49)."""
     runs = [[[["both", [True, False], {}], ["both", [False, True], {}]], ""],
             *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
     for seed in range(64):
         met = {tuple(args) for calls, _, _ in near_runs(runs, seed) for name, args, _ in calls if name == "both"}
-        assert (True, True) in met and (False, False) in met, seed
+        assert met == {(True, True), (True, False), (False, True), (False, False)}, seed
+
+
+def test_two_recorded_calls_of_a_name_copied_four_times_each_meet_seven_ways_of_three_flags():
+    """The 1.50 review: a name's recorded calls start as many rows apart as each run has copies (``stride``), so two
+    runs of ``f(True, True, True)`` take the schedule's eight rows between them (rows one apart met five ways)."""
+    runs = [[[["f", [True, True, True], {}]], ""], [[["f", [True, True, True], {}]], "x"]]
+    for seed in range(16):
+        met = {tuple(args) for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls}
+        assert len(met - {(True, True, True)}) == 7, seed
+
+
+@pytest.mark.parametrize("pads", [15, 20, 31])
+def test_a_call_copied_once_or_twice_draws_which_of_its_integers_move_by_an_odd_step(pads):
+    """Session 57's red team: ``sum_is_even(3, 7)`` copied once beside many other runs had both integers moved by an
+    odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was paid.
+    Which integer takes the other parity is drawn (beside 15, the two copies' rows turn them apart on one: the 1.50
+    review had rows 0 and 3 turn both together on both)."""
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(pads)]]
+    steps = set()
+    for seed in range(64):
+        steps |= {((a - 3) % 2, (b - 7) % 2) for calls, _, origin in near_runs(runs, seed) if origin == 0
+                  for _, (a, b), _ in calls}
+    assert steps == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_two_copies_of_a_call_meet_both_parities_of_its_integers_sum_on_every_draw():
+    """The 1.50 review: beside fifteen other runs each run has two copies, and rows 0 and 3 turned both integers of
+    ``sum_is_even(3, 7)`` together on both, so the sum kept its parity on every draw. Rows come 0, 5, 3, 6 ..."""
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(15)]]
+    for seed in range(64):
+        copies = [calls[0][1] for calls, _, origin in near_runs(runs, seed) if origin == 0]
+        assert len(copies) == 2 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
 
 
 def test_a_later_call_of_a_name_past_eight_runs_of_new_names_has_near_copies():
@@ -500,6 +537,7 @@ def test_a_string_meets_a_character_of_a_kind_it_lacks_on_every_draw(text, lacke
 
 
 def test_a_string_copied_in_turn_is_reversed_shortened_and_lengthened():
+    """A string's three moves come in turn over its copies (through 1.49 each was drawn)."""
     for seed in range(32):
         texts = [calls[0][1][0] for calls, _, _ in near_runs([[[["f", ["abcd"], {}]], ""]], seed)]
         assert {"dcba"} <= set(texts) and {3, 5} <= {len(near) for near in texts}, seed
