@@ -114,15 +114,23 @@ TEXT_MOVES = 3
 _KINDS = ("aeiou", "bcdfghjklmnpqrstvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", " ", ".,!?-")
 """The kinds of character a near string is given one of (:func:`_near_text`), in the order they are given."""
 
+_DRAWN = "aeiouxyz "
+"""The characters a drawn move adds one of, half the time (:func:`_near_text`): 1.49's, mostly small letters."""
+
 
 def _near_text(value: str, rng: random.Random, how: int | None = None) -> str:
     """A string reversed, with a character dropped at a drawn place, or with one added there; ``how`` (0-2, in that
     order) is the move, drawn where it is None (reversing a palindrome, or dropping from an empty string, adds
     instead). The character added is of a kind (:data:`_KINDS`: a vowel, another small letter, a capital, a digit, a
-    space, a mark) the string holds none of, the first such kind on a scheduled copy's first add, the next on its
-    second, and so on (a drawn one where ``how`` is drawn). Why: a letter drawn from ``"aeiouxyz "`` left
-    ``has_vowel('xyz')`` alone admitted in about 1 of 5 draws (no near string held a vowel, so ``return False`` was
-    paid) and ``is_upper('ABC')`` in about 1 of 12 (none held a small letter)."""
+    space, a mark) the string holds none of: on a scheduled copy, the ``how // 3``-th such kind (in turn), so the
+    first round of three moves adds the first kind lacking, the second round the next (a reversal or drop that
+    cannot change the string adds in its round's kind instead: ``'x'`` gets the first kind twice); where ``how`` is
+    drawn (a string inside a list or a dict), the first kind lacking half the time and one of :data:`_DRAWN`
+    otherwise (the read-only review of 1.50: a uniform draw among the kinds lacking met a vowel or a small letter
+    less often than 1.49's letters did). So four copies add the first kind lacking, and a later kind only where a
+    string has more rounds (``has_digit('abc')`` beside other runs meets no digit on most draws). Why: a letter
+    drawn from ``"aeiouxyz "`` left ``has_vowel('xyz')`` alone admitted in about 1 of 5 draws (no near string held a
+    vowel, so ``return False`` was paid) and ``is_upper('ABC')`` in about 1 of 12 (none held a small letter)."""
     at = rng.randrange(len(value) + 1)
     if how is None:
         how, turn = rng.randrange(TEXT_MOVES), None
@@ -134,10 +142,9 @@ def _near_text(value: str, rng: random.Random, how: int | None = None) -> str:
         cut = at % len(value)  # (``at`` may be past the last character: 1.49 dropped none there)
         return value[:cut] + value[cut + 1:]
     lacking = [kind for kind in _KINDS if not any(char in kind for char in value)] or list(_KINDS)
-    if turn is None:  # (half the time the first kind lacking: a vowel first, as 1.49's letters were most often)
-        turn = 0 if rng.random() < 0.5 else rng.randrange(len(lacking))
-    kind = lacking[turn % len(lacking)]
-    return value[:at] + rng.choice(kind) + value[at:]
+    if turn is None and rng.random() < 0.5:
+        return value[:at] + rng.choice(_DRAWN) + value[at:]
+    return value[:at] + rng.choice(lacking[(turn or 0) % len(lacking)]) + value[at:]
 
 
 def moves_of(value: object) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
 
 from verifier.near_runs import MAX_COPIED, MAX_NEAR_RUNS, MIN_COPIES, near_runs
+from verifier.near_values import near_value
 
 
 def test_near_runs_change_every_argument_and_keep_each_ones_type():
@@ -541,3 +543,14 @@ def test_a_string_copied_in_turn_is_reversed_shortened_and_lengthened():
     for seed in range(32):
         texts = [calls[0][1][0] for calls, _, _ in near_runs([[[["f", ["abcd"], {}]], ""]], seed)]
         assert {"dcba"} <= set(texts) and {3, 5} <= {len(near) for near in texts}, seed
+
+
+def test_a_drawn_string_move_adds_the_first_kind_lacking_or_one_of_the_older_letters():
+    """The 1.50 review: a string inside a list is moved by a drawn move, and a kind drawn uniformly among those it
+    lacks met a vowel or a small letter less often than 1.49's ``"aeiouxyz "`` did. Half the time the first kind
+    lacking (a small vowel for ``"ABC"``), else one of those."""
+    added = set()
+    for seed in range(200):
+        near = near_value(["ABC"], random.Random(seed), how=3)[-1]
+        added |= set(near) - set("ABC")
+    assert added <= set("aeiouxyz ") and added & set("aeiou") and added - set("aeiou")
