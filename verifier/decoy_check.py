@@ -23,7 +23,7 @@ from verifier.decoy_runs import GO_ON
 from verifier.decoy_views import VIEWS
 from verifier.decoys import REARRANGING, Decoy, answers_source
 from verifier.lenient_compare import COMPARE
-from verifier.near_runs import off_kind, seen_calls
+from verifier.near_runs import off_kind, required_near, seen_calls
 from verifier.script_decoys import TEXT_SHAPES
 
 __all__ = ["ALL", "APART", "DECOY_CHECK", "MORE", "SHARE", "decoy_source"]
@@ -64,6 +64,8 @@ RECORDED = [None] * len(RUNS)
 TOOK = [0.0] * len(RUNS)
 NEAR_RUNS = [None] * len(NEAR)
 TRIED = set()
+SKIPPED = set()
+REQUIRED = {required!r}
 LEFT = [{near_budget!r}]
 FAILED = []
 RIVALS = {{}}
@@ -188,7 +190,7 @@ def unrun(name, index, shape, calls, stdin, places):
 
 def near_comparisons(decoy, at, run):
     calls, stdin, _ = NEAR[at]
-    if at in OFF_KIND and not decoy[0] and decoy[2] in TEXT_SHAPES:
+    if at in SKIPPED or at in OFF_KIND and not decoy[0] and decoy[2] in TEXT_SHAPES:
         return ()
     if run is None:
         return unrun(*decoy, calls, stdin, NEAR_PLACES[at])
@@ -295,5 +297,5 @@ def decoy_source(runs: Sequence[list], near: Sequence[list], made: Sequence[Deco
                               fair_s=FAIR_S, fair_times=FAIR_TIMES, refused=REFUSED, rel_tol=REL_TOL,
                               max_steps=MAX_STEPS,
                               rearranging=sorted(REARRANGING), text_shapes=sorted(TEXT_SHAPES),
-                              off_kind=off_kind(runs, near),
+                              off_kind=off_kind(runs, near), required=required_near(runs),
                               answers=answers_source())

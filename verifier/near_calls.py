@@ -4,8 +4,8 @@ Why a module of its own: :mod:`verifier.near_runs` decides which recorded runs a
 copy reads; :mod:`verifier.near_values` moves one value. Between them sits what counts the copies of each recorded
 call: which of its places a copy *turns* (a flag turned, an empty list given an item, a function defined with
 ``*args`` passed one argument more, an integer moved by an odd step rather than an even one) and which move each of
-its lists and strings makes. A count, not a draw, because a draw can miss a way on all eight copies, and each miss was a weak
-task admitted (:class:`NearCalls`).
+its lists and strings makes. A count, not a draw, because a draw can miss a way on all eight copies, and each miss
+was a weak task admitted (:class:`NearCalls`).
 """
 
 from __future__ import annotations
@@ -106,36 +106,38 @@ class NearCalls:
                recorded: tuple[int, int]) -> tuple[frozenset, dict, bool]:
         """The places of one call that this copy turns, the move (``how``) each of its list and string arguments
         makes, and a column after the places: whether an argument added to a ``*args`` call moves by an odd step
-        (or, added to a call of none, which of :data:`_FIRSTS` it is).
-        The places, in this order: ``(name, ARGS)`` for a function in ``varargs``; each argument that is a flag or
-        an empty list, ``(name, place)``, and each such value of a dict argument, ``(name, place, key)``; then each
-        integer argument. The n-th copy of a recorded call is the schedule's copy ``start + n`` (its ``start``:
-        ``stride`` times how many recorded calls of the name were copied before it) and turns its j-th place by
-        :func:`turns`: half of eight copies turn each place, any two places meet all four ways over eight copies,
-        the first three all eight, and a call's four copies (most tasks' runs have four,
-        :data:`verifier.near_runs.MIN_COPIES`) turn each of its first three places alone, or each two of them.
-        Where a task's many runs leave each one or two copies, a name's recorded calls take successive rows, so
-        eight of them meet every way too (session 57's red team: eight runs of ``f(a, b)``, each copied once and each
-        copy its call's first, moved both integers by an odd step every time, so ``(a + b) % 2`` never changed and
-        ``return True`` was paid on every draw; an honest ``next_odd(n)`` that refuses odd numbers refused every
-        near call and was rejected). An integer's column is flipped (odd steps where it turns, even ones elsewhere)
-        on a draw: a call copied once turns every place, and a verifier that knew its integers all move by an odd
-        step there paid ``return True`` for ``(a + b) % 2 == 0`` asked once (session 57's red team). A list or
-        string argument makes, on each copy, the move after the one it made before
-        (:data:`verifier.near_values.LIST_MOVES` or :data:`verifier.near_values.TEXT_MOVES` in turn, from a drawn
-        one). Why counts and not a draw: through 1.47 a coin flip left all eight near runs of ``total(7)`` with one
-        argument in 1 of 256 draws, and ``max(args)`` answered them as the sum did (a fresh-clone CI run of session
-        55 admitted it); through 1.48 an integer's step was drawn (``is_even(4)`` alone admitted in about 1 of 250
-        draws, every step even) and so was a list's move (``all_true([True, True])``, about 1 in 17, no move
-        bringing a ``False``); through 1.49 a string's (``has_vowel('xyz')``, about 1 in 5). Why any two places
-        meet all four ways (session 56's reviews; the 1.49 review): flags turned together, or two places three
-        apart on one bit of the count, never met ``(True, True)`` from ``both(True, False)`` and ``both(False,
-        True)``, so ``return False`` was paid. Why flags first: a call of more than three places keeps the
-        schedule's best ways for the three that grow a call, the integers after them. Why a recorded call's first
-        copy grows every place that grows, whatever its start: session 56's position rule (a call copied once must
-        grow), which a later call of a name, starting past the schedule's first copy, had lost (``total(7)`` after
-        an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it on
-        every draw; since 1.50 such a call is copied once only beside 16 other runs or more)."""
+        (or, added to a call of none, which of :data:`_FIRSTS` it is). The places, in this order: ``(name, ARGS)``
+        for a function in ``varargs``; each argument that is a flag or an empty list, ``(name, place)``, and each
+        such value of a dict argument, ``(name, place, key)``; then each integer argument. The n-th copy of a
+        recorded call is the schedule's copy ``start + n`` (its ``start``: ``stride`` times how many recorded calls
+        of the name were copied before it) and turns its j-th place by :func:`turns`: half of eight copies turn each
+        place, any two places meet all four ways over eight copies, the first three all eight, and a call's four
+        copies (most tasks' runs have four, :data:`verifier.near_runs.MIN_COPIES`) turn each of its first three
+        places alone, or each two of them. Where a task's many runs leave each one or two copies, a name's recorded
+        calls take successive rows, so eight of them meet every way too (session 57's red team: eight runs of ``f(a,
+        b)``, each copied once and each copy its call's first, moved both integers by an odd step every time, so
+        ``(a + b) % 2`` never changed and ``return True`` was paid on every draw; an honest ``next_odd(n)`` that
+        refuses odd numbers refused every near call and was rejected). An integer's column is flipped (odd steps
+        where it turns, even ones elsewhere) on a draw: a call copied once turns every place, and a verifier that
+        knew its integers all move by an odd step there paid ``return True`` for ``(a + b) % 2 == 0`` asked once
+        (session 57's red team). A list or string argument makes, on each copy, the move after the one it made
+        before (:data:`verifier.near_values.LIST_MOVES` or :data:`verifier.near_values.TEXT_MOVES` in turn, from a
+        drawn one; a string's n-th recorded call of its name takes its rounds n further on, so that the kinds of
+        character added, :func:`verifier.near_values._near_text`, go on from one call of a name to the next: the
+        1.50 red team had ``word_count`` asked of five small words in two runs meet capitals alone, and ``return 1``
+        paid on every draw). Why counts and not a draw: through 1.47 a coin flip left all eight near runs of
+        ``total(7)`` with one argument in 1 of 256 draws, and ``max(args)`` answered them as the sum did (a fresh-
+        clone CI run of session 55 admitted it); through 1.48 an integer's step was drawn (``is_even(4)`` alone
+        admitted in about 1 of 250 draws, every step even) and so was a list's move (``all_true([True, True])``,
+        about 1 in 17, no move bringing a ``False``); through 1.49 a string's (``has_vowel('xyz')``, about 1 in 5).
+        Why any two places meet all four ways (session 56's reviews; the 1.49 review): flags turned together, or two
+        places three apart on one bit of the count, never met ``(True, True)`` from ``both(True, False)`` and
+        ``both(False, True)``, so ``return False`` was paid. Why flags first: a call of more than three places keeps
+        the schedule's best ways for the three that grow a call, the integers after them. Why a recorded call's
+        first copy grows every place that grows, whatever its start: session 56's position rule (a call copied once
+        must grow), which a later call of a name, starting past the schedule's first copy, had lost (``total(7)``
+        after an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it
+        on every draw; since 1.50 such a call is copied once only beside 16 other runs or more)."""
         places = [(name, ARGS)] if name in self.varargs else []
         numbers, lists = [], []
         for place, arg in [*enumerate(args), *kwargs.items()]:
@@ -157,7 +159,8 @@ class NearCalls:
         for place, moves in lists:
             if (*recorded, *place) not in self.first_moves:
                 self.first_moves[(*recorded, *place)] = self.rng.randrange(moves)
-            how[place] = self.first_moves[(*recorded, *place)] + count
+            later = self.starts[recorded] // self.stride  # (the how-many-th recorded call of its name this is)
+            how[place] = self.first_moves[(*recorded, *place)] + count + moves * later
         for place in numbers:
             if place not in self.flips:
                 self.flips[place] = self.rng.random() < 0.5

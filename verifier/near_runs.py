@@ -21,7 +21,7 @@ from verifier.near_calls import ROWS, NearCalls
 from verifier.near_values import invariants_of
 from verifier.script_decoys import holds_number, near_stdin
 
-__all__ = ["MAX_COPIED", "MAX_NEAR_RUNS", "MIN_COPIES", "near_runs", "off_kind", "seen_calls"]
+__all__ = ["MAX_COPIED", "MAX_NEAR_RUNS", "MIN_COPIES", "near_runs", "off_kind", "required_near", "seen_calls"]
 
 MAX_NEAR_RUNS = 8
 """Near runs of a task, at least (more where it has two recorded runs or more that call functions: four copies of
@@ -111,6 +111,18 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 near = stdin if blank else near_stdin(stdin, inputs, rng)
             found.append([[copies.copy(call, (origin, at)) for at, call in enumerate(calls)], near, origin])
     return found
+
+
+def required_near(runs: Sequence[list]) -> int:
+    """How many of the near runs of ``runs`` (the first ones, :func:`near_runs`) the decoys' check must make before
+    it gives a verdict: :data:`MAX_NEAR_RUNS`, or one for each run that calls a name none before it did where those
+    are more (what 1.49 made). The rest, :data:`MIN_COPIES`' more copies, are made only in the time left
+    (:mod:`verifier.decoy_runs`). Why: a slow reference's near runs go on over several calls of the check, and the
+    red team of 1.50 had an honest reference of 0.2 s a run, tested in three to eight runs, rejected because six calls
+    could not make its 12 to 32 near runs."""
+    if not any(calls for calls, _ in runs):
+        return MAX_NEAR_RUNS
+    return max(MAX_NEAR_RUNS, near_order(runs)[1])
 
 
 def off_kind(runs: Sequence[list], near: Sequence[list]) -> list[int]:

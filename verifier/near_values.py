@@ -108,7 +108,7 @@ def near_value(value: object, rng: random.Random, depth: int = 0, turn: bool | N
     return value
 
 
-TEXT_MOVES = 3
+TEXT_MOVES = 4
 """How many ways :func:`_near_text` moves a string (a caller may schedule them: ``how``)."""
 
 _KINDS = ("aeiou", "bcdfghjklmnpqrstvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", " ", ".,!?-")
@@ -119,18 +119,23 @@ _DRAWN = "aeiouxyz "
 
 
 def _near_text(value: str, rng: random.Random, how: int | None = None) -> str:
-    """A string reversed, with a character dropped at a drawn place, or with one added there; ``how`` (0-2, in that
-    order) is the move, drawn where it is None (reversing a palindrome, or dropping from an empty string, adds
-    instead). The character added is of a kind (:data:`_KINDS`: a vowel, another small letter, a capital, a digit, a
-    space, a mark) the string holds none of: on a scheduled copy, the ``how // 3``-th such kind (in turn), so the
-    first round of three moves adds the first kind lacking, the second round the next (a reversal or drop that
-    cannot change the string adds in its round's kind instead: ``'x'`` gets the first kind twice); where ``how`` is
-    drawn (a string inside a list or a dict), the first kind lacking half the time and one of :data:`_DRAWN`
-    otherwise (the read-only review of 1.50: a uniform draw among the kinds lacking met a vowel or a small letter
-    less often than 1.49's letters did). So four copies add the first kind lacking, and a later kind only where a
-    string has more rounds (``has_digit('abc')`` beside other runs meets no digit on most draws). Why: a letter
-    drawn from ``"aeiouxyz "`` left ``has_vowel('xyz')`` alone admitted in about 1 of 5 draws (no near string held a
-    vowel, so ``return False`` was paid) and ``is_upper('ABC')`` in about 1 of 12 (none held a small letter)."""
+    """A string reversed, with a character dropped at a drawn place, with one of its characters repeated there, or
+    with one added there; ``how`` (0-3, in that order) is the move, drawn where it is None (a reversal that cannot
+    change a palindrome or a one-character string, a drop from or a repeat in an empty string, adds instead). The
+    character added is of a kind (:data:`_KINDS`: a vowel, another small letter, a capital, a digit, a space, a
+    mark) the string holds none of: on a scheduled copy, the ``how // 4``-th such kind (in turn), so the first round
+    of four moves adds the first kind lacking, the second round the next (the add comes last of the four, so a
+    scheduled copy's first add, whatever its first move, is in its first round) (``'x'`` gets the first kind twice
+    in its first round); where ``how`` is drawn (a string inside a list or a dict), the first kind lacking half the
+    time and one of :data:`_DRAWN` otherwise (the read-only review of 1.50: a uniform draw among the kinds lacking
+    met a vowel or a small letter less often than 1.49's letters did). So four copies add the first kind lacking,
+    and a later kind only where a string has more rounds (``has_digit('abc')`` beside other runs meets no digit on
+    most draws). Why: a letter drawn from ``"aeiouxyz "`` left ``has_vowel('xyz')`` alone admitted in about 1 of 5
+    draws (no near string held a vowel, so ``return False`` was paid) and ``is_upper('ABC')`` in about 1 of 12 (none
+    held a small letter). Why a repeat: a character of a kind the string lacks is never one it holds, so with three
+    moves no near string of ``'abc'`` held a letter twice, and ``is_isogram`` tested on words of distinct letters
+    alone paid ``return True`` on about half the draws (the 1.50 red team; 1.49's drawn letters repeated one now and
+    then: 8 of 100)"""
     at = rng.randrange(len(value) + 1)
     if how is None:
         how, turn = rng.randrange(TEXT_MOVES), None
@@ -141,6 +146,8 @@ def _near_text(value: str, rng: random.Random, how: int | None = None) -> str:
     if how == 1 and value:
         cut = at % len(value)  # (``at`` may be past the last character: 1.49 dropped none there)
         return value[:cut] + value[cut + 1:]
+    if how == 2 and value:
+        return value[:at] + value[at % len(value)] + value[at:]
     lacking = [kind for kind in _KINDS if not any(char in kind for char in value)] or list(_KINDS)
     if turn is None and rng.random() < 0.5:
         return value[:at] + rng.choice(_DRAWN) + value[at:]

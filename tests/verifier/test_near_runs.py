@@ -554,3 +554,22 @@ def test_a_drawn_string_move_adds_the_first_kind_lacking_or_one_of_the_older_let
         near = near_value(["ABC"], random.Random(seed), how=3)[-1]
         added |= set(near) - set("ABC")
     assert added <= set("aeiouxyz ") and added & set("aeiou") and added - set("aeiou")
+
+
+def test_a_string_of_distinct_characters_meets_one_held_twice_on_every_draw():
+    """The 1.50 red team: a character of a kind the string lacks is never one it holds, so with three moves no near
+    string of ``'abc'`` held a letter twice, and ``is_isogram`` tested on such words alone paid ``return True`` on
+    about half the draws. One of a string's four moves repeats one of its characters."""
+    for seed in range(128):
+        texts = [calls[0][1][0] for calls, _, _ in near_runs([[[["is_isogram", ["abc"], {}]], ""]], seed)]
+        assert any(len(set(near)) < len(near) for near in texts), seed
+
+
+def test_the_kinds_added_to_strings_go_on_from_one_recorded_call_of_a_name_to_the_next():
+    """The 1.50 red team: each call's adds began at the first kind it lacked, so five small words asked of
+    ``word_count`` in two runs met capitals alone (no space), and ``return 1`` was paid on every draw."""
+    words = ["apple", "bread", "chair", "dream", "eagle"]
+    runs = [[[["word_count", [word], {}] for word in part], ""] for part in (words[:3], words[3:])]
+    for seed in range(64):
+        texts = [args[0] for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls]
+        assert any(" " in near for near in texts), seed
