@@ -33,7 +33,8 @@ def _go_on(runs: list, near: list, seconds: dict[str, float], required: int | No
         asked.append([calls, stdin])
         return SimpleNamespace(outcome="completed")
 
-    space = dict(REQUIRED=len(near) if required is None else required, SKIPPED=set(), FAILED=[], RUNS=runs, NEAR=near, RECORDED=[None] * len(runs), TOOK=[0.0] * len(runs),
+    space = dict(REQUIRED=len(near) if required is None else required, SKIPPED=set(), FAILED=[],
+                 RUNS=runs, NEAR=near, RECORDED=[None] * len(runs), TOOK=[0.0] * len(runs),
                  NEAR_RUNS=[None] * len(near), TRIED=set(), LEFT=[NEAR_BUDGET_S], ROOMY=set(), BUDGET=BUDGET_S,
                  FAIR_S=FAIR_S, FAIR_TIMES=FAIR_TIMES, ROOMY_TIMES=ROOMY_TIMES, time=clock,
                  run_limits=lambda: (longest, 0.0), run_response=run_response, Uncompared=RuntimeError)
