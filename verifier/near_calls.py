@@ -155,11 +155,10 @@ class NearCalls:
             self.starts[recorded] = self.started.get(name, 0)
             self.started[name] = self.starts[recorded] + self.stride
         at = self.starts[recorded] + count
-        how = {}
+        how, later = {}, self.starts[recorded] // self.stride  # (the how-many-th recorded call of its name)
         for place, moves in lists:
             if (*recorded, *place) not in self.first_moves:
                 self.first_moves[(*recorded, *place)] = self.rng.randrange(moves)
-            later = self.starts[recorded] // self.stride  # (the how-many-th recorded call of its name this is)
             how[place] = self.first_moves[(*recorded, *place)] + count + moves * later
         for place in numbers:
             if place not in self.flips:
@@ -172,13 +171,12 @@ class NearCalls:
     def _argument(self, value: object, place: tuple, turned: frozenset, how: dict) -> object:
         """``value`` (the argument at ``place``) changed a little and what its place always had kept: an empty list
         given an item and a flag turned where ``turned`` holds its place (:func:`verifier.near_values.grown`), an
-        integer moved by an odd step there and by an even one elsewhere, a list by its move in ``how`` (the moves
-        after it in turn where what is kept undoes it: a sorted list reversed is sorted again), a dict's values
-        each as an argument,
-        anything else by :func:`verifier.near_values.near_value`. A copy that what is kept made the recorded value
-        again gives way: a near call that is a recorded one again confirms nothing
-        (:func:`verifier.near_runs.seen_calls`), and ``1`` moved by -2 was ``1`` again among numbers never
-        negative (the 1.49 review)."""
+        integer moved by an odd step there and by an even one elsewhere, a list or a string by its move in ``how``
+        (the moves after it in turn where what is kept undoes it: a sorted list reversed is sorted again), a dict's
+        values each as an argument, anything else by :func:`verifier.near_values.near_value`. A copy that what is
+        kept made the recorded value again gives way: a near call that is a recorded one again confirms nothing
+        (:func:`verifier.near_runs.seen_calls`), and ``1`` moved by -2 was ``1`` again among numbers never negative
+        (the 1.49 review)."""
         kept = self.kept.get(place, frozenset())
         if growable(value):
             return kept_as(grown(value, self.rng, self.items.get(place, [])) if place in turned else value, kept,

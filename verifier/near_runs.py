@@ -83,7 +83,7 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     rng = random.Random(seed)
     if not any(calls for calls, _ in runs):
         return _near_scripts(runs, rng)
-    order, named = near_order(runs)
+    order, _ = near_order(runs)
     called = [[runs[origin][0], runs[origin][1], origin] for origin in order
               if runs[origin][0] or runs[origin][1].strip()]
     seen: dict[tuple[str, int | str], list] = {}
@@ -93,12 +93,12 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 seen.setdefault((name, place), []).append(arg)
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
+    wanted = max(required_near(runs), min(MIN_COPIES * len(called), MAX_COPIED))
     copies = NearCalls(rng, {place: invariants_of(values) for place, values in seen.items()}, items,
-                       {name: seen.get((name, 0), []) for name in varargs}, varargs)
+                       {name: seen.get((name, 0), []) for name in varargs}, varargs,
+                       stride=max(1, min(len(ROWS), wanted // len(called))))  # (more runs than near runs: one)
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
-    wanted = max(MAX_NEAR_RUNS, named, min(MIN_COPIES * len(called), MAX_COPIED))
-    copies.stride = max(1, min(len(ROWS), wanted // len(called)))  # (more runs than near runs: one row apart)
     found: list[list] = []
     for _ in range(wanted):
         for calls, stdin, origin in called:
