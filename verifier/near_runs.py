@@ -50,7 +50,9 @@ places' integers; places past the third meet fewer ways in four copies."""
 MAX_COPIED = 32
 """Near runs, at most, that :data:`MIN_COPIES` asks for: four copies of eight runs. Past them each run is copied as
 often as they allow, in :func:`verifier.recorded_runs.near_order`'s order (and a run that calls a name none before it
-did still gets one). Why a bound: each near run is a process of its own (``run_response``, about 3 ms), and a
+did still gets one). Since 1.51 the runs whose calls pass no argument on a blank input have their own
+:data:`MAX_COPIED`, their second copies after every other run's further ones, and each run a first copy
+(:func:`_schedule`). Why a bound: each near run is a process of its own (``run_response``, about 3 ms), and a
 reference's near runs share :data:`verifier.decoy_bounds.NEAR_BUDGET_S`."""
 
 
@@ -93,24 +95,50 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
                 seen.setdefault((name, place), []).append(arg)
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
-    wanted = max(required_near(runs), min(MIN_COPIES * len(called), MAX_COPIED))
+    thin = [not stdin.strip() and _argless(calls, varargs) for calls, stdin, _ in called]
+    schedule = _schedule(thin, required_near(runs))
+    counted = [schedule.count(at) for at, alone in enumerate(thin) if not alone or all(thin)]
     copies = NearCalls(rng, {place: invariants_of(values) for place, values in seen.items()}, items,
                        {name: seen.get((name, 0), []) for name in varargs}, varargs,
-                       stride=max(1, min(len(ROWS), wanted // len(called))))  # (more runs than near runs: one)
+                       stride=max(1, min(len(ROWS), *counted)))  # (the copies each run of arguments has, at least)
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []
-    for _ in range(wanted):
-        for calls, stdin, origin in called:
-            if len(found) >= wanted:
-                return found
-            blank, even = not stdin.strip(), len(found) % 2 == 0
-            if blank and _argless(calls) or even and (blank or not numbered):
-                near = _drawn_input(rng)
-            else:
-                near = stdin if blank else near_stdin(stdin, inputs, rng)
-            found.append([[copies.copy(call, (origin, at)) for at, call in enumerate(calls)], near, origin])
+    for calls, stdin, origin in (called[at] for at in schedule):
+        blank, even = not stdin.strip(), len(found) % 2 == 0
+        if blank and _argless(calls) or even and (blank or not numbered):
+            near = _drawn_input(rng)
+        else:
+            near = stdin if blank else near_stdin(stdin, inputs, rng)
+        found.append([[copies.copy(call, (origin, at)) for at, call in enumerate(calls)], near, origin])
     return found
+
+
+def _schedule(thin: list[bool], required: int) -> list[int]:
+    """Which of the runs to copy (their places in ``thin``, which says of each whether its calls pass no argument
+    and read a blank input, :func:`_argless`: a *thin* run, whose near copy is its calls again on a drawn input),
+    one near run each, in order. Where every run is thin or none is, the runs in turn (:func:`_in_turn`), as in 1.50:
+    :data:`MIN_COPIES` of each while they number no more than :data:`MAX_COPIED`, and ``required`` at least
+    (:func:`required_near`). Otherwise every run's first copy, in turn (the first ``required`` of them are the ones
+    1.50 required), then the further copies of the runs that are not thin, in turn, then those of the thin ones:
+    each kind :data:`MIN_COPIES` a run, :data:`MAX_COPIED` at most. Why: the 1.50 red team (W4) put ``both(True,
+    False)`` and ``both(False, True)``, in runs of their own, beside 16 runs of ignored helpers of no argument; the
+    18 runs' 32 near runs left each one or two copies, ``both`` never met ``(True, True)``, and ``return False`` was
+    paid as on 1.49 (beside 60, where 1.50 made the 61 first copies it required, ``both(False, True)`` had none).
+    Why the thin runs keep their own copies rather than give them up: a
+    ``main()`` asked only of a blank input is measured by its drawn inputs alone, and one drawn ``1`` cannot tell a
+    count of tokens from their sum. Every run has as many copies as in 1.50 or more; the near runs past the required
+    ones are made only in the time left (:mod:`verifier.decoy_runs`)."""
+    if all(thin) or not any(thin):
+        return _in_turn(list(range(len(thin))), max(required, min(MIN_COPIES * len(thin), MAX_COPIED)))
+    kinds = [[at for at, alone in enumerate(thin) if alone == kind] for kind in (False, True)]
+    return [*range(len(thin)), *(at for runs in kinds
+                                 for at in _in_turn(runs, min(MIN_COPIES * len(runs), MAX_COPIED))[len(runs):])]
+
+
+def _in_turn(runs: list[int], wanted: int) -> list[int]:
+    """``wanted`` of ``runs``, each in turn and again."""
+    return [runs[at % len(runs)] for at in range(wanted)]
 
 
 def required_near(runs: Sequence[list]) -> int:
@@ -148,10 +176,11 @@ def seen_calls(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
             if json.dumps(call, sort_keys=True) in recorded]
 
 
-def _argless(calls: list) -> bool:
+def _argless(calls: list, varargs: frozenset[str] = frozenset()) -> bool:
     """Whether ``calls`` (a run's) pass no argument: a near copy changes nothing of them, so where the input they
-    read was blank, only a drawn one tells anything."""
-    return not any(args or kwargs for _, args, kwargs in calls)
+    read was blank, only a drawn one tells anything. With ``varargs``, a call of a function defined with ``*args``
+    is not argless: its near copy is passed one (:class:`verifier.near_calls.NearCalls`)."""
+    return not any(args or kwargs or name in varargs for name, args, kwargs in calls)
 
 
 def _near_scripts(runs: Sequence[list], rng: random.Random) -> list[list]:

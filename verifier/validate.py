@@ -58,7 +58,7 @@ from verifier.validation_config import DETERMINISM_RUNS_MAX, ValidationConfig, n
 from verifier.validation_runs import ValidationRuns, load_error_of
 from verifier.written_decoys import shaped_decoy, written_decoys
 
-VALIDATOR_VERSION = "1.50"
+VALIDATOR_VERSION = "1.51"
 """Version of the validation rules. Bump it whenever a rule, threshold default or probe changes, so that tasks
 judged under older rules are re-validated."""
 

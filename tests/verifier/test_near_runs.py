@@ -352,11 +352,14 @@ def test_every_draw_brings_a_false_among_a_list_of_equal_flags():
 
 
 def test_the_first_move_of_a_list_copied_once_is_drawn():
-    """Beside eight runs of helpers, ``f([3, 1, 1, 2])`` is copied once: its one move is drawn, not always the
-    first of the five (the 1.49 review: a constant first move passed every other test)."""
-    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(8)], [[["f", [[3, 1, 1, 2]], {}]], ""]]
-    lengths = {len(calls[0][1][0]) for seed in range(64) for calls, _, origin in near_runs(runs, seed)
-               if origin == 8}
+    """Beside 32 runs of helpers, ``f([3, 1, 1, 2])`` is copied once: its one move is drawn, not always the first of
+    the five (the 1.49 review: a constant first move passed every other test)."""
+    runs = [*[[[[f"h{at}", [at], {}]], ""] for at in range(32)], [[["f", [[3, 1, 1, 2]], {}]], ""]]
+    lengths = set()
+    for seed in range(64):
+        copies = [len(calls[0][1][0]) for calls, _, origin in near_runs(runs, seed) if origin == 32]
+        assert len(copies) == 1, seed
+        lengths |= set(copies)
     assert lengths == {3, 4, 5, 6}
 
 
@@ -444,7 +447,7 @@ def test_a_call_beside_seven_other_runs_meets_both_parities_of_its_integers_sum_
     an odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was
     paid; 1.49 drew which integer moved by an odd step, and about half the draws still kept the sum even. Each run
     is now copied four times (``MIN_COPIES``)."""
-    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [at], {}]], ""] for at in range(7)]]
     for seed in range(64):
         copies = [calls[0][1] for calls, _, origin in near_runs(runs, seed) if origin == 0]
         assert len(copies) == MIN_COPIES == 4 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
@@ -473,7 +476,7 @@ def test_two_flags_beside_seven_other_runs_meet_every_way_on_every_draw():
     """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` in one run beside seven others: the one
     copy turned both flags, so ``(True, True)`` never came and ``return False`` was paid on every draw (1.48, 1.49)."""
     runs = [[[["both", [True, False], {}], ["both", [False, True], {}]], ""],
-            *[[[[f"zz{at}", [], {}]], ""] for at in range(7)]]
+            *[[[[f"zz{at}", [at], {}]], ""] for at in range(7)]]
     for seed in range(64):
         met = {tuple(args) for calls, _, _ in near_runs(runs, seed) for name, args, _ in calls if name == "both"}
         assert met == {(True, True), (True, False), (False, True), (False, False)}, seed
@@ -494,7 +497,7 @@ def test_a_call_copied_once_or_twice_draws_which_of_its_integers_move_by_an_odd_
     odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was paid.
     Which integer takes the other parity is drawn (beside 15, the two copies' rows turn them apart on one: the 1.50
     review had rows 0 and 3 turn both together on both)."""
-    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(pads)]]
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [at], {}]], ""] for at in range(pads)]]
     steps = set()
     for seed in range(64):
         steps |= {((a - 3) % 2, (b - 7) % 2) for calls, _, origin in near_runs(runs, seed) if origin == 0
@@ -505,7 +508,7 @@ def test_a_call_copied_once_or_twice_draws_which_of_its_integers_move_by_an_odd_
 def test_two_copies_of_a_call_meet_both_parities_of_its_integers_sum_on_every_draw():
     """The 1.50 review: beside fifteen other runs each run has two copies, and rows 0 and 3 turned both integers of
     ``sum_is_even(3, 7)`` together on both, so the sum kept its parity on every draw. Rows come 0, 5, 3, 6 ..."""
-    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(15)]]
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [at], {}]], ""] for at in range(15)]]
     for seed in range(64):
         copies = [calls[0][1] for calls, _, origin in near_runs(runs, seed) if origin == 0]
         assert len(copies) == 2 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
@@ -514,7 +517,7 @@ def test_two_copies_of_a_call_meet_both_parities_of_its_integers_sum_on_every_dr
 def test_a_later_call_of_a_name_past_eight_runs_of_new_names_has_near_copies():
     """Note 57: ``total()`` ignored, seven runs of other names, then ``total(7)``: the runs of new names took all eight
     near runs, and ``total(7)`` had none (1.48, 1.49)."""
-    runs = [[[["total", [], {}]], ""], *[[[[f"zz{at}", [], {}]], ""] for at in range(7)], [[["total", [7], {}]], ""]]
+    runs = [[[["total", [], {}]], ""], *[[[[f"zz{at}", [at], {}]], ""] for at in range(7)], [[["total", [7], {}]], ""]]
     for seed in range(16):
         assert [origin for _, _, origin in near_runs(runs, seed, frozenset({"total"}))].count(8) >= 3, seed
 
@@ -573,3 +576,34 @@ def test_the_kinds_added_to_strings_go_on_from_one_recorded_call_of_a_name_to_th
     for seed in range(64):
         texts = [args[0] for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls]
         assert any(" " in near for near in texts), seed
+
+
+@pytest.mark.parametrize("helpers", [16, 30, 60])
+def test_two_flags_beside_many_runs_of_helpers_of_no_argument_meet_every_way_on_every_draw(helpers):
+    """The 1.50 red team (W4): ``both(True, False)`` and ``both(False, True)``, in runs of their own, beside 16 runs
+    of ignored helpers of no argument, had one or two copies each, and ``return False`` was paid as on 1.49. A run of
+    no argument on a blank input has its second copy only after each run of arguments has had ``MIN_COPIES``."""
+    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(helpers)],
+            [[["both", [True, False], {}]], ""], [[["both", [False, True], {}]], ""]]
+    for seed in range(64):
+        met = {tuple(calls[0][1]) for calls, _, origin in near_runs(runs, seed) if origin >= helpers}
+        assert met == {(True, True), (True, False), (False, True), (False, False)}, seed
+
+
+@pytest.mark.parametrize("helpers", [1, 8, 16, 40])
+def test_each_run_of_arguments_has_four_copies_beside_any_number_of_runs_of_no_argument(helpers):
+    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(helpers)], [[["f", [1], {}]], ""], [[["g", [2], {}]], "x"]]
+    origins = [origin for _, _, origin in near_runs(runs, 0)]
+    assert origins.count(helpers) >= MIN_COPIES and origins.count(helpers + 1) >= MIN_COPIES
+    assert all(origins.count(at) >= 1 for at in range(helpers))
+
+
+def test_runs_of_no_argument_are_copied_in_turn_where_every_run_is_so():
+    runs = [[[[f"main{at}", [], {}]], ""] for at in range(5)]
+    assert [origin for _, _, origin in near_runs(runs, 0)] == list(range(5)) * MIN_COPIES
+
+
+def test_a_call_of_no_argument_to_a_function_of_star_args_counts_as_passing_arguments():
+    """``total()`` of ``total(*numbers)`` is passed an argument on its near copies: it waits for no other run."""
+    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(16)], [[["total", [], {}]], ""]]
+    assert [origin for _, _, origin in near_runs(runs, 0, frozenset({"total"}))].count(16) >= MIN_COPIES

@@ -501,6 +501,24 @@ def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_we
     assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
 
 
+
+def test_two_flags_asked_in_runs_of_their_own_beside_sixteen_helpers_of_no_argument_are_rejected_as_weak_tests(
+        validator):
+    """The 1.50 red team (W4): beside 16 runs of ignored helpers of no argument, each of the 18 runs had one or two
+    near copies, so ``both(True, False)`` and ``both(False, True)`` never met ``(True, True)`` and were admitted as
+    on 1.49. A run of no argument on a blank input waits for its second copy until each run of arguments has four."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    for i in range(16):\n"
+                "        run_response(response, calls=[('h%d' % i, [])])\n"
+                "    runs = [run_response(response, calls=[('both', [True, False])]),\n"
+                "            run_response(response, calls=[('both', [False, True])])]\n"
+                "    return 1.0 if all(run.calls[0].ok and run.calls[0].value is False for run in runs) else 0.0\n")
+    report = validator.validate(TaskSpec(prompt="Write `both(a, b)`: whether both flags are True.",
+                                         verifier=verifier, reference="def both(a, b):\n    return a and b\n",
+                                         failure_cases=("def both(a, b):\n    return True\n",)))
+    assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
+
 def test_a_string_lacking_vowels_asked_alone_of_a_vowel_test_is_rejected_as_weak_tests(validator):
     """Session 57's red team: ``has_vowel('xyz')`` alone was admitted in about 1 of 5 draws, when no near string
     held a vowel. (Validation draws its own seed, so this passes on 1.49 in about 4 runs of 5; the near runs' own
