@@ -122,7 +122,8 @@ class NearCalls:
         knew its integers all move by an odd step there paid ``return True`` for ``(a + b) % 2 == 0`` asked once
         (session 57's red team). A list or string argument makes, on each copy, the move after the one it made
         before (:data:`verifier.near_values.LIST_MOVES` or :data:`verifier.near_values.TEXT_MOVES` in turn, from a
-        drawn one; a string's n-th recorded call of its name takes its rounds n further on, so that the kinds of
+        drawn one: ``how`` holds the move below the count of moves and the round above it, the copy's count over
+        the moves; a string's n-th recorded call of its name takes its rounds n further on, so that the kinds of
         character added, :func:`verifier.near_values._near_text`, go on from one call of a name to the next: the
         1.50 red team had ``word_count`` asked of five small words in two runs meet capitals alone, and ``return 1``
         paid on every draw). Why counts and not a draw: through 1.47 a coin flip left all eight near runs of
@@ -144,7 +145,13 @@ class NearCalls:
             if growable(arg):
                 places.append((name, place))
             elif isinstance(arg, dict):
-                places += [(name, place, key) for key, value in arg.items() if growable(value)]
+                for key, value in arg.items():
+                    if growable(value):
+                        places.append((name, place, key))
+                    elif type(value) is int:
+                        numbers.append((name, place, key))
+                    elif isinstance(value, (list, str)):
+                        lists.append(((name, place, key), moves_of(value)))
             elif type(arg) is int:
                 numbers.append((name, place))
             elif isinstance(arg, (list, str)):
@@ -159,7 +166,8 @@ class NearCalls:
         for place, moves in lists:
             if (*recorded, *place) not in self.first_moves:
                 self.first_moves[(*recorded, *place)] = self.rng.randrange(moves)
-            how[place] = self.first_moves[(*recorded, *place)] + count + moves * later
+            first = self.first_moves[(*recorded, *place)]  # (a move below ``moves``, and the round above it)
+            how[place] = (first + count) % moves + moves * (count // moves + later)
         for place in numbers:
             if place not in self.flips:
                 self.flips[place] = self.rng.random() < 0.5
@@ -181,8 +189,9 @@ class NearCalls:
         if growable(value):
             return kept_as(grown(value, self.rng, self.items.get(place, [])) if place in turned else value, kept,
                            value)
-        if isinstance(value, dict):
-            return {key: (grown(item, self.rng, []) if (*place, key) in turned else item) if growable(item)
+        if isinstance(value, dict):  # (its values, each a place of its own: :meth:`_turns`)
+            return {key: self._argument(item, (*place, key), turned, how)
+                    if growable(item) or type(item) is int or isinstance(item, (list, str))
                     else near_value(item, self.rng, 1) for key, item in value.items()}
         if type(value) is int:
             step = near_value(value, self.rng, turn=place in turned)

@@ -81,7 +81,8 @@ def near_value(value: object, rng: random.Random, depth: int = 0, turn: bool | N
     character, a list reversed, shortened, or with one item changed, a dict with its values changed; nested values
     past depth 8 and None as they are. A caller that counts its copies of one argument (:mod:`verifier.near_calls`)
     says, for an integer, whether this copy turns its parity (``turn``: moved by one, else by two), and for a list
-    or a string which move (``how``, of :func:`_near_items`' five or :func:`_near_text`'s three) it makes: a drawn
+    or a string which move (``how``, of :func:`_near_items`' five or :func:`_near_text`'s four, and above them the
+    copy's round) it makes: a drawn
     parity, or a drawn move, could be the same on all eight copies (session 56's red-team: ``is_even(4)`` alone was
     admitted in about 1 of 250 draws, every move even; ``all_true([True, True])`` in about 1 of 17, every move one
     that brings no ``False``; session 57's: ``has_vowel('xyz')`` in about 1 of 5, no vowel added)."""
@@ -167,11 +168,12 @@ LIST_MOVES = 5
 def _near_items(value: list, rng: random.Random, depth: int, how: int | None = None) -> list:
     """A list reversed, with an item dropped, with one changed, with a changed copy of one added, or with one
     repeated until it is the most frequent (:func:`_outnumbered`); ``how`` (0-4, in that order) is the move, drawn
-    where it is None. A move that cannot change this list (reversing a palindrome, dropping the one item,
+    where it is None (past 4, ``how // 5`` is the copy's round, which a string changed takes its kind by). A move that cannot change this list (reversing a palindrome, dropping the one item,
     outnumbering past :data:`_COUNTED` items) adds a changed copy instead. An item changed is a flag turned, an empty
     list given an item, or an integer moved by an odd step (:func:`_changed`)."""
     if not value:
         return [0] if rng.random() < 0.5 else []
+    turn = None if how is None else how // LIST_MOVES  # (the round of a scheduled copy's moves)
     how = rng.randrange(LIST_MOVES) if how is None else how % LIST_MOVES
     at = rng.randrange(len(value))
     if how == 4 and len(value) <= _COUNTED:
@@ -181,21 +183,31 @@ def _near_items(value: list, rng: random.Random, depth: int, how: int | None = N
     if how == 1 and len(value) > 1:
         return value[:at] + value[at + 1:]
     if how == 2:
-        return value[:at] + [_changed(value, at, rng, depth)] + value[at + 1:]
+        return value[:at] + [_changed(value, at, rng, depth, turn)] + value[at + 1:]
     return value + [_changed(value, at, rng, depth)]
 
 
-def _changed(value: list, at: int, rng: random.Random, depth: int) -> object:
+def _changed(value: list, at: int, rng: random.Random, depth: int, turn: int | None = None) -> object:
     """The item ``value[at]`` changed: a flag or an empty list grown (:func:`grown`, from the items of the list's
     other lists), an integer moved by an odd step, anything else moved (:func:`near_value`). Why not drawn: a
     changed ``True`` drawn ``True`` again, or ``[]`` drawn ``[]``, left a list of equal flags or of empty lists as it
     was (session 56's red-team: ``all_true([True, True])`` and ``flatten([[]])`` alone admitted in 1 of 17 and 1 of
     54 draws), and an integer moved by a drawn step kept the list's parities in about 1 of 8 draws of
     ``count_even([1, 3])`` alone (session 57's red team; ``return 0`` paid). Why odd on the add move too: a list
-    copied four times makes four of its five moves, and may miss the change."""
+    copied four times makes four of its five moves, and may miss the change. A string changed by a scheduled copy's
+    change move (``turn``: its round) is given a character of the ``turn``-th kind it lacks (:func:`_near_text`),
+    and a dict one flag among its values turned, drawn, its other values moved as ever: through 1.50 both were drawn,
+    and ``has_vowel_any(['xyz'])`` alone met no vowel on 87 of 300 draws, ``any_on([{'on': False}])`` no ``True`` on
+    3 (the 1.50 red team's W5)."""
     item = value[at]
     if growable(item):
         return grown(item, rng, [inner for other in value if isinstance(other, list) for inner in other], depth + 2)
+    if isinstance(item, str) and turn is not None:
+        return _near_text(item, rng, TEXT_MOVES - 1 + TEXT_MOVES * turn)
+    if isinstance(item, dict) and depth < 8:
+        flags = [key for key, inner in item.items() if isinstance(inner, bool)]
+        chosen = rng.choice(flags) if flags else None
+        return {key: not inner if key == chosen else near_value(inner, rng, depth + 2) for key, inner in item.items()}
     return near_value(item, rng, depth + 1, turn=True if type(item) is int else None)
 
 

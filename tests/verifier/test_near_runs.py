@@ -607,3 +607,52 @@ def test_a_call_of_no_argument_to_a_function_of_star_args_counts_as_passing_argu
     """``total()`` of ``total(*numbers)`` is passed an argument on its near copies: it waits for no other run."""
     runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(16)], [[["total", [], {}]], ""]]
     assert [origin for _, _, origin in near_runs(runs, 0, frozenset({"total"}))].count(16) >= MIN_COPIES
+
+
+def test_an_integer_among_a_dicts_values_meets_both_parities_on_every_draw():
+    """The 1.50 red team (W5): a dict's values were moved by a draw, so an integer among them kept its parity on
+    every near copy of about one draw in sixteen (``is_even({'n': 4})`` alone: ``return True`` paid). A dict's
+    integer is a place of the schedule, as an argument is."""
+    runs = [[[["is_even", [{"n": 4}], {}]], ""]]
+    for seed in range(256):
+        assert {run[0][0][1][0]["n"] % 2 for run in near_runs(runs, seed)} == {0, 1}, seed
+
+
+def test_two_integers_among_a_dicts_values_meet_both_parities_of_their_sum_on_every_draw():
+    runs = [[[["sum_is_even", [{"a": 3, "b": 7}], {}]], ""]]
+    for seed in range(256):
+        assert {sum(run[0][0][1][0].values()) % 2 for run in near_runs(runs, seed)} == {0, 1}, seed
+
+
+def test_a_string_among_a_dicts_values_meets_a_vowel_on_every_draw():
+    """The 1.50 red team (W5): ``has_vowel({'s': 'xyz'})`` alone met no vowel on about one draw in eleven (26 of
+    300 on 1.50). A dict's string makes the four moves of a string in turn, the first add a vowel."""
+    runs = [[[["has_vowel", [{"s": "xyz"}], {}]], ""]]
+    for seed in range(256):
+        texts = [run[0][0][1][0]["s"] for run in near_runs(runs, seed)]
+        assert any(set(text) & set("aeiou") for text in texts), seed
+
+
+def test_a_list_among_a_dicts_values_makes_every_move_over_five_copies():
+    runs = [[[["f", [{"xs": [3, 1, 1, 2]}], {}]], ""]]
+    for seed in range(64):
+        lists = [run[0][0][1][0]["xs"] for run in near_runs(runs, seed)][:5]
+        assert sorted(len(xs) for xs in lists) == [3, 4, 4, 5, 6] and [2, 1, 1, 3] in lists, lists
+
+
+def test_a_string_inside_a_list_meets_a_vowel_on_every_draw():
+    """The 1.50 red team (W5): a string changed inside a list was moved by a draw, and ``has_vowel_any(['xyz'])``
+    alone met no vowel on 87 of 300 draws. A scheduled copy's change move gives it a character of the round's kind
+    lacking."""
+    runs = [[[["has_vowel_any", [["xyz"]], {}]], ""]]
+    for seed in range(256):
+        texts = [text for run in near_runs(runs, seed) for text in run[0][0][1][0] if isinstance(text, str)]
+        assert any(set(text) & set("aeiou") for text in texts), seed
+
+
+def test_a_flag_among_the_values_of_a_dict_inside_a_list_is_turned_on_every_draw():
+    """Note 57, the 1.50 red team (W5): ``any_on([{'on': False}])`` alone met no ``True`` on 3 of 300 draws (a coin
+    flip for each changed dict). A dict changed inside a list has one flag among its values turned."""
+    runs = [[[["any_on", [[{"on": False}]], {}]], ""]]
+    for seed in range(256):
+        assert any(item["on"] for run in near_runs(runs, seed) for item in run[0][0][1][0]), seed
