@@ -10,11 +10,12 @@ was a weak task admitted (:class:`NearCalls`).
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from verifier.near_values import growable, grown, kept_as, moves_of, near_value
+from verifier.near_values import growable, grown, kept_as, moves_of, near_value, shifted
 
 __all__ = ["COLUMNS", "NearCalls", "turns"]
 
@@ -80,6 +81,7 @@ class NearCalls:
     started: dict[str, int] = field(default_factory=dict)
     first_moves: dict[tuple, int] = field(default_factory=dict)
     flips: dict[tuple, bool] = field(default_factory=dict)
+    recorded: frozenset[str] = frozenset()  # (the recorded calls, each as sorted JSON: :meth:`_fresh`)
 
     def copy(self, call: list, recorded: tuple[int, int]) -> list:
         """A near copy of ``call`` (``recorded``: its run's index and its own): every argument changed a little,
@@ -100,7 +102,25 @@ class NearCalls:
             else:
                 firsts = self.firsts.get(name, [])
                 near.append(near_value(self.rng.choice(firsts), self.rng, 1) if firsts else _FIRSTS[extra])
-        return [name, near, {key: self._argument(arg, (name, key), turned, how) for key, arg in kwargs.items()}]
+        return self._fresh([name, near, {key: self._argument(arg, (name, key), turned, how)
+                                         for key, arg in kwargs.items()}])
+
+    def _fresh(self, call: list) -> list:
+        """``call`` (a near copy), or, where it is a recorded call again, with its integer arguments moved on by two
+        (:func:`verifier.near_values.shifted`: up, so that one never negative stays so, each by a step of the parity
+        it had) as often as it takes to be none. Why: a near call that is a recorded one again confirms nothing
+        (:func:`verifier.near_runs.seen_calls`; the decoys it measures answered every recorded call alike), and an
+        honest ``next_odd(n)`` that refuses odd numbers, tested on 2, 4 ... 16, met the recorded numbers again on
+        most copies moved by an even step and its own answer on none: its decoy ``n + 1``, the reference itself, was
+        taken for wrong and the task rejected on about one validation in four (the 1.50 red team's R3)."""
+        for _ in range(len(self.recorded)):
+            if json.dumps(call, sort_keys=True) not in self.recorded:
+                break
+            moved = [call[0], [shifted(arg) for arg in call[1]], {key: shifted(arg) for key, arg in call[2].items()}]
+            if moved == call:
+                break
+            call = moved
+        return call
 
     def _turns(self, name: str, args: list, kwargs: dict,
                recorded: tuple[int, int]) -> tuple[frozenset, dict, bool]:

@@ -100,7 +100,8 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     counted = [schedule.count(at) for at, alone in enumerate(thin) if not alone or all(thin)]
     copies = NearCalls(rng, {place: invariants_of(values) for place, values in seen.items()}, items,
                        {name: seen.get((name, 0), []) for name in varargs}, varargs,
-                       stride=max(1, min(len(ROWS), *counted)))  # (the copies each run of arguments has, at least)
+                       stride=max(1, min(len(ROWS), *counted)),  # (the copies each run of arguments has, at least)
+                       recorded=frozenset(json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls))
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []

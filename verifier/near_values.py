@@ -13,7 +13,8 @@ import json
 import math
 import random
 
-__all__ = ["LIST_MOVES", "TEXT_MOVES", "growable", "grown", "invariants_of", "kept_as", "moves_of", "near_value"]
+__all__ = ["LIST_MOVES", "TEXT_MOVES", "growable", "grown", "invariants_of", "kept_as", "moves_of", "near_value",
+           "shifted"]
 
 _COUNTED = 1_000  # a list's items, at most, that a near copy counts (:func:`_outnumbered`)
 _MAX_BITS = 13_000  # an integer's, moved (about 3,900 digits: CPython converts 4,300 at most)
@@ -107,6 +108,12 @@ def near_value(value: object, rng: random.Random, depth: int = 0, turn: bool | N
     if isinstance(value, dict):
         return {key: near_value(item, rng, depth + 1) for key, item in value.items()}
     return value
+
+
+def shifted(value: object) -> object:
+    """``value`` moved up by two where it is an integer (not a flag) small enough to move (as :func:`near_value`'s):
+    its parity and its sign where it was never negative kept."""
+    return value + 2 if type(value) is int and value.bit_length() <= _MAX_BITS else value
 
 
 TEXT_MOVES = 4

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from verifier.near_runs import MAX_COPIED, MAX_NEAR_RUNS, MIN_COPIES, near_runs
+from verifier.near_runs import MAX_COPIED, MAX_NEAR_RUNS, MIN_COPIES, near_runs, seen_calls
 from verifier.near_values import near_value
 
 
@@ -656,3 +656,30 @@ def test_a_flag_among_the_values_of_a_dict_inside_a_list_is_turned_on_every_draw
     runs = [[[["any_on", [[{"on": False}]], {}]], ""]]
     for seed in range(256):
         assert any(item["on"] for run in near_runs(runs, seed) for item in run[0][0][1][0]), seed
+
+
+@pytest.mark.parametrize("count", [4, 8, 16, 40])
+def test_an_honest_function_refusing_odd_numbers_tested_on_consecutive_even_ones_meets_a_new_even_one_every_draw(
+        count):
+    """The 1.50 red team (R3): ``next_odd(n)`` raises on odd ``n``; tested on 2, 4 ... its copies moved by an even
+    step met recorded numbers again, which confirm nothing, on every copy of some draws (22 of 300 in eight runs, 230
+    of 300 in forty), and its decoy ``n + 1``, the reference itself, was taken for wrong. A near call that would be
+    a recorded one again has its integers moved on by two until it is none."""
+    runs = [[[["next_odd", [2 * at + 2], {}]], ""] for at in range(count)]
+    recorded = {2 * at + 2 for at in range(count)}
+    for seed in range(300):
+        met = {args[0] for calls, _, _ in near_runs(runs, seed) for _, args, _ in calls}
+        assert {n for n in met if n % 2 == 0} - recorded, seed
+
+
+def test_a_near_call_passing_an_integer_is_never_a_recorded_call_again():
+    runs = [[[["f", [a, b], {"k": a}]], ""] for a in range(4) for b in range(3)] + [[[["g", [1], {}]], ""]]
+    for seed in range(64):
+        assert seen_calls(runs, near_runs(runs, seed)) == [], seed
+
+
+def test_a_near_call_of_no_integer_may_be_a_recorded_call_again():
+    """``f([1, 2])`` reversed is the recorded ``f([2, 1])``: a call of no integer to move on stays as it is, and
+    confirms nothing (:func:`verifier.near_runs.seen_calls`)."""
+    runs = [[[["f", [[1, 2]], {}]], ""], [[["f", [[2, 1]], {}]], ""]]
+    assert any(seen_calls(runs, near_runs(runs, seed)) for seed in range(16))

@@ -502,6 +502,23 @@ def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_we
 
 
 
+def test_an_honest_function_refusing_odd_numbers_tested_on_sixteen_consecutive_even_ones_is_admitted(validator):
+    """The 1.50 red team (R3): ``next_odd(n)`` raises on odd ``n``; tested on 2, 4 ... 32, its near copies moved by an
+    even step met the recorded numbers again, which confirm nothing, and its decoy ``n + 1`` (the reference itself)
+    was taken for wrong: 1.50 admitted it on 3 of 7 validations measured. Such a near call is moved on to a number
+    not recorded."""
+    verifier = ("from envsynth_sandbox import run_response\n"
+                "def verify(response):\n"
+                "    runs = [run_response(response, calls=[('next_odd', [n])]) for n in range(2, 34, 2)]\n"
+                "    return 1.0 if all(r.calls[0].ok and r.calls[0].value == n + 1\n"
+                "                      for r, n in zip(runs, range(2, 34, 2))) else 0.0\n")
+    reference = "def next_odd(n):\n    if n % 2:\n        raise ValueError('n must be even')\n    return n + 1\n"
+    report = validator.validate(TaskSpec(prompt="Write `next_odd(n)`: the odd number after an even `n`.",
+                                         verifier=verifier, reference=reference,
+                                         failure_cases=("def next_odd(n):\n    return n\n",)))
+    assert report.admitted, report.reasons
+
+
 def test_two_flags_asked_in_runs_of_their_own_beside_sixteen_helpers_of_no_argument_are_rejected_as_weak_tests(
         validator):
     """The 1.50 red team (W4): beside 16 runs of ignored helpers of no argument, each of the 18 runs had one or two
