@@ -81,6 +81,8 @@ class NearCalls:
     started: dict[str, int] = field(default_factory=dict)
     first_moves: dict[tuple, int] = field(default_factory=dict)
     flips: dict[tuple, bool] = field(default_factory=dict)
+    laters: dict[tuple, int] = field(default_factory=dict)
+    held: dict[tuple, int] = field(default_factory=dict)
     recorded: frozenset[str] = frozenset()  # (the recorded calls, each as sorted JSON: :meth:`_fresh`)
 
     def copy(self, call: list, recorded: tuple[int, int]) -> list:
@@ -151,7 +153,13 @@ class NearCalls:
         clone CI run of session 55 admitted it); through 1.48 an integer's step was drawn (``is_even(4)`` alone
         admitted in about 1 of 250 draws, every step even) and so was a list's move (``all_true([True, True])``,
         about 1 in 17, no move bringing a ``False``); through 1.49 a string's (``has_vowel('xyz')``, about 1 in 5).
-        Why any two places meet all four ways (session 56's reviews; the 1.49 review): flags turned together, or two
+        Since 1.51 a dict's own values are places too: its flags and empty lists among the flags, its integers
+        after every integer argument (the 1.51 review: taking the first columns, they left ``both_odd({'limit': 10,
+        'step': 1}, 2, 4)`` no copy with both numbers odd on 72 of 256 draws), its strings and lists moved in turn;
+        and a string's rounds go on only from the earlier calls of its name that held a string or a list in its
+        place (the 1.51 review: an ignored ``has_vowel()`` before ``has_vowel('xyz')`` gave its copies capitals and
+        no vowel on every draw). Why any two places meet all four ways (session 56's reviews; the 1.49 review):
+        flags turned together, or two
         places three apart on one bit of the count, never met ``(True, True)`` from ``both(True, False)`` and
         ``both(False, True)``, so ``return False`` was paid. Why flags first: a call of more than three places keeps
         the schedule's best ways for the three that grow a call, the integers after them. Why a recorded call's
@@ -160,7 +168,7 @@ class NearCalls:
         after an ignored ``total()`` and one to six other runs never grew, so ``max(args)`` was paid; 1.48 grew it
         on every draw; since 1.50 such a call is copied once only beside 16 other runs or more)."""
         places = [(name, ARGS)] if name in self.varargs else []
-        numbers, lists = [], []
+        numbers, lists, inner = [], [], []
         for place, arg in [*enumerate(args), *kwargs.items()]:
             if growable(arg):
                 places.append((name, place))
@@ -169,25 +177,28 @@ class NearCalls:
                     if growable(value):
                         places.append((name, place, key))
                     elif type(value) is int:
-                        numbers.append((name, place, key))
+                        inner.append((name, place, key))
                     elif isinstance(value, (list, str)):
                         lists.append(((name, place, key), moves_of(value)))
             elif type(arg) is int:
                 numbers.append((name, place))
             elif isinstance(arg, (list, str)):
                 lists.append(((name, place), moves_of(arg)))
+        numbers += inner  # (a dict's integers after the arguments': the 1.51 review, ``f({'a': 1}, 3, 7)``)
         count = self.copies.get(recorded, 0)
         self.copies[recorded] = count + 1
         if recorded not in self.starts:
             self.starts[recorded] = self.started.get(name, 0)
             self.started[name] = self.starts[recorded] + self.stride
         at = self.starts[recorded] + count
-        how, later = {}, self.starts[recorded] // self.stride  # (the how-many-th recorded call of its name)
+        how = {}
         for place, moves in lists:
             if (*recorded, *place) not in self.first_moves:
                 self.first_moves[(*recorded, *place)] = self.rng.randrange(moves)
-            first = self.first_moves[(*recorded, *place)]  # (a move below ``moves``, and the round above it)
-            how[place] = (first + count) % moves + moves * (count // moves + later)
+                self.laters[(*recorded, *place)] = self.held.get(place, 0)  # (the calls before that held one there)
+                self.held[place] = self.held.get(place, 0) + 1
+            first, later = self.first_moves[(*recorded, *place)], self.laters[(*recorded, *place)]
+            how[place] = (first + count) % moves + moves * (count // moves + later)  # (the move, and the round)
         for place in numbers:
             if place not in self.flips:
                 self.flips[place] = self.rng.random() < 0.5

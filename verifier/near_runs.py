@@ -38,7 +38,8 @@ wrong."""
 MIN_COPIES = 4
 """Near copies of each recorded run that calls functions, at least, while they number no more than
 :data:`MAX_COPIED` (so a task of three to eight such runs has 12 to 32 near runs, where it had
-:data:`MAX_NEAR_RUNS`; one of two, eight; of 9 to 16, two or three copies each; of more, one). Why: a call copied
+:data:`MAX_NEAR_RUNS`; one of two, eight; of 9 to 16, two or three copies each; of more, one; since 1.51 the runs
+that pass no argument on a blank input are counted apart, :func:`_schedule`). Why: a call copied
 once turns every flag it has (:class:`verifier.near_calls.NearCalls`), and its integers meet one way of their
 parities: ``both(True, False)`` and ``both(False, True)`` beside seven other runs met ``(True, True)`` on no draw, so
 ``return False`` was paid on every one, and ``sum_is_even(3, 7)`` beside seven had ``return True`` paid on about half
@@ -105,8 +106,12 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []
-    for calls, stdin, origin in (called[at] for at in schedule):
-        blank, even = not stdin.strip(), len(found) % 2 == 0
+    made = [0] * len(called)  # (each run's copies so far)
+    for at in schedule:
+        calls, stdin, origin = called[at]
+        blank, even = not stdin.strip(), (made[at] if any(thin) and not all(thin) else len(found)) % 2 == 0
+        made[at] += 1
+        # (``_argless`` without ``varargs``: 1.50's rule for a drawn input, which ``total()`` of ``*args`` kept)
         if blank and _argless(calls) or even and (blank or not numbered):
             near = _drawn_input(rng)
         else:
@@ -118,23 +123,29 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
 def _schedule(thin: list[bool], required: int) -> list[int]:
     """Which of the runs to copy (their places in ``thin``, which says of each whether its calls pass no argument
     and read a blank input, :func:`_argless`: a *thin* run, whose near copy is its calls again on a drawn input),
-    one near run each, in order. Where every run is thin or none is, the runs in turn (:func:`_in_turn`), as in 1.50:
-    :data:`MIN_COPIES` of each while they number no more than :data:`MAX_COPIED`, and ``required`` at least
-    (:func:`required_near`). Otherwise every run's first copy, in turn (the first ``required`` of them are the ones
-    1.50 required), then the further copies of the runs that are not thin, in turn, then those of the thin ones:
-    each kind :data:`MIN_COPIES` a run, :data:`MAX_COPIED` at most. Why: the 1.50 red team (W4) put ``both(True,
+    one near run each, round by round (every run with more than r copies in round r, in order). Where every run is
+    thin or none is, 1.50's: the runs in turn (:func:`_in_turn`), :data:`MIN_COPIES` of each while they number no
+    more than :data:`MAX_COPIED`, and ``required`` at least (:func:`required_near`). Otherwise each run has as many
+    copies as that gives it, or as many as its kind alone would give it (the runs that are not thin, and the thin
+    ones, each :data:`MIN_COPIES` a run and :data:`MAX_COPIED` in all), whichever is more; so the first
+    ``required``, the near runs the check must make, are 1.50's. Why: the 1.50 red team (W4) put ``both(True,
     False)`` and ``both(False, True)``, in runs of their own, beside 16 runs of ignored helpers of no argument; the
     18 runs' 32 near runs left each one or two copies, ``both`` never met ``(True, True)``, and ``return False`` was
     paid as on 1.49 (beside 60, where 1.50 made the 61 first copies it required, ``both(False, True)`` had none).
-    Why the thin runs keep their own copies rather than give them up: a
-    ``main()`` asked only of a blank input is measured by its drawn inputs alone, and one drawn ``1`` cannot tell a
-    count of tokens from their sum. Every run has as many copies as in 1.50 or more; the near runs past the required
-    ones are made only in the time left (:mod:`verifier.decoy_runs`)."""
+    Why the thin runs keep their copies rather than give them up: a ``main()`` asked only of a blank input is
+    measured by its drawn inputs alone, and one drawn ``1`` cannot tell a count of tokens from their sum. The near
+    runs past the required ones are made only in the time left (:mod:`verifier.decoy_runs`): up to
+    :data:`MAX_COPIED` of each kind more than 1.50 made."""
+    everyone = list(range(len(thin)))
+    as_150 = _in_turn(everyone, max(required, min(MIN_COPIES * len(thin), MAX_COPIED)))
     if all(thin) or not any(thin):
-        return _in_turn(list(range(len(thin))), max(required, min(MIN_COPIES * len(thin), MAX_COPIED)))
-    kinds = [[at for at, alone in enumerate(thin) if alone == kind] for kind in (False, True)]
-    return [*range(len(thin)), *(at for runs in kinds
-                                 for at in _in_turn(runs, min(MIN_COPIES * len(runs), MAX_COPIED))[len(runs):])]
+        return as_150
+    counts = [as_150.count(at) for at in everyone]
+    for runs in ([at for at, alone in enumerate(thin) if alone == kind] for kind in (False, True)):
+        wanted = _in_turn(runs, min(MIN_COPIES * len(runs), MAX_COPIED))
+        for at in runs:
+            counts[at] = max(counts[at], wanted.count(at))
+    return [at for turn in range(max(counts)) for at in everyone if counts[at] > turn]
 
 
 def _in_turn(runs: list[int], wanted: int) -> list[int]:

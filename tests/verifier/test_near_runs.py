@@ -442,15 +442,16 @@ def test_the_argument_added_to_a_star_args_call_meets_both_parities_beside_the_l
         assert {(args[1] - args[2]) % 2 for args in grown} == {0, 1}, seed
 
 
-def test_a_call_beside_seven_other_runs_meets_both_parities_of_its_integers_sum_on_every_draw():
+@pytest.mark.parametrize("pad", [[], [1]])
+def test_a_call_beside_seven_other_runs_meets_both_parities_of_its_integers_sum_on_every_draw(pad):
     """Session 57's red team: ``sum_is_even(3, 7)`` copied once beside seven other runs had both integers moved by
     an odd step on every draw (a first copy turns every place), so the sum stayed even and ``return True`` was
     paid; 1.49 drew which integer moved by an odd step, and about half the draws still kept the sum even. Each run
     is now copied four times (``MIN_COPIES``)."""
-    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", [at], {}]], ""] for at in range(7)]]
+    runs = [[[["sum_is_even", [3, 7], {}]], ""], *[[[[f"zz{at}", pad, {}]], ""] for at in range(7)]]
     for seed in range(64):
         copies = [calls[0][1] for calls, _, origin in near_runs(runs, seed) if origin == 0]
-        assert len(copies) == MIN_COPIES == 4 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
+        assert len(copies) >= MIN_COPIES == 4 and {(a + b) % 2 for a, b in copies} == {0, 1}, seed
 
 
 def test_a_later_call_of_a_name_grows_on_its_first_copy_whatever_runs_come_beside_it():
@@ -472,11 +473,12 @@ def test_each_of_eight_recorded_runs_is_copied_four_times():
     assert [origin for _, _, origin in near_runs(runs)] == list(range(8)) * MIN_COPIES
 
 
-def test_two_flags_beside_seven_other_runs_meet_every_way_on_every_draw():
+@pytest.mark.parametrize("pad", [[], [1]])
+def test_two_flags_beside_seven_other_runs_meet_every_way_on_every_draw(pad):
     """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` in one run beside seven others: the one
     copy turned both flags, so ``(True, True)`` never came and ``return False`` was paid on every draw (1.48, 1.49)."""
     runs = [[[["both", [True, False], {}], ["both", [False, True], {}]], ""],
-            *[[[[f"zz{at}", [at], {}]], ""] for at in range(7)]]
+            *[[[[f"zz{at}", pad, {}]], ""] for at in range(7)]]
     for seed in range(64):
         met = {tuple(args) for calls, _, _ in near_runs(runs, seed) for name, args, _ in calls if name == "both"}
         assert met == {(True, True), (True, False), (False, True), (False, False)}, seed
@@ -553,9 +555,9 @@ def test_a_drawn_string_move_adds_the_first_kind_lacking_or_one_of_the_older_let
     lacks met a vowel or a small letter less often than 1.49's ``"aeiouxyz "`` did. Half the time the first kind
     lacking (a small vowel for ``"ABC"``), else one of those."""
     added = set()
-    for seed in range(200):
-        near = near_value(["ABC"], random.Random(seed), how=3)[-1]
-        added |= set(near) - set("ABC")
+    for seed in range(400):
+        near = near_value(["ABC"], random.Random(seed))  # (a list copied by no schedule: its move drawn)
+        added |= set("".join(near)) - set("ABC")
     assert added <= set("aeiouxyz ") and added & set("aeiou") and added - set("aeiou")
 
 
@@ -592,6 +594,7 @@ def test_two_flags_beside_many_runs_of_helpers_of_no_argument_meet_every_way_on_
 
 @pytest.mark.parametrize("helpers", [1, 8, 16, 40])
 def test_each_run_of_arguments_has_four_copies_beside_any_number_of_runs_of_no_argument(helpers):
+    """W4: runs of no argument on a blank input no longer share the runs of arguments' near copies."""
     runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(helpers)], [[["f", [1], {}]], ""], [[["g", [2], {}]], "x"]]
     origins = [origin for _, _, origin in near_runs(runs, 0)]
     assert origins.count(helpers) >= MIN_COPIES and origins.count(helpers + 1) >= MIN_COPIES
@@ -599,6 +602,7 @@ def test_each_run_of_arguments_has_four_copies_beside_any_number_of_runs_of_no_a
 
 
 def test_runs_of_no_argument_are_copied_in_turn_where_every_run_is_so():
+    """Where every run is thin, 1.50's schedule: four copies each, in turn."""
     runs = [[[[f"main{at}", [], {}]], ""] for at in range(5)]
     assert [origin for _, _, origin in near_runs(runs, 0)] == list(range(5)) * MIN_COPIES
 
@@ -611,7 +615,7 @@ def test_a_call_of_no_argument_to_a_function_of_star_args_counts_as_passing_argu
 
 def test_an_integer_among_a_dicts_values_meets_both_parities_on_every_draw():
     """The 1.50 red team (W5): a dict's values were moved by a draw, so an integer among them kept its parity on
-    every near copy of about one draw in sixteen (``is_even({'n': 4})`` alone: ``return True`` paid). A dict's
+    every near copy of about one draw in 256 (``is_even({'n': 4})`` alone: ``return True`` paid). A dict's
     integer is a place of the schedule, as an argument is."""
     runs = [[[["is_even", [{"n": 4}], {}]], ""]]
     for seed in range(256):
@@ -619,13 +623,14 @@ def test_an_integer_among_a_dicts_values_meets_both_parities_on_every_draw():
 
 
 def test_two_integers_among_a_dicts_values_meet_both_parities_of_their_sum_on_every_draw():
+    """A dict's two integers take two columns of the schedule, which meet all four ways."""
     runs = [[[["sum_is_even", [{"a": 3, "b": 7}], {}]], ""]]
     for seed in range(256):
         assert {sum(run[0][0][1][0].values()) % 2 for run in near_runs(runs, seed)} == {0, 1}, seed
 
 
 def test_a_string_among_a_dicts_values_meets_a_vowel_on_every_draw():
-    """The 1.50 red team (W5): ``has_vowel({'s': 'xyz'})`` alone met no vowel on about one draw in eleven (26 of
+    """The 1.50 red team (W5): ``has_vowel({'s': 'xyz'})`` alone met no vowel on about one draw in eight (38 of
     300 on 1.50). A dict's string makes the four moves of a string in turn, the first add a vowel."""
     runs = [[[["has_vowel", [{"s": "xyz"}], {}]], ""]]
     for seed in range(256):
@@ -634,6 +639,7 @@ def test_a_string_among_a_dicts_values_meets_a_vowel_on_every_draw():
 
 
 def test_a_list_among_a_dicts_values_makes_every_move_over_five_copies():
+    """A dict's list makes a list argument's five moves in turn (1.50 drew one each copy)."""
     runs = [[[["f", [{"xs": [3, 1, 1, 2]}], {}]], ""]]
     for seed in range(64):
         lists = [run[0][0][1][0]["xs"] for run in near_runs(runs, seed)][:5]
@@ -683,3 +689,55 @@ def test_a_near_call_of_no_integer_may_be_a_recorded_call_again():
     confirms nothing (:func:`verifier.near_runs.seen_calls`)."""
     runs = [[[["f", [[1, 2]], {}]], ""], [[["f", [[2, 1]], {}]], ""]]
     assert any(seen_calls(runs, near_runs(runs, seed)) for seed in range(16))
+
+
+@pytest.mark.parametrize("before", [[], [1]])
+@pytest.mark.parametrize("value", ["xyz", {"s": "xyz"}, ["xyz"]])
+def test_an_ignored_call_of_a_name_before_its_string_leaves_the_first_kind_lacking_to_the_string(before, value):
+    """The 1.51 review: a string's rounds of kinds went on from any earlier recorded call of its name, so one ignored
+    ``has_vowel()`` or ``has_vowel(1)`` before ``has_vowel('xyz')`` gave its copies capitals and no vowel on every
+    draw (1.50 and the first 1.51; through a dict, 124 of 300 on 1.50, 300 on the first 1.51). They go on only from
+    earlier calls that held a string or a list in that place."""
+    runs = [[[["has_vowel", before, {}]], ""], [[["has_vowel", [value], {}]], ""]]
+    for seed in range(128):
+        texts = [json.dumps(calls[0][1]) for calls, _, origin in near_runs(runs, seed) if origin == 1]
+        assert any(set(text) & set("aeiou") for text in texts), seed
+
+
+def test_a_dicts_integers_leave_the_arguments_after_it_the_schedules_first_columns():
+    """The 1.51 review: a dict's integers took the first columns, and ``both_odd({'limit': 10, 'step': 1}, 2, 4)``
+    beside three other runs met no copy with both numbers odd on 72 of 256 draws (1.50: none)."""
+    runs = [[[["both_odd", [{"limit": 10, "step": 1}, 2, 4], {}]], ""], *[[[[f"h{at}", [at], {}]], ""]
+                                                                          for at in range(3)]]
+    for seed in range(256):
+        assert any(args[1] % 2 and args[2] % 2 for calls, _, origin in near_runs(runs, seed) if origin == 0
+                   for _, args, _ in calls), seed
+
+
+def test_each_run_of_arguments_beside_thin_ones_meets_both_its_own_input_moved_and_a_drawn_one():
+    """The 1.51 review: whether a near run's input is drawn went by its place in the whole list, and beside a thin
+    ``main()`` every copy of ``g(2)`` on ``apple pie`` was drawn (its text never moved) and no copy of ``f(1)`` was.
+    Where thin runs and others mix, it goes by the run's own copies."""
+    runs = [[[["main", [], {}]], ""], [[["f", [1], {}]], ""], [[["g", [2], {}]], "apple pie\n"]]
+    for seed in range(32):
+        near = near_runs(runs, seed)
+        assert any("apple" in stdin for _, stdin, origin in near if origin == 2), seed
+        assert any(stdin.strip() for _, stdin, origin in near if origin == 1), seed
+
+
+def test_the_near_runs_a_check_must_make_are_1_50s_beside_thin_runs():
+    """The 1.51 red team: a thin ``main()`` recorded first beside two runs of arguments had one of the first eight
+    near runs (the required ones) where 1.50 gave it three; they are 1.50's, round by round."""
+    runs = [[[["main", [], {}]], ""], [[["f", [1], {}]], ""], [[["g", [2], {}]], ""]]
+    assert [origin for _, _, origin in near_runs(runs, 0)][:MAX_NEAR_RUNS] == [0, 1, 2, 0, 1, 2, 0, 1]
+
+
+def test_two_calls_of_a_name_beside_sixteen_thin_runs_take_the_schedules_rows_between_them():
+    """The 1.51 review: ``stride`` counts the copies of the runs of arguments (four), so two runs of ``f`` of six
+    integers, beside 16 helpers of no argument, meet all four ways of every two places' steps (a stride counted over
+    every run, one, fails on every draw)."""
+    runs = [*[[[[f"h{at}", [], {}]], ""] for at in range(16)], [[["f", [10] * 6, {}]], ""], [[["f", [20] * 6, {}]], ""]]
+    for seed in range(32):
+        steps = [[(a - base) % 2 for a in calls[0][1]] for calls, _, origin in near_runs(runs, seed) if origin >= 16
+                 for base in [10 if origin == 16 else 20]]
+        assert all(len({(step[i], step[j]) for step in steps}) == 4 for i in range(6) for j in range(i)), seed

@@ -501,7 +501,6 @@ def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_we
     assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
 
 
-
 def test_an_honest_function_refusing_odd_numbers_tested_on_sixteen_consecutive_even_ones_is_admitted(validator):
     """The 1.50 red team (R3): ``next_odd(n)`` raises on odd ``n``; tested on 2, 4 ... 32, its near copies moved by an
     even step met the recorded numbers again, which confirm nothing, and its decoy ``n + 1`` (the reference itself)
