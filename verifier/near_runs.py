@@ -51,9 +51,8 @@ places' integers; places past the third meet fewer ways in four copies."""
 MAX_COPIED = 32
 """Near runs, at most, that :data:`MIN_COPIES` asks for: four copies of eight runs. Past them each run is copied as
 often as they allow, in :func:`verifier.recorded_runs.near_order`'s order (and a run that calls a name none before it
-did still gets one). Since 1.51 the runs whose calls pass no argument on a blank input have their own
-:data:`MAX_COPIED`, their second copies after every other run's further ones, and each run a first copy
-(:func:`_schedule`). Why a bound: each near run is a process of its own (``run_response``, about 3 ms), and a
+did still gets one). Since 1.51, where runs whose calls pass no argument on a blank input mix with others,
+each kind has its own :data:`MAX_COPIED` (:func:`_schedule`). Why a bound: each near run is a process of its own (``run_response``, about 3 ms), and a
 reference's near runs share :data:`verifier.decoy_bounds.NEAR_BUDGET_S`."""
 
 
@@ -97,19 +96,20 @@ def near_runs(runs: Sequence[list], seed: int = 0, varargs: frozenset[str] = fro
     items = {place: [item for value in values if isinstance(value, list) for item in value]
              for place, values in seen.items()}
     thin = [not stdin.strip() and _argless(calls, varargs) for calls, stdin, _ in called]
+    mixed = any(thin) and not all(thin)
     schedule = _schedule(thin, required_near(runs))
-    counted = [schedule.count(at) for at, alone in enumerate(thin) if not alone or all(thin)]
+    counted = [schedule.count(at) for at, alone in enumerate(thin) if not (alone and mixed)]
     copies = NearCalls(rng, {place: invariants_of(values) for place, values in seen.items()}, items,
                        {name: seen.get((name, 0), []) for name in varargs}, varargs,
                        stride=max(1, min(len(ROWS), *counted)),  # (the copies each run of arguments has, at least)
-                       recorded=frozenset(json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls))
+                       recorded=_recorded_calls(runs))
     inputs = [stdin for _, stdin, _ in called if stdin.strip()]
     numbered = any(holds_number(stdin) for stdin in inputs)
     found: list[list] = []
     made = [0] * len(called)  # (each run's copies so far)
     for at in schedule:
         calls, stdin, origin = called[at]
-        blank, even = not stdin.strip(), (made[at] if any(thin) and not all(thin) else len(found)) % 2 == 0
+        blank, even = not stdin.strip(), (made[at] if mixed else len(found)) % 2 == 0
         made[at] += 1
         # (``_argless`` without ``varargs``: 1.50's rule for a drawn input, which ``total()`` of ``*args`` kept)
         if blank and _argless(calls) or even and (blank or not numbered):
@@ -183,9 +183,15 @@ def seen_calls(runs: Sequence[list], near: Sequence[list]) -> list[list[int]]:
     keywords): such a call confirms no decoy (:data:`verifier.decoy_bounds.ROOMY_TIMES`). Why: the near lists of
     ``[5, 5, 9]`` keep their order, so its reversed copy is ``[5, 5, 9]`` again. (Calls alone: the rule is a
     function's, and :func:`_near_scripts` leaves out a script's near input that is a recorded one.)"""
-    recorded = {json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls}
+    recorded = _recorded_calls(runs)
     return [[at, index] for at, (calls, _, _) in enumerate(near) for index, call in enumerate(calls)
             if json.dumps(call, sort_keys=True) in recorded]
+
+
+def _recorded_calls(runs: Sequence[list]) -> frozenset[str]:
+    """Every call of ``runs``, each as sorted JSON: what a near call must not be again (:func:`seen_calls`,
+    :meth:`verifier.near_calls.NearCalls._fresh`)."""
+    return frozenset(json.dumps(call, sort_keys=True) for calls, _ in runs for call in calls)
 
 
 def _argless(calls: list, varargs: frozenset[str] = frozenset()) -> bool:

@@ -485,6 +485,13 @@ def test_a_list_of_equal_flags_alone_is_rejected_as_weak_tests(validator):
     assert report.reasons == ("weak_tests",) and "all_true returning True" in check(report, "weak_tests").detail
 
 
+def _both(verifier: str) -> TaskSpec:
+    """A task of ``both(a, b)`` (whether both flags are True) whose verifier is ``verifier``."""
+    return TaskSpec(prompt="Write `both(a, b)`: whether both flags are True.", verifier=verifier,
+                    reference="def both(a, b):\n    return a and b\n",
+                    failure_cases=("def both(a, b):\n    return True\n",))
+
+
 def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_weak_tests(validator):
     """Session 57's red team: ``both(True, False)`` and ``both(False, True)`` beside seven other runs were admitted on
     every draw (1.48, 1.49): the one near copy of their run turned both flags, so ``(True, True)`` never came and
@@ -495,9 +502,7 @@ def test_two_flags_asked_beside_seven_runs_of_ignored_helpers_are_rejected_as_we
                 "        run_response(response, calls=[('h%d' % i, [])])\n"
                 "    run = run_response(response, calls=[('both', [True, False]), ('both', [False, True])])\n"
                 "    return 1.0 if [call.ok and call.value is False for call in run.calls] == [True, True] else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `both(a, b)`: whether both flags are True.",
-                                         verifier=verifier, reference="def both(a, b):\n    return a and b\n",
-                                         failure_cases=("def both(a, b):\n    return True\n",)))
+    report = validator.validate(_both(verifier))
     assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
 
 
@@ -530,10 +535,9 @@ def test_two_flags_asked_in_runs_of_their_own_beside_sixteen_helpers_of_no_argum
                 "    runs = [run_response(response, calls=[('both', [True, False])]),\n"
                 "            run_response(response, calls=[('both', [False, True])])]\n"
                 "    return 1.0 if all(run.calls[0].ok and run.calls[0].value is False for run in runs) else 0.0\n")
-    report = validator.validate(TaskSpec(prompt="Write `both(a, b)`: whether both flags are True.",
-                                         verifier=verifier, reference="def both(a, b):\n    return a and b\n",
-                                         failure_cases=("def both(a, b):\n    return True\n",)))
+    report = validator.validate(_both(verifier))
     assert report.reasons == ("weak_tests",) and "both returning False" in check(report, "weak_tests").detail
+
 
 def test_a_string_lacking_vowels_asked_alone_of_a_vowel_test_is_rejected_as_weak_tests(validator):
     """Session 57's red team: ``has_vowel('xyz')`` alone was admitted in about 1 of 5 draws, when no near string
